@@ -1,0 +1,229 @@
+/**
+ * The job YAML, as one zod schema: the single source of truth. The JSON
+ * Schema (schema/job.schema.json) and docs/configuration.md are generated
+ * from it by scripts/gen-config-docs.mjs, so they cannot drift.
+ *
+ * Durations and sizes are parsed here; the output type (`JobConfig`) carries
+ * milliseconds and bytes. Paths stay as written; `loadJobFile` resolves them
+ * against the YAML file's directory.
+ */
+import { z } from 'zod';
+import { parseDuration, parseSize } from './units.js';
+
+const duration = (what: string) =>
+  z
+    .union([z.string(), z.number()])
+    .transform((v, ctx) => {
+      const ms = parseDuration(v);
+      if (ms === null) {
+        ctx.addIssue({ code: 'custom', message: `expected a duration for ${what} such as "30s", "10m" or "1h", found ${JSON.stringify(v)}` });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .meta({ description: `${what}: a duration such as "500ms", "30s", "10m", "1h30m", or a number of seconds` });
+
+const size = (what: string) =>
+  z
+    .union([z.string(), z.number()])
+    .transform((v, ctx) => {
+      const b = parseSize(v);
+      if (b === null || b <= 0) {
+        ctx.addIssue({ code: 'custom', message: `expected a size for ${what} such as "64MiB", found ${JSON.stringify(v)}` });
+        return z.NEVER;
+      }
+      return b;
+    })
+    .meta({ description: `${what}: a size such as "512KiB", "64MiB", "1GB", or a number of bytes` });
+
+/** A module reference `./file.ts#exportName` (the export defaults to `default`). */
+export const MODULE_REF = /^[^#\s][^#]*(#[A-Za-z_$][\w$]*)?$/;
+const moduleRef = (what: string) =>
+  z.string().regex(MODULE_REF, `expected "./file.ts#exportName" for ${what}`).meta({
+    description: `${what}: "./file.ts#exportName" or "./file.js#exportName" (relative to the YAML file; "#default" if omitted)`,
+  });
+
+const notSupportedYet = (what: string) => `${what} is not supported yet: this build runs jsonl, csv and text inputs split by records, with the local dispatcher`;
+
+export const InputSchema = z
+  .strictObject({
+    path: z
+      .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+      .meta({ description: 'Input file, glob, or list of files (relative to the YAML file)' }),
+    format: z.enum(['jsonl', 'csv', 'text', 'parquet', 'binary', 'files']).default('jsonl').meta({
+      description: 'Record format: jsonl (one JSON value per line), csv, text (one record per line)',
+    }),
+    batch: z
+      .strictObject({
+        records: z.number().int().positive().optional().meta({ description: 'Records per batch (one task per batch)' }),
+        bytes: size('Bytes per batch').optional(),
+        files: z.number().int().positive().optional().meta({ description: 'Files per batch (format: files)' }),
+        row_groups: z.number().int().positive().optional().meta({ description: 'Parquet row groups per batch' }),
+      })
+      .default({ records: 1000 })
+      .meta({ description: 'How to split the input: exactly one of records, bytes, files, row_groups' }),
+    csv: z
+      .strictObject({
+        delimiter: z.string().length(1).default(',').meta({ description: 'Field delimiter (one character)' }),
+        header: z.boolean().default(true).meta({ description: 'The first row is a header; it travels with every batch' }),
+        quote: z.string().length(1).default('"').meta({ description: 'Quote character; quoted fields may hold delimiters, quotes ("") and newlines' }),
+      })
+      .default({ delimiter: ',', header: true, quote: '"' })
+      .meta({ description: 'CSV options (format: csv)' }),
+    on_bad_record: z.enum(['fail', 'skip', 'dead_letter']).default('fail').meta({
+      description: 'What to do with a record that cannot be parsed',
+    }),
+    materialize: z.boolean().default(false).meta({ description: 'Copy each batch into the blob store (for workers that cannot see the input)' }),
+  })
+  .superRefine((input, ctx) => {
+    const set = (['records', 'bytes', 'files', 'row_groups'] as const).filter((k) => input.batch[k] !== undefined);
+    if (set.length !== 1) {
+      ctx.addIssue({ code: 'custom', path: ['batch'], message: `set exactly one of records, bytes, files, row_groups (found ${set.length === 0 ? 'none' : set.join(', ')})` });
+    } else if (set[0] !== 'records') {
+      ctx.addIssue({ code: 'custom', path: ['batch', set[0] as string], message: notSupportedYet(`batch.${set[0]}`) + '; use batch.records' });
+    }
+    if (!['jsonl', 'csv', 'text'].includes(input.format)) {
+      ctx.addIssue({ code: 'custom', path: ['format'], message: notSupportedYet(`format "${input.format}"`) });
+    }
+    if (input.on_bad_record !== 'fail') {
+      ctx.addIssue({ code: 'custom', path: ['on_bad_record'], message: notSupportedYet(`on_bad_record "${input.on_bad_record}"`) + '; use "fail"' });
+    }
+    if (input.materialize) {
+      ctx.addIssue({ code: 'custom', path: ['materialize'], message: notSupportedYet('materialize: true') });
+    }
+  });
+
+export const HandlerSchema = z
+  .strictObject({
+    module: moduleRef('A JS/TS module handler, `async (records, ctx) => output`').optional(),
+    command: z.string().min(1).optional().meta({
+      description: 'A shell command run once per batch: the batch on stdin (or $DJC_INPUT), output on stdout (or $DJC_OUTPUT)',
+    }),
+    io: z.enum(['stdin', 'file']).default('stdin').meta({
+      description: 'Command handlers: stdin/stdout, or files named by $DJC_INPUT and $DJC_OUTPUT',
+    }),
+    env: z.record(z.string(), z.string()).default({}).meta({ description: 'Extra environment variables for command handlers' }),
+  })
+  .superRefine((h, ctx) => {
+    if ((h.module === undefined) === (h.command === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'set exactly one of handler.module or handler.command' });
+    }
+  });
+
+export const SlurmSchema = z
+  .strictObject({
+    partition: z.string().optional(),
+    time: z.string().optional(),
+    cpus_per_task: z.number().int().positive().optional(),
+    mem: z.string().optional(),
+    account: z.string().nullable().optional(),
+    qos: z.string().nullable().optional(),
+    gres: z.string().nullable().optional(),
+    constraint: z.string().nullable().optional(),
+    throttle: z.number().int().positive().optional(),
+    extra_args: z.array(z.string()).default([]),
+  })
+  .meta({ description: 'sbatch settings (dispatcher: slurm)' });
+
+export const ComputeSchema = z
+  .strictObject({
+    dispatcher: z.enum(['local', 'slurm', 'external']).default('local').meta({
+      description: 'Where workers run: local processes, a Slurm job array, or external (print the worker command)',
+    }),
+    workers: z.number().int().min(1).max(10_000).default(4).meta({ description: 'Number of worker processes' }),
+    concurrency: z.number().int().min(1).max(256).default(1).meta({ description: 'Tasks at once per worker' }),
+    timeout: duration('Per-attempt timeout').default('10m'),
+    lease: duration('Task lease; a worker that stops heartbeating for this long loses its task').default('30s'),
+    memory: size('Heap limit of a module handler (an attempt that exceeds it fails)').optional(),
+    slurm: SlurmSchema.optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.dispatcher !== 'local') {
+      ctx.addIssue({ code: 'custom', path: ['dispatcher'], message: notSupportedYet(`dispatcher "${c.dispatcher}"`) + '; use "local"' });
+    }
+  });
+
+export const RETRYABLE = ['error', 'exit_code', 'timeout', 'signal', 'worker_lost', 'out_of_memory'] as const;
+export type FailureKind = (typeof RETRYABLE)[number];
+
+export const RetrySchema = z.strictObject({
+  max_attempts: z.number().int().min(1).max(100).default(3).meta({ description: 'Attempts per task, the first included' }),
+  backoff: z
+    .strictObject({
+      initial: duration('Delay before the first retry').default('1s'),
+      max: duration('Longest delay between attempts').default('1m'),
+      multiplier: z.number().min(1).default(2).meta({ description: 'Each retry waits this many times longer' }),
+      jitter: z.boolean().default(true).meta({ description: 'Randomise each delay ("full jitter") to spread retries out' }),
+    })
+    .default({ initial: '1s', max: '1m', multiplier: 2, jitter: true }),
+  retry_on: z.array(z.enum(RETRYABLE)).default([...RETRYABLE]).meta({
+    description: 'Which failures are retried: error (a module handler threw), exit_code, timeout, signal, worker_lost, out_of_memory',
+  }),
+  non_retryable_exit_codes: z.array(z.number().int().min(1).max(255)).default([]).meta({
+    description: 'Exit codes of a command handler that fail the task at once',
+  }),
+});
+
+export const OutputSchema = z.strictObject({
+  path: z.string().min(1).optional().meta({
+    description: 'Where the job result is written (relative to the YAML file). Without it, `djc results JOB` prints the result',
+  }),
+  aggregate: z.enum(['concat', 'none']).default('concat').meta({
+    description: 'concat: batch outputs joined in batch order; none: keep per-batch outputs only',
+  }),
+  reduce: moduleRef('A reducer `async (outputs, ctx) => result` that folds batch outputs in batch order').optional(),
+});
+
+export const NotificationSchema = z
+  .strictObject({
+    webhook: z.url().optional().meta({ description: 'POST the job status as JSON to this URL' }),
+    command: z.string().min(1).optional().meta({ description: 'Run this shell command (DJC_JOB_ID, DJC_JOB_STATUS set)' }),
+    on: z.array(z.enum(['succeeded', 'failed', 'cancelled'])).default(['succeeded', 'failed', 'cancelled']).meta({
+      description: 'Which job endings notify',
+    }),
+  })
+  .meta({ description: 'Tell someone when the job ends' });
+
+const toleratedFailure = z
+  .union([z.string(), z.number().int().min(0)])
+  .transform((v, ctx): { percent: number } | { count: number } => {
+    if (typeof v === 'number') return { count: v };
+    const m = /^(\d+(?:\.\d+)?)\s*%$/.exec(v.trim());
+    if (m && Number(m[1]) <= 100) return { percent: Number(m[1]) };
+    if (/^\d+$/.test(v.trim())) return { count: Number(v.trim()) };
+    ctx.addIssue({ code: 'custom', message: `expected a percentage such as "5%" or a task count such as 3, found ${JSON.stringify(v)}` });
+    return z.NEVER;
+  })
+  .meta({ description: 'Failed tasks a job may have and still succeed: a percentage of tasks ("5%") or a count (3)' });
+
+export const JobConfigSchema = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-z0-9_-]{1,64}$/, 'expected 1-64 characters of a-z, 0-9, "_" or "-"')
+    .meta({ description: 'Job name: 1-64 characters of a-z, 0-9, _ and -' }),
+  description: z.string().optional(),
+  labels: z.record(z.string(), z.string()).default({}).meta({ description: 'Free-form key/value labels' }),
+  parameters: z
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+    .default({})
+    .meta({ description: 'Values for ${params.NAME} substitution; override with --set params.NAME=VALUE' }),
+  input: InputSchema,
+  handler: HandlerSchema,
+  compute: ComputeSchema.default({
+    dispatcher: 'local', workers: 4, concurrency: 1, timeout: '10m', lease: '30s',
+  }),
+  retry: RetrySchema.default({
+    max_attempts: 3,
+    backoff: { initial: '1s', max: '1m', multiplier: 2, jitter: true },
+    retry_on: [...RETRYABLE],
+    non_retryable_exit_codes: [],
+  }),
+  tolerated_failure: toleratedFailure.default(0),
+  output: OutputSchema.default({ aggregate: 'concat' }),
+  notification: NotificationSchema.optional(),
+});
+
+/** The job config as written (durations as strings). */
+export type JobConfigInput = z.input<typeof JobConfigSchema>;
+/** The job config after validation: defaults filled, durations in ms, sizes in bytes. */
+export type JobConfig = z.output<typeof JobConfigSchema>;

@@ -1,0 +1,87 @@
+/**
+ * One error type for the whole product. `code` is a stable string that the
+ * CLI maps to a documented exit code; `hint` tells the user what to do.
+ */
+export type DjcErrorCode =
+  | 'CONFIG_INVALID'
+  | 'USAGE'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'LEASE_LOST'
+  | 'ILLEGAL_TRANSITION'
+  | 'BACKEND_UNAVAILABLE'
+  | 'INPUT_INVALID'
+  | 'HANDLER_FAILED'
+  | 'JOB_FAILED'
+  | 'INTERRUPTED'
+  | 'INTERNAL';
+
+export interface DjcErrorFields {
+  cause?: unknown;
+  hint?: string;
+  jobId?: string;
+  taskId?: number;
+  /** Extra structured detail (e.g. every config issue). */
+  details?: unknown;
+}
+
+export class DjcError extends Error {
+  readonly code: DjcErrorCode;
+  readonly hint: string | undefined;
+  readonly jobId: string | undefined;
+  readonly taskId: number | undefined;
+  readonly details: unknown;
+
+  constructor(code: DjcErrorCode, message: string, fields: DjcErrorFields = {}) {
+    super(message, fields.cause === undefined ? undefined : { cause: fields.cause });
+    this.name = 'DjcError';
+    this.code = code;
+    this.hint = fields.hint;
+    this.jobId = fields.jobId;
+    this.taskId = fields.taskId;
+    this.details = fields.details;
+  }
+}
+
+/** Raised by a conditional update that lost its race. Callers catch this one. */
+export class ConflictError extends DjcError {
+  constructor(message: string, fields: DjcErrorFields = {}) {
+    super('CONFLICT', message, fields);
+    this.name = 'ConflictError';
+  }
+}
+
+export function isDjcError(e: unknown, code?: DjcErrorCode): e is DjcError {
+  return e instanceof DjcError && (code === undefined || e.code === code);
+}
+
+/** Exit codes of every command. Never renumber: scripts depend on them. */
+export const EXIT = {
+  OK: 0,
+  JOB_FAILED: 1,
+  USAGE: 2,
+  BACKEND: 3,
+  NOT_FOUND: 4,
+  INTERNAL: 70,
+  INTERRUPTED: 130,
+} as const;
+
+export function exitCodeFor(e: unknown): number {
+  if (!(e instanceof DjcError)) return EXIT.INTERNAL;
+  switch (e.code) {
+    case 'CONFIG_INVALID':
+    case 'USAGE':
+    case 'INPUT_INVALID':
+      return EXIT.USAGE;
+    case 'NOT_FOUND':
+      return EXIT.NOT_FOUND;
+    case 'BACKEND_UNAVAILABLE':
+      return EXIT.BACKEND;
+    case 'JOB_FAILED':
+      return EXIT.JOB_FAILED;
+    case 'INTERRUPTED':
+      return EXIT.INTERRUPTED;
+    default:
+      return EXIT.INTERNAL;
+  }
+}

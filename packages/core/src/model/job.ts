@@ -1,0 +1,100 @@
+import type { JobConfig } from '../config/schema.js';
+import type { JobStatus, TaskStatus } from './status.js';
+import type { BatchDescriptor } from './batch.js';
+
+export type BackendName = 'local' | 'aws';
+
+/** Task counts by status, kept on the job record in the same transaction as each task change. */
+export interface TaskCounts {
+  total: number;
+  pending: number;
+  running: number;
+  retrying: number;
+  succeeded: number;
+  failed: number;
+  cancelled: number;
+}
+
+export const TASK_COUNT_KEY: Record<TaskStatus, keyof TaskCounts> = {
+  PENDING: 'pending',
+  RUNNING: 'running',
+  RETRY_WAIT: 'retrying',
+  SUCCEEDED: 'succeeded',
+  FAILED: 'failed',
+  CANCELLED: 'cancelled',
+};
+
+export function emptyCounts(): TaskCounts {
+  return { total: 0, pending: 0, running: 0, retrying: 0, succeeded: 0, failed: 0, cancelled: 0 };
+}
+
+export interface RecordCounts {
+  total: number;
+  processed: number;
+  bad: number;
+}
+
+/** Who coordinates a job: the `djc run` process that created it, or the daemon. */
+export type CoordinationMode = 'run' | 'daemon';
+
+export interface JobRecord {
+  jobId: string;
+  name: string;
+  status: JobStatus;
+  backend: BackendName;
+  /** Validated config; every path in it is absolute. */
+  config: JobConfig;
+  /** The YAML file the job came from (absolute). */
+  configPath: string;
+  mode: CoordinationMode;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  error: string | null;
+  tasks: TaskCounts;
+  records: RecordCounts;
+  /** Where the result was written (absolute path), or the blob key when output.path is unset. */
+  outputPath: string | null;
+  /** Set by `djc cancel`; the job ends CANCELLED. */
+  cancelRequested: boolean;
+  /** Bumped on every write; optimistic concurrency for patches. */
+  version: number;
+}
+
+export interface NewJob {
+  jobId: string;
+  name: string;
+  backend: BackendName;
+  config: JobConfig;
+  configPath: string;
+  mode: CoordinationMode;
+}
+
+export interface TaskRecord {
+  jobId: string;
+  taskId: number;
+  status: TaskStatus;
+  /** Attempts started so far. The attempt number is the fencing token of a lease. */
+  attempts: number;
+  /** Attempts before the last `djc retry`; the retry budget counts from here. */
+  attemptFloor: number;
+  batch: BatchDescriptor;
+  leaseOwner: string | null;
+  /** Epoch ms. */
+  leaseExpiresAt: number | null;
+  /** Epoch ms before which a RETRY_WAIT task must not start. */
+  notBefore: number | null;
+  /** Worker id of the latest attempt. */
+  worker: string | null;
+  error: string | null;
+  exitCode: number | null;
+  /** Blob key of the committed output (of the winning attempt). */
+  outputKey: string | null;
+  /** Kind of output: how a reducer gets it back. */
+  outputKind: OutputKind | null;
+  startedAt: string | null;
+  endedAt: string | null;
+}
+
+/** json-lines: the handler returned an array; json: an object; raw: a string, Buffer, or command stdout. */
+export type OutputKind = 'json-lines' | 'json' | 'raw';

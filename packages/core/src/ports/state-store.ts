@@ -1,0 +1,167 @@
+/**
+ * Glossary
+ * - job: one run of a job YAML; split into batches.
+ * - batch: a byte range of the input holding whole records (see BatchDescriptor).
+ * - task: the unit of work that runs one batch; task id = batch index.
+ * - attempt: one try of a task by a worker. Attempts are numbered from 1 and
+ *   the number is the fencing token of the lease: a write that names an older
+ *   attempt loses.
+ * - lease: a time-limited claim of a task by one worker, kept alive by heartbeats.
+ * - worker: a process that claims tasks and runs the handler.
+ * - coordinator: the process that prepares, dispatches, monitors and finalizes jobs.
+ * - dispatcher: starts workers (local processes, Slurm array, external).
+ *
+ * StateStore holds jobs, tasks and the coordinator lock. Every method is
+ * atomic. Every task status change and the job's task counters change in
+ * the same atomic step, so reading a job never requires scanning its tasks.
+ * Every status change goes through the transition table in model/status.ts;
+ * a conditional write that does not hold throws ConflictError.
+ */
+import type { JobStatus, TaskStatus } from '../model/status.js';
+import type { JobRecord, NewJob, OutputKind, TaskRecord } from '../model/job.js';
+import type { BatchDescriptor } from '../model/batch.js';
+import type { FailureKind } from '../config/schema.js';
+
+export interface IoOptions {
+  signal?: AbortSignal;
+}
+
+export interface ClaimRequest {
+  /** Worker id that will hold the lease. */
+  owner: string;
+  leaseMs: number;
+  /** Retry budget: the claim fails when attempts - attemptFloor >= maxAttempts. */
+  maxAttempts: number;
+  now?: number;
+}
+
+export interface LeaseRef {
+  owner: string;
+  /** The attempt number returned by claimTask: the fencing token. */
+  attempt: number;
+}
+
+export type TaskOutcome =
+  | { status: 'SUCCEEDED'; outputKey: string; outputKind: OutputKind; records: number }
+  | {
+      status: 'RETRY_WAIT' | 'FAILED';
+      error: string;
+      kind: FailureKind;
+      exitCode?: number | null;
+      /** For RETRY_WAIT: epoch ms before which the task must not run again. */
+      notBefore?: number;
+    };
+
+export interface ReclaimRequest {
+  /** Reclaim RUNNING tasks whose lease expired before this epoch ms… */
+  expiredBefore?: number;
+  /** …or every RUNNING task held by this worker (it is known to be dead). */
+  owner?: string;
+  /** Why the attempt ended (recorded as the task error). */
+  reason: string;
+  maxAttempts: number;
+  /** Epoch ms of notBefore for the tasks put in RETRY_WAIT. */
+  notBefore: number;
+}
+
+export interface JobPatch {
+  startedAt?: string | null;
+  endedAt?: string | null;
+  error?: string | null;
+  outputPath?: string | null;
+  cancelRequested?: boolean;
+  recordsTotal?: number;
+  mode?: JobRecord['mode'];
+}
+
+export interface CoordinatorInfo {
+  owner: string;
+  pid: number;
+  host: string;
+  heartbeatAt: number;
+  expiresAt: number;
+}
+
+export interface ListJobsOptions extends IoOptions {
+  status?: JobStatus;
+  limit?: number;
+}
+
+export interface ListTasksOptions extends IoOptions {
+  status?: TaskStatus;
+  limit?: number;
+  /** Return tasks with taskId > after (paging in batch order). */
+  after?: number;
+}
+
+export interface StateStore {
+  /** Creates a SUBMITTED job. ConflictError if the id exists. */
+  createJob(job: NewJob, opts?: IoOptions): Promise<JobRecord>;
+  getJob(jobId: string, opts?: IoOptions): Promise<JobRecord | null>;
+  /** Newest first. */
+  listJobs(opts?: ListJobsOptions): Promise<JobRecord[]>;
+  /**
+   * Moves the job to `to` if its status is one of `from` (and the move is in
+   * the transition table), applying `patch` in the same write.
+   * ConflictError if the status is not in `from`; DjcError ILLEGAL_TRANSITION
+   * if the table forbids it; NOT_FOUND if there is no such job.
+   */
+  transitionJob(jobId: string, from: readonly JobStatus[], to: JobStatus, patch?: JobPatch, opts?: IoOptions): Promise<JobRecord>;
+  /** Applies a patch without a status change. */
+  updateJob(jobId: string, patch: JobPatch, opts?: IoOptions): Promise<JobRecord>;
+
+  /**
+   * Inserts PENDING tasks for these batches; a task that already exists is
+   * left alone (idempotent, so an interrupted prepare can resume). Counters
+   * count only the tasks inserted. Returns the number inserted.
+   */
+  putTasks(jobId: string, batches: readonly BatchDescriptor[], opts?: IoOptions): Promise<number>;
+  getTask(jobId: string, taskId: number, opts?: IoOptions): Promise<TaskRecord | null>;
+  /** In task id order. */
+  listTasks(jobId: string, opts?: ListTasksOptions): Promise<TaskRecord[]>;
+
+  /**
+   * PENDING|RETRY_WAIT → RUNNING, attempts+1, lease to `owner`, if the job is
+   * not cancelled, notBefore has passed and the retry budget allows.
+   * Returns the task with its new attempt number. ConflictError otherwise
+   * (details: the task's current status).
+   */
+  claimTask(jobId: string, taskId: number, req: ClaimRequest, opts?: IoOptions): Promise<TaskRecord>;
+  /**
+   * Extends the lease if `lease` still holds it (RUNNING, same owner, same
+   * attempt). Returns false if the lease is lost or the job was cancelled:
+   * the worker must abandon the attempt.
+   */
+  heartbeat(jobId: string, taskId: number, lease: LeaseRef, leaseMs: number, opts?: IoOptions): Promise<boolean>;
+  /**
+   * Ends an attempt: RUNNING → outcome.status, only while `lease` holds.
+   * A SUCCEEDED outcome adds its records to the job's processed count.
+   * DjcError LEASE_LOST if the lease no longer holds (a newer attempt or a
+   * cancel won): the caller discards its output.
+   */
+  completeTask(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome, opts?: IoOptions): Promise<TaskRecord>;
+  /**
+   * Ends the attempts of RUNNING tasks whose worker is gone (lease expired, or
+   * owner known dead): → RETRY_WAIT, or FAILED when the retry budget is spent.
+   * Returns the tasks changed.
+   */
+  reclaimTasks(jobId: string, req: ReclaimRequest, opts?: IoOptions): Promise<TaskRecord[]>;
+  /** Every non-terminal task → CANCELLED. Returns how many changed. */
+  cancelTasks(jobId: string, opts?: IoOptions): Promise<number>;
+  /**
+   * For `djc retry`: tasks in `statuses` (FAILED, CANCELLED) → PENDING with a
+   * fresh retry budget (attemptFloor = attempts). Returns the tasks reset.
+   */
+  resetTasks(jobId: string, statuses: readonly TaskStatus[], opts?: IoOptions): Promise<TaskRecord[]>;
+
+  /**
+   * Takes or renews the coordinator lock for `info.owner` until
+   * `info.expiresAt`. Returns false if another owner holds an unexpired lock.
+   */
+  acquireCoordinatorLock(info: CoordinatorInfo, opts?: IoOptions): Promise<boolean>;
+  /** The current lock holder, expired or not; null if none. */
+  getCoordinatorLock(opts?: IoOptions): Promise<CoordinatorInfo | null>;
+  releaseCoordinatorLock(owner: string, opts?: IoOptions): Promise<void>;
+
+  close(): Promise<void>;
+}

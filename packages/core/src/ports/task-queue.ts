@@ -1,0 +1,63 @@
+/**
+ * TaskQueue says which task to run next. It is a hint, not the truth: the
+ * StateStore's conditional claim decides. Delivery is at least once; a
+ * message may arrive twice, and the losing claim drops it.
+ *
+ * A received message stays invisible to other receivers for the visibility
+ * timeout; `extend` keeps it hidden (heartbeat), `release` makes it visible
+ * again after a delay (backoff), `delete` removes it for good.
+ */
+import type { IoOptions } from './state-store.js';
+
+export interface TaskMessage {
+  v: 1;
+  jobId: string;
+  taskId: number;
+}
+
+export interface ReceivedMessage {
+  /** Opaque handle for extend/release/delete of this delivery. */
+  receipt: string;
+  message: TaskMessage;
+  /** How many times this message has been delivered, this one included. */
+  receiveCount: number;
+}
+
+export interface ReceiveOptions extends IoOptions {
+  /** At most this many messages. */
+  max: number;
+  visibilityMs: number;
+  /** Long poll: wait up to this long for a first message. */
+  waitMs?: number;
+  /** Only messages of this job (a backend that cannot filter returns any). */
+  jobId?: string;
+}
+
+export interface QueueDepth {
+  /** Ready to be received now. */
+  visible: number;
+  /** Received and not yet deleted or released. */
+  inFlight: number;
+  /** Waiting out a delay (backoff). */
+  delayed: number;
+  /** In the dead-letter queue. */
+  dead: number;
+}
+
+export interface TaskQueue {
+  /** Enqueues messages, visible after `delayMs` (default 0). */
+  send(messages: readonly TaskMessage[], opts?: IoOptions & { delayMs?: number }): Promise<void>;
+  receive(opts: ReceiveOptions): Promise<ReceivedMessage[]>;
+  /** Keeps a delivery invisible for another `visibilityMs` from now. */
+  extend(receipt: string, visibilityMs: number, opts?: IoOptions): Promise<void>;
+  /** Makes a delivery visible again after `delayMs`. */
+  release(receipt: string, delayMs: number, opts?: IoOptions): Promise<void>;
+  delete(receipt: string, opts?: IoOptions): Promise<void>;
+  /** Moves a delivery to the dead-letter queue with a reason. */
+  deadLetter(receipt: string, reason: string, opts?: IoOptions): Promise<void>;
+  /** Drops every queued message of a job (cancel). Best effort. */
+  purgeJob(jobId: string, opts?: IoOptions): Promise<void>;
+  /** Message counts, for one job where the backend can tell. */
+  depth(jobId?: string, opts?: IoOptions): Promise<QueueDepth>;
+  close(): Promise<void>;
+}

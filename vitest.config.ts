@@ -1,0 +1,27 @@
+import { defineConfig } from 'vitest/config';
+
+// Unit tests live next to the code (src/**/*.test.ts) and import the sources.
+// End-to-end tests (test/**/*.test.ts) drive the built CLI as a child process.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['packages/*/src/**/*.test.ts'],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['packages/*/test/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+          // Each e2e file starts worker processes; two cores, so one file at a time.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
