@@ -16,7 +16,7 @@ const duration = (what: string) =>
     .transform((v, ctx) => {
       const ms = parseDuration(v);
       if (ms === null) {
-        ctx.addIssue({ code: 'custom', message: `expected a duration for ${what} such as "30s", "10m" or "1h", found ${JSON.stringify(v)}` });
+        ctx.addIssue({ code: 'custom', message: `expected a duration such as "30s", "10m" or "1h30m", found ${JSON.stringify(v)}` });
         return z.NEVER;
       }
       return ms;
@@ -29,7 +29,7 @@ const size = (what: string) =>
     .transform((v, ctx) => {
       const b = parseSize(v);
       if (b === null || b <= 0) {
-        ctx.addIssue({ code: 'custom', message: `expected a size for ${what} such as "64MiB", found ${JSON.stringify(v)}` });
+        ctx.addIssue({ code: 'custom', message: `expected a size such as "512KiB" or "64MiB", found ${JSON.stringify(v)}` });
         return z.NEVER;
       }
       return b;
@@ -39,7 +39,7 @@ const size = (what: string) =>
 /** A module reference `./file.ts#exportName` (the export defaults to `default`). */
 export const MODULE_REF = /^[^#\s][^#]*(#[A-Za-z_$][\w$]*)?$/;
 const moduleRef = (what: string) =>
-  z.string().regex(MODULE_REF, `expected "./file.ts#exportName" for ${what}`).meta({
+  z.string().regex(MODULE_REF, 'expected a module reference such as "./file.ts#exportName"').meta({
     description: `${what}: "./file.ts#exportName" or "./file.js#exportName" (relative to the YAML file; "#default" if omitted)`,
   });
 
@@ -50,9 +50,13 @@ export const InputSchema = z
     path: z
       .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
       .meta({ description: 'Input file, glob, or list of files (relative to the YAML file)' }),
-    format: z.enum(['jsonl', 'csv', 'text', 'parquet', 'binary', 'files']).default('jsonl').meta({
-      description: 'Record format: jsonl (one JSON value per line), csv, text (one record per line)',
-    }),
+    format: z
+      .enum(['jsonl', 'csv', 'text', 'parquet', 'binary', 'files'])
+      .superRefine((format, ctx) => {
+        if (!['jsonl', 'csv', 'text'].includes(format)) ctx.addIssue({ code: 'custom', message: notSupportedYet(`format "${format}"`) });
+      })
+      .default('jsonl')
+      .meta({ description: 'Record format: jsonl (one JSON value per line), csv, text (one record per line); parquet, binary and files are not supported yet' }),
     batch: z
       .strictObject({
         records: z.number().int().positive().optional().meta({ description: 'Records per batch (one task per batch)' }),
@@ -60,8 +64,16 @@ export const InputSchema = z
         files: z.number().int().positive().optional().meta({ description: 'Files per batch (format: files)' }),
         row_groups: z.number().int().positive().optional().meta({ description: 'Parquet row groups per batch' }),
       })
-      .default({ records: 1000 })
-      .meta({ description: 'How to split the input: exactly one of records, bytes, files, row_groups' }),
+      .superRefine((batch, ctx) => {
+        const set = (['records', 'bytes', 'files', 'row_groups'] as const).filter((k) => batch[k] !== undefined);
+        if (set.length !== 1) {
+          ctx.addIssue({ code: 'custom', message: `set exactly one of records, bytes, files, row_groups (found ${set.length === 0 ? 'none' : set.join(', ')})` });
+        } else if (set[0] !== 'records') {
+          ctx.addIssue({ code: 'custom', path: [set[0] as string], message: notSupportedYet(`batch.${set[0]}`) + '; use batch.records' });
+        }
+      })
+      .prefault({ records: 1000 })
+      .meta({ description: 'How to split the input: exactly one of records, bytes, files, row_groups (only records is supported yet)' }),
     csv: z
       .strictObject({
         delimiter: z.string().length(1).default(',').meta({ description: 'Field delimiter (one character)' }),
@@ -70,28 +82,22 @@ export const InputSchema = z
       })
       .default({ delimiter: ',', header: true, quote: '"' })
       .meta({ description: 'CSV options (format: csv)' }),
-    on_bad_record: z.enum(['fail', 'skip', 'dead_letter']).default('fail').meta({
-      description: 'What to do with a record that cannot be parsed',
-    }),
-    materialize: z.boolean().default(false).meta({ description: 'Copy each batch into the blob store (for workers that cannot see the input)' }),
+    on_bad_record: z
+      .enum(['fail', 'skip', 'dead_letter'])
+      .superRefine((v, ctx) => {
+        if (v !== 'fail') ctx.addIssue({ code: 'custom', message: notSupportedYet(`on_bad_record "${v}"`) + '; use "fail"' });
+      })
+      .default('fail')
+      .meta({ description: 'What to do with a record that cannot be parsed (only fail is supported yet)' }),
+    materialize: z
+      .boolean()
+      .superRefine((v, ctx) => {
+        if (v) ctx.addIssue({ code: 'custom', message: notSupportedYet('materialize: true') });
+      })
+      .default(false)
+      .meta({ description: 'Copy each batch into the blob store, for workers that cannot see the input (true is not supported yet)' }),
   })
-  .superRefine((input, ctx) => {
-    const set = (['records', 'bytes', 'files', 'row_groups'] as const).filter((k) => input.batch[k] !== undefined);
-    if (set.length !== 1) {
-      ctx.addIssue({ code: 'custom', path: ['batch'], message: `set exactly one of records, bytes, files, row_groups (found ${set.length === 0 ? 'none' : set.join(', ')})` });
-    } else if (set[0] !== 'records') {
-      ctx.addIssue({ code: 'custom', path: ['batch', set[0] as string], message: notSupportedYet(`batch.${set[0]}`) + '; use batch.records' });
-    }
-    if (!['jsonl', 'csv', 'text'].includes(input.format)) {
-      ctx.addIssue({ code: 'custom', path: ['format'], message: notSupportedYet(`format "${input.format}"`) });
-    }
-    if (input.on_bad_record !== 'fail') {
-      ctx.addIssue({ code: 'custom', path: ['on_bad_record'], message: notSupportedYet(`on_bad_record "${input.on_bad_record}"`) + '; use "fail"' });
-    }
-    if (input.materialize) {
-      ctx.addIssue({ code: 'custom', path: ['materialize'], message: notSupportedYet('materialize: true') });
-    }
-  });
+  .meta({ description: 'What to process and how to split it into batches' });
 
 export const HandlerSchema = z
   .strictObject({
@@ -102,46 +108,50 @@ export const HandlerSchema = z
     io: z.enum(['stdin', 'file']).default('stdin').meta({
       description: 'Command handlers: stdin/stdout, or files named by $DJC_INPUT and $DJC_OUTPUT',
     }),
-    env: z.record(z.string(), z.string()).default({}).meta({ description: 'Extra environment variables for command handlers' }),
+    env: z
+      .record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String))
+      .prefault({})
+      .meta({ description: 'Extra environment variables for command handlers (numbers and booleans become strings)' }),
   })
   .superRefine((h, ctx) => {
     if ((h.module === undefined) === (h.command === undefined)) {
       ctx.addIssue({ code: 'custom', message: 'set exactly one of handler.module or handler.command' });
     }
-  });
+  })
+  .meta({ description: 'What runs on each batch: set exactly one of module (a JS/TS function) and command (a shell command)' });
 
 export const SlurmSchema = z
   .strictObject({
-    partition: z.string().optional(),
-    time: z.string().optional(),
-    cpus_per_task: z.number().int().positive().optional(),
-    mem: z.string().optional(),
-    account: z.string().nullable().optional(),
-    qos: z.string().nullable().optional(),
-    gres: z.string().nullable().optional(),
-    constraint: z.string().nullable().optional(),
-    throttle: z.number().int().positive().optional(),
-    extra_args: z.array(z.string()).default([]),
+    partition: z.string().optional().meta({ description: 'sbatch --partition' }),
+    time: z.string().optional().meta({ description: 'sbatch --time, the wall-clock limit of each array element ("01:00:00")' }),
+    cpus_per_task: z.number().int().positive().optional().meta({ description: 'sbatch --cpus-per-task' }),
+    mem: z.string().optional().meta({ description: 'sbatch --mem ("2G")' }),
+    account: z.string().nullable().optional().meta({ description: 'sbatch --account' }),
+    qos: z.string().nullable().optional().meta({ description: 'sbatch --qos' }),
+    gres: z.string().nullable().optional().meta({ description: 'sbatch --gres ("gpu:1")' }),
+    constraint: z.string().nullable().optional().meta({ description: 'sbatch --constraint' }),
+    throttle: z.number().int().positive().optional().meta({ description: 'Most array elements running at once (the %N of --array)' }),
+    extra_args: z.array(z.string()).default([]).meta({ description: 'More sbatch arguments, passed as is' }),
   })
   .meta({ description: 'sbatch settings (dispatcher: slurm)' });
 
 export const ComputeSchema = z
   .strictObject({
-    dispatcher: z.enum(['local', 'slurm', 'external']).default('local').meta({
-      description: 'Where workers run: local processes, a Slurm job array, or external (print the worker command)',
-    }),
+    dispatcher: z
+      .enum(['local', 'slurm', 'external'])
+      .superRefine((d, ctx) => {
+        if (d !== 'local') ctx.addIssue({ code: 'custom', message: notSupportedYet(`dispatcher "${d}"`) + '; use "local"' });
+      })
+      .default('local')
+      .meta({ description: 'Where workers run: local processes, a Slurm job array, or external (print the worker command); slurm and external are not supported yet' }),
     workers: z.number().int().min(1).max(10_000).default(4).meta({ description: 'Number of worker processes' }),
     concurrency: z.number().int().min(1).max(256).default(1).meta({ description: 'Tasks at once per worker' }),
-    timeout: duration('Per-attempt timeout').default('10m'),
-    lease: duration('Task lease; a worker that stops heartbeating for this long loses its task').default('30s'),
+    timeout: duration('Per-attempt timeout').prefault('10m'),
+    lease: duration('Task lease; a worker that stops heartbeating for this long loses its task').prefault('30s'),
     memory: size('Heap limit of a module handler (an attempt that exceeds it fails)').optional(),
     slurm: SlurmSchema.optional(),
   })
-  .superRefine((c, ctx) => {
-    if (c.dispatcher !== 'local') {
-      ctx.addIssue({ code: 'custom', path: ['dispatcher'], message: notSupportedYet(`dispatcher "${c.dispatcher}"`) + '; use "local"' });
-    }
-  });
+  .meta({ description: 'Where and how workers run' });
 
 export const RETRYABLE = ['error', 'exit_code', 'timeout', 'signal', 'worker_lost', 'out_of_memory'] as const;
 export type FailureKind = (typeof RETRYABLE)[number];
@@ -150,19 +160,20 @@ export const RetrySchema = z.strictObject({
   max_attempts: z.number().int().min(1).max(100).default(3).meta({ description: 'Attempts per task, the first included' }),
   backoff: z
     .strictObject({
-      initial: duration('Delay before the first retry').default('1s'),
-      max: duration('Longest delay between attempts').default('1m'),
+      initial: duration('Delay before the first retry').prefault('1s'),
+      max: duration('Longest delay between attempts').prefault('1m'),
       multiplier: z.number().min(1).default(2).meta({ description: 'Each retry waits this many times longer' }),
       jitter: z.boolean().default(true).meta({ description: 'Randomise each delay ("full jitter") to spread retries out' }),
     })
-    .default({ initial: '1s', max: '1m', multiplier: 2, jitter: true }),
+    .prefault({})
+    .meta({ description: 'Exponential backoff between attempts' }),
   retry_on: z.array(z.enum(RETRYABLE)).default([...RETRYABLE]).meta({
     description: 'Which failures are retried: error (a module handler threw), exit_code, timeout, signal, worker_lost, out_of_memory',
   }),
   non_retryable_exit_codes: z.array(z.number().int().min(1).max(255)).default([]).meta({
     description: 'Exit codes of a command handler that fail the task at once',
   }),
-});
+}).meta({ description: 'How failed attempts are retried' });
 
 export const OutputSchema = z.strictObject({
   path: z.string().min(1).optional().meta({
@@ -172,7 +183,7 @@ export const OutputSchema = z.strictObject({
     description: 'concat: batch outputs joined in batch order; none: keep per-batch outputs only',
   }),
   reduce: moduleRef('A reducer `async (outputs, ctx) => result` that folds batch outputs in batch order').optional(),
-});
+}).meta({ description: 'Where and how batch outputs become the job result' });
 
 export const NotificationSchema = z
   .strictObject({
@@ -201,7 +212,7 @@ export const JobConfigSchema = z.strictObject({
     .string()
     .regex(/^[a-z0-9_-]{1,64}$/, 'expected 1-64 characters of a-z, 0-9, "_" or "-"')
     .meta({ description: 'Job name: 1-64 characters of a-z, 0-9, _ and -' }),
-  description: z.string().optional(),
+  description: z.string().optional().meta({ description: 'Free text describing the job' }),
   labels: z.record(z.string(), z.string()).default({}).meta({ description: 'Free-form key/value labels' }),
   parameters: z
     .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
@@ -209,17 +220,12 @@ export const JobConfigSchema = z.strictObject({
     .meta({ description: 'Values for ${params.NAME} substitution; override with --set params.NAME=VALUE' }),
   input: InputSchema,
   handler: HandlerSchema,
-  compute: ComputeSchema.default({
-    dispatcher: 'local', workers: 4, concurrency: 1, timeout: '10m', lease: '30s',
-  }),
-  retry: RetrySchema.default({
-    max_attempts: 3,
-    backoff: { initial: '1s', max: '1m', multiplier: 2, jitter: true },
-    retry_on: [...RETRYABLE],
-    non_retryable_exit_codes: [],
-  }),
-  tolerated_failure: toleratedFailure.default(0),
-  output: OutputSchema.default({ aggregate: 'concat' }),
+  // prefault, not default: a default is an OUTPUT value and skips parsing, so
+  // durations inside it would stay strings ("10m") instead of becoming ms.
+  compute: ComputeSchema.prefault({}),
+  retry: RetrySchema.prefault({}),
+  tolerated_failure: toleratedFailure.prefault(0),
+  output: OutputSchema.prefault({}),
   notification: NotificationSchema.optional(),
 });
 

@@ -1,0 +1,56 @@
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { DjcError, jobStatusDocument } from '@djc/core';
+import { cancelJob, coordinatorAlive, mustGetJob, reopenFailedTasks } from '@djc/coordinator';
+import { withBackend, type Cli } from '../context.js';
+import { coordinateHere } from './run.js';
+
+export async function cancelCommand(cli: Cli, jobId: string): Promise<number> {
+  return withBackend(cli, async (backend) => {
+    const job = await cancelJob(backend, jobId, cli.log);
+    if (cli.opts.json) cli.json(jobStatusDocument(job));
+    else cli.out(`${job.jobId} ${job.status}`);
+    return 0;
+  });
+}
+
+/**
+ * `djc retry`: re-run only the failed (and cancelled) tasks of a finished
+ * job, then aggregate again. A job started by `djc run` is coordinated here,
+ * like run; a submitted one is handed back to the daemon (--detach always).
+ */
+export async function retryCommand(cli: Cli, jobId: string, o: { detach?: boolean }): Promise<number> {
+  return withBackend(cli, async (backend) => {
+    const { job, tasks } = await reopenFailedTasks(backend, jobId);
+    cli.err(`djc: re-running ${tasks.length} task${tasks.length === 1 ? '' : 's'} of ${jobId}: ${tasks.slice(0, 20).map((t) => t.taskId).join(', ')}${tasks.length > 20 ? ', …' : ''}`);
+    if (o.detach || job.mode === 'daemon') {
+      if (!(await coordinatorAlive(backend))) cli.err('djc: warning: no coordinator is running; start one with `djc coordinator`');
+      if (cli.opts.json) cli.json({ jobId, status: job.status });
+      else cli.out(jobId);
+      return 0;
+    }
+    return coordinateHere(cli, backend, jobId);
+  });
+}
+
+/** `djc results`: the job's result on stdout. */
+export async function resultsCommand(cli: Cli, jobId: string, o: { path?: boolean }): Promise<number> {
+  return withBackend(cli, async (backend) => {
+    const job = await mustGetJob(backend, jobId);
+    if (job.status !== 'SUCCEEDED' || !job.outputPath) {
+      const why = job.status !== 'SUCCEEDED' ? `it is ${job.status}` : 'its output.aggregate is none';
+      throw new DjcError('NOT_FOUND', `job ${jobId} has no result: ${why}`, { jobId, hint: `djc status ${jobId}` });
+    }
+    if (cli.opts.json || o.path) {
+      if (cli.opts.json) cli.json({ jobId, status: job.status, output: { path: job.outputPath } });
+      else cli.out(job.outputPath);
+      return 0;
+    }
+    const stream = job.outputPath.startsWith('blob:')
+      ? await backend.blobs.getStream(job.outputPath.slice(5))
+      : createReadStream(job.outputPath);
+    if (!stream) throw new DjcError('NOT_FOUND', `the result of ${jobId} is missing from the blob store`, { jobId });
+    await pipeline(stream, process.stdout, { end: false });
+    return 0;
+  });
+}

@@ -1,0 +1,63 @@
+import { formatDuration, type JobRecord, type TaskRecord } from '@djc/core';
+
+const n = (x: number) => x.toLocaleString('en-US');
+
+export function taskSummary(t: JobRecord['tasks']): string {
+  const parts = [`${n(t.succeeded)} succeeded`];
+  if (t.running) parts.push(`${n(t.running)} running`);
+  if (t.retrying) parts.push(`${n(t.retrying)} retrying`);
+  if (t.pending) parts.push(`${n(t.pending)} pending`);
+  if (t.failed) parts.push(`${n(t.failed)} failed`);
+  if (t.cancelled) parts.push(`${n(t.cancelled)} cancelled`);
+  return `${n(t.total)} total: ${parts.join(', ')}`;
+}
+
+export function elapsed(job: JobRecord, now = Date.now()): string {
+  if (!job.startedAt) return '-';
+  const end = job.endedAt ? Date.parse(job.endedAt) : now;
+  return formatDuration(end - Date.parse(job.startedAt));
+}
+
+/** `djc status` for a human. */
+export function formatStatus(job: JobRecord): string {
+  const r = job.records;
+  const pct = r.total > 0 ? ` (${Math.floor((100 * r.processed) / r.total)}%)` : '';
+  const lines = [
+    `job      ${job.jobId} (${job.name})`,
+    `status   ${job.status}   backend ${job.backend}   elapsed ${elapsed(job)}`,
+    `tasks    ${taskSummary(job.tasks)}`,
+    `records  ${n(r.processed)} of ${n(r.total)} processed${pct}`,
+  ];
+  if (job.outputPath) lines.push(`output   ${displayOutput(job.outputPath)}`);
+  if (job.error) lines.push(`error    ${job.error}`);
+  if (job.tasks.failed > 0) lines.push(`next     djc tasks ${job.jobId} --status failed   (then: djc retry ${job.jobId})`);
+  return lines.join('\n');
+}
+
+export function displayOutput(p: string): string {
+  return p.startsWith('blob:') ? `${p.slice(5)} in the blob store (djc results prints it)` : p;
+}
+
+/** Fixed-width columns; the last column takes the rest of the line. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+export function formatJobList(jobs: JobRecord[]): string {
+  if (jobs.length === 0) return 'no jobs';
+  return table(
+    ['JOB', 'STATUS', 'TASKS', 'CREATED'],
+    jobs.map((j) => [j.jobId, j.status, `${j.tasks.succeeded}/${j.tasks.total}${j.tasks.failed ? ` (${j.tasks.failed} failed)` : ''}`, j.createdAt]),
+  );
+}
+
+export function formatTasks(tasks: TaskRecord[]): string {
+  if (tasks.length === 0) return 'no tasks';
+  return table(
+    ['TASK', 'STATUS', 'ATTEMPTS', 'RECORDS', 'EXIT', 'ERROR'],
+    tasks.map((t) => [String(t.taskId), t.status, String(t.attempts), String(t.batch.records), t.exitCode === null ? '-' : String(t.exitCode), t.error ?? '']),
+  );
+}

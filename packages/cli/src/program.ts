@@ -1,0 +1,76 @@
+import { Command, Option } from 'commander';
+import { makeCli, type GlobalOptions } from './context.js';
+import { cancelCommand, resultsCommand, retryCommand } from './commands/act.js';
+import { coordinatorCommand, workerCommand } from './commands/daemons.js';
+import { logsCommand } from './commands/logs.js';
+import { listCommand, statusCommand, tasksCommand, waitCommand } from './commands/read.js';
+import { runCommand } from './commands/run.js';
+import { submitCommand } from './commands/submit.js';
+import { validateCommand } from './commands/validate.js';
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+const EXIT_CODES = `
+Exit codes: 0 ok · 1 the job ended FAILED or CANCELLED (run, wait, retry) · 2 usage or config error ·
+3 backend unreachable · 4 no such job or task · 70 internal error (a bug) · 130 interrupted.
+Backend: --backend/DJC_BACKEND (local), --home/DJC_HOME (./.djc). Docs: docs/cli.md`;
+
+/**
+ * The `djc` command. Each action sets `result.code`; only bin.ts exits.
+ */
+export function buildProgram(result: { code: number; opts: GlobalOptions }): Command {
+  const program = new Command('djc')
+    .description('djc — split a job into batches, run a handler on each on many workers, gather the results')
+    .version('0.1.0')
+    .addOption(new Option('--backend <name>', 'state backend: local | aws (env DJC_BACKEND)'))
+    .addOption(new Option('--home <dir>', 'local backend directory (env DJC_HOME, default ./.djc)'))
+    .option('--json', 'machine-readable output on stdout (errors as JSON on stderr)')
+    .option('-v, --verbose', 'debug logs and stack traces')
+    .addHelpText('after', EXIT_CODES)
+    .showHelpAfterError()
+    .exitOverride();
+
+  const act = <A extends unknown[]>(fn: (cli: ReturnType<typeof makeCli>, ...args: A) => Promise<number>) =>
+    async (...args: unknown[]) => {
+      const cmd = args[args.length - 1] as Command;
+      const opts = cmd.optsWithGlobals() as GlobalOptions;
+      result.opts = opts;
+      result.code = await fn(makeCli(opts), ...(args.slice(0, -1) as A));
+    };
+  const setOpt = new Option('--set <key=value>', 'override a parameter (params.x=1) or any key (compute.workers=8); repeatable').argParser(collect);
+
+  program.command('run').argument('<job.yaml>').description('run a job here: submit, start local workers, show progress, wait; exit 0 if it succeeds')
+    .addOption(setOpt).action(act((cli, file: string, o: { set?: string[] }) => runCommand(cli, file, o)));
+  program.command('submit').argument('<job.yaml>').description('submit a job to the coordinator daemon and print its id at once')
+    .addOption(setOpt).action(act((cli, file: string, o: { set?: string[] }) => submitCommand(cli, file, o)));
+  program.command('validate').argument('<job.yaml>').description('check a job file; print every problem with its YAML path, line and column')
+    .addOption(setOpt).action(act((cli, file: string, o: { set?: string[] }) => validateCommand(cli, file, o)));
+  program.command('status').argument('<job>').description('a job\'s status, task and record counts')
+    .action(act((cli, id: string) => statusCommand(cli, id)));
+  program.command('list').description('jobs, newest first').option('--status <status>', 'only jobs with this status').option('--limit <n>', 'at most n jobs', '50')
+    .action(act((cli, o: { status?: string; limit?: string }) => listCommand(cli, o)));
+  program.command('tasks').argument('<job>').description('a job\'s tasks: status, attempts, records, exit code, error')
+    .option('--status <status>', 'only tasks with this status (pending, running, retrying, succeeded, failed, cancelled)').option('--limit <n>', 'at most n tasks')
+    .action(act((cli, id: string, o: { status?: string; limit?: string }) => tasksCommand(cli, id, o)));
+  program.command('logs').argument('<job>').description('logs of every attempt of a task (--task N) or of the worker processes (--workers)')
+    .option('--task <n>', 'task id').option('--workers', 'worker process logs')
+    .action(act((cli, id: string, o: { task?: string; workers?: boolean }) => logsCommand(cli, id, o)));
+  program.command('wait').argument('<job>').description('wait until the job ends; exit 0 if it succeeded, 1 if it failed or was cancelled')
+    .option('--interval <seconds>', 'poll interval', '1')
+    .action(act((cli, id: string, o: { interval?: string }) => waitCommand(cli, id, o)));
+  program.command('cancel').argument('<job>').description('cancel a job: stop its workers and tasks')
+    .action(act((cli, id: string) => cancelCommand(cli, id)));
+  program.command('retry').argument('<job>').description('re-run only the failed and cancelled tasks of a finished job, then aggregate again')
+    .option('--detach', 'leave the re-run to the coordinator daemon')
+    .action(act((cli, id: string, o: { detach?: boolean }) => retryCommand(cli, id, o)));
+  program.command('results').argument('<job>').description('print the job\'s result (--path: only where it is)')
+    .option('--path', 'print the result\'s location')
+    .action(act((cli, id: string, o: { path?: boolean }) => resultsCommand(cli, id, o)));
+  program.command('coordinator').description('run the coordinator daemon: picks up submitted jobs and watches them')
+    .action(act((cli) => coordinatorCommand(cli)));
+  program.command('worker').description('run a worker: pull tasks and run them (same as djc-worker)')
+    .option('--job <id>', 'serve one job and exit when it has no work left').option('--concurrency <n>', 'tasks at once')
+    .option('--worker-id <id>', 'worker id').option('--grace <seconds>', 'on SIGTERM, time to finish running attempts', '30')
+    .action(act((cli, o: { job?: string; concurrency?: string; workerId?: string; grace?: string }) => workerCommand(cli, o)));
+  return program;
+}

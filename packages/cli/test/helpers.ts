@@ -1,0 +1,126 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
+export const DJC = join(ROOT, 'packages/cli/dist/bin.js');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A temp dir per test: the job files live here and DJC_HOME is <dir>/.djc. */
+export function makeSandbox(prefix = 'djc-e2e-'): { dir: string; home: string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, home: join(dir, '.djc'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Copies an example (without generated data) into `dir`. */
+export function copyExample(name: string, dir: string): string {
+  const to = join(dir, name);
+  cpSync(join(ROOT, 'examples', name), to, { recursive: true, filter: (src) => !/\/(data|out)(\/|$)/.test(src.slice(ROOT.length)) });
+  return to;
+}
+
+/** Runs `djc ...args` to completion. */
+export function djc(args: string[], opts: { cwd: string; home: string; env?: Record<string, string>; timeoutMs?: number }): Promise<CliResult> {
+  return new Promise((resolvePromise) => {
+    execFile(
+      process.execPath,
+      [DJC, ...args],
+      { cwd: opts.cwd, env: djcEnv(opts.home, opts.env), timeout: opts.timeoutMs ?? 150_000, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolvePromise({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** Starts `djc ...args` in the background; `done` resolves when it exits. */
+export function djcStart(args: string[], opts: { cwd: string; home: string; env?: Record<string, string> }): { child: ChildProcess; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [DJC, ...args], { cwd: opts.cwd, env: djcEnv(opts.home, opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => { stdout += d.toString(); });
+  child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const done = new Promise<CliResult>((r) => child.on('close', (code, signal) => r({ code: code ?? (signal ? 128 : 1), stdout, stderr })));
+  return { child, done };
+}
+
+function djcEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, DJC_HOME: home, ...extra };
+  delete env.DJC_BACKEND;
+  delete env.DJC_LOG_LEVEL;
+  return env;
+}
+
+/** Runs an example's data generator with a record count into its data dir. */
+export function generate(exampleDir: string, records: number): Promise<void> {
+  return new Promise((res, rej) => {
+    execFile(process.execPath, [join(exampleDir, 'generate.mjs'), String(records)], (err) => (err ? rej(err) : res()));
+  });
+}
+
+/** PIDs of live processes whose environment names this DJC_HOME (workers, coordinators). */
+export function processesUsing(home: string): number[] {
+  const pids: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
+    try {
+      if (/State:\s+Z/.test(readFileSync(`/proc/${d}/status`, 'utf8'))) continue;
+      const env = readFileSync(`/proc/${d}/environ`, 'utf8').split('\0');
+      if (env.includes(`DJC_HOME=${home}`)) pids.push(Number(d));
+    } catch {
+      // gone, or not ours
+    }
+  }
+  return pids;
+}
+
+/** Worker processes (djc-worker) of a DJC_HOME. */
+export function workerPids(home: string): number[] {
+  return processesUsing(home).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker/dist/bin.js');
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Waits until no process uses `home`; returns the leftovers after the timeout (and kills them). */
+export async function leakedProcesses(home: string, timeoutMs = 10_000): Promise<number[]> {
+  const end = Date.now() + timeoutMs;
+  let left = processesUsing(home);
+  while (left.length > 0 && Date.now() < end) {
+    await sleep(100);
+    left = processesUsing(home);
+  }
+  for (const pid of left) {
+    try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  }
+  return left;
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 60_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export function readJsonl(file: string): unknown[] {
+  return readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as unknown);
+}

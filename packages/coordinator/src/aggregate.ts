@@ -1,0 +1,103 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  blobKeys,
+  DjcError,
+  importUserFunction,
+  type Backend,
+  type JobRecord,
+  type Logger,
+  type OutputKind,
+  type TaskRecord,
+} from '@djc/core';
+
+/**
+ * Gathers the outputs of the succeeded tasks, in batch order, into the job
+ * result: concatenated, or folded by the reducer. Writes to output.path
+ * (atomically: temp file + rename) or, without one, to the blob store.
+ * Returns where the result went, or null for aggregate: none.
+ */
+export async function aggregateOutputs(backend: Backend, job: JobRecord, log: Logger): Promise<string | null> {
+  const out = job.config.output;
+  if (out.aggregate === 'none' && !out.reduce) return null;
+  const body = out.reduce ? await reduceOutputs(backend, job, out.reduce, log) : concatOutputs(backend, job);
+  if (!out.path) {
+    const key = blobKeys.result(job.jobId);
+    await backend.blobs.put(key, body);
+    return `blob:${key}`;
+  }
+  await mkdir(dirname(out.path), { recursive: true });
+  const tmp = `${out.path}.djc-tmp-${process.pid}`;
+  try {
+    await pipeline(typeof body === 'string' || body instanceof Uint8Array ? Readable.from([body]) : body, createWriteStream(tmp));
+    await rename(tmp, out.path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+  return out.path;
+}
+
+/** Succeeded tasks in batch order, a page at a time. */
+async function* succeededTasks(backend: Backend, jobId: string): AsyncGenerator<TaskRecord & { outputKey: string }> {
+  let after = -1;
+  for (;;) {
+    const page = await backend.state.listTasks(jobId, { status: 'SUCCEEDED', after, limit: 1000 });
+    if (page.length === 0) return;
+    for (const t of page) if (t.outputKey) yield t as TaskRecord & { outputKey: string };
+    after = (page[page.length - 1] as TaskRecord).taskId;
+  }
+}
+
+function concatOutputs(backend: Backend, job: JobRecord): Readable {
+  async function* chunks(): AsyncGenerator<Buffer> {
+    for await (const t of succeededTasks(backend, job.jobId)) {
+      const stream = await backend.blobs.getStream(t.outputKey);
+      if (!stream) throw missingOutput(job.jobId, t);
+      for await (const c of stream) yield c as Buffer;
+    }
+  }
+  return Readable.from(chunks());
+}
+
+async function reduceOutputs(backend: Backend, job: JobRecord, ref: string, log: Logger): Promise<string | Uint8Array> {
+  const reducer = await importUserFunction(ref, 'output.reduce');
+  async function* outputs(): AsyncGenerator<unknown> {
+    for await (const t of succeededTasks(backend, job.jobId)) {
+      const buf = await backend.blobs.get(t.outputKey);
+      if (!buf) throw missingOutput(job.jobId, t);
+      yield decodeOutput(buf, t.outputKind ?? 'raw');
+    }
+  }
+  let result: unknown;
+  try {
+    result = await reducer(outputs(), { jobId: job.jobId, log: log.child({ jobId: job.jobId, reducer: ref }) });
+  } catch (e) {
+    if (e instanceof DjcError) throw e;
+    throw new DjcError('HANDLER_FAILED', `output.reduce threw: ${(e as Error).message ?? String(e)}`, { cause: e, jobId: job.jobId });
+  }
+  return encodeResult(result);
+}
+
+/** A batch output as the reducer sees it: the array or object the handler returned, or the raw text. */
+export function decodeOutput(buf: Buffer, kind: OutputKind): unknown {
+  const text = buf.toString('utf8');
+  if (kind === 'json') return JSON.parse(text);
+  if (kind === 'json-lines') return text.split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as unknown);
+  return text;
+}
+
+/** Same rules as handler output: array → JSON lines, string/bytes as is, anything else → one JSON line. */
+export function encodeResult(v: unknown): string | Uint8Array {
+  if (typeof v === 'string' || v instanceof Uint8Array) return v;
+  if (Array.isArray(v)) return v.map((x) => `${JSON.stringify(x)}\n`).join('');
+  if (v === undefined) return '';
+  return `${JSON.stringify(v)}\n`;
+}
+
+function missingOutput(jobId: string, t: TaskRecord): DjcError {
+  return new DjcError('INTERNAL', `output of task ${t.taskId} is missing from the blob store (${t.outputKey})`, { jobId, taskId: t.taskId });
+}

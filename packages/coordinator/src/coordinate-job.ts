@@ -1,0 +1,78 @@
+import { DjcError, TERMINAL_JOB, type Backend, type JobRecord, type Logger } from '@djc/core';
+import type { Dispatcher } from './dispatch/dispatcher.js';
+import { finalizeJob } from './finalize.js';
+import { monitorTick } from './monitor.js';
+import { prepareJob } from './prepare.js';
+
+export interface CoordinateOptions {
+  dispatcher: Dispatcher;
+  log: Logger;
+  /** Stops coordinating (the job is left as it is, for another coordinator to resume). */
+  signal?: AbortSignal;
+  tickMs?: number;
+}
+
+/**
+ * Drives one job from wherever it is (SUBMITTED, half-prepared, RUNNING,
+ * FINALIZING) to a final status: prepare, dispatch workers, monitor, and
+ * finalize. Used in-process by `djc run` and per job by the daemon.
+ */
+export async function coordinateJob(backend: Backend, jobId: string, opts: CoordinateOptions): Promise<JobRecord> {
+  const { dispatcher, log } = opts;
+  let job = await mustGetJob(backend, jobId);
+  if (TERMINAL_JOB.has(job.status)) return job;
+  await dispatcher.start(job);
+  try {
+    if (job.status === 'SUBMITTED' || job.status === 'PREPARING') {
+      try {
+        job = await prepareJob(backend, job, log);
+      } catch (e) {
+        return await failJob(backend, jobId, `preparing the job failed: ${(e as Error).message}`, e, log);
+      }
+    }
+    return await superviseUntilEnd(backend, jobId, opts);
+  } finally {
+    await dispatcher.stop(jobId);
+  }
+}
+
+async function superviseUntilEnd(backend: Backend, jobId: string, opts: CoordinateOptions): Promise<JobRecord> {
+  const tickMs = opts.tickMs ?? 200;
+  for (;;) {
+    if (opts.signal?.aborted) return mustGetJob(backend, jobId);
+    const job = await mustGetJob(backend, jobId);
+    if (job.status === 'FINALIZING') return finalizeJob(backend, jobId, opts.log);
+    if (TERMINAL_JOB.has(job.status)) return job;
+    const tick = await monitorTick(backend, jobId, opts.dispatcher, opts.log);
+    if (tick === 'done') return finalizeJob(backend, jobId, opts.log);
+    if (tick === 'cancelled') return mustGetJob(backend, jobId);
+    if (typeof tick === 'object') return failJob(backend, jobId, tick.stuck, undefined, opts.log);
+    await sleep(tickMs, opts.signal);
+  }
+}
+
+async function failJob(backend: Backend, jobId: string, error: string, cause: unknown, log: Logger): Promise<JobRecord> {
+  const current = await mustGetJob(backend, jobId);
+  // Cancelled (or ended) meanwhile: that outcome stands.
+  if (TERMINAL_JOB.has(current.status)) return current;
+  log.error({ jobId, err: cause, error }, 'job failed');
+  await backend.state.cancelTasks(jobId);
+  await backend.queue.purgeJob(jobId);
+  return backend.state.transitionJob(jobId, ['SUBMITTED', 'PREPARING', 'RUNNING', 'FINALIZING'], 'FAILED', {
+    endedAt: new Date().toISOString(),
+    error,
+  });
+}
+
+export async function mustGetJob(backend: Backend, jobId: string): Promise<JobRecord> {
+  const job = await backend.state.getJob(jobId);
+  if (!job) throw new DjcError('NOT_FOUND', `no job ${jobId}`, { jobId, hint: 'djc list shows the jobs of this backend' });
+  return job;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+  });
+}

@@ -1,0 +1,72 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { DjcError, type Backend, type JobStatus, type Logger } from '@djc/core';
+import { coordinateJob } from './coordinate-job.js';
+import type { Dispatcher } from './dispatch/dispatcher.js';
+
+export interface DaemonOptions {
+  dispatcher: Dispatcher;
+  log: Logger;
+  signal: AbortSignal;
+  pollMs?: number;
+  /** The lock expires this long after the last renewal; another daemon may then take over. */
+  lockTtlMs?: number;
+}
+
+const ACTIVE: readonly JobStatus[] = ['SUBMITTED', 'PREPARING', 'RUNNING', 'FINALIZING'];
+
+/**
+ * The `djc coordinator` loop: holds the backend's coordinator lock (one
+ * daemon per backend), picks up submitted jobs and resumes unfinished ones
+ * (after a crash), and coordinates each until it ends.
+ */
+export async function runDaemon(backend: Backend, opts: DaemonOptions): Promise<void> {
+  const owner = `${hostname()}:${process.pid}:${randomBytes(2).toString('hex')}`;
+  const ttl = opts.lockTtlMs ?? 15_000;
+  const active = new Map<string, Promise<unknown>>();
+  await takeLock(backend, owner, ttl);
+  opts.log.info({ owner }, 'coordinator started');
+  try {
+    while (!opts.signal.aborted) {
+      await takeLock(backend, owner, ttl);
+      for (const status of ACTIVE) {
+        for (const job of await backend.state.listJobs({ status, limit: 1000 })) {
+          if (job.mode !== 'daemon' || active.has(job.jobId)) continue;
+          opts.log.info({ jobId: job.jobId, status: job.status }, 'coordinating job');
+          const p = coordinateJob(backend, job.jobId, { dispatcher: opts.dispatcher, log: opts.log, signal: opts.signal })
+            .catch((e: unknown) => opts.log.error({ jobId: job.jobId, err: e }, 'coordinating the job failed'))
+            .finally(() => active.delete(job.jobId));
+          active.set(job.jobId, p);
+        }
+      }
+      await sleep(opts.pollMs ?? 500, opts.signal);
+    }
+  } finally {
+    await Promise.allSettled([...active.values()]);
+    await backend.state.releaseCoordinatorLock(owner);
+    opts.log.info({ owner }, 'coordinator stopped');
+  }
+}
+
+async function takeLock(backend: Backend, owner: string, ttl: number): Promise<void> {
+  const now = Date.now();
+  const ok = await backend.state.acquireCoordinatorLock({ owner, pid: process.pid, host: hostname(), heartbeatAt: now, expiresAt: now + ttl });
+  if (ok) return;
+  const holder = await backend.state.getCoordinatorLock();
+  throw new DjcError('USAGE', `another coordinator is running for this backend (pid ${holder?.pid} on ${holder?.host})`, {
+    hint: 'one coordinator per backend: stop the other one first, or use it',
+  });
+}
+
+/** Whether a coordinator daemon holds a live lock on this backend. */
+export async function coordinatorAlive(backend: Backend): Promise<boolean> {
+  const lock = await backend.state.getCoordinatorLock();
+  return lock !== null && lock.expiresAt > Date.now();
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+  });
+}

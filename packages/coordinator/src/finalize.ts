@@ -1,0 +1,50 @@
+import { type Backend, type JobRecord, type Logger } from '@djc/core';
+import { aggregateOutputs } from './aggregate.js';
+import { notifyJobEnd } from './notify.js';
+
+/** How many failed tasks the job tolerates. */
+export function toleratedFailures(job: JobRecord): number {
+  const tf = job.config.tolerated_failure;
+  return 'count' in tf ? tf.count : Math.floor((job.tasks.total * tf.percent) / 100);
+}
+
+/**
+ * Ends a job whose tasks are all terminal: FAILED if more tasks failed than
+ * tolerated (the result is not written, so a partial result never looks
+ * whole), else aggregate the outputs and SUCCEEDED. Then notify.
+ */
+export async function finalizeJob(backend: Backend, jobId: string, log: Logger): Promise<JobRecord> {
+  let job = await backend.state.transitionJob(jobId, ['RUNNING', 'FINALIZING'], 'FINALIZING');
+  const failed = job.tasks.failed + job.tasks.cancelled;
+  const allowed = toleratedFailures(job);
+  if (failed > allowed) {
+    job = await backend.state.transitionJob(jobId, ['FINALIZING'], 'FAILED', {
+      endedAt: new Date().toISOString(),
+      error: await failureSummary(backend, job, failed, allowed),
+    });
+  } else {
+    try {
+      const outputPath = await aggregateOutputs(backend, job, log);
+      job = await backend.state.transitionJob(jobId, ['FINALIZING'], 'SUCCEEDED', {
+        endedAt: new Date().toISOString(),
+        outputPath,
+        error: failed > 0 ? `${failed} of ${job.tasks.total} tasks failed (tolerated_failure allows ${allowed})` : null,
+      });
+    } catch (e) {
+      log.error({ jobId, err: e }, 'aggregation failed');
+      job = await backend.state.transitionJob(jobId, ['FINALIZING'], 'FAILED', {
+        endedAt: new Date().toISOString(),
+        error: `aggregating the outputs failed: ${(e as Error).message}`,
+      });
+    }
+  }
+  log.info({ jobId, status: job.status }, 'job ended');
+  await notifyJobEnd(job, log);
+  return job;
+}
+
+async function failureSummary(backend: Backend, job: JobRecord, failed: number, allowed: number): Promise<string> {
+  const sample = await backend.state.listTasks(job.jobId, { status: 'FAILED', limit: 3 });
+  const first = sample.map((t) => `task ${t.taskId}: ${t.error ?? 'failed'}`).join('; ');
+  return `${failed} of ${job.tasks.total} tasks failed (tolerated_failure allows ${allowed})${first ? ` — ${first}` : ''}`;
+}

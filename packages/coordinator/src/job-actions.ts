@@ -1,0 +1,47 @@
+import { DjcError, TERMINAL_JOB, type Backend, type JobRecord, type TaskRecord } from '@djc/core';
+import { mustGetJob } from './coordinate-job.js';
+import { notifyJobEnd } from './notify.js';
+import { enqueuePending } from './prepare.js';
+import type { Logger } from '@djc/core';
+
+/**
+ * Cancels a job: no new task starts, running attempts are told to abandon
+ * (their next heartbeat fails), queued messages are dropped, and the job
+ * ends CANCELLED. Works with or without a live coordinator.
+ */
+export async function cancelJob(backend: Backend, jobId: string, log: Logger): Promise<JobRecord> {
+  const job = await mustGetJob(backend, jobId);
+  if (TERMINAL_JOB.has(job.status)) return job;
+  await backend.state.updateJob(jobId, { cancelRequested: true });
+  await backend.state.cancelTasks(jobId);
+  await backend.queue.purgeJob(jobId);
+  const ended = await backend.state.transitionJob(jobId, ['SUBMITTED', 'PREPARING', 'RUNNING', 'FINALIZING'], 'CANCELLED', {
+    endedAt: new Date().toISOString(),
+    error: 'cancelled by user',
+  });
+  await notifyJobEnd(ended, log);
+  return ended;
+}
+
+/**
+ * Re-opens a finished job to re-run only its failed and cancelled tasks,
+ * each with a fresh retry budget. Succeeded tasks keep their outputs; the
+ * job is aggregated again when the re-run ends.
+ */
+export async function reopenFailedTasks(backend: Backend, jobId: string): Promise<{ job: JobRecord; tasks: TaskRecord[] }> {
+  const job = await mustGetJob(backend, jobId);
+  if (!TERMINAL_JOB.has(job.status)) {
+    throw new DjcError('USAGE', `job ${jobId} is ${job.status}; only a finished job can be retried`, {
+      jobId, hint: `wait for it (djc wait ${jobId}) or cancel it (djc cancel ${jobId}) first`,
+    });
+  }
+  if (job.tasks.failed + job.tasks.cancelled === 0 && job.status === 'SUCCEEDED') {
+    throw new DjcError('USAGE', `job ${jobId} has no failed or cancelled tasks to retry`, { jobId });
+  }
+  const tasks = await backend.state.resetTasks(jobId, ['FAILED', 'CANCELLED']);
+  const reopened = await backend.state.transitionJob(jobId, [job.status], 'RUNNING', {
+    endedAt: null, error: null, cancelRequested: false, outputPath: null,
+  });
+  await enqueuePending(backend, jobId);
+  return { job: reopened, tasks };
+}

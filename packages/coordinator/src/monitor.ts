@@ -1,0 +1,41 @@
+import { backoffDelay, type Backend, type JobRecord, type Logger, type TaskRecord } from '@djc/core';
+import type { Dispatcher } from './dispatch/dispatcher.js';
+
+export type TickResult = 'running' | 'done' | 'cancelled' | { stuck: string };
+
+/**
+ * One monitoring pass over a running job: reclaim the tasks of workers the
+ * dispatcher saw die and of leases that expired, re-enqueue them, and say
+ * whether the job is done, cancelled or stuck.
+ */
+export async function monitorTick(backend: Backend, jobId: string, dispatcher: Dispatcher, log: Logger): Promise<TickResult> {
+  let job = await backend.state.getJob(jobId);
+  if (!job || job.status === 'CANCELLED' || job.cancelRequested) return 'cancelled';
+  const losses = await dispatcher.poll(job);
+  for (const loss of losses) {
+    await reclaim(backend, job, { owner: loss.workerId, reason: `worker lost: ${loss.reason}` }, log);
+  }
+  await reclaim(backend, job, { expiredBefore: Date.now(), reason: 'worker lost: lease expired (the worker stopped heartbeating)' }, log);
+  if (losses.length > 0) job = (await backend.state.getJob(jobId)) ?? job;
+  const t = job.tasks;
+  if (job.status === 'RUNNING' && t.pending + t.running + t.retrying === 0) return 'done';
+  const stuck = dispatcher.stuckReason(jobId);
+  return stuck ? { stuck } : 'running';
+}
+
+async function reclaim(
+  backend: Backend, job: JobRecord, by: { owner?: string; expiredBefore?: number; reason: string }, log: Logger,
+): Promise<TaskRecord[]> {
+  const delay = backoffDelay(1, job.config.retry.backoff);
+  const changed = await backend.state.reclaimTasks(job.jobId, {
+    ...by,
+    maxAttempts: job.config.retry.max_attempts,
+    notBefore: Date.now() + delay,
+  });
+  const retry = changed.filter((t) => t.status === 'RETRY_WAIT');
+  if (retry.length > 0) {
+    await backend.queue.send(retry.map((t) => ({ v: 1 as const, jobId: job.jobId, taskId: t.taskId })), { delayMs: delay });
+  }
+  if (changed.length > 0) log.warn({ jobId: job.jobId, tasks: changed.map((t) => t.taskId), reason: by.reason }, 'tasks reclaimed');
+  return changed;
+}

@@ -1,0 +1,48 @@
+import { dirname } from 'node:path';
+import { execa } from 'execa';
+import { jobStatusDocument, type JobRecord, type Logger } from '@djc/core';
+
+/**
+ * Fires the job's notifications for its final status. A failing webhook or
+ * command is logged and never changes the job's outcome.
+ */
+export async function notifyJobEnd(job: JobRecord, log: Logger): Promise<void> {
+  const n = job.config.notification;
+  const event = job.status.toLowerCase();
+  if (!n || !(n.on as string[]).includes(event)) return;
+  const doc = jobStatusDocument(job);
+  const tasks: Promise<void>[] = [];
+  if (n.webhook) tasks.push(postWebhook(n.webhook, doc, log, job.jobId));
+  if (n.command) tasks.push(runCommand(n.command, job, log));
+  await Promise.all(tasks);
+}
+
+async function postWebhook(url: string, doc: unknown, log: Logger, jobId: string): Promise<void> {
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'djc' },
+      body: JSON.stringify(doc),
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!res.ok) log.warn({ jobId, url, status: res.status }, 'notification webhook answered with an error');
+  } catch (e) {
+    log.warn({ jobId, url, err: e }, 'notification webhook failed');
+  }
+}
+
+async function runCommand(command: string, job: JobRecord, log: Logger): Promise<void> {
+  const r = await execa(command, {
+    shell: true,
+    cwd: dirname(job.configPath),
+    reject: false,
+    timeout: 60_000,
+    env: {
+      DJC_JOB_ID: job.jobId,
+      DJC_JOB_NAME: job.name,
+      DJC_JOB_STATUS: job.status,
+      DJC_OUTPUT_PATH: job.outputPath ?? '',
+    },
+  });
+  if (r.exitCode !== 0) log.warn({ jobId: job.jobId, command, exitCode: r.exitCode, stderr: r.stderr.slice(-500) }, 'notification command failed');
+}

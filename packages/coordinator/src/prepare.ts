@@ -1,0 +1,93 @@
+import {
+  blobKeys,
+  expandInputPaths,
+  partitionInput,
+  type Backend,
+  type BatchDescriptor,
+  type InputFileInfo,
+  type JobRecord,
+  type Logger,
+  type Manifest,
+} from '@djc/core';
+
+/** Tasks are written and enqueued in chunks, so workers start while a large input is still being split. */
+const CHUNK = 2000;
+
+/**
+ * Partitions the input, writes one PENDING task per batch, enqueues them
+ * and writes the manifest, then moves the job to RUNNING. Idempotent: a
+ * coordinator that died mid-prepare calls this again; existing tasks are
+ * kept, and every PENDING task is (re-)enqueued (a duplicate message loses
+ * its claim and is dropped).
+ */
+export async function prepareJob(backend: Backend, job: JobRecord, log: Logger): Promise<JobRecord> {
+  const resuming = job.status === 'PREPARING';
+  job = await backend.state.transitionJob(job.jobId, ['SUBMITTED', 'PREPARING'], 'PREPARING', {
+    startedAt: job.startedAt ?? new Date().toISOString(),
+  });
+  const input = job.config.input;
+  const paths = Array.isArray(input.path) ? input.path : [input.path];
+  const files = await expandInputPaths(paths);
+  const batches: BatchDescriptor[] = [];
+  const infos: InputFileInfo[] = [];
+  let chunk: BatchDescriptor[] = [];
+  const flush = async () => {
+    if (chunk.length === 0) return;
+    const inserted = await backend.state.putTasks(job.jobId, chunk);
+    if (!resuming && inserted > 0) await enqueue(backend, job.jobId, chunk);
+    chunk = [];
+  };
+  const events = partitionInput(files, {
+    format: input.format as 'jsonl' | 'csv' | 'text',
+    csv: input.csv,
+    batchRecords: input.batch.records ?? 1000,
+  });
+  for await (const ev of events) {
+    if (ev.type === 'file') {
+      infos.push(ev.file);
+      continue;
+    }
+    batches.push(ev.batch);
+    chunk.push(ev.batch);
+    if (chunk.length >= CHUNK) await flush();
+  }
+  await flush();
+  if (resuming) await enqueuePending(backend, job.jobId);
+  const manifest = buildManifest(job.jobId, input.format, infos, batches);
+  await backend.blobs.put(blobKeys.manifest(job.jobId), JSON.stringify(manifest));
+  log.info({ jobId: job.jobId, batches: batches.length, records: manifest.totals.records }, 'job prepared');
+  return backend.state.transitionJob(job.jobId, ['PREPARING'], 'RUNNING', { recordsTotal: manifest.totals.records });
+}
+
+async function enqueue(backend: Backend, jobId: string, batches: readonly BatchDescriptor[]): Promise<void> {
+  await backend.queue.send(batches.map((b) => ({ v: 1 as const, jobId, taskId: b.index })));
+}
+
+/** Sends a message for every PENDING task (resume after a crash, or `djc retry`). */
+export async function enqueuePending(backend: Backend, jobId: string): Promise<number> {
+  let after = -1;
+  let sent = 0;
+  for (;;) {
+    const page = await backend.state.listTasks(jobId, { status: 'PENDING', after, limit: CHUNK });
+    if (page.length === 0) return sent;
+    await backend.queue.send(page.map((t) => ({ v: 1 as const, jobId, taskId: t.taskId })));
+    sent += page.length;
+    after = (page[page.length - 1] as { taskId: number }).taskId;
+  }
+}
+
+function buildManifest(jobId: string, format: string, files: InputFileInfo[], batches: BatchDescriptor[]): Manifest {
+  return {
+    v: 1,
+    jobId,
+    createdAt: new Date().toISOString(),
+    format,
+    files,
+    batches,
+    totals: {
+      records: files.reduce((n, f) => n + f.records, 0),
+      bytes: files.reduce((n, f) => n + f.size, 0),
+      batches: batches.length,
+    },
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * Opens the local backend's SQLite file shared by the coordinator and every
+ * worker process: WAL (readers never block the writer), a busy timeout (a
+ * writer waits for the lock instead of failing), synchronous=NORMAL (no fsync
+ * per commit; a power cut may lose the last commits, never corrupt the file),
+ * then brings the schema up to date.
+ */
+import Database from 'better-sqlite3';
+import { DjcError } from '../../errors.js';
+import { MIGRATIONS } from './migrations.js';
+import { retryBusySync } from './sqlite-retry.js';
+
+export type Db = Database.Database;
+
+export const BUSY_TIMEOUT_MS = 5000;
+
+export function openDatabase(file: string): Db {
+  let db: Db;
+  try {
+    db = new Database(file);
+  } catch (e) {
+    throw new DjcError('BACKEND_UNAVAILABLE', `cannot open the local database ${file}: ${(e as Error).message}`, {
+      cause: e,
+      hint: 'check that DJC_HOME is a writable directory',
+    });
+  }
+  try {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    retryBusySync(() => db.pragma('journal_mode = WAL'));
+    db.pragma('synchronous = NORMAL');
+    db.pragma('journal_size_limit = 67108864');
+    retryBusySync(() => migrate(db));
+    if (process.env.DJC_SPIN) db.pragma('busy_timeout = 0');
+    if (process.env.DJC_CKPT) db.pragma(`wal_autocheckpoint = ${process.env.DJC_CKPT}`);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+  return db;
+}
+
+/** Applies the migrations newer than the file's schema_version, atomically. */
+export function migrate(db: Db): void {
+  db.transaction(() => {
+    db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+    const row = db.prepare('SELECT max(version) AS version FROM schema_version').get() as { version: number | null };
+    const current = row.version ?? 0;
+    if (current > MIGRATIONS.length) {
+      throw new DjcError('BACKEND_UNAVAILABLE', `the local database has schema version ${current}, newer than this djc knows (${MIGRATIONS.length})`, {
+        hint: 'upgrade djc, or use another DJC_HOME',
+      });
+    }
+    for (let v = current + 1; v <= MIGRATIONS.length; v++) {
+      db.exec(MIGRATIONS[v - 1] as string);
+      db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(v);
+    }
+  }).immediate();
+}

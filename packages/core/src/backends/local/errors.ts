@@ -1,0 +1,16 @@
+/** The errors the local backend raises, worded once. */
+import { ConflictError, DjcError } from '../../errors.js';
+import type { TaskStatus } from '../../model/status.js';
+
+export function noJob(jobId: string): DjcError {
+  return new DjcError('NOT_FOUND', `no job ${jobId}`, { jobId, hint: 'djc list shows jobs' });
+}
+
+/** A conditional task write that did not hold; `details.status` is the task's status now (null if absent). */
+export function taskConflict(jobId: string, taskId: number, status: TaskStatus | null, why: string, extra: object = {}): ConflictError {
+  return new ConflictError(`task ${taskId} of job ${jobId}: ${why}`, { jobId, taskId, details: { status, ...extra } });
+}
+
+export function leaseLost(jobId: string, taskId: number, details: object): DjcError {
+  return new DjcError('LEASE_LOST', `task ${taskId} of job ${jobId}: the lease no longer holds`, { jobId, taskId, details });
+}

@@ -1,0 +1,49 @@
+/**
+ * The local (embedded) backend: everything under one home directory
+ * (DJC_HOME). `<home>/djc.sqlite` holds jobs, tasks, the coordinator lock and
+ * the task queue; `<home>/blobs/` holds the blobs. Any number of processes on
+ * one machine may open the same home at once.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Backend } from '../../ports/backend.js';
+import { openDatabase } from './db.js';
+import { FsBlobStore } from './fs-blob-store.js';
+import { SqliteStateStore } from './sqlite-state-store.js';
+import { SqliteTaskQueue } from './sqlite-task-queue.js';
+
+export interface LocalBackendOptions {
+  /** DJC_HOME; created if missing. */
+  home: string;
+}
+
+/** Paths of a local backend's files. */
+export function localPaths(home: string): { home: string; db: string; blobs: string } {
+  const abs = resolve(home);
+  return { home: abs, db: join(abs, 'djc.sqlite'), blobs: join(abs, 'blobs') };
+}
+
+export function createLocalBackend(opts: LocalBackendOptions): Backend {
+  const paths = localPaths(opts.home);
+  mkdirSync(paths.home, { recursive: true });
+  const db = openDatabase(paths.db);
+  const state = new SqliteStateStore({ db });
+  const queue = new SqliteTaskQueue({ db });
+  const blobs = new FsBlobStore({ root: paths.blobs });
+  return {
+    name: 'local',
+    state,
+    queue,
+    blobs,
+    workerEnv: () => ({ DJC_BACKEND: 'local', DJC_HOME: paths.home }),
+    close: async () => {
+      await Promise.all([state.close(), queue.close(), blobs.close()]);
+      if (db.open) db.close();
+    },
+  };
+}
+
+export { openDatabase, type Db } from './db.js';
+export { SqliteStateStore, createSqliteStateStore, type SqliteStateStoreOptions } from './sqlite-state-store.js';
+export { SqliteTaskQueue, createSqliteTaskQueue, type SqliteTaskQueueOptions } from './sqlite-task-queue.js';
+export { FsBlobStore, createFsBlobStore, type FsBlobStoreOptions } from './fs-blob-store.js';

@@ -1,0 +1,109 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { describeStateStoreContract } from '../../ports/state-store.contract.js';
+import { describeTaskQueueContract } from '../../ports/task-queue.contract.js';
+import { describeBlobStoreContract } from '../../ports/blob-store.contract.js';
+import { rejectionOf, tempDir, testBatches, testJob } from '../../testing/fixtures.js';
+import { expectDjcError } from '../../testing/contract-harness.js';
+import type { Backend } from '../../ports/backend.js';
+import { createLocalBackend } from './index.js';
+
+async function localFixture() {
+  const tmp = await tempDir('djc-local-');
+  const backend = createLocalBackend({ home: join(tmp.dir, 'home') });
+  return {
+    backend,
+    store: backend.state,
+    queue: backend.queue,
+    blobs: backend.blobs,
+    cleanup: async () => {
+      await backend.close();
+      await tmp.cleanup();
+    },
+  };
+}
+
+describeStateStoreContract('local (SQLite)', localFixture);
+describeTaskQueueContract('local (SQLite)', localFixture, { unitMs: 50 });
+describeBlobStoreContract('local (directory)', localFixture);
+
+describe('local backend', () => {
+  const open: { backend: Backend; cleanup(): Promise<void> }[] = [];
+  afterEach(async () => {
+    for (const f of open.splice(0)) await f.cleanup();
+  });
+  const fixture = async () => {
+    const f = await localFixture();
+    open.push(f);
+    return f;
+  };
+
+  it('keeps everything under DJC_HOME and tells workers how to reach it', async () => {
+    const { backend } = await fixture();
+    const home = backend.workerEnv().DJC_HOME as string;
+    expect(backend.name).toBe('local');
+    expect(backend.workerEnv()).toEqual({ DJC_BACKEND: 'local', DJC_HOME: home });
+    await backend.blobs.put('jobs/j/manifest.json', '{}');
+    expect(existsSync(join(home, 'djc.sqlite'))).toBe(true);
+    expect(existsSync(join(home, 'blobs', 'jobs', 'j', 'manifest.json'))).toBe(true);
+  });
+
+  it('opens the file in WAL mode at the current schema version, and survives a reopen', async () => {
+    const { backend } = await fixture();
+    const home = backend.workerEnv().DJC_HOME as string;
+    const job = testJob();
+    await backend.state.createJob(job);
+    await backend.state.putTasks(job.jobId, testBatches(3));
+    await backend.close();
+    await backend.close();
+    const again = createLocalBackend({ home });
+    open.push({ backend: again, cleanup: () => again.close() });
+    expect((await again.state.getJob(job.jobId))?.tasks.total).toBe(3);
+    const db = new Database(join(home, 'djc.sqlite'), { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.prepare('SELECT max(version) FROM schema_version').pluck().get()).toBe(1);
+    db.close();
+  });
+
+  it('putTasks for a missing job throws NOT_FOUND', async () => {
+    const { backend } = await fixture();
+    expectDjcError(await rejectionOf(backend.state.putTasks('nope', testBatches(1))), 'NOT_FOUND');
+  });
+
+  it('a claim conflict names why in its details', async () => {
+    const { backend } = await fixture();
+    const job = testJob();
+    await backend.state.createJob(job);
+    await backend.state.putTasks(job.jobId, testBatches(1));
+    const e = await rejectionOf(backend.state.claimTask(job.jobId, 4, { owner: 'w', leaseMs: 1000, maxAttempts: 1 }));
+    expect((e as { details: unknown }).details).toEqual({ status: null, reason: 'missing' });
+  });
+
+  it('putTasks inserts thousands of batches in one quick call', async () => {
+    const { backend } = await fixture();
+    const job = testJob();
+    await backend.state.createJob(job);
+    const t0 = performance.now();
+    expect(await backend.state.putTasks(job.jobId, testBatches(5000))).toBe(5000);
+    expect(await backend.state.putTasks(job.jobId, testBatches(5000))).toBe(0);
+    expect(performance.now() - t0).toBeLessThan(5000);
+    expect((await backend.state.getJob(job.jobId))?.tasks).toMatchObject({ total: 5000, pending: 5000 });
+  });
+
+  it('two backends on one home share state: a claim by one is seen by the other', async () => {
+    const { backend: a } = await fixture();
+    const b = createLocalBackend({ home: a.workerEnv().DJC_HOME as string });
+    open.push({ backend: b, cleanup: () => b.close() });
+    const job = testJob();
+    await a.state.createJob(job);
+    await a.state.putTasks(job.jobId, testBatches(1));
+    await a.queue.send([{ v: 1, jobId: job.jobId, taskId: 0 }]);
+    const [m] = await b.queue.receive({ max: 1, visibilityMs: 10_000 });
+    expect(m?.message.taskId).toBe(0);
+    await b.state.claimTask(job.jobId, 0, { owner: 'b', leaseMs: 10_000, maxAttempts: 1 });
+    expect((await a.state.getTask(job.jobId, 0))?.leaseOwner).toBe('b');
+    expect(await a.queue.receive({ max: 1, visibilityMs: 10_000 })).toEqual([]);
+  });
+});

@@ -1,0 +1,85 @@
+/**
+ * The schema of the local backend's SQLite file, as numbered migrations.
+ * `openDatabase` applies the ones newer than `schema_version` in one
+ * IMMEDIATE transaction, so processes that open the file at the same time
+ * agree on the result. Never edit a released migration: append a new one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: jobs, tasks, coordinator lock, task queue.
+  `
+  CREATE TABLE jobs (
+    job_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    backend TEXT NOT NULL,
+    config TEXT NOT NULL,
+    config_path TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    started_at TEXT,
+    ended_at TEXT,
+    error TEXT,
+    output_path TEXT,
+    cancel_requested INTEGER NOT NULL DEFAULT 0,
+    version INTEGER NOT NULL DEFAULT 1,
+    tasks_total INTEGER NOT NULL DEFAULT 0,
+    tasks_pending INTEGER NOT NULL DEFAULT 0,
+    tasks_running INTEGER NOT NULL DEFAULT 0,
+    tasks_retrying INTEGER NOT NULL DEFAULT 0,
+    tasks_succeeded INTEGER NOT NULL DEFAULT 0,
+    tasks_failed INTEGER NOT NULL DEFAULT 0,
+    tasks_cancelled INTEGER NOT NULL DEFAULT 0,
+    records_total INTEGER NOT NULL DEFAULT 0,
+    records_processed INTEGER NOT NULL DEFAULT 0,
+    records_bad INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX jobs_by_created ON jobs (created_at DESC, job_id DESC);
+  CREATE INDEX jobs_by_status ON jobs (status, created_at DESC, job_id DESC);
+
+  CREATE TABLE tasks (
+    job_id TEXT NOT NULL,
+    task_id INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    attempt_floor INTEGER NOT NULL DEFAULT 0,
+    batch TEXT NOT NULL,
+    lease_owner TEXT,
+    lease_expires_at INTEGER,
+    not_before INTEGER,
+    worker TEXT,
+    error TEXT,
+    failure_kind TEXT,
+    exit_code INTEGER,
+    output_key TEXT,
+    output_kind TEXT,
+    started_at TEXT,
+    ended_at TEXT,
+    PRIMARY KEY (job_id, task_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX tasks_by_status ON tasks (job_id, status, task_id);
+
+  CREATE TABLE coordinator_lock (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    owner TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    heartbeat_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+
+  CREATE TABLE queue (
+    id INTEGER PRIMARY KEY,
+    job_id TEXT NOT NULL,
+    task_id INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    visible_at INTEGER NOT NULL,
+    receive_count INTEGER NOT NULL DEFAULT 0,
+    receipt TEXT,
+    dead INTEGER NOT NULL DEFAULT 0,
+    dead_reason TEXT
+  );
+  CREATE INDEX queue_ready ON queue (visible_at, id) WHERE dead = 0;
+  CREATE INDEX queue_job_ready ON queue (job_id, visible_at, id) WHERE dead = 0;
+  CREATE INDEX queue_by_job ON queue (job_id);
+  `,
+];

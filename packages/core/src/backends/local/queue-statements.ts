@@ -1,0 +1,47 @@
+/** The prepared statements of SqliteTaskQueue, built once per handle. */
+import type { Statement } from 'better-sqlite3';
+import type { Db } from './db.js';
+
+const DEPTH_COLUMNS = `
+  coalesce(sum(dead = 0 AND visible_at <= @now), 0) AS visible,
+  coalesce(sum(dead = 0 AND visible_at > @now AND receipt IS NOT NULL), 0) AS inFlight,
+  coalesce(sum(dead = 0 AND visible_at > @now AND receipt IS NULL), 0) AS delayed,
+  coalesce(sum(dead = 1), 0) AS dead`;
+
+export class QueueStatements {
+  readonly insert: Statement;
+  readonly ready: Statement;
+  readonly readyJob: Statement;
+  readonly probe: Statement;
+  readonly probeJob: Statement;
+  readonly markReceived: Statement;
+  readonly extend: Statement;
+  readonly release: Statement;
+  readonly remove: Statement;
+  readonly deadLetter: Statement;
+  readonly purge: Statement;
+  readonly depth: Statement;
+  readonly depthJob: Statement;
+
+  constructor(db: Db) {
+    this.insert = db.prepare('INSERT INTO queue (job_id, task_id, body, visible_at) VALUES (?, ?, ?, ?)');
+    this.ready = db.prepare(
+      'SELECT id, body, receive_count FROM queue WHERE dead = 0 AND visible_at <= ? ORDER BY visible_at, id LIMIT ?',
+    );
+    this.readyJob = db.prepare(`SELECT id, body, receive_count FROM queue
+      WHERE job_id = ? AND dead = 0 AND visible_at <= ? ORDER BY visible_at, id LIMIT ?`);
+    this.probe = db.prepare('SELECT 1 FROM queue WHERE dead = 0 AND visible_at <= ? LIMIT 1');
+    this.probeJob = db.prepare('SELECT 1 FROM queue WHERE job_id = ? AND dead = 0 AND visible_at <= ? LIMIT 1');
+    this.markReceived = db.prepare(
+      'UPDATE queue SET visible_at = ?, receipt = ?, receive_count = receive_count + 1 WHERE id = ?',
+    );
+    const mine = 'WHERE id = ? AND receipt = ? AND dead = 0';
+    this.extend = db.prepare(`UPDATE queue SET visible_at = ? ${mine}`);
+    this.release = db.prepare(`UPDATE queue SET visible_at = ?, receipt = NULL ${mine}`);
+    this.remove = db.prepare(`DELETE FROM queue ${mine}`);
+    this.deadLetter = db.prepare(`UPDATE queue SET dead = 1, dead_reason = ?, receipt = NULL ${mine}`);
+    this.purge = db.prepare('DELETE FROM queue WHERE job_id = ? AND dead = 0');
+    this.depth = db.prepare(`SELECT ${DEPTH_COLUMNS} FROM queue`);
+    this.depthJob = db.prepare(`SELECT ${DEPTH_COLUMNS} FROM queue WHERE job_id = @jobId`);
+  }
+}

@@ -1,0 +1,110 @@
+/** Job rows: create, read, list, and conditional status changes with a patch. */
+import type { Statement } from 'better-sqlite3';
+import { ConflictError } from '../../errors.js';
+import { assertJobTransition, type JobStatus } from '../../model/status.js';
+import type { JobRecord, NewJob } from '../../model/job.js';
+import type { JobPatch, ListJobsOptions } from '../../ports/state-store.js';
+import type { Db } from './db.js';
+import { noJob } from './errors.js';
+import { toJobRecord, type JobRow } from './state-rows.js';
+
+const PATCH_SQL = `UPDATE jobs SET
+  status = coalesce(@status, status),
+  started_at = CASE WHEN @setStartedAt THEN @startedAt ELSE started_at END,
+  ended_at = CASE WHEN @setEndedAt THEN @endedAt ELSE ended_at END,
+  error = CASE WHEN @setError THEN @error ELSE error END,
+  output_path = CASE WHEN @setOutputPath THEN @outputPath ELSE output_path END,
+  cancel_requested = coalesce(@cancelRequested, cancel_requested),
+  records_total = coalesce(@recordsTotal, records_total),
+  mode = coalesce(@mode, mode),
+  version = version + 1
+WHERE job_id = @jobId RETURNING *`;
+
+export class SqliteJobOps {
+  private readonly insert: Statement;
+  private readonly select: Statement;
+  private readonly selectStatus: Statement;
+  private readonly listAll: Statement;
+  private readonly listByStatus: Statement;
+  private readonly patch: Statement;
+
+  constructor(db: Db) {
+    this.insert = db.prepare(`INSERT INTO jobs (job_id, name, status, backend, config, config_path, mode, created_at)
+      VALUES (@jobId, @name, 'SUBMITTED', @backend, @config, @configPath, @mode, @createdAt)
+      ON CONFLICT (job_id) DO NOTHING RETURNING *`);
+    this.select = db.prepare('SELECT * FROM jobs WHERE job_id = ?');
+    this.selectStatus = db.prepare('SELECT status FROM jobs WHERE job_id = ?').pluck();
+    this.listAll = db.prepare('SELECT * FROM jobs ORDER BY created_at DESC, job_id DESC LIMIT ?');
+    this.listByStatus = db.prepare('SELECT * FROM jobs WHERE status = ? ORDER BY created_at DESC, job_id DESC LIMIT ?');
+    this.patch = db.prepare(PATCH_SQL);
+  }
+
+  create(job: NewJob): JobRecord {
+    const row = this.insert.get({
+      jobId: job.jobId,
+      name: job.name,
+      backend: job.backend,
+      config: JSON.stringify(job.config),
+      configPath: job.configPath,
+      mode: job.mode,
+      createdAt: new Date().toISOString(),
+    }) as JobRow | undefined;
+    if (!row) throw new ConflictError(`job ${job.jobId} already exists`, { jobId: job.jobId });
+    return toJobRecord(row);
+  }
+
+  get(jobId: string): JobRecord | null {
+    const row = this.select.get(jobId) as JobRow | undefined;
+    return row ? toJobRecord(row) : null;
+  }
+
+  /** The job's status, or null if there is no such job. */
+  status(jobId: string): JobStatus | null {
+    return (this.selectStatus.get(jobId) as JobStatus | undefined) ?? null;
+  }
+
+  list(opts: ListJobsOptions = {}): JobRecord[] {
+    const limit = opts.limit ?? -1;
+    const rows = (opts.status ? this.listByStatus.all(opts.status, limit) : this.listAll.all(limit)) as JobRow[];
+    return rows.map(toJobRecord);
+  }
+
+  transition(jobId: string, from: readonly JobStatus[], to: JobStatus, patch: JobPatch = {}): JobRecord {
+    const status = this.status(jobId);
+    if (status === null) throw noJob(jobId);
+    if (!from.includes(status)) {
+      throw new ConflictError(`job ${jobId} is ${status}, not ${from.join(' or ')}`, { jobId, details: { status } });
+    }
+    assertJobTransition(status, to, jobId);
+    return this.write(jobId, to, patch);
+  }
+
+  update(jobId: string, patch: JobPatch): JobRecord {
+    if (this.status(jobId) === null) throw noJob(jobId);
+    return this.write(jobId, null, patch);
+  }
+
+  private write(jobId: string, status: JobStatus | null, p: JobPatch): JobRecord {
+    const row = this.patch.get({
+      jobId,
+      status,
+      setStartedAt: flag(p, 'startedAt'),
+      startedAt: p.startedAt ?? null,
+      setEndedAt: flag(p, 'endedAt'),
+      endedAt: p.endedAt ?? null,
+      setError: flag(p, 'error'),
+      error: p.error ?? null,
+      setOutputPath: flag(p, 'outputPath'),
+      outputPath: p.outputPath ?? null,
+      cancelRequested: p.cancelRequested === undefined ? null : Number(p.cancelRequested),
+      recordsTotal: p.recordsTotal ?? null,
+      mode: p.mode ?? null,
+    }) as JobRow;
+    return toJobRecord(row);
+  }
+}
+
+/** 1 when the patch sets this key (to a value or to null), 0 when it leaves it alone. */
+function flag(p: JobPatch, key: keyof JobPatch): number {
+  return p[key] === undefined ? 0 : 1;
+}

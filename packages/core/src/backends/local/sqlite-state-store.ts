@@ -1,0 +1,153 @@
+/**
+ * StateStore on the local SQLite file. Every method that writes is one
+ * IMMEDIATE transaction (the write lock is taken up front, so concurrent
+ * writers queue on busy_timeout instead of failing half-way), retried as a
+ * whole on SQLITE_BUSY. Reads are single statements on a WAL snapshot.
+ * Operations are short and synchronous underneath; `signal` is not consulted.
+ */
+import type { JobRecord, NewJob, TaskRecord } from '../../model/job.js';
+import type { BatchDescriptor } from '../../model/batch.js';
+import type { JobStatus, TaskStatus } from '../../model/status.js';
+import type {
+  ClaimRequest, CoordinatorInfo, JobPatch, LeaseRef, ListJobsOptions, ListTasksOptions,
+  ReclaimRequest, StateStore, TaskOutcome,
+} from '../../ports/state-store.js';
+import { openDatabase, type Db } from './db.js';
+import { JobCounters } from './job-counters.js';
+import { SqliteBulkTaskOps } from './sqlite-bulk-task-ops.js';
+import { SqliteCoordinatorLock } from './sqlite-coordinator-lock.js';
+import { SqliteJobOps } from './sqlite-job-ops.js';
+import { SqliteLeaseOps } from './sqlite-lease-ops.js';
+import { retryBusy, spinImmediate } from './sqlite-retry.js';
+import { SqliteTaskOps } from './sqlite-task-ops.js';
+
+export interface SqliteStateStoreOptions {
+  /** An open database (see openDatabase); shared with the queue of the same backend. */
+  db: Db;
+  /** Close `db` when the store closes (default false: the backend closes it). */
+  ownsDb?: boolean;
+}
+
+/** Wraps `fn` in an IMMEDIATE transaction, retried on SQLITE_BUSY. */
+function writer<A extends unknown[], R>(db: Db, fn: (...args: A) => R): (...args: A) => Promise<R> {
+  const tx = db.transaction(fn);
+  return (...args: A) => retryBusy(() => spinImmediate(() => tx.immediate(...args)));
+}
+
+export class SqliteStateStore implements StateStore {
+  private readonly db: Db;
+  private readonly ownsDb: boolean;
+  private readonly jobs: SqliteJobOps;
+  private readonly tasks: SqliteTaskOps;
+  private readonly leases: SqliteLeaseOps;
+  private readonly bulk: SqliteBulkTaskOps;
+  private readonly lock: SqliteCoordinatorLock;
+  private readonly w;
+
+  constructor(opts: SqliteStateStoreOptions) {
+    this.db = opts.db;
+    this.ownsDb = opts.ownsDb ?? false;
+    const counters = new JobCounters(this.db);
+    this.jobs = new SqliteJobOps(this.db);
+    this.tasks = new SqliteTaskOps(this.db, this.jobs, counters);
+    this.leases = new SqliteLeaseOps(this.db, counters);
+    this.bulk = new SqliteBulkTaskOps(this.db, counters);
+    this.lock = new SqliteCoordinatorLock(this.db);
+    this.w = this.writers();
+  }
+
+  private writers() {
+    const { db, jobs, tasks, leases, bulk, lock } = this;
+    return {
+      createJob: writer(db, (job: NewJob) => jobs.create(job)),
+      transitionJob: writer(db, (id: string, from: readonly JobStatus[], to: JobStatus, p?: JobPatch) => jobs.transition(id, from, to, p)),
+      updateJob: writer(db, (id: string, p: JobPatch) => jobs.update(id, p)),
+      putTasks: writer(db, (id: string, b: readonly BatchDescriptor[]) => tasks.put(id, b)),
+      claimTask: writer(db, (id: string, t: number, r: ClaimRequest) => leases.claim(id, t, r)),
+      heartbeat: writer(db, (id: string, t: number, l: LeaseRef, ms: number) => leases.heartbeat(id, t, l, ms)),
+      completeTask: writer(db, (id: string, t: number, l: LeaseRef, o: TaskOutcome) => leases.complete(id, t, l, o)),
+      reclaimTasks: writer(db, (id: string, r: ReclaimRequest) => bulk.reclaim(id, r)),
+      cancelTasks: writer(db, (id: string) => bulk.cancel(id)),
+      resetTasks: writer(db, (id: string, s: readonly TaskStatus[]) => bulk.reset(id, s)),
+      acquireLock: writer(db, (info: CoordinatorInfo) => lock.acquire(info)),
+      releaseLock: writer(db, (owner: string) => lock.release(owner)),
+    };
+  }
+
+  createJob(job: NewJob): Promise<JobRecord> {
+    return this.w.createJob(job);
+  }
+
+  getJob(jobId: string): Promise<JobRecord | null> {
+    return retryBusy(() => this.jobs.get(jobId));
+  }
+
+  listJobs(opts?: ListJobsOptions): Promise<JobRecord[]> {
+    return retryBusy(() => this.jobs.list(opts));
+  }
+
+  transitionJob(jobId: string, from: readonly JobStatus[], to: JobStatus, patch?: JobPatch): Promise<JobRecord> {
+    return this.w.transitionJob(jobId, from, to, patch);
+  }
+
+  updateJob(jobId: string, patch: JobPatch): Promise<JobRecord> {
+    return this.w.updateJob(jobId, patch);
+  }
+
+  putTasks(jobId: string, batches: readonly BatchDescriptor[]): Promise<number> {
+    return this.w.putTasks(jobId, batches);
+  }
+
+  getTask(jobId: string, taskId: number): Promise<TaskRecord | null> {
+    return retryBusy(() => this.tasks.get(jobId, taskId));
+  }
+
+  listTasks(jobId: string, opts?: ListTasksOptions): Promise<TaskRecord[]> {
+    return retryBusy(() => this.tasks.list(jobId, opts));
+  }
+
+  claimTask(jobId: string, taskId: number, req: ClaimRequest): Promise<TaskRecord> {
+    return this.w.claimTask(jobId, taskId, req);
+  }
+
+  heartbeat(jobId: string, taskId: number, lease: LeaseRef, leaseMs: number): Promise<boolean> {
+    return this.w.heartbeat(jobId, taskId, lease, leaseMs);
+  }
+
+  completeTask(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome): Promise<TaskRecord> {
+    return this.w.completeTask(jobId, taskId, lease, outcome);
+  }
+
+  reclaimTasks(jobId: string, req: ReclaimRequest): Promise<TaskRecord[]> {
+    return this.w.reclaimTasks(jobId, req);
+  }
+
+  cancelTasks(jobId: string): Promise<number> {
+    return this.w.cancelTasks(jobId);
+  }
+
+  resetTasks(jobId: string, statuses: readonly TaskStatus[]): Promise<TaskRecord[]> {
+    return this.w.resetTasks(jobId, statuses);
+  }
+
+  acquireCoordinatorLock(info: CoordinatorInfo): Promise<boolean> {
+    return this.w.acquireLock(info);
+  }
+
+  getCoordinatorLock(): Promise<CoordinatorInfo | null> {
+    return retryBusy(() => this.lock.get());
+  }
+
+  releaseCoordinatorLock(owner: string): Promise<void> {
+    return this.w.releaseLock(owner);
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDb && this.db.open) this.db.close();
+  }
+}
+
+/** A state store on its own database file, or on a handle shared with a queue. */
+export function createSqliteStateStore(opts: { db: Db } | { file: string }): SqliteStateStore {
+  return 'db' in opts ? new SqliteStateStore({ db: opts.db }) : new SqliteStateStore({ db: openDatabase(opts.file), ownsDb: true });
+}

@@ -1,0 +1,158 @@
+/**
+ * TaskQueue as a table in the local SQLite file.
+ *
+ * A delivery is identified by its receipt, "<row id>.<random>"; receiving a
+ * message again gives it a new receipt. extend/release/delete/deadLetter with
+ * a stale receipt (the message was received again since, released, deleted
+ * or dead-lettered) change nothing and do not throw: the newer delivery owns
+ * the message. `release` ends the delivery, so its receipt is stale after.
+ *
+ * Depth: `visible` = not dead and visible now (never received, released, or
+ * whose visibility timeout ran out); `inFlight` = received, receipt live and
+ * still invisible; `delayed` = invisible with no live delivery (sent with
+ * delayMs, or released with a delay); `dead` = dead-lettered.
+ */
+import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Statement } from 'better-sqlite3';
+import type { IoOptions } from '../../ports/state-store.js';
+import type { QueueDepth, ReceiveOptions, ReceivedMessage, TaskMessage, TaskQueue } from '../../ports/task-queue.js';
+import { openDatabase, type Db } from './db.js';
+import { retryBusy, spinImmediate } from './sqlite-retry.js';
+import { QueueStatements } from './queue-statements.js';
+
+export interface SqliteTaskQueueOptions {
+  db: Db;
+  /** Close `db` when the queue closes (default false: the backend closes it). */
+  ownsDb?: boolean;
+  /** Long-poll interval (default 25 ms). */
+  pollMs?: number;
+}
+
+interface ReadyRow {
+  id: number;
+  body: string;
+  receive_count: number;
+}
+
+export class SqliteTaskQueue implements TaskQueue {
+  private readonly db: Db;
+  private readonly ownsDb: boolean;
+  private readonly pollMs: number;
+  private readonly sql: QueueStatements;
+  private readonly sendTx;
+  private readonly receiveTx;
+  private readonly byReceipt;
+  private readonly purgeTx;
+
+  constructor(opts: SqliteTaskQueueOptions) {
+    this.db = opts.db;
+    this.ownsDb = opts.ownsDb ?? false;
+    this.pollMs = opts.pollMs ?? 25;
+    this.sql = new QueueStatements(this.db);
+    this.sendTx = this.db.transaction((messages: readonly TaskMessage[], visibleAt: number) => {
+      for (const m of messages) this.sql.insert.run(m.jobId, m.taskId, JSON.stringify(m), visibleAt);
+    });
+    this.receiveTx = this.db.transaction((o: ReceiveOptions) => this.take(o));
+    this.byReceipt = this.db.transaction((stmt: Statement, id: number, receipt: string, values: unknown[]) => {
+      stmt.run(...values, id, receipt);
+    });
+    this.purgeTx = this.db.transaction((jobId: string) => this.sql.purge.run(jobId));
+  }
+
+  async send(messages: readonly TaskMessage[], opts: IoOptions & { delayMs?: number } = {}): Promise<void> {
+    if (messages.length === 0) return;
+    const visibleAt = Date.now() + Math.max(0, opts.delayMs ?? 0);
+    await retryBusy(() => this.sendTx.immediate(messages, visibleAt));
+  }
+
+  /**
+   * Up to `max` visible messages, oldest-visible first, hidden for
+   * `visibilityMs`. With `waitMs`, polls (cheap reads, no write lock) until
+   * a message is visible, the wait ends, or `signal` aborts (then: []).
+   */
+  async receive(opts: ReceiveOptions): Promise<ReceivedMessage[]> {
+    const deadline = Date.now() + (opts.waitMs ?? 0);
+    for (;;) {
+      if (opts.signal?.aborted) return [];
+      const got = await retryBusy(() => spinImmediate(() => this.receiveTx.immediate(opts)));
+      if (got.length > 0 || Date.now() >= deadline) return got;
+      if (!(await this.waitForReady(opts, deadline))) return [];
+    }
+  }
+
+  /** Sleeps until a message looks ready (true) or the deadline/abort (false). */
+  private async waitForReady(opts: ReceiveOptions, deadline: number): Promise<boolean> {
+    for (;;) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      try {
+        await delay(Math.min(this.pollMs, left), undefined, { signal: opts.signal });
+      } catch {
+        return false;
+      }
+      const ready = opts.jobId === undefined ? this.sql.probe.get(Date.now()) : this.sql.probeJob.get(opts.jobId, Date.now());
+      if (ready !== undefined) return true;
+    }
+  }
+
+  private take(o: ReceiveOptions): ReceivedMessage[] {
+    const now = Date.now();
+    const max = Math.max(1, Math.floor(o.max));
+    const rows = (o.jobId === undefined ? this.sql.ready.all(now, max) : this.sql.readyJob.all(o.jobId, now, max)) as ReadyRow[];
+    const visibleAt = now + o.visibilityMs;
+    return rows.map((r) => {
+      const receipt = `${r.id}.${randomUUID()}`;
+      this.sql.markReceived.run(visibleAt, receipt, r.id);
+      return { receipt, message: JSON.parse(r.body) as TaskMessage, receiveCount: r.receive_count + 1 };
+    });
+  }
+
+  private async onReceipt(stmt: Statement, receipt: string, values: unknown[]): Promise<void> {
+    const id = Number.parseInt(receipt, 10);
+    if (!Number.isSafeInteger(id)) return;
+    await retryBusy(() => spinImmediate(() => this.byReceipt.immediate(stmt, id, receipt, values)));
+  }
+
+  /** Stale receipt: no-op. */
+  extend(receipt: string, visibilityMs: number): Promise<void> {
+    return this.onReceipt(this.sql.extend, receipt, [Date.now() + visibilityMs]);
+  }
+
+  /** Stale receipt: no-op. The receipt is stale afterwards. */
+  release(receipt: string, delayMs: number): Promise<void> {
+    return this.onReceipt(this.sql.release, receipt, [Date.now() + Math.max(0, delayMs)]);
+  }
+
+  /** Stale receipt: no-op. */
+  delete(receipt: string): Promise<void> {
+    return this.onReceipt(this.sql.remove, receipt, []);
+  }
+
+  /** Stale receipt: no-op (the newer delivery decides the message's fate). */
+  deadLetter(receipt: string, reason: string): Promise<void> {
+    return this.onReceipt(this.sql.deadLetter, receipt, [reason]);
+  }
+
+  /** Deletes every live (not dead-lettered) message of the job, in flight or not. */
+  async purgeJob(jobId: string): Promise<void> {
+    await retryBusy(() => this.purgeTx.immediate(jobId));
+  }
+
+  /** Exact counts (see the header for the definitions). */
+  async depth(jobId?: string): Promise<QueueDepth> {
+    const now = Date.now();
+    return retryBusy(() => (jobId === undefined ? this.sql.depth.get({ now }) : this.sql.depthJob.get({ now, jobId })) as QueueDepth);
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDb && this.db.open) this.db.close();
+  }
+}
+
+/** A queue on its own database file, or on a handle shared with a state store. */
+export function createSqliteTaskQueue(opts: { db: Db; pollMs?: number } | { file: string; pollMs?: number }): SqliteTaskQueue {
+  return 'db' in opts
+    ? new SqliteTaskQueue({ db: opts.db, pollMs: opts.pollMs })
+    : new SqliteTaskQueue({ db: openDatabase(opts.file), ownsDb: true, pollMs: opts.pollMs });
+}

@@ -1,0 +1,106 @@
+/** Row shapes of the `jobs` and `tasks` tables and their mapping to port records. */
+import type { BackendName, CoordinationMode, JobRecord, OutputKind, TaskCounts, TaskRecord } from '../../model/job.js';
+import type { JobStatus, TaskStatus } from '../../model/status.js';
+import type { BatchDescriptor } from '../../model/batch.js';
+import type { JobConfig } from '../../config/schema.js';
+
+export interface JobRow {
+  job_id: string;
+  name: string;
+  status: JobStatus;
+  backend: BackendName;
+  config: string;
+  config_path: string;
+  mode: CoordinationMode;
+  created_at: string;
+  started_at: string | null;
+  ended_at: string | null;
+  error: string | null;
+  output_path: string | null;
+  cancel_requested: number;
+  version: number;
+  tasks_total: number;
+  tasks_pending: number;
+  tasks_running: number;
+  tasks_retrying: number;
+  tasks_succeeded: number;
+  tasks_failed: number;
+  tasks_cancelled: number;
+  records_total: number;
+  records_processed: number;
+  records_bad: number;
+}
+
+export interface TaskRow {
+  job_id: string;
+  task_id: number;
+  status: TaskStatus;
+  attempts: number;
+  attempt_floor: number;
+  batch: string;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  not_before: number | null;
+  worker: string | null;
+  error: string | null;
+  failure_kind: string | null;
+  exit_code: number | null;
+  output_key: string | null;
+  output_kind: OutputKind | null;
+  started_at: string | null;
+  ended_at: string | null;
+}
+
+export function toJobRecord(row: JobRow): JobRecord {
+  return {
+    jobId: row.job_id,
+    name: row.name,
+    status: row.status,
+    backend: row.backend,
+    config: JSON.parse(row.config) as JobConfig,
+    configPath: row.config_path,
+    mode: row.mode,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    error: row.error,
+    tasks: countsOf(row),
+    records: { total: row.records_total, processed: row.records_processed, bad: row.records_bad },
+    outputPath: row.output_path,
+    cancelRequested: row.cancel_requested !== 0,
+    version: row.version,
+  };
+}
+
+function countsOf(row: JobRow): TaskCounts {
+  return {
+    total: row.tasks_total,
+    pending: row.tasks_pending,
+    running: row.tasks_running,
+    retrying: row.tasks_retrying,
+    succeeded: row.tasks_succeeded,
+    failed: row.tasks_failed,
+    cancelled: row.tasks_cancelled,
+  };
+}
+
+export function toTaskRecord(row: TaskRow): TaskRecord {
+  return {
+    jobId: row.job_id,
+    taskId: row.task_id,
+    status: row.status,
+    attempts: row.attempts,
+    attemptFloor: row.attempt_floor,
+    batch: JSON.parse(row.batch) as BatchDescriptor,
+    leaseOwner: row.lease_owner,
+    leaseExpiresAt: row.lease_expires_at,
+    notBefore: row.not_before,
+    worker: row.worker,
+    error: row.error,
+    exitCode: row.exit_code,
+    outputKey: row.output_key,
+    outputKind: row.output_kind,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * Builds the backend an entry point asks for. Only entry points (the CLI,
+ * djc-worker, the daemon) import this; the rest of core never names a
+ * backend. Settings come from flags, else the environment (DJC_BACKEND,
+ * DJC_HOME), else defaults (local, ./.djc).
+ */
+import { resolve } from 'node:path';
+import { DjcError } from '../errors.js';
+import type { Backend } from '../ports/backend.js';
+import { createLocalBackend } from './local/index.js';
+
+export interface BackendSettings {
+  backend?: string;
+  home?: string;
+}
+
+export function resolveBackendSettings(s: BackendSettings, env: NodeJS.ProcessEnv = process.env): { backend: string; home: string } {
+  return {
+    backend: s.backend ?? env.DJC_BACKEND ?? 'local',
+    home: resolve(s.home ?? env.DJC_HOME ?? '.djc'),
+  };
+}
+
+export async function openBackend(s: BackendSettings = {}, env: NodeJS.ProcessEnv = process.env): Promise<Backend> {
+  const { backend, home } = resolveBackendSettings(s, env);
+  switch (backend) {
+    case 'local':
+      try {
+        return createLocalBackend({ home });
+      } catch (e) {
+        throw new DjcError('BACKEND_UNAVAILABLE', `cannot open the local backend at ${home}: ${(e as Error).message}`, {
+          cause: e,
+          hint: 'check that DJC_HOME (or --home) names a writable directory',
+        });
+      }
+    case 'aws':
+      throw new DjcError('USAGE', 'backend "aws" is not supported yet', { hint: 'use --backend local (the default)' });
+    default:
+      throw new DjcError('USAGE', `unknown backend "${backend}"`, { hint: 'use --backend local or --backend aws (or DJC_BACKEND)' });
+  }
+}

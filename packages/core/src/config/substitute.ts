@@ -1,0 +1,145 @@
+/**
+ * What happens to the YAML data before validation: `--set` overrides, then
+ * `${params.NAME}` and `${env.NAME}` substitution.
+ */
+import { parse as parseYaml } from 'yaml';
+import { formatPath, type PathSeg } from './describe.js';
+
+/** A problem found while overriding or substituting, at a YAML path. */
+export interface EditProblem {
+  path: PathSeg[];
+  message: string;
+  /** True when the problem comes from a --set flag, not from a line of the file. */
+  fromFlag?: boolean;
+}
+
+/** A value set by a --set flag: it has no line in the file. */
+export interface Override {
+  path: PathSeg[];
+  flag: string;
+}
+
+type Obj = Record<string, unknown>;
+
+const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Applies each "path=value" to `data` (mutated in place). "params.x" is short
+ * for "parameters.x". Returns what was set and the problems.
+ */
+export function applyOverrides(data: Obj, sets: readonly string[]): { overrides: Override[]; problems: EditProblem[] } {
+  const overrides: Override[] = [];
+  const problems: EditProblem[] = [];
+  for (const flag of sets) {
+    const eq = flag.indexOf('=');
+    const path = eq > 0 ? parseSetPath(flag.slice(0, eq)) : null;
+    if (!path) {
+      problems.push({ path: [], fromFlag: true, message: `--set ${JSON.stringify(flag)} is not KEY=VALUE: write e.g. --set params.min_length=4 or --set compute.workers=8` });
+      continue;
+    }
+    const problem = setAt(data, path, parseSetValue(flag.slice(eq + 1)));
+    if (problem) problems.push({ path: problem.path, fromFlag: true, message: `--set ${flag}: ${problem.message}` });
+    else overrides.push({ path, flag });
+  }
+  return { overrides, problems };
+}
+
+/** "compute.workers" → ["compute", "workers"]; "params.x" → ["parameters", "x"]; "notification.on[0]" → [..., 0]. */
+function parseSetPath(key: string): PathSeg[] | null {
+  const segs: PathSeg[] = [];
+  for (const part of key.trim().split('.')) {
+    const m = /^([^[\]]+)((?:\[\d+\])*)$/.exec(part);
+    if (!m) return null;
+    segs.push(m[1] as string);
+    for (const idx of (m[2] ?? '').matchAll(/\[(\d+)\]/g)) segs.push(Number(idx[1]));
+  }
+  if (segs[0] === 'params') segs[0] = 'parameters';
+  return segs;
+}
+
+/** A YAML scalar ("8" → 8, "true" → true), or a flow collection ("[a, b]"); anything else stays text. */
+export function parseSetValue(raw: string): unknown {
+  if (raw.trim() === '') return '';
+  try {
+    const v: unknown = parseYaml(raw);
+    const flow = /^\s*[[{]/.test(raw);
+    return v !== null && typeof v === 'object' && !flow ? raw : v;
+  } catch {
+    return raw;
+  }
+}
+
+function setAt(data: Obj, path: PathSeg[], value: unknown): { path: PathSeg[]; message: string } | undefined {
+  let node = data as Record<PathSeg, unknown>;
+  for (let i = 0; i < path.length - 1; i++) {
+    const seg = path[i] as PathSeg;
+    if (node[seg] === undefined || node[seg] === null) node[seg] = typeof path[i + 1] === 'number' ? [] : {};
+    const next = node[seg];
+    if (typeof next !== 'object' || next === null) {
+      const at = path.slice(0, i + 1);
+      return { path: at, message: `${formatPath(at)} is ${JSON.stringify(next)}, not a mapping` };
+    }
+    node = next as Record<PathSeg, unknown>;
+  }
+  node[path[path.length - 1] as PathSeg] = value;
+  return undefined;
+}
+
+const TOKEN = /\$\$\{|\$\{\s*([A-Za-z_][\w-]*)\.([^}\s]*)\s*\}/g;
+const WHOLE_PARAM = /^\$\{\s*params\.([^}\s]+)\s*\}$/;
+
+interface SubstContext {
+  params: Obj;
+  env: Record<string, string | undefined>;
+  problems: EditProblem[];
+}
+
+/**
+ * Replaces `${params.NAME}` and `${env.NAME}` in every string outside
+ * `parameters`. A string that is exactly one `${params.NAME}` takes the
+ * parameter's type; `$${` is a literal `${`. Other `${VAR}` (no dot) are left
+ * for the shell. Returns the new data and the problems.
+ */
+export function substitute(data: unknown, env: Record<string, string | undefined>): { data: unknown; problems: EditProblem[] } {
+  if (!isObj(data)) return { data, problems: [] };
+  const ctx: SubstContext = { params: isObj(data.parameters) ? data.parameters : {}, env, problems: [] };
+  const out: Obj = {};
+  for (const [key, value] of Object.entries(data)) {
+    out[key] = key === 'parameters' ? value : walk(value, [key], ctx);
+  }
+  return { data: out, problems: ctx.problems };
+}
+
+function walk(value: unknown, path: PathSeg[], ctx: SubstContext): unknown {
+  if (typeof value === 'string') return substituteString(value, path, ctx);
+  if (Array.isArray(value)) return value.map((v, i) => walk(v, [...path, i], ctx));
+  if (isObj(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, [...path, k], ctx)]));
+  return value;
+}
+
+function substituteString(s: string, path: PathSeg[], ctx: SubstContext): unknown {
+  if (!s.includes('${')) return s;
+  const whole = WHOLE_PARAM.exec(s);
+  if (whole && Object.hasOwn(ctx.params, whole[1] as string)) return ctx.params[whole[1] as string];
+  return s.replace(TOKEN, (token, ns: string | undefined, name: string | undefined) => {
+    if (ns === undefined) return '${';
+    const value = lookup(ns, name ?? '', token, path, ctx);
+    return value === undefined ? token : String(value);
+  });
+}
+
+function lookup(ns: string, name: string, token: string, path: PathSeg[], ctx: SubstContext): unknown {
+  if (ns === 'params') {
+    if (Object.hasOwn(ctx.params, name)) return ctx.params[name];
+    const defined = Object.keys(ctx.params).join(', ') || 'none';
+    ctx.problems.push({ path, message: `unknown parameter ${name} in ${token}; defined parameters: ${defined}` });
+    return undefined;
+  }
+  if (ns === 'env') {
+    const value = ctx.env[name];
+    if (value === undefined) ctx.problems.push({ path, message: `environment variable ${name} is not set (used by ${token})` });
+    return value;
+  }
+  ctx.problems.push({ path, message: `unknown substitution ${token}: use \${params.NAME} or \${env.NAME} (write $\${ for a literal "\${")` });
+  return undefined;
+}

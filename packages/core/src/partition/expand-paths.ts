@@ -1,0 +1,68 @@
+import { stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import path from 'node:path';
+import { glob, isDynamicPattern } from 'tinyglobby';
+import { DjcError } from '../errors.js';
+
+/**
+ * The input files named by `input.path` entries (already absolute), in
+ * order: a file stands for itself; a glob expands to the files it matches,
+ * sorted (code-point order; hidden files only when the pattern names them).
+ * A file named twice is kept once, where it first appears. A directory, a
+ * missing file, or a glob that matches no file is INPUT_INVALID naming the
+ * entry.
+ */
+export async function expandInputPaths(paths: readonly string[]): Promise<string[]> {
+  if (paths.length === 0) throw new DjcError('INPUT_INVALID', 'input.path names no files');
+  const seen = new Set<string>();
+  for (const entry of paths) {
+    for (const file of await expandOne(entry)) seen.add(file);
+  }
+  return [...seen];
+}
+
+async function expandOne(entry: string): Promise<string[]> {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(entry)) {
+    throw new DjcError('INPUT_INVALID', `input.path ${entry}: remote inputs are not supported yet; use a local path`);
+  }
+  const abs = path.resolve(entry);
+  const st = await statOrNull(abs);
+  if (st?.isDirectory()) {
+    throw new DjcError('INPUT_INVALID', `input.path ${entry} is a directory`, {
+      hint: `name the files, or use a glob such as ${path.join(entry, '*.jsonl')}`,
+    });
+  }
+  // An existing file is taken literally, even if its name looks like a glob (data[1].csv).
+  if (st !== null) return [abs];
+  if (!isDynamicPattern(abs)) {
+    throw new DjcError('INPUT_INVALID', `input.path ${entry}: no such file`);
+  }
+  const { cwd, pattern } = await splitPattern(abs);
+  const files = await glob([pattern], { cwd, absolute: true, onlyFiles: true, expandDirectories: false });
+  if (files.length === 0) {
+    throw new DjcError('INPUT_INVALID', `input.path ${entry}: the pattern matches no files`);
+  }
+  return files.map((f) => path.resolve(f)).sort();
+}
+
+/**
+ * Splits a pattern at its longest leading directory that exists, so that a
+ * directory such as `/data/run [old]` is taken literally, not as a glob.
+ */
+async function splitPattern(abs: string): Promise<{ cwd: string; pattern: string }> {
+  const parts = abs.split(path.sep);
+  for (let k = parts.length - 1; k > 1; k--) {
+    const dir = parts.slice(0, k).join(path.sep);
+    if ((await statOrNull(dir))?.isDirectory()) return { cwd: dir, pattern: parts.slice(k).join('/') };
+  }
+  return { cwd: path.parse(abs).root, pattern: parts.slice(1).join('/') };
+}
+
+async function statOrNull(file: string): Promise<Stats | null> {
+  try {
+    return await stat(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
+    throw new DjcError('INPUT_INVALID', `input.path ${file}: ${(e as Error).message}`, { cause: e });
+  }
+}

@@ -1,0 +1,9 @@
+/**
+ * Partitioning: splitting input files into batches of whole records, and
+ * reading a batch back. See DESIGN.md, "Partitioning".
+ */
+export type { InputFormat, CsvOptions, ReadOptions, PartitionOptions, PartitionEvent } from './types.js';
+export { expandInputPaths } from './expand-paths.js';
+export { partitionInput } from './partition-input.js';
+export { readBatchRecords } from './read-batch.js';
+export { openBatchStream } from './batch-stream.js';

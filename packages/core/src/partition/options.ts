@@ -1,0 +1,42 @@
+import { DjcError } from '../errors.js';
+import { DEFAULT_READ_BUFFER_SIZE, type PartitionOptions, type ReadOptions } from './types.js';
+
+const FORMATS = new Set(['jsonl', 'csv', 'text']);
+
+function invalid(path: string, message: string): DjcError {
+  return new DjcError('CONFIG_INVALID', `input.${path}: ${message}`);
+}
+
+/** Checks what the byte-level scanners rely on; the zod schema checks the rest. */
+export function checkReadOptions(opts: ReadOptions): void {
+  if (!FORMATS.has(opts.format)) {
+    throw invalid('format', `"${String(opts.format)}" cannot be split by records (use jsonl, csv or text)`);
+  }
+  const size = opts.readBufferSize;
+  if (size !== undefined && !(Number.isSafeInteger(size) && size >= 1)) {
+    throw invalid('readBufferSize', `must be a positive integer (got ${String(size)})`);
+  }
+  if (opts.format !== 'csv') return;
+  const { delimiter, quote } = opts.csv;
+  if (quote.length !== 1 || quote.charCodeAt(0) > 0x7f) {
+    throw invalid('csv.quote', `must be one ASCII character (got ${JSON.stringify(quote)})`);
+  }
+  if (delimiter.length !== 1) {
+    throw invalid('csv.delimiter', `must be one character (got ${JSON.stringify(delimiter)})`);
+  }
+  for (const [key, ch] of [['delimiter', delimiter], ['quote', quote]] as const) {
+    if (ch === '\n' || ch === '\r') throw invalid(`csv.${key}`, 'cannot be a line ending');
+  }
+  if (delimiter === quote) throw invalid('csv', 'delimiter and quote must differ');
+}
+
+export function checkPartitionOptions(opts: PartitionOptions): void {
+  checkReadOptions(opts);
+  if (!(Number.isSafeInteger(opts.batchRecords) && opts.batchRecords >= 1)) {
+    throw invalid('batch.records', `must be a positive integer (got ${String(opts.batchRecords)})`);
+  }
+}
+
+export function readBufferSize(opts: ReadOptions): number {
+  return opts.readBufferSize ?? DEFAULT_READ_BUFFER_SIZE;
+}

@@ -1,0 +1,68 @@
+import type { FileHandle } from 'node:fs/promises';
+import type { BatchDescriptor } from '../model/batch.js';
+import { readChunks } from './chunk-reader.js';
+import { FileSplitter, type BatchCounters } from './file-splitter.js';
+import { fileChanged, openInput } from './open-input.js';
+import { checkPartitionOptions, readBufferSize } from './options.js';
+import { bomLength } from './record-scanner.js';
+import type { PartitionEvent, PartitionOptions } from './types.js';
+
+/**
+ * Streams batches of whole records over the files in order. Batch `index`
+ * and `firstRecord` run on across files; batches never span files. After
+ * each file's batches comes one 'file' event with its size, mtimeMs and
+ * record count. An empty file yields no batch, only its 'file' event.
+ *
+ * Memory: two read buffers, whatever the input size. JSON is not parsed here.
+ */
+export async function* partitionInput(
+  files: readonly string[],
+  opts: PartitionOptions,
+): AsyncGenerator<PartitionEvent> {
+  checkPartitionOptions(opts);
+  const counters: BatchCounters = { index: 0, record: 0 };
+  for (const file of files) {
+    opts.signal?.throwIfAborted();
+    yield* partitionFile(file, opts, counters);
+  }
+}
+
+async function* partitionFile(
+  file: string,
+  opts: PartitionOptions,
+  counters: BatchCounters,
+): AsyncGenerator<PartitionEvent> {
+  const { fh, stat } = await openInput(file);
+  try {
+    const start = await contentStart(fh);
+    const splitter = new FileSplitter(file, opts, counters, start);
+    let size = start;
+    for await (const { view, base } of readChunks(fh, start, undefined, readBufferSize(opts))) {
+      opts.signal?.throwIfAborted();
+      splitter.push(view, base);
+      size = base + view.length;
+      yield* drain(splitter.out);
+    }
+    splitter.end(size);
+    yield* drain(splitter.out);
+    const after = await fh.stat();
+    if (after.size !== size || after.mtimeMs !== stat.mtimeMs) {
+      throw fileChanged(file, `size ${stat.size} → ${after.size}, read ${size} bytes`);
+    }
+    yield { type: 'file', file: { path: file, size, mtimeMs: stat.mtimeMs, records: splitter.records } };
+  } finally {
+    await fh.close();
+  }
+}
+
+function* drain(out: BatchDescriptor[]): Generator<PartitionEvent> {
+  for (const batch of out) yield { type: 'batch', batch };
+  out.length = 0;
+}
+
+/** Offset where content begins: 3 after a UTF-8 byte order mark, else 0. */
+async function contentStart(fh: FileHandle): Promise<number> {
+  const head = Buffer.alloc(3);
+  const { bytesRead } = await fh.read(head, 0, 3, 0);
+  return bomLength(head.subarray(0, bytesRead));
+}

@@ -1,0 +1,83 @@
+import type { FileHandle } from 'node:fs/promises';
+import type { BatchDescriptor } from '../model/batch.js';
+import { DjcError } from '../errors.js';
+import { badRecordError } from './bad-record.js';
+import { createScanner } from './create-scanner.js';
+import { BadRecordError, parseCsvFields } from './csv-fields.js';
+import { fileChanged } from './open-input.js';
+import { bomLength, contentEnd } from './record-scanner.js';
+import type { ReadOptions } from './types.js';
+
+/** Turns one record's text into the value handed to handlers; throws BadRecordError. */
+export type RecordDecoder = (text: string) => unknown;
+
+/** The decoder for a batch (for CSV with a header, reads the file's header first). */
+export async function createDecoder(
+  fh: FileHandle,
+  batch: BatchDescriptor,
+  opts: ReadOptions,
+): Promise<RecordDecoder> {
+  switch (opts.format) {
+    case 'text':
+      return (text) => text;
+    case 'jsonl':
+      return decodeJson;
+    case 'csv': {
+      const { delimiter, quote, header } = opts.csv;
+      if (!header) return (text) => parseCsvFields(text, delimiter, quote);
+      const names = await readHeader(fh, batch, opts);
+      return (text) => csvObject(names, parseCsvFields(text, delimiter, quote));
+    }
+  }
+}
+
+function decodeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new BadRecordError(`invalid JSON (${(e as Error).message})`);
+  }
+}
+
+function csvObject(names: readonly string[], fields: readonly string[]): Record<string, string> {
+  if (fields.length !== names.length) {
+    throw new BadRecordError(`expected ${names.length} fields (as in the header), found ${fields.length}`);
+  }
+  // fromEntries defines own properties, so a column named __proto__ stays data.
+  return Object.fromEntries(names.map((name, i) => [name, fields[i] as string]));
+}
+
+/** The column names from bytes [0, headerEnd) of the batch's file. */
+async function readHeader(fh: FileHandle, batch: BatchDescriptor, opts: ReadOptions): Promise<string[]> {
+  const end = batch.headerEnd;
+  if (end === undefined) {
+    throw new DjcError('INTERNAL', `batch ${batch.index} of ${batch.file} has no headerEnd, but input.csv.header is true`, {
+      hint: 'partition the input again with the same csv options',
+    });
+  }
+  const bytes = Buffer.allocUnsafe(end);
+  const { bytesRead } = await fh.read(bytes, 0, end, 0);
+  const start = bomLength(bytes.subarray(0, bytesRead));
+  const scanner = createScanner(opts, batch.file, start);
+  scanner.scan(bytes.subarray(0, bytesRead), start, 0, 1);
+  const found = scanner.found > 0 || scanner.finish(end);
+  if (bytesRead !== end || !found || scanner.lastEnd !== end) {
+    throw fileChanged(batch.file, 'the CSV header is no longer where it was');
+  }
+  const text = bytes.toString('utf8', scanner.lastStart, contentEnd(bytes, scanner.lastStart, scanner.lastEnd));
+  try {
+    return checkNames(parseCsvFields(text, opts.csv.delimiter, opts.csv.quote));
+  } catch (e) {
+    if (!(e instanceof BadRecordError)) throw e;
+    throw await badRecordError(fh, { batch, offset: scanner.lastStart, record: null, problem: e.message, text });
+  }
+}
+
+function checkNames(names: string[]): string[] {
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) throw new BadRecordError(`duplicate column name ${JSON.stringify(name)}`);
+    seen.add(name);
+  }
+  return names;
+}

@@ -1,0 +1,176 @@
+/**
+ * The StateStore contract: every backend runs this suite (see
+ * backends/local/local-backend.test.ts). `make` returns a fresh, isolated
+ * store per test. Job and lock cases live here; task cases in
+ * testing/state-store-task-cases.ts and testing/state-store-bulk-cases.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import type { StateStore } from './state-store.js';
+import { testBatches, testJob, rejectionOf } from '../testing/fixtures.js';
+import { conflictStatus, expectConflict, expectDjcError, useFixture, type Made } from '../testing/contract-harness.js';
+import { describeTaskCases } from '../testing/state-store-task-cases.js';
+import { describeBulkTaskCases } from '../testing/state-store-bulk-cases.js';
+
+export type StateStoreFixture = Made & { store: StateStore };
+
+export function describeStateStoreContract(name: string, make: () => Promise<StateStoreFixture>): void {
+  describe(`StateStore contract: ${name}`, () => {
+    const fx = useFixture(make);
+    const store = () => fx().store;
+    describeJobCases(store);
+    describeTaskCases(store);
+    describeBulkTaskCases(store);
+    describeLockCases(store);
+  });
+}
+
+function describeJobCases(store: () => StateStore): void {
+  describe('jobs', () => {
+    it('createJob stores a SUBMITTED job with zero counters, readable by getJob', async () => {
+      const job = testJob();
+      const created = await store().createJob(job);
+      expect(created).toMatchObject({ jobId: job.jobId, name: job.name, status: 'SUBMITTED', backend: job.backend, mode: 'run' });
+      expect(created.tasks).toEqual({ total: 0, pending: 0, running: 0, retrying: 0, succeeded: 0, failed: 0, cancelled: 0 });
+      expect(created.records).toEqual({ total: 0, processed: 0, bad: 0 });
+      expect(created).toMatchObject({ startedAt: null, endedAt: null, error: null, outputPath: null, cancelRequested: false });
+      expect(Number.isNaN(Date.parse(created.createdAt))).toBe(false);
+      expect(await store().getJob(job.jobId)).toEqual(created);
+      expect(created.config).toEqual(job.config);
+    });
+
+    it('getJob of a missing job is null', async () => {
+      expect(await store().getJob('no-such-job')).toBeNull();
+    });
+
+    it('createJob with an existing id throws ConflictError and leaves the job alone', async () => {
+      const job = testJob();
+      await store().createJob(job);
+      await store().transitionJob(job.jobId, ['SUBMITTED'], 'PREPARING');
+      expectConflict(await rejectionOf(store().createJob({ ...job, name: 'other' })));
+      expect((await store().getJob(job.jobId))?.status).toBe('PREPARING');
+    });
+
+    it('listJobs returns newest first, filters by status, and honours limit', async () => {
+      const ids = ['list-a', 'list-b', 'list-c'];
+      for (const jobId of ids) {
+        await store().createJob(testJob({ jobId }));
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await store().transitionJob('list-b', ['SUBMITTED'], 'PREPARING');
+      expect((await store().listJobs()).map((j) => j.jobId)).toEqual(['list-c', 'list-b', 'list-a']);
+      expect((await store().listJobs({ limit: 2 })).map((j) => j.jobId)).toEqual(['list-c', 'list-b']);
+      expect((await store().listJobs({ status: 'SUBMITTED' })).map((j) => j.jobId)).toEqual(['list-c', 'list-a']);
+      expect(await store().listJobs({ status: 'FAILED' })).toEqual([]);
+    });
+
+    it('transitionJob moves a job along the table, applies the patch and bumps version', async () => {
+      const job = testJob();
+      const v0 = (await store().createJob(job)).version;
+      const startedAt = new Date().toISOString();
+      const prep = await store().transitionJob(job.jobId, ['SUBMITTED'], 'PREPARING', { startedAt, recordsTotal: 42 });
+      expect(prep).toMatchObject({ status: 'PREPARING', startedAt, records: { total: 42, processed: 0, bad: 0 } });
+      expect(prep.version).toBeGreaterThan(v0);
+      const run = await store().transitionJob(job.jobId, ['PREPARING', 'SUBMITTED'], 'RUNNING');
+      expect(run).toMatchObject({ status: 'RUNNING', startedAt, records: { total: 42 } });
+      expect(run.version).toBeGreaterThan(prep.version);
+      expect(await store().getJob(job.jobId)).toEqual(run);
+    });
+
+    it('transitionJob from a status not in `from` throws ConflictError with the current status', async () => {
+      const job = testJob();
+      await store().createJob(job);
+      const e = await rejectionOf(store().transitionJob(job.jobId, ['RUNNING'], 'FINALIZING'));
+      expect(conflictStatus(e)).toBe('SUBMITTED');
+      expect((await store().getJob(job.jobId))?.status).toBe('SUBMITTED');
+    });
+
+    it('transitionJob that the table forbids throws ILLEGAL_TRANSITION', async () => {
+      const job = testJob();
+      await store().createJob(job);
+      expectDjcError(await rejectionOf(store().transitionJob(job.jobId, ['SUBMITTED'], 'SUCCEEDED')), 'ILLEGAL_TRANSITION');
+      expect((await store().getJob(job.jobId))?.status).toBe('SUBMITTED');
+    });
+
+    it('transitionJob and updateJob of a missing job throw NOT_FOUND', async () => {
+      const e = expectDjcError(await rejectionOf(store().transitionJob('missing-job', ['SUBMITTED'], 'PREPARING')), 'NOT_FOUND');
+      expect(e.message).toBe('no job missing-job');
+      expect(e.hint).toBe('djc list shows jobs');
+      expectDjcError(await rejectionOf(store().updateJob('missing-job', { error: 'x' })), 'NOT_FOUND');
+    });
+
+    it('updateJob applies a patch without a status change; null clears a field', async () => {
+      const job = testJob();
+      const v0 = (await store().createJob(job)).version;
+      const a = await store().updateJob(job.jobId, { error: 'boom', outputPath: '/out/x', cancelRequested: true, mode: 'daemon' });
+      expect(a).toMatchObject({ status: 'SUBMITTED', error: 'boom', outputPath: '/out/x', cancelRequested: true, mode: 'daemon' });
+      expect(a.version).toBeGreaterThan(v0);
+      const b = await store().updateJob(job.jobId, { error: null, endedAt: '2024-01-01T00:00:00.000Z' });
+      expect(b).toMatchObject({ error: null, outputPath: '/out/x', cancelRequested: true, endedAt: '2024-01-01T00:00:00.000Z' });
+      expect(b.version).toBeGreaterThan(a.version);
+    });
+
+    it('a finished job re-opens only to RUNNING', async () => {
+      const job = testJob();
+      await store().createJob(job);
+      await store().transitionJob(job.jobId, ['SUBMITTED'], 'FAILED', { error: 'bad input' });
+      expectDjcError(await rejectionOf(store().transitionJob(job.jobId, ['FAILED'], 'PREPARING')), 'ILLEGAL_TRANSITION');
+      expect((await store().transitionJob(job.jobId, ['FAILED'], 'RUNNING', { error: null })).status).toBe('RUNNING');
+    });
+
+    it('putTasks for one job does not touch another job', async () => {
+      const a = testJob();
+      const b = testJob();
+      await store().createJob(a);
+      await store().createJob(b);
+      await store().putTasks(a.jobId, testBatches(3));
+      expect((await store().getJob(b.jobId))?.tasks.total).toBe(0);
+      expect(await store().listTasks(b.jobId)).toEqual([]);
+    });
+  });
+}
+
+function describeLockCases(store: () => StateStore): void {
+  const info = (owner: string, ttl: number) => ({ owner, pid: 4242, host: 'host-1', heartbeatAt: Date.now(), expiresAt: Date.now() + ttl });
+
+  describe('coordinator lock', () => {
+    it('is free at first, taken by the first owner, refused to a second while unexpired', async () => {
+      expect(await store().getCoordinatorLock()).toBeNull();
+      const a = info('coord-a', 60_000);
+      expect(await store().acquireCoordinatorLock(a)).toBe(true);
+      expect(await store().getCoordinatorLock()).toEqual(a);
+      expect(await store().acquireCoordinatorLock(info('coord-b', 60_000))).toBe(false);
+      expect((await store().getCoordinatorLock())?.owner).toBe('coord-a');
+    });
+
+    it('is renewed by its owner', async () => {
+      await store().acquireCoordinatorLock(info('coord-a', 1_000));
+      const renewed = info('coord-a', 120_000);
+      expect(await store().acquireCoordinatorLock(renewed)).toBe(true);
+      expect(await store().getCoordinatorLock()).toEqual(renewed);
+    });
+
+    it('is stolen once expired, and the old owner cannot renew it then', async () => {
+      await store().acquireCoordinatorLock(info('coord-a', -1_000));
+      expect((await store().getCoordinatorLock())?.owner).toBe('coord-a');
+      expect(await store().acquireCoordinatorLock(info('coord-b', 60_000))).toBe(true);
+      expect(await store().acquireCoordinatorLock(info('coord-a', 60_000))).toBe(false);
+      expect((await store().getCoordinatorLock())?.owner).toBe('coord-b');
+    });
+
+    it('is released only by its owner', async () => {
+      await store().acquireCoordinatorLock(info('coord-a', 60_000));
+      await store().releaseCoordinatorLock('coord-b');
+      expect((await store().getCoordinatorLock())?.owner).toBe('coord-a');
+      await store().releaseCoordinatorLock('coord-a');
+      expect(await store().getCoordinatorLock()).toBeNull();
+      expect(await store().acquireCoordinatorLock(info('coord-b', 60_000))).toBe(true);
+    });
+
+    it('goes to exactly one of many owners racing for it', async () => {
+      const results = await Promise.all(Array.from({ length: 8 }, (_, i) => store().acquireCoordinatorLock(info(`coord-${i}`, 60_000))));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const winner = results.indexOf(true);
+      expect((await store().getCoordinatorLock())?.owner).toBe(`coord-${winner}`);
+    });
+  });
+}

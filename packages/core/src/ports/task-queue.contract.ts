@@ -1,0 +1,175 @@
+/**
+ * The TaskQueue contract: every backend runs this suite. `make` returns a
+ * fresh, empty queue per test. Times are multiples of `unitMs`, so a backend
+ * with coarse visibility timers (SQS counts whole seconds) can pass 1000.
+ */
+import { describe, expect, it } from 'vitest';
+import type { TaskMessage, TaskQueue } from './task-queue.js';
+import { sleep } from '../testing/fixtures.js';
+import { useFixture, type Made } from '../testing/contract-harness.js';
+
+export type TaskQueueFixture = Made & { queue: TaskQueue };
+
+export interface TaskQueueContractOptions {
+  /** The time unit of the suite (default 100 ms). */
+  unitMs?: number;
+  /** The backend filters receive and depth by jobId (default true). */
+  filtersByJob?: boolean;
+}
+
+const msg = (jobId: string, taskId: number): TaskMessage => ({ v: 1, jobId, taskId });
+
+export function describeTaskQueueContract(name: string, make: () => Promise<TaskQueueFixture>, opts: TaskQueueContractOptions = {}): void {
+  const u = opts.unitMs ?? 100;
+  describe(`TaskQueue contract: ${name}`, () => {
+    const fx = useFixture(make);
+    const q = () => fx().queue;
+    describeDelivery(q, u);
+    describeReceipts(q, u);
+    describeLongPoll(q, u);
+    describeJobs(q, u, opts);
+  });
+}
+
+function describeDelivery(q: () => TaskQueue, u: number): void {
+  describe('delivery and visibility', () => {
+    it('delivers a sent message once until its visibility timeout ends, then again', async () => {
+      await q().send([msg('job-a', 0)]);
+      const [first, ...rest] = await q().receive({ max: 10, visibilityMs: 3 * u });
+      expect(rest).toEqual([]);
+      expect(first).toMatchObject({ message: { v: 1, jobId: 'job-a', taskId: 0 }, receiveCount: 1 });
+      expect(await q().receive({ max: 10, visibilityMs: 3 * u })).toEqual([]);
+      await sleep(4 * u);
+      const again = await q().receive({ max: 10, visibilityMs: 3 * u });
+      expect(again).toHaveLength(1);
+      expect(again[0]?.receiveCount).toBe(2);
+      expect(again[0]?.receipt).not.toBe(first?.receipt);
+    });
+
+    it('receives at most `max` messages, in send order', async () => {
+      await q().send([0, 1, 2, 3, 4].map((i) => msg('job-a', i)));
+      const a = await q().receive({ max: 3, visibilityMs: 10 * u });
+      const b = await q().receive({ max: 3, visibilityMs: 10 * u });
+      expect(a.map((m) => m.message.taskId)).toEqual([0, 1, 2]);
+      expect(b.map((m) => m.message.taskId)).toEqual([3, 4]);
+    });
+
+    it('send with delayMs hides the message for the delay', async () => {
+      await q().send([msg('job-a', 0)], { delayMs: 3 * u });
+      expect(await q().receive({ max: 1, visibilityMs: u })).toEqual([]);
+      expect((await q().depth()).delayed).toBe(1);
+      await sleep(4 * u);
+      expect(await q().receive({ max: 1, visibilityMs: u })).toHaveLength(1);
+    });
+
+    it('extend keeps a delivery hidden past its first timeout', async () => {
+      await q().send([msg('job-a', 0)]);
+      const [m] = await q().receive({ max: 1, visibilityMs: 2 * u });
+      await q().extend(m!.receipt, 8 * u);
+      await sleep(4 * u);
+      expect(await q().receive({ max: 1, visibilityMs: u })).toEqual([]);
+      expect((await q().depth()).inFlight).toBe(1);
+    });
+
+    it('release makes a delivery visible again after the delay', async () => {
+      await q().send([msg('job-a', 0), msg('job-a', 1)]);
+      const [m0, m1] = await q().receive({ max: 2, visibilityMs: 50 * u });
+      await q().release(m0!.receipt, 0);
+      await q().release(m1!.receipt, 3 * u);
+      const now = await q().receive({ max: 2, visibilityMs: 50 * u });
+      expect(now.map((m) => [m.message.taskId, m.receiveCount])).toEqual([[0, 2]]);
+      expect(await q().depth()).toMatchObject({ visible: 0, inFlight: 1, delayed: 1 });
+      await sleep(4 * u);
+      const later = await q().receive({ max: 2, visibilityMs: 50 * u });
+      expect(later.map((m) => [m.message.taskId, m.receiveCount])).toEqual([[1, 2]]);
+    });
+  });
+}
+
+function describeReceipts(q: () => TaskQueue, u: number): void {
+  describe('delete and dead letters', () => {
+    it('delete removes a message for good', async () => {
+      await q().send([msg('job-a', 0)]);
+      const [m] = await q().receive({ max: 1, visibilityMs: u });
+      await q().delete(m!.receipt);
+      await sleep(2 * u);
+      expect(await q().receive({ max: 1, visibilityMs: u })).toEqual([]);
+      expect(await q().depth()).toEqual({ visible: 0, inFlight: 0, delayed: 0, dead: 0 });
+    });
+
+    it('a stale receipt (message received again since) does not delete the newer delivery', async () => {
+      await q().send([msg('job-a', 0)]);
+      const [old] = await q().receive({ max: 1, visibilityMs: u });
+      await sleep(2 * u);
+      const [fresh] = await q().receive({ max: 1, visibilityMs: 50 * u });
+      await q().delete(old!.receipt);
+      expect((await q().depth()).inFlight).toBe(1);
+      await q().delete(fresh!.receipt);
+      expect((await q().depth()).inFlight).toBe(0);
+    });
+
+    it('deadLetter moves a delivery out of reach and counts it as dead', async () => {
+      await q().send([msg('job-a', 0), msg('job-a', 1)]);
+      const [m] = await q().receive({ max: 1, visibilityMs: u });
+      await q().deadLetter(m!.receipt, 'failed 3 times');
+      await sleep(2 * u);
+      const rest = await q().receive({ max: 10, visibilityMs: 10 * u });
+      expect(rest.map((r) => r.message.taskId)).toEqual([1]);
+      expect(await q().depth()).toEqual({ visible: 0, inFlight: 1, delayed: 0, dead: 1 });
+    });
+
+    it('depth counts visible and in-flight messages', async () => {
+      await q().send([0, 1, 2].map((i) => msg('job-a', i)));
+      expect(await q().depth()).toEqual({ visible: 3, inFlight: 0, delayed: 0, dead: 0 });
+      await q().receive({ max: 2, visibilityMs: 10 * u });
+      expect(await q().depth()).toEqual({ visible: 1, inFlight: 2, delayed: 0, dead: 0 });
+    });
+  });
+}
+
+function describeLongPoll(q: () => TaskQueue, u: number): void {
+  describe('long poll', () => {
+    it('returns early when a message arrives during the wait', async () => {
+      const started = Date.now();
+      const pending = q().receive({ max: 1, visibilityMs: 10 * u, waitMs: 20 * u });
+      await sleep(u);
+      await q().send([msg('job-a', 5)]);
+      const got = await pending;
+      expect(got.map((m) => m.message.taskId)).toEqual([5]);
+      expect(Date.now() - started).toBeLessThan(10 * u);
+    });
+
+    it('waits out waitMs on an empty queue, and returns [] when the signal aborts', async () => {
+      const started = Date.now();
+      expect(await q().receive({ max: 1, visibilityMs: u, waitMs: 2 * u })).toEqual([]);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(2 * u - 20);
+      const ac = new AbortController();
+      const t0 = Date.now();
+      setTimeout(() => ac.abort(), u);
+      expect(await q().receive({ max: 1, visibilityMs: u, waitMs: 50 * u, signal: ac.signal })).toEqual([]);
+      expect(Date.now() - t0).toBeLessThan(20 * u);
+    });
+  });
+}
+
+function describeJobs(q: () => TaskQueue, u: number, opts: TaskQueueContractOptions): void {
+  describe('jobs', () => {
+    it('purgeJob drops the queued messages of one job only', async () => {
+      await q().send([msg('job-a', 0), msg('job-b', 0), msg('job-a', 1)]);
+      await q().receive({ max: 1, visibilityMs: 10 * u });
+      await q().purgeJob('job-a');
+      await sleep(u);
+      const left = await q().receive({ max: 10, visibilityMs: 10 * u, });
+      expect(left.map((m) => m.message.jobId)).toEqual(['job-b']);
+    });
+
+    it.skipIf(opts.filtersByJob === false)('receive and depth filter by jobId', async () => {
+      await q().send([msg('job-a', 0), msg('job-b', 0), msg('job-a', 1), msg('job-b', 1)]);
+      const b = await q().receive({ max: 10, visibilityMs: 10 * u, jobId: 'job-b' });
+      expect(b.map((m) => [m.message.jobId, m.message.taskId])).toEqual([['job-b', 0], ['job-b', 1]]);
+      expect(await q().depth('job-b')).toMatchObject({ visible: 0, inFlight: 2 });
+      expect(await q().depth('job-a')).toMatchObject({ visible: 2, inFlight: 0 });
+      expect(await q().receive({ max: 10, visibilityMs: u, jobId: 'job-c', waitMs: u })).toEqual([]);
+    });
+  });
+}

@@ -1,0 +1,199 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spec, tempDir, writeBatch } from '../../test-fixtures/attempt-spec.js';
+import { createHandlerRunner, type AttemptResult, type HandlerRunner } from './index.js';
+
+const CSV = { delimiter: ',', header: true, quote: '"' };
+const TEXT = { format: 'text' as const, csv: CSV };
+
+let tmp: ReturnType<typeof tempDir>;
+let runner: HandlerRunner;
+
+beforeAll(() => {
+  tmp = tempDir();
+  runner = createHandlerRunner({ slots: 2 });
+});
+
+afterAll(async () => {
+  await runner.close();
+  tmp.cleanup();
+});
+
+function words() {
+  return writeBatch(tmp.dir, 'words.txt', 'alpha\nbeta\ngamma\n', 3);
+}
+
+function runCommand(command: string, over: Parameters<typeof spec>[2] = {}): Promise<AttemptResult> {
+  return runner.run(spec(tmp.dir, words(), { command, input: TEXT, ...over }));
+}
+
+function output(r: AttemptResult): string {
+  if (!r.ok) throw new Error(`attempt failed: ${r.failure}: ${r.error}\n${r.log}`);
+  return r.output.type === 'file' ? readFileSync(r.output.path, 'utf8') : r.output.data.toString('utf8');
+}
+
+function failure(r: AttemptResult) {
+  if (r.ok) throw new Error(`expected a failure, got output ${JSON.stringify(output(r))}`);
+  return r;
+}
+
+/** True while `pid` is a live process (a zombie counts as gone). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+function readPid(file: string): number {
+  return Number(readFileSync(file, 'utf8').trim());
+}
+
+describe('command handlers: io', () => {
+  it('pipes the batch to stdin and streams stdout to a file', async () => {
+    const r = await runCommand('tr a-z A-Z');
+    expect(r).toMatchObject({ ok: true, kind: 'raw', records: 3, output: { type: 'file' } });
+    expect(output(r)).toBe('ALPHA\nBETA\nGAMMA\n');
+  });
+
+  it('sends the CSV header with a batch from the middle of the file', async () => {
+    const text = 'name,n\nx,1\ny,2\nz,3\n';
+    const headerEnd = 'name,n\n'.length;
+    const start = headerEnd + 'x,1\n'.length;
+    const batch = writeBatch(tmp.dir, 'rows.csv', text, 2, { index: 1, start, firstRecord: 1, headerEnd });
+    const r = await runner.run(spec(tmp.dir, batch, { command: 'cat', input: { format: 'csv', csv: CSV } }));
+    expect(output(r)).toBe('name,n\ny,2\nz,3\n');
+  });
+
+  it('io: file passes the batch in $DJC_INPUT and takes $DJC_OUTPUT; stdout goes to the log', async () => {
+    const r = await runCommand('echo copying; cp "$DJC_INPUT" "$DJC_OUTPUT"', { io: 'file' });
+    expect(output(r)).toBe('alpha\nbeta\ngamma\n');
+    expect(r.log).toContain('copying');
+  });
+
+  it('io: file with no $DJC_OUTPUT written is empty output', async () => {
+    const r = await runCommand('wc -l < "$DJC_INPUT" >&2', { io: 'file' });
+    expect(output(r)).toBe('');
+    expect(r.log.trim()).toBe('3');
+  });
+
+  it('sets DJC_* and handler.env variables, and runs in baseDir', async () => {
+    const r = await runCommand('echo "$DJC_JOB_ID $DJC_TASK_ID $DJC_ATTEMPT $DJC_BATCH_RECORDS $GREETING $(pwd)"', {
+      jobId: 'j-9', attempt: 2, env: { GREETING: 'hello' }, batch: { ...words(), index: 5 }, taskId: 5,
+    });
+    expect(output(r)).toBe(`j-9 5 2 3 hello ${tmp.dir}\n`);
+  });
+
+  it('a command that does not read stdin still succeeds (EPIPE is not a failure)', async () => {
+    const big = writeBatch(tmp.dir, 'big.txt', 'x'.repeat(1023).concat('\n').repeat(4096), 4096);
+    const r = await runner.run(spec(tmp.dir, big, { command: 'echo done', input: TEXT }));
+    expect(output(r)).toBe('done\n');
+  });
+
+  it('caps a long stderr at 1 MiB, keeping its head and tail', async () => {
+    const r = await runCommand(`echo first >&2; yes 'noise line' | head -n 300000 >&2; echo last >&2`);
+    expect(r.ok).toBe(true);
+    expect(r.log.length).toBeLessThan(1024 * 1024 + 100);
+    expect(r.log).toMatch(/^first\nnoise line\n/);
+    expect(r.log).toMatch(/\n… \d+ bytes omitted …\nnoise line\n/);
+    expect(r.log).toMatch(/noise line\nlast\n$/);
+  });
+
+  it('stderr goes to the attempt log', async () => {
+    const r = await runCommand('echo "warming up" >&2; cat');
+    expect(output(r)).toBe('alpha\nbeta\ngamma\n');
+    expect(r.log).toBe('warming up\n');
+  });
+});
+
+describe('command handlers: failures', () => {
+  it('a non-zero exit is an exit_code failure with the last stderr lines', async () => {
+    const r = failure(await runCommand('echo one >&2; echo "model not found" >&2; exit 3'));
+    expect(r).toMatchObject({ failure: 'exit_code', exitCode: 3, retryable: true });
+    expect(r.error).toBe('command exited with code 3: one | model not found');
+    expect(r.log).toContain('model not found');
+  });
+
+  it('a non-zero exit without stderr says so', async () => {
+    const r = failure(await runCommand('exit 4'));
+    expect(r.error).toBe('command exited with code 4: (no stderr)');
+  });
+
+  it('a command that is not found exits 127 with the shell message', async () => {
+    const r = failure(await runCommand('no-such-command-djc --flag'));
+    expect(r).toMatchObject({ failure: 'exit_code', exitCode: 127 });
+    expect(r.error).toMatch(/^command exited with code 127: .*no-such-command-djc.*not found/);
+  });
+
+  it('a command killed by a signal is a signal failure', async () => {
+    const r = failure(await runCommand('kill -9 $$'));
+    expect(r).toMatchObject({ failure: 'signal', exitCode: null, error: 'command killed by SIGKILL' });
+  });
+
+  it('a missing input file fails without running the command', async () => {
+    const batch = { ...words(), file: join(tmp.dir, 'missing.txt') };
+    const r = failure(await runner.run(spec(tmp.dir, batch, { command: 'cat', input: TEXT, io: 'file' })));
+    expect(r).toMatchObject({ failure: 'error', retryable: false });
+    expect(r.error).toContain('missing.txt');
+  });
+
+  it('a missing working directory is reported', async () => {
+    const r = failure(await runCommand('true', { baseDir: join(tmp.dir, 'nope') }));
+    expect(r.error).toBe(`cannot run the command: working directory ${join(tmp.dir, 'nope')} does not exist`);
+  });
+});
+
+describe('command handlers: stopping', () => {
+  it('a timeout kills the whole process group', async () => {
+    const pidFile = join(tmp.dir, 'sleep.pid');
+    const started = Date.now();
+    const r = failure(await runCommand('sleep 30 & echo $! > "$PID_FILE"; wait', { timeoutMs: 500, env: { PID_FILE: pidFile } }));
+    expect(r).toMatchObject({ failure: 'timeout', retryable: true, error: 'timed out after 500ms (compute.timeout)' });
+    expect(Date.now() - started).toBeLessThan(4000);
+    expect(alive(readPid(pidFile))).toBe(false);
+  });
+
+  it('a process that ignores SIGTERM gets SIGKILL after the grace period', async () => {
+    const pidFile = join(tmp.dir, 'stubborn.pid');
+    const started = Date.now();
+    const r = failure(await runCommand(`trap '' TERM; sleep 30 & echo $! > "$PID_FILE"; wait`, { timeoutMs: 300, env: { PID_FILE: pidFile } }));
+    expect(r.failure).toBe('timeout');
+    const took = Date.now() - started;
+    expect(took).toBeGreaterThanOrEqual(2000);
+    expect(took).toBeLessThan(6000);
+    expect(alive(readPid(pidFile))).toBe(false);
+  });
+
+  it('sleep 30 with a 500ms timeout ends as a timeout', async () => {
+    const started = Date.now();
+    const r = failure(await runCommand('sleep 30', { timeoutMs: 500 }));
+    expect(r.failure).toBe('timeout');
+    expect(Date.now() - started).toBeLessThan(4000);
+  });
+
+  it('an abort kills the command: a signal failure with the reason', async () => {
+    const controller = new AbortController();
+    const pidFile = join(tmp.dir, 'abort.pid');
+    setTimeout(() => controller.abort('job cancelled'), 300);
+    const r = failure(await runCommand('sleep 30 & echo $! > "$PID_FILE"; wait', { signal: controller.signal, env: { PID_FILE: pidFile } }));
+    expect(r).toMatchObject({ failure: 'signal', exitCode: null, error: 'attempt aborted: job cancelled' });
+    expect(alive(readPid(pidFile))).toBe(false);
+  });
+
+  it('processes left in the background are killed when the command exits', async () => {
+    const pidFile = join(tmp.dir, 'bg.pid');
+    const r = await runCommand('sleep 30 >/dev/null 2>&1 & echo $! > "$PID_FILE"; echo ok', { env: { PID_FILE: pidFile } });
+    expect(output(r)).toBe('ok\n');
+    const pid = readPid(pidFile);
+    for (let i = 0; i < 40 && alive(pid); i++) await new Promise((res) => setTimeout(res, 25));
+    expect(alive(pid)).toBe(false);
+  });
+
+  it('runs attempts side by side', async () => {
+    const results = await Promise.all([1, 2, 3].map((i) => runCommand(`echo ${i}`)));
+    expect(results.map(output)).toEqual(['1\n', '2\n', '3\n']);
+  });
+});

@@ -1,0 +1,44 @@
+/**
+ * Handler runners: run ONE attempt of a task's handler on its batch and say
+ * how it ended. `createHandlerRunner` dispatches on `handler.module` (a
+ * worker-thread pool, see module-runner.ts) or `handler.command` (a shell
+ * process group, see command-runner.ts).
+ *
+ * A module handler that must not be retried throws an error marked so:
+ *   throw Object.assign(new Error('bad input'), { retryable: false });
+ */
+import { createCommandRunner } from './command-runner.js';
+import { createModuleRunner } from './module-runner.js';
+import { failed } from './results.js';
+import type { AttemptResult, AttemptSpec, HandlerRunner } from './types.js';
+
+export type { AttemptFailure, AttemptOutput, AttemptResult, AttemptSpec, AttemptSuccess, HandlerRunner, InputSpec } from './types.js';
+export { DEFAULT_HEAP_BYTES } from './module-runner.js';
+
+/**
+ * One runner per worker process. `slots` is how many attempts run at once
+ * (compute.concurrency): the module thread pool has that many threads.
+ * `memoryBytes` is the default heap limit of module handlers (compute.memory).
+ */
+export function createHandlerRunner(opts: { slots: number; memoryBytes?: number }): HandlerRunner {
+  const modules = createModuleRunner(opts);
+  const commands = createCommandRunner();
+  const closing = new AbortController();
+  return {
+    async run(spec: AttemptSpec): Promise<AttemptResult> {
+      if (closing.signal.aborted) return failed('signal', 'attempt aborted: handler runner closed', '');
+      const signal = AbortSignal.any([spec.signal, closing.signal]);
+      try {
+        if (spec.handler.module !== undefined) return await modules.run(spec, signal);
+        if (spec.handler.command !== undefined) return await commands.run(spec, signal);
+        return failed('error', 'set exactly one of handler.module or handler.command', '', { retryable: false });
+      } catch (e) {
+        return failed('error', `handler runner failed: ${(e as Error).message}`, (e as Error).stack ?? '');
+      }
+    },
+    async close(): Promise<void> {
+      closing.abort(new Error('handler runner closed'));
+      await Promise.all([modules.close(), commands.close()]);
+    },
+  };
+}

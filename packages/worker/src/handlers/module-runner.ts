@@ -1,0 +1,150 @@
+/**
+ * Runs module handlers (`handler.module: /abs/file.ts#name`) on a pool of
+ * worker threads. The main side owns the clock: a timeout terminates the
+ * thread (a synchronous busy loop included), an abort asks the handler to
+ * stop through `ctx.signal` and terminates the thread if it has not returned
+ * within a grace period. Heap exhaustion kills only the thread
+ * (`resourceLimits`), never the worker process.
+ */
+import { formatDuration } from '@djc/core';
+import { formatLogLine, LogBuffer } from './log-buffer.js';
+import { failed, reasonText, timerDelay } from './results.js';
+import type { FromThread, ThreadResult } from './thread-protocol.js';
+import { ThreadPool, type PooledThread, type ThreadListener } from './thread-pool.js';
+import type { AttemptResult, AttemptSpec } from './types.js';
+
+const MiB = 1024 * 1024;
+/** Heap limit of a handler thread when compute.memory is unset. */
+export const DEFAULT_HEAP_BYTES = 2048 * MiB;
+/** How long an aborted handler has to return before its thread is terminated. */
+export const ABORT_GRACE_MS = 2000;
+/** How long to wait for a terminated thread to report its exit. */
+const TERMINATE_WAIT_MS = 5000;
+
+export interface ModuleRunner {
+  run(spec: AttemptSpec, signal: AbortSignal): Promise<AttemptResult>;
+  close(): Promise<void>;
+}
+
+export function createModuleRunner(opts: { slots: number; memoryBytes?: number }): ModuleRunner {
+  const pool = new ThreadPool(Math.max(1, opts.slots));
+  let nextId = 1;
+  return {
+    async run(spec, signal) {
+      const heapBytes = spec.memoryBytes ?? opts.memoryBytes ?? DEFAULT_HEAP_BYTES;
+      const limitMb = Math.max(16, Math.ceil(heapBytes / MiB));
+      const thread = await pool.acquire(limitMb, signal);
+      if (!thread) return failed('signal', `attempt aborted: ${reasonText(signal.reason)}`, '');
+      return new ModuleAttempt(pool, thread, spec, signal, nextId++).run();
+    },
+    close: () => pool.close(),
+  };
+}
+
+type Kill = { failure: 'timeout' | 'signal'; error: string };
+
+/** One attempt on one thread: wires messages, the timeout and the abort signal together. */
+class ModuleAttempt implements ThreadListener {
+  private readonly log = new LogBuffer();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private resolve: (r: AttemptResult) => void = () => undefined;
+  private aborting: string | null = null;
+  private killing: Kill | null = null;
+  private settled = false;
+
+  constructor(
+    private readonly pool: ThreadPool,
+    private readonly thread: PooledThread,
+    private readonly spec: AttemptSpec,
+    private readonly signal: AbortSignal,
+    private readonly id: number,
+  ) {}
+
+  run(): Promise<AttemptResult> {
+    const { spec } = this;
+    return new Promise((resolve) => {
+      this.resolve = resolve;
+      this.thread.attach(this);
+      this.thread.post({
+        type: 'run', id: this.id, ref: spec.handler.module as string, batch: spec.batch, input: spec.input,
+        jobId: spec.jobId, taskId: spec.taskId, attempt: spec.attempt,
+      });
+      const timeout = `timed out after ${formatDuration(spec.timeoutMs)} (compute.timeout)`;
+      this.timers.push(setTimeout(() => this.kill({ failure: 'timeout', error: timeout }), timerDelay(spec.timeoutMs)));
+      this.signal.addEventListener('abort', this.onAbort, { once: true });
+      if (this.signal.aborted) this.onAbort();
+    });
+  }
+
+  onMessage(msg: FromThread): void {
+    if (msg.id !== this.id || this.settled) return;
+    if (msg.type === 'log') this.log.append(msg.text);
+    else if (msg.type === 'progress') this.spec.onProgress?.(msg.done);
+    else this.onDone(msg.result);
+  }
+
+  onExit(code: number, error: Error | undefined): void {
+    if (this.killing) return this.finish(failed(this.killing.failure, this.killing.error, this.log.toString()));
+    if (this.aborting !== null) return this.finish(this.abortedResult());
+    this.finish(this.crashResult(code, error));
+  }
+
+  private onDone(result: ThreadResult): void {
+    if (this.killing) return; // the thread is being terminated; its exit settles the attempt
+    this.pool.release(this.thread);
+    if (this.aborting !== null) return this.finish(this.abortedResult());
+    const log = this.log.toString();
+    if (!result.ok) return this.finish(failed('error', result.error, log, { retryable: result.retryable }));
+    const data = typeof result.data === 'string' ? Buffer.from(result.data, 'utf8') : Buffer.from(result.data.buffer, result.data.byteOffset, result.data.byteLength);
+    this.finish({ ok: true, kind: result.kind, output: { type: 'buffer', data }, records: result.records, log });
+  }
+
+  private readonly onAbort = (): void => {
+    if (this.settled || this.killing || this.aborting !== null) return;
+    const reason = reasonText(this.signal.reason);
+    this.aborting = reason;
+    this.log.append(formatLogLine('warn', `[djc] attempt aborted (${reason}); the handler has ${formatDuration(ABORT_GRACE_MS)} to return`));
+    this.thread.post({ type: 'abort', id: this.id, reason });
+    this.timers.push(setTimeout(() => this.kill({ failure: 'signal', error: `attempt aborted: ${reason}` }), ABORT_GRACE_MS));
+  };
+
+  private kill(kill: Kill): void {
+    if (this.settled || this.killing) return;
+    this.killing = kill;
+    this.log.append(formatLogLine('error', `[djc] ${kill.error}; terminating the handler thread`));
+    void this.pool.discard(this.thread);
+    // A thread blocked in native code may not stop at once; do not wait for it forever.
+    this.timers.push(setTimeout(() => this.finish(failed(kill.failure, kill.error, this.log.toString())), TERMINATE_WAIT_MS));
+  }
+
+  private abortedResult(): AttemptResult {
+    return failed('signal', `attempt aborted: ${this.aborting ?? 'aborted'}`, this.log.toString());
+  }
+
+  private crashResult(code: number, error: Error | undefined): AttemptResult {
+    const log = () => this.log.toString();
+    if ((error as { code?: string } | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+      const limit = formatSize(this.thread.limitMb * MiB);
+      return failed('out_of_memory', `ran out of memory (heap limit ${limit}, compute.memory)`, log());
+    }
+    if (error) {
+      this.log.append(formatLogLine('error', `handler thread crashed: ${error.stack ?? error.message}`));
+      return failed('error', `handler crashed the thread: ${error.name}: ${error.message}`, log());
+    }
+    return failed('error', `handler exited the thread with code ${code}`, log());
+  }
+
+  private finish(result: AttemptResult): void {
+    if (this.settled) return;
+    this.settled = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.signal.removeEventListener('abort', this.onAbort);
+    this.resolve(result);
+  }
+}
+
+/** "64 MiB", "2 GiB". */
+export function formatSize(bytes: number): string {
+  if (bytes >= 1024 * MiB && bytes % (1024 * MiB) === 0) return `${bytes / (1024 * MiB)} GiB`;
+  return `${Math.round(bytes / MiB)} MiB`;
+}

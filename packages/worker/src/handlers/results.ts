@@ -1,0 +1,21 @@
+import type { FailureKind } from '@djc/core';
+import type { AttemptFailure } from './types.js';
+
+/** A failed attempt; retryable unless said otherwise. */
+export function failed(
+  failure: FailureKind, error: string, log: string, opts: { retryable?: boolean; exitCode?: number | null } = {},
+): AttemptFailure {
+  return { ok: false, failure, error, exitCode: opts.exitCode ?? null, retryable: opts.retryable ?? true, log };
+}
+
+/** Why an AbortSignal fired, as a few words for "attempt aborted: …". */
+export function reasonText(reason: unknown): string {
+  if (reason === undefined) return 'aborted';
+  if (reason instanceof Error) return reason.message;
+  return String(reason);
+}
+
+/** setTimeout fires at once for delays past 2^31-1 ms (~24.8 days); clamp to that. */
+export function timerDelay(ms: number): number {
+  return Math.min(Math.max(0, ms), 2 ** 31 - 1);
+}

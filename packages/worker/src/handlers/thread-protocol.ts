@@ -1,0 +1,52 @@
+/**
+ * Messages between the module runner (main thread) and a pooled handler
+ * thread. `id` names the attempt, so a late message from an attempt that was
+ * already given up on is recognised and ignored.
+ */
+import type { BatchDescriptor, OutputKind } from '@djc/core';
+import type { InputSpec } from './types.js';
+
+export interface RunMessage {
+  type: 'run';
+  id: number;
+  /** "/abs/file.ts#export". */
+  ref: string;
+  batch: BatchDescriptor;
+  input: InputSpec;
+  jobId: string;
+  taskId: number;
+  attempt: number;
+}
+
+export interface AbortMessage {
+  type: 'abort';
+  id: number;
+  reason: string;
+}
+
+export type ToThread = RunMessage | AbortMessage;
+
+export interface LogMessage {
+  type: 'log';
+  id: number;
+  /** Whole formatted lines, newline included. */
+  text: string;
+}
+
+export interface ProgressMessage {
+  type: 'progress';
+  id: number;
+  done: number;
+}
+
+export interface DoneMessage {
+  type: 'done';
+  id: number;
+  result: ThreadResult;
+}
+
+export type FromThread = LogMessage | ProgressMessage | DoneMessage;
+
+export type ThreadResult =
+  | { ok: true; kind: OutputKind; data: string | Uint8Array; records: number }
+  | { ok: false; error: string; retryable: boolean };

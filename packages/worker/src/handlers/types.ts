@@ -1,0 +1,77 @@
+/**
+ * Handler runners run ONE attempt of a task's handler on its batch and say
+ * how it ended. They never touch the backend: the worker loop claims the
+ * task, stores what a runner returns, and decides about retries.
+ *
+ * Glossary: a *batch* is a byte range of an input file holding whole records;
+ * a *task* runs one batch; an *attempt* is one run of a task, numbered from 1.
+ */
+import type { BatchDescriptor, FailureKind, JobConfig, OutputKind } from '@djc/core';
+
+/** How the batch is read: the job's `input.format` and `input.csv`. */
+export interface InputSpec {
+  format: 'jsonl' | 'csv' | 'text';
+  csv: { delimiter: string; header: boolean; quote: string };
+}
+
+export interface AttemptSpec {
+  jobId: string;
+  taskId: number;
+  /** 1-based attempt number (the lease's fencing token). */
+  attempt: number;
+  batch: BatchDescriptor;
+  input: InputSpec;
+  /** `{ module?: "/abs/file.ts#export", command?: string, io, env }`; exactly one of module/command. */
+  handler: JobConfig['handler'];
+  /** Working directory of command handlers: the job YAML's directory. */
+  baseDir: string;
+  /** The attempt fails with `timeout` after this long (compute.timeout). */
+  timeoutMs: number;
+  /** Heap limit of module handlers (compute.memory); the runner's default if unset. */
+  memoryBytes?: number;
+  /** A scratch directory the runner may use; the caller deletes it afterwards. */
+  tmpDir: string;
+  /** Aborted when the attempt must stop (job cancelled, lease lost, worker shutting down). */
+  signal: AbortSignal;
+  /** Called when a module handler reports progress with `ctx.progress(done)`. */
+  onProgress?: (done: number) => void;
+}
+
+/** Small outputs come back in memory; command stdout is streamed to a file in `tmpDir`. */
+export type AttemptOutput = { type: 'buffer'; data: Buffer } | { type: 'file'; path: string };
+
+export type AttemptResult = AttemptSuccess | AttemptFailure;
+
+export interface AttemptSuccess {
+  ok: true;
+  kind: OutputKind;
+  output: AttemptOutput;
+  /** Records in the batch. */
+  records: number;
+  /** The attempt's log text (handler log lines, command stderr), capped. */
+  log: string;
+}
+
+export interface AttemptFailure {
+  ok: false;
+  failure: FailureKind;
+  /** One line for `djc tasks`: what happened and, where it helps, which setting. */
+  error: string;
+  /** A command's exit code; null when killed by a signal or for module handlers. */
+  exitCode: number | null;
+  /**
+   * False when another attempt cannot help (missing module or export, an
+   * unreadable batch, a handler error marked `retryable: false`). The worker
+   * loop still applies `retry.retry_on` and `non_retryable_exit_codes`.
+   */
+  retryable: boolean;
+  log: string;
+}
+
+/** Runs attempts. One per worker process; safe to call `run` concurrently up to its slots. */
+export interface HandlerRunner {
+  /** Runs one attempt. Never rejects: every way an attempt ends is an `AttemptResult`. */
+  run(spec: AttemptSpec): Promise<AttemptResult>;
+  /** Stops every thread and child process; attempts still running end as `signal` failures. */
+  close(): Promise<void>;
+}

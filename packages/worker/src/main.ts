@@ -1,0 +1,48 @@
+import { createLogger, exitCodeFor, EXIT, type Logger } from '@djc/core';
+import { openBackend, type BackendSettings } from '@djc/core/backends';
+import { runWorker } from './worker.js';
+
+export interface WorkerProcessOptions extends BackendSettings {
+  jobId?: string;
+  workerId?: string;
+  concurrency?: number;
+  graceMs?: number;
+  idleExitMs?: number;
+  verbose?: boolean;
+}
+
+/**
+ * Runs a worker in this process until it is done or signalled, and returns
+ * the exit code. SIGTERM/SIGINT: stop taking tasks, let running attempts
+ * finish within the grace period, give the rest back, exit 0. A second signal
+ * exits at once (130); leases then expire and the coordinator re-runs the tasks.
+ */
+export async function workerProcessMain(o: WorkerProcessOptions): Promise<number> {
+  const log: Logger = createLogger({ name: 'djc-worker', level: o.verbose ? 'debug' : process.env.DJC_LOG_LEVEL ?? 'info' });
+  const stop = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) process.exit(EXIT.INTERRUPTED);
+    log.info({ signal: sig }, 'stopping: finishing running attempts');
+    stop.abort(new Error(`received ${sig}`));
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    const backend = await openBackend(o);
+    try {
+      await runWorker({ ...o, backend, log, signal: stop.signal });
+    } finally {
+      await backend.close();
+    }
+    // A graceful stop (running attempts finished or given back) is a clean exit.
+    return EXIT.OK;
+  } catch (e) {
+    log.error({ err: e }, (e as Error).message);
+    return exitCodeFor(e);
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+}

@@ -1,0 +1,169 @@
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import {
+  backoffDelay,
+  blobKeys,
+  ConflictError,
+  isDjcError,
+  shouldRetry,
+  TERMINAL_JOB,
+  type Backend,
+  type JobRecord,
+  type LeaseRef,
+  type Logger,
+  type ReceivedMessage,
+  type TaskRecord,
+} from '@djc/core';
+import type { AttemptResult, HandlerRunner } from './handlers/index.js';
+import { startHeartbeat } from './heartbeat.js';
+import type { JobCache } from './job-cache.js';
+
+export interface AttemptDeps {
+  backend: Backend;
+  runner: HandlerRunner;
+  jobs: JobCache;
+  workerId: string;
+  tmpRoot: string;
+  log: Logger;
+  /** Aborted when the worker gives up running tasks (shutdown grace over). */
+  shutdown: AbortSignal;
+}
+
+/** What happened to one delivered message; the loop keeps counts. */
+export type MessageOutcome = 'succeeded' | 'retrying' | 'failed' | 'dropped' | 'deferred' | 'lost';
+
+/**
+ * Handles one delivered message: claim the task (a duplicate delivery loses
+ * the conditional claim and is dropped), run the handler under a heartbeat,
+ * store output and log under keys that name the attempt, then commit while
+ * the lease still holds.
+ */
+export async function handleMessage(deps: AttemptDeps, msg: ReceivedMessage): Promise<MessageOutcome> {
+  const { backend, jobs } = deps;
+  const { jobId, taskId } = msg.message;
+  const job = await jobs.get(jobId);
+  if (!job || TERMINAL_JOB.has(job.status) || job.cancelRequested) {
+    await backend.queue.delete(msg.receipt);
+    return 'dropped';
+  }
+  const cfg = job.config;
+  let task: TaskRecord;
+  try {
+    task = await backend.state.claimTask(jobId, taskId, {
+      owner: deps.workerId,
+      leaseMs: cfg.compute.lease,
+      maxAttempts: cfg.retry.max_attempts,
+    });
+  } catch (e) {
+    if (e instanceof ConflictError) return onClaimConflict(deps, msg);
+    throw e;
+  }
+  const lease: LeaseRef = { owner: deps.workerId, attempt: task.attempts };
+  const tmpDir = await mkdtemp(join(deps.tmpRoot, `t${taskId}-`));
+  try {
+    const result = await runHandler(deps, job, task, msg, lease, tmpDir);
+    return await commit(deps, job, task, msg, lease, result);
+  } finally {
+    await rm(tmpDir, { recursive: true, force: true });
+  }
+}
+
+/** The claim lost: a duplicate, a task not due yet, or one that is finished. */
+async function onClaimConflict(deps: AttemptDeps, msg: ReceivedMessage): Promise<MessageOutcome> {
+  const { jobId, taskId } = msg.message;
+  const task = await deps.backend.state.getTask(jobId, taskId);
+  const now = Date.now();
+  if (task && (task.status === 'RETRY_WAIT' || task.status === 'PENDING') && task.notBefore !== null && task.notBefore > now) {
+    await deps.backend.queue.release(msg.receipt, task.notBefore - now);
+    return 'deferred';
+  }
+  deps.log.debug({ jobId, taskId, status: task?.status }, 'duplicate or stale delivery dropped');
+  await deps.backend.queue.delete(msg.receipt);
+  return 'dropped';
+}
+
+async function runHandler(
+  deps: AttemptDeps, job: JobRecord, task: TaskRecord, msg: ReceivedMessage, lease: LeaseRef, tmpDir: string,
+): Promise<AttemptResult> {
+  const cfg = job.config;
+  const controller = new AbortController();
+  const onShutdown = () => controller.abort(new Error('worker shutting down'));
+  deps.shutdown.addEventListener('abort', onShutdown);
+  const stopHeartbeat = startHeartbeat({ backend: deps.backend, msg, lease, leaseMs: cfg.compute.lease, controller, log: deps.log });
+  try {
+    return await deps.runner.run({
+      jobId: job.jobId,
+      taskId: task.taskId,
+      attempt: task.attempts,
+      batch: task.batch,
+      input: { format: cfg.input.format as 'jsonl' | 'csv' | 'text', csv: cfg.input.csv },
+      handler: cfg.handler,
+      baseDir: baseDirOf(job),
+      timeoutMs: cfg.compute.timeout,
+      memoryBytes: cfg.compute.memory,
+      tmpDir,
+      signal: controller.signal,
+    });
+  } finally {
+    stopHeartbeat();
+    deps.shutdown.removeEventListener('abort', onShutdown);
+  }
+}
+
+function baseDirOf(job: JobRecord): string {
+  return dirname(job.configPath);
+}
+
+async function commit(
+  deps: AttemptDeps, job: JobRecord, task: TaskRecord, msg: ReceivedMessage, lease: LeaseRef, result: AttemptResult,
+): Promise<MessageOutcome> {
+  const { backend } = deps;
+  const { jobId, taskId } = msg.message;
+  const attempt = lease.attempt;
+  try {
+    if (result.log) await backend.blobs.put(blobKeys.log(jobId, taskId, attempt), result.log);
+    if (result.ok) {
+      const key = blobKeys.output(jobId, taskId, attempt);
+      await backend.blobs.put(key, result.output.type === 'buffer' ? result.output.data : createReadStream(result.output.path));
+      await backend.state.completeTask(jobId, taskId, lease, { status: 'SUCCEEDED', outputKey: key, outputKind: result.kind, records: result.records });
+      await backend.queue.delete(msg.receipt);
+      return 'succeeded';
+    }
+    return await commitFailure(deps, job, task, msg, lease, result);
+  } catch (e) {
+    if (isDjcError(e, 'LEASE_LOST')) {
+      deps.log.warn({ jobId, taskId, attempt }, 'lease lost before commit; the attempt is discarded');
+      await backend.queue.delete(msg.receipt).catch(() => undefined);
+      return 'lost';
+    }
+    throw e;
+  }
+}
+
+async function commitFailure(
+  deps: AttemptDeps, job: JobRecord, task: TaskRecord, msg: ReceivedMessage, lease: LeaseRef,
+  result: Extract<AttemptResult, { ok: false }>,
+): Promise<MessageOutcome> {
+  const { backend } = deps;
+  const { jobId, taskId } = msg.message;
+  const retry = job.config.retry;
+  const again = shouldRetry(retry, {
+    kind: result.failure,
+    exitCode: result.exitCode,
+    retryable: result.retryable,
+    attemptsUsed: task.attempts - task.attemptFloor,
+  });
+  const error = `attempt ${lease.attempt}: ${result.error}`;
+  if (again) {
+    const delay = backoffDelay(task.attempts - task.attemptFloor, retry.backoff);
+    await backend.state.completeTask(jobId, taskId, lease, {
+      status: 'RETRY_WAIT', error, kind: result.failure, exitCode: result.exitCode, notBefore: Date.now() + delay,
+    });
+    await backend.queue.release(msg.receipt, delay);
+    return 'retrying';
+  }
+  await backend.state.completeTask(jobId, taskId, lease, { status: 'FAILED', error, kind: result.failure, exitCode: result.exitCode });
+  await backend.queue.deadLetter(msg.receipt, error);
+  return 'failed';
+}

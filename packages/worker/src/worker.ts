@@ -1,0 +1,137 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { newWorkerId, TERMINAL_JOB, type Backend, type Logger, type ReceivedMessage } from '@djc/core';
+import { createHandlerRunner } from './handlers/index.js';
+import { JobCache } from './job-cache.js';
+import { handleMessage, type MessageOutcome } from './run-attempt.js';
+
+export interface WorkerOptions {
+  backend: Backend;
+  log: Logger;
+  /** Serve only this job, and exit when it has no work left. */
+  jobId?: string;
+  workerId?: string;
+  /** Tasks at once (default: the job's compute.concurrency, else 1). */
+  concurrency?: number;
+  /** On SIGTERM: how long running attempts may take to finish before they are given back. */
+  graceMs?: number;
+  /** Without a job: exit after this long with nothing to do (default: never). */
+  idleExitMs?: number;
+  /** Stops the worker (like SIGTERM). */
+  signal?: AbortSignal;
+}
+
+export interface WorkerSummary {
+  workerId: string;
+  counts: Record<MessageOutcome, number>;
+}
+
+const RECEIVE_WAIT_MS = 1000;
+/** Messages received ahead of free slots when tasks are short, to amortise receives. */
+const MAX_PREFETCH = 8;
+
+/**
+ * The polling task runner: receive messages, run each through
+ * `handleMessage` on up to `concurrency` slots, and stop when told to or when
+ * the job it serves has no work left.
+ */
+export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
+  const workerId = opts.workerId ?? newWorkerId();
+  const log = opts.log.child({ workerId });
+  const jobs = new JobCache(opts.backend.state);
+  const concurrency = opts.concurrency ?? (await jobConcurrency(jobs, opts.jobId));
+  const runner = createHandlerRunner({ slots: concurrency });
+  const tmpRoot = await mkdtemp(join(tmpdir(), 'djc-worker-'));
+  const shutdown = new AbortController();
+  const counts: Record<MessageOutcome, number> = { succeeded: 0, retrying: 0, failed: 0, dropped: 0, deferred: 0, lost: 0 };
+  const deps = { backend: opts.backend, runner, jobs, workerId, tmpRoot, log, shutdown: shutdown.signal };
+  const active = new Set<Promise<void>>();
+  const queued: ReceivedMessage[] = [];
+  let avgMs = 1000;
+  let idleSince = Date.now();
+
+  const start = (msg: ReceivedMessage) => {
+    const t0 = Date.now();
+    const p = handleMessage(deps, msg)
+      .then((o) => { counts[o] += 1; })
+      .catch((e: unknown) => log.error({ err: e, jobId: msg.message.jobId, taskId: msg.message.taskId }, 'task handling failed'))
+      .finally(() => {
+        avgMs = avgMs * 0.8 + (Date.now() - t0) * 0.2;
+        active.delete(p);
+      });
+    active.add(p);
+  };
+
+  const stopping = () => opts.signal?.aborted === true;
+  log.info({ jobId: opts.jobId, concurrency }, 'worker started');
+  try {
+    while (!stopping()) {
+      while (active.size < concurrency && queued.length > 0) start(queued.shift() as ReceivedMessage);
+      if (active.size >= concurrency) {
+        await Promise.race(active);
+        continue;
+      }
+      const prefetch = avgMs < 50 ? MAX_PREFETCH : 0;
+      const got = await opts.backend.queue.receive({
+        max: concurrency - active.size + prefetch,
+        visibilityMs: await leaseFor(jobs, opts.jobId),
+        waitMs: active.size > 0 ? 50 : RECEIVE_WAIT_MS,
+        jobId: opts.jobId,
+        signal: opts.signal,
+      });
+      if (got.length > 0) {
+        queued.push(...got);
+        idleSince = Date.now();
+        continue;
+      }
+      if (active.size > 0) {
+        await Promise.race([...active, sleep(50)]);
+        continue;
+      }
+      if (await shouldExit(jobs, opts, idleSince)) break;
+    }
+  } finally {
+    await drain(opts, active, queued, shutdown, log);
+    await runner.close();
+    await rm(tmpRoot, { recursive: true, force: true });
+    log.info({ counts }, 'worker stopped');
+  }
+  return { workerId, counts };
+}
+
+/** Lets running attempts finish within the grace period, then aborts them (they are given back). */
+async function drain(
+  opts: WorkerOptions, active: Set<Promise<void>>, queued: ReceivedMessage[], shutdown: AbortController, log: Logger,
+): Promise<void> {
+  for (const msg of queued.splice(0)) await opts.backend.queue.release(msg.receipt, 0).catch(() => undefined);
+  if (active.size === 0) return;
+  const grace = opts.graceMs ?? 30_000;
+  log.info({ running: active.size, graceMs: grace }, 'waiting for running attempts');
+  const timer = setTimeout(() => shutdown.abort(), grace);
+  await Promise.allSettled([...active]);
+  clearTimeout(timer);
+}
+
+async function shouldExit(jobs: JobCache, opts: WorkerOptions, idleSince: number): Promise<boolean> {
+  if (!opts.jobId) return opts.idleExitMs !== undefined && Date.now() - idleSince > opts.idleExitMs;
+  const job = await jobs.get(opts.jobId, true);
+  if (!job || TERMINAL_JOB.has(job.status) || job.cancelRequested) return true;
+  // While preparing, more tasks may still come.
+  if (job.status === 'SUBMITTED' || job.status === 'PREPARING') return false;
+  return job.tasks.pending + job.tasks.retrying === 0;
+}
+
+async function jobConcurrency(jobs: JobCache, jobId: string | undefined): Promise<number> {
+  const job = jobId ? await jobs.get(jobId) : null;
+  return job?.config.compute.concurrency ?? 1;
+}
+
+async function leaseFor(jobs: JobCache, jobId: string | undefined): Promise<number> {
+  const job = jobId ? await jobs.get(jobId) : null;
+  return job?.config.compute.lease ?? 30_000;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}

@@ -1,0 +1,293 @@
+#!/usr/bin/env node
+/**
+ * Generates schema/job.schema.json and docs/configuration.md from the zod
+ * schema of the job YAML (packages/core/src/config/schema.ts), so neither can
+ * drift from what `djc validate` accepts.
+ *
+ *   node scripts/gen-config-docs.mjs           write both files
+ *   node scripts/gen-config-docs.mjs --check   exit 1 if either file is stale
+ *
+ * The schema source is loaded through tsx (a dependency of @djc/core), so this
+ * needs `pnpm install` but no build, and never reads a stale dist/.
+ */
+import { readFileSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const CORE = join(ROOT, 'packages/core');
+const SCHEMA_SOURCE = join(CORE, 'src/config/schema.ts');
+const JSON_SCHEMA_FILE = join(ROOT, 'schema/job.schema.json');
+const DOCS_FILE = join(ROOT, 'docs/configuration.md');
+const REGENERATE = 'pnpm gen:config-docs';
+const requireFromCore = createRequire(join(CORE, 'package.json'));
+const YAML = requireFromCore('yaml');
+
+/** The complete example at the top of the docs. It must validate (checked below) and name every key. */
+const EXAMPLE = `# yaml-language-server: $schema=../schema/job.schema.json
+name: wordcount                        # required: 1-64 characters of a-z, 0-9, _ and -
+description: Count words in reviews
+labels: { team: data }
+parameters: { min_length: 3 }          # used as \${params.min_length}; override with --set params.min_length=4
+
+input:
+  path: data/reviews.jsonl             # a file, a glob ("data/*.jsonl"), a list of them, or s3://bucket/key
+  format: jsonl                        # jsonl | csv | text
+  batch: { records: 5000 }             # records per batch, one task per batch (later: bytes: 64MiB, files: 10, row_groups: 2)
+  csv: { delimiter: ",", header: true, quote: '"' }   # read when format: csv
+  on_bad_record: fail
+  materialize: false
+
+handler:
+  module: ./count.ts#countWords        # export async function countWords(records, ctx)
+  # command: "python3 score.py --min \${params.min_length}"   # instead of module: a shell command per batch
+  io: stdin                            # command handlers: batch on stdin, output on stdout (or file: $DJC_INPUT, $DJC_OUTPUT)
+  env: { PYTHONUNBUFFERED: 1 }         # extra environment for command handlers
+
+compute:
+  dispatcher: local
+  workers: 4                           # worker processes
+  concurrency: 1                       # tasks at once per worker
+  timeout: 10m                         # per attempt
+  lease: 30s                           # a worker silent this long loses its task
+  # memory: 2GiB                       # heap limit of a module handler
+  slurm:                               # read by dispatcher: slurm
+    partition: debug
+    time: "01:00:00"
+    cpus_per_task: 1
+    mem: 2G
+    account: null
+    qos: null
+    gres: null
+    constraint: null
+    throttle: 50
+    extra_args: []
+
+retry:
+  max_attempts: 3                      # the first attempt included
+  backoff: { initial: 1s, max: 1m, multiplier: 2, jitter: true }
+  retry_on: [error, exit_code, timeout, signal, worker_lost, out_of_memory]
+  non_retryable_exit_codes: [2]
+tolerated_failure: 0%                  # a percentage of tasks ("5%"), or a count (3)
+
+output:
+  path: out/wordcount.jsonl
+  aggregate: concat                    # concat | none
+  reduce: ./count.ts#merge             # export async function merge(outputs, ctx)
+
+notification:
+  webhook: https://hooks.example.com/djc
+  command: "notify-send djc \\"$DJC_JOB_ID $DJC_JOB_STATUS\\""
+  on: [succeeded, failed]
+`;
+
+async function main() {
+  const check = process.argv.includes('--check');
+  const { JobConfigSchema } = await importSchema();
+  const jsonSchema = buildJsonSchema(JobConfigSchema);
+  checkExample(JobConfigSchema, jsonSchema);
+  const outputs = [
+    [JSON_SCHEMA_FILE, `${JSON.stringify(jsonSchema, null, 2)}\n`],
+    [DOCS_FILE, renderMarkdown(jsonSchema)],
+  ];
+  if (check) return checkFiles(outputs);
+  for (const [file, text] of outputs) {
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, text);
+    console.error(`wrote ${relative(ROOT, file)}`);
+  }
+  return 0;
+}
+
+/** Loads schema.ts with tsx's ESM API, resolved from packages/core (where it is a dependency). */
+async function importSchema() {
+  const pkgJson = requireFromCore.resolve('tsx/package.json');
+  const entry = JSON.parse(readFileSync(pkgJson, 'utf8')).exports['./esm/api'].import.default;
+  const { tsImport } = await import(pathToFileURL(join(dirname(pkgJson), entry)).href);
+  return tsImport(pathToFileURL(SCHEMA_SOURCE).href, import.meta.url);
+}
+
+function buildJsonSchema(schema) {
+  const { $schema, ...rest } = schema.toJSONSchema({ io: 'input' });
+  return {
+    $schema,
+    title: 'djc job file',
+    description: 'A djc job. Generated from packages/core/src/config/schema.ts by scripts/gen-config-docs.mjs: do not edit.',
+    ...rest,
+  };
+}
+
+async function checkFiles(outputs) {
+  let stale = 0;
+  for (const [file, text] of outputs) {
+    const onDisk = await readFile(file, 'utf8').catch(() => null);
+    if (onDisk === text) continue;
+    stale++;
+    console.error(`${relative(ROOT, file)} is ${onDisk === null ? 'missing' : 'out of date'} (it is generated from packages/core/src/config/schema.ts)`);
+  }
+  if (stale > 0) {
+    console.error(`run \`${REGENERATE}\` and commit the result`);
+    return 1;
+  }
+  console.error('schema/job.schema.json and docs/configuration.md are up to date');
+  return 0;
+}
+
+/** The example must be a valid job, and must mention every key of the schema (commented out is fine). */
+function checkExample(schema, jsonSchema) {
+  const result = schema.safeParse(YAML.parse(EXAMPLE));
+  if (!result.success) {
+    throw new Error(`the example in scripts/gen-config-docs.mjs is not a valid job:\n${JSON.stringify(result.error.issues, null, 2)}`);
+  }
+  const missing = collectRows(jsonSchema, [], true)
+    .map((row) => row.path.at(-1))
+    .filter((key) => !new RegExp(`(^|[\\s{,#])${key}:`, 'm').test(EXAMPLE));
+  if (missing.length > 0) throw new Error(`the example in scripts/gen-config-docs.mjs does not show: ${missing.join(', ')}`);
+}
+
+// ---------------------------------------------------------------- markdown
+
+/** One table row per key: [{ path, node, required }], depth first, in schema order. */
+function collectRows(node, path, required) {
+  const rows = path.length > 0 ? [{ path, node, required }] : [];
+  const requiredKeys = new Set(node.required ?? []);
+  for (const [key, child] of Object.entries(node.properties ?? {})) {
+    rows.push(...collectRows(child, [...path, key], requiredKeys.has(key)));
+  }
+  return rows;
+}
+
+function renderMarkdown(jsonSchema) {
+  const top = Object.entries(jsonSchema.properties);
+  const sections = top.filter(([, node]) => node.properties);
+  const topRows = top.map(([key, node]) => ({ path: [key], node, required: jsonSchema.required.includes(key) }));
+  const parts = [
+    HEADER,
+    '## Complete example\n',
+    '```yaml\n' + EXAMPLE + '```\n',
+    SUBSTITUTION,
+    UNITS,
+    '## Top-level keys\n',
+    table(topRows, (row) => (row.node.properties ? ` (see [${row.path[0]}](#${row.path[0]}))` : '')),
+  ];
+  for (const [key, node] of sections) {
+    parts.push(`## ${key}\n`);
+    if (node.description) parts.push(`${node.description}.\n`);
+    parts.push(table(collectRows(node, [key], false).filter((r) => r.path.length > 1)));
+  }
+  return parts.join('\n');
+}
+
+function table(rows, extra = () => '') {
+  const lines = ['| YAML path | Type | Default | Description |', '| --- | --- | --- | --- |'];
+  for (const row of rows) {
+    const cells = [`\`${row.path.join('.')}\``, typeLabel(row.node), defaultLabel(row), (row.node.description ?? '') + extra(row)];
+    lines.push(`| ${cells.map(escapeCell).join(' | ')} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function escapeCell(text) {
+  return text.replaceAll('|', '\\|').replaceAll('\n', ' ');
+}
+
+function typeLabel(node) {
+  if (/: a duration such as/.test(node.description ?? '')) return 'duration';
+  if (/: a size such as/.test(node.description ?? '')) return 'size';
+  if (/: a percentage/.test(node.description ?? '')) return 'percentage or count';
+  if (node.enum) return node.enum.map((v) => `\`${v}\``).join(' | ');
+  if (node.anyOf) return node.anyOf.map(typeLabel).join(' or ');
+  const types = Array.isArray(node.type) ? node.type : [node.type];
+  return types.map((t) => singleType(t, node)).join(' or ');
+}
+
+function singleType(type, node) {
+  switch (type) {
+    case 'integer':
+    case 'number':
+      return `${type}${rangeLabel(node)}`;
+    case 'string':
+      if (node.format === 'uri') return 'URL';
+      if (node.maxLength === 1) return 'character';
+      return 'string';
+    case 'array':
+      return `list of ${node.items ? typeLabel(node.items) : 'values'}`;
+    case 'object':
+      return typeof node.additionalProperties === 'object' ? `map of name → ${typeLabel(node.additionalProperties)}` : 'mapping';
+    default:
+      return type;
+  }
+}
+
+function rangeLabel(node) {
+  const max = node.maximum !== undefined && node.maximum < Number.MAX_SAFE_INTEGER ? node.maximum : undefined;
+  const min = node.minimum;
+  if (min !== undefined && max !== undefined) return ` (${min}–${max})`;
+  if (min !== undefined) return ` ≥ ${min}`;
+  if (node.exclusiveMinimum !== undefined) return ` > ${node.exclusiveMinimum}`;
+  if (max !== undefined) return ` ≤ ${max}`;
+  return '';
+}
+
+function defaultLabel(row) {
+  if (row.required) return '**required**';
+  if (!('default' in row.node)) return '';
+  const value = row.node.default;
+  if (value !== null && typeof value === 'object' && Object.keys(value).length === 0 && row.node.properties) return '(see below)';
+  return `\`${YAML.stringify(value, { collectionStyle: 'flow', lineWidth: 0 }).trim()}\``;
+}
+
+const HEADER = `<!-- Generated by scripts/gen-config-docs.mjs from packages/core/src/config/schema.ts. Do not edit: run \`${REGENERATE}\`. -->
+
+# Job configuration
+
+A job is one YAML file. \`djc validate job.yaml\` checks it without running
+anything and lists every problem at once, each with its YAML path and line.
+
+- Relative paths (\`input.path\`, \`handler.module\`, \`output.path\`,
+  \`output.reduce\`) are relative to the directory of the YAML file, not to
+  the current directory. A command handler runs in that directory too.
+- Misspelled keys are errors, with a suggestion (\`unknown key "bach" (did you
+  mean "batch"?)\`).
+- Editors that speak JSON Schema (VS Code with the YAML extension, JetBrains)
+  complete and check job files with [\`schema/job.schema.json\`](../schema/job.schema.json):
+  add \`# yaml-language-server: $schema=<path to>/schema/job.schema.json\` as
+  the first line.
+`;
+
+const SUBSTITUTION = `## Parameters, environment and \`--set\`
+
+- \`\${params.NAME}\` is replaced by the parameter \`NAME\` from \`parameters\`;
+  \`\${env.NAME}\` by the environment variable \`NAME\`. An unknown parameter
+  or an unset variable is an error at the YAML path that uses it.
+- A value that is exactly \`\${params.NAME}\` takes the parameter's type, so
+  \`workers: \${params.n}\` is a number; inside a longer string the value is
+  inserted as text. Environment values are always text.
+- \`$\${\` is a literal \`\${\`. Other \`\${VAR}\` (no dot) are left alone, for the
+  shell of a command handler. Nothing is substituted inside \`parameters\`.
+- \`--set KEY=VALUE\` (repeatable) overrides a key before substitution:
+  \`--set params.min_length=4\` sets a parameter, \`--set compute.workers=8\`
+  any other key. The value is read as a
+  YAML scalar (\`8\` is a number, \`true\` a boolean, \`abc\` a string) or a flow
+  list (\`--set notification.on=[failed]\`).
+`;
+
+const UNITS = `## Durations, sizes and tolerated failures
+
+- Duration: \`500ms\`, \`30s\`, \`10m\`, \`1h30m\`, \`2d\`, or a bare number of
+  seconds.
+- Size: \`512KiB\`, \`64MiB\`, \`2G\` (powers of 1024: K, KiB, M, MiB, G, GiB, T,
+  TiB), \`1GB\` (powers of 1000: KB, MB, GB, TB), or a bare number of bytes.
+- \`tolerated_failure\`: a percentage of the tasks (\`5%\`) or a number of tasks
+  (\`3\`). The job ends FAILED when more tasks than that fail.
+`;
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(`gen-config-docs: ${e.message}`);
+    process.exit(70);
+  },
+);
