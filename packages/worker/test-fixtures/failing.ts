@@ -34,6 +34,7 @@ export function exiter(): void {
 
 /** Waits 30 s unless ctx.signal aborts first. */
 export async function slow(_records: unknown[], ctx: Ctx): Promise<string> {
+  ctx.signal.throwIfAborted();
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(resolve, 30_000);
     ctx.signal.addEventListener('abort', () => {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spec, tempDir, writeBatch } from '../../test-fixtures/attempt-spec.js';
@@ -133,11 +133,12 @@ describe('command handlers: failures', () => {
     expect(r).toMatchObject({ failure: 'signal', exitCode: null, error: 'command killed by SIGKILL' });
   });
 
-  it('a missing input file fails without running the command', async () => {
+  it.each(['stdin', 'file'] as const)('a missing input file fails without running the command (io: %s)', async (io) => {
     const batch = { ...words(), file: join(tmp.dir, 'missing.txt') };
-    const r = failure(await runner.run(spec(tmp.dir, batch, { command: 'cat', input: TEXT, io: 'file' })));
-    expect(r).toMatchObject({ failure: 'error', retryable: false });
-    expect(r.error).toContain('missing.txt');
+    const marker = join(tmp.dir, `ran-${io}`);
+    const r = failure(await runner.run(spec(tmp.dir, batch, { command: `touch ${marker}; cat`, input: TEXT, io })));
+    expect(r).toMatchObject({ failure: 'error', retryable: false, error: `${batch.file}: cannot open input: no such file` });
+    expect(existsSync(marker)).toBe(false);
   });
 
   it('a missing working directory is reported', async () => {

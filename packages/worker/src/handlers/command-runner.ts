@@ -11,8 +11,8 @@
  * stderr in the attempt log.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { constants, createWriteStream } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -93,14 +93,14 @@ class CommandAttempt {
     this.stop({ failure: 'signal', error: `attempt aborted: ${reasonText(this.signal.reason)}`, retryable: true });
   };
 
-  /** Checks the working directory; in io "file" mode, writes the batch to $DJC_INPUT. */
+  /** Checks the working directory and the input file; in io "file" mode, writes the batch to $DJC_INPUT. */
   private async prepare(): Promise<AttemptResult | null> {
     const { baseDir, handler, batch, input } = this.spec;
     const isDir = await stat(baseDir).then((s) => s.isDirectory(), () => false);
     if (!isDir) return failed('error', `cannot run the command: working directory ${baseDir} does not exist`, '');
-    if (handler.io !== 'file') return null;
     try {
-      await pipeline(openBatchStream(batch, input), createWriteStream(this.files.input), { signal: this.prep.signal });
+      if (handler.io !== 'file') await access(batch.file, constants.R_OK);
+      else await pipeline(openBatchStream(batch, input), createWriteStream(this.files.input), { signal: this.prep.signal });
       return null;
     } catch (e) {
       if (this.stopping) return this.stoppedResult(null);
@@ -121,9 +121,10 @@ class CommandAttempt {
     this.child = child;
     const output = this.wireOutput(child);
     this.wireStderr(child);
-    if (stdin) this.feedStdin(child);
+    const fed = stdin ? this.feedStdin(child) : Promise.resolve();
     const exit = await waitClose(child, () => this.onExit(child));
     const outputError = await output.then(() => undefined, (e: unknown) => e);
+    await fed;
     if (this.stopping && child.pid !== undefined) await this.reap(child.pid);
     return { ...exit, outputError };
   }
@@ -160,8 +161,11 @@ class CommandAttempt {
     });
   }
 
-  /** Pipes the batch to stdin. A command that does not read stdin (EPIPE) is fine; a read error fails the attempt. */
-  private feedStdin(child: ChildProcess): void {
+  /**
+   * Pipes the batch to stdin; settles (never rejects) when done. A command
+   * that does not read its stdin (EPIPE) is fine; a read error fails the attempt.
+   */
+  private feedStdin(child: ChildProcess): Promise<void> {
     const stdin = child.stdin as NonNullable<ChildProcess['stdin']>;
     const fail = (e: unknown) => {
       this.inputFailure = readFailure(e, this.spec);
@@ -173,12 +177,13 @@ class CommandAttempt {
       source = openBatchStream(this.spec.batch, this.spec.input);
     } catch (e) {
       stdin.destroy();
-      return fail(e);
+      fail(e);
+      return Promise.resolve();
     }
     source.once('error', (e: unknown) => {
       readError = e;
     });
-    pipeline(source, stdin).catch((e: unknown) => {
+    return pipeline(source, stdin).catch((e: unknown) => {
       if (readError !== undefined) fail(readError);
       else if (!isPipeClosed(e)) this.log.append(formatLogLine('warn', `[djc] writing the batch to stdin failed: ${(e as Error).message}`));
     });

@@ -63,6 +63,8 @@ async function execute(msg: RunMessage, signal: AbortSignal): Promise<ThreadResu
   } catch (e) {
     return readFailure(e, msg);
   }
+  // Aborted while importing or reading: the main side reports the abort.
+  if (signal.aborted) return { ok: false, error: 'aborted before the handler started', retryable: true };
   let value: unknown;
   try {
     value = await fn(records, makeContext(msg, signal, log));

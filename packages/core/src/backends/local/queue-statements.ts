@@ -2,11 +2,20 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.js';
 
-const DEPTH_COLUMNS = `
+const DEPTH = `SELECT
   coalesce(sum(dead = 0 AND visible_at <= @now), 0) AS visible,
   coalesce(sum(dead = 0 AND visible_at > @now AND receipt IS NOT NULL), 0) AS inFlight,
   coalesce(sum(dead = 0 AND visible_at > @now AND receipt IS NULL), 0) AS delayed,
-  coalesce(sum(dead = 1), 0) AS dead`;
+  coalesce(sum(dead = 1), 0) AS dead
+FROM queue`;
+
+/** Per job: live rows through queue_job_ready, dead ones through queue_dead. */
+const DEPTH_JOB = `SELECT
+  coalesce(sum(visible_at <= @now), 0) AS visible,
+  coalesce(sum(visible_at > @now AND receipt IS NOT NULL), 0) AS inFlight,
+  coalesce(sum(visible_at > @now AND receipt IS NULL), 0) AS delayed,
+  (SELECT count(*) FROM queue WHERE job_id = @jobId AND dead = 1) AS dead
+FROM queue WHERE job_id = @jobId AND dead = 0`;
 
 export class QueueStatements {
   readonly insert: Statement;
@@ -41,7 +50,7 @@ export class QueueStatements {
     this.remove = db.prepare(`DELETE FROM queue ${mine}`);
     this.deadLetter = db.prepare(`UPDATE queue SET dead = 1, dead_reason = ?, receipt = NULL ${mine}`);
     this.purge = db.prepare('DELETE FROM queue WHERE job_id = ? AND dead = 0');
-    this.depth = db.prepare(`SELECT ${DEPTH_COLUMNS} FROM queue`);
-    this.depthJob = db.prepare(`SELECT ${DEPTH_COLUMNS} FROM queue WHERE job_id = @jobId`);
+    this.depth = db.prepare(DEPTH);
+    this.depthJob = db.prepare(DEPTH_JOB);
   }
 }

@@ -19,7 +19,7 @@ export class SqliteBulkTaskOps {
   private readonly resetByStatus: Statement;
 
   constructor(db: Db, private readonly counters: JobCounters) {
-    this.selectLost = db.prepare(`SELECT task_id, attempts, attempt_floor FROM tasks
+    this.selectLost = db.prepare(`SELECT task_id, attempts, attempt_floor FROM tasks INDEXED BY tasks_running
       WHERE job_id = @jobId AND status = 'RUNNING'
         AND ((@expiredBefore IS NOT NULL AND lease_expires_at < @expiredBefore)
           OR (@owner IS NOT NULL AND lease_owner = @owner))
