@@ -3,7 +3,9 @@ import { buffer } from 'node:stream/consumers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isDjcError } from '../errors.js';
 import { openBatchStream } from './batch-stream.js';
+import type { BatchDescriptor } from '../model/batch.js';
 import { partitionInput } from './partition-input.js';
+import { readBatchRecords } from './read-batch.js';
 import { CSV_DEFAULTS, partitionAll, readAll, tempDir, type TempDir } from './testing.js';
 import type { PartitionEvent, PartitionOptions } from './types.js';
 
@@ -84,6 +86,23 @@ describe('partitionInput over several files', () => {
     })().catch((e: unknown) => e);
     expect((err as Error).name).toBe('AbortError');
     expect(seen.length).toBeLessThan(3);
+  });
+
+  it('a consumer may stop early: partitioning and reading end cleanly and close the file', async () => {
+    const a = await tmp.file('a.jsonl', numbers(0, 1000).join('\n'));
+    const small = { ...opts(10), readBufferSize: 64 };
+    for await (const ev of partitionInput([a], small)) {
+      expect(ev.type).toBe('batch');
+      break;
+    }
+    const { batches } = await partitionAll([a], { ...small, batchRecords: 500 });
+    const first: unknown[] = [];
+    for await (const r of readBatchRecords(batches[0] as BatchDescriptor, small)) {
+      first.push(r);
+      if (first.length === 3) break;
+    }
+    expect(first).toEqual([0, 1, 2]);
+    expect(await readAll(batches, small)).toEqual(numbers(0, 1000));
   });
 
   it('reading a batch of a file changed since partitioning fails with INPUT_INVALID', async () => {

@@ -1,10 +1,11 @@
 import type { BatchDescriptor } from '../model/batch.js';
-import { badRecordError } from './bad-record.js';
+import { badRecordError, type BadRecord } from './bad-record.js';
+import { readChunks } from './chunk-reader.js';
 import { BadRecordError } from './csv-fields.js';
 import { openInput } from './open-input.js';
-import { checkReadOptions } from './options.js';
+import { checkReadOptions, readBufferSize } from './options.js';
 import { createDecoder } from './record-decoder.js';
-import { recordSlices } from './record-slices.js';
+import { RecordCursor } from './record-cursor.js';
 import type { ReadOptions } from './types.js';
 
 /**
@@ -19,18 +20,35 @@ export async function* readBatchRecords(batch: BatchDescriptor, opts: ReadOption
   const { fh } = await openInput(batch.file);
   try {
     const decode = await createDecoder(fh, batch, opts);
-    for await (const { bytes, start, index } of recordSlices(fh, batch, opts)) {
-      const text = bytes.toString('utf8');
-      let value: unknown;
+    const cursor = new RecordCursor(batch, opts);
+    const read = (): unknown => {
+      const text = cursor.buf.toString('utf8', cursor.from, cursor.to);
       try {
-        value = decode(text);
+        return decode(text);
       } catch (e) {
         if (!(e instanceof BadRecordError)) throw e;
-        throw await badRecordError(fh, { batch, offset: start, record: index, problem: e.message, text });
+        return new Bad({ batch, offset: cursor.start, record: cursor.index, problem: e.message, text });
       }
+    };
+    for await (const { view, base } of readChunks(fh, batch.start, batch.end, readBufferSize(opts))) {
+      cursor.feed(view, base);
+      while (cursor.next()) {
+        const value = read();
+        if (value instanceof Bad) throw await badRecordError(fh, value.record);
+        yield value;
+      }
+    }
+    if (cursor.finish()) {
+      const value = read();
+      if (value instanceof Bad) throw await badRecordError(fh, value.record);
       yield value;
     }
   } finally {
     await fh.close();
   }
+}
+
+/** A record that failed to decode (describing it needs I/O, so it is built outside the hot path). */
+class Bad {
+  constructor(readonly record: BadRecord) {}
 }

@@ -43,8 +43,13 @@ function csvObject(names: readonly string[], fields: readonly string[]): Record<
   if (fields.length !== names.length) {
     throw new BadRecordError(`expected ${names.length} fields (as in the header), found ${fields.length}`);
   }
-  // fromEntries defines own properties, so a column named __proto__ stays data.
-  return Object.fromEntries(names.map((name, i) => [name, fields[i] as string]));
+  if (names.includes('__proto__')) {
+    // fromEntries defines own properties, so a column named __proto__ stays data.
+    return Object.fromEntries(names.map((name, i) => [name, fields[i] as string]));
+  }
+  const row: Record<string, string> = {};
+  for (let i = 0; i < names.length; i++) row[names[i] as string] = fields[i] as string;
+  return row;
 }
 
 /** The column names from bytes [0, headerEnd) of the batch's file. */

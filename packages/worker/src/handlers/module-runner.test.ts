@@ -189,20 +189,3 @@ describe('module handlers: abort and concurrency', () => {
     expect(failure(await pending)).toMatchObject({ failure: 'signal', error: 'attempt aborted: handler runner closed' });
   });
 });
-
-describe.skipIf(!process.env.DJC_HANDLER_BENCH)('module handlers: throughput', () => {
-  it('measures no-op one-record attempts per second on one slot', async () => {
-    const batch = writeBatch(tmp.dir, 'one.jsonl', '{"id":1,"text":"x"}\n', 1);
-    const ref = fixture('ts-handler.ts', 'noop');
-    await runner.run(spec(tmp.dir, batch, { module: ref }));
-    const base = spec(tmp.dir, batch, { module: ref });
-    const n = 2000;
-    const started = performance.now();
-    for (let i = 0; i < n; i++) {
-      const r = await runner.run({ ...base, attempt: i + 1 });
-      if (!r.ok) throw new Error(r.error);
-    }
-    const seconds = (performance.now() - started) / 1000;
-    console.log(`module runner: ${n} no-op attempts in ${seconds.toFixed(2)}s = ${Math.round(n / seconds)} attempts/s`);
-  });
-});

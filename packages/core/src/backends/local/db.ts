@@ -1,14 +1,15 @@
 /**
  * Opens the local backend's SQLite file shared by the coordinator and every
- * worker process: WAL (readers never block the writer), a busy timeout (a
- * writer waits for the lock instead of failing), synchronous=NORMAL (no fsync
- * per commit; a power cut may lose the last commits, never corrupt the file),
- * then brings the schema up to date.
+ * worker process: WAL (readers never block the writer), synchronous=NORMAL
+ * (no fsync per commit; a power cut may lose the last commits, never corrupt
+ * the file), then brings the schema up to date. While opening, busy_timeout
+ * makes SQLite wait for locks; afterwards it is 0 and callers wait for the
+ * write lock through `withLock` (sqlite-retry.ts explains why).
  */
 import Database from 'better-sqlite3';
 import { DjcError } from '../../errors.js';
 import { MIGRATIONS } from './migrations.js';
-import { retryBusySync } from './sqlite-retry.js';
+import { withLockSync } from './sqlite-retry.js';
 
 export type Db = Database.Database;
 
@@ -26,12 +27,13 @@ export function openDatabase(file: string): Db {
   }
   try {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    retryBusySync(() => db.pragma('journal_mode = WAL'));
+    withLockSync(() => db.pragma('journal_mode = WAL'));
     db.pragma('synchronous = NORMAL');
     db.pragma('journal_size_limit = 67108864');
-    retryBusySync(() => migrate(db));
-    if (process.env.DJC_SPIN) db.pragma('busy_timeout = 0');
-    if (process.env.DJC_CKPT) db.pragma(`wal_autocheckpoint = ${process.env.DJC_CKPT}`);
+    withLockSync(() => migrate(db));
+    db.pragma('busy_timeout = 0');
+    if (process.env.DJC_MMAP) db.pragma('mmap_size = 268435456');
+    if (process.env.DJC_CKPT) db.pragma('wal_autocheckpoint = ' + process.env.DJC_CKPT);
   } catch (e) {
     db.close();
     throw e;

@@ -1,73 +1,86 @@
 /**
- * SQLITE_BUSY handling. `busy_timeout` makes SQLite wait for the write lock;
- * the few cases it does not cover (WAL recovery, a lock held past the
- * timeout) surface as SQLITE_BUSY* / SQLITE_LOCKED*, and the whole
- * transaction is simply run again after a short, jittered pause.
+ * Waiting for SQLite's write lock. Several processes share one file, and a
+ * transaction that finds the lock taken gets SQLITE_BUSY. SQLite's own busy
+ * handler (busy_timeout) sleeps 1, 2, 5, 10… ms between tries; with workers
+ * holding the lock for ~50 µs per commit, that granularity costs far more
+ * than the work. So after opening, the connection runs with busy_timeout=0
+ * and every statement or transaction goes through `withLock`: it retries the
+ * whole transaction with sub-millisecond sleeps for up to SPIN_MS (blocking,
+ * like busy_timeout would), then yields to the event loop with longer pauses,
+ * for LOCK_WAIT_MS in all. Only then does SQLITE_BUSY surface, as
+ * BACKEND_UNAVAILABLE.
  */
 import { DjcError } from '../../errors.js';
 
-const MAX_RETRIES = 8;
+/** Total time a statement waits for the lock before failing. */
+export const LOCK_WAIT_MS = 5000;
+/** Longest stretch spent spinning without yielding to the event loop. */
+const SPIN_MS = 50;
+
+const CELL = new Int32Array(new SharedArrayBuffer(4));
 
 export function isBusyError(e: unknown): boolean {
   const code = (e as { code?: unknown } | null)?.code;
   return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code);
 }
 
-export function sleep(ms: number): Promise<void> {
+function sleepSync(ms: number): void {
+  Atomics.wait(CELL, 0, 0, ms);
+}
+
+function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function backoffMs(attempt: number): number {
-  return Math.min(500, 5 * 2 ** attempt) * (0.5 + Math.random());
-}
-
 function unavailable(e: unknown): DjcError {
-  return new DjcError('BACKEND_UNAVAILABLE', 'the local database stayed locked by another process', {
+  return new DjcError('BACKEND_UNAVAILABLE', `the local database stayed locked for ${LOCK_WAIT_MS / 1000} s`, {
     cause: e,
     hint: 'another djc process holds a long write lock on DJC_HOME/djc.sqlite; retry, or stop stuck djc processes',
   });
 }
 
-/** Runs `run` (one whole transaction), again on SQLITE_BUSY, a few times. */
-export async function retryBusy<T>(run: () => T): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return run();
-    } catch (e) {
-      if (!isBusyError(e)) throw e;
-      if (attempt >= MAX_RETRIES) throw unavailable(e);
-      await sleep(backoffMs(attempt));
-    }
-  }
-}
+const BUSY = Symbol('busy');
 
-/** The synchronous twin of `retryBusy`, for opening the file (constructors are sync). */
-export function retryBusySync<T>(run: () => T): T {
-  const cell = new Int32Array(new SharedArrayBuffer(4));
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return run();
-    } catch (e) {
-      if (!isBusyError(e)) throw e;
-      if (attempt >= MAX_RETRIES) throw unavailable(e);
-      Atomics.wait(cell, 0, 0, backoffMs(attempt));
-    }
-  }
-}
-
-const CELL = new Int32Array(new SharedArrayBuffer(4));
-
-/** Spins for the write lock with sub-millisecond sleeps (busy_timeout's first sleep is a whole 1 ms). */
-export function spinImmediate<T>(run: () => T, maxMs = 5000): T {
-  const deadline = performance.now() + maxMs;
-  let wait = 0.02;
+/** Runs `run` until it does not hit SQLITE_BUSY or `ms` pass; BUSY if it still does. */
+function spin<T>(run: () => T, ms: number): T | typeof BUSY {
+  const deadline = performance.now() + ms;
+  let pause = 0.02;
   for (;;) {
     try {
       return run();
     } catch (e) {
-      if (!isBusyError(e) || performance.now() > deadline) throw e;
-      Atomics.wait(CELL, 0, 0, wait * (0.5 + Math.random()));
-      wait = Math.min(wait * 1.5, 2);
+      if (!isBusyError(e)) throw e;
+      if (performance.now() >= deadline) return BUSY;
+      sleepSync(pause * (0.5 + Math.random()));
+      pause = Math.min(pause * 1.5, 1);
     }
+  }
+}
+
+/** Runs `run` (one statement or one whole transaction), waiting for the lock as described above. */
+export async function withLock<T>(run: () => T): Promise<T> {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (let round = 0; ; round++) {
+    const r = spin(run, SPIN_MS);
+    if (r !== BUSY) return r;
+    if (Date.now() >= deadline) {
+      try {
+        return run();
+      } catch (e) {
+        throw isBusyError(e) ? unavailable(e) : e;
+      }
+    }
+    await sleep(Math.min(5 * 2 ** round, 100) * (0.5 + Math.random()));
+  }
+}
+
+/** The synchronous twin of `withLock`, for opening the file (constructors are sync). */
+export function withLockSync<T>(run: () => T): T {
+  const r = spin(run, LOCK_WAIT_MS);
+  if (r !== BUSY) return r;
+  try {
+    return run();
+  } catch (e) {
+    throw isBusyError(e) ? unavailable(e) : e;
   }
 }

@@ -18,7 +18,7 @@ import { SqliteBulkTaskOps } from './sqlite-bulk-task-ops.js';
 import { SqliteCoordinatorLock } from './sqlite-coordinator-lock.js';
 import { SqliteJobOps } from './sqlite-job-ops.js';
 import { SqliteLeaseOps } from './sqlite-lease-ops.js';
-import { retryBusy, spinImmediate } from './sqlite-retry.js';
+import { isBusyError, withLock } from './sqlite-retry.js';
 import { SqliteTaskOps } from './sqlite-task-ops.js';
 
 export interface SqliteStateStoreOptions {
@@ -31,7 +31,7 @@ export interface SqliteStateStoreOptions {
 /** Wraps `fn` in an IMMEDIATE transaction, retried on SQLITE_BUSY. */
 function writer<A extends unknown[], R>(db: Db, fn: (...args: A) => R): (...args: A) => Promise<R> {
   const tx = db.transaction(fn);
-  return (...args: A) => retryBusy(() => spinImmediate(() => tx.immediate(...args)));
+  return (...args: A) => withLock(() => tx.immediate(...args));
 }
 
 export class SqliteStateStore implements StateStore {
@@ -79,11 +79,11 @@ export class SqliteStateStore implements StateStore {
   }
 
   getJob(jobId: string): Promise<JobRecord | null> {
-    return retryBusy(() => this.jobs.get(jobId));
+    return withLock(() => this.jobs.get(jobId));
   }
 
   listJobs(opts?: ListJobsOptions): Promise<JobRecord[]> {
-    return retryBusy(() => this.jobs.list(opts));
+    return withLock(() => this.jobs.list(opts));
   }
 
   transitionJob(jobId: string, from: readonly JobStatus[], to: JobStatus, patch?: JobPatch): Promise<JobRecord> {
@@ -99,11 +99,11 @@ export class SqliteStateStore implements StateStore {
   }
 
   getTask(jobId: string, taskId: number): Promise<TaskRecord | null> {
-    return retryBusy(() => this.tasks.get(jobId, taskId));
+    return withLock(() => this.tasks.get(jobId, taskId));
   }
 
   listTasks(jobId: string, opts?: ListTasksOptions): Promise<TaskRecord[]> {
-    return retryBusy(() => this.tasks.list(jobId, opts));
+    return withLock(() => this.tasks.list(jobId, opts));
   }
 
   claimTask(jobId: string, taskId: number, req: ClaimRequest): Promise<TaskRecord> {
@@ -135,7 +135,7 @@ export class SqliteStateStore implements StateStore {
   }
 
   getCoordinatorLock(): Promise<CoordinatorInfo | null> {
-    return retryBusy(() => this.lock.get());
+    return withLock(() => this.lock.get());
   }
 
   releaseCoordinatorLock(owner: string): Promise<void> {

@@ -18,7 +18,7 @@ import type { Statement } from 'better-sqlite3';
 import type { IoOptions } from '../../ports/state-store.js';
 import type { QueueDepth, ReceiveOptions, ReceivedMessage, TaskMessage, TaskQueue } from '../../ports/task-queue.js';
 import { openDatabase, type Db } from './db.js';
-import { retryBusy, spinImmediate } from './sqlite-retry.js';
+import { isBusyError, withLock } from './sqlite-retry.js';
 import { QueueStatements } from './queue-statements.js';
 
 export interface SqliteTaskQueueOptions {
@@ -63,7 +63,7 @@ export class SqliteTaskQueue implements TaskQueue {
   async send(messages: readonly TaskMessage[], opts: IoOptions & { delayMs?: number } = {}): Promise<void> {
     if (messages.length === 0) return;
     const visibleAt = Date.now() + Math.max(0, opts.delayMs ?? 0);
-    await retryBusy(() => this.sendTx.immediate(messages, visibleAt));
+    await withLock(() => this.sendTx.immediate(messages, visibleAt));
   }
 
   /**
@@ -75,7 +75,7 @@ export class SqliteTaskQueue implements TaskQueue {
     const deadline = Date.now() + (opts.waitMs ?? 0);
     for (;;) {
       if (opts.signal?.aborted) return [];
-      const got = await retryBusy(() => spinImmediate(() => this.receiveTx.immediate(opts)));
+      const got = await withLock(() => this.receiveTx.immediate(opts));
       if (got.length > 0 || Date.now() >= deadline) return got;
       if (!(await this.waitForReady(opts, deadline))) return [];
     }
@@ -91,8 +91,18 @@ export class SqliteTaskQueue implements TaskQueue {
       } catch {
         return false;
       }
-      const ready = opts.jobId === undefined ? this.sql.probe.get(Date.now()) : this.sql.probeJob.get(opts.jobId, Date.now());
-      if (ready !== undefined) return true;
+      if (this.looksReady(opts.jobId)) return true;
+    }
+  }
+
+  /** A cheap read without the write lock; a busy database counts as "maybe". */
+  private looksReady(jobId: string | undefined): boolean {
+    try {
+      const now = Date.now();
+      return (jobId === undefined ? this.sql.probe.get(now) : this.sql.probeJob.get(jobId, now)) !== undefined;
+    } catch (e) {
+      if (isBusyError(e)) return true;
+      throw e;
     }
   }
 
@@ -111,7 +121,7 @@ export class SqliteTaskQueue implements TaskQueue {
   private async onReceipt(stmt: Statement, receipt: string, values: unknown[]): Promise<void> {
     const id = Number.parseInt(receipt, 10);
     if (!Number.isSafeInteger(id)) return;
-    await retryBusy(() => spinImmediate(() => this.byReceipt.immediate(stmt, id, receipt, values)));
+    await withLock(() => this.byReceipt.immediate(stmt, id, receipt, values));
   }
 
   /** Stale receipt: no-op. */
@@ -136,13 +146,13 @@ export class SqliteTaskQueue implements TaskQueue {
 
   /** Deletes every live (not dead-lettered) message of the job, in flight or not. */
   async purgeJob(jobId: string): Promise<void> {
-    await retryBusy(() => this.purgeTx.immediate(jobId));
+    await withLock(() => this.purgeTx.immediate(jobId));
   }
 
   /** Exact counts (see the header for the definitions). */
   async depth(jobId?: string): Promise<QueueDepth> {
     const now = Date.now();
-    return retryBusy(() => (jobId === undefined ? this.sql.depth.get({ now }) : this.sql.depthJob.get({ now, jobId })) as QueueDepth);
+    return withLock(() => (jobId === undefined ? this.sql.depth.get({ now }) : this.sql.depthJob.get({ now, jobId })) as QueueDepth);
   }
 
   async close(): Promise<void> {
