@@ -32,8 +32,6 @@ export function openDatabase(file: string): Db {
     db.pragma('journal_size_limit = 67108864');
     withLockSync(() => migrate(db));
     db.pragma('busy_timeout = 0');
-    if (process.env.DJC_MMAP) db.pragma('mmap_size = 268435456');
-    if (process.env.DJC_CKPT) db.pragma('wal_autocheckpoint = ' + process.env.DJC_CKPT);
   } catch (e) {
     db.close();
     throw e;

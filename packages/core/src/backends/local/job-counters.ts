@@ -1,12 +1,13 @@
 /**
  * Keeps a job's task counters and processed-record count in step with its
  * tasks. Called inside the transaction that changes the task rows, so a
- * reader of the job row never sees the two disagree.
+ * reader of the job row never sees the two disagree. Every call bumps the
+ * job's version.
  */
+import type { Statement } from 'better-sqlite3';
 import { TASK_COUNT_KEY, type TaskCounts } from '../../model/job.js';
 import type { TaskStatus } from '../../model/status.js';
 import type { Db } from './db.js';
-import type { Statement } from 'better-sqlite3';
 
 /** Signed changes to a job's counters. */
 export type CountDelta = Partial<TaskCounts> & { processed?: number };
@@ -15,8 +16,10 @@ const COLUMNS = ['total', 'pending', 'running', 'retrying', 'succeeded', 'failed
 
 export class JobCounters {
   private readonly update: Statement;
+  /** One small statement per (from, to) pair: the hot path binds two values. */
+  private readonly moves = new Map<string, Statement>();
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     const sets = COLUMNS.map((c) => `tasks_${c} = tasks_${c} + @${c}`).join(', ');
     this.update = db.prepare(
       `UPDATE jobs SET ${sets}, records_processed = records_processed + @processed, version = version + 1 WHERE job_id = @jobId`,
@@ -37,9 +40,22 @@ export class JobCounters {
     });
   }
 
-  /** `n` tasks moved from one status to another. */
-  move(jobId: string, from: TaskStatus, to: TaskStatus, n = 1, processed = 0): void {
-    this.apply(jobId, addMove({ processed }, from, to, n));
+  /** One task moved from one status to another, adding `processed` records. */
+  move(jobId: string, from: TaskStatus, to: TaskStatus, processed = 0): void {
+    this.moveStatement(from, to).run(processed, jobId);
+  }
+
+  private moveStatement(from: TaskStatus, to: TaskStatus): Statement {
+    const key = `${from}>${to}`;
+    let stmt = this.moves.get(key);
+    if (!stmt) {
+      const f = `tasks_${TASK_COUNT_KEY[from]}`;
+      const t = `tasks_${TASK_COUNT_KEY[to]}`;
+      stmt = this.db.prepare(`UPDATE jobs SET ${f} = ${f} - 1, ${t} = ${t} + 1,
+        records_processed = records_processed + ?, version = version + 1 WHERE job_id = ?`);
+      this.moves.set(key, stmt);
+    }
+    return stmt;
   }
 }
 

@@ -117,7 +117,7 @@ export class SqliteLeaseOps {
       outputKind: succeeded ? outcome.outputKind : null,
       endedAt: new Date().toISOString(),
     }) as TaskRow;
-    this.counters.move(jobId, 'RUNNING', outcome.status, 1, succeeded ? outcome.records : 0);
+    this.counters.move(jobId, 'RUNNING', outcome.status, succeeded ? outcome.records : 0);
     return toTaskRecord(updated);
   }
 }
