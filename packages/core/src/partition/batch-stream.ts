@@ -26,7 +26,8 @@ export function openBatchStream(batch: BatchDescriptor, opts: ReadOptions): Read
       }
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === undefined) throw e;
+      // Destroyed by the consumer (Node 24 says so with an error): not a read failure.
+      if (code === undefined || code === 'ERR_STREAM_PREMATURE_CLOSE') throw e;
       throw new DjcError('INPUT_INVALID', `${batch.file}: cannot read batch ${batch.index}: ${(e as Error).message}`, { cause: e });
     }
   }

@@ -18,6 +18,7 @@ export function describeStateStoreContract(name: string, make: () => Promise<Sta
     const fx = useFixture(make);
     const store = () => fx().store;
     describeJobCases(store);
+    describeJobChanges(store);
     describeTaskCases(store);
     describeBulkTaskCases(store);
     describeLockCases(store);
@@ -63,6 +64,11 @@ function describeJobCases(store: () => StateStore): void {
       expect(await store().listJobs({ status: 'FAILED' })).toEqual([]);
     });
 
+  });
+}
+
+function describeJobChanges(store: () => StateStore): void {
+  describe('job changes', () => {
     it('transitionJob moves a job along the table, applies the patch and bumps version', async () => {
       const job = testJob();
       const v0 = (await store().createJob(job)).version;

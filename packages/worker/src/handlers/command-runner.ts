@@ -181,7 +181,10 @@ class CommandAttempt {
       return Promise.resolve();
     }
     source.once('error', (e: unknown) => {
-      readError = e;
+      // Node 24 reports the stdin side closing early as an error of the
+      // source too ("Premature close"): that is the command's choice, not a
+      // read failure.
+      if (!isPipeClosed(e)) readError = e;
     });
     return pipeline(source, stdin).catch((e: unknown) => {
       if (readError !== undefined) fail(readError);

@@ -6,13 +6,15 @@
  * and a "directory" of other keys (unlike S3), and the store refuses keys
  * that could escape the root (see blob-keys.ts).
  *
- * Small bodies (up to SYNC_PUT_MAX bytes: task outputs, logs, manifests) are
- * written with synchronous calls: three syscalls of a few microseconds each
- * beat three thread-pool round trips, and `put` is on every task's hot path.
+ * Small objects (up to SMALL bytes: task outputs, logs, manifests) are
+ * written and read with synchronous calls: a few syscalls of microseconds
+ * each beat as many thread-pool round trips, and `put` runs for every task
+ * while `get`/`getStream` run for every task when a job's outputs are
+ * gathered.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
-import { createWriteStream, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, createWriteStream, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { Readable, addAbortSignal } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -20,8 +22,8 @@ import type { BlobRange, BlobStore } from '../../ports/blob-store.js';
 import type { IoOptions } from '../../ports/state-store.js';
 import { assertBlobKey, assertBlobPrefix, TMP_PREFIX } from './blob-keys.js';
 
-/** Largest string/bytes body written synchronously. */
-const SYNC_PUT_MAX = 256 * 1024;
+/** Largest object written or read synchronously. */
+const SMALL = 256 * 1024;
 
 const ABSENT = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
 
@@ -50,7 +52,7 @@ export class FsBlobStore implements BlobStore {
   async put(key: string, body: string | Uint8Array | Readable, opts: IoOptions = {}): Promise<void> {
     const file = this.pathOf(key);
     const tmp = join(dirname(file), `${TMP_PREFIX}${randomBytes(6).toString('hex')}`);
-    if (!(body instanceof Readable) && byteLength(body) <= SYNC_PUT_MAX) {
+    if (!(body instanceof Readable) && byteLength(body) <= SMALL) {
       opts.signal?.throwIfAborted();
       putSync(tmp, file, body);
       return;
@@ -65,8 +67,11 @@ export class FsBlobStore implements BlobStore {
   }
 
   async get(key: string, opts: IoOptions = {}): Promise<Buffer | null> {
+    const file = this.pathOf(key);
+    const small = readSmall(file, 0, undefined);
+    if (small !== 'large') return small;
     try {
-      return await readFile(this.pathOf(key), { signal: opts.signal });
+      return await readFile(file, { signal: opts.signal });
     } catch (e) {
       if (isAbsent(e)) return null;
       throw e;
@@ -76,18 +81,13 @@ export class FsBlobStore implements BlobStore {
   /** `range.end` is exclusive; an empty range gives an empty stream. */
   async getStream(key: string, opts: IoOptions & { range?: BlobRange } = {}): Promise<Readable | null> {
     const file = this.pathOf(key);
-    const handle = await open(file, 'r').catch((e: unknown) => (isAbsent(e) ? null : Promise.reject(e)));
-    if (!handle) return null;
-    if (!(await handle.stat()).isFile()) {
-      await handle.close();
-      return null;
-    }
     const start = opts.range?.start ?? 0;
     const end = opts.range?.end;
-    if (end !== undefined && end <= start) {
-      await handle.close();
-      return new Readable({ read() { this.push(null); } });
-    }
+    const small = readSmall(file, start, end);
+    if (small === null) return null;
+    if (small !== 'large') return bufferStream(small);
+    const handle = await open(file, 'r').catch((e: unknown) => (isAbsent(e) ? null : Promise.reject(e)));
+    if (!handle) return null;
     const stream = handle.createReadStream({ start, end: end === undefined ? undefined : end - 1 });
     return opts.signal ? addAbortSignal(opts.signal, stream) : stream;
   }
@@ -121,6 +121,47 @@ export class FsBlobStore implements BlobStore {
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * Bytes [start, end) of a file if that span is at most SMALL bytes; null if
+ * there is no such object; 'large' if the caller should stream it instead.
+ */
+function readSmall(file: string, start: number, end: number | undefined): Buffer | null | 'large' {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    if (isAbsent(e)) return null;
+    throw e;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return null;
+    const stop = Math.min(end ?? st.size, st.size);
+    const length = Math.max(0, stop - start);
+    if (length > SMALL) return 'large';
+    const buf = Buffer.allocUnsafe(length);
+    let got = 0;
+    while (got < length) {
+      const n = readSync(fd, buf, got, length - got, start + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return got === length ? buf : buf.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A byte stream of one buffer (empty buffer: an empty stream). */
+function bufferStream(buf: Buffer): Readable {
+  return new Readable({
+    read() {
+      if (buf.length > 0) this.push(buf);
+      this.push(null);
+    },
+  });
 }
 
 function byteLength(body: string | Uint8Array): number {

@@ -67,6 +67,21 @@ describe('local backend', () => {
     db.close();
   });
 
+  it('queue depth: a released delivery waiting out its delay is delayed, not in flight', async () => {
+    const { backend } = await fixture();
+    await backend.queue.send([0, 1, 2].map((taskId) => ({ v: 1 as const, jobId: 'j', taskId })));
+    await backend.queue.send([{ v: 1, jobId: 'j', taskId: 3 }], { delayMs: 60_000 });
+    const [m0, m1] = await backend.queue.receive({ max: 2, visibilityMs: 60_000 });
+    await backend.queue.release(m0!.receipt, 60_000);
+    await backend.queue.deadLetter(m1!.receipt, 'poison');
+    expect(await backend.queue.depth()).toEqual({ visible: 1, inFlight: 0, delayed: 2, dead: 1 });
+    expect(await backend.queue.depth('j')).toEqual({ visible: 1, inFlight: 0, delayed: 2, dead: 1 });
+    expect(await backend.queue.depth('other')).toEqual({ visible: 0, inFlight: 0, delayed: 0, dead: 0 });
+    await backend.queue.extend(m0!.receipt, 1);
+    await backend.queue.delete(m0!.receipt);
+    expect((await backend.queue.depth()).delayed).toBe(2);
+  });
+
   it('putTasks for a missing job throws NOT_FOUND', async () => {
     const { backend } = await fixture();
     expectDjcError(await rejectionOf(backend.state.putTasks('nope', testBatches(1))), 'NOT_FOUND');

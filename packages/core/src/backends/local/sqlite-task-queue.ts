@@ -68,14 +68,15 @@ export class SqliteTaskQueue implements TaskQueue {
 
   /**
    * Up to `max` visible messages, oldest-visible first, hidden for
-   * `visibilityMs`. With `waitMs`, polls (cheap reads, no write lock) until
-   * a message is visible, the wait ends, or `signal` aborts (then: []).
+   * `visibilityMs`. Takes the write lock only when a cheap read sees a ready
+   * message. With `waitMs`, polls that read every `pollMs` until a message is
+   * visible, the wait ends, or `signal` aborts (then: []).
    */
   async receive(opts: ReceiveOptions): Promise<ReceivedMessage[]> {
     const deadline = Date.now() + (opts.waitMs ?? 0);
     for (;;) {
       if (opts.signal?.aborted) return [];
-      const got = await withLock(() => this.receiveTx.immediate(opts));
+      const got = this.looksReady(opts.jobId) ? await withLock(() => this.receiveTx.immediate(opts)) : [];
       if (got.length > 0 || Date.now() >= deadline) return got;
       if (!(await this.waitForReady(opts, deadline))) return [];
     }

@@ -1,0 +1,95 @@
+/**
+ * Benchmark 3: partition throughput.
+ *
+ * Splits a ~500 MiB JSONL (records of 100–300 bytes) into batches of 10,000
+ * records with the built core API (`partitionInput`, in its own process:
+ * partition-file.mjs), against `wc -l` on the same file: both must find
+ * every newline, and wc -l is about the fastest way to do only that. Also
+ * `split -l 10000` into a temp dir (it copies the data; time only). Page
+ * cache warm for all: each runs once unmeasured, then BENCH_REPS measured
+ * runs, interleaved; the median. Peak RSS from GNU time (`/usr/bin/time -v`)
+ * when present, and the partitioner's own `process.resourceUsage().maxRSS`.
+ *
+ * Env: BENCH_PARTITION_MIB (default 500), BENCH_REPS (default 3).
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { generateJsonl } from './gen-jsonl.mjs';
+import { main, median, note, round, run, tempDir, TIME_BIN } from './lib.mjs';
+import { existsSync } from 'node:fs';
+
+const MIB = Number(process.env.BENCH_PARTITION_MIB ?? 500);
+const REPS = Number(process.env.BENCH_REPS ?? 3);
+const BATCH = 10000;
+const PARTITIONER = new URL('./partition-file.mjs', import.meta.url).pathname;
+
+main('partition-throughput', async () => {
+  const tmp = await tempDir('partition');
+  try {
+    const file = join(tmp.dir, 'input.jsonl');
+    note(`partition-throughput: generating ${MIB} MiB of JSONL`);
+    const t0 = performance.now();
+    const gen = await generateJsonl(file, MIB);
+    note(`generated ${gen.records} records in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const splitDir = join(tmp.dir, 'split');
+
+    const partition = async () => {
+      const r = await run(process.execPath, [PARTITIONER, file, String(BATCH)], { rss: true });
+      const inner = JSON.parse(r.stdout);
+      if (inner.records !== gen.records) throw new Error(`partitioner counted ${inner.records} records, want ${gen.records}`);
+      return { ms: r.ms, innerMs: inner.ms, batches: inner.batches, maxRssKiB: r.maxRssKiB ?? inner.maxRssKiB, selfRssKiB: inner.maxRssKiB };
+    };
+    const wc = async () => {
+      const r = await run('wc', ['-l', file], { rss: true });
+      const lines = Number(r.stdout.trim().split(/\s+/)[0]);
+      if (lines !== gen.records) throw new Error(`wc -l counted ${lines} lines, want ${gen.records}`);
+      return { ms: r.ms, maxRssKiB: r.maxRssKiB };
+    };
+    const split = async () => {
+      await rm(splitDir, { recursive: true, force: true });
+      await mkdir(splitDir);
+      const r = await run('split', ['-l', String(BATCH), file, join(splitDir, 'part-')]);
+      await rm(splitDir, { recursive: true, force: true });
+      return { ms: r.ms };
+    };
+
+    note('warming the page cache (one unmeasured run of each)');
+    await partition();
+    await wc();
+    await split();
+    const runs = { partition: [], wc: [], split: [] };
+    for (let i = 0; i < REPS; i++) {
+      runs.partition.push(await partition());
+      runs.wc.push(await wc());
+      runs.split.push(await split());
+      note(`#${i + 1}: partition ${runs.partition[i].ms.toFixed(0)} ms (in-process ${runs.partition[i].innerMs.toFixed(0)} ms), wc -l ${runs.wc[i].ms.toFixed(0)} ms, split ${runs.split[i].ms.toFixed(0)} ms`);
+    }
+
+    const mb = gen.bytes / 1e6;
+    const stat = (xs, key = 'ms') => {
+      const ms = median(xs.map((x) => x[key]));
+      return { msAll: xs.map((x) => round(x[key], 0)), ms: round(ms, 0), mbPerSec: round(mb / (ms / 1000), 0) };
+    };
+    const p = stat(runs.partition);
+    const inner = stat(runs.partition, 'innerMs');
+    const w = stat(runs.wc);
+    const s = stat(runs.split);
+    const rss = (xs, key = 'maxRssKiB') => (xs.every((x) => x[key] !== null) ? Math.max(...xs.map((x) => x[key])) : null);
+    return {
+      input: { bytes: gen.bytes, megabytes: round(mb, 1), records: gen.records, batchRecords: BATCH, batches: runs.partition[0].batches },
+      runs: REPS,
+      rssFrom: existsSync(TIME_BIN) ? 'GNU time -v' : 'process.resourceUsage (partitioner only)',
+      partition: { ...p, maxRssKiB: rss(runs.partition), selfRssKiB: rss(runs.partition, 'selfRssKiB') },
+      partitionInProcess: inner,
+      wc: { ...w, maxRssKiB: rss(runs.wc) },
+      split: s,
+      ratios: {
+        partitionVsWc: round(p.ms / w.ms, 2),
+        partitionInProcessVsWc: round(inner.ms / w.ms, 2),
+        splitVsWc: round(s.ms / w.ms, 2),
+      },
+    };
+  } finally {
+    await tmp.remove();
+  }
+});

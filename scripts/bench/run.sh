@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# `pnpm bench [NAME…]`: build djc, install the peers that are missing (GNU
+# parallel; GNU time for peak RSS), run the benchmarks (all, or the ones
+# named: tasks-per-second command-overhead partition-throughput), each
+# printing one JSON line, and rewrite docs/benchmarks.md from them.
+# Data goes to temp dirs under bench-data/ (gitignored).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+started=$(date +%s)
+
+ALL=(tasks-per-second command-overhead partition-throughput)
+selected=()
+for arg in "$@"; do
+  [ "$arg" = "--" ] && continue
+  case " ${ALL[*]} " in
+    *" $arg "*) selected+=("$arg") ;;
+    *) echo "bench: unknown benchmark '$arg' (one of: ${ALL[*]})" >&2; exit 2 ;;
+  esac
+done
+[ ${#selected[@]} -eq 0 ] && selected=("${ALL[@]}")
+wants() { case " ${selected[*]} " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+
+source scripts/lib/ensure-pnpm.sh
+echo "bench: pnpm install --frozen-lockfile && pnpm build" >&2
+pnpm install --frozen-lockfile >&2
+pnpm build >&2
+
+# install_missing COMMAND PACKAGE: apt-get install PACKAGE when COMMAND is missing.
+# Prints what it does; on failure prints why and returns 1 (the caller skips that peer).
+apt_updated=0
+install_missing() {
+  local cmd=$1 pkg=$2
+  if [ -x "$cmd" ] || command -v "$cmd" >/dev/null 2>&1; then return 0; fi
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "bench: $cmd is missing and there is no apt-get to install $pkg" >&2
+    return 1
+  fi
+  local sudo=()
+  [ "$(id -u)" -ne 0 ] && sudo=(sudo -n)
+  if [ $apt_updated -eq 0 ]; then
+    echo "bench: $cmd is missing: apt-get update" >&2
+    "${sudo[@]}" apt-get update >&2 || { echo "bench: apt-get update failed" >&2; return 1; }
+    apt_updated=1
+  fi
+  echo "bench: apt-get install -y --no-install-recommends $pkg" >&2
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends "$pkg" >&2 \
+    || { echo "bench: apt-get install $pkg failed" >&2; return 1; }
+}
+
+if wants command-overhead && ! install_missing parallel parallel; then
+  export BENCH_PARALLEL_NOTE="GNU parallel is not installed and apt-get install parallel failed on this machine"
+  echo "bench: GNU parallel will be skipped" >&2
+fi
+if wants partition-throughput && ! install_missing /usr/bin/time time; then
+  echo "bench: no GNU time: peak RSS of the partitioner only, from inside it" >&2
+fi
+
+results=bench-data/results
+rm -rf "$results"
+mkdir -p "$results"
+failed=()
+for name in "${selected[@]}"; do
+  echo "bench: == $name ==" >&2
+  if node "scripts/bench/$name.mjs" > "$results/$name.json.tmp"; then
+    mv "$results/$name.json.tmp" "$results/$name.json"
+    cat "$results/$name.json"
+  else
+    rm -f "$results/$name.json.tmp"
+    failed+=("$name")
+  fi
+done
+
+# The total time is recorded only for a run of every benchmark.
+full=()
+[ ${#selected[@]} -eq ${#ALL[@]} ] && full=(BENCH_STARTED="$started")
+env "${full[@]}" BENCH_FAILED="${failed[*]}" node scripts/bench/write-report.mjs
+echo "bench: done in $(( $(date +%s) - started )) s" >&2
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "bench: failed: ${failed[*]}" >&2
+  exit 1
+fi
