@@ -12,11 +12,11 @@
  *
  * Env: BENCH_PARTITION_MIB (default 500), BENCH_REPS (default 3).
  */
+import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateJsonl } from './gen-jsonl.mjs';
 import { main, median, note, round, run, tempDir, TIME_BIN } from './lib.mjs';
-import { existsSync } from 'node:fs';
 
 const MIB = Number(process.env.BENCH_PARTITION_MIB ?? 500);
 const REPS = Number(process.env.BENCH_REPS ?? 3);

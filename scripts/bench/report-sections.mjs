@@ -2,7 +2,7 @@
 
 const int = (x) => Math.round(x).toLocaleString('en-US');
 const sec = (ms) => `${(ms / 1000).toFixed(2)} s`;
-const msf = (x, d = 2) => `${x.toFixed(d)} ms`;
+const msf = (x, d = 2) => (x >= 100 ? `${int(x)} ms` : `${x.toFixed(d)} ms`);
 const times = (x) => `${x.toFixed(x < 10 ? 2 : 1)}×`;
 const all = (xs) => (xs.length > 1 ? ` (${xs.map((x) => (x / 1000).toFixed(2)).join(', ')})` : '');
 const allMs = (xs) => (xs.length > 1 ? ` (${xs.join(', ')})` : '');
