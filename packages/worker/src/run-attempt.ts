@@ -28,6 +28,8 @@ export interface AttemptDeps {
   log: Logger;
   /** Aborted when the worker gives up running tasks (shutdown grace over). */
   shutdown: AbortSignal;
+  /** Acknowledges a delivery: the loop deletes acknowledged messages in batches. */
+  ack(receipt: string): void;
 }
 
 /** What happened to one delivered message; the loop keeps counts. */
@@ -44,7 +46,7 @@ export async function handleMessage(deps: AttemptDeps, msg: ReceivedMessage): Pr
   const { jobId, taskId } = msg.message;
   const job = await jobs.get(jobId);
   if (!job || TERMINAL_JOB.has(job.status) || job.cancelRequested) {
-    await backend.queue.delete(msg.receipt);
+    deps.ack(msg.receipt);
     return 'dropped';
   }
   const cfg = job.config;
@@ -60,12 +62,13 @@ export async function handleMessage(deps: AttemptDeps, msg: ReceivedMessage): Pr
     throw e;
   }
   const lease: LeaseRef = { owner: deps.workerId, attempt: task.attempts };
-  const tmpDir = await mkdtemp(join(deps.tmpRoot, `t${taskId}-`));
+  // Only command handlers use a scratch directory (batch and output files).
+  const tmpDir = cfg.handler.command ? await mkdtemp(join(deps.tmpRoot, `t${taskId}-`)) : null;
   try {
-    const result = await runHandler(deps, job, task, msg, lease, tmpDir);
+    const result = await runHandler(deps, job, task, msg, lease, tmpDir ?? deps.tmpRoot);
     return await commit(deps, job, task, msg, lease, result);
   } finally {
-    await rm(tmpDir, { recursive: true, force: true });
+    if (tmpDir) await rm(tmpDir, { recursive: true, force: true });
   }
 }
 
@@ -79,7 +82,7 @@ async function onClaimConflict(deps: AttemptDeps, msg: ReceivedMessage): Promise
     return 'deferred';
   }
   deps.log.debug({ jobId, taskId, status: task?.status }, 'duplicate or stale delivery dropped');
-  await deps.backend.queue.delete(msg.receipt);
+  deps.ack(msg.receipt);
   return 'dropped';
 }
 
@@ -127,14 +130,14 @@ async function commit(
       const key = blobKeys.output(jobId, taskId, attempt);
       await backend.blobs.put(key, result.output.type === 'buffer' ? result.output.data : createReadStream(result.output.path));
       await backend.state.completeTask(jobId, taskId, lease, { status: 'SUCCEEDED', outputKey: key, outputKind: result.kind, records: result.records });
-      await backend.queue.delete(msg.receipt);
+      deps.ack(msg.receipt);
       return 'succeeded';
     }
     return await commitFailure(deps, job, task, msg, lease, result);
   } catch (e) {
     if (isDjcError(e, 'LEASE_LOST')) {
       deps.log.warn({ jobId, taskId, attempt }, 'lease lost before commit; the attempt is discarded');
-      await backend.queue.delete(msg.receipt).catch(() => undefined);
+      deps.ack(msg.receipt);
       return 'lost';
     }
     throw e;

@@ -45,7 +45,11 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
   const tmpRoot = await mkdtemp(join(tmpdir(), 'djc-worker-'));
   const shutdown = new AbortController();
   const counts: Record<MessageOutcome, number> = { succeeded: 0, retrying: 0, failed: 0, dropped: 0, deferred: 0, lost: 0 };
-  const deps = { backend: opts.backend, runner, jobs, workerId, tmpRoot, log, shutdown: shutdown.signal };
+  const acks: string[] = [];
+  const deps = { backend: opts.backend, runner, jobs, workerId, tmpRoot, log, shutdown: shutdown.signal, ack: (r: string) => void acks.push(r) };
+  const flushAcks = async () => {
+    if (acks.length > 0) await opts.backend.queue.deleteBatch(acks.splice(0));
+  };
   const active = new Set<Promise<void>>();
   const queued: ReceivedMessage[] = [];
   let avgMs = 1000;
@@ -72,6 +76,7 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
         await Promise.race(active);
         continue;
       }
+      await flushAcks();
       const prefetch = avgMs < 50 ? MAX_PREFETCH : 0;
       const got = await opts.backend.queue.receive({
         max: concurrency - active.size + prefetch,
@@ -93,6 +98,7 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
     }
   } finally {
     await drain(opts, active, queued, shutdown, log);
+    await flushAcks().catch((e: unknown) => log.warn({ err: e }, 'acknowledging finished tasks failed; they will be dropped on redelivery'));
     await runner.close();
     await rm(tmpRoot, { recursive: true, force: true });
     log.info({ counts }, 'worker stopped');

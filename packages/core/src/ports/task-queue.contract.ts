@@ -99,6 +99,17 @@ function describeReceipts(q: () => TaskQueue, u: number): void {
       expect(await q().depth()).toEqual({ visible: 0, inFlight: 0, delayed: 0, dead: 0 });
     });
 
+    it('deleteBatch removes several deliveries at once and skips stale receipts', async () => {
+      await q().send([msg('job-a', 0), msg('job-a', 1), msg('job-a', 2)]);
+      const got = await q().receive({ max: 3, visibilityMs: 50 * u });
+      expect(got).toHaveLength(3);
+      await q().deleteBatch([got[0]!.receipt, got[2]!.receipt, 'stale-receipt', `${got[1]!.receipt}x`]);
+      expect(await q().depth()).toEqual({ visible: 0, inFlight: 1, delayed: 0, dead: 0 });
+      await q().deleteBatch([]);
+      await q().deleteBatch([got[1]!.receipt]);
+      expect(await q().depth()).toEqual({ visible: 0, inFlight: 0, delayed: 0, dead: 0 });
+    });
+
     it('a stale receipt (message received again since) does not delete the newer delivery', async () => {
       await q().send([msg('job-a', 0)]);
       const [old] = await q().receive({ max: 1, visibilityMs: u });

@@ -53,6 +53,13 @@ export interface TaskQueue {
   /** Makes a delivery visible again after `delayMs`. */
   release(receipt: string, delayMs: number, opts?: IoOptions): Promise<void>;
   delete(receipt: string, opts?: IoOptions): Promise<void>;
+  /**
+   * Deletes several deliveries at once (one round trip / transaction), as
+   * `delete` does each: a stale receipt is skipped. Workers acknowledge
+   * finished tasks this way; a message whose delete is lost is delivered
+   * again and dropped by the conditional claim.
+   */
+  deleteBatch(receipts: readonly string[], opts?: IoOptions): Promise<void>;
   /** Moves a delivery to the dead-letter queue with a reason. */
   deadLetter(receipt: string, reason: string, opts?: IoOptions): Promise<void>;
   /** Drops every queued message of a job (cancel). Best effort. */

@@ -169,9 +169,15 @@ function byteLength(body: string | Uint8Array): number {
 }
 
 function putSync(tmp: string, file: string, body: string | Uint8Array): void {
-  mkdirSync(dirname(tmp), { recursive: true });
   try {
-    writeFileSync(tmp, body);
+    // The directory usually exists: try first, create it only when missing.
+    try {
+      writeFileSync(tmp, body);
+    } catch (e) {
+      if (!isAbsent(e)) throw e;
+      mkdirSync(dirname(tmp), { recursive: true });
+      writeFileSync(tmp, body);
+    }
     renameSync(tmp, file);
   } catch (e) {
     rmSync(tmp, { force: true });

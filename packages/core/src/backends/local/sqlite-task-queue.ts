@@ -44,6 +44,7 @@ export class SqliteTaskQueue implements TaskQueue {
   private readonly receiveTx;
   private readonly byReceipt;
   private readonly purgeTx;
+  private readonly deleteManyTx;
 
   constructor(opts: SqliteTaskQueueOptions) {
     this.db = opts.db;
@@ -58,6 +59,9 @@ export class SqliteTaskQueue implements TaskQueue {
       stmt.run(...values, id, receipt);
     });
     this.purgeTx = this.db.transaction((jobId: string) => this.sql.purge.run(jobId));
+    this.deleteManyTx = this.db.transaction((rows: readonly [number, string][]) => {
+      for (const [id, receipt] of rows) this.sql.remove.run(id, receipt);
+    });
   }
 
   async send(messages: readonly TaskMessage[], opts: IoOptions & { delayMs?: number } = {}): Promise<void> {
@@ -138,6 +142,15 @@ export class SqliteTaskQueue implements TaskQueue {
   /** Stale receipt: no-op. */
   delete(receipt: string): Promise<void> {
     return this.onReceipt(this.sql.remove, receipt, []);
+  }
+
+  /** One transaction; stale receipts are skipped. */
+  async deleteBatch(receipts: readonly string[]): Promise<void> {
+    const rows = receipts
+      .map((r) => [Number.parseInt(r, 10), r] as [number, string])
+      .filter(([id]) => Number.isSafeInteger(id));
+    if (rows.length === 0) return;
+    await withLock(() => this.deleteManyTx.immediate(rows));
   }
 
   /** Stale receipt: no-op (the newer delivery decides the message's fate). */
