@@ -1,4 +1,5 @@
-import { formatDuration, type JobRecord, type TaskRecord } from '@djc/core';
+import { formatDuration, TERMINAL_JOB, type JobRecord, type TaskRecord } from '@djc/core';
+import { isOrphaned, lastCoordinated } from '@djc/coordinator';
 
 const n = (x: number) => x.toLocaleString('en-US');
 
@@ -30,6 +31,7 @@ export function formatStatus(job: JobRecord): string {
   ];
   if (job.outputPath) lines.push(`output   ${displayOutput(job.outputPath)}`);
   if (job.error) lines.push(`error    ${job.error}`);
+  if (!TERMINAL_JOB.has(job.status) && isOrphaned(job)) lines.push(orphanWarning(job));
   if (job.tasks.failed > 0) lines.push(`next     djc tasks ${job.jobId} --status failed   (then: djc retry ${job.jobId})`);
   return lines.join('\n');
 }
@@ -60,4 +62,11 @@ export function formatTasks(tasks: TaskRecord[]): string {
     ['TASK', 'STATUS', 'ATTEMPTS', 'RECORDS', 'EXIT', 'ERROR'],
     tasks.map((t) => [String(t.taskId), t.status, String(t.attempts), String(t.batch.records), t.exitCode === null ? '-' : String(t.exitCode), t.error ?? '']),
   );
+}
+
+/** A job nobody coordinates does not move: say so, and what to do. */
+export function orphanWarning(job: JobRecord, now = Date.now()): string {
+  const ago = formatDuration(now - lastCoordinated(job));
+  const who = job.coordinator ? `its coordinator (${job.coordinator.owner}) was last seen ${ago} ago` : `no coordinator has picked it up in ${ago}`;
+  return `warning  this job is not moving: ${who}. Start one with \`djc coordinator\` (it resumes the job), or \`djc cancel ${job.jobId}\``;
 }

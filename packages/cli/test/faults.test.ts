@@ -63,6 +63,43 @@ output: { path: out.jsonl }
     expect(rerun.length).toBeGreaterThanOrEqual(1);
   });
 
+  it('a killed `djc run` leaves a job that status explains and the daemon adopts and finishes', async () => {
+    numbers(1000);
+    slowHandler(100);
+    const file = job('orphan', `input: { path: numbers.jsonl, batch: { records: 25 } }
+handler: { module: ./slow.mjs#echo }
+compute: { workers: 2, lease: 3s }
+output: { path: out.jsonl }
+`);
+    const stale = { DJC_COORDINATOR_STALE_SECONDS: '2' };
+    const run = djcStart(['run', file], { cwd: box.dir, home: box.home });
+    const jobId = await jobIdOf('orphan');
+    await waitFor('a running task', async () => {
+      const r = await djc(['tasks', jobId, '--status', 'running', '--json'], { cwd: box.dir, home: box.home });
+      return r.code === 0 && (JSON.parse(r.stdout) as { tasks: unknown[] }).tasks.length > 0;
+    });
+    run.child.kill('SIGKILL');
+    await run.done;
+    const explained = await waitFor('status to explain the stalled job', async () => {
+      const r = await djc(['status', jobId], { cwd: box.dir, home: box.home, env: stale });
+      return r.stdout.includes('not moving') ? r.stdout : undefined;
+    }, 20_000);
+    expect(explained).toMatch(/its coordinator \(djc run on .* \(pid \d+\)\) was last seen .* ago/);
+    expect(explained).toContain('djc coordinator');
+
+    const daemon = djcStart(['coordinator'], { cwd: box.dir, home: box.home, env: stale });
+    try {
+      const w = await djc(['wait', jobId, '--json'], { cwd: box.dir, home: box.home });
+      expect(w.code).toBe(0);
+      expect((JSON.parse(w.stdout) as { status: string }).status).toBe('SUCCEEDED');
+    } finally {
+      daemon.child.kill('SIGTERM');
+      await daemon.done;
+    }
+    const out = readJsonl(join(box.dir, 'out.jsonl')) as { n: number }[];
+    expect(out.map((x) => x.n)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+  });
+
   it('cancel stops a running job and its workers', async () => {
     numbers(400);
     slowHandler(1000);

@@ -1,6 +1,7 @@
 import { DjcError, TERMINAL_JOB, type Backend, type JobRecord, type Logger } from '@djc/core';
 import type { Dispatcher } from './dispatch/dispatcher.js';
 import { finalizeJob } from './finalize.js';
+import { coordinatorName, keepMarking } from './liveness.js';
 import { monitorTick } from './monitor.js';
 import { prepareJob } from './prepare.js';
 
@@ -10,6 +11,8 @@ export interface CoordinateOptions {
   /** Stops coordinating (the job is left as it is, for another coordinator to resume). */
   signal?: AbortSignal;
   tickMs?: number;
+  /** Who coordinates, as shown by `djc status` (default "djc on <host> (pid N)"). */
+  owner?: string;
 }
 
 /**
@@ -21,6 +24,7 @@ export async function coordinateJob(backend: Backend, jobId: string, opts: Coord
   const { dispatcher, log } = opts;
   let job = await mustGetJob(backend, jobId);
   if (TERMINAL_JOB.has(job.status)) return job;
+  const stopMarking = keepMarking(backend, jobId, opts.owner ?? coordinatorName('djc'), log);
   await dispatcher.start(job);
   try {
     if (job.status === 'SUBMITTED' || job.status === 'PREPARING') {
@@ -32,6 +36,7 @@ export async function coordinateJob(backend: Backend, jobId: string, opts: Coord
     }
     return await superviseUntilEnd(backend, jobId, opts);
   } finally {
+    stopMarking();
     await dispatcher.stop(jobId);
   }
 }

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { DjcError, type Backend, type JobStatus, type Logger } from '@djc/core';
 import { coordinateJob } from './coordinate-job.js';
+import { coordinatorName, isOrphaned } from './liveness.js';
 import type { Dispatcher } from './dispatch/dispatcher.js';
 
 export interface DaemonOptions {
@@ -31,9 +32,15 @@ export async function runDaemon(backend: Backend, opts: DaemonOptions): Promise<
       await takeLock(backend, owner, ttl);
       for (const status of ACTIVE) {
         for (const job of await backend.state.listJobs({ status, limit: 1000 })) {
-          if (job.mode !== 'daemon' || active.has(job.jobId)) continue;
+          if (active.has(job.jobId)) continue;
+          if (job.mode !== 'daemon') {
+            // A `djc run` job whose process went away: adopt it.
+            if (!isOrphaned(job)) continue;
+            opts.log.warn({ jobId: job.jobId, last: job.coordinator?.owner }, 'adopting a job whose coordinator stopped');
+            await backend.state.updateJob(job.jobId, { mode: 'daemon' });
+          }
           opts.log.info({ jobId: job.jobId, status: job.status }, 'coordinating job');
-          const p = coordinateJob(backend, job.jobId, { dispatcher: opts.dispatcher, log: opts.log, signal: opts.signal })
+          const p = coordinateJob(backend, job.jobId, { dispatcher: opts.dispatcher, log: opts.log, signal: opts.signal, owner: coordinatorName('djc coordinator') })
             .catch((e: unknown) => opts.log.error({ jobId: job.jobId, err: e }, 'coordinating the job failed'))
             .finally(() => active.delete(job.jobId));
           active.set(job.jobId, p);

@@ -7,3 +7,4 @@ export { cancelJob, reopenFailedTasks } from './job-actions.js';
 export { runDaemon, coordinatorAlive, type DaemonOptions } from './daemon.js';
 export type { Dispatcher, WorkerLoss } from './dispatch/dispatcher.js';
 export { createLocalDispatcher, type LocalDispatcherOptions } from './dispatch/local-dispatcher.js';
+export { coordinatorName, coordinatorStaleMs, isOrphaned, lastCoordinated } from './liveness.js';

@@ -1,5 +1,5 @@
 import { jobStatusDocument, loadJobFile, type Backend, type JobRecord } from '@djc/core';
-import { cancelJob, coordinateJob, submitJob } from '@djc/coordinator';
+import { cancelJob, coordinateJob, coordinatorName, submitJob } from '@djc/coordinator';
 import { localDispatcher, withBackend, type Cli } from '../context.js';
 import { displayOutput, elapsed, taskSummary } from '../format.js';
 import { startProgress } from '../progress.js';
@@ -35,7 +35,9 @@ export async function coordinateHere(cli: Cli, backend: Backend, jobId: string):
   const progress = startProgress(backend, jobId, { tty: process.stderr.isTTY === true, quiet: cli.opts.json === true });
   let final: JobRecord;
   try {
-    final = await coordinateJob(backend, jobId, { dispatcher: localDispatcher(cli, backend), log: cli.log });
+    final = await coordinateJob(backend, jobId, {
+      dispatcher: localDispatcher(cli, backend), log: cli.log, owner: coordinatorName('djc run'),
+    });
   } finally {
     await progress.stop();
     process.off('SIGINT', onSigint);

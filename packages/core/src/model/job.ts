@@ -57,8 +57,17 @@ export interface JobRecord {
   outputPath: string | null;
   /** Set by `djc cancel`; the job ends CANCELLED. */
   cancelRequested: boolean;
+  /** The process coordinating the job and when it last said so; null before any did. */
+  coordinator: CoordinatorMark | null;
   /** Bumped on every write; optimistic concurrency for patches. */
   version: number;
+}
+
+export interface CoordinatorMark {
+  /** e.g. "djc run on node1 (pid 4242)". */
+  owner: string;
+  /** Epoch ms of the owner's last heartbeat on this job. */
+  seenAt: number;
 }
 
 export interface NewJob {

@@ -115,6 +115,16 @@ function describeJobChanges(store: () => StateStore): void {
       expect(b.version).toBeGreaterThan(a.version);
     });
 
+    it('records which process coordinates a job and when it last said so', async () => {
+      const job = testJob();
+      expect((await store().createJob(job)).coordinator).toBeNull();
+      const mark = { owner: 'djc run on node1 (pid 42)', seenAt: 1_700_000_000_123 };
+      expect((await store().updateJob(job.jobId, { coordinator: mark })).coordinator).toEqual(mark);
+      expect((await store().updateJob(job.jobId, { error: 'x' })).coordinator).toEqual(mark);
+      expect((await store().getJob(job.jobId))?.coordinator).toEqual(mark);
+      expect((await store().updateJob(job.jobId, { coordinator: null })).coordinator).toBeNull();
+    });
+
     it('a finished job re-opens only to RUNNING', async () => {
       const job = testJob();
       await store().createJob(job);

@@ -72,6 +72,7 @@ export interface JobPatch {
   cancelRequested?: boolean;
   recordsTotal?: number;
   mode?: JobRecord['mode'];
+  coordinator?: JobRecord['coordinator'];
 }
 
 export interface CoordinatorInfo {

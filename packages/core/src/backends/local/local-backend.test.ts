@@ -9,6 +9,7 @@ import { rejectionOf, tempDir, testBatches, testJob } from '../../testing/fixtur
 import { expectDjcError } from '../../testing/contract-harness.js';
 import type { Backend } from '../../ports/backend.js';
 import { createLocalBackend } from './index.js';
+import { MIGRATIONS } from './migrations.js';
 
 async function localFixture() {
   const tmp = await tempDir('djc-local-');
@@ -63,8 +64,24 @@ describe('local backend', () => {
     expect((await again.state.getJob(job.jobId))?.tasks.total).toBe(3);
     const db = new Database(join(home, 'djc.sqlite'), { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.prepare('SELECT max(version) FROM schema_version').pluck().get()).toBe(1);
+    expect(db.prepare('SELECT max(version) FROM schema_version').pluck().get()).toBe(MIGRATIONS.length);
     db.close();
+  });
+
+  it('upgrades a file written by an older schema, keeping its jobs', async () => {
+    const tmp = await tempDir();
+    const home = tmp.dir;
+    const old = new Database(join(home, 'djc.sqlite'));
+    old.exec(MIGRATIONS[0] as string);
+    old.exec('CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1)');
+    old.prepare(`INSERT INTO jobs (job_id, name, status, backend, config, config_path, mode, created_at)
+      VALUES ('old-1', 'old', 'SUCCEEDED', 'local', '{}', '/x.yaml', 'run', '2026-01-01T00:00:00.000Z')`).run();
+    old.close();
+    const backend = createLocalBackend({ home });
+    open.push({ backend, cleanup: async () => { await backend.close(); await tmp.cleanup(); } });
+    expect(await backend.state.getJob('old-1')).toMatchObject({ name: 'old', status: 'SUCCEEDED', coordinator: null });
+    const mark = { owner: 'test', seenAt: 1 };
+    expect((await backend.state.updateJob('old-1', { coordinator: mark })).coordinator).toEqual(mark);
   });
 
   it('queue depth: a released delivery waiting out its delay is delayed, not in flight', async () => {

@@ -85,4 +85,9 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX queue_job_ready ON queue (job_id, visible_at, id) WHERE dead = 0;
   CREATE INDEX queue_dead ON queue (job_id) WHERE dead = 1;
   `,
+  // 2: which process coordinates a job, and when it last said so.
+  `
+  ALTER TABLE jobs ADD COLUMN coordinator_owner TEXT;
+  ALTER TABLE jobs ADD COLUMN coordinator_seen_at INTEGER;
+  `,
 ];

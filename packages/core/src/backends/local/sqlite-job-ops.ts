@@ -17,6 +17,8 @@ const PATCH_SQL = `UPDATE jobs SET
   cancel_requested = coalesce(@cancelRequested, cancel_requested),
   records_total = coalesce(@recordsTotal, records_total),
   mode = coalesce(@mode, mode),
+  coordinator_owner = CASE WHEN @setCoordinator THEN @coordinatorOwner ELSE coordinator_owner END,
+  coordinator_seen_at = CASE WHEN @setCoordinator THEN @coordinatorSeenAt ELSE coordinator_seen_at END,
   version = version + 1
 WHERE job_id = @jobId RETURNING *`;
 
@@ -99,6 +101,9 @@ export class SqliteJobOps {
       cancelRequested: p.cancelRequested === undefined ? null : Number(p.cancelRequested),
       recordsTotal: p.recordsTotal ?? null,
       mode: p.mode ?? null,
+      setCoordinator: flag(p, 'coordinator'),
+      coordinatorOwner: p.coordinator?.owner ?? null,
+      coordinatorSeenAt: p.coordinator?.seenAt ?? null,
     }) as JobRow;
     return toJobRecord(row);
   }

@@ -18,6 +18,8 @@ export interface JobRow {
   error: string | null;
   output_path: string | null;
   cancel_requested: number;
+  coordinator_owner: string | null;
+  coordinator_seen_at: number | null;
   version: number;
   tasks_total: number;
   tasks_pending: number;
@@ -68,6 +70,7 @@ export function toJobRecord(row: JobRow): JobRecord {
     records: { total: row.records_total, processed: row.records_processed, bad: row.records_bad },
     outputPath: row.output_path,
     cancelRequested: row.cancel_requested !== 0,
+    coordinator: row.coordinator_owner === null ? null : { owner: row.coordinator_owner, seenAt: row.coordinator_seen_at ?? 0 },
     version: row.version,
   };
 }

@@ -1,0 +1,40 @@
+import { hostname } from 'node:os';
+import type { Backend, JobRecord, Logger } from '@djc/core';
+
+/** How often a coordinator marks the jobs it coordinates. */
+const MARK_EVERY_MS = 2000;
+
+/**
+ * A job is orphaned when no coordinator has marked it for this long
+ * (DJC_COORDINATOR_STALE_SECONDS, default 30): its `djc run` was killed, or
+ * the daemon is not running. The daemon adopts such jobs.
+ */
+export function coordinatorStaleMs(env: NodeJS.ProcessEnv = process.env): number {
+  const s = Number(env.DJC_COORDINATOR_STALE_SECONDS);
+  return Number.isFinite(s) && s > 0 ? s * 1000 : 30_000;
+}
+
+/** When the job was last known to have a coordinator (its mark, else its creation). */
+export function lastCoordinated(job: JobRecord): number {
+  return job.coordinator?.seenAt ?? Date.parse(job.createdAt);
+}
+
+export function isOrphaned(job: JobRecord, now = Date.now(), staleMs = coordinatorStaleMs()): boolean {
+  return now - lastCoordinated(job) > staleMs;
+}
+
+export function coordinatorName(role: string): string {
+  return `${role} on ${hostname()} (pid ${process.pid})`;
+}
+
+/** Marks the job as coordinated by `owner` now and every few seconds, until stopped. */
+export function keepMarking(backend: Backend, jobId: string, owner: string, log: Logger): () => void {
+  const mark = () =>
+    backend.state.updateJob(jobId, { coordinator: { owner, seenAt: Date.now() } }).catch((e: unknown) => {
+      log.warn({ jobId, err: e }, 'cannot mark the job as coordinated');
+    });
+  void mark();
+  const timer = setInterval(() => void mark(), MARK_EVERY_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
