@@ -24,6 +24,7 @@ export async function retryCommand(cli: Cli, jobId: string, o: { detach?: boolea
     const { job, tasks } = await reopenFailedTasks(backend, jobId);
     cli.err(`djc: re-running ${tasks.length} task${tasks.length === 1 ? '' : 's'} of ${jobId}: ${tasks.slice(0, 20).map((t) => t.taskId).join(', ')}${tasks.length > 20 ? ', …' : ''}`);
     if (o.detach || job.mode === 'daemon') {
+      if (job.mode !== 'daemon') await backend.state.updateJob(jobId, { mode: 'daemon' });
       if (!(await coordinatorAlive(backend))) cli.err('djc: warning: no coordinator is running; start one with `djc coordinator`');
       if (cli.opts.json) cli.json({ jobId, status: job.status });
       else cli.out(jobId);
