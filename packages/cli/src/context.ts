@@ -8,6 +8,9 @@ import { WORKER_BIN } from '@djc/worker';
 export interface GlobalOptions {
   backend?: string;
   home?: string;
+  table?: string;
+  bucket?: string;
+  queue?: string;
   json?: boolean;
   verbose?: boolean;
 }

@@ -5,6 +5,7 @@ import { coordinatorCommand, workerCommand } from './commands/daemons.js';
 import { logsCommand } from './commands/logs.js';
 import { listCommand, statusCommand, tasksCommand, waitCommand } from './commands/read.js';
 import { runCommand } from './commands/run.js';
+import { setupCommand } from './commands/setup.js';
 import { submitCommand } from './commands/submit.js';
 import { validateCommand } from './commands/validate.js';
 
@@ -24,6 +25,9 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
     .version('0.1.0')
     .addOption(new Option('--backend <name>', 'state backend: local | aws (env DJC_BACKEND)'))
     .addOption(new Option('--home <dir>', 'local backend directory (env DJC_HOME, default ./.djc)'))
+    .addOption(new Option('--table <name>', 'aws backend: DynamoDB table (env DJC_TABLE, default djc)'))
+    .addOption(new Option('--bucket <name>', 'aws backend: S3 bucket (env DJC_BUCKET)'))
+    .addOption(new Option('--queue <name>', 'aws backend: SQS queue (env DJC_QUEUE, default djc-tasks; DLQ <queue>-dlq)'))
     .option('--json', 'machine-readable output on stdout (errors as JSON on stderr)')
     .option('-v, --verbose', 'debug logs and stack traces')
     .addHelpText('after', EXIT_CODES)
@@ -72,5 +76,7 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
     .option('--job <id>', 'serve one job and exit when it has no work left').option('--concurrency <n>', 'tasks at once')
     .option('--worker-id <id>', 'worker id').option('--grace <seconds>', 'on SIGTERM, time to finish running attempts', '30')
     .action(act((cli, o: { job?: string; concurrency?: string; workerId?: string; grace?: string }) => workerCommand(cli, o)));
+  program.command('setup').argument('<backend>', 'aws').description('create what the backend needs, if missing (idempotent): DynamoDB table, S3 bucket, SQS queue and DLQ')
+    .action(act((cli, which: string) => setupCommand(cli, which)));
   return program;
 }

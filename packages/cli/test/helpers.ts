@@ -52,11 +52,11 @@ export function djcStart(args: string[], opts: { cwd: string; home: string; env?
   return { child, done };
 }
 
+/** The test's environment, without djc settings inherited from the shell running the tests. */
 function djcEnv(home: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, DJC_HOME: home, ...extra };
-  delete env.DJC_BACKEND;
-  delete env.DJC_LOG_LEVEL;
-  return env;
+  const inherited: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of Object.keys(inherited)) if (k.startsWith('DJC_')) delete inherited[k];
+  return { ...inherited, DJC_HOME: home, ...extra };
 }
 
 /** Runs an example's data generator with a record count into its data dir. */

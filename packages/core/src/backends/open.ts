@@ -2,16 +2,22 @@
  * Builds the backend an entry point asks for. Only entry points (the CLI,
  * djc-worker, the daemon) import this; the rest of core never names a
  * backend. Settings come from flags, else the environment (DJC_BACKEND,
- * DJC_HOME), else defaults (local, ./.djc).
+ * DJC_HOME; DJC_TABLE, DJC_BUCKET, DJC_QUEUE and AWS_* for aws), else
+ * defaults (local, ./.djc).
  */
 import { resolve } from 'node:path';
 import { DjcError } from '../errors.js';
 import type { Backend } from '../ports/backend.js';
+import { createAwsBackend, resolveAwsSettings } from './aws/index.js';
 import { createLocalBackend } from './local/index.js';
 
 export interface BackendSettings {
   backend?: string;
   home?: string;
+  /** aws backend names (else DJC_TABLE, DJC_BUCKET, DJC_QUEUE). */
+  table?: string;
+  bucket?: string;
+  queue?: string;
 }
 
 export function resolveBackendSettings(s: BackendSettings, env: NodeJS.ProcessEnv = process.env): { backend: string; home: string } {
@@ -34,7 +40,7 @@ export async function openBackend(s: BackendSettings = {}, env: NodeJS.ProcessEn
         });
       }
     case 'aws':
-      throw new DjcError('USAGE', 'backend "aws" is not supported yet', { hint: 'use --backend local (the default)' });
+      return createAwsBackend(resolveAwsSettings(s, env));
     default:
       throw new DjcError('USAGE', `unknown backend "${backend}"`, { hint: 'use --backend local or --backend aws (or DJC_BACKEND)' });
   }

@@ -4,7 +4,7 @@
  * a reader sees the whole old or the whole new content. No fsync: a power
  * cut may lose recent blobs, never tear one. A key cannot be both an object
  * and a "directory" of other keys (unlike S3), and the store refuses keys
- * that could escape the root (see blob-keys.ts).
+ * that could escape the root (see util/blob-key.ts).
  *
  * Small objects (up to SMALL bytes: task outputs, logs, manifests) are
  * written and read with synchronous calls: a few syscalls of microseconds
@@ -20,7 +20,7 @@ import { Readable, addAbortSignal } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { BlobRange, BlobStore } from '../../ports/blob-store.js';
 import type { IoOptions } from '../../ports/state-store.js';
-import { assertBlobKey, assertBlobPrefix, TMP_PREFIX } from './blob-keys.js';
+import { assertBlobKey, assertBlobPrefix, TMP_PREFIX } from '../../util/blob-key.js';
 
 /** Largest object written or read synchronously. */
 const SMALL = 256 * 1024;

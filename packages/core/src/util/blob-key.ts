@@ -1,12 +1,14 @@
 /**
- * Blob keys on a file system: '/'-separated, relative, no '.' or '..'
- * segments, no empty segments, no backslash or NUL, and no segment that
- * looks like one of FsBlobStore's temp files. Anything else is refused so a
- * key can never name a file outside the blob directory.
+ * Blob keys, the same on every backend: '/'-separated, relative, no '.' or
+ * '..' segments, no empty segments, no backslash or NUL, at most 1024
+ * characters, and no segment that starts with TMP_PREFIX (FsBlobStore's temp
+ * files). A key that one BlobStore accepts is accepted by all of them, so a
+ * job's blobs can move between the local and the AWS backend, and no key can
+ * name a file outside the local blob directory.
  */
-import { DjcError } from '../../errors.js';
+import { DjcError } from '../errors.js';
 
-/** Name prefix of the temp files `put` writes before the rename. */
+/** Name prefix of the temp files FsBlobStore writes before its rename; reserved in every key. */
 export const TMP_PREFIX = '.djc-tmp-';
 
 const MAX_KEY_LENGTH = 1024;
@@ -17,7 +19,7 @@ function invalid(key: string, why: string): DjcError {
   });
 }
 
-/** Throws unless `key` is a valid blob key. */
+/** Throws a USAGE DjcError unless `key` is a valid blob key. */
 export function assertBlobKey(key: string): void {
   if (typeof key !== 'string' || key.length === 0) throw invalid(String(key), 'empty');
   assertSafe(key);
@@ -26,7 +28,7 @@ export function assertBlobKey(key: string): void {
   }
 }
 
-/** Throws unless `prefix` is usable for `list` ("" lists everything). */
+/** Throws a USAGE DjcError unless `prefix` is usable for `list` ("" lists everything). */
 export function assertBlobPrefix(prefix: string): void {
   if (typeof prefix !== 'string') throw invalid(String(prefix), 'not a string');
   if (prefix !== '') assertSafe(prefix);

@@ -1,0 +1,147 @@
+/**
+ * The same CLI on the AWS backend, against real-protocol servers on
+ * 127.0.0.1: AWS's DynamoDB Local (Java) and fauxqs (S3 + SQS), with the
+ * real SDK v3 clients. Each test has its own table, bucket and queues.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startDynamoDbLocal, type DynamoDbLocal } from '../../core/src/testing/aws-dynamodb-local.js';
+import { startFauxqsServer, uniqueName, type FauxqsServer } from '../../core/src/testing/aws-fauxqs.js';
+import { sqsQueueDepth, sqsSendRaw } from '../../core/src/testing/aws-sqs-tools.js';
+import { copyExample, djc, djcStart, generate, leakedProcesses, makeSandbox, readJsonl, waitFor, workerPids } from './helpers.js';
+
+let dynamo: DynamoDbLocal;
+let fauxqs: FauxqsServer;
+let box: ReturnType<typeof makeSandbox>;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  [dynamo, fauxqs] = await Promise.all([startDynamoDbLocal(), startFauxqsServer()]);
+}, 60_000);
+afterAll(async () => {
+  await Promise.all([dynamo?.stop(), fauxqs?.stop()]);
+});
+
+beforeEach(async () => {
+  box = makeSandbox('djc-aws-');
+  const n = uniqueName('t');
+  env = {
+    DJC_BACKEND: 'aws', DJC_TABLE: `${n}-state`, DJC_BUCKET: `${n}-blobs`, DJC_QUEUE: `${n}-tasks`,
+    AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_MAX_ATTEMPTS: '3',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ENDPOINT_URL_S3: fauxqs.endpoint, AWS_ENDPOINT_URL_SQS: fauxqs.endpoint,
+  };
+  const setup = await run(['setup', 'aws']);
+  expect(setup.code).toBe(0);
+});
+afterEach(async () => {
+  expect(await leakedProcesses(box.home)).toEqual([]);
+  box.cleanup();
+});
+
+const run = (args: string[], extra: Record<string, string> = {}) => djc(args, { cwd: box.dir, home: box.home, env: { ...env, ...extra } });
+
+describe('the aws backend', () => {
+  it('djc setup aws creates what is missing, and a second run is a no-op', async () => {
+    // beforeEach ran it once already.
+    const again = await run(['setup', 'aws', '--json']);
+    expect(again.code).toBe(0);
+    const doc = JSON.parse(again.stdout) as { steps: { resource: string; result: string }[] };
+    expect(doc.steps.map((s) => s.result)).toEqual(['exists', 'exists', 'exists', 'exists']);
+    expect(doc.steps.map((s) => s.resource)).toEqual([
+      `DynamoDB table ${env.DJC_TABLE}`, `S3 bucket ${env.DJC_BUCKET}`, `SQS queue ${env.DJC_QUEUE}-dlq`, `SQS queue ${env.DJC_QUEUE}`,
+    ]);
+    const human = await run(['setup', 'aws']);
+    expect(human.stderr).toContain('nothing to do');
+  });
+
+  it('wordcount gives the exact result, as on the local backend', async () => {
+    const ex = copyExample('wordcount', box.dir);
+    await generate(ex, 20_000);
+    const r = await run(['run', join(ex, 'job.yaml'), '--set', 'input.batch.records=2000', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: 'SUCCEEDED', backend: 'aws', records: { total: 20_000, processed: 20_000 } });
+    const expected = new Map<string, number>();
+    for (const line of readFileSync(join(ex, 'data/reviews.jsonl'), 'utf8').split('\n')) {
+      if (!line) continue;
+      for (const w of (JSON.parse(line) as { text: string }).text.toLowerCase().split(/\s+/)) if (w) expected.set(w, (expected.get(w) ?? 0) + 1);
+    }
+    const got = readJsonl(join(ex, 'out/wordcount.jsonl')) as { word: string; count: number }[];
+    expect(new Map(got.map((g) => [g.word, g.count]))).toEqual(expected);
+  });
+
+  it('a worker killed with SIGKILL: its task is redelivered and every record is in the result once', async () => {
+    writeFileSync(join(box.dir, 'in.jsonl'), Array.from({ length: 600 }, (_, i) => `{"n":${i}}\n`).join(''));
+    writeFileSync(join(box.dir, 'slow.mjs'), 'export async function echo(r) { await new Promise((s) => setTimeout(s, 150)); return r; }\n');
+    writeFileSync(join(box.dir, 'job.yaml'), `name: awscrash
+input: { path: in.jsonl, batch: { records: 20 } }
+handler: { module: ./slow.mjs#echo }
+compute: { workers: 2, lease: 3s }
+output: { path: out.jsonl }
+`);
+    const bg = djcStart(['run', 'job.yaml'], { cwd: box.dir, home: box.home, env });
+    const victim = await waitFor('a worker mid-task', async () => {
+      const list = await run(['list', '--json']);
+      const id = list.code === 0 ? (JSON.parse(list.stdout) as { jobs: { jobId: string }[] }).jobs[0]?.jobId : undefined;
+      if (!id) return undefined;
+      const t = await run(['tasks', id, '--status', 'running', '--json']);
+      return t.code === 0 && (JSON.parse(t.stdout) as { tasks: unknown[] }).tasks.length > 0 ? workerPids(box.home)[0] : undefined;
+    });
+    process.kill(victim, 'SIGKILL');
+    const r = await bg.done;
+    expect(r.code).toBe(0);
+    expect((readJsonl(join(box.dir, 'out.jsonl')) as { n: number }[]).map((x) => x.n)).toEqual([...Array(600).keys()]);
+  });
+
+  it('duplicated SQS messages never produce a second committed attempt', async () => {
+    writeFileSync(join(box.dir, 'in.jsonl'), Array.from({ length: 200 }, (_, i) => `{"n":${i}}\n`).join(''));
+    writeFileSync(join(box.dir, 'slow.mjs'), 'export async function echo(r) { await new Promise((s) => setTimeout(s, 100)); return r; }\n');
+    writeFileSync(join(box.dir, 'job.yaml'), `name: awsdup
+input: { path: in.jsonl, batch: { records: 10 } }
+handler: { module: ./slow.mjs#echo }
+compute: { workers: 2 }
+output: { path: out.jsonl }
+`);
+    const bg = djcStart(['run', 'job.yaml'], { cwd: box.dir, home: box.home, env });
+    const jobId = await waitFor('the job', async () => {
+      const list = await run(['list', '--json']);
+      return list.code === 0 ? (JSON.parse(list.stdout) as { jobs: { jobId: string; status: string }[] }).jobs.find((j) => j.status === 'RUNNING')?.jobId : undefined;
+    });
+    // Inject a second copy of every task's message, as SQS's at-least-once delivery may.
+    await sqsSendRaw(fauxqs.endpoint, env.DJC_QUEUE as string, Array.from({ length: 20 }, (_, taskId) => JSON.stringify({ v: 1, jobId, taskId })));
+    const r = await bg.done;
+    expect(r.code).toBe(0);
+    const tasks = JSON.parse((await run(['tasks', jobId, '--json'])).stdout) as { tasks: { attempts: number; status: string }[] };
+    expect(tasks.tasks).toHaveLength(20);
+    for (const t of tasks.tasks) expect(t).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
+    expect((readJsonl(join(box.dir, 'out.jsonl')) as { n: number }[]).map((x) => x.n)).toEqual([...Array(200).keys()]);
+  });
+
+  it('a task that exhausts its attempts ends FAILED and its message is in the dead-letter queue', async () => {
+    writeFileSync(join(box.dir, 'in.txt'), 'a\nb\n');
+    writeFileSync(join(box.dir, 'job.yaml'), `name: awsfail
+input: { path: in.txt, format: text, batch: { records: 1 } }
+handler: { command: 'if grep -q b; then echo "no b allowed" >&2; exit 4; fi' }
+compute: { workers: 1 }
+retry: { max_attempts: 2, backoff: { initial: 100ms } }
+`);
+    const r = await run(['run', 'job.yaml', '--json']);
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout) as { status: string; error: string; tasks: { failed: number; succeeded: number } };
+    expect(doc).toMatchObject({ status: 'FAILED', tasks: { failed: 1, succeeded: 1 } });
+    expect(doc.error).toContain('no b allowed');
+    expect(await sqsQueueDepth(fauxqs.endpoint, `${env.DJC_QUEUE}-dlq`)).toBe(1);
+  });
+
+  it('a wrong endpoint exits 3 with a message that names the service and what to check', async () => {
+    const r = await run(['list'], { AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:9', AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:9', AWS_MAX_ATTEMPTS: '1' });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/cannot reach the endpoint \(ECONNREFUSED\)/);
+    expect(r.stderr).toContain('AWS_ENDPOINT_URL');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    const missing = await run(['list'], { DJC_QUEUE: 'no-such-queue' });
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toContain('SQS queue "no-such-queue" does not exist');
+    expect(missing.stderr).toContain('djc setup aws');
+  });
+});

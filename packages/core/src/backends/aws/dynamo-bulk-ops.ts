@@ -1,0 +1,119 @@
+/**
+ * Changes to many tasks of a job: reclaim the attempts of vanished workers,
+ * cancel, and reset failed or cancelled tasks for `djc retry`. Candidates are
+ * found by a Query (reclaim: the sparse `running` index, so the ~200 ms
+ * reclaim loop reads only the job's RUNNING tasks; cancel/reset: the job's
+ * partition, page by page, filtered by status), then written with
+ * dynamo-bulk-tx.ts: each task write is guarded by the state it was read in,
+ * and its counter move is applied in the same transaction.
+ */
+import type { TaskRecord } from '../../model/job.js';
+import { assertTaskTransition, type TaskStatus } from '../../model/status.js';
+import type { ReclaimRequest } from '../../ports/state-store.js';
+import { applyBulk, type BulkOp } from './dynamo-bulk-tx.js';
+import { ExprBuilder } from './dynamo-expressions.js';
+import { toTaskRecord } from './dynamo-items.js';
+import { queryPages, type DynamoContext, type Io, type Item, type QueryInput } from './dynamo-request.js';
+import { expirySk, INDEX, jobPk, MAX_TASK_ID, runningPk, taskSk } from './dynamo-schema.js';
+import { taskChange, type TaskChange } from './dynamo-task-change.js';
+
+const LIVE: readonly TaskStatus[] = ['PENDING', 'RUNNING', 'RETRY_WAIT'];
+
+export class DynamoBulkOps {
+  constructor(private readonly ctx: DynamoContext) {}
+
+  async reclaim(jobId: string, req: ReclaimRequest, io: Io): Promise<TaskRecord[]> {
+    if (req.expiredBefore === undefined && req.owner === undefined) return [];
+    const endedAt = new Date().toISOString();
+    const ops: BulkOp<TaskRecord>[] = [];
+    for await (const page of queryPages(this.ctx, runningQuery(jobId, req), io)) {
+      for (const item of page) ops.push(this.op(this.reclaimChange(toTaskRecord(item, this.ctx.what), req, endedAt)));
+    }
+    const done = await applyBulk(this.ctx, jobId, ops, io);
+    return done.sort((a, b) => a.taskId - b.taskId);
+  }
+
+  /** Every PENDING, RUNNING or RETRY_WAIT task → CANCELLED; returns how many changed. */
+  async cancel(jobId: string, io: Io): Promise<number> {
+    const endedAt = new Date().toISOString();
+    const cancelOp = (task: TaskRecord): BulkOp<TaskRecord> => {
+      const patch = { status: 'CANCELLED' as const, leaseOwner: null, leaseExpiresAt: null, notBefore: null, endedAt };
+      // Guarded by the status alone: the counter move is exact whatever else changed; a task
+      // that moved meanwhile (e.g. PENDING → RUNNING) is cancelled from its new status.
+      return this.op(taskChange(this.ctx.table, task, patch, { status: task.status }), (current) => {
+        const now = current ? toTaskRecord(current, this.ctx.what) : null;
+        return now && LIVE.includes(now.status) ? cancelOp(now) : null;
+      });
+    };
+    let changed = 0;
+    for await (const page of queryPages(this.ctx, partitionQuery(jobId, LIVE), io)) {
+      const ops = page.map((item) => cancelOp(toTaskRecord(item, this.ctx.what)));
+      changed += (await applyBulk(this.ctx, jobId, ops, io)).length;
+    }
+    return changed;
+  }
+
+  /** Tasks in `statuses` → PENDING with attemptFloor = attempts; returns them in id order. */
+  async reset(jobId: string, statuses: readonly TaskStatus[], io: Io): Promise<TaskRecord[]> {
+    const wanted = [...new Set(statuses)];
+    for (const s of wanted) assertTaskTransition(s, 'PENDING', { jobId });
+    if (wanted.length === 0) return [];
+    const done: TaskRecord[] = [];
+    for await (const page of queryPages(this.ctx, partitionQuery(jobId, wanted), io)) {
+      const ops = page.map((item) => this.op(resetChange(this.ctx.table, toTaskRecord(item, this.ctx.what))));
+      done.push(...(await applyBulk(this.ctx, jobId, ops, io)));
+    }
+    return done.sort((a, b) => a.taskId - b.taskId);
+  }
+
+  private reclaimChange(task: TaskRecord, req: ReclaimRequest, endedAt: string): TaskChange {
+    const status: TaskStatus = task.attempts - task.attemptFloor >= req.maxAttempts ? 'FAILED' : 'RETRY_WAIT';
+    const patch = {
+      status, leaseOwner: null, leaseExpiresAt: null, error: req.reason, failureKind: 'worker_lost', exitCode: null,
+      notBefore: status === 'RETRY_WAIT' ? req.notBefore : null, endedAt,
+    };
+    // The index copy may be stale: the write re-checks attempt, owner and the reclaim criterion.
+    const extra = (b: ExprBuilder) => [
+      ...(req.expiredBefore !== undefined ? [`${b.name('lease_expires_at')} < ${b.value(req.expiredBefore)}`] : []),
+      ...(req.owner !== undefined ? [b.eq('lease_owner', req.owner)] : []),
+    ].join(' OR ');
+    const guard = { status: 'RUNNING' as const, attempts: task.attempts, attemptFloor: task.attemptFloor, leaseOwner: task.leaseOwner ?? '', extra };
+    return taskChange(this.ctx.table, task, patch, guard);
+  }
+
+  /** A bulk op of one change; dropped when its condition fails unless `retry` says otherwise. */
+  private op(change: TaskChange, retry: (current: Item | null) => BulkOp<TaskRecord> | null = () => null): BulkOp<TaskRecord> {
+    return { tx: change.tx, delta: change.delta, result: change.after, retry };
+  }
+}
+
+function resetChange(table: string, task: TaskRecord): TaskChange {
+  const patch = {
+    status: 'PENDING' as const, attemptFloor: task.attempts, leaseOwner: null, leaseExpiresAt: null, notBefore: null,
+    error: null, failureKind: null, exitCode: null, outputKey: null, outputKind: null, startedAt: null, endedAt: null,
+  };
+  return taskChange(table, task, patch, { status: task.status, attempts: task.attempts });
+}
+
+/** The job's RUNNING tasks that match the reclaim criteria, from the sparse `running` index. */
+function runningQuery(jobId: string, req: ReclaimRequest): QueryInput {
+  const b = new ExprBuilder();
+  let key = `${b.name('gsi3pk')} = ${b.value(runningPk(jobId))}`;
+  let filter: string | undefined;
+  if (req.owner === undefined && req.expiredBefore !== undefined) {
+    key += ` AND ${b.name('gsi3sk')} < ${b.value(expirySk(req.expiredBefore))}`;
+  } else if (req.expiredBefore === undefined) {
+    filter = b.eq('lease_owner', req.owner);
+  } else {
+    // A filter may not name the index's keys: use the lease attribute itself.
+    filter = `${b.name('lease_expires_at')} < ${b.value(req.expiredBefore)} OR ${b.eq('lease_owner', req.owner)}`;
+  }
+  return { IndexName: INDEX.running, KeyConditionExpression: key, ...(filter ? { FilterExpression: filter } : {}), ...b.params() };
+}
+
+/** The job's tasks in these statuses, in id order, read consistently. */
+function partitionQuery(jobId: string, statuses: readonly TaskStatus[]): QueryInput {
+  const b = new ExprBuilder();
+  const key = `${b.name('pk')} = ${b.value(jobPk(jobId))} AND ${b.name('sk')} BETWEEN ${b.value(taskSk(0))} AND ${b.value(taskSk(MAX_TASK_ID))}`;
+  return { KeyConditionExpression: key, FilterExpression: b.in('status', statuses), ...b.params(), ConsistentRead: true };
+}

@@ -1,0 +1,59 @@
+/**
+ * The job's task counters move in the same transaction as its tasks: each
+ * task write is paired with one Update of the job item that ADDs the signed
+ * deltas (and bumps `version`), conditioned on the job existing (for a claim,
+ * also on it being neither cancel_requested nor terminal).
+ */
+import { TASK_COUNT_KEY, type TaskCounts } from '../../model/job.js';
+import { TERMINAL_JOB, type TaskStatus } from '../../model/status.js';
+import { UpdateBuilder, type ExprBuilder } from './dynamo-expressions.js';
+import type { TxItem } from './dynamo-request.js';
+import { jobKey } from './dynamo-schema.js';
+
+/** Signed changes to a job's counters. */
+export type CountDelta = Partial<TaskCounts> & { processed?: number };
+
+/** Adds "n tasks went from → to" to a delta. */
+export function addMove(delta: CountDelta, from: TaskStatus, to: TaskStatus, n = 1): CountDelta {
+  const f = TASK_COUNT_KEY[from];
+  const t = TASK_COUNT_KEY[to];
+  delta[f] = (delta[f] ?? 0) - n;
+  delta[t] = (delta[t] ?? 0) + n;
+  return delta;
+}
+
+/** Sums deltas. */
+export function sumDeltas(deltas: readonly CountDelta[]): CountDelta {
+  const out: CountDelta = {};
+  for (const d of deltas) {
+    for (const [k, v] of Object.entries(d) as [keyof CountDelta, number][]) out[k] = (out[k] ?? 0) + v;
+  }
+  return out;
+}
+
+/** How the job item must look for the counter update to apply. */
+export type JobGuard = 'exists' | 'claimable';
+
+/** The transaction item that applies `delta` to the job's counters. */
+export function counterUpdate(table: string, jobId: string, delta: CountDelta, guard: JobGuard = 'exists'): TxItem {
+  const b = new UpdateBuilder();
+  for (const [key, n] of Object.entries(delta) as [keyof CountDelta, number][]) {
+    b.add(key === 'processed' ? 'records_processed' : `tasks_${key}`, n);
+  }
+  b.add('version', 1);
+  return {
+    Update: {
+      TableName: table,
+      Key: jobKey(jobId),
+      ...b.input(jobCondition(b, guard)),
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    },
+  };
+}
+
+/** The job condition of a claim or heartbeat: not being cancelled, not finished. */
+export function jobCondition(b: ExprBuilder, guard: JobGuard): string {
+  const exists = `attribute_exists(${b.name('pk')})`;
+  if (guard === 'exists') return exists;
+  return `${exists} AND ${b.eq('cancel_requested', false)} AND NOT (${b.in('status', [...TERMINAL_JOB])})`;
+}

@@ -1,0 +1,169 @@
+/**
+ * Item shapes of the state table and their mapping to port records. Stored
+ * items cross a trust boundary (anyone with table access can write them), so
+ * they are parsed with a schema on read; `v` is the item schema version. An
+ * attribute that is absent (or NULL) reads as null.
+ */
+import { z } from 'zod';
+import { DjcError } from '../../errors.js';
+import type { JobConfig } from '../../config/schema.js';
+import type { BatchDescriptor } from '../../model/batch.js';
+import { JOB_STATUSES, TASK_STATUSES } from '../../model/status.js';
+import type { JobRecord, NewJob, TaskRecord } from '../../model/job.js';
+import {
+  ALL_JOBS_PK, configKey, createdSk, ITEM_VERSION, jobKey, MAX_CONFIG_BYTES, statusPk, taskKey,
+} from './dynamo-schema.js';
+import type { Item } from './dynamo-request.js';
+
+const text = z.string();
+const maybeText = z.string().nullish();
+const count = z.number().int();
+const maybeNumber = z.number().nullish();
+const version = z.literal(ITEM_VERSION);
+
+const JobItemSchema = z.object({
+  v: version,
+  job_id: text,
+  name: text,
+  status: z.enum(JOB_STATUSES),
+  backend: z.enum(['local', 'aws']),
+  config_path: text,
+  mode: z.enum(['run', 'daemon']),
+  created_at: text,
+  started_at: maybeText,
+  ended_at: maybeText,
+  error: maybeText,
+  output_path: maybeText,
+  cancel_requested: z.boolean(),
+  coordinator_owner: maybeText,
+  coordinator_seen_at: maybeNumber,
+  version: count,
+  tasks_total: count,
+  tasks_pending: count,
+  tasks_running: count,
+  tasks_retrying: count,
+  tasks_succeeded: count,
+  tasks_failed: count,
+  tasks_cancelled: count,
+  records_total: count,
+  records_processed: count,
+  records_bad: count,
+});
+
+const ConfigItemSchema = z.object({ v: version, config: text });
+
+const TaskItemSchema = z.object({
+  v: version,
+  job_id: text,
+  task_id: count,
+  status: z.enum(TASK_STATUSES),
+  attempts: count,
+  attempt_floor: count,
+  batch: text,
+  lease_owner: maybeText,
+  lease_expires_at: maybeNumber,
+  not_before: maybeNumber,
+  worker: maybeText,
+  error: maybeText,
+  exit_code: maybeNumber,
+  output_key: maybeText,
+  output_kind: z.enum(['json-lines', 'json', 'raw']).nullish(),
+  started_at: maybeText,
+  ended_at: maybeText,
+});
+
+/** Parses a stored item; a malformed one is an INTERNAL error naming the item. */
+function parse<T>(schema: z.ZodType<T>, item: Item, what: string): T {
+  const r = schema.safeParse(item);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const where = `${String(item.pk)} / ${String(item.sk)}`;
+  throw new DjcError('INTERNAL', `${what}: item ${where} is not a djc v${ITEM_VERSION} item (${issue?.path.join('.') ?? '?'}: ${issue?.message ?? 'invalid'})`, {
+    hint: 'was the table written by another program or a newer djc?',
+  });
+}
+
+/** The job's record from its job item and its (cached or read) config. */
+export function toJobRecord(item: Item, config: JobConfig, what: string): JobRecord {
+  const j = parse(JobItemSchema, item, what);
+  return {
+    jobId: j.job_id,
+    name: j.name,
+    status: j.status,
+    backend: j.backend,
+    config,
+    configPath: j.config_path,
+    mode: j.mode,
+    createdAt: j.created_at,
+    startedAt: j.started_at ?? null,
+    endedAt: j.ended_at ?? null,
+    error: j.error ?? null,
+    tasks: {
+      total: j.tasks_total, pending: j.tasks_pending, running: j.tasks_running, retrying: j.tasks_retrying,
+      succeeded: j.tasks_succeeded, failed: j.tasks_failed, cancelled: j.tasks_cancelled,
+    },
+    records: { total: j.records_total, processed: j.records_processed, bad: j.records_bad },
+    outputPath: j.output_path ?? null,
+    cancelRequested: j.cancel_requested,
+    coordinator: j.coordinator_owner == null ? null : { owner: j.coordinator_owner, seenAt: j.coordinator_seen_at ?? 0 },
+    version: j.version,
+  };
+}
+
+export function toJobConfig(item: Item, what: string): JobConfig {
+  return JSON.parse(parse(ConfigItemSchema, item, what).config) as JobConfig;
+}
+
+export function toTaskRecord(item: Item, what: string): TaskRecord {
+  const t = parse(TaskItemSchema, item, what);
+  return {
+    jobId: t.job_id,
+    taskId: t.task_id,
+    status: t.status,
+    attempts: t.attempts,
+    attemptFloor: t.attempt_floor,
+    batch: JSON.parse(t.batch) as BatchDescriptor,
+    leaseOwner: t.lease_owner ?? null,
+    leaseExpiresAt: t.lease_expires_at ?? null,
+    notBefore: t.not_before ?? null,
+    worker: t.worker ?? null,
+    error: t.error ?? null,
+    exitCode: t.exit_code ?? null,
+    outputKey: t.output_key ?? null,
+    outputKind: t.output_kind ?? null,
+    startedAt: t.started_at ?? null,
+    endedAt: t.ended_at ?? null,
+  };
+}
+
+/** The job item (SUBMITTED, zero counters) and its config item; rejects a config too large for an item. */
+export function newJobItems(job: NewJob, createdAt: string): { job: Item; config: Item } {
+  const config = JSON.stringify(job.config);
+  const bytes = Buffer.byteLength(config);
+  if (bytes > MAX_CONFIG_BYTES) {
+    throw new DjcError('CONFIG_INVALID', `job ${job.jobId}: the resolved config is ${Math.ceil(bytes / 1024)} KB; the aws backend stores at most ${MAX_CONFIG_BYTES / 1024} KB`, {
+      jobId: job.jobId, hint: 'move large parameters or lists into a file that the handler reads',
+    });
+  }
+  const zeros = {
+    tasks_total: 0, tasks_pending: 0, tasks_running: 0, tasks_retrying: 0, tasks_succeeded: 0, tasks_failed: 0,
+    tasks_cancelled: 0, records_total: 0, records_processed: 0, records_bad: 0,
+  };
+  const sortKey = createdSk(createdAt, job.jobId);
+  return {
+    job: {
+      ...jobKey(job.jobId), v: ITEM_VERSION, job_id: job.jobId, name: job.name, status: 'SUBMITTED', backend: job.backend,
+      config_path: job.configPath, mode: job.mode, created_at: createdAt, cancel_requested: false, version: 1, ...zeros,
+      gsi1pk: statusPk('SUBMITTED'), gsi1sk: sortKey, gsi2pk: ALL_JOBS_PK, gsi2sk: sortKey,
+    },
+    config: { ...configKey(job.jobId), v: ITEM_VERSION, job_id: job.jobId, config },
+  };
+}
+
+/** A PENDING task item for one batch. */
+export function newTaskItem(jobId: string, batch: BatchDescriptor): Item {
+  return {
+    ...taskKey(jobId, batch.index), v: ITEM_VERSION, job_id: jobId, task_id: batch.index, status: 'PENDING',
+    attempts: 0, attempt_floor: 0, batch: JSON.stringify(batch),
+  };
+}

@@ -1,0 +1,190 @@
+/**
+ * Job items: create (job + config items in one transaction), read, list
+ * through the job indexes, and conditional status changes with a patch.
+ * Configs are immutable, so they are cached per job id.
+ */
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConflictError } from '../../errors.js';
+import type { JobConfig } from '../../config/schema.js';
+import type { JobRecord, NewJob } from '../../model/job.js';
+import { assertJobTransition, type JobStatus } from '../../model/status.js';
+import type { JobPatch, ListJobsOptions } from '../../ports/state-store.js';
+import { noJob, txFailed } from './dynamo-errors.js';
+import { UpdateBuilder } from './dynamo-expressions.js';
+import { newJobItems, toJobConfig, toJobRecord } from './dynamo-items.js';
+import {
+  batchGet, getItem, queryPages, sendConditional, transact,
+  type CondOutcome, type DynamoContext, type Io, type Item, type QueryInput, type TxItem,
+} from './dynamo-request.js';
+import { ALL_JOBS_PK, configKey, INDEX, jobKey, jobPk, statusPk } from './dynamo-schema.js';
+
+const CONFIG_CACHE = 1_000;
+/** A status change that keeps losing its race to other writers gives up after this many tries. */
+const TRANSITION_TRIES = 5;
+
+export class DynamoJobOps {
+  private readonly configs = new Map<string, JobConfig>();
+
+  constructor(private readonly ctx: DynamoContext) {}
+
+  async create(job: NewJob, io: Io): Promise<JobRecord> {
+    const items = newJobItems(job, new Date().toISOString());
+    const put = (Item: Item): TxItem => ({
+      Put: { TableName: this.ctx.table, Item, ConditionExpression: 'attribute_not_exists(pk)' },
+    });
+    const res = await transact(this.ctx, [put(items.job), put(items.config)], io);
+    if (!res.ok) {
+      const codes = res.reasons.map((r) => r.code);
+      if (codes.includes('ConditionalCheckFailed')) throw new ConflictError(`job ${job.jobId} already exists`, { jobId: job.jobId });
+      throw txFailed(this.ctx.what, codes, job.jobId);
+    }
+    this.remember(job.jobId, job.config);
+    return toJobRecord(items.job, job.config, this.ctx.what);
+  }
+
+  /**
+   * One consistent read: the job item alone when its config is cached, else
+   * the job and its config in one Query (`sk BETWEEN CONFIG AND JOB`).
+   */
+  async get(jobId: string, io: Io): Promise<JobRecord | null> {
+    if (this.configs.has(jobId)) {
+      const item = await getItem(this.ctx, jobKey(jobId), io);
+      return item ? this.record(item, io) : null;
+    }
+    const input: QueryInput = {
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :config AND :job',
+      ExpressionAttributeValues: { ':pk': jobPk(jobId), ':config': configKey(jobId).sk, ':job': jobKey(jobId).sk },
+      ConsistentRead: true,
+    };
+    const items: Item[] = [];
+    for await (const page of queryPages(this.ctx, input, io)) items.push(...page);
+    const job = items.find((i) => i.sk === 'JOB');
+    const config = items.find((i) => i.sk === 'CONFIG');
+    if (!job) return null;
+    if (config) this.remember(jobId, toJobConfig(config, this.ctx.what));
+    return this.record(job, io);
+  }
+
+  /** Newest first, through `by_created` or `by_status`; each job re-read consistently. */
+  async list(opts: ListJobsOptions, io: Io): Promise<JobRecord[]> {
+    const limit = opts.limit ?? Number.POSITIVE_INFINITY;
+    const out: JobRecord[] = [];
+    if (limit <= 0) return out;
+    const [index, key, value] = opts.status
+      ? [INDEX.byStatus, 'gsi1pk', statusPk(opts.status)]
+      : [INDEX.byCreated, 'gsi2pk', ALL_JOBS_PK];
+    const input: QueryInput = {
+      IndexName: index,
+      KeyConditionExpression: '#k = :k',
+      ExpressionAttributeNames: { '#k': key },
+      ExpressionAttributeValues: { ':k': value },
+      ScanIndexForward: false,
+      Limit: Math.min(100, limit),
+    };
+    for await (const page of queryPages(this.ctx, input, io)) {
+      const jobs = await this.fetch(page.map((k) => String(k.pk).slice('JOB#'.length)), io);
+      out.push(...jobs.filter((j) => !opts.status || j.status === opts.status));
+      if (out.length >= limit) break;
+    }
+    return out.slice(0, limit);
+  }
+
+  /** Status of the job, or null if there is no such job. */
+  async status(jobId: string, io: Io): Promise<JobStatus | null> {
+    const item = await getItem(this.ctx, jobKey(jobId), io, ['status']);
+    return item ? (item.status as JobStatus) : null;
+  }
+
+  async transition(jobId: string, from: readonly JobStatus[], to: JobStatus, patch: JobPatch, io: Io): Promise<JobRecord> {
+    let status = await this.status(jobId, io);
+    for (let attempt = 1; ; attempt++) {
+      if (status === null) throw noJob(jobId);
+      if (!from.includes(status)) {
+        throw new ConflictError(`job ${jobId} is ${status}, not ${from.join(' or ')}`, { jobId, details: { status } });
+      }
+      assertJobTransition(status, to, jobId);
+      const b = patchBuilder(patch).set('status', to).set('gsi1pk', statusPk(to));
+      const res = await this.write(jobId, b, b.eq('status', status), io);
+      if (res.ok) return res.value;
+      status = res.item ? (res.item.status as JobStatus) : null;
+      if (attempt >= TRANSITION_TRIES && status !== null && from.includes(status)) {
+        throw new ConflictError(`job ${jobId}: its status kept changing (now ${status})`, { jobId, details: { status } });
+      }
+    }
+  }
+
+  async update(jobId: string, patch: JobPatch, io: Io): Promise<JobRecord> {
+    const b = patchBuilder(patch);
+    const res = await this.write(jobId, b, `attribute_exists(${b.name('pk')})`, io);
+    if (!res.ok) throw noJob(jobId);
+    return res.value;
+  }
+
+  /** The conditional UpdateItem of a patch (+1 version); on a failed condition, the item as it is. */
+  private async write(jobId: string, b: UpdateBuilder, condition: string, io: Io): Promise<CondOutcome<JobRecord>> {
+    b.add('version', 1);
+    const cmd = new UpdateCommand({
+      TableName: this.ctx.table,
+      Key: jobKey(jobId),
+      ...b.input(condition),
+      ReturnValues: 'ALL_NEW',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+    const res = await sendConditional(this.ctx, io, (abortSignal) => this.ctx.doc.send(cmd, { abortSignal }));
+    if (!res.ok) return res;
+    return { ok: true, value: await this.record(res.value.Attributes ?? {}, io) };
+  }
+
+  /** Job records for these ids, in this order (missing ones skipped), read consistently. */
+  private async fetch(jobIds: string[], io: Io): Promise<JobRecord[]> {
+    const keys = jobIds.flatMap((id) => (this.configs.has(id) ? [jobKey(id)] : [jobKey(id), configKey(id)]));
+    const items = await batchGet(this.ctx, keys, io);
+    const byKey = new Map(items.map((i) => [`${String(i.pk)}|${String(i.sk)}`, i]));
+    for (const item of items) {
+      if (item.sk === 'CONFIG') this.remember(String(item.job_id), toJobConfig(item, this.ctx.what));
+    }
+    const out: JobRecord[] = [];
+    for (const id of jobIds) {
+      const job = byKey.get(`${jobPk(id)}|JOB`);
+      if (job) out.push(await this.record(job, io));
+    }
+    return out;
+  }
+
+  /** A job record from its item, with its config from the cache or the table. */
+  private async record(job: Item, io: Io): Promise<JobRecord> {
+    const jobId = String(job.job_id);
+    let config = this.configs.get(jobId);
+    if (!config) {
+      const item = await getItem(this.ctx, configKey(jobId), io);
+      if (!item) throw noJob(jobId);
+      config = toJobConfig(item, this.ctx.what);
+      this.remember(jobId, config);
+    }
+    return toJobRecord(job, config, this.ctx.what);
+  }
+
+  private remember(jobId: string, config: JobConfig): void {
+    if (this.configs.size >= CONFIG_CACHE && !this.configs.has(jobId)) {
+      const oldest = this.configs.keys().next();
+      if (!oldest.done) this.configs.delete(oldest.value);
+    }
+    this.configs.set(jobId, config);
+  }
+}
+
+/** SET/REMOVE clauses for a job patch (undefined: leave alone; null: clear). */
+function patchBuilder(p: JobPatch): UpdateBuilder {
+  const b = new UpdateBuilder()
+    .set('started_at', p.startedAt)
+    .set('ended_at', p.endedAt)
+    .set('error', p.error)
+    .set('output_path', p.outputPath)
+    .set('cancel_requested', p.cancelRequested)
+    .set('records_total', p.recordsTotal)
+    .set('mode', p.mode);
+  if (p.coordinator !== undefined) {
+    b.set('coordinator_owner', p.coordinator?.owner ?? null).set('coordinator_seen_at', p.coordinator?.seenAt ?? null);
+  }
+  return b;
+}

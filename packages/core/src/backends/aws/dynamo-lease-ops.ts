@@ -1,0 +1,134 @@
+/**
+ * The worker's hot path. Requests per call:
+ * - claimTask: 2 — a consistent GetItem of the task (its status decides
+ *   which counter moves, and the retry budget and notBefore are checked on
+ *   it), then one TransactWriteItems [Update task guarded by the status,
+ *   attempts and attempt_floor that were read; Update job counters guarded
+ *   by "not cancel_requested, not terminal"]. A lost race is explained from
+ *   the failed items' ALL_OLD images, without another read.
+ * - heartbeat: 1 — TransactWriteItems [Update task lease guarded by RUNNING +
+ *   owner + attempt; ConditionCheck job not cancel_requested, not terminal].
+ * - completeTask: 2 — GetItem (the record to return), then TransactWriteItems
+ *   [Update task guarded by RUNNING + owner + attempt; job counters].
+ */
+import type { TaskRecord } from '../../model/job.js';
+import type { ClaimRequest, LeaseRef, TaskOutcome } from '../../ports/state-store.js';
+import { counterUpdate, jobCondition } from './dynamo-counters.js';
+import { isRaceCode, leaseLost, noJob, taskConflict, txFailed } from './dynamo-errors.js';
+import { ExprBuilder } from './dynamo-expressions.js';
+import { toTaskRecord } from './dynamo-items.js';
+import { transact, type DynamoContext, type Io, type Item, type TxItem } from './dynamo-request.js';
+import { isTaskId, jobKey } from './dynamo-schema.js';
+import { taskChange, taskUpdate, type TaskChange, type TaskPatch } from './dynamo-task-change.js';
+import type { DynamoTaskOps } from './dynamo-task-ops.js';
+
+/** Reads + writes before a claim or complete that keeps losing races gives up. */
+const TRIES = 5;
+
+export class DynamoLeaseOps {
+  constructor(private readonly ctx: DynamoContext, private readonly tasks: DynamoTaskOps) {}
+
+  async claim(jobId: string, taskId: number, req: ClaimRequest, io: Io): Promise<TaskRecord> {
+    const now = req.now ?? Date.now();
+    let task = await this.tasks.get(jobId, taskId, io);
+    for (let attempt = 1; ; attempt++) {
+      checkClaimable(jobId, taskId, task, req, now);
+      const change = claimChange(this.ctx.table, task, req, now);
+      const res = await transact(this.ctx, [change.tx, counterUpdate(this.ctx.table, jobId, change.delta, 'claimable')], io);
+      if (res.ok) return change.after;
+      const [t, j] = res.reasons;
+      if (t?.code === 'ConditionalCheckFailed' && attempt < TRIES) {
+        task = t.item ? toTaskRecord(t.item, this.ctx.what) : null; // re-check against what won
+        continue;
+      }
+      if (j?.code === 'ConditionalCheckFailed') throw jobRefused(jobId, taskId, task, j.item);
+      throw txFailed(this.ctx.what, res.reasons.map((r) => r.code), jobId);
+    }
+  }
+
+  async heartbeat(jobId: string, taskId: number, lease: LeaseRef, leaseMs: number, io: Io): Promise<boolean> {
+    if (!isTaskId(taskId)) return false;
+    const guard = { status: 'RUNNING' as const, leaseOwner: lease.owner, attempts: lease.attempt };
+    const b = new ExprBuilder();
+    const jobCheck: TxItem = {
+      ConditionCheck: { TableName: this.ctx.table, Key: jobKey(jobId), ConditionExpression: jobCondition(b, 'claimable'), ...b.params() },
+    };
+    const beat = taskUpdate(this.ctx.table, jobId, taskId, { leaseExpiresAt: Date.now() + leaseMs }, guard);
+    const res = await transact(this.ctx, [beat, jobCheck], io);
+    if (res.ok) return true;
+    const codes = res.reasons.map((r) => r.code);
+    if (codes.includes('ConditionalCheckFailed') && codes.every(isRaceCode)) return false;
+    throw txFailed(this.ctx.what, codes, jobId);
+  }
+
+  async complete(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome, io: Io): Promise<TaskRecord> {
+    let task = await this.tasks.get(jobId, taskId, io);
+    for (let attempt = 1; ; attempt++) {
+      if (!task || task.status !== 'RUNNING' || task.leaseOwner !== lease.owner || task.attempts !== lease.attempt) {
+        throw leaseLost(jobId, taskId, { status: task?.status ?? null, attempts: task?.attempts ?? null, owner: task?.leaseOwner ?? null, lease });
+      }
+      const change = completeChange(this.ctx.table, task, outcome);
+      const res = await transact(this.ctx, [change.tx, counterUpdate(this.ctx.table, jobId, change.delta)], io);
+      if (res.ok) return change.after;
+      const [t, j] = res.reasons;
+      if (t?.code === 'ConditionalCheckFailed' && attempt < TRIES) {
+        task = t.item ? toTaskRecord(t.item, this.ctx.what) : null;
+        continue;
+      }
+      if (j?.code === 'ConditionalCheckFailed') throw noJob(jobId);
+      throw txFailed(this.ctx.what, res.reasons.map((r) => r.code), jobId);
+    }
+  }
+}
+
+/** Throws the ConflictError the local store throws for a task that cannot be claimed now. */
+function checkClaimable(jobId: string, taskId: number, task: TaskRecord | null, req: ClaimRequest, now: number): asserts task is TaskRecord {
+  if (!task) throw taskConflict(jobId, taskId, null, 'no such task', { reason: 'missing' });
+  const { status } = task;
+  if (status !== 'PENDING' && status !== 'RETRY_WAIT') {
+    throw taskConflict(jobId, taskId, status, `is ${status}, not PENDING or RETRY_WAIT`, { reason: 'status' });
+  }
+  if (task.notBefore !== null && task.notBefore > now) {
+    throw taskConflict(jobId, taskId, status, `not due before ${new Date(task.notBefore).toISOString()}`, {
+      reason: 'not_due', notBefore: task.notBefore,
+    });
+  }
+  const used = task.attempts - task.attemptFloor;
+  if (used >= req.maxAttempts) {
+    throw taskConflict(jobId, taskId, status, `retry budget spent (${used} of ${req.maxAttempts} attempts)`, {
+      reason: 'budget', attempts: task.attempts,
+    });
+  }
+}
+
+function jobRefused(jobId: string, taskId: number, task: TaskRecord, job: Item | null) {
+  if (!job) return taskConflict(jobId, taskId, task.status, 'the job does not exist', { reason: 'job', jobStatus: null });
+  const why = job.cancel_requested === true ? 'the job is being cancelled' : `the job is ${String(job.status)}`;
+  return taskConflict(jobId, taskId, task.status, why, { reason: 'job', jobStatus: job.status });
+}
+
+function claimChange(table: string, task: TaskRecord, req: ClaimRequest, now: number): TaskChange {
+  const patch = {
+    status: 'RUNNING' as const, attempts: task.attempts + 1, leaseOwner: req.owner, leaseExpiresAt: now + req.leaseMs,
+    worker: req.owner, startedAt: new Date(now).toISOString(), endedAt: null, error: null, failureKind: null,
+    exitCode: null, notBefore: null,
+  };
+  return taskChange(table, task, patch, { status: task.status, attempts: task.attempts, attemptFloor: task.attemptFloor });
+}
+
+function completeChange(table: string, task: TaskRecord, outcome: TaskOutcome): TaskChange {
+  const ended = { leaseOwner: null, leaseExpiresAt: null, endedAt: new Date().toISOString() };
+  const guard = { status: 'RUNNING' as const, leaseOwner: task.leaseOwner ?? '', attempts: task.attempts };
+  if (outcome.status === 'SUCCEEDED') {
+    const patch: TaskPatch & { status: 'SUCCEEDED' } = {
+      ...ended, status: 'SUCCEEDED', outputKey: outcome.outputKey, outputKind: outcome.outputKind,
+      error: null, failureKind: null, exitCode: null, notBefore: null,
+    };
+    return taskChange(table, task, patch, guard, outcome.records);
+  }
+  const patch: TaskPatch & { status: 'RETRY_WAIT' | 'FAILED' } = {
+    ...ended, status: outcome.status, error: outcome.error, failureKind: outcome.kind, exitCode: outcome.exitCode ?? null,
+    notBefore: outcome.status === 'RETRY_WAIT' ? (outcome.notBefore ?? null) : null, outputKey: null, outputKind: null,
+  };
+  return taskChange(table, task, patch, guard);
+}

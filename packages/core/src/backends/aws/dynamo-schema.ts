@@ -1,0 +1,150 @@
+/**
+ * The DynamoDB single-table design behind DynamoStateStore.
+ *
+ * One table, key `pk` (S, partition) + `sk` (S, sort). Every item carries
+ * `v` (the item schema version, 1) and is parsed on read (dynamo-items.ts).
+ *
+ * | item              | pk                  | sk                        | notes |
+ * | ----------------- | ------------------- | ------------------------- | ----- |
+ * | job               | `JOB#<jobId>`       | `JOB`                     | status, patchable fields, task counters, `version`; small and hot |
+ * | job config        | `JOB#<jobId>`       | `CONFIG`                  | the resolved config as a JSON string; written once, never updated |
+ * | task              | `JOB#<jobId>`       | `TASK#<taskId, 10 digits>`| the batch descriptor as a JSON string; lease, attempts, outcome |
+ * | coordinator lock  | `COORDINATOR`       | `LOCK`                    | owner, pid, host, heartbeat_at, lock_expires_at |
+ *
+ * Tasks live in their job's partition, so a Query on `pk` with
+ * `sk BETWEEN TASK#<from> AND TASK#9999999999` pages them in task order, and
+ * `sk BETWEEN CONFIG AND JOB` reads a job and its config in one request.
+ *
+ * Why the config is its own item: every task transition updates the job item
+ * (counters), and DynamoDB bills a write by the item's size (1 WCU per KB, x2
+ * in a transaction) and caps one item at ~1,000 WCU/s. Keeping the up-to-300
+ * KB config out of the hot item keeps each counter move at 1 KB. The config
+ * is immutable, so stores cache it per job id.
+ *
+ * Global secondary indexes (all keys S):
+ * - `by_status` (gsi1pk = `STATUS#<status>`, gsi1sk = `<createdAt>#<jobId>`),
+ *   job items only, KEYS_ONLY: listJobs by status, newest first
+ *   (ScanIndexForward false).
+ * - `by_created` (gsi2pk = `JOBS`, gsi2sk = `<createdAt>#<jobId>`), job items
+ *   only, KEYS_ONLY: every job newest first. One constant partition key is
+ *   fine because job volume is small (a few jobs a minute at most); tasks
+ *   never enter this index.
+ * - `running` (gsi3pk = `RUNNING#<jobId>`, gsi3sk = lease expiry, epoch ms
+ *   zero-padded to 15 digits), projection ALL, sparse: a task carries these
+ *   two attributes ONLY while RUNNING (they are REMOVEd on every move out of
+ *   RUNNING). reclaimTasks queries `gsi3sk < <cut-off>` (by expiry) or the
+ *   job's few RUNNING tasks (by owner) — never all tasks of a job.
+ * KEYS_ONLY keeps counter updates from rewriting index copies; listJobs then
+ * re-reads the job items with a consistent BatchGetItem (and drops any whose
+ * status moved since the eventually consistent index saw it).
+ *
+ * Consistency and atomicity:
+ * - getJob, getTask, listTasks and the reads before a conditional write use
+ *   ConsistentRead. Index reads are eventually consistent; every candidate
+ *   found through an index is re-checked by the conditional write.
+ * - A task status change and its job's counters change in ONE
+ *   TransactWriteItems: [Update task with a ConditionExpression pinning the
+ *   state that was read (status, attempts, attempt_floor; lease owner +
+ *   attempt for heartbeat/complete), Update job with ADD on the counters and
+ *   `version`]. Claims also require the job to be neither cancel_requested
+ *   nor terminal. Failed conditions come back as CancellationReasons with the
+ *   item's current image (ReturnValuesOnConditionCheckFailure ALL_OLD), from
+ *   which the ConflictError details are built.
+ * - putTasks writes chunks of up to 99 conditional Puts
+ *   (`attribute_not_exists(pk)`) + 1 counter ADD per transaction; tasks that
+ *   already exist are found first with a key-only Query and skipped, and a
+ *   task inserted by a racing writer cancels the chunk, which is retried
+ *   without it — so a task is never overwritten and counters stay exact.
+ * - Transactions that touch the same job item at the same instant can be
+ *   cancelled with `TransactionConflict` on AWS; those are retried with
+ *   jittered backoff (dynamo-request.ts). DynamoDB Local serialises them.
+ *
+ * TTL: ensureTable enables TTL on `expires_at` (epoch seconds) for a future
+ * clean-up of finished jobs; nothing sets it yet. The lock's expiry is a
+ * different attribute (`lock_expires_at`, epoch ms), so TTL never deletes it.
+ */
+
+import { DjcError } from '../../errors.js';
+
+/** Item schema version stored in attribute `v` of every item. */
+export const ITEM_VERSION = 1;
+
+export const INDEX = {
+  byStatus: 'by_status',
+  byCreated: 'by_created',
+  running: 'running',
+} as const;
+
+/** The TTL attribute (epoch seconds) enabled by ensureTable. */
+export const TTL_ATTRIBUTE = 'expires_at';
+
+/** Largest task id the 10-digit sort key can hold. */
+export const MAX_TASK_ID = 9_999_999_999;
+
+/** Largest job config (JSON bytes) stored; DynamoDB's item limit is 400 KB. */
+export const MAX_CONFIG_BYTES = 300 * 1024;
+
+/** Items per TransactWriteItems: DynamoDB's limit is 100, one slot is the job counter update. */
+export const TX_TASKS = 99;
+
+export interface ItemKey {
+  pk: string;
+  sk: string;
+  [attr: string]: string;
+}
+
+export function jobPk(jobId: string): string {
+  return `JOB#${jobId}`;
+}
+
+export function jobKey(jobId: string): ItemKey {
+  return { pk: jobPk(jobId), sk: 'JOB' };
+}
+
+export function configKey(jobId: string): ItemKey {
+  return { pk: jobPk(jobId), sk: 'CONFIG' };
+}
+
+export function taskSk(taskId: number): string {
+  return `TASK#${String(taskId).padStart(10, '0')}`;
+}
+
+export function taskKey(jobId: string, taskId: number): ItemKey {
+  return { pk: jobPk(jobId), sk: taskSk(taskId) };
+}
+
+export const LOCK_KEY: ItemKey = { pk: 'COORDINATOR', sk: 'LOCK' };
+
+export function statusPk(status: string): string {
+  return `STATUS#${status}`;
+}
+
+/** Sort key of both job indexes: ISO time sorts as text; the id breaks ties. */
+export function createdSk(createdAt: string, jobId: string): string {
+  return `${createdAt}#${jobId}`;
+}
+
+export const ALL_JOBS_PK = 'JOBS';
+
+export function runningPk(jobId: string): string {
+  return `RUNNING#${jobId}`;
+}
+
+/** Lease expiry as a sortable string (epoch ms, 15 digits; negatives clamp to 0). */
+export function expirySk(epochMs: number): string {
+  return String(Math.max(0, Math.trunc(epochMs))).padStart(15, '0');
+}
+
+/** True if `taskId` fits the sort key. */
+export function isTaskId(taskId: number): boolean {
+  return Number.isInteger(taskId) && taskId >= 0 && taskId <= MAX_TASK_ID;
+}
+
+/** Throws USAGE unless `table` is a valid DynamoDB table name (3–255 of a-z A-Z 0-9 _ - .). */
+export function checkTableName(table: string): void {
+  if (!/^[A-Za-z0-9_.-]{3,255}$/.test(table)) {
+    throw new DjcError('USAGE', `"${table}" is not a valid DynamoDB table name (3 to 255 characters: a-z, A-Z, 0-9, _, -, .)`, {
+      hint: 'set DJC_TABLE (or --table) to a valid name',
+    });
+  }
+}

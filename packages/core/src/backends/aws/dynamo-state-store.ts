@@ -1,0 +1,128 @@
+/**
+ * StateStore on one DynamoDB table (the single-table design is described in
+ * dynamo-schema.ts). Every task status change and its job's counters change
+ * in one TransactWriteItems; reads that decide a write are strongly
+ * consistent; every request goes through dynamo-request.ts (errors
+ * translated at the edge, `signal` passed to the SDK). The store does not
+ * own the client: close() leaves it to the caller.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { BatchDescriptor } from '../../model/batch.js';
+import type { JobRecord, NewJob, TaskRecord } from '../../model/job.js';
+import type { JobStatus, TaskStatus } from '../../model/status.js';
+import type {
+  ClaimRequest, CoordinatorInfo, IoOptions, JobPatch, LeaseRef, ListJobsOptions, ListTasksOptions,
+  ReclaimRequest, StateStore, TaskOutcome,
+} from '../../ports/state-store.js';
+import { DynamoBulkOps } from './dynamo-bulk-ops.js';
+import { DynamoJobOps } from './dynamo-job-ops.js';
+import { DynamoLeaseOps } from './dynamo-lease-ops.js';
+import { DynamoLock } from './dynamo-lock.js';
+import type { DynamoContext } from './dynamo-request.js';
+import { checkTableName } from './dynamo-schema.js';
+import { DynamoTaskOps } from './dynamo-task-ops.js';
+
+export interface DynamoStateStoreOptions {
+  /** A document client, or a low-level client (wrapped in a document client here). */
+  client: DynamoDBDocumentClient | DynamoDBClient;
+  /** The table created by ensureTable / `djc setup aws`. */
+  table: string;
+}
+
+export class DynamoStateStore implements StateStore {
+  private readonly jobs: DynamoJobOps;
+  private readonly tasks: DynamoTaskOps;
+  private readonly leases: DynamoLeaseOps;
+  private readonly bulk: DynamoBulkOps;
+  private readonly lock: DynamoLock;
+
+  constructor(opts: DynamoStateStoreOptions) {
+    checkTableName(opts.table);
+    const doc = opts.client instanceof DynamoDBDocumentClient
+      ? opts.client
+      : DynamoDBDocumentClient.from(opts.client, { marshallOptions: { removeUndefinedValues: true } });
+    const ctx: DynamoContext = { doc, table: opts.table, what: `DynamoDB table "${opts.table}"` };
+    this.jobs = new DynamoJobOps(ctx);
+    this.tasks = new DynamoTaskOps(ctx, this.jobs);
+    this.leases = new DynamoLeaseOps(ctx, this.tasks);
+    this.bulk = new DynamoBulkOps(ctx);
+    this.lock = new DynamoLock(ctx);
+  }
+
+  createJob(job: NewJob, opts: IoOptions = {}): Promise<JobRecord> {
+    return this.jobs.create(job, opts);
+  }
+
+  getJob(jobId: string, opts: IoOptions = {}): Promise<JobRecord | null> {
+    return this.jobs.get(jobId, opts);
+  }
+
+  listJobs(opts: ListJobsOptions = {}): Promise<JobRecord[]> {
+    return this.jobs.list(opts, opts);
+  }
+
+  transitionJob(jobId: string, from: readonly JobStatus[], to: JobStatus, patch: JobPatch = {}, opts: IoOptions = {}): Promise<JobRecord> {
+    return this.jobs.transition(jobId, from, to, patch, opts);
+  }
+
+  updateJob(jobId: string, patch: JobPatch, opts: IoOptions = {}): Promise<JobRecord> {
+    return this.jobs.update(jobId, patch, opts);
+  }
+
+  putTasks(jobId: string, batches: readonly BatchDescriptor[], opts: IoOptions = {}): Promise<number> {
+    return this.tasks.put(jobId, batches, opts);
+  }
+
+  getTask(jobId: string, taskId: number, opts: IoOptions = {}): Promise<TaskRecord | null> {
+    return this.tasks.get(jobId, taskId, opts);
+  }
+
+  listTasks(jobId: string, opts: ListTasksOptions = {}): Promise<TaskRecord[]> {
+    return this.tasks.list(jobId, opts, opts);
+  }
+
+  claimTask(jobId: string, taskId: number, req: ClaimRequest, opts: IoOptions = {}): Promise<TaskRecord> {
+    return this.leases.claim(jobId, taskId, req, opts);
+  }
+
+  heartbeat(jobId: string, taskId: number, lease: LeaseRef, leaseMs: number, opts: IoOptions = {}): Promise<boolean> {
+    return this.leases.heartbeat(jobId, taskId, lease, leaseMs, opts);
+  }
+
+  completeTask(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome, opts: IoOptions = {}): Promise<TaskRecord> {
+    return this.leases.complete(jobId, taskId, lease, outcome, opts);
+  }
+
+  reclaimTasks(jobId: string, req: ReclaimRequest, opts: IoOptions = {}): Promise<TaskRecord[]> {
+    return this.bulk.reclaim(jobId, req, opts);
+  }
+
+  cancelTasks(jobId: string, opts: IoOptions = {}): Promise<number> {
+    return this.bulk.cancel(jobId, opts);
+  }
+
+  resetTasks(jobId: string, statuses: readonly TaskStatus[], opts: IoOptions = {}): Promise<TaskRecord[]> {
+    return this.bulk.reset(jobId, statuses, opts);
+  }
+
+  acquireCoordinatorLock(info: CoordinatorInfo, opts: IoOptions = {}): Promise<boolean> {
+    return this.lock.acquire(info, opts);
+  }
+
+  getCoordinatorLock(opts: IoOptions = {}): Promise<CoordinatorInfo | null> {
+    return this.lock.get(opts);
+  }
+
+  releaseCoordinatorLock(owner: string, opts: IoOptions = {}): Promise<void> {
+    return this.lock.release(owner, opts);
+  }
+
+  /** Nothing to release: the caller owns the client (and may share it with other stores). */
+  async close(): Promise<void> {}
+}
+
+/** A StateStore on an existing table (see ensureTable). */
+export function createDynamoStateStore(opts: DynamoStateStoreOptions): DynamoStateStore {
+  return new DynamoStateStore(opts);
+}

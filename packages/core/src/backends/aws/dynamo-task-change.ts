@@ -1,0 +1,92 @@
+/**
+ * One task write as a transaction item: a patch of the task's attributes,
+ * guarded by a condition on the state that was read, with the record it
+ * produces and the counter move it implies. Every status change is checked
+ * against the transition table here, before anything is written.
+ */
+import type { TaskRecord } from '../../model/job.js';
+import { assertTaskTransition, type TaskStatus } from '../../model/status.js';
+import { addMove, type CountDelta } from './dynamo-counters.js';
+import { UpdateBuilder, type ExprBuilder } from './dynamo-expressions.js';
+import type { TxItem } from './dynamo-request.js';
+import { expirySk, runningPk, taskKey } from './dynamo-schema.js';
+
+type PatchableField =
+  | 'status' | 'attempts' | 'attemptFloor' | 'leaseOwner' | 'leaseExpiresAt' | 'notBefore' | 'worker'
+  | 'error' | 'exitCode' | 'outputKey' | 'outputKind' | 'startedAt' | 'endedAt';
+
+/** Fields to set (a value) or clear (null); `failureKind` is stored but not part of the record. */
+export type TaskPatch = Partial<Pick<TaskRecord, PatchableField>> & { failureKind?: string | null };
+
+const ATTR: Record<keyof TaskPatch, string> = {
+  status: 'status', attempts: 'attempts', attemptFloor: 'attempt_floor', leaseOwner: 'lease_owner',
+  leaseExpiresAt: 'lease_expires_at', notBefore: 'not_before', worker: 'worker', error: 'error',
+  exitCode: 'exit_code', outputKey: 'output_key', outputKind: 'output_kind', startedAt: 'started_at',
+  endedAt: 'ended_at', failureKind: 'failure_kind',
+};
+
+/** What the task must still look like for the write to apply. */
+export interface TaskGuard {
+  status: TaskStatus;
+  attempts?: number;
+  attemptFloor?: number;
+  leaseOwner?: string;
+  /** A further condition, built with the same placeholders. */
+  extra?: (b: ExprBuilder) => string;
+}
+
+export interface TaskChange {
+  taskId: number;
+  from: TaskStatus;
+  to: TaskStatus;
+  tx: TxItem;
+  /** The task as the write leaves it. */
+  after: TaskRecord;
+  delta: CountDelta;
+}
+
+/** A status change of `task` (checked against the transition table), as a guarded transaction item. */
+export function taskChange(table: string, task: TaskRecord, patch: TaskPatch & { status: TaskStatus }, guard: TaskGuard, processed = 0): TaskChange {
+  const { jobId, taskId } = task;
+  assertTaskTransition(task.status, patch.status, { jobId, taskId });
+  const delta = addMove(processed === 0 ? {} : { processed }, task.status, patch.status);
+  return { taskId, from: task.status, to: patch.status, tx: taskUpdate(table, jobId, taskId, patch, guard), after: applyPatch(task, patch), delta };
+}
+
+/** The guarded Update of one task item (no counters); ALL_OLD on a failed condition. */
+export function taskUpdate(table: string, jobId: string, taskId: number, patch: TaskPatch, guard: TaskGuard): TxItem {
+  const b = new UpdateBuilder();
+  for (const [field, v] of Object.entries(patch) as [keyof TaskPatch, unknown][]) b.set(ATTR[field], v);
+  if (patch.status !== undefined && patch.status !== 'RUNNING') {
+    b.remove('gsi3pk').remove('gsi3sk');
+  } else if (patch.leaseExpiresAt != null) {
+    b.set('gsi3pk', runningPk(jobId)).set('gsi3sk', expirySk(patch.leaseExpiresAt));
+  }
+  return {
+    Update: {
+      TableName: table,
+      Key: taskKey(jobId, taskId),
+      ...b.input(guardCondition(b, guard)),
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    },
+  };
+}
+
+function guardCondition(b: ExprBuilder, g: TaskGuard): string {
+  const parts = [b.eq('status', g.status)];
+  if (g.attempts !== undefined) parts.push(b.eq('attempts', g.attempts));
+  if (g.attemptFloor !== undefined) parts.push(b.eq('attempt_floor', g.attemptFloor));
+  if (g.leaseOwner !== undefined) parts.push(b.eq('lease_owner', g.leaseOwner));
+  if (g.extra) parts.push(`(${g.extra(b)})`);
+  return parts.join(' AND ');
+}
+
+/** The record after the patch. */
+export function applyPatch(task: TaskRecord, patch: TaskPatch): TaskRecord {
+  const { failureKind: _kind, ...fields } = patch;
+  const out: TaskRecord = { ...task };
+  for (const [k, v] of Object.entries(fields)) {
+    if (v !== undefined) (out as unknown as Record<string, unknown>)[k] = v;
+  }
+  return out;
+}

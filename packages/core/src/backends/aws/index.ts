@@ -1,0 +1,90 @@
+/**
+ * The AWS backend: DynamoDB (StateStore), S3 (BlobStore), SQS (TaskQueue).
+ * Entry points build it with `openBackend({ backend: 'aws' })`; tests and
+ * `djc setup aws` use the pieces below.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { Backend } from '../../ports/backend.js';
+import { createDynamoStateStore } from './dynamo-state-store.js';
+import { ensureTable } from './dynamo-table.js';
+import { aws } from './errors.js';
+import { createS3BlobStore } from './s3-blob-store.js';
+import { ensureBucket } from './s3-bucket.js';
+import { awsWorkerEnv, resolveAwsSettings, type AwsFlags, type AwsSettings } from './settings.js';
+import { dlqName, ensureQueues } from './sqs-setup.js';
+import { createSqsTaskQueue } from './sqs-task-queue.js';
+
+export { resolveAwsSettings, awsWorkerEnv, type AwsSettings, type AwsFlags };
+export { countRequests, type RequestCounts } from './request-counter.js';
+
+export interface AwsClients {
+  dynamo: DynamoDBClient;
+  s3: S3Client;
+  sqs: SQSClient;
+  destroy(): void;
+}
+
+/** SDK clients configured from the environment (region, credentials, endpoints) and the settings. */
+export function createAwsClients(s: AwsSettings): AwsClients {
+  // The SDK warns on every run under Node 20 about its future releases; that
+  // concerns djc's pinned SDK versions, not the user (see NOTES.md).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  // AWS_MAX_ATTEMPTS (the SDK's own variable) overrides the default of 8 tries with backoff.
+  const common = { region: s.region, maxAttempts: Number(process.env.AWS_MAX_ATTEMPTS) || 8 };
+  const dynamo = new DynamoDBClient(common);
+  const s3 = new S3Client({ ...common, forcePathStyle: s.forcePathStyle });
+  // With a custom endpoint (an SQS-compatible server), send to it, not to the
+  // host named in the queue URLs such a server hands out.
+  const customSqs = Boolean(process.env.AWS_ENDPOINT_URL_SQS ?? process.env.AWS_ENDPOINT_URL);
+  const sqs = new SQSClient({ ...common, useQueueUrlAsEndpoint: !customSqs });
+  return { dynamo, s3, sqs, destroy: () => { dynamo.destroy(); s3.destroy(); sqs.destroy(); } };
+}
+
+/** Opens the backend; fails with a clear error when a resource is missing (→ `djc setup aws`). */
+export async function createAwsBackend(s: AwsSettings, clients: AwsClients = createAwsClients(s)): Promise<Backend> {
+  try {
+    // The main queue first, so a wrong DJC_QUEUE is reported under its own name.
+    const queueUrl = await queueUrlOf(clients.sqs, s.queue);
+    const dlqUrl = await queueUrlOf(clients.sqs, dlqName(s.queue));
+    return {
+      name: 'aws',
+      state: createDynamoStateStore({ client: clients.dynamo, table: s.table }),
+      blobs: createS3BlobStore({ client: clients.s3, bucket: s.bucket, prefix: s.prefix }),
+      queue: createSqsTaskQueue({ client: clients.sqs, queueUrl, dlqUrl }),
+      workerEnv: () => awsWorkerEnv(s),
+      close: async () => clients.destroy(),
+    };
+  } catch (e) {
+    clients.destroy();
+    throw e;
+  }
+}
+
+async function queueUrlOf(sqs: SQSClient, name: string): Promise<string> {
+  const out = await aws(`SQS queue "${name}"`, () => sqs.send(new GetQueueUrlCommand({ QueueName: name })));
+  return out.QueueUrl as string;
+}
+
+export interface SetupStep {
+  resource: string;
+  result: 'created' | 'exists' | 'updated';
+}
+
+/** Creates the table (with its indexes and TTL), the bucket and the queues if missing. Idempotent. */
+export async function setupAws(s: AwsSettings, clients: AwsClients = createAwsClients(s)): Promise<SetupStep[]> {
+  try {
+    const steps: SetupStep[] = [];
+    steps.push({ resource: `DynamoDB table ${s.table}`, result: await ensureTable(clients.dynamo, s.table) });
+    steps.push({ resource: `S3 bucket ${s.bucket}`, result: await ensureBucket(clients.s3, s.bucket) });
+    const q = await ensureQueues(clients.sqs, s.queue);
+    for (const name of [dlqName(s.queue), s.queue]) {
+      const result = q.created.includes(name) ? 'created' : q.updated.includes(name) ? 'updated' : 'exists';
+      steps.push({ resource: `SQS queue ${name}`, result });
+    }
+    return steps;
+  } finally {
+    clients.destroy();
+  }
+}
