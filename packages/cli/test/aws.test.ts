@@ -133,6 +133,33 @@ retry: { max_attempts: 2, backoff: { initial: 100ms } }
     expect(await sqsQueueDepth(fauxqs.endpoint, `${env.DJC_QUEUE}-dlq`)).toBe(1);
   });
 
+  it('8 workers racing over 1,000 tasks: every task committed exactly once', async () => {
+    writeFileSync(join(box.dir, 'in.jsonl'), Array.from({ length: 1000 }, (_, i) => `{"n":${i}}\n`).join(''));
+    writeFileSync(join(box.dir, 'id.mjs'), 'export function id(r) { return r; }\n');
+    writeFileSync(join(box.dir, 'job.yaml'), `name: awsrace
+input: { path: in.jsonl, batch: { records: 1 } }
+handler: { module: ./id.mjs#id }
+compute: { workers: 8 }
+output: { path: out.jsonl }
+`);
+    const r = await run(['run', 'job.yaml', '--json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as { jobId: string; tasks: { total: number; succeeded: number }; records: { processed: number } };
+    expect(doc.tasks).toMatchObject({ total: 1000, succeeded: 1000 });
+    expect(doc.records.processed).toBe(1000);
+    const tasks = JSON.parse((await run(['tasks', doc.jobId, '--json'])).stdout) as { tasks: { attempts: number; worker: string }[] };
+    expect(tasks.tasks.filter((t) => t.attempts !== 1)).toEqual([]);
+    expect(new Set(tasks.tasks.map((t) => t.worker)).size).toBeGreaterThan(1);
+    expect((readJsonl(join(box.dir, 'out.jsonl')) as { n: number }[]).map((x) => x.n)).toEqual([...Array(1000).keys()]);
+  });
+
+  it('bad credentials exit 3 with the AWS error code in the message', async () => {
+    const r = await run(['list'], { AWS_ACCESS_KEY_ID: 'not-a-valid-key!' });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/DynamoDB table ".*": not authorised \(UnrecognizedClientException\)/);
+    expect(r.stderr).toContain('AWS_PROFILE');
+  });
+
   it('a wrong endpoint exits 3 with a message that names the service and what to check', async () => {
     const r = await run(['list'], { AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:9', AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:9', AWS_MAX_ATTEMPTS: '1' });
     expect(r.code).toBe(3);
