@@ -10,15 +10,14 @@
  * The schema source is loaded through tsx (a dependency of @djc/core), so this
  * needs `pnpm install` but no build, and never reads a stale dist/.
  */
-import { readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { importTs } from './lib/ts-import.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CORE = join(ROOT, 'packages/core');
-const SCHEMA_SOURCE = join(CORE, 'src/config/schema.ts');
 const JSON_SCHEMA_FILE = join(ROOT, 'schema/job.schema.json');
 const DOCS_FILE = join(ROOT, 'docs/configuration.md');
 const REGENERATE = 'pnpm gen:config-docs';
@@ -101,12 +100,9 @@ async function main() {
   return 0;
 }
 
-/** Loads schema.ts with tsx's ESM API, resolved from packages/core (where it is a dependency). */
+/** Loads schema.ts through tsx (no build needed, never a stale dist/). */
 async function importSchema() {
-  const pkgJson = requireFromCore.resolve('tsx/package.json');
-  const entry = JSON.parse(readFileSync(pkgJson, 'utf8')).exports['./esm/api'].import.default;
-  const { tsImport } = await import(pathToFileURL(join(dirname(pkgJson), entry)).href);
-  return tsImport(pathToFileURL(SCHEMA_SOURCE).href, import.meta.url);
+  return importTs('packages/core/src/config/schema.ts');
 }
 
 function buildJsonSchema(schema) {

@@ -146,3 +146,31 @@ export function renderPartition(r, measured) {
     '',
   ];
 }
+
+/** Benchmark 4: the AWS backend against DynamoDB Local and fauxqs, next to the local backend. */
+export function renderAws(r, measured) {
+  if (!r) return ['## 4. The AWS backend', '', '_Not measured yet: run `pnpm bench aws-tasks`._', ''];
+  const fmt = (x) => (x === null || x === undefined ? 'n/a' : x.toLocaleString('en-US'));
+  const ops = r.aws.byOperation
+    ? Object.entries(r.aws.byOperation).sort((a, b) => b[1] - a[1]).map(([op, n]) => `${op} ${fmt(round(n / r.tasks, 2))}`).join(', ')
+    : 'n/a (this build does not report request counts)';
+  return [
+    '## 4. The AWS backend',
+    '',
+    `N one-record no-op tasks on 2 workers with state in DynamoDB, blobs in S3 and`,
+    'messages in SQS — here AWS\'s DynamoDB Local and fauxqs on 127.0.0.1, so no',
+    'account is needed — next to the same job on the local backend in the same run.',
+    'The request counts carry over to AWS; the speed does not (DynamoDB Local runs',
+    'transactions one at a time, real DynamoDB does not).',
+    '',
+    `${measured}`,
+    '',
+    '| backend | tasks | wall | tasks/s | AWS requests per task | est. request cost per million tasks |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    `| local (SQLite) | ${fmt(r.tasks)} | ${(r.local.wallMs / 1000).toFixed(2)} s | ${fmt(r.local.tasksPerSec)} | – | – |`,
+    `| aws (DynamoDB Local + fauxqs) | ${fmt(r.tasks)} | ${(r.aws.wallMs / 1000).toFixed(2)} s | ${fmt(r.aws.tasksPerSec)} | ${fmt(r.aws.requestsPerTask)} | ${r.aws.costPerMillionTasksUsd === null ? 'n/a' : `$${r.aws.costPerMillionTasksUsd}`} |`,
+    '',
+    `Requests per task by operation: ${ops}. The issue aims at ≤ 5 per task.`,
+    '',
+  ];
+}

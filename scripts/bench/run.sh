@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # `pnpm bench [NAME…]`: build djc, install the peers that are missing (GNU
 # parallel; GNU time for peak RSS), run the benchmarks (all, or the ones
-# named: tasks-per-second command-overhead partition-throughput), each
+# named: tasks-per-second command-overhead partition-throughput aws-tasks), each
 # printing one JSON line, and rewrite docs/benchmarks.md from them.
 # Data goes to temp dirs under bench-data/ (gitignored).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 started=$(date +%s)
 
-ALL=(tasks-per-second command-overhead partition-throughput)
+ALL=(tasks-per-second command-overhead partition-throughput aws-tasks)
 selected=()
 for arg in "$@"; do
   [ "$arg" = "--" ] && continue
