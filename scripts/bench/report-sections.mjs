@@ -1,4 +1,5 @@
-/** The three sections of docs/benchmarks.md, each from its benchmark's JSON result. */
+/** The sections of docs/benchmarks.md, each from its benchmark's JSON result. */
+import { round } from './lib.mjs';
 
 const int = (x) => Math.round(x).toLocaleString('en-US');
 const sec = (ms) => `${(ms / 1000).toFixed(2)} s`;
