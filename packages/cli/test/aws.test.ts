@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../core/src/testing/aws-dynamodb-local.js';
 import { startFauxqsServer, uniqueName, type FauxqsServer } from '../../core/src/testing/aws-fauxqs.js';
-import { sqsQueueDepth, sqsSendRaw } from '../../core/src/testing/aws-sqs-tools.js';
+import { s3Put, sqsQueueDepth, sqsSendRaw } from '../../core/src/testing/aws-probes.js';
 import { copyExample, djc, djcStart, generate, leakedProcesses, makeSandbox, readJsonl, waitFor, workerPids } from './helpers.js';
 
 let dynamo: DynamoDbLocal;
@@ -68,6 +68,27 @@ describe('the aws backend', () => {
     }
     const got = readJsonl(join(ex, 'out/wordcount.jsonl')) as { word: string; count: number }[];
     expect(new Map(got.map((g) => [g.word, g.count]))).toEqual(expected);
+  });
+
+  it('an s3:// input is split and read from S3 (ranged reads), and gives the exact result', async () => {
+    const rows = Array.from({ length: 300 }, (_, i) => `${i},"line one of ${i}\nline two, with ""quotes"""`);
+    await s3Put(fauxqs.endpoint, env.DJC_BUCKET as string, 'inputs/notes.csv', `id,note\n${rows.join('\n')}\n`);
+    writeFileSync(join(box.dir, 'lines.py'), [
+      'import csv, json, sys',
+      'for r in csv.DictReader(sys.stdin):',
+      '    print(json.dumps({"id": int(r["id"]), "lines": len(r["note"].splitlines()), "quoted": \'"quotes"\' in r["note"]}))',
+      '',
+    ].join('\n'));
+    writeFileSync(join(box.dir, 'job.yaml'), `name: s3input
+input: { path: "s3://${env.DJC_BUCKET}/inputs/notes.csv", format: csv, batch: { records: 40 } }
+handler: { command: python3 lines.py }
+compute: { workers: 2 }
+output: { path: out.jsonl }
+`);
+    const r = await run(['run', 'job.yaml', '--json']);
+    expect((JSON.parse(r.stdout) as { error: string | null }).error).toBeNull();
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: 'SUCCEEDED', records: { total: 300, processed: 300 }, tasks: { total: 8 } });
+    expect(readJsonl(join(box.dir, 'out.jsonl'))).toEqual(Array.from({ length: 300 }, (_, id) => ({ id, lines: 2, quoted: true })));
   });
 
   it('a worker killed with SIGKILL: its task is redelivered and every record is in the result once', async () => {

@@ -1,7 +1,7 @@
-import type { FileHandle } from 'node:fs/promises';
 import { DjcError } from '../errors.js';
 import type { BatchDescriptor } from '../model/batch.js';
 import { readChunks } from './chunk-reader.js';
+import type { PositionalReader } from './input-source.js';
 import { LF } from './record-scanner.js';
 
 const SNIPPET_CHARS = 80;
@@ -20,7 +20,7 @@ export interface BadRecord {
  * (found by counting newlines before it: this runs only on the error path),
  * the record's place in the batch, its byte offset and a snippet.
  */
-export async function badRecordError(fh: FileHandle, bad: BadRecord): Promise<DjcError> {
+export async function badRecordError(fh: PositionalReader, bad: BadRecord): Promise<DjcError> {
   const line = 1 + (await countNewlines(fh, bad.offset));
   const { batch } = bad;
   const where = bad.record === null
@@ -41,7 +41,7 @@ function snippet(text: string): string {
 }
 
 /** Newlines in bytes [0, end) of the file. */
-export async function countNewlines(fh: FileHandle, end: number): Promise<number> {
+export async function countNewlines(fh: PositionalReader, end: number): Promise<number> {
   let n = 0;
   for await (const { view } of readChunks(fh, 0, end, 1 << 20)) {
     for (let i = view.indexOf(LF); i >= 0; i = view.indexOf(LF, i + 1)) n++;

@@ -1,30 +1,35 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { DjcError } from '../errors.js';
+import { DjcError, isDjcError } from '../errors.js';
 import type { BatchDescriptor } from '../model/batch.js';
+import { isS3Url } from './input-source.js';
 import { checkReadOptions, readBufferSize } from './options.js';
+import { batchPlan } from './read-batch.js';
 import type { ReadOptions } from './types.js';
 
 /**
  * The batch's raw bytes as a byte stream (for command handlers): for CSV
  * with a header, the header bytes [0, headerEnd) first, then [start, end).
- * A file that cannot be read makes the stream fail with INPUT_INVALID.
+ * A file that cannot be read makes the stream fail with INPUT_INVALID. An
+ * s3:// file is read with one ranged GET per range (per 8 MiB of it).
  */
 export function openBatchStream(batch: BatchDescriptor, opts: ReadOptions): Readable {
   checkReadOptions(opts);
-  const ranges: Array<[number, number]> = [];
-  if (opts.format === 'csv' && opts.csv.header && batch.headerEnd !== undefined && batch.headerEnd > 0) {
-    ranges.push([0, batch.headerEnd]);
-  }
-  if (batch.end > batch.start) ranges.push([batch.start, batch.end]);
+  const ranges = batchPlan(batch, opts);
   const highWaterMark = Math.min(readBufferSize(opts), 1 << 20);
   async function* bytes(): AsyncGenerator<Buffer> {
     try {
+      if (isS3Url(batch.file)) {
+        const { s3RangeBytes } = await import('./s3-source.js');
+        yield* s3RangeBytes(batch.file, ranges);
+        return;
+      }
       for (const [start, end] of ranges) {
         // createReadStream's `end` is inclusive.
         yield* createReadStream(batch.file, { start, end: end - 1, highWaterMark }) as AsyncIterable<Buffer>;
       }
     } catch (e) {
+      if (isDjcError(e)) throw e;
       const code = (e as NodeJS.ErrnoException).code;
       // Destroyed by the consumer (Node 24 says so with an error): not a read failure.
       if (code === undefined || code === 'ERR_STREAM_PREMATURE_CLOSE') throw e;

@@ -1,4 +1,4 @@
-import type { FileHandle } from 'node:fs/promises';
+import type { PositionalReader } from './input-source.js';
 
 /** A view of bytes read from a file; `view[0]` is at file offset `base`. */
 export interface Chunk {
@@ -15,7 +15,7 @@ const NOTHING = Promise.resolve({ bytesRead: 0 });
  * so memory stays at two buffers whatever the file size.
  */
 export async function* readChunks(
-  fh: FileHandle,
+  fh: PositionalReader,
   start: number,
   end: number | undefined,
   bufferSize: number,

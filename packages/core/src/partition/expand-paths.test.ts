@@ -51,10 +51,10 @@ describe('expandInputPaths', () => {
     await expectInvalid([p('a.jsonl'), p('*.parquet')], p('*.parquet'));
   });
 
-  it('a missing file, a directory, no entries, or a remote URL is INPUT_INVALID', async () => {
+  it('a missing file, a directory, no entries, or an unsupported URL is INPUT_INVALID', async () => {
     await expectInvalid([p('nope.jsonl')], p('nope.jsonl'));
     await expectInvalid([p('sub')], 'is a directory');
     await expectInvalid([], 'no files');
-    await expectInvalid(['s3://bucket/x.jsonl'], 's3://bucket/x.jsonl');
+    await expectInvalid(['gs://bucket/x.jsonl'], 'gs://bucket/x.jsonl');
   });
 });

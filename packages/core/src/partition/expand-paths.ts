@@ -3,6 +3,7 @@ import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { DjcError } from '../errors.js';
+import { isS3Url } from './input-source.js';
 
 /**
  * The input files named by `input.path` entries (already absolute), in
@@ -11,6 +12,10 @@ import { DjcError } from '../errors.js';
  * A file named twice is kept once, where it first appears. A directory, a
  * missing file, or a glob that matches no file is INPUT_INVALID naming the
  * entry.
+ *
+ * `s3://bucket/key` is that object (it must exist); `s3://bucket/prefix/`
+ * every object under the prefix; `s3://bucket/dir/*.jsonl` the objects that
+ * match the glob (see s3-source.ts). Each sorted by key.
  */
 export async function expandInputPaths(paths: readonly string[]): Promise<string[]> {
   if (paths.length === 0) throw new DjcError('INPUT_INVALID', 'input.path names no files');
@@ -22,8 +27,12 @@ export async function expandInputPaths(paths: readonly string[]): Promise<string
 }
 
 async function expandOne(entry: string): Promise<string[]> {
+  if (isS3Url(entry)) {
+    const { expandS3Entry } = await import('./s3-source.js');
+    return expandS3Entry(entry);
+  }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(entry)) {
-    throw new DjcError('INPUT_INVALID', `input.path ${entry}: remote inputs are not supported yet; use a local path`);
+    throw new DjcError('INPUT_INVALID', `input.path ${entry}: only local paths and s3:// URLs are supported`);
   }
   const abs = path.resolve(entry);
   const st = await statOrNull(abs);

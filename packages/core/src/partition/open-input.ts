@@ -1,9 +1,17 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
 import { DjcError } from '../errors.js';
+import { isS3Url, type InputSource, type InputStat, type ReadPlan } from './input-source.js';
 
-/** Opens an input file for reading; a missing, unreadable or non-regular file is INPUT_INVALID. */
-export async function openInput(file: string): Promise<{ fh: FileHandle; stat: Stats }> {
+/**
+ * Opens an input file (a local path or an `s3://bucket/key` URL) for
+ * reading; a missing, unreadable or non-regular file is INPUT_INVALID.
+ * `plan`: the ranges about to be read (see ReadPlan); only S3 uses it.
+ */
+export async function openInput(file: string, plan?: ReadPlan): Promise<InputSource> {
+  if (isS3Url(file)) {
+    const { openS3Input } = await import('./s3-source.js');
+    return openS3Input(file, plan);
+  }
   let fh: FileHandle;
   try {
     fh = await open(file, 'r');
@@ -19,10 +27,37 @@ export async function openInput(file: string): Promise<{ fh: FileHandle; stat: S
         hint: 'name files, or a glob such as dir/*.jsonl, in input.path',
       });
     }
-    return { fh, stat };
+    return new LocalSource(file, fh, stat);
   } catch (e) {
     await fh.close();
     throw e;
+  }
+}
+
+class LocalSource implements InputSource {
+  readonly size: number;
+  readonly mtimeMs: number;
+
+  constructor(
+    readonly name: string,
+    private readonly fh: FileHandle,
+    st: InputStat,
+  ) {
+    this.size = st.size;
+    this.mtimeMs = st.mtimeMs;
+  }
+
+  read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }> {
+    return this.fh.read(buffer, offset, length, position);
+  }
+
+  async stat(): Promise<InputStat> {
+    const { size, mtimeMs } = await this.fh.stat();
+    return { size, mtimeMs };
+  }
+
+  close(): Promise<void> {
+    return this.fh.close();
   }
 }
 

@@ -1,7 +1,7 @@
-import type { FileHandle } from 'node:fs/promises';
 import type { BatchDescriptor } from '../model/batch.js';
 import { readChunks } from './chunk-reader.js';
 import { FileSplitter, type BatchCounters } from './file-splitter.js';
+import type { PositionalReader } from './input-source.js';
 import { fileChanged, openInput } from './open-input.js';
 import { checkPartitionOptions, readBufferSize } from './options.js';
 import { bomLength } from './record-scanner.js';
@@ -32,7 +32,8 @@ async function* partitionFile(
   opts: PartitionOptions,
   counters: BatchCounters,
 ): AsyncGenerator<PartitionEvent> {
-  const { fh, stat } = await openInput(file);
+  const fh = await openInput(file);
+  const stat = { size: fh.size, mtimeMs: fh.mtimeMs, version: fh.version };
   try {
     const start = await contentStart(fh);
     const splitter = new FileSplitter(file, opts, counters, start);
@@ -46,7 +47,7 @@ async function* partitionFile(
     splitter.end(size);
     yield* drain(splitter.out);
     const after = await fh.stat();
-    if (after.size !== size || after.mtimeMs !== stat.mtimeMs) {
+    if (after.size !== size || after.mtimeMs !== stat.mtimeMs || after.version !== stat.version) {
       throw fileChanged(file, `size ${stat.size} → ${after.size}, read ${size} bytes`);
     }
     yield { type: 'file', file: { path: file, size, mtimeMs: stat.mtimeMs, records: splitter.records } };
@@ -61,7 +62,7 @@ function* drain(out: BatchDescriptor[]): Generator<PartitionEvent> {
 }
 
 /** Offset where content begins: 3 after a UTF-8 byte order mark, else 0. */
-async function contentStart(fh: FileHandle): Promise<number> {
+async function contentStart(fh: PositionalReader): Promise<number> {
   const head = Buffer.alloc(3);
   const { bytesRead } = await fh.read(head, 0, 3, 0);
   return bomLength(head.subarray(0, bytesRead));

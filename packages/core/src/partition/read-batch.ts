@@ -7,6 +7,7 @@ import { checkReadOptions, readBufferSize } from './options.js';
 import { createDecoder } from './record-decoder.js';
 import { RecordCursor } from './record-cursor.js';
 import type { ReadOptions } from './types.js';
+import type { ReadPlan } from './input-source.js';
 
 /**
  * The batch's records, parsed: jsonl → the JSON value of each non-blank
@@ -17,7 +18,7 @@ import type { ReadOptions } from './types.js';
  */
 export async function* readBatchRecords(batch: BatchDescriptor, opts: ReadOptions): AsyncGenerator<unknown> {
   checkReadOptions(opts);
-  const { fh } = await openInput(batch.file);
+  const fh = await openInput(batch.file, batchPlan(batch, opts));
   try {
     const decode = await createDecoder(fh, batch, opts);
     const cursor = new RecordCursor(batch, opts);
@@ -46,6 +47,16 @@ export async function* readBatchRecords(batch: BatchDescriptor, opts: ReadOption
   } finally {
     await fh.close();
   }
+}
+
+/** The byte ranges reading the batch takes: the CSV header, then [start, end). */
+export function batchPlan(batch: BatchDescriptor, opts: ReadOptions): ReadPlan {
+  const plan: Array<[number, number]> = [];
+  if (opts.format === 'csv' && opts.csv.header && batch.headerEnd !== undefined && batch.headerEnd > 0) {
+    plan.push([0, batch.headerEnd]);
+  }
+  if (batch.end > batch.start) plan.push([batch.start, batch.end]);
+  return plan;
 }
 
 /** A record that failed to decode (describing it needs I/O, so it is built outside the hot path). */

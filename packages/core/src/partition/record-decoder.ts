@@ -1,9 +1,9 @@
-import type { FileHandle } from 'node:fs/promises';
 import type { BatchDescriptor } from '../model/batch.js';
 import { DjcError } from '../errors.js';
 import { badRecordError } from './bad-record.js';
 import { createScanner } from './create-scanner.js';
 import { BadRecordError, parseCsvFields } from './csv-fields.js';
+import type { PositionalReader } from './input-source.js';
 import { fileChanged } from './open-input.js';
 import { bomLength, contentEnd } from './record-scanner.js';
 import type { ReadOptions } from './types.js';
@@ -13,7 +13,7 @@ export type RecordDecoder = (text: string) => unknown;
 
 /** The decoder for a batch (for CSV with a header, reads the file's header first). */
 export async function createDecoder(
-  fh: FileHandle,
+  fh: PositionalReader,
   batch: BatchDescriptor,
   opts: ReadOptions,
 ): Promise<RecordDecoder> {
@@ -53,7 +53,7 @@ function csvObject(names: readonly string[], fields: readonly string[]): Record<
 }
 
 /** The column names from bytes [0, headerEnd) of the batch's file. */
-async function readHeader(fh: FileHandle, batch: BatchDescriptor, opts: ReadOptions): Promise<string[]> {
+async function readHeader(fh: PositionalReader, batch: BatchDescriptor, opts: ReadOptions): Promise<string[]> {
   const end = batch.headerEnd;
   if (end === undefined) {
     throw new DjcError('INTERNAL', `batch ${batch.index} of ${batch.file} has no headerEnd, but input.csv.header is true`, {

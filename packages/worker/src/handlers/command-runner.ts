@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
-import { formatDuration, isDjcError, openBatchStream, type FailureKind } from '@djc/core';
+import { formatDuration, isDjcError, isS3Url, openBatchStream, type FailureKind } from '@djc/core';
 import { formatLogLine, LogBuffer, TailLines } from './log-buffer.js';
 import { killGroup, waitGroupGone } from './process-group.js';
 import { failed, reasonText, timerDelay } from './results.js';
@@ -99,7 +99,8 @@ class CommandAttempt {
     const isDir = await stat(baseDir).then((s) => s.isDirectory(), () => false);
     if (!isDir) return failed('error', `cannot run the command: working directory ${baseDir} does not exist`, '');
     try {
-      if (handler.io !== 'file') await access(batch.file, constants.R_OK);
+      // A local input must be readable before the command starts; an s3:// one is checked by its first read.
+      if (handler.io !== 'file' && !isS3Url(batch.file)) await access(batch.file, constants.R_OK);
       else await pipeline(openBatchStream(batch, input), createWriteStream(this.files.input), { signal: this.prep.signal });
       return null;
     } catch (e) {

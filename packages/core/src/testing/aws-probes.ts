@@ -1,6 +1,20 @@
-/** SQS probes for end-to-end tests: look at a queue, or inject raw messages, as an operator (or SQS itself) could. */
+/**
+ * Probes for end-to-end tests: look at a queue, inject raw messages, put an
+ * object — as an operator (or SQS itself) could.
+ */
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { sqsClient } from './aws-fauxqs.js';
+import { s3Client, sqsClient } from './aws-fauxqs.js';
+
+/** Puts one object into a bucket of the fauxqs server. */
+export async function s3Put(endpoint: string, bucket: string, key: string, body: string | Uint8Array): Promise<void> {
+  const s3 = s3Client(endpoint);
+  try {
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  } finally {
+    s3.destroy();
+  }
+}
 
 /** Visible + in-flight messages of a queue. */
 export async function sqsQueueDepth(endpoint: string, name: string): Promise<number> {
