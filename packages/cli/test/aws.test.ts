@@ -3,6 +3,7 @@
  * 127.0.0.1: AWS's DynamoDB Local (Java) and fauxqs (S3 + SQS), with the
  * real SDK v3 clients. Each test has its own table, bucket and queues.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -68,6 +69,34 @@ describe('the aws backend', () => {
     }
     const got = readJsonl(join(ex, 'out/wordcount.jsonl')) as { word: string; count: number }[];
     expect(new Map(got.map((g) => [g.word, g.count]))).toEqual(expected);
+  });
+
+  it('backend names can come from a settings file (--settings-file)', async () => {
+    const { DJC_TABLE, DJC_BUCKET, DJC_QUEUE, DJC_BACKEND, ...rest } = env;
+    writeFileSync(join(box.dir, 'aws.env'), `DJC_BACKEND=${DJC_BACKEND}\nDJC_TABLE=${DJC_TABLE}\nDJC_BUCKET=${DJC_BUCKET}\nDJC_QUEUE=${DJC_QUEUE}\n`);
+    const r = await djc(['--settings-file', 'aws.env', 'setup', 'aws', '--json'], { cwd: box.dir, home: box.home, env: rest });
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as { steps: { resource: string }[] }).steps[0]?.resource).toBe(`DynamoDB table ${DJC_TABLE}`);
+    const bad = await djc(['--settings-file', 'missing.env', 'list'], { cwd: box.dir, home: box.home, env: rest });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('cannot read the settings file missing.env');
+  });
+
+  it('csv-command and flaky give the same exact results as on the local backend', async () => {
+    const csv = copyExample('csv-command', box.dir);
+    await generate(csv, 2_000);
+    expect((await run(['run', join(csv, 'job.yaml'), '--set', 'params.min_cents=50000'])).code).toBe(0);
+    const whole = execFileSync('python3', ['to_cents.py', '50000'], { cwd: csv, input: readFileSync(join(csv, 'data/orders.csv')) }).toString();
+    expect(readFileSync(join(csv, 'out/orders.jsonl'), 'utf8')).toBe(whole);
+
+    const flaky = copyExample('flaky', box.dir);
+    await generate(flaky, 300);
+    const r = await run(['run', join(flaky, 'job.yaml'), '--set', 'input.batch.records=50', '--json']);
+    expect(r.code).toBe(0);
+    const jobId = (JSON.parse(r.stdout) as { jobId: string }).jobId;
+    expect(readJsonl(join(flaky, 'out/doubled.jsonl'))).toEqual(Array.from({ length: 300 }, (_, i) => (i + 1) * 2));
+    const tasks = JSON.parse((await run(['tasks', jobId, '--json'])).stdout) as { tasks: { taskId: number; attempts: number }[] };
+    expect(tasks.tasks.map((t) => t.attempts)).toEqual(tasks.tasks.map((t) => (t.taskId % 3 === 0 ? 3 : 1)));
   });
 
   it('an s3:// input is split and read from S3 (ranged reads), and gives the exact result', async () => {
