@@ -1,5 +1,6 @@
 import { formatDuration, TERMINAL_JOB, type JobRecord, type TaskRecord } from '@djc/core';
 import { isOrphaned, lastCoordinated } from '@djc/coordinator';
+import { requestsLine } from './status-document.js';
 
 const n = (x: number) => x.toLocaleString('en-US');
 
@@ -30,6 +31,8 @@ export function formatStatus(job: JobRecord): string {
     `records  ${n(r.processed)} of ${n(r.total)} processed${pct}`,
   ];
   if (job.outputPath) lines.push(`output   ${displayOutput(job.outputPath)}`);
+  const requests = requestsLine(job);
+  if (requests) lines.push(requests);
   if (job.error) lines.push(`error    ${job.error}`);
   if (!TERMINAL_JOB.has(job.status) && isOrphaned(job)) lines.push(orphanWarning(job));
   if (job.tasks.failed > 0) lines.push(`next     djc tasks ${job.jobId} --status failed   (then: djc retry ${job.jobId})`);

@@ -1,4 +1,4 @@
-import { DjcError, TERMINAL_JOB, type Backend, type JobRecord, type Logger } from '@djc/core';
+import { DjcError, TERMINAL_JOB, withJob, type Backend, type JobRecord, type Logger } from '@djc/core';
 import type { Dispatcher } from './dispatch/dispatcher.js';
 import { finalizeJob } from './finalize.js';
 import { coordinatorName, keepMarking } from './liveness.js';
@@ -21,6 +21,17 @@ export interface CoordinateOptions {
  * finalize. Used in-process by `djc run` and per job by the daemon.
  */
 export async function coordinateJob(backend: Backend, jobId: string, opts: CoordinateOptions): Promise<JobRecord> {
+  // Every request made here (and in the timers started here) is this job's.
+  return withJob(jobId, async () => {
+    try {
+      return await coordinate(backend, jobId, opts);
+    } finally {
+      await backend.flushRequestCounts?.().catch(() => undefined);
+    }
+  });
+}
+
+async function coordinate(backend: Backend, jobId: string, opts: CoordinateOptions): Promise<JobRecord> {
   const { dispatcher, log } = opts;
   let job = await mustGetJob(backend, jobId);
   if (TERMINAL_JOB.has(job.status)) return job;

@@ -16,3 +16,4 @@ export * from './util/ids.js';
 export * from './util/keys.js';
 export * from './util/import-module.js';
 export * from './util/retry-policy.js';
+export * from './util/request-context.js';

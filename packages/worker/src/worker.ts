@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { newWorkerId, TERMINAL_JOB, type Backend, type Logger, type ReceivedMessage } from '@djc/core';
+import { newWorkerId, TERMINAL_JOB, withJob, type Backend, type Logger, type ReceivedMessage } from '@djc/core';
 import { createHandlerRunner } from './handlers/index.js';
 import { JobCache } from './job-cache.js';
 import { handleMessage, type MessageOutcome } from './run-attempt.js';
@@ -37,6 +37,13 @@ const MAX_PREFETCH = 8;
  * the job it serves has no work left.
  */
 export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
+  // The requests of a worker that serves one job (its long polls included)
+  // are that job's; a worker for every job attributes each task's requests
+  // to the task's job, and its shared polls to none.
+  return withJob(opts.jobId, () => workLoop(opts));
+}
+
+async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
   const workerId = opts.workerId ?? newWorkerId();
   const log = opts.log.child({ workerId });
   const jobs = new JobCache(opts.backend.state);
@@ -57,7 +64,7 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
 
   const start = (msg: ReceivedMessage) => {
     const t0 = Date.now();
-    const p = handleMessage(deps, msg)
+    const p = withJob(msg.message.jobId, () => handleMessage(deps, msg))
       .then((o) => { counts[o] += 1; })
       .catch((e: unknown) => log.error({ err: e, jobId: msg.message.jobId, taskId: msg.message.taskId }, 'task handling failed'))
       .finally(() => {

@@ -1,14 +1,15 @@
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { DjcError, jobStatusDocument } from '@djc/core';
+import { DjcError } from '@djc/core';
 import { cancelJob, coordinatorAlive, mustGetJob, reopenFailedTasks } from '@djc/coordinator';
+import { statusDocument } from '../status-document.js';
 import { withBackend, type Cli } from '../context.js';
 import { coordinateHere } from './run.js';
 
 export async function cancelCommand(cli: Cli, jobId: string): Promise<number> {
   return withBackend(cli, async (backend) => {
     const job = await cancelJob(backend, jobId, cli.log);
-    if (cli.opts.json) cli.json(jobStatusDocument(job));
+    if (cli.opts.json) cli.json(statusDocument(job));
     else cli.out(`${job.jobId} ${job.status}`);
     return 0;
   });

@@ -1,5 +1,6 @@
-import { DjcError, jobStatusDocument, TASK_STATUSES, taskDocument, TERMINAL_JOB, type TaskStatus } from '@djc/core';
+import { DjcError, TASK_STATUSES, taskDocument, TERMINAL_JOB, type TaskStatus } from '@djc/core';
 import { mustGetJob } from '@djc/coordinator';
+import { statusDocument } from '../status-document.js';
 import { withBackend, type Cli } from '../context.js';
 import { formatJobList, formatStatus, formatTasks } from '../format.js';
 import { printOutcome } from './run.js';
@@ -7,7 +8,7 @@ import { printOutcome } from './run.js';
 export async function statusCommand(cli: Cli, jobId: string): Promise<number> {
   return withBackend(cli, async (backend) => {
     const job = await mustGetJob(backend, jobId);
-    if (cli.opts.json) cli.json(jobStatusDocument(job));
+    if (cli.opts.json) cli.json(statusDocument(job));
     else cli.out(formatStatus(job));
     return 0;
   });

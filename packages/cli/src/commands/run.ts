@@ -1,8 +1,9 @@
-import { jobStatusDocument, loadJobFile, type Backend, type JobRecord } from '@djc/core';
+import { loadJobFile, type Backend, type JobRecord } from '@djc/core';
 import { cancelJob, coordinateJob, coordinatorName, submitJob } from '@djc/coordinator';
 import { localDispatcher, withBackend, type Cli } from '../context.js';
 import { displayOutput, elapsed, taskSummary } from '../format.js';
 import { startProgress } from '../progress.js';
+import { statusDocument } from '../status-document.js';
 
 export interface RunOptions {
   set?: string[];
@@ -50,7 +51,7 @@ export async function coordinateHere(cli: Cli, backend: Backend, jobId: string):
 
 export function printOutcome(cli: Cli, job: JobRecord): void {
   if (cli.opts.json) {
-    cli.json(jobStatusDocument(job));
+    cli.json(statusDocument(job));
     return;
   }
   cli.out(`${job.jobId} ${job.status} in ${elapsed(job)}: ${taskSummary(job.tasks)}; ${job.records.processed.toLocaleString('en-US')} records`);

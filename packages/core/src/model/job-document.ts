@@ -16,9 +16,39 @@ export interface JobStatusDocument {
   records: JobRecord['records'];
   output: { path: string | null };
   error: string | null;
+  /** Backend requests made for the job; present only when there are some (aws backend). */
+  requests?: RequestsDocument;
 }
 
-export function jobStatusDocument(job: JobRecord): JobStatusDocument {
+export interface RequestsDocument {
+  total: number;
+  /** total / the job's task count (0 without tasks), rounded to 2 decimals. */
+  perTask: number;
+  /** By "Service.Operation", e.g. "DynamoDB.TransactWriteItems". */
+  byOperation: Record<string, number>;
+  /** Estimated request charges only (list prices, approximate; no storage or transfer). */
+  estimatedCostUsd: number;
+}
+
+/** Prices a job's requests (e.g. estimateRequestCostUsd of the aws backend). */
+export type RequestCostEstimator = (byOperation: Readonly<Record<string, number>>) => number;
+
+/** The job's request summary, or undefined when it has no counted requests. */
+export function requestsDocument(job: JobRecord, estimate: RequestCostEstimator): RequestsDocument | undefined {
+  const byOperation = Object.fromEntries(Object.entries(job.requests).sort(([a], [b]) => a.localeCompare(b)));
+  const total = Object.values(byOperation).reduce((a, b) => a + b, 0);
+  if (total === 0) return undefined;
+  return {
+    total,
+    perTask: job.tasks.total > 0 ? Math.round((100 * total) / job.tasks.total) / 100 : 0,
+    byOperation,
+    estimatedCostUsd: Number(estimate(byOperation).toPrecision(4)),
+  };
+}
+
+/** With `estimate`, the document carries `requests` when the job has counted requests. */
+export function jobStatusDocument(job: JobRecord, estimate?: RequestCostEstimator): JobStatusDocument {
+  const requests = estimate ? requestsDocument(job, estimate) : undefined;
   return {
     jobId: job.jobId,
     name: job.name,
@@ -31,6 +61,7 @@ export function jobStatusDocument(job: JobRecord): JobStatusDocument {
     records: { ...job.records },
     output: { path: job.outputPath },
     error: job.error,
+    ...(requests ? { requests } : {}),
   };
 }
 

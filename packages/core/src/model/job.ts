@@ -61,6 +61,15 @@ export interface JobRecord {
   coordinator: CoordinatorMark | null;
   /** Bumped on every write; optimistic concurrency for patches. */
   version: number;
+  /**
+   * Backend requests made on behalf of this job so far, by "Service.Operation"
+   * (e.g. "DynamoDB.TransactWriteItems"), as flushed by the processes that
+   * made them (every ~5 s and at exit). `{}` when none (always, on the local
+   * backend). getJob and listJobs fill it; records returned by writes
+   * (transitionJob, updateJob) may carry `{}` on the aws backend, which keeps
+   * the counts on their own item.
+   */
+  requests: Record<string, number>;
 }
 
 export interface CoordinatorMark {

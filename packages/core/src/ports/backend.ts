@@ -11,5 +11,13 @@ export interface Backend {
   queue: TaskQueue;
   /** Environment a worker process needs to reach the same backend. */
   workerEnv(): Record<string, string>;
+  /**
+   * Writes the request counts this process gathered per job since the last
+   * flush (StateStore.addRequestCounts). The backend also flushes every few
+   * seconds and in close(); absent (or a no-op) when the backend makes no
+   * billable requests.
+   */
+  flushRequestCounts?(): Promise<void>;
+  /** Flushes request counts (if any), then releases clients and handles. */
   close(): Promise<void>;
 }

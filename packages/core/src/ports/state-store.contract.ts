@@ -133,6 +133,24 @@ function describeJobChanges(store: () => StateStore): void {
       expect((await store().transitionJob(job.jobId, ['FAILED'], 'RUNNING', { error: null })).status).toBe('RUNNING');
     });
 
+    it('addRequestCounts adds up exactly, also concurrently, and shows on getJob and listJobs', async () => {
+      const a = testJob();
+      const b = testJob();
+      expect((await store().createJob(a)).requests).toEqual({});
+      await store().createJob(b);
+      await store().addRequestCounts(a.jobId, { 'DynamoDB.TransactWriteItems': 3, 'SQS.ReceiveMessage': 1 });
+      await Promise.all([
+        store().addRequestCounts(a.jobId, { 'DynamoDB.TransactWriteItems': 2, 'S3.PutObject': 5 }),
+        store().addRequestCounts(a.jobId, { 'S3.PutObject': 1, 'SQS.ReceiveMessage': 0 }),
+      ]);
+      const want = { 'DynamoDB.TransactWriteItems': 5, 'SQS.ReceiveMessage': 1, 'S3.PutObject': 6 };
+      expect((await store().getJob(a.jobId))?.requests).toEqual(want);
+      expect((await store().listJobs()).find((j) => j.jobId === a.jobId)?.requests).toEqual(want);
+      expect((await store().getJob(b.jobId))?.requests).toEqual({});
+      await store().addRequestCounts('no-such-job', { 'S3.GetObject': 1 });
+      expect(await store().getJob('no-such-job')).toBeNull();
+    });
+
     it('putTasks for one job does not touch another job', async () => {
       const a = testJob();
       const b = testJob();

@@ -75,6 +75,12 @@ export interface JobPatch {
   coordinator?: JobRecord['coordinator'];
 }
 
+/**
+ * Requests to add to a job's counts, by "Service.Operation"
+ * (e.g. `{ "DynamoDB.TransactWriteItems": 12, "SQS.ReceiveMessage": 3 }`).
+ */
+export type RequestCountDelta = Record<string, number>;
+
 export interface CoordinatorInfo {
   owner: string;
   pid: number;
@@ -110,6 +116,15 @@ export interface StateStore {
   transitionJob(jobId: string, from: readonly JobStatus[], to: JobStatus, patch?: JobPatch, opts?: IoOptions): Promise<JobRecord>;
   /** Applies a patch without a status change. */
   updateJob(jobId: string, patch: JobPatch, opts?: IoOptions): Promise<JobRecord>;
+
+  /**
+   * Adds `counts` to the job's request counts (JobRecord.requests) in one
+   * atomic step: concurrent calls from several processes add up exactly.
+   * Not idempotent (a retried call counts twice). Zero and non-integer
+   * counts are ignored. A job id that does not exist is not an error: the
+   * counts are not visible anywhere (getJob of it stays null).
+   */
+  addRequestCounts(jobId: string, counts: RequestCountDelta, opts?: IoOptions): Promise<void>;
 
   /**
    * Inserts PENDING tasks for these batches; a task that already exists is

@@ -84,7 +84,8 @@ function parse<T>(schema: z.ZodType<T>, item: Item, what: string): T {
 }
 
 /** The job's record from its job item and its (cached or read) config. */
-export function toJobRecord(item: Item, config: JobConfig, what: string): JobRecord {
+/** `requests`: the job's request counts (its REQUESTS item), `{}` when none. */
+export function toJobRecord(item: Item, config: JobConfig, what: string, requests: Record<string, number> = {}): JobRecord {
   const j = parse(JobItemSchema, item, what);
   return {
     jobId: j.job_id,
@@ -107,6 +108,7 @@ export function toJobRecord(item: Item, config: JobConfig, what: string): JobRec
     cancelRequested: j.cancel_requested,
     coordinator: j.coordinator_owner == null ? null : { owner: j.coordinator_owner, seenAt: j.coordinator_seen_at ?? 0 },
     version: j.version,
+    requests,
   };
 }
 

@@ -16,7 +16,8 @@ import {
   batchGet, getItem, queryPages, sendConditional, transact,
   type CondOutcome, type DynamoContext, type Io, type Item, type QueryInput, type TxItem,
 } from './dynamo-request.js';
-import { ALL_JOBS_PK, configKey, INDEX, jobKey, jobPk, statusPk } from './dynamo-schema.js';
+import { requestsOf } from './dynamo-request-counts.js';
+import { ALL_JOBS_PK, configKey, INDEX, jobKey, jobPk, requestsKey, statusPk } from './dynamo-schema.js';
 
 const CONFIG_CACHE = 1_000;
 /** A status change that keeps losing its race to other writers gives up after this many tries. */
@@ -43,17 +44,15 @@ export class DynamoJobOps {
   }
 
   /**
-   * One consistent read: the job item alone when its config is cached, else
-   * the job and its config in one Query (`sk BETWEEN CONFIG AND JOB`).
+   * One consistent Query: the job item and its request counts
+   * (`sk BETWEEN JOB AND REQUESTS`) when its config is cached, else the
+   * config too (`sk BETWEEN CONFIG AND REQUESTS`).
    */
   async get(jobId: string, io: Io): Promise<JobRecord | null> {
-    if (this.configs.has(jobId)) {
-      const item = await getItem(this.ctx, jobKey(jobId), io);
-      return item ? this.record(item, io) : null;
-    }
+    const from = this.configs.has(jobId) ? jobKey(jobId).sk : configKey(jobId).sk;
     const input: QueryInput = {
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :config AND :job',
-      ExpressionAttributeValues: { ':pk': jobPk(jobId), ':config': configKey(jobId).sk, ':job': jobKey(jobId).sk },
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': jobPk(jobId), ':from': from, ':to': requestsKey(jobId).sk },
       ConsistentRead: true,
     };
     const items: Item[] = [];
@@ -62,7 +61,7 @@ export class DynamoJobOps {
     const config = items.find((i) => i.sk === 'CONFIG');
     if (!job) return null;
     if (config) this.remember(jobId, toJobConfig(config, this.ctx.what));
-    return this.record(job, io);
+    return this.record(job, io, items.find((i) => i.sk === 'REQUESTS'));
   }
 
   /** Newest first, through `by_created` or `by_status`; each job re-read consistently. */
@@ -137,7 +136,7 @@ export class DynamoJobOps {
 
   /** Job records for these ids, in this order (missing ones skipped), read consistently. */
   private async fetch(jobIds: string[], io: Io): Promise<JobRecord[]> {
-    const keys = jobIds.flatMap((id) => (this.configs.has(id) ? [jobKey(id)] : [jobKey(id), configKey(id)]));
+    const keys = jobIds.flatMap((id) => (this.configs.has(id) ? [] : [configKey(id)]).concat(jobKey(id), requestsKey(id)));
     const items = await batchGet(this.ctx, keys, io);
     const byKey = new Map(items.map((i) => [`${String(i.pk)}|${String(i.sk)}`, i]));
     for (const item of items) {
@@ -146,13 +145,13 @@ export class DynamoJobOps {
     const out: JobRecord[] = [];
     for (const id of jobIds) {
       const job = byKey.get(`${jobPk(id)}|JOB`);
-      if (job) out.push(await this.record(job, io));
+      if (job) out.push(await this.record(job, io, byKey.get(`${jobPk(id)}|REQUESTS`)));
     }
     return out;
   }
 
-  /** A job record from its item, with its config from the cache or the table. */
-  private async record(job: Item, io: Io): Promise<JobRecord> {
+  /** A job record from its item (and its REQUESTS item), with its config from the cache or the table. */
+  private async record(job: Item, io: Io, requests?: Item): Promise<JobRecord> {
     const jobId = String(job.job_id);
     let config = this.configs.get(jobId);
     if (!config) {
@@ -161,7 +160,7 @@ export class DynamoJobOps {
       config = toJobConfig(item, this.ctx.what);
       this.remember(jobId, config);
     }
-    return toJobRecord(job, config, this.ctx.what);
+    return toJobRecord(job, config, this.ctx.what, requestsOf(requests));
   }
 
   private remember(jobId: string, config: JobConfig): void {

@@ -8,12 +8,14 @@
  * | ----------------- | ------------------- | ------------------------- | ----- |
  * | job               | `JOB#<jobId>`       | `JOB`                     | status, patchable fields, task counters, `version`; small and hot |
  * | job config        | `JOB#<jobId>`       | `CONFIG`                  | the resolved config as a JSON string; written once, never updated |
+ * | job requests      | `JOB#<jobId>`       | `REQUESTS`                | `req_<Service.Operation>` counters, ADDed by flushes (dynamo-request-counts.ts) |
  * | task              | `JOB#<jobId>`       | `TASK#<taskId, 10 digits>`| the batch descriptor as a JSON string; lease, attempts, outcome |
  * | coordinator lock  | `COORDINATOR`       | `LOCK`                    | owner, pid, host, heartbeat_at, lock_expires_at |
  *
  * Tasks live in their job's partition, so a Query on `pk` with
  * `sk BETWEEN TASK#<from> AND TASK#9999999999` pages them in task order, and
- * `sk BETWEEN CONFIG AND JOB` reads a job and its config in one request.
+ * `sk BETWEEN CONFIG AND REQUESTS` reads a job, its config and its request
+ * counts in one request (CONFIG < JOB < REQUESTS < TASK#).
  *
  * Why the config is its own item: every task transition updates the job item
  * (counters), and DynamoDB bills a write by the item's size (1 WCU per KB, x2
@@ -103,6 +105,10 @@ export function jobKey(jobId: string): ItemKey {
 
 export function configKey(jobId: string): ItemKey {
   return { pk: jobPk(jobId), sk: 'CONFIG' };
+}
+
+export function requestsKey(jobId: string): ItemKey {
+  return { pk: jobPk(jobId), sk: 'REQUESTS' };
 }
 
 export function taskSk(taskId: number): string {

@@ -12,13 +12,14 @@ import type { BatchDescriptor } from '../../model/batch.js';
 import type { JobRecord, NewJob, TaskRecord } from '../../model/job.js';
 import type { JobStatus, TaskStatus } from '../../model/status.js';
 import type {
-  ClaimRequest, CoordinatorInfo, IoOptions, JobPatch, LeaseRef, ListJobsOptions, ListTasksOptions,
+  ClaimRequest, CoordinatorInfo, IoOptions, JobPatch, RequestCountDelta, LeaseRef, ListJobsOptions, ListTasksOptions,
   ReclaimRequest, StateStore, TaskOutcome,
 } from '../../ports/state-store.js';
 import { DynamoBulkOps } from './dynamo-bulk-ops.js';
 import { DynamoJobOps } from './dynamo-job-ops.js';
 import { DynamoLeaseOps } from './dynamo-lease-ops.js';
 import { DynamoLock } from './dynamo-lock.js';
+import { addRequestCounts } from './dynamo-request-counts.js';
 import type { DynamoContext } from './dynamo-request.js';
 import { checkTableName } from './dynamo-schema.js';
 import { DynamoTaskOps } from './dynamo-task-ops.js';
@@ -36,6 +37,7 @@ export class DynamoStateStore implements StateStore {
   private readonly leases: DynamoLeaseOps;
   private readonly bulk: DynamoBulkOps;
   private readonly lock: DynamoLock;
+  private readonly ctx: DynamoContext;
 
   constructor(opts: DynamoStateStoreOptions) {
     checkTableName(opts.table);
@@ -43,6 +45,7 @@ export class DynamoStateStore implements StateStore {
       ? opts.client
       : DynamoDBDocumentClient.from(opts.client, { marshallOptions: { removeUndefinedValues: true } });
     const ctx: DynamoContext = { doc, table: opts.table, what: `DynamoDB table "${opts.table}"` };
+    this.ctx = ctx;
     this.jobs = new DynamoJobOps(ctx);
     this.tasks = new DynamoTaskOps(ctx, this.jobs);
     this.leases = new DynamoLeaseOps(ctx, this.tasks);
@@ -68,6 +71,11 @@ export class DynamoStateStore implements StateStore {
 
   updateJob(jobId: string, patch: JobPatch, opts: IoOptions = {}): Promise<JobRecord> {
     return this.jobs.update(jobId, patch, opts);
+  }
+
+  /** One UpdateItem with ADD on the job's REQUESTS item (see dynamo-request-counts.ts). */
+  addRequestCounts(jobId: string, counts: RequestCountDelta, opts: IoOptions = {}): Promise<void> {
+    return addRequestCounts(this.ctx, jobId, counts, opts);
   }
 
   putTasks(jobId: string, batches: readonly BatchDescriptor[], opts: IoOptions = {}): Promise<number> {

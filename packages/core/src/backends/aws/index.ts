@@ -8,6 +8,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Backend } from '../../ports/backend.js';
 import { createDynamoStateStore } from './dynamo-state-store.js';
+import { countJobRequests, type JobRequestCounter } from './job-request-counter.js';
+import { startRequestFlusher } from './request-flusher.js';
 import { ensureTable } from './dynamo-table.js';
 import { aws } from './errors.js';
 import { createS3BlobStore } from './s3-blob-store.js';
@@ -18,11 +20,15 @@ import { createSqsTaskQueue } from './sqs-task-queue.js';
 
 export { resolveAwsSettings, awsWorkerEnv, type AwsSettings, type AwsFlags };
 export { countRequests, type RequestCounts } from './request-counter.js';
+export { countJobRequests, type JobRequestCounter, type AwsService } from './job-request-counter.js';
+export { estimateRequestCostUsd, requestPriceUsd, REQUEST_PRICES_USD } from './request-prices.js';
 
 export interface AwsClients {
   dynamo: DynamoDBClient;
   s3: S3Client;
   sqs: SQSClient;
+  /** Requests of the three clients per job (see job-request-counter.ts). */
+  requests: JobRequestCounter;
   destroy(): void;
 }
 
@@ -39,7 +45,8 @@ export function createAwsClients(s: AwsSettings): AwsClients {
   // host named in the queue URLs such a server hands out.
   const customSqs = Boolean(process.env.AWS_ENDPOINT_URL_SQS ?? process.env.AWS_ENDPOINT_URL);
   const sqs = new SQSClient({ ...common, useQueueUrlAsEndpoint: !customSqs });
-  return { dynamo, s3, sqs, destroy: () => { dynamo.destroy(); s3.destroy(); sqs.destroy(); } };
+  const requests = countJobRequests({ DynamoDB: dynamo, S3: s3, SQS: sqs });
+  return { dynamo, s3, sqs, requests, destroy: () => { dynamo.destroy(); s3.destroy(); sqs.destroy(); } };
 }
 
 /** Opens the backend; fails with a clear error when a resource is missing (→ `djc setup aws`). */
@@ -48,13 +55,23 @@ export async function createAwsBackend(s: AwsSettings, clients: AwsClients = cre
     // The main queue first, so a wrong DJC_QUEUE is reported under its own name.
     const queueUrl = await queueUrlOf(clients.sqs, s.queue);
     const dlqUrl = await queueUrlOf(clients.sqs, dlqName(s.queue));
+    const state = createDynamoStateStore({ client: clients.dynamo, table: s.table });
+    // Per-job request counts go to the state store every 5 s and on close.
+    const flusher = startRequestFlusher(clients.requests, state);
     return {
       name: 'aws',
-      state: createDynamoStateStore({ client: clients.dynamo, table: s.table }),
+      state,
       blobs: createS3BlobStore({ client: clients.s3, bucket: s.bucket, prefix: s.prefix }),
       queue: createSqsTaskQueue({ client: clients.sqs, queueUrl, dlqUrl }),
       workerEnv: () => awsWorkerEnv(s),
-      close: async () => clients.destroy(),
+      flushRequestCounts: () => flusher.flush(),
+      close: async () => {
+        try {
+          await flusher.stop();
+        } finally {
+          clients.destroy();
+        }
+      },
     };
   } catch (e) {
     clients.destroy();

@@ -90,4 +90,13 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE jobs ADD COLUMN coordinator_owner TEXT;
   ALTER TABLE jobs ADD COLUMN coordinator_seen_at INTEGER;
   `,
+  // 3: backend requests made on behalf of each job, by "Service.Operation".
+  `
+  CREATE TABLE job_requests (
+    job_id TEXT NOT NULL,
+    op TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (job_id, op)
+  ) WITHOUT ROWID;
+  `,
 ];

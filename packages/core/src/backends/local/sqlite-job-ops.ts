@@ -29,6 +29,8 @@ export class SqliteJobOps {
   private readonly listAll: Statement;
   private readonly listByStatus: Statement;
   private readonly patch: Statement;
+  private readonly selectRequests: Statement;
+  private readonly addRequest: Statement;
 
   constructor(db: Db) {
     this.insert = db.prepare(`INSERT INTO jobs (job_id, name, status, backend, config, config_path, mode, created_at)
@@ -39,6 +41,18 @@ export class SqliteJobOps {
     this.listAll = db.prepare('SELECT * FROM jobs ORDER BY created_at DESC, job_id DESC LIMIT ?');
     this.listByStatus = db.prepare('SELECT * FROM jobs WHERE status = ? ORDER BY created_at DESC, job_id DESC LIMIT ?');
     this.patch = db.prepare(PATCH_SQL);
+    this.selectRequests = db.prepare('SELECT op, n FROM job_requests WHERE job_id = ? ORDER BY op');
+    // INSERT … SELECT: nothing is stored for a job that does not exist.
+    this.addRequest = db.prepare(`INSERT INTO job_requests (job_id, op, n)
+      SELECT job_id, @op, @n FROM jobs WHERE job_id = @jobId
+      ON CONFLICT (job_id, op) DO UPDATE SET n = n + excluded.n`);
+  }
+
+  /** Adds request counts; run inside the caller's IMMEDIATE transaction. */
+  addRequests(jobId: string, counts: Record<string, number>): void {
+    for (const [op, n] of Object.entries(counts)) {
+      if (Number.isInteger(n) && n > 0) this.addRequest.run({ jobId, op, n });
+    }
   }
 
   create(job: NewJob): JobRecord {
@@ -52,12 +66,12 @@ export class SqliteJobOps {
       createdAt: new Date().toISOString(),
     }) as JobRow | undefined;
     if (!row) throw new ConflictError(`job ${job.jobId} already exists`, { jobId: job.jobId });
-    return toJobRecord(row);
+    return this.record(row);
   }
 
   get(jobId: string): JobRecord | null {
     const row = this.select.get(jobId) as JobRow | undefined;
-    return row ? toJobRecord(row) : null;
+    return row ? this.record(row) : null;
   }
 
   /** The job's status, or null if there is no such job. */
@@ -68,7 +82,7 @@ export class SqliteJobOps {
   list(opts: ListJobsOptions = {}): JobRecord[] {
     const limit = opts.limit ?? -1;
     const rows = (opts.status ? this.listByStatus.all(opts.status, limit) : this.listAll.all(limit)) as JobRow[];
-    return rows.map(toJobRecord);
+    return rows.map((r) => this.record(r));
   }
 
   transition(jobId: string, from: readonly JobStatus[], to: JobStatus, patch: JobPatch = {}): JobRecord {
@@ -105,7 +119,12 @@ export class SqliteJobOps {
       coordinatorOwner: p.coordinator?.owner ?? null,
       coordinatorSeenAt: p.coordinator?.seenAt ?? null,
     }) as JobRow;
-    return toJobRecord(row);
+    return this.record(row);
+  }
+
+  private record(row: JobRow): JobRecord {
+    const rows = this.selectRequests.all(row.job_id) as { op: string; n: number }[];
+    return toJobRecord(row, Object.fromEntries(rows.map((r) => [r.op, r.n])));
   }
 }
 

@@ -9,7 +9,7 @@ import type { JobRecord, NewJob, TaskRecord } from '../../model/job.js';
 import type { BatchDescriptor } from '../../model/batch.js';
 import type { JobStatus, TaskStatus } from '../../model/status.js';
 import type {
-  ClaimRequest, CoordinatorInfo, JobPatch, LeaseRef, ListJobsOptions, ListTasksOptions,
+  ClaimRequest, CoordinatorInfo, JobPatch, RequestCountDelta, LeaseRef, ListJobsOptions, ListTasksOptions,
   ReclaimRequest, StateStore, TaskOutcome,
 } from '../../ports/state-store.js';
 import { openDatabase, type Db } from './db.js';
@@ -62,6 +62,7 @@ export class SqliteStateStore implements StateStore {
       createJob: writer(db, (job: NewJob) => jobs.create(job)),
       transitionJob: writer(db, (id: string, from: readonly JobStatus[], to: JobStatus, p?: JobPatch) => jobs.transition(id, from, to, p)),
       updateJob: writer(db, (id: string, p: JobPatch) => jobs.update(id, p)),
+      addRequestCounts: writer(db, (id: string, c: RequestCountDelta) => jobs.addRequests(id, c)),
       putTasks: writer(db, (id: string, b: readonly BatchDescriptor[]) => tasks.put(id, b)),
       claimTask: writer(db, (id: string, t: number, r: ClaimRequest) => leases.claim(id, t, r)),
       heartbeat: writer(db, (id: string, t: number, l: LeaseRef, ms: number) => leases.heartbeat(id, t, l, ms)),
@@ -92,6 +93,10 @@ export class SqliteStateStore implements StateStore {
 
   updateJob(jobId: string, patch: JobPatch): Promise<JobRecord> {
     return this.w.updateJob(jobId, patch);
+  }
+
+  addRequestCounts(jobId: string, counts: RequestCountDelta): Promise<void> {
+    return this.w.addRequestCounts(jobId, counts);
   }
 
   putTasks(jobId: string, batches: readonly BatchDescriptor[]): Promise<number> {

@@ -53,7 +53,8 @@ export interface TaskRow {
   ended_at: string | null;
 }
 
-export function toJobRecord(row: JobRow): JobRecord {
+/** `requests`: the job's request counts (the `job_requests` rows), `{}` when none. */
+export function toJobRecord(row: JobRow, requests: Record<string, number> = {}): JobRecord {
   return {
     jobId: row.job_id,
     name: row.name,
@@ -72,6 +73,7 @@ export function toJobRecord(row: JobRow): JobRecord {
     cancelRequested: row.cancel_requested !== 0,
     coordinator: row.coordinator_owner === null ? null : { owner: row.coordinator_owner, seenAt: row.coordinator_seen_at ?? 0 },
     version: row.version,
+    requests,
   };
 }
 
