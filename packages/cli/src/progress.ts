@@ -30,7 +30,8 @@ export function startProgress(backend: Backend, jobId: string, opts: { tty: bool
       busy = false;
     }
   };
-  const timer = setInterval(() => void draw(false).catch(() => undefined), opts.tty ? 200 : 500);
+  const every = Math.max(opts.tty ? 200 : 500, backend.monitorIntervalMs);
+  const timer = setInterval(() => void draw(false).catch(() => undefined), every);
   return {
     async stop() {
       clearInterval(timer);

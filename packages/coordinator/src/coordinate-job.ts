@@ -10,6 +10,7 @@ export interface CoordinateOptions {
   log: Logger;
   /** Stops coordinating (the job is left as it is, for another coordinator to resume). */
   signal?: AbortSignal;
+  /** Default: the backend's monitorIntervalMs. */
   tickMs?: number;
   /** Who coordinates, as shown by `djc status` (default "djc on <host> (pid N)"). */
   owner?: string;
@@ -53,7 +54,7 @@ async function coordinate(backend: Backend, jobId: string, opts: CoordinateOptio
 }
 
 async function superviseUntilEnd(backend: Backend, jobId: string, opts: CoordinateOptions): Promise<JobRecord> {
-  const tickMs = opts.tickMs ?? 200;
+  const tickMs = opts.tickMs ?? backend.monitorIntervalMs;
   for (;;) {
     if (opts.signal?.aborted) return mustGetJob(backend, jobId);
     const job = await mustGetJob(backend, jobId);

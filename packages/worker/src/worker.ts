@@ -28,8 +28,19 @@ export interface WorkerSummary {
 }
 
 const RECEIVE_WAIT_MS = 1000;
-/** Messages received ahead of free slots when tasks are short, to amortise receives. */
-const MAX_PREFETCH = 8;
+/** Most messages received ahead of free slots (SQS hands out at most 10 at once). */
+const MAX_PREFETCH = 9;
+
+/**
+ * How many messages to take ahead of the free slots: as many as the slots
+ * can finish within half a lease at the recent pace, so a held message is
+ * started long before its visibility runs out. Short tasks get a full
+ * receive (fewer receive and delete requests per task); long ones none.
+ */
+export function prefetchFor(avgTaskMs: number, leaseMs: number, concurrency: number): number {
+  const fits = Math.floor((leaseMs / 2 / Math.max(avgTaskMs, 1)) * concurrency) - concurrency;
+  return Math.max(0, Math.min(MAX_PREFETCH, fits));
+}
 
 /**
  * The polling task runner: receive messages, run each through
@@ -59,7 +70,8 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
   };
   const active = new Set<Promise<void>>();
   const queued: ReceivedMessage[] = [];
-  let avgMs = 1000;
+  /** Recent time per task (moving average); null until a task has finished. */
+  let avgMs: number | null = null;
   let idleSince = Date.now();
 
   const start = (msg: ReceivedMessage) => {
@@ -68,7 +80,8 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
       .then((o) => { counts[o] += 1; })
       .catch((e: unknown) => log.error({ err: e, jobId: msg.message.jobId, taskId: msg.message.taskId }, 'task handling failed'))
       .finally(() => {
-        avgMs = avgMs * 0.8 + (Date.now() - t0) * 0.2;
+        const took = Date.now() - t0;
+        avgMs = avgMs === null ? took : avgMs * 0.8 + took * 0.2;
         active.delete(p);
       });
     active.add(p);
@@ -84,10 +97,10 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
         continue;
       }
       await flushAcks();
-      const prefetch = avgMs < 50 ? MAX_PREFETCH : 0;
+      const leaseMs = await leaseFor(jobs, opts.jobId);
       const got = await opts.backend.queue.receive({
-        max: concurrency - active.size + prefetch,
-        visibilityMs: await leaseFor(jobs, opts.jobId),
+        max: concurrency - active.size + prefetchFor(avgMs ?? leaseMs, leaseMs, concurrency),
+        visibilityMs: leaseMs,
         waitMs: active.size > 0 ? 50 : RECEIVE_WAIT_MS,
         jobId: opts.jobId,
         signal: opts.signal,

@@ -6,6 +6,11 @@ import type { TaskQueue } from './task-queue.js';
 /** The three ports of one backend, built together by an entry point. */
 export interface Backend {
   name: BackendName;
+  /**
+   * How often a coordinator should poll job state: reads of a local file are
+   * cheap, each DynamoDB read is a billed request.
+   */
+  monitorIntervalMs: number;
   state: StateStore;
   blobs: BlobStore;
   queue: TaskQueue;

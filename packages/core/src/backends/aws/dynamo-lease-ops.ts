@@ -25,8 +25,23 @@ import type { DynamoTaskOps } from './dynamo-task-ops.js';
 /** Reads + writes before a claim or complete that keeps losing races gives up. */
 const TRIES = 5;
 
+/** Claimed tasks remembered per store instance (the worker's own leases); oldest dropped past this. */
+const MAX_HELD = 10_000;
+
 export class DynamoLeaseOps {
+  /**
+   * Tasks this instance claimed, as the claim wrote them: the first guess of
+   * `complete`, which saves a read per task. A stale guess only fails the
+   * conditional write, which then re-reads the task from the failure.
+   */
+  private readonly held = new Map<string, TaskRecord>();
+
   constructor(private readonly ctx: DynamoContext, private readonly tasks: DynamoTaskOps) {}
+
+  private remember(task: TaskRecord): void {
+    if (this.held.size >= MAX_HELD) this.held.delete(this.held.keys().next().value as string);
+    this.held.set(`${task.jobId}/${task.taskId}`, task);
+  }
 
   async claim(jobId: string, taskId: number, req: ClaimRequest, io: Io): Promise<TaskRecord> {
     const now = req.now ?? Date.now();
@@ -35,7 +50,10 @@ export class DynamoLeaseOps {
       checkClaimable(jobId, taskId, task, req, now);
       const change = claimChange(this.ctx.table, task, req, now);
       const res = await transact(this.ctx, [change.tx, counterUpdate(this.ctx.table, jobId, change.delta, 'claimable')], io);
-      if (res.ok) return change.after;
+      if (res.ok) {
+        this.remember(change.after);
+        return change.after;
+      }
       const [t, j] = res.reasons;
       if (t?.code === 'ConditionalCheckFailed' && attempt < TRIES) {
         task = t.item ? toTaskRecord(t.item, this.ctx.what) : null; // re-check against what won
@@ -62,7 +80,10 @@ export class DynamoLeaseOps {
   }
 
   async complete(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome, io: Io): Promise<TaskRecord> {
-    let task = await this.tasks.get(jobId, taskId, io);
+    const key = `${jobId}/${taskId}`;
+    const guess = this.held.get(key);
+    this.held.delete(key);
+    let task = guess && guess.leaseOwner === lease.owner && guess.attempts === lease.attempt ? guess : await this.tasks.get(jobId, taskId, io);
     for (let attempt = 1; ; attempt++) {
       if (!task || task.status !== 'RUNNING' || task.leaseOwner !== lease.owner || task.attempts !== lease.attempt) {
         throw leaseLost(jobId, taskId, { status: task?.status ?? null, attempts: task?.attempts ?? null, owner: task?.leaseOwner ?? null, lease });

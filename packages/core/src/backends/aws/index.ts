@@ -60,6 +60,7 @@ export async function createAwsBackend(s: AwsSettings, clients: AwsClients = cre
     const flusher = startRequestFlusher(clients.requests, state);
     return {
       name: 'aws',
+      monitorIntervalMs: 1000,
       state,
       blobs: createS3BlobStore({ client: clients.s3, bucket: s.bucket, prefix: s.prefix }),
       queue: createSqsTaskQueue({ client: clients.sqs, queueUrl, dlqUrl }),

@@ -32,6 +32,7 @@ export function createLocalBackend(opts: LocalBackendOptions): Backend {
   const blobs = new FsBlobStore({ root: paths.blobs });
   return {
     name: 'local',
+    monitorIntervalMs: 200,
     state,
     queue,
     blobs,
