@@ -6,40 +6,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../../core/src/testing/aws-dynamodb-local.js';
-import { startFauxqsServer, uniqueName, type FauxqsServer } from '../../core/src/testing/aws-fauxqs.js';
-import { djc, leakedProcesses, makeSandbox } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { useAwsBackend } from './aws-backend.js';
 
-let dynamo: DynamoDbLocal;
-let fauxqs: FauxqsServer;
-let box: ReturnType<typeof makeSandbox>;
-let env: Record<string, string>;
+const t = useAwsBackend('djc-aws-cost-');
+const run = t.run;
 
-beforeAll(async () => {
-  [dynamo, fauxqs] = await Promise.all([startDynamoDbLocal(), startFauxqsServer()]);
-}, 60_000);
-afterAll(async () => {
-  await Promise.all([dynamo?.stop(), fauxqs?.stop()]);
-});
-
-beforeEach(async () => {
-  box = makeSandbox('djc-aws-cost-');
-  const n = uniqueName('c');
-  env = {
-    DJC_BACKEND: 'aws', DJC_TABLE: `${n}-state`, DJC_BUCKET: `${n}-blobs`, DJC_QUEUE: `${n}-tasks`,
-    AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_MAX_ATTEMPTS: '3',
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ENDPOINT_URL_S3: fauxqs.endpoint, AWS_ENDPOINT_URL_SQS: fauxqs.endpoint,
-  };
-  const setup = await run(['setup', 'aws']);
-  expect(setup.code).toBe(0);
-});
-afterEach(async () => {
-  expect(await leakedProcesses(box.home)).toEqual([]);
-  box.cleanup();
-});
-
-const run = (args: string[]) => djc(args, { cwd: box.dir, home: box.home, env });
 
 interface StatusDoc {
   jobId: string;
@@ -50,9 +22,9 @@ interface StatusDoc {
 
 /** Runs a no-op job of `tasks` one-record tasks on 2 workers; returns its `djc status --json` document. */
 async function runNoopJob(tasks: number): Promise<StatusDoc> {
-  writeFileSync(join(box.dir, 'in.jsonl'), Array.from({ length: tasks }, (_, i) => `{"n":${i}}\n`).join(''));
-  writeFileSync(join(box.dir, 'noop.mjs'), 'export function noop(r) { return r; }\n');
-  writeFileSync(join(box.dir, 'job.yaml'), `name: awscost
+  writeFileSync(join(t.box.dir, 'in.jsonl'), Array.from({ length: tasks }, (_, i) => `{"n":${i}}\n`).join(''));
+  writeFileSync(join(t.box.dir, 'noop.mjs'), 'export function noop(r) { return r; }\n');
+  writeFileSync(join(t.box.dir, 'job.yaml'), `name: awscost
 input: { path: in.jsonl, batch: { records: 1 } }
 handler: { module: ./noop.mjs#noop }
 compute: { workers: 2 }

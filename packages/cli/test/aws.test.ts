@@ -6,41 +6,14 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../../core/src/testing/aws-dynamodb-local.js';
-import { startFauxqsServer, uniqueName, type FauxqsServer } from '../../core/src/testing/aws-fauxqs.js';
+import { describe, expect, it } from 'vitest';
 import { s3Put, sqsQueueDepth, sqsSendRaw } from '../../core/src/testing/aws-probes.js';
-import { copyExample, djc, djcStart, generate, leakedProcesses, makeSandbox, readJsonl, waitFor, workerPids } from './helpers.js';
+import { useAwsBackend } from './aws-backend.js';
+import { copyExample, djc, djcStart, generate, readJsonl, waitFor, workerPids } from './helpers.js';
 
-let dynamo: DynamoDbLocal;
-let fauxqs: FauxqsServer;
-let box: ReturnType<typeof makeSandbox>;
-let env: Record<string, string>;
+const t = useAwsBackend('djc-aws-');
+const run = t.run;
 
-beforeAll(async () => {
-  [dynamo, fauxqs] = await Promise.all([startDynamoDbLocal(), startFauxqsServer()]);
-}, 60_000);
-afterAll(async () => {
-  await Promise.all([dynamo?.stop(), fauxqs?.stop()]);
-});
-
-beforeEach(async () => {
-  box = makeSandbox('djc-aws-');
-  const n = uniqueName('t');
-  env = {
-    DJC_BACKEND: 'aws', DJC_TABLE: `${n}-state`, DJC_BUCKET: `${n}-blobs`, DJC_QUEUE: `${n}-tasks`,
-    AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_MAX_ATTEMPTS: '3',
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ENDPOINT_URL_S3: fauxqs.endpoint, AWS_ENDPOINT_URL_SQS: fauxqs.endpoint,
-  };
-  const setup = await run(['setup', 'aws']);
-  expect(setup.code).toBe(0);
-});
-afterEach(async () => {
-  expect(await leakedProcesses(box.home)).toEqual([]);
-  box.cleanup();
-});
-
-const run = (args: string[], extra: Record<string, string> = {}) => djc(args, { cwd: box.dir, home: box.home, env: { ...env, ...extra } });
 
 describe('the aws backend', () => {
   it('djc setup aws creates what is missing, and a second run is a no-op', async () => {
@@ -50,14 +23,14 @@ describe('the aws backend', () => {
     const doc = JSON.parse(again.stdout) as { steps: { resource: string; result: string }[] };
     expect(doc.steps.map((s) => s.result)).toEqual(['exists', 'exists', 'exists', 'exists']);
     expect(doc.steps.map((s) => s.resource)).toEqual([
-      `DynamoDB table ${env.DJC_TABLE}`, `S3 bucket ${env.DJC_BUCKET}`, `SQS queue ${env.DJC_QUEUE}-dlq`, `SQS queue ${env.DJC_QUEUE}`,
+      `DynamoDB table ${t.env.DJC_TABLE}`, `S3 bucket ${t.env.DJC_BUCKET}`, `SQS queue ${t.env.DJC_QUEUE}-dlq`, `SQS queue ${t.env.DJC_QUEUE}`,
     ]);
     const human = await run(['setup', 'aws']);
     expect(human.stderr).toContain('nothing to do');
   });
 
   it('wordcount gives the exact result, as on the local backend', async () => {
-    const ex = copyExample('wordcount', box.dir);
+    const ex = copyExample('wordcount', t.box.dir);
     await generate(ex, 20_000);
     const r = await run(['run', join(ex, 'job.yaml'), '--set', 'input.batch.records=2000', '--json']);
     expect(r.code).toBe(0);
@@ -72,24 +45,24 @@ describe('the aws backend', () => {
   });
 
   it('backend names can come from a settings file (--settings-file)', async () => {
-    const { DJC_TABLE, DJC_BUCKET, DJC_QUEUE, DJC_BACKEND, ...rest } = env;
-    writeFileSync(join(box.dir, 'aws.env'), `DJC_BACKEND=${DJC_BACKEND}\nDJC_TABLE=${DJC_TABLE}\nDJC_BUCKET=${DJC_BUCKET}\nDJC_QUEUE=${DJC_QUEUE}\n`);
-    const r = await djc(['--settings-file', 'aws.env', 'setup', 'aws', '--json'], { cwd: box.dir, home: box.home, env: rest });
+    const { DJC_TABLE, DJC_BUCKET, DJC_QUEUE, DJC_BACKEND, ...rest } = t.env;
+    writeFileSync(join(t.box.dir, 'aws.env'), `DJC_BACKEND=${DJC_BACKEND}\nDJC_TABLE=${DJC_TABLE}\nDJC_BUCKET=${DJC_BUCKET}\nDJC_QUEUE=${DJC_QUEUE}\n`);
+    const r = await djc(['--settings-file', 'aws.env', 'setup', 'aws', '--json'], { cwd: t.box.dir, home: t.box.home, env: rest });
     expect(r.code).toBe(0);
     expect((JSON.parse(r.stdout) as { steps: { resource: string }[] }).steps[0]?.resource).toBe(`DynamoDB table ${DJC_TABLE}`);
-    const bad = await djc(['--settings-file', 'missing.env', 'list'], { cwd: box.dir, home: box.home, env: rest });
+    const bad = await djc(['--settings-file', 'missing.env', 'list'], { cwd: t.box.dir, home: t.box.home, env: rest });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('cannot read the settings file missing.env');
   });
 
   it('csv-command and flaky give the same exact results as on the local backend', async () => {
-    const csv = copyExample('csv-command', box.dir);
+    const csv = copyExample('csv-command', t.box.dir);
     await generate(csv, 2_000);
     expect((await run(['run', join(csv, 'job.yaml'), '--set', 'params.min_cents=50000'])).code).toBe(0);
     const whole = execFileSync('python3', ['to_cents.py', '50000'], { cwd: csv, input: readFileSync(join(csv, 'data/orders.csv')) }).toString();
     expect(readFileSync(join(csv, 'out/orders.jsonl'), 'utf8')).toBe(whole);
 
-    const flaky = copyExample('flaky', box.dir);
+    const flaky = copyExample('flaky', t.box.dir);
     await generate(flaky, 300);
     const r = await run(['run', join(flaky, 'job.yaml'), '--set', 'input.batch.records=50', '--json']);
     expect(r.code).toBe(0);
@@ -101,15 +74,15 @@ describe('the aws backend', () => {
 
   it('an s3:// input is split and read from S3 (ranged reads), and gives the exact result', async () => {
     const rows = Array.from({ length: 300 }, (_, i) => `${i},"line one of ${i}\nline two, with ""quotes"""`);
-    await s3Put(fauxqs.endpoint, env.DJC_BUCKET as string, 'inputs/notes.csv', `id,note\n${rows.join('\n')}\n`);
-    writeFileSync(join(box.dir, 'lines.py'), [
+    await s3Put(t.fauxqs.endpoint, t.env.DJC_BUCKET as string, 'inputs/notes.csv', `id,note\n${rows.join('\n')}\n`);
+    writeFileSync(join(t.box.dir, 'lines.py'), [
       'import csv, json, sys',
       'for r in csv.DictReader(sys.stdin):',
       '    print(json.dumps({"id": int(r["id"]), "lines": len(r["note"].splitlines()), "quoted": \'"quotes"\' in r["note"]}))',
       '',
     ].join('\n'));
-    writeFileSync(join(box.dir, 'job.yaml'), `name: s3input
-input: { path: "s3://${env.DJC_BUCKET}/inputs/notes.csv", format: csv, batch: { records: 40 } }
+    writeFileSync(join(t.box.dir, 'job.yaml'), `name: s3input
+input: { path: "s3://${t.env.DJC_BUCKET}/inputs/notes.csv", format: csv, batch: { records: 40 } }
 handler: { command: python3 lines.py }
 compute: { workers: 2 }
 output: { path: out.jsonl }
@@ -117,59 +90,59 @@ output: { path: out.jsonl }
     const r = await run(['run', 'job.yaml', '--json']);
     expect((JSON.parse(r.stdout) as { error: string | null }).error).toBeNull();
     expect(JSON.parse(r.stdout)).toMatchObject({ status: 'SUCCEEDED', records: { total: 300, processed: 300 }, tasks: { total: 8 } });
-    expect(readJsonl(join(box.dir, 'out.jsonl'))).toEqual(Array.from({ length: 300 }, (_, id) => ({ id, lines: 2, quoted: true })));
+    expect(readJsonl(join(t.box.dir, 'out.jsonl'))).toEqual(Array.from({ length: 300 }, (_, id) => ({ id, lines: 2, quoted: true })));
   });
 
   it('a worker killed with SIGKILL: its task is redelivered and every record is in the result once', async () => {
-    writeFileSync(join(box.dir, 'in.jsonl'), Array.from({ length: 600 }, (_, i) => `{"n":${i}}\n`).join(''));
-    writeFileSync(join(box.dir, 'slow.mjs'), 'export async function echo(r) { await new Promise((s) => setTimeout(s, 150)); return r; }\n');
-    writeFileSync(join(box.dir, 'job.yaml'), `name: awscrash
+    writeFileSync(join(t.box.dir, 'in.jsonl'), Array.from({ length: 600 }, (_, i) => `{"n":${i}}\n`).join(''));
+    writeFileSync(join(t.box.dir, 'slow.mjs'), 'export async function echo(r) { await new Promise((s) => setTimeout(s, 150)); return r; }\n');
+    writeFileSync(join(t.box.dir, 'job.yaml'), `name: awscrash
 input: { path: in.jsonl, batch: { records: 20 } }
 handler: { module: ./slow.mjs#echo }
 compute: { workers: 2, lease: 3s }
 output: { path: out.jsonl }
 `);
-    const bg = djcStart(['run', 'job.yaml'], { cwd: box.dir, home: box.home, env });
+    const bg = djcStart(['run', 'job.yaml'], { cwd: t.box.dir, home: t.box.home, env: t.env });
     const victim = await waitFor('a worker mid-task', async () => {
       const list = await run(['list', '--json']);
       const id = list.code === 0 ? (JSON.parse(list.stdout) as { jobs: { jobId: string }[] }).jobs[0]?.jobId : undefined;
       if (!id) return undefined;
-      const t = await run(['tasks', id, '--status', 'running', '--json']);
-      return t.code === 0 && (JSON.parse(t.stdout) as { tasks: unknown[] }).tasks.length > 0 ? workerPids(box.home)[0] : undefined;
+      const running = await run(['tasks', id, '--status', 'running', '--json']);
+      return running.code === 0 && (JSON.parse(running.stdout) as { tasks: unknown[] }).tasks.length > 0 ? workerPids(t.box.home)[0] : undefined;
     });
     process.kill(victim, 'SIGKILL');
     const r = await bg.done;
     expect(r.code).toBe(0);
-    expect((readJsonl(join(box.dir, 'out.jsonl')) as { n: number }[]).map((x) => x.n)).toEqual([...Array(600).keys()]);
+    expect((readJsonl(join(t.box.dir, 'out.jsonl')) as { n: number }[]).map((x) => x.n)).toEqual([...Array(600).keys()]);
   });
 
   it('duplicated SQS messages never produce a second committed attempt', async () => {
-    writeFileSync(join(box.dir, 'in.jsonl'), Array.from({ length: 200 }, (_, i) => `{"n":${i}}\n`).join(''));
-    writeFileSync(join(box.dir, 'slow.mjs'), 'export async function echo(r) { await new Promise((s) => setTimeout(s, 100)); return r; }\n');
-    writeFileSync(join(box.dir, 'job.yaml'), `name: awsdup
+    writeFileSync(join(t.box.dir, 'in.jsonl'), Array.from({ length: 200 }, (_, i) => `{"n":${i}}\n`).join(''));
+    writeFileSync(join(t.box.dir, 'slow.mjs'), 'export async function echo(r) { await new Promise((s) => setTimeout(s, 100)); return r; }\n');
+    writeFileSync(join(t.box.dir, 'job.yaml'), `name: awsdup
 input: { path: in.jsonl, batch: { records: 10 } }
 handler: { module: ./slow.mjs#echo }
 compute: { workers: 2 }
 output: { path: out.jsonl }
 `);
-    const bg = djcStart(['run', 'job.yaml'], { cwd: box.dir, home: box.home, env });
+    const bg = djcStart(['run', 'job.yaml'], { cwd: t.box.dir, home: t.box.home, env: t.env });
     const jobId = await waitFor('the job', async () => {
       const list = await run(['list', '--json']);
       return list.code === 0 ? (JSON.parse(list.stdout) as { jobs: { jobId: string; status: string }[] }).jobs.find((j) => j.status === 'RUNNING')?.jobId : undefined;
     });
     // Inject a second copy of every task's message, as SQS's at-least-once delivery may.
-    await sqsSendRaw(fauxqs.endpoint, env.DJC_QUEUE as string, Array.from({ length: 20 }, (_, taskId) => JSON.stringify({ v: 1, jobId, taskId })));
+    await sqsSendRaw(t.fauxqs.endpoint, t.env.DJC_QUEUE as string, Array.from({ length: 20 }, (_, taskId) => JSON.stringify({ v: 1, jobId, taskId })));
     const r = await bg.done;
     expect(r.code).toBe(0);
     const tasks = JSON.parse((await run(['tasks', jobId, '--json'])).stdout) as { tasks: { attempts: number; status: string }[] };
     expect(tasks.tasks).toHaveLength(20);
     for (const t of tasks.tasks) expect(t).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
-    expect((readJsonl(join(box.dir, 'out.jsonl')) as { n: number }[]).map((x) => x.n)).toEqual([...Array(200).keys()]);
+    expect((readJsonl(join(t.box.dir, 'out.jsonl')) as { n: number }[]).map((x) => x.n)).toEqual([...Array(200).keys()]);
   });
 
   it('a task that exhausts its attempts ends FAILED and its message is in the dead-letter queue', async () => {
-    writeFileSync(join(box.dir, 'in.txt'), 'a\nb\n');
-    writeFileSync(join(box.dir, 'job.yaml'), `name: awsfail
+    writeFileSync(join(t.box.dir, 'in.txt'), 'a\nb\n');
+    writeFileSync(join(t.box.dir, 'job.yaml'), `name: awsfail
 input: { path: in.txt, format: text, batch: { records: 1 } }
 handler: { command: 'if grep -q b; then echo "no b allowed" >&2; exit 4; fi' }
 compute: { workers: 1 }
@@ -180,13 +153,13 @@ retry: { max_attempts: 2, backoff: { initial: 100ms } }
     const doc = JSON.parse(r.stdout) as { status: string; error: string; tasks: { failed: number; succeeded: number } };
     expect(doc).toMatchObject({ status: 'FAILED', tasks: { failed: 1, succeeded: 1 } });
     expect(doc.error).toContain('no b allowed');
-    expect(await sqsQueueDepth(fauxqs.endpoint, `${env.DJC_QUEUE}-dlq`)).toBe(1);
+    expect(await sqsQueueDepth(t.fauxqs.endpoint, `${t.env.DJC_QUEUE}-dlq`)).toBe(1);
   });
 
   it('8 workers racing over 1,000 tasks: every task committed exactly once', async () => {
-    writeFileSync(join(box.dir, 'in.jsonl'), Array.from({ length: 1000 }, (_, i) => `{"n":${i}}\n`).join(''));
-    writeFileSync(join(box.dir, 'id.mjs'), 'export function id(r) { return r; }\n');
-    writeFileSync(join(box.dir, 'job.yaml'), `name: awsrace
+    writeFileSync(join(t.box.dir, 'in.jsonl'), Array.from({ length: 1000 }, (_, i) => `{"n":${i}}\n`).join(''));
+    writeFileSync(join(t.box.dir, 'id.mjs'), 'export function id(r) { return r; }\n');
+    writeFileSync(join(t.box.dir, 'job.yaml'), `name: awsrace
 input: { path: in.jsonl, batch: { records: 1 } }
 handler: { module: ./id.mjs#id }
 compute: { workers: 8 }
@@ -200,7 +173,7 @@ output: { path: out.jsonl }
     const tasks = JSON.parse((await run(['tasks', doc.jobId, '--json'])).stdout) as { tasks: { attempts: number; worker: string }[] };
     expect(tasks.tasks.filter((t) => t.attempts !== 1)).toEqual([]);
     expect(new Set(tasks.tasks.map((t) => t.worker)).size).toBeGreaterThan(1);
-    expect((readJsonl(join(box.dir, 'out.jsonl')) as { n: number }[]).map((x) => x.n)).toEqual([...Array(1000).keys()]);
+    expect((readJsonl(join(t.box.dir, 'out.jsonl')) as { n: number }[]).map((x) => x.n)).toEqual([...Array(1000).keys()]);
   });
 
   it('bad credentials exit 3 with the AWS error code in the message', async () => {

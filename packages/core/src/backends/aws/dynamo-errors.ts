@@ -1,21 +1,8 @@
 /** The errors the DynamoDB state store raises, worded as the local store words them. */
 import { ConflictError, DjcError } from '../../errors.js';
-import type { TaskStatus } from '../../model/status.js';
 
-export function noJob(jobId: string): DjcError {
-  return new DjcError('NOT_FOUND', `no job ${jobId}`, { jobId, hint: 'djc list shows jobs' });
-}
+export { leaseLost, noJob, taskConflict } from '../store-errors.js';
 
-/** A conditional task write that did not hold; `details.status` is the task's status now (null if absent). */
-export function taskConflict(jobId: string, taskId: number, status: TaskStatus | null, why: string, extra: object = {}): ConflictError {
-  return new ConflictError(`task ${taskId} of job ${jobId}: ${why}`, { jobId, taskId, details: { status, ...extra } });
-}
-
-export function leaseLost(jobId: string, taskId: number, details: object): DjcError {
-  return new DjcError('LEASE_LOST', `task ${taskId} of job ${jobId}: the lease no longer holds`, { jobId, taskId, details });
-}
-
-/** A task id that does not fit the 10-digit sort key. */
 export function badTaskId(jobId: string, taskId: number): DjcError {
   return new DjcError('INTERNAL', `task id ${taskId} of job ${jobId} is not an integer in 0..9999999999`, { jobId, taskId });
 }

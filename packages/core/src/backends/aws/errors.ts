@@ -77,3 +77,18 @@ export async function aws<T>(what: string, call: () => Promise<T>): Promise<T> {
     throw translateAwsError(e, what);
   }
 }
+
+/**
+ * Runs one AWS call through `aws(what, …)`, honouring an AbortSignal: it
+ * rejects with `signal.reason` when the signal aborted (before or during the
+ * call), not with the SDK's wrapped abort error.
+ */
+export async function awsCall<T>(what: string, signal: AbortSignal | undefined, call: () => Promise<T>): Promise<T> {
+  signal?.throwIfAborted();
+  try {
+    return await aws(what, call);
+  } catch (e) {
+    if (signal?.aborted) throw signal.reason;
+    throw e;
+  }
+}

@@ -3,7 +3,7 @@
  * an abort-aware wrapper over `aws()` so a cancelled call rejects with the
  * signal's reason (an AbortError) instead of an INTERNAL DjcError.
  */
-import { aws } from './errors.js';
+import { awsCall } from './errors.js';
 
 interface S3LikeError {
   name?: string;
@@ -27,16 +27,5 @@ export function isMissingObject(e: unknown): boolean {
   return name === 'NoSuchKey' || name === 'NotFound' || (e as S3LikeError | undefined)?.$metadata?.httpStatusCode === 404;
 }
 
-/**
- * Runs one S3 call through `aws(what, …)`. Rejects with `signal.reason`
- * when the signal aborted (before or during the call).
- */
-export async function s3Call<T>(what: string, signal: AbortSignal | undefined, call: () => Promise<T>): Promise<T> {
-  signal?.throwIfAborted();
-  try {
-    return await aws(what, call);
-  } catch (e) {
-    if (signal?.aborted) throw signal.reason;
-    throw e;
-  }
-}
+/** One S3 call, abort-aware: see awsCall. */
+export const s3Call = awsCall;

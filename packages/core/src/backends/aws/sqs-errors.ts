@@ -4,7 +4,7 @@
  * ("AWS.SimpleQueueService.NonExistentQueue"); both are normalised to the
  * short form here.
  */
-import { aws } from './errors.js';
+import { awsCall } from './errors.js';
 
 interface SqsLikeError {
   name?: string;
@@ -46,16 +46,5 @@ export function isMissingQueue(e: unknown): boolean {
   return name === 'QueueDoesNotExist' || name === 'NonExistentQueue';
 }
 
-/**
- * Runs one SQS call through `aws(what, …)` (a missing queue says to run
- * `djc setup aws`). Rejects with `signal.reason` when the signal aborted.
- */
-export async function sqsCall<T>(what: string, signal: AbortSignal | undefined, call: () => Promise<T>): Promise<T> {
-  signal?.throwIfAborted();
-  try {
-    return await aws(what, call);
-  } catch (e) {
-    if (signal?.aborted) throw signal.reason;
-    throw e;
-  }
-}
+/** One SQS call, abort-aware: see awsCall. */
+export const sqsCall = awsCall;

@@ -5,7 +5,7 @@ import { assertJobTransition, type JobStatus } from '../../model/status.js';
 import type { JobRecord, NewJob } from '../../model/job.js';
 import type { JobPatch, ListJobsOptions } from '../../ports/state-store.js';
 import type { Db } from './db.js';
-import { noJob } from './errors.js';
+import { noJob } from '../store-errors.js';
 import { toJobRecord, type JobRow } from './state-rows.js';
 
 const PATCH_SQL = `UPDATE jobs SET

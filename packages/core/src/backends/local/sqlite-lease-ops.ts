@@ -11,7 +11,7 @@ import { assertTaskTransition, TERMINAL_JOB, type JobStatus, type TaskStatus } f
 import type { ClaimRequest, LeaseRef, TaskOutcome } from '../../ports/state-store.js';
 import type { Db } from './db.js';
 import type { JobCounters } from './job-counters.js';
-import { leaseLost, taskConflict } from './errors.js';
+import { leaseLost, taskConflict } from '../store-errors.js';
 import { toTaskRecord, type TaskRow } from './state-rows.js';
 
 interface ClaimCheckRow {

@@ -6,7 +6,7 @@ import type { ListTasksOptions } from '../../ports/state-store.js';
 import type { Db } from './db.js';
 import type { JobCounters } from './job-counters.js';
 import type { SqliteJobOps } from './sqlite-job-ops.js';
-import { noJob } from './errors.js';
+import { noJob } from '../store-errors.js';
 import { toTaskRecord, type TaskRow } from './state-rows.js';
 
 export class SqliteTaskOps {

@@ -1,6 +1,6 @@
-/** The errors the local backend raises, worded once. */
-import { ConflictError, DjcError } from '../../errors.js';
-import type { TaskStatus } from '../../model/status.js';
+/** The errors every StateStore raises, worded once so both backends fail the same way. */
+import { ConflictError, DjcError } from '../errors.js';
+import type { TaskStatus } from '../model/status.js';
 
 export function noJob(jobId: string): DjcError {
   return new DjcError('NOT_FOUND', `no job ${jobId}`, { jobId, hint: 'djc list shows jobs' });
