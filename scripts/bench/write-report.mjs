@@ -108,7 +108,7 @@ const doc = [
   '  that is what a user waits for.',
   '- **What djc does per task that the peers do not:** a conditional claim, a',
   '  heartbeat, the output and log stored as blobs, a commit that checks the lease,',
-  '  the message deleted (three SQLite write transactions shared by every process),',
+  '  the message deleted in batches (two SQLite write transactions per task, shared by every process),',
   '  and the outputs concatenated in input order at the end. That is the price of',
   '  retries, crash recovery and ordered results.',
   '- **`wc -l` is a lower bound for splitting:** it only counts newlines. The',
