@@ -4,23 +4,15 @@
  * deltas (and bumps `version`), conditioned on the job existing (for a claim,
  * also on it being neither cancel_requested nor terminal).
  */
-import { TASK_COUNT_KEY, type TaskCounts } from '../../model/job.js';
-import { TERMINAL_JOB, type TaskStatus } from '../../model/status.js';
+import { TERMINAL_JOB } from '../../model/status.js';
 import { UpdateBuilder, type ExprBuilder } from './dynamo-expressions.js';
 import type { TxItem } from './dynamo-request.js';
 import { jobKey } from './dynamo-schema.js';
+import type { CountDelta } from '../../model/count-delta.js';
 
-/** Signed changes to a job's counters. */
-export type CountDelta = Partial<TaskCounts> & { processed?: number };
+export { addMove, type CountDelta } from '../../model/count-delta.js';
 
-/** Adds "n tasks went from → to" to a delta. */
-export function addMove(delta: CountDelta, from: TaskStatus, to: TaskStatus, n = 1): CountDelta {
-  const f = TASK_COUNT_KEY[from];
-  const t = TASK_COUNT_KEY[to];
-  delta[f] = (delta[f] ?? 0) - n;
-  delta[t] = (delta[t] ?? 0) + n;
-  return delta;
-}
+
 
 /** Sums deltas. */
 export function sumDeltas(deltas: readonly CountDelta[]): CountDelta {

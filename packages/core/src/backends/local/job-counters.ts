@@ -5,12 +5,13 @@
  * job's version.
  */
 import type { Statement } from 'better-sqlite3';
-import { TASK_COUNT_KEY, type TaskCounts } from '../../model/job.js';
+import { TASK_COUNT_KEY } from '../../model/job.js';
 import type { TaskStatus } from '../../model/status.js';
 import type { Db } from './db.js';
+import type { CountDelta } from '../../model/count-delta.js';
 
-/** Signed changes to a job's counters. */
-export type CountDelta = Partial<TaskCounts> & { processed?: number };
+export { addMove, type CountDelta } from '../../model/count-delta.js';
+
 
 const COLUMNS = ['total', 'pending', 'running', 'retrying', 'succeeded', 'failed', 'cancelled'] as const;
 
@@ -59,11 +60,3 @@ export class JobCounters {
   }
 }
 
-/** Adds "n tasks went from → to" to a delta (for bulk changes). */
-export function addMove(delta: CountDelta, from: TaskStatus, to: TaskStatus, n = 1): CountDelta {
-  const f = TASK_COUNT_KEY[from];
-  const t = TASK_COUNT_KEY[to];
-  delta[f] = (delta[f] ?? 0) - n;
-  delta[t] = (delta[t] ?? 0) + n;
-  return delta;
-}
