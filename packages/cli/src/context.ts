@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { createLogger, type Backend, type Logger } from '@djc/core';
 import { openBackend, resolveBackendSettings } from '@djc/core/backends';
-import { createLocalDispatcher, type Dispatcher } from '@djc/coordinator';
+import {
+  createExternalDispatcher, createLocalDispatcher, createRoutingDispatcher, createSlurmDispatcher, type Dispatcher,
+} from '@djc/coordinator';
 import { WORKER_BIN } from '@djc/worker';
 
 /** Options every command accepts (commander's optsWithGlobals). */
@@ -49,12 +51,25 @@ export async function withBackend<T>(cli: Cli, fn: (backend: Backend) => Promise
   }
 }
 
-/** Workers as child processes running djc-worker with this backend's settings. */
-export function localDispatcher(cli: Cli, backend: Backend): Dispatcher {
-  return createLocalDispatcher({
-    workerCommand: [process.execPath, WORKER_BIN],
-    env: { ...backend.workerEnv(), ...(cli.opts.verbose ? { DJC_LOG_LEVEL: 'debug' } : {}) },
-    logDir: join(cli.home, 'workers'),
-    log: cli.log,
+/** argv that starts a worker of this installation: node + djc-worker's absolute path. */
+export const WORKER_COMMAND: readonly string[] = [process.execPath, WORKER_BIN];
+
+/** What a worker needs in its environment to reach this backend. */
+export function workerEnvOf(cli: Cli, backend: Backend): Record<string, string> {
+  return { ...backend.workerEnv(), ...(cli.opts.verbose ? { DJC_LOG_LEVEL: 'debug' } : {}) };
+}
+
+/**
+ * Workers of each job where its compute.dispatcher says: child processes,
+ * a Slurm job array, or none (external). Worker logs go under
+ * $DJC_HOME/workers/<job>/, where `djc logs --workers` reads them.
+ */
+export function dispatcherFor(cli: Cli, backend: Backend): Dispatcher {
+  const common = { workerCommand: WORKER_COMMAND, env: workerEnvOf(cli, backend), log: cli.log };
+  const logDir = join(cli.home, 'workers');
+  return createRoutingDispatcher({
+    local: createLocalDispatcher({ ...common, logDir }),
+    slurm: createSlurmDispatcher({ ...common, logDir }),
+    external: createExternalDispatcher(common),
   });
 }

@@ -30,6 +30,9 @@ export function formatStatus(job: JobRecord): string {
     `tasks    ${taskSummary(job.tasks)}`,
     `records  ${n(r.processed)} of ${n(r.total)} processed${pct}`,
   ];
+  if (job.workers) lines.push(`workers  ${job.workers.summary}`);
+  const lastFailure = job.workers?.failures.at(-1);
+  if (lastFailure && !TERMINAL_JOB.has(job.status)) lines.push(`         last worker failure: ${lastFailure.reason}`);
   if (job.outputPath) lines.push(`output   ${displayOutput(job.outputPath)}`);
   const requests = requestsLine(job);
   if (requests) lines.push(requests);

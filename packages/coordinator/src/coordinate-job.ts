@@ -1,4 +1,4 @@
-import { DjcError, TERMINAL_JOB, withJob, type Backend, type JobRecord, type Logger } from '@djc/core';
+import { DjcError, TERMINAL_JOB, withJob, type Backend, type JobRecord, type Logger, type WorkersRecord } from '@djc/core';
 import type { Dispatcher } from './dispatch/dispatcher.js';
 import { finalizeJob } from './finalize.js';
 import { coordinatorName, keepMarking } from './liveness.js';
@@ -37,8 +37,16 @@ async function coordinate(backend: Backend, jobId: string, opts: CoordinateOptio
   let job = await mustGetJob(backend, jobId);
   if (TERMINAL_JOB.has(job.status)) return job;
   const stopMarking = keepMarking(backend, jobId, opts.owner ?? coordinatorName('djc'), log);
-  await dispatcher.start(job);
+  const workers = workersRecorder(backend, jobId, dispatcher, log);
   try {
+    try {
+      // Workers start while the job prepares: they wait for its first tasks.
+      await dispatcher.start(job);
+    } catch (e) {
+      return await failJob(backend, jobId, `starting the workers failed: ${(e as Error).message}`, e, log);
+    } finally {
+      await workers.record();
+    }
     if (job.status === 'SUBMITTED' || job.status === 'PREPARING') {
       try {
         job = await prepareJob(backend, job, log);
@@ -46,14 +54,42 @@ async function coordinate(backend: Backend, jobId: string, opts: CoordinateOptio
         return await failJob(backend, jobId, `preparing the job failed: ${(e as Error).message}`, e, log);
       }
     }
-    return await superviseUntilEnd(backend, jobId, opts);
+    return await superviseUntilEnd(backend, jobId, opts, () => workers.record());
   } finally {
     stopMarking();
-    await dispatcher.stop(jobId);
+    // Interrupted with the job unfinished: workers that outlive us stay for the next coordinator.
+    const detach = opts.signal?.aborted === true && !TERMINAL_JOB.has((await backend.state.getJob(jobId).catch(() => null))?.status ?? 'FAILED');
+    const final = await dispatcher.stop(jobId, { detach });
+    if (!detach) await workers.record(final);
   }
 }
 
-async function superviseUntilEnd(backend: Backend, jobId: string, opts: CoordinateOptions): Promise<JobRecord> {
+/**
+ * Writes the dispatcher's view of the job's workers to the job record when it
+ * changed (so `djc status` shows it from any process), never failing the job.
+ */
+function workersRecorder(backend: Backend, jobId: string, dispatcher: Dispatcher, log: Logger) {
+  let last = '';
+  return {
+    /** Records `view`, by default the dispatcher's current one. */
+    record: async (view?: WorkersRecord | null) => {
+      const now = view === undefined ? dispatcher.describe(jobId) : view;
+      if (!now) return;
+      const key = JSON.stringify({ ...now, updatedAt: '' });
+      if (key === last) return;
+      try {
+        await backend.state.updateJob(jobId, { workers: now });
+        last = key;
+      } catch (e) {
+        log.warn({ err: e, jobId }, 'recording the workers failed');
+      }
+    },
+  };
+}
+
+async function superviseUntilEnd(
+  backend: Backend, jobId: string, opts: CoordinateOptions, recordWorkers: () => Promise<void>,
+): Promise<JobRecord> {
   const tickMs = opts.tickMs ?? backend.monitorIntervalMs;
   for (;;) {
     if (opts.signal?.aborted) return mustGetJob(backend, jobId);
@@ -61,6 +97,7 @@ async function superviseUntilEnd(backend: Backend, jobId: string, opts: Coordina
     if (job.status === 'FINALIZING') return finalizeJob(backend, jobId, opts.log);
     if (TERMINAL_JOB.has(job.status)) return job;
     const tick = await monitorTick(backend, jobId, opts.dispatcher, opts.log);
+    await recordWorkers();
     if (tick === 'done') return finalizeJob(backend, jobId, opts.log);
     if (tick === 'cancelled') return mustGetJob(backend, jobId);
     if (typeof tick === 'object') return failJob(backend, jobId, tick.stuck, undefined, opts.log);

@@ -2,6 +2,7 @@ import { DjcError, TERMINAL_JOB, type Backend, type JobRecord, type TaskRecord }
 import { mustGetJob } from './coordinate-job.js';
 import { notifyJobEnd } from './notify.js';
 import { enqueuePending } from './prepare.js';
+import { createSlurmCli } from './dispatch/slurm/slurm-cli.js';
 import type { Logger } from '@djc/core';
 
 /**
@@ -19,8 +20,20 @@ export async function cancelJob(backend: Backend, jobId: string, log: Logger): P
     endedAt: new Date().toISOString(),
     error: 'cancelled by user',
   });
+  await cancelSlurmArrays(job, log);
   await notifyJobEnd(ended, log);
   return ended;
+}
+
+/**
+ * scancel of the job's worker arrays, at once. Best effort: where Slurm's
+ * commands are missing (cancelling from a laptop on the aws backend), the
+ * coordinator cancels them when it sees the job end.
+ */
+async function cancelSlurmArrays(job: JobRecord, log: Logger): Promise<void> {
+  const ids = job.workers?.dispatcher === 'slurm' ? job.workers.slurmJobIds : [];
+  if (ids.length === 0) return;
+  await createSlurmCli().cancel(ids).catch((e: unknown) => log.warn({ err: e, jobId: job.jobId, ids }, 'scancel of the worker arrays failed; the coordinator will retry'));
 }
 
 /**

@@ -1,6 +1,6 @@
 import { runDaemon } from '@djc/coordinator';
 import { workerProcessMain } from '@djc/worker';
-import { localDispatcher, withBackend, type Cli } from '../context.js';
+import { dispatcherFor, withBackend, type Cli } from '../context.js';
 
 /** `djc coordinator`: the long-running daemon; SIGINT/SIGTERM stop it cleanly. */
 export async function coordinatorCommand(cli: Cli): Promise<number> {
@@ -11,7 +11,7 @@ export async function coordinatorCommand(cli: Cli): Promise<number> {
     process.on('SIGTERM', onSignal);
     cli.err(`djc: coordinator running for backend ${backend.name} (${cli.home}); Ctrl-C stops it`);
     try {
-      await runDaemon(backend, { dispatcher: localDispatcher(cli, backend), log: cli.log, signal: stop.signal });
+      await runDaemon(backend, { dispatcher: dispatcherFor(cli, backend), log: cli.log, signal: stop.signal });
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

@@ -1,6 +1,7 @@
 import { loadJobFile, type Backend, type JobRecord } from '@djc/core';
 import { cancelJob, coordinateJob, coordinatorName, submitJob } from '@djc/coordinator';
-import { localDispatcher, withBackend, type Cli } from '../context.js';
+import { dispatcherFor, withBackend, type Cli } from '../context.js';
+import { dispatchNote, externalWorker, printExternalWorker } from '../dispatch-note.js';
 import { displayOutput, elapsed, taskSummary } from '../format.js';
 import { startProgress } from '../progress.js';
 import { statusDocument } from '../status-document.js';
@@ -14,7 +15,9 @@ export async function runCommand(cli: Cli, file: string, o: RunOptions): Promise
   const loaded = await loadJobFile(file, { set: o.set });
   return withBackend(cli, async (backend) => {
     const job = await submitJob(backend, loaded, 'run');
-    cli.err(`djc: job ${job.jobId} submitted (${loaded.config.compute.workers} local workers)`);
+    cli.err(`djc: job ${job.jobId} submitted (${dispatchNote(job)})`);
+    const external = externalWorker(cli, backend, job);
+    if (external) printExternalWorker(cli, external);
     return coordinateHere(cli, backend, job.jobId);
   });
 }
@@ -37,7 +40,7 @@ export async function coordinateHere(cli: Cli, backend: Backend, jobId: string):
   let final: JobRecord;
   try {
     final = await coordinateJob(backend, jobId, {
-      dispatcher: localDispatcher(cli, backend), log: cli.log, owner: coordinatorName('djc run'),
+      dispatcher: dispatcherFor(cli, backend), log: cli.log, owner: coordinatorName('djc run'),
     });
   } finally {
     await progress.stop();

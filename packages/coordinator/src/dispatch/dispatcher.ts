@@ -1,4 +1,4 @@
-import type { JobRecord } from '@djc/core';
+import type { JobRecord, WorkersRecord } from '@djc/core';
 
 /** A worker that stopped while it may have held tasks. */
 export interface WorkerLoss {
@@ -7,12 +7,23 @@ export interface WorkerLoss {
   reason: string;
 }
 
+export interface StopOptions {
+  /** How long running workers get to finish before they are killed (default 10 s). */
+  graceMs?: number;
+  /**
+   * The coordinator is going away but the job is not over (daemon shutdown):
+   * leave workers that outlive this process (a Slurm array) for the next
+   * coordinator to adopt.
+   */
+  detach?: boolean;
+}
+
 /**
- * Starts and follows the workers of a job. Implementations: local child
- * processes (here); Slurm arrays and external workers later.
+ * Starts and follows the workers of a job: local child processes, a Slurm
+ * job array, or nothing (external workers started by the user).
  */
 export interface Dispatcher {
-  /** Starts the job's workers. */
+  /** Starts the job's workers, or adopts the ones a previous coordinator started. */
   start(job: JobRecord): Promise<void>;
   /**
    * Called on every monitor tick with the fresh job record: reports workers
@@ -22,6 +33,19 @@ export interface Dispatcher {
   poll(job: JobRecord): Promise<WorkerLoss[]>;
   /** Why the job cannot make progress (e.g. every worker keeps dying), or null. */
   stuckReason(jobId: string): string | null;
-  /** Stops the job's workers: SIGTERM, then SIGKILL after graceMs. */
-  stop(jobId: string, graceMs?: number): Promise<void>;
+  /** The workers as last seen, to record on the job for `djc status`; null for a job it does not follow. */
+  describe(jobId: string): WorkersRecord | null;
+  /** Stops following the job and stops its workers (unless detach); returns the workers' final view. */
+  stop(jobId: string, opts?: StopOptions): Promise<WorkersRecord | null>;
+}
+
+/** Worker deaths tolerated per job before the dispatcher gives up replacing them. */
+export function restartBudget(desired: number): number {
+  return desired * 2 + 3;
+}
+
+/** "2 running, 2 pending (Resources), 1 failed (NonZeroExitCode)" from worker groups. */
+export function groupSummary(groups: WorkersRecord['groups']): string {
+  if (groups.length === 0) return 'no workers';
+  return groups.map((g) => `${g.count} ${g.state.toLowerCase()}${g.reason ? ` (${g.reason})` : ''}`).join(', ');
 }

@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { mkdirSync, openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { JobRecord, Logger } from '@djc/core';
-import type { Dispatcher, WorkerLoss } from './dispatcher.js';
+import { MAX_WORKER_FAILURES, type JobRecord, type Logger, type WorkerFailure } from '@djc/core';
+import { groupSummary, restartBudget, type Dispatcher, type WorkerLoss } from './dispatcher.js';
+import { tail } from './log-tail.js';
 
 export interface LocalDispatcherOptions {
   /** argv that starts a worker, e.g. [process.execPath, '/…/djc-worker/dist/bin.js']. */
@@ -31,6 +32,7 @@ interface JobWorkers {
   losses: WorkerLoss[];
   crashes: number;
   lastCrash: string | null;
+  failures: WorkerFailure[];
 }
 
 /**
@@ -64,6 +66,7 @@ export function createLocalDispatcher(opts: LocalDispatcherOptions): Dispatcher 
       const reason = `worker process ${child.pid} exited with ${how}`;
       jw.crashes += 1;
       jw.lastCrash = `${reason}${tail(logFile)}`;
+      jw.failures = [...jw.failures, { worker: workerId, reason: jw.lastCrash, at: new Date().toISOString() }].slice(-MAX_WORKER_FAILURES);
       jw.losses.push({ workerId, reason });
       opts.log.warn({ jobId, workerId, code, signal }, 'worker died');
     });
@@ -76,7 +79,7 @@ export function createLocalDispatcher(opts: LocalDispatcherOptions): Dispatcher 
 
   return {
     async start(job) {
-      const jw: JobWorkers = { desired: job.config.compute.workers, alive: new Map(), losses: [], crashes: 0, lastCrash: null };
+      const jw: JobWorkers = { desired: job.config.compute.workers, alive: new Map(), losses: [], crashes: 0, lastCrash: null, failures: [] };
       jobs.set(job.jobId, jw);
       for (let i = 0; i < jw.desired; i++) spawnWorker(job.jobId, jw);
     },
@@ -97,9 +100,22 @@ export function createLocalDispatcher(opts: LocalDispatcherOptions): Dispatcher 
       return `workers keep dying (${jw.crashes} crashes); last: ${jw.lastCrash ?? 'unknown'}`;
     },
 
-    async stop(jobId, graceMs = 10_000) {
+    describe(jobId) {
       const jw = jobs.get(jobId);
-      if (!jw) return;
+      if (!jw) return null;
+      const groups = [
+        ...(jw.alive.size > 0 ? [{ state: 'RUNNING', reason: null, count: jw.alive.size }] : []),
+        ...(jw.crashes > 0 ? [{ state: 'FAILED', reason: null, count: jw.crashes }] : []),
+      ];
+      return {
+        dispatcher: 'local', slurmJobIds: [], groups, failures: jw.failures,
+        summary: `local processes: ${groupSummary(groups)}`, updatedAt: new Date().toISOString(),
+      };
+    },
+
+    async stop(jobId, { graceMs = 10_000 } = {}) {
+      const jw = jobs.get(jobId);
+      if (!jw) return null;
       jw.desired = 0;
       const live = [...jw.alive.values()];
       for (const w of live) {
@@ -107,13 +123,11 @@ export function createLocalDispatcher(opts: LocalDispatcherOptions): Dispatcher 
         w.child.kill('SIGTERM');
       }
       await Promise.all(live.map((w) => waitExit(w, graceMs)));
+      const final = this.describe(jobId);
       jobs.delete(jobId);
+      return final;
     },
   };
-}
-
-function restartBudget(desired: number): number {
-  return desired * 2 + 3;
 }
 
 function waitExit(w: LocalWorker, graceMs: number): Promise<void> {
@@ -125,23 +139,4 @@ function waitExit(w: LocalWorker, graceMs: number): Promise<void> {
       resolve();
     });
   });
-}
-
-/** The last lines a dead worker wrote, to quote in the job's error. */
-function tail(file: string): string {
-  try {
-    const text = readFileSync(file, 'utf8').trim();
-    if (!text) return '';
-    const lines = text.split('\n').slice(-3).map((l) => {
-      try {
-        const j = JSON.parse(l) as { msg?: string; err?: { message?: string } };
-        return j.err?.message ?? j.msg ?? l;
-      } catch {
-        return l;
-      }
-    });
-    return `: ${lines.join(' | ').slice(0, 500)}`;
-  } catch {
-    return '';
-  }
 }

@@ -189,20 +189,35 @@ describe('validateJobFile: schema errors', () => {
       'compute:', // 8
       '  dispatcher: slurm', // 9
       '  workers: four', // 10
+      '  slurm:', // 11
+      '    partiton: gpu', // 12
     ]);
-    const note = 'is not supported yet: this build runs jsonl, csv and text inputs split by records, with the local dispatcher';
+    const note = 'is not supported yet: this build runs jsonl, csv and text inputs split by records';
     expect(brief(await issuesOf(file))).toEqual([
       ['input.format', 4, `format "parquet" ${note}`],
       ['input.bach', 5, 'unknown key "bach" (did you mean "batch"?)'],
-      ['compute.dispatcher', 9, `dispatcher "slurm" ${note}; use "local"`],
       ['compute.workers', 10, 'expected an integer from 1 to 10000, found string "four"'],
+      ['compute.slurm.partiton', 12, 'unknown key "partiton" (did you mean "partition"?)'],
     ]);
+  });
+
+  it('accepts every compute.slurm setting and the external dispatcher', async () => {
+    const slurm = await job([...MINIMAL, 'compute:', '  dispatcher: slurm', '  workers: 50', '  slurm:',
+      '    partition: gpu', '    account: lab', '    qos: normal', '    time: "02:00:00"', '    cpus_per_task: 4', '    mem: 8G',
+      '    gres: "gpu:1"', '    constraint: a100', '    throttle: 10', '    workers: 20', '    extra_args: ["--comment=$HOME `x`"]']);
+    const { config } = await loadJobFile(slurm);
+    expect(config.compute.slurm).toEqual({
+      partition: 'gpu', account: 'lab', qos: 'normal', time: '02:00:00', cpus_per_task: 4, mem: '8G',
+      gres: 'gpu:1', constraint: 'a100', throttle: 10, workers: 20, extra_args: ['--comment=$HOME `x`'],
+    });
+    const external = await job([...MINIMAL, 'compute:', '  dispatcher: external']);
+    expect((await loadJobFile(external)).config.compute.dispatcher).toBe('external');
   });
 
   it('rejects batch sizes other than records, at the key used', async () => {
     const file = await job(['name: wordcount', 'input:', '  path: data/reviews.jsonl', '  batch: { bytes: 64MiB }', 'handler:', '  module: ./count.ts#countWords']);
     expect(brief(await issuesOf(file))).toEqual([
-      ['input.batch.bytes', 4, 'batch.bytes is not supported yet: this build runs jsonl, csv and text inputs split by records, with the local dispatcher; use batch.records'],
+      ['input.batch.bytes', 4, 'batch.bytes is not supported yet: this build runs jsonl, csv and text inputs split by records; use batch.records'],
     ]);
   });
 });

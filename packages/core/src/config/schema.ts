@@ -43,7 +43,7 @@ const moduleRef = (what: string) =>
     description: `${what}: "./file.ts#exportName" or "./file.js#exportName" (relative to the YAML file; "#default" if omitted)`,
   });
 
-const notSupportedYet = (what: string) => `${what} is not supported yet: this build runs jsonl, csv and text inputs split by records, with the local dispatcher`;
+const notSupportedYet = (what: string) => `${what} is not supported yet: this build runs jsonl, csv and text inputs split by records`;
 
 export const InputSchema = z
   .strictObject({
@@ -130,21 +130,21 @@ export const SlurmSchema = z
     qos: z.string().nullable().optional().meta({ description: 'sbatch --qos' }),
     gres: z.string().nullable().optional().meta({ description: 'sbatch --gres ("gpu:1")' }),
     constraint: z.string().nullable().optional().meta({ description: 'sbatch --constraint' }),
+    workers: z.number().int().min(1).max(100_000).optional().meta({ description: 'Array size: worker processes in the Slurm array (default: compute.workers). Never the batch count' }),
     throttle: z.number().int().positive().optional().meta({ description: 'Most array elements running at once (the %N of --array)' }),
     extra_args: z.array(z.string()).default([]).meta({ description: 'More sbatch arguments, passed as is' }),
   })
   .meta({ description: 'sbatch settings (dispatcher: slurm)' });
 
+export type SlurmConfig = z.output<typeof SlurmSchema>;
+
 export const ComputeSchema = z
   .strictObject({
     dispatcher: z
       .enum(['local', 'slurm', 'external'])
-      .superRefine((d, ctx) => {
-        if (d !== 'local') ctx.addIssue({ code: 'custom', message: notSupportedYet(`dispatcher "${d}"`) + '; use "local"' });
-      })
       .default('local')
-      .meta({ description: 'Where workers run: local processes, a Slurm job array, or external (print the worker command); slurm and external are not supported yet' }),
-    workers: z.number().int().min(1).max(10_000).default(4).meta({ description: 'Number of worker processes' }),
+      .meta({ description: 'Where workers run: local child processes, a Slurm job array (compute.slurm), or external (djc prints the worker command and starts none)' }),
+    workers: z.number().int().min(1).max(10_000).default(4).meta({ description: 'Number of worker processes (for slurm: the array size, unless compute.slurm.workers says otherwise)' }),
     concurrency: z.number().int().min(1).max(256).default(1).meta({ description: 'Tasks at once per worker' }),
     timeout: duration('Per-attempt timeout').prefault('10m'),
     lease: duration('Task lease; a worker that stops heartbeating for this long loses its task').prefault('30s'),

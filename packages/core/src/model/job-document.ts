@@ -1,4 +1,4 @@
-import type { JobRecord, TaskRecord } from './job.js';
+import type { JobRecord, TaskRecord, WorkersRecord } from './job.js';
 
 /**
  * The documented JSON shapes (`--json` of status/run/wait, list, tasks, and
@@ -18,6 +18,8 @@ export interface JobStatusDocument {
   error: string | null;
   /** Backend requests made for the job; present only when there are some (aws backend). */
   requests?: RequestsDocument;
+  /** The job's workers as the coordinator last saw them (dispatcher, Slurm array ids, states); absent before dispatch. */
+  workers?: WorkersRecord;
 }
 
 export interface RequestsDocument {
@@ -62,6 +64,7 @@ export function jobStatusDocument(job: JobRecord, estimate?: RequestCostEstimato
     output: { path: job.outputPath },
     error: job.error,
     ...(requests ? { requests } : {}),
+    ...(job.workers ? { workers: job.workers } : {}),
   };
 }
 

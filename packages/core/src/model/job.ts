@@ -59,6 +59,8 @@ export interface JobRecord {
   cancelRequested: boolean;
   /** The process coordinating the job and when it last said so; null before any did. */
   coordinator: CoordinatorMark | null;
+  /** The job's workers as its dispatcher last reported them; null before any were dispatched. */
+  workers: WorkersRecord | null;
   /** Bumped on every write; optimistic concurrency for patches. */
   version: number;
   /**
@@ -70,6 +72,44 @@ export interface JobRecord {
    * the counts on their own item.
    */
   requests: Record<string, number>;
+}
+
+export type DispatcherName = 'local' | 'slurm' | 'external';
+
+/**
+ * A snapshot of a job's workers, written by the coordinator when it changes
+ * (so `djc status` in any process shows it without asking Slurm). Small by
+ * construction: workers are grouped, and only the latest failures are kept.
+ */
+export interface WorkersRecord {
+  dispatcher: DispatcherName;
+  /** Slurm: every array job id submitted for the job, the first array first. */
+  slurmJobIds: string[];
+  /** Workers by state and reason, e.g. `{ state: 'PENDING', reason: 'Resources', count: 2 }`. */
+  groups: WorkerGroup[];
+  /** Workers that ended with a failure, latest last (at most MAX_WORKER_FAILURES). */
+  failures: WorkerFailure[];
+  /** One line for humans, e.g. "slurm array 123: 2 running, 2 pending (Resources)". */
+  summary: string;
+  updatedAt: string;
+}
+
+export const MAX_WORKER_FAILURES = 20;
+
+export interface WorkerGroup {
+  /** RUNNING, PENDING, COMPLETED, FAILED, … (Slurm's job states; local workers are RUNNING or FAILED). */
+  state: string;
+  /** Slurm's reason (Resources, Priority, NonZeroExitCode, …), or null. */
+  reason: string | null;
+  count: number;
+}
+
+export interface WorkerFailure {
+  /** The worker id, e.g. "slurm:123_4". */
+  worker: string;
+  /** e.g. "FAILED (NonZeroExitCode, exit 1): cannot open /x" */
+  reason: string;
+  at: string;
 }
 
 export interface CoordinatorMark {

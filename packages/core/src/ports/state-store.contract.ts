@@ -125,6 +125,24 @@ function describeJobChanges(store: () => StateStore): void {
       expect((await store().updateJob(job.jobId, { coordinator: null })).coordinator).toBeNull();
     });
 
+    it('keeps the snapshot of a job\'s workers, and clears it with null', async () => {
+      const job = testJob();
+      expect((await store().createJob(job)).workers).toBeNull();
+      const workers = {
+        dispatcher: 'slurm' as const,
+        slurmJobIds: ['123', '130'],
+        groups: [{ state: 'PENDING', reason: 'Resources', count: 2 }, { state: 'RUNNING', reason: null, count: 1 }],
+        failures: [{ worker: 'slurm:123_4', reason: 'FAILED (NonZeroExitCode, exit 1): it\'s "odd" $HOME `x`\nline 2', at: '2024-01-01T00:00:00.000Z' }],
+        summary: 'slurm array 123: 1 running, 2 pending (Resources)',
+        updatedAt: '2024-01-01T00:00:01.000Z',
+      };
+      expect((await store().updateJob(job.jobId, { workers })).workers).toEqual(workers);
+      expect((await store().updateJob(job.jobId, { error: 'x' })).workers).toEqual(workers);
+      expect((await store().getJob(job.jobId))?.workers).toEqual(workers);
+      expect((await store().updateJob(job.jobId, { workers: null })).workers).toBeNull();
+      expect((await store().getJob(job.jobId))?.workers).toBeNull();
+    });
+
     it('a finished job re-opens only to RUNNING', async () => {
       const job = testJob();
       await store().createJob(job);

@@ -73,6 +73,7 @@ export interface JobPatch {
   recordsTotal?: number;
   mode?: JobRecord['mode'];
   coordinator?: JobRecord['coordinator'];
+  workers?: JobRecord['workers'];
 }
 
 /**

@@ -37,6 +37,7 @@ const JobItemSchema = z.object({
   cancel_requested: z.boolean(),
   coordinator_owner: maybeText,
   coordinator_seen_at: maybeNumber,
+  workers_json: maybeText,
   version: count,
   tasks_total: count,
   tasks_pending: count,
@@ -107,6 +108,7 @@ export function toJobRecord(item: Item, config: JobConfig, what: string, request
     outputPath: j.output_path ?? null,
     cancelRequested: j.cancel_requested,
     coordinator: j.coordinator_owner == null ? null : { owner: j.coordinator_owner, seenAt: j.coordinator_seen_at ?? 0 },
+    workers: j.workers_json ? (JSON.parse(j.workers_json) as JobRecord['workers']) : null,
     version: j.version,
     requests,
   };

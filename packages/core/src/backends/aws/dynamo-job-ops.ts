@@ -181,7 +181,8 @@ function patchBuilder(p: JobPatch): UpdateBuilder {
     .set('output_path', p.outputPath)
     .set('cancel_requested', p.cancelRequested)
     .set('records_total', p.recordsTotal)
-    .set('mode', p.mode);
+    .set('mode', p.mode)
+    .set('workers_json', p.workers === undefined ? undefined : p.workers && JSON.stringify(p.workers));
   if (p.coordinator !== undefined) {
     b.set('coordinator_owner', p.coordinator?.owner ?? null).set('coordinator_seen_at', p.coordinator?.seenAt ?? null);
   }

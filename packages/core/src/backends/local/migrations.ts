@@ -99,4 +99,8 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (job_id, op)
   ) WITHOUT ROWID;
   `,
+  // 4: the job's workers as its dispatcher last reported them (JSON).
+  `
+  ALTER TABLE jobs ADD COLUMN workers_json TEXT;
+  `,
 ];

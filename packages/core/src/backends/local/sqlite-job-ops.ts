@@ -19,6 +19,7 @@ const PATCH_SQL = `UPDATE jobs SET
   mode = coalesce(@mode, mode),
   coordinator_owner = CASE WHEN @setCoordinator THEN @coordinatorOwner ELSE coordinator_owner END,
   coordinator_seen_at = CASE WHEN @setCoordinator THEN @coordinatorSeenAt ELSE coordinator_seen_at END,
+  workers_json = CASE WHEN @setWorkers THEN @workersJson ELSE workers_json END,
   version = version + 1
 WHERE job_id = @jobId RETURNING *`;
 
@@ -118,6 +119,8 @@ export class SqliteJobOps {
       setCoordinator: flag(p, 'coordinator'),
       coordinatorOwner: p.coordinator?.owner ?? null,
       coordinatorSeenAt: p.coordinator?.seenAt ?? null,
+      setWorkers: flag(p, 'workers'),
+      workersJson: p.workers ? JSON.stringify(p.workers) : null,
     }) as JobRow;
     return this.record(row);
   }

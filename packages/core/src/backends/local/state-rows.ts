@@ -20,6 +20,7 @@ export interface JobRow {
   cancel_requested: number;
   coordinator_owner: string | null;
   coordinator_seen_at: number | null;
+  workers_json: string | null;
   version: number;
   tasks_total: number;
   tasks_pending: number;
@@ -72,6 +73,7 @@ export function toJobRecord(row: JobRow, requests: Record<string, number> = {}):
     outputPath: row.output_path,
     cancelRequested: row.cancel_requested !== 0,
     coordinator: row.coordinator_owner === null ? null : { owner: row.coordinator_owner, seenAt: row.coordinator_seen_at ?? 0 },
+    workers: row.workers_json ? (JSON.parse(row.workers_json) as JobRecord['workers']) : null,
     version: row.version,
     requests,
   };

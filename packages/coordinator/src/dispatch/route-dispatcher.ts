@@ -1,0 +1,34 @@
+import { DjcError, type DispatcherName } from '@djc/core';
+import type { Dispatcher } from './dispatcher.js';
+
+/**
+ * One dispatcher for a coordinator that runs many jobs: each job goes to the
+ * dispatcher its config names (compute.dispatcher).
+ */
+export function createRoutingDispatcher(byName: Partial<Record<DispatcherName, Dispatcher>>): Dispatcher {
+  const of = new Map<string, Dispatcher>();
+  const get = (jobId: string) => of.get(jobId);
+  return {
+    async start(job) {
+      const name = job.config.compute.dispatcher;
+      const d = byName[name];
+      if (!d) throw new DjcError('USAGE', `this coordinator cannot dispatch "${name}" workers`, { jobId: job.jobId });
+      of.set(job.jobId, d);
+      await d.start(job);
+    },
+    async poll(job) {
+      return (await get(job.jobId)?.poll(job)) ?? [];
+    },
+    stuckReason(jobId) {
+      return get(jobId)?.stuckReason(jobId) ?? null;
+    },
+    describe(jobId) {
+      return get(jobId)?.describe(jobId) ?? null;
+    },
+    async stop(jobId, opts) {
+      const d = get(jobId);
+      of.delete(jobId);
+      return (await d?.stop(jobId, opts)) ?? null;
+    },
+  };
+}
