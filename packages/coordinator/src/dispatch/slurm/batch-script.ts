@@ -80,7 +80,7 @@ export function planArrays(workers: number, maxArraySize: number, throttle?: num
   chunks.forEach((c, i) => {
     let t: number | undefined;
     if (throttle !== undefined) {
-      // Largest-remainder share of the throttle, at least 1.
+      // A share of the throttle in proportion to the chunk (the last chunk gets the rest), at least 1.
       const share = i === chunks.length - 1 ? throttle - given : Math.floor((throttle * c.count) / workers);
       t = Math.max(1, Math.min(c.count, share));
       given += t;

@@ -9,7 +9,11 @@ import { DjcError } from '@djc/core';
 /** One array task as Slurm reports it. */
 export interface ArrayTaskState {
   arrayJobId: string;
-  /** The array index, e.g. "4". */
+  /**
+   * The array index, e.g. "4"; not a number for a record that stands for
+   * several tasks (Slurm lists pending tasks cancelled together as one
+   * record with index "N/A").
+   */
   taskIndex: string;
   /** PENDING, RUNNING, COMPLETED, FAILED, CANCELLED, TIMEOUT, OUT_OF_MEMORY, NODE_FAIL, … */
   state: string;

@@ -91,11 +91,20 @@ export function createSlurmDispatcher(opts: SlurmDispatcherOptions): Dispatcher 
   const refresh = async (fj: FollowedJob, losses: WorkerLoss[]) => {
     const rows = await cli.queue(fj.arrays);
     const seen = new Set<string>();
-    for (const t of rows) {
+    const see = (t: ArrayTaskState) => {
       const key = `${t.arrayJobId}_${t.taskIndex}`;
       seen.add(key);
       fj.tasks.set(key, t);
       if (ENDED_STATES.has(t.state)) ended(fj, t, losses);
+    };
+    const single = rows.filter((t) => /^\d+$/.test(t.taskIndex));
+    single.forEach(see);
+    // A record for several tasks (e.g. pending ones cancelled together)
+    // stands for every task of its array not listed on its own.
+    for (const group of rows.filter((t) => !/^\d+$/.test(t.taskIndex))) {
+      for (const t of [...fj.tasks.values()]) {
+        if (t.arrayJobId === group.arrayJobId && !seen.has(`${t.arrayJobId}_${t.taskIndex}`)) see({ ...group, taskIndex: t.taskIndex });
+      }
     }
     // Forgotten by squeue (MinJobAge passed, controller restarted): ask
     // accounting, else say it ended in an unknown state.
