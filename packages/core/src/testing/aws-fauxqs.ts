@@ -1,18 +1,21 @@
 /**
- * An S3 + SQS protocol server for tests: fauxqs (in-process, memory only)
- * on 127.0.0.1 and a free port, and real AWS SDK v3 clients for it.
+ * An S3 + SQS protocol server for tests: fauxqs (memory only) in a child
+ * process on 127.0.0.1 and a free port, and real AWS SDK v3 clients for it.
  *
  * fauxqs's `startFauxqs` always listens on 0.0.0.0 (its `host` option only
- * names the host in queue URLs), so this builds the same app with its
- * exported `buildApp` and listens on 127.0.0.1 itself.
+ * names the host in queue URLs), so fauxqs-child.mjs builds the same app with
+ * its exported `buildApp` and listens on 127.0.0.1 itself. It runs out of
+ * the test process so that an error inside the server cannot surface as an
+ * unhandled error of whatever test runs then; it dies with its parent.
  *
  * Give every test its own bucket / queue names (`uniqueName`). Destroy the
  * clients you built, then `stop()` the server (in afterAll).
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { buildApp } from 'fauxqs';
 
 export interface FauxqsServer {
   /** e.g. "http://127.0.0.1:41234" */
@@ -21,17 +24,40 @@ export interface FauxqsServer {
   stop(): Promise<void>;
 }
 
+// Tests run on Node 20 on purpose; the SDK's "upgrade Node" notice is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const CREDENTIALS = { accessKeyId: 'djc-test', secretAccessKey: 'djc-test-secret' };
 const REGION = 'us-east-1';
 
-/** Starts fauxqs on 127.0.0.1 with a free port. */
+const CHILD = fileURLToPath(new URL('./fauxqs-child.mjs', import.meta.url));
+
+/** Starts fauxqs on 127.0.0.1 with a free port, in a child process. */
 export async function startFauxqsServer(): Promise<FauxqsServer> {
-  const app = buildApp({ logger: false });
-  const endpoint = await app.listen({ port: 0, host: '127.0.0.1' });
+  const child = spawn(process.execPath, [CHILD], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('fauxqs did not print its endpoint within 20 s')), 20_000);
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString('utf8');
+      const line = out.split('\n')[0];
+      if (out.includes('\n') && line) {
+        clearTimeout(timer);
+        resolve(line.trim());
+      }
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`fauxqs exited before listening (${signal ?? `code ${code}`})`));
+    });
+    child.once('error', reject);
+  });
   return {
     endpoint,
     stop: async () => {
-      await app.close();
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
     },
   };
 }
