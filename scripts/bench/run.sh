@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # `pnpm bench [NAME…]`: build djc, install the peers that are missing (GNU
 # parallel; GNU time for peak RSS), run the benchmarks (all, or the ones
-# named: tasks-per-second command-overhead partition-throughput aws-tasks), each
-# printing one JSON line, and rewrite docs/benchmarks.md from them.
+# named: tasks-per-second command-overhead partition-throughput aws-tasks
+# slurm-dispatch), each printing one JSON line, and rewrite docs/benchmarks.md
+# from them. slurm-dispatch starts the local Slurm cluster first
+# (scripts/slurm/up.sh: installs it when missing; needs root or sudo -n).
 # Data goes to temp dirs under bench-data/ (gitignored).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 started=$(date +%s)
 
-ALL=(tasks-per-second command-overhead partition-throughput aws-tasks)
+ALL=(tasks-per-second command-overhead partition-throughput aws-tasks slurm-dispatch)
 selected=()
 for arg in "$@"; do
   [ "$arg" = "--" ] && continue
@@ -54,6 +56,17 @@ fi
 if wants partition-throughput && ! install_missing /usr/bin/time time; then
   echo "bench: no GNU time: peak RSS of the partitioner only, from inside it" >&2
 fi
+# slurm-dispatch needs the local Slurm cluster; up.sh is idempotent (~1 s when it is up).
+slurm_down=0
+if wants slurm-dispatch; then
+  up=(bash scripts/slurm/up.sh)
+  [ "$(id -u)" -ne 0 ] && up=(sudo -n bash scripts/slurm/up.sh)
+  echo "bench: ${up[*]}" >&2
+  if ! "${up[@]}" >&2; then
+    echo "bench: the local Slurm cluster is not up: slurm-dispatch will be skipped (failed)" >&2
+    slurm_down=1
+  fi
+fi
 
 results=bench-data/results
 rm -rf "$results"
@@ -61,6 +74,10 @@ mkdir -p "$results"
 failed=()
 for name in "${selected[@]}"; do
   echo "bench: == $name ==" >&2
+  if [ "$name" = slurm-dispatch ] && [ $slurm_down -eq 1 ]; then
+    failed+=("$name")
+    continue
+  fi
   if node "scripts/bench/$name.mjs" > "$results/$name.json.tmp"; then
     mv "$results/$name.json.tmp" "$results/$name.json"
     cat "$results/$name.json"

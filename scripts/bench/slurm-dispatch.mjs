@@ -30,7 +30,8 @@
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { DJC_BIN, have, main, median, note, round, run, tempDir } from './lib.mjs';
 
@@ -135,17 +136,25 @@ async function startCoordinator(home, logFile) {
   return { line, stop, lines };
 }
 
-/** The earliest "worker started" line among the Slurm workers' logs, epoch ms (null if none). */
-async function firstWorkerStart(home, jobId) {
+/**
+ * From the Slurm workers' log files (home/workers/JOB/slurm-A_I.log), epoch
+ * ms: when Slurm started the first array element (the earliest file
+ * creation: slurmstepd creates it before the script runs) and when the first
+ * worker process was up (the earliest "worker started" line); null if none.
+ */
+async function workerStarts(home, jobId) {
   const dir = join(home, 'workers', jobId);
-  const files = await readdir(dir).catch(() => []);
-  const times = [];
+  const files = (await readdir(dir).catch(() => [])).filter((f) => f.startsWith('slurm-'));
+  const created = [];
+  const up = [];
   for (const f of files) {
+    created.push((await stat(join(dir, f))).birthtimeMs || NaN);
     for (const l of (await readFile(join(dir, f), 'utf8')).split('\n')) {
-      if (l.includes('"worker started"')) times.push(JSON.parse(l).time);
+      if (l.includes('"worker started"')) up.push(JSON.parse(l).time);
     }
   }
-  return times.length ? Math.min(...times) : null;
+  const first = (xs) => (xs.length && xs.every((x) => Number.isFinite(x)) ? Math.min(...xs) : null);
+  return { elementStarted: first(created), workerStarted: first(up) };
 }
 
 /** One djc run: a fresh home and coordinator, `djc submit`, until the coordinator logs "job ended". */
@@ -169,9 +178,9 @@ async function djcRun(dir, i, jobFile, input, slurmIds) {
     ]);
   } finally {
     await coord.stop();
+    for (const l of coord.lines) if (l.msg === 'submitted worker array' && l.slurmJobId) slurmIds.add(String(l.slurmJobId));
   }
   const arrays = status.workers?.slurmJobIds ?? [];
-  arrays.forEach((id) => slurmIds.add(id));
   if (status.status !== 'SUCCEEDED') throw new Error(`djc: job ${jobId} ended ${status.status}: ${status.error}`);
   if (tasks.length !== BATCHES || status.records.processed !== BATCHES * RECORDS) {
     throw new Error(`djc: ${tasks.length} tasks, ${status.records.processed} records; want ${BATCHES}, ${BATCHES * RECORDS}`);
@@ -182,7 +191,7 @@ async function djcRun(dir, i, jobFile, input, slurmIds) {
   const since = (ms) => (ms === null ? null : Math.round(ms - t0));
   const firstTask = Math.min(...tasks.map((t) => at(t.startedAt)));
   const lastTaskEnd = Math.max(...tasks.map((t) => at(t.endedAt)));
-  const workerUp = await firstWorkerStart(home, jobId);
+  const starts = await workerStarts(home, jobId);
   await drain(arrays);
   return {
     firstTaskMs: since(firstTask),
@@ -197,7 +206,8 @@ async function djcRun(dir, i, jobFile, input, slurmIds) {
       pickedUp: since(line('coordinating job')),
       prepared: since(line('job prepared')),
       sbatch: since(line('submitted worker array')),
-      firstWorkerStarted: since(workerUp),
+      firstElementStarted: since(starts.elementStarted),
+      firstWorkerStarted: since(starts.workerStarted),
       firstTask: since(firstTask),
       lastTaskEnded: since(lastTaskEnd),
       ended: since(at(status.endedAt)),
@@ -307,16 +317,18 @@ main('slurm-dispatch', async () => {
     const p = [];
     const u = [];
     const foreign = [];
+    const load = [];
     note(`slurm-dispatch: ${BATCHES} batches of ${RECORDS} records, \`${COMMAND}\` each: djc (${WORKERS} Slurm workers) vs sbatch --array=0-${BATCHES - 1}%${WORKERS} and without %; ${REPS} runs each`);
     for (let i = 0; i < REPS; i++) {
       foreign.push(await foreignJobs(slurmIds));
+      load.push(round(loadavg()[0], 2));
       d.push(await djcRun(dir, i, jobFile, input, slurmIds));
       p.push(await peerRun(dir, 'peer', i, WORKERS, input, script, slurmIds));
       u.push(await peerRun(dir, 'peer-unthrottled', i, null, input, script, slurmIds));
       const s = (r) => `first task ${(r.firstTaskMs / 1000).toFixed(2)} s, end ${(r.endMs / 1000).toFixed(2)} s`;
       note(`#${i + 1}: djc ${s(d[i])}; sbatch %${WORKERS} ${s(p[i])}; sbatch unthrottled ${s(u[i])}`);
     }
-    const djcS = summary(d, { workers: WORKERS, arrayElements: WORKERS });
+    const djcS = summary(d, { workers: WORKERS, arrayElements: Math.max(...d.map((r) => r.arrayElements)) });
     const peer = summary(p, { throttle: WORKERS, arrayElements: BATCHES, command: `sbatch --parsable --array=0-${BATCHES - 1}%${WORKERS} peer.sh` });
     const unthrottled = summary(u, { throttle: null, arrayElements: BATCHES, command: `sbatch --parsable --array=0-${BATCHES - 1} peer.sh` });
     const midDjc = [...d].sort((a, b) => a.endMs - b.endMs)[Math.floor(d.length / 2)];
@@ -342,6 +354,7 @@ main('slurm-dispatch', async () => {
       },
       sbatchCalls: { djc: Math.max(...d.map((r) => r.sbatchCalls)), peer: 1 },
       foreignSlurmJobsAtStart: foreign,
+      loadAvgAtStart: load,
       notes: [
         'djc: from the start of `djc submit` to the earliest task startedAt and to the job endedAt (output concatenated); the coordinator daemon was already running',
         `peer: from the start of sbatch to the earliest element start (its own date +%s.%N) and to the squeue poll (every ${SQUEUE_POLL_MS} ms) showing every element ended`,

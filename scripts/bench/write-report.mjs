@@ -11,10 +11,10 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BENCH_DATA, ROOT } from './lib.mjs';
 import { machineInfo } from './machine.mjs';
-import { renderAws, renderCommand, renderPartition, renderTasks } from './report-sections.mjs';
+import { renderAws, renderCommand, renderPartition, renderSlurm, renderTasks } from './report-sections.mjs';
 
 const DOC = join(ROOT, 'docs/benchmarks.md');
-const NAMES = ['tasks-per-second', 'command-overhead', 'partition-throughput', 'aws-tasks'];
+const NAMES = ['tasks-per-second', 'command-overhead', 'partition-throughput', 'aws-tasks', 'slurm-dispatch'];
 const DATA_RE = /<!-- bench-data\n([\s\S]*?)\n-->/;
 
 function previous() {
@@ -84,17 +84,20 @@ const doc = [
   `- **Date:** ${now.toISOString().slice(0, 10)}.${full}`,
   '',
   '**Reproduce:** `pnpm bench` (builds djc, installs GNU parallel with apt-get if',
-  'missing, runs all four, rewrites this file). One benchmark alone:',
-  '`pnpm bench tasks-per-second` (or `command-overhead`, `partition-throughput`, `aws-tasks`);',
+  'missing, starts the local Slurm cluster with `scripts/slurm/up.sh`, runs all five,',
+  'rewrites this file). One benchmark alone:',
+  '`pnpm bench tasks-per-second` (or `command-overhead`, `partition-throughput`, `aws-tasks`, `slurm-dispatch`);',
   'the others keep their figures. `node scripts/bench/<name>.mjs` prints the raw',
   'JSON line without touching this file (after `pnpm build`). Knobs:',
   '`BENCH_REPS` (3), `BENCH_TASKS` (20000), `BENCH_CMD_TASKS` (2000),',
-  '`BENCH_PARTITION_MIB` (500), `BENCH_AWS_TASKS` (2000), `BENCH_KEEP=1` (keep the data under `bench-data/`).',
+  '`BENCH_PARTITION_MIB` (500), `BENCH_AWS_TASKS` (2000), `BENCH_SLURM_BATCHES` (40),',
+  '`BENCH_SLURM_RECORDS` (100 per batch), `BENCH_SLURM_WORKERS` (4), `BENCH_KEEP=1` (keep the data under `bench-data/`).',
   '',
   ...renderTasks(data.results['tasks-per-second'], measured('tasks-per-second')),
   ...renderCommand(data.results['command-overhead'], measured('command-overhead')),
   ...renderPartition(data.results['partition-throughput'], measured('partition-throughput')),
   ...renderAws(data.results['aws-tasks'], measured('aws-tasks')),
+  ...renderSlurm(data.results['slurm-dispatch'], measured('slurm-dispatch')),
   '## Notes',
   '',
   '- **Two cores for everything.** The benchmark driver, the coordinator (inside',

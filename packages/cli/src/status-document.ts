@@ -1,6 +1,7 @@
 /** The `--json` job document of status/run/wait/cancel, with the request summary priced for AWS. */
 import { jobStatusDocument, requestsDocument, type JobRecord, type JobStatusDocument } from '@djc/core';
-import { estimateRequestCostUsd } from '@djc/core/backends/aws';
+// The price table only: importing the aws backend would load the AWS SDK (~1 s) for every status call.
+import { estimateRequestCostUsd } from '@djc/core/backends/aws/prices';
 
 const n = (x: number) => x.toLocaleString('en-US');
 

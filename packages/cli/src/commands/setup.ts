@@ -1,5 +1,4 @@
 import { DjcError } from '@djc/core';
-import { resolveAwsSettings, setupAws } from '@djc/core/backends/aws';
 import type { Cli } from '../context.js';
 
 /** `djc setup aws`: create the table, bucket and queues if missing, and say what it did. */
@@ -7,6 +6,8 @@ export async function setupCommand(cli: Cli, which: string): Promise<number> {
   if (which !== 'aws') {
     throw new DjcError('USAGE', `nothing to set up for "${which}"`, { hint: 'djc setup aws (the local backend needs no set-up)' });
   }
+  // Loaded here, not at start-up: the AWS SDK is slow to import.
+  const { resolveAwsSettings, setupAws } = await import('@djc/core/backends/aws');
   const settings = resolveAwsSettings(cli.opts);
   const steps = await setupAws(settings);
   if (cli.opts.json) {

@@ -8,7 +8,6 @@
 import { resolve } from 'node:path';
 import { DjcError } from '../errors.js';
 import type { Backend } from '../ports/backend.js';
-import { createAwsBackend, resolveAwsSettings } from './aws/index.js';
 import { createLocalBackend } from './local/index.js';
 
 export interface BackendSettings {
@@ -39,8 +38,12 @@ export async function openBackend(s: BackendSettings = {}, env: NodeJS.ProcessEn
           hint: 'check that DJC_HOME (or --home) names a writable directory',
         });
       }
-    case 'aws':
+    case 'aws': {
+      // Loaded on demand: the AWS SDK takes ~0.5-1 s to import, which every
+      // local-backend process (each CLI call, each worker) would pay.
+      const { createAwsBackend, resolveAwsSettings } = await import('./aws/index.js');
       return createAwsBackend(resolveAwsSettings(s, env));
+    }
     default:
       throw new DjcError('USAGE', `unknown backend "${backend}"`, { hint: 'use --backend local or --backend aws (or DJC_BACKEND)' });
   }
