@@ -34,7 +34,12 @@ export function makeCli(opts: GlobalOptions): Cli {
   return {
     opts,
     home,
-    log: createLogger({ name: 'djc', level: opts.verbose ? 'debug' : process.env.DJC_LOG_LEVEL ?? 'warn' }),
+    log: createLogger({
+      name: 'djc',
+      level: opts.verbose ? 'debug' : process.env.DJC_LOG_LEVEL ?? 'warn',
+      format: opts.verbose ? 'json' : 'human',
+      stacks: opts.verbose === true,
+    }),
     out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
     err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
     json: (doc) => process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`),

@@ -25,7 +25,9 @@ export async function coordinateJob(backend: Backend, jobId: string, opts: Coord
   // Every request made here (and in the timers started here) is this job's.
   return withJob(jobId, async () => {
     try {
-      return await coordinate(backend, jobId, opts);
+      const job = await coordinate(backend, jobId, opts);
+      // Read again: stopping the workers recorded their final view on it.
+      return (await backend.state.getJob(jobId)) ?? job;
     } finally {
       await backend.flushRequestCounts?.().catch(() => undefined);
     }

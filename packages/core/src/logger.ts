@@ -1,19 +1,54 @@
-import { pino, type Logger } from 'pino';
+import { pino, stdSerializers, type Logger } from 'pino';
 
 export type { Logger };
 
-/**
- * JSON logs on stderr (stdout carries data). Level from DJC_LOG_LEVEL
- * (default "info" for daemons; the CLI passes "warn" unless --verbose).
- */
-export function createLogger(opts: { name: string; level?: string } = { name: 'djc' }): Logger {
-  return pino(
-    {
-      name: opts.name,
-      level: opts.level ?? process.env.DJC_LOG_LEVEL ?? 'info',
-      redact: { paths: ['*.secretAccessKey', '*.sessionToken', '*.password', '*.authorization'], censor: '[redacted]' },
-      base: { pid: process.pid },
-    },
-    pino.destination({ fd: 2, sync: true }),
-  );
+export interface LoggerOptions {
+  name: string;
+  /** Default DJC_LOG_LEVEL, else "info". */
+  level?: string;
+  /**
+   * json (default): one JSON object per line, for daemons and workers.
+   * human: `djc: warning: worker died (job …, worker …): reason`, for the
+   * CLI's own messages next to its progress output.
+   */
+  format?: 'json' | 'human';
+  /** Stack traces of logged errors (default true); the CLI keeps them for --verbose. */
+  stacks?: boolean;
+}
+
+/** Logs on stderr (stdout carries data). */
+export function createLogger(opts: LoggerOptions = { name: 'djc' }): Logger {
+  const stacks = opts.stacks ?? true;
+  const options = {
+    name: opts.name,
+    level: opts.level ?? process.env.DJC_LOG_LEVEL ?? 'info',
+    redact: { paths: ['*.secretAccessKey', '*.sessionToken', '*.password', '*.authorization'], censor: '[redacted]' },
+    base: { pid: process.pid },
+    serializers: stacks ? undefined : { err: briefError },
+  };
+  if (opts.format === 'human') return pino(options, { write: (line: string) => void process.stderr.write(humanLine(line)) });
+  return pino(options, pino.destination({ fd: 2, sync: true }));
+}
+
+function briefError(e: unknown): unknown {
+  if (!(e instanceof Error)) return e;
+  const { stack: _stack, ...rest } = stdSerializers.err(e);
+  return rest;
+}
+
+const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warning', 50: 'error', 60: 'fatal' };
+const CONTEXT = ['jobId', 'taskId', 'workerId', 'slurmJobId'] as const;
+
+/** One pino JSON line as `djc: warning: message (job x, worker y): error message`. */
+export function humanLine(json: string): string {
+  let o: Record<string, unknown>;
+  try {
+    o = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    return json;
+  }
+  const ctx = CONTEXT.filter((k) => o[k] !== undefined).map((k) => `${k.replace(/Id$/, '')} ${String(o[k])}`);
+  const err = (o.err as { message?: string } | undefined)?.message ?? (typeof o.error === 'string' ? o.error : undefined);
+  const level = LEVELS[o.level as number] ?? 'log';
+  return `${String(o.name ?? 'djc')}: ${level}: ${String(o.msg ?? '')}${ctx.length > 0 ? ` (${ctx.join(', ')})` : ''}${err ? `: ${err}` : ''}\n`;
 }

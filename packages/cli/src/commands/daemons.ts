@@ -1,3 +1,4 @@
+import { createLogger } from '@djc/core';
 import { runDaemon } from '@djc/coordinator';
 import { workerProcessMain } from '@djc/worker';
 import { dispatcherFor, withBackend, type Cli } from '../context.js';
@@ -11,7 +12,10 @@ export async function coordinatorCommand(cli: Cli): Promise<number> {
     process.on('SIGTERM', onSignal);
     cli.err(`djc: coordinator running for backend ${backend.name} (${cli.home}); Ctrl-C stops it`);
     try {
-      await runDaemon(backend, { dispatcher: dispatcherFor(cli, backend), log: cli.log, signal: stop.signal });
+      // A daemon's log is for operators and log shippers: JSON lines (stack traces with --verbose).
+      const log = createLogger({ name: 'djc-coordinator', level: cli.opts.verbose ? 'debug' : process.env.DJC_LOG_LEVEL ?? 'warn', stacks: cli.opts.verbose === true });
+      const daemonCli = { ...cli, log };
+      await runDaemon(backend, { dispatcher: dispatcherFor(daemonCli, backend), log, signal: stop.signal });
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

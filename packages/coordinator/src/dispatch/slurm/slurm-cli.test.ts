@@ -11,7 +11,9 @@ describe('parseSqueueLine', () => {
     expect(parseSqueueLine('46|4|FAILED|NonZeroExitCode|768|node1')).toEqual({
       arrayJobId: '46', taskIndex: '4', state: 'FAILED', reason: 'NonZeroExitCode', exitCode: 3, signal: null, node: 'node1',
     });
-    expect(parseSqueueLine('46|1|CANCELLED|None|15|node1')).toMatchObject({ state: 'CANCELLED', reason: null, exitCode: 0, signal: 15 });
+    expect(parseSqueueLine('46|1|CANCELLED|None|15|node1')).toMatchObject({ state: 'CANCELLED', reason: null, exitCode: null, signal: 15 });
+    // A launch failure: scontrol says ExitCode=0:53.
+    expect(parseSqueueLine('46|3|FAILED|JobLaunchFailure|4021|node1')).toMatchObject({ reason: 'JobLaunchFailure', exitCode: null, signal: 53 });
     expect(parseSqueueLine('46|2|PENDING|Resources|0|')).toMatchObject({ state: 'PENDING', reason: 'Resources', exitCode: null, node: null });
     expect(parseSqueueLine('46|0|RUNNING|None|0|localhost')).toMatchObject({ state: 'RUNNING', reason: null, exitCode: null, node: 'localhost' });
     expect(parseSqueueLine('')).toBeNull();

@@ -136,8 +136,8 @@ export function parseSqueueLine(line: string): ArrayTaskState | null {
     taskIndex,
     state,
     reason: reason && reason !== 'None' ? reason : null,
-    // exit_code is a raw wait status: the code in the high byte, the signal in the low bits.
-    exitCode: ended && status !== null && Number.isFinite(status) ? (status >> 8) & 0xff : null,
+    // exit_code is a raw wait status: a signal in the low 7 bits, else the exit code in the high byte.
+    exitCode: ended && status !== null && Number.isFinite(status) && (status & 0x7f) === 0 ? (status >> 8) & 0xff : null,
     signal: ended && status !== null && Number.isFinite(status) && (status & 0x7f) !== 0 ? status & 0x7f : null,
     node: node && node !== '' && node !== '(null)' ? node : null,
   };

@@ -45,6 +45,8 @@ interface FollowedJob {
   failures: WorkerFailure[];
   lastPoll: number;
   stuck: string | null;
+  /** Losses found when adopting arrays, reported on the first poll. */
+  adoptedLosses: WorkerLoss[];
 }
 
 export function createSlurmDispatcher(opts: SlurmDispatcherOptions): Dispatcher {
@@ -71,8 +73,13 @@ export function createSlurmDispatcher(opts: SlurmDispatcherOptions): Dispatcher 
     }
   };
 
-  /** Handles an array task that ended: a loss (its tasks are reclaimed) unless it completed cleanly. */
-  const ended = (fj: FollowedJob, t: ArrayTaskState, losses: WorkerLoss[]) => {
+  /**
+   * Handles an array task that ended: a loss (its tasks are reclaimed) unless
+   * it completed cleanly. `adopted`: it ended before this coordinator
+   * followed it (a restart, or `djc retry` of a job whose workers failed):
+   * its tasks are still reclaimed, but it is not counted against the budget.
+   */
+  const ended = (fj: FollowedJob, t: ArrayTaskState, losses: WorkerLoss[], adopted = false) => {
     const key = `${t.arrayJobId}_${t.taskIndex}`;
     if (fj.ended.has(key)) return;
     fj.ended.add(key);
@@ -81,21 +88,21 @@ export function createSlurmDispatcher(opts: SlurmDispatcherOptions): Dispatcher 
     const how = [t.reason, t.signal ? `signal ${t.signal}` : t.exitCode !== null ? `exit ${t.exitCode}` : null].filter(Boolean).join(', ');
     const reason = `Slurm array task ${key} ${t.state}${how ? ` (${how})` : ''}`;
     losses.push({ workerId, reason });
-    if (t.state === 'UNKNOWN') return; // vanished from squeue: not counted as a failure
+    if (t.state === 'UNKNOWN' || adopted) return; // not counted as a failure
     fj.failed += 1;
     const logFile = join(jobDir(fj.jobId), `slurm-${t.arrayJobId}_${t.taskIndex}.log`);
     fj.failures = [...fj.failures, { worker: workerId, reason: `${reason}${tail(logFile)}`, at: new Date().toISOString() }].slice(-MAX_WORKER_FAILURES);
     opts.log.warn({ jobId: fj.jobId, workerId, state: t.state, reason: t.reason, exitCode: t.exitCode }, 'slurm worker ended badly');
   };
 
-  const refresh = async (fj: FollowedJob, losses: WorkerLoss[]) => {
+  const refresh = async (fj: FollowedJob, losses: WorkerLoss[], adopted = false) => {
     const rows = await cli.queue(fj.arrays);
     const seen = new Set<string>();
     const see = (t: ArrayTaskState) => {
       const key = `${t.arrayJobId}_${t.taskIndex}`;
       seen.add(key);
       fj.tasks.set(key, t);
-      if (ENDED_STATES.has(t.state)) ended(fj, t, losses);
+      if (ENDED_STATES.has(t.state)) ended(fj, t, losses, adopted);
     };
     const single = rows.filter((t) => /^\d+$/.test(t.taskIndex));
     single.forEach(see);
@@ -117,7 +124,7 @@ export function createSlurmDispatcher(opts: SlurmDispatcherOptions): Dispatcher 
         ? known
         : { ...t, state: 'UNKNOWN', reason: 'no longer listed by squeue' };
       fj.tasks.set(`${t.arrayJobId}_${t.taskIndex}`, final);
-      ended(fj, final, losses);
+      ended(fj, final, losses, adopted);
     }
   };
 
@@ -146,15 +153,17 @@ export function createSlurmDispatcher(opts: SlurmDispatcherOptions): Dispatcher 
       const fj: FollowedJob = {
         jobId: job.jobId, config: job.config, desired: cfg.slurm?.workers ?? cfg.workers,
         arrays: [], tasks: new Map(), ended: new Set(), failed: 0, failures: job.workers?.failures ?? [], lastPoll: 0, stuck: null,
+        adoptedLosses: [],
       };
       jobs.set(job.jobId, fj);
       // Adopt the arrays of a previous coordinator: recorded on the job, or found by name.
       const known = new Set([...(job.workers?.slurmJobIds ?? []), ...(await cli.findByName(jobName(job.jobId)))]);
       if (known.size > 0) {
         fj.arrays.push(...known);
-        await refresh(fj, []);
-        opts.log.info({ jobId: job.jobId, arrays: fj.arrays }, 'adopted worker arrays');
-        return;
+        // Workers that ended meanwhile: their tasks are reclaimed on the first poll.
+        await refresh(fj, fj.adoptedLosses, true);
+        opts.log.info({ jobId: job.jobId, arrays: fj.arrays, alive: alive(fj).length }, 'adopted worker arrays');
+        if (alive(fj).length > 0) return;
       }
       await submit(fj, fj.desired);
       fj.lastPoll = Date.now();
@@ -164,7 +173,7 @@ export function createSlurmDispatcher(opts: SlurmDispatcherOptions): Dispatcher 
       const fj = jobs.get(job.jobId);
       if (!fj || Date.now() - fj.lastPoll < pollMs) return [];
       fj.lastPoll = Date.now();
-      const losses: WorkerLoss[] = [];
+      const losses: WorkerLoss[] = fj.adoptedLosses.splice(0);
       await refresh(fj, losses);
       const work = job.tasks.pending + job.tasks.retrying + losses.length;
       const missing = Math.min(fj.desired, work) - alive(fj).length;
