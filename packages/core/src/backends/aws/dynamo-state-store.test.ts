@@ -109,8 +109,10 @@ describe('DynamoStateStore on DynamoDB Local: set-up and errors', () => {
 
   it('a missing table is BACKEND_UNAVAILABLE, naming the table and `djc setup aws`', async () => {
     const store = createDynamoStateStore({ client, table: 'djc-no-such-table' });
-    for (const call of [store.getJob('j'), store.claimTask('j', 0, { owner: 'w', leaseMs: 1_000, maxAttempts: 1 })]) {
-      const e = expectDjcError(await rejectionOf(call), 'BACKEND_UNAVAILABLE');
+    // One call at a time: a second call started up front would reject while
+    // the first is awaited, unobserved (an unhandled rejection).
+    for (const call of [() => store.getJob('j'), () => store.claimTask('j', 0, { owner: 'w', leaseMs: 1_000, maxAttempts: 1 })]) {
+      const e = expectDjcError(await rejectionOf(call()), 'BACKEND_UNAVAILABLE');
       expect(e.message).toContain('DynamoDB table "djc-no-such-table" does not exist');
       expect(e.hint).toContain('djc setup aws');
     }
