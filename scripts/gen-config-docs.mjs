@@ -33,9 +33,9 @@ parameters: { min_length: 3 }          # used as \${params.min_length}; override
 
 input:
   path: data/reviews.jsonl             # a file, a glob ("data/*.jsonl"), a list of them, or s3://bucket/key
-  format: jsonl                        # jsonl | csv | text
-  batch: { records: 5000 }             # records per batch, one task per batch (later: bytes: 64MiB, files: 10, row_groups: 2)
-  csv: { delimiter: ",", header: true, quote: '"' }   # read when format: csv
+  format: jsonl                        # jsonl | csv | text | parquet
+  batch: { records: 5000 }             # records per batch, one task per batch; or { bytes: 64MiB }, or { row_groups: 2 } for parquet (later: files: 10)
+  csv: { delimiter: ",", header: true, quote: '"', multiline: true }   # read when format: csv
   on_bad_record: fail
   materialize: false
 

@@ -17,6 +17,13 @@ if ! scontrol ping 2>/dev/null | grep -q 'is UP'; then
   trap 'bash scripts/slurm/down.sh || true' EXIT
 fi
 
+# The Parquet tests write zstd-compressed files; Node 20's zlib cannot, the zstd tool can.
+if ! command -v zstd >/dev/null; then
+  echo "test: installing zstd (Debian package) for the Parquet tests" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends zstd >/dev/null \
+    || { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends zstd >/dev/null; }
+fi
+
 mkdir -p .test-results
 status=0
 pnpm exec vitest run --reporter=default --reporter=json --outputFile=.test-results/vitest.json 2>&1 \

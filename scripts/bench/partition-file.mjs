@@ -1,25 +1,34 @@
 /**
  * The partitioner alone, as its own process (so its peak RSS is its own):
- * splits FILE into batches of RECORDS records with the built core API and
- * counts the events. Prints {"batches","records","bytes","ms","maxRssKiB"}.
- * Usage: node partition-file.mjs FILE [RECORDS]
+ * splits FILE into batches of RECORDS records, or of BYTES bytes, with the
+ * built core API and counts the events. Prints
+ * {"batches","records","bytes","ms","maxRssKiB"} (records: null by bytes,
+ * where batches are counted only when they run).
+ * Usage: node partition-file.mjs FILE [RECORDS]   or   node partition-file.mjs FILE bytes BYTES
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT } from './lib.mjs';
 
-const { partitionInput } = await import(pathToFileURL(join(ROOT, 'packages/core/dist/index.js')).href);
+// The partition module alone: loading the rest of @djc/core (config schema, backends) is not partitioning.
+const { partitionInput } = await import(pathToFileURL(join(ROOT, 'packages/core/dist/partition/index.js')).href);
 
-const [file, records = '10000'] = process.argv.slice(2);
+const [file, mode = '10000', size] = process.argv.slice(2);
+const byBytes = mode === 'bytes';
 const t0 = performance.now();
 let batches = 0;
 let total = 0;
 let bytes = 0;
-const opts = { format: 'jsonl', csv: { delimiter: ',', header: true, quote: '"' }, batchRecords: Number(records) };
+const opts = {
+  format: 'jsonl',
+  csv: { delimiter: ',', header: true, quote: '"' },
+  batchRecords: byBytes ? 1 : Number(mode),
+  ...(byBytes ? { batchBytes: Number(size) } : {}),
+};
 for await (const ev of partitionInput([file], opts)) {
   if (ev.type === 'batch') batches += 1;
   else {
-    total += ev.file.records;
+    total = ev.file.records === null || total === null ? null : total + ev.file.records;
     bytes += ev.file.size;
   }
 }

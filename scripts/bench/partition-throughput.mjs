@@ -1,16 +1,21 @@
 /**
  * Benchmark 3: partition throughput.
  *
- * Splits a ~500 MiB JSONL (records of 100–300 bytes) into batches of 10,000
+ * Splits a ~1 GiB JSONL (records of 100–300 bytes) into batches of 10,000
  * records with the built core API (`partitionInput`, in its own process:
  * partition-file.mjs), against `wc -l` on the same file: both must find
  * every newline, and wc -l is about the fastest way to do only that. Also
- * `split -l 10000` into a temp dir (it copies the data; time only). Page
- * cache warm for all: each runs once unmeasured, then BENCH_REPS measured
- * runs, interleaved; the median. Peak RSS from GNU time (`/usr/bin/time -v`)
- * when present, and the partitioner's own `process.resourceUsage().maxRSS`.
+ * splits it by bytes (`batch.bytes`, BENCH_PARTITION_BATCH_BYTES, default
+ * 2 MiB, about the size of a 10,000-record batch), which reads only a window
+ * at each cut, so its time should not grow with the file; and
+ * `split -l 10000` into a temp dir (it copies the data) for reference.
+ * Page cache warm for all: each runs once unmeasured, then BENCH_REPS
+ * measured runs, interleaved; the median. Peak RSS from GNU time
+ * (`/usr/bin/time -v`) when present, and the partitioner's own
+ * `process.resourceUsage().maxRSS`.
  *
- * Env: BENCH_PARTITION_MIB (default 500), BENCH_REPS (default 3).
+ * Env: BENCH_PARTITION_MIB (default 1024), BENCH_PARTITION_BATCH_BYTES
+ * (default 2097152), BENCH_REPS (default 3).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
@@ -18,9 +23,10 @@ import { join } from 'node:path';
 import { generateJsonl } from './gen-jsonl.mjs';
 import { main, median, note, round, run, tempDir, TIME_BIN } from './lib.mjs';
 
-const MIB = Number(process.env.BENCH_PARTITION_MIB ?? 500);
+const MIB = Number(process.env.BENCH_PARTITION_MIB ?? 1024);
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const BATCH = 10000;
+const BATCH_BYTES = Number(process.env.BENCH_PARTITION_BATCH_BYTES ?? 2 << 20);
 const PARTITIONER = new URL('./partition-file.mjs', import.meta.url).pathname;
 
 main('partition-throughput', async () => {
@@ -39,6 +45,14 @@ main('partition-throughput', async () => {
       if (inner.records !== gen.records) throw new Error(`partitioner counted ${inner.records} records, want ${gen.records}`);
       return { ms: r.ms, innerMs: inner.ms, batches: inner.batches, maxRssKiB: r.maxRssKiB ?? inner.maxRssKiB, selfRssKiB: inner.maxRssKiB };
     };
+    const partitionBytes = async () => {
+      const r = await run(process.execPath, [PARTITIONER, file, 'bytes', String(BATCH_BYTES)], { rss: true });
+      const inner = JSON.parse(r.stdout);
+      if (inner.bytes !== gen.bytes) throw new Error(`partitioner by bytes saw ${inner.bytes} bytes, want ${gen.bytes}`);
+      const cuts = Math.ceil(gen.bytes / BATCH_BYTES);
+      if (inner.batches < cuts - 1 || inner.batches > cuts) throw new Error(`partitioner by bytes made ${inner.batches} batches, want about ${cuts}`);
+      return { ms: r.ms, innerMs: inner.ms, batches: inner.batches, maxRssKiB: r.maxRssKiB ?? inner.maxRssKiB, selfRssKiB: inner.maxRssKiB };
+    };
     const wc = async () => {
       const r = await run('wc', ['-l', file], { rss: true });
       const lines = Number(r.stdout.trim().split(/\s+/)[0]);
@@ -48,21 +62,23 @@ main('partition-throughput', async () => {
     const split = async () => {
       await rm(splitDir, { recursive: true, force: true });
       await mkdir(splitDir);
-      const r = await run('split', ['-l', String(BATCH), file, join(splitDir, 'part-')]);
+      const r = await run('split', ['-l', String(BATCH), file, join(splitDir, 'part-')], { rss: true });
       await rm(splitDir, { recursive: true, force: true });
-      return { ms: r.ms };
+      return { ms: r.ms, maxRssKiB: r.maxRssKiB };
     };
 
     note('warming the page cache (one unmeasured run of each)');
     await partition();
+    await partitionBytes();
     await wc();
     await split();
-    const runs = { partition: [], wc: [], split: [] };
+    const runs = { partition: [], bytes: [], wc: [], split: [] };
     for (let i = 0; i < REPS; i++) {
       runs.partition.push(await partition());
+      runs.bytes.push(await partitionBytes());
       runs.wc.push(await wc());
       runs.split.push(await split());
-      note(`#${i + 1}: partition ${runs.partition[i].ms.toFixed(0)} ms (in-process ${runs.partition[i].innerMs.toFixed(0)} ms), wc -l ${runs.wc[i].ms.toFixed(0)} ms, split ${runs.split[i].ms.toFixed(0)} ms`);
+      note(`#${i + 1}: partition ${runs.partition[i].ms.toFixed(0)} ms (in-process ${runs.partition[i].innerMs.toFixed(0)} ms), by bytes ${runs.bytes[i].ms.toFixed(0)} ms (in-process ${runs.bytes[i].innerMs.toFixed(1)} ms), wc -l ${runs.wc[i].ms.toFixed(0)} ms, split ${runs.split[i].ms.toFixed(0)} ms`);
     }
 
     const mb = gen.bytes / 1e6;
@@ -72,20 +88,25 @@ main('partition-throughput', async () => {
     };
     const p = stat(runs.partition);
     const inner = stat(runs.partition, 'innerMs');
+    const b = stat(runs.bytes);
+    const bInner = stat(runs.bytes, 'innerMs');
     const w = stat(runs.wc);
     const s = stat(runs.split);
-    const rss = (xs, key = 'maxRssKiB') => (xs.every((x) => x[key] !== null) ? Math.max(...xs.map((x) => x[key])) : null);
+    const rss = (xs, key = 'maxRssKiB') => (xs.every((x) => x[key] !== null && x[key] !== undefined) ? Math.max(...xs.map((x) => x[key])) : null);
     return {
-      input: { bytes: gen.bytes, megabytes: round(mb, 1), records: gen.records, batchRecords: BATCH, batches: runs.partition[0].batches },
+      input: { bytes: gen.bytes, megabytes: round(mb, 1), records: gen.records, batchRecords: BATCH, batches: runs.partition[0].batches, batchBytes: BATCH_BYTES, byteBatches: runs.bytes[0].batches },
       runs: REPS,
       rssFrom: existsSync(TIME_BIN) ? 'GNU time -v' : 'process.resourceUsage (partitioner only)',
       partition: { ...p, maxRssKiB: rss(runs.partition), selfRssKiB: rss(runs.partition, 'selfRssKiB') },
       partitionInProcess: inner,
+      partitionBytes: { ...b, maxRssKiB: rss(runs.bytes), selfRssKiB: rss(runs.bytes, 'selfRssKiB') },
+      partitionBytesInProcess: { ...bInner, msAll: runs.bytes.map((x) => round(x.innerMs, 1)), ms: round(median(runs.bytes.map((x) => x.innerMs)), 1) },
       wc: { ...w, maxRssKiB: rss(runs.wc) },
-      split: s,
+      split: { ...s, maxRssKiB: rss(runs.split) },
       ratios: {
         partitionVsWc: round(p.ms / w.ms, 2),
         partitionInProcessVsWc: round(inner.ms / w.ms, 2),
+        partitionBytesVsWc: round(b.ms / w.ms, 2),
         splitVsWc: round(s.ms / w.ms, 2),
       },
     };

@@ -1,4 +1,4 @@
-import { formatDuration, TERMINAL_JOB, type JobRecord, type TaskRecord } from '@djc/core';
+import { formatDuration, recordsTotal, TERMINAL_JOB, type JobRecord, type TaskRecord } from '@djc/core';
 import { isOrphaned, lastCoordinated } from '@djc/coordinator';
 import { requestsLine } from './status-document.js';
 
@@ -23,12 +23,16 @@ export function elapsed(job: JobRecord, now = Date.now()): string {
 /** `djc status` for a human. */
 export function formatStatus(job: JobRecord): string {
   const r = job.records;
-  const pct = r.total > 0 ? ` (${Math.floor((100 * r.processed) / r.total)}%)` : '';
+  const { total, known } = recordsTotal(job);
+  const pct = total > 0 ? ` (${Math.floor((100 * r.processed) / total)}%)` : '';
+  const records = known
+    ? `${n(r.processed)} of ${n(total)} processed${pct}`
+    : `${n(r.processed)} processed${job.status === 'SUBMITTED' || job.status === 'PREPARING' ? '' : ' (total not known yet: batches split by bytes are counted as their tasks run)'}`;
   const lines = [
     `job      ${job.jobId} (${job.name})`,
     `status   ${job.status}   backend ${job.backend}   elapsed ${elapsed(job)}`,
     `tasks    ${taskSummary(job.tasks)}`,
-    `records  ${n(r.processed)} of ${n(r.total)} processed${pct}`,
+    `records  ${records}`,
   ];
   if (job.workers) lines.push(`workers  ${job.workers.summary}`);
   const lastFailure = job.workers?.failures.at(-1);
@@ -66,8 +70,14 @@ export function formatTasks(tasks: TaskRecord[]): string {
   if (tasks.length === 0) return 'no tasks';
   return table(
     ['TASK', 'STATUS', 'ATTEMPTS', 'RECORDS', 'EXIT', 'ERROR'],
-    tasks.map((t) => [String(t.taskId), t.status, String(t.attempts), String(t.batch.records), t.exitCode === null ? '-' : String(t.exitCode), t.error ?? '']),
+    tasks.map((t) => [String(t.taskId), t.status, String(t.attempts), taskRecords(t), t.exitCode === null ? '-' : String(t.exitCode), t.error ?? '']),
   );
+}
+
+/** What the task committed, else its batch's count from prepare; "-" until known (a batch split by bytes, before it ran). */
+function taskRecords(t: TaskRecord): string {
+  const records = t.records ?? t.batch.records;
+  return records === null ? '-' : String(records);
 }
 
 /** A job nobody coordinates does not move: say so, and what to do. */

@@ -1,4 +1,4 @@
-import { formatDuration, type Backend, type JobRecord } from '@djc/core';
+import { formatDuration, recordsTotal, type Backend, type JobRecord } from '@djc/core';
 import { taskSummary } from './format.js';
 
 /**
@@ -51,7 +51,10 @@ export function progressLine(job: JobRecord, elapsedMs: number, tty: boolean): s
   const bar = tty ? `[${'#'.repeat(Math.round(frac * 24)).padEnd(24, '-')}] ` : '';
   const fails = t.failed ? ` · ${t.failed} failed` : '';
   const retry = t.retrying ? ` · ${t.retrying} retrying` : '';
-  const head = `${bar}${Math.floor(frac * 100)}% ${done}/${t.total} tasks · ${r.processed.toLocaleString('en-US')}/${r.total.toLocaleString('en-US')} records`;
+  // Split by bytes, the record total is known only once every task has run.
+  const total = recordsTotal(job);
+  const records = total.known ? `${r.processed.toLocaleString('en-US')}/${total.total.toLocaleString('en-US')}` : r.processed.toLocaleString('en-US');
+  const head = `${bar}${Math.floor(frac * 100)}% ${done}/${t.total} tasks · ${records} records`;
   return tty
     ? `${head} · ${Math.round(rate).toLocaleString('en-US')} rec/s · ETA ${eta}${fails}${retry}`
     : `${job.jobId}: ${job.status.toLowerCase()} ${head} · ${taskSummary(t)} · ${Math.round(rate)} rec/s · ETA ${eta}`;

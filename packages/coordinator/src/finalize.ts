@@ -1,5 +1,6 @@
-import { type Backend, type JobRecord, type Logger } from '@djc/core';
+import { recordsCountedAtPrepare, type Backend, type JobRecord, type Logger } from '@djc/core';
 import { aggregateOutputs } from './aggregate.js';
+import { completeManifest } from './manifest.js';
 import { notifyJobEnd } from './notify.js';
 
 /** How many failed tasks the job tolerates. */
@@ -12,13 +13,20 @@ export function toleratedFailures(job: JobRecord): number {
  * Ends a job whose tasks are all terminal: FAILED if more tasks failed than
  * tolerated (the result is not written, so a partial result never looks
  * whole), else aggregate the outputs and SUCCEEDED. Then notify.
+ *
+ * A job split by bytes learns its record counts only from its tasks: the
+ * manifest is rewritten with them, and once every batch is counted the
+ * job's `records.total` is set to the exact total.
  */
 export async function finalizeJob(backend: Backend, jobId: string, log: Logger): Promise<JobRecord> {
   let job = await backend.state.transitionJob(jobId, ['RUNNING', 'FINALIZING'], 'FINALIZING');
+  const counted = recordsCountedAtPrepare(job.config) ? null : await completeManifest(backend, job, log);
+  const total = counted === null ? {} : { recordsTotal: counted };
   const failed = job.tasks.failed + job.tasks.cancelled;
   const allowed = toleratedFailures(job);
   if (failed > allowed) {
     job = await backend.state.transitionJob(jobId, ['FINALIZING'], 'FAILED', {
+      ...total,
       endedAt: new Date().toISOString(),
       error: await failureSummary(backend, job, failed, allowed),
     });
@@ -26,6 +34,7 @@ export async function finalizeJob(backend: Backend, jobId: string, log: Logger):
     try {
       const outputPath = await aggregateOutputs(backend, job, log);
       job = await backend.state.transitionJob(jobId, ['FINALIZING'], 'SUCCEEDED', {
+        ...total,
         endedAt: new Date().toISOString(),
         outputPath,
         error: failed > 0 ? `${failed} of ${job.tasks.total} tasks failed (tolerated_failure allows ${allowed})` : null,
@@ -33,6 +42,7 @@ export async function finalizeJob(backend: Backend, jobId: string, log: Logger):
     } catch (e) {
       log.error({ jobId, err: e }, 'aggregation failed');
       job = await backend.state.transitionJob(jobId, ['FINALIZING'], 'FAILED', {
+        ...total,
         endedAt: new Date().toISOString(),
         error: `aggregating the outputs failed: ${(e as Error).message}`,
       });

@@ -9,6 +9,7 @@ import {
   type Logger,
   type Manifest,
 } from '@djc/core';
+import { sumKnown } from './manifest.js';
 
 /** Tasks are written and enqueued in chunks, so workers start while a large input is still being split. */
 const CHUNK = 2000;
@@ -38,9 +39,11 @@ export async function prepareJob(backend: Backend, job: JobRecord, log: Logger):
     chunk = [];
   };
   const events = partitionInput(files, {
-    format: input.format as 'jsonl' | 'csv' | 'text',
+    format: input.format as 'jsonl' | 'csv' | 'text' | 'parquet',
     csv: input.csv,
     batchRecords: input.batch.records ?? 1000,
+    batchRowGroups: input.batch.row_groups,
+    batchBytes: input.batch.bytes,
   });
   for await (const ev of events) {
     if (ev.type === 'file') {
@@ -56,7 +59,8 @@ export async function prepareJob(backend: Backend, job: JobRecord, log: Logger):
   const manifest = buildManifest(job.jobId, input.format, infos, batches);
   await backend.blobs.put(blobKeys.manifest(job.jobId), JSON.stringify(manifest));
   log.info({ jobId: job.jobId, batches: batches.length, records: manifest.totals.records }, 'job prepared');
-  return backend.state.transitionJob(job.jobId, ['PREPARING'], 'RUNNING', { recordsTotal: manifest.totals.records });
+  // Split by bytes, the total is not known yet (0 until finalize; see recordsTotal in core).
+  return backend.state.transitionJob(job.jobId, ['PREPARING'], 'RUNNING', { recordsTotal: manifest.totals.records ?? 0 });
 }
 
 async function enqueue(backend: Backend, jobId: string, batches: readonly BatchDescriptor[]): Promise<void> {
@@ -85,7 +89,7 @@ function buildManifest(jobId: string, format: string, files: InputFileInfo[], ba
     files,
     batches,
     totals: {
-      records: files.reduce((n, f) => n + f.records, 0),
+      records: sumKnown(files.map((f) => f.records)),
       bytes: files.reduce((n, f) => n + f.size, 0),
       batches: batches.length,
     },

@@ -100,7 +100,7 @@ async function runHandler(
       taskId: task.taskId,
       attempt: task.attempts,
       batch: task.batch,
-      input: { format: cfg.input.format as 'jsonl' | 'csv' | 'text', csv: cfg.input.csv },
+      input: { format: cfg.input.format as 'jsonl' | 'csv' | 'text' | 'parquet', csv: cfg.input.csv },
       handler: cfg.handler,
       baseDir: baseDirOf(job),
       timeoutMs: cfg.compute.timeout,

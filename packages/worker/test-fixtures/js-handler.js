@@ -10,3 +10,7 @@ export function bytes(records) {
 export default function echo(records) {
   return records;
 }
+
+export function batchInfo(_records, ctx) {
+  return ctx.batch;
+}

@@ -68,7 +68,7 @@ describe('validateJobFile: a valid file', () => {
       path: join(dir, 'data/reviews.jsonl'),
       format: 'csv',
       batch: { records: 1000 },
-      csv: { delimiter: ',', header: true, quote: '"' },
+      csv: { delimiter: ',', header: true, quote: '"', multiline: true },
       on_bad_record: 'fail',
       materialize: false,
     });
@@ -182,7 +182,7 @@ describe('validateJobFile: schema errors', () => {
       'name: wordcount', // 1
       'input:', // 2
       '  path: data/reviews.jsonl', // 3
-      '  format: parquet', // 4
+      '  format: binary', // 4
       '  bach: 1', // 5
       'handler:', // 6
       '  module: ./count.ts#countWords', // 7
@@ -192,9 +192,9 @@ describe('validateJobFile: schema errors', () => {
       '  slurm:', // 11
       '    partiton: gpu', // 12
     ]);
-    const note = 'is not supported yet: this build runs jsonl, csv and text inputs split by records';
+    const note = 'is not supported yet: this build reads jsonl, csv, text and parquet inputs, split by records or bytes (or parquet row groups)';
     expect(brief(await issuesOf(file))).toEqual([
-      ['input.format', 4, `format "parquet" ${note}`],
+      ['input.format', 4, `format "binary" ${note}`],
       ['input.bach', 5, 'unknown key "bach" (did you mean "batch"?)'],
       ['compute.workers', 10, 'expected an integer from 1 to 10000, found string "four"'],
       ['compute.slurm.partiton', 12, 'unknown key "partiton" (did you mean "partition"?)'],
@@ -214,11 +214,21 @@ describe('validateJobFile: schema errors', () => {
     expect((await loadJobFile(external)).config.compute.dispatcher).toBe('external');
   });
 
-  it('rejects batch sizes other than records, at the key used', async () => {
-    const file = await job(['name: wordcount', 'input:', '  path: data/reviews.jsonl', '  batch: { bytes: 64MiB }', 'handler:', '  module: ./count.ts#countWords']);
+  it('rejects batch.files (not supported yet), at the key used', async () => {
+    const file = await job(['name: wordcount', 'input:', '  path: data/reviews.jsonl', '  batch: { files: 10 }', 'handler:', '  module: ./count.ts#countWords']);
     expect(brief(await issuesOf(file))).toEqual([
-      ['input.batch.bytes', 4, 'batch.bytes is not supported yet: this build runs jsonl, csv and text inputs split by records; use batch.records'],
+      ['input.batch.files', 4, 'batch.files is not supported yet: this build reads jsonl, csv, text and parquet inputs, split by records or bytes (or parquet row groups); use batch.records'],
     ]);
+  });
+
+  it('accepts batch.bytes as a size, and csv.multiline', async () => {
+    const file = await job(['name: wordcount', 'input:', '  path: data/reviews.jsonl', '  format: csv', '  batch: { bytes: 64MiB }',
+      '  csv: { multiline: false }', 'handler:', '  command: cat']);
+    const { config } = await loadJobFile(file);
+    expect(config.input.batch).toEqual({ bytes: 64 * 1024 * 1024 });
+    expect(config.input.csv).toEqual({ delimiter: ',', header: true, quote: '"', multiline: false });
+    const zero = await job(['name: wordcount', 'input:', '  path: data/reviews.jsonl', '  batch: { bytes: 0 }', 'handler:', '  command: cat']);
+    expect(brief(await issuesOf(zero))).toEqual([['input.batch.bytes', 4, 'expected a size such as "512KiB" or "64MiB", found 0']]);
   });
 });
 

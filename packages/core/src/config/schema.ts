@@ -43,7 +43,8 @@ const moduleRef = (what: string) =>
     description: `${what}: "./file.ts#exportName" or "./file.js#exportName" (relative to the YAML file; "#default" if omitted)`,
   });
 
-const notSupportedYet = (what: string) => `${what} is not supported yet: this build runs jsonl, csv and text inputs split by records`;
+const notSupportedYet = (what: string) =>
+  `${what} is not supported yet: this build reads jsonl, csv, text and parquet inputs, split by records or bytes (or parquet row groups)`;
 
 export const InputSchema = z
   .strictObject({
@@ -53,34 +54,42 @@ export const InputSchema = z
     format: z
       .enum(['jsonl', 'csv', 'text', 'parquet', 'binary', 'files'])
       .superRefine((format, ctx) => {
-        if (!['jsonl', 'csv', 'text'].includes(format)) ctx.addIssue({ code: 'custom', message: notSupportedYet(`format "${format}"`) });
+        if (!['jsonl', 'csv', 'text', 'parquet'].includes(format)) ctx.addIssue({ code: 'custom', message: notSupportedYet(`format "${format}"`) });
       })
       .default('jsonl')
-      .meta({ description: 'Record format: jsonl (one JSON value per line), csv, text (one record per line); parquet, binary and files are not supported yet' }),
+      .meta({ description: 'Record format: jsonl (one JSON value per line), csv, text (one record per line), parquet (one object per row; batches of whole row groups); binary and files are not supported yet' }),
     batch: z
       .strictObject({
         records: z.number().int().positive().optional().meta({ description: 'Records per batch (one task per batch)' }),
-        bytes: size('Bytes per batch').optional(),
+        bytes: size(
+          'Bytes per batch. jsonl, text, csv: byte ranges cut where the first record at or after each multiple of it starts, '
+          + 'so preparing reads only around the cuts (csv with csv.multiline: true scans the file once); '
+          + 'record counts are known once the tasks have run. parquet: whole row groups up to this many bytes',
+        ).optional(),
         files: z.number().int().positive().optional().meta({ description: 'Files per batch (format: files)' }),
-        row_groups: z.number().int().positive().optional().meta({ description: 'Parquet row groups per batch' }),
+        row_groups: z.number().int().positive().optional().meta({ description: 'Parquet row groups per batch (format: parquet)' }),
       })
       .superRefine((batch, ctx) => {
         const set = (['records', 'bytes', 'files', 'row_groups'] as const).filter((k) => batch[k] !== undefined);
         if (set.length !== 1) {
           ctx.addIssue({ code: 'custom', message: `set exactly one of records, bytes, files, row_groups (found ${set.length === 0 ? 'none' : set.join(', ')})` });
-        } else if (set[0] !== 'records') {
+        } else if (set[0] === 'files') {
           ctx.addIssue({ code: 'custom', path: [set[0] as string], message: notSupportedYet(`batch.${set[0]}`) + '; use batch.records' });
         }
       })
       .prefault({ records: 1000 })
-      .meta({ description: 'How to split the input: exactly one of records, bytes, files, row_groups (only records is supported yet)' }),
+      .meta({ description: 'How to split the input: exactly one of records, bytes, files, row_groups (files is not supported yet)' }),
     csv: z
       .strictObject({
         delimiter: z.string().length(1).default(',').meta({ description: 'Field delimiter (one character)' }),
         header: z.boolean().default(true).meta({ description: 'The first row is a header; it travels with every batch' }),
         quote: z.string().length(1).default('"').meta({ description: 'Quote character; quoted fields may hold delimiters, quotes ("") and newlines' }),
+        multiline: z.boolean().default(true).meta({
+          description: 'Quoted fields may hold line breaks. With batch.bytes, true finds the cuts with one quote-aware scan of the whole file; '
+            + 'false declares there are none, so cuts are found by reading only around them, and a quoted line break is then an error (INPUT_INVALID, with its byte offset)',
+        }),
       })
-      .default({ delimiter: ',', header: true, quote: '"' })
+      .default({ delimiter: ',', header: true, quote: '"', multiline: true })
       .meta({ description: 'CSV options (format: csv)' }),
     on_bad_record: z
       .enum(['fail', 'skip', 'dead_letter'])
@@ -96,6 +105,11 @@ export const InputSchema = z
       })
       .default(false)
       .meta({ description: 'Copy each batch into the blob store, for workers that cannot see the input (true is not supported yet)' }),
+  })
+  .superRefine((input, ctx) => {
+    if (input.batch.row_groups !== undefined && input.format !== 'parquet') {
+      ctx.addIssue({ code: 'custom', path: ['batch', 'row_groups'], message: `splits parquet input only (input.format is ${input.format}); use batch.records` });
+    }
   })
   .meta({ description: 'What to process and how to split it into batches' });
 

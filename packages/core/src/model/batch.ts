@@ -1,6 +1,8 @@
 /**
  * A batch is a descriptor, not a copy: a byte range of one input file that
- * holds a known number of whole records. One task runs one batch.
+ * holds whole records. One task runs one batch. Split by records, a batch's
+ * record count is known at prepare; split by bytes (`batch.bytes`), it is
+ * null until the task has run (the task record then holds it).
  */
 export interface BatchDescriptor {
   /** Batch number, 0-based, in input order. Equal to the task id. */
@@ -11,22 +13,34 @@ export interface BatchDescriptor {
   start: number;
   /** Byte offset just past the batch's last record (its line ending included). */
   end: number;
-  /** Index of the batch's first record within the whole job, 0-based. */
-  firstRecord: number;
-  /** Number of records in [start, end). */
-  records: number;
+  /** Index of the batch's first record within the whole job, 0-based; null when not known at prepare (split by bytes). */
+  firstRecord: number | null;
+  /** Number of records in [start, end); null when not known at prepare (split by bytes). */
+  records: number | null;
   /** CSV with a header: the header occupies bytes [0, headerEnd) of the file and is sent with every batch. */
   headerEnd?: number;
+  /**
+   * Parquet: the batch is row groups [first, first + count) of the file
+   * (0-based, in file order); `start`/`end` are the bytes their column
+   * chunks cover and `records` is the sum of their rows.
+   */
+  rowGroups?: { first: number; count: number };
 }
 
 export interface InputFileInfo {
   path: string;
   size: number;
   mtimeMs: number;
-  records: number;
+  /** Records in the file; null when not known (split by bytes, before every task has run). */
+  records: number | null;
 }
 
-/** Written once per job to `jobs/<jobId>/manifest.json` in the blob store. */
+/**
+ * Written to `jobs/<jobId>/manifest.json` in the blob store at prepare. For a
+ * job split by bytes, record counts are null at prepare; finalize rewrites
+ * the manifest with each batch's committed count (null for a batch whose task
+ * did not succeed) and exact totals once every count is known.
+ */
 export interface Manifest {
   v: 1;
   jobId: string;
@@ -34,5 +48,6 @@ export interface Manifest {
   format: string;
   files: InputFileInfo[];
   batches: BatchDescriptor[];
-  totals: { records: number; bytes: number; batches: number };
+  /** `records` is null while any batch's count is unknown. */
+  totals: { records: number | null; bytes: number; batches: number };
 }

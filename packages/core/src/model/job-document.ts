@@ -13,7 +13,8 @@ export interface JobStatusDocument {
   startedAt: string | null;
   endedAt: string | null;
   tasks: JobRecord['tasks'];
-  records: JobRecord['records'];
+  /** `totalKnown`: false while `total` is not the job's exact record count yet (see recordsTotal). */
+  records: JobRecord['records'] & { totalKnown: boolean };
   output: { path: string | null };
   error: string | null;
   /** Backend requests made for the job; present only when there are some (aws backend). */
@@ -48,9 +49,33 @@ export function requestsDocument(job: JobRecord, estimate: RequestCostEstimator)
   };
 }
 
+/**
+ * True when the partitioner counts the records of each batch at prepare:
+ * split by records, or parquet (row counts come from the footer). jsonl, text
+ * and csv split by bytes are counted only when their tasks run.
+ */
+export function recordsCountedAtPrepare(config: JobRecord['config']): boolean {
+  return config.input.batch.bytes === undefined || !['jsonl', 'text', 'csv'].includes(config.input.format);
+}
+
+/**
+ * The job's record total and whether it is exact. Counted at prepare, it is
+ * known once the job is past PREPARING. Split by bytes (jsonl, text, csv),
+ * it is known once every task has succeeded: then it is the processed count
+ * (each task commits the exact count of its batch), which finalize also
+ * stores as `records.total`; until then `records.total` stays 0.
+ */
+export function recordsTotal(job: JobRecord): { total: number; known: boolean } {
+  if (job.status === 'SUBMITTED' || job.status === 'PREPARING') return { total: job.records.total, known: false };
+  if (recordsCountedAtPrepare(job.config)) return { total: job.records.total, known: true };
+  const known = job.tasks.succeeded === job.tasks.total;
+  return { total: known ? job.records.processed : job.records.total, known };
+}
+
 /** With `estimate`, the document carries `requests` when the job has counted requests. */
 export function jobStatusDocument(job: JobRecord, estimate?: RequestCostEstimator): JobStatusDocument {
   const requests = estimate ? requestsDocument(job, estimate) : undefined;
+  const totals = recordsTotal(job);
   return {
     jobId: job.jobId,
     name: job.name,
@@ -60,7 +85,7 @@ export function jobStatusDocument(job: JobRecord, estimate?: RequestCostEstimato
     startedAt: job.startedAt,
     endedAt: job.endedAt,
     tasks: { ...job.tasks },
-    records: { ...job.records },
+    records: { ...job.records, total: totals.total, totalKnown: totals.known },
     output: { path: job.outputPath },
     error: job.error,
     ...(requests ? { requests } : {}),
@@ -72,7 +97,8 @@ export interface TaskDocument {
   taskId: number;
   status: string;
   attempts: number;
-  records: number;
+  /** The records the task committed, else its batch's count from prepare; null when not known yet (split by bytes). */
+  records: number | null;
   error: string | null;
   exitCode: number | null;
   worker: string | null;
@@ -85,7 +111,7 @@ export function taskDocument(t: TaskRecord): TaskDocument {
     taskId: t.taskId,
     status: t.status,
     attempts: t.attempts,
-    records: t.batch.records,
+    records: t.records ?? t.batch.records,
     error: t.error,
     exitCode: t.exitCode,
     worker: t.worker,

@@ -150,6 +150,11 @@ export interface TaskRecord {
   outputKey: string | null;
   /** Kind of output: how a reducer gets it back. */
   outputKind: OutputKind | null;
+  /**
+   * Records the winning attempt processed, as it committed them (set when the
+   * task SUCCEEDED, else null). The only count of a batch split by bytes.
+   */
+  records: number | null;
   startedAt: string | null;
   endedAt: string | null;
 }

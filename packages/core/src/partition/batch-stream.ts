@@ -12,9 +12,11 @@ import type { ReadOptions } from './types.js';
  * with a header, the header bytes [0, headerEnd) first, then [start, end).
  * A file that cannot be read makes the stream fail with INPUT_INVALID. An
  * s3:// file is read with one ranged GET per range (per 8 MiB of it).
+ * Parquet is not sent raw: the stream is the batch's rows as JSON lines.
  */
 export function openBatchStream(batch: BatchDescriptor, opts: ReadOptions): Readable {
   checkReadOptions(opts);
+  if (opts.format === 'parquet') return Readable.from(parquetLines(batch), { objectMode: false });
   const ranges = batchPlan(batch, opts);
   const highWaterMark = Math.min(readBufferSize(opts), 1 << 20);
   async function* bytes(): AsyncGenerator<Buffer> {
@@ -37,4 +39,10 @@ export function openBatchStream(batch: BatchDescriptor, opts: ReadOptions): Read
     }
   }
   return Readable.from(bytes(), { objectMode: false });
+}
+
+/** Parquet: one JSON line per row of the batch's row groups (see readBatchRecords). */
+async function* parquetLines(batch: BatchDescriptor): AsyncGenerator<Buffer> {
+  const { parquetJsonLines } = await import('./parquet-read.js');
+  yield* parquetJsonLines(batch);
 }

@@ -10,6 +10,13 @@ import { isBlankByte, LF, type RecordScanner } from './record-scanner.js';
  *
  * Quotes in the middle of an unquoted field are not CSV; the reader rejects
  * them (see csv-fields.ts), so both sides agree on every accepted file.
+ *
+ * `multiline` false (input.csv.multiline: false) declares that no quoted
+ * field holds a line break: a line break inside quotes is then INPUT_INVALID
+ * naming its byte offset. Files split by bytes are then cut at line breaks
+ * without a quote-aware scan, so this check is what makes a file that breaks
+ * the promise fail loudly in every batch that holds such a field, instead of
+ * yielding rows split in two.
  */
 export class CsvScanner implements RecordScanner {
   found = 0;
@@ -31,6 +38,7 @@ export class CsvScanner implements RecordScanner {
     private readonly blank: (c: number) => boolean,
     private readonly file: string,
     start: number,
+    private readonly multiline = true,
   ) {
     this.recordStart = start;
   }
@@ -45,6 +53,10 @@ export class CsvScanner implements RecordScanner {
     while (pos < len) {
       if (this.inQuote) {
         const close = view.indexOf(this.quote, pos);
+        if (!this.multiline) {
+          if (this.nextNl < pos) this.nextNl = indexOrLength(view, LF, pos);
+          if (this.nextNl < (close < 0 ? len : close)) throw this.lineBreakInQuotes(base + this.nextNl);
+        }
         if (close < 0) return this.stop(len, found);
         this.inQuote = false;
         pos = close + 1;
@@ -70,6 +82,17 @@ export class CsvScanner implements RecordScanner {
       if (++found === limit) break;
     }
     return this.stop(pos, found);
+  }
+
+  private lineBreakInQuotes(offset: number): DjcError {
+    return new DjcError(
+      'INPUT_INVALID',
+      `${this.file}: a quoted field holds a line break (the quote at byte offset ${this.quoteAt} is still open at the line break at byte offset ${offset}), but input.csv.multiline is false`,
+      {
+        hint: 'set input.csv.multiline: true (the default) for files whose quoted fields may span lines; false also splits such a field between batches when the input is split by bytes',
+        details: { file: this.file, offset, quoteOffset: this.quoteAt },
+      },
+    );
   }
 
   private stop(pos: number, found: number): number {

@@ -1,7 +1,7 @@
 import { DjcError } from '../errors.js';
 import { DEFAULT_READ_BUFFER_SIZE, type PartitionOptions, type ReadOptions } from './types.js';
 
-const FORMATS = new Set(['jsonl', 'csv', 'text']);
+const FORMATS = new Set(['jsonl', 'csv', 'text', 'parquet']);
 
 function invalid(path: string, message: string): DjcError {
   return new DjcError('CONFIG_INVALID', `input.${path}: ${message}`);
@@ -10,7 +10,7 @@ function invalid(path: string, message: string): DjcError {
 /** Checks what the byte-level scanners rely on; the zod schema checks the rest. */
 export function checkReadOptions(opts: ReadOptions): void {
   if (!FORMATS.has(opts.format)) {
-    throw invalid('format', `"${String(opts.format)}" cannot be split by records (use jsonl, csv or text)`);
+    throw invalid('format', `"${String(opts.format)}" cannot be split into batches (use jsonl, csv, text or parquet)`);
   }
   const size = opts.readBufferSize;
   if (size !== undefined && !(Number.isSafeInteger(size) && size >= 1)) {
@@ -34,6 +34,15 @@ export function checkPartitionOptions(opts: PartitionOptions): void {
   checkReadOptions(opts);
   if (!(Number.isSafeInteger(opts.batchRecords) && opts.batchRecords >= 1)) {
     throw invalid('batch.records', `must be a positive integer (got ${String(opts.batchRecords)})`);
+  }
+  if (opts.batchRowGroups !== undefined && !(Number.isSafeInteger(opts.batchRowGroups) && opts.batchRowGroups >= 1)) {
+    throw invalid('batch.row_groups', `must be a positive integer (got ${String(opts.batchRowGroups)})`);
+  }
+  if (opts.batchRowGroups !== undefined && opts.format !== 'parquet') {
+    throw invalid('batch.row_groups', `splits parquet input only (input.format is ${opts.format})`);
+  }
+  if (opts.batchBytes !== undefined && !(Number.isSafeInteger(opts.batchBytes) && opts.batchBytes >= 1)) {
+    throw invalid('batch.bytes', `must be a positive integer (got ${String(opts.batchBytes)})`);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { BatchDescriptor } from '../model/batch.js';
+import { partitionFileByBytes } from './byte-split.js';
 import { readChunks } from './chunk-reader.js';
 import { FileSplitter, type BatchCounters } from './file-splitter.js';
 import type { PositionalReader } from './input-source.js';
@@ -14,16 +15,28 @@ import type { PartitionEvent, PartitionOptions } from './types.js';
  * record count. An empty file yields no batch, only its 'file' event.
  *
  * Memory: two read buffers, whatever the input size. JSON is not parsed here.
+ * With `batchBytes`, batches are byte ranges cut at record starts, read
+ * only around each boundary (csv with quoted newlines: one scan), and their
+ * record counts are null (byte-split.ts).
+ * Parquet files are cut into whole row groups from their footers instead
+ * (parquet-partition.ts).
  */
 export async function* partitionInput(
   files: readonly string[],
   opts: PartitionOptions,
 ): AsyncGenerator<PartitionEvent> {
   checkPartitionOptions(opts);
+  if (opts.format === 'parquet') {
+    const { partitionParquet } = await import('./parquet-partition.js');
+    yield* partitionParquet(files, opts);
+    return;
+  }
   const counters: BatchCounters = { index: 0, record: 0 };
+  const { batchBytes } = opts;
   for (const file of files) {
     opts.signal?.throwIfAborted();
-    yield* partitionFile(file, opts, counters);
+    if (batchBytes !== undefined) yield* partitionFileByBytes(file, { ...opts, batchBytes }, counters);
+    else yield* partitionFile(file, opts, counters);
   }
 }
 

@@ -1,17 +1,21 @@
 import { readFile } from 'node:fs/promises';
 import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isDjcError } from '../errors.js';
 import type { BatchDescriptor } from '../model/batch.js';
 import { openBatchStream } from './batch-stream.js';
+import { BatchRecordCounter } from './record-count.js';
 import {
   CSV_DEFAULTS, partitionAll, prng, readAll, refCsv, refJsonl, refText, tempDir, type TempDir,
 } from './testing.js';
-import type { CsvOptions, InputFormat, PartitionOptions } from './types.js';
+import type { CsvOptions, LineFormat as InputFormat, PartitionOptions } from './types.js';
 
 // Randomized round trips: generate records, write them with random line
-// endings, blank lines, quoting and final newline; partition and read back
-// with random batch and read-buffer sizes; the records must come back
-// exactly, and agree with a whole-file reference parse.
+// endings, blank lines, quoting, final newline and byte order mark;
+// partition by records or by bytes and read back with random batch and
+// read-buffer sizes; the records must come back exactly, and agree with a
+// whole-file reference parse. By bytes, counting each batch's streamed
+// bytes must give the number of records read from it.
 
 const CASES_PER_FORMAT = 70;
 
@@ -129,19 +133,28 @@ function checkTiling(batches: readonly BatchDescriptor[], batchRecords: number, 
   expect(next, note).toBeLessThanOrEqual(size);
 }
 
-/** Batches start at the first record and end at the last one: outside them lie only the header and blank lines. */
-function checkEdges(g: Generated, format: InputFormat, batches: readonly BatchDescriptor[], note: string): void {
+/**
+ * Batches start at the first record and (split by records) end at the last
+ * one: outside them lie only the byte order mark, the header and blank lines.
+ * Split by bytes, the last batch runs to the end of the file.
+ */
+function checkEdges(g: Generated, format: InputFormat, batches: readonly BatchDescriptor[], note: string, byBytes = false): void {
   const bytes = Buffer.from(g.content);
+  const bom = g.content.startsWith('\uFEFF') ? 3 : 0;
   const first = batches[0];
   const last = batches.at(-1);
   const blankChars = format === 'text' ? '' : ' \t\r\n'.replace(format === 'csv' ? g.csv.delimiter : '', '');
   const isBlank = (b: Buffer) => [...b.toString()].every((c) => blankChars.includes(c));
   if (first === undefined || last === undefined) {
-    if (!(format === 'csv' && g.csv.header)) expect(isBlank(bytes), note).toBe(true);
+    if (!(format === 'csv' && g.csv.header)) expect(isBlank(bytes.subarray(bom)), note).toBe(true);
     return;
   }
-  expect(isBlank(bytes.subarray(first.headerEnd ?? 0, first.start)), `before the first batch, ${note}`).toBe(true);
+  expect(isBlank(bytes.subarray(Math.max(bom, first.headerEnd ?? 0), first.start)), `before the first batch, ${note}`).toBe(true);
   expect(isBlank(bytes.subarray(last.end)), `after the last batch, ${note}`).toBe(true);
+  if (byBytes) {
+    expect(last.end, note).toBe(bytes.length);
+    return;
+  }
   if (format === 'text') return;
   const range = bytes.subarray(last.start, last.end).toString().replace(/\r?\n$/, '');
   expect(isBlank(Buffer.from(range.slice(range.lastIndexOf('\n') + 1))), `last line of the last batch, ${note}`).toBe(false);
@@ -150,8 +163,13 @@ function checkEdges(g: Generated, format: InputFormat, batches: readonly BatchDe
 async function runCase(format: InputFormat, seed: number): Promise<void> {
   const r = prng(seed);
   const g = GENERATORS[format](r);
+  if (chance(r, 0.15)) g.content = `\uFEFF${g.content}`;
   const file = await tmp.file(`case-${format}-${seed}.${format}`, g.content);
   const total = g.expected.length;
+  if (chance(r, 0.5)) {
+    await runBytesCase(format, seed, r, g, file);
+    return;
+  }
   const batchRecords = pick(r, [1, 2, 3, 7, 13, int(r, 1, 50), total + 5]);
   const opts: PartitionOptions = { format, csv: g.csv, batchRecords };
   const partitionBuffer = randomBufferSize(r);
@@ -171,6 +189,61 @@ async function runCase(format: InputFormat, seed: number): Promise<void> {
     const head = format === 'csv' && g.csv.header ? bytes.subarray(0, b.headerEnd) : Buffer.alloc(0);
     const streamed = await buffer(openBatchStream(b, opts));
     expect(streamed.equals(Buffer.concat([head, bytes.subarray(b.start, b.end)])), note).toBe(true);
+  }
+}
+
+const withBuffer = (opts: PartitionOptions, size: number | undefined): PartitionOptions => (size ? { ...opts, readBufferSize: size } : opts);
+
+/** Split by bytes: contiguous batches from the first record to the end of the file, uncounted at prepare, none empty. */
+function checkByteTiling(batches: readonly BatchDescriptor[], note: string): void {
+  batches.forEach((b, i) => {
+    expect(b.index, note).toBe(i);
+    expect(b.records, note).toBeNull();
+    expect(b.firstRecord, note).toBeNull();
+    expect(b.end, note).toBeGreaterThan(b.start);
+    expect(b.start, note).toBeGreaterThanOrEqual(b.headerEnd ?? 0);
+    if (i > 0) expect(b.start, note).toBe(batches[i - 1]?.end);
+  });
+}
+
+async function runBytesCase(format: InputFormat, seed: number, r: Rand, g: Generated, file: string): Promise<void> {
+  const size = Buffer.byteLength(g.content);
+  const batchBytes = pick(r, [1, 2, 3, 7, 16, int(r, 1, 200), size + 5]);
+  const quotedLineBreak = format === 'csv' && g.expected.some((row) => Object.values(row as object).some((v) => String(v).includes('\n')));
+  // multiline: false only where it holds (no field spans lines); the other case is checked to fail below.
+  const csv: CsvOptions = { ...g.csv, multiline: quotedLineBreak || chance(r, 0.5) };
+  const opts: PartitionOptions = { format, csv, batchRecords: 1, batchBytes };
+  const partitionBuffer = randomBufferSize(r);
+  const readBuffer = randomBufferSize(r);
+  const chunk = int(r, 1, 64);
+  const note = `seed ${seed}, ${format}, by bytes ${batchBytes}, buffers ${partitionBuffer}/${readBuffer}, csv ${JSON.stringify(csv)}, content ${JSON.stringify(g.content)}`;
+
+  expect(REFERENCE[format](g), `reference parser, ${note}`).toEqual(g.expected);
+  const { batches, files } = await partitionAll([file], withBuffer(opts, partitionBuffer));
+  expect(files[0]?.records, note).toBeNull();
+  checkByteTiling(batches, note);
+  checkEdges(g, format, batches, note, true);
+  const bytes = await readFile(file);
+  const records: unknown[] = [];
+  for (const b of batches) {
+    const got = await readAll([b], withBuffer(opts, readBuffer));
+    expect(got.length, `batch ${b.index} holds a record, ${note}`).toBeGreaterThan(0);
+    records.push(...got);
+    const head = format === 'csv' && g.csv.header ? bytes.subarray(0, b.headerEnd) : Buffer.alloc(0);
+    const streamed = await buffer(openBatchStream(b, opts));
+    expect(streamed.equals(Buffer.concat([head, bytes.subarray(b.start, b.end)])), note).toBe(true);
+    const counter = new BatchRecordCounter(b, opts);
+    for (let i = 0; i < streamed.length; i += chunk) counter.push(streamed.subarray(i, i + chunk));
+    expect(counter.finish(), `count of batch ${b.index}, ${note}`).toBe(got.length);
+  }
+  expect(records, note).toEqual(g.expected);
+
+  if (quotedLineBreak) {
+    // Declared to have no multi-line fields, the file must fail loudly, never yield rows cut in two.
+    const strict: PartitionOptions = { ...opts, csv: { ...csv, multiline: false } };
+    const err = await partitionAll([file], strict).then((p) => readAll(p.batches, strict)).catch((e: unknown) => e);
+    expect(isDjcError(err, 'INPUT_INVALID'), `${String(err)}, ${note}`).toBe(true);
+    expect((err as Error).message, note).toContain('input.csv.multiline is false');
   }
 }
 

@@ -13,11 +13,18 @@ import type { ReadPlan } from './input-source.js';
  * The batch's records, parsed: jsonl → the JSON value of each non-blank
  * line; text → each line as a string (no line ending); csv → with a header,
  * an object keyed by the header's column names, without, the string[] of
- * fields. A record that cannot be parsed throws INPUT_INVALID naming the
- * file, line, record and a snippet.
+ * fields; parquet → one object per row of the batch's row groups
+ * (parquet-values.ts says how values are converted). A record that cannot be
+ * parsed throws INPUT_INVALID naming the file, line, record and a snippet (for
+ * parquet: the file and row group).
  */
 export async function* readBatchRecords(batch: BatchDescriptor, opts: ReadOptions): AsyncGenerator<unknown> {
   checkReadOptions(opts);
+  if (opts.format === 'parquet') {
+    const { readParquetRecords } = await import('./parquet-read.js');
+    yield* readParquetRecords(batch);
+    return;
+  }
   const fh = await openInput(batch.file, batchPlan(batch, opts));
   try {
     const decode = await createDecoder(fh, batch, opts);

@@ -63,13 +63,17 @@ export class RecordCursor {
     return false;
   }
 
-  /** At the end of the batch: moves to an unterminated final record if there is one, and checks the record count. */
+  /**
+   * At the end of the batch: moves to an unterminated final record if there
+   * is one, and checks the record count (when the batch has one: a batch
+   * split by bytes is counted here, not checked).
+   */
   finish(): boolean {
     const s = this.scanner;
     const last = s.finish(this.batch.end);
     if (last) this.set(this.carry.take(EMPTY, this.batch.end, s.lastStart, s.lastEnd), s.lastStart, s.lastEnd);
     const count = this.index + 1;
-    if (count !== this.batch.records) {
+    if (this.batch.records !== null && count !== this.batch.records) {
       throw fileChanged(this.batch.file, `batch ${this.batch.index} should hold ${this.batch.records} records, found ${count}`);
     }
     return last;

@@ -28,6 +28,8 @@ export async function createDecoder(
       const names = await readHeader(fh, batch, opts);
       return (text) => csvObject(names, parseCsvFields(text, delimiter, quote));
     }
+    case 'parquet':
+      throw new Error('internal: parquet rows are decoded by parquet-read.ts');
   }
 }
 

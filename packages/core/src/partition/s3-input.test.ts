@@ -10,6 +10,7 @@ import { expandInputPaths } from './expand-paths.js';
 import { readBatchRecords } from './read-batch.js';
 import { setS3ClientFactory } from './s3-client.js';
 import { keyMatcher } from './s3-glob.js';
+import { SNAP_WINDOW } from './byte-split.js';
 import { WINDOW } from './s3-source.js';
 import { CSV_DEFAULTS, partitionAll, prng, readAll, refCsv, refJsonl, tempDir, type TempDir } from './testing.js';
 import type { PartitionOptions } from './types.js';
@@ -63,6 +64,7 @@ beforeAll(async () => {
   tmp = await tempDir();
   const objects: Record<string, string> = {
     'data/big.jsonl': jsonl,
+    'bom/big.jsonl': `\uFEFF${jsonl}`,
     'data/rows.csv': csv,
     'data/sub/c.jsonl': '{"c":1}\n',
     'data/a.jsonl': '{"a":1}\n{"a":2}',
@@ -153,6 +155,50 @@ describe('s3:// inputs', () => {
     const s3Bytes = await streamBytes(s3.batches, CSV);
     expect(s3Bytes).toEqual(await streamBytes(fs.batches, CSV));
     expect(s3Bytes[1]?.toString('utf8').startsWith('\uFEFFid,name')).toBe(true);
+    for (const r of ranges) expect(r).toMatch(/^bytes=\d+-\d+$/);
+  });
+
+  it('a read that runs past the end of one GET goes on with the next (a byte order mark shifts reads off the windows)', async () => {
+    for (const opts of [JSONL, { ...JSONL, batchBytes: 1 << 20 }, { ...CSV, format: 'text' as const, readBufferSize: 1 << 20, batchBytes: 1 << 20 }]) {
+      const s3 = await partitionAll([url('bom/big.jsonl')], opts);
+      const fs = await partitionAll([local('bom/big.jsonl')], opts);
+      expect(relabel(s3.batches, local('bom/big.jsonl'))).toEqual(fs.batches);
+      expect(s3.batches[0]?.start).toBe(3);
+    }
+    const s3 = await partitionAll([url('bom/big.jsonl')], JSONL);
+    expect(await readAll(s3.batches.slice(-3), JSONL)).toEqual(refJsonl(jsonl).slice(-(JSONL_RECORDS - (s3.batches.at(-3)?.firstRecord ?? 0))));
+  });
+
+  it('split by bytes: the same batches as on disk, from a small ranged GET at each cut', async () => {
+    const B = 1 << 20;
+    const opts: PartitionOptions = { ...JSONL, batchBytes: B };
+    const s3 = await partitionAll([url('data/big.jsonl')], opts);
+    const requests = { ...counts.byOperation };
+    const gets = [...ranges];
+    const fs = await partitionAll([local('data/big.jsonl')], opts);
+    expect(relabel(s3.batches, local('data/big.jsonl'))).toEqual(fs.batches);
+    const size = Buffer.byteLength(jsonl);
+    expect(s3.batches.length).toBeGreaterThanOrEqual(Math.ceil(size / B) - 1);
+    expect(s3.files[0]).toMatchObject({ size, records: null });
+    // The byte-order-mark probe's GET serves the first batch's start; then one window per cut.
+    expect(requests.HeadObject).toBe(2);
+    expect(requests.GetObject).toBeLessThanOrEqual(s3.batches.length + 1);
+    const fetched = gets.reduce((n, r) => {
+      const [from, to] = (r ?? '').replace('bytes=', '').split('-').map(Number) as [number, number];
+      return n + (to - from + 1);
+    }, 0);
+    expect(fetched).toBeLessThanOrEqual((s3.batches.length + 1) * SNAP_WINDOW);
+    expect(fetched).toBeLessThan(size / 8);
+    expect(await readAll(s3.batches, opts)).toEqual(refJsonl(jsonl));
+  });
+
+  it('split by bytes, CSV with quoted newlines: one quote-aware pass, the same batches and rows as local', async () => {
+    const opts: PartitionOptions = { ...CSV, batchBytes: 2_000 };
+    const s3 = await partitionAll([url('data/rows.csv')], opts);
+    const fs = await partitionAll([local('data/rows.csv')], opts);
+    expect(relabel(s3.batches, local('data/rows.csv'))).toEqual(fs.batches);
+    expect(s3.batches.length).toBeGreaterThan(10);
+    expect(await readAll(s3.batches, opts)).toEqual(refCsv(csv, CSV_DEFAULTS));
     for (const r of ranges) expect(r).toMatch(/^bytes=\d+-\d+$/);
   });
 

@@ -146,15 +146,24 @@ class S3Source implements InputSource {
     } else if (this.body === null || back !== 0) {
       await this.open(position, want);
     }
-    const body = this.body as NonNullable<S3Source['body']>;
+    let body = this.body as NonNullable<S3Source['body']>;
     let n = 0;
+    /** Bytes of this read taken from earlier responses (a read may run past the end of one GET's range). */
+    let earlier = 0;
     try {
       while (n < want) {
         let chunk = body.rest;
         body.rest = null;
         if (chunk === null) {
           const r = await body.it.next();
-          if (r.done) break;
+          if (r.done) {
+            // Ended where its range ends, before the object does: go on with the next range.
+            if (body.pos + (n - earlier) !== body.end || body.end >= this.size) break;
+            await this.open(position + n, want - n);
+            body = this.body as NonNullable<S3Source['body']>;
+            earlier = n;
+            continue;
+          }
           chunk = Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
         }
         const take = Math.min(chunk.length, want - n);
@@ -166,7 +175,7 @@ class S3Source implements InputSource {
       this.drop();
       throw translateAwsError(e, `S3 object ${this.name}`);
     }
-    body.pos += n;
+    body.pos += n - earlier;
     this.replay = n <= REPLAY ? Buffer.from(buffer.subarray(offset, offset + n)) : Buffer.alloc(0);
     if (n < want) {
       this.drop();

@@ -3,11 +3,15 @@
  *
  * Vocabulary: a *record* is one unit of input handed to a handler (a JSON
  * value, a text line, a CSV row); a *batch* is a byte range of one input file
- * holding a known number of whole records (see `BatchDescriptor`).
+ * holding whole records, counted at prepare unless split by bytes (see
+ * `BatchDescriptor`).
  */
 import type { BatchDescriptor, InputFileInfo } from '../model/batch.js';
 
-export type InputFormat = 'jsonl' | 'csv' | 'text';
+/** Formats split into byte ranges of whole lines (records found by scanning). */
+export type LineFormat = 'jsonl' | 'csv' | 'text';
+/** Every format the partitioner and the batch readers take; parquet batches are whole row groups. */
+export type InputFormat = LineFormat | 'parquet';
 
 export interface CsvOptions {
   /** Field delimiter: one character. */
@@ -16,6 +20,13 @@ export interface CsvOptions {
   header: boolean;
   /** Quote character: one ASCII character. */
   quote: string;
+  /**
+   * Quoted fields may hold line breaks (default true). Matters when splitting
+   * by bytes: true scans the whole file once (quote-aware) to find record
+   * boundaries; false cuts at line breaks, reading only around each boundary,
+   * and every reader then rejects a quoted field that spans a line break.
+   */
+  multiline?: boolean;
 }
 
 export interface ReadOptions {
@@ -32,6 +43,20 @@ export interface ReadOptions {
 export interface PartitionOptions extends ReadOptions {
   /** Records per batch; the last batch of each file may hold fewer. */
   batchRecords: number;
+  /**
+   * Parquet: whole row groups per batch (`batch.row_groups`). Takes
+   * precedence over `batchBytes` and `batchRecords` for parquet; ignored by
+   * the line formats.
+   */
+  batchRowGroups?: number;
+  /**
+   * Target bytes per batch (`batch.bytes`); takes precedence over
+   * `batchRecords`. jsonl, text, csv: byte ranges cut at the first record
+   * that starts at or after each multiple of it (byte-split.ts); their record
+   * counts are null until the tasks run. Parquet: whole row groups up to
+   * this many bytes of column chunks, at least one row group per batch.
+   */
+  batchBytes?: number;
   signal?: AbortSignal;
 }
 

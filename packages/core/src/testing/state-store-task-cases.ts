@@ -141,11 +141,12 @@ function describeComplete(store: () => StateStore): void {
       expect(await store().heartbeat(jobId, 0, { owner: 'worker-1', attempt: t.attempts }, 60_000)).toBe(false);
     });
 
-    it('SUCCEEDED stores the output, ends the lease, adds records; counters exact', async () => {
+    it('SUCCEEDED stores the output and the committed record count, ends the lease, adds records; counters exact', async () => {
       const jobId = await jobWithTasks(store(), 3);
+      expect((await store().getTask(jobId, 1))?.records).toBeNull();
       const t = await store().claimTask(jobId, 1, CLAIM);
       const done = await store().completeTask(jobId, 1, { owner: 'worker-1', attempt: t.attempts }, OK);
-      expect(done).toMatchObject({ status: 'SUCCEEDED', outputKey: 'out/0', outputKind: 'json-lines', leaseOwner: null, leaseExpiresAt: null, worker: 'worker-1', attempts: 1 });
+      expect(done).toMatchObject({ status: 'SUCCEEDED', outputKey: 'out/0', outputKind: 'json-lines', records: 7, leaseOwner: null, leaseExpiresAt: null, worker: 'worker-1', attempts: 1 });
       expect(done.endedAt).not.toBeNull();
       expect(await store().getTask(jobId, 1)).toEqual(done);
       const j = await store().getJob(jobId);
@@ -161,7 +162,7 @@ function describeComplete(store: () => StateStore): void {
       expect(r).toMatchObject({ status: 'RETRY_WAIT', error: 'exit code 3', exitCode: 3, notBefore: nb, leaseOwner: null, leaseExpiresAt: null });
       await store().claimTask(jobId, 1, CLAIM);
       const f = await store().completeTask(jobId, 1, { owner: 'worker-1', attempt: 1 }, { status: 'FAILED', error: 'handler threw: bad', kind: 'error' });
-      expect(f).toMatchObject({ status: 'FAILED', error: 'handler threw: bad', exitCode: null, leaseOwner: null });
+      expect(f).toMatchObject({ status: 'FAILED', error: 'handler threw: bad', exitCode: null, leaseOwner: null, records: null });
       expect(f.endedAt).not.toBeNull();
       const j = await store().getJob(jobId);
       expect(j?.tasks).toEqual({ total: 3, pending: 1, running: 0, retrying: 1, succeeded: 0, failed: 1, cancelled: 0 });

@@ -52,6 +52,41 @@ function readPid(file: string): number {
   return Number(readFileSync(file, 'utf8').trim());
 }
 
+describe('command handlers: a batch split by bytes has no count until it runs', () => {
+  const uncounted = (name: string, text: string, extra = {}) => writeBatch(tmp.dir, name, text, 0, { records: null, firstRecord: null, ...extra });
+  const JSONL = { format: 'jsonl' as const, csv: CSV };
+
+  it('counts the records streamed to stdin as the reader would (blank jsonl lines are not records); DJC_BATCH_RECORDS is empty', async () => {
+    const text = '{"a":1}\n\n  \r\n{"a":2}\r\n{"a":3}';
+    const r = await runner.run(spec(tmp.dir, uncounted('u.jsonl', text), { command: 'printf "[%s]" "$DJC_BATCH_RECORDS"; cat', input: JSONL }));
+    expect(output(r)).toBe(`[]${text}`);
+    expect(r).toMatchObject({ ok: true, records: 3 });
+  });
+
+  it('io: file counts what goes to $DJC_INPUT: CSV rows, quote-aware, the header not counted', async () => {
+    const text = 'h1,h2\nskipped,row\n1,"a\nb"\n\n2,c\n';
+    const start = 'h1,h2\nskipped,row\n'.length;
+    const batch = uncounted('u.csv', text, { start, headerEnd: 'h1,h2\n'.length });
+    const r = await runner.run(spec(tmp.dir, batch, { command: 'cp "$DJC_INPUT" "$DJC_OUTPUT"', io: 'file', input: { format: 'csv', csv: CSV } }));
+    expect(output(r)).toBe('h1,h2\n1,"a\nb"\n\n2,c\n');
+    expect(r).toMatchObject({ ok: true, records: 2 });
+  });
+
+  it('a command that does not read all its stdin: the batch is read again to count it', async () => {
+    const big = uncounted('ubig.txt', 'x'.repeat(1023).concat('\n').repeat(4096));
+    const r = await runner.run(spec(tmp.dir, big, { command: 'echo done', input: TEXT }));
+    expect(output(r)).toBe('done\n');
+    expect(r).toMatchObject({ ok: true, records: 4096 });
+  });
+
+  it('csv.multiline false and a quoted line break: the attempt fails, not retryably, naming the byte offset', async () => {
+    const batch = uncounted('ml.csv', 'h\n"a\nb"\n', { start: 2, headerEnd: 2 });
+    const r = failure(await runner.run(spec(tmp.dir, batch, { command: 'cat', input: { format: 'csv', csv: { ...CSV, multiline: false } } })));
+    expect(r).toMatchObject({ failure: 'error', retryable: false });
+    expect(r.error).toMatch(/ml\.csv: a quoted field holds a line break \(.*at the line break at byte offset 4\), but input\.csv\.multiline is false/);
+  });
+});
+
 describe('command handlers: io', () => {
   it('pipes the batch to stdin and streams stdout to a file', async () => {
     const r = await runCommand('tr a-z A-Z');

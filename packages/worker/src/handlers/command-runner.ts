@@ -8,7 +8,13 @@
  * io "stdin": the batch is piped to stdin and stdout is streamed to a file in
  * tmpDir (the output). io "file": the batch is written to $DJC_INPUT first,
  * the output is whatever the command writes to $DJC_OUTPUT, and stdout joins
- * stderr in the attempt log.
+ * stderr in the attempt log. A Parquet batch arrives as JSON lines (one per
+ * row); $DJC_INPUT_FILE and $DJC_PARQUET_ROW_GROUPS ("first,count") name it too.
+ *
+ * A batch split by bytes has no record count until it runs: its records are
+ * counted in the bytes on their way to the command (or, if the command did
+ * not read them all, by reading the batch again), with the readers' scanners,
+ * so the committed count is what a module handler would have been given.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants, createWriteStream } from 'node:fs';
@@ -17,7 +23,9 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
-import { formatDuration, isDjcError, isS3Url, openBatchStream, type FailureKind } from '@djc/core';
+import {
+  BatchRecordCounter, countBatchRecords, formatDuration, isDjcError, isS3Url, openBatchStream, type FailureKind,
+} from '@djc/core';
 import { formatLogLine, LogBuffer, TailLines } from './log-buffer.js';
 import { killGroup, waitGroupGone } from './process-group.js';
 import { failed, reasonText, timerDelay } from './results.js';
@@ -64,6 +72,8 @@ class CommandAttempt {
   private exited = false;
   /** The batch could not be read while being piped to stdin. */
   private inputFailure: Stop | null = null;
+  /** Counts the batch's records on their way to the command, when the batch has no count yet. */
+  private counter: BatchRecordCounter | null = null;
 
   constructor(private readonly spec: AttemptSpec, private readonly signal: AbortSignal) {
     this.files = { input: join(spec.tmpDir, 'input'), output: join(spec.tmpDir, 'output') };
@@ -99,8 +109,11 @@ class CommandAttempt {
     const isDir = await stat(baseDir).then((s) => s.isDirectory(), () => false);
     if (!isDir) return failed('error', `cannot run the command: working directory ${baseDir} does not exist`, '');
     try {
+      if (batch.records === null) this.counter = new BatchRecordCounter(batch, input);
+      const count = handler.io === 'file' ? this.counter : null;
       // A local input must be readable before the command starts; an s3:// one is checked by its first read.
       if (handler.io !== 'file' && !isS3Url(batch.file)) await access(batch.file, constants.R_OK);
+      else if (count) await pipeline(openBatchStream(batch, input), count.stream(), createWriteStream(this.files.input), { signal: this.prep.signal });
       else await pipeline(openBatchStream(batch, input), createWriteStream(this.files.input), { signal: this.prep.signal });
       return null;
     } catch (e) {
@@ -138,9 +151,13 @@ class CommandAttempt {
       DJC_JOB_ID: spec.jobId,
       DJC_TASK_ID: String(spec.taskId),
       DJC_ATTEMPT: String(spec.attempt),
-      DJC_BATCH_RECORDS: String(spec.batch.records),
+      // Empty for a batch split by bytes: its count is known only once it is read.
+      DJC_BATCH_RECORDS: spec.batch.records === null ? '' : String(spec.batch.records),
     };
     if (spec.handler.io === 'file') Object.assign(env, { DJC_INPUT: this.files.input, DJC_OUTPUT: this.files.output });
+    // Parquet: the batch also by reference, for a command that reads the row groups itself.
+    const groups = spec.batch.rowGroups;
+    if (groups) Object.assign(env, { DJC_INPUT_FILE: spec.batch.file, DJC_PARQUET_ROW_GROUPS: `${groups.first},${groups.count}` });
     return env;
   }
 
@@ -187,7 +204,8 @@ class CommandAttempt {
       // read failure.
       if (!isPipeClosed(e)) readError = e;
     });
-    return pipeline(source, stdin).catch((e: unknown) => {
+    const fed = this.counter ? pipeline(source, this.counter.stream(), stdin) : pipeline(source, stdin);
+    return fed.catch((e: unknown) => {
       if (readError !== undefined) fail(readError);
       else if (!isPipeClosed(e)) this.log.append(formatLogLine('warn', `[djc] writing the batch to stdin failed: ${(e as Error).message}`));
     });
@@ -243,7 +261,26 @@ class CommandAttempt {
       const detail = lines.length ? lines.join(' | ') : '(no stderr)';
       return failed('exit_code', `command exited with code ${exit.code}: ${detail}`, log, { exitCode: exit.code });
     }
-    return { ok: true, kind: 'raw', output: await this.output(), records: this.spec.batch.records, log };
+    const records = await this.recordCount(log);
+    if (typeof records !== 'number') return records;
+    return { ok: true, kind: 'raw', output: await this.output(), records, log };
+  }
+
+  /**
+   * The batch's record count: from prepare; else counted in the bytes the
+   * command was given, or, when it did not read them all, by reading the
+   * batch. An input the counter rejects fails the attempt.
+   */
+  private async recordCount(log: string): Promise<number | AttemptResult> {
+    const { batch, input } = this.spec;
+    if (batch.records !== null) return batch.records;
+    try {
+      const counter = this.counter;
+      return counter !== null && counter.complete ? counter.finish() : await countBatchRecords(batch, input);
+    } catch (e) {
+      const stop = readFailure(e, this.spec);
+      return failed(stop.failure, stop.error, log, { retryable: stop.retryable });
+    }
   }
 
   private async output(): Promise<{ type: 'file'; path: string } | { type: 'buffer'; data: Buffer }> {

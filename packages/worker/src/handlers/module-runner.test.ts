@@ -76,6 +76,15 @@ describe('module handlers: output', () => {
     expect(JSON.parse(text(r))).toEqual({ jobId: 'j-42', taskId: 7, attempt: 3 });
   });
 
+  it('ctx.batch: index, records and firstRecord; a batch split by bytes gets the count read and firstRecord null', async () => {
+    const counted = await runner.run(spec(tmp.dir, { ...reviews(), index: 4, firstRecord: 12 }, { module: fixture('js-handler.js', 'batchInfo') }));
+    expect(JSON.parse(text(counted))).toEqual({ index: 4, records: 3, firstRecord: 12 });
+    const bytes = { ...reviews(), index: 5, records: null, firstRecord: null };
+    const r = await runner.run(spec(tmp.dir, bytes, { module: fixture('js-handler.js', 'batchInfo') }));
+    expect(JSON.parse(text(r))).toEqual({ index: 5, records: 3, firstRecord: null });
+    expect(r).toMatchObject({ ok: true, records: 3 });
+  });
+
   it('collects ctx.log and console output in the attempt log', async () => {
     const r = await runModule(fixture('ts-handler.ts', 'logs'));
     expect(r.ok).toBe(true);

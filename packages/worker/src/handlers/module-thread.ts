@@ -67,7 +67,7 @@ async function execute(msg: RunMessage, signal: AbortSignal): Promise<ThreadResu
   if (signal.aborted) return { ok: false, error: 'aborted before the handler started', retryable: true };
   let value: unknown;
   try {
-    value = await fn(records, makeContext(msg, signal, log));
+    value = await fn(records, makeContext(msg, records.length, signal, log));
   } catch (e) {
     return thrownFailure(e, msg.ref, log);
   }
@@ -91,13 +91,17 @@ function attemptLogger(id: number): AttemptLogger {
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
-/** The `ctx` a module handler receives. */
-function makeContext(msg: RunMessage, signal: AbortSignal, log: AttemptLogger) {
+/**
+ * The `ctx` a module handler receives. `batch.records` is the number of
+ * records read (a batch split by bytes has no count before); `firstRecord`
+ * is null for such a batch (the records before it are not counted).
+ */
+function makeContext(msg: RunMessage, count: number, signal: AbortSignal, log: AttemptLogger) {
   return {
     jobId: msg.jobId,
     taskId: msg.taskId,
     attempt: msg.attempt,
-    batch: { index: msg.batch.index, records: msg.batch.records, firstRecord: msg.batch.firstRecord },
+    batch: { index: msg.batch.index, records: msg.batch.records ?? count, firstRecord: msg.batch.firstRecord },
     log,
     signal,
     progress: (done: number) => post({ type: 'progress', id: msg.id, done }),

@@ -10,8 +10,8 @@ import type { BatchDescriptor, FailureKind, JobConfig, OutputKind } from '@djc/c
 
 /** How the batch is read: the job's `input.format` and `input.csv`. */
 export interface InputSpec {
-  format: 'jsonl' | 'csv' | 'text';
-  csv: { delimiter: string; header: boolean; quote: string };
+  format: 'jsonl' | 'csv' | 'text' | 'parquet';
+  csv: { delimiter: string; header: boolean; quote: string; multiline?: boolean };
 }
 
 export interface AttemptSpec {

@@ -69,6 +69,7 @@ const TaskItemSchema = z.object({
   exit_code: maybeNumber,
   output_key: maybeText,
   output_kind: z.enum(['json-lines', 'json', 'raw']).nullish(),
+  records: maybeNumber,
   started_at: maybeText,
   ended_at: maybeText,
 });
@@ -135,6 +136,7 @@ export function toTaskRecord(item: Item, what: string): TaskRecord {
     exitCode: t.exit_code ?? null,
     outputKey: t.output_key ?? null,
     outputKind: t.output_kind ?? null,
+    records: t.records ?? null,
     startedAt: t.started_at ?? null,
     endedAt: t.ended_at ?? null,
   };

@@ -142,7 +142,7 @@ function completeChange(table: string, task: TaskRecord, outcome: TaskOutcome): 
   const guard = { status: 'RUNNING' as const, leaseOwner: task.leaseOwner ?? '', attempts: task.attempts };
   if (outcome.status === 'SUCCEEDED') {
     const patch: TaskPatch & { status: 'SUCCEEDED' } = {
-      ...ended, status: 'SUCCEEDED', outputKey: outcome.outputKey, outputKind: outcome.outputKind,
+      ...ended, status: 'SUCCEEDED', outputKey: outcome.outputKey, outputKind: outcome.outputKind, records: outcome.records,
       error: null, failureKind: null, exitCode: null, notBefore: null,
     };
     return taskChange(table, task, patch, guard, outcome.records);
@@ -150,6 +150,7 @@ function completeChange(table: string, task: TaskRecord, outcome: TaskOutcome): 
   const patch: TaskPatch & { status: 'RETRY_WAIT' | 'FAILED' } = {
     ...ended, status: outcome.status, error: outcome.error, failureKind: outcome.kind, exitCode: outcome.exitCode ?? null,
     notBefore: outcome.status === 'RETRY_WAIT' ? (outcome.notBefore ?? null) : null, outputKey: null, outputKind: null,
+    records: null,
   };
   return taskChange(table, task, patch, guard);
 }

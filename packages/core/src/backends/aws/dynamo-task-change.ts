@@ -13,7 +13,7 @@ import { expirySk, runningPk, taskKey } from './dynamo-schema.js';
 
 type PatchableField =
   | 'status' | 'attempts' | 'attemptFloor' | 'leaseOwner' | 'leaseExpiresAt' | 'notBefore' | 'worker'
-  | 'error' | 'exitCode' | 'outputKey' | 'outputKind' | 'startedAt' | 'endedAt';
+  | 'error' | 'exitCode' | 'outputKey' | 'outputKind' | 'records' | 'startedAt' | 'endedAt';
 
 /** Fields to set (a value) or clear (null); `failureKind` is stored but not part of the record. */
 export type TaskPatch = Partial<Pick<TaskRecord, PatchableField>> & { failureKind?: string | null };
@@ -21,7 +21,7 @@ export type TaskPatch = Partial<Pick<TaskRecord, PatchableField>> & { failureKin
 const ATTR: Record<keyof TaskPatch, string> = {
   status: 'status', attempts: 'attempts', attemptFloor: 'attempt_floor', leaseOwner: 'lease_owner',
   leaseExpiresAt: 'lease_expires_at', notBefore: 'not_before', worker: 'worker', error: 'error',
-  exitCode: 'exit_code', outputKey: 'output_key', outputKind: 'output_kind', startedAt: 'started_at',
+  exitCode: 'exit_code', outputKey: 'output_key', outputKind: 'output_kind', records: 'records', startedAt: 'started_at',
   endedAt: 'ended_at', failureKind: 'failure_kind',
 };
 

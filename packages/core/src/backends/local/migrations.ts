@@ -103,4 +103,8 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE jobs ADD COLUMN workers_json TEXT;
   `,
+  // 5: the records a task's winning attempt committed (batches split by bytes are counted only then).
+  `
+  ALTER TABLE tasks ADD COLUMN records INTEGER;
+  `,
 ];

@@ -50,6 +50,8 @@ export interface TaskRow {
   exit_code: number | null;
   output_key: string | null;
   output_kind: OutputKind | null;
+  /** Added by migration 5. */
+  records: number | null;
   started_at: string | null;
   ended_at: string | null;
 }
@@ -107,6 +109,7 @@ export function toTaskRecord(row: TaskRow): TaskRecord {
     exitCode: row.exit_code,
     outputKey: row.output_key,
     outputKind: row.output_kind,
+    records: row.records ?? null,
     startedAt: row.started_at,
     endedAt: row.ended_at,
   };
