@@ -24,10 +24,11 @@ export function elapsed(job: JobRecord, now = Date.now()): string {
 export function formatStatus(job: JobRecord): string {
   const r = job.records;
   const { total, known } = recordsTotal(job);
-  const pct = total > 0 ? ` (${Math.floor((100 * r.processed) / total)}%)` : '';
-  const records = known
+  const pct = total > 0 ? ` (${Math.floor((100 * (r.processed + r.bad)) / total)}%)` : '';
+  const records = (known
     ? `${n(r.processed)} of ${n(total)} processed${pct}`
-    : `${n(r.processed)} processed${job.status === 'SUBMITTED' || job.status === 'PREPARING' ? '' : ' (total not known yet: batches split by bytes are counted as their tasks run)'}`;
+    : `${n(r.processed)} processed${job.status === 'SUBMITTED' || job.status === 'PREPARING' ? '' : ' (total not known yet: batches split by bytes are counted as their tasks run)'}`)
+    + badRecords(job);
   const lines = [
     `job      ${job.jobId} (${job.name})`,
     `status   ${job.status}   backend ${job.backend}   elapsed ${elapsed(job)}`,
@@ -44,6 +45,15 @@ export function formatStatus(job: JobRecord): string {
   if (!TERMINAL_JOB.has(job.status) && isOrphaned(job)) lines.push(orphanWarning(job));
   if (job.tasks.failed > 0) lines.push(`next     djc tasks ${job.jobId} --status failed   (then: djc retry ${job.jobId})`);
   return lines.join('\n');
+}
+
+/** ", 3 bad (skipped)" and where dead letters are; "" when there are none. */
+function badRecords(job: JobRecord): string {
+  const bad = job.records.bad;
+  if (bad === 0) return '';
+  if (job.config.input.on_bad_record !== 'dead_letter') return `, ${n(bad)} bad (skipped)`;
+  const where = TERMINAL_JOB.has(job.status) ? `djc results ${job.jobId} --bad-records` : 'gathered when the job ends';
+  return `, ${n(bad)} bad (dead letters: ${where})`;
 }
 
 export function displayOutput(p: string): string {

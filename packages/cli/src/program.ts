@@ -67,9 +67,10 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
   program.command('retry').argument('<job>').description('re-run only the failed and cancelled tasks of a finished job, then aggregate again')
     .option('--detach', 'leave the re-run to the coordinator daemon')
     .action(act((cli, id: string, o: { detach?: boolean }) => retryCommand(cli, id, o)));
-  program.command('results').argument('<job>').description('print the job\'s result (--path: only where it is)')
+  program.command('results').argument('<job>').description('print the job\'s result (--path: only where it is; --bad-records: its dead letters)')
     .option('--path', 'print the result\'s location')
-    .action(act((cli, id: string, o: { path?: boolean }) => resultsCommand(cli, id, o)));
+    .option('--bad-records', 'print the records left out as bad (input.on_bad_record: dead_letter), one JSON line each')
+    .action(act((cli, id: string, o: { path?: boolean; badRecords?: boolean }) => resultsCommand(cli, id, o)));
   program.command('coordinator').description('run the coordinator daemon: picks up submitted jobs and watches them')
     .action(act((cli) => coordinatorCommand(cli)));
   program.command('worker').description('run a worker: pull tasks and run them (same as djc-worker)')

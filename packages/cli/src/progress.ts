@@ -54,7 +54,8 @@ export function progressLine(job: JobRecord, elapsedMs: number, tty: boolean): s
   // Split by bytes, the record total is known only once every task has run.
   const total = recordsTotal(job);
   const records = total.known ? `${r.processed.toLocaleString('en-US')}/${total.total.toLocaleString('en-US')}` : r.processed.toLocaleString('en-US');
-  const head = `${bar}${Math.floor(frac * 100)}% ${done}/${t.total} tasks · ${records} records`;
+  const bad = r.bad ? ` (${r.bad.toLocaleString('en-US')} bad)` : '';
+  const head = `${bar}${Math.floor(frac * 100)}% ${done}/${t.total} tasks · ${records} records${bad}`;
   return tty
     ? `${head} · ${Math.round(rate).toLocaleString('en-US')} rec/s · ETA ${eta}${fails}${retry}`
     : `${job.jobId}: ${job.status.toLowerCase()} ${head} · ${taskSummary(t)} · ${Math.round(rate)} rec/s · ETA ${eta}`;

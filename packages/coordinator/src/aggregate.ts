@@ -42,7 +42,7 @@ export async function aggregateOutputs(backend: Backend, job: JobRecord, log: Lo
 }
 
 /** Succeeded tasks in batch order, a page at a time. */
-async function* succeededTasks(backend: Backend, jobId: string): AsyncGenerator<TaskRecord & { outputKey: string }> {
+export async function* succeededTasks(backend: Backend, jobId: string): AsyncGenerator<TaskRecord & { outputKey: string }> {
   let after = -1;
   for (;;) {
     const page = await backend.state.listTasks(jobId, { status: 'SUCCEEDED', after, limit: 1000 });

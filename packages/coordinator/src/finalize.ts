@@ -1,5 +1,6 @@
 import { recordsCountedAtPrepare, type Backend, type JobRecord, type Logger } from '@djc/core';
 import { aggregateOutputs } from './aggregate.js';
+import { gatherDeadLetters } from './dead-letters.js';
 import { completeManifest } from './manifest.js';
 import { notifyJobEnd } from './notify.js';
 
@@ -16,12 +17,15 @@ export function toleratedFailures(job: JobRecord): number {
  *
  * A job split by bytes learns its record counts only from its tasks: the
  * manifest is rewritten with them, and once every batch is counted the
- * job's `records.total` is set to the exact total.
+ * job's `records.total` is set to the exact total. Under
+ * on_bad_record: dead_letter, the tasks' bad records are gathered into the
+ * job's dead-letter file (`djc results JOB --bad-records`).
  */
 export async function finalizeJob(backend: Backend, jobId: string, log: Logger): Promise<JobRecord> {
   let job = await backend.state.transitionJob(jobId, ['RUNNING', 'FINALIZING'], 'FINALIZING');
   const counted = recordsCountedAtPrepare(job.config) ? null : await completeManifest(backend, job, log);
   const total = counted === null ? {} : { recordsTotal: counted };
+  await gatherDeadLetters(backend, job);
   const failed = job.tasks.failed + job.tasks.cancelled;
   const allowed = toleratedFailures(job);
   if (failed > allowed) {

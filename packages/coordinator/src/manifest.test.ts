@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  blobKeys, countBatchRecords, createLogger, jobStatusDocument, loadJobFile, recordsTotal, type Backend, type JobRecord, type Manifest,
+  blobKeys, tallyBatch, createLogger, jobStatusDocument, loadJobFile, recordsTotal, type Backend, type JobRecord, type Manifest,
 } from '@djc/core';
 import { createLocalBackend } from '@djc/core/backends/local';
 import { finalizeJob } from './finalize.js';
@@ -40,7 +40,7 @@ async function runTasks(job: JobRecord, fail: ReadonlySet<number> = new Set()): 
       await backend.state.completeTask(job.jobId, t.taskId, lease, { status: 'FAILED', error: 'boom', kind: 'exit_code', exitCode: 1 });
       continue;
     }
-    const records = await countBatchRecords(t.batch, { format: 'jsonl', csv: job.config.input.csv });
+    const records = (await tallyBatch(t.batch, { format: 'jsonl', csv: job.config.input.csv })).records;
     counts.push(records);
     const key = blobKeys.output(job.jobId, t.taskId, lease.attempt);
     await backend.blobs.put(key, `${records}\n`);

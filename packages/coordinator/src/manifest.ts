@@ -30,7 +30,7 @@ export async function completeManifest(backend: Backend, job: JobRecord, log: Lo
   for (let after = -1; ;) {
     const page = await backend.state.listTasks(job.jobId, { status: 'SUCCEEDED', after, limit: 1000 });
     if (page.length === 0) break;
-    for (const t of page) if (t.records !== null) counts.set(t.taskId, t.records);
+    for (const t of page) if (t.records !== null) counts.set(t.taskId, t.records + (t.bad ?? 0));
     after = page[page.length - 1]!.taskId;
   }
   const byFile = new Map<string, Array<number | null>>();

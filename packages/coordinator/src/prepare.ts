@@ -2,6 +2,7 @@ import {
   blobKeys,
   expandInputPaths,
   partitionInput,
+  partitionOptions,
   type Backend,
   type BatchDescriptor,
   type InputFileInfo,
@@ -38,13 +39,7 @@ export async function prepareJob(backend: Backend, job: JobRecord, log: Logger):
     if (!resuming && inserted > 0) await enqueue(backend, job.jobId, chunk);
     chunk = [];
   };
-  const events = partitionInput(files, {
-    format: input.format as 'jsonl' | 'csv' | 'text' | 'parquet',
-    csv: input.csv,
-    batchRecords: input.batch.records ?? 1000,
-    batchRowGroups: input.batch.row_groups,
-    batchBytes: input.batch.bytes,
-  });
+  const events = partitionInput(files, partitionOptions(job.config));
   for await (const ev of events) {
     if (ev.type === 'file') {
       infos.push(ev.file);

@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import {
@@ -6,6 +7,7 @@ import {
   blobKeys,
   ConflictError,
   isDjcError,
+  readOptions,
   shouldRetry,
   TERMINAL_JOB,
   type Backend,
@@ -15,7 +17,7 @@ import {
   type ReceivedMessage,
   type TaskRecord,
 } from '@djc/core';
-import type { AttemptResult, HandlerRunner } from './handlers/index.js';
+import type { AttemptOutput, AttemptResult, HandlerRunner } from './handlers/index.js';
 import { startHeartbeat } from './heartbeat.js';
 import type { JobCache } from './job-cache.js';
 
@@ -100,7 +102,7 @@ async function runHandler(
       taskId: task.taskId,
       attempt: task.attempts,
       batch: task.batch,
-      input: { format: cfg.input.format as 'jsonl' | 'csv' | 'text' | 'parquet', csv: cfg.input.csv },
+      input: readOptions(cfg),
       handler: cfg.handler,
       baseDir: baseDirOf(job),
       timeoutMs: cfg.compute.timeout,
@@ -112,6 +114,10 @@ async function runHandler(
     stopHeartbeat();
     deps.shutdown.removeEventListener('abort', onShutdown);
   }
+}
+
+function body(out: AttemptOutput): Buffer | Readable {
+  return out.type === 'buffer' ? out.data : createReadStream(out.path);
 }
 
 function baseDirOf(job: JobRecord): string {
@@ -128,8 +134,11 @@ async function commit(
     if (result.log) await backend.blobs.put(blobKeys.log(jobId, taskId, attempt), result.log);
     if (result.ok) {
       const key = blobKeys.output(jobId, taskId, attempt);
-      await backend.blobs.put(key, result.output.type === 'buffer' ? result.output.data : createReadStream(result.output.path));
-      await backend.state.completeTask(jobId, taskId, lease, { status: 'SUCCEEDED', outputKey: key, outputKind: result.kind, records: result.records });
+      await backend.blobs.put(key, body(result.output));
+      if (result.deadLetters) await backend.blobs.put(blobKeys.deadLetters(jobId, taskId, attempt), body(result.deadLetters));
+      await backend.state.completeTask(jobId, taskId, lease, {
+        status: 'SUCCEEDED', outputKey: key, outputKind: result.kind, records: result.records, bad: result.bad,
+      });
       deps.ack(msg.receipt);
       return 'succeeded';
     }

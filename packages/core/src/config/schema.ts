@@ -93,11 +93,13 @@ export const InputSchema = z
       .meta({ description: 'CSV options (format: csv)' }),
     on_bad_record: z
       .enum(['fail', 'skip', 'dead_letter'])
-      .superRefine((v, ctx) => {
-        if (v !== 'fail') ctx.addIssue({ code: 'custom', message: notSupportedYet(`on_bad_record "${v}"`) + '; use "fail"' });
-      })
       .default('fail')
-      .meta({ description: 'What to do with a record that cannot be parsed (only fail is supported yet)' }),
+      .meta({
+        description: 'A record that cannot be decoded (a jsonl line that is not JSON, a csv row whose field count differs from the header, '
+          + 'a parquet row group that cannot be decoded): fail stops its task with the file, line, byte offset and a snippet; '
+          + 'skip leaves it out and counts it (records.bad); dead_letter also keeps it, with its file and byte offset, '
+          + 'in the job\'s dead-letter file (djc results JOB --bad-records). Module and command handlers get the same records',
+      }),
     materialize: z
       .boolean()
       .superRefine((v, ctx) => {

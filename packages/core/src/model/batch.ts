@@ -25,6 +25,21 @@ export interface BatchDescriptor {
    * chunks cover and `records` is the sum of their rows.
    */
   rowGroups?: { first: number; count: number };
+  /**
+   * The input file as prepare saw it. Workers compare it with the file they
+   * open (and, for local files, again after reading), so an input changed
+   * after prepare fails the attempt (INPUT_INVALID) instead of being read
+   * half-old. Absent on batches prepared by older versions.
+   */
+  source?: FileStat;
+}
+
+/** Size, mtime and (S3) ETag of an input file: what tells that it changed. */
+export interface FileStat {
+  size: number;
+  mtimeMs: number;
+  /** S3: the ETag. Local files: absent. */
+  version?: string;
 }
 
 export interface InputFileInfo {

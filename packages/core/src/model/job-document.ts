@@ -62,14 +62,15 @@ export function recordsCountedAtPrepare(config: JobRecord['config']): boolean {
  * The job's record total and whether it is exact. Counted at prepare, it is
  * known once the job is past PREPARING. Split by bytes (jsonl, text, csv),
  * it is known once every task has succeeded: then it is the processed count
- * (each task commits the exact count of its batch), which finalize also
- * stores as `records.total`; until then `records.total` stays 0.
+ * plus the bad count (each task commits the exact counts of its batch),
+ * which finalize also stores as `records.total`; until then `records.total`
+ * stays 0.
  */
 export function recordsTotal(job: JobRecord): { total: number; known: boolean } {
   if (job.status === 'SUBMITTED' || job.status === 'PREPARING') return { total: job.records.total, known: false };
   if (recordsCountedAtPrepare(job.config)) return { total: job.records.total, known: true };
   const known = job.tasks.succeeded === job.tasks.total;
-  return { total: known ? job.records.processed : job.records.total, known };
+  return { total: known ? job.records.processed + job.records.bad : job.records.total, known };
 }
 
 /** With `estimate`, the document carries `requests` when the job has counted requests. */
@@ -99,6 +100,8 @@ export interface TaskDocument {
   attempts: number;
   /** The records the task committed, else its batch's count from prepare; null when not known yet (split by bytes). */
   records: number | null;
+  /** Bad records the task left out (input.on_bad_record skip or dead_letter); null unless it succeeded. */
+  bad: number | null;
   error: string | null;
   exitCode: number | null;
   worker: string | null;
@@ -112,6 +115,7 @@ export function taskDocument(t: TaskRecord): TaskDocument {
     status: t.status,
     attempts: t.attempts,
     records: t.records ?? t.batch.records,
+    bad: t.bad,
     error: t.error,
     exitCode: t.exitCode,
     worker: t.worker,

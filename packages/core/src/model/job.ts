@@ -155,6 +155,8 @@ export interface TaskRecord {
    * task SUCCEEDED, else null). The only count of a batch split by bytes.
    */
   records: number | null;
+  /** Bad records the winning attempt left out (on_bad_record skip or dead_letter); null unless SUCCEEDED. */
+  bad: number | null;
   startedAt: string | null;
   endedAt: string | null;
 }

@@ -1,48 +1,98 @@
-import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { DjcError, isDjcError } from '../errors.js';
 import type { BatchDescriptor } from '../model/batch.js';
-import { isS3Url } from './input-source.js';
+import { badRecordError, badRecordPolicy, deadLetterOf, deadLetterRecords, type BadRecordSink } from './bad-record.js';
+import { readChunks } from './chunk-reader.js';
+import { HeldBytes } from './held-bytes.js';
+import { checkUnchanged, openInput } from './open-input.js';
 import { checkReadOptions, readBufferSize } from './options.js';
-import { batchPlan } from './read-batch.js';
+import { Bad, batchPlan, decodeRecord } from './read-batch.js';
+import { RecordCursor } from './record-cursor.js';
+import { createDecoder } from './record-decoder.js';
 import type { ReadOptions } from './types.js';
 
-/**
- * The batch's raw bytes as a byte stream (for command handlers): for CSV
- * with a header, the header bytes [0, headerEnd) first, then [start, end).
- * A file that cannot be read makes the stream fail with INPUT_INVALID. An
- * s3:// file is read with one ranged GET per range (per 8 MiB of it).
- * Parquet is not sent raw: the stream is the batch's rows as JSON lines.
- */
-export function openBatchStream(batch: BatchDescriptor, opts: ReadOptions): Readable {
-  checkReadOptions(opts);
-  if (opts.format === 'parquet') return Readable.from(parquetLines(batch), { objectMode: false });
-  const ranges = batchPlan(batch, opts);
-  const highWaterMark = Math.min(readBufferSize(opts), 1 << 20);
-  async function* bytes(): AsyncGenerator<Buffer> {
-    try {
-      if (isS3Url(batch.file)) {
-        const { s3RangeBytes } = await import('./s3-source.js');
-        yield* s3RangeBytes(batch.file, ranges);
-        return;
-      }
-      for (const [start, end] of ranges) {
-        // createReadStream's `end` is inclusive.
-        yield* createReadStream(batch.file, { start, end: end - 1, highWaterMark }) as AsyncIterable<Buffer>;
-      }
-    } catch (e) {
-      if (isDjcError(e)) throw e;
-      const code = (e as NodeJS.ErrnoException).code;
-      // Destroyed by the consumer (Node 24 says so with an error): not a read failure.
-      if (code === undefined || code === 'ERR_STREAM_PREMATURE_CLOSE') throw e;
-      throw new DjcError('INPUT_INVALID', `${batch.file}: cannot read batch ${batch.index}: ${(e as Error).message}`, { cause: e });
-    }
-  }
-  return Readable.from(bytes(), { objectMode: false });
+/** What reading a batch's byte stream found; complete once the stream has ended. */
+export interface BatchTally {
+  /** Records in the stream (parquet: rows), bad ones not included. */
+  records: number;
+  /** Records left out of the stream (`skip`, `dead_letter`), each reported to the sink. */
+  bad: number;
 }
 
-/** Parquet: one JSON line per row of the batch's row groups (see readBatchRecords). */
-async function* parquetLines(batch: BatchDescriptor): AsyncGenerator<Buffer> {
+/**
+ * The bytes a command handler gets for the batch, as a generator of Buffers
+ * the caller may keep, and the tally it fills in as it is read:
+ * - jsonl, text, csv: the batch's bytes as in the file; for CSV with a
+ *   header, the header bytes [0, headerEnd) first. Every record is checked
+ *   on the way (jsonl: valid JSON; csv: the header's field count), so a bad
+ *   record fails the stream under `fail` (INPUT_INVALID with file, line,
+ *   offset and a snippet) and is left out under `skip`/`dead_letter`
+ *   (reported to `sink`): a command sees exactly the records a module
+ *   handler would, and the tally counts them.
+ * - parquet: the batch's rows as JSON lines.
+ * A file that differs from the one prepare saw is INPUT_INVALID ("changed").
+ */
+export function batchBytes(batch: BatchDescriptor, opts: ReadOptions, sink?: BadRecordSink): { chunks: AsyncGenerator<Buffer>; tally: BatchTally } {
+  checkReadOptions(opts);
+  const policy = badRecordPolicy(opts, sink);
+  const tally: BatchTally = { records: 0, bad: 0 };
+  const counted: BadRecordSink = (d) => {
+    tally.bad += deadLetterRecords(d);
+    sink?.(d);
+  };
+  const chunks = opts.format === 'parquet'
+    ? parquetBytes(batch, tally, policy === 'fail' ? undefined : counted)
+    : lineBytes(batch, opts, tally, policy === 'fail' ? undefined : counted);
+  return { chunks, tally };
+}
+
+/** `batchBytes` as a byte stream. */
+export function openBatchStream(batch: BatchDescriptor, opts: ReadOptions, sink?: BadRecordSink): Readable {
+  return Readable.from(batchBytes(batch, opts, sink).chunks, { objectMode: false });
+}
+
+/** Reads the whole batch stream and returns its tally (to count a batch whose stream a command did not read to the end). */
+export async function tallyBatch(batch: BatchDescriptor, opts: ReadOptions, sink?: BadRecordSink): Promise<BatchTally> {
+  const { chunks, tally } = batchBytes(batch, opts, sink);
+  for await (const _ of chunks);
+  return tally;
+}
+
+async function* parquetBytes(batch: BatchDescriptor, tally: BatchTally, sink: BadRecordSink | undefined): AsyncGenerator<Buffer> {
   const { parquetJsonLines } = await import('./parquet-read.js');
-  yield* parquetJsonLines(batch);
+  yield* parquetJsonLines(batch, tally, sink);
+}
+
+/** jsonl, text, csv: the file's bytes, less bad records. */
+async function* lineBytes(batch: BatchDescriptor, opts: ReadOptions, tally: BatchTally, sink: BadRecordSink | undefined): AsyncGenerator<Buffer> {
+  const fh = await openInput(batch.file, batchPlan(batch, opts), batch.source);
+  try {
+    const { decode, header } = await createDecoder(fh, batch, opts);
+    if (header.length > 0) yield header;
+    // text has no bad records: every line is one.
+    const check = opts.format !== 'text';
+    const cursor = new RecordCursor(batch, opts);
+    const held = new HeldBytes(batch.start);
+    /** A record of the current view: counted, and if bad, cut out of the stream (or thrown). */
+    const take = async (view: Buffer, base: number) => {
+      tally.records++;
+      if (!check) return;
+      const value = decodeRecord(cursor, decode);
+      if (!(value instanceof Bad)) return;
+      tally.records--;
+      if (sink === undefined) throw await badRecordError(fh, value.record);
+      held.cut(view, base, cursor.start, cursor.end);
+      sink(deadLetterOf(value.record));
+    };
+    for await (const { view, base } of readChunks(fh, batch.start, batch.end, readBufferSize(opts))) {
+      cursor.feed(view, base);
+      while (cursor.next()) await take(view, base);
+      yield* held.endView(view, base, cursor.pendingStart);
+    }
+    const empty = Buffer.alloc(0);
+    if (cursor.finish()) await take(empty, batch.end);
+    yield* held.endView(empty, batch.end, batch.end);
+    await checkUnchanged(fh, batch.source);
+  } finally {
+    await fh.close();
+  }
 }

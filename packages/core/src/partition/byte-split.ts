@@ -36,7 +36,7 @@ import { createScanner } from './create-scanner.js';
 import { csvBlankByte } from './csv-scanner.js';
 import type { BatchCounters } from './file-splitter.js';
 import type { InputSource } from './input-source.js';
-import { fileChanged, openInput } from './open-input.js';
+import { fileChanged, fileStat, openInput, sameFile } from './open-input.js';
 import { readBufferSize } from './options.js';
 import { bomLength, isBlankByte, LF } from './record-scanner.js';
 import type { PartitionEvent, PartitionOptions } from './types.js';
@@ -60,7 +60,7 @@ export async function* partitionFileByBytes(
   // first covers the byte-order-mark probe and the first record's window.
   const plan: Array<[number, number]> = scan ? [] : [[0, 3 + Math.min(SNAP_WINDOW, readBufferSize(opts))]];
   const fh = await openInput(file, plan);
-  const stat = { size: fh.size, mtimeMs: fh.mtimeMs, version: fh.version };
+  const stat = fileStat(fh);
   try {
     const reader = new WindowReader(fh, plan, opts);
     const start = await reader.contentStart();
@@ -68,10 +68,11 @@ export async function* partitionFileByBytes(
     for await (const batch of batches) {
       opts.signal?.throwIfAborted();
       batch.index = counters.index++;
+      batch.source = stat;
       yield { type: 'batch', batch };
     }
     const after = await fh.stat();
-    if (after.size !== stat.size || after.mtimeMs !== stat.mtimeMs || after.version !== stat.version) {
+    if (!sameFile(after, stat)) {
       throw fileChanged(file, `size ${stat.size} → ${after.size}`);
     }
     yield { type: 'file', file: { path: file, size: stat.size, mtimeMs: stat.mtimeMs, records: null } };

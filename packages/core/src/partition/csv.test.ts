@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { buffer } from 'node:stream/consumers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isDjcError } from '../errors.js';
@@ -73,9 +73,10 @@ describe('csv', () => {
     const file = await tmp.file('h.csv', content);
     const { batches } = await partitionAll([file], csv(2));
     const headerEnd = 'h1,h2\r\n'.length;
+    const source = { size: content.length, mtimeMs: (await stat(file)).mtimeMs };
     expect(batches).toEqual([
-      { index: 0, file, start: headerEnd, end: content.indexOf('d,3'), firstRecord: 0, records: 2, headerEnd },
-      { index: 1, file, start: content.indexOf('d,3'), end: content.length, firstRecord: 2, records: 1, headerEnd },
+      { index: 0, file, start: headerEnd, end: content.indexOf('d,3'), firstRecord: 0, records: 2, headerEnd, source },
+      { index: 1, file, start: content.indexOf('d,3'), end: content.length, firstRecord: 2, records: 1, headerEnd, source },
     ]);
     const bytes = await readFile(file);
     for (const b of batches) {

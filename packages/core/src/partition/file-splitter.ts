@@ -1,4 +1,4 @@
-import type { BatchDescriptor } from '../model/batch.js';
+import type { BatchDescriptor, FileStat } from '../model/batch.js';
 import { createScanner } from './create-scanner.js';
 import type { RecordScanner } from './record-scanner.js';
 import type { PartitionOptions } from './types.js';
@@ -24,12 +24,13 @@ export class FileSplitter {
   private start = -1;
   private count = 0;
 
-  /** `start`: where the file's content begins (after a byte order mark). */
+  /** `start`: where the file's content begins (after a byte order mark); `source`: the file's stat, carried by each batch. */
   constructor(
     private readonly file: string,
     private readonly opts: PartitionOptions,
     private readonly counters: BatchCounters,
     start: number,
+    private readonly source: FileStat,
   ) {
     this.needHeader = opts.format === 'csv' && opts.csv.header;
     this.scanner = createScanner(opts, file, start);
@@ -78,6 +79,7 @@ export class FileSplitter {
       end,
       firstRecord: this.counters.record,
       records: this.count,
+      source: this.source,
     };
     if (this.headerEnd !== undefined) batch.headerEnd = this.headerEnd;
     this.out.push(batch);

@@ -5,8 +5,9 @@
 export type { InputFormat, CsvOptions, ReadOptions, PartitionOptions, PartitionEvent } from './types.js';
 export { expandInputPaths } from './expand-paths.js';
 export { partitionInput } from './partition-input.js';
+export { partitionOptions, readOptions } from './options.js';
 export { readBatchRecords } from './read-batch.js';
-export { openBatchStream } from './batch-stream.js';
-export { BatchRecordCounter, countBatchRecords } from './record-count.js';
+export { batchBytes, openBatchStream, tallyBatch, type BatchTally } from './batch-stream.js';
+export { deadLetterRecords, type BadRecordPolicy, type BadRecordSink, type DeadLetter } from './bad-record.js';
 export { setS3ClientFactory } from './s3-client.js';
 export { isS3Url } from './input-source.js';

@@ -8,13 +8,10 @@
  * (readChunks does). The record scanners see only the Buffers.
  */
 
+import type { FileStat } from '../model/batch.js';
+
 /** What `stat` reports, to detect an input that changed while djc read it. */
-export interface InputStat {
-  size: number;
-  mtimeMs: number;
-  /** S3: the ETag. Local files: undefined. */
-  version?: string;
-}
+export type InputStat = FileStat;
 
 export interface InputSource extends InputStat {
   /** The path or URL, as in `BatchDescriptor.file`. */
@@ -23,6 +20,12 @@ export interface InputSource extends InputStat {
   read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
   /** The input's size, mtime and version now. */
   stat(): Promise<InputStat>;
+  /**
+   * True when every read is already checked against the version seen at
+   * open (S3: If-Match on each GET), so a change during reading fails the
+   * read itself and no `stat` after reading is needed.
+   */
+  readonly guarded: boolean;
   close(): Promise<void>;
 }
 

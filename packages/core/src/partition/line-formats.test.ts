@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isDjcError } from '../errors.js';
 import {
@@ -55,9 +56,10 @@ describe('jsonl', () => {
     const file = await tmp.file('a.jsonl', content);
     const { batches, files } = await partitionAll([file], jsonl(2));
     const size = Buffer.byteLength(content);
+    const source = { size, mtimeMs: (await stat(file)).mtimeMs };
     expect(batches).toEqual([
-      { index: 0, file, start: 4, end: content.indexOf('{"a":3}'), firstRecord: 0, records: 2 },
-      { index: 1, file, start: content.indexOf('{"a":3}'), end: size, firstRecord: 2, records: 2 },
+      { index: 0, file, start: 4, end: content.indexOf('{"a":3}'), firstRecord: 0, records: 2, source },
+      { index: 1, file, start: content.indexOf('{"a":3}'), end: size, firstRecord: 2, records: 2, source },
     ]);
     expect(files).toEqual([{ path: file, size, mtimeMs: expect.any(Number), records: 4 }]);
   });

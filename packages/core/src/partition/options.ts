@@ -1,5 +1,24 @@
+import type { JobConfig } from '../config/schema.js';
 import { DjcError } from '../errors.js';
-import { DEFAULT_READ_BUFFER_SIZE, type PartitionOptions, type ReadOptions } from './types.js';
+import type { BadRecordPolicy } from './bad-record.js';
+import { DEFAULT_READ_BUFFER_SIZE, type InputFormat, type PartitionOptions, type ReadOptions } from './types.js';
+
+/** How workers read a job's batches: its input.format, csv options and bad-record policy. */
+export function readOptions(config: JobConfig): ReadOptions & { onBadRecord: BadRecordPolicy } {
+  const input = config.input;
+  return { format: input.format as InputFormat, csv: input.csv, onBadRecord: input.on_bad_record };
+}
+
+/** How prepare splits a job's input (input.batch). */
+export function partitionOptions(config: JobConfig): PartitionOptions {
+  const { batch } = config.input;
+  return {
+    ...readOptions(config),
+    batchRecords: batch.records ?? 1000,
+    batchRowGroups: batch.row_groups,
+    batchBytes: batch.bytes,
+  };
+}
 
 const FORMATS = new Set(['jsonl', 'csv', 'text', 'parquet']);
 

@@ -13,9 +13,9 @@
  * 'file' event.
  */
 import type { FileMetaData } from 'hyparquet';
-import type { BatchDescriptor } from '../model/batch.js';
+import type { BatchDescriptor, FileStat } from '../model/batch.js';
 import type { BatchCounters } from './file-splitter.js';
-import { fileChanged, openInput } from './open-input.js';
+import { fileChanged, fileStat, openInput, sameFile } from './open-input.js';
 import { readParquetFooter, rowGroupRange } from './parquet-file.js';
 import type { PartitionEvent, PartitionOptions } from './types.js';
 
@@ -34,13 +34,13 @@ export async function* partitionParquet(
     try {
       metadata = await readParquetFooter(src);
       const after = await src.stat();
-      if (after.size !== src.size || after.mtimeMs !== src.mtimeMs || after.version !== src.version) {
+      if (!sameFile(after, src)) {
         throw fileChanged(file, `size ${src.size} → ${after.size}`);
       }
     } finally {
       await src.close();
     }
-    const batches = cutFile(file, metadata, limit, counters);
+    const batches = cutFile(file, metadata, limit, counters, fileStat(src));
     for (const batch of batches) yield { type: 'batch', batch };
     const records = batches.reduce((n, b) => n + (b.records ?? 0), 0);
     yield { type: 'file', file: { path: file, size: src.size, mtimeMs: src.mtimeMs, records } };
@@ -54,7 +54,7 @@ function batchLimit(opts: PartitionOptions): Limit {
 }
 
 /** The file's batches: the footer is small, so they are cut in one go. */
-function cutFile(file: string, metadata: FileMetaData, limit: Limit, counters: BatchCounters): BatchDescriptor[] {
+function cutFile(file: string, metadata: FileMetaData, limit: Limit, counters: BatchCounters, source: FileStat): BatchDescriptor[] {
   const out: BatchDescriptor[] = [];
   /** The batch in progress: row groups [first, next), `taken` of them with rows. */
   let cur: { first: number; next: number; taken: number; rows: number; bytes: number; start: number; end: number } | null = null;
@@ -68,6 +68,7 @@ function cutFile(file: string, metadata: FileMetaData, limit: Limit, counters: B
       firstRecord: counters.record,
       records: cur.rows,
       rowGroups: { first: cur.first, count: cur.next - cur.first },
+      source,
     });
     counters.record += cur.rows;
     cur = null;

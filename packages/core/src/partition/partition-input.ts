@@ -3,7 +3,7 @@ import { partitionFileByBytes } from './byte-split.js';
 import { readChunks } from './chunk-reader.js';
 import { FileSplitter, type BatchCounters } from './file-splitter.js';
 import type { PositionalReader } from './input-source.js';
-import { fileChanged, openInput } from './open-input.js';
+import { fileChanged, fileStat, openInput, sameFile } from './open-input.js';
 import { checkPartitionOptions, readBufferSize } from './options.js';
 import { bomLength } from './record-scanner.js';
 import type { PartitionEvent, PartitionOptions } from './types.js';
@@ -46,10 +46,10 @@ async function* partitionFile(
   counters: BatchCounters,
 ): AsyncGenerator<PartitionEvent> {
   const fh = await openInput(file);
-  const stat = { size: fh.size, mtimeMs: fh.mtimeMs, version: fh.version };
+  const stat = fileStat(fh);
   try {
     const start = await contentStart(fh);
-    const splitter = new FileSplitter(file, opts, counters, start);
+    const splitter = new FileSplitter(file, opts, counters, start, stat);
     let size = start;
     for await (const { view, base } of readChunks(fh, start, undefined, readBufferSize(opts))) {
       opts.signal?.throwIfAborted();
@@ -60,7 +60,7 @@ async function* partitionFile(
     splitter.end(size);
     yield* drain(splitter.out);
     const after = await fh.stat();
-    if (after.size !== size || after.mtimeMs !== stat.mtimeMs || after.version !== stat.version) {
+    if (after.size !== size || !sameFile(after, stat)) {
       throw fileChanged(file, `size ${stat.size} → ${after.size}, read ${size} bytes`);
     }
     yield { type: 'file', file: { path: file, size, mtimeMs: stat.mtimeMs, records: splitter.records } };

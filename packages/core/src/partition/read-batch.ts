@@ -1,58 +1,74 @@
 import type { BatchDescriptor } from '../model/batch.js';
-import { badRecordError, type BadRecord } from './bad-record.js';
+import { badRecordError, badRecordPolicy, deadLetterOf, type BadRecord, type BadRecordSink } from './bad-record.js';
 import { readChunks } from './chunk-reader.js';
 import { BadRecordError } from './csv-fields.js';
-import { openInput } from './open-input.js';
-import { checkReadOptions, readBufferSize } from './options.js';
-import { createDecoder } from './record-decoder.js';
-import { RecordCursor } from './record-cursor.js';
-import type { ReadOptions } from './types.js';
 import type { ReadPlan } from './input-source.js';
+import { checkUnchanged, openInput } from './open-input.js';
+import { checkReadOptions, readBufferSize } from './options.js';
+import { RecordCursor } from './record-cursor.js';
+import { createDecoder, type RecordDecoder } from './record-decoder.js';
+import type { ReadOptions } from './types.js';
 
 /**
  * The batch's records, parsed: jsonl → the JSON value of each non-blank
  * line; text → each line as a string (no line ending); csv → with a header,
  * an object keyed by the header's column names, without, the string[] of
  * fields; parquet → one object per row of the batch's row groups
- * (parquet-values.ts says how values are converted). A record that cannot be
- * parsed throws INPUT_INVALID naming the file, line, record and a snippet (for
- * parquet: the file and row group).
+ * (parquet-values.ts says how values are converted).
+ *
+ * A record that cannot be parsed: under `opts.onBadRecord` fail (the
+ * default) INPUT_INVALID naming the file, line, record and a snippet (for
+ * parquet: the file and row group); under skip or dead_letter it goes to
+ * `sink` and reading goes on. A file that is not the one prepare saw
+ * (`batch.source`) is INPUT_INVALID ("changed").
  */
-export async function* readBatchRecords(batch: BatchDescriptor, opts: ReadOptions): AsyncGenerator<unknown> {
+export async function* readBatchRecords(batch: BatchDescriptor, opts: ReadOptions, sink?: BadRecordSink): AsyncGenerator<unknown> {
   checkReadOptions(opts);
+  const policy = badRecordPolicy(opts, sink);
   if (opts.format === 'parquet') {
     const { readParquetRecords } = await import('./parquet-read.js');
-    yield* readParquetRecords(batch);
+    yield* readParquetRecords(batch, policy === 'fail' ? undefined : sink);
     return;
   }
-  const fh = await openInput(batch.file, batchPlan(batch, opts));
+  const fh = await openInput(batch.file, batchPlan(batch, opts), batch.source);
   try {
-    const decode = await createDecoder(fh, batch, opts);
+    const { decode } = await createDecoder(fh, batch, opts);
     const cursor = new RecordCursor(batch, opts);
-    const read = (): unknown => {
-      const text = cursor.buf.toString('utf8', cursor.from, cursor.to);
-      try {
-        return decode(text);
-      } catch (e) {
-        if (!(e instanceof BadRecordError)) throw e;
-        return new Bad({ batch, offset: cursor.start, record: cursor.index, problem: e.message, text });
-      }
-    };
     for await (const { view, base } of readChunks(fh, batch.start, batch.end, readBufferSize(opts))) {
       cursor.feed(view, base);
       while (cursor.next()) {
-        const value = read();
-        if (value instanceof Bad) throw await badRecordError(fh, value.record);
-        yield value;
+        const value = decodeRecord(cursor, decode);
+        if (value instanceof Bad) {
+          if (policy === 'fail') throw await badRecordError(fh, value.record);
+          sink?.(deadLetterOf(value.record));
+        } else {
+          yield value;
+        }
       }
     }
     if (cursor.finish()) {
-      const value = read();
-      if (value instanceof Bad) throw await badRecordError(fh, value.record);
-      yield value;
+      const value = decodeRecord(cursor, decode);
+      if (value instanceof Bad) {
+        if (policy === 'fail') throw await badRecordError(fh, value.record);
+        sink?.(deadLetterOf(value.record));
+      } else {
+        yield value;
+      }
     }
+    await checkUnchanged(fh, batch.source);
   } finally {
     await fh.close();
+  }
+}
+
+/** The current record of `cursor`, decoded, or a Bad describing why it cannot be. */
+export function decodeRecord(cursor: RecordCursor, decode: RecordDecoder): unknown {
+  const text = cursor.buf.toString('utf8', cursor.from, cursor.to);
+  try {
+    return decode(text);
+  } catch (e) {
+    if (!(e instanceof BadRecordError)) throw e;
+    return new Bad({ batch: cursor.batch, offset: cursor.start, record: cursor.index, problem: e.message, text });
   }
 }
 
@@ -67,6 +83,6 @@ export function batchPlan(batch: BatchDescriptor, opts: ReadOptions): ReadPlan {
 }
 
 /** A record that failed to decode (describing it needs I/O, so it is built outside the hot path). */
-class Bad {
-  constructor(readonly record: BadRecord) {}
+export class Bad {
+  constructor(readonly record: BadRecord & { record: number }) {}
 }

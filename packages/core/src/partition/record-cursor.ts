@@ -25,6 +25,8 @@ export class RecordCursor {
   to = 0;
   /** File offset of the current record. */
   start = 0;
+  /** File offset just past the current record (its line ending included). */
+  end = 0;
   /** 0-based position of the current record in the batch. */
   index = -1;
   private readonly scanner: RecordScanner;
@@ -34,7 +36,7 @@ export class RecordCursor {
   private pos = 0;
 
   constructor(
-    private readonly batch: BatchDescriptor,
+    readonly batch: BatchDescriptor,
     opts: ReadOptions,
   ) {
     this.scanner = createScanner(opts, batch.file, batch.start);
@@ -63,15 +65,21 @@ export class RecordCursor {
     return false;
   }
 
+  /** Start of the record (or blank line) in progress: bytes from here on are not part of a finished record yet. */
+  get pendingStart(): number {
+    return this.scanner.recordStart;
+  }
+
   /**
-   * At the end of the batch: moves to an unterminated final record if there
-   * is one, and checks the record count (when the batch has one: a batch
-   * split by bytes is counted here, not checked).
+   * At the end of the batch (`end`: where its bytes ended, the batch's end
+   * unless it is a decompressed stream): moves to an unterminated final
+   * record if there is one, and checks the record count (when the batch has
+   * one: a batch split by bytes is counted here, not checked).
    */
-  finish(): boolean {
+  finish(end = this.batch.end): boolean {
     const s = this.scanner;
-    const last = s.finish(this.batch.end);
-    if (last) this.set(this.carry.take(EMPTY, this.batch.end, s.lastStart, s.lastEnd), s.lastStart, s.lastEnd);
+    const last = s.finish(end);
+    if (last) this.set(this.carry.take(EMPTY, end, s.lastStart, s.lastEnd), s.lastStart, s.lastEnd);
     const count = this.index + 1;
     if (this.batch.records !== null && count !== this.batch.records) {
       throw fileChanged(this.batch.file, `batch ${this.batch.index} should hold ${this.batch.records} records, found ${count}`);
@@ -84,6 +92,7 @@ export class RecordCursor {
     this.from = start - this.carry.bufBase;
     this.to = contentEnd(buf, this.from, end - this.carry.bufBase);
     this.start = start;
+    this.end = end;
     this.index++;
   }
 }

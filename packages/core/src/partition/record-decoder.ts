@@ -11,25 +11,31 @@ import type { ReadOptions } from './types.js';
 /** Turns one record's text into the value handed to handlers; throws BadRecordError. */
 export type RecordDecoder = (text: string) => unknown;
 
-/** The decoder for a batch (for CSV with a header, reads the file's header first). */
+const NO_HEADER = Buffer.alloc(0);
+
+/**
+ * The decoder for a batch. For CSV with a header, reads the file's header
+ * first: `header` is its bytes [0, headerEnd) (a byte order mark included),
+ * which travel with every batch; empty otherwise.
+ */
 export async function createDecoder(
   fh: PositionalReader,
   batch: BatchDescriptor,
   opts: ReadOptions,
-): Promise<RecordDecoder> {
+): Promise<{ decode: RecordDecoder; header: Buffer }> {
   switch (opts.format) {
     case 'text':
-      return (text) => text;
+      return { decode: (text) => text, header: NO_HEADER };
     case 'jsonl':
-      return decodeJson;
+      return { decode: decodeJson, header: NO_HEADER };
     case 'csv': {
       const { delimiter, quote, header } = opts.csv;
-      if (!header) return (text) => parseCsvFields(text, delimiter, quote);
-      const names = await readHeader(fh, batch, opts);
-      return (text) => csvObject(names, parseCsvFields(text, delimiter, quote));
+      if (!header) return { decode: (text) => parseCsvFields(text, delimiter, quote), header: NO_HEADER };
+      const { names, bytes } = await readHeader(fh, batch, opts);
+      return { decode: (text) => csvObject(names, parseCsvFields(text, delimiter, quote)), header: bytes };
     }
-    case 'parquet':
-      throw new Error('internal: parquet rows are decoded by parquet-read.ts');
+    default:
+      throw new Error(`internal: ${opts.format} records are not decoded from lines`);
   }
 }
 
@@ -54,8 +60,8 @@ function csvObject(names: readonly string[], fields: readonly string[]): Record<
   return row;
 }
 
-/** The column names from bytes [0, headerEnd) of the batch's file. */
-async function readHeader(fh: PositionalReader, batch: BatchDescriptor, opts: ReadOptions): Promise<string[]> {
+/** The column names from bytes [0, headerEnd) of the batch's file, and those bytes. */
+async function readHeader(fh: PositionalReader, batch: BatchDescriptor, opts: ReadOptions): Promise<{ names: string[]; bytes: Buffer }> {
   const end = batch.headerEnd;
   if (end === undefined) {
     throw new DjcError('INTERNAL', `batch ${batch.index} of ${batch.file} has no headerEnd, but input.csv.header is true`, {
@@ -73,7 +79,7 @@ async function readHeader(fh: PositionalReader, batch: BatchDescriptor, opts: Re
   }
   const text = bytes.toString('utf8', scanner.lastStart, contentEnd(bytes, scanner.lastStart, scanner.lastEnd));
   try {
-    return checkNames(parseCsvFields(text, opts.csv.delimiter, opts.csv.quote));
+    return { names: checkNames(parseCsvFields(text, opts.csv.delimiter, opts.csv.quote)), bytes };
   } catch (e) {
     if (!(e instanceof BadRecordError)) throw e;
     throw await badRecordError(fh, { batch, offset: scanner.lastStart, record: null, problem: e.message, text });

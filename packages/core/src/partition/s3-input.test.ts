@@ -100,7 +100,9 @@ const JSONL: PartitionOptions = { format: 'jsonl', csv: CSV_DEFAULTS, batchRecor
 const CSV: PartitionOptions = { format: 'csv', csv: CSV_DEFAULTS, batchRecords: 37, readBufferSize: 100 };
 
 /** The batches with `file` swapped, to compare S3 and local partitioning. */
-const relabel = (batches: BatchDescriptor[], file: string) => batches.map((b) => ({ ...b, file }));
+/** Batches as the same bytes on disk would give them: the file renamed, without `source` (an S3 object's stat differs from a local file's). */
+const relabel = (batches: BatchDescriptor[], file: string) => batches.map((b) => ({ ...b, file, source: undefined }));
+const unsourced = (batches: BatchDescriptor[]) => batches.map((b) => ({ ...b, source: undefined }));
 
 async function streamBytes(batches: BatchDescriptor[], opts: PartitionOptions): Promise<Buffer[]> {
   const out: Buffer[] = [];
@@ -115,10 +117,12 @@ describe('s3:// inputs', () => {
     const gets = [...ranges];
     const fs = await partitionAll([local('data/big.jsonl')], JSONL);
     expect(s3.batches.length).toBe(Math.ceil(JSONL_RECORDS / 3_000));
-    expect(relabel(s3.batches, local('data/big.jsonl'))).toEqual(fs.batches);
+    expect(relabel(s3.batches, local('data/big.jsonl'))).toEqual(unsourced(fs.batches));
     expect(s3.files).toHaveLength(1);
     expect(s3.files[0]).toMatchObject({ path: url('data/big.jsonl'), size: Buffer.byteLength(jsonl), records: JSONL_RECORDS });
     expect(s3.files[0]?.mtimeMs).toBeGreaterThan(Date.now() - 600_000);
+    // Each batch carries the object's ETag, for workers to read it with If-Match.
+    for (const b of s3.batches) expect(b.source?.version).toMatch(/^".+"$/);
 
     // One HeadObject to open, one to check for changes; one GET per WINDOW bytes, each with a Range.
     const size = Buffer.byteLength(jsonl);
@@ -134,8 +138,8 @@ describe('s3:// inputs', () => {
     ranges.length = 0;
     const records = await readAll(s3.batches, JSONL);
     expect(records).toEqual(refJsonl(jsonl));
-    // Per batch: one HeadObject and one GET of exactly [start, end).
-    expect(counts.byOperation).toEqual({ HeadObject: s3.batches.length, GetObject: s3.batches.length });
+    // Per batch: one GET of exactly [start, end), with If-Match (the batch knows the ETag: no HeadObject).
+    expect(counts.byOperation).toEqual({ GetObject: s3.batches.length });
     expect(ranges).toEqual(s3.batches.map((b) => `bytes=${b.start}-${b.end - 1}`));
     const fs = await partitionAll([local('data/big.jsonl')], JSONL);
     const s3Bytes = Buffer.concat(await streamBytes(s3.batches, JSONL));
@@ -148,7 +152,7 @@ describe('s3:// inputs', () => {
     // The byte-order-mark probe and the content share one GET, even with 100-byte reads.
     expect(counts.byOperation).toEqual({ HeadObject: 2, GetObject: 1 });
     const fs = await partitionAll([local('data/rows.csv')], CSV);
-    expect(relabel(s3.batches, local('data/rows.csv'))).toEqual(fs.batches);
+    expect(relabel(s3.batches, local('data/rows.csv'))).toEqual(unsourced(fs.batches));
     expect(s3.batches.every((b) => b.headerEnd !== undefined && b.headerEnd > 0)).toBe(true);
     expect(await readAll(s3.batches, CSV)).toEqual(refCsv(csv, CSV_DEFAULTS));
     expect(await readAll(s3.batches, CSV)).toEqual(await readAll(fs.batches, CSV));
@@ -162,7 +166,7 @@ describe('s3:// inputs', () => {
     for (const opts of [JSONL, { ...JSONL, batchBytes: 1 << 20 }, { ...CSV, format: 'text' as const, readBufferSize: 1 << 20, batchBytes: 1 << 20 }]) {
       const s3 = await partitionAll([url('bom/big.jsonl')], opts);
       const fs = await partitionAll([local('bom/big.jsonl')], opts);
-      expect(relabel(s3.batches, local('bom/big.jsonl'))).toEqual(fs.batches);
+      expect(relabel(s3.batches, local('bom/big.jsonl'))).toEqual(unsourced(fs.batches));
       expect(s3.batches[0]?.start).toBe(3);
     }
     const s3 = await partitionAll([url('bom/big.jsonl')], JSONL);
@@ -176,7 +180,7 @@ describe('s3:// inputs', () => {
     const requests = { ...counts.byOperation };
     const gets = [...ranges];
     const fs = await partitionAll([local('data/big.jsonl')], opts);
-    expect(relabel(s3.batches, local('data/big.jsonl'))).toEqual(fs.batches);
+    expect(relabel(s3.batches, local('data/big.jsonl'))).toEqual(unsourced(fs.batches));
     const size = Buffer.byteLength(jsonl);
     expect(s3.batches.length).toBeGreaterThanOrEqual(Math.ceil(size / B) - 1);
     expect(s3.files[0]).toMatchObject({ size, records: null });
@@ -196,7 +200,7 @@ describe('s3:// inputs', () => {
     const opts: PartitionOptions = { ...CSV, batchBytes: 2_000 };
     const s3 = await partitionAll([url('data/rows.csv')], opts);
     const fs = await partitionAll([local('data/rows.csv')], opts);
-    expect(relabel(s3.batches, local('data/rows.csv'))).toEqual(fs.batches);
+    expect(relabel(s3.batches, local('data/rows.csv'))).toEqual(unsourced(fs.batches));
     expect(s3.batches.length).toBeGreaterThan(10);
     expect(await readAll(s3.batches, opts)).toEqual(refCsv(csv, CSV_DEFAULTS));
     for (const r of ranges) expect(r).toMatch(/^bytes=\d+-\d+$/);
@@ -250,6 +254,18 @@ describe('s3:// inputs', () => {
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: '{"a":1}\n' }));
     const err = await readAll(s3.batches, JSONL).catch((e: unknown) => e);
     expect(isDjcError(err, 'INPUT_INVALID'), String(err)).toBe(true);
+  });
+
+  it('an object replaced by one of the same size and layout after partitioning is INPUT_INVALID (its ETag), for both readers', async () => {
+    const key = 'data/replaced.jsonl';
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: '{"a":1}\n{"a":2}\n' }));
+    const s3 = await partitionAll([`s3://${bucket}/${key}`], { ...JSONL, batchRecords: 1 });
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: '{"a":3}\n{"a":4}\n' }));
+    const err = await readAll(s3.batches, JSONL).catch((e: unknown) => e);
+    expect(isDjcError(err, 'INPUT_INVALID'), String(err)).toBe(true);
+    expect((err as Error).message).toMatch(/changed/);
+    const err2 = await buffer(openBatchStream(s3.batches[1] as BatchDescriptor, JSONL)).catch((e: unknown) => e);
+    expect(isDjcError(err2, 'INPUT_INVALID'), String(err2)).toBe(true);
   });
 });
 

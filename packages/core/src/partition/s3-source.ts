@@ -79,14 +79,18 @@ function inputError(url: string, e: unknown): unknown {
   return e;
 }
 
-/** Opens an S3 object for reading (one HeadObject). */
-export async function openS3Input(url: string, plan: ReadPlan = []): Promise<InputSource> {
+/**
+ * Opens an S3 object for reading: one HeadObject, or none when `known` (the
+ * object as prepare saw it) has its ETag: every GET carries If-Match with
+ * it, so an object that changed since fails its first read ("changed").
+ */
+export async function openS3Input(url: string, plan: ReadPlan = [], known?: InputStat): Promise<InputSource> {
   const loc = parseS3Url(url);
   if (loc.key === '' || loc.key.endsWith('/')) {
     throw new DjcError('INPUT_INVALID', `${url}: names a prefix, not an object`);
   }
   const client = await inputS3Client();
-  const st = await headObject(client, loc, url);
+  const st = known?.version !== undefined ? known : await headObject(client, loc, url);
   return new S3Source(url, client, loc, st, plan);
 }
 
@@ -96,6 +100,8 @@ async function headObject(client: S3Client, loc: S3Location, url: string): Promi
 }
 
 class S3Source implements InputSource {
+  /** Every GET carries If-Match with the ETag seen at open. */
+  readonly guarded = true;
   readonly size: number;
   readonly mtimeMs: number;
   readonly version: string | undefined;
@@ -207,34 +213,6 @@ class S3Source implements InputSource {
     this.body?.stream.destroy();
     this.body = null;
     this.replay = Buffer.alloc(0);
-  }
-}
-
-/**
- * Streams bytes [start, end) of each range of the object, one ranged GET per
- * range (split at WINDOW bytes), in order.
- */
-export async function* s3RangeBytes(url: string, ranges: ReadPlan): AsyncGenerator<Buffer> {
-  const loc = parseS3Url(url);
-  const client = await inputS3Client();
-  for (const [start, end] of ranges) {
-    for (let at = start; at < end; at += WINDOW) {
-      const last = Math.min(end, at + WINDOW) - 1;
-      const out = await s3Input(url, () =>
-        client.send(new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key, Range: `bytes=${at}-${last}` })),
-      );
-      const stream = out.Body as Readable;
-      let got = 0;
-      try {
-        for await (const chunk of stream as AsyncIterable<Uint8Array>) {
-          got += chunk.byteLength;
-          yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-        }
-      } finally {
-        stream.destroy();
-      }
-      if (got !== last + 1 - at) throw fileChanged(url, `bytes ${at}-${last}: got ${got} bytes`);
-    }
   }
 }
 

@@ -7,6 +7,7 @@
  * `BatchDescriptor`).
  */
 import type { BatchDescriptor, InputFileInfo } from '../model/batch.js';
+import type { BadRecordPolicy } from './bad-record.js';
 
 /** Formats split into byte ranges of whole lines (records found by scanning). */
 export type LineFormat = 'jsonl' | 'csv' | 'text';
@@ -32,6 +33,12 @@ export interface CsvOptions {
 export interface ReadOptions {
   format: InputFormat;
   csv: CsvOptions;
+  /**
+   * What readers do with a record that cannot be decoded (input.on_bad_record,
+   * default fail): fail throws INPUT_INVALID naming the file, line, offset
+   * and a snippet; skip and dead_letter hand it to the reader's sink and go on.
+   */
+  onBadRecord?: BadRecordPolicy;
   /**
    * Size in bytes of the reused read buffers (default 1 MiB). A tuning and
    * test hook: tiny values force records, quotes and UTF-8 sequences to

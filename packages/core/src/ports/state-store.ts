@@ -42,7 +42,15 @@ export interface LeaseRef {
 }
 
 export type TaskOutcome =
-  | { status: 'SUCCEEDED'; outputKey: string; outputKind: OutputKind; records: number }
+  | {
+      status: 'SUCCEEDED';
+      outputKey: string;
+      outputKind: OutputKind;
+      /** Records the attempt processed (handed to the handler). */
+      records: number;
+      /** Records of the batch left out as bad (input.on_bad_record skip or dead_letter); 0 if none. */
+      bad?: number;
+    }
   | {
       status: 'RETRY_WAIT' | 'FAILED';
       error: string;
@@ -152,7 +160,8 @@ export interface StateStore {
   heartbeat(jobId: string, taskId: number, lease: LeaseRef, leaseMs: number, opts?: IoOptions): Promise<boolean>;
   /**
    * Ends an attempt: RUNNING → outcome.status, only while `lease` holds.
-   * A SUCCEEDED outcome adds its records to the job's processed count.
+   * A SUCCEEDED outcome adds its records to the job's processed count, and
+   * its bad records to the job's bad count, in the same write.
    * DjcError LEASE_LOST if the lease no longer holds (a newer attempt or a
    * cancel won): the caller discards its output.
    */

@@ -7,7 +7,7 @@
  */
 import { getHeapStatistics } from 'node:v8';
 import { partitionInput } from '../partition/partition-input.js';
-import { countBatchRecords } from '../partition/record-count.js';
+import { tallyBatch } from '../partition/batch-stream.js';
 import type { InputFormat, PartitionOptions } from '../partition/types.js';
 
 async function main(): Promise<void> {
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     lastEnd = b.end;
     covered += b.end - b.start;
     batches += 1;
-    records += b.records ?? (await countBatchRecords(b, opts));
+    records += b.records ?? (await tallyBatch(b, opts)).records;
   }
   const heapLimitMiB = Math.round(getHeapStatistics().heap_size_limit / (1 << 20));
   process.stdout.write(`${JSON.stringify({ batches, records, covered, firstStart, lastEnd, size, heapLimitMiB, maxRssKiB: process.resourceUsage().maxRSS })}\n`);

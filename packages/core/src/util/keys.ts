@@ -5,6 +5,10 @@ export const blobKeys = {
   output: (jobId: string, taskId: number, attempt: number) => `jobs/${jobId}/outputs/${pad(taskId)}.${attempt}`,
   log: (jobId: string, taskId: number, attempt: number) => `jobs/${jobId}/logs/${pad(taskId)}.${attempt}.log`,
   logPrefix: (jobId: string, taskId: number) => `jobs/${jobId}/logs/${pad(taskId)}.`,
+  /** An attempt's bad records (on_bad_record: dead_letter), one JSON line each. */
+  deadLetters: (jobId: string, taskId: number, attempt: number) => `jobs/${jobId}/bad-records/${pad(taskId)}.${attempt}.jsonl`,
+  /** The job's bad records, gathered from its tasks' winning attempts in batch order at finalize. */
+  jobDeadLetters: (jobId: string) => `jobs/${jobId}/bad-records.jsonl`,
   result: (jobId: string) => `jobs/${jobId}/result`,
   workerLog: (jobId: string, workerId: string) => `jobs/${jobId}/workers/${workerId.replace(/[^\w.-]/g, '_')}.log`,
 };

@@ -11,21 +11,20 @@
  * stderr in the attempt log. A Parquet batch arrives as JSON lines (one per
  * row); $DJC_INPUT_FILE and $DJC_PARQUET_ROW_GROUPS ("first,count") name it too.
  *
- * A batch split by bytes has no record count until it runs: its records are
- * counted in the bytes on their way to the command (or, if the command did
- * not read them all, by reading the batch again), with the readers' scanners,
- * so the committed count is what a module handler would have been given.
+ * The batch reaches the command through core's `batchBytes`, which checks
+ * every record on the way (a bad one fails the attempt, or is left out and
+ * dead-lettered, per input.on_bad_record) and counts them, so the committed
+ * count is what a module handler would have been given. The batch is read to
+ * its end even when the command stops reading stdin early.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { constants, createWriteStream } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
-import {
-  BatchRecordCounter, countBatchRecords, formatDuration, isDjcError, isS3Url, openBatchStream, type FailureKind,
-} from '@djc/core';
+import { batchBytes, formatDuration, isDjcError, type BatchTally, type FailureKind } from '@djc/core';
+import { DeadLetterFile, isPipeClosed, pumpBatch } from './batch-pump.js';
 import { formatLogLine, LogBuffer, TailLines } from './log-buffer.js';
 import { killGroup, waitGroupGone } from './process-group.js';
 import { failed, reasonText, timerDelay } from './results.js';
@@ -64,6 +63,9 @@ class CommandAttempt {
   private readonly log = new LogBuffer();
   private readonly stderr = new TailLines(20);
   private readonly files: { input: string; output: string };
+  private readonly deadLetters: DeadLetterFile;
+  /** What reading the batch found (records, bad records); complete once the batch was read to its end. */
+  private tally: BatchTally | null = null;
   private readonly prep = new AbortController();
   private child: ChildProcess | undefined;
   private stopping: Stop | null = null;
@@ -72,11 +74,10 @@ class CommandAttempt {
   private exited = false;
   /** The batch could not be read while being piped to stdin. */
   private inputFailure: Stop | null = null;
-  /** Counts the batch's records on their way to the command, when the batch has no count yet. */
-  private counter: BatchRecordCounter | null = null;
 
   constructor(private readonly spec: AttemptSpec, private readonly signal: AbortSignal) {
     this.files = { input: join(spec.tmpDir, 'input'), output: join(spec.tmpDir, 'output') };
+    this.deadLetters = new DeadLetterFile(spec.input.onBadRecord, join(spec.tmpDir, 'bad-records.jsonl'));
   }
 
   async run(): Promise<AttemptResult> {
@@ -89,13 +90,14 @@ class CommandAttempt {
       const problem = await this.prepare();
       if (problem) return problem;
       if (this.stopping) return this.stoppedResult(null);
-      return this.result(await this.spawnAndWait());
+      return await this.result(await this.spawnAndWait());
     } catch (e) {
       return failed('error', `command handler failed: ${(e as Error).message}`, this.log.toString());
     } finally {
       clearTimeout(timer);
       clearTimeout(this.killTimer);
       this.signal.removeEventListener('abort', this.onAbort);
+      await this.deadLetters.close().catch(() => undefined);
     }
   }
 
@@ -103,24 +105,48 @@ class CommandAttempt {
     this.stop({ failure: 'signal', error: `attempt aborted: ${reasonText(this.signal.reason)}`, retryable: true });
   };
 
-  /** Checks the working directory and the input file; in io "file" mode, writes the batch to $DJC_INPUT. */
+  /**
+   * Checks the working directory; in io "file" mode, writes the batch to
+   * $DJC_INPUT; in io "stdin" mode, opens the batch (so an input that is
+   * missing or changed fails before the command starts).
+   */
   private async prepare(): Promise<AttemptResult | null> {
-    const { baseDir, handler, batch, input } = this.spec;
+    const { baseDir, handler } = this.spec;
     const isDir = await stat(baseDir).then((s) => s.isDirectory(), () => false);
     if (!isDir) return failed('error', `cannot run the command: working directory ${baseDir} does not exist`, '');
     try {
-      if (batch.records === null) this.counter = new BatchRecordCounter(batch, input);
-      const count = handler.io === 'file' ? this.counter : null;
-      // A local input must be readable before the command starts; an s3:// one is checked by its first read.
-      if (handler.io !== 'file' && !isS3Url(batch.file)) await access(batch.file, constants.R_OK);
-      else if (count) await pipeline(openBatchStream(batch, input), count.stream(), createWriteStream(this.files.input), { signal: this.prep.signal });
-      else await pipeline(openBatchStream(batch, input), createWriteStream(this.files.input), { signal: this.prep.signal });
+      if (handler.io !== 'file') {
+        await this.firstChunk();
+        return null;
+      }
+      const writeError = await pumpBatch(this.openBatch(), createWriteStream(this.files.input), () => this.stopping !== null);
+      if (writeError !== undefined) return failed('error', `cannot write the batch to ${this.files.input}: ${(writeError as Error).message}`, this.log.toString());
       return null;
     } catch (e) {
       if (this.stopping) return this.stoppedResult(null);
       const stop = readFailure(e, this.spec);
       return failed(stop.failure, stop.error, this.log.toString(), { retryable: stop.retryable });
     }
+  }
+
+  /** The batch's byte stream; its tally becomes the attempt's. */
+  private openBatch(): AsyncGenerator<Buffer> {
+    const { chunks, tally } = batchBytes(this.spec.batch, this.spec.input, this.deadLetters.sink);
+    this.tally = tally;
+    return chunks;
+  }
+
+  /** io "stdin": opens the batch and reads its first chunk before the command starts; feedStdin goes on from there. */
+  private stdinChunks: AsyncIterable<Buffer> | null = null;
+
+  private async firstChunk(): Promise<void> {
+    const it = this.openBatch();
+    const first = await it.next();
+    this.stdinChunks = (async function* () {
+      if (first.done) return;
+      yield first.value;
+      yield* it;
+    })();
   }
 
   private async spawnAndWait(): Promise<Exit> {
@@ -180,35 +206,19 @@ class CommandAttempt {
   }
 
   /**
-   * Pipes the batch to stdin; settles (never rejects) when done. A command
-   * that does not read its stdin (EPIPE) is fine; a read error fails the attempt.
+   * Pipes the batch to stdin; settles (never rejects) when the whole batch
+   * has been read. A command that does not read all of its stdin is fine; a
+   * read error (or a bad record under on_bad_record: fail) fails the attempt.
    */
-  private feedStdin(child: ChildProcess): Promise<void> {
+  private async feedStdin(child: ChildProcess): Promise<void> {
     const stdin = child.stdin as NonNullable<ChildProcess['stdin']>;
-    const fail = (e: unknown) => {
+    try {
+      const writeError = await pumpBatch(this.stdinChunks ?? this.openBatch(), stdin, () => this.stopping !== null);
+      if (writeError !== undefined) this.log.append(formatLogLine('warn', `[djc] writing the batch to stdin failed: ${(writeError as Error).message}`));
+    } catch (e) {
       this.inputFailure = readFailure(e, this.spec);
       this.stop(this.inputFailure);
-    };
-    let readError: unknown;
-    let source: Readable;
-    try {
-      source = openBatchStream(this.spec.batch, this.spec.input);
-    } catch (e) {
-      stdin.destroy();
-      fail(e);
-      return Promise.resolve();
     }
-    source.once('error', (e: unknown) => {
-      // Node 24 reports the stdin side closing early as an error of the
-      // source too ("Premature close"): that is the command's choice, not a
-      // read failure.
-      if (!isPipeClosed(e)) readError = e;
-    });
-    const fed = this.counter ? pipeline(source, this.counter.stream(), stdin) : pipeline(source, stdin);
-    return fed.catch((e: unknown) => {
-      if (readError !== undefined) fail(readError);
-      else if (!isPipeClosed(e)) this.log.append(formatLogLine('warn', `[djc] writing the batch to stdin failed: ${(e as Error).message}`));
-    });
   }
 
   /** The shell exited: kill what it left in its group (unless a stop is already under way), and bound the wait for its pipes. */
@@ -261,26 +271,9 @@ class CommandAttempt {
       const detail = lines.length ? lines.join(' | ') : '(no stderr)';
       return failed('exit_code', `command exited with code ${exit.code}: ${detail}`, log, { exitCode: exit.code });
     }
-    const records = await this.recordCount(log);
-    if (typeof records !== 'number') return records;
-    return { ok: true, kind: 'raw', output: await this.output(), records, log };
-  }
-
-  /**
-   * The batch's record count: from prepare; else counted in the bytes the
-   * command was given, or, when it did not read them all, by reading the
-   * batch. An input the counter rejects fails the attempt.
-   */
-  private async recordCount(log: string): Promise<number | AttemptResult> {
-    const { batch, input } = this.spec;
-    if (batch.records !== null) return batch.records;
-    try {
-      const counter = this.counter;
-      return counter !== null && counter.complete ? counter.finish() : await countBatchRecords(batch, input);
-    } catch (e) {
-      const stop = readFailure(e, this.spec);
-      return failed(stop.failure, stop.error, log, { retryable: stop.retryable });
-    }
+    const tally = this.tally as BatchTally;
+    const deadLetters = await this.deadLetters.close();
+    return { ok: true, kind: 'raw', output: await this.output(), records: tally.records, bad: tally.bad, deadLetters, log };
   }
 
   private async output(): Promise<{ type: 'file'; path: string } | { type: 'buffer'; data: Buffer }> {
@@ -311,8 +304,4 @@ function readFailure(e: unknown, spec: AttemptSpec): Stop {
   return { failure: 'error', error: `cannot read batch ${spec.batch.index} of ${spec.batch.file}: ${msg}`, retryable: true };
 }
 
-/** The other end went away: the command exited without reading all its stdin. */
-function isPipeClosed(e: unknown): boolean {
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'EPIPE' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ERR_STREAM_DESTROYED' || code === 'ECONNRESET';
-}
+

@@ -96,7 +96,8 @@ class ModuleAttempt implements ThreadListener {
     const log = this.log.toString();
     if (!result.ok) return this.finish(failed('error', result.error, log, { retryable: result.retryable }));
     const data = typeof result.data === 'string' ? Buffer.from(result.data, 'utf8') : Buffer.from(result.data.buffer, result.data.byteOffset, result.data.byteLength);
-    this.finish({ ok: true, kind: result.kind, output: { type: 'buffer', data }, records: result.records, log });
+    const deadLetters = result.deadLetters === null ? null : { type: 'buffer' as const, data: Buffer.from(result.deadLetters, 'utf8') };
+    this.finish({ ok: true, kind: result.kind, output: { type: 'buffer', data }, records: result.records, bad: result.bad, deadLetters, log });
   }
 
   private readonly onAbort = (): void => {

@@ -9,7 +9,10 @@ import { Console } from 'node:console';
 import { Writable } from 'node:stream';
 import { format, inspect } from 'node:util';
 import { parentPort } from 'node:worker_threads';
-import { importUserFunction, isDjcError, parseModuleRef, readBatchRecords, type DjcError } from '@djc/core';
+import {
+  deadLetterRecords, importUserFunction, isDjcError, parseModuleRef, readBatchRecords,
+  type BadRecordPolicy, type BadRecordSink, type DjcError,
+} from '@djc/core';
 import { formatLogLine, type LogLevel } from './log-buffer.js';
 import { encodeOutput } from './output.js';
 import type { FromThread, RunMessage, ThreadResult, ToThread } from './thread-protocol.js';
@@ -58,8 +61,9 @@ async function execute(msg: RunMessage, signal: AbortSignal): Promise<ThreadResu
   }
   functions.set(msg.ref, fn);
   let records: unknown[];
+  const bad = new BadRecords(msg.input.onBadRecord);
   try {
-    records = await readAll(msg);
+    records = await readAll(msg, bad);
   } catch (e) {
     return readFailure(e, msg);
   }
@@ -72,16 +76,34 @@ async function execute(msg: RunMessage, signal: AbortSignal): Promise<ThreadResu
     return thrownFailure(e, msg.ref, log);
   }
   try {
-    return { ok: true, ...encodeOutput(value), records: records.length };
+    return { ok: true, ...encodeOutput(value), records: records.length, bad: bad.count, deadLetters: bad.text() };
   } catch (e) {
     return { ok: false, error: `handler returned output that cannot be stored: ${describe(e)}`, retryable: false };
   }
 }
 
-async function readAll(msg: RunMessage): Promise<unknown[]> {
+async function readAll(msg: RunMessage, bad: BadRecords): Promise<unknown[]> {
   const records: unknown[] = [];
-  for await (const record of readBatchRecords(msg.batch, msg.input)) records.push(record);
+  for await (const record of readBatchRecords(msg.batch, msg.input, bad.sink)) records.push(record);
   return records;
+}
+
+/** The bad records of an attempt: counted, and kept as JSON lines under dead_letter. */
+class BadRecords {
+  count = 0;
+  private readonly lines: string[] = [];
+  readonly sink: BadRecordSink | undefined;
+
+  constructor(policy: BadRecordPolicy) {
+    this.sink = policy === 'fail' ? undefined : (d) => {
+      this.count += deadLetterRecords(d);
+      if (policy === 'dead_letter') this.lines.push(JSON.stringify(d));
+    };
+  }
+
+  text(): string | null {
+    return this.lines.length === 0 ? null : `${this.lines.join('\n')}\n`;
+  }
 }
 
 type AttemptLogger = Record<LogLevel, (...args: unknown[]) => void>;
@@ -93,15 +115,16 @@ function attemptLogger(id: number): AttemptLogger {
 
 /**
  * The `ctx` a module handler receives. `batch.records` is the number of
- * records read (a batch split by bytes has no count before); `firstRecord`
- * is null for such a batch (the records before it are not counted).
+ * records handed to it (bad ones left out; a batch split by bytes has no
+ * count before); `firstRecord` is null for such a batch (the records
+ * before it are not counted).
  */
 function makeContext(msg: RunMessage, count: number, signal: AbortSignal, log: AttemptLogger) {
   return {
     jobId: msg.jobId,
     taskId: msg.taskId,
     attempt: msg.attempt,
-    batch: { index: msg.batch.index, records: msg.batch.records ?? count, firstRecord: msg.batch.firstRecord },
+    batch: { index: msg.batch.index, records: count, firstRecord: msg.batch.firstRecord },
     log,
     signal,
     progress: (done: number) => post({ type: 'progress', id: msg.id, done }),

@@ -48,5 +48,5 @@ export interface DoneMessage {
 export type FromThread = LogMessage | ProgressMessage | DoneMessage;
 
 export type ThreadResult =
-  | { ok: true; kind: OutputKind; data: string | Uint8Array; records: number }
+  | { ok: true; kind: OutputKind; data: string | Uint8Array; records: number; bad: number; deadLetters: string | null }
   | { ok: false; error: string; retryable: boolean };

@@ -6,12 +6,11 @@
  * Glossary: a *batch* is a byte range of an input file holding whole records;
  * a *task* runs one batch; an *attempt* is one run of a task, numbered from 1.
  */
-import type { BatchDescriptor, FailureKind, JobConfig, OutputKind } from '@djc/core';
+import type { BadRecordPolicy, BatchDescriptor, FailureKind, JobConfig, OutputKind, ReadOptions } from '@djc/core';
 
-/** How the batch is read: the job's `input.format` and `input.csv`. */
-export interface InputSpec {
-  format: 'jsonl' | 'csv' | 'text' | 'parquet';
-  csv: { delimiter: string; header: boolean; quote: string; multiline?: boolean };
+/** How the batch is read: the job's `input.format`, `input.csv` and `input.on_bad_record`. */
+export interface InputSpec extends ReadOptions {
+  onBadRecord: BadRecordPolicy;
 }
 
 export interface AttemptSpec {
@@ -46,8 +45,12 @@ export interface AttemptSuccess {
   ok: true;
   kind: OutputKind;
   output: AttemptOutput;
-  /** Records in the batch. */
+  /** Records the handler was given (bad records not included). */
   records: number;
+  /** Records left out as bad (input.on_bad_record skip or dead_letter). */
+  bad: number;
+  /** With on_bad_record dead_letter and bad records: one JSON line per bad record (a DeadLetter); else null. */
+  deadLetters: AttemptOutput | null;
   /** The attempt's log text (handler log lines, command stderr), capped. */
   log: string;
 }

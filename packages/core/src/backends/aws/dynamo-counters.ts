@@ -30,7 +30,7 @@ export type JobGuard = 'exists' | 'claimable';
 export function counterUpdate(table: string, jobId: string, delta: CountDelta, guard: JobGuard = 'exists'): TxItem {
   const b = new UpdateBuilder();
   for (const [key, n] of Object.entries(delta) as [keyof CountDelta, number][]) {
-    b.add(key === 'processed' ? 'records_processed' : `tasks_${key}`, n);
+    b.add(key === 'processed' ? 'records_processed' : key === 'bad' ? 'records_bad' : `tasks_${key}`, n);
   }
   b.add('version', 1);
   return {

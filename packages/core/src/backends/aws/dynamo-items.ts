@@ -70,6 +70,7 @@ const TaskItemSchema = z.object({
   output_key: maybeText,
   output_kind: z.enum(['json-lines', 'json', 'raw']).nullish(),
   records: maybeNumber,
+  bad: maybeNumber,
   started_at: maybeText,
   ended_at: maybeText,
 });
@@ -137,6 +138,7 @@ export function toTaskRecord(item: Item, what: string): TaskRecord {
     outputKey: t.output_key ?? null,
     outputKind: t.output_kind ?? null,
     records: t.records ?? null,
+    bad: t.bad ?? null,
     startedAt: t.started_at ?? null,
     endedAt: t.ended_at ?? null,
   };

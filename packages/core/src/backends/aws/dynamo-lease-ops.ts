@@ -143,14 +143,16 @@ function completeChange(table: string, task: TaskRecord, outcome: TaskOutcome): 
   if (outcome.status === 'SUCCEEDED') {
     const patch: TaskPatch & { status: 'SUCCEEDED' } = {
       ...ended, status: 'SUCCEEDED', outputKey: outcome.outputKey, outputKind: outcome.outputKind, records: outcome.records,
+      bad: outcome.bad ?? 0,
       error: null, failureKind: null, exitCode: null, notBefore: null,
     };
-    return taskChange(table, task, patch, guard, outcome.records);
+    return taskChange(table, task, patch, guard, { processed: outcome.records, bad: outcome.bad ?? 0 });
   }
   const patch: TaskPatch & { status: 'RETRY_WAIT' | 'FAILED' } = {
     ...ended, status: outcome.status, error: outcome.error, failureKind: outcome.kind, exitCode: outcome.exitCode ?? null,
     notBefore: outcome.status === 'RETRY_WAIT' ? (outcome.notBefore ?? null) : null, outputKey: null, outputKind: null,
     records: null,
+    bad: null,
   };
   return taskChange(table, task, patch, guard);
 }

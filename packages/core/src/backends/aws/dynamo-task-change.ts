@@ -13,7 +13,7 @@ import { expirySk, runningPk, taskKey } from './dynamo-schema.js';
 
 type PatchableField =
   | 'status' | 'attempts' | 'attemptFloor' | 'leaseOwner' | 'leaseExpiresAt' | 'notBefore' | 'worker'
-  | 'error' | 'exitCode' | 'outputKey' | 'outputKind' | 'records' | 'startedAt' | 'endedAt';
+  | 'error' | 'exitCode' | 'outputKey' | 'outputKind' | 'records' | 'bad' | 'startedAt' | 'endedAt';
 
 /** Fields to set (a value) or clear (null); `failureKind` is stored but not part of the record. */
 export type TaskPatch = Partial<Pick<TaskRecord, PatchableField>> & { failureKind?: string | null };
@@ -21,7 +21,7 @@ export type TaskPatch = Partial<Pick<TaskRecord, PatchableField>> & { failureKin
 const ATTR: Record<keyof TaskPatch, string> = {
   status: 'status', attempts: 'attempts', attemptFloor: 'attempt_floor', leaseOwner: 'lease_owner',
   leaseExpiresAt: 'lease_expires_at', notBefore: 'not_before', worker: 'worker', error: 'error',
-  exitCode: 'exit_code', outputKey: 'output_key', outputKind: 'output_kind', records: 'records', startedAt: 'started_at',
+  exitCode: 'exit_code', outputKey: 'output_key', outputKind: 'output_kind', records: 'records', bad: 'bad', startedAt: 'started_at',
   endedAt: 'ended_at', failureKind: 'failure_kind',
 };
 
@@ -45,11 +45,17 @@ export interface TaskChange {
   delta: CountDelta;
 }
 
-/** A status change of `task` (checked against the transition table), as a guarded transaction item. */
-export function taskChange(table: string, task: TaskRecord, patch: TaskPatch & { status: TaskStatus }, guard: TaskGuard, processed = 0): TaskChange {
+/**
+ * A status change of `task` (checked against the transition table), as a
+ * guarded transaction item; `records` are added to the job's record counts.
+ */
+export function taskChange(
+  table: string, task: TaskRecord, patch: TaskPatch & { status: TaskStatus }, guard: TaskGuard,
+  records: Pick<CountDelta, 'processed' | 'bad'> = {},
+): TaskChange {
   const { jobId, taskId } = task;
   assertTaskTransition(task.status, patch.status, { jobId, taskId });
-  const delta = addMove(processed === 0 ? {} : { processed }, task.status, patch.status);
+  const delta = addMove(Object.fromEntries(Object.entries(records).filter(([, n]) => n !== 0)), task.status, patch.status);
   return { taskId, from: task.status, to: patch.status, tx: taskUpdate(table, jobId, taskId, patch, guard), after: applyPatch(task, patch), delta };
 }
 

@@ -1,5 +1,5 @@
 /**
- * Keeps a job's task counters and processed-record count in step with its
+ * Keeps a job's task counters and record counts (processed, bad) in step with its
  * tasks. Called inside the transaction that changes the task rows, so a
  * reader of the job row never sees the two disagree. Every call bumps the
  * job's version.
@@ -23,7 +23,8 @@ export class JobCounters {
   constructor(private readonly db: Db) {
     const sets = COLUMNS.map((c) => `tasks_${c} = tasks_${c} + @${c}`).join(', ');
     this.update = db.prepare(
-      `UPDATE jobs SET ${sets}, records_processed = records_processed + @processed, version = version + 1 WHERE job_id = @jobId`,
+      `UPDATE jobs SET ${sets}, records_processed = records_processed + @processed, records_bad = records_bad + @bad,
+        version = version + 1 WHERE job_id = @jobId`,
     );
   }
 
@@ -38,12 +39,13 @@ export class JobCounters {
       failed: delta.failed ?? 0,
       cancelled: delta.cancelled ?? 0,
       processed: delta.processed ?? 0,
+      bad: delta.bad ?? 0,
     });
   }
 
-  /** One task moved from one status to another, adding `processed` records. */
-  move(jobId: string, from: TaskStatus, to: TaskStatus, processed = 0): void {
-    this.moveStatement(from, to).run(processed, jobId);
+  /** One task moved from one status to another, adding `processed` and `bad` records. */
+  move(jobId: string, from: TaskStatus, to: TaskStatus, processed = 0, bad = 0): void {
+    this.moveStatement(from, to).run(processed, bad, jobId);
   }
 
   private moveStatement(from: TaskStatus, to: TaskStatus): Statement {
@@ -53,7 +55,7 @@ export class JobCounters {
       const f = `tasks_${TASK_COUNT_KEY[from]}`;
       const t = `tasks_${TASK_COUNT_KEY[to]}`;
       stmt = this.db.prepare(`UPDATE jobs SET ${f} = ${f} - 1, ${t} = ${t} + 1,
-        records_processed = records_processed + ?, version = version + 1 WHERE job_id = ?`);
+        records_processed = records_processed + ?, records_bad = records_bad + ?, version = version + 1 WHERE job_id = ?`);
       this.moves.set(key, stmt);
     }
     return stmt;

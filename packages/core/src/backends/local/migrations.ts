@@ -107,4 +107,8 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE tasks ADD COLUMN records INTEGER;
   `,
+  // 6: bad records a task's winning attempt left out (input.on_bad_record skip or dead_letter).
+  `
+  ALTER TABLE tasks ADD COLUMN bad INTEGER;
+  `,
 ];

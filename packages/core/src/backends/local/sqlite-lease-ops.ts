@@ -47,7 +47,7 @@ export class SqliteLeaseOps {
     this.leaseCheck = db.prepare('SELECT status, attempts, lease_owner FROM tasks WHERE job_id = ? AND task_id = ?');
     this.completeWrite = db.prepare(`UPDATE tasks SET status = @status, lease_owner = NULL, lease_expires_at = NULL,
         error = @error, failure_kind = @kind, exit_code = @exitCode, not_before = @notBefore,
-        output_key = @outputKey, output_kind = @outputKind, records = @records, ended_at = @endedAt
+        output_key = @outputKey, output_kind = @outputKind, records = @records, bad = @bad, ended_at = @endedAt
       WHERE job_id = @jobId AND task_id = @taskId RETURNING *`);
     this.beat = db.prepare(`UPDATE tasks SET lease_expires_at = @expiresAt
       WHERE job_id = @jobId AND task_id = @taskId AND status = 'RUNNING' AND lease_owner = @owner AND attempts = @attempt
@@ -116,9 +116,10 @@ export class SqliteLeaseOps {
       outputKey: succeeded ? outcome.outputKey : null,
       outputKind: succeeded ? outcome.outputKind : null,
       records: succeeded ? outcome.records : null,
+      bad: succeeded ? (outcome.bad ?? 0) : null,
       endedAt: new Date().toISOString(),
     }) as TaskRow;
-    this.counters.move(jobId, 'RUNNING', outcome.status, succeeded ? outcome.records : 0);
+    this.counters.move(jobId, 'RUNNING', outcome.status, succeeded ? outcome.records : 0, succeeded ? (outcome.bad ?? 0) : 0);
     return toTaskRecord(updated);
   }
 }

@@ -52,6 +52,8 @@ export interface TaskRow {
   output_kind: OutputKind | null;
   /** Added by migration 5. */
   records: number | null;
+  /** Added by migration 6. */
+  bad: number | null;
   started_at: string | null;
   ended_at: string | null;
 }
@@ -110,6 +112,7 @@ export function toTaskRecord(row: TaskRow): TaskRecord {
     outputKey: row.output_key,
     outputKind: row.output_kind,
     records: row.records ?? null,
+    bad: row.bad ?? null,
     startedAt: row.started_at,
     endedAt: row.ended_at,
   };
