@@ -27,7 +27,7 @@ import { batchBytes, formatDuration, isDjcError, type BatchTally, type FailureKi
 import { DeadLetterFile, isPipeClosed, pumpBatch } from './batch-pump.js';
 import { formatLogLine, LogBuffer, TailLines } from './log-buffer.js';
 import { killGroup, waitGroupGone } from './process-group.js';
-import { failed, reasonText, timerDelay } from './results.js';
+import { errorText, failed, reasonText, timerDelay } from './results.js';
 import type { AttemptResult, AttemptSpec } from './types.js';
 
 /** Between SIGTERM and SIGKILL. */
@@ -296,7 +296,7 @@ function waitClose(child: ChildProcess, onExit: () => void): Promise<Exit> {
 const INPUT_ERRNO: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'not a regular file' };
 
 function readFailure(e: unknown, spec: AttemptSpec): Stop {
-  if (isDjcError(e, 'INPUT_INVALID') || isDjcError(e, 'CONFIG_INVALID')) return { failure: 'error', error: e.message, retryable: false };
+  if (isDjcError(e, 'INPUT_INVALID') || isDjcError(e, 'CONFIG_INVALID')) return { failure: 'error', error: errorText(e), retryable: false };
   // openBatchStream reports fs errors raw; word them as core's reader does (INPUT_INVALID, not retried).
   const why = INPUT_ERRNO[(e as NodeJS.ErrnoException | undefined)?.code ?? ''];
   if (why) return { failure: 'error', error: `${spec.batch.file}: cannot open input: ${why}`, retryable: false };

@@ -11,9 +11,10 @@ import { format, inspect } from 'node:util';
 import { parentPort } from 'node:worker_threads';
 import {
   deadLetterRecords, importUserFunction, isDjcError, parseModuleRef, readBatchRecords,
-  type BadRecordPolicy, type BadRecordSink, type DjcError,
+  type BadRecordPolicy, type BadRecordSink,
 } from '@djc/core';
 import { formatLogLine, type LogLevel } from './log-buffer.js';
+import { errorText } from './results.js';
 import { encodeOutput } from './output.js';
 import type { FromThread, RunMessage, ThreadResult, ToThread } from './thread-protocol.js';
 
@@ -133,11 +134,11 @@ function makeContext(msg: RunMessage, count: number, signal: AbortSignal, log: A
 
 /** Module or export missing: the config is wrong, another attempt cannot help. */
 function setupFailure(e: unknown): ThreadResult {
-  return { ok: false, error: djcMessage(e), retryable: false };
+  return { ok: false, error: errorText(e), retryable: false };
 }
 
 function readFailure(e: unknown, msg: RunMessage): ThreadResult {
-  if (isDjcError(e, 'INPUT_INVALID') || isDjcError(e, 'CONFIG_INVALID')) return { ok: false, error: djcMessage(e), retryable: false };
+  if (isDjcError(e, 'INPUT_INVALID') || isDjcError(e, 'CONFIG_INVALID')) return { ok: false, error: errorText(e), retryable: false };
   return { ok: false, error: `cannot read batch ${msg.batch.index} of ${msg.batch.file}: ${describe(e)}`, retryable: true };
 }
 
@@ -164,10 +165,6 @@ function userFrame(stack: string | undefined, file: string): string | null {
   return null;
 }
 
-function djcMessage(e: unknown): string {
-  if (isDjcError(e)) return (e as DjcError).hint ? `${e.message} (${(e as DjcError).hint})` : e.message;
-  return describe(e);
-}
 
 function describe(e: unknown): string {
   return e instanceof Error ? `${e.name === 'Error' || e.name === 'DjcError' ? '' : `${e.name}: `}${e.message}` : String(e);

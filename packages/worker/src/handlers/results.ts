@@ -1,4 +1,4 @@
-import type { FailureKind } from '@djc/core';
+import { isDjcError, type FailureKind } from '@djc/core';
 import type { AttemptFailure } from './types.js';
 
 /** A failed attempt; retryable unless said otherwise. */
@@ -6,6 +6,12 @@ export function failed(
   failure: FailureKind, error: string, log: string, opts: { retryable?: boolean; exitCode?: number | null } = {},
 ): AttemptFailure {
   return { ok: false, failure, error, exitCode: opts.exitCode ?? null, retryable: opts.retryable ?? true, log };
+}
+
+/** A DjcError's message with its hint ("… (fix …)"), for an attempt's error line; other errors' messages as they are. */
+export function errorText(e: unknown): string {
+  if (isDjcError(e)) return e.hint ? `${e.message} (${e.hint})` : e.message;
+  return e instanceof Error ? `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}` : String(e);
 }
 
 /** Why an AbortSignal fired, as a few words for "attempt aborted: …". */

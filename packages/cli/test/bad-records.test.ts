@@ -1,0 +1,161 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { djc, leakedProcesses, makeSandbox, readJsonl } from './helpers.js';
+
+// input.on_bad_record end to end, for a module and a command handler:
+// fail stops the task with file, line, offset and snippet; skip leaves bad
+// records out and counts them; dead_letter also keeps them, with their
+// position, for `djc results --bad-records`. Nothing is dropped silently:
+// processed + bad = every record of the input.
+
+let box: ReturnType<typeof makeSandbox>;
+beforeEach(() => { box = makeSandbox(); });
+afterEach(async () => {
+  expect(await leakedProcesses(box.home)).toEqual([]);
+  box.cleanup();
+});
+
+const run = (args: string[]) => djc(args, { cwd: box.dir, home: box.home });
+
+interface Status {
+  jobId: string; status: string; error: string | null;
+  tasks: { total: number; succeeded: number; failed: number };
+  records: { total: number; processed: number; bad: number; totalKnown: boolean };
+}
+
+const GOOD = 60;
+/** 60 good records, and 4 bad ones at known places (lines 8, 23, 24, 61 of the file). */
+function writeInput(): { bad: Array<{ line: number; text: string }> } {
+  const lines: string[] = [];
+  const bad: Array<{ line: number; text: string }> = [];
+  let n = 0;
+  const badAt = new Map([[7, '{"id": 7,'], [22, 'not json'], [23, '{"id":"ü"'], [60, '[1, 2']]);
+  for (let i = 0; lines.length < GOOD + badAt.size; i++) {
+    const b = badAt.get(lines.length);
+    if (b !== undefined) {
+      bad.push({ line: lines.length + 1, text: b });
+      lines.push(b);
+    } else {
+      lines.push(JSON.stringify({ id: n++, word: `w${i}` }));
+    }
+  }
+  writeFileSync(join(box.dir, 'in.jsonl'), `${lines.join('\n')}\n`);
+  return { bad };
+}
+
+function writeJob(policy: string, handler: 'module' | 'command', extra = ''): void {
+  writeFileSync(join(box.dir, 'ids.mjs'), 'export const ids = (records) => records.map((r) => r.id);\n');
+  const h = handler === 'module' ? 'module: ./ids.mjs#ids' : 'command: cat';
+  writeFileSync(join(box.dir, 'job.yaml'), [
+    'name: bad-records',
+    'input:',
+    '  path: in.jsonl',
+    '  format: jsonl',
+    '  batch: { records: 10 }',
+    `  on_bad_record: ${policy}`,
+    extra,
+    'handler:',
+    `  ${h}`,
+    'compute: { workers: 2 }',
+    'retry: { max_attempts: 2, backoff: { initial: 100ms } }',
+    'output: { path: out.jsonl }',
+    '',
+  ].join('\n'));
+}
+
+/** The ids in the result, whatever the handler (module: ids; command: the records themselves). */
+function resultIds(): number[] {
+  return readJsonl(join(box.dir, 'out.jsonl')).map((v) => (typeof v === 'number' ? v : (v as { id: number }).id));
+}
+
+describe.each(['module', 'command'] as const)('on_bad_record, %s handler', (handler) => {
+  it('fail: the task with a bad record fails at once, naming the file, line, byte offset and the record', async () => {
+    writeInput();
+    writeJob('fail', handler);
+    const r = await run(['run', 'job.yaml', '--json']);
+    expect(r.code, r.stderr).toBe(1);
+    const status = JSON.parse(r.stdout) as Status;
+    expect(status.status).toBe('FAILED');
+    const tasks = JSON.parse((await run(['tasks', status.jobId, '--status', 'failed', '--json'])).stdout) as {
+      tasks: Array<{ taskId: number; attempts: number; error: string }>;
+    };
+    // Records 7, 22+23 and 60 (0-based lines) are in batches 0, 2 and 6: each fails on its first bad line, without a retry.
+    expect(tasks.tasks.map((t) => t.taskId)).toEqual([0, 2, 6]);
+    const file = join(box.dir, 'in.jsonl');
+    expect(tasks.tasks[1]?.attempts).toBe(1);
+    expect(tasks.tasks[1]?.error).toMatch(new RegExp(`^attempt 1: ${file.replace(/[.]/g, '\\.')}:23: invalid JSON \\(.*\\) \\(record 3 of batch 2, byte offset \\d+\\): "not json"`));
+    expect(tasks.tasks[1]?.error).toContain('set input.on_bad_record to skip or dead_letter');
+  });
+
+  it('skip: bad records are left out and counted; the result has every good record exactly once', async () => {
+    writeInput();
+    writeJob('skip', handler);
+    const r = await run(['run', 'job.yaml', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const status = JSON.parse(r.stdout) as Status;
+    expect(status).toMatchObject({ status: 'SUCCEEDED', records: { total: GOOD + 4, processed: GOOD, bad: 4, totalKnown: true } });
+    expect(resultIds()).toEqual([...Array(GOOD).keys()]);
+    const human = await run(['status', status.jobId]);
+    expect(human.stdout).toMatch(/records +60 of 64 processed \(100%\), 4 bad \(skipped\)/);
+    const dl = await run(['results', status.jobId, '--bad-records']);
+    expect(dl.code).toBe(4);
+    expect(dl.stderr).toContain('keeps no bad records: its input.on_bad_record is skip (4 bad records were skipped and not kept)');
+    const tasks = JSON.parse((await run(['tasks', status.jobId, '--json'])).stdout) as { tasks: Array<{ taskId: number; records: number; bad: number }> };
+    expect(tasks.tasks.filter((t) => t.bad > 0).map((t) => [t.taskId, t.records, t.bad])).toEqual([[0, 9, 1], [2, 8, 2], [6, 3, 1]]);
+  });
+
+  it('dead_letter: bad records are kept with their file, byte offset, batch and text, in input order', async () => {
+    const { bad } = writeInput();
+    // Split by bytes: record counts are known only once the tasks ran, bad ones included.
+    writeJob('dead_letter', handler);
+    const r = await run(['run', 'job.yaml', '--json', '--set', 'input.batch={"bytes":300}']);
+    expect(r.code, r.stderr).toBe(0);
+    const status = JSON.parse(r.stdout) as Status;
+    expect(status).toMatchObject({ status: 'SUCCEEDED', records: { total: GOOD + 4, processed: GOOD, bad: 4, totalKnown: true } });
+    expect(resultIds()).toEqual([...Array(GOOD).keys()]);
+    const dl = await run(['results', status.jobId, '--bad-records']);
+    expect(dl.code, dl.stderr).toBe(0);
+    const letters = dl.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { file: string; offset: number; batch: number; text: string; problem: string });
+    const file = join(box.dir, 'in.jsonl');
+    const content = readFileSync(file, 'utf8');
+    expect(letters.map((d) => d.text)).toEqual(bad.map((b) => b.text));
+    for (const [i, d] of letters.entries()) {
+      expect(d.file).toBe(file);
+      expect(d.problem).toMatch(/^invalid JSON/);
+      // The offset is where the record's line starts.
+      const line = content.split('\n').slice(0, (bad[i]?.line ?? 0) - 1).join('\n').length + 1;
+      expect(Buffer.byteLength(content.slice(0, line))).toBe(d.offset);
+    }
+    const json = JSON.parse((await run(['results', status.jobId, '--bad-records', '--json'])).stdout) as { badRecords: { count: number; bytes: number } };
+    expect(json.badRecords).toMatchObject({ count: 4, bytes: Buffer.byteLength(dl.stdout) });
+    const human = await run(['status', status.jobId]);
+    expect(human.stdout).toContain(`4 bad (dead letters: djc results ${status.jobId} --bad-records)`);
+  });
+});
+
+describe('an input changed after prepare', () => {
+  it('is reported by the worker that reads it (same size, new mtime): the task fails without retries and says so', async () => {
+    writeFileSync(join(box.dir, 'in.jsonl'), '{"id":1}\n{"id":2}\n');
+    writeFileSync(join(box.dir, 'slow.mjs'), [
+      'import { writeFileSync, utimesSync } from "node:fs";',
+      // The first task rewrites the input with the same size (as another program would) before the second task reads it.
+      'export default async (records, ctx) => {',
+      '  if (ctx.taskId === 0) { writeFileSync(new URL("./in.jsonl", import.meta.url), \'{"id":3}\\n{"id":4}\\n\'); utimesSync(new URL("./in.jsonl", import.meta.url), new Date(), new Date(Date.now() + 5000)); }',
+      '  return records;',
+      '};',
+      '',
+    ].join('\n'));
+    writeFileSync(join(box.dir, 'job.yaml'), [
+      'name: changed', 'input: { path: in.jsonl, format: jsonl, batch: { records: 1 } }', 'handler: { module: ./slow.mjs }',
+      'compute: { workers: 1 }', 'output: { path: out.jsonl }', '',
+    ].join('\n'));
+    const r = await run(['run', 'job.yaml', '--json']);
+    expect(r.code, r.stderr).toBe(1);
+    const status = JSON.parse(r.stdout) as Status;
+    const tasks = JSON.parse((await run(['tasks', status.jobId, '--json'])).stdout) as { tasks: Array<{ taskId: number; status: string; attempts: number; error: string | null }> };
+    expect(tasks.tasks[0]?.status).toBe('SUCCEEDED');
+    expect(tasks.tasks[1]).toMatchObject({ status: 'FAILED', attempts: 1 });
+    expect(tasks.tasks[1]?.error).toMatch(/in\.jsonl: the input changed after the job was prepared \(modified .*\)/);
+  });
+});
