@@ -182,7 +182,7 @@ describe('validateJobFile: schema errors', () => {
       'name: wordcount', // 1
       'input:', // 2
       '  path: data/reviews.jsonl', // 3
-      '  format: binary', // 4
+      '  format: files', // 4
       '  bach: 1', // 5
       'handler:', // 6
       '  module: ./count.ts#countWords', // 7
@@ -192,9 +192,9 @@ describe('validateJobFile: schema errors', () => {
       '  slurm:', // 11
       '    partiton: gpu', // 12
     ]);
-    const note = 'is not supported yet: this build reads jsonl, csv, text and parquet inputs, split by records or bytes (or parquet row groups)';
+    const note = 'is not supported yet: this build reads jsonl, csv, text, parquet and binary inputs, split by records or bytes (or parquet row groups)';
     expect(brief(await issuesOf(file))).toEqual([
-      ['input.format', 4, `format "binary" ${note}`],
+      ['input.format', 4, `format "files" ${note}`],
       ['input.bach', 5, 'unknown key "bach" (did you mean "batch"?)'],
       ['compute.workers', 10, 'expected an integer from 1 to 10000, found string "four"'],
       ['compute.slurm.partiton', 12, 'unknown key "partiton" (did you mean "partition"?)'],
@@ -217,7 +217,7 @@ describe('validateJobFile: schema errors', () => {
   it('rejects batch.files (not supported yet), at the key used', async () => {
     const file = await job(['name: wordcount', 'input:', '  path: data/reviews.jsonl', '  batch: { files: 10 }', 'handler:', '  module: ./count.ts#countWords']);
     expect(brief(await issuesOf(file))).toEqual([
-      ['input.batch.files', 4, 'batch.files is not supported yet: this build reads jsonl, csv, text and parquet inputs, split by records or bytes (or parquet row groups); use batch.records'],
+      ['input.batch.files', 4, 'batch.files is not supported yet: this build reads jsonl, csv, text, parquet and binary inputs, split by records or bytes (or parquet row groups); use batch.records'],
     ]);
   });
 

@@ -44,7 +44,7 @@ const moduleRef = (what: string) =>
   });
 
 const notSupportedYet = (what: string) =>
-  `${what} is not supported yet: this build reads jsonl, csv, text and parquet inputs, split by records or bytes (or parquet row groups)`;
+  `${what} is not supported yet: this build reads jsonl, csv, text, parquet and binary inputs, split by records or bytes (or parquet row groups)`;
 
 export const InputSchema = z
   .strictObject({
@@ -54,10 +54,13 @@ export const InputSchema = z
     format: z
       .enum(['jsonl', 'csv', 'text', 'parquet', 'binary', 'files'])
       .superRefine((format, ctx) => {
-        if (!['jsonl', 'csv', 'text', 'parquet'].includes(format)) ctx.addIssue({ code: 'custom', message: notSupportedYet(`format "${format}"`) });
+        if (!['jsonl', 'csv', 'text', 'parquet', 'binary'].includes(format)) ctx.addIssue({ code: 'custom', message: notSupportedYet(`format "${format}"`) });
       })
       .default('jsonl')
-      .meta({ description: 'Record format: jsonl (one JSON value per line), csv, text (one record per line), parquet (one object per row; batches of whole row groups); binary and files are not supported yet' }),
+      .meta({
+        description: 'Record format: jsonl (one JSON value per line), csv, text (one record per line), parquet (one object per row; batches of whole row groups), '
+          + 'binary (fixed-size byte ranges; records of input.binary.record_size bytes, or one per batch); files is not supported yet',
+      }),
     batch: z
       .strictObject({
         records: z.number().int().positive().optional().meta({ description: 'Records per batch (one task per batch)' }),
@@ -91,6 +94,12 @@ export const InputSchema = z
       })
       .default({ delimiter: ',', header: true, quote: '"', multiline: true })
       .meta({ description: 'CSV options (format: csv)' }),
+    binary: z
+      .strictObject({
+        record_size: size('Bytes per record: batches hold whole records, a module handler gets one Buffer per record, and a file that ends in a partial record has a bad record').optional(),
+      })
+      .optional()
+      .meta({ description: 'Binary options (format: binary)' }),
     on_bad_record: z
       .enum(['fail', 'skip', 'dead_letter'])
       .default('fail')
@@ -111,6 +120,15 @@ export const InputSchema = z
   .superRefine((input, ctx) => {
     if (input.batch.row_groups !== undefined && input.format !== 'parquet') {
       ctx.addIssue({ code: 'custom', path: ['batch', 'row_groups'], message: `splits parquet input only (input.format is ${input.format}); use batch.records` });
+    }
+    if (input.binary !== undefined && input.format !== 'binary') {
+      ctx.addIssue({ code: 'custom', path: ['binary'], message: `applies to format: binary only (input.format is ${input.format})` });
+    }
+    if (input.format === 'binary' && input.binary?.record_size === undefined && input.batch.bytes === undefined) {
+      ctx.addIssue({
+        code: 'custom', path: ['batch'],
+        message: 'binary input without input.binary.record_size is split by bytes: set batch.bytes (e.g. { bytes: 64MiB }), or binary.record_size to split by records',
+      });
     }
   })
   .meta({ description: 'What to process and how to split it into batches' });

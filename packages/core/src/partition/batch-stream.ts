@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { BatchDescriptor } from '../model/batch.js';
+import { binaryBytes } from './binary.js';
 import { badRecordError, badRecordPolicy, deadLetterOf, deadLetterRecords, type BadRecordSink } from './bad-record.js';
 import { readChunks } from './chunk-reader.js';
 import { HeldBytes } from './held-bytes.js';
@@ -29,6 +30,7 @@ export interface BatchTally {
  *   (reported to `sink`): a command sees exactly the records a module
  *   handler would, and the tally counts them.
  * - parquet: the batch's rows as JSON lines.
+ * - binary: the batch's bytes, less a partial last record under skip/dead_letter.
  * A file that differs from the one prepare saw is INPUT_INVALID ("changed").
  */
 export function batchBytes(batch: BatchDescriptor, opts: ReadOptions, sink?: BadRecordSink): { chunks: AsyncGenerator<Buffer>; tally: BatchTally } {
@@ -39,9 +41,10 @@ export function batchBytes(batch: BatchDescriptor, opts: ReadOptions, sink?: Bad
     tally.bad += deadLetterRecords(d);
     sink?.(d);
   };
-  const chunks = opts.format === 'parquet'
-    ? parquetBytes(batch, tally, policy === 'fail' ? undefined : counted)
-    : lineBytes(batch, opts, tally, policy === 'fail' ? undefined : counted);
+  const bad = policy === 'fail' ? undefined : counted;
+  const chunks = opts.format === 'parquet' ? parquetBytes(batch, tally, bad)
+    : opts.format === 'binary' ? binaryBytes(batch, opts, tally, bad)
+      : lineBytes(batch, opts, tally, bad);
   return { chunks, tally };
 }
 

@@ -12,7 +12,7 @@ export function createScanner(opts: ReadOptions, file: string, start: number): R
       return new LineScanner(false, start);
     case 'csv':
       return new CsvScanner(opts.csv.quote.charCodeAt(0), csvBlankByte(opts.csv.delimiter), file, start, opts.csv.multiline !== false);
-    case 'parquet':
-      throw new Error('internal: parquet is split by row groups, not scanned for records');
+    default:
+      throw new Error(`internal: ${opts.format} input is not scanned for records`);
   }
 }

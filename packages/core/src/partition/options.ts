@@ -6,7 +6,13 @@ import { DEFAULT_READ_BUFFER_SIZE, type InputFormat, type PartitionOptions, type
 /** How workers read a job's batches: its input.format, csv options and bad-record policy. */
 export function readOptions(config: JobConfig): ReadOptions & { onBadRecord: BadRecordPolicy } {
   const input = config.input;
-  return { format: input.format as InputFormat, csv: input.csv, onBadRecord: input.on_bad_record };
+  const recordSize = input.binary?.record_size;
+  return {
+    format: input.format as InputFormat,
+    csv: input.csv,
+    onBadRecord: input.on_bad_record,
+    ...(recordSize === undefined ? {} : { binary: { recordSize } }),
+  };
 }
 
 /** How prepare splits a job's input (input.batch). */
@@ -20,7 +26,7 @@ export function partitionOptions(config: JobConfig): PartitionOptions {
   };
 }
 
-const FORMATS = new Set(['jsonl', 'csv', 'text', 'parquet']);
+const FORMATS = new Set(['jsonl', 'csv', 'text', 'parquet', 'binary']);
 
 function invalid(path: string, message: string): DjcError {
   return new DjcError('CONFIG_INVALID', `input.${path}: ${message}`);
@@ -29,7 +35,11 @@ function invalid(path: string, message: string): DjcError {
 /** Checks what the byte-level scanners rely on; the zod schema checks the rest. */
 export function checkReadOptions(opts: ReadOptions): void {
   if (!FORMATS.has(opts.format)) {
-    throw invalid('format', `"${String(opts.format)}" cannot be split into batches (use jsonl, csv, text or parquet)`);
+    throw invalid('format', `"${String(opts.format)}" cannot be split into batches (use jsonl, csv, text, parquet or binary)`);
+  }
+  const record = opts.binary?.recordSize;
+  if (record !== undefined && !(Number.isSafeInteger(record) && record >= 1)) {
+    throw invalid('binary.record_size', `must be a positive integer (got ${String(record)})`);
   }
   const size = opts.readBufferSize;
   if (size !== undefined && !(Number.isSafeInteger(size) && size >= 1)) {

@@ -1,4 +1,5 @@
 import type { BatchDescriptor } from '../model/batch.js';
+import { binaryBatchBytes, partitionBinaryFile } from './binary.js';
 import { partitionFileByBytes } from './byte-split.js';
 import { readChunks } from './chunk-reader.js';
 import { FileSplitter, type BatchCounters } from './file-splitter.js';
@@ -19,7 +20,8 @@ import type { PartitionEvent, PartitionOptions } from './types.js';
  * only around each boundary (csv with quoted newlines: one scan), and their
  * record counts are null (byte-split.ts).
  * Parquet files are cut into whole row groups from their footers instead
- * (parquet-partition.ts).
+ * (parquet-partition.ts), binary files into fixed-size ranges from their
+ * sizes alone (binary.ts).
  */
 export async function* partitionInput(
   files: readonly string[],
@@ -33,9 +35,11 @@ export async function* partitionInput(
   }
   const counters: BatchCounters = { index: 0, record: 0 };
   const { batchBytes } = opts;
+  if (opts.format === 'binary') binaryBatchBytes(opts); // a config error before any file is opened
   for (const file of files) {
     opts.signal?.throwIfAborted();
-    if (batchBytes !== undefined) yield* partitionFileByBytes(file, { ...opts, batchBytes }, counters);
+    if (opts.format === 'binary') yield* partitionBinaryFile(file, opts, counters);
+    else if (batchBytes !== undefined) yield* partitionFileByBytes(file, { ...opts, batchBytes }, counters);
     else yield* partitionFile(file, opts, counters);
   }
 }

@@ -1,4 +1,5 @@
 import type { BatchDescriptor } from '../model/batch.js';
+import { readBinaryRecords } from './binary.js';
 import { badRecordError, badRecordPolicy, deadLetterOf, type BadRecord, type BadRecordSink } from './bad-record.js';
 import { readChunks } from './chunk-reader.js';
 import { BadRecordError } from './csv-fields.js';
@@ -14,7 +15,8 @@ import type { ReadOptions } from './types.js';
  * line; text → each line as a string (no line ending); csv → with a header,
  * an object keyed by the header's column names, without, the string[] of
  * fields; parquet → one object per row of the batch's row groups
- * (parquet-values.ts says how values are converted).
+ * (parquet-values.ts says how values are converted); binary → Buffers of
+ * input.binary.record_size bytes, or the batch's bytes as one.
  *
  * A record that cannot be parsed: under `opts.onBadRecord` fail (the
  * default) INPUT_INVALID naming the file, line, record and a snippet (for
@@ -28,6 +30,10 @@ export async function* readBatchRecords(batch: BatchDescriptor, opts: ReadOption
   if (opts.format === 'parquet') {
     const { readParquetRecords } = await import('./parquet-read.js');
     yield* readParquetRecords(batch, policy === 'fail' ? undefined : sink);
+    return;
+  }
+  if (opts.format === 'binary') {
+    yield* await readBinaryRecords(batch, opts, policy === 'fail' ? undefined : sink);
     return;
   }
   const fh = await openInput(batch.file, batchPlan(batch, opts), batch.source);

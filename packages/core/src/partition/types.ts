@@ -11,8 +11,11 @@ import type { BadRecordPolicy } from './bad-record.js';
 
 /** Formats split into byte ranges of whole lines (records found by scanning). */
 export type LineFormat = 'jsonl' | 'csv' | 'text';
-/** Every format the partitioner and the batch readers take; parquet batches are whole row groups. */
-export type InputFormat = LineFormat | 'parquet';
+/**
+ * Every format the partitioner and the batch readers take: parquet batches
+ * are whole row groups, binary batches fixed-size byte ranges.
+ */
+export type InputFormat = LineFormat | 'parquet' | 'binary';
 
 export interface CsvOptions {
   /** Field delimiter: one character. */
@@ -39,6 +42,8 @@ export interface ReadOptions {
    * and a snippet; skip and dead_letter hand it to the reader's sink and go on.
    */
   onBadRecord?: BadRecordPolicy;
+  /** binary: `recordSize` bytes per record (input.binary.record_size); without it a batch is one record. */
+  binary?: { recordSize?: number };
   /**
    * Size in bytes of the reused read buffers (default 1 MiB). A tuning and
    * test hook: tiny values force records, quotes and UTF-8 sequences to

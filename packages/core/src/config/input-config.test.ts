@@ -39,3 +39,25 @@ describe('input.format: parquet', () => {
     ]);
   });
 });
+
+describe('input.format: binary', () => {
+  it('is accepted with batch.bytes, or with binary.record_size (sizes parsed)', async () => {
+    const bytes = await loadJobFile(await job(['  path: a.jsonl', '  format: binary', '  batch: { bytes: 64MiB }']));
+    expect(bytes.config.input).toMatchObject({ format: 'binary', batch: { bytes: 64 << 20 } });
+    const records = await loadJobFile(await job(['  path: a.jsonl', '  format: binary', '  binary: { record_size: 4KiB }', '  batch: { records: 100 }']));
+    expect(records.config.input).toMatchObject({ format: 'binary', binary: { record_size: 4096 }, batch: { records: 100 } });
+  });
+
+  it('without record_size or batch.bytes says how to split it; binary options with another format are an error', async () => {
+    const bare = await validateJobFile(await job(['  path: a.jsonl', '  format: binary']));
+    expect(bare.ok).toBe(false);
+    if (bare.ok) return;
+    expect(bare.issues.map((i) => [i.path, i.message])).toEqual([
+      ['input.batch', 'binary input without input.binary.record_size is split by bytes: set batch.bytes (e.g. { bytes: 64MiB }), or binary.record_size to split by records'],
+    ]);
+    const misplaced = await validateJobFile(await job(['  path: a.jsonl', '  format: jsonl', '  binary:', '    record_size: 16']));
+    expect(misplaced.ok).toBe(false);
+    if (misplaced.ok) return;
+    expect(misplaced.issues.map((i) => [i.path, i.line, i.message])).toEqual([['input.binary', 5, 'applies to format: binary only (input.format is jsonl)']]);
+  });
+});
