@@ -33,8 +33,8 @@ parameters: { min_length: 3 }          # used as \${params.min_length}; override
 
 input:
   path: data/reviews.jsonl             # a file, a glob ("data/*.jsonl"), a list of them, or s3://bucket/key
-  format: jsonl                        # jsonl | csv | text | parquet | binary
-  batch: { records: 5000 }             # records per batch, one task per batch; or { bytes: 64MiB }, or { row_groups: 2 } for parquet (later: files: 10)
+  format: jsonl                        # jsonl | csv | text | parquet | binary | files
+  batch: { records: 5000 }             # records per batch, one task per batch; or { bytes: 64MiB }, { row_groups: 2 } (parquet), { files: 10 } (files)
   csv: { delimiter: ",", header: true, quote: '"', multiline: true }   # read when format: csv
   # binary: { record_size: 512 }       # format: binary only: bytes per record (without it, split by batch.bytes, one record per batch)
   on_bad_record: fail

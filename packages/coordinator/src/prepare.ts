@@ -1,6 +1,6 @@
 import {
   blobKeys,
-  expandInputPaths,
+  expandInputFiles,
   partitionInput,
   partitionOptions,
   type Backend,
@@ -29,7 +29,7 @@ export async function prepareJob(backend: Backend, job: JobRecord, log: Logger):
   });
   const input = job.config.input;
   const paths = Array.isArray(input.path) ? input.path : [input.path];
-  const files = await expandInputPaths(paths);
+  const files = await expandInputFiles(paths, { directories: input.format === 'files' });
   const batches: BatchDescriptor[] = [];
   const infos: InputFileInfo[] = [];
   let chunk: BatchDescriptor[] = [];

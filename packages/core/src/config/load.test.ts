@@ -182,7 +182,7 @@ describe('validateJobFile: schema errors', () => {
       'name: wordcount', // 1
       'input:', // 2
       '  path: data/reviews.jsonl', // 3
-      '  format: files', // 4
+      '  materialize: true', // 4
       '  bach: 1', // 5
       'handler:', // 6
       '  module: ./count.ts#countWords', // 7
@@ -192,9 +192,9 @@ describe('validateJobFile: schema errors', () => {
       '  slurm:', // 11
       '    partiton: gpu', // 12
     ]);
-    const note = 'is not supported yet: this build reads jsonl, csv, text, parquet and binary inputs, split by records or bytes (or parquet row groups)';
+    const note = 'is not supported yet: this build reads jsonl, csv, text, parquet, binary and files inputs, split by records, bytes, files or parquet row groups';
     expect(brief(await issuesOf(file))).toEqual([
-      ['input.format', 4, `format "files" ${note}`],
+      ['input.materialize', 4, `materialize: true ${note}`],
       ['input.bach', 5, 'unknown key "bach" (did you mean "batch"?)'],
       ['compute.workers', 10, 'expected an integer from 1 to 10000, found string "four"'],
       ['compute.slurm.partiton', 12, 'unknown key "partiton" (did you mean "partition"?)'],
@@ -214,10 +214,10 @@ describe('validateJobFile: schema errors', () => {
     expect((await loadJobFile(external)).config.compute.dispatcher).toBe('external');
   });
 
-  it('rejects batch.files (not supported yet), at the key used', async () => {
+  it('rejects batch.files with a format other than files, at the key used', async () => {
     const file = await job(['name: wordcount', 'input:', '  path: data/reviews.jsonl', '  batch: { files: 10 }', 'handler:', '  module: ./count.ts#countWords']);
     expect(brief(await issuesOf(file))).toEqual([
-      ['input.batch.files', 4, 'batch.files is not supported yet: this build reads jsonl, csv, text, parquet and binary inputs, split by records or bytes (or parquet row groups); use batch.records'],
+      ['input.batch.files', 4, 'splits format: files only (input.format is jsonl); use batch.records'],
     ]);
   });
 

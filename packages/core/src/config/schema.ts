@@ -44,22 +44,20 @@ const moduleRef = (what: string) =>
   });
 
 const notSupportedYet = (what: string) =>
-  `${what} is not supported yet: this build reads jsonl, csv, text, parquet and binary inputs, split by records or bytes (or parquet row groups)`;
+  `${what} is not supported yet: this build reads jsonl, csv, text, parquet, binary and files inputs, split by records, bytes, files or parquet row groups`;
 
 export const InputSchema = z
   .strictObject({
     path: z
       .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
-      .meta({ description: 'Input file, glob, or list of files (relative to the YAML file)' }),
+      .meta({ description: 'Input file, glob, or list of them (relative to the YAML file), or s3://bucket/key, s3://bucket/prefix/ or an s3:// glob; directories too (every file under them) when the format is files' }),
     format: z
       .enum(['jsonl', 'csv', 'text', 'parquet', 'binary', 'files'])
-      .superRefine((format, ctx) => {
-        if (!['jsonl', 'csv', 'text', 'parquet', 'binary'].includes(format)) ctx.addIssue({ code: 'custom', message: notSupportedYet(`format "${format}"`) });
-      })
       .default('jsonl')
       .meta({
         description: 'Record format: jsonl (one JSON value per line), csv, text (one record per line), parquet (one object per row; batches of whole row groups), '
-          + 'binary (fixed-size byte ranges; records of input.binary.record_size bytes, or one per batch); files is not supported yet',
+          + 'binary (fixed-size byte ranges; records of input.binary.record_size bytes, or one per batch), '
+          + 'files (each file is a record: the handler gets its path; input.path may name directories)',
       }),
     batch: z
       .strictObject({
@@ -69,19 +67,17 @@ export const InputSchema = z
           + 'so preparing reads only around the cuts (csv with csv.multiline: true scans the file once); '
           + 'record counts are known once the tasks have run. parquet: whole row groups up to this many bytes',
         ).optional(),
-        files: z.number().int().positive().optional().meta({ description: 'Files per batch (format: files)' }),
+        files: z.number().int().positive().optional().meta({ description: 'Files per batch (format: files; batch.bytes there means files up to that total size)' }),
         row_groups: z.number().int().positive().optional().meta({ description: 'Parquet row groups per batch (format: parquet)' }),
       })
       .superRefine((batch, ctx) => {
         const set = (['records', 'bytes', 'files', 'row_groups'] as const).filter((k) => batch[k] !== undefined);
         if (set.length !== 1) {
           ctx.addIssue({ code: 'custom', message: `set exactly one of records, bytes, files, row_groups (found ${set.length === 0 ? 'none' : set.join(', ')})` });
-        } else if (set[0] === 'files') {
-          ctx.addIssue({ code: 'custom', path: [set[0] as string], message: notSupportedYet(`batch.${set[0]}`) + '; use batch.records' });
         }
       })
       .prefault({ records: 1000 })
-      .meta({ description: 'How to split the input: exactly one of records, bytes, files, row_groups (files is not supported yet)' }),
+      .meta({ description: 'How to split the input: exactly one of records, bytes, files (format: files), row_groups (format: parquet)' }),
     csv: z
       .strictObject({
         delimiter: z.string().length(1).default(',').meta({ description: 'Field delimiter (one character)' }),
@@ -120,6 +116,9 @@ export const InputSchema = z
   .superRefine((input, ctx) => {
     if (input.batch.row_groups !== undefined && input.format !== 'parquet') {
       ctx.addIssue({ code: 'custom', path: ['batch', 'row_groups'], message: `splits parquet input only (input.format is ${input.format}); use batch.records` });
+    }
+    if (input.batch.files !== undefined && input.format !== 'files') {
+      ctx.addIssue({ code: 'custom', path: ['batch', 'files'], message: `splits format: files only (input.format is ${input.format}); use batch.records` });
     }
     if (input.binary !== undefined && input.format !== 'binary') {
       ctx.addIssue({ code: 'custom', path: ['binary'], message: `applies to format: binary only (input.format is ${input.format})` });

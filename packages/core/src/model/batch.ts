@@ -32,6 +32,17 @@ export interface BatchDescriptor {
    * half-old. Absent on batches prepared by older versions.
    */
   source?: FileStat;
+  /**
+   * format: files: the batch's files, in input order (their paths are its
+   * records). `file` is then the first of them and [start, end) = [0, their
+   * total size).
+   */
+  files?: FileRef[];
+}
+
+/** One file of a `format: files` batch, with its stat at prepare. */
+export interface FileRef extends FileStat {
+  path: string;
 }
 
 /** Size, mtime and (S3) ETag of an input file: what tells that it changed. */

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { BatchDescriptor } from '../model/batch.js';
 import { binaryBytes } from './binary.js';
+import { fileSetBytes } from './file-set.js';
 import { badRecordError, badRecordPolicy, deadLetterOf, deadLetterRecords, type BadRecordSink } from './bad-record.js';
 import { readChunks } from './chunk-reader.js';
 import { HeldBytes } from './held-bytes.js';
@@ -31,6 +32,7 @@ export interface BatchTally {
  *   handler would, and the tally counts them.
  * - parquet: the batch's rows as JSON lines.
  * - binary: the batch's bytes, less a partial last record under skip/dead_letter.
+ * - files: the paths of the batch's files, one per line.
  * A file that differs from the one prepare saw is INPUT_INVALID ("changed").
  */
 export function batchBytes(batch: BatchDescriptor, opts: ReadOptions, sink?: BadRecordSink): { chunks: AsyncGenerator<Buffer>; tally: BatchTally } {
@@ -44,6 +46,7 @@ export function batchBytes(batch: BatchDescriptor, opts: ReadOptions, sink?: Bad
   const bad = policy === 'fail' ? undefined : counted;
   const chunks = opts.format === 'parquet' ? parquetBytes(batch, tally, bad)
     : opts.format === 'binary' ? binaryBytes(batch, opts, tally, bad)
+    : opts.format === 'files' ? fileSetBytes(batch, tally)
       : lineBytes(batch, opts, tally, bad);
   return { chunks, tally };
 }

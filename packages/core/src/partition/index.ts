@@ -3,7 +3,7 @@
  * reading a batch back. See DESIGN.md, "Partitioning".
  */
 export type { InputFormat, CsvOptions, ReadOptions, PartitionOptions, PartitionEvent } from './types.js';
-export { expandInputPaths } from './expand-paths.js';
+export { expandInputFiles, expandInputPaths, type ListedFile } from './expand-paths.js';
 export { partitionInput } from './partition-input.js';
 export { partitionOptions, readOptions } from './options.js';
 export { readBatchRecords } from './read-batch.js';

@@ -23,10 +23,11 @@ export function partitionOptions(config: JobConfig): PartitionOptions {
     batchRecords: batch.records ?? 1000,
     batchRowGroups: batch.row_groups,
     batchBytes: batch.bytes,
+    batchFiles: batch.files,
   };
 }
 
-const FORMATS = new Set(['jsonl', 'csv', 'text', 'parquet', 'binary']);
+const FORMATS = new Set(['jsonl', 'csv', 'text', 'parquet', 'binary', 'files']);
 
 function invalid(path: string, message: string): DjcError {
   return new DjcError('CONFIG_INVALID', `input.${path}: ${message}`);
@@ -35,7 +36,7 @@ function invalid(path: string, message: string): DjcError {
 /** Checks what the byte-level scanners rely on; the zod schema checks the rest. */
 export function checkReadOptions(opts: ReadOptions): void {
   if (!FORMATS.has(opts.format)) {
-    throw invalid('format', `"${String(opts.format)}" cannot be split into batches (use jsonl, csv, text, parquet or binary)`);
+    throw invalid('format', `"${String(opts.format)}" cannot be split into batches (use jsonl, csv, text, parquet, binary or files)`);
   }
   const record = opts.binary?.recordSize;
   if (record !== undefined && !(Number.isSafeInteger(record) && record >= 1)) {
@@ -72,6 +73,12 @@ export function checkPartitionOptions(opts: PartitionOptions): void {
   }
   if (opts.batchBytes !== undefined && !(Number.isSafeInteger(opts.batchBytes) && opts.batchBytes >= 1)) {
     throw invalid('batch.bytes', `must be a positive integer (got ${String(opts.batchBytes)})`);
+  }
+  if (opts.batchFiles !== undefined && !(Number.isSafeInteger(opts.batchFiles) && opts.batchFiles >= 1)) {
+    throw invalid('batch.files', `must be a positive integer (got ${String(opts.batchFiles)})`);
+  }
+  if (opts.batchFiles !== undefined && opts.format !== 'files') {
+    throw invalid('batch.files', `splits format: files only (input.format is ${opts.format})`);
   }
 }
 

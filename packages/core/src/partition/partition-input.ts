@@ -1,6 +1,8 @@
 import type { BatchDescriptor } from '../model/batch.js';
 import { binaryBatchBytes, partitionBinaryFile } from './binary.js';
 import { partitionFileByBytes } from './byte-split.js';
+import type { ListedFile } from './expand-paths.js';
+import { partitionFileSet } from './file-set.js';
 import { readChunks } from './chunk-reader.js';
 import { FileSplitter, type BatchCounters } from './file-splitter.js';
 import type { PositionalReader } from './input-source.js';
@@ -21,13 +23,19 @@ import type { PartitionEvent, PartitionOptions } from './types.js';
  * record counts are null (byte-split.ts).
  * Parquet files are cut into whole row groups from their footers instead
  * (parquet-partition.ts), binary files into fixed-size ranges from their
- * sizes alone (binary.ts).
+ * sizes alone (binary.ts); a set of files into runs of whole files
+ * (file-set.ts: the one format whose batches span files).
  */
 export async function* partitionInput(
-  files: readonly string[],
+  input: ReadonlyArray<string | ListedFile>,
   opts: PartitionOptions,
 ): AsyncGenerator<PartitionEvent> {
   checkPartitionOptions(opts);
+  if (opts.format === 'files') {
+    yield* partitionFileSet(input.map((f) => (typeof f === 'string' ? { path: f, stat: null } : f)), opts);
+    return;
+  }
+  const files = input.map((f) => (typeof f === 'string' ? f : f.path));
   if (opts.format === 'parquet') {
     const { partitionParquet } = await import('./parquet-partition.js');
     yield* partitionParquet(files, opts);

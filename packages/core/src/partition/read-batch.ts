@@ -1,5 +1,6 @@
 import type { BatchDescriptor } from '../model/batch.js';
 import { readBinaryRecords } from './binary.js';
+import { fileSetPaths } from './file-set.js';
 import { badRecordError, badRecordPolicy, deadLetterOf, type BadRecord, type BadRecordSink } from './bad-record.js';
 import { readChunks } from './chunk-reader.js';
 import { BadRecordError } from './csv-fields.js';
@@ -16,7 +17,8 @@ import type { ReadOptions } from './types.js';
  * an object keyed by the header's column names, without, the string[] of
  * fields; parquet → one object per row of the batch's row groups
  * (parquet-values.ts says how values are converted); binary → Buffers of
- * input.binary.record_size bytes, or the batch's bytes as one.
+ * input.binary.record_size bytes, or the batch's bytes as one; files → the
+ * paths of the batch's files.
  *
  * A record that cannot be parsed: under `opts.onBadRecord` fail (the
  * default) INPUT_INVALID naming the file, line, record and a snippet (for
@@ -30,6 +32,10 @@ export async function* readBatchRecords(batch: BatchDescriptor, opts: ReadOption
   if (opts.format === 'parquet') {
     const { readParquetRecords } = await import('./parquet-read.js');
     yield* readParquetRecords(batch, policy === 'fail' ? undefined : sink);
+    return;
+  }
+  if (opts.format === 'files') {
+    yield* await fileSetPaths(batch);
     return;
   }
   if (opts.format === 'binary') {

@@ -6,7 +6,7 @@ import { isDjcError } from '../errors.js';
 import type { BatchDescriptor } from '../model/batch.js';
 import { s3Client, startFauxqsServer, uniqueName, type FauxqsServer } from '../testing/aws-fauxqs.js';
 import { openBatchStream } from './batch-stream.js';
-import { expandInputPaths } from './expand-paths.js';
+import { expandInputFiles, expandInputPaths } from './expand-paths.js';
 import { readBatchRecords } from './read-batch.js';
 import { setS3ClientFactory } from './s3-client.js';
 import { keyMatcher } from './s3-glob.js';
@@ -266,6 +266,24 @@ describe('s3:// inputs', () => {
     expect((err as Error).message).toMatch(/changed/);
     const err2 = await buffer(openBatchStream(s3.batches[1] as BatchDescriptor, JSONL)).catch((e: unknown) => e);
     expect(isDjcError(err2, 'INPUT_INVALID'), String(err2)).toBe(true);
+  });
+});
+
+describe('format: files on s3://', () => {
+  it('a prefix lists its objects with their sizes and ETags (ListObjectsV2 only); handlers get the URLs', async () => {
+    const keys = ['set/a.bin', 'set/b.bin', 'set/c.bin', 'set/d/e.bin', 'set/f.bin'];
+    for (const [i, key] of keys.entries()) await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'x'.repeat(i + 1) }));
+    counts.reset();
+    const listed = await expandInputFiles([`s3://${bucket}/set/`], { directories: true });
+    const { batches } = await partitionAll(listed, { format: 'files', csv: CSV_DEFAULTS, batchRecords: 1, batchFiles: 2 });
+    expect(Object.keys(counts.byOperation)).toEqual(['ListObjectsV2']);
+    const urls = keys.map((k) => `s3://${bucket}/${k}`);
+    expect(batches.map((b) => b.files?.map((f) => f.path))).toEqual([urls.slice(0, 2), urls.slice(2, 4), urls.slice(4)]);
+    for (const b of batches) for (const f of b.files ?? []) expect(f.version).toMatch(/^".+"$/);
+    expect(batches.map((b) => b.files?.map((f) => f.size))).toEqual([[1, 2], [3, 4], [5]]);
+    const got: unknown[] = [];
+    for await (const r of readBatchRecords(batches[0] as BatchDescriptor, { format: 'files', csv: CSV_DEFAULTS })) got.push(r);
+    expect(got).toEqual(urls.slice(0, 2));
   });
 });
 

@@ -25,6 +25,7 @@ import { aws, translateAwsError } from '../backends/aws/errors.js';
 import { isMissingObject, s3ErrorName } from '../backends/aws/s3-errors.js';
 import { DjcError } from '../errors.js';
 import { fileChanged } from './open-input.js';
+import type { ListedFile } from './expand-paths.js';
 import type { InputSource, InputStat, ReadPlan } from './input-source.js';
 import { inputS3Client } from './s3-client.js';
 import { isKeyGlob, keyMatcher, literalPrefix } from './s3-glob.js';
@@ -222,29 +223,35 @@ class S3Source implements InputSource {
  * it; a key with glob characters → the objects under its literal prefix that
  * match. Sorted; folder markers (keys ending in "/") are skipped.
  */
-export async function expandS3Entry(entry: string): Promise<string[]> {
+export async function expandS3Entry(entry: string): Promise<ListedFile[]> {
   const loc = parseS3Url(entry);
   const client = await inputS3Client();
   if (loc.key !== '' && !loc.key.endsWith('/') && !isKeyGlob(loc.key)) {
-    await headObject(client, loc, entry);
-    return [entry];
+    return [{ path: entry, stat: await headObject(client, loc, entry) }];
   }
   const glob = isKeyGlob(loc.key);
   const prefix = glob ? literalPrefix(loc.key) : loc.key;
   const matches = glob ? keyMatcher(loc.key) : () => true;
-  const keys: string[] = [];
+  const found: Array<{ key: string; stat: InputStat }> = [];
   let token: string | undefined;
   do {
     const out = await s3Input(entry, () =>
       client.send(new ListObjectsV2Command({ Bucket: loc.bucket, Prefix: prefix || undefined, ContinuationToken: token })),
     );
     for (const o of out.Contents ?? []) {
-      if (o.Key !== undefined && !o.Key.endsWith('/') && matches(o.Key)) keys.push(o.Key);
+      if (o.Key === undefined || o.Key.endsWith('/') || !matches(o.Key)) continue;
+      found.push({ key: o.Key, stat: { size: o.Size ?? 0, mtimeMs: o.LastModified?.getTime() ?? 0, version: o.ETag } });
     }
     token = out.IsTruncated ? out.NextContinuationToken : undefined;
   } while (token !== undefined);
-  if (keys.length === 0) {
+  if (found.length === 0) {
     throw new DjcError('INPUT_INVALID', `input.path ${entry}: ${glob ? 'the pattern matches no objects' : 'no objects under the prefix'}`);
   }
-  return keys.sort().map((k) => s3Url(loc.bucket, k));
+  found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return found.map((f) => ({ path: s3Url(loc.bucket, f.key), stat: f.stat }));
+}
+
+/** The stat of an S3 object (one HeadObject). */
+export async function statS3Object(url: string): Promise<InputStat> {
+  return headObject(await inputS3Client(), parseS3Url(url), url);
 }

@@ -13,9 +13,10 @@ import type { BadRecordPolicy } from './bad-record.js';
 export type LineFormat = 'jsonl' | 'csv' | 'text';
 /**
  * Every format the partitioner and the batch readers take: parquet batches
- * are whole row groups, binary batches fixed-size byte ranges.
+ * are whole row groups, binary batches fixed-size byte ranges, files
+ * batches runs of whole files (their paths are the records).
  */
-export type InputFormat = LineFormat | 'parquet' | 'binary';
+export type InputFormat = LineFormat | 'parquet' | 'binary' | 'files';
 
 export interface CsvOptions {
   /** Field delimiter: one character. */
@@ -69,6 +70,8 @@ export interface PartitionOptions extends ReadOptions {
    * this many bytes of column chunks, at least one row group per batch.
    */
   batchBytes?: number;
+  /** format: files: files per batch (`batch.files`); takes precedence over batchBytes and batchRecords. */
+  batchFiles?: number;
   signal?: AbortSignal;
 }
 
