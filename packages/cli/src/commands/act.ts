@@ -1,6 +1,3 @@
-import { createReadStream } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
-import { DjcError } from '@djc/core';
 import { cancelJob, coordinatorAlive, mustGetJob, reopenFailedTasks } from '@djc/coordinator';
 import { statusDocument } from '../status-document.js';
 import { withBackend, type Cli } from '../context.js';
@@ -32,27 +29,5 @@ export async function retryCommand(cli: Cli, jobId: string, o: { detach?: boolea
       return 0;
     }
     return coordinateHere(cli, backend, jobId);
-  });
-}
-
-/** `djc results`: the job's result on stdout. */
-export async function resultsCommand(cli: Cli, jobId: string, o: { path?: boolean }): Promise<number> {
-  return withBackend(cli, async (backend) => {
-    const job = await mustGetJob(backend, jobId);
-    if (job.status !== 'SUCCEEDED' || !job.outputPath) {
-      const why = job.status !== 'SUCCEEDED' ? `it is ${job.status}` : 'its output.aggregate is none';
-      throw new DjcError('NOT_FOUND', `job ${jobId} has no result: ${why}`, { jobId, hint: `djc status ${jobId}` });
-    }
-    if (cli.opts.json || o.path) {
-      if (cli.opts.json) cli.json({ jobId, status: job.status, output: { path: job.outputPath } });
-      else cli.out(job.outputPath);
-      return 0;
-    }
-    const stream = job.outputPath.startsWith('blob:')
-      ? await backend.blobs.getStream(job.outputPath.slice(5))
-      : createReadStream(job.outputPath);
-    if (!stream) throw new DjcError('NOT_FOUND', `the result of ${jobId} is missing from the blob store`, { jobId });
-    await pipeline(stream, process.stdout, { end: false });
-    return 0;
   });
 }

@@ -1,0 +1,62 @@
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DjcError, type Backend, type JobRecord } from '@djc/core';
+import { mustGetJob } from '@djc/coordinator';
+import { withBackend, type Cli } from '../context.js';
+
+export interface ResultsOptions {
+  /** Print where it is instead of the content. */
+  path?: boolean;
+  /** One task's committed output instead of the job's result. */
+  task?: string;
+}
+
+/**
+ * `djc results JOB`: the job's result on stdout. `--task N`: the output of
+ * one succeeded task (its batch), whatever `output.aggregate` says; the way
+ * to read the outputs of a job with `aggregate: none`. Locations of results
+ * kept in the blob store read `blob:<key>`.
+ */
+export async function resultsCommand(cli: Cli, jobId: string, o: ResultsOptions): Promise<number> {
+  return withBackend(cli, async (backend) => {
+    const job = await mustGetJob(backend, jobId);
+    const { path, taskId } = o.task === undefined ? { path: jobResult(job), taskId: undefined } : await taskResult(backend, job, o.task);
+    if (cli.opts.json || o.path) {
+      if (cli.opts.json) cli.json({ jobId, ...(taskId === undefined ? {} : { taskId }), status: job.status, output: { path } });
+      else cli.out(path);
+      return 0;
+    }
+    const stream: Readable | null = path.startsWith('blob:') ? await backend.blobs.getStream(path.slice(5)) : createReadStream(path);
+    if (!stream) throw new DjcError('NOT_FOUND', `${path} is missing from the blob store`, { jobId, taskId });
+    await pipeline(stream, process.stdout, { end: false });
+    return 0;
+  });
+}
+
+function jobResult(job: JobRecord): string {
+  if (job.status === 'SUCCEEDED' && job.outputPath) return job.outputPath;
+  const { jobId } = job;
+  if (job.status !== 'SUCCEEDED') {
+    throw new DjcError('NOT_FOUND', `job ${jobId} has no result: it is ${job.status}`, { jobId, hint: `djc status ${jobId}` });
+  }
+  throw new DjcError('NOT_FOUND', `job ${jobId} has no result: its output.aggregate is none`, {
+    jobId, hint: `each batch's output: djc results ${jobId} --task N (task ids: djc tasks ${jobId})`,
+  });
+}
+
+async function taskResult(backend: Backend, job: JobRecord, raw: string): Promise<{ path: string; taskId: number }> {
+  const { jobId } = job;
+  const taskId = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(taskId)) {
+    throw new DjcError('USAGE', `--task expects a task id (0, 1, …), got "${raw}"`, { jobId });
+  }
+  const task = await backend.state.getTask(jobId, taskId);
+  if (!task) throw new DjcError('NOT_FOUND', `job ${jobId} has no task ${taskId}`, { jobId, taskId, hint: `djc tasks ${jobId} lists its tasks` });
+  if (task.status !== 'SUCCEEDED' || !task.outputKey) {
+    throw new DjcError('NOT_FOUND', `task ${taskId} of job ${jobId} has no output: it is ${task.status}`, {
+      jobId, taskId, hint: `djc tasks ${jobId}; djc logs ${jobId} --task ${taskId}`,
+    });
+  }
+  return { path: `blob:${task.outputKey}`, taskId };
+}
