@@ -1,9 +1,10 @@
 import { Command, Option } from 'commander';
 import { makeCli, type GlobalOptions } from './context.js';
-import { cancelCommand, resultsCommand, retryCommand } from './commands/act.js';
+import { cancelCommand, retryCommand } from './commands/act.js';
 import { coordinatorCommand, workerCommand } from './commands/daemons.js';
 import { logsCommand } from './commands/logs.js';
 import { listCommand, statusCommand, tasksCommand, waitCommand } from './commands/read.js';
+import { resultsCommand } from './commands/results.js';
 import { runCommand } from './commands/run.js';
 import { setupCommand } from './commands/setup.js';
 import { submitCommand } from './commands/submit.js';
@@ -67,10 +68,10 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
   program.command('retry').argument('<job>').description('re-run only the failed and cancelled tasks of a finished job, then aggregate again')
     .option('--detach', 'leave the re-run to the coordinator daemon')
     .action(act((cli, id: string, o: { detach?: boolean }) => retryCommand(cli, id, o)));
-  program.command('results').argument('<job>').description('print the job\'s result (--path: only where it is; --bad-records: its dead letters)')
-    .option('--path', 'print the result\'s location')
+  program.command('results').argument('<job>').description('print the job\'s result, or one task\'s output (--task N), or its bad records (--bad-records); --path: only where it is')
+    .option('--path', 'print the result\'s location').option('--task <n>', 'the output of this task (batch) alone, e.g. for output.aggregate: none')
     .option('--bad-records', 'print the records left out as bad (input.on_bad_record: dead_letter), one JSON line each')
-    .action(act((cli, id: string, o: { path?: boolean; badRecords?: boolean }) => resultsCommand(cli, id, o)));
+    .action(act((cli, id: string, o: { path?: boolean; task?: string; badRecords?: boolean }) => resultsCommand(cli, id, o)));
   program.command('coordinator').description('run the coordinator daemon: picks up submitted jobs and watches them')
     .action(act((cli) => coordinatorCommand(cli)));
   program.command('worker').description('run a worker: pull tasks and run them (same as djc-worker)')

@@ -1,7 +1,8 @@
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { djc, djcStart, leakedProcesses, makeSandbox } from './helpers.js';
+import { djc, djcStart, leakedProcesses, makeSandbox, ROOT } from './helpers.js';
 
 let box: ReturnType<typeof makeSandbox>;
 beforeEach(() => { box = makeSandbox(); });
@@ -141,5 +142,15 @@ retry: { max_attempts: 1 }
     const w = await run(['wait', doc.jobId]);
     expect(w.code).toBe(1);
     expect(w.stdout).toContain('FAILED');
+  });
+});
+
+describe('installed commands', () => {
+  it('the djc package installs djc and djc-worker (npm link puts its bins on PATH), and both run', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'packages/cli/package.json'), 'utf8')) as { bin: Record<string, string> };
+    expect(Object.keys(pkg.bin).sort()).toEqual(['djc', 'djc-worker']);
+    const help = (bin: string) => execFileSync(process.execPath, [join(ROOT, 'packages/cli', bin), '--help'], { encoding: 'utf8' });
+    expect(help(pkg.bin.djc as string)).toContain('Usage: djc [options] [command]');
+    expect(help(pkg.bin['djc-worker'] as string)).toContain('usage: djc-worker [--job ID]');
   });
 });

@@ -41,15 +41,24 @@ export function djc(args: string[], opts: { cwd: string; home: string; env?: Rec
   });
 }
 
-/** Starts `djc ...args` in the background; `done` resolves when it exits. */
-export function djcStart(args: string[], opts: { cwd: string; home: string; env?: Record<string, string> }): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [DJC, ...args], { cwd: opts.cwd, env: djcEnv(opts.home, opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts `djc ...args` in the background; `done` resolves when it exits;
+ * `stderr()` is what it wrote so far. `detached`: in its own process group
+ * (so `process.kill(-child.pid, sig)` reaches it and its workers, as Ctrl-C
+ * in a terminal does).
+ */
+export function djcStart(
+  args: string[], opts: { cwd: string; home: string; env?: Record<string, string>; detached?: boolean },
+): { child: ChildProcess; done: Promise<CliResult>; stderr(): string } {
+  const child = spawn(process.execPath, [DJC, ...args], {
+    cwd: opts.cwd, env: djcEnv(opts.home, opts.env), stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached === true,
+  });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d: Buffer) => { stdout += d.toString(); });
   child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
   const done = new Promise<CliResult>((r) => child.on('close', (code, signal) => r({ code: code ?? (signal ? 128 : 1), stdout, stderr })));
-  return { child, done };
+  return { child, done, stderr: () => stderr };
 }
 
 /** The test's environment, without djc settings inherited from the shell running the tests. */

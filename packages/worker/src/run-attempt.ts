@@ -34,14 +34,19 @@ export interface AttemptDeps {
   ack(receipt: string): void;
 }
 
-/** What happened to one delivered message; the loop keeps counts. */
-export type MessageOutcome = 'succeeded' | 'retrying' | 'failed' | 'dropped' | 'deferred' | 'lost';
+/**
+ * What happened to one delivered message; the loop keeps counts.
+ * `released`: the worker stopped before the attempt ended and gave the task
+ * back (refunded, visible again at once).
+ */
+export type MessageOutcome = 'succeeded' | 'retrying' | 'failed' | 'dropped' | 'deferred' | 'lost' | 'released';
 
 /**
  * Handles one delivered message: claim the task (a duplicate delivery loses
  * the conditional claim and is dropped), run the handler under a heartbeat,
  * store output and log under keys that name the attempt, then commit while
- * the lease still holds.
+ * the lease still holds. An attempt cut short by the worker's shutdown is
+ * given back instead of failed: it does not use up the retry budget.
  */
 export async function handleMessage(deps: AttemptDeps, msg: ReceivedMessage): Promise<MessageOutcome> {
   const { backend, jobs } = deps;
@@ -67,8 +72,8 @@ export async function handleMessage(deps: AttemptDeps, msg: ReceivedMessage): Pr
   // Only command handlers use a scratch directory (batch and output files).
   const tmpDir = cfg.handler.command ? await mkdtemp(join(deps.tmpRoot, `t${taskId}-`)) : null;
   try {
-    const result = await runHandler(deps, job, task, msg, lease, tmpDir ?? deps.tmpRoot);
-    return await commit(deps, job, task, msg, lease, result);
+    const { result, stopped } = await runHandler(deps, job, task, msg, lease, tmpDir ?? deps.tmpRoot);
+    return await commit(deps, job, task, msg, lease, result, stopped);
   } finally {
     if (tmpDir) await rm(tmpDir, { recursive: true, force: true });
   }
@@ -88,16 +93,25 @@ async function onClaimConflict(deps: AttemptDeps, msg: ReceivedMessage): Promise
   return 'dropped';
 }
 
+/**
+ * Runs the attempt. `stopped`: the worker's shutdown aborted it (and nothing
+ * else had aborted it first, such as a lost lease).
+ */
 async function runHandler(
   deps: AttemptDeps, job: JobRecord, task: TaskRecord, msg: ReceivedMessage, lease: LeaseRef, tmpDir: string,
-): Promise<AttemptResult> {
+): Promise<{ result: AttemptResult; stopped: boolean }> {
   const cfg = job.config;
   const controller = new AbortController();
-  const onShutdown = () => controller.abort(new Error('worker shutting down'));
+  let stopped = false;
+  const onShutdown = () => {
+    if (controller.signal.aborted) return;
+    stopped = true;
+    controller.abort(new Error('worker shutting down'));
+  };
   deps.shutdown.addEventListener('abort', onShutdown);
   const stopHeartbeat = startHeartbeat({ backend: deps.backend, msg, lease, leaseMs: cfg.compute.lease, controller, log: deps.log });
   try {
-    return await deps.runner.run({
+    const result = await deps.runner.run({
       jobId: job.jobId,
       taskId: task.taskId,
       attempt: task.attempts,
@@ -110,6 +124,7 @@ async function runHandler(
       tmpDir,
       signal: controller.signal,
     });
+    return { result, stopped };
   } finally {
     stopHeartbeat();
     deps.shutdown.removeEventListener('abort', onShutdown);
@@ -126,6 +141,7 @@ function baseDirOf(job: JobRecord): string {
 
 async function commit(
   deps: AttemptDeps, job: JobRecord, task: TaskRecord, msg: ReceivedMessage, lease: LeaseRef, result: AttemptResult,
+  stopped: boolean,
 ): Promise<MessageOutcome> {
   const { backend } = deps;
   const { jobId, taskId } = msg.message;
@@ -142,6 +158,7 @@ async function commit(
       deps.ack(msg.receipt);
       return 'succeeded';
     }
+    if (stopped) return await giveBack(deps, msg, lease);
     return await commitFailure(deps, job, task, msg, lease, result);
   } catch (e) {
     if (isDjcError(e, 'LEASE_LOST')) {
@@ -151,6 +168,20 @@ async function commit(
     }
     throw e;
   }
+}
+
+/**
+ * The worker stopped before the attempt ended: the task goes back to PENDING
+ * with the attempt refunded, and its message is visible again at once, so
+ * another worker takes it without waiting for the visibility timeout.
+ */
+async function giveBack(deps: AttemptDeps, msg: ReceivedMessage, lease: LeaseRef): Promise<MessageOutcome> {
+  const { jobId, taskId } = msg.message;
+  const reason = `attempt ${lease.attempt} given back: its worker stopped before it finished (not counted against retry.max_attempts)`;
+  await deps.backend.state.releaseTask(jobId, taskId, lease, reason);
+  await deps.backend.queue.release(msg.receipt, 0);
+  deps.log.info({ jobId, taskId, attempt: lease.attempt }, 'attempt given back');
+  return 'released';
 }
 
 async function commitFailure(

@@ -62,7 +62,7 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
   const runner = createHandlerRunner({ slots: concurrency });
   const tmpRoot = await mkdtemp(join(tmpdir(), 'djc-worker-'));
   const shutdown = new AbortController();
-  const counts: Record<MessageOutcome, number> = { succeeded: 0, retrying: 0, failed: 0, dropped: 0, deferred: 0, lost: 0 };
+  const counts: Record<MessageOutcome, number> = { succeeded: 0, retrying: 0, failed: 0, dropped: 0, deferred: 0, lost: 0, released: 0 };
   const acks: string[] = [];
   const deps = { backend: opts.backend, runner, jobs, workerId, tmpRoot, log, shutdown: shutdown.signal, ack: (r: string) => void acks.push(r) };
   const flushAcks = async () => {
@@ -88,12 +88,18 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
   };
 
   const stopping = () => opts.signal?.aborted === true;
+  // Resolves when the worker is told to stop, so a loop that waits for a free
+  // slot starts the drain (and its grace period) at once.
+  const stopped = new Promise<void>((r) => {
+    if (stopping()) r();
+    else opts.signal?.addEventListener('abort', () => r(), { once: true });
+  });
   log.info({ jobId: opts.jobId, concurrency }, 'worker started');
   try {
     while (!stopping()) {
       while (active.size < concurrency && queued.length > 0) start(queued.shift() as ReceivedMessage);
       if (active.size >= concurrency) {
-        await Promise.race(active);
+        await Promise.race([...active, stopped]);
         continue;
       }
       await flushAcks();
@@ -111,7 +117,7 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
         continue;
       }
       if (active.size > 0) {
-        await Promise.race([...active, sleep(50)]);
+        await Promise.race([...active, stopped, sleep(50)]);
         continue;
       }
       if (await shouldExit(jobs, opts, idleSince)) break;
@@ -126,7 +132,11 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
   return { workerId, counts };
 }
 
-/** Lets running attempts finish within the grace period, then aborts them (they are given back). */
+/**
+ * Puts the messages taken ahead back, lets running attempts finish within the
+ * grace period, then aborts them: they are given back (releaseTask), not
+ * failed, so the retry budget is untouched.
+ */
 async function drain(
   opts: WorkerOptions, active: Set<Promise<void>>, queued: ReceivedMessage[], shutdown: AbortController, log: Logger,
 ): Promise<void> {

@@ -8,7 +8,10 @@ export interface WorkerLoss {
 }
 
 export interface StopOptions {
-  /** How long running workers get to finish before they are killed (default 10 s). */
+  /**
+   * How long running workers get to finish (or give back) their attempts
+   * before they are killed (default: local 20 s, Slurm 10 s).
+   */
   graceMs?: number;
   /**
    * The coordinator is going away but the job is not over (daemon shutdown):

@@ -17,6 +17,18 @@ export interface LocalDispatcherOptions {
   log: Logger;
 }
 
+/**
+ * On SIGTERM a local worker has this long to finish its running attempts
+ * before it gives them back (`djc-worker --grace`).
+ */
+export const LOCAL_WORKER_GRACE_S = 10;
+/**
+ * stop() kills a worker still alive after this long: its grace period, plus
+ * the time an aborted handler gets to return (2 s) and the give-back writes.
+ * Killing earlier would lose the attempt instead of giving it back.
+ */
+const KILL_AFTER_MS = (LOCAL_WORKER_GRACE_S + 10) * 1000;
+
 interface LocalWorker {
   workerId: string;
   /** Told to stop by us: its exit is not a loss. */
@@ -51,7 +63,7 @@ export function createLocalDispatcher(opts: LocalDispatcherOptions): Dispatcher 
     const logFile = join(dir, `${workerId.replace(/[^\w.-]/g, '_')}.log`);
     const fd = openSync(logFile, 'a');
     const [cmd, ...args] = opts.workerCommand;
-    const child = spawn(cmd as string, [...args, '--job', jobId, '--worker-id', workerId], {
+    const child = spawn(cmd as string, [...args, '--job', jobId, '--worker-id', workerId, '--grace', String(LOCAL_WORKER_GRACE_S)], {
       env: { ...process.env, ...opts.env },
       stdio: ['ignore', fd, fd],
     });
@@ -113,7 +125,7 @@ export function createLocalDispatcher(opts: LocalDispatcherOptions): Dispatcher 
       };
     },
 
-    async stop(jobId, { graceMs = 10_000 } = {}) {
+    async stop(jobId, { graceMs = KILL_AFTER_MS } = {}) {
       const jw = jobs.get(jobId);
       if (!jw) return null;
       jw.desired = 0;

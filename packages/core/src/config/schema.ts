@@ -213,7 +213,7 @@ export const OutputSchema = z.strictObject({
     description: 'Where the job result is written (relative to the YAML file). Without it, `djc results JOB` prints the result',
   }),
   aggregate: z.enum(['concat', 'none']).default('concat').meta({
-    description: 'concat: batch outputs joined in batch order; none: keep per-batch outputs only',
+    description: 'concat: batch outputs joined in batch order; none: keep per-batch outputs only (djc results JOB --task N prints one)',
   }),
   reduce: moduleRef('A reducer `async (outputs, ctx) => result` that folds batch outputs in batch order').optional(),
 }).meta({ description: 'Where and how batch outputs become the job result' });

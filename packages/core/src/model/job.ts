@@ -134,7 +134,11 @@ export interface TaskRecord {
   status: TaskStatus;
   /** Attempts started so far. The attempt number is the fencing token of a lease. */
   attempts: number;
-  /** Attempts before the last `djc retry`; the retry budget counts from here. */
+  /**
+   * Attempts that do not count against the retry budget: those before the
+   * last `djc retry`, plus every attempt a stopping worker gave back
+   * (releaseTask). The budget used is `attempts - attemptFloor`.
+   */
   attemptFloor: number;
   batch: BatchDescriptor;
   leaseOwner: string | null;

@@ -9,7 +9,7 @@ describe('task transitions', () => {
   it.each([
     ['PENDING', 'RUNNING'], ['RUNNING', 'SUCCEEDED'], ['RUNNING', 'RETRY_WAIT'], ['RUNNING', 'FAILED'],
     ['RETRY_WAIT', 'RUNNING'], ['RETRY_WAIT', 'FAILED'], ['PENDING', 'CANCELLED'], ['RUNNING', 'CANCELLED'],
-    ['FAILED', 'PENDING'], ['CANCELLED', 'PENDING'],
+    ['FAILED', 'PENDING'], ['CANCELLED', 'PENDING'], ['RUNNING', 'PENDING'],
   ] as const)('%s → %s is allowed', (from, to) => {
     expect(canTaskTransition(from, to)).toBe(true);
     expect(() => assertTaskTransition(from, to)).not.toThrow();
@@ -17,7 +17,7 @@ describe('task transitions', () => {
 
   it.each([
     ['PENDING', 'SUCCEEDED'], ['PENDING', 'RETRY_WAIT'], ['SUCCEEDED', 'RUNNING'], ['SUCCEEDED', 'PENDING'],
-    ['FAILED', 'RUNNING'], ['RETRY_WAIT', 'SUCCEEDED'], ['RUNNING', 'PENDING'], ['RUNNING', 'RUNNING'],
+    ['FAILED', 'RUNNING'], ['RETRY_WAIT', 'SUCCEEDED'], ['RETRY_WAIT', 'PENDING'], ['RUNNING', 'RUNNING'],
   ] as const)('%s → %s is rejected with ILLEGAL_TRANSITION naming the task', (from, to) => {
     expect(canTaskTransition(from, to)).toBe(false);
     let err: unknown;

@@ -28,7 +28,9 @@ const JOB_TRANSITIONS: Record<JobStatus, readonly JobStatus[]> = {
 
 const TASK_TRANSITIONS: Record<TaskStatus, readonly TaskStatus[]> = {
   PENDING: ['RUNNING', 'CANCELLED'],
-  RUNNING: ['SUCCEEDED', 'RETRY_WAIT', 'FAILED', 'CANCELLED'],
+  // → PENDING: a stopping worker gives its attempt back (releaseTask); the
+  // attempt is refunded, not retried, so it neither waits nor counts.
+  RUNNING: ['SUCCEEDED', 'RETRY_WAIT', 'FAILED', 'CANCELLED', 'PENDING'],
   RETRY_WAIT: ['RUNNING', 'CANCELLED', 'FAILED'],
   SUCCEEDED: [],
   // `djc retry` puts failed and cancelled tasks back in the queue.

@@ -30,7 +30,10 @@ export interface ClaimRequest {
   /** Worker id that will hold the lease. */
   owner: string;
   leaseMs: number;
-  /** Retry budget: the claim fails when attempts - attemptFloor >= maxAttempts. */
+  /**
+   * Retry budget: the claim fails when attempts - attemptFloor >= maxAttempts
+   * (attemptFloor skips attempts before `djc retry` and given-back attempts).
+   */
   maxAttempts: number;
   now?: number;
 }
@@ -166,6 +169,18 @@ export interface StateStore {
    * cancel won): the caller discards its output.
    */
   completeTask(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome, opts?: IoOptions): Promise<TaskRecord>;
+  /**
+   * Gives an attempt back (a worker that stops before the attempt ends):
+   * RUNNING → PENDING, only while `lease` holds (same guard as
+   * completeTask), in one atomic step with the job's counters. The lease is
+   * cleared, notBefore is null (the task may run again at once), `error`
+   * records `reason`, and the attempt is refunded: attemptFloor + 1, so the
+   * retry budget (attempts - attemptFloor) is as before the claim. The
+   * attempt number is NOT reused: the next claim takes attempts + 1, so a
+   * late write of the given-back attempt still loses. DjcError LEASE_LOST if
+   * the lease no longer holds (the task finished, was reclaimed or cancelled).
+   */
+  releaseTask(jobId: string, taskId: number, lease: LeaseRef, reason: string, opts?: IoOptions): Promise<TaskRecord>;
   /**
    * Ends the attempts of RUNNING tasks whose worker is gone (lease expired, or
    * owner known dead): → RETRY_WAIT, or FAILED when the retry budget is spent.

@@ -9,7 +9,10 @@
  * - heartbeat: 1 — TransactWriteItems [Update task lease guarded by RUNNING +
  *   owner + attempt; ConditionCheck job not cancel_requested, not terminal].
  * - completeTask: 2 — GetItem (the record to return), then TransactWriteItems
- *   [Update task guarded by RUNNING + owner + attempt; job counters].
+ *   [Update task guarded by RUNNING + owner + attempt; job counters]. The
+ *   GetItem is skipped when this store claimed the task (see `held`).
+ * - releaseTask: as completeTask; the Update is also guarded by
+ *   attempt_floor, which it raises by one (the refund).
  */
 import type { TaskRecord } from '../../model/job.js';
 import type { ClaimRequest, LeaseRef, TaskOutcome } from '../../ports/state-store.js';
@@ -79,7 +82,16 @@ export class DynamoLeaseOps {
     throw txFailed(this.ctx.what, codes, jobId);
   }
 
-  async complete(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome, io: Io): Promise<TaskRecord> {
+  complete(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome, io: Io): Promise<TaskRecord> {
+    return this.endAttempt(jobId, taskId, lease, (task) => completeChange(this.ctx.table, task, outcome), io);
+  }
+
+  release(jobId: string, taskId: number, lease: LeaseRef, reason: string, io: Io): Promise<TaskRecord> {
+    return this.endAttempt(jobId, taskId, lease, (task) => releaseChange(this.ctx.table, task, reason), io);
+  }
+
+  /** Writes `changeOf(task)` while `lease` holds the task; LEASE_LOST once it does not. */
+  private async endAttempt(jobId: string, taskId: number, lease: LeaseRef, changeOf: (task: TaskRecord) => TaskChange, io: Io): Promise<TaskRecord> {
     const key = `${jobId}/${taskId}`;
     const guess = this.held.get(key);
     this.held.delete(key);
@@ -88,7 +100,7 @@ export class DynamoLeaseOps {
       if (!task || task.status !== 'RUNNING' || task.leaseOwner !== lease.owner || task.attempts !== lease.attempt) {
         throw leaseLost(jobId, taskId, { status: task?.status ?? null, attempts: task?.attempts ?? null, owner: task?.leaseOwner ?? null, lease });
       }
-      const change = completeChange(this.ctx.table, task, outcome);
+      const change = changeOf(task);
       const res = await transact(this.ctx, [change.tx, counterUpdate(this.ctx.table, jobId, change.delta)], io);
       if (res.ok) return change.after;
       const [t, j] = res.reasons;
@@ -154,5 +166,15 @@ function completeChange(table: string, task: TaskRecord, outcome: TaskOutcome): 
     records: null,
     bad: null,
   };
+  return taskChange(table, task, patch, guard);
+}
+
+/** RUNNING → PENDING with the attempt refunded (attempt_floor + 1); the attempt number stays spent. */
+function releaseChange(table: string, task: TaskRecord, reason: string): TaskChange {
+  const patch: TaskPatch & { status: 'PENDING' } = {
+    status: 'PENDING', attemptFloor: task.attemptFloor + 1, leaseOwner: null, leaseExpiresAt: null, notBefore: null,
+    error: reason, failureKind: null, exitCode: null, endedAt: new Date().toISOString(),
+  };
+  const guard = { status: 'RUNNING' as const, leaseOwner: task.leaseOwner ?? '', attempts: task.attempts, attemptFloor: task.attemptFloor };
   return taskChange(table, task, patch, guard);
 }

@@ -102,6 +102,10 @@ export class DynamoStateStore implements StateStore {
     return this.leases.complete(jobId, taskId, lease, outcome, opts);
   }
 
+  releaseTask(jobId: string, taskId: number, lease: LeaseRef, reason: string, opts: IoOptions = {}): Promise<TaskRecord> {
+    return this.leases.release(jobId, taskId, lease, reason, opts);
+  }
+
   reclaimTasks(jobId: string, req: ReclaimRequest, opts: IoOptions = {}): Promise<TaskRecord[]> {
     return this.bulk.reclaim(jobId, req, opts);
   }

@@ -1,7 +1,8 @@
 /**
  * The worker's hot path: claim a task (take the lease), heartbeat (extend
  * it), complete (end the attempt while the lease holds; `endedAt` is the
- * end of the latest attempt, so a RETRY_WAIT task has one too). Each call runs
+ * end of the latest attempt, so a RETRY_WAIT task has one too), release
+ * (give the attempt back, refunded, while the lease holds). Each call runs
  * inside one IMMEDIATE transaction opened by the store, with statements
  * prepared once.
  */
@@ -34,6 +35,7 @@ export class SqliteLeaseOps {
   private readonly claimWrite: Statement;
   private readonly leaseCheck: Statement;
   private readonly completeWrite: Statement;
+  private readonly releaseWrite: Statement;
   private readonly beat: Statement;
 
   constructor(db: Db, private readonly counters: JobCounters) {
@@ -48,6 +50,10 @@ export class SqliteLeaseOps {
     this.completeWrite = db.prepare(`UPDATE tasks SET status = @status, lease_owner = NULL, lease_expires_at = NULL,
         error = @error, failure_kind = @kind, exit_code = @exitCode, not_before = @notBefore,
         output_key = @outputKey, output_kind = @outputKind, records = @records, bad = @bad, ended_at = @endedAt
+      WHERE job_id = @jobId AND task_id = @taskId RETURNING *`);
+    this.releaseWrite = db.prepare(`UPDATE tasks SET status = 'PENDING', attempt_floor = attempt_floor + 1,
+        lease_owner = NULL, lease_expires_at = NULL, not_before = NULL, error = @error, failure_kind = NULL,
+        exit_code = NULL, ended_at = @endedAt
       WHERE job_id = @jobId AND task_id = @taskId RETURNING *`);
     this.beat = db.prepare(`UPDATE tasks SET lease_expires_at = @expiresAt
       WHERE job_id = @jobId AND task_id = @taskId AND status = 'RUNNING' AND lease_owner = @owner AND attempts = @attempt
@@ -97,12 +103,7 @@ export class SqliteLeaseOps {
   }
 
   complete(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome): TaskRecord {
-    const row = this.leaseCheck.get(jobId, taskId) as LeaseRow | undefined;
-    if (!row || row.status !== 'RUNNING' || row.lease_owner !== lease.owner || row.attempts !== lease.attempt) {
-      throw leaseLost(jobId, taskId, {
-        status: row?.status ?? null, attempts: row?.attempts ?? null, owner: row?.lease_owner ?? null, lease,
-      });
-    }
+    this.checkLease(jobId, taskId, lease);
     assertTaskTransition('RUNNING', outcome.status, { jobId, taskId });
     const succeeded = outcome.status === 'SUCCEEDED';
     const updated = this.completeWrite.get({
@@ -121,5 +122,23 @@ export class SqliteLeaseOps {
     }) as TaskRow;
     this.counters.move(jobId, 'RUNNING', outcome.status, succeeded ? outcome.records : 0, succeeded ? (outcome.bad ?? 0) : 0);
     return toTaskRecord(updated);
+  }
+
+  release(jobId: string, taskId: number, lease: LeaseRef, reason: string): TaskRecord {
+    this.checkLease(jobId, taskId, lease);
+    assertTaskTransition('RUNNING', 'PENDING', { jobId, taskId });
+    const updated = this.releaseWrite.get({ jobId, taskId, error: reason, endedAt: new Date().toISOString() }) as TaskRow;
+    this.counters.move(jobId, 'RUNNING', 'PENDING');
+    return toTaskRecord(updated);
+  }
+
+  /** Throws LEASE_LOST unless `lease` holds the task (RUNNING, same owner, same attempt). */
+  private checkLease(jobId: string, taskId: number, lease: LeaseRef): void {
+    const row = this.leaseCheck.get(jobId, taskId) as LeaseRow | undefined;
+    if (!row || row.status !== 'RUNNING' || row.lease_owner !== lease.owner || row.attempts !== lease.attempt) {
+      throw leaseLost(jobId, taskId, {
+        status: row?.status ?? null, attempts: row?.attempts ?? null, owner: row?.lease_owner ?? null, lease,
+      });
+    }
   }
 }

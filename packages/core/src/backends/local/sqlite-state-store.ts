@@ -67,6 +67,7 @@ export class SqliteStateStore implements StateStore {
       claimTask: writer(db, (id: string, t: number, r: ClaimRequest) => leases.claim(id, t, r)),
       heartbeat: writer(db, (id: string, t: number, l: LeaseRef, ms: number) => leases.heartbeat(id, t, l, ms)),
       completeTask: writer(db, (id: string, t: number, l: LeaseRef, o: TaskOutcome) => leases.complete(id, t, l, o)),
+      releaseTask: writer(db, (id: string, t: number, l: LeaseRef, why: string) => leases.release(id, t, l, why)),
       reclaimTasks: writer(db, (id: string, r: ReclaimRequest) => bulk.reclaim(id, r)),
       cancelTasks: writer(db, (id: string) => bulk.cancel(id)),
       resetTasks: writer(db, (id: string, s: readonly TaskStatus[]) => bulk.reset(id, s)),
@@ -121,6 +122,10 @@ export class SqliteStateStore implements StateStore {
 
   completeTask(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome): Promise<TaskRecord> {
     return this.w.completeTask(jobId, taskId, lease, outcome);
+  }
+
+  releaseTask(jobId: string, taskId: number, lease: LeaseRef, reason: string): Promise<TaskRecord> {
+    return this.w.releaseTask(jobId, taskId, lease, reason);
   }
 
   reclaimTasks(jobId: string, req: ReclaimRequest): Promise<TaskRecord[]> {
