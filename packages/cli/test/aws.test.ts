@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { s3Put, sqsQueueDepth, sqsSendRaw } from '../../core/src/testing/aws-probes.js';
+import { startThrottlingServer } from '../../core/src/testing/aws-throttling-server.js';
 import { useAwsBackend } from './aws-backend.js';
 import { copyExample, djc, djcStart, generate, readJsonl, waitFor, workerPids } from './helpers.js';
 
@@ -181,6 +182,20 @@ output: { path: out.jsonl }
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/DynamoDB table ".*": not authorised \(UnrecognizedClientException\)/);
     expect(r.stderr).toContain('AWS_PROFILE');
+  });
+
+  it('a table that keeps throttling past the retries exits 3 (not 70) with the operation and the fix', async () => {
+    const throttling = await startThrottlingServer();
+    try {
+      const r = await run(['list'], { AWS_ENDPOINT_URL_DYNAMODB: throttling.endpoint, AWS_MAX_ATTEMPTS: '2' });
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).toMatch(/DynamoDB table ".*": throttled on Query after 2 attempts \(ProvisionedThroughputExceededException\)/);
+      expect(r.stderr).toContain('on-demand capacity');
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(throttling.requests()).toBe(2);
+    } finally {
+      await throttling.stop();
+    }
   });
 
   it('a wrong endpoint exits 3 with a message that names the service and what to check', async () => {

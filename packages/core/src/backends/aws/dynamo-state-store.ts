@@ -23,6 +23,7 @@ import { addRequestCounts } from './dynamo-request-counts.js';
 import type { DynamoContext } from './dynamo-request.js';
 import { checkTableName } from './dynamo-schema.js';
 import { DynamoTaskOps } from './dynamo-task-ops.js';
+import { tagOperations } from './operation-tag.js';
 
 export interface DynamoStateStoreOptions {
   /** A document client, or a low-level client (wrapped in a document client here). */
@@ -41,6 +42,7 @@ export class DynamoStateStore implements StateStore {
 
   constructor(opts: DynamoStateStoreOptions) {
     checkTableName(opts.table);
+    if (!(opts.client instanceof DynamoDBDocumentClient)) tagOperations(opts.client);
     const doc = opts.client instanceof DynamoDBDocumentClient
       ? opts.client
       : DynamoDBDocumentClient.from(opts.client, { marshallOptions: { removeUndefinedValues: true } });
