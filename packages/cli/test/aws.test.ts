@@ -11,6 +11,7 @@ import { s3Put, sqsQueueDepth, sqsSendRaw } from '../../core/src/testing/aws-pro
 import { startThrottlingServer } from '../../core/src/testing/aws-throttling-server.js';
 import { useAwsBackend } from './aws-backend.js';
 import { copyExample, djc, djcStart, generate, readJsonl, waitFor, workerPids } from './helpers.js';
+import { expectHugeErrorStoredBounded, writeHugeErrorJob } from './huge-error-case.js';
 
 const t = useAwsBackend('djc-aws-');
 const run = t.run;
@@ -155,6 +156,11 @@ retry: { max_attempts: 2, backoff: { initial: 100ms } }
     expect(doc).toMatchObject({ status: 'FAILED', tasks: { failed: 1, succeeded: 1 } });
     expect(doc.error).toContain('no b allowed');
     expect(await sqsQueueDepth(t.fauxqs.endpoint, `${t.env.DJC_QUEUE}-dlq`)).toBe(1);
+  });
+
+  it('a handler that throws a 1 MiB message: task and job errors are stored cut (items stay far below 400 KB)', async () => {
+    writeHugeErrorJob(t.box.dir);
+    await expectHugeErrorStoredBounded(run);
   });
 
   it('8 workers racing over 1,000 tasks: every task committed exactly once', async () => {

@@ -2,7 +2,8 @@
  * The StateStore contract: every backend runs this suite (see
  * backends/local/local-backend.test.ts). `make` returns a fresh, isolated
  * store per test. Job and lock cases live here; task cases in
- * testing/state-store-task-cases.ts and testing/state-store-bulk-cases.ts.
+ * testing/state-store-task-cases.ts and testing/state-store-bulk-cases.ts;
+ * bounded error texts in testing/state-store-text-cases.ts.
  */
 import { describe, expect, it } from 'vitest';
 import type { StateStore } from './state-store.js';
@@ -10,6 +11,7 @@ import { testBatches, testJob, rejectionOf } from '../testing/fixtures.js';
 import { conflictStatus, expectConflict, expectDjcError, useFixture, type Made } from '../testing/contract-harness.js';
 import { describeTaskCases } from '../testing/state-store-task-cases.js';
 import { describeBulkTaskCases } from '../testing/state-store-bulk-cases.js';
+import { describeTextCases } from '../testing/state-store-text-cases.js';
 
 export type StateStoreFixture = Made & { store: StateStore };
 
@@ -21,6 +23,7 @@ export function describeStateStoreContract(name: string, make: () => Promise<Sta
     describeJobChanges(store);
     describeTaskCases(store);
     describeBulkTaskCases(store);
+    describeTextCases(store);
     describeLockCases(store);
   });
 }

@@ -5,6 +5,7 @@
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../../errors.js';
+import { capError } from '../../util/cap-text.js';
 import type { JobConfig } from '../../config/schema.js';
 import type { JobRecord, NewJob } from '../../model/job.js';
 import { assertJobTransition, type JobStatus } from '../../model/status.js';
@@ -177,7 +178,7 @@ function patchBuilder(p: JobPatch): UpdateBuilder {
   const b = new UpdateBuilder()
     .set('started_at', p.startedAt)
     .set('ended_at', p.endedAt)
-    .set('error', p.error)
+    .set('error', capError(p.error))
     .set('output_path', p.outputPath)
     .set('cancel_requested', p.cancelRequested)
     .set('records_total', p.recordsTotal)

@@ -5,6 +5,7 @@
  * against the transition table here, before anything is written.
  */
 import type { TaskRecord } from '../../model/job.js';
+import { capError } from '../../util/cap-text.js';
 import { assertTaskTransition, type TaskStatus } from '../../model/status.js';
 import { addMove, type CountDelta } from './dynamo-counters.js';
 import { UpdateBuilder, type ExprBuilder } from './dynamo-expressions.js';
@@ -48,6 +49,7 @@ export interface TaskChange {
 /** A status change of `task` (checked against the transition table), as a guarded transaction item. */
 export function taskChange(table: string, task: TaskRecord, patch: TaskPatch & { status: TaskStatus }, guard: TaskGuard, processed = 0): TaskChange {
   const { jobId, taskId } = task;
+  if (patch.error !== undefined) patch = { ...patch, error: capError(patch.error) };
   assertTaskTransition(task.status, patch.status, { jobId, taskId });
   const delta = addMove(processed === 0 ? {} : { processed }, task.status, patch.status);
   return { taskId, from: task.status, to: patch.status, tx: taskUpdate(table, jobId, taskId, patch, guard), after: applyPatch(task, patch), delta };
