@@ -19,7 +19,7 @@ import { ExprBuilder } from './dynamo-expressions.js';
 import { toTaskRecord } from './dynamo-items.js';
 import { transact, type DynamoContext, type Io, type Item, type TxItem } from './dynamo-request.js';
 import { isTaskId, jobKey } from './dynamo-schema.js';
-import { taskChange, taskUpdate, type TaskChange, type TaskPatch } from './dynamo-task-change.js';
+import { taskChange, taskUpdate, type TaskChange, type TaskPatch, type TaskTable } from './dynamo-task-change.js';
 import type { DynamoTaskOps } from './dynamo-task-ops.js';
 
 /** Reads + writes before a claim or complete that keeps losing races gives up. */
@@ -48,7 +48,7 @@ export class DynamoLeaseOps {
     let task = await this.tasks.get(jobId, taskId, io);
     for (let attempt = 1; ; attempt++) {
       checkClaimable(jobId, taskId, task, req, now);
-      const change = claimChange(this.ctx.table, task, req, now);
+      const change = claimChange(this.ctx, task, req, now);
       const res = await transact(this.ctx, [change.tx, counterUpdate(this.ctx.table, jobId, change.delta, 'claimable')], io);
       if (res.ok) {
         this.remember(change.after);
@@ -71,7 +71,7 @@ export class DynamoLeaseOps {
     const jobCheck: TxItem = {
       ConditionCheck: { TableName: this.ctx.table, Key: jobKey(jobId), ConditionExpression: jobCondition(b, 'claimable'), ...b.params() },
     };
-    const beat = taskUpdate(this.ctx.table, jobId, taskId, { leaseExpiresAt: Date.now() + leaseMs }, guard);
+    const beat = taskUpdate(this.ctx, jobId, taskId, { leaseExpiresAt: Date.now() + leaseMs }, guard);
     const res = await transact(this.ctx, [beat, jobCheck], io);
     if (res.ok) return true;
     const codes = res.reasons.map((r) => r.code);
@@ -88,7 +88,7 @@ export class DynamoLeaseOps {
       if (!task || task.status !== 'RUNNING' || task.leaseOwner !== lease.owner || task.attempts !== lease.attempt) {
         throw leaseLost(jobId, taskId, { status: task?.status ?? null, attempts: task?.attempts ?? null, owner: task?.leaseOwner ?? null, lease });
       }
-      const change = completeChange(this.ctx.table, task, outcome);
+      const change = completeChange(this.ctx, task, outcome);
       const res = await transact(this.ctx, [change.tx, counterUpdate(this.ctx.table, jobId, change.delta)], io);
       if (res.ok) return change.after;
       const [t, j] = res.reasons;
@@ -128,16 +128,16 @@ function jobRefused(jobId: string, taskId: number, task: TaskRecord, job: Item |
   return taskConflict(jobId, taskId, task.status, why, { reason: 'job', jobStatus: job.status });
 }
 
-function claimChange(table: string, task: TaskRecord, req: ClaimRequest, now: number): TaskChange {
+function claimChange(ctx: TaskTable, task: TaskRecord, req: ClaimRequest, now: number): TaskChange {
   const patch = {
     status: 'RUNNING' as const, attempts: task.attempts + 1, leaseOwner: req.owner, leaseExpiresAt: now + req.leaseMs,
     worker: req.owner, startedAt: new Date(now).toISOString(), endedAt: null, error: null, failureKind: null,
     exitCode: null, notBefore: null,
   };
-  return taskChange(table, task, patch, { status: task.status, attempts: task.attempts, attemptFloor: task.attemptFloor });
+  return taskChange(ctx, task, patch, { status: task.status, attempts: task.attempts, attemptFloor: task.attemptFloor });
 }
 
-function completeChange(table: string, task: TaskRecord, outcome: TaskOutcome): TaskChange {
+function completeChange(ctx: TaskTable, task: TaskRecord, outcome: TaskOutcome): TaskChange {
   const ended = { leaseOwner: null, leaseExpiresAt: null, endedAt: new Date().toISOString() };
   const guard = { status: 'RUNNING' as const, leaseOwner: task.leaseOwner ?? '', attempts: task.attempts };
   if (outcome.status === 'SUCCEEDED') {
@@ -145,12 +145,12 @@ function completeChange(table: string, task: TaskRecord, outcome: TaskOutcome): 
       ...ended, status: 'SUCCEEDED', outputKey: outcome.outputKey, outputKind: outcome.outputKind, records: outcome.records,
       error: null, failureKind: null, exitCode: null, notBefore: null,
     };
-    return taskChange(table, task, patch, guard, outcome.records);
+    return taskChange(ctx, task, patch, guard, outcome.records);
   }
   const patch: TaskPatch & { status: 'RETRY_WAIT' | 'FAILED' } = {
     ...ended, status: outcome.status, error: outcome.error, failureKind: outcome.kind, exitCode: outcome.exitCode ?? null,
     notBefore: outcome.status === 'RETRY_WAIT' ? (outcome.notBefore ?? null) : null, outputKey: null, outputKind: null,
     records: null,
   };
-  return taskChange(table, task, patch, guard);
+  return taskChange(ctx, task, patch, guard);
 }

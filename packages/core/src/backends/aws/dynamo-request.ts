@@ -23,6 +23,8 @@ export interface DynamoContext {
   readonly table: string;
   /** `DynamoDB table "<name>"`: names the resource in every error. */
   readonly what: string;
+  /** How long finished jobs and tasks are kept (their `expires_at` is end + this); 0: forever. */
+  readonly retentionSeconds: number;
 }
 
 export interface Io {

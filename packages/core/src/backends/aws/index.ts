@@ -57,7 +57,7 @@ export async function createAwsBackend(s: AwsSettings, clients: AwsClients = cre
     // The main queue first, so a wrong DJC_QUEUE is reported under its own name.
     const queueUrl = await queueUrlOf(clients.sqs, s.queue);
     const dlqUrl = await queueUrlOf(clients.sqs, dlqName(s.queue));
-    const state = createDynamoStateStore({ client: clients.dynamo, table: s.table });
+    const state = createDynamoStateStore({ client: clients.dynamo, table: s.table, retentionDays: s.retentionDays });
     // Per-job request counts go to the state store every 5 s and on close.
     const flusher = startRequestFlusher(clients.requests, state);
     return {
