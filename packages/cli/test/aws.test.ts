@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { s3Put, sqsQueueDepth, sqsSendRaw } from '../../core/src/testing/aws-probes.js';
 import { startThrottlingServer } from '../../core/src/testing/aws-throttling-server.js';
 import { useAwsBackend } from './aws-backend.js';
-import { copyExample, djc, djcStart, generate, readJsonl, waitFor, workerPids } from './helpers.js';
+import { copyExample, djc, djcStart, generate, readJsonl, waitFor } from './helpers.js';
 import { expectHugeErrorStoredBounded, writeHugeErrorJob } from './huge-error-case.js';
 
 const t = useAwsBackend('djc-aws-');
@@ -93,29 +93,6 @@ output: { path: out.jsonl }
     expect((JSON.parse(r.stdout) as { error: string | null }).error).toBeNull();
     expect(JSON.parse(r.stdout)).toMatchObject({ status: 'SUCCEEDED', records: { total: 300, processed: 300 }, tasks: { total: 8 } });
     expect(readJsonl(join(t.box.dir, 'out.jsonl'))).toEqual(Array.from({ length: 300 }, (_, id) => ({ id, lines: 2, quoted: true })));
-  });
-
-  it('a worker killed with SIGKILL: its task is redelivered and every record is in the result once', async () => {
-    writeFileSync(join(t.box.dir, 'in.jsonl'), Array.from({ length: 600 }, (_, i) => `{"n":${i}}\n`).join(''));
-    writeFileSync(join(t.box.dir, 'slow.mjs'), 'export async function echo(r) { await new Promise((s) => setTimeout(s, 150)); return r; }\n');
-    writeFileSync(join(t.box.dir, 'job.yaml'), `name: awscrash
-input: { path: in.jsonl, batch: { records: 20 } }
-handler: { module: ./slow.mjs#echo }
-compute: { workers: 2, lease: 3s }
-output: { path: out.jsonl }
-`);
-    const bg = djcStart(['run', 'job.yaml'], { cwd: t.box.dir, home: t.box.home, env: t.env });
-    const victim = await waitFor('a worker mid-task', async () => {
-      const list = await run(['list', '--json']);
-      const id = list.code === 0 ? (JSON.parse(list.stdout) as { jobs: { jobId: string }[] }).jobs[0]?.jobId : undefined;
-      if (!id) return undefined;
-      const running = await run(['tasks', id, '--status', 'running', '--json']);
-      return running.code === 0 && (JSON.parse(running.stdout) as { tasks: unknown[] }).tasks.length > 0 ? workerPids(t.box.home)[0] : undefined;
-    });
-    process.kill(victim, 'SIGKILL');
-    const r = await bg.done;
-    expect(r.code).toBe(0);
-    expect((readJsonl(join(t.box.dir, 'out.jsonl')) as { n: number }[]).map((x) => x.n)).toEqual([...Array(600).keys()]);
   });
 
   it('duplicated SQS messages never produce a second committed attempt', async () => {
