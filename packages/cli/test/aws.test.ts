@@ -8,8 +8,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { s3Put, sqsQueueDepth, sqsSendRaw } from '../../core/src/testing/aws-probes.js';
+import { startThrottlingServer } from '../../core/src/testing/aws-throttling-server.js';
 import { useAwsBackend } from './aws-backend.js';
-import { copyExample, djc, djcStart, generate, readJsonl, waitFor, workerPids } from './helpers.js';
+import { copyExample, djc, djcStart, generate, readJsonl, waitFor } from './helpers.js';
+import { expectHugeErrorStoredBounded, writeHugeErrorJob } from './huge-error-case.js';
 
 const t = useAwsBackend('djc-aws-');
 const run = t.run;
@@ -93,29 +95,6 @@ output: { path: out.jsonl }
     expect(readJsonl(join(t.box.dir, 'out.jsonl'))).toEqual(Array.from({ length: 300 }, (_, id) => ({ id, lines: 2, quoted: true })));
   });
 
-  it('a worker killed with SIGKILL: its task is redelivered and every record is in the result once', async () => {
-    writeFileSync(join(t.box.dir, 'in.jsonl'), Array.from({ length: 600 }, (_, i) => `{"n":${i}}\n`).join(''));
-    writeFileSync(join(t.box.dir, 'slow.mjs'), 'export async function echo(r) { await new Promise((s) => setTimeout(s, 150)); return r; }\n');
-    writeFileSync(join(t.box.dir, 'job.yaml'), `name: awscrash
-input: { path: in.jsonl, batch: { records: 20 } }
-handler: { module: ./slow.mjs#echo }
-compute: { workers: 2, lease: 3s }
-output: { path: out.jsonl }
-`);
-    const bg = djcStart(['run', 'job.yaml'], { cwd: t.box.dir, home: t.box.home, env: t.env });
-    const victim = await waitFor('a worker mid-task', async () => {
-      const list = await run(['list', '--json']);
-      const id = list.code === 0 ? (JSON.parse(list.stdout) as { jobs: { jobId: string }[] }).jobs[0]?.jobId : undefined;
-      if (!id) return undefined;
-      const running = await run(['tasks', id, '--status', 'running', '--json']);
-      return running.code === 0 && (JSON.parse(running.stdout) as { tasks: unknown[] }).tasks.length > 0 ? workerPids(t.box.home)[0] : undefined;
-    });
-    process.kill(victim, 'SIGKILL');
-    const r = await bg.done;
-    expect(r.code).toBe(0);
-    expect((readJsonl(join(t.box.dir, 'out.jsonl')) as { n: number }[]).map((x) => x.n)).toEqual([...Array(600).keys()]);
-  });
-
   it('duplicated SQS messages never produce a second committed attempt', async () => {
     writeFileSync(join(t.box.dir, 'in.jsonl'), Array.from({ length: 200 }, (_, i) => `{"n":${i}}\n`).join(''));
     writeFileSync(join(t.box.dir, 'slow.mjs'), 'export async function echo(r) { await new Promise((s) => setTimeout(s, 100)); return r; }\n');
@@ -156,6 +135,11 @@ retry: { max_attempts: 2, backoff: { initial: 100ms } }
     expect(await sqsQueueDepth(t.fauxqs.endpoint, `${t.env.DJC_QUEUE}-dlq`)).toBe(1);
   });
 
+  it('a handler that throws a 1 MiB message: task and job errors are stored cut (items stay far below 400 KB)', async () => {
+    writeHugeErrorJob(t.box.dir);
+    await expectHugeErrorStoredBounded(run);
+  });
+
   it('8 workers racing over 1,000 tasks: every task committed exactly once', async () => {
     writeFileSync(join(t.box.dir, 'in.jsonl'), Array.from({ length: 1000 }, (_, i) => `{"n":${i}}\n`).join(''));
     writeFileSync(join(t.box.dir, 'id.mjs'), 'export function id(r) { return r; }\n');
@@ -181,6 +165,20 @@ output: { path: out.jsonl }
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/DynamoDB table ".*": not authorised \(UnrecognizedClientException\)/);
     expect(r.stderr).toContain('AWS_PROFILE');
+  });
+
+  it('a table that keeps throttling past the retries exits 3 (not 70) with the operation and the fix', async () => {
+    const throttling = await startThrottlingServer();
+    try {
+      const r = await run(['list'], { AWS_ENDPOINT_URL_DYNAMODB: throttling.endpoint, AWS_MAX_ATTEMPTS: '2' });
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).toMatch(/DynamoDB table ".*": throttled on Query after 2 attempts \(ProvisionedThroughputExceededException\)/);
+      expect(r.stderr).toContain('on-demand capacity');
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(throttling.requests()).toBe(2);
+    } finally {
+      await throttling.stop();
+    }
   });
 
   it('a wrong endpoint exits 3 with a message that names the service and what to check', async () => {

@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { djc, leakedProcesses, makeSandbox } from './helpers.js';
+import { expectHugeErrorStoredBounded, writeHugeErrorJob } from './huge-error-case.js';
 
 let box: ReturnType<typeof makeSandbox>;
 beforeEach(() => { box = makeSandbox(); });
@@ -66,6 +67,11 @@ describe('handlers that break their worker end as failed attempts with a clear r
     const t = JSON.parse((await run(['tasks', s.jobId, '--status', 'failed', '--json'])).stdout) as Tasks;
     expect(t.tasks[0]).toMatchObject({ taskId: 0, attempts: 1 });
     expect(t.tasks[0]?.error).toContain('record 0 is malformed');
+  });
+
+  it('a handler that throws a 1 MiB message: the stored errors are cut with a marker, the job fails as usual', async () => {
+    writeHugeErrorJob(box.dir);
+    await expectHugeErrorStoredBounded(run);
   });
 });
 

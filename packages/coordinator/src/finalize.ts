@@ -1,4 +1,4 @@
-import { recordsCountedAtPrepare, type Backend, type JobRecord, type Logger } from '@djc/core';
+import { capText, MAX_ERROR_CHARS, recordsCountedAtPrepare, type Backend, type JobRecord, type Logger } from '@djc/core';
 import { aggregateOutputs } from './aggregate.js';
 import { gatherDeadLetters } from './dead-letters.js';
 import { completeManifest } from './manifest.js';
@@ -59,6 +59,8 @@ export async function finalizeJob(backend: Backend, jobId: string, log: Logger):
 
 async function failureSummary(backend: Backend, job: JobRecord, failed: number, allowed: number): Promise<string> {
   const sample = await backend.state.listTasks(job.jobId, { status: 'FAILED', limit: 3 });
-  const first = sample.map((t) => `task ${t.taskId}: ${t.error ?? 'failed'}`).join('; ');
+  // Each sample gets its share of the stored error, so one long message cannot hide the others.
+  const share = Math.floor((MAX_ERROR_CHARS - 200) / Math.max(1, sample.length));
+  const first = sample.map((t) => `task ${t.taskId}: ${capText(t.error ?? 'failed', share - 20)}`).join('; ');
   return `${failed} of ${job.tasks.total} tasks failed (tolerated_failure allows ${allowed})${first ? ` — ${first}` : ''}`;
 }

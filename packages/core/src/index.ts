@@ -14,6 +14,7 @@ export * from './config/load.js';
 export * from './partition/index.js';
 export * from './util/ids.js';
 export * from './util/keys.js';
+export * from './util/cap-text.js';
 export * from './util/import-module.js';
 export * from './util/retry-policy.js';
 export * from './util/request-context.js';

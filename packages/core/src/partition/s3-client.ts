@@ -35,13 +35,14 @@ export async function inputS3Client(): Promise<S3Client> {
   }
   // See backends/aws/index.ts: the SDK's Node-version warning is not the user's concern.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const { S3Client: Client } = await import('@aws-sdk/client-s3');
+  const [{ S3Client: Client }, { tagOperations }] = await Promise.all([import('@aws-sdk/client-s3'), import('../backends/aws/operation-tag.js')]);
   if (client !== undefined) return client; // another caller won the race
   client = new Client({
     region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION,
     forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL),
     maxAttempts: Number(process.env.AWS_MAX_ATTEMPTS) || 8,
   });
+  tagOperations(client);
   ownClient = true;
   return client;
 }

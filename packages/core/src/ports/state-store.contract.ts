@@ -3,7 +3,8 @@
  * backends/local/local-backend.test.ts). `make` returns a fresh, isolated
  * store per test. Job and lock cases live here; task cases in
  * testing/state-store-task-cases.ts, testing/state-store-bulk-cases.ts and
- * testing/state-store-release-cases.ts.
+ * testing/state-store-release-cases.ts; bounded error texts in
+ * testing/state-store-text-cases.ts.
  */
 import { describe, expect, it } from 'vitest';
 import type { StateStore } from './state-store.js';
@@ -12,6 +13,7 @@ import { conflictStatus, expectConflict, expectDjcError, useFixture, type Made }
 import { describeTaskCases } from '../testing/state-store-task-cases.js';
 import { describeBulkTaskCases } from '../testing/state-store-bulk-cases.js';
 import { describeReleaseCases } from '../testing/state-store-release-cases.js';
+import { describeTextCases } from '../testing/state-store-text-cases.js';
 
 export type StateStoreFixture = Made & { store: StateStore };
 
@@ -24,6 +26,7 @@ export function describeStateStoreContract(name: string, make: () => Promise<Sta
     describeTaskCases(store);
     describeBulkTaskCases(store);
     describeReleaseCases(store);
+    describeTextCases(store);
     describeLockCases(store);
   });
 }

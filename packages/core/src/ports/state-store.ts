@@ -15,7 +15,10 @@
  * atomic. Every task status change and the job's task counters change in
  * the same atomic step, so reading a job never requires scanning its tasks.
  * Every status change goes through the transition table in model/status.ts;
- * a conditional write that does not hold throws ConflictError.
+ * a conditional write that does not hold throws ConflictError. Free-text
+ * errors (a failed outcome's `error`, a reclaim `reason`, a job patch's
+ * `error`) are stored cut to MAX_ERROR_CHARS by `capError`
+ * (util/cap-text.ts), so no handler's message can outgrow an item.
  */
 import type { JobStatus, TaskStatus } from '../model/status.js';
 import type { JobRecord, NewJob, OutputKind, TaskRecord } from '../model/job.js';

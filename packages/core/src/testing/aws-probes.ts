@@ -1,9 +1,12 @@
 /**
  * Probes for end-to-end tests: look at a queue, inject raw messages, put an
- * object — as an operator (or SQS itself) could.
+ * object, read a raw table item — as an operator (or SQS itself) could.
  */
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { fromWire } from '../backends/aws/dynamo-request.js';
+import { dynamoClient } from './aws-dynamodb-local.js';
 import { s3Client, sqsClient } from './aws-fauxqs.js';
 
 /** Puts one object into a bucket of the fauxqs server. */
@@ -41,5 +44,18 @@ export async function sqsSendRaw(endpoint: string, name: string, bodies: readonl
     }
   } finally {
     sqs.destroy();
+  }
+}
+
+/** One item of a table on DynamoDB Local as stored (consistent read), or null. */
+export async function dynamoRawItem(endpoint: string, table: string, key: { pk: string; sk: string }): Promise<Record<string, unknown> | null> {
+  const client = dynamoClient(endpoint);
+  try {
+    const out = await client.send(new GetItemCommand({
+      TableName: table, Key: { pk: { S: key.pk }, sk: { S: key.sk } }, ConsistentRead: true,
+    }));
+    return out.Item ? fromWire(out.Item) : null;
+  } finally {
+    client.destroy();
   }
 }

@@ -23,7 +23,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
-import { batchBytes, formatDuration, isDjcError, type BatchTally, type FailureKind } from '@djc/core';
+import { batchBytes, capText, formatDuration, isDjcError, type BatchTally, type FailureKind } from '@djc/core';
 import { DeadLetterFile, isPipeClosed, pumpBatch } from './batch-pump.js';
 import { formatLogLine, LogBuffer, TailLines } from './log-buffer.js';
 import { killGroup, waitGroupGone } from './process-group.js';
@@ -34,6 +34,8 @@ import type { AttemptResult, AttemptSpec } from './types.js';
 export const KILL_GRACE_MS = 2000;
 /** After the shell exits, how long its stdout/stderr may stay open (held by an escaped process). */
 const CLOSE_WAIT_MS = 4000;
+/** Each of the last stderr lines quoted in a failed command's error (5 lines). */
+const STDERR_LINE_CHARS = 200;
 
 export interface CommandRunner {
   run(spec: AttemptSpec, signal: AbortSignal): Promise<AttemptResult>;
@@ -267,7 +269,7 @@ class CommandAttempt {
     }
     if (exit.signal) return failed('signal', `command killed by ${exit.signal}`, log);
     if (exit.code !== 0) {
-      const lines = this.stderr.lines(5).map((l) => (l.length > 200 ? `${l.slice(0, 200)}…` : l));
+      const lines = this.stderr.lines(5).map((l) => capText(l, STDERR_LINE_CHARS));
       const detail = lines.length ? lines.join(' | ') : '(no stderr)';
       return failed('exit_code', `command exited with code ${exit.code}: ${detail}`, log, { exitCode: exit.code });
     }

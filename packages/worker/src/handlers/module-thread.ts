@@ -10,8 +10,8 @@ import { Writable } from 'node:stream';
 import { format, inspect } from 'node:util';
 import { parentPort } from 'node:worker_threads';
 import {
-  deadLetterRecords, importUserFunction, isDjcError, parseModuleRef, readBatchRecords,
-  type BadRecordPolicy, type BadRecordSink,
+  capError, capText, deadLetterRecords, importUserFunction, isDjcError, MAX_ERROR_CHARS, parseModuleRef, readBatchRecords,
+  type BadRecordPolicy, type BadRecordSink, type DjcError,
 } from '@djc/core';
 import { formatLogLine, type LogLevel } from './log-buffer.js';
 import { errorText } from './results.js';
@@ -49,6 +49,8 @@ async function runAttempt(msg: RunMessage): Promise<void> {
   } finally {
     if (current?.id === msg.id) current = null;
   }
+  // Whatever the handler threw, a bounded message crosses to the worker (the full one is in the log).
+  if (!result.ok) result = { ...result, error: capError(result.error) };
   post({ type: 'done', id: msg.id, result });
 }
 
@@ -132,6 +134,9 @@ function makeContext(msg: RunMessage, count: number, signal: AbortSignal, log: A
   };
 }
 
+/** Room for a thrown message in the stored error, leaving room for the prefixes and the frame. */
+const MESSAGE_CHARS = MAX_ERROR_CHARS - 400;
+
 /** Module or export missing: the config is wrong, another attempt cannot help. */
 function setupFailure(e: unknown): ThreadResult {
   return { ok: false, error: errorText(e), retryable: false };
@@ -146,11 +151,12 @@ function thrownFailure(e: unknown, ref: string, log: AttemptLogger): ThreadResul
   const retryable = !(typeof e === 'object' && e !== null && (e as { retryable?: unknown }).retryable === false);
   if (!(e instanceof Error)) {
     log.error('handler threw a non-Error value:', e);
-    return { ok: false, error: `handler threw: ${inspect(e, { breakLength: Infinity, depth: 2 })}`, retryable };
+    return { ok: false, error: `handler threw: ${capText(inspect(e, { breakLength: Infinity, depth: 2 }), MESSAGE_CHARS)}`, retryable };
   }
   log.error(`handler threw: ${e.stack ?? `${e.name}: ${e.message}`}`);
   const frame = userFrame(e.stack, parseModuleRef(ref).file);
-  return { ok: false, error: `handler threw: ${e.name}: ${e.message}${frame ? ` (at ${frame})` : ''}`, retryable };
+  // Cut the message, not the frame after it: "(at count.ts:12:9)" is the useful part of a long one.
+  return { ok: false, error: `handler threw: ${e.name}: ${capText(e.message, MESSAGE_CHARS)}${frame ? ` (at ${frame})` : ''}`, retryable };
 }
 
 /** "count.ts:12:9" from the first stack line in the handler's own file. */

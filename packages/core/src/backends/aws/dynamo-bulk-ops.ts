@@ -5,17 +5,19 @@
  * reclaim loop reads only the job's RUNNING tasks; cancel/reset: the job's
  * partition, page by page, filtered by status), then written with
  * dynamo-bulk-tx.ts: each task write is guarded by the state it was read in,
- * and its counter move is applied in the same transaction.
+ * and its counter move is applied in the same transaction. A reset (`djc
+ * retry`) also renews the TTL of the finished tasks it leaves alone when
+ * they would expire within half the retention, found in the same Query.
  */
 import type { TaskRecord } from '../../model/job.js';
-import { assertTaskTransition, type TaskStatus } from '../../model/status.js';
+import { assertTaskTransition, TERMINAL_TASK, type TaskStatus } from '../../model/status.js';
 import type { ReclaimRequest } from '../../ports/state-store.js';
 import { applyBulk, type BulkOp } from './dynamo-bulk-tx.js';
 import { ExprBuilder } from './dynamo-expressions.js';
 import { toTaskRecord } from './dynamo-items.js';
 import { queryPages, type DynamoContext, type Io, type Item, type QueryInput } from './dynamo-request.js';
-import { expirySk, INDEX, jobPk, MAX_TASK_ID, runningPk, taskSk } from './dynamo-schema.js';
-import { taskChange, type TaskChange } from './dynamo-task-change.js';
+import { expirySk, INDEX, jobPk, MAX_TASK_ID, runningPk, taskKey, taskSk, TTL_ATTRIBUTE } from './dynamo-schema.js';
+import { taskChange, type TaskChange, type TaskTable } from './dynamo-task-change.js';
 
 const LIVE: readonly TaskStatus[] = ['PENDING', 'RUNNING', 'RETRY_WAIT'];
 
@@ -40,7 +42,7 @@ export class DynamoBulkOps {
       const patch = { status: 'CANCELLED' as const, leaseOwner: null, leaseExpiresAt: null, notBefore: null, endedAt };
       // Guarded by the status alone: the counter move is exact whatever else changed; a task
       // that moved meanwhile (e.g. PENDING → RUNNING) is cancelled from its new status.
-      return this.op(taskChange(this.ctx.table, task, patch, { status: task.status }), (current) => {
+      return this.op(taskChange(this.ctx, task, patch, { status: task.status }), (current) => {
         const now = current ? toTaskRecord(current, this.ctx.what) : null;
         return now && LIVE.includes(now.status) ? cancelOp(now) : null;
       });
@@ -53,17 +55,42 @@ export class DynamoBulkOps {
     return changed;
   }
 
-  /** Tasks in `statuses` → PENDING with attemptFloor = attempts; returns them in id order. */
+  /**
+   * Tasks in `statuses` → PENDING with attemptFloor = attempts; returns them
+   * in id order. The job's other finished tasks that would expire within
+   * half the retention get a full retention from now (the job is about to
+   * run again and aggregate their outputs).
+   */
   async reset(jobId: string, statuses: readonly TaskStatus[], io: Io): Promise<TaskRecord[]> {
     const wanted = [...new Set(statuses)];
     for (const s of wanted) assertTaskTransition(s, 'PENDING', { jobId });
     if (wanted.length === 0) return [];
+    const nowSec = Math.floor(Date.now() / 1000);
+    const renew = this.ctx.retentionSeconds > 0
+      ? { statuses: [...TERMINAL_TASK].filter((s) => !wanted.includes(s)), before: nowSec + Math.floor(this.ctx.retentionSeconds / 2), to: nowSec + this.ctx.retentionSeconds }
+      : null;
     const done: TaskRecord[] = [];
-    for await (const page of queryPages(this.ctx, partitionQuery(jobId, wanted), io)) {
-      const ops = page.map((item) => this.op(resetChange(this.ctx.table, toTaskRecord(item, this.ctx.what))));
-      done.push(...(await applyBulk(this.ctx, jobId, ops, io)));
+    for await (const page of queryPages(this.ctx, partitionQuery(jobId, wanted, renew ?? undefined), io)) {
+      const ops = page.map((item): BulkOp<TaskRecord | null> => {
+        const task = toTaskRecord(item, this.ctx.what);
+        return wanted.includes(task.status) || !renew ? this.op(resetChange(this.ctx, task)) : this.renewOp(task, renew);
+      });
+      for (const t of await applyBulk(this.ctx, jobId, ops, io)) if (t) done.push(t);
     }
     return done.sort((a, b) => a.taskId - b.taskId);
+  }
+
+  /** A new expiry for a finished task, if it is still in that status and due to expire before `before`; dropped otherwise. */
+  private renewOp(task: TaskRecord, renew: Renewal): BulkOp<null> {
+    const b = new ExprBuilder();
+    const condition = `${b.eq('status', task.status)} AND ${b.name(TTL_ATTRIBUTE)} < ${b.value(renew.before)}`;
+    const tx = {
+      Update: {
+        TableName: this.ctx.table, Key: taskKey(task.jobId, task.taskId), UpdateExpression: `SET ${b.name(TTL_ATTRIBUTE)} = ${b.value(renew.to)}`,
+        ConditionExpression: condition, ...b.params(), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+      },
+    };
+    return { tx, delta: {}, result: null, retry: () => null };
   }
 
   private reclaimChange(task: TaskRecord, req: ReclaimRequest, endedAt: string): TaskChange {
@@ -78,7 +105,7 @@ export class DynamoBulkOps {
       ...(req.owner !== undefined ? [b.eq('lease_owner', req.owner)] : []),
     ].join(' OR ');
     const guard = { status: 'RUNNING' as const, attempts: task.attempts, attemptFloor: task.attemptFloor, leaseOwner: task.leaseOwner ?? '', extra };
-    return taskChange(this.ctx.table, task, patch, guard);
+    return taskChange(this.ctx, task, patch, guard);
   }
 
   /** A bulk op of one change; dropped when its condition fails unless `retry` says otherwise. */
@@ -87,12 +114,12 @@ export class DynamoBulkOps {
   }
 }
 
-function resetChange(table: string, task: TaskRecord): TaskChange {
+function resetChange(ctx: TaskTable, task: TaskRecord): TaskChange {
   const patch = {
     status: 'PENDING' as const, attemptFloor: task.attempts, leaseOwner: null, leaseExpiresAt: null, notBefore: null,
     error: null, failureKind: null, exitCode: null, outputKey: null, outputKind: null, startedAt: null, endedAt: null,
   };
-  return taskChange(table, task, patch, { status: task.status, attempts: task.attempts });
+  return taskChange(ctx, task, patch, { status: task.status, attempts: task.attempts });
 }
 
 /** The job's RUNNING tasks that match the reclaim criteria, from the sparse `running` index. */
@@ -111,9 +138,20 @@ function runningQuery(jobId: string, req: ReclaimRequest): QueryInput {
   return { IndexName: INDEX.running, KeyConditionExpression: key, ...(filter ? { FilterExpression: filter } : {}), ...b.params() };
 }
 
-/** The job's tasks in these statuses, in id order, read consistently. */
-function partitionQuery(jobId: string, statuses: readonly TaskStatus[]): QueryInput {
+/** Finished tasks whose expiry a reset renews: in these statuses, expiring before `before` (epoch s), renewed `to`. */
+interface Renewal {
+  statuses: TaskStatus[];
+  before: number;
+  to: number;
+}
+
+/** The job's tasks in these statuses (and those due for renewal), in id order, read consistently. */
+function partitionQuery(jobId: string, statuses: readonly TaskStatus[], renew?: Renewal): QueryInput {
   const b = new ExprBuilder();
   const key = `${b.name('pk')} = ${b.value(jobPk(jobId))} AND ${b.name('sk')} BETWEEN ${b.value(taskSk(0))} AND ${b.value(taskSk(MAX_TASK_ID))}`;
-  return { KeyConditionExpression: key, FilterExpression: b.in('status', statuses), ...b.params(), ConsistentRead: true };
+  let filter = b.in('status', statuses);
+  if (renew && renew.statuses.length > 0) {
+    filter = `${filter} OR (${b.in('status', renew.statuses)} AND ${b.name(TTL_ATTRIBUTE)} < ${b.value(renew.before)})`;
+  }
+  return { KeyConditionExpression: key, FilterExpression: filter, ...b.params(), ConsistentRead: true };
 }

@@ -23,7 +23,17 @@ describe('txFailed', () => {
     const e = txFailed(what, ['TransactionConflict', 'None'], 'job-1');
     expect(e).not.toBeInstanceOf(ConflictError);
     expect(e.code).toBe('BACKEND_UNAVAILABLE');
-    expect(e.message).toBe('DynamoDB table "t" is too busy: transactions on job job-1 kept conflicting');
+    expect(e.message).toBe('DynamoDB table "t" is too busy: transactions on job job-1 kept conflicting (TransactWriteItems)');
+  });
+
+  it('a transaction cancelled by throttling is BACKEND_UNAVAILABLE with the fix, not INTERNAL', () => {
+    for (const code of ['ThrottlingError', 'ProvisionedThroughputExceeded']) {
+      const e = txFailed(what, ['None', code], 'job-1');
+      expect(e).not.toBeInstanceOf(ConflictError);
+      expect(e.code).toBe('BACKEND_UNAVAILABLE');
+      expect(e.message).toBe(`DynamoDB table "t": throttled on TransactWriteItems (${code}) on job job-1`);
+      expect(e.hint).toContain('on-demand');
+    }
   });
 
   it('any other cancellation reason is INTERNAL and names it', () => {

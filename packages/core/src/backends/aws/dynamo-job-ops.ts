@@ -1,13 +1,16 @@
 /**
  * Job items: create (job + config items in one transaction), read, list
  * through the job indexes, and conditional status changes with a patch.
- * Configs are immutable, so they are cached per job id.
+ * Configs are immutable, so they are cached per job id. A status change that
+ * ends the job (or re-opens a finished one) also sets (or removes) the TTL of
+ * the job's three items in one transaction (see dynamo-schema.ts).
  */
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../../errors.js';
+import { capError } from '../../util/cap-text.js';
 import type { JobConfig } from '../../config/schema.js';
 import type { JobRecord, NewJob } from '../../model/job.js';
-import { assertJobTransition, type JobStatus } from '../../model/status.js';
+import { assertJobTransition, TERMINAL_JOB, type JobStatus } from '../../model/status.js';
 import type { JobPatch, ListJobsOptions } from '../../ports/state-store.js';
 import { noJob, txFailed } from './dynamo-errors.js';
 import { UpdateBuilder } from './dynamo-expressions.js';
@@ -17,7 +20,9 @@ import {
   type CondOutcome, type DynamoContext, type Io, type Item, type QueryInput, type TxItem,
 } from './dynamo-request.js';
 import { requestsOf } from './dynamo-request-counts.js';
-import { ALL_JOBS_PK, configKey, INDEX, jobKey, jobPk, requestsKey, statusPk } from './dynamo-schema.js';
+import {
+  ALL_JOBS_PK, configKey, expiryOf, INDEX, ITEM_VERSION, jobKey, jobPk, requestsKey, statusPk, TTL_ATTRIBUTE, type ItemKey,
+} from './dynamo-schema.js';
 
 const CONFIG_CACHE = 1_000;
 /** A status change that keeps losing its race to other writers gives up after this many tries. */
@@ -103,7 +108,10 @@ export class DynamoJobOps {
       }
       assertJobTransition(status, to, jobId);
       const b = patchBuilder(patch).set('status', to).set('gsi1pk', statusPk(to));
-      const res = await this.write(jobId, b, b.eq('status', status), io);
+      const expiry = this.expiryChange(status, to, patch);
+      const res = expiry === undefined
+        ? await this.write(jobId, b, b.eq('status', status), io)
+        : await this.writeWithExpiry(jobId, b, b.eq('status', status), expiry, io);
       if (res.ok) return res.value;
       status = res.item ? (res.item.status as JobStatus) : null;
       if (attempt >= TRANSITION_TRIES && status !== null && from.includes(status)) {
@@ -132,6 +140,45 @@ export class DynamoJobOps {
     const res = await sendConditional(this.ctx, io, (abortSignal) => this.ctx.doc.send(cmd, { abortSignal }));
     if (!res.ok) return res;
     return { ok: true, value: await this.record(res.value.Attributes ?? {}, io) };
+  }
+
+  /**
+   * The TTL a status change gives the job's items: an expiry (or null when
+   * retention is off) when the job ends, null (remove) when a finished job
+   * re-opens, undefined (untouched) otherwise.
+   */
+  private expiryChange(from: JobStatus, to: JobStatus, patch: JobPatch): number | null | undefined {
+    if (TERMINAL_JOB.has(to)) return expiryOf(patch.endedAt, this.ctx.retentionSeconds);
+    if (TERMINAL_JOB.has(from)) return null;
+    return undefined;
+  }
+
+  /**
+   * The conditional update of the job item and the same `expires_at` on its
+   * CONFIG and REQUESTS items, in one TransactWriteItems (REQUESTS is created
+   * if no counts were flushed yet, so counts flushed later expire with it).
+   * The job is then read back (a transaction returns no item).
+   */
+  private async writeWithExpiry(jobId: string, b: UpdateBuilder, condition: string, expiry: number | null, io: Io): Promise<CondOutcome<JobRecord>> {
+    b.set(TTL_ATTRIBUTE, expiry).add('version', 1);
+    const update = (key: ItemKey, u: UpdateBuilder, cond: string): TxItem => ({
+      Update: { TableName: this.ctx.table, Key: key, ...u.input(cond), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' },
+    });
+    const config = new UpdateBuilder().set(TTL_ATTRIBUTE, expiry);
+    const requests = new UpdateBuilder().set('v', ITEM_VERSION).set('job_id', jobId).set(TTL_ATTRIBUTE, expiry);
+    const res = await transact(this.ctx, [
+      update(jobKey(jobId), b, condition),
+      update(configKey(jobId), config, `attribute_exists(${config.name('pk')})`),
+      update(requestsKey(jobId), requests, ''),
+    ], io);
+    if (!res.ok) {
+      const [job] = res.reasons;
+      if (job?.code === 'ConditionalCheckFailed') return { ok: false, item: job.item };
+      throw txFailed(this.ctx.what, res.reasons.map((r) => r.code), jobId);
+    }
+    const record = await this.get(jobId, io);
+    if (!record) throw noJob(jobId);
+    return { ok: true, value: record };
   }
 
   /** Job records for these ids, in this order (missing ones skipped), read consistently. */
@@ -177,7 +224,7 @@ function patchBuilder(p: JobPatch): UpdateBuilder {
   const b = new UpdateBuilder()
     .set('started_at', p.startedAt)
     .set('ended_at', p.endedAt)
-    .set('error', p.error)
+    .set('error', capError(p.error))
     .set('output_path', p.outputPath)
     .set('cancel_requested', p.cancelRequested)
     .set('records_total', p.recordsTotal)

@@ -22,7 +22,7 @@ import { ExprBuilder } from './dynamo-expressions.js';
 import { toTaskRecord } from './dynamo-items.js';
 import { transact, type DynamoContext, type Io, type Item, type TxItem } from './dynamo-request.js';
 import { isTaskId, jobKey } from './dynamo-schema.js';
-import { taskChange, taskUpdate, type TaskChange, type TaskPatch } from './dynamo-task-change.js';
+import { taskChange, taskUpdate, type TaskChange, type TaskPatch, type TaskTable } from './dynamo-task-change.js';
 import type { DynamoTaskOps } from './dynamo-task-ops.js';
 
 /** Reads + writes before a claim or complete that keeps losing races gives up. */
@@ -51,7 +51,7 @@ export class DynamoLeaseOps {
     let task = await this.tasks.get(jobId, taskId, io);
     for (let attempt = 1; ; attempt++) {
       checkClaimable(jobId, taskId, task, req, now);
-      const change = claimChange(this.ctx.table, task, req, now);
+      const change = claimChange(this.ctx, task, req, now);
       const res = await transact(this.ctx, [change.tx, counterUpdate(this.ctx.table, jobId, change.delta, 'claimable')], io);
       if (res.ok) {
         this.remember(change.after);
@@ -74,7 +74,7 @@ export class DynamoLeaseOps {
     const jobCheck: TxItem = {
       ConditionCheck: { TableName: this.ctx.table, Key: jobKey(jobId), ConditionExpression: jobCondition(b, 'claimable'), ...b.params() },
     };
-    const beat = taskUpdate(this.ctx.table, jobId, taskId, { leaseExpiresAt: Date.now() + leaseMs }, guard);
+    const beat = taskUpdate(this.ctx, jobId, taskId, { leaseExpiresAt: Date.now() + leaseMs }, guard);
     const res = await transact(this.ctx, [beat, jobCheck], io);
     if (res.ok) return true;
     const codes = res.reasons.map((r) => r.code);
@@ -83,11 +83,11 @@ export class DynamoLeaseOps {
   }
 
   complete(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome, io: Io): Promise<TaskRecord> {
-    return this.endAttempt(jobId, taskId, lease, (task) => completeChange(this.ctx.table, task, outcome), io);
+    return this.endAttempt(jobId, taskId, lease, (task) => completeChange(this.ctx, task, outcome), io);
   }
 
   release(jobId: string, taskId: number, lease: LeaseRef, reason: string, io: Io): Promise<TaskRecord> {
-    return this.endAttempt(jobId, taskId, lease, (task) => releaseChange(this.ctx.table, task, reason), io);
+    return this.endAttempt(jobId, taskId, lease, (task) => releaseChange(this.ctx, task, reason), io);
   }
 
   /** Writes `changeOf(task)` while `lease` holds the task; LEASE_LOST once it does not. */
@@ -140,16 +140,16 @@ function jobRefused(jobId: string, taskId: number, task: TaskRecord, job: Item |
   return taskConflict(jobId, taskId, task.status, why, { reason: 'job', jobStatus: job.status });
 }
 
-function claimChange(table: string, task: TaskRecord, req: ClaimRequest, now: number): TaskChange {
+function claimChange(ctx: TaskTable, task: TaskRecord, req: ClaimRequest, now: number): TaskChange {
   const patch = {
     status: 'RUNNING' as const, attempts: task.attempts + 1, leaseOwner: req.owner, leaseExpiresAt: now + req.leaseMs,
     worker: req.owner, startedAt: new Date(now).toISOString(), endedAt: null, error: null, failureKind: null,
     exitCode: null, notBefore: null,
   };
-  return taskChange(table, task, patch, { status: task.status, attempts: task.attempts, attemptFloor: task.attemptFloor });
+  return taskChange(ctx, task, patch, { status: task.status, attempts: task.attempts, attemptFloor: task.attemptFloor });
 }
 
-function completeChange(table: string, task: TaskRecord, outcome: TaskOutcome): TaskChange {
+function completeChange(ctx: TaskTable, task: TaskRecord, outcome: TaskOutcome): TaskChange {
   const ended = { leaseOwner: null, leaseExpiresAt: null, endedAt: new Date().toISOString() };
   const guard = { status: 'RUNNING' as const, leaseOwner: task.leaseOwner ?? '', attempts: task.attempts };
   if (outcome.status === 'SUCCEEDED') {
@@ -158,7 +158,7 @@ function completeChange(table: string, task: TaskRecord, outcome: TaskOutcome): 
       bad: outcome.bad ?? 0,
       error: null, failureKind: null, exitCode: null, notBefore: null,
     };
-    return taskChange(table, task, patch, guard, { processed: outcome.records, bad: outcome.bad ?? 0 });
+    return taskChange(ctx, task, patch, guard, { processed: outcome.records, bad: outcome.bad ?? 0 });
   }
   const patch: TaskPatch & { status: 'RETRY_WAIT' | 'FAILED' } = {
     ...ended, status: outcome.status, error: outcome.error, failureKind: outcome.kind, exitCode: outcome.exitCode ?? null,
@@ -166,15 +166,15 @@ function completeChange(table: string, task: TaskRecord, outcome: TaskOutcome): 
     records: null,
     bad: null,
   };
-  return taskChange(table, task, patch, guard);
+  return taskChange(ctx, task, patch, guard);
 }
 
 /** RUNNING → PENDING with the attempt refunded (attempt_floor + 1); the attempt number stays spent. */
-function releaseChange(table: string, task: TaskRecord, reason: string): TaskChange {
+function releaseChange(ctx: TaskTable, task: TaskRecord, reason: string): TaskChange {
   const patch: TaskPatch & { status: 'PENDING' } = {
     status: 'PENDING', attemptFloor: task.attemptFloor + 1, leaseOwner: null, leaseExpiresAt: null, notBefore: null,
     error: reason, failureKind: null, exitCode: null, endedAt: new Date().toISOString(),
   };
   const guard = { status: 'RUNNING' as const, leaseOwner: task.leaseOwner ?? '', attempts: task.attempts, attemptFloor: task.attemptFloor };
-  return taskChange(table, task, patch, guard);
+  return taskChange(ctx, task, patch, guard);
 }

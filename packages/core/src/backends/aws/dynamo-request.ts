@@ -3,8 +3,8 @@
  * are translated by `aws()` (errors.ts), `signal` becomes the SDK's
  * abortSignal (an aborted call is INTERRUPTED), and transaction conflicts
  * (two transactions on one item at once, which AWS cancels with
- * `TransactionConflict` and which the SDK does not retry) are retried with
- * jittered backoff. A condition that does not hold is a result, not an
+ * `TransactionConflict` and which the SDK does not retry) and transactions
+ * cancelled by throttling (ditto) are retried with jittered backoff. A condition that does not hold is a result, not an
  * error: callers get the items' current images to explain it.
  */
 import {
@@ -12,6 +12,7 @@ import {
   type DynamoDBDocumentClient, type QueryCommandInput, type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, DjcError } from '../../errors.js';
+import { THROTTLE_CODES } from './dynamo-errors.js';
 import { aws } from './errors.js';
 
 export type Item = Record<string, unknown>;
@@ -22,6 +23,8 @@ export interface DynamoContext {
   readonly table: string;
   /** `DynamoDB table "<name>"`: names the resource in every error. */
   readonly what: string;
+  /** How long finished jobs and tasks are kept (their `expires_at` is end + this); 0: forever. */
+  readonly retentionSeconds: number;
 }
 
 export interface Io {
@@ -138,13 +141,22 @@ function reasonsOf(cause: AwsLike, n: number): Reason[] {
   });
 }
 
-/** True if the transaction failed only because of other transactions in flight. */
+/**
+ * True if the write failed only because of other transactions in flight, or
+ * because a transaction was throttled (which the SDK does not retry: it
+ * comes back as a cancellation, not as a throttling error).
+ */
 function isTxConflict(e: unknown): boolean {
   const err = e as AwsLike;
   if (err?.name === 'TransactionConflictException') return true;
   if (err?.name !== 'TransactionCanceledException' || !err.CancellationReasons) return false;
   const codes = err.CancellationReasons.map((r) => r.Code ?? 'None');
-  return codes.includes('TransactionConflict') && codes.every((c) => c === 'None' || c === 'TransactionConflict');
+  const retryable = (c: string) => c === 'TransactionConflict' || THROTTLE_CODES.has(c);
+  return codes.some(retryable) && codes.every((c) => c === 'None' || retryable(c));
+}
+
+function isThrottled(e: unknown): boolean {
+  return ((e as AwsLike).CancellationReasons ?? []).some((r) => THROTTLE_CODES.has(r.Code ?? ''));
 }
 
 async function retryConflicts<T>(ctx: DynamoContext, call: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
@@ -154,7 +166,9 @@ async function retryConflicts<T>(ctx: DynamoContext, call: () => Promise<T>, sig
     } catch (e) {
       if (!isTxConflict(e) || signal?.aborted) throw e;
       if (attempt >= CONFLICT_TRIES) throw busy(ctx, e);
-      await sleep(Math.random() * Math.min(200, 10 * 2 ** attempt));
+      // Throttling needs the capacity to refill: back off longer than for a conflict.
+      const [base, cap] = isThrottled(e) ? [50, 2_000] : [10, 200];
+      await sleep(Math.random() * Math.min(cap, base * 2 ** attempt));
     }
   }
 }
@@ -166,8 +180,8 @@ async function retryConflicts<T>(ctx: DynamoContext, call: () => Promise<T>, sig
  */
 function busy(ctx: DynamoContext, e: unknown): unknown {
   if ((e as AwsLike).name !== 'TransactionConflictException') return e;
-  return new DjcError('BACKEND_UNAVAILABLE', `${ctx.what} is too busy: a write kept meeting transactions on the same item`, {
-    cause: e, hint: 'retry; if it persists, fewer workers per job spread the load',
+  return new DjcError('BACKEND_UNAVAILABLE', `${ctx.what} is too busy: a write kept meeting transactions on the same item (TransactionConflictException)`, {
+    cause: e, hint: 'retry; if it persists, run fewer workers per job (every task move also updates the job item)',
   });
 }
 

@@ -61,9 +61,24 @@
  *   cancelled with `TransactionConflict` on AWS; those are retried with
  *   jittered backoff (dynamo-request.ts). DynamoDB Local serialises them.
  *
- * TTL: ensureTable enables TTL on `expires_at` (epoch seconds) for a future
- * clean-up of finished jobs; nothing sets it yet. The lock's expiry is a
- * different attribute (`lock_expires_at`, epoch ms), so TTL never deletes it.
+ * TTL: ensureTable enables TTL on `expires_at` (epoch seconds), and the
+ * store sets it to "ended + retention" (DJC_RETENTION_DAYS, default 30; 0:
+ * never) in the writes that already happen, never in extra requests per task:
+ * - a task: in the write that moves it to SUCCEEDED, FAILED or CANCELLED
+ *   (from its `ended_at`); every other status change (claim, retry wait,
+ *   `djc retry` back to PENDING) REMOVEs it, so a live task never expires.
+ * - the job, its CONFIG and its REQUESTS item: in the transition to a
+ *   terminal status, one TransactWriteItems with the job's conditional
+ *   update (from the patch's `endedAt`); the re-opening by `djc retry`
+ *   (terminal → RUNNING) REMOVEs it from the three in the same way.
+ * - `djc retry` also renews finished tasks it does not re-run (SUCCEEDED)
+ *   whose expiry is less than half the retention away, so a retried job's
+ *   outputs outlive its re-run (dynamo-bulk-ops.ts).
+ * A job that runs longer than the retention can lose tasks that finished
+ * early: the retention must exceed the longest job (docs/operations.md).
+ * TTL deletes within days of the expiry, and expired items may be read until
+ * then. The lock's expiry is a different attribute (`lock_expires_at`, epoch
+ * ms), so TTL never deletes it.
  */
 
 import { DjcError } from '../../errors.js';
@@ -79,6 +94,16 @@ export const INDEX = {
 
 /** The TTL attribute (epoch seconds) enabled by ensureTable. */
 export const TTL_ATTRIBUTE = 'expires_at';
+
+/**
+ * `expires_at` of an item that ended at `endedAt` (ISO; now when absent or
+ * unreadable): its epoch second + the retention; null when retention is off.
+ */
+export function expiryOf(endedAt: string | null | undefined, retentionSeconds: number): number | null {
+  if (retentionSeconds <= 0) return null;
+  const t = endedAt ? Date.parse(endedAt) : Number.NaN;
+  return Math.floor((Number.isNaN(t) ? Date.now() : t) / 1000) + retentionSeconds;
+}
 
 /** Largest task id the 10-digit sort key can hold. */
 export const MAX_TASK_ID = 9_999_999_999;

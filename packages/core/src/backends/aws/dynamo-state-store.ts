@@ -23,12 +23,20 @@ import { addRequestCounts } from './dynamo-request-counts.js';
 import type { DynamoContext } from './dynamo-request.js';
 import { checkTableName } from './dynamo-schema.js';
 import { DynamoTaskOps } from './dynamo-task-ops.js';
+import { tagOperations } from './operation-tag.js';
+import { DEFAULT_RETENTION_DAYS } from './settings.js';
 
 export interface DynamoStateStoreOptions {
   /** A document client, or a low-level client (wrapped in a document client here). */
   client: DynamoDBDocumentClient | DynamoDBClient;
   /** The table created by ensureTable / `djc setup aws`. */
   table: string;
+  /**
+   * Days after a job or task finishes before DynamoDB's TTL may delete its
+   * items (default 30, DJC_RETENTION_DAYS; 0 keeps them forever). See
+   * dynamo-schema.ts.
+   */
+  retentionDays?: number;
 }
 
 export class DynamoStateStore implements StateStore {
@@ -41,10 +49,12 @@ export class DynamoStateStore implements StateStore {
 
   constructor(opts: DynamoStateStoreOptions) {
     checkTableName(opts.table);
+    if (!(opts.client instanceof DynamoDBDocumentClient)) tagOperations(opts.client);
     const doc = opts.client instanceof DynamoDBDocumentClient
       ? opts.client
       : DynamoDBDocumentClient.from(opts.client, { marshallOptions: { removeUndefinedValues: true } });
-    const ctx: DynamoContext = { doc, table: opts.table, what: `DynamoDB table "${opts.table}"` };
+    const retentionSeconds = Math.round((opts.retentionDays ?? DEFAULT_RETENTION_DAYS) * 86_400);
+    const ctx: DynamoContext = { doc, table: opts.table, what: `DynamoDB table "${opts.table}"`, retentionSeconds };
     this.ctx = ctx;
     this.jobs = new DynamoJobOps(ctx);
     this.tasks = new DynamoTaskOps(ctx, this.jobs);

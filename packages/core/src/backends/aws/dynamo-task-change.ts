@@ -2,14 +2,20 @@
  * One task write as a transaction item: a patch of the task's attributes,
  * guarded by a condition on the state that was read, with the record it
  * produces and the counter move it implies. Every status change is checked
- * against the transition table here, before anything is written.
+ * against the transition table here, before anything is written, and sets
+ * the task's TTL in the same write: `expires_at` = end + retention on a move
+ * to a terminal status, removed on any other move (dynamo-schema.ts).
  */
 import type { TaskRecord } from '../../model/job.js';
-import { assertTaskTransition, type TaskStatus } from '../../model/status.js';
+import { capError } from '../../util/cap-text.js';
+import { assertTaskTransition, TERMINAL_TASK, type TaskStatus } from '../../model/status.js';
 import { addMove, type CountDelta } from './dynamo-counters.js';
 import { UpdateBuilder, type ExprBuilder } from './dynamo-expressions.js';
-import type { TxItem } from './dynamo-request.js';
-import { expirySk, runningPk, taskKey } from './dynamo-schema.js';
+import type { DynamoContext, TxItem } from './dynamo-request.js';
+import { expiryOf, expirySk, runningPk, taskKey, TTL_ATTRIBUTE } from './dynamo-schema.js';
+
+/** What a task write needs of the store: the table and the retention of finished items. */
+export type TaskTable = Pick<DynamoContext, 'table' | 'retentionSeconds'>;
 
 type PatchableField =
   | 'status' | 'attempts' | 'attemptFloor' | 'leaseOwner' | 'leaseExpiresAt' | 'notBefore' | 'worker'
@@ -50,17 +56,18 @@ export interface TaskChange {
  * guarded transaction item; `records` are added to the job's record counts.
  */
 export function taskChange(
-  table: string, task: TaskRecord, patch: TaskPatch & { status: TaskStatus }, guard: TaskGuard,
+  ctx: TaskTable, task: TaskRecord, patch: TaskPatch & { status: TaskStatus }, guard: TaskGuard,
   records: Pick<CountDelta, 'processed' | 'bad'> = {},
 ): TaskChange {
   const { jobId, taskId } = task;
+  if (patch.error !== undefined) patch = { ...patch, error: capError(patch.error) };
   assertTaskTransition(task.status, patch.status, { jobId, taskId });
   const delta = addMove(Object.fromEntries(Object.entries(records).filter(([, n]) => n !== 0)), task.status, patch.status);
-  return { taskId, from: task.status, to: patch.status, tx: taskUpdate(table, jobId, taskId, patch, guard), after: applyPatch(task, patch), delta };
+  return { taskId, from: task.status, to: patch.status, tx: taskUpdate(ctx, jobId, taskId, patch, guard), after: applyPatch(task, patch), delta };
 }
 
 /** The guarded Update of one task item (no counters); ALL_OLD on a failed condition. */
-export function taskUpdate(table: string, jobId: string, taskId: number, patch: TaskPatch, guard: TaskGuard): TxItem {
+export function taskUpdate(ctx: TaskTable, jobId: string, taskId: number, patch: TaskPatch, guard: TaskGuard): TxItem {
   const b = new UpdateBuilder();
   for (const [field, v] of Object.entries(patch) as [keyof TaskPatch, unknown][]) b.set(ATTR[field], v);
   if (patch.status !== undefined && patch.status !== 'RUNNING') {
@@ -68,9 +75,12 @@ export function taskUpdate(table: string, jobId: string, taskId: number, patch: 
   } else if (patch.leaseExpiresAt != null) {
     b.set('gsi3pk', runningPk(jobId)).set('gsi3sk', expirySk(patch.leaseExpiresAt));
   }
+  if (patch.status !== undefined) {
+    b.set(TTL_ATTRIBUTE, TERMINAL_TASK.has(patch.status) ? expiryOf(patch.endedAt, ctx.retentionSeconds) : null);
+  }
   return {
     Update: {
-      TableName: table,
+      TableName: ctx.table,
       Key: taskKey(jobId, taskId),
       ...b.input(guardCondition(b, guard)),
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',

@@ -12,6 +12,7 @@ import { countJobRequests, type JobRequestCounter } from './job-request-counter.
 import { startRequestFlusher } from './request-flusher.js';
 import { ensureTable } from './dynamo-table.js';
 import { aws } from './errors.js';
+import { tagOperations } from './operation-tag.js';
 import { createS3BlobStore } from './s3-blob-store.js';
 import { ensureBucket } from './s3-bucket.js';
 import { awsWorkerEnv, resolveAwsSettings, type AwsFlags, type AwsSettings } from './settings.js';
@@ -45,6 +46,7 @@ export function createAwsClients(s: AwsSettings): AwsClients {
   // host named in the queue URLs such a server hands out.
   const customSqs = Boolean(process.env.AWS_ENDPOINT_URL_SQS ?? process.env.AWS_ENDPOINT_URL);
   const sqs = new SQSClient({ ...common, useQueueUrlAsEndpoint: !customSqs });
+  for (const c of [dynamo, s3, sqs]) tagOperations(c);
   const requests = countJobRequests({ DynamoDB: dynamo, S3: s3, SQS: sqs });
   return { dynamo, s3, sqs, requests, destroy: () => { dynamo.destroy(); s3.destroy(); sqs.destroy(); } };
 }
@@ -55,7 +57,7 @@ export async function createAwsBackend(s: AwsSettings, clients: AwsClients = cre
     // The main queue first, so a wrong DJC_QUEUE is reported under its own name.
     const queueUrl = await queueUrlOf(clients.sqs, s.queue);
     const dlqUrl = await queueUrlOf(clients.sqs, dlqName(s.queue));
-    const state = createDynamoStateStore({ client: clients.dynamo, table: s.table });
+    const state = createDynamoStateStore({ client: clients.dynamo, table: s.table, retentionDays: s.retentionDays });
     // Per-job request counts go to the state store every 5 s and on close.
     const flusher = startRequestFlusher(clients.requests, state);
     return {

@@ -19,7 +19,14 @@ export interface AwsSettings {
   region: string | undefined;
   /** Path-style S3 URLs: on when an S3 endpoint is set (MinIO, Ceph, …) or DJC_S3_PATH_STYLE=1. */
   forcePathStyle: boolean;
+  /**
+   * Days a finished job's and task's DynamoDB items are kept before TTL
+   * deletes them (DJC_RETENTION_DAYS, default 30; 0 keeps them forever).
+   */
+  retentionDays: number;
 }
+
+export const DEFAULT_RETENTION_DAYS = 30;
 
 export interface AwsFlags {
   table?: string;
@@ -47,7 +54,20 @@ export function resolveAwsSettings(flags: AwsFlags = {}, env: NodeJS.ProcessEnv 
     queue: flags.queue ?? env.DJC_QUEUE ?? 'djc-tasks',
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
     forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL) || env.DJC_S3_PATH_STYLE === '1',
+    retentionDays: retentionDaysOf(env.DJC_RETENTION_DAYS),
   };
+}
+
+/** DJC_RETENTION_DAYS: a number of days ≥ 0 (fractions allowed); unset or empty: the default. */
+export function retentionDaysOf(value: string | undefined): number {
+  if (value === undefined || value.trim() === '') return DEFAULT_RETENTION_DAYS;
+  const days = Number(value);
+  if (!Number.isFinite(days) || days < 0 || days > 100_000) {
+    throw new DjcError('USAGE', `DJC_RETENTION_DAYS must be a number of days (0 keeps finished jobs forever), not "${value}"`, {
+      hint: `unset it for the default of ${DEFAULT_RETENTION_DAYS} days`,
+    });
+  }
+  return days;
 }
 
 /** What a worker started elsewhere needs to reach the same backend. */
@@ -57,6 +77,8 @@ export function awsWorkerEnv(s: AwsSettings, env: NodeJS.ProcessEnv = process.en
   };
   if (s.prefix) out.DJC_BUCKET_PREFIX = s.prefix;
   if (env.DJC_S3_PATH_STYLE) out.DJC_S3_PATH_STYLE = env.DJC_S3_PATH_STYLE;
+  // Workers stamp the expiry of the tasks they finish: the same retention as the coordinator.
+  if (s.retentionDays !== DEFAULT_RETENTION_DAYS) out.DJC_RETENTION_DAYS = String(s.retentionDays);
   for (const k of AWS_ENV) {
     const v = env[k];
     if (v) out[k] = v;

@@ -35,6 +35,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { IoOptions } from '../../ports/state-store.js';
+import { capText } from '../../util/cap-text.js';
 import type { QueueDepth, ReceiveOptions, ReceivedMessage, TaskMessage, TaskQueue } from '../../ports/task-queue.js';
 import { BATCHES_IN_FLIGHT, chunk, forEachLimit, sendWithRetry } from './sqs-batch.js';
 import { Deliveries, type Delivery } from './sqs-deliveries.js';
@@ -229,7 +230,7 @@ export class SqsTaskQueue implements TaskQueue {
   }
 
   private async toDlq(body: string, reason: string, signal?: AbortSignal): Promise<void> {
-    const StringValue = sqsText(reason).slice(0, MAX_REASON) || 'unspecified';
+    const StringValue = sqsText(capText(reason, MAX_REASON)) || 'unspecified';
     await sqsCall(this.dlq.what, signal, () =>
       this.dlq.client.send(
         new SendMessageCommand({ QueueUrl: this.dlq.queueUrl, MessageBody: body, MessageAttributes: { reason: { DataType: 'String', StringValue } } }),

@@ -10,6 +10,7 @@ import type { ReclaimRequest } from '../../ports/state-store.js';
 import type { Db } from './db.js';
 import { addMove, type CountDelta, type JobCounters } from './job-counters.js';
 import { toTaskRecord, type TaskRow } from './state-rows.js';
+import { capError } from '../../util/cap-text.js';
 
 export class SqliteBulkTaskOps {
   private readonly selectLost: Statement;
@@ -43,13 +44,14 @@ export class SqliteBulkTaskOps {
       jobId, expiredBefore: req.expiredBefore ?? null, owner: req.owner ?? null,
     }) as Pick<TaskRow, 'task_id' | 'attempts' | 'attempt_floor'>[];
     const endedAt = new Date().toISOString();
+    const error = capError(req.reason);
     const delta: CountDelta = {};
     const changed = lost.map((t) => {
       const status: TaskStatus = t.attempts - t.attempt_floor >= req.maxAttempts ? 'FAILED' : 'RETRY_WAIT';
       assertTaskTransition('RUNNING', status, { jobId, taskId: t.task_id });
       addMove(delta, 'RUNNING', status);
       return this.reclaimOne.get({
-        jobId, taskId: t.task_id, status, error: req.reason, endedAt,
+        jobId, taskId: t.task_id, status, error, endedAt,
         notBefore: status === 'RETRY_WAIT' ? req.notBefore : null,
       }) as TaskRow;
     });

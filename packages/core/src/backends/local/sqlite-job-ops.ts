@@ -6,6 +6,7 @@ import type { JobRecord, NewJob } from '../../model/job.js';
 import type { JobPatch, ListJobsOptions } from '../../ports/state-store.js';
 import type { Db } from './db.js';
 import { noJob } from '../store-errors.js';
+import { capError } from '../../util/cap-text.js';
 import { toJobRecord, type JobRow } from './state-rows.js';
 
 const PATCH_SQL = `UPDATE jobs SET
@@ -110,7 +111,7 @@ export class SqliteJobOps {
       setEndedAt: flag(p, 'endedAt'),
       endedAt: p.endedAt ?? null,
       setError: flag(p, 'error'),
-      error: p.error ?? null,
+      error: capError(p.error ?? null),
       setOutputPath: flag(p, 'outputPath'),
       outputPath: p.outputPath ?? null,
       cancelRequested: p.cancelRequested === undefined ? null : Number(p.cancelRequested),

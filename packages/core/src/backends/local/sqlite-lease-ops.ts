@@ -13,6 +13,7 @@ import type { ClaimRequest, LeaseRef, TaskOutcome } from '../../ports/state-stor
 import type { Db } from './db.js';
 import type { JobCounters } from './job-counters.js';
 import { leaseLost, taskConflict } from '../store-errors.js';
+import { capError } from '../../util/cap-text.js';
 import { toTaskRecord, type TaskRow } from './state-rows.js';
 
 interface ClaimCheckRow {
@@ -110,7 +111,7 @@ export class SqliteLeaseOps {
       jobId,
       taskId,
       status: outcome.status,
-      error: succeeded ? null : outcome.error,
+      error: succeeded ? null : capError(outcome.error),
       kind: succeeded ? null : outcome.kind,
       exitCode: succeeded ? null : (outcome.exitCode ?? null),
       notBefore: outcome.status === 'RETRY_WAIT' ? (outcome.notBefore ?? null) : null,
