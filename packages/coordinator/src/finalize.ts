@@ -23,7 +23,7 @@ export function toleratedFailures(job: JobRecord): number {
  */
 export async function finalizeJob(backend: Backend, jobId: string, log: Logger): Promise<JobRecord> {
   let job = await backend.state.transitionJob(jobId, ['RUNNING', 'FINALIZING'], 'FINALIZING');
-  const counted = recordsCountedAtPrepare(job.config) ? null : await completeManifest(backend, job, log);
+  const counted = recordsCountedAtPrepare(job) ? null : await completeManifest(backend, job, log);
   const total = counted === null ? {} : { recordsTotal: counted };
   await gatherDeadLetters(backend, job);
   const failed = job.tasks.failed + job.tasks.cancelled;

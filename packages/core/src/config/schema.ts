@@ -96,6 +96,14 @@ export const InputSchema = z
       })
       .optional()
       .meta({ description: 'Binary options (format: binary)' }),
+    compression: z
+      .enum(['auto', 'none', 'gzip', 'zstd'])
+      .default('auto')
+      .meta({
+        description: 'Compressed jsonl, text, csv or binary files: auto tells by the file name (.gz, .gzip, .zst, .zstd). '
+          + 'A compressed file cannot be split: each is one batch, decompressed by its worker as it reads (so use many smaller files, '
+          + 'or recompress into them, for parallelism); its records are counted when its task runs',
+      }),
     on_bad_record: z
       .enum(['fail', 'skip', 'dead_letter'])
       .default('fail')
@@ -119,6 +127,14 @@ export const InputSchema = z
     }
     if (input.batch.files !== undefined && input.format !== 'files') {
       ctx.addIssue({ code: 'custom', path: ['batch', 'files'], message: `splits format: files only (input.format is ${input.format}); use batch.records` });
+    }
+    if ((input.compression === 'gzip' || input.compression === 'zstd') && (input.format === 'parquet' || input.format === 'files')) {
+      ctx.addIssue({
+        code: 'custom', path: ['compression'],
+        message: input.format === 'parquet'
+          ? 'does not apply to parquet (its pages are compressed inside the file); remove it'
+          : 'does not apply to format: files (the handler reads each file itself); remove it',
+      });
     }
     if (input.binary !== undefined && input.format !== 'binary') {
       ctx.addIssue({ code: 'custom', path: ['binary'], message: `applies to format: binary only (input.format is ${input.format})` });

@@ -38,6 +38,12 @@ export interface BatchDescriptor {
    * total size).
    */
   files?: FileRef[];
+  /**
+   * The file is compressed (gzip, zstd): the batch is the whole file
+   * ([start, end) its compressed bytes), read by decompressing it from the
+   * start; its record count is null until its task has run.
+   */
+  compression?: 'gzip' | 'zstd';
 }
 
 /** One file of a `format: files` batch, with its stat at prepare. */

@@ -50,25 +50,27 @@ export function requestsDocument(job: JobRecord, estimate: RequestCostEstimator)
 }
 
 /**
- * True when the partitioner counts the records of each batch at prepare:
- * split by records, or parquet (row counts come from the footer). jsonl, text
- * and csv split by bytes are counted only when their tasks run.
+ * True when prepare counted every batch's records (split by records, parquet
+ * row groups, binary, files): the job's `records.total` is then set when it
+ * leaves PREPARING, and every batch holds at least one record, so the total
+ * is positive whenever there are tasks. False for batches counted only when
+ * their tasks run (jsonl, text, csv split by bytes; compressed files): their
+ * total stays 0 until finalize.
  */
-export function recordsCountedAtPrepare(config: JobRecord['config']): boolean {
-  return config.input.batch.bytes === undefined || !['jsonl', 'text', 'csv'].includes(config.input.format);
+export function recordsCountedAtPrepare(job: JobRecord): boolean {
+  return job.records.total > 0 || job.tasks.total === 0;
 }
 
 /**
  * The job's record total and whether it is exact. Counted at prepare, it is
- * known once the job is past PREPARING. Split by bytes (jsonl, text, csv),
- * it is known once every task has succeeded: then it is the processed count
- * plus the bad count (each task commits the exact counts of its batch),
- * which finalize also stores as `records.total`; until then `records.total`
- * stays 0.
+ * known once the job is past PREPARING. Otherwise it is known once every
+ * task has succeeded: then it is the processed count plus the bad count
+ * (each task commits the exact counts of its batch), which finalize also
+ * stores as `records.total`.
  */
 export function recordsTotal(job: JobRecord): { total: number; known: boolean } {
   if (job.status === 'SUBMITTED' || job.status === 'PREPARING') return { total: job.records.total, known: false };
-  if (recordsCountedAtPrepare(job.config)) return { total: job.records.total, known: true };
+  if (recordsCountedAtPrepare(job)) return { total: job.records.total, known: true };
   const known = job.tasks.succeeded === job.tasks.total;
   return { total: known ? job.records.processed + job.records.bad : job.records.total, known };
 }

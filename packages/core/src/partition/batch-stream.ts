@@ -3,13 +3,12 @@ import type { BatchDescriptor } from '../model/batch.js';
 import { binaryBytes } from './binary.js';
 import { fileSetBytes } from './file-set.js';
 import { badRecordError, badRecordPolicy, deadLetterOf, deadLetterRecords, type BadRecordSink } from './bad-record.js';
-import { readChunks } from './chunk-reader.js';
 import { HeldBytes } from './held-bytes.js';
-import { checkUnchanged, openInput } from './open-input.js';
-import { checkReadOptions, readBufferSize } from './options.js';
-import { Bad, batchPlan, decodeRecord } from './read-batch.js';
+import { openLineBatch } from './line-batch.js';
+import { checkUnchanged } from './open-input.js';
+import { checkReadOptions } from './options.js';
+import { Bad, decodeRecord } from './read-batch.js';
 import { RecordCursor } from './record-cursor.js';
-import { createDecoder } from './record-decoder.js';
 import type { ReadOptions } from './types.js';
 
 /** What reading a batch's byte stream found; complete once the stream has ended. */
@@ -23,8 +22,8 @@ export interface BatchTally {
 /**
  * The bytes a command handler gets for the batch, as a generator of Buffers
  * the caller may keep, and the tally it fills in as it is read:
- * - jsonl, text, csv: the batch's bytes as in the file; for CSV with a
- *   header, the header bytes [0, headerEnd) first. Every record is checked
+ * - jsonl, text, csv: the batch's bytes as in the file (decompressed, for
+ *   a compressed file); for CSV with a header, the header bytes first. Every record is checked
  *   on the way (jsonl: valid JSON; csv: the header's field count), so a bad
  *   record fails the stream under `fail` (INPUT_INVALID with file, line,
  *   offset and a snippet) and is left out under `skip`/`dead_letter`
@@ -70,35 +69,35 @@ async function* parquetBytes(batch: BatchDescriptor, tally: BatchTally, sink: Ba
 
 /** jsonl, text, csv: the file's bytes, less bad records. */
 async function* lineBytes(batch: BatchDescriptor, opts: ReadOptions, tally: BatchTally, sink: BadRecordSink | undefined): AsyncGenerator<Buffer> {
-  const fh = await openInput(batch.file, batchPlan(batch, opts), batch.source);
+  const lb = await openLineBatch(batch, opts);
   try {
-    const { decode, header } = await createDecoder(fh, batch, opts);
-    if (header.length > 0) yield header;
+    if (lb.header.length > 0) yield lb.header;
     // text has no bad records: every line is one.
     const check = opts.format !== 'text';
-    const cursor = new RecordCursor(batch, opts);
-    const held = new HeldBytes(batch.start);
+    const cursor = new RecordCursor(lb.walk, opts);
+    const held = new HeldBytes(lb.walk.start);
     /** A record of the current view: counted, and if bad, cut out of the stream (or thrown). */
     const take = async (view: Buffer, base: number) => {
       tally.records++;
       if (!check) return;
-      const value = decodeRecord(cursor, decode);
+      const value = decodeRecord(cursor, lb.decode);
       if (!(value instanceof Bad)) return;
       tally.records--;
-      if (sink === undefined) throw await badRecordError(fh, value.record);
+      if (sink === undefined) throw await badRecordError(lb.lines, value.record);
       held.cut(view, base, cursor.start, cursor.end);
       sink(deadLetterOf(value.record));
     };
-    for await (const { view, base } of readChunks(fh, batch.start, batch.end, readBufferSize(opts))) {
+    for await (const { view, base } of lb.chunks) {
       cursor.feed(view, base);
       while (cursor.next()) await take(view, base);
       yield* held.endView(view, base, cursor.pendingStart);
     }
+    const end = lb.end();
     const empty = Buffer.alloc(0);
-    if (cursor.finish()) await take(empty, batch.end);
-    yield* held.endView(empty, batch.end, batch.end);
-    await checkUnchanged(fh, batch.source);
+    if (cursor.finish(end)) await take(empty, end);
+    yield* held.endView(empty, end, end);
+    await checkUnchanged(lb.fh, batch.source);
   } finally {
-    await fh.close();
+    await lb.fh.close();
   }
 }

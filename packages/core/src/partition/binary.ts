@@ -14,9 +14,11 @@ import type { BatchDescriptor } from '../model/batch.js';
 import { DjcError } from '../errors.js';
 import type { BadRecordSink, DeadLetter } from './bad-record.js';
 import { readChunks } from './chunk-reader.js';
-import type { BatchCounters } from './file-splitter.js';
+import { countRecords, type BatchCounters } from './file-splitter.js';
 import { checkUnchanged, fileStat, openInput } from './open-input.js';
 import { readBufferSize } from './options.js';
+import { DecompressedReader } from './decompress.js';
+import type { ReadPlan } from './input-source.js';
 import type { PartitionEvent, PartitionOptions, ReadOptions } from './types.js';
 
 /** Bytes per batch for `opts` (a multiple of the record size, when there is one). */
@@ -47,7 +49,7 @@ export async function* partitionBinaryFile(file: string, opts: PartitionOptions,
     const end = Math.min(source.size, start + bytes);
     const n = record === undefined ? 1 : Math.ceil((end - start) / record);
     yield { type: 'batch', batch: { index: counters.index++, file, start, end, firstRecord: counters.record, records: n, source } };
-    counters.record += n;
+    countRecords(counters, n);
     records += n;
   }
   yield { type: 'file', file: { path: file, size: source.size, mtimeMs: source.mtimeMs, records } };
@@ -59,18 +61,16 @@ export async function* partitionBinaryFile(file: string, opts: PartitionOptions,
  * partial last record is INPUT_INVALID, or goes to `sink` (its bytes in base64).
  */
 export async function readBinaryRecords(batch: BatchDescriptor, opts: ReadOptions, sink: BadRecordSink | undefined): Promise<Buffer[]> {
-  const all = Buffer.allocUnsafe(batch.end - batch.start);
-  let n = 0;
-  for await (const { view } of binaryRange(batch, opts)) {
-    view.copy(all, n);
-    n += view.length;
-  }
+  const parts: Buffer[] = [];
+  for await (const { view } of binaryRange(batch, opts)) parts.push(Buffer.from(view));
+  const all = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+  const n = all.length;
   const record = opts.binary?.recordSize;
   if (record === undefined) return [all];
   const whole = n - (n % record);
   const out: Buffer[] = [];
   for (let at = 0; at < whole; at += record) out.push(all.subarray(at, at + record));
-  if (whole < n) partialRecord(batch, record, all.subarray(whole, n), out.length, sink);
+  if (whole < n) partialRecord(batch, record, all.subarray(whole, n), out.length, sink, batch.start + whole);
   return out;
 }
 
@@ -78,23 +78,48 @@ export async function readBinaryRecords(batch: BatchDescriptor, opts: ReadOption
 export async function* binaryBytes(
   batch: BatchDescriptor, opts: ReadOptions, tally: { records: number }, sink: BadRecordSink | undefined,
 ): AsyncGenerator<Buffer> {
-  const record = opts.binary?.recordSize;
-  const size = batch.end - batch.start;
-  const whole = record === undefined ? size : size - (size % record);
-  const tail: Buffer[] = [];
-  for await (const { view, base } of binaryRange(batch, opts)) {
-    const keep = Math.max(0, Math.min(view.length, batch.start + whole - base));
-    if (keep > 0) yield Buffer.from(view.subarray(0, keep));
-    if (keep < view.length) tail.push(Buffer.from(view.subarray(keep)));
+  const record = opts.binary?.recordSize ?? Infinity;
+  /** Bytes of an unfinished record, held until it is whole (or the stream ends: a partial record). */
+  let tail: Buffer[] = [];
+  let tailBytes = 0;
+  let sent = 0;
+  for await (const { view } of binaryRange(batch, opts)) {
+    if (record === Infinity) {
+      yield Buffer.from(view);
+      continue;
+    }
+    // Send whole records only: the held tail and this view up to the last record boundary.
+    const total = tailBytes + view.length;
+    const keep = total - (total % record);
+    if (keep === 0) {
+      tail.push(Buffer.from(view));
+      tailBytes = total;
+      continue;
+    }
+    const fromView = keep - tailBytes;
+    yield Buffer.concat([...tail, view.subarray(0, fromView)]);
+    sent += keep;
+    tail = fromView < view.length ? [Buffer.from(view.subarray(fromView))] : [];
+    tailBytes = total - keep;
   }
-  tally.records += record === undefined ? 1 : whole / record;
-  if (record !== undefined && whole < size) partialRecord(batch, record, Buffer.concat(tail), whole / record, sink);
+  if (record === Infinity) {
+    tally.records += 1;
+    return;
+  }
+  tally.records += sent / record;
+  if (tailBytes > 0) partialRecord(batch, record, Buffer.concat(tail), sent / record, sink, batch.start + sent);
 }
 
-/** Reads [start, end) of the batch's file, checking that it is the file prepare saw. */
+/** Reads the batch's bytes ([start, end) of its file, or the decompressed file), checking that it is the file prepare saw. */
 async function* binaryRange(batch: BatchDescriptor, opts: ReadOptions): AsyncGenerator<{ view: Buffer; base: number }> {
-  const src = await openInput(batch.file, batch.end > batch.start ? [[batch.start, batch.end]] : [], batch.source);
+  const plan: ReadPlan = batch.end > batch.start ? [[batch.start, batch.end]] : [];
+  const src = await openInput(batch.file, plan, batch.source);
   try {
+    if (batch.compression !== undefined) {
+      yield* readChunks(new DecompressedReader(src, batch.compression, readBufferSize(opts)), 0, undefined, readBufferSize(opts));
+      await checkUnchanged(src, batch.source);
+      return;
+    }
     let got = batch.start;
     for await (const chunk of readChunks(src, batch.start, batch.end, readBufferSize(opts))) {
       got = chunk.base + chunk.view.length;
@@ -111,8 +136,8 @@ async function* binaryRange(batch: BatchDescriptor, opts: ReadOptions): AsyncGen
   }
 }
 
-function partialRecord(batch: BatchDescriptor, record: number, bytes: Buffer, index: number, sink: BadRecordSink | undefined): void {
-  const offset = batch.end - bytes.length;
+/** A partial last record of `bytes` at `offset` (in the decompressed stream, for a compressed file). */
+function partialRecord(batch: BatchDescriptor, record: number, bytes: Buffer, index: number, sink: BadRecordSink | undefined, offset: number): void {
   const problem = `incomplete record: ${bytes.length} of ${record} bytes (input.binary.record_size) at the end of the file`;
   if (sink === undefined) {
     throw new DjcError('INPUT_INVALID', `${batch.file}: ${problem} (record ${index + 1} of batch ${batch.index}, byte offset ${offset})`, {

@@ -15,7 +15,7 @@ import { stat } from 'node:fs/promises';
 import { DjcError } from '../errors.js';
 import type { BatchDescriptor, FileRef, FileStat } from '../model/batch.js';
 import type { ListedFile } from './expand-paths.js';
-import type { BatchCounters } from './file-splitter.js';
+import { countRecords, type BatchCounters } from './file-splitter.js';
 import { isS3Url } from './input-source.js';
 import { sameFile } from './open-input.js';
 import type { PartitionEvent, PartitionOptions } from './types.js';
@@ -43,7 +43,7 @@ export async function* partitionFileSet(files: readonly ListedFile[], opts: Part
       index: counters.index++, file: (batch[0] as FileRef).path, start: 0, end: bytes,
       firstRecord: counters.record, records: batch.length, files: batch,
     };
-    counters.record += batch.length;
+    countRecords(counters, batch.length);
     batch = [];
     bytes = 0;
     listBytes = 0;

@@ -3,10 +3,19 @@ import { createScanner } from './create-scanner.js';
 import type { RecordScanner } from './record-scanner.js';
 import type { PartitionOptions } from './types.js';
 
-/** Job-wide counters that run on across files. */
+/**
+ * Job-wide counters that run on across files. `record` is the index of the
+ * next batch's first record, or null once a batch before it was not counted
+ * (a compressed file): `firstRecord` is then unknown for the rest.
+ */
 export interface BatchCounters {
   index: number;
-  record: number;
+  record: number | null;
+}
+
+/** Moves `counters.record` past a batch of `records` records (null: not counted). */
+export function countRecords(counters: BatchCounters, records: number | null): void {
+  counters.record = counters.record === null || records === null ? null : counters.record + records;
 }
 
 /**
@@ -83,7 +92,7 @@ export class FileSplitter {
     };
     if (this.headerEnd !== undefined) batch.headerEnd = this.headerEnd;
     this.out.push(batch);
-    this.counters.record += this.count;
+    countRecords(this.counters, this.count);
     this.records += this.count;
     this.count = 0;
     this.start = end;

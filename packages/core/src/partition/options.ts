@@ -11,6 +11,7 @@ export function readOptions(config: JobConfig): ReadOptions & { onBadRecord: Bad
     format: input.format as InputFormat,
     csv: input.csv,
     onBadRecord: input.on_bad_record,
+    compression: input.compression,
     ...(recordSize === undefined ? {} : { binary: { recordSize } }),
   };
 }

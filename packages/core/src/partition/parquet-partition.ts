@@ -14,7 +14,7 @@
  */
 import type { FileMetaData } from 'hyparquet';
 import type { BatchDescriptor, FileStat } from '../model/batch.js';
-import type { BatchCounters } from './file-splitter.js';
+import { countRecords, type BatchCounters } from './file-splitter.js';
 import { fileChanged, fileStat, openInput, sameFile } from './open-input.js';
 import { readParquetFooter, rowGroupRange } from './parquet-file.js';
 import type { PartitionEvent, PartitionOptions } from './types.js';
@@ -70,7 +70,7 @@ function cutFile(file: string, metadata: FileMetaData, limit: Limit, counters: B
       rowGroups: { first: cur.first, count: cur.next - cur.first },
       source,
     });
-    counters.record += cur.rows;
+    countRecords(counters, cur.rows);
     cur = null;
   };
   for (const [i, rg] of metadata.row_groups.entries()) {

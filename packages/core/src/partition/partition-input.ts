@@ -4,7 +4,8 @@ import { partitionFileByBytes } from './byte-split.js';
 import type { ListedFile } from './expand-paths.js';
 import { partitionFileSet } from './file-set.js';
 import { readChunks } from './chunk-reader.js';
-import { FileSplitter, type BatchCounters } from './file-splitter.js';
+import { compressionOf, type Compression } from './decompress.js';
+import { countRecords, FileSplitter, type BatchCounters } from './file-splitter.js';
 import type { PositionalReader } from './input-source.js';
 import { fileChanged, fileStat, openInput, sameFile } from './open-input.js';
 import { checkPartitionOptions, readBufferSize } from './options.js';
@@ -46,7 +47,9 @@ export async function* partitionInput(
   if (opts.format === 'binary') binaryBatchBytes(opts); // a config error before any file is opened
   for (const file of files) {
     opts.signal?.throwIfAborted();
-    if (opts.format === 'binary') yield* partitionBinaryFile(file, opts, counters);
+    const compression = compressionOf(file, opts.compression);
+    if (compression !== null) yield* wholeFile(file, compression, counters);
+    else if (opts.format === 'binary') yield* partitionBinaryFile(file, opts, counters);
     else if (batchBytes !== undefined) yield* partitionFileByBytes(file, { ...opts, batchBytes }, counters);
     else yield* partitionFile(file, opts, counters);
   }
@@ -79,6 +82,18 @@ async function* partitionFile(
   } finally {
     await fh.close();
   }
+}
+
+/** A compressed file: one batch, the whole file, counted when its task runs (decompress.ts). */
+async function* wholeFile(file: string, compression: Compression, counters: BatchCounters): AsyncGenerator<PartitionEvent> {
+  const src = await openInput(file, []);
+  const source = fileStat(src);
+  await src.close();
+  if (source.size > 0) {
+    yield { type: 'batch', batch: { index: counters.index++, file, start: 0, end: source.size, firstRecord: counters.record, records: null, compression, source } };
+    countRecords(counters, null);
+  }
+  yield { type: 'file', file: { path: file, size: source.size, mtimeMs: source.mtimeMs, records: source.size > 0 ? null : 0 } };
 }
 
 function* drain(out: BatchDescriptor[]): Generator<PartitionEvent> {

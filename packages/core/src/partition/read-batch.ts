@@ -2,13 +2,12 @@ import type { BatchDescriptor } from '../model/batch.js';
 import { readBinaryRecords } from './binary.js';
 import { fileSetPaths } from './file-set.js';
 import { badRecordError, badRecordPolicy, deadLetterOf, type BadRecord, type BadRecordSink } from './bad-record.js';
-import { readChunks } from './chunk-reader.js';
 import { BadRecordError } from './csv-fields.js';
-import type { ReadPlan } from './input-source.js';
-import { checkUnchanged, openInput } from './open-input.js';
-import { checkReadOptions, readBufferSize } from './options.js';
+import { openLineBatch } from './line-batch.js';
+import { checkUnchanged } from './open-input.js';
+import { checkReadOptions } from './options.js';
 import { RecordCursor } from './record-cursor.js';
-import { createDecoder, type RecordDecoder } from './record-decoder.js';
+import type { RecordDecoder } from './record-decoder.js';
 import type { ReadOptions } from './types.js';
 
 /**
@@ -20,6 +19,7 @@ import type { ReadOptions } from './types.js';
  * input.binary.record_size bytes, or the batch's bytes as one; files → the
  * paths of the batch's files.
  *
+ * A compressed batch is decompressed as it is read (decompress.ts).
  * A record that cannot be parsed: under `opts.onBadRecord` fail (the
  * default) INPUT_INVALID naming the file, line, record and a snippet (for
  * parquet: the file and row group); under skip or dead_letter it goes to
@@ -42,34 +42,29 @@ export async function* readBatchRecords(batch: BatchDescriptor, opts: ReadOption
     yield* await readBinaryRecords(batch, opts, policy === 'fail' ? undefined : sink);
     return;
   }
-  const fh = await openInput(batch.file, batchPlan(batch, opts), batch.source);
+  const lb = await openLineBatch(batch, opts);
   try {
-    const { decode } = await createDecoder(fh, batch, opts);
-    const cursor = new RecordCursor(batch, opts);
-    for await (const { view, base } of readChunks(fh, batch.start, batch.end, readBufferSize(opts))) {
+    const cursor = new RecordCursor(lb.walk, opts);
+    const bad = async (value: Bad) => {
+      if (policy === 'fail') throw await badRecordError(lb.lines, value.record);
+      sink?.(deadLetterOf(value.record));
+    };
+    for await (const { view, base } of lb.chunks) {
       cursor.feed(view, base);
       while (cursor.next()) {
-        const value = decodeRecord(cursor, decode);
-        if (value instanceof Bad) {
-          if (policy === 'fail') throw await badRecordError(fh, value.record);
-          sink?.(deadLetterOf(value.record));
-        } else {
-          yield value;
-        }
+        const value = decodeRecord(cursor, lb.decode);
+        if (value instanceof Bad) await bad(value);
+        else yield value;
       }
     }
-    if (cursor.finish()) {
-      const value = decodeRecord(cursor, decode);
-      if (value instanceof Bad) {
-        if (policy === 'fail') throw await badRecordError(fh, value.record);
-        sink?.(deadLetterOf(value.record));
-      } else {
-        yield value;
-      }
+    if (cursor.finish(lb.end())) {
+      const value = decodeRecord(cursor, lb.decode);
+      if (value instanceof Bad) await bad(value);
+      else yield value;
     }
-    await checkUnchanged(fh, batch.source);
+    await checkUnchanged(lb.fh, batch.source);
   } finally {
-    await fh.close();
+    await lb.fh.close();
   }
 }
 
@@ -82,16 +77,6 @@ export function decodeRecord(cursor: RecordCursor, decode: RecordDecoder): unkno
     if (!(e instanceof BadRecordError)) throw e;
     return new Bad({ batch: cursor.batch, offset: cursor.start, record: cursor.index, problem: e.message, text });
   }
-}
-
-/** The byte ranges reading the batch takes: the CSV header, then [start, end). */
-export function batchPlan(batch: BatchDescriptor, opts: ReadOptions): ReadPlan {
-  const plan: Array<[number, number]> = [];
-  if (opts.format === 'csv' && opts.csv.header && batch.headerEnd !== undefined && batch.headerEnd > 0) {
-    plan.push([0, batch.headerEnd]);
-  }
-  if (batch.end > batch.start) plan.push([batch.start, batch.end]);
-  return plan;
 }
 
 /** A record that failed to decode (describing it needs I/O, so it is built outside the hot path). */

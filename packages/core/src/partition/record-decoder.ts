@@ -31,8 +31,8 @@ export async function createDecoder(
     case 'csv': {
       const { delimiter, quote, header } = opts.csv;
       if (!header) return { decode: (text) => parseCsvFields(text, delimiter, quote), header: NO_HEADER };
-      const { names, bytes } = await readHeader(fh, batch, opts);
-      return { decode: (text) => csvObject(names, parseCsvFields(text, delimiter, quote)), header: bytes };
+      const { decode, bytes } = await readHeader(fh, batch, opts);
+      return { decode, header: bytes };
     }
     default:
       throw new Error(`internal: ${opts.format} records are not decoded from lines`);
@@ -60,8 +60,19 @@ function csvObject(names: readonly string[], fields: readonly string[]): Record<
   return row;
 }
 
-/** The column names from bytes [0, headerEnd) of the batch's file, and those bytes. */
-async function readHeader(fh: PositionalReader, batch: BatchDescriptor, opts: ReadOptions): Promise<{ names: string[]; bytes: Buffer }> {
+/**
+ * The decoder of CSV records with the header `text` (its record text): rows
+ * become objects keyed by its column names. Throws BadRecordError for a
+ * header that does not parse or names a column twice.
+ */
+export function csvHeaderDecoder(text: string, opts: ReadOptions): RecordDecoder {
+  const { delimiter, quote } = opts.csv;
+  const names = checkNames(parseCsvFields(text, delimiter, quote));
+  return (record) => csvObject(names, parseCsvFields(record, delimiter, quote));
+}
+
+/** The decoder for the header in bytes [0, headerEnd) of the batch's file, and those bytes. */
+async function readHeader(fh: PositionalReader, batch: BatchDescriptor, opts: ReadOptions): Promise<{ decode: RecordDecoder; bytes: Buffer }> {
   const end = batch.headerEnd;
   if (end === undefined) {
     throw new DjcError('INTERNAL', `batch ${batch.index} of ${batch.file} has no headerEnd, but input.csv.header is true`, {
@@ -79,7 +90,7 @@ async function readHeader(fh: PositionalReader, batch: BatchDescriptor, opts: Re
   }
   const text = bytes.toString('utf8', scanner.lastStart, contentEnd(bytes, scanner.lastStart, scanner.lastEnd));
   try {
-    return { names: checkNames(parseCsvFields(text, opts.csv.delimiter, opts.csv.quote)), bytes };
+    return { decode: csvHeaderDecoder(text, opts), bytes };
   } catch (e) {
     if (!(e instanceof BadRecordError)) throw e;
     throw await badRecordError(fh, { batch, offset: scanner.lastStart, record: null, problem: e.message, text });

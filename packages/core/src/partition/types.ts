@@ -8,6 +8,7 @@
  */
 import type { BatchDescriptor, InputFileInfo } from '../model/batch.js';
 import type { BadRecordPolicy } from './bad-record.js';
+import type { CompressionSetting } from './decompress.js';
 
 /** Formats split into byte ranges of whole lines (records found by scanning). */
 export type LineFormat = 'jsonl' | 'csv' | 'text';
@@ -45,6 +46,11 @@ export interface ReadOptions {
   onBadRecord?: BadRecordPolicy;
   /** binary: `recordSize` bytes per record (input.binary.record_size); without it a batch is one record. */
   binary?: { recordSize?: number };
+  /**
+   * input.compression (default auto: by file name, .gz/.gzip/.zst/.zstd).
+   * A compressed file is one batch; readers take the compression from the batch.
+   */
+  compression?: CompressionSetting;
   /**
    * Size in bytes of the reused read buffers (default 1 MiB). A tuning and
    * test hook: tiny values force records, quotes and UTF-8 sequences to

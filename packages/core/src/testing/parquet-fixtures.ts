@@ -3,9 +3,9 @@
  * the records a handler should see for them, computed independently of the
  * reader (see partition/parquet-values.ts for the conversions).
  */
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import zlib from 'node:zlib';
+import { CAN_WRITE_ZSTD, zstdCompress } from './compress.js';
 import { parquetMetadata, type CompressionCodec, type SchemaElement } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 
@@ -13,21 +13,8 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 export type TestCodec = 'UNCOMPRESSED' | 'SNAPPY' | 'GZIP' | 'BROTLI' | 'ZSTD';
 
 type Compress = (input: Uint8Array) => Uint8Array;
-
-function zstdCompressor(): Compress | null {
-  const native = (zlib as unknown as { zstdCompressSync?: (b: Uint8Array) => Buffer }).zstdCompressSync;
-  if (native) return (b) => new Uint8Array(native(b));
-  const probe = spawnSync('zstd', ['--version'], { stdio: 'ignore' });
-  if (probe.status !== 0) return null;
-  return (b) => {
-    const out = spawnSync('zstd', ['-q', '-c', '-'], { input: b, maxBuffer: 1 << 30 });
-    if (out.status !== 0) throw new Error(`zstd failed: ${String(out.stderr)}`);
-    return new Uint8Array(out.stdout);
-  };
-}
-
-const ZSTD = zstdCompressor();
-export const CAN_WRITE_ZSTD = ZSTD !== null;
+const ZSTD = zstdCompress;
+export { CAN_WRITE_ZSTD };
 
 const COMPRESSORS: Partial<Record<CompressionCodec, Compress>> = {
   GZIP: (b) => new Uint8Array(zlib.gzipSync(b)),
