@@ -69,6 +69,7 @@ describe('validateJobFile: a valid file', () => {
       format: 'csv',
       batch: { records: 1000 },
       csv: { delimiter: ',', header: true, quote: '"', multiline: true },
+      compression: 'auto',
       on_bad_record: 'fail',
       materialize: false,
     });
