@@ -3,6 +3,7 @@ import {
   expandInputFiles,
   partitionInput,
   partitionOptions,
+  readOptions,
   type Backend,
   type BatchDescriptor,
   type InputFileInfo,
@@ -11,13 +12,17 @@ import {
   type Manifest,
 } from '@djc/core';
 import { sumKnown } from './manifest.js';
+import { materializeBatches } from './materialize.js';
 
 /** Tasks are written and enqueued in chunks, so workers start while a large input is still being split. */
 const CHUNK = 2000;
+/** With input.materialize, smaller chunks: each batch is copied first, so workers start after a few copies, not 2,000. */
+const MATERIALIZED_CHUNK = 16;
 
 /**
- * Partitions the input, writes one PENDING task per batch, enqueues them
- * and writes the manifest, then moves the job to RUNNING. Idempotent: a
+ * Partitions the input, copies the batches into the blob store
+ * (input.materialize), writes one PENDING task per batch, enqueues them and
+ * writes the manifest, then moves the job to RUNNING. Idempotent: a
  * coordinator that died mid-prepare calls this again; existing tasks are
  * kept, and every PENDING task is (re-)enqueued (a duplicate message loses
  * its claim and is dropped).
@@ -35,6 +40,7 @@ export async function prepareJob(backend: Backend, job: JobRecord, log: Logger):
   let chunk: BatchDescriptor[] = [];
   const flush = async () => {
     if (chunk.length === 0) return;
+    if (input.materialize) await materializeBatches(backend, job.jobId, chunk, readOptions(job.config));
     const inserted = await backend.state.putTasks(job.jobId, chunk);
     if (!resuming && inserted > 0) await enqueue(backend, job.jobId, chunk);
     chunk = [];
@@ -47,7 +53,7 @@ export async function prepareJob(backend: Backend, job: JobRecord, log: Logger):
     }
     batches.push(ev.batch);
     chunk.push(ev.batch);
-    if (chunk.length >= CHUNK) await flush();
+    if (chunk.length >= (input.materialize ? MATERIALIZED_CHUNK : CHUNK)) await flush();
   }
   await flush();
   if (resuming) await enqueuePending(backend, job.jobId);

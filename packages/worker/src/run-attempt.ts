@@ -18,7 +18,9 @@ import {
   type TaskRecord,
 } from '@djc/core';
 import type { AttemptOutput, AttemptResult, HandlerRunner } from './handlers/index.js';
+import { errorText, failed } from './handlers/results.js';
 import { startHeartbeat } from './heartbeat.js';
+import { isMaterialized, localizeBatch } from './localize-batch.js';
 import type { JobCache } from './job-cache.js';
 
 export interface AttemptDeps {
@@ -69,8 +71,8 @@ export async function handleMessage(deps: AttemptDeps, msg: ReceivedMessage): Pr
     throw e;
   }
   const lease: LeaseRef = { owner: deps.workerId, attempt: task.attempts };
-  // Only command handlers use a scratch directory (batch and output files).
-  const tmpDir = cfg.handler.command ? await mkdtemp(join(deps.tmpRoot, `t${taskId}-`)) : null;
+  // A scratch directory for command handlers (batch and output files) and for downloaded batch copies.
+  const tmpDir = cfg.handler.command || isMaterialized(task.batch) ? await mkdtemp(join(deps.tmpRoot, `t${taskId}-`)) : null;
   try {
     const { result, stopped } = await runHandler(deps, job, task, msg, lease, tmpDir ?? deps.tmpRoot);
     return await commit(deps, job, task, msg, lease, result, stopped);
@@ -111,12 +113,22 @@ async function runHandler(
   deps.shutdown.addEventListener('abort', onShutdown);
   const stopHeartbeat = startHeartbeat({ backend: deps.backend, msg, lease, leaseMs: cfg.compute.lease, controller, log: deps.log });
   try {
+    const input = readOptions(cfg);
+    let batch = task.batch;
+    if (isMaterialized(batch)) {
+      try {
+        batch = await localizeBatch(deps.backend.blobs, batch, input, join(tmpDir, 'copy'));
+      } catch (e) {
+        if (!isDjcError(e, 'INPUT_INVALID')) throw e;
+        return { result: failed('error', errorText(e), '', { retryable: false }), stopped };
+      }
+    }
     const result = await deps.runner.run({
       jobId: job.jobId,
       taskId: task.taskId,
       attempt: task.attempts,
-      batch: task.batch,
-      input: readOptions(cfg),
+      batch,
+      input,
       handler: cfg.handler,
       baseDir: baseDirOf(job),
       timeoutMs: cfg.compute.timeout,

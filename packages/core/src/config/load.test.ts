@@ -178,27 +178,27 @@ describe('validateJobFile: schema errors', () => {
     expect(brief(await issuesOf(file))).toEqual([['handler', 4, 'set exactly one of handler.module or handler.command']]);
   });
 
-  it('says which values are not supported yet, at their paths, alongside other errors in the same section', async () => {
+  it('reports a rule across keys at its path, alongside other errors in the same section', async () => {
     const file = await job([
       'name: wordcount', // 1
       'input:', // 2
       '  path: data/reviews.jsonl', // 3
-      '  materialize: true', // 4
-      '  bach: 1', // 5
-      'handler:', // 6
-      '  module: ./count.ts#countWords', // 7
-      'compute:', // 8
-      '  dispatcher: slurm', // 9
-      '  workers: four', // 10
-      '  slurm:', // 11
-      '    partiton: gpu', // 12
+      '  format: parquet', // 4
+      '  materialize: true', // 5
+      '  bach: 1', // 6
+      'handler:', // 7
+      '  module: ./count.ts#countWords', // 8
+      'compute:', // 9
+      '  dispatcher: slurm', // 10
+      '  workers: four', // 11
+      '  slurm:', // 12
+      '    partiton: gpu', // 13
     ]);
-    const note = 'is not supported yet: this build reads jsonl, csv, text, parquet, binary and files inputs, split by records, bytes, files or parquet row groups';
     expect(brief(await issuesOf(file))).toEqual([
-      ['input.materialize', 4, `materialize: true ${note}`],
-      ['input.bach', 5, 'unknown key "bach" (did you mean "batch"?)'],
-      ['compute.workers', 10, 'expected an integer from 1 to 10000, found string "four"'],
-      ['compute.slurm.partiton', 12, 'unknown key "partiton" (did you mean "partition"?)'],
+      ['input.materialize', 5, 'does not apply to parquet: workers read its row groups with ranged reads; put the files where workers can read them (s3:// or a shared filesystem)'],
+      ['input.bach', 6, 'unknown key "bach" (did you mean "batch"?)'],
+      ['compute.workers', 11, 'expected an integer from 1 to 10000, found string "four"'],
+      ['compute.slurm.partiton', 13, 'unknown key "partiton" (did you mean "partition"?)'],
     ]);
   });
 

@@ -43,9 +43,6 @@ const moduleRef = (what: string) =>
     description: `${what}: "./file.ts#exportName" or "./file.js#exportName" (relative to the YAML file; "#default" if omitted)`,
   });
 
-const notSupportedYet = (what: string) =>
-  `${what} is not supported yet: this build reads jsonl, csv, text, parquet, binary and files inputs, split by records, bytes, files or parquet row groups`;
-
 export const InputSchema = z
   .strictObject({
     path: z
@@ -115,11 +112,12 @@ export const InputSchema = z
       }),
     materialize: z
       .boolean()
-      .superRefine((v, ctx) => {
-        if (v) ctx.addIssue({ code: 'custom', message: notSupportedYet('materialize: true') });
-      })
       .default(false)
-      .meta({ description: 'Copy each batch into the blob store, for workers that cannot see the input (true is not supported yet)' }),
+      .meta({
+        description: 'Copy each batch (format: files, each file) into the blob store at prepare, with its sha256 in the manifest, '
+          + 'for workers that cannot see the input (e.g. local files and Slurm nodes without a shared filesystem); '
+          + 'workers read the copy after checking its sha256. Not for parquet, which workers read with ranged reads',
+      }),
   })
   .superRefine((input, ctx) => {
     if (input.batch.row_groups !== undefined && input.format !== 'parquet') {
@@ -134,6 +132,12 @@ export const InputSchema = z
         message: input.format === 'parquet'
           ? 'does not apply to parquet (its pages are compressed inside the file); remove it'
           : 'does not apply to format: files (the handler reads each file itself); remove it',
+      });
+    }
+    if (input.materialize && input.format === 'parquet') {
+      ctx.addIssue({
+        code: 'custom', path: ['materialize'],
+        message: 'does not apply to parquet: workers read its row groups with ranged reads; put the files where workers can read them (s3:// or a shared filesystem)',
       });
     }
     if (input.binary !== undefined && input.format !== 'binary') {

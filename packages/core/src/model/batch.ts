@@ -44,11 +44,25 @@ export interface BatchDescriptor {
    * start; its record count is null until its task has run.
    */
   compression?: 'gzip' | 'zstd';
+  /**
+   * input.materialize: the batch's bytes were copied into the blob store at
+   * prepare (partition/materialize.ts says what the copy holds); workers read
+   * the copy, after checking its sha256 (hex), not the input.
+   */
+  materialized?: BlobCopy & { bytes: number };
+}
+
+/** A copy in the blob store and the sha256 (hex) of its bytes. */
+export interface BlobCopy {
+  key: string;
+  sha256: string;
 }
 
 /** One file of a `format: files` batch, with its stat at prepare. */
 export interface FileRef extends FileStat {
   path: string;
+  /** input.materialize: the file's copy in the blob store. */
+  copy?: BlobCopy;
 }
 
 /** Size, mtime and (S3) ETag of an input file: what tells that it changed. */

@@ -6,6 +6,7 @@ export type { InputFormat, CsvOptions, ReadOptions, PartitionOptions, PartitionE
 export { expandInputFiles, expandInputPaths, type ListedFile } from './expand-paths.js';
 export { partitionInput } from './partition-input.js';
 export { partitionOptions, readOptions } from './options.js';
+export { batchOfCopy, copyBytes } from './materialize.js';
 export { readBatchRecords } from './read-batch.js';
 export { batchBytes, openBatchStream, tallyBatch, type BatchTally } from './batch-stream.js';
 export { deadLetterRecords, type BadRecordPolicy, type BadRecordSink, type DeadLetter } from './bad-record.js';

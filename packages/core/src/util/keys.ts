@@ -7,6 +7,10 @@ export const blobKeys = {
   logPrefix: (jobId: string, taskId: number) => `jobs/${jobId}/logs/${pad(taskId)}.`,
   /** An attempt's bad records (on_bad_record: dead_letter), one JSON line each. */
   deadLetters: (jobId: string, taskId: number, attempt: number) => `jobs/${jobId}/bad-records/${pad(taskId)}.${attempt}.jsonl`,
+  /** A batch's copy (input.materialize). */
+  batchCopy: (jobId: string, index: number) => `jobs/${jobId}/batches/${pad(index)}.bin`,
+  /** The copy of file `i` of a files batch (input.materialize). */
+  fileCopy: (jobId: string, index: number, i: number) => `jobs/${jobId}/batches/${pad(index)}/${i}`,
   /** The job's bad records, gathered from its tasks' winning attempts in batch order at finalize. */
   jobDeadLetters: (jobId: string) => `jobs/${jobId}/bad-records.jsonl`,
   result: (jobId: string) => `jobs/${jobId}/result`,
