@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { djc, leakedProcesses, makeSandbox, readJsonl } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { readJsonl, sandboxPerTest } from './helpers.js';
 
 // input.on_bad_record end to end, for a module and a command handler:
 // fail stops the task with file, line, offset and snippet; skip leaves bad
@@ -9,14 +9,9 @@ import { djc, leakedProcesses, makeSandbox, readJsonl } from './helpers.js';
 // position, for `djc results --bad-records`. Nothing is dropped silently:
 // processed + bad = every record of the input.
 
-let box: ReturnType<typeof makeSandbox>;
-beforeEach(() => { box = makeSandbox(); });
-afterEach(async () => {
-  expect(await leakedProcesses(box.home)).toEqual([]);
-  box.cleanup();
-});
+const box = sandboxPerTest();
 
-const run = (args: string[]) => djc(args, { cwd: box.dir, home: box.home });
+const run = (args: string[]) => box.run(args);
 
 interface Status {
   jobId: string; status: string; error: string | null;

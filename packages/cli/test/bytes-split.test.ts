@@ -1,20 +1,15 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { djc, leakedProcesses, makeSandbox } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { sandboxPerTest } from './helpers.js';
 
 // input.batch.bytes end to end: batches are byte ranges, their record counts
 // unknown until the tasks run; once they have, status, tasks and the
 // manifest are exact.
 
-let box: ReturnType<typeof makeSandbox>;
-beforeEach(() => { box = makeSandbox(); });
-afterEach(async () => {
-  expect(await leakedProcesses(box.home)).toEqual([]);
-  box.cleanup();
-});
+const box = sandboxPerTest();
 
-const run = (args: string[]) => djc(args, { cwd: box.dir, home: box.home });
+const run = (args: string[]) => box.run(args);
 
 interface Status {
   jobId: string; status: string; error: string | null;

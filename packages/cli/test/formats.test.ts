@@ -7,18 +7,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compress } from '../../core/src/testing/compress.js';
-import { djc, leakedProcesses, makeSandbox, readJsonl } from './helpers.js';
+import { readJsonl, sandboxPerTest } from './helpers.js';
 
-let box: ReturnType<typeof makeSandbox>;
-beforeEach(() => { box = makeSandbox(); });
-afterEach(async () => {
-  expect(await leakedProcesses(box.home)).toEqual([]);
-  box.cleanup();
-});
+const box = sandboxPerTest();
 
-const run = (args: string[]) => djc(args, { cwd: box.dir, home: box.home });
+const run = (args: string[]) => box.run(args);
 
 interface Status { jobId: string; status: string; tasks: { total: number; succeeded: number }; records: { total: number; processed: number; bad: number; totalKnown: boolean } }
 

@@ -1,18 +1,13 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { djc, leakedProcesses, makeSandbox } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { sandboxPerTest } from './helpers.js';
 import { expectHugeErrorStoredBounded, writeHugeErrorJob } from './huge-error-case.js';
 
-let box: ReturnType<typeof makeSandbox>;
-beforeEach(() => { box = makeSandbox(); });
-afterEach(async () => {
-  expect(await leakedProcesses(box.home)).toEqual([]);
-  box.cleanup();
-});
+const box = sandboxPerTest();
 
-const run = (args: string[]) => djc(args, { cwd: box.dir, home: box.home });
+const run = (args: string[]) => box.run(args);
 
 function jobWith(handlerJs: string, extra = '', compute = '{ workers: 1 }'): string {
   writeFileSync(join(box.dir, 'in.jsonl'), Array.from({ length: 30 }, (_, i) => `{"n":${i}}\n`).join(''));

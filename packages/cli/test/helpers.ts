@@ -3,6 +3,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, expect } from 'vitest';
 
 export const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 export const DJC = join(ROOT, 'packages/cli/dist/bin.js');
@@ -17,6 +18,33 @@ export interface CliResult {
 export function makeSandbox(prefix = 'djc-e2e-'): { dir: string; home: string; cleanup(): void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, home: join(dir, '.djc'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * A fresh sandbox for each test of the file (beforeEach), checked for
+ * leaked processes and removed after it (afterEach). Its `dir` and `home`
+ * are the current test's; `run` is `djc` there.
+ */
+export function sandboxPerTest(prefix = 'djc-e2e-'): { readonly dir: string; readonly home: string; run(args: string[]): Promise<CliResult> } {
+  let current: ReturnType<typeof makeSandbox> | null = null;
+  const now = () => {
+    if (current === null) throw new Error('sandboxPerTest: used outside a test');
+    return current;
+  };
+  beforeEach(() => {
+    current = makeSandbox(prefix);
+  });
+  afterEach(async () => {
+    const box = now();
+    current = null;
+    expect(await leakedProcesses(box.home)).toEqual([]);
+    box.cleanup();
+  });
+  return {
+    get dir() { return now().dir; },
+    get home() { return now().home; },
+    run: (args) => djc(args, { cwd: now().dir, home: now().home }),
+  };
 }
 
 /** Copies an example (without generated data) into `dir`. */

@@ -4,17 +4,12 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { djc, leakedProcesses, makeSandbox, readJsonl } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { readJsonl, sandboxPerTest } from './helpers.js';
 
-let box: ReturnType<typeof makeSandbox>;
-beforeEach(() => { box = makeSandbox(); });
-afterEach(async () => {
-  expect(await leakedProcesses(box.home)).toEqual([]);
-  box.cleanup();
-});
+const box = sandboxPerTest();
 
-const run = (args: string[]) => djc(args, { cwd: box.dir, home: box.home });
+const run = (args: string[]) => box.run(args);
 
 interface Status { jobId: string; status: string; error: string | null; tasks: { total: number; failed: number; succeeded: number }; output: { path: string | null } }
 

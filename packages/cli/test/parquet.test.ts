@@ -1,17 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { corruptRowGroup, writeSampleParquet } from '../../core/src/testing/parquet-fixtures.js';
-import { djc, leakedProcesses, makeSandbox } from './helpers.js';
+import { sandboxPerTest } from './helpers.js';
 
-let box: ReturnType<typeof makeSandbox>;
-beforeEach(() => { box = makeSandbox(); });
-afterEach(async () => {
-  expect(await leakedProcesses(box.home)).toEqual([]);
-  box.cleanup();
-});
+const box = sandboxPerTest();
 
-const run = (args: string[]) => djc(args, { cwd: box.dir, home: box.home });
+const run = (args: string[]) => box.run(args);
 
 interface Status { jobId: string; status: string; error: string | null; tasks: { total: number; succeeded: number; failed: number }; records: { total: number; processed: number; bad: number } }
 interface Tasks { tasks: { taskId: number; status: string; attempts: number; records: number | null; error: string | null }[] }

@@ -1,15 +1,10 @@
 /** compute.concurrency on one worker, and Ctrl-C on `djc run`. */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { djc, djcStart, leakedProcesses, makeSandbox, waitFor, workerPids } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { djc, djcStart, sandboxPerTest, waitFor, workerPids } from './helpers.js';
 
-let box: ReturnType<typeof makeSandbox>;
-beforeEach(() => { box = makeSandbox(); });
-afterEach(async () => {
-  expect(await leakedProcesses(box.home)).toEqual([]);
-  box.cleanup();
-});
+const box = sandboxPerTest();
 
 const opts = () => ({ cwd: box.dir, home: box.home });
 

@@ -76,6 +76,8 @@ class CommandAttempt {
   private exited = false;
   /** The batch could not be read while being piped to stdin. */
   private inputFailure: Stop | null = null;
+  /** io "stdin": the batch's chunks, opened (and its first chunk read) before the command starts. */
+  private stdinChunks: AsyncIterable<Buffer> | null = null;
 
   constructor(private readonly spec: AttemptSpec, private readonly signal: AbortSignal) {
     this.files = { input: join(spec.tmpDir, 'input'), output: join(spec.tmpDir, 'output') };
@@ -139,8 +141,6 @@ class CommandAttempt {
   }
 
   /** io "stdin": opens the batch and reads its first chunk before the command starts; feedStdin goes on from there. */
-  private stdinChunks: AsyncIterable<Buffer> | null = null;
-
   private async firstChunk(): Promise<void> {
     const it = this.openBatch();
     const first = await it.next();
