@@ -8,7 +8,9 @@ import { corruptRowGroup, writeSampleParquet } from '../testing/parquet-fixtures
 import type { DeadLetter } from './bad-record.js';
 import { batchBytes } from './batch-stream.js';
 import { readBatchRecords } from './read-batch.js';
-import { CSV_DEFAULTS, partitionAll, prng, tempDir, type TempDir } from './testing.js';
+import {
+  CSV_DEFAULTS, int, partitionAll, pick, prng, tempDir, type Rand, type TempDir,
+} from './testing.js';
 import type { PartitionOptions, ReadOptions } from './types.js';
 
 // Bad records under each policy, for both readers (values for module
@@ -25,9 +27,6 @@ afterAll(async () => {
   await tmp.remove();
 });
 
-type Rand = () => number;
-const int = (r: Rand, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
-const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
 
 interface Case {
   content: string;

@@ -6,7 +6,7 @@ import { isDjcError } from '../errors.js';
 import type { BatchDescriptor } from '../model/batch.js';
 import { batchBytes as batchStream, openBatchStream } from './batch-stream.js';
 import {
-  CSV_DEFAULTS, partitionAll, prng, readAll, refCsv, refJsonl, refText, tempDir, type TempDir,
+  chance, CSV_DEFAULTS, int, partitionAll, pick, prng, readAll, refCsv, refJsonl, refText, tempDir, type Rand, type TempDir,
 } from './testing.js';
 import type { CsvOptions, LineFormat as InputFormat, PartitionOptions } from './types.js';
 
@@ -27,10 +27,6 @@ afterAll(async () => {
   await tmp.remove();
 });
 
-type Rand = () => number;
-const int = (r: Rand, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
-const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
-const chance = (r: Rand, p: number) => r() < p;
 
 const CHARS = ['a', 'b', 'Z', '0', ' ', '\t', 'é', 'ß', '日', '本', '🎉', '"', "'", ',', ';', '|', '\\', '\r', '\n'];
 

@@ -124,6 +124,12 @@ export function refCsv(content: string, opts: CsvOptions): unknown[] {
   return data.map((r) => Object.fromEntries(names.map((n, i) => [n, r[i]])));
 }
 
+export type Rand = () => number;
+/** A whole number in [lo, hi]. */
+export const int = (r: Rand, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
+export const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
+export const chance = (r: Rand, p: number): boolean => r() < p;
+
 /** Seeded PRNG (mulberry32). */
 export function prng(seed: number): () => number {
   let a = seed >>> 0;
