@@ -98,6 +98,6 @@ async function* lineBytes(batch: BatchDescriptor, opts: ReadOptions, tally: Batc
     yield* held.endView(empty, end, end);
     await checkUnchanged(lb.fh, batch.source);
   } finally {
-    await lb.fh.close();
+    await lb.close();
   }
 }

@@ -116,7 +116,12 @@ async function* binaryRange(batch: BatchDescriptor, opts: ReadOptions): AsyncGen
   const src = await openInput(batch.file, plan, batch.source);
   try {
     if (batch.compression !== undefined) {
-      yield* readChunks(new DecompressedReader(src, batch.compression, readBufferSize(opts)), 0, undefined, readBufferSize(opts));
+      const stream = new DecompressedReader(src, batch.compression, readBufferSize(opts));
+      try {
+        yield* readChunks(stream, 0, undefined, readBufferSize(opts));
+      } finally {
+        await stream.close();
+      }
       await checkUnchanged(src, batch.source);
       return;
     }

@@ -46,6 +46,11 @@ export class DecompressedReader implements PositionalReader {
     this.it = this.inflate(bufferSize)[Symbol.asyncIterator]();
   }
 
+  /** Stops decompressing (a reader that leaves early); the source is the caller's to close. */
+  async close(): Promise<void> {
+    await this.it.return?.(undefined);
+  }
+
   async read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }> {
     if (position !== this.at) throw new Error(`internal: decompressed reads must be sequential (at ${this.at}, asked ${position})`);
     let n = 0;

@@ -22,8 +22,10 @@ import { contentEnd } from './record-scanner.js';
 import type { ReadOptions } from './types.js';
 
 export interface LineBatch {
-  /** The input file (close it when done; `checkUnchanged` it after reading). */
+  /** The input file (`checkUnchanged` it after reading). */
   fh: InputSource;
+  /** Closes the file (and stops decompressing). */
+  close(): Promise<void>;
   /** What bad-record errors count lines in: the file, or null for a compressed batch (its offsets are in the decompressed stream). */
   lines: PositionalReader | null;
   /** The batch as the record cursor walks it: `start` is where its first record starts; `end` is unknown (MAX_SAFE_INTEGER) when compressed. */
@@ -43,7 +45,7 @@ export async function openLineBatch(batch: BatchDescriptor, opts: ReadOptions): 
     try {
       const { decode, header } = await createDecoder(fh, batch, opts);
       const chunks = readChunks(fh, batch.start, batch.end, readBufferSize(opts));
-      return { fh, lines: fh, walk: batch, chunks, header, decode, end: () => batch.end };
+      return { fh, close: () => fh.close(), lines: fh, walk: batch, chunks, header, decode, end: () => batch.end };
     } catch (e) {
       await fh.close();
       throw e;
@@ -59,7 +61,7 @@ export async function openLineBatch(batch: BatchDescriptor, opts: ReadOptions): 
   }
 }
 
-async function compressedBatch(fh: InputSource, stream: PositionalReader, batch: BatchDescriptor, opts: ReadOptions): Promise<LineBatch> {
+async function compressedBatch(fh: InputSource, stream: DecompressedReader, batch: BatchDescriptor, opts: ReadOptions): Promise<LineBatch> {
   let ended = 0;
   const all = (async function* (): AsyncGenerator<Chunk> {
     for await (const chunk of readChunks(stream, 0, undefined, readBufferSize(opts))) {
@@ -68,7 +70,12 @@ async function compressedBatch(fh: InputSource, stream: PositionalReader, batch:
     }
   })();
   const walk: BatchDescriptor = { ...batch, start: 0, end: Number.MAX_SAFE_INTEGER, records: null };
-  const base = { fh, lines: null, end: () => ended };
+  const close = async () => {
+    await all.return(undefined);
+    await stream.close();
+    await fh.close();
+  };
+  const base = { fh, close, lines: null, end: () => ended };
   if (opts.format !== 'csv' || !opts.csv.header) {
     const { decode } = await createDecoder(fh, walk, opts);
     return { ...base, walk, chunks: all, header: Buffer.alloc(0), decode };

@@ -64,7 +64,7 @@ export async function* readBatchRecords(batch: BatchDescriptor, opts: ReadOption
     }
     await checkUnchanged(lb.fh, batch.source);
   } finally {
-    await lb.fh.close();
+    await lb.close();
   }
 }
 

@@ -78,6 +78,8 @@ class CommandAttempt {
   private inputFailure: Stop | null = null;
   /** io "stdin": the batch's chunks, opened (and its first chunk read) before the command starts. */
   private stdinChunks: AsyncIterable<Buffer> | null = null;
+  /** Closes the batch opened for stdin (its file), whether or not it was fed. */
+  private closeBatch: () => Promise<void> = async () => undefined;
 
   constructor(private readonly spec: AttemptSpec, private readonly signal: AbortSignal) {
     this.files = { input: join(spec.tmpDir, 'input'), output: join(spec.tmpDir, 'output') };
@@ -101,6 +103,7 @@ class CommandAttempt {
       clearTimeout(timer);
       clearTimeout(this.killTimer);
       this.signal.removeEventListener('abort', this.onAbort);
+      await this.closeBatch().catch(() => undefined);
       await this.deadLetters.close().catch(() => undefined);
     }
   }
@@ -143,6 +146,9 @@ class CommandAttempt {
   /** io "stdin": opens the batch and reads its first chunk before the command starts; feedStdin goes on from there. */
   private async firstChunk(): Promise<void> {
     const it = this.openBatch();
+    this.closeBatch = async () => {
+      await it.return(undefined);
+    };
     const first = await it.next();
     this.stdinChunks = (async function* () {
       if (first.done) return;
