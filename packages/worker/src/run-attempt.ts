@@ -20,6 +20,7 @@ import {
 import type { AttemptOutput, AttemptResult, HandlerRunner } from './handlers/index.js';
 import { startHeartbeat } from './heartbeat.js';
 import type { JobCache } from './job-cache.js';
+import { storeOutput } from './store-output.js';
 
 export interface AttemptDeps {
   backend: Backend;
@@ -149,11 +150,10 @@ async function commit(
   try {
     if (result.log) await backend.blobs.put(blobKeys.log(jobId, taskId, attempt), result.log);
     if (result.ok) {
-      const key = blobKeys.output(jobId, taskId, attempt);
-      await backend.blobs.put(key, body(result.output));
+      const output = await storeOutput(backend, result.output, jobId, taskId, attempt);
       if (result.deadLetters) await backend.blobs.put(blobKeys.deadLetters(jobId, taskId, attempt), body(result.deadLetters));
       await backend.state.completeTask(jobId, taskId, lease, {
-        status: 'SUCCEEDED', outputKey: key, outputKind: result.kind, records: result.records, bad: result.bad,
+        status: 'SUCCEEDED', ...output, outputKind: result.kind, records: result.records, bad: result.bad,
       });
       deps.ack(msg.receipt);
       return 'succeeded';

@@ -47,16 +47,33 @@ export interface LeaseRef {
   attempt: number;
 }
 
-export type TaskOutcome =
+/**
+ * Largest output a SUCCEEDED outcome may carry inline (`inlineOutput`),
+ * kept in the task record itself instead of a blob: it saves a blob write
+ * per task and a blob read per task at finalize, and keeps a DynamoDB task
+ * item far below its 400 KB limit (and its write cost near that of a
+ * PutObject: 1 KB write units, doubled in a transaction).
+ */
+export const MAX_INLINE_OUTPUT_BYTES = 2048;
+
+/** Where a SUCCEEDED attempt's output is: a blob (`outputKey`) or the bytes themselves (`inlineOutput`). */
+export type OutputRef =
+  | { outputKey: string; inlineOutput?: undefined }
   | {
+      /** At most MAX_INLINE_OUTPUT_BYTES; a larger one is refused (DjcError INTERNAL) before anything is written. */
+      inlineOutput: Uint8Array;
+      outputKey?: undefined;
+    };
+
+export type TaskOutcome =
+  | ({
       status: 'SUCCEEDED';
-      outputKey: string;
       outputKind: OutputKind;
       /** Records the attempt processed (handed to the handler). */
       records: number;
       /** Records of the batch left out as bad (input.on_bad_record skip or dead_letter); 0 if none. */
       bad?: number;
-    }
+    } & OutputRef)
   | {
       status: 'RETRY_WAIT' | 'FAILED';
       error: string;
@@ -167,7 +184,10 @@ export interface StateStore {
   /**
    * Ends an attempt: RUNNING → outcome.status, only while `lease` holds.
    * A SUCCEEDED outcome adds its records to the job's processed count, and
-   * its bad records to the job's bad count, in the same write.
+   * its bad records to the job's bad count, in the same write; its output
+   * is stored as given: `outputKey` (inlineOutput null) or `inlineOutput`
+   * (outputKey null), readable from the record by getTask and listTasks.
+   * Any other outcome clears both.
    * DjcError LEASE_LOST if the lease no longer holds (a newer attempt or a
    * cancel won): the caller discards its output.
    */

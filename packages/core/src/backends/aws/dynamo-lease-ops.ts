@@ -10,7 +10,8 @@
  *   owner + attempt; ConditionCheck job not cancel_requested, not terminal].
  * - completeTask: 2 — GetItem (the record to return), then TransactWriteItems
  *   [Update task guarded by RUNNING + owner + attempt; job counters]. The
- *   GetItem is skipped when this store claimed the task (see `held`).
+ *   GetItem is skipped when this store claimed the task (see `held`). An
+ *   inline output is a binary attribute of the task item (`output_inline`).
  * - releaseTask: as completeTask; the Update is also guarded by
  *   attempt_floor, which it raises by one (the refund).
  */
@@ -24,6 +25,7 @@ import { transact, type DynamoContext, type Io, type Item, type TxItem } from '.
 import { isTaskId, jobKey } from './dynamo-schema.js';
 import { taskChange, taskUpdate, type TaskChange, type TaskPatch, type TaskTable } from './dynamo-task-change.js';
 import type { DynamoTaskOps } from './dynamo-task-ops.js';
+import { checkedInlineOutput } from '../inline-output.js';
 
 /** Reads + writes before a claim or complete that keeps losing races gives up. */
 const TRIES = 5;
@@ -82,7 +84,8 @@ export class DynamoLeaseOps {
     throw txFailed(this.ctx.what, codes, jobId);
   }
 
-  complete(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome, io: Io): Promise<TaskRecord> {
+  async complete(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome, io: Io): Promise<TaskRecord> {
+    checkedInlineOutput(outcome, { jobId, taskId });
     return this.endAttempt(jobId, taskId, lease, (task) => completeChange(this.ctx, task, outcome), io);
   }
 
@@ -154,7 +157,8 @@ function completeChange(ctx: TaskTable, task: TaskRecord, outcome: TaskOutcome):
   const guard = { status: 'RUNNING' as const, leaseOwner: task.leaseOwner ?? '', attempts: task.attempts };
   if (outcome.status === 'SUCCEEDED') {
     const patch: TaskPatch & { status: 'SUCCEEDED' } = {
-      ...ended, status: 'SUCCEEDED', outputKey: outcome.outputKey, outputKind: outcome.outputKind, records: outcome.records,
+      ...ended, status: 'SUCCEEDED', outputKey: outcome.outputKey ?? null, inlineOutput: outcome.inlineOutput ?? null,
+      outputKind: outcome.outputKind, records: outcome.records,
       bad: outcome.bad ?? 0,
       error: null, failureKind: null, exitCode: null, notBefore: null,
     };
@@ -162,7 +166,7 @@ function completeChange(ctx: TaskTable, task: TaskRecord, outcome: TaskOutcome):
   }
   const patch: TaskPatch & { status: 'RETRY_WAIT' | 'FAILED' } = {
     ...ended, status: outcome.status, error: outcome.error, failureKind: outcome.kind, exitCode: outcome.exitCode ?? null,
-    notBefore: outcome.status === 'RETRY_WAIT' ? (outcome.notBefore ?? null) : null, outputKey: null, outputKind: null,
+    notBefore: outcome.status === 'RETRY_WAIT' ? (outcome.notBefore ?? null) : null, outputKey: null, inlineOutput: null, outputKind: null,
     records: null,
     bad: null,
   };

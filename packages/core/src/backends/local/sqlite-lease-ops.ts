@@ -15,6 +15,7 @@ import type { JobCounters } from './job-counters.js';
 import { leaseLost, taskConflict } from '../store-errors.js';
 import { capError } from '../../util/cap-text.js';
 import { toTaskRecord, type TaskRow } from './state-rows.js';
+import { checkedInlineOutput } from '../inline-output.js';
 
 interface ClaimCheckRow {
   status: TaskStatus;
@@ -50,7 +51,8 @@ export class SqliteLeaseOps {
     this.leaseCheck = db.prepare('SELECT status, attempts, lease_owner FROM tasks WHERE job_id = ? AND task_id = ?');
     this.completeWrite = db.prepare(`UPDATE tasks SET status = @status, lease_owner = NULL, lease_expires_at = NULL,
         error = @error, failure_kind = @kind, exit_code = @exitCode, not_before = @notBefore,
-        output_key = @outputKey, output_kind = @outputKind, records = @records, bad = @bad, ended_at = @endedAt
+        output_key = @outputKey, output_inline = @outputInline, output_kind = @outputKind, records = @records, bad = @bad,
+        ended_at = @endedAt
       WHERE job_id = @jobId AND task_id = @taskId RETURNING *`);
     this.releaseWrite = db.prepare(`UPDATE tasks SET status = 'PENDING', attempt_floor = attempt_floor + 1,
         lease_owner = NULL, lease_expires_at = NULL, not_before = NULL, error = @error, failure_kind = NULL,
@@ -104,6 +106,7 @@ export class SqliteLeaseOps {
   }
 
   complete(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome): TaskRecord {
+    const inline = inlineOf(outcome, { jobId, taskId });
     this.checkLease(jobId, taskId, lease);
     assertTaskTransition('RUNNING', outcome.status, { jobId, taskId });
     const succeeded = outcome.status === 'SUCCEEDED';
@@ -115,7 +118,8 @@ export class SqliteLeaseOps {
       kind: succeeded ? null : outcome.kind,
       exitCode: succeeded ? null : (outcome.exitCode ?? null),
       notBefore: outcome.status === 'RETRY_WAIT' ? (outcome.notBefore ?? null) : null,
-      outputKey: succeeded ? outcome.outputKey : null,
+      outputKey: succeeded ? (outcome.outputKey ?? null) : null,
+      outputInline: inline,
       outputKind: succeeded ? outcome.outputKind : null,
       records: succeeded ? outcome.records : null,
       bad: succeeded ? (outcome.bad ?? 0) : null,
@@ -142,4 +146,10 @@ export class SqliteLeaseOps {
       });
     }
   }
+}
+
+/** The outcome's inline output as SQLite binds it (a Buffer), or null; refuses one over the limit. */
+function inlineOf(outcome: TaskOutcome, at: { jobId: string; taskId: number }): Buffer | null {
+  const bytes = checkedInlineOutput(outcome, at);
+  return bytes === null ? null : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
