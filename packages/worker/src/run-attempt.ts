@@ -48,8 +48,10 @@ export type MessageOutcome = 'succeeded' | 'retrying' | 'failed' | 'dropped' | '
  * store output and log under keys that name the attempt, then commit while
  * the lease still holds. An attempt cut short by the worker's shutdown is
  * given back instead of failed: it does not use up the retry budget.
+ * `claim`: the task claimed ahead (claim-ahead.ts), instead of claimTask;
+ * it throws the ConflictError of a refused claim.
  */
-export async function handleMessage(deps: AttemptDeps, msg: ReceivedMessage): Promise<MessageOutcome> {
+export async function handleMessage(deps: AttemptDeps, msg: ReceivedMessage, claim?: () => Promise<TaskRecord>): Promise<MessageOutcome> {
   const { backend, jobs } = deps;
   const { jobId, taskId } = msg.message;
   const job = await jobs.get(jobId);
@@ -60,7 +62,7 @@ export async function handleMessage(deps: AttemptDeps, msg: ReceivedMessage): Pr
   const cfg = job.config;
   let task: TaskRecord;
   try {
-    task = await backend.state.claimTask(jobId, taskId, {
+    task = claim ? await claim() : await backend.state.claimTask(jobId, taskId, {
       owner: deps.workerId,
       leaseMs: cfg.compute.lease,
       maxAttempts: cfg.retry.max_attempts,

@@ -1,10 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { newWorkerId, TERMINAL_JOB, withJob, type Backend, type Logger, type ReceivedMessage } from '@djc/core';
+import { newWorkerId, TERMINAL_JOB, withJob, type Backend, type Logger } from '@djc/core';
 import { createHandlerRunner } from './handlers/index.js';
 import { JobCache } from './job-cache.js';
-import { handleMessage, type MessageOutcome } from './run-attempt.js';
+import { handleMessage, type AttemptDeps, type MessageOutcome } from './run-attempt.js';
+import { claimAhead, heldClaim, putBack, type Held } from './claim-ahead.js';
 
 export interface WorkerOptions {
   backend: Backend;
@@ -64,19 +65,22 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
   const shutdown = new AbortController();
   const counts: Record<MessageOutcome, number> = { succeeded: 0, retrying: 0, failed: 0, dropped: 0, deferred: 0, lost: 0, released: 0 };
   const acks: string[] = [];
-  const deps = { backend: opts.backend, runner, jobs, workerId, tmpRoot, log, shutdown: shutdown.signal, ack: (r: string) => void acks.push(r) };
+  const deps = {
+    backend: opts.backend, runner, jobs, workerId, tmpRoot, log, shutdown: shutdown.signal, ack: (r: string) => void acks.push(r), graceMs: opts.graceMs,
+  };
   const flushAcks = async () => {
     if (acks.length > 0) await opts.backend.queue.deleteBatch(acks.splice(0));
   };
   const active = new Set<Promise<void>>();
-  const queued: ReceivedMessage[] = [];
+  const queued: Held[] = [];
   /** Recent time per task (moving average); null until a task has finished. */
   let avgMs: number | null = null;
   let idleSince = Date.now();
 
-  const start = (msg: ReceivedMessage) => {
+  const start = (held: Held) => {
+    const { msg } = held;
     const t0 = Date.now();
-    const p = withJob(msg.message.jobId, () => handleMessage(deps, msg))
+    const p = withJob(msg.message.jobId, () => handleMessage(deps, msg, heldClaim(deps, held)))
       .then((o) => { counts[o] += 1; })
       .catch((e: unknown) => log.error({ err: e, jobId: msg.message.jobId, taskId: msg.message.taskId }, 'task handling failed'))
       .finally(() => {
@@ -97,7 +101,7 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
   log.info({ jobId: opts.jobId, concurrency }, 'worker started');
   try {
     while (!stopping()) {
-      while (active.size < concurrency && queued.length > 0) start(queued.shift() as ReceivedMessage);
+      while (active.size < concurrency && queued.length > 0) start(queued.shift() as Held);
       if (active.size >= concurrency) {
         await Promise.race([...active, stopped]);
         continue;
@@ -112,7 +116,7 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
         signal: opts.signal,
       });
       if (got.length > 0) {
-        queued.push(...got);
+        queued.push(...(await claimAhead(deps, got)));
         idleSince = Date.now();
         continue;
       }
@@ -123,7 +127,7 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
       if (await shouldExit(jobs, opts, idleSince)) break;
     }
   } finally {
-    await drain(opts, active, queued, shutdown, log);
+    await drain(deps, active, queued, shutdown);
     await flushAcks().catch((e: unknown) => log.warn({ err: e }, 'acknowledging finished tasks failed; they will be dropped on redelivery'));
     await runner.close();
     await rm(tmpRoot, { recursive: true, force: true });
@@ -133,17 +137,16 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
 }
 
 /**
- * Puts the messages taken ahead back, lets running attempts finish within the
- * grace period, then aborts them: they are given back (releaseTask), not
- * failed, so the retry budget is untouched.
+ * Puts the messages taken ahead back (their tasks claimed ahead given back,
+ * refunded), lets running attempts finish within the grace period, then
+ * aborts them: they are given back (releaseTask), not failed, so the retry
+ * budget is untouched.
  */
-async function drain(
-  opts: WorkerOptions, active: Set<Promise<void>>, queued: ReceivedMessage[], shutdown: AbortController, log: Logger,
-): Promise<void> {
-  for (const msg of queued.splice(0)) await opts.backend.queue.release(msg.receipt, 0).catch(() => undefined);
+async function drain(deps: AttemptDeps & { graceMs?: number }, active: Set<Promise<void>>, queued: Held[], shutdown: AbortController): Promise<void> {
+  for (const held of queued.splice(0)) await putBack(deps, held).catch(() => undefined);
   if (active.size === 0) return;
-  const grace = opts.graceMs ?? 30_000;
-  log.info({ running: active.size, graceMs: grace }, 'waiting for running attempts');
+  const grace = deps.graceMs ?? 30_000;
+  deps.log.info({ running: active.size, graceMs: grace }, 'waiting for running attempts');
   const timer = setTimeout(() => shutdown.abort(), grace);
   await Promise.allSettled([...active]);
   clearTimeout(timer);

@@ -1,5 +1,5 @@
 /**
- * The worker's hot path: claim a task (take the lease), heartbeat (extend
+ * The worker's hot path: claim a task or several (take the lease), heartbeat (extend
  * it), complete (end the attempt while the lease holds; `endedAt` is the
  * end of the latest attempt, so a RETRY_WAIT task has one too), release
  * (give the attempt back, refunded, while the lease holds). Each call runs
@@ -9,10 +9,13 @@
 import type { Statement } from 'better-sqlite3';
 import type { TaskRecord } from '../../model/job.js';
 import { assertTaskTransition, TERMINAL_JOB, type JobStatus, type TaskStatus } from '../../model/status.js';
-import type { ClaimRequest, LeaseRef, TaskOutcome } from '../../ports/state-store.js';
+import {
+  MAX_TASK_BATCH, type ClaimRequest, type ClaimResult, type CompleteResult, type LeaseRef, type TaskCompletion, type TaskOutcome,
+} from '../../ports/state-store.js';
+import { ConflictError, isDjcError } from '../../errors.js';
 import type { Db } from './db.js';
 import type { JobCounters } from './job-counters.js';
-import { leaseLost, taskConflict } from '../store-errors.js';
+import { leaseLost, taskConflict, tooManyClaims } from '../store-errors.js';
 import { capError } from '../../util/cap-text.js';
 import { toTaskRecord, type TaskRow } from './state-rows.js';
 import { checkedInlineOutput } from '../inline-output.js';
@@ -77,6 +80,23 @@ export class SqliteLeaseOps {
     return toTaskRecord(updated);
   }
 
+  /**
+   * Claims each task as `claim` does, inside the caller's transaction; a
+   * refusal is a result, not a throw. A repeated id meets the first one's
+   * claim (RUNNING) or its refusal.
+   */
+  claimMany(jobId: string, taskIds: readonly number[], req: ClaimRequest): ClaimResult[] {
+    if (taskIds.length > MAX_TASK_BATCH) throw tooManyClaims(jobId, taskIds.length, MAX_TASK_BATCH);
+    return taskIds.map((taskId) => {
+      try {
+        return this.claim(jobId, taskId, req);
+      } catch (e) {
+        if (e instanceof ConflictError) return e;
+        throw e;
+      }
+    });
+  }
+
   private checkClaimable(jobId: string, taskId: number, row: ClaimCheckRow | undefined, req: ClaimRequest, now: number): void {
     if (!row) throw taskConflict(jobId, taskId, null, 'no such task', { reason: 'missing' });
     const { status } = row;
@@ -127,6 +147,22 @@ export class SqliteLeaseOps {
     }) as TaskRow;
     this.counters.move(jobId, 'RUNNING', outcome.status, succeeded ? outcome.records : 0, succeeded ? (outcome.bad ?? 0) : 0);
     return toTaskRecord(updated);
+  }
+
+  /**
+   * Ends each attempt as `complete` does, inside the caller's transaction;
+   * a lost lease or a refused output is a result, not a throw.
+   */
+  completeMany(jobId: string, completions: readonly TaskCompletion[]): CompleteResult[] {
+    if (completions.length > MAX_TASK_BATCH) throw tooManyClaims(jobId, completions.length, MAX_TASK_BATCH);
+    return completions.map(({ taskId, lease, outcome }) => {
+      try {
+        return this.complete(jobId, taskId, lease, outcome);
+      } catch (e) {
+        if (isDjcError(e, 'LEASE_LOST') || isDjcError(e, 'INTERNAL')) return e;
+        throw e;
+      }
+    });
   }
 
   release(jobId: string, taskId: number, lease: LeaseRef, reason: string): TaskRecord {
