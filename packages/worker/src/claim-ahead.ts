@@ -1,5 +1,5 @@
 import {
-  ConflictError, MAX_CLAIM_BATCH, TERMINAL_JOB, type ClaimResult, type ReceivedMessage, type TaskRecord,
+  ConflictError, MAX_TASK_BATCH, TERMINAL_JOB, type ClaimResult, type ReceivedMessage, type TaskRecord,
 } from '@djc/core';
 import type { AttemptDeps } from './run-attempt.js';
 
@@ -11,7 +11,7 @@ export interface Held {
 
 /**
  * Claims the tasks of one receive together: one claimTasks per job (one
- * write for up to MAX_CLAIM_BATCH tasks, where claiming each as it starts
+ * write for up to MAX_TASK_BATCH tasks, where claiming each as it starts
  * costs one write per task). If the batch claim fails, nothing was claimed
  * and each message is claimed on its own when it starts.
  */
@@ -24,8 +24,8 @@ export async function claimAhead(deps: AttemptDeps, msgs: readonly ReceivedMessa
     if (!job || TERMINAL_JOB.has(job.status) || job.cancelRequested) continue; // handleMessage drops them
     const leaseMs = job.config.compute.lease;
     const req = { owner: deps.workerId, leaseMs, maxAttempts: job.config.retry.max_attempts };
-    for (let i = 0; i < group.length; i += MAX_CLAIM_BATCH) {
-      const chunk = group.slice(i, i + MAX_CLAIM_BATCH);
+    for (let i = 0; i < group.length; i += MAX_TASK_BATCH) {
+      const chunk = group.slice(i, i + MAX_TASK_BATCH);
       try {
         const at = Date.now();
         const results = await deps.backend.state.claimTasks(jobId, chunk.map((h) => h.msg.message.taskId), { ...req, now: at });
