@@ -27,6 +27,7 @@ beforeEach(async () => {
   deps = {
     backend, jobs: new JobCache(backend.state), workerId: 'w-1', log: createLogger({ name: 'test', level: 'silent' }),
     runner: undefined as never, tmpRoot: tmp.dir, shutdown: new AbortController().signal, ack: () => undefined,
+    complete: (id, taskId, lease, outcome) => backend.state.completeTask(id, taskId, lease, outcome),
   };
 });
 afterEach(async () => {

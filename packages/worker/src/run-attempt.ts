@@ -15,6 +15,7 @@ import {
   type LeaseRef,
   type Logger,
   type ReceivedMessage,
+  type TaskOutcome,
   type TaskRecord,
 } from '@djc/core';
 import type { AttemptOutput, AttemptResult, HandlerRunner } from './handlers/index.js';
@@ -33,6 +34,8 @@ export interface AttemptDeps {
   shutdown: AbortSignal;
   /** Acknowledges a delivery: the loop deletes acknowledged messages in batches. */
   ack(receipt: string): void;
+  /** Ends an attempt as StateStore.completeTask does (the loop writes several together, see committer.ts). */
+  complete(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome): Promise<TaskRecord>;
 }
 
 /**
@@ -154,7 +157,7 @@ async function commit(
     if (result.ok) {
       const output = await storeOutput(backend, result.output, jobId, taskId, attempt);
       if (result.deadLetters) await backend.blobs.put(blobKeys.deadLetters(jobId, taskId, attempt), body(result.deadLetters));
-      await backend.state.completeTask(jobId, taskId, lease, {
+      await deps.complete(jobId, taskId, lease, {
         status: 'SUCCEEDED', ...output, outputKind: result.kind, records: result.records, bad: result.bad,
       });
       deps.ack(msg.receipt);
@@ -202,13 +205,13 @@ async function commitFailure(
   const error = `attempt ${lease.attempt}: ${result.error}`;
   if (again) {
     const delay = backoffDelay(task.attempts - task.attemptFloor, retry.backoff);
-    await backend.state.completeTask(jobId, taskId, lease, {
+    await deps.complete(jobId, taskId, lease, {
       status: 'RETRY_WAIT', error, kind: result.failure, exitCode: result.exitCode, notBefore: Date.now() + delay,
     });
     await backend.queue.release(msg.receipt, delay);
     return 'retrying';
   }
-  await backend.state.completeTask(jobId, taskId, lease, { status: 'FAILED', error, kind: result.failure, exitCode: result.exitCode });
+  await deps.complete(jobId, taskId, lease, { status: 'FAILED', error, kind: result.failure, exitCode: result.exitCode });
   await backend.queue.deadLetter(msg.receipt, error);
   return 'failed';
 }
