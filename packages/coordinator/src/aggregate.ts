@@ -41,35 +41,50 @@ export async function aggregateOutputs(backend: Backend, job: JobRecord, log: Lo
   return out.path;
 }
 
-/** Succeeded tasks in batch order, a page at a time. */
-export async function* succeededTasks(backend: Backend, jobId: string): AsyncGenerator<TaskRecord & { outputKey: string }> {
+/** Succeeded tasks with an output (inline or a blob), in batch order, a page at a time. */
+export async function* succeededTasks(backend: Backend, jobId: string): AsyncGenerator<TaskRecord> {
   let after = -1;
   for (;;) {
     const page = await backend.state.listTasks(jobId, { status: 'SUCCEEDED', after, limit: 1000 });
     if (page.length === 0) return;
-    for (const t of page) if (t.outputKey) yield t as TaskRecord & { outputKey: string };
+    for (const t of page) if (t.outputKey !== null || t.inlineOutput !== null) yield t;
     after = (page[page.length - 1] as TaskRecord).taskId;
   }
 }
 
 function concatOutputs(backend: Backend, job: JobRecord): Readable {
   async function* chunks(): AsyncGenerator<Buffer> {
+    // Inline outputs are tiny: gather runs of them into one chunk.
+    let held: Buffer[] = [];
     for await (const t of succeededTasks(backend, job.jobId)) {
-      const stream = await backend.blobs.getStream(t.outputKey);
+      if (t.inlineOutput !== null) {
+        held.push(Buffer.from(t.inlineOutput.buffer, t.inlineOutput.byteOffset, t.inlineOutput.byteLength));
+        continue;
+      }
+      if (held.length > 0) yield Buffer.concat(held);
+      held = [];
+      const stream = await backend.blobs.getStream(t.outputKey ?? '');
       if (!stream) throw missingOutput(job.jobId, t);
       for await (const c of stream) yield c as Buffer;
     }
+    if (held.length > 0) yield Buffer.concat(held);
   }
   return Readable.from(chunks());
+}
+
+/** A succeeded task's output bytes: inline in its record, or read from the blob store. */
+async function outputOf(backend: Backend, jobId: string, t: TaskRecord): Promise<Buffer> {
+  if (t.inlineOutput !== null) return Buffer.from(t.inlineOutput.buffer, t.inlineOutput.byteOffset, t.inlineOutput.byteLength);
+  const buf = t.outputKey === null ? null : await backend.blobs.get(t.outputKey);
+  if (!buf) throw missingOutput(jobId, t);
+  return buf;
 }
 
 async function reduceOutputs(backend: Backend, job: JobRecord, ref: string, log: Logger): Promise<string | Uint8Array> {
   const reducer = await importUserFunction(ref, 'output.reduce');
   async function* outputs(): AsyncGenerator<unknown> {
     for await (const t of succeededTasks(backend, job.jobId)) {
-      const buf = await backend.blobs.get(t.outputKey);
-      if (!buf) throw missingOutput(job.jobId, t);
-      yield decodeOutput(buf, t.outputKind ?? 'raw');
+      yield decodeOutput(await outputOf(backend, job.jobId, t), t.outputKind ?? 'raw');
     }
   }
   let result: unknown;

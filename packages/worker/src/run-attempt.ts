@@ -15,6 +15,7 @@ import {
   type LeaseRef,
   type Logger,
   type ReceivedMessage,
+  type TaskOutcome,
   type TaskRecord,
 } from '@djc/core';
 import type { AttemptOutput, AttemptResult, HandlerRunner } from './handlers/index.js';
@@ -22,6 +23,7 @@ import { errorText, failed } from './handlers/results.js';
 import { startHeartbeat } from './heartbeat.js';
 import { isMaterialized, localizeBatch } from './localize-batch.js';
 import type { JobCache } from './job-cache.js';
+import { storeOutput } from './store-output.js';
 
 export interface AttemptDeps {
   backend: Backend;
@@ -34,6 +36,8 @@ export interface AttemptDeps {
   shutdown: AbortSignal;
   /** Acknowledges a delivery: the loop deletes acknowledged messages in batches. */
   ack(receipt: string): void;
+  /** Ends an attempt as StateStore.completeTask does (the loop writes several together, see committer.ts). */
+  complete(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome): Promise<TaskRecord>;
 }
 
 /**
@@ -49,8 +53,10 @@ export type MessageOutcome = 'succeeded' | 'retrying' | 'failed' | 'dropped' | '
  * store output and log under keys that name the attempt, then commit while
  * the lease still holds. An attempt cut short by the worker's shutdown is
  * given back instead of failed: it does not use up the retry budget.
+ * `claim`: the task claimed ahead (claim-ahead.ts), instead of claimTask;
+ * it throws the ConflictError of a refused claim.
  */
-export async function handleMessage(deps: AttemptDeps, msg: ReceivedMessage): Promise<MessageOutcome> {
+export async function handleMessage(deps: AttemptDeps, msg: ReceivedMessage, claim?: () => Promise<TaskRecord>): Promise<MessageOutcome> {
   const { backend, jobs } = deps;
   const { jobId, taskId } = msg.message;
   const job = await jobs.get(jobId);
@@ -61,7 +67,7 @@ export async function handleMessage(deps: AttemptDeps, msg: ReceivedMessage): Pr
   const cfg = job.config;
   let task: TaskRecord;
   try {
-    task = await backend.state.claimTask(jobId, taskId, {
+    task = claim ? await claim() : await backend.state.claimTask(jobId, taskId, {
       owner: deps.workerId,
       leaseMs: cfg.compute.lease,
       maxAttempts: cfg.retry.max_attempts,
@@ -161,11 +167,10 @@ async function commit(
   try {
     if (result.log) await backend.blobs.put(blobKeys.log(jobId, taskId, attempt), result.log);
     if (result.ok) {
-      const key = blobKeys.output(jobId, taskId, attempt);
-      await backend.blobs.put(key, body(result.output));
+      const output = await storeOutput(backend, result.output, jobId, taskId, attempt);
       if (result.deadLetters) await backend.blobs.put(blobKeys.deadLetters(jobId, taskId, attempt), body(result.deadLetters));
-      await backend.state.completeTask(jobId, taskId, lease, {
-        status: 'SUCCEEDED', outputKey: key, outputKind: result.kind, records: result.records, bad: result.bad,
+      await deps.complete(jobId, taskId, lease, {
+        status: 'SUCCEEDED', ...output, outputKind: result.kind, records: result.records, bad: result.bad,
       });
       deps.ack(msg.receipt);
       return 'succeeded';
@@ -212,13 +217,13 @@ async function commitFailure(
   const error = `attempt ${lease.attempt}: ${result.error}`;
   if (again) {
     const delay = backoffDelay(task.attempts - task.attemptFloor, retry.backoff);
-    await backend.state.completeTask(jobId, taskId, lease, {
+    await deps.complete(jobId, taskId, lease, {
       status: 'RETRY_WAIT', error, kind: result.failure, exitCode: result.exitCode, notBefore: Date.now() + delay,
     });
     await backend.queue.release(msg.receipt, delay);
     return 'retrying';
   }
-  await backend.state.completeTask(jobId, taskId, lease, { status: 'FAILED', error, kind: result.failure, exitCode: result.exitCode });
+  await deps.complete(jobId, taskId, lease, { status: 'FAILED', error, kind: result.failure, exitCode: result.exitCode });
   await backend.queue.deadLetter(msg.receipt, error);
   return 'failed';
 }

@@ -1,10 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { newWorkerId, TERMINAL_JOB, withJob, type Backend, type Logger, type ReceivedMessage } from '@djc/core';
+import { newWorkerId, TERMINAL_JOB, withJob, type Backend, type Logger } from '@djc/core';
 import { createHandlerRunner } from './handlers/index.js';
 import { JobCache } from './job-cache.js';
-import { handleMessage, type MessageOutcome } from './run-attempt.js';
+import { handleMessage, type AttemptDeps, type MessageOutcome } from './run-attempt.js';
+import { claimAhead, heldClaim, putBack, type Held } from './claim-ahead.js';
+import { Committer } from './committer.js';
 
 export interface WorkerOptions {
   backend: Backend;
@@ -64,27 +66,48 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
   const shutdown = new AbortController();
   const counts: Record<MessageOutcome, number> = { succeeded: 0, retrying: 0, failed: 0, dropped: 0, deferred: 0, lost: 0, released: 0 };
   const acks: string[] = [];
-  const deps = { backend: opts.backend, runner, jobs, workerId, tmpRoot, log, shutdown: shutdown.signal, ack: (r: string) => void acks.push(r) };
+  /** Slots in use: attempts whose handler has not ended (a slot is free again once its attempt commits). */
+  const active = new Set<Promise<void>>();
+  /** Every message being handled, its commit included. */
+  const inFlight = new Set<Promise<void>>();
+  const queued: Held[] = [];
+  const committer = new Committer(opts.backend.state, () => active.size > 0 || queued.length > 0);
+  const deps = {
+    backend: opts.backend, runner, jobs, workerId, tmpRoot, log, shutdown: shutdown.signal, ack: (r: string) => void acks.push(r),
+    complete: committer.complete.bind(committer), graceMs: opts.graceMs,
+  };
   const flushAcks = async () => {
     if (acks.length > 0) await opts.backend.queue.deleteBatch(acks.splice(0));
   };
-  const active = new Set<Promise<void>>();
-  const queued: ReceivedMessage[] = [];
   /** Recent time per task (moving average); null until a task has finished. */
   let avgMs: number | null = null;
   let idleSince = Date.now();
 
-  const start = (msg: ReceivedMessage) => {
+  const start = (held: Held) => {
+    const { msg } = held;
     const t0 = Date.now();
-    const p = withJob(msg.message.jobId, () => handleMessage(deps, msg))
+    let freed: () => void = () => undefined;
+    const slot = new Promise<void>((r) => { freed = r; });
+    const free = () => {
+      if (!active.delete(slot)) return;
+      const took = Date.now() - t0;
+      avgMs = avgMs === null ? took : avgMs * 0.8 + took * 0.2;
+      freed();
+    };
+    active.add(slot);
+    // The slot frees when the attempt commits, so the next one runs while the commit waits for company.
+    const complete: AttemptDeps['complete'] = (...args) => {
+      free();
+      return committer.complete(...args);
+    };
+    const p = withJob(msg.message.jobId, () => handleMessage({ ...deps, complete }, msg, heldClaim(deps, held)))
       .then((o) => { counts[o] += 1; })
       .catch((e: unknown) => log.error({ err: e, jobId: msg.message.jobId, taskId: msg.message.taskId }, 'task handling failed'))
       .finally(() => {
-        const took = Date.now() - t0;
-        avgMs = avgMs === null ? took : avgMs * 0.8 + took * 0.2;
-        active.delete(p);
+        free();
+        inFlight.delete(p);
       });
-    active.add(p);
+    inFlight.add(p);
   };
 
   const stopping = () => opts.signal?.aborted === true;
@@ -97,7 +120,7 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
   log.info({ jobId: opts.jobId, concurrency }, 'worker started');
   try {
     while (!stopping()) {
-      while (active.size < concurrency && queued.length > 0) start(queued.shift() as ReceivedMessage);
+      while (active.size < concurrency && queued.length > 0) start(queued.shift() as Held);
       if (active.size >= concurrency) {
         await Promise.race([...active, stopped]);
         continue;
@@ -107,23 +130,23 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
       const got = await opts.backend.queue.receive({
         max: concurrency - active.size + prefetchFor(avgMs ?? leaseMs, leaseMs, concurrency),
         visibilityMs: leaseMs,
-        waitMs: active.size > 0 ? 50 : RECEIVE_WAIT_MS,
+        waitMs: inFlight.size > 0 ? 50 : RECEIVE_WAIT_MS,
         jobId: opts.jobId,
         signal: opts.signal,
       });
       if (got.length > 0) {
-        queued.push(...got);
+        queued.push(...(await claimAhead(deps, got)));
         idleSince = Date.now();
         continue;
       }
-      if (active.size > 0) {
-        await Promise.race([...active, stopped, sleep(50)]);
+      if (inFlight.size > 0) {
+        await Promise.race([...inFlight, stopped, sleep(50)]);
         continue;
       }
       if (await shouldExit(jobs, opts, idleSince)) break;
     }
   } finally {
-    await drain(opts, active, queued, shutdown, log);
+    await drain(deps, inFlight, queued, shutdown);
     await flushAcks().catch((e: unknown) => log.warn({ err: e }, 'acknowledging finished tasks failed; they will be dropped on redelivery'));
     await runner.close();
     await rm(tmpRoot, { recursive: true, force: true });
@@ -133,17 +156,16 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
 }
 
 /**
- * Puts the messages taken ahead back, lets running attempts finish within the
- * grace period, then aborts them: they are given back (releaseTask), not
- * failed, so the retry budget is untouched.
+ * Puts the messages taken ahead back (their tasks claimed ahead given back,
+ * refunded), lets running attempts finish within the grace period, then
+ * aborts them: they are given back (releaseTask), not failed, so the retry
+ * budget is untouched.
  */
-async function drain(
-  opts: WorkerOptions, active: Set<Promise<void>>, queued: ReceivedMessage[], shutdown: AbortController, log: Logger,
-): Promise<void> {
-  for (const msg of queued.splice(0)) await opts.backend.queue.release(msg.receipt, 0).catch(() => undefined);
+async function drain(deps: AttemptDeps & { graceMs?: number }, active: Set<Promise<void>>, queued: Held[], shutdown: AbortController): Promise<void> {
+  for (const held of queued.splice(0)) await putBack(deps, held).catch(() => undefined);
   if (active.size === 0) return;
-  const grace = opts.graceMs ?? 30_000;
-  log.info({ running: active.size, graceMs: grace }, 'waiting for running attempts');
+  const grace = deps.graceMs ?? 30_000;
+  deps.log.info({ running: active.size, graceMs: grace }, 'waiting for running attempts');
   const timer = setTimeout(() => shutdown.abort(), grace);
   await Promise.allSettled([...active]);
   clearTimeout(timer);

@@ -18,16 +18,21 @@ export interface ResultsOptions {
  * `djc results JOB`: the job's result on stdout. `--task N`: the output of
  * one succeeded task (its batch), whatever `output.aggregate` says; the way
  * to read the outputs of a job with `aggregate: none`. Locations of results
- * kept in the blob store read `blob:<key>`.
+ * kept in the blob store read `blob:<key>`; a task output small enough to
+ * be kept in its task record reads `task:<jobId>/<taskId>`.
  */
 export async function resultsCommand(cli: Cli, jobId: string, o: ResultsOptions): Promise<number> {
   return withBackend(cli, async (backend) => {
     const job = await mustGetJob(backend, jobId);
     if (o.badRecords) return printDeadLetters(cli, backend, job);
-    const { path, taskId } = o.task === undefined ? { path: jobResult(job), taskId: undefined } : await taskResult(backend, job, o.task);
+    const { path, taskId, inline } = o.task === undefined ? { path: jobResult(job), taskId: undefined, inline: null } : await taskResult(backend, job, o.task);
     if (cli.opts.json || o.path) {
       if (cli.opts.json) cli.json({ jobId, ...(taskId === undefined ? {} : { taskId }), status: job.status, output: { path } });
       else cli.out(path);
+      return 0;
+    }
+    if (inline) {
+      await writeStdout(inline);
       return 0;
     }
     const stream: Readable | null = path.startsWith('blob:') ? await backend.blobs.getStream(path.slice(5)) : createReadStream(path);
@@ -48,7 +53,11 @@ function jobResult(job: JobRecord): string {
   });
 }
 
-async function taskResult(backend: Backend, job: JobRecord, raw: string): Promise<{ path: string; taskId: number }> {
+/**
+ * Where a task's output is: `blob:<key>`, or `task:<jobId>/<taskId>` for
+ * a small output kept in the task record itself (then `inline` holds it).
+ */
+async function taskResult(backend: Backend, job: JobRecord, raw: string): Promise<{ path: string; taskId: number; inline: Uint8Array | null }> {
   const { jobId } = job;
   const taskId = Number(raw);
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(taskId)) {
@@ -56,12 +65,17 @@ async function taskResult(backend: Backend, job: JobRecord, raw: string): Promis
   }
   const task = await backend.state.getTask(jobId, taskId);
   if (!task) throw new DjcError('NOT_FOUND', `job ${jobId} has no task ${taskId}`, { jobId, taskId, hint: `djc tasks ${jobId} lists its tasks` });
+  if (task.status === 'SUCCEEDED' && task.inlineOutput !== null) return { path: `task:${jobId}/${taskId}`, taskId, inline: task.inlineOutput };
   if (task.status !== 'SUCCEEDED' || !task.outputKey) {
     throw new DjcError('NOT_FOUND', `task ${taskId} of job ${jobId} has no output: it is ${task.status}`, {
       jobId, taskId, hint: `djc tasks ${jobId}; djc logs ${jobId} --task ${taskId}`,
     });
   }
-  return { path: `blob:${task.outputKey}`, taskId };
+  return { path: `blob:${task.outputKey}`, taskId, inline: null };
+}
+
+function writeStdout(data: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => process.stdout.write(data, (e) => (e ? reject(e) : resolve())));
 }
 
 /** `djc results JOB --bad-records`: the job's dead-letter file, once the job has ended. */

@@ -14,3 +14,14 @@ export function taskConflict(jobId: string, taskId: number, status: TaskStatus |
 export function leaseLost(jobId: string, taskId: number, details: object): DjcError {
   return new DjcError('LEASE_LOST', `task ${taskId} of job ${jobId}: the lease no longer holds`, { jobId, taskId, details });
 }
+
+/** claimTasks or completeTasks was given more tasks than MAX_TASK_BATCH. */
+export function tooManyClaims(jobId: string, n: number, max: number): DjcError {
+  return new DjcError('INTERNAL', `job ${jobId}: claimTasks and completeTasks take at most ${max} tasks at once, got ${n}`, { jobId });
+}
+
+/** The refusal of a task id listed again in one claimTasks call, given what the first listing got. */
+export function repeatedClaim(jobId: string, taskId: number, first: unknown): ConflictError {
+  if (first instanceof ConflictError) return first;
+  return taskConflict(jobId, taskId, 'RUNNING', 'is RUNNING, not PENDING or RETRY_WAIT', { reason: 'status' });
+}

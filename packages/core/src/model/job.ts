@@ -150,8 +150,13 @@ export interface TaskRecord {
   worker: string | null;
   error: string | null;
   exitCode: number | null;
-  /** Blob key of the committed output (of the winning attempt). */
+  /** Blob key of the committed output (of the winning attempt); null when it is inline or there is none. */
   outputKey: string | null;
+  /**
+   * The committed output itself, when it was small enough to be kept in the
+   * task record (MAX_INLINE_OUTPUT_BYTES); then outputKey is null.
+   */
+  inlineOutput: Uint8Array | null;
   /** Kind of output: how a reducer gets it back. */
   outputKind: OutputKind | null;
   /**

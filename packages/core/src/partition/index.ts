@@ -12,3 +12,4 @@ export { batchBytes, openBatchStream, tallyBatch, type BatchTally } from './batc
 export { deadLetterRecords, type BadRecordPolicy, type BadRecordSink, type DeadLetter } from './bad-record.js';
 export { setS3ClientFactory } from './s3-client.js';
 export { isS3Url } from './input-source.js';
+export { useBlockingLocalReads } from './blocking-local-source.js';

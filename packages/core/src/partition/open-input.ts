@@ -2,6 +2,8 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { DjcError } from '../errors.js';
 import type { FileStat } from '../model/batch.js';
 import { isS3Url, type InputSource, type InputStat, type ReadPlan } from './input-source.js';
+import { blockingReads, openBlockingLocal } from './blocking-local-source.js';
+import { cannotOpen, notRegularFile } from './open-errors.js';
 
 /**
  * Opens an input file (a local path or an `s3://bucket/key` URL) for
@@ -58,21 +60,16 @@ async function openSource(file: string, plan?: ReadPlan, expect?: FileStat): Pro
     const { openS3Input } = await import('./s3-source.js');
     return openS3Input(file, plan, expect);
   }
+  if (blockingReads()) return openBlockingLocal(file);
   let fh: FileHandle;
   try {
     fh = await open(file, 'r');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(e);
-    throw new DjcError('INPUT_INVALID', `${file}: cannot open input: ${why}`, { cause: e });
+    throw cannotOpen(file, e);
   }
   try {
     const stat = await fh.stat();
-    if (!stat.isFile()) {
-      throw new DjcError('INPUT_INVALID', `${file}: not a regular file`, {
-        hint: 'name files, or a glob such as dir/*.jsonl, in input.path',
-      });
-    }
+    if (!stat.isFile()) throw notRegularFile(file);
     return new LocalSource(file, fh, stat);
   } catch (e) {
     await fh.close();

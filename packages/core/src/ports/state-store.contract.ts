@@ -2,8 +2,8 @@
  * The StateStore contract: every backend runs this suite (see
  * backends/local/local-backend.test.ts). `make` returns a fresh, isolated
  * store per test. Job and lock cases live here; task cases in
- * testing/state-store-task-cases.ts, testing/state-store-bulk-cases.ts and
- * testing/state-store-release-cases.ts; bounded error texts in
+ * testing/state-store-task-cases.ts, testing/state-store-batch-cases.ts,
+ * testing/state-store-bulk-cases.ts and testing/state-store-release-cases.ts; bounded error texts in
  * testing/state-store-text-cases.ts.
  */
 import { describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { describeTaskCases } from '../testing/state-store-task-cases.js';
 import { describeBulkTaskCases } from '../testing/state-store-bulk-cases.js';
 import { describeReleaseCases } from '../testing/state-store-release-cases.js';
 import { describeTextCases } from '../testing/state-store-text-cases.js';
+import { describeBatchCases } from '../testing/state-store-batch-cases.js';
 
 export type StateStoreFixture = Made & { store: StateStore };
 
@@ -24,6 +25,7 @@ export function describeStateStoreContract(name: string, make: () => Promise<Sta
     describeJobCases(store);
     describeJobChanges(store);
     describeTaskCases(store);
+    describeBatchCases(store);
     describeBulkTaskCases(store);
     describeReleaseCases(store);
     describeTextCases(store);

@@ -24,6 +24,7 @@ import type { JobStatus, TaskStatus } from '../model/status.js';
 import type { JobRecord, NewJob, OutputKind, TaskRecord } from '../model/job.js';
 import type { BatchDescriptor } from '../model/batch.js';
 import type { FailureKind } from '../config/schema.js';
+import type { ConflictError, DjcError } from '../errors.js';
 
 export interface IoOptions {
   signal?: AbortSignal;
@@ -41,22 +42,45 @@ export interface ClaimRequest {
   now?: number;
 }
 
+/** Most tasks one claimTasks or completeTasks call takes (a DynamoDB transaction holds at most 100 items). */
+export const MAX_TASK_BATCH = 25;
+
+/** What claimTasks says of one task: claimed (its record), or refused (the ConflictError claimTask would throw). */
+export type ClaimResult = TaskRecord | ConflictError;
+
 export interface LeaseRef {
   owner: string;
   /** The attempt number returned by claimTask: the fencing token. */
   attempt: number;
 }
 
-export type TaskOutcome =
+/**
+ * Largest output a SUCCEEDED outcome may carry inline (`inlineOutput`),
+ * kept in the task record itself instead of a blob: it saves a blob write
+ * per task and a blob read per task at finalize, and keeps a DynamoDB task
+ * item far below its 400 KB limit (and its write cost near that of a
+ * PutObject: 1 KB write units, doubled in a transaction).
+ */
+export const MAX_INLINE_OUTPUT_BYTES = 2048;
+
+/** Where a SUCCEEDED attempt's output is: a blob (`outputKey`) or the bytes themselves (`inlineOutput`). */
+export type OutputRef =
+  | { outputKey: string; inlineOutput?: undefined }
   | {
+      /** At most MAX_INLINE_OUTPUT_BYTES; a larger one is refused (DjcError INTERNAL) before anything is written. */
+      inlineOutput: Uint8Array;
+      outputKey?: undefined;
+    };
+
+export type TaskOutcome =
+  | ({
       status: 'SUCCEEDED';
-      outputKey: string;
       outputKind: OutputKind;
       /** Records the attempt processed (handed to the handler). */
       records: number;
       /** Records of the batch left out as bad (input.on_bad_record skip or dead_letter); 0 if none. */
       bad?: number;
-    }
+    } & OutputRef)
   | {
       status: 'RETRY_WAIT' | 'FAILED';
       error: string;
@@ -65,6 +89,20 @@ export type TaskOutcome =
       /** For RETRY_WAIT: epoch ms before which the task must not run again. */
       notBefore?: number;
     };
+
+/** One attempt to end, for completeTasks. */
+export interface TaskCompletion {
+  taskId: number;
+  lease: LeaseRef;
+  outcome: TaskOutcome;
+}
+
+/**
+ * What completeTasks says of one completion: the task as written, or the
+ * DjcError completeTask would throw for it (LEASE_LOST; INTERNAL for an
+ * inline output over MAX_INLINE_OUTPUT_BYTES).
+ */
+export type CompleteResult = TaskRecord | DjcError;
 
 export interface ReclaimRequest {
   /** Reclaim RUNNING tasks whose lease expired before this epoch ms… */
@@ -159,6 +197,19 @@ export interface StateStore {
    */
   claimTask(jobId: string, taskId: number, req: ClaimRequest, opts?: IoOptions): Promise<TaskRecord>;
   /**
+   * Claims several tasks of one job (at most MAX_TASK_BATCH) in ONE atomic
+   * write: the tasks claimed and the job's counters change together, as
+   * one SQLite transaction or one DynamoDB TransactWriteItems with a single
+   * job-counter update. Each task is checked as claimTask checks it and
+   * claimed or refused on its own: result i is the claimed record of
+   * `taskIds[i]`, or the ConflictError claimTask would throw for it. A task
+   * id listed twice is refused the second time (as RUNNING if the first
+   * claimed it), like a duplicate delivery. Rejects only when the backend
+   * fails (nothing is claimed then); more than MAX_TASK_BATCH ids is
+   * DjcError INTERNAL.
+   */
+  claimTasks(jobId: string, taskIds: readonly number[], req: ClaimRequest, opts?: IoOptions): Promise<ClaimResult[]>;
+  /**
    * Extends the lease if `lease` still holds it (RUNNING, same owner, same
    * attempt). Returns false if the lease is lost or the job was cancelled:
    * the worker must abandon the attempt.
@@ -167,11 +218,27 @@ export interface StateStore {
   /**
    * Ends an attempt: RUNNING → outcome.status, only while `lease` holds.
    * A SUCCEEDED outcome adds its records to the job's processed count, and
-   * its bad records to the job's bad count, in the same write.
+   * its bad records to the job's bad count, in the same write; its output
+   * is stored as given: `outputKey` (inlineOutput null) or `inlineOutput`
+   * (outputKey null), readable from the record by getTask and listTasks.
+   * Any other outcome clears both.
    * DjcError LEASE_LOST if the lease no longer holds (a newer attempt or a
    * cancel won): the caller discards its output.
    */
   completeTask(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome, opts?: IoOptions): Promise<TaskRecord>;
+  /**
+   * Ends several attempts of one job (at most MAX_TASK_BATCH) in ONE atomic
+   * write, each as completeTask would: the tasks whose lease holds and the
+   * job's counters change together, as one SQLite transaction or one
+   * DynamoDB TransactWriteItems with a single job-counter update. Each
+   * completion is checked on its own: result i is the record completion i
+   * wrote, or the DjcError completeTask would throw for it (LEASE_LOST: the
+   * caller discards that output), while the others are written. A task
+   * listed twice is LEASE_LOST the second time. Rejects when the backend
+   * fails (nothing is written then); more than MAX_TASK_BATCH is DjcError
+   * INTERNAL.
+   */
+  completeTasks(jobId: string, completions: readonly TaskCompletion[], opts?: IoOptions): Promise<CompleteResult[]>;
   /**
    * Gives an attempt back (a worker that stops before the attempt ends):
    * RUNNING → PENDING, only while `lease` holds (same guard as

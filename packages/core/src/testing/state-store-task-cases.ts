@@ -1,6 +1,6 @@
 /** StateStore contract, part 2: putTasks, reads, claim, heartbeat, complete. */
 import { describe, expect, it } from 'vitest';
-import type { StateStore, TaskOutcome } from '../ports/state-store.js';
+import { MAX_INLINE_OUTPUT_BYTES, type StateStore, type TaskOutcome } from '../ports/state-store.js';
 import { testBatches, testJob, rejectionOf } from './fixtures.js';
 import { conflictStatus, expectConflict, expectDjcError, jobWithTasks } from './contract-harness.js';
 
@@ -146,12 +146,42 @@ function describeComplete(store: () => StateStore): void {
       expect((await store().getTask(jobId, 1))?.records).toBeNull();
       const t = await store().claimTask(jobId, 1, CLAIM);
       const done = await store().completeTask(jobId, 1, { owner: 'worker-1', attempt: t.attempts }, OK);
-      expect(done).toMatchObject({ status: 'SUCCEEDED', outputKey: 'out/0', outputKind: 'json-lines', records: 7, leaseOwner: null, leaseExpiresAt: null, worker: 'worker-1', attempts: 1 });
+      expect(done).toMatchObject({ status: 'SUCCEEDED', outputKey: 'out/0', inlineOutput: null, outputKind: 'json-lines', records: 7, leaseOwner: null, leaseExpiresAt: null, worker: 'worker-1', attempts: 1 });
       expect(done.endedAt).not.toBeNull();
       expect(await store().getTask(jobId, 1)).toEqual(done);
       const j = await store().getJob(jobId);
       expect(j?.tasks).toEqual({ total: 3, pending: 2, running: 0, retrying: 0, succeeded: 1, failed: 0, cancelled: 0 });
       expect(j?.records.processed).toBe(7);
+    });
+
+    it('SUCCEEDED with an inline output keeps the bytes in the task (no output key); reads return them', async () => {
+      const jobId = await jobWithTasks(store(), 3);
+      const bytes = new TextEncoder().encode('{"a":1}\n'.repeat(MAX_INLINE_OUTPUT_BYTES / 8));
+      expect(bytes.byteLength).toBe(MAX_INLINE_OUTPUT_BYTES);
+      const inline = async (taskId: number, data: Uint8Array) => {
+        const t = await store().claimTask(jobId, taskId, CLAIM);
+        return store().completeTask(jobId, taskId, { owner: 'worker-1', attempt: t.attempts }, { status: 'SUCCEEDED', inlineOutput: data, outputKind: 'json-lines', records: 3 });
+      };
+      const done = await inline(0, bytes);
+      expect(done).toMatchObject({ status: 'SUCCEEDED', outputKey: null, outputKind: 'json-lines', records: 3 });
+      expect(Buffer.from(done.inlineOutput ?? [])).toEqual(Buffer.from(bytes));
+      expect(Buffer.from((await store().getTask(jobId, 0))?.inlineOutput ?? [])).toEqual(Buffer.from(bytes));
+      // An empty output (a handler that returned []) is an empty inline output, not a missing one.
+      expect((await inline(1, new Uint8Array(0))).inlineOutput?.byteLength).toBe(0);
+      const listed = await store().listTasks(jobId, { status: 'SUCCEEDED' });
+      expect(listed.map((t) => [t.taskId, t.outputKey, t.inlineOutput?.byteLength])).toEqual([[0, null, MAX_INLINE_OUTPUT_BYTES], [1, null, 0]]);
+      expect((await store().getJob(jobId))?.tasks).toMatchObject({ succeeded: 2, running: 0, pending: 1 });
+    });
+
+    it('refuses an inline output over MAX_INLINE_OUTPUT_BYTES, before anything changes', async () => {
+      const jobId = await jobWithTasks(store(), 1);
+      const t = await store().claimTask(jobId, 0, CLAIM);
+      const lease = { owner: 'worker-1', attempt: t.attempts };
+      const big: TaskOutcome = { status: 'SUCCEEDED', inlineOutput: new Uint8Array(MAX_INLINE_OUTPUT_BYTES + 1), outputKind: 'raw', records: 1 };
+      expectDjcError(await rejectionOf(store().completeTask(jobId, 0, lease, big)), 'INTERNAL');
+      expect(await store().getTask(jobId, 0)).toMatchObject({ status: 'RUNNING', inlineOutput: null, outputKey: null });
+      expect((await store().getJob(jobId))?.tasks).toMatchObject({ running: 1, succeeded: 0 });
+      expect((await store().completeTask(jobId, 0, lease, OK)).outputKey).toBe('out/0');
     });
 
     it('RETRY_WAIT and FAILED store error and exit code; counters exact', async () => {

@@ -27,18 +27,43 @@ export function createHandlerRunner(opts: { slots: number; memoryBytes?: number 
   return {
     async run(spec: AttemptSpec): Promise<AttemptResult> {
       if (closing.signal.aborted) return failed('signal', 'attempt aborted: handler runner closed', '');
-      const signal = AbortSignal.any([spec.signal, closing.signal]);
+      const { signal, dispose } = eitherSignal(spec.signal, closing.signal);
       try {
         if (spec.handler.module !== undefined) return await modules.run(spec, signal);
         if (spec.handler.command !== undefined) return await commands.run(spec, signal);
         return failed('error', 'set exactly one of handler.module or handler.command', '', { retryable: false });
       } catch (e) {
         return failed('error', `handler runner failed: ${(e as Error).message}`, (e as Error).stack ?? '');
+      } finally {
+        dispose();
       }
     },
     async close(): Promise<void> {
       closing.abort(new Error('handler runner closed'));
       await Promise.all([modules.close(), commands.close()]);
+    },
+  };
+}
+
+/**
+ * A signal that aborts when `a` or `b` does, with `a`'s or `b`'s reason,
+ * and `dispose` to unhook it once the attempt is over. (AbortSignal.any
+ * does the same but keeps weak references that cost more than a short
+ * attempt.)
+ */
+function eitherSignal(a: AbortSignal, b: AbortSignal): { signal: AbortSignal; dispose(): void } {
+  const both = new AbortController();
+  const onA = () => both.abort(a.reason);
+  const onB = () => both.abort(b.reason);
+  if (a.aborted) onA();
+  else if (b.aborted) onB();
+  a.addEventListener('abort', onA, { once: true });
+  b.addEventListener('abort', onB, { once: true });
+  return {
+    signal: both.signal,
+    dispose: () => {
+      a.removeEventListener('abort', onA);
+      b.removeEventListener('abort', onB);
     },
   };
 }

@@ -10,7 +10,7 @@ import { Writable } from 'node:stream';
 import { format, inspect } from 'node:util';
 import { parentPort } from 'node:worker_threads';
 import {
-  capError, capText, deadLetterRecords, importUserFunction, isDjcError, MAX_ERROR_CHARS, parseModuleRef, readBatchRecords,
+  capError, capText, deadLetterRecords, importUserFunction, isDjcError, MAX_ERROR_CHARS, parseModuleRef, readBatchRecords, useBlockingLocalReads,
   type BadRecordPolicy, type BadRecordSink, type DjcError,
 } from '@djc/core';
 import { formatLogLine, type LogLevel } from './log-buffer.js';
@@ -37,6 +37,10 @@ port.on('message', (msg: ToThread) => {
 });
 
 captureConsole();
+// This thread runs one attempt at a time and nothing else: read local batches
+// with blocking calls rather than through the thread pool (two thread
+// hand-offs per file operation, more than a small batch's read itself).
+useBlockingLocalReads();
 
 async function runAttempt(msg: RunMessage): Promise<void> {
   const controller = new AbortController();

@@ -117,7 +117,7 @@ export class DynamoBulkOps {
 function resetChange(ctx: TaskTable, task: TaskRecord): TaskChange {
   const patch = {
     status: 'PENDING' as const, attemptFloor: task.attempts, leaseOwner: null, leaseExpiresAt: null, notBefore: null,
-    error: null, failureKind: null, exitCode: null, outputKey: null, outputKind: null, startedAt: null, endedAt: null,
+    error: null, failureKind: null, exitCode: null, outputKey: null, inlineOutput: null, outputKind: null, startedAt: null, endedAt: null,
   };
   return taskChange(ctx, task, patch, { status: task.status, attempts: task.attempts });
 }

@@ -6,24 +6,33 @@
  *   attempts and attempt_floor that were read; Update job counters guarded
  *   by "not cancel_requested, not terminal"]. A lost race is explained from
  *   the failed items' ALL_OLD images, without another read.
+ * - claimTasks: 2 for up to MAX_TASK_BATCH tasks (dynamo-claim-many.ts).
  * - heartbeat: 1 — TransactWriteItems [Update task lease guarded by RUNNING +
  *   owner + attempt; ConditionCheck job not cancel_requested, not terminal].
  * - completeTask: 2 — GetItem (the record to return), then TransactWriteItems
  *   [Update task guarded by RUNNING + owner + attempt; job counters]. The
- *   GetItem is skipped when this store claimed the task (see `held`).
+ *   GetItem is skipped when this store claimed the task (see `held`). An
+ *   inline output is a binary attribute of the task item (`output_inline`).
+ * - completeTasks: 1 for up to MAX_TASK_BATCH tasks this store claimed, +1
+ *   BatchGetItem for others (dynamo-complete-many.ts).
  * - releaseTask: as completeTask; the Update is also guarded by
  *   attempt_floor, which it raises by one (the refund).
  */
 import type { TaskRecord } from '../../model/job.js';
-import type { ClaimRequest, LeaseRef, TaskOutcome } from '../../ports/state-store.js';
+import type { ClaimRequest, ClaimResult, CompleteResult, LeaseRef, TaskCompletion, TaskOutcome } from '../../ports/state-store.js';
+import { completeMany } from './dynamo-complete-many.js';
+import { ConflictError } from '../../errors.js';
+import { claimMany } from './dynamo-claim-many.js';
+import { checkClaimable, claimChange, completeChange, jobRefused } from './dynamo-lease-changes.js';
 import { counterUpdate, jobCondition } from './dynamo-counters.js';
-import { isRaceCode, leaseLost, noJob, taskConflict, txFailed } from './dynamo-errors.js';
+import { isRaceCode, leaseLost, noJob, txFailed } from './dynamo-errors.js';
 import { ExprBuilder } from './dynamo-expressions.js';
 import { toTaskRecord } from './dynamo-items.js';
-import { transact, type DynamoContext, type Io, type Item, type TxItem } from './dynamo-request.js';
+import { transact, type DynamoContext, type Io, type TxItem } from './dynamo-request.js';
 import { isTaskId, jobKey } from './dynamo-schema.js';
 import { taskChange, taskUpdate, type TaskChange, type TaskPatch, type TaskTable } from './dynamo-task-change.js';
 import type { DynamoTaskOps } from './dynamo-task-ops.js';
+import { checkedInlineOutput } from '../inline-output.js';
 
 /** Reads + writes before a claim or complete that keeps losing races gives up. */
 const TRIES = 5;
@@ -67,6 +76,13 @@ export class DynamoLeaseOps {
     }
   }
 
+  /** claimTasks (dynamo-claim-many.ts); the claimed tasks are remembered, as claim's are. */
+  async claimMany(jobId: string, taskIds: readonly number[], req: ClaimRequest, io: Io): Promise<ClaimResult[]> {
+    const results = await claimMany(this.ctx, jobId, taskIds, req, io);
+    for (const r of results) if (!(r instanceof ConflictError)) this.remember(r);
+    return results;
+  }
+
   async heartbeat(jobId: string, taskId: number, lease: LeaseRef, leaseMs: number, io: Io): Promise<boolean> {
     if (!isTaskId(taskId)) return false;
     const guard = { status: 'RUNNING' as const, leaseOwner: lease.owner, attempts: lease.attempt };
@@ -82,8 +98,20 @@ export class DynamoLeaseOps {
     throw txFailed(this.ctx.what, codes, jobId);
   }
 
-  complete(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome, io: Io): Promise<TaskRecord> {
+  async complete(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome, io: Io): Promise<TaskRecord> {
+    checkedInlineOutput(outcome, { jobId, taskId });
     return this.endAttempt(jobId, taskId, lease, (task) => completeChange(this.ctx, task, outcome), io);
+  }
+
+  /** completeTasks (dynamo-complete-many.ts), starting from the records this store's claims wrote. */
+  completeMany(jobId: string, completions: readonly TaskCompletion[], io: Io): Promise<CompleteResult[]> {
+    const guesses = completions.map(({ taskId, lease }) => {
+      const key = `${jobId}/${taskId}`;
+      const guess = this.held.get(key);
+      this.held.delete(key);
+      return guess && guess.leaseOwner === lease.owner && guess.attempts === lease.attempt ? guess : null;
+    });
+    return completeMany(this.ctx, jobId, completions, guesses, io);
   }
 
   release(jobId: string, taskId: number, lease: LeaseRef, reason: string, io: Io): Promise<TaskRecord> {
@@ -112,61 +140,6 @@ export class DynamoLeaseOps {
       throw txFailed(this.ctx.what, res.reasons.map((r) => r.code), jobId);
     }
   }
-}
-
-/** Throws the ConflictError the local store throws for a task that cannot be claimed now. */
-function checkClaimable(jobId: string, taskId: number, task: TaskRecord | null, req: ClaimRequest, now: number): asserts task is TaskRecord {
-  if (!task) throw taskConflict(jobId, taskId, null, 'no such task', { reason: 'missing' });
-  const { status } = task;
-  if (status !== 'PENDING' && status !== 'RETRY_WAIT') {
-    throw taskConflict(jobId, taskId, status, `is ${status}, not PENDING or RETRY_WAIT`, { reason: 'status' });
-  }
-  if (task.notBefore !== null && task.notBefore > now) {
-    throw taskConflict(jobId, taskId, status, `not due before ${new Date(task.notBefore).toISOString()}`, {
-      reason: 'not_due', notBefore: task.notBefore,
-    });
-  }
-  const used = task.attempts - task.attemptFloor;
-  if (used >= req.maxAttempts) {
-    throw taskConflict(jobId, taskId, status, `retry budget spent (${used} of ${req.maxAttempts} attempts)`, {
-      reason: 'budget', attempts: task.attempts,
-    });
-  }
-}
-
-function jobRefused(jobId: string, taskId: number, task: TaskRecord, job: Item | null) {
-  if (!job) return taskConflict(jobId, taskId, task.status, 'the job does not exist', { reason: 'job', jobStatus: null });
-  const why = job.cancel_requested === true ? 'the job is being cancelled' : `the job is ${String(job.status)}`;
-  return taskConflict(jobId, taskId, task.status, why, { reason: 'job', jobStatus: job.status });
-}
-
-function claimChange(ctx: TaskTable, task: TaskRecord, req: ClaimRequest, now: number): TaskChange {
-  const patch = {
-    status: 'RUNNING' as const, attempts: task.attempts + 1, leaseOwner: req.owner, leaseExpiresAt: now + req.leaseMs,
-    worker: req.owner, startedAt: new Date(now).toISOString(), endedAt: null, error: null, failureKind: null,
-    exitCode: null, notBefore: null,
-  };
-  return taskChange(ctx, task, patch, { status: task.status, attempts: task.attempts, attemptFloor: task.attemptFloor });
-}
-
-function completeChange(ctx: TaskTable, task: TaskRecord, outcome: TaskOutcome): TaskChange {
-  const ended = { leaseOwner: null, leaseExpiresAt: null, endedAt: new Date().toISOString() };
-  const guard = { status: 'RUNNING' as const, leaseOwner: task.leaseOwner ?? '', attempts: task.attempts };
-  if (outcome.status === 'SUCCEEDED') {
-    const patch: TaskPatch & { status: 'SUCCEEDED' } = {
-      ...ended, status: 'SUCCEEDED', outputKey: outcome.outputKey, outputKind: outcome.outputKind, records: outcome.records,
-      bad: outcome.bad ?? 0,
-      error: null, failureKind: null, exitCode: null, notBefore: null,
-    };
-    return taskChange(ctx, task, patch, guard, { processed: outcome.records, bad: outcome.bad ?? 0 });
-  }
-  const patch: TaskPatch & { status: 'RETRY_WAIT' | 'FAILED' } = {
-    ...ended, status: outcome.status, error: outcome.error, failureKind: outcome.kind, exitCode: outcome.exitCode ?? null,
-    notBefore: outcome.status === 'RETRY_WAIT' ? (outcome.notBefore ?? null) : null, outputKey: null, outputKind: null,
-    records: null,
-    bad: null,
-  };
-  return taskChange(ctx, task, patch, guard);
 }
 
 /** RUNNING → PENDING with the attempt refunded (attempt_floor + 1); the attempt number stays spent. */

@@ -197,7 +197,7 @@ export function sleep(ms: number): Promise<void> {
  * Converts a wire-format item (`{ attr: { S: "x" } }`), as found in
  * CancellationReasons and ConditionalCheckFailed errors, which the document
  * client leaves marshalled. Numbers become JS numbers (ours are epoch ms and
- * counters, far below 2^53); binary values are not used by this store.
+ * counters, far below 2^53); binary values (inline outputs) stay bytes.
  */
 export function fromWire(item: Record<string, unknown>): Item {
   const out: Item = {};
@@ -210,6 +210,7 @@ function fromWireValue(v: Record<string, unknown>): unknown {
   if ('S' in v) return v.S;
   if ('N' in v) return Number(v.N);
   if ('BOOL' in v) return v.BOOL;
+  if ('B' in v) return v.B instanceof Uint8Array ? v.B : Buffer.from(String(v.B), 'base64');
   if ('NULL' in v) return null;
   if ('M' in v) return fromWire(v.M as Record<string, unknown>);
   if ('L' in v) return (v.L as Record<string, unknown>[]).map(fromWireValue);

@@ -162,6 +162,38 @@ describe('DynamoStateStore on DynamoDB Local: cost and races', () => {
     counted.stop();
   });
 
+  it('claimTasks costs 2 requests and completeTasks of its own claims 1, for 10 tasks as for one; others\' claims cost a BatchGetItem more', async () => {
+    const { stores: [a, b], clients: [own] } = await storesOnFreshTable(2);
+    const job = testJob();
+    await a!.createJob(job);
+    await a!.putTasks(job.jobId, testBatches(20));
+    const counted = countRequests(own as DynamoDBClient);
+    const cost = async (call: () => Promise<unknown>) => {
+      counted.reset();
+      await call();
+      return { ...counted.byOperation };
+    };
+    const ids = Array.from({ length: 10 }, (_, i) => i);
+    const req = { owner: 'w', leaseMs: 60_000, maxAttempts: 3 };
+    expect(await cost(() => a!.claimTasks(job.jobId, ids, req))).toEqual({ BatchGetItem: 1, TransactWriteItems: 1 });
+    const ok = { status: 'SUCCEEDED', inlineOutput: new Uint8Array([1]), outputKind: 'raw', records: 1 } as const;
+    const done = (taskIds: number[]) => taskIds.map((taskId) => ({ taskId, lease: { owner: 'w', attempt: 1 }, outcome: ok }));
+    expect(await cost(() => a!.completeTasks(job.jobId, done(ids.slice(0, 5))))).toEqual({ TransactWriteItems: 1 });
+    // Claimed by a, completed through b (as by a restarted worker): b reads them first.
+    const viaB = await b!.completeTasks(job.jobId, done(ids.slice(5)));
+    expect(viaB.every((r) => !(r instanceof Error) && r.status === 'SUCCEEDED')).toBe(true);
+    // a's remembered claims go stale: task 11 is reclaimed (a's write of it fails; its image says LEASE_LOST, for it
+    // alone), task 10 is reclaimed and claimed again through b (a reads it, then writes it in the retried transaction).
+    await a!.claimTasks(job.jobId, [10, 11], req);
+    await b!.reclaimTasks(job.jobId, { owner: 'w', reason: 'lost', maxAttempts: 3, notBefore: 0 });
+    await b!.claimTask(job.jobId, 10, req);
+    const stale = await a!.completeTasks(job.jobId, [{ taskId: 10, lease: { owner: 'w', attempt: 2 }, outcome: ok }, { taskId: 11, lease: { owner: 'w', attempt: 1 }, outcome: ok }]);
+    expect(stale[0]).toMatchObject({ taskId: 10, status: 'SUCCEEDED', attempts: 2 });
+    expectDjcError(stale[1], 'LEASE_LOST');
+    expect((await a!.getJob(job.jobId))?.tasks).toMatchObject({ succeeded: 11, retrying: 1, running: 0, pending: 8 });
+    counted.stop();
+  });
+
   it('of two racing job transitions one wins; the other is a ConflictError with the winner\'s status', async () => {
     const { stores: [a, b] } = await storesOnFreshTable(2);
     const job = testJob();

@@ -12,7 +12,7 @@ import type { BatchDescriptor } from '../../model/batch.js';
 import type { JobRecord, NewJob, TaskRecord } from '../../model/job.js';
 import type { JobStatus, TaskStatus } from '../../model/status.js';
 import type {
-  ClaimRequest, CoordinatorInfo, IoOptions, JobPatch, RequestCountDelta, LeaseRef, ListJobsOptions, ListTasksOptions,
+  ClaimRequest, ClaimResult, CompleteResult, CoordinatorInfo, TaskCompletion, IoOptions, JobPatch, RequestCountDelta, LeaseRef, ListJobsOptions, ListTasksOptions,
   ReclaimRequest, StateStore, TaskOutcome,
 } from '../../ports/state-store.js';
 import { DynamoBulkOps } from './dynamo-bulk-ops.js';
@@ -104,12 +104,20 @@ export class DynamoStateStore implements StateStore {
     return this.leases.claim(jobId, taskId, req, opts);
   }
 
+  claimTasks(jobId: string, taskIds: readonly number[], req: ClaimRequest, opts: IoOptions = {}): Promise<ClaimResult[]> {
+    return this.leases.claimMany(jobId, taskIds, req, opts);
+  }
+
   heartbeat(jobId: string, taskId: number, lease: LeaseRef, leaseMs: number, opts: IoOptions = {}): Promise<boolean> {
     return this.leases.heartbeat(jobId, taskId, lease, leaseMs, opts);
   }
 
   completeTask(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome, opts: IoOptions = {}): Promise<TaskRecord> {
     return this.leases.complete(jobId, taskId, lease, outcome, opts);
+  }
+
+  completeTasks(jobId: string, completions: readonly TaskCompletion[], opts: IoOptions = {}): Promise<CompleteResult[]> {
+    return this.leases.completeMany(jobId, completions, opts);
   }
 
   releaseTask(jobId: string, taskId: number, lease: LeaseRef, reason: string, opts: IoOptions = {}): Promise<TaskRecord> {

@@ -19,7 +19,7 @@ export type TaskTable = Pick<DynamoContext, 'table' | 'retentionSeconds'>;
 
 type PatchableField =
   | 'status' | 'attempts' | 'attemptFloor' | 'leaseOwner' | 'leaseExpiresAt' | 'notBefore' | 'worker'
-  | 'error' | 'exitCode' | 'outputKey' | 'outputKind' | 'records' | 'bad' | 'startedAt' | 'endedAt';
+  | 'error' | 'exitCode' | 'outputKey' | 'inlineOutput' | 'outputKind' | 'records' | 'bad' | 'startedAt' | 'endedAt';
 
 /** Fields to set (a value) or clear (null); `failureKind` is stored but not part of the record. */
 export type TaskPatch = Partial<Pick<TaskRecord, PatchableField>> & { failureKind?: string | null };
@@ -27,7 +27,7 @@ export type TaskPatch = Partial<Pick<TaskRecord, PatchableField>> & { failureKin
 const ATTR: Record<keyof TaskPatch, string> = {
   status: 'status', attempts: 'attempts', attemptFloor: 'attempt_floor', leaseOwner: 'lease_owner',
   leaseExpiresAt: 'lease_expires_at', notBefore: 'not_before', worker: 'worker', error: 'error',
-  exitCode: 'exit_code', outputKey: 'output_key', outputKind: 'output_kind', records: 'records', bad: 'bad', startedAt: 'started_at',
+  exitCode: 'exit_code', outputKey: 'output_key', inlineOutput: 'output_inline', outputKind: 'output_kind', records: 'records', bad: 'bad', startedAt: 'started_at',
   endedAt: 'ended_at', failureKind: 'failure_kind',
 };
 

@@ -111,4 +111,8 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE tasks ADD COLUMN bad INTEGER;
   `,
+  // 7: a small output kept in the task row instead of a blob (TaskRecord.inlineOutput).
+  `
+  ALTER TABLE tasks ADD COLUMN output_inline BLOB;
+  `,
 ];

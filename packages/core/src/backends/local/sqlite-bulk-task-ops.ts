@@ -34,7 +34,7 @@ export class SqliteBulkTaskOps {
         not_before = NULL, ended_at = ? WHERE job_id = ? AND status IN ('PENDING', 'RUNNING', 'RETRY_WAIT')`);
     this.resetByStatus = db.prepare(`UPDATE tasks SET status = 'PENDING', attempt_floor = attempts,
         lease_owner = NULL, lease_expires_at = NULL, not_before = NULL, error = NULL, failure_kind = NULL,
-        exit_code = NULL, output_key = NULL, output_kind = NULL, started_at = NULL, ended_at = NULL
+        exit_code = NULL, output_key = NULL, output_inline = NULL, output_kind = NULL, started_at = NULL, ended_at = NULL
       WHERE job_id = ? AND status = ? RETURNING *`);
   }
 

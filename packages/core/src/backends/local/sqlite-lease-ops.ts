@@ -1,5 +1,5 @@
 /**
- * The worker's hot path: claim a task (take the lease), heartbeat (extend
+ * The worker's hot path: claim a task or several (take the lease), heartbeat (extend
  * it), complete (end the attempt while the lease holds; `endedAt` is the
  * end of the latest attempt, so a RETRY_WAIT task has one too), release
  * (give the attempt back, refunded, while the lease holds). Each call runs
@@ -9,12 +9,16 @@
 import type { Statement } from 'better-sqlite3';
 import type { TaskRecord } from '../../model/job.js';
 import { assertTaskTransition, TERMINAL_JOB, type JobStatus, type TaskStatus } from '../../model/status.js';
-import type { ClaimRequest, LeaseRef, TaskOutcome } from '../../ports/state-store.js';
+import {
+  MAX_TASK_BATCH, type ClaimRequest, type ClaimResult, type CompleteResult, type LeaseRef, type TaskCompletion, type TaskOutcome,
+} from '../../ports/state-store.js';
+import { ConflictError, isDjcError } from '../../errors.js';
 import type { Db } from './db.js';
 import type { JobCounters } from './job-counters.js';
-import { leaseLost, taskConflict } from '../store-errors.js';
+import { leaseLost, taskConflict, tooManyClaims } from '../store-errors.js';
 import { capError } from '../../util/cap-text.js';
 import { toTaskRecord, type TaskRow } from './state-rows.js';
+import { checkedInlineOutput } from '../inline-output.js';
 
 interface ClaimCheckRow {
   status: TaskStatus;
@@ -50,7 +54,8 @@ export class SqliteLeaseOps {
     this.leaseCheck = db.prepare('SELECT status, attempts, lease_owner FROM tasks WHERE job_id = ? AND task_id = ?');
     this.completeWrite = db.prepare(`UPDATE tasks SET status = @status, lease_owner = NULL, lease_expires_at = NULL,
         error = @error, failure_kind = @kind, exit_code = @exitCode, not_before = @notBefore,
-        output_key = @outputKey, output_kind = @outputKind, records = @records, bad = @bad, ended_at = @endedAt
+        output_key = @outputKey, output_inline = @outputInline, output_kind = @outputKind, records = @records, bad = @bad,
+        ended_at = @endedAt
       WHERE job_id = @jobId AND task_id = @taskId RETURNING *`);
     this.releaseWrite = db.prepare(`UPDATE tasks SET status = 'PENDING', attempt_floor = attempt_floor + 1,
         lease_owner = NULL, lease_expires_at = NULL, not_before = NULL, error = @error, failure_kind = NULL,
@@ -73,6 +78,23 @@ export class SqliteLeaseOps {
     }) as TaskRow;
     this.counters.move(jobId, status, 'RUNNING');
     return toTaskRecord(updated);
+  }
+
+  /**
+   * Claims each task as `claim` does, inside the caller's transaction; a
+   * refusal is a result, not a throw. A repeated id meets the first one's
+   * claim (RUNNING) or its refusal.
+   */
+  claimMany(jobId: string, taskIds: readonly number[], req: ClaimRequest): ClaimResult[] {
+    if (taskIds.length > MAX_TASK_BATCH) throw tooManyClaims(jobId, taskIds.length, MAX_TASK_BATCH);
+    return taskIds.map((taskId) => {
+      try {
+        return this.claim(jobId, taskId, req);
+      } catch (e) {
+        if (e instanceof ConflictError) return e;
+        throw e;
+      }
+    });
   }
 
   private checkClaimable(jobId: string, taskId: number, row: ClaimCheckRow | undefined, req: ClaimRequest, now: number): void {
@@ -104,6 +126,7 @@ export class SqliteLeaseOps {
   }
 
   complete(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome): TaskRecord {
+    const inline = inlineOf(outcome, { jobId, taskId });
     this.checkLease(jobId, taskId, lease);
     assertTaskTransition('RUNNING', outcome.status, { jobId, taskId });
     const succeeded = outcome.status === 'SUCCEEDED';
@@ -115,7 +138,8 @@ export class SqliteLeaseOps {
       kind: succeeded ? null : outcome.kind,
       exitCode: succeeded ? null : (outcome.exitCode ?? null),
       notBefore: outcome.status === 'RETRY_WAIT' ? (outcome.notBefore ?? null) : null,
-      outputKey: succeeded ? outcome.outputKey : null,
+      outputKey: succeeded ? (outcome.outputKey ?? null) : null,
+      outputInline: inline,
       outputKind: succeeded ? outcome.outputKind : null,
       records: succeeded ? outcome.records : null,
       bad: succeeded ? (outcome.bad ?? 0) : null,
@@ -123,6 +147,22 @@ export class SqliteLeaseOps {
     }) as TaskRow;
     this.counters.move(jobId, 'RUNNING', outcome.status, succeeded ? outcome.records : 0, succeeded ? (outcome.bad ?? 0) : 0);
     return toTaskRecord(updated);
+  }
+
+  /**
+   * Ends each attempt as `complete` does, inside the caller's transaction;
+   * a lost lease or a refused output is a result, not a throw.
+   */
+  completeMany(jobId: string, completions: readonly TaskCompletion[]): CompleteResult[] {
+    if (completions.length > MAX_TASK_BATCH) throw tooManyClaims(jobId, completions.length, MAX_TASK_BATCH);
+    return completions.map(({ taskId, lease, outcome }) => {
+      try {
+        return this.complete(jobId, taskId, lease, outcome);
+      } catch (e) {
+        if (isDjcError(e, 'LEASE_LOST') || isDjcError(e, 'INTERNAL')) return e;
+        throw e;
+      }
+    });
   }
 
   release(jobId: string, taskId: number, lease: LeaseRef, reason: string): TaskRecord {
@@ -142,4 +182,10 @@ export class SqliteLeaseOps {
       });
     }
   }
+}
+
+/** The outcome's inline output as SQLite binds it (a Buffer), or null; refuses one over the limit. */
+function inlineOf(outcome: TaskOutcome, at: { jobId: string; taskId: number }): Buffer | null {
+  const bytes = checkedInlineOutput(outcome, at);
+  return bytes === null ? null : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

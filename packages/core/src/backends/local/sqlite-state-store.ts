@@ -9,7 +9,7 @@ import type { JobRecord, NewJob, TaskRecord } from '../../model/job.js';
 import type { BatchDescriptor } from '../../model/batch.js';
 import type { JobStatus, TaskStatus } from '../../model/status.js';
 import type {
-  ClaimRequest, CoordinatorInfo, JobPatch, RequestCountDelta, LeaseRef, ListJobsOptions, ListTasksOptions,
+  ClaimRequest, ClaimResult, CompleteResult, CoordinatorInfo, TaskCompletion, JobPatch, RequestCountDelta, LeaseRef, ListJobsOptions, ListTasksOptions,
   ReclaimRequest, StateStore, TaskOutcome,
 } from '../../ports/state-store.js';
 import { openDatabase, type Db } from './db.js';
@@ -65,8 +65,10 @@ export class SqliteStateStore implements StateStore {
       addRequestCounts: writer(db, (id: string, c: RequestCountDelta) => jobs.addRequests(id, c)),
       putTasks: writer(db, (id: string, b: readonly BatchDescriptor[]) => tasks.put(id, b)),
       claimTask: writer(db, (id: string, t: number, r: ClaimRequest) => leases.claim(id, t, r)),
+      claimTasks: writer(db, (id: string, ts: readonly number[], r: ClaimRequest) => leases.claimMany(id, ts, r)),
       heartbeat: writer(db, (id: string, t: number, l: LeaseRef, ms: number) => leases.heartbeat(id, t, l, ms)),
       completeTask: writer(db, (id: string, t: number, l: LeaseRef, o: TaskOutcome) => leases.complete(id, t, l, o)),
+      completeTasks: writer(db, (id: string, cs: readonly TaskCompletion[]) => leases.completeMany(id, cs)),
       releaseTask: writer(db, (id: string, t: number, l: LeaseRef, why: string) => leases.release(id, t, l, why)),
       reclaimTasks: writer(db, (id: string, r: ReclaimRequest) => bulk.reclaim(id, r)),
       cancelTasks: writer(db, (id: string) => bulk.cancel(id)),
@@ -116,12 +118,22 @@ export class SqliteStateStore implements StateStore {
     return this.w.claimTask(jobId, taskId, req);
   }
 
+  /** One IMMEDIATE transaction for all of them. */
+  claimTasks(jobId: string, taskIds: readonly number[], req: ClaimRequest): Promise<ClaimResult[]> {
+    return this.w.claimTasks(jobId, taskIds, req);
+  }
+
   heartbeat(jobId: string, taskId: number, lease: LeaseRef, leaseMs: number): Promise<boolean> {
     return this.w.heartbeat(jobId, taskId, lease, leaseMs);
   }
 
   completeTask(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome): Promise<TaskRecord> {
     return this.w.completeTask(jobId, taskId, lease, outcome);
+  }
+
+  /** One IMMEDIATE transaction for all of them. */
+  completeTasks(jobId: string, completions: readonly TaskCompletion[]): Promise<CompleteResult[]> {
+    return this.w.completeTasks(jobId, completions);
   }
 
   releaseTask(jobId: string, taskId: number, lease: LeaseRef, reason: string): Promise<TaskRecord> {

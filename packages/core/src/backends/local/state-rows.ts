@@ -50,6 +50,8 @@ export interface TaskRow {
   exit_code: number | null;
   output_key: string | null;
   output_kind: OutputKind | null;
+  /** Added by migration 7. */
+  output_inline?: Buffer | null;
   /** Added by migration 5. */
   records: number | null;
   /** Added by migration 6. */
@@ -111,6 +113,7 @@ export function toTaskRecord(row: TaskRow): TaskRecord {
     exitCode: row.exit_code,
     outputKey: row.output_key,
     outputKind: row.output_kind,
+    inlineOutput: row.output_inline ?? null,
     records: row.records ?? null,
     bad: row.bad ?? null,
     startedAt: row.started_at,

@@ -1,0 +1,67 @@
+/**
+ * The checks and writes of claims and completions, shared by the single
+ * (dynamo-lease-ops.ts) and the batched (dynamo-claim-many.ts,
+ * dynamo-complete-many.ts) lease operations.
+ */
+import type { TaskRecord } from '../../model/job.js';
+import type { ClaimRequest, TaskOutcome } from '../../ports/state-store.js';
+import { taskConflict } from './dynamo-errors.js';
+import type { Item } from './dynamo-request.js';
+import { taskChange, type TaskChange, type TaskPatch, type TaskTable } from './dynamo-task-change.js';
+
+/** Throws the ConflictError the local store throws for a task that cannot be claimed now. */
+export function checkClaimable(jobId: string, taskId: number, task: TaskRecord | null, req: ClaimRequest, now: number): asserts task is TaskRecord {
+  if (!task) throw taskConflict(jobId, taskId, null, 'no such task', { reason: 'missing' });
+  const { status } = task;
+  if (status !== 'PENDING' && status !== 'RETRY_WAIT') {
+    throw taskConflict(jobId, taskId, status, `is ${status}, not PENDING or RETRY_WAIT`, { reason: 'status' });
+  }
+  if (task.notBefore !== null && task.notBefore > now) {
+    throw taskConflict(jobId, taskId, status, `not due before ${new Date(task.notBefore).toISOString()}`, {
+      reason: 'not_due', notBefore: task.notBefore,
+    });
+  }
+  const used = task.attempts - task.attemptFloor;
+  if (used >= req.maxAttempts) {
+    throw taskConflict(jobId, taskId, status, `retry budget spent (${used} of ${req.maxAttempts} attempts)`, {
+      reason: 'budget', attempts: task.attempts,
+    });
+  }
+}
+
+export function jobRefused(jobId: string, taskId: number, task: TaskRecord, job: Item | null) {
+  if (!job) return taskConflict(jobId, taskId, task.status, 'the job does not exist', { reason: 'job', jobStatus: null });
+  const why = job.cancel_requested === true ? 'the job is being cancelled' : `the job is ${String(job.status)}`;
+  return taskConflict(jobId, taskId, task.status, why, { reason: 'job', jobStatus: job.status });
+}
+
+export function claimChange(ctx: TaskTable, task: TaskRecord, req: ClaimRequest, now: number): TaskChange {
+  const patch = {
+    status: 'RUNNING' as const, attempts: task.attempts + 1, leaseOwner: req.owner, leaseExpiresAt: now + req.leaseMs,
+    worker: req.owner, startedAt: new Date(now).toISOString(), endedAt: null, error: null, failureKind: null,
+    exitCode: null, notBefore: null,
+  };
+  return taskChange(ctx, task, patch, { status: task.status, attempts: task.attempts, attemptFloor: task.attemptFloor });
+}
+
+/** RUNNING → the outcome's status, guarded by the lease (RUNNING, owner, attempt) of the record given. */
+export function completeChange(ctx: TaskTable, task: TaskRecord, outcome: TaskOutcome): TaskChange {
+  const ended = { leaseOwner: null, leaseExpiresAt: null, endedAt: new Date().toISOString() };
+  const guard = { status: 'RUNNING' as const, leaseOwner: task.leaseOwner ?? '', attempts: task.attempts };
+  if (outcome.status === 'SUCCEEDED') {
+    const patch: TaskPatch & { status: 'SUCCEEDED' } = {
+      ...ended, status: 'SUCCEEDED', outputKey: outcome.outputKey ?? null, inlineOutput: outcome.inlineOutput ?? null,
+      outputKind: outcome.outputKind, records: outcome.records,
+      bad: outcome.bad ?? 0,
+      error: null, failureKind: null, exitCode: null, notBefore: null,
+    };
+    return taskChange(ctx, task, patch, guard, { processed: outcome.records, bad: outcome.bad ?? 0 });
+  }
+  const patch: TaskPatch & { status: 'RETRY_WAIT' | 'FAILED' } = {
+    ...ended, status: outcome.status, error: outcome.error, failureKind: outcome.kind, exitCode: outcome.exitCode ?? null,
+    notBefore: outcome.status === 'RETRY_WAIT' ? (outcome.notBefore ?? null) : null, outputKey: null, inlineOutput: null, outputKind: null,
+    records: null,
+    bad: null,
+  };
+  return taskChange(ctx, task, patch, guard);
+}

@@ -1,0 +1,78 @@
+import {
+  ConflictError, MAX_TASK_BATCH, TERMINAL_JOB, type ClaimResult, type ReceivedMessage, type TaskRecord,
+} from '@djc/core';
+import type { AttemptDeps } from './run-attempt.js';
+
+/** A received message waiting for a free slot, with its task claimed ahead (or null: handleMessage claims it). */
+export interface Held {
+  msg: ReceivedMessage;
+  claim: { result: ClaimResult; at: number; leaseMs: number } | null;
+}
+
+/**
+ * Claims the tasks of one receive together: one claimTasks per job (one
+ * write for up to MAX_TASK_BATCH tasks, where claiming each as it starts
+ * costs one write per task). If the batch claim fails, nothing was claimed
+ * and each message is claimed on its own when it starts.
+ */
+export async function claimAhead(deps: AttemptDeps, msgs: readonly ReceivedMessage[]): Promise<Held[]> {
+  const held: Held[] = msgs.map((msg) => ({ msg, claim: null }));
+  const byJob = new Map<string, Held[]>();
+  for (const h of held) byJob.set(h.msg.message.jobId, [...(byJob.get(h.msg.message.jobId) ?? []), h]);
+  for (const [jobId, group] of byJob) {
+    const job = await deps.jobs.get(jobId);
+    if (!job || TERMINAL_JOB.has(job.status) || job.cancelRequested) continue; // handleMessage drops them
+    const leaseMs = job.config.compute.lease;
+    const req = { owner: deps.workerId, leaseMs, maxAttempts: job.config.retry.max_attempts };
+    for (let i = 0; i < group.length; i += MAX_TASK_BATCH) {
+      const chunk = group.slice(i, i + MAX_TASK_BATCH);
+      try {
+        const at = Date.now();
+        const results = await deps.backend.state.claimTasks(jobId, chunk.map((h) => h.msg.message.taskId), { ...req, now: at });
+        chunk.forEach((h, k) => { h.claim = { result: results[k] as ClaimResult, at, leaseMs }; });
+      } catch (e) {
+        deps.log.warn({ err: e, jobId }, 'claiming received tasks together failed; claiming each as it starts');
+      }
+    }
+  }
+  return held;
+}
+
+/**
+ * The claim handleMessage uses for a held message: its task as claimed
+ * ahead, or the ConflictError it got. The lease ran from the claim, so a
+ * task that waited past a third of its lease is heartbeated (lease and
+ * message visibility) before it starts; one whose lease was lost meanwhile
+ * (reclaimed, or the job was cancelled) is refused like a stale delivery.
+ */
+export function heldClaim(deps: AttemptDeps, h: Held): (() => Promise<TaskRecord>) | undefined {
+  const claim = h.claim;
+  if (claim === null) return undefined;
+  return async () => {
+    const { result, at, leaseMs } = claim;
+    if (result instanceof ConflictError) throw result;
+    if (Date.now() - at <= leaseMs / 3) return result;
+    const { jobId, taskId } = h.msg.message;
+    if (!(await deps.backend.state.heartbeat(jobId, taskId, { owner: result.leaseOwner ?? '', attempt: result.attempts }, leaseMs))) {
+      throw new ConflictError(`task ${taskId} of job ${jobId}: its lease ran out before it started`, { jobId, taskId });
+    }
+    await deps.backend.queue.extend(h.msg.receipt, leaseMs);
+    return result;
+  };
+}
+
+/**
+ * A held message the worker will not start (it is stopping): its message is
+ * visible again at once and a task claimed ahead is given back, its attempt
+ * refunded (it never ran).
+ */
+export async function putBack(deps: AttemptDeps, h: Held): Promise<void> {
+  const result = h.claim?.result;
+  if (result && !(result instanceof ConflictError)) {
+    const { jobId, taskId } = h.msg.message;
+    const lease = { owner: result.leaseOwner ?? '', attempt: result.attempts };
+    const reason = `attempt ${lease.attempt} given back before it started: its worker stopped (not counted against retry.max_attempts)`;
+    await deps.backend.state.releaseTask(jobId, taskId, lease, reason).catch(() => undefined);
+  }
+  await deps.backend.queue.release(h.msg.receipt, 0);
+}
