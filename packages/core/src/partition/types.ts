@@ -52,7 +52,7 @@ export interface ReadOptions {
    */
   compression?: CompressionSetting;
   /**
-   * Size in bytes of the reused read buffers (default 1 MiB). A tuning and
+   * Size in bytes of the reused read buffers (default 4 MiB). A tuning and
    * test hook: tiny values force records, quotes and UTF-8 sequences to
    * straddle reads.
    */
@@ -86,4 +86,4 @@ export type PartitionEvent =
   | { type: 'file'; file: InputFileInfo };
 
 /** Default size of a read buffer. */
-export const DEFAULT_READ_BUFFER_SIZE = 1 << 20;
+export const DEFAULT_READ_BUFFER_SIZE = 4 << 20;
