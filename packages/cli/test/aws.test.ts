@@ -46,6 +46,22 @@ describe('the aws backend', () => {
     expect(new Map(got.map((g) => [g.word, g.count]))).toEqual(expected);
   });
 
+  it('flags name the backend and its resources; the global AWS_ENDPOINT_URL reaches S3 (path-style) and SQS, a per-service one wins', async () => {
+    const { DJC_TABLE, DJC_BUCKET, DJC_QUEUE, DJC_BACKEND: _backend, AWS_ENDPOINT_URL_S3: _s3, AWS_ENDPOINT_URL_SQS: _sqs, ...rest } = t.env;
+    const env = { ...rest, AWS_ENDPOINT_URL: t.fauxqs.endpoint };
+    writeFileSync(join(t.box.dir, 'in.jsonl'), '{"n":1}\n{"n":2}\n{"n":3}\n');
+    writeFileSync(join(t.box.dir, 'echo.mjs'), 'export default (records) => records;\n');
+    writeFileSync(join(t.box.dir, 'job.yaml'), 'name: flags\ninput: { path: in.jsonl, batch: { records: 1 } }\nhandler: { module: ./echo.mjs }\noutput: { path: out.jsonl }\n');
+    const flags = ['--backend', 'aws', '--table', DJC_TABLE as string, '--bucket', DJC_BUCKET as string, '--queue', DJC_QUEUE as string];
+    const r = await djc([...flags, 'run', 'job.yaml', '--json'], { cwd: t.box.dir, home: t.box.home, env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: 'SUCCEEDED', backend: 'aws', records: { total: 3, processed: 3 } });
+    expect(readJsonl(join(t.box.dir, 'out.jsonl'))).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    // The job is in the table the flags named: the env's names find it too.
+    const listed = await run(['list', '--json']);
+    expect((JSON.parse(listed.stdout) as { jobs: { name: string }[] }).jobs.map((j) => j.name)).toContain('flags');
+  });
+
   it('backend names can come from a settings file (--settings-file)', async () => {
     const { DJC_TABLE, DJC_BUCKET, DJC_QUEUE, DJC_BACKEND, ...rest } = t.env;
     writeFileSync(join(t.box.dir, 'aws.env'), `DJC_BACKEND=${DJC_BACKEND}\nDJC_TABLE=${DJC_TABLE}\nDJC_BUCKET=${DJC_BUCKET}\nDJC_QUEUE=${DJC_QUEUE}\n`);
