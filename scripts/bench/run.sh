@@ -57,14 +57,19 @@ if wants partition-throughput && ! install_missing /usr/bin/time time; then
   echo "bench: no GNU time: peak RSS of the partitioner only, from inside it" >&2
 fi
 # slurm-dispatch needs the local Slurm cluster; up.sh is idempotent (~1 s when it is up).
+# A cluster this run starts is stopped when it ends, as scripts/test.sh does.
 slurm_down=0
 if wants slurm-dispatch; then
-  up=(bash scripts/slurm/up.sh)
-  [ "$(id -u)" -ne 0 ] && up=(sudo -n bash scripts/slurm/up.sh)
-  echo "bench: ${up[*]}" >&2
-  if ! "${up[@]}" >&2; then
+  sudo=()
+  [ "$(id -u)" -ne 0 ] && sudo=(sudo -n)
+  was_up=0
+  scontrol ping 2>/dev/null | grep -q 'is UP' && was_up=1
+  echo "bench: ${sudo[*]} bash scripts/slurm/up.sh" >&2
+  if ! "${sudo[@]}" bash scripts/slurm/up.sh >&2; then
     echo "bench: the local Slurm cluster is not up: slurm-dispatch will be skipped (failed)" >&2
     slurm_down=1
+  elif [ "$was_up" -eq 0 ]; then
+    trap '"${sudo[@]}" bash scripts/slurm/down.sh >&2 || true' EXIT
   fi
 fi
 
