@@ -4,7 +4,7 @@ import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { countRequests, type RequestCounts } from '../backends/aws/request-counter.js';
 import type { BatchDescriptor, InputFileInfo } from '../model/batch.js';
-import { s3Client, startFauxqsServer, uniqueName, type FauxqsServer } from '../testing/aws-fauxqs.js';
+import { recordRanges, s3Client, startFauxqsServer, uniqueName, type FauxqsServer } from '../testing/aws-fauxqs.js';
 import { writeSampleParquet } from '../testing/parquet-fixtures.js';
 import { openBatchStream } from './batch-stream.js';
 import { partitionInput } from './partition-input.js';
@@ -25,22 +25,13 @@ let tmp: TempDir;
 let bucket: string;
 let counts: RequestCounts;
 /** The Range header of every GetObject sent. */
-const ranges: Array<string | undefined> = [];
+let ranges: Array<string | undefined> = [];
 const objects: Record<string, { url: string; local: string; size: number; expected: Record<string, unknown>[] }> = {};
 
 beforeAll(async () => {
   server = await startFauxqsServer();
   client = s3Client(server.endpoint);
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName === 'GetObjectCommand') {
-        const headers = (args.request as { headers: Record<string, string> }).headers;
-        ranges.push(headers.range ?? headers.Range);
-      }
-      return next(args);
-    },
-    { step: 'finalizeRequest', name: 'recordRange' },
-  );
+  ranges = recordRanges(client);
   bucket = uniqueName('djc-parquet');
   await client.send(new CreateBucketCommand({ Bucket: bucket }));
   tmp = await tempDir();

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { countRequests, type RequestCounts } from '../backends/aws/request-counter.js';
 import { isDjcError } from '../errors.js';
 import type { BatchDescriptor } from '../model/batch.js';
-import { s3Client, startFauxqsServer, uniqueName, type FauxqsServer } from '../testing/aws-fauxqs.js';
+import { recordRanges, s3Client, startFauxqsServer, uniqueName, type FauxqsServer } from '../testing/aws-fauxqs.js';
 import { openBatchStream } from './batch-stream.js';
 import { expandInputFiles, expandInputPaths } from './expand-paths.js';
 import { readBatchRecords } from './read-batch.js';
@@ -23,7 +23,7 @@ let client: S3Client;
 let tmp: TempDir;
 let bucket: string;
 /** The Range header of every GetObject sent (undefined: none). */
-const ranges: Array<string | undefined> = [];
+let ranges: Array<string | undefined> = [];
 let counts: RequestCounts;
 
 const JSONL_RECORDS = 50_000;
@@ -49,16 +49,7 @@ const files: Record<string, { s3: string; local: string }> = {};
 beforeAll(async () => {
   server = await startFauxqsServer();
   client = s3Client(server.endpoint);
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName === 'GetObjectCommand') {
-        const headers = (args.request as { headers: Record<string, string> }).headers;
-        ranges.push(headers.range ?? headers.Range);
-      }
-      return next(args);
-    },
-    { step: 'finalizeRequest', name: 'recordRange' },
-  );
+  ranges = recordRanges(client);
   bucket = uniqueName('djc-input');
   await client.send(new CreateBucketCommand({ Bucket: bucket }));
   tmp = await tempDir();

@@ -76,3 +76,19 @@ export function sqsClient(endpoint: string): SQSClient {
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
 }
+
+/** Records the Range header of every GetObject `client` sends, in order, into the array it returns (clear it with `length = 0`). */
+export function recordRanges(client: S3Client): Array<string | undefined> {
+  const ranges: Array<string | undefined> = [];
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'GetObjectCommand') {
+        const headers = (args.request as { headers: Record<string, string> }).headers;
+        ranges.push(headers.range ?? headers.Range);
+      }
+      return next(args);
+    },
+    { step: 'finalizeRequest', name: 'recordRange' },
+  );
+  return ranges;
+}
