@@ -7,11 +7,12 @@ import { succeededTasks } from './aggregate.js';
  * of its succeeded tasks (each task's winning attempt, which is its last)
  * into the job's dead-letter file, in batch order: one JSON line per bad
  * record, with its file, byte offset, batch and problem. Returns the blob
- * key, or null when the job keeps no dead letters. Run at finalize, again
+ * key, or null when the job keeps no dead letters (or has no bad records:
+ * then no task is read). Run at finalize, again
  * after `djc retry`.
  */
 export async function gatherDeadLetters(backend: Backend, job: JobRecord): Promise<string | null> {
-  if (job.config.input.on_bad_record !== 'dead_letter') return null;
+  if (job.config.input.on_bad_record !== 'dead_letter' || job.records.bad === 0) return null;
   const key = blobKeys.jobDeadLetters(job.jobId);
   async function* chunks(): AsyncGenerator<Buffer> {
     for await (const t of succeededTasks(backend, job.jobId)) {
