@@ -24,6 +24,8 @@ export interface JobRow {
   version: number;
   tasks_total: number;
   tasks_pending: number;
+  /** Added by migration 8. */
+  tasks_claimed: number;
   tasks_running: number;
   tasks_retrying: number;
   tasks_succeeded: number;
@@ -56,6 +58,8 @@ export interface TaskRow {
   records: number | null;
   /** Added by migration 6. */
   bad: number | null;
+  /** Added by migration 8. */
+  claimed_at: string | null;
   started_at: string | null;
   ended_at: string | null;
 }
@@ -89,6 +93,7 @@ function countsOf(row: JobRow): TaskCounts {
   return {
     total: row.tasks_total,
     pending: row.tasks_pending,
+    claimed: row.tasks_claimed,
     running: row.tasks_running,
     retrying: row.tasks_retrying,
     succeeded: row.tasks_succeeded,
@@ -116,6 +121,7 @@ export function toTaskRecord(row: TaskRow): TaskRecord {
     inlineOutput: row.output_inline ?? null,
     records: row.records ?? null,
     bad: row.bad ?? null,
+    claimedAt: row.claimed_at ?? null,
     startedAt: row.started_at,
     endedAt: row.ended_at,
   };
