@@ -54,8 +54,8 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
     .action(act((cli, id: string) => statusCommand(cli, id)));
   program.command('list').description('jobs, newest first').option('--status <status>', 'only jobs with this status').option('--limit <n>', 'at most n jobs', '50')
     .action(act((cli, o: { status?: string; limit?: string }) => listCommand(cli, o)));
-  program.command('tasks').argument('<job>').description('a job\'s tasks: status, attempts, records, exit code, error')
-    .option('--status <status>', 'only tasks with this status (pending, running, retrying, succeeded, failed, cancelled)').option('--limit <n>', 'at most n tasks')
+  program.command('tasks').argument('<job>').description('a job\'s tasks: status, attempts, records, duration, worker, exit code, error')
+    .option('--status <status>', 'only tasks with this status (pending, claimed, running, retrying, succeeded, failed, cancelled)').option('--limit <n>', 'at most n tasks')
     .action(act((cli, id: string, o: { status?: string; limit?: string }) => tasksCommand(cli, id, o)));
   program.command('logs').argument('<job>').description('logs of every attempt of a task (--task N) or of the worker processes (--workers)')
     .option('--task <n>', 'task id').option('--workers', 'worker process logs')

@@ -51,12 +51,14 @@ export function progressLine(job: JobRecord, elapsedMs: number, tty: boolean): s
   const bar = tty ? `[${'#'.repeat(Math.round(frac * 24)).padEnd(24, '-')}] ` : '';
   const fails = t.failed ? ` · ${t.failed} failed` : '';
   const retry = t.retrying ? ` · ${t.retrying} retrying` : '';
+  // Tasks held by a worker ahead of a free slot are not running yet: counted apart.
+  const held = t.claimed ? ` · ${t.running} running, ${t.claimed} claimed` : '';
   // Split by bytes, the record total is known only once every task has run.
   const total = recordsTotal(job);
   const records = total.known ? `${r.processed.toLocaleString('en-US')}/${total.total.toLocaleString('en-US')}` : r.processed.toLocaleString('en-US');
   const bad = r.bad ? ` (${r.bad.toLocaleString('en-US')} bad)` : '';
   const head = `${bar}${Math.floor(frac * 100)}% ${done}/${t.total} tasks · ${records} records${bad}`;
   return tty
-    ? `${head} · ${Math.round(rate).toLocaleString('en-US')} rec/s · ETA ${eta}${fails}${retry}`
+    ? `${head} · ${Math.round(rate).toLocaleString('en-US')} rec/s · ETA ${eta}${fails}${retry}${held}`
     : `${job.jobId}: ${job.status.toLowerCase()} ${head} · ${taskSummary(t)} · ${Math.round(rate)} rec/s · ETA ${eta}`;
 }

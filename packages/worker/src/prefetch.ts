@@ -1,0 +1,50 @@
+/**
+ * How far ahead of its free slots a worker takes tasks: the "claiming ahead,
+ * done right" policy (after graphile-worker's LocalQueue, which also trades
+ * a little latency for throughput and returns what it holds after a TTL).
+ *
+ * A worker receives as many messages as it has free slots, plus a prefetch
+ * that is non-zero only for a job whose tasks this worker has measured to be
+ * short: the tasks held ahead are at most HOLD_BUDGET_MS of work at the
+ * measured pace, so they start within tens of milliseconds and a slow or
+ * mixed job never waits behind tasks another worker could have run. Never
+ * from a guess: before the first task of the job has finished here, and for
+ * a worker that serves every job (no --job), it takes no more than it can
+ * start. A held task that still waits after HOLD_TTL_MS (its slot is busy
+ * with a task that turned out long) is given back.
+ */
+
+/** Work, at the measured pace, that the tasks held ahead of free slots may add up to. */
+export const HOLD_BUDGET_MS = 50;
+/** Most messages received ahead of free slots (SQS hands out at most 10 at once). */
+export const MAX_PREFETCH = 9;
+/** A task held longer than this in a busy worker is given back (refunded) for another worker to run. */
+export const HOLD_TTL_MS = 500;
+/** Weight of the newest task in the moving average of task times. */
+const NEWEST = 0.2;
+
+/**
+ * Messages to take ahead of the free slots, given the job's measured time
+ * per task (null: none measured yet) and the worker's slots:
+ * ⌊HOLD_BUDGET_MS × concurrency / avgTaskMs⌋, at most MAX_PREFETCH.
+ */
+export function prefetchFor(avgTaskMs: number | null, concurrency: number): number {
+  if (avgTaskMs === null) return 0;
+  const fits = Math.floor((HOLD_BUDGET_MS * concurrency) / Math.max(avgTaskMs, 0.1));
+  return Math.max(0, Math.min(MAX_PREFETCH, fits));
+}
+
+/** Time a slot spent per task, by job, as this worker measured it (a moving average). */
+export class TaskPace {
+  private readonly avg = new Map<string, number>();
+
+  record(jobId: string, ms: number): void {
+    const prev = this.avg.get(jobId);
+    this.avg.set(jobId, prev === undefined ? ms : prev * (1 - NEWEST) + ms * NEWEST);
+  }
+
+  /** Null until a task of the job has finished on this worker. */
+  of(jobId: string | undefined): number | null {
+    return jobId === undefined ? null : (this.avg.get(jobId) ?? null);
+  }
+}
