@@ -6,7 +6,7 @@ export type TickResult = 'running' | 'done' | 'cancelled' | { stuck: string };
 /**
  * One monitoring pass over a running job: reclaim the tasks of workers the
  * dispatcher saw die and of leases that expired (running ones spend their
- * attempt; held ones, never started, come back refunded), re-enqueue them,
+ * attempt; held ones, never started, come back without one), re-enqueue them,
  * and say whether the job is done, cancelled or stuck.
  */
 export async function monitorTick(backend: Backend, jobId: string, dispatcher: Dispatcher, log: Logger): Promise<TickResult> {
@@ -37,7 +37,7 @@ async function reclaim(
   if (retry.length > 0) {
     await backend.queue.send(retry.map((t) => ({ v: 1 as const, jobId: job.jobId, taskId: t.taskId })), { delayMs: delay });
   }
-  // Tasks the worker held but had not started are PENDING again (refunded): they may run at once.
+  // Tasks the worker held but had not started are PENDING again (no attempt counted): they may run at once.
   const held = changed.filter((t) => t.status === 'PENDING');
   if (held.length > 0) await backend.queue.send(held.map((t) => ({ v: 1 as const, jobId: job.jobId, taskId: t.taskId })));
   if (changed.length > 0) log.warn({ jobId: job.jobId, tasks: changed.map((t) => t.taskId), reason: by.reason }, 'tasks reclaimed');

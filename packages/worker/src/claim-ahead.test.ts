@@ -78,12 +78,13 @@ describe('claimAhead', () => {
     await expect(heldClaim(deps, b)?.()).rejects.toBeInstanceOf(ConflictError);
   });
 
-  it('putBack gives a task claimed ahead back, refunded, and makes its message visible at once', async () => {
+  it('putBack gives a task claimed ahead back without counting an attempt, and makes its message visible at once', async () => {
     const held = await claimAhead(deps, await receiveAll(), 1);
     for (const h of held) await putBack(deps, h, 'its worker stopped');
     const tasks = await backend.state.listTasks(jobId);
-    expect(tasks.map((t) => [t.status, t.attempts - t.attemptFloor])).toEqual([['PENDING', 0], ['PENDING', 0], ['PENDING', 0], ['PENDING', 0]]);
-    expect(tasks[1]?.error).toBe('attempt 1 given back before it started: its worker stopped (not counted against retry.max_attempts)');
+    // Task 0 was claimed to run (RUNNING): refunded, its number spent; the held ones hand theirs back.
+    expect(tasks.map((t) => [t.status, t.attempts, t.attemptFloor])).toEqual([['PENDING', 1, 1], ['PENDING', 0, 0], ['PENDING', 0, 0], ['PENDING', 0, 0]]);
+    expect(tasks[1]?.error).toBe('given back before it started: its worker stopped; no attempt is counted');
     expect((await backend.state.getJob(jobId))?.tasks).toMatchObject({ pending: 4, claimed: 0, running: 0 });
     expect((await receiveAll()).length).toBe(4);
   });

@@ -83,14 +83,15 @@ export function heldClaim(deps: AttemptDeps, h: Held): (() => Promise<TaskRecord
 /**
  * A held message the worker will not start (`why`: it is stopping, or the
  * task waited too long): its message is visible again at once and a task
- * claimed ahead is given back, its attempt refunded (it never ran).
+ * claimed ahead is given back (releaseTask: a CLAIMED task's attempt number
+ * is handed back, it never ran).
  */
 export async function putBack(deps: AttemptDeps, h: Held, why: string): Promise<void> {
   const result = h.claim?.result;
   if (result && !(result instanceof ConflictError)) {
     const { jobId, taskId } = h.msg.message;
     const lease = { owner: result.leaseOwner ?? '', attempt: result.attempts };
-    const reason = `attempt ${lease.attempt} given back before it started: ${why} (not counted against retry.max_attempts)`;
+    const reason = `given back before it started: ${why}; no attempt is counted`;
     await deps.backend.state.releaseTask(jobId, taskId, lease, reason).catch(() => undefined);
   }
   await deps.backend.queue.release(h.msg.receipt, 0);

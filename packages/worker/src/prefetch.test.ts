@@ -14,16 +14,19 @@ describe('prefetchFor', () => {
   it('takes a full receive for tiny tasks, and nothing for tasks longer than the budget', () => {
     expect(prefetchFor(1, 1)).toBe(MAX_PREFETCH);
     expect(prefetchFor(0, 4)).toBe(MAX_PREFETCH);
+    expect(prefetchFor(10, 1)).toBe(MAX_PREFETCH);
     expect(prefetchFor(HOLD_BUDGET_MS + 1, 1)).toBe(0);
     expect(prefetchFor(2_000, 4)).toBe(0); // sleep 2 on 4 slots: no task waits behind another
   });
 });
 
 describe('TaskPace', () => {
-  it('keeps a moving average per job, null for a job not measured', () => {
+  it('keeps a moving average per job from its second task on (the first pays start-up costs); null before', () => {
     const pace = new TaskPace();
     expect(pace.of('a')).toBeNull();
     expect(pace.of(undefined)).toBeNull();
+    pace.record('a', 900);
+    expect(pace.of('a')).toBeNull();
     pace.record('a', 10);
     expect(pace.of('a')).toBe(10);
     pace.record('a', 110);

@@ -6,16 +6,21 @@
  * A worker receives as many messages as it has free slots, plus a prefetch
  * that is non-zero only for a job whose tasks this worker has measured to be
  * short: the tasks held ahead are at most HOLD_BUDGET_MS of work at the
- * measured pace, so they start within tens of milliseconds and a slow or
- * mixed job never waits behind tasks another worker could have run. Never
- * from a guess: before the first task of the job has finished here, and for
+ * measured pace, so they start within about a tenth of a second and a slow
+ * or mixed job never waits behind tasks another worker could have run. Never
+ * from a guess: before tasks of the job have finished here, and for
  * a worker that serves every job (no --job), it takes no more than it can
  * start. A held task that still waits after HOLD_TTL_MS (its slot is busy
  * with a task that turned out long) is given back.
  */
 
-/** Work, at the measured pace, that the tasks held ahead of free slots may add up to. */
-export const HOLD_BUDGET_MS = 50;
+/**
+ * Work, at the measured pace, that the tasks held ahead of free slots may
+ * add up to. (50 ms was too tight: on a busy 2-core machine a no-op module
+ * task measures 10-60 ms, and prefetch then fell to 0-1 exactly when the
+ * machine was busy, for about 6 AWS requests per task instead of < 1.)
+ */
+export const HOLD_BUDGET_MS = 100;
 /** Most messages received ahead of free slots (SQS hands out at most 10 at once). */
 export const MAX_PREFETCH = 9;
 /** A task held longer than this in a busy worker is given back (refunded) for another worker to run. */
@@ -34,16 +39,26 @@ export function prefetchFor(avgTaskMs: number | null, concurrency: number): numb
   return Math.max(0, Math.min(MAX_PREFETCH, fits));
 }
 
-/** Time a slot spent per task, by job, as this worker measured it (a moving average). */
+/**
+ * Time a slot spent per task, by job, as this worker measured it (a moving
+ * average). The first task of a job on a worker is not counted: it also
+ * pays one-time costs (a module handler's thread and import), which would
+ * keep prefetch off for the next ten tasks or so.
+ */
 export class TaskPace {
   private readonly avg = new Map<string, number>();
+  private readonly seen = new Set<string>();
 
   record(jobId: string, ms: number): void {
+    if (!this.seen.has(jobId)) {
+      this.seen.add(jobId);
+      return;
+    }
     const prev = this.avg.get(jobId);
     this.avg.set(jobId, prev === undefined ? ms : prev * (1 - NEWEST) + ms * NEWEST);
   }
 
-  /** Null until a task of the job has finished on this worker. */
+  /** Null until two tasks of the job have finished on this worker. */
   of(jobId: string | undefined): number | null {
     return jobId === undefined ? null : (this.avg.get(jobId) ?? null);
   }

@@ -126,7 +126,9 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
         signal: opts.signal,
       });
       if (got.length > 0) {
-        queued.push(...(await claimAhead(deps, got, free)));
+        const fresh = await claimAhead(deps, got, free);
+        dropSuperseded(queued, fresh);
+        queued.push(...fresh);
         idleSince = Date.now();
         continue;
       }
@@ -141,7 +143,7 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
     await flushAcks().catch((e: unknown) => log.warn({ err: e }, 'acknowledging finished tasks failed; they will be dropped on redelivery'));
     await runner.close();
     await rm(tmpRoot, { recursive: true, force: true });
-    log.info({ counts }, 'worker stopped');
+    log.info({ counts, taskMs: pace.of(opts.jobId) }, 'worker stopped');
   }
   return { workerId, counts };
 }
@@ -160,6 +162,21 @@ async function giveBackStale(deps: AttemptDeps, queued: Held[]): Promise<void> {
   deps.log.debug({ tasks: stale.map((h) => h.msg.message.taskId), held: stale.filter(isHeld).length }, 'held tasks given back');
 }
 
+/**
+ * Drops held messages whose task this worker has just claimed again (the
+ * old claim ran out and the task came back): a worker never holds two claims
+ * of one task, so a given-back attempt number reused by the new claim can
+ * only be written by it. The old message comes back and is dropped as a
+ * duplicate.
+ */
+function dropSuperseded(queued: Held[], fresh: readonly Held[]): void {
+  const key = (h: Held) => `${h.msg.message.jobId}/${h.msg.message.taskId}`;
+  const claimed = new Set(fresh.filter((h) => h.claim !== null && !(h.claim.result instanceof Error)).map(key));
+  if (claimed.size === 0) return;
+  const keep = queued.filter((h) => !claimed.has(key(h)));
+  queued.splice(0, queued.length, ...keep);
+}
+
 /** A timer that fires when the oldest held message goes stale (none when nothing is held). */
 function staleAt(queued: readonly Held[]): Promise<void>[] {
   if (queued.length === 0) return [];
@@ -169,7 +186,7 @@ function staleAt(queued: readonly Held[]): Promise<void>[] {
 
 /**
  * Puts the messages taken ahead back (their tasks claimed ahead given back,
- * refunded), lets running attempts finish within the grace period, then
+ * no attempt counted), lets running attempts finish within the grace period, then
  * aborts them: they are given back (releaseTask), not failed, so the retry
  * budget is untouched.
  */

@@ -38,8 +38,8 @@ const TASK_TRANSITIONS: Record<TaskStatus, readonly TaskStatus[]> = {
   PENDING: ['CLAIMED', 'RUNNING', 'CANCELLED'],
   // A held task starts (→ RUNNING, its real start time), or goes back
   // (→ PENDING: given back, or its worker died or its lease ran out) with
-  // its attempt refunded: it never ran. A start written together with the
-  // attempt's end passes through RUNNING in that one write.
+  // its attempt number handed back: it never ran. A start written together
+  // with the attempt's end passes through RUNNING in that one write.
   CLAIMED: ['RUNNING', 'PENDING', 'CANCELLED'],
   // → PENDING: a stopping worker gives its attempt back (releaseTask); the
   // attempt is refunded, not retried, so it neither waits nor counts.

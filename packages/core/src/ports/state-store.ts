@@ -13,9 +13,12 @@
  *   releaseTask and completeTasks accept it). It starts with a TaskStart
  *   (CLAIMED → RUNNING, the handler's real start time). If it goes back
  *   instead (releaseTask; reclaimTasks of a dead worker or an expired lease)
- *   it is PENDING again with the attempt refunded (attemptFloor + 1): it never
- *   ran, so it costs no retry budget, and its number stays spent, so a late
- *   write of the holder still loses.
+ *   it is PENDING again and its attempt number is handed back (attempts - 1):
+ *   it never ran, so it is neither counted nor shown, and the next claim
+ *   takes the same number. A late write of the old holder still loses: it
+ *   names the old holder as owner, or finds the task no longer CLAIMED
+ *   (a worker never holds two claims of one task; a held task that waited
+ *   past a third of its lease is heartbeated before it starts).
  * - worker: a process that claims tasks and runs the handler.
  * - coordinator: the process that prepares, dispatches, monitors and finalizes jobs.
  * - dispatcher: starts workers (local processes, Slurm array, external).
@@ -58,8 +61,8 @@ export interface ClaimRequest {
   start?: number;
 }
 
-/** Appended to the reclaim reason of a CLAIMED task (reclaimTasks): it never started, so the attempt is refunded. */
-export const HELD_REFUND_NOTE = '; the task had not started, so the attempt is not counted against retry.max_attempts';
+/** Appended to the reclaim reason of a CLAIMED task (reclaimTasks): it never started, so no attempt is counted. */
+export const HELD_REFUND_NOTE = '; the task had not started, so no attempt is counted';
 
 /** Most tasks one claimTasks or completeTasks call takes (a DynamoDB transaction holds at most 100 items). */
 export const MAX_TASK_BATCH = 25;
@@ -293,22 +296,24 @@ export interface StateStore {
    * that will not start a task it holds): RUNNING or CLAIMED → PENDING, only
    * while `lease` holds (same guard as completeTask), in one atomic step
    * with the job's counters. The lease is cleared, notBefore is null (the
-   * task may run again at once), `error` records `reason`, endedAt is now
-   * (left as it was for a CLAIMED task, which never started), and the attempt
-   * is refunded: attemptFloor + 1, so the retry budget (attempts -
-   * attemptFloor) is as before the claim. The attempt number is NOT reused:
-   * the next claim takes attempts + 1, so a late write of the given-back
-   * attempt still loses. DjcError LEASE_LOST if the lease no longer holds
-   * (the task finished, was reclaimed or cancelled).
+   * task may run again at once), `error` records `reason`. A RUNNING
+   * attempt's endedAt is now and it is refunded: attemptFloor + 1, so the
+   * retry budget (attempts - attemptFloor) is as before the claim, while the
+   * attempt number is NOT reused (it ran, and its log is kept under it): the
+   * next claim takes attempts + 1, so a late write of the given-back attempt
+   * still loses. A CLAIMED task never started: its attempt number is handed
+   * back (attempts - 1, endedAt left as it was; see the glossary). DjcError
+   * LEASE_LOST if the lease no longer holds (the task finished, was
+   * reclaimed or cancelled).
    */
   releaseTask(jobId: string, taskId: number, lease: LeaseRef, reason: string, opts?: IoOptions): Promise<TaskRecord>;
   /**
    * Ends the attempts of RUNNING tasks whose worker is gone (lease expired, or
    * owner known dead): → RETRY_WAIT, or FAILED when the retry budget is spent.
    * CLAIMED tasks of such a worker never started: they go back to PENDING
-   * with the attempt refunded (attemptFloor + 1, as releaseTask), notBefore
-   * null, error the reason plus HELD_REFUND_NOTE. Returns the tasks changed
-   * (the caller re-enqueues them), in task id order.
+   * with their attempt number handed back (attempts - 1, as releaseTask),
+   * notBefore null, error the reason plus HELD_REFUND_NOTE. Returns the
+   * tasks changed (the caller re-enqueues them), in task id order.
    */
   reclaimTasks(jobId: string, req: ReclaimRequest, opts?: IoOptions): Promise<TaskRecord[]>;
   /** Every non-terminal task (PENDING, CLAIMED, RUNNING, RETRY_WAIT) → CANCELLED. Returns how many changed. */

@@ -2,7 +2,8 @@
  * StateStore contract, part 6: CLAIMED tasks (taken ahead by a worker and
  * held, not started): claimTasks with `start`, their start (a TaskStart in
  * completeTasks), an end written together with the start, heartbeat,
- * release, reclaim (refunded: they never ran) and cancel.
+ * release and reclaim (the attempt number handed back: they never ran), and
+ * cancel.
  */
 import { describe, expect, it } from 'vitest';
 import { ConflictError } from '../errors.js';
@@ -139,27 +140,44 @@ function describeStart(store: () => StateStore): void {
 
 function describeGoingBack(store: () => StateStore): void {
   describe('CLAIMED: going back without spending an attempt', () => {
-    it('releaseTask gives a CLAIMED task back: PENDING, refunded, no end time; the next claim takes a new attempt number', async () => {
+    it('releaseTask gives a CLAIMED task back: PENDING, its attempt number handed back, no end time', async () => {
       const jobId = await heldJob(store(), 2, 1);
       const back = await store().releaseTask(jobId, 1, lease(), 'given back before it started');
-      expect(back).toMatchObject({ status: 'PENDING', attempts: 1, attemptFloor: 1, leaseOwner: null, startedAt: null, endedAt: null, error: 'given back before it started' });
+      expect(back).toMatchObject({ status: 'PENDING', attempts: 0, attemptFloor: 0, leaseOwner: null, startedAt: null, endedAt: null, error: 'given back before it started' });
+      expect(await store().getTask(jobId, 1)).toEqual(back);
       expect((await store().getJob(jobId))?.tasks).toMatchObject({ pending: 1, claimed: 0, running: 1 });
       const again = await store().claimTask(jobId, 1, { ...CLAIM, owner: 'w2', maxAttempts: 1 });
-      expect(again).toMatchObject({ status: 'RUNNING', attempts: 2, attemptFloor: 1, leaseOwner: 'w2' });
+      expect(again).toMatchObject({ status: 'RUNNING', attempts: 1, attemptFloor: 0, leaseOwner: 'w2' });
+      // The old holder's writes name it as the owner: they lose to the new claim of the same number.
       expectDjcError((await store().completeTasks(jobId, [{ taskId: 1, lease: lease(), startedAt: Date.now() }]))[0], 'LEASE_LOST');
+      expectDjcError((await store().completeTasks(jobId, [{ taskId: 1, lease: lease(), outcome: OK }]))[0], 'LEASE_LOST');
       expectDjcError(await rejectionOf(store().releaseTask(jobId, 1, lease(), 'late')), 'LEASE_LOST');
+      expect(await store().heartbeat(jobId, 1, lease(), 60_000)).toBe(false);
+      expect(await store().getTask(jobId, 1)).toMatchObject({ status: 'RUNNING', leaseOwner: 'w2', attempts: 1 });
     });
 
-    it('reclaimTasks by owner: the running attempt is spent, the CLAIMED ones go back to PENDING refunded', async () => {
+    it('a held task given back after an attempt failed keeps that attempt counted', async () => {
+      const jobId = await jobWithTasks(store(), 1);
+      await store().claimTask(jobId, 0, CLAIM);
+      await store().completeTask(jobId, 0, lease(), { status: 'RETRY_WAIT', error: 'boom', kind: 'error' });
+      expect(claimed((await store().claimTasks(jobId, [0], { ...CLAIM, start: 0 }))[0])).toMatchObject({ status: 'CLAIMED', attempts: 2 });
+      expect(await store().releaseTask(jobId, 0, lease(2), 'back')).toMatchObject({ status: 'PENDING', attempts: 1, attemptFloor: 0 });
+      expect(await store().claimTask(jobId, 0, CLAIM)).toMatchObject({ status: 'RUNNING', attempts: 2 });
+      await store().completeTask(jobId, 0, lease(2), { status: 'RETRY_WAIT', error: 'boom', kind: 'error' });
+      // Two attempts ran and failed: the budget of 2 is spent.
+      expect(conflictStatus(await rejectionOf(store().claimTask(jobId, 0, CLAIM)))).toBe('RETRY_WAIT');
+    });
+
+    it('reclaimTasks by owner: the running attempt is spent, the CLAIMED ones go back to PENDING without an attempt', async () => {
       const jobId = await heldJob(store(), 5, 3);
       await store().claimTask(jobId, 4, { ...CLAIM, owner: 'alive' });
       const got = await store().reclaimTasks(jobId, { owner: 'w1', reason: 'worker lost: killed', maxAttempts: 1, notBefore: 0 });
-      expect(got.map((t) => [t.taskId, t.status, t.attempts - t.attemptFloor])).toEqual([[0, 'FAILED', 1], [1, 'PENDING', 0], [2, 'PENDING', 0], [3, 'PENDING', 0]]);
+      expect(got.map((t) => [t.taskId, t.status, t.attempts, t.attemptFloor])).toEqual([[0, 'FAILED', 1, 0], [1, 'PENDING', 0, 0], [2, 'PENDING', 0, 0], [3, 'PENDING', 0, 0]]);
       expect(got[1]).toMatchObject({ leaseOwner: null, leaseExpiresAt: null, notBefore: null, error: `worker lost: killed${HELD_REFUND_NOTE}` });
       for (const t of got) expect(await store().getTask(jobId, t.taskId)).toEqual(t);
       expect((await store().getJob(jobId))?.tasks).toEqual({ total: 5, pending: 3, claimed: 0, running: 1, retrying: 0, succeeded: 0, failed: 1, cancelled: 0 });
-      // maxAttempts 1 and the refunded attempt: the task can run again.
-      expect(await store().claimTask(jobId, 1, { ...CLAIM, owner: 'alive', maxAttempts: 1 })).toMatchObject({ status: 'RUNNING', attempts: 2, attemptFloor: 1 });
+      // maxAttempts 1, and no attempt was counted: the task can run.
+      expect(await store().claimTask(jobId, 1, { ...CLAIM, owner: 'alive', maxAttempts: 1 })).toMatchObject({ status: 'RUNNING', attempts: 1, attemptFloor: 0 });
       expectDjcError((await store().completeTasks(jobId, [{ taskId: 2, lease: lease(), outcome: OK }]))[0], 'LEASE_LOST');
     });
 
@@ -169,7 +187,7 @@ function describeGoingBack(store: () => StateStore): void {
       await store().claimTasks(jobId, [0, 1], { ...CLAIM, leaseMs: 1_000, now: t0, start: 0 });
       await store().claimTasks(jobId, [2], { ...CLAIM, owner: 'w2', now: Date.now(), start: 0 });
       const got = await store().reclaimTasks(jobId, { expiredBefore: t0 + 2_000, reason: 'lease expired', maxAttempts: 2, notBefore: 0 });
-      expect(got.map((t) => [t.taskId, t.status, t.attemptFloor])).toEqual([[0, 'PENDING', 1], [1, 'PENDING', 1]]);
+      expect(got.map((t) => [t.taskId, t.status, t.attempts])).toEqual([[0, 'PENDING', 0], [1, 'PENDING', 0]]);
       expect((await store().getTask(jobId, 2))?.status).toBe('CLAIMED');
       expect((await store().getJob(jobId))?.tasks).toMatchObject({ pending: 2, claimed: 1, running: 0 });
     });

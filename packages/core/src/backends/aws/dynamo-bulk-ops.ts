@@ -93,7 +93,7 @@ export class DynamoBulkOps {
     return { tx, delta: {}, result: null, retry: () => null };
   }
 
-  /** RUNNING → RETRY_WAIT or FAILED (the attempt is spent); CLAIMED → PENDING, refunded (it never started). */
+  /** RUNNING → RETRY_WAIT or FAILED (the attempt is spent); CLAIMED → PENDING, its attempt number handed back (it never started). */
   private reclaimChange(task: TaskRecord, req: ReclaimRequest, endedAt: string): TaskChange {
     // The index copy may be stale: the write re-checks status, attempt, owner and the reclaim criterion.
     const extra = (b: ExprBuilder) => [
@@ -103,7 +103,7 @@ export class DynamoBulkOps {
     const guard = { status: task.status, attempts: task.attempts, attemptFloor: task.attemptFloor, leaseOwner: task.leaseOwner ?? '', extra };
     if (task.status === 'CLAIMED') {
       const refund = {
-        status: 'PENDING' as const, attemptFloor: task.attemptFloor + 1, leaseOwner: null, leaseExpiresAt: null,
+        status: 'PENDING' as const, attempts: task.attempts - 1, leaseOwner: null, leaseExpiresAt: null,
         error: `${req.reason}${HELD_REFUND_NOTE}`, failureKind: null, exitCode: null, notBefore: null,
       };
       return taskChange(this.ctx, task, refund, guard);

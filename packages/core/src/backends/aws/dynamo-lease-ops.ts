@@ -17,7 +17,8 @@
  * - completeTasks: 1 for up to MAX_TASK_BATCH ends and starts of tasks this
  *   store claimed, +1 BatchGetItem for others (dynamo-complete-many.ts).
  * - releaseTask: as completeTask; the Update is also guarded by
- *   attempt_floor, which it raises by one (the refund).
+ *   attempt_floor, which it raises by one (the refund of a RUNNING attempt;
+ *   a CLAIMED one hands its attempt number back instead).
  * A task still CLAIMED is held like a RUNNING one by these writes.
  */
 import type { TaskRecord } from '../../model/job.js';
@@ -153,13 +154,16 @@ export class DynamoLeaseOps {
 }
 
 /**
- * RUNNING or CLAIMED → PENDING with the attempt refunded (attempt_floor + 1);
- * the attempt number stays spent. A CLAIMED task never started: its endedAt stays.
+ * RUNNING → PENDING with the attempt refunded (attempt_floor + 1; the number
+ * stays spent). CLAIMED → PENDING with the attempt number handed back
+ * (attempts - 1): it never started, so its endedAt stays too.
  */
 function releaseChange(ctx: TaskTable, task: TaskRecord, reason: string): TaskChange {
+  const back = task.status === 'RUNNING'
+    ? { attemptFloor: task.attemptFloor + 1, endedAt: new Date().toISOString() }
+    : { attempts: task.attempts - 1 };
   const patch: TaskPatch & { status: 'PENDING' } = {
-    status: 'PENDING', attemptFloor: task.attemptFloor + 1, leaseOwner: null, leaseExpiresAt: null, notBefore: null,
-    error: reason, failureKind: null, exitCode: null, ...(task.status === 'RUNNING' ? { endedAt: new Date().toISOString() } : {}),
+    status: 'PENDING', ...back, leaseOwner: null, leaseExpiresAt: null, notBefore: null, error: reason, failureKind: null, exitCode: null,
   };
   return taskChange(ctx, task, patch, { ...leaseGuard(task), attemptFloor: task.attemptFloor });
 }

@@ -29,7 +29,7 @@ export class SqliteBulkTaskOps {
     this.reclaimOne = db.prepare(`UPDATE tasks SET status = @status, lease_owner = NULL, lease_expires_at = NULL,
         error = @error, failure_kind = 'worker_lost', exit_code = NULL, not_before = @notBefore, ended_at = @endedAt
       WHERE job_id = @jobId AND task_id = @taskId RETURNING *`);
-    this.refundHeld = db.prepare(`UPDATE tasks SET status = 'PENDING', attempt_floor = attempt_floor + 1,
+    this.refundHeld = db.prepare(`UPDATE tasks SET status = 'PENDING', attempts = attempts - 1,
         lease_owner = NULL, lease_expires_at = NULL, error = @error, failure_kind = NULL, exit_code = NULL, not_before = NULL
       WHERE job_id = @jobId AND task_id = @taskId RETURNING *`);
     this.countLive = db.prepare(`SELECT status, count(*) AS n FROM tasks
@@ -42,7 +42,7 @@ export class SqliteBulkTaskOps {
       WHERE job_id = ? AND status = ? RETURNING *`);
   }
 
-  /** RUNNING → RETRY_WAIT or FAILED (the attempt is spent); CLAIMED → PENDING, refunded (it never started). */
+  /** RUNNING → RETRY_WAIT or FAILED (the attempt is spent); CLAIMED → PENDING, its attempt number handed back (it never started). */
   reclaim(jobId: string, req: ReclaimRequest): TaskRecord[] {
     if (req.expiredBefore === undefined && req.owner === undefined) return [];
     const lost = this.selectLost.all({

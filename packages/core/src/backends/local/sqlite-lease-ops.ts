@@ -58,8 +58,11 @@ export class SqliteLeaseOps {
         output_key = @outputKey, output_inline = @outputInline, output_kind = @outputKind, records = @records, bad = @bad,
         started_at = coalesce(@startedAt, started_at, @endedAt), ended_at = @endedAt
       WHERE job_id = @jobId AND task_id = @taskId RETURNING *`);
-    // A CLAIMED task never started: its ended_at stays as it was.
-    this.releaseWrite = db.prepare(`UPDATE tasks SET status = 'PENDING', attempt_floor = attempt_floor + 1,
+    // A RUNNING attempt is refunded (its number stays spent); a CLAIMED one never started:
+    // its number is handed back and its ended_at stays as it was.
+    this.releaseWrite = db.prepare(`UPDATE tasks SET status = 'PENDING',
+        attempt_floor = CASE WHEN status = 'RUNNING' THEN attempt_floor + 1 ELSE attempt_floor END,
+        attempts = CASE WHEN status = 'RUNNING' THEN attempts ELSE attempts - 1 END,
         lease_owner = NULL, lease_expires_at = NULL, not_before = NULL, error = @error, failure_kind = NULL,
         exit_code = NULL, ended_at = CASE WHEN status = 'RUNNING' THEN @endedAt ELSE ended_at END
       WHERE job_id = @jobId AND task_id = @taskId RETURNING *`);
