@@ -5,7 +5,8 @@ import type { AttemptDeps } from './run-attempt.js';
 
 /**
  * A received message waiting for a free slot, with its task claimed ahead
- * (or null: handleMessage claims it). `at`: when it was received.
+ * (or null: handleMessage claims it). `at`: when it was queued (its claim
+ * written).
  */
 export interface Held {
   msg: ReceivedMessage;
@@ -23,8 +24,7 @@ export interface Held {
  * messages with those claimed RUNNING first.
  */
 export async function claimAhead(deps: AttemptDeps, msgs: readonly ReceivedMessage[], free: number): Promise<Held[]> {
-  const now = Date.now();
-  const held: Held[] = msgs.map((msg) => ({ msg, at: now, claim: null }));
+  const held: Held[] = msgs.map((msg) => ({ msg, at: 0, claim: null }));
   const byJob = new Map<string, Held[]>();
   for (const h of held) byJob.set(h.msg.message.jobId, [...(byJob.get(h.msg.message.jobId) ?? []), h]);
   let startNow = free;
@@ -46,6 +46,8 @@ export async function claimAhead(deps: AttemptDeps, msgs: readonly ReceivedMessa
       }
     }
   }
+  const queuedAt = Date.now();
+  for (const h of held) h.at = queuedAt;
   const rank = (h: Held) => (isHeld(h) ? 1 : 0);
   return held.sort((a, b) => rank(a) - rank(b));
 }

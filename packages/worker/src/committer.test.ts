@@ -65,7 +65,7 @@ describe('Committer', () => {
     expect(writes).toEqual([1]);
   });
 
-  it('a held task\'s start waits for company; its completion replaces it: one write, the start time kept', async () => {
+  it('a held task\'s start waits; its completion replaces it: one write, the start time kept', async () => {
     const other = await reopen(2);
     const c = new Committer(state, () => false);
     const t0 = Date.now() - 5_000;
@@ -73,10 +73,11 @@ describe('Committer', () => {
     const startB = c.start(other.jobId, 1, { owner: 'h', attempt: 1 }, t0 + 1);
     expect(writes).toEqual([]); // a start alone does not flush, even when the worker looks idle
     const done = await c.complete(other.jobId, 0, { owner: 'h', attempt: 1 }, OK);
-    expect(writes).toEqual([2]); // the end of 0 (with its start) and the start of 1
+    expect(writes).toEqual([1]); // the end of 0 with its start; the start of 1 waits half of COMMIT_WAIT_MS
     expect(done).toMatchObject({ status: 'SUCCEEDED', startedAt: new Date(t0).toISOString() });
     expect(await startA).toMatchObject({ status: 'SUCCEEDED' });
     expect(await startB).toMatchObject({ status: 'RUNNING', startedAt: new Date(t0 + 1).toISOString() });
+    expect(writes).toEqual([1, 1]);
     expect((await backend.state.getJob(other.jobId))?.tasks).toMatchObject({ claimed: 0, running: 1, succeeded: 1 });
   });
 
@@ -89,6 +90,18 @@ describe('Committer', () => {
     expect(await ok).toMatchObject({ status: 'RUNNING' });
     expect(isDjcError(await gone, 'LEASE_LOST')).toBe(true);
     expect(writes).toEqual([2]);
+  });
+
+  it('an end whose start is being written waits for that write: one task\'s writes never race', async () => {
+    const other = await reopen(1);
+    const c = new Committer(state, () => true);
+    const t0 = Date.now() - 1_000;
+    const started = c.start(other.jobId, 0, { owner: 'h', attempt: 1 }, t0);
+    await new Promise((r) => setTimeout(r, 30)); // the start's write is under way now (or done)
+    const done = await c.complete(other.jobId, 0, { owner: 'h', attempt: 1 }, OK, t0);
+    expect(await started).toMatchObject({ status: 'RUNNING' });
+    expect(done).toMatchObject({ status: 'SUCCEEDED', startedAt: new Date(t0).toISOString() });
+    expect(writes).toEqual([1, 1]);
   });
 
   it('a lease that no longer holds rejects that completion alone', async () => {

@@ -21,7 +21,7 @@ describe('prefetchFor', () => {
 });
 
 describe('TaskPace', () => {
-  it('keeps a moving average per job from its second task on (the first pays start-up costs); null before', () => {
+  it('is null until two tasks of the job finished (the first pays start-up costs), per job', () => {
     const pace = new TaskPace();
     expect(pace.of('a')).toBeNull();
     expect(pace.of(undefined)).toBeNull();
@@ -29,8 +29,18 @@ describe('TaskPace', () => {
     expect(pace.of('a')).toBeNull();
     pace.record('a', 10);
     expect(pace.of('a')).toBe(10);
-    pace.record('a', 110);
-    expect(pace.of('a')).toBeCloseTo(30);
     expect(pace.of('b')).toBeNull();
+  });
+
+  it('is the upper quartile of the latest 16: a stall does not move it, a quarter of long tasks does', () => {
+    const pace = new TaskPace();
+    pace.record('a', 0);
+    for (let i = 0; i < 15; i++) pace.record('a', 5);
+    pace.record('a', 400); // one stall
+    expect(pace.of('a')).toBe(5);
+    for (let i = 0; i < 4; i++) pace.record('a', 2_000);
+    expect(pace.of('a')).toBe(2_000);
+    for (let i = 0; i < 16; i++) pace.record('a', 8);
+    expect(pace.of('a')).toBe(8); // only the latest 16 count
   });
 });

@@ -20,13 +20,13 @@
  * task measures 10-60 ms, and prefetch then fell to 0-1 exactly when the
  * machine was busy, for about 6 AWS requests per task instead of < 1.)
  */
-export const HOLD_BUDGET_MS = 100;
+export const HOLD_BUDGET_MS = 250;
 /** Most messages received ahead of free slots (SQS hands out at most 10 at once). */
 export const MAX_PREFETCH = 9;
 /** A task held longer than this in a busy worker is given back (refunded) for another worker to run. */
 export const HOLD_TTL_MS = 500;
-/** Weight of the newest task in the moving average of task times. */
-const NEWEST = 0.2;
+/** Task times a worker keeps per job for its pace (the latest ones). */
+const WINDOW = 16;
 
 /**
  * Messages to take ahead of the free slots, given the job's measured time
@@ -40,13 +40,17 @@ export function prefetchFor(avgTaskMs: number | null, concurrency: number): numb
 }
 
 /**
- * Time a slot spent per task, by job, as this worker measured it (a moving
- * average). The first task of a job on a worker is not counted: it also
- * pays one-time costs (a module handler's thread and import), which would
- * keep prefetch off for the next ten tasks or so.
+ * Time an attempt takes, from its start to its commit, by job, as this
+ * worker measured it: the upper quartile of its latest WINDOW tasks. Not a
+ * mean: a no-op task measures a few ms, and one stall of the machine (a
+ * collection, a busy CPU) would hold a mean up for the next ten tasks,
+ * turning prefetch down while nothing changed; not a median either: when a
+ * quarter of a job's tasks are long, the pace is a long one. The first task
+ * of a job on a worker is not counted: it also pays one-time costs (a
+ * module handler's thread and import).
  */
 export class TaskPace {
-  private readonly avg = new Map<string, number>();
+  private readonly times = new Map<string, number[]>();
   private readonly seen = new Set<string>();
 
   record(jobId: string, ms: number): void {
@@ -54,12 +58,17 @@ export class TaskPace {
       this.seen.add(jobId);
       return;
     }
-    const prev = this.avg.get(jobId);
-    this.avg.set(jobId, prev === undefined ? ms : prev * (1 - NEWEST) + ms * NEWEST);
+    const xs = this.times.get(jobId) ?? [];
+    xs.push(ms);
+    if (xs.length > WINDOW) xs.shift();
+    this.times.set(jobId, xs);
   }
 
   /** Null until two tasks of the job have finished on this worker. */
   of(jobId: string | undefined): number | null {
-    return jobId === undefined ? null : (this.avg.get(jobId) ?? null);
+    const xs = jobId === undefined ? undefined : this.times.get(jobId);
+    if (!xs || xs.length === 0) return null;
+    const sorted = [...xs].sort((a, b) => a - b);
+    return sorted[Math.ceil(0.75 * (sorted.length - 1))] ?? null;
   }
 }

@@ -79,15 +79,15 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
     let freed: () => void = () => undefined;
     const slot = new Promise<void>((r) => { freed = r; });
     const free = () => {
-      if (!active.delete(slot)) return;
-      pace.record(msg.message.jobId, Date.now() - t0);
-      freed();
+      if (active.delete(slot)) freed();
     };
     active.add(slot);
     // The slot frees when the attempt commits, so the next one runs while the commit waits for company.
-    const complete: AttemptDeps['complete'] = (...args) => {
+    // The pace is the attempt's own time, from its start: not the occasional wait for a job record.
+    const complete: AttemptDeps['complete'] = (jobId, taskId, lease, outcome, startedAt) => {
+      pace.record(jobId, Date.now() - (startedAt ?? t0));
       free();
-      return committer.complete(...args);
+      return committer.complete(jobId, taskId, lease, outcome, startedAt);
     };
     const p = withJob(msg.message.jobId, () => handleMessage({ ...deps, complete }, msg, heldClaim(deps, held)))
       .then((o) => { counts[o] += 1; })
@@ -97,6 +97,12 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
         inFlight.delete(p);
       });
     inFlight.add(p);
+  };
+
+  /** Background work the drain waits for (held tasks being given back). */
+  const track = (p: Promise<void>) => {
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
   };
 
   const stopping = () => opts.signal?.aborted === true;
@@ -111,7 +117,7 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
     while (!stopping()) {
       while (active.size < concurrency && queued.length > 0) start(queued.shift() as Held);
       if (active.size >= concurrency) {
-        await giveBackStale(deps, queued);
+        if (queued.some((h) => h.at <= Date.now() - HOLD_TTL_MS)) track(giveBackStale(deps, queued));
         await Promise.race([...active, stopped, ...staleAt(queued)]);
         continue;
       }
@@ -150,13 +156,24 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
 
 /**
  * Gives back the held messages that waited HOLD_TTL_MS while every slot was
- * busy (a task that turned out long): another worker runs them now.
+ * busy (a task that turned out long), once their job has no PENDING task
+ * left (the job record as cached, at most a second old): until then the
+ * other workers have tasks of their own and the held ones only wait their
+ * turn; from then on, an idle worker runs them sooner. Taken off the queue
+ * at once; resolves when they are given back (the loop does not wait).
  */
 async function giveBackStale(deps: AttemptDeps, queued: Held[]): Promise<void> {
   const cut = Date.now() - HOLD_TTL_MS;
-  const stale = queued.filter((h) => h.at <= cut);
+  const jobIds = new Set(queued.filter((h) => h.at <= cut).map((h) => h.msg.message.jobId));
+  const idle = new Set<string>();
+  for (const jobId of jobIds) {
+    const job = await deps.jobs.get(jobId);
+    if (job === null || job.tasks.pending === 0) idle.add(jobId);
+  }
+  // The queue as it is now (the loop may have started some meanwhile), taken in one step.
+  const stale = queued.filter((h) => h.at <= cut && idle.has(h.msg.message.jobId));
   if (stale.length === 0) return;
-  queued.splice(0, queued.length, ...queued.filter((h) => h.at > cut));
+  queued.splice(0, queued.length, ...queued.filter((h) => !stale.includes(h)));
   const why = `it waited ${HOLD_TTL_MS} ms in a worker whose slots were busy`;
   for (const h of stale) await putBack(deps, h, why).catch((e: unknown) => deps.log.warn({ err: e }, 'giving back a held task failed'));
   deps.log.debug({ tasks: stale.map((h) => h.msg.message.taskId), held: stale.filter(isHeld).length }, 'held tasks given back');
@@ -177,11 +194,15 @@ function dropSuperseded(queued: Held[], fresh: readonly Held[]): void {
   queued.splice(0, queued.length, ...keep);
 }
 
-/** A timer that fires when the oldest held message goes stale (none when nothing is held). */
+/**
+ * A timer that fires when the oldest held message goes stale, or a second
+ * later if it is stale already (its job still has pending tasks); none when
+ * nothing is held.
+ */
 function staleAt(queued: readonly Held[]): Promise<void>[] {
   if (queued.length === 0) return [];
-  const oldest = Math.min(...queued.map((h) => h.at));
-  return [sleep(Math.max(0, oldest + HOLD_TTL_MS - Date.now()) + 1)];
+  const due = Math.min(...queued.map((h) => h.at)) + HOLD_TTL_MS - Date.now();
+  return [sleep(due > 0 ? due + 1 : 1000)];
 }
 
 /**
