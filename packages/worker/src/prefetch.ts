@@ -6,19 +6,22 @@
  * A worker receives as many messages as it has free slots, plus a prefetch
  * that is non-zero only for a job whose tasks this worker has measured to be
  * short: the tasks held ahead are at most HOLD_BUDGET_MS of work at the
- * measured pace, so they start within about a tenth of a second and a slow
- * or mixed job never waits behind tasks another worker could have run. Never
- * from a guess: before tasks of the job have finished here, and for
- * a worker that serves every job (no --job), it takes no more than it can
- * start. A held task that still waits after HOLD_TTL_MS (its slot is busy
- * with a task that turned out long) is given back.
+ * measured pace, so they start within a quarter of a second and a slow job
+ * never waits behind tasks another worker could have run. Never from a
+ * guess: before tasks of the job have finished here, and for a worker that
+ * serves every job (no --job), it takes no more than it can start. A held
+ * task that still waits after HOLD_TTL_MS (its slot is busy with a task
+ * that turned out long) is given back once its job has no pending task left
+ * (worker.ts), so at the end of a mixed job an idle worker runs it.
  */
 
 /**
  * Work, at the measured pace, that the tasks held ahead of free slots may
- * add up to. (50 ms was too tight: on a busy 2-core machine a no-op module
- * task measures 10-60 ms, and prefetch then fell to 0-1 exactly when the
- * machine was busy, for about 6 AWS requests per task instead of < 1.)
+ * add up to: a full receive for tasks up to ~28 ms, none for tasks over
+ * 250 ms. (50 ms was too tight: on a busy 2-core machine a no-op module
+ * task measures 10-60 ms, and prefetch fell to 0-1 exactly when the machine
+ * was busy, for about 6 AWS requests per task instead of about 1. What
+ * holding may cost a slow job is bounded by the give-back at its end.)
  */
 export const HOLD_BUDGET_MS = 250;
 /** Most messages received ahead of free slots (SQS hands out at most 10 at once). */
