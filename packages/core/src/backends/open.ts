@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { DjcError } from '../errors.js';
 import type { Backend } from '../ports/backend.js';
 import { createLocalBackend } from './local/index.js';
+import { explainOpenError } from './local/open-errors.js';
 
 export interface BackendSettings {
   backend?: string;
@@ -33,10 +34,7 @@ export async function openBackend(s: BackendSettings = {}, env: NodeJS.ProcessEn
       try {
         return createLocalBackend({ home });
       } catch (e) {
-        throw new DjcError('BACKEND_UNAVAILABLE', `cannot open the local backend at ${home}: ${(e as Error).message}`, {
-          cause: e,
-          hint: 'check that DJC_HOME (or --home) names a writable directory',
-        });
+        throw explainOpenError(e, home);
       }
     case 'aws': {
       // Loaded on demand: the AWS SDK takes ~0.5-1 s to import, which every

@@ -11,10 +11,15 @@ import { openDatabase } from './db.js';
 import { FsBlobStore } from './fs-blob-store.js';
 import { SqliteStateStore } from './sqlite-state-store.js';
 import { SqliteTaskQueue } from './sqlite-task-queue.js';
+import type { SqliteDriverName } from './sqlite-driver.js';
 
 export interface LocalBackendOptions {
   /** DJC_HOME; created if missing. */
   home: string;
+  /** The SQLite driver (sqlite-driver.ts); default: DJC_SQLITE_DRIVER, else node:sqlite where Node has it. */
+  driver?: SqliteDriverName | 'auto';
+  /** Where better-sqlite3 is resolved from (a directory); default: @djc/core's own dependency. */
+  betterSqlite3From?: string;
 }
 
 /** Paths of a local backend's files. */
@@ -26,7 +31,9 @@ export function localPaths(home: string): { home: string; db: string; blobs: str
 export function createLocalBackend(opts: LocalBackendOptions): Backend {
   const paths = localPaths(opts.home);
   mkdirSync(paths.home, { recursive: true });
-  const db = openDatabase(paths.db);
+  const db = openDatabase(paths.db, { driver: opts.driver, betterSqlite3From: opts.betterSqlite3From });
+  // A driver named here (not through the environment, which workers inherit) is passed on to them.
+  const driverEnv: Record<string, string> = opts.driver && opts.driver !== 'auto' ? { DJC_SQLITE_DRIVER: opts.driver } : {};
   const state = new SqliteStateStore({ db });
   const queue = new SqliteTaskQueue({ db });
   const blobs = new FsBlobStore({ root: paths.blobs });
@@ -36,7 +43,7 @@ export function createLocalBackend(opts: LocalBackendOptions): Backend {
     state,
     queue,
     blobs,
-    workerEnv: () => ({ DJC_BACKEND: 'local', DJC_HOME: paths.home }),
+    workerEnv: () => ({ DJC_BACKEND: 'local', DJC_HOME: paths.home, ...driverEnv }),
     close: async () => {
       await Promise.all([state.close(), queue.close(), blobs.close()]);
       if (db.open) db.close();
@@ -45,6 +52,8 @@ export function createLocalBackend(opts: LocalBackendOptions): Backend {
 }
 
 export { openDatabase, type Db } from './db.js';
+export { explainOpenError, type OpenFailureReason } from './open-errors.js';
+export { chooseDriver, openSqlite, DEFAULT_SQLITE_DRIVER, SQLITE_DRIVERS, type SqliteDriverName, type SqliteDb } from './sqlite-driver.js';
 export { SqliteStateStore, createSqliteStateStore, type SqliteStateStoreOptions } from './sqlite-state-store.js';
 export { SqliteTaskQueue, createSqliteTaskQueue, type SqliteTaskQueueOptions } from './sqlite-task-queue.js';
 export { FsBlobStore, createFsBlobStore, type FsBlobStoreOptions } from './fs-blob-store.js';
