@@ -6,19 +6,19 @@
  * hot path.
  */
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import type { SqliteDb } from './sqlite-driver.js';
 
 type DatabaseConstructor = new (file: string, opts?: { readonly?: boolean }) => SqliteDb;
 
+const require = createRequire(import.meta.url);
 const loaded = new Map<string, DatabaseConstructor>();
 
 /** better-sqlite3 13 crashes the process (a segfault, not an error) on Node < 22: refuse before loading it. */
 const MIN_NODE_MAJOR = 22;
 
-/** The package's Database class, resolved from `from` (a directory; default: this package). Throws the loader's error as is. */
-export function loadBetterSqlite3(from?: string): DatabaseConstructor {
-  const key = from ?? '';
+/** The package's Database class: the package in directory `dir`, else @djc/core's dependency. Throws the loader's error as is. */
+export function loadBetterSqlite3(dir?: string): DatabaseConstructor {
+  const key = dir ?? '';
   const hit = loaded.get(key);
   if (hit) return hit;
   const major = Number(process.versions.node.split('.')[0]);
@@ -27,13 +27,12 @@ export function loadBetterSqlite3(from?: string): DatabaseConstructor {
       code: 'DJC_NODE_TOO_OLD',
     });
   }
-  const req = createRequire(from ? join(from, 'noop.js') : import.meta.url);
-  const Database = req('better-sqlite3') as DatabaseConstructor;
+  const Database = require(dir ?? 'better-sqlite3') as DatabaseConstructor;
   loaded.set(key, Database);
   return Database;
 }
 
-export function openBetterSqlite3(file: string, opts: { readonly: boolean; from?: string }): SqliteDb {
-  const Database = loadBetterSqlite3(opts.from);
+export function openBetterSqlite3(file: string, opts: { readonly: boolean; dir?: string }): SqliteDb {
+  const Database = loadBetterSqlite3(opts.dir);
   return new Database(file, { readonly: opts.readonly });
 }

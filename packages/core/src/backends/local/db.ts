@@ -17,7 +17,7 @@ export type Db = SqliteDb;
 export const BUSY_TIMEOUT_MS = 5000;
 
 /** Opens `file` (see the header). Errors are the driver's own; open-errors.ts tells their causes apart. */
-export function openDatabase(file: string, opts: Pick<OpenSqliteOptions, 'driver' | 'betterSqlite3From'> = {}): Db {
+export function openDatabase(file: string, opts: Pick<OpenSqliteOptions, 'driver' | 'betterSqlite3Dir'> = {}): Db {
   const { db } = openSqlite(file, opts);
   try {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);

@@ -18,8 +18,8 @@ export interface LocalBackendOptions {
   home: string;
   /** The SQLite driver (sqlite-driver.ts); default: DJC_SQLITE_DRIVER, else node:sqlite where Node has it. */
   driver?: SqliteDriverName | 'auto';
-  /** Where better-sqlite3 is resolved from (a directory); default: @djc/core's own dependency. */
-  betterSqlite3From?: string;
+  /** The better-sqlite3 package directory to load (DJC_SQLITE_DRIVER=better-sqlite3); default: @djc/core's dependency. */
+  betterSqlite3Dir?: string;
 }
 
 /** Paths of a local backend's files. */
@@ -31,7 +31,7 @@ export function localPaths(home: string): { home: string; db: string; blobs: str
 export function createLocalBackend(opts: LocalBackendOptions): Backend {
   const paths = localPaths(opts.home);
   mkdirSync(paths.home, { recursive: true });
-  const db = openDatabase(paths.db, { driver: opts.driver, betterSqlite3From: opts.betterSqlite3From });
+  const db = openDatabase(paths.db, { driver: opts.driver, betterSqlite3Dir: opts.betterSqlite3Dir });
   // A driver named here (not through the environment, which workers inherit) is passed on to them.
   const driverEnv: Record<string, string> = opts.driver && opts.driver !== 'auto' ? { DJC_SQLITE_DRIVER: opts.driver } : {};
   const state = new SqliteStateStore({ db });

@@ -222,7 +222,9 @@ class NodeSqliteDb implements SqliteDb {
 export function openNodeSqlite(file: string, opts: { readonly: boolean }): SqliteDb {
   const sqlite = loadNodeSqlite();
   if (!sqlite) {
-    throw Object.assign(new Error(`node:sqlite is not available in Node.js ${process.version} (it needs 22.13 or newer)`), {
+    const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+    const why = major > 22 || (major === 22 && minor >= 13) ? 'it was turned off (--no-experimental-sqlite?)' : 'it needs Node 22.13 or newer';
+    throw Object.assign(new Error(`node:sqlite is not available in Node.js ${process.version}: ${why}`), {
       code: 'DJC_NO_NODE_SQLITE',
     });
   }

@@ -7,6 +7,7 @@
  * - `native-missing`: better-sqlite3 is installed without a native module for
  *   this platform (never built, or a failed build): build it, or use node.
  * - `not-installed`: better-sqlite3 (an optional dependency) is absent.
+ * - `no-node-sqlite`: DJC_SQLITE_DRIVER=node on a Node without node:sqlite.
  * - `node-too-old`: this Node has neither node:sqlite nor a usable better-sqlite3.
  * - `locked`: another process held the write lock for the whole wait: who.
  * - `unwritable`, `not-a-directory`: DJC_HOME cannot hold the files.
@@ -21,7 +22,7 @@ import { sqlitePrimaryCode } from './sqlite-error-code.js';
 import { isBusyError } from './sqlite-retry.js';
 
 export type OpenFailureReason =
-  | 'abi' | 'native-missing' | 'not-installed' | 'node-too-old' | 'locked' | 'unwritable' | 'not-a-directory'
+  | 'abi' | 'native-missing' | 'not-installed' | 'no-node-sqlite' | 'node-too-old' | 'locked' | 'unwritable' | 'not-a-directory'
   | 'not-a-database' | 'other';
 
 interface Explained {
@@ -54,14 +55,21 @@ function driverCause(e: unknown): Explained | null {
       hint: `rebuild it with this Node: pnpm rebuild better-sqlite3 (npm rebuild better-sqlite3 outside a pnpm checkout), ${USE_NODE}`,
     };
   }
-  if (code === 'DJC_NODE_TOO_OLD' || code === 'DJC_NO_NODE_SQLITE') {
+  if (code === 'DJC_NO_NODE_SQLITE') {
+    return {
+      reason: 'no-node-sqlite',
+      message: text,
+      hint: 'run djc with Node 22.13+ or 24 and node:sqlite on, or use the other driver: DJC_SQLITE_DRIVER=better-sqlite3',
+    };
+  }
+  if (code === 'DJC_NODE_TOO_OLD') {
     return {
       reason: 'node-too-old',
       message: `${text}; the local backend needs node:sqlite (Node 22.13+) or better-sqlite3 (Node 22+)`,
       hint: 'run djc with Node 22.13+ or 24 (npm run example fetches Node 24 into .cache/node when the system Node is older)',
     };
   }
-  if ((code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') && /Cannot find module 'better-sqlite3'/.test(text)) {
+  if ((code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') && /Cannot find module '([^']*\/)?better-sqlite3'/.test(text)) {
     return {
       reason: 'not-installed',
       message: 'better-sqlite3 is not installed (DJC_SQLITE_DRIVER=better-sqlite3 needs it; it is an optional dependency)',
@@ -86,8 +94,8 @@ function homeProblem(home: string): { reason: 'unwritable' | 'not-a-directory'; 
     try {
       if (!statSync(dir).isDirectory()) return { reason: 'not-a-directory', path: dir, code: 'ENOTDIR' };
       break;
-    } catch (e) {
-      if (errCode(e) === 'ENOTDIR') return { reason: 'not-a-directory', path: dir, code: 'ENOTDIR' };
+    } catch {
+      // missing, or under a file: look at the parent
       if (dirname(dir) === dir) return null;
       dir = dirname(dir);
     }

@@ -72,8 +72,8 @@ export interface OpenSqliteOptions {
   /** A driver, or 'auto' / undefined: DJC_SQLITE_DRIVER, else the default. */
   driver?: SqliteDriverName | 'auto';
   readonly?: boolean;
-  /** Where better-sqlite3 is resolved from (a directory); default: this package. Tests point it at a copy. */
-  betterSqlite3From?: string;
+  /** The better-sqlite3 package directory to load; default: @djc/core's dependency. Tests point it at a copy. */
+  betterSqlite3Dir?: string;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -99,6 +99,6 @@ export function chooseDriver(opts: Pick<OpenSqliteOptions, 'driver' | 'env'> = {
 export function openSqlite(file: string, opts: OpenSqliteOptions = {}): { db: SqliteDb; driver: SqliteDriverName } {
   const driver = chooseDriver(opts);
   const readonly = opts.readonly ?? false;
-  const db = driver === 'node' ? openNodeSqlite(file, { readonly }) : openBetterSqlite3(file, { readonly, from: opts.betterSqlite3From });
+  const db = driver === 'node' ? openNodeSqlite(file, { readonly }) : openBetterSqlite3(file, { readonly, dir: opts.betterSqlite3Dir });
   return { db, driver };
 }
