@@ -1,0 +1,37 @@
+/**
+ * One prepare of a job on the local backend, in its own process (for the
+ * sqlite-drivers benchmark): submit the job file, then `prepareJob` (split
+ * the input, write one task per batch, enqueue them, write the manifest),
+ * timed, with the time spent inside the SQLite writes (putTasks and
+ * queue.send) summed apart. The driver comes from DJC_SQLITE_DRIVER.
+ * Usage: node prepare-child.mjs JOB.yaml HOME   (prints one JSON line)
+ */
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ROOT } from './lib.mjs';
+
+const dist = (p) => import(pathToFileURL(join(ROOT, p)).href);
+const [jobFile, home] = process.argv.slice(2);
+const { createLogger, loadJobFile } = await dist('packages/core/dist/index.js');
+const { chooseDriver, createLocalBackend } = await dist('packages/core/dist/backends/local/index.js');
+const { prepareJob, submitJob } = await dist('packages/coordinator/dist/index.js');
+
+const backend = createLocalBackend({ home });
+let sqliteMs = 0;
+for (const [obj, name] of [[backend.state, 'putTasks'], [backend.queue, 'send']]) {
+  const original = obj[name].bind(obj);
+  obj[name] = async (...args) => {
+    const t0 = performance.now();
+    try {
+      return await original(...args);
+    } finally {
+      sqliteMs += performance.now() - t0;
+    }
+  };
+}
+const job = await submitJob(backend, await loadJobFile(jobFile), 'daemon');
+const t0 = performance.now();
+const ready = await prepareJob(backend, job, createLogger({ name: 'bench', level: 'silent' }));
+const ms = performance.now() - t0;
+await backend.close();
+process.stdout.write(`${JSON.stringify({ driver: chooseDriver(), tasks: ready.tasks.total, ms, sqliteMs })}\n`);
