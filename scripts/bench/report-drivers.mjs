@@ -1,16 +1,70 @@
 /** Section 6 of docs/benchmarks.md: the local backend's two SQLite drivers (scripts/bench/sqlite-drivers.mjs). */
 
 const int = (x) => Math.round(x).toLocaleString('en-US');
-const sec = (ms) => `${(ms / 1000).toFixed(2)} s`;
-const each = (runs, key) => runs.map((r) => (r[key] / 1000).toFixed(2)).join(', ');
-const cpu = (ms) => (ms === null || ms === undefined ? 'n/a' : sec(ms));
+const sec = (ms) => (ms === null || ms === undefined ? 'n/a' : `${(ms / 1000).toFixed(2)} s`);
+const each = (runs, key) => runs.map((r) => (typeof r[key] === 'number' ? (r[key] / 1000).toFixed(2) : 'n/a')).join(', ');
 const mib = (kib) => (kib === null || kib === undefined ? 'n/a' : `${int(kib / 1024)} MiB`);
 const LABEL = { node: '`node` (node:sqlite)', 'better-sqlite3': '`better-sqlite3`' };
 
-/** "x is 1.23× faster than y" from two medians (lower is better). */
-function compare(a, b, ms) {
-  const [fast, slow] = ms[a] <= ms[b] ? [a, b] : [b, a];
-  return `${LABEL[fast]} ${(ms[slow] / ms[fast]).toFixed(2)}× faster`;
+/** "`x` 1.23× faster" (lower is better), or "even" within 3%. */
+function compare(values) {
+  const [a, b] = Object.keys(values);
+  if (values[a] === null || values[b] === null) return 'n/a';
+  const [fast, slow] = values[a] <= values[b] ? [a, b] : [b, a];
+  const ratio = values[slow] / values[fast];
+  return ratio < 1.03 ? `even (${ratio.toFixed(2)}×)` : `${LABEL[fast]} ${ratio.toFixed(2)}× faster`;
+}
+
+const pick = (r, f) => Object.fromEntries(Object.keys(r.drivers).map((d) => [d, f(r.drivers[d])]));
+
+function tables(r) {
+  const names = Object.keys(r.drivers);
+  const row = (d, cells) => `| ${LABEL[d]} | ${cells.join(' | ')} |`;
+  return [
+    `**\`djc run\`, ${int(r.tasks)} no-op tasks on 2 workers** (CPU: \`djc run\` and its workers, GNU time)`,
+    '',
+    '| driver | tasks/s | wall, median (each run) | CPU, median (each run) |',
+    '| --- | ---: | --- | --- |',
+    ...names.map((d) => {
+      const t = r.drivers[d].tasks;
+      return row(d, [int(r.tasks / (t.wallMsMedian / 1000)), `${sec(t.wallMsMedian)} (${each(t.runs, 'wallMs')})`, `${sec(t.cpuMsMedian)} (${each(t.runs, 'cpuMs')})`]);
+    }),
+    '',
+    `**The worker's SQLite hot path alone, ${int(r.tasks)} tasks** (one process: receive, claimTasks, completeTasks, deleteBatch, 10 at a time)`,
+    '',
+    '| driver | wall, median (each run) | CPU, median (each run) | CPU per task |',
+    '| --- | --- | --- | ---: |',
+    ...names.map((d) => {
+      const h = r.drivers[d].hotPath;
+      return row(d, [`${sec(h.msMedian)} (${each(h.runs, 'ms')})`, `${sec(h.cpuMsMedian)} (${each(h.runs, 'cpuMs')})`, `${(h.cpuMsMedian / r.tasks * 1000).toFixed(0)} µs`]);
+    }),
+    '',
+    `**A ${int(r.prepareTasks)}-task prepare** (\`prepareJob\` of a ${int(r.prepareTasks)}-line JSONL, one record per task)`,
+    '',
+    '| driver | wall, median (each run) | CPU, median (each run) | in the SQLite writes: wall, CPU (medians) | peak RSS |',
+    '| --- | --- | --- | --- | ---: |',
+    ...names.map((d) => {
+      const p = r.drivers[d].prepare;
+      return row(d, [`${sec(p.msMedian)} (${each(p.runs, 'ms')})`, `${sec(p.cpuMsMedian)} (${each(p.runs, 'cpuMs')})`,
+        `${sec(p.median.sqliteMs)}, ${sec(p.sqliteCpuMsMedian)}`, mib(p.median.maxRssKiB)]);
+    }),
+    '',
+  ];
+}
+
+/** Where the default driver took ≥3% more CPU than the other, in words. */
+function verdict(r) {
+  const other = Object.keys(r.drivers).find((d) => d !== r.defaultDriver);
+  const cpu = {
+    '`djc run`': (d) => d.tasks.cpuMsMedian, 'the hot path': (d) => d.hotPath.cpuMsMedian, 'the prepare': (d) => d.prepare.cpuMsMedian,
+  };
+  const slower = Object.entries(cpu)
+    .filter(([, f]) => f(r.drivers[r.defaultDriver]) > 1.03 * f(r.drivers[other]))
+    .map(([what]) => what);
+  const install = r.defaultDriver === 'node' ? ' It needs nothing installed or compiled; better-sqlite3 stays an optional dependency, used where Node has no node:sqlite.' : '';
+  return slower.length === 0
+    ? `it used as little CPU as ${LABEL[other]} or less in every measurement.${install}`
+    : `it used more CPU than ${LABEL[other]} in ${slower.join(', ')}: re-measure, and switch DEFAULT_SQLITE_DRIVER if that holds.${install}`;
 }
 
 export function renderDrivers(r, measured) {
@@ -19,43 +73,34 @@ export function renderDrivers(r, measured) {
     '',
     'The local backend talks to SQLite through one driver interface with two',
     'implementations (`DJC_SQLITE_DRIVER`): Node\'s built-in `node:sqlite` and the',
-    '`better-sqlite3` package. Both run the same two jobs in one sitting on one Node,',
+    '`better-sqlite3` package. Both run the same work in one sitting on one Node,',
     'runs interleaved (the order alternates each round): benchmark 1\'s no-op tasks',
-    '(`djc run`, 2 workers, wall and CPU), and a prepare of a JSONL of one-record lines',
-    'into as many tasks (the coordinator\'s `prepareJob` in its own process: tasks',
-    'written, messages enqueued, manifest written; the time inside the SQLite writes,',
-    '`putTasks` and `queue.send`, is summed apart). The faster one where both work is',
-    'the default. Not part of a plain `pnpm bench`: run `pnpm bench sqlite-drivers`',
-    '(knobs: `BENCH_TASKS`, `BENCH_REPS`, `BENCH_PREPARE_TASKS` (1000000), `BENCH_PREPARE_REPS` (2)).',
+    '(`djc run` end to end), the worker\'s SQLite hot path alone, and a prepare of',
+    'a JSONL of one-record lines into as many tasks (the coordinator\'s `prepareJob` in',
+    'its own process: tasks written, messages enqueued, manifest written). Wall times',
+    'move with the other load on this shared machine; CPU times much less, so both',
+    'are given. The faster one where both work is the default. Not part of a plain',
+    '`pnpm bench`: run `pnpm bench sqlite-drivers` (knobs: `BENCH_TASKS`, `BENCH_REPS`,',
+    '`BENCH_PREPARE_TASKS` (1000000), `BENCH_PREPARE_REPS` (2)).',
     '',
     ...measured,
     '',
   ];
   if (!r) return head;
-  const names = Object.keys(r.drivers);
-  const tasksMs = Object.fromEntries(names.map((d) => [d, r.drivers[d].tasks.wallMsMedian]));
-  const prepMs = Object.fromEntries(names.map((d) => [d, r.drivers[d].prepare.msMedian]));
-  const loads = names.flatMap((d) => [...r.drivers[d].tasks.runs, ...r.drivers[d].prepare.runs].map((x) => x.load1));
-  const rows = names.map((d) => {
-    const t = r.drivers[d].tasks;
-    const p = r.drivers[d].prepare;
-    return `| ${LABEL[d]} | ${int(r.tasks / (t.wallMsMedian / 1000))} | ${sec(t.wallMsMedian)} (${each(t.runs, 'wallMs')}) | ${cpu(t.median.cpuMs)} | `
-      + `${sec(p.msMedian)} (${each(p.runs, 'ms')}) | ${sec(p.median.sqliteMs)} | ${cpu(p.median.cpuMs)} | ${mib(p.median.maxRssKiB)} |`;
-  });
+  const runs = Object.values(r.drivers).flatMap((d) => [...d.tasks.runs, ...(d.hotPath?.runs ?? []), ...d.prepare.runs]);
+  const loads = runs.map((x) => x.load1);
   return [
     ...head,
-    `Node ${r.node}; ${int(r.tasks)} no-op tasks, ${r.drivers[names[0]].tasks.runs.length} runs per driver; a ${int(r.prepareTasks)}-task prepare, `
-      + `${r.drivers[names[0]].prepare.runs.length} runs per driver. 1-minute load average at the start of the runs: `
-      + `${Math.min(...loads).toFixed(1)} to ${Math.max(...loads).toFixed(1)} (other work shared the 2 cores).`,
+    `Node ${r.node}. 1-minute load average at the start of the runs: ${Math.min(...loads).toFixed(1)} to ${Math.max(...loads).toFixed(1)}`,
+    '(on 2 cores: other work shared the machine, so the wall times are noisy).',
     '',
-    `**No-op tasks: ${compare(names[0], names[1], tasksMs)}; ${int(r.prepareTasks)}-task prepare: ${compare(names[0], names[1], prepMs)}** (medians).`,
-    `The default is ${LABEL[r.defaultDriver]}.`,
+    `- \`djc run\`, no-op tasks: wall ${compare(pick(r, (d) => d.tasks.wallMsMedian))}; CPU ${compare(pick(r, (d) => d.tasks.cpuMsMedian))}.`,
+    `- SQLite hot path: wall ${compare(pick(r, (d) => d.hotPath.msMedian))}; CPU ${compare(pick(r, (d) => d.hotPath.cpuMsMedian))}.`,
+    `- ${int(r.prepareTasks)}-task prepare: wall ${compare(pick(r, (d) => d.prepare.msMedian))}; CPU ${compare(pick(r, (d) => d.prepare.cpuMsMedian))}; `
+      + `CPU in its SQLite writes ${compare(pick(r, (d) => d.prepare.sqliteCpuMsMedian))}.`,
     '',
-    `| driver | no-op tasks/s | ${int(r.tasks)} tasks: wall, median (each run) | CPU, median run | ${int(r.prepareTasks)}-task prepare: wall, median (each run) | of it in SQLite writes | prepare CPU | prepare peak RSS |`,
-    '| --- | ---: | --- | ---: | --- | ---: | ---: | ---: |',
-    ...rows,
+    `**The default is ${LABEL[r.defaultDriver]}**: ${verdict(r)}`,
     '',
-    'CPU is user + sys from GNU time (for `djc run`: with the workers it started).',
-    '',
+    ...tables(r),
   ];
 }

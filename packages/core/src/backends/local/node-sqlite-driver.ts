@@ -168,7 +168,7 @@ class NodeSqliteDb implements SqliteDb {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   transaction<F extends (...args: any[]) => any>(fn: F): Transaction<F> {
     const mode = (kind: 'deferred' | 'immediate' | 'exclusive') => (...args: Parameters<F>): ReturnType<F> =>
-      this.inTransaction(kind, () => fn(...args) as ReturnType<F>);
+      this.runInTransaction(kind, () => fn(...args) as ReturnType<F>);
     const tx = mode('deferred') as Transaction<F>;
     tx.deferred = tx;
     tx.immediate = mode('immediate');
@@ -176,7 +176,7 @@ class NodeSqliteDb implements SqliteDb {
     return tx;
   }
 
-  private inTransaction<R>(kind: 'deferred' | 'immediate' | 'exclusive', body: () => R): R {
+  private runInTransaction<R>(kind: 'deferred' | 'immediate' | 'exclusive', body: () => R): R {
     const savepoint = this.depth > 0 ? `djc_savepoint_${this.depth}` : null;
     if (savepoint) this.raw.exec(`SAVEPOINT ${savepoint}`);
     else this.begin[kind].run();
