@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's first command: install, build, and run the main example on the
 # embedded backend (no AWS, no daemon, nothing to start). On a machine whose
-# Node.js is older than 22.13, Node 24 comes from the npm registry first
+# Node.js is older than 22.15, Node 24 comes from the npm registry first
 # (scripts/lib/ensure-node.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."

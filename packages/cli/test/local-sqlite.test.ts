@@ -47,14 +47,14 @@ describe('DJC_SQLITE_DRIVER', () => {
     expect(asked.code).toBe(3);
     expect(asked.stderr).toBe(`djc: cannot open the local backend at ${box.home}: node:sqlite is not available in Node.js `
       + `${process.version}: it was turned off (--no-experimental-sqlite?)\n`
-      + '  hint: run djc with Node 22.13+ or 24 and node:sqlite on, or use the other driver: DJC_SQLITE_DRIVER=better-sqlite3\n');
+      + '  hint: run djc with Node 22.15+ or 24 and node:sqlite on, or use the other driver: DJC_SQLITE_DRIVER=better-sqlite3\n');
   });
 
   it('an unknown value is a usage error (exit 2) that lists the choices', async () => {
     const r = await withEnv({ DJC_SQLITE_DRIVER: 'sqlite3' })(['list']);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('djc: DJC_SQLITE_DRIVER is "sqlite3"\n'
-      + '  hint: set DJC_SQLITE_DRIVER to node (built into Node 22.13+), better-sqlite3, or auto (or unset it)\n');
+      + '  hint: set DJC_SQLITE_DRIVER to node (built into Node 22.15+), better-sqlite3, or auto (or unset it)\n');
   });
 });
 

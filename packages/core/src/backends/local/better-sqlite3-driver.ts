@@ -13,17 +13,20 @@ type DatabaseConstructor = new (file: string, opts?: { readonly?: boolean }) => 
 const require = createRequire(import.meta.url);
 const loaded = new Map<string, DatabaseConstructor>();
 
-/** better-sqlite3 13 crashes the process (a segfault, not an error) on Node < 22: refuse before loading it. */
-const MIN_NODE_MAJOR = 22;
+/**
+ * better-sqlite3 13 is built for Node-API 10 (Node 22.14+, 23.6+) and crashes
+ * the process (a segfault, not an error) on an older Node: refuse first.
+ */
+const NODE_API_VERSION = 10;
 
 /** The package's Database class: the package in directory `dir`, else @djc/core's dependency. Throws the loader's error as is. */
 export function loadBetterSqlite3(dir?: string): DatabaseConstructor {
   const key = dir ?? '';
   const hit = loaded.get(key);
   if (hit) return hit;
-  const major = Number(process.versions.node.split('.')[0]);
-  if (major < MIN_NODE_MAJOR) {
-    throw Object.assign(new Error(`better-sqlite3 13 needs Node.js ${MIN_NODE_MAJOR} or newer, this is ${process.version}`), {
+  const napi = Number(process.versions.napi ?? 0);
+  if (napi < NODE_API_VERSION) {
+    throw Object.assign(new Error(`better-sqlite3 13 needs Node-API ${NODE_API_VERSION} (Node.js 22.14 or newer); Node.js ${process.version} has ${napi}`), {
       code: 'DJC_NODE_TOO_OLD',
     });
   }

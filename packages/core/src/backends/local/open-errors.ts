@@ -8,7 +8,7 @@
  *   this platform (never built, or a failed build): build it, or use node.
  * - `not-installed`: better-sqlite3 (an optional dependency) is absent.
  * - `no-node-sqlite`: DJC_SQLITE_DRIVER=node on a Node without node:sqlite.
- * - `node-too-old`: this Node has neither node:sqlite nor a usable better-sqlite3.
+ * - `node-too-old`: better-sqlite3 on a Node without Node-API 10 (before 22.14).
  * - `locked`: another process held the write lock for the whole wait: who.
  * - `unwritable`, `not-a-directory`: DJC_HOME cannot hold the files.
  * - `not-a-database`: djc.sqlite is not an SQLite file.
@@ -32,7 +32,7 @@ interface Explained {
   holders?: LockHolder[];
 }
 
-const USE_NODE = 'or use the driver built into Node 22.13+: DJC_SQLITE_DRIVER=node';
+const USE_NODE = 'or use the driver built into Node 22.15+: DJC_SQLITE_DRIVER=node';
 
 function errText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -59,14 +59,14 @@ function driverCause(e: unknown): Explained | null {
     return {
       reason: 'no-node-sqlite',
       message: text,
-      hint: 'run djc with Node 22.13+ or 24 and node:sqlite on, or use the other driver: DJC_SQLITE_DRIVER=better-sqlite3',
+      hint: 'run djc with Node 22.15+ or 24 and node:sqlite on, or use the other driver: DJC_SQLITE_DRIVER=better-sqlite3',
     };
   }
   if (code === 'DJC_NODE_TOO_OLD') {
     return {
       reason: 'node-too-old',
-      message: `${text}; the local backend needs node:sqlite (Node 22.13+) or better-sqlite3 (Node 22+)`,
-      hint: 'run djc with Node 22.13+ or 24 (npm run example fetches Node 24 into .cache/node when the system Node is older)',
+      message: text,
+      hint: 'run djc with Node 22.15+ or 24 (npm run example fetches Node 24 into .cache/node when the system Node is older)',
     };
   }
   if ((code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') && /Cannot find module '([^']*\/)?better-sqlite3'/.test(text)) {

@@ -3,7 +3,7 @@
  * of better-sqlite3's API the backend uses, with two implementations chosen
  * when the file is opened:
  *
- * - `node`: Node's built-in `node:sqlite` (Node 22.13+ and 24; no native
+ * - `node`: Node's built-in `node:sqlite` (Node 22.15+ and 24; no native
  *   module to install or compile). The default where Node has it.
  * - `better-sqlite3`: the npm package (an optional dependency; its Node-API
  *   binary ships prebuilt). Used where node:sqlite is missing, or when asked.
@@ -83,7 +83,7 @@ export function requestedDriver(env: NodeJS.ProcessEnv = process.env): SqliteDri
   if (!v || v === 'auto') return undefined;
   if ((SQLITE_DRIVERS as readonly string[]).includes(v)) return v as SqliteDriverName;
   throw new DjcError('USAGE', `DJC_SQLITE_DRIVER is "${v}"`, {
-    hint: 'set DJC_SQLITE_DRIVER to node (built into Node 22.13+), better-sqlite3, or auto (or unset it)',
+    hint: 'set DJC_SQLITE_DRIVER to node (built into Node 22.15+), better-sqlite3, or auto (or unset it)',
   });
 }
 
