@@ -10,6 +10,8 @@
 # error, and when no test ran on a version.
 #
 #   DJC_TEST_NODE_VERSIONS="22.23.5 24.22.3"  the versions (default: all supported)
+#   npm test -- FILE…   only those test files (vitest filters); the Slurm
+#                        cluster is started only when one of them names slurm
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/ensure-node.sh
@@ -27,7 +29,9 @@ node scripts/gen-config-docs.mjs --check
 # The Slurm tests need a real cluster: start the single-node one (root; it
 # installs Debian's slurm-wlm when missing) and stop it afterwards if this
 # run started it.
-if ! scontrol ping 2>/dev/null | grep -q 'is UP'; then
+needs_slurm=1
+if [ $# -gt 0 ]; then case "$*" in *slurm*) ;; *) needs_slurm=0 ;; esac; fi
+if [ "$needs_slurm" -eq 1 ] && ! scontrol ping 2>/dev/null | grep -q 'is UP'; then
   bash scripts/slurm/up.sh
   trap 'bash scripts/slurm/down.sh || true' EXIT
 fi
@@ -43,7 +47,7 @@ for version in "${versions[@]}"; do
   what="unit suite"
   if [ "$version" = "$full" ]; then what="whole suite"; else projects=(--project unit); fi
   echo "test: == Node.js $version: $what ==" >&2
-  PATH="$bin:$PATH" pnpm exec vitest run "${projects[@]}" --reporter=default --reporter=json \
+  PATH="$bin:$PATH" pnpm exec vitest run "${projects[@]}" "$@" --reporter=default --reporter=json \
     --outputFile=".test-results/$label.json" 2>&1 | tee ".test-results/$label.log" || status=$?
   summary+=(--run "$label" ".test-results/$label.json" ".test-results/$label.log")
 done
