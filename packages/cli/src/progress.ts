@@ -100,13 +100,16 @@ export function startProgress(backend: Backend, jobId: string, opts: { quiet: bo
   if (opts.quiet) return { stop: async () => undefined };
   const read = () => backend.state.getJob(jobId).catch(() => null);
   let busy = false;
-  const timer = setInterval(() => {
+  const tick = () => {
     if (busy) return;
     busy = true;
     void read().then((job) => {
       if (job) display.update(job);
     }).finally(() => { busy = false; });
-  }, progressEveryMs(backend));
+  };
+  // At once: rate and ETA count from here (a retry's earlier work is before it).
+  tick();
+  const timer = setInterval(tick, progressEveryMs(backend));
   return {
     async stop() {
       clearInterval(timer);
