@@ -4,12 +4,12 @@
  * worker rewrites the log at most about once a second while it grows, not
  * once per line (counted with the job's own S3 request counts).
  */
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useAwsBackend } from './aws-backend.js';
 import { DJC } from './helpers.js';
-import { spawn } from 'node:child_process';
 
 const t = useAwsBackend('djc-aws-logs-');
 
@@ -25,7 +25,8 @@ output: { path: ${name}.out }
 
 /** `djc …` in the background with this test's environment, and what it printed so far. */
 function start(args: string[]) {
-  const child = spawn(process.execPath, [DJC, ...args], { cwd: t.box.dir, env: { ...process.env, DJC_HOME: t.box.home, ...t.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DJC_')));
+  const child = spawn(process.execPath, [DJC, ...args], { cwd: t.box.dir, env: { ...inherited, DJC_HOME: t.box.home, ...t.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });

@@ -132,10 +132,15 @@ describe('djc wait --timeout and djc status --watch', () => {
   });
 });
 
+/** This process's environment without DJC_* settings of the shell that runs the tests. */
+function withoutDjcSettings(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DJC_')));
+}
+
 /** Runs `script` (util-linux) around a shell line: a real pty of `cols` columns; resolves with every byte it showed. */
 function underPty(shell: string, env: Record<string, string> = {}) {
   const child = spawn('script', ['-q', '-e', '-c', shell, '/dev/null'], {
-    cwd: box.dir, env: { ...process.env, DJC_HOME: box.home, TERM: 'xterm', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: box.dir, env: { ...withoutDjcSettings(), DJC_HOME: box.home, TERM: 'xterm', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
