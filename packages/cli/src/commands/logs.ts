@@ -1,17 +1,17 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { blobKeys, DjcError } from '@djc/core';
-import { mustGetJob } from '@djc/coordinator';
+import { resolveJob } from '@djc/coordinator';
 import { withBackend, type Cli } from '../context.js';
 
 /** `djc logs JOB --task N`: every attempt's log; `--workers`: the worker processes' own logs. */
-export async function logsCommand(cli: Cli, jobId: string, o: { task?: string; workers?: boolean }): Promise<number> {
+export async function logsCommand(cli: Cli, ref: string | undefined, o: { task?: number; workers?: boolean }): Promise<number> {
   return withBackend(cli, async (backend) => {
-    await mustGetJob(backend, jobId);
+    const { jobId } = await resolveJob(backend, ref);
     if (o.workers) return workerLogs(cli, jobId);
     if (o.task === undefined) throw new DjcError('USAGE', 'say which logs: --task N (a task\'s attempts) or --workers', { jobId });
-    const taskId = Number(o.task);
-    const task = Number.isInteger(taskId) ? await backend.state.getTask(jobId, taskId) : null;
+    const taskId = o.task;
+    const task = await backend.state.getTask(jobId, taskId);
     if (!task) throw new DjcError('NOT_FOUND', `job ${jobId} has no task ${o.task}`, { jobId, hint: `djc tasks ${jobId} lists its tasks` });
     const logs: { attempt: number; text: string }[] = [];
     for (let a = 1; a <= task.attempts; a++) {

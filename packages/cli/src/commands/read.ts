@@ -1,48 +1,51 @@
 import { DjcError, TASK_STATUSES, taskDocument, TERMINAL_JOB, type TaskStatus } from '@djc/core';
-import { mustGetJob } from '@djc/coordinator';
+import { mustGetJob, resolveJob } from '@djc/coordinator';
+import { homeReason } from '@djc/core/backends';
 import { statusDocument } from '../status-document.js';
 import { withBackend, type Cli } from '../context.js';
 import { formatJobList, formatStatus, formatTasks } from '../format.js';
 import { printOutcome } from './run.js';
 
-export async function statusCommand(cli: Cli, jobId: string): Promise<number> {
+export async function statusCommand(cli: Cli, ref: string | undefined): Promise<number> {
   return withBackend(cli, async (backend) => {
-    const job = await mustGetJob(backend, jobId);
+    const job = await resolveJob(backend, ref);
     if (cli.opts.json) cli.json(statusDocument(job));
     else cli.out(formatStatus(job));
     return 0;
   });
 }
 
-export async function listCommand(cli: Cli, o: { status?: string; limit?: string }): Promise<number> {
+export async function listCommand(cli: Cli, o: { status?: string; limit: number; quiet?: boolean }): Promise<number> {
   const status = o.status ? parseJobStatus(o.status) : undefined;
   return withBackend(cli, async (backend) => {
-    const jobs = await backend.state.listJobs({ status, limit: o.limit ? Number(o.limit) : 50 });
+    const jobs = await backend.state.listJobs({ status, limit: o.limit });
     if (cli.opts.json) {
       cli.json({ jobs: jobs.map((j) => ({ jobId: j.jobId, name: j.name, status: j.status, createdAt: j.createdAt, tasks: j.tasks })) });
-    } else cli.out(formatJobList(jobs));
+    } else if (jobs.length === 0) {
+      const where = backend.name === 'local' ? `${cli.home}: ${homeReason(cli.resolvedHome)}` : backend.location;
+      cli.err(`no ${status ? `${status.toLowerCase()} ` : ''}jobs (searched ${where})`);
+    } else cli.out(o.quiet ? jobs.map((j) => j.jobId).join('\n') : formatJobList(jobs));
     return 0;
   });
 }
 
-export async function tasksCommand(cli: Cli, jobId: string, o: { status?: string; limit?: string }): Promise<number> {
+export async function tasksCommand(cli: Cli, ref: string | undefined, o: { status?: string; limit?: number }): Promise<number> {
   const status = o.status ? parseTaskStatus(o.status) : undefined;
   return withBackend(cli, async (backend) => {
-    await mustGetJob(backend, jobId);
-    const tasks = await backend.state.listTasks(jobId, {
-      status,
-      limit: o.limit ? Number(o.limit) : undefined,
-    });
+    const { jobId } = await resolveJob(backend, ref);
+    const tasks = await backend.state.listTasks(jobId, { status, limit: o.limit });
     if (cli.opts.json) cli.json({ tasks: tasks.map(taskDocument) });
+    else if (tasks.length === 0) cli.err(`no ${status ? `${o.status} ` : ''}tasks in ${jobId}`);
     else cli.out(formatTasks(tasks));
     return 0;
   });
 }
 
 /** `djc wait`: block until the job ends; exit 0 if it SUCCEEDED, 1 if FAILED or CANCELLED. */
-export async function waitCommand(cli: Cli, jobId: string, o: { interval?: string }): Promise<number> {
+export async function waitCommand(cli: Cli, ref: string | undefined, o: { interval: number }): Promise<number> {
   return withBackend(cli, async (backend) => {
-    const every = Math.max(100, Number(o.interval ?? 1) * 1000);
+    const every = o.interval;
+    const { jobId } = await resolveJob(backend, ref);
     for (;;) {
       const job = await mustGetJob(backend, jobId);
       if (TERMINAL_JOB.has(job.status)) {

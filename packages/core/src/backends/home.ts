@@ -58,14 +58,19 @@ export function userHome(env: NodeJS.ProcessEnv = process.env): string {
   return join(base, 'djc');
 }
 
-/** One line for messages and --verbose: where the home is and why. */
-export function describeHome(r: ResolvedHome): string {
+/** Why this home: "from DJC_HOME", "the per-user home: no .djc in /x or its parents", … */
+export function homeReason(r: ResolvedHome): string {
   switch (r.source) {
-    case 'flag': return `${r.home} (from --home)`;
-    case 'env': return `${r.home} (from DJC_HOME)`;
-    case 'found': return `${r.home} (the nearest .djc above ${r.cwd})`;
-    default: return `${r.home} (the per-user home: no .djc in ${r.cwd} or its parents)`;
+    case 'flag': return 'from --home';
+    case 'env': return 'from DJC_HOME';
+    case 'found': return `the nearest .djc from ${r.cwd}`;
+    default: return `the per-user home: no .djc in ${r.cwd} or its parents`;
   }
+}
+
+/** For messages and --verbose: where the home is and why. */
+export function describeHome(r: ResolvedHome): string {
+  return `${r.home} (${homeReason(r)})`;
 }
 
 function isDirectory(p: string): boolean {

@@ -10,7 +10,7 @@ import type { Backend } from '../ports/backend.js';
 import { resolveHome, type ResolvedHome } from './home.js';
 import { createLocalBackend } from './local/index.js';
 
-export { describeHome, findUp, resolveHome, userHome, HOME_DIR_NAME, type HomeSource, type ResolvedHome } from './home.js';
+export { describeHome, findUp, homeReason, resolveHome, userHome, HOME_DIR_NAME, type HomeSource, type ResolvedHome } from './home.js';
 
 export interface BackendSettings {
   backend?: string;
