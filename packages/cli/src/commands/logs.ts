@@ -22,7 +22,7 @@ export async function logsCommand(cli: Cli, ref: string | undefined, o: { task?:
       cli.json({ jobId, taskId, attempts: logs });
       return 0;
     }
-    if (logs.length === 0) cli.out(`task ${taskId} has not run yet (${task.status})`);
+    if (logs.length === 0) cli.err(`task ${taskId} has not run yet (${task.status})`);
     for (const l of logs) {
       cli.out(`=== task ${taskId} attempt ${l.attempt} ===`);
       cli.out(l.text.length > 0 ? l.text : '(no log output)');
@@ -38,7 +38,7 @@ async function workerLogs(cli: Cli, jobId: string): Promise<number> {
     cli.json({ jobId, workers: await Promise.all(files.map(async (f) => ({ file: join(dir, f), text: await readFile(join(dir, f), 'utf8') }))) });
     return 0;
   }
-  if (files.length === 0) cli.out(`no worker logs for ${jobId} under ${dir}`);
+  if (files.length === 0) cli.err(`no worker logs for ${jobId} under ${dir}`);
   for (const f of files.sort()) {
     cli.out(`=== ${join(dir, f)} ===`);
     cli.out(await readFile(join(dir, f), 'utf8'));
