@@ -5,8 +5,8 @@
  * under a directory to prove that nothing appeared.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { DJC, type CliResult } from './helpers.js';
 
 export interface Place {
@@ -35,6 +35,22 @@ export function djcAt(p: Place, cwd: string, args: string[], env: Record<string,
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });
   });
+}
+
+/**
+ * `.djc` directories in the parents of `dir`: a test of the upward search
+ * needs none (one left in /tmp by hand would be found by every sandbox).
+ */
+export function homesAbove(dir: string): string[] {
+  const found: string[] = [];
+  for (let d = dirname(dir); ; d = dirname(d)) {
+    try {
+      if (statSync(join(d, '.djc')).isDirectory()) found.push(join(d, '.djc'));
+    } catch {
+      // none here
+    }
+    if (dirname(d) === d) return found;
+  }
 }
 
 /** Every file and directory under `dir`, relative to it, sorted. */

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { leakedProcesses, makeSandbox } from './helpers.js';
-import { djcAt, place, tree, writeJob, type Place } from './home-helpers.js';
+import { djcAt, homesAbove, place, tree, writeJob, type Place } from './home-helpers.js';
 
 let box: ReturnType<typeof makeSandbox>;
 let p: Place;
@@ -18,6 +18,7 @@ beforeEach(() => {
   box = makeSandbox('djc-home-');
   p = place(box.dir);
   homes = [];
+  expect(homesAbove(box.dir), 'a .djc above the temp directory would be found by every test here: remove it').toEqual([]);
 });
 afterEach(async () => {
   for (const h of homes) expect(await leakedProcesses(h)).toEqual([]);
