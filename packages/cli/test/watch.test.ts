@@ -113,7 +113,7 @@ describe('djc wait --timeout and djc status --watch', () => {
     expect(timedOut.stdout).toBe('');
     const bad = await box.run(['wait', jobId, '--timeout', 'soon']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--timeout: "soon" is not a duration');
+    expect(bad.stderr).toContain('--timeout expects a duration');
 
     const daemon = djcStart(['coordinator'], opts());
     try {

@@ -1,14 +1,14 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DjcError, EXIT, TERMINAL_JOB, type Backend, type TaskRecord } from '@djc/core';
-import { mustGetJob } from '@djc/coordinator';
+import { mustGetJob, resolveJob } from '@djc/coordinator';
 import { withBackend, type Cli } from '../context.js';
 import { jsonSink, prefixSink, sectionSink } from '../log-sinks.js';
 import { TaskLogReader, type LogSink } from '../task-logs.js';
 import { interruptible, pause } from '../watch-job.js';
 
 export interface LogsOptions {
-  task?: string;
+  task?: number;
   workers?: boolean;
   follow?: boolean;
 }
@@ -23,22 +23,21 @@ const FOLLOW_EVERY_MS = 1000;
  * exists, then new text as attempts write it, through retries, and exits 0
  * when the task (or, without --task, the job) has ended; Ctrl-C exits 130.
  */
-export async function logsCommand(cli: Cli, jobId: string, o: LogsOptions): Promise<number> {
+export async function logsCommand(cli: Cli, ref: string | undefined, o: LogsOptions): Promise<number> {
   if (o.follow && (cli.opts.json || o.workers)) {
-    throw new DjcError('USAGE', `-f follows task logs as text; it does not go with ${cli.opts.json ? '--json' : '--workers'}`, { jobId });
+    throw new DjcError('USAGE', `-f follows task logs as text; it does not go with ${cli.opts.json ? '--json' : '--workers'}`);
   }
   return withBackend(cli, async (backend) => {
-    await mustGetJob(backend, jobId);
+    const { jobId } = await resolveJob(backend, ref);
     if (o.workers) return workerLogs(cli, jobId);
     if (o.task !== undefined) return taskLogs(cli, backend, jobId, await mustGetTask(backend, jobId, o.task), o.follow === true);
     return jobLogs(cli, backend, jobId, o.follow === true);
   });
 }
 
-async function mustGetTask(backend: Backend, jobId: string, text: string): Promise<TaskRecord> {
-  const taskId = Number(text);
-  const task = Number.isInteger(taskId) ? await backend.state.getTask(jobId, taskId) : null;
-  if (!task) throw new DjcError('NOT_FOUND', `job ${jobId} has no task ${text}`, { jobId, hint: `djc tasks ${jobId} lists its tasks` });
+async function mustGetTask(backend: Backend, jobId: string, taskId: number): Promise<TaskRecord> {
+  const task = await backend.state.getTask(jobId, taskId);
+  if (!task) throw new DjcError('NOT_FOUND', `job ${jobId} has no task ${taskId}`, { jobId, hint: `djc tasks ${jobId} lists its tasks` });
   return task;
 }
 
@@ -51,7 +50,7 @@ async function taskLogs(cli: Cli, backend: Backend, jobId: string, first: TaskRe
     return 0;
   }
   if (!follow) {
-    if (first.attempts === 0) cli.out(`task ${taskId} has not run yet (${first.status})`);
+    if (first.attempts === 0) cli.err(`task ${taskId} has not run yet (${first.status})`);
     const sink = sectionSink(writeOut);
     await new TaskLogReader(backend, jobId, sink).read([first], false);
     sink.close();
@@ -60,7 +59,7 @@ async function taskLogs(cli: Cli, backend: Backend, jobId: string, first: TaskRe
   if (first.attempts === 0) cli.err(`djc: task ${taskId} has not started yet (${first.status}); waiting for it`);
   return followLogs(sectionSink(writeOut), async (reader) => {
     const jobEnded = TERMINAL_JOB.has((await mustGetJob(backend, jobId)).status);
-    const task = await mustGetTask(backend, jobId, String(taskId));
+    const task = await mustGetTask(backend, jobId, taskId);
     return { done: await reader.read([task], jobEnded), everyMs: FOLLOW_EVERY_MS };
   }, backend, jobId);
 }
@@ -130,7 +129,7 @@ async function workerLogs(cli: Cli, jobId: string): Promise<number> {
     cli.json({ jobId, workers: await Promise.all(files.map(async (f) => ({ file: join(dir, f), text: await readFile(join(dir, f), 'utf8') }))) });
     return 0;
   }
-  if (files.length === 0) cli.out(`no worker logs for ${jobId} under ${dir}`);
+  if (files.length === 0) cli.err(`no worker logs for ${jobId} under ${dir}`);
   for (const f of files.sort()) {
     cli.out(`=== ${join(dir, f)} ===`);
     cli.out(await readFile(join(dir, f), 'utf8'));

@@ -19,7 +19,7 @@ export async function runCommand(cli: Cli, file: string, o: RunOptions): Promise
     const external = externalWorker(cli, backend, job);
     if (external) printExternalWorker(cli, external);
     return coordinateHere(cli, backend, job.jobId);
-  });
+  }, { create: true });
 }
 
 /**
