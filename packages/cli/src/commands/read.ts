@@ -1,5 +1,5 @@
 import { DjcError, TASK_STATUSES, taskDocument, TERMINAL_JOB, type TaskStatus } from '@djc/core';
-import { mustGetJob } from '@djc/coordinator';
+import { failureReport, mustGetJob } from '@djc/coordinator';
 import { statusDocument } from '../status-document.js';
 import { withBackend, type Cli } from '../context.js';
 import { formatJobList, formatStatus, formatTasks } from '../format.js';
@@ -8,8 +8,13 @@ import { printOutcome } from './run.js';
 export async function statusCommand(cli: Cli, jobId: string): Promise<number> {
   return withBackend(cli, async (backend) => {
     const job = await mustGetJob(backend, jobId);
-    if (cli.opts.json) cli.json(statusDocument(job));
-    else cli.out(formatStatus(job));
+    if (cli.opts.json) {
+      cli.json(statusDocument(job));
+      return 0;
+    }
+    // The top groups of the first failed tasks: cheap enough for every status call.
+    const failures = job.tasks.failed > 0 ? await failureReport(backend, job, { maxTasks: 1000, lastLines: false, maxGroups: 3 }) : undefined;
+    cli.out(formatStatus(job, failures));
     return 0;
   });
 }
