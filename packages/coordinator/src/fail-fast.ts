@@ -21,7 +21,7 @@ export function failFastReason(job: JobRecord): string | null {
   if (failed <= allowed || left === 0) return null;
   if ((job.retries.at(-1)?.notRetried ?? 0) > allowed) return null;
   const limit = toleratedLimit(job, allowed);
-  const what = `${t.failed} failed${t.cancelled > 0 ? ` and ${t.cancelled} cancelled` : ''} of ${t.total} tasks`;
+  const what = `${t.failed} of ${t.total} tasks failed${t.cancelled > 0 ? ` (and ${t.cancelled} were cancelled)` : ''}`;
   return `fail fast: ${what}, more than ${limit} allows, so the job cannot succeed; `
     + `its ${left} unfinished task${left === 1 ? ' was' : 's were'} cancelled (djc retry ${job.jobId} re-runs the failed and cancelled tasks; `
     + 'fail_fast: false or --keep-going runs every task)';
