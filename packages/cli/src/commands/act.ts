@@ -50,7 +50,7 @@ export async function retryCommand(cli: Cli, jobId: string, o: RetryCommandOptio
 
 /** Says on stderr which config the re-run uses, what changed, and which tasks run again. */
 function explainRetry(cli: Cli, { job, tasks, changes }: RetryOutcome): void {
-  cli.err(`djc: re-using the config ${job.jobId} was submitted with (from ${job.configPath}; later edits to that file are not used${job.retries.length > 1 ? ', earlier retries\' --set changes are kept' : ''})`);
+  cli.err(`djc: re-using the config ${job.jobId} was submitted with (from ${job.configPath}; later edits to that file are not used${job.retries.slice(0, -1).some((r) => r.changes.length > 0) ? '; earlier retries\' --set changes are kept' : ''})`);
   for (const c of changes) cli.err(`djc:   --set ${c.key}: ${formatSetting(c.from, c.unit)} → ${formatSetting(c.to, c.unit)}`);
   if (changes.length === 0) cli.err('djc:   change settings for the re-run with --set KEY=VALUE (e.g. --set compute.timeout=30m)');
   const ids = tasks.slice(0, 20).map((t) => t.taskId).join(', ');
