@@ -15,7 +15,8 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 const EXIT_CODES = `
 Exit codes: 0 ok · 1 the job ended FAILED or CANCELLED (run, wait, retry) · 2 usage or config error ·
-3 backend unreachable · 4 no such job or task · 70 internal error (a bug) · 130 interrupted.
+3 backend unreachable · 4 no such job or task · 70 internal error (a bug) · 124 wait --timeout ran out ·
+130 interrupted.
 Backend: --backend/DJC_BACKEND (local), --home/DJC_HOME (./.djc). Docs: docs/cli.md`;
 
 /**
@@ -56,18 +57,21 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
   program.command('validate').argument('<job.yaml>').description('check a job file; print every problem with its YAML path, line and column')
     .addOption(setOpt).action(act((cli, file: string, o: { set?: string[] }) => validateCommand(cli, file, o)));
   program.command('status').argument('<job>').description('a job\'s status, task and record counts')
-    .action(act((cli, id: string) => statusCommand(cli, id)));
+    .option('--watch', 'show the live progress bar until the job ends, then the outcome; exit as wait does')
+    .action(act((cli, id: string, o: { watch?: boolean }) => statusCommand(cli, id, o)));
   program.command('list').description('jobs, newest first').option('--status <status>', 'only jobs with this status').option('--limit <n>', 'at most n jobs', '50')
     .action(act((cli, o: { status?: string; limit?: string }) => listCommand(cli, o)));
   program.command('tasks').argument('<job>').description('a job\'s tasks: status, attempts, records, exit code, error')
     .option('--status <status>', 'only tasks with this status (pending, running, retrying, succeeded, failed, cancelled)').option('--limit <n>', 'at most n tasks')
     .action(act((cli, id: string, o: { status?: string; limit?: string }) => tasksCommand(cli, id, o)));
-  program.command('logs').argument('<job>').description('logs of every attempt of a task (--task N) or of the worker processes (--workers)')
+  program.command('logs').argument('<job>').description('logs of every attempt of a task (--task N), of every task (each line prefixed with its id), or of the worker processes (--workers)')
     .option('--task <n>', 'task id').option('--workers', 'worker process logs')
-    .action(act((cli, id: string, o: { task?: string; workers?: boolean }) => logsCommand(cli, id, o)));
+    .option('-f, --follow', 'keep printing new log text as attempts write it, until the task (or job) ends; Ctrl-C stops')
+    .action(act((cli, id: string, o: { task?: string; workers?: boolean; follow?: boolean }) => logsCommand(cli, id, o)));
   program.command('wait').argument('<job>').description('wait until the job ends; exit 0 if it succeeded, 1 if it failed or was cancelled')
     .option('--interval <seconds>', 'poll interval', '1')
-    .action(act((cli, id: string, o: { interval?: string }) => waitCommand(cli, id, o)));
+    .option('--timeout <duration>', 'give up after this long (30s, 5m, 1h): exit 124, the job goes on')
+    .action(act((cli, id: string, o: { interval?: string; timeout?: string }) => waitCommand(cli, id, o)));
   program.command('cancel').argument('<job>').description('cancel a job: stop its workers and tasks')
     .action(act((cli, id: string) => cancelCommand(cli, id)));
   program.command('retry').argument('<job>')

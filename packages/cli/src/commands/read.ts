@@ -1,12 +1,23 @@
-import { DjcError, TASK_STATUSES, taskDocument, TERMINAL_JOB, type TaskStatus } from '@djc/core';
+import { DjcError, EXIT, formatDuration, parseDuration, TASK_STATUSES, taskDocument, type JobRecord, type TaskStatus } from '@djc/core';
 import { failureReport, mustGetJob } from '@djc/coordinator';
 import { statusDocument } from '../status-document.js';
 import { withBackend, type Cli } from '../context.js';
 import { formatJobList, formatStatus, formatTasks } from '../format.js';
+import { createProgressDisplay, progressEveryMs } from '../progress.js';
+import { interruptible, watchJob, type WatchEnd } from '../watch-job.js';
 import { printOutcome } from './run.js';
 
-export async function statusCommand(cli: Cli, jobId: string): Promise<number> {
+/** `djc status JOB`; `--watch`: the live progress bar until the job ends, then the outcome, exiting as `djc wait` does. */
+export async function statusCommand(cli: Cli, jobId: string, o: { watch?: boolean } = {}): Promise<number> {
   return withBackend(cli, async (backend) => {
+    if (o.watch) {
+      const display = createProgressDisplay({ quiet: cli.opts.json === true });
+      const end = await interruptible((signal) => watchJob(backend, jobId, {
+        everyMs: progressEveryMs(backend), signal, onJob: (job) => display.update(job),
+      }));
+      display.finish(end.job);
+      return endOfWatch(cli, end);
+    }
     const job = await mustGetJob(backend, jobId);
     if (cli.opts.json) {
       cli.json(statusDocument(job));
@@ -44,19 +55,45 @@ export async function tasksCommand(cli: Cli, jobId: string, o: { status?: string
   });
 }
 
-/** `djc wait`: block until the job ends; exit 0 if it SUCCEEDED, 1 if FAILED or CANCELLED. */
-export async function waitCommand(cli: Cli, jobId: string, o: { interval?: string }): Promise<number> {
+/**
+ * `djc wait`: block until the job ends; exit 0 if it SUCCEEDED, 1 if FAILED
+ * or CANCELLED; with `--timeout D`, 124 once D has passed (the job goes on).
+ */
+export async function waitCommand(cli: Cli, jobId: string, o: { interval?: string; timeout?: string }): Promise<number> {
+  const timeoutMs = o.timeout === undefined ? 0 : parseTimeout(o.timeout);
   return withBackend(cli, async (backend) => {
-    const every = Math.max(100, Number(o.interval ?? 1) * 1000);
-    for (;;) {
-      const job = await mustGetJob(backend, jobId);
-      if (TERMINAL_JOB.has(job.status)) {
-        printOutcome(cli, job);
-        return job.status === 'SUCCEEDED' ? 0 : 1;
-      }
-      await new Promise((r) => setTimeout(r, every));
+    const everyMs = Math.max(100, Number(o.interval ?? 1) * 1000);
+    const end = await interruptible((signal) => watchJob(backend, jobId, { everyMs, timeoutMs, signal }));
+    if (end.how === 'timed-out') {
+      cli.err(`djc: timed out after ${formatDuration(timeoutMs)}: job ${jobId} is still ${end.job.status} (it goes on; djc cancel ${jobId} stops it)`);
+      if (cli.opts.json) cli.json(statusDocument(end.job));
+      return EXIT.TIMED_OUT;
     }
+    return endOfWatch(cli, end);
   });
+}
+
+/** The outcome of a job that ended (exit 0 or 1), or 130 for Ctrl-C. */
+function endOfWatch(cli: Cli, end: WatchEnd): number {
+  if (end.how === 'interrupted') {
+    cli.err(`djc: stopped watching; job ${end.job.jobId} goes on (djc cancel ${end.job.jobId} stops it)`);
+    return EXIT.INTERRUPTED;
+  }
+  printOutcome(cli, end.job);
+  return exitFor(end.job);
+}
+
+function exitFor(job: JobRecord): number {
+  return job.status === 'SUCCEEDED' ? EXIT.OK : EXIT.JOB_FAILED;
+}
+
+/** `--timeout 30s`, `5m`, `1h30m`, or seconds; 0 means no limit (as GNU timeout). */
+function parseTimeout(text: string): number {
+  const ms = parseDuration(text);
+  if (ms === null || !Number.isFinite(ms)) {
+    throw new DjcError('USAGE', `--timeout: "${text}" is not a duration`, { hint: 'write it as 30s, 5m, 1h30m or a number of seconds' });
+  }
+  return ms;
 }
 
 const TASK_ALIASES: Record<string, TaskStatus> = { retrying: 'RETRY_WAIT', retry: 'RETRY_WAIT' };

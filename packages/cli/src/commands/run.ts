@@ -36,7 +36,7 @@ export async function coordinateHere(cli: Cli, backend: Backend, jobId: string):
   };
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
-  const progress = startProgress(backend, jobId, { tty: process.stderr.isTTY === true, quiet: cli.opts.json === true });
+  const progress = startProgress(backend, jobId, { quiet: cli.opts.json === true });
   let final: JobRecord;
   try {
     final = await coordinateJob(backend, jobId, {
