@@ -12,7 +12,7 @@ function job(batch: Record<string, unknown>, over: Partial<JobRecord> = {}): Job
     createdAt: new Date().toISOString(), startedAt: new Date(Date.now() - 5000).toISOString(), endedAt: null, error: null,
     tasks: { total: 4, pending: 1, running: 1, retrying: 0, succeeded: 2, failed: 0, cancelled: 0 },
     records: { total: 0, processed: 1234, bad: 0 }, outputPath: null, cancelRequested: false,
-    coordinator: { owner: 'me', seenAt: Date.now() }, workers: null, version: 1, requests: {}, ...over,
+    coordinator: { owner: 'me', seenAt: Date.now() }, workers: null, version: 1, requests: {}, retries: [], ...over,
   };
 }
 

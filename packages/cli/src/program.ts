@@ -4,8 +4,9 @@ import { makeCli, type GlobalOptions } from './context.js';
 import { addExamples } from './command-examples.js';
 import { completionCommand } from './commands/completion.js';
 import { durationOption, intOption } from './numeric-option.js';
-import { cancelCommand, retryCommand } from './commands/act.js';
+import { cancelCommand, retryCommand, type RetryCommandOptions } from './commands/act.js';
 import { coordinatorCommand, workerCommand } from './commands/daemons.js';
+import { failuresCommand } from './commands/failures.js';
 import { logsCommand } from './commands/logs.js';
 import { listCommand, statusCommand, tasksCommand, waitCommand } from './commands/read.js';
 import { resultsCommand } from './commands/results.js';
@@ -58,11 +59,15 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
       result.code = await fn(makeCli(opts), ...(args.slice(0, -1) as A));
     };
   const setOpt = new Option('--set <key=value>', 'override a parameter (params.x=1) or any key (compute.workers=8); repeatable').argParser(collect);
+  const keepGoing = new Option('--keep-going', 'run every task even once the job can no longer succeed (same as --set fail_fast=false)');
+  const withKeepGoing = (o: { set?: string[]; keepGoing?: boolean }) => ({ set: [...(o.set ?? []), ...(o.keepGoing ? ['fail_fast=false'] : [])] });
 
   program.command('run').argument('<job.yaml>').description('run a job here: submit, start local workers, show progress, wait; exit 0 if it succeeds')
-    .addOption(setOpt).action(act((cli, file: string, o: { set?: string[] }) => runCommand(cli, file, o)));
+    .addOption(setOpt).addOption(keepGoing)
+    .action(act((cli, file: string, o: { set?: string[]; keepGoing?: boolean }) => runCommand(cli, file, withKeepGoing(o))));
   program.command('submit').argument('<job.yaml>').description('submit a job to the coordinator daemon and print its id at once')
-    .addOption(setOpt).action(act((cli, file: string, o: { set?: string[] }) => submitCommand(cli, file, o)));
+    .addOption(setOpt).addOption(keepGoing)
+    .action(act((cli, file: string, o: { set?: string[]; keepGoing?: boolean }) => submitCommand(cli, file, withKeepGoing(o))));
   program.command('validate').argument('<job.yaml>').description('check a job file; print every problem with its YAML path, line and column')
     .addOption(setOpt).action(act((cli, file: string, o: { set?: string[] }) => validateCommand(cli, file, o)));
   program.command('status').argument('[job]', newest).description('a job\'s status, task and record counts')
@@ -85,9 +90,16 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
     .action(act((cli, id: string | undefined, o: { interval: number; timeout?: number }) => waitCommand(cli, id, o)));
   program.command('cancel').argument('<job>', job).description('cancel a job: stop its workers and tasks')
     .action(act((cli, id: string) => cancelCommand(cli, id)));
-  program.command('retry').argument('<job>', job).description('re-run only the failed and cancelled tasks of a finished job, then aggregate again')
+  program.command('retry').argument('<job>', job)
+    .description('re-run the failed and cancelled tasks of a finished job with the config it was submitted with (patched by --set), then aggregate again')
     .option('--detach', 'leave the re-run to the coordinator daemon')
-    .action(act((cli, id: string, o: { detach?: boolean }) => retryCommand(cli, id, o)));
+    .addOption(new Option('--set <key=value>', 'change a setting for the re-run (compute.*, retry.*, tolerated_failure, fail_fast, output.*, notification.*); repeatable').argParser(collect))
+    .option('--task <ids>', 'only these tasks: ids and ranges, e.g. 3,7-9')
+    .option('--error <regex>', 'only tasks whose last error matches this regular expression')
+    .addOption(new Option('--keep-going', 'the re-run runs every task even once it can no longer succeed (--set fail_fast=false)'))
+    .action(act((cli, id: string, o: RetryCommandOptions) => retryCommand(cli, id, o)));
+  program.command('failures').argument('[job]', newest).description('the failed tasks grouped by error (numbers, paths and ids ignored), largest group first, with the last log line of each')
+    .action(act((cli, id: string | undefined) => failuresCommand(cli, id)));
   program.command('results').argument('[job]', newest).description('print the job\'s result, or one task\'s output (--task N), or its bad records (--bad-records); --path: only where it is')
     .option('--path', 'print the result\'s location').addOption(intOption('--task <n>', 'the output of this task (batch) alone, e.g. for output.aggregate: none'))
     .option('--bad-records', 'print the records left out as bad (input.on_bad_record: dead_letter), one JSON line each')

@@ -104,7 +104,7 @@ describe('djc logs -f', () => {
 
 describe('djc wait --timeout and djc status --watch', () => {
   it('wait gives up with exit 124 and says so; status --watch ends with the outcome and the exit code of wait', async () => {
-    const file = writeJob('fails', 2, `if [ "$DJC_TASK_ID" = 1 ]; then echo 'no luck' >&2; exit 5; fi; cat`, 'retry: { max_attempts: 1 }');
+    const file = writeJob('fails', 2, `if [ "$DJC_TASK_ID" = 1 ]; then echo 'no luck' >&2; exit 5; fi; cat`, 'retry: { max_attempts: 1 }\nfail_fast: false');
     const sub = await box.run(['submit', file]);
     const jobId = sub.stdout.trim();
     const timedOut = await box.run(['wait', jobId, '--timeout', '1s']);

@@ -1,5 +1,5 @@
 import { EXIT, formatDuration, DjcError, TASK_STATUSES, taskDocument, type JobRecord, type TaskStatus } from '@djc/core';
-import { resolveJob } from '@djc/coordinator';
+import { failureReport, resolveJob } from '@djc/coordinator';
 import { homeReason } from '@djc/core/backends';
 import { statusDocument } from '../status-document.js';
 import { withBackend, type Cli } from '../context.js';
@@ -20,8 +20,13 @@ export async function statusCommand(cli: Cli, ref: string | undefined, o: { watc
       display.finish(end.job);
       return endOfWatch(cli, end);
     }
-    if (cli.opts.json) cli.json(statusDocument(job));
-    else cli.out(formatStatus(job));
+    if (cli.opts.json) {
+      cli.json(statusDocument(job));
+      return 0;
+    }
+    // The top groups of the first failed tasks: cheap enough for every status call.
+    const failures = job.tasks.failed > 0 ? await failureReport(backend, job, { maxTasks: 1000, lastLines: false, maxGroups: 3 }) : undefined;
+    cli.out(formatStatus(job, failures));
     return 0;
   });
 }

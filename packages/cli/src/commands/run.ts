@@ -61,6 +61,7 @@ export function printOutcome(cli: Cli, job: JobRecord): void {
   if (job.outputPath) cli.out(`output: ${displayOutput(job.outputPath)}`);
   if (job.error) cli.out(`${job.status === 'SUCCEEDED' ? 'note' : 'error'}: ${job.error}`);
   if (job.status === 'FAILED' && job.tasks.failed > 0) {
-    cli.out(`see: djc tasks ${job.jobId} --status failed; re-run only the failed tasks: djc retry ${job.jobId}`);
+    const which = job.tasks.cancelled > 0 ? 'failed and cancelled' : 'failed';
+    cli.out(`see: djc failures ${job.jobId}; re-run only the ${which} tasks: djc retry ${job.jobId}`);
   }
 }

@@ -21,7 +21,8 @@
  * (util/cap-text.ts), so no handler's message can outgrow an item.
  */
 import type { JobStatus, TaskStatus } from '../model/status.js';
-import type { JobRecord, NewJob, OutputKind, TaskRecord } from '../model/job.js';
+import type { JobRecord, NewJob, OutputKind, RetryRecord, TaskRecord } from '../model/job.js';
+import type { JobConfig } from '../config/schema.js';
 import type { BatchDescriptor } from '../model/batch.js';
 import type { FailureKind } from '../config/schema.js';
 import type { ConflictError, DjcError } from '../errors.js';
@@ -126,6 +127,19 @@ export interface JobPatch {
   mode?: JobRecord['mode'];
   coordinator?: JobRecord['coordinator'];
   workers?: JobRecord['workers'];
+  /**
+   * The config in force and the retry history, written together (`djc
+   * retry`). Readers in other processes see both change at once: on the aws
+   * backend they live in the job's CONFIG item, which the job item names by
+   * a revision, so cached configs are re-read when it changes.
+   */
+  settings?: { config: JobConfig; retries: RetryRecord[] };
+}
+
+/** Options of resetTasks. */
+export interface ResetTasksOptions extends IoOptions {
+  /** Only these task ids (those of them in the statuses asked for); absent: every task in those statuses. */
+  taskIds?: readonly number[];
 }
 
 /**
@@ -283,9 +297,12 @@ export interface StateStore {
   cancelTasks(jobId: string, opts?: IoOptions): Promise<number>;
   /**
    * For `djc retry`: tasks in `statuses` (FAILED, CANCELLED) → PENDING with a
-   * fresh retry budget (attemptFloor = attempts). Returns the tasks reset.
+   * fresh retry budget (attemptFloor = attempts), counters moved in the same
+   * write as each task. With `opts.taskIds`, only those of them; ids that
+   * are not in `statuses` (or not in the job) are left alone. Returns the
+   * tasks reset, in id order.
    */
-  resetTasks(jobId: string, statuses: readonly TaskStatus[], opts?: IoOptions): Promise<TaskRecord[]>;
+  resetTasks(jobId: string, statuses: readonly TaskStatus[], opts?: ResetTasksOptions): Promise<TaskRecord[]>;
 
   /**
    * Takes or renews the coordinator lock for `info.owner` until

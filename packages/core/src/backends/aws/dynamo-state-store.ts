@@ -13,7 +13,7 @@ import type { JobRecord, NewJob, TaskRecord } from '../../model/job.js';
 import type { JobStatus, TaskStatus } from '../../model/status.js';
 import type {
   ClaimRequest, ClaimResult, CompleteResult, CoordinatorInfo, TaskCompletion, IoOptions, JobPatch, RequestCountDelta, LeaseRef, ListJobsOptions, ListTasksOptions,
-  JobRef, ListJobIdsOptions, ReclaimRequest, StateStore, TaskOutcome,
+  JobRef, ListJobIdsOptions, ReclaimRequest, ResetTasksOptions, StateStore, TaskOutcome,
 } from '../../ports/state-store.js';
 import { DynamoBulkOps } from './dynamo-bulk-ops.js';
 import { listJobIds } from './dynamo-job-ids.js';
@@ -137,8 +137,8 @@ export class DynamoStateStore implements StateStore {
     return this.bulk.cancel(jobId, opts);
   }
 
-  resetTasks(jobId: string, statuses: readonly TaskStatus[], opts: IoOptions = {}): Promise<TaskRecord[]> {
-    return this.bulk.reset(jobId, statuses, opts);
+  resetTasks(jobId: string, statuses: readonly TaskStatus[], opts: ResetTasksOptions = {}): Promise<TaskRecord[]> {
+    return this.bulk.reset(jobId, statuses, opts, opts.taskIds);
   }
 
   acquireCoordinatorLock(info: CoordinatorInfo, opts: IoOptions = {}): Promise<boolean> {

@@ -21,6 +21,8 @@ const PATCH_SQL = `UPDATE jobs SET
   coordinator_owner = CASE WHEN @setCoordinator THEN @coordinatorOwner ELSE coordinator_owner END,
   coordinator_seen_at = CASE WHEN @setCoordinator THEN @coordinatorSeenAt ELSE coordinator_seen_at END,
   workers_json = CASE WHEN @setWorkers THEN @workersJson ELSE workers_json END,
+  config = CASE WHEN @setSettings THEN @config ELSE config END,
+  retries_json = CASE WHEN @setSettings THEN @retriesJson ELSE retries_json END,
   version = version + 1
 WHERE job_id = @jobId RETURNING *`;
 
@@ -131,6 +133,9 @@ export class SqliteJobOps {
       coordinatorSeenAt: p.coordinator?.seenAt ?? null,
       setWorkers: flag(p, 'workers'),
       workersJson: p.workers ? JSON.stringify(p.workers) : null,
+      setSettings: flag(p, 'settings'),
+      config: p.settings ? JSON.stringify(p.settings.config) : null,
+      retriesJson: p.settings ? JSON.stringify(p.settings.retries) : null,
     }) as JobRow;
     return this.record(row);
   }

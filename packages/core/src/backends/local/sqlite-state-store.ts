@@ -10,7 +10,7 @@ import type { BatchDescriptor } from '../../model/batch.js';
 import type { JobStatus, TaskStatus } from '../../model/status.js';
 import type {
   ClaimRequest, ClaimResult, CompleteResult, CoordinatorInfo, TaskCompletion, JobPatch, RequestCountDelta, LeaseRef, JobRef, ListJobIdsOptions, ListJobsOptions, ListTasksOptions,
-  ReclaimRequest, StateStore, TaskOutcome,
+  ReclaimRequest, ResetTasksOptions, StateStore, TaskOutcome,
 } from '../../ports/state-store.js';
 import { openDatabase, type Db } from './db.js';
 import { JobCounters } from './job-counters.js';
@@ -72,7 +72,7 @@ export class SqliteStateStore implements StateStore {
       releaseTask: writer(db, (id: string, t: number, l: LeaseRef, why: string) => leases.release(id, t, l, why)),
       reclaimTasks: writer(db, (id: string, r: ReclaimRequest) => bulk.reclaim(id, r)),
       cancelTasks: writer(db, (id: string) => bulk.cancel(id)),
-      resetTasks: writer(db, (id: string, s: readonly TaskStatus[]) => bulk.reset(id, s)),
+      resetTasks: writer(db, (id: string, s: readonly TaskStatus[], ids?: readonly number[]) => bulk.reset(id, s, ids)),
       acquireLock: writer(db, (info: CoordinatorInfo) => lock.acquire(info)),
       releaseLock: writer(db, (owner: string) => lock.release(owner)),
     };
@@ -152,8 +152,8 @@ export class SqliteStateStore implements StateStore {
     return this.w.cancelTasks(jobId);
   }
 
-  resetTasks(jobId: string, statuses: readonly TaskStatus[]): Promise<TaskRecord[]> {
-    return this.w.resetTasks(jobId, statuses);
+  resetTasks(jobId: string, statuses: readonly TaskStatus[], opts: ResetTasksOptions = {}): Promise<TaskRecord[]> {
+    return this.w.resetTasks(jobId, statuses, opts.taskIds);
   }
 
   acquireCoordinatorLock(info: CoordinatorInfo): Promise<boolean> {
