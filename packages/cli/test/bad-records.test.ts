@@ -54,6 +54,7 @@ function writeJob(policy: string, handler: 'module' | 'command', extra = ''): vo
     `  ${h}`,
     'compute: { workers: 2 }',
     'retry: { max_attempts: 2, backoff: { initial: 100ms } }',
+    'fail_fast: false',
     'output: { path: out.jsonl }',
     '',
   ].join('\n'));

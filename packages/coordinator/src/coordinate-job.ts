@@ -1,6 +1,7 @@
 import { DjcError, TERMINAL_JOB, withJob, type Backend, type JobRecord, type Logger, type WorkersRecord } from '@djc/core';
 import type { Dispatcher } from './dispatch/dispatcher.js';
-import { finalizeJob } from './finalize.js';
+import { finalizeJob, withFailedTasks } from './finalize.js';
+import { notifyJobEnd } from './notify.js';
 import { coordinatorName, keepMarking } from './liveness.js';
 import { monitorTick } from './monitor.js';
 import { prepareJob } from './prepare.js';
@@ -102,7 +103,7 @@ async function superviseUntilEnd(
     await recordWorkers();
     if (tick === 'done') return finalizeJob(backend, jobId, opts.log);
     if (tick === 'cancelled') return mustGetJob(backend, jobId);
-    if (typeof tick === 'object') return failJob(backend, jobId, tick.stuck, undefined, opts.log);
+    if (typeof tick === 'object') return failJob(backend, jobId, tick.fail, undefined, opts.log);
     await sleep(tickMs, opts.signal);
   }
 }
@@ -111,13 +112,17 @@ async function failJob(backend: Backend, jobId: string, error: string, cause: un
   const current = await mustGetJob(backend, jobId);
   // Cancelled (or ended) meanwhile: that outcome stands.
   if (TERMINAL_JOB.has(current.status)) return current;
-  log.error({ jobId, err: cause, error }, 'job failed');
+  // An expected end (stuck workers, fail fast) is the outcome the caller prints; an exception is logged.
+  if (cause === undefined) log.info({ jobId, error }, 'job failed');
+  else log.error({ jobId, err: cause, error }, 'job failed');
   await backend.state.cancelTasks(jobId);
   await backend.queue.purgeJob(jobId);
-  return backend.state.transitionJob(jobId, ['SUBMITTED', 'PREPARING', 'RUNNING', 'FINALIZING'], 'FAILED', {
+  const ended = await backend.state.transitionJob(jobId, ['SUBMITTED', 'PREPARING', 'RUNNING', 'FINALIZING'], 'FAILED', {
     endedAt: new Date().toISOString(),
-    error,
+    error: await withFailedTasks(backend, jobId, error),
   });
+  await notifyJobEnd(ended, log);
+  return ended;
 }
 
 export async function mustGetJob(backend: Backend, jobId: string): Promise<JobRecord> {

@@ -19,7 +19,7 @@ export async function runCommand(cli: Cli, file: string, o: RunOptions): Promise
     const external = externalWorker(cli, backend, job);
     if (external) printExternalWorker(cli, external);
     return coordinateHere(cli, backend, job.jobId);
-  });
+  }, { create: true });
 }
 
 /**
@@ -36,7 +36,7 @@ export async function coordinateHere(cli: Cli, backend: Backend, jobId: string):
   };
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
-  const progress = startProgress(backend, jobId, { tty: process.stderr.isTTY === true, quiet: cli.opts.json === true });
+  const progress = startProgress(backend, jobId, { quiet: cli.opts.json === true });
   let final: JobRecord;
   try {
     final = await coordinateJob(backend, jobId, {
@@ -61,6 +61,7 @@ export function printOutcome(cli: Cli, job: JobRecord): void {
   if (job.outputPath) cli.out(`output: ${displayOutput(job.outputPath)}`);
   if (job.error) cli.out(`${job.status === 'SUCCEEDED' ? 'note' : 'error'}: ${job.error}`);
   if (job.status === 'FAILED' && job.tasks.failed > 0) {
-    cli.out(`see: djc tasks ${job.jobId} --status failed; re-run only the failed tasks: djc retry ${job.jobId}`);
+    const which = job.tasks.cancelled > 0 ? 'failed and cancelled' : 'failed';
+    cli.out(`see: djc failures ${job.jobId}; re-run only the ${which} tasks: djc retry ${job.jobId}`);
   }
 }

@@ -130,7 +130,7 @@ describe('validateJobFile: schema errors', () => {
   it('lists the allowed keys when no key is close to a misspelled one', async () => {
     const issues = await issuesOf(await job([...MINIMAL, 'colour: blue']));
     expect(brief(issues)).toEqual([
-      ['colour', 6, 'unknown key "colour"; allowed keys: name, description, labels, parameters, input, handler, compute, retry, tolerated_failure, output, notification'],
+      ['colour', 6, 'unknown key "colour"; allowed keys: name, description, labels, parameters, input, handler, compute, retry, tolerated_failure, fail_fast, output, notification'],
     ]);
   });
 

@@ -10,7 +10,20 @@
 import { z } from 'zod';
 import { parseDuration, parseSize } from './units.js';
 
-const duration = (what: string) =>
+/** The schemas of durations (ms) and sizes (bytes), to show their values as a person writes them. */
+const UNITS = new WeakMap<z.ZodType, 'duration' | 'size'>();
+
+/** 'duration' or 'size' for such a key's schema (without its optional/default wrapper), else undefined. */
+export function unitOfSchema(schema: z.ZodType): 'duration' | 'size' | undefined {
+  return UNITS.get(schema);
+}
+
+function withUnit<T extends z.ZodType>(schema: T, unit: 'duration' | 'size'): T {
+  UNITS.set(schema, unit);
+  return schema;
+}
+
+const duration = (what: string) => withUnit(
   z
     .union([z.string(), z.number()])
     .transform((v, ctx) => {
@@ -21,9 +34,11 @@ const duration = (what: string) =>
       }
       return ms;
     })
-    .meta({ description: `${what}: a duration such as "500ms", "30s", "10m", "1h30m", or a number of seconds` });
+    .meta({ description: `${what}: a duration such as "500ms", "30s", "10m", "1h30m", or a number of seconds` }),
+  'duration',
+);
 
-const size = (what: string) =>
+const size = (what: string) => withUnit(
   z
     .union([z.string(), z.number()])
     .transform((v, ctx) => {
@@ -34,7 +49,9 @@ const size = (what: string) =>
       }
       return b;
     })
-    .meta({ description: `${what}: a size such as "512KiB", "64MiB", "1GB", or a number of bytes` });
+    .meta({ description: `${what}: a size such as "512KiB", "64MiB", "1GB", or a number of bytes` }),
+  'size',
+);
 
 /** A module reference `./file.ts#exportName` (the export defaults to `default`). */
 export const MODULE_REF = /^[^#\s][^#]*(#[A-Za-z_$][\w$]*)?$/;
@@ -236,6 +253,18 @@ export const OutputSchema = z.strictObject({
     description: 'concat: batch outputs joined in batch order; none: keep per-batch outputs only (djc results JOB --task N prints one)',
   }),
   reduce: moduleRef('A reducer `async (outputs, ctx) => result` that folds batch outputs in batch order').optional(),
+  reduce_command: z.string().min(1).optional().meta({
+    description: 'A shell command that folds the batch outputs: it gets them on stdin, concatenated in batch order, and its stdout is the job result '
+      + '(run by /bin/sh in the YAML file\'s directory, with DJC_JOB_ID set). A non-zero exit fails the job with the end of its stderr. '
+      + 'For reducers in Python, R, …; exclusive with output.reduce',
+  }),
+}).superRefine((out, ctx) => {
+  if (out.reduce !== undefined && out.reduce_command !== undefined) {
+    ctx.addIssue({
+      code: 'custom', path: ['reduce_command'],
+      message: 'output.reduce and output.reduce_command are exclusive: keep one (reduce: a JS/TS function; reduce_command: a shell command)',
+    });
+  }
 }).meta({ description: 'Where and how batch outputs become the job result' });
 
 export const NotificationSchema = z
@@ -278,6 +307,10 @@ export const JobConfigSchema = z.strictObject({
   compute: ComputeSchema.prefault({}),
   retry: RetrySchema.prefault({}),
   tolerated_failure: toleratedFailure.prefault(0),
+  fail_fast: z.boolean().default(true).meta({
+    description: 'Once more tasks have failed than tolerated_failure allows (the job can no longer succeed), cancel the tasks not yet run '
+      + 'and end the job FAILED at once. false (or `djc run --keep-going`): run every task, then fail. `djc retry` re-runs the failed and the cancelled tasks',
+  }),
   output: OutputSchema.prefault({}),
   notification: NotificationSchema.optional(),
 });

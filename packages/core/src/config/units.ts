@@ -43,3 +43,15 @@ export function formatDuration(ms: number): string {
   if (m < 60) return `${m}m${s % 60 ? `${s % 60}s` : ''}`;
   return `${Math.floor(m / 60)}h${m % 60 ? `${m % 60}m` : ''}`;
 }
+
+/** 512 → "512B", 2048 → "2KiB", 3 * 1024 ** 3 → "3GiB" (1 decimal when not whole). */
+export function formatSize(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${Number.isInteger(v) ? v : v.toFixed(1)}${units[i]}`;
+}

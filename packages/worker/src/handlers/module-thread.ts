@@ -11,7 +11,7 @@ import { format, inspect } from 'node:util';
 import { parentPort } from 'node:worker_threads';
 import {
   capError, capText, deadLetterRecords, importUserFunction, isDjcError, MAX_ERROR_CHARS, parseModuleRef, readBatchRecords, useBlockingLocalReads,
-  type BadRecordPolicy, type BadRecordSink, type DjcError,
+  type BadRecordPolicy, type BadRecordSink, type DjcError, type HandlerContext,
 } from '@djc/core';
 import { formatLogLine, type LogLevel } from './log-buffer.js';
 import { errorText } from './results.js';
@@ -126,7 +126,7 @@ function attemptLogger(id: number): AttemptLogger {
  * count before); `firstRecord` is null for such a batch (the records
  * before it are not counted).
  */
-function makeContext(msg: RunMessage, count: number, signal: AbortSignal, log: AttemptLogger) {
+function makeContext(msg: RunMessage, count: number, signal: AbortSignal, log: AttemptLogger): HandlerContext {
   return {
     jobId: msg.jobId,
     taskId: msg.taskId,

@@ -115,4 +115,8 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE tasks ADD COLUMN output_inline BLOB;
   `,
+  // 8: the retry history (`djc retry`: when, which tasks, which settings changed), JSON.
+  `
+  ALTER TABLE jobs ADD COLUMN retries_json TEXT;
+  `,
 ];

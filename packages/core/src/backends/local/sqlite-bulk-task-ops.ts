@@ -35,7 +35,8 @@ export class SqliteBulkTaskOps {
     this.resetByStatus = db.prepare(`UPDATE tasks SET status = 'PENDING', attempt_floor = attempts,
         lease_owner = NULL, lease_expires_at = NULL, not_before = NULL, error = NULL, failure_kind = NULL,
         exit_code = NULL, output_key = NULL, output_inline = NULL, output_kind = NULL, started_at = NULL, ended_at = NULL
-      WHERE job_id = ? AND status = ? RETURNING *`);
+      WHERE job_id = @jobId AND status = @status
+        AND (@ids IS NULL OR task_id IN (SELECT value FROM json_each(@ids))) RETURNING *`);
   }
 
   reclaim(jobId: string, req: ReclaimRequest): TaskRecord[] {
@@ -71,12 +72,14 @@ export class SqliteBulkTaskOps {
     return changed;
   }
 
-  reset(jobId: string, statuses: readonly TaskStatus[]): TaskRecord[] {
+  /** Tasks in `statuses` (and in `taskIds`, when given) → PENDING. */
+  reset(jobId: string, statuses: readonly TaskStatus[], taskIds?: readonly number[]): TaskRecord[] {
     let rows: TaskRow[] = [];
     const delta: CountDelta = {};
+    const ids = taskIds === undefined ? null : JSON.stringify([...taskIds]);
     for (const status of new Set(statuses)) {
       assertTaskTransition(status, 'PENDING', { jobId });
-      const reset = this.resetByStatus.all(jobId, status) as TaskRow[];
+      const reset = this.resetByStatus.all({ jobId, status, ids }) as TaskRow[];
       if (reset.length > 0) addMove(delta, status, 'PENDING', reset.length);
       rows = rows.concat(reset);
     }

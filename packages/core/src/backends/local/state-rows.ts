@@ -1,5 +1,5 @@
 /** Row shapes of the `jobs` and `tasks` tables and their mapping to port records. */
-import type { BackendName, CoordinationMode, JobRecord, OutputKind, TaskCounts, TaskRecord } from '../../model/job.js';
+import type { BackendName, CoordinationMode, JobRecord, OutputKind, RetryRecord, TaskCounts, TaskRecord } from '../../model/job.js';
 import type { JobStatus, TaskStatus } from '../../model/status.js';
 import type { BatchDescriptor } from '../../model/batch.js';
 import type { JobConfig } from '../../config/schema.js';
@@ -21,6 +21,8 @@ export interface JobRow {
   coordinator_owner: string | null;
   coordinator_seen_at: number | null;
   workers_json: string | null;
+  /** Added by migration 8. */
+  retries_json?: string | null;
   version: number;
   tasks_total: number;
   tasks_pending: number;
@@ -82,6 +84,7 @@ export function toJobRecord(row: JobRow, requests: Record<string, number> = {}):
     workers: row.workers_json ? (JSON.parse(row.workers_json) as JobRecord['workers']) : null,
     version: row.version,
     requests,
+    retries: row.retries_json ? (JSON.parse(row.retries_json) as RetryRecord[]) : [],
   };
 }
 
