@@ -81,7 +81,8 @@ db.exec('BEGIN IMMEDIATE'); console.log('locked'); setInterval(() => {}, 1000);`
   }
 
   it('a database locked by another process for the whole wait names that process (exit 3; details under --json)', async () => {
-    expect((await box.run(['list'])).code).toBe(0); // creates the home
+    job();
+    expect((await box.run(['run', 'job.yaml'])).code).toBe(0); // the home, with a job
     holder = await holdWriteLock(join(box.home, 'djc.sqlite'));
     const r = await box.run(['list']);
     expect(r.code).toBe(3);
@@ -113,13 +114,14 @@ db.exec('BEGIN IMMEDIATE'); console.log('locked'); setInterval(() => {}, 1000);`
   }
 
   it('an unwritable DJC_HOME is named as such, with how to fix it (exit 3, no stack trace)', async () => {
+    job();
     mkdirSync(box.home);
     const why = makeUnwritable(box.home);
-    const r = await box.run(['list']);
+    const r = await box.run(['run', 'job.yaml']);
     expect(r.code).toBe(3);
     expect(r.stderr).toBe(`djc: cannot open the local backend at ${box.home}: cannot create files in ${box.home}: ${why}\n`
       + `  hint: make ${box.home} writable by this user (see ls -ld ${box.home}; chown or chmod it), or point DJC_HOME (or --home) at a writable directory\n`);
-    const below = await djc(['list'], { cwd: box.dir, home: join(box.home, 'sub') });
+    const below = await djc(['run', 'job.yaml'], { cwd: box.dir, home: join(box.home, 'sub') });
     expect(below.code).toBe(3);
     expect(below.stderr).toContain(`cannot open the local backend at ${join(box.home, 'sub')}: cannot create files in ${box.home}: ${why}`);
   });
