@@ -79,7 +79,7 @@ describe.each(['module', 'command'] as const)('on_bad_record, %s handler', (hand
     expect(tasks.tasks.map((t) => t.taskId)).toEqual([0, 2, 6]);
     const file = join(box.dir, 'in.jsonl');
     expect(tasks.tasks[1]?.attempts).toBe(1);
-    expect(tasks.tasks[1]?.error).toMatch(new RegExp(`^attempt 1: ${file.replace(/[.]/g, '\\.')}:23: invalid JSON \\(.*\\) \\(record 3 of batch 2, byte offset \\d+\\): "not json"`));
+    expect(tasks.tasks[1]?.error).toMatch(new RegExp(`^attempt 1: ${file.replace(/[.]/g, '\\.')}:23: invalid JSON \\(.*\\) \\(batch 2, record 2 counting from 0, byte offset \\d+\\): "not json"`));
     expect(tasks.tasks[1]?.error).toContain('set input.on_bad_record to skip or dead_letter');
   });
 

@@ -7,7 +7,7 @@ import { HeldBytes } from './held-bytes.js';
 import { openLineBatch } from './line-batch.js';
 import { checkUnchanged } from './open-input.js';
 import { checkReadOptions } from './options.js';
-import { Bad, decodeRecord } from './read-batch.js';
+import { Bad, decodeRecord, utf8Problem } from './read-batch.js';
 import { RecordCursor } from './record-cursor.js';
 import type { ReadOptions } from './types.js';
 
@@ -72,15 +72,14 @@ async function* lineBytes(batch: BatchDescriptor, opts: ReadOptions, tally: Batc
   const lb = await openLineBatch(batch, opts);
   try {
     if (lb.header.length > 0) yield lb.header;
-    // text has no bad records: every line is one.
-    const check = opts.format !== 'text';
+    // text: every line is a record, if it is UTF-8 (checked without decoding it).
+    const text = opts.format === 'text';
     const cursor = new RecordCursor(lb.walk, opts);
     const held = new HeldBytes(lb.walk.start);
     /** A record of the current view: counted, and if bad, cut out of the stream (or thrown). */
     const take = async (view: Buffer, base: number) => {
       tally.records++;
-      if (!check) return;
-      const value = decodeRecord(cursor, lb.decode);
+      const value = text ? utf8Problem(cursor) : decodeRecord(cursor, lb.decode);
       if (!(value instanceof Bad)) return;
       tally.records--;
       if (sink === undefined) throw await badRecordError(lb.lines, value.record);
