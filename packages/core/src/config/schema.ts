@@ -138,7 +138,8 @@ export const InputSchema = z
       .default('fail')
       .meta({
         description: 'A record that cannot be decoded (a jsonl line that is not JSON, a csv row whose field count differs from the header, '
-          + 'a parquet row group that cannot be decoded): fail stops its task with the file, line, byte offset and a snippet; '
+          + 'a jsonl, csv or text record that is not valid UTF-8, a parquet row group that cannot be decoded): '
+          + 'fail stops its task with the file, line, byte offset, the record\'s place in its batch and a snippet; '
           + 'skip leaves it out and counts it (records.bad); dead_letter also keeps it, with its file and byte offset, '
           + 'in the job\'s dead-letter file (djc results JOB --bad-records). Module and command handlers get the same records',
       }),
