@@ -5,6 +5,7 @@ import { dispatchNote, externalWorker, printExternalWorker } from '../dispatch-n
 import { displayOutput, elapsed, taskSummary } from '../format.js';
 import { startProgress } from '../progress.js';
 import { statusDocument } from '../status-document.js';
+import { printWarnings } from './validate.js';
 
 export interface RunOptions {
   set?: string[];
@@ -12,7 +13,8 @@ export interface RunOptions {
 
 /** `djc run`: submit, coordinate in this process, wait; exit by the job's outcome. */
 export async function runCommand(cli: Cli, file: string, o: RunOptions): Promise<number> {
-  const loaded = await loadJobFile(file, { set: o.set });
+  const loaded = await loadJobFile(file, { set: o.set, checkHandlers: true });
+  printWarnings(cli, loaded.warnings);
   return withBackend(cli, async (backend) => {
     const job = await submitJob(backend, loaded, 'run');
     cli.err(`djc: job ${job.jobId} submitted (${dispatchNote(job)})`);

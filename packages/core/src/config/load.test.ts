@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -247,6 +248,35 @@ describe('validateJobFile: settings that can never work', () => {
       ['retry.backoff.max', 13, 'expected a duration of at most 1d, found "30d"'],
       ['retry.backoff.multiplier', 13, 'expected a number from 1 to 10, found 1000'],
     ]);
+  });
+
+  it('refuses inputs it cannot split, naming the fix: a directory without format: files, a FIFO', async () => {
+    await mkdir(join(dir, 'data/parts'), { recursive: true });
+    execFileSync('mkfifo', [join(dir, 'data/pipe')]);
+    const file = await job(['name: wordcount', 'input:', '  path: [data/parts, data/pipe]', 'handler:', '  module: ./count.ts#countWords']);
+    expect(brief(await issuesOf(file))).toEqual([
+      ['input.path[0]', 3, 'input data/parts is a directory: did you mean format: files (each file under it is a record)? Or name its files with a glob such as data/parts/*.jsonl'],
+      ['input.path[1]', 3, 'input data/pipe is a FIFO (named pipe), not a regular file: djc reads an input more than once (to split it, then each batch), '
+        + 'which a pipe or device cannot replay; write the data to a file first'],
+    ]);
+    await writeFile(join(dir, 'data/parts/a.txt'), 'x');
+    const files = await job(['name: wordcount', 'input:', '  path: data/parts', '  format: files', 'handler:', '  module: ./count.ts#countWords']);
+    expect((await validateJobFile(files)).ok).toBe(true);
+  });
+
+  it('refuses an output path that is a directory or cannot be created, and a module that is not a file', async () => {
+    await mkdir(join(dir, 'out'), { recursive: true });
+    const file = await job([...MINIMAL, 'output:', '  path: out', '  reduce: ./count.ts#countWords']);
+    expect(brief(await issuesOf(file))).toEqual([['output.path', 7, 'out is a directory: name the result file, e.g. out/result.jsonl']]);
+    const under = await job([...MINIMAL, 'output:', '  path: data/reviews.jsonl/out/x.jsonl']);
+    expect(brief(await issuesOf(under))).toEqual([
+      ['output.path', 7, `data/reviews.jsonl/out/x.jsonl cannot be created: ${join(dir, 'data/reviews.jsonl')} is a file, not a directory`],
+    ]);
+    execFileSync('mkfifo', [join(dir, 'pipe.mjs')]);
+    const fifo = await job(['name: wordcount', 'input:', '  path: data/reviews.jsonl', 'handler:', '  module: ./pipe.mjs#f']);
+    expect(brief(await issuesOf(fifo))).toEqual([['handler.module', 5, `module ./pipe.mjs is a FIFO (named pipe), not a file (looked for ${join(dir, 'pipe.mjs')})`]]);
+    const fine = await job([...MINIMAL, 'output:', '  path: new/dir/result.jsonl']);
+    expect((await validateJobFile(fine)).ok).toBe(true);
   });
 
   it('accepts the bounds themselves, and relax_quotes', async () => {
