@@ -9,6 +9,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DJC, djcStart, sandboxPerTest, waitFor, type CliResult } from './helpers.js';
@@ -176,6 +177,33 @@ describe('a djc run blocked in a read stops on a signal', () => {
     expect(done.stderr).toContain('still stopping 10s after the cancel (blocked in a read?); exiting without waiting');
     expect(p.child.signalCode).toBe('SIGTERM');
     expect(await jobStatus()).toBe('CANCELLED');
+  });
+});
+
+describe('a djc run blocked in prepare stops on a signal', () => {
+  it('SIGINT while listing an s3:// input on an endpoint that never answers: cancelled, and djc exits by the signal', async () => {
+    // An S3 endpoint that accepts connections and never answers: prepare waits in the SDK, which no signal reaches.
+    const sockets = new Set<Socket>();
+    const server = createServer((sock) => { sockets.add(sock); });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      job('{ command: cat }', 'compute: { workers: 1 }');
+      const p = djcStart(['run', 'job.yaml', '--set', 'input.path=s3://bucket/in.jsonl'], {
+        cwd: box.dir, home: box.home,
+        env: { AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}`, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+      });
+      await waitFor('prepare to ask the endpoint', async () => sockets.size > 0 && (await jobStatus()) === 'PREPARING');
+      p.child.kill('SIGINT');
+      const done = await p.done;
+      expect(done.stderr).toContain('interrupted; cancelling');
+      expect(done.stderr).toContain('exiting without waiting');
+      expect(p.child.signalCode).toBe('SIGINT');
+      expect(await jobStatus()).toBe('CANCELLED');
+    } finally {
+      for (const sock of sockets) sock.destroy();
+      server.close();
+    }
   });
 });
 

@@ -45,4 +45,6 @@ async function main(): Promise<void> {
   }
 }
 
+// The parent went away (Ctrl-C on validate): this process is in its own group, so nothing else would stop it.
+process.on('disconnect', () => process.exit(0));
 void main().finally(() => process.exit(0));
