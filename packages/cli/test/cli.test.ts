@@ -74,7 +74,7 @@ describe('exit codes and errors', () => {
     expect(r.stderr).toContain('djc list');
     const j = await run(['status', 'nosuch-job', '--json']);
     expect(j.code).toBe(4);
-    expect(JSON.parse(j.stderr)).toMatchObject({ error: { code: 'NOT_FOUND', message: 'no job nosuch-job' } });
+    expect(JSON.parse(j.stderr)).toMatchObject({ error: { code: 'NOT_FOUND', message: `no job nosuch-job in ${box.home}` } });
     expect((await run(['frobnicate'])).code).toBe(2);
     expect((await run(['tasks', 'x', '--status', 'weird'])).code).toBe(2);
   });

@@ -4,6 +4,7 @@ export { coordinateJob, mustGetJob, type CoordinateOptions } from './coordinate-
 export { finalizeJob, toleratedFailures } from './finalize.js';
 export { aggregateOutputs, decodeOutput, encodeResult } from './aggregate.js';
 export { cancelJob, reopenFailedTasks } from './job-actions.js';
+export { resolveJob, LAST_JOB } from './resolve-job.js';
 export { runDaemon, coordinatorAlive, type DaemonOptions } from './daemon.js';
 export type { Dispatcher, WorkerLoss } from './dispatch/dispatcher.js';
 export { createLocalDispatcher, type LocalDispatcherOptions } from './dispatch/local-dispatcher.js';

@@ -19,10 +19,12 @@ import {
   type TaskRecord,
 } from '@djc/core';
 import type { AttemptOutput, AttemptResult, HandlerRunner } from './handlers/index.js';
+import { LogBuffer } from './handlers/log-buffer.js';
 import { errorText, failed } from './handlers/results.js';
 import { startHeartbeat } from './heartbeat.js';
 import { isMaterialized, localizeBatch } from './localize-batch.js';
 import type { JobCache } from './job-cache.js';
+import { startLogStream } from './log-stream.js';
 import { storeOutput } from './store-output.js';
 
 export interface AttemptDeps {
@@ -80,8 +82,8 @@ export async function handleMessage(deps: AttemptDeps, msg: ReceivedMessage, cla
   // A scratch directory for command handlers (batch and output files) and for downloaded batch copies.
   const tmpDir = cfg.handler.command || isMaterialized(task.batch) ? await mkdtemp(join(deps.tmpRoot, `t${taskId}-`)) : null;
   try {
-    const { result, stopped } = await runHandler(deps, job, task, msg, lease, tmpDir ?? deps.tmpRoot);
-    return await commit(deps, job, task, msg, lease, result, stopped);
+    const run = await runHandler(deps, job, task, msg, lease, tmpDir ?? deps.tmpRoot);
+    return await commit(deps, job, task, msg, lease, run);
   } finally {
     if (tmpDir) await rm(tmpDir, { recursive: true, force: true });
   }
@@ -102,12 +104,20 @@ async function onClaimConflict(deps: AttemptDeps, msg: ReceivedMessage): Promise
 }
 
 /**
- * Runs the attempt. `stopped`: the worker's shutdown aborted it (and nothing
- * else had aborted it first, such as a lost lease).
+ * How an attempt ran. `stopped`: the worker's shutdown aborted it (and
+ * nothing else had aborted it first, such as a lost lease). `streamed`: the
+ * log text last written while it ran (log-stream.ts).
  */
+interface HandlerRun {
+  result: AttemptResult;
+  stopped: boolean;
+  streamed: string;
+}
+
+/** Runs the attempt, its log written to the blob store while it grows. */
 async function runHandler(
   deps: AttemptDeps, job: JobRecord, task: TaskRecord, msg: ReceivedMessage, lease: LeaseRef, tmpDir: string,
-): Promise<{ result: AttemptResult; stopped: boolean }> {
+): Promise<HandlerRun> {
   const cfg = job.config;
   const controller = new AbortController();
   let stopped = false;
@@ -118,6 +128,8 @@ async function runHandler(
   };
   deps.shutdown.addEventListener('abort', onShutdown);
   const stopHeartbeat = startHeartbeat({ backend: deps.backend, msg, lease, leaseMs: cfg.compute.lease, controller, log: deps.log });
+  const log = new LogBuffer();
+  const stream = startLogStream({ blobs: deps.backend.blobs, key: blobKeys.log(job.jobId, task.taskId, lease.attempt), log, logger: deps.log });
   try {
     const input = readOptions(cfg);
     let batch = task.batch;
@@ -126,7 +138,7 @@ async function runHandler(
         batch = await localizeBatch(deps.backend.blobs, batch, input, join(tmpDir, 'copy'));
       } catch (e) {
         if (!isDjcError(e, 'INPUT_INVALID')) throw e;
-        return { result: failed('error', errorText(e), '', { retryable: false }), stopped };
+        return { result: failed('error', errorText(e), '', { retryable: false }), stopped, streamed: await stream.stop() };
       }
     }
     const result = await deps.runner.run({
@@ -141,9 +153,11 @@ async function runHandler(
       memoryBytes: cfg.compute.memory,
       tmpDir,
       signal: controller.signal,
+      log,
     });
-    return { result, stopped };
+    return { result, stopped, streamed: await stream.stop() };
   } finally {
+    await stream.stop(); // idempotent; here for a throw
     stopHeartbeat();
     deps.shutdown.removeEventListener('abort', onShutdown);
   }
@@ -158,14 +172,15 @@ function baseDirOf(job: JobRecord): string {
 }
 
 async function commit(
-  deps: AttemptDeps, job: JobRecord, task: TaskRecord, msg: ReceivedMessage, lease: LeaseRef, result: AttemptResult,
-  stopped: boolean,
+  deps: AttemptDeps, job: JobRecord, task: TaskRecord, msg: ReceivedMessage, lease: LeaseRef, run: HandlerRun,
 ): Promise<MessageOutcome> {
   const { backend } = deps;
+  const { result, stopped } = run;
   const { jobId, taskId } = msg.message;
   const attempt = lease.attempt;
   try {
-    if (result.log) await backend.blobs.put(blobKeys.log(jobId, taskId, attempt), result.log);
+    // The final text, unless the stream wrote exactly it already.
+    if (result.log && result.log !== run.streamed) await backend.blobs.put(blobKeys.log(jobId, taskId, attempt), result.log);
     if (result.ok) {
       const output = await storeOutput(backend, result.output, jobId, taskId, attempt);
       if (result.deadLetters) await backend.blobs.put(blobKeys.deadLetters(jobId, taskId, attempt), body(result.deadLetters));

@@ -1,11 +1,11 @@
-import { cancelJob, coordinatorAlive, mustGetJob, reopenFailedTasks } from '@djc/coordinator';
+import { cancelJob, coordinatorAlive, reopenFailedTasks, resolveJob } from '@djc/coordinator';
 import { statusDocument } from '../status-document.js';
 import { withBackend, type Cli } from '../context.js';
 import { coordinateHere } from './run.js';
 
-export async function cancelCommand(cli: Cli, jobId: string): Promise<number> {
+export async function cancelCommand(cli: Cli, ref: string): Promise<number> {
   return withBackend(cli, async (backend) => {
-    const job = await cancelJob(backend, jobId, cli.log);
+    const job = await cancelJob(backend, (await resolveJob(backend, ref)).jobId, cli.log);
     if (cli.opts.json) cli.json(statusDocument(job));
     else cli.out(`${job.jobId} ${job.status}`);
     return 0;
@@ -17,8 +17,9 @@ export async function cancelCommand(cli: Cli, jobId: string): Promise<number> {
  * job, then aggregate again. A job started by `djc run` is coordinated here,
  * like run; a submitted one is handed back to the daemon (--detach always).
  */
-export async function retryCommand(cli: Cli, jobId: string, o: { detach?: boolean }): Promise<number> {
+export async function retryCommand(cli: Cli, ref: string, o: { detach?: boolean }): Promise<number> {
   return withBackend(cli, async (backend) => {
+    const { jobId } = await resolveJob(backend, ref);
     const { job, tasks } = await reopenFailedTasks(backend, jobId);
     cli.err(`djc: re-running ${tasks.length} task${tasks.length === 1 ? '' : 's'} of ${jobId}: ${tasks.slice(0, 20).map((t) => t.taskId).join(', ')}${tasks.length > 20 ? ', …' : ''}`);
     if (o.detach || job.mode === 'daemon') {

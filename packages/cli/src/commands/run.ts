@@ -21,7 +21,7 @@ export async function runCommand(cli: Cli, file: string, o: RunOptions): Promise
     const external = externalWorker(cli, backend, job);
     if (external) printExternalWorker(cli, external);
     return coordinateHere(cli, backend, job.jobId);
-  });
+  }, { create: true });
 }
 
 /** After Ctrl-C, how long the coordinator has to wind down before this process exits anyway. */
@@ -53,7 +53,7 @@ export async function coordinateHere(cli: Cli, backend: Backend, jobId: string):
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const progress = startProgress(backend, jobId, { tty: process.stderr.isTTY === true, quiet: cli.opts.json === true });
+  const progress = startProgress(backend, jobId, { quiet: cli.opts.json === true });
   let final: JobRecord;
   try {
     final = await coordinateJob(backend, jobId, {

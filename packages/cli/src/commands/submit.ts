@@ -21,5 +21,5 @@ export async function submitCommand(cli: Cli, file: string, o: { set?: string[] 
       cli.err(`djc: submitted; follow it with: djc status ${job.jobId}   or wait for it: djc wait ${job.jobId}`);
     }
     return 0;
-  });
+  }, { create: true });
 }

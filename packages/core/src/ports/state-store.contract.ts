@@ -4,7 +4,7 @@
  * store per test. Job and lock cases live here; task cases in
  * testing/state-store-task-cases.ts, testing/state-store-batch-cases.ts,
  * testing/state-store-bulk-cases.ts and testing/state-store-release-cases.ts; bounded error texts in
- * testing/state-store-text-cases.ts.
+ * testing/state-store-text-cases.ts; job ids in testing/state-store-job-id-cases.ts.
  */
 import { describe, expect, it } from 'vitest';
 import type { StateStore } from './state-store.js';
@@ -15,6 +15,7 @@ import { describeBulkTaskCases } from '../testing/state-store-bulk-cases.js';
 import { describeReleaseCases } from '../testing/state-store-release-cases.js';
 import { describeTextCases } from '../testing/state-store-text-cases.js';
 import { describeBatchCases } from '../testing/state-store-batch-cases.js';
+import { describeJobIdCases } from '../testing/state-store-job-id-cases.js';
 
 export type StateStoreFixture = Made & { store: StateStore };
 
@@ -23,6 +24,7 @@ export function describeStateStoreContract(name: string, make: () => Promise<Sta
     const fx = useFixture(make);
     const store = () => fx().store;
     describeJobCases(store);
+    describeJobIdCases(store);
     describeJobChanges(store);
     describeTaskCases(store);
     describeBatchCases(store);

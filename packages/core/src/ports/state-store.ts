@@ -147,6 +147,18 @@ export interface ListJobsOptions extends IoOptions {
   limit?: number;
 }
 
+/** A job's id and creation time: what the job-id indexes hold, read without the job itself. */
+export interface JobRef {
+  jobId: string;
+  createdAt: string;
+}
+
+export interface ListJobIdsOptions extends IoOptions {
+  /** Only ids that start with this text (case-sensitive, taken literally: no wildcards). */
+  idPrefix?: string;
+  limit?: number;
+}
+
 export interface ListTasksOptions extends IoOptions {
   status?: TaskStatus;
   limit?: number;
@@ -160,6 +172,16 @@ export interface StateStore {
   getJob(jobId: string, opts?: IoOptions): Promise<JobRecord | null>;
   /** Newest first. */
   listJobs(opts?: ListJobsOptions): Promise<JobRecord[]>;
+  /**
+   * Ids and creation times of jobs, newest first (the order of listJobs),
+   * only those whose id starts with `idPrefix` when it is given. Reads no
+   * job record: on SQLite a range of the primary key, on DynamoDB the
+   * keys-only `by_created` index (with a prefix, a filtered read of it:
+   * cost grows with the number of jobs, never with their tasks). For
+   * naming a job by a prefix of its id or by its name; an exact id is a
+   * getJob.
+   */
+  listJobIds(opts?: ListJobIdsOptions): Promise<JobRef[]>;
   /**
    * Moves the job to `to` if its status is one of `from` (and the move is in
    * the transition table), applying `patch` in the same write.

@@ -62,7 +62,7 @@ type Kill = { failure: 'timeout' | 'signal'; error: string };
 
 /** One attempt on one thread: wires messages, the timeout and the abort signal together. */
 class ModuleAttempt implements ThreadListener {
-  private readonly log = new LogBuffer();
+  private readonly log: LogBuffer;
   private readonly timers: NodeJS.Timeout[] = [];
   private resolve: (r: AttemptResult) => void = () => undefined;
   private aborting: string | null = null;
@@ -75,7 +75,9 @@ class ModuleAttempt implements ThreadListener {
     private readonly spec: AttemptSpec,
     private readonly signal: AbortSignal,
     private readonly id: number,
-  ) {}
+  ) {
+    this.log = spec.log ?? new LogBuffer();
+  }
 
   run(): Promise<AttemptResult> {
     const { spec } = this;

@@ -13,9 +13,10 @@ import type { JobRecord, NewJob, TaskRecord } from '../../model/job.js';
 import type { JobStatus, TaskStatus } from '../../model/status.js';
 import type {
   ClaimRequest, ClaimResult, CompleteResult, CoordinatorInfo, TaskCompletion, IoOptions, JobPatch, RequestCountDelta, LeaseRef, ListJobsOptions, ListTasksOptions,
-  ReclaimRequest, StateStore, TaskOutcome,
+  JobRef, ListJobIdsOptions, ReclaimRequest, StateStore, TaskOutcome,
 } from '../../ports/state-store.js';
 import { DynamoBulkOps } from './dynamo-bulk-ops.js';
+import { listJobIds } from './dynamo-job-ids.js';
 import { DynamoJobOps } from './dynamo-job-ops.js';
 import { DynamoLeaseOps } from './dynamo-lease-ops.js';
 import { DynamoLock } from './dynamo-lock.js';
@@ -73,6 +74,10 @@ export class DynamoStateStore implements StateStore {
 
   listJobs(opts: ListJobsOptions = {}): Promise<JobRecord[]> {
     return this.jobs.list(opts, opts);
+  }
+
+  listJobIds(opts: ListJobIdsOptions = {}): Promise<JobRef[]> {
+    return listJobIds(this.ctx, opts, opts);
   }
 
   transitionJob(jobId: string, from: readonly JobStatus[], to: JobStatus, patch: JobPatch = {}, opts: IoOptions = {}): Promise<JobRecord> {

@@ -4,7 +4,7 @@
  * the task queue; `<home>/blobs/` holds the blobs. Any number of processes on
  * one machine may open the same home at once.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Backend } from '../../ports/backend.js';
 import { openDatabase } from './db.js';
@@ -13,8 +13,15 @@ import { SqliteStateStore } from './sqlite-state-store.js';
 import { SqliteTaskQueue } from './sqlite-task-queue.js';
 
 export interface LocalBackendOptions {
-  /** DJC_HOME; created if missing. */
+  /** DJC_HOME; created if missing (unless `create` is false). */
   home: string;
+  /**
+   * False: never create the home or its database. A home without a
+   * database then opens as an empty, in-memory one (no jobs, no blobs), so
+   * commands that only read answer "no such job" and leave the disk alone.
+   * Default true.
+   */
+  create?: boolean;
 }
 
 /** Paths of a local backend's files. */
@@ -25,13 +32,15 @@ export function localPaths(home: string): { home: string; db: string; blobs: str
 
 export function createLocalBackend(opts: LocalBackendOptions): Backend {
   const paths = localPaths(opts.home);
-  mkdirSync(paths.home, { recursive: true });
-  const db = openDatabase(paths.db);
+  const absent = opts.create === false && !existsSync(paths.db);
+  if (!absent) mkdirSync(paths.home, { recursive: true });
+  const db = openDatabase(absent ? ':memory:' : paths.db);
   const state = new SqliteStateStore({ db });
   const queue = new SqliteTaskQueue({ db });
   const blobs = new FsBlobStore({ root: paths.blobs });
   return {
     name: 'local',
+    location: paths.home,
     monitorIntervalMs: 200,
     state,
     queue,

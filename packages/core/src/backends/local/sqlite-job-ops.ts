@@ -3,7 +3,7 @@ import type { Statement } from 'better-sqlite3';
 import { ConflictError } from '../../errors.js';
 import { assertJobTransition, type JobStatus } from '../../model/status.js';
 import type { JobRecord, NewJob } from '../../model/job.js';
-import type { JobPatch, ListJobsOptions } from '../../ports/state-store.js';
+import type { JobPatch, JobRef, ListJobIdsOptions, ListJobsOptions } from '../../ports/state-store.js';
 import type { Db } from './db.js';
 import { noJob } from '../store-errors.js';
 import { capError } from '../../util/cap-text.js';
@@ -30,6 +30,7 @@ export class SqliteJobOps {
   private readonly selectStatus: Statement;
   private readonly listAll: Statement;
   private readonly listByStatus: Statement;
+  private readonly idsByPrefix: Statement;
   private readonly patch: Statement;
   private readonly selectRequests: Statement;
   private readonly addRequest: Statement;
@@ -42,6 +43,9 @@ export class SqliteJobOps {
     this.selectStatus = db.prepare('SELECT status FROM jobs WHERE job_id = ?').pluck();
     this.listAll = db.prepare('SELECT * FROM jobs ORDER BY created_at DESC, job_id DESC LIMIT ?');
     this.listByStatus = db.prepare('SELECT * FROM jobs WHERE status = ? ORDER BY created_at DESC, job_id DESC LIMIT ?');
+    // A range of the primary key: every id that starts with the prefix sorts between it and prefix + U+10FFFF.
+    this.idsByPrefix = db.prepare(`SELECT job_id AS jobId, created_at AS createdAt FROM jobs
+      WHERE job_id >= ? AND job_id < ? ORDER BY created_at DESC, job_id DESC LIMIT ?`);
     this.patch = db.prepare(PATCH_SQL);
     this.selectRequests = db.prepare('SELECT op, n FROM job_requests WHERE job_id = ? ORDER BY op');
     // INSERT … SELECT: nothing is stored for a job that does not exist.
@@ -85,6 +89,11 @@ export class SqliteJobOps {
     const limit = opts.limit ?? -1;
     const rows = (opts.status ? this.listByStatus.all(opts.status, limit) : this.listAll.all(limit)) as JobRow[];
     return rows.map((r) => this.record(r));
+  }
+
+  listIds(opts: ListJobIdsOptions = {}): JobRef[] {
+    const prefix = opts.idPrefix ?? '';
+    return this.idsByPrefix.all(prefix, `${prefix}\u{10FFFF}`, opts.limit ?? -1) as JobRef[];
   }
 
   transition(jobId: string, from: readonly JobStatus[], to: JobStatus, patch: JobPatch = {}): JobRecord {

@@ -9,7 +9,7 @@ import type { JobRecord, NewJob, TaskRecord } from '../../model/job.js';
 import type { BatchDescriptor } from '../../model/batch.js';
 import type { JobStatus, TaskStatus } from '../../model/status.js';
 import type {
-  ClaimRequest, ClaimResult, CompleteResult, CoordinatorInfo, TaskCompletion, JobPatch, RequestCountDelta, LeaseRef, ListJobsOptions, ListTasksOptions,
+  ClaimRequest, ClaimResult, CompleteResult, CoordinatorInfo, TaskCompletion, JobPatch, RequestCountDelta, LeaseRef, JobRef, ListJobIdsOptions, ListJobsOptions, ListTasksOptions,
   ReclaimRequest, StateStore, TaskOutcome,
 } from '../../ports/state-store.js';
 import { openDatabase, type Db } from './db.js';
@@ -88,6 +88,10 @@ export class SqliteStateStore implements StateStore {
 
   listJobs(opts?: ListJobsOptions): Promise<JobRecord[]> {
     return withLock(() => this.jobs.list(opts));
+  }
+
+  listJobIds(opts?: ListJobIdsOptions): Promise<JobRef[]> {
+    return withLock(() => this.jobs.listIds(opts));
   }
 
   transitionJob(jobId: string, from: readonly JobStatus[], to: JobStatus, patch?: JobPatch): Promise<JobRecord> {
