@@ -136,9 +136,17 @@ export async function mustGetJob(backend: Backend, jobId: string): Promise<JobRe
   return job;
 }
 
+/** Waits `ms`, or until `signal` aborts; the abort listener goes with the wait (one per monitor tick would pile up). */
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+    const onAbort = () => {
+      clearTimeout(t);
+      resolve();
+    };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
