@@ -35,7 +35,7 @@ input:
   path: data/reviews.jsonl             # a file, a glob ("data/*.jsonl"), a list of them, or s3://bucket/key
   format: jsonl                        # jsonl | csv | text | parquet | binary | files
   batch: { records: 5000 }             # records per batch, one task per batch; or { bytes: 64MiB }, { row_groups: 2 } (parquet), { files: 10 } (files)
-  csv: { delimiter: ",", header: true, quote: '"', multiline: true }   # read when format: csv
+  csv: { delimiter: ",", header: true, quote: '"', multiline: true, relax_quotes: false }   # read when format: csv
   # binary: { record_size: 512 }       # format: binary only: bytes per record (without it, split by batch.bytes, one record per batch)
   compression: auto                    # auto (by name: .gz, .zst) | none | gzip | zstd; a compressed file is one batch
   on_bad_record: fail

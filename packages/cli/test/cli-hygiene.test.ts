@@ -25,7 +25,7 @@ describe('numeric options', () => {
     [['wait', 'x', '--interval', 'soon'], '--interval expects a duration, from 100ms to 1h: seconds (2, 0.5) or with a unit (500ms, 2s, 1m, 1h); got "soon"'],
     [['wait', 'x', '--interval', '1e20'], '--interval expects a duration, from 100ms to 1h'],
     [['worker', '--concurrency', 'many'], '--concurrency expects a whole number, from 1 to 10000; got "many"'],
-    [['worker', '--grace', '-1'], '--grace expects a duration, from 0ms to 168h'],
+    [['worker', '--grace', '-1'], '--grace expects a duration, from 0ms to 7d'],
   ];
   it('a bad value is exit 2 with a message naming the option and the form, never an internal error', async () => {
     for (const [args, message] of cases) {

@@ -15,6 +15,12 @@ export interface CoordinateOptions {
   tickMs?: number;
   /** Who coordinates, as shown by `djc status` (default "djc on <host> (pid N)"). */
   owner?: string;
+  /**
+   * Called with what made prepare fail (the job is FAILED by then): `djc run`
+   * reports an invalid input (INPUT_INVALID, CONFIG_INVALID) as the config
+   * error it is, exit 2, rather than as a failed job.
+   */
+  onPrepareError?: (error: unknown) => void;
 }
 
 /**
@@ -52,9 +58,13 @@ async function coordinate(backend: Backend, jobId: string, opts: CoordinateOptio
     }
     if (job.status === 'SUBMITTED' || job.status === 'PREPARING') {
       try {
-        job = await prepareJob(backend, job, log);
+        job = await prepareJob(backend, job, log, opts.signal);
       } catch (e) {
-        return await failJob(backend, jobId, `preparing the job failed: ${(e as Error).message}`, e, log);
+        // Stopped on purpose: the job stays as it is, for this or another coordinator to resume (prepare is idempotent).
+        if (opts.signal?.aborted) return await mustGetJob(backend, jobId);
+        const failed = await failJob(backend, jobId, `preparing the job failed: ${(e as Error).message}`, e, log);
+        if (failed.status === 'FAILED') opts.onPrepareError?.(e);
+        return failed;
       }
     }
     return await superviseUntilEnd(backend, jobId, opts, () => workers.record());
@@ -131,9 +141,17 @@ export async function mustGetJob(backend: Backend, jobId: string): Promise<JobRe
   return job;
 }
 
+/** Waits `ms`, or until `signal` aborts; the abort listener goes with the wait (one per monitor tick would pile up). */
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+    const onAbort = () => {
+      clearTimeout(t);
+      resolve();
+    };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
