@@ -9,6 +9,7 @@ import { DjcError } from '../errors.js';
 import type { Backend } from '../ports/backend.js';
 import { resolveHome, type ResolvedHome } from './home.js';
 import { createLocalBackend } from './local/index.js';
+import { explainOpenError } from './local/open-errors.js';
 
 export { describeHome, findUp, homeReason, resolveHome, userHome, HOME_DIR_NAME, type HomeSource, type ResolvedHome } from './home.js';
 
@@ -44,10 +45,7 @@ export async function openBackend(s: BackendSettings = {}, env: NodeJS.ProcessEn
       try {
         return createLocalBackend({ home, create: o.create });
       } catch (e) {
-        throw new DjcError('BACKEND_UNAVAILABLE', `cannot open the local backend at ${home}: ${(e as Error).message}`, {
-          cause: e,
-          hint: 'check that DJC_HOME (or --home) names a writable directory',
-        });
+        throw explainOpenError(e, home);
       }
     case 'aws': {
       // Loaded on demand: the AWS SDK takes ~0.5-1 s to import, which every

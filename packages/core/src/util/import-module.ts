@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { suggest } from '../config/describe.js';
 import { DjcError } from '../errors.js';
@@ -87,6 +88,11 @@ export function missingExport(ns: ModuleNamespace, name: string, found: unknown)
 }
 
 async function loadModule(file: string): Promise<ModuleNamespace> {
+  // Node 22+ reads an ES module's source synchronously, on the main thread: a
+  // file whose read never returns (a FIFO, a hung network mount) would freeze
+  // the process, signal handlers included. Read it asynchronously first, so
+  // such a read blocks a thread-pool thread and Ctrl-C still works.
+  await readFile(file);
   const url = pathToFileURL(file).href;
   if (TS.test(file)) {
     const { tsImport } = await import('tsx/esm/api');

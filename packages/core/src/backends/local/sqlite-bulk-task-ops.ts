@@ -3,7 +3,7 @@
  * the store: reclaim the attempts of vanished workers, cancel, and reset
  * failed or cancelled tasks for `djc retry`.
  */
-import type { Statement } from 'better-sqlite3';
+import type { Statement } from './sqlite-driver.js';
 import type { TaskRecord } from '../../model/job.js';
 import { assertTaskTransition, type TaskStatus } from '../../model/status.js';
 import type { ReclaimRequest } from '../../ports/state-store.js';

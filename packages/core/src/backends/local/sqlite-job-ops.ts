@@ -1,5 +1,5 @@
 /** Job rows: create, read, list, and conditional status changes with a patch. */
-import type { Statement } from 'better-sqlite3';
+import type { Statement } from './sqlite-driver.js';
 import { ConflictError } from '../../errors.js';
 import { assertJobTransition, type JobStatus } from '../../model/status.js';
 import type { JobRecord, NewJob } from '../../model/job.js';

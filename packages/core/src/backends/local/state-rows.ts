@@ -53,7 +53,7 @@ export interface TaskRow {
   output_key: string | null;
   output_kind: OutputKind | null;
   /** Added by migration 7. */
-  output_inline?: Buffer | null;
+  output_inline?: Uint8Array | null;
   /** Added by migration 5. */
   records: number | null;
   /** Added by migration 6. */
