@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The README's first command: install, build, and run the main example on the
-# embedded backend (no AWS, no daemon, nothing to start).
+# embedded backend (no AWS, no daemon, nothing to start). On a machine whose
+# Node.js is older than 22.15, Node 24 comes from the npm registry first
+# (scripts/lib/ensure-node.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/ensure-node.sh
 source scripts/lib/ensure-pnpm.sh
 pnpm install --frozen-lockfile
 pnpm build

@@ -35,7 +35,7 @@ input:
   path: data/reviews.jsonl             # a file, a glob ("data/*.jsonl"), a list of them, or s3://bucket/key
   format: jsonl                        # jsonl | csv | text | parquet | binary | files
   batch: { records: 5000 }             # records per batch, one task per batch; or { bytes: 64MiB }, { row_groups: 2 } (parquet), { files: 10 } (files)
-  csv: { delimiter: ",", header: true, quote: '"', multiline: true }   # read when format: csv
+  csv: { delimiter: ",", header: true, quote: '"', multiline: true, relax_quotes: false }   # read when format: csv
   # binary: { record_size: 512 }       # format: binary only: bytes per record (without it, split by batch.bytes, one record per batch)
   compression: auto                    # auto (by name: .gz, .zst) | none | gzip | zstd; a compressed file is one batch
   on_bad_record: fail
@@ -72,11 +72,13 @@ retry:
   retry_on: [error, exit_code, timeout, signal, worker_lost, out_of_memory]
   non_retryable_exit_codes: [2]
 tolerated_failure: 0%                  # a percentage of tasks ("5%"), or a count (3)
+fail_fast: true                        # beyond it, cancel the rest and fail at once (djc run --keep-going: false)
 
 output:
   path: out/wordcount.jsonl
   aggregate: concat                    # concat | none
   reduce: ./count.ts#merge             # export async function merge(outputs, ctx)
+  # reduce_command: python3 merge.py   # or a command: batch outputs on stdin in batch order, result on stdout
 
 notification:
   webhook: https://hooks.example.com/djc
@@ -167,6 +169,7 @@ function renderMarkdown(jsonSchema) {
     '```yaml\n' + EXAMPLE + '```\n',
     SUBSTITUTION,
     UNITS,
+    RETRY,
     '## Top-level keys\n',
     table(topRows, (row) => (row.node.properties ? ` (see [${row.path[0]}](#${row.path[0]}))` : '')),
   ];
@@ -279,7 +282,22 @@ const UNITS = `## Durations, sizes and tolerated failures
 - Size: \`512KiB\`, \`64MiB\`, \`2G\` (powers of 1024: K, KiB, M, MiB, G, GiB, T,
   TiB), \`1GB\` (powers of 1000: KB, MB, GB, TB), or a bare number of bytes.
 - \`tolerated_failure\`: a percentage of the tasks (\`5%\`) or a number of tasks
-  (\`3\`). The job ends FAILED when more tasks than that fail.
+  (\`3\`). The job ends FAILED when more tasks than that fail; with
+  \`fail_fast: true\` (the default) it ends as soon as that is certain, and
+  the tasks not run yet are cancelled (\`djc retry\` runs them).
+`;
+
+const RETRY = `## Changing settings for a retry
+
+\`djc retry JOB\` re-runs failed and cancelled tasks with the config the job
+was submitted with (the YAML file is not read again). \`--set KEY=VALUE\`
+changes it for the re-run and later ones, with the same syntax as \`run --set\`:
+\`compute.*\`, \`retry.*\`, \`tolerated_failure\`, \`fail_fast\`, \`output.*\`
+(the result is aggregated again), \`notification.*\`, \`labels\` and
+\`description\`. \`input.*\`, \`handler.*\`, \`parameters\` and \`name\` are
+refused (exit 2): the tasks that already succeeded keep outputs made with the
+old values. \`--set KEY=null\` unsets an optional key (or restores its
+default). The job records every retry and what it changed (\`djc status\`).
 `;
 
 main().then(

@@ -3,37 +3,64 @@
 // when no test ran (an empty run is not a green run). Given vitest's console
 // log too, it repeats any "Unhandled Errors" section last, so the end of a CI
 // log says what failed a run whose tests all passed.
+//
+// Several runs (one per Node version): `--run LABEL REPORT.json LOG` for each;
+// it prints one "LABEL: N passed, …" line per run, then the totals as the last
+// line, and fails when any run failed or ran no test.
 import { readFileSync } from 'node:fs';
 
-const [file = '.test-results/vitest.json', logFile] = process.argv.slice(2);
-let report;
-try {
-  report = JSON.parse(readFileSync(file, 'utf8'));
-} catch (e) {
-  console.error(`test-summary: cannot read ${file}: ${e.message}`);
-  process.exit(1);
-}
-const passed = report.numPassedTests ?? 0;
-const failed = report.numFailedTests ?? 0;
-const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-
-let unhandled = '';
-if (logFile) {
-  // eslint-disable-next-line no-control-regex
-  const log = readFileSync(logFile, 'utf8').replace(/\x1b\[[0-9;]*m/g, '');
-  const start = log.search(/Unhandled (Errors|Rejection|Error)/);
-  if (start >= 0) {
-    const end = log.indexOf(' Test Files ', start);
-    unhandled = log.slice(start, end > start ? end : start + 8000)
-      // Drop vitest's serialized error objects: a response dump can run to 100 KB.
-      .replace(/^Serialized Error:.*$/gm, 'Serialized Error: (see the full log above)')
-      .trim();
+/** The counts and unhandled-errors text of one vitest run; `problem` when its report is unreadable. */
+function readRun(file, logFile) {
+  let report;
+  try {
+    report = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    return { passed: 0, failed: 0, skipped: 0, unhandled: '', problem: `cannot read ${file}: ${e.message}` };
   }
+  const passed = report.numPassedTests ?? 0;
+  const failed = report.numFailedTests ?? 0;
+  const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+  let unhandled = '';
+  if (logFile) {
+    // eslint-disable-next-line no-control-regex
+    const log = readFileSync(logFile, 'utf8').replace(/\x1b\[[0-9;]*m/g, '');
+    const start = log.search(/Unhandled (Errors|Rejection|Error)/);
+    if (start >= 0) {
+      const end = log.indexOf(' Test Files ', start);
+      unhandled = log.slice(start, end > start ? end : start + 8000)
+        // Drop vitest's serialized error objects: a response dump can run to 100 KB.
+        .replace(/^Serialized Error:.*$/gm, 'Serialized Error: (see the full log above)')
+        .trim();
+    }
+  }
+  return { passed, failed, skipped, unhandled, success: report.success !== false };
 }
-if (unhandled) console.error(`\n${unhandled.slice(0, 4000)}\n`);
-console.log(`${passed} passed, ${failed} failed, ${skipped} skipped${unhandled ? ', and unhandled errors (above)' : ''}`);
-if (passed + failed === 0) {
-  console.error('test-summary: no test ran');
-  process.exit(1);
+
+const line = (r) => `${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped${r.unhandled ? ', and unhandled errors (above)' : ''}`;
+const bad = (r) => r.problem || r.passed + r.failed === 0 || r.failed > 0 || r.unhandled || !r.success;
+
+const args = process.argv.slice(2);
+const runs = [];
+if (args[0] === '--run') {
+  for (let i = 0; i < args.length; i += 4) {
+    if (args[i] !== '--run' || args[i + 2] === undefined) {
+      console.error('usage: test-summary.mjs [REPORT.json [LOG]] | (--run LABEL REPORT.json LOG)...');
+      process.exit(2);
+    }
+    runs.push({ label: args[i + 1], ...readRun(args[i + 2], args[i + 3]) });
+  }
+} else {
+  runs.push({ label: null, ...readRun(args[0] ?? '.test-results/vitest.json', args[1]) });
 }
-process.exit(failed > 0 || unhandled || report.success === false ? 1 : 0);
+
+for (const r of runs) {
+  if (r.unhandled) console.error(`\n${r.label ? `${r.label}: ` : ''}${r.unhandled.slice(0, 4000)}\n`);
+  if (r.problem) console.error(`test-summary: ${r.label ? `${r.label}: ` : ''}${r.problem}`);
+  else if (r.passed + r.failed === 0) console.error(`test-summary: ${r.label ? `${r.label}: ` : ''}no test ran`);
+}
+if (runs.length > 1 || runs[0].label) for (const r of runs) console.log(`${r.label}: ${line(r)}`);
+const total = runs.reduce((t, r) => ({
+  passed: t.passed + r.passed, failed: t.failed + r.failed, skipped: t.skipped + r.skipped, unhandled: t.unhandled || r.unhandled,
+}), { passed: 0, failed: 0, skipped: 0, unhandled: '' });
+console.log(line(total));
+process.exit(runs.some(bad) ? 1 : 0);

@@ -1,5 +1,8 @@
 // A module handler and a reducer in TypeScript: djc loads .ts files itself,
-// no build step needed.
+// no build step needed. The types come from the djc package (`npm link djc`
+// in your project after `npm link` in packages/cli; type-only, so nothing is
+// loaded at run time).
+import type { HandlerContext } from 'djc';
 
 interface Review {
   id: number;
@@ -7,15 +10,8 @@ interface Review {
   text: string;
 }
 
-interface Ctx {
-  jobId: string;
-  taskId: number;
-  attempt: number;
-  log: { info(msg: string): void };
-}
-
 /** Counts the words of one batch of reviews. */
-export async function countWords(records: Review[], ctx: Ctx): Promise<Record<string, number>> {
+export async function countWords(records: Review[], ctx: HandlerContext): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const r of records) {
     for (const w of r.text.toLowerCase().split(/\s+/)) {

@@ -35,9 +35,9 @@ export async function writeJob(dir, file, { name, input, records, handler, worke
 
 const ms = (iso) => Date.parse(iso);
 
-/** Runs the job; returns wall ms, CPU ms, the job document, its tasks (`djc tasks --json`) and the phases in ms. */
-export async function runJob(jobFile, home, sets = []) {
-  const env = { DJC_HOME: home, DJC_LOG_LEVEL: 'info' };
+/** Runs the job (`extraEnv`: more environment, e.g. DJC_SQLITE_DRIVER); returns wall ms, CPU ms, the job document, its tasks (`djc tasks --json`) and the phases in ms. */
+export async function runJob(jobFile, home, sets = [], extraEnv = {}) {
+  const env = { ...extraEnv, DJC_HOME: home, DJC_LOG_LEVEL: 'info' };
   const setArgs = sets.flatMap((s) => ['--set', s]);
   const t0 = Date.now();
   const r = await run(process.execPath, [DJC_BIN, 'run', jobFile, '--json', ...setArgs], { env, rss: true });

@@ -2,7 +2,7 @@
 # `pnpm bench [NAME…]`: build djc, install the peers that are missing (GNU
 # parallel; GNU time for peak RSS), run the benchmarks (all, or the ones
 # named: tasks-per-second command-overhead partition-throughput aws-tasks
-# slurm-dispatch slow-tasks), each printing one JSON line, and rewrite docs/benchmarks.md
+# slurm-dispatch slow-tasks, and the opt-in sqlite-drivers), each printing one JSON line, and rewrite docs/benchmarks.md
 # from them. slurm-dispatch starts the local Slurm cluster first
 # (scripts/slurm/up.sh: installs it when missing; needs root or sudo -n).
 # Data goes to temp dirs under bench-data/ (gitignored).
@@ -11,17 +11,21 @@ cd "$(dirname "$0")/../.."
 started=$(date +%s)
 
 ALL=(tasks-per-second command-overhead partition-throughput aws-tasks slurm-dispatch slow-tasks)
+# Run only when named: sqlite-drivers (both SQLite drivers side by side, with a 1,000,000-task prepare; ~5 min).
+OPT_IN=(sqlite-drivers)
 selected=()
 for arg in "$@"; do
   [ "$arg" = "--" ] && continue
-  case " ${ALL[*]} " in
+  case " ${ALL[*]} ${OPT_IN[*]} " in
     *" $arg "*) selected+=("$arg") ;;
-    *) echo "bench: unknown benchmark '$arg' (one of: ${ALL[*]})" >&2; exit 2 ;;
+    *) echo "bench: unknown benchmark '$arg' (one of: ${ALL[*]} ${OPT_IN[*]})" >&2; exit 2 ;;
   esac
 done
-[ ${#selected[@]} -eq 0 ] && selected=("${ALL[@]}")
+everything=0
+[ ${#selected[@]} -eq 0 ] && selected=("${ALL[@]}") && everything=1
 wants() { case " ${selected[*]} " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
+source scripts/lib/ensure-node.sh
 source scripts/lib/ensure-pnpm.sh
 echo "bench: pnpm install --frozen-lockfile && pnpm build" >&2
 pnpm install --frozen-lockfile >&2
@@ -94,7 +98,7 @@ done
 
 # The total time is recorded only for a run of every benchmark.
 full=()
-[ ${#selected[@]} -eq ${#ALL[@]} ] && full=(BENCH_STARTED="$started")
+[ "$everything" -eq 1 ] && full=(BENCH_STARTED="$started")
 env "${full[@]}" BENCH_FAILED="${failed[*]}" node scripts/bench/write-report.mjs
 echo "bench: done in $(( $(date +%s) - started )) s" >&2
 if [ ${#failed[@]} -gt 0 ]; then

@@ -12,10 +12,11 @@ import { join } from 'node:path';
 import { BENCH_DATA, ROOT } from './lib.mjs';
 import { machineInfo } from './machine.mjs';
 import { renderAws, renderCommand, renderPartition, renderSlurm, renderTasks } from './report-sections.mjs';
+import { renderDrivers } from './report-drivers.mjs';
 import { renderSlow } from './report-slow.mjs';
 
 const DOC = join(ROOT, 'docs/benchmarks.md');
-const NAMES = ['tasks-per-second', 'command-overhead', 'partition-throughput', 'aws-tasks', 'slurm-dispatch', 'slow-tasks'];
+const NAMES = ['tasks-per-second', 'command-overhead', 'partition-throughput', 'aws-tasks', 'slurm-dispatch', 'slow-tasks', 'sqlite-drivers'];
 const DATA_RE = /<!-- bench-data\n([\s\S]*?)\n-->/;
 
 function previous() {
@@ -86,9 +87,10 @@ const doc = [
   `- **Date:** ${now.toISOString().slice(0, 10)}.${full}`,
   '',
   '**Reproduce:** `pnpm bench` (builds djc, installs GNU parallel with apt-get if',
-  'missing, starts the local Slurm cluster with `scripts/slurm/up.sh`, runs all six,',
+  'missing, starts the local Slurm cluster with `scripts/slurm/up.sh`, runs the first six,',
   'rewrites this file). One benchmark alone:',
-  '`pnpm bench tasks-per-second` (or `command-overhead`, `partition-throughput`, `aws-tasks`, `slurm-dispatch`, `slow-tasks`);',
+  '`pnpm bench tasks-per-second` (or `command-overhead`, `partition-throughput`, `aws-tasks`, `slurm-dispatch`, `slow-tasks`,',
+  'and the opt-in `sqlite-drivers`, which only runs when named);',
   'the others keep their figures. `node scripts/bench/<name>.mjs` prints the raw',
   'JSON line without touching this file (after `pnpm build`). Knobs:',
   '`BENCH_REPS` (3), `BENCH_TASKS` (20000), `BENCH_CMD_TASKS` (2000),',
@@ -102,6 +104,7 @@ const doc = [
   ...renderAws(data.results['aws-tasks'], measured('aws-tasks')),
   ...renderSlurm(data.results['slurm-dispatch'], measured('slurm-dispatch')),
   ...renderSlow(data.results['slow-tasks'], measured('slow-tasks')),
+  ...renderDrivers(data.results['sqlite-drivers'], measured('sqlite-drivers')),
   '## Notes',
   '',
   '- **Two cores for everything.** The benchmark driver, the coordinator (inside',

@@ -1,6 +1,7 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogger, type Backend, type Logger } from '@djc/core';
-import { openBackend, resolveBackendSettings } from '@djc/core/backends';
+import { describeHome, homeReason, openBackend, resolveBackendSettings, type ResolvedHome } from '@djc/core/backends';
 import {
   createExternalDispatcher, createLocalDispatcher, createRoutingDispatcher, createSlurmDispatcher, type Dispatcher,
 } from '@djc/coordinator';
@@ -22,6 +23,8 @@ export interface Cli {
   log: Logger;
   /** Absolute DJC_HOME (local state; worker logs of local dispatch). */
   home: string;
+  /** How the home was found (flag, DJC_HOME, nearest .djc, per-user home). */
+  resolvedHome: ResolvedHome;
   /** Data for the user: stdout. */
   out(text: string): void;
   /** Messages and progress: stderr. */
@@ -30,25 +33,36 @@ export interface Cli {
 }
 
 export function makeCli(opts: GlobalOptions): Cli {
-  const { home } = resolveBackendSettings(opts);
+  const { backend, home, resolvedHome } = resolveBackendSettings(opts);
+  const log = createLogger({
+    name: 'djc',
+    level: opts.verbose ? 'debug' : process.env.DJC_LOG_LEVEL ?? 'warn',
+    format: opts.verbose ? 'json' : 'human',
+    stacks: opts.verbose === true,
+  });
+  log.debug({ backend, home, why: homeReason(resolvedHome) }, 'state home');
   return {
     opts,
     home,
-    log: createLogger({
-      name: 'djc',
-      level: opts.verbose ? 'debug' : process.env.DJC_LOG_LEVEL ?? 'warn',
-      format: opts.verbose ? 'json' : 'human',
-      stacks: opts.verbose === true,
-    }),
+    resolvedHome,
+    log,
     out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
     err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
     json: (doc) => process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`),
   };
 }
 
-/** Opens the backend, runs `fn`, and always closes it. */
-export async function withBackend<T>(cli: Cli, fn: (backend: Backend) => Promise<T>): Promise<T> {
-  const backend = await openBackend(cli.opts);
+/**
+ * Opens the backend, runs `fn`, and always closes it. Only commands that
+ * start jobs (run, submit) or serve them (coordinator) pass `create: true`;
+ * for every other command a missing local home reads as an empty one and
+ * nothing is created on disk.
+ */
+export async function withBackend<T>(cli: Cli, fn: (backend: Backend) => Promise<T>, o: { create?: boolean } = {}): Promise<T> {
+  // Say where state goes when djc, not the user, chose the place.
+  const isNew = o.create === true && cli.resolvedHome.source === 'user' && !existsSync(cli.home);
+  const backend = await openBackend(cli.opts, process.env, { create: o.create === true });
+  if (isNew && backend.name === 'local') cli.err(`djc: created the home ${describeHome(cli.resolvedHome)}`);
   try {
     return await fn(backend);
   } finally {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { JobConfigSchema, type JobRecord, type TaskRecord } from '@djc/core';
 import { formatStatus, formatTasks } from './format.js';
-import { progressLine } from './progress.js';
+import { progressLine } from './progress-line.js';
+
+const START = { at: 0, finished: 0, processed: 0 };
 
 function job(batch: Record<string, unknown>, over: Partial<JobRecord> = {}): JobRecord {
   const config = JobConfigSchema.parse({ name: 'j', input: { path: '/in.jsonl', batch }, handler: { command: 'cat' } });
@@ -10,7 +12,7 @@ function job(batch: Record<string, unknown>, over: Partial<JobRecord> = {}): Job
     createdAt: new Date().toISOString(), startedAt: new Date(Date.now() - 5000).toISOString(), endedAt: null, error: null,
     tasks: { total: 4, pending: 1, claimed: 0, running: 1, retrying: 0, succeeded: 2, failed: 0, cancelled: 0 },
     records: { total: 0, processed: 1234, bad: 0 }, outputPath: null, cancelRequested: false,
-    coordinator: { owner: 'me', seenAt: Date.now() }, workers: null, version: 1, requests: {}, ...over,
+    coordinator: { owner: 'me', seenAt: Date.now() }, workers: null, version: 1, requests: {}, retries: [], ...over,
   };
 }
 
@@ -19,7 +21,7 @@ describe('record totals in status and progress', () => {
     const j = job({ bytes: 1 << 20 });
     expect(formatStatus(j)).toContain('records  1,234 processed (total not known yet: batches split by bytes are counted as their tasks run)');
     expect(formatStatus(j)).not.toMatch(/records .*%/);
-    expect(progressLine(j, 1000, false)).toContain('2/4 tasks · 1,234 records ·');
+    expect(progressLine(j, START, { now: 1000 })).toContain('2/4 tasks · 1,234 records ·');
   });
 
   it('split by bytes, every task done: the processed count is the exact total', () => {
@@ -30,7 +32,7 @@ describe('record totals in status and progress', () => {
   it('split by records: the total from prepare, with a percentage', () => {
     const j = job({ records: 100 }, { records: { total: 2468, processed: 1234, bad: 0 } });
     expect(formatStatus(j)).toContain('records  1,234 of 2,468 processed (50%)');
-    expect(progressLine(j, 1000, false)).toContain('1,234/2,468 records');
+    expect(progressLine(j, START, { now: 1000 })).toContain('1,234/2,468 records');
   });
 
   it('djc tasks shows "-" for a batch not counted yet, then the committed count', () => {

@@ -1,5 +1,5 @@
-import { formatDuration, recordsTotal, TERMINAL_JOB, type JobRecord, type TaskRecord } from '@djc/core';
-import { isOrphaned, lastCoordinated } from '@djc/coordinator';
+import { formatDuration, formatSize, recordsTotal, TERMINAL_JOB, type JobRecord, type TaskRecord } from '@djc/core';
+import { isOrphaned, lastCoordinated, type FailureReport } from '@djc/coordinator';
 import { requestsLine } from './status-document.js';
 
 const n = (x: number) => x.toLocaleString('en-US');
@@ -21,8 +21,8 @@ export function elapsed(job: JobRecord, now = Date.now()): string {
   return formatDuration(end - Date.parse(job.startedAt));
 }
 
-/** `djc status` for a human. */
-export function formatStatus(job: JobRecord): string {
+/** `djc status` for a human; with `failures`, its top groups (one line each). */
+export function formatStatus(job: JobRecord, failures?: FailureReport): string {
   const r = job.records;
   const { total, known } = recordsTotal(job);
   const pct = total > 0 ? ` (${Math.floor((100 * (r.processed + r.bad)) / total)}%)` : '';
@@ -43,9 +43,40 @@ export function formatStatus(job: JobRecord): string {
   const requests = requestsLine(job);
   if (requests) lines.push(requests);
   if (job.error) lines.push(`error    ${job.error}`);
+  if (failures) lines.push(...failureLines(failures));
+  lines.push(...retryLines(job));
   if (!TERMINAL_JOB.has(job.status) && isOrphaned(job)) lines.push(orphanWarning(job));
-  if (job.tasks.failed > 0) lines.push(`next     djc tasks ${job.jobId} --status failed   (then: djc retry ${job.jobId})`);
+  if (job.tasks.failed > 0) lines.push(`next     djc failures ${job.jobId}   (then: djc retry ${job.jobId})`);
   return lines.join('\n');
+}
+
+/** The top failure groups, one line each: "12 × <error>  (tasks 3, 7, …)". */
+function failureLines(r: FailureReport): string[] {
+  const lines = r.groups.map((g, i) => {
+    const tasks = `${g.tasks.slice(0, 5).join(', ')}${g.count > Math.min(5, g.tasks.length) ? ', …' : ''}`;
+    return `${i === 0 ? 'failures' : '        '} ${n(g.count)} × ${oneLine(g.example, 120)}   (task${g.count === 1 ? '' : 's'} ${tasks})`;
+  });
+  const shown = r.groups.reduce((a, g) => a + g.count, 0);
+  if (shown < r.failed) lines.push(`         … ${n(r.failed - shown)} more in other groups (djc failures ${r.jobId})`);
+  return lines;
+}
+
+/** The latest retries (at most 3), one line each: when, how many tasks, what changed. */
+function retryLines(job: JobRecord): string[] {
+  const shown = job.retries.slice(-3);
+  const skipped = job.retries.length - shown.length;
+  return shown.map((r, i) => {
+    const changes = r.changes.map((c) => `${c.key}=${formatSetting(c.to, c.unit)}`).join(', ');
+    const picked = [r.selection.task ? `--task ${r.selection.task}` : '', r.selection.error ? `--error ${JSON.stringify(r.selection.error)}` : ''].filter(Boolean).join(' ');
+    return `${i === 0 ? 'retries ' : '        '} #${skipped + i + 1} ${r.at}: ${n(r.taskCount)} task${r.taskCount === 1 ? '' : 's'}${r.tasks ? ` (${r.tasks})` : ''}`
+      + `${picked ? ` chosen by ${picked}` : ''}${changes ? `; set ${changes}` : '; no settings changed'}`;
+  });
+}
+
+/** The first line of `text`, cut to `max` characters. */
+function oneLine(text: string, max: number): string {
+  const line = text.split('\n')[0] ?? '';
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
 /** ", 3 bad (skipped)" and where dead letters are; "" when there are none. */
@@ -116,4 +147,12 @@ export function orphanWarning(job: JobRecord, now = Date.now()): string {
   const ago = formatDuration(now - lastCoordinated(job));
   const who = job.coordinator ? `its coordinator (${job.coordinator.owner}) was last seen ${ago} ago` : `no coordinator has picked it up in ${ago}`;
   return `warning  this job is not moving: ${who}. Start one with \`djc coordinator\` (it resumes the job), or \`djc cancel ${job.jobId}\``;
+}
+
+/** A config value as a person writes it: "30s" for a duration, "2GiB" for a size, "unset" for none, JSON otherwise. */
+export function formatSetting(v: unknown, unit?: 'duration' | 'size'): string {
+  if (v === null || v === undefined) return 'unset';
+  if (typeof v === 'number' && unit === 'duration') return formatDuration(v);
+  if (typeof v === 'number' && unit === 'size') return formatSize(v);
+  return typeof v === 'string' ? v : JSON.stringify(v);
 }

@@ -1,7 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { makeCli, type GlobalOptions } from './context.js';
-import { cancelCommand, retryCommand } from './commands/act.js';
+import { addExamples } from './command-examples.js';
+import { completionCommand } from './commands/completion.js';
+import { durationOption, intOption } from './numeric-option.js';
+import { cancelCommand, retryCommand, type RetryCommandOptions } from './commands/act.js';
 import { coordinatorCommand, workerCommand } from './commands/daemons.js';
+import { failuresCommand } from './commands/failures.js';
 import { logsCommand } from './commands/logs.js';
 import { listCommand, statusCommand, tasksCommand, waitCommand } from './commands/read.js';
 import { resultsCommand } from './commands/results.js';
@@ -14,8 +19,16 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 const EXIT_CODES = `
 Exit codes: 0 ok · 1 the job ended FAILED or CANCELLED (run, wait, retry) · 2 usage or config error ·
-3 backend unreachable · 4 no such job or task · 70 internal error (a bug) · 130 interrupted.
-Backend: --backend/DJC_BACKEND (local), --home/DJC_HOME (./.djc). Docs: docs/cli.md`;
+3 backend unreachable · 4 no such job or task · 70 internal error (a bug) · 124 wait --timeout ran out ·
+130 interrupted.
+Home (local state): --home, else DJC_HOME, else the nearest .djc in this directory or above, else ~/.local/state/djc.
+A JOB is an id, a unique prefix of one, a job name (its newest run), or "last". Docs: docs/cli.md`;
+
+/** The version of this package (packages/cli/package.json), read once at start. */
+function cliVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
 
 /**
  * The `djc` command. Each action sets `result.code`; only bin.ts exits.
@@ -23,17 +36,20 @@ Backend: --backend/DJC_BACKEND (local), --home/DJC_HOME (./.djc). Docs: docs/cli
 export function buildProgram(result: { code: number; opts: GlobalOptions }): Command {
   const program = new Command('djc')
     .description('djc — split a job into batches, run a handler on each on many workers, gather the results')
-    .version('0.1.0')
+    .version(cliVersion())
     .addOption(new Option('--backend <name>', 'state backend: local | aws (env DJC_BACKEND)'))
-    .addOption(new Option('--home <dir>', 'local backend directory (env DJC_HOME, default ./.djc)'))
+    .addOption(new Option('--home <dir>', 'local state directory (env DJC_HOME; default: the nearest .djc upward, else ~/.local/state/djc)'))
     .addOption(new Option('--table <name>', 'aws backend: DynamoDB table (env DJC_TABLE, default djc)'))
     .addOption(new Option('--bucket <name>', 'aws backend: S3 bucket (env DJC_BUCKET)'))
     .addOption(new Option('--queue <name>', 'aws backend: SQS queue (env DJC_QUEUE, default djc-tasks; DLQ <queue>-dlq)'))
     .option('--json', 'machine-readable output on stdout (errors as JSON on stderr)')
     .option('-v, --verbose', 'debug logs and stack traces')
     .addHelpText('after', EXIT_CODES)
+    .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError()
     .exitOverride();
+  const job = 'JOB: id, unique id prefix, job name (its newest run) or "last"';
+  const newest = `${job}; default: the newest job`;
 
   const act = <A extends unknown[]>(fn: (cli: ReturnType<typeof makeCli>, ...args: A) => Promise<number>) =>
     async (...args: unknown[]) => {
@@ -43,42 +59,62 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
       result.code = await fn(makeCli(opts), ...(args.slice(0, -1) as A));
     };
   const setOpt = new Option('--set <key=value>', 'override a parameter (params.x=1) or any key (compute.workers=8); repeatable').argParser(collect);
+  const keepGoing = new Option('--keep-going', 'run every task even once the job can no longer succeed (same as --set fail_fast=false)');
+  const withKeepGoing = (o: { set?: string[]; keepGoing?: boolean }) => ({ set: [...(o.set ?? []), ...(o.keepGoing ? ['fail_fast=false'] : [])] });
 
   program.command('run').argument('<job.yaml>').description('run a job here: submit, start local workers, show progress, wait; exit 0 if it succeeds')
-    .addOption(setOpt).action(act((cli, file: string, o: { set?: string[] }) => runCommand(cli, file, o)));
+    .addOption(setOpt).addOption(keepGoing)
+    .action(act((cli, file: string, o: { set?: string[]; keepGoing?: boolean }) => runCommand(cli, file, withKeepGoing(o))));
   program.command('submit').argument('<job.yaml>').description('submit a job to the coordinator daemon and print its id at once')
-    .addOption(setOpt).action(act((cli, file: string, o: { set?: string[] }) => submitCommand(cli, file, o)));
+    .addOption(setOpt).addOption(keepGoing)
+    .action(act((cli, file: string, o: { set?: string[]; keepGoing?: boolean }) => submitCommand(cli, file, withKeepGoing(o))));
   program.command('validate').argument('<job.yaml>').description('check a job file; print every problem with its YAML path, line and column')
     .addOption(setOpt).action(act((cli, file: string, o: { set?: string[] }) => validateCommand(cli, file, o)));
-  program.command('status').argument('<job>').description('a job\'s status, task and record counts')
-    .action(act((cli, id: string) => statusCommand(cli, id)));
-  program.command('list').description('jobs, newest first').option('--status <status>', 'only jobs with this status').option('--limit <n>', 'at most n jobs', '50')
-    .action(act((cli, o: { status?: string; limit?: string }) => listCommand(cli, o)));
-  program.command('tasks').argument('<job>').description('a job\'s tasks: status, attempts, records, duration, worker, exit code, error')
-    .option('--status <status>', 'only tasks with this status (pending, claimed, running, retrying, succeeded, failed, cancelled)').option('--limit <n>', 'at most n tasks')
-    .action(act((cli, id: string, o: { status?: string; limit?: string }) => tasksCommand(cli, id, o)));
-  program.command('logs').argument('<job>').description('logs of every attempt of a task (--task N) or of the worker processes (--workers)')
-    .option('--task <n>', 'task id').option('--workers', 'worker process logs')
-    .action(act((cli, id: string, o: { task?: string; workers?: boolean }) => logsCommand(cli, id, o)));
-  program.command('wait').argument('<job>').description('wait until the job ends; exit 0 if it succeeded, 1 if it failed or was cancelled')
-    .option('--interval <seconds>', 'poll interval', '1')
-    .action(act((cli, id: string, o: { interval?: string }) => waitCommand(cli, id, o)));
-  program.command('cancel').argument('<job>').description('cancel a job: stop its workers and tasks')
+  program.command('status').argument('[job]', newest).description('a job\'s status, task and record counts')
+    .option('--watch', 'show the live progress bar until the job ends, then the outcome; exit as wait does')
+    .action(act((cli, id: string | undefined, o: { watch?: boolean }) => statusCommand(cli, id, o)));
+  program.command('list').description('jobs, newest first').option('--status <status>', 'only jobs with this status')
+    .addOption(intOption('--limit <n>', 'at most n jobs', { min: 1, default: 50 })).option('-q, --quiet', 'only the job ids, one per line')
+    .action(act((cli, o: { status?: string; limit: number; quiet?: boolean }) => listCommand(cli, o)));
+  program.command('tasks').argument('[job]', newest).description('a job\'s tasks: status, attempts, records, duration, worker, exit code, error')
+    .option('--status <status>', 'only tasks with this status (pending, claimed, running, retrying, succeeded, failed, cancelled)')
+    .addOption(intOption('--limit <n>', 'at most n tasks', { min: 1 }))
+    .action(act((cli, id: string | undefined, o: { status?: string; limit?: number }) => tasksCommand(cli, id, o)));
+  program.command('logs').argument('[job]', newest).description('logs of every attempt of a task (--task N), of every task (each line prefixed with its id), or of the worker processes (--workers)')
+    .addOption(intOption('--task <n>', 'task id')).option('--workers', 'worker process logs')
+    .option('-f, --follow', 'keep printing new log text as attempts write it, until the task (or job) ends; Ctrl-C stops')
+    .action(act((cli, id: string | undefined, o: { task?: number; workers?: boolean; follow?: boolean }) => logsCommand(cli, id, o)));
+  program.command('wait').argument('[job]', newest).description('wait until the job ends; exit 0 if it succeeded, 1 if it failed or was cancelled')
+    .addOption(durationOption('--interval <duration>', 'poll interval (seconds, or 500ms, 2s, 1m)', { min: 100, max: 3_600_000, default: 1000 }))
+    .addOption(durationOption('--timeout <duration>', 'give up after this long (30s, 5m, 1h; 0: never): exit 124, the job goes on', { min: 0 }))
+    .action(act((cli, id: string | undefined, o: { interval: number; timeout?: number }) => waitCommand(cli, id, o)));
+  program.command('cancel').argument('<job>', job).description('cancel a job: stop its workers and tasks')
     .action(act((cli, id: string) => cancelCommand(cli, id)));
-  program.command('retry').argument('<job>').description('re-run only the failed and cancelled tasks of a finished job, then aggregate again')
+  program.command('retry').argument('<job>', job)
+    .description('re-run the failed and cancelled tasks of a finished job with the config it was submitted with (patched by --set), then aggregate again')
     .option('--detach', 'leave the re-run to the coordinator daemon')
-    .action(act((cli, id: string, o: { detach?: boolean }) => retryCommand(cli, id, o)));
-  program.command('results').argument('<job>').description('print the job\'s result, or one task\'s output (--task N), or its bad records (--bad-records); --path: only where it is')
-    .option('--path', 'print the result\'s location').option('--task <n>', 'the output of this task (batch) alone, e.g. for output.aggregate: none')
+    .addOption(new Option('--set <key=value>', 'change a setting for the re-run (compute.*, retry.*, tolerated_failure, fail_fast, output.*, notification.*); repeatable').argParser(collect))
+    .option('--task <ids>', 'only these tasks: ids and ranges, e.g. 3,7-9')
+    .option('--error <regex>', 'only tasks whose last error matches this regular expression')
+    .addOption(new Option('--keep-going', 'the re-run runs every task even once it can no longer succeed (--set fail_fast=false)'))
+    .action(act((cli, id: string, o: RetryCommandOptions) => retryCommand(cli, id, o)));
+  program.command('failures').argument('[job]', newest).description('the failed tasks grouped by error (numbers, paths and ids ignored), largest group first, with the last log line of each')
+    .action(act((cli, id: string | undefined) => failuresCommand(cli, id)));
+  program.command('results').argument('[job]', newest).description('print the job\'s result, or one task\'s output (--task N), or its bad records (--bad-records); --path: only where it is')
+    .option('--path', 'print the result\'s location').addOption(intOption('--task <n>', 'the output of this task (batch) alone, e.g. for output.aggregate: none'))
     .option('--bad-records', 'print the records left out as bad (input.on_bad_record: dead_letter), one JSON line each')
-    .action(act((cli, id: string, o: { path?: boolean; task?: string; badRecords?: boolean }) => resultsCommand(cli, id, o)));
+    .action(act((cli, id: string | undefined, o: { path?: boolean; task?: number; badRecords?: boolean }) => resultsCommand(cli, id, o)));
   program.command('coordinator').description('run the coordinator daemon: picks up submitted jobs and watches them')
     .action(act((cli) => coordinatorCommand(cli)));
   program.command('worker').description('run a worker: pull tasks and run them (same as djc-worker)')
-    .option('--job <id>', 'serve one job and exit when it has no work left').option('--concurrency <n>', 'tasks at once')
-    .option('--worker-id <id>', 'worker id').option('--grace <seconds>', 'on SIGTERM, time to finish running attempts', '30')
-    .action(act((cli, o: { job?: string; concurrency?: string; workerId?: string; grace?: string }) => workerCommand(cli, o)));
+    .option('--job <id>', 'serve one job and exit when it has no work left').addOption(intOption('--concurrency <n>', 'tasks at once', { min: 1, max: 10_000 }))
+    .option('--worker-id <id>', 'worker id')
+    .addOption(durationOption('--grace <duration>', 'on SIGTERM, time to finish running attempts (seconds, or 90s, 5m)', { default: 30_000 }))
+    .action(act((cli, o: { job?: string; concurrency?: number; workerId?: string; grace: number }) => workerCommand(cli, o)));
   program.command('setup').argument('<backend>', 'aws').description('create what the backend needs, if missing (idempotent): DynamoDB table, S3 bucket, SQS queue and DLQ')
     .action(act((cli, which: string) => setupCommand(cli, which)));
+  program.command('completion').argument('<shell>', 'bash | zsh').description('print a shell completion script: source <(djc completion bash)')
+    .action(act((cli, shell: string) => completionCommand(cli, program, shell)));
+  addExamples(program);
   return program;
 }

@@ -1,64 +1,124 @@
-import { formatDuration, recordsTotal, type Backend, type JobRecord } from '@djc/core';
-import { taskSummary } from './format.js';
+import type { Backend, JobRecord } from '@djc/core';
+import { progressBase, progressLine, type ProgressBase } from './progress-line.js';
 
 /**
- * Shows a job's progress on stderr while it runs: a redrawn bar on a TTY
- * (tasks and records done, rate, ETA, failures), plain lines every few
- * seconds otherwise. Reads only the job record (counters), never the tasks.
+ * Shows a job's progress on stderr: on a terminal, one line redrawn in
+ * place, fitted to the width (redrawn when the terminal is resized, and only
+ * when the text changed); otherwise (a pipe, a CI log, TERM=dumb) a plain
+ * line when something changed, at most every two seconds. Fed job records
+ * (counters) only, never the tasks.
+ *
+ * The redraw is written here rather than with a library such as log-update:
+ * the line is one row we fit to the width ourselves, so a carriage return and
+ * an erase-to-end-of-line redraw it, while log-update hard-wraps what is too
+ * wide (rows again) and erases by the row count it computed before a resize.
  */
-export function startProgress(backend: Backend, jobId: string, opts: { tty: boolean; quiet: boolean }): { stop(): Promise<void> } {
-  if (opts.quiet) return { stop: async () => undefined };
-  const t0 = Date.now();
-  let last = '';
-  let lastPlainAt = 0;
-  let busy = false;
-  const draw = async (final: boolean) => {
-    if (busy && !final) return;
-    busy = true;
-    try {
-      const job = await backend.state.getJob(jobId);
-      if (!job) return;
-      const line = progressLine(job, Date.now() - t0, opts.tty);
-      if (opts.tty) {
-        process.stderr.write(`\r\x1b[2K${line}${final ? '\n' : ''}`);
-      } else if (final || (line !== last && Date.now() - lastPlainAt >= 2000)) {
-        process.stderr.write(`${line}\n`);
-        lastPlainAt = Date.now();
-      }
-      last = line;
-    } finally {
-      busy = false;
-    }
+export interface ProgressDisplay {
+  update(job: JobRecord): void;
+  /** The last line (ending the bar's row), then nothing more is drawn. */
+  finish(job: JobRecord | null): void;
+}
+
+export interface DisplayOptions {
+  quiet: boolean;
+  stream?: NodeJS.WriteStream;
+  env?: NodeJS.ProcessEnv;
+  now?: () => number;
+}
+
+const PLAIN_EVERY_MS = 2000;
+
+export function createProgressDisplay(o: DisplayOptions): ProgressDisplay {
+  if (o.quiet) return { update: () => undefined, finish: () => undefined };
+  const stream = o.stream ?? process.stderr;
+  const env = o.env ?? process.env;
+  const now = o.now ?? Date.now;
+  return stream.isTTY === true && env.TERM !== 'dumb' ? barDisplay(stream, now) : plainDisplay(stream, now);
+}
+
+function barDisplay(stream: NodeJS.WriteStream, now: () => number): ProgressDisplay {
+  let job: JobRecord | null = null;
+  let base: ProgressBase | null = null;
+  let drawn = '';
+  let drawnCols = 0;
+  let ended = false;
+  const draw = () => {
+    if (!job || !base) return;
+    const cols = stream.columns || 80;
+    const line = progressLine(job, base, { now: now(), width: Math.max(1, cols - 1) });
+    if (line === drawn && cols === drawnCols) return;
+    stream.write(`\r${line}\x1b[K`);
+    drawn = line;
+    drawnCols = cols;
   };
-  const every = Math.max(opts.tty ? 200 : 500, backend.monitorIntervalMs);
-  const timer = setInterval(() => void draw(false).catch(() => undefined), every);
+  stream.on('resize', draw);
   return {
-    async stop() {
-      clearInterval(timer);
-      await draw(true).catch(() => undefined);
+    update(j) {
+      if (ended) return;
+      job = j;
+      base ??= progressBase(j, now());
+      draw();
+    },
+    finish(j) {
+      if (ended) return;
+      if (j) this.update(j);
+      ended = true;
+      stream.off('resize', draw);
+      if (drawn !== '') stream.write('\n');
     },
   };
 }
 
-export function progressLine(job: JobRecord, elapsedMs: number, tty: boolean): string {
-  const t = job.tasks;
-  const r = job.records;
-  if (job.status === 'SUBMITTED' || job.status === 'PREPARING') return `${job.jobId}: ${job.status.toLowerCase()} (${t.total} tasks so far)`;
-  const done = t.succeeded + t.failed + t.cancelled;
-  const frac = t.total > 0 ? done / t.total : 0;
-  const rate = elapsedMs > 0 ? (r.processed * 1000) / elapsedMs : 0;
-  const eta = frac > 0 && frac < 1 ? formatDuration((elapsedMs * (1 - frac)) / frac) : '-';
-  const bar = tty ? `[${'#'.repeat(Math.round(frac * 24)).padEnd(24, '-')}] ` : '';
-  const fails = t.failed ? ` · ${t.failed} failed` : '';
-  const retry = t.retrying ? ` · ${t.retrying} retrying` : '';
-  // Tasks held by a worker ahead of a free slot are not running yet: counted apart.
-  const held = t.claimed ? ` · ${t.running} running, ${t.claimed} claimed` : '';
-  // Split by bytes, the record total is known only once every task has run.
-  const total = recordsTotal(job);
-  const records = total.known ? `${r.processed.toLocaleString('en-US')}/${total.total.toLocaleString('en-US')}` : r.processed.toLocaleString('en-US');
-  const bad = r.bad ? ` (${r.bad.toLocaleString('en-US')} bad)` : '';
-  const head = `${bar}${Math.floor(frac * 100)}% ${done}/${t.total} tasks · ${records} records${bad}`;
-  return tty
-    ? `${head} · ${Math.round(rate).toLocaleString('en-US')} rec/s · ETA ${eta}${fails}${retry}${held}`
-    : `${job.jobId}: ${job.status.toLowerCase()} ${head} · ${taskSummary(t)} · ${Math.round(rate)} rec/s · ETA ${eta}`;
+function plainDisplay(stream: NodeJS.WriteStream, now: () => number): ProgressDisplay {
+  let base: ProgressBase | null = null;
+  let last = '';
+  let lastAt = -Infinity;
+  let ended = false;
+  const print = (job: JobRecord, always: boolean) => {
+    base ??= progressBase(job, now());
+    const line = progressLine(job, base, { now: now() });
+    if (line === last || (!always && now() - lastAt < PLAIN_EVERY_MS)) return;
+    stream.write(`${line}\n`);
+    last = line;
+    lastAt = now();
+  };
+  return {
+    update(job) {
+      if (!ended) print(job, false);
+    },
+    finish(job) {
+      if (ended) return;
+      if (job) print(job, true);
+      ended = true;
+    },
+  };
+}
+
+/** Polls the job and feeds a display until `stop` (e.g. while `djc run` coordinates it in this process). */
+export function startProgress(backend: Backend, jobId: string, opts: { quiet: boolean }): { stop(): Promise<void> } {
+  const display = createProgressDisplay(opts);
+  if (opts.quiet) return { stop: async () => undefined };
+  const read = () => backend.state.getJob(jobId).catch(() => null);
+  let busy = false;
+  const tick = () => {
+    if (busy) return;
+    busy = true;
+    void read().then((job) => {
+      if (job) display.update(job);
+    }).finally(() => { busy = false; });
+  };
+  // At once: rate and ETA count from here (a retry's earlier work is before it).
+  tick();
+  const timer = setInterval(tick, progressEveryMs(backend));
+  return {
+    async stop() {
+      clearInterval(timer);
+      display.finish(await read());
+    },
+  };
+}
+
+/** How often a display reads the job: a fifth of a second on a terminal, never faster than the backend's monitor. */
+export function progressEveryMs(backend: Backend): number {
+  return Math.max(process.stderr.isTTY ? 200 : 500, backend.monitorIntervalMs);
 }

@@ -41,6 +41,7 @@ input: { path: in.jsonl, batch: { records: 10 } }
 handler: { module: ./h.mjs#handle }
 compute: { workers: 1 }
 retry: { max_attempts: 1 }
+fail_fast: false
 output: { path: out.jsonl }
 `);
     const first = await t.run(['run', 'job.yaml', '--json'], env);

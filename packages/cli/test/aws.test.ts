@@ -142,6 +142,7 @@ input: { path: in.txt, format: text, batch: { records: 1 } }
 handler: { command: 'if grep -q b; then echo "no b allowed" >&2; exit 4; fi' }
 compute: { workers: 1 }
 retry: { max_attempts: 2, backoff: { initial: 100ms } }
+fail_fast: false
 `);
     const r = await run(['run', 'job.yaml', '--json']);
     expect(r.code).toBe(1);

@@ -54,6 +54,7 @@ function writeJob(policy: string, handler: 'module' | 'command', extra = ''): vo
     `  ${h}`,
     'compute: { workers: 2 }',
     'retry: { max_attempts: 2, backoff: { initial: 100ms } }',
+    'fail_fast: false',
     'output: { path: out.jsonl }',
     '',
   ].join('\n'));
@@ -79,7 +80,7 @@ describe.each(['module', 'command'] as const)('on_bad_record, %s handler', (hand
     expect(tasks.tasks.map((t) => t.taskId)).toEqual([0, 2, 6]);
     const file = join(box.dir, 'in.jsonl');
     expect(tasks.tasks[1]?.attempts).toBe(1);
-    expect(tasks.tasks[1]?.error).toMatch(new RegExp(`^attempt 1: ${file.replace(/[.]/g, '\\.')}:23: invalid JSON \\(.*\\) \\(record 3 of batch 2, byte offset \\d+\\): "not json"`));
+    expect(tasks.tasks[1]?.error).toMatch(new RegExp(`^attempt 1: ${file.replace(/[.]/g, '\\.')}:23: invalid JSON \\(.*\\) \\(batch 2, record 2 counting from 0, byte offset \\d+\\): "not json"`));
     expect(tasks.tasks[1]?.error).toContain('set input.on_bad_record to skip or dead_letter');
   });
 
@@ -126,6 +127,79 @@ describe.each(['module', 'command'] as const)('on_bad_record, %s handler', (hand
     expect(json.badRecords).toMatchObject({ count: 4, bytes: Buffer.byteLength(dl.stdout) });
     const human = await run(['status', status.jobId]);
     expect(human.stdout).toContain(`4 bad (dead letters: djc results ${status.jobId} --bad-records)`);
+  });
+});
+
+describe('the fail message and the dead letter name a bad record the same way', () => {
+  it.each(['module', 'command'] as const)('%s handler: the same bad line under fail and dead_letter: same batch, record and byte offset', async (handler) => {
+    writeInput();
+    writeJob('fail', handler);
+    const failedRun = JSON.parse((await run(['run', 'job.yaml', '--json'])).stdout) as Status;
+    const tasks = JSON.parse((await run(['tasks', failedRun.jobId, '--status', 'failed', '--json'])).stdout) as { tasks: Array<{ taskId: number; error: string }> };
+    // Task 2 fails on its first bad line, line 23 ("not json").
+    const m = /in\.jsonl:(\d+): .* \(batch (\d+), record (\d+) counting from 0, byte offset (\d+)\): "not json"/.exec(tasks.tasks[1]?.error ?? '');
+    expect(m, tasks.tasks[1]?.error).not.toBeNull();
+    const [, line, batch, record, offset] = (m as RegExpExecArray).map(Number);
+    expect(line).toBe(23);
+    writeJob('dead_letter', handler);
+    const kept = JSON.parse((await run(['run', 'job.yaml', '--json'])).stdout) as Status;
+    const dl = await run(['results', kept.jobId, '--bad-records']);
+    const letters = dl.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { batch: number; record: number; offset: number; text: string });
+    expect(letters.find((d) => d.text === 'not json')).toMatchObject({ batch, record, offset });
+  });
+});
+
+describe('invalid UTF-8', () => {
+  // Lines 2 and 4 are not UTF-8 (a Latin-1 "é"; a cut 3-byte sequence); line 3 holds a real U+FFFD, which is fine.
+  function writeLatin1(format: 'jsonl' | 'text'): Buffer {
+    // A record whose text is `text` with raw `bytes` inserted at the end of it (inside the JSON string for jsonl).
+    const rec = (text: string, bytes: number[] = []) => (format === 'jsonl'
+      ? Buffer.concat([Buffer.from(`{"w":"${text}`), Buffer.from(bytes), Buffer.from('"}\n')])
+      : Buffer.concat([Buffer.from(text), Buffer.from(bytes), Buffer.from('\n')]));
+    const bytes = Buffer.concat([rec('ok'), rec('caf', [0xe9]), rec('\uFFFD fine'), rec('x', [0xe6, 0x97]), rec('end')]);
+    writeFileSync(join(box.dir, `in.${format}`), bytes);
+    return bytes;
+  }
+
+  function utf8Job(format: 'jsonl' | 'text', policy: string, handler: 'module' | 'command'): void {
+    writeFileSync(join(box.dir, 'same.mjs'), 'export const same = (records) => records;\n');
+    writeFileSync(join(box.dir, 'job.yaml'), [
+      'name: utf8', `input: { path: in.${format}, format: ${format}, batch: { records: 2 }, on_bad_record: ${policy} }`,
+      `handler: { ${handler === 'module' ? 'module: ./same.mjs#same' : 'command: cat'} }`,
+      'compute: { workers: 2 }', 'retry: { max_attempts: 2, backoff: { initial: 100ms } }', 'fail_fast: false', 'output: { path: out.txt }', '',
+    ].join('\n'));
+  }
+
+  describe.each(['module', 'command'] as const)('%s handler', (handler) => {
+    it.each(['jsonl', 'text'] as const)('%s: fail names the line and byte; skip counts it; dead_letter keeps its bytes', async (format) => {
+      const bytes = writeLatin1(format);
+      utf8Job(format, 'fail', handler);
+      const failed = await run(['run', 'job.yaml', '--json']);
+      expect(failed.code, failed.stderr).toBe(1);
+      const jobId = (JSON.parse(failed.stdout) as Status).jobId;
+      const errors = (JSON.parse((await run(['tasks', jobId, '--status', 'failed', '--json'])).stdout) as { tasks: Array<{ taskId: number; error: string; attempts: number }> }).tasks;
+      expect(errors.map((t) => [t.taskId, t.attempts])).toEqual([[0, 1], [1, 1]]);
+      expect(errors[0]?.error).toMatch(new RegExp(`in\\.${format}:2: invalid UTF-8 \\(byte 0xe9 at byte offset ${bytes.indexOf(0xe9)}\\) \\(batch 0, record 1 counting from 0, byte offset \\d+\\)`));
+      expect(errors[1]?.error).toMatch(new RegExp(`in\\.${format}:4: invalid UTF-8 \\(byte 0xe6 at byte offset ${bytes.indexOf(0xe6)}\\)`));
+
+      utf8Job(format, 'skip', handler);
+      const skipped = JSON.parse((await run(['run', 'job.yaml', '--json'])).stdout) as Status;
+      expect(skipped).toMatchObject({ status: 'SUCCEEDED', records: { total: 5, processed: 3, bad: 2 } });
+      const out = readFileSync(join(box.dir, 'out.txt'), 'utf8');
+      expect(out).toContain('\uFFFD fine');
+      expect(out).not.toContain('caf');
+
+      utf8Job(format, 'dead_letter', handler);
+      const kept = JSON.parse((await run(['run', 'job.yaml', '--json'])).stdout) as Status;
+      expect(kept).toMatchObject({ status: 'SUCCEEDED', records: { processed: 3, bad: 2 } });
+      const dl = await run(['results', kept.jobId, '--bad-records']);
+      const letters = dl.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { offset: number; batch: number; record: number; base64: string; problem: string });
+      expect(letters.map((d) => [d.batch, d.record, d.problem.slice(0, 28)])).toEqual([[0, 1, 'invalid UTF-8 (byte 0xe9 at '], [1, 1, 'invalid UTF-8 (byte 0xe6 at ']]);
+      for (const d of letters) {
+        const raw = Buffer.from(d.base64, 'base64');
+        expect(bytes.subarray(d.offset, d.offset + raw.length).equals(raw)).toBe(true);
+      }
+    });
   });
 });
 

@@ -74,7 +74,7 @@ describe('exit codes and errors', () => {
     expect(r.stderr).toContain('djc list');
     const j = await run(['status', 'nosuch-job', '--json']);
     expect(j.code).toBe(4);
-    expect(JSON.parse(j.stderr)).toMatchObject({ error: { code: 'NOT_FOUND', message: 'no job nosuch-job' } });
+    expect(JSON.parse(j.stderr)).toMatchObject({ error: { code: 'NOT_FOUND', message: `no job nosuch-job in ${box.home}` } });
     expect((await run(['frobnicate'])).code).toBe(2);
     expect((await run(['tasks', 'x', '--status', 'weird'])).code).toBe(2);
   });
@@ -95,7 +95,8 @@ describe('submit, coordinator, wait, and the documented --json shapes', () => {
       const w = await run(['wait', jobId, '--json']);
       expect(w.code).toBe(0);
       const doc = JSON.parse(w.stdout) as Record<string, unknown>;
-      expect(Object.keys(doc).sort()).toEqual(['backend', 'createdAt', 'endedAt', 'error', 'jobId', 'name', 'output', 'records', 'startedAt', 'status', 'tasks', 'workers']);
+      expect(Object.keys(doc).sort()).toEqual(['backend', 'createdAt', 'endedAt', 'error', 'jobId', 'name', 'output', 'records', 'retries', 'startedAt', 'status', 'tasks', 'workers']);
+      expect(doc.retries).toEqual([]);
       expect(doc.workers).toMatchObject({ dispatcher: 'local', slurmJobIds: [], failures: [] });
       expect(doc).toMatchObject({
         jobId, name: 'upper', status: 'SUCCEEDED', backend: 'local', createdAt: ISO, startedAt: ISO, endedAt: ISO,

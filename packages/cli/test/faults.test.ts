@@ -135,6 +135,7 @@ handler:
     cp "$DJC_INPUT" "$DJC_OUTPUT"
 compute: { workers: 2 }
 retry: { max_attempts: 2, backoff: { initial: 50ms } }
+fail_fast: false
 output: { path: out.jsonl }
 `);
     const first = await djc(['run', file], { cwd: box.dir, home: box.home });
@@ -166,6 +167,7 @@ output: { path: out.jsonl }
 handler: { module: ./spin.mjs#spin }
 compute: { workers: 1, timeout: 1s }
 retry: { max_attempts: 2, backoff: { initial: 10ms } }
+fail_fast: false
 `);
     const r = await djc(['run', file, '--json'], { cwd: box.dir, home: box.home });
     expect(r.code).toBe(1);

@@ -17,6 +17,7 @@ input: { path: in.jsonl, batch: { records: 10 } }
 handler: { module: ./h.mjs#handle }
 compute: ${compute}
 retry: { max_attempts: 2, backoff: { initial: 10ms } }
+fail_fast: false
 ${extra}`);
   return join(box.dir, 'job.yaml');
 }

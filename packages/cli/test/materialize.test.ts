@@ -108,6 +108,7 @@ input: { path: in.jsonl, batch: { records: 10 }, materialize: true }
 handler: { module: ./echo.mjs }
 compute: { dispatcher: external }
 retry: { max_attempts: 3 }
+fail_fast: false
 output: { path: out.jsonl }
 `);
     let key = '';

@@ -13,7 +13,7 @@ const run = (args: string[]) => box.run(args);
 
 interface Status { jobId: string; status: string; error: string | null; tasks: { total: number; failed: number; succeeded: number }; output: { path: string | null } }
 
-/** 100 records {"n":0..99} in batches of 10; `handle` fails the batches starting at `failAt`, without retries. */
+/** 100 records {"n":0..99} in batches of 10; `handle` fails the batches starting at `failAt`, without retries; every task runs (fail_fast: false). */
 function job(extra: string, failAt: number[] = []): void {
   writeFileSync(join(box.dir, 'in.jsonl'), Array.from({ length: 100 }, (_, i) => `{"n":${i}}\n`).join(''));
   writeFileSync(join(box.dir, 'h.mjs'), `const FAIL = ${JSON.stringify(failAt)};
@@ -27,6 +27,7 @@ input: { path: in.jsonl, batch: { records: 10 } }
 handler: { module: ./h.mjs#handle }
 compute: { workers: 2 }
 retry: { max_attempts: 1 }
+fail_fast: false
 ${extra}`);
 }
 

@@ -20,6 +20,7 @@ input: { path: data.parquet, format: parquet, batch: { row_groups: 2 } }
 handler: ${handler}
 compute: { workers: 2 }
 retry: { max_attempts: 2, backoff: { initial: 10ms } }
+fail_fast: false
 output: { path: out.jsonl }
 `);
   return { file, expected };

@@ -11,19 +11,26 @@ import {
   type JobRecord,
   type Logger,
   type OutputKind,
+  type ReducerContext,
   type TaskRecord,
 } from '@djc/core';
+import { reduceWithCommand } from './reduce-command.js';
 
 /**
  * Gathers the outputs of the succeeded tasks, in batch order, into the job
- * result: concatenated, or folded by the reducer. Writes to output.path
+ * result: concatenated, or folded by the reducer (a module's function, or a
+ * command that reads them on stdin). Writes to output.path
  * (atomically: temp file + rename) or, without one, to the blob store.
  * Returns where the result went, or null for aggregate: none.
  */
 export async function aggregateOutputs(backend: Backend, job: JobRecord, log: Logger): Promise<string | null> {
   const out = job.config.output;
-  if (out.aggregate === 'none' && !out.reduce) return null;
-  const body = out.reduce ? await reduceOutputs(backend, job, out.reduce, log) : concatOutputs(backend, job);
+  if (out.aggregate === 'none' && !out.reduce && !out.reduce_command) return null;
+  const body = out.reduce
+    ? await reduceOutputs(backend, job, out.reduce, log)
+    : out.reduce_command
+      ? reduceWithCommand(out.reduce_command, job, concatOutputs(backend, job), log)
+      : concatOutputs(backend, job);
   if (!out.path) {
     const key = blobKeys.result(job.jobId);
     await backend.blobs.put(key, body);
@@ -89,7 +96,8 @@ async function reduceOutputs(backend: Backend, job: JobRecord, ref: string, log:
   }
   let result: unknown;
   try {
-    result = await reducer(outputs(), { jobId: job.jobId, log: log.child({ jobId: job.jobId, reducer: ref }) });
+    const ctx: ReducerContext = { jobId: job.jobId, log: log.child({ jobId: job.jobId, reducer: ref }) };
+    result = await reducer(outputs(), ctx);
   } catch (e) {
     if (e instanceof DjcError) throw e;
     throw new DjcError('HANDLER_FAILED', `output.reduce threw: ${(e as Error).message ?? String(e)}`, { cause: e, jobId: job.jobId });

@@ -1,6 +1,7 @@
 import { DjcError, TERMINAL_JOB, withJob, type Backend, type JobRecord, type Logger, type WorkersRecord } from '@djc/core';
 import type { Dispatcher } from './dispatch/dispatcher.js';
-import { finalizeJob } from './finalize.js';
+import { finalizeJob, withFailedTasks } from './finalize.js';
+import { notifyJobEnd } from './notify.js';
 import { coordinatorName, keepMarking } from './liveness.js';
 import { monitorTick } from './monitor.js';
 import { prepareJob } from './prepare.js';
@@ -14,6 +15,12 @@ export interface CoordinateOptions {
   tickMs?: number;
   /** Who coordinates, as shown by `djc status` (default "djc on <host> (pid N)"). */
   owner?: string;
+  /**
+   * Called with what made prepare fail (the job is FAILED by then): `djc run`
+   * reports an invalid input (INPUT_INVALID, CONFIG_INVALID) as the config
+   * error it is, exit 2, rather than as a failed job.
+   */
+  onPrepareError?: (error: unknown) => void;
 }
 
 /**
@@ -51,9 +58,13 @@ async function coordinate(backend: Backend, jobId: string, opts: CoordinateOptio
     }
     if (job.status === 'SUBMITTED' || job.status === 'PREPARING') {
       try {
-        job = await prepareJob(backend, job, log);
+        job = await prepareJob(backend, job, log, opts.signal);
       } catch (e) {
-        return await failJob(backend, jobId, `preparing the job failed: ${(e as Error).message}`, e, log);
+        // Stopped on purpose: the job stays as it is, for this or another coordinator to resume (prepare is idempotent).
+        if (opts.signal?.aborted) return await mustGetJob(backend, jobId);
+        const failed = await failJob(backend, jobId, `preparing the job failed: ${(e as Error).message}`, e, log);
+        if (failed.status === 'FAILED') opts.onPrepareError?.(e);
+        return failed;
       }
     }
     return await superviseUntilEnd(backend, jobId, opts, () => workers.record());
@@ -102,7 +113,7 @@ async function superviseUntilEnd(
     await recordWorkers();
     if (tick === 'done') return finalizeJob(backend, jobId, opts.log);
     if (tick === 'cancelled') return mustGetJob(backend, jobId);
-    if (typeof tick === 'object') return failJob(backend, jobId, tick.stuck, undefined, opts.log);
+    if (typeof tick === 'object') return failJob(backend, jobId, tick.fail, undefined, opts.log);
     await sleep(tickMs, opts.signal);
   }
 }
@@ -111,13 +122,17 @@ async function failJob(backend: Backend, jobId: string, error: string, cause: un
   const current = await mustGetJob(backend, jobId);
   // Cancelled (or ended) meanwhile: that outcome stands.
   if (TERMINAL_JOB.has(current.status)) return current;
-  log.error({ jobId, err: cause, error }, 'job failed');
+  // An expected end (stuck workers, fail fast) is the outcome the caller prints; an exception is logged.
+  if (cause === undefined) log.info({ jobId, error }, 'job failed');
+  else log.error({ jobId, err: cause, error }, 'job failed');
   await backend.state.cancelTasks(jobId);
   await backend.queue.purgeJob(jobId);
-  return backend.state.transitionJob(jobId, ['SUBMITTED', 'PREPARING', 'RUNNING', 'FINALIZING'], 'FAILED', {
+  const ended = await backend.state.transitionJob(jobId, ['SUBMITTED', 'PREPARING', 'RUNNING', 'FINALIZING'], 'FAILED', {
     endedAt: new Date().toISOString(),
-    error,
+    error: await withFailedTasks(backend, jobId, error),
   });
+  await notifyJobEnd(ended, log);
+  return ended;
 }
 
 export async function mustGetJob(backend: Backend, jobId: string): Promise<JobRecord> {
@@ -126,9 +141,17 @@ export async function mustGetJob(backend: Backend, jobId: string): Promise<JobRe
   return job;
 }
 
+/** Waits `ms`, or until `signal` aborts; the abort listener goes with the wait (one per monitor tick would pile up). */
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+    const onAbort = () => {
+      clearTimeout(t);
+      resolve();
+    };
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -58,9 +58,17 @@ export async function finalizeJob(backend: Backend, jobId: string, log: Logger):
 }
 
 async function failureSummary(backend: Backend, job: JobRecord, failed: number, allowed: number): Promise<string> {
-  const sample = await backend.state.listTasks(job.jobId, { status: 'FAILED', limit: 3 });
+  // Cancelled tasks (a fail-fast end, a cancel, a retry of some tasks) count as failed; say so.
+  const c = job.tasks.cancelled;
+  const what = c === 0 ? `${failed} of ${job.tasks.total} tasks failed` : `${failed} of ${job.tasks.total} tasks failed or were cancelled (${c} cancelled)`;
+  return withFailedTasks(backend, job.jobId, `${what} (tolerated_failure allows ${allowed})`);
+}
+
+/** `reason`, then " — " and the first (up to 3) failed tasks with their errors, if any, within MAX_ERROR_CHARS. */
+export async function withFailedTasks(backend: Backend, jobId: string, reason: string): Promise<string> {
+  const sample = await backend.state.listTasks(jobId, { status: 'FAILED', limit: 3 });
   // Each sample gets its share of the stored error, so one long message cannot hide the others.
-  const share = Math.floor((MAX_ERROR_CHARS - 200) / Math.max(1, sample.length));
+  const share = Math.floor((MAX_ERROR_CHARS - 200 - Math.min(reason.length, 1000)) / Math.max(1, sample.length));
   const first = sample.map((t) => `task ${t.taskId}: ${capText(t.error ?? 'failed', share - 20)}`).join('; ');
-  return `${failed} of ${job.tasks.total} tasks failed (tolerated_failure allows ${allowed})${first ? ` — ${first}` : ''}`;
+  return `${reason}${first ? ` — ${first}` : ''}`;
 }

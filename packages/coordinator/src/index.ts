@@ -3,7 +3,9 @@ export { prepareJob, enqueuePending } from './prepare.js';
 export { coordinateJob, mustGetJob, type CoordinateOptions } from './coordinate-job.js';
 export { finalizeJob, toleratedFailures } from './finalize.js';
 export { aggregateOutputs, decodeOutput, encodeResult } from './aggregate.js';
-export { cancelJob, reopenFailedTasks } from './job-actions.js';
+export { cancelJob } from './job-actions.js';
+export { resolveJob, LAST_JOB } from './resolve-job.js';
+export { retryJob, type RetryOptions, type RetryOutcome } from './retry-job.js';
 export { runDaemon, coordinatorAlive, type DaemonOptions } from './daemon.js';
 export type { Dispatcher, WorkerLoss } from './dispatch/dispatcher.js';
 export { createLocalDispatcher, type LocalDispatcherOptions } from './dispatch/local-dispatcher.js';
@@ -14,3 +16,5 @@ export { createSlurmCli, type SlurmCli, type ArrayTaskState } from './dispatch/s
 export { createExternalDispatcher, type ExternalDispatcherOptions } from './dispatch/external-dispatcher.js';
 export { createRoutingDispatcher } from './dispatch/route-dispatcher.js';
 export { workerInvocation, workerShellLine, shellQuote, type WorkerInvocation } from './dispatch/worker-command.js';
+export { errorSignature, groupFailures, type FailedTask, type FailureGroup } from './failure-groups.js';
+export { failureReport, type FailureGroupReport, type FailureReport, type FailureReportOptions } from './failure-report.js';

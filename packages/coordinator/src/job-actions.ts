@@ -1,7 +1,6 @@
-import { DjcError, TERMINAL_JOB, type Backend, type JobRecord, type TaskRecord } from '@djc/core';
+import { TERMINAL_JOB, type Backend, type JobRecord } from '@djc/core';
 import { mustGetJob } from './coordinate-job.js';
 import { notifyJobEnd } from './notify.js';
-import { enqueuePending } from './prepare.js';
 import { createSlurmCli } from './dispatch/slurm/slurm-cli.js';
 import type { Logger } from '@djc/core';
 
@@ -34,27 +33,4 @@ async function cancelSlurmArrays(job: JobRecord, log: Logger): Promise<void> {
   const ids = job.workers?.dispatcher === 'slurm' ? job.workers.slurmJobIds : [];
   if (ids.length === 0) return;
   await createSlurmCli().cancel(ids).catch((e: unknown) => log.warn({ err: e, jobId: job.jobId, ids }, 'scancel of the worker arrays failed; the coordinator will retry'));
-}
-
-/**
- * Re-opens a finished job to re-run only its failed and cancelled tasks,
- * each with a fresh retry budget. Succeeded tasks keep their outputs; the
- * job is aggregated again when the re-run ends.
- */
-export async function reopenFailedTasks(backend: Backend, jobId: string): Promise<{ job: JobRecord; tasks: TaskRecord[] }> {
-  const job = await mustGetJob(backend, jobId);
-  if (!TERMINAL_JOB.has(job.status)) {
-    throw new DjcError('USAGE', `job ${jobId} is ${job.status}; only a finished job can be retried`, {
-      jobId, hint: `wait for it (djc wait ${jobId}) or cancel it (djc cancel ${jobId}) first`,
-    });
-  }
-  if (job.tasks.failed + job.tasks.cancelled === 0 && job.status === 'SUCCEEDED') {
-    throw new DjcError('USAGE', `job ${jobId} has no failed or cancelled tasks to retry`, { jobId });
-  }
-  const tasks = await backend.state.resetTasks(jobId, ['FAILED', 'CANCELLED']);
-  const reopened = await backend.state.transitionJob(jobId, [job.status], 'RUNNING', {
-    endedAt: null, error: null, cancelRequested: false, outputPath: null,
-  });
-  await enqueuePending(backend, jobId);
-  return { job: reopened, tasks };
 }

@@ -1,27 +1,33 @@
 import { backoffDelay, type Backend, type JobRecord, type Logger, type TaskRecord } from '@djc/core';
 import type { Dispatcher } from './dispatch/dispatcher.js';
+import { failFastReason } from './fail-fast.js';
 
-export type TickResult = 'running' | 'done' | 'cancelled' | { stuck: string };
+/** `fail`: the job must end FAILED now, for this reason (its workers are stuck, or it failed fast). */
+export type TickResult = 'running' | 'done' | 'cancelled' | { fail: string };
 
 /**
  * One monitoring pass over a running job: reclaim the tasks of workers the
  * dispatcher saw die and of leases that expired (running ones spend their
- * attempt; held ones, never started, come back without one), re-enqueue them,
- * and say whether the job is done, cancelled or stuck.
+ * attempt; held ones, never started, come back without one), re-enqueue
+ * them, and say whether the job is done, cancelled, stuck, or can no longer
+ * succeed (fail_fast).
  */
 export async function monitorTick(backend: Backend, jobId: string, dispatcher: Dispatcher, log: Logger): Promise<TickResult> {
   let job = await backend.state.getJob(jobId);
   if (!job || job.status === 'CANCELLED' || job.cancelRequested) return 'cancelled';
   const losses = await dispatcher.poll(job);
+  let reclaimed = 0;
   for (const loss of losses) {
-    await reclaim(backend, job, { owner: loss.workerId, reason: `worker lost: ${loss.reason}` }, log);
+    reclaimed += (await reclaim(backend, job, { owner: loss.workerId, reason: `worker lost: ${loss.reason}` }, log)).length;
   }
-  await reclaim(backend, job, { expiredBefore: Date.now(), reason: 'worker lost: lease expired (the worker stopped heartbeating)' }, log);
-  if (losses.length > 0) job = (await backend.state.getJob(jobId)) ?? job;
+  reclaimed += (await reclaim(backend, job, { expiredBefore: Date.now(), reason: 'worker lost: lease expired (the worker stopped heartbeating)' }, log)).length;
+  if (losses.length > 0 || reclaimed > 0) job = (await backend.state.getJob(jobId)) ?? job;
   const t = job.tasks;
   if (job.status === 'RUNNING' && t.pending + t.claimed + t.running + t.retrying === 0) return 'done';
+  const hopeless = failFastReason(job);
+  if (hopeless) return { fail: hopeless };
   const stuck = dispatcher.stuckReason(jobId);
-  return stuck ? { stuck } : 'running';
+  return stuck ? { fail: stuck } : 'running';
 }
 
 async function reclaim(

@@ -25,9 +25,10 @@ const MATERIALIZED_CHUNK = 16;
  * writes the manifest, then moves the job to RUNNING. Idempotent: a
  * coordinator that died mid-prepare calls this again; existing tasks are
  * kept, and every PENDING task is (re-)enqueued (a duplicate message loses
- * its claim and is dropped).
+ * its claim and is dropped). `signal` stops splitting the input (at the
+ * next chunk read) when the coordinator stops, e.g. `djc run` after Ctrl-C.
  */
-export async function prepareJob(backend: Backend, job: JobRecord, log: Logger): Promise<JobRecord> {
+export async function prepareJob(backend: Backend, job: JobRecord, log: Logger, signal?: AbortSignal): Promise<JobRecord> {
   const resuming = job.status === 'PREPARING';
   job = await backend.state.transitionJob(job.jobId, ['SUBMITTED', 'PREPARING'], 'PREPARING', {
     startedAt: job.startedAt ?? new Date().toISOString(),
@@ -45,7 +46,7 @@ export async function prepareJob(backend: Backend, job: JobRecord, log: Logger):
     if (!resuming && inserted > 0) await enqueue(backend, job.jobId, chunk);
     chunk = [];
   };
-  const events = partitionInput(files, partitionOptions(job.config));
+  const events = partitionInput(files, { ...partitionOptions(job.config), signal });
   for await (const ev of events) {
     if (ev.type === 'file') {
       infos.push(ev.file);

@@ -63,6 +63,8 @@ export const EXIT = {
   BACKEND: 3,
   NOT_FOUND: 4,
   INTERNAL: 70,
+  /** `djc wait --timeout` ran out before the job ended (as GNU timeout). */
+  TIMED_OUT: 124,
   INTERRUPTED: 130,
 } as const;
 

@@ -18,3 +18,6 @@ export * from './util/cap-text.js';
 export * from './util/import-module.js';
 export * from './util/retry-policy.js';
 export * from './util/request-context.js';
+export * from './config/retry-settings.js';
+export * from './util/task-ranges.js';
+export * from './model/handler-context.js';

@@ -4,3 +4,4 @@ export { createHandlerRunner, type HandlerRunner, type AttemptSpec, type Attempt
 
 /** Path of the djc-worker entry script, for dispatchers that spawn workers. */
 export const WORKER_BIN = new URL('./bin.js', import.meta.url).pathname;
+export { logDelta } from './handlers/log-delta.js';

@@ -19,10 +19,12 @@ import {
   type TaskRecord,
 } from '@djc/core';
 import type { AttemptOutput, AttemptResult, HandlerRunner } from './handlers/index.js';
+import { LogBuffer } from './handlers/log-buffer.js';
 import { errorText, failed } from './handlers/results.js';
 import { startHeartbeat } from './heartbeat.js';
 import { isMaterialized, localizeBatch } from './localize-batch.js';
 import type { JobCache } from './job-cache.js';
+import { startLogStream } from './log-stream.js';
 import { storeOutput } from './store-output.js';
 
 export interface AttemptDeps {
@@ -87,8 +89,8 @@ export async function handleMessage(deps: AttemptDeps, msg: ReceivedMessage, cla
   // A scratch directory for command handlers (batch and output files) and for downloaded batch copies.
   const tmpDir = cfg.handler.command || isMaterialized(task.batch) ? await mkdtemp(join(deps.tmpRoot, `t${taskId}-`)) : null;
   try {
-    const { result, stopped, startedAt } = await runHandler(deps, job, task, msg, lease, tmpDir ?? deps.tmpRoot);
-    return await commit(deps, { job, task, msg, lease, startedAt }, result, stopped);
+    const run = await runHandler(deps, job, task, msg, lease, tmpDir ?? deps.tmpRoot);
+    return await commit(deps, job, task, msg, lease, run);
   } finally {
     if (tmpDir) await rm(tmpDir, { recursive: true, force: true });
   }
@@ -109,13 +111,22 @@ async function onClaimConflict(deps: AttemptDeps, msg: ReceivedMessage): Promise
 }
 
 /**
- * Runs the attempt. `stopped`: the worker's shutdown aborted it (and nothing
- * else had aborted it first, such as a lost lease). `startedAt`: when the
+ * How an attempt ran. `stopped`: the worker's shutdown aborted it (and
+ * nothing else had aborted it first, such as a lost lease). `streamed`: the
+ * log text last written while it ran (log-stream.ts). `startedAt`: when the
  * attempt started (epoch ms), the task's startedAt.
  */
+interface HandlerRun {
+  result: AttemptResult;
+  stopped: boolean;
+  streamed: string;
+  startedAt: number;
+}
+
+/** Runs the attempt, its log written to the blob store while it grows. */
 async function runHandler(
   deps: AttemptDeps, job: JobRecord, task: TaskRecord, msg: ReceivedMessage, lease: LeaseRef, tmpDir: string,
-): Promise<{ result: AttemptResult; stopped: boolean; startedAt: number }> {
+): Promise<HandlerRun> {
   const cfg = job.config;
   const controller = new AbortController();
   const startedAt = Date.now();
@@ -128,6 +139,8 @@ async function runHandler(
   };
   deps.shutdown.addEventListener('abort', onShutdown);
   const stopHeartbeat = startHeartbeat({ backend: deps.backend, msg, lease, leaseMs: cfg.compute.lease, controller, log: deps.log });
+  const log = new LogBuffer();
+  const stream = startLogStream({ blobs: deps.backend.blobs, key: blobKeys.log(job.jobId, task.taskId, lease.attempt), log, logger: deps.log });
   try {
     const input = readOptions(cfg);
     let batch = task.batch;
@@ -136,7 +149,7 @@ async function runHandler(
         batch = await localizeBatch(deps.backend.blobs, batch, input, join(tmpDir, 'copy'));
       } catch (e) {
         if (!isDjcError(e, 'INPUT_INVALID')) throw e;
-        return { result: failed('error', errorText(e), '', { retryable: false }), stopped, startedAt };
+        return { result: failed('error', errorText(e), '', { retryable: false }), stopped, streamed: await stream.stop(), startedAt };
       }
     }
     const result = await deps.runner.run({
@@ -151,9 +164,11 @@ async function runHandler(
       memoryBytes: cfg.compute.memory,
       tmpDir,
       signal: controller.signal,
+      log,
     });
-    return { result, stopped, startedAt };
+    return { result, stopped, streamed: await stream.stop(), startedAt };
   } finally {
+    await stream.stop(); // idempotent; here for a throw
     stopHeartbeat();
     deps.shutdown.removeEventListener('abort', onShutdown);
   }
@@ -181,33 +196,27 @@ function baseDirOf(job: JobRecord): string {
   return dirname(job.configPath);
 }
 
-/** The attempt being committed: its job, task, message, lease, and when it started (epoch ms). */
-interface Attempt {
-  job: JobRecord;
-  task: TaskRecord;
-  msg: ReceivedMessage;
-  lease: LeaseRef;
-  startedAt: number;
-}
-
-async function commit(deps: AttemptDeps, a: Attempt, result: AttemptResult, stopped: boolean): Promise<MessageOutcome> {
+async function commit(
+  deps: AttemptDeps, job: JobRecord, task: TaskRecord, msg: ReceivedMessage, lease: LeaseRef, run: HandlerRun,
+): Promise<MessageOutcome> {
   const { backend } = deps;
-  const { msg, lease } = a;
+  const { result, stopped } = run;
   const { jobId, taskId } = msg.message;
   const attempt = lease.attempt;
   try {
-    if (result.log) await backend.blobs.put(blobKeys.log(jobId, taskId, attempt), result.log);
+    // The final text, unless the stream wrote exactly it already.
+    if (result.log && result.log !== run.streamed) await backend.blobs.put(blobKeys.log(jobId, taskId, attempt), result.log);
     if (result.ok) {
       const output = await storeOutput(backend, result.output, jobId, taskId, attempt);
       if (result.deadLetters) await backend.blobs.put(blobKeys.deadLetters(jobId, taskId, attempt), body(result.deadLetters));
       await deps.complete(jobId, taskId, lease, {
         status: 'SUCCEEDED', ...output, outputKind: result.kind, records: result.records, bad: result.bad,
-      }, a.startedAt);
+      }, run.startedAt);
       deps.ack(msg.receipt);
       return 'succeeded';
     }
     if (stopped) return await giveBack(deps, msg, lease);
-    return await commitFailure(deps, a, result);
+    return await commitFailure(deps, { job, task, msg, lease, startedAt: run.startedAt }, result);
   } catch (e) {
     if (isDjcError(e, 'LEASE_LOST')) {
       deps.log.warn({ jobId, taskId, attempt }, 'lease lost before commit; the attempt is discarded');
@@ -230,6 +239,15 @@ async function giveBack(deps: AttemptDeps, msg: ReceivedMessage, lease: LeaseRef
   await deps.backend.queue.release(msg.receipt, 0);
   deps.log.info({ jobId, taskId, attempt: lease.attempt }, 'attempt given back');
   return 'released';
+}
+
+/** The attempt that failed: its job, task, message, lease, and when it started (epoch ms). */
+interface Attempt {
+  job: JobRecord;
+  task: TaskRecord;
+  msg: ReceivedMessage;
+  lease: LeaseRef;
+  startedAt: number;
 }
 
 async function commitFailure(deps: AttemptDeps, a: Attempt, result: Extract<AttemptResult, { ok: false }>): Promise<MessageOutcome> {

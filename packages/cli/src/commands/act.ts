@@ -1,26 +1,43 @@
-import { cancelJob, coordinatorAlive, mustGetJob, reopenFailedTasks } from '@djc/coordinator';
+import { parseTaskRanges } from '@djc/core';
+import { formatSetting } from '../format.js';
+import { cancelJob, coordinatorAlive, resolveJob, retryJob, toleratedFailures, type RetryOutcome } from '@djc/coordinator';
 import { statusDocument } from '../status-document.js';
 import { withBackend, type Cli } from '../context.js';
 import { coordinateHere } from './run.js';
 
-export async function cancelCommand(cli: Cli, jobId: string): Promise<number> {
+export async function cancelCommand(cli: Cli, ref: string): Promise<number> {
   return withBackend(cli, async (backend) => {
-    const job = await cancelJob(backend, jobId, cli.log);
+    const job = await cancelJob(backend, (await resolveJob(backend, ref)).jobId, cli.log);
     if (cli.opts.json) cli.json(statusDocument(job));
     else cli.out(`${job.jobId} ${job.status}`);
     return 0;
   });
 }
 
+export interface RetryCommandOptions {
+  detach?: boolean;
+  set?: string[];
+  task?: string;
+  error?: string;
+  keepGoing?: boolean;
+}
+
 /**
- * `djc retry`: re-run only the failed (and cancelled) tasks of a finished
- * job, then aggregate again. A job started by `djc run` is coordinated here,
- * like run; a submitted one is handed back to the daemon (--detach always).
+ * `djc retry`: re-run the failed and cancelled tasks of a finished job (or
+ * those --task and --error select) under its stored config, patched by
+ * --set, then aggregate again. A job started by `djc run` is coordinated
+ * here, like run; a submitted one is handed back to the daemon (--detach
+ * always).
  */
-export async function retryCommand(cli: Cli, jobId: string, o: { detach?: boolean }): Promise<number> {
+export async function retryCommand(cli: Cli, ref: string, o: RetryCommandOptions): Promise<number> {
+  // Parsed before the backend opens: junk is a usage error, whatever the job.
+  const taskIds = o.task === undefined ? undefined : parseTaskRanges(o.task);
+  const set = [...(o.set ?? []), ...(o.keepGoing ? ['fail_fast=false'] : [])];
   return withBackend(cli, async (backend) => {
-    const { job, tasks } = await reopenFailedTasks(backend, jobId);
-    cli.err(`djc: re-running ${tasks.length} task${tasks.length === 1 ? '' : 's'} of ${jobId}: ${tasks.slice(0, 20).map((t) => t.taskId).join(', ')}${tasks.length > 20 ? ', …' : ''}`);
+    const { jobId } = await resolveJob(backend, ref);
+    const outcome = await retryJob(backend, jobId, { set, taskIds, taskSpec: o.task, errorPattern: o.error });
+    explainRetry(cli, outcome);
+    const { job } = outcome;
     if (o.detach || job.mode === 'daemon') {
       if (job.mode !== 'daemon') await backend.state.updateJob(jobId, { mode: 'daemon' });
       if (!(await coordinatorAlive(backend))) cli.err('djc: warning: no coordinator is running; start one with `djc coordinator`');
@@ -30,4 +47,19 @@ export async function retryCommand(cli: Cli, jobId: string, o: { detach?: boolea
     }
     return coordinateHere(cli, backend, jobId);
   });
+}
+
+/** Says on stderr which config the re-run uses, what changed, and which tasks run again. */
+function explainRetry(cli: Cli, { job, tasks, changes }: RetryOutcome): void {
+  cli.err(`djc: re-using the config ${job.jobId} was submitted with (from ${job.configPath}; later edits to that file are not used${job.retries.slice(0, -1).some((r) => r.changes.length > 0) ? '; earlier retries\' --set changes are kept' : ''})`);
+  for (const c of changes) cli.err(`djc:   --set ${c.key}: ${formatSetting(c.from, c.unit)} → ${formatSetting(c.to, c.unit)}`);
+  if (changes.length === 0) cli.err('djc:   change settings for the re-run with --set KEY=VALUE (e.g. --set compute.timeout=30m)');
+  const ids = tasks.slice(0, 20).map((t) => t.taskId).join(', ');
+  cli.err(`djc: re-running ${tasks.length} task${tasks.length === 1 ? '' : 's'} of ${job.jobId}${ids ? `: ${ids}${tasks.length > 20 ? ', …' : ''}` : ''}`);
+  const left = job.retries.at(-1)?.notRetried ?? 0;
+  const allowed = toleratedFailures(job);
+  if (left > allowed) {
+    cli.err(`djc: note: ${left} failed or cancelled task${left === 1 ? ' is' : 's are'} not re-run, more than tolerated_failure allows (${allowed}): `
+      + 'the job ends FAILED whatever these tasks do; they run to the end (fail_fast does not stop them)');
+  }
 }

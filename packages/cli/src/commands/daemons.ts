@@ -21,17 +21,17 @@ export async function coordinatorCommand(cli: Cli): Promise<number> {
       process.off('SIGTERM', onSignal);
     }
     return 0;
-  });
+  }, { create: true });
 }
 
-export async function workerCommand(cli: Cli, o: { job?: string; concurrency?: string; workerId?: string; grace?: string }): Promise<number> {
+export async function workerCommand(cli: Cli, o: { job?: string; concurrency?: number; workerId?: string; grace: number }): Promise<number> {
   return workerProcessMain({
     backend: cli.opts.backend,
     home: cli.opts.home,
     verbose: cli.opts.verbose,
     jobId: o.job,
     workerId: o.workerId,
-    concurrency: o.concurrency ? Number(o.concurrency) : undefined,
-    graceMs: o.grace ? Number(o.grace) * 1000 : undefined,
+    concurrency: o.concurrency,
+    graceMs: o.grace,
   });
 }

@@ -2,14 +2,14 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { blobKeys, DjcError, TERMINAL_JOB, type Backend, type JobRecord } from '@djc/core';
-import { mustGetJob } from '@djc/coordinator';
+import { resolveJob } from '@djc/coordinator';
 import { withBackend, type Cli } from '../context.js';
 
 export interface ResultsOptions {
   /** Print where it is instead of the content. */
   path?: boolean;
   /** One task's committed output instead of the job's result. */
-  task?: string;
+  task?: number;
   /** The job's dead-letter file (input.on_bad_record: dead_letter) instead of its result. */
   badRecords?: boolean;
 }
@@ -21,9 +21,10 @@ export interface ResultsOptions {
  * kept in the blob store read `blob:<key>`; a task output small enough to
  * be kept in its task record reads `task:<jobId>/<taskId>`.
  */
-export async function resultsCommand(cli: Cli, jobId: string, o: ResultsOptions): Promise<number> {
+export async function resultsCommand(cli: Cli, ref: string | undefined, o: ResultsOptions): Promise<number> {
   return withBackend(cli, async (backend) => {
-    const job = await mustGetJob(backend, jobId);
+    const job = await resolveJob(backend, ref);
+    const { jobId } = job;
     if (o.badRecords) return printDeadLetters(cli, backend, job);
     const { path, taskId, inline } = o.task === undefined ? { path: jobResult(job), taskId: undefined, inline: null } : await taskResult(backend, job, o.task);
     if (cli.opts.json || o.path) {
@@ -57,12 +58,8 @@ function jobResult(job: JobRecord): string {
  * Where a task's output is: `blob:<key>`, or `task:<jobId>/<taskId>` for
  * a small output kept in the task record itself (then `inline` holds it).
  */
-async function taskResult(backend: Backend, job: JobRecord, raw: string): Promise<{ path: string; taskId: number; inline: Uint8Array | null }> {
+async function taskResult(backend: Backend, job: JobRecord, taskId: number): Promise<{ path: string; taskId: number; inline: Uint8Array | null }> {
   const { jobId } = job;
-  const taskId = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(taskId)) {
-    throw new DjcError('USAGE', `--task expects a task id (0, 1, …), got "${raw}"`, { jobId });
-  }
   const task = await backend.state.getTask(jobId, taskId);
   if (!task) throw new DjcError('NOT_FOUND', `job ${jobId} has no task ${taskId}`, { jobId, taskId, hint: `djc tasks ${jobId} lists its tasks` });
   if (task.status === 'SUCCEEDED' && task.inlineOutput !== null) return { path: `task:${jobId}/${taskId}`, taskId, inline: task.inlineOutput };

@@ -1,10 +1,11 @@
-import { loadJobFile, type Backend, type JobRecord } from '@djc/core';
+import { EXIT, exitCodeFor, isDjcError, loadJobFile, type Backend, type JobRecord } from '@djc/core';
 import { cancelJob, coordinateJob, coordinatorName, submitJob } from '@djc/coordinator';
 import { dispatcherFor, withBackend, type Cli } from '../context.js';
 import { dispatchNote, externalWorker, printExternalWorker } from '../dispatch-note.js';
 import { displayOutput, elapsed, taskSummary } from '../format.js';
 import { startProgress } from '../progress.js';
 import { statusDocument } from '../status-document.js';
+import { printWarnings } from './validate.js';
 
 export interface RunOptions {
   set?: string[];
@@ -12,44 +13,73 @@ export interface RunOptions {
 
 /** `djc run`: submit, coordinate in this process, wait; exit by the job's outcome. */
 export async function runCommand(cli: Cli, file: string, o: RunOptions): Promise<number> {
-  const loaded = await loadJobFile(file, { set: o.set });
+  const loaded = await loadJobFile(file, { set: o.set, checkHandlers: true });
+  printWarnings(cli, loaded.warnings);
   return withBackend(cli, async (backend) => {
     const job = await submitJob(backend, loaded, 'run');
     cli.err(`djc: job ${job.jobId} submitted (${dispatchNote(job)})`);
     const external = externalWorker(cli, backend, job);
     if (external) printExternalWorker(cli, external);
     return coordinateHere(cli, backend, job.jobId);
-  });
+  }, { create: true });
 }
+
+/** After Ctrl-C, how long the coordinator has to wind down before this process exits anyway. */
+export const STOP_GRACE_MS = 10_000;
 
 /**
  * Coordinates a job in this process with a progress display, and prints the
- * outcome. Ctrl-C cancels the job (exit 130); `djc retry` resumes it.
+ * outcome. Ctrl-C (or SIGTERM) cancels the job and stops coordinating it,
+ * splitting the input included (exit 130); `djc retry` resumes it. A second
+ * signal, or a coordinator still busy STOP_GRACE_MS after the first (blocked
+ * in a read that never returns), ends the process at once by that signal.
+ * An input found invalid while splitting it is a config error (exit 2).
  */
 export async function coordinateHere(cli: Cli, backend: Backend, jobId: string): Promise<number> {
+  const stop = new AbortController();
   let interrupted = false;
-  const onSigint = () => {
-    if (interrupted) process.exit(130);
+  let prepareError: unknown;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) return exitBySignal(signal);
     interrupted = true;
     cli.err(`\ndjc: interrupted; cancelling ${jobId} (resume the unfinished tasks with: djc retry ${jobId})`);
-    void cancelJob(backend, jobId, cli.log).catch(() => undefined);
+    void cancelJob(backend, jobId, cli.log).catch(() => undefined).finally(() => {
+      stop.abort(new Error('cancelled by the user'));
+      setTimeout(() => {
+        cli.err(`djc: still stopping ${STOP_GRACE_MS / 1000}s after the cancel (blocked in a read?); exiting without waiting`);
+        exitBySignal(signal);
+      }, STOP_GRACE_MS).unref();
+    });
   };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
-  const progress = startProgress(backend, jobId, { tty: process.stderr.isTTY === true, quiet: cli.opts.json === true });
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const progress = startProgress(backend, jobId, { quiet: cli.opts.json === true });
   let final: JobRecord;
   try {
     final = await coordinateJob(backend, jobId, {
-      dispatcher: dispatcherFor(cli, backend), log: cli.log, owner: coordinatorName('djc run'),
+      dispatcher: dispatcherFor(cli, backend), log: cli.log, owner: coordinatorName('djc run'), signal: stop.signal,
+      onPrepareError: (e) => { prepareError = e; },
     });
   } finally {
     await progress.stop();
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
   printOutcome(cli, final);
   if (interrupted) return 130;
+  // The job is FAILED, but what failed is its input: say so as any invalid input is said (exit 2, the message, the fix).
+  if (isDjcError(prepareError) && exitCodeFor(prepareError) === EXIT.USAGE) throw prepareError;
   return final.status === 'SUCCEEDED' ? 0 : 1;
+}
+
+/**
+ * Ends the process by `signal` (exit status 128 + its number: 130 for
+ * SIGINT), now: process.exit() would wait for a thread-pool thread blocked
+ * in a read of a FIFO or a hung mount, forever.
+ */
+function exitBySignal(signal: NodeJS.Signals): void {
+  process.removeAllListeners(signal);
+  process.kill(process.pid, signal);
 }
 
 export function printOutcome(cli: Cli, job: JobRecord): void {
@@ -61,6 +91,7 @@ export function printOutcome(cli: Cli, job: JobRecord): void {
   if (job.outputPath) cli.out(`output: ${displayOutput(job.outputPath)}`);
   if (job.error) cli.out(`${job.status === 'SUCCEEDED' ? 'note' : 'error'}: ${job.error}`);
   if (job.status === 'FAILED' && job.tasks.failed > 0) {
-    cli.out(`see: djc tasks ${job.jobId} --status failed; re-run only the failed tasks: djc retry ${job.jobId}`);
+    const which = job.tasks.cancelled > 0 ? 'failed and cancelled' : 'failed';
+    cli.out(`see: djc failures ${job.jobId}; re-run only the ${which} tasks: djc retry ${job.jobId}`);
   }
 }

@@ -2,10 +2,12 @@ import { loadJobFile } from '@djc/core';
 import { coordinatorAlive, submitJob } from '@djc/coordinator';
 import { withBackend, type Cli } from '../context.js';
 import { externalWorker, printExternalWorker } from '../dispatch-note.js';
+import { printWarnings } from './validate.js';
 
 /** `djc submit`: write the job and return its id at once; the daemon runs it. */
 export async function submitCommand(cli: Cli, file: string, o: { set?: string[] }): Promise<number> {
-  const loaded = await loadJobFile(file, { set: o.set });
+  const loaded = await loadJobFile(file, { set: o.set, checkHandlers: true });
+  printWarnings(cli, loaded.warnings);
   return withBackend(cli, async (backend) => {
     const job = await submitJob(backend, loaded, 'daemon');
     const external = externalWorker(cli, backend, job);
@@ -19,5 +21,5 @@ export async function submitCommand(cli: Cli, file: string, o: { set?: string[] 
       cli.err(`djc: submitted; follow it with: djc status ${job.jobId}   or wait for it: djc wait ${job.jobId}`);
     }
     return 0;
-  });
+  }, { create: true });
 }

@@ -3,12 +3,15 @@
  * djc-worker, the daemon) import this; the rest of core never names a
  * backend. Settings come from flags, else the environment (DJC_BACKEND,
  * DJC_HOME; DJC_TABLE, DJC_BUCKET, DJC_QUEUE and AWS_* for aws), else
- * defaults (local, ./.djc).
+ * defaults (local; the home by the rule in home.ts).
  */
-import { resolve } from 'node:path';
 import { DjcError } from '../errors.js';
 import type { Backend } from '../ports/backend.js';
+import { resolveHome, type ResolvedHome } from './home.js';
 import { createLocalBackend } from './local/index.js';
+import { explainOpenError } from './local/open-errors.js';
+
+export { describeHome, findUp, homeReason, resolveHome, userHome, HOME_DIR_NAME, type HomeSource, type ResolvedHome } from './home.js';
 
 export interface BackendSettings {
   backend?: string;
@@ -19,24 +22,30 @@ export interface BackendSettings {
   queue?: string;
 }
 
-export function resolveBackendSettings(s: BackendSettings, env: NodeJS.ProcessEnv = process.env): { backend: string; home: string } {
-  return {
-    backend: s.backend ?? env.DJC_BACKEND ?? 'local',
-    home: resolve(s.home ?? env.DJC_HOME ?? '.djc'),
-  };
+export interface OpenOptions {
+  /**
+   * Create the local home and its database when missing (default true:
+   * run, submit, the daemon, workers). False for commands that only look
+   * at existing jobs: a missing home then reads as an empty one and
+   * nothing is written to disk.
+   */
+  create?: boolean;
 }
 
-export async function openBackend(s: BackendSettings = {}, env: NodeJS.ProcessEnv = process.env): Promise<Backend> {
+/** The backend name and the local home (absolute; see home.ts for the rule). */
+export function resolveBackendSettings(s: BackendSettings, env: NodeJS.ProcessEnv = process.env): { backend: string; home: string; resolvedHome: ResolvedHome } {
+  const resolvedHome = resolveHome(s.home, env);
+  return { backend: s.backend ?? env.DJC_BACKEND ?? 'local', home: resolvedHome.home, resolvedHome };
+}
+
+export async function openBackend(s: BackendSettings = {}, env: NodeJS.ProcessEnv = process.env, o: OpenOptions = {}): Promise<Backend> {
   const { backend, home } = resolveBackendSettings(s, env);
   switch (backend) {
     case 'local':
       try {
-        return createLocalBackend({ home });
+        return createLocalBackend({ home, create: o.create });
       } catch (e) {
-        throw new DjcError('BACKEND_UNAVAILABLE', `cannot open the local backend at ${home}: ${(e as Error).message}`, {
-          cause: e,
-          hint: 'check that DJC_HOME (or --home) names a writable directory',
-        });
+        throw explainOpenError(e, home);
       }
     case 'aws': {
       // Loaded on demand: the AWS SDK takes ~0.5-1 s to import, which every

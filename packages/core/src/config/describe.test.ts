@@ -13,7 +13,7 @@ describe('what a key expects, read from the JSON Schema', () => {
   it.each([
     [['input', 'batch', 'records'], 'a positive integer'],
     [['compute', 'workers'], 'an integer from 1 to 10000'],
-    [['retry', 'backoff', 'multiplier'], 'a number of at least 1'],
+    [['retry', 'backoff', 'multiplier'], 'a number from 1 to 10'],
     [['input', 'format'], 'one of "jsonl", "csv", "text", "parquet", "binary", "files"'],
     [['input', 'csv', 'delimiter'], 'a single character'],
     [['input', 'path', 0], 'a non-empty string'],
@@ -21,7 +21,7 @@ describe('what a key expects, read from the JSON Schema', () => {
     [['retry', 'non_retryable_exit_codes', 0], 'an integer from 1 to 255'],
     [['compute', 'slurm', 'account'], 'a string or null'],
     [['labels'], 'a mapping of names to strings'],
-    [['input', 'batch', 'bytes'], 'a size such as "512KiB", "64MiB", "1GB", or a number of bytes'],
+    [['input', 'batch', 'bytes'], 'a size such as "512KiB", "64MiB", "1GB", or a number of bytes (at most 1TiB)'],
     [['tolerated_failure'], 'a percentage of tasks ("5%") or a count (3)'],
   ] as const)('%j expects %s', (path, text) => {
     expect(expected(...path)).toBe(text);

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -68,7 +69,7 @@ describe('validateJobFile: a valid file', () => {
       path: join(dir, 'data/reviews.jsonl'),
       format: 'csv',
       batch: { records: 1000 },
-      csv: { delimiter: ',', header: true, quote: '"', multiline: true },
+      csv: { delimiter: ',', header: true, quote: '"', multiline: true, relax_quotes: false },
       compression: 'auto',
       on_bad_record: 'fail',
       materialize: false,
@@ -130,7 +131,7 @@ describe('validateJobFile: schema errors', () => {
   it('lists the allowed keys when no key is close to a misspelled one', async () => {
     const issues = await issuesOf(await job([...MINIMAL, 'colour: blue']));
     expect(brief(issues)).toEqual([
-      ['colour', 6, 'unknown key "colour"; allowed keys: name, description, labels, parameters, input, handler, compute, retry, tolerated_failure, output, notification'],
+      ['colour', 6, 'unknown key "colour"; allowed keys: name, description, labels, parameters, input, handler, compute, retry, tolerated_failure, fail_fast, output, notification'],
     ]);
   });
 
@@ -168,7 +169,7 @@ describe('validateJobFile: schema errors', () => {
     const file = await job(['name: wordcount', 'input:', '  path: 42', 'handler:', '  module: ./count.ts#countWords', 'compute:', '  lease: true', 'retry:']);
     expect(brief(await issuesOf(file))).toEqual([
       ['input.path', 3, 'expected a non-empty string or a non-empty list of strings, found number 42'],
-      ['compute.lease', 7, 'expected a duration such as "500ms", "30s", "10m", "1h30m", or a number of seconds, found boolean true'],
+      ['compute.lease', 7, 'expected a duration such as "500ms", "30s", "10m", "1h30m", or a number of seconds (at least 1s, at most 12h), found boolean true'],
       ['retry', 8, 'expected a mapping, found null (an empty value)'],
     ]);
   });
@@ -227,9 +228,64 @@ describe('validateJobFile: schema errors', () => {
       '  csv: { multiline: false }', 'handler:', '  command: cat']);
     const { config } = await loadJobFile(file);
     expect(config.input.batch).toEqual({ bytes: 64 * 1024 * 1024 });
-    expect(config.input.csv).toEqual({ delimiter: ',', header: true, quote: '"', multiline: false });
+    expect(config.input.csv).toEqual({ delimiter: ',', header: true, quote: '"', multiline: false, relax_quotes: false });
     const zero = await job(['name: wordcount', 'input:', '  path: data/reviews.jsonl', '  batch: { bytes: 0 }', 'handler:', '  command: cat']);
     expect(brief(await issuesOf(zero))).toEqual([['input.batch.bytes', 4, 'expected a size such as "512KiB" or "64MiB", found 0']]);
+  });
+});
+
+describe('validateJobFile: settings that can never work', () => {
+  it('refuses a lease or timeout of 0, and durations and sizes beyond any sense, naming the bounds', async () => {
+    const file = await job(['name: wordcount', 'input:', '  path: data/reviews.jsonl', '  batch: { bytes: 2TiB }',
+      'handler:', '  command: cat', '  env: {}', 'compute:', '  lease: 0', '  timeout: 0s', '  memory: 1KiB',
+      'retry:', '  backoff: { initial: 100000000000000000000, max: 30d, multiplier: 1000 }']);
+    expect(brief(await issuesOf(file))).toEqual([
+      ['input.batch.bytes', 4, 'expected a size of at most 1TiB, found "2TiB"'],
+      ['compute.lease', 9, 'expected a duration of at least 1s and at most 12h, found 0'],
+      ['compute.timeout', 10, 'expected a duration of at least 1s and at most 7d, found "0s"'],
+      ['compute.memory', 11, 'expected a size of at least 16MiB and at most 1TiB, found "1KiB"'],
+      ['retry.backoff.initial', 13, 'expected a duration of at most 1d, found 100000000000000000000'],
+      ['retry.backoff.max', 13, 'expected a duration of at most 1d, found "30d"'],
+      ['retry.backoff.multiplier', 13, 'expected a number from 1 to 10, found 1000'],
+    ]);
+  });
+
+  it('refuses inputs it cannot split, naming the fix: a directory without format: files, a FIFO', async () => {
+    await mkdir(join(dir, 'data/parts'), { recursive: true });
+    execFileSync('mkfifo', [join(dir, 'data/pipe')]);
+    const file = await job(['name: wordcount', 'input:', '  path: [data/parts, data/pipe]', 'handler:', '  module: ./count.ts#countWords']);
+    expect(brief(await issuesOf(file))).toEqual([
+      ['input.path[0]', 3, 'input data/parts is a directory: did you mean format: files (each file under it is a record)? Or name its files with a glob such as data/parts/*.jsonl'],
+      ['input.path[1]', 3, 'input data/pipe is a FIFO (named pipe), not a regular file: djc reads an input more than once (to split it, then each batch), '
+        + 'which a pipe or device cannot replay; write the data to a file first'],
+    ]);
+    await writeFile(join(dir, 'data/parts/a.txt'), 'x');
+    const files = await job(['name: wordcount', 'input:', '  path: data/parts', '  format: files', 'handler:', '  module: ./count.ts#countWords']);
+    expect((await validateJobFile(files)).ok).toBe(true);
+  });
+
+  it('refuses an output path that is a directory or cannot be created, and a module that is not a file', async () => {
+    await mkdir(join(dir, 'out'), { recursive: true });
+    const file = await job([...MINIMAL, 'output:', '  path: out', '  reduce: ./count.ts#countWords']);
+    expect(brief(await issuesOf(file))).toEqual([['output.path', 7, 'out is a directory: name the result file, e.g. out/result.jsonl']]);
+    const under = await job([...MINIMAL, 'output:', '  path: data/reviews.jsonl/out/x.jsonl']);
+    expect(brief(await issuesOf(under))).toEqual([
+      ['output.path', 7, `data/reviews.jsonl/out/x.jsonl cannot be created: ${join(dir, 'data/reviews.jsonl')} is a file, not a directory`],
+    ]);
+    execFileSync('mkfifo', [join(dir, 'pipe.mjs')]);
+    const fifo = await job(['name: wordcount', 'input:', '  path: data/reviews.jsonl', 'handler:', '  module: ./pipe.mjs#f']);
+    expect(brief(await issuesOf(fifo))).toEqual([['handler.module', 5, `module ./pipe.mjs is a FIFO (named pipe), not a file (looked for ${join(dir, 'pipe.mjs')})`]]);
+    const fine = await job([...MINIMAL, 'output:', '  path: new/dir/result.jsonl']);
+    expect((await validateJobFile(fine)).ok).toBe(true);
+  });
+
+  it('accepts the bounds themselves, and relax_quotes', async () => {
+    const file = await job(['name: wordcount', 'input:', '  path: data/reviews.jsonl', '  format: csv', '  csv: { relax_quotes: true }',
+      'handler:', '  command: cat', 'compute: { lease: 12h, timeout: 7d }', 'retry: { backoff: { initial: 0, max: 1d } }']);
+    const { config } = await loadJobFile(file);
+    expect(config.compute).toMatchObject({ lease: 12 * 3_600_000, timeout: 7 * 86_400_000 });
+    expect(config.retry.backoff).toMatchObject({ initial: 0, max: 86_400_000 });
+    expect(config.input.csv.relax_quotes).toBe(true);
   });
 });
 

@@ -10,6 +10,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { DjcError } from '../errors.js';
 import { formatPath, type JsonSchemaNode, type PathSeg } from './describe.js';
 import { mapZodIssues, type ConfigIssue, type RawIssue } from './issues.js';
+import { checkHandlers } from './check-handlers.js';
 import { checkFilesExist, resolveConfigPaths } from './resolve-paths.js';
 import { JobConfigSchema, type JobConfig } from './schema.js';
 import { applyOverrides, substitute, type EditProblem, type Override } from './substitute.js';
@@ -22,6 +23,13 @@ export interface LoadOptions {
   set?: string[];
   /** Environment for ${env.X} (default process.env). */
   env?: Record<string, string | undefined>;
+  /**
+   * Also check what the job will run (check-handlers.ts): load handler.module
+   * and output.reduce in a child process (compiles? exports the function?),
+   * and look up the program of handler.command. What `djc validate`, `run`
+   * and `submit` do; off by default (it starts a process).
+   */
+  checkHandlers?: boolean;
 }
 
 export interface LoadedJob {
@@ -31,9 +39,13 @@ export interface LoadedJob {
   configPath: string;
   /** Its directory, against which relative paths were resolved. */
   baseDir: string;
+  /** What may stop the job but need not (e.g. a command not on PATH here, for Slurm workers): shown, never fatal. */
+  warnings?: ConfigIssue[];
 }
 
-export type ValidationResult = { ok: true; job: LoadedJob } | { ok: false; issues: ConfigIssue[] };
+export type ValidationResult =
+  | { ok: true; job: LoadedJob; warnings: ConfigIssue[] }
+  | { ok: false; issues: ConfigIssue[]; warnings: ConfigIssue[] };
 
 let jsonSchemaCache: JsonSchemaNode | undefined;
 
@@ -50,19 +62,27 @@ export async function validateJobFile(file: string, opts: LoadOptions = {}): Pro
   const read = await readYamlSource(configPath);
   if (!read.ok) {
     const issues = read.problems.map((p) => ({ file: configPath, path: '', ...(p.position ?? {}), message: p.message }));
-    return { ok: false, issues };
+    return { ok: false, issues, warnings: [] };
   }
   const { source } = read;
   if (source.data === null || source.data === undefined) {
-    return { ok: false, issues: [{ file: configPath, path: '', message: 'the file is empty: a job needs at least name, input and handler' }] };
+    return { ok: false, issues: [{ file: configPath, path: '', message: 'the file is empty: a job needs at least name, input and handler' }], warnings: [] };
   }
   const prepared = prepare(source.data, opts);
   const parsed = JobConfigSchema.safeParse(prepared.data);
   const raw: RawIssue[] = parsed.success ? [] : mapZodIssues(parsed.error.issues, prepared.data, jobJsonSchema());
   raw.push(...(await checkFilesExist(prepared.data, baseDir)));
+  const config = parsed.success ? resolveConfigPaths(parsed.data, baseDir) : null;
+  const rawWarnings: RawIssue[] = [];
+  if (config !== null && opts.checkHandlers) {
+    const checked = await checkHandlers(config, baseDir, process.env);
+    raw.push(...checked.issues);
+    rawWarnings.push(...checked.warnings);
+  }
   const issues = collectIssues(configPath, source, prepared, raw);
-  if (issues.length > 0 || !parsed.success) return { ok: false, issues };
-  return { ok: true, job: { config: resolveConfigPaths(parsed.data, baseDir), configPath, baseDir } };
+  const warnings = collectIssues(configPath, source, { ...prepared, problems: [] }, rawWarnings);
+  if (issues.length > 0 || config === null) return { ok: false, issues, warnings };
+  return { ok: true, job: { config, configPath, baseDir, warnings }, warnings };
 }
 
 /** Same as `validateJobFile`, but throws DjcError('CONFIG_INVALID') listing every issue, one per line. */

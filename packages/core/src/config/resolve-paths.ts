@@ -3,8 +3,9 @@
  * current directory. This makes them absolute, and checks cheaply that the
  * files they name exist, so `djc validate` catches a typo before a run does.
  */
-import { stat } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
+import { constants, type Stats } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import type { PathSeg } from './describe.js';
 import type { RawIssue } from './issues.js';
@@ -47,23 +48,32 @@ export function resolveConfigPaths(config: JobConfig, baseDir: string): JobConfi
 }
 
 /**
- * Existence checks on the (substituted, maybe invalid) data: module files,
- * input files, and globs that must match something. Keys of the wrong type
- * are skipped: the schema reports those.
+ * Cheap checks on the (substituted, maybe invalid) data, made by stat
+ * alone, never by reading: module files exist and are files; inputs exist,
+ * are readable regular files (or directories, for format: files), and
+ * globs match something; output.path is not a directory and can be
+ * created. Keys of the wrong type are skipped: the schema reports those.
  */
 export async function checkFilesExist(data: unknown, baseDir: string): Promise<RawIssue[]> {
-  const d = data as { input?: { path?: unknown }; handler?: { module?: unknown }; output?: { reduce?: unknown } } | null;
+  const d = data as {
+    input?: { path?: unknown; format?: unknown };
+    handler?: { module?: unknown };
+    output?: { reduce?: unknown; path?: unknown };
+  } | null;
   const checks: Array<Promise<RawIssue | undefined>> = [];
   const inputPath = d?.input?.path;
-  if (typeof inputPath === 'string') checks.push(checkInput(baseDir, inputPath, ['input', 'path']));
+  const format = typeof d?.input?.format === 'string' ? d.input.format : 'jsonl';
+  if (typeof inputPath === 'string') checks.push(checkInput(baseDir, inputPath, format, ['input', 'path']));
   if (Array.isArray(inputPath)) {
     inputPath.forEach((p, i) => {
-      if (typeof p === 'string') checks.push(checkInput(baseDir, p, ['input', 'path', i]));
+      if (typeof p === 'string') checks.push(checkInput(baseDir, p, format, ['input', 'path', i]));
     });
   }
   for (const [path, ref] of [[['handler', 'module'], d?.handler?.module], [['output', 'reduce'], d?.output?.reduce]] as const) {
     if (typeof ref === 'string' && ref !== '') checks.push(checkModule(baseDir, ref, [...path]));
   }
+  const outputPath = d?.output?.path;
+  if (typeof outputPath === 'string' && outputPath !== '') checks.push(checkOutput(baseDir, outputPath));
   const results = await Promise.all(checks);
   return results.filter((r): r is RawIssue => r !== undefined);
 }
@@ -73,27 +83,67 @@ async function checkModule(baseDir: string, ref: string, path: PathSeg[]): Promi
   if (URL_LIKE.test(file)) return undefined;
   const abs = resolvePath(baseDir, file);
   const kind = await fileKind(abs);
-  if (kind === 'file') return undefined;
-  const what = kind === 'dir' ? 'is a directory, not a file' : 'not found';
+  if (kind.type === 'file') return undefined;
+  const what = kind.type === 'missing' ? 'not found' : kind.type === 'dir' ? 'is a directory, not a file' : `is ${kind.what}, not a file`;
   return { path, anchor: 'value', message: `module ${file} ${what} (looked for ${abs})` };
 }
 
-async function checkInput(baseDir: string, p: string, path: PathSeg[]): Promise<RawIssue | undefined> {
+async function checkInput(baseDir: string, p: string, format: string, path: PathSeg[]): Promise<RawIssue | undefined> {
   if (p === '' || URL_LIKE.test(p)) return undefined;
   const abs = resolvePath(baseDir, p);
-  if ((await fileKind(abs)) !== 'missing') return undefined;
-  if (!isDynamicPattern(p)) return { path, anchor: 'value', message: `input ${p} not found (looked for ${abs})` };
+  const kind = await fileKind(abs);
+  const at = (message: string): RawIssue => ({ path, anchor: 'value', message });
+  switch (kind.type) {
+    case 'file':
+      return kind.readable ? undefined : at(`input ${p} cannot be read: permission denied (${abs})`);
+    case 'dir':
+      if (format === 'files') return undefined;
+      return at(`input ${p} is a directory: did you mean format: files (each file under it is a record)? `
+        + `Or name its files with a glob such as ${join(p, `*.${format === 'text' ? 'txt' : format}`)}`);
+    case 'other':
+      return at(`input ${p} is ${kind.what}, not a regular file: djc reads an input more than once (to split it, then each batch), `
+        + 'which a pipe or device cannot replay; write the data to a file first');
+    default:
+      break;
+  }
+  if (!isDynamicPattern(p)) return at(`input ${p} not found (looked for ${abs})`);
   // The pattern stays relative to baseDir, so glob characters in baseDir itself are not read as a pattern.
   const matches = await glob(p, { cwd: baseDir, absolute: true, onlyFiles: true, expandDirectories: false });
   if (matches.length > 0) return undefined;
-  return { path, anchor: 'value', message: `input pattern ${p} matches no files (looked for ${abs})` };
+  return at(`input pattern ${p} matches no files (looked for ${abs})`);
 }
 
-async function fileKind(abs: string): Promise<'file' | 'dir' | 'missing'> {
-  try {
-    const s = await stat(abs);
-    return s.isDirectory() ? 'dir' : 'file';
-  } catch {
-    return 'missing';
+/** output.path must be a file djc can create: not an existing directory, under a directory (or a path that can become one). */
+async function checkOutput(baseDir: string, p: string): Promise<RawIssue | undefined> {
+  if (URL_LIKE.test(p)) return undefined;
+  const abs = resolvePath(baseDir, p);
+  const at = (message: string): RawIssue => ({ path: ['output', 'path'], anchor: 'value', message });
+  const kind = await fileKind(abs);
+  if (kind.type === 'dir') return at(`${p} is a directory: name the result file, e.g. ${join(p, 'result.jsonl')}`);
+  if (kind.type === 'other') return at(`${p} is ${kind.what}: name a regular file (the result replaces it when the job ends)`);
+  for (let dir = dirname(abs); dir !== dirname(dir); dir = dirname(dir)) {
+    const up = await fileKind(dir);
+    if (up.type === 'missing') continue;
+    if (up.type !== 'dir') return at(`${p} cannot be created: ${dir} is ${up.type === 'file' ? 'a file' : up.what}, not a directory`);
+    break;
   }
+  return undefined;
+}
+
+type FileKind =
+  | { type: 'file'; readable: boolean }
+  | { type: 'dir' }
+  | { type: 'other'; what: string }
+  | { type: 'missing' };
+
+async function fileKind(abs: string): Promise<FileKind> {
+  let s: Stats;
+  try {
+    s = await stat(abs);
+  } catch {
+    return { type: 'missing' };
+  }
+  if (s.isDirectory()) return { type: 'dir' };
+  if (!s.isFile()) return { type: 'other', what: s.isFIFO() ? 'a FIFO (named pipe)' : s.isSocket() ? 'a socket' : 'a device' };
+  return { type: 'file', readable: await access(abs, constants.R_OK).then(() => true, () => false) };
 }

@@ -8,9 +8,39 @@
  * against the YAML file's directory.
  */
 import { z } from 'zod';
-import { parseDuration, parseSize } from './units.js';
+import { formatDuration, formatSize, parseDuration, parseSize } from './units.js';
 
-const duration = (what: string) =>
+/** The schemas of durations (ms) and sizes (bytes), to show their values as a person writes them. */
+const UNITS = new WeakMap<z.ZodType, 'duration' | 'size'>();
+
+/** 'duration' or 'size' for such a key's schema (without its optional/default wrapper), else undefined. */
+export function unitOfSchema(schema: z.ZodType): 'duration' | 'size' | undefined {
+  return UNITS.get(schema);
+}
+
+function withUnit<T extends z.ZodType>(schema: T, unit: 'duration' | 'size'): T {
+  UNITS.set(schema, unit);
+  return schema;
+}
+
+/** Inclusive bounds of a duration (ms) or size (bytes) setting: no setting is meant to be unbounded. */
+interface Bounds {
+  min: number;
+  max: number;
+}
+
+const DAY = 86_400_000;
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const GiB = 1024 * MiB;
+const TiB = 1024 * GiB;
+
+/** "at least 1s and at most 12h" (or "at most 1d" when any non-negative value is fine); `sep` goes between the two. */
+function rangeText(b: Bounds, show: (n: number) => string, sep = ' and '): string {
+  return b.min > 1 ? `at least ${show(b.min)}${sep}at most ${show(b.max)}` : `at most ${show(b.max)}`;
+}
+
+const duration = (what: string, bounds: Bounds) => withUnit(
   z
     .union([z.string(), z.number()])
     .transform((v, ctx) => {
@@ -19,11 +49,19 @@ const duration = (what: string) =>
         ctx.addIssue({ code: 'custom', message: `expected a duration such as "30s", "10m" or "1h30m", found ${JSON.stringify(v)}` });
         return z.NEVER;
       }
+      if (ms < bounds.min || ms > bounds.max) {
+        ctx.addIssue({ code: 'custom', message: `expected a duration of ${rangeText(bounds, formatDuration)}, found ${JSON.stringify(v)}` });
+        return z.NEVER;
+      }
       return ms;
     })
-    .meta({ description: `${what}: a duration such as "500ms", "30s", "10m", "1h30m", or a number of seconds` });
+    .meta({
+      description: `${what}: a duration such as "500ms", "30s", "10m", "1h30m", or a number of seconds (${rangeText(bounds, formatDuration, ', ')})`,
+    }),
+  'duration',
+);
 
-const size = (what: string) =>
+const size = (what: string, bounds: Bounds) => withUnit(
   z
     .union([z.string(), z.number()])
     .transform((v, ctx) => {
@@ -32,9 +70,15 @@ const size = (what: string) =>
         ctx.addIssue({ code: 'custom', message: `expected a size such as "512KiB" or "64MiB", found ${JSON.stringify(v)}` });
         return z.NEVER;
       }
+      if (b < bounds.min || b > bounds.max) {
+        ctx.addIssue({ code: 'custom', message: `expected a size of ${rangeText(bounds, formatSize)}, found ${JSON.stringify(v)}` });
+        return z.NEVER;
+      }
       return b;
     })
-    .meta({ description: `${what}: a size such as "512KiB", "64MiB", "1GB", or a number of bytes` });
+    .meta({ description: `${what}: a size such as "512KiB", "64MiB", "1GB", or a number of bytes (${rangeText(bounds, formatSize, ', ')})` }),
+  'size',
+);
 
 /** A module reference `./file.ts#exportName` (the export defaults to `default`). */
 export const MODULE_REF = /^[^#\s][^#]*(#[A-Za-z_$][\w$]*)?$/;
@@ -63,6 +107,7 @@ export const InputSchema = z
           'Bytes per batch. jsonl, text, csv: byte ranges cut where the first record at or after each multiple of it starts, '
           + 'so preparing reads only around the cuts (csv with csv.multiline: true scans the file once); '
           + 'record counts are known once the tasks have run. parquet: whole row groups up to this many bytes',
+          { min: 1, max: TiB },
         ).optional(),
         files: z.number().int().positive().optional().meta({ description: 'Files per batch (format: files; batch.bytes there means files up to that total size)' }),
         row_groups: z.number().int().positive().optional().meta({ description: 'Parquet row groups per batch (format: parquet)' }),
@@ -84,12 +129,16 @@ export const InputSchema = z
           description: 'Quoted fields may hold line breaks. With batch.bytes, true finds the cuts with one quote-aware scan of the whole file; '
             + 'false declares there are none, so cuts are found by reading only around them, and a quoted line break is then an error (INPUT_INVALID, with its byte offset)',
         }),
+        relax_quotes: z.boolean().default(false).meta({
+          description: 'A quote inside an unquoted field is data, as with csv-parse\'s relax_quotes and Python\'s csv module: the row 5"10,x has the fields 5"10 and x. '
+            + 'A field that starts with the quote is quoted as usual. false: such a quote makes the row a bad record (input.on_bad_record)',
+        }),
       })
-      .default({ delimiter: ',', header: true, quote: '"', multiline: true })
+      .default({ delimiter: ',', header: true, quote: '"', multiline: true, relax_quotes: false })
       .meta({ description: 'CSV options (format: csv)' }),
     binary: z
       .strictObject({
-        record_size: size('Bytes per record: batches hold whole records, a module handler gets one Buffer per record, and a file that ends in a partial record has a bad record').optional(),
+        record_size: size('Bytes per record: batches hold whole records, a module handler gets one Buffer per record, and a file that ends in a partial record has a bad record', { min: 1, max: GiB }).optional(),
       })
       .optional()
       .meta({ description: 'Binary options (format: binary)' }),
@@ -106,7 +155,8 @@ export const InputSchema = z
       .default('fail')
       .meta({
         description: 'A record that cannot be decoded (a jsonl line that is not JSON, a csv row whose field count differs from the header, '
-          + 'a parquet row group that cannot be decoded): fail stops its task with the file, line, byte offset and a snippet; '
+          + 'a jsonl, csv or text record that is not valid UTF-8, a parquet row group that cannot be decoded): '
+          + 'fail stops its task with the file, line, byte offset, the record\'s place in its batch and a snippet; '
           + 'skip leaves it out and counts it (records.bad); dead_letter also keeps it, with its file and byte offset, '
           + 'in the job\'s dead-letter file (djc results JOB --bad-records). Module and command handlers get the same records',
       }),
@@ -199,9 +249,11 @@ export const ComputeSchema = z
       .meta({ description: 'Where workers run: local child processes, a Slurm job array (compute.slurm), or external (djc prints the worker command and starts none)' }),
     workers: z.number().int().min(1).max(10_000).default(4).meta({ description: 'Number of worker processes (for slurm: the array size, unless compute.slurm.workers says otherwise)' }),
     concurrency: z.number().int().min(1).max(256).default(1).meta({ description: 'Tasks at once per worker' }),
-    timeout: duration('Per-attempt timeout').prefault('10m'),
-    lease: duration('Task lease; a worker that stops heartbeating for this long loses its task').prefault('30s'),
-    memory: size('Heap limit of a module handler (an attempt that exceeds it fails)').optional(),
+    timeout: duration('Per-attempt timeout', { min: 1000, max: 7 * DAY }).prefault('10m'),
+    lease: duration('Task lease; a worker that stops heartbeating for this long loses its task (heartbeats extend it, so it need not cover a whole attempt)', {
+      min: 1000, max: DAY / 2,
+    }).prefault('30s'),
+    memory: size('Heap limit of a module handler (an attempt that exceeds it fails)', { min: 16 * MiB, max: TiB }).optional(),
     slurm: SlurmSchema.optional(),
   })
   .meta({ description: 'Where and how workers run' });
@@ -213,9 +265,9 @@ export const RetrySchema = z.strictObject({
   max_attempts: z.number().int().min(1).max(100).default(3).meta({ description: 'Attempts per task, the first included' }),
   backoff: z
     .strictObject({
-      initial: duration('Delay before the first retry').prefault('1s'),
-      max: duration('Longest delay between attempts').prefault('1m'),
-      multiplier: z.number().min(1).default(2).meta({ description: 'Each retry waits this many times longer' }),
+      initial: duration('Delay before the first retry', { min: 0, max: DAY }).prefault('1s'),
+      max: duration('Longest delay between attempts', { min: 0, max: DAY }).prefault('1m'),
+      multiplier: z.number().min(1).max(10).default(2).meta({ description: 'Each retry waits this many times longer' }),
       jitter: z.boolean().default(true).meta({ description: 'Randomise each delay ("full jitter") to spread retries out' }),
     })
     .prefault({})
@@ -236,6 +288,18 @@ export const OutputSchema = z.strictObject({
     description: 'concat: batch outputs joined in batch order; none: keep per-batch outputs only (djc results JOB --task N prints one)',
   }),
   reduce: moduleRef('A reducer `async (outputs, ctx) => result` that folds batch outputs in batch order').optional(),
+  reduce_command: z.string().min(1).optional().meta({
+    description: 'A shell command that folds the batch outputs: it gets them on stdin, concatenated in batch order, and its stdout is the job result '
+      + '(run by /bin/sh in the YAML file\'s directory, with DJC_JOB_ID set). A non-zero exit fails the job with the end of its stderr. '
+      + 'For reducers in Python, R, …; exclusive with output.reduce',
+  }),
+}).superRefine((out, ctx) => {
+  if (out.reduce !== undefined && out.reduce_command !== undefined) {
+    ctx.addIssue({
+      code: 'custom', path: ['reduce_command'],
+      message: 'output.reduce and output.reduce_command are exclusive: keep one (reduce: a JS/TS function; reduce_command: a shell command)',
+    });
+  }
 }).meta({ description: 'Where and how batch outputs become the job result' });
 
 export const NotificationSchema = z
@@ -278,6 +342,10 @@ export const JobConfigSchema = z.strictObject({
   compute: ComputeSchema.prefault({}),
   retry: RetrySchema.prefault({}),
   tolerated_failure: toleratedFailure.prefault(0),
+  fail_fast: z.boolean().default(true).meta({
+    description: 'Once more tasks have failed than tolerated_failure allows (the job can no longer succeed), cancel the tasks not yet run '
+      + 'and end the job FAILED at once. false (or `djc run --keep-going`): run every task, then fail. `djc retry` re-runs the failed and the cancelled tasks',
+  }),
   output: OutputSchema.prefault({}),
   notification: NotificationSchema.optional(),
 });

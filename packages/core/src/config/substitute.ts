@@ -45,7 +45,7 @@ export function applyOverrides(data: Obj, sets: readonly string[]): { overrides:
 }
 
 /** "compute.workers" → ["compute", "workers"]; "params.x" → ["parameters", "x"]; "notification.on[0]" → [..., 0]. */
-function parseSetPath(key: string): PathSeg[] | null {
+export function parseSetPath(key: string): PathSeg[] | null {
   const segs: PathSeg[] = [];
   for (const part of key.trim().split('.')) {
     const m = /^([^[\]]+)((?:\[\d+\])*)$/.exec(part);

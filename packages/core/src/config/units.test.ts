@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration, parseSize } from './units.js';
+import { formatDuration, formatSize, parseDuration, parseSize } from './units.js';
 
 describe('parseDuration', () => {
   it.each([
@@ -60,11 +60,27 @@ describe('formatDuration', () => {
     [600_000, '10m'],
     [3_600_000, '1h'],
     [5_400_000, '1h30m'],
+    [86_400_000, '1d'],
+    [7 * 86_400_000, '7d'],
+    [25 * 3_600_000, '25h'],
   ])('%d ms is %s', (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
   });
 
   it('round-trips through parseDuration', () => {
-    for (const text of ['500ms', '45s', '2m5s', '3h', '1h1m']) expect(formatDuration(parseDuration(text) as number)).toBe(text);
+    for (const text of ['500ms', '45s', '2m5s', '3h', '1h1m', '2d']) expect(formatDuration(parseDuration(text) as number)).toBe(text);
+  });
+});
+
+describe('formatSize', () => {
+  it.each([
+    [1500, '1500'],
+    [1024, '1KiB'],
+    [1.5 * 1024 ** 3, '1.5GiB'],
+    [64 * 1024 ** 2, '64MiB'],
+    [1024 ** 4, '1TiB'],
+  ])('%d bytes is %s, which parseSize reads back', (bytes, text) => {
+    expect(formatSize(bytes)).toBe(text);
+    expect(parseSize(text)).toBe(bytes);
   });
 });

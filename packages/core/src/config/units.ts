@@ -41,5 +41,22 @@ export function formatDuration(ms: number): string {
   if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);
   if (m < 60) return `${m}m${s % 60 ? `${s % 60}s` : ''}`;
-  return `${Math.floor(m / 60)}h${m % 60 ? `${m % 60}m` : ''}`;
+  const h = Math.floor(m / 60);
+  if (h >= 24 && h % 24 === 0 && m % 60 === 0) return `${h / 24}d`;
+  return `${h}h${m % 60 ? `${m % 60}m` : ''}`;
+}
+
+const BINARY_UNITS: Array<[string, number]> = [['TiB', 1024 ** 4], ['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]];
+
+/**
+ * "64MiB", "1.5GiB", "1TiB", "1500" (bytes): the largest binary unit that
+ * gives a whole number or one exact decimal, in the form parseSize reads back.
+ */
+export function formatSize(bytes: number): string {
+  for (const [unit, factor] of BINARY_UNITS) {
+    if (bytes < factor) continue;
+    if (bytes % factor === 0) return `${bytes / factor}${unit}`;
+    if ((bytes * 10) % factor === 0) return `${(bytes / factor).toFixed(1)}${unit}`;
+  }
+  return String(bytes);
 }

@@ -1,4 +1,4 @@
-import type { JobRecord, TaskRecord, WorkersRecord } from './job.js';
+import type { JobRecord, RetryRecord, TaskRecord, WorkersRecord } from './job.js';
 
 /**
  * The documented JSON shapes (`--json` of status/run/wait, list, tasks, and
@@ -21,6 +21,8 @@ export interface JobStatusDocument {
   requests?: RequestsDocument;
   /** The job's workers as the coordinator last saw them (dispatcher, Slurm array ids, states); absent before dispatch. */
   workers?: WorkersRecord;
+  /** Every `djc retry` of the job, oldest first: when, which tasks, which settings changed; [] before the first. */
+  retries: RetryRecord[];
 }
 
 export interface RequestsDocument {
@@ -93,6 +95,7 @@ export function jobStatusDocument(job: JobRecord, estimate?: RequestCostEstimato
     error: job.error,
     ...(requests ? { requests } : {}),
     ...(job.workers ? { workers: job.workers } : {}),
+    retries: job.retries,
   };
 }
 

@@ -45,7 +45,11 @@ export interface JobRecord {
   name: string;
   status: JobStatus;
   backend: BackendName;
-  /** Validated config; every path in it is absolute. */
+  /**
+   * Validated config; every path in it is absolute. The config in force: the
+   * submitted one with the `--set` changes of every `djc retry` applied (see
+   * `retries`).
+   */
   config: JobConfig;
   /** The YAML file the job came from (absolute). */
   configPath: string;
@@ -75,6 +79,40 @@ export interface JobRecord {
    * the counts on their own item.
    */
   requests: Record<string, number>;
+  /** Every `djc retry` of the job, oldest first (at most MAX_RETRY_RECORDS); [] before the first. */
+  retries: RetryRecord[];
+}
+
+/** The retry history keeps this many records (the latest); the config keeps every change. */
+export const MAX_RETRY_RECORDS = 20;
+
+/** One `djc retry`: when, which tasks it re-ran, and which settings it changed. */
+export interface RetryRecord {
+  /** ISO time of the retry. */
+  at: string;
+  /** How many tasks were reset and re-run. */
+  taskCount: number;
+  /** Their ids as a list of ids and ranges ("3,7-9"), cut with "…" past ~200 characters. */
+  tasks: string;
+  /** FAILED or CANCELLED tasks the retry left as they were (not chosen by --task / --error). */
+  notRetried: number;
+  /** How the tasks were chosen: `--task` and `--error` as given (absent: every failed and cancelled task). */
+  selection: { task?: string; error?: string };
+  /** The settings changed (`--set`), in the order given. */
+  changes: ConfigChange[];
+}
+
+/** One setting changed by `djc retry --set`. */
+export interface ConfigChange {
+  /** Dotted YAML path, e.g. "compute.timeout". */
+  key: string;
+  /** The value as written after "=" ("30s"). */
+  value: string;
+  /** The validated value before and after (durations in ms, sizes in bytes; unset reads as null). */
+  from: unknown;
+  to: unknown;
+  /** Set when from/to are a duration (ms) or a size (bytes). */
+  unit?: 'duration' | 'size';
 }
 
 export type DispatcherName = 'local' | 'slurm' | 'external';

@@ -19,6 +19,8 @@ export interface BadRecord {
   record: number | null;
   problem: string;
   text: string;
+  /** The record's bytes when `text` cannot stand for them (invalid UTF-8): the dead letter keeps them in base64. */
+  bytes?: Buffer;
 }
 
 /**
@@ -34,11 +36,11 @@ export interface DeadLetter {
   /** 0-based position of the record in the batch (parquet: of the row group's first row). */
   record: number;
   problem: string;
-  /** The record's text without its line ending (jsonl, csv, text), cut at DEAD_LETTER_MAX_CHARS. */
+  /** The record's text without its line ending (jsonl, csv, text), cut at DEAD_LETTER_MAX_CHARS; invalid UTF-8 shows as U+FFFD. */
   text?: string;
-  /** The text was cut. */
+  /** The text (or base64) was cut. */
   truncated?: boolean;
-  /** binary: the record's bytes, base64. */
+  /** binary, and a record that is not valid UTF-8: the record's bytes (without its line ending), base64, cut at DEAD_LETTER_MAX_CHARS bytes. */
   base64?: string;
   /** parquet: the row group that cannot be decoded, and its row count (each row counts as a bad record). */
   rowGroup?: number;
@@ -66,7 +68,7 @@ export function deadLetterRecords(d: DeadLetter): number {
 
 /** The dead letter of a record read from text. */
 export function deadLetterOf(bad: BadRecord & { record: number }): DeadLetter {
-  const cut = bad.text.length > DEAD_LETTER_MAX_CHARS;
+  const cut = bad.text.length > DEAD_LETTER_MAX_CHARS || (bad.bytes?.length ?? 0) > DEAD_LETTER_MAX_CHARS;
   return {
     file: bad.batch.file,
     offset: bad.offset,
@@ -74,8 +76,18 @@ export function deadLetterOf(bad: BadRecord & { record: number }): DeadLetter {
     record: bad.record,
     problem: bad.problem,
     text: cut ? bad.text.slice(0, DEAD_LETTER_MAX_CHARS) : bad.text,
+    ...(bad.bytes === undefined ? {} : { base64: bad.bytes.subarray(0, DEAD_LETTER_MAX_CHARS).toString('base64') }),
     ...(cut ? { truncated: true } : {}),
   };
+}
+
+/**
+ * Where a bad record is in its batch, worded as its dead letter numbers it
+ * (`batch` and `record`, both counted from 0, as task ids are), so a fail
+ * message and `djc results --bad-records` name a record the same way.
+ */
+export function recordPlace(batch: number, record: number): string {
+  return `batch ${batch}, record ${record} counting from 0`;
 }
 
 /**
@@ -88,9 +100,7 @@ export function deadLetterOf(bad: BadRecord & { record: number }): DeadLetter {
 export async function badRecordError(fh: PositionalReader | null, bad: BadRecord): Promise<DjcError> {
   const line = fh === null ? null : 1 + (await countNewlines(fh, bad.offset));
   const { batch } = bad;
-  const where = bad.record === null
-    ? 'CSV header'
-    : `record ${bad.record + 1} of batch ${batch.index}`;
+  const where = bad.record === null ? 'CSV header' : recordPlace(batch.index, bad.record);
   const at = line === null ? batch.file : `${batch.file}:${line}`;
   const message =
     `${at}: ${bad.problem} (${where}, byte offset ${bad.offset}): ${snippet(bad.text)}`;

@@ -82,7 +82,7 @@ function expectedStream(bytes: Buffer, b: BatchDescriptor, letters: DeadLetter[]
   let at = b.start;
   for (const d of letters) {
     parts.push(bytes.subarray(at, d.offset));
-    at = d.offset + Buffer.byteLength(d.text ?? '');
+    at = d.offset + (d.base64 === undefined ? Buffer.byteLength(d.text ?? '') : Buffer.from(d.base64, 'base64').length);
     if (bytes[at] === 13) at++;
     if (bytes[at] === 10) at++;
   }
@@ -149,7 +149,7 @@ describe('fail', () => {
       const e = await attempt().then(() => null, (x: unknown) => x);
       expect(isDjcError(e, 'INPUT_INVALID')).toBe(true);
       const err = e as Error & { hint?: string };
-      expect(err.message).toBe(`${file}:4: invalid JSON (${jsonError('{"a":')}) (record 3 of batch 0, byte offset ${content.indexOf('{"a":\n')}): "{\\"a\\":"`);
+      expect(err.message).toBe(`${file}:4: invalid JSON (${jsonError('{"a":')}) (batch 0, record 2 counting from 0, byte offset ${content.indexOf('{"a":\n')}): "{\\"a\\":"`);
       expect(err.hint).toMatch(/on_bad_record to skip or dead_letter/);
     }
   });
@@ -160,6 +160,67 @@ describe('fail', () => {
     const opts: ReadOptions = { format: 'jsonl', csv: CSV_DEFAULTS, onBadRecord: 'skip' };
     await expect(readBatchRecords(batches[0] as BatchDescriptor, opts).next()).rejects.toThrow(/needs a sink/);
     expect(() => batchBytes(batches[0] as BatchDescriptor, opts)).toThrow(/needs a sink/);
+  });
+});
+
+describe('invalid UTF-8', () => {
+  // Line 3 holds a Latin-1 byte, line 5 a cut 3-byte sequence; line 4 holds a real U+FFFD, which is valid.
+  const lines = (format: 'jsonl' | 'csv' | 'text'): Buffer[] => {
+    const rec = (s: string) => Buffer.from(format === 'jsonl' ? JSON.stringify({ s }) : format === 'csv' ? `x,${s}` : s);
+    const head = format === 'csv' ? [Buffer.from('k,s')] : [];
+    return [...head, rec('a'), rec('日本'), Buffer.concat([rec('caf'), Buffer.from([0xe9])]), rec('\uFFFD ok'), Buffer.concat([rec('x'), Buffer.from([0xe6, 0x97])]), rec('z')];
+  };
+  const goodOf = (format: 'jsonl' | 'csv' | 'text'): unknown[] => {
+    const vals = ['a', '日本', '\uFFFD ok', 'z'];
+    return vals.map((s) => (format === 'jsonl' ? { s } : format === 'csv' ? { k: 'x', s } : s));
+  };
+
+  it.each(['jsonl', 'csv', 'text'] as const)('%s: a record that is not UTF-8 is a bad record in both readers, with its raw bytes kept', async (format) => {
+    const parts = lines(format);
+    const bytes = Buffer.concat(parts.flatMap((p) => [p, Buffer.from('\n')]));
+    const file = await tmp.file(`utf8.${format}`, bytes);
+    const header = format === 'csv' ? 1 : 0;
+    for (const size of [1, 2, 3, 5, 64]) {
+      const opts: PartitionOptions = { format, csv: CSV_DEFAULTS, batchRecords: 3, onBadRecord: 'dead_letter', readBufferSize: size };
+      const { batches } = await partitionAll([file], opts);
+      const values: unknown[] = [];
+      const letters: DeadLetter[] = [];
+      for (const b of batches) {
+        const own: DeadLetter[] = [];
+        for await (const v of readBatchRecords(b, opts, (d) => own.push(d))) values.push(v);
+        const streamed: DeadLetter[] = [];
+        const { chunks, tally } = batchBytes(b, opts, (d) => streamed.push(d));
+        const got = await buffer(Readable.from(chunks));
+        expect(streamed).toEqual(own);
+        expect(got.equals(expectedStream(bytes, b, own, format === 'csv'))).toBe(true);
+        expect(tally.bad).toBe(own.length);
+        letters.push(...own);
+      }
+      expect(values).toEqual(goodOf(format));
+      const bad = [parts[header + 2], parts[header + 4]] as Buffer[];
+      expect(letters.map((d) => Buffer.from(d.base64 ?? '', 'base64'))).toEqual(bad);
+      expect(letters.map((d) => d.offset)).toEqual(bad.map((p) => bytes.indexOf(p)));
+      expect(letters.map((d) => [d.batch, d.record])).toEqual([[0, 2], [1, 1]]);
+      expect(letters[0]?.problem).toBe(`invalid UTF-8 (byte 0xe9 at byte offset ${bytes.indexOf(parts[header + 2] as Buffer) + (parts[header + 2] as Buffer).length - 1})`);
+      expect(letters[1]?.problem).toMatch(/^invalid UTF-8 \(byte 0xe6 at byte offset \d+\)$/);
+    }
+  });
+
+  it('fail: the message names the line, and the record as its dead letter numbers it', async () => {
+    const bytes = Buffer.concat([Buffer.from('ok\nok\nbad '), Buffer.from([0xff]), Buffer.from('\n')]);
+    const file = await tmp.file('fail-utf8.txt', bytes);
+    const opts: ReadOptions & PartitionOptions = { format: 'text', csv: CSV_DEFAULTS, batchRecords: 10 };
+    const { batches } = await partitionAll([file], opts);
+    const b = batches[0] as BatchDescriptor;
+    const read = async () => {
+      for await (const _ of readBatchRecords(b, opts));
+    };
+    const streamed = async () => buffer(Readable.from(batchBytes(b, opts).chunks));
+    for (const attempt of [read, streamed]) {
+      const e = await attempt().then(() => null, (x: unknown) => x);
+      expect(isDjcError(e, 'INPUT_INVALID')).toBe(true);
+      expect((e as Error).message).toBe(`${file}:3: invalid UTF-8 (byte 0xff at byte offset 10) (batch 0, record 2 counting from 0, byte offset 6): "bad \uFFFD"`);
+    }
   });
 });
 

@@ -68,7 +68,7 @@ describe('binary: fixed-size byte ranges', () => {
     expect([last.start, last.end, last.records]).toEqual([32, 40, 1]);
     const err = await records(last, o).catch((e: unknown) => e);
     expect(isDjcError(err, 'INPUT_INVALID')).toBe(true);
-    expect((err as Error).message).toBe(`${file}: incomplete record: 8 of 16 bytes (input.binary.record_size) at the end of the file (record 1 of batch 1, byte offset 32)`);
+    expect((err as Error).message).toBe(`${file}: incomplete record: 8 of 16 bytes (input.binary.record_size) at the end of the file (batch 1, record 0 counting from 0, byte offset 32)`);
     const streamErr = await buffer(Readable.from(batchBytes(last, o).chunks)).catch((e: unknown) => e);
     expect((streamErr as Error).message).toBe((err as Error).message);
     for (const onBadRecord of ['skip', 'dead_letter'] as const) {

@@ -12,7 +12,7 @@
  */
 import type { BatchDescriptor } from '../model/batch.js';
 import { DjcError } from '../errors.js';
-import type { BadRecordSink, DeadLetter } from './bad-record.js';
+import { recordPlace, type BadRecordSink, type DeadLetter } from './bad-record.js';
 import { readChunks } from './chunk-reader.js';
 import { countRecords, type BatchCounters } from './file-splitter.js';
 import { checkUnchanged, fileStat, openInput } from './open-input.js';
@@ -145,7 +145,7 @@ async function* binaryRange(batch: BatchDescriptor, opts: ReadOptions): AsyncGen
 function partialRecord(batch: BatchDescriptor, record: number, bytes: Buffer, index: number, sink: BadRecordSink | undefined, offset: number): void {
   const problem = `incomplete record: ${bytes.length} of ${record} bytes (input.binary.record_size) at the end of the file`;
   if (sink === undefined) {
-    throw new DjcError('INPUT_INVALID', `${batch.file}: ${problem} (record ${index + 1} of batch ${batch.index}, byte offset ${offset})`, {
+    throw new DjcError('INPUT_INVALID', `${batch.file}: ${problem} (${recordPlace(batch.index, index)}, byte offset ${offset})`, {
       taskId: batch.index,
       hint: 'check input.binary.record_size, or set input.on_bad_record to skip or dead_letter to go on without it',
       details: { file: batch.file, offset, batch: batch.index, record: index },

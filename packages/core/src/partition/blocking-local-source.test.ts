@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isDjcError } from '../errors.js';
@@ -49,7 +50,15 @@ describe('useBlockingLocalReads', () => {
     const missing = await errorOf(readAll([{ ...(batches[0] as BatchDescriptor), file: `${file}.gone` }], OPTS));
     expect(isDjcError(missing, 'INPUT_INVALID') && missing.message).toBe(`${file}.gone: cannot open input: no such file`);
     const dir = await errorOf(readAll([{ ...(batches[0] as BatchDescriptor), file: tmp.dir }], OPTS));
-    expect(isDjcError(dir, 'INPUT_INVALID') && dir.message).toBe(`${tmp.dir}: not a regular file`);
+    expect(isDjcError(dir, 'INPUT_INVALID') && dir.message).toBe(`${tmp.dir}: is a directory, not a regular file`);
+    // A FIFO with no writer: refused at once, where a blocking open would wait for a writer for good.
+    execFileSync('mkfifo', [`${tmp.dir}/pipe`]);
+    for (const blocking of [true, false]) {
+      useBlockingLocalReads(blocking);
+      const fifo = await errorOf(readAll([{ ...(batches[0] as BatchDescriptor), file: `${tmp.dir}/pipe` }], OPTS));
+      expect(isDjcError(fifo, 'INPUT_INVALID') && fifo.message).toBe(`${tmp.dir}/pipe: is a FIFO (named pipe), not a regular file`);
+    }
+    useBlockingLocalReads();
     await writeFile(file, `${CSV}8,j\n`);
     const changed = await errorOf(readAll(batches, OPTS));
     expect(isDjcError(changed, 'INPUT_INVALID') && changed.message).toMatch(/the input changed after the job was prepared/);

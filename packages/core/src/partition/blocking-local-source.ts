@@ -10,7 +10,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { DjcError } from '../errors.js';
 import type { InputSource, InputStat } from './input-source.js';
-import { cannotOpen, notRegularFile } from './open-errors.js';
+import { cannotOpen, INPUT_OPEN_FLAGS, notRegularFile } from './open-errors.js';
 
 let enabled = false;
 
@@ -26,13 +26,13 @@ export function blockingReads(): boolean {
 export function openBlockingLocal(file: string): Promise<InputSource> {
   let fd: number;
   try {
-    fd = openSync(file, 'r');
+    fd = openSync(file, INPUT_OPEN_FLAGS);
   } catch (e) {
     return Promise.reject(cannotOpen(file, e));
   }
   try {
     const st = fstatSync(fd);
-    if (!st.isFile()) throw notRegularFile(file);
+    if (!st.isFile()) throw notRegularFile(file, st);
     return Promise.resolve(new BlockingLocalSource(file, fd, st));
   } catch (e) {
     closeSync(fd);

@@ -11,7 +11,10 @@ export function createScanner(opts: ReadOptions, file: string, start: number): R
     case 'text':
       return new LineScanner(false, start);
     case 'csv':
-      return new CsvScanner(opts.csv.quote.charCodeAt(0), csvBlankByte(opts.csv.delimiter), file, start, opts.csv.multiline !== false);
+      return new CsvScanner(
+        opts.csv.quote.charCodeAt(0), csvBlankByte(opts.csv.delimiter), file, start, opts.csv.multiline !== false,
+        opts.csv.relaxQuotes === true ? { delimiter: opts.csv.delimiter } : null,
+      );
     default:
       throw new Error(`internal: ${opts.format} input is not scanned for records`);
   }

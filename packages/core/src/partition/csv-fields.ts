@@ -10,10 +10,11 @@ export class BadRecordError extends Error {
  * Splits one CSV record (its text without the line ending) into fields.
  * A field is quoted only if it starts with the quote; inside, a doubled
  * quote is one quote, and delimiters and newlines are data. Strict on what
- * the record scanner cannot agree with: a quote inside an unquoted field, or
+ * the record scanner cannot agree with: a quote inside an unquoted field
+ * (unless `relaxQuotes`: then it is data, as the scanner reads it too), or
  * anything but a delimiter after a closing quote, is an error.
  */
-export function parseCsvFields(text: string, delimiter: string, quote: string): string[] {
+export function parseCsvFields(text: string, delimiter: string, quote: string, relaxQuotes = false): string[] {
   const fields: string[] = [];
   let i = 0;
   for (;;) {
@@ -28,8 +29,10 @@ export function parseCsvFields(text: string, delimiter: string, quote: string): 
     } else {
       const d = text.indexOf(delimiter, i);
       const value = text.slice(i, d < 0 ? text.length : d);
-      if (value.includes(quote)) {
-        throw new BadRecordError(`quote inside unquoted field ${fields.length + 1} (quote the whole field and double inner quotes)`);
+      if (!relaxQuotes && value.includes(quote)) {
+        throw new BadRecordError(
+          `quote inside unquoted field ${fields.length + 1} (quote the whole field and double inner quotes, or set input.csv.relax_quotes: true to read such quotes as data)`,
+        );
       }
       fields.push(value);
       if (d < 0) return fields;

@@ -10,6 +10,10 @@ import { isBlankByte, LF, type RecordScanner } from './record-scanner.js';
  *
  * Quotes in the middle of an unquoted field are not CSV; the reader rejects
  * them (see csv-fields.ts), so both sides agree on every accepted file.
+ * With `relaxQuotes` (input.csv.relax_quotes) such a quote is data: only a
+ * quote that starts a field (at the start of the record or right after a
+ * delimiter), or that follows a closing quote (a doubled `""`), toggles the
+ * quote state, as the field parser reads it.
  *
  * `multiline` false (input.csv.multiline: false) declares that no quoted
  * field holds a line break: a line break inside quotes is then INPUT_INVALID
@@ -32,6 +36,14 @@ export class CsvScanner implements RecordScanner {
   private cacheView: Buffer | null = null;
   private nextNl = -1;
   private nextQuote = -1;
+  /** relaxQuotes: file offset just past the last closing quote (a quote there is the second of a doubled one). */
+  private closedAt = -1;
+  /** relaxQuotes: the delimiter's bytes, and the last bytes of the previous view (a delimiter may end it). */
+  private readonly delimiter: Buffer | null;
+  private readonly tail = Buffer.alloc(4);
+  private tailLength = 0;
+  /** Where the current scan call started in its view. */
+  private entry = 0;
 
   constructor(
     private readonly quote: number,
@@ -39,8 +51,10 @@ export class CsvScanner implements RecordScanner {
     private readonly file: string,
     start: number,
     private readonly multiline = true,
+    relax: { delimiter: string } | null = null,
   ) {
     this.recordStart = start;
+    this.delimiter = relax === null ? null : Buffer.from(relax.delimiter, 'utf8');
   }
 
   scan(view: Buffer, pos: number, base: number, limit: number): number {
@@ -50,6 +64,7 @@ export class CsvScanner implements RecordScanner {
     }
     const len = view.length;
     let found = 0;
+    this.entry = pos;
     while (pos < len) {
       if (this.inQuote) {
         const close = view.indexOf(this.quote, pos);
@@ -57,8 +72,9 @@ export class CsvScanner implements RecordScanner {
           if (this.nextNl < pos) this.nextNl = indexOrLength(view, LF, pos);
           if (this.nextNl < (close < 0 ? len : close)) throw this.lineBreakInQuotes(base + this.nextNl);
         }
-        if (close < 0) return this.stop(len, found);
+        if (close < 0) return this.stop(len, found, view);
         this.inQuote = false;
+        this.closedAt = base + close + 1;
         pos = close + 1;
         continue;
       }
@@ -69,19 +85,33 @@ export class CsvScanner implements RecordScanner {
       if (this.nextNl < pos) this.nextNl = indexOrLength(view, LF, pos);
       if (this.nextQuote < pos) this.nextQuote = indexOrLength(view, this.quote, pos);
       if (this.nextQuote < this.nextNl) {
+        pos = this.nextQuote + 1;
+        if (this.delimiter !== null && !this.opensField(view, this.nextQuote, base)) continue;
         this.inQuote = true;
         this.quoteAt = base + this.nextQuote;
-        pos = this.nextQuote + 1;
         continue;
       }
-      if (this.nextNl === len) return this.stop(len, found);
+      if (this.nextNl === len) return this.stop(len, found, view);
       pos = this.nextNl + 1;
       this.lastStart = this.recordStart;
       this.lastEnd = this.recordStart = base + pos;
       this.content = false;
       if (++found === limit) break;
     }
-    return this.stop(pos, found);
+    return this.stop(pos, found, view);
+  }
+
+  /** relaxQuotes: the quote at `q` starts a field, or doubles the quote that just closed one. */
+  private opensField(view: Buffer, q: number, base: number): boolean {
+    const at = base + q;
+    if (at === this.recordStart || at === this.closedAt) return true;
+    const d = this.delimiter as Buffer;
+    if (at - d.length < this.recordStart) return false;
+    for (let i = 1; i <= d.length; i++) {
+      const byte = q - i >= 0 ? view[q - i] : this.tail[this.tailLength - (i - q)];
+      if (byte !== d[d.length - i]) return false;
+    }
+    return true;
   }
 
   private lineBreakInQuotes(offset: number): DjcError {
@@ -95,8 +125,16 @@ export class CsvScanner implements RecordScanner {
     );
   }
 
-  private stop(pos: number, found: number): number {
+  private stop(pos: number, found: number, view: Buffer): number {
     this.found = found;
+    // The view is used up: keep its last bytes, where a delimiter before the next view's first quote may be.
+    if (this.delimiter !== null && pos === view.length && this.entry < pos) {
+      const keep = Math.min(pos, this.tail.length);
+      const kept = Math.min(this.tailLength, this.tail.length - keep);
+      this.tail.copyWithin(0, this.tailLength - kept, this.tailLength);
+      view.copy(this.tail, kept, pos - keep, pos);
+      this.tailLength = kept + keep;
+    }
     return pos;
   }
 
@@ -119,7 +157,13 @@ export class CsvScanner implements RecordScanner {
       throw new DjcError(
         'INPUT_INVALID',
         `${this.file}: unterminated quoted field: the quote at byte offset ${this.quoteAt} is never closed`,
-        { hint: 'check the CSV quoting, or set input.csv.quote to the quote character the file uses' },
+        {
+          hint: this.delimiter === null
+            ? 'a quote inside an unquoted field (such as 5"10) opens a quoted field: set input.csv.relax_quotes: true to read such quotes as data, '
+              + 'or fix the quoting (quote the whole field and double inner quotes), or set input.csv.quote to the quote character the file uses'
+            : 'check the CSV quoting (a quoted field ends at a quote followed by the delimiter or a line break), or set input.csv.quote to the quote character the file uses',
+          details: { file: this.file, offset: this.quoteAt },
+        },
       );
     }
     if (!this.content) return false;

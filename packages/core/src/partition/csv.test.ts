@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { buffer } from 'node:stream/consumers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isDjcError } from '../errors.js';
+import { isDjcError, type DjcError } from '../errors.js';
 import { openBatchStream } from './batch-stream.js';
 import {
   CSV_DEFAULTS, partitionAll, readAll, refCsv, refCsvRows, roundTrip, tempDir, type TempDir,
@@ -110,7 +110,7 @@ describe('csv', () => {
     expect(isDjcError(err, 'INPUT_INVALID')).toBe(true);
     const message = (err as Error).message;
     expect(message).toContain(`${file}:3:`);
-    expect(message).toContain('record 2 of batch 0');
+    expect(message).toContain('batch 0, record 1 counting from 0');
     expect(message).toMatch(/expected 3 fields .*found 2/);
   });
 
@@ -130,6 +130,80 @@ describe('csv', () => {
       expect(isDjcError(err, 'INPUT_INVALID')).toBe(true);
       expect((err as Error).message).toContain(`${file}:2:`);
     }
+  });
+
+  it('a stray quote says that input.csv.relax_quotes exists, whether the row fails to parse or leaves a quote open', async () => {
+    const file = await tmp.file('s.csv', 'a,b\n1,5"10" wide\n');
+    const { batches } = await partitionAll([file], csv(10));
+    const err = await readAll(batches, csv(10)).catch((e: unknown) => e);
+    expect((err as Error).message).toContain('quote inside unquoted field 2');
+    expect((err as Error).message).toContain('set input.csv.relax_quotes: true');
+    const open = await tmp.file('o.csv', 'a,b\n1,5"10\n2,3\n');
+    const e2 = await partitionAll([open], csv(10)).catch((e: unknown) => e);
+    expect(isDjcError(e2, 'INPUT_INVALID')).toBe(true);
+    expect((e2 as DjcError).message).toContain('unterminated quoted field: the quote at byte offset 7');
+    expect((e2 as DjcError).hint).toContain('set input.csv.relax_quotes: true');
+  });
+
+  describe('relax_quotes', () => {
+    // What Python's csv module and csv-parse (relax_quotes) read: a quote inside an unquoted field is data.
+    const RELAXED = [
+      'id,size,note',
+      '1,5"10,"a, b"',
+      '2,x"y"z,"say ""hi"""',
+      '3,"q",plain"',
+      '4,"multi\nline",ok',
+      '5,,"""x"""',
+      '6,"a""b",c"d',
+    ].join('\n') + '\n';
+    const EXPECTED = [
+      { id: '1', size: '5"10', note: 'a, b' },
+      { id: '2', size: 'x"y"z', note: 'say "hi"' },
+      { id: '3', size: 'q', note: 'plain"' },
+      { id: '4', size: 'multi\nline', note: 'ok' },
+      { id: '5', size: '', note: '"x"' },
+      { id: '6', size: 'a"b', note: 'c"d' },
+    ];
+
+    it('reads quotes inside unquoted fields as data, with a chunk edge at every byte, in both readers', async () => {
+      const file = await tmp.file('r.csv', RELAXED);
+      for (let size = 1; size <= 12; size++) {
+        const opts = csv(2, size, { relaxQuotes: true });
+        const { batches, files } = await partitionAll([file], opts);
+        expect(files[0]?.records).toBe(6);
+        expect(batches.map((b) => b.records)).toEqual([2, 2, 2]);
+        expect(await readAll(batches, opts)).toEqual(EXPECTED);
+        for (const b of batches) {
+          expect((await buffer(openBatchStream(b, opts))).toString()).toBe(`id,size,note\n${RELAXED.slice(b.start, b.end)}`);
+        }
+      }
+    });
+
+    it('splits by bytes at the same record boundaries', async () => {
+      const file = await tmp.file('rb.csv', RELAXED);
+      for (const bytes of [1, 7, 20, 1000]) {
+        const opts = { ...csv(1, 5, { relaxQuotes: true }), batchBytes: bytes };
+        const { batches } = await partitionAll([file], opts);
+        expect(await readAll(batches, opts)).toEqual(EXPECTED);
+      }
+    });
+
+    it('a non-ASCII delimiter before a quote is found across chunk edges', async () => {
+      const content = 'a§b§c\n1§"x§y"§5"\n2§q"§"z"\n';
+      const file = await tmp.file('nr.csv', content);
+      for (let size = 1; size <= 8; size++) {
+        const opts = csv(1, size, { delimiter: '§', relaxQuotes: true });
+        expect(await roundTrip([file], opts)).toEqual([{ a: '1', b: 'x§y', c: '5"' }, { a: '2', b: 'q"', c: 'z' }]);
+      }
+    });
+
+    it('text after a closing quote is still a bad record', async () => {
+      const file = await tmp.file('rq.csv', 'a,b\n1,"ab"c\n');
+      const opts = csv(10, undefined, { relaxQuotes: true });
+      const { batches } = await partitionAll([file], opts);
+      const err = await readAll(batches, opts).catch((e: unknown) => e);
+      expect((err as Error).message).toContain('unexpected "c" after the closing quote of field 2');
+    });
   });
 
   it('a duplicate column name is INPUT_INVALID', async () => {

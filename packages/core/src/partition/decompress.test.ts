@@ -115,7 +115,7 @@ describe('compressed inputs', () => {
     const { batches } = await partitionAll([file], o);
     const err = await readAll(batches, o).catch((e: unknown) => e);
     expect(isDjcError(err, 'INPUT_INVALID')).toBe(true);
-    expect((err as Error).message).toMatch(new RegExp(`^${file.replace(/\./g, '\\.')}: invalid JSON .*\\(record 2 of batch 0, byte offset 8\\): "nope"`));
+    expect((err as Error).message).toMatch(new RegExp(`^${file.replace(/\./g, '\\.')}: invalid JSON .*\\(batch 0, record 1 counting from 0, byte offset 8\\): "nope"`));
     const letters: DeadLetter[] = [];
     const values: unknown[] = [];
     for await (const v of readBatchRecords(batches[0] as BatchDescriptor, { ...o, onBadRecord: 'dead_letter' }, (d) => letters.push(d))) values.push(v);

@@ -66,8 +66,8 @@ async function expandLocal(entry: string, opts: ExpandOptions): Promise<string[]
     return files.map((f) => path.resolve(f)).sort();
   }
   if (st?.isDirectory()) {
-    throw new DjcError('INPUT_INVALID', `input.path ${entry} is a directory`, {
-      hint: `name the files, or use a glob such as ${path.join(entry, '*.jsonl')}`,
+    throw new DjcError('INPUT_INVALID', `input.path ${entry} is a directory: did you mean format: files?`, {
+      hint: `set input.format: files to hand each file under it to the handler, or name its files with a glob such as ${path.join(entry, '*.jsonl')}`,
     });
   }
   // An existing file is taken literally, even if its name looks like a glob (data[1].csv).

@@ -116,7 +116,7 @@ describe('jsonl', () => {
     const message = (err as Error).message;
     expect(message).toContain(`${file}:4:`);
     expect(message).toContain('invalid JSON');
-    expect(message).toContain('record 1 of batch 1');
+    expect(message).toContain('batch 1, record 0 counting from 0');
     expect(message).toContain(`byte offset ${content.indexOf(bad)}`);
     expect(message).toContain('oops this is not json');
     expect(message).not.toContain('x'.repeat(100)); // a snippet, not the whole line

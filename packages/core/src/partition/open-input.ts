@@ -3,7 +3,7 @@ import { DjcError } from '../errors.js';
 import type { FileStat } from '../model/batch.js';
 import { isS3Url, type InputSource, type InputStat, type ReadPlan } from './input-source.js';
 import { blockingReads, openBlockingLocal } from './blocking-local-source.js';
-import { cannotOpen, notRegularFile } from './open-errors.js';
+import { cannotOpen, INPUT_OPEN_FLAGS, notRegularFile } from './open-errors.js';
 
 /**
  * Opens an input file (a local path or an `s3://bucket/key` URL) for
@@ -63,13 +63,13 @@ async function openSource(file: string, plan?: ReadPlan, expect?: FileStat): Pro
   if (blockingReads()) return openBlockingLocal(file);
   let fh: FileHandle;
   try {
-    fh = await open(file, 'r');
+    fh = await open(file, INPUT_OPEN_FLAGS);
   } catch (e) {
     throw cannotOpen(file, e);
   }
   try {
     const stat = await fh.stat();
-    if (!stat.isFile()) throw notRegularFile(file);
+    if (!stat.isFile()) throw notRegularFile(file, stat);
     return new LocalSource(file, fh, stat);
   } catch (e) {
     await fh.close();

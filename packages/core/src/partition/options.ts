@@ -7,9 +7,10 @@ import { DEFAULT_READ_BUFFER_SIZE, type InputFormat, type PartitionOptions, type
 export function readOptions(config: JobConfig): ReadOptions & { onBadRecord: BadRecordPolicy } {
   const input = config.input;
   const recordSize = input.binary?.record_size;
+  const { delimiter, header, quote, multiline, relax_quotes: relaxQuotes } = input.csv;
   return {
     format: input.format as InputFormat,
-    csv: input.csv,
+    csv: { delimiter, header, quote, multiline, relaxQuotes },
     onBadRecord: input.on_bad_record,
     compression: input.compression,
     ...(recordSize === undefined ? {} : { binary: { recordSize } }),

@@ -9,6 +9,7 @@ import { checkReadOptions } from './options.js';
 import { RecordCursor } from './record-cursor.js';
 import type { RecordDecoder } from './record-decoder.js';
 import type { ReadOptions } from './types.js';
+import { invalidUtf8At, invalidUtf8Problem } from './utf8-check.js';
 
 /**
  * The batch's records, parsed: jsonl → the JSON value of each non-blank
@@ -68,15 +69,31 @@ export async function* readBatchRecords(batch: BatchDescriptor, opts: ReadOption
   }
 }
 
-/** The current record of `cursor`, decoded, or a Bad describing why it cannot be. */
+/** The current record of `cursor`, decoded, or a Bad describing why it cannot be (invalid UTF-8 included). */
 export function decodeRecord(cursor: RecordCursor, decode: RecordDecoder): unknown {
   const text = cursor.buf.toString('utf8', cursor.from, cursor.to);
+  // Decoding replaced invalid bytes with U+FFFD; the (rare) character itself is checked against the bytes.
+  if (text.includes('\uFFFD')) {
+    const bad = utf8Problem(cursor, text);
+    if (bad !== null) return bad;
+  }
   try {
     return decode(text);
   } catch (e) {
     if (!(e instanceof BadRecordError)) throw e;
     return new Bad({ batch: cursor.batch, offset: cursor.start, record: cursor.index, problem: e.message, text });
   }
+}
+
+/** A Bad for the current record of `cursor` if it is not valid UTF-8, else null. `text`: its decoded text, if already at hand. */
+export function utf8Problem(cursor: RecordCursor, text?: string): Bad | null {
+  const { buf, from, to } = cursor;
+  const at = invalidUtf8At(buf, from, to);
+  if (at < 0) return null;
+  return new Bad({
+    batch: cursor.batch, offset: cursor.start, record: cursor.index, problem: invalidUtf8Problem(buf, at, from, cursor.start),
+    text: text ?? buf.toString('utf8', from, to), bytes: Buffer.from(buf.subarray(from, to)),
+  });
 }
 
 /** A record that failed to decode (describing it needs I/O, so it is built outside the hot path). */

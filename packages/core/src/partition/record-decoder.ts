@@ -29,8 +29,8 @@ export async function createDecoder(
     case 'jsonl':
       return { decode: decodeJson, header: NO_HEADER };
     case 'csv': {
-      const { delimiter, quote, header } = opts.csv;
-      if (!header) return { decode: (text) => parseCsvFields(text, delimiter, quote), header: NO_HEADER };
+      const { delimiter, quote, header, relaxQuotes } = opts.csv;
+      if (!header) return { decode: (text) => parseCsvFields(text, delimiter, quote, relaxQuotes), header: NO_HEADER };
       const { decode, bytes } = await readHeader(fh, batch, opts);
       return { decode, header: bytes };
     }
@@ -66,9 +66,9 @@ function csvObject(names: readonly string[], fields: readonly string[]): Record<
  * header that does not parse or names a column twice.
  */
 export function csvHeaderDecoder(text: string, opts: ReadOptions): RecordDecoder {
-  const { delimiter, quote } = opts.csv;
-  const names = checkNames(parseCsvFields(text, delimiter, quote));
-  return (record) => csvObject(names, parseCsvFields(record, delimiter, quote));
+  const { delimiter, quote, relaxQuotes } = opts.csv;
+  const names = checkNames(parseCsvFields(text, delimiter, quote, relaxQuotes));
+  return (record) => csvObject(names, parseCsvFields(record, delimiter, quote, relaxQuotes));
 }
 
 /** The decoder for the header in bytes [0, headerEnd) of the batch's file, and those bytes. */

@@ -33,6 +33,13 @@ export interface CsvOptions {
    * and every reader then rejects a quoted field that spans a line break.
    */
   multiline?: boolean;
+  /**
+   * A quote inside an unquoted field is data (input.csv.relax_quotes, as
+   * csv-parse's `relax_quotes`): only a quote that starts a field opens a
+   * quoted field, for the scanners and the field parser alike. Default false:
+   * such a quote is a bad record.
+   */
+  relaxQuotes?: boolean;
 }
 
 export interface ReadOptions {

@@ -7,6 +7,11 @@ import type { TaskQueue } from './task-queue.js';
 export interface Backend {
   name: BackendName;
   /**
+   * Where this backend's state is, for messages ("no job X in <location>"):
+   * the local home directory, or the AWS table.
+   */
+  location: string;
+  /**
    * How often a coordinator should poll job state: reads of a local file are
    * cheap, each DynamoDB read is a billed request.
    */

@@ -5,10 +5,11 @@
  * testing/state-store-task-cases.ts, testing/state-store-batch-cases.ts,
  * testing/state-store-bulk-cases.ts, testing/state-store-release-cases.ts and
  * testing/state-store-claimed-cases.ts; bounded error texts in
- * testing/state-store-text-cases.ts.
+ * testing/state-store-text-cases.ts; job ids in testing/state-store-job-id-cases.ts.
  */
 import { describe, expect, it } from 'vitest';
 import type { StateStore } from './state-store.js';
+import type { RetryRecord } from '../model/job.js';
 import { testBatches, testJob, rejectionOf } from '../testing/fixtures.js';
 import { conflictStatus, expectConflict, expectDjcError, useFixture, type Made } from '../testing/contract-harness.js';
 import { describeTaskCases } from '../testing/state-store-task-cases.js';
@@ -17,6 +18,7 @@ import { describeReleaseCases } from '../testing/state-store-release-cases.js';
 import { describeTextCases } from '../testing/state-store-text-cases.js';
 import { describeBatchCases } from '../testing/state-store-batch-cases.js';
 import { describeClaimedCases } from '../testing/state-store-claimed-cases.js';
+import { describeJobIdCases } from '../testing/state-store-job-id-cases.js';
 
 export type StateStoreFixture = Made & { store: StateStore };
 
@@ -25,6 +27,7 @@ export function describeStateStoreContract(name: string, make: () => Promise<Sta
     const fx = useFixture(make);
     const store = () => fx().store;
     describeJobCases(store);
+    describeJobIdCases(store);
     describeJobChanges(store);
     describeTaskCases(store);
     describeBatchCases(store);
@@ -152,6 +155,27 @@ function describeJobChanges(store: () => StateStore): void {
       expect((await store().getJob(job.jobId))?.workers).toEqual(workers);
       expect((await store().updateJob(job.jobId, { workers: null })).workers).toBeNull();
       expect((await store().getJob(job.jobId))?.workers).toBeNull();
+    });
+
+    it('settings (djc retry) replace the config and the retry history together, with or without a status change', async () => {
+      const job = testJob();
+      expect((await store().createJob(job)).retries).toEqual([]);
+      await store().transitionJob(job.jobId, ['SUBMITTED'], 'FAILED', { endedAt: '2024-01-01T00:00:00.000Z', error: 'x' });
+      const config = { ...job.config, compute: { ...job.config.compute, timeout: 1_234 }, fail_fast: false };
+      const first: RetryRecord = {
+        at: '2024-01-01T00:00:01.000Z', taskCount: 2, tasks: '3,7', notRetried: 1, selection: { task: '3,7', error: 'a|"b"' },
+        changes: [{ key: 'compute.timeout', value: '1234ms', from: 600_000, to: 1_234, unit: 'duration' }, { key: 'fail_fast', value: 'false', from: true, to: false }],
+      };
+      const reopened = await store().transitionJob(job.jobId, ['FAILED'], 'RUNNING', { endedAt: null, error: null, settings: { config, retries: [first] } });
+      expect(reopened).toMatchObject({ status: 'RUNNING', endedAt: null, config, retries: [first] });
+      expect(await store().getJob(job.jobId)).toEqual(reopened);
+      expect((await store().listJobs()).find((j) => j.jobId === job.jobId)).toMatchObject({ config, retries: [first] });
+      // Other patches leave both alone.
+      expect(await store().updateJob(job.jobId, { error: 'y' })).toMatchObject({ config, retries: [first] });
+      const second: RetryRecord = { at: '2024-01-01T00:00:02.000Z', taskCount: 0, tasks: '', notRetried: 0, selection: {}, changes: [] };
+      const updated = await store().updateJob(job.jobId, { settings: { config: job.config, retries: [first, second] } });
+      expect(updated).toMatchObject({ status: 'RUNNING', error: 'y', config: job.config, retries: [first, second] });
+      expect(await store().getJob(job.jobId)).toEqual(updated);
     });
 
     it('a finished job re-opens only to RUNNING', async () => {

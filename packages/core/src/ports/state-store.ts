@@ -33,7 +33,8 @@
  * (util/cap-text.ts), so no handler's message can outgrow an item.
  */
 import type { JobStatus, TaskStatus } from '../model/status.js';
-import type { JobRecord, NewJob, OutputKind, TaskRecord } from '../model/job.js';
+import type { JobRecord, NewJob, OutputKind, RetryRecord, TaskRecord } from '../model/job.js';
+import type { JobConfig } from '../config/schema.js';
 import type { BatchDescriptor } from '../model/batch.js';
 import type { FailureKind } from '../config/schema.js';
 import type { ConflictError, DjcError } from '../errors.js';
@@ -171,6 +172,19 @@ export interface JobPatch {
   mode?: JobRecord['mode'];
   coordinator?: JobRecord['coordinator'];
   workers?: JobRecord['workers'];
+  /**
+   * The config in force and the retry history, written together (`djc
+   * retry`). Readers in other processes see both change at once: on the aws
+   * backend they live in the job's CONFIG item, which the job item names by
+   * a revision, so cached configs are re-read when it changes.
+   */
+  settings?: { config: JobConfig; retries: RetryRecord[] };
+}
+
+/** Options of resetTasks. */
+export interface ResetTasksOptions extends IoOptions {
+  /** Only these task ids (those of them in the statuses asked for); absent: every task in those statuses. */
+  taskIds?: readonly number[];
 }
 
 /**
@@ -192,6 +206,18 @@ export interface ListJobsOptions extends IoOptions {
   limit?: number;
 }
 
+/** A job's id and creation time: what the job-id indexes hold, read without the job itself. */
+export interface JobRef {
+  jobId: string;
+  createdAt: string;
+}
+
+export interface ListJobIdsOptions extends IoOptions {
+  /** Only ids that start with this text (case-sensitive, taken literally: no wildcards). */
+  idPrefix?: string;
+  limit?: number;
+}
+
 export interface ListTasksOptions extends IoOptions {
   status?: TaskStatus;
   limit?: number;
@@ -205,6 +231,16 @@ export interface StateStore {
   getJob(jobId: string, opts?: IoOptions): Promise<JobRecord | null>;
   /** Newest first. */
   listJobs(opts?: ListJobsOptions): Promise<JobRecord[]>;
+  /**
+   * Ids and creation times of jobs, newest first (the order of listJobs),
+   * only those whose id starts with `idPrefix` when it is given. Reads no
+   * job record: on SQLite a range of the primary key, on DynamoDB the
+   * keys-only `by_created` index (with a prefix, a filtered read of it:
+   * cost grows with the number of jobs, never with their tasks). For
+   * naming a job by a prefix of its id or by its name; an exact id is a
+   * getJob.
+   */
+  listJobIds(opts?: ListJobIdsOptions): Promise<JobRef[]>;
   /**
    * Moves the job to `to` if its status is one of `from` (and the move is in
    * the transition table), applying `patch` in the same write.
@@ -320,9 +356,12 @@ export interface StateStore {
   cancelTasks(jobId: string, opts?: IoOptions): Promise<number>;
   /**
    * For `djc retry`: tasks in `statuses` (FAILED, CANCELLED) → PENDING with a
-   * fresh retry budget (attemptFloor = attempts). Returns the tasks reset.
+   * fresh retry budget (attemptFloor = attempts), counters moved in the same
+   * write as each task. With `opts.taskIds`, only those of them; ids that
+   * are not in `statuses` (or not in the job) are left alone. Returns the
+   * tasks reset, in id order.
    */
-  resetTasks(jobId: string, statuses: readonly TaskStatus[], opts?: IoOptions): Promise<TaskRecord[]>;
+  resetTasks(jobId: string, statuses: readonly TaskStatus[], opts?: ResetTasksOptions): Promise<TaskRecord[]>;
 
   /**
    * Takes or renews the coordinator lock for `info.owner` until

@@ -24,7 +24,7 @@ export interface FauxqsServer {
   stop(): Promise<void>;
 }
 
-// Tests run on Node 20 on purpose; the SDK's "upgrade Node" notice is noise here.
+// The SDK warns about Node versions it will stop supporting; in tests that notice is noise.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const CREDENTIALS = { accessKeyId: 'djc-test', secretAccessKey: 'djc-test-secret' };

@@ -1,17 +1,18 @@
 /**
  * A child process for the local backend's multi-process test: receives
  * messages of one job, claims, writes an output blob, completes, deletes the
- * message, until the job's queue is empty. Prints one JSON line of counts.
+ * message, until the job's queue is empty. Prints one JSON line of counts
+ * (and the SQLite driver it used: DJC_SQLITE_DRIVER).
  * Usage: node --import tsx race-worker.ts <home> <jobId> <workerId>
  */
 import { ConflictError } from '../errors.js';
-import { createLocalBackend } from '../backends/local/index.js';
+import { chooseDriver, createLocalBackend } from '../backends/local/index.js';
 
 async function main(): Promise<void> {
   const [home, jobId, workerId] = process.argv.slice(2);
   if (!home || !jobId || !workerId) throw new Error('usage: race-worker <home> <jobId> <workerId>');
   const backend = createLocalBackend({ home });
-  const counts = { succeeded: 0, dropped: 0, errors: [] as string[] };
+  const counts = { driver: chooseDriver(), succeeded: 0, dropped: 0, errors: [] as string[] };
   try {
     for (;;) {
       const msgs = await backend.queue.receive({ max: 8, visibilityMs: 30_000, waitMs: 100, jobId });

@@ -95,6 +95,22 @@ function describeCancelAndReset(store: () => StateStore): void {
       expect(conflictStatus(await rejectionOf(store().claimTask(jobId, 0, { owner: 'w', leaseMs: 60_000, maxAttempts: 1 })))).toBe('FAILED');
     });
 
+    it('resetTasks with taskIds resets only those of them in the statuses asked for; counters exact', async () => {
+      const jobId = await jobWithTasks(store(), 6);
+      for (const taskId of [0, 1, 2, 3]) {
+        await store().claimTask(jobId, taskId, { owner: 'w', leaseMs: 60_000, maxAttempts: 1 });
+        await store().completeTask(jobId, taskId, { owner: 'w', attempt: 1 }, taskId === 3 ? OK : FAIL);
+      }
+      await store().cancelTasks(jobId); // 4 and 5
+      // 1 and 4 are reset; 3 succeeded and 9 does not exist: left alone, no error.
+      const reset = await store().resetTasks(jobId, ['FAILED', 'CANCELLED'], { taskIds: [4, 1, 3, 9] });
+      expect(reset.map((t) => [t.taskId, t.status, t.attemptFloor])).toEqual([[1, 'PENDING', 1], [4, 'PENDING', 0]]);
+      expect((await store().listTasks(jobId)).map((t) => t.status)).toEqual(['FAILED', 'PENDING', 'FAILED', 'SUCCEEDED', 'PENDING', 'CANCELLED']);
+      expect((await store().getJob(jobId))?.tasks).toEqual({ total: 6, pending: 2, running: 0, retrying: 0, succeeded: 1, failed: 2, cancelled: 1 });
+      expect(await store().resetTasks(jobId, ['FAILED'], { taskIds: [] })).toEqual([]);
+      expect((await store().getJob(jobId))?.tasks.failed).toBe(2);
+    });
+
     it('resetTasks of a status the table does not allow throws ILLEGAL_TRANSITION', async () => {
       const jobId = await jobWithTasks(store(), 1);
       expectDjcError(await rejectionOf(store().resetTasks(jobId, ['SUCCEEDED'])), 'ILLEGAL_TRANSITION');

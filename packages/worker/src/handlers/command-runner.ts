@@ -62,7 +62,7 @@ type Stop = { failure: FailureKind; error: string; retryable: boolean };
 type Exit = { code: number | null; signal: NodeJS.Signals | null; spawnError?: Error; outputError?: unknown };
 
 class CommandAttempt {
-  private readonly log = new LogBuffer();
+  private readonly log: LogBuffer;
   private readonly stderr = new TailLines(20);
   private readonly files: { input: string; output: string };
   private readonly deadLetters: DeadLetterFile;
@@ -82,6 +82,7 @@ class CommandAttempt {
   private closeBatch: () => Promise<void> = async () => undefined;
 
   constructor(private readonly spec: AttemptSpec, private readonly signal: AbortSignal) {
+    this.log = spec.log ?? new LogBuffer();
     this.files = { input: join(spec.tmpDir, 'input'), output: join(spec.tmpDir, 'output') };
     this.deadLetters = new DeadLetterFile(spec.input.onBadRecord, join(spec.tmpDir, 'bad-records.jsonl'));
   }

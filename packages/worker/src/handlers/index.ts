@@ -7,6 +7,7 @@
  * A module handler that must not be retried throws an error marked so:
  *   throw Object.assign(new Error('bad input'), { retryable: false });
  */
+import type { Logger } from '@djc/core';
 import { createCommandRunner } from './command-runner.js';
 import { createModuleRunner } from './module-runner.js';
 import { failed } from './results.js';
@@ -19,8 +20,10 @@ export { DEFAULT_HEAP_BYTES } from './module-runner.js';
  * One runner per worker process. `slots` is how many attempts run at once
  * (compute.concurrency): the module thread pool has that many threads.
  * `memoryBytes` is the default heap limit of module handlers (compute.memory).
+ * `log` (default: JSON on stderr) gets what belongs to no running attempt,
+ * e.g. a stray error of a module handler attempt that already ended.
  */
-export function createHandlerRunner(opts: { slots: number; memoryBytes?: number }): HandlerRunner {
+export function createHandlerRunner(opts: { slots: number; memoryBytes?: number; log?: Logger }): HandlerRunner {
   const modules = createModuleRunner(opts);
   const commands = createCommandRunner();
   const closing = new AbortController();

@@ -7,6 +7,8 @@
 export const DEFAULT_LOG_CAP = 1024 * 1024;
 
 export class LogBuffer {
+  /** Bumped on every append: a reader that saw the same value has seen the same text. */
+  changes = 0;
   private head = '';
   private tail: string[] = [];
   private tailLength = 0;
@@ -21,6 +23,7 @@ export class LogBuffer {
 
   append(text: string): void {
     if (text.length === 0) return;
+    this.changes++;
     if (this.tail.length === 0 && this.head.length < this.headCap) {
       const room = this.headCap - this.head.length;
       this.head += text.slice(0, room);
@@ -47,7 +50,7 @@ export class LogBuffer {
     tail = tail.slice(tailStart);
     const omitted = this.omitted + (this.head.length - headEnd) + tailStart;
     const sep = head.endsWith('\n') ? '' : '\n';
-    return `${head}${sep}… ${omitted} bytes omitted …\n${tail}`;
+    return `${head}${sep}${omittedLine(omitted)}${tail}`;
   }
 
   private trimTail(): void {
@@ -65,6 +68,11 @@ export class LogBuffer {
       }
     }
   }
+}
+
+/** The line that stands for text left out of a capped log (log-delta.ts reads it back). */
+export function omittedLine(n: number): string {
+  return `… ${n} bytes omitted …\n`;
 }
 
 /** Keeps the last `max` lines of a stream of text chunks (e.g. a command's stderr). */

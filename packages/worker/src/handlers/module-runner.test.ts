@@ -120,7 +120,7 @@ describe('module handlers: failures', () => {
     expect(missing.error).toContain('handler.module: module /nonexistent/handler.ts does not exist');
     const noExport = failure(await runModule(fixture('ts-handler.ts', 'nope')));
     expect(noExport.retryable).toBe(false);
-    expect(noExport.error).toMatch(/has no exported function "nope" \(exported functions: .*countWords/);
+    expect(noExport.error).toMatch(/has no exported function "nope" \(did you mean "noop"\?\) \(exported functions: .*countWords/);
   });
 
   it('a bad input record fails without retry, with the reader message', async () => {

@@ -6,10 +6,10 @@
  * within a grace period. Heap exhaustion kills only the thread
  * (`resourceLimits`), never the worker process.
  */
-import { formatDuration } from '@djc/core';
+import { createLogger, formatDuration, type Logger } from '@djc/core';
 import { formatLogLine, LogBuffer } from './log-buffer.js';
 import { failed, reasonText, timerDelay } from './results.js';
-import type { FromThread, ThreadResult } from './thread-protocol.js';
+import type { FromThread, StrayMessage, ThreadResult } from './thread-protocol.js';
 import { ThreadPool, type PooledThread, type ThreadListener } from './thread-pool.js';
 import type { AttemptResult, AttemptSpec } from './types.js';
 
@@ -26,8 +26,22 @@ export interface ModuleRunner {
   close(): Promise<void>;
 }
 
-export function createModuleRunner(opts: { slots: number; memoryBytes?: number }): ModuleRunner {
-  const pool = new ThreadPool(Math.max(1, opts.slots));
+/** Attempts remembered after they ended, to name the task of a stray error that arrives later. */
+const RECENT_ATTEMPTS = 1000;
+
+/**
+ * `log` (default: a JSON logger on stderr, the worker's log) receives the
+ * stray errors of attempts that had already ended, with their task.
+ */
+export function createModuleRunner(opts: { slots: number; memoryBytes?: number; log?: Logger }): ModuleRunner {
+  const log = opts.log ?? createLogger({ name: 'djc-worker' });
+  const recent = new Map<number, Pick<AttemptSpec, 'jobId' | 'taskId' | 'attempt'>>();
+  const onStray = (msg: StrayMessage) => {
+    const owner = msg.id === null ? undefined : recent.get(msg.id);
+    if (owner) log.warn({ ...owner, error: msg.error }, 'a module handler attempt that had already ended left a stray error (logged against it; the attempt running now is not affected)');
+    else log.warn({ error: msg.error }, 'a module handler left a stray error that belongs to no attempt (e.g. from the module\'s top level)');
+  };
+  const pool = new ThreadPool(Math.max(1, opts.slots), onStray);
   let nextId = 1;
   return {
     async run(spec, signal) {
@@ -35,7 +49,10 @@ export function createModuleRunner(opts: { slots: number; memoryBytes?: number }
       const limitMb = Math.max(16, Math.ceil(heapBytes / MiB));
       const thread = await pool.acquire(limitMb, signal);
       if (!thread) return failed('signal', `attempt aborted: ${reasonText(signal.reason)}`, '');
-      return new ModuleAttempt(pool, thread, spec, signal, nextId++).run();
+      const id = nextId++;
+      recent.set(id, { jobId: spec.jobId, taskId: spec.taskId, attempt: spec.attempt });
+      if (recent.size > RECENT_ATTEMPTS) recent.delete(recent.keys().next().value as number);
+      return new ModuleAttempt(pool, thread, spec, signal, id).run();
     },
     close: () => pool.close(),
   };
@@ -45,7 +62,7 @@ type Kill = { failure: 'timeout' | 'signal'; error: string };
 
 /** One attempt on one thread: wires messages, the timeout and the abort signal together. */
 class ModuleAttempt implements ThreadListener {
-  private readonly log = new LogBuffer();
+  private readonly log: LogBuffer;
   private readonly timers: NodeJS.Timeout[] = [];
   private resolve: (r: AttemptResult) => void = () => undefined;
   private aborting: string | null = null;
@@ -58,7 +75,9 @@ class ModuleAttempt implements ThreadListener {
     private readonly spec: AttemptSpec,
     private readonly signal: AbortSignal,
     private readonly id: number,
-  ) {}
+  ) {
+    this.log = spec.log ?? new LogBuffer();
+  }
 
   run(): Promise<AttemptResult> {
     const { spec } = this;
@@ -80,7 +99,7 @@ class ModuleAttempt implements ThreadListener {
     if (msg.id !== this.id || this.settled) return;
     if (msg.type === 'log') this.log.append(msg.text);
     else if (msg.type === 'progress') this.spec.onProgress?.(msg.done);
-    else this.onDone(msg.result);
+    else if (msg.type === 'done') this.onDone(msg.result, msg.retire === true);
   }
 
   onExit(code: number, error: Error | undefined): void {
@@ -89,9 +108,11 @@ class ModuleAttempt implements ThreadListener {
     this.finish(this.crashResult(code, error));
   }
 
-  private onDone(result: ThreadResult): void {
+  private onDone(result: ThreadResult, retire: boolean): void {
     if (this.killing) return; // the thread is being terminated; its exit settles the attempt
-    this.pool.release(this.thread);
+    // A thread where an exception escaped into the event loop is not reused.
+    if (retire) void this.pool.discard(this.thread);
+    else this.pool.release(this.thread);
     if (this.aborting !== null) return this.finish(this.abortedResult());
     const log = this.log.toString();
     if (!result.ok) return this.finish(failed('error', result.error, log, { retryable: result.retryable }));

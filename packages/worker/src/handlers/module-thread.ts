@@ -4,18 +4,29 @@
  * caches it), read the batch, call `fn(records, ctx)`, encode the return
  * value and post it back. Log lines go to the main thread as they are
  * written, so they survive a thread that is terminated for a timeout.
+ *
+ * Stray errors (a promise the handler did not await that rejects, an
+ * exception thrown in one of its callbacks) belong to the attempt whose
+ * code created them: each attempt runs in an AsyncLocalStorage context, and
+ * Node reports such errors in the context where they arose, so an error a
+ * finished batch left behind is never blamed on the batch running now. One
+ * that arises while its attempt runs, or in the short settle window after
+ * the handler returns (stray-errors.ts), fails that attempt; a later one is
+ * sent to the main thread, which logs it against its task.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Console } from 'node:console';
 import { Writable } from 'node:stream';
 import { format, inspect } from 'node:util';
 import { parentPort } from 'node:worker_threads';
 import {
   capError, capText, deadLetterRecords, importUserFunction, isDjcError, MAX_ERROR_CHARS, parseModuleRef, readBatchRecords, useBlockingLocalReads,
-  type BadRecordPolicy, type BadRecordSink, type DjcError,
+  type BadRecordPolicy, type BadRecordSink, type DjcError, type HandlerContext,
 } from '@djc/core';
 import { formatLogLine, type LogLevel } from './log-buffer.js';
 import { errorText } from './results.js';
 import { encodeOutput } from './output.js';
+import { settleAfter, strayErrorText, userFrame } from './stray-errors.js';
 import type { FromThread, RunMessage, ThreadResult, ToThread } from './thread-protocol.js';
 
 const port = parentPort;
@@ -24,8 +35,14 @@ if (!port) throw new Error('module-thread runs inside a worker thread');
 /** Handler functions already imported in this thread, by module ref. */
 const functions = new Map<string, (...args: unknown[]) => unknown>();
 
-/** The attempt in progress, if any. */
-let current: { id: number; controller: AbortController } | null = null;
+/** The attempt in progress (its settle window included), if any; `stray` is the first stray error it left. */
+let current: { id: number; controller: AbortController; ref: string; stray: string | null } | null = null;
+
+/** The attempt id whose code is running: stray errors are reported in the context where they arose. */
+const attemptContext = new AsyncLocalStorage<{ id: number; ref: string }>();
+
+/** An exception escaped into the event loop: the thread's state is suspect, so it is retired after the attempt in progress. */
+let retire = false;
 
 function post(msg: FromThread): void {
   port?.postMessage(msg);
@@ -37,6 +54,11 @@ port.on('message', (msg: ToThread) => {
 });
 
 captureConsole();
+process.on('unhandledRejection', (reason) => onStray(reason, 'a promise it did not await rejected'));
+process.on('uncaughtException', (e) => {
+  retire = true;
+  onStray(e, 'an exception was thrown in one of its callbacks');
+});
 // This thread runs one attempt at a time and nothing else: read local batches
 // with blocking calls rather than through the thread pool (two thread
 // hand-offs per file operation, more than a small batch's read itself).
@@ -44,25 +66,45 @@ useBlockingLocalReads();
 
 async function runAttempt(msg: RunMessage): Promise<void> {
   const controller = new AbortController();
-  current = { id: msg.id, controller };
+  const attempt = { id: msg.id, controller, ref: msg.ref, stray: null as string | null };
+  current = attempt;
   let result: ThreadResult;
   try {
-    result = await execute(msg, controller.signal);
+    result = await attemptContext.run({ id: msg.id, ref: msg.ref }, () => execute(msg, controller.signal));
   } catch (e) {
     result = { ok: false, error: `internal error in the handler thread: ${describe(e)}`, retryable: true };
   } finally {
     if (current?.id === msg.id) current = null;
   }
+  if (result.ok && attempt.stray !== null) result = { ok: false, error: attempt.stray, retryable: true };
   // Whatever the handler threw, a bounded message crosses to the worker (the full one is in the log).
   if (!result.ok) result = { ...result, error: capError(result.error) };
-  post({ type: 'done', id: msg.id, result });
+  post({ type: 'done', id: msg.id, result, ...(retire ? { retire: true } : {}) });
+}
+
+/**
+ * A stray error: it fails its attempt while that attempt is in progress;
+ * one of an attempt that already reported is logged against it by the main
+ * thread; one with no attempt (e.g. from a module's top level before any)
+ * is logged as such.
+ */
+function onStray(e: unknown, how: string): void {
+  const owner = attemptContext.getStore();
+  const text = `handler left a stray error: ${how}: ${strayErrorText(e, owner?.ref ?? current?.ref ?? '')}`;
+  if (owner !== undefined && current?.id === owner.id) {
+    post({ type: 'log', id: owner.id, text: formatLogLine('error', `${text}${e instanceof Error && e.stack ? `\n${e.stack}` : ''}`) });
+    current.stray ??= `${text}; await every promise the handler starts`;
+    return;
+  }
+  post({ type: 'stray', id: owner?.id ?? null, error: capError(text) });
 }
 
 async function execute(msg: RunMessage, signal: AbortSignal): Promise<ThreadResult> {
   const log = attemptLogger(msg.id);
   let fn = functions.get(msg.ref);
   try {
-    fn ??= await importUserFunction(msg.ref, 'handler.module');
+    // Outside the attempt's context: what the module's top level starts belongs to no attempt.
+    fn ??= await attemptContext.exit(() => importUserFunction(msg.ref, 'handler.module'));
   } catch (e) {
     return setupFailure(e);
   }
@@ -77,11 +119,14 @@ async function execute(msg: RunMessage, signal: AbortSignal): Promise<ThreadResu
   // Aborted while importing or reading: the main side reports the abort.
   if (signal.aborted) return { ok: false, error: 'aborted before the handler started', retryable: true };
   let value: unknown;
+  const started = performance.now();
   try {
     value = await fn(records, makeContext(msg, records.length, signal, log));
   } catch (e) {
     return thrownFailure(e, msg.ref, log);
   }
+  // Errors the handler left behind may surface just after it returned: they still fail this attempt.
+  await settleAfter(performance.now() - started);
   try {
     return { ok: true, ...encodeOutput(value), records: records.length, bad: bad.count, deadLetters: bad.text() };
   } catch (e) {
@@ -126,7 +171,7 @@ function attemptLogger(id: number): AttemptLogger {
  * count before); `firstRecord` is null for such a batch (the records
  * before it are not counted).
  */
-function makeContext(msg: RunMessage, count: number, signal: AbortSignal, log: AttemptLogger) {
+function makeContext(msg: RunMessage, count: number, signal: AbortSignal, log: AttemptLogger): HandlerContext {
   return {
     jobId: msg.jobId,
     taskId: msg.taskId,
@@ -162,19 +207,6 @@ function thrownFailure(e: unknown, ref: string, log: AttemptLogger): ThreadResul
   // Cut the message, not the frame after it: "(at count.ts:12:9)" is the useful part of a long one.
   return { ok: false, error: `handler threw: ${e.name}: ${capText(e.message, MESSAGE_CHARS)}${frame ? ` (at ${frame})` : ''}`, retryable };
 }
-
-/** "count.ts:12:9" from the first stack line in the handler's own file. */
-function userFrame(stack: string | undefined, file: string): string | null {
-  if (!stack) return null;
-  const base = file.slice(file.lastIndexOf('/') + 1);
-  for (const line of stack.split('\n').slice(1)) {
-    if (!line.includes(file)) continue;
-    const m = /:(\d+):(\d+)\)?\s*$/.exec(line);
-    if (m) return `${base}:${m[1]}:${m[2]}`;
-  }
-  return null;
-}
-
 
 function describe(e: unknown): string {
   return e instanceof Error ? `${e.name === 'Error' || e.name === 'DjcError' ? '' : `${e.name}: `}${e.message}` : String(e);

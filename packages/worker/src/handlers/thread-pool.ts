@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-import type { FromThread, ToThread } from './thread-protocol.js';
+import type { FromThread, StrayMessage, ToThread } from './thread-protocol.js';
 
 /** Receives what one attempt's thread says. */
 export interface ThreadListener {
@@ -25,10 +25,11 @@ export class PooledThread {
   private error: Error | undefined;
   exited = false;
 
-  constructor(readonly limitMb: number, onExit: (thread: PooledThread) => void) {
+  constructor(readonly limitMb: number, onExit: (thread: PooledThread) => void, onStray: (msg: StrayMessage) => void) {
     const entry = threadEntry();
     this.worker = new Worker(entry.filename, { ...entry.options, resourceLimits: { maxOldGenerationSizeMb: limitMb } });
-    this.worker.on('message', (msg: FromThread) => this.listener?.onMessage(msg));
+    // A stray error names the attempt it belongs to, which may not be the one attached now.
+    this.worker.on('message', (msg: FromThread) => (msg.type === 'stray' ? onStray(msg) : this.listener?.onMessage(msg)));
     this.worker.on('error', (e: Error) => {
       this.error = e;
     });
@@ -66,7 +67,8 @@ export class ThreadPool {
   private waiters: Array<{ limitMb: number; resolve: (t: PooledThread | null) => void }> = [];
   private closed = false;
 
-  constructor(private readonly slots: number) {}
+  /** `onStray`: what to do with a stray error of an attempt that already reported (module-thread.ts). */
+  constructor(private readonly slots: number, private readonly onStray: (msg: StrayMessage) => void = () => undefined) {}
 
   /** A thread with this heap limit, waiting for a free slot if need be; null if aborted or closed first. */
   acquire(limitMb: number, signal: AbortSignal): Promise<PooledThread | null> {
@@ -123,7 +125,7 @@ export class ThreadPool {
       this.forget(other);
       void other.terminate();
     }
-    const thread = new PooledThread(limitMb, (t) => this.onThreadExit(t));
+    const thread = new PooledThread(limitMb, (t) => this.onThreadExit(t), this.onStray);
     this.all.add(thread);
     return thread;
   }

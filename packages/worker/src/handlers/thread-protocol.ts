@@ -43,9 +43,18 @@ export interface DoneMessage {
   type: 'done';
   id: number;
   result: ThreadResult;
+  /** An exception escaped into the thread's event loop: discard the thread rather than reuse it. */
+  retire?: boolean;
 }
 
-export type FromThread = LogMessage | ProgressMessage | DoneMessage;
+/** A stray error of an attempt that already reported (`id`), or of none (null): the main thread logs it against its task. */
+export interface StrayMessage {
+  type: 'stray';
+  id: number | null;
+  error: string;
+}
+
+export type FromThread = LogMessage | ProgressMessage | DoneMessage | StrayMessage;
 
 export type ThreadResult =
   | { ok: true; kind: OutputKind; data: string | Uint8Array; records: number; bad: number; deadLetters: string | null }

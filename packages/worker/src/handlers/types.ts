@@ -7,6 +7,7 @@
  * a *task* runs one batch; an *attempt* is one run of a task, numbered from 1.
  */
 import type { BadRecordPolicy, BatchDescriptor, FailureKind, JobConfig, OutputKind, ReadOptions } from '@djc/core';
+import type { LogBuffer } from './log-buffer.js';
 
 /** How the batch is read: the job's `input.format`, `input.csv` and `input.on_bad_record`. */
 export interface InputSpec extends ReadOptions {
@@ -32,6 +33,11 @@ export interface AttemptSpec {
   tmpDir: string;
   /** Aborted when the attempt must stop (job cancelled, lease lost, worker shutting down). */
   signal: AbortSignal;
+  /**
+   * Where the attempt's log goes (the result's `log` is its text at the end);
+   * the caller may read it while the attempt runs. A new one if unset.
+   */
+  log?: LogBuffer;
   /** Called when a module handler reports progress with `ctx.progress(done)`. */
   onProgress?: (done: number) => void;
 }

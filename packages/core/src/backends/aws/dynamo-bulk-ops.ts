@@ -56,13 +56,14 @@ export class DynamoBulkOps {
   }
 
   /**
-   * Tasks in `statuses` → PENDING with attemptFloor = attempts; returns them
-   * in id order. The job's other finished tasks that would expire within
+   * Tasks in `statuses` (and in `taskIds`, when given) → PENDING with
+   * attemptFloor = attempts; returns them in id order. The job's other finished tasks that would expire within
    * half the retention get a full retention from now (the job is about to
    * run again and aggregate their outputs).
    */
-  async reset(jobId: string, statuses: readonly TaskStatus[], io: Io): Promise<TaskRecord[]> {
+  async reset(jobId: string, statuses: readonly TaskStatus[], io: Io, taskIds?: readonly number[]): Promise<TaskRecord[]> {
     const wanted = [...new Set(statuses)];
+    const only = taskIds === undefined ? null : new Set(taskIds);
     for (const s of wanted) assertTaskTransition(s, 'PENDING', { jobId });
     if (wanted.length === 0) return [];
     const nowSec = Math.floor(Date.now() / 1000);
@@ -71,9 +72,11 @@ export class DynamoBulkOps {
       : null;
     const done: TaskRecord[] = [];
     for await (const page of queryPages(this.ctx, partitionQuery(jobId, wanted, renew ?? undefined), io)) {
-      const ops = page.map((item): BulkOp<TaskRecord | null> => {
+      const ops = page.flatMap((item): BulkOp<TaskRecord | null>[] => {
         const task = toTaskRecord(item, this.ctx.what);
-        return wanted.includes(task.status) || !renew ? this.op(resetChange(this.ctx, task)) : this.renewOp(task, renew);
+        // A task of a wanted status that was not asked for stays as it is, like the other finished ones.
+        if (wanted.includes(task.status) && (only === null || only.has(task.taskId))) return [this.op(resetChange(this.ctx, task))];
+        return renew ? [this.renewOp(task, renew)] : [];
       });
       for (const t of await applyBulk(this.ctx, jobId, ops, io)) if (t) done.push(t);
     }

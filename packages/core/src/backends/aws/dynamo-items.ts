@@ -9,7 +9,7 @@ import { DjcError } from '../../errors.js';
 import type { JobConfig } from '../../config/schema.js';
 import type { BatchDescriptor } from '../../model/batch.js';
 import { JOB_STATUSES, TASK_STATUSES } from '../../model/status.js';
-import type { JobRecord, NewJob, TaskRecord } from '../../model/job.js';
+import type { JobRecord, NewJob, RetryRecord, TaskRecord } from '../../model/job.js';
 import {
   ALL_JOBS_PK, configKey, createdSk, ITEM_VERSION, jobKey, MAX_CONFIG_BYTES, statusPk, taskKey,
 } from './dynamo-schema.js';
@@ -38,6 +38,8 @@ const JobItemSchema = z.object({
   coordinator_owner: maybeText,
   coordinator_seen_at: maybeNumber,
   workers_json: maybeText,
+  /** Revision of the CONFIG item's settings; absent until a `djc retry` changes them. */
+  config_rev: maybeText,
   version: count,
   tasks_total: count,
   tasks_pending: count,
@@ -53,7 +55,14 @@ const JobItemSchema = z.object({
   records_bad: count,
 });
 
-const ConfigItemSchema = z.object({ v: version, config: text });
+const ConfigItemSchema = z.object({ v: version, config: text, config_rev: maybeText, retries_json: maybeText });
+
+/** What the CONFIG item holds: the config in force, the retry history, and their revision (null as submitted). */
+export interface JobSettings {
+  config: JobConfig;
+  retries: RetryRecord[];
+  rev: string | null;
+}
 
 const TaskItemSchema = z.object({
   v: version,
@@ -92,8 +101,9 @@ function parse<T>(schema: z.ZodType<T>, item: Item, what: string): T {
 
 /** The job's record from its job item and its (cached or read) config. */
 /** `requests`: the job's request counts (its REQUESTS item), `{}` when none. */
-export function toJobRecord(item: Item, config: JobConfig, what: string, requests: Record<string, number> = {}): JobRecord {
+export function toJobRecord(item: Item, settings: JobSettings, what: string, requests: Record<string, number> = {}): JobRecord {
   const j = parse(JobItemSchema, item, what);
+  const { config } = settings;
   return {
     jobId: j.job_id,
     name: j.name,
@@ -117,11 +127,34 @@ export function toJobRecord(item: Item, config: JobConfig, what: string, request
     workers: j.workers_json ? (JSON.parse(j.workers_json) as JobRecord['workers']) : null,
     version: j.version,
     requests,
+    retries: settings.retries,
   };
 }
 
-export function toJobConfig(item: Item, what: string): JobConfig {
-  return JSON.parse(parse(ConfigItemSchema, item, what).config) as JobConfig;
+export function toJobSettings(item: Item, what: string): JobSettings {
+  const c = parse(ConfigItemSchema, item, what);
+  return {
+    config: JSON.parse(c.config) as JobConfig,
+    retries: c.retries_json ? (JSON.parse(c.retries_json) as RetryRecord[]) : [],
+    rev: c.config_rev ?? null,
+  };
+}
+
+/** The revision of the settings a job item names (null: as submitted). */
+export function configRevOf(item: Item): string | null {
+  return typeof item.config_rev === 'string' ? item.config_rev : null;
+}
+
+/** The config as stored in the CONFIG item; rejects one too large for an item. */
+export function configText(jobId: string, config: JobConfig): string {
+  const text = JSON.stringify(config);
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_CONFIG_BYTES) {
+    throw new DjcError('CONFIG_INVALID', `job ${jobId}: the resolved config is ${Math.ceil(bytes / 1024)} KB; the aws backend stores at most ${MAX_CONFIG_BYTES / 1024} KB`, {
+      jobId, hint: 'move large parameters or lists into a file that the handler reads',
+    });
+  }
+  return text;
 }
 
 export function toTaskRecord(item: Item, what: string): TaskRecord {
@@ -152,13 +185,7 @@ export function toTaskRecord(item: Item, what: string): TaskRecord {
 
 /** The job item (SUBMITTED, zero counters) and its config item; rejects a config too large for an item. */
 export function newJobItems(job: NewJob, createdAt: string): { job: Item; config: Item } {
-  const config = JSON.stringify(job.config);
-  const bytes = Buffer.byteLength(config);
-  if (bytes > MAX_CONFIG_BYTES) {
-    throw new DjcError('CONFIG_INVALID', `job ${job.jobId}: the resolved config is ${Math.ceil(bytes / 1024)} KB; the aws backend stores at most ${MAX_CONFIG_BYTES / 1024} KB`, {
-      jobId: job.jobId, hint: 'move large parameters or lists into a file that the handler reads',
-    });
-  }
+  const config = configText(job.jobId, job.config);
   const zeros = {
     tasks_total: 0, tasks_pending: 0, tasks_claimed: 0, tasks_running: 0, tasks_retrying: 0, tasks_succeeded: 0, tasks_failed: 0,
     tasks_cancelled: 0, records_total: 0, records_processed: 0, records_bad: 0,

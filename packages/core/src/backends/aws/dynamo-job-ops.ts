@@ -1,20 +1,23 @@
 /**
  * Job items: create (job + config items in one transaction), read, list
  * through the job indexes, and conditional status changes with a patch.
- * Configs are immutable, so they are cached per job id. A status change that
- * ends the job (or re-opens a finished one) also sets (or removes) the TTL of
- * the job's three items in one transaction (see dynamo-schema.ts).
+ * The CONFIG item (config and retry history) changes only on `djc retry`,
+ * in the same transaction as the job item, which then names its new
+ * revision (`config_rev`): configs are cached per job id and revision, and
+ * re-read when a job item names another. A status change that ends the job
+ * (or re-opens a finished one) also sets (or removes) the TTL of the job's
+ * three items in one transaction (see dynamo-schema.ts).
  */
+import { randomUUID } from 'node:crypto';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../../errors.js';
 import { capError } from '../../util/cap-text.js';
-import type { JobConfig } from '../../config/schema.js';
 import type { JobRecord, NewJob } from '../../model/job.js';
 import { assertJobTransition, TERMINAL_JOB, type JobStatus } from '../../model/status.js';
 import type { JobPatch, ListJobsOptions } from '../../ports/state-store.js';
 import { noJob, txFailed } from './dynamo-errors.js';
 import { UpdateBuilder } from './dynamo-expressions.js';
-import { newJobItems, toJobConfig, toJobRecord } from './dynamo-items.js';
+import { configRevOf, configText, newJobItems, toJobRecord, toJobSettings, type JobSettings } from './dynamo-items.js';
 import {
   batchGet, getItem, queryPages, sendConditional, transact,
   type CondOutcome, type DynamoContext, type Io, type Item, type QueryInput, type TxItem,
@@ -29,7 +32,7 @@ const CONFIG_CACHE = 1_000;
 const TRANSITION_TRIES = 5;
 
 export class DynamoJobOps {
-  private readonly configs = new Map<string, JobConfig>();
+  private readonly configs = new Map<string, JobSettings>();
 
   constructor(private readonly ctx: DynamoContext) {}
 
@@ -44,8 +47,9 @@ export class DynamoJobOps {
       if (codes.includes('ConditionalCheckFailed')) throw new ConflictError(`job ${job.jobId} already exists`, { jobId: job.jobId });
       throw txFailed(this.ctx.what, codes, job.jobId);
     }
-    this.remember(job.jobId, job.config);
-    return toJobRecord(items.job, job.config, this.ctx.what);
+    const settings: JobSettings = { config: job.config, retries: [], rev: null };
+    this.remember(job.jobId, settings);
+    return toJobRecord(items.job, settings, this.ctx.what);
   }
 
   /**
@@ -65,7 +69,7 @@ export class DynamoJobOps {
     const job = items.find((i) => i.sk === 'JOB');
     const config = items.find((i) => i.sk === 'CONFIG');
     if (!job) return null;
-    if (config) this.remember(jobId, toJobConfig(config, this.ctx.what));
+    if (config) this.remember(jobId, toJobSettings(config, this.ctx.what));
     return this.record(job, io, items.find((i) => i.sk === 'REQUESTS'));
   }
 
@@ -109,9 +113,9 @@ export class DynamoJobOps {
       assertJobTransition(status, to, jobId);
       const b = patchBuilder(patch).set('status', to).set('gsi1pk', statusPk(to));
       const expiry = this.expiryChange(status, to, patch);
-      const res = expiry === undefined
+      const res = expiry === undefined && patch.settings === undefined
         ? await this.write(jobId, b, b.eq('status', status), io)
-        : await this.writeWithExpiry(jobId, b, b.eq('status', status), expiry, io);
+        : await this.writeTogether(jobId, b, b.eq('status', status), { expiry, settings: patch.settings }, io);
       if (res.ok) return res.value;
       status = res.item ? (res.item.status as JobStatus) : null;
       if (attempt >= TRANSITION_TRIES && status !== null && from.includes(status)) {
@@ -122,7 +126,10 @@ export class DynamoJobOps {
 
   async update(jobId: string, patch: JobPatch, io: Io): Promise<JobRecord> {
     const b = patchBuilder(patch);
-    const res = await this.write(jobId, b, `attribute_exists(${b.name('pk')})`, io);
+    const condition = `attribute_exists(${b.name('pk')})`;
+    const res = patch.settings === undefined
+      ? await this.write(jobId, b, condition, io)
+      : await this.writeTogether(jobId, b, condition, { settings: patch.settings }, io);
     if (!res.ok) throw noJob(jobId);
     return res.value;
   }
@@ -154,23 +161,33 @@ export class DynamoJobOps {
   }
 
   /**
-   * The conditional update of the job item and the same `expires_at` on its
-   * CONFIG and REQUESTS items, in one TransactWriteItems (REQUESTS is created
-   * if no counts were flushed yet, so counts flushed later expire with it).
-   * The job is then read back (a transaction returns no item).
+   * The conditional update of the job item together with its other items, in
+   * one TransactWriteItems: with `expiry` (a number or null, not undefined),
+   * the same `expires_at` on its CONFIG and REQUESTS items (REQUESTS is
+   * created if no counts were flushed yet, so counts flushed later expire
+   * with it); with `settings`, the CONFIG item's config and retry history,
+   * under a new revision that the job item names. The job is then read back
+   * (a transaction returns no item).
    */
-  private async writeWithExpiry(jobId: string, b: UpdateBuilder, condition: string, expiry: number | null, io: Io): Promise<CondOutcome<JobRecord>> {
-    b.set(TTL_ATTRIBUTE, expiry).add('version', 1);
+  private async writeTogether(
+    jobId: string, b: UpdateBuilder, condition: string, also: { expiry?: number | null; settings?: JobPatch['settings'] }, io: Io,
+  ): Promise<CondOutcome<JobRecord>> {
+    const { expiry, settings } = also;
     const update = (key: ItemKey, u: UpdateBuilder, cond: string): TxItem => ({
       Update: { TableName: this.ctx.table, Key: key, ...u.input(cond), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' },
     });
     const config = new UpdateBuilder().set(TTL_ATTRIBUTE, expiry);
-    const requests = new UpdateBuilder().set('v', ITEM_VERSION).set('job_id', jobId).set(TTL_ATTRIBUTE, expiry);
-    const res = await transact(this.ctx, [
-      update(jobKey(jobId), b, condition),
-      update(configKey(jobId), config, `attribute_exists(${config.name('pk')})`),
-      update(requestsKey(jobId), requests, ''),
-    ], io);
+    if (settings) {
+      const rev = randomUUID();
+      b.set('config_rev', rev);
+      config.set('config', configText(jobId, settings.config)).set('retries_json', JSON.stringify(settings.retries)).set('config_rev', rev);
+    }
+    b.set(TTL_ATTRIBUTE, expiry).add('version', 1);
+    const items = [update(jobKey(jobId), b, condition), update(configKey(jobId), config, `attribute_exists(${config.name('pk')})`)];
+    if (expiry !== undefined) {
+      items.push(update(requestsKey(jobId), new UpdateBuilder().set('v', ITEM_VERSION).set('job_id', jobId).set(TTL_ATTRIBUTE, expiry), ''));
+    }
+    const res = await transact(this.ctx, items, io);
     if (!res.ok) {
       const [job] = res.reasons;
       if (job?.code === 'ConditionalCheckFailed') return { ok: false, item: job.item };
@@ -187,7 +204,7 @@ export class DynamoJobOps {
     const items = await batchGet(this.ctx, keys, io);
     const byKey = new Map(items.map((i) => [`${String(i.pk)}|${String(i.sk)}`, i]));
     for (const item of items) {
-      if (item.sk === 'CONFIG') this.remember(String(item.job_id), toJobConfig(item, this.ctx.what));
+      if (item.sk === 'CONFIG') this.remember(String(item.job_id), toJobSettings(item, this.ctx.what));
     }
     const out: JobRecord[] = [];
     for (const id of jobIds) {
@@ -197,25 +214,29 @@ export class DynamoJobOps {
     return out;
   }
 
-  /** A job record from its item (and its REQUESTS item), with its config from the cache or the table. */
+  /**
+   * A job record from its item (and its REQUESTS item), with its settings
+   * from the cache, or from the table when none is cached for the revision
+   * the job item names.
+   */
   private async record(job: Item, io: Io, requests?: Item): Promise<JobRecord> {
     const jobId = String(job.job_id);
-    let config = this.configs.get(jobId);
-    if (!config) {
+    let settings = this.configs.get(jobId);
+    if (!settings || settings.rev !== configRevOf(job)) {
       const item = await getItem(this.ctx, configKey(jobId), io);
       if (!item) throw noJob(jobId);
-      config = toJobConfig(item, this.ctx.what);
-      this.remember(jobId, config);
+      settings = toJobSettings(item, this.ctx.what);
+      this.remember(jobId, settings);
     }
-    return toJobRecord(job, config, this.ctx.what, requestsOf(requests));
+    return toJobRecord(job, settings, this.ctx.what, requestsOf(requests));
   }
 
-  private remember(jobId: string, config: JobConfig): void {
+  private remember(jobId: string, settings: JobSettings): void {
     if (this.configs.size >= CONFIG_CACHE && !this.configs.has(jobId)) {
       const oldest = this.configs.keys().next();
       if (!oldest.done) this.configs.delete(oldest.value);
     }
-    this.configs.set(jobId, config);
+    this.configs.set(jobId, settings);
   }
 }
 

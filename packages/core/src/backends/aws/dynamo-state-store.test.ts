@@ -209,6 +209,24 @@ describe('DynamoStateStore on DynamoDB Local: cost and races', () => {
     expect((await a!.getJob(job.jobId))?.status).toBe(won[0]);
   });
 
+  it('a retry\'s settings written through one store are read by another that has the config cached', async () => {
+    const { stores: [a, b], clients: [, bClient] } = await storesOnFreshTable(2);
+    const job = testJob();
+    await a!.createJob(job);
+    expect((await b!.getJob(job.jobId))?.config).toEqual(job.config); // b caches it
+    await a!.transitionJob(job.jobId, ['SUBMITTED'], 'FAILED', { endedAt: new Date().toISOString() });
+    const config = { ...job.config, compute: { ...job.config.compute, timeout: 5_000 } };
+    const retries = [{ at: new Date().toISOString(), taskCount: 1, tasks: '0', notRetried: 0, selection: {}, changes: [] }];
+    await a!.transitionJob(job.jobId, ['FAILED'], 'RUNNING', { settings: { config, retries } });
+    expect(await b!.getJob(job.jobId)).toMatchObject({ status: 'RUNNING', config, retries });
+    expect((await b!.listJobs()).find((j) => j.jobId === job.jobId)).toMatchObject({ config, retries });
+    // Cached again: reading it costs the one Query of an unchanged job.
+    const counted = countRequests(bClient as DynamoDBClient);
+    expect(await b!.getJob(job.jobId)).toMatchObject({ config, retries });
+    expect(counted.byOperation).toEqual({ Query: 1 });
+    counted.stop();
+  });
+
   it('8 claimers on separate clients race over 200 tasks: each task is claimed exactly once', async () => {
     const { stores: [admin, ...claimers] } = await storesOnFreshTable(9);
     const job = testJob();

@@ -13,9 +13,10 @@ import type { JobRecord, NewJob, TaskRecord } from '../../model/job.js';
 import type { JobStatus, TaskStatus } from '../../model/status.js';
 import type {
   ClaimRequest, ClaimResult, CompleteResult, CoordinatorInfo, LeaseWrite, IoOptions, JobPatch, RequestCountDelta, LeaseRef, ListJobsOptions, ListTasksOptions,
-  ReclaimRequest, StateStore, TaskOutcome,
+  JobRef, ListJobIdsOptions, ReclaimRequest, ResetTasksOptions, StateStore, TaskOutcome,
 } from '../../ports/state-store.js';
 import { DynamoBulkOps } from './dynamo-bulk-ops.js';
+import { listJobIds } from './dynamo-job-ids.js';
 import { DynamoJobOps } from './dynamo-job-ops.js';
 import { DynamoLeaseOps } from './dynamo-lease-ops.js';
 import { DynamoLock } from './dynamo-lock.js';
@@ -75,6 +76,10 @@ export class DynamoStateStore implements StateStore {
     return this.jobs.list(opts, opts);
   }
 
+  listJobIds(opts: ListJobIdsOptions = {}): Promise<JobRef[]> {
+    return listJobIds(this.ctx, opts, opts);
+  }
+
   transitionJob(jobId: string, from: readonly JobStatus[], to: JobStatus, patch: JobPatch = {}, opts: IoOptions = {}): Promise<JobRecord> {
     return this.jobs.transition(jobId, from, to, patch, opts);
   }
@@ -132,8 +137,8 @@ export class DynamoStateStore implements StateStore {
     return this.bulk.cancel(jobId, opts);
   }
 
-  resetTasks(jobId: string, statuses: readonly TaskStatus[], opts: IoOptions = {}): Promise<TaskRecord[]> {
-    return this.bulk.reset(jobId, statuses, opts);
+  resetTasks(jobId: string, statuses: readonly TaskStatus[], opts: ResetTasksOptions = {}): Promise<TaskRecord[]> {
+    return this.bulk.reset(jobId, statuses, opts, opts.taskIds);
   }
 
   acquireCoordinatorLock(info: CoordinatorInfo, opts: IoOptions = {}): Promise<boolean> {

@@ -62,6 +62,7 @@ export async function createAwsBackend(s: AwsSettings, clients: AwsClients = cre
     const flusher = startRequestFlusher(clients.requests, state);
     return {
       name: 'aws',
+      location: `DynamoDB table ${s.table}`,
       monitorIntervalMs: 1000,
       state,
       blobs: createS3BlobStore({ client: clients.s3, bucket: s.bucket, prefix: s.prefix }),

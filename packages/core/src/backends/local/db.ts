@@ -4,27 +4,21 @@
  * (no fsync per commit; a power cut may lose the last commits, never corrupt
  * the file), then brings the schema up to date. While opening, busy_timeout
  * makes SQLite wait for locks; afterwards it is 0 and callers wait for the
- * write lock through `withLock` (sqlite-retry.ts explains why).
+ * write lock through `withLock` (sqlite-retry.ts explains why). The driver
+ * (node:sqlite or better-sqlite3) is chosen by sqlite-driver.ts.
  */
-import Database from 'better-sqlite3';
 import { DjcError } from '../../errors.js';
 import { MIGRATIONS } from './migrations.js';
 import { withLockSync } from './sqlite-retry.js';
+import { openSqlite, type OpenSqliteOptions, type SqliteDb } from './sqlite-driver.js';
 
-export type Db = Database.Database;
+export type Db = SqliteDb;
 
 export const BUSY_TIMEOUT_MS = 5000;
 
-export function openDatabase(file: string): Db {
-  let db: Db;
-  try {
-    db = new Database(file);
-  } catch (e) {
-    throw new DjcError('BACKEND_UNAVAILABLE', `cannot open the local database ${file}: ${(e as Error).message}`, {
-      cause: e,
-      hint: 'check that DJC_HOME is a writable directory',
-    });
-  }
+/** Opens `file` (see the header). Errors are the driver's own; open-errors.ts tells their causes apart. */
+export function openDatabase(file: string, opts: Pick<OpenSqliteOptions, 'driver' | 'betterSqlite3Dir'> = {}): Db {
+  const { db } = openSqlite(file, opts);
   try {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     withLockSync(() => db.pragma('journal_mode = WAL'));

@@ -4,17 +4,29 @@
  * the task queue; `<home>/blobs/` holds the blobs. Any number of processes on
  * one machine may open the same home at once.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Backend } from '../../ports/backend.js';
 import { openDatabase } from './db.js';
 import { FsBlobStore } from './fs-blob-store.js';
 import { SqliteStateStore } from './sqlite-state-store.js';
 import { SqliteTaskQueue } from './sqlite-task-queue.js';
+import type { SqliteDriverName } from './sqlite-driver.js';
 
 export interface LocalBackendOptions {
-  /** DJC_HOME; created if missing. */
+  /** DJC_HOME; created if missing (unless `create` is false). */
   home: string;
+  /** The SQLite driver (sqlite-driver.ts); default: DJC_SQLITE_DRIVER, else node:sqlite where Node has it. */
+  driver?: SqliteDriverName | 'auto';
+  /** The better-sqlite3 package directory to load (DJC_SQLITE_DRIVER=better-sqlite3); default: @djc/core's dependency. */
+  betterSqlite3Dir?: string;
+  /**
+   * False: never create the home or its database. A home without a
+   * database then opens as an empty, in-memory one (no jobs, no blobs), so
+   * commands that only read answer "no such job" and leave the disk alone.
+   * Default true.
+   */
+  create?: boolean;
 }
 
 /** Paths of a local backend's files. */
@@ -25,18 +37,22 @@ export function localPaths(home: string): { home: string; db: string; blobs: str
 
 export function createLocalBackend(opts: LocalBackendOptions): Backend {
   const paths = localPaths(opts.home);
-  mkdirSync(paths.home, { recursive: true });
-  const db = openDatabase(paths.db);
+  const absent = opts.create === false && !existsSync(paths.db);
+  if (!absent) mkdirSync(paths.home, { recursive: true });
+  const db = openDatabase(absent ? ':memory:' : paths.db, { driver: opts.driver, betterSqlite3Dir: opts.betterSqlite3Dir });
+  // A driver named here (not through the environment, which workers inherit) is passed on to them.
+  const driverEnv: Record<string, string> = opts.driver && opts.driver !== 'auto' ? { DJC_SQLITE_DRIVER: opts.driver } : {};
   const state = new SqliteStateStore({ db });
   const queue = new SqliteTaskQueue({ db });
   const blobs = new FsBlobStore({ root: paths.blobs });
   return {
     name: 'local',
+    location: paths.home,
     monitorIntervalMs: 200,
     state,
     queue,
     blobs,
-    workerEnv: () => ({ DJC_BACKEND: 'local', DJC_HOME: paths.home }),
+    workerEnv: () => ({ DJC_BACKEND: 'local', DJC_HOME: paths.home, ...driverEnv }),
     close: async () => {
       await Promise.all([state.close(), queue.close(), blobs.close()]);
       if (db.open) db.close();
@@ -45,6 +61,8 @@ export function createLocalBackend(opts: LocalBackendOptions): Backend {
 }
 
 export { openDatabase, type Db } from './db.js';
+export { explainOpenError, type OpenFailureReason } from './open-errors.js';
+export { chooseDriver, openSqlite, DEFAULT_SQLITE_DRIVER, SQLITE_DRIVERS, type SqliteDriverName, type SqliteDb } from './sqlite-driver.js';
 export { SqliteStateStore, createSqliteStateStore, type SqliteStateStoreOptions } from './sqlite-state-store.js';
 export { SqliteTaskQueue, createSqliteTaskQueue, type SqliteTaskQueueOptions } from './sqlite-task-queue.js';
 export { FsBlobStore, createFsBlobStore, type FsBlobStoreOptions } from './fs-blob-store.js';

@@ -4,7 +4,7 @@
  * reader of the job row never sees the two disagree. Every call bumps the
  * job's version.
  */
-import type { Statement } from 'better-sqlite3';
+import type { Statement } from './sqlite-driver.js';
 import { TASK_COUNT_KEY } from '../../model/job.js';
 import type { TaskStatus } from '../../model/status.js';
 import type { Db } from './db.js';

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describeStateStoreContract } from '../../ports/state-store.contract.js';
 import { describeTaskQueueContract } from '../../ports/task-queue.contract.js';
@@ -10,10 +9,14 @@ import { expectDjcError } from '../../testing/contract-harness.js';
 import type { Backend } from '../../ports/backend.js';
 import { createLocalBackend } from './index.js';
 import { MIGRATIONS } from './migrations.js';
+import { openSqlite, type SqliteDriverName } from './sqlite-driver.js';
+import { sqliteDriversUnderTest } from '../../testing/sqlite-drivers.js';
 
-async function localFixture() {
+const DRIVERS = sqliteDriversUnderTest();
+
+async function localFixture(driver: SqliteDriverName) {
   const tmp = await tempDir('djc-local-');
-  const backend = createLocalBackend({ home: join(tmp.dir, 'home') });
+  const backend = createLocalBackend({ home: join(tmp.dir, 'home'), driver });
   return {
     backend,
     store: backend.state,
@@ -26,17 +29,19 @@ async function localFixture() {
   };
 }
 
-describeStateStoreContract('local (SQLite)', localFixture);
-describeTaskQueueContract('local (SQLite)', localFixture, { unitMs: 50 });
-describeBlobStoreContract('local (directory)', localFixture);
+for (const driver of DRIVERS) {
+  describeStateStoreContract(`local (SQLite, ${driver} driver)`, () => localFixture(driver));
+  describeTaskQueueContract(`local (SQLite, ${driver} driver)`, () => localFixture(driver), { unitMs: 50 });
+}
+describeBlobStoreContract('local (directory)', () => localFixture(DRIVERS[0] as SqliteDriverName));
 
-describe('local backend', () => {
+describe.each(DRIVERS)('local backend (%s driver)', (driver) => {
   const open: { backend: Backend; cleanup(): Promise<void> }[] = [];
   afterEach(async () => {
     for (const f of open.splice(0)) await f.cleanup();
   });
   const fixture = async () => {
-    const f = await localFixture();
+    const f = await localFixture(driver);
     open.push(f);
     return f;
   };
@@ -45,7 +50,7 @@ describe('local backend', () => {
     const { backend } = await fixture();
     const home = backend.workerEnv().DJC_HOME as string;
     expect(backend.name).toBe('local');
-    expect(backend.workerEnv()).toEqual({ DJC_BACKEND: 'local', DJC_HOME: home });
+    expect(backend.workerEnv()).toEqual({ DJC_BACKEND: 'local', DJC_HOME: home, DJC_SQLITE_DRIVER: driver });
     await backend.blobs.put('jobs/j/manifest.json', '{}');
     expect(existsSync(join(home, 'djc.sqlite'))).toBe(true);
     expect(existsSync(join(home, 'blobs', 'jobs', 'j', 'manifest.json'))).toBe(true);
@@ -59,10 +64,10 @@ describe('local backend', () => {
     await backend.state.putTasks(job.jobId, testBatches(3));
     await backend.close();
     await backend.close();
-    const again = createLocalBackend({ home });
+    const again = createLocalBackend({ home, driver });
     open.push({ backend: again, cleanup: () => again.close() });
     expect((await again.state.getJob(job.jobId))?.tasks.total).toBe(3);
-    const db = new Database(join(home, 'djc.sqlite'), { readonly: true });
+    const { db } = openSqlite(join(home, 'djc.sqlite'), { driver, readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.prepare('SELECT max(version) FROM schema_version').pluck().get()).toBe(MIGRATIONS.length);
     db.close();
@@ -71,13 +76,13 @@ describe('local backend', () => {
   it('upgrades a file written by an older schema, keeping its jobs', async () => {
     const tmp = await tempDir();
     const home = tmp.dir;
-    const old = new Database(join(home, 'djc.sqlite'));
+    const { db: old } = openSqlite(join(home, 'djc.sqlite'), { driver });
     old.exec(MIGRATIONS[0] as string);
     old.exec('CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1)');
     old.prepare(`INSERT INTO jobs (job_id, name, status, backend, config, config_path, mode, created_at)
       VALUES ('old-1', 'old', 'SUCCEEDED', 'local', '{}', '/x.yaml', 'run', '2026-01-01T00:00:00.000Z')`).run();
     old.close();
-    const backend = createLocalBackend({ home });
+    const backend = createLocalBackend({ home, driver });
     open.push({ backend, cleanup: async () => { await backend.close(); await tmp.cleanup(); } });
     expect(await backend.state.getJob('old-1')).toMatchObject({ name: 'old', status: 'SUCCEEDED', coordinator: null });
     const mark = { owner: 'test', seenAt: 1 };
@@ -126,7 +131,7 @@ describe('local backend', () => {
 
   it('two backends on one home share state: a claim by one is seen by the other', async () => {
     const { backend: a } = await fixture();
-    const b = createLocalBackend({ home: a.workerEnv().DJC_HOME as string });
+    const b = createLocalBackend({ home: a.workerEnv().DJC_HOME as string, driver });
     open.push({ backend: b, cleanup: () => b.close() });
     const job = testJob();
     await a.state.createJob(job);

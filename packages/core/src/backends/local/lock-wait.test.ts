@@ -5,12 +5,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir, testBatches, testJob } from '../../testing/fixtures.js';
 import type { Backend } from '../../ports/backend.js';
 import { createLocalBackend } from './index.js';
+import type { SqliteDriverName } from './sqlite-driver.js';
+import { sqliteDriversUnderTest } from '../../testing/sqlite-drivers.js';
 
-/** Another connection (in a worker thread) holds the write lock for `holdMs`. */
+/** Another connection (in a worker thread, with the same driver) holds the write lock for `holdMs`. */
 const HOLDER = `
 const { workerData, parentPort } = require('node:worker_threads');
-const Database = require(workerData.sqlite);
-const db = new Database(workerData.file);
+const db = workerData.sqlite === 'node:sqlite'
+  ? new (require('node:sqlite').DatabaseSync)(workerData.file)
+  : new (require(workerData.sqlite))(workerData.file);
 db.exec('BEGIN IMMEDIATE');
 db.prepare("UPDATE jobs SET error = 'held' WHERE job_id = ?").run(workerData.jobId);
 parentPort.postMessage('locked');
@@ -19,8 +22,8 @@ db.exec('COMMIT');
 db.close();
 `;
 
-function holdLock(file: string, jobId: string, holdMs: number): Promise<Worker> {
-  const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
+function holdLock(driver: SqliteDriverName, file: string, jobId: string, holdMs: number): Promise<Worker> {
+  const sqlite = driver === 'node' ? 'node:sqlite' : createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(HOLDER, { eval: true, workerData: { sqlite, file, jobId, holdMs } });
   return new Promise((resolve, reject) => {
     worker.once('message', () => resolve(worker));
@@ -28,7 +31,7 @@ function holdLock(file: string, jobId: string, holdMs: number): Promise<Worker> 
   });
 }
 
-describe('local backend, waiting for the write lock', () => {
+describe.each(sqliteDriversUnderTest())('local backend, waiting for the write lock (%s driver)', (driver) => {
   let backend: Backend | undefined;
   let cleanup: (() => Promise<void>) | undefined;
   afterEach(async () => {
@@ -39,11 +42,11 @@ describe('local backend, waiting for the write lock', () => {
   it('a write waits while another connection holds the lock, then succeeds (no SQLITE_BUSY)', async () => {
     const tmp = await tempDir('djc-lock-');
     cleanup = tmp.cleanup;
-    backend = createLocalBackend({ home: tmp.dir });
+    backend = createLocalBackend({ home: tmp.dir, driver });
     const job = testJob();
     await backend.state.createJob(job);
     await backend.state.putTasks(job.jobId, testBatches(2));
-    const holder = await holdLock(join(tmp.dir, 'djc.sqlite'), job.jobId, 400);
+    const holder = await holdLock(driver, join(tmp.dir, 'djc.sqlite'), job.jobId, 400);
     const exited = new Promise((resolve) => holder.once('exit', resolve));
     const t0 = Date.now();
     const [claimed, sent] = await Promise.all([
@@ -62,10 +65,10 @@ describe('local backend, waiting for the write lock', () => {
   it('reads are not blocked by a writer (WAL)', async () => {
     const tmp = await tempDir('djc-lock-');
     cleanup = tmp.cleanup;
-    backend = createLocalBackend({ home: tmp.dir });
+    backend = createLocalBackend({ home: tmp.dir, driver });
     const job = testJob();
     await backend.state.createJob(job);
-    const holder = await holdLock(join(tmp.dir, 'djc.sqlite'), job.jobId, 400);
+    const holder = await holdLock(driver, join(tmp.dir, 'djc.sqlite'), job.jobId, 400);
     const t0 = Date.now();
     expect((await backend.state.getJob(job.jobId))?.error).toBeNull();
     expect(Date.now() - t0).toBeLessThan(200);

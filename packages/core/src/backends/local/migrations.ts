@@ -115,7 +115,11 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE tasks ADD COLUMN output_inline BLOB;
   `,
-  // 8: CLAIMED tasks (taken ahead by a worker, not started): their counter,
+  // 8: the retry history (`djc retry`: when, which tasks, which settings changed), JSON.
+  `
+  ALTER TABLE jobs ADD COLUMN retries_json TEXT;
+  `,
+  // 9: CLAIMED tasks (taken ahead by a worker, not started): their counter,
   // the claim time, and an index over every leased task (reclaim looks for
   // RUNNING and CLAIMED ones) instead of the RUNNING-only one.
   `

@@ -6,18 +6,20 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir, testBatches, testJob } from '../../testing/fixtures.js';
 import { createLocalBackend } from './index.js';
+import { sqliteDriversUnderTest } from '../../testing/sqlite-drivers.js';
 
 const run = promisify(execFile);
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const CHILD = fileURLToPath(new URL('../../testing/race-worker.ts', import.meta.url));
 
 interface Counts {
+  driver: string;
   succeeded: number;
   dropped: number;
   errors: string[];
 }
 
-describe('local backend, several processes on one file', () => {
+describe.each(sqliteDriversUnderTest())('local backend, several processes on one file (%s driver)', (driver) => {
   const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {
     for (const c of cleanups.splice(0)) await c();
@@ -27,7 +29,7 @@ describe('local backend, several processes on one file', () => {
     const tmp = await tempDir('djc-mp-');
     cleanups.push(tmp.cleanup);
     const home = join(tmp.dir, 'home');
-    const backend = createLocalBackend({ home });
+    const backend = createLocalBackend({ home, driver });
     cleanups.unshift(() => backend.close());
     const job = testJob();
     await backend.state.createJob(job);
@@ -38,10 +40,13 @@ describe('local backend, several processes on one file', () => {
     await backend.queue.send([...msgs, ...msgs]);
 
     const children = [1, 2, 3, 4].map((i) =>
-      run(process.execPath, ['--import', TSX, CHILD, home, job.jobId, `worker-${i}`], { timeout: 60_000 }),
+      run(process.execPath, ['--import', TSX, CHILD, home, job.jobId, `worker-${i}`], {
+        timeout: 60_000, env: { ...process.env, DJC_SQLITE_DRIVER: driver },
+      }),
     );
     const results = (await Promise.all(children)).map((r) => JSON.parse(r.stdout) as Counts);
 
+    expect(results.map((r) => r.driver)).toEqual([driver, driver, driver, driver]);
     expect(results.flatMap((r) => r.errors)).toEqual([]);
     expect(results.reduce((n, r) => n + r.succeeded, 0)).toBe(500);
     expect(results.reduce((n, r) => n + r.dropped, 0)).toBe(500);

@@ -1,5 +1,5 @@
 /** The prepared statements of SqliteTaskQueue, built once per handle. */
-import type { Statement } from 'better-sqlite3';
+import type { Statement } from './sqlite-driver.js';
 import type { Db } from './db.js';
 
 const DEPTH = `SELECT

@@ -3,7 +3,7 @@
  * the store: reclaim the attempts of vanished workers, cancel, and reset
  * failed or cancelled tasks for `djc retry`.
  */
-import type { Statement } from 'better-sqlite3';
+import type { Statement } from './sqlite-driver.js';
 import type { TaskRecord } from '../../model/job.js';
 import { assertTaskTransition, type TaskStatus } from '../../model/status.js';
 import { HELD_REFUND_NOTE, type ReclaimRequest } from '../../ports/state-store.js';
@@ -39,7 +39,8 @@ export class SqliteBulkTaskOps {
     this.resetByStatus = db.prepare(`UPDATE tasks SET status = 'PENDING', attempt_floor = attempts,
         lease_owner = NULL, lease_expires_at = NULL, not_before = NULL, error = NULL, failure_kind = NULL,
         exit_code = NULL, output_key = NULL, output_inline = NULL, output_kind = NULL, claimed_at = NULL, started_at = NULL, ended_at = NULL
-      WHERE job_id = ? AND status = ? RETURNING *`);
+      WHERE job_id = @jobId AND status = @status
+        AND (@ids IS NULL OR task_id IN (SELECT value FROM json_each(@ids))) RETURNING *`);
   }
 
   /** RUNNING → RETRY_WAIT or FAILED (the attempt is spent); CLAIMED → PENDING, its attempt number handed back (it never started). */
@@ -82,12 +83,14 @@ export class SqliteBulkTaskOps {
     return changed;
   }
 
-  reset(jobId: string, statuses: readonly TaskStatus[]): TaskRecord[] {
+  /** Tasks in `statuses` (and in `taskIds`, when given) → PENDING. */
+  reset(jobId: string, statuses: readonly TaskStatus[], taskIds?: readonly number[]): TaskRecord[] {
     let rows: TaskRow[] = [];
     const delta: CountDelta = {};
+    const ids = taskIds === undefined ? null : JSON.stringify([...taskIds]);
     for (const status of new Set(statuses)) {
       assertTaskTransition(status, 'PENDING', { jobId });
-      const reset = this.resetByStatus.all(jobId, status) as TaskRow[];
+      const reset = this.resetByStatus.all({ jobId, status, ids }) as TaskRow[];
       if (reset.length > 0) addMove(delta, status, 'PENDING', reset.length);
       rows = rows.concat(reset);
     }

@@ -3,7 +3,7 @@
  * only applies when the row is ours or expired, so two coordinators racing
  * for it cannot both win.
  */
-import type { Statement } from 'better-sqlite3';
+import type { Statement } from './sqlite-driver.js';
 import type { CoordinatorInfo } from '../../ports/state-store.js';
 import type { Db } from './db.js';
 

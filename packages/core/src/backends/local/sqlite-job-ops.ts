@@ -1,9 +1,9 @@
 /** Job rows: create, read, list, and conditional status changes with a patch. */
-import type { Statement } from 'better-sqlite3';
+import type { Statement } from './sqlite-driver.js';
 import { ConflictError } from '../../errors.js';
 import { assertJobTransition, type JobStatus } from '../../model/status.js';
 import type { JobRecord, NewJob } from '../../model/job.js';
-import type { JobPatch, ListJobsOptions } from '../../ports/state-store.js';
+import type { JobPatch, JobRef, ListJobIdsOptions, ListJobsOptions } from '../../ports/state-store.js';
 import type { Db } from './db.js';
 import { noJob } from '../store-errors.js';
 import { capError } from '../../util/cap-text.js';
@@ -21,6 +21,8 @@ const PATCH_SQL = `UPDATE jobs SET
   coordinator_owner = CASE WHEN @setCoordinator THEN @coordinatorOwner ELSE coordinator_owner END,
   coordinator_seen_at = CASE WHEN @setCoordinator THEN @coordinatorSeenAt ELSE coordinator_seen_at END,
   workers_json = CASE WHEN @setWorkers THEN @workersJson ELSE workers_json END,
+  config = CASE WHEN @setSettings THEN @config ELSE config END,
+  retries_json = CASE WHEN @setSettings THEN @retriesJson ELSE retries_json END,
   version = version + 1
 WHERE job_id = @jobId RETURNING *`;
 
@@ -30,6 +32,7 @@ export class SqliteJobOps {
   private readonly selectStatus: Statement;
   private readonly listAll: Statement;
   private readonly listByStatus: Statement;
+  private readonly idsByPrefix: Statement;
   private readonly patch: Statement;
   private readonly selectRequests: Statement;
   private readonly addRequest: Statement;
@@ -42,6 +45,9 @@ export class SqliteJobOps {
     this.selectStatus = db.prepare('SELECT status FROM jobs WHERE job_id = ?').pluck();
     this.listAll = db.prepare('SELECT * FROM jobs ORDER BY created_at DESC, job_id DESC LIMIT ?');
     this.listByStatus = db.prepare('SELECT * FROM jobs WHERE status = ? ORDER BY created_at DESC, job_id DESC LIMIT ?');
+    // A range of the primary key: every id that starts with the prefix sorts between it and prefix + U+10FFFF.
+    this.idsByPrefix = db.prepare(`SELECT job_id AS jobId, created_at AS createdAt FROM jobs
+      WHERE job_id >= ? AND job_id < ? ORDER BY created_at DESC, job_id DESC LIMIT ?`);
     this.patch = db.prepare(PATCH_SQL);
     this.selectRequests = db.prepare('SELECT op, n FROM job_requests WHERE job_id = ? ORDER BY op');
     // INSERT … SELECT: nothing is stored for a job that does not exist.
@@ -87,6 +93,11 @@ export class SqliteJobOps {
     return rows.map((r) => this.record(r));
   }
 
+  listIds(opts: ListJobIdsOptions = {}): JobRef[] {
+    const prefix = opts.idPrefix ?? '';
+    return this.idsByPrefix.all(prefix, `${prefix}\u{10FFFF}`, opts.limit ?? -1) as JobRef[];
+  }
+
   transition(jobId: string, from: readonly JobStatus[], to: JobStatus, patch: JobPatch = {}): JobRecord {
     const status = this.status(jobId);
     if (status === null) throw noJob(jobId);
@@ -122,6 +133,9 @@ export class SqliteJobOps {
       coordinatorSeenAt: p.coordinator?.seenAt ?? null,
       setWorkers: flag(p, 'workers'),
       workersJson: p.workers ? JSON.stringify(p.workers) : null,
+      setSettings: flag(p, 'settings'),
+      config: p.settings ? JSON.stringify(p.settings.config) : null,
+      retriesJson: p.settings ? JSON.stringify(p.settings.retries) : null,
     }) as JobRow;
     return this.record(row);
   }

@@ -6,7 +6,7 @@
  * attempt back, refunded, while the lease holds). Each call runs inside one
  * IMMEDIATE transaction opened by the store, with statements prepared once.
  */
-import type { Statement } from 'better-sqlite3';
+import type { Statement } from './sqlite-driver.js';
 import type { TaskRecord } from '../../model/job.js';
 import { assertTaskTransition, LEASED_TASK, TERMINAL_JOB, type JobStatus, type TaskStatus } from '../../model/status.js';
 import {

@@ -11,6 +11,7 @@
  * BACKEND_UNAVAILABLE.
  */
 import { DjcError } from '../../errors.js';
+import { sqlitePrimaryCode } from './sqlite-error-code.js';
 
 /** Total time a statement waits for the lock before failing. */
 export const LOCK_WAIT_MS = 5000;
@@ -19,9 +20,10 @@ const SPIN_MS = 50;
 
 const CELL = new Int32Array(new SharedArrayBuffer(4));
 
+/** SQLITE_BUSY or SQLITE_LOCKED (extended codes included), from either driver. */
 export function isBusyError(e: unknown): boolean {
-  const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code);
+  const code = sqlitePrimaryCode(e);
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
 }
 
 function sleepSync(ms: number): void {

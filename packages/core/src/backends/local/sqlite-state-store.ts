@@ -9,8 +9,8 @@ import type { JobRecord, NewJob, TaskRecord } from '../../model/job.js';
 import type { BatchDescriptor } from '../../model/batch.js';
 import type { JobStatus, TaskStatus } from '../../model/status.js';
 import type {
-  ClaimRequest, ClaimResult, CompleteResult, CoordinatorInfo, LeaseWrite, JobPatch, RequestCountDelta, LeaseRef, ListJobsOptions, ListTasksOptions,
-  ReclaimRequest, StateStore, TaskOutcome,
+  ClaimRequest, ClaimResult, CompleteResult, CoordinatorInfo, LeaseWrite, JobPatch, RequestCountDelta, LeaseRef, JobRef, ListJobIdsOptions, ListJobsOptions, ListTasksOptions,
+  ReclaimRequest, ResetTasksOptions, StateStore, TaskOutcome,
 } from '../../ports/state-store.js';
 import { openDatabase, type Db } from './db.js';
 import { JobCounters } from './job-counters.js';
@@ -72,7 +72,7 @@ export class SqliteStateStore implements StateStore {
       releaseTask: writer(db, (id: string, t: number, l: LeaseRef, why: string) => leases.release(id, t, l, why)),
       reclaimTasks: writer(db, (id: string, r: ReclaimRequest) => bulk.reclaim(id, r)),
       cancelTasks: writer(db, (id: string) => bulk.cancel(id)),
-      resetTasks: writer(db, (id: string, s: readonly TaskStatus[]) => bulk.reset(id, s)),
+      resetTasks: writer(db, (id: string, s: readonly TaskStatus[], ids?: readonly number[]) => bulk.reset(id, s, ids)),
       acquireLock: writer(db, (info: CoordinatorInfo) => lock.acquire(info)),
       releaseLock: writer(db, (owner: string) => lock.release(owner)),
     };
@@ -88,6 +88,10 @@ export class SqliteStateStore implements StateStore {
 
   listJobs(opts?: ListJobsOptions): Promise<JobRecord[]> {
     return withLock(() => this.jobs.list(opts));
+  }
+
+  listJobIds(opts?: ListJobIdsOptions): Promise<JobRef[]> {
+    return withLock(() => this.jobs.listIds(opts));
   }
 
   transitionJob(jobId: string, from: readonly JobStatus[], to: JobStatus, patch?: JobPatch): Promise<JobRecord> {
@@ -148,8 +152,8 @@ export class SqliteStateStore implements StateStore {
     return this.w.cancelTasks(jobId);
   }
 
-  resetTasks(jobId: string, statuses: readonly TaskStatus[]): Promise<TaskRecord[]> {
-    return this.w.resetTasks(jobId, statuses);
+  resetTasks(jobId: string, statuses: readonly TaskStatus[], opts: ResetTasksOptions = {}): Promise<TaskRecord[]> {
+    return this.w.resetTasks(jobId, statuses, opts.taskIds);
   }
 
   acquireCoordinatorLock(info: CoordinatorInfo): Promise<boolean> {

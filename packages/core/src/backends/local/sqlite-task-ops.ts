@@ -1,5 +1,5 @@
 /** Task rows: idempotent bulk insert (prepare) and reads. */
-import type { Statement } from 'better-sqlite3';
+import type { Statement } from './sqlite-driver.js';
 import type { TaskRecord } from '../../model/job.js';
 import type { BatchDescriptor } from '../../model/batch.js';
 import type { ListTasksOptions } from '../../ports/state-store.js';

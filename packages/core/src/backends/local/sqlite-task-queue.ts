@@ -14,7 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Statement } from 'better-sqlite3';
+import type { Statement } from './sqlite-driver.js';
 import type { IoOptions } from '../../ports/state-store.js';
 import type { QueueDepth, ReceiveOptions, ReceivedMessage, TaskMessage, TaskQueue } from '../../ports/task-queue.js';
 import { openDatabase, type Db } from './db.js';

@@ -1,5 +1,5 @@
 /** Row shapes of the `jobs` and `tasks` tables and their mapping to port records. */
-import type { BackendName, CoordinationMode, JobRecord, OutputKind, TaskCounts, TaskRecord } from '../../model/job.js';
+import type { BackendName, CoordinationMode, JobRecord, OutputKind, RetryRecord, TaskCounts, TaskRecord } from '../../model/job.js';
 import type { JobStatus, TaskStatus } from '../../model/status.js';
 import type { BatchDescriptor } from '../../model/batch.js';
 import type { JobConfig } from '../../config/schema.js';
@@ -21,10 +21,12 @@ export interface JobRow {
   coordinator_owner: string | null;
   coordinator_seen_at: number | null;
   workers_json: string | null;
+  /** Added by migration 8. */
+  retries_json?: string | null;
   version: number;
   tasks_total: number;
   tasks_pending: number;
-  /** Added by migration 8. */
+  /** Added by migration 9. */
   tasks_claimed: number;
   tasks_running: number;
   tasks_retrying: number;
@@ -53,12 +55,12 @@ export interface TaskRow {
   output_key: string | null;
   output_kind: OutputKind | null;
   /** Added by migration 7. */
-  output_inline?: Buffer | null;
+  output_inline?: Uint8Array | null;
   /** Added by migration 5. */
   records: number | null;
   /** Added by migration 6. */
   bad: number | null;
-  /** Added by migration 8. */
+  /** Added by migration 9. */
   claimed_at: string | null;
   started_at: string | null;
   ended_at: string | null;
@@ -86,6 +88,7 @@ export function toJobRecord(row: JobRow, requests: Record<string, number> = {}):
     workers: row.workers_json ? (JSON.parse(row.workers_json) as JobRecord['workers']) : null,
     version: row.version,
     requests,
+    retries: row.retries_json ? (JSON.parse(row.retries_json) as RetryRecord[]) : [],
   };
 }
 
