@@ -57,11 +57,11 @@ describe('claimed tasks and true durations', () => {
   it('status and the plain progress line count claimed tasks apart from running ones; the bar too', () => {
     const j = job({ records: 1 }, { tasks: { total: 20, pending: 5, claimed: 9, running: 1, retrying: 0, succeeded: 5, failed: 0, cancelled: 0 } });
     expect(formatStatus(j)).toContain('tasks    20 total: 5 succeeded, 1 running, 9 claimed (held by a worker, not started), 5 pending');
-    expect(progressLine(j, 1000, false)).toContain('1 running, 9 claimed (held by a worker, not started), 5 pending');
-    expect(progressLine(j, 1000, true)).toContain('· 1 running, 9 claimed');
+    expect(progressLine(j, START, { now: 1000 })).toContain('1 running, 9 claimed (held by a worker, not started), 5 pending');
+    expect(progressLine(j, START, { now: 1000, width: 120 })).toContain('· 1 running · 9 claimed');
     const none = job({ records: 1 });
     expect(formatStatus(none)).not.toContain('claimed');
-    expect(progressLine(none, 1000, true)).not.toContain('claimed');
+    expect(progressLine(none, START, { now: 1000, width: 120 })).not.toContain('claimed');
   });
 
   it('DURATION is the handler\'s run time (so far, while running), WORKER who ran it; a held task has none yet', () => {

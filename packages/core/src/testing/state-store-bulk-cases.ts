@@ -106,7 +106,7 @@ function describeCancelAndReset(store: () => StateStore): void {
       const reset = await store().resetTasks(jobId, ['FAILED', 'CANCELLED'], { taskIds: [4, 1, 3, 9] });
       expect(reset.map((t) => [t.taskId, t.status, t.attemptFloor])).toEqual([[1, 'PENDING', 1], [4, 'PENDING', 0]]);
       expect((await store().listTasks(jobId)).map((t) => t.status)).toEqual(['FAILED', 'PENDING', 'FAILED', 'SUCCEEDED', 'PENDING', 'CANCELLED']);
-      expect((await store().getJob(jobId))?.tasks).toEqual({ total: 6, pending: 2, running: 0, retrying: 0, succeeded: 1, failed: 2, cancelled: 1 });
+      expect((await store().getJob(jobId))?.tasks).toEqual({ total: 6, pending: 2, claimed: 0, running: 0, retrying: 0, succeeded: 1, failed: 2, cancelled: 1 });
       expect(await store().resetTasks(jobId, ['FAILED'], { taskIds: [] })).toEqual([]);
       expect((await store().getJob(jobId))?.tasks.failed).toBe(2);
     });
