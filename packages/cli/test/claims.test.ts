@@ -156,9 +156,8 @@ export async function h(records) {
 
 /**
  * Waits for a blocked task while the worker holds others, reading the
- * SQLite file directly (a held task is given back after half a second);
- * passes blocked tasks that hold nothing behind them. Then SIGKILLs the
- * worker. Returns the blocked task, the held ones and the job's status
+ * SQLite file directly; passes blocked tasks that hold nothing behind them.
+ * Then SIGKILLs the worker. Returns the blocked task, the held ones and the job's status
  * document (as `djc status --json` prints it) at that moment.
  */
 async function heldWhileBlocked(backend: ReturnType<typeof createLocalBackend>, jobId: string) {
@@ -170,12 +169,19 @@ async function heldWhileBlocked(backend: ReturnType<typeof createLocalBackend>, 
       await sleep(5);
       continue;
     }
-    const job = await backend.state.getJob(jobId);
-    const held = (await backend.state.listTasks(jobId, { status: 'CLAIMED' })).map((t) => t.taskId);
-    if (job && held.length > 0) {
-      const doc = jobStatusDocument(job);
-      process.kill(workerPids(box.home)[0] as number, 'SIGKILL');
-      return { blocked, held, doc };
+    // Its start is written shortly after it starts (batched), and the tasks before it commit
+    // the same way: wait for both, so the kill meets exactly one running task.
+    const until = Date.now() + 2_000;
+    while (Date.now() < until) {
+      const job = await backend.state.getJob(jobId);
+      const held = (await backend.state.listTasks(jobId, { status: 'CLAIMED' })).map((t) => t.taskId);
+      const running = (await backend.state.listTasks(jobId, { status: 'RUNNING' })).map((t) => t.taskId);
+      if (job && held.length > 0 && running.length === 1 && running[0] === blocked) {
+        const doc = jobStatusDocument(job);
+        process.kill(workerPids(box.home)[0] as number, 'SIGKILL');
+        return { blocked, held, doc };
+      }
+      await sleep(5);
     }
     passed.add(blocked);
     writeFileSync(join(box.dir, `pass-${blocked}`), '');
