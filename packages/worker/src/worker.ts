@@ -99,6 +99,7 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
     inFlight.add(p);
   };
 
+  const staleTimer = new StaleTimer();
   /** Background work the drain waits for (held tasks being given back). */
   const track = (p: Promise<void>) => {
     inFlight.add(p);
@@ -118,7 +119,7 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
       while (active.size < concurrency && queued.length > 0) start(queued.shift() as Held);
       if (active.size >= concurrency) {
         if (queued.some((h) => h.at <= Date.now() - HOLD_TTL_MS)) track(giveBackStale(deps, queued));
-        await Promise.race([...active, stopped, ...staleAt(queued)]);
+        await Promise.race([...active, stopped, ...staleTimer.at(queued)]);
         continue;
       }
       await flushAcks();
@@ -197,12 +198,24 @@ function dropSuperseded(queued: Held[], fresh: readonly Held[]): void {
 /**
  * A timer that fires when the oldest held message goes stale, or a second
  * later if it is stale already (its job still has pending tasks); none when
- * nothing is held.
+ * nothing is held. One timer per deadline, shared by the loop's waits (a
+ * no-op task waits thousands of times a second).
  */
-function staleAt(queued: readonly Held[]): Promise<void>[] {
-  if (queued.length === 0) return [];
-  const due = Math.min(...queued.map((h) => h.at)) + HOLD_TTL_MS - Date.now();
-  return [sleep(due > 0 ? due + 1 : 1000)];
+class StaleTimer {
+  private due = 0;
+  private timer: Promise<void> = Promise.resolve();
+
+  at(queued: readonly Held[]): Promise<void>[] {
+    if (queued.length === 0) return [];
+    const now = Date.now();
+    const stale = Math.min(...queued.map((h) => h.at)) + HOLD_TTL_MS;
+    const due = stale > now ? stale + 1 : now + 1000;
+    if (due !== this.due && (this.due <= now || due < this.due)) {
+      this.due = due;
+      this.timer = sleep(due - now);
+    }
+    return [this.timer];
+  }
 }
 
 /**
