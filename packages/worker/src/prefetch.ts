@@ -30,6 +30,8 @@ export const MAX_PREFETCH = 9;
 export const HOLD_TTL_MS = 500;
 /** Task times a worker keeps per job for its pace (the latest ones). */
 const WINDOW = 16;
+/** Task times needed before there is a pace: one or two quick tasks of a mixed job prove nothing. */
+const MIN_SAMPLES = 4;
 
 /**
  * Messages to take ahead of the free slots, given the job's measured time
@@ -44,7 +46,8 @@ export function prefetchFor(avgTaskMs: number | null, concurrency: number): numb
 
 /**
  * Time an attempt takes, from its start to its commit, by job, as this
- * worker measured it: the upper quartile of its latest WINDOW tasks. Not a
+ * worker measured it: the upper quartile of its latest WINDOW tasks (none
+ * before MIN_SAMPLES of them). Not a
  * mean: a no-op task measures a few ms, and one stall of the machine (a
  * collection, a busy CPU) would hold a mean up for the next ten tasks,
  * turning prefetch down while nothing changed; not a median either: when a
@@ -67,10 +70,10 @@ export class TaskPace {
     this.times.set(jobId, xs);
   }
 
-  /** Null until two tasks of the job have finished on this worker. */
+  /** Null until 1 + MIN_SAMPLES tasks of the job have finished on this worker. */
   of(jobId: string | undefined): number | null {
     const xs = jobId === undefined ? undefined : this.times.get(jobId);
-    if (!xs || xs.length === 0) return null;
+    if (!xs || xs.length < MIN_SAMPLES) return null;
     const sorted = [...xs].sort((a, b) => a - b);
     return sorted[Math.ceil(0.75 * (sorted.length - 1))] ?? null;
   }
