@@ -94,7 +94,7 @@ const TASK_ALIASES: Record<string, TaskStatus> = { retrying: 'RETRY_WAIT', retry
 export function parseTaskStatus(s: string): TaskStatus {
   const up = TASK_ALIASES[s.toLowerCase()] ?? (s.toUpperCase() as TaskStatus);
   if (!TASK_STATUSES.includes(up)) {
-    throw new DjcError('USAGE', `unknown task status "${s}"`, { hint: `use one of: ${TASK_STATUSES.map((x) => x.toLowerCase()).join(', ')}` });
+    throw new DjcError('USAGE', `unknown task status "${s}"`, { hint: `use one of: ${TASK_STATUSES.map((x) => (x === 'RETRY_WAIT' ? 'retrying' : x.toLowerCase())).join(', ')}` });
   }
   return up;
 }

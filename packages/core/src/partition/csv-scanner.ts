@@ -119,7 +119,7 @@ export class CsvScanner implements RecordScanner {
       'INPUT_INVALID',
       `${this.file}: a quoted field holds a line break (the quote at byte offset ${this.quoteAt} is still open at the line break at byte offset ${offset}), but input.csv.multiline is false`,
       {
-        hint: 'set input.csv.multiline: true (the default) for files whose quoted fields may span lines; false also splits such a field between batches when the input is split by bytes',
+        hint: 'set input.csv.multiline: true (the default) for files whose quoted fields may span lines (false also splits such a field between batches when the input is split by bytes); if the quote is data inside an unquoted field, set input.csv.relax_quotes: true',
         details: { file: this.file, offset, quoteOffset: this.quoteAt },
       },
     );

@@ -270,7 +270,8 @@ class CommandAttempt {
     if (exit.spawnError) return failed('error', `cannot start the command: ${exit.spawnError.message}`, log);
     if (this.stopping) return this.stoppedResult(exit.code);
     const input = this.inputFailure;
-    if (input) return failed(input.failure, input.error, log, { retryable: input.retryable, exitCode: exit.code });
+    // The input failed the attempt (a bad record under on_bad_record: fail): an exit 0 of the command says nothing then.
+    if (input) return failed(input.failure, input.error, log, { retryable: input.retryable, exitCode: exit.code === 0 ? null : exit.code });
     if (exit.outputError !== undefined && !isPipeClosed(exit.outputError)) {
       return failed('error', `cannot write the command's output to ${this.files.output}: ${(exit.outputError as Error).message}`, log);
     }

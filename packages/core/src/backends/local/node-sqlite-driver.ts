@@ -223,7 +223,7 @@ export function openNodeSqlite(file: string, opts: { readonly: boolean }): Sqlit
   const sqlite = loadNodeSqlite();
   if (!sqlite) {
     const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
-    const why = major > 22 || (major === 22 && minor >= 13) ? 'it was turned off (--no-experimental-sqlite?)' : 'it needs Node 22.13 or newer';
+    const why = major > 22 || (major === 22 && minor >= 13) ? 'it was turned off (--no-experimental-sqlite?)' : 'djc needs Node 22.15 or newer';
     throw Object.assign(new Error(`node:sqlite is not available in Node.js ${process.version}: ${why}`), {
       code: 'DJC_NO_NODE_SQLITE',
     });
