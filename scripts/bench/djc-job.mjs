@@ -13,12 +13,12 @@ import { join } from 'node:path';
 import { DJC_BIN, run } from './lib.mjs';
 
 /** Writes a job file; `handler` is the YAML mapping of the handler. */
-export async function writeJob(dir, file, { name, input, records, handler, workers }) {
+export async function writeJob(dir, file, { name, input, records, handler, workers, format = 'jsonl' }) {
   const yaml = [
     `name: ${name}`,
     'input:',
     `  path: ${input}`,
-    '  format: jsonl',
+    `  format: ${format}`,
     `  batch: { records: ${records} }`,
     'handler:',
     ...handler.map((l) => `  ${l}`),
@@ -35,7 +35,7 @@ export async function writeJob(dir, file, { name, input, records, handler, worke
 
 const ms = (iso) => Date.parse(iso);
 
-/** Runs the job (`extraEnv`: more environment, e.g. DJC_SQLITE_DRIVER); returns wall ms, CPU ms, the job document and the phases in ms. */
+/** Runs the job (`extraEnv`: more environment, e.g. DJC_SQLITE_DRIVER); returns wall ms, CPU ms, the job document, its tasks (`djc tasks --json`) and the phases in ms. */
 export async function runJob(jobFile, home, sets = [], extraEnv = {}) {
   const env = { ...extraEnv, DJC_HOME: home, DJC_LOG_LEVEL: 'info' };
   const setArgs = sets.flatMap((s) => ['--set', s]);
@@ -54,6 +54,7 @@ export async function runJob(jobFile, home, sets = [], extraEnv = {}) {
     /** User + sys of `djc run` and the workers it reaped (null without GNU time). */
     cpuMs: r.cpuMs,
     doc,
+    tasks,
     phases: {
       startupMs: ms(doc.startedAt) - t0,
       prepareMs: prepared === undefined ? null : prepared - ms(doc.startedAt),

@@ -7,6 +7,7 @@ const n = (x: number) => x.toLocaleString('en-US');
 export function taskSummary(t: JobRecord['tasks']): string {
   const parts = [`${n(t.succeeded)} succeeded`];
   if (t.running) parts.push(`${n(t.running)} running`);
+  if (t.claimed) parts.push(`${n(t.claimed)} claimed (held by a worker, not started)`);
   if (t.retrying) parts.push(`${n(t.retrying)} retrying`);
   if (t.pending) parts.push(`${n(t.pending)} pending`);
   if (t.failed) parts.push(`${n(t.failed)} failed`);
@@ -107,12 +108,32 @@ export function formatJobList(jobs: JobRecord[]): string {
   );
 }
 
-export function formatTasks(tasks: TaskRecord[]): string {
+export function formatTasks(tasks: TaskRecord[], now = Date.now()): string {
   if (tasks.length === 0) return 'no tasks';
   return table(
-    ['TASK', 'STATUS', 'ATTEMPTS', 'RECORDS', 'EXIT', 'ERROR'],
-    tasks.map((t) => [String(t.taskId), t.status, String(t.attempts), taskRecords(t), t.exitCode === null ? '-' : String(t.exitCode), t.error ?? '']),
+    ['TASK', 'STATUS', 'ATTEMPTS', 'RECORDS', 'DURATION', 'WORKER', 'EXIT', 'ERROR'],
+    tasks.map((t) => [
+      String(t.taskId), t.status, String(t.attempts), taskRecords(t), taskDuration(t, now), t.worker ?? '-',
+      t.exitCode === null ? '-' : String(t.exitCode), t.error ?? '',
+    ]),
   );
+}
+
+/**
+ * The latest attempt's run time, from its handler's start: to its end, or
+ * "so far" while it runs; "-" when it has not started (PENDING, CLAIMED).
+ */
+export function taskDuration(t: Pick<TaskRecord, 'status' | 'startedAt' | 'endedAt'>, now = Date.now()): string {
+  if (t.startedAt === null || t.status === 'CLAIMED') return '-';
+  const start = Date.parse(t.startedAt);
+  if (t.status === 'RUNNING') return `${seconds(now - start)} so far`;
+  return t.endedAt === null ? '-' : seconds(Date.parse(t.endedAt) - start);
+}
+
+/** 850ms, 2.1s, 59.9s, then 1m5s… */
+function seconds(ms: number): string {
+  const d = Math.max(0, ms);
+  return d >= 1000 && d < 60_000 ? `${(d / 1000).toFixed(1)}s` : formatDuration(d);
 }
 
 /** What the task committed, else its batch's count from prepare; "-" until known (a batch split by bytes, before it ran). */

@@ -76,8 +76,8 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
   program.command('list').description('jobs, newest first').option('--status <status>', 'only jobs with this status')
     .addOption(intOption('--limit <n>', 'at most n jobs', { min: 1, default: 50 })).option('-q, --quiet', 'only the job ids, one per line')
     .action(act((cli, o: { status?: string; limit: number; quiet?: boolean }) => listCommand(cli, o)));
-  program.command('tasks').argument('[job]', newest).description('a job\'s tasks: status, attempts, records, exit code, error')
-    .option('--status <status>', 'only tasks with this status (pending, running, retrying, succeeded, failed, cancelled)')
+  program.command('tasks').argument('[job]', newest).description('a job\'s tasks: status, attempts, records, duration, worker, exit code, error')
+    .option('--status <status>', 'only tasks with this status (pending, claimed, running, retrying, succeeded, failed, cancelled)')
     .addOption(intOption('--limit <n>', 'at most n tasks', { min: 1 }))
     .action(act((cli, id: string | undefined, o: { status?: string; limit?: number }) => tasksCommand(cli, id, o)));
   program.command('logs').argument('[job]', newest).description('logs of every attempt of a task (--task N), of every task (each line prefixed with its id), or of the worker processes (--workers)')

@@ -59,15 +59,11 @@ export function progressLine(job: JobRecord, base: ProgressBase, o: LineOptions)
   return fit(segments.filter((s) => s.text !== ''), frac, o.width);
 }
 
-/**
- * Tasks at work now. A count of tasks claimed by a worker but not started
- * yet (issue 9 §1) goes here as "N claimed", beside "N running".
- */
+/** Tasks at work now: running, and claimed (held by a worker ahead of a free slot, not started) apart. */
 function activeSegments(t: TaskCounts): Segment[] {
-  const claimed = (t as Partial<Record<'claimed', number>>).claimed ?? 0;
   return [
     { text: t.running ? `${n(t.running)} running` : '', keep: 4 },
-    { text: claimed ? `${n(claimed)} claimed` : '', keep: 4 },
+    { text: t.claimed ? `${n(t.claimed)} claimed` : '', keep: 4 },
   ];
 }
 

@@ -24,7 +24,7 @@ compute: { workers: 2 }
 }
 
 const ISO = expect.stringMatching(/^\d{4}-\d\d-\d\dT/);
-const COUNTS = { total: expect.any(Number), pending: expect.any(Number), running: expect.any(Number), retrying: expect.any(Number), succeeded: expect.any(Number), failed: expect.any(Number), cancelled: expect.any(Number) };
+const COUNTS = { total: expect.any(Number), pending: expect.any(Number), claimed: expect.any(Number), running: expect.any(Number), retrying: expect.any(Number), succeeded: expect.any(Number), failed: expect.any(Number), cancelled: expect.any(Number) };
 
 describe('config errors', () => {
   it('a config with three errors: exit 2, all three reported with YAML path and line', async () => {
@@ -120,7 +120,7 @@ describe('submit, coordinator, wait, and the documented --json shapes', () => {
     }
     const tasks = JSON.parse((await run(['tasks', jobId, '--json'])).stdout) as { tasks: Record<string, unknown>[] };
     expect(tasks.tasks).toHaveLength(3);
-    expect(Object.keys(tasks.tasks[0] as object).sort()).toEqual(['attempts', 'bad', 'endedAt', 'error', 'exitCode', 'records', 'startedAt', 'status', 'taskId', 'worker']);
+    expect(Object.keys(tasks.tasks[0] as object).sort()).toEqual(['attempts', 'bad', 'claimedAt', 'endedAt', 'error', 'exitCode', 'records', 'startedAt', 'status', 'taskId', 'worker']);
     expect(tasks.tasks.map((t) => t.records)).toEqual([2, 2, 1]);
     const human = await run(['status', jobId]);
     expect(human.stdout).toContain('SUCCEEDED');

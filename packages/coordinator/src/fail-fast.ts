@@ -17,7 +17,7 @@ export function failFastReason(job: JobRecord): string | null {
   const t = job.tasks;
   const failed = t.failed + t.cancelled;
   const allowed = toleratedFailures(job);
-  const left = t.pending + t.running + t.retrying;
+  const left = t.pending + t.claimed + t.running + t.retrying;
   if (failed <= allowed || left === 0) return null;
   if ((job.retries.at(-1)?.notRetried ?? 0) > allowed) return null;
   const limit = toleratedLimit(job, allowed);

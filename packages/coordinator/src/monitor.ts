@@ -7,9 +7,10 @@ export type TickResult = 'running' | 'done' | 'cancelled' | { fail: string };
 
 /**
  * One monitoring pass over a running job: reclaim the tasks of workers the
- * dispatcher saw die and of leases that expired, re-enqueue them, and say
- * whether the job is done, cancelled, stuck, or can no longer succeed
- * (fail_fast).
+ * dispatcher saw die and of leases that expired (running ones spend their
+ * attempt; held ones, never started, come back without one), re-enqueue
+ * them, and say whether the job is done, cancelled, stuck, or can no longer
+ * succeed (fail_fast).
  */
 export async function monitorTick(backend: Backend, jobId: string, dispatcher: Dispatcher, log: Logger): Promise<TickResult> {
   let job = await backend.state.getJob(jobId);
@@ -22,7 +23,7 @@ export async function monitorTick(backend: Backend, jobId: string, dispatcher: D
   reclaimed += (await reclaim(backend, job, { expiredBefore: Date.now(), reason: 'worker lost: lease expired (the worker stopped heartbeating)' }, log)).length;
   if (losses.length > 0 || reclaimed > 0) job = (await backend.state.getJob(jobId)) ?? job;
   const t = job.tasks;
-  if (job.status === 'RUNNING' && t.pending + t.running + t.retrying === 0) return 'done';
+  if (job.status === 'RUNNING' && t.pending + t.claimed + t.running + t.retrying === 0) return 'done';
   const hopeless = failFastReason(job);
   if (hopeless) return { fail: hopeless };
   const stuck = dispatcher.stuckReason(jobId);
@@ -42,6 +43,9 @@ async function reclaim(
   if (retry.length > 0) {
     await backend.queue.send(retry.map((t) => ({ v: 1 as const, jobId: job.jobId, taskId: t.taskId })), { delayMs: delay });
   }
+  // Tasks the worker held but had not started are PENDING again (no attempt counted): they may run at once.
+  const held = changed.filter((t) => t.status === 'PENDING');
+  if (held.length > 0) await backend.queue.send(held.map((t) => ({ v: 1 as const, jobId: job.jobId, taskId: t.taskId })));
   if (changed.length > 0) log.warn({ jobId: job.jobId, tasks: changed.map((t) => t.taskId), reason: by.reason }, 'tasks reclaimed');
   return changed;
 }

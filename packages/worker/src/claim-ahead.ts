@@ -3,22 +3,31 @@ import {
 } from '@djc/core';
 import type { AttemptDeps } from './run-attempt.js';
 
-/** A received message waiting for a free slot, with its task claimed ahead (or null: handleMessage claims it). */
+/**
+ * A received message waiting for a free slot, with its task claimed ahead
+ * (or null: handleMessage claims it). `at`: when it was queued (its claim
+ * written).
+ */
 export interface Held {
   msg: ReceivedMessage;
+  at: number;
   claim: { result: ClaimResult; at: number; leaseMs: number } | null;
 }
 
 /**
  * Claims the tasks of one receive together: one claimTasks per job (one
  * write for up to MAX_TASK_BATCH tasks, where claiming each as it starts
- * costs one write per task). If the batch claim fails, nothing was claimed
- * and each message is claimed on its own when it starts.
+ * costs one write per task). The first `free` tasks (as many as there are
+ * free slots) are claimed RUNNING, the others CLAIMED: they wait in the
+ * worker and are not running. If a batch claim fails, nothing was claimed
+ * and each message is claimed on its own when it starts. Returns the held
+ * messages with those claimed RUNNING first.
  */
-export async function claimAhead(deps: AttemptDeps, msgs: readonly ReceivedMessage[]): Promise<Held[]> {
-  const held: Held[] = msgs.map((msg) => ({ msg, claim: null }));
+export async function claimAhead(deps: AttemptDeps, msgs: readonly ReceivedMessage[], free: number): Promise<Held[]> {
+  const held: Held[] = msgs.map((msg) => ({ msg, at: 0, claim: null }));
   const byJob = new Map<string, Held[]>();
   for (const h of held) byJob.set(h.msg.message.jobId, [...(byJob.get(h.msg.message.jobId) ?? []), h]);
+  let startNow = free;
   for (const [jobId, group] of byJob) {
     const job = await deps.jobs.get(jobId);
     if (!job || TERMINAL_JOB.has(job.status) || job.cancelRequested) continue; // handleMessage drops them
@@ -26,24 +35,36 @@ export async function claimAhead(deps: AttemptDeps, msgs: readonly ReceivedMessa
     const req = { owner: deps.workerId, leaseMs, maxAttempts: job.config.retry.max_attempts };
     for (let i = 0; i < group.length; i += MAX_TASK_BATCH) {
       const chunk = group.slice(i, i + MAX_TASK_BATCH);
+      const start = Math.min(startNow, chunk.length);
       try {
         const at = Date.now();
-        const results = await deps.backend.state.claimTasks(jobId, chunk.map((h) => h.msg.message.taskId), { ...req, now: at });
+        const results = await deps.backend.state.claimTasks(jobId, chunk.map((h) => h.msg.message.taskId), { ...req, now: at, start });
         chunk.forEach((h, k) => { h.claim = { result: results[k] as ClaimResult, at, leaseMs }; });
+        startNow -= start;
       } catch (e) {
         deps.log.warn({ err: e, jobId }, 'claiming received tasks together failed; claiming each as it starts');
       }
     }
   }
-  return held;
+  const queuedAt = Date.now();
+  for (const h of held) h.at = queuedAt;
+  const rank = (h: Held) => (isHeld(h) ? 1 : 0);
+  return held.sort((a, b) => rank(a) - rank(b));
+}
+
+/** True when the message's task was claimed ahead as CLAIMED (held, not started). */
+export function isHeld(h: Held): boolean {
+  const r = h.claim?.result;
+  return r !== undefined && !(r instanceof ConflictError) && r.status === 'CLAIMED';
 }
 
 /**
  * The claim handleMessage uses for a held message: its task as claimed
- * ahead, or the ConflictError it got. The lease ran from the claim, so a
- * task that waited past a third of its lease is heartbeated (lease and
- * message visibility) before it starts; one whose lease was lost meanwhile
- * (reclaimed, or the job was cancelled) is refused like a stale delivery.
+ * ahead (RUNNING, or CLAIMED: handleMessage then writes its start), or the
+ * ConflictError it got. The lease ran from the claim, so a task that waited
+ * past a third of its lease is heartbeated (lease and message visibility)
+ * before it starts; one whose lease was lost meanwhile (reclaimed, or the
+ * job was cancelled) is refused like a stale delivery.
  */
 export function heldClaim(deps: AttemptDeps, h: Held): (() => Promise<TaskRecord>) | undefined {
   const claim = h.claim;
@@ -62,16 +83,17 @@ export function heldClaim(deps: AttemptDeps, h: Held): (() => Promise<TaskRecord
 }
 
 /**
- * A held message the worker will not start (it is stopping): its message is
- * visible again at once and a task claimed ahead is given back, its attempt
- * refunded (it never ran).
+ * A held message the worker will not start (`why`: it is stopping, or the
+ * task waited too long): its message is visible again at once and a task
+ * claimed ahead is given back (releaseTask: a CLAIMED task's attempt number
+ * is handed back, it never ran).
  */
-export async function putBack(deps: AttemptDeps, h: Held): Promise<void> {
+export async function putBack(deps: AttemptDeps, h: Held, why: string): Promise<void> {
   const result = h.claim?.result;
   if (result && !(result instanceof ConflictError)) {
     const { jobId, taskId } = h.msg.message;
     const lease = { owner: result.leaseOwner ?? '', attempt: result.attempts };
-    const reason = `attempt ${lease.attempt} given back before it started: its worker stopped (not counted against retry.max_attempts)`;
+    const reason = `given back before it started: ${why}; no attempt is counted`;
     await deps.backend.state.releaseTask(jobId, taskId, lease, reason).catch(() => undefined);
   }
   await deps.backend.queue.release(h.msg.receipt, 0);

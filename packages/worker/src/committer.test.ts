@@ -30,6 +30,15 @@ beforeEach(async () => {
       : Reflect.get(target, prop, target)),
   });
 });
+/** Another job whose first `n` tasks worker h holds CLAIMED. */
+async function reopen(n: number): Promise<{ jobId: string }> {
+  const job = testJob();
+  await backend.state.createJob(job);
+  await backend.state.putTasks(job.jobId, testBatches(n));
+  await backend.state.claimTasks(job.jobId, Array.from({ length: n }, (_, i) => i), { owner: 'h', leaseMs: 60_000, maxAttempts: 3, start: 0 });
+  return { jobId: job.jobId };
+}
+
 afterEach(async () => {
   await backend.close();
   await tmp.cleanup();
@@ -54,6 +63,45 @@ describe('Committer', () => {
     const c = new Committer(state, () => true);
     expect(await c.complete(jobId, 0, lease(), OK)).toMatchObject({ status: 'SUCCEEDED' });
     expect(writes).toEqual([1]);
+  });
+
+  it('a held task\'s start waits; its completion replaces it: one write, the start time kept', async () => {
+    const other = await reopen(2);
+    const c = new Committer(state, () => false);
+    const t0 = Date.now() - 5_000;
+    const startA = c.start(other.jobId, 0, { owner: 'h', attempt: 1 }, t0);
+    const startB = c.start(other.jobId, 1, { owner: 'h', attempt: 1 }, t0 + 1);
+    expect(writes).toEqual([]); // a start alone does not flush, even when the worker looks idle
+    const done = await c.complete(other.jobId, 0, { owner: 'h', attempt: 1 }, OK);
+    expect(writes).toEqual([1]); // the end of 0 with its start; the start of 1 waits half of COMMIT_WAIT_MS
+    expect(done).toMatchObject({ status: 'SUCCEEDED', startedAt: new Date(t0).toISOString() });
+    expect(await startA).toMatchObject({ status: 'SUCCEEDED' });
+    expect(await startB).toMatchObject({ status: 'RUNNING', startedAt: new Date(t0 + 1).toISOString() });
+    expect(writes).toEqual([1, 1]);
+    expect((await backend.state.getJob(other.jobId))?.tasks).toMatchObject({ claimed: 0, running: 1, succeeded: 1 });
+  });
+
+  it('a start alone is written after a short wait; a start whose lease went rejects with LEASE_LOST', async () => {
+    const other = await reopen(2);
+    await backend.state.releaseTask(other.jobId, 1, { owner: 'h', attempt: 1 }, 'gone');
+    const c = new Committer(state, () => true);
+    const ok = c.start(other.jobId, 0, { owner: 'h', attempt: 1 }, Date.now());
+    const gone = c.start(other.jobId, 1, { owner: 'h', attempt: 1 }, Date.now()).then(() => null, (e: unknown) => e);
+    expect(await ok).toMatchObject({ status: 'RUNNING' });
+    expect(isDjcError(await gone, 'LEASE_LOST')).toBe(true);
+    expect(writes).toEqual([2]);
+  });
+
+  it('an end whose start is being written waits for that write: one task\'s writes never race', async () => {
+    const other = await reopen(1);
+    const c = new Committer(state, () => true);
+    const t0 = Date.now() - 1_000;
+    const started = c.start(other.jobId, 0, { owner: 'h', attempt: 1 }, t0);
+    await new Promise((r) => setTimeout(r, 30)); // the start's write is under way now (or done)
+    const done = await c.complete(other.jobId, 0, { owner: 'h', attempt: 1 }, OK, t0);
+    expect(await started).toMatchObject({ status: 'RUNNING' });
+    expect(done).toMatchObject({ status: 'SUCCEEDED', startedAt: new Date(t0).toISOString() });
+    expect(writes).toEqual([1, 1]);
   });
 
   it('a lease that no longer holds rejects that completion alone', async () => {

@@ -1,55 +1,94 @@
-import { MAX_TASK_BATCH, type LeaseRef, type StateStore, type TaskOutcome, type TaskRecord } from '@djc/core';
+import { MAX_TASK_BATCH, type LeaseRef, type LeaseWrite, type StateStore, type TaskOutcome, type TaskRecord } from '@djc/core';
 
-/** Longest a completion waits for others to share its write. */
+/** Longest a completion (or a held task's start) waits for others to share its write. */
 export const COMMIT_WAIT_MS = 20;
 
 interface Waiting {
-  taskId: number;
-  lease: LeaseRef;
-  outcome: TaskOutcome;
+  write: LeaseWrite;
+  /** When it was added (epoch ms). */
+  at: number;
   resolve(task: TaskRecord): void;
   reject(e: unknown): void;
 }
 
 /**
- * Groups the completions of a worker's attempts: those that end while the
- * worker has more to run are written together, one completeTasks per job
- * (one write for up to MAX_TASK_BATCH tasks instead of one each). A
- * completion is written at once when the worker has nothing else to run
- * (`busy()` false), else when MAX_TASK_BATCH are waiting or after
- * COMMIT_WAIT_MS. `complete` resolves or rejects as completeTask would
- * (LEASE_LOST for that attempt alone); the lease holds meanwhile (a lease
- * is far longer than the wait).
+ * Groups the lease writes of a worker's attempts: completions that end
+ * while the worker has more to run, and the starts of held (CLAIMED) tasks,
+ * are written together, one completeTasks per job (one write for up to
+ * MAX_TASK_BATCH tasks instead of one each). A completion is written at once
+ * when the worker has nothing else to run (`busy()` false), else when
+ * MAX_TASK_BATCH are waiting or after COMMIT_WAIT_MS. A start is written
+ * with the first group after it has waited half of COMMIT_WAIT_MS (its own
+ * attempt keeps the worker busy), so a short task's start does not go
+ * alone: its completion replaces
+ * it, start and end go as one write (startedAt kept), and the start's
+ * promise settles with it. A completion whose start is being written waits
+ * for that write, so one task's writes never race. `complete` and `start`
+ * resolve or reject as completeTasks says of them (LEASE_LOST for that
+ * attempt alone); the lease holds meanwhile (a lease is far longer than
+ * the wait).
  */
 export class Committer {
   private readonly waiting = new Map<string, Waiting[]>();
+  /** Starts being written, by "jobId/taskId", settled when written. */
+  private readonly writing = new Map<string, Promise<unknown>>();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly state: StateStore, private readonly busy: () => boolean) {}
 
-  complete(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome): Promise<TaskRecord> {
+  /** Ends an attempt; `startedAt`: when its handler started (epoch ms). */
+  complete(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome, startedAt?: number): Promise<TaskRecord> {
+    const starting = this.writing.get(`${jobId}/${taskId}`);
+    if (starting) return starting.then(() => this.complete(jobId, taskId, lease, outcome, startedAt));
+    const list = this.waiting.get(jobId) ?? [];
+    const i = list.findIndex((w) => w.write.taskId === taskId && w.write.outcome === undefined && w.write.lease.attempt === lease.attempt);
+    const start = i >= 0 ? list.splice(i, 1)[0] : undefined;
+    const done = this.add(jobId, { taskId, lease, outcome, startedAt: startedAt ?? start?.write.startedAt }, true);
+    if (start) done.then(start.resolve, start.reject);
+    return done;
+  }
+
+  /** A held task's handler started at `startedAt` (epoch ms): CLAIMED → RUNNING, written with a later group. */
+  start(jobId: string, taskId: number, lease: LeaseRef, startedAt: number): Promise<TaskRecord> {
+    return this.add(jobId, { taskId, lease, startedAt }, false);
+  }
+
+  /** Writes the waiting completions, and the starts that waited half of COMMIT_WAIT_MS, now. */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const young = Date.now() - COMMIT_WAIT_MS / 2;
+    for (const [jobId, list] of this.waiting) {
+      const now = list.filter((w) => w.write.outcome !== undefined || w.at <= young);
+      const later = list.filter((w) => !now.includes(w));
+      if (later.length > 0) this.waiting.set(jobId, later);
+      else this.waiting.delete(jobId);
+      if (now.length > 0) void this.write(jobId, now);
+    }
+    if (this.waiting.size > 0) this.timer = setTimeout(() => this.flush(), COMMIT_WAIT_MS);
+  }
+
+  private add(jobId: string, write: LeaseWrite, mayFlush: boolean): Promise<TaskRecord> {
     return new Promise((resolve, reject) => {
       const list = this.waiting.get(jobId) ?? [];
       this.waiting.set(jobId, list);
-      list.push({ taskId, lease, outcome, resolve, reject });
-      if (list.length >= MAX_TASK_BATCH || !this.busy()) this.flush();
+      list.push({ write, at: Date.now(), resolve, reject });
+      if (list.length >= MAX_TASK_BATCH || (mayFlush && !this.busy())) this.flush();
       else this.timer ??= setTimeout(() => this.flush(), COMMIT_WAIT_MS);
     });
   }
 
-  /** Writes every waiting completion now. */
-  flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    for (const [jobId, list] of this.waiting) {
-      this.waiting.delete(jobId);
-      void this.write(jobId, list);
-    }
+  private async write(jobId: string, list: Waiting[]): Promise<void> {
+    const starts = list.filter((w) => w.write.outcome === undefined).map((w) => `${jobId}/${w.write.taskId}`);
+    const done = this.send(jobId, list);
+    for (const key of starts) this.writing.set(key, done);
+    await done;
+    for (const key of starts) if (this.writing.get(key) === done) this.writing.delete(key);
   }
 
-  private async write(jobId: string, list: Waiting[]): Promise<void> {
+  private async send(jobId: string, list: Waiting[]): Promise<void> {
     try {
-      const results = await this.state.completeTasks(jobId, list.map(({ taskId, lease, outcome }) => ({ taskId, lease, outcome })));
+      const results = await this.state.completeTasks(jobId, list.map((w) => w.write));
       list.forEach((w, i) => {
         const r = results[i];
         if (r === undefined || r instanceof Error) w.reject(r ?? new Error('completeTasks returned too few results'));

@@ -38,8 +38,13 @@ export interface AttemptDeps {
   shutdown: AbortSignal;
   /** Acknowledges a delivery: the loop deletes acknowledged messages in batches. */
   ack(receipt: string): void;
-  /** Ends an attempt as StateStore.completeTask does (the loop writes several together, see committer.ts). */
-  complete(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome): Promise<TaskRecord>;
+  /**
+   * Ends an attempt as StateStore.completeTasks does, `startedAt` being when
+   * it started (the loop writes several together, see committer.ts).
+   */
+  complete(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome, startedAt?: number): Promise<TaskRecord>;
+  /** Writes a held (CLAIMED) task's start, CLAIMED → RUNNING (batched like completions); LEASE_LOST if the lease went. */
+  start(jobId: string, taskId: number, lease: LeaseRef, startedAt: number): Promise<TaskRecord>;
 }
 
 /**
@@ -56,7 +61,9 @@ export type MessageOutcome = 'succeeded' | 'retrying' | 'failed' | 'dropped' | '
  * the lease still holds. An attempt cut short by the worker's shutdown is
  * given back instead of failed: it does not use up the retry budget.
  * `claim`: the task claimed ahead (claim-ahead.ts), instead of claimTask;
- * it throws the ConflictError of a refused claim.
+ * it throws the ConflictError of a refused claim. A task claimed ahead as
+ * CLAIMED has its start written when the attempt starts (batched, see
+ * `deps.start`); the attempt is abandoned if that finds the lease gone.
  */
 export async function handleMessage(deps: AttemptDeps, msg: ReceivedMessage, claim?: () => Promise<TaskRecord>): Promise<MessageOutcome> {
   const { backend, jobs } = deps;
@@ -106,12 +113,14 @@ async function onClaimConflict(deps: AttemptDeps, msg: ReceivedMessage): Promise
 /**
  * How an attempt ran. `stopped`: the worker's shutdown aborted it (and
  * nothing else had aborted it first, such as a lost lease). `streamed`: the
- * log text last written while it ran (log-stream.ts).
+ * log text last written while it ran (log-stream.ts). `startedAt`: when the
+ * attempt started (epoch ms), the task's startedAt.
  */
 interface HandlerRun {
   result: AttemptResult;
   stopped: boolean;
   streamed: string;
+  startedAt: number;
 }
 
 /** Runs the attempt, its log written to the blob store while it grows. */
@@ -120,6 +129,8 @@ async function runHandler(
 ): Promise<HandlerRun> {
   const cfg = job.config;
   const controller = new AbortController();
+  const startedAt = Date.now();
+  if (task.status === 'CLAIMED') writeStart(deps, msg, lease, startedAt, controller);
   let stopped = false;
   const onShutdown = () => {
     if (controller.signal.aborted) return;
@@ -138,7 +149,7 @@ async function runHandler(
         batch = await localizeBatch(deps.backend.blobs, batch, input, join(tmpDir, 'copy'));
       } catch (e) {
         if (!isDjcError(e, 'INPUT_INVALID')) throw e;
-        return { result: failed('error', errorText(e), '', { retryable: false }), stopped, streamed: await stream.stop() };
+        return { result: failed('error', errorText(e), '', { retryable: false }), stopped, streamed: await stream.stop(), startedAt };
       }
     }
     const result = await deps.runner.run({
@@ -155,12 +166,26 @@ async function runHandler(
       signal: controller.signal,
       log,
     });
-    return { result, stopped, streamed: await stream.stop() };
+    return { result, stopped, streamed: await stream.stop(), startedAt };
   } finally {
     await stream.stop(); // idempotent; here for a throw
     stopHeartbeat();
     deps.shutdown.removeEventListener('abort', onShutdown);
   }
+}
+
+/**
+ * Writes a held task's start; if its lease is gone (reclaimed or cancelled
+ * while it waited), the attempt is aborted as a lost heartbeat would abort
+ * it. Any other failure leaves the task CLAIMED while it runs: its end is
+ * written with its start.
+ */
+function writeStart(deps: AttemptDeps, msg: ReceivedMessage, lease: LeaseRef, startedAt: number, controller: AbortController): void {
+  const { jobId, taskId } = msg.message;
+  deps.start(jobId, taskId, lease, startedAt).catch((e: unknown) => {
+    if (isDjcError(e, 'LEASE_LOST')) controller.abort(new Error('lease lost: the task was reclaimed or the job was cancelled'));
+    else deps.log.warn({ err: e, jobId, taskId }, 'writing the start of a task claimed ahead failed; its end will say it');
+  });
 }
 
 function body(out: AttemptOutput): Buffer | Readable {
@@ -186,12 +211,12 @@ async function commit(
       if (result.deadLetters) await backend.blobs.put(blobKeys.deadLetters(jobId, taskId, attempt), body(result.deadLetters));
       await deps.complete(jobId, taskId, lease, {
         status: 'SUCCEEDED', ...output, outputKind: result.kind, records: result.records, bad: result.bad,
-      });
+      }, run.startedAt);
       deps.ack(msg.receipt);
       return 'succeeded';
     }
     if (stopped) return await giveBack(deps, msg, lease);
-    return await commitFailure(deps, job, task, msg, lease, result);
+    return await commitFailure(deps, { job, task, msg, lease, startedAt: run.startedAt }, result);
   } catch (e) {
     if (isDjcError(e, 'LEASE_LOST')) {
       deps.log.warn({ jobId, taskId, attempt }, 'lease lost before commit; the attempt is discarded');
@@ -216,11 +241,18 @@ async function giveBack(deps: AttemptDeps, msg: ReceivedMessage, lease: LeaseRef
   return 'released';
 }
 
-async function commitFailure(
-  deps: AttemptDeps, job: JobRecord, task: TaskRecord, msg: ReceivedMessage, lease: LeaseRef,
-  result: Extract<AttemptResult, { ok: false }>,
-): Promise<MessageOutcome> {
+/** The attempt that failed: its job, task, message, lease, and when it started (epoch ms). */
+interface Attempt {
+  job: JobRecord;
+  task: TaskRecord;
+  msg: ReceivedMessage;
+  lease: LeaseRef;
+  startedAt: number;
+}
+
+async function commitFailure(deps: AttemptDeps, a: Attempt, result: Extract<AttemptResult, { ok: false }>): Promise<MessageOutcome> {
   const { backend } = deps;
+  const { job, task, msg, lease } = a;
   const { jobId, taskId } = msg.message;
   const retry = job.config.retry;
   const again = shouldRetry(retry, {
@@ -234,11 +266,11 @@ async function commitFailure(
     const delay = backoffDelay(task.attempts - task.attemptFloor, retry.backoff);
     await deps.complete(jobId, taskId, lease, {
       status: 'RETRY_WAIT', error, kind: result.failure, exitCode: result.exitCode, notBefore: Date.now() + delay,
-    });
+    }, a.startedAt);
     await backend.queue.release(msg.receipt, delay);
     return 'retrying';
   }
-  await deps.complete(jobId, taskId, lease, { status: 'FAILED', error, kind: result.failure, exitCode: result.exitCode });
+  await deps.complete(jobId, taskId, lease, { status: 'FAILED', error, kind: result.failure, exitCode: result.exitCode }, a.startedAt);
   await backend.queue.deadLetter(msg.receipt, error);
   return 'failed';
 }

@@ -5,8 +5,9 @@ import { newWorkerId, TERMINAL_JOB, withJob, type Backend, type Logger } from '@
 import { createHandlerRunner } from './handlers/index.js';
 import { JobCache } from './job-cache.js';
 import { handleMessage, type AttemptDeps, type MessageOutcome } from './run-attempt.js';
-import { claimAhead, heldClaim, putBack, type Held } from './claim-ahead.js';
+import { claimAhead, heldClaim, isHeld, putBack, type Held } from './claim-ahead.js';
 import { Committer } from './committer.js';
+import { HOLD_TTL_MS, prefetchFor, TaskPace } from './prefetch.js';
 
 export interface WorkerOptions {
   backend: Backend;
@@ -30,24 +31,13 @@ export interface WorkerSummary {
 }
 
 const RECEIVE_WAIT_MS = 1000;
-/** Most messages received ahead of free slots (SQS hands out at most 10 at once). */
-const MAX_PREFETCH = 9;
-
-/**
- * How many messages to take ahead of the free slots: as many as the slots
- * can finish within half a lease at the recent pace, so a held message is
- * started long before its visibility runs out. Short tasks get a full
- * receive (fewer receive and delete requests per task); long ones none.
- */
-export function prefetchFor(avgTaskMs: number, leaseMs: number, concurrency: number): number {
-  const fits = Math.floor((leaseMs / 2 / Math.max(avgTaskMs, 1)) * concurrency) - concurrency;
-  return Math.max(0, Math.min(MAX_PREFETCH, fits));
-}
 
 /**
  * The polling task runner: receive messages, run each through
  * `handleMessage` on up to `concurrency` slots, and stop when told to or when
- * the job it serves has no work left.
+ * the job it serves has no work left. It takes messages ahead of its free
+ * slots only as prefetch.ts allows (tasks of this job measured short), holds
+ * their tasks as CLAIMED, and gives back those that wait too long.
  */
 export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
   // The requests of a worker that serves one job (its long polls included)
@@ -74,13 +64,13 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
   const committer = new Committer(opts.backend.state, () => active.size > 0 || queued.length > 0);
   const deps = {
     backend: opts.backend, runner, jobs, workerId, tmpRoot, log, shutdown: shutdown.signal, ack: (r: string) => void acks.push(r),
-    complete: committer.complete.bind(committer), graceMs: opts.graceMs,
+    complete: committer.complete.bind(committer), start: committer.start.bind(committer), graceMs: opts.graceMs,
   };
   const flushAcks = async () => {
     if (acks.length > 0) await opts.backend.queue.deleteBatch(acks.splice(0));
   };
-  /** Recent time per task (moving average); null until a task has finished. */
-  let avgMs: number | null = null;
+  /** Time per task of each job, as measured here. */
+  const pace = new TaskPace();
   let idleSince = Date.now();
 
   const start = (held: Held) => {
@@ -89,16 +79,15 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
     let freed: () => void = () => undefined;
     const slot = new Promise<void>((r) => { freed = r; });
     const free = () => {
-      if (!active.delete(slot)) return;
-      const took = Date.now() - t0;
-      avgMs = avgMs === null ? took : avgMs * 0.8 + took * 0.2;
-      freed();
+      if (active.delete(slot)) freed();
     };
     active.add(slot);
     // The slot frees when the attempt commits, so the next one runs while the commit waits for company.
-    const complete: AttemptDeps['complete'] = (...args) => {
+    // The pace is the attempt's own time, from its start: not the occasional wait for a job record.
+    const complete: AttemptDeps['complete'] = (jobId, taskId, lease, outcome, startedAt) => {
+      pace.record(jobId, Date.now() - (startedAt ?? t0));
       free();
-      return committer.complete(...args);
+      return committer.complete(jobId, taskId, lease, outcome, startedAt);
     };
     const p = withJob(msg.message.jobId, () => handleMessage({ ...deps, complete }, msg, heldClaim(deps, held)))
       .then((o) => { counts[o] += 1; })
@@ -108,6 +97,13 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
         inFlight.delete(p);
       });
     inFlight.add(p);
+  };
+
+  const staleTimer = new StaleTimer();
+  /** Background work the drain waits for (held tasks being given back). */
+  const track = (p: Promise<void>) => {
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
   };
 
   const stopping = () => opts.signal?.aborted === true;
@@ -122,20 +118,24 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
     while (!stopping()) {
       while (active.size < concurrency && queued.length > 0) start(queued.shift() as Held);
       if (active.size >= concurrency) {
-        await Promise.race([...active, stopped]);
+        if (queued.some((h) => h.at <= Date.now() - HOLD_TTL_MS)) track(giveBackStale(deps, queued));
+        await Promise.race([...active, stopped, ...staleTimer.at(queued)]);
         continue;
       }
       await flushAcks();
       const leaseMs = await leaseFor(jobs, opts.jobId);
+      const free = concurrency - active.size;
       const got = await opts.backend.queue.receive({
-        max: concurrency - active.size + prefetchFor(avgMs ?? leaseMs, leaseMs, concurrency),
+        max: free + prefetchFor(pace.of(opts.jobId), concurrency),
         visibilityMs: leaseMs,
         waitMs: inFlight.size > 0 ? 50 : RECEIVE_WAIT_MS,
         jobId: opts.jobId,
         signal: opts.signal,
       });
       if (got.length > 0) {
-        queued.push(...(await claimAhead(deps, got)));
+        const fresh = await claimAhead(deps, got, free);
+        dropSuperseded(queued, fresh);
+        queued.push(...fresh);
         idleSince = Date.now();
         continue;
       }
@@ -150,19 +150,82 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
     await flushAcks().catch((e: unknown) => log.warn({ err: e }, 'acknowledging finished tasks failed; they will be dropped on redelivery'));
     await runner.close();
     await rm(tmpRoot, { recursive: true, force: true });
-    log.info({ counts }, 'worker stopped');
+    log.info({ counts, taskMs: pace.of(opts.jobId) }, 'worker stopped');
   }
   return { workerId, counts };
 }
 
 /**
+ * Gives back the held messages that waited HOLD_TTL_MS while every slot was
+ * busy (a task that turned out long), once their job has no PENDING task
+ * left (the job record as cached, at most a second old): until then the
+ * other workers have tasks of their own and the held ones only wait their
+ * turn; from then on, an idle worker runs them sooner. Taken off the queue
+ * at once; resolves when they are given back (the loop does not wait).
+ */
+async function giveBackStale(deps: AttemptDeps, queued: Held[]): Promise<void> {
+  const cut = Date.now() - HOLD_TTL_MS;
+  const jobIds = new Set(queued.filter((h) => h.at <= cut).map((h) => h.msg.message.jobId));
+  const idle = new Set<string>();
+  for (const jobId of jobIds) {
+    const job = await deps.jobs.get(jobId);
+    if (job === null || job.tasks.pending === 0) idle.add(jobId);
+  }
+  // The queue as it is now (the loop may have started some meanwhile), taken in one step.
+  const stale = queued.filter((h) => h.at <= cut && idle.has(h.msg.message.jobId));
+  if (stale.length === 0) return;
+  queued.splice(0, queued.length, ...queued.filter((h) => !stale.includes(h)));
+  const why = `it waited ${HOLD_TTL_MS} ms in a worker whose slots were busy`;
+  for (const h of stale) await putBack(deps, h, why).catch((e: unknown) => deps.log.warn({ err: e }, 'giving back a held task failed'));
+  deps.log.debug({ tasks: stale.map((h) => h.msg.message.taskId), held: stale.filter(isHeld).length }, 'held tasks given back');
+}
+
+/**
+ * Drops held messages whose task this worker has just claimed again (the
+ * old claim ran out and the task came back): a worker never holds two claims
+ * of one task, so a given-back attempt number reused by the new claim can
+ * only be written by it. The old message comes back and is dropped as a
+ * duplicate.
+ */
+function dropSuperseded(queued: Held[], fresh: readonly Held[]): void {
+  const key = (h: Held) => `${h.msg.message.jobId}/${h.msg.message.taskId}`;
+  const claimed = new Set(fresh.filter((h) => h.claim !== null && !(h.claim.result instanceof Error)).map(key));
+  if (claimed.size === 0) return;
+  const keep = queued.filter((h) => !claimed.has(key(h)));
+  queued.splice(0, queued.length, ...keep);
+}
+
+/**
+ * A timer that fires when the oldest held message goes stale, or a second
+ * later if it is stale already (its job still has pending tasks); none when
+ * nothing is held. One timer per deadline, shared by the loop's waits (a
+ * no-op task waits thousands of times a second).
+ */
+class StaleTimer {
+  private due = 0;
+  private timer: Promise<void> = Promise.resolve();
+
+  at(queued: readonly Held[]): Promise<void>[] {
+    if (queued.length === 0) return [];
+    const now = Date.now();
+    const stale = Math.min(...queued.map((h) => h.at)) + HOLD_TTL_MS;
+    const due = stale > now ? stale + 1 : now + 1000;
+    if (due !== this.due && (this.due <= now || due < this.due)) {
+      this.due = due;
+      this.timer = sleep(due - now);
+    }
+    return [this.timer];
+  }
+}
+
+/**
  * Puts the messages taken ahead back (their tasks claimed ahead given back,
- * refunded), lets running attempts finish within the grace period, then
+ * no attempt counted), lets running attempts finish within the grace period, then
  * aborts them: they are given back (releaseTask), not failed, so the retry
  * budget is untouched.
  */
 async function drain(deps: AttemptDeps & { graceMs?: number }, active: Set<Promise<void>>, queued: Held[], shutdown: AbortController): Promise<void> {
-  for (const held of queued.splice(0)) await putBack(deps, held).catch(() => undefined);
+  for (const held of queued.splice(0)) await putBack(deps, held, 'its worker stopped').catch(() => undefined);
   if (active.size === 0) return;
   const grace = deps.graceMs ?? 30_000;
   deps.log.info({ running: active.size, graceMs: grace }, 'waiting for running attempts');
@@ -175,9 +238,9 @@ async function shouldExit(jobs: JobCache, opts: WorkerOptions, idleSince: number
   if (!opts.jobId) return opts.idleExitMs !== undefined && Date.now() - idleSince > opts.idleExitMs;
   const job = await jobs.get(opts.jobId, true);
   if (!job || TERMINAL_JOB.has(job.status) || job.cancelRequested) return true;
-  // While preparing, more tasks may still come.
+  // While preparing, more tasks may still come; tasks held by another worker may be given back.
   if (job.status === 'SUBMITTED' || job.status === 'PREPARING') return false;
-  return job.tasks.pending + job.tasks.retrying === 0;
+  return job.tasks.pending + job.tasks.retrying + job.tasks.claimed === 0;
 }
 
 async function jobConcurrency(jobs: JobCache, jobId: string | undefined): Promise<number> {

@@ -110,6 +110,9 @@ export interface TaskDocument {
   error: string | null;
   exitCode: number | null;
   worker: string | null;
+  /** When the latest attempt was claimed; it waited in its worker from then until startedAt. */
+  claimedAt: string | null;
+  /** When the latest attempt's handler started (null while the task is CLAIMED). */
   startedAt: string | null;
   endedAt: string | null;
 }
@@ -124,6 +127,7 @@ export function taskDocument(t: TaskRecord): TaskDocument {
     error: t.error,
     exitCode: t.exitCode,
     worker: t.worker,
+    claimedAt: t.claimedAt,
     startedAt: t.startedAt,
     endedAt: t.endedAt,
   };

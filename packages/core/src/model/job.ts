@@ -8,6 +8,8 @@ export type BackendName = 'local' | 'aws';
 export interface TaskCounts {
   total: number;
   pending: number;
+  /** Taken ahead by a worker and waiting there for a free slot (not started: see TaskStatus CLAIMED). */
+  claimed: number;
   running: number;
   retrying: number;
   succeeded: number;
@@ -17,6 +19,7 @@ export interface TaskCounts {
 
 export const TASK_COUNT_KEY: Record<TaskStatus, keyof TaskCounts> = {
   PENDING: 'pending',
+  CLAIMED: 'claimed',
   RUNNING: 'running',
   RETRY_WAIT: 'retrying',
   SUCCEEDED: 'succeeded',
@@ -25,7 +28,7 @@ export const TASK_COUNT_KEY: Record<TaskStatus, keyof TaskCounts> = {
 };
 
 export function emptyCounts(): TaskCounts {
-  return { total: 0, pending: 0, running: 0, retrying: 0, succeeded: 0, failed: 0, cancelled: 0 };
+  return { total: 0, pending: 0, claimed: 0, running: 0, retrying: 0, succeeded: 0, failed: 0, cancelled: 0 };
 }
 
 export interface RecordCounts {
@@ -204,7 +207,16 @@ export interface TaskRecord {
   records: number | null;
   /** Bad records the winning attempt left out (on_bad_record skip or dead_letter); null unless SUCCEEDED. */
   bad: number | null;
+  /** When the latest attempt was claimed (ISO): the start of its lease. */
+  claimedAt: string | null;
+  /**
+   * When the latest attempt's handler started (ISO), as the worker measured
+   * it: null while the task is CLAIMED. A claim that starts at once stores
+   * the claim time; the attempt's completion replaces it with the handler's
+   * start.
+   */
   startedAt: string | null;
+  /** When the latest attempt ended (ISO), or was given back. */
   endedAt: string | null;
 }
 

@@ -10,6 +10,7 @@ describe('task transitions', () => {
     ['PENDING', 'RUNNING'], ['RUNNING', 'SUCCEEDED'], ['RUNNING', 'RETRY_WAIT'], ['RUNNING', 'FAILED'],
     ['RETRY_WAIT', 'RUNNING'], ['RETRY_WAIT', 'FAILED'], ['PENDING', 'CANCELLED'], ['RUNNING', 'CANCELLED'],
     ['FAILED', 'PENDING'], ['CANCELLED', 'PENDING'], ['RUNNING', 'PENDING'],
+    ['PENDING', 'CLAIMED'], ['RETRY_WAIT', 'CLAIMED'], ['CLAIMED', 'RUNNING'], ['CLAIMED', 'PENDING'], ['CLAIMED', 'CANCELLED'],
   ] as const)('%s → %s is allowed', (from, to) => {
     expect(canTaskTransition(from, to)).toBe(true);
     expect(() => assertTaskTransition(from, to)).not.toThrow();
@@ -18,6 +19,8 @@ describe('task transitions', () => {
   it.each([
     ['PENDING', 'SUCCEEDED'], ['PENDING', 'RETRY_WAIT'], ['SUCCEEDED', 'RUNNING'], ['SUCCEEDED', 'PENDING'],
     ['FAILED', 'RUNNING'], ['RETRY_WAIT', 'SUCCEEDED'], ['RETRY_WAIT', 'PENDING'], ['RUNNING', 'RUNNING'],
+    // A held task ends only through RUNNING (its start, written alone or with its end); it never goes back to held.
+    ['CLAIMED', 'SUCCEEDED'], ['CLAIMED', 'RETRY_WAIT'], ['CLAIMED', 'FAILED'], ['RUNNING', 'CLAIMED'], ['CLAIMED', 'CLAIMED'],
   ] as const)('%s → %s is rejected with ILLEGAL_TRANSITION naming the task', (from, to) => {
     expect(canTaskTransition(from, to)).toBe(false);
     let err: unknown;

@@ -2,6 +2,12 @@
  * Job and task statuses and the one transition table every state change goes
  * through. Backends call `assertTaskTransition`/`assertJobTransition` before
  * writing; anything not in the table is rejected, never silently written.
+ *
+ * Task statuses: PENDING (waiting in the queue) → CLAIMED (taken ahead by a
+ * worker, waiting there for a free slot; not started) → RUNNING (its handler
+ * runs) → SUCCEEDED | RETRY_WAIT (failed, will run again after a backoff) |
+ * FAILED | CANCELLED. A worker claims a task RUNNING directly when it has a
+ * free slot for it.
  */
 import { DjcError } from '../errors.js';
 
@@ -11,7 +17,7 @@ export const JOB_STATUSES = [
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
 export const TASK_STATUSES = [
-  'PENDING', 'RUNNING', 'RETRY_WAIT', 'SUCCEEDED', 'FAILED', 'CANCELLED',
+  'PENDING', 'CLAIMED', 'RUNNING', 'RETRY_WAIT', 'SUCCEEDED', 'FAILED', 'CANCELLED',
 ] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
@@ -27,11 +33,18 @@ const JOB_TRANSITIONS: Record<JobStatus, readonly JobStatus[]> = {
 };
 
 const TASK_TRANSITIONS: Record<TaskStatus, readonly TaskStatus[]> = {
-  PENDING: ['RUNNING', 'CANCELLED'],
+  // → CLAIMED: a worker takes the task ahead of a free slot and holds it
+  // (claimTasks with `start`); → RUNNING: it starts at once.
+  PENDING: ['CLAIMED', 'RUNNING', 'CANCELLED'],
+  // A held task starts (→ RUNNING, its real start time), or goes back
+  // (→ PENDING: given back, or its worker died or its lease ran out) with
+  // its attempt number handed back: it never ran. A start written together
+  // with the attempt's end passes through RUNNING in that one write.
+  CLAIMED: ['RUNNING', 'PENDING', 'CANCELLED'],
   // → PENDING: a stopping worker gives its attempt back (releaseTask); the
   // attempt is refunded, not retried, so it neither waits nor counts.
   RUNNING: ['SUCCEEDED', 'RETRY_WAIT', 'FAILED', 'CANCELLED', 'PENDING'],
-  RETRY_WAIT: ['RUNNING', 'CANCELLED', 'FAILED'],
+  RETRY_WAIT: ['CLAIMED', 'RUNNING', 'CANCELLED', 'FAILED'],
   SUCCEEDED: [],
   // `djc retry` puts failed and cancelled tasks back in the queue.
   FAILED: ['PENDING'],
@@ -40,6 +53,8 @@ const TASK_TRANSITIONS: Record<TaskStatus, readonly TaskStatus[]> = {
 
 export const TERMINAL_JOB: ReadonlySet<JobStatus> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
 export const TERMINAL_TASK: ReadonlySet<TaskStatus> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
+/** Statuses in which a worker holds the task's lease: taken ahead and waiting (CLAIMED), or running. */
+export const LEASED_TASK: ReadonlySet<TaskStatus> = new Set(['CLAIMED', 'RUNNING']);
 
 export function canJobTransition(from: JobStatus, to: JobStatus): boolean {
   return JOB_TRANSITIONS[from].includes(to);

@@ -3,7 +3,8 @@
  * backends/local/local-backend.test.ts). `make` returns a fresh, isolated
  * store per test. Job and lock cases live here; task cases in
  * testing/state-store-task-cases.ts, testing/state-store-batch-cases.ts,
- * testing/state-store-bulk-cases.ts and testing/state-store-release-cases.ts; bounded error texts in
+ * testing/state-store-bulk-cases.ts, testing/state-store-release-cases.ts and
+ * testing/state-store-claimed-cases.ts; bounded error texts in
  * testing/state-store-text-cases.ts; job ids in testing/state-store-job-id-cases.ts.
  */
 import { describe, expect, it } from 'vitest';
@@ -16,6 +17,7 @@ import { describeBulkTaskCases } from '../testing/state-store-bulk-cases.js';
 import { describeReleaseCases } from '../testing/state-store-release-cases.js';
 import { describeTextCases } from '../testing/state-store-text-cases.js';
 import { describeBatchCases } from '../testing/state-store-batch-cases.js';
+import { describeClaimedCases } from '../testing/state-store-claimed-cases.js';
 import { describeJobIdCases } from '../testing/state-store-job-id-cases.js';
 
 export type StateStoreFixture = Made & { store: StateStore };
@@ -31,6 +33,7 @@ export function describeStateStoreContract(name: string, make: () => Promise<Sta
     describeBatchCases(store);
     describeBulkTaskCases(store);
     describeReleaseCases(store);
+    describeClaimedCases(store);
     describeTextCases(store);
     describeLockCases(store);
   });
@@ -42,7 +45,7 @@ function describeJobCases(store: () => StateStore): void {
       const job = testJob();
       const created = await store().createJob(job);
       expect(created).toMatchObject({ jobId: job.jobId, name: job.name, status: 'SUBMITTED', backend: job.backend, mode: 'run' });
-      expect(created.tasks).toEqual({ total: 0, pending: 0, running: 0, retrying: 0, succeeded: 0, failed: 0, cancelled: 0 });
+      expect(created.tasks).toEqual({ total: 0, pending: 0, claimed: 0, running: 0, retrying: 0, succeeded: 0, failed: 0, cancelled: 0 });
       expect(created.records).toEqual({ total: 0, processed: 0, bad: 0 });
       expect(created).toMatchObject({ startedAt: null, endedAt: null, error: null, outputPath: null, cancelRequested: false });
       expect(Number.isNaN(Date.parse(created.createdAt))).toBe(false);

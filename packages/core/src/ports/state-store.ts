@@ -7,6 +7,18 @@
  *   the number is the fencing token of the lease: a write that names an older
  *   attempt loses.
  * - lease: a time-limited claim of a task by one worker, kept alive by heartbeats.
+ * - claimed (CLAIMED): a task a worker took ahead of a free slot and holds,
+ *   not started yet (claimTasks with `start`). Its attempt number is taken at
+ *   the claim, so the holder's lease is fenced like a running one (heartbeat,
+ *   releaseTask and completeTasks accept it). It starts with a TaskStart
+ *   (CLAIMED → RUNNING, the handler's real start time). If it goes back
+ *   instead (releaseTask; reclaimTasks of a dead worker or an expired lease)
+ *   it is PENDING again and its attempt number is handed back (attempts - 1):
+ *   it never ran, so it is neither counted nor shown, and the next claim
+ *   takes the same number. A late write of the old holder still loses: it
+ *   names the old holder as owner, or finds the task no longer CLAIMED
+ *   (a worker never holds two claims of one task; a held task that waited
+ *   past a third of its lease is heartbeated before it starts).
  * - worker: a process that claims tasks and runs the handler.
  * - coordinator: the process that prepares, dispatches, monitors and finalizes jobs.
  * - dispatcher: starts workers (local processes, Slurm array, external).
@@ -41,7 +53,17 @@ export interface ClaimRequest {
    */
   maxAttempts: number;
   now?: number;
+  /**
+   * claimTasks: how many tasks start now, counted by position: `taskIds[i]`
+   * with i < start is claimed RUNNING, the others CLAIMED (held by the worker
+   * to start when a slot frees; a refused id still uses up its position).
+   * Default: all of them. claimTask always claims RUNNING.
+   */
+  start?: number;
 }
+
+/** Appended to the reclaim reason of a CLAIMED task (reclaimTasks): it never started, so no attempt is counted. */
+export const HELD_REFUND_NOTE = '; the task had not started, so no attempt is counted';
 
 /** Most tasks one claimTasks or completeTasks call takes (a DynamoDB transaction holds at most 100 items). */
 export const MAX_TASK_BATCH = 25;
@@ -96,7 +118,30 @@ export interface TaskCompletion {
   taskId: number;
   lease: LeaseRef;
   outcome: TaskOutcome;
+  /**
+   * Epoch ms the attempt's handler started, stored as the task's startedAt
+   * (a claim stores its own time there). For a task still CLAIMED (its start
+   * not written yet) the start and the end are written together: CLAIMED →
+   * RUNNING → outcome in this one write. Without it, startedAt is kept, or
+   * for a CLAIMED task is the end time.
+   */
+  startedAt?: number;
 }
+
+/**
+ * A held task's handler started, for completeTasks: CLAIMED → RUNNING with
+ * `startedAt` (epoch ms), while `lease` holds (LEASE_LOST otherwise, e.g.
+ * the task was reclaimed meanwhile: the worker abandons the attempt).
+ */
+export interface TaskStart {
+  taskId: number;
+  lease: LeaseRef;
+  startedAt: number;
+  outcome?: undefined;
+}
+
+/** A write of completeTasks: an attempt's end, or a held task's start. */
+export type LeaseWrite = TaskCompletion | TaskStart;
 
 /**
  * What completeTasks says of one completion: the task as written, or the
@@ -106,9 +151,9 @@ export interface TaskCompletion {
 export type CompleteResult = TaskRecord | DjcError;
 
 export interface ReclaimRequest {
-  /** Reclaim RUNNING tasks whose lease expired before this epoch ms… */
+  /** Reclaim RUNNING and CLAIMED tasks whose lease expired before this epoch ms… */
   expiredBefore?: number;
-  /** …or every RUNNING task held by this worker (it is known to be dead). */
+  /** …or every RUNNING and CLAIMED task held by this worker (it is known to be dead). */
   owner?: string;
   /** Why the attempt ended (recorded as the task error). */
   reason: string;
@@ -228,6 +273,7 @@ export interface StateStore {
   /**
    * PENDING|RETRY_WAIT → RUNNING, attempts+1, lease to `owner`, if the job is
    * not cancelled, notBefore has passed and the retry budget allows.
+   * claimedAt and startedAt are the claim time (`req.now`, default now).
    * Returns the task with its new attempt number. ConflictError otherwise
    * (details: the task's current status).
    */
@@ -237,7 +283,9 @@ export interface StateStore {
    * write: the tasks claimed and the job's counters change together, as
    * one SQLite transaction or one DynamoDB TransactWriteItems with a single
    * job-counter update. Each task is checked as claimTask checks it and
-   * claimed or refused on its own: result i is the claimed record of
+   * claimed or refused on its own, RUNNING or CLAIMED as `req.start` says
+   * (a CLAIMED one has a lease and an attempt number, claimedAt, and
+   * startedAt null): result i is the claimed record of
    * `taskIds[i]`, or the ConflictError claimTask would throw for it. A task
    * id listed twice is refused the second time (as RUNNING if the first
    * claimed it), like a duplicate delivery. Rejects only when the backend
@@ -246,14 +294,15 @@ export interface StateStore {
    */
   claimTasks(jobId: string, taskIds: readonly number[], req: ClaimRequest, opts?: IoOptions): Promise<ClaimResult[]>;
   /**
-   * Extends the lease if `lease` still holds it (RUNNING, same owner, same
-   * attempt). Returns false if the lease is lost or the job was cancelled:
-   * the worker must abandon the attempt.
+   * Extends the lease if `lease` still holds it (RUNNING or CLAIMED, same
+   * owner, same attempt). Returns false if the lease is lost or the job was
+   * cancelled: the worker must abandon the attempt.
    */
   heartbeat(jobId: string, taskId: number, lease: LeaseRef, leaseMs: number, opts?: IoOptions): Promise<boolean>;
   /**
-   * Ends an attempt: RUNNING → outcome.status, only while `lease` holds.
-   * A SUCCEEDED outcome adds its records to the job's processed count, and
+   * Ends an attempt: RUNNING → outcome.status, only while `lease` holds (a
+   * task still CLAIMED passes through RUNNING in the same write, its
+   * startedAt being the end time). A SUCCEEDED outcome adds its records to the job's processed count, and
    * its bad records to the job's bad count, in the same write; its output
    * is stored as given: `outputKey` (inlineOutput null) or `inlineOutput`
    * (outputKey null), readable from the record by getTask and listTasks.
@@ -263,37 +312,47 @@ export interface StateStore {
    */
   completeTask(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome, opts?: IoOptions): Promise<TaskRecord>;
   /**
-   * Ends several attempts of one job (at most MAX_TASK_BATCH) in ONE atomic
-   * write, each as completeTask would: the tasks whose lease holds and the
-   * job's counters change together, as one SQLite transaction or one
-   * DynamoDB TransactWriteItems with a single job-counter update. Each
-   * completion is checked on its own: result i is the record completion i
-   * wrote, or the DjcError completeTask would throw for it (LEASE_LOST: the
-   * caller discards that output), while the others are written. A task
-   * listed twice is LEASE_LOST the second time. Rejects when the backend
-   * fails (nothing is written then); more than MAX_TASK_BATCH is DjcError
-   * INTERNAL.
+   * Writes the ends of several attempts of one job, and the starts of held
+   * tasks (TaskStart: CLAIMED → RUNNING), at most MAX_TASK_BATCH in all, in
+   * ONE atomic write, each end as completeTask would (with its startedAt,
+   * see TaskCompletion): the tasks whose lease holds and the job's counters
+   * change together, as one SQLite transaction or one DynamoDB
+   * TransactWriteItems with a single job-counter update. Each write is
+   * checked on its own: result i is the record write i left, or the
+   * DjcError completeTask would throw for it (LEASE_LOST: the caller
+   * discards that output or abandons that attempt), while the others are
+   * written. A task listed twice is LEASE_LOST the second time (a start and
+   * the end of one attempt go as one TaskCompletion with startedAt). Rejects
+   * when the backend fails (nothing is written then); more than
+   * MAX_TASK_BATCH is DjcError INTERNAL.
    */
-  completeTasks(jobId: string, completions: readonly TaskCompletion[], opts?: IoOptions): Promise<CompleteResult[]>;
+  completeTasks(jobId: string, writes: readonly LeaseWrite[], opts?: IoOptions): Promise<CompleteResult[]>;
   /**
-   * Gives an attempt back (a worker that stops before the attempt ends):
-   * RUNNING → PENDING, only while `lease` holds (same guard as
-   * completeTask), in one atomic step with the job's counters. The lease is
-   * cleared, notBefore is null (the task may run again at once), `error`
-   * records `reason`, and the attempt is refunded: attemptFloor + 1, so the
-   * retry budget (attempts - attemptFloor) is as before the claim. The
-   * attempt number is NOT reused: the next claim takes attempts + 1, so a
-   * late write of the given-back attempt still loses. DjcError LEASE_LOST if
-   * the lease no longer holds (the task finished, was reclaimed or cancelled).
+   * Gives an attempt back (a worker that stops before the attempt ends, or
+   * that will not start a task it holds): RUNNING or CLAIMED → PENDING, only
+   * while `lease` holds (same guard as completeTask), in one atomic step
+   * with the job's counters. The lease is cleared, notBefore is null (the
+   * task may run again at once), `error` records `reason`. A RUNNING
+   * attempt's endedAt is now and it is refunded: attemptFloor + 1, so the
+   * retry budget (attempts - attemptFloor) is as before the claim, while the
+   * attempt number is NOT reused (it ran, and its log is kept under it): the
+   * next claim takes attempts + 1, so a late write of the given-back attempt
+   * still loses. A CLAIMED task never started: its attempt number is handed
+   * back (attempts - 1, endedAt left as it was; see the glossary). DjcError
+   * LEASE_LOST if the lease no longer holds (the task finished, was
+   * reclaimed or cancelled).
    */
   releaseTask(jobId: string, taskId: number, lease: LeaseRef, reason: string, opts?: IoOptions): Promise<TaskRecord>;
   /**
    * Ends the attempts of RUNNING tasks whose worker is gone (lease expired, or
    * owner known dead): → RETRY_WAIT, or FAILED when the retry budget is spent.
-   * Returns the tasks changed.
+   * CLAIMED tasks of such a worker never started: they go back to PENDING
+   * with their attempt number handed back (attempts - 1, as releaseTask),
+   * notBefore null, error the reason plus HELD_REFUND_NOTE. Returns the
+   * tasks changed (the caller re-enqueues them), in task id order.
    */
   reclaimTasks(jobId: string, req: ReclaimRequest, opts?: IoOptions): Promise<TaskRecord[]>;
-  /** Every non-terminal task → CANCELLED. Returns how many changed. */
+  /** Every non-terminal task (PENDING, CLAIMED, RUNNING, RETRY_WAIT) → CANCELLED. Returns how many changed. */
   cancelTasks(jobId: string, opts?: IoOptions): Promise<number>;
   /**
    * For `djc retry`: tasks in `statuses` (FAILED, CANCELLED) → PENDING with a

@@ -122,7 +122,7 @@ function describeCompleteTasks(store: () => StateStore): void {
       expect(written(results[2])).toMatchObject({ notBefore: nb, error: 'exit code 3', exitCode: 3 });
       for (const r of results) expect(await store().getTask(jobId, written(r).taskId)).toEqual(r);
       const j = await store().getJob(jobId);
-      expect(j?.tasks).toEqual({ total: 5, pending: 1, running: 0, retrying: 1, succeeded: 2, failed: 1, cancelled: 0 });
+      expect(j?.tasks).toEqual({ total: 5, pending: 1, claimed: 0, running: 0, retrying: 1, succeeded: 2, failed: 1, cancelled: 0 });
       expect(j?.records.processed).toBe(12);
     });
 

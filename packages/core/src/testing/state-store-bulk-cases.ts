@@ -44,7 +44,7 @@ function describeReclaim(store: () => StateStore): void {
       expect(byId.get(1)).toMatchObject({ status: 'FAILED', attempts: 2, error: 'worker dead' });
       expect(byId.get(1)?.endedAt).not.toBeNull();
       expect((await store().getTask(jobId, 2))?.status).toBe('RUNNING');
-      expect((await store().getJob(jobId))?.tasks).toEqual({ total: 4, pending: 1, running: 1, retrying: 1, succeeded: 0, failed: 1, cancelled: 0 });
+      expect((await store().getJob(jobId))?.tasks).toEqual({ total: 4, pending: 1, claimed: 0, running: 1, retrying: 1, succeeded: 0, failed: 1, cancelled: 0 });
     });
   });
 }
@@ -63,7 +63,7 @@ function describeCancelAndReset(store: () => StateStore): void {
       expect(await store().cancelTasks(jobId)).toBe(3);
       const statuses = (await store().listTasks(jobId)).map((t) => t.status);
       expect(statuses).toEqual(['SUCCEEDED', 'CANCELLED', 'CANCELLED', 'FAILED', 'CANCELLED']);
-      expect((await store().getJob(jobId))?.tasks).toEqual({ total: 5, pending: 0, running: 0, retrying: 0, succeeded: 1, failed: 1, cancelled: 3 });
+      expect((await store().getJob(jobId))?.tasks).toEqual({ total: 5, pending: 0, claimed: 0, running: 0, retrying: 0, succeeded: 1, failed: 1, cancelled: 3 });
       expect(await store().cancelTasks(jobId)).toBe(0);
     });
 
@@ -88,7 +88,7 @@ function describeCancelAndReset(store: () => StateStore): void {
       const reset = await store().resetTasks(jobId, ['FAILED', 'CANCELLED']);
       expect(reset.map((t) => [t.taskId, t.status, t.attempts, t.attemptFloor])).toEqual([[0, 'PENDING', 1, 1], [2, 'PENDING', 0, 0]]);
       expect(reset[0]).toMatchObject({ error: null, leaseOwner: null, notBefore: null });
-      expect((await store().getJob(jobId))?.tasks).toEqual({ total: 3, pending: 2, running: 0, retrying: 0, succeeded: 1, failed: 0, cancelled: 0 });
+      expect((await store().getJob(jobId))?.tasks).toEqual({ total: 3, pending: 2, claimed: 0, running: 0, retrying: 0, succeeded: 1, failed: 0, cancelled: 0 });
       const again = await store().claimTask(jobId, 0, { owner: 'w', leaseMs: 60_000, maxAttempts: 1 });
       expect(again).toMatchObject({ attempts: 2, attemptFloor: 1, status: 'RUNNING' });
       await store().completeTask(jobId, 0, { owner: 'w', attempt: 2 }, FAIL);
@@ -106,7 +106,7 @@ function describeCancelAndReset(store: () => StateStore): void {
       const reset = await store().resetTasks(jobId, ['FAILED', 'CANCELLED'], { taskIds: [4, 1, 3, 9] });
       expect(reset.map((t) => [t.taskId, t.status, t.attemptFloor])).toEqual([[1, 'PENDING', 1], [4, 'PENDING', 0]]);
       expect((await store().listTasks(jobId)).map((t) => t.status)).toEqual(['FAILED', 'PENDING', 'FAILED', 'SUCCEEDED', 'PENDING', 'CANCELLED']);
-      expect((await store().getJob(jobId))?.tasks).toEqual({ total: 6, pending: 2, running: 0, retrying: 0, succeeded: 1, failed: 2, cancelled: 1 });
+      expect((await store().getJob(jobId))?.tasks).toEqual({ total: 6, pending: 2, claimed: 0, running: 0, retrying: 0, succeeded: 1, failed: 2, cancelled: 1 });
       expect(await store().resetTasks(jobId, ['FAILED'], { taskIds: [] })).toEqual([]);
       expect((await store().getJob(jobId))?.tasks.failed).toBe(2);
     });

@@ -20,7 +20,7 @@ export function describeReleaseCases(store: () => StateStore): void {
       });
       expect(r.endedAt).not.toBeNull();
       expect(await store().getTask(jobId, 0)).toEqual(r);
-      expect((await store().getJob(jobId))?.tasks).toEqual({ total: 2, pending: 2, running: 0, retrying: 0, succeeded: 0, failed: 0, cancelled: 0 });
+      expect((await store().getJob(jobId))?.tasks).toEqual({ total: 2, pending: 2, claimed: 0, running: 0, retrying: 0, succeeded: 0, failed: 0, cancelled: 0 });
     });
 
     it('the refund keeps the budget: with maxAttempts 1 the task can be claimed again, at once, with a NEW attempt number', async () => {
@@ -72,7 +72,7 @@ export function describeReleaseCases(store: () => StateStore): void {
 
       expect((await store().getTask(jobId, 1))?.attemptFloor).toBe(0);
       expect((await store().getTask(jobId, 2))).toMatchObject({ status: 'CANCELLED', attemptFloor: 0 });
-      expect((await store().getJob(jobId))?.tasks).toEqual({ total: 4, pending: 0, running: 0, retrying: 0, succeeded: 1, failed: 0, cancelled: 3 });
+      expect((await store().getJob(jobId))?.tasks).toEqual({ total: 4, pending: 0, claimed: 0, running: 0, retrying: 0, succeeded: 1, failed: 0, cancelled: 3 });
     });
 
     it('of a release racing a reclaim of the same attempt exactly one wins; counters stay exact', async () => {

@@ -23,7 +23,7 @@ function describePutAndRead(store: () => StateStore): void {
       expect(await store().putTasks(job.jobId, testBatches(5, 3))).toBe(3);
       expect(await store().putTasks(job.jobId, testBatches(8))).toBe(0);
       const j = await store().getJob(job.jobId);
-      expect(j?.tasks).toEqual({ total: 8, pending: 8, running: 0, retrying: 0, succeeded: 0, failed: 0, cancelled: 0 });
+      expect(j?.tasks).toEqual({ total: 8, pending: 8, claimed: 0, running: 0, retrying: 0, succeeded: 0, failed: 0, cancelled: 0 });
     });
 
     it('getTask returns the batch as stored; a missing task is null', async () => {
@@ -150,7 +150,7 @@ function describeComplete(store: () => StateStore): void {
       expect(done.endedAt).not.toBeNull();
       expect(await store().getTask(jobId, 1)).toEqual(done);
       const j = await store().getJob(jobId);
-      expect(j?.tasks).toEqual({ total: 3, pending: 2, running: 0, retrying: 0, succeeded: 1, failed: 0, cancelled: 0 });
+      expect(j?.tasks).toEqual({ total: 3, pending: 2, claimed: 0, running: 0, retrying: 0, succeeded: 1, failed: 0, cancelled: 0 });
       expect(j?.records.processed).toBe(7);
     });
 
@@ -195,7 +195,7 @@ function describeComplete(store: () => StateStore): void {
       expect(f).toMatchObject({ status: 'FAILED', error: 'handler threw: bad', exitCode: null, leaseOwner: null, records: null });
       expect(f.endedAt).not.toBeNull();
       const j = await store().getJob(jobId);
-      expect(j?.tasks).toEqual({ total: 3, pending: 1, running: 0, retrying: 1, succeeded: 0, failed: 1, cancelled: 0 });
+      expect(j?.tasks).toEqual({ total: 3, pending: 1, claimed: 0, running: 0, retrying: 1, succeeded: 0, failed: 1, cancelled: 0 });
       expect(j?.records.processed).toBe(0);
     });
 

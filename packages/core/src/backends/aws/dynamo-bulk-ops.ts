@@ -2,7 +2,7 @@
  * Changes to many tasks of a job: reclaim the attempts of vanished workers,
  * cancel, and reset failed or cancelled tasks for `djc retry`. Candidates are
  * found by a Query (reclaim: the sparse `running` index, so the ~200 ms
- * reclaim loop reads only the job's RUNNING tasks; cancel/reset: the job's
+ * reclaim loop reads only the job's leased tasks, RUNNING or CLAIMED; cancel/reset: the job's
  * partition, page by page, filtered by status), then written with
  * dynamo-bulk-tx.ts: each task write is guarded by the state it was read in,
  * and its counter move is applied in the same transaction. A reset (`djc
@@ -11,7 +11,7 @@
  */
 import type { TaskRecord } from '../../model/job.js';
 import { assertTaskTransition, TERMINAL_TASK, type TaskStatus } from '../../model/status.js';
-import type { ReclaimRequest } from '../../ports/state-store.js';
+import { HELD_REFUND_NOTE, type ReclaimRequest } from '../../ports/state-store.js';
 import { applyBulk, type BulkOp } from './dynamo-bulk-tx.js';
 import { ExprBuilder } from './dynamo-expressions.js';
 import { toTaskRecord } from './dynamo-items.js';
@@ -19,7 +19,7 @@ import { queryPages, type DynamoContext, type Io, type Item, type QueryInput } f
 import { expirySk, INDEX, jobPk, MAX_TASK_ID, runningPk, taskKey, taskSk, TTL_ATTRIBUTE } from './dynamo-schema.js';
 import { taskChange, type TaskChange, type TaskTable } from './dynamo-task-change.js';
 
-const LIVE: readonly TaskStatus[] = ['PENDING', 'RUNNING', 'RETRY_WAIT'];
+const LIVE: readonly TaskStatus[] = ['PENDING', 'CLAIMED', 'RUNNING', 'RETRY_WAIT'];
 
 export class DynamoBulkOps {
   constructor(private readonly ctx: DynamoContext) {}
@@ -35,7 +35,7 @@ export class DynamoBulkOps {
     return done.sort((a, b) => a.taskId - b.taskId);
   }
 
-  /** Every PENDING, RUNNING or RETRY_WAIT task → CANCELLED; returns how many changed. */
+  /** Every PENDING, CLAIMED, RUNNING or RETRY_WAIT task → CANCELLED; returns how many changed. */
   async cancel(jobId: string, io: Io): Promise<number> {
     const endedAt = new Date().toISOString();
     const cancelOp = (task: TaskRecord): BulkOp<TaskRecord> => {
@@ -96,18 +96,26 @@ export class DynamoBulkOps {
     return { tx, delta: {}, result: null, retry: () => null };
   }
 
+  /** RUNNING → RETRY_WAIT or FAILED (the attempt is spent); CLAIMED → PENDING, its attempt number handed back (it never started). */
   private reclaimChange(task: TaskRecord, req: ReclaimRequest, endedAt: string): TaskChange {
+    // The index copy may be stale: the write re-checks status, attempt, owner and the reclaim criterion.
+    const extra = (b: ExprBuilder) => [
+      ...(req.expiredBefore !== undefined ? [`${b.name('lease_expires_at')} < ${b.value(req.expiredBefore)}`] : []),
+      ...(req.owner !== undefined ? [b.eq('lease_owner', req.owner)] : []),
+    ].join(' OR ');
+    const guard = { status: task.status, attempts: task.attempts, attemptFloor: task.attemptFloor, leaseOwner: task.leaseOwner ?? '', extra };
+    if (task.status === 'CLAIMED') {
+      const refund = {
+        status: 'PENDING' as const, attempts: task.attempts - 1, leaseOwner: null, leaseExpiresAt: null,
+        error: `${req.reason}${HELD_REFUND_NOTE}`, failureKind: null, exitCode: null, notBefore: null,
+      };
+      return taskChange(this.ctx, task, refund, guard);
+    }
     const status: TaskStatus = task.attempts - task.attemptFloor >= req.maxAttempts ? 'FAILED' : 'RETRY_WAIT';
     const patch = {
       status, leaseOwner: null, leaseExpiresAt: null, error: req.reason, failureKind: 'worker_lost', exitCode: null,
       notBefore: status === 'RETRY_WAIT' ? req.notBefore : null, endedAt,
     };
-    // The index copy may be stale: the write re-checks attempt, owner and the reclaim criterion.
-    const extra = (b: ExprBuilder) => [
-      ...(req.expiredBefore !== undefined ? [`${b.name('lease_expires_at')} < ${b.value(req.expiredBefore)}`] : []),
-      ...(req.owner !== undefined ? [b.eq('lease_owner', req.owner)] : []),
-    ].join(' OR ');
-    const guard = { status: 'RUNNING' as const, attempts: task.attempts, attemptFloor: task.attemptFloor, leaseOwner: task.leaseOwner ?? '', extra };
     return taskChange(this.ctx, task, patch, guard);
   }
 
@@ -120,7 +128,7 @@ export class DynamoBulkOps {
 function resetChange(ctx: TaskTable, task: TaskRecord): TaskChange {
   const patch = {
     status: 'PENDING' as const, attemptFloor: task.attempts, leaseOwner: null, leaseExpiresAt: null, notBefore: null,
-    error: null, failureKind: null, exitCode: null, outputKey: null, inlineOutput: null, outputKind: null, startedAt: null, endedAt: null,
+    error: null, failureKind: null, exitCode: null, outputKey: null, inlineOutput: null, outputKind: null, claimedAt: null, startedAt: null, endedAt: null,
   };
   return taskChange(ctx, task, patch, { status: task.status, attempts: task.attempts });
 }

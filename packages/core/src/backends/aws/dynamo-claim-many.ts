@@ -1,7 +1,8 @@
 /**
  * claimTasks on DynamoDB: 2 requests for up to MAX_TASK_BATCH tasks
  * (claimTask pays 2 for one) — a consistent BatchGetItem of the tasks, then
- * one TransactWriteItems [an Update per claimable task, guarded by the
+ * one TransactWriteItems [an Update per claimable task (→ RUNNING for the
+ * first `req.start` positions, else → CLAIMED), guarded by the
  * status, attempts and attempt_floor read, as claimTask's; ONE Update of the
  * job's counters with the sum of the moves, guarded by "not
  * cancel_requested, not terminal"]. When guards fail, those tasks are
@@ -28,6 +29,8 @@ export async function claimMany(ctx: DynamoContext, jobId: string, taskIds: read
   if (taskIds.length > MAX_TASK_BATCH) throw tooManyClaims(jobId, taskIds.length, MAX_TASK_BATCH);
   const now = req.now ?? Date.now();
   const ids = [...new Set(taskIds)];
+  // By position: the first `start` ids start now (a repeated id is refused anyway).
+  const starting = new Set(taskIds.slice(0, req.start ?? taskIds.length));
   const current = new Map<number, TaskRecord | null>(ids.map((id) => [id, null]));
   for (const item of await batchGet(ctx, ids.filter(isTaskId).map((id) => taskKey(jobId, id)), io)) {
     const task = toTaskRecord(item, ctx.what);
@@ -36,7 +39,7 @@ export async function claimMany(ctx: DynamoContext, jobId: string, taskIds: read
   const results = new Map<number, ClaimResult>();
   let open = ids;
   for (let round = 1; open.length > 0; round++) {
-    const changes = claimable(ctx, jobId, open, current, req, now, results);
+    const changes = claimable(ctx, jobId, open, current, { ...req, now, starting }, results);
     if (changes.length === 0) break;
     const counters = counterUpdate(ctx.table, jobId, sumDeltas(changes.map((c) => c.delta)), 'claimable');
     const res = await transact(ctx, [...changes.map((c) => c.tx), counters], io);
@@ -63,17 +66,17 @@ export async function claimMany(ctx: DynamoContext, jobId: string, taskIds: read
   });
 }
 
-/** The claims to write for `ids`; the refused ones go to `results`. */
+/** The claims to write for `ids` (RUNNING if in `req.starting`, else CLAIMED); the refused ones go to `results`. */
 function claimable(
-  ctx: DynamoContext, jobId: string, ids: readonly number[], current: Map<number, TaskRecord | null>, req: ClaimRequest, now: number,
-  results: Map<number, ClaimResult>,
+  ctx: DynamoContext, jobId: string, ids: readonly number[], current: Map<number, TaskRecord | null>,
+  req: ClaimRequest & { now: number; starting: ReadonlySet<number> }, results: Map<number, ClaimResult>,
 ): TaskChange[] {
   const changes: TaskChange[] = [];
   for (const id of ids) {
     const task = current.get(id) ?? null;
     try {
-      checkClaimable(jobId, id, task, req, now);
-      changes.push(claimChange(ctx, task, req, now));
+      checkClaimable(jobId, id, task, req, req.now);
+      changes.push(claimChange(ctx, task, req, req.now, req.starting.has(id)));
     } catch (e) {
       if (!(e instanceof ConflictError)) throw e;
       results.set(id, e);

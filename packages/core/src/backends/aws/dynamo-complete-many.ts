@@ -1,9 +1,10 @@
 /**
  * completeTasks on DynamoDB: one TransactWriteItems for up to MAX_TASK_BATCH
- * completions [an Update per task guarded by its lease (RUNNING, owner,
- * attempt), as completeTask's; ONE Update of the job's counters with the sum
- * of the moves], plus one BatchGetItem for the tasks this store did not
- * claim itself (`guesses`: the records its claims wrote). Tasks whose guard
+ * ends and starts [an Update per task guarded by its lease (status as read,
+ * RUNNING or CLAIMED; owner; attempt), as completeTask's; a start needs
+ * CLAIMED; ONE Update of the job's counters with the sum of the moves],
+ * plus one BatchGetItem for the tasks this store did not claim itself
+ * (`guesses`: the records its claims and starts wrote). Tasks whose guard
  * failed are re-checked against the images that won (ALL_OLD): a lease that
  * no longer holds is LEASE_LOST for that task alone, a stale guess is
  * retried; a cancelled transaction applied nothing, so nothing is counted
@@ -11,13 +12,14 @@
  */
 import type { DjcError } from '../../errors.js';
 import type { TaskRecord } from '../../model/job.js';
-import { MAX_TASK_BATCH, type CompleteResult, type LeaseRef, type TaskCompletion } from '../../ports/state-store.js';
+import { LEASED_TASK } from '../../model/status.js';
+import { MAX_TASK_BATCH, type CompleteResult, type LeaseRef, type LeaseWrite } from '../../ports/state-store.js';
 import { checkedInlineOutput } from '../inline-output.js';
 import { tooManyClaims } from '../store-errors.js';
 import { counterUpdate, sumDeltas } from './dynamo-counters.js';
 import { isRaceCode, leaseLost, noJob, txFailed } from './dynamo-errors.js';
 import { toTaskRecord } from './dynamo-items.js';
-import { completeChange } from './dynamo-lease-changes.js';
+import { completeChange, startChange } from './dynamo-lease-changes.js';
 import { batchGet, transact, type DynamoContext, type Io } from './dynamo-request.js';
 import { isTaskId, taskKey } from './dynamo-schema.js';
 import type { TaskChange } from './dynamo-task-change.js';
@@ -26,7 +28,7 @@ import type { TaskChange } from './dynamo-task-change.js';
 const TRIES = 5;
 
 export async function completeMany(
-  ctx: DynamoContext, jobId: string, completions: readonly TaskCompletion[], guesses: readonly (TaskRecord | null)[], io: Io,
+  ctx: DynamoContext, jobId: string, completions: readonly LeaseWrite[], guesses: readonly (TaskRecord | null)[], io: Io,
 ): Promise<CompleteResult[]> {
   if (completions.length > MAX_TASK_BATCH) throw tooManyClaims(jobId, completions.length, MAX_TASK_BATCH);
   const results: (CompleteResult | undefined)[] = completions.map(() => undefined);
@@ -42,10 +44,10 @@ export async function completeMany(
   for (let round = 1; open.length > 0; round++) {
     const changes: { i: number; change: TaskChange }[] = [];
     for (const i of open) {
-      const { taskId, lease, outcome } = completions[i] as TaskCompletion;
+      const w = completions[i] as LeaseWrite;
       const task = current.get(i) ?? null;
-      if (holds(task, lease)) changes.push({ i, change: completeChange(ctx, task, outcome) });
-      else results[i] = lost(jobId, taskId, task, lease);
+      if (!holds(task, w)) results[i] = lost(jobId, w.taskId, task, w.lease);
+      else changes.push({ i, change: w.outcome === undefined ? startChange(ctx, task, w.startedAt) : completeChange(ctx, task, w.outcome, w.startedAt) });
     }
     if (changes.length === 0) break;
     const counters = counterUpdate(ctx.table, jobId, sumDeltas(changes.map((c) => c.change.delta)));
@@ -66,10 +68,10 @@ export async function completeMany(
   return results as CompleteResult[];
 }
 
-/** Why a completion is refused before anything is read: an oversized inline output, or its task listed again. */
-function refusal(jobId: string, c: TaskCompletion, seen: Set<number>): DjcError | null {
+/** Why a write is refused before anything is read: an oversized inline output, or its task listed again. */
+function refusal(jobId: string, c: LeaseWrite, seen: Set<number>): DjcError | null {
   try {
-    checkedInlineOutput(c.outcome, { jobId, taskId: c.taskId });
+    if (c.outcome !== undefined) checkedInlineOutput(c.outcome, { jobId, taskId: c.taskId });
   } catch (e) {
     return e as DjcError;
   }
@@ -78,22 +80,24 @@ function refusal(jobId: string, c: TaskCompletion, seen: Set<number>): DjcError 
   return null;
 }
 
-/** Reads, in one BatchGetItem, the tasks of the completions without a guess. */
+/** Reads, in one BatchGetItem, the tasks of the writes without a guess. */
 async function readUnknown(
-  ctx: DynamoContext, jobId: string, completions: readonly TaskCompletion[], current: Map<number, TaskRecord | null>, io: Io,
+  ctx: DynamoContext, jobId: string, completions: readonly LeaseWrite[], current: Map<number, TaskRecord | null>, io: Io,
 ): Promise<void> {
-  const unknown = [...current].filter(([i, t]) => t === null && isTaskId((completions[i] as TaskCompletion).taskId)).map(([i]) => i);
+  const unknown = [...current].filter(([i, t]) => t === null && isTaskId((completions[i] as LeaseWrite).taskId)).map(([i]) => i);
   if (unknown.length === 0) return;
-  const items = await batchGet(ctx, unknown.map((i) => taskKey(jobId, (completions[i] as TaskCompletion).taskId)), io);
+  const items = await batchGet(ctx, unknown.map((i) => taskKey(jobId, (completions[i] as LeaseWrite).taskId)), io);
   const byId = new Map(items.map((item) => {
     const t = toTaskRecord(item, ctx.what);
     return [t.taskId, t] as const;
   }));
-  for (const i of unknown) current.set(i, byId.get((completions[i] as TaskCompletion).taskId) ?? null);
+  for (const i of unknown) current.set(i, byId.get((completions[i] as LeaseWrite).taskId) ?? null);
 }
 
-function holds(task: TaskRecord | null, lease: LeaseRef): task is TaskRecord {
-  return task !== null && task.status === 'RUNNING' && task.leaseOwner === lease.owner && task.attempts === lease.attempt;
+/** `w`'s lease holds `task`: RUNNING or CLAIMED for an end, CLAIMED for a start; same owner and attempt. */
+function holds(task: TaskRecord | null, w: LeaseWrite): task is TaskRecord {
+  if (task === null || task.leaseOwner !== w.lease.owner || task.attempts !== w.lease.attempt) return false;
+  return w.outcome === undefined ? task.status === 'CLAIMED' : LEASED_TASK.has(task.status);
 }
 
 function lost(jobId: string, taskId: number, task: TaskRecord | null, lease: LeaseRef): DjcError {

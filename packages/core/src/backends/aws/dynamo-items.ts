@@ -43,6 +43,8 @@ const JobItemSchema = z.object({
   version: count,
   tasks_total: count,
   tasks_pending: count,
+  // Absent on job items written before CLAIMED existed (read as 0; ADD creates it).
+  tasks_claimed: count.nullish(),
   tasks_running: count,
   tasks_retrying: count,
   tasks_succeeded: count,
@@ -81,6 +83,7 @@ const TaskItemSchema = z.object({
   output_kind: z.enum(['json-lines', 'json', 'raw']).nullish(),
   records: maybeNumber,
   bad: maybeNumber,
+  claimed_at: maybeText,
   started_at: maybeText,
   ended_at: maybeText,
 });
@@ -114,7 +117,7 @@ export function toJobRecord(item: Item, settings: JobSettings, what: string, req
     endedAt: j.ended_at ?? null,
     error: j.error ?? null,
     tasks: {
-      total: j.tasks_total, pending: j.tasks_pending, running: j.tasks_running, retrying: j.tasks_retrying,
+      total: j.tasks_total, pending: j.tasks_pending, claimed: j.tasks_claimed ?? 0, running: j.tasks_running, retrying: j.tasks_retrying,
       succeeded: j.tasks_succeeded, failed: j.tasks_failed, cancelled: j.tasks_cancelled,
     },
     records: { total: j.records_total, processed: j.records_processed, bad: j.records_bad },
@@ -174,6 +177,7 @@ export function toTaskRecord(item: Item, what: string): TaskRecord {
     outputKind: t.output_kind ?? null,
     records: t.records ?? null,
     bad: t.bad ?? null,
+    claimedAt: t.claimed_at ?? null,
     startedAt: t.started_at ?? null,
     endedAt: t.ended_at ?? null,
   };
@@ -183,7 +187,7 @@ export function toTaskRecord(item: Item, what: string): TaskRecord {
 export function newJobItems(job: NewJob, createdAt: string): { job: Item; config: Item } {
   const config = configText(job.jobId, job.config);
   const zeros = {
-    tasks_total: 0, tasks_pending: 0, tasks_running: 0, tasks_retrying: 0, tasks_succeeded: 0, tasks_failed: 0,
+    tasks_total: 0, tasks_pending: 0, tasks_claimed: 0, tasks_running: 0, tasks_retrying: 0, tasks_succeeded: 0, tasks_failed: 0,
     tasks_cancelled: 0, records_total: 0, records_processed: 0, records_bad: 0,
   };
   const sortKey = createdSk(createdAt, job.jobId);

@@ -35,19 +35,33 @@ export function jobRefused(jobId: string, taskId: number, task: TaskRecord, job:
   return taskConflict(jobId, taskId, task.status, why, { reason: 'job', jobStatus: job.status });
 }
 
-export function claimChange(ctx: TaskTable, task: TaskRecord, req: ClaimRequest, now: number): TaskChange {
+/** PENDING|RETRY_WAIT → RUNNING (`start`: it starts now) or CLAIMED (held), with a new attempt number and lease. */
+export function claimChange(ctx: TaskTable, task: TaskRecord, req: ClaimRequest, now: number, start = true): TaskChange {
+  const at = new Date(now).toISOString();
   const patch = {
-    status: 'RUNNING' as const, attempts: task.attempts + 1, leaseOwner: req.owner, leaseExpiresAt: now + req.leaseMs,
-    worker: req.owner, startedAt: new Date(now).toISOString(), endedAt: null, error: null, failureKind: null,
-    exitCode: null, notBefore: null,
+    status: start ? 'RUNNING' as const : 'CLAIMED' as const, attempts: task.attempts + 1, leaseOwner: req.owner,
+    leaseExpiresAt: now + req.leaseMs, worker: req.owner, claimedAt: at, startedAt: start ? at : null, endedAt: null,
+    error: null, failureKind: null, exitCode: null, notBefore: null,
   };
   return taskChange(ctx, task, patch, { status: task.status, attempts: task.attempts, attemptFloor: task.attemptFloor });
 }
 
-/** RUNNING → the outcome's status, guarded by the lease (RUNNING, owner, attempt) of the record given. */
-export function completeChange(ctx: TaskTable, task: TaskRecord, outcome: TaskOutcome): TaskChange {
-  const ended = { leaseOwner: null, leaseExpiresAt: null, endedAt: new Date().toISOString() };
-  const guard = { status: 'RUNNING' as const, leaseOwner: task.leaseOwner ?? '', attempts: task.attempts };
+/** The guard of a write that needs the lease of the record given: its status (RUNNING or CLAIMED), owner and attempt. */
+export function leaseGuard(task: TaskRecord) {
+  return { status: task.status, leaseOwner: task.leaseOwner ?? '', attempts: task.attempts };
+}
+
+/**
+ * RUNNING → the outcome's status, guarded by the lease of the record given;
+ * a CLAIMED record starts and ends in this one write (via RUNNING).
+ * `startedAt` (epoch ms) replaces the stored start; a CLAIMED record
+ * without one gets the end time.
+ */
+export function completeChange(ctx: TaskTable, task: TaskRecord, outcome: TaskOutcome, startedAt?: number): TaskChange {
+  const endedAt = new Date().toISOString();
+  const start = startedAt !== undefined ? new Date(startedAt).toISOString() : (task.startedAt ?? endedAt);
+  const ended = { leaseOwner: null, leaseExpiresAt: null, startedAt: start, endedAt };
+  const via = task.status === 'CLAIMED' ? 'RUNNING' as const : undefined;
   if (outcome.status === 'SUCCEEDED') {
     const patch: TaskPatch & { status: 'SUCCEEDED' } = {
       ...ended, status: 'SUCCEEDED', outputKey: outcome.outputKey ?? null, inlineOutput: outcome.inlineOutput ?? null,
@@ -55,7 +69,7 @@ export function completeChange(ctx: TaskTable, task: TaskRecord, outcome: TaskOu
       bad: outcome.bad ?? 0,
       error: null, failureKind: null, exitCode: null, notBefore: null,
     };
-    return taskChange(ctx, task, patch, guard, { processed: outcome.records, bad: outcome.bad ?? 0 });
+    return taskChange(ctx, task, patch, leaseGuard(task), { processed: outcome.records, bad: outcome.bad ?? 0 }, via);
   }
   const patch: TaskPatch & { status: 'RETRY_WAIT' | 'FAILED' } = {
     ...ended, status: outcome.status, error: outcome.error, failureKind: outcome.kind, exitCode: outcome.exitCode ?? null,
@@ -63,5 +77,10 @@ export function completeChange(ctx: TaskTable, task: TaskRecord, outcome: TaskOu
     records: null,
     bad: null,
   };
-  return taskChange(ctx, task, patch, guard);
+  return taskChange(ctx, task, patch, leaseGuard(task), {}, via);
+}
+
+/** A held task's start: CLAIMED → RUNNING with its handler's start time, guarded by the lease. */
+export function startChange(ctx: TaskTable, task: TaskRecord, startedAt: number): TaskChange {
+  return taskChange(ctx, task, { status: 'RUNNING', startedAt: new Date(startedAt).toISOString() }, leaseGuard(task));
 }

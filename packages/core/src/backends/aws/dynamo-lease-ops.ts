@@ -7,23 +7,27 @@
  *   by "not cancel_requested, not terminal"]. A lost race is explained from
  *   the failed items' ALL_OLD images, without another read.
  * - claimTasks: 2 for up to MAX_TASK_BATCH tasks (dynamo-claim-many.ts).
- * - heartbeat: 1 — TransactWriteItems [Update task lease guarded by RUNNING +
- *   owner + attempt; ConditionCheck job not cancel_requested, not terminal].
+ * - heartbeat: 1 — TransactWriteItems [Update task lease guarded by RUNNING
+ *   or CLAIMED + owner + attempt; ConditionCheck job not cancel_requested,
+ *   not terminal].
  * - completeTask: 2 — GetItem (the record to return), then TransactWriteItems
  *   [Update task guarded by RUNNING + owner + attempt; job counters]. The
  *   GetItem is skipped when this store claimed the task (see `held`). An
  *   inline output is a binary attribute of the task item (`output_inline`).
- * - completeTasks: 1 for up to MAX_TASK_BATCH tasks this store claimed, +1
- *   BatchGetItem for others (dynamo-complete-many.ts).
+ * - completeTasks: 1 for up to MAX_TASK_BATCH ends and starts of tasks this
+ *   store claimed, +1 BatchGetItem for others (dynamo-complete-many.ts).
  * - releaseTask: as completeTask; the Update is also guarded by
- *   attempt_floor, which it raises by one (the refund).
+ *   attempt_floor, which it raises by one (the refund of a RUNNING attempt;
+ *   a CLAIMED one hands its attempt number back instead).
+ * A task still CLAIMED is held like a RUNNING one by these writes.
  */
 import type { TaskRecord } from '../../model/job.js';
-import type { ClaimRequest, ClaimResult, CompleteResult, LeaseRef, TaskCompletion, TaskOutcome } from '../../ports/state-store.js';
+import { LEASED_TASK } from '../../model/status.js';
+import type { ClaimRequest, ClaimResult, CompleteResult, LeaseRef, LeaseWrite, TaskOutcome } from '../../ports/state-store.js';
 import { completeMany } from './dynamo-complete-many.js';
 import { ConflictError } from '../../errors.js';
 import { claimMany } from './dynamo-claim-many.js';
-import { checkClaimable, claimChange, completeChange, jobRefused } from './dynamo-lease-changes.js';
+import { checkClaimable, claimChange, completeChange, jobRefused, leaseGuard } from './dynamo-lease-changes.js';
 import { counterUpdate, jobCondition } from './dynamo-counters.js';
 import { isRaceCode, leaseLost, noJob, txFailed } from './dynamo-errors.js';
 import { ExprBuilder } from './dynamo-expressions.js';
@@ -85,7 +89,7 @@ export class DynamoLeaseOps {
 
   async heartbeat(jobId: string, taskId: number, lease: LeaseRef, leaseMs: number, io: Io): Promise<boolean> {
     if (!isTaskId(taskId)) return false;
-    const guard = { status: 'RUNNING' as const, leaseOwner: lease.owner, attempts: lease.attempt };
+    const guard = { status: [...LEASED_TASK], leaseOwner: lease.owner, attempts: lease.attempt };
     const b = new ExprBuilder();
     const jobCheck: TxItem = {
       ConditionCheck: { TableName: this.ctx.table, Key: jobKey(jobId), ConditionExpression: jobCondition(b, 'claimable'), ...b.params() },
@@ -103,15 +107,22 @@ export class DynamoLeaseOps {
     return this.endAttempt(jobId, taskId, lease, (task) => completeChange(this.ctx, task, outcome), io);
   }
 
-  /** completeTasks (dynamo-complete-many.ts), starting from the records this store's claims wrote. */
-  completeMany(jobId: string, completions: readonly TaskCompletion[], io: Io): Promise<CompleteResult[]> {
-    const guesses = completions.map(({ taskId, lease }) => {
+  /**
+   * completeTasks (dynamo-complete-many.ts), starting from the records this
+   * store's claims and starts wrote; a started task is remembered as started.
+   */
+  async completeMany(jobId: string, writes: readonly LeaseWrite[], io: Io): Promise<CompleteResult[]> {
+    const guesses = writes.map(({ taskId, lease }) => {
       const key = `${jobId}/${taskId}`;
       const guess = this.held.get(key);
       this.held.delete(key);
       return guess && guess.leaseOwner === lease.owner && guess.attempts === lease.attempt ? guess : null;
     });
-    return completeMany(this.ctx, jobId, completions, guesses, io);
+    const results = await completeMany(this.ctx, jobId, writes, guesses, io);
+    results.forEach((r, i) => {
+      if (writes[i]?.outcome === undefined && !(r instanceof Error)) this.remember(r);
+    });
+    return results;
   }
 
   release(jobId: string, taskId: number, lease: LeaseRef, reason: string, io: Io): Promise<TaskRecord> {
@@ -125,7 +136,7 @@ export class DynamoLeaseOps {
     this.held.delete(key);
     let task = guess && guess.leaseOwner === lease.owner && guess.attempts === lease.attempt ? guess : await this.tasks.get(jobId, taskId, io);
     for (let attempt = 1; ; attempt++) {
-      if (!task || task.status !== 'RUNNING' || task.leaseOwner !== lease.owner || task.attempts !== lease.attempt) {
+      if (!task || !LEASED_TASK.has(task.status) || task.leaseOwner !== lease.owner || task.attempts !== lease.attempt) {
         throw leaseLost(jobId, taskId, { status: task?.status ?? null, attempts: task?.attempts ?? null, owner: task?.leaseOwner ?? null, lease });
       }
       const change = changeOf(task);
@@ -142,12 +153,17 @@ export class DynamoLeaseOps {
   }
 }
 
-/** RUNNING → PENDING with the attempt refunded (attempt_floor + 1); the attempt number stays spent. */
+/**
+ * RUNNING → PENDING with the attempt refunded (attempt_floor + 1; the number
+ * stays spent). CLAIMED → PENDING with the attempt number handed back
+ * (attempts - 1): it never started, so its endedAt stays too.
+ */
 function releaseChange(ctx: TaskTable, task: TaskRecord, reason: string): TaskChange {
+  const back = task.status === 'RUNNING'
+    ? { attemptFloor: task.attemptFloor + 1, endedAt: new Date().toISOString() }
+    : { attempts: task.attempts - 1 };
   const patch: TaskPatch & { status: 'PENDING' } = {
-    status: 'PENDING', attemptFloor: task.attemptFloor + 1, leaseOwner: null, leaseExpiresAt: null, notBefore: null,
-    error: reason, failureKind: null, exitCode: null, endedAt: new Date().toISOString(),
+    status: 'PENDING', ...back, leaseOwner: null, leaseExpiresAt: null, notBefore: null, error: reason, failureKind: null, exitCode: null,
   };
-  const guard = { status: 'RUNNING' as const, leaseOwner: task.leaseOwner ?? '', attempts: task.attempts, attemptFloor: task.attemptFloor };
-  return taskChange(ctx, task, patch, guard);
+  return taskChange(ctx, task, patch, { ...leaseGuard(task), attemptFloor: task.attemptFloor });
 }

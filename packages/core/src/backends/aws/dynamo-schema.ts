@@ -33,9 +33,10 @@
  *   never enter this index.
  * - `running` (gsi3pk = `RUNNING#<jobId>`, gsi3sk = lease expiry, epoch ms
  *   zero-padded to 15 digits), projection ALL, sparse: a task carries these
- *   two attributes ONLY while RUNNING (they are REMOVEd on every move out of
- *   RUNNING). reclaimTasks queries `gsi3sk < <cut-off>` (by expiry) or the
- *   job's few RUNNING tasks (by owner) — never all tasks of a job.
+ *   two attributes ONLY while a worker holds its lease, RUNNING or CLAIMED
+ *   (they are REMOVEd on every move to another status). reclaimTasks queries
+ *   `gsi3sk < <cut-off>` (by expiry) or the job's few leased tasks (by
+ *   owner) — never all tasks of a job. (The name predates CLAIMED.)
  * KEYS_ONLY keeps counter updates from rewriting index copies; listJobs then
  * re-reads the job items with a consistent BatchGetItem (and drops any whose
  * status moved since the eventually consistent index saw it).

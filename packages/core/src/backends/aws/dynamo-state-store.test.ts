@@ -234,7 +234,7 @@ describe('DynamoStateStore on DynamoDB Local: cost and races', () => {
     expect(await admin!.putTasks(job.jobId, testBatches(200))).toBe(200);
     const wins = await race(claimers.map((store, i) => claimAll(store, job.jobId, `w${i}`, 200)));
     expect(wins.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i));
-    expect((await admin!.getJob(job.jobId))?.tasks).toEqual({ total: 200, pending: 0, running: 200, retrying: 0, succeeded: 0, failed: 0, cancelled: 0 });
+    expect((await admin!.getJob(job.jobId))?.tasks).toEqual({ total: 200, pending: 0, claimed: 0, running: 200, retrying: 0, succeeded: 0, failed: 0, cancelled: 0 });
     const tasks = await admin!.listTasks(job.jobId);
     expect(tasks.every((t) => t.status === 'RUNNING' && t.attempts === 1)).toBe(true);
     wins.forEach((won, i) => won.forEach((taskId) => expect(tasks[taskId]?.leaseOwner).toBe(`w${i}`)));
@@ -249,7 +249,7 @@ describe('DynamoStateStore on DynamoDB Local: cost and races', () => {
     const [cancelled] = await race<unknown>([cancel, ...claimers.map((store, i) => claimAll(store, job.jobId, `w${i}`, 100))]);
     expect(cancelled).toBe(100);
     expect((await admin!.listTasks(job.jobId)).every((t) => t.status === 'CANCELLED' && t.leaseOwner === null)).toBe(true);
-    expect((await admin!.getJob(job.jobId))?.tasks).toEqual({ total: 100, pending: 0, running: 0, retrying: 0, succeeded: 0, failed: 0, cancelled: 100 });
+    expect((await admin!.getJob(job.jobId))?.tasks).toEqual({ total: 100, pending: 0, claimed: 0, running: 0, retrying: 0, succeeded: 0, failed: 0, cancelled: 100 });
   }, 60_000);
 
   it('putTasks of 2,000 tasks, resumed and raced by two preparers, keeps counters exact', async () => {

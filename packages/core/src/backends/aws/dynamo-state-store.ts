@@ -12,7 +12,7 @@ import type { BatchDescriptor } from '../../model/batch.js';
 import type { JobRecord, NewJob, TaskRecord } from '../../model/job.js';
 import type { JobStatus, TaskStatus } from '../../model/status.js';
 import type {
-  ClaimRequest, ClaimResult, CompleteResult, CoordinatorInfo, TaskCompletion, IoOptions, JobPatch, RequestCountDelta, LeaseRef, ListJobsOptions, ListTasksOptions,
+  ClaimRequest, ClaimResult, CompleteResult, CoordinatorInfo, LeaseWrite, IoOptions, JobPatch, RequestCountDelta, LeaseRef, ListJobsOptions, ListTasksOptions,
   JobRef, ListJobIdsOptions, ReclaimRequest, ResetTasksOptions, StateStore, TaskOutcome,
 } from '../../ports/state-store.js';
 import { DynamoBulkOps } from './dynamo-bulk-ops.js';
@@ -121,8 +121,8 @@ export class DynamoStateStore implements StateStore {
     return this.leases.complete(jobId, taskId, lease, outcome, opts);
   }
 
-  completeTasks(jobId: string, completions: readonly TaskCompletion[], opts: IoOptions = {}): Promise<CompleteResult[]> {
-    return this.leases.completeMany(jobId, completions, opts);
+  completeTasks(jobId: string, writes: readonly LeaseWrite[], opts: IoOptions = {}): Promise<CompleteResult[]> {
+    return this.leases.completeMany(jobId, writes, opts);
   }
 
   releaseTask(jobId: string, taskId: number, lease: LeaseRef, reason: string, opts: IoOptions = {}): Promise<TaskRecord> {

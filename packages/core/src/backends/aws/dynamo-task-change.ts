@@ -8,7 +8,7 @@
  */
 import type { TaskRecord } from '../../model/job.js';
 import { capError } from '../../util/cap-text.js';
-import { assertTaskTransition, TERMINAL_TASK, type TaskStatus } from '../../model/status.js';
+import { assertTaskTransition, LEASED_TASK, TERMINAL_TASK, type TaskStatus } from '../../model/status.js';
 import { addMove, type CountDelta } from './dynamo-counters.js';
 import { UpdateBuilder, type ExprBuilder } from './dynamo-expressions.js';
 import type { DynamoContext, TxItem } from './dynamo-request.js';
@@ -19,7 +19,7 @@ export type TaskTable = Pick<DynamoContext, 'table' | 'retentionSeconds'>;
 
 type PatchableField =
   | 'status' | 'attempts' | 'attemptFloor' | 'leaseOwner' | 'leaseExpiresAt' | 'notBefore' | 'worker'
-  | 'error' | 'exitCode' | 'outputKey' | 'inlineOutput' | 'outputKind' | 'records' | 'bad' | 'startedAt' | 'endedAt';
+  | 'error' | 'exitCode' | 'outputKey' | 'inlineOutput' | 'outputKind' | 'records' | 'bad' | 'claimedAt' | 'startedAt' | 'endedAt';
 
 /** Fields to set (a value) or clear (null); `failureKind` is stored but not part of the record. */
 export type TaskPatch = Partial<Pick<TaskRecord, PatchableField>> & { failureKind?: string | null };
@@ -27,13 +27,14 @@ export type TaskPatch = Partial<Pick<TaskRecord, PatchableField>> & { failureKin
 const ATTR: Record<keyof TaskPatch, string> = {
   status: 'status', attempts: 'attempts', attemptFloor: 'attempt_floor', leaseOwner: 'lease_owner',
   leaseExpiresAt: 'lease_expires_at', notBefore: 'not_before', worker: 'worker', error: 'error',
-  exitCode: 'exit_code', outputKey: 'output_key', inlineOutput: 'output_inline', outputKind: 'output_kind', records: 'records', bad: 'bad', startedAt: 'started_at',
+  exitCode: 'exit_code', outputKey: 'output_key', inlineOutput: 'output_inline', outputKind: 'output_kind', records: 'records', bad: 'bad', claimedAt: 'claimed_at', startedAt: 'started_at',
   endedAt: 'ended_at', failureKind: 'failure_kind',
 };
 
 /** What the task must still look like for the write to apply. */
 export interface TaskGuard {
-  status: TaskStatus;
+  /** Its status, or one of these. */
+  status: TaskStatus | readonly TaskStatus[];
   attempts?: number;
   attemptFloor?: number;
   leaseOwner?: string;
@@ -54,14 +55,17 @@ export interface TaskChange {
 /**
  * A status change of `task` (checked against the transition table), as a
  * guarded transaction item; `records` are added to the job's record counts.
+ * `via`: a status passed through in the same write (a held task's start
+ * written with its end: CLAIMED → RUNNING → outcome); both steps are checked.
  */
 export function taskChange(
   ctx: TaskTable, task: TaskRecord, patch: TaskPatch & { status: TaskStatus }, guard: TaskGuard,
-  records: Pick<CountDelta, 'processed' | 'bad'> = {},
+  records: Pick<CountDelta, 'processed' | 'bad'> = {}, via?: TaskStatus,
 ): TaskChange {
   const { jobId, taskId } = task;
   if (patch.error !== undefined) patch = { ...patch, error: capError(patch.error) };
-  assertTaskTransition(task.status, patch.status, { jobId, taskId });
+  if (via !== undefined) assertTaskTransition(task.status, via, { jobId, taskId });
+  assertTaskTransition(via ?? task.status, patch.status, { jobId, taskId });
   const delta = addMove(Object.fromEntries(Object.entries(records).filter(([, n]) => n !== 0)), task.status, patch.status);
   return { taskId, from: task.status, to: patch.status, tx: taskUpdate(ctx, jobId, taskId, patch, guard), after: applyPatch(task, patch), delta };
 }
@@ -70,7 +74,7 @@ export function taskChange(
 export function taskUpdate(ctx: TaskTable, jobId: string, taskId: number, patch: TaskPatch, guard: TaskGuard): TxItem {
   const b = new UpdateBuilder();
   for (const [field, v] of Object.entries(patch) as [keyof TaskPatch, unknown][]) b.set(ATTR[field], v);
-  if (patch.status !== undefined && patch.status !== 'RUNNING') {
+  if (patch.status !== undefined && !LEASED_TASK.has(patch.status)) {
     b.remove('gsi3pk').remove('gsi3sk');
   } else if (patch.leaseExpiresAt != null) {
     b.set('gsi3pk', runningPk(jobId)).set('gsi3sk', expirySk(patch.leaseExpiresAt));
@@ -89,7 +93,7 @@ export function taskUpdate(ctx: TaskTable, jobId: string, taskId: number, patch:
 }
 
 function guardCondition(b: ExprBuilder, g: TaskGuard): string {
-  const parts = [b.eq('status', g.status)];
+  const parts = [typeof g.status === 'string' ? b.eq('status', g.status) : b.in('status', [...g.status])];
   if (g.attempts !== undefined) parts.push(b.eq('attempts', g.attempts));
   if (g.attemptFloor !== undefined) parts.push(b.eq('attempt_floor', g.attemptFloor));
   if (g.leaseOwner !== undefined) parts.push(b.eq('lease_owner', g.leaseOwner));

@@ -13,7 +13,7 @@ import type { CountDelta } from '../../model/count-delta.js';
 export { addMove, type CountDelta } from '../../model/count-delta.js';
 
 
-const COLUMNS = ['total', 'pending', 'running', 'retrying', 'succeeded', 'failed', 'cancelled'] as const;
+const COLUMNS = ['total', 'pending', 'claimed', 'running', 'retrying', 'succeeded', 'failed', 'cancelled'] as const;
 
 export class JobCounters {
   private readonly update: Statement;
@@ -33,6 +33,7 @@ export class JobCounters {
       jobId,
       total: delta.total ?? 0,
       pending: delta.pending ?? 0,
+      claimed: delta.claimed ?? 0,
       running: delta.running ?? 0,
       retrying: delta.retrying ?? 0,
       succeeded: delta.succeeded ?? 0,

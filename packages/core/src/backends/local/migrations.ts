@@ -119,4 +119,13 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE jobs ADD COLUMN retries_json TEXT;
   `,
+  // 9: CLAIMED tasks (taken ahead by a worker, not started): their counter,
+  // the claim time, and an index over every leased task (reclaim looks for
+  // RUNNING and CLAIMED ones) instead of the RUNNING-only one.
+  `
+  ALTER TABLE jobs ADD COLUMN tasks_claimed INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE tasks ADD COLUMN claimed_at TEXT;
+  DROP INDEX tasks_running;
+  CREATE INDEX tasks_leased ON tasks (job_id, task_id) WHERE status IN ('RUNNING', 'CLAIMED');
+  `,
 ];

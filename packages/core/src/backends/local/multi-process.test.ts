@@ -53,7 +53,7 @@ describe.each(sqliteDriversUnderTest())('local backend, several processes on one
     const tasks = await backend.state.listTasks(job.jobId);
     expect(tasks.every((t) => t.status === 'SUCCEEDED' && t.attempts === 1)).toBe(true);
     const j = await backend.state.getJob(job.jobId);
-    expect(j?.tasks).toEqual({ total: 500, pending: 0, running: 0, retrying: 0, succeeded: 500, failed: 0, cancelled: 0 });
+    expect(j?.tasks).toEqual({ total: 500, pending: 0, claimed: 0, running: 0, retrying: 0, succeeded: 500, failed: 0, cancelled: 0 });
     expect(j?.records.processed).toBe(500);
     expect(await backend.queue.depth(job.jobId)).toEqual({ visible: 0, inFlight: 0, delayed: 0, dead: 0 });
     expect(await backend.blobs.list(`jobs/${job.jobId}/outputs/`)).toHaveLength(500);

@@ -1,16 +1,16 @@
 /**
- * The worker's hot path: claim a task or several (take the lease), heartbeat (extend
- * it), complete (end the attempt while the lease holds; `endedAt` is the
- * end of the latest attempt, so a RETRY_WAIT task has one too), release
- * (give the attempt back, refunded, while the lease holds). Each call runs
- * inside one IMMEDIATE transaction opened by the store, with statements
- * prepared once.
+ * The worker's hot path: claim a task or several (take the lease, RUNNING or
+ * CLAIMED), heartbeat (extend it), start a held task (CLAIMED → RUNNING),
+ * complete (end the attempt while the lease holds; `endedAt` is the end of
+ * the latest attempt, so a RETRY_WAIT task has one too), release (give the
+ * attempt back, refunded, while the lease holds). Each call runs inside one
+ * IMMEDIATE transaction opened by the store, with statements prepared once.
  */
 import type { Statement } from './sqlite-driver.js';
 import type { TaskRecord } from '../../model/job.js';
-import { assertTaskTransition, TERMINAL_JOB, type JobStatus, type TaskStatus } from '../../model/status.js';
+import { assertTaskTransition, LEASED_TASK, TERMINAL_JOB, type JobStatus, type TaskStatus } from '../../model/status.js';
 import {
-  MAX_TASK_BATCH, type ClaimRequest, type ClaimResult, type CompleteResult, type LeaseRef, type TaskCompletion, type TaskOutcome,
+  MAX_TASK_BATCH, type ClaimRequest, type ClaimResult, type CompleteResult, type LeaseRef, type LeaseWrite, type TaskOutcome,
 } from '../../ports/state-store.js';
 import { ConflictError, isDjcError } from '../../errors.js';
 import type { Db } from './db.js';
@@ -41,55 +41,67 @@ export class SqliteLeaseOps {
   private readonly leaseCheck: Statement;
   private readonly completeWrite: Statement;
   private readonly releaseWrite: Statement;
+  private readonly startWrite: Statement;
   private readonly beat: Statement;
 
   constructor(db: Db, private readonly counters: JobCounters) {
     this.claimCheck = db.prepare(`SELECT t.status, t.attempts, t.attempt_floor, t.not_before,
         j.status AS job_status, j.cancel_requested
       FROM tasks t JOIN jobs j ON j.job_id = t.job_id WHERE t.job_id = ? AND t.task_id = ?`);
-    this.claimWrite = db.prepare(`UPDATE tasks SET status = 'RUNNING', attempts = attempts + 1,
-        lease_owner = @owner, lease_expires_at = @expiresAt, worker = @owner, started_at = @startedAt,
+    this.claimWrite = db.prepare(`UPDATE tasks SET status = @status, attempts = attempts + 1,
+        lease_owner = @owner, lease_expires_at = @expiresAt, worker = @owner, claimed_at = @claimedAt, started_at = @startedAt,
         ended_at = NULL, error = NULL, failure_kind = NULL, exit_code = NULL, not_before = NULL
       WHERE job_id = @jobId AND task_id = @taskId RETURNING *`);
     this.leaseCheck = db.prepare('SELECT status, attempts, lease_owner FROM tasks WHERE job_id = ? AND task_id = ?');
     this.completeWrite = db.prepare(`UPDATE tasks SET status = @status, lease_owner = NULL, lease_expires_at = NULL,
         error = @error, failure_kind = @kind, exit_code = @exitCode, not_before = @notBefore,
         output_key = @outputKey, output_inline = @outputInline, output_kind = @outputKind, records = @records, bad = @bad,
-        ended_at = @endedAt
+        started_at = coalesce(@startedAt, started_at, @endedAt), ended_at = @endedAt
       WHERE job_id = @jobId AND task_id = @taskId RETURNING *`);
-    this.releaseWrite = db.prepare(`UPDATE tasks SET status = 'PENDING', attempt_floor = attempt_floor + 1,
+    // A RUNNING attempt is refunded (its number stays spent); a CLAIMED one never started:
+    // its number is handed back and its ended_at stays as it was.
+    this.releaseWrite = db.prepare(`UPDATE tasks SET status = 'PENDING',
+        attempt_floor = CASE WHEN status = 'RUNNING' THEN attempt_floor + 1 ELSE attempt_floor END,
+        attempts = CASE WHEN status = 'RUNNING' THEN attempts ELSE attempts - 1 END,
         lease_owner = NULL, lease_expires_at = NULL, not_before = NULL, error = @error, failure_kind = NULL,
-        exit_code = NULL, ended_at = @endedAt
+        exit_code = NULL, ended_at = CASE WHEN status = 'RUNNING' THEN @endedAt ELSE ended_at END
+      WHERE job_id = @jobId AND task_id = @taskId RETURNING *`);
+    this.startWrite = db.prepare(`UPDATE tasks SET status = 'RUNNING', started_at = @startedAt
       WHERE job_id = @jobId AND task_id = @taskId RETURNING *`);
     this.beat = db.prepare(`UPDATE tasks SET lease_expires_at = @expiresAt
-      WHERE job_id = @jobId AND task_id = @taskId AND status = 'RUNNING' AND lease_owner = @owner AND attempts = @attempt
+      WHERE job_id = @jobId AND task_id = @taskId AND status IN ('RUNNING', 'CLAIMED') AND lease_owner = @owner AND attempts = @attempt
         AND EXISTS (SELECT 1 FROM jobs WHERE job_id = @jobId AND cancel_requested = 0
                     AND status NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED'))`);
   }
 
-  claim(jobId: string, taskId: number, req: ClaimRequest): TaskRecord {
+  /** Claims one task: RUNNING (it starts now), else CLAIMED (held). */
+  claim(jobId: string, taskId: number, req: ClaimRequest, startNow = true): TaskRecord {
     const now = req.now ?? Date.now();
     const row = this.claimCheck.get(jobId, taskId) as ClaimCheckRow | undefined;
     this.checkClaimable(jobId, taskId, row, req, now);
     const status = (row as ClaimCheckRow).status;
-    assertTaskTransition(status, 'RUNNING', { jobId, taskId });
+    const to: TaskStatus = startNow ? 'RUNNING' : 'CLAIMED';
+    assertTaskTransition(status, to, { jobId, taskId });
+    const at = new Date(now).toISOString();
     const updated = this.claimWrite.get({
-      jobId, taskId, owner: req.owner, expiresAt: now + req.leaseMs, startedAt: new Date(now).toISOString(),
+      jobId, taskId, status: to, owner: req.owner, expiresAt: now + req.leaseMs, claimedAt: at, startedAt: startNow ? at : null,
     }) as TaskRow;
-    this.counters.move(jobId, status, 'RUNNING');
+    this.counters.move(jobId, status, to);
     return toTaskRecord(updated);
   }
 
   /**
    * Claims each task as `claim` does, inside the caller's transaction; a
-   * refusal is a result, not a throw. A repeated id meets the first one's
-   * claim (RUNNING) or its refusal.
+   * refusal is a result, not a throw. The first `req.start` positions start
+   * now (RUNNING), the rest are CLAIMED. A repeated id meets the first one's
+   * claim or its refusal.
    */
   claimMany(jobId: string, taskIds: readonly number[], req: ClaimRequest): ClaimResult[] {
     if (taskIds.length > MAX_TASK_BATCH) throw tooManyClaims(jobId, taskIds.length, MAX_TASK_BATCH);
-    return taskIds.map((taskId) => {
+    const start = req.start ?? taskIds.length;
+    return taskIds.map((taskId, i) => {
       try {
-        return this.claim(jobId, taskId, req);
+        return this.claim(jobId, taskId, req, i < start);
       } catch (e) {
         if (e instanceof ConflictError) return e;
         throw e;
@@ -125,9 +137,11 @@ export class SqliteLeaseOps {
     return info.changes === 1;
   }
 
-  complete(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome): TaskRecord {
+  /** Ends the attempt; a task still CLAIMED starts and ends in this one write (CLAIMED → RUNNING → outcome). */
+  complete(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome, startedAt?: number): TaskRecord {
     const inline = inlineOf(outcome, { jobId, taskId });
-    this.checkLease(jobId, taskId, lease);
+    const from = this.checkLease(jobId, taskId, lease);
+    if (from === 'CLAIMED') assertTaskTransition('CLAIMED', 'RUNNING', { jobId, taskId });
     assertTaskTransition('RUNNING', outcome.status, { jobId, taskId });
     const succeeded = outcome.status === 'SUCCEEDED';
     const updated = this.completeWrite.get({
@@ -143,21 +157,34 @@ export class SqliteLeaseOps {
       outputKind: succeeded ? outcome.outputKind : null,
       records: succeeded ? outcome.records : null,
       bad: succeeded ? (outcome.bad ?? 0) : null,
+      startedAt: startedAt === undefined ? null : new Date(startedAt).toISOString(),
       endedAt: new Date().toISOString(),
     }) as TaskRow;
-    this.counters.move(jobId, 'RUNNING', outcome.status, succeeded ? outcome.records : 0, succeeded ? (outcome.bad ?? 0) : 0);
+    this.counters.move(jobId, from, outcome.status, succeeded ? outcome.records : 0, succeeded ? (outcome.bad ?? 0) : 0);
+    return toTaskRecord(updated);
+  }
+
+  /** A held task's handler started: CLAIMED → RUNNING while the lease holds. */
+  start(jobId: string, taskId: number, lease: LeaseRef, startedAt: number): TaskRecord {
+    this.checkLease(jobId, taskId, lease, 'CLAIMED');
+    assertTaskTransition('CLAIMED', 'RUNNING', { jobId, taskId });
+    const updated = this.startWrite.get({ jobId, taskId, startedAt: new Date(startedAt).toISOString() }) as TaskRow;
+    this.counters.move(jobId, 'CLAIMED', 'RUNNING');
     return toTaskRecord(updated);
   }
 
   /**
-   * Ends each attempt as `complete` does, inside the caller's transaction;
-   * a lost lease or a refused output is a result, not a throw.
+   * Writes each end or start as `complete` or `start` does, inside the
+   * caller's transaction; a lost lease or a refused output is a result, not
+   * a throw.
    */
-  completeMany(jobId: string, completions: readonly TaskCompletion[]): CompleteResult[] {
-    if (completions.length > MAX_TASK_BATCH) throw tooManyClaims(jobId, completions.length, MAX_TASK_BATCH);
-    return completions.map(({ taskId, lease, outcome }) => {
+  completeMany(jobId: string, writes: readonly LeaseWrite[]): CompleteResult[] {
+    if (writes.length > MAX_TASK_BATCH) throw tooManyClaims(jobId, writes.length, MAX_TASK_BATCH);
+    return writes.map((w) => {
       try {
-        return this.complete(jobId, taskId, lease, outcome);
+        return w.outcome === undefined
+          ? this.start(jobId, w.taskId, w.lease, w.startedAt)
+          : this.complete(jobId, w.taskId, w.lease, w.outcome, w.startedAt);
       } catch (e) {
         if (isDjcError(e, 'LEASE_LOST') || isDjcError(e, 'INTERNAL')) return e;
         throw e;
@@ -166,21 +193,26 @@ export class SqliteLeaseOps {
   }
 
   release(jobId: string, taskId: number, lease: LeaseRef, reason: string): TaskRecord {
-    this.checkLease(jobId, taskId, lease);
-    assertTaskTransition('RUNNING', 'PENDING', { jobId, taskId });
+    const from = this.checkLease(jobId, taskId, lease);
+    assertTaskTransition(from, 'PENDING', { jobId, taskId });
     const updated = this.releaseWrite.get({ jobId, taskId, error: reason, endedAt: new Date().toISOString() }) as TaskRow;
-    this.counters.move(jobId, 'RUNNING', 'PENDING');
+    this.counters.move(jobId, from, 'PENDING');
     return toTaskRecord(updated);
   }
 
-  /** Throws LEASE_LOST unless `lease` holds the task (RUNNING, same owner, same attempt). */
-  private checkLease(jobId: string, taskId: number, lease: LeaseRef): void {
+  /**
+   * The task's status if `lease` holds it (RUNNING or CLAIMED, or only
+   * `status` when given; same owner, same attempt); LEASE_LOST otherwise.
+   */
+  private checkLease(jobId: string, taskId: number, lease: LeaseRef, status?: TaskStatus): TaskStatus {
     const row = this.leaseCheck.get(jobId, taskId) as LeaseRow | undefined;
-    if (!row || row.status !== 'RUNNING' || row.lease_owner !== lease.owner || row.attempts !== lease.attempt) {
+    const held = row !== undefined && (status === undefined ? LEASED_TASK.has(row.status) : row.status === status);
+    if (!held || row.lease_owner !== lease.owner || row.attempts !== lease.attempt) {
       throw leaseLost(jobId, taskId, {
         status: row?.status ?? null, attempts: row?.attempts ?? null, owner: row?.lease_owner ?? null, lease,
       });
     }
+    return row.status;
   }
 }
 

@@ -9,7 +9,7 @@ import type { JobRecord, NewJob, TaskRecord } from '../../model/job.js';
 import type { BatchDescriptor } from '../../model/batch.js';
 import type { JobStatus, TaskStatus } from '../../model/status.js';
 import type {
-  ClaimRequest, ClaimResult, CompleteResult, CoordinatorInfo, TaskCompletion, JobPatch, RequestCountDelta, LeaseRef, JobRef, ListJobIdsOptions, ListJobsOptions, ListTasksOptions,
+  ClaimRequest, ClaimResult, CompleteResult, CoordinatorInfo, LeaseWrite, JobPatch, RequestCountDelta, LeaseRef, JobRef, ListJobIdsOptions, ListJobsOptions, ListTasksOptions,
   ReclaimRequest, ResetTasksOptions, StateStore, TaskOutcome,
 } from '../../ports/state-store.js';
 import { openDatabase, type Db } from './db.js';
@@ -68,7 +68,7 @@ export class SqliteStateStore implements StateStore {
       claimTasks: writer(db, (id: string, ts: readonly number[], r: ClaimRequest) => leases.claimMany(id, ts, r)),
       heartbeat: writer(db, (id: string, t: number, l: LeaseRef, ms: number) => leases.heartbeat(id, t, l, ms)),
       completeTask: writer(db, (id: string, t: number, l: LeaseRef, o: TaskOutcome) => leases.complete(id, t, l, o)),
-      completeTasks: writer(db, (id: string, cs: readonly TaskCompletion[]) => leases.completeMany(id, cs)),
+      completeTasks: writer(db, (id: string, ws: readonly LeaseWrite[]) => leases.completeMany(id, ws)),
       releaseTask: writer(db, (id: string, t: number, l: LeaseRef, why: string) => leases.release(id, t, l, why)),
       reclaimTasks: writer(db, (id: string, r: ReclaimRequest) => bulk.reclaim(id, r)),
       cancelTasks: writer(db, (id: string) => bulk.cancel(id)),
@@ -136,8 +136,8 @@ export class SqliteStateStore implements StateStore {
   }
 
   /** One IMMEDIATE transaction for all of them. */
-  completeTasks(jobId: string, completions: readonly TaskCompletion[]): Promise<CompleteResult[]> {
-    return this.w.completeTasks(jobId, completions);
+  completeTasks(jobId: string, writes: readonly LeaseWrite[]): Promise<CompleteResult[]> {
+    return this.w.completeTasks(jobId, writes);
   }
 
   releaseTask(jobId: string, taskId: number, lease: LeaseRef, reason: string): Promise<TaskRecord> {

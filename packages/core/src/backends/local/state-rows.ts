@@ -26,6 +26,8 @@ export interface JobRow {
   version: number;
   tasks_total: number;
   tasks_pending: number;
+  /** Added by migration 9. */
+  tasks_claimed: number;
   tasks_running: number;
   tasks_retrying: number;
   tasks_succeeded: number;
@@ -58,6 +60,8 @@ export interface TaskRow {
   records: number | null;
   /** Added by migration 6. */
   bad: number | null;
+  /** Added by migration 9. */
+  claimed_at: string | null;
   started_at: string | null;
   ended_at: string | null;
 }
@@ -92,6 +96,7 @@ function countsOf(row: JobRow): TaskCounts {
   return {
     total: row.tasks_total,
     pending: row.tasks_pending,
+    claimed: row.tasks_claimed,
     running: row.tasks_running,
     retrying: row.tasks_retrying,
     succeeded: row.tasks_succeeded,
@@ -119,6 +124,7 @@ export function toTaskRecord(row: TaskRow): TaskRecord {
     inlineOutput: row.output_inline ?? null,
     records: row.records ?? null,
     bad: row.bad ?? null,
+    claimedAt: row.claimed_at ?? null,
     startedAt: row.started_at,
     endedAt: row.ended_at,
   };
