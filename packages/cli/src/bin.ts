@@ -1,14 +1,7 @@
 #!/usr/bin/env node
-import { loadSettingsFile } from './settings-file.js';
-import { buildProgram } from './program.js';
-import { reportError } from './report-error.js';
+// Compiled code is cached on disk (Node 22+), so every later start skips
+// most of the parsing and compiling of djc and its dependencies.
+import { enableCompileCache } from 'node:module';
 
-const result = { code: 0, opts: {} as { json?: boolean; verbose?: boolean } };
-const program = buildProgram(result);
-try {
-  await program.parseAsync(loadSettingsFile(process.argv));
-} catch (e) {
-  result.code = reportError(e, { json: result.opts.json ?? process.argv.includes('--json'), verbose: result.opts.verbose ?? process.argv.includes('--verbose') });
-}
-// Let stdout drain before exiting (pipes to jq, files).
-process.stdout.write('', () => process.exit(result.code));
+enableCompileCache?.();
+await import('./main.js');

@@ -1,11 +1,6 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { createLogger, type Backend, type Logger } from '@djc/core';
 import { describeHome, homeReason, openBackend, resolveBackendSettings, type ResolvedHome } from '@djc/core/backends';
-import {
-  createExternalDispatcher, createLocalDispatcher, createRoutingDispatcher, createSlurmDispatcher, type Dispatcher,
-} from '@djc/coordinator';
-import { WORKER_BIN } from '@djc/worker';
 
 /** Options every command accepts (commander's optsWithGlobals). */
 export interface GlobalOptions {
@@ -68,27 +63,4 @@ export async function withBackend<T>(cli: Cli, fn: (backend: Backend) => Promise
   } finally {
     await backend.close();
   }
-}
-
-/** argv that starts a worker of this installation: node + djc-worker's absolute path. */
-export const WORKER_COMMAND: readonly string[] = [process.execPath, WORKER_BIN];
-
-/** What a worker needs in its environment to reach this backend. */
-export function workerEnvOf(cli: Cli, backend: Backend): Record<string, string> {
-  return { ...backend.workerEnv(), ...(cli.opts.verbose ? { DJC_LOG_LEVEL: 'debug' } : {}) };
-}
-
-/**
- * Workers of each job where its compute.dispatcher says: child processes,
- * a Slurm job array, or none (external). Worker logs go under
- * $DJC_HOME/workers/<job>/, where `djc logs --workers` reads them.
- */
-export function dispatcherFor(cli: Cli, backend: Backend): Dispatcher {
-  const common = { workerCommand: WORKER_COMMAND, env: workerEnvOf(cli, backend), log: cli.log };
-  const logDir = join(cli.home, 'workers');
-  return createRoutingDispatcher({
-    local: createLocalDispatcher({ ...common, logDir }),
-    slurm: createSlurmDispatcher({ ...common, logDir }),
-    external: createExternalDispatcher(common),
-  });
 }

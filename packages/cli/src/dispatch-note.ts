@@ -1,6 +1,7 @@
 import type { Backend, JobRecord } from '@djc/core';
 import { workerInvocation, workerShellLine, type WorkerInvocation } from '@djc/coordinator';
-import { WORKER_COMMAND, workerEnvOf, type Cli } from './context.js';
+import type { Cli } from './context.js';
+import { WORKER_COMMAND, workerEnvOf } from './dispatch-context.js';
 
 /** How a job's workers will start, for the line `djc run`/`djc submit` print. */
 export function dispatchNote(job: JobRecord): string {

@@ -6,7 +6,8 @@
  * range, and an example. Never NaN, never an internal error.
  */
 import { Option } from 'commander';
-import { DjcError, formatDuration, parseDuration } from '@djc/core';
+import { DjcError } from '@djc/core/errors';
+import { formatDuration, parseDuration } from '@djc/core/units';
 
 export interface IntSpec {
   min?: number;

@@ -1,19 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { makeCli, type GlobalOptions } from './context.js';
+import type { Cli, GlobalOptions } from './context.js';
 import { addExamples } from './command-examples.js';
-import { completionCommand } from './commands/completion.js';
 import { durationOption, intOption } from './numeric-option.js';
-import { cancelCommand, retryCommand, type RetryCommandOptions } from './commands/act.js';
-import { coordinatorCommand, workerCommand } from './commands/daemons.js';
-import { failuresCommand } from './commands/failures.js';
-import { logsCommand } from './commands/logs.js';
-import { listCommand, statusCommand, tasksCommand, waitCommand } from './commands/read.js';
-import { resultsCommand } from './commands/results.js';
-import { runCommand } from './commands/run.js';
-import { setupCommand } from './commands/setup.js';
-import { submitCommand } from './commands/submit.js';
-import { validateCommand } from './commands/validate.js';
+import type { RetryCommandOptions } from './commands/act.js';
+
+// Each command's module (and what it needs: the job schema, the backends, the
+// coordinator, the worker) is loaded when that command runs, not at start:
+// `djc --version` or `djc status` never pays for the rest.
+const act$ = () => import('./commands/act.js');
+const daemons$ = () => import('./commands/daemons.js');
+const read$ = () => import('./commands/read.js');
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -51,11 +48,12 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
   const job = 'JOB: id, unique id prefix, job name (its newest run) or "last"';
   const newest = `${job}; default: the newest job`;
 
-  const act = <A extends unknown[]>(fn: (cli: ReturnType<typeof makeCli>, ...args: A) => Promise<number>) =>
+  const act = <A extends unknown[]>(fn: (cli: Cli, ...args: A) => Promise<number>) =>
     async (...args: unknown[]) => {
       const cmd = args[args.length - 1] as Command;
       const opts = cmd.optsWithGlobals() as GlobalOptions;
       result.opts = opts;
+      const { makeCli } = await import('./context.js');
       result.code = await fn(makeCli(opts), ...(args.slice(0, -1) as A));
     };
   const setOpt = new Option('--set <key=value>', 'override a parameter (params.x=1) or any key (compute.workers=8); repeatable').argParser(collect);
@@ -64,32 +62,32 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
 
   program.command('run').argument('<job.yaml>').description('run a job here: submit, start local workers, show progress, wait; exit 0 if it succeeds')
     .addOption(setOpt).addOption(keepGoing)
-    .action(act((cli, file: string, o: { set?: string[]; keepGoing?: boolean }) => runCommand(cli, file, withKeepGoing(o))));
+    .action(act((cli, file: string, o: { set?: string[]; keepGoing?: boolean }) => import('./commands/run.js').then((m) => m.runCommand(cli, file, withKeepGoing(o)))));
   program.command('submit').argument('<job.yaml>').description('submit a job to the coordinator daemon and print its id at once')
     .addOption(setOpt).addOption(keepGoing)
-    .action(act((cli, file: string, o: { set?: string[]; keepGoing?: boolean }) => submitCommand(cli, file, withKeepGoing(o))));
+    .action(act((cli, file: string, o: { set?: string[]; keepGoing?: boolean }) => import('./commands/submit.js').then((m) => m.submitCommand(cli, file, withKeepGoing(o)))));
   program.command('validate').argument('<job.yaml>').description('check a job file; print every problem with its YAML path, line and column')
-    .addOption(setOpt).action(act((cli, file: string, o: { set?: string[] }) => validateCommand(cli, file, o)));
+    .addOption(setOpt).action(act((cli, file: string, o: { set?: string[] }) => import('./commands/validate.js').then((m) => m.validateCommand(cli, file, o))));
   program.command('status').argument('[job]', newest).description('a job\'s status, task and record counts')
     .option('--watch', 'show the live progress bar until the job ends, then the outcome; exit as wait does')
-    .action(act((cli, id: string | undefined, o: { watch?: boolean }) => statusCommand(cli, id, o)));
+    .action(act((cli, id: string | undefined, o: { watch?: boolean }) => read$().then((m) => m.statusCommand(cli, id, o))));
   program.command('list').description('jobs, newest first').option('--status <status>', 'only jobs with this status')
     .addOption(intOption('--limit <n>', 'at most n jobs', { min: 1, default: 50 })).option('-q, --quiet', 'only the job ids, one per line')
-    .action(act((cli, o: { status?: string; limit: number; quiet?: boolean }) => listCommand(cli, o)));
+    .action(act((cli, o: { status?: string; limit: number; quiet?: boolean }) => read$().then((m) => m.listCommand(cli, o))));
   program.command('tasks').argument('[job]', newest).description('a job\'s tasks: status, attempts, records, duration, worker, exit code, error')
     .option('--status <status>', 'only tasks with this status (pending, claimed, running, retrying, succeeded, failed, cancelled)')
     .addOption(intOption('--limit <n>', 'at most n tasks', { min: 1 }))
-    .action(act((cli, id: string | undefined, o: { status?: string; limit?: number }) => tasksCommand(cli, id, o)));
+    .action(act((cli, id: string | undefined, o: { status?: string; limit?: number }) => read$().then((m) => m.tasksCommand(cli, id, o))));
   program.command('logs').argument('[job]', newest).description('logs of every attempt of a task (--task N), of every task (each line prefixed with its id), or of the worker processes (--workers)')
     .addOption(intOption('--task <n>', 'task id')).option('--workers', 'worker process logs')
     .option('-f, --follow', 'keep printing new log text as attempts write it, until the task (or job) ends; Ctrl-C stops')
-    .action(act((cli, id: string | undefined, o: { task?: number; workers?: boolean; follow?: boolean }) => logsCommand(cli, id, o)));
+    .action(act((cli, id: string | undefined, o: { task?: number; workers?: boolean; follow?: boolean }) => import('./commands/logs.js').then((m) => m.logsCommand(cli, id, o))));
   program.command('wait').argument('[job]', newest).description('wait until the job ends; exit 0 if it succeeded, 1 if it failed or was cancelled')
     .addOption(durationOption('--interval <duration>', 'poll interval (seconds, or 500ms, 2s, 1m)', { min: 100, max: 3_600_000, default: 1000 }))
     .addOption(durationOption('--timeout <duration>', 'give up after this long (30s, 5m, 1h; 0: never): exit 124, the job goes on', { min: 0 }))
-    .action(act((cli, id: string | undefined, o: { interval: number; timeout?: number }) => waitCommand(cli, id, o)));
+    .action(act((cli, id: string | undefined, o: { interval: number; timeout?: number }) => read$().then((m) => m.waitCommand(cli, id, o))));
   program.command('cancel').argument('<job>', job).description('cancel a job: stop its workers and tasks')
-    .action(act((cli, id: string) => cancelCommand(cli, id)));
+    .action(act((cli, id: string) => act$().then((m) => m.cancelCommand(cli, id))));
   program.command('retry').argument('<job>', job)
     .description('re-run the failed and cancelled tasks of a finished job with the config it was submitted with (patched by --set), then aggregate again')
     .option('--detach', 'leave the re-run to the coordinator daemon')
@@ -97,24 +95,24 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
     .option('--task <ids>', 'only these tasks: ids and ranges, e.g. 3,7-9')
     .option('--error <regex>', 'only tasks whose last error matches this regular expression')
     .addOption(new Option('--keep-going', 'the re-run runs every task even once it can no longer succeed (--set fail_fast=false)'))
-    .action(act((cli, id: string, o: RetryCommandOptions) => retryCommand(cli, id, o)));
+    .action(act((cli, id: string, o: RetryCommandOptions) => act$().then((m) => m.retryCommand(cli, id, o))));
   program.command('failures').argument('[job]', newest).description('the failed tasks grouped by error (numbers, paths and ids ignored), largest group first, with the last log line of each')
-    .action(act((cli, id: string | undefined) => failuresCommand(cli, id)));
+    .action(act((cli, id: string | undefined) => import('./commands/failures.js').then((m) => m.failuresCommand(cli, id))));
   program.command('results').argument('[job]', newest).description('print the job\'s result, or one task\'s output (--task N), or its bad records (--bad-records); --path: only where it is')
     .option('--path', 'print the result\'s location').addOption(intOption('--task <n>', 'the output of this task (batch) alone, e.g. for output.aggregate: none'))
     .option('--bad-records', 'print the records left out as bad (input.on_bad_record: dead_letter), one JSON line each')
-    .action(act((cli, id: string | undefined, o: { path?: boolean; task?: number; badRecords?: boolean }) => resultsCommand(cli, id, o)));
+    .action(act((cli, id: string | undefined, o: { path?: boolean; task?: number; badRecords?: boolean }) => import('./commands/results.js').then((m) => m.resultsCommand(cli, id, o))));
   program.command('coordinator').description('run the coordinator daemon: picks up submitted jobs and watches them')
-    .action(act((cli) => coordinatorCommand(cli)));
+    .action(act((cli) => daemons$().then((m) => m.coordinatorCommand(cli))));
   program.command('worker').description('run a worker: pull tasks and run them (same as djc-worker)')
     .option('--job <id>', 'serve one job and exit when it has no work left').addOption(intOption('--concurrency <n>', 'tasks at once', { min: 1, max: 10_000 }))
     .option('--worker-id <id>', 'worker id')
     .addOption(durationOption('--grace <duration>', 'on SIGTERM, time to finish running attempts (seconds, or 90s, 5m)', { default: 30_000 }))
-    .action(act((cli, o: { job?: string; concurrency?: number; workerId?: string; grace: number }) => workerCommand(cli, o)));
+    .action(act((cli, o: { job?: string; concurrency?: number; workerId?: string; grace: number }) => daemons$().then((m) => m.workerCommand(cli, o))));
   program.command('setup').argument('<backend>', 'aws').description('create what the backend needs, if missing (idempotent): DynamoDB table, S3 bucket, SQS queue and DLQ')
-    .action(act((cli, which: string) => setupCommand(cli, which)));
+    .action(act((cli, which: string) => import('./commands/setup.js').then((m) => m.setupCommand(cli, which))));
   program.command('completion').argument('<shell>', 'bash | zsh').description('print a shell completion script: source <(djc completion bash)')
-    .action(act((cli, shell: string) => completionCommand(cli, program, shell)));
+    .action(act((cli, shell: string) => import('./commands/completion.js').then((m) => m.completionCommand(cli, program, shell))));
   addExamples(program);
   return program;
 }

@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { DjcError, EXIT, exitCodeFor } from '@djc/core';
+import { DjcError, EXIT, exitCodeFor } from '@djc/core/errors';
 
 /**
  * Prints an error the way every command does — one clear line (plus a hint),

@@ -1,5 +1,5 @@
 import { accessSync, constants } from 'node:fs';
-import { DjcError } from '@djc/core';
+import { DjcError } from '@djc/core/errors';
 
 /**
  * Loads `--settings-file FILE` (or DJC_SETTINGS_FILE), lines of KEY=value,

@@ -1,7 +1,8 @@
 import { createLogger } from '@djc/core';
 import { runDaemon } from '@djc/coordinator';
 import { workerProcessMain } from '@djc/worker';
-import { dispatcherFor, withBackend, type Cli } from '../context.js';
+import { withBackend, type Cli } from '../context.js';
+import { dispatcherFor } from '../dispatch-context.js';
 
 /** `djc coordinator`: the long-running daemon; SIGINT/SIGTERM stop it cleanly. */
 export async function coordinatorCommand(cli: Cli): Promise<number> {

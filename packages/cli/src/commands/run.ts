@@ -1,6 +1,7 @@
 import { EXIT, exitCodeFor, isDjcError, loadJobFile, type Backend, type JobRecord } from '@djc/core';
 import { cancelJob, coordinateJob, coordinatorName, submitJob } from '@djc/coordinator';
-import { dispatcherFor, withBackend, type Cli } from '../context.js';
+import { withBackend, type Cli } from '../context.js';
+import { dispatcherFor } from '../dispatch-context.js';
 import { dispatchNote, externalWorker, printExternalWorker } from '../dispatch-note.js';
 import { displayOutput, elapsed, taskSummary } from '../format.js';
 import { startProgress } from '../progress.js';

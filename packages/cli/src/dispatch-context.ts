@@ -1,0 +1,36 @@
+/**
+ * What starts workers for this installation: the worker command, the
+ * environment that reaches this backend, and the routing dispatcher. Apart
+ * from context.ts so that commands that only read never load the
+ * dispatchers (Slurm, local processes) or the worker package.
+ */
+import { join } from 'node:path';
+import type { Backend } from '@djc/core';
+import {
+  createExternalDispatcher, createLocalDispatcher, createRoutingDispatcher, createSlurmDispatcher, type Dispatcher,
+} from '@djc/coordinator';
+import { WORKER_BIN } from '@djc/worker';
+import type { Cli } from './context.js';
+
+/** argv that starts a worker of this installation: node + djc-worker's absolute path. */
+export const WORKER_COMMAND: readonly string[] = [process.execPath, WORKER_BIN];
+
+/** What a worker needs in its environment to reach this backend. */
+export function workerEnvOf(cli: Cli, backend: Backend): Record<string, string> {
+  return { ...backend.workerEnv(), ...(cli.opts.verbose ? { DJC_LOG_LEVEL: 'debug' } : {}) };
+}
+
+/**
+ * Workers of each job where its compute.dispatcher says: child processes,
+ * a Slurm job array, or none (external). Worker logs go under
+ * $DJC_HOME/workers/<job>/, where `djc logs --workers` reads them.
+ */
+export function dispatcherFor(cli: Cli, backend: Backend): Dispatcher {
+  const common = { workerCommand: WORKER_COMMAND, env: workerEnvOf(cli, backend), log: cli.log };
+  const logDir = join(cli.home, 'workers');
+  return createRoutingDispatcher({
+    local: createLocalDispatcher({ ...common, logDir }),
+    slurm: createSlurmDispatcher({ ...common, logDir }),
+    external: createExternalDispatcher(common),
+  });
+}
