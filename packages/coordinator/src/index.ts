@@ -18,3 +18,6 @@ export { createRoutingDispatcher } from './dispatch/route-dispatcher.js';
 export { workerInvocation, workerShellLine, shellQuote, type WorkerInvocation } from './dispatch/worker-command.js';
 export { errorSignature, groupFailures, type FailedTask, type FailureGroup } from './failure-groups.js';
 export { failureReport, type FailureGroupReport, type FailureReport, type FailureReportOptions } from './failure-report.js';
+export { coordinatePipeline, type PipelineCoordinateOptions, type RunDecision } from './pipeline/coordinate-pipeline.js';
+export { readyStages, type PipelineAction, type PipelineState } from './pipeline/ready-stages.js';
+export { submitPipeline } from './pipeline/submit-pipeline.js';

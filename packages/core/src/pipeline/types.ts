@@ -42,6 +42,8 @@ export interface UpstreamInput {
    * null: the upstreams' aggregated results, split again by the stage's own `input.batch`.
    */
   each: 'batch' | null;
+  /** `input.format` as written on the stage; null (or absent): from the upstream's output kind (json lines → jsonl, raw → text). */
+  format?: string | null;
 }
 
 /** One run of a stage: the stage itself, or one point of its matrix. */
