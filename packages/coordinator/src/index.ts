@@ -21,3 +21,5 @@ export { failureReport, type FailureGroupReport, type FailureReport, type Failur
 export { coordinatePipeline, type PipelineCoordinateOptions, type RunDecision } from './pipeline/coordinate-pipeline.js';
 export { readyStages, type PipelineAction, type PipelineState } from './pipeline/ready-stages.js';
 export { submitPipeline } from './pipeline/submit-pipeline.js';
+export { stageOutcome, type StageOutcome, type RunState } from './pipeline/stage-outcome.js';
+export { cancelPipeline } from './pipeline/cancel-pipeline.js';
