@@ -80,7 +80,7 @@ export function diamondSpec(dir: string, o: { ks?: number[]; reportPolicy?: Upst
     stage: s.name, point, needs: s.needs ?? [], onUpstreamFailure: s.policy ?? 'skip', paramsUsed: {},
     displayName: point ? `${s.name}[k=${point.k}]` : s.name,
     config: point && s.pointConfig ? s.pointConfig(point.k) : s.config,
-    upstream: s.needs ? { from: s.needs, each: null } : null,
+    upstream: s.needs ? { from: s.needs, each: null, format: null } : null,
   })));
   return {
     v: 1, name: o.name ?? 'reviews', labels: {}, parameters: {}, order: stages.map((s) => s.name), runs, sources: [],

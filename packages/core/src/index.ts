@@ -21,6 +21,6 @@ export * from './util/request-context.js';
 export * from './config/retry-settings.js';
 export * from './util/task-ranges.js';
 export * from './model/handler-context.js';
-export * from './pipeline/types.js';
+export * from './pipeline/index.js';
 export * from './pipeline/run-ids.js';
 export * from './pipeline/pipeline-jobs.js';

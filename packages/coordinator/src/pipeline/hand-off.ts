@@ -8,7 +8,7 @@
  * command is replaced by X's location(s). Then the run is prepared like any
  * job, so stages may run on different machines and dispatchers.
  */
-import { blobKeys, type Backend, type JobConfig, type JobRecord } from '@djc/core';
+import { blobKeys, fillStageOutputs, type Backend, type JobConfig, type JobRecord } from '@djc/core';
 
 /** The run's config with its input taken from the `from` stages' succeeded runs. */
 export async function handOffConfig(backend: Backend, run: JobRecord, runs: readonly JobRecord[], from: readonly string[], format: string | null): Promise<JobConfig> {
@@ -20,14 +20,10 @@ export async function handOffConfig(backend: Backend, run: JobRecord, runs: read
     path: paths.length === 1 ? paths[0]! : paths,
     format: (format ?? (first ? await formatOf(backend, first) : run.config.input.format)) as JobConfig['input']['format'],
   };
-  const handler = { ...run.config.handler };
-  if (handler.command) {
-    handler.command = handler.command.replace(/\$\{stages\.([A-Za-z0-9_-]+)\.output\}/g, (whole, name: string) => {
-      const located = runs.filter((r) => r.stage?.name === name && r.status === 'SUCCEEDED').map((r) => backend.blobs.locate(blobKeys.result(r.jobId)));
-      return located.length > 0 ? located.map(shellQuote).join(' ') : whole;
-    });
-  }
-  return { ...run.config, input, handler };
+  // ${stages.X.output}: X's result location(s) (a sweep's points, space-separated), quoted for a shell.
+  const located = (stage: string) => runs.filter((r) => r.stage?.name === stage && r.status === 'SUCCEEDED')
+    .map((r) => shellQuote(backend.blobs.locate(blobKeys.result(r.jobId)))).join(' ');
+  return fillStageOutputs({ ...run.config, input }, located);
 }
 
 /** The format a downstream reads an upstream's result in: JSON lines unless it produced raw text (or a reduce command did). */

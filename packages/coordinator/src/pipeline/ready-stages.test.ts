@@ -9,7 +9,7 @@ function graph(stages: S[]): PipelineGraph {
   const runs = stages.flatMap((s) => (s.points ?? [null]).map((point): StageRunInfo => ({
     stage: s.name, point, needs: s.needs ?? [], onUpstreamFailure: s.policy ?? 'skip', paramsUsed: {},
     displayName: point ? `${s.name}[${Object.values(point).join(',')}]` : s.name,
-    upstream: s.needs?.length ? { from: s.needs, each: null } : null,
+    upstream: s.needs?.length ? { from: s.needs, each: null, format: null } : null,
   })));
   const sweeps = stages.filter((s) => s.points).map((s) => ({
     stage: s.name, maxParallel: null, toleratedFailure: { count: 0 }, points: s.points!.length, ...s.sweep,

@@ -22,7 +22,7 @@ export function testPipelineSpec(name: string, stages: readonly TestStage[]): Pi
     needs: s.needs ?? [],
     onUpstreamFailure: s.onUpstreamFailure ?? 'skip',
     config: s.config ?? testJobConfig(s.name),
-    upstream: s.needs?.length ? { from: s.needs, each: s.each ?? null } : null,
+    upstream: s.needs?.length ? { from: s.needs, each: s.each ?? null, format: null } : null,
     paramsUsed: {},
   })));
   const sweeps = stages.filter((s) => s.points).map((s) => ({
