@@ -87,3 +87,34 @@ export function diamondSpec(dir: string, o: { ks?: number[]; reportPolicy?: Upst
     sweeps: [{ stage: 'train', maxParallel: null, toleratedFailure: { count: 0 }, points: ks.length }],
   };
 }
+
+/** The diamond as a pipeline file (what diamondSpec builds by hand). */
+export function writeDiamondYaml(dir: string, o: { ks?: number[]; reportPolicy?: UpstreamPolicy } = {}): string {
+  const file = join(dir, 'reviews.yaml');
+  writeFileSync(file, `name: reviews
+defaults:
+  compute: { workers: 1 }
+  retry: { max_attempts: 1 }
+stages:
+  clean:
+    input: { path: reviews.jsonl, batch: { records: 40 } }
+    handler: { module: ./clean.mjs#clean }
+    compute: { workers: 2 }
+  stats:
+    needs: [clean]
+    input: { from: clean, batch: { records: 50 } }
+    handler: { module: ./stats.mjs#count }
+  train:
+    needs: [stats]
+    matrix: { k: [${(o.ks ?? [1, 3]).join(', ')}] }
+    input: { from: stats, batch: { records: 100000 } }
+    handler: { command: "node train.mjs \${matrix.k}" }
+  report:
+    needs: [clean, train]
+    on_upstream_failure: ${o.reportPolicy ?? 'skip'}
+    input: { from: [clean, train], batch: { records: 100000 } }
+    handler: { module: ./report.mjs#pass }
+    output: { path: out/report.json, reduce: ./report.mjs#build }
+`);
+  return file;
+}

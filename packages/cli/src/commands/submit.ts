@@ -1,16 +1,18 @@
-import { loadJobFile } from '@djc/core';
-import { coordinatorAlive, submitJob } from '@djc/coordinator';
+import { loadWorkflowFile, type JobRecord } from '@djc/core';
+import { coordinatorAlive, submitJob, submitPipeline } from '@djc/coordinator';
 import { withBackend, type Cli } from '../context.js';
 import { externalWorker, printExternalWorker } from '../dispatch-note.js';
 import { printWarnings } from './validate.js';
 
-/** `djc submit`: write the job and return its id at once; the daemon runs it. */
+/** `djc submit`: write the job (or the pipeline and all its stage runs) and return its id at once; the daemon runs it. */
 export async function submitCommand(cli: Cli, file: string, o: { set?: string[] }): Promise<number> {
-  const loaded = await loadJobFile(file, { set: o.set, checkHandlers: true });
-  printWarnings(cli, loaded.warnings);
+  const workflow = await loadWorkflowFile(file, { set: o.set, checkHandlers: true });
+  printWarnings(cli, workflow.kind === 'pipeline' ? workflow.pipeline.warnings : workflow.job.warnings);
   return withBackend(cli, async (backend) => {
-    const job = await submitJob(backend, loaded, 'daemon');
-    const external = externalWorker(cli, backend, job);
+    const job: JobRecord = workflow.kind === 'pipeline'
+      ? await submitPipeline(backend, workflow.pipeline.spec, workflow.pipeline.configPath, 'daemon')
+      : await submitJob(backend, workflow.job, 'daemon');
+    const external = workflow.kind === 'job' ? externalWorker(cli, backend, job) : null;
     if (cli.opts.json) cli.json({ jobId: job.jobId, status: job.status, ...(external ? { worker: external } : {}) });
     else cli.out(job.jobId);
     if (external && !cli.opts.json) printExternalWorker(cli, external);
