@@ -82,7 +82,10 @@ function detailOf(runs: readonly JobRecord[]): string {
   const r = runs.find((x) => x.reason) ?? runs.find((x) => x.error) ?? (runs.length === 1 ? runs[0] : undefined);
   if (!r) return '';
   if (r.reason) return r.reason;
-  if (r.error) return `error: ${r.error.split('\n')[0]}`;
+  if (r.error) {
+    const line = r.error.split('\n')[0] ?? '';
+    return `${line.length > 100 ? `${line.slice(0, 99)}…` : line}  (djc failures ${r.jobId})`;
+  }
   return r.jobId;
 }
 

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { DjcError, type Backend, type JobStatus, type Logger } from '@djc/core';
 import { coordinateJob } from './coordinate-job.js';
 import { coordinatePipeline } from './pipeline/coordinate-pipeline.js';
+import { settleAfter } from './after/settle-after.js';
 import { coordinatorName, isOrphaned } from './liveness.js';
 import type { Dispatcher } from './dispatch/dispatcher.js';
 
@@ -32,6 +33,10 @@ export async function runDaemon(backend: Backend, opts: DaemonOptions): Promise<
   try {
     while (!opts.signal.aborted) {
       await takeLock(backend, owner, ttl);
+      // `djc submit --after` jobs: ready (→ SUBMITTED, picked up below) or SKIPPED once their dependencies end.
+      for (const job of await backend.state.listJobs({ status: 'WAITING', limit: 1000 })) {
+        await settleAfter(backend, job, opts.log).catch((e: unknown) => opts.log.warn({ jobId: job.jobId, err: e }, 'checking the dependencies of a waiting job failed'));
+      }
       for (const status of ACTIVE) {
         for (const job of await backend.state.listJobs({ status, limit: 1000 })) {
           if (active.has(job.jobId)) continue;

@@ -1,4 +1,6 @@
-export { submitJob } from './submit.js';
+export { submitJob, type SubmitOptions } from './submit.js';
+export { afterDecision, type AfterDecision } from './after/after-decision.js';
+export { settleAfter } from './after/settle-after.js';
 export { prepareJob, enqueuePending } from './prepare.js';
 export { coordinateJob, mustGetJob, type CoordinateOptions } from './coordinate-job.js';
 export { finalizeJob, toleratedFailures } from './finalize.js';

@@ -41,6 +41,12 @@ export interface RecordCounts {
 /** job: one run of a job file; pipeline: a submitted pipeline; stage: one run of one of its stages (parentId: the pipeline). */
 export type JobKind = 'job' | 'pipeline' | 'stage';
 
+/** Dependencies of a `djc submit --after` job (Slurm's afterok / afterany). */
+export interface AfterDependency {
+  jobIds: string[];
+  mode: 'ok' | 'any';
+}
+
 /** Which run of which stage a stage record is. */
 export interface StageRef {
   /** The stage's name under `stages:`. */
@@ -73,6 +79,8 @@ export interface JobRecord {
   pipeline: PipelineGraph | null;
   /** Why the job is WAITING or SKIPPED ("waiting for clean (RUNNING 40%)", "clean FAILED"); null otherwise. */
   reason: string | null;
+  /** `djc submit --after`: the jobs this one waits for, and whether they must succeed ('ok') or only end ('any'); null otherwise. */
+  after: AfterDependency | null;
   backend: BackendName;
   /**
    * Validated config; every path in it is absolute. The config in force: the
@@ -204,6 +212,7 @@ export interface NewJob {
   stage?: StageRef | null;
   pipeline?: PipelineGraph | null;
   reason?: string | null;
+  after?: AfterDependency | null;
 }
 
 export interface TaskRecord {

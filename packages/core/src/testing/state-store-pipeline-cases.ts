@@ -28,7 +28,7 @@ export function describePipelineCases(store: () => StateStore): void {
   describe('pipelines', () => {
     it('a plain job is kind job, without parent, stage, pipeline or reason', async () => {
       const created = await store().createJob(testJob());
-      expect(created).toMatchObject({ kind: 'job', parentId: null, stage: null, pipeline: null, reason: null });
+      expect(created).toMatchObject({ kind: 'job', parentId: null, stage: null, pipeline: null, reason: null, after: null });
     });
 
     it('createJobs writes a pipeline and its runs: runs WAITING with a reason or SUBMITTED, the graph on the pipeline', async () => {
@@ -102,8 +102,10 @@ export function describePipelineCases(store: () => StateStore): void {
     });
 
     it('a WAITING job cannot start without becoming ready, and a job waits only from SUBMITTED', async () => {
-      const waiting = await store().createJob(testJob({ status: 'WAITING', reason: 'after a-1' }));
-      expect(waiting).toMatchObject({ status: 'WAITING', reason: 'after a-1', kind: 'job' });
+      const after = { jobIds: ['a-1', 'b-2'], mode: 'ok' as const };
+      const waiting = await store().createJob(testJob({ status: 'WAITING', reason: 'after a-1', after }));
+      expect(waiting).toMatchObject({ status: 'WAITING', reason: 'after a-1', kind: 'job', after });
+      expect((await store().getJob(waiting.jobId))?.after).toEqual(after);
       expect((await store().listJobs({ status: 'WAITING' })).map((j) => j.jobId)).toEqual([waiting.jobId]);
       await expect(store().transitionJob(waiting.jobId, ['WAITING'], 'PREPARING')).rejects.toSatisfy((e) => expectDjcError(e, 'ILLEGAL_TRANSITION') !== null);
       await expect(store().transitionJob(waiting.jobId, ['SUBMITTED'], 'WAITING')).rejects.toSatisfy((e) => expectConflict(e) !== null);

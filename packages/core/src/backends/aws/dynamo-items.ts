@@ -9,7 +9,7 @@ import { DjcError } from '../../errors.js';
 import type { JobConfig } from '../../config/schema.js';
 import type { BatchDescriptor } from '../../model/batch.js';
 import { JOB_STATUSES, TASK_STATUSES } from '../../model/status.js';
-import type { JobRecord, NewJob, RetryRecord, StageRef, TaskRecord } from '../../model/job.js';
+import type { AfterDependency, JobRecord, NewJob, RetryRecord, StageRef, TaskRecord } from '../../model/job.js';
 import type { PipelineGraph } from '../../pipeline/types.js';
 import {
   ALL_JOBS_PK, configKey, createdSk, ITEM_VERSION, jobKey, MAX_CONFIG_BYTES, statusPk, taskKey,
@@ -32,6 +32,7 @@ const JobItemSchema = z.object({
   parent_id: maybeText,
   stage_json: maybeText,
   reason: maybeText,
+  after_json: maybeText,
   backend: z.enum(['local', 'aws']),
   config_path: text,
   mode: z.enum(['run', 'daemon']),
@@ -121,6 +122,7 @@ export function toJobRecord(item: Item, settings: JobSettings, what: string, req
     stage: j.stage_json ? (JSON.parse(j.stage_json) as StageRef) : null,
     pipeline: settings.pipeline,
     reason: j.reason ?? null,
+    after: j.after_json ? (JSON.parse(j.after_json) as AfterDependency) : null,
     backend: j.backend,
     config,
     configPath: j.config_path,
@@ -223,6 +225,7 @@ export function newJobItems(job: NewJob, createdAt: string): { job: Item; config
       config_path: job.configPath, mode: job.mode, created_at: createdAt, cancel_requested: false, version: 1, ...zeros,
       status: job.status ?? 'SUBMITTED', kind: job.kind ?? 'job', parent_id: job.parentId ?? undefined,
       stage_json: job.stage ? JSON.stringify(job.stage) : undefined, reason: job.reason ?? undefined,
+      after_json: job.after ? JSON.stringify(job.after) : undefined,
       gsi1pk: statusPk(job.status ?? 'SUBMITTED'), gsi1sk: sortKey, gsi2pk: ALL_JOBS_PK, gsi2sk: sortKey,
     },
     config: { ...configKey(job.jobId), v: ITEM_VERSION, job_id: job.jobId, config, pipeline_json: pipeline },

@@ -140,4 +140,8 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX jobs_by_parent ON jobs (parent_id) WHERE parent_id IS NOT NULL;
   CREATE INDEX jobs_top_by_created ON jobs (created_at DESC, job_id DESC) WHERE parent_id IS NULL;
   `,
+  // 11: the dependencies of a `djc submit --after` job (JSON).
+  `
+  ALTER TABLE jobs ADD COLUMN after_json TEXT;
+  `,
 ];

@@ -41,9 +41,9 @@ export class SqliteJobOps {
 
   constructor(db: Db) {
     this.insert = db.prepare(`INSERT INTO jobs (job_id, name, status, backend, config, config_path, mode, created_at,
-        kind, parent_id, stage_json, pipeline_json, reason)
+        kind, parent_id, stage_json, pipeline_json, reason, after_json)
       VALUES (@jobId, @name, @status, @backend, @config, @configPath, @mode, @createdAt,
-        @kind, @parentId, @stageJson, @pipelineJson, @reason)
+        @kind, @parentId, @stageJson, @pipelineJson, @reason, @afterJson)
       ON CONFLICT (job_id) DO NOTHING RETURNING *`);
     this.select = db.prepare('SELECT * FROM jobs WHERE job_id = ?');
     this.selectStatus = db.prepare('SELECT status FROM jobs WHERE job_id = ?').pluck();
@@ -97,6 +97,7 @@ export class SqliteJobOps {
       stageJson: job.stage ? JSON.stringify(job.stage) : null,
       pipelineJson: job.pipeline ? JSON.stringify(job.pipeline) : null,
       reason: job.reason ?? null,
+      afterJson: job.after ? JSON.stringify(job.after) : null,
     }) as JobRow | undefined;
   }
 

@@ -1,5 +1,5 @@
 /** Row shapes of the `jobs` and `tasks` tables and their mapping to port records. */
-import type { BackendName, CoordinationMode, JobKind, JobRecord, StageRef, OutputKind, RetryRecord, TaskCounts, TaskRecord } from '../../model/job.js';
+import type { AfterDependency, BackendName, CoordinationMode, JobKind, JobRecord, StageRef, OutputKind, RetryRecord, TaskCounts, TaskRecord } from '../../model/job.js';
 import type { JobStatus, TaskStatus } from '../../model/status.js';
 import type { BatchDescriptor } from '../../model/batch.js';
 import type { JobConfig } from '../../config/schema.js';
@@ -30,6 +30,8 @@ export interface JobRow {
   stage_json: string | null;
   pipeline_json: string | null;
   reason: string | null;
+  /** Added by migration 11. */
+  after_json: string | null;
   version: number;
   tasks_total: number;
   tasks_pending: number;
@@ -84,6 +86,7 @@ export function toJobRecord(row: JobRow, requests: Record<string, number> = {}):
     stage: row.stage_json ? (JSON.parse(row.stage_json) as StageRef) : null,
     pipeline: row.pipeline_json ? (JSON.parse(row.pipeline_json) as PipelineGraph) : null,
     reason: row.reason,
+    after: row.after_json ? (JSON.parse(row.after_json) as AfterDependency) : null,
     backend: row.backend,
     config: JSON.parse(row.config) as JobConfig,
     configPath: row.config_path,
