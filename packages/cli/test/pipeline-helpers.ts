@@ -26,12 +26,13 @@ export function expectedReport(reviews: readonly Review[], ks: readonly number[]
   return { kept: kept.length, scores: ks.map((k) => ({ k, score: words * k, n: kept.length })) };
 }
 
-export function writeHandlers(dir: string, o: { failStats?: boolean } = {}): void {
+export function writeHandlers(dir: string, o: { failStats?: boolean; statsMs?: number } = {}): void {
   writeFileSync(join(dir, 'clean.mjs'), `export function clean(records) {
   return records.filter((r) => r.text.length >= 3).map((r) => ({ id: r.id, words: r.text.split(' ').length }));
 }\n`);
-  writeFileSync(join(dir, 'stats.mjs'), `export function count(records) {
+  writeFileSync(join(dir, 'stats.mjs'), `export async function count(records) {
   ${o.failStats ? "throw new Error('stats cannot count today');" : ''}
+  ${o.statsMs ? `await new Promise((r) => setTimeout(r, ${o.statsMs}));` : ''}
   return { n: records.length, words: records.reduce((s, r) => s + r.words, 0) };
 }\n`);
   // A command stage: sums the partial counts on stdin, scales them by k.
@@ -89,17 +90,17 @@ export function diamondSpec(dir: string, o: { ks?: number[]; reportPolicy?: Upst
 }
 
 /** The diamond as a pipeline file (what diamondSpec builds by hand). */
-export function writeDiamondYaml(dir: string, o: { ks?: number[]; reportPolicy?: UpstreamPolicy } = {}): string {
+export function writeDiamondYaml(dir: string, o: { ks?: number[]; reportPolicy?: UpstreamPolicy; lease?: string } = {}): string {
   const file = join(dir, 'reviews.yaml');
   writeFileSync(file, `name: reviews
 defaults:
-  compute: { workers: 1 }
+  compute: { workers: 1${o.lease ? `, lease: ${o.lease}` : ''} }
   retry: { max_attempts: 1 }
 stages:
   clean:
     input: { path: reviews.jsonl, batch: { records: 40 } }
     handler: { module: ./clean.mjs#clean }
-    compute: { workers: 2 }
+    compute: { workers: 2${o.lease ? `, lease: ${o.lease}` : ''} }
   stats:
     needs: [clean]
     input: { from: clean, batch: { records: 50 } }
