@@ -55,8 +55,12 @@ export async function build(outputs) {
 }\n`);
 }
 
+/** A validated config; `upstream:` placeholders are set after validation, as the loader does (they are not a job input). */
 function config(name: string, c: Omit<JobConfigInput, 'name'>): JobConfig {
-  return JobConfigSchema.parse({ name, ...c });
+  const path = c.input.path;
+  const placeholders = (Array.isArray(path) ? path : [path]).some((p) => p.startsWith('upstream:'));
+  const parsed = JobConfigSchema.parse({ name, ...c, input: { ...c.input, path: placeholders ? '/placeholder' : path } });
+  return placeholders ? { ...parsed, input: { ...parsed.input, path } } : parsed;
 }
 
 interface StageDef { name: string; needs?: string[]; policy?: UpstreamPolicy; config: JobConfig; points?: { k: number }[]; pointConfig?: (k: number) => JobConfig }
