@@ -75,6 +75,10 @@ export async function validatePipelineData(read: ReadFile, opts: LoadOptions): P
   let complete = top.ok;
   for (const draft of drafts) {
     const { points, ok: matrixOk } = await expandStageMatrix(draft, read.baseDir, read.log, c);
+    if (draft.matrix && points === null) {
+      complete = false;
+      continue;
+    }
     const built = await buildRuns(draft, points, {
       pipeline: top.name, baseDir: read.baseDir, labels: top.labels, params: top.params, vars: top.vars, raw: c.raw, problems: c.problems,
     });
