@@ -132,6 +132,15 @@ describe('loadWorkflowFile: a pipeline', () => {
     expect(embed?.config.retry.max_attempts).toBe(5);
   });
 
+  it('applies --set of a job key to every stage, over the stage\'s own value (so --keep-going works)', async () => {
+    const file = await pipeline(DIAMOND, STAGE_BASE);
+    const { spec } = await loadPipelineFile(file, { set: ['compute.workers=8', 'fail_fast=false'] });
+    expect(new Set(spec.runs.map((r) => r.config.compute.workers))).toEqual(new Set([8]));
+    expect(spec.runs.every((r) => !r.config.fail_fast)).toBe(true);
+    const issues = await issuesOf(file, { set: ['compute.workers=0'] });
+    expect(issues[0]?.message).toMatch(/^expected an integer from 1 to 10000.*\(from --set stages\.report\.compute\.workers=0\)$/);
+  });
+
   it('substitutes ${env.X} and reports an unset one at its line', async () => {
     const lines = ['name: p', 'stages:', '  a:', '    input: { path: data/a.jsonl }', '    handler: { command: "echo ${env.GREETING}" }'];
     const file = await pipeline(lines);

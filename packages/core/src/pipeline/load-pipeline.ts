@@ -49,7 +49,7 @@ interface Collect {
 export async function validatePipelineData(read: ReadFile, opts: LoadOptions): Promise<PipelineValidation> {
   const c: Collect = { raw: [], warnings: [], problems: [], extendsProblems: [], direct: [...read.issues] };
   const data = structuredClone(read.data) as Obj;
-  const { overrides, problems: setProblems } = applyOverrides(data, opts.set ?? []);
+  const { overrides, problems: setProblems } = applyOverrides(data, everyStage(opts.set ?? [], data));
   c.problems.push(...setProblems);
   const top = parseTop(data, opts, c);
   const stagesData = isObj(data.stages) ? data.stages : {};
@@ -98,6 +98,22 @@ export async function validatePipelineData(read: ReadFile, opts: LoadOptions): P
     order, runs: order.flatMap((s) => runs.get(s) ?? []), sweeps, sources: [...read.log.files],
   };
   return { ok: true, pipeline: { spec, configPath: read.configPath, baseDir: read.baseDir, warnings }, warnings };
+}
+
+const PIPELINE_KEYS = new Set(Object.keys(PipelineFileSchema.shape));
+
+/**
+ * A --set of a job key ("compute.workers=8", "fail_fast=false" from
+ * --keep-going) sets it in every stage, over the stage's own value; keys of
+ * the pipeline file ("params.x", "stages.a.…", "defaults.…") as written.
+ */
+function everyStage(sets: readonly string[], data: Obj): string[] {
+  const stages = isObj(data.stages) ? Object.keys(data.stages) : [];
+  return sets.flatMap((flag) => {
+    const first = /^\s*([^.=[]+)/.exec(flag)?.[1] ?? '';
+    if (first === 'params' || PIPELINE_KEYS.has(first) || !flag.includes('=') || stages.length === 0) return [flag];
+    return stages.map((s) => `stages.${s}.${flag.trim()}`);
+  });
 }
 
 interface Top {
