@@ -21,7 +21,7 @@ import { expandStageMatrix } from './stage-matrix.js';
 import { NAME_RE, PipelineFileSchema } from './schema.js';
 import { draftStage, type StageDraft } from './stage-draft.js';
 import { buildRuns } from './stage-runs.js';
-import type { PipelineSpec, Point, StageRunSpec, SweepSpec } from './types.js';
+import type { PipelineSpec, StageRunSpec, SweepSpec } from './types.js';
 
 export interface LoadedPipeline {
   spec: PipelineSpec;
@@ -155,4 +155,3 @@ async function checkStageHandlers(drafts: readonly StageDraft[], runs: Map<strin
   }));
 }
 
-export type { Point };
