@@ -286,6 +286,18 @@ describe('validateWorkflowFile: every issue of a pipeline at once, with its YAML
   });
 });
 
+describe('a matrix that does not parse', () => {
+  it('names a misspelled matrix key, and still checks ${matrix.x} against the axes that are well formed', async () => {
+    const file = await pipeline(['name: p', 'stages:', '  a:', '    input: { path: data/a.jsonl }',
+      '    handler: { command: "echo ${matrix.lr} ${matrix.depth}" }', '    matrix: { lr: [1, 2], max_point: 5, seed: [] }']);
+    expect(brief(await issuesOf(file))).toEqual([
+      ['stages.a.handler.command', 5, 'unknown matrix axis depth in ${matrix.depth}; this stage\'s axes: lr'],
+      ['stages.a.matrix.max_point', 6, 'unknown key "max_point" (did you mean "max_points"?); any other key is an axis, a list of values'],
+      ['stages.a.matrix.seed', 6, 'expected a non-empty list of strings, numbers or booleans, found an empty list'],
+    ]);
+  });
+});
+
 describe('matrix rows: ./grid.csv', () => {
   const stage = (rows: string): string[] => ['name: sweep', 'stages:', '  train:', '    input: { path: data/a.jsonl }',
     '    handler: { command: "echo ${matrix.lr} ${matrix.model}" }', `    matrix: { rows: ${rows} }`];

@@ -26,6 +26,7 @@ describe('expandMatrix', () => {
 
   const bad: Array<[string, MatrixInput, Array<[Array<string | number>, string]>]> = [
     ['an exclude entry naming an unknown axis', { ...base, axes: axes(['lr', [1]]), exclude: [{ lrr: 1 }] }, [[['exclude', 0, 'lrr'], '"lrr" is not an axis of the matrix; axes: lr']]],
+    ['a value twice in one axis', { ...base, axes: axes(['lr', [0.1, 0.2, '0.1']]) }, [[['lr', 2], '0.1 is already value 1 of axis lr: every point must differ']]],
     ['a partial include entry', { ...base, axes: axes(['a', [1]], ['b', [2]]), include: [{ a: 5 }] },
       [[['include', 0], 'an include entry is a whole point: give b too (djc never adds keys to existing points)']]],
     ['an include of an existing point', { ...base, axes: axes(['a', [1, 2]]), include: [{ a: 2 }] }, [[['include', 0], 'is already a point of the matrix (a=2): remove it']]],

@@ -35,6 +35,7 @@ export async function expandStageMatrix(draft: StageDraft, baseDir: string, log:
     sink.raw.push({ path: [...at, ...path], anchor: 'key', message });
     return { points: [standIn], ok: false };
   };
+  if (draft.matrixInvalid) return { points: [standIn], ok: false };
   let rows: { header: string[]; points: Point[] } | undefined;
   if (m.rows !== undefined) {
     if (axes.length > 0) return fail(`set axes or rows, not both (axes: ${axes.map(([k]) => k).join(', ')})`, ['rows']);
