@@ -137,6 +137,9 @@ describe('loadWorkflowFile: a pipeline', () => {
     const { spec } = await loadPipelineFile(file, { set: ['compute.workers=8', 'fail_fast=false'] });
     expect(new Set(spec.runs.map((r) => r.config.compute.workers))).toEqual(new Set([8]));
     expect(spec.runs.every((r) => !r.config.fail_fast)).toBe(true);
+    const fromDefaults = await issuesOf(file, { set: ['defaults.retry.max_attempts=0'] });
+    expect(fromDefaults.map((i) => i.message)).toContain('expected an integer from 1 to 100, found 0 (from --set defaults.retry.max_attempts=0)');
+    expect(fromDefaults.every((i) => i.line === undefined)).toBe(true);
     const issues = await issuesOf(file, { set: ['compute.workers=0'] });
     expect(issues[0]?.message).toMatch(/^expected an integer from 1 to 10000.*\(from --set stages\.report\.compute\.workers=0\)$/);
   });

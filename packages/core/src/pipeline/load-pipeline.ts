@@ -49,7 +49,11 @@ interface Collect {
 export async function validatePipelineData(read: ReadFile, opts: LoadOptions): Promise<PipelineValidation> {
   const c: Collect = { raw: [], warnings: [], problems: [], extendsProblems: [], direct: [...read.issues] };
   const data = structuredClone(read.data) as Obj;
-  const { overrides, problems: setProblems } = applyOverrides(data, everyStage(opts.set ?? [], data));
+  const applied = applyOverrides(data, everyStage(opts.set ?? [], data));
+  const setProblems = applied.problems;
+  // A value set in defaults by --set shows in every stage: its issues there name the flag too.
+  const stageNames = isObj(data.stages) ? Object.keys(data.stages) : [];
+  const overrides = applied.overrides.flatMap((o) => (o.path[0] === 'defaults' ? [o, ...stageNames.map((s) => ({ ...o, path: ['stages', s, ...o.path.slice(1)] }))] : [o]));
   c.problems.push(...setProblems);
   const top = parseTop(data, opts, c);
   const stagesData = isObj(data.stages) ? data.stages : {};
