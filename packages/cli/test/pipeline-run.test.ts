@@ -29,6 +29,23 @@ describe('djc run pipeline.yaml', () => {
     expect(events[4]).toBe('reviews.report');
     expect(r.stdout).toMatch(/^status\s+SUCCEEDED/m);
     expect(r.stdout).toMatch(/^train\s+SUCCEEDED\s+2\/2 points\s+stats/m);
+
+    // djc results PIPELINE --stage X [--task N]
+    const report = await box.run(['results', 'reviews', '--stage', 'report']);
+    expect(report.code).toBe(0);
+    expect(report.stdout).toBe(readFileSync(join(box.dir, 'out/report.json'), 'utf8'));
+    const task0 = await box.run(['results', 'reviews', '--stage', 'stats', '--task', '0']);
+    expect(JSON.parse(task0.stdout)).toEqual({ n: 50, words: expect.any(Number) });
+    const sweep = await box.run(['results', 'reviews', '--stage', 'train']);
+    expect(sweep.code).toBe(2);
+    expect(sweep.stderr).toMatch(/stage train of reviews-\S+ has 2 points, each with its own result/);
+    expect(sweep.stderr).toMatch(/djc results reviews\.train\.0-/);
+    const unknown = await box.run(['results', 'reviews', '--stage', 'nope']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('its stages: clean, stats, train, report');
+    const whole = await box.run(['results', 'reviews']);
+    expect(whole.code).toBe(4);
+    expect(whole.stderr).toContain('--stage report');
   });
 
   it('an upstream failure: its dependents end SKIPPED with the reason, the other branch runs, exit 1', async () => {
