@@ -86,7 +86,8 @@ async function apply(
       }
       case 'run': {
         const run = runs[a.run]!;
-        const p = coordinateJob(backend, run.jobId, { dispatcher: opts.dispatcher, log: opts.log, signal: opts.signal, owner: opts.owner })
+        // Woken when the run has ended, not only once its workers are stopped: the next stage starts meanwhile.
+        const p = coordinateJob(backend, run.jobId, { dispatcher: opts.dispatcher, log: opts.log, signal: opts.signal, owner: opts.owner, onEnded: () => wake.now() })
           .catch((e: unknown) => opts.log.error({ jobId: run.jobId, err: e }, 'coordinating a stage run failed'))
           .finally(() => {
             active.delete(run.jobId);
