@@ -66,7 +66,7 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
   program.command('submit').argument('<job.yaml>').description('submit a job to the coordinator daemon and print its id at once')
     .addOption(setOpt).addOption(keepGoing)
     .action(act((cli, file: string, o: { set?: string[]; keepGoing?: boolean }) => import('./commands/submit.js').then((m) => m.submitCommand(cli, file, withKeepGoing(o)))));
-  program.command('validate').argument('<job.yaml>').description('check a job file; print every problem with its YAML path, line and column')
+  program.command('validate').argument('<file.yaml>').description('check a job or pipeline file; print every problem with its YAML path, line and column')
     .addOption(setOpt).action(act((cli, file: string, o: { set?: string[] }) => import('./commands/validate.js').then((m) => m.validateCommand(cli, file, o))));
   program.command('status').argument('[job]', newest).description('a job\'s status, task and record counts')
     .option('--watch', 'show the live progress bar until the job ends, then the outcome; exit as wait does')

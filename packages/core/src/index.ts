@@ -21,3 +21,4 @@ export * from './util/request-context.js';
 export * from './config/retry-settings.js';
 export * from './util/task-ranges.js';
 export * from './model/handler-context.js';
+export * from './pipeline/index.js';

@@ -1,4 +1,4 @@
-import { EXIT, exitCodeFor, isDjcError, loadJobFile, type Backend, type JobRecord } from '@djc/core';
+import { EXIT, exitCodeFor, isDjcError, type Backend, type JobRecord } from '@djc/core';
 import { cancelJob, coordinateJob, coordinatorName, submitJob } from '@djc/coordinator';
 import { withBackend, type Cli } from '../context.js';
 import { dispatcherFor } from '../dispatch-context.js';
@@ -6,6 +6,7 @@ import { dispatchNote, externalWorker, printExternalWorker } from '../dispatch-n
 import { displayOutput, elapsed, taskSummary } from '../format.js';
 import { startProgress } from '../progress.js';
 import { statusDocument } from '../status-document.js';
+import { loadJobOnly } from './load-job-only.js';
 import { printWarnings } from './validate.js';
 
 export interface RunOptions {
@@ -14,7 +15,7 @@ export interface RunOptions {
 
 /** `djc run`: submit, coordinate in this process, wait; exit by the job's outcome. */
 export async function runCommand(cli: Cli, file: string, o: RunOptions): Promise<number> {
-  const loaded = await loadJobFile(file, { set: o.set, checkHandlers: true });
+  const loaded = await loadJobOnly(file, { set: o.set, checkHandlers: true });
   printWarnings(cli, loaded.warnings);
   return withBackend(cli, async (backend) => {
     const job = await submitJob(backend, loaded, 'run');

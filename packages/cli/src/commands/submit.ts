@@ -1,12 +1,12 @@
-import { loadJobFile } from '@djc/core';
 import { coordinatorAlive, submitJob } from '@djc/coordinator';
 import { withBackend, type Cli } from '../context.js';
 import { externalWorker, printExternalWorker } from '../dispatch-note.js';
+import { loadJobOnly } from './load-job-only.js';
 import { printWarnings } from './validate.js';
 
 /** `djc submit`: write the job and return its id at once; the daemon runs it. */
 export async function submitCommand(cli: Cli, file: string, o: { set?: string[] }): Promise<number> {
-  const loaded = await loadJobFile(file, { set: o.set, checkHandlers: true });
+  const loaded = await loadJobOnly(file, { set: o.set, checkHandlers: true });
   printWarnings(cli, loaded.warnings);
   return withBackend(cli, async (backend) => {
     const job = await submitJob(backend, loaded, 'daemon');
