@@ -75,3 +75,15 @@ export type InputFile = z.infer<typeof InputFileSchema>;
 export type InputComponent = z.infer<typeof InputComponentSchema>;
 export type UpstreamResult = z.infer<typeof UpstreamResultSchema>;
 export type CacheComponents = z.infer<typeof CacheComponentsSchema>;
+
+/** Stored components read back, or null when they are not this version's shape (such an entry is a miss, never an error: re-running is always safe). */
+export function parseStoredComponents(json: string): CacheComponents | null {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    return null;
+  }
+  const r = CacheComponentsSchema.safeParse(raw);
+  return r.success ? r.data : null;
+}
