@@ -24,3 +24,7 @@ export * from './model/handler-context.js';
 export * from './pipeline/cache-components.js';
 export * from './pipeline/cache-key.js';
 export * from './pipeline/cache-explain.js';
+export * from './pipeline/cache-lookup.js';
+export * from './pipeline/plan-batches.js';
+export * from './pipeline/plan-pipeline.js';
+export * from './ports/cache-index.js';
