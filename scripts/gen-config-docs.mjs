@@ -40,12 +40,14 @@ input:
   compression: auto                    # auto (by name: .gz, .zst) | none | gzip | zstd; a compressed file is one batch
   on_bad_record: fail
   materialize: false
+  checksum: false                      # pipelines' cache: fingerprint inputs by sha256 instead of size + mtime
 
 handler:
   module: ./count.ts#countWords        # export async function countWords(records, ctx)
   # command: "python3 score.py --min \${params.min_length}"   # instead of module: a shell command per batch
   io: stdin                            # command handlers: batch on stdin, output on stdout (or file: $DJC_INPUT, $DJC_OUTPUT)
   env: { PYTHONUNBUFFERED: 1 }         # extra environment for command handlers
+  # files: [score.py]                  # files the handler reads: part of a pipeline stage's cache key
 
 compute:
   dispatcher: local

@@ -21,6 +21,7 @@ export * from './util/request-context.js';
 export * from './config/retry-settings.js';
 export * from './util/task-ranges.js';
 export * from './model/handler-context.js';
+export * from './pipeline/index.js';
 export * from './pipeline/cache-components.js';
 export * from './pipeline/cache-key.js';
 export * from './pipeline/cache-explain.js';

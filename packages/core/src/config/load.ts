@@ -6,7 +6,7 @@
  *
  * Every problem is reported at once, each with its YAML path and line.
  */
-import { dirname, relative, resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { DjcError } from '../errors.js';
 import { formatPath, type JsonSchemaNode, type PathSeg } from './describe.js';
 import { mapZodIssues, type ConfigIssue, type RawIssue } from './issues.js';
@@ -14,7 +14,9 @@ import { checkHandlers } from './check-handlers.js';
 import { checkFilesExist, resolveConfigPaths } from './resolve-paths.js';
 import { JobConfigSchema, type JobConfig } from './schema.js';
 import { applyOverrides, substitute, type EditProblem, type Override } from './substitute.js';
-import { readYamlSource, type YamlSource } from './yaml-source.js';
+import { locateIn, type Layer } from '../pipeline/locate.js';
+import { readWorkflowSource, type ReadFile } from '../pipeline/read-file.js';
+import type { SourceFile } from '../pipeline/types.js';
 
 export type { ConfigIssue } from './issues.js';
 
@@ -41,6 +43,8 @@ export interface LoadedJob {
   baseDir: string;
   /** What may stop the job but need not (e.g. a command not on PATH here, for Slurm workers): shown, never fatal. */
   warnings?: ConfigIssue[];
+  /** The file and every file it extends, with their sha256: the config is their merged snapshot. */
+  sources?: readonly SourceFile[];
 }
 
 export type ValidationResult =
@@ -57,18 +61,27 @@ function jobJsonSchema(): JsonSchemaNode {
 
 /** Validates a job file; never throws for a bad file, returns every issue instead. */
 export async function validateJobFile(file: string, opts: LoadOptions = {}): Promise<ValidationResult> {
-  const configPath = resolve(file);
-  const baseDir = dirname(configPath);
-  const read = await readYamlSource(configPath);
-  if (!read.ok) {
-    const issues = read.problems.map((p) => ({ file: configPath, path: '', ...(p.position ?? {}), message: p.message }));
-    return { ok: false, issues, warnings: [] };
+  const read = await readWorkflowSource(resolve(file));
+  if (!read.ok) return { ok: false, issues: read.issues, warnings: [] };
+  if (isPipelineData(read.file.data)) {
+    const issue = { file: read.file.configPath, path: 'stages', message: 'this is a pipeline file (it has stages:), not a job file' };
+    return { ok: false, issues: [issue], warnings: [] };
   }
-  const { source } = read;
-  if (source.data === null || source.data === undefined) {
+  return validateJobData(read.file, opts);
+}
+
+/** True when the (merged) data of a file is a pipeline: it has `stages:`. */
+export function isPipelineData(data: unknown): boolean {
+  return data !== null && typeof data === 'object' && !Array.isArray(data) && 'stages' in data;
+}
+
+/** Validates the data of a job file already read (with what it extends). */
+export async function validateJobData(read: ReadFile, opts: LoadOptions): Promise<ValidationResult> {
+  const { configPath, baseDir } = read;
+  if (read.data === null || read.data === undefined) {
     return { ok: false, issues: [{ file: configPath, path: '', message: 'the file is empty: a job needs at least name, input and handler' }], warnings: [] };
   }
-  const prepared = prepare(source.data, opts);
+  const prepared = prepare(read.data, opts);
   const parsed = JobConfigSchema.safeParse(prepared.data);
   const raw: RawIssue[] = parsed.success ? [] : mapZodIssues(parsed.error.issues, prepared.data, jobJsonSchema());
   raw.push(...(await checkFilesExist(prepared.data, baseDir)));
@@ -79,20 +92,25 @@ export async function validateJobFile(file: string, opts: LoadOptions = {}): Pro
     raw.push(...checked.issues);
     rawWarnings.push(...checked.warnings);
   }
-  const issues = collectIssues(configPath, source, prepared, raw);
-  const warnings = collectIssues(configPath, source, { ...prepared, problems: [] }, rawWarnings);
-  if (issues.length > 0 || config === null) return { ok: false, issues, warnings };
-  return { ok: true, job: { config, configPath, baseDir, warnings }, warnings };
+  const issues = [...read.issues, ...collectIssues(read.layers, prepared, raw)];
+  const warnings = collectIssues(read.layers, { ...prepared, problems: [] }, rawWarnings);
+  if (issues.length > 0 || config === null) return { ok: false, issues: sortIssues(issues), warnings };
+  return { ok: true, job: { config, configPath, baseDir, warnings, sources: read.log.files }, warnings };
 }
 
 /** Same as `validateJobFile`, but throws DjcError('CONFIG_INVALID') listing every issue, one per line. */
 export async function loadJobFile(file: string, opts: LoadOptions = {}): Promise<LoadedJob> {
   const result = await validateJobFile(file, opts);
   if (result.ok) return result.job;
+  throw configInvalid(file, result.issues);
+}
+
+/** DjcError('CONFIG_INVALID') listing every issue, one per line, with the hint to run djc validate. */
+export function configInvalid(file: string, issues: readonly ConfigIssue[]): DjcError {
   const shown = displayPath(resolve(file));
-  const n = result.issues.length;
-  throw new DjcError('CONFIG_INVALID', result.issues.map(formatIssue).join('\n'), {
-    details: result.issues,
+  const n = issues.length;
+  return new DjcError('CONFIG_INVALID', issues.map(formatIssue).join('\n'), {
+    details: issues,
     hint: `fix ${n === 1 ? 'this problem' : `these ${n} problems`} in ${shown}; "djc validate ${shown}" checks the file without running anything`,
   });
 }
@@ -109,14 +127,14 @@ function displayPath(abs: string): string {
   return rel !== '' && rel.length < abs.length ? rel : abs;
 }
 
-interface Prepared {
+export interface Prepared {
   data: unknown;
   overrides: Override[];
   problems: EditProblem[];
 }
 
 /** `--set` overrides first (so parameters can be overridden), then substitution. */
-function prepare(data: unknown, opts: LoadOptions): Prepared {
+export function prepare(data: unknown, opts: LoadOptions): Prepared {
   const isObject = data !== null && typeof data === 'object' && !Array.isArray(data);
   const { overrides, problems } = isObject ? applyOverrides(data as Record<string, unknown>, opts.set ?? []) : { overrides: [], problems: [] };
   const substituted = substitute(data, opts.env ?? process.env);
@@ -127,30 +145,38 @@ const startsWith = (path: readonly PathSeg[], prefix: readonly PathSeg[]): boole
   prefix.length <= path.length && prefix.every((seg, i) => path[i] === seg);
 
 /**
- * Locates every issue in the file (values set by --set have no line), drops
- * schema issues caused by a failed substitution (already reported), removes
- * duplicates, and orders them by line.
+ * Locates every issue in the file that set the value (values set by --set
+ * have no line), drops schema issues caused by a failed substitution
+ * (already reported), removes duplicates, and orders them by line.
  */
-function collectIssues(file: string, source: YamlSource, prepared: Prepared, raw: RawIssue[]): ConfigIssue[] {
+export function collectIssues(layers: readonly Layer[], prepared: Prepared, raw: RawIssue[]): ConfigIssue[] {
   const substFailed = prepared.problems.filter((p) => !p.fromFlag).map((p) => p.path);
   const consequences = (r: RawIssue): boolean => substFailed.some((p) => startsWith(r.path, p));
   const all = [...prepared.problems.map((p) => ({ ...p, anchor: 'value' as const })), ...raw.filter((r) => !consequences(r))];
   const seen = new Set<string>();
   const issues: ConfigIssue[] = [];
   for (const r of all) {
-    const issue = locateIssue(file, source, prepared.overrides, r);
-    const key = `${issue.path}\n${issue.message}`;
+    const issue = locateIssue(layers, prepared.overrides, r);
+    const key = `${issue.file}\n${issue.path}\n${issue.message}`;
     if (!seen.has(key)) issues.push(issue);
     seen.add(key);
   }
-  return issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
+  return sortIssues(issues);
 }
 
-function locateIssue(file: string, source: YamlSource, overrides: Override[], r: RawIssue & { fromFlag?: boolean }): ConfigIssue {
+/** Issues of the main file first, by line; then those of extended files. */
+export function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
+  const files = [...new Set(issues.map((i) => i.file))];
+  return issues.sort((a, b) => files.indexOf(a.file) - files.indexOf(b.file) || (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
+}
+
+function locateIssue(layers: readonly Layer[], overrides: Override[], r: RawIssue & { fromFlag?: boolean }): ConfigIssue {
+  const main = layers[0]?.file ?? '';
   const override = overrides.find((o) => startsWith(r.path, o.path));
-  const base = { file, path: formatPath(r.path) };
+  const base = { file: main, path: formatPath(r.path) };
   if (r.fromFlag) return { ...base, message: r.message };
   if (override) return { ...base, message: `${r.message} (from --set ${override.flag})` };
-  const pos = source.locate(r.path, r.anchor);
-  return pos ? { ...base, line: pos.line, col: pos.col, message: r.message } : { ...base, message: r.message };
+  const found = locateIn(layers, r.path, r.anchor);
+  if (!found) return { ...base, message: r.message };
+  return { file: found.file, path: formatPath(found.path), ...(found.position ?? {}), message: r.message };
 }

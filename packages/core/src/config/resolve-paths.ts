@@ -38,7 +38,11 @@ export function resolveConfigPaths(config: JobConfig, baseDir: string): JobConfi
       ...input,
       path: Array.isArray(input.path) ? input.path.map((p) => resolvePath(baseDir, p)) : resolvePath(baseDir, input.path),
     },
-    handler: handler.module === undefined ? handler : { ...handler, module: resolveModuleRef(baseDir, handler.module) },
+    handler: {
+      ...handler,
+      ...(handler.module === undefined ? {} : { module: resolveModuleRef(baseDir, handler.module) }),
+      ...(handler.files === undefined ? {} : { files: handler.files.map((f) => resolvePath(baseDir, f)) }),
+    },
     output: {
       ...output,
       ...(output.path === undefined ? {} : { path: resolvePath(baseDir, output.path) }),
@@ -57,7 +61,7 @@ export function resolveConfigPaths(config: JobConfig, baseDir: string): JobConfi
 export async function checkFilesExist(data: unknown, baseDir: string): Promise<RawIssue[]> {
   const d = data as {
     input?: { path?: unknown; format?: unknown };
-    handler?: { module?: unknown };
+    handler?: { module?: unknown; files?: unknown };
     output?: { reduce?: unknown; path?: unknown };
   } | null;
   const checks: Array<Promise<RawIssue | undefined>> = [];
@@ -71,6 +75,12 @@ export async function checkFilesExist(data: unknown, baseDir: string): Promise<R
   }
   for (const [path, ref] of [[['handler', 'module'], d?.handler?.module], [['output', 'reduce'], d?.output?.reduce]] as const) {
     if (typeof ref === 'string' && ref !== '') checks.push(checkModule(baseDir, ref, [...path]));
+  }
+  const handlerFiles = d?.handler?.files;
+  if (Array.isArray(handlerFiles)) {
+    handlerFiles.forEach((f, i) => {
+      if (typeof f === 'string' && f !== '') checks.push(checkHandlerFile(baseDir, f, ['handler', 'files', i]));
+    });
   }
   const outputPath = d?.output?.path;
   if (typeof outputPath === 'string' && outputPath !== '') checks.push(checkOutput(baseDir, outputPath));
@@ -86,6 +96,15 @@ async function checkModule(baseDir: string, ref: string, path: PathSeg[]): Promi
   if (kind.type === 'file') return undefined;
   const what = kind.type === 'missing' ? 'not found' : kind.type === 'dir' ? 'is a directory, not a file' : `is ${kind.what}, not a file`;
   return { path, anchor: 'value', message: `module ${file} ${what} (looked for ${abs})` };
+}
+
+async function checkHandlerFile(baseDir: string, p: string, path: PathSeg[]): Promise<RawIssue | undefined> {
+  if (URL_LIKE.test(p)) return { path, anchor: 'value', message: `handler.files names local files (hashed for the cache), found the URL ${p}` };
+  const abs = resolvePath(baseDir, p);
+  const kind = await fileKind(abs);
+  if (kind.type === 'file') return undefined;
+  const what = kind.type === 'missing' ? 'not found' : kind.type === 'dir' ? 'is a directory: list its files' : `is ${kind.what}, not a file`;
+  return { path, anchor: 'value', message: `handler file ${p} ${what} (looked for ${abs})` };
 }
 
 async function checkInput(baseDir: string, p: string, format: string, path: PathSeg[]): Promise<RawIssue | undefined> {

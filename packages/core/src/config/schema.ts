@@ -8,6 +8,7 @@
  * against the YAML file's directory.
  */
 import { z } from 'zod';
+import { UPSTREAM_SCHEME } from '../pipeline/types.js';
 import { formatDuration, formatSize, parseDuration, parseSize } from './units.js';
 
 /** The schemas of durations (ms) and sizes (bytes), to show their values as a person writes them. */
@@ -92,6 +93,10 @@ export const InputSchema = z
     path: z
       .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
       .meta({ description: 'Input file, glob, or list of them (relative to the YAML file), or s3://bucket/key, s3://bucket/prefix/ or an s3:// glob; directories too (every file under them) when the format is files' }),
+    checksum: z.boolean().optional().meta({
+      description: 'Fingerprint the input files by their sha256 (read in full) instead of their size and modification time, '
+        + 'for the cache of pipeline stages: set it when files are rewritten with the same size and time',
+    }),
     format: z
       .enum(['jsonl', 'csv', 'text', 'parquet', 'binary', 'files'])
       .default('jsonl')
@@ -170,6 +175,15 @@ export const InputSchema = z
       }),
   })
   .superRefine((input, ctx) => {
+    const paths = Array.isArray(input.path) ? input.path : [input.path];
+    paths.forEach((p, i) => {
+      if (p.startsWith(UPSTREAM_SCHEME)) {
+        ctx.addIssue({
+          code: 'custom', path: Array.isArray(input.path) ? ['path', i] : ['path'],
+          message: `"${UPSTREAM_SCHEME}" paths are filled in by pipelines; in a pipeline stage, read an upstream stage with input.from`,
+        });
+      }
+    });
     if (input.batch.row_groups !== undefined && input.format !== 'parquet') {
       ctx.addIssue({ code: 'custom', path: ['batch', 'row_groups'], message: `splits parquet input only (input.format is ${input.format}); use batch.records` });
     }
@@ -207,6 +221,10 @@ export const HandlerSchema = z
     module: moduleRef('A JS/TS module handler, `async (records, ctx) => output`').optional(),
     command: z.string().min(1).optional().meta({
       description: 'A shell command run once per batch: the batch on stdin (or $DJC_INPUT), output on stdout (or $DJC_OUTPUT)',
+    }),
+    files: z.array(z.string().min(1)).optional().meta({
+      description: 'Files the handler reads (a command\'s script, a lookup table; relative to the YAML file): their content is part of a pipeline stage\'s cache key, '
+        + 'so editing one re-runs the stage. A module handler\'s local imports are found without it',
     }),
     io: z.enum(['stdin', 'file']).default('stdin').meta({
       description: 'Command handlers: stdin/stdout, or files named by $DJC_INPUT and $DJC_OUTPUT',
@@ -312,7 +330,7 @@ export const NotificationSchema = z
   })
   .meta({ description: 'Tell someone when the job ends' });
 
-const toleratedFailure = z
+export const toleratedFailure = z
   .union([z.string(), z.number().int().min(0)])
   .transform((v, ctx): { percent: number } | { count: number } => {
     if (typeof v === 'number') return { count: v };

@@ -86,11 +86,22 @@ function setAt(data: Obj, path: PathSeg[], value: unknown): { path: PathSeg[]; m
 }
 
 const TOKEN = /\$\$\{|\$\{\s*([A-Za-z_][\w-]*)\.([^}\s]*)\s*\}/g;
-const WHOLE_PARAM = /^\$\{\s*params\.([^}\s]+)\s*\}$/;
+const WHOLE = /^\$\{\s*(params|matrix)\.([^}\s]+)\s*\}$/;
 
-interface SubstContext {
+/** What `${ns.NAME}` tokens are replaced by. */
+export interface SubstVars {
   params: Obj;
   env: Record<string, string | undefined>;
+  /**
+   * A pipeline stage's matrix point (`${matrix.x}`): the point's values, or
+   * null for a stage without a matrix; undefined outside pipelines.
+   */
+  matrix?: Readonly<Record<string, unknown>> | null;
+  /** Namespaces whose tokens are left as written, for a later step (pipelines: "stages"). */
+  keep?: ReadonlySet<string>;
+}
+
+interface SubstContext extends SubstVars {
   problems: EditProblem[];
 }
 
@@ -110,6 +121,16 @@ export function substitute(data: unknown, env: Record<string, string | undefined
   return { data: out, problems: ctx.problems };
 }
 
+/**
+ * Substitutes every string in `value` (at YAML path `path`) with `vars`;
+ * problems are pushed to `problems`. `${matrix.x}` as a whole string takes
+ * the point value's type, like `${params.x}`.
+ */
+export function substituteValue(value: unknown, path: PathSeg[], vars: SubstVars, problems: EditProblem[]): unknown {
+  const ctx: SubstContext = { ...vars, problems };
+  return walk(value, path, ctx);
+}
+
 function walk(value: unknown, path: PathSeg[], ctx: SubstContext): unknown {
   if (typeof value === 'string') return substituteString(value, path, ctx);
   if (Array.isArray(value)) return value.map((v, i) => walk(v, [...path, i], ctx));
@@ -119,10 +140,14 @@ function walk(value: unknown, path: PathSeg[], ctx: SubstContext): unknown {
 
 function substituteString(s: string, path: PathSeg[], ctx: SubstContext): unknown {
   if (!s.includes('${')) return s;
-  const whole = WHOLE_PARAM.exec(s);
-  if (whole && Object.hasOwn(ctx.params, whole[1] as string)) return ctx.params[whole[1] as string];
+  const whole = WHOLE.exec(s);
+  if (whole) {
+    const values = whole[1] === 'params' ? ctx.params : ctx.matrix;
+    if (values && Object.hasOwn(values, whole[2] as string)) return values[whole[2] as string];
+  }
   return s.replace(TOKEN, (token, ns: string | undefined, name: string | undefined) => {
     if (ns === undefined) return '${';
+    if (ctx.keep?.has(ns)) return token;
     const value = lookup(ns, name ?? '', token, path, ctx);
     return value === undefined ? token : String(value);
   });
@@ -140,6 +165,17 @@ function lookup(ns: string, name: string, token: string, path: PathSeg[], ctx: S
     if (value === undefined) ctx.problems.push({ path, message: `environment variable ${name} is not set (used by ${token})` });
     return value;
   }
-  ctx.problems.push({ path, message: `unknown substitution ${token}: use \${params.NAME} or \${env.NAME} (write $\${ for a literal "\${")` });
+  if (ns === 'matrix' && ctx.matrix !== undefined) {
+    if (ctx.matrix === null) {
+      ctx.problems.push({ path, message: `${token} is used in a stage without a matrix: add matrix: to this stage, or use \${params.${name}}` });
+      return undefined;
+    }
+    if (Object.hasOwn(ctx.matrix, name)) return ctx.matrix[name];
+    const axes = Object.keys(ctx.matrix).join(', ') || 'none';
+    ctx.problems.push({ path, message: `unknown matrix axis ${name} in ${token}; this stage's axes: ${axes}` });
+    return undefined;
+  }
+  const known = ctx.matrix === undefined ? '\${params.NAME} or \${env.NAME}' : '\${params.NAME}, \${env.NAME}, \${matrix.NAME} or \${stages.NAME.output}';
+  ctx.problems.push({ path, message: `unknown substitution ${token}: use ${known} (write $\${ for a literal "\${")` });
   return undefined;
 }

@@ -2,6 +2,7 @@
  * The job file as parsed YAML: its plain data, its syntax errors, and where
  * (line, column) each YAML path sits in it, so every issue can point there.
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair, type YAMLError } from 'yaml';
 import type { PathSeg } from './describe.js';
@@ -18,6 +19,8 @@ export type Anchor = 'value' | 'key' | 'parent';
 export interface YamlSource {
   /** The document as plain data (null for an empty file). */
   data: unknown;
+  /** sha256 (hex) of the file's bytes as read: what a snapshot records. */
+  sha256: string;
   /** Position of the node at `path` (see `Anchor`), or undefined if the file has no such node. */
   locate(path: readonly PathSeg[], anchor: Anchor): Position | undefined;
 }
@@ -29,8 +32,11 @@ export type ReadResult =
 /** Reads and parses the file; I/O and syntax errors come back as problems, never thrown. */
 export async function readYamlSource(file: string): Promise<ReadResult> {
   let text: string;
+  let sha256: string;
   try {
-    text = await readFile(file, 'utf8');
+    const bytes = await readFile(file);
+    sha256 = createHash('sha256').update(bytes).digest('hex');
+    text = bytes.toString('utf8');
   } catch (e) {
     return { ok: false, problems: [{ message: `cannot read ${file}: ${describeFsError(e)}` }] };
   }
@@ -46,7 +52,7 @@ export async function readYamlSource(file: string): Promise<ReadResult> {
     return { ok: false, problems: [{ message: `invalid YAML: ${(e as Error).message}` }] };
   }
   const pos = (offset: number): Position => lineCounter.linePos(offset);
-  return { ok: true, source: { data, locate: (path, anchor) => locate(doc, path, anchor, pos) } };
+  return { ok: true, source: { data, sha256, locate: (path, anchor) => locate(doc, path, anchor, pos) } };
 }
 
 function describeFsError(e: unknown): string {

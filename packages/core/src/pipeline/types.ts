@@ -42,6 +42,13 @@ export interface UpstreamInput {
    * null: the upstreams' aggregated results, split again by the stage's own `input.batch`.
    */
   each: 'batch' | null;
+  /**
+   * `input.format` as the stage wrote it, or null when it did not: the
+   * runner then takes it from the upstream result's output kind
+   * (json-lines → jsonl, raw → text). `config.input.format` holds zod's
+   * default ('jsonl') until then.
+   */
+  format: string | null;
 }
 
 /** One run of a stage: the stage itself, or one point of its matrix. */

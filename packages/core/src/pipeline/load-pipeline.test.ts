@@ -1,0 +1,214 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isDjcError } from '../errors.js';
+import type { ConfigIssue, LoadOptions } from '../config/load.js';
+import { loadJobFile } from '../config/load.js';
+import { loadPipelineFile, loadWorkflowFile, validateWorkflowFile } from './load-workflow.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'djc-pipe-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Writes files under the temp dir; returns the absolute path of the first. */
+async function files(entries: Record<string, string>): Promise<string> {
+  for (const [name, text] of Object.entries(entries)) {
+    await mkdir(dirname(join(dir, name)), { recursive: true });
+    await writeFile(join(dir, name), text);
+  }
+  return join(dir, Object.keys(entries)[0] as string);
+}
+
+const SUPPORT = { 'data/a.jsonl': '{"a":1}\n', 'clean.ts': 'export async function clean(r) { return r; }\n', 'embed.py': 'print(1)\n' };
+
+/** A pipeline file whose line N is lines[N-1], plus a module, a script and an input. */
+const pipeline = (lines: string[], extra: Record<string, string> = {}): Promise<string> =>
+  files({ 'p.yaml': `${lines.join('\n')}\n`, ...SUPPORT, ...extra });
+
+async function issuesOf(file: string, opts?: LoadOptions): Promise<ConfigIssue[]> {
+  const res = await validateWorkflowFile(file, opts);
+  if (res.ok) throw new Error('expected the file to be invalid');
+  return res.issues;
+}
+
+const brief = (issues: ConfigIssue[]): Array<[string, number | undefined, string]> => issues.map((i) => [i.path, i.line, i.message]);
+
+const DIAMOND = [
+  'name: reviews',                                                    // 1
+  'parameters: { min_len: 3, unused: 1 }',                            // 2
+  'labels: { team: data }',                                           // 3
+  'defaults:',                                                        // 4
+  '  compute: { workers: 4 }',                                        // 5
+  '  retry: { max_attempts: 2 }',                                     // 6
+  'stages:',                                                          // 7
+  '  report:',                                                        // 8
+  '    needs: [embed, train]',                                      // 9
+  '    on_upstream_failure: fail',                                  // 10
+  '    input: { from: [embed, train] }',                            // 11
+  '    handler: { module: ./clean.ts#clean }',                      // 12
+  '    output: { path: out/report.json }',                          // 13
+  '  clean:',                                                         // 14
+  '    extends: ./stage-base.yaml',                                 // 15
+  '    input: { path: data/*.jsonl, batch: { records: 10 } }',      // 16
+  '    handler: { module: ./clean.ts#clean }',                      // 17
+  '  embed:',                                                         // 18
+  '    needs: [clean]',                                             // 19
+  '    input: { from: clean, each: batch, format: text }',          // 20
+  '    handler: { command: "python3 embed.py --min ${params.min_len} --in ${stages.clean.output}", files: [embed.py] }', // 21
+  '  train:',                                                         // 22
+  '    needs: [clean]',                                             // 23
+  '    matrix: { lr: [0.1, 0.01], depth: [4, 8], exclude: [{ lr: 0.01, depth: 8 }], max_parallel: 2, tolerated_failure: 1 }', // 24
+  '    input: { from: clean }',                                     // 25
+  '    compute: { workers: "${matrix.depth}" }',                    // 26
+  '    handler: { command: "echo ${matrix.lr}" }',                  // 27
+];
+const STAGE_BASE = { 'stage-base.yaml': 'compute: { workers: 2 }\nlabels: { tier: base }\nhandler: { files: [./embed.py] }\n' };
+
+describe('loadWorkflowFile: a pipeline', () => {
+  it('builds the spec: order, runs per point, placeholders, defaults and extends merged, params used, sweeps, sources', async () => {
+    const file = await pipeline(DIAMOND, STAGE_BASE);
+    const loaded = await loadWorkflowFile(file);
+    if (loaded.kind !== 'pipeline') throw new Error('expected a pipeline');
+    const { spec } = loaded.pipeline;
+    expect(spec.order).toEqual(['clean', 'embed', 'train', 'report']);
+    expect(spec.runs.map((r) => r.displayName)).toEqual(['clean', 'embed', 'train[lr=0.1,depth=4]', 'train[lr=0.1,depth=8]', 'train[lr=0.01,depth=4]', 'report']);
+    const byName = new Map(spec.runs.map((r) => [r.displayName, r]));
+    const clean = byName.get('clean');
+    expect(clean?.config.name).toBe('reviews.clean');
+    expect(clean?.config.input.path).toBe(join(dir, 'data/*.jsonl'));
+    expect(clean?.config.compute.workers).toBe(2); // the stage's extends wins over defaults
+    expect(clean?.config.retry.max_attempts).toBe(2); // defaults
+    expect(clean?.config.labels).toEqual({ team: 'data', tier: 'base' });
+    expect(clean?.config.handler.files).toEqual([join(dir, 'embed.py')]);
+    const embed = byName.get('embed');
+    expect(embed?.upstream).toEqual({ from: ['clean'], each: 'batch', format: 'text' });
+    expect(embed?.config.input.path).toEqual(['upstream:clean']);
+    expect(embed?.config.handler.command).toBe('python3 embed.py --min 3 --in ${stages.clean.output}');
+    expect(embed?.paramsUsed).toEqual({ min_len: 3 });
+    expect(embed?.config.parameters).toEqual({ min_len: 3 });
+    const train = byName.get('train[lr=0.01,depth=4]');
+    expect(train?.point).toEqual({ lr: 0.01, depth: 4 });
+    expect(train?.config.compute.workers).toBe(4); // ${matrix.depth} keeps the number type
+    expect(train?.config.handler.command).toBe('echo 0.01');
+    expect(train?.upstream).toEqual({ from: ['clean'], each: null, format: null });
+    expect(train?.paramsUsed).toEqual({});
+    const report = byName.get('report');
+    expect(report?.needs).toEqual(['embed', 'train']);
+    expect(report?.onUpstreamFailure).toBe('fail');
+    expect(report?.config.input.path).toEqual(['upstream:embed', 'upstream:train']);
+    expect(report?.config.output.path).toBe(join(dir, 'out/report.json'));
+    expect(byName.get('clean')?.onUpstreamFailure).toBe('skip');
+    expect(spec.sweeps).toEqual([{ stage: 'train', maxParallel: 2, toleratedFailure: { count: 1 }, points: 3 }]);
+    expect(spec.sources.map((s) => s.path)).toEqual([file, join(dir, 'stage-base.yaml')]);
+    expect(spec.sources.every((s) => /^[0-9a-f]{64}$/.test(s.sha256))).toBe(true);
+    expect(spec.parameters).toEqual({ min_len: 3, unused: 1 });
+    expect(spec.labels).toEqual({ team: 'data' });
+  });
+
+  it('is a snapshot: editing an extended file after loading changes nothing in the spec, and the spec names no extends', async () => {
+    const file = await pipeline(DIAMOND, STAGE_BASE);
+    const first = await loadPipelineFile(file);
+    const before = JSON.stringify(first.spec);
+    await writeFile(join(dir, 'stage-base.yaml'), 'compute: { workers: 7 }\n');
+    expect(JSON.stringify(first.spec)).toBe(before);
+    expect(before).not.toContain('extends');
+    const again = await loadPipelineFile(file);
+    expect(again.spec.runs[0]?.config.compute.workers).toBe(7);
+    expect(again.spec.sources[1]?.sha256).not.toBe(first.spec.sources[1]?.sha256);
+  });
+
+  it('applies --set to parameters and to stage keys', async () => {
+    const file = await pipeline(DIAMOND, STAGE_BASE);
+    const { spec } = await loadPipelineFile(file, { set: ['params.min_len=9', 'stages.clean.compute.workers=8', 'defaults.retry.max_attempts=5'] });
+    const embed = spec.runs.find((r) => r.stage === 'embed');
+    expect(embed?.config.handler.command).toContain('--min 9');
+    expect(embed?.paramsUsed).toEqual({ min_len: 9 });
+    expect(spec.runs.find((r) => r.stage === 'clean')?.config.compute.workers).toBe(8);
+    expect(embed?.config.retry.max_attempts).toBe(5);
+  });
+
+  it('substitutes ${env.X} and reports an unset one at its line', async () => {
+    const lines = ['name: p', 'stages:', '  a:', '    input: { path: data/a.jsonl }', '    handler: { command: "echo ${env.GREETING}" }'];
+    const file = await pipeline(lines);
+    const { spec } = await loadPipelineFile(file, { env: { GREETING: 'hi' } });
+    expect(spec.runs[0]?.config.handler.command).toBe('echo hi');
+    expect(brief(await issuesOf(file, { env: {} }))).toEqual([['stages.a.handler.command', 5, 'environment variable GREETING is not set (used by ${env.GREETING})']]);
+  });
+
+  it('extends a whole pipeline file: paths relative to the extended file, lists replaced, null removes a key', async () => {
+    const file = await files({
+      'p.yaml': 'extends: ./base/pipe.yaml\nname: child\nstages:\n  a:\n    compute: { workers: 3 }\n    handler: { env: null, files: [embed.py] }\n',
+      'base/pipe.yaml': 'name: base\ndefaults: { retry: { retry_on: [timeout, signal] } }\nstages:\n  a:\n    input: { path: in.jsonl }\n    handler: { command: "true", env: { A: 1 }, files: [x.txt, y.txt] }\n',
+      'base/in.jsonl': '{}\n', 'base/x.txt': '', 'base/y.txt': '', 'embed.py': '',
+    });
+    const { spec } = await loadPipelineFile(file);
+    const a = spec.runs[0]?.config;
+    expect(spec.name).toBe('child');
+    expect(a?.input.path).toBe(join(dir, 'base/in.jsonl'));
+    expect(a?.compute.workers).toBe(3);
+    expect(a?.handler.files).toEqual([join(dir, 'embed.py')]);
+    expect(a?.handler.env).toEqual({});
+    expect(a?.retry.retry_on).toEqual(['timeout', 'signal']);
+    expect(spec.sources.map((s) => s.path)).toEqual([file, join(dir, 'base/pipe.yaml')]);
+  });
+
+  it('refuses an extends cycle, naming the chain', async () => {
+    const file = await files({ 'p.yaml': 'extends: ./b.yaml\nname: p\n', 'b.yaml': 'extends: ./c.yaml\n', 'c.yaml': 'extends: ./p.yaml\n' });
+    const issues = await issuesOf(file);
+    expect(issues.map((i) => [i.file, i.path, i.message])).toContainEqual([join(dir, 'c.yaml'), 'extends', 'extends makes a cycle: p.yaml → b.yaml → c.yaml → p.yaml']);
+  });
+
+  it('reports a missing extended file at the extends line', async () => {
+    const file = await pipeline(['name: p', 'stages:', '  a:', '    extends: ./nope.yaml', '    input: { path: data/a.jsonl }', '    handler: { command: "true" }']);
+    const [issue] = await issuesOf(file);
+    expect([issue?.path, issue?.line]).toEqual(['stages.a.extends', 4]);
+    expect(issue?.message).toMatch(/^cannot extend \.\/nope\.yaml: cannot read .*nope\.yaml: .*ENOENT/);
+  });
+
+  it('throws CONFIG_INVALID listing every issue', async () => {
+    const file = await pipeline(['name: p', 'stages:', '  a:', '    needs: [zz]', '    input: { path: data/a.jsonl }', '    handler: { command: "true" }']);
+    const err = await loadWorkflowFile(file).catch((e: unknown) => e);
+    expect(isDjcError(err) && err.code).toBe('CONFIG_INVALID');
+    expect((err as Error).message).toContain('p.yaml:4:13: stages.a.needs[0]: unknown stage "zz"; stages: a');
+  });
+});
+
+describe('loadWorkflowFile: a job file', () => {
+  it('is a job exactly as before, and extends works for it', async () => {
+    const file = await files({
+      'job.yaml': 'extends: ./lib/base.yaml\nname: wc\nhandler: { module: ./clean.ts#clean }\ninput: { checksum: true }\n',
+      'lib/base.yaml': 'input: { path: ../data/a.jsonl, batch: { records: 5 } }\ncompute: { workers: 2 }\n',
+      ...SUPPORT,
+    });
+    const loaded = await loadWorkflowFile(file);
+    if (loaded.kind !== 'job') throw new Error('expected a job');
+    expect(loaded.job.config.input.path).toBe(join(dir, 'data/a.jsonl'));
+    expect(loaded.job.config.input.batch).toEqual({ records: 5 });
+    expect(loaded.job.config.input.checksum).toBe(true);
+    expect(loaded.job.config.compute.workers).toBe(2);
+    expect(loaded.job.sources?.map((s) => s.path)).toEqual([file, join(dir, 'lib/base.yaml')]);
+    expect((await loadJobFile(file)).config).toEqual(loaded.job.config);
+  });
+
+  it('locates an issue in the extended file that set the value', async () => {
+    const file = await files({ 'job.yaml': 'extends: ./base.yaml\nname: wc\n', 'base.yaml': 'input: { path: data/a.jsonl }\nhandler: { module: ./clean.ts#clean }\ncompute: { workers: 0 }\n', ...SUPPORT });
+    const issues = await issuesOf(file);
+    expect(issues.map((i) => [i.file, i.path, i.line])).toEqual([[join(dir, 'base.yaml'), 'compute.workers', 3]]);
+  });
+
+  it('refuses the upstream: scheme in a plain job file', async () => {
+    const file = await files({ 'job.yaml': 'name: wc\ninput: { path: "upstream:clean" }\nhandler: { module: ./clean.ts#clean }\n', ...SUPPORT });
+    const issues = await issuesOf(file);
+    expect(brief(issues)).toContainEqual(['input.path', 2, '"upstream:" paths are filled in by pipelines; in a pipeline stage, read an upstream stage with input.from']);
+  });
+
+  it('checks that handler.files exist', async () => {
+    const file = await files({ 'job.yaml': 'name: wc\ninput: { path: data/a.jsonl }\nhandler: { command: "true", files: [nope.py] }\n', ...SUPPORT });
+    expect(brief(await issuesOf(file))).toEqual([['handler.files[0]', 3, `handler file nope.py not found (looked for ${join(dir, 'nope.py')})`]]);
+  });
+});
