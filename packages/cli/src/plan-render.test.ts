@@ -22,7 +22,7 @@ describe('renderPlan', () => {
     };
     expect(renderPlan(plan)).toBe([
       'RUN             ACTION          BATCHES',
-      'clean           reuse 01JCLEAN  1,200 (2 files, 3MiB)',
+      'clean           reuse 01JCLEAN  1,200 (2 files, 3.0 MiB)',
       'stats           run             from the output of clean',
       '  why: handler file stats.ts changed (sha 1a2b3c4d → 5e6f7a8b)',
       'embed           reuse 01JEMBED  one per clean task (1,200)',

@@ -3,7 +3,7 @@
  * batches), the reasons a run must run under it, then the sweeps and a
  * summary. The data is the PipelinePlan that `--json` prints as is.
  */
-import { formatSize, type BatchCount, type PipelinePlan, type RunPlan } from '@djc/core';
+import type { BatchCount, PipelinePlan, RunPlan } from '@djc/core';
 
 const n = (x: number) => x.toLocaleString('en-US');
 
@@ -31,7 +31,7 @@ function action(r: RunPlan): string {
 function batches(b: BatchCount): string {
   switch (b.kind) {
     case 'counted':
-      return `${n(b.batches)} (${n(b.files)} file${b.files === 1 ? '' : 's'}, ${formatSize(b.bytes)})`;
+      return `${n(b.batches)} (${n(b.files)} file${b.files === 1 ? '' : 's'}, ${size(b.bytes)})`;
     case 'from-upstream':
       return `from the output of ${b.upstreams.join(', ')}`;
     case 'per-upstream-task':
@@ -49,4 +49,17 @@ function sweep(s: PipelinePlan['sweeps'][number]): string {
   const points = s.runs.map((r) => /\[(.*)\]$/.exec(r)?.[1] ?? r);
   const shown = points.length > 20 ? [...points.slice(0, 20), `… and ${n(points.length - 20)} more`] : points;
   return `sweep ${s.stage}: ${n(s.points)} point${s.points === 1 ? '' : 's'} (${limits.join(', ')}): ${shown.join(' · ')}`;
+}
+
+/** 2,399 bytes, 3.0 MiB: for people, rounded. */
+function size(bytes: number): string {
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  if (bytes < 1024) return `${n(bytes)} byte${bytes === 1 ? '' : 's'}`;
+  let v = bytes / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i += 1;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
 }

@@ -68,6 +68,10 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
     .action(act((cli, file: string, o: { set?: string[]; keepGoing?: boolean }) => import('./commands/submit.js').then((m) => m.submitCommand(cli, file, withKeepGoing(o)))));
   program.command('validate').argument('<job.yaml>').description('check a job file; print every problem with its YAML path, line and column')
     .addOption(setOpt).action(act((cli, file: string, o: { set?: string[] }) => import('./commands/validate.js').then((m) => m.validateCommand(cli, file, o))));
+  program.command('plan').argument('<pipeline.yaml>')
+    .description('what running the pipeline would do, before anything runs: per stage, re-use an earlier run or run (and why), its batches, the sweep points')
+    .addOption(setOpt).option('--fresh', 'plan as `djc run --fresh` would: ignore the cache')
+    .action(act((cli, file: string, o: { set?: string[]; fresh?: boolean }) => import('./commands/plan.js').then((m) => m.planCommand(cli, file, o))));
   program.command('status').argument('[job]', newest).description('a job\'s status, task and record counts')
     .option('--watch', 'show the live progress bar until the job ends, then the outcome; exit as wait does')
     .action(act((cli, id: string | undefined, o: { watch?: boolean }) => read$().then((m) => m.statusCommand(cli, id, o))));

@@ -17,9 +17,9 @@ import type { StageRunSpec } from './types.js';
 /** The sha256 of an upstream stage's output (all its points, in order, for a matrix stage), or null when not known. */
 export type UpstreamResultOf = (stage: string) => string | null;
 
-/** Reads the optional `input.checksum` the pipeline loader adds to a stage's input. */
+/** input.checksum: fingerprint input files by content instead of size and mtime. */
 export function wantsChecksum(run: Pick<StageRunSpec, 'config'>): boolean {
-  return (run.config.input as { checksum?: unknown }).checksum === true;
+  return run.config.input.checksum === true;
 }
 
 export async function inputFingerprint(

@@ -144,11 +144,15 @@ describe('cache key: what changes it and what does not', () => {
     expect(cacheKey(back)).toBe(cacheKey(components));
   });
 
-  it('warns when a command handler lists no files', async () => {
+  it('warns when a command runs a script that handler.files does not list', async () => {
     expect((await cacheComponents(stageRun(commandStage()), noUpstream)).warnings).toEqual([
-      expect.stringContaining('without handler.files'),
+      'the command runs train.py, which is not in handler.files: only the command string is in the cache key, so an edit of it is not seen; list it in handler.files',
     ]);
     expect((await cacheComponents(stageRun(commandStage(), { handlerFiles: [join(dir, 'train.py')] }), noUpstream)).warnings).toEqual([]);
+    const cmd = async (command: string) => (await cacheComponents(stageRun({ ...commandStage(), handler: { command } }), noUpstream)).warnings;
+    expect(await cmd('wc -l')).toEqual([]);
+    expect(await cmd('echo ${stages.clean.output}')).toEqual([]);
+    expect(await cmd('./run.sh --fast && Rscript "lib/fit.R"')).toEqual([expect.stringMatching(/^the command runs \.\/run\.sh, lib\/fit\.R, /)]);
   });
 
   it('combinedResult: a matrix upstream\'s output is known once every point\'s is', () => {

@@ -82,8 +82,9 @@ async function moduleComponent(ref: string, warnings: string[]): Promise<CodeCom
 }
 
 async function commandComponent(command: string, files: readonly string[], warnings: string[]): Promise<CodeComponent> {
-  if (files.length === 0) {
-    warnings.push('a command handler without handler.files: only the command string is in the cache key, so editing a script it runs is not seen; list the scripts in handler.files');
+  const scripts = scriptsIn(command);
+  if (files.length === 0 && scripts.length > 0) {
+    warnings.push(`the command runs ${scripts.join(', ')}, which is not in handler.files: only the command string is in the cache key, so an edit of it is not seen; list it in handler.files`);
   }
   const hashes: FileHash[] = [];
   for (const pattern of files) {
@@ -92,10 +93,15 @@ async function commandComponent(command: string, files: readonly string[], warni
   return { kind: 'command', command, files: hashes };
 }
 
-/** Reads the optional `handler.files` the pipeline loader adds to a stage's handler. */
+/** Words of a command that look like scripts it runs (./x, a/b.sh, train.py): what handler.files should list. */
+export function scriptsIn(command: string): string[] {
+  const words = command.split(/\s+/).map((w) => w.replace(/^['"]|['"]$/g, ''));
+  return words.filter((w) => !w.includes('${') && (/^\.{1,2}\//.test(w) || /^[\w./-]+\.(py|sh|bash|r|pl|rb|js|mjs|cjs|ts|mts|jl|lua|awk|sed|php)$/i.test(w)));
+}
+
+/** handler.files: the files a command handler declares as part of its key. */
 export function declaredFiles(run: Pick<StageRunSpec, 'config'>): readonly string[] {
-  const files = (run.config.handler as { files?: unknown }).files;
-  return Array.isArray(files) ? files.filter((f): f is string => typeof f === 'string') : [];
+  return run.config.handler.files ?? [];
 }
 
 /** A declared file, or the files a glob matches (sorted); a glob that matches nothing stands for itself, missing. */

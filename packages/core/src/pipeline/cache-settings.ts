@@ -17,7 +17,8 @@ export function resultSettings(run: Pick<StageRunSpec, 'config' | 'upstream'>): 
   const { input, handler, output } = run.config;
   const picked: Record<string, unknown> = {
     input: {
-      format: input.format,
+      // An upstream-fed run's format, when it does not set one, follows the upstream's output kind (fixed by the upstream's code, in its output hash).
+      format: run.upstream === null ? input.format : (run.upstream.format ?? 'from upstream'),
       batch: input.batch,
       ...(input.format === 'csv' ? { csv: input.csv } : {}),
       ...(input.format === 'binary' ? { binary: input.binary } : {}),

@@ -92,7 +92,7 @@ describe('planPipeline', () => {
     ]);
     expect(p.sweeps).toEqual([{ stage: 'train', maxParallel: 2, toleratedFailure: { count: 0 }, points: 2, runs: ['train[lr=0.1]', 'train[lr=0.01]'] }]);
     expect(p.summary).toEqual({ runs: 6, reuse: 0, run: 6 });
-    expect(p.runs.find((r) => r.run === 'train[lr=0.1]')?.warnings).toEqual([expect.stringContaining('without handler.files')]);
+    expect(p.runs.find((r) => r.run === 'train[lr=0.1]')?.warnings).toEqual([expect.stringContaining('the command runs train.py, which is not in handler.files')]);
   });
 
   it('after a run of the same pipeline: every run is re-used, from the run that computed it', async () => {

@@ -4,15 +4,16 @@
  * schema, so defaults are filled as the loader fills them).
  */
 import { JobConfigSchema, type JobConfigInput } from '../config/schema.js';
-import type { Point, StageRunSpec, UpstreamInput } from '../pipeline/types.js';
+import { UPSTREAM_SCHEME, type Point, type StageRunSpec, type UpstreamInput } from '../pipeline/types.js';
 
 export interface StageRunOptions {
   stage?: string;
   point?: Point | null;
   needs?: string[];
-  upstream?: UpstreamInput | null;
+  /** `format` defaults to null (the stage did not set input.format). */
+  upstream?: (Omit<UpstreamInput, 'format'> & { format?: string | null }) | null;
   paramsUsed?: Record<string, unknown>;
-  /** Keys the pipeline loader adds (handler.files, input.checksum): merged after validation. */
+  /** handler.files and input.checksum, set after validation. */
   handlerFiles?: string[];
   checksum?: boolean;
 }
@@ -20,11 +21,18 @@ export interface StageRunOptions {
 /** A stage run of `config` (its `name` defaults to the stage's). */
 export function stageRun(config: Omit<JobConfigInput, 'name'> & { name?: string }, opts: StageRunOptions = {}): StageRunSpec {
   const stage = opts.stage ?? 'clean';
-  const parsed = JobConfigSchema.parse({ name: stage, ...config });
+  // As the loader does: an upstream-fed input validates with a placeholder path, then holds upstream: entries.
+  const upstream = opts.upstream ?? null;
+  const input = upstream === null ? config.input : { ...config.input, path: 'upstream-placeholder' };
+  const parsed = JobConfigSchema.parse({ name: stage, ...config, input });
   const withExtras = {
     ...parsed,
     handler: opts.handlerFiles === undefined ? parsed.handler : { ...parsed.handler, files: opts.handlerFiles },
-    input: opts.checksum === undefined ? parsed.input : { ...parsed.input, checksum: opts.checksum },
+    input: {
+      ...parsed.input,
+      ...(opts.checksum === undefined ? {} : { checksum: opts.checksum }),
+      ...(upstream === null ? {} : { path: upstream.from.map((s) => `${UPSTREAM_SCHEME}${s}`) }),
+    },
   };
   const point = opts.point ?? null;
   return {
@@ -34,7 +42,7 @@ export function stageRun(config: Omit<JobConfigInput, 'name'> & { name?: string 
     needs: opts.needs ?? opts.upstream?.from ?? [],
     onUpstreamFailure: 'skip',
     config: withExtras,
-    upstream: opts.upstream ?? null,
+    upstream: opts.upstream ? { format: null, ...opts.upstream } : null,
     paramsUsed: opts.paramsUsed ?? {},
   };
 }
