@@ -18,3 +18,4 @@ export { createRoutingDispatcher } from './dispatch/route-dispatcher.js';
 export { workerInvocation, workerShellLine, shellQuote, type WorkerInvocation } from './dispatch/worker-command.js';
 export { errorSignature, groupFailures, type FailedTask, type FailureGroup } from './failure-groups.js';
 export { failureReport, type FailureGroupReport, type FailureReport, type FailureReportOptions } from './failure-report.js';
+export * from './pipeline/reuse.js';
