@@ -3,7 +3,8 @@
 # docs, start the local Slurm cluster the Slurm tests run on, and run the
 # tests on every supported Node.js (scripts/lib/ensure-node.sh: Node 22 and
 # 24, fetched from the npm registry into .cache/node when missing): the
-# whole suite (unit + end-to-end) on the newest, the unit suite on the
+# whole suite (unit + end-to-end) on the newest, the unit suite (less the
+# AWS adapter suites, ONCE_ONLY below) on the
 # others (the end-to-end suite drives the same built JavaScript through
 # child processes and takes most of the time). Prints one summary line per
 # version, then the totals. Exits non-zero on any failure, on an unhandled
@@ -36,6 +37,14 @@ if [ "$needs_slurm" -eq 1 ] && ! scontrol ping 2>/dev/null | grep -q 'is UP'; th
   trap 'bash scripts/slurm/down.sh || true' EXIT
 fi
 
+# Unit suites that run once, on the newest version only: the AWS adapters'
+# suites talk to the AWS-protocol servers for ~40 s each and exercise the AWS
+# SDK (plain JavaScript), not anything that differs between Node versions.
+ONCE_ONLY=(
+  packages/core/src/backends/aws/sqs-task-queue.test.ts
+  packages/core/src/backends/aws/dynamo-state-store.test.ts
+)
+
 rm -rf .test-results
 mkdir -p .test-results
 status=0
@@ -44,8 +53,13 @@ for version in "${versions[@]}"; do
   bin=$(djc_node_bin "$version")
   label="node-$version"
   projects=()
-  what="unit suite"
-  if [ "$version" = "$full" ]; then what="whole suite"; else projects=(--project unit); fi
+  if [ "$version" = "$full" ]; then
+    what="whole suite"
+  else
+    what="unit suite"
+    projects=(--project unit)
+    for slow in "${ONCE_ONLY[@]}"; do projects+=(--exclude "$slow"); done
+  fi
   echo "test: == Node.js $version: $what ==" >&2
   PATH="$bin:$PATH" pnpm exec vitest run "${projects[@]}" "$@" --reporter=default --reporter=json \
     --outputFile=".test-results/$label.json" 2>&1 | tee ".test-results/$label.log" || status=$?

@@ -165,7 +165,7 @@ output: { path: out.jsonl }
     writeFileSync(join(box.dir, 'spin.mjs'), 'export function spin(records) { if (records[0].n === 10) { for (;;) {} } return records; }\n');
     const file = job('spin', `input: { path: numbers.jsonl, batch: { records: 10 } }
 handler: { module: ./spin.mjs#spin }
-compute: { workers: 1, timeout: 1s }
+compute: { workers: 1, timeout: 3s }
 retry: { max_attempts: 2, backoff: { initial: 10ms } }
 fail_fast: false
 `);
@@ -173,6 +173,6 @@ fail_fast: false
     expect(r.code).toBe(1);
     const s = JSON.parse(r.stdout) as { jobId: string; status: string; tasks: { failed: number; succeeded: number }; error: string };
     expect(s).toMatchObject({ status: 'FAILED', tasks: { failed: 1, succeeded: 1 } });
-    expect(s.error).toMatch(/task 1: attempt 2: timed out after 1s/);
+    expect(s.error).toMatch(/task 1: attempt 2: timed out after 3s/);
   });
 });
