@@ -4,74 +4,23 @@
  * home through the core API the runner uses (putCacheEntry), until the
  * runner that writes them is on this branch.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLocalBackend } from '../../core/src/backends/local/index.js';
-import { cacheComponents, cacheKey, combinedResult } from '../../core/src/pipeline/cache-key.js';
-import { sha256Hex } from '../../core/src/pipeline/cache-hash.js';
-import { loadPipelineFile } from '../../core/src/pipeline/load-workflow.js';
 import { sandboxPerTest } from './helpers.js';
+import { recordRun as recordIn, writePipeline as writeIn } from './plan-helpers.js';
 
 const box = sandboxPerTest('djc-plan-');
+const writePipeline = (text?: string) => writeIn(box.dir, text);
 
-const PIPELINE = [
-  'name: reviews',
-  'parameters: { min_len: 3 }',
-  'stages:',
-  '  clean:',
-  '    input: { path: data/*.jsonl, batch: { records: 100 } }',
-  '    handler: { module: ./clean.ts#clean }',
-  '  embed:',
-  '    needs: [clean]',
-  '    input: { from: clean, each: batch }',
-  '    handler: { command: "python3 embed.py --min ${params.min_len}", files: [embed.py] }',
-  '  train:',
-  '    needs: [clean]',
-  '    matrix: { lr: [0.1, 0.01], max_parallel: 1 }',
-  '    input: { from: clean, batch: { records: 1000 } }',
-  '    handler: { command: "echo ${matrix.lr}" }',
-].join('\n');
-
-function writePipeline(text = PIPELINE): string {
-  mkdirSync(join(box.dir, 'data'), { recursive: true });
-  writeFileSync(join(box.dir, 'data/a.jsonl'), Array.from({ length: 250 }, (_, i) => `{"i":${i}}`).join('\n') + '\n');
-  writeFileSync(join(box.dir, 'data/b.jsonl'), '{"i":-1}\n');
-  writeFileSync(join(box.dir, 'clean.ts'), 'import { trim } from "./lib/trim.ts";\nexport const clean = (r: unknown[]) => r.map(trim);\n');
-  mkdirSync(join(box.dir, 'lib'), { recursive: true });
-  writeFileSync(join(box.dir, 'lib/trim.ts'), 'export const trim = (r: unknown) => r;\n');
-  writeFileSync(join(box.dir, 'embed.py'), 'print(1)\n');
-  writeFileSync(join(box.dir, 'p.yaml'), `${text}\n`);
-  return 'p.yaml';
-}
-
-/** Records every run of the pipeline as succeeded in the sandbox's home, as the runner does when a run ends. */
 async function recordRun(file: string): Promise<Map<string, string>> {
-  const { spec } = await loadPipelineFile(join(box.dir, file));
   const backend = createLocalBackend({ home: box.home });
-  const jobs = new Map<string, string>();
   try {
-    const results = new Map<string, string>();
-    for (const stage of spec.order) {
-      const shas: string[] = [];
-      for (const run of spec.runs.filter((r) => r.stage === stage)) {
-        const { components } = await cacheComponents(run, (u) => results.get(u) ?? null);
-        const jobId = `reviews-${run.displayName}`;
-        const body = `result of ${run.displayName}\n`;
-        await backend.blobs.put(`jobs/${jobId}/result`, body);
-        await backend.state.putCacheEntry({
-          key: cacheKey(components) as string, jobId, pipeline: spec.name, stage: run.displayName, point: run.point, components,
-          result: { blobKey: `jobs/${jobId}/result`, sha256: sha256Hex(body), bytes: Buffer.byteLength(body) }, createdAt: new Date().toISOString(),
-        });
-        jobs.set(run.displayName, jobId);
-        shas.push(sha256Hex(body));
-      }
-      results.set(stage, combinedResult(shas) as string);
-    }
+    return await recordIn(backend, box.dir, file);
   } finally {
     await backend.close();
   }
-  return jobs;
 }
 
 describe('djc plan', () => {
@@ -92,7 +41,6 @@ describe('djc plan', () => {
       'sweep train: 2 points (at most 1 at once, 0 failed tolerated): lr=0.1 · lr=0.01',
       'reviews: 4 runs, 0 re-used, 4 to run',
     ]);
-    const { existsSync } = await import('node:fs');
     expect(existsSync(box.home)).toBe(false);
   });
 
