@@ -65,7 +65,9 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
     .action(act((cli, file: string, o: { set?: string[]; keepGoing?: boolean }) => import('./commands/run.js').then((m) => m.runCommand(cli, file, withKeepGoing(o)))));
   program.command('submit').argument('<job.yaml>').description('submit a job to the coordinator daemon and print its id at once')
     .addOption(setOpt).addOption(keepGoing)
-    .action(act((cli, file: string, o: { set?: string[]; keepGoing?: boolean }) => import('./commands/submit.js').then((m) => m.submitCommand(cli, file, withKeepGoing(o)))));
+    .option('--after <jobs>', 'wait until these jobs (comma-separated JOB refs) succeed; SKIPPED at once if one fails, is cancelled or skipped')
+    .option('--after-any', 'with --after: run once they have ended, however they ended')
+    .action(act((cli, file: string, o: { set?: string[]; keepGoing?: boolean; after?: string; afterAny?: boolean }) => import('./commands/submit.js').then((m) => m.submitCommand(cli, file, { ...withKeepGoing(o), after: o.after, afterAny: o.afterAny }))));
   program.command('validate').argument('<job.yaml>').description('check a job file; print every problem with its YAML path, line and column')
     .addOption(setOpt).action(act((cli, file: string, o: { set?: string[] }) => import('./commands/validate.js').then((m) => m.validateCommand(cli, file, o))));
   program.command('plan').argument('<pipeline.yaml>')

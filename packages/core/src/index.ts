@@ -22,6 +22,8 @@ export * from './config/retry-settings.js';
 export * from './util/task-ranges.js';
 export * from './model/handler-context.js';
 export * from './pipeline/index.js';
+export * from './pipeline/run-ids.js';
+export * from './pipeline/pipeline-jobs.js';
 export * from './pipeline/cache-components.js';
 export * from './pipeline/cache-key.js';
 export * from './pipeline/cache-explain.js';

@@ -1,5 +1,5 @@
-import { EXIT, exitCodeFor, isDjcError, loadJobFile, type Backend, type JobRecord } from '@djc/core';
-import { cancelJob, coordinateJob, coordinatorName, submitJob } from '@djc/coordinator';
+import { EXIT, exitCodeFor, isDjcError, loadWorkflowFile, type Backend, type JobRecord } from '@djc/core';
+import { cancelJob, coordinateJob, coordinatorName, submitJob, submitPipeline } from '@djc/coordinator';
 import { withBackend, type Cli } from '../context.js';
 import { dispatcherFor } from '../dispatch-context.js';
 import { dispatchNote, externalWorker, printExternalWorker } from '../dispatch-note.js';
@@ -12,9 +12,20 @@ export interface RunOptions {
   set?: string[];
 }
 
-/** `djc run`: submit, coordinate in this process, wait; exit by the job's outcome. */
+/** `djc run`: submit, coordinate in this process, wait; exit by the job's (or the pipeline's) outcome. */
 export async function runCommand(cli: Cli, file: string, o: RunOptions): Promise<number> {
-  const loaded = await loadJobFile(file, { set: o.set, checkHandlers: true });
+  const workflow = await loadWorkflowFile(file, { set: o.set, checkHandlers: true });
+  if (workflow.kind === 'pipeline') {
+    const { pipeline } = workflow;
+    printWarnings(cli, pipeline.warnings);
+    return withBackend(cli, async (backend) => {
+      const submitted = await submitPipeline(backend, pipeline.spec, pipeline.configPath, 'run');
+      cli.err(`djc: pipeline ${submitted.jobId} submitted (${pipeline.spec.runs.length} stage runs)`);
+      const { coordinatePipelineHere } = await import('./run-pipeline.js');
+      return coordinatePipelineHere(cli, backend, submitted.jobId);
+    }, { create: true });
+  }
+  const loaded = workflow.job;
   printWarnings(cli, loaded.warnings);
   return withBackend(cli, async (backend) => {
     const job = await submitJob(backend, loaded, 'run');

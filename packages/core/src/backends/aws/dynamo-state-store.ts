@@ -72,6 +72,11 @@ export class DynamoStateStore implements StateStore {
     return this.jobs.create(job, opts);
   }
 
+  /** Transactions of up to 50 jobs, in order (see DynamoJobOps.createMany). */
+  createJobs(jobs: readonly NewJob[], opts: IoOptions = {}): Promise<number> {
+    return this.jobs.createMany(jobs, opts);
+  }
+
   getJob(jobId: string, opts: IoOptions = {}): Promise<JobRecord | null> {
     return this.jobs.get(jobId, opts);
   }

@@ -64,6 +64,7 @@ export class SqliteStateStore implements StateStore {
     const { db, jobs, tasks, leases, bulk, lock, cache } = this;
     return {
       createJob: writer(db, (job: NewJob) => jobs.create(job)),
+      createJobs: writer(db, (js: readonly NewJob[]) => jobs.createMany(js)),
       transitionJob: writer(db, (id: string, from: readonly JobStatus[], to: JobStatus, p?: JobPatch) => jobs.transition(id, from, to, p)),
       updateJob: writer(db, (id: string, p: JobPatch) => jobs.update(id, p)),
       addRequestCounts: writer(db, (id: string, c: RequestCountDelta) => jobs.addRequests(id, c)),
@@ -87,6 +88,11 @@ export class SqliteStateStore implements StateStore {
 
   createJob(job: NewJob): Promise<JobRecord> {
     return this.w.createJob(job);
+  }
+
+  /** One IMMEDIATE transaction for all of them. */
+  createJobs(jobs: readonly NewJob[]): Promise<number> {
+    return this.w.createJobs(jobs);
   }
 
   getJob(jobId: string): Promise<JobRecord | null> {
