@@ -62,7 +62,8 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
 
   program.command('run').argument('<job.yaml>').description('run a job here: submit, start local workers, show progress, wait; exit 0 if it succeeds')
     .addOption(setOpt).addOption(keepGoing)
-    .action(act((cli, file: string, o: { set?: string[]; keepGoing?: boolean }) => import('./commands/run.js').then((m) => m.runCommand(cli, file, withKeepGoing(o)))));
+    .option('--fresh', 'pipelines: run every stage, re-using nothing from the cache (the runs that succeed are still cached)')
+    .action(act((cli, file: string, o: { set?: string[]; keepGoing?: boolean; fresh?: boolean }) => import('./commands/run.js').then((m) => m.runCommand(cli, file, { ...withKeepGoing(o), fresh: o.fresh }))));
   program.command('submit').argument('<job.yaml>').description('submit a job to the coordinator daemon and print its id at once')
     .addOption(setOpt).addOption(keepGoing)
     .option('--after <jobs>', 'wait until these jobs (comma-separated JOB refs) succeed; SKIPPED at once if one fails, is cancelled or skipped')
