@@ -20,6 +20,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CORE = join(ROOT, 'packages/core');
 const JSON_SCHEMA_FILE = join(ROOT, 'schema/job.schema.json');
 const DOCS_FILE = join(ROOT, 'docs/configuration.md');
+const PIPELINE_SCHEMA_FILE = join(ROOT, 'schema/pipeline.schema.json');
 const REGENERATE = 'pnpm gen:config-docs';
 const requireFromCore = createRequire(join(CORE, 'package.json'));
 const YAML = requireFromCore('yaml');
@@ -27,6 +28,7 @@ const YAML = requireFromCore('yaml');
 /** The complete example at the top of the docs. It must validate (checked below) and name every key. */
 const EXAMPLE = `# yaml-language-server: $schema=../schema/job.schema.json
 name: wordcount                        # required: 1-64 characters of a-z, 0-9, _ and -
+# extends: ./base.yaml                 # build on another job file (deep merge; its paths relative to it)
 description: Count words in reviews
 labels: { team: data }
 parameters: { min_length: 3 }          # used as \${params.min_length}; override with --set params.min_length=4
@@ -91,11 +93,14 @@ notification:
 async function main() {
   const check = process.argv.includes('--check');
   const { JobConfigSchema } = await importSchema();
-  const jsonSchema = buildJsonSchema(JobConfigSchema);
+  const { PipelineDocSchema } = await importTs('packages/core/src/pipeline/schema.ts');
+  const jsonSchema = withExtends(buildJsonSchema(JobConfigSchema));
+  const pipelineSchema = buildJsonSchema(PipelineDocSchema, 'djc pipeline file', 'A djc pipeline. Generated from packages/core/src/pipeline/schema.ts by scripts/gen-config-docs.mjs: do not edit.');
   checkExample(JobConfigSchema, jsonSchema);
   const outputs = [
     [JSON_SCHEMA_FILE, `${JSON.stringify(jsonSchema, null, 2)}\n`],
-    [DOCS_FILE, renderMarkdown(jsonSchema)],
+    [PIPELINE_SCHEMA_FILE, `${JSON.stringify(pipelineSchema, null, 2)}\n`],
+    [DOCS_FILE, `${renderMarkdown(jsonSchema)}\n${renderPipelineMarkdown(pipelineSchema)}`],
   ];
   if (check) return checkFiles(outputs);
   for (const [file, text] of outputs) {
@@ -111,15 +116,49 @@ async function importSchema() {
   return importTs('packages/core/src/config/schema.ts');
 }
 
-function buildJsonSchema(schema) {
-  const { $schema, ...rest } = schema.toJSONSchema({ io: 'input' });
-  return {
-    $schema,
-    title: 'djc job file',
-    description: 'A djc job. Generated from packages/core/src/config/schema.ts by scripts/gen-config-docs.mjs: do not edit.',
-    ...rest,
-  };
+function buildJsonSchema(schema, title = 'djc job file', description = 'A djc job. Generated from packages/core/src/config/schema.ts by scripts/gen-config-docs.mjs: do not edit.') {
+  const { $schema, description: _own, ...rest } = schema.toJSONSchema({ io: 'input', unrepresentable: 'any' });
+  return { $schema, title, description, ...rest };
 }
+
+/** `extends` is read before validation (it is not a JobConfig key), but editors must accept it in a job file. */
+function withExtends(jsonSchema) {
+  const { name, ...rest } = jsonSchema.properties;
+  const extendsKey = { type: 'string', minLength: 1, description: 'A YAML file this job builds on (deep merge, lists replaced, null removes a key; its paths relative to it)' };
+  return { ...jsonSchema, properties: { name, extends: extendsKey, ...rest } };
+}
+
+/** The pipeline part: its top-level keys, then the keys a stage adds to the job keys (needs, matrix, input.from, …). */
+function renderPipelineMarkdown(pipelineSchema) {
+  const top = Object.entries(pipelineSchema.properties).map(([key, node]) => ({ path: [key], node, required: pipelineSchema.required.includes(key) }));
+  const stage = pipelineSchema.properties.stages.additionalProperties;
+  const jobKeys = new Set(['input', 'handler', 'compute', 'retry', 'tolerated_failure', 'fail_fast', 'output', 'notification', 'description', 'labels']);
+  const own = Object.entries(stage.properties).filter(([key]) => !jobKeys.has(key));
+  const stageRows = own.flatMap(([key, node]) => collectRows(node, [key], (stage.required ?? []).includes(key)));
+  const inputRows = ['from', 'each'].map((key) => ({ path: ['input', key], node: stage.properties.input.properties[key], required: false }));
+  const matrix = stage.properties.matrix;
+  const axis = { path: ['matrix', '<axis>'], node: matrix.additionalProperties, required: false };
+  return [
+    PIPELINE_HEADER,
+    '## Pipeline keys\n',
+    table(top),
+    '## Stage keys\n',
+    'A stage takes every job key above except `name` and `parameters` (`input`, `handler`, `compute`, `retry`, `tolerated_failure`, `fail_fast`, `output`, `notification`, `description`, `labels`), and these:\n',
+    table([...stageRows.filter((r) => r.path[0] !== 'matrix'), ...inputRows]),
+    '## matrix\n',
+    `${matrix.description}.\n`,
+    table([axis, ...collectRows(matrix, ['matrix'], false).filter((r) => r.path.length > 1)]),
+  ].join('\n');
+}
+
+const PIPELINE_HEADER = `# Pipeline configuration
+
+A pipeline is a YAML file with \`stages:\` (see [pipelines](pipelines.md) for
+the whole story). A stage is a job config without \`name\` and
+\`parameters\`, plus the keys below; \`defaults:\` holds stage keys
+merged under every stage. Editors can check pipeline files with
+[\`schema/pipeline.schema.json\`](../schema/pipeline.schema.json).
+`;
 
 async function checkFiles(outputs) {
   let stale = 0;
@@ -252,6 +291,9 @@ anything and lists every problem at once, each with its YAML path and line.
 - Relative paths (\`input.path\`, \`handler.module\`, \`output.path\`,
   \`output.reduce\`) are relative to the directory of the YAML file, not to
   the current directory. A command handler runs in that directory too.
+- \`extends: ./base.yaml\` builds on another file: a deep merge where this
+  file wins, lists are replaced, \`key: null\` removes what the base set, and
+  paths in the base are relative to the base (see [pipelines](pipelines.md#extends-and-defaults)).
 - Misspelled keys are errors, with a suggestion (\`unknown key "bach" (did you
   mean "batch"?)\`).
 - Editors that speak JSON Schema (VS Code with the YAML extension, JetBrains)

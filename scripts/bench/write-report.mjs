@@ -14,9 +14,10 @@ import { machineInfo } from './machine.mjs';
 import { renderAws, renderCommand, renderPartition, renderSlurm, renderTasks } from './report-sections.mjs';
 import { renderDrivers } from './report-drivers.mjs';
 import { renderSlow } from './report-slow.mjs';
+import { renderSweepValidate } from './report-pipeline.mjs';
 
 const DOC = join(ROOT, 'docs/benchmarks.md');
-const NAMES = ['tasks-per-second', 'command-overhead', 'partition-throughput', 'aws-tasks', 'slurm-dispatch', 'slow-tasks', 'sqlite-drivers'];
+const NAMES = ['tasks-per-second', 'command-overhead', 'partition-throughput', 'aws-tasks', 'slurm-dispatch', 'slow-tasks', 'sqlite-drivers', 'sweep-validate'];
 const DATA_RE = /<!-- bench-data\n([\s\S]*?)\n-->/;
 
 function previous() {
@@ -87,15 +88,15 @@ const doc = [
   `- **Date:** ${now.toISOString().slice(0, 10)}.${full}`,
   '',
   '**Reproduce:** `pnpm bench` (builds djc, installs GNU parallel with apt-get if',
-  'missing, starts the local Slurm cluster with `scripts/slurm/up.sh`, runs the first six,',
+  'missing, starts the local Slurm cluster with `scripts/slurm/up.sh`, runs all but the opt-in one,',
   'rewrites this file). One benchmark alone:',
-  '`pnpm bench tasks-per-second` (or `command-overhead`, `partition-throughput`, `aws-tasks`, `slurm-dispatch`, `slow-tasks`,',
+  '`pnpm bench tasks-per-second` (or `command-overhead`, `partition-throughput`, `aws-tasks`, `slurm-dispatch`, `slow-tasks`, `sweep-validate`,',
   'and the opt-in `sqlite-drivers`, which only runs when named);',
   'the others keep their figures. `node scripts/bench/<name>.mjs` prints the raw',
   'JSON line without touching this file (after `pnpm build`). Knobs:',
   '`BENCH_REPS` (3), `BENCH_TASKS` (20000), `BENCH_CMD_TASKS` (2000),',
   '`BENCH_PARTITION_MIB` (1024), `BENCH_PARTITION_BATCH_BYTES` (2 MiB), `BENCH_AWS_TASKS` (2000), `BENCH_SLURM_BATCHES` (40),',
-  '`BENCH_SLURM_RECORDS` (100 per batch), `BENCH_SLURM_WORKERS` (4), `BENCH_SLOW_TASKS` (200), `BENCH_SLOW_SEED` (9),',
+  '`BENCH_SLURM_RECORDS` (100 per batch), `BENCH_SLURM_WORKERS` (4), `BENCH_SLOW_TASKS` (200), `BENCH_SLOW_SEED` (9), `BENCH_SWEEP_POINTS` (1000),',
   '`BENCH_KEEP=1` (keep the data under `bench-data/`).',
   '',
   ...renderTasks(data.results['tasks-per-second'], measured('tasks-per-second')),
@@ -105,6 +106,7 @@ const doc = [
   ...renderSlurm(data.results['slurm-dispatch'], measured('slurm-dispatch')),
   ...renderDrivers(data.results['sqlite-drivers'], measured('sqlite-drivers')),
   ...renderSlow(data.results['slow-tasks'], measured('slow-tasks')),
+  ...renderSweepValidate(data.results['sweep-validate'], measured('sweep-validate')),
   '## Notes',
   '',
   '- **Two cores for everything.** The benchmark driver, the coordinator (inside',

@@ -55,8 +55,12 @@ export async function build(outputs) {
 }\n`);
 }
 
+/** A validated config; `upstream:` placeholders are set after validation, as the loader does (they are not a job input). */
 function config(name: string, c: Omit<JobConfigInput, 'name'>): JobConfig {
-  return JobConfigSchema.parse({ name, ...c });
+  const path = c.input.path;
+  const placeholders = (Array.isArray(path) ? path : [path]).some((p) => p.startsWith('upstream:'));
+  const parsed = JobConfigSchema.parse({ name, ...c, input: { ...c.input, path: placeholders ? '/placeholder' : path } });
+  return placeholders ? { ...parsed, input: { ...parsed.input, path } } : parsed;
 }
 
 interface StageDef { name: string; needs?: string[]; policy?: UpstreamPolicy; config: JobConfig; points?: { k: number }[]; pointConfig?: (k: number) => JobConfig }
@@ -90,17 +94,18 @@ export function diamondSpec(dir: string, o: { ks?: number[]; reportPolicy?: Upst
 }
 
 /** The diamond as a pipeline file (what diamondSpec builds by hand). */
-export function writeDiamondYaml(dir: string, o: { ks?: number[]; reportPolicy?: UpstreamPolicy; lease?: string } = {}): string {
+export function writeDiamondYaml(dir: string, o: { ks?: number[]; reportPolicy?: UpstreamPolicy; lease?: string; slurm?: boolean } = {}): string {
+  const slurm = o.slurm ? ', dispatcher: slurm, timeout: 2m, slurm: { partition: debug, time: "00:10:00", cpus_per_task: 1, mem: 256M }' : '';
   const file = join(dir, 'reviews.yaml');
   writeFileSync(file, `name: reviews
 defaults:
-  compute: { workers: 1${o.lease ? `, lease: ${o.lease}` : ''} }
+  compute: { workers: 1${o.lease ? `, lease: ${o.lease}` : ''}${slurm} }
   retry: { max_attempts: 1 }
 stages:
   clean:
     input: { path: reviews.jsonl, batch: { records: 40 } }
     handler: { module: ./clean.mjs#clean }
-    compute: { workers: 2${o.lease ? `, lease: ${o.lease}` : ''} }
+    compute: { workers: 2${o.lease ? `, lease: ${o.lease}` : ''}${slurm} }
   stats:
     needs: [clean]
     input: { from: clean, batch: { records: 50 } }

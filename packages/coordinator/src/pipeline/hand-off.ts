@@ -12,7 +12,9 @@ import { blobKeys, fillStageOutputs, type Backend, type JobConfig, type JobRecor
 
 /** The run's config with its input taken from the `from` stages' succeeded runs. */
 export async function handOffConfig(backend: Backend, run: JobRecord, runs: readonly JobRecord[], from: readonly string[], format: string | null): Promise<JobConfig> {
-  const byStage = new Map(from.map((s) => [s, runs.filter((r) => r.stage?.name === s && r.status === 'SUCCEEDED')]));
+  // N to N streams from a run still under way: its result's location is where the whole output will be.
+  const usable = (r: JobRecord) => r.status === 'SUCCEEDED' || r.jobId === run.stage?.streamFrom;
+  const byStage = new Map(from.map((s) => [s, runs.filter((r) => r.stage?.name === s && usable(r))]));
   const paths = from.flatMap((s) => (byStage.get(s) ?? []).map((r) => backend.blobs.locate(blobKeys.result(r.jobId))));
   const first = from.map((s) => byStage.get(s)?.[0]).find((r) => r !== undefined);
   const input = {
@@ -31,6 +33,7 @@ async function formatOf(backend: Backend, upstream: JobRecord): Promise<string> 
   const out = upstream.config.output;
   if (out.reduce_command) return 'text';
   if (out.reduce) return 'jsonl';
+  if (upstream.status !== 'SUCCEEDED') return upstream.config.handler.command ? 'text' : 'jsonl';
   const [task] = await backend.state.listTasks(upstream.jobId, { status: 'SUCCEEDED', limit: 1 });
   return task?.outputKind === 'raw' ? 'text' : 'jsonl';
 }

@@ -3,13 +3,13 @@ import type { JobStatus, PipelineGraph, Point, StageRunInfo, SweepSpec, Upstream
 import { readyStages, type PipelineAction } from './ready-stages.js';
 import type { RunState } from './stage-outcome.js';
 
-interface S { name: string; needs?: string[]; points?: Point[]; policy?: UpstreamPolicy; sweep?: Partial<SweepSpec> }
+interface S { name: string; needs?: string[]; points?: Point[]; policy?: UpstreamPolicy; sweep?: Partial<SweepSpec>; each?: 'batch' }
 
 function graph(stages: S[]): PipelineGraph {
   const runs = stages.flatMap((s) => (s.points ?? [null]).map((point): StageRunInfo => ({
     stage: s.name, point, needs: s.needs ?? [], onUpstreamFailure: s.policy ?? 'skip', paramsUsed: {},
     displayName: point ? `${s.name}[${Object.values(point).join(',')}]` : s.name,
-    upstream: s.needs?.length ? { from: s.needs, each: null, format: null } : null,
+    upstream: s.needs?.length ? { from: s.needs, each: s.each ?? null, format: null } : null,
   })));
   const sweeps = stages.filter((s) => s.points).map((s) => ({
     stage: s.name, maxParallel: null, toleratedFailure: { count: 0 }, points: s.points!.length, ...s.sweep,
@@ -118,6 +118,17 @@ describe('readyStages', () => {
     ]);
     expect(decide(g, { clean: 'SUCCEEDED', stats: 'CANCELLED', embed: 'CANCELLED', report: 'CANCELLED' }, true)).toEqual([
       { kind: 'finish', status: 'CANCELLED', error: why },
+    ]);
+  });
+
+  it('N to N (each: batch): ready as soon as its upstream run is under way, not before it starts', () => {
+    const g = graph([{ name: 'up' }, { name: 'down', needs: ['up'], each: 'batch' }, { name: 'after', needs: ['down'] }]);
+    expect(decide(g, { up: 'SUBMITTED' })).toEqual([
+      { kind: 'run', run: 0 }, { kind: 'explain', run: 1, reason: 'waiting for up (SUBMITTED)' }, { kind: 'explain', run: 2, reason: 'waiting for down (WAITING)' },
+    ]);
+    expect(decide(g, { up: 'RUNNING*', after: ['WAITING', 'waiting for down (WAITING)'] })).toEqual([{ kind: 'ready', run: 1, from: ['up'] }]);
+    expect(decide(g, { up: 'FAILED' })).toEqual([
+      { kind: 'skip', run: 1, reason: 'upstream up FAILED' }, { kind: 'explain', run: 2, reason: 'waiting for down (WAITING)' },
     ]);
   });
 

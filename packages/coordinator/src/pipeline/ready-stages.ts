@@ -4,7 +4,8 @@
  * calls readyStages, and applies the actions with conditional transitions,
  * so a stale snapshot loses a race instead of doing a thing twice).
  *
- * - ready: a WAITING run whose upstream stages all ended (→ SUBMITTED, its
+ * - ready: a WAITING run whose upstream stages all ended, or, N to N
+ *   (`each: batch`), whose one upstream run has started (→ SUBMITTED, its
  *   input taken from `from`: the upstreams that SUCCEEDED, in `needs` order).
  *   An upstream that did not succeed is handled per the run's
  *   `on_upstream_failure`: skip (→ SKIPPED, the reason names the first
@@ -63,6 +64,9 @@ export function readyStages(graph: PipelineGraph, state: PipelineState): Pipelin
 
 function decideWaiting(graph: PipelineGraph, stages: StageView, i: number, r: RunState): PipelineAction {
   const run = graph.runs[i]!;
+  // N to N: ready as soon as its one upstream run is under way; it gets task i when upstream task i succeeds.
+  const from = run.upstream?.each === 'batch' && run.upstream.from.length === 1 ? run.upstream.from[0]! : null;
+  if (from !== null && run.needs.length === 1 && stages.streaming(from)) return { kind: 'ready', run: i, from: [from] };
   const pending = run.needs.filter((n) => stages.outcome(n) === null);
   if (pending.length > 0) return { kind: 'explain', run: i, reason: `waiting for ${pending.map((n) => stages.progress(n)).join(', ')}` };
   const ok = run.needs.filter((n) => stages.outcome(n) === 'SUCCEEDED');
@@ -114,6 +118,12 @@ class StageView {
 
   outcome(stage: string): StageOutcome | null {
     return stageOutcome(this.byStage.get(stage) ?? [], this.sweeps.get(stage));
+  }
+
+  /** A stage of one run that has started and not ended: an N-to-N downstream may stream from it. */
+  streaming(stage: string): boolean {
+    const runs = this.byStage.get(stage) ?? [];
+    return runs.length === 1 && ACTIVE.has(runs[0]!.status);
   }
 
   /** "clean (RUNNING 40%)": a stage not ended yet, for a waiting run's reason. */

@@ -57,6 +57,12 @@ export interface StageRef {
   needs: readonly string[];
   /** Position of the run in the pipeline's `runs` (listJobs({ parentId }) returns runs in this order). */
   index: number;
+  /**
+   * `input: { from: X, each: batch }` (N to N) from a stage X of one run:
+   * that run's job id. The run starts while X runs and gets task i when X's
+   * task i succeeds (its batch is that task's output). Absent otherwise.
+   */
+  streamFrom?: string;
 }
 
 /** Who coordinates a job: the `djc run` process that created it, or the daemon. */

@@ -132,6 +132,18 @@ describe('loadWorkflowFile: a pipeline', () => {
     expect(embed?.config.retry.max_attempts).toBe(5);
   });
 
+  it('applies --set of a job key to every stage, over the stage\'s own value (so --keep-going works)', async () => {
+    const file = await pipeline(DIAMOND, STAGE_BASE);
+    const { spec } = await loadPipelineFile(file, { set: ['compute.workers=8', 'fail_fast=false'] });
+    expect(new Set(spec.runs.map((r) => r.config.compute.workers))).toEqual(new Set([8]));
+    expect(spec.runs.every((r) => !r.config.fail_fast)).toBe(true);
+    const fromDefaults = await issuesOf(file, { set: ['defaults.retry.max_attempts=0'] });
+    expect(fromDefaults.map((i) => i.message)).toContain('expected an integer from 1 to 100, found 0 (from --set defaults.retry.max_attempts=0)');
+    expect(fromDefaults.every((i) => i.line === undefined)).toBe(true);
+    const issues = await issuesOf(file, { set: ['compute.workers=0'] });
+    expect(issues[0]?.message).toMatch(/^expected an integer from 1 to 10000.*\(from --set stages\.report\.compute\.workers=0\)$/);
+  });
+
   it('substitutes ${env.X} and reports an unset one at its line', async () => {
     const lines = ['name: p', 'stages:', '  a:', '    input: { path: data/a.jsonl }', '    handler: { command: "echo ${env.GREETING}" }'];
     const file = await pipeline(lines);
@@ -210,5 +222,122 @@ describe('loadWorkflowFile: a job file', () => {
   it('checks that handler.files exist', async () => {
     const file = await files({ 'job.yaml': 'name: wc\ninput: { path: data/a.jsonl }\nhandler: { command: "true", files: [nope.py] }\n', ...SUPPORT });
     expect(brief(await issuesOf(file))).toEqual([['handler.files[0]', 3, `handler file nope.py not found (looked for ${join(dir, 'nope.py')})`]]);
+  });
+});
+
+describe('validateWorkflowFile: every issue of a pipeline at once, with its YAML path and line', () => {
+  it('reports graph, input, matrix and variable problems together', async () => {
+    const file = await pipeline([
+      'name: bad',                                                      // 1
+      'defaults:',                                                      // 2
+      '  compute: { workerz: 4 }',                                      // 3
+      'stages:',                                                        // 4
+      '  a:',                                                           // 5
+      '    needs: [c, ghost]',                                          // 6
+      '    input: { path: data/a.jsonl }',                              // 7
+      '    handler: { module: ./clean.ts#clean }',                      // 8
+      '    output: { reduce: ./clean.ts#clean }',                       // 9
+      '  b:',                                                           // 10
+      '    needs: [a]',                                                 // 11
+      '    input: { from: [a, c], each: batch, batch: { records: 5 } }',// 12
+      '    handler: { command: "echo ${matrix.lr} ${stages.c.output}" }', // 13
+      '  c:',                                                           // 14
+      '    needs: [b]',                                                 // 15
+      '    input: { from: n }',                                         // 16
+      '    handler: { command: "echo ${matrix.lrr} ${params.nope}" }',  // 17
+      '    matrix:',                                                    // 18
+      '      lr: [1, 2]',                                               // 19
+      '      exclude: [{ lrr: 1 }]',                                    // 20
+      '  d:',                                                           // 21
+      '    nedes: [a]',                                                 // 22
+      '    input: { format: csv }',                                     // 23
+      '    handler: { command: "true" }',                               // 24
+      '    matrix: { x: [1, 2, 3], y: [1, 2, 3], max_points: 5 }',      // 25
+      '  e:',                                                           // 26
+      '    name: e',                                                    // 27
+      '    needs: [d]',                                                 // 28
+      '    input: { from: d }',                                         // 29
+      '    handler: { command: "cat ${stages.d.output}" }',             // 30
+      '    output: { aggregate: none }',                                // 31
+      '  f:',                                                           // 32
+      '    needs: [e]',                                                 // 33
+      '    input: { from: e }',                                         // 34
+      '    handler: { command: "true" }',                               // 35
+    ]);
+    expect(brief(await issuesOf(file))).toEqual([
+      ['defaults.compute.workerz', 3, 'unknown key "workerz" (did you mean "workers"?)'],
+      ['stages.a.needs', 6, 'the stages make a cycle: a → c → b → a'],
+      ['stages.a.needs[1]', 6, 'unknown stage "ghost"; stages: a, b, c, d, e, f'],
+      ['stages.b.input.from[1]', 12, 'c is not in needs: add it to this stage\'s needs (a stage reads only stages it waits for)'],
+      ['stages.b.input.each', 12, 'each: batch reads a\'s batch outputs, but a folds them into one result with output.reduce: drop each (read the result) or the reducer'],
+      ['stages.b.input.each', 12, 'each: batch reads the batches of one run, but c has a matrix (one run per point): read their results without each'],
+      ['stages.b.input.each', 12, 'each: batch reads one upstream stage, but from names 2 (a, c): drop each, or read one stage'],
+      ['stages.b.input.batch', 12, 'with each: batch, the batches are the upstream\'s (one per upstream task): remove input.batch'],
+      ['stages.b.handler.command', 13, '${stages.c.output}: c is not in needs: add it to this stage\'s needs, so its result exists when this stage runs'],
+      ['stages.b.handler.command', 13, '${matrix.lr} is used in a stage without a matrix: add matrix: to this stage, or use ${params.lr}'],
+      ['stages.c.input.from', 16, 'unknown stage "n"; stages: a, b, c, d, e, f'],
+      ['stages.c.handler.command', 17, 'unknown matrix axis lrr in ${matrix.lrr}; this stage\'s axes: lr'],
+      ['stages.c.handler.command', 17, 'unknown parameter nope in ${params.nope}; defined parameters: none'],
+      ['stages.c.matrix.exclude[0].lrr', 20, '"lrr" is not an axis of the matrix; axes: lr'],
+      ['stages.d.nedes', 22, 'unknown key "nedes" (did you mean "needs"?)'],
+      ['stages.d.input.path', 23, 'a stage reads files (input.path) or upstream stages (input.from): set one'],
+      ['stages.d.matrix', 25, 'the matrix makes 9 points, more than max_points (5): shrink the axes, exclude points, or raise matrix.max_points'],
+      ['stages.e.name', 27, 'unknown key "name" in a stage: a stage is named by its key under stages: (its runs are <pipeline>.<stage>)'],
+      ['stages.e.handler.command', 30, '${stages.d.output}: d has a matrix, so it has one result per point: read them with input.from instead'],
+      ['stages.f.input.from', 34, 'e keeps per-batch outputs only (output.aggregate: none), so it has no result to read: add each: batch, or use aggregate: concat in e'],
+    ]);
+  });
+});
+
+describe('a matrix that does not parse', () => {
+  it('names a misspelled matrix key, and still checks ${matrix.x} against the axes that are well formed', async () => {
+    const file = await pipeline(['name: p', 'stages:', '  a:', '    input: { path: data/a.jsonl }',
+      '    handler: { command: "echo ${matrix.lr} ${matrix.depth}" }', '    matrix: { lr: [1, 2], max_point: 5, seed: [] }']);
+    expect(brief(await issuesOf(file))).toEqual([
+      ['stages.a.handler.command', 5, 'unknown matrix axis depth in ${matrix.depth}; this stage\'s axes: lr'],
+      ['stages.a.matrix.max_point', 6, 'unknown key "max_point" (did you mean "max_points"?); any other key is an axis, a list of values'],
+      ['stages.a.matrix.seed', 6, 'expected a non-empty list of strings, numbers or booleans, found an empty list'],
+    ]);
+  });
+});
+
+describe('matrix rows: ./grid.csv', () => {
+  const stage = (rows: string): string[] => ['name: sweep', 'stages:', '  train:', '    input: { path: data/a.jsonl }',
+    '    handler: { command: "echo ${matrix.lr} ${matrix.model}" }', `    matrix: { rows: ${rows} }`];
+
+  it('makes one run per row, values as text, and snapshots the CSV', async () => {
+    const file = await pipeline(stage('./grid.csv'), { 'grid.csv': 'lr,model\n0.1,"res,net"\n0.5,vit\n' });
+    const { spec } = await loadPipelineFile(file);
+    expect(spec.runs.map((r) => [r.displayName, r.config.handler.command])).toEqual([
+      ['train[lr=0.1,model="res,net"]', 'echo 0.1 res,net'], ['train[lr=0.5,model=vit]', 'echo 0.5 vit'],
+    ]);
+    expect(spec.sources.map((s) => s.path)).toEqual([file, join(dir, 'grid.csv')]);
+  });
+
+  it('names the CSV file and line of each problem', async () => {
+    const file = await pipeline(stage('./grid.csv'), { 'grid.csv': 'lr,model\n0.1,a\n0.2\n0.1,a\n' });
+    const issues = await issuesOf(file);
+    expect(issues.map((i) => [i.file, i.line, i.message])).toEqual([
+      [join(dir, 'grid.csv'), 3, 'has 1 field, the header 2'],
+      [join(dir, 'grid.csv'), 4, 'repeats the point of line 2: every row must be a different point'],
+    ]);
+  });
+
+  it('reports a missing rows file', async () => {
+    const file = await pipeline(stage('./nope.csv'));
+    expect((await issuesOf(file)).map((i) => [i.file, i.message])).toEqual([[join(dir, 'nope.csv'), 'the matrix rows file not found']]);
+  });
+});
+
+describe('a 1,000-point sweep', () => {
+  it('validates and expands to 1,000 runs; 1,001 is refused with the count', async () => {
+    const lines = (n: number): string[] => ['name: sweep', 'stages:', '  train:', '    input: { path: data/a.jsonl }', '    handler: { command: "echo ${matrix.a} ${matrix.b}" }',
+      `    matrix: { a: [${Array.from({ length: 10 }, (_, i) => i).join(', ')}], b: [${Array.from({ length: 100 }, (_, i) => i).join(', ')}]${n > 1000 ? ', include: [{ a: x, b: y }]' : ''} }`];
+    const { spec } = await loadPipelineFile(await pipeline(lines(1000)));
+    expect(spec.runs).toHaveLength(1000);
+    expect(spec.sweeps[0]?.points).toBe(1000);
+    expect(brief(await issuesOf(await pipeline(lines(1001))))).toEqual([
+      ['stages.train.matrix', 6, 'the matrix makes 1,001 points, more than max_points (1,000): shrink the axes, exclude points, or raise matrix.max_points'],
+    ]);
   });
 });

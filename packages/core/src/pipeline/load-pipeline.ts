@@ -21,7 +21,7 @@ import { expandStageMatrix } from './stage-matrix.js';
 import { NAME_RE, PipelineFileSchema } from './schema.js';
 import { draftStage, type StageDraft } from './stage-draft.js';
 import { buildRuns } from './stage-runs.js';
-import type { PipelineSpec, Point, StageRunSpec, SweepSpec } from './types.js';
+import type { PipelineSpec, StageRunSpec, SweepSpec } from './types.js';
 
 export interface LoadedPipeline {
   spec: PipelineSpec;
@@ -49,7 +49,11 @@ interface Collect {
 export async function validatePipelineData(read: ReadFile, opts: LoadOptions): Promise<PipelineValidation> {
   const c: Collect = { raw: [], warnings: [], problems: [], extendsProblems: [], direct: [...read.issues] };
   const data = structuredClone(read.data) as Obj;
-  const { overrides, problems: setProblems } = applyOverrides(data, opts.set ?? []);
+  const applied = applyOverrides(data, everyStage(opts.set ?? [], data));
+  const setProblems = applied.problems;
+  // A value set in defaults by --set shows in every stage: its issues there name the flag too.
+  const stageNames = isObj(data.stages) ? Object.keys(data.stages) : [];
+  const overrides = applied.overrides.flatMap((o) => (o.path[0] === 'defaults' ? [o, ...stageNames.map((s) => ({ ...o, path: ['stages', s, ...o.path.slice(1)] }))] : [o]));
   c.problems.push(...setProblems);
   const top = parseTop(data, opts, c);
   const stagesData = isObj(data.stages) ? data.stages : {};
@@ -75,6 +79,10 @@ export async function validatePipelineData(read: ReadFile, opts: LoadOptions): P
   let complete = top.ok;
   for (const draft of drafts) {
     const { points, ok: matrixOk } = await expandStageMatrix(draft, read.baseDir, read.log, c);
+    if (draft.matrix && points === null) {
+      complete = false;
+      continue;
+    }
     const built = await buildRuns(draft, points, {
       pipeline: top.name, baseDir: read.baseDir, labels: top.labels, params: top.params, vars: top.vars, raw: c.raw, problems: c.problems,
     });
@@ -94,6 +102,22 @@ export async function validatePipelineData(read: ReadFile, opts: LoadOptions): P
     order, runs: order.flatMap((s) => runs.get(s) ?? []), sweeps, sources: [...read.log.files],
   };
   return { ok: true, pipeline: { spec, configPath: read.configPath, baseDir: read.baseDir, warnings }, warnings };
+}
+
+const PIPELINE_KEYS = new Set(Object.keys(PipelineFileSchema.shape));
+
+/**
+ * A --set of a job key ("compute.workers=8", "fail_fast=false" from
+ * --keep-going) sets it in every stage, over the stage's own value; keys of
+ * the pipeline file ("params.x", "stages.a.…", "defaults.…") as written.
+ */
+function everyStage(sets: readonly string[], data: Obj): string[] {
+  const stages = isObj(data.stages) ? Object.keys(data.stages) : [];
+  return sets.flatMap((flag) => {
+    const first = /^\s*([^.=[]+)/.exec(flag)?.[1] ?? '';
+    if (first === 'params' || PIPELINE_KEYS.has(first) || !flag.includes('=') || stages.length === 0) return [flag];
+    return stages.map((s) => `stages.${s}.${flag.trim()}`);
+  });
 }
 
 interface Top {
@@ -135,4 +159,3 @@ async function checkStageHandlers(drafts: readonly StageDraft[], runs: Map<strin
   }));
 }
 
-export type { Point };

@@ -37,7 +37,9 @@ const BUILD_LIMIT_FACTOR = 10;
 
 export function expandMatrix(m: MatrixInput): Expansion {
   const axisNames = m.axes ? m.axes.map(([name]) => name) : [...(m.rows?.header ?? [])];
-  const problems: MatrixProblem[] = [...checkEntries('exclude', m.exclude, axisNames, false), ...checkEntries('include', m.include, axisNames, true)];
+  const problems: MatrixProblem[] = [
+    ...repeatedValues(m.axes ?? []), ...checkEntries('exclude', m.exclude, axisNames, false), ...checkEntries('include', m.include, axisNames, true),
+  ];
   if (problems.length > 0) return { points: [], problems };
   const product = m.axes ? m.axes.reduce((n, [, values]) => n * values.length, 1) : (m.rows?.points.length ?? 0);
   if (product > m.maxPoints * BUILD_LIMIT_FACTOR) return { points: [], problems: [tooMany(product, m.maxPoints)] };
@@ -79,6 +81,14 @@ function checkEntries(key: 'include' | 'exclude', entries: MatrixInput['include'
     if (!full && Object.keys(entry).length === 0) problems.push({ path: [key, i], message: 'an empty exclude entry would remove every point' });
   });
   return problems;
+}
+
+/** A value twice in one axis would make the same point twice. */
+function repeatedValues(axes: NonNullable<MatrixInput['axes']>): MatrixProblem[] {
+  return axes.flatMap(([name, values]) => {
+    const texts = values.map(String);
+    return texts.flatMap((t, i) => (texts.indexOf(t) === i ? [] : [{ path: [name, i], message: `${t} is already value ${texts.indexOf(t) + 1} of axis ${name}: every point must differ` }]));
+  });
 }
 
 function cartesian(axes: NonNullable<MatrixInput['axes']>): Point[] {

@@ -18,6 +18,14 @@ export interface PipelineJobsOptions {
   mode: CoordinationMode;
 }
 
+/** N to N from a stage of exactly one run: that run's id (a sweep upstream is handed off whole instead). */
+function streamOf(spec: PipelineSpec, ids: readonly string[], run: PipelineSpec['runs'][number]): { streamFrom?: string } {
+  const from = run.upstream?.each === 'batch' && run.upstream.from.length === 1 ? run.upstream.from[0] : undefined;
+  if (from === undefined) return {};
+  const ups = spec.runs.flatMap((r, i) => (r.stage === from ? [i] : []));
+  return ups.length === 1 ? { streamFrom: ids[ups[0]!]! } : {};
+}
+
 /** The runs' records in run order, then the pipeline's. */
 export function pipelineJobs(spec: PipelineSpec, o: PipelineJobsOptions): NewJob[] {
   const first = spec.runs[0];
@@ -32,7 +40,7 @@ export function pipelineJobs(spec: PipelineSpec, o: PipelineJobsOptions): NewJob
     config: run.config,
     status: run.needs.length > 0 ? 'WAITING' : 'SUBMITTED',
     reason: run.needs.length > 0 ? `waiting for ${run.needs.join(', ')}` : null,
-    stage: { name: run.stage, point: run.point, needs: run.needs, index },
+    stage: { name: run.stage, point: run.point, needs: run.needs, index, ...streamOf(spec, ids, run) },
   }));
   const pipeline: NewJob = {
     jobId: o.pipelineId, name: spec.name, backend: o.backend, configPath: o.configPath, mode: o.mode,

@@ -95,3 +95,10 @@ export const PipelineFileSchema = z.strictObject({
 /** The top-level keys of the pipeline, as parsed (stages still raw). */
 export type PipelineFile = z.output<typeof PipelineFileSchema>;
 export type MatrixConfig = z.output<typeof MatrixSchema>;
+
+/** The whole pipeline file with its stages' keys, for the generated JSON Schema (schema/pipeline.schema.json) and docs. */
+export const PipelineDocSchema = z.strictObject({
+  ...PipelineFileSchema.shape,
+  defaults: StageSchema.partial().optional().meta({ description: 'Stage keys deep-merged under every stage (the stage\'s own keys win)' }),
+  stages: z.record(z.string(), StageSchema).meta({ description: PipelineFileSchema.shape.stages.description ?? 'The stages by name' }),
+}).meta({ description: 'A djc pipeline: stages that depend on stages' });

@@ -11,7 +11,8 @@ import { substituteValue, type EditProblem, type SubstVars } from '../config/sub
 import { resolveExtends, type ExtendsProblem, type SourceLog } from './extends.js';
 import type { Layer } from './locate.js';
 import { deepMerge, isObj, type Obj } from './merge.js';
-import { StageExtrasSchema, UpstreamInputSchema, type MatrixConfig } from './schema.js';
+import { suggest } from '../config/describe.js';
+import { DEFAULT_MAX_POINTS, MATRIX_KEYS, StageExtrasSchema, UpstreamInputSchema, type MatrixConfig } from './schema.js';
 import { stageJsonSchema } from './json-schema.js';
 import type { UpstreamPolicy } from './types.js';
 import type { YamlSource } from '../config/yaml-source.js';
@@ -24,6 +25,8 @@ export interface StageDraft {
   policy: UpstreamPolicy;
   /** The parsed matrix (params substituted), or null. */
   matrix: MatrixConfig | null;
+  /** The matrix did not parse (reported): `matrix` holds its well-formed axes only, not to be expanded. */
+  matrixInvalid: boolean;
   /** Upstream stages read by input.from (fromList: written as a list), or null for a file input. */
   upstream: { from: string[]; fromList: boolean; each: 'batch' | null; format: string | null } | null;
   /** True when the stage has neither input.path nor input.from (already reported). */
@@ -70,15 +73,37 @@ export async function draftStage(name: string, written: Obj, ctx: DraftContext):
   return { name, job, ...extras, ...input, layers };
 }
 
-function parseExtras(merged: Obj, at: PathSeg[], ctx: DraftContext): Pick<StageDraft, 'needs' | 'policy' | 'matrix'> {
+function parseExtras(merged: Obj, at: PathSeg[], ctx: DraftContext): Pick<StageDraft, 'needs' | 'policy' | 'matrix' | 'matrixInvalid'> {
   const written: Obj = {};
   for (const k of EXTRA_KEYS) if (merged[k] !== undefined) written[k] = merged[k];
   const data = substituteValue(written, at, { ...ctx.vars, matrix: undefined }, ctx.problems) as Obj;
   const parsed = StageExtrasSchema.safeParse(data);
-  if (parsed.success) return { needs: parsed.data.needs, policy: parsed.data.on_upstream_failure, matrix: parsed.data.matrix ?? null };
-  ctx.raw.push(...prefixed(mapZodIssues(parsed.error.issues, data, stageJsonSchema()), at));
+  if (parsed.success) return { needs: parsed.data.needs, policy: parsed.data.on_upstream_failure, matrix: parsed.data.matrix ?? null, matrixInvalid: false };
+  const issues = mapZodIssues(parsed.error.issues, data, stageJsonSchema()).map((i) => matrixKeyIssue(i, data.matrix));
+  ctx.raw.push(...prefixed(issues, at));
   const needs = Array.isArray(data.needs) ? data.needs.filter((n): n is string => typeof n === 'string') : typeof data.needs === 'string' ? [data.needs] : [];
-  return { needs, policy: 'skip', matrix: null };
+  const policy = parsed.error.issues.some((i) => i.path[0] === 'on_upstream_failure') ? 'skip' : StageExtrasSchema.shape.on_upstream_failure.parse(data.on_upstream_failure);
+  return { needs, policy, matrix: isObj(data.matrix) ? lenientMatrix(data.matrix) : null, matrixInvalid: isObj(data.matrix) || data.matrix !== undefined };
+}
+
+/** A matrix that did not parse, kept as its axes only: the stage's `${matrix.x}` are still checked against them. */
+function lenientMatrix(m: Obj): MatrixConfig {
+  const axes = Object.entries(m).filter(([k, v]) => !(MATRIX_KEYS as readonly string[]).includes(k) && Array.isArray(v) && v.length > 0);
+  const out = { include: [], exclude: [], max_points: DEFAULT_MAX_POINTS, tolerated_failure: { count: 0 } } as unknown as MatrixConfig;
+  for (const [k, v] of axes) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
+
+/** "max_point: 5" under matrix is read as an axis: say it is a misspelled key, or that an axis is a list. */
+function matrixKeyIssue(issue: RawIssue, matrix: unknown): RawIssue {
+  const [first, key, ...rest] = issue.path;
+  if (first !== 'matrix' || typeof key !== 'string' || rest.length > 0 || (MATRIX_KEYS as readonly string[]).includes(key)) return issue;
+  if (!isObj(matrix) || Array.isArray(matrix[key])) return issue;
+  const guess = suggest(key, MATRIX_KEYS);
+  const message = guess
+    ? `unknown key "${key}" (did you mean "${guess}"?); any other key is an axis, a list of values`
+    : `${issue.message}: an axis is a list of values (matrix keys: ${MATRIX_KEYS.join(', ')})`;
+  return { ...issue, anchor: guess ? 'key' : issue.anchor, message };
 }
 
 /** A placeholder path that lets an upstream-fed input validate as a job input; replaced by UPSTREAM_SCHEME entries after. */

@@ -14,7 +14,7 @@ import type { StageDraft } from './stage-draft.js';
 import type { Point, PointValue } from './types.js';
 
 export interface StageMatrix {
-  /** The points, or null for a stage without a matrix. When !ok, one stand-in point to validate the stage's config with. */
+  /** The points, or null for a stage without a matrix. When !ok, one stand-in point to validate the stage's config with (null: no axes known). */
   points: Point[] | null;
   ok: boolean;
 }
@@ -35,6 +35,7 @@ export async function expandStageMatrix(draft: StageDraft, baseDir: string, log:
     sink.raw.push({ path: [...at, ...path], anchor: 'key', message });
     return { points: [standIn], ok: false };
   };
+  if (draft.matrixInvalid) return { points: [standIn], ok: false };
   let rows: { header: string[]; points: Point[] } | undefined;
   if (m.rows !== undefined) {
     if (axes.length > 0) return fail(`set axes or rows, not both (axes: ${axes.map(([k]) => k).join(', ')})`, ['rows']);
@@ -43,6 +44,8 @@ export async function expandStageMatrix(draft: StageDraft, baseDir: string, log:
     if (read.issues.length > 0) {
       sink.direct.push(...read.issues);
       const first = read.points[0];
+      // Without a header, the axes are unknown: the stage's config is not checked until the CSV is fixed.
+      if (read.header.length === 0) return { points: null, ok: false };
       return { points: [first ?? Object.fromEntries(read.header.map((h) => [h, '']))], ok: false };
     }
     rows = read;
