@@ -101,5 +101,8 @@ describe('re-use from the cache', () => {
     expect(await d.stage(['p2', 'p1'])).not.toBe(ab);
     expect(await d.stage(['p1'])).toBe((await d.of('p1'))?.sha256);
     expect(await d.stage(['p1', 'gone'])).toBeNull();
+    // A result written after a look that found none is seen by the next look.
+    await backend.blobs.put(blobKeys.result('gone'), 'late');
+    expect(await d.stage(['p1', 'gone'])).toMatch(/^[0-9a-f]{64}$/);
   });
 });

@@ -91,12 +91,14 @@ export class ResultDigests {
 
   constructor(private readonly backend: Backend) {}
 
-  /** The run's result digest, or null when it has no result blob. */
+  /** The run's result digest, or null when it has no result blob (yet). Results are immutable once written, so each is read once. */
   of(jobId: string, signal?: AbortSignal): Promise<{ sha256: string; bytes: number } | null> {
     let d = this.memo.get(jobId);
     if (d === undefined) {
       d = digestBlob(this.backend, blobKeys.result(jobId), signal);
       this.memo.set(jobId, d);
+      // A result not written yet (a streaming upstream still running) may exist later: forget the miss.
+      void d.then((v) => { if (v === null) this.memo.delete(jobId); }, () => this.memo.delete(jobId));
     }
     return d;
   }
