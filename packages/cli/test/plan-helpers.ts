@@ -1,7 +1,8 @@
 /**
  * A pipeline for `djc plan` tests, and earlier runs of it recorded in a
- * backend through the core API the runner uses (putCacheEntry), until the
- * runner that writes them is on this branch.
+ * backend through the index API (putCacheEntry) directly, so plan's cases
+ * (a result gone, a changed parameter) are set up without running stages;
+ * pipeline-cache.test.ts plans after real runs.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,8 +1,8 @@
 /**
  * `djc plan` through the CLI: what each stage run would do, why, and its
  * batches, before anything runs. Earlier runs are recorded in the sandbox's
- * home through the core API the runner uses (putCacheEntry), until the
- * runner that writes them is on this branch.
+ * home through the index API (plan-helpers.ts); pipeline-cache.test.ts
+ * plans after real runs.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
