@@ -36,6 +36,8 @@ export function formatStatus(job: JobRecord, failures?: FailureReport): string {
     `tasks    ${taskSummary(job.tasks)}`,
     `records  ${records}`,
   ];
+  if (job.parentId) lines.push(`pipeline ${job.parentId}   stage ${job.stage?.name ?? '?'}`);
+  if (job.reason) lines.push(`${job.status === 'SKIPPED' ? 'skipped ' : 'waiting '} ${job.reason}`);
   if (job.workers) lines.push(`workers  ${job.workers.summary}`);
   const lastFailure = job.workers?.failures.at(-1);
   if (lastFailure && !TERMINAL_JOB.has(job.status)) lines.push(`         last worker failure: ${lastFailure.reason}`);
@@ -100,11 +102,15 @@ export function table(header: string[], rows: string[][]): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
-export function formatJobList(jobs: JobRecord[]): string {
+/** Jobs, newest first; a pipeline's stage runs (`stages`, by pipeline id) folded under it, indented. */
+export function formatJobList(jobs: JobRecord[], stages: ReadonlyMap<string, readonly JobRecord[]> = new Map()): string {
   if (jobs.length === 0) return 'no jobs';
+  const row = (j: JobRecord, indent: string) => [
+    `${indent}${j.jobId}`, j.status, `${j.tasks.succeeded}/${j.tasks.total}${j.tasks.failed ? ` (${j.tasks.failed} failed)` : ''}`, j.createdAt,
+  ];
   return table(
     ['JOB', 'STATUS', 'TASKS', 'CREATED'],
-    jobs.map((j) => [j.jobId, j.status, `${j.tasks.succeeded}/${j.tasks.total}${j.tasks.failed ? ` (${j.tasks.failed} failed)` : ''}`, j.createdAt]),
+    jobs.flatMap((j) => [row(j, ''), ...(stages.get(j.jobId) ?? []).map((s) => row(s, '  '))]),
   );
 }
 

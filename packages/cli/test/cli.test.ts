@@ -95,7 +95,10 @@ describe('submit, coordinator, wait, and the documented --json shapes', () => {
       const w = await run(['wait', jobId, '--json']);
       expect(w.code).toBe(0);
       const doc = JSON.parse(w.stdout) as Record<string, unknown>;
-      expect(Object.keys(doc).sort()).toEqual(['backend', 'createdAt', 'endedAt', 'error', 'jobId', 'name', 'output', 'records', 'retries', 'startedAt', 'status', 'tasks', 'workers']);
+      expect(Object.keys(doc).sort()).toEqual([
+        'backend', 'createdAt', 'endedAt', 'error', 'jobId', 'kind', 'name', 'output', 'parentId', 'reason', 'records', 'retries', 'stage', 'startedAt', 'status', 'tasks', 'workers',
+      ]);
+      expect(doc).toMatchObject({ kind: 'job', parentId: null, stage: null, reason: null });
       expect(doc.retries).toEqual([]);
       expect(doc.workers).toMatchObject({ dispatcher: 'local', slurmJobIds: [], failures: [] });
       expect(doc).toMatchObject({
@@ -115,8 +118,8 @@ describe('submit, coordinator, wait, and the documented --json shapes', () => {
     const list = JSON.parse((await run(['list', '--json'])).stdout) as { jobs: Record<string, unknown>[] };
     expect(list.jobs).toHaveLength(2);
     for (const j of list.jobs) {
-      expect(Object.keys(j).sort()).toEqual(['createdAt', 'jobId', 'name', 'status', 'tasks']);
-      expect(j).toMatchObject({ name: 'upper', status: 'SUCCEEDED', createdAt: ISO, tasks: COUNTS });
+      expect(Object.keys(j).sort()).toEqual(['createdAt', 'jobId', 'kind', 'name', 'status', 'tasks']);
+      expect(j).toMatchObject({ name: 'upper', status: 'SUCCEEDED', createdAt: ISO, tasks: COUNTS, kind: 'job' });
     }
     const tasks = JSON.parse((await run(['tasks', jobId, '--json'])).stdout) as { tasks: Record<string, unknown>[] };
     expect(tasks.tasks).toHaveLength(3);

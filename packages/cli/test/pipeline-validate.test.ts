@@ -1,8 +1,7 @@
 /**
  * Pipeline files through the CLI (issue 10 §1): `djc validate` takes a
  * pipeline (a file with stages:), prints its stages or every problem with
- * its YAML path and line (exit 2); `run` and `submit` recognise a pipeline
- * and, in this build, refuse it without creating anything.
+ * its YAML path and line (exit 2); `run` runs it and `submit` writes it.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -148,14 +147,16 @@ describe('djc validate on a pipeline', () => {
 });
 
 describe('djc run and submit on a pipeline', () => {
-  it('refuse it for now with exit 2 and say so, creating no job', async () => {
+  it('run runs the validated pipeline (exit 0, every stage run SUCCEEDED); submit writes it for the daemon', async () => {
     write({ 'p.yaml': GOOD, ...SUPPORT });
-    for (const cmd of ['run', 'submit']) {
-      const r = await run([cmd, 'p.yaml']);
-      expect(r.code).toBe(2);
-      expect(r.stderr).toContain('p.yaml is a pipeline ("reviews", 4 stages, 7 runs): running pipelines is not available yet in this build');
-    }
-    const list = await run(['list', '--json']);
-    expect((JSON.parse(list.stdout || '{"jobs":[]}') as { jobs: unknown[] }).jobs).toEqual([]);
+    const r = await run(['run', 'p.yaml']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse((await run(['status', 'reviews', '--json'])).stdout) as { stages: { name: string; status: string; runs: unknown[] }[] };
+    expect(doc.stages.map((s) => `${s.name}:${s.status}:${s.runs.length}`)).toEqual(['clean:SUCCEEDED:1', 'embed:SUCCEEDED:1', 'train:SUCCEEDED:4', 'report:SUCCEEDED:1']);
+    // embed is N to N over clean (one record per batch): `cat` gives each record back, in order.
+    expect((await run(['results', 'reviews.embed'])).stdout).toBe('{"text":"good"}\n{"text":"bad"}\n');
+    const sub = await run(['submit', 'p.yaml']);
+    expect(sub.code).toBe(0);
+    expect(sub.stdout.trim()).toMatch(/^reviews-\d{14}-[0-9a-f]{6}$/);
   });
 });

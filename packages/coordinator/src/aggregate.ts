@@ -21,6 +21,8 @@ import { reduceWithCommand } from './reduce-command.js';
  * result: concatenated, or folded by the reducer (a module's function, or a
  * command that reads them on stdin). Writes to output.path
  * (atomically: temp file + rename) or, without one, to the blob store.
+ * A pipeline's stage run writes to the blob store ALWAYS (its downstream
+ * stages read it there, on any machine), and also to output.path when set.
  * Returns where the result went, or null for aggregate: none.
  */
 export async function aggregateOutputs(backend: Backend, job: JobRecord, log: Logger): Promise<string | null> {
@@ -31,21 +33,26 @@ export async function aggregateOutputs(backend: Backend, job: JobRecord, log: Lo
     : out.reduce_command
       ? reduceWithCommand(out.reduce_command, job, concatOutputs(backend, job), log)
       : concatOutputs(backend, job);
-  if (!out.path) {
-    const key = blobKeys.result(job.jobId);
-    await backend.blobs.put(key, body);
-    return `blob:${key}`;
-  }
-  await mkdir(dirname(out.path), { recursive: true });
-  const tmp = `${out.path}.djc-tmp-${process.pid}`;
+  const key = blobKeys.result(job.jobId);
+  if (!out.path || job.kind === 'stage') await backend.blobs.put(key, body);
+  if (!out.path) return `blob:${key}`;
+  const content = job.kind === 'stage' ? await backend.blobs.getStream(key) : body;
+  if (content === null) throw new DjcError('INTERNAL', `the result of ${job.jobId} is missing from the blob store (${key})`, { jobId: job.jobId });
+  await writeAtomically(out.path, content);
+  return out.path;
+}
+
+/** Writes the file through a temp file and a rename, so readers never see half of it. */
+async function writeAtomically(path: string, body: string | Uint8Array | Readable): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.djc-tmp-${process.pid}`;
   try {
     await pipeline(typeof body === 'string' || body instanceof Uint8Array ? Readable.from([body]) : body, createWriteStream(tmp));
-    await rename(tmp, out.path);
+    await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });
     throw e;
   }
-  return out.path;
 }
 
 /** Succeeded tasks with an output (inline or a blob), in batch order, a page at a time. */

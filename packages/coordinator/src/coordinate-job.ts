@@ -5,6 +5,7 @@ import { notifyJobEnd } from './notify.js';
 import { coordinatorName, keepMarking } from './liveness.js';
 import { monitorTick } from './monitor.js';
 import { prepareJob } from './prepare.js';
+import { prepareStreaming } from './pipeline/stream-prepare.js';
 
 export interface CoordinateOptions {
   dispatcher: Dispatcher;
@@ -58,7 +59,12 @@ async function coordinate(backend: Backend, jobId: string, opts: CoordinateOptio
     }
     if (job.status === 'SUBMITTED' || job.status === 'PREPARING') {
       try {
-        job = await prepareJob(backend, job, log, opts.signal);
+        job = job.stage?.streamFrom
+          ? await prepareStreaming(backend, job, {
+            log, signal: opts.signal, monitorEveryMs: opts.tickMs ?? backend.monitorIntervalMs,
+            monitor: () => monitorTick(backend, jobId, dispatcher, log),
+          })
+          : await prepareJob(backend, job, log, opts.signal);
       } catch (e) {
         // Stopped on purpose: the job stays as it is, for this or another coordinator to resume (prepare is idempotent).
         if (opts.signal?.aborted) return await mustGetJob(backend, jobId);

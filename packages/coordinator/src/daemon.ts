@@ -2,6 +2,8 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { DjcError, type Backend, type JobStatus, type Logger } from '@djc/core';
 import { coordinateJob } from './coordinate-job.js';
+import { coordinatePipeline } from './pipeline/coordinate-pipeline.js';
+import { settleAfter } from './after/settle-after.js';
 import { coordinatorName, isOrphaned } from './liveness.js';
 import type { Dispatcher } from './dispatch/dispatcher.js';
 
@@ -15,6 +17,7 @@ export interface DaemonOptions {
 }
 
 const ACTIVE: readonly JobStatus[] = ['SUBMITTED', 'PREPARING', 'RUNNING', 'FINALIZING'];
+// WAITING top-level jobs (`djc submit --after`) are not coordinated until ready.
 
 /**
  * The `djc coordinator` loop: holds the backend's coordinator lock (one
@@ -30,6 +33,10 @@ export async function runDaemon(backend: Backend, opts: DaemonOptions): Promise<
   try {
     while (!opts.signal.aborted) {
       await takeLock(backend, owner, ttl);
+      // `djc submit --after` jobs: ready (→ SUBMITTED, picked up below) or SKIPPED once their dependencies end.
+      for (const job of await backend.state.listJobs({ status: 'WAITING', limit: 1000 })) {
+        await settleAfter(backend, job, opts.log).catch((e: unknown) => opts.log.warn({ jobId: job.jobId, err: e }, 'checking the dependencies of a waiting job failed'));
+      }
       for (const status of ACTIVE) {
         for (const job of await backend.state.listJobs({ status, limit: 1000 })) {
           if (active.has(job.jobId)) continue;
@@ -39,8 +46,10 @@ export async function runDaemon(backend: Backend, opts: DaemonOptions): Promise<
             opts.log.warn({ jobId: job.jobId, last: job.coordinator?.owner }, 'adopting a job whose coordinator stopped');
             await backend.state.updateJob(job.jobId, { mode: 'daemon' });
           }
-          opts.log.info({ jobId: job.jobId, status: job.status }, 'coordinating job');
-          const p = coordinateJob(backend, job.jobId, { dispatcher: opts.dispatcher, log: opts.log, signal: opts.signal, owner: coordinatorName('djc coordinator') })
+          opts.log.info({ jobId: job.jobId, status: job.status, kind: job.kind }, 'coordinating job');
+          // A pipeline's stage runs are not listed here (listJobs lists top-level jobs): its coordinatePipeline runs them.
+          const how = { dispatcher: opts.dispatcher, log: opts.log, signal: opts.signal, owner: coordinatorName('djc coordinator') };
+          const p = (job.kind === 'pipeline' ? coordinatePipeline(backend, job.jobId, how) : coordinateJob(backend, job.jobId, how))
             .catch((e: unknown) => opts.log.error({ jobId: job.jobId, err: e }, 'coordinating the job failed'))
             .finally(() => active.delete(job.jobId));
           active.set(job.jobId, p);

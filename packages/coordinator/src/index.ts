@@ -1,4 +1,6 @@
-export { submitJob } from './submit.js';
+export { submitJob, type SubmitOptions } from './submit.js';
+export { afterDecision, type AfterDecision } from './after/after-decision.js';
+export { settleAfter } from './after/settle-after.js';
 export { prepareJob, enqueuePending } from './prepare.js';
 export { coordinateJob, mustGetJob, type CoordinateOptions } from './coordinate-job.js';
 export { finalizeJob, toleratedFailures } from './finalize.js';
@@ -18,3 +20,9 @@ export { createRoutingDispatcher } from './dispatch/route-dispatcher.js';
 export { workerInvocation, workerShellLine, shellQuote, type WorkerInvocation } from './dispatch/worker-command.js';
 export { errorSignature, groupFailures, type FailedTask, type FailureGroup } from './failure-groups.js';
 export { failureReport, type FailureGroupReport, type FailureReport, type FailureReportOptions } from './failure-report.js';
+export { coordinatePipeline, type PipelineCoordinateOptions, type RunDecision } from './pipeline/coordinate-pipeline.js';
+export { readyStages, type PipelineAction, type PipelineState } from './pipeline/ready-stages.js';
+export { submitPipeline } from './pipeline/submit-pipeline.js';
+export { stageOutcome, type StageOutcome, type RunState } from './pipeline/stage-outcome.js';
+export { cancelPipeline } from './pipeline/cancel-pipeline.js';
+export * from './pipeline/reuse.js';

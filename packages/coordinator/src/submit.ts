@@ -1,13 +1,27 @@
-import { newJobId, type Backend, type CoordinationMode, type JobRecord, type LoadedJob } from '@djc/core';
+import { newJobId, type AfterDependency, type Backend, type CoordinationMode, type JobRecord, type LoadedJob, type Logger } from '@djc/core';
+import { settleAfter } from './after/settle-after.js';
 
-/** Writes a SUBMITTED job with its resolved config. Returns at once. */
-export async function submitJob(backend: Backend, loaded: LoadedJob, mode: CoordinationMode): Promise<JobRecord> {
-  return backend.state.createJob({
+export interface SubmitOptions {
+  /** `djc submit --after`: WAITING until these jobs end (resolved ids), then ready or SKIPPED. */
+  after?: AfterDependency;
+  /** For the notification of a job skipped at once. */
+  log?: Logger;
+}
+
+/**
+ * Writes a SUBMITTED job with its resolved config (or, with `after`, a
+ * WAITING one, settled at once: dependencies that already ended make it
+ * ready or SKIPPED right here). Returns at once.
+ */
+export async function submitJob(backend: Backend, loaded: LoadedJob, mode: CoordinationMode, o: SubmitOptions = {}): Promise<JobRecord> {
+  const job = await backend.state.createJob({
     jobId: newJobId(loaded.config.name),
     name: loaded.config.name,
     backend: backend.name,
     config: loaded.config,
     configPath: loaded.configPath,
     mode,
+    ...(o.after ? { status: 'WAITING' as const, after: o.after, reason: `waiting for ${o.after.jobIds.join(', ')}` } : {}),
   });
+  return o.log && o.after ? settleAfter(backend, job, o.log) : job;
 }

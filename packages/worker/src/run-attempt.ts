@@ -23,6 +23,7 @@ import { LogBuffer } from './handlers/log-buffer.js';
 import { errorText, failed } from './handlers/results.js';
 import { startHeartbeat } from './heartbeat.js';
 import { isMaterialized, localizeBatch } from './localize-batch.js';
+import { localizeUpstream } from './localize-upstream.js';
 import type { JobCache } from './job-cache.js';
 import { startLogStream } from './log-stream.js';
 import { storeOutput } from './store-output.js';
@@ -87,7 +88,7 @@ export async function handleMessage(deps: AttemptDeps, msg: ReceivedMessage, cla
   }
   const lease: LeaseRef = { owner: deps.workerId, attempt: task.attempts };
   // A scratch directory for command handlers (batch and output files) and for downloaded batch copies.
-  const tmpDir = cfg.handler.command || isMaterialized(task.batch) ? await mkdtemp(join(deps.tmpRoot, `t${taskId}-`)) : null;
+  const tmpDir = cfg.handler.command || isMaterialized(task.batch) || task.batch.upstream ? await mkdtemp(join(deps.tmpRoot, `t${taskId}-`)) : null;
   try {
     const run = await runHandler(deps, job, task, msg, lease, tmpDir ?? deps.tmpRoot);
     return await commit(deps, job, task, msg, lease, run);
@@ -144,9 +145,11 @@ async function runHandler(
   try {
     const input = readOptions(cfg);
     let batch = task.batch;
-    if (isMaterialized(batch)) {
+    if (isMaterialized(batch) || batch.upstream) {
       try {
-        batch = await localizeBatch(deps.backend.blobs, batch, input, join(tmpDir, 'copy'));
+        batch = batch.upstream
+          ? await localizeUpstream(deps.backend, batch, join(tmpDir, 'upstream'))
+          : await localizeBatch(deps.backend.blobs, batch, input, join(tmpDir, 'copy'));
       } catch (e) {
         if (!isDjcError(e, 'INPUT_INVALID')) throw e;
         return { result: failed('error', errorText(e), '', { retryable: false }), stopped, streamed: await stream.stop(), startedAt };

@@ -1,15 +1,20 @@
 import { parseTaskRanges } from '@djc/core';
 import { formatSetting } from '../format.js';
-import { cancelJob, coordinatorAlive, resolveJob, retryJob, toleratedFailures, type RetryOutcome } from '@djc/coordinator';
+import { cancelJob, cancelPipeline, coordinatorAlive, resolveJob, retryJob, toleratedFailures, type RetryOutcome } from '@djc/coordinator';
 import { statusDocument } from '../status-document.js';
 import { withBackend, type Cli } from '../context.js';
 import { coordinateHere } from './run.js';
 
 export async function cancelCommand(cli: Cli, ref: string): Promise<number> {
   return withBackend(cli, async (backend) => {
-    const job = await cancelJob(backend, (await resolveJob(backend, ref)).jobId, cli.log);
+    const target = await resolveJob(backend, ref);
+    // A pipeline cancels every unfinished stage run with it.
+    const job = target.kind === 'pipeline' ? await cancelPipeline(backend, target.jobId, cli.log) : await cancelJob(backend, target.jobId, cli.log);
     if (cli.opts.json) cli.json(statusDocument(job));
     else cli.out(`${job.jobId} ${job.status}`);
+    if (target.kind === 'pipeline' && !cli.opts.json) {
+      for (const run of await backend.state.listJobs({ parentId: target.jobId })) cli.out(`  ${run.jobId} ${run.status}`);
+    }
     return 0;
   });
 }

@@ -1,4 +1,4 @@
-import { EXIT, formatDuration, DjcError, TASK_STATUSES, taskDocument, type JobRecord, type TaskStatus } from '@djc/core';
+import { EXIT, formatDuration, DjcError, JOB_STATUSES, TASK_STATUSES, taskDocument, type JobRecord, type TaskStatus } from '@djc/core';
 import { failureReport, resolveJob } from '@djc/coordinator';
 import { homeReason } from '@djc/core/backends';
 import { statusDocument } from '../status-document.js';
@@ -7,6 +7,7 @@ import { formatJobList, formatStatus, formatTasks } from '../format.js';
 import { createProgressDisplay, progressEveryMs } from '../progress.js';
 import { interruptible, watchJob, type WatchEnd } from '../watch-job.js';
 import { printOutcome } from './run.js';
+import { formatPipelineStatus, pipelineDocument } from '../pipeline-view.js';
 
 /** `djc status [JOB]`; `--watch`: the live progress bar until the job ends, then the outcome, exiting as `djc wait` does. */
 export async function statusCommand(cli: Cli, ref: string | undefined, o: { watch?: boolean } = {}): Promise<number> {
@@ -19,6 +20,12 @@ export async function statusCommand(cli: Cli, ref: string | undefined, o: { watc
       }));
       display.finish(end.job);
       return endOfWatch(cli, end);
+    }
+    if (job.kind === 'pipeline') {
+      const runs = await backend.state.listJobs({ parentId: job.jobId });
+      if (cli.opts.json) cli.json(pipelineDocument(job, runs));
+      else cli.out(formatPipelineStatus(job, runs));
+      return 0;
     }
     if (cli.opts.json) {
       cli.json(statusDocument(job));
@@ -35,12 +42,16 @@ export async function listCommand(cli: Cli, o: { status?: string; limit: number;
   const status = o.status ? parseJobStatus(o.status) : undefined;
   return withBackend(cli, async (backend) => {
     const jobs = await backend.state.listJobs({ status, limit: o.limit });
+    // Pipelines with their stage runs folded under them (read by parent: no scan).
+    const stages = new Map<string, JobRecord[]>();
+    for (const j of jobs) if (j.kind === 'pipeline' && !o.quiet) stages.set(j.jobId, await backend.state.listJobs({ parentId: j.jobId }));
+    const entry = (j: JobRecord) => ({ jobId: j.jobId, name: j.name, status: j.status, createdAt: j.createdAt, tasks: j.tasks, kind: j.kind });
     if (cli.opts.json) {
-      cli.json({ jobs: jobs.map((j) => ({ jobId: j.jobId, name: j.name, status: j.status, createdAt: j.createdAt, tasks: j.tasks })) });
+      cli.json({ jobs: jobs.map((j) => ({ ...entry(j), ...(stages.has(j.jobId) ? { stages: stages.get(j.jobId)!.map(entry) } : {}) })) });
     } else if (jobs.length === 0) {
       const where = backend.name === 'local' ? `${cli.home}: ${homeReason(cli.resolvedHome)}` : backend.location;
       cli.err(`no ${status ? `${status.toLowerCase()} ` : ''}jobs (searched ${where})`);
-    } else cli.out(o.quiet ? jobs.map((j) => j.jobId).join('\n') : formatJobList(jobs));
+    } else cli.out(o.quiet ? jobs.map((j) => j.jobId).join('\n') : formatJobList(jobs, stages));
     return 0;
   });
 }
@@ -101,7 +112,7 @@ export function parseTaskStatus(s: string): TaskStatus {
 
 function parseJobStatus(s: string) {
   const up = s.toUpperCase();
-  const all = ['SUBMITTED', 'PREPARING', 'RUNNING', 'FINALIZING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
+  const all = JOB_STATUSES;
   const hit = all.find((x) => x === up);
   if (!hit) throw new DjcError('USAGE', `unknown job status "${s}"`, { hint: `use one of: ${all.map((x) => x.toLowerCase()).join(', ')}` });
   return hit;

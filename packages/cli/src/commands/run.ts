@@ -1,21 +1,33 @@
-import { EXIT, exitCodeFor, isDjcError, type Backend, type JobRecord } from '@djc/core';
-import { cancelJob, coordinateJob, coordinatorName, submitJob } from '@djc/coordinator';
+import { EXIT, exitCodeFor, isDjcError, loadWorkflowFile, type Backend, type JobRecord } from '@djc/core';
+import { cancelJob, coordinateJob, coordinatorName, submitJob, submitPipeline } from '@djc/coordinator';
 import { withBackend, type Cli } from '../context.js';
 import { dispatcherFor } from '../dispatch-context.js';
 import { dispatchNote, externalWorker, printExternalWorker } from '../dispatch-note.js';
 import { displayOutput, elapsed, taskSummary } from '../format.js';
 import { startProgress } from '../progress.js';
 import { statusDocument } from '../status-document.js';
-import { loadJobOnly } from './load-job-only.js';
 import { printWarnings } from './validate.js';
 
 export interface RunOptions {
   set?: string[];
+  /** Pipelines: re-use nothing from the cache (runs that succeed are still added to it). */
+  fresh?: boolean;
 }
 
-/** `djc run`: submit, coordinate in this process, wait; exit by the job's outcome. */
+/** `djc run`: submit, coordinate in this process, wait; exit by the job's (or the pipeline's) outcome. */
 export async function runCommand(cli: Cli, file: string, o: RunOptions): Promise<number> {
-  const loaded = await loadJobOnly(file, { set: o.set, checkHandlers: true });
+  const workflow = await loadWorkflowFile(file, { set: o.set, checkHandlers: true });
+  if (workflow.kind === 'pipeline') {
+    const { pipeline } = workflow;
+    printWarnings(cli, pipeline.warnings);
+    return withBackend(cli, async (backend) => {
+      const submitted = await submitPipeline(backend, pipeline.spec, pipeline.configPath, 'run');
+      cli.err(`djc: pipeline ${submitted.jobId} submitted (${pipeline.spec.runs.length} stage runs)`);
+      const { coordinatePipelineHere } = await import('./run-pipeline.js');
+      return coordinatePipelineHere(cli, backend, submitted.jobId, { fresh: o.fresh === true });
+    }, { create: true });
+  }
+  const loaded = workflow.job;
   printWarnings(cli, loaded.warnings);
   return withBackend(cli, async (backend) => {
     const job = await submitJob(backend, loaded, 'run');

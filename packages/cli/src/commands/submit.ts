@@ -1,18 +1,29 @@
-import { coordinatorAlive, submitJob } from '@djc/coordinator';
+import { DjcError, loadWorkflowFile, type AfterDependency, type Backend, type JobRecord } from '@djc/core';
+import { coordinatorAlive, resolveJob, submitJob, submitPipeline } from '@djc/coordinator';
 import { withBackend, type Cli } from '../context.js';
 import { externalWorker, printExternalWorker } from '../dispatch-note.js';
-import { loadJobOnly } from './load-job-only.js';
 import { printWarnings } from './validate.js';
 
-/** `djc submit`: write the job and return its id at once; the daemon runs it. */
-export async function submitCommand(cli: Cli, file: string, o: { set?: string[] }): Promise<number> {
-  const loaded = await loadJobOnly(file, { set: o.set, checkHandlers: true });
-  printWarnings(cli, loaded.warnings);
+/** `djc submit`: write the job (or the pipeline and all its stage runs) and return its id at once; the daemon runs it. */
+export async function submitCommand(cli: Cli, file: string, o: { set?: string[]; after?: string; afterAny?: boolean }): Promise<number> {
+  if (o.afterAny && o.after === undefined) throw new DjcError('USAGE', '--after-any needs --after JOB[,JOB]', { hint: 'e.g. djc submit job.yaml --after clean --after-any' });
+  const workflow = await loadWorkflowFile(file, { set: o.set, checkHandlers: true });
+  if (o.after !== undefined && workflow.kind === 'pipeline') {
+    throw new DjcError('USAGE', '--after applies to a job file; a pipeline orders its own stages with needs:', { hint: 'give the first stage of the pipeline a needs: on nothing, and submit the pipeline after the job ends' });
+  }
+  printWarnings(cli, workflow.kind === 'pipeline' ? workflow.pipeline.warnings : workflow.job.warnings);
   return withBackend(cli, async (backend) => {
-    const job = await submitJob(backend, loaded, 'daemon');
-    const external = externalWorker(cli, backend, job);
-    if (cli.opts.json) cli.json({ jobId: job.jobId, status: job.status, ...(external ? { worker: external } : {}) });
+    const job: JobRecord = workflow.kind === 'pipeline'
+      ? await submitPipeline(backend, workflow.pipeline.spec, workflow.pipeline.configPath, 'daemon')
+      : await submitJob(backend, workflow.job, 'daemon', { after: await afterOf(backend, o), log: cli.log });
+    const external = workflow.kind === 'job' ? externalWorker(cli, backend, job) : null;
+    if (cli.opts.json) cli.json({ jobId: job.jobId, status: job.status, ...(job.reason ? { reason: job.reason } : {}), ...(external ? { worker: external } : {}) });
     else cli.out(job.jobId);
+    if (job.status === 'SKIPPED') {
+      cli.err(`djc: ${job.jobId} SKIPPED: ${job.reason ?? 'a dependency did not succeed'}`);
+      return 0;
+    }
+    if (job.status === 'WAITING' && !cli.opts.json) cli.err(`djc: ${job.jobId} WAITING: ${job.reason ?? ''}`);
     if (external && !cli.opts.json) printExternalWorker(cli, external);
     if (!(await coordinatorAlive(backend))) {
       cli.err(`djc: warning: no coordinator is running for this backend (${backend.name}, ${cli.home}); the job waits until one starts.`);
@@ -22,4 +33,14 @@ export async function submitCommand(cli: Cli, file: string, o: { set?: string[] 
     }
     return 0;
   }, { create: true });
+}
+
+/** The --after refs, each resolved as any JOB argument is (a ref that names no job is exit 4, before anything is written). */
+async function afterOf(backend: Backend, o: { after?: string; afterAny?: boolean }): Promise<AfterDependency | undefined> {
+  if (o.after === undefined) return undefined;
+  const refs = o.after.split(',').map((r) => r.trim()).filter(Boolean);
+  if (refs.length === 0) throw new DjcError('USAGE', '--after needs at least one job', { hint: 'e.g. --after clean,stats (ids, prefixes or names)' });
+  const jobIds = [];
+  for (const ref of refs) jobIds.push((await resolveJob(backend, ref)).jobId);
+  return { jobIds: [...new Set(jobIds)], mode: o.afterAny ? 'any' : 'ok' };
 }

@@ -50,6 +50,13 @@ export interface BatchDescriptor {
    * the copy, after checking its sha256 (hex), not the input.
    */
   materialized?: BlobCopy & { bytes: number };
+  /**
+   * N to N between pipeline stages (`each: batch`): the batch is the
+   * committed output of this upstream task (inline in its record, or a
+   * blob); workers download it into their scratch directory and read it
+   * there. `file` is then a placeholder.
+   */
+  upstream?: { jobId: string; taskId: number };
 }
 
 /** A copy in the blob store and the sha256 (hex) of its bytes. */

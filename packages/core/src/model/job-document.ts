@@ -1,4 +1,5 @@
 import type { JobRecord, RetryRecord, TaskRecord, WorkersRecord } from './job.js';
+import type { Point } from '../pipeline/types.js';
 
 /**
  * The documented JSON shapes (`--json` of status/run/wait, list, tasks, and
@@ -8,6 +9,14 @@ export interface JobStatusDocument {
   jobId: string;
   name: string;
   status: string;
+  /** job, pipeline, or stage (a run of a pipeline's stage). */
+  kind: JobRecord['kind'];
+  /** A stage run's pipeline; null otherwise. */
+  parentId: string | null;
+  /** A stage run's stage name and matrix point; null otherwise. */
+  stage: { name: string; point: Point | null } | null;
+  /** Why a WAITING job waits, or a SKIPPED job was skipped; null otherwise. */
+  reason: string | null;
   backend: string;
   createdAt: string;
   startedAt: string | null;
@@ -85,6 +94,10 @@ export function jobStatusDocument(job: JobRecord, estimate?: RequestCostEstimato
     jobId: job.jobId,
     name: job.name,
     status: job.status,
+    kind: job.kind,
+    parentId: job.parentId,
+    stage: job.stage ? { name: job.stage.name, point: job.stage.point } : null,
+    reason: job.reason,
     backend: job.backend,
     createdAt: job.createdAt,
     startedAt: job.startedAt,

@@ -1,6 +1,7 @@
 import type { JobConfig } from '../config/schema.js';
 import type { JobStatus, TaskStatus } from './status.js';
 import type { BatchDescriptor } from './batch.js';
+import type { PipelineGraph, Point } from '../pipeline/types.js';
 
 export type BackendName = 'local' | 'aws';
 
@@ -37,6 +38,33 @@ export interface RecordCounts {
   bad: number;
 }
 
+/** job: one run of a job file; pipeline: a submitted pipeline; stage: one run of one of its stages (parentId: the pipeline). */
+export type JobKind = 'job' | 'pipeline' | 'stage';
+
+/** Dependencies of a `djc submit --after` job (Slurm's afterok / afterany). */
+export interface AfterDependency {
+  jobIds: string[];
+  mode: 'ok' | 'any';
+}
+
+/** Which run of which stage a stage record is. */
+export interface StageRef {
+  /** The stage's name under `stages:`. */
+  name: string;
+  /** The run's matrix values; null for a stage without a matrix. */
+  point: Point | null;
+  /** Upstream stage names. */
+  needs: readonly string[];
+  /** Position of the run in the pipeline's `runs` (listJobs({ parentId }) returns runs in this order). */
+  index: number;
+  /**
+   * `input: { from: X, each: batch }` (N to N) from a stage X of one run:
+   * that run's job id. The run starts while X runs and gets task i when X's
+   * task i succeeds (its batch is that task's output). Absent otherwise.
+   */
+  streamFrom?: string;
+}
+
 /** Who coordinates a job: the `djc run` process that created it, or the daemon. */
 export type CoordinationMode = 'run' | 'daemon';
 
@@ -44,6 +72,21 @@ export interface JobRecord {
   jobId: string;
   name: string;
   status: JobStatus;
+  kind: JobKind;
+  /** The pipeline of a stage run; null for the others. */
+  parentId: string | null;
+  /** Set on kind `stage` only. */
+  stage: StageRef | null;
+  /**
+   * Set on kind `pipeline` only: its stages and runs. A pipeline's `config`
+   * is the config of its first run (so code that reads any record's config
+   * keeps working); it runs nothing itself.
+   */
+  pipeline: PipelineGraph | null;
+  /** Why the job is WAITING or SKIPPED ("waiting for clean (RUNNING 40%)", "clean FAILED"); null otherwise. */
+  reason: string | null;
+  /** `djc submit --after`: the jobs this one waits for, and whether they must succeed ('ok') or only end ('any'); null otherwise. */
+  after: AfterDependency | null;
   backend: BackendName;
   /**
    * Validated config; every path in it is absolute. The config in force: the
@@ -167,6 +210,15 @@ export interface NewJob {
   config: JobConfig;
   configPath: string;
   mode: CoordinationMode;
+  /** SUBMITTED (default), or WAITING for its dependencies (then with a `reason`). */
+  status?: 'SUBMITTED' | 'WAITING';
+  /** Default 'job'. */
+  kind?: JobKind;
+  parentId?: string | null;
+  stage?: StageRef | null;
+  pipeline?: PipelineGraph | null;
+  reason?: string | null;
+  after?: AfterDependency | null;
 }
 
 export interface TaskRecord {

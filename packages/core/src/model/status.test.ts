@@ -42,11 +42,19 @@ describe('job transitions', () => {
     for (let i = 1; i < path.length; i++) expect(canJobTransition(path[i - 1]!, path[i]!)).toBe(true);
   });
 
-  it('every non-final status can be cancelled; finished jobs reopen only to RUNNING (djc retry)', () => {
+  it('every non-final status can be cancelled; finished jobs reopen only to RUNNING (djc retry), skipped ones to WAITING', () => {
     for (const s of JOB_STATUSES) {
       if (!TERMINAL_JOB.has(s)) expect(canJobTransition(s, 'CANCELLED')).toBe(true);
-      else for (const to of JOB_STATUSES) expect(canJobTransition(s, to)).toBe(to === 'RUNNING');
+      else for (const to of JOB_STATUSES) expect(canJobTransition(s, to)).toBe(to === (s === 'SKIPPED' ? 'WAITING' : 'RUNNING'));
     }
+  });
+
+  it('a waiting job becomes ready (SUBMITTED), is skipped or cancelled, and never runs without being ready', () => {
+    expect(canJobTransition('SUBMITTED', 'WAITING')).toBe(true);
+    for (const to of ['SUBMITTED', 'SKIPPED', 'CANCELLED'] as const) expect(canJobTransition('WAITING', to)).toBe(true);
+    for (const to of ['PREPARING', 'RUNNING', 'SUCCEEDED', 'FAILED'] as const) expect(canJobTransition('WAITING', to)).toBe(false);
+    expect(canJobTransition('RUNNING', 'SKIPPED')).toBe(false);
+    expect([...TERMINAL_JOB].sort()).toEqual(['CANCELLED', 'FAILED', 'SKIPPED', 'SUCCEEDED']);
   });
 
   it('rejects skipping ahead or going back', () => {

@@ -11,8 +11,14 @@
  */
 import { DjcError } from '../errors.js';
 
+/**
+ * Job statuses. WAITING: a stage run (or a `djc submit --after` job) whose
+ * dependencies have not all ended; it carries a `reason`. SKIPPED: terminal,
+ * it never ran because a dependency failed, was cancelled or was skipped
+ * (its `reason` names which).
+ */
 export const JOB_STATUSES = [
-  'SUBMITTED', 'PREPARING', 'RUNNING', 'FINALIZING', 'SUCCEEDED', 'FAILED', 'CANCELLED',
+  'WAITING', 'SUBMITTED', 'PREPARING', 'RUNNING', 'FINALIZING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'SKIPPED',
 ] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
@@ -22,7 +28,9 @@ export const TASK_STATUSES = [
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 const JOB_TRANSITIONS: Record<JobStatus, readonly JobStatus[]> = {
-  SUBMITTED: ['PREPARING', 'CANCELLED', 'FAILED'],
+  // Ready (→ SUBMITTED), or never to run (→ SKIPPED, → CANCELLED).
+  WAITING: ['SUBMITTED', 'SKIPPED', 'CANCELLED'],
+  SUBMITTED: ['WAITING', 'PREPARING', 'CANCELLED', 'FAILED'],
   PREPARING: ['PREPARING', 'RUNNING', 'FAILED', 'CANCELLED'],
   RUNNING: ['FINALIZING', 'FAILED', 'CANCELLED'],
   FINALIZING: ['FINALIZING', 'SUCCEEDED', 'FAILED', 'CANCELLED'],
@@ -30,6 +38,8 @@ const JOB_TRANSITIONS: Record<JobStatus, readonly JobStatus[]> = {
   SUCCEEDED: ['RUNNING'],
   FAILED: ['RUNNING'],
   CANCELLED: ['RUNNING'],
+  // `djc retry` of a pipeline re-opens the stages it skipped.
+  SKIPPED: ['WAITING'],
 };
 
 const TASK_TRANSITIONS: Record<TaskStatus, readonly TaskStatus[]> = {
@@ -51,7 +61,7 @@ const TASK_TRANSITIONS: Record<TaskStatus, readonly TaskStatus[]> = {
   CANCELLED: ['PENDING'],
 };
 
-export const TERMINAL_JOB: ReadonlySet<JobStatus> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
+export const TERMINAL_JOB: ReadonlySet<JobStatus> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'SKIPPED']);
 export const TERMINAL_TASK: ReadonlySet<TaskStatus> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
 /** Statuses in which a worker holds the task's lease: taken ahead and waiting (CLAIMED), or running. */
 export const LEASED_TASK: ReadonlySet<TaskStatus> = new Set(['CLAIMED', 'RUNNING']);

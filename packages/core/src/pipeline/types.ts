@@ -103,3 +103,20 @@ export interface PipelineSpec {
   sweeps: readonly SweepSpec[];
   sources: readonly SourceFile[];
 }
+
+/** A stage run as the pipeline's record keeps it: everything but its config (which its own record holds). */
+export type StageRunInfo = Omit<StageRunSpec, 'config'>;
+
+/**
+ * What a pipeline's job record stores (JobRecord.pipeline): the spec without
+ * the runs' configs, so that a 1,000-point sweep stays far below a DynamoDB
+ * item (each run's config is on the run's own record).
+ */
+export interface PipelineGraph extends Omit<PipelineSpec, 'runs'> {
+  runs: readonly StageRunInfo[];
+}
+
+/** The graph of a spec (see PipelineGraph). */
+export function graphOf(spec: PipelineSpec): PipelineGraph {
+  return { ...spec, runs: spec.runs.map(({ config: _config, ...info }) => info) };
+}

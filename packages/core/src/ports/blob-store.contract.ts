@@ -2,6 +2,7 @@
  * The BlobStore contract: every backend runs this suite. `make` returns a
  * fresh, empty store per test (own directory, bucket or prefix).
  */
+import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { BlobStore } from './blob-store.js';
@@ -23,6 +24,22 @@ export function describeBlobStoreContract(name: string, make: () => Promise<Blob
     const b = () => fx().blobs;
     describeReadWrite(b);
     describeListAndKeys(b);
+    describeLocate(b);
+  });
+}
+
+function describeLocate(b: () => BlobStore): void {
+  describe('locate', () => {
+    it('names where an object is (a file with its bytes, or an s3:// URL ending in its key), the same before and after a put', async () => {
+      const before = b().locate('jobs/j1/result');
+      await b().put('jobs/j1/result', 'a\nb\n');
+      const where = b().locate('jobs/j1/result');
+      expect(where).toBe(before);
+      expect(where.endsWith('/jobs/j1/result') || where.endsWith('\\jobs\\j1\\result')).toBe(true);
+      if (where.startsWith('s3://')) expect(where).toMatch(/^s3:\/\/[^/]+\/.*jobs\/j1\/result$/);
+      else expect(readFileSync(where, 'utf8')).toBe('a\nb\n');
+      expect(b().locate('jobs/j2/result')).not.toBe(where);
+    });
   });
 }
 

@@ -23,5 +23,12 @@ export interface BlobStore {
   delete(key: string, opts?: IoOptions): Promise<void>;
   /** Keys under a prefix, in lexical order. */
   list(prefix: string, opts?: IoOptions): Promise<string[]>;
+  /**
+   * Where the object `key` is, as a location the input partitioner and
+   * command handlers read: a file path (absolute) for a local store, an
+   * `s3://bucket/key` URL for S3. No request is made; the object need not
+   * exist yet. Pipelines hand stage results downstream this way.
+   */
+  locate(key: string): string;
   close(): Promise<void>;
 }

@@ -38,6 +38,7 @@ import type { JobConfig } from '../config/schema.js';
 import type { BatchDescriptor } from '../model/batch.js';
 import type { FailureKind } from '../config/schema.js';
 import type { ConflictError, DjcError } from '../errors.js';
+import type { CacheIndex } from './cache-index.js';
 
 export interface IoOptions {
   signal?: AbortSignal;
@@ -163,6 +164,8 @@ export interface ReclaimRequest {
 }
 
 export interface JobPatch {
+  /** Why the job is WAITING or SKIPPED (null: clear). */
+  reason?: string | null;
   startedAt?: string | null;
   endedAt?: string | null;
   error?: string | null;
@@ -204,6 +207,11 @@ export interface CoordinatorInfo {
 export interface ListJobsOptions extends IoOptions {
   status?: JobStatus;
   limit?: number;
+  /**
+   * The stage runs of this pipeline, in the order of its runs (StageRef.index),
+   * instead of top-level jobs; `status` and `limit` still apply.
+   */
+  parentId?: string;
 }
 
 /** A job's id and creation time: what the job-id indexes hold, read without the job itself. */
@@ -225,12 +233,26 @@ export interface ListTasksOptions extends IoOptions {
   after?: number;
 }
 
-export interface StateStore {
+/** Jobs, tasks, the coordinator lock, and the pipeline cache index (cache-index.ts). */
+export interface StateStore extends CacheIndex {
   /** Creates a SUBMITTED job. ConflictError if the id exists. */
   createJob(job: NewJob, opts?: IoOptions): Promise<JobRecord>;
   getJob(jobId: string, opts?: IoOptions): Promise<JobRecord | null>;
-  /** Newest first. */
+  /**
+   * Top-level jobs (kind job and pipeline), newest first; with `parentId`,
+   * that pipeline's stage runs in run order, read without a scan (SQLite: an
+   * index on the parent; DynamoDB: the run ids, which derive from the
+   * pipeline's id and its stored graph, read by key).
+   */
   listJobs(opts?: ListJobsOptions): Promise<JobRecord[]>;
+  /**
+   * Creates the jobs that do not exist yet, in the order given, and leaves
+   * those that do alone (idempotent: a submit that failed half-way can be
+   * written again). Returns how many it created. On SQLite one transaction
+   * (all or none); on DynamoDB in chunks, in order, so a caller that lists
+   * the parent last never makes a parent visible before its children.
+   */
+  createJobs(jobs: readonly NewJob[], opts?: IoOptions): Promise<number>;
   /**
    * Ids and creation times of jobs, newest first (the order of listJobs),
    * only those whose id starts with `idPrefix` when it is given. Reads no

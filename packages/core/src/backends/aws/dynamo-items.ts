@@ -9,7 +9,8 @@ import { DjcError } from '../../errors.js';
 import type { JobConfig } from '../../config/schema.js';
 import type { BatchDescriptor } from '../../model/batch.js';
 import { JOB_STATUSES, TASK_STATUSES } from '../../model/status.js';
-import type { JobRecord, NewJob, RetryRecord, TaskRecord } from '../../model/job.js';
+import type { AfterDependency, JobRecord, NewJob, RetryRecord, StageRef, TaskRecord } from '../../model/job.js';
+import type { PipelineGraph } from '../../pipeline/types.js';
 import {
   ALL_JOBS_PK, configKey, createdSk, ITEM_VERSION, jobKey, MAX_CONFIG_BYTES, statusPk, taskKey,
 } from './dynamo-schema.js';
@@ -26,6 +27,12 @@ const JobItemSchema = z.object({
   job_id: text,
   name: text,
   status: z.enum(JOB_STATUSES),
+  // Absent on items written before pipelines (kind job, no parent).
+  kind: z.enum(['job', 'pipeline', 'stage']).nullish(),
+  parent_id: maybeText,
+  stage_json: maybeText,
+  reason: maybeText,
+  after_json: maybeText,
   backend: z.enum(['local', 'aws']),
   config_path: text,
   mode: z.enum(['run', 'daemon']),
@@ -55,13 +62,15 @@ const JobItemSchema = z.object({
   records_bad: count,
 });
 
-const ConfigItemSchema = z.object({ v: version, config: text, config_rev: maybeText, retries_json: maybeText });
+const ConfigItemSchema = z.object({ v: version, config: text, config_rev: maybeText, retries_json: maybeText, pipeline_json: maybeText });
 
 /** What the CONFIG item holds: the config in force, the retry history, and their revision (null as submitted). */
 export interface JobSettings {
   config: JobConfig;
   retries: RetryRecord[];
   rev: string | null;
+  /** A pipeline's graph (written once at submit, beside its config). */
+  pipeline: PipelineGraph | null;
 }
 
 const TaskItemSchema = z.object({
@@ -108,6 +117,12 @@ export function toJobRecord(item: Item, settings: JobSettings, what: string, req
     jobId: j.job_id,
     name: j.name,
     status: j.status,
+    kind: j.kind ?? 'job',
+    parentId: j.parent_id ?? null,
+    stage: j.stage_json ? (JSON.parse(j.stage_json) as StageRef) : null,
+    pipeline: settings.pipeline,
+    reason: j.reason ?? null,
+    after: j.after_json ? (JSON.parse(j.after_json) as AfterDependency) : null,
     backend: j.backend,
     config,
     configPath: j.config_path,
@@ -137,6 +152,7 @@ export function toJobSettings(item: Item, what: string): JobSettings {
     config: JSON.parse(c.config) as JobConfig,
     retries: c.retries_json ? (JSON.parse(c.retries_json) as RetryRecord[]) : [],
     rev: c.config_rev ?? null,
+    pipeline: c.pipeline_json ? (JSON.parse(c.pipeline_json) as PipelineGraph) : null,
   };
 }
 
@@ -152,6 +168,17 @@ export function configText(jobId: string, config: JobConfig): string {
   if (bytes > MAX_CONFIG_BYTES) {
     throw new DjcError('CONFIG_INVALID', `job ${jobId}: the resolved config is ${Math.ceil(bytes / 1024)} KB; the aws backend stores at most ${MAX_CONFIG_BYTES / 1024} KB`, {
       jobId, hint: 'move large parameters or lists into a file that the handler reads',
+    });
+  }
+  return text;
+}
+
+/** A pipeline's graph as stored beside its config; rejects one that would not fit the item with it. */
+function pipelineText(jobId: string, graph: PipelineGraph, configBytes: number): string {
+  const text = JSON.stringify(graph);
+  if (Buffer.byteLength(text) + configBytes > MAX_CONFIG_BYTES) {
+    throw new DjcError('CONFIG_INVALID', `pipeline ${jobId}: its ${graph.runs.length} stage runs take more than the ${MAX_CONFIG_BYTES / 1024} KB the aws backend stores for a pipeline`, {
+      jobId, hint: 'use fewer matrix points, or split the pipeline',
     });
   }
   return text;
@@ -186,6 +213,7 @@ export function toTaskRecord(item: Item, what: string): TaskRecord {
 /** The job item (SUBMITTED, zero counters) and its config item; rejects a config too large for an item. */
 export function newJobItems(job: NewJob, createdAt: string): { job: Item; config: Item } {
   const config = configText(job.jobId, job.config);
+  const pipeline = job.pipeline ? pipelineText(job.jobId, job.pipeline, Buffer.byteLength(config)) : undefined;
   const zeros = {
     tasks_total: 0, tasks_pending: 0, tasks_claimed: 0, tasks_running: 0, tasks_retrying: 0, tasks_succeeded: 0, tasks_failed: 0,
     tasks_cancelled: 0, records_total: 0, records_processed: 0, records_bad: 0,
@@ -193,11 +221,14 @@ export function newJobItems(job: NewJob, createdAt: string): { job: Item; config
   const sortKey = createdSk(createdAt, job.jobId);
   return {
     job: {
-      ...jobKey(job.jobId), v: ITEM_VERSION, job_id: job.jobId, name: job.name, status: 'SUBMITTED', backend: job.backend,
+      ...jobKey(job.jobId), v: ITEM_VERSION, job_id: job.jobId, name: job.name, backend: job.backend,
       config_path: job.configPath, mode: job.mode, created_at: createdAt, cancel_requested: false, version: 1, ...zeros,
-      gsi1pk: statusPk('SUBMITTED'), gsi1sk: sortKey, gsi2pk: ALL_JOBS_PK, gsi2sk: sortKey,
+      status: job.status ?? 'SUBMITTED', kind: job.kind ?? 'job', parent_id: job.parentId ?? undefined,
+      stage_json: job.stage ? JSON.stringify(job.stage) : undefined, reason: job.reason ?? undefined,
+      after_json: job.after ? JSON.stringify(job.after) : undefined,
+      gsi1pk: statusPk(job.status ?? 'SUBMITTED'), gsi1sk: sortKey, gsi2pk: ALL_JOBS_PK, gsi2sk: sortKey,
     },
-    config: { ...configKey(job.jobId), v: ITEM_VERSION, job_id: job.jobId, config },
+    config: { ...configKey(job.jobId), v: ITEM_VERSION, job_id: job.jobId, config, pipeline_json: pipeline },
   };
 }
 

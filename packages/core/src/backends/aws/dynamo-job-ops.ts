@@ -13,6 +13,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../../errors.js';
 import { capError } from '../../util/cap-text.js';
 import type { JobRecord, NewJob } from '../../model/job.js';
+import { stageRunIds } from '../../pipeline/run-ids.js';
 import { assertJobTransition, TERMINAL_JOB, type JobStatus } from '../../model/status.js';
 import type { JobPatch, ListJobsOptions } from '../../ports/state-store.js';
 import { noJob, txFailed } from './dynamo-errors.js';
@@ -28,6 +29,8 @@ import {
 } from './dynamo-schema.js';
 
 const CONFIG_CACHE = 1_000;
+/** Jobs per createMany transaction: two items each, DynamoDB takes 100. */
+const TX_JOBS = 50;
 /** A status change that keeps losing its race to other writers gives up after this many tries. */
 const TRANSITION_TRIES = 5;
 
@@ -47,9 +50,40 @@ export class DynamoJobOps {
       if (codes.includes('ConditionalCheckFailed')) throw new ConflictError(`job ${job.jobId} already exists`, { jobId: job.jobId });
       throw txFailed(this.ctx.what, codes, job.jobId);
     }
-    const settings: JobSettings = { config: job.config, retries: [], rev: null };
+    const settings: JobSettings = { config: job.config, retries: [], rev: null, pipeline: job.pipeline ?? null };
     this.remember(job.jobId, settings);
     return toJobRecord(items.job, settings, this.ctx.what);
+  }
+
+  /**
+   * Creates the jobs that do not exist yet, in order, in transactions of at
+   * most TX_JOBS jobs (job + config item each). A job that exists fails its
+   * transaction's condition: the chunk is written again without it.
+   */
+  async createMany(jobs: readonly NewJob[], io: Io): Promise<number> {
+    const createdAt = new Date().toISOString();
+    let created = 0;
+    for (let i = 0; i < jobs.length; i += TX_JOBS) {
+      let chunk = jobs.slice(i, i + TX_JOBS);
+      while (chunk.length > 0) {
+        const tx = chunk.flatMap((job) => {
+          const items = newJobItems(job, createdAt);
+          return [items.job, items.config].map((Item): TxItem => ({
+            Put: { TableName: this.ctx.table, Item, ConditionExpression: 'attribute_not_exists(pk)' },
+          }));
+        });
+        const res = await transact(this.ctx, tx, io);
+        if (res.ok) {
+          created += chunk.length;
+          for (const job of chunk) this.remember(job.jobId, { config: job.config, retries: [], rev: null, pipeline: job.pipeline ?? null });
+          break;
+        }
+        const exists = new Set(res.reasons.flatMap((r, k) => (r.code === 'ConditionalCheckFailed' ? [Math.floor(k / 2)] : [])));
+        if (exists.size === 0) throw txFailed(this.ctx.what, res.reasons.map((r) => r.code), chunk[0]?.jobId);
+        chunk = chunk.filter((_, k) => !exists.has(k));
+      }
+    }
+    return created;
   }
 
   /**
@@ -78,6 +112,7 @@ export class DynamoJobOps {
     const limit = opts.limit ?? Number.POSITIVE_INFINITY;
     const out: JobRecord[] = [];
     if (limit <= 0) return out;
+    if (opts.parentId !== undefined) return this.listChildren(opts.parentId, opts.status, limit, io);
     const [index, key, value] = opts.status
       ? [INDEX.byStatus, 'gsi1pk', statusPk(opts.status)]
       : [INDEX.byCreated, 'gsi2pk', ALL_JOBS_PK];
@@ -91,10 +126,19 @@ export class DynamoJobOps {
     };
     for await (const page of queryPages(this.ctx, input, io)) {
       const jobs = await this.fetch(page.map((k) => String(k.pk).slice('JOB#'.length)), io);
-      out.push(...jobs.filter((j) => !opts.status || j.status === opts.status));
+      // Stage runs are in the job indexes too (their ids resolve by prefix and name); a top-level list drops them.
+      out.push(...jobs.filter((j) => j.parentId === null && (!opts.status || j.status === opts.status)));
       if (out.length >= limit) break;
     }
     return out.slice(0, limit);
+  }
+
+  /** A pipeline's stage runs, read by key: their ids derive from its id and graph (pipeline/run-ids.ts). */
+  private async listChildren(parentId: string, status: JobStatus | undefined, limit: number, io: Io): Promise<JobRecord[]> {
+    const parent = await this.get(parentId, io);
+    if (!parent?.pipeline) return [];
+    const runs = await this.fetch(stageRunIds(parentId, parent.pipeline), io);
+    return runs.filter((j) => j.parentId === parentId && (!status || j.status === status)).slice(0, limit);
   }
 
   /** Status of the job, or null if there is no such job. */
@@ -243,6 +287,7 @@ export class DynamoJobOps {
 /** SET/REMOVE clauses for a job patch (undefined: leave alone; null: clear). */
 function patchBuilder(p: JobPatch): UpdateBuilder {
   const b = new UpdateBuilder()
+    .set('reason', p.reason)
     .set('started_at', p.startedAt)
     .set('ended_at', p.endedAt)
     .set('error', capError(p.error))

@@ -65,6 +65,11 @@ export class S3BlobStore implements BlobStore {
     this.partSize = Math.max(MIN_PART_SIZE, opts.partSize ?? DEFAULT_PART_SIZE);
   }
 
+  /** `s3://bucket/prefix+key`. */
+  locate(key: string): string {
+    return `s3://${this.bucket}/${this.objectKey(key)}`;
+  }
+
   private objectKey(key: string): string {
     assertBlobKey(key);
     return this.prefix + key;

@@ -43,6 +43,11 @@ export class FsBlobStore implements BlobStore {
     this.root = resolve(opts.root);
   }
 
+  /** The file that holds the object. */
+  locate(key: string): string {
+    return this.pathOf(key);
+  }
+
   private pathOf(key: string): string {
     assertBlobKey(key);
     return join(this.root, ...key.split('/'));

@@ -128,4 +128,50 @@ export const MIGRATIONS: readonly string[] = [
   DROP INDEX tasks_running;
   CREATE INDEX tasks_leased ON tasks (job_id, task_id) WHERE status IN ('RUNNING', 'CLAIMED');
   `,
+  // 10: pipelines (issue 10): the kind of a job, a stage run's pipeline and
+  // stage, a pipeline's graph, and why a job waits or was skipped. Stage
+  // runs are listed by their pipeline; top-level lists skip them.
+  `
+  ALTER TABLE jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'job';
+  ALTER TABLE jobs ADD COLUMN parent_id TEXT;
+  ALTER TABLE jobs ADD COLUMN stage_json TEXT;
+  ALTER TABLE jobs ADD COLUMN pipeline_json TEXT;
+  ALTER TABLE jobs ADD COLUMN reason TEXT;
+  CREATE INDEX jobs_by_parent ON jobs (parent_id) WHERE parent_id IS NOT NULL;
+  CREATE INDEX jobs_top_by_created ON jobs (created_at DESC, job_id DESC) WHERE parent_id IS NULL;
+  `,
+  // 11: the dependencies of a `djc submit --after` job (JSON).
+  `
+  ALTER TABLE jobs ADD COLUMN after_json TEXT;
+  `,
+  // 12: the pipeline cache index (ports/cache-index.ts): stage runs by cache key,
+  // the newest per (pipeline, stage) through an index, and re-usable task
+  // outputs by (task key, batch content sha256).
+  `
+  CREATE TABLE cache_entries (
+    cache_key TEXT PRIMARY KEY,
+    job_id TEXT NOT NULL,
+    pipeline TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    point TEXT,
+    components TEXT NOT NULL,
+    result TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX cache_entries_by_stage ON cache_entries (pipeline, stage, created_at DESC);
+
+  CREATE TABLE task_cache (
+    task_key TEXT NOT NULL,
+    batch_sha256 TEXT NOT NULL,
+    job_id TEXT NOT NULL,
+    task_id INTEGER NOT NULL,
+    output_key TEXT,
+    output_inline BLOB,
+    output_kind TEXT,
+    records INTEGER,
+    bad INTEGER,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (task_key, batch_sha256)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -11,6 +11,7 @@ import { toJobRecord, type JobRow } from './state-rows.js';
 
 const PATCH_SQL = `UPDATE jobs SET
   status = coalesce(@status, status),
+  reason = CASE WHEN @setReason THEN @reason ELSE reason END,
   started_at = CASE WHEN @setStartedAt THEN @startedAt ELSE started_at END,
   ended_at = CASE WHEN @setEndedAt THEN @endedAt ELSE ended_at END,
   error = CASE WHEN @setError THEN @error ELSE error END,
@@ -32,19 +33,23 @@ export class SqliteJobOps {
   private readonly selectStatus: Statement;
   private readonly listAll: Statement;
   private readonly listByStatus: Statement;
+  private readonly listByParent: Statement;
   private readonly idsByPrefix: Statement;
   private readonly patch: Statement;
   private readonly selectRequests: Statement;
   private readonly addRequest: Statement;
 
   constructor(db: Db) {
-    this.insert = db.prepare(`INSERT INTO jobs (job_id, name, status, backend, config, config_path, mode, created_at)
-      VALUES (@jobId, @name, 'SUBMITTED', @backend, @config, @configPath, @mode, @createdAt)
+    this.insert = db.prepare(`INSERT INTO jobs (job_id, name, status, backend, config, config_path, mode, created_at,
+        kind, parent_id, stage_json, pipeline_json, reason, after_json)
+      VALUES (@jobId, @name, @status, @backend, @config, @configPath, @mode, @createdAt,
+        @kind, @parentId, @stageJson, @pipelineJson, @reason, @afterJson)
       ON CONFLICT (job_id) DO NOTHING RETURNING *`);
     this.select = db.prepare('SELECT * FROM jobs WHERE job_id = ?');
     this.selectStatus = db.prepare('SELECT status FROM jobs WHERE job_id = ?').pluck();
-    this.listAll = db.prepare('SELECT * FROM jobs ORDER BY created_at DESC, job_id DESC LIMIT ?');
-    this.listByStatus = db.prepare('SELECT * FROM jobs WHERE status = ? ORDER BY created_at DESC, job_id DESC LIMIT ?');
+    this.listAll = db.prepare('SELECT * FROM jobs WHERE parent_id IS NULL ORDER BY created_at DESC, job_id DESC LIMIT ?');
+    this.listByStatus = db.prepare('SELECT * FROM jobs WHERE status = ? AND parent_id IS NULL ORDER BY created_at DESC, job_id DESC LIMIT ?');
+    this.listByParent = db.prepare('SELECT * FROM jobs WHERE parent_id = ?');
     // A range of the primary key: every id that starts with the prefix sorts between it and prefix + U+10FFFF.
     this.idsByPrefix = db.prepare(`SELECT job_id AS jobId, created_at AS createdAt FROM jobs
       WHERE job_id >= ? AND job_id < ? ORDER BY created_at DESC, job_id DESC LIMIT ?`);
@@ -64,17 +69,36 @@ export class SqliteJobOps {
   }
 
   create(job: NewJob): JobRecord {
-    const row = this.insert.get({
+    const row = this.insertRow(job, new Date().toISOString());
+    if (!row) throw new ConflictError(`job ${job.jobId} already exists`, { jobId: job.jobId });
+    return this.record(row);
+  }
+
+  /** Creates the jobs that do not exist (one creation time for all); run inside the caller's transaction. */
+  createMany(jobs: readonly NewJob[]): number {
+    const createdAt = new Date().toISOString();
+    let created = 0;
+    for (const job of jobs) if (this.insertRow(job, createdAt)) created++;
+    return created;
+  }
+
+  private insertRow(job: NewJob, createdAt: string): JobRow | undefined {
+    return this.insert.get({
       jobId: job.jobId,
       name: job.name,
+      status: job.status ?? 'SUBMITTED',
       backend: job.backend,
       config: JSON.stringify(job.config),
       configPath: job.configPath,
       mode: job.mode,
-      createdAt: new Date().toISOString(),
+      createdAt,
+      kind: job.kind ?? 'job',
+      parentId: job.parentId ?? null,
+      stageJson: job.stage ? JSON.stringify(job.stage) : null,
+      pipelineJson: job.pipeline ? JSON.stringify(job.pipeline) : null,
+      reason: job.reason ?? null,
+      afterJson: job.after ? JSON.stringify(job.after) : null,
     }) as JobRow | undefined;
-    if (!row) throw new ConflictError(`job ${job.jobId} already exists`, { jobId: job.jobId });
-    return this.record(row);
   }
 
   get(jobId: string): JobRecord | null {
@@ -88,9 +112,17 @@ export class SqliteJobOps {
   }
 
   list(opts: ListJobsOptions = {}): JobRecord[] {
+    if (opts.parentId !== undefined) return this.listChildren(opts.parentId, opts);
     const limit = opts.limit ?? -1;
     const rows = (opts.status ? this.listByStatus.all(opts.status, limit) : this.listAll.all(limit)) as JobRow[];
     return rows.map((r) => this.record(r));
+  }
+
+  /** A pipeline's stage runs in run order (jobs_by_parent), filtered by status, cut to limit. */
+  private listChildren(parentId: string, opts: ListJobsOptions): JobRecord[] {
+    const rows = (this.listByParent.all(parentId) as JobRow[]).filter((r) => !opts.status || r.status === opts.status);
+    const runs = rows.map((r) => this.record(r)).sort((a, b) => (a.stage?.index ?? 0) - (b.stage?.index ?? 0));
+    return opts.limit === undefined ? runs : runs.slice(0, Math.max(0, opts.limit));
   }
 
   listIds(opts: ListJobIdsOptions = {}): JobRef[] {
@@ -117,6 +149,8 @@ export class SqliteJobOps {
     const row = this.patch.get({
       jobId,
       status,
+      setReason: flag(p, 'reason'),
+      reason: p.reason ?? null,
       setStartedAt: flag(p, 'startedAt'),
       startedAt: p.startedAt ?? null,
       setEndedAt: flag(p, 'endedAt'),

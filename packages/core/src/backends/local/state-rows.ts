@@ -1,8 +1,9 @@
 /** Row shapes of the `jobs` and `tasks` tables and their mapping to port records. */
-import type { BackendName, CoordinationMode, JobRecord, OutputKind, RetryRecord, TaskCounts, TaskRecord } from '../../model/job.js';
+import type { AfterDependency, BackendName, CoordinationMode, JobKind, JobRecord, StageRef, OutputKind, RetryRecord, TaskCounts, TaskRecord } from '../../model/job.js';
 import type { JobStatus, TaskStatus } from '../../model/status.js';
 import type { BatchDescriptor } from '../../model/batch.js';
 import type { JobConfig } from '../../config/schema.js';
+import type { PipelineGraph } from '../../pipeline/types.js';
 
 export interface JobRow {
   job_id: string;
@@ -23,6 +24,14 @@ export interface JobRow {
   workers_json: string | null;
   /** Added by migration 8. */
   retries_json?: string | null;
+  /** Added by migration 10. */
+  kind: JobKind;
+  parent_id: string | null;
+  stage_json: string | null;
+  pipeline_json: string | null;
+  reason: string | null;
+  /** Added by migration 11. */
+  after_json: string | null;
   version: number;
   tasks_total: number;
   tasks_pending: number;
@@ -72,6 +81,12 @@ export function toJobRecord(row: JobRow, requests: Record<string, number> = {}):
     jobId: row.job_id,
     name: row.name,
     status: row.status,
+    kind: row.kind,
+    parentId: row.parent_id,
+    stage: row.stage_json ? (JSON.parse(row.stage_json) as StageRef) : null,
+    pipeline: row.pipeline_json ? (JSON.parse(row.pipeline_json) as PipelineGraph) : null,
+    reason: row.reason,
+    after: row.after_json ? (JSON.parse(row.after_json) as AfterDependency) : null,
     backend: row.backend,
     config: JSON.parse(row.config) as JobConfig,
     configPath: row.config_path,

@@ -1,0 +1,91 @@
+/**
+ * A pipeline handed to the daemon (`djc submit pipeline.yaml`), and one
+ * whose coordinator is SIGKILLed mid-pipeline: the daemon adopts it and
+ * resumes it from its records, and every stage's records are counted
+ * exactly once (results checked against an independent computation).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { djc, djcStart, sandboxPerTest, waitFor } from './helpers.js';
+import { expectedReport, writeDiamondYaml, writeHandlers, writeReviews } from './pipeline-helpers.js';
+
+const box = sandboxPerTest('djc-pipeline-resume-');
+
+interface StageDoc { name: string; status: string; runs: { name: string; status: string; records: { processed: number }; tasks: { total: number; succeeded: number } }[] }
+interface PipelineDoc { jobId: string; status: string; stages: StageDoc[] }
+
+async function doc(id: string, env?: Record<string, string>): Promise<PipelineDoc> {
+  return JSON.parse((await djc(['status', id, '--json'], { cwd: box.dir, home: box.home, env })).stdout) as PipelineDoc;
+}
+
+/** Records each run processed, by run name. */
+function processed(d: PipelineDoc): Record<string, number> {
+  return Object.fromEntries(d.stages.flatMap((s) => s.runs.map((r) => [r.name, r.records.processed])));
+}
+
+function expectedProcessed(reviews: ReturnType<typeof writeReviews>): Record<string, number> {
+  const kept = reviews.filter((r) => r.text.length >= 3).length;
+  const statsTasks = Math.ceil(kept / 50);
+  // clean reads every review; stats its kept ones; each train point one line per stats task; report the kept ones and 2 scores.
+  return { 'reviews.clean': reviews.length, 'reviews.stats': kept, 'reviews.train[k=1]': statsTasks, 'reviews.train[k=3]': statsTasks, 'reviews.report': kept + 2 };
+}
+
+describe('pipelines and the daemon', () => {
+  it('djc submit pipeline.yaml: the daemon runs the whole pipeline', async () => {
+    const reviews = writeReviews(box.dir, 200);
+    writeHandlers(box.dir);
+    writeDiamondYaml(box.dir);
+    const sub = await box.run(['submit', 'reviews.yaml']);
+    expect(sub.code).toBe(0);
+    const id = sub.stdout.trim();
+    expect(id).toMatch(/^reviews-\d{14}-[0-9a-f]{6}$/);
+    const daemon = djcStart(['coordinator'], { cwd: box.dir, home: box.home });
+    try {
+      expect((await box.run(['wait', id])).code).toBe(0);
+    } finally {
+      daemon.child.kill('SIGTERM');
+      await daemon.done;
+    }
+    expect(JSON.parse(readFileSync(join(box.dir, 'out/report.json'), 'utf8'))).toEqual(expectedReport(reviews, [1, 3]));
+    expect(processed(await doc(id))).toEqual(expectedProcessed(reviews));
+  });
+
+  it('djc run SIGKILLed mid-pipeline: the daemon adopts it and finishes it, every record exactly once in every stage', async () => {
+    const reviews = writeReviews(box.dir, 400);
+    writeHandlers(box.dir, { statsMs: 400 });
+    writeDiamondYaml(box.dir, { lease: '3s' });
+    const stale = { DJC_COORDINATOR_STALE_SECONDS: '2' };
+    const run = djcStart(['run', 'reviews.yaml'], { cwd: box.dir, home: box.home });
+    const id = await waitFor('the pipeline listed', async () => {
+      const r = await box.run(['list', '--json']);
+      return r.code === 0 ? (JSON.parse(r.stdout) as { jobs: { jobId: string }[] }).jobs[0]?.jobId : undefined;
+    });
+    // Mid-pipeline: clean has ended, stats has started some of its tasks.
+    await waitFor('stats running', async () => {
+      const stats = (await doc(id)).stages.find((s) => s.name === 'stats');
+      return stats?.runs[0]?.status === 'RUNNING' && (stats.runs[0].tasks.succeeded ?? 0) > 0;
+    });
+    run.child.kill('SIGKILL');
+    await run.done;
+    const before = await doc(id);
+    expect(before.status).toBe('RUNNING');
+    expect(before.stages.map((s) => s.status)).toEqual(['SUCCEEDED', 'RUNNING', 'WAITING', 'WAITING']);
+
+    const daemon = djcStart(['coordinator'], { cwd: box.dir, home: box.home, env: stale });
+    try {
+      expect((await box.run(['wait', id])).code).toBe(0);
+    } finally {
+      daemon.child.kill('SIGTERM');
+      await daemon.done;
+    }
+    const after = await doc(id);
+    expect(after.stages.map((s) => s.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+    expect(processed(after)).toEqual(expectedProcessed(reviews));
+    expect(JSON.parse(readFileSync(join(box.dir, 'out/report.json'), 'utf8'))).toEqual(expectedReport(reviews, [1, 3]));
+    // The clean stage's result (in the blob store: a stage run is named <pipeline>.<stage>): each kept review exactly once.
+    const clean = await box.run(['results', 'reviews.clean']);
+    const ids = clean.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { id: number }).id);
+    expect(ids).toEqual(reviews.filter((r) => r.text.length >= 3).map((r) => r.id));
+  });
+});

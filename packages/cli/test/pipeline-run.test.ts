@@ -1,0 +1,51 @@
+/**
+ * `djc run pipeline.yaml` end to end: the diamond of issue 10 with a small
+ * matrix (a module stage, a command sweep, a join with a reducer), results
+ * checked against an independent computation; an upstream failure skips
+ * its dependents with the reason and the run exits 1.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { sandboxPerTest } from './helpers.js';
+import { expectedReport, writeDiamondYaml, writeHandlers, writeReviews } from './pipeline-helpers.js';
+
+const box = sandboxPerTest('djc-pipeline-run-');
+
+describe('djc run pipeline.yaml', () => {
+  it('runs the diamond with a 2-point sweep; each stage reads its upstreams through the blob store', async () => {
+    const reviews = writeReviews(box.dir, 300);
+    writeHandlers(box.dir);
+    writeDiamondYaml(box.dir, { ks: [1, 3] });
+    const r = await box.run(['run', 'reviews.yaml']);
+    expect(r.stderr).toMatch(/djc: pipeline reviews-\d{14}-[0-9a-f]{6} submitted \(5 stage runs\)/);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(box.dir, 'out/report.json'), 'utf8'))).toEqual(expectedReport(reviews, [1, 3]));
+    // Progress: a line per stage run as it changes, in dependency order.
+    const events = r.stderr.split('\n').filter((l) => / SUCCEEDED \(/.test(l)).map((l) => l.split(' ')[1]);
+    expect(events[0]).toBe('reviews.clean');
+    expect(events[1]).toBe('reviews.stats');
+    expect(events.slice(2, 4).sort()).toEqual(['reviews.train[k=1]', 'reviews.train[k=3]']);
+    expect(events[4]).toBe('reviews.report');
+    expect(r.stdout).toMatch(/^status\s+SUCCEEDED/m);
+    expect(r.stdout).toMatch(/^train\s+SUCCEEDED\s+2\/2 points\s+stats/m);
+  });
+
+  it('an upstream failure: its dependents end SKIPPED with the reason, the other branch runs, exit 1', async () => {
+    writeReviews(box.dir, 60);
+    writeHandlers(box.dir, { failStats: true });
+    writeDiamondYaml(box.dir, { ks: [1, 2] });
+    const r = await box.run(['run', 'reviews.yaml']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('djc: reviews.stats FAILED');
+    expect(r.stderr).toContain('djc: reviews.train[k=1] SKIPPED: upstream stats FAILED');
+    expect(r.stderr).toContain('djc: reviews.report SKIPPED: upstream stats FAILED');
+    expect(r.stdout).toMatch(/^status\s+FAILED/m);
+    expect(r.stdout).toMatch(/^error\s+stats FAILED, train SKIPPED, report SKIPPED$/m);
+    expect(r.stdout).toMatch(/^clean\s+SUCCEEDED/m);
+    expect(r.stdout).toMatch(/^report\s+SKIPPED\s+0\/0 tasks\s+clean, train\s+upstream stats FAILED$/m);
+    const json = JSON.parse((await box.run(['status', 'reviews', '--json'])).stdout) as { status: string; stages: { name: string; status: string }[] };
+    expect(json.status).toBe('FAILED');
+    expect(json.stages.map((s) => `${s.name}:${s.status}`)).toEqual(['clean:SUCCEEDED', 'stats:FAILED', 'train:SKIPPED', 'report:SKIPPED']);
+  });
+});

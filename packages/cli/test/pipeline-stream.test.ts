@@ -1,0 +1,50 @@
+/**
+ * N to N with streaming (`input: { from: up, each: batch }`): batch i of
+ * the downstream stage is upstream task i's output, and the downstream
+ * stage starts while the upstream one still runs: PROVED by a downstream
+ * attempt that started before the upstream stage ended. Results checked
+ * against an independent computation.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { sandboxPerTest } from './helpers.js';
+
+const box = sandboxPerTest('djc-pipeline-stream-');
+
+describe('N to N streaming', () => {
+  it('task i downstream reads upstream task i\'s output and starts before the upstream stage ends', async () => {
+    const numbers = Array.from({ length: 60 }, (_, i) => i);
+    writeFileSync(join(box.dir, 'numbers.jsonl'), numbers.map((n) => JSON.stringify({ n })).join('\n') + '\n');
+    writeFileSync(join(box.dir, 'up.mjs'), `export async function double(records, ctx) {
+  await new Promise((r) => setTimeout(r, 300));
+  return records.map((r) => ({ n: r.n * 2, batch: ctx.batch.index }));
+}\n`);
+    writeFileSync(join(box.dir, 'down.mjs'), 'export function inc(records, ctx) { return records.map((r) => ({ n: r.n + 1, up: r.batch, down: ctx.batch.index })); }\n');
+    writeFileSync(join(box.dir, 'stream.yaml'), `name: stream
+stages:
+  up:
+    input: { path: numbers.jsonl, batch: { records: 10 } }
+    handler: { module: ./up.mjs#double }
+    compute: { workers: 1 }
+  down:
+    needs: [up]
+    input: { from: up, each: batch }
+    handler: { module: ./down.mjs#inc }
+    compute: { workers: 1 }
+`);
+    const r = await box.run(['run', 'stream.yaml']);
+    expect(r.code).toBe(0);
+    const out = (await box.run(['results', 'stream.down'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as { n: number; up: number; down: number });
+    expect(out.map((x) => x.n)).toEqual(numbers.map((n) => n * 2 + 1));
+    for (const x of out) expect(x.down).toBe(x.up);
+    expect(new Set(out.map((x) => x.down)).size).toBe(6);
+
+    const up = JSON.parse((await box.run(['status', 'stream.up', '--json'])).stdout) as { endedAt: string; tasks: { total: number } };
+    const tasks = JSON.parse((await box.run(['tasks', 'stream.down', '--json'])).stdout) as { tasks: { taskId: number; startedAt: string }[] };
+    expect(up.tasks.total).toBe(6);
+    expect(tasks.tasks.map((t) => t.taskId)).toEqual([0, 1, 2, 3, 4, 5]);
+    const firstDownstreamStart = Math.min(...tasks.tasks.map((t) => Date.parse(t.startedAt)));
+    expect(firstDownstreamStart).toBeLessThan(Date.parse(up.endedAt));
+  });
+});

@@ -1,0 +1,37 @@
+/**
+ * How a stage ended, from the records of its runs (one per matrix point):
+ * null while any run has not ended. A sweep tolerates `tolerated_failure`
+ * runs that did not succeed (FAILED, CANCELLED or SKIPPED points); past that,
+ * the stage FAILED (CANCELLED if no run failed but one was cancelled;
+ * SKIPPED if every run was skipped).
+ */
+import { TERMINAL_JOB, type JobStatus, type SweepSpec } from '@djc/core';
+
+export type StageOutcome = 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'SKIPPED';
+
+/** What the runner knows of one stage run. */
+export interface RunState {
+  jobId: string;
+  status: JobStatus;
+  reason: string | null;
+  /** Tasks succeeded and in all, for "waiting for clean (RUNNING 40%)". */
+  tasks: { total: number; succeeded: number };
+  /** Coordinated by this runner right now. */
+  active: boolean;
+}
+
+export function stageOutcome(runs: readonly RunState[], sweep: SweepSpec | undefined): StageOutcome | null {
+  if (runs.length === 0 || runs.some((r) => !TERMINAL_JOB.has(r.status))) return null;
+  const bad = runs.filter((r) => r.status !== 'SUCCEEDED');
+  if (bad.length <= toleratedRuns(sweep, runs.length)) return 'SUCCEEDED';
+  if (bad.some((r) => r.status === 'FAILED')) return 'FAILED';
+  if (bad.some((r) => r.status === 'CANCELLED')) return 'CANCELLED';
+  return bad.length === runs.length ? 'SKIPPED' : 'FAILED';
+}
+
+/** Runs of a stage that may end other than SUCCEEDED while the stage still succeeds. */
+export function toleratedRuns(sweep: SweepSpec | undefined, runs: number): number {
+  if (!sweep) return 0;
+  const t = sweep.toleratedFailure;
+  return 'count' in t ? t.count : Math.floor((t.percent / 100) * runs);
+}

@@ -1,0 +1,14 @@
+import { newJobId, pipelineJobs, type Backend, type CoordinationMode, type JobRecord, type PipelineSpec } from '@djc/core';
+import { mustGetJob } from '../coordinate-job.js';
+
+/**
+ * Writes a pipeline and all its stage runs (runs first, the pipeline last:
+ * see pipelineJobs and StateStore.createJobs), so `djc status` shows the
+ * whole graph at once and a coordinator resumes it from the records alone.
+ * Returns the pipeline's record.
+ */
+export async function submitPipeline(backend: Backend, spec: PipelineSpec, configPath: string, mode: CoordinationMode): Promise<JobRecord> {
+  const pipelineId = newJobId(spec.name);
+  await backend.state.createJobs(pipelineJobs(spec, { pipelineId, backend: backend.name, configPath, mode }));
+  return mustGetJob(backend, pipelineId);
+}
