@@ -5,6 +5,7 @@ const EXAMPLES: Record<string, string> = {
   run: 'djc run examples/wordcount/job.yaml --set compute.workers=8',
   submit: 'id=$(djc submit job.yaml --json | jq -r .jobId) && djc wait "$id"',
   validate: 'djc validate job.yaml --set params.min_length=4',
+  plan: 'djc plan pipeline.yaml        # per stage: run or reuse JOB, why, batches; --json for scripts',
   status: 'djc status            # the newest job; or: djc status wordcount, djc status last, djc status wordcount-2026',
   list: 'djc list --status failed --limit 10',
   tasks: 'djc tasks last --status failed',

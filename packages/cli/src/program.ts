@@ -62,7 +62,8 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
 
   program.command('run').argument('<file.yaml>').description('run a job or a pipeline here: submit, start local workers, show progress, wait; exit 0 if it succeeds')
     .addOption(setOpt).addOption(keepGoing)
-    .action(act((cli, file: string, o: { set?: string[]; keepGoing?: boolean }) => import('./commands/run.js').then((m) => m.runCommand(cli, file, withKeepGoing(o)))));
+    .option('--fresh', 'pipelines: run every stage, re-using nothing from the cache (the runs that succeed are still cached)')
+    .action(act((cli, file: string, o: { set?: string[]; keepGoing?: boolean; fresh?: boolean }) => import('./commands/run.js').then((m) => m.runCommand(cli, file, { ...withKeepGoing(o), fresh: o.fresh }))));
   program.command('submit').argument('<file.yaml>').description('submit a job or a pipeline to the coordinator daemon and print its id at once')
     .addOption(setOpt).addOption(keepGoing)
     .option('--after <jobs>', 'wait until these jobs (comma-separated JOB refs) succeed; SKIPPED at once if one fails, is cancelled or skipped')
@@ -70,6 +71,10 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
     .action(act((cli, file: string, o: { set?: string[]; keepGoing?: boolean; after?: string; afterAny?: boolean }) => import('./commands/submit.js').then((m) => m.submitCommand(cli, file, { ...withKeepGoing(o), after: o.after, afterAny: o.afterAny }))));
   program.command('validate').argument('<file.yaml>').description('check a job or pipeline file; print every problem with its YAML path, line and column')
     .addOption(setOpt).action(act((cli, file: string, o: { set?: string[] }) => import('./commands/validate.js').then((m) => m.validateCommand(cli, file, o))));
+  program.command('plan').argument('<pipeline.yaml>')
+    .description('what running the pipeline would do, before anything runs: per stage, re-use an earlier run or run (and why), its batches, the sweep points')
+    .addOption(setOpt).option('--fresh', 'plan as `djc run --fresh` would: ignore the cache')
+    .action(act((cli, file: string, o: { set?: string[]; fresh?: boolean }) => import('./commands/plan.js').then((m) => m.planCommand(cli, file, o))));
   program.command('status').argument('[job]', newest).description('a job\'s status, task and record counts')
     .option('--watch', 'show the live progress bar until the job ends, then the outcome; exit as wait does')
     .action(act((cli, id: string | undefined, o: { watch?: boolean }) => read$().then((m) => m.statusCommand(cli, id, o))));

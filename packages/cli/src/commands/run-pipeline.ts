@@ -13,7 +13,7 @@ import { dispatcherFor } from '../dispatch-context.js';
 import { formatPipelineStatus, pipelineDocument } from '../pipeline-view.js';
 import { STOP_GRACE_MS } from './run.js';
 
-export async function coordinatePipelineHere(cli: Cli, backend: Backend, pipelineId: string): Promise<number> {
+export async function coordinatePipelineHere(cli: Cli, backend: Backend, pipelineId: string, o: { fresh?: boolean } = {}): Promise<number> {
   const stop = new AbortController();
   let interrupted = false;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -35,7 +35,7 @@ export async function coordinatePipelineHere(cli: Cli, backend: Backend, pipelin
   let last: { pipeline: JobRecord; runs: readonly JobRecord[] } | null = null;
   try {
     const final = await coordinatePipeline(backend, pipelineId, {
-      dispatcher: dispatcherFor(cli, backend), log: cli.log, owner: coordinatorName('djc run'), signal: stop.signal,
+      dispatcher: dispatcherFor(cli, backend), log: cli.log, owner: coordinatorName('djc run'), signal: stop.signal, fresh: o.fresh === true,
       onSnapshot: (pipeline, runs) => {
         last = { pipeline, runs };
         if (!cli.opts.json) reportChanges(cli, runs, seen);

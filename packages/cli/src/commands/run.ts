@@ -10,6 +10,8 @@ import { printWarnings } from './validate.js';
 
 export interface RunOptions {
   set?: string[];
+  /** Pipelines: re-use nothing from the cache (runs that succeed are still added to it). */
+  fresh?: boolean;
 }
 
 /** `djc run`: submit, coordinate in this process, wait; exit by the job's (or the pipeline's) outcome. */
@@ -24,11 +26,11 @@ export async function runCommand(cli: Cli, file: string, o: RunOptions): Promise
       const resumed = await unfinishedPipeline(backend, pipeline.spec);
       if (resumed) {
         cli.err(`djc: resuming pipeline ${resumed.jobId} (${resumed.status}): the same file, and its coordinator (${resumed.coordinator?.owner ?? 'none'}) stopped`);
-        return coordinatePipelineHere(cli, backend, resumed.jobId);
+        return coordinatePipelineHere(cli, backend, resumed.jobId, { fresh: o.fresh === true });
       }
       const submitted = await submitPipeline(backend, pipeline.spec, pipeline.configPath, 'run');
       cli.err(`djc: pipeline ${submitted.jobId} submitted (${pipeline.spec.runs.length} stage runs)`);
-      return coordinatePipelineHere(cli, backend, submitted.jobId);
+      return coordinatePipelineHere(cli, backend, submitted.jobId, { fresh: o.fresh === true });
     }, { create: true });
   }
   const loaded = workflow.job;

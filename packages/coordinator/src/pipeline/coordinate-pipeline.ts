@@ -16,6 +16,7 @@ import { cancelJob } from '../job-actions.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import { handOffConfig } from './hand-off.js';
 import { readyStages, type PipelineAction } from './ready-stages.js';
+import { endReused, PipelineCache } from './reuse-run.js';
 
 /** The seam for re-use from a cache: 'run', or the id of an earlier run whose result stands for this one (not yet used). */
 export type RunDecision = 'run' | { reuse: string };
@@ -31,6 +32,8 @@ export interface PipelineCoordinateOptions {
   onSnapshot?: (pipeline: JobRecord, runs: readonly JobRecord[]) => void;
   /** Decides, when a run becomes ready, whether it runs (default: always). */
   decideRun?: (run: JobRecord) => Promise<RunDecision>;
+  /** Never re-use an earlier run from the cache (`djc run --fresh`); runs that succeed are still added to it. */
+  fresh?: boolean;
 }
 
 export async function coordinatePipeline(backend: Backend, pipelineId: string, opts: PipelineCoordinateOptions): Promise<JobRecord> {
@@ -42,6 +45,7 @@ export async function coordinatePipeline(backend: Backend, pipelineId: string, o
   const stopMarking = keepMarking(backend, pipelineId, owner, opts.log);
   const active = new Map<string, Promise<unknown>>();
   const wake = new Wake();
+  const cache = new PipelineCache(backend, pipeline, { fresh: opts.fresh === true, log: opts.log });
   try {
     if (pipeline.status === 'SUBMITTED') pipeline = await backend.state.transitionJob(pipelineId, ['SUBMITTED'], 'PREPARING', { startedAt: new Date().toISOString() });
     if (pipeline.status === 'PREPARING') pipeline = await backend.state.transitionJob(pipelineId, ['PREPARING'], 'RUNNING');
@@ -54,7 +58,7 @@ export async function coordinatePipeline(backend: Backend, pipelineId: string, o
       const states = runs.map((r) => ({ jobId: r.jobId, status: r.status, reason: r.reason, tasks: r.tasks, active: active.has(r.jobId) }));
       const actions = readyStages(graph, { runs: states, cancelRequested: pipeline.cancelRequested });
       let changed = false;
-      for (const a of actions) changed = (await apply(backend, pipeline, runs, a, { ...opts, owner }, active, wake)) || changed;
+      for (const a of actions) changed = (await apply(backend, pipeline, runs, a, { ...opts, owner, cache }, active, wake)) || changed;
       if (actions.some((a) => a.kind === 'finish')) continue;
       // A change may make another action possible at once (ready → run); else wait for a run to end, or the tick.
       if (!changed) await wake.wait(opts.tickMs ?? 250, opts.signal);
@@ -68,7 +72,7 @@ export async function coordinatePipeline(backend: Backend, pipelineId: string, o
   return final;
 }
 
-type Opts = PipelineCoordinateOptions & { owner: string };
+type Opts = PipelineCoordinateOptions & { owner: string; cache: PipelineCache };
 
 /** Applies one action; true if it changed a record. A lost race (ConflictError) changes nothing: the next look sees why. */
 async function apply(
@@ -79,15 +83,24 @@ async function apply(
     switch (a.kind) {
       case 'ready': {
         const run = runs[a.run]!;
+        // Decided on the spec's config, before hand-off writes upstream locations (which name job ids) into it.
+        const decision = await decide(run, runs, opts);
         const format = pipeline.pipeline?.runs[a.run]?.upstream?.format ?? null;
         const config = await handOffConfig(backend, run, runs, a.from, format);
-        await backend.state.transitionJob(run.jobId, ['WAITING'], 'SUBMITTED', { reason: null, settings: { config, retries: run.retries } });
+        const ready = await backend.state.transitionJob(run.jobId, ['WAITING'], 'SUBMITTED', { reason: null, settings: { config, retries: run.retries } });
+        if (decision !== 'run') await endReused(backend, ready, decision.reuse, opts.log);
         return true;
       }
       case 'run': {
         const run = runs[a.run]!;
+        // A run without needs is SUBMITTED from the start and never 'ready': its cache is looked up here, once.
+        if (run.status === 'SUBMITTED' && run.stage?.needs.length === 0 && !opts.cache.decided(run.jobId)) {
+          const decision = await decide(run, runs, opts);
+          if (decision !== 'run' && (await endReused(backend, run, decision.reuse, opts.log)) !== null) return true;
+        }
         // Woken when the run has ended, not only once its workers are stopped: the next stage starts meanwhile.
         const p = coordinateJob(backend, run.jobId, { dispatcher: opts.dispatcher, log: opts.log, signal: opts.signal, owner: opts.owner, onEnded: () => wake.now() })
+          .then((final) => opts.cache.ended(final))
           .catch((e: unknown) => opts.log.error({ jobId: run.jobId, err: e }, 'coordinating a stage run failed'))
           .finally(() => {
             active.delete(run.jobId);
@@ -114,6 +127,11 @@ async function apply(
     if (e instanceof ConflictError) return false;
     throw e;
   }
+}
+
+/** opts.decideRun when the caller gives one, else the cache. */
+function decide(run: JobRecord, runs: readonly JobRecord[], opts: Opts): Promise<RunDecision> {
+  return opts.decideRun ? opts.decideRun(run) : opts.cache.decide(run, runs);
 }
 
 async function cancelRun(backend: Backend, run: JobRecord, reason: string, log: Logger): Promise<boolean> {

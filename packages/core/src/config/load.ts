@@ -94,7 +94,7 @@ export async function validateJobData(read: ReadFile, opts: LoadOptions): Promis
   }
   const issues = [...read.issues, ...collectIssues(read.layers, prepared, raw)];
   const warnings = collectIssues(read.layers, { ...prepared, problems: [] }, rawWarnings);
-  if (issues.length > 0 || config === null) return { ok: false, issues: sortIssues(issues), warnings };
+  if (issues.length > 0 || config === null) return { ok: false, issues: sortIssues(issues, configPath), warnings };
   return { ok: true, job: { config, configPath, baseDir, warnings, sources: read.log.files }, warnings };
 }
 
@@ -164,9 +164,9 @@ export function collectIssues(layers: readonly Layer[], prepared: Prepared, raw:
   return sortIssues(issues);
 }
 
-/** Issues of the main file first, by line; then those of extended files. */
-export function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
-  const files = [...new Set(issues.map((i) => i.file))];
+/** Issues of the main file (`main`, else the first issue's) first, by line; then those of other files, each by line. */
+export function sortIssues(issues: ConfigIssue[], main?: string): ConfigIssue[] {
+  const files = [...new Set([...(main === undefined ? [] : [main]), ...issues.map((i) => i.file)])];
   return issues.sort((a, b) => files.indexOf(a.file) - files.indexOf(b.file) || (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
 }
 

@@ -108,7 +108,9 @@ export async function fileSetPaths(batch: BatchDescriptor): Promise<string[]> {
   if (files === undefined) {
     throw new DjcError('INPUT_INVALID', `batch ${batch.index} lists no files`, { hint: 'the job was prepared for another input.format; submit it again' });
   }
-  await Promise.all(files.filter((f) => !isS3Url(f.path)).map(async (f) => {
+  // Stat in parallel, report in batch order: the first file that fails
+  // names the error whichever stat answers first.
+  const checks = await Promise.allSettled(files.filter((f) => !isS3Url(f.path)).map(async (f) => {
     let now: FileStat;
     try {
       const st = await stat(f.path);
@@ -122,6 +124,8 @@ export async function fileSetPaths(batch: BatchDescriptor): Promise<string[]> {
       });
     }
   }));
+  const failed = checks.find((c) => c.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
   return files.map((f) => f.path);
 }
 

@@ -21,7 +21,8 @@ export function checkStageRefs(drafts: readonly StageDraft[], raw: RawIssue[], p
       if (t.ns !== 'stages') continue;
       const [stage, field, ...more] = t.name.split('.');
       const at = (message: string): void => void problems.push({ path: t.path, message: `${t.token}: ${message}` });
-      if (field !== 'output' || more.length > 0 || !stage) at('write ${stages.NAME.output} (the location of an upstream stage\'s result)');
+      if (t.path[2] === 'input' && t.path[3] === 'path') at(`input.path names files; to read ${stage ?? 'an upstream stage'}'s result write input: { from: ${stage ?? 'NAME'} } (with it in needs)`);
+      else if (field !== 'output' || more.length > 0 || !stage) at('write ${stages.NAME.output} (the location of an upstream stage\'s result)');
       else if (!byName.has(stage)) at(`unknown stage "${stage}"`);
       else if (!d.needs.includes(stage)) at(`${stage} is not in needs: add it to this stage's needs, so its result exists when this stage runs`);
       else if (byName.get(stage)?.matrix) at(`${stage} has a matrix, so it has one result per point: read them with input.from instead`);

@@ -289,6 +289,16 @@ describe('validateWorkflowFile: every issue of a pipeline at once, with its YAML
   });
 });
 
+describe('${stages.X.output} in input.path', () => {
+  it('is refused with the input.from to write instead (not a file-not-found)', async () => {
+    const file = await pipeline(['name: p', 'stages:', '  a:', '    input: { path: data/a.jsonl }', '    handler: { command: "true" }',
+      '  b:', '    needs: [a]', '    input: { path: "${stages.a.output}" }', '    handler: { command: "true" }']);
+    expect(brief(await issuesOf(file))).toEqual([
+      ['stages.b.input.path', 8, '${stages.a.output}: input.path names files; to read a\'s result write input: { from: a } (with it in needs)'],
+    ]);
+  });
+});
+
 describe('a matrix that does not parse', () => {
   it('names a misspelled matrix key, and still checks ${matrix.x} against the axes that are well formed', async () => {
     const file = await pipeline(['name: p', 'stages:', '  a:', '    input: { path: data/a.jsonl }',

@@ -93,7 +93,7 @@ export async function validatePipelineData(read: ReadFile, opts: LoadOptions): P
     }
   }
   if (complete && opts.checkHandlers && c.raw.length === 0) await checkStageHandlers(drafts, runs, read.baseDir, c);
-  const issues = sortIssues([...c.direct, ...c.extendsProblems.map(extendsIssue), ...collectIssues(layers, { data, overrides, problems: c.problems }, c.raw)]);
+  const issues = sortIssues([...c.direct, ...c.extendsProblems.map(extendsIssue), ...collectIssues(layers, { data, overrides, problems: c.problems }, c.raw)], read.configPath);
   const warnings = collectIssues(layers, { data, overrides, problems: [] }, c.warnings);
   if (issues.length > 0 || !complete) return { ok: false, issues, warnings };
   const order = topologicalOrder(drafts.map((d) => [d.name, d.needs]));

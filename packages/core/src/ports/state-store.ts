@@ -38,6 +38,7 @@ import type { JobConfig } from '../config/schema.js';
 import type { BatchDescriptor } from '../model/batch.js';
 import type { FailureKind } from '../config/schema.js';
 import type { ConflictError, DjcError } from '../errors.js';
+import type { CacheIndex } from './cache-index.js';
 
 export interface IoOptions {
   signal?: AbortSignal;
@@ -232,7 +233,8 @@ export interface ListTasksOptions extends IoOptions {
   after?: number;
 }
 
-export interface StateStore {
+/** Jobs, tasks, the coordinator lock, and the pipeline cache index (cache-index.ts). */
+export interface StateStore extends CacheIndex {
   /** Creates a SUBMITTED job. ConflictError if the id exists. */
   createJob(job: NewJob, opts?: IoOptions): Promise<JobRecord>;
   getJob(jobId: string, opts?: IoOptions): Promise<JobRecord | null>;

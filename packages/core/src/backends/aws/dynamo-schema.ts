@@ -11,6 +11,9 @@
  * | job requests      | `JOB#<jobId>`       | `REQUESTS`                | `req_<Service.Operation>` counters, ADDed by flushes (dynamo-request-counts.ts) |
  * | task              | `JOB#<jobId>`       | `TASK#<taskId, 10 digits>`| the batch descriptor as a JSON string; lease, attempts, outcome |
  * | coordinator lock  | `COORDINATOR`       | `LOCK`                    | owner, pid, host, heartbeat_at, lock_expires_at |
+ * | cache entry       | `CACHE#<key>`       | `ENTRY`                   | a succeeded stage run by cache key (dynamo-cache-index.ts) |
+ * | stage history     | `CACHESTAGE#<pipeline>#<stage>` | `<createdAt>#<key>` | a copy of each live cache entry: the newest of a stage is a Limit-1 Query |
+ * | task cache entry  | `TASKCACHE#<taskKey>` | `<batchSha256>`         | a re-usable task output (per-batch re-use), read by BatchGetItem |
  *
  * Tasks live in their job's partition, so a Query on `pk` with
  * `sk BETWEEN TASK#<from> AND TASK#9999999999` pages them in task order, and

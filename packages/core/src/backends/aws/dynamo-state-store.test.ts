@@ -194,6 +194,59 @@ describe('DynamoStateStore on DynamoDB Local: cost and races', () => {
     counted.stop();
   });
 
+  it('the cache index reads and writes by key only: a put 2 requests, a get 1, the newest of a stage 1 Query, task entries in batches; never a Scan', async () => {
+    const { stores: [store], clients: [own] } = await storesOnFreshTable(1);
+    const counted = countRequests(own as DynamoDBClient);
+    const cost = async (call: () => Promise<unknown>) => {
+      counted.reset();
+      await call();
+      return { ...counted.byOperation };
+    };
+    const components = {
+      v: 1 as const, handler: { kind: 'command' as const, command: 'wc -l', files: [] }, reducer: null, settings: {}, params: {}, point: null,
+      input: { kind: 'files' as const, checksum: false, files: [] },
+    };
+    const entry = {
+      key: 'k'.repeat(64), jobId: 'job-1', pipeline: 'reviews', stage: 'clean', point: null, components,
+      result: { blobKey: 'jobs/job-1/result', sha256: 'f'.repeat(64), bytes: 1 }, createdAt: new Date().toISOString(),
+    };
+    expect(await cost(() => store!.putCacheEntry(entry))).toEqual({ GetItem: 1, TransactWriteItems: 1 });
+    expect(await cost(() => store!.getCacheEntry(entry.key))).toEqual({ GetItem: 1 });
+    expect(await cost(() => store!.latestCacheEntry('reviews', 'clean'))).toEqual({ Query: 1 });
+    const tasks = Array.from({ length: 60 }, (_, i) => ({
+      taskKey: 't'.repeat(64), batchSha256: String(i).padStart(64, '0'), jobId: 'job-1', taskId: i, outputKey: null,
+      inlineOutput: new Uint8Array([i]), outputKind: 'raw' as const, records: 1, bad: 0, createdAt: entry.createdAt,
+    }));
+    expect(await cost(() => store!.putTaskCacheEntries(tasks))).toEqual({ BatchWriteItem: 3 });
+    const refs = Array.from({ length: 150 }, (_, i) => ({ taskKey: 't'.repeat(64), batchSha256: String(i).padStart(64, '0') }));
+    let found: unknown[] = [];
+    expect(await cost(async () => { found = await store!.getTaskCacheEntries(refs); })).toEqual({ BatchGetItem: 2 });
+    expect(found).toHaveLength(60);
+  });
+
+  it('two stores writing the same cache key at once: one entry remains, and the stage\'s newest is that entry', async () => {
+    const { stores: [a, b] } = await storesOnFreshTable(2);
+    const components = {
+      v: 1 as const, handler: { kind: 'command' as const, command: 'wc -l', files: [] }, reducer: null, settings: {}, params: {}, point: null,
+      input: { kind: 'files' as const, checksum: false, files: [] },
+    };
+    const entry = (jobId: string, createdAt: string) => ({
+      key: 'r'.repeat(64), jobId, pipeline: 'race', stage: 'clean', point: null, components,
+      result: { blobKey: `jobs/${jobId}/result`, sha256: 'f'.repeat(64), bytes: 1 }, createdAt,
+    });
+    for (let round = 0; round < 5; round++) {
+      await race([
+        a!.putCacheEntry(entry(`job-a${round}`, `2026-12-01T10:0${round}:00.000Z`)),
+        b!.putCacheEntry(entry(`job-b${round}`, `2026-12-01T10:0${round}:30.000Z`)),
+      ]);
+    }
+    const kept = await a!.getCacheEntry('r'.repeat(64));
+    expect(kept).not.toBeNull();
+    expect(await b!.latestCacheEntry('race', 'clean')).toEqual(kept);
+    expect(await a!.deleteCacheEntry(kept!.key, kept!.jobId)).toBe(true);
+    expect(await b!.latestCacheEntry('race', 'clean')).toBeNull();
+  });
+
   it('of two racing job transitions one wins; the other is a ConflictError with the winner\'s status', async () => {
     const { stores: [a, b] } = await storesOnFreshTable(2);
     const job = testJob();

@@ -15,7 +15,9 @@ import type {
   ClaimRequest, ClaimResult, CompleteResult, CoordinatorInfo, LeaseWrite, IoOptions, JobPatch, RequestCountDelta, LeaseRef, ListJobsOptions, ListTasksOptions,
   JobRef, ListJobIdsOptions, ReclaimRequest, ResetTasksOptions, StateStore, TaskOutcome,
 } from '../../ports/state-store.js';
+import type { CacheEntry, TaskCacheEntry, TaskCacheRef } from '../../ports/cache-index.js';
 import { DynamoBulkOps } from './dynamo-bulk-ops.js';
+import { DynamoCacheIndex } from './dynamo-cache-index.js';
 import { listJobIds } from './dynamo-job-ids.js';
 import { DynamoJobOps } from './dynamo-job-ops.js';
 import { DynamoLeaseOps } from './dynamo-lease-ops.js';
@@ -46,6 +48,7 @@ export class DynamoStateStore implements StateStore {
   private readonly leases: DynamoLeaseOps;
   private readonly bulk: DynamoBulkOps;
   private readonly lock: DynamoLock;
+  private readonly cache: DynamoCacheIndex;
   private readonly ctx: DynamoContext;
 
   constructor(opts: DynamoStateStoreOptions) {
@@ -62,6 +65,7 @@ export class DynamoStateStore implements StateStore {
     this.leases = new DynamoLeaseOps(ctx, this.tasks);
     this.bulk = new DynamoBulkOps(ctx);
     this.lock = new DynamoLock(ctx);
+    this.cache = new DynamoCacheIndex(ctx);
   }
 
   createJob(job: NewJob, opts: IoOptions = {}): Promise<JobRecord> {
@@ -159,6 +163,34 @@ export class DynamoStateStore implements StateStore {
   }
 
   /** Nothing to release: the caller owns the client (and may share it with other stores). */
+  /** A transaction: the entry (conditional on what was read) and its stage history copy (dynamo-cache-index.ts). */
+  putCacheEntry(entry: CacheEntry, opts: IoOptions = {}): Promise<void> {
+    return this.cache.put(entry, opts);
+  }
+
+  getCacheEntry(key: string, opts: IoOptions = {}): Promise<CacheEntry | null> {
+    return this.cache.get(key, opts);
+  }
+
+  /** One Query of the stage's history partition, newest first, Limit 1. */
+  latestCacheEntry(pipeline: string, stage: string, opts: IoOptions = {}): Promise<CacheEntry | null> {
+    return this.cache.latest(pipeline, stage, opts);
+  }
+
+  deleteCacheEntry(key: string, jobId: string, opts: IoOptions = {}): Promise<boolean> {
+    return this.cache.delete(key, jobId, opts);
+  }
+
+  /** BatchWriteItem, 25 a request. */
+  putTaskCacheEntries(entries: readonly TaskCacheEntry[], opts: IoOptions = {}): Promise<void> {
+    return this.cache.putTasks(entries, opts);
+  }
+
+  /** BatchGetItem, 100 a request. */
+  getTaskCacheEntries(refs: readonly TaskCacheRef[], opts: IoOptions = {}): Promise<TaskCacheEntry[]> {
+    return this.cache.getTasks(refs, opts);
+  }
+
   async close(): Promise<void> {}
 }
 

@@ -144,4 +144,34 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE jobs ADD COLUMN after_json TEXT;
   `,
+  // 12: the pipeline cache index (ports/cache-index.ts): stage runs by cache key,
+  // the newest per (pipeline, stage) through an index, and re-usable task
+  // outputs by (task key, batch content sha256).
+  `
+  CREATE TABLE cache_entries (
+    cache_key TEXT PRIMARY KEY,
+    job_id TEXT NOT NULL,
+    pipeline TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    point TEXT,
+    components TEXT NOT NULL,
+    result TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX cache_entries_by_stage ON cache_entries (pipeline, stage, created_at DESC);
+
+  CREATE TABLE task_cache (
+    task_key TEXT NOT NULL,
+    batch_sha256 TEXT NOT NULL,
+    job_id TEXT NOT NULL,
+    task_id INTEGER NOT NULL,
+    output_key TEXT,
+    output_inline BLOB,
+    output_kind TEXT,
+    records INTEGER,
+    bad INTEGER,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (task_key, batch_sha256)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -12,9 +12,11 @@ import type {
   ClaimRequest, ClaimResult, CompleteResult, CoordinatorInfo, LeaseWrite, JobPatch, RequestCountDelta, LeaseRef, JobRef, ListJobIdsOptions, ListJobsOptions, ListTasksOptions,
   ReclaimRequest, ResetTasksOptions, StateStore, TaskOutcome,
 } from '../../ports/state-store.js';
+import type { CacheEntry, TaskCacheEntry, TaskCacheRef } from '../../ports/cache-index.js';
 import { openDatabase, type Db } from './db.js';
 import { JobCounters } from './job-counters.js';
 import { SqliteBulkTaskOps } from './sqlite-bulk-task-ops.js';
+import { SqliteCacheIndex } from './sqlite-cache-index.js';
 import { SqliteCoordinatorLock } from './sqlite-coordinator-lock.js';
 import { SqliteJobOps } from './sqlite-job-ops.js';
 import { SqliteLeaseOps } from './sqlite-lease-ops.js';
@@ -42,6 +44,7 @@ export class SqliteStateStore implements StateStore {
   private readonly leases: SqliteLeaseOps;
   private readonly bulk: SqliteBulkTaskOps;
   private readonly lock: SqliteCoordinatorLock;
+  private readonly cache: SqliteCacheIndex;
   private readonly w;
 
   constructor(opts: SqliteStateStoreOptions) {
@@ -53,11 +56,12 @@ export class SqliteStateStore implements StateStore {
     this.leases = new SqliteLeaseOps(this.db, counters);
     this.bulk = new SqliteBulkTaskOps(this.db, counters);
     this.lock = new SqliteCoordinatorLock(this.db);
+    this.cache = new SqliteCacheIndex(this.db);
     this.w = this.writers();
   }
 
   private writers() {
-    const { db, jobs, tasks, leases, bulk, lock } = this;
+    const { db, jobs, tasks, leases, bulk, lock, cache } = this;
     return {
       createJob: writer(db, (job: NewJob) => jobs.create(job)),
       createJobs: writer(db, (js: readonly NewJob[]) => jobs.createMany(js)),
@@ -76,6 +80,9 @@ export class SqliteStateStore implements StateStore {
       resetTasks: writer(db, (id: string, s: readonly TaskStatus[], ids?: readonly number[]) => bulk.reset(id, s, ids)),
       acquireLock: writer(db, (info: CoordinatorInfo) => lock.acquire(info)),
       releaseLock: writer(db, (owner: string) => lock.release(owner)),
+      putCacheEntry: writer(db, (e: CacheEntry) => cache.putEntry(e)),
+      deleteCacheEntry: writer(db, (key: string, jobId: string) => cache.deleteEntry(key, jobId)),
+      putTaskCacheEntries: writer(db, (es: readonly TaskCacheEntry[]) => cache.putTaskEntries(es)),
     };
   }
 
@@ -172,6 +179,31 @@ export class SqliteStateStore implements StateStore {
 
   releaseCoordinatorLock(owner: string): Promise<void> {
     return this.w.releaseLock(owner);
+  }
+
+  putCacheEntry(entry: CacheEntry): Promise<void> {
+    return this.w.putCacheEntry(entry);
+  }
+
+  getCacheEntry(key: string): Promise<CacheEntry | null> {
+    return withLock(() => this.cache.getEntry(key));
+  }
+
+  latestCacheEntry(pipeline: string, stage: string): Promise<CacheEntry | null> {
+    return withLock(() => this.cache.latestEntry(pipeline, stage));
+  }
+
+  deleteCacheEntry(key: string, jobId: string): Promise<boolean> {
+    return this.w.deleteCacheEntry(key, jobId);
+  }
+
+  /** One IMMEDIATE transaction for all of them. */
+  putTaskCacheEntries(entries: readonly TaskCacheEntry[]): Promise<void> {
+    return this.w.putTaskCacheEntries(entries);
+  }
+
+  getTaskCacheEntries(refs: readonly TaskCacheRef[]): Promise<TaskCacheEntry[]> {
+    return withLock(() => this.cache.getTaskEntries(refs));
   }
 
   async close(): Promise<void> {
