@@ -14,10 +14,10 @@ import { machineInfo } from './machine.mjs';
 import { renderAws, renderCommand, renderPartition, renderSlurm, renderTasks } from './report-sections.mjs';
 import { renderDrivers } from './report-drivers.mjs';
 import { renderSlow } from './report-slow.mjs';
-import { renderSweepValidate } from './report-pipeline.mjs';
+import { renderStageHandoff, renderSweepValidate } from './report-pipeline.mjs';
 
 const DOC = join(ROOT, 'docs/benchmarks.md');
-const NAMES = ['tasks-per-second', 'command-overhead', 'partition-throughput', 'aws-tasks', 'slurm-dispatch', 'slow-tasks', 'sqlite-drivers', 'sweep-validate'];
+const NAMES = ['tasks-per-second', 'command-overhead', 'partition-throughput', 'aws-tasks', 'slurm-dispatch', 'slow-tasks', 'sqlite-drivers', 'sweep-validate', 'stage-handoff'];
 const DATA_RE = /<!-- bench-data\n([\s\S]*?)\n-->/;
 
 function previous() {
@@ -90,7 +90,7 @@ const doc = [
   '**Reproduce:** `pnpm bench` (builds djc, installs GNU parallel with apt-get if',
   'missing, starts the local Slurm cluster with `scripts/slurm/up.sh`, runs all but the opt-in one,',
   'rewrites this file). One benchmark alone:',
-  '`pnpm bench tasks-per-second` (or `command-overhead`, `partition-throughput`, `aws-tasks`, `slurm-dispatch`, `slow-tasks`, `sweep-validate`,',
+  '`pnpm bench tasks-per-second` (or `command-overhead`, `partition-throughput`, `aws-tasks`, `slurm-dispatch`, `slow-tasks`, `sweep-validate`, `stage-handoff`,',
   'and the opt-in `sqlite-drivers`, which only runs when named);',
   'the others keep their figures. `node scripts/bench/<name>.mjs` prints the raw',
   'JSON line without touching this file (after `pnpm build`). Knobs:',
@@ -107,6 +107,7 @@ const doc = [
   ...renderDrivers(data.results['sqlite-drivers'], measured('sqlite-drivers')),
   ...renderSlow(data.results['slow-tasks'], measured('slow-tasks')),
   ...renderSweepValidate(data.results['sweep-validate'], measured('sweep-validate')),
+  ...renderStageHandoff(data.results['stage-handoff'], measured('stage-handoff')),
   '## Notes',
   '',
   '- **Two cores for everything.** The benchmark driver, the coordinator (inside',

@@ -5,9 +5,9 @@
  * `--json` shape (docs/cli.md, "djc status PIPELINE").
  */
 import { TERMINAL_JOB, type JobRecord, type JobStatusDocument, type PipelineGraph } from '@djc/core';
-import { stageOutcome } from '@djc/coordinator';
+import { isOrphaned, stageOutcome } from '@djc/coordinator';
 import { statusDocument } from './status-document.js';
-import { elapsed, table } from './format.js';
+import { elapsed, orphanWarning, table } from './format.js';
 
 export interface PipelineStageDocument {
   name: string;
@@ -54,6 +54,7 @@ export function formatPipelineStatus(pipeline: JobRecord, runs: readonly JobReco
     `status   ${pipeline.status}   backend ${pipeline.backend}   elapsed ${elapsed(pipeline)}`,
   ];
   if (pipeline.error) lines.push(`error    ${pipeline.error}`);
+  if (!TERMINAL_JOB.has(pipeline.status) && isOrphaned(pipeline)) lines.push(orphanWarning(pipeline).replace('this job', 'this pipeline'));
   const rows = graph.order.map((name) => {
     const mine = runsOf(runs, name);
     const needs = graph.runs.find((r) => r.stage === name)?.needs ?? [];

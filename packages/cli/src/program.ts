@@ -108,7 +108,8 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
   program.command('results').argument('[job]', newest).description('print the job\'s result, or one task\'s output (--task N), or its bad records (--bad-records); --path: only where it is')
     .option('--path', 'print the result\'s location').addOption(intOption('--task <n>', 'the output of this task (batch) alone, e.g. for output.aggregate: none'))
     .option('--bad-records', 'print the records left out as bad (input.on_bad_record: dead_letter), one JSON line each')
-    .action(act((cli, id: string | undefined, o: { path?: boolean; task?: number; badRecords?: boolean }) => import('./commands/results.js').then((m) => m.resultsCommand(cli, id, o))));
+    .option('--stage <name>', 'of a pipeline: the result of this stage (with --task: of one of its tasks)')
+    .action(act((cli, id: string | undefined, o: { path?: boolean; task?: number; badRecords?: boolean; stage?: string }) => import('./commands/results.js').then((m) => m.resultsCommand(cli, id, o))));
   program.command('coordinator').description('run the coordinator daemon: picks up submitted jobs and watches them')
     .action(act((cli) => daemons$().then((m) => m.coordinatorCommand(cli))));
   program.command('worker').description('run a worker: pull tasks and run them (same as djc-worker)')

@@ -73,4 +73,44 @@ describe('the examples produce the exact expected results', () => {
     expect(logs.stdout).toContain('=== task 3 attempt 3 ===');
     expect(logs.stdout).toContain('simulated failure of task 3, attempt 1');
   });
+
+  it('pipeline: an ETL over 30,000 CSV orders (a TypeScript stage, a Python N-to-N stage, a report with a reducer)', async () => {
+    const ex = copyExample('pipeline', box.dir);
+    await generate(ex, 30_000);
+    const r = await djc(['run', join(ex, 'pipeline.yaml')], { cwd: box.dir, home: box.home });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^status\s+SUCCEEDED/m);
+    // Independent computation: read the CSV in one pass.
+    const by = new Map<string, { region: string; cents: number; orders: number }>();
+    for (const line of readFileSync(join(ex, 'data/orders.csv'), 'utf8').trim().split('\n').slice(1)) {
+      const [, region, , qty, price, status] = line.split(',') as [string, string, string, string, string, string];
+      if (status !== 'paid') continue;
+      const t = by.get(region) ?? { region, cents: 0, orders: 0 };
+      t.cents += Number(qty) * Number(price);
+      t.orders += 1;
+      by.set(region, t);
+    }
+    const regions = [...by.values()].sort((a, b) => b.cents - a.cents);
+    const report = JSON.parse(readFileSync(join(ex, 'out/report.json'), 'utf8')) as unknown;
+    expect(report).toEqual({ regions, cents: regions.reduce((n, x) => n + x.cents, 0), orders: regions.reduce((n, x) => n + x.orders, 0) });
+  });
+
+  it('sweep: five thresholds, at most two points at once, the best one picked', async () => {
+    const ex = copyExample('sweep', box.dir);
+    await generate(ex, 20_000);
+    const r = await djc(['run', join(ex, 'sweep.yaml'), '--json'], { cwd: box.dir, home: box.home });
+    expect(r.code, r.stderr).toBe(0);
+    const samples = readJsonl(join(ex, 'data/samples.jsonl')) as { x: number; label: number }[];
+    const all = [0.3, 0.4, 0.5, 0.6, 0.7].map((threshold) => {
+      const correct = samples.filter((s) => (s.x > threshold ? 1 : 0) === s.label).length;
+      return { threshold, correct, total: samples.length, accuracy: correct / samples.length };
+    });
+    const best = all.reduce((a, b) => (b.accuracy > a.accuracy ? b : a));
+    expect(JSON.parse(readFileSync(join(ex, 'out/best.json'), 'utf8'))).toEqual({ best, all });
+    // max_parallel: 2: at no time were more than two points running.
+    const doc = JSON.parse(r.stdout) as { stages: { name: string; runs: { startedAt: string; endedAt: string }[] }[] };
+    const points = doc.stages.find((s) => s.name === 'score')!.runs.map((p) => [Date.parse(p.startedAt), Date.parse(p.endedAt)] as const);
+    expect(points).toHaveLength(5);
+    for (const [start] of points) expect(points.filter(([s, e]) => s <= start && start < e).length).toBeLessThanOrEqual(2);
+  });
 });

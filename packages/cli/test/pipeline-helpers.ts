@@ -26,12 +26,15 @@ export function expectedReport(reviews: readonly Review[], ks: readonly number[]
   return { kept: kept.length, scores: ks.map((k) => ({ k, score: words * k, n: kept.length })) };
 }
 
-export function writeHandlers(dir: string, o: { failStats?: boolean; statsMs?: number } = {}): void {
+/** failStats: stats always throws; failStatsWhile: it throws while this file exists. */
+export function writeHandlers(dir: string, o: { failStats?: boolean; statsMs?: number; failStatsWhile?: string } = {}): void {
   writeFileSync(join(dir, 'clean.mjs'), `export function clean(records) {
   return records.filter((r) => r.text.length >= 3).map((r) => ({ id: r.id, words: r.text.split(' ').length }));
 }\n`);
-  writeFileSync(join(dir, 'stats.mjs'), `export async function count(records) {
+  writeFileSync(join(dir, 'stats.mjs'), `import { existsSync } from 'node:fs';
+export async function count(records) {
   ${o.failStats ? "throw new Error('stats cannot count today');" : ''}
+  ${o.failStatsWhile ? `if (existsSync(${JSON.stringify(o.failStatsWhile)})) throw new Error('stats cannot count today');` : ''}
   ${o.statsMs ? `await new Promise((r) => setTimeout(r, ${o.statsMs}));` : ''}
   return { n: records.length, words: records.reduce((s, r) => s + r.words, 0) };
 }\n`);

@@ -88,4 +88,37 @@ describe('pipelines and the daemon', () => {
     const ids = clean.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { id: number }).id);
     expect(ids).toEqual(reviews.filter((r) => r.text.length >= 3).map((r) => r.id));
   });
+
+  it('djc run SIGKILLed, then djc run again with the same file: it resumes that pipeline, every record exactly once', async () => {
+    const reviews = writeReviews(box.dir, 300);
+    writeHandlers(box.dir, { statsMs: 400 });
+    writeDiamondYaml(box.dir, { lease: '3s' });
+    const stale = { DJC_COORDINATOR_STALE_SECONDS: '2' };
+    const run = djcStart(['run', 'reviews.yaml'], { cwd: box.dir, home: box.home });
+    const id = await waitFor('the pipeline listed', async () => {
+      const r = await box.run(['list', '--json']);
+      return r.code === 0 ? (JSON.parse(r.stdout) as { jobs: { jobId: string }[] }).jobs[0]?.jobId : undefined;
+    });
+    await waitFor('stats running', async () => (await doc(id)).stages.find((s) => s.name === 'stats')?.runs[0]?.status === 'RUNNING');
+    run.child.kill('SIGKILL');
+    await run.done;
+    const explained = await waitFor('status to say the pipeline is not moving', async () => {
+      const r = await djc(['status', id], { cwd: box.dir, home: box.home, env: stale });
+      return r.stdout.includes('not moving') ? r.stdout : undefined;
+    }, 20_000);
+    expect(explained).toMatch(/warning  this pipeline is not moving: .*djc run on/);
+    const again = await djc(['run', 'reviews.yaml'], { cwd: box.dir, home: box.home, env: stale });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain(`djc: resuming pipeline ${id} (RUNNING): the same file, and its coordinator (djc run on`);
+    const list = JSON.parse((await box.run(['list', '--json'])).stdout) as { jobs: { jobId: string }[] };
+    expect(list.jobs.map((j) => j.jobId)).toEqual([id]);
+    expect(processed(await doc(id))).toEqual(expectedProcessed(reviews));
+    expect(JSON.parse(readFileSync(join(box.dir, 'out/report.json'), 'utf8'))).toEqual(expectedReport(reviews, [1, 3]));
+
+    // A changed file is another pipeline: it starts anew.
+    writeDiamondYaml(box.dir, { lease: '3s', ks: [1, 2] });
+    const changed = await djc(['run', 'reviews.yaml'], { cwd: box.dir, home: box.home, env: stale });
+    expect(changed.code).toBe(0);
+    expect(changed.stderr).toMatch(/djc: pipeline reviews-\S+ submitted/);
+  });
 });

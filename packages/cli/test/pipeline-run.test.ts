@@ -4,7 +4,7 @@
  * checked against an independent computation; an upstream failure skips
  * its dependents with the reason and the run exits 1.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sandboxPerTest } from './helpers.js';
@@ -29,6 +29,23 @@ describe('djc run pipeline.yaml', () => {
     expect(events[4]).toBe('reviews.report');
     expect(r.stdout).toMatch(/^status\s+SUCCEEDED/m);
     expect(r.stdout).toMatch(/^train\s+SUCCEEDED\s+2\/2 points\s+stats/m);
+
+    // djc results PIPELINE --stage X [--task N]
+    const report = await box.run(['results', 'reviews', '--stage', 'report']);
+    expect(report.code).toBe(0);
+    expect(report.stdout).toBe(readFileSync(join(box.dir, 'out/report.json'), 'utf8'));
+    const task0 = await box.run(['results', 'reviews', '--stage', 'stats', '--task', '0']);
+    expect(JSON.parse(task0.stdout)).toEqual({ n: 50, words: expect.any(Number) });
+    const sweep = await box.run(['results', 'reviews', '--stage', 'train']);
+    expect(sweep.code).toBe(2);
+    expect(sweep.stderr).toMatch(/stage train of reviews-\S+ has 2 points, each with its own result/);
+    expect(sweep.stderr).toMatch(/djc results reviews\.train\.0-/);
+    const unknown = await box.run(['results', 'reviews', '--stage', 'nope']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('its stages: clean, stats, train, report');
+    const whole = await box.run(['results', 'reviews']);
+    expect(whole.code).toBe(4);
+    expect(whole.stderr).toContain('--stage report');
   });
 
   it('an upstream failure: its dependents end SKIPPED with the reason, the other branch runs, exit 1', async () => {
@@ -47,5 +64,30 @@ describe('djc run pipeline.yaml', () => {
     const json = JSON.parse((await box.run(['status', 'reviews', '--json'])).stdout) as { status: string; stages: { name: string; status: string }[] };
     expect(json.status).toBe('FAILED');
     expect(json.stages.map((s) => `${s.name}:${s.status}`)).toEqual(['clean:SUCCEEDED', 'stats:FAILED', 'train:SKIPPED', 'report:SKIPPED']);
+  });
+
+  it('djc retry PIPELINE re-runs the failed tasks of the failed stage, then the stages it skipped; the others are kept', async () => {
+    const reviews = writeReviews(box.dir, 120);
+    const marker = join(box.dir, 'stats-broken');
+    writeFileSync(marker, '');
+    writeHandlers(box.dir, { failStatsWhile: marker });
+    writeDiamondYaml(box.dir, { ks: [1, 2] });
+    expect((await box.run(['run', 'reviews.yaml'])).code).toBe(1);
+    const cleanBefore = JSON.parse((await box.run(['status', 'reviews.clean', '--json'])).stdout) as { endedAt: string };
+    rmSync(marker);
+    const r = await box.run(['retry', 'reviews']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/djc: re-running 3 failed tasks of reviews\.stats/);
+    expect(r.stderr).toContain('djc: reviews.report runs again after its upstreams (was SKIPPED)');
+    expect(JSON.parse(readFileSync(join(box.dir, 'out/report.json'), 'utf8'))).toEqual(expectedReport(reviews, [1, 2]));
+    // clean was not run again: same end, every task on its first attempt.
+    const cleanAfter = JSON.parse((await box.run(['status', 'reviews.clean', '--json'])).stdout) as { endedAt: string };
+    expect(cleanAfter.endedAt).toBe(cleanBefore.endedAt);
+    const cleanTasks = JSON.parse((await box.run(['tasks', 'reviews.clean', '--json'])).stdout) as { tasks: { attempts: number }[] };
+    expect(cleanTasks.tasks.every((t) => t.attempts === 1)).toBe(true);
+    const statsTasks = JSON.parse((await box.run(['tasks', 'reviews.stats', '--json'])).stdout) as { tasks: { attempts: number; status: string }[] };
+    expect(statsTasks.tasks.map((t) => [t.status, t.attempts])).toEqual(Array(3).fill(['SUCCEEDED', 2]));
+    const doc = JSON.parse((await box.run(['status', 'reviews', '--json'])).stdout) as { status: string; error: string | null };
+    expect(doc).toMatchObject({ status: 'SUCCEEDED', error: null });
   });
 });

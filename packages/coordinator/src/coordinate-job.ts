@@ -22,6 +22,11 @@ export interface CoordinateOptions {
    * error it is, exit 2, rather than as a failed job.
    */
   onPrepareError?: (error: unknown) => void;
+  /**
+   * Called as soon as the job has ended (finalized), before its workers are
+   * stopped and waited for: a pipeline starts the next stage then.
+   */
+  onEnded?: (job: JobRecord) => void;
 }
 
 /**
@@ -73,7 +78,9 @@ async function coordinate(backend: Backend, jobId: string, opts: CoordinateOptio
         return failed;
       }
     }
-    return await superviseUntilEnd(backend, jobId, opts, () => workers.record());
+    const ended = await superviseUntilEnd(backend, jobId, opts, () => workers.record());
+    if (TERMINAL_JOB.has(ended.status)) opts.onEnded?.(ended);
+    return ended;
   } finally {
     stopMarking();
     // Interrupted with the job unfinished: workers that outlive us stay for the next coordinator.

@@ -25,4 +25,5 @@ export { readyStages, type PipelineAction, type PipelineState } from './pipeline
 export { submitPipeline } from './pipeline/submit-pipeline.js';
 export { stageOutcome, type StageOutcome, type RunState } from './pipeline/stage-outcome.js';
 export { cancelPipeline } from './pipeline/cancel-pipeline.js';
+export { retryPipeline, type PipelineRetry } from './pipeline/retry-pipeline.js';
 export * from './pipeline/reuse.js';

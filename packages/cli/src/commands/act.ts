@@ -1,4 +1,4 @@
-import { parseTaskRanges } from '@djc/core';
+import { DjcError, parseTaskRanges } from '@djc/core';
 import { formatSetting } from '../format.js';
 import { cancelJob, cancelPipeline, coordinatorAlive, resolveJob, retryJob, toleratedFailures, type RetryOutcome } from '@djc/coordinator';
 import { statusDocument } from '../status-document.js';
@@ -39,7 +39,13 @@ export async function retryCommand(cli: Cli, ref: string, o: RetryCommandOptions
   const taskIds = o.task === undefined ? undefined : parseTaskRanges(o.task);
   const set = [...(o.set ?? []), ...(o.keepGoing ? ['fail_fast=false'] : [])];
   return withBackend(cli, async (backend) => {
-    const { jobId } = await resolveJob(backend, ref);
+    const target = await resolveJob(backend, ref);
+    if (target.kind === 'pipeline') {
+      if (taskIds !== undefined || o.error !== undefined) throw new DjcError('USAGE', '--task and --error choose tasks of one job; a pipeline retries the failed tasks of every failed stage', { hint: `djc retry ${target.jobId}, or djc retry STAGE-RUN --task …` });
+      const { retryPipelineHere } = await import('./retry-pipeline.js');
+      return retryPipelineHere(cli, backend, target, { set, detach: o.detach });
+    }
+    const { jobId } = target;
     const outcome = await retryJob(backend, jobId, { set, taskIds, taskSpec: o.task, errorPattern: o.error });
     explainRetry(cli, outcome);
     const { job } = outcome;

@@ -12,6 +12,8 @@ export interface ResultsOptions {
   task?: number;
   /** The job's dead-letter file (input.on_bad_record: dead_letter) instead of its result. */
   badRecords?: boolean;
+  /** A pipeline's stage: the result of its run. */
+  stage?: string;
 }
 
 /**
@@ -23,7 +25,8 @@ export interface ResultsOptions {
  */
 export async function resultsCommand(cli: Cli, ref: string | undefined, o: ResultsOptions): Promise<number> {
   return withBackend(cli, async (backend) => {
-    const job = await resolveJob(backend, ref);
+    const resolved = await resolveJob(backend, ref);
+    const job = o.stage !== undefined || resolved.kind === 'pipeline' ? await stageRunOf(backend, resolved, o.stage) : resolved;
     const { jobId } = job;
     if (o.badRecords) return printDeadLetters(cli, backend, job);
     const { path, taskId, inline } = o.task === undefined ? { path: jobResult(job), taskId: undefined, inline: null } : await taskResult(backend, job, o.task);
@@ -97,4 +100,27 @@ async function printDeadLetters(cli: Cli, backend: Backend, job: JobRecord): Pro
   const stream = await backend.blobs.getStream(key);
   if (stream) await pipeline(stream, process.stdout, { end: false });
   return 0;
+}
+
+/** `--stage X` of a pipeline: X's one run (a sweep's points are named by their ids). */
+async function stageRunOf(backend: Backend, pipeline: JobRecord, stage: string | undefined): Promise<JobRecord> {
+  if (pipeline.kind !== 'pipeline' || !pipeline.pipeline) {
+    throw new DjcError('USAGE', `${pipeline.jobId} is not a pipeline: --stage names a stage of a pipeline`, { hint: `djc results ${pipeline.jobId}` });
+  }
+  const stages = pipeline.pipeline.order;
+  if (stage === undefined) {
+    throw new DjcError('NOT_FOUND', `pipeline ${pipeline.jobId} has no result of its own: each stage has one`, {
+      jobId: pipeline.jobId, hint: `name a stage: djc results ${pipeline.jobId} --stage ${stages[stages.length - 1] ?? 'STAGE'} (stages: ${stages.join(', ')})`,
+    });
+  }
+  if (!stages.includes(stage)) {
+    throw new DjcError('USAGE', `pipeline ${pipeline.jobId} has no stage "${stage}"`, { hint: `its stages: ${stages.join(', ')}` });
+  }
+  const runs = (await backend.state.listJobs({ parentId: pipeline.jobId })).filter((r) => r.stage?.name === stage);
+  if (runs.length !== 1) {
+    throw new DjcError('USAGE', `stage ${stage} of ${pipeline.jobId} has ${runs.length} points, each with its own result`, {
+      hint: `name one by its id: ${runs.slice(0, 3).map((r) => `djc results ${r.jobId}`).join(', ')}${runs.length > 3 ? ', …' : ''} (djc status ${pipeline.jobId} lists them)`,
+    });
+  }
+  return runs[0]!;
 }

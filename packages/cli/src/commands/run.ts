@@ -21,9 +21,15 @@ export async function runCommand(cli: Cli, file: string, o: RunOptions): Promise
     const { pipeline } = workflow;
     printWarnings(cli, pipeline.warnings);
     return withBackend(cli, async (backend) => {
+      const { unfinishedPipeline } = await import('./find-unfinished.js');
+      const { coordinatePipelineHere } = await import('./run-pipeline.js');
+      const resumed = await unfinishedPipeline(backend, pipeline.spec);
+      if (resumed) {
+        cli.err(`djc: resuming pipeline ${resumed.jobId} (${resumed.status}): the same file, and its coordinator (${resumed.coordinator?.owner ?? 'none'}) stopped`);
+        return coordinatePipelineHere(cli, backend, resumed.jobId, { fresh: o.fresh === true });
+      }
       const submitted = await submitPipeline(backend, pipeline.spec, pipeline.configPath, 'run');
       cli.err(`djc: pipeline ${submitted.jobId} submitted (${pipeline.spec.runs.length} stage runs)`);
-      const { coordinatePipelineHere } = await import('./run-pipeline.js');
       return coordinatePipelineHere(cli, backend, submitted.jobId, { fresh: o.fresh === true });
     }, { create: true });
   }
