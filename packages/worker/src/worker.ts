@@ -238,8 +238,8 @@ async function shouldExit(jobs: JobCache, opts: WorkerOptions, idleSince: number
   if (!opts.jobId) return opts.idleExitMs !== undefined && Date.now() - idleSince > opts.idleExitMs;
   const job = await jobs.get(opts.jobId, true);
   if (!job || TERMINAL_JOB.has(job.status) || job.cancelRequested) return true;
-  // While preparing, more tasks may still come; tasks held by another worker may be given back.
-  if (job.status === 'SUBMITTED' || job.status === 'PREPARING') return false;
+  // Not ready yet (started early, see Dispatcher.warm), or preparing: tasks will come; tasks held by another worker may be given back.
+  if (job.status === 'WAITING' || job.status === 'SUBMITTED' || job.status === 'PREPARING') return false;
   return job.tasks.pending + job.tasks.retrying + job.tasks.claimed === 0;
 }
 
