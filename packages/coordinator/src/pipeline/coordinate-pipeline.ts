@@ -32,7 +32,7 @@ export interface PipelineCoordinateOptions {
   onSnapshot?: (pipeline: JobRecord, runs: readonly JobRecord[]) => void;
   /** Decides, when a run becomes ready, whether it runs (default: always). */
   decideRun?: (run: JobRecord) => Promise<RunDecision>;
-  /** Never re-use an earlier run from the cache (`djc run --fresh`); runs that succeed are still added to it. */
+  /** Never re-use an earlier run from the cache (also when the pipeline was submitted with --fresh: PipelineGraph.fresh); runs that succeed are still added to it. */
   fresh?: boolean;
 }
 
@@ -46,7 +46,7 @@ export async function coordinatePipeline(backend: Backend, pipelineId: string, o
   const active = new Map<string, Promise<unknown>>();
   const warm = new WarmRuns(opts.dispatcher, opts.log);
   const wake = new Wake();
-  const cache = new PipelineCache(backend, pipeline, { fresh: opts.fresh === true, log: opts.log });
+  const cache = new PipelineCache(backend, pipeline, { fresh: opts.fresh === true || graph.fresh === true, log: opts.log });
   try {
     if (pipeline.status === 'SUBMITTED') pipeline = await backend.state.transitionJob(pipelineId, ['SUBMITTED'], 'PREPARING', { startedAt: new Date().toISOString() });
     if (pipeline.status === 'PREPARING') pipeline = await backend.state.transitionJob(pipelineId, ['PREPARING'], 'RUNNING');
