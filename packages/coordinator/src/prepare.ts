@@ -47,7 +47,8 @@ export async function prepareJob(backend: Backend, job: JobRecord, log: Logger, 
   const flush = async () => {
     if (chunk.length === 0) return;
     if (reuse) {
-      const split = await splitReused(backend, job.config, chunk, reuse, signal);
+      const split = await splitReused(backend, job.jobId, job.config, chunk, reuse, signal);
+      if (split.error !== undefined) log.warn({ jobId: job.jobId, err: split.error }, 'the task cache could not be read; these batches run');
       if (split.reused.length > 0) reusedCount += await backend.state.putReusedTasks(job.jobId, split.reused);
       chunk = split.run;
       if (chunk.length === 0) return;

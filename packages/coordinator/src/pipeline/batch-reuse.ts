@@ -9,7 +9,8 @@
  * - At prepare (prepare.ts), `splitReused` hashes each batch (one more read
  *   of the stage's input: the cost of the feature), records the hash in the
  *   batch, and looks the hashes up; a found output whose blob still exists
- *   becomes a SUCCEEDED task (StateStore.putReusedTasks, `reusedFrom`).
+ *   is copied into this job and becomes a SUCCEEDED task
+ *   (StateStore.putReusedTasks, `reusedFrom`).
  * - When the run SUCCEEDED, `indexTaskOutputs` writes one task cache entry
  *   per task with a hash (re-used tasks included, pointing at the output
  *   they took), so the next run finds them.
@@ -18,7 +19,7 @@
  * ctx.batch.index, firstRecord or the job id.
  */
 import {
-  readOptions, copyBytes, type Backend, type BatchDescriptor, type JobConfig, type ReusedTask, type TaskCacheEntry,
+  blobKeys, readOptions, copyBytes, type Backend, type BatchDescriptor, type JobConfig, type ReusedTask, type TaskCacheEntry,
 } from '@djc/core';
 import { createHash } from 'node:crypto';
 
@@ -38,27 +39,49 @@ export function batchReusable(config: JobConfig): boolean {
   return config.input.format !== 'files' && config.input.format !== 'parquet';
 }
 
+export interface ReuseSplit {
+  reused: ReusedTask[];
+  run: BatchDescriptor[];
+  /** The cache could not be read (every batch then runs): for the log; a cache failure never fails a run. */
+  error?: unknown;
+}
+
 /**
- * Hashes the batches (sets batch.sha256) and splits them into those whose
- * output an earlier task with the same task key committed (its output blob
- * still there) and those to run.
+ * Hashes the batches (sets batch.sha256; an unreadable input fails, as
+ * prepare would) and splits them into those whose output an earlier task
+ * with the same task key committed (its output blob still there) and
+ * those to run.
  */
 export async function splitReused(
-  backend: Backend, config: JobConfig, batches: readonly BatchDescriptor[], reuse: BatchReuse, signal?: AbortSignal,
-): Promise<{ reused: ReusedTask[]; run: BatchDescriptor[] }> {
+  backend: Backend, jobId: string, config: JobConfig, batches: readonly BatchDescriptor[], reuse: BatchReuse, signal?: AbortSignal,
+): Promise<ReuseSplit> {
   const opts = readOptions(config);
   for (const b of batches) {
     if (b.upstream !== undefined) return { reused: [], run: [...batches] };
     b.sha256 ??= await sha256Of(copyBytes(b, opts), signal);
   }
   if (reuse.fresh) return { reused: [], run: [...batches] };
-  const refs = batches.map((b) => ({ taskKey: reuse.taskKey, batchSha256: b.sha256 as string }));
+  try {
+    return await lookUp(backend, jobId, config, batches, reuse.taskKey, signal);
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    return { reused: [], run: [...batches], error };
+  }
+}
+
+async function lookUp(
+  backend: Backend, jobId: string, config: JobConfig, batches: readonly BatchDescriptor[], taskKey: string, signal?: AbortSignal,
+): Promise<ReuseSplit> {
+  const refs = batches.map((b) => ({ taskKey, batchSha256: b.sha256 as string }));
   const found = new Map((await backend.state.getTaskCacheEntries(refs, { signal })).map((e) => [e.batchSha256, e]));
   const reused: ReusedTask[] = [];
   const run: BatchDescriptor[] = [];
   for (const b of batches) {
-    const from = found.get(b.sha256 as string);
-    if (from !== undefined && (await outputExists(backend, from, signal))) reused.push({ batch: b, from });
+    const entry = found.get(b.sha256 as string);
+    // Its bad records were kept by the earlier attempt, under that job: run it again so this job has them (finalize gathers them).
+    const keepsBad = config.input.on_bad_record === 'dead_letter' && (entry?.bad ?? 0) > 0;
+    const from = entry === undefined || keepsBad ? null : await adoptOutput(backend, jobId, b.index, entry, signal);
+    if (from !== null) reused.push({ batch: b, from });
     else run.push(b);
   }
   return { reused, run };
@@ -74,7 +97,7 @@ export async function indexTaskOutputs(backend: Backend, jobId: string, taskKey:
     if (page.length === 0) return written;
     const entries: TaskCacheEntry[] = page.filter((t) => t.batch.sha256 !== undefined).map((t) => ({
       taskKey, batchSha256: t.batch.sha256 as string,
-      // A re-used task's entry names the task that computed the output.
+      // A re-used task's entry names the task that computed the output (its blob: this job's copy).
       jobId: t.reusedFrom?.jobId ?? jobId, taskId: t.reusedFrom?.taskId ?? t.taskId,
       outputKey: t.outputKey, inlineOutput: t.inlineOutput, outputKind: t.outputKind, records: t.records, bad: t.bad, createdAt,
     }));
@@ -84,9 +107,19 @@ export async function indexTaskOutputs(backend: Backend, jobId: string, taskKey:
   }
 }
 
-async function outputExists(backend: Backend, e: TaskCacheEntry, signal?: AbortSignal): Promise<boolean> {
-  if (e.outputKey === null) return true;
-  return (await backend.blobs.size(e.outputKey, { signal })) !== null;
+/**
+ * The entry with its output blob copied into this job (as attempt 0 of
+ * task `taskId`), so the job stays whole when the earlier one is deleted or
+ * expires; null when the earlier output is gone. Inline outputs are in the
+ * entry itself.
+ */
+async function adoptOutput(backend: Backend, jobId: string, taskId: number, e: TaskCacheEntry, signal?: AbortSignal): Promise<TaskCacheEntry | null> {
+  if (e.outputKey === null) return e;
+  const body = await backend.blobs.getStream(e.outputKey, { signal });
+  if (body === null) return null;
+  const outputKey = blobKeys.output(jobId, taskId, 0);
+  await backend.blobs.put(outputKey, body, { signal });
+  return { ...e, outputKey };
 }
 
 async function sha256Of(chunks: AsyncIterable<Buffer>, signal?: AbortSignal): Promise<string> {
