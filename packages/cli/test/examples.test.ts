@@ -91,8 +91,19 @@ describe('the examples produce the exact expected results', () => {
       by.set(region, t);
     }
     const regions = [...by.values()].sort((a, b) => b.cents - a.cents);
-    const report = JSON.parse(readFileSync(join(ex, 'out/report.json'), 'utf8')) as unknown;
-    expect(report).toEqual({ regions, cents: regions.reduce((n, x) => n + x.cents, 0), orders: regions.reduce((n, x) => n + x.orders, 0) });
+    const expected = { regions, cents: regions.reduce((n, x) => n + x.cents, 0), orders: regions.reduce((n, x) => n + x.orders, 0) };
+    expect(JSON.parse(readFileSync(join(ex, 'out/report.json'), 'utf8'))).toEqual(expected);
+
+    // Run again, nothing changed: clean is not re-used, since by_region reads
+    // its tasks one by one (a re-used run has none); plan says so, and the
+    // report is whole again.
+    const plan = await djc(['plan', join(ex, 'pipeline.yaml')], { cwd: box.dir, home: box.home });
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toMatch(/^clean\s+run\b/m);
+    expect(plan.stdout).toContain('a downstream stage reads its tasks one by one (each: batch), so it runs');
+    const again = await djc(['run', join(ex, 'pipeline.yaml')], { cwd: box.dir, home: box.home });
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(ex, 'out/report.json'), 'utf8'))).toEqual(expected);
   });
 
   it('sweep: five thresholds, at most two points at once, the best one picked', async () => {

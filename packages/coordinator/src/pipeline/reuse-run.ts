@@ -10,7 +10,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pipeline as streamPipeline } from 'node:stream/promises';
-import { blobKeys, taskKey, type Backend, type CacheComponents, type JobRecord, type Logger, type StageRunSpec } from '@djc/core';
+import { blobKeys, streamedFrom, taskKey, type Backend, type CacheComponents, type JobRecord, type Logger, type StageRunSpec } from '@djc/core';
 import { batchReusable, indexTaskOutputs, type BatchReuse } from './batch-reuse.js';
 import { adoptResult, decideReuse, indexSucceededRun, ResultDigests, type ReuseDecision } from './reuse.js';
 
@@ -43,7 +43,9 @@ export class PipelineCache {
       upstream.set(stage, runs.filter((r) => r.stage !== null && graph.runs[r.stage.index]?.stage === stage).map((r) => r.jobId));
     }
     try {
-      const verdict = await decideReuse(this.backend, spec, upstream, { fresh: this.opts.fresh, digests: this.digests });
+      // A run streamed from (each: batch) runs: its downstream reads its tasks, which a re-used run has none of.
+      const fresh = this.opts.fresh || streamedFrom(graph.runs, info.stage);
+      const verdict = await decideReuse(this.backend, spec, upstream, { fresh, digests: this.digests });
       this.keys.set(run.jobId, { key: verdict.key, components: verdict.components, run: spec });
       for (const w of verdict.warnings) this.opts.log.debug({ jobId: run.jobId, warning: w }, 'cache key');
       return verdict.decision;

@@ -29,3 +29,15 @@ export async function findReusable(
   if (opts.prune) await deps.state.deleteCacheEntry(key, entry.jobId, { signal: opts.signal });
   return { reusable: false, gone: entry };
 }
+
+/**
+ * Whether a run of `stage` feeds a downstream stage batch by batch (`each:
+ * batch`): that downstream reads the run's own task outputs, which a re-used
+ * run (ended without tasks) does not have, so such a run always runs.
+ */
+export function streamedFrom(runs: readonly { upstream: { from: readonly string[]; each: 'batch' | null } | null }[], stage: string): boolean {
+  return runs.some((r) => r.upstream?.each === 'batch' && r.upstream.from.includes(stage));
+}
+
+/** The reason `djc plan` gives for a run that streamedFrom says must run. */
+export const STREAMED_REASON = 'a downstream stage reads its tasks one by one (each: batch), so it runs';
