@@ -3,10 +3,10 @@
 # docs, start the local Slurm cluster the Slurm tests run on, and run the
 # tests on every supported Node.js (scripts/lib/ensure-node.sh: Node 22 and
 # 24, fetched from the npm registry into .cache/node when missing): the
-# whole suite (unit + end-to-end) on the newest, the unit suite (less the
-# AWS adapter suites, ONCE_ONLY below) on the
-# others (the end-to-end suite drives the same built JavaScript through
-# child processes and takes most of the time). Prints one summary line per
+# whole suite (unit + end-to-end) on the newest and, at the same time, the
+# unit suite (less the ONCE_ONLY suites below) on the others (the
+# end-to-end suite drives the same built JavaScript through child processes
+# and takes most of the time). Prints one summary line per
 # version, then the totals. Exits non-zero on any failure, on an unhandled
 # error, and when no test ran on a version.
 #
@@ -39,30 +39,52 @@ fi
 
 # Unit suites that run once, on the newest version only: the AWS adapters'
 # suites talk to the AWS-protocol servers for ~40 s each and exercise the AWS
-# SDK (plain JavaScript), not anything that differs between Node versions.
+# SDK (plain JavaScript), and the Slurm CLI's suite drives the one shared
+# cluster (the end-to-end Slurm tests use it at the same time); none of them
+# tests anything that differs between Node versions.
 ONCE_ONLY=(
   packages/core/src/backends/aws/sqs-task-queue.test.ts
   packages/core/src/backends/aws/dynamo-state-store.test.ts
+  packages/coordinator/src/dispatch/slurm/slurm-cli.test.ts
 )
 
 rm -rf .test-results
 mkdir -p .test-results
 status=0
 summary=()
+# run_vitest LABEL ARGS…: one vitest run on the Node of that label, with its
+# JSON report and console log under .test-results/.
+run_vitest() {
+  local label=$1; shift
+  PATH="$(djc_node_bin "${label#node-}"):$PATH" pnpm exec vitest run "$@" --reporter=default --reporter=json \
+    --outputFile=".test-results/$label.json"
+}
+
+# The other versions' unit suites run on one worker each, in the background,
+# while the whole suite runs on the newest: the end-to-end suite runs its
+# files one at a time and mostly waits on child processes, so a core is
+# free for them. Their logs are printed after the whole suite's.
+background=()
 for version in "${versions[@]}"; do
-  bin=$(djc_node_bin "$version")
+  [ "$version" = "$full" ] && continue
   label="node-$version"
-  projects=()
-  if [ "$version" = "$full" ]; then
-    what="whole suite"
-  else
-    what="unit suite"
-    projects=(--project unit)
-    for slow in "${ONCE_ONLY[@]}"; do projects+=(--exclude "$slow"); done
-  fi
-  echo "test: == Node.js $version: $what ==" >&2
-  PATH="$bin:$PATH" pnpm exec vitest run "${projects[@]}" "$@" --reporter=default --reporter=json \
-    --outputFile=".test-results/$label.json" 2>&1 | tee ".test-results/$label.log" || status=$?
+  excludes=()
+  for slow in "${ONCE_ONLY[@]}"; do excludes+=(--exclude "$slow"); done
+  echo "test: == Node.js $version: unit suite (in the background, log printed below) ==" >&2
+  run_vitest "$label" --project unit --maxWorkers=1 "${excludes[@]}" "$@" > ".test-results/$label.log" 2>&1 &
+  background+=("$!:$label")
+done
+
+echo "test: == Node.js $full: whole suite ==" >&2
+run_vitest "node-$full" "$@" 2>&1 | tee ".test-results/node-$full.log" || status=$?
+summary+=(--run "node-$full" ".test-results/node-$full.json" ".test-results/node-$full.log")
+
+for entry in "${background[@]}"; do
+  pid=${entry%%:*}
+  label=${entry#*:}
+  wait "$pid" || status=$?
+  echo "test: == ${label/node-/Node.js }: unit suite, its log ==" >&2
+  cat ".test-results/$label.log"
   summary+=(--run "$label" ".test-results/$label.json" ".test-results/$label.log")
 done
 node scripts/test-summary.mjs "${summary[@]}" || status=$?

@@ -120,9 +120,14 @@ export function formatTasks(tasks: TaskRecord[], now = Date.now()): string {
     ['TASK', 'STATUS', 'ATTEMPTS', 'RECORDS', 'DURATION', 'WORKER', 'EXIT', 'ERROR'],
     tasks.map((t) => [
       String(t.taskId), t.status, String(t.attempts), taskRecords(t), taskDuration(t, now), t.worker ?? '-',
-      t.exitCode === null ? '-' : String(t.exitCode), t.error ?? '',
+      t.exitCode === null ? '-' : String(t.exitCode), t.error ?? reusedNote(t),
     ]),
   );
+}
+
+/** A task that took an earlier task's output (per-batch re-use): where from, in the ERROR column that it has no use for. */
+function reusedNote(t: TaskRecord): string {
+  return t.reusedFrom ? `REUSED from ${t.reusedFrom.jobId} task ${t.reusedFrom.taskId}` : '';
 }
 
 /**

@@ -6,6 +6,7 @@ import { coordinatorName, keepMarking } from './liveness.js';
 import { monitorTick } from './monitor.js';
 import { prepareJob } from './prepare.js';
 import { prepareStreaming } from './pipeline/stream-prepare.js';
+import type { BatchReuse } from './pipeline/batch-reuse.js';
 
 export interface CoordinateOptions {
   dispatcher: Dispatcher;
@@ -27,6 +28,8 @@ export interface CoordinateOptions {
    * stopped and waited for: a pipeline starts the next stage then.
    */
   onEnded?: (job: JobRecord) => void;
+  /** A pipeline stage run: hash its batches at prepare and re-use earlier task outputs (pipeline/batch-reuse.ts). */
+  batchReuse?: BatchReuse;
 }
 
 /**
@@ -69,7 +72,7 @@ async function coordinate(backend: Backend, jobId: string, opts: CoordinateOptio
             log, signal: opts.signal, monitorEveryMs: opts.tickMs ?? backend.monitorIntervalMs,
             monitor: () => monitorTick(backend, jobId, dispatcher, log),
           })
-          : await prepareJob(backend, job, log, opts.signal);
+          : await prepareJob(backend, job, log, opts.signal, opts.batchReuse);
       } catch (e) {
         // Stopped on purpose: the job stays as it is, for this or another coordinator to resume (prepare is idempotent).
         if (opts.signal?.aborted) return await mustGetJob(backend, jobId);

@@ -13,6 +13,7 @@ import {
 } from '@djc/core';
 import { sumKnown } from './manifest.js';
 import { materializeBatches } from './materialize.js';
+import { splitReused, type BatchReuse } from './pipeline/batch-reuse.js';
 
 /** Tasks are written and enqueued in chunks, so workers start while a large input is still being split. */
 const CHUNK = 2000;
@@ -27,8 +28,11 @@ const MATERIALIZED_CHUNK = 16;
  * kept, and every PENDING task is (re-)enqueued (a duplicate message loses
  * its claim and is dropped). `signal` stops splitting the input (at the
  * next chunk read) when the coordinator stops, e.g. `djc run` after Ctrl-C.
+ * With `reuse` (a pipeline stage run, pipeline/batch-reuse.ts), each batch
+ * is hashed, and those an earlier run with the same task key computed are
+ * created SUCCEEDED with its output instead of PENDING.
  */
-export async function prepareJob(backend: Backend, job: JobRecord, log: Logger, signal?: AbortSignal): Promise<JobRecord> {
+export async function prepareJob(backend: Backend, job: JobRecord, log: Logger, signal?: AbortSignal, reuse?: BatchReuse): Promise<JobRecord> {
   const resuming = job.status === 'PREPARING';
   job = await backend.state.transitionJob(job.jobId, ['SUBMITTED', 'PREPARING'], 'PREPARING', {
     startedAt: job.startedAt ?? new Date().toISOString(),
@@ -39,8 +43,16 @@ export async function prepareJob(backend: Backend, job: JobRecord, log: Logger, 
   const batches: BatchDescriptor[] = [];
   const infos: InputFileInfo[] = [];
   let chunk: BatchDescriptor[] = [];
+  let reusedCount = 0;
   const flush = async () => {
     if (chunk.length === 0) return;
+    if (reuse) {
+      const split = await splitReused(backend, job.jobId, job.config, chunk, reuse, signal);
+      if (split.error !== undefined) log.warn({ jobId: job.jobId, err: split.error }, 'the task cache could not be read; these batches run');
+      if (split.reused.length > 0) reusedCount += await backend.state.putReusedTasks(job.jobId, split.reused);
+      chunk = split.run;
+      if (chunk.length === 0) return;
+    }
     if (input.materialize) await materializeBatches(backend, job.jobId, chunk, readOptions(job.config));
     const inserted = await backend.state.putTasks(job.jobId, chunk);
     if (!resuming && inserted > 0) await enqueue(backend, job.jobId, chunk);
@@ -60,7 +72,7 @@ export async function prepareJob(backend: Backend, job: JobRecord, log: Logger, 
   if (resuming) await enqueuePending(backend, job.jobId);
   const manifest = buildManifest(job.jobId, input.format, infos, batches);
   await backend.blobs.put(blobKeys.manifest(job.jobId), JSON.stringify(manifest));
-  log.info({ jobId: job.jobId, batches: batches.length, records: manifest.totals.records }, 'job prepared');
+  log.info({ jobId: job.jobId, batches: batches.length, reused: reusedCount, records: manifest.totals.records }, 'job prepared');
   // Split by bytes, the total is not known yet (0 until finalize; see recordsTotal in core).
   return backend.state.transitionJob(job.jobId, ['PREPARING'], 'RUNNING', { recordsTotal: manifest.totals.records ?? 0 });
 }

@@ -103,7 +103,8 @@ async function apply(
         // Its coordinateJob adopts (and in the end stops) the workers warm started.
         opts.warm.handOver(run.jobId);
         // Woken when the run has ended, not only once its workers are stopped: the next stage starts meanwhile.
-        const p = coordinateJob(backend, run.jobId, { dispatcher: opts.dispatcher, log: opts.log, signal: opts.signal, owner: opts.owner, onEnded: () => wake.now() })
+        const batchReuse = opts.cache.batchReuse(run);
+        const p = coordinateJob(backend, run.jobId, { dispatcher: opts.dispatcher, log: opts.log, signal: opts.signal, owner: opts.owner, batchReuse, onEnded: () => wake.now() })
           .then((final) => opts.cache.ended(final))
           .catch((e: unknown) => opts.log.error({ jobId: run.jobId, err: e }, 'coordinating a stage run failed'))
           .finally(() => {

@@ -10,7 +10,8 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pipeline as streamPipeline } from 'node:stream/promises';
-import { blobKeys, streamedFrom, type Backend, type CacheComponents, type JobRecord, type Logger, type StageRunSpec } from '@djc/core';
+import { blobKeys, streamedFrom, taskKey, type Backend, type CacheComponents, type JobRecord, type Logger, type StageRunSpec } from '@djc/core';
+import { batchReusable, indexTaskOutputs, type BatchReuse } from './batch-reuse.js';
 import { adoptResult, decideReuse, indexSucceededRun, ResultDigests, type ReuseDecision } from './reuse.js';
 
 /** The reason a re-used stage run carries: which run's result it took. */
@@ -54,12 +55,23 @@ export class PipelineCache {
     }
   }
 
+  /**
+   * What prepare needs to re-use `run`'s batches (it was decided here, to
+   * run): its task key; undefined when its input cannot be re-used by batch.
+   */
+  batchReuse(run: JobRecord): BatchReuse | undefined {
+    const at = this.keys.get(run.jobId);
+    if (!at || !batchReusable(run.config)) return undefined;
+    return { taskKey: taskKey(at.components), fresh: this.opts.fresh };
+  }
+
   /** A run coordinated here ended: index it if it SUCCEEDED with every task (a tolerated partial result never stands for a full one). */
   async ended(run: JobRecord): Promise<void> {
     const at = this.keys.get(run.jobId);
     if (!at || run.status !== 'SUCCEEDED' || run.tasks.failed + run.tasks.cancelled > 0) return;
     try {
       await indexSucceededRun(this.backend, { pipeline: this.pipeline.pipeline?.name ?? this.pipeline.name, run: at.run, jobId: run.jobId, key: at.key, components: at.components }, { digests: this.digests });
+      if (batchReusable(run.config)) await indexTaskOutputs(this.backend, run.jobId, taskKey(at.components));
     } catch (e) {
       this.opts.log.warn({ jobId: run.jobId, err: e }, 'the stage run could not be added to the cache');
     }

@@ -57,6 +57,12 @@ export interface BatchDescriptor {
    * there. `file` is then a placeholder.
    */
   upstream?: { jobId: string; taskId: number };
+  /**
+   * sha256 (hex) of the batch's bytes as copyBytes reads them (the CSV
+   * header included): computed at prepare for a pipeline stage run that may
+   * re-use task outputs batch by batch (pipeline cache, task key).
+   */
+  sha256?: string;
 }
 
 /** A copy in the blob store and the sha256 (hex) of its bytes. */

@@ -128,6 +128,8 @@ export interface TaskDocument {
   /** When the latest attempt's handler started (null while the task is CLAIMED). */
   startedAt: string | null;
   endedAt: string | null;
+  /** Per-batch re-use (pipelines): the earlier task whose output this one took without running (attempts 0); null otherwise. */
+  reusedFrom: { jobId: string; taskId: number } | null;
 }
 
 export function taskDocument(t: TaskRecord): TaskDocument {
@@ -143,5 +145,6 @@ export function taskDocument(t: TaskRecord): TaskDocument {
     claimedAt: t.claimedAt,
     startedAt: t.startedAt,
     endedAt: t.endedAt,
+    reusedFrom: t.reusedFrom ?? null,
   };
 }

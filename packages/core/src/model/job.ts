@@ -270,6 +270,12 @@ export interface TaskRecord {
   startedAt: string | null;
   /** When the latest attempt ended (ISO), or was given back. */
   endedAt: string | null;
+  /**
+   * Per-batch re-use (pipelines): the task was created SUCCEEDED with the
+   * committed output of this earlier task, whose batch had the same content
+   * (sha256) and task key; it never ran (attempts 0). Absent otherwise.
+   */
+  reusedFrom?: { jobId: string; taskId: number };
 }
 
 /** json-lines: the handler returned an array; json: an object; raw: a string, Buffer, or command stdout. */

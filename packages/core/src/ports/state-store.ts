@@ -38,7 +38,13 @@ import type { JobConfig } from '../config/schema.js';
 import type { BatchDescriptor } from '../model/batch.js';
 import type { FailureKind } from '../config/schema.js';
 import type { ConflictError, DjcError } from '../errors.js';
-import type { CacheIndex } from './cache-index.js';
+import type { CacheIndex, TaskCacheEntry } from './cache-index.js';
+
+/** A task to create SUCCEEDED with the output of the earlier task `from` (StateStore.putReusedTasks). */
+export interface ReusedTask {
+  batch: BatchDescriptor;
+  from: TaskCacheEntry;
+}
 
 export interface IoOptions {
   signal?: AbortSignal;
@@ -288,6 +294,15 @@ export interface StateStore extends CacheIndex {
    * count only the tasks inserted. Returns the number inserted.
    */
   putTasks(jobId: string, batches: readonly BatchDescriptor[], opts?: IoOptions): Promise<number>;
+  /**
+   * Inserts tasks SUCCEEDED without running them (per-batch re-use): each
+   * with the committed output, records and bad count of `from`, attempts 0,
+   * endedAt now and `reusedFrom` naming `from`'s task. A task that already
+   * exists is left alone (idempotent). Counters count only the tasks
+   * inserted (total, succeeded, records processed and bad). Returns the
+   * number inserted.
+   */
+  putReusedTasks(jobId: string, tasks: readonly ReusedTask[], opts?: IoOptions): Promise<number>;
   getTask(jobId: string, taskId: number, opts?: IoOptions): Promise<TaskRecord | null>;
   /** In task id order. */
   listTasks(jobId: string, opts?: ListTasksOptions): Promise<TaskRecord[]>;

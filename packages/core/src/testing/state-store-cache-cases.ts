@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { CacheEntry, TaskCacheEntry } from '../ports/cache-index.js';
 import type { StateStore } from '../ports/state-store.js';
 import type { CacheComponents } from '../pipeline/cache-components.js';
-import { rejectionOf } from './fixtures.js';
+import { rejectionOf, testBatches, testJob } from './fixtures.js';
 import { expectDjcError } from './contract-harness.js';
 
 let seq = 0;
@@ -130,6 +130,32 @@ export function describeCacheCases(store: () => StateStore): void {
       const again = { ...first, jobId: 'job-later', taskId: 7 };
       await store().putTaskCacheEntries([again]);
       expect(await store().getTaskCacheEntries([{ taskKey: first.taskKey, batchSha256: first.batchSha256 }])).toEqual([again]);
+    });
+
+    it('putReusedTasks creates SUCCEEDED tasks with the earlier output, idempotently; counters count only those inserted', async () => {
+      const job = testJob();
+      await store().createJob(job);
+      const [b0, b1, b2] = testBatches(3);
+      const blob = taskEntry({ jobId: 'job-old', taskId: 4, records: 10, bad: 1 });
+      const inline = taskEntry({ jobId: 'job-old', taskId: 5, outputKey: null, inlineOutput: new Uint8Array([123, 125, 10]), outputKind: 'json', records: 2, bad: 0 });
+      expect(await store().putTasks(job.jobId, [b2!])).toBe(1);
+      expect(await store().putReusedTasks(job.jobId, [{ batch: b0!, from: blob }, { batch: b1!, from: inline }])).toBe(2);
+      expect(await store().putReusedTasks(job.jobId, [{ batch: b0!, from: inline }, { batch: b2!, from: blob }])).toBe(0);
+      const [t0, t1, t2] = await store().listTasks(job.jobId);
+      expect(t0).toMatchObject({ status: 'SUCCEEDED', attempts: 0, worker: null, batch: b0, outputKey: blob.outputKey, inlineOutput: null, outputKind: 'json-lines', records: 10, bad: 1, reusedFrom: { jobId: 'job-old', taskId: 4 } });
+      expect(t0?.endedAt).not.toBeNull();
+      expect(t1).toMatchObject({ status: 'SUCCEEDED', outputKey: null, outputKind: 'json', records: 2, bad: 0, reusedFrom: { jobId: 'job-old', taskId: 5 } });
+      expect(Buffer.from(t1!.inlineOutput!).toString()).toBe('{}\n');
+      expect(t2).toMatchObject({ status: 'PENDING' });
+      expect(t2?.reusedFrom).toBeUndefined();
+      const j = await store().getJob(job.jobId);
+      expect(j?.tasks).toEqual({ total: 3, pending: 1, claimed: 0, running: 0, retrying: 0, succeeded: 2, failed: 0, cancelled: 0 });
+      expect(j?.records).toMatchObject({ processed: 12, bad: 1 });
+    });
+
+    it('putReusedTasks on a missing job is NOT_FOUND', async () => {
+      const e = await rejectionOf(store().putReusedTasks('job-missing-reused', [{ batch: testBatches(1)[0]!, from: taskEntry() }]));
+      expectDjcError(e, 'NOT_FOUND');
     });
   });
 }

@@ -15,6 +15,7 @@ import {
   ALL_JOBS_PK, configKey, createdSk, ITEM_VERSION, jobKey, MAX_CONFIG_BYTES, statusPk, taskKey,
 } from './dynamo-schema.js';
 import type { Item } from './dynamo-request.js';
+import type { TaskCacheEntry } from '../../ports/cache-index.js';
 
 const text = z.string();
 const maybeText = z.string().nullish();
@@ -95,6 +96,7 @@ const TaskItemSchema = z.object({
   claimed_at: maybeText,
   started_at: maybeText,
   ended_at: maybeText,
+  reused_from: maybeText,
 });
 
 /** Parses a stored item; a malformed one is an INTERNAL error naming the item. */
@@ -207,6 +209,7 @@ export function toTaskRecord(item: Item, what: string): TaskRecord {
     claimedAt: t.claimed_at ?? null,
     startedAt: t.started_at ?? null,
     endedAt: t.ended_at ?? null,
+    ...(t.reused_from ? { reusedFrom: JSON.parse(t.reused_from) as { jobId: string; taskId: number } } : {}),
   };
 }
 
@@ -233,6 +236,18 @@ export function newJobItems(job: NewJob, createdAt: string): { job: Item; config
 }
 
 /** A PENDING task item for one batch. */
+/** A task item created SUCCEEDED with the output of the earlier task `from` (per-batch re-use); empty attributes are left out. */
+export function reusedTaskItem(jobId: string, batch: BatchDescriptor, from: TaskCacheEntry, endedAt: string): Item {
+  const item: Item = {
+    ...newTaskItem(jobId, batch), status: 'SUCCEEDED', records: from.records ?? 0, bad: from.bad ?? 0, ended_at: endedAt,
+    reused_from: JSON.stringify({ jobId: from.jobId, taskId: from.taskId }),
+  };
+  if (from.outputKey !== null) item.output_key = from.outputKey;
+  if (from.inlineOutput !== null) item.output_inline = from.inlineOutput;
+  if (from.outputKind !== null) item.output_kind = from.outputKind;
+  return item;
+}
+
 export function newTaskItem(jobId: string, batch: BatchDescriptor): Item {
   return {
     ...taskKey(jobId, batch.index), v: ITEM_VERSION, job_id: jobId, task_id: batch.index, status: 'PENDING',

@@ -13,7 +13,7 @@ import type { JobRecord, NewJob, TaskRecord } from '../../model/job.js';
 import type { JobStatus, TaskStatus } from '../../model/status.js';
 import type {
   ClaimRequest, ClaimResult, CompleteResult, CoordinatorInfo, LeaseWrite, IoOptions, JobPatch, RequestCountDelta, LeaseRef, ListJobsOptions, ListTasksOptions,
-  JobRef, ListJobIdsOptions, ReclaimRequest, ResetTasksOptions, StateStore, TaskOutcome,
+  JobRef, ListJobIdsOptions, ReclaimRequest, ResetTasksOptions, ReusedTask, StateStore, TaskOutcome,
 } from '../../ports/state-store.js';
 import type { CacheEntry, TaskCacheEntry, TaskCacheRef } from '../../ports/cache-index.js';
 import { DynamoBulkOps } from './dynamo-bulk-ops.js';
@@ -104,6 +104,10 @@ export class DynamoStateStore implements StateStore {
 
   putTasks(jobId: string, batches: readonly BatchDescriptor[], opts: IoOptions = {}): Promise<number> {
     return this.tasks.put(jobId, batches, opts);
+  }
+
+  putReusedTasks(jobId: string, tasks: readonly ReusedTask[], opts: IoOptions = {}): Promise<number> {
+    return this.tasks.putReused(jobId, tasks, opts);
   }
 
   getTask(jobId: string, taskId: number, opts: IoOptions = {}): Promise<TaskRecord | null> {

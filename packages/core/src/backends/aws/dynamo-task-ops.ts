@@ -7,11 +7,11 @@
  */
 import type { BatchDescriptor } from '../../model/batch.js';
 import type { TaskRecord } from '../../model/job.js';
-import type { ListTasksOptions } from '../../ports/state-store.js';
+import type { ListTasksOptions, ReusedTask } from '../../ports/state-store.js';
 import { applyBulk, type BulkOp } from './dynamo-bulk-tx.js';
 import { badTaskId, noJob } from './dynamo-errors.js';
 import { ExprBuilder } from './dynamo-expressions.js';
-import { newTaskItem, toTaskRecord } from './dynamo-items.js';
+import { newTaskItem, reusedTaskItem, toTaskRecord } from './dynamo-items.js';
 import type { DynamoJobOps } from './dynamo-job-ops.js';
 import { getItem, queryPages, type DynamoContext, type Io, type QueryInput } from './dynamo-request.js';
 import { isTaskId, jobPk, MAX_TASK_ID, taskKey, taskSk } from './dynamo-schema.js';
@@ -34,6 +34,33 @@ export class DynamoTaskOps {
       return 0;
     }
     return (await applyBulk(this.ctx, jobId, ops, io)).length;
+  }
+
+  /** Inserts SUCCEEDED tasks with their earlier outputs (per-batch re-use), those that do not exist yet; returns how many it inserted. */
+  async putReused(jobId: string, tasks: readonly ReusedTask[], io: Io): Promise<number> {
+    const unique = new Map<number, ReusedTask>();
+    for (const t of tasks) {
+      if (!isTaskId(t.batch.index)) throw badTaskId(jobId, t.batch.index);
+      if (!unique.has(t.batch.index)) unique.set(t.batch.index, t);
+    }
+    const ids = [...unique.keys()];
+    const existing = ids.length > 0 ? await this.existingIds(jobId, Math.min(...ids), Math.max(...ids), io) : new Set<number>();
+    const endedAt = new Date().toISOString();
+    const ops = [...unique.values()].filter((t) => !existing.has(t.batch.index)).map((t) => this.reusedOp(jobId, t, endedAt));
+    if (ops.length === 0) {
+      if ((await this.jobs.status(jobId, io)) === null) throw noJob(jobId);
+      return 0;
+    }
+    return (await applyBulk(this.ctx, jobId, ops, io)).length;
+  }
+
+  private reusedOp(jobId: string, { batch, from }: ReusedTask, endedAt: string): BulkOp<number> {
+    return {
+      tx: { Put: { TableName: this.ctx.table, Item: reusedTaskItem(jobId, batch, from, endedAt), ConditionExpression: 'attribute_not_exists(pk)' } },
+      delta: { total: 1, succeeded: 1, processed: from.records ?? 0, bad: from.bad ?? 0 },
+      result: batch.index,
+      retry: () => null, // it exists now: another writer inserted it (and counted it)
+    };
   }
 
   private insertOp(jobId: string, batch: BatchDescriptor): BulkOp<number> {

@@ -174,4 +174,8 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (task_key, batch_sha256)
   ) WITHOUT ROWID;
   `,
+  // 13: per-batch re-use: the earlier task whose output a task took (JSON { jobId, taskId }).
+  `
+  ALTER TABLE tasks ADD COLUMN reused_from TEXT;
+  `,
 ];

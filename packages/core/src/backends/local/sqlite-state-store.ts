@@ -10,7 +10,7 @@ import type { BatchDescriptor } from '../../model/batch.js';
 import type { JobStatus, TaskStatus } from '../../model/status.js';
 import type {
   ClaimRequest, ClaimResult, CompleteResult, CoordinatorInfo, LeaseWrite, JobPatch, RequestCountDelta, LeaseRef, JobRef, ListJobIdsOptions, ListJobsOptions, ListTasksOptions,
-  ReclaimRequest, ResetTasksOptions, StateStore, TaskOutcome,
+  ReclaimRequest, ResetTasksOptions, ReusedTask, StateStore, TaskOutcome,
 } from '../../ports/state-store.js';
 import type { CacheEntry, TaskCacheEntry, TaskCacheRef } from '../../ports/cache-index.js';
 import { openDatabase, type Db } from './db.js';
@@ -69,6 +69,7 @@ export class SqliteStateStore implements StateStore {
       updateJob: writer(db, (id: string, p: JobPatch) => jobs.update(id, p)),
       addRequestCounts: writer(db, (id: string, c: RequestCountDelta) => jobs.addRequests(id, c)),
       putTasks: writer(db, (id: string, b: readonly BatchDescriptor[]) => tasks.put(id, b)),
+      putReusedTasks: writer(db, (id: string, ts: readonly ReusedTask[]) => tasks.putReused(id, ts)),
       claimTask: writer(db, (id: string, t: number, r: ClaimRequest) => leases.claim(id, t, r)),
       claimTasks: writer(db, (id: string, ts: readonly number[], r: ClaimRequest) => leases.claimMany(id, ts, r)),
       heartbeat: writer(db, (id: string, t: number, l: LeaseRef, ms: number) => leases.heartbeat(id, t, l, ms)),
@@ -121,6 +122,10 @@ export class SqliteStateStore implements StateStore {
 
   putTasks(jobId: string, batches: readonly BatchDescriptor[]): Promise<number> {
     return this.w.putTasks(jobId, batches);
+  }
+
+  putReusedTasks(jobId: string, tasks: readonly ReusedTask[]): Promise<number> {
+    return this.w.putReusedTasks(jobId, tasks);
   }
 
   getTask(jobId: string, taskId: number): Promise<TaskRecord | null> {

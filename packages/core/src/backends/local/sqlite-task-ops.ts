@@ -2,7 +2,7 @@
 import type { Statement } from './sqlite-driver.js';
 import type { TaskRecord } from '../../model/job.js';
 import type { BatchDescriptor } from '../../model/batch.js';
-import type { ListTasksOptions } from '../../ports/state-store.js';
+import type { ListTasksOptions, ReusedTask } from '../../ports/state-store.js';
 import type { Db } from './db.js';
 import type { JobCounters } from './job-counters.js';
 import type { SqliteJobOps } from './sqlite-job-ops.js';
@@ -11,6 +11,7 @@ import { toTaskRecord, type TaskRow } from './state-rows.js';
 
 export class SqliteTaskOps {
   private readonly insert: Statement;
+  private readonly insertReused: Statement;
   private readonly select: Statement;
   private readonly listAll: Statement;
   private readonly listByStatus: Statement;
@@ -18,6 +19,10 @@ export class SqliteTaskOps {
   constructor(db: Db, private readonly jobs: SqliteJobOps, private readonly counters: JobCounters) {
     this.insert = db.prepare(
       "INSERT OR IGNORE INTO tasks (job_id, task_id, status, batch) VALUES (?, ?, 'PENDING', ?)",
+    );
+    this.insertReused = db.prepare(
+      `INSERT OR IGNORE INTO tasks (job_id, task_id, status, batch, output_key, output_inline, output_kind, records, bad, ended_at, reused_from)
+       VALUES (?, ?, 'SUCCEEDED', ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.select = db.prepare('SELECT * FROM tasks WHERE job_id = ? AND task_id = ?');
     this.listAll = db.prepare('SELECT * FROM tasks WHERE job_id = ? AND task_id > ? ORDER BY task_id LIMIT ?');
@@ -35,6 +40,25 @@ export class SqliteTaskOps {
     }
     if (inserted > 0) this.counters.apply(jobId, { total: inserted, pending: inserted });
     return inserted;
+  }
+
+  /** Inserts SUCCEEDED tasks with their earlier outputs (per-batch re-use); counts only those inserted. Run inside a transaction. */
+  putReused(jobId: string, tasks: readonly ReusedTask[]): number {
+    if (this.jobs.status(jobId) === null) throw noJob(jobId);
+    const endedAt = new Date().toISOString();
+    const delta = { total: 0, succeeded: 0, processed: 0, bad: 0 };
+    for (const { batch, from } of tasks) {
+      const inline = from.inlineOutput === null ? null : Buffer.from(from.inlineOutput);
+      const reusedFrom = JSON.stringify({ jobId: from.jobId, taskId: from.taskId });
+      const n = this.insertReused.run(jobId, batch.index, JSON.stringify(batch), from.outputKey, inline, from.outputKind, from.records ?? 0, from.bad ?? 0, endedAt, reusedFrom).changes;
+      if (n === 0) continue;
+      delta.total += 1;
+      delta.succeeded += 1;
+      delta.processed += from.records ?? 0;
+      delta.bad += from.bad ?? 0;
+    }
+    if (delta.total > 0) this.counters.apply(jobId, delta);
+    return delta.total;
   }
 
   get(jobId: string, taskId: number): TaskRecord | null {

@@ -73,6 +73,8 @@ export interface TaskRow {
   claimed_at: string | null;
   started_at: string | null;
   ended_at: string | null;
+  /** Added by migration 13 (JSON). */
+  reused_from?: string | null;
 }
 
 /** `requests`: the job's request counts (the `job_requests` rows), `{}` when none. */
@@ -142,5 +144,6 @@ export function toTaskRecord(row: TaskRow): TaskRecord {
     claimedAt: row.claimed_at ?? null,
     startedAt: row.started_at,
     endedAt: row.ended_at,
+    ...(row.reused_from ? { reusedFrom: JSON.parse(row.reused_from) as { jobId: string; taskId: number } } : {}),
   };
 }
