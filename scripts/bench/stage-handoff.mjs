@@ -51,10 +51,10 @@ async function djcJson(dir, args) {
   return JSON.parse(r.stdout);
 }
 
-/** One `djc run` of the two-stage pipeline; the hand-off latencies it shows (ms). */
+/** One `djc run --fresh` of the two-stage pipeline (else the cache re-uses the last run); the hand-off latencies it shows (ms). */
 async function handoff(dir, each) {
   await writeFile(join(dir, 'p.yaml'), PIPELINE(each));
-  await run(process.execPath, [DJC_BIN, 'run', 'p.yaml'], { cwd: dir, env: { DJC_HOME: join(dir, '.djc') } });
+  await run(process.execPath, [DJC_BIN, 'run', '--fresh', 'p.yaml'], { cwd: dir, env: { DJC_HOME: join(dir, '.djc') } });
   const up = (await djcJson(dir, ['tasks', 'handoff.up'])).tasks;
   const down = (await djcJson(dir, ['tasks', 'handoff.down'])).tasks;
   if (each) return down.map((t) => Date.parse(t.startedAt) - Date.parse(up.find((u) => u.taskId === t.taskId).endedAt));

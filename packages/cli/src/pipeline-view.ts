@@ -28,7 +28,7 @@ function runsOf(runs: readonly JobRecord[], stage: string): JobRecord[] {
 
 export function stageStatus(graph: PipelineGraph, runs: readonly JobRecord[]): string {
   const stage = runs[0]?.stage?.name ?? '';
-  const outcome = stageOutcome(runs.map((r) => ({ jobId: r.jobId, status: r.status, reason: r.reason, tasks: r.tasks, active: false })), graph.sweeps.find((s) => s.stage === stage));
+  const outcome = stageOutcome(runs.map((r) => ({ jobId: r.jobId, status: r.status, reason: r.reason, tasks: r.tasks, workers: r.config.compute.workers, active: false })), graph.sweeps.find((s) => s.stage === stage));
   if (outcome) return outcome;
   if (runs.some((r) => !TERMINAL_JOB.has(r.status) && r.status !== 'WAITING' && r.status !== 'SUBMITTED')) return 'RUNNING';
   if (runs.some((r) => r.status === 'SUBMITTED')) return 'SUBMITTED';

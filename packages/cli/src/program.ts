@@ -68,7 +68,8 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
     .addOption(setOpt).addOption(keepGoing)
     .option('--after <jobs>', 'wait until these jobs (comma-separated JOB refs) succeed; SKIPPED at once if one fails, is cancelled or skipped')
     .option('--after-any', 'with --after: run once they have ended, however they ended')
-    .action(act((cli, file: string, o: { set?: string[]; keepGoing?: boolean; after?: string; afterAny?: boolean }) => import('./commands/submit.js').then((m) => m.submitCommand(cli, file, { ...withKeepGoing(o), after: o.after, afterAny: o.afterAny }))));
+    .option('--fresh', 'pipelines: run every stage, re-using nothing from the cache (stored with the pipeline: the daemon honours it)')
+    .action(act((cli, file: string, o: { set?: string[]; keepGoing?: boolean; after?: string; afterAny?: boolean; fresh?: boolean }) => import('./commands/submit.js').then((m) => m.submitCommand(cli, file, { ...withKeepGoing(o), after: o.after, afterAny: o.afterAny, fresh: o.fresh }))));
   program.command('validate').argument('<file.yaml>').description('check a job or pipeline file; print every problem with its YAML path, line and column')
     .addOption(setOpt).action(act((cli, file: string, o: { set?: string[] }) => import('./commands/validate.js').then((m) => m.validateCommand(cli, file, o))));
   program.command('plan').argument('<pipeline.yaml>')

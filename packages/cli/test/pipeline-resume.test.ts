@@ -51,6 +51,34 @@ describe('pipelines and the daemon', () => {
     expect(processed(await doc(id))).toEqual(expectedProcessed(reviews));
   });
 
+  it('djc submit --fresh: the daemon re-uses nothing from the cache (a plain submit of the same file re-uses every run)', async () => {
+    const reviews = writeReviews(box.dir, 120);
+    writeHandlers(box.dir);
+    writeDiamondYaml(box.dir);
+    const daemon = djcStart(['coordinator'], { cwd: box.dir, home: box.home });
+    /** Submits, waits; each run's name → whether it ran (tasks) and whether it was re-used (its reason). */
+    const submit = async (...extra: string[]) => {
+      const sub = await box.run(['submit', 'reviews.yaml', ...extra]);
+      expect(sub.code, sub.stderr).toBe(0);
+      const id = sub.stdout.trim();
+      expect((await box.run(['wait', id])).code).toBe(0);
+      const d = JSON.parse((await box.run(['status', id, '--json'])).stdout) as { stages: { runs: { name: string; reason: string | null; tasks: { total: number } }[] }[] };
+      return d.stages.flatMap((st) => st.runs).map((r) => ({ name: r.name, ran: r.tasks.total > 0, reused: /^re-used /.test(r.reason ?? '') }));
+    };
+    try {
+      const first = await submit();
+      expect(first.every((r) => r.ran && !r.reused)).toBe(true);
+      const again = await submit();
+      expect(again.map((r) => r.reused)).toEqual(first.map(() => true));
+      const fresh = await submit('--fresh');
+      expect(fresh).toEqual(first);
+    } finally {
+      daemon.child.kill('SIGTERM');
+      await daemon.done;
+    }
+    expect(JSON.parse(readFileSync(join(box.dir, 'out/report.json'), 'utf8'))).toEqual(expectedReport(reviews, [1, 3]));
+  });
+
   it('djc run SIGKILLed mid-pipeline: the daemon adopts it and finishes it, every record exactly once in every stage', async () => {
     const reviews = writeReviews(box.dir, 400);
     writeHandlers(box.dir, { statsMs: 400 });

@@ -47,4 +47,60 @@ stages:
     const firstDownstreamStart = Math.min(...tasks.tasks.map((t) => Date.parse(t.startedAt)));
     expect(firstDownstreamStart).toBeLessThan(Date.parse(up.endedAt));
   });
+
+  /** up: 6 batches of 10 on 1 worker, batch 3 throws (no retry); down streams from it with `policy`. */
+  function writeFailing(policy: 'skip' | 'run'): void {
+    writeFileSync(join(box.dir, 'numbers.jsonl'), Array.from({ length: 60 }, (_, n) => JSON.stringify({ n })).join('\n') + '\n');
+    writeFileSync(join(box.dir, 'up.mjs'), `export async function double(records, ctx) {
+  await new Promise((r) => setTimeout(r, 200));
+  if (ctx.batch.index === 3) throw new Error('batch 3 is bad');
+  return records.map((r) => ({ n: r.n * 2, batch: ctx.batch.index }));
+}\n`);
+    writeFileSync(join(box.dir, 'down.mjs'), 'export function inc(records, ctx) { return records.map((r) => ({ n: r.n + 1, up: r.batch, down: ctx.batch.index })); }\n');
+    writeFileSync(join(box.dir, 'stream.yaml'), `name: stream
+stages:
+  up:
+    input: { path: numbers.jsonl, batch: { records: 10 } }
+    handler: { module: ./up.mjs#double }
+    compute: { workers: 1 }
+    retry: { max_attempts: 1 }
+  down:
+    needs: [up]
+    on_upstream_failure: ${policy}
+    input: { from: up, each: batch }
+    handler: { module: ./down.mjs#inc }
+    compute: { workers: 1 }
+`);
+  }
+
+  it('an upstream that fails: the streaming downstream follows on_upstream_failure skip: SKIPPED with the reason, exit 1', async () => {
+    writeFailing('skip');
+    const r = await box.run(['run', 'stream.yaml']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('djc: stream.up FAILED');
+    expect(r.stderr).toContain('djc: stream.down SKIPPED: upstream up FAILED');
+    expect(r.stdout).toMatch(/^status\s+FAILED/m);
+    expect(r.stdout).toMatch(/^error\s+up FAILED, down SKIPPED$/m);
+    const down = JSON.parse((await box.run(['status', 'stream.down', '--json'])).stdout) as { status: string; reason: string };
+    expect(down).toMatchObject({ status: 'SKIPPED', reason: 'upstream up FAILED' });
+    // What it had not run when its upstream failed was cancelled; nothing is left queued or running.
+    const tasks = JSON.parse((await box.run(['tasks', 'stream.down', '--json'])).stdout) as { tasks: { status: string }[] };
+    for (const t of tasks.tasks) expect(['SUCCEEDED', 'CANCELLED']).toContain(t.status);
+  });
+
+  it('on_upstream_failure: run: the streaming downstream runs on the upstream tasks that succeeded, and succeeds', async () => {
+    writeFailing('run');
+    const r = await box.run(['run', 'stream.yaml']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('djc: stream.down SUCCEEDED');
+    expect(r.stdout).toMatch(/^error\s+up FAILED$/m);
+    const up = JSON.parse((await box.run(['tasks', 'stream.up', '--json'])).stdout) as { tasks: { taskId: number; status: string }[] };
+    const ok = up.tasks.filter((t) => t.status === 'SUCCEEDED').map((t) => t.taskId);
+    expect(ok).not.toContain(3);
+    expect(ok.length).toBeGreaterThan(0);
+    const out = (await box.run(['results', 'stream.down'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as { n: number; up: number; down: number });
+    const expected = ok.flatMap((b) => Array.from({ length: 10 }, (_, k) => (b * 10 + k) * 2 + 1));
+    expect(out.map((x) => x.n)).toEqual(expected);
+    for (const x of out) expect(x.down).toBe(x.up);
+  });
 });

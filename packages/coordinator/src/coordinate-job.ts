@@ -130,7 +130,31 @@ async function superviseUntilEnd(
     if (tick === 'done') return finalizeJob(backend, jobId, opts.log);
     if (tick === 'cancelled') return mustGetJob(backend, jobId);
     if (typeof tick === 'object') return failJob(backend, jobId, tick.fail, undefined, opts.log);
-    await sleep(tickMs, opts.signal);
+    await untilNextTick(backend, jobId, tickMs, opts.signal);
+  }
+}
+
+/**
+ * Waits for the next monitor tick. In a job's last stretch (no task queued,
+ * the last ones running), on a backend whose reads are free
+ * (watchIntervalMs), it looks at the job record more often and returns as
+ * soon as the last task has committed (or the job is cancelled), so the job
+ * is finalized, and its pipeline's next stage started, at once.
+ */
+async function untilNextTick(backend: Backend, jobId: string, tickMs: number, signal?: AbortSignal): Promise<void> {
+  const every = backend.watchIntervalMs;
+  const deadline = Date.now() + tickMs;
+  if (every === undefined) return sleep(tickMs, signal);
+  for (;;) {
+    const left = deadline - Date.now();
+    if (left <= 0 || signal?.aborted) return;
+    const job = await backend.state.getJob(jobId);
+    if (!job || job.status !== 'RUNNING' || job.cancelRequested) return;
+    const t = job.tasks;
+    if (t.pending + t.claimed + t.running + t.retrying === 0) return;
+    // Work still queued: the tick comes before the end anyway.
+    if (t.pending + t.retrying > 0) return sleep(left, signal);
+    await sleep(Math.min(every, left), signal);
   }
 }
 

@@ -52,6 +52,9 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
   const jobs = new JobCache(opts.backend.state);
   const concurrency = opts.concurrency ?? (await jobConcurrency(jobs, opts.jobId));
   const runner = createHandlerRunner({ slots: concurrency });
+  // A worker of one job starts its handler threads now: its first attempt then pays no thread start.
+  const first = opts.jobId ? await jobs.get(opts.jobId) : null;
+  if (first) runner.prewarm(first.config.handler, first.config.compute.memory);
   const tmpRoot = await mkdtemp(join(tmpdir(), 'djc-worker-'));
   const shutdown = new AbortController();
   const counts: Record<MessageOutcome, number> = { succeeded: 0, retrying: 0, failed: 0, dropped: 0, deferred: 0, lost: 0, released: 0 };
@@ -238,8 +241,8 @@ async function shouldExit(jobs: JobCache, opts: WorkerOptions, idleSince: number
   if (!opts.jobId) return opts.idleExitMs !== undefined && Date.now() - idleSince > opts.idleExitMs;
   const job = await jobs.get(opts.jobId, true);
   if (!job || TERMINAL_JOB.has(job.status) || job.cancelRequested) return true;
-  // While preparing, more tasks may still come; tasks held by another worker may be given back.
-  if (job.status === 'SUBMITTED' || job.status === 'PREPARING') return false;
+  // Not ready yet (started early, see Dispatcher.warm), or preparing: tasks will come; tasks held by another worker may be given back.
+  if (job.status === 'WAITING' || job.status === 'SUBMITTED' || job.status === 'PREPARING') return false;
   return job.tasks.pending + job.tasks.retrying + job.tasks.claimed === 0;
 }
 

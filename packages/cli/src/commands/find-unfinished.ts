@@ -8,7 +8,8 @@ const LOOK_AT = 200;
  * `djc run pipeline.yaml` again: the unfinished pipeline of the same file to
  * resume instead of starting anew. The same file is the same name and the
  * same stored graph (its source files' sha256 included, so an edited file
- * or `--set` starts a new pipeline); unfinished is not ended and no longer
+ * or `--set` starts a new pipeline; `--fresh` does not count: it is kept
+ * with the pipeline); unfinished is not ended and no longer
  * coordinated (its `djc run` was killed). Not while a daemon runs: it
  * adopts such a pipeline itself.
  */
@@ -17,5 +18,5 @@ export async function unfinishedPipeline(backend: Backend, spec: PipelineSpec): 
   const graph = JSON.stringify(graphOf(spec));
   const jobs = await backend.state.listJobs({ limit: LOOK_AT });
   return jobs.find((j) => j.kind === 'pipeline' && j.name === spec.name && !TERMINAL_JOB.has(j.status) && isOrphaned(j)
-    && JSON.stringify(j.pipeline) === graph) ?? null;
+    && JSON.stringify({ ...j.pipeline, fresh: undefined }) === graph) ?? null;
 }

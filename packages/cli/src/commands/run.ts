@@ -28,7 +28,7 @@ export async function runCommand(cli: Cli, file: string, o: RunOptions): Promise
         cli.err(`djc: resuming pipeline ${resumed.jobId} (${resumed.status}): the same file, and its coordinator (${resumed.coordinator?.owner ?? 'none'}) stopped`);
         return coordinatePipelineHere(cli, backend, resumed.jobId, { fresh: o.fresh === true });
       }
-      const submitted = await submitPipeline(backend, pipeline.spec, pipeline.configPath, 'run');
+      const submitted = await submitPipeline(backend, pipeline.spec, pipeline.configPath, 'run', { fresh: o.fresh === true });
       cli.err(`djc: pipeline ${submitted.jobId} submitted (${pipeline.spec.runs.length} stage runs)`);
       return coordinatePipelineHere(cli, backend, submitted.jobId, { fresh: o.fresh === true });
     }, { create: true });

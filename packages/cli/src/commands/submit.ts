@@ -5,7 +5,7 @@ import { externalWorker, printExternalWorker } from '../dispatch-note.js';
 import { printWarnings } from './validate.js';
 
 /** `djc submit`: write the job (or the pipeline and all its stage runs) and return its id at once; the daemon runs it. */
-export async function submitCommand(cli: Cli, file: string, o: { set?: string[]; after?: string; afterAny?: boolean }): Promise<number> {
+export async function submitCommand(cli: Cli, file: string, o: { set?: string[]; after?: string; afterAny?: boolean; fresh?: boolean }): Promise<number> {
   if (o.afterAny && o.after === undefined) throw new DjcError('USAGE', '--after-any needs --after JOB[,JOB]', { hint: 'e.g. djc submit job.yaml --after clean --after-any' });
   const workflow = await loadWorkflowFile(file, { set: o.set, checkHandlers: true });
   if (o.after !== undefined && workflow.kind === 'pipeline') {
@@ -14,7 +14,7 @@ export async function submitCommand(cli: Cli, file: string, o: { set?: string[];
   printWarnings(cli, workflow.kind === 'pipeline' ? workflow.pipeline.warnings : workflow.job.warnings);
   return withBackend(cli, async (backend) => {
     const job: JobRecord = workflow.kind === 'pipeline'
-      ? await submitPipeline(backend, workflow.pipeline.spec, workflow.pipeline.configPath, 'daemon')
+      ? await submitPipeline(backend, workflow.pipeline.spec, workflow.pipeline.configPath, 'daemon', { fresh: o.fresh === true })
       : await submitJob(backend, workflow.job, 'daemon', { after: await afterOf(backend, o), log: cli.log });
     const external = workflow.kind === 'job' ? externalWorker(cli, backend, job) : null;
     if (cli.opts.json) cli.json({ jobId: job.jobId, status: job.status, ...(job.reason ? { reason: job.reason } : {}), ...(external ? { worker: external } : {}) });

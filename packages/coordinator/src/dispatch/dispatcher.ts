@@ -26,8 +26,16 @@ export interface StopOptions {
  * job array, or nothing (external workers started by the user).
  */
 export interface Dispatcher {
-  /** Starts the job's workers, or adopts the ones a previous coordinator started. */
+  /** Starts the job's workers, or adopts the ones a previous coordinator (or warm) started. */
   start(job: JobRecord): Promise<void>;
+  /**
+   * Starts the workers of a job that is not ready yet (a WAITING stage run
+   * whose upstream runs its last tasks), so they are up when its first task
+   * comes; they wait meanwhile, and exit when the job ends without running
+   * (SKIPPED, CANCELLED). start() adopts them. Absent where starting workers
+   * early is not cheap (Slurm, external workers).
+   */
+  warm?(job: JobRecord): Promise<void>;
   /**
    * Called on every monitor tick with the fresh job record: reports workers
    * that died since the last call (so their tasks are reclaimed at once) and

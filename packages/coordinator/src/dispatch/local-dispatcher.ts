@@ -91,9 +91,15 @@ export function createLocalDispatcher(opts: LocalDispatcherOptions): Dispatcher 
 
   return {
     async start(job) {
+      // Started early (warm) or already followed: adopt them.
+      if (jobs.has(job.jobId)) return;
       const jw: JobWorkers = { desired: job.config.compute.workers, alive: new Map(), losses: [], crashes: 0, lastCrash: null, failures: [] };
       jobs.set(job.jobId, jw);
       for (let i = 0; i < jw.desired; i++) spawnWorker(job.jobId, jw);
+    },
+
+    async warm(job) {
+      await this.start(job);
     },
 
     async poll(job) {

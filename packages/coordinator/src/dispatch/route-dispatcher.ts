@@ -16,6 +16,12 @@ export function createRoutingDispatcher(byName: Partial<Record<DispatcherName, D
       of.set(job.jobId, d);
       await d.start(job);
     },
+    async warm(job) {
+      const d = byName[job.config.compute.dispatcher];
+      if (!d?.warm) return;
+      of.set(job.jobId, d);
+      await d.warm(job);
+    },
     async poll(job) {
       return (await get(job.jobId)?.poll(job)) ?? [];
     },

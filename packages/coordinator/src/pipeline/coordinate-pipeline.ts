@@ -32,7 +32,7 @@ export interface PipelineCoordinateOptions {
   onSnapshot?: (pipeline: JobRecord, runs: readonly JobRecord[]) => void;
   /** Decides, when a run becomes ready, whether it runs (default: always). */
   decideRun?: (run: JobRecord) => Promise<RunDecision>;
-  /** Never re-use an earlier run from the cache (`djc run --fresh`); runs that succeed are still added to it. */
+  /** Never re-use an earlier run from the cache (also when the pipeline was submitted with --fresh: PipelineGraph.fresh); runs that succeed are still added to it. */
   fresh?: boolean;
 }
 
@@ -44,8 +44,9 @@ export async function coordinatePipeline(backend: Backend, pipelineId: string, o
   const owner = opts.owner ?? coordinatorName('djc');
   const stopMarking = keepMarking(backend, pipelineId, owner, opts.log);
   const active = new Map<string, Promise<unknown>>();
+  const warm = new WarmRuns(opts.dispatcher, opts.log);
   const wake = new Wake();
-  const cache = new PipelineCache(backend, pipeline, { fresh: opts.fresh === true, log: opts.log });
+  const cache = new PipelineCache(backend, pipeline, { fresh: opts.fresh === true || graph.fresh === true, log: opts.log });
   try {
     if (pipeline.status === 'SUBMITTED') pipeline = await backend.state.transitionJob(pipelineId, ['SUBMITTED'], 'PREPARING', { startedAt: new Date().toISOString() });
     if (pipeline.status === 'PREPARING') pipeline = await backend.state.transitionJob(pipelineId, ['PREPARING'], 'RUNNING');
@@ -54,25 +55,26 @@ export async function coordinatePipeline(backend: Backend, pipelineId: string, o
       if (TERMINAL_JOB.has(pipeline.status)) break;
       const runs = await backend.state.listJobs({ parentId: pipelineId });
       opts.onSnapshot?.(pipeline, runs);
+      await warm.release(runs);
       if (runs.length !== graph.runs.length) throw new Error(`pipeline ${pipelineId} has ${runs.length} of its ${graph.runs.length} stage runs`);
-      const states = runs.map((r) => ({ jobId: r.jobId, status: r.status, reason: r.reason, tasks: r.tasks, active: active.has(r.jobId) }));
+      const states = runs.map((r) => ({ jobId: r.jobId, status: r.status, reason: r.reason, tasks: r.tasks, workers: r.config.compute.workers, active: active.has(r.jobId) }));
       const actions = readyStages(graph, { runs: states, cancelRequested: pipeline.cancelRequested });
       let changed = false;
-      for (const a of actions) changed = (await apply(backend, pipeline, runs, a, { ...opts, owner, cache }, active, wake)) || changed;
+      for (const a of actions) changed = (await apply(backend, pipeline, runs, a, { ...opts, owner, cache, warm }, active, wake)) || changed;
       if (actions.some((a) => a.kind === 'finish')) continue;
       // A change may make another action possible at once (ready → run); else wait for a run to end, or the tick.
       if (!changed) await wake.wait(opts.tickMs ?? 250, opts.signal);
     }
   } finally {
     stopMarking();
-    await Promise.allSettled([...active.values()]);
+    await Promise.allSettled([...active.values(), warm.releaseAll()]);
   }
   const final = await mustGetJob(backend, pipelineId);
   opts.onSnapshot?.(final, await backend.state.listJobs({ parentId: pipelineId }));
   return final;
 }
 
-type Opts = PipelineCoordinateOptions & { owner: string; cache: PipelineCache };
+type Opts = PipelineCoordinateOptions & { owner: string; cache: PipelineCache; warm: WarmRuns };
 
 /** Applies one action; true if it changed a record. A lost race (ConflictError) changes nothing: the next look sees why. */
 async function apply(
@@ -98,6 +100,8 @@ async function apply(
           const decision = await decide(run, runs, opts);
           if (decision !== 'run' && (await endReused(backend, run, decision.reuse, opts.log)) !== null) return true;
         }
+        // Its coordinateJob adopts (and in the end stops) the workers warm started.
+        opts.warm.handOver(run.jobId);
         // Woken when the run has ended, not only once its workers are stopped: the next stage starts meanwhile.
         const batchReuse = opts.cache.batchReuse(run);
         const p = coordinateJob(backend, run.jobId, { dispatcher: opts.dispatcher, log: opts.log, signal: opts.signal, owner: opts.owner, batchReuse, onEnded: () => wake.now() })
@@ -110,6 +114,9 @@ async function apply(
         active.set(run.jobId, p);
         return false;
       }
+      case 'warm':
+        await opts.warm.start(runs[a.run]!);
+        return false;
       case 'skip':
         await backend.state.transitionJob(runs[a.run]!.jobId, ['WAITING'], 'SKIPPED', { reason: a.reason, endedAt: now() });
         return true;
@@ -173,5 +180,47 @@ class Wake {
       signal?.addEventListener('abort', done, { once: true });
       this.resolve = done;
     });
+  }
+}
+
+/**
+ * Runs whose workers started early (Dispatcher.warm) and that no
+ * coordinateJob has taken over yet: a run that ends without running
+ * (SKIPPED, CANCELLED, re-used) gets its workers stopped here.
+ */
+class WarmRuns {
+  private readonly started = new Set<string>();
+
+  constructor(private readonly dispatcher: Dispatcher, private readonly log: Logger) {}
+
+  async start(run: JobRecord): Promise<void> {
+    if (!this.dispatcher.warm || this.started.has(run.jobId)) return;
+    this.started.add(run.jobId);
+    try {
+      await this.dispatcher.warm(run);
+      this.log.debug({ jobId: run.jobId }, 'workers started before the run is ready');
+    } catch (e) {
+      // Only a head start: coordinateJob starts them again when the run is ready.
+      this.log.warn({ jobId: run.jobId, err: e }, 'starting workers early failed');
+    }
+  }
+
+  handOver(jobId: string): void {
+    this.started.delete(jobId);
+  }
+
+  /** Stops the workers of warm runs that ended without being coordinated. */
+  async release(runs: readonly JobRecord[]): Promise<void> {
+    const ended = runs.filter((r) => this.started.has(r.jobId) && TERMINAL_JOB.has(r.status));
+    await Promise.all(ended.map((r) => this.stop(r.jobId)));
+  }
+
+  async releaseAll(): Promise<void> {
+    await Promise.all([...this.started].map((id) => this.stop(id)));
+  }
+
+  private async stop(jobId: string): Promise<void> {
+    this.started.delete(jobId);
+    await this.dispatcher.stop(jobId).catch((e: unknown) => this.log.warn({ jobId, err: e }, 'stopping early workers failed'));
   }
 }

@@ -23,7 +23,7 @@ function states(g: PipelineGraph, by: Record<string, JobStatus | `${JobStatus}*`
     const v = by[run.displayName] ?? 'WAITING';
     const [s, reason] = Array.isArray(v) ? v : [v, null];
     const active = s.endsWith('*');
-    return { jobId: run.displayName, status: s.replace('*', '') as JobStatus, reason, tasks: { total: 10, succeeded: 4 }, active };
+    return { jobId: run.displayName, status: s.replace('*', '') as JobStatus, reason, tasks: { total: 10, succeeded: 4, pending: 6, retrying: 0 }, workers: 4, active };
   });
 }
 
@@ -130,6 +130,19 @@ describe('readyStages', () => {
     expect(decide(g, { up: 'FAILED' })).toEqual([
       { kind: 'skip', run: 1, reason: 'upstream up FAILED' }, { kind: 'explain', run: 2, reason: 'waiting for down (WAITING)' },
     ]);
+  });
+
+  it('warm: a waiting run\'s workers start when its upstreams are in their last round (no more queued tasks than workers)', () => {
+    const g = graph([{ name: 'a' }, { name: 'b' }, { name: 'c', needs: ['a', 'b'] }, { name: 'sweep', needs: ['a'], points: [{ k: 1 }] }]);
+    const at = (queued: number, b: JobStatus): RunState[] => states(g, { a: 'RUNNING*', b: `${b}*` as `${JobStatus}*` }).map((r, i) =>
+      (i === 0 ? { ...r, tasks: { ...r.tasks, pending: queued - 1, retrying: 1 } } : r));
+    const warm = (runs: RunState[]) => readyStages(g, { runs, cancelRequested: false }).filter((x) => x.kind === 'warm');
+    // a has 4 workers: 5 queued is more than one round; b has not succeeded yet (and has 6 queued).
+    expect(warm(at(5, 'SUCCEEDED'))).toEqual([]);
+    expect(warm(at(4, 'RUNNING'))).toEqual([]);
+    // a in its last round, b done: c warms; the sweep stage never does (its points start within max_parallel).
+    expect(warm(at(4, 'SUCCEEDED'))).toEqual([{ kind: 'warm', run: 2 }]);
+    expect(warm(at(1, 'SUCCEEDED'))).toEqual([{ kind: 'warm', run: 2 }]);
   });
 
   it('max_parallel: at most that many points of a sweep run at once; the next starts when one ends', () => {

@@ -16,6 +16,10 @@
  * - run: a run ready to be coordinated (SUBMITTED, or left mid-way by a
  *   coordinator that stopped) that nobody here coordinates, within the
  *   stage's `max_parallel`.
+ * - warm: start the workers of a WAITING run (a stage of one run, not N to
+ *   N) whose upstreams have all succeeded or are in their last round (a
+ *   stage of one run, RUNNING, no more tasks queued than it has workers), so
+ *   they are up when it is ready.
  * - explain: a WAITING run's reason, when what it waits for changed.
  * - cancel: an unfinished run, when the pipeline is cancelled or stopped.
  * - finish: every run ended: the pipeline's outcome (SUCCEEDED iff every
@@ -28,6 +32,7 @@ export type PipelineAction =
   | { kind: 'ready'; run: number; from: string[] }
   | { kind: 'run'; run: number }
   | { kind: 'skip'; run: number; reason: string }
+  | { kind: 'warm'; run: number }
   | { kind: 'explain'; run: number; reason: string }
   | { kind: 'cancel'; run: number; reason: string }
   | { kind: 'finish'; status: 'SUCCEEDED' | 'FAILED' | 'CANCELLED'; error: string | null };
@@ -49,7 +54,10 @@ export function readyStages(graph: PipelineGraph, state: PipelineState): Pipelin
   const starting = new Map<string, number>();
   graph.runs.forEach((run, i) => {
     const r = state.runs[i]!;
-    if (r.status === 'WAITING') actions.push(decideWaiting(graph, stages, i, r));
+    if (r.status === 'WAITING') {
+      actions.push(decideWaiting(graph, stages, i, r));
+      if (stages.mayWarm(run.stage, run.needs)) actions.push({ kind: 'warm', run: i });
+    }
     else if ((r.status === 'SUBMITTED' || ACTIVE.has(r.status)) && !r.active) {
       const n = starting.get(run.stage) ?? 0;
       if (stages.mayStart(run.stage, r.status, n)) {
@@ -124,6 +132,21 @@ class StageView {
   streaming(stage: string): boolean {
     const runs = this.byStage.get(stage) ?? [];
     return runs.length === 1 && ACTIVE.has(runs[0]!.status);
+  }
+
+  /**
+   * A stage of one run whose needs are all SUCCEEDED or in their last round
+   * (one run, RUNNING, no more tasks queued than its workers: each takes at
+   * most one more), one of them not ended yet: its workers may start now.
+   */
+  mayWarm(stage: string, needs: readonly string[]): boolean {
+    if (this.sweeps.has(stage) || needs.length === 0) return false;
+    const last = (s: string) => {
+      const runs = this.byStage.get(s) ?? [];
+      const t = runs[0]?.tasks;
+      return runs.length === 1 && runs[0]!.status === 'RUNNING' && t !== undefined && t.total > 0 && t.pending + t.retrying <= runs[0]!.workers;
+    };
+    return needs.some(last) && needs.every((s) => last(s) || this.outcome(s) === 'SUCCEEDED');
   }
 
   /** "clean (RUNNING 40%)": a stage not ended yet, for a waiting run's reason. */

@@ -14,8 +14,10 @@ export interface RunState {
   jobId: string;
   status: JobStatus;
   reason: string | null;
-  /** Tasks succeeded and in all, for "waiting for clean (RUNNING 40%)". */
-  tasks: { total: number; succeeded: number };
+  /** Tasks succeeded and in all, for "waiting for clean (RUNNING 40%)"; queued ones (pending, retrying), to see its last stretch. */
+  tasks: { total: number; succeeded: number; pending: number; retrying: number };
+  /** Workers the run asked for (compute.workers): its last round is when no more tasks than that are queued. */
+  workers: number;
   /** Coordinated by this runner right now. */
   active: boolean;
 }

@@ -5,10 +5,13 @@
  * attempts start while X still runs; a failed upstream task makes no
  * downstream task. Meanwhile `monitor` reclaims lost tasks (a worker that
  * died must not wait for the end of X). When X has ended it moves to
- * RUNNING (X SUCCEEDED) or fails (X did not). Idempotent like prepareJob:
+ * RUNNING (X SUCCEEDED); if X did not succeed, it follows the stage's
+ * `on_upstream_failure`: skip → SKIPPED with the reason (its tasks not run
+ * yet are cancelled), run → RUNNING on the tasks X's successes gave (SKIPPED
+ * if none), fail → FAILED (the pipeline stops). Idempotent like prepareJob:
  * a resumed prepare keeps the tasks it finds.
  */
-import { blobKeys, DjcError, TERMINAL_JOB, type Backend, type BatchDescriptor, type JobRecord, type Logger, type Manifest } from '@djc/core';
+import { blobKeys, DjcError, TERMINAL_JOB, type Backend, type BatchDescriptor, type JobRecord, type Logger, type Manifest, type UpstreamPolicy } from '@djc/core';
 import { enqueuePending } from '../prepare.js';
 
 /** What the monitor says while the run prepares: go on, or stop with this reason. */
@@ -39,7 +42,11 @@ export async function prepareStreaming(
     if (!upstream) throw new DjcError('INTERNAL', `upstream run ${upstreamId} is gone`, { jobId: job.jobId });
     await addSucceeded(backend, job.jobId, upstreamId, added);
     if (TERMINAL_JOB.has(upstream.status)) {
-      if (upstream.status !== 'SUCCEEDED') throw new DjcError('HANDLER_FAILED', `upstream ${upstream.name} ${upstream.status}`, { jobId: job.jobId });
+      if (upstream.status === 'SUCCEEDED') break;
+      const policy = await upstreamPolicy(backend, job);
+      const reason = `upstream ${upstream.stage?.name ?? upstream.name} ${upstream.status}`;
+      if (policy === 'fail') throw new DjcError('HANDLER_FAILED', reason, { jobId: job.jobId });
+      if (policy === 'skip' || added.size === 0) return skip(backend, job.jobId, reason, o.log);
       break;
     }
     if (Date.now() - lastMonitor >= o.monitorEveryMs) {
@@ -75,4 +82,18 @@ async function addSucceeded(backend: Backend, jobId: string, upstreamId: string,
     if (inserted > 0) await backend.queue.send(fresh.map((b) => ({ v: 1 as const, jobId, taskId: b.index })));
     for (const b of fresh) added.add(b.index);
   }
+}
+
+/** The stage's `on_upstream_failure`, from its pipeline's graph. */
+async function upstreamPolicy(backend: Backend, job: JobRecord): Promise<UpstreamPolicy> {
+  const pipeline = job.parentId ? await backend.state.getJob(job.parentId) : null;
+  return pipeline?.pipeline?.runs.find((r) => r.stage === job.stage?.name)?.onUpstreamFailure ?? 'skip';
+}
+
+/** Ends the run SKIPPED with the reason; the tasks its upstream's successes gave and that have not run are cancelled. */
+async function skip(backend: Backend, jobId: string, reason: string, log: Logger): Promise<JobRecord> {
+  await backend.state.cancelTasks(jobId);
+  await backend.queue.purgeJob(jobId);
+  log.info({ jobId, reason }, 'stage run skipped: its upstream did not succeed');
+  return backend.state.transitionJob(jobId, ['PREPARING'], 'SKIPPED', { reason, endedAt: new Date().toISOString() });
 }

@@ -5,10 +5,13 @@ import { mustGetJob } from '../coordinate-job.js';
  * Writes a pipeline and all its stage runs (runs first, the pipeline last:
  * see pipelineJobs and StateStore.createJobs), so `djc status` shows the
  * whole graph at once and a coordinator resumes it from the records alone.
- * Returns the pipeline's record.
+ * Returns the pipeline's record. `fresh`: re-use nothing from the cache
+ * (stored with the pipeline, for whichever coordinator runs it).
  */
-export async function submitPipeline(backend: Backend, spec: PipelineSpec, configPath: string, mode: CoordinationMode): Promise<JobRecord> {
+export async function submitPipeline(
+  backend: Backend, spec: PipelineSpec, configPath: string, mode: CoordinationMode, o: { fresh?: boolean } = {},
+): Promise<JobRecord> {
   const pipelineId = newJobId(spec.name);
-  await backend.state.createJobs(pipelineJobs(spec, { pipelineId, backend: backend.name, configPath, mode }));
+  await backend.state.createJobs(pipelineJobs(spec, { pipelineId, backend: backend.name, configPath, mode, fresh: o.fresh }));
   return mustGetJob(backend, pipelineId);
 }

@@ -31,7 +31,8 @@ const JOB_TRANSITIONS: Record<JobStatus, readonly JobStatus[]> = {
   // Ready (→ SUBMITTED), or never to run (→ SKIPPED, → CANCELLED).
   WAITING: ['SUBMITTED', 'SKIPPED', 'CANCELLED'],
   SUBMITTED: ['WAITING', 'PREPARING', 'CANCELLED', 'FAILED'],
-  PREPARING: ['PREPARING', 'RUNNING', 'FAILED', 'CANCELLED'],
+  // → SKIPPED: an N-to-N stage run streaming from an upstream that failed (on_upstream_failure: skip).
+  PREPARING: ['PREPARING', 'RUNNING', 'FAILED', 'CANCELLED', 'SKIPPED'],
   RUNNING: ['FINALIZING', 'FAILED', 'CANCELLED'],
   FINALIZING: ['FINALIZING', 'SUCCEEDED', 'FAILED', 'CANCELLED'],
   // A finished job re-opens only through `djc retry` (failed tasks re-run).

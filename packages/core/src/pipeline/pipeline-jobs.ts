@@ -16,6 +16,8 @@ export interface PipelineJobsOptions {
   backend: BackendName;
   configPath: string;
   mode: CoordinationMode;
+  /** `--fresh`: stored in the graph (PipelineGraph.fresh). */
+  fresh?: boolean;
 }
 
 /** N to N from a stage of exactly one run: that run's id (a sweep upstream is handed off whole instead). */
@@ -30,7 +32,7 @@ function streamOf(spec: PipelineSpec, ids: readonly string[], run: PipelineSpec[
 export function pipelineJobs(spec: PipelineSpec, o: PipelineJobsOptions): NewJob[] {
   const first = spec.runs[0];
   if (!first) throw new Error(`pipeline ${spec.name} has no stage runs`);
-  const graph = graphOf(spec);
+  const graph = { ...graphOf(spec), ...(o.fresh === true ? { fresh: true as const } : {}) };
   const ids = stageRunIds(o.pipelineId, graph);
   const common = { backend: o.backend, configPath: o.configPath, mode: o.mode, parentId: o.pipelineId, kind: 'stage' as const };
   const runs = spec.runs.map((run, index): NewJob => ({

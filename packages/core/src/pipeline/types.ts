@@ -114,6 +114,12 @@ export type StageRunInfo = Omit<StageRunSpec, 'config'>;
  */
 export interface PipelineGraph extends Omit<PipelineSpec, 'runs'> {
   runs: readonly StageRunInfo[];
+  /**
+   * Submitted with `--fresh` (`djc run`, `djc submit`): re-use nothing from
+   * the cache. Stored with the pipeline so whichever coordinator runs it
+   * (the daemon, a resume) honours it. Absent otherwise.
+   */
+  fresh?: true;
 }
 
 /** The graph of a spec (see PipelineGraph). */

@@ -16,6 +16,13 @@ export interface Backend {
    * cheap, each DynamoDB read is a billed request.
    */
   monitorIntervalMs: number;
+  /**
+   * On a backend whose reads cost nothing (the local SQLite file): how often a
+   * coordinator looks at a job record while the job's last tasks run (none
+   * queued), so it finalizes the job as soon as the last one commits instead
+   * of at its next monitor tick. Absent: only the monitor tick (DynamoDB).
+   */
+  watchIntervalMs?: number;
   state: StateStore;
   blobs: BlobStore;
   queue: TaskQueue;

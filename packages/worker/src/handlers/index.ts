@@ -41,6 +41,9 @@ export function createHandlerRunner(opts: { slots: number; memoryBytes?: number;
         dispose();
       }
     },
+    prewarm(handler, memoryBytes) {
+      if (handler.module !== undefined && !closing.signal.aborted) modules.prewarm(memoryBytes);
+    },
     async close(): Promise<void> {
       closing.abort(new Error('handler runner closed'));
       await Promise.all([modules.close(), commands.close()]);

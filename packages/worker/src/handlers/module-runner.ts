@@ -23,6 +23,8 @@ const TERMINATE_WAIT_MS = 5000;
 
 export interface ModuleRunner {
   run(spec: AttemptSpec, signal: AbortSignal): Promise<AttemptResult>;
+  /** Starts the pool's threads now (heap limit from `memoryBytes`), before the first attempt. */
+  prewarm(memoryBytes?: number): void;
   close(): Promise<void>;
 }
 
@@ -43,16 +45,18 @@ export function createModuleRunner(opts: { slots: number; memoryBytes?: number; 
   };
   const pool = new ThreadPool(Math.max(1, opts.slots), onStray);
   let nextId = 1;
+  const limitOf = (memoryBytes: number | undefined) => Math.max(16, Math.ceil((memoryBytes ?? opts.memoryBytes ?? DEFAULT_HEAP_BYTES) / MiB));
   return {
     async run(spec, signal) {
-      const heapBytes = spec.memoryBytes ?? opts.memoryBytes ?? DEFAULT_HEAP_BYTES;
-      const limitMb = Math.max(16, Math.ceil(heapBytes / MiB));
-      const thread = await pool.acquire(limitMb, signal);
+      const thread = await pool.acquire(limitOf(spec.memoryBytes), signal);
       if (!thread) return failed('signal', `attempt aborted: ${reasonText(signal.reason)}`, '');
       const id = nextId++;
       recent.set(id, { jobId: spec.jobId, taskId: spec.taskId, attempt: spec.attempt });
       if (recent.size > RECENT_ATTEMPTS) recent.delete(recent.keys().next().value as number);
       return new ModuleAttempt(pool, thread, spec, signal, id).run();
+    },
+    prewarm(memoryBytes) {
+      for (let i = 0; i < Math.max(1, opts.slots); i++) pool.prewarm(limitOf(memoryBytes));
     },
     close: () => pool.close(),
   };

@@ -92,6 +92,19 @@ export class ThreadPool {
     });
   }
 
+  /** Threads started and not ended (busy or idle). */
+  get threads(): number {
+    return this.all.size;
+  }
+
+  /** Starts an idle thread with this heap limit now, if a slot is free, so the first attempt does not wait for one. */
+  prewarm(limitMb: number): void {
+    if (this.closed || this.all.size >= this.slots) return;
+    const thread = new PooledThread(limitMb, (t) => this.onThreadExit(t), this.onStray);
+    this.all.add(thread);
+    this.idle.push(thread);
+  }
+
   /** Gives a healthy thread back after an attempt. */
   release(thread: PooledThread): void {
     thread.detach();

@@ -81,6 +81,12 @@ export interface AttemptFailure {
 export interface HandlerRunner {
   /** Runs one attempt. Never rejects: every way an attempt ends is an `AttemptResult`. */
   run(spec: AttemptSpec): Promise<AttemptResult>;
+  /**
+   * Starts what the attempts of a module handler need (its threads, heap
+   * limit from `memoryBytes`) before the first one comes: a worker waiting
+   * for its job's first task does it. A no-op for commands.
+   */
+  prewarm(handler: { module?: string }, memoryBytes?: number): void;
   /** Stops every thread and child process; attempts still running end as `signal` failures. */
   close(): Promise<void>;
 }

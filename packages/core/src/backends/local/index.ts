@@ -49,6 +49,7 @@ export function createLocalBackend(opts: LocalBackendOptions): Backend {
     name: 'local',
     location: paths.home,
     monitorIntervalMs: 200,
+    watchIntervalMs: 20,
     state,
     queue,
     blobs,
