@@ -18,8 +18,11 @@ export default defineConfig({
           include: ['packages/*/test/**/*.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 120_000,
-          // Each e2e file starts worker processes; two cores, so one file at a time.
-          fileParallelism: false,
+          // Two files at a time: an e2e file spends most of its time waiting on
+          // the child processes it starts (workers, coordinators, AWS-protocol
+          // servers, Slurm), so two of them share the two cores well. Every
+          // file works in its own sandbox, home and ports.
+          maxWorkers: 2,
         },
       },
     ],
