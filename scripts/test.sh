@@ -61,9 +61,9 @@ run_vitest() {
 }
 
 # The other versions' unit suites run on one worker each, in the background,
-# while the whole suite runs on the newest: the end-to-end suite runs its
-# files one at a time and mostly waits on child processes, so a core is
-# free for them. Their logs are printed after the whole suite's.
+# while the whole suite runs on the newest: the end-to-end files mostly wait
+# on the child processes they start, so the cores have room for them. Their
+# logs are printed after the whole suite's.
 background=()
 for version in "${versions[@]}"; do
   [ "$version" = "$full" ] && continue
