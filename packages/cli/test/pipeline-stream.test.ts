@@ -48,15 +48,18 @@ stages:
     expect(firstDownstreamStart).toBeLessThan(Date.parse(up.endedAt));
   });
 
-  /** up: 6 batches of 10 on 1 worker, batch 3 throws (no retry); down streams from it with `policy`. */
-  function writeFailing(policy: 'skip' | 'run'): void {
+  /** up: 6 batches of 10 on 1 worker, batch 3 throws (no retry); down streams from it with `policy`, taking `downMs` a batch. */
+  function writeFailing(policy: 'skip' | 'run', downMs = 0): void {
     writeFileSync(join(box.dir, 'numbers.jsonl'), Array.from({ length: 60 }, (_, n) => JSON.stringify({ n })).join('\n') + '\n');
     writeFileSync(join(box.dir, 'up.mjs'), `export async function double(records, ctx) {
   await new Promise((r) => setTimeout(r, 200));
   if (ctx.batch.index === 3) throw new Error('batch 3 is bad');
   return records.map((r) => ({ n: r.n * 2, batch: ctx.batch.index }));
 }\n`);
-    writeFileSync(join(box.dir, 'down.mjs'), 'export function inc(records, ctx) { return records.map((r) => ({ n: r.n + 1, up: r.batch, down: ctx.batch.index })); }\n');
+    writeFileSync(join(box.dir, 'down.mjs'), `export async function inc(records, ctx) {
+  await new Promise((r) => setTimeout(r, ${downMs}));
+  return records.map((r) => ({ n: r.n + 1, up: r.batch, down: ctx.batch.index }));
+}\n`);
     writeFileSync(join(box.dir, 'stream.yaml'), `name: stream
 stages:
   up:
@@ -74,7 +77,7 @@ stages:
   }
 
   it('an upstream that fails: the streaming downstream follows on_upstream_failure skip: SKIPPED with the reason, exit 1', async () => {
-    writeFailing('skip');
+    writeFailing('skip', 1500);
     const r = await box.run(['run', 'stream.yaml']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('djc: stream.up FAILED');
@@ -86,6 +89,17 @@ stages:
     // What it had not run when its upstream failed was cancelled; nothing is left queued or running.
     const tasks = JSON.parse((await box.run(['tasks', 'stream.down', '--json'])).stdout) as { tasks: { status: string }[] };
     for (const t of tasks.tasks) expect(['SUCCEEDED', 'CANCELLED']).toContain(t.status);
+    // A slow downstream: some of its tasks were still queued, so were cancelled.
+    expect(tasks.tasks.some((t) => t.status === 'CANCELLED')).toBe(true);
+
+    // The upstream's bug fixed, djc retry re-runs its failed task and the
+    // downstream's cancelled ones: every record comes through, once, in order.
+    writeFileSync(join(box.dir, 'up.mjs'), 'export function double(records, ctx) { return records.map((r) => ({ n: r.n * 2, batch: ctx.batch.index })); }\n');
+    const again = await box.run(['retry', 'stream']);
+    expect(again.code, again.stderr).toBe(0);
+    const out = (await box.run(['results', 'stream.down'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as { n: number; up: number; down: number });
+    expect(out.map((x) => x.n)).toEqual(Array.from({ length: 60 }, (_, n) => n * 2 + 1));
+    for (const x of out) expect(x.down).toBe(x.up);
   });
 
   it('on_upstream_failure: run: the streaming downstream runs on the upstream tasks that succeeded, and succeeds', async () => {

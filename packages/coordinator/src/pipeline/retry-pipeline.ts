@@ -2,7 +2,7 @@
  * `djc retry PIPELINE`: re-runs the failed tasks of the stage runs that
  * FAILED (as `djc retry` of each, with its `--set`), re-opens the runs that
  * were SKIPPED after them (SKIPPED → WAITING: they run when their upstreams
- * succeed this time), and the pipeline itself (→ RUNNING). Runs that
+ * succeed this time, with the tasks a streaming run had cancelled), and the pipeline itself (→ RUNNING). Runs that
  * SUCCEEDED are kept as they are, results included. A coordinator
  * (`djc retry` here, or the daemon) then drives the pipeline on.
  */
@@ -38,6 +38,8 @@ export async function retryPipeline(backend: Backend, pipelineId: string, o: { s
     out.retried.push({ run: r.job, tasks: r.tasks.length });
   }
   for (const run of runs.filter((r) => r.status === 'SKIPPED')) {
+    // A streaming run skipped mid-way has tasks it cancelled: they run again with it.
+    if (run.tasks.cancelled > 0) await backend.state.resetTasks(run.jobId, ['CANCELLED']);
     out.reopened.push(await backend.state.transitionJob(run.jobId, ['SKIPPED'], 'WAITING', {
       reason: `waiting for ${(run.stage?.needs ?? []).join(', ')}`, endedAt: null,
     }));

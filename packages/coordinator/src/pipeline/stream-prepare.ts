@@ -33,7 +33,8 @@ export async function prepareStreaming(
     for (const t of page) added.add(t.taskId);
     after = page[page.length - 1]!.taskId;
   }
-  if (resuming) await enqueuePending(backend, job.jobId);
+  // Tasks it already has (a resumed prepare, or a retry that reset its cancelled ones) go back to the queue.
+  if (resuming || added.size > 0) await enqueuePending(backend, job.jobId);
   let lastMonitor = Date.now();
   for (;;) {
     if (o.signal?.aborted) throw o.signal.reason ?? new Error('stopped');
