@@ -4,6 +4,12 @@ import { defineConfig } from 'vitest/config';
 // End-to-end tests (test/**/*.test.ts) drive the built CLI as a child process.
 export default defineConfig({
   test: {
+    // Two files at a time, in both projects (vitest wants one count for
+    // projects run together). An e2e file spends most of its time waiting on
+    // the child processes it starts (workers, coordinators, AWS-protocol
+    // servers, Slurm), so two of them share two cores well; every file works
+    // in its own sandbox, home and ports.
+    maxWorkers: 2,
     projects: [
       {
         test: {
@@ -18,11 +24,6 @@ export default defineConfig({
           include: ['packages/*/test/**/*.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 120_000,
-          // Two files at a time: an e2e file spends most of its time waiting on
-          // the child processes it starts (workers, coordinators, AWS-protocol
-          // servers, Slurm), so two of them share the two cores well. Every
-          // file works in its own sandbox, home and ports.
-          maxWorkers: 2,
         },
       },
     ],
