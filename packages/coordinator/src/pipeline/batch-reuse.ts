@@ -113,7 +113,7 @@ export async function indexTaskOutputs(backend: Backend, jobId: string, taskKey:
  * expires; null when the earlier output is gone. Inline outputs are in the
  * entry itself.
  */
-async function adoptOutput(backend: Backend, jobId: string, taskId: number, e: TaskCacheEntry, signal?: AbortSignal): Promise<TaskCacheEntry | null> {
+export async function adoptOutput(backend: Backend, jobId: string, taskId: number, e: TaskCacheEntry, signal?: AbortSignal): Promise<TaskCacheEntry | null> {
   if (e.outputKey === null) return e;
   const body = await backend.blobs.getStream(e.outputKey, { signal });
   if (body === null) return null;

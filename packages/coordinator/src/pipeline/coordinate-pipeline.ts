@@ -9,7 +9,7 @@
  * call (the daemon, or `djc run` again) that resumes it: runs left mid-way
  * are coordinated again (coordinateJob resumes them), nothing is done twice.
  */
-import { ConflictError, TERMINAL_JOB, type Backend, type JobRecord, type Logger } from '@djc/core';
+import { ConflictError, streamedFrom, TERMINAL_JOB, type Backend, type JobRecord, type Logger } from '@djc/core';
 import { coordinateJob, mustGetJob } from '../coordinate-job.js';
 import { coordinatorName, keepMarking } from '../liveness.js';
 import { cancelJob } from '../job-actions.js';
@@ -90,7 +90,7 @@ async function apply(
         const format = pipeline.pipeline?.runs[a.run]?.upstream?.format ?? null;
         const config = await handOffConfig(backend, run, runs, a.from, format);
         const ready = await backend.state.transitionJob(run.jobId, ['WAITING'], 'SUBMITTED', { reason: null, settings: { config, retries: run.retries } });
-        if (decision !== 'run') await endReused(backend, ready, decision.reuse, opts.log);
+        if (decision !== 'run') await endReused(backend, ready, decision.reuse, opts.log, streamedFrom(pipeline.pipeline?.runs ?? [], run.stage?.name ?? ''));
         return true;
       }
       case 'run': {
@@ -98,7 +98,8 @@ async function apply(
         // A run without needs is SUBMITTED from the start and never 'ready': its cache is looked up here, once.
         if (run.status === 'SUBMITTED' && run.stage?.needs.length === 0 && !opts.cache.decided(run.jobId)) {
           const decision = await decide(run, runs, opts);
-          if (decision !== 'run' && (await endReused(backend, run, decision.reuse, opts.log)) !== null) return true;
+          const withTasks = streamedFrom(pipeline.pipeline?.runs ?? [], run.stage?.name ?? '');
+          if (decision !== 'run' && (await endReused(backend, run, decision.reuse, opts.log, withTasks)) !== null) return true;
         }
         // Its coordinateJob adopts (and in the end stops) the workers warm started.
         opts.warm.handOver(run.jobId);

@@ -10,8 +10,8 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pipeline as streamPipeline } from 'node:stream/promises';
-import { blobKeys, streamedFrom, taskKey, type Backend, type CacheComponents, type JobRecord, type Logger, type StageRunSpec } from '@djc/core';
-import { batchReusable, indexTaskOutputs, type BatchReuse } from './batch-reuse.js';
+import { blobKeys, taskKey, type Backend, type CacheComponents, type JobRecord, type Logger, type ReusedTask, type StageRunSpec, type TaskCacheEntry } from '@djc/core';
+import { adoptOutput, batchReusable, indexTaskOutputs, type BatchReuse } from './batch-reuse.js';
 import { adoptResult, decideReuse, indexSucceededRun, ResultDigests, type ReuseDecision } from './reuse.js';
 
 /** The reason a re-used stage run carries: which run's result it took. */
@@ -43,9 +43,7 @@ export class PipelineCache {
       upstream.set(stage, runs.filter((r) => r.stage !== null && graph.runs[r.stage.index]?.stage === stage).map((r) => r.jobId));
     }
     try {
-      // A run streamed from (each: batch) runs: its downstream reads its tasks, which a re-used run has none of.
-      const fresh = this.opts.fresh || streamedFrom(graph.runs, info.stage);
-      const verdict = await decideReuse(this.backend, spec, upstream, { fresh, digests: this.digests });
+      const verdict = await decideReuse(this.backend, spec, upstream, { fresh: this.opts.fresh, digests: this.digests });
       this.keys.set(run.jobId, { key: verdict.key, components: verdict.components, run: spec });
       for (const w of verdict.warnings) this.opts.log.debug({ jobId: run.jobId, warning: w }, 'cache key');
       return verdict.decision;
@@ -81,13 +79,16 @@ export class PipelineCache {
 /**
  * Ends the SUBMITTED stage run `run` SUCCEEDED without running it, through
  * the usual statuses (PREPARING, RUNNING, FINALIZING), with the result of
- * `from` (also written to its output.path when it sets one). A run whose
- * earlier result vanished meanwhile is left SUBMITTED: it then runs.
+ * `from` (also written to its output.path when it sets one). `withTasks`
+ * (a downstream reads it batch by batch, `each: batch`): `from`'s tasks and
+ * their outputs are copied too, since that downstream reads task outputs. A
+ * run whose earlier result or outputs vanished meanwhile is left SUBMITTED:
+ * it then runs.
  */
-export async function endReused(backend: Backend, run: JobRecord, from: string, log: Logger): Promise<JobRecord | null> {
+export async function endReused(backend: Backend, run: JobRecord, from: string, log: Logger, withTasks = false): Promise<JobRecord | null> {
   const now = () => new Date().toISOString();
   const reason = reusedReason(from);
-  if (!(await adoptResult(backend, from, run.jobId))) {
+  if (!(await adoptResult(backend, from, run.jobId)) || (withTasks && !(await copyTasks(backend, from, run.jobId)))) {
     log.warn({ jobId: run.jobId, from }, 'the re-used result is gone; the stage run runs');
     return null;
   }
@@ -112,5 +113,26 @@ async function writeResultFile(backend: Backend, key: string, path: string): Pro
   } catch (e) {
     await rm(tmp, { force: true });
     throw e;
+  }
+}
+
+/** `from`'s SUCCEEDED tasks as tasks of `jobId`, outputs copied (REUSED tasks); false when an output is gone. */
+async function copyTasks(backend: Backend, from: string, jobId: string): Promise<boolean> {
+  const createdAt = new Date().toISOString();
+  for (let after = -1; ;) {
+    const page = await backend.state.listTasks(from, { status: 'SUCCEEDED', after, limit: 1000 });
+    if (page.length === 0) return true;
+    after = page[page.length - 1]!.taskId;
+    const tasks: ReusedTask[] = [];
+    for (const t of page) {
+      const entry: TaskCacheEntry = {
+        taskKey: '', batchSha256: t.batch.sha256 ?? '', jobId: t.reusedFrom?.jobId ?? from, taskId: t.reusedFrom?.taskId ?? t.taskId,
+        outputKey: t.outputKey, inlineOutput: t.inlineOutput, outputKind: t.outputKind, records: t.records, bad: t.bad, createdAt,
+      };
+      const adopted = await adoptOutput(backend, jobId, t.taskId, entry);
+      if (adopted === null) return false;
+      tasks.push({ batch: t.batch, from: adopted });
+    }
+    await backend.state.putReusedTasks(jobId, tasks);
   }
 }

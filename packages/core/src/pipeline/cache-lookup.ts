@@ -32,12 +32,10 @@ export async function findReusable(
 
 /**
  * Whether a run of `stage` feeds a downstream stage batch by batch (`each:
- * batch`): that downstream reads the run's own task outputs, which a re-used
- * run (ended without tasks) does not have, so such a run always runs.
+ * batch`): that downstream reads the run's own task outputs, so a re-used
+ * run of it takes the earlier run's tasks too, not only its result.
  */
 export function streamedFrom(runs: readonly { upstream: { from: readonly string[]; each: 'batch' | null } | null }[], stage: string): boolean {
   return runs.some((r) => r.upstream?.each === 'batch' && r.upstream.from.includes(stage));
 }
 
-/** The reason `djc plan` gives for a run that streamedFrom says must run. */
-export const STREAMED_REASON = 'a downstream stage reads its tasks one by one (each: batch), so it runs';

@@ -10,7 +10,7 @@ import type { BlobStore } from '../ports/blob-store.js';
 import type { StateStore } from '../ports/state-store.js';
 import { explainMiss, type MissReason } from './cache-explain.js';
 import { cacheComponents, cacheKey, combinedResult } from './cache-key.js';
-import { findReusable, STREAMED_REASON, streamedFrom } from './cache-lookup.js';
+import { findReusable } from './cache-lookup.js';
 import { BatchCounter, type BatchCount } from './plan-batches.js';
 import type { PipelineSpec, Point, StageRunSpec, SweepSpec } from './types.js';
 
@@ -62,8 +62,7 @@ export async function planPipeline(deps: { state: StateStore; blobs: BlobStore }
     const planned: RunPlan[] = [];
     const shas: Array<string | null> = [];
     for (const run of runs) {
-      const streamed = streamedFrom(spec.runs, stage);
-      const { plan, resultSha256 } = await planRun(deps, spec.name, run, (s) => results.get(s) ?? null, (s) => counts.get(s) ?? null, counter, opts, streamed);
+      const { plan, resultSha256 } = await planRun(deps, spec.name, run, (s) => results.get(s) ?? null, (s) => counts.get(s) ?? null, counter, opts);
       planned.push(plan);
       shas.push(resultSha256);
     }
@@ -84,7 +83,6 @@ async function planRun(
   upstreamBatches: (stage: string) => number | null,
   counter: BatchCounter,
   opts: PlanOptions,
-  streamed: boolean,
 ): Promise<{ plan: RunPlan; resultSha256: string | null }> {
   const [{ components, warnings }, batches] = await Promise.all([
     cacheComponents(run, upstreamResult),
@@ -92,9 +90,6 @@ async function planRun(
   ]);
   const key = cacheKey(components);
   const base = { stage: run.stage, run: run.displayName, point: run.point, key, batches, warnings };
-  if (streamed && opts.fresh !== true) {
-    return { plan: { ...base, action: 'run', reusedFrom: null, reasons: [{ kind: 'none', text: STREAMED_REASON }] }, resultSha256: null };
-  }
   let gone = null;
   if (key !== null && opts.fresh !== true) {
     const found = await findReusable(deps, key, { signal: opts.signal });
