@@ -4,20 +4,9 @@
  * Usage: node gen-jsonl.mjs OUT [MiB]   (prints {"bytes","records"})
  */
 import { open } from 'node:fs/promises';
+import { seededRandom } from './lib.mjs';
 
 const WORDS = 'lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore et dolore magna aliqua enim ad minim veniam quis nostrud exercitation ullamco laboris nisi aliquip ex ea commodo consequat'.split(' ');
-
-/** mulberry32: a small seeded PRNG, so every run writes the same file. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A pool of texts of every length the records need, so records are built by concatenation only. */
 function textPool(rand) {
@@ -27,7 +16,7 @@ function textPool(rand) {
 }
 
 export async function generateJsonl(out, mib) {
-  const rand = prng(42);
+  const rand = seededRandom(42);
   const pool = textPool(rand);
   const target = mib * 1024 * 1024;
   const fh = await open(out, 'w');

@@ -96,3 +96,15 @@ export function main(name, fn) {
     },
   );
 }
+
+/** mulberry32: a small seeded PRNG (numbers in [0, 1)), so every run of a benchmark makes the same data. */
+export function seededRandom(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

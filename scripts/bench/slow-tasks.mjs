@@ -17,7 +17,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runJob, writeJob } from './djc-job.mjs';
-import { have, main, median, note, round, run, tempDir } from './lib.mjs';
+import { have, main, median, note, round, run, seededRandom, tempDir } from './lib.mjs';
 
 const N = Number(process.env.BENCH_SLOW_TASKS ?? 200);
 const SEED = Number(process.env.BENCH_SLOW_SEED ?? 9);
@@ -28,17 +28,6 @@ export const XARGS_CMD = `xargs -P${SLOTS} -n1 sleep < sleeps.txt`;
 export const PARALLEL_CMD = `parallel --will-cite -j${SLOTS} sleep :::: sleeps.txt`;
 export const DJC_COMMAND = 'read -r s; exec sleep "$s"';
 
-/** mulberry32: a small seeded PRNG, so every run sleeps the same durations. */
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Makespan of running `secs` in order on `slots` slots, each task to the first free slot, with no overhead. */
 function greedyMakespan(secs, slots) {
@@ -73,7 +62,7 @@ main('slow-tasks', async () => {
   const tmp = await tempDir('slow');
   try {
     const { dir } = tmp;
-    const rnd = random(SEED);
+    const rnd = seededRandom(SEED);
     const secs = Array.from({ length: N }, () => Math.round((0.05 + 0.45 * rnd()) * 1000) / 1000);
     await writeFile(join(dir, 'sleeps.txt'), secs.map((s) => `${s}\n`).join(''));
     const jobFile = await writeJob(dir, 'slow.yaml', {
