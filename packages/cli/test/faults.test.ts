@@ -37,17 +37,26 @@ async function jobIdOf(name: string): Promise<string> {
 }
 
 /** Waits until one of the job's tasks is RUNNING (a worker is mid-task). */
-async function runningTask(jobId: string): Promise<void> {
-  await waitFor('a running task', async () => {
+async function runningTask(jobId: string, atLeast = 1): Promise<void> {
+  await waitFor(`${atLeast} running task(s)`, async () => {
     const r = await djc(['tasks', jobId, '--status', 'running', '--json'], { cwd: box.dir, home: box.home });
-    return r.code === 0 && (JSON.parse(r.stdout) as { tasks: unknown[] }).tasks.length > 0;
+    return r.code === 0 && (JSON.parse(r.stdout) as { tasks: unknown[] }).tasks.length >= atLeast;
   });
 }
 
 describe('faults', () => {
   it('a worker killed with SIGKILL mid-task: the job still succeeds, every record exactly once', async () => {
     numbers(2000);
-    slowHandler(150);
+    // Every task waits for the file `go`: once two tasks run, each of the two
+    // workers is inside one, so the one killed is certainly mid-task.
+    const go = join(box.dir, 'go');
+    writeFileSync(join(box.dir, 'slow.mjs'), `import { existsSync } from 'node:fs';
+export async function echo(records) {
+  while (!existsSync(${JSON.stringify(go)})) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 50));
+  return records;
+}
+`);
     const file = job('crash', `input: { path: numbers.jsonl, batch: { records: 50 } }
 handler: { module: ./slow.mjs#echo }
 compute: { workers: 2, lease: 3s }
@@ -55,9 +64,10 @@ output: { path: out.jsonl }
 `);
     const run = djcStart(['run', file], { cwd: box.dir, home: box.home });
     const jobId = await jobIdOf('crash');
-    await runningTask(jobId);
+    await runningTask(jobId, 2);
     const victim = (await waitFor('a worker process', async () => workerPids(box.home)[0]));
     process.kill(victim, 'SIGKILL');
+    writeFileSync(go, '');
     const r = await run.done;
     expect(r.code).toBe(0);
     const out = readJsonl(join(box.dir, 'out.jsonl')) as { n: number }[];
