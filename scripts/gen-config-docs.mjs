@@ -50,6 +50,7 @@ handler:
   io: stdin                            # command handlers: batch on stdin, output on stdout (or file: $DJC_INPUT, $DJC_OUTPUT)
   env: { PYTHONUNBUFFERED: 1 }         # extra environment for command handlers
   # files: [score.py]                  # files the handler reads: part of a pipeline stage's cache key
+  # rate_limit: { calls: 100, per: 1s } # at most 100 batch starts per second across all workers
 
 compute:
   dispatcher: local
@@ -58,6 +59,7 @@ compute:
   timeout: 10m                         # per attempt
   lease: 30s                           # a worker silent this long loses its task
   # memory: 2GiB                       # heap limit of a module handler
+  resources: { cpus: 1, gpus: 0 }      # what each worker needs (and memory: 4GiB); the scheduler reserves it
   slurm:                               # read by dispatcher: slurm
     partition: debug
     time: "01:00:00"
@@ -83,6 +85,9 @@ output:
   aggregate: concat                    # concat | none
   reduce: ./count.ts#merge             # export async function merge(outputs, ctx)
   # reduce_command: python3 merge.py   # or a command: batch outputs on stdin in batch order, result on stdout
+
+priority: normal                       # urgent | high | normal | low, or an integer (higher first)
+# deadline: 2h                         # stop the job (TIMEOUT) this long after submit
 
 notification:
   webhook: https://hooks.example.com/djc

@@ -75,7 +75,9 @@ describe('validateJobFile: a valid file', () => {
       materialize: false,
     });
     expect(config.handler).toEqual({ module: `${join(dir, 'count.ts')}#countWords`, io: 'stdin', env: {} });
-    expect(config.compute).toEqual({ dispatcher: 'local', workers: 2, concurrency: 1, timeout: 600_000, lease: 30_000, memory: 64 * 1024 * 1024 });
+    expect(config.compute).toEqual({
+      dispatcher: 'local', workers: 2, concurrency: 1, timeout: 600_000, lease: 30_000, memory: 64 * 1024 * 1024, resources: { cpus: 1, gpus: 0 },
+    });
     expect(config.retry.backoff).toEqual({ initial: 500, max: 60_000, multiplier: 2, jitter: true });
     expect(config.retry.max_attempts).toBe(3);
     expect(config.tolerated_failure).toEqual({ percent: 5 });
@@ -131,7 +133,7 @@ describe('validateJobFile: schema errors', () => {
   it('lists the allowed keys when no key is close to a misspelled one', async () => {
     const issues = await issuesOf(await job([...MINIMAL, 'colour: blue']));
     expect(brief(issues)).toEqual([
-      ['colour', 6, 'unknown key "colour"; allowed keys: name, description, labels, parameters, input, handler, compute, retry, tolerated_failure, fail_fast, output, notification'],
+      ['colour', 6, 'unknown key "colour"; allowed keys: name, description, labels, parameters, input, handler, compute, retry, tolerated_failure, fail_fast, output, notification, priority, deadline'],
     ]);
   });
 
@@ -378,7 +380,7 @@ describe('--set', () => {
     expect(issues).toHaveLength(1);
     expect(issues[0]?.line).toBeUndefined();
     expect(issues[0]?.path).toBe('workers');
-    expect(issues[0]?.message).toMatch(/^unknown key "workers"; allowed keys: name, .*, notification \(from --set workers=8\)$/);
+    expect(issues[0]?.message).toMatch(/^unknown key "workers"; allowed keys: name, .*, deadline \(from --set workers=8\)$/);
   });
 
   it('reports a malformed flag with the fix', async () => {

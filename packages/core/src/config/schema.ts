@@ -233,6 +233,13 @@ export const HandlerSchema = z
       .record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String))
       .prefault({})
       .meta({ description: 'Extra environment variables for command handlers (numbers and booleans become strings)' }),
+    rate_limit: z
+      .strictObject({
+        calls: z.number().int().min(1).max(1_000_000).meta({ description: 'Batch starts allowed per period' }),
+        per: duration('The period', { min: 1, max: DAY }).prefault('1s'),
+      })
+      .optional()
+      .meta({ description: 'At most `calls` batch starts per `per` across all workers of the job (for handlers that call an external API)' }),
   })
   .superRefine((h, ctx) => {
     if ((h.module === undefined) === (h.command === undefined)) {
@@ -259,6 +266,34 @@ export const SlurmSchema = z
 
 export type SlurmConfig = z.output<typeof SlurmSchema>;
 
+export const ResourcesSchema = z
+  .strictObject({
+    cpus: z.number().positive().max(4096).default(1).meta({
+      description: 'CPUs each worker needs (fractions allowed, e.g. 0.5 for I/O-bound handlers). Reserved against the capacity; '
+        + 'a local worker asking whole CPUs is pinned to them. Slurm: --cpus-per-task',
+    }),
+    memory: size('Memory each worker needs. Reserved against the capacity; a local worker\'s handlers are limited to it. Slurm: --mem', {
+      min: MiB, max: 64 * TiB,
+    }).optional(),
+    gpus: z.number().int().min(0).max(64).default(0).meta({
+      description: 'GPUs each worker needs. A local worker gets CUDA_VISIBLE_DEVICES set to its GPUs. Slurm: --gres=gpu:N',
+    }),
+  })
+  .meta({ description: 'What each worker needs; the scheduler starts a worker only when this much of the capacity is free' });
+
+export type ResourcesConfig = z.output<typeof ResourcesSchema>;
+
+/** Named priority classes; an integer priority is also accepted (higher runs first). */
+export const PRIORITY_CLASSES = { low: 10, normal: 20, high: 30, urgent: 40 } as const;
+export type PriorityClass = keyof typeof PRIORITY_CLASSES;
+
+export const PrioritySchema = z
+  .union([z.enum(['low', 'normal', 'high', 'urgent']), z.number().int().min(-1000).max(1000)])
+  .meta({
+    description: 'urgent | high | normal | low (40, 30, 20, 10), or an integer: jobs with a higher priority get workers first; '
+      + 'change it later with `djc priority JOB P`',
+  });
+
 export const ComputeSchema = z
   .strictObject({
     dispatcher: z
@@ -272,6 +307,7 @@ export const ComputeSchema = z
       min: 1000, max: DAY / 2,
     }).prefault('30s'),
     memory: size('Heap limit of a module handler (an attempt that exceeds it fails)', { min: 16 * MiB, max: TiB }).optional(),
+    resources: ResourcesSchema.prefault({}),
     slurm: SlurmSchema.optional(),
   })
   .meta({ description: 'Where and how workers run' });
@@ -366,6 +402,10 @@ export const JobConfigSchema = z.strictObject({
   }),
   output: OutputSchema.prefault({}),
   notification: NotificationSchema.optional(),
+  priority: PrioritySchema.default('normal'),
+  deadline: duration('Wall-clock limit of the whole job from submit: when it passes, the job is stopped like a cancel and ends TIMEOUT', {
+    min: 1000, max: 365 * DAY,
+  }).optional(),
 });
 
 /** The job config as written (durations as strings). */

@@ -54,7 +54,7 @@ describe('job transitions', () => {
     for (const to of ['SUBMITTED', 'SKIPPED', 'CANCELLED'] as const) expect(canJobTransition('WAITING', to)).toBe(true);
     for (const to of ['PREPARING', 'RUNNING', 'SUCCEEDED', 'FAILED'] as const) expect(canJobTransition('WAITING', to)).toBe(false);
     expect(canJobTransition('RUNNING', 'SKIPPED')).toBe(false);
-    expect([...TERMINAL_JOB].sort()).toEqual(['CANCELLED', 'FAILED', 'SKIPPED', 'SUCCEEDED']);
+    expect([...TERMINAL_JOB].sort()).toEqual(['CANCELLED', 'FAILED', 'SKIPPED', 'SUCCEEDED', 'TIMEOUT']);
   });
 
   it('rejects skipping ahead or going back', () => {

@@ -16,9 +16,16 @@ import { DjcError } from '../errors.js';
  * dependencies have not all ended; it carries a `reason`. SKIPPED: terminal,
  * it never ran because a dependency failed, was cancelled or was skipped
  * (its `reason` names which).
+ *
+ * Scheduling (coordinator/src/scheduler): QUEUED: submitted (prepared or
+ * not) and waiting for the scheduler to grant it workers; its `reason` says
+ * why in words and numbers. PAUSED: `djc pause`; no attempt starts, its
+ * workers are given back; `djc resume` queues it again. TIMEOUT: terminal,
+ * its `deadline` passed and it was stopped like a cancel.
  */
 export const JOB_STATUSES = [
-  'WAITING', 'SUBMITTED', 'PREPARING', 'RUNNING', 'FINALIZING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'SKIPPED',
+  'WAITING', 'SUBMITTED', 'QUEUED', 'PREPARING', 'RUNNING', 'PAUSED', 'FINALIZING',
+  'SUCCEEDED', 'FAILED', 'CANCELLED', 'SKIPPED', 'TIMEOUT',
 ] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
@@ -30,15 +37,22 @@ export type TaskStatus = (typeof TASK_STATUSES)[number];
 const JOB_TRANSITIONS: Record<JobStatus, readonly JobStatus[]> = {
   // Ready (→ SUBMITTED), or never to run (→ SKIPPED, → CANCELLED).
   WAITING: ['SUBMITTED', 'SKIPPED', 'CANCELLED'],
-  SUBMITTED: ['WAITING', 'PREPARING', 'CANCELLED', 'FAILED'],
+  // → QUEUED: the scheduler has no workers for it yet; → FAILED: it can never fit the capacity.
+  SUBMITTED: ['WAITING', 'QUEUED', 'PREPARING', 'CANCELLED', 'FAILED', 'PAUSED', 'TIMEOUT'],
+  // Granted workers: → PREPARING (not prepared yet) or → RUNNING (prepared: preempted or resumed before).
+  QUEUED: ['QUEUED', 'PREPARING', 'RUNNING', 'PAUSED', 'CANCELLED', 'FAILED', 'TIMEOUT'],
   // → SKIPPED: an N-to-N stage run streaming from an upstream that failed (on_upstream_failure: skip).
-  PREPARING: ['PREPARING', 'RUNNING', 'FAILED', 'CANCELLED', 'SKIPPED'],
-  RUNNING: ['FINALIZING', 'FAILED', 'CANCELLED'],
+  PREPARING: ['PREPARING', 'QUEUED', 'RUNNING', 'PAUSED', 'FAILED', 'CANCELLED', 'SKIPPED', 'TIMEOUT'],
+  // → QUEUED: every worker it held was taken back (preemption) while work remains.
+  RUNNING: ['QUEUED', 'PAUSED', 'FINALIZING', 'FAILED', 'CANCELLED', 'TIMEOUT'],
+  // `djc resume` → QUEUED.
+  PAUSED: ['QUEUED', 'CANCELLED', 'FAILED', 'TIMEOUT'],
   FINALIZING: ['FINALIZING', 'SUCCEEDED', 'FAILED', 'CANCELLED'],
   // A finished job re-opens only through `djc retry` (failed tasks re-run).
   SUCCEEDED: ['RUNNING'],
   FAILED: ['RUNNING'],
   CANCELLED: ['RUNNING'],
+  TIMEOUT: ['RUNNING'],
   // `djc retry` of a pipeline re-opens the stages it skipped.
   SKIPPED: ['WAITING'],
 };
@@ -62,7 +76,7 @@ const TASK_TRANSITIONS: Record<TaskStatus, readonly TaskStatus[]> = {
   CANCELLED: ['PENDING'],
 };
 
-export const TERMINAL_JOB: ReadonlySet<JobStatus> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'SKIPPED']);
+export const TERMINAL_JOB: ReadonlySet<JobStatus> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'SKIPPED', 'TIMEOUT']);
 export const TERMINAL_TASK: ReadonlySet<TaskStatus> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
 /** Statuses in which a worker holds the task's lease: taken ahead and waiting (CLAIMED), or running. */
 export const LEASED_TASK: ReadonlySet<TaskStatus> = new Set(['CLAIMED', 'RUNNING']);
