@@ -166,6 +166,8 @@ export interface WorkerAllocation {
 
 /** The queue as the daemon last decided it: written by the daemon, read by `djc queue` and `djc status`. */
 export interface QueueDocument {
+  /** Format version of the stored document (1); a reader refuses others. */
+  version?: number;
   /** ISO time of the decision. */
   at: string;
   /** Who wrote it ("djc coordinator on host (pid N)"). */
