@@ -32,8 +32,13 @@ export function buildQueueDocument({ snapshot, decision, coordinator, recentStar
   const granted = new Map(decision.grants.map((g) => [g.jobId, g.workers]));
   const rank = new Map(decision.order.map((id, i) => [id, i]));
   const held = (job: JobDemand) => job.heldWorkers + (granted.get(job.jobId) ?? 0);
-  const entries = snapshot.jobs.map((job) => entry(job, held(job), snapshot, decision));
-  entries.sort((a, b) => Number(a.reason !== null) - Number(b.reason !== null) || (rank.get(a.jobId) ?? -1) - (rank.get(b.jobId) ?? -1) || b.effectivePriority - a.effectivePriority);
+  // Jobs that hold workers first (by effective priority), then the waiting ones in grant order.
+  const keyed = snapshot.jobs.map((job) => {
+    const e = entry(job, held(job), snapshot, decision);
+    return { e, waits: e.reason === null ? 0 : 1, rank: rank.get(job.jobId) ?? -1 };
+  });
+  keyed.sort((a, b) => a.waits - b.waits || (a.waits === 0 ? b.e.effectivePriority - a.e.effectivePriority : a.rank - b.rank));
+  const entries = keyed.map((k) => k.e);
   const pools = snapshot.pools.map((pool) => {
     const used = { cpus: 0, memoryBytes: 0, gpus: 0, workers: 0 };
     for (const job of snapshot.jobs) if (job.pool === pool.pool) addUse(used, job.perWorker, held(job));

@@ -9,7 +9,7 @@
 import { DjcError, JOB_STATUSES, type Backend, type IoOptions } from '@djc/core';
 import { z } from 'zod';
 import { QUEUE_DOCUMENT_VERSION } from './queue-document.js';
-import type { QueueDocument } from './types.js';
+import type { QueueDocument, WorkerResources } from './types.js';
 
 export const QUEUE_DOCUMENT_KEY = 'scheduler/queue.json';
 
@@ -68,10 +68,27 @@ export async function writeQueueDocument(backend: Backend, doc: QueueDocument, o
   await backend.blobs.put(QUEUE_DOCUMENT_KEY, queueJson({ ...doc, version: QUEUE_DOCUMENT_VERSION }), opts);
 }
 
-/** JSON text with unlimited capacities (Infinity) as null, as stored and as `djc queue --json` prints it. */
-export function queueJson(value: unknown, indent?: number): string {
-  return JSON.stringify(value, (_key, v: unknown) => (v === Infinity ? null : v), indent);
+/**
+ * JSON text of a queue document, or of a value holding one under `queue`
+ * (`djc queue --json`), with unlimited capacities (Infinity) as null, as
+ * stored. Only the pools and the reasons' `free` can be unlimited, so only
+ * they are copied (a replacer function over every value of a 10,000-job
+ * document costs more than the scheduling tick).
+ */
+export function queueJson(value: QueueDocument | { queue: QueueDocument | null; [field: string]: unknown }, indent?: number): string {
+  if ('queue' in value) return JSON.stringify({ ...value, queue: value.queue && storedForm(value.queue) }, null, indent);
+  return JSON.stringify(storedForm(value), null, indent);
 }
+
+function storedForm(doc: QueueDocument): unknown {
+  const pools = doc.pools.map((p) => ({ ...p, cpus: finite(p.cpus), memoryBytes: finite(p.memoryBytes), gpus: finite(p.gpus), maxWorkers: finite(p.maxWorkers) }));
+  const jobs = doc.jobs.map((e) => (e.reason && !isFinite3(e.reason.free) ? { ...e, reason: { ...e.reason, free: finite3(e.reason.free) } } : e));
+  return { ...doc, pools, jobs };
+}
+
+const finite = (n: number): number | null => (n === Infinity ? null : n);
+const isFinite3 = (r: WorkerResources) => r.cpus !== Infinity && r.memoryBytes !== Infinity && r.gpus !== Infinity;
+const finite3 = (r: WorkerResources) => ({ cpus: finite(r.cpus), memoryBytes: finite(r.memoryBytes), gpus: finite(r.gpus) });
 
 /**
  * The last queue document, or null when no coordinator has written one.
