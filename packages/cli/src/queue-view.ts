@@ -31,7 +31,7 @@ function row(e: QueueEntry): string[] {
     resources(e.resources),
     `${e.workersHeld}/${e.workersWanted}`,
     e.status,
-    e.reason?.message ?? '',
+    e.reason?.message ?? (e.status === 'QUEUED' || e.status === 'SUBMITTED' ? 'granted: starting' : ''),
   ];
 }
 

@@ -58,7 +58,7 @@ function entry(job: JobDemand, held: number, snapshot: SchedulerSnapshot, decisi
     owner: job.owner,
     priority: priorityLabel(job.priority),
     effectivePriority: effectivePriority(job, snapshot.now, snapshot.settings.agingIntervalMs),
-    position: reason?.position ?? null,
+    position: reason && reason.code !== 'never_fits' ? reason.position : null,
     resources: { ...job.perWorker },
     workersHeld: held,
     workersWanted: job.wantWorkers,

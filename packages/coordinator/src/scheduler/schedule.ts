@@ -80,6 +80,9 @@ function admission(tick: Tick, job: JobDemand): { n: number; code: WaitCode; det
   }
   if (quota?.cpus !== undefined && job.pool === 'local' && job.perWorker.cpus > 0) {
     const room = Math.floor((quota.cpus - used.cpus) / job.perWorker.cpus + 1e-9);
+    if (job.perWorker.cpus > quota.cpus + 1e-9) {
+      return { n: 0, code: 'quota', detail: `one worker needs ${job.perWorker.cpus} cpus, more than owner ${job.owner}'s whole quota of ${quota.cpus} cpus: it cannot start until the quota is raised` };
+    }
     if (room <= 0) return { n: 0, code: 'quota', detail: `owner ${job.owner} holds ${used.cpus} of its quota of ${quota.cpus} cpus` };
     return { n: Math.min(want, room), code: 'quota' };
   }
