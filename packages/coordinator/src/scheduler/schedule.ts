@@ -71,12 +71,12 @@ function admission(tick: Tick, job: JobDemand): { n: number; code: WaitCode; det
   const want = job.wantWorkers - job.heldWorkers;
   const { maxJobs, quotas } = tick.snap.settings;
   if (job.heldWorkers === 0 && maxJobs !== null && tick.holding >= maxJobs) {
-    return { n: 0, code: 'max_jobs', detail: `max_jobs reached: ${tick.holding} jobs running, limit ${maxJobs}` };
+    return { n: 0, code: 'max_jobs', detail: `max_jobs reached: ${jobs(tick.holding)} running, limit ${maxJobs}` };
   }
   const quota = quotas[job.owner];
   const used = ownerUse(tick.owners, job.owner);
   if (quota?.maxJobs !== undefined && job.heldWorkers === 0 && used.jobs >= quota.maxJobs) {
-    return { n: 0, code: 'quota', detail: `owner ${job.owner} is at its quota: ${used.jobs} jobs running, max_jobs ${quota.maxJobs}` };
+    return { n: 0, code: 'quota', detail: `owner ${job.owner} is at its quota: ${jobs(used.jobs)} running, max_jobs ${quota.maxJobs}` };
   }
   if (quota?.cpus !== undefined && job.pool === 'local' && job.perWorker.cpus > 0) {
     const room = Math.floor((quota.cpus - used.cpus) / job.perWorker.cpus + 1e-9);
@@ -155,6 +155,10 @@ function explain(tick: Tick): void {
     const estimates = state ? estimateStarts(state, queued, tick.snap.now) : new Map<string, number | null>();
     for (const w of waits) tick.decision.waiting.set(w.job.jobId, waitReason(w, state?.capacity, state?.free ?? none, estimates.get(w.job.jobId) ?? null));
   }
+}
+
+function jobs(n: number): string {
+  return n === 1 ? '1 job' : `${n} jobs`;
 }
 
 function ownerUse(owners: Tick['owners'], owner: string): { jobs: number; cpus: number } {
