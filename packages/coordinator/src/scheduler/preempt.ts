@@ -41,12 +41,19 @@ export function preemptionCandidates(jobs: readonly JobDemand[]): Map<string, Jo
   return out;
 }
 
+export interface PreemptionChoice {
+  preemptions: Preemption[];
+  /** What will be free once the workers already stopping and those chosen have exited; null when preempting cannot make room. */
+  coming: Free | null;
+}
+
 /** `candidates`: the pool's list from preemptionCandidates. */
-export function choosePreemptions(job: JobDemand, state: PoolState, candidates: readonly JobDemand[], taken: Taken): Preemption[] {
+export function choosePreemptions(job: JobDemand, state: PoolState, candidates: readonly JobDemand[], taken: Taken): PreemptionChoice {
   const want = job.wantWorkers - job.heldWorkers;
   const coming = plus(state.free, state.stopping);
-  if (fitCount(coming, job.perWorker) >= 1) return [];
-  if (job.priority <= (taken.exhaustedAt.get(job.pool) ?? -Infinity)) return [];
+  if (fitCount(coming, job.perWorker) >= 1) return { preemptions: [], coming };
+  const none = { preemptions: [], coming: null };
+  if (job.priority <= (taken.exhaustedAt.get(job.pool) ?? -Infinity)) return none;
   const victims: JobDemand[] = [];
   for (const v of candidates) {
     if (v.priority >= job.priority) break;
@@ -54,15 +61,15 @@ export function choosePreemptions(job: JobDemand, state: PoolState, candidates: 
   }
   if (victims.length === 0) {
     taken.exhaustedAt.set(job.pool, job.priority);
-    return [];
+    return none;
   }
   const all = copyFree(coming);
   for (const v of victims) give(all, v.perWorker, available(v, taken));
   const reachable = fitCount(all, job.perWorker);
-  if (reachable < 1) return [];
+  if (reachable < 1) return none;
   const chosen = pick(victims, coming, job, Math.min(want, reachable), taken);
   for (const p of chosen.preemptions) taken.workers.set(p.jobId, (taken.workers.get(p.jobId) ?? 0) + p.workers);
-  return chosen.preemptions;
+  return { preemptions: chosen.preemptions, coming: chosen.free };
 }
 
 function available(v: JobDemand, taken: Taken): number {

@@ -13,7 +13,7 @@
 import { fitCount, neverFits, take } from './capacity.js';
 import { estimateStarts } from './estimate-starts.js';
 import { grantOrder } from './order.js';
-import { addHolder, poolStates, reserve, type PoolState } from './pool-state.js';
+import { addHolder, poolStates, reserve, reserveSoon, type PoolState } from './pool-state.js';
 import { choosePreemptions, noneTaken, preemptionCandidates, type Taken } from './preempt.js';
 import type { Decision, JobDemand, SchedulerSnapshot, WaitCode } from './types.js';
 import { roughly, waitReason, type PendingWait } from './wait-reason.js';
@@ -99,8 +99,11 @@ function cannotStart(tick: Tick, job: JobDemand, state: PoolState): void {
   let note: string | undefined;
   if (preemptAtOrAbove !== null && job.priority >= preemptAtOrAbove && job.heldWorkers === 0) {
     const chosen = choosePreemptions(job, state, tick.candidates.get(job.pool) ?? [], tick.taken);
-    tick.decision.preemptions.push(...chosen);
-    if (chosen.length > 0) note = `taking back ${chosen.map((p) => `${p.workers} worker${p.workers === 1 ? '' : 's'} of ${p.jobId}`).join(', ')}`;
+    tick.decision.preemptions.push(...chosen.preemptions);
+    const taking = chosen.preemptions.map((p) => `${p.workers} worker${p.workers === 1 ? '' : 's'} of ${p.jobId}`);
+    if (taking.length > 0) note = `taking back ${taking.join(', ')}`;
+    // It starts as soon as those workers exit: backfill must leave it what they free.
+    if (chosen.coming && state.head.jobId === job.jobId) state.head = reserveSoon(job, chosen.coming, tick.snap.now);
   }
   wait(tick, job, state, state.waiting > 0 ? 'priority' : 'resources', undefined, note);
 }
