@@ -156,7 +156,8 @@ function explain(tick: Tick): void {
     const state = tick.pools.get(name);
     const queued = waits.filter((w) => w.code === 'resources' || w.code === 'priority' || w.code === 'reservation').map((w) => w.job);
     const estimates = state ? estimateStarts(state, queued, tick.snap.now) : new Map<string, number | null>();
-    for (const w of waits) tick.decision.waiting.set(w.job.jobId, waitReason(w, state?.capacity, state?.free ?? none, estimates.get(w.job.jobId) ?? null));
+    const shortages = new Map<string, string>();
+    for (const w of waits) tick.decision.waiting.set(w.job.jobId, waitReason(w, state?.capacity, state?.free ?? none, estimates.get(w.job.jobId) ?? null, shortages));
   }
 }
 
