@@ -62,6 +62,7 @@ describe('djc queue', () => {
     expect(lines[0]).toMatch(/^decided {2}\S+Z \(\S+ ago\) by djc coordinator on testhost \(pid 1\)$/);
     expect(r.stdout).toContain('pool     local: 3 of 4 cpus, 2GiB of 16GiB memory, 1 worker in use');
     expect(r.stdout).toContain('pool     slurm: 0 workers in use (no limit)');
+    expect(r.stdout).toMatch(new RegExp(`^reserved ${bigId}: est\\. start at \\S+Z \\(~3m after this decision\\); backfill may not delay it$`, 'm'));
     const header = lines.findIndex((l) => l.startsWith('POS'));
     expect(lines[header]).toMatch(/^POS\s+JOB\s+NAME\s+PRIORITY\s+OWNER\s+PER WORKER\s+WORKERS\s+STATUS\s+REASON$/);
     // Running first, then the waiting jobs in grant order.
@@ -83,13 +84,15 @@ describe('djc queue', () => {
     await writeDocument(bigId, Date.now());
     const r = await box.run(['queue', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout) as { queue: { pools: { pool: string; maxWorkers: number | null }[]; jobs: { jobId: string; position: number | null; reason: { code: string; jobsAhead: number; need: { cpus: number }; free: { cpus: number }; estimatedStartMs: number } | null }[] }; stale: boolean; ageMs: number };
+    const out = JSON.parse(r.stdout) as { queue: { at: string; reservation: { jobId: string; startAt: string }; pools: { pool: string; maxWorkers: number | null }[]; jobs: { jobId: string; position: number | null; reason: { code: string; jobsAhead: number; need: { cpus: number }; free: { cpus: number }; estimatedStartMs: number } | null }[] }; stale: boolean; ageMs: number };
     expect(out.stale).toBe(false);
     expect(out.ageMs).toBeGreaterThanOrEqual(0);
     expect(out.queue.pools.map((p) => [p.pool, p.maxWorkers])).toEqual([['local', null], ['slurm', null]]);
     const big = out.queue.jobs.find((j) => j.jobId === bigId)!;
     expect(big).toMatchObject({ position: 1, reason: { code: 'resources', jobsAhead: 0, need: { cpus: 4 }, free: { cpus: 1 }, estimatedStartMs: 3 * MINUTE } });
     expect(out.queue.jobs.find((j) => j.jobId === 'job-low')?.reason?.code).toBe('reservation');
+    expect(out.queue.reservation.jobId).toBe(bigId);
+    expect(Date.parse(out.queue.reservation.startAt) - Date.parse(out.queue.at)).toBe(3 * MINUTE);
   });
 
   it('says the queue is stale when the coordinator last decided long ago', async () => {

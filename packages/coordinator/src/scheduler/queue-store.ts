@@ -59,6 +59,7 @@ const QueueDocumentSchema = z.looseObject({
       reason: WaitReasonSchema.nullable(),
     }),
   ),
+  reservation: z.looseObject({ jobId: z.string(), startAt: z.string() }).nullable().optional(),
   classes: z.array(
     z.looseObject({ priority: z.string(), queued: z.number(), running: z.number(), waitP50Ms: z.number().nullable(), waitP95Ms: z.number().nullable() }),
   ),
