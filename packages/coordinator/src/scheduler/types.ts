@@ -56,6 +56,12 @@ export interface JobDemand {
   /** Workers it holds now (started and not yet exited). */
   heldWorkers: number;
   /**
+   * Of heldWorkers, those already asked to stop (preempted, still within
+   * their grace period). They are not preempted again, and the capacity they
+   * free is counted as coming for the job they were taken for. Default 0.
+   */
+  stoppingWorkers?: number;
+  /**
    * Estimated ms until its held workers are all free, from its recent
    * throughput (tasks left × mean task time / workers), or null when not
    * known yet. Backfill's shadow time and the queue's "est. start" use it.
@@ -160,12 +166,16 @@ export interface WorkerAllocation {
 
 /** The queue as the daemon last decided it: written by the daemon, read by `djc queue` and `djc status`. */
 export interface QueueDocument {
+  /** Format version of the stored document (1); a reader refuses others. */
+  version?: number;
   /** ISO time of the decision. */
   at: string;
   /** Who wrote it ("djc coordinator on host (pid N)"). */
   coordinator: string;
   pools: (PoolCapacity & { used: WorkerResources & { workers: number } })[];
   jobs: QueueEntry[];
+  /** The head job's reservation (backfill may not delay it), from Decision.reservation; absent or null without one. */
+  reservation?: { jobId: string; startAt: string } | null;
   /** Per priority class ("urgent", "high", "normal", "low", or the integer), over jobs started in the last hour. */
   classes: { priority: string; queued: number; running: number; waitP50Ms: number | null; waitP95Ms: number | null }[];
 }
