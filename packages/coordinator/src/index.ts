@@ -27,3 +27,4 @@ export { stageOutcome, type StageOutcome, type RunState } from './pipeline/stage
 export { cancelPipeline } from './pipeline/cancel-pipeline.js';
 export { retryPipeline, type PipelineRetry } from './pipeline/retry-pipeline.js';
 export * from './pipeline/reuse.js';
+export * from './scheduler/index.js';

@@ -1,0 +1,2 @@
+export { schedule } from './schedule.js';
+export type * from './types.js';
