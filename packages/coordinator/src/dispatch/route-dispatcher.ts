@@ -9,12 +9,24 @@ export function createRoutingDispatcher(byName: Partial<Record<DispatcherName, D
   const of = new Map<string, Dispatcher>();
   const get = (jobId: string) => of.get(jobId);
   return {
-    async start(job) {
+    async start(job, opts) {
       const name = job.config.compute.dispatcher;
       const d = byName[name];
       if (!d) throw new DjcError('USAGE', `this coordinator cannot dispatch "${name}" workers`, { jobId: job.jobId });
       of.set(job.jobId, d);
-      await d.start(job);
+      await d.start(job, opts);
+    },
+    async grow(jobId, workers) {
+      await get(jobId)?.grow(jobId, workers);
+    },
+    async shrink(jobId, count) {
+      return (await get(jobId)?.shrink(jobId, count)) ?? 0;
+    },
+    held(jobId) {
+      return get(jobId)?.held(jobId) ?? [];
+    },
+    onRelease(listener) {
+      for (const d of new Set(Object.values(byName))) d.onRelease(listener);
     },
     async warm(job) {
       const d = byName[job.config.compute.dispatcher];

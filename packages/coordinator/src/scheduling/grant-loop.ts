@@ -1,0 +1,155 @@
+/**
+ * Applies the scheduler's decisions: the one path by which the daemon and
+ * `djc run` give workers to jobs. `tick(candidates)` builds a snapshot (the
+ * pools, the jobs it follows with the workers they hold, the candidates:
+ * jobs not coordinated yet), calls `schedule()`, and applies it: grows
+ * followed jobs, hands back the candidates granted workers (the caller
+ * starts coordinating them; the wrapped dispatcher's start() gives them
+ * their grant), asks preempted workers to stop, and marks candidates that
+ * wait QUEUED with their reason. `dispatcher` is what coordinateJob must be
+ * given: it follows every job it starts, so their workers only ever come
+ * from a grant.
+ */
+import { TERMINAL_JOB, type Backend, type JobRecord, type Logger } from '@djc/core';
+import type { Dispatcher, WorkerBinding } from '../dispatch/dispatcher.js';
+import { workerShare } from '../dispatch/bindings.js';
+import { schedule } from '../scheduler/schedule.js';
+import type { Decision, PoolCapacity, SchedulerSettings, SchedulerSnapshot } from '../scheduler/types.js';
+import { jobDemand } from './job-demand.js';
+import { markWaiting, requeuePreempted } from './queue-marks.js';
+import { createUsage } from './usage.js';
+
+export interface GrantLoopOptions {
+  backend: Backend;
+  /** The dispatcher that starts workers (routing: local, Slurm, external). */
+  dispatcher: Dispatcher;
+  pools: PoolCapacity[];
+  settings: SchedulerSettings;
+  /** fair_share.owner_label: count a job under this label's value instead of its submitter. */
+  ownerLabel: string | null;
+  log: Logger;
+}
+
+export interface TickOutcome {
+  decision: Decision;
+  snapshot: SchedulerSnapshot;
+  /** Candidates granted workers: start coordinating them now (dispatcher.start() gives them the grant). */
+  granted: JobRecord[];
+}
+
+export interface GrantLoop {
+  /** Give this to coordinateJob / coordinatePipeline: workers come only from grants. */
+  dispatcher: Dispatcher;
+  tick(candidates: readonly JobRecord[]): Promise<TickOutcome>;
+  /** Called when capacity may have freed or demand changed (a worker exited, a job started or stopped): tick again now. */
+  onWake(listener: () => void): void;
+  /** Jobs coordinated through `dispatcher` now. */
+  followed(): ReadonlySet<string>;
+}
+
+export function createGrantLoop(o: GrantLoopOptions): GrantLoop {
+  const inner = o.dispatcher;
+  const followed = new Map<string, JobRecord>();
+  /** Granted, not started yet (the caller is about to coordinate them). */
+  const pending = new Map<string, WorkerBinding[]>();
+  /** Jobs whose workers were asked to stop, and for which job. */
+  const preempted = new Map<string, string>();
+  const listeners: (() => void)[] = [];
+  const wake = () => {
+    for (const l of listeners) l();
+  };
+  const usage = createUsage(o.settings.fairShareHalfLifeMs);
+  inner.onRelease(wake);
+
+  const held = (jobId: string) => inner.held(jobId).length + (pending.get(jobId)?.length ?? 0);
+
+  const dispatcher: Dispatcher = {
+    async start(job) {
+      followed.set(job.jobId, job);
+      const workers = pending.get(job.jobId) ?? [];
+      pending.delete(job.jobId);
+      await inner.start(job, { workers });
+      wake();
+    },
+    // No warm(): a worker starts only on a grant.
+    async poll(job) {
+      followed.set(job.jobId, job);
+      return inner.poll(job);
+    },
+    stuckReason: (jobId) => inner.stuckReason(jobId),
+    describe: (jobId) => inner.describe(jobId),
+    async stop(jobId, opts) {
+      followed.delete(jobId);
+      pending.delete(jobId);
+      preempted.delete(jobId);
+      try {
+        return await inner.stop(jobId, opts);
+      } finally {
+        wake();
+      }
+    },
+    grow: (jobId, workers) => inner.grow(jobId, workers),
+    shrink: (jobId, count) => inner.shrink(jobId, count),
+    held: (jobId) => inner.held(jobId),
+    onRelease: (listener) => inner.onRelease(listener),
+  };
+
+  async function tick(candidates: readonly JobRecord[]): Promise<TickOutcome> {
+    const now = Date.now();
+    const jobs = new Map<string, JobRecord>();
+    // Fresh counts of the followed jobs: a worker that just exited leaves a job that wants fewer.
+    for (const [jobId, last] of followed) jobs.set(jobId, (await o.backend.state.getJob(jobId).catch(() => null)) ?? last);
+    for (const c of candidates) if (!jobs.has(c.jobId) && !pending.has(c.jobId)) jobs.set(c.jobId, c);
+    await requeuePreempted(o.backend, preempted, jobs, held, o.log);
+    const demands = [...jobs.values()].filter((j) => !TERMINAL_JOB.has(j.status)).map((j) => jobDemand(j, held(j.jobId), o.ownerLabel, now));
+    const snapshot: SchedulerSnapshot = { now, pools: o.pools, jobs: demands, usage: usage.update(demands, now), settings: o.settings };
+    const decision = schedule(snapshot);
+    const granted: JobRecord[] = [];
+    for (const g of decision.grants) {
+      const job = jobs.get(g.jobId);
+      if (!job) continue;
+      const bindings = Array.from({ length: g.workers }, () => workerShare(job));
+      const ready = await resumePrepared(o.backend, job, o.log);
+      if (!ready) continue;
+      if (followed.has(g.jobId)) {
+        await inner.grow(g.jobId, bindings);
+      } else {
+        pending.set(g.jobId, bindings);
+        granted.push(ready);
+      }
+      o.log.debug({ jobId: g.jobId, workers: g.workers }, 'workers granted');
+    }
+    for (const p of decision.preemptions) {
+      const asked = await inner.shrink(p.jobId, p.workers);
+      if (asked > 0) preempted.set(p.jobId, p.forJobId);
+      o.log.info({ jobId: p.jobId, workers: asked, for: p.forJobId }, 'workers preempted');
+    }
+    for (const [jobId, reason] of decision.waiting) {
+      const job = jobs.get(jobId);
+      if (job && !followed.has(jobId)) await markWaiting(o.backend, job, reason, o.log);
+    }
+    return { decision, snapshot, granted };
+  }
+
+  return {
+    dispatcher,
+    tick,
+    onWake: (l) => listeners.push(l),
+    followed: () => new Set(followed.keys()),
+  };
+}
+
+/**
+ * A QUEUED job granted workers again after it ran (preempted, or resumed):
+ * back to RUNNING, its tasks are there. One not prepared yet stays QUEUED
+ * (prepare takes it to PREPARING). null: it ended meanwhile.
+ */
+async function resumePrepared(backend: Backend, job: JobRecord, log: Logger): Promise<JobRecord | null> {
+  if (job.status !== 'QUEUED' || job.startedAt === null) return job;
+  try {
+    return await backend.state.transitionJob(job.jobId, ['QUEUED'], 'RUNNING', { reason: null });
+  } catch (e) {
+    log.info({ jobId: job.jobId, err: e }, 'a granted job changed meanwhile');
+    return null;
+  }
+}
