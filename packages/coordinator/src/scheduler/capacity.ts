@@ -52,3 +52,13 @@ export function neverFits(pool: PoolCapacity, per: WorkerResources): boolean {
 export function copyFree(free: Free): Free {
   return { ...free };
 }
+
+/** free + other, dimension by dimension. */
+export function plus(free: Free, other: Free): Free {
+  return {
+    cpus: free.cpus + other.cpus,
+    memoryBytes: free.memoryBytes + other.memoryBytes,
+    gpus: free.gpus + other.gpus,
+    workers: free.workers + other.workers,
+  };
+}

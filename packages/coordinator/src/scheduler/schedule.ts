@@ -1,48 +1,154 @@
 /**
  * The scheduler's decision for one tick: `schedule(snapshot)` is pure.
- * First version: jobs in priority order (then submit time), each granted as
- * many whole workers as fit in its pool, up to wantWorkers - heldWorkers.
+ *
+ * Jobs that want more workers than they hold are taken in grant order
+ * (order.ts: effective priority, fair share, submit time). Each gets as many
+ * whole workers as fit in its pool (cpus, memory, gpus and worker slots all
+ * at once), within max_jobs and its owner's quota. The first job of a pool
+ * that does not fit becomes the pool's head and gets a reservation; a later
+ * job then starts only if that cannot delay the head (EASY backfill,
+ * pool-state.ts). A head of high enough priority takes workers back from
+ * lower ones (preempt.ts). Every job that gets nothing has a WaitReason.
  */
-import { fitCount, freeCapacity, neverFits, take, type Free } from './capacity.js';
-import type { Decision, JobDemand, SchedulerSnapshot, WaitReason } from './types.js';
+import { fitCount, neverFits, take } from './capacity.js';
+import { estimateStarts } from './estimate-starts.js';
+import { grantOrder } from './order.js';
+import { addHolder, poolStates, reserve, type PoolState } from './pool-state.js';
+import { choosePreemptions, type Taken } from './preempt.js';
+import type { Decision, JobDemand, SchedulerSnapshot, WaitCode } from './types.js';
+import { roughly, waitReason, type PendingWait } from './wait-reason.js';
+
+interface Tick {
+  snap: SchedulerSnapshot;
+  pools: Map<string, PoolState>;
+  /** Jobs holding at least one worker (max_jobs). */
+  holding: number;
+  owners: Map<string, { jobs: number; cpus: number }>;
+  taken: Taken;
+  decision: Decision;
+  pending: PendingWait[];
+}
 
 export function schedule(snapshot: SchedulerSnapshot): Decision {
-  const free = new Map<string, Free>();
-  for (const pool of snapshot.pools) free.set(pool.pool, freeCapacity(pool, snapshot.jobs));
-  const order = snapshot.jobs
-    .filter((job) => job.wantWorkers > job.heldWorkers)
-    .sort((a, b) => b.priority - a.priority || a.submittedAt - b.submittedAt || cmp(a.jobId, b.jobId));
-  const decision: Decision = { grants: [], preemptions: [], waiting: new Map(), order: order.map((j) => j.jobId), reservation: null };
-  const ahead = new Map<string, number>();
-  for (const job of order) {
-    const pool = snapshot.pools.find((p) => p.pool === job.pool);
-    const poolFree = free.get(job.pool);
-    const n = pool && poolFree && !neverFits(pool, job.perWorker) ? Math.min(job.wantWorkers - job.heldWorkers, fitCount(poolFree, job.perWorker)) : 0;
-    if (n > 0 && poolFree) {
-      take(poolFree, job.perWorker, n);
-      decision.grants.push({ jobId: job.jobId, workers: n });
-      continue;
-    }
-    const jobsAhead = ahead.get(job.pool) ?? 0;
-    ahead.set(job.pool, jobsAhead + 1);
-    decision.waiting.set(job.jobId, simpleReason(job, poolFree, jobsAhead, !pool || neverFits(pool, job.perWorker)));
+  const tick = startTick(snapshot);
+  const order = grantOrder(snapshot);
+  tick.decision.order = order.map((o) => o.job.jobId);
+  for (const { job } of order) decide(tick, job);
+  explain(tick);
+  return tick.decision;
+}
+
+function startTick(snap: SchedulerSnapshot): Tick {
+  const owners = new Map<string, { jobs: number; cpus: number }>();
+  let holding = 0;
+  for (const job of snap.jobs) {
+    if (job.heldWorkers <= 0) continue;
+    holding++;
+    const o = ownerUse(owners, job.owner);
+    o.jobs++;
+    if (job.pool === 'local') o.cpus += job.perWorker.cpus * job.heldWorkers;
   }
-  return decision;
+  const decision: Decision = { grants: [], preemptions: [], waiting: new Map(), order: [], reservation: null };
+  return { snap, pools: poolStates(snap.pools, snap.jobs, snap.now), holding, owners, taken: new Map(), decision, pending: [] };
 }
 
-function simpleReason(job: JobDemand, free: Free | undefined, jobsAhead: number, never: boolean): WaitReason {
-  const f = free ?? { cpus: 0, memoryBytes: 0, gpus: 0, workers: 0 };
-  return {
-    code: never ? 'never_fits' : jobsAhead > 0 ? 'priority' : 'resources',
-    message: never ? `one worker asks more than the ${job.pool} pool has` : `needs ${job.perWorker.cpus} cpus, ${Math.max(0, f.cpus)} free; ${jobsAhead} jobs ahead`,
-    position: jobsAhead + 1,
-    jobsAhead,
-    need: { ...job.perWorker },
-    free: { cpus: Math.max(0, f.cpus), memoryBytes: Math.max(0, f.memoryBytes), gpus: Math.max(0, f.gpus) },
-    estimatedStartMs: null,
-  };
+function decide(tick: Tick, job: JobDemand): void {
+  const state = tick.pools.get(job.pool);
+  if (!state || neverFits(state.capacity, job.perWorker)) return wait(tick, job, state, 'never_fits');
+  const limit = admission(tick, job);
+  if (limit.n <= 0) return wait(tick, job, state, limit.code, limit.detail);
+  const fit = Math.min(limit.n, fitCount(state.free, job.perWorker));
+  if (fit <= 0) return cannotStart(tick, job, state);
+  const n = state.head ? backfill(tick, job, state, fit) : fit;
+  if (n <= 0) return wait(tick, job, state, 'reservation', reservationClause(state, tick.snap.now));
+  grant(tick, job, state, n);
 }
 
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/** How many more workers max_jobs and the owner's quota allow (want, when nothing limits). */
+function admission(tick: Tick, job: JobDemand): { n: number; code: WaitCode; detail?: string } {
+  const want = job.wantWorkers - job.heldWorkers;
+  const { maxJobs, quotas } = tick.snap.settings;
+  if (job.heldWorkers === 0 && maxJobs !== null && tick.holding >= maxJobs) {
+    return { n: 0, code: 'max_jobs', detail: `max_jobs reached: ${tick.holding} jobs running, limit ${maxJobs}` };
+  }
+  const quota = quotas[job.owner];
+  const used = ownerUse(tick.owners, job.owner);
+  if (quota?.maxJobs !== undefined && job.heldWorkers === 0 && used.jobs >= quota.maxJobs) {
+    return { n: 0, code: 'quota', detail: `owner ${job.owner} is at its quota: ${used.jobs} jobs running, max_jobs ${quota.maxJobs}` };
+  }
+  if (quota?.cpus !== undefined && job.pool === 'local' && job.perWorker.cpus > 0) {
+    const room = Math.floor((quota.cpus - used.cpus) / job.perWorker.cpus + 1e-9);
+    if (room <= 0) return { n: 0, code: 'quota', detail: `owner ${job.owner} holds ${used.cpus} of its quota of ${quota.cpus} cpus` };
+    return { n: Math.min(want, room), code: 'quota' };
+  }
+  return { n: want, code: 'resources' };
+}
+
+/** Not one worker fits now: the pool's head gets a reservation, and may preempt. */
+function cannotStart(tick: Tick, job: JobDemand, state: PoolState): void {
+  if (!state.head) {
+    state.head = reserve(state, job.jobId, job.perWorker);
+    if (!tick.decision.reservation && state.head.startAt !== null) tick.decision.reservation = { jobId: job.jobId, startAt: state.head.startAt };
+  }
+  const { preemptAtOrAbove } = tick.snap.settings;
+  let note: string | undefined;
+  if (preemptAtOrAbove !== null && job.priority >= preemptAtOrAbove && job.heldWorkers === 0) {
+    const chosen = choosePreemptions(job, state, tick.snap.jobs, tick.taken);
+    tick.decision.preemptions.push(...chosen);
+    if (chosen.length > 0) note = `taking back ${chosen.map((p) => `${p.workers} worker${p.workers === 1 ? '' : 's'} of ${p.jobId}`).join(', ')}`;
+  }
+  wait(tick, job, state, state.waiting > 0 ? 'priority' : 'resources', undefined, note);
+}
+
+/** EASY backfill: start now only if it ends before the head's start, or uses only what the head will not need. */
+function backfill(tick: Tick, job: JobDemand, state: PoolState, fit: number): number {
+  const head = state.head!;
+  const runMs = job.heldWorkers > 0 ? (job.remainingMs ?? job.runMs) : job.runMs;
+  if (head.exact && head.startAt !== null && runMs !== null && tick.snap.now + runMs <= head.startAt) return fit;
+  const n = Math.min(fit, fitCount(head.extra, job.perWorker));
+  if (n > 0) take(head.extra, job.perWorker, n);
+  return n;
+}
+
+function grant(tick: Tick, job: JobDemand, state: PoolState, n: number): void {
+  take(state.free, job.perWorker, n);
+  tick.decision.grants.push({ jobId: job.jobId, workers: n });
+  const owner = ownerUse(tick.owners, job.owner);
+  if (job.heldWorkers === 0) {
+    tick.holding++;
+    owner.jobs++;
+  }
+  if (job.pool === 'local') owner.cpus += job.perWorker.cpus * n;
+  const runMs = job.heldWorkers > 0 ? (job.remainingMs ?? job.runMs) : job.runMs;
+  addHolder(state, job.perWorker, n, runMs, tick.snap.now);
+}
+
+function wait(tick: Tick, job: JobDemand, state: PoolState | undefined, code: WaitCode, detail?: string, note?: string): void {
+  const jobsAhead = state?.waiting ?? 0;
+  if (state && code !== 'never_fits') state.waiting++;
+  tick.pending.push({ job, code, position: jobsAhead + 1, jobsAhead, detail, note });
+}
+
+function reservationClause(state: PoolState, now: number): string {
+  const head = state.head!;
+  const when = head.startAt === null ? '' : ` (est. in ~${roughly(head.startAt - now)})`;
+  return `fits now, but would delay ${head.jobId}, which has the reservation${when}`;
+}
+
+/** Build every waiting job's reason, with start estimates per pool. */
+function explain(tick: Tick): void {
+  for (const [name, state] of tick.pools) {
+    const queued = tick.pending.filter((w) => w.job.pool === name && (w.code === 'resources' || w.code === 'priority' || w.code === 'reservation'));
+    const estimates = estimateStarts(state, queued.map((w) => w.job), tick.snap.now);
+    for (const w of tick.pending) if (w.job.pool === name) tick.decision.waiting.set(w.job.jobId, waitReason(w, state.capacity, state.free, estimates.get(w.job.jobId) ?? null));
+  }
+  for (const w of tick.pending) {
+    if (!tick.pools.has(w.job.pool)) tick.decision.waiting.set(w.job.jobId, waitReason(w, undefined, { cpus: 0, memoryBytes: 0, gpus: 0, workers: 0 }, null));
+  }
+}
+
+function ownerUse(owners: Tick['owners'], owner: string): { jobs: number; cpus: number } {
+  let o = owners.get(owner);
+  if (!o) owners.set(owner, (o = { jobs: 0, cpus: 0 }));
+  return o;
 }

@@ -56,6 +56,12 @@ export interface JobDemand {
   /** Workers it holds now (started and not yet exited). */
   heldWorkers: number;
   /**
+   * Of heldWorkers, those already asked to stop (preempted, still within
+   * their grace period). They are not preempted again, and the capacity they
+   * free is counted as coming for the job they were taken for. Default 0.
+   */
+  stoppingWorkers?: number;
+  /**
    * Estimated ms until its held workers are all free, from its recent
    * throughput (tasks left × mean task time / workers), or null when not
    * known yet. Backfill's shadow time and the queue's "est. start" use it.
