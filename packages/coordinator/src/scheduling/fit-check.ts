@@ -1,4 +1,5 @@
-import { DjcError, formatSize, type JobConfig } from '@djc/core';
+import { DjcError, type JobConfig } from '@djc/core';
+import { gib } from './pools.js';
 import type { PoolCapacity } from '../scheduler/types.js';
 
 /**
@@ -11,7 +12,7 @@ export function neverFitsReason(config: JobConfig, pools: readonly PoolCapacity[
   if (!pool) return null;
   const r = config.compute.resources;
   if (r.cpus > pool.cpus + 1e-9) return `compute.resources.cpus ${r.cpus} > ${pool.cpus} cpus ${where}`;
-  if ((r.memory ?? 0) > pool.memoryBytes) return `compute.resources.memory ${formatSize(r.memory ?? 0)} > ${formatSize(pool.memoryBytes)} memory ${where}`;
+  if ((r.memory ?? 0) > pool.memoryBytes) return `compute.resources.memory ${gib(r.memory ?? 0)} > ${gib(pool.memoryBytes)} memory ${where}`;
   if (r.gpus > pool.gpus) return `compute.resources.gpus ${r.gpus} > ${pool.gpus} GPUs ${where}`;
   return null;
 }

@@ -62,6 +62,7 @@ export function createGrantLoop(o: GrantLoopOptions): GrantLoop {
   inner.onRelease(wake);
 
   const held = (jobId: string) => inner.held(jobId).length + (pending.get(jobId)?.length ?? 0);
+  const stopping = (jobId: string) => inner.held(jobId).filter((w) => w.stopping).length;
 
   const dispatcher: Dispatcher = {
     async start(job) {
@@ -101,7 +102,7 @@ export function createGrantLoop(o: GrantLoopOptions): GrantLoop {
     for (const [jobId, last] of followed) jobs.set(jobId, (await o.backend.state.getJob(jobId).catch(() => null)) ?? last);
     for (const c of candidates) if (!jobs.has(c.jobId) && !pending.has(c.jobId)) jobs.set(c.jobId, c);
     await requeuePreempted(o.backend, preempted, jobs, held, o.log);
-    const demands = [...jobs.values()].filter((j) => !TERMINAL_JOB.has(j.status)).map((j) => jobDemand(j, held(j.jobId), o.ownerLabel, now));
+    const demands = [...jobs.values()].filter((j) => !TERMINAL_JOB.has(j.status)).map((j) => jobDemand(j, { workers: held(j.jobId), stopping: stopping(j.jobId) }, o.ownerLabel, now));
     const snapshot: SchedulerSnapshot = { now, pools: o.pools, jobs: demands, usage: usage.update(demands, now), settings: o.settings };
     const decision = schedule(snapshot);
     const granted: JobRecord[] = [];

@@ -52,7 +52,8 @@ export function remainingMsOf(job: JobRecord, now: number): number | null {
 }
 
 /** The scheduler's view of one job, given the workers it holds now. */
-export function jobDemand(job: JobRecord, heldWorkers: number, ownerLabel: string | null, now: number): JobDemand {
+export function jobDemand(job: JobRecord, held: { workers: number; stopping: number }, ownerLabel: string | null, now: number): JobDemand {
+  const heldWorkers = held.workers;
   const remainingMs = remainingMsOf(job, now);
   return {
     jobId: job.jobId,
@@ -67,6 +68,7 @@ export function jobDemand(job: JobRecord, heldWorkers: number, ownerLabel: strin
     maxWorkers: maxWorkersOf(job),
     wantWorkers: wantWorkersOf(job),
     heldWorkers,
+    stoppingWorkers: held.stopping,
     remainingMs: heldWorkers > 0 ? remainingMs : null,
     runMs: heldWorkers > 0 ? null : remainingMs,
     preemptible: true,

@@ -1,5 +1,5 @@
 import { availableParallelism, totalmem } from 'node:os';
-import { formatSize, type DaemonSettings } from '@djc/core';
+import type { DaemonSettings } from '@djc/core';
 import type { PoolCapacity, SchedulerSettings } from '../scheduler/types.js';
 
 /** The local pool as declared (flags, settings file) or, for what is not, as found on this machine. */
@@ -55,5 +55,10 @@ export function schedulerSettingsOf(settings: DaemonSettings): SchedulerSettings
 /** "2 cpus, 7.6 GiB memory, 0 GPUs of this machine" (or "declared to the coordinator"). */
 export function describeCapacity(c: LocalCapacity): string {
   const where = c.source === 'machine' ? 'of this machine' : 'declared to the coordinator';
-  return `${c.cpus} cpus, ${formatSize(c.memoryBytes)} memory, ${c.gpuIds.length} GPUs ${where}`;
+  return `${c.cpus} cpus, ${gib(c.memoryBytes)} memory, ${c.gpuIds.length} GPUs ${where}`;
+}
+
+/** "7.6 GiB". */
+export function gib(bytes: number): string {
+  return `${(bytes / 2 ** 30).toFixed(1).replace(/\.0$/, '')} GiB`;
 }
