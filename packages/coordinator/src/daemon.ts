@@ -9,6 +9,7 @@ import type { Dispatcher } from './dispatch/dispatcher.js';
 import type { PoolCapacity, SchedulerSettings } from './scheduler/types.js';
 import { createGrantLoop, type TickOutcome } from './scheduling/grant-loop.js';
 import { createWake } from './scheduling/wake.js';
+import { wantWorkersOf } from './scheduling/job-demand.js';
 
 export interface DaemonOptions {
   dispatcher: Dispatcher;
@@ -72,8 +73,8 @@ export async function runDaemon(backend: Backend, opts: DaemonOptions): Promise<
       }
       const candidates: JobRecord[] = [];
       for (const job of await uncoordinated(backend, active, opts.log)) {
-        // A pipeline holds no workers (its runs ask for theirs); a finalizing job needs none.
-        if (job.kind === 'pipeline' || job.status === 'FINALIZING') coordinate(job);
+        // A pipeline holds no workers (its runs ask for theirs); a finalizing job, or an adopted one with no task left, needs none.
+        if (job.kind === 'pipeline' || job.status === 'FINALIZING' || (job.status === 'RUNNING' && wantWorkersOf(job) === 0)) coordinate(job);
         else candidates.push(job);
       }
       const outcome = await loop.tick(candidates);

@@ -72,7 +72,13 @@ export function createGrantLoop(o: GrantLoopOptions): GrantLoop {
       await inner.start(job, { workers });
       wake();
     },
-    // No warm(): a worker starts only on a grant.
+    // A WAITING run whose upstream is in its last round: followed now, it wants workers (granted when capacity frees).
+    async warm(job) {
+      if (followed.has(job.jobId)) return;
+      followed.set(job.jobId, job);
+      await inner.start(job, { workers: [] });
+      wake();
+    },
     async poll(job) {
       followed.set(job.jobId, job);
       return inner.poll(job);

@@ -19,8 +19,8 @@ export function maxWorkersOf(job: JobRecord): number {
   return c.dispatcher === 'slurm' ? c.slurm?.workers ?? c.workers : c.workers;
 }
 
-/** Statuses in which a job can use workers. */
-const WORKING = new Set<JobRecord['status']>(['SUBMITTED', 'QUEUED', 'PREPARING', 'RUNNING']);
+/** Statuses in which a job can use workers (WAITING: a pipeline run warmed ahead of its upstream's end, Dispatcher.warm). */
+const WORKING = new Set<JobRecord['status']>(['WAITING', 'SUBMITTED', 'QUEUED', 'PREPARING', 'RUNNING']);
 
 /**
  * Workers the job can use now. Not prepared yet (SUBMITTED, PREPARING, or
