@@ -21,8 +21,8 @@ export function elapsed(job: JobRecord, now = Date.now()): string {
   return formatDuration(end - Date.parse(job.startedAt));
 }
 
-/** `djc status` for a human; with `failures`, its top groups (one line each). */
-export function formatStatus(job: JobRecord, failures?: FailureReport): string {
+/** `djc status` for a human; with `failures`, its top groups (one line each); `queueReason`: a QUEUED job's reason from the queue document. */
+export function formatStatus(job: JobRecord, failures?: FailureReport, queueReason?: string): string {
   const r = job.records;
   const { total, known } = recordsTotal(job);
   const pct = total > 0 ? ` (${Math.floor((100 * (r.processed + r.bad)) / total)}%)` : '';
@@ -37,7 +37,8 @@ export function formatStatus(job: JobRecord, failures?: FailureReport): string {
     `records  ${records}`,
   ];
   if (job.parentId) lines.push(`pipeline ${job.parentId}   stage ${job.stage?.name ?? '?'}`);
-  if (job.reason) lines.push(`${job.status === 'SKIPPED' ? 'skipped ' : 'waiting '} ${job.reason}`);
+  const reason = queueReason ?? job.reason;
+  if (reason) lines.push(`${job.status === 'SKIPPED' ? 'skipped ' : 'waiting '} ${reason}`);
   if (job.workers) lines.push(`workers  ${job.workers.summary}`);
   const lastFailure = job.workers?.failures.at(-1);
   if (lastFailure && !TERMINAL_JOB.has(job.status)) lines.push(`         last worker failure: ${lastFailure.reason}`);

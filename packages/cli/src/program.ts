@@ -81,6 +81,8 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
   program.command('status').argument('[job]', newest).description('a job\'s status, task and record counts')
     .option('--watch', 'show the live progress bar until the job ends, then the outcome; exit as wait does')
     .action(act((cli, id: string | undefined, o: { watch?: boolean }) => read$().then((m) => m.statusCommand(cli, id, o))));
+  program.command('queue').description('the scheduler\'s queue: each job\'s position, priority, owner, resources, workers and why it waits; per class the queue length and waits')
+    .action(act((cli) => import('./commands/queue.js').then((m) => m.queueCommand(cli))));
   program.command('list').description('jobs, newest first').option('--status <status>', 'only jobs with this status')
     .addOption(intOption('--limit <n>', 'at most n jobs', { min: 1, default: 50 })).option('-q, --quiet', 'only the job ids, one per line')
     .action(act((cli, o: { status?: string; limit: number; quiet?: boolean }) => read$().then((m) => m.listCommand(cli, o))));

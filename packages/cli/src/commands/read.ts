@@ -2,6 +2,7 @@ import { EXIT, formatDuration, DjcError, JOB_STATUSES, TASK_STATUSES, taskDocume
 import { failureReport, resolveJob } from '@djc/coordinator';
 import { homeReason } from '@djc/core/backends';
 import { statusDocument } from '../status-document.js';
+import { queuedReason } from '../queue-reason.js';
 import { withBackend, type Cli } from '../context.js';
 import { formatJobList, formatStatus, formatTasks } from '../format.js';
 import { createProgressDisplay, progressEveryMs } from '../progress.js';
@@ -27,13 +28,14 @@ export async function statusCommand(cli: Cli, ref: string | undefined, o: { watc
       else cli.out(formatPipelineStatus(job, runs));
       return 0;
     }
+    const queued = await queuedReason(backend, job);
     if (cli.opts.json) {
-      cli.json(statusDocument(job));
+      cli.json({ ...statusDocument(job), ...(queued ? { queueReason: queued } : {}) });
       return 0;
     }
     // The top groups of the first failed tasks: cheap enough for every status call.
     const failures = job.tasks.failed > 0 ? await failureReport(backend, job, { maxTasks: 1000, lastLines: false, maxGroups: 3 }) : undefined;
-    cli.out(formatStatus(job, failures));
+    cli.out(formatStatus(job, failures, queued?.message));
     return 0;
   });
 }

@@ -11,26 +11,62 @@ import { copyFree, fitCount, give, plus, type Free } from './capacity.js';
 import type { PoolState } from './pool-state.js';
 import type { JobDemand, Preemption } from './types.js';
 
-/** Workers of each job already chosen this tick (not chosen twice). */
-export type Taken = Map<string, number>;
+/**
+ * Workers of each job already chosen this tick (not chosen twice), and per
+ * pool the highest priority that found nothing left to take (workers are
+ * only ever taken, so a job of that priority or lower finds nothing either).
+ */
+export interface Taken {
+  workers: Map<string, number>;
+  exhaustedAt: Map<string, number>;
+}
 
-export function choosePreemptions(job: JobDemand, state: PoolState, jobs: readonly JobDemand[], taken: Taken): Preemption[] {
+export function noneTaken(): Taken {
+  return { workers: new Map(), exhaustedAt: new Map() };
+}
+
+/**
+ * The jobs whose workers may be taken back, per pool, in the order they are
+ * taken: lowest priority first, then the youngest. Sorted once per tick.
+ */
+export function preemptionCandidates(jobs: readonly JobDemand[]): Map<string, JobDemand[]> {
+  const out = new Map<string, JobDemand[]>();
+  for (const v of jobs) {
+    if (!v.preemptible || v.heldWorkers - (v.stoppingWorkers ?? 0) <= 0) continue;
+    const list = out.get(v.pool) ?? [];
+    list.push(v);
+    out.set(v.pool, list);
+  }
+  for (const list of out.values()) list.sort((a, b) => a.priority - b.priority || b.queuedAt - a.queuedAt || (a.jobId < b.jobId ? 1 : -1));
+  return out;
+}
+
+/** `candidates`: the pool's list from preemptionCandidates. */
+export function choosePreemptions(job: JobDemand, state: PoolState, candidates: readonly JobDemand[], taken: Taken): Preemption[] {
   const want = job.wantWorkers - job.heldWorkers;
   const coming = plus(state.free, state.stopping);
   if (fitCount(coming, job.perWorker) >= 1) return [];
-  const victims = jobs
-    .filter((v) => v.pool === job.pool && v.preemptible && v.priority < job.priority && available(v, taken) > 0)
-    .sort((a, b) => a.priority - b.priority || b.queuedAt - a.queuedAt || (a.jobId < b.jobId ? 1 : -1));
-  const all = pick(victims, coming, job, Infinity, taken);
-  const reachable = fitCount(all.free, job.perWorker);
+  if (job.priority <= (taken.exhaustedAt.get(job.pool) ?? -Infinity)) return [];
+  const victims: JobDemand[] = [];
+  for (const v of candidates) {
+    if (v.priority >= job.priority) break;
+    if (available(v, taken) > 0) victims.push(v);
+  }
+  if (victims.length === 0) {
+    taken.exhaustedAt.set(job.pool, job.priority);
+    return [];
+  }
+  const all = copyFree(coming);
+  for (const v of victims) give(all, v.perWorker, available(v, taken));
+  const reachable = fitCount(all, job.perWorker);
   if (reachable < 1) return [];
   const chosen = pick(victims, coming, job, Math.min(want, reachable), taken);
-  for (const p of chosen.preemptions) taken.set(p.jobId, (taken.get(p.jobId) ?? 0) + p.workers);
+  for (const p of chosen.preemptions) taken.workers.set(p.jobId, (taken.workers.get(p.jobId) ?? 0) + p.workers);
   return chosen.preemptions;
 }
 
 function available(v: JobDemand, taken: Taken): number {
-  return v.heldWorkers - (v.stoppingWorkers ?? 0) - (taken.get(v.jobId) ?? 0);
+  return v.heldWorkers - (v.stoppingWorkers ?? 0) - (taken.workers.get(v.jobId) ?? 0);
 }
 
 function pick(victims: readonly JobDemand[], start: Free, job: JobDemand, target: number, taken: Taken) {

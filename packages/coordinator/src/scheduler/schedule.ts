@@ -14,7 +14,7 @@ import { fitCount, neverFits, take } from './capacity.js';
 import { estimateStarts } from './estimate-starts.js';
 import { grantOrder } from './order.js';
 import { addHolder, poolStates, reserve, type PoolState } from './pool-state.js';
-import { choosePreemptions, type Taken } from './preempt.js';
+import { choosePreemptions, noneTaken, preemptionCandidates, type Taken } from './preempt.js';
 import type { Decision, JobDemand, SchedulerSnapshot, WaitCode } from './types.js';
 import { roughly, waitReason, type PendingWait } from './wait-reason.js';
 
@@ -25,6 +25,8 @@ interface Tick {
   holding: number;
   owners: Map<string, { jobs: number; cpus: number }>;
   taken: Taken;
+  /** Per pool, the jobs whose workers may be taken back, in that order. */
+  candidates: Map<string, JobDemand[]>;
   decision: Decision;
   pending: PendingWait[];
 }
@@ -49,7 +51,7 @@ function startTick(snap: SchedulerSnapshot): Tick {
     if (job.pool === 'local') o.cpus += job.perWorker.cpus * job.heldWorkers;
   }
   const decision: Decision = { grants: [], preemptions: [], waiting: new Map(), order: [], reservation: null };
-  return { snap, pools: poolStates(snap.pools, snap.jobs, snap.now), holding, owners, taken: new Map(), decision, pending: [] };
+  return { snap, pools: poolStates(snap.pools, snap.jobs, snap.now), holding, owners, taken: noneTaken(), candidates: preemptionCandidates(snap.jobs), decision, pending: [] };
 }
 
 function decide(tick: Tick, job: JobDemand): void {
@@ -93,7 +95,7 @@ function cannotStart(tick: Tick, job: JobDemand, state: PoolState): void {
   const { preemptAtOrAbove } = tick.snap.settings;
   let note: string | undefined;
   if (preemptAtOrAbove !== null && job.priority >= preemptAtOrAbove && job.heldWorkers === 0) {
-    const chosen = choosePreemptions(job, state, tick.snap.jobs, tick.taken);
+    const chosen = choosePreemptions(job, state, tick.candidates.get(job.pool) ?? [], tick.taken);
     tick.decision.preemptions.push(...chosen);
     if (chosen.length > 0) note = `taking back ${chosen.map((p) => `${p.workers} worker${p.workers === 1 ? '' : 's'} of ${p.jobId}`).join(', ')}`;
   }
@@ -137,13 +139,18 @@ function reservationClause(state: PoolState, now: number): string {
 
 /** Build every waiting job's reason, with start estimates per pool. */
 function explain(tick: Tick): void {
-  for (const [name, state] of tick.pools) {
-    const queued = tick.pending.filter((w) => w.job.pool === name && (w.code === 'resources' || w.code === 'priority' || w.code === 'reservation'));
-    const estimates = estimateStarts(state, queued.map((w) => w.job), tick.snap.now);
-    for (const w of tick.pending) if (w.job.pool === name) tick.decision.waiting.set(w.job.jobId, waitReason(w, state.capacity, state.free, estimates.get(w.job.jobId) ?? null));
-  }
+  const byPool = new Map<string, PendingWait[]>();
   for (const w of tick.pending) {
-    if (!tick.pools.has(w.job.pool)) tick.decision.waiting.set(w.job.jobId, waitReason(w, undefined, { cpus: 0, memoryBytes: 0, gpus: 0, workers: 0 }, null));
+    const list = byPool.get(w.job.pool);
+    if (list) list.push(w);
+    else byPool.set(w.job.pool, [w]);
+  }
+  const none = { cpus: 0, memoryBytes: 0, gpus: 0, workers: 0 };
+  for (const [name, waits] of byPool) {
+    const state = tick.pools.get(name);
+    const queued = waits.filter((w) => w.code === 'resources' || w.code === 'priority' || w.code === 'reservation').map((w) => w.job);
+    const estimates = state ? estimateStarts(state, queued, tick.snap.now) : new Map<string, number | null>();
+    for (const w of waits) tick.decision.waiting.set(w.job.jobId, waitReason(w, state?.capacity, state?.free ?? none, estimates.get(w.job.jobId) ?? null));
   }
 }
 

@@ -155,6 +155,8 @@ export type { WorkerAllocation } from '@djc/core';
 
 /** The queue as the daemon last decided it: written by the daemon, read by `djc queue` and `djc status`. */
 export interface QueueDocument {
+  /** Format version of the stored document (1); a reader refuses others. */
+  version?: number;
   /** ISO time of the decision. */
   at: string;
   /** Who wrote it ("djc coordinator on host (pid N)"). */

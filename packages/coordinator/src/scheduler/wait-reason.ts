@@ -40,11 +40,13 @@ export function waitReason(w: PendingWait, capacity: PoolCapacity | undefined, f
 /** What one worker needs that is not free, or "fits now" when nothing is short. */
 export function shortage(need: WorkerResources, free: Free, capacity: PoolCapacity | undefined): string {
   const short: string[] = [];
-  if (need.cpus > free.cpus + 1e-9) short.push(`needs ${num(need.cpus)} ${plural(need.cpus, 'cpu')}, ${num(Math.max(0, free.cpus))} free`);
-  if (need.memoryBytes > free.memoryBytes) short.push(`needs ${bytes(need.memoryBytes)} memory, ${bytes(Math.max(0, free.memoryBytes))} free`);
-  if (need.gpus > free.gpus) short.push(`needs ${num(need.gpus)} ${plural(need.gpus, 'gpu')}, ${num(Math.max(0, free.gpus))} free`);
-  if (free.workers < 1) short.push(`all ${capacity ? num(capacity.maxWorkers) : 0} workers of the ${capacity?.pool ?? 'pool'} pool are taken`);
-  return short.length > 0 ? short.join(', ') : `needs ${num(need.cpus)} ${plural(need.cpus, 'cpu')}, ${num(Math.max(0, free.cpus))} free`;
+  if (need.cpus > free.cpus + 1e-9) short.push(`${num(need.cpus)} ${plural(need.cpus, 'cpu')}, ${num(Math.max(0, free.cpus))} free`);
+  if (need.memoryBytes > free.memoryBytes) short.push(`${bytes(need.memoryBytes)} memory, ${bytes(Math.max(0, free.memoryBytes))} free`);
+  if (need.gpus > free.gpus) short.push(`${num(need.gpus)} ${plural(need.gpus, 'gpu')}, ${num(Math.max(0, free.gpus))} free`);
+  const slots = free.workers < 1 ? `all ${capacity ? num(capacity.maxWorkers) : 0} workers of the ${capacity?.pool ?? 'pool'} pool are taken` : null;
+  const needs = short.length > 0 ? `needs ${short.join(', and ')}` : null;
+  if (needs && slots) return `${needs}; ${slots}`;
+  return needs ?? slots ?? `needs ${num(need.cpus)} ${plural(need.cpus, 'cpu')}, ${num(Math.max(0, free.cpus))} free`;
 }
 
 function neverFitsClause(job: JobDemand, capacity: PoolCapacity | undefined): string {
