@@ -7,7 +7,8 @@ import { settleAfter } from './after/settle-after.js';
 import { coordinatorName, isOrphaned } from './liveness.js';
 import type { Dispatcher } from './dispatch/dispatcher.js';
 import type { PoolCapacity, SchedulerSettings } from './scheduler/types.js';
-import { createGrantLoop, type TickOutcome } from './scheduling/grant-loop.js';
+import { createGrantLoop } from './scheduling/grant-loop.js';
+import { createQueueWriter } from './scheduling/queue-writer.js';
 import { createWake } from './scheduling/wake.js';
 import { wantWorkersOf } from './scheduling/job-demand.js';
 
@@ -23,8 +24,6 @@ export interface DaemonOptions {
   settings: SchedulerSettings;
   /** fair_share.owner_label of the daemon's settings, or null. */
   ownerLabel?: string | null;
-  /** Called after each scheduling tick (the queue document is written from it). */
-  onTick?: (outcome: TickOutcome) => Promise<void>;
 }
 
 /** Jobs that may want workers, listed each tick (top-level: a pipeline's runs are followed through its coordinator). */
@@ -51,6 +50,7 @@ export async function runDaemon(backend: Backend, opts: DaemonOptions): Promise<
   });
   const wake = createWake();
   loop.onWake(wake.now);
+  const writeQueue = createQueueWriter(backend, `${coordinatorName('djc coordinator')}`, opts.log);
   await takeLock(backend, owner, ttl);
   opts.log.info({ owner }, 'coordinator started');
   const coordinate = (job: JobRecord) => {
@@ -79,7 +79,7 @@ export async function runDaemon(backend: Backend, opts: DaemonOptions): Promise<
       }
       const outcome = await loop.tick(candidates);
       for (const job of outcome.granted) coordinate(job);
-      await opts.onTick?.(outcome).catch((e: unknown) => opts.log.warn({ err: e }, 'writing the queue document failed'));
+      await writeQueue(outcome);
       await wake.sleep(opts.pollMs ?? 500, opts.signal);
     }
   } finally {

@@ -35,4 +35,3 @@ export { localCapacity, machineCapacity, poolsOf, schedulerSettingsOf, describeC
 export { neverFitsReason, assertFits } from './scheduling/fit-check.js';
 export { setPriority, parsePriority, type Priority } from './scheduling/set-priority.js';
 export { numericPriority } from './scheduling/job-demand.js';
-export { daemonPools, QUEUE_DOCUMENT_KEY } from './scheduling/daemon-pools.js';

@@ -1,5 +1,5 @@
 import { DjcError, loadWorkflowFile, type AfterDependency, type Backend, type JobRecord, type LoadedWorkflow } from '@djc/core';
-import { assertFits, coordinatorAlive, daemonPools, parsePriority, resolveJob, submitJob, submitPipeline, type Priority } from '@djc/coordinator';
+import { assertFits, coordinatorAlive, parsePriority, readQueueDocument, resolveJob, submitJob, submitPipeline, type Priority } from '@djc/coordinator';
 import { withBackend, type Cli } from '../context.js';
 import { externalWorker, printExternalWorker } from '../dispatch-note.js';
 import { printWarnings } from './validate.js';
@@ -62,11 +62,10 @@ export function applyPriority(workflow: LoadedWorkflow, priority: Priority | und
  */
 async function refuseNeverFits(backend: Backend, workflow: LoadedWorkflow): Promise<void> {
   if (!(await coordinatorAlive(backend))) return;
-  const pools = await daemonPools(backend);
+  const pools = (await readQueueDocument(backend).catch(() => null))?.pools;
   if (!pools) return;
-  const local = pools.find((p) => p.pool === 'local');
   const configs = workflow.kind === 'pipeline'
     ? workflow.pipeline.spec.runs.map((r) => ({ name: r.displayName, config: r.config }))
     : [{ name: workflow.job.config.name, config: workflow.job.config }];
-  assertFits(configs, pools, `of the running coordinator (${local?.cpus ?? '?'} cpus)`);
+  assertFits(configs, pools, 'of the running coordinator');
 }

@@ -15,9 +15,11 @@ import type { Dispatcher, WorkerBinding } from '../dispatch/dispatcher.js';
 import { workerShare } from '../dispatch/bindings.js';
 import { schedule } from '../scheduler/schedule.js';
 import type { Decision, PoolCapacity, SchedulerSettings, SchedulerSnapshot } from '../scheduler/types.js';
+import type { JobStart } from '../scheduler/queue-document.js';
 import { jobDemand } from './job-demand.js';
 import { markWaiting, requeuePreempted } from './queue-marks.js';
 import { createUsage } from './usage.js';
+import { schedulingOwner } from './owner.js';
 
 export interface GrantLoopOptions {
   backend: Backend;
@@ -35,6 +37,8 @@ export interface TickOutcome {
   snapshot: SchedulerSnapshot;
   /** Candidates granted workers: start coordinating them now (dispatcher.start() gives them the grant). */
   granted: JobRecord[];
+  /** Jobs that got their first workers in the last hour (the queue document's waits per class). */
+  recentStarts: readonly JobStart[];
 }
 
 export interface GrantLoop {
@@ -59,6 +63,8 @@ export function createGrantLoop(o: GrantLoopOptions): GrantLoop {
     for (const l of listeners) l();
   };
   const usage = createUsage(o.settings.fairShareHalfLifeMs);
+  let recentStarts: JobStart[] = [];
+  const ownerOf = (job: JobRecord) => schedulingOwner(job, o.ownerLabel);
   inner.onRelease(wake);
 
   const held = (jobId: string) => inner.held(jobId).length + (pending.get(jobId)?.length ?? 0);
@@ -86,11 +92,14 @@ export function createGrantLoop(o: GrantLoopOptions): GrantLoop {
     stuckReason: (jobId) => inner.stuckReason(jobId),
     describe: (jobId) => inner.describe(jobId),
     async stop(jobId, opts) {
+      const job = followed.get(jobId);
       followed.delete(jobId);
       pending.delete(jobId);
       preempted.delete(jobId);
       try {
-        return await inner.stop(jobId, opts);
+        const final = await inner.stop(jobId, opts);
+        if (job && final?.allocations) usage.ended(ownerOf(job), final.allocations);
+        return final;
       } finally {
         wake();
       }
@@ -109,13 +118,19 @@ export function createGrantLoop(o: GrantLoopOptions): GrantLoop {
     for (const c of candidates) if (!jobs.has(c.jobId) && !pending.has(c.jobId)) jobs.set(c.jobId, c);
     await requeuePreempted(o.backend, preempted, jobs, held, o.log);
     const demands = [...jobs.values()].filter((j) => !TERMINAL_JOB.has(j.status)).map((j) => jobDemand(j, { workers: held(j.jobId), stopping: stopping(j.jobId) }, o.ownerLabel, now));
-    const snapshot: SchedulerSnapshot = { now, pools: o.pools, jobs: demands, usage: usage.update(demands, now), settings: o.settings };
+    const live = [...followed.keys()].map((id) => {
+      const job = jobs.get(id) as JobRecord;
+      return { owner: ownerOf(job), allocations: inner.describe(id)?.allocations ?? job.workers?.allocations ?? [] };
+    });
+    const snapshot: SchedulerSnapshot = { now, pools: o.pools, jobs: demands, usage: usage.at(live, now), settings: o.settings };
     const decision = schedule(snapshot);
     const granted: JobRecord[] = [];
     for (const g of decision.grants) {
       const job = jobs.get(g.jobId);
       if (!job) continue;
       const bindings = Array.from({ length: g.workers }, () => workerShare(job));
+      const demand = demands.find((d) => d.jobId === g.jobId);
+      if (demand && demand.heldWorkers === 0) recentStarts.push({ priority: demand.priority, queuedAt: demand.queuedAt, startedAt: now });
       const ready = await resumePrepared(o.backend, job, o.log);
       if (!ready) continue;
       if (followed.has(g.jobId)) {
@@ -135,7 +150,8 @@ export function createGrantLoop(o: GrantLoopOptions): GrantLoop {
       const job = jobs.get(jobId);
       if (job && !followed.has(jobId)) await markWaiting(o.backend, job, reason, o.log);
     }
-    return { decision, snapshot, granted };
+    recentStarts = recentStarts.filter((r) => r.startedAt > now - 3_600_000);
+    return { decision, snapshot, granted, recentStarts };
   }
 
   return {

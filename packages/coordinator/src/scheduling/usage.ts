@@ -1,23 +1,26 @@
-import type { JobDemand } from '../scheduler/types.js';
+import type { WorkerAllocation } from '@djc/core';
+import { fairShareUsage, type OwnerAllocations } from '../scheduler/fair-share.js';
+
+/** Allocations of jobs that ended are kept for fair share this many half-lives (then they weigh < 0.1%). */
+const KEEP_HALF_LIVES = 10;
+const MAX_KEPT = 5_000;
 
 /**
- * Decayed usage per owner (CPU-seconds of held workers, halving every
- * `halfLifeMs`), accumulated tick by tick from what the jobs hold. Kept in
- * the coordinator's memory: a restarted daemon starts from zero.
+ * Fair-share usage per owner: the worker allocations of the jobs followed
+ * now plus those of jobs that ended while this coordinator ran (kept in
+ * memory: a restarted daemon starts from the jobs it follows).
  */
 export function createUsage(halfLifeMs: number) {
-  const usage: Record<string, number> = {};
-  let last: number | null = null;
+  let ended: { owner: string; allocation: WorkerAllocation }[] = [];
   return {
-    update(jobs: readonly JobDemand[], now: number): Record<string, number> {
-      const dt = last === null ? 0 : Math.max(0, now - last);
-      last = now;
-      const decay = halfLifeMs > 0 ? 0.5 ** (dt / halfLifeMs) : 0;
-      for (const owner of Object.keys(usage)) usage[owner] = (usage[owner] ?? 0) * decay;
-      for (const j of jobs) {
-        if (j.heldWorkers > 0) usage[j.owner] = (usage[j.owner] ?? 0) + (j.heldWorkers * j.perWorker.cpus * dt) / 1000;
-      }
-      return { ...usage };
+    ended(owner: string, allocations: readonly WorkerAllocation[]): void {
+      ended.push(...allocations.map((allocation) => ({ owner, allocation })));
+      const horizon = Date.now() - KEEP_HALF_LIVES * halfLifeMs;
+      ended = ended.filter((e) => e.allocation.endedAt === null || Date.parse(e.allocation.endedAt) > horizon).slice(-MAX_KEPT);
+    },
+    at(live: readonly OwnerAllocations[], now: number): Record<string, number> {
+      const past = ended.map((e) => ({ owner: e.owner, allocations: [e.allocation] }));
+      return fairShareUsage([...live, ...past], now, halfLifeMs);
     },
   };
 }
