@@ -150,6 +150,8 @@ async function untilNextTick(backend: Backend, jobId: string, tickMs: number, si
     const left = deadline - Date.now();
     if (left <= 0 || signal?.aborted) return;
     const job = await backend.state.getJob(jobId);
+    // Waiting for workers (preempted, or paused): nothing ends before the tick.
+    if (job?.status === 'QUEUED' || job?.status === 'PAUSED') return sleep(left, signal);
     if (!job || job.status !== 'RUNNING' || job.cancelRequested) return;
     const t = job.tasks;
     if (t.pending + t.claimed + t.running + t.retrying === 0) return;

@@ -68,6 +68,14 @@ export function createGrantLoop(o: GrantLoopOptions): GrantLoop {
   inner.onRelease(wake);
 
   const held = (jobId: string) => inner.held(jobId).length + (pending.get(jobId)?.length ?? 0);
+  /**
+   * A job whose workers are being taken back does not get new ones while the
+   * job they are taken for has none yet (the capacity that frees is its).
+   */
+  const takenFor = (jobId: string): boolean => {
+    const forJobId = preempted.get(jobId);
+    return forJobId !== undefined && followed.has(jobId) && held(forJobId) === 0;
+  };
   const stopping = (jobId: string) => inner.held(jobId).filter((w) => w.stopping).length;
 
   const dispatcher: Dispatcher = {
@@ -93,7 +101,6 @@ export function createGrantLoop(o: GrantLoopOptions): GrantLoop {
     describe: (jobId) => inner.describe(jobId),
     async stop(jobId, opts) {
       const job = followed.get(jobId);
-      followed.delete(jobId);
       pending.delete(jobId);
       preempted.delete(jobId);
       try {
@@ -101,6 +108,8 @@ export function createGrantLoop(o: GrantLoopOptions): GrantLoop {
         if (job && final?.allocations) usage.ended(ownerOf(job), final.allocations);
         return final;
       } finally {
+        // Followed until its workers have exited: the capacity they hold is not granted before.
+        followed.delete(jobId);
         wake();
       }
     },
@@ -117,7 +126,8 @@ export function createGrantLoop(o: GrantLoopOptions): GrantLoop {
     for (const [jobId, last] of followed) jobs.set(jobId, (await o.backend.state.getJob(jobId).catch(() => null)) ?? last);
     for (const c of candidates) if (!jobs.has(c.jobId) && !pending.has(c.jobId)) jobs.set(c.jobId, c);
     await requeuePreempted(o.backend, preempted, jobs, held, o.log);
-    const demands = [...jobs.values()].filter((j) => !TERMINAL_JOB.has(j.status)).map((j) => jobDemand(j, { workers: held(j.jobId), stopping: stopping(j.jobId) }, o.ownerLabel, now));
+    // A job that ended still holds the workers it is stopping: they count until they exit.
+    const demands = [...jobs.values()].filter((j) => !TERMINAL_JOB.has(j.status) || held(j.jobId) > 0).map((j) => jobDemand(j, { workers: held(j.jobId), stopping: stopping(j.jobId) }, o.ownerLabel, now));
     const live = [...followed.keys()].map((id) => {
       const job = jobs.get(id) as JobRecord;
       return { owner: ownerOf(job), allocations: inner.describe(id)?.allocations ?? job.workers?.allocations ?? [] };
@@ -127,7 +137,7 @@ export function createGrantLoop(o: GrantLoopOptions): GrantLoop {
     const granted: JobRecord[] = [];
     for (const g of decision.grants) {
       const job = jobs.get(g.jobId);
-      if (!job) continue;
+      if (!job || takenFor(g.jobId)) continue;
       const bindings = Array.from({ length: g.workers }, () => workerShare(job));
       const demand = demands.find((d) => d.jobId === g.jobId);
       if (demand && demand.heldWorkers === 0) recentStarts.push({ priority: demand.priority, queuedAt: demand.queuedAt, startedAt: now });

@@ -71,6 +71,6 @@ export function jobDemand(job: JobRecord, held: { workers: number; stopping: num
     stoppingWorkers: held.stopping,
     remainingMs: heldWorkers > 0 ? remainingMs : null,
     runMs: heldWorkers > 0 ? null : remainingMs,
-    preemptible: true,
+    preemptible: WORKING.has(job.status),
   };
 }
