@@ -75,7 +75,11 @@ export async function waitAll(run: Run, jobIds: readonly string[]): Promise<JobD
   for (const id of jobIds) {
     const w = await run(['wait', id, '--json', '--interval', '200ms']);
     expect(w.code, `${id}: ${w.stdout}${w.stderr}`).toBe(0);
-    docs.push(await statusOf(run, id));
+    // The job ends first; its coordinator then stops the workers and records when each ended.
+    docs.push(await waitFor(`${id}: every worker's end recorded`, async () => {
+      const doc = await statusOf(run, id);
+      return (doc.workers?.allocations ?? []).every((a) => a.endedAt !== null) ? doc : undefined;
+    }, 30_000));
   }
   return docs;
 }
