@@ -8,6 +8,7 @@ const EXAMPLES: Record<string, string> = {
   plan: 'djc plan pipeline.yaml        # per stage: run or reuse JOB, why, batches; --json for scripts',
   status: 'djc status            # the newest job; or: djc status wordcount, djc status last, djc status wordcount-2026',
   list: 'djc list --status failed --limit 10',
+  queue: 'djc queue --json | jq -r \'.queue.jobs[] | select(.reason) | "\\(.jobId): \\(.reason.message)"\'',
   tasks: 'djc tasks last --status failed',
   logs: 'djc logs wordcount --task 3',
   wait: 'djc wait wordcount --interval 5s && echo done',

@@ -10,6 +10,10 @@ import { table } from './format.js';
 export function formatQueue(doc: QueueDocument, now = Date.now()): string {
   const lines = [`decided  ${doc.at} (${formatDuration(Math.max(0, now - Date.parse(doc.at)))} ago) by ${doc.coordinator}`];
   for (const p of doc.pools) lines.push(`pool     ${p.pool}: ${poolUse(p)}`);
+  if (doc.reservation) {
+    const inMs = Date.parse(doc.reservation.startAt) - Date.parse(doc.at);
+    lines.push(`reserved ${doc.reservation.jobId}: est. start at ${doc.reservation.startAt} (~${formatDuration(Math.max(0, inMs))} after this decision); backfill may not delay it`);
+  }
   lines.push('');
   if (doc.jobs.length === 0) lines.push('no jobs hold or want workers');
   else lines.push(table(['POS', 'JOB', 'NAME', 'PRIORITY', 'OWNER', 'PER WORKER', 'WORKERS', 'STATUS', 'REASON'], doc.jobs.map(row)));
@@ -31,7 +35,7 @@ function row(e: QueueEntry): string[] {
     resources(e.resources),
     `${e.workersHeld}/${e.workersWanted}`,
     e.status,
-    e.reason?.message ?? '',
+    e.reason?.message ?? (e.status === 'QUEUED' || e.status === 'SUBMITTED' ? 'granted: starting' : ''),
   ];
 }
 

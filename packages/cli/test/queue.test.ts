@@ -6,17 +6,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildQueueDocument, schedule, writeQueueDocument, type JobDemand, type SchedulerSnapshot } from '@djc/coordinator';
+import { writeQueueDocument } from '@djc/coordinator';
 import { createLocalBackend } from '@djc/core/backends/local';
 import { sandboxPerTest } from './helpers.js';
+import { jobFiles, MINUTE, sampleQueue } from './queue-helpers.js';
 
 const box = sandboxPerTest();
-const MINUTE = 60_000;
 
 function jobFile(): void {
-  writeFileSync(join(box.dir, 'in.jsonl'), '{"a":1}\n');
-  writeFileSync(join(box.dir, 'count.mjs'), 'export const count = (records) => records.length;\n');
-  writeFileSync(join(box.dir, 'job.yaml'), 'name: big\ninput: { path: in.jsonl }\nhandler: { module: ./count.mjs#count }\n');
+  for (const [name, text] of Object.entries(jobFiles())) writeFileSync(join(box.dir, name), text);
 }
 
 /** Submits a job and puts it in QUEUED with the daemon's one-line reason; its id. */
@@ -33,43 +31,11 @@ async function queuedJob(): Promise<string> {
   return jobId;
 }
 
-function demand(jobId: string, fields: Partial<JobDemand>): JobDemand {
-  return {
-    jobId, name: jobId, pool: 'local', status: 'QUEUED', owner: 'alice', priority: 20, submittedAt: 0, queuedAt: 0,
-    perWorker: { cpus: 1, memoryBytes: 0, gpus: 0 }, maxWorkers: 1, wantWorkers: 1, heldWorkers: 0,
-    remainingMs: null, runMs: null, preemptible: true, ...fields,
-  };
-}
-
-/** A 4-cpu machine: a high job holds 3 cpus for ~3 more minutes; `big` (4 cpus) and a low one wait; slurm unlimited. */
+/** A 4-cpu machine (sampleQueue), written with writeQueueDocument to the sandbox's home. */
 async function writeDocument(bigId: string, now: number): Promise<void> {
-  const snapshot: SchedulerSnapshot = {
-    now,
-    pools: [
-      { pool: 'local', cpus: 4, memoryBytes: 16 * 1024 ** 3, gpus: 0, maxWorkers: Infinity },
-      { pool: 'slurm', cpus: Infinity, memoryBytes: Infinity, gpus: Infinity, maxWorkers: Infinity },
-    ],
-    jobs: [
-      demand('job-run', { name: 'render', status: 'RUNNING', priority: 30, owner: 'bob', perWorker: { cpus: 3, memoryBytes: 2 * 1024 ** 3, gpus: 0 }, heldWorkers: 1, remainingMs: 3 * MINUTE, submittedAt: now - 10 * MINUTE }),
-      demand(bigId, { name: 'big', perWorker: { cpus: 4, memoryBytes: 0, gpus: 0 }, submittedAt: now - 2 * MINUTE, queuedAt: now - 2 * MINUTE, runMs: 5 * MINUTE }),
-      demand('job-low', { name: 'sweep', priority: 10, owner: 'carol', wantWorkers: 2, maxWorkers: 2, submittedAt: now - MINUTE, queuedAt: now - MINUTE }),
-    ],
-    usage: {},
-    settings: { agingIntervalMs: 30 * MINUTE, fairShareHalfLifeMs: 60 * MINUTE, maxJobs: null, quotas: {}, preemptAtOrAbove: null },
-  };
-  const decision = schedule(snapshot);
-  const doc = buildQueueDocument({
-    snapshot, decision, coordinator: 'djc coordinator on testhost (pid 1)',
-    recentStarts: [
-      { priority: 30, queuedAt: now - 20 * MINUTE, startedAt: now - 19 * MINUTE },
-      { priority: 20, queuedAt: now - 40 * MINUTE, startedAt: now - 30 * MINUTE },
-      { priority: 20, queuedAt: now - 25 * MINUTE, startedAt: now - 23 * MINUTE },
-      { priority: 20, queuedAt: now - 3 * 60 * MINUTE, startedAt: now - 2 * 60 * MINUTE },
-    ],
-  });
   const backend = createLocalBackend({ home: box.home });
   try {
-    await writeQueueDocument(backend, doc);
+    await writeQueueDocument(backend, sampleQueue(bigId, now));
   } finally {
     await backend.close();
   }
@@ -96,6 +62,7 @@ describe('djc queue', () => {
     expect(lines[0]).toMatch(/^decided {2}\S+Z \(\S+ ago\) by djc coordinator on testhost \(pid 1\)$/);
     expect(r.stdout).toContain('pool     local: 3 of 4 cpus, 2GiB of 16GiB memory, 1 worker in use');
     expect(r.stdout).toContain('pool     slurm: 0 workers in use (no limit)');
+    expect(r.stdout).toMatch(new RegExp(`^reserved ${bigId}: est\\. start at \\S+Z \\(~3m after this decision\\); backfill may not delay it$`, 'm'));
     const header = lines.findIndex((l) => l.startsWith('POS'));
     expect(lines[header]).toMatch(/^POS\s+JOB\s+NAME\s+PRIORITY\s+OWNER\s+PER WORKER\s+WORKERS\s+STATUS\s+REASON$/);
     // Running first, then the waiting jobs in grant order.
@@ -117,13 +84,15 @@ describe('djc queue', () => {
     await writeDocument(bigId, Date.now());
     const r = await box.run(['queue', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout) as { queue: { pools: { pool: string; maxWorkers: number | null }[]; jobs: { jobId: string; position: number | null; reason: { code: string; jobsAhead: number; need: { cpus: number }; free: { cpus: number }; estimatedStartMs: number } | null }[] }; stale: boolean; ageMs: number };
+    const out = JSON.parse(r.stdout) as { queue: { at: string; reservation: { jobId: string; startAt: string }; pools: { pool: string; maxWorkers: number | null }[]; jobs: { jobId: string; position: number | null; reason: { code: string; jobsAhead: number; need: { cpus: number }; free: { cpus: number }; estimatedStartMs: number } | null }[] }; stale: boolean; ageMs: number };
     expect(out.stale).toBe(false);
     expect(out.ageMs).toBeGreaterThanOrEqual(0);
     expect(out.queue.pools.map((p) => [p.pool, p.maxWorkers])).toEqual([['local', null], ['slurm', null]]);
     const big = out.queue.jobs.find((j) => j.jobId === bigId)!;
     expect(big).toMatchObject({ position: 1, reason: { code: 'resources', jobsAhead: 0, need: { cpus: 4 }, free: { cpus: 1 }, estimatedStartMs: 3 * MINUTE } });
     expect(out.queue.jobs.find((j) => j.jobId === 'job-low')?.reason?.code).toBe('reservation');
+    expect(out.queue.reservation.jobId).toBe(bigId);
+    expect(Date.parse(out.queue.reservation.startAt) - Date.parse(out.queue.at)).toBe(3 * MINUTE);
   });
 
   it('says the queue is stale when the coordinator last decided long ago', async () => {

@@ -74,21 +74,23 @@ interface SimJob {
   runMs: number;
   priority: number;
   submittedAt: number;
+  /** The scheduler is not told its run time (no estimate yet). */
+  hidden?: boolean;
 }
 
 /** Run rigid one-worker jobs to completion with exact estimates; the start time of each. */
-function simulate(pool: PoolCapacity, jobs: SimJob[], busy: { per: WorkerResources; endsAt: number }[]): Map<string, number> {
+function simulate(pool: PoolCapacity, jobs: SimJob[], busy: { per: WorkerResources; endsAt: number; hidden?: boolean }[]): Map<string, number> {
   const starts = new Map<string, number>();
   const ends = new Map<string, number>();
   let now = 0;
   for (let guard = 0; guard < 1000 && starts.size < jobs.length; guard++) {
     const demands: JobDemand[] = busy
       .filter((b) => b.endsAt > now)
-      .map((b, i) => running(`busy-${i}`, 1, { perWorker: b.per, remainingMs: b.endsAt - now, priority: 99 }));
+      .map((b, i) => running(`busy-${i}`, 1, { perWorker: b.per, remainingMs: b.hidden ? null : b.endsAt - now, priority: 99 }));
     for (const j of jobs) {
       const end = ends.get(j.id);
-      if (end === undefined) demands.push(demand(j.id, { perWorker: j.per, runMs: j.runMs, priority: j.priority, submittedAt: j.submittedAt }));
-      else if (end > now) demands.push(running(j.id, 1, { perWorker: j.per, remainingMs: end - now, priority: j.priority }));
+      if (end === undefined) demands.push(demand(j.id, { perWorker: j.per, runMs: j.hidden ? null : j.runMs, priority: j.priority, submittedAt: j.submittedAt }));
+      else if (end > now) demands.push(running(j.id, 1, { perWorker: j.per, remainingMs: j.hidden ? null : end - now, priority: j.priority }));
     }
     for (const g of schedule(snapshot(demands, { now, pools: [pool], settings: noAging })).grants) {
       const job = jobs.find((j) => j.id === g.jobId)!;
@@ -103,25 +105,30 @@ function simulate(pool: PoolCapacity, jobs: SimJob[], busy: { per: WorkerResourc
 }
 
 describe('backfill never delays the head job (simulation)', () => {
-  it('starts the first head no later than strict order would, over 300 random workloads', () => {
+  it.each([
+    ['every estimate known', 0, 100],
+    ['a third of the estimates unknown', 1 / 3, 40],
+  ])('starts the first head no later than strict order would, over 300 random workloads (%s)', (_what, hiddenShare, minBackfilled) => {
     const pool: PoolCapacity = { pool: 'local', cpus: 8, memoryBytes: 32 * GiB, gpus: 2, maxWorkers: 6 };
     let backfilled = 0;
     for (let seed = 1; seed <= 300; seed++) {
       const r = rng(seed);
       const size = (): WorkerResources => ({ cpus: 1 + Math.floor(r() * 8), memoryBytes: Math.floor(r() * 5) * 4 * GiB, gpus: r() < 0.2 ? 1 + Math.floor(r() * 2) : 0 });
-      const busy = Array.from({ length: 3 }, () => ({ per: { cpus: 1 + Math.floor(r() * 3), memoryBytes: 4 * GiB, gpus: 0 }, endsAt: (1 + Math.floor(r() * 30)) * MINUTE }));
+      const busy = Array.from({ length: 3 }, () => ({ per: { cpus: 1 + Math.floor(r() * 3), memoryBytes: 4 * GiB, gpus: 0 }, endsAt: (1 + Math.floor(r() * 30)) * MINUTE, hidden: r() < hiddenShare }));
       const jobs: SimJob[] = Array.from({ length: 12 }, (_, i) => ({
         id: `j${String(i).padStart(2, '0')}`,
         per: size(),
         runMs: (1 + Math.floor(r() * 60)) * MINUTE,
         priority: [10, 20, 30][Math.floor(r() * 3)]!,
         submittedAt: i,
+        hidden: r() < hiddenShare,
       }));
       const first = schedule(snapshot(
-        [...busy.map((b, i) => running(`busy-${i}`, 1, { perWorker: b.per, remainingMs: b.endsAt, priority: 99 })), ...jobs.map((j) => demand(j.id, { perWorker: j.per, runMs: j.runMs, priority: j.priority, submittedAt: j.submittedAt }))],
+        [...busy.map((b, i) => running(`busy-${i}`, 1, { perWorker: b.per, remainingMs: b.hidden ? null : b.endsAt, priority: 99 })), ...jobs.map((j) => demand(j.id, { perWorker: j.per, runMs: j.hidden ? null : j.runMs, priority: j.priority, submittedAt: j.submittedAt }))],
         { pools: [pool], settings: noAging },
       ));
-      const headId = first.reservation?.jobId;
+      // The head: the first job that does not fit (with unknown estimates it has no reservation time).
+      const headId = first.order.find((id) => first.waiting.get(id)?.code === 'resources');
       if (!headId) continue;
       const withBackfill = simulate(pool, jobs, busy);
       const upToHead = new Set(first.order.slice(0, first.order.indexOf(headId) + 1));
@@ -130,6 +137,6 @@ describe('backfill never delays the head job (simulation)', () => {
       if (jobs.some((j) => !upToHead.has(j.id) && (withBackfill.get(j.id) ?? Infinity) < withBackfill.get(headId)!)) backfilled++;
     }
     // The property is not vacuous: jobs behind the head did start before it in many workloads.
-    expect(backfilled).toBeGreaterThan(30);
+    expect(backfilled).toBeGreaterThan(minBackfilled);
   });
 });

@@ -88,3 +88,19 @@ export function fitsOne(free: Free, per: WorkerResources): boolean {
   const e = 1e-9;
   return free.workers >= 1 && free.cpus + e >= per.cpus && free.memoryBytes >= per.memoryBytes && free.gpus >= per.gpus;
 }
+
+/**
+ * The reservation of a head that starts as soon as workers already asked to
+ * stop have exited (preemption): no backfilled job may end "before" it, and
+ * only what will be free then beyond its worker is spare.
+ */
+export function reserveSoon(job: JobDemand, coming: Free, now: number): Reservation {
+  const per = job.perWorker;
+  const extra: Free = {
+    cpus: Math.max(0, coming.cpus - per.cpus),
+    memoryBytes: Math.max(0, coming.memoryBytes - per.memoryBytes),
+    gpus: Math.max(0, coming.gpus - per.gpus),
+    workers: Math.max(0, coming.workers - 1),
+  };
+  return { jobId: job.jobId, startAt: now, exact: true, extra };
+}

@@ -53,6 +53,24 @@ describe('preemption', () => {
     expect(d.preemptions).toEqual([]);
   });
 
+  it('keeps backfill off what the preempting job will start on once the workers exit', () => {
+    const d = schedule(
+      snapshot(
+        [
+          running('low', 2, { priority: 10, perWorker: cpus(2), remainingMs: 60 * 60_000 }),
+          urgent({ perWorker: cpus(3) }),
+          demand('short-1', { submittedAt: 101, runMs: 60_000 }),
+          demand('short-2', { submittedAt: 102, runMs: 60_000 }),
+        ],
+        { pools: [localPool({ cpus: 6 })], settings: urgentOnly },
+      ),
+    );
+    // 2 cpus free now, 4 once one 2-cpu worker of low exits; urgent takes 3: one cpu to spare.
+    expect(d.preemptions).toEqual([{ jobId: 'low', workers: 1, forJobId: 'urgent' }]);
+    expect(d.grants).toEqual([{ jobId: 'short-1', workers: 1 }]);
+    expect(d.waiting.get('short-2')?.code).toBe('reservation');
+  });
+
   it('does not preempt again while workers asked to stop are still stopping', () => {
     const stopping = running('low', 4, { priority: 10, stoppingWorkers: 1 });
     expect(schedule(snapshot([stopping, urgent()], { pools, settings: urgentOnly })).preemptions).toEqual([]);

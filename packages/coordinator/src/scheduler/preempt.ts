@@ -19,10 +19,12 @@ import type { JobDemand, Preemption } from './types.js';
 export interface Taken {
   workers: Map<string, number>;
   exhaustedAt: Map<string, number>;
+  /** Per pool and priority, what all candidates below that priority could give back (cleared when workers are taken). */
+  below: Map<string, Free>;
 }
 
 export function noneTaken(): Taken {
-  return { workers: new Map(), exhaustedAt: new Map() };
+  return { workers: new Map(), exhaustedAt: new Map(), below: new Map() };
 }
 
 /**
@@ -41,28 +43,45 @@ export function preemptionCandidates(jobs: readonly JobDemand[]): Map<string, Jo
   return out;
 }
 
+export interface PreemptionChoice {
+  preemptions: Preemption[];
+  /** What will be free once the workers already stopping and those chosen have exited; null when preempting cannot make room. */
+  coming: Free | null;
+}
+
 /** `candidates`: the pool's list from preemptionCandidates. */
-export function choosePreemptions(job: JobDemand, state: PoolState, candidates: readonly JobDemand[], taken: Taken): Preemption[] {
+export function choosePreemptions(job: JobDemand, state: PoolState, candidates: readonly JobDemand[], taken: Taken): PreemptionChoice {
   const want = job.wantWorkers - job.heldWorkers;
   const coming = plus(state.free, state.stopping);
-  if (fitCount(coming, job.perWorker) >= 1) return [];
-  if (job.priority <= (taken.exhaustedAt.get(job.pool) ?? -Infinity)) return [];
-  const victims: JobDemand[] = [];
-  for (const v of candidates) {
-    if (v.priority >= job.priority) break;
-    if (available(v, taken) > 0) victims.push(v);
-  }
-  if (victims.length === 0) {
+  if (fitCount(coming, job.perWorker) >= 1) return { preemptions: [], coming };
+  const none = { preemptions: [], coming: null };
+  if (job.priority <= (taken.exhaustedAt.get(job.pool) ?? -Infinity)) return none;
+  const below = availableBelow(job, candidates, taken);
+  if (below.workers <= 0) {
     taken.exhaustedAt.set(job.pool, job.priority);
-    return [];
+    return none;
   }
-  const all = copyFree(coming);
-  for (const v of victims) give(all, v.perWorker, available(v, taken));
-  const reachable = fitCount(all, job.perWorker);
-  if (reachable < 1) return [];
+  const reachable = fitCount(plus(coming, below), job.perWorker);
+  if (reachable < 1) return none;
+  const victims = candidates.filter((v) => v.priority < job.priority && available(v, taken) > 0);
   const chosen = pick(victims, coming, job, Math.min(want, reachable), taken);
   for (const p of chosen.preemptions) taken.workers.set(p.jobId, (taken.workers.get(p.jobId) ?? 0) + p.workers);
-  return chosen.preemptions;
+  taken.below.clear();
+  return { preemptions: chosen.preemptions, coming: chosen.free };
+}
+
+/** What every candidate of lower priority than `job` could still give back (cached per priority until workers are taken). */
+function availableBelow(job: JobDemand, candidates: readonly JobDemand[], taken: Taken): Free {
+  const key = `${job.pool}\u0000${job.priority}`;
+  let sum = taken.below.get(key);
+  if (sum) return sum;
+  sum = { cpus: 0, memoryBytes: 0, gpus: 0, workers: 0 };
+  for (const v of candidates) {
+    if (v.priority >= job.priority) break;
+    give(sum, v.perWorker, available(v, taken));
+  }
+  taken.below.set(key, sum);
+  return sum;
 }
 
 function available(v: JobDemand, taken: Taken): number {

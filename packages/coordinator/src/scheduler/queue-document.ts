@@ -44,7 +44,8 @@ export function buildQueueDocument({ snapshot, decision, coordinator, recentStar
     for (const job of snapshot.jobs) if (job.pool === pool.pool) addUse(used, job.perWorker, held(job));
     return { ...pool, used };
   });
-  const doc: QueueDocument = { version: QUEUE_DOCUMENT_VERSION, at: new Date(snapshot.now).toISOString(), coordinator, pools, jobs: entries, classes: [] };
+  const reservation = decision.reservation && { jobId: decision.reservation.jobId, startAt: new Date(decision.reservation.startAt).toISOString() };
+  const doc: QueueDocument = { version: QUEUE_DOCUMENT_VERSION, at: new Date(snapshot.now).toISOString(), coordinator, pools, jobs: entries, reservation, classes: [] };
   doc.classes = classLines(snapshot, entries, recentStarts);
   return doc;
 }
@@ -58,7 +59,7 @@ function entry(job: JobDemand, held: number, snapshot: SchedulerSnapshot, decisi
     owner: job.owner,
     priority: priorityLabel(job.priority),
     effectivePriority: effectivePriority(job, snapshot.now, snapshot.settings.agingIntervalMs),
-    position: reason?.position ?? null,
+    position: reason && reason.code !== 'never_fits' ? reason.position : null,
     resources: { ...job.perWorker },
     workersHeld: held,
     workersWanted: job.wantWorkers,

@@ -4,7 +4,8 @@
  * and `djc submit` (the pools' capacities). Unlimited capacities (Infinity)
  * are stored as null and read back as Infinity. The document is parsed
  * with a schema, so one written by another version of djc is refused with a
- * clear message rather than shown wrong.
+ * clear message rather than shown wrong; fields added later (by a newer
+ * daemon) are kept, so `djc queue --json` passes them on.
  */
 import { DjcError, JOB_STATUSES, type Backend, type IoOptions } from '@djc/core';
 import { z } from 'zod';
@@ -21,8 +22,8 @@ export const QUEUE_DOCUMENT_KEY = 'scheduler/queue.json';
 export const QUEUE_STALE_MS = 10_000;
 
 const unlimited = z.number().nullable().transform((v) => v ?? Infinity);
-const Resources = z.object({ cpus: unlimited, memoryBytes: unlimited, gpus: unlimited });
-const WaitReasonSchema = z.object({
+const Resources = z.looseObject({ cpus: unlimited, memoryBytes: unlimited, gpus: unlimited });
+const WaitReasonSchema = z.looseObject({
   code: z.enum(['resources', 'priority', 'reservation', 'max_jobs', 'quota', 'never_fits']),
   message: z.string(),
   position: z.number(),
@@ -31,7 +32,7 @@ const WaitReasonSchema = z.object({
   free: Resources,
   estimatedStartMs: z.number().nullable(),
 });
-const QueueDocumentSchema = z.object({
+const QueueDocumentSchema = z.looseObject({
   version: z.literal(QUEUE_DOCUMENT_VERSION),
   at: z.string(),
   coordinator: z.string(),
@@ -43,7 +44,7 @@ const QueueDocumentSchema = z.object({
     }),
   ),
   jobs: z.array(
-    z.object({
+    z.looseObject({
       jobId: z.string(),
       name: z.string(),
       status: z.enum(JOB_STATUSES),
@@ -58,8 +59,9 @@ const QueueDocumentSchema = z.object({
       reason: WaitReasonSchema.nullable(),
     }),
   ),
+  reservation: z.looseObject({ jobId: z.string(), startAt: z.string() }).nullable().optional(),
   classes: z.array(
-    z.object({ priority: z.string(), queued: z.number(), running: z.number(), waitP50Ms: z.number().nullable(), waitP95Ms: z.number().nullable() }),
+    z.looseObject({ priority: z.string(), queued: z.number(), running: z.number(), waitP50Ms: z.number().nullable(), waitP95Ms: z.number().nullable() }),
   ),
 });
 

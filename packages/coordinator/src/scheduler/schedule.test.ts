@@ -111,7 +111,7 @@ describe('schedule: capacity and limits', () => {
       }),
     );
     expect(d.grants).toEqual([{ jobId: 'r', workers: 2 }]);
-    expect(d.waiting.get('w')).toMatchObject({ code: 'max_jobs', message: 'max_jobs reached: 1 jobs running, limit 1; 0 jobs ahead' });
+    expect(d.waiting.get('w')).toMatchObject({ code: 'max_jobs', message: 'max_jobs reached: 1 job running, limit 1; 0 jobs ahead' });
   });
 
   it('holds per-owner quotas of jobs and cpus, and lets other owners through', () => {
@@ -134,7 +134,12 @@ describe('schedule: capacity and limits', () => {
       { jobId: 'carol', workers: 1 },
     ]);
     expect(d.waiting.get('a-new')).toMatchObject({ code: 'quota' });
-    expect(d.waiting.get('a-new')?.message).toContain('owner alice is at its quota: 1 jobs running, max_jobs 1');
+    expect(d.waiting.get('a-new')?.message).toContain('owner alice is at its quota: 1 job running, max_jobs 1');
+    // bob's 3 cpus: one 2-cpu worker of b-big, then one of b-more; b-big may not grow past the quota.
+    const more = schedule(snapshot([running('b-big', 1, { owner: 'bob', perWorker: cpus(2), wantWorkers: 4 }), demand('b-wide', { owner: 'bob', perWorker: cpus(4), submittedAt: 9 })], { settings: settings({ quotas }) }));
+    expect(more.grants).toEqual([]);
+    expect(more.waiting.get('b-big')?.message).toMatch(/^owner bob holds 2 of its quota of 3 cpus/);
+    expect(more.waiting.get('b-wide')?.message).toMatch(/^one worker needs 4 cpus, more than owner bob's whole quota of 3 cpus/);
   });
 
   it('says never_fits for a worker larger than the pool, and it does not block the jobs behind it', () => {

@@ -13,7 +13,7 @@
 import { fitCount, neverFits, take } from './capacity.js';
 import { estimateStarts } from './estimate-starts.js';
 import { grantOrder } from './order.js';
-import { addHolder, poolStates, reserve, type PoolState } from './pool-state.js';
+import { addHolder, poolStates, reserve, reserveSoon, type PoolState } from './pool-state.js';
 import { choosePreemptions, noneTaken, preemptionCandidates, type Taken } from './preempt.js';
 import type { Decision, JobDemand, SchedulerSnapshot, WaitCode } from './types.js';
 import { roughly, waitReason, type PendingWait } from './wait-reason.js';
@@ -71,15 +71,18 @@ function admission(tick: Tick, job: JobDemand): { n: number; code: WaitCode; det
   const want = job.wantWorkers - job.heldWorkers;
   const { maxJobs, quotas } = tick.snap.settings;
   if (job.heldWorkers === 0 && maxJobs !== null && tick.holding >= maxJobs) {
-    return { n: 0, code: 'max_jobs', detail: `max_jobs reached: ${tick.holding} jobs running, limit ${maxJobs}` };
+    return { n: 0, code: 'max_jobs', detail: `max_jobs reached: ${jobs(tick.holding)} running, limit ${maxJobs}` };
   }
   const quota = quotas[job.owner];
   const used = ownerUse(tick.owners, job.owner);
   if (quota?.maxJobs !== undefined && job.heldWorkers === 0 && used.jobs >= quota.maxJobs) {
-    return { n: 0, code: 'quota', detail: `owner ${job.owner} is at its quota: ${used.jobs} jobs running, max_jobs ${quota.maxJobs}` };
+    return { n: 0, code: 'quota', detail: `owner ${job.owner} is at its quota: ${jobs(used.jobs)} running, max_jobs ${quota.maxJobs}` };
   }
   if (quota?.cpus !== undefined && job.pool === 'local' && job.perWorker.cpus > 0) {
     const room = Math.floor((quota.cpus - used.cpus) / job.perWorker.cpus + 1e-9);
+    if (job.perWorker.cpus > quota.cpus + 1e-9) {
+      return { n: 0, code: 'quota', detail: `one worker needs ${job.perWorker.cpus} cpus, more than owner ${job.owner}'s whole quota of ${quota.cpus} cpus: it cannot start until the quota is raised` };
+    }
     if (room <= 0) return { n: 0, code: 'quota', detail: `owner ${job.owner} holds ${used.cpus} of its quota of ${quota.cpus} cpus` };
     return { n: Math.min(want, room), code: 'quota' };
   }
@@ -96,8 +99,11 @@ function cannotStart(tick: Tick, job: JobDemand, state: PoolState): void {
   let note: string | undefined;
   if (preemptAtOrAbove !== null && job.priority >= preemptAtOrAbove && job.heldWorkers === 0) {
     const chosen = choosePreemptions(job, state, tick.candidates.get(job.pool) ?? [], tick.taken);
-    tick.decision.preemptions.push(...chosen);
-    if (chosen.length > 0) note = `taking back ${chosen.map((p) => `${p.workers} worker${p.workers === 1 ? '' : 's'} of ${p.jobId}`).join(', ')}`;
+    tick.decision.preemptions.push(...chosen.preemptions);
+    const taking = chosen.preemptions.map((p) => `${p.workers} worker${p.workers === 1 ? '' : 's'} of ${p.jobId}`);
+    if (taking.length > 0) note = `taking back ${taking.join(', ')}`;
+    // It starts as soon as those workers exit: backfill must leave it what they free.
+    if (chosen.coming && state.head.jobId === job.jobId) state.head = reserveSoon(job, chosen.coming, tick.snap.now);
   }
   wait(tick, job, state, state.waiting > 0 ? 'priority' : 'resources', undefined, note);
 }
@@ -150,8 +156,13 @@ function explain(tick: Tick): void {
     const state = tick.pools.get(name);
     const queued = waits.filter((w) => w.code === 'resources' || w.code === 'priority' || w.code === 'reservation').map((w) => w.job);
     const estimates = state ? estimateStarts(state, queued, tick.snap.now) : new Map<string, number | null>();
-    for (const w of waits) tick.decision.waiting.set(w.job.jobId, waitReason(w, state?.capacity, state?.free ?? none, estimates.get(w.job.jobId) ?? null));
+    const shortages = new Map<string, string>();
+    for (const w of waits) tick.decision.waiting.set(w.job.jobId, waitReason(w, state?.capacity, state?.free ?? none, estimates.get(w.job.jobId) ?? null, shortages));
   }
+}
+
+function jobs(n: number): string {
+  return n === 1 ? '1 job' : `${n} jobs`;
 }
 
 function ownerUse(owners: Tick['owners'], owner: string): { jobs: number; cpus: number } {

@@ -163,6 +163,8 @@ export interface QueueDocument {
   coordinator: string;
   pools: (PoolCapacity & { used: WorkerResources & { workers: number } })[];
   jobs: QueueEntry[];
+  /** The head job's reservation (backfill may not delay it), from Decision.reservation; absent or null without one. */
+  reservation?: { jobId: string; startAt: string } | null;
   /** Per priority class ("urgent", "high", "normal", "low", or the integer), over jobs started in the last hour. */
   classes: { priority: string; queued: number; running: number; waitP50Ms: number | null; waitP95Ms: number | null }[];
 }

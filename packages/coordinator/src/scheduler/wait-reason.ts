@@ -16,12 +16,17 @@ export interface PendingWait {
   note?: string;
 }
 
-export function waitReason(w: PendingWait, capacity: PoolCapacity | undefined, free: Free, estimate: number | null): WaitReason {
+/**
+ * `shortages`: the shortage clause by worker size, for one pool's free
+ * capacity (the same for every job of the pool in a tick, and most jobs share
+ * a few sizes).
+ */
+export function waitReason(w: PendingWait, capacity: PoolCapacity | undefined, free: Free, estimate: number | null, shortages = new Map<string, string>()): WaitReason {
   const shown = { cpus: Math.max(0, free.cpus), memoryBytes: Math.max(0, free.memoryBytes), gpus: Math.max(0, free.gpus) };
   const parts: string[] = [];
   if (w.code === 'never_fits') parts.push(neverFitsClause(w.job, capacity));
   else {
-    parts.push(w.detail ?? shortage(w.job.perWorker, free, capacity));
+    parts.push(w.detail ?? shortageOf(w.job.perWorker, free, capacity, shortages));
     parts.push(w.jobsAhead === 1 ? '1 job ahead' : `${w.jobsAhead} jobs ahead`);
     if (w.code !== 'max_jobs' && w.code !== 'quota') parts.push(estimate === null ? 'no start estimate yet (no running job has a known remaining time)' : `est. start in ~${roughly(estimate)} from recent throughput`);
     if (w.note) parts.push(w.note);
@@ -37,7 +42,14 @@ export function waitReason(w: PendingWait, capacity: PoolCapacity | undefined, f
   };
 }
 
-/** What one worker needs that is not free, or "fits now" when nothing is short. */
+function shortageOf(need: WorkerResources, free: Free, capacity: PoolCapacity | undefined, cache: Map<string, string>): string {
+  const key = `${need.cpus}/${need.memoryBytes}/${need.gpus}`;
+  let text = cache.get(key);
+  if (text === undefined) cache.set(key, (text = shortage(need, free, capacity)));
+  return text;
+}
+
+/** What one worker needs that is not free (the cpus asked and free, when nothing is short). */
 export function shortage(need: WorkerResources, free: Free, capacity: PoolCapacity | undefined): string {
   const short: string[] = [];
   if (need.cpus > free.cpus + 1e-9) short.push(`${num(need.cpus)} ${plural(need.cpus, 'cpu')}, ${num(Math.max(0, free.cpus))} free`);
