@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { djcStart, sandboxPerTest, waitFor } from './helpers.js';
+import { writeHandlers, writeReviews } from './pipeline-helpers.js';
 import {
   firstStart, lastEnd, peakCpus, startOrder, statusOf, submit, waitAll, waitStatus, writeSleepJob, type JobDoc,
 } from './scheduler-helpers.js';
@@ -213,5 +214,46 @@ describe('the daemon schedules jobs onto its capacity', () => {
     const order = startOrder(docs.slice(1));
     expect(order).toEqual(['a', 'b', 'c']);
     expect(peakCpus(docs)).toBe(2);
+  });
+
+  it('the daemon settings: a bad value or an unknown key is exit 2 naming the file and the key', async () => {
+    const bad = await run(['coordinator', '--config', settings('fair_share: { half_life: soon }\n')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('daemon.yaml: fair_share.half_life: expected a duration');
+    const unknown = await run(['coordinator', '--config', settings('agin: 1m\n')]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('daemon.yaml: agin: not a setting');
+    const flag = await run(['coordinator', '--cpus', 'lots']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain('--cpus: expected a positive number of CPUs');
+  });
+
+  it("a pipeline's priority is its stage runs'; a stage's own wins; submit records the owner", async () => {
+    writeReviews(box.dir, 10);
+    writeHandlers(box.dir);
+    writeFileSync(join(box.dir, 'p.yaml'), `name: prio
+priority: high
+stages:
+  clean:
+    input: { path: reviews.jsonl, batch: { records: 40 } }
+    handler: { module: ./clean.mjs#clean }
+  stats:
+    needs: [clean]
+    priority: low
+    input: { from: clean, batch: { records: 50 } }
+    handler: { module: ./stats.mjs#count }
+`);
+    const r = await run(['submit', 'p.yaml', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const { jobId } = JSON.parse(r.stdout) as { jobId: string };
+    const doc = JSON.parse((await run(['status', jobId, '--json'])).stdout) as { owner: string; stages: { runs: { name: string; priority: string; owner: string }[] }[] };
+    const runs = doc.stages.flatMap((st) => st.runs);
+    expect(runs.map((x) => [x.name, x.priority])).toEqual([['prio.clean', 'high'], ['prio.stats', 'low']]);
+    expect(doc.owner).not.toBe('');
+    expect(runs.every((x) => x.owner === doc.owner)).toBe(true);
+    // djc priority of a pipeline changes every unfinished run.
+    expect((await run(['priority', jobId, 'urgent'])).code).toBe(0);
+    const after = JSON.parse((await run(['status', jobId, '--json'])).stdout) as { stages: { runs: { priority: string }[] }[] };
+    expect(after.stages.flatMap((st) => st.runs).map((x) => x.priority)).toEqual(['urgent', 'urgent']);
   });
 });

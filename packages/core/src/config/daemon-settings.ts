@@ -89,8 +89,11 @@ export async function loadDaemonSettings(file: string): Promise<DaemonSettings> 
   const r = DaemonSettingsSchema.safeParse(data);
   if (r.success) return r.data;
   const issue = r.error.issues[0];
-  const key = issue?.path.join('.') || '(top level)';
-  throw new DjcError('CONFIG_INVALID', `${file}: ${key}: ${issue?.message ?? 'invalid'}`, {
+  const at = issue?.path.join('.') ?? '';
+  const unknown = issue?.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
+  const where = unknown === undefined ? at || '(top level)' : [at, unknown].filter(Boolean).join('.');
+  const message = unknown === undefined ? issue?.message ?? 'invalid' : 'not a setting';
+  throw new DjcError('CONFIG_INVALID', `${file}: ${where}: ${message}`, {
     hint: 'keys: capacity {cpus, memory, gpus}, pools {slurm, external: {max_workers}}, max_jobs, quotas, fair_share {half_life, owner_label}, aging, preempt (see docs/scheduling.md)',
   });
 }
