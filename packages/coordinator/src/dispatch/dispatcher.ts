@@ -79,9 +79,11 @@ export interface Dispatcher {
    * whose upstream runs its last tasks), so they are up when its first task
    * comes; they wait meanwhile, and exit when the job ends without running
    * (SKIPPED, CANCELLED). start() adopts them. Absent where starting workers
-   * early is not cheap (Slurm, external workers).
+   * early is not cheap (Slurm, external workers), or returns false where the
+   * job's dispatcher does not (routing). `opts` as for start(): behind the
+   * scheduler, no workers (the scheduler grants them).
    */
-  warm?(job: JobRecord): Promise<void>;
+  warm?(job: JobRecord, opts?: StartOptions): Promise<boolean>;
   /**
    * Called on every monitor tick with the fresh job record: reports workers
    * that died since the last call (so their tasks are reclaimed at once) and

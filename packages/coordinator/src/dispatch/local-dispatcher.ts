@@ -153,8 +153,9 @@ export function createLocalDispatcher(opts: LocalDispatcherOptions): Dispatcher 
       listeners.push(listener);
     },
 
-    async warm(job) {
-      await this.start(job);
+    async warm(job, opts) {
+      await this.start(job, opts);
+      return true;
     },
 
     async poll(job) {

@@ -28,11 +28,11 @@ export function createRoutingDispatcher(byName: Partial<Record<DispatcherName, D
     onRelease(listener) {
       for (const d of new Set(Object.values(byName))) d.onRelease(listener);
     },
-    async warm(job) {
+    async warm(job, opts) {
       const d = byName[job.config.compute.dispatcher];
-      if (!d?.warm) return;
+      if (!d?.warm) return false;
       of.set(job.jobId, d);
-      await d.warm(job);
+      return d.warm(job, opts);
     },
     async poll(job) {
       return (await get(job.jobId)?.poll(job)) ?? [];

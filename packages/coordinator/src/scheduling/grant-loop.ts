@@ -88,10 +88,12 @@ export function createGrantLoop(o: GrantLoopOptions): GrantLoop {
     },
     // A WAITING run whose upstream is in its last round: followed now, it wants workers (granted when capacity frees).
     async warm(job) {
-      if (followed.has(job.jobId)) return;
+      if (followed.has(job.jobId) || !inner.warm) return false;
       followed.set(job.jobId, job);
-      await inner.start(job, { workers: [] });
-      wake();
+      const warmed = await inner.warm(job, { workers: [] });
+      if (warmed) wake();
+      else followed.delete(job.jobId);
+      return warmed;
     },
     async poll(job) {
       followed.set(job.jobId, job);

@@ -39,6 +39,8 @@ interface FollowedJob {
   desired: number;
   /** What one worker holds (the scheduler's view). */
   share: WorkerBinding;
+  /** start() is adopting or submitting: a grow() meanwhile only raises `desired`, which start() submits. */
+  starting: boolean;
   arrays: string[];
   /** Array tasks by "<array>_<index>", as last seen. */
   tasks: Map<string, ArrayTaskState>;
@@ -154,7 +156,7 @@ export function createSlurmDispatcher(opts: SlurmDispatcherOptions): Dispatcher 
     async start(job, { workers }: StartOptions = {}) {
       const cfg = job.config.compute;
       const fj: FollowedJob = {
-        jobId: job.jobId, config: job.config, desired: workers?.length ?? cfg.slurm?.workers ?? cfg.workers, share: workerShare(job),
+        jobId: job.jobId, config: job.config, desired: workers?.length ?? cfg.slurm?.workers ?? cfg.workers, share: workerShare(job), starting: true,
         arrays: [], tasks: new Map(), ended: new Set(), failed: 0, failures: job.workers?.failures ?? [], lastPoll: 0, stuck: null,
         adoptedLosses: [],
       };
@@ -166,8 +168,12 @@ export function createSlurmDispatcher(opts: SlurmDispatcherOptions): Dispatcher 
         // Workers that ended meanwhile: their tasks are reclaimed on the first poll.
         await refresh(fj, fj.adoptedLosses, true);
         opts.log.info({ jobId: job.jobId, arrays: fj.arrays, alive: alive(fj).length }, 'adopted worker arrays');
-        if (alive(fj).length > 0) return;
+        if (alive(fj).length > 0) {
+          fj.starting = false;
+          return;
+        }
       }
+      fj.starting = false;
       if (fj.desired > 0) await submit(fj, fj.desired);
       fj.lastPoll = Date.now();
     },
@@ -176,7 +182,7 @@ export function createSlurmDispatcher(opts: SlurmDispatcherOptions): Dispatcher 
       const fj = jobs.get(jobId);
       if (!fj || workers.length === 0) return;
       fj.desired += workers.length;
-      await submit(fj, workers.length);
+      if (!fj.starting) await submit(fj, workers.length);
     },
 
     // Slurm admits and runs array tasks itself: single workers are not taken back (preemption is local).
