@@ -64,6 +64,8 @@ export function createGrantLoop(o: GrantLoopOptions): GrantLoop {
   };
   const usage = createUsage(o.settings.fairShareHalfLifeMs);
   let recentStarts: JobStart[] = [];
+  /** The reason code last written on each queued job's record. */
+  const reasonCodes = new Map<string, string>();
   const ownerOf = (job: JobRecord) => schedulingOwner(job, o.ownerLabel);
   inner.onRelease(wake);
 
@@ -121,30 +123,36 @@ export function createGrantLoop(o: GrantLoopOptions): GrantLoop {
     onRelease: (listener) => inner.onRelease(listener),
   };
 
-  async function tick(candidates: readonly JobRecord[]): Promise<TickOutcome> {
-    const now = Date.now();
+  /** The jobs of this tick (followed ones with fresh counts, then the candidates) and the scheduler's snapshot of them. */
+  async function snapshotOf(candidates: readonly JobRecord[], now: number) {
     const jobs = new Map<string, JobRecord>();
     // Fresh counts of the followed jobs: a worker that just exited leaves a job that wants fewer.
     for (const [jobId, last] of followed) jobs.set(jobId, (await o.backend.state.getJob(jobId).catch(() => null)) ?? last);
     for (const c of candidates) if (!jobs.has(c.jobId) && !pending.has(c.jobId)) jobs.set(c.jobId, c);
     await requeuePreempted(o.backend, preempted, jobs, held, o.log);
     // A job that ended still holds the workers it is stopping: they count until they exit.
-    const demands = [...jobs.values()].filter((j) => !TERMINAL_JOB.has(j.status) || held(j.jobId) > 0).map((j) => jobDemand(j, { workers: held(j.jobId), stopping: stopping(j.jobId) }, o.ownerLabel, now));
+    const demands = [...jobs.values()]
+      .filter((j) => !TERMINAL_JOB.has(j.status) || held(j.jobId) > 0)
+      .map((j) => jobDemand(j, { workers: held(j.jobId), stopping: stopping(j.jobId) }, o.ownerLabel, now));
     const live = [...followed.keys()].map((id) => {
       const job = jobs.get(id) as JobRecord;
       return { owner: ownerOf(job), allocations: inner.describe(id)?.allocations ?? job.workers?.allocations ?? [] };
     });
     const snapshot: SchedulerSnapshot = { now, pools: o.pools, jobs: demands, usage: usage.at(live, now), settings: o.settings };
-    const decision = schedule(snapshot);
+    return { jobs, snapshot };
+  }
+
+  /** Grows followed jobs; returns the candidates granted workers (their start() takes the grant). */
+  async function applyGrants(decision: Decision, jobs: ReadonlyMap<string, JobRecord>, snapshot: SchedulerSnapshot): Promise<JobRecord[]> {
     const granted: JobRecord[] = [];
     for (const g of decision.grants) {
       const job = jobs.get(g.jobId);
       if (!job || takenFor(g.jobId)) continue;
-      const bindings = Array.from({ length: g.workers }, () => workerShare(job));
-      const demand = demands.find((d) => d.jobId === g.jobId);
-      if (demand && demand.heldWorkers === 0) recentStarts.push({ priority: demand.priority, queuedAt: demand.queuedAt, startedAt: now });
       const ready = await resumePrepared(o.backend, job, o.log);
       if (!ready) continue;
+      const demand = snapshot.jobs.find((d) => d.jobId === g.jobId);
+      if (demand && demand.heldWorkers === 0) recentStarts.push({ priority: demand.priority, queuedAt: demand.queuedAt, startedAt: snapshot.now });
+      const bindings = Array.from({ length: g.workers }, () => workerShare(job));
       if (followed.has(g.jobId)) {
         await inner.grow(g.jobId, bindings);
       } else {
@@ -153,15 +161,32 @@ export function createGrantLoop(o: GrantLoopOptions): GrantLoop {
       }
       o.log.debug({ jobId: g.jobId, workers: g.workers }, 'workers granted');
     }
+    return granted;
+  }
+
+  /** Candidates that wait: QUEUED with their reason (written when its kind changes), or FAILED when they never fit. */
+  async function markAllWaiting(decision: Decision, jobs: ReadonlyMap<string, JobRecord>): Promise<void> {
+    for (const [jobId, reason] of decision.waiting) {
+      const job = jobs.get(jobId);
+      if (!job || followed.has(jobId)) continue;
+      const code = await markWaiting(o.backend, job, reason, o.log, reasonCodes.get(jobId));
+      if (code === undefined) reasonCodes.delete(jobId);
+      else reasonCodes.set(jobId, code);
+    }
+    for (const jobId of reasonCodes.keys()) if (!decision.waiting.has(jobId)) reasonCodes.delete(jobId);
+  }
+
+  async function tick(candidates: readonly JobRecord[]): Promise<TickOutcome> {
+    const now = Date.now();
+    const { jobs, snapshot } = await snapshotOf(candidates, now);
+    const decision = schedule(snapshot);
+    const granted = await applyGrants(decision, jobs, snapshot);
     for (const p of decision.preemptions) {
       const asked = await inner.shrink(p.jobId, p.workers);
       if (asked > 0) preempted.set(p.jobId, p.forJobId);
       o.log.info({ jobId: p.jobId, workers: asked, for: p.forJobId }, 'workers preempted');
     }
-    for (const [jobId, reason] of decision.waiting) {
-      const job = jobs.get(jobId);
-      if (job && !followed.has(jobId)) await markWaiting(o.backend, job, reason, o.log);
-    }
+    await markAllWaiting(decision, jobs);
     recentStarts = recentStarts.filter((r) => r.startedAt > now - 3_600_000);
     return { decision, snapshot, granted, recentStarts };
   }

@@ -5,10 +5,13 @@ import type { WaitReason } from '../scheduler/types.js';
 /**
  * A job that gets no workers this tick: SUBMITTED → QUEUED with the reason
  * (its queuedAt: its submit time, so its age counts from there); a QUEUED
- * one gets the new reason when it changed (one write per change, not per
- * tick); one that can never fit its pool → FAILED with the numbers.
+ * one gets the new reason when its kind (code) changed since `lastCode` (the
+ * numbers in it move every time the queue does: they live in the queue
+ * document, which `djc status` shows, so 10,000 queued jobs are not
+ * rewritten each tick); one that can never fit its pool → FAILED with the
+ * numbers. Returns the code now on the record.
  */
-export async function markWaiting(backend: Backend, job: JobRecord, reason: WaitReason, log: Logger): Promise<void> {
+export async function markWaiting(backend: Backend, job: JobRecord, reason: WaitReason, log: Logger, lastCode?: string): Promise<string | undefined> {
   try {
     if (reason.code === 'never_fits') {
       if (job.status !== 'SUBMITTED' && job.status !== 'QUEUED') return;
@@ -16,16 +19,20 @@ export async function markWaiting(backend: Backend, job: JobRecord, reason: Wait
       const error = `one worker can never start: ${reason.message} (needs ${need.cpus} cpus, ${need.gpus} GPUs per worker); lower compute.resources or give the coordinator more capacity`;
       await backend.state.transitionJob(job.jobId, ['SUBMITTED', 'QUEUED'], 'FAILED', { error, endedAt: new Date().toISOString(), reason: null });
       log.warn({ jobId: job.jobId, error }, 'job can never fit');
-      return;
+      return undefined;
     }
     if (job.status === 'SUBMITTED') {
       await backend.state.transitionJob(job.jobId, ['SUBMITTED'], 'QUEUED', { reason: reason.message, queuedAt: job.queuedAt ?? job.createdAt });
-    } else if (job.status === 'QUEUED' && job.reason !== reason.message) {
+      return reason.code;
+    }
+    if (job.status === 'QUEUED' && lastCode !== reason.code && job.reason !== reason.message) {
       await backend.state.updateJob(job.jobId, { reason: reason.message });
     }
+    return job.status === 'QUEUED' ? reason.code : lastCode;
   } catch (e) {
     // Cancelled or changed meanwhile: the next tick sees it as it is.
     log.debug({ jobId: job.jobId, err: e }, 'marking a waiting job failed');
+    return lastCode;
   }
 }
 
