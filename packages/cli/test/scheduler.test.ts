@@ -256,4 +256,31 @@ stages:
     const after = JSON.parse((await run(['status', jobId, '--json'])).stdout) as { stages: { runs: { priority: string }[] }[] };
     expect(after.stages.flatMap((st) => st.runs).map((x) => x.priority)).toEqual(['urgent', 'urgent']);
   });
+
+  it('queue reasons name the limit that holds a job back: max_jobs, an owner quota', async () => {
+    const yaml = 'max_jobs: 2\nquotas: { carol: { max_jobs: 1 } }\nfair_share: { owner_label: user }\n';
+    await withDaemon(['--cpus', '4', '--config', settings(yaml)], async () => {
+      const reasonOf = (id: string) => waitFor(`${id} waiting in the queue document`, async () => {
+        const r = await run(['queue', '--json']);
+        if (r.code !== 0) return undefined;
+        const jobs = (JSON.parse(r.stdout) as { queue: { jobs: { jobId: string; reason: { code: string; message: string } | null }[] } | null }).queue?.jobs ?? [];
+        return jobs.find((j) => j.jobId === id)?.reason ?? undefined;
+      });
+      const c1 = await submit(run, box.dir, { name: 'c1', sleep: 4, labels: { user: 'carol' } });
+      await waitStatus(run, c1, 'RUNNING');
+      // 4 cpus, 3 free, 1 job of 2 running: carol's own quota holds c2 back.
+      const c2 = await submit(run, box.dir, { name: 'c2', sleep: 0.2, labels: { user: 'carol' } });
+      const quota = await reasonOf(c2);
+      expect(quota).toMatchObject({ code: 'quota' });
+      expect(quota.message).toContain('carol');
+      const d1 = await submit(run, box.dir, { name: 'd1', sleep: 3, labels: { user: 'dave' } });
+      await waitStatus(run, d1, 'RUNNING');
+      // Now 2 jobs run: max_jobs holds dave's second back, cpus free or not.
+      const d2 = await submit(run, box.dir, { name: 'd2', sleep: 0.2, labels: { user: 'dave' } });
+      const max = await reasonOf(d2);
+      expect(max).toMatchObject({ code: 'max_jobs' });
+      expect(max.message).toContain('max_jobs');
+      await waitAll(run, [c1, c2, d1, d2]);
+    });
+  });
 });
