@@ -60,6 +60,7 @@ export async function runDaemon(backend: Backend, opts: DaemonOptions): Promise<
       .catch((e: unknown) => opts.log.error({ jobId: job.jobId, err: e }, 'coordinating the job failed'))
       .finally(() => {
         active.delete(job.jobId);
+        loop.forget(job.jobId);
         wake.now();
       });
     active.set(job.jobId, p);

@@ -45,8 +45,12 @@ export function createRoutingDispatcher(byName: Partial<Record<DispatcherName, D
     },
     async stop(jobId, opts) {
       const d = get(jobId);
-      of.delete(jobId);
-      return (await d?.stop(jobId, opts)) ?? null;
+      try {
+        return (await d?.stop(jobId, opts)) ?? null;
+      } finally {
+        // Routed until its workers have exited: held() counts them meanwhile.
+        if (get(jobId) === d) of.delete(jobId);
+      }
     },
   };
 }

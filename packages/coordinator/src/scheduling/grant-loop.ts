@@ -49,13 +49,15 @@ export interface GrantLoop {
   onWake(listener: () => void): void;
   /** Jobs coordinated through `dispatcher` now. */
   followed(): ReadonlySet<string>;
+  /** Its coordinator is done with the job: a grant it never took (the job ended first) is given back. */
+  forget(jobId: string): void;
 }
 
 export function createGrantLoop(o: GrantLoopOptions): GrantLoop {
   const inner = o.dispatcher;
   const followed = new Map<string, JobRecord>();
   /** Granted, not started yet (the caller is about to coordinate them). */
-  const pending = new Map<string, WorkerBinding[]>();
+  const pending = new Map<string, { job: JobRecord; workers: WorkerBinding[] }>();
   /** Jobs whose workers were asked to stop, and for which job. */
   const preempted = new Map<string, string>();
   const listeners: (() => void)[] = [];
@@ -69,7 +71,7 @@ export function createGrantLoop(o: GrantLoopOptions): GrantLoop {
   const ownerOf = (job: JobRecord) => schedulingOwner(job, o.ownerLabel);
   inner.onRelease(wake);
 
-  const held = (jobId: string) => inner.held(jobId).length + (pending.get(jobId)?.length ?? 0);
+  const held = (jobId: string) => inner.held(jobId).length + (pending.get(jobId)?.workers.length ?? 0);
   /**
    * A job whose workers are being taken back does not get new ones while the
    * job they are taken for has none yet (the capacity that frees is its).
@@ -83,7 +85,7 @@ export function createGrantLoop(o: GrantLoopOptions): GrantLoop {
   const dispatcher: Dispatcher = {
     async start(job) {
       followed.set(job.jobId, job);
-      const workers = pending.get(job.jobId) ?? [];
+      const workers = pending.get(job.jobId)?.workers ?? [];
       pending.delete(job.jobId);
       await inner.start(job, { workers });
       wake();
@@ -128,7 +130,9 @@ export function createGrantLoop(o: GrantLoopOptions): GrantLoop {
     const jobs = new Map<string, JobRecord>();
     // Fresh counts of the followed jobs: a worker that just exited leaves a job that wants fewer.
     for (const [jobId, last] of followed) jobs.set(jobId, (await o.backend.state.getJob(jobId).catch(() => null)) ?? last);
-    for (const c of candidates) if (!jobs.has(c.jobId) && !pending.has(c.jobId)) jobs.set(c.jobId, c);
+    // Granted and not started yet: they hold their grant.
+    for (const [jobId, p] of pending) if (!jobs.has(jobId)) jobs.set(jobId, p.job);
+    for (const c of candidates) if (!jobs.has(c.jobId)) jobs.set(c.jobId, c);
     await requeuePreempted(o.backend, preempted, jobs, held, o.log);
     // A job that ended still holds the workers it is stopping: they count until they exit.
     const demands = [...jobs.values()]
@@ -156,7 +160,7 @@ export function createGrantLoop(o: GrantLoopOptions): GrantLoop {
       if (followed.has(g.jobId)) {
         await inner.grow(g.jobId, bindings);
       } else {
-        pending.set(g.jobId, bindings);
+        pending.set(g.jobId, { job: ready, workers: bindings });
         granted.push(ready);
       }
       o.log.debug({ jobId: g.jobId, workers: g.workers }, 'workers granted');
@@ -196,6 +200,9 @@ export function createGrantLoop(o: GrantLoopOptions): GrantLoop {
     tick,
     onWake: (l) => listeners.push(l),
     followed: () => new Set(followed.keys()),
+    forget(jobId) {
+      if (pending.delete(jobId)) wake();
+    },
   };
 }
 
