@@ -12,8 +12,12 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DJC_BIN, run } from './lib.mjs';
 
-/** Writes a job file; `handler` is the YAML mapping of the handler. */
-export async function writeJob(dir, file, { name, input, records, handler, workers, format = 'jsonl' }) {
+/**
+ * Writes a job file; `handler` is the YAML mapping of the handler. `cpus`:
+ * compute.resources.cpus per worker (default 1: on a 2-core machine the
+ * scheduler runs 2 workers at once; sleeps need no CPU, so say 0.5 or less).
+ */
+export async function writeJob(dir, file, { name, input, records, handler, workers, cpus, format = 'jsonl' }) {
   const yaml = [
     `name: ${name}`,
     'input:',
@@ -24,6 +28,7 @@ export async function writeJob(dir, file, { name, input, records, handler, worke
     ...handler.map((l) => `  ${l}`),
     'compute:',
     `  workers: ${workers}`,
+    ...(cpus === undefined ? [] : [`  resources: { cpus: ${cpus} }`]),
     'output:',
     `  path: out-${name}.jsonl`,
     '',

@@ -67,6 +67,8 @@ main('slow-tasks', async () => {
     await writeFile(join(dir, 'sleeps.txt'), secs.map((s) => `${s}\n`).join(''));
     const jobFile = await writeJob(dir, 'slow.yaml', {
       name: 'slow', input: 'sleeps.txt', format: 'text', records: 1, handler: [`command: '${DJC_COMMAND}'`], workers: SLOTS,
+      // Sleeps: they need no CPU, so all SLOTS workers fit the machine (as xargs -P runs them).
+      cpus: 0.25,
     });
     const parallelNote = have('parallel') ? null : (process.env.BENCH_PARALLEL_NOTE || 'GNU parallel is not installed');
     if (parallelNote) note(`slow-tasks: skipping GNU parallel: ${parallelNote}`);

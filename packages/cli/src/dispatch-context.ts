@@ -7,8 +7,10 @@
 import { join } from 'node:path';
 import type { Backend } from '@djc/core';
 import {
-  createExternalDispatcher, createLocalDispatcher, createRoutingDispatcher, createSlurmDispatcher, type Dispatcher,
+  createExternalDispatcher, createLocalDispatcher, createRoutingDispatcher, createSlurmDispatcher, poolsOf, runInProcessScheduling,
+  schedulerSettingsOf, type Dispatcher,
 } from '@djc/coordinator';
+import { runCapacity } from './scheduling-context.js';
 import { WORKER_BIN } from '@djc/worker';
 import type { Cli } from './context.js';
 
@@ -32,5 +34,17 @@ export function dispatcherFor(cli: Cli, backend: Backend): Dispatcher {
     local: createLocalDispatcher({ ...common, logDir }),
     slurm: createSlurmDispatcher({ ...common, logDir }),
     external: createExternalDispatcher(common),
+  });
+}
+
+/**
+ * `djc run` (and a retry coordinated here): the routing dispatcher behind
+ * the scheduler, in this process, against this machine's capacity, so the
+ * job never starts more workers than fit. stop() it once coordinated.
+ */
+export function scheduledDispatcherFor(cli: Cli, backend: Backend): { dispatcher: Dispatcher; stop(): Promise<void> } {
+  const { capacity, settings } = runCapacity();
+  return runInProcessScheduling(backend, {
+    dispatcher: dispatcherFor(cli, backend), pools: poolsOf(capacity, settings), settings: schedulerSettingsOf(settings), log: cli.log,
   });
 }

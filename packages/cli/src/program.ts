@@ -63,13 +63,15 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
   program.command('run').argument('<file.yaml>').description('run a job or a pipeline here: submit, start local workers, show progress, wait; exit 0 if it succeeds')
     .addOption(setOpt).addOption(keepGoing)
     .option('--fresh', 'pipelines: run every stage, re-using nothing from the cache (the runs that succeed are still cached)')
-    .action(act((cli, file: string, o: { set?: string[]; keepGoing?: boolean; fresh?: boolean }) => import('./commands/run.js').then((m) => m.runCommand(cli, file, { ...withKeepGoing(o), fresh: o.fresh }))));
+    .option('--priority <p>', 'low | normal | high | urgent, or an integer (overrides the file\'s priority)')
+    .action(act((cli, file: string, o: { set?: string[]; keepGoing?: boolean; fresh?: boolean; priority?: string }) => import('./commands/run.js').then((m) => m.runCommand(cli, file, { ...withKeepGoing(o), fresh: o.fresh, priority: o.priority }))));
   program.command('submit').argument('<file.yaml>').description('submit a job or a pipeline to the coordinator daemon and print its id at once')
     .addOption(setOpt).addOption(keepGoing)
     .option('--after <jobs>', 'wait until these jobs (comma-separated JOB refs) succeed; SKIPPED at once if one fails, is cancelled or skipped')
     .option('--after-any', 'with --after: run once they have ended, however they ended')
     .option('--fresh', 'pipelines: run every stage, re-using nothing from the cache (stored with the pipeline: the daemon honours it)')
-    .action(act((cli, file: string, o: { set?: string[]; keepGoing?: boolean; after?: string; afterAny?: boolean; fresh?: boolean }) => import('./commands/submit.js').then((m) => m.submitCommand(cli, file, { ...withKeepGoing(o), after: o.after, afterAny: o.afterAny, fresh: o.fresh }))));
+    .option('--priority <p>', 'low | normal | high | urgent, or an integer (overrides the file\'s priority; change it later with djc priority)')
+    .action(act((cli, file: string, o: { set?: string[]; keepGoing?: boolean; after?: string; afterAny?: boolean; fresh?: boolean; priority?: string }) => import('./commands/submit.js').then((m) => m.submitCommand(cli, file, { ...withKeepGoing(o), after: o.after, afterAny: o.afterAny, fresh: o.fresh, priority: o.priority }))));
   program.command('validate').argument('<file.yaml>').description('check a job or pipeline file; print every problem with its YAML path, line and column')
     .addOption(setOpt).action(act((cli, file: string, o: { set?: string[] }) => import('./commands/validate.js').then((m) => m.validateCommand(cli, file, o))));
   program.command('plan').argument('<pipeline.yaml>')
@@ -113,8 +115,15 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
     .option('--bad-records', 'print the records left out as bad (input.on_bad_record: dead_letter), one JSON line each')
     .option('--stage <name>', 'of a pipeline: the result of this stage (with --task: of one of its tasks)')
     .action(act((cli, id: string | undefined, o: { path?: boolean; task?: number; badRecords?: boolean; stage?: string }) => import('./commands/results.js').then((m) => m.resultsCommand(cli, id, o))));
-  program.command('coordinator').description('run the coordinator daemon: picks up submitted jobs and watches them')
-    .action(act((cli) => daemons$().then((m) => m.coordinatorCommand(cli))));
+  program.command('coordinator').description('run the coordinator daemon: schedules submitted jobs onto its capacity and watches them')
+    .option('--config <file>', 'daemon settings (YAML): capacity, pools, max_jobs, quotas, fair_share, aging, preempt (docs/scheduling.md)')
+    .option('--cpus <n>', 'CPUs of the local pool (default: this machine\'s)').option('--memory <size>', 'memory of the local pool, e.g. 64GiB (default: this machine\'s)')
+    .option('--gpus <ids>', 'GPU ids of the local pool, e.g. 0,1 (none: no GPUs)')
+    .option('--preempt <p>', 'off (default), or the priority (urgent, high, … or an integer) at or above which a job takes workers back from lower ones')
+    .action(act((cli, o: { config?: string; cpus?: string; memory?: string; gpus?: string; preempt?: string }) => daemons$().then((m) => m.coordinatorCommand(cli, o))));
+  program.command('priority').argument('<job>', job).argument('<priority>', 'low | normal | high | urgent, or an integer')
+    .description('change a job\'s (or a pipeline\'s) priority; the daemon orders by it from its next tick')
+    .action(act((cli, id: string, p: string) => import('./commands/priority.js').then((m) => m.priorityCommand(cli, id, p))));
   program.command('worker').description('run a worker: pull tasks and run them (same as djc-worker)')
     .option('--job <id>', 'serve one job and exit when it has no work left').addOption(intOption('--concurrency <n>', 'tasks at once', { min: 1, max: 10_000 }))
     .option('--worker-id <id>', 'worker id')

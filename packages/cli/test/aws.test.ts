@@ -163,7 +163,8 @@ fail_fast: false
     writeFileSync(join(t.box.dir, 'job.yaml'), `name: awsrace
 input: { path: in.jsonl, batch: { records: 1 } }
 handler: { module: ./id.mjs#id }
-compute: { workers: 8 }
+# 8 racing workers on any machine: the race, not the CPU, is under test.
+compute: { workers: 8, resources: { cpus: 0.25 } }
 output: { path: out.jsonl }
 `);
     const r = await run(['run', 'job.yaml', '--json']);

@@ -49,7 +49,7 @@ function pidOfWorker(id: string): number | undefined {
 
 describe('slow tasks are spread over the workers', () => {
   it('8 × sleep 2 on 4 workers: each worker runs exactly 2, none waits in a worker longer than a task takes', async () => {
-    const file = job('sleepy', 8, 'handler: { command: "sleep 2" }\ncompute: { workers: 4 }\n');
+    const file = job('sleepy', 8, 'handler: { command: "sleep 2" }\n# Sleeps need no CPU: 4 workers fit a 2-core machine.\ncompute: { workers: 4, resources: { cpus: 0.5 } }\n');
     const r = await djc(['run', file, '--json'], opts());
     expect(r.code, r.stderr).toBe(0);
     const { jobId, tasks: counts } = JSON.parse(r.stdout) as { jobId: string; tasks: { succeeded: number; claimed: number } };

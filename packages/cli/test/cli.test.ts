@@ -96,7 +96,7 @@ describe('submit, coordinator, wait, and the documented --json shapes', () => {
       expect(w.code).toBe(0);
       const doc = JSON.parse(w.stdout) as Record<string, unknown>;
       expect(Object.keys(doc).sort()).toEqual([
-        'backend', 'createdAt', 'endedAt', 'error', 'jobId', 'kind', 'name', 'output', 'parentId', 'reason', 'records', 'retries', 'stage', 'startedAt', 'status', 'tasks', 'workers',
+        'backend', 'createdAt', 'endedAt', 'error', 'jobId', 'kind', 'name', 'output', 'owner', 'parentId', 'priority', 'reason', 'records', 'retries', 'stage', 'startedAt', 'status', 'tasks', 'workers',
       ]);
       expect(doc).toMatchObject({ kind: 'job', parentId: null, stage: null, reason: null });
       expect(doc.retries).toEqual([]);

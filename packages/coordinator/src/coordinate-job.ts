@@ -65,7 +65,8 @@ async function coordinate(backend: Backend, jobId: string, opts: CoordinateOptio
     } finally {
       await workers.record();
     }
-    if (job.status === 'SUBMITTED' || job.status === 'PREPARING') {
+    // QUEUED here: granted before it was ever prepared (the scheduler's grant started it).
+    if (job.status === 'SUBMITTED' || job.status === 'QUEUED' || job.status === 'PREPARING') {
       try {
         job = job.stage?.streamFrom
           ? await prepareStreaming(backend, job, {
@@ -149,6 +150,8 @@ async function untilNextTick(backend: Backend, jobId: string, tickMs: number, si
     const left = deadline - Date.now();
     if (left <= 0 || signal?.aborted) return;
     const job = await backend.state.getJob(jobId);
+    // Waiting for workers (preempted, or paused): nothing ends before the tick.
+    if (job?.status === 'QUEUED' || job?.status === 'PAUSED') return sleep(left, signal);
     if (!job || job.status !== 'RUNNING' || job.cancelRequested) return;
     const t = job.tasks;
     if (t.pending + t.claimed + t.running + t.retrying === 0) return;
@@ -167,7 +170,7 @@ async function failJob(backend: Backend, jobId: string, error: string, cause: un
   else log.error({ jobId, err: cause, error }, 'job failed');
   await backend.state.cancelTasks(jobId);
   await backend.queue.purgeJob(jobId);
-  const ended = await backend.state.transitionJob(jobId, ['SUBMITTED', 'PREPARING', 'RUNNING', 'FINALIZING'], 'FAILED', {
+  const ended = await backend.state.transitionJob(jobId, ['SUBMITTED', 'QUEUED', 'PREPARING', 'RUNNING', 'FINALIZING'], 'FAILED', {
     endedAt: new Date().toISOString(),
     error: await withFailedTasks(backend, jobId, error),
   });

@@ -1,11 +1,16 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { DjcError, type Backend, type JobStatus, type Logger } from '@djc/core';
+import { DjcError, type Backend, type JobRecord, type JobStatus, type Logger } from '@djc/core';
 import { coordinateJob } from './coordinate-job.js';
 import { coordinatePipeline } from './pipeline/coordinate-pipeline.js';
 import { settleAfter } from './after/settle-after.js';
 import { coordinatorName, isOrphaned } from './liveness.js';
 import type { Dispatcher } from './dispatch/dispatcher.js';
+import type { PoolCapacity, SchedulerSettings } from './scheduler/types.js';
+import { createGrantLoop } from './scheduling/grant-loop.js';
+import { createQueueWriter } from './scheduling/queue-writer.js';
+import { createWake } from './scheduling/wake.js';
+import { wantWorkersOf } from './scheduling/job-demand.js';
 
 export interface DaemonOptions {
   dispatcher: Dispatcher;
@@ -14,22 +19,52 @@ export interface DaemonOptions {
   pollMs?: number;
   /** The lock expires this long after the last renewal; another daemon may then take over. */
   lockTtlMs?: number;
+  /** What the scheduler fills: the local pool (the machine or the declared capacity), Slurm, external. */
+  pools: PoolCapacity[];
+  settings: SchedulerSettings;
+  /** fair_share.owner_label of the daemon's settings, or null. */
+  ownerLabel?: string | null;
 }
 
-const ACTIVE: readonly JobStatus[] = ['SUBMITTED', 'PREPARING', 'RUNNING', 'FINALIZING'];
+/** Jobs that may want workers, listed each tick (top-level: a pipeline's runs are followed through its coordinator). */
+const SCHEDULED: readonly JobStatus[] = ['SUBMITTED', 'QUEUED', 'PREPARING', 'RUNNING', 'FINALIZING'];
 // WAITING top-level jobs (`djc submit --after`) are not coordinated until ready.
+/** Queued jobs read per tick, per status (the scheduler orders them all). */
+const LIST_LIMIT = 20_000;
 
 /**
  * The `djc coordinator` loop: holds the backend's coordinator lock (one
- * daemon per backend), picks up submitted jobs and resumes unfinished ones
- * (after a crash), and coordinates each until it ends.
+ * daemon per backend) and, each tick, asks the scheduler which jobs get
+ * workers. Only a job granted workers (or one finalizing, or a pipeline,
+ * whose runs ask for their own) gets a coordinating loop; the others are
+ * QUEUED with their reason, so thousands of queued jobs cost one list per
+ * tick. A worker that exits wakes the loop at once, so the capacity it
+ * frees goes to the next job without waiting for the poll.
  */
 export async function runDaemon(backend: Backend, opts: DaemonOptions): Promise<void> {
   const owner = `${hostname()}:${process.pid}:${randomBytes(2).toString('hex')}`;
   const ttl = opts.lockTtlMs ?? 15_000;
   const active = new Map<string, Promise<unknown>>();
+  const loop = createGrantLoop({
+    backend, dispatcher: opts.dispatcher, pools: opts.pools, settings: opts.settings, ownerLabel: opts.ownerLabel ?? null, log: opts.log,
+  });
+  const wake = createWake();
+  loop.onWake(wake.now);
+  const writeQueue = createQueueWriter(backend, `${coordinatorName('djc coordinator')}`, opts.log);
   await takeLock(backend, owner, ttl);
   opts.log.info({ owner }, 'coordinator started');
+  const coordinate = (job: JobRecord) => {
+    opts.log.info({ jobId: job.jobId, status: job.status, kind: job.kind }, 'coordinating job');
+    const how = { dispatcher: loop.dispatcher, log: opts.log, signal: opts.signal, owner: coordinatorName('djc coordinator') };
+    const p = (job.kind === 'pipeline' ? coordinatePipeline(backend, job.jobId, how) : coordinateJob(backend, job.jobId, how))
+      .catch((e: unknown) => opts.log.error({ jobId: job.jobId, err: e }, 'coordinating the job failed'))
+      .finally(() => {
+        active.delete(job.jobId);
+        loop.forget(job.jobId);
+        wake.now();
+      });
+    active.set(job.jobId, p);
+  };
   try {
     while (!opts.signal.aborted) {
       await takeLock(backend, owner, ttl);
@@ -37,31 +72,42 @@ export async function runDaemon(backend: Backend, opts: DaemonOptions): Promise<
       for (const job of await backend.state.listJobs({ status: 'WAITING', limit: 1000 })) {
         await settleAfter(backend, job, opts.log).catch((e: unknown) => opts.log.warn({ jobId: job.jobId, err: e }, 'checking the dependencies of a waiting job failed'));
       }
-      for (const status of ACTIVE) {
-        for (const job of await backend.state.listJobs({ status, limit: 1000 })) {
-          if (active.has(job.jobId)) continue;
-          if (job.mode !== 'daemon') {
-            // A `djc run` job whose process went away: adopt it.
-            if (!isOrphaned(job)) continue;
-            opts.log.warn({ jobId: job.jobId, last: job.coordinator?.owner }, 'adopting a job whose coordinator stopped');
-            await backend.state.updateJob(job.jobId, { mode: 'daemon' });
-          }
-          opts.log.info({ jobId: job.jobId, status: job.status, kind: job.kind }, 'coordinating job');
-          // A pipeline's stage runs are not listed here (listJobs lists top-level jobs): its coordinatePipeline runs them.
-          const how = { dispatcher: opts.dispatcher, log: opts.log, signal: opts.signal, owner: coordinatorName('djc coordinator') };
-          const p = (job.kind === 'pipeline' ? coordinatePipeline(backend, job.jobId, how) : coordinateJob(backend, job.jobId, how))
-            .catch((e: unknown) => opts.log.error({ jobId: job.jobId, err: e }, 'coordinating the job failed'))
-            .finally(() => active.delete(job.jobId));
-          active.set(job.jobId, p);
-        }
+      const candidates: JobRecord[] = [];
+      for (const job of await uncoordinated(backend, active, opts.log)) {
+        // A pipeline holds no workers (its runs ask for theirs); a finalizing job, or an adopted one with no task left, needs none.
+        if (job.kind === 'pipeline' || job.status === 'FINALIZING' || (job.status === 'RUNNING' && wantWorkersOf(job) === 0)) coordinate(job);
+        else candidates.push(job);
       }
-      await sleep(opts.pollMs ?? 500, opts.signal);
+      const outcome = await loop.tick(candidates);
+      for (const job of outcome.granted) coordinate(job);
+      await writeQueue(outcome);
+      await wake.sleep(opts.pollMs ?? 500, opts.signal);
     }
   } finally {
     await Promise.allSettled([...active.values()]);
     await backend.state.releaseCoordinatorLock(owner);
     opts.log.info({ owner }, 'coordinator stopped');
   }
+}
+
+/** Top-level jobs that may need coordinating and nothing here coordinates; `djc run` jobs only once their process went away. */
+async function uncoordinated(backend: Backend, active: ReadonlyMap<string, unknown>, log: Logger): Promise<JobRecord[]> {
+  const found: JobRecord[] = [];
+  for (const status of SCHEDULED) {
+    for (const job of await backend.state.listJobs({ status, limit: LIST_LIMIT })) {
+      if (active.has(job.jobId)) continue;
+      if (job.mode !== 'daemon') {
+        // A `djc run` job whose process went away: adopt it.
+        if (!isOrphaned(job)) continue;
+        log.warn({ jobId: job.jobId, last: job.coordinator?.owner }, 'adopting a job whose coordinator stopped');
+        found.push(await backend.state.updateJob(job.jobId, { mode: 'daemon' }));
+        continue;
+      }
+      found.push(job);
+    }
+  }
+  // Oldest first: the scheduler orders them anyway; this keeps logs and ties readable.
+  return found.reverse();
 }
 
 async function takeLock(backend: Backend, owner: string, ttl: number): Promise<void> {
@@ -78,11 +124,4 @@ async function takeLock(backend: Backend, owner: string, ttl: number): Promise<v
 export async function coordinatorAlive(backend: Backend): Promise<boolean> {
   const lock = await backend.state.getCoordinatorLock();
   return lock !== null && lock.expiresAt > Date.now();
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
-  });
 }

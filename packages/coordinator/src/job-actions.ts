@@ -15,7 +15,7 @@ export async function cancelJob(backend: Backend, jobId: string, log: Logger): P
   await backend.state.updateJob(jobId, { cancelRequested: true });
   await backend.state.cancelTasks(jobId);
   await backend.queue.purgeJob(jobId);
-  const ended = await backend.state.transitionJob(jobId, ['WAITING', 'SUBMITTED', 'PREPARING', 'RUNNING', 'FINALIZING'], 'CANCELLED', {
+  const ended = await backend.state.transitionJob(jobId, ['WAITING', 'SUBMITTED', 'QUEUED', 'PREPARING', 'RUNNING', 'FINALIZING'], 'CANCELLED', {
     endedAt: new Date().toISOString(),
     error: 'cancelled by user',
   });

@@ -34,8 +34,8 @@ const MATERIALIZED_CHUNK = 16;
  */
 export async function prepareJob(backend: Backend, job: JobRecord, log: Logger, signal?: AbortSignal, reuse?: BatchReuse): Promise<JobRecord> {
   const resuming = job.status === 'PREPARING';
-  job = await backend.state.transitionJob(job.jobId, ['SUBMITTED', 'PREPARING'], 'PREPARING', {
-    startedAt: job.startedAt ?? new Date().toISOString(),
+  job = await backend.state.transitionJob(job.jobId, ['SUBMITTED', 'QUEUED', 'PREPARING'], 'PREPARING', {
+    startedAt: job.startedAt ?? new Date().toISOString(), ...(job.status === 'QUEUED' ? { reason: null } : {}),
   });
   const input = job.config.input;
   const paths = Array.isArray(input.path) ? input.path : [input.path];

@@ -1,5 +1,6 @@
 import { newJobId, type AfterDependency, type Backend, type CoordinationMode, type JobRecord, type LoadedJob, type Logger } from '@djc/core';
 import { settleAfter } from './after/settle-after.js';
+import { submitterName } from './scheduling/owner.js';
 
 export interface SubmitOptions {
   /** `djc submit --after`: WAITING until these jobs end (resolved ids), then ready or SKIPPED. */
@@ -21,6 +22,7 @@ export async function submitJob(backend: Backend, loaded: LoadedJob, mode: Coord
     config: loaded.config,
     configPath: loaded.configPath,
     mode,
+    owner: submitterName(),
     ...(o.after ? { status: 'WAITING' as const, after: o.after, reason: `waiting for ${o.after.jobIds.join(', ')}` } : {}),
   });
   return o.log && o.after ? settleAfter(backend, job, o.log) : job;

@@ -11,6 +11,7 @@ export * from './ports/backend.js';
 export * from './config/schema.js';
 export * from './config/units.js';
 export * from './config/load.js';
+export * from './config/daemon-settings.js';
 export * from './partition/index.js';
 export * from './util/ids.js';
 export * from './util/keys.js';

@@ -1,22 +1,29 @@
 import { createLogger } from '@djc/core';
-import { runDaemon } from '@djc/coordinator';
+import { describeCapacity, localCapacity, poolsOf, runDaemon, schedulerSettingsOf } from '@djc/coordinator';
 import { workerProcessMain } from '@djc/worker';
 import { withBackend, type Cli } from '../context.js';
 import { dispatcherFor } from '../dispatch-context.js';
+import { daemonSettingsOf, type CapacityFlags } from '../scheduling-context.js';
 
 /** `djc coordinator`: the long-running daemon; SIGINT/SIGTERM stop it cleanly. */
-export async function coordinatorCommand(cli: Cli): Promise<number> {
+export async function coordinatorCommand(cli: Cli, o: CapacityFlags = {}): Promise<number> {
+  // Bad settings are a usage error before anything starts.
+  const settings = await daemonSettingsOf(o);
+  const capacity = localCapacity(settings);
   return withBackend(cli, async (backend) => {
     const stop = new AbortController();
     const onSignal = () => stop.abort();
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    cli.err(`djc: coordinator running for backend ${backend.name} (${cli.home}); Ctrl-C stops it`);
+    cli.err(`djc: coordinator running for backend ${backend.name} (${cli.home}); ${describeCapacity(capacity)}; Ctrl-C stops it`);
     try {
       // A daemon's log is for operators and log shippers: JSON lines (stack traces with --verbose).
       const log = createLogger({ name: 'djc-coordinator', level: cli.opts.verbose ? 'debug' : process.env.DJC_LOG_LEVEL ?? 'warn', stacks: cli.opts.verbose === true });
       const daemonCli = { ...cli, log };
-      await runDaemon(backend, { dispatcher: dispatcherFor(daemonCli, backend), log, signal: stop.signal });
+      await runDaemon(backend, {
+        dispatcher: dispatcherFor(daemonCli, backend), log, signal: stop.signal,
+        pools: poolsOf(capacity, settings), settings: schedulerSettingsOf(settings), ownerLabel: settings.fair_share.owner_label,
+      });
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

@@ -9,7 +9,7 @@
 import type { Backend, JobRecord } from '@djc/core';
 import { cancelPipeline, coordinatePipeline, coordinatorName } from '@djc/coordinator';
 import type { Cli } from '../context.js';
-import { dispatcherFor } from '../dispatch-context.js';
+import { scheduledDispatcherFor } from '../dispatch-context.js';
 import { formatPipelineStatus, pipelineDocument } from '../pipeline-view.js';
 import { STOP_GRACE_MS } from './run.js';
 
@@ -33,9 +33,10 @@ export async function coordinatePipelineHere(cli: Cli, backend: Backend, pipelin
   process.on('SIGTERM', onSignal);
   const seen = new Map<string, string>();
   let last: { pipeline: JobRecord; runs: readonly JobRecord[] } | null = null;
+  const scheduled = scheduledDispatcherFor(cli, backend);
   try {
     const final = await coordinatePipeline(backend, pipelineId, {
-      dispatcher: dispatcherFor(cli, backend), log: cli.log, owner: coordinatorName('djc run'), signal: stop.signal, fresh: o.fresh === true,
+      dispatcher: scheduled.dispatcher, log: cli.log, owner: coordinatorName('djc run'), signal: stop.signal, fresh: o.fresh === true,
       onSnapshot: (pipeline, runs) => {
         last = { pipeline, runs };
         if (!cli.opts.json) reportChanges(cli, runs, seen);
@@ -47,6 +48,7 @@ export async function coordinatePipelineHere(cli: Cli, backend: Backend, pipelin
     if (interrupted) return 130;
     return final.status === 'SUCCEEDED' ? 0 : 1;
   } finally {
+    await scheduled.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

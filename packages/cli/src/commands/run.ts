@@ -1,7 +1,9 @@
 import { EXIT, exitCodeFor, isDjcError, loadWorkflowFile, type Backend, type JobRecord } from '@djc/core';
-import { cancelJob, coordinateJob, coordinatorName, submitJob, submitPipeline } from '@djc/coordinator';
+import { assertFits, cancelJob, coordinateJob, coordinatorName, parsePriority, poolsOf, submitJob, submitPipeline } from '@djc/coordinator';
 import { withBackend, type Cli } from '../context.js';
-import { dispatcherFor } from '../dispatch-context.js';
+import { scheduledDispatcherFor } from '../dispatch-context.js';
+import { fewerWorkersNote, runCapacity } from '../scheduling-context.js';
+import { applyPriority } from './submit.js';
 import { dispatchNote, externalWorker, printExternalWorker } from '../dispatch-note.js';
 import { displayOutput, elapsed, taskSummary } from '../format.js';
 import { startProgress } from '../progress.js';
@@ -12,11 +14,19 @@ export interface RunOptions {
   set?: string[];
   /** Pipelines: re-use nothing from the cache (runs that succeed are still added to it). */
   fresh?: boolean;
+  /** `--priority`: overrides the file's. */
+  priority?: string;
 }
 
 /** `djc run`: submit, coordinate in this process, wait; exit by the job's (or the pipeline's) outcome. */
 export async function runCommand(cli: Cli, file: string, o: RunOptions): Promise<number> {
+  const priority = o.priority === undefined ? undefined : parsePriority(o.priority, '--priority');
   const workflow = await loadWorkflowFile(file, { set: o.set, checkHandlers: true });
+  applyPriority(workflow, priority);
+  // A job whose one worker asks more than this machine has would wait forever: refused, exit 2, with the numbers.
+  const { capacity, settings } = runCapacity();
+  const where = 'of this machine';
+  assertFits(workflow.kind === 'pipeline' ? workflow.pipeline.spec.runs.map((r) => ({ name: r.displayName, config: r.config })) : [{ name: workflow.job.config.name, config: workflow.job.config }], poolsOf(capacity, settings), where);
   if (workflow.kind === 'pipeline') {
     const { pipeline } = workflow;
     printWarnings(cli, pipeline.warnings);
@@ -38,6 +48,8 @@ export async function runCommand(cli: Cli, file: string, o: RunOptions): Promise
   return withBackend(cli, async (backend) => {
     const job = await submitJob(backend, loaded, 'run');
     cli.err(`djc: job ${job.jobId} submitted (${dispatchNote(job)})`);
+    const fewer = fewerWorkersNote(job.config, capacity);
+    if (fewer) cli.err(fewer);
     const external = externalWorker(cli, backend, job);
     if (external) printExternalWorker(cli, external);
     return coordinateHere(cli, backend, job.jobId);
@@ -74,13 +86,15 @@ export async function coordinateHere(cli: Cli, backend: Backend, jobId: string):
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const progress = startProgress(backend, jobId, { quiet: cli.opts.json === true });
+  const scheduled = scheduledDispatcherFor(cli, backend);
   let final: JobRecord;
   try {
     final = await coordinateJob(backend, jobId, {
-      dispatcher: dispatcherFor(cli, backend), log: cli.log, owner: coordinatorName('djc run'), signal: stop.signal,
+      dispatcher: scheduled.dispatcher, log: cli.log, owner: coordinatorName('djc run'), signal: stop.signal,
       onPrepareError: (e) => { prepareError = e; },
     });
   } finally {
+    await scheduled.stop();
     await progress.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

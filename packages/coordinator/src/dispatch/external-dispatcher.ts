@@ -1,5 +1,6 @@
 import type { Logger } from '@djc/core';
-import type { Dispatcher } from './dispatcher.js';
+import type { Dispatcher, WorkerBinding } from './dispatcher.js';
+import { defaultBindings } from './bindings.js';
 import { workerInvocation, workerShellLine } from './worker-command.js';
 
 export interface ExternalDispatcherOptions {
@@ -15,11 +16,25 @@ export interface ExternalDispatcherOptions {
  * when their lease expires.
  */
 export function createExternalDispatcher(opts: ExternalDispatcherOptions): Dispatcher {
-  const followed = new Set<string>();
+  // The grants of each job: djc starts nothing, but the pool's max_workers counts them.
+  const followed = new Map<string, WorkerBinding[]>();
   return {
-    async start(job) {
-      followed.add(job.jobId);
+    async start(job, { workers = defaultBindings(job) } = {}) {
+      followed.set(job.jobId, [...workers]);
       opts.log.info({ jobId: job.jobId }, 'dispatcher external: waiting for workers started elsewhere');
+    },
+    async grow(jobId, workers) {
+      followed.get(jobId)?.push(...workers);
+    },
+    async shrink(jobId, count) {
+      const granted = followed.get(jobId);
+      return granted ? granted.splice(0, count).length : 0;
+    },
+    held(jobId) {
+      return (followed.get(jobId) ?? []).map((binding) => ({ workerId: null, binding, stopping: false }));
+    },
+    onRelease() {
+      // Nothing djc started exits.
     },
     async poll() {
       return [];

@@ -3,8 +3,9 @@ import { mkdirSync, openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { MAX_WORKER_FAILURES, type JobRecord, type Logger, type WorkerFailure } from '@djc/core';
-import { groupSummary, restartBudget, type Dispatcher, type WorkerLoss } from './dispatcher.js';
+import { MAX_WORKER_ALLOCATIONS, MAX_WORKER_FAILURES, type JobRecord, type Logger, type WorkerAllocation, type WorkerFailure } from '@djc/core';
+import { groupSummary, restartBudget, type Dispatcher, type HeldWorker, type WorkerBinding, type WorkerLoss } from './dispatcher.js';
+import { defaultBindings } from './bindings.js';
 import { tail } from './log-tail.js';
 
 export interface LocalDispatcherOptions {
@@ -36,11 +37,17 @@ interface LocalWorker {
   child: ChildProcess;
   logFile: string;
   exited: boolean;
+  binding: WorkerBinding;
+  allocation: WorkerAllocation;
 }
 
 interface JobWorkers {
-  desired: number;
+  /** The most workers it held at once (the restart budget scales with it). */
+  granted: number;
   alive: Map<string, LocalWorker>;
+  /** Bindings of workers that died while work remained: kept for their replacements. */
+  spare: WorkerBinding[];
+  allocations: WorkerAllocation[];
   losses: WorkerLoss[];
   crashes: number;
   lastCrash: string | null;
@@ -55,8 +62,12 @@ interface JobWorkers {
  */
 export function createLocalDispatcher(opts: LocalDispatcherOptions): Dispatcher {
   const jobs = new Map<string, JobWorkers>();
+  const listeners: (() => void)[] = [];
+  const released = () => {
+    for (const l of listeners) l();
+  };
 
-  const spawnWorker = (jobId: string, jw: JobWorkers) => {
+  const spawnWorker = (jobId: string, jw: JobWorkers, binding: WorkerBinding) => {
     const workerId = `${hostname()}:local:${randomBytes(3).toString('hex')}`;
     const dir = join(opts.logDir, jobId);
     mkdirSync(dir, { recursive: true });
@@ -68,12 +79,20 @@ export function createLocalDispatcher(opts: LocalDispatcherOptions): Dispatcher 
       stdio: ['ignore', fd, fd],
     });
     closeSync(fd);
-    const w: LocalWorker = { workerId, child, logFile, exited: false, stopping: false };
+    const allocation: WorkerAllocation = { workerId, ...binding, startedAt: new Date().toISOString(), endedAt: null };
+    jw.allocations = [...jw.allocations, allocation].slice(-MAX_WORKER_ALLOCATIONS);
+    const w: LocalWorker = { workerId, child, logFile, exited: false, stopping: false, binding, allocation };
     jw.alive.set(workerId, w);
     child.on('exit', (code, signal) => {
       w.exited = true;
+      allocation.endedAt = new Date().toISOString();
       jw.alive.delete(workerId);
-      if (code === 0 || w.stopping) return;
+      if (code === 0 || w.stopping) {
+        released();
+        return;
+      }
+      // A crash: its binding stays with the job for the replacement (poll), or is freed there when no work is left.
+      jw.spare.push(binding);
       const how = signal ? `signal ${signal}` : `code ${code}`;
       const reason = `worker process ${child.pid} exited with ${how}`;
       jw.crashes += 1;
@@ -90,16 +109,53 @@ export function createLocalDispatcher(opts: LocalDispatcherOptions): Dispatcher 
   };
 
   return {
-    async start(job) {
-      // Started early (warm) or already followed: adopt them.
-      if (jobs.has(job.jobId)) return;
-      const jw: JobWorkers = { desired: job.config.compute.workers, alive: new Map(), losses: [], crashes: 0, lastCrash: null, failures: [] };
+    async start(job, { workers = defaultBindings(job) } = {}) {
+      // Started early (warm) or already followed: adopt them, and add what the grant adds.
+      const known = jobs.get(job.jobId);
+      if (known) {
+        await this.grow(job.jobId, workers.slice(known.alive.size + known.spare.length));
+        return;
+      }
+      const jw: JobWorkers = { granted: workers.length, alive: new Map(), spare: [], allocations: [], losses: [], crashes: 0, lastCrash: null, failures: [] };
       jobs.set(job.jobId, jw);
-      for (let i = 0; i < jw.desired; i++) spawnWorker(job.jobId, jw);
+      for (const b of workers) spawnWorker(job.jobId, jw, b);
     },
 
-    async warm(job) {
-      await this.start(job);
+    async grow(jobId, workers) {
+      const jw = jobs.get(jobId);
+      if (!jw) return;
+      for (const b of workers) spawnWorker(jobId, jw, b);
+      jw.granted = Math.max(jw.granted, jw.alive.size + jw.spare.length);
+    },
+
+    async shrink(jobId, count) {
+      const jw = jobs.get(jobId);
+      if (!jw || count <= 0) return 0;
+      // Slots kept for replacements go first: nothing runs on them.
+      const spares = jw.spare.splice(0, count).length;
+      const live = [...jw.alive.values()].filter((w) => !w.stopping).slice(0, count - spares);
+      for (const w of live) {
+        w.stopping = true;
+        w.child.kill('SIGTERM');
+      }
+      if (spares > 0) released();
+      return spares + live.length;
+    },
+
+    held(jobId) {
+      const jw = jobs.get(jobId);
+      if (!jw) return [];
+      const live: HeldWorker[] = [...jw.alive.values()].map((w) => ({ workerId: w.workerId, binding: w.binding, stopping: w.stopping }));
+      return [...live, ...jw.spare.map((binding) => ({ workerId: null, binding, stopping: false }))];
+    },
+
+    onRelease(listener) {
+      listeners.push(listener);
+    },
+
+    async warm(job, opts) {
+      await this.start(job, opts);
+      return true;
     },
 
     async poll(job) {
@@ -107,14 +163,20 @@ export function createLocalDispatcher(opts: LocalDispatcherOptions): Dispatcher 
       if (!jw) return [];
       const losses = jw.losses.splice(0);
       const work = job.tasks.pending + job.tasks.retrying + losses.length;
-      const want = Math.min(jw.desired, work);
-      while (jw.alive.size < want && jw.crashes <= restartBudget(jw.desired)) spawnWorker(job.jobId, jw);
+      // Replace workers that died, on their bindings, while work remains; free the bindings of those not needed.
+      while (jw.spare.length > 0 && jw.alive.size < work && jw.crashes <= restartBudget(jw.granted)) {
+        spawnWorker(job.jobId, jw, jw.spare.shift() as WorkerBinding);
+      }
+      if (jw.spare.length > 0 && (work <= jw.alive.size || jw.crashes > restartBudget(jw.granted))) {
+        jw.spare.length = 0;
+        released();
+      }
       return losses;
     },
 
     stuckReason(jobId) {
       const jw = jobs.get(jobId);
-      if (!jw || jw.crashes <= restartBudget(jw.desired) || jw.alive.size > 0) return null;
+      if (!jw || jw.crashes <= restartBudget(jw.granted) || jw.alive.size > 0) return null;
       return `workers keep dying (${jw.crashes} crashes); last: ${jw.lastCrash ?? 'unknown'}`;
     },
 
@@ -126,7 +188,7 @@ export function createLocalDispatcher(opts: LocalDispatcherOptions): Dispatcher 
         ...(jw.crashes > 0 ? [{ state: 'FAILED', reason: null, count: jw.crashes }] : []),
       ];
       return {
-        dispatcher: 'local', slurmJobIds: [], groups, failures: jw.failures,
+        dispatcher: 'local', slurmJobIds: [], groups, failures: jw.failures, allocations: jw.allocations.map((a) => ({ ...a })),
         summary: `local processes: ${groupSummary(groups)}`, updatedAt: new Date().toISOString(),
       };
     },
@@ -134,7 +196,7 @@ export function createLocalDispatcher(opts: LocalDispatcherOptions): Dispatcher 
     async stop(jobId, { graceMs = KILL_AFTER_MS } = {}) {
       const jw = jobs.get(jobId);
       if (!jw) return null;
-      jw.desired = 0;
+      jw.spare.length = 0;
       const live = [...jw.alive.values()];
       for (const w of live) {
         w.stopping = true;
@@ -143,6 +205,7 @@ export function createLocalDispatcher(opts: LocalDispatcherOptions): Dispatcher 
       await Promise.all(live.map((w) => waitExit(w, graceMs)));
       const final = this.describe(jobId);
       jobs.delete(jobId);
+      released();
       return final;
     },
   };

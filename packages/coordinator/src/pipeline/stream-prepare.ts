@@ -25,7 +25,7 @@ export async function prepareStreaming(
   const upstreamId = job.stage?.streamFrom;
   if (!upstreamId) throw new Error(`job ${job.jobId} does not stream from an upstream run`);
   const resuming = job.status === 'PREPARING';
-  job = await backend.state.transitionJob(job.jobId, ['SUBMITTED', 'PREPARING'], 'PREPARING', { startedAt: job.startedAt ?? new Date().toISOString() });
+  job = await backend.state.transitionJob(job.jobId, ['SUBMITTED', 'QUEUED', 'PREPARING'], 'PREPARING', { startedAt: job.startedAt ?? new Date().toISOString(), ...(job.status === 'QUEUED' ? { reason: null } : {}) });
   const added = new Set<number>();
   for (let after = -1; ;) {
     const page = await backend.state.listTasks(job.jobId, { after, limit: 1000 });

@@ -1,5 +1,6 @@
 import { newJobId, pipelineJobs, type Backend, type CoordinationMode, type JobRecord, type PipelineSpec } from '@djc/core';
 import { mustGetJob } from '../coordinate-job.js';
+import { submitterName } from '../scheduling/owner.js';
 
 /**
  * Writes a pipeline and all its stage runs (runs first, the pipeline last:
@@ -12,6 +13,6 @@ export async function submitPipeline(
   backend: Backend, spec: PipelineSpec, configPath: string, mode: CoordinationMode, o: { fresh?: boolean } = {},
 ): Promise<JobRecord> {
   const pipelineId = newJobId(spec.name);
-  await backend.state.createJobs(pipelineJobs(spec, { pipelineId, backend: backend.name, configPath, mode, fresh: o.fresh }));
+  await backend.state.createJobs(pipelineJobs(spec, { pipelineId, backend: backend.name, configPath, mode, fresh: o.fresh, owner: submitterName() }));
   return mustGetJob(backend, pipelineId);
 }

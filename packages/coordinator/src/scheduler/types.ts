@@ -150,19 +150,8 @@ export interface Decision {
   reservation: { jobId: string; startAt: number } | null;
 }
 
-/** One worker's hold on a pool, as the daemon records it (fair share, utilisation, the never-exceed test). */
-export interface WorkerAllocation {
-  workerId: string;
-  cpus: number;
-  memoryBytes: number;
-  gpus: number;
-  /** Local pool: the CPU ids it is pinned to and the GPU ids it sees (empty when not pinned). */
-  cpuIds: number[];
-  gpuIds: number[];
-  /** ISO times. endedAt null while it runs. */
-  startedAt: string;
-  endedAt: string | null;
-}
+/** One worker's hold on a pool: defined in the core model (WorkersRecord.allocations), re-exported here. */
+export type { WorkerAllocation } from '@djc/core';
 
 /** The queue as the daemon last decided it: written by the daemon, read by `djc queue` and `djc status`. */
 export interface QueueDocument {

@@ -17,6 +17,10 @@ export interface JobStatusDocument {
   stage: { name: string; point: Point | null } | null;
   /** Why a WAITING job waits, or a SKIPPED job was skipped; null otherwise. */
   reason: string | null;
+  /** Who submitted it (fair share and quotas count by it; '' for jobs from before owners). */
+  owner: string;
+  /** As written or last set (`djc priority`): low, normal, high, urgent, or an integer. */
+  priority: JobRecord['config']['priority'];
   backend: string;
   createdAt: string;
   startedAt: string | null;
@@ -98,6 +102,8 @@ export function jobStatusDocument(job: JobRecord, estimate?: RequestCostEstimato
     parentId: job.parentId,
     stage: job.stage ? { name: job.stage.name, point: job.stage.point } : null,
     reason: job.reason,
+    owner: job.owner,
+    priority: job.config.priority,
     backend: job.backend,
     createdAt: job.createdAt,
     startedAt: job.startedAt,

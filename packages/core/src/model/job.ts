@@ -87,6 +87,14 @@ export interface JobRecord {
   reason: string | null;
   /** `djc submit --after`: the jobs this one waits for, and whether they must succeed ('ok') or only end ('any'); null otherwise. */
   after: AfterDependency | null;
+  /** Who submitted it (the OS user name; '' on records written before owners): fair share and quotas count by it. */
+  owner: string;
+  /**
+   * When it last entered the scheduler's queue (ISO): its submit time, or
+   * when it was preempted to zero workers or resumed. The age term of its
+   * priority counts from here; null: never queued.
+   */
+  queuedAt: string | null;
   backend: BackendName;
   /**
    * Validated config; every path in it is absolute. The config in force: the
@@ -176,6 +184,29 @@ export interface WorkersRecord {
   /** One line for humans, e.g. "slurm array 123: 2 running, 2 pending (Resources)". */
   summary: string;
   updatedAt: string;
+  /**
+   * The workers the scheduler granted, each with what it holds and when it
+   * started and stopped (latest MAX_WORKER_ALLOCATIONS); absent where the
+   * dispatcher does not track them.
+   */
+  allocations?: WorkerAllocation[];
+}
+
+/** A job's WorkersRecord keeps this many allocations (the latest). */
+export const MAX_WORKER_ALLOCATIONS = 200;
+
+/** One worker's hold on a pool, as the dispatcher records it (fair share, utilisation, the never-exceed test). */
+export interface WorkerAllocation {
+  workerId: string;
+  cpus: number;
+  memoryBytes: number;
+  gpus: number;
+  /** Local pool: the CPU ids it is pinned to and the GPU ids it sees (empty when not pinned). */
+  cpuIds: number[];
+  gpuIds: number[];
+  /** ISO times. endedAt null while it runs. */
+  startedAt: string;
+  endedAt: string | null;
 }
 
 export const MAX_WORKER_FAILURES = 20;
@@ -219,6 +250,8 @@ export interface NewJob {
   pipeline?: PipelineGraph | null;
   reason?: string | null;
   after?: AfterDependency | null;
+  /** Who submits it (default ''). A pipeline's stage runs carry the pipeline's owner. */
+  owner?: string;
 }
 
 export interface TaskRecord {

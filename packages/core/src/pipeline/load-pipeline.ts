@@ -63,7 +63,7 @@ export async function validatePipelineData(read: ReadFile, opts: LoadOptions): P
     if (!NAME_RE.test(name)) c.raw.push({ path: ['stages', name], anchor: 'key', message: `stage name ${JSON.stringify(name)}: expected 1-64 characters of a-z, 0-9, "_" or "-"` });
     if (!isObj(written)) continue;
     const draft = await draftStage(name, written, {
-      configPath: read.configPath, mainSource: read.source, fileLayers: read.layers, defaults: data.defaults,
+      configPath: read.configPath, mainSource: read.source, fileLayers: read.layers, defaults: inheritedDefaults(data),
       vars: top.vars, log: read.log, raw: c.raw, problems: c.problems, extendsProblems: c.extendsProblems,
     });
     drafts.push(draft);
@@ -102,6 +102,12 @@ export async function validatePipelineData(read: ReadFile, opts: LoadOptions): P
     order, runs: order.flatMap((s) => runs.get(s) ?? []), sweeps, sources: [...read.log.files],
   };
   return { ok: true, pipeline: { spec, configPath: read.configPath, baseDir: read.baseDir, warnings }, warnings };
+}
+
+/** `defaults`, with the pipeline's `priority` under them: every stage run inherits it unless it (or defaults) sets its own. */
+function inheritedDefaults(data: Obj): unknown {
+  if (data.priority === undefined) return data.defaults;
+  return { priority: data.priority, ...(isObj(data.defaults) ? data.defaults : {}) };
 }
 
 const PIPELINE_KEYS = new Set(Object.keys(PipelineFileSchema.shape));

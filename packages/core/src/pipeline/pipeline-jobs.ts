@@ -18,6 +18,8 @@ export interface PipelineJobsOptions {
   mode: CoordinationMode;
   /** `--fresh`: stored in the graph (PipelineGraph.fresh). */
   fresh?: boolean;
+  /** Who submits it: the pipeline and every run carry it (JobRecord.owner). */
+  owner?: string;
 }
 
 /** N to N from a stage of exactly one run: that run's id (a sweep upstream is handed off whole instead). */
@@ -34,7 +36,8 @@ export function pipelineJobs(spec: PipelineSpec, o: PipelineJobsOptions): NewJob
   if (!first) throw new Error(`pipeline ${spec.name} has no stage runs`);
   const graph = { ...graphOf(spec), ...(o.fresh === true ? { fresh: true as const } : {}) };
   const ids = stageRunIds(o.pipelineId, graph);
-  const common = { backend: o.backend, configPath: o.configPath, mode: o.mode, parentId: o.pipelineId, kind: 'stage' as const };
+  const owner = o.owner ?? '';
+  const common = { backend: o.backend, configPath: o.configPath, mode: o.mode, parentId: o.pipelineId, kind: 'stage' as const, owner };
   const runs = spec.runs.map((run, index): NewJob => ({
     ...common,
     jobId: ids[index]!,
@@ -46,7 +49,7 @@ export function pipelineJobs(spec: PipelineSpec, o: PipelineJobsOptions): NewJob
   }));
   const pipeline: NewJob = {
     jobId: o.pipelineId, name: spec.name, backend: o.backend, configPath: o.configPath, mode: o.mode,
-    config: first.config, kind: 'pipeline', pipeline: graph,
+    config: first.config, kind: 'pipeline', pipeline: graph, owner,
   };
   return [...runs, pipeline];
 }

@@ -89,6 +89,7 @@ export const PipelineFileSchema = z.strictObject({
   parameters: JobConfigSchema.shape.parameters,
   extends: z.string().min(1).optional().meta({ description: 'A pipeline file this one builds on (deep merge, lists replaced, null removes a key; its paths relative to it)' }),
   defaults: z.record(z.string(), z.unknown()).optional().meta({ description: 'Stage keys deep-merged under every stage (the stage\'s own keys win)' }),
+  priority: JobConfigSchema.shape.priority.optional().meta({ description: 'The priority of every stage run (a stage\'s own priority wins); `djc priority` changes a run\'s' }),
   stages: z.record(z.string(), z.record(z.string(), z.unknown())).meta({ description: 'The stages by name (1-64 characters of a-z, 0-9, _ and -), in any order: needs orders them' }),
 });
 

@@ -22,6 +22,7 @@ import { describeClaimedCases } from '../testing/state-store-claimed-cases.js';
 import { describeJobIdCases } from '../testing/state-store-job-id-cases.js';
 import { describePipelineCases } from '../testing/state-store-pipeline-cases.js';
 import { describeCacheCases } from '../testing/state-store-cache-cases.js';
+import { describeSchedulerCases } from '../testing/state-store-scheduler-cases.js';
 
 export type StateStoreFixture = Made & { store: StateStore };
 
@@ -32,6 +33,7 @@ export function describeStateStoreContract(name: string, make: () => Promise<Sta
     describeJobCases(store);
     describeJobIdCases(store);
     describePipelineCases(store);
+    describeSchedulerCases(store);
     describeJobChanges(store);
     describeTaskCases(store);
     describeBatchCases(store);

@@ -181,6 +181,8 @@ export interface JobPatch {
   mode?: JobRecord['mode'];
   coordinator?: JobRecord['coordinator'];
   workers?: JobRecord['workers'];
+  /** When the job (re-)entered the scheduler's queue (ISO; null: clear). */
+  queuedAt?: string | null;
   /**
    * The config in force and the retry history, written together (`djc
    * retry`). Readers in other processes see both change at once: on the aws

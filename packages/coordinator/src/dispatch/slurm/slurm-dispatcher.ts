@@ -11,7 +11,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MAX_WORKER_FAILURES, type JobRecord, type Logger, type WorkerFailure, type WorkersRecord } from '@djc/core';
-import { groupSummary, restartBudget, type Dispatcher, type StopOptions, type WorkerLoss } from '../dispatcher.js';
+import { groupSummary, restartBudget, type Dispatcher, type StartOptions, type StopOptions, type WorkerBinding, type WorkerLoss } from '../dispatcher.js';
+import { workerShare } from '../bindings.js';
 import { tail } from '../log-tail.js';
 import { workerInvocation } from '../worker-command.js';
 import { batchScript, planArrays, sbatchArgs, slurmWorkerId } from './batch-script.js';
@@ -36,6 +37,10 @@ interface FollowedJob {
   jobId: string;
   config: JobRecord['config'];
   desired: number;
+  /** What one worker holds (the scheduler's view). */
+  share: WorkerBinding;
+  /** start() is adopting or submitting: a grow() meanwhile only raises `desired`, which start() submits. */
+  starting: boolean;
   arrays: string[];
   /** Array tasks by "<array>_<index>", as last seen. */
   tasks: Map<string, ArrayTaskState>;
@@ -148,10 +153,10 @@ export function createSlurmDispatcher(opts: SlurmDispatcherOptions): Dispatcher 
   };
 
   return {
-    async start(job) {
+    async start(job, { workers }: StartOptions = {}) {
       const cfg = job.config.compute;
       const fj: FollowedJob = {
-        jobId: job.jobId, config: job.config, desired: cfg.slurm?.workers ?? cfg.workers,
+        jobId: job.jobId, config: job.config, desired: workers?.length ?? cfg.slurm?.workers ?? cfg.workers, share: workerShare(job), starting: true,
         arrays: [], tasks: new Map(), ended: new Set(), failed: 0, failures: job.workers?.failures ?? [], lastPoll: 0, stuck: null,
         adoptedLosses: [],
       };
@@ -163,10 +168,36 @@ export function createSlurmDispatcher(opts: SlurmDispatcherOptions): Dispatcher 
         // Workers that ended meanwhile: their tasks are reclaimed on the first poll.
         await refresh(fj, fj.adoptedLosses, true);
         opts.log.info({ jobId: job.jobId, arrays: fj.arrays, alive: alive(fj).length }, 'adopted worker arrays');
-        if (alive(fj).length > 0) return;
+        if (alive(fj).length > 0) {
+          fj.starting = false;
+          return;
+        }
       }
-      await submit(fj, fj.desired);
+      fj.starting = false;
+      if (fj.desired > 0) await submit(fj, fj.desired);
       fj.lastPoll = Date.now();
+    },
+
+    async grow(jobId, workers) {
+      const fj = jobs.get(jobId);
+      if (!fj || workers.length === 0) return;
+      fj.desired += workers.length;
+      if (!fj.starting) await submit(fj, workers.length);
+    },
+
+    // Slurm admits and runs array tasks itself: single workers are not taken back (preemption is local).
+    async shrink() {
+      return 0;
+    },
+
+    // What was granted, until the job ends: Slurm, not the daemon, decides when array tasks run.
+    held(jobId) {
+      const fj = jobs.get(jobId);
+      return fj ? Array.from({ length: fj.desired }, () => ({ workerId: null, binding: fj.share, stopping: false })) : [];
+    },
+
+    onRelease() {
+      // Capacity of the Slurm pool frees only when a job ends (held counts grants).
     },
 
     async poll(job) {

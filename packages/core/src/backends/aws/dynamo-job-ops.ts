@@ -295,6 +295,7 @@ function patchBuilder(p: JobPatch): UpdateBuilder {
     .set('cancel_requested', p.cancelRequested)
     .set('records_total', p.recordsTotal)
     .set('mode', p.mode)
+    .set('queued_at', p.queuedAt)
     .set('workers_json', p.workers === undefined ? undefined : p.workers && JSON.stringify(p.workers));
   if (p.coordinator !== undefined) {
     b.set('coordinator_owner', p.coordinator?.owner ?? null).set('coordinator_seen_at', p.coordinator?.seenAt ?? null);

@@ -178,4 +178,9 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE tasks ADD COLUMN reused_from TEXT;
   `,
+  // 14: the scheduler: who submitted the job (fair share, quotas) and when it last entered the queue.
+  `
+  ALTER TABLE jobs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+  ALTER TABLE jobs ADD COLUMN queued_at TEXT;
+  `,
 ];

@@ -22,6 +22,7 @@ const PATCH_SQL = `UPDATE jobs SET
   coordinator_owner = CASE WHEN @setCoordinator THEN @coordinatorOwner ELSE coordinator_owner END,
   coordinator_seen_at = CASE WHEN @setCoordinator THEN @coordinatorSeenAt ELSE coordinator_seen_at END,
   workers_json = CASE WHEN @setWorkers THEN @workersJson ELSE workers_json END,
+  queued_at = CASE WHEN @setQueuedAt THEN @queuedAt ELSE queued_at END,
   config = CASE WHEN @setSettings THEN @config ELSE config END,
   retries_json = CASE WHEN @setSettings THEN @retriesJson ELSE retries_json END,
   version = version + 1
@@ -41,9 +42,9 @@ export class SqliteJobOps {
 
   constructor(db: Db) {
     this.insert = db.prepare(`INSERT INTO jobs (job_id, name, status, backend, config, config_path, mode, created_at,
-        kind, parent_id, stage_json, pipeline_json, reason, after_json)
+        kind, parent_id, stage_json, pipeline_json, reason, after_json, owner)
       VALUES (@jobId, @name, @status, @backend, @config, @configPath, @mode, @createdAt,
-        @kind, @parentId, @stageJson, @pipelineJson, @reason, @afterJson)
+        @kind, @parentId, @stageJson, @pipelineJson, @reason, @afterJson, @owner)
       ON CONFLICT (job_id) DO NOTHING RETURNING *`);
     this.select = db.prepare('SELECT * FROM jobs WHERE job_id = ?');
     this.selectStatus = db.prepare('SELECT status FROM jobs WHERE job_id = ?').pluck();
@@ -98,6 +99,7 @@ export class SqliteJobOps {
       pipelineJson: job.pipeline ? JSON.stringify(job.pipeline) : null,
       reason: job.reason ?? null,
       afterJson: job.after ? JSON.stringify(job.after) : null,
+      owner: job.owner ?? '',
     }) as JobRow | undefined;
   }
 
@@ -167,6 +169,8 @@ export class SqliteJobOps {
       coordinatorSeenAt: p.coordinator?.seenAt ?? null,
       setWorkers: flag(p, 'workers'),
       workersJson: p.workers ? JSON.stringify(p.workers) : null,
+      setQueuedAt: flag(p, 'queuedAt'),
+      queuedAt: p.queuedAt ?? null,
       setSettings: flag(p, 'settings'),
       config: p.settings ? JSON.stringify(p.settings.config) : null,
       retriesJson: p.settings ? JSON.stringify(p.settings.retries) : null,

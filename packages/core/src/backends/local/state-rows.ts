@@ -32,6 +32,9 @@ export interface JobRow {
   reason: string | null;
   /** Added by migration 11. */
   after_json: string | null;
+  /** Added by migration 14. */
+  owner: string;
+  queued_at: string | null;
   version: number;
   tasks_total: number;
   tasks_pending: number;
@@ -89,6 +92,8 @@ export function toJobRecord(row: JobRow, requests: Record<string, number> = {}):
     pipeline: row.pipeline_json ? (JSON.parse(row.pipeline_json) as PipelineGraph) : null,
     reason: row.reason,
     after: row.after_json ? (JSON.parse(row.after_json) as AfterDependency) : null,
+    owner: row.owner,
+    queuedAt: row.queued_at,
     backend: row.backend,
     config: JSON.parse(row.config) as JobConfig,
     configPath: row.config_path,

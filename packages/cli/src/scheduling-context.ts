@@ -1,0 +1,77 @@
+/**
+ * The scheduler's inputs from the command line: the daemon's settings
+ * (--config FILE, overridden by --cpus/--memory/--gpus/--preempt), and for
+ * `djc run` the machine's capacity and the note printed when a job gets
+ * fewer workers than it asks.
+ */
+import {
+  DjcError, defaultDaemonSettings, loadDaemonSettings, parseSize, PRIORITY_CLASSES, type DaemonSettings, type JobConfig,
+} from '@djc/core';
+import { describeCapacity, localCapacity, poolsOf, type LocalCapacity } from '@djc/coordinator';
+
+export interface CapacityFlags {
+  config?: string;
+  cpus?: string;
+  memory?: string;
+  gpus?: string;
+  preempt?: string;
+}
+
+/** The settings file (or the defaults), with the flags applied over it. */
+export async function daemonSettingsOf(o: CapacityFlags): Promise<DaemonSettings> {
+  const s = o.config ? await loadDaemonSettings(o.config) : defaultDaemonSettings();
+  const capacity = { ...s.capacity };
+  if (o.cpus !== undefined) {
+    const n = Number(o.cpus);
+    if (!Number.isFinite(n) || n <= 0) throw usage('--cpus', o.cpus, 'a positive number of CPUs, e.g. --cpus 16');
+    capacity.cpus = n;
+  }
+  if (o.memory !== undefined) {
+    const b = parseSize(o.memory);
+    if (b === null || b <= 0) throw usage('--memory', o.memory, 'a size, e.g. --memory 64GiB');
+    capacity.memory = b;
+  }
+  if (o.gpus !== undefined) {
+    const ids = o.gpus.trim() === '' || o.gpus.trim() === 'none' ? [] : o.gpus.split(',').map((x) => Number(x.trim()));
+    if (ids.some((n) => !Number.isInteger(n) || n < 0)) throw usage('--gpus', o.gpus, 'GPU ids, e.g. --gpus 0,1 (none: no GPUs)');
+    capacity.gpus = ids;
+  }
+  return { ...s, capacity, ...(o.preempt === undefined ? {} : { preempt: preemptOf(o.preempt) }) };
+}
+
+function preemptOf(v: string): number | null {
+  if (v === 'off') return null;
+  if (v in PRIORITY_CLASSES) return PRIORITY_CLASSES[v as keyof typeof PRIORITY_CLASSES];
+  if (/^-?\d+$/.test(v)) return Number(v);
+  throw usage('--preempt', v, 'off, low, normal, high, urgent or an integer priority');
+}
+
+function usage(flag: string, value: string, expected: string): DjcError {
+  return new DjcError('USAGE', `${flag}: expected ${expected}, found ${JSON.stringify(value)}`, { hint: 'see djc coordinator --help and docs/scheduling.md' });
+}
+
+/** The capacity `djc run` schedules against: this machine. */
+export function runCapacity(): { capacity: LocalCapacity; settings: DaemonSettings } {
+  const settings = defaultDaemonSettings();
+  return { capacity: localCapacity(settings), settings };
+}
+
+/**
+ * Why `djc run` starts fewer workers than compute.workers, and how to change
+ * it, or null when they all fit.
+ */
+export function fewerWorkersNote(config: JobConfig, capacity: LocalCapacity): string | null {
+  const c = config.compute;
+  if (c.dispatcher !== 'local') return null;
+  const pool = poolsOf(capacity, defaultDaemonSettings())[0];
+  if (!pool) return null;
+  const r = c.resources;
+  const fit = Math.min(
+    r.cpus > 0 ? Math.floor(pool.cpus / r.cpus + 1e-9) : Infinity,
+    (r.memory ?? 0) > 0 ? Math.floor(pool.memoryBytes / (r.memory ?? 1)) : Infinity,
+    r.gpus > 0 ? Math.floor(pool.gpus / r.gpus) : Infinity,
+  );
+  if (fit >= c.workers) return null;
+  return `djc: starting ${fit} of ${c.workers} workers: each asks ${r.cpus} cpus (compute.resources) and there are ${describeCapacity(capacity)}; `
+    + 'for handlers that mostly wait (I/O, sleeps), ask less, e.g. --set compute.resources.cpus=0.5';
+}
