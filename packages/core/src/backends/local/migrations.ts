@@ -178,4 +178,16 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE tasks ADD COLUMN reused_from TEXT;
   `,
+  // 14: reserved for the job owner (issue 11, branch i11-daemon); a no-op here.
+  `
+  SELECT 1;
+  `,
+  // 15: handler.rate_limit: each rate-limited job's next free start slot
+  // (GCRA "theoretical arrival time", epoch ms), see sqlite-rate-slots.ts.
+  `
+  CREATE TABLE rate_slots (
+    job_id TEXT PRIMARY KEY,
+    tat INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
