@@ -27,6 +27,7 @@ import { localizeUpstream } from './localize-upstream.js';
 import type { JobCache } from './job-cache.js';
 import { startLogStream } from './log-stream.js';
 import { storeOutput } from './store-output.js';
+import { waitForStartSlot } from './rate-limit.js';
 
 export interface AttemptDeps {
   backend: Backend;
@@ -77,6 +78,8 @@ export async function handleMessage(deps: AttemptDeps, msg: ReceivedMessage, cla
   const cfg = job.config;
   let task: TaskRecord;
   try {
+    // A rate-limited job: wait for this start's slot first (a held task waits CLAIMED; a direct claim is made after).
+    await waitForStartSlot(backend.state, jobId, cfg);
     task = claim ? await claim() : await backend.state.claimTask(jobId, taskId, {
       owner: deps.workerId,
       leaseMs: cfg.compute.lease,
