@@ -4,6 +4,7 @@ import { DjcError, type Backend, type JobStatus, type Logger } from '@djc/core';
 import { coordinateJob } from './coordinate-job.js';
 import { coordinatePipeline } from './pipeline/coordinate-pipeline.js';
 import { settleAfter } from './after/settle-after.js';
+import { expireDeadline } from './deadline.js';
 import { coordinatorName, isOrphaned } from './liveness.js';
 import type { Dispatcher } from './dispatch/dispatcher.js';
 
@@ -16,7 +17,8 @@ export interface DaemonOptions {
   lockTtlMs?: number;
 }
 
-const ACTIVE: readonly JobStatus[] = ['SUBMITTED', 'PREPARING', 'RUNNING', 'FINALIZING'];
+// QUEUED: resumed after `djc pause` (coordinateJob gives it workers again).
+const ACTIVE: readonly JobStatus[] = ['SUBMITTED', 'QUEUED', 'PREPARING', 'RUNNING', 'FINALIZING'];
 // WAITING top-level jobs (`djc submit --after`) are not coordinated until ready.
 
 /**
@@ -36,6 +38,11 @@ export async function runDaemon(backend: Backend, opts: DaemonOptions): Promise<
       // `djc submit --after` jobs: ready (→ SUBMITTED, picked up below) or SKIPPED once their dependencies end.
       for (const job of await backend.state.listJobs({ status: 'WAITING', limit: 1000 })) {
         await settleAfter(backend, job, opts.log).catch((e: unknown) => opts.log.warn({ jobId: job.jobId, err: e }, 'checking the dependencies of a waiting job failed'));
+      }
+      // Jobs no one coordinates (PAUSED) still time out when their deadline passes.
+      for (const job of await backend.state.listJobs({ status: 'PAUSED', limit: 1000 })) {
+        if (active.has(job.jobId)) continue;
+        await expireDeadline(backend, job, opts.log).catch((e: unknown) => opts.log.warn({ jobId: job.jobId, err: e }, 'timing out a paused job failed'));
       }
       for (const status of ACTIVE) {
         for (const job of await backend.state.listJobs({ status, limit: 1000 })) {

@@ -88,9 +88,9 @@ export function heldClaim(deps: AttemptDeps, h: Held): (() => Promise<TaskRecord
  * A held message the worker will not start (`why`: it is stopping, or the
  * task waited too long): its message is visible again at once and a task
  * claimed ahead is given back (releaseTask: a CLAIMED task's attempt number
- * is handed back, it never ran).
+ * is handed back, it never ran), visible again after `delayMs`.
  */
-export async function putBack(deps: AttemptDeps, h: Held, why: string): Promise<void> {
+export async function putBack(deps: AttemptDeps, h: Held, why: string, delayMs = 0): Promise<void> {
   const result = h.claim?.result;
   if (result && !(result instanceof ConflictError)) {
     const { jobId, taskId } = h.msg.message;
@@ -98,5 +98,5 @@ export async function putBack(deps: AttemptDeps, h: Held, why: string): Promise<
     const reason = `given back before it started: ${why}; no attempt is counted`;
     await deps.backend.state.releaseTask(jobId, taskId, lease, reason).catch(() => undefined);
   }
-  await deps.backend.queue.release(h.msg.receipt, 0);
+  await deps.backend.queue.release(h.msg.receipt, delayMs);
 }

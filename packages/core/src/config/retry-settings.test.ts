@@ -51,7 +51,7 @@ describe('applyRetrySettings', () => {
   it('a first key of a missing section brings the section\'s defaults', () => {
     const { config } = applyRetrySettings(testJobConfig(), PATH, ['compute.slurm.partition=gpu', 'notification.webhook=https://h.example/x']);
     expect(config.compute.slurm).toEqual({ partition: 'gpu', extra_args: [] });
-    expect(config.notification).toEqual({ webhook: 'https://h.example/x', on: ['succeeded', 'failed', 'cancelled'] });
+    expect(config.notification).toEqual({ webhook: 'https://h.example/x', on: ['succeeded', 'failed', 'cancelled', 'timeout'] });
   });
 
   it('output paths are relative to the job file; null unsets an optional key or restores a default', () => {
