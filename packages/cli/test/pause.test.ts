@@ -119,6 +119,46 @@ describe('djc pause / djc resume', () => {
     }
   });
 
+  it('a pipeline: pause pauses its running stage run, resume resumes it, and the pipeline runs to the end', async () => {
+    writeFileSync(join(box.dir, 'numbers.jsonl'), Array.from({ length: 6 }, (_, n) => JSON.stringify({ n })).join('\n') + '\n');
+    writeFileSync(join(box.dir, 'h.mjs'), [
+      'export async function slow(records) { await new Promise((r) => setTimeout(r, 500)); return records; }',
+      'export const inc = (records) => records.map((r) => ({ n: r.n + 1 }));', '',
+    ].join('\n'));
+    writeFileSync(join(box.dir, 'pp.yaml'), [
+      'name: pp', 'stages:',
+      '  up: { input: { path: numbers.jsonl, batch: { records: 1 } }, handler: { module: ./h.mjs#slow }, compute: { workers: 1 } }',
+      '  down: { needs: [up], input: { from: up }, handler: { module: ./h.mjs#inc }, compute: { workers: 1 } }', '',
+    ].join('\n'));
+    const run = djcStart(['run', 'pp.yaml'], opts());
+    try {
+      await waitFor('a task of up done', async () => ((await status('pp.up').catch(() => null))?.tasks.succeeded ?? 0) >= 1);
+      const p = await djc(['pause', 'pp', '--json'], opts());
+      expect(p.code, p.stderr).toBe(0);
+      const doc = JSON.parse(p.stdout) as Doc & { runs: { jobId: string; status: string }[] };
+      expect(doc.status).toBe('RUNNING');
+      expect(doc.runs).toEqual([{ jobId: expect.stringMatching(/^pp\.up-/), status: 'PAUSED' }]);
+      const up = await waitFor('up released', async () => {
+        const d = await status('pp.up');
+        return d.tasks.running + d.tasks.claimed === 0 && workerPids(box.home).length === 0 ? d : null;
+      });
+      expect(up.status).toBe('PAUSED');
+      expect(up.tasks.pending).toBeGreaterThan(0);
+      expect((await status('pp.down')).status).toBe('WAITING');
+      const r = await djc(['resume', 'pp'], opts());
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/^pp-\S+ RUNNING\n {2}pp\.up-\S+ QUEUED\n$/);
+      const done = await run.done;
+      expect(done.code, done.stderr).toBe(0);
+      const res = await djc(['results', 'pp.down'], opts());
+      expect(res.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { n: number }).n)).toEqual([1, 2, 3, 4, 5, 6]);
+      const tasks = (JSON.parse((await djc(['tasks', 'pp.up', '--json'], opts())).stdout) as { tasks: TaskDoc[] }).tasks;
+      for (const t of tasks) expect(t).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+  });
+
   it('pausing or resuming a job that has ended exits 2 and says why; --json gives the error as JSON', async () => {
     const r = await djc(['run', job('ended')], opts());
     expect(r.code, r.stderr).toBe(0);
