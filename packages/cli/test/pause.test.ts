@@ -103,6 +103,27 @@ describe('djc pause / djc resume', () => {
     }
   });
 
+  it('a submitted job paused before it started: the daemon leaves it alone; resumed, it is prepared and run', async () => {
+    const sub = await djc(['submit', job('early')], opts());
+    expect(sub.code, sub.stderr).toBe(0);
+    const jobId = sub.stdout.trim();
+    const p = await djc(['pause', jobId], opts());
+    expect(p).toMatchObject({ code: 0, stdout: `${jobId} PAUSED\n` });
+    const daemon = djcStart(['coordinator'], opts());
+    try {
+      await sleep(1500);
+      expect(await status(jobId)).toMatchObject({ status: 'PAUSED', tasks: { total: 0 } });
+      expect(workerPids(box.home)).toEqual([]);
+      expect((await djc(['resume', jobId], opts())).code).toBe(0);
+      const w = await djc(['wait', jobId, '--json'], opts());
+      expect(w.code, w.stderr).toBe(0);
+      await expectAllOnce(jobId);
+    } finally {
+      daemon.child.kill('SIGTERM');
+      await daemon.done;
+    }
+  });
+
   it('a paused job still times out: its deadline passes while paused, djc run exits 1 with TIMEOUT', async () => {
     const run = djcStart(['run', job('late', 'deadline: 4s'), '--json'], opts());
     try {

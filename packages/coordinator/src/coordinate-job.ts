@@ -1,4 +1,4 @@
-import { DjcError, TERMINAL_JOB, withJob, type Backend, type JobRecord, type Logger, type WorkersRecord } from '@djc/core';
+import { ConflictError, DjcError, TERMINAL_JOB, withJob, type Backend, type JobRecord, type Logger, type WorkersRecord } from '@djc/core';
 import type { Dispatcher } from './dispatch/dispatcher.js';
 import { finalizeJob, withFailedTasks } from './finalize.js';
 import { notifyJobEnd } from './notify.js';
@@ -67,8 +67,9 @@ async function coordinate(backend: Backend, jobId: string, opts: CoordinateOptio
     // One round per grant of workers: a paused job that is resumed gets another.
     for (;;) {
       if (job.status === 'PAUSED') {
-        if (leftToDaemon(job)) return job;
-        job = await waitWhilePaused(backend, jobId, watch);
+        // Its workers finish their running attempts and are released (at once if it has none).
+        job = await releaseWhilePaused(backend, jobId, watch, (view) => workers.record(view));
+        if (job.status === 'PAUSED' && !leftToDaemon(job)) job = await waitWhilePaused(backend, jobId, watch);
         if (job.status === 'PAUSED' || TERMINAL_JOB.has(job.status)) return job;
       }
       job = await admitQueued(backend, job);
@@ -114,6 +115,9 @@ async function runRound(
     } catch (e) {
       // Stopped on purpose: the job stays as it is, for this or another coordinator to resume (prepare is idempotent).
       if (opts.signal?.aborted) return await mustGetJob(backend, jobId);
+      // Paused (or ended) while it prepared: that stands; a resume prepares it again (idempotent).
+      const now = e instanceof ConflictError ? await mustGetJob(backend, jobId) : null;
+      if (now && (now.status === 'PAUSED' || TERMINAL_JOB.has(now.status))) return now;
       const failed = await failJob(backend, jobId, `preparing the job failed: ${(e as Error).message}`, e, log);
       if (failed.status === 'FAILED') opts.onPrepareError?.(e);
       return failed;
@@ -158,10 +162,8 @@ async function superviseUntilEnd(
     if (TERMINAL_JOB.has(job.status)) return job;
     const expired = await expireDeadline(backend, job, opts.log);
     if (expired) return expired;
-    if (job.status === 'PAUSED') {
-      const watch = { dispatcher: opts.dispatcher, log: opts.log, tickMs, signal: opts.signal };
-      return releaseWhilePaused(backend, jobId, watch, recordWorkers);
-    }
+    // Paused: the caller releases its workers and waits.
+    if (job.status === 'PAUSED') return job;
     const tick = await monitorTick(backend, jobId, opts.dispatcher, opts.log);
     await recordWorkers();
     if (tick === 'done') return finalizeJob(backend, jobId, opts.log);

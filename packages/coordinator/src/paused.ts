@@ -7,7 +7,7 @@
  * (→ QUEUED) and grants it workers again itself; a daemon's job is left to
  * the daemon. The deadline keeps running while a job is paused.
  */
-import { blobKeys, ConflictError, DjcError, type Backend, type JobRecord, type Logger } from '@djc/core';
+import { blobKeys, ConflictError, DjcError, type Backend, type JobRecord, type Logger, type WorkersRecord } from '@djc/core';
 import type { Dispatcher } from './dispatch/dispatcher.js';
 import { expireDeadline } from './deadline.js';
 import { reclaimExpired } from './monitor.js';
@@ -25,7 +25,9 @@ export interface PauseWatch {
  * then; early if it stopped being PAUSED (resumed, cancelled, timed out)
  * or the coordinator is stopping.
  */
-export async function releaseWhilePaused(backend: Backend, jobId: string, w: PauseWatch, record: () => Promise<void>): Promise<JobRecord> {
+export async function releaseWhilePaused(
+  backend: Backend, jobId: string, w: PauseWatch, record: (view: WorkersRecord | null) => Promise<void>,
+): Promise<JobRecord> {
   for (;;) {
     const job = await current(backend, jobId);
     if (job.status !== 'PAUSED' || w.signal?.aborted) return job;
@@ -33,9 +35,8 @@ export async function releaseWhilePaused(backend: Backend, jobId: string, w: Pau
     if (expired) return expired;
     await reclaimExpired(backend, job, w.log);
     if (job.tasks.running + job.tasks.claimed === 0) {
-      await w.dispatcher.stop(jobId);
-      await record();
-      w.log.info({ jobId }, 'job paused: its workers are released');
+      // The workers' final view (stop of a job it no longer follows: null, nothing recorded).
+      await record(await w.dispatcher.stop(jobId));
       return current(backend, jobId);
     }
     await sleep(w.tickMs, w.signal);
