@@ -68,7 +68,7 @@ async function expectAllOnce(jobId: string): Promise<void> {
 
 describe('djc pause / djc resume', () => {
   it('under djc run: the run waits while paused, then runs to the end once resumed; no attempt lost or repeated', async () => {
-    const run = djcStart(['run', job('pausable'), '--json'], opts());
+    const run = djcStart(['run', job('pausable')], opts());
     try {
       await pauseMidway('pausable');
       const r = await djc(['resume', 'pausable', '--json'], opts());
@@ -76,7 +76,11 @@ describe('djc pause / djc resume', () => {
       expect(['QUEUED', 'RUNNING']).toContain((JSON.parse(r.stdout) as Doc).status);
       const done = await run.done;
       expect(done.code, done.stderr).toBe(0);
-      const doc = JSON.parse(done.stdout) as Doc;
+      // Its progress lines (stderr, not a terminal) showed it paused, then running again.
+      expect(done.stderr).toMatch(/^pausable-\S+: paused \d+% /m);
+      expect(done.stderr.slice(done.stderr.search(/: paused /))).toMatch(/^pausable-\S+: (queued|running) /m);
+      expect(done.stdout).toMatch(/^pausable-\S+ SUCCEEDED in /);
+      const doc = await status('pausable');
       expect(doc).toMatchObject({ status: 'SUCCEEDED', tasks: { total: TASKS, succeeded: TASKS, cancelled: 0 } });
       await expectAllOnce(doc.jobId);
     } finally {
