@@ -44,6 +44,18 @@ describe('deadline', () => {
     expect(listed.jobs.map((j) => j.jobId)).toEqual([doc.jobId]);
   });
 
+  it('djc retry of a TIMEOUT job, with a longer deadline (--set deadline=1h), runs its cancelled tasks to SUCCEEDED', async () => {
+    const file = job('retried', 2, 'handler: { command: "sleep 3; cat" }\ncompute: { workers: 2 }\ndeadline: 1s\n');
+    const r = await djc(['run', file, '--json'], opts());
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout) as Doc;
+    expect(doc).toMatchObject({ status: 'TIMEOUT', tasks: { cancelled: 2 } });
+    const again = await djc(['retry', doc.jobId, '--set', 'deadline=1h', '--json'], opts());
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain('--set deadline: 1s → 1h');
+    expect(JSON.parse(again.stdout)).toMatchObject({ status: 'SUCCEEDED', error: null, tasks: { succeeded: 2, cancelled: 0 } });
+  });
+
   it('a job that ends before its deadline is not touched by it', async () => {
     const file = job('quick', 2, 'handler: { command: "cat" }\ndeadline: 1h\n');
     const r = await djc(['run', file, '--json'], opts());

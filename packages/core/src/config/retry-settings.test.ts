@@ -69,7 +69,7 @@ describe('applyRetrySettings', () => {
     [['params.n=3'], '--set params.n=3: parameters.* cannot change on retry'],
     [['name=other'], '--set name=other: name.* cannot change on retry'],
     [['compute.timout=1m'], '--set compute.timout=1m: unknown key compute.timout // docs/configuration.md lists every key'],
-    [['colour=blue'], '--set colour=blue: unknown key colour // a retry may change: compute, retry, tolerated_failure, fail_fast, output, notification, labels, description'],
+    [['colour=blue'], '--set colour=blue: unknown key colour // a retry may change: compute, retry, tolerated_failure, fail_fast, output, notification, labels, description, deadline'],
     [['compute.timeout=soon'], '--set compute.timeout=soon: compute.timeout: expected a duration such as "30s", "10m" or "1h30m", found "soon"'],
     [['compute.workers=0'], '--set compute.workers=0: compute.workers: '],
     [['retry=3'], '--set retry=3: retry: '],
