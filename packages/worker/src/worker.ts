@@ -158,7 +158,9 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
       if (await shouldExit(jobs, opts, idleSince)) break;
     }
   } finally {
-    await drain(deps, inFlight, queued, shutdown, paused ? stopped : Promise.resolve(), opts.jobId);
+    await drain(deps, inFlight, queued, shutdown, paused
+      ? { graceFrom: stopped, jobId: opts.jobId, why: 'its job was paused' }
+      : { graceFrom: Promise.resolve(), jobId: opts.jobId, why: 'its worker stopped' });
     await flushAcks().catch((e: unknown) => log.warn({ err: e }, 'acknowledging finished tasks failed; they will be dropped on redelivery'));
     await runner.close();
     await rm(tmpRoot, { recursive: true, force: true });
@@ -234,15 +236,15 @@ class StaleTimer {
  * Puts the messages taken ahead back (their tasks claimed ahead given back,
  * no attempt counted), lets running attempts finish within the grace period, then
  * aborts them: they are given back (releaseTask), not failed, so the retry
- * budget is untouched. The grace period starts when `graceFrom` resolves
+ * budget is untouched (`why`: the reason the held ones are given back). The grace period starts when `graceFrom` resolves
  * (at once, unless the job was paused: then only once the worker is told to
  * stop). Attempts of a job that has ended (`jobId`) are aborted at once.
  */
 async function drain(
-  deps: AttemptDeps & { graceMs?: number }, active: Set<Promise<void>>, queued: Held[], shutdown: AbortController, graceFrom: Promise<void>,
-  jobId?: string,
+  deps: AttemptDeps & { graceMs?: number }, active: Set<Promise<void>>, queued: Held[], shutdown: AbortController,
+  { graceFrom, jobId, why }: { graceFrom: Promise<void>; jobId: string | undefined; why: string },
 ): Promise<void> {
-  for (const held of queued.splice(0)) await putBack(deps, held, 'its worker stopped').catch(() => undefined);
+  for (const held of queued.splice(0)) await putBack(deps, held, why).catch(() => undefined);
   if (active.size === 0) return;
   // Its job has ended (cancelled, timed out): what its attempts would commit is thrown away, so they stop now.
   const job = jobId === undefined ? undefined : await deps.jobs.get(jobId, true).catch(() => undefined);
