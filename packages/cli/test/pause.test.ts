@@ -170,6 +170,8 @@ describe('djc pause / djc resume', () => {
       expect(up.status).toBe('PAUSED');
       expect(up.tasks.pending).toBeGreaterThan(0);
       expect((await status('pp.down')).status).toBe('WAITING');
+      const view = await djc(['status', 'pp'], opts());
+      expect(view.stdout).toMatch(/^up\s+PAUSED\s/m);
       const r = await djc(['resume', 'pp'], opts());
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toMatch(/^pp-\S+ RUNNING\n {2}pp\.up-\S+ QUEUED\n$/);
