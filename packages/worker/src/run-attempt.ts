@@ -78,8 +78,8 @@ export async function handleMessage(deps: AttemptDeps, msg: ReceivedMessage, cla
   const cfg = job.config;
   let task: TaskRecord;
   try {
-    // A rate-limited job: wait for this start's slot first (a held task waits CLAIMED; a direct claim is made after).
-    await waitForStartSlot(backend.state, jobId, cfg);
+    // A rate-limited job's task claimed here waits for its start slot first (a held one waits CLAIMED, in runHandler).
+    if (!claim) await waitForStartSlot(backend.state, jobId, cfg);
     task = claim ? await claim() : await backend.state.claimTask(jobId, taskId, {
       owner: deps.workerId,
       leaseMs: cfg.compute.lease,
@@ -133,6 +133,8 @@ async function runHandler(
 ): Promise<HandlerRun> {
   const cfg = job.config;
   const controller = new AbortController();
+  // A held task of a rate-limited job starts when its slot comes: waited for here, so nothing slow comes between the two.
+  if (task.status === 'CLAIMED') await waitForStartSlot(deps.backend.state, job.jobId, cfg);
   const startedAt = Date.now();
   if (task.status === 'CLAIMED') writeStart(deps, msg, lease, startedAt, controller);
   let stopped = false;
