@@ -13,6 +13,8 @@ const EXAMPLES: Record<string, string> = {
   logs: 'djc logs wordcount --task 3',
   wait: 'djc wait wordcount --interval 5s && echo done',
   cancel: 'djc cancel last',
+  pause: 'djc pause wordcount      # later: djc resume wordcount',
+  resume: 'djc resume wordcount',
   retry: 'djc retry wordcount --task 3,7-9 --set compute.timeout=20m',
   failures: 'djc failures last',
   results: 'djc results last > result.jsonl',

@@ -4,6 +4,9 @@ import { requestsLine } from './status-document.js';
 
 const n = (x: number) => x.toLocaleString('en-US');
 
+/** The label of the reason line in `djc status`, by status (default "waiting"). */
+const REASON_LABEL: Partial<Record<JobRecord['status'], string>> = { SKIPPED: 'skipped ', PAUSED: 'paused  ' };
+
 export function taskSummary(t: JobRecord['tasks']): string {
   const parts = [`${n(t.succeeded)} succeeded`];
   if (t.running) parts.push(`${n(t.running)} running`);
@@ -38,7 +41,7 @@ export function formatStatus(job: JobRecord, failures?: FailureReport, queueReas
   ];
   if (job.parentId) lines.push(`pipeline ${job.parentId}   stage ${job.stage?.name ?? '?'}`);
   const reason = queueReason ?? job.reason;
-  if (reason) lines.push(`${job.status === 'SKIPPED' ? 'skipped ' : 'waiting '} ${reason}`);
+  if (reason) lines.push(`${REASON_LABEL[job.status] ?? 'waiting '} ${reason}`);
   if (job.workers) lines.push(`workers  ${job.workers.summary}`);
   const lastFailure = job.workers?.failures.at(-1);
   if (lastFailure && !TERMINAL_JOB.has(job.status)) lines.push(`         last worker failure: ${lastFailure.reason}`);

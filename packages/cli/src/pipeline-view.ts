@@ -30,7 +30,10 @@ export function stageStatus(graph: PipelineGraph, runs: readonly JobRecord[]): s
   const stage = runs[0]?.stage?.name ?? '';
   const outcome = stageOutcome(runs.map((r) => ({ jobId: r.jobId, status: r.status, reason: r.reason, tasks: r.tasks, workers: r.config.compute.workers, active: false })), graph.sweeps.find((s) => s.stage === stage));
   if (outcome) return outcome;
-  if (runs.some((r) => !TERMINAL_JOB.has(r.status) && r.status !== 'WAITING' && r.status !== 'SUBMITTED')) return 'RUNNING';
+  const underWay = runs.filter((r) => !TERMINAL_JOB.has(r.status) && r.status !== 'WAITING' && r.status !== 'SUBMITTED');
+  // Every run under way paused (djc pause PIPELINE): the stage is PAUSED.
+  if (underWay.length > 0 && underWay.every((r) => r.status === 'PAUSED')) return 'PAUSED';
+  if (underWay.length > 0) return 'RUNNING';
   if (runs.some((r) => r.status === 'SUBMITTED')) return 'SUBMITTED';
   return runs.some((r) => TERMINAL_JOB.has(r.status)) ? 'RUNNING' : 'WAITING';
 }

@@ -15,7 +15,7 @@ const read$ = () => import('./commands/read.js');
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 const EXIT_CODES = `
-Exit codes: 0 ok · 1 the job ended FAILED or CANCELLED (run, wait, retry) · 2 usage or config error ·
+Exit codes: 0 ok · 1 the job ended FAILED, CANCELLED or TIMEOUT (run, wait, retry) · 2 usage or config error ·
 3 backend unreachable · 4 no such job or task · 70 internal error (a bug) · 124 wait --timeout ran out ·
 130 interrupted.
 Home (local state): --home, else DJC_HOME, else the nearest .djc in this directory or above, else ~/.local/state/djc.
@@ -94,12 +94,16 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
     .addOption(intOption('--task <n>', 'task id')).option('--workers', 'worker process logs')
     .option('-f, --follow', 'keep printing new log text as attempts write it, until the task (or job) ends; Ctrl-C stops')
     .action(act((cli, id: string | undefined, o: { task?: number; workers?: boolean; follow?: boolean }) => import('./commands/logs.js').then((m) => m.logsCommand(cli, id, o))));
-  program.command('wait').argument('[job]', newest).description('wait until the job ends; exit 0 if it succeeded, 1 if it failed or was cancelled')
+  program.command('wait').argument('[job]', newest).description('wait until the job ends; exit 0 if it succeeded, 1 if it failed, was cancelled or timed out')
     .addOption(durationOption('--interval <duration>', 'poll interval (seconds, or 500ms, 2s, 1m)', { min: 100, max: 3_600_000, default: 1000 }))
     .addOption(durationOption('--timeout <duration>', 'give up after this long (30s, 5m, 1h; 0: never): exit 124, the job goes on', { min: 0 }))
     .action(act((cli, id: string | undefined, o: { interval: number; timeout?: number }) => read$().then((m) => m.waitCommand(cli, id, o))));
   program.command('cancel').argument('<job>', job).description('cancel a job: stop its workers and tasks')
     .action(act((cli, id: string) => act$().then((m) => m.cancelCommand(cli, id))));
+  program.command('pause').argument('<job>', job).description('pause a job: no new attempt starts, running ones finish, its workers are released (a pipeline: its running stage runs)')
+    .action(act((cli, id: string) => import('./commands/pause.js').then((m) => m.pauseCommand(cli, id))));
+  program.command('resume').argument('<job>', job).description('resume a paused job: it is queued again and gets workers')
+    .action(act((cli, id: string) => import('./commands/pause.js').then((m) => m.resumeCommand(cli, id))));
   program.command('retry').argument('<job>', job)
     .description('re-run the failed and cancelled tasks of a finished job with the config it was submitted with (patched by --set), then aggregate again')
     .option('--detach', 'leave the re-run to the coordinator daemon')

@@ -55,7 +55,7 @@ describe('version and help', () => {
   });
 
   it('each subcommand\'s help lists the global options and shows an example', async () => {
-    for (const cmd of ['run', 'submit', 'validate', 'status', 'list', 'tasks', 'logs', 'wait', 'cancel', 'retry', 'results', 'coordinator', 'worker', 'setup', 'completion']) {
+    for (const cmd of ['run', 'submit', 'validate', 'status', 'list', 'tasks', 'logs', 'wait', 'cancel', 'pause', 'resume', 'retry', 'results', 'coordinator', 'worker', 'setup', 'completion']) {
       const r = await box.run([cmd, '--help']);
       expect({ cmd, code: r.code }).toEqual({ cmd, code: 0 });
       expect(r.stdout).toContain('Global Options:');

@@ -319,6 +319,39 @@ output: { path: out.jsonl }
     await stopCoordinator(daemon);
   });
 
+  it('a deadline that passes: the job ends TIMEOUT, djc wait exits 1, and every array task is scancelled', async () => {
+    numbers(200);
+    slowHandler(1000);
+    const file = job('late', `input: { path: numbers.jsonl, batch: { records: 5 } }
+handler: { module: ./slow.mjs#echo }
+compute:
+  dispatcher: slurm
+  workers: 3
+  slurm: { partition: debug, time: "00:10:00", throttle: 2 }
+output: { path: out.jsonl }
+deadline: 8s
+`);
+    const daemon = await coordinator();
+    const sub = await cli(['submit', file]);
+    expect(sub.code, sub.stderr).toBe(0);
+    const jobId = sub.stdout.trim();
+    const ids = await slurmArraysOf(jobId);
+    const w = await cli(['wait', jobId, '--json']);
+    expect(w.code).toBe(1);
+    const doc = JSON.parse(w.stdout) as { status: string; error: string; tasks: { pending: number; running: number; cancelled: number } };
+    expect(doc.status).toBe('TIMEOUT');
+    expect(doc.error).toMatch(/^deadline 8s passed: /);
+    expect(doc.tasks).toMatchObject({ pending: 0, running: 0 });
+    expect(doc.tasks.cancelled).toBeGreaterThan(0);
+    const ended = await waitFor('every array task of the job ended', async () => {
+      const rows = await squeueTasks(ids);
+      return rows.length > 0 && rows.every((t) => !LIVE_STATES.has(t.state)) ? rows : undefined;
+    }, 15_000);
+    for (const t of ended) expect(['CANCELLED', 'COMPLETED'], JSON.stringify(t)).toContain(t.state);
+    await waitFor('the workers gone', async () => workerPids(box.home).length === 0, 15_000);
+    await stopCoordinator(daemon);
+  });
+
   describe('workers that cannot start: the job fails and says why', () => {
     it('a partition Slurm does not have: sbatch\'s own words', async () => {
       numbers(50);

@@ -133,6 +133,13 @@ const SCENARIOS: Record<string, () => Promise<Outcome>> = {
     expect((await run.done).code).toBe(1); // cancelled
     return { result, values: { 'nightly-20261202143956-d955da': job.jobId } };
   },
+
+  'pause-ended': async () => {
+    write({ 'in.jsonl': '{"a":1}\n', 'job.yaml': 'name: nightly\ninput: { path: in.jsonl }\nhandler: { command: cat }\ncompute: { workers: 1 }\n' });
+    expect((await box.run(['run', 'job.yaml'])).code).toBe(0);
+    const [job] = await jobs();
+    return { result: await box.run(['pause', 'nightly']), values: { 'nightly-20261202143956-d955da': job?.jobId ?? '?' } };
+  },
 };
 
 describe('docs/troubleshooting.md quotes djc verbatim', () => {

@@ -1,4 +1,4 @@
-import { DjcError, TERMINAL_JOB, withJob, type Backend, type JobRecord, type Logger, type WorkersRecord } from '@djc/core';
+import { ConflictError, DjcError, TERMINAL_JOB, withJob, type Backend, type JobRecord, type Logger, type WorkersRecord } from '@djc/core';
 import type { Dispatcher } from './dispatch/dispatcher.js';
 import { finalizeJob, withFailedTasks } from './finalize.js';
 import { notifyJobEnd } from './notify.js';
@@ -6,6 +6,8 @@ import { coordinatorName, keepMarking } from './liveness.js';
 import { monitorTick } from './monitor.js';
 import { prepareJob } from './prepare.js';
 import { prepareStreaming } from './pipeline/stream-prepare.js';
+import { expireDeadline } from './deadline.js';
+import { admitQueued, leftToDaemon, releaseWhilePaused, waitWhilePaused } from './paused.js';
 import type { BatchReuse } from './pipeline/batch-reuse.js';
 
 export interface CoordinateOptions {
@@ -33,9 +35,13 @@ export interface CoordinateOptions {
 }
 
 /**
- * Drives one job from wherever it is (SUBMITTED, half-prepared, RUNNING,
- * FINALIZING) to a final status: prepare, dispatch workers, monitor, and
- * finalize. Used in-process by `djc run` and per job by the daemon.
+ * Drives one job from wherever it is (SUBMITTED, QUEUED, half-prepared,
+ * RUNNING, PAUSED, FINALIZING) to a final status: prepare, dispatch workers,
+ * monitor, and finalize. Used in-process by `djc run` and per job by the
+ * daemon. A job paused meanwhile has its workers released (paused.ts); a
+ * daemon's job is then returned PAUSED (the daemon takes it up again once
+ * resumed), any other is waited for and run again once resumed. A job
+ * whose deadline passes ends TIMEOUT (deadline.ts).
  */
 export async function coordinateJob(backend: Backend, jobId: string, opts: CoordinateOptions): Promise<JobRecord> {
   // Every request made here (and in the timers started here) is this job's.
@@ -56,35 +62,22 @@ async function coordinate(backend: Backend, jobId: string, opts: CoordinateOptio
   if (TERMINAL_JOB.has(job.status)) return job;
   const stopMarking = keepMarking(backend, jobId, opts.owner ?? coordinatorName('djc'), log);
   const workers = workersRecorder(backend, jobId, dispatcher, log);
+  const watch = { dispatcher, log, tickMs: opts.tickMs ?? backend.monitorIntervalMs, signal: opts.signal };
   try {
-    try {
-      // Workers start while the job prepares: they wait for its first tasks.
-      await dispatcher.start(job);
-    } catch (e) {
-      return await failJob(backend, jobId, `starting the workers failed: ${(e as Error).message}`, e, log);
-    } finally {
-      await workers.record();
-    }
-    // QUEUED here: granted before it was ever prepared (the scheduler's grant started it).
-    if (job.status === 'SUBMITTED' || job.status === 'QUEUED' || job.status === 'PREPARING') {
-      try {
-        job = job.stage?.streamFrom
-          ? await prepareStreaming(backend, job, {
-            log, signal: opts.signal, monitorEveryMs: opts.tickMs ?? backend.monitorIntervalMs,
-            monitor: () => monitorTick(backend, jobId, dispatcher, log),
-          })
-          : await prepareJob(backend, job, log, opts.signal, opts.batchReuse);
-      } catch (e) {
-        // Stopped on purpose: the job stays as it is, for this or another coordinator to resume (prepare is idempotent).
-        if (opts.signal?.aborted) return await mustGetJob(backend, jobId);
-        const failed = await failJob(backend, jobId, `preparing the job failed: ${(e as Error).message}`, e, log);
-        if (failed.status === 'FAILED') opts.onPrepareError?.(e);
-        return failed;
+    // One round per grant of workers: a paused job that is resumed gets another.
+    for (;;) {
+      if (job.status === 'PAUSED') {
+        // Its workers finish their running attempts and are released (at once if it has none).
+        job = await releaseWhilePaused(backend, jobId, watch, (view) => workers.record(view));
+        if (job.status === 'PAUSED' && !leftToDaemon(job)) job = await waitWhilePaused(backend, jobId, watch);
+        if (job.status === 'PAUSED' || TERMINAL_JOB.has(job.status)) return job;
       }
+      job = await admitQueued(backend, job);
+      const ended = await runRound(backend, job, opts, workers.record);
+      if (ended.status !== 'PAUSED' && ended.status !== 'QUEUED') return ended;
+      if (opts.signal?.aborted) return ended;
+      job = ended;
     }
-    const ended = await superviseUntilEnd(backend, jobId, opts, () => workers.record());
-    if (TERMINAL_JOB.has(ended.status)) opts.onEnded?.(ended);
-    return ended;
   } finally {
     stopMarking();
     // Interrupted with the job unfinished: workers that outlive us stay for the next coordinator.
@@ -92,6 +85,48 @@ async function coordinate(backend: Backend, jobId: string, opts: CoordinateOptio
     const final = await dispatcher.stop(jobId, { detach });
     if (!detach) await workers.record(final);
   }
+}
+
+/**
+ * Starts the job's workers, prepares it if it is not yet, and supervises it
+ * until it ends, or is paused and its workers are released.
+ */
+async function runRound(
+  backend: Backend, job: JobRecord, opts: CoordinateOptions, record: (view?: WorkersRecord | null) => Promise<void>,
+): Promise<JobRecord> {
+  const { dispatcher, log } = opts;
+  const jobId = job.jobId;
+  try {
+    // Workers start while the job prepares: they wait for its first tasks.
+    await dispatcher.start(job);
+  } catch (e) {
+    return await failJob(backend, jobId, `starting the workers failed: ${(e as Error).message}`, e, log);
+  } finally {
+    await record();
+  }
+  // QUEUED here: granted before it was ever prepared (the scheduler's grant started it).
+  if (job.status === 'SUBMITTED' || job.status === 'QUEUED' || job.status === 'PREPARING') {
+    try {
+      job = job.stage?.streamFrom
+        ? await prepareStreaming(backend, job, {
+          log, signal: opts.signal, monitorEveryMs: opts.tickMs ?? backend.monitorIntervalMs,
+          monitor: () => monitorTick(backend, jobId, dispatcher, log),
+        })
+        : await prepareJob(backend, job, log, opts.signal, opts.batchReuse);
+    } catch (e) {
+      // Stopped on purpose: the job stays as it is, for this or another coordinator to resume (prepare is idempotent).
+      if (opts.signal?.aborted) return await mustGetJob(backend, jobId);
+      // Paused (or ended) while it prepared: that stands; a resume prepares it again (idempotent).
+      const now = e instanceof ConflictError ? await mustGetJob(backend, jobId) : null;
+      if (now && (now.status === 'PAUSED' || TERMINAL_JOB.has(now.status))) return now;
+      const failed = await failJob(backend, jobId, `preparing the job failed: ${(e as Error).message}`, e, log);
+      if (failed.status === 'FAILED') opts.onPrepareError?.(e);
+      return failed;
+    }
+  }
+  const ended = await superviseUntilEnd(backend, jobId, opts, () => record());
+  if (TERMINAL_JOB.has(ended.status)) opts.onEnded?.(ended);
+  return ended;
 }
 
 /**
@@ -126,6 +161,10 @@ async function superviseUntilEnd(
     const job = await mustGetJob(backend, jobId);
     if (job.status === 'FINALIZING') return finalizeJob(backend, jobId, opts.log);
     if (TERMINAL_JOB.has(job.status)) return job;
+    const expired = await expireDeadline(backend, job, opts.log);
+    if (expired) return expired;
+    // Paused: the caller releases its workers and waits.
+    if (job.status === 'PAUSED') return job;
     const tick = await monitorTick(backend, jobId, opts.dispatcher, opts.log);
     await recordWorkers();
     if (tick === 'done') return finalizeJob(backend, jobId, opts.log);
@@ -170,7 +209,7 @@ async function failJob(backend: Backend, jobId: string, error: string, cause: un
   else log.error({ jobId, err: cause, error }, 'job failed');
   await backend.state.cancelTasks(jobId);
   await backend.queue.purgeJob(jobId);
-  const ended = await backend.state.transitionJob(jobId, ['SUBMITTED', 'QUEUED', 'PREPARING', 'RUNNING', 'FINALIZING'], 'FAILED', {
+  const ended = await backend.state.transitionJob(jobId, ['SUBMITTED', 'QUEUED', 'PREPARING', 'RUNNING', 'PAUSED', 'FINALIZING'], 'FAILED', {
     endedAt: new Date().toISOString(),
     error: await withFailedTasks(backend, jobId, error),
   });

@@ -4,6 +4,7 @@ import { DjcError, type Backend, type JobRecord, type JobStatus, type Logger } f
 import { coordinateJob } from './coordinate-job.js';
 import { coordinatePipeline } from './pipeline/coordinate-pipeline.js';
 import { settleAfter } from './after/settle-after.js';
+import { expireDeadline } from './deadline.js';
 import { coordinatorName, isOrphaned } from './liveness.js';
 import type { Dispatcher } from './dispatch/dispatcher.js';
 import type { PoolCapacity, SchedulerSettings } from './scheduler/types.js';
@@ -72,6 +73,11 @@ export async function runDaemon(backend: Backend, opts: DaemonOptions): Promise<
       for (const job of await backend.state.listJobs({ status: 'WAITING', limit: 1000 })) {
         await settleAfter(backend, job, opts.log).catch((e: unknown) => opts.log.warn({ jobId: job.jobId, err: e }, 'checking the dependencies of a waiting job failed'));
       }
+      // Jobs no one coordinates (PAUSED) still time out when their deadline passes.
+      for (const job of await backend.state.listJobs({ status: 'PAUSED', limit: 1000 })) {
+        if (active.has(job.jobId)) continue;
+        await expireDeadline(backend, job, opts.log).catch((e: unknown) => opts.log.warn({ jobId: job.jobId, err: e }, 'timing out a paused job failed'));
+      }
       const candidates: JobRecord[] = [];
       for (const job of await uncoordinated(backend, active, opts.log)) {
         // A pipeline holds no workers (its runs ask for theirs); a finalizing job, or an adopted one with no task left, needs none.
@@ -80,6 +86,12 @@ export async function runDaemon(backend: Backend, opts: DaemonOptions): Promise<
       }
       const outcome = await loop.tick(candidates);
       for (const job of outcome.granted) coordinate(job);
+      // Jobs left waiting (QUEUED, not coordinated) still time out when their deadline passes.
+      const granted = new Set(outcome.granted.map((j) => j.jobId));
+      for (const job of candidates) {
+        if (granted.has(job.jobId) || job.config.deadline === undefined || active.has(job.jobId)) continue;
+        await expireDeadline(backend, job, opts.log).catch((e: unknown) => opts.log.warn({ jobId: job.jobId, err: e }, 'timing out a queued job failed'));
+      }
       await writeQueue(outcome);
       await wake.sleep(opts.pollMs ?? 500, opts.signal);
     }

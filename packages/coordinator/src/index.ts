@@ -6,6 +6,9 @@ export { coordinateJob, mustGetJob, type CoordinateOptions } from './coordinate-
 export { finalizeJob, toleratedFailures } from './finalize.js';
 export { aggregateOutputs, decodeOutput, encodeResult } from './aggregate.js';
 export { cancelJob } from './job-actions.js';
+export { pauseJob, resumeJob, type PauseOutcome } from './pause-job.js';
+export { deadlineOf, expireDeadline } from './deadline.js';
+export { stopJob, type StopReason } from './stop-job.js';
 export { resolveJob, LAST_JOB } from './resolve-job.js';
 export { retryJob, type RetryOptions, type RetryOutcome } from './retry-job.js';
 export { runDaemon, coordinatorAlive, type DaemonOptions } from './daemon.js';

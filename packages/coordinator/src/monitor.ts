@@ -20,7 +20,7 @@ export async function monitorTick(backend: Backend, jobId: string, dispatcher: D
   for (const loss of losses) {
     reclaimed += (await reclaim(backend, job, { owner: loss.workerId, reason: `worker lost: ${loss.reason}` }, log)).length;
   }
-  reclaimed += (await reclaim(backend, job, { expiredBefore: Date.now(), reason: 'worker lost: lease expired (the worker stopped heartbeating)' }, log)).length;
+  reclaimed += (await reclaimExpired(backend, job, log)).length;
   if (losses.length > 0 || reclaimed > 0) job = (await backend.state.getJob(jobId)) ?? job;
   const t = job.tasks;
   if (job.status === 'RUNNING' && t.pending + t.claimed + t.running + t.retrying === 0) return 'done';
@@ -28,6 +28,11 @@ export async function monitorTick(backend: Backend, jobId: string, dispatcher: D
   if (hopeless) return { fail: hopeless };
   const stuck = dispatcher.stuckReason(jobId);
   return stuck ? { fail: stuck } : 'running';
+}
+
+/** Reclaims the tasks whose lease expired (their worker stopped heartbeating) and re-enqueues them. */
+export function reclaimExpired(backend: Backend, job: JobRecord, log: Logger): Promise<TaskRecord[]> {
+  return reclaim(backend, job, { expiredBefore: Date.now(), reason: 'worker lost: lease expired (the worker stopped heartbeating)' }, log);
 }
 
 async function reclaim(

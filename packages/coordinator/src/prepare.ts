@@ -1,5 +1,6 @@
 import {
   blobKeys,
+  ConflictError,
   expandInputFiles,
   partitionInput,
   partitionOptions,
@@ -74,7 +75,20 @@ export async function prepareJob(backend: Backend, job: JobRecord, log: Logger, 
   await backend.blobs.put(blobKeys.manifest(job.jobId), JSON.stringify(manifest));
   log.info({ jobId: job.jobId, batches: batches.length, reused: reusedCount, records: manifest.totals.records }, 'job prepared');
   // Split by bytes, the total is not known yet (0 until finalize; see recordsTotal in core).
-  return backend.state.transitionJob(job.jobId, ['PREPARING'], 'RUNNING', { recordsTotal: manifest.totals.records ?? 0 });
+  return startRunning(backend, job.jobId, manifest.totals.records ?? 0);
+}
+
+/**
+ * PREPARING → RUNNING. A job paused while it prepared stays PAUSED, with its
+ * record total: it is prepared (its manifest is written), so a resume runs it.
+ */
+async function startRunning(backend: Backend, jobId: string, recordsTotal: number): Promise<JobRecord> {
+  try {
+    return await backend.state.transitionJob(jobId, ['PREPARING'], 'RUNNING', { recordsTotal });
+  } catch (e) {
+    if (!(e instanceof ConflictError) || (await backend.state.getJob(jobId))?.status !== 'PAUSED') throw e;
+    return backend.state.updateJob(jobId, { recordsTotal });
+  }
 }
 
 async function enqueue(backend: Backend, jobId: string, batches: readonly BatchDescriptor[]): Promise<void> {

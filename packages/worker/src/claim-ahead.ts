@@ -19,7 +19,8 @@ export interface Held {
  * write for up to MAX_TASK_BATCH tasks, where claiming each as it starts
  * costs one write per task). The first `free` tasks (as many as there are
  * free slots) are claimed RUNNING, the others CLAIMED: they wait in the
- * worker and are not running. If a batch claim fails, nothing was claimed
+ * worker and are not running (all of them CLAIMED for a job with
+ * handler.rate_limit: they start when their slot comes). If a batch claim fails, nothing was claimed
  * and each message is claimed on its own when it starts. Returns the held
  * messages with those claimed RUNNING first.
  */
@@ -35,7 +36,8 @@ export async function claimAhead(deps: AttemptDeps, msgs: readonly ReceivedMessa
     const req = { owner: deps.workerId, leaseMs, maxAttempts: job.config.retry.max_attempts };
     for (let i = 0; i < group.length; i += MAX_TASK_BATCH) {
       const chunk = group.slice(i, i + MAX_TASK_BATCH);
-      const start = Math.min(startNow, chunk.length);
+      // A rate-limited job's tasks all wait CLAIMED: each starts when its slot comes (rate-limit.ts).
+      const start = job.config.handler.rate_limit ? 0 : Math.min(startNow, chunk.length);
       try {
         const at = Date.now();
         const results = await deps.backend.state.claimTasks(jobId, chunk.map((h) => h.msg.message.taskId), { ...req, now: at, start });
@@ -86,9 +88,9 @@ export function heldClaim(deps: AttemptDeps, h: Held): (() => Promise<TaskRecord
  * A held message the worker will not start (`why`: it is stopping, or the
  * task waited too long): its message is visible again at once and a task
  * claimed ahead is given back (releaseTask: a CLAIMED task's attempt number
- * is handed back, it never ran).
+ * is handed back, it never ran), visible again after `delayMs`.
  */
-export async function putBack(deps: AttemptDeps, h: Held, why: string): Promise<void> {
+export async function putBack(deps: AttemptDeps, h: Held, why: string, delayMs = 0): Promise<void> {
   const result = h.claim?.result;
   if (result && !(result instanceof ConflictError)) {
     const { jobId, taskId } = h.msg.message;
@@ -96,5 +98,5 @@ export async function putBack(deps: AttemptDeps, h: Held, why: string): Promise<
     const reason = `given back before it started: ${why}; no attempt is counted`;
     await deps.backend.state.releaseTask(jobId, taskId, lease, reason).catch(() => undefined);
   }
-  await deps.backend.queue.release(h.msg.receipt, 0);
+  await deps.backend.queue.release(h.msg.receipt, delayMs);
 }

@@ -27,6 +27,7 @@ import { localizeUpstream } from './localize-upstream.js';
 import type { JobCache } from './job-cache.js';
 import { startLogStream } from './log-stream.js';
 import { storeOutput } from './store-output.js';
+import { waitForStartSlot } from './rate-limit.js';
 
 export interface AttemptDeps {
   backend: Backend;
@@ -77,6 +78,8 @@ export async function handleMessage(deps: AttemptDeps, msg: ReceivedMessage, cla
   const cfg = job.config;
   let task: TaskRecord;
   try {
+    // A rate-limited job's task claimed here waits for its start slot first (a held one waits CLAIMED, in runHandler).
+    if (!claim) await waitForStartSlot(backend.state, jobId, cfg);
     task = claim ? await claim() : await backend.state.claimTask(jobId, taskId, {
       owner: deps.workerId,
       leaseMs: cfg.compute.lease,
@@ -130,6 +133,8 @@ async function runHandler(
 ): Promise<HandlerRun> {
   const cfg = job.config;
   const controller = new AbortController();
+  // A held task of a rate-limited job starts when its slot comes: waited for here, so nothing slow comes between the two.
+  if (task.status === 'CLAIMED') await waitForStartSlot(deps.backend.state, job.jobId, cfg);
   const startedAt = Date.now();
   if (task.status === 'CLAIMED') writeStart(deps, msg, lease, startedAt, controller);
   let stopped = false;

@@ -31,6 +31,8 @@ export interface WorkerSummary {
 }
 
 const RECEIVE_WAIT_MS = 1000;
+/** A message of a paused job, put back, is visible again after this long. */
+const PAUSED_REDELIVERY_MS = 1000;
 
 /**
  * The polling task runner: receive messages, run each through
@@ -92,7 +94,7 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
       free();
       return committer.complete(jobId, taskId, lease, outcome, startedAt);
     };
-    const p = withJob(msg.message.jobId, () => handleMessage({ ...deps, complete }, msg, heldClaim(deps, held)))
+    const p = withJob(msg.message.jobId, () => startUnlessPaused(deps, held, () => handleMessage({ ...deps, complete }, msg, heldClaim(deps, held))))
       .then((o) => { counts[o] += 1; })
       .catch((e: unknown) => log.error({ err: e, jobId: msg.message.jobId, taskId: msg.message.taskId }, 'task handling failed'))
       .finally(() => {
@@ -117,8 +119,15 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
     else opts.signal?.addEventListener('abort', () => r(), { once: true });
   });
   log.info({ jobId: opts.jobId, concurrency }, 'worker started');
+  /** Its job was paused: no attempt starts, running ones finish (no grace period unless told to stop), then it exits. */
+  let paused = false;
   try {
     while (!stopping()) {
+      if (opts.jobId !== undefined && (await jobs.get(opts.jobId))?.status === 'PAUSED') {
+        paused = true;
+        log.info({ jobId: opts.jobId, running: active.size, held: queued.length }, 'job paused: giving back held tasks, finishing running ones');
+        break;
+      }
       while (active.size < concurrency && queued.length > 0) start(queued.shift() as Held);
       if (active.size >= concurrency) {
         if (queued.some((h) => h.at <= Date.now() - HOLD_TTL_MS)) track(giveBackStale(deps, queued));
@@ -149,7 +158,9 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
       if (await shouldExit(jobs, opts, idleSince)) break;
     }
   } finally {
-    await drain(deps, inFlight, queued, shutdown);
+    await drain(deps, inFlight, queued, shutdown, paused
+      ? { graceFrom: stopped, jobId: opts.jobId, why: 'its job was paused' }
+      : { graceFrom: Promise.resolve(), jobId: opts.jobId, why: 'its worker stopped' });
     await flushAcks().catch((e: unknown) => log.warn({ err: e }, 'acknowledging finished tasks failed; they will be dropped on redelivery'));
     await runner.close();
     await rm(tmpRoot, { recursive: true, force: true });
@@ -225,16 +236,41 @@ class StaleTimer {
  * Puts the messages taken ahead back (their tasks claimed ahead given back,
  * no attempt counted), lets running attempts finish within the grace period, then
  * aborts them: they are given back (releaseTask), not failed, so the retry
- * budget is untouched.
+ * budget is untouched (`why`: the reason the held ones are given back). The grace period starts when `graceFrom` resolves
+ * (at once, unless the job was paused: then only once the worker is told to
+ * stop). Attempts of a job that has ended (`jobId`) are aborted at once.
  */
-async function drain(deps: AttemptDeps & { graceMs?: number }, active: Set<Promise<void>>, queued: Held[], shutdown: AbortController): Promise<void> {
-  for (const held of queued.splice(0)) await putBack(deps, held, 'its worker stopped').catch(() => undefined);
+async function drain(
+  deps: AttemptDeps & { graceMs?: number }, active: Set<Promise<void>>, queued: Held[], shutdown: AbortController,
+  { graceFrom, jobId, why }: { graceFrom: Promise<void>; jobId: string | undefined; why: string },
+): Promise<void> {
+  for (const held of queued.splice(0)) await putBack(deps, held, why).catch(() => undefined);
   if (active.size === 0) return;
+  // Its job has ended (cancelled, timed out): what its attempts would commit is thrown away, so they stop now.
+  const job = jobId === undefined ? undefined : await deps.jobs.get(jobId, true).catch(() => undefined);
+  if (job === null || (job && (TERMINAL_JOB.has(job.status) || job.cancelRequested))) shutdown.abort();
   const grace = deps.graceMs ?? 30_000;
   deps.log.info({ running: active.size, graceMs: grace }, 'waiting for running attempts');
-  const timer = setTimeout(() => shutdown.abort(), grace);
+  let done = false;
+  let timer: NodeJS.Timeout | undefined;
+  void graceFrom.then(() => {
+    if (!done) timer = setTimeout(() => shutdown.abort(), grace);
+  });
   await Promise.allSettled([...active]);
+  done = true;
   clearTimeout(timer);
+}
+
+/**
+ * Runs `handle` for a held message unless its job is paused: then the
+ * message is put back (its task, if claimed ahead, given back without an
+ * attempt) and visible again after a second, for when the job is resumed.
+ */
+async function startUnlessPaused(deps: AttemptDeps, held: Held, handle: () => Promise<MessageOutcome>): Promise<MessageOutcome> {
+  const job = await deps.jobs.get(held.msg.message.jobId);
+  if (job?.status !== 'PAUSED') return handle();
+  await putBack(deps, held, 'its job is paused', PAUSED_REDELIVERY_MS);
+  return 'released';
 }
 
 async function shouldExit(jobs: JobCache, opts: WorkerOptions, idleSince: number): Promise<boolean> {

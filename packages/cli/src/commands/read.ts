@@ -71,8 +71,8 @@ export async function tasksCommand(cli: Cli, ref: string | undefined, o: { statu
 }
 
 /**
- * `djc wait`: block until the job ends; exit 0 if it SUCCEEDED, 1 if FAILED
- * or CANCELLED; with `--timeout D`, 124 once D has passed (the job goes on).
+ * `djc wait`: block until the job ends; exit 0 if it SUCCEEDED, 1 if FAILED,
+ * CANCELLED or TIMEOUT; with `--timeout D`, 124 once D has passed (the job goes on).
  */
 export async function waitCommand(cli: Cli, ref: string | undefined, o: { interval: number; timeout?: number }): Promise<number> {
   const timeoutMs = o.timeout ?? 0;

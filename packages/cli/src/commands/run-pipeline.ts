@@ -62,7 +62,7 @@ function reportChanges(cli: Cli, runs: readonly JobRecord[], seen: Map<string, s
     const first = !seen.has(r.jobId);
     seen.set(r.jobId, key);
     if (first && r.status === 'WAITING') continue;
-    const tasks = r.tasks.total > 0 && (r.status === 'SUCCEEDED' || r.status === 'FAILED') ? ` (${r.tasks.succeeded}/${r.tasks.total} tasks)` : '';
+    const tasks = r.tasks.total > 0 && (r.status === 'SUCCEEDED' || r.status === 'FAILED' || r.status === 'TIMEOUT') ? ` (${r.tasks.succeeded}/${r.tasks.total} tasks)` : '';
     cli.err(`djc: ${r.name} ${r.status}${tasks}${r.reason && r.status !== 'WAITING' ? `: ${r.reason}` : ''}`);
   }
 }

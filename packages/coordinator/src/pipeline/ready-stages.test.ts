@@ -81,6 +81,26 @@ describe('readyStages', () => {
     ]);
   });
 
+  it('a stage run that timed out (deadline) is a failed upstream; a paused one is under way (coordinated again, not started twice)', () => {
+    const g = diamond('skip');
+    expect(decide(g, { clean: 'TIMEOUT' })).toEqual([
+      { kind: 'skip', run: 1, reason: 'upstream clean FAILED' },
+      { kind: 'skip', run: 2, reason: 'upstream clean FAILED' },
+      { kind: 'explain', run: 3, reason: 'waiting for stats (WAITING), embed (WAITING)' },
+    ]);
+    expect(decide(g, { clean: 'PAUSED', stats: 'WAITING' })).toEqual([
+      { kind: 'run', run: 0 },
+      { kind: 'explain', run: 1, reason: 'waiting for clean (PAUSED)' },
+      { kind: 'explain', run: 2, reason: 'waiting for clean (PAUSED)' },
+      { kind: 'explain', run: 3, reason: 'waiting for stats (WAITING), embed (WAITING)' },
+    ]);
+    expect(decide(g, { clean: 'PAUSED*' })).toEqual([
+      { kind: 'explain', run: 1, reason: 'waiting for clean (PAUSED)' },
+      { kind: 'explain', run: 2, reason: 'waiting for clean (PAUSED)' },
+      { kind: 'explain', run: 3, reason: 'waiting for stats (WAITING), embed (WAITING)' },
+    ]);
+  });
+
   it('skip cascades: a stage after a skipped one is skipped for the same root cause', () => {
     const g = graph([{ name: 'a' }, { name: 'b', needs: ['a'] }, { name: 'c', needs: ['b'] }]);
     expect(decide(g, { a: 'CANCELLED' })).toEqual([

@@ -44,7 +44,8 @@ export interface PipelineState {
   cancelRequested: boolean;
 }
 
-const ACTIVE = new Set(['PREPARING', 'RUNNING', 'FINALIZING']);
+// QUEUED and PAUSED (djc pause) runs are under way too: their coordinator waits for them to be resumed.
+const ACTIVE = new Set(['QUEUED', 'PREPARING', 'RUNNING', 'PAUSED', 'FINALIZING']);
 
 export function readyStages(graph: PipelineGraph, state: PipelineState): PipelineAction[] {
   const stages = new StageView(graph, state.runs);

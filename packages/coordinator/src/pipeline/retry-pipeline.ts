@@ -29,7 +29,7 @@ export async function retryPipeline(backend: Backend, pipelineId: string, o: { s
   }
   const runs = await backend.state.listJobs({ parentId: pipelineId });
   const out: PipelineRetry = { pipeline, retried: [], reopened: [], notRetried: [] };
-  for (const run of runs.filter((r) => r.status === 'FAILED' || r.status === 'CANCELLED')) {
+  for (const run of runs.filter((r) => r.status === 'FAILED' || r.status === 'CANCELLED' || r.status === 'TIMEOUT')) {
     if (run.tasks.failed + run.tasks.cancelled === 0) {
       out.notRetried.push(run);
       continue;
@@ -49,7 +49,7 @@ export async function retryPipeline(backend: Backend, pipelineId: string, o: { s
       jobId: pipelineId, hint: out.notRetried.length > 0 ? `${out.notRetried.map((r) => r.name).join(', ')} failed before running any task: run the pipeline again` : undefined,
     });
   }
-  out.pipeline = await backend.state.transitionJob(pipelineId, ['SUCCEEDED', 'FAILED', 'CANCELLED'], 'RUNNING', {
+  out.pipeline = await backend.state.transitionJob(pipelineId, ['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMEOUT'], 'RUNNING', {
     endedAt: null, error: null, cancelRequested: false,
   });
   return out;

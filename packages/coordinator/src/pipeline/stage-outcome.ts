@@ -1,7 +1,7 @@
 /**
  * How a stage ended, from the records of its runs (one per matrix point):
  * null while any run has not ended. A sweep tolerates `tolerated_failure`
- * runs that did not succeed (FAILED, CANCELLED or SKIPPED points); past that,
+ * runs that did not succeed (FAILED, TIMEOUT, CANCELLED or SKIPPED points); past that,
  * the stage FAILED (CANCELLED if no run failed but one was cancelled;
  * SKIPPED if every run was skipped).
  */
@@ -26,7 +26,8 @@ export function stageOutcome(runs: readonly RunState[], sweep: SweepSpec | undef
   if (runs.length === 0 || runs.some((r) => !TERMINAL_JOB.has(r.status))) return null;
   const bad = runs.filter((r) => r.status !== 'SUCCEEDED');
   if (bad.length <= toleratedRuns(sweep, runs.length)) return 'SUCCEEDED';
-  if (bad.some((r) => r.status === 'FAILED')) return 'FAILED';
+  // A run that timed out (its deadline passed) failed, as far as the stages after it are concerned.
+  if (bad.some((r) => r.status === 'FAILED' || r.status === 'TIMEOUT')) return 'FAILED';
   if (bad.some((r) => r.status === 'CANCELLED')) return 'CANCELLED';
   return bad.length === runs.length ? 'SKIPPED' : 'FAILED';
 }

@@ -18,6 +18,7 @@ import type { Decision, PoolCapacity, SchedulerSettings, SchedulerSnapshot } fro
 import type { JobStart } from '../scheduler/queue-document.js';
 import { jobDemand } from './job-demand.js';
 import { markWaiting, requeuePreempted } from './queue-marks.js';
+import { admitQueued } from '../paused.js';
 import { createUsage } from './usage.js';
 import { schedulingOwner } from './owner.js';
 
@@ -214,7 +215,9 @@ export function createGrantLoop(o: GrantLoopOptions): GrantLoop {
 async function resumePrepared(backend: Backend, job: JobRecord, log: Logger): Promise<JobRecord | null> {
   if (job.status !== 'QUEUED' || job.startedAt === null) return job;
   try {
-    return await backend.state.transitionJob(job.jobId, ['QUEUED'], 'RUNNING', { reason: null });
+    // Prepared = its manifest was written (a job paused while it prepared has startedAt but no manifest: → PREPARING).
+    const now = await admitQueued(backend, job);
+    return TERMINAL_JOB.has(now.status) ? null : now;
   } catch (e) {
     log.info({ jobId: job.jobId, err: e }, 'a granted job changed meanwhile');
     return null;

@@ -17,7 +17,7 @@ describe('what a key expects, read from the JSON Schema', () => {
     [['input', 'format'], 'one of "jsonl", "csv", "text", "parquet", "binary", "files"'],
     [['input', 'csv', 'delimiter'], 'a single character'],
     [['input', 'path', 0], 'a non-empty string'],
-    [['notification', 'on'], 'a list of values from "succeeded", "failed", "cancelled"'],
+    [['notification', 'on'], 'a list of values from "succeeded", "failed", "cancelled", "timeout"'],
     [['retry', 'non_retryable_exit_codes', 0], 'an integer from 1 to 255'],
     [['compute', 'slurm', 'account'], 'a string or null'],
     [['labels'], 'a mapping of names to strings'],

@@ -161,7 +161,7 @@ describe('validateJobFile: schema errors', () => {
     expect(brief(await issuesOf(file))).toEqual([
       ['compute.timeout', 7, 'expected a duration such as "30s", "10m" or "1h30m", found "soon"'],
       ['compute.concurrency', 8, 'expected an integer from 1 to 256, found number 1.5'],
-      ['notification.on[1]', 10, 'expected one of "succeeded", "failed", "cancelled", found "faild" (did you mean "failed"?)'],
+      ['notification.on[1]', 10, 'expected one of "succeeded", "failed", "cancelled", "timeout", found "faild" (did you mean "failed"?)'],
       ['notification.webhook', 11, 'expected a URL such as "https://hooks.example.com/djc", found "not-a-url"'],
       ['labels.team', 12, 'expected a string, found number 7'],
     ]);

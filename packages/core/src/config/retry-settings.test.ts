@@ -51,7 +51,7 @@ describe('applyRetrySettings', () => {
   it('a first key of a missing section brings the section\'s defaults', () => {
     const { config } = applyRetrySettings(testJobConfig(), PATH, ['compute.slurm.partition=gpu', 'notification.webhook=https://h.example/x']);
     expect(config.compute.slurm).toEqual({ partition: 'gpu', extra_args: [] });
-    expect(config.notification).toEqual({ webhook: 'https://h.example/x', on: ['succeeded', 'failed', 'cancelled'] });
+    expect(config.notification).toEqual({ webhook: 'https://h.example/x', on: ['succeeded', 'failed', 'cancelled', 'timeout'] });
   });
 
   it('output paths are relative to the job file; null unsets an optional key or restores a default', () => {
@@ -69,7 +69,7 @@ describe('applyRetrySettings', () => {
     [['params.n=3'], '--set params.n=3: parameters.* cannot change on retry'],
     [['name=other'], '--set name=other: name.* cannot change on retry'],
     [['compute.timout=1m'], '--set compute.timout=1m: unknown key compute.timout // docs/configuration.md lists every key'],
-    [['colour=blue'], '--set colour=blue: unknown key colour // a retry may change: compute, retry, tolerated_failure, fail_fast, output, notification, labels, description'],
+    [['colour=blue'], '--set colour=blue: unknown key colour // a retry may change: compute, retry, tolerated_failure, fail_fast, output, notification, labels, description, deadline'],
     [['compute.timeout=soon'], '--set compute.timeout=soon: compute.timeout: expected a duration such as "30s", "10m" or "1h30m", found "soon"'],
     [['compute.workers=0'], '--set compute.workers=0: compute.workers: '],
     [['retry=3'], '--set retry=3: retry: '],

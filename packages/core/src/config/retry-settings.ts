@@ -7,7 +7,8 @@
  * Only settings that cannot change what an already-succeeded batch means may
  * change: how tasks run (compute, retry), when the job counts as failed
  * (tolerated_failure, fail_fast), how the result is gathered (output: it is
- * aggregated again after every retry), notification, labels and description.
+ * aggregated again after every retry), notification, labels, description
+ * and deadline (it counts again from the retry).
  * input, handler, parameters and name are refused: the succeeded batches
  * keep the outputs they made with the old values, and a result that mixes
  * both would look whole.
@@ -22,7 +23,7 @@ import { JobConfigSchema, unitOfSchema, type JobConfig } from './schema.js';
 import { parseSetPath, parseSetValue } from './substitute.js';
 
 /** Top-level keys a retry may change. */
-export const RETRY_SETTABLE: readonly string[] = ['compute', 'retry', 'tolerated_failure', 'fail_fast', 'output', 'notification', 'labels', 'description'];
+export const RETRY_SETTABLE: readonly string[] = ['compute', 'retry', 'tolerated_failure', 'fail_fast', 'output', 'notification', 'labels', 'description', 'deadline'];
 
 const FROZEN: Readonly<Record<string, string>> = {
   input: 'the batches are already cut from the input',

@@ -360,7 +360,7 @@ export const NotificationSchema = z
   .strictObject({
     webhook: z.url().optional().meta({ description: 'POST the job status as JSON to this URL' }),
     command: z.string().min(1).optional().meta({ description: 'Run this shell command (DJC_JOB_ID, DJC_JOB_STATUS set)' }),
-    on: z.array(z.enum(['succeeded', 'failed', 'cancelled'])).default(['succeeded', 'failed', 'cancelled']).meta({
+    on: z.array(z.enum(['succeeded', 'failed', 'cancelled', 'timeout'])).default(['succeeded', 'failed', 'cancelled', 'timeout']).meta({
       description: 'Which job endings notify',
     }),
   })

@@ -6,7 +6,8 @@
  * testing/state-store-bulk-cases.ts, testing/state-store-release-cases.ts and
  * testing/state-store-claimed-cases.ts; bounded error texts in
  * testing/state-store-text-cases.ts; job ids in testing/state-store-job-id-cases.ts; pipelines in
- * testing/state-store-pipeline-cases.ts; the cache index in testing/state-store-cache-cases.ts.
+ * testing/state-store-pipeline-cases.ts; the cache index in testing/state-store-cache-cases.ts;
+ * rate-limit slots in testing/state-store-rate-cases.ts.
  */
 import { describe, expect, it } from 'vitest';
 import type { StateStore } from './state-store.js';
@@ -23,6 +24,7 @@ import { describeJobIdCases } from '../testing/state-store-job-id-cases.js';
 import { describePipelineCases } from '../testing/state-store-pipeline-cases.js';
 import { describeCacheCases } from '../testing/state-store-cache-cases.js';
 import { describeSchedulerCases } from '../testing/state-store-scheduler-cases.js';
+import { describeRateCases } from '../testing/state-store-rate-cases.js';
 
 export type StateStoreFixture = Made & { store: StateStore };
 
@@ -43,6 +45,7 @@ export function describeStateStoreContract(name: string, make: () => Promise<Sta
     describeTextCases(store);
     describeLockCases(store);
     describeCacheCases(store);
+    describeRateCases(store);
   });
 }
 

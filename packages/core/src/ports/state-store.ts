@@ -403,6 +403,18 @@ export interface StateStore extends CacheIndex {
   resetTasks(jobId: string, statuses: readonly TaskStatus[], opts?: ResetTasksOptions): Promise<TaskRecord[]>;
 
   /**
+   * Reserves the next start of a rate-limited job (`handler.rate_limit`):
+   * GCRA without burst, one stored "theoretical arrival time" (TAT) per job.
+   * The slot given is max(TAT, now) and the TAT moves to slot + intervalMs,
+   * in one atomic conditional write, so callers in any number of processes
+   * get slots at least `intervalMs` apart, in the order they asked. Returns
+   * the slot (epoch ms, >= now): the caller waits until then, then starts.
+   * A reserved slot that is not used is lost (never handed out twice).
+   * `now` is the caller's clock (default Date.now()).
+   */
+  reserveRateSlot(jobId: string, intervalMs: number, now?: number, opts?: IoOptions): Promise<number>;
+
+  /**
    * Takes or renews the coordinator lock for `info.owner` until
    * `info.expiresAt`. Returns false if another owner holds an unexpired lock.
    */

@@ -10,6 +10,7 @@
  * | job config        | `JOB#<jobId>`       | `CONFIG`                  | the resolved config as a JSON string; written once, never updated |
  * | job requests      | `JOB#<jobId>`       | `REQUESTS`                | `req_<Service.Operation>` counters, ADDed by flushes (dynamo-request-counts.ts) |
  * | task              | `JOB#<jobId>`       | `TASK#<taskId, 10 digits>`| the batch descriptor as a JSON string; lease, attempts, outcome |
+ * | rate slots        | `JOB#<jobId>`       | `THROTTLE`                | `tat`: a rate-limited job's next free start slot, epoch ms (dynamo-rate-slots.ts); sorts after every TASK# key, so job and task reads never see it |
  * | coordinator lock  | `COORDINATOR`       | `LOCK`                    | owner, pid, host, heartbeat_at, lock_expires_at |
  * | cache entry       | `CACHE#<key>`       | `ENTRY`                   | a succeeded stage run by cache key (dynamo-cache-index.ts) |
  * | stage history     | `CACHESTAGE#<pipeline>#<stage>` | `<createdAt>#<key>` | a copy of each live cache entry: the newest of a stage is a Limit-1 Query |
@@ -138,6 +139,10 @@ export function configKey(jobId: string): ItemKey {
 
 export function requestsKey(jobId: string): ItemKey {
   return { pk: jobPk(jobId), sk: 'REQUESTS' };
+}
+
+export function rateKey(jobId: string): ItemKey {
+  return { pk: jobPk(jobId), sk: 'THROTTLE' };
 }
 
 export function taskSk(taskId: number): string {

@@ -23,6 +23,7 @@ import { DynamoJobOps } from './dynamo-job-ops.js';
 import { DynamoLeaseOps } from './dynamo-lease-ops.js';
 import { DynamoLock } from './dynamo-lock.js';
 import { addRequestCounts } from './dynamo-request-counts.js';
+import { reserveRateSlot } from './dynamo-rate-slots.js';
 import type { DynamoContext } from './dynamo-request.js';
 import { checkTableName } from './dynamo-schema.js';
 import { DynamoTaskOps } from './dynamo-task-ops.js';
@@ -164,6 +165,11 @@ export class DynamoStateStore implements StateStore {
 
   releaseCoordinatorLock(owner: string, opts: IoOptions = {}): Promise<void> {
     return this.lock.release(owner, opts);
+  }
+
+  /** One or a few conditional UpdateItems on the job's THROTTLE item (dynamo-rate-slots.ts). */
+  reserveRateSlot(jobId: string, intervalMs: number, now = Date.now(), opts: IoOptions = {}): Promise<number> {
+    return reserveRateSlot(this.ctx, jobId, intervalMs, now, opts);
   }
 
   /** Nothing to release: the caller owns the client (and may share it with other stores). */

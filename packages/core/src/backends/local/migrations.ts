@@ -183,4 +183,12 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE jobs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
   ALTER TABLE jobs ADD COLUMN queued_at TEXT;
   `,
+  // 15: handler.rate_limit: each rate-limited job's next free start slot
+  // (GCRA "theoretical arrival time", epoch ms), see sqlite-rate-slots.ts.
+  `
+  CREATE TABLE rate_slots (
+    job_id TEXT PRIMARY KEY,
+    tat INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];

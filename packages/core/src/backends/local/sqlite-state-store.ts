@@ -20,6 +20,7 @@ import { SqliteCacheIndex } from './sqlite-cache-index.js';
 import { SqliteCoordinatorLock } from './sqlite-coordinator-lock.js';
 import { SqliteJobOps } from './sqlite-job-ops.js';
 import { SqliteLeaseOps } from './sqlite-lease-ops.js';
+import { SqliteRateSlots } from './sqlite-rate-slots.js';
 import { isBusyError, withLock } from './sqlite-retry.js';
 import { SqliteTaskOps } from './sqlite-task-ops.js';
 
@@ -45,6 +46,7 @@ export class SqliteStateStore implements StateStore {
   private readonly bulk: SqliteBulkTaskOps;
   private readonly lock: SqliteCoordinatorLock;
   private readonly cache: SqliteCacheIndex;
+  private readonly rates: SqliteRateSlots;
   private readonly w;
 
   constructor(opts: SqliteStateStoreOptions) {
@@ -57,11 +59,12 @@ export class SqliteStateStore implements StateStore {
     this.bulk = new SqliteBulkTaskOps(this.db, counters);
     this.lock = new SqliteCoordinatorLock(this.db);
     this.cache = new SqliteCacheIndex(this.db);
+    this.rates = new SqliteRateSlots(this.db);
     this.w = this.writers();
   }
 
   private writers() {
-    const { db, jobs, tasks, leases, bulk, lock, cache } = this;
+    const { db, jobs, tasks, leases, bulk, lock, cache, rates } = this;
     return {
       createJob: writer(db, (job: NewJob) => jobs.create(job)),
       createJobs: writer(db, (js: readonly NewJob[]) => jobs.createMany(js)),
@@ -81,10 +84,16 @@ export class SqliteStateStore implements StateStore {
       resetTasks: writer(db, (id: string, s: readonly TaskStatus[], ids?: readonly number[]) => bulk.reset(id, s, ids)),
       acquireLock: writer(db, (info: CoordinatorInfo) => lock.acquire(info)),
       releaseLock: writer(db, (owner: string) => lock.release(owner)),
+      reserveRateSlot: writer(db, (id: string, interval: number, now: number) => rates.reserve(id, interval, now)),
       putCacheEntry: writer(db, (e: CacheEntry) => cache.putEntry(e)),
       deleteCacheEntry: writer(db, (key: string, jobId: string) => cache.deleteEntry(key, jobId)),
       putTaskCacheEntries: writer(db, (es: readonly TaskCacheEntry[]) => cache.putTaskEntries(es)),
     };
+  }
+
+  /** One upsert in an IMMEDIATE transaction (sqlite-rate-slots.ts). */
+  reserveRateSlot(jobId: string, intervalMs: number, now = Date.now()): Promise<number> {
+    return this.w.reserveRateSlot(jobId, intervalMs, now);
   }
 
   createJob(job: NewJob): Promise<JobRecord> {
