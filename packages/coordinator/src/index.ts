@@ -19,6 +19,7 @@ export { createExternalDispatcher, type ExternalDispatcherOptions } from './disp
 export { createRoutingDispatcher } from './dispatch/route-dispatcher.js';
 export { workerInvocation, workerShellLine, shellQuote, type WorkerInvocation } from './dispatch/worker-command.js';
 export { localPool, parseCpus, parseMemory, parseGpus, describePool, formatCpuList, type LocalPool, type CapacityOverrides } from './scheduler/capacity.js';
+export { applyBinding, launchHost, WORKER_MEMORY_ENV, type WorkerLaunch, type LaunchHost, type AppliedLaunch } from './dispatch/worker-launch.js';
 export { allocateBinding, freeBinding, initialBindingState, type WorkerBinding, type BindingState, type Allocation } from './scheduler/binding.js';
 export { errorSignature, groupFailures, type FailedTask, type FailureGroup } from './failure-groups.js';
 export { failureReport, type FailureGroupReport, type FailureReport, type FailureReportOptions } from './failure-report.js';
