@@ -6,8 +6,6 @@ import { hostname } from 'node:os';
 import { MAX_WORKER_FAILURES, type JobRecord, type Logger, type WorkerFailure } from '@djc/core';
 import { groupSummary, restartBudget, type Dispatcher, type WorkerLoss } from './dispatcher.js';
 import { tail } from './log-tail.js';
-import { applyBinding } from './worker-launch.js';
-import type { WorkerBinding } from '../scheduler/binding.js';
 
 export interface LocalDispatcherOptions {
   /** argv that starts a worker, e.g. [process.execPath, '/…/djc-worker/dist/bin.js']. */
@@ -17,12 +15,6 @@ export interface LocalDispatcherOptions {
   /** Each worker's stdout/stderr go to <logDir>/<jobId>/<workerId>.log. */
   logDir: string;
   log: Logger;
-  /**
-   * The binding (CPU ids, GPU ids, memory limit) of a worker about to start,
-   * from the scheduler's allocation (scheduler/binding.ts), or null: it starts
-   * unbound, as without this option.
-   */
-  binding?: (jobId: string, workerId: string) => WorkerBinding | null;
 }
 
 /**
@@ -70,13 +62,11 @@ export function createLocalDispatcher(opts: LocalDispatcherOptions): Dispatcher 
     mkdirSync(dir, { recursive: true });
     const logFile = join(dir, `${workerId.replace(/[^\w.-]/g, '_')}.log`);
     const fd = openSync(logFile, 'a');
-    const launch = applyBinding(opts.binding?.(jobId, workerId), {
-      argv: [...opts.workerCommand, '--job', jobId, '--worker-id', workerId, '--grace', String(LOCAL_WORKER_GRACE_S)],
+    const [cmd, ...args] = opts.workerCommand;
+    const child = spawn(cmd as string, [...args, '--job', jobId, '--worker-id', workerId, '--grace', String(LOCAL_WORKER_GRACE_S)], {
       env: { ...process.env, ...opts.env },
+      stdio: ['ignore', fd, fd],
     });
-    const [cmd, ...args] = launch.argv;
-    const child = spawn(cmd as string, args, { env: launch.env, stdio: ['ignore', fd, fd] });
-    if (launch.notes.length > 0) opts.log.warn({ jobId, workerId, notes: launch.notes }, 'worker binding not fully applied');
     closeSync(fd);
     const w: LocalWorker = { workerId, child, logFile, exited: false, stopping: false };
     jw.alive.set(workerId, w);

@@ -18,10 +18,19 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { formatCpuList } from '../scheduler/capacity.js';
-import type { WorkerBinding } from '../scheduler/binding.js';
 
 /** The environment variable that carries a worker's memory limit (bytes). */
 export const WORKER_MEMORY_ENV = 'DJC_WORKER_MEMORY';
+
+/**
+ * What is applied: a LocalBinding (scheduler/binding.ts), or any binding
+ * record with these fields (memoryBytes 0 or null: no limit).
+ */
+export interface BindingToApply {
+  cpuIds: readonly number[];
+  gpuIds: readonly number[];
+  memoryBytes: number | null;
+}
 
 export interface WorkerLaunch {
   argv: string[];
@@ -53,7 +62,7 @@ export interface AppliedLaunch extends WorkerLaunch {
  * (null/undefined) the launch is returned as it is.
  */
 export function applyBinding(
-  binding: WorkerBinding | null | undefined,
+  binding: BindingToApply | null | undefined,
   launch: WorkerLaunch,
   opts: { host?: LaunchHost; hideGpus?: boolean } = {},
 ): AppliedLaunch {
@@ -70,7 +79,7 @@ export function applyBinding(
   }
   if (binding.gpuIds.length > 0) env.CUDA_VISIBLE_DEVICES = binding.gpuIds.join(',');
   else if (opts.hideGpus) env.CUDA_VISIBLE_DEVICES = '';
-  if (binding.memoryBytes !== null) env[WORKER_MEMORY_ENV] = String(binding.memoryBytes);
+  if (binding.memoryBytes !== null && binding.memoryBytes > 0) env[WORKER_MEMORY_ENV] = String(binding.memoryBytes);
   return { argv, env, notes };
 }
 

@@ -14,7 +14,7 @@
 import type { WorkerResources } from './types.js';
 
 /** What one local worker is bound to; worker-launch.ts applies it. */
-export interface WorkerBinding {
+export interface LocalBinding {
   /** CPU ids it is pinned to; empty: not pinned. */
   cpuIds: number[];
   /** GPU ids it sees (CUDA_VISIBLE_DEVICES); empty: none. */
@@ -35,7 +35,7 @@ export function initialBindingState(pool: { cpuIds: readonly number[]; gpuIds: r
 }
 
 export type Allocation =
-  | { ok: true; binding: WorkerBinding; state: BindingState }
+  | { ok: true; binding: LocalBinding; state: BindingState }
   /** Not enough free ids (the caller's accounting and the ids disagree): start the worker later. */
   | { ok: false; reason: string };
 
@@ -58,7 +58,7 @@ export function allocateBinding(state: BindingState, need: WorkerResources, pinn
 }
 
 /** Gives a worker's ids back (idempotent: ids already free stay free once). */
-export function freeBinding(state: BindingState, binding: WorkerBinding): BindingState {
+export function freeBinding(state: BindingState, binding: LocalBinding): BindingState {
   return {
     freeCpuIds: sortedUnique([...state.freeCpuIds, ...binding.cpuIds]),
     freeGpuIds: sortedUnique([...state.freeGpuIds, ...binding.gpuIds]),
