@@ -1,7 +1,7 @@
 // applyBinding with real child processes: what the started process sees of its binding.
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { localPool } from '../scheduler/capacity.js';
+import { localPool } from '../scheduler/local-pool.js';
 import { applyBinding, launchHost, type WorkerLaunch } from './worker-launch.js';
 
 /** A child that prints its CPU mask and the binding's env as JSON. */

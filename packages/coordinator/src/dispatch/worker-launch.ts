@@ -17,7 +17,7 @@
  */
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { formatCpuList } from '../scheduler/capacity.js';
+import { formatCpuList } from '../scheduler/local-pool.js';
 
 /** The environment variable that carries a worker's memory limit (bytes). */
 export const WORKER_MEMORY_ENV = 'DJC_WORKER_MEMORY';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatCpuList, localPool, parseCpuList, parseCpus, parseGpus, parseMemory, type HostProbe } from './capacity.js';
+import { formatCpuList, localPool, parseCpuList, parseCpus, parseGpus, parseMemory, type HostProbe } from './local-pool.js';
 
 const GiB = 1024 ** 3;
 
