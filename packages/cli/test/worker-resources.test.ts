@@ -65,13 +65,15 @@ describe('a worker started under a binding', () => {
   it('runs pinned to its CPU ids, sees its GPUs, and its commands get its memory limit', async () => {
     const ids = localPool().cpuIds;
     const cpu = ids[ids.length - 1] as number;
-    writeFileSync(join(box.dir, 'in.txt'), 'probe\n');
-    const probe = 'read l; grep Cpus_allowed_list /proc/self/status | cut -f2; echo "gpus=$CUDA_VISIBLE_DEVICES"; echo "data=$(ulimit -d)"';
+    writeFileSync(join(box.dir, 'in.txt'), 'probe\nbig\n');
+    const probe = 'grep Cpus_allowed_list /proc/self/status | cut -f2; echo "gpus=$CUDA_VISIBLE_DEVICES"; echo "data=$(ulimit -d)"';
+    const handler = `read l; if [ "$l" = big ]; then perl -e '$x = "a" x (256 * 1024 * 1024)'; else { ${probe}; } > probe.txt; fi`;
     writeFileSync(join(box.dir, 'job.yaml'), `name: bound
-input: { path: in.txt, format: text }
-handler: { command: ${JSON.stringify(probe)} }
+input: { path: in.txt, format: text, batch: { records: 1 } }
+handler: { command: ${JSON.stringify(handler)} }
 compute: { dispatcher: external }
-output: { path: out.txt }
+retry: { max_attempts: 1 }
+fail_fast: false
 `);
     const run = djcStart(['run', 'job.yaml', '--json'], { cwd: box.dir, home: box.home });
     const jobId = await waitFor('the job id', async () => /job (\S+) submitted/.exec(run.stderr())?.[1]);
@@ -85,7 +87,11 @@ output: { path: out.txt }
     const code = await new Promise<number | null>((r) => worker.on('exit', r));
     expect(code).toBe(0);
     const r = await run.done;
-    expect(r.code, r.stderr).toBe(0);
-    expect(readFileSync(join(box.dir, 'out.txt'), 'utf8')).toBe(`${cpu}\ngpus=0,2\ndata=${96 * 1024}\n`);
+    expect(r.code, r.stderr).toBe(1);
+    expect(readFileSync(join(box.dir, 'probe.txt'), 'utf8')).toBe(`${cpu}\ngpus=0,2\ndata=${96 * 1024}\n`);
+    const [probed, big] = await tasksOf(jobId);
+    expect(probed).toMatchObject({ status: 'SUCCEEDED' });
+    expect(big).toMatchObject({ status: 'FAILED', attempts: 1 });
+    expect(big?.error).toMatch(/^attempt 1: command ran out of memory \(limit 96MiB per process, DJC_WORKER_MEMORY\); it exited with code \d+: Out of memory!/);
   });
 });
