@@ -35,10 +35,26 @@ export function stageStatus(graph: PipelineGraph, runs: readonly JobRecord[]): s
   return runs.some((r) => TERMINAL_JOB.has(r.status)) ? 'RUNNING' : 'WAITING';
 }
 
+/**
+ * A pipeline runs nothing itself: its `tasks` and `records` are the sums
+ * over its stage runs (records.totalKnown only when every run's is).
+ */
 export function pipelineDocument(pipeline: JobRecord, runs: readonly JobRecord[]): PipelineStatusDocument {
   const graph = pipeline.pipeline!;
+  const docs = runs.map(statusDocument);
+  const own = statusDocument(pipeline);
+  const tasks = { ...own.tasks };
+  for (const key of Object.keys(tasks) as (keyof typeof tasks)[]) tasks[key] = docs.reduce((sum, d) => sum + d.tasks[key], 0);
+  const records = {
+    total: docs.reduce((sum, d) => sum + d.records.total, 0),
+    processed: docs.reduce((sum, d) => sum + d.records.processed, 0),
+    bad: docs.reduce((sum, d) => sum + d.records.bad, 0),
+    totalKnown: docs.every((d) => d.records.totalKnown),
+  };
   return {
-    ...statusDocument(pipeline),
+    ...own,
+    tasks,
+    records,
     stages: graph.order.map((name) => {
       const mine = runsOf(runs, name);
       return { name, needs: graph.runs.find((r) => r.stage === name)?.needs ?? [], status: stageStatus(graph, mine), runs: mine.map(statusDocument) };

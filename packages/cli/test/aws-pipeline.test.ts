@@ -5,11 +5,11 @@
  * its upstream; results checked against an independent computation, as on
  * the local backend.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useAwsBackend } from './aws-backend.js';
-import { expectedReport, writeDiamondYaml, writeHandlers, writeReviews } from './pipeline-helpers.js';
+import { expectedReport, writeDiamondYaml, writeHandlers, writeReviews, writeStreamPipeline } from './pipeline-helpers.js';
 
 const t = useAwsBackend('djc-aws-pipeline-');
 
@@ -33,24 +33,11 @@ describe('a pipeline on the aws backend', () => {
   });
 
   it('N to N streams on S3 too', async () => {
-    writeFileSync(join(t.box.dir, 'numbers.jsonl'), Array.from({ length: 30 }, (_, n) => JSON.stringify({ n })).join('\n') + '\n');
-    writeFileSync(join(t.box.dir, 'up.mjs'), 'export async function double(records) { await new Promise((r) => setTimeout(r, 200)); return records.map((r) => ({ n: r.n * 2 })); }\n');
-    writeFileSync(join(t.box.dir, 'down.mjs'), 'export function inc(records) { return records.map((r) => ({ n: r.n + 1 })); }\n');
-    writeFileSync(join(t.box.dir, 'stream.yaml'), `name: stream
-stages:
-  up:
-    input: { path: numbers.jsonl, batch: { records: 10 } }
-    handler: { module: ./up.mjs#double }
-    compute: { workers: 1 }
-  down:
-    needs: [up]
-    input: { from: up, each: batch }
-    handler: { module: ./down.mjs#inc }
-    compute: { workers: 1 }
-`);
+    writeStreamPipeline(t.box.dir, { records: 30, upMs: 200 });
     const r = await t.run(['run', 'stream.yaml']);
     expect(r.code, r.stderr).toBe(0);
-    const out = (await t.run(['results', 'stream.down'])).stdout.trim().split('\n').map((l) => (JSON.parse(l) as { n: number }).n);
-    expect(out).toEqual(Array.from({ length: 30 }, (_, n) => n * 2 + 1));
+    const out = (await t.run(['results', 'stream.down'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as { n: number; up: number; down: number });
+    expect(out.map((x) => x.n)).toEqual(Array.from({ length: 30 }, (_, n) => n * 2 + 1));
+    for (const x of out) expect(x.down).toBe(x.up);
   });
 });

@@ -127,3 +127,50 @@ stages:
 `);
   return file;
 }
+
+export interface StreamPipelineOptions {
+  /** Records in numbers.jsonl ({"n": 0…}); batches of 10. Default 60. */
+  records?: number;
+  /** How long each upstream task takes (ms). Default 300. */
+  upMs?: number;
+  /** How long each downstream task takes (ms). Default 0. */
+  downMs?: number;
+  /** The upstream task of this batch throws, and no task is retried. */
+  failBatch?: number;
+  /** The downstream's on_upstream_failure. */
+  policy?: UpstreamPolicy;
+}
+
+/**
+ * stream.yaml: `up` doubles n (batches of 10, one worker) and `down` streams
+ * from it N to N (`each: batch`), adding 1. Each output record carries the
+ * batch index that made it (`batch` upstream; `up` and `down` downstream),
+ * so a test can check that downstream batch i read upstream batch i.
+ */
+export function writeStreamPipeline(dir: string, o: StreamPipelineOptions = {}): void {
+  const records = o.records ?? 60;
+  writeFileSync(join(dir, 'numbers.jsonl'), Array.from({ length: records }, (_, n) => JSON.stringify({ n })).join('\n') + '\n');
+  writeFileSync(join(dir, 'up.mjs'), `export async function double(records, ctx) {
+  await new Promise((r) => setTimeout(r, ${o.upMs ?? 300}));
+  ${o.failBatch === undefined ? '' : `if (ctx.batch.index === ${o.failBatch}) throw new Error('batch ${o.failBatch} is bad');`}
+  return records.map((r) => ({ n: r.n * 2, batch: ctx.batch.index }));
+}\n`);
+  writeFileSync(join(dir, 'down.mjs'), `export async function inc(records, ctx) {
+  await new Promise((r) => setTimeout(r, ${o.downMs ?? 0}));
+  return records.map((r) => ({ n: r.n + 1, up: r.batch, down: ctx.batch.index }));
+}\n`);
+  const noRetry = o.failBatch === undefined ? '' : '\n    retry: { max_attempts: 1 }';
+  const policy = o.policy === undefined ? '' : `\n    on_upstream_failure: ${o.policy}`;
+  writeFileSync(join(dir, 'stream.yaml'), `name: stream
+stages:
+  up:
+    input: { path: numbers.jsonl, batch: { records: 10 } }
+    handler: { module: ./up.mjs#double }
+    compute: { workers: 1 }${noRetry}
+  down:
+    needs: [up]${policy}
+    input: { from: up, each: batch }
+    handler: { module: ./down.mjs#inc }
+    compute: { workers: 1 }
+`);
+}

@@ -31,6 +31,30 @@ function expectedProcessed(reviews: ReturnType<typeof writeReviews>): Record<str
   return { 'reviews.clean': reviews.length, 'reviews.stats': kept, 'reviews.train[k=1]': statsTasks, 'reviews.train[k=3]': statsTasks, 'reviews.report': kept + 2 };
 }
 
+/**
+ * `djc run` of the diamond (`n` reviews, stats tasks of 400 ms, 3 s leases),
+ * SIGKILLed once its stats stage runs (and, with `afterOne`, has finished a
+ * task). Returns the reviews, the pipeline id, and the env that makes the
+ * dead coordinator count as gone after 2 s.
+ */
+async function runKilledInStats(n: number, afterOne: boolean) {
+  const reviews = writeReviews(box.dir, n);
+  writeHandlers(box.dir, { statsMs: 400 });
+  writeDiamondYaml(box.dir, { lease: '3s' });
+  const run = djcStart(['run', 'reviews.yaml'], { cwd: box.dir, home: box.home });
+  const id = await waitFor('the pipeline listed', async () => {
+    const r = await box.run(['list', '--json']);
+    return r.code === 0 ? (JSON.parse(r.stdout) as { jobs: { jobId: string }[] }).jobs[0]?.jobId : undefined;
+  });
+  await waitFor('stats running', async () => {
+    const stats = (await doc(id)).stages.find((s) => s.name === 'stats');
+    return stats?.runs[0]?.status === 'RUNNING' && (!afterOne || (stats.runs[0].tasks.succeeded ?? 0) > 0);
+  });
+  run.child.kill('SIGKILL');
+  await run.done;
+  return { reviews, id, stale: { DJC_COORDINATOR_STALE_SECONDS: '2' } };
+}
+
 describe('pipelines and the daemon', () => {
   it('djc submit pipeline.yaml: the daemon runs the whole pipeline', async () => {
     const reviews = writeReviews(box.dir, 200);
@@ -80,22 +104,8 @@ describe('pipelines and the daemon', () => {
   });
 
   it('djc run SIGKILLed mid-pipeline: the daemon adopts it and finishes it, every record exactly once in every stage', async () => {
-    const reviews = writeReviews(box.dir, 400);
-    writeHandlers(box.dir, { statsMs: 400 });
-    writeDiamondYaml(box.dir, { lease: '3s' });
-    const stale = { DJC_COORDINATOR_STALE_SECONDS: '2' };
-    const run = djcStart(['run', 'reviews.yaml'], { cwd: box.dir, home: box.home });
-    const id = await waitFor('the pipeline listed', async () => {
-      const r = await box.run(['list', '--json']);
-      return r.code === 0 ? (JSON.parse(r.stdout) as { jobs: { jobId: string }[] }).jobs[0]?.jobId : undefined;
-    });
-    // Mid-pipeline: clean has ended, stats has started some of its tasks.
-    await waitFor('stats running', async () => {
-      const stats = (await doc(id)).stages.find((s) => s.name === 'stats');
-      return stats?.runs[0]?.status === 'RUNNING' && (stats.runs[0].tasks.succeeded ?? 0) > 0;
-    });
-    run.child.kill('SIGKILL');
-    await run.done;
+    // Mid-pipeline: clean has ended, stats has run some of its tasks.
+    const { reviews, id, stale } = await runKilledInStats(400, true);
     const before = await doc(id);
     expect(before.status).toBe('RUNNING');
     expect(before.stages.map((s) => s.status)).toEqual(['SUCCEEDED', 'RUNNING', 'WAITING', 'WAITING']);
@@ -118,18 +128,7 @@ describe('pipelines and the daemon', () => {
   });
 
   it('djc run SIGKILLed, then djc run again with the same file: it resumes that pipeline, every record exactly once', async () => {
-    const reviews = writeReviews(box.dir, 300);
-    writeHandlers(box.dir, { statsMs: 400 });
-    writeDiamondYaml(box.dir, { lease: '3s' });
-    const stale = { DJC_COORDINATOR_STALE_SECONDS: '2' };
-    const run = djcStart(['run', 'reviews.yaml'], { cwd: box.dir, home: box.home });
-    const id = await waitFor('the pipeline listed', async () => {
-      const r = await box.run(['list', '--json']);
-      return r.code === 0 ? (JSON.parse(r.stdout) as { jobs: { jobId: string }[] }).jobs[0]?.jobId : undefined;
-    });
-    await waitFor('stats running', async () => (await doc(id)).stages.find((s) => s.name === 'stats')?.runs[0]?.status === 'RUNNING');
-    run.child.kill('SIGKILL');
-    await run.done;
+    const { reviews, id, stale } = await runKilledInStats(300, false);
     const explained = await waitFor('status to say the pipeline is not moving', async () => {
       const r = await djc(['status', id], { cwd: box.dir, home: box.home, env: stale });
       return r.stdout.includes('not moving') ? r.stdout : undefined;

@@ -9,30 +9,14 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sandboxPerTest } from './helpers.js';
+import { writeStreamPipeline } from './pipeline-helpers.js';
 
 const box = sandboxPerTest('djc-pipeline-stream-');
 
 describe('N to N streaming', () => {
   it('task i downstream reads upstream task i\'s output and starts before the upstream stage ends', async () => {
     const numbers = Array.from({ length: 60 }, (_, i) => i);
-    writeFileSync(join(box.dir, 'numbers.jsonl'), numbers.map((n) => JSON.stringify({ n })).join('\n') + '\n');
-    writeFileSync(join(box.dir, 'up.mjs'), `export async function double(records, ctx) {
-  await new Promise((r) => setTimeout(r, 300));
-  return records.map((r) => ({ n: r.n * 2, batch: ctx.batch.index }));
-}\n`);
-    writeFileSync(join(box.dir, 'down.mjs'), 'export function inc(records, ctx) { return records.map((r) => ({ n: r.n + 1, up: r.batch, down: ctx.batch.index })); }\n');
-    writeFileSync(join(box.dir, 'stream.yaml'), `name: stream
-stages:
-  up:
-    input: { path: numbers.jsonl, batch: { records: 10 } }
-    handler: { module: ./up.mjs#double }
-    compute: { workers: 1 }
-  down:
-    needs: [up]
-    input: { from: up, each: batch }
-    handler: { module: ./down.mjs#inc }
-    compute: { workers: 1 }
-`);
+    writeStreamPipeline(box.dir);
     const r = await box.run(['run', 'stream.yaml']);
     expect(r.code).toBe(0);
     const out = (await box.run(['results', 'stream.down'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as { n: number; up: number; down: number });
@@ -50,30 +34,7 @@ stages:
 
   /** up: 6 batches of 10 on 1 worker, batch 3 throws (no retry); down streams from it with `policy`, taking `downMs` a batch. */
   function writeFailing(policy: 'skip' | 'run', downMs = 0): void {
-    writeFileSync(join(box.dir, 'numbers.jsonl'), Array.from({ length: 60 }, (_, n) => JSON.stringify({ n })).join('\n') + '\n');
-    writeFileSync(join(box.dir, 'up.mjs'), `export async function double(records, ctx) {
-  await new Promise((r) => setTimeout(r, 200));
-  if (ctx.batch.index === 3) throw new Error('batch 3 is bad');
-  return records.map((r) => ({ n: r.n * 2, batch: ctx.batch.index }));
-}\n`);
-    writeFileSync(join(box.dir, 'down.mjs'), `export async function inc(records, ctx) {
-  await new Promise((r) => setTimeout(r, ${downMs}));
-  return records.map((r) => ({ n: r.n + 1, up: r.batch, down: ctx.batch.index }));
-}\n`);
-    writeFileSync(join(box.dir, 'stream.yaml'), `name: stream
-stages:
-  up:
-    input: { path: numbers.jsonl, batch: { records: 10 } }
-    handler: { module: ./up.mjs#double }
-    compute: { workers: 1 }
-    retry: { max_attempts: 1 }
-  down:
-    needs: [up]
-    on_upstream_failure: ${policy}
-    input: { from: up, each: batch }
-    handler: { module: ./down.mjs#inc }
-    compute: { workers: 1 }
-`);
+    writeStreamPipeline(box.dir, { upMs: 200, downMs, failBatch: 3, policy });
   }
 
   it('an upstream that fails: the streaming downstream follows on_upstream_failure skip: SKIPPED with the reason, exit 1', async () => {

@@ -109,7 +109,7 @@ async function stageRunOf(backend: Backend, pipeline: JobRecord, stage: string |
   }
   const stages = pipeline.pipeline.order;
   if (stage === undefined) {
-    throw new DjcError('NOT_FOUND', `pipeline ${pipeline.jobId} has no result of its own: each stage has one`, {
+    throw new DjcError('USAGE', `pipeline ${pipeline.jobId} has no result of its own: each stage has one`, {
       jobId: pipeline.jobId, hint: `name a stage: djc results ${pipeline.jobId} --stage ${stages[stages.length - 1] ?? 'STAGE'} (stages: ${stages.join(', ')})`,
     });
   }
