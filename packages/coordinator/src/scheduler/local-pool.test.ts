@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatCpuList, localPool, parseCpuList, parseCpus, parseGpus, parseMemory, type HostProbe } from './local-pool.js';
+import { describePool, formatCpuList, localPool, parseCpuList, parseCpus, parseGpus, parseMemory, type HostProbe } from './local-pool.js';
 
 const GiB = 1024 ** 3;
 
@@ -144,5 +144,13 @@ describe('cpu lists', () => {
     expect(parseCpuList('x')).toBeNull();
     expect(formatCpuList([8, 0, 1, 2, 5, 7])).toBe('0-2,5,7-8');
     expect(formatCpuList([])).toBe('');
+  });
+});
+
+describe('describePool', () => {
+  it('says the capacity in words for the daemon\'s start-up line', () => {
+    const machine = host({ cpus: 4, smi: 'GPU 0: x\nGPU 1: y\n' });
+    expect(describePool(localPool({}, machine))).toBe('4 cpus on cpus 0-3, 16GiB memory, 2 gpus (0,1)');
+    expect(describePool(localPool({ cpus: 8, memory: '1.5GiB', gpus: 0 }, machine))).toBe('8 cpus, 1.5GiB memory, 0 gpus');
   });
 });
