@@ -21,6 +21,9 @@ export { createSlurmCli, type SlurmCli, type ArrayTaskState } from './dispatch/s
 export { createExternalDispatcher, type ExternalDispatcherOptions } from './dispatch/external-dispatcher.js';
 export { createRoutingDispatcher } from './dispatch/route-dispatcher.js';
 export { workerInvocation, workerShellLine, shellQuote, type WorkerInvocation } from './dispatch/worker-command.js';
+export { localPool, parseCpus, parseMemory, parseGpus, describePool, formatCpuList, type LocalPool, type CapacityOverrides } from './scheduler/local-pool.js';
+export { applyBinding, launchHost, WORKER_MEMORY_ENV, type BindingToApply, type WorkerLaunch, type LaunchHost, type AppliedLaunch } from './dispatch/worker-launch.js';
+export { allocateBinding, freeBinding, initialBindingState, type LocalBinding, type BindingState, type Allocation } from './scheduler/binding.js';
 export { errorSignature, groupFailures, type FailedTask, type FailureGroup } from './failure-groups.js';
 export { failureReport, type FailureGroupReport, type FailureReport, type FailureReportOptions } from './failure-report.js';
 export { coordinatePipeline, type PipelineCoordinateOptions, type RunDecision } from './pipeline/coordinate-pipeline.js';

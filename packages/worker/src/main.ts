@@ -1,5 +1,6 @@
 import { createLogger, exitCodeFor, EXIT, type Logger } from '@djc/core';
 import { openBackend, type BackendSettings } from '@djc/core/backends';
+import { workerMemoryFromEnv } from './memory-limit.js';
 import { runWorker } from './worker.js';
 
 export interface WorkerProcessOptions extends BackendSettings {
@@ -32,7 +33,7 @@ export async function workerProcessMain(o: WorkerProcessOptions): Promise<number
   try {
     const backend = await openBackend(o);
     try {
-      await runWorker({ ...o, backend, log, signal: stop.signal });
+      await runWorker({ ...o, backend, log, signal: stop.signal, ...memoryOption() });
     } finally {
       await backend.close();
     }
@@ -45,4 +46,10 @@ export async function workerProcessMain(o: WorkerProcessOptions): Promise<number
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
   }
+}
+
+/** The worker's memory limit from DJC_WORKER_MEMORY (set by the local dispatcher's binding). */
+function memoryOption(): { memoryBytes?: number } {
+  const memoryBytes = workerMemoryFromEnv();
+  return memoryBytes === undefined ? {} : { memoryBytes };
 }

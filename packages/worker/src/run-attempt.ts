@@ -18,7 +18,7 @@ import {
   type TaskOutcome,
   type TaskRecord,
 } from '@djc/core';
-import type { AttemptOutput, AttemptResult, HandlerRunner } from './handlers/index.js';
+import type { AttemptOutput, AttemptResult, AttemptSpec, HandlerRunner } from './handlers/index.js';
 import { LogBuffer } from './handlers/log-buffer.js';
 import { errorText, failed } from './handlers/results.js';
 import { startHeartbeat } from './heartbeat.js';
@@ -26,6 +26,7 @@ import { isMaterialized, localizeBatch } from './localize-batch.js';
 import { localizeUpstream } from './localize-upstream.js';
 import type { JobCache } from './job-cache.js';
 import { startLogStream } from './log-stream.js';
+import { attemptMemory, type AttemptMemory } from './memory-limit.js';
 import { storeOutput } from './store-output.js';
 import { waitForStartSlot } from './rate-limit.js';
 
@@ -47,6 +48,10 @@ export interface AttemptDeps {
   complete(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome, startedAt?: number): Promise<TaskRecord>;
   /** Writes a held (CLAIMED) task's start, CLAIMED → RUNNING (batched like completions); LEASE_LOST if the lease went. */
   start(jobId: string, taskId: number, lease: LeaseRef, startedAt: number): Promise<TaskRecord>;
+  /** Attempts at once on this worker: each gets an equal share of the memory limit. */
+  slots: number;
+  /** The worker's memory limit (DJC_WORKER_MEMORY), if set; see memory-limit.ts. */
+  memoryBytes?: number;
 }
 
 /**
@@ -169,7 +174,7 @@ async function runHandler(
       handler: cfg.handler,
       baseDir: baseDirOf(job),
       timeoutMs: cfg.compute.timeout,
-      memoryBytes: cfg.compute.memory,
+      ...attemptLimits(attemptMemory(cfg, deps.slots, deps.memoryBytes)),
       tmpDir,
       signal: controller.signal,
       log,
@@ -281,4 +286,13 @@ async function commitFailure(deps: AttemptDeps, a: Attempt, result: Extract<Atte
   await deps.complete(jobId, taskId, lease, { status: 'FAILED', error, kind: result.failure, exitCode: result.exitCode }, a.startedAt);
   await backend.queue.deadLetter(msg.receipt, error);
   return 'failed';
+}
+
+/** The AttemptSpec fields of an attempt's memory limits. */
+function attemptLimits(m: AttemptMemory): Pick<AttemptSpec, 'memoryBytes' | 'memorySource' | 'commandMemory'> {
+  return {
+    ...(m.heapBytes === undefined ? {} : { memoryBytes: m.heapBytes }),
+    memorySource: m.heapSource,
+    ...(m.command === undefined ? {} : { commandMemory: m.command }),
+  };
 }

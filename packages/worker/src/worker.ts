@@ -7,6 +7,7 @@ import { JobCache } from './job-cache.js';
 import { handleMessage, type AttemptDeps, type MessageOutcome } from './run-attempt.js';
 import { claimAhead, heldClaim, isHeld, putBack, type Held } from './claim-ahead.js';
 import { Committer } from './committer.js';
+import { attemptMemory } from './memory-limit.js';
 import { HOLD_TTL_MS, prefetchFor, TaskPace } from './prefetch.js';
 
 export interface WorkerOptions {
@@ -23,6 +24,8 @@ export interface WorkerOptions {
   idleExitMs?: number;
   /** Stops the worker (like SIGTERM). */
   signal?: AbortSignal;
+  /** The worker's memory limit in bytes (DJC_WORKER_MEMORY), shared by its slots; see memory-limit.ts. */
+  memoryBytes?: number;
 }
 
 export interface WorkerSummary {
@@ -56,7 +59,7 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
   const runner = createHandlerRunner({ slots: concurrency });
   // A worker of one job starts its handler threads now: its first attempt then pays no thread start.
   const first = opts.jobId ? await jobs.get(opts.jobId) : null;
-  if (first) runner.prewarm(first.config.handler, first.config.compute.memory);
+  if (first) runner.prewarm(first.config.handler, attemptMemory(first.config, concurrency, opts.memoryBytes).heapBytes);
   const tmpRoot = await mkdtemp(join(tmpdir(), 'djc-worker-'));
   const shutdown = new AbortController();
   const counts: Record<MessageOutcome, number> = { succeeded: 0, retrying: 0, failed: 0, dropped: 0, deferred: 0, lost: 0, released: 0 };
@@ -70,6 +73,7 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
   const deps = {
     backend: opts.backend, runner, jobs, workerId, tmpRoot, log, shutdown: shutdown.signal, ack: (r: string) => void acks.push(r),
     complete: committer.complete.bind(committer), start: committer.start.bind(committer), graceMs: opts.graceMs,
+    slots: concurrency, ...(opts.memoryBytes === undefined ? {} : { memoryBytes: opts.memoryBytes }),
   };
   const flushAcks = async () => {
     if (acks.length > 0) await opts.backend.queue.deleteBatch(acks.splice(0));

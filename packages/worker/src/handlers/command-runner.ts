@@ -23,7 +23,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
-import { batchBytes, capText, formatDuration, isDjcError, type BatchTally, type FailureKind } from '@djc/core';
+import { batchBytes, capText, formatDuration, formatSize, isDjcError, type BatchTally, type FailureKind } from '@djc/core';
 import { DeadLetterFile, isPipeClosed, pumpBatch } from './batch-pump.js';
 import { formatLogLine, LogBuffer, TailLines } from './log-buffer.js';
 import { killGroup, waitGroupGone } from './process-group.js';
@@ -161,7 +161,7 @@ class CommandAttempt {
   private async spawnAndWait(): Promise<Exit> {
     const { spec } = this;
     const stdin = spec.handler.io !== 'file';
-    const child = spawn('/bin/sh', ['-c', spec.handler.command as string], {
+    const child = spawn('/bin/sh', shellArgs(spec.handler.command as string, spec.commandMemory?.bytes), {
       cwd: spec.baseDir,
       env: this.env(),
       detached: true,
@@ -275,10 +275,15 @@ class CommandAttempt {
     if (exit.outputError !== undefined && !isPipeClosed(exit.outputError)) {
       return failed('error', `cannot write the command's output to ${this.files.output}: ${(exit.outputError as Error).message}`, log);
     }
-    if (exit.signal) return failed('signal', `command killed by ${exit.signal}`, log);
-    if (exit.code !== 0) {
+    if (exit.signal || exit.code !== 0) {
       const lines = this.stderr.lines(5).map((l) => capText(l, STDERR_LINE_CHARS));
       const detail = lines.length ? lines.join(' | ') : '(no stderr)';
+      const limit = this.spec.commandMemory;
+      if (limit && this.stderr.lines().some((l) => OUT_OF_MEMORY.test(l))) {
+        const how = exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`;
+        return failed('out_of_memory', `command ran out of memory (limit ${formatSize(limit.bytes)} per process, ${limit.source}); it ${how}: ${detail}`, log, { exitCode: exit.code });
+      }
+      if (exit.signal) return failed('signal', `command killed by ${exit.signal}`, log);
       return failed('exit_code', `command exited with code ${exit.code}: ${detail}`, log, { exitCode: exit.code });
     }
     const tally = this.tally as BatchTally;
@@ -292,6 +297,28 @@ class CommandAttempt {
     const isFile = await stat(path).then((s) => s.isFile(), () => false);
     return isFile ? { type: 'file', path } : { type: 'buffer', data: Buffer.alloc(0) };
   }
+}
+
+/**
+ * How the common runtimes say an allocation failed (C/strerror, Python,
+ * glibc, C++, Node/V8, Java, Go, Rust, bash). Under a memory limit a command
+ * that fails with one of these on stderr failed for lack of memory.
+ */
+const OUT_OF_MEMORY = /cannot allocate memory|MemoryError|out of memory|memory exhausted|bad_alloc|OutOfMemoryError|memory allocation of \d+ bytes failed|failed to allocate memory|xmalloc: cannot allocate/i;
+
+/**
+ * argv of /bin/sh for a command; with a limit, the shell sets RLIMIT_DATA
+ * (`ulimit -d`, KiB, inherited by everything it starts) and then runs the
+ * command in a fresh shell, so the command's own text is never spliced
+ * into ours. RLIMIT_DATA, not RLIMIT_AS: it counts memory a process writes
+ * to (heap, anonymous mappings), not address space it only reserves, so
+ * runtimes that reserve large ranges (Node/V8, Java, Go) still start.
+ */
+export function shellArgs(command: string, limitBytes: number | undefined): string[] {
+  if (limitBytes === undefined) return ['-c', command];
+  const kib = Math.max(1, Math.floor(limitBytes / 1024));
+  const script = `ulimit -d ${kib} || echo "djc: could not set the memory limit (ulimit -d ${kib})" >&2; exec /bin/sh -c "$1"`;
+  return ['-c', script, 'djc-memory-limit', command];
 }
 
 /** Resolves when the child has exited and its stdio closed, or when it could not start. */

@@ -151,7 +151,7 @@ class ModuleAttempt implements ThreadListener {
     const log = () => this.log.toString();
     if ((error as { code?: string } | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
       const limit = formatSize(this.thread.limitMb * MiB);
-      return failed('out_of_memory', `ran out of memory (heap limit ${limit}, compute.memory)`, log());
+      return failed('out_of_memory', `ran out of memory (heap limit ${limit}, ${this.spec.memorySource ?? 'compute.memory'})`, log());
     }
     if (error) {
       this.log.append(formatLogLine('error', `handler thread crashed: ${error.stack ?? error.message}`));

@@ -29,6 +29,10 @@ export interface AttemptSpec {
   timeoutMs: number;
   /** Heap limit of module handlers (compute.memory); the runner's default if unset. */
   memoryBytes?: number;
+  /** What memoryBytes comes from, named in an out_of_memory error (default "compute.memory"). */
+  memorySource?: string;
+  /** Memory limit of a command handler's processes (RLIMIT_DATA each), and what it comes from; none if unset. */
+  commandMemory?: { bytes: number; source: string };
   /** A scratch directory the runner may use; the caller deletes it afterwards. */
   tmpDir: string;
   /** Aborted when the attempt must stop (job cancelled, lease lost, worker shutting down). */

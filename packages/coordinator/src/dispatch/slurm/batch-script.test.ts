@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { shellQuote, workerInvocation, workerShellLine } from '../worker-command.js';
+import type { ResourcesConfig } from '@djc/core';
 import { batchScript, planArrays, sbatchArgs, slurmLiteralPath } from './batch-script.js';
 
 const run = promisify(execFile);
@@ -73,6 +74,25 @@ describe('sbatchArgs', () => {
       '--gres=gpu:1', '--constraint=a100', '--comment=$HOME `x`', '--partition=other',
     ]);
     expect(slurmLiteralPath('%j%%')).toBe('%%j%%%%');
+  });
+
+  const plan = { jobName: 'djc-r-1', logDir: '/tmp/w', array: '0-1' };
+  const resourceArgs = (cfg: Parameters<typeof sbatchArgs>[0], r: Partial<ResourcesConfig>) =>
+    sbatchArgs(cfg, plan, { cpus: 1, gpus: 0, ...r }).filter((a) => /^--(cpus-per-task|mem|gres)=/.test(a));
+
+  it.each([
+    ['defaults: nothing added (Slurm gives one CPU)', {}, []],
+    ['cpus, memory in MiB rounded up, gpus', { cpus: 4, memory: 3 * 1024 ** 3 + 1, gpus: 2 }, ['--cpus-per-task=4', '--mem=3073M', '--gres=gpu:2']],
+    ['a fraction of a CPU is rounded up to a whole one', { cpus: 2.5 }, ['--cpus-per-task=3']],
+    ['half a CPU is Slurm\'s default one', { cpus: 0.5, memory: 512 * 1024 ** 2 }, ['--mem=512M']],
+  ])('compute.resources → sbatch: %s', (_what, r, want) => {
+    expect(resourceArgs(undefined, r)).toEqual(want);
+  });
+
+  it('compute.slurm cpus_per_task, mem and gres override compute.resources; gres: null asks for no GPU', () => {
+    const r = { cpus: 4, memory: 1024 ** 3, gpus: 1 };
+    expect(resourceArgs({ cpus_per_task: 8, mem: '16G', gres: 'gpu:a100:1', extra_args: [] }, r)).toEqual(['--cpus-per-task=8', '--mem=16G', '--gres=gpu:a100:1']);
+    expect(resourceArgs({ gres: null, extra_args: [] }, r)).toEqual(['--cpus-per-task=4', '--mem=1024M']);
   });
 });
 

@@ -5,7 +5,7 @@
  * single-quoted literals plus the two Slurm variables that name the array
  * task. Slurm's own filename patterns (%A, %a) are escaped in paths.
  */
-import type { SlurmConfig } from '@djc/core';
+import type { ResourcesConfig, SlurmConfig } from '@djc/core';
 import { shellQuote, type WorkerInvocation } from '../worker-command.js';
 
 /** The worker id of one array task; the dispatcher reclaims by it. */
@@ -40,9 +40,18 @@ export interface SbatchPlan {
   array: string;
 }
 
-/** sbatch argv (without the script): --parsable first, the user's extra_args last so they win. */
-export function sbatchArgs(cfg: SlurmConfig | undefined, plan: SbatchPlan): string[] {
-  const c = cfg ?? { extra_args: [] };
+/**
+ * sbatch argv (without the script): --parsable first, the user's extra_args
+ * last so they win. compute.resources becomes --cpus-per-task, --mem and
+ * --gres=gpu:N (one array task is one worker); the compute.slurm keys
+ * cpus_per_task, mem and gres override them (`gres: null`: no --gres).
+ */
+export function sbatchArgs(cfg: SlurmConfig | undefined, plan: SbatchPlan, resources?: ResourcesConfig): string[] {
+  const c = { ...(cfg ?? { extra_args: [] }) };
+  const r = resources ? slurmResources(resources) : {};
+  c.cpus_per_task ??= r.cpus_per_task;
+  c.mem ??= r.mem;
+  if (c.gres === undefined) c.gres = r.gres;
   const out = `${slurmLiteralPath(plan.logDir)}/slurm-%A_%a.log`;
   const args = ['--parsable', `--job-name=${plan.jobName}`, `--array=${plan.array}`, `--output=${out}`, '--kill-on-invalid-dep=yes'];
   const opt = (flag: string, v: string | number | null | undefined) => {
@@ -57,6 +66,20 @@ export function sbatchArgs(cfg: SlurmConfig | undefined, plan: SbatchPlan): stri
   opt('gres', c.gres);
   opt('constraint', c.constraint);
   return [...args, ...(c.extra_args ?? [])];
+}
+
+/**
+ * compute.resources as sbatch values: whole CPUs (a fraction is rounded up,
+ * Slurm allocates whole CPUs; 1, its default, is left out), memory in MiB
+ * rounded up, GPUs as a generic resource.
+ */
+export function slurmResources(r: ResourcesConfig): Pick<SlurmConfig, 'cpus_per_task' | 'mem' | 'gres'> {
+  const cpus = Math.ceil(r.cpus);
+  return {
+    ...(cpus > 1 ? { cpus_per_task: cpus } : {}),
+    ...(r.memory !== undefined ? { mem: `${Math.ceil(r.memory / (1024 * 1024))}M` } : {}),
+    ...(r.gpus > 0 ? { gres: `gpu:${r.gpus}` } : {}),
+  };
 }
 
 export interface ArrayChunk {

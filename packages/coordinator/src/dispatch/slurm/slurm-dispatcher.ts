@@ -67,7 +67,7 @@ export function createSlurmDispatcher(opts: SlurmDispatcherOptions): Dispatcher 
     mkdirSync(jobDir(fj.jobId), { recursive: true });
     const script = batchScript(workerInvocation(opts.workerCommand, fj.jobId, opts.env));
     for (const chunk of planArrays(count, maxArraySize, fj.config.compute.slurm?.throttle)) {
-      const args = sbatchArgs(fj.config.compute.slurm, { jobName: jobName(fj.jobId), logDir: jobDir(fj.jobId), array: chunk.spec });
+      const args = sbatchArgs(fj.config.compute.slurm, { jobName: jobName(fj.jobId), logDir: jobDir(fj.jobId), array: chunk.spec }, fj.config.compute.resources);
       const id = await cli.submit(args, script, jobDir(fj.jobId));
       fj.arrays.push(id);
       // Until squeue says otherwise, its tasks are pending.
