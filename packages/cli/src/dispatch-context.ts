@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Backend } from '@djc/core';
 import {
   createExternalDispatcher, createLocalDispatcher, createRoutingDispatcher, createSlurmDispatcher, poolsOf, runInProcessScheduling,
-  schedulerSettingsOf, type Dispatcher,
+  schedulerSettingsOf, type Dispatcher, type LocalCapacity,
 } from '@djc/coordinator';
 import { runCapacity } from './scheduling-context.js';
 import { WORKER_BIN } from '@djc/worker';
@@ -27,11 +27,11 @@ export function workerEnvOf(cli: Cli, backend: Backend): Record<string, string> 
  * a Slurm job array, or none (external). Worker logs go under
  * $DJC_HOME/workers/<job>/, where `djc logs --workers` reads them.
  */
-export function dispatcherFor(cli: Cli, backend: Backend): Dispatcher {
+export function dispatcherFor(cli: Cli, backend: Backend, pool?: LocalCapacity): Dispatcher {
   const common = { workerCommand: WORKER_COMMAND, env: workerEnvOf(cli, backend), log: cli.log };
   const logDir = join(cli.home, 'workers');
   return createRoutingDispatcher({
-    local: createLocalDispatcher({ ...common, logDir }),
+    local: createLocalDispatcher({ ...common, logDir, ...(pool ? { pool } : {}) }),
     slurm: createSlurmDispatcher({ ...common, logDir }),
     external: createExternalDispatcher(common),
   });
@@ -45,6 +45,8 @@ export function dispatcherFor(cli: Cli, backend: Backend): Dispatcher {
 export function scheduledDispatcherFor(cli: Cli, backend: Backend): { dispatcher: Dispatcher; stop(): Promise<void> } {
   const { capacity, settings } = runCapacity();
   return runInProcessScheduling(backend, {
-    dispatcher: dispatcherFor(cli, backend), pools: poolsOf(capacity, settings), settings: schedulerSettingsOf(settings), log: cli.log,
+    // Not pinned to CPUs: this process does not own the machine (other runs, a daemon, may share it, and
+    // every run would pin its first worker to the same CPU); GPU ids and memory limits still apply.
+    dispatcher: dispatcherFor(cli, backend, { ...capacity, cpuIds: [] }), pools: poolsOf(capacity, settings), settings: schedulerSettingsOf(settings), log: cli.log,
   });
 }

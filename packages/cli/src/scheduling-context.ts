@@ -7,7 +7,7 @@
 import {
   DjcError, defaultDaemonSettings, loadDaemonSettings, parseSize, PRIORITY_CLASSES, type DaemonSettings, type JobConfig,
 } from '@djc/core';
-import { describeCapacity, localCapacity, poolsOf, type LocalCapacity } from '@djc/coordinator';
+import { describeCapacity, localCapacity, localPool, parseGpus, poolsOf, type LocalCapacity } from '@djc/coordinator';
 
 export interface CapacityFlags {
   config?: string;
@@ -32,9 +32,8 @@ export async function daemonSettingsOf(o: CapacityFlags): Promise<DaemonSettings
     capacity.memory = b;
   }
   if (o.gpus !== undefined) {
-    const ids = o.gpus.trim() === '' || o.gpus.trim() === 'none' ? [] : o.gpus.split(',').map((x) => Number(x.trim()));
-    if (ids.some((n) => !Number.isInteger(n) || n < 0)) throw usage('--gpus', o.gpus, 'GPU ids, e.g. --gpus 0,1 (none: no GPUs)');
-    capacity.gpus = ids;
+    // A count (--gpus 2: that many of the detected GPUs), ids (--gpus 0,1; one id: --gpus 3,), or none.
+    capacity.gpus = o.gpus.trim() === '' || o.gpus.trim() === 'none' ? [] : parseGpus(o.gpus, '--gpus', localPool().gpuIds);
   }
   return { ...s, capacity, ...(o.preempt === undefined ? {} : { preempt: preemptOf(o.preempt) }) };
 }

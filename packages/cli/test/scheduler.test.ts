@@ -4,7 +4,7 @@
  * daemon records (each worker's allocation on its job, the queue
  * document). Orders and overlaps come from recorded times.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { djcStart, sandboxPerTest, waitFor } from './helpers.js';
@@ -282,5 +282,29 @@ stages:
       expect(max.message).toContain('max_jobs');
       await waitAll(run, [c1, c2, d1, d2]);
     });
+  });
+
+  it('the daemon pins each worker to its own cpus; djc run, which does not own the machine, pins none', async () => {
+    const allowed = (readFileSync('/proc/self/status', 'utf8').match(/^Cpus_allowed_list:\s*(\S+)$/m) ?? [])[1];
+    writeFileSync(join(box.dir, 'pin.jsonl'), Array.from({ length: 6 }, (_, n) => `{"n":${n}}\n`).join(''));
+    writeFileSync(join(box.dir, 'pin.yaml'), `name: pin
+input: { path: pin.jsonl, batch: { records: 1 } }
+handler: { command: "sleep 0.3; grep Cpus_allowed_list /proc/self/status | cut -f2" }
+compute: { workers: 2, resources: { cpus: 1 } }
+`);
+    const id = (await run(['submit', 'pin.yaml'])).stdout.trim();
+    const [doc] = await withDaemon(['--cpus', '2'], () => waitAll(run, [id]));
+    expect(doc?.status).toBe('SUCCEEDED');
+    const ids = (doc?.workers?.allocations ?? []).map((a) => (a as unknown as { cpuIds: number[] }).cpuIds);
+    expect(ids.length).toBeGreaterThan(0);
+    for (const one of ids) expect(one).toHaveLength(1);
+    // Each task saw only the cpu its worker was pinned to (not the machine's whole list).
+    const seen = new Set((await run(['results', id])).stdout.trim().split('\n'));
+    for (const cpu of seen) expect(ids.map((x) => String(x[0]))).toContain(cpu);
+
+    const local = await run(['run', 'pin.yaml', '--json']);
+    expect(local.code, local.stderr).toBe(0);
+    const unpinned = new Set((await run(['results', (JSON.parse(local.stdout) as { jobId: string }).jobId])).stdout.trim().split('\n'));
+    expect([...unpinned]).toEqual([allowed]);
   });
 });

@@ -37,7 +37,7 @@ export * from './scheduler/index.js';
 export type { WorkerBinding, HeldWorker, StartOptions } from './dispatch/dispatcher.js';
 export { createGrantLoop, type GrantLoop, type GrantLoopOptions, type TickOutcome } from './scheduling/grant-loop.js';
 export { runInProcessScheduling } from './scheduling/in-process.js';
-export { localCapacity, machineCapacity, poolsOf, schedulerSettingsOf, describeCapacity, type LocalCapacity } from './scheduling/pools.js';
+export { localCapacity, poolsOf, schedulerSettingsOf, describeCapacity, type LocalCapacity } from './scheduling/pools.js';
 export { neverFitsReason, assertFits } from './scheduling/fit-check.js';
 export { setPriority, parsePriority, type Priority } from './scheduling/set-priority.js';
 export { numericPriority } from './scheduling/job-demand.js';

@@ -16,12 +16,13 @@ export async function coordinatorCommand(cli: Cli, o: CapacityFlags = {}): Promi
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     cli.err(`djc: coordinator running for backend ${backend.name} (${cli.home}); ${describeCapacity(capacity)}; Ctrl-C stops it`);
+    for (const note of capacity.notes) cli.err(`djc: note: ${note}`);
     try {
       // A daemon's log is for operators and log shippers: JSON lines (stack traces with --verbose).
       const log = createLogger({ name: 'djc-coordinator', level: cli.opts.verbose ? 'debug' : process.env.DJC_LOG_LEVEL ?? 'warn', stacks: cli.opts.verbose === true });
       const daemonCli = { ...cli, log };
       await runDaemon(backend, {
-        dispatcher: dispatcherFor(daemonCli, backend), log, signal: stop.signal,
+        dispatcher: dispatcherFor(daemonCli, backend, capacity), log, signal: stop.signal,
         pools: poolsOf(capacity, settings), settings: schedulerSettingsOf(settings), ownerLabel: settings.fair_share.owner_label,
       });
     } finally {

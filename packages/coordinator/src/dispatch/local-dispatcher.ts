@@ -7,6 +7,8 @@ import { MAX_WORKER_ALLOCATIONS, MAX_WORKER_FAILURES, type JobRecord, type Logge
 import { groupSummary, restartBudget, type Dispatcher, type HeldWorker, type WorkerBinding, type WorkerLoss } from './dispatcher.js';
 import { defaultBindings } from './bindings.js';
 import { tail } from './log-tail.js';
+import { applyBinding } from './worker-launch.js';
+import { allocateBinding, initialBindingState } from '../scheduler/binding.js';
 
 export interface LocalDispatcherOptions {
   /** argv that starts a worker, e.g. [process.execPath, '/…/djc-worker/dist/bin.js']. */
@@ -16,6 +18,14 @@ export interface LocalDispatcherOptions {
   /** Each worker's stdout/stderr go to <logDir>/<jobId>/<workerId>.log. */
   logDir: string;
   log: Logger;
+  /**
+   * The local pool's CPU and GPU ids (LocalCapacity): a worker asking whole
+   * CPUs is pinned to free ones (taskset), one asking GPUs gets free GPU ids
+   * (CUDA_VISIBLE_DEVICES), and its memory limit is passed on
+   * (DJC_WORKER_MEMORY); dispatch/worker-launch.ts applies them. Absent: no
+   * binding is applied.
+   */
+  pool?: { cpuIds: readonly number[]; gpuIds: readonly number[] };
 }
 
 /**
@@ -67,17 +77,41 @@ export function createLocalDispatcher(opts: LocalDispatcherOptions): Dispatcher 
     for (const l of listeners) l();
   };
 
+  const noted = new Set<string>();
+  /**
+   * The binding with CPU and GPU ids of the pool that no live worker holds
+   * (scheduler/binding.ts): whole CPUs are pinned, GPUs are by id. Without a
+   * pool (no ids known), or ids already chosen, it is returned as it is.
+   */
+  const pinned = (binding: WorkerBinding): WorkerBinding => {
+    const pool = opts.pool;
+    if (!pool || binding.cpuIds.length > 0 || binding.gpuIds.length > 0) return binding;
+    const held = [...jobs.values()].flatMap((jw) => [...jw.alive.values()].map((w) => w.binding));
+    const heldCpus = new Set(held.flatMap((b) => b.cpuIds));
+    const heldGpus = new Set(held.flatMap((b) => b.gpuIds));
+    const state = initialBindingState({ cpuIds: pool.cpuIds.filter((id) => !heldCpus.has(id)), gpuIds: pool.gpuIds.filter((id) => !heldGpus.has(id)) });
+    const got = allocateBinding(state, binding, pool.cpuIds.length > 0);
+    if (!got.ok) {
+      opts.log.warn({ reason: got.reason }, 'no free CPU or GPU ids for a worker: started unpinned');
+      return binding;
+    }
+    return { ...binding, cpuIds: got.binding.cpuIds, gpuIds: got.binding.gpuIds };
+  };
+
   const spawnWorker = (jobId: string, jw: JobWorkers, binding: WorkerBinding) => {
     const workerId = `${hostname()}:local:${randomBytes(3).toString('hex')}`;
     const dir = join(opts.logDir, jobId);
     mkdirSync(dir, { recursive: true });
     const logFile = join(dir, `${workerId.replace(/[^\w.-]/g, '_')}.log`);
     const fd = openSync(logFile, 'a');
-    const [cmd, ...args] = opts.workerCommand;
-    const child = spawn(cmd as string, [...args, '--job', jobId, '--worker-id', workerId, '--grace', String(LOCAL_WORKER_GRACE_S)], {
+    binding = pinned(binding);
+    const launch = applyBinding(opts.pool ? binding : null, {
+      argv: [...opts.workerCommand, '--job', jobId, '--worker-id', workerId, '--grace', String(LOCAL_WORKER_GRACE_S)],
       env: { ...process.env, ...opts.env },
-      stdio: ['ignore', fd, fd],
-    });
+    }, { hideGpus: (opts.pool?.gpuIds.length ?? 0) > 0 });
+    for (const note of launch.notes) if (!noted.has(note)) noted.add(note) && opts.log.warn({ jobId }, note);
+    const [cmd, ...args] = launch.argv;
+    const child = spawn(cmd as string, args, { env: launch.env, stdio: ['ignore', fd, fd] });
     closeSync(fd);
     const allocation: WorkerAllocation = { workerId, ...binding, startedAt: new Date().toISOString(), endedAt: null };
     jw.allocations = [...jw.allocations, allocation].slice(-MAX_WORKER_ALLOCATIONS);

@@ -1,30 +1,35 @@
-import { availableParallelism, totalmem } from 'node:os';
 import type { DaemonSettings } from '@djc/core';
 import type { PoolCapacity, SchedulerSettings } from '../scheduler/types.js';
+import { localPool } from '../scheduler/local-pool.js';
 
 /** The local pool as declared (flags, settings file) or, for what is not, as found on this machine. */
 export interface LocalCapacity {
   cpus: number;
   memoryBytes: number;
   gpuIds: number[];
+  /** CPU ids workers asking whole CPUs are pinned to (empty: no pinning, see local-pool.ts). */
+  cpuIds: number[];
+  /** What to tell the operator once (e.g. why workers are not pinned). */
+  notes: string[];
   /** "2 cpus, 7.6 GiB, no GPUs of this machine" or "… (declared)". */
   source: 'machine' | 'declared';
 }
 
-/** This machine's CPUs and memory (no GPUs are detected here; declare them with --gpus). */
-export function machineCapacity(): LocalCapacity {
-  return { cpus: availableParallelism(), memoryBytes: totalmem(), gpuIds: [], source: 'machine' };
-}
-
-/** The machine, with what the settings' capacity (already merged with the flags) declares instead. */
+/**
+ * The machine as this process may use it (CPU affinity, cgroup quotas,
+ * GPUs; scheduler/local-pool.ts), with what the settings' capacity (already
+ * merged with the flags) declares instead.
+ */
 export function localCapacity(settings: DaemonSettings): LocalCapacity {
-  const machine = machineCapacity();
   const c = settings.capacity;
   const declared = c.cpus !== undefined || c.memory !== undefined || c.gpus !== undefined;
+  const pool = localPool({
+    ...(c.cpus === undefined ? {} : { cpus: c.cpus }),
+    ...(c.memory === undefined ? {} : { memory: c.memory }),
+    ...(c.gpus === undefined ? {} : { gpus: c.gpus }),
+  });
   return {
-    cpus: c.cpus ?? machine.cpus,
-    memoryBytes: c.memory ?? machine.memoryBytes,
-    gpuIds: c.gpus ?? machine.gpuIds,
+    cpus: pool.capacity.cpus, memoryBytes: pool.capacity.memoryBytes, gpuIds: pool.gpuIds, cpuIds: pool.cpuIds, notes: pool.notes,
     source: declared ? 'declared' : 'machine',
   };
 }
