@@ -19,6 +19,8 @@ describe('attemptMemory', () => {
       { heapBytes: 256 * MiB, heapSource: 'compute.memory', command: { bytes: 1024 * MiB, source: 'compute.resources.memory' } }],
     ['DJC_WORKER_MEMORY wins', { resources: { memory: '1GiB' } }, 1, 64 * MiB,
       { heapBytes: 64 * MiB, heapSource: 'DJC_WORKER_MEMORY', command: { bytes: 64 * MiB, source: 'DJC_WORKER_MEMORY' } }],
+    ['DJC_WORKER_MEMORY carrying the job\'s own value names the job\'s key', { resources: { memory: '64MiB' } }, 1, 64 * MiB,
+      { heapBytes: 64 * MiB, heapSource: 'compute.resources.memory', command: { bytes: 64 * MiB, source: 'compute.resources.memory' } }],
     ['a slurm job is limited only by DJC_WORKER_MEMORY', { dispatcher: 'slurm', resources: { memory: '1GiB' } }, 1, undefined, { heapSource: 'compute.memory' }],
   ])('%s', (_what, compute, slots, env, want) => {
     expect(attemptMemory(cfg(compute), slots, env)).toEqual(want);

@@ -38,9 +38,11 @@ export interface AttemptMemory {
 
 /** The limits of one attempt of a job with `cfg`, on a worker with `slots` slots and limit `workerBytes` (DJC_WORKER_MEMORY). */
 export function attemptMemory(cfg: JobConfig, slots: number, workerBytes: number | undefined): AttemptMemory {
-  const fromEnv = workerBytes !== undefined;
-  const limit = workerBytes ?? (cfg.compute.dispatcher === 'local' ? cfg.compute.resources.memory : undefined);
-  const source = fromEnv ? WORKER_MEMORY_ENV : 'compute.resources.memory';
+  const declared = cfg.compute.resources.memory;
+  const limit = workerBytes ?? (cfg.compute.dispatcher === 'local' ? declared : undefined);
+  // The dispatcher carries the job's own compute.resources.memory in the env:
+  // name the key the user wrote, and the env only when it says something else.
+  const source = workerBytes === undefined || workerBytes === declared ? 'compute.resources.memory' : WORKER_MEMORY_ENV;
   const n = Math.max(1, slots);
   const share = limit === undefined ? undefined : Math.floor(limit / n);
   const perSlot = n > 1 ? `${source} / ${n} slots` : source;

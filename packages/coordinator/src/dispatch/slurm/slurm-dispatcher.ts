@@ -50,6 +50,8 @@ interface FollowedJob {
   failures: WorkerFailure[];
   lastPoll: number;
   stuck: string | null;
+  /** sbatch refused an array after start() (a grant grown, workers replaced): the job fails with Slurm's words. */
+  startError: string | null;
   /** Losses found when adopting arrays, reported on the first poll. */
   adoptedLosses: WorkerLoss[];
 }
@@ -75,6 +77,20 @@ export function createSlurmDispatcher(opts: SlurmDispatcherOptions): Dispatcher 
         fj.tasks.set(`${id}_${i}`, { arrayJobId: id, taskIndex: String(i), state: 'PENDING', reason: null, exitCode: null, signal: null, node: null });
       }
       opts.log.info({ jobId: fj.jobId, slurmJobId: id, array: chunk.spec }, 'submitted worker array');
+    }
+  };
+
+  /**
+   * submit() after start(): a refusal does not throw into the scheduler's
+   * tick or the monitor (which would end the coordinator with a usage
+   * error); the job fails with it, as when start() is refused.
+   */
+  const submitMore = async (fj: FollowedJob, count: number) => {
+    try {
+      await submit(fj, count);
+    } catch (e) {
+      fj.startError = `starting the workers failed: ${(e as Error).message}`;
+      opts.log.warn({ jobId: fj.jobId, err: e }, 'sbatch refused more workers');
     }
   };
 
@@ -157,7 +173,7 @@ export function createSlurmDispatcher(opts: SlurmDispatcherOptions): Dispatcher 
       const cfg = job.config.compute;
       const fj: FollowedJob = {
         jobId: job.jobId, config: job.config, desired: workers?.length ?? cfg.slurm?.workers ?? cfg.workers, share: workerShare(job), starting: true,
-        arrays: [], tasks: new Map(), ended: new Set(), failed: 0, failures: job.workers?.failures ?? [], lastPoll: 0, stuck: null,
+        arrays: [], tasks: new Map(), ended: new Set(), failed: 0, failures: job.workers?.failures ?? [], lastPoll: 0, stuck: null, startError: null,
         adoptedLosses: [],
       };
       jobs.set(job.jobId, fj);
@@ -182,7 +198,7 @@ export function createSlurmDispatcher(opts: SlurmDispatcherOptions): Dispatcher 
       const fj = jobs.get(jobId);
       if (!fj || workers.length === 0) return;
       fj.desired += workers.length;
-      if (!fj.starting) await submit(fj, workers.length);
+      if (!fj.starting && !fj.startError) await submitMore(fj, workers.length);
     },
 
     // Slurm admits and runs array tasks itself: single workers are not taken back (preemption is local).
@@ -208,16 +224,17 @@ export function createSlurmDispatcher(opts: SlurmDispatcherOptions): Dispatcher 
       await refresh(fj, losses);
       const work = job.tasks.pending + job.tasks.retrying + losses.length;
       const missing = Math.min(fj.desired, work) - alive(fj).length;
-      if (missing > 0 && fj.failed <= restartBudget(fj.desired) && job.status === 'RUNNING') {
+      if (missing > 0 && !fj.startError && fj.failed <= restartBudget(fj.desired) && job.status === 'RUNNING') {
         opts.log.info({ jobId: job.jobId, missing }, 'replacing slurm workers');
-        await submit(fj, missing);
+        await submitMore(fj, missing);
       }
       fj.stuck = stuckReason(fj);
       return losses;
     },
 
     stuckReason(jobId) {
-      return jobs.get(jobId)?.stuck ?? null;
+      const fj = jobs.get(jobId);
+      return fj ? fj.startError ?? fj.stuck : null;
     },
 
     describe(jobId) {
