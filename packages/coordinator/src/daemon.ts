@@ -55,6 +55,7 @@ export async function runDaemon(backend: Backend, opts: DaemonOptions): Promise<
   await takeLock(backend, owner, ttl);
   opts.log.info({ owner }, 'coordinator started');
   const coordinate = (job: JobRecord) => {
+    if (active.has(job.jobId)) return;
     opts.log.info({ jobId: job.jobId, status: job.status, kind: job.kind }, 'coordinating job');
     const how = { dispatcher: loop.dispatcher, log: opts.log, signal: opts.signal, owner: coordinatorName('djc coordinator') };
     const p = (job.kind === 'pipeline' ? coordinatePipeline(backend, job.jobId, how) : coordinateJob(backend, job.jobId, how))

@@ -158,8 +158,12 @@ export function createGrantLoop(o: GrantLoopOptions): GrantLoop {
       const demand = snapshot.jobs.find((d) => d.jobId === g.jobId);
       if (demand && demand.heldWorkers === 0) recentStarts.push({ priority: demand.priority, queuedAt: demand.queuedAt, startedAt: snapshot.now });
       const bindings = Array.from({ length: g.workers }, () => workerShare(job));
+      const waiting = pending.get(g.jobId);
       if (followed.has(g.jobId)) {
         await inner.grow(g.jobId, bindings);
+      } else if (waiting) {
+        // Granted again before its coordinator took the first grant: one grant, one coordinator.
+        waiting.workers.push(...bindings);
       } else {
         pending.set(g.jobId, { job: ready, workers: bindings });
         granted.push(ready);
