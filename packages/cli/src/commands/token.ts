@@ -1,5 +1,5 @@
-import { checkTokenName, createApiToken, listApiTokens, parseScope, revokeApiToken, tokenState } from '@djc/coordinator';
-import { DjcError, type TokenRecord } from '@djc/core';
+import { checkTokenName, createApiToken, listApiTokens, parseScope, revokeApiToken, takenOf, tokenState } from '@djc/coordinator';
+import { ConflictError, DjcError, type TokenRecord } from '@djc/core';
 import { withBackend, type Cli } from '../context.js';
 import { table } from '../format.js';
 
@@ -22,7 +22,11 @@ export async function tokenCreateCommand(cli: Cli, o: TokenCreateOptions): Promi
   const scope = parseScope(o.scope);
   if (o.name !== undefined) checkTokenName(o.name);
   return withBackend(cli, async (backend) => {
-    const { token, record } = await createApiToken(backend, { scope, name: o.name, expiresInMs: o.expires });
+    const { token, record } = await createApiToken(backend, { scope, name: o.name, expiresInMs: o.expires }).catch((e: unknown) => {
+      // A taken name is the user's to fix (exit 2), not a bug (exit 70).
+      if (e instanceof ConflictError && takenOf(e) === 'name') throw new DjcError('USAGE', e.message, { hint: e.hint, cause: e });
+      throw e;
+    });
     if (cli.opts.json) {
       cli.json({ ...tokenDocument(record), token });
       return 0;

@@ -40,7 +40,8 @@ export type NewToken = Omit<TokenRecord, 'lastUsedAt' | 'revokedAt'>;
 export interface TokenStore {
   /**
    * Stores a new live token. Atomic: ConflictError (and nothing written) if
-   * its id exists, or a live token has its name.
+   * its id exists (`details.taken` 'id'), or a live token has its name
+   * (`details.taken` 'name').
    */
   createToken(token: NewToken, opts?: IoOptions): Promise<TokenRecord>;
   /** The token with this id (live or revoked), or null. A key lookup, strongly consistent. */

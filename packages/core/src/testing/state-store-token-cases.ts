@@ -38,7 +38,9 @@ export function describeTokenCases(store: () => StateStore): void {
       const byName = expectConflict(await rejectionOf(store().createToken(newToken({ name: 'ci' }))));
       expect(byName.message).toBe('an API token named "ci" exists');
       expect(byName.hint).toContain('djc token revoke ci');
-      expectConflict(await rejectionOf(store().createToken(newToken({ id: a.id, name: 'other' }))));
+      expect(byName.details).toEqual({ taken: 'name' });
+      const byId = expectConflict(await rejectionOf(store().createToken(newToken({ id: a.id, name: 'other' }))));
+      expect(byId.details).toEqual({ taken: 'id' });
       expect((await store().listTokens()).map((t) => t.name)).toEqual(['ci']);
     });
 

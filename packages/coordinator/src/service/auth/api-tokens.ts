@@ -2,7 +2,7 @@
  * The token actions behind `djc token create|list|revoke` (and, later, the
  * API's admin routes): one function per action, on any backend.
  */
-import { DjcError, TOKEN_SCOPES, type Backend, type TokenRecord, type TokenScope } from '@djc/core';
+import { ConflictError, DjcError, TOKEN_SCOPES, type Backend, type TokenRecord, type TokenScope } from '@djc/core';
 import { newTokenSecret } from './token-secret.js';
 
 export interface CreateTokenOptions {
@@ -44,16 +44,28 @@ export async function createApiToken(backend: Backend, opts: CreateTokenOptions)
   const scope = parseScope(opts.scope);
   if (opts.name !== undefined) checkTokenName(opts.name);
   const now = opts.now ?? Date.now();
-  const secret = newTokenSecret();
-  const record = await backend.state.createToken({
-    id: secret.id,
-    name: opts.name ?? `token-${secret.id}`,
-    scope,
-    secretHash: secret.secretHash,
-    createdAt: new Date(now).toISOString(),
-    expiresAt: opts.expiresInMs === undefined ? null : new Date(now + opts.expiresInMs).toISOString(),
-  });
-  return { token: secret.token, record };
+  for (let attempt = 1; ; attempt++) {
+    const secret = newTokenSecret();
+    try {
+      const record = await backend.state.createToken({
+        id: secret.id,
+        name: opts.name ?? `token-${secret.id}`,
+        scope,
+        secretHash: secret.secretHash,
+        createdAt: new Date(now).toISOString(),
+        expiresAt: opts.expiresInMs === undefined ? null : new Date(now + opts.expiresInMs).toISOString(),
+      });
+      return { token: secret.token, record };
+    } catch (e) {
+      // 48 random bits of id: a collision is rare; a fresh token settles it.
+      if (!(e instanceof ConflictError) || takenOf(e) !== 'id' || attempt >= 3) throw e;
+    }
+  }
+}
+
+/** Which unique thing a token ConflictError says is taken: 'id' or 'name'. */
+export function takenOf(e: ConflictError): unknown {
+  return (e.details as { taken?: unknown } | undefined)?.taken;
 }
 
 export function listApiTokens(backend: Backend): Promise<TokenRecord[]> {

@@ -6,9 +6,10 @@
  * - a failure is a request with an invalid, expired or revoked token (a
  *   request with no token at all is not: it guesses nothing);
  * - failures are counted over the last 60 s; the 5th within 60 s blocks the
- *   address for 1 s, and each further failure (once a block is over) that
- *   still finds 5 in the window blocks it twice as long as the one before:
- *   1, 2, 4, … 256 s, then 300 s at most;
+ *   address for 1 s, and from then on each further failure (once a block is
+ *   over) blocks it twice as long as the one before: 1, 2, 4, … 256 s, then
+ *   300 s at most; a guesser gets 5 tries, then 1 per block, at worst 1
+ *   every 5 minutes;
  * - while blocked, every request of the address is refused (429, Retry-After:
  *   the seconds left) before its token is even looked at, so a guesser gets
  *   at most 5 tries a minute and then fewer and fewer;
@@ -47,7 +48,7 @@ export class FailureLimiter {
     s.failures = s.failures.filter((t) => t > now - FAILURE_WINDOW_MS);
     s.failures.push(now);
     s.lastFailure = now;
-    if (s.failures.length >= FAILURES_BEFORE_BLOCK) {
+    if (s.strikes > 0 || s.failures.length >= FAILURES_BEFORE_BLOCK) {
       s.blockedUntil = now + Math.min(MAX_BLOCK_MS, 1000 * 2 ** s.strikes);
       s.strikes = Math.min(s.strikes + 1, 30);
     }

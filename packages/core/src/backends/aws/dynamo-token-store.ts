@@ -36,9 +36,9 @@ export class DynamoTokenStore {
       { Put: { TableName: this.ctx.table, Item: { ...nameKey(t.name), v: ITEM_VERSION, id: t.id }, ConditionExpression: absent, ...b.params() } },
     ], io);
     if (!outcome.ok) {
-      if (outcome.reasons[0]?.code === 'ConditionalCheckFailed') throw new ConflictError(`an API token with id ${t.id} exists`);
+      if (outcome.reasons[0]?.code === 'ConditionalCheckFailed') throw new ConflictError(`an API token with id ${t.id} exists`, { details: { taken: 'id' } });
       if (outcome.reasons[1]?.code === 'ConditionalCheckFailed') {
-        throw new ConflictError(`an API token named "${t.name}" exists`, { hint: `choose another --name, or revoke it first: djc token revoke ${t.name}` });
+        throw new ConflictError(`an API token named "${t.name}" exists`, { hint: `choose another --name, or revoke it first: djc token revoke ${t.name}`, details: { taken: 'name' } });
       }
       throw new DjcError('BACKEND_UNAVAILABLE', `${this.ctx.what}: creating API token ${t.id} was cancelled (${outcome.reasons.map((r) => r.code).join(', ')})`, { hint: 'retry' });
     }

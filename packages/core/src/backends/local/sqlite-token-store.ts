@@ -30,9 +30,9 @@ export class SqliteTokenStore {
 
   create(t: NewToken): TokenRecord {
     const row = storedToken(t);
-    if (this.byId.get(t.id) !== undefined) throw new ConflictError(`an API token with id ${t.id} exists`);
+    if (this.byId.get(t.id) !== undefined) throw new ConflictError(`an API token with id ${t.id} exists`, { details: { taken: 'id' } });
     if (this.liveByName.get(t.name) !== undefined) {
-      throw new ConflictError(`an API token named "${t.name}" exists`, { hint: `choose another --name, or revoke it first: djc token revoke ${t.name}` });
+      throw new ConflictError(`an API token named "${t.name}" exists`, { hint: `choose another --name, or revoke it first: djc token revoke ${t.name}`, details: { taken: 'name' } });
     }
     this.insert.run(row);
     return this.get(t.id) as TokenRecord;
