@@ -50,39 +50,6 @@ export function createAuthorizer(backend: Backend, opts: { now?: () => number } 
   const clock = opts.now ?? Date.now;
   const limiter = new FailureLimiter();
   const osUser = currentUser();
-
-  const fail = (address: string, now: number, code: string, message: string, hint: string): AuthResult => {
-    limiter.fail(address, now);
-    return { ok: false, status: 401, code, message, hint };
-  };
-
-  const check = async (req: AuthRequest, now: number): Promise<AuthResult> => {
-    const presented = presentedToken(req);
-    if (presented.kind === 'none') return { ok: false, status: 401, code: 'AUTH_REQUIRED', message: 'this request needs an API token', hint: CREATE_HINT };
-    const address = req.remoteAddress;
-    if (presented.kind === 'malformed') {
-      return fail(address, now, 'AUTH_INVALID', 'the Authorization header is not "Bearer <token>"', CREATE_HINT);
-    }
-    const record = await lookUp(backend, presented.token);
-    if (record === null) {
-      return fail(address, now, 'AUTH_INVALID', 'the API token is not valid', 'check the token (DJC_TOKEN); djc token list shows the tokens that exist, djc token create makes one');
-    }
-    if (record.revokedAt !== null) {
-      return fail(address, now, 'AUTH_REVOKED', `API token "${record.name}" was revoked at ${record.revokedAt}`, 'ask an admin for a new token: djc token create');
-    }
-    if (record.expiresAt !== null && Date.parse(record.expiresAt) <= now) {
-      return fail(address, now, 'AUTH_EXPIRED', `API token "${record.name}" expired at ${record.expiresAt}`, 'ask an admin for a new token: djc token create --expires 30d');
-    }
-    if (RANK[record.scope] < RANK[req.need]) {
-      return {
-        ok: false, status: 403, code: 'AUTH_FORBIDDEN', message: `API token "${record.name}" has scope ${record.scope}; this request needs scope ${req.need}`,
-        hint: `use a token created with --scope ${req.need}${req.need === 'admin' ? '' : ' (or admin)'}`,
-      };
-    }
-    await touch(backend, record, now);
-    return { ok: true, principal: { name: record.name, scope: record.scope } };
-  };
-
   return {
     async authorize(req) {
       if (req.transport === 'unix') return { ok: true, principal: { name: osUser, scope: 'admin' } };
@@ -95,9 +62,37 @@ export function createAuthorizer(backend: Backend, opts: { now?: () => number } 
           message: `too many failed authentications from ${req.remoteAddress}; try again in ${retryAfterS}s`, hint: 'check the token (DJC_TOKEN) before retrying',
         };
       }
-      return check(req, now);
+      const result = await checkToken(backend, req, now);
+      if (!result.ok && result.status === 401 && result.code !== 'AUTH_REQUIRED') limiter.fail(req.remoteAddress, now);
+      return result;
     },
   };
+}
+
+/** The verdict on a TCP request's token (no rate limiting here). */
+async function checkToken(backend: Backend, req: AuthRequest, now: number): Promise<AuthResult> {
+  const refuse = (code: string, message: string, hint: string): AuthResult => ({ ok: false, status: 401, code, message, hint });
+  const presented = presentedToken(req);
+  if (presented.kind === 'none') return refuse('AUTH_REQUIRED', 'this request needs an API token', CREATE_HINT);
+  if (presented.kind === 'malformed') return refuse('AUTH_INVALID', 'the Authorization header is not "Bearer <token>"', CREATE_HINT);
+  const record = await lookUp(backend, presented.token);
+  if (record === null) {
+    return refuse('AUTH_INVALID', 'the API token is not valid', 'check the token (DJC_TOKEN); djc token list shows the tokens that exist, djc token create makes one');
+  }
+  if (record.revokedAt !== null) {
+    return refuse('AUTH_REVOKED', `API token "${record.name}" was revoked at ${record.revokedAt}`, 'ask an admin for a new token: djc token create');
+  }
+  if (record.expiresAt !== null && Date.parse(record.expiresAt) <= now) {
+    return refuse('AUTH_EXPIRED', `API token "${record.name}" expired at ${record.expiresAt}`, 'ask an admin for a new token: djc token create --expires 30d');
+  }
+  if (RANK[record.scope] < RANK[req.need]) {
+    return {
+      ok: false, status: 403, code: 'AUTH_FORBIDDEN', message: `API token "${record.name}" has scope ${record.scope}; this request needs scope ${req.need}`,
+      hint: `use a token created with --scope ${req.need}${req.need === 'admin' ? '' : ' (or admin)'}`,
+    };
+  }
+  await touch(backend, record, now);
+  return { ok: true, principal: { name: record.name, scope: record.scope } };
 }
 
 /** The bearer token, else the cookie's; a header that is there but not a bearer token is malformed. */
