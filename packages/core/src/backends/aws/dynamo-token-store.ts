@@ -70,11 +70,20 @@ export class DynamoTokenStore {
           ConditionExpression: `attribute_exists(${b.name('pk')}) AND attribute_not_exists(${b.name('revoked_at')})`, ...b.params(),
         },
       },
-      { Delete: { TableName: this.ctx.table, Key: nameKey(token.name), ConditionExpression: n.eq('id', id), ...n.params() } },
+      {
+        Delete: {
+          TableName: this.ctx.table, Key: nameKey(token.name),
+          ConditionExpression: `attribute_not_exists(${n.name('pk')}) OR ${n.eq('id', id)}`, ...n.params(),
+        },
+      },
     ], io);
+    if (outcome.ok) return { ...token, revokedAt: at };
     // Lost to a concurrent revoke: the stored record says how it ended.
-    if (!outcome.ok) return this.get(id, io);
-    return { ...token, revokedAt: at };
+    const now = await this.get(id, io);
+    if (now !== null && now.revokedAt === null) {
+      throw new DjcError('BACKEND_UNAVAILABLE', `${this.ctx.what}: revoking API token ${id} was cancelled (${outcome.reasons.map((r) => r.code).join(', ')})`, { hint: 'retry' });
+    }
+    return now;
   }
 
   async touch(id: string, at: string, io: Io): Promise<void> {
