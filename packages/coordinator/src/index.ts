@@ -41,3 +41,6 @@ export { localCapacity, poolsOf, schedulerSettingsOf, describeCapacity, type Loc
 export { neverFitsReason, assertFits } from './scheduling/fit-check.js';
 export { setPriority, parsePriority, type Priority } from './scheduling/set-priority.js';
 export { numericPriority } from './scheduling/job-demand.js';
+export { createAuthorizer, TOUCH_EVERY_MS, type Authorizer, type AuthRequest, type AuthResult, type Principal, type Scope } from './service/auth/authorizer.js';
+export { createApiToken, listApiTokens, revokeApiToken, parseScope, checkTokenName, tokenState, takenOf, type CreateTokenOptions, type CreatedToken } from './service/auth/api-tokens.js';
+export { newTokenSecret, hashToken, tokenIdOf, tokenMatches, TOKEN_PREFIX } from './service/auth/token-secret.js';
