@@ -32,3 +32,5 @@ export * from './pipeline/cache-lookup.js';
 export * from './pipeline/plan-batches.js';
 export * from './pipeline/plan-pipeline.js';
 export * from './ports/cache-index.js';
+export * from './tracing/tracing.js';
+export * from './tracing/trace-ids.js';

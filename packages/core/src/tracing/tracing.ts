@@ -1,0 +1,91 @@
+/**
+ * Tracing of jobs (OpenTelemetry): a trace per job, with spans for prepare,
+ * each attempt and finalize, under a root span for the job (trace-ids.ts).
+ *
+ * Off unless OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)
+ * is set: then `tracer()` is a no-op and the OpenTelemetry SDK is never
+ * imported (it is loaded with a dynamic import by `initTracing`, only when
+ * on). Entry points (the CLI, djc-worker) call `initTracing` once at start
+ * and `shutdownTracing` before they exit, which sends the spans still queued.
+ */
+
+/** Span attribute values djc sets. */
+export type SpanAttributes = Record<string, string | number | boolean>;
+
+/** One open span. */
+export interface SpanHandle {
+  /** The W3C `traceparent` of this span ('' when tracing is off): what a handler gets. */
+  readonly traceparent: string;
+  setAttributes(attrs: SpanAttributes): void;
+  /** Ends the span; `error`: it failed with this message. */
+  end(opts?: { error?: string; endTime?: number }): void;
+}
+
+export interface JobTracer {
+  readonly enabled: boolean;
+  /** Starts a span in the job's trace, a child of the job's root span. */
+  startSpan(jobId: string, name: string, attrs?: SpanAttributes, opts?: { startTime?: number }): SpanHandle;
+  /** Emits the job's root span (its id is derived from the job id), from `startTime` to `endTime` (epoch ms). */
+  recordJobSpan(jobId: string, attrs: SpanAttributes, startTime: number, endTime: number, error?: string): void;
+  /** Sends every ended span, then stops the exporter. */
+  shutdown(): Promise<void>;
+}
+
+const NOOP_SPAN: SpanHandle = { traceparent: '', setAttributes: () => {}, end: () => {} };
+
+const NOOP: JobTracer = {
+  enabled: false,
+  startSpan: () => NOOP_SPAN,
+  recordJobSpan: () => {},
+  shutdown: async () => {},
+};
+
+let current: JobTracer = NOOP;
+
+/** Whether the environment turns tracing on (an OTLP endpoint is set, and OTEL_SDK_DISABLED is not "true"). */
+export function tracingEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  if ((env.OTEL_SDK_DISABLED ?? '').toLowerCase() === 'true') return false;
+  return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+}
+
+/**
+ * Turns tracing on for this process when the environment asks for it
+ * (idempotent). `service`: the OpenTelemetry service.name ("djc", "djc-worker").
+ */
+export async function initTracing(service: string): Promise<JobTracer> {
+  if (current.enabled || !tracingEnabled()) return current;
+  const { createOtelTracer } = await import('./otel-tracer.js');
+  current = createOtelTracer(service);
+  return current;
+}
+
+/** The process's tracer: a no-op unless `initTracing` turned tracing on. */
+export function tracer(): JobTracer {
+  return current;
+}
+
+/** Sends the spans still queued (entry points call it before exiting); a no-op when tracing is off. */
+export async function shutdownTracing(): Promise<void> {
+  const t = current;
+  current = NOOP;
+  await t.shutdown();
+}
+
+/**
+ * Runs `fn` inside a span of the job's trace; the span ends when it settles
+ * (with the error's message if it throws), with `attrsOf(result)` added.
+ */
+export async function withJobSpan<T>(
+  jobId: string, name: string, attrs: SpanAttributes, fn: () => Promise<T>, attrsOf?: (result: T) => SpanAttributes,
+): Promise<T> {
+  const span = tracer().startSpan(jobId, name, attrs);
+  try {
+    const result = await fn();
+    if (attrsOf) span.setAttributes(attrsOf(result));
+    span.end();
+    return result;
+  } catch (e) {
+    span.end({ error: e instanceof Error ? e.message : String(e) });
+    throw e;
+  }
+}
