@@ -1,0 +1,135 @@
+/**
+ * Prometheus metrics (coordinator/src/observe/metrics.ts), scraped over HTTP
+ * and parsed with a real Prometheus text parser, checked against
+ * `djc status --json` and `djc tasks --json` of real jobs run through the
+ * CLI, on the local backend and on the AWS one (DynamoDB Local + fauxqs).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import type { Backend } from '@djc/core';
+import { openBackend } from '@djc/core/backends';
+import { createMetrics } from '@djc/coordinator/metrics';
+import { useAwsBackend } from './aws-backend.js';
+import { sandboxPerTest, type CliResult } from './helpers.js';
+import { serveMetrics, type Scrape } from './metrics-scrape.js';
+
+interface Status { jobId: string; status: string; tasks: Record<string, number> }
+interface Task { taskId: number; status: string; attempts: number; startedAt: string | null; endedAt: string | null; claimedAt: string | null }
+
+/** `n` one-record batches; task 1 exits 3 on its first attempt (`flaky`) or on every one (`broken`). */
+function job(dir: string, name: string, n: number, mode: 'flaky' | 'broken'): string {
+  writeFileSync(join(dir, `${name}.jsonl`), Array.from({ length: n }, (_, i) => `{"n":${i}}\n`).join(''));
+  const fail = mode === 'flaky' ? '[ "$n" = 1 ] && [ "$DJC_ATTEMPT" = 1 ]' : '[ "$n" = 1 ]';
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(file, `name: ${name}
+input: { path: ${name}.jsonl, batch: { records: 1 } }
+handler:
+  command: |
+    read -r line; n=$(printf '%s' "$line" | tr -dc 0-9)
+    if ${fail}; then exit 3; fi
+    printf '%s\\n' "$line"
+compute: { workers: 2 }
+retry: { max_attempts: 2, backoff: { initial: 100ms } }
+output: { path: ${name}.out.jsonl }
+`);
+  return file;
+}
+
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+/** Runs jobs through the CLI and checks each scrape against what the CLI reports. */
+async function scenario(dir: string, run: (args: string[]) => Promise<CliResult>, backend: Backend): Promise<Scrape> {
+  const metrics = createMetrics({ backend });
+  const server = await serveMetrics(metrics);
+  try {
+    const empty = await server.scrape();
+    expect(empty.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(empty.value('djc_jobs', { status: 'RUNNING' })).toBe(0);
+    expect(empty.value('djc_attempts_total', { outcome: 'succeeded' })).toBe(0);
+    expect(empty.value('djc_jobs_ended_total', { status: 'SUCCEEDED' })).toBe(0);
+
+    const ok = await run(['run', job(dir, 'flaky', 3, 'flaky'), '--json']);
+    expect(ok.code, ok.stderr).toBe(0);
+    const bad = await run(['run', job(dir, 'broken', 2, 'broken'), '--json', '--keep-going']);
+    expect(bad.code, bad.stderr).toBe(1);
+    const queued = await run(['submit', job(dir, 'waiting', 2, 'flaky'), '--json']);
+    expect(queued.code, queued.stderr).toBe(0);
+    const ids = [ok, bad, queued].map((r) => (JSON.parse(r.stdout) as { jobId: string }).jobId);
+    const statuses = await Promise.all(ids.map(async (id) => JSON.parse((await run(['status', id, '--json'])).stdout) as Status));
+    const tasks = (await Promise.all(ids.slice(0, 2).map(async (id) => (JSON.parse((await run(['tasks', id, '--json'])).stdout) as { tasks: Task[] }).tasks))).flat();
+    const [okStatus, badStatus, queuedStatus] = statuses as [Status, Status, Status];
+    expect([okStatus.status, badStatus.status, queuedStatus.status]).toEqual(['SUCCEEDED', 'FAILED', 'SUBMITTED']);
+
+    const s = await server.scrape();
+    // Jobs: the ended ones counted by final status, the live one by status; never a job id in a label.
+    expect(s.value('djc_jobs_ended_total', { status: 'SUCCEEDED' })).toBe(1);
+    expect(s.value('djc_jobs_ended_total', { status: 'FAILED' })).toBe(1);
+    expect(s.value('djc_jobs', { status: 'SUBMITTED' })).toBe(1);
+    expect(s.value('djc_jobs', { status: 'RUNNING' })).toBe(0);
+    for (const [key, n] of Object.entries(queuedStatus.tasks)) if (key !== 'total') expect(s.value('djc_tasks', { status: key }), key).toBe(n);
+    // Attempts, from the tasks' records: the last attempt of each by outcome, the earlier ones retried.
+    expect(s.value('djc_attempts_total', { outcome: 'succeeded' })).toBe(okStatus.tasks.succeeded! + badStatus.tasks.succeeded!);
+    expect(s.value('djc_attempts_total', { outcome: 'failed' })).toBe(badStatus.tasks.failed);
+    expect(s.value('djc_attempts_total', { outcome: 'retried' })).toBe(sum(tasks.map((t) => t.attempts - 1)));
+    expect(s.value('djc_attempts_total', { outcome: 'retried' })).toBe(2); // the flaky task's first try, the broken task's first try
+    const runS = (t: Task) => (Date.parse(t.endedAt!) - Date.parse(t.startedAt!)) / 1000;
+    const ended = tasks.filter((t) => t.status === 'SUCCEEDED' || t.status === 'FAILED');
+    const h = s.histogram('djc_attempt_duration_seconds');
+    expect(h?.count).toBe(ended.length);
+    expect(h?.sum).toBeCloseTo(sum(ended.map(runS)), 6);
+    expect(h?.buckets['+Inf']).toBe(ended.length);
+    // Buckets are cumulative: each holds the attempts that ran at most that long.
+    expect(h?.buckets['60']).toBe(ended.filter((t) => runS(t) <= 60).length);
+    expect(s.histogram('djc_task_queue_wait_seconds')?.count).toBe(tasks.filter((t) => t.attempts === 1).length);
+    for (const f of s.families.values()) for (const m of f.metrics) expect(Object.values(m.labels ?? {}).some((v) => ids.includes(v))).toBe(false);
+
+    // A second scrape counts nothing twice.
+    const again = await server.scrape();
+    for (const outcome of ['succeeded', 'failed', 'retried', 'cancelled']) {
+      expect(again.value('djc_attempts_total', { outcome })).toBe(s.value('djc_attempts_total', { outcome }));
+    }
+    expect(again.value('djc_jobs_ended_total', { status: 'SUCCEEDED' })).toBe(1);
+    expect(again.histogram('djc_attempt_duration_seconds')?.count).toBe(ended.length);
+    return again;
+  } finally {
+    await server.close();
+  }
+}
+
+describe('metrics on the local backend', () => {
+  const box = sandboxPerTest('djc-metrics-');
+  it('jobs, tasks and attempts match djc status and djc tasks; no AWS series', async () => {
+    const backend = await openBackend({ backend: 'local', home: box.home }, {}, { create: true });
+    try {
+      const s = await scenario(box.dir, box.run, backend);
+      expect(s.samples('djc_aws_requests_total')).toEqual([]);
+      expect(s.value('process_cpu_seconds_total')).toBeGreaterThan(0);
+    } finally {
+      await backend.close();
+    }
+  });
+});
+
+describe('metrics on the AWS backend', () => {
+  const aws = useAwsBackend('djc-metrics-aws-');
+  it('the same figures, and the AWS requests of this process by service and operation', async () => {
+    // The AWS SDK reads credentials and endpoints from process.env: this process opens the test's backend as djc would.
+    for (const [k, v] of Object.entries(aws.env)) vi.stubEnv(k, v);
+    const backend = await openBackend({}, process.env);
+    try {
+      const s = await scenario(aws.box.dir, (args) => aws.run(args), backend);
+      const totals = backend.requestTotals?.() ?? {};
+      expect(Object.keys(totals).length).toBeGreaterThan(0);
+      // Nothing was sent between the last scrape's read of the counts and now: the figures are the process's counts.
+      for (const [op, n] of Object.entries(totals)) {
+        const [service, operation] = op.split('.') as [string, string];
+        expect(s.value('djc_aws_requests_total', { service, operation }), op).toBe(n);
+      }
+      expect(s.value('djc_aws_requests_total', { service: 'DynamoDB', operation: 'Query' })).toBeGreaterThan(0);
+    } finally {
+      await backend.close();
+      vi.unstubAllEnvs();
+    }
+  }, 120_000);
+});
