@@ -2,16 +2,19 @@
  * Prometheus metrics (coordinator/src/observe/metrics.ts), scraped over HTTP
  * and parsed with a real Prometheus text parser, checked against
  * `djc status --json` and `djc tasks --json` of real jobs run through the
- * CLI, on the local backend and on the AWS one (DynamoDB Local + fauxqs).
+ * CLI, on the local backend and on the AWS one (DynamoDB Local + fauxqs),
+ * and of a daemon running in this process (capacity from its scheduler).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import type { Backend } from '@djc/core';
+import { createLogger, defaultDaemonSettings, type Backend } from '@djc/core';
 import { openBackend } from '@djc/core/backends';
+import { createLocalDispatcher, createRoutingDispatcher, runDaemon, schedulerSettingsOf, type SchedulerSnapshot } from '@djc/coordinator';
 import { createMetrics } from '@djc/coordinator/metrics';
+import { WORKER_BIN } from '@djc/worker';
 import { useAwsBackend } from './aws-backend.js';
-import { sandboxPerTest, type CliResult } from './helpers.js';
+import { sandboxPerTest, waitFor, type CliResult } from './helpers.js';
 import { serveMetrics, type Scrape } from './metrics-scrape.js';
 
 interface Status { jobId: string; status: string; tasks: Record<string, number> }
@@ -130,6 +133,72 @@ describe('metrics on the AWS backend', () => {
     } finally {
       await backend.close();
       vi.unstubAllEnvs();
+    }
+  }, 120_000);
+});
+
+describe('metrics of a running daemon', () => {
+  const box = sandboxPerTest('djc-metrics-daemon-');
+  it('capacity used and free per pool from the scheduler, workers by dispatcher, live jobs and tasks, as djc status shows them', async () => {
+    const backend = await openBackend({ backend: 'local', home: box.home }, {}, { create: true });
+    const stop = new AbortController();
+    let snapshot: SchedulerSnapshot | null = null;
+    const log = createLogger({ name: 'test-daemon', level: 'warn' });
+    const dispatcher = createRoutingDispatcher({
+      local: createLocalDispatcher({ workerCommand: [process.execPath, WORKER_BIN], env: backend.workerEnv(), logDir: join(box.home, 'workers'), log }),
+    });
+    // The daemon as `djc coordinator --cpus 4 --memory 8GiB` runs it, in this process so its tick snapshot reaches the metrics.
+    const daemon = runDaemon(backend, {
+      dispatcher, log, signal: stop.signal, pollMs: 100, settings: schedulerSettingsOf(defaultDaemonSettings()),
+      pools: [{ pool: 'local', cpus: 4, memoryBytes: 8 * 1024 ** 3, gpus: 0, maxWorkers: Infinity }],
+      onTick: (o) => { snapshot = o.snapshot; },
+    });
+    const server = await serveMetrics(createMetrics({ backend, scheduler: () => snapshot }));
+    try {
+      // Two workers of 1 cpu and 1 GiB each, held until the file `go` exists.
+      writeFileSync(join(box.dir, 'in.jsonl'), '{"n":0}\n{"n":1}\n{"n":2}\n{"n":3}\n');
+      writeFileSync(join(box.dir, 'hold.yaml'), `name: hold
+input: { path: in.jsonl, batch: { records: 1 } }
+handler:
+  command: |
+    while [ ! -e ${join(box.dir, 'go')} ]; do sleep 0.1; done; cat
+compute: { workers: 2, resources: { cpus: 1, memory: 1GiB } }
+output: { path: out.jsonl }
+`);
+      const sub = await box.run(['submit', 'hold.yaml', '--json']);
+      expect(sub.code, sub.stderr).toBe(0);
+      const { jobId } = JSON.parse(sub.stdout) as { jobId: string };
+      const status = async () => JSON.parse((await box.run(['status', jobId, '--json'])).stdout) as Status & { workers?: { dispatcher: string; groups: { state: string; count: number }[] } };
+      const running = await waitFor('two running tasks and their workers', async () => {
+        const st = await status();
+        return st.tasks.running === 2 && st.workers?.groups.some((g) => g.state === 'RUNNING' && g.count === 2) ? st : undefined;
+      });
+      const s = await waitFor('a scrape after the grant', async () => {
+        const x = await server.scrape();
+        return x.value('djc_capacity_used', { pool: 'local', resource: 'cpus' }) === 2 ? x : undefined;
+      });
+      expect(s.value('djc_capacity', { pool: 'local', resource: 'cpus' })).toBe(4);
+      expect(s.value('djc_capacity_free', { pool: 'local', resource: 'cpus' })).toBe(2);
+      expect(s.value('djc_capacity_used', { pool: 'local', resource: 'memory_bytes' })).toBe(2 * 1024 ** 3);
+      expect(s.value('djc_capacity_free', { pool: 'local', resource: 'memory_bytes' })).toBe(6 * 1024 ** 3);
+      expect(s.value('djc_capacity_used', { pool: 'local', resource: 'workers' })).toBe(undefined); // maxWorkers unlimited: no series
+      expect(s.value('djc_workers', { dispatcher: 'local', state: 'RUNNING' })).toBe(running.workers?.groups.find((g) => g.state === 'RUNNING')?.count);
+      expect(s.value('djc_jobs', { status: 'RUNNING' })).toBe(1);
+      expect(s.value('djc_tasks', { status: 'running' })).toBe(running.tasks.running);
+      expect((s.value('djc_tasks', { status: 'pending' }) ?? 0) + (s.value('djc_tasks', { status: 'claimed' }) ?? 0)).toBe(running.tasks.pending! + running.tasks.claimed!);
+
+      writeFileSync(join(box.dir, 'go'), '');
+      await waitFor('the job to end', async () => (await status()).status === 'SUCCEEDED');
+      const end = await waitFor('a scrape after the end', async () => {
+        const x = await server.scrape();
+        return x.value('djc_jobs_ended_total', { status: 'SUCCEEDED' }) === 1 && x.value('djc_attempts_total', { outcome: 'succeeded' }) === 4 ? x : undefined;
+      });
+      expect(end.value('djc_jobs', { status: 'RUNNING' })).toBe(0);
+    } finally {
+      stop.abort();
+      await daemon;
+      await server.close();
+      await backend.close();
     }
   }, 120_000);
 });
