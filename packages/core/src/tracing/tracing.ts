@@ -64,11 +64,25 @@ export function tracer(): JobTracer {
   return current;
 }
 
-/** Sends the spans still queued (entry points call it before exiting); a no-op when tracing is off. */
+/**
+ * Waited for at most this long at exit: an unreachable collector makes the
+ * exporter retry with backoff for ~8 s (measured), which must not hold up
+ * every worker's and every command's exit. Spans not sent by then are lost.
+ */
+export const TRACING_SHUTDOWN_MS = 2000;
+
+/** Sends the spans still queued (entry points call it before exiting), for at most TRACING_SHUTDOWN_MS; a no-op when tracing is off. */
 export async function shutdownTracing(): Promise<void> {
   const t = current;
   current = NOOP;
-  await t.shutdown();
+  if (!t.enabled) return;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => { timer = setTimeout(resolve, TRACING_SHUTDOWN_MS); });
+  try {
+    await Promise.race([t.shutdown(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
