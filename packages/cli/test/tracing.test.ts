@@ -125,7 +125,7 @@ describe('tracing (OTLP/HTTP)', () => {
     }
   });
 
-  it('off without an endpoint: no handler gets a trace context, and no process imports the OpenTelemetry SDK', async () => {
+  it('off without an endpoint: no handler gets a trace context, and no process imports the OpenTelemetry SDK (nor, on, a command that coordinates nothing)', async () => {
     // A resolve hook in every djc process (NODE_OPTIONS reaches the workers too) logs what is imported.
     const hook = join(box.dir, 'log-imports.mjs');
     const log = join(box.dir, 'imports.log');
@@ -152,5 +152,14 @@ registerHooks({ resolve(specifier, context, next) {
     const on = await run(['run', commandJob(), '--json'], { ...env, ...tracedEnv() });
     expect(on.code, on.stderr).toBe(0);
     expect(readFileSync(log, 'utf8')).toContain('@opentelemetry/sdk-trace');
+
+    // A command that coordinates nothing does not load it, even with tracing on.
+    writeFileSync(log, '');
+    const { jobId } = JSON.parse(on.stdout) as { jobId: string };
+    const status = await run(['status', jobId], { ...env, ...tracedEnv() });
+    expect(status.code, status.stderr).toBe(0);
+    const statusImports = readFileSync(log, 'utf8');
+    expect(statusImports).toContain('/dist/main.js');
+    expect(statusImports).not.toContain('@opentelemetry');
   });
 });

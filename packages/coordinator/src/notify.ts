@@ -1,13 +1,13 @@
 import { dirname } from 'node:path';
 import { execa } from 'execa';
-import { jobStatusDocument, tracer, type JobRecord, type Logger } from '@djc/core';
+import { initTracing, jobStatusDocument, type JobRecord, type Logger } from '@djc/core';
 
 /**
  * Fires the job's notifications for its final status. A failing webhook or
  * command is logged and never changes the job's outcome.
  */
 export async function notifyJobEnd(job: JobRecord, log: Logger): Promise<void> {
-  recordJobSpan(job);
+  await recordJobSpan(job);
   const n = job.config.notification;
   const event = job.status.toLowerCase();
   if (!n || !(n.on as string[]).includes(event)) return;
@@ -49,8 +49,8 @@ async function runCommand(command: string, job: JobRecord, log: Logger): Promise
 }
 
 /** The job's root span (tracing on): from its submission to its end; its prepare, attempt and finalize spans are its children. */
-function recordJobSpan(job: JobRecord): void {
-  const t = tracer();
+async function recordJobSpan(job: JobRecord): Promise<void> {
+  const t = await initTracing('djc');
   if (!t.enabled) return;
   const end = job.endedAt === null ? Date.now() : Date.parse(job.endedAt);
   const attrs = { 'djc.job_name': job.name, 'djc.status': job.status, 'djc.kind': job.kind, 'djc.tasks': job.tasks.total };

@@ -5,8 +5,10 @@
  * Off unless OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)
  * is set: then `tracer()` is a no-op and the OpenTelemetry SDK is never
  * imported (it is loaded with a dynamic import by `initTracing`, only when
- * on). Entry points (the CLI, djc-worker) call `initTracing` once at start
- * and `shutdownTracing` before they exit, which sends the spans still queued.
+ * on). Workers call `initTracing` at start; the coordinator's spans load it
+ * at their first use (withJobSpan, notifyJobEnd), so a command that
+ * coordinates nothing never loads it. Entry points call `shutdownTracing`
+ * before they exit, which sends the spans still queued.
  */
 
 /** Span attribute values djc sets. */
@@ -41,6 +43,7 @@ const NOOP: JobTracer = {
 };
 
 let current: JobTracer = NOOP;
+let loading: Promise<JobTracer> | null = null;
 
 /** Whether the environment turns tracing on (an OTLP endpoint is set, and OTEL_SDK_DISABLED is not "true"). */
 export function tracingEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -50,13 +53,16 @@ export function tracingEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
 
 /**
  * Turns tracing on for this process when the environment asks for it
- * (idempotent). `service`: the OpenTelemetry service.name ("djc", "djc-worker").
+ * (idempotent; concurrent calls share one load). `service`: the
+ * OpenTelemetry service.name ("djc", "djc-worker") of the first call.
  */
-export async function initTracing(service: string): Promise<JobTracer> {
-  if (current.enabled || !tracingEnabled()) return current;
-  const { createOtelTracer } = await import('./otel-tracer.js');
-  current = createOtelTracer(service);
-  return current;
+export function initTracing(service: string): Promise<JobTracer> {
+  if (current.enabled || !tracingEnabled()) return Promise.resolve(current);
+  loading ??= import('./otel-tracer.js').then(({ createOtelTracer }) => {
+    current = createOtelTracer(service);
+    return current;
+  }).finally(() => { loading = null; });
+  return loading;
 }
 
 /** The process's tracer: a no-op unless `initTracing` turned tracing on. */
@@ -92,7 +98,8 @@ export async function shutdownTracing(): Promise<void> {
 export async function withJobSpan<T>(
   jobId: string, name: string, attrs: SpanAttributes, fn: () => Promise<T>, attrsOf?: (result: T) => SpanAttributes,
 ): Promise<T> {
-  const span = tracer().startSpan(jobId, name, attrs);
+  // Loaded at the first span, so that commands that coordinate nothing (djc status, list, …) never load the SDK.
+  const span = (await initTracing('djc')).startSpan(jobId, name, attrs);
   try {
     const result = await fn();
     if (attrsOf) span.setAttributes(attrsOf(result));
