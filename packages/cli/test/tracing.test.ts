@@ -11,7 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { jobSpanId, jobTraceId, parseTraceparent } from '@djc/core';
-import { djc, readJsonl, sandboxPerTest, waitFor } from './helpers.js';
+import { djc, djcStart, readJsonl, sandboxPerTest, waitFor } from './helpers.js';
 import { startOtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';
 
 const box = sandboxPerTest('djc-trace-');
@@ -108,6 +108,27 @@ describe('tracing (OTLP/HTTP)', () => {
       expect(tp!.traceId).toBe(traceId);
       const span = attempts.find((s) => s.spanId === tp!.spanId);
       expect(span?.attributes).toMatchObject({ 'djc.task_id': row.n, 'djc.outcome': 'succeeded' });
+    }
+  });
+
+  it('under the daemon: the coordinator\'s spans and its workers\' land in the job\'s trace', async () => {
+    const d = djcStart(['coordinator', '--cpus', '2'], { cwd: box.dir, home: box.home, env: tracedEnv() });
+    try {
+      const sub = await run(['submit', commandJob(), '--json'], tracedEnv());
+      expect(sub.code, sub.stderr).toBe(0);
+      const { jobId } = JSON.parse(sub.stdout) as { jobId: string };
+      // The daemon sends its spans every second while it runs; the workers at their exit.
+      const spans = await waitFor('the job\'s spans from the daemon', async () => {
+        const mine = receiver.spans.filter((s) => s.attributes['djc.job_id'] === jobId);
+        return ['job', 'prepare', 'finalize'].every((n) => mine.some((s) => s.name === n)) && mine.filter((s) => s.name === 'attempt').length === 4 ? mine : undefined;
+      }, 60_000);
+      expect(new Set(spans.map((s) => s.traceId))).toEqual(new Set([jobTraceId(jobId)]));
+      expect(spans.filter((s) => s.name !== 'attempt').map((s) => s.service)).toEqual(['djc', 'djc', 'djc']);
+      expect(spans.filter((s) => s.name === 'attempt').every((s) => s.service === 'djc-worker' && s.parentSpanId === jobSpanId(jobId))).toBe(true);
+    } finally {
+      d.child.kill('SIGTERM');
+      const r = await d.done;
+      expect(r.code, r.stderr).toBe(0);
     }
   });
 
