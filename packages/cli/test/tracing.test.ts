@@ -86,7 +86,8 @@ describe('tracing (OTLP/HTTP)', () => {
       [0, 1, 'succeeded'], [1, 1, 'retrying'], [1, 2, 'succeeded'], [2, 1, 'succeeded'],
     ]);
     expect(attempts.every((s) => s.parentSpanId === root?.spanId && s.service === 'djc-worker')).toBe(true);
-    expect(attempts[1]?.statusCode).toBe(2); // the failed attempt is an error span
+    expect(attempts[1]).toMatchObject({ statusCode: 2, attributes: { 'djc.failure': 'exit_code' } }); // the failed attempt is an error span
+    expect(attempts[0]?.attributes['djc.records']).toBe(1);
 
     // The worker attribute is the worker `djc tasks` names for the winning attempt.
     const { tasks } = JSON.parse((await run(['tasks', jobId, '--json'])).stdout) as { tasks: Task[] };

@@ -103,7 +103,7 @@ export async function handleMessage(deps: AttemptDeps, msg: ReceivedMessage, cla
   try {
     const run = await runHandler(deps, job, task, msg, lease, tmpDir ?? deps.tmpRoot, span.traceparent);
     const outcome = await commit(deps, job, task, msg, lease, run);
-    span.setAttributes({ 'djc.outcome': outcome });
+    span.setAttributes({ 'djc.outcome': outcome, ...(run.result.ok ? { 'djc.records': run.result.records } : { 'djc.failure': run.result.failure }) });
     span.end(run.result.ok ? {} : { error: run.result.error });
     return outcome;
   } catch (e) {

@@ -7,7 +7,7 @@
 import { ROOT_CONTEXT, SpanStatusCode, TraceFlags, trace, type Span } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, RandomIdGenerator, TracerProvider } from '@opentelemetry/sdk-trace';
+import { BatchSpanProcessor, RandomIdGenerator, TracerProvider, type IdGenerator } from '@opentelemetry/sdk-trace';
 import { formatTraceparent, jobSpanId, jobTraceId } from './trace-ids.js';
 import type { JobTracer, SpanAttributes, SpanHandle } from './tracing.js';
 
@@ -16,10 +16,15 @@ import type { JobTracer, SpanAttributes, SpanHandle } from './tracing.js';
  * job id (trace-ids.ts) so that spans made in other processes name it as
  * their parent: `forced` holds them for the one synchronous startSpan call.
  */
-class JobIdGenerator extends RandomIdGenerator {
+class JobIdGenerator implements IdGenerator {
   forced: { traceId: string; spanId: string } | null = null;
-  override generateTraceId = (): string => this.forced?.traceId ?? new RandomIdGenerator().generateTraceId();
-  override generateSpanId = (): string => this.forced?.spanId ?? new RandomIdGenerator().generateSpanId();
+  private readonly random = new RandomIdGenerator();
+  generateTraceId(): string {
+    return this.forced?.traceId ?? this.random.generateTraceId();
+  }
+  generateSpanId(): string {
+    return this.forced?.spanId ?? this.random.generateSpanId();
+  }
 }
 
 export function createOtelTracer(service: string): JobTracer {
