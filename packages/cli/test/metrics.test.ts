@@ -15,7 +15,7 @@ import { createMetrics } from '@djc/coordinator/metrics';
 import { WORKER_BIN } from '@djc/worker';
 import { useAwsBackend } from './aws-backend.js';
 import { sandboxPerTest, waitFor, type CliResult } from './helpers.js';
-import { serveMetrics, type Scrape } from './metrics-scrape.js';
+import { parseScrape, serveMetrics, type Scrape } from './metrics-scrape.js';
 
 interface Status { jobId: string; status: string; tasks: Record<string, number> }
 interface Task { taskId: number; status: string; attempts: number; startedAt: string | null; endedAt: string | null; claimedAt: string | null }
@@ -110,6 +110,48 @@ describe('metrics on the local backend', () => {
       expect(s.value('process_cpu_seconds_total')).toBeGreaterThan(0);
     } finally {
       await backend.close();
+    }
+  });
+});
+
+describe('the cost of a scrape', () => {
+  const box = sandboxPerTest('djc-metrics-budget-');
+  it('reads at most taskBudget task records per scrape, and counts each task once over the scrapes', async () => {
+    const opened = await openBackend({ backend: 'local', home: box.home }, {}, { create: true });
+    // The same backend, counting the task records its listTasks returns (what a scrape reads).
+    let read = 0;
+    const state = Object.create(opened.state) as typeof opened.state;
+    state.listTasks = async (...args) => {
+      const page = await opened.state.listTasks(...args);
+      read += page.length;
+      return page;
+    };
+    const backend: Backend = { ...opened, state };
+    const metrics = createMetrics({ backend, taskBudget: 7, processMetrics: false });
+    try {
+      writeFileSync(join(box.dir, 'in.jsonl'), Array.from({ length: 30 }, (_, i) => `{"n":${i}}\n`).join(''));
+      writeFileSync(join(box.dir, 'many.yaml'), 'name: many\ninput: { path: in.jsonl, batch: { records: 1 } }\nhandler: { command: cat }\ncompute: { workers: 2 }\noutput: { path: out.jsonl }\n');
+      const r = await box.run(['run', 'many.yaml']);
+      expect(r.code, r.stderr).toBe(0);
+      const reads: number[] = [];
+      let succeeded = 0;
+      for (let i = 0; i < 10 && succeeded < 30; i++) {
+        read = 0;
+        const s = parseScrape(await metrics.render(), metrics.contentType);
+        reads.push(read);
+        succeeded = s.value('djc_attempts_total', { outcome: 'succeeded' }) ?? 0;
+      }
+      expect(succeeded).toBe(30);
+      expect(reads.every((n) => n <= 7), String(reads)).toBe(true);
+      expect(reads.length).toBe(5); // 30 tasks, 7 per scrape
+      // Done with the job: later scrapes read no task and count nothing again.
+      read = 0;
+      const after = parseScrape(await metrics.render(), metrics.contentType);
+      expect(read).toBe(0);
+      expect(after.value('djc_attempts_total', { outcome: 'succeeded' })).toBe(30);
+      expect(after.histogram('djc_attempt_duration_seconds')?.count).toBe(30);
+    } finally {
+      await opened.close();
     }
   });
 });
