@@ -191,4 +191,8 @@ export const MIGRATIONS: readonly string[] = [
     tat INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // 16: what the latest ended attempt used (JSON AttemptUsage: CPU ms, peak memory bytes, scope).
+  `
+  ALTER TABLE tasks ADD COLUMN usage_json TEXT;
+  `,
 ];
