@@ -318,7 +318,8 @@ export interface TaskRecord {
  * - `thread`: a module handler's thread. cpuMs is the thread's own CPU time
  *   (process.threadCpuUsage); peakMemoryBytes the largest V8 heap in use
  *   (used heap + external memory) of the thread's isolate, sampled during
- *   the attempt and at its end: not RSS, which threads share.
+ *   the attempt and at its end: not RSS, which threads share. Garbage an
+ *   earlier attempt on the same (pooled) thread left uncollected counts too.
  * - `process`: a module handler on a Node.js without process.threadCpuUsage:
  *   cpuMs is the whole worker process's CPU time during the attempt (every
  *   thread), an upper bound; peakMemoryBytes as for `thread`.
