@@ -41,3 +41,7 @@ export { localCapacity, poolsOf, schedulerSettingsOf, describeCapacity, type Loc
 export { neverFitsReason, assertFits } from './scheduling/fit-check.js';
 export { setPriority, parsePriority, type Priority } from './scheduling/set-priority.js';
 export { numericPriority } from './scheduling/job-demand.js';
+export { runReport } from './report/run-report.js';
+export { renderReportHtml } from './report/report-html.js';
+export { REPORT_LIMITS } from './report/report-limits.js';
+export type { RunReport, ReportSection, ReportTask, TimelineBar } from './report/report-types.js';
