@@ -83,7 +83,7 @@
     for (var i = 0; i <= 4; i++) {
       var x = left + (width * i) / 4;
       root.appendChild(svg('line', { x1: x, x2: x, y1: top - 4, y2: h, stroke: '#e3e7ec' }));
-      root.appendChild(svg('text', { x: x + 2, y: 11 }, [dur((span * i) / 4)]));
+      root.appendChild(svg('text', { x: i === 4 ? x - 2 : x + 2, y: 11, 'text-anchor': i === 4 ? 'end' : 'start' }, [dur((span * i) / 4)]));
     }
     tl.workers.forEach(function (w, i) {
       root.appendChild(svg('text', { x: 4, y: top + i * lane + 12 }, [w.length > 26 ? w.slice(0, 12) + '…' + w.slice(-12) : w]));
