@@ -20,4 +20,4 @@ export const REPORT_LIMITS = {
   histogramBins: 20,
 } as const;
 
-export type ReportLimits = typeof REPORT_LIMITS;
+export type ReportLimits = { [K in keyof typeof REPORT_LIMITS]: number };

@@ -12,22 +12,22 @@
 import type { Backend, JobRecord, TaskRecord } from '@djc/core';
 import { failureReport } from '../failure-report.js';
 import { histogram } from './histogram.js';
-import { REPORT_LIMITS } from './report-limits.js';
+import type { ReportLimits } from './report-limits.js';
 import type { ReportSection, ReportTask, TimelineBar } from './report-types.js';
 import { TopN } from './top-n.js';
 
 const PAGE = 1000;
 
-export async function reportSection(backend: Backend, job: JobRecord, now: number): Promise<ReportSection> {
-  const acc = new SectionAccumulator(job);
+export async function reportSection(backend: Backend, job: JobRecord, now: number, limits: ReportLimits): Promise<ReportSection> {
+  const acc = new SectionAccumulator(job, limits);
   let after = -1;
-  while (acc.read < REPORT_LIMITS.tasksRead) {
-    const page = await backend.state.listTasks(job.jobId, { after, limit: Math.min(PAGE, REPORT_LIMITS.tasksRead - acc.read) });
+  while (acc.read < limits.tasksRead) {
+    const page = await backend.state.listTasks(job.jobId, { after, limit: Math.min(PAGE, limits.tasksRead - acc.read) });
     if (page.length === 0) break;
     for (const t of page) acc.add(t);
     after = (page[page.length - 1] as TaskRecord).taskId;
   }
-  const failures = await failureReport(backend, job, { maxTasks: REPORT_LIMITS.failedRead, maxGroups: REPORT_LIMITS.failureGroups });
+  const failures = await failureReport(backend, job, { maxTasks: limits.failedRead, maxGroups: limits.failureGroups });
   return acc.section(failures, now);
 }
 
@@ -42,13 +42,16 @@ class SectionAccumulator {
   private readonly cpu: number[] = [];
   private readonly memory: number[] = [];
   private readonly ended: TaskRecord[] = [];
-  private readonly slowest = new TopN<ReportTask>(REPORT_LIMITS.slowest);
-  private readonly topCpu = new TopN<ReportTask>(REPORT_LIMITS.topUsage);
-  private readonly topMemory = new TopN<ReportTask>(REPORT_LIMITS.topUsage);
+  private readonly slowest: TopN<ReportTask>;
+  private readonly topCpu: TopN<ReportTask>;
+  private readonly topMemory: TopN<ReportTask>;
   private readonly jobStart: number | null;
 
-  constructor(private readonly job: JobRecord) {
+  constructor(private readonly job: JobRecord, private readonly limits: ReportLimits) {
     this.jobStart = ms(job.startedAt);
+    this.slowest = new TopN(limits.slowest);
+    this.topCpu = new TopN(limits.topUsage);
+    this.topMemory = new TopN(limits.topUsage);
   }
 
   add(t: TaskRecord): void {
@@ -73,7 +76,7 @@ class SectionAccumulator {
     const { job } = this;
     const start = this.jobStart;
     const end = ms(job.endedAt) ?? now;
-    const bins = REPORT_LIMITS.histogramBins;
+    const bins = this.limits.histogramBins;
     return {
       title: job.stage ? stageTitle(job) : job.name,
       stage: job.stage?.name ?? null,
@@ -87,7 +90,7 @@ class SectionAccumulator {
       attempts: this.attempts,
       tasksRead: this.read,
       capped: this.read < job.tasks.total,
-      timeline: timeline(this.ended, start ?? now),
+      timeline: timeline(this.ended, start ?? now, this.limits.timelineBars),
       durations: histogram(this.durations, bins),
       queueWait: histogram(this.waits, bins),
       cpu: histogram(this.cpu, bins),
@@ -119,9 +122,9 @@ function reportTask(t: TaskRecord, jobStart: number | null): ReportTask {
   };
 }
 
-/** Latest attempts that ended, one lane per worker; every k-th one beyond REPORT_LIMITS.timelineBars. */
-function timeline(ended: readonly TaskRecord[], startMs: number): ReportSection['timeline'] {
-  const stride = Math.max(1, Math.ceil(ended.length / REPORT_LIMITS.timelineBars));
+/** Latest attempts that ended, one lane per worker; every k-th one beyond `maxBars`. */
+function timeline(ended: readonly TaskRecord[], startMs: number, maxBars: number): ReportSection['timeline'] {
+  const stride = Math.max(1, Math.ceil(ended.length / maxBars));
   const lanes = new Map<string, number>();
   const bars: TimelineBar[] = [];
   let span = 0;

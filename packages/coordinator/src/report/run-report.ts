@@ -5,15 +5,17 @@
  * (REPORT_LIMITS).
  */
 import type { Backend, JobRecord } from '@djc/core';
-import { REPORT_LIMITS } from './report-limits.js';
+import { REPORT_LIMITS, type ReportLimits } from './report-limits.js';
 import { reportSection } from './report-section.js';
 import type { RunReport } from './report-types.js';
 
-export async function runReport(backend: Backend, job: JobRecord, opts: { now?: number } = {}): Promise<RunReport> {
+/** `limits`: smaller (or larger) bounds than REPORT_LIMITS, e.g. in tests. */
+export async function runReport(backend: Backend, job: JobRecord, opts: { now?: number; limits?: Partial<ReportLimits> } = {}): Promise<RunReport> {
   const now = opts.now ?? Date.now();
+  const limits: ReportLimits = { ...REPORT_LIMITS, ...opts.limits };
   const jobs = job.kind === 'pipeline' ? await backend.state.listJobs({ parentId: job.jobId }) : [job];
   const sections = [];
-  for (const j of jobs) sections.push(await reportSection(backend, j, now));
+  for (const j of jobs) sections.push(await reportSection(backend, j, now, limits));
   return {
     version: 1,
     generatedAt: new Date(now).toISOString(),
@@ -21,7 +23,7 @@ export async function runReport(backend: Backend, job: JobRecord, opts: { now?: 
       jobId: job.jobId, name: job.name, kind: job.kind, status: job.status,
       createdAt: job.createdAt, startedAt: job.startedAt, endedAt: job.endedAt, error: job.error,
     },
-    limits: REPORT_LIMITS,
+    limits,
     sections,
   };
 }
