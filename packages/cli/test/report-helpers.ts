@@ -1,4 +1,6 @@
 /** Reading the figures of a `djc report` page (their raw numbers are in data-value attributes). */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 
 /** The number of a figure `data-field` inside `scope` (a CSS selector), or null when empty. */
@@ -26,3 +28,28 @@ export async function failureGroups(page: Page, scope: string): Promise<{ count:
     example: g.querySelector('code')?.textContent ?? '',
   })));
 }
+
+/** One record per task: what the task does. */
+export const LINES = ['burn', 'sleep', 'fail-1', 'alloc', 'sleep', 'fail-2'];
+
+/** A job of one task per line of LINES: burn CPU, sleep, fail (exit 3), allocate 150 MiB in a child. */
+export function writeUsageJob(dir: string): void {
+  writeFileSync(join(dir, 'in.txt'), LINES.join('\n') + '\n');
+  writeFileSync(join(dir, 'task.sh'), `read x
+case "$x" in
+  burn) end=$(($(date +%s) + 2)); while [ "$(date +%s)" -lt "$end" ]; do :; done ;;
+  alloc) ${JSON.stringify(process.execPath)} -e 'const b = Buffer.alloc(150 * 1024 * 1024, 1); setTimeout(() => console.error(b.length), 1000)' ;;
+  fail-*) echo "cannot parse record \${x#fail-} at line 7" >&2; exit 3 ;;
+  *) sleep 1 ;;
+esac
+echo "$x"
+`);
+  writeFileSync(join(dir, 'job.yaml'), `name: usage
+input: { path: in.txt, format: text, batch: { records: 1 } }
+handler: { command: sh task.sh }
+compute: { workers: 2 }
+retry: { max_attempts: 2, backoff: { initial: 10ms } }
+tolerated_failure: 50%
+`);
+}
+

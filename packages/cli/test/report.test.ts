@@ -10,7 +10,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, openOffline, screenshot } from './browser.js';
 import { sandboxPerTest } from './helpers.js';
-import { failureGroups, figure, tableRows } from './report-helpers.js';
+import { failureGroups, figure, LINES, tableRows, writeUsageJob as writeJob } from './report-helpers.js';
 
 interface TaskDoc {
   taskId: number; status: string; attempts: number; startedAt: string | null; endedAt: string | null; worker: string | null;
@@ -27,29 +27,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-
-/** One record per task: what the task does. */
-const LINES = ['burn', 'sleep', 'fail-1', 'alloc', 'sleep', 'fail-2'];
-
-function writeJob(dir: string): void {
-  writeFileSync(join(dir, 'in.txt'), LINES.join('\n') + '\n');
-  writeFileSync(join(dir, 'task.sh'), `read x
-case "$x" in
-  burn) end=$(($(date +%s) + 2)); while [ "$(date +%s)" -lt "$end" ]; do :; done ;;
-  alloc) ${JSON.stringify(process.execPath)} -e 'const b = Buffer.alloc(150 * 1024 * 1024, 1); setTimeout(() => console.error(b.length), 1000)' ;;
-  fail-*) echo "cannot parse record \${x#fail-} at line 7" >&2; exit 3 ;;
-  *) sleep 1 ;;
-esac
-echo "$x"
-`);
-  writeFileSync(join(dir, 'job.yaml'), `name: usage
-input: { path: in.txt, format: text, batch: { records: 1 } }
-handler: { command: sh task.sh }
-compute: { workers: 2 }
-retry: { max_attempts: 2, backoff: { initial: 10ms } }
-tolerated_failure: 50%
-`);
-}
 
 async function json<T>(args: string[]): Promise<T> {
   const r = await sb.run([...args, '--json']);
