@@ -37,8 +37,9 @@ describe('attempt usage: command handlers (their process group, sampled from /pr
   });
 
   it('peak memory covers a child that allocates (a process of the group, not the shell)', async () => {
-    const script = 'const b = Buffer.alloc(200 * 1024 * 1024, 1); setTimeout(() => console.log(b.length), 800)';
-    const big = usageOf(await run(`cat >/dev/null; ${JSON.stringify(process.execPath)} -e ${JSON.stringify(script)} >/dev/null`));
+    // A pipeline: the shell leads the group and waits; the allocating process is one of its children.
+    const script = 'const b = Buffer.alloc(200 * 1024 * 1024, 1); setTimeout(() => console.log(b.length), 1600)';
+    const big = usageOf(await run(`cat >/dev/null; ${JSON.stringify(process.execPath)} -e ${JSON.stringify(script)} | cat >/dev/null`));
     const small = usageOf(await run('cat >/dev/null; sleep 1'));
     expect(big.peakMemoryBytes).toBeGreaterThan(200 * MB);
     expect(small.peakMemoryBytes).toBeLessThan(big.peakMemoryBytes / 4);
