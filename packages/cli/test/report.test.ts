@@ -134,6 +134,26 @@ stages:
     }
   }, 180_000);
 
+  it('--max-tasks caps the tasks read: the counts stay exact and the page says the figures are from the first N', async () => {
+    writeJob(sb.dir);
+    expect((await sb.run(['run', 'job.yaml'])).code).toBe(0);
+    const report = await sb.run(['report', '-o', 'capped.html', '--max-tasks', '2']);
+    expect(report.code, report.stderr).toBe(0);
+    const view = await openOffline(browser, join(sb.dir, 'capped.html'));
+    try {
+      const { page } = view;
+      const s = 'section.job-section';
+      expect(await figure(page, s, 'tasks.total')).toBe(LINES.length);
+      expect(await page.locator(`${s} [data-field="capped"]`).first().textContent()).toMatch(/first 2 of 6 tasks/);
+      expect((await tableRows(page, s, 'slowest')).map((r) => r.taskId).sort()).toEqual([0, 1]);
+      expect(await page.locator(`${s} [data-figure="timeline"] rect[data-task-id]`).count()).toBe(2);
+    } finally {
+      await view.close();
+    }
+    const bad = await sb.run(['report', '--max-tasks', '0']);
+    expect(bad.code).toBe(2);
+  }, 180_000);
+
   it('names a missing job (exit 4) and an unwritable output (exit 2)', async () => {
     const missing = await sb.run(['report', 'nosuchjob-20260101000000-abcdef']);
     expect(missing.code).toBe(4);

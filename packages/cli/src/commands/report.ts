@@ -5,14 +5,16 @@ import { renderReportHtml, resolveJob, runReport } from '@djc/coordinator';
 import { withBackend, type Cli } from '../context.js';
 
 /**
- * `djc report [JOB] [-o FILE]`: the run report, one self-contained HTML file
- * (default ./djc-report-JOB.html; "-" writes it to stdout). Prints the
+ * `djc report [JOB] [-o FILE] [--max-tasks N]`: the run report, one
+ * self-contained HTML file (default ./djc-report-JOB.html; "-" writes it to
+ * stdout); the figures come from at most N tasks per job. Prints the
  * file's path (under --json: { path, jobId, bytes }).
  */
-export async function reportCommand(cli: Cli, ref: string | undefined, o: { output?: string }): Promise<number> {
+export async function reportCommand(cli: Cli, ref: string | undefined, o: { output?: string; maxTasks?: number }): Promise<number> {
   return withBackend(cli, async (backend) => {
     const job = await resolveJob(backend, ref);
-    const html = await renderReportHtml(await runReport(backend, job));
+    const limits = o.maxTasks === undefined ? {} : { tasksRead: o.maxTasks };
+    const html = await renderReportHtml(await runReport(backend, job, { limits }));
     if (o.output === '-') {
       process.stdout.write(html);
       return 0;
