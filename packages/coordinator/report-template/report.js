@@ -60,7 +60,7 @@
     return el('div', { 'class': 'cards' }, [
       card('tasks', 'tasks.total', t.total), card('succeeded', 'tasks.succeeded', t.succeeded), card('failed', 'tasks.failed', t.failed),
       card('cancelled', 'tasks.cancelled', t.cancelled), card('not finished', 'tasks.unfinished', t.pending + t.claimed + t.running + t.retrying),
-      card('attempts', 'attempts', s.attempts), card('records processed', 'records.processed', s.records.processed),
+      card(s.capped ? 'attempts (of the tasks read)' : 'attempts', 'attempts', s.attempts), card('records processed', 'records.processed', s.records.processed),
       card('bad records', 'records.bad', s.records.bad), card('wall time', 'wallMs', s.wallMs, 'ms'),
       card('CPU time (measured)', 'usage.cpuMsTotal', s.usage.measured ? s.usage.cpuMsTotal : null, 'ms'),
       card('largest peak memory', 'usage.peakMemoryMax', s.usage.peakMemoryMax, 'bytes'),

@@ -72,6 +72,13 @@ class SectionAccumulator {
     }
   }
 
+  /** The first handler start among the ended tasks read (a job without a start time), else `now`. */
+  private earliestStart(now: number): number {
+    let first = now;
+    for (const t of this.ended) first = Math.min(first, ms(t.startedAt) as number);
+    return first;
+  }
+
   section(failures: ReportSection['failures'], now: number): ReportSection {
     const { job } = this;
     const start = this.jobStart;
@@ -90,7 +97,7 @@ class SectionAccumulator {
       attempts: this.attempts,
       tasksRead: this.read,
       capped: this.read < job.tasks.total,
-      timeline: timeline(this.ended, start ?? now, this.limits.timelineBars),
+      timeline: timeline(this.ended, start ?? this.earliestStart(now), this.limits.timelineBars),
       durations: histogram(this.durations, bins),
       queueWait: histogram(this.waits, bins),
       cpu: histogram(this.cpu, bins),
