@@ -159,7 +159,7 @@
 
   function section(s, pipeline) {
     var root = el('section', { 'class': 'job-section', 'data-job-id': s.jobId, 'data-stage': s.stage || '' });
-    root.appendChild(el(pipeline ? 'h2' : 'h2', {}, [s.title + ' ', status(s.status)]));
+    root.appendChild(el('h2', {}, [(pipeline ? '' : 'job ') + s.title + ' ', status(s.status)]));
     root.appendChild(el('div', { 'class': 'muted' }, [s.jobId + (s.startedAt ? ' · started ' + s.startedAt : '') + (s.endedAt ? ' · ended ' + s.endedAt : '')]));
     root.appendChild(summary(s));
     capNote(s).forEach(function (n) { root.appendChild(n); });
