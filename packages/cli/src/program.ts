@@ -86,7 +86,7 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
   program.command('list').description('jobs, newest first').option('--status <status>', 'only jobs with this status')
     .addOption(intOption('--limit <n>', 'at most n jobs', { min: 1, default: 50 })).option('-q, --quiet', 'only the job ids, one per line')
     .action(act((cli, o: { status?: string; limit: number; quiet?: boolean }) => read$().then((m) => m.listCommand(cli, o))));
-  program.command('tasks').argument('[job]', newest).description('a job\'s tasks: status, attempts, records, duration, worker, exit code, error')
+  program.command('tasks').argument('[job]', newest).description('a job\'s tasks: status, attempts, records, duration, CPU, memory, worker, exit code, error')
     .option('--status <status>', 'only tasks with this status (pending, claimed, running, retrying, succeeded, failed, cancelled)')
     .addOption(intOption('--limit <n>', 'at most n tasks', { min: 1 }))
     .action(act((cli, id: string | undefined, o: { status?: string; limit?: number }) => read$().then((m) => m.tasksCommand(cli, id, o))));
