@@ -32,12 +32,12 @@ export async function failureGroups(page: Page, scope: string): Promise<{ count:
 /** One record per task: what the task does. */
 export const LINES = ['burn', 'sleep', 'fail-1', 'alloc', 'sleep', 'fail-2'];
 
-/** A job of one task per line of LINES: burn CPU, sleep, fail (exit 3), allocate 150 MiB in a child. */
+/** A job of one task per line of LINES: burn CPU (a fixed amount of work, ~1.3 s here, whatever the load), sleep, fail (exit 3), allocate 150 MiB in a child. */
 export function writeUsageJob(dir: string): void {
   writeFileSync(join(dir, 'in.txt'), LINES.join('\n') + '\n');
   writeFileSync(join(dir, 'task.sh'), `read x
 case "$x" in
-  burn) end=$(($(date +%s) + 2)); while [ "$(date +%s)" -lt "$end" ]; do :; done ;;
+  burn) i=0; while [ $i -lt 1000000 ]; do i=$((i+1)); done ;;
   alloc) ${JSON.stringify(process.execPath)} -e 'const b = Buffer.alloc(150 * 1024 * 1024, 1); setTimeout(() => console.error(b.length), 1000)' ;;
   fail-*) echo "cannot parse record \${x#fail-} at line 7" >&2; exit 3 ;;
   *) sleep 1 ;;

@@ -76,8 +76,7 @@ describe('the daemon schedules jobs onto its capacity', () => {
 
   it('aging lets a low job start under a stream of high ones', async () => {
     const docs = await withDaemon(['--cpus', '2', '--config', settings('aging: 500ms\n')], async () => {
-      // The blocker holds the cpus until cancelled: the others stay QUEUED across the restart however slow the machine.
-    const blocker = await submit(run, box.dir, { name: 'blocker', cpus: 2, sleep: 600, priority: 'high' });
+      const blocker = await submit(run, box.dir, { name: 'blocker', cpus: 2, sleep: 4, priority: 'high' });
       await waitStatus(run, blocker, 'RUNNING');
       const low = await submit(run, box.dir, { name: 'low', cpus: 2, sleep: 0.2, priority: 'low' });
       const highs = [];
@@ -207,7 +206,9 @@ describe('the daemon schedules jobs onto its capacity', () => {
   });
 
   it('a daemon restart keeps the order: priority (changed while queued), owner and queue time are on the records', async () => {
-    const blocker = await submit(run, box.dir, { name: 'blocker', cpus: 2, sleep: 4, priority: 'high' });
+    // The blocker holds the cpus until cancelled, so the others stay QUEUED across the restart however slow the machine;
+    // urgent, so the restarted daemon, which sees it holding nothing yet, gives it the cpus before a (made urgent later).
+    const blocker = await submit(run, box.dir, { name: 'blocker', cpus: 2, sleep: 600, priority: 'urgent' });
     const ids = [];
     for (const [name, p] of [['a', 'low'], ['b', 'normal'], ['c', 'normal']] as const) ids.push(await submit(run, box.dir, { name, cpus: 2, sleep: 0.2 }, ['--priority', p]));
     const first = daemon(['--cpus', '2']);
