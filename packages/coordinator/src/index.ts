@@ -41,3 +41,6 @@ export { localCapacity, poolsOf, schedulerSettingsOf, describeCapacity, type Loc
 export { neverFitsReason, assertFits } from './scheduling/fit-check.js';
 export { setPriority, parsePriority, type Priority } from './scheduling/set-priority.js';
 export { numericPriority } from './scheduling/job-demand.js';
+export { statusDocument } from './documents/status-document.js';
+export { pipelineDocument, stageStatus, runsOf, type PipelineStatusDocument, type PipelineStageDocument } from './documents/pipeline-document.js';
+export { jobDocument, jobListDocument, jobListEntry, queuedReason, taskListDocument, type JobDocument } from './documents/job-documents.js';
