@@ -1,25 +1,41 @@
 import { createLogger } from '@djc/core';
-import { describeCapacity, localCapacity, poolsOf, runDaemon, schedulerSettingsOf } from '@djc/coordinator';
+import { join } from 'node:path';
+import { API_SOCKET, describeCapacity, localCapacity, poolsOf, runDaemon, schedulerSettingsOf, serveApi } from '@djc/coordinator';
 import { workerProcessMain } from '@djc/worker';
 import { withBackend, type Cli } from '../context.js';
 import { dispatcherFor } from '../dispatch-context.js';
 import { daemonSettingsOf, type CapacityFlags } from '../scheduling-context.js';
 
 /** `djc coordinator`: the long-running daemon; SIGINT/SIGTERM stop it cleanly. */
-export async function coordinatorCommand(cli: Cli, o: CapacityFlags = {}): Promise<number> {
+export interface ApiFlags {
+  listen?: string;
+  socket?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  insecureHttp?: boolean;
+}
+
+export async function coordinatorCommand(cli: Cli, o: CapacityFlags & ApiFlags = {}): Promise<number> {
   // Bad settings are a usage error before anything starts.
   const settings = await daemonSettingsOf(o);
   const capacity = localCapacity(settings);
   return withBackend(cli, async (backend) => {
     const stop = new AbortController();
     const onSignal = () => stop.abort();
+    // A daemon's log is for operators and log shippers: JSON lines (stack traces with --verbose).
+    const log = createLogger({ name: 'djc-coordinator', level: cli.opts.verbose ? 'debug' : process.env.DJC_LOG_LEVEL ?? 'warn', stacks: cli.opts.verbose === true });
+    // The HTTP API (docs/api.md); bad --listen/--tls-* flags are usage errors before the daemon starts.
+    // TCP needs an Authorizer (issue 12, `djc token`): pass it here once it exists.
+    const api = await serveApi({
+      backend, log, home: cli.home, socketPath: o.socket ?? join(cli.home, API_SOCKET),
+      listen: o.listen, tlsCert: o.tlsCert, tlsKey: o.tlsKey, insecureHttp: o.insecureHttp,
+    });
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     cli.err(`djc: coordinator running for backend ${backend.name} (${cli.home}); ${describeCapacity(capacity)}; Ctrl-C stops it`);
+    cli.err(`djc: API at ${api.urls.join(' and ')}`);
     for (const note of capacity.notes) cli.err(`djc: note: ${note}`);
     try {
-      // A daemon's log is for operators and log shippers: JSON lines (stack traces with --verbose).
-      const log = createLogger({ name: 'djc-coordinator', level: cli.opts.verbose ? 'debug' : process.env.DJC_LOG_LEVEL ?? 'warn', stacks: cli.opts.verbose === true });
       const daemonCli = { ...cli, log };
       await runDaemon(backend, {
         dispatcher: dispatcherFor(daemonCli, backend, capacity), log, signal: stop.signal,
@@ -28,6 +44,7 @@ export async function coordinatorCommand(cli: Cli, o: CapacityFlags = {}): Promi
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      await api.close();
     }
     return 0;
   }, { create: true });
