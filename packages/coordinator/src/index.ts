@@ -50,3 +50,4 @@ export { pauseDocument, priorityDocument, retryDocument } from './documents/acti
 export { serveApi, API_SOCKET, parseListen, isLoopback, type ServeOptions, type RunningApi } from './service/serve-api.js';
 export { createService, API_INFO, type ServiceOptions, type ServiceApp } from './service/create-service.js';
 export type { Authorizer, AuthRequest, AuthResult, Principal, Scope } from './service/auth-contract.js';
+export { openApiDocument } from './service/openapi-document.js';

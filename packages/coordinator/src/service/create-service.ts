@@ -7,7 +7,7 @@
 import { userInfo } from 'node:os';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { DjcError, type Backend, type Logger } from '@djc/core';
 import type { Authorizer, Principal, Scope } from './auth-contract.js';
 import { errorBody, toHttpError } from './http-errors.js';
@@ -66,6 +66,7 @@ export async function createService(o: ServiceOptions): Promise<ServiceApp> {
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
   });
   app.setErrorHandler((e, req, reply) => sendError(e, req, reply, o.log));
   app.setNotFoundHandler((req, reply) => {

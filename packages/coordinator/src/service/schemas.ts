@@ -14,7 +14,7 @@ export const errorSchema = z.object({
     hint: z.string().optional().describe('what to do about it'),
     details: z.unknown().optional().describe('for CONFIG_INVALID: every issue with its file, YAML path, line and column'),
   }),
-}).describe('every error answer');
+}).meta({ id: 'Error', description: 'every error answer' });
 
 export const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 429: errorSchema, 500: errorSchema, 503: errorSchema };
 
