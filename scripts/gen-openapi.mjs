@@ -15,7 +15,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const FILE = join(ROOT, 'docs/openapi.json');
-const { openApiDocument } = await import(pathToFileURL(join(ROOT, 'packages/coordinator/dist/index.js')).href);
+const { openApiDocument } = await import(pathToFileURL(join(ROOT, 'packages/coordinator/dist/service/index.js')).href);
 const text = `${JSON.stringify(await openApiDocument(), null, 2)}\n`;
 
 if (process.argv.includes('--check')) {

@@ -20,7 +20,7 @@ const cli = async (args: string[]) => {
 /** A job of `tasks` one-record tasks, each sleeping `sleep` seconds. */
 function jobYaml(name: string, tasks: number, sleep = 0): string {
   writeFileSync(join(box.dir, `${name}.jsonl`), Array.from({ length: tasks }, (_, i) => `{"n":${i}}\n`).join(''));
-  return `name: ${name}\ninput: { path: ${name}.jsonl, batch: { records: 1 } }\nhandler: { command: "sleep ${sleep}; cat" }\n`;
+  return `name: ${name}\ninput: { path: ${name}.jsonl, batch: { records: 1 } }\nhandler: { command: "echo working >&2; sleep ${sleep}; cat" }\n`;
 }
 
 const submitPath = () => `/v1/jobs?base_dir=${encodeURIComponent(box.dir)}`;
@@ -59,6 +59,17 @@ describe('djc coordinator: the HTTP API on its unix socket', () => {
       const content = await api(co.socket, 'GET', `/v1/jobs/${jobId}/results?content=true`);
       expect(content.text).toBe((await djc(['results', jobId], opts())).stdout);
       expect(content.text.trim().split('\n')).toHaveLength(5);
+
+      const log = await api(co.socket, 'GET', `/v1/jobs/${jobId}/tasks/3/logs`);
+      expect(log.json).toEqual(await cli(['logs', jobId, '--task', '3', '--json']));
+      expect(log.json.attempts).toEqual([{ attempt: 1, text: 'working\n' }]);
+      const followed = await api(co.socket, 'GET', `/v1/jobs/${jobId}/tasks/3/logs?follow=true`);
+      expect(followed.headers['content-type']).toContain('text/plain');
+      expect(followed.text).toBe((await djc(['logs', jobId, '--task', '3', '-f'], opts())).stdout);
+      const logs1 = await api(co.socket, 'GET', `/v1/jobs/${jobId}/logs?limit=4`);
+      const logs2 = await api(co.socket, 'GET', `/v1/jobs/${jobId}/logs?limit=4&cursor=${logs1.json.nextCursor}`);
+      expect({ jobId, tasks: [...logs1.json.tasks, ...logs2.json.tasks] }).toEqual(await cli(['logs', jobId, '--json']));
+      expect(logs2.json.nextCursor).toBeNull();
 
       const list = await api(co.socket, 'GET', '/v1/jobs');
       expect(list.json).toEqual({ ...(await cli(['list', '--json'])), nextCursor: null });

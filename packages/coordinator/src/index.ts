@@ -47,7 +47,5 @@ export { jobDocument, jobListDocument, jobListEntry, queuedReason, taskListDocum
 export { submitWorkflow, applyPriority, type SubmitWorkflowOptions } from './submit-workflow.js';
 export { locateResult, stageRunOf, type ResultLocation } from './results/locate-result.js';
 export { pauseDocument, priorityDocument, retryDocument } from './documents/action-documents.js';
-export { serveApi, API_SOCKET, parseListen, isLoopback, type ServeOptions, type RunningApi } from './service/serve-api.js';
-export { createService, API_INFO, type ServiceOptions, type ServiceApp } from './service/create-service.js';
-export type { Authorizer, AuthRequest, AuthResult, Principal, Scope } from './service/auth-contract.js';
-export { openApiDocument } from './service/openapi-document.js';
+export { TaskLogReader, type LogSink } from './logs/task-logs.js';
+export { jsonSink, prefixSink, sectionSink } from './logs/log-sinks.js';

@@ -1,6 +1,7 @@
 import { createLogger } from '@djc/core';
 import { join } from 'node:path';
-import { API_SOCKET, describeCapacity, localCapacity, poolsOf, runDaemon, schedulerSettingsOf, serveApi } from '@djc/coordinator';
+import { describeCapacity, localCapacity, poolsOf, runDaemon, schedulerSettingsOf } from '@djc/coordinator';
+import { API_SOCKET, serveApi } from '@djc/coordinator/service';
 import { workerProcessMain } from '@djc/worker';
 import { withBackend, type Cli } from '../context.js';
 import { dispatcherFor } from '../dispatch-context.js';

@@ -15,6 +15,7 @@ import { IdempotencyStore } from './idempotency.js';
 import { actionRoutes } from './routes/action-routes.js';
 import { eventRoutes } from './routes/event-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
+import { logRoutes } from './routes/log-routes.js';
 import { readRoutes } from './routes/read-routes.js';
 import { submitRoutes } from './routes/submit-routes.js';
 
@@ -84,6 +85,7 @@ export async function createService(o: ServiceOptions): Promise<ServiceApp> {
   healthRoutes(typed, ctx);
   submitRoutes(typed, ctx);
   readRoutes(typed, ctx);
+  logRoutes(typed, ctx);
   actionRoutes(typed, ctx);
   eventRoutes(typed, ctx);
   typed.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
