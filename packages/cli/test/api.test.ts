@@ -7,7 +7,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { api, readEvents, startCoordinator } from './api-helpers.js';
-import { djc, ROOT, sandboxPerTest } from './helpers.js';
+import { djc, ROOT, sandboxPerTest, waitFor } from './helpers.js';
 
 const box = sandboxPerTest('djc-api-');
 const opts = () => ({ cwd: box.dir, home: box.home });
@@ -138,6 +138,16 @@ describe('djc coordinator: the HTTP API on its unix socket', () => {
     } finally {
       await co.stop();
     }
+  });
+
+  it('stopping the coordinator ends the event streams still open', async () => {
+    const co = await startCoordinator(opts());
+    const sub = await api(co.socket, 'POST', submitPath(), { body: jobYaml('seen', 1) });
+    const stream = readEvents(co.socket, '/v1/events', () => false);
+    await waitFor('the job\'s end', async () => (await api(co.socket, 'GET', `/v1/jobs/${sub.json.jobId}`)).json.status === 'SUCCEEDED');
+    await co.stop();
+    const { events } = await stream;
+    expect(events.filter((e) => e.event === 'job').at(-1)?.data).toMatchObject({ jobId: sub.json.jobId });
   });
 
   it('cancel, retry, priority, pause and resume answer as the CLI\'s commands do', async () => {

@@ -49,6 +49,8 @@ export type ServiceApp = FastifyInstance;
 
 export interface ServiceContext extends Required<Pick<ServiceOptions, 'backend' | 'log' | 'home' | 'eventsEveryMs'>> {
   idempotency: IdempotencyStore;
+  /** Aborted when the app closes: streams (events, followed logs) end so that closing does not wait for their clients. */
+  closing: AbortSignal;
 }
 
 export const API_INFO = { title: 'djc coordinator API', version: '1' };
@@ -77,9 +79,11 @@ export async function createService(o: ServiceOptions): Promise<ServiceApp> {
   for (const t of ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain']) {
     app.addContentTypeParser(t, { parseAs: 'string' }, (_req, body, done) => done(null, body));
   }
+  const closing = new AbortController();
+  app.addHook('preClose', async () => closing.abort());
   const ctx: ServiceContext = {
     backend: o.backend, log: o.log, home: o.home, eventsEveryMs: o.eventsEveryMs ?? 1000,
-    idempotency: o.idempotency ?? new IdempotencyStore(o.backend),
+    idempotency: o.idempotency ?? new IdempotencyStore(o.backend), closing: closing.signal,
   };
   const typed = app.withTypeProvider<ZodTypeProvider>();
   healthRoutes(typed, ctx);

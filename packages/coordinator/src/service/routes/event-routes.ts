@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { TERMINAL_JOB, type JobStatus } from '@djc/core';
 import { resolveJob } from '../../resolve-job.js';
+import { sleep } from '../sleep.js';
 import { errors } from '../schemas.js';
 import type { ServiceContext } from '../create-service.js';
 import { JobWatch } from '../job-watch.js';
@@ -25,8 +26,9 @@ export function eventRoutes(app: TypedApp, ctx: ServiceContext): void {
   }, async (req, reply) => {
     const jobId = req.query.job === undefined ? null : (await resolveJob(ctx.backend, req.query.job)).jobId;
     const watch = new JobWatch(ctx.backend, jobId);
-    const closed = new AbortController();
-    req.raw.on('close', () => closed.abort());
+    const gone = new AbortController();
+    req.raw.on('close', () => gone.abort());
+    const closed = { signal: AbortSignal.any([gone.signal, ctx.closing]) };
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
@@ -51,17 +53,5 @@ export function eventRoutes(app: TypedApp, ctx: ServiceContext): void {
       }
     }
     res.end();
-  });
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
   });
 }

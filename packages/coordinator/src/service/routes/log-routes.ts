@@ -10,6 +10,7 @@ import { mustGetJob } from '../../coordinate-job.js';
 import { jsonSink, sectionSink } from '../../logs/log-sinks.js';
 import { TaskLogReader } from '../../logs/task-logs.js';
 import { resolveJob } from '../../resolve-job.js';
+import { sleep } from '../sleep.js';
 import { anyDocument, errors, jobParams, pageLimit, queryBool } from '../schemas.js';
 import type { ServiceContext } from '../create-service.js';
 import type { TypedApp } from './types.js';
@@ -37,15 +38,16 @@ export function logRoutes(app: TypedApp, ctx: ServiceContext): void {
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
-    const closed = new AbortController();
-    req.raw.on('close', () => closed.abort());
+    const gone = new AbortController();
+    req.raw.on('close', () => gone.abort());
+    const closed = { signal: AbortSignal.any([gone.signal, ctx.closing]) };
     const sink = sectionSink((t) => res.write(t));
     const reader = new TaskLogReader(backend, jobId, sink);
     while (!closed.signal.aborted) {
       const jobEnded = TERMINAL_JOB.has((await mustGetJob(backend, jobId)).status);
       const done = await reader.read([await mustGetTask(backend, jobId, first.taskId)], jobEnded);
       if (done) break;
-      await new Promise((r) => setTimeout(r, FOLLOW_EVERY_MS));
+      await sleep(FOLLOW_EVERY_MS, closed.signal);
     }
     sink.close();
     res.end();
