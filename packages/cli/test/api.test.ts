@@ -4,6 +4,7 @@
  * for the same thing (`--json`), since the shapes must be the same.
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { api, readEvents, startCoordinator } from './api-helpers.js';
@@ -73,6 +74,7 @@ describe('djc coordinator: the HTTP API on its unix socket', () => {
 
       const list = await api(co.socket, 'GET', '/v1/jobs');
       expect(list.json).toEqual({ ...(await cli(['list', '--json'])), nextCursor: null });
+      expect(co.stderr()).not.toMatch(/warning|deprecat/i);
       const ready = await api(co.socket, 'GET', '/readyz');
       expect(ready.json).toMatchObject({ ready: true, backend: 'local', coordinator: { pid: expect.any(Number) } });
     } finally {
@@ -87,10 +89,15 @@ describe('djc coordinator: the HTTP API on its unix socket', () => {
       expect(dry.status, dry.text).toBe(200);
       expect(dry.json).toMatchObject({ valid: true, kind: 'job', config: { name: 'dry' } });
       expect((await api(co.socket, 'GET', '/v1/jobs')).json.jobs).toEqual([]);
+      const pipeline = 'name: pl\nstages:\n  a: { input: { path: dry.jsonl }, handler: { command: cat } }\n  b: { needs: [a], input: { from: a }, handler: { command: cat } }\n';
+      writeFileSync(join(box.dir, 'pl.yaml'), pipeline);
+      const plan = await api(co.socket, 'POST', `${submitPath()}&dry_run=true`, { body: pipeline });
+      const { file: _cliFile, ...cliPlan } = await cli(['plan', 'pl.yaml', '--json']);
+      expect(plan.json).toMatchObject({ valid: true, kind: 'pipeline', ...cliPlan });
       const ids: string[] = [];
       for (const name of ['a', 'b', 'c']) {
         jobYaml(name, 1);
-        const r = await api(co.socket, 'POST', submitPath(), { body: { name, input: { path: `${name}.jsonl` }, handler: { command: 'cat' } } });
+        const r = await api(co.socket, 'POST', `${submitPath()}&priority=high`, { body: { name, input: { path: `${name}.jsonl` }, handler: { command: 'cat' } } });
         expect(r.status, r.text).toBe(201);
         ids.push(r.json.jobId);
       }
@@ -98,6 +105,7 @@ describe('djc coordinator: the HTTP API on its unix socket', () => {
       expect(p1.json.jobs.map((j: { name: string }) => j.name)).toEqual(['c', 'b']);
       const p2 = await api(co.socket, 'GET', `/v1/jobs?limit=2&cursor=${p1.json.nextCursor}`);
       expect(p2.json).toMatchObject({ jobs: [{ name: 'a', jobId: ids[0] }], nextCursor: null });
+      expect(await cli(['status', ids[0]!, '--json'])).toMatchObject({ priority: 'high', owner: userInfo().username });
     } finally {
       await co.stop();
     }
