@@ -4,6 +4,8 @@
  * ends), and a page of the job's tasks' logs (`djc logs JOB --json`, a
  * page at a time: never every task at once).
  */
+import type { IncomingMessage } from 'node:http';
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { DjcError, TERMINAL_JOB, type Backend, type TaskRecord } from '@djc/core';
 import { mustGetJob } from '../../coordinate-job.js';
@@ -35,23 +37,7 @@ export function logRoutes(app: TypedApp, ctx: ServiceContext): void {
       await new TaskLogReader(backend, jobId, sink).read([first], false);
       return { jobId, taskId: first.taskId, attempts: sink.tasks()[0]?.attempts ?? [] };
     }
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
-    const gone = new AbortController();
-    req.raw.on('close', () => gone.abort());
-    const closed = { signal: AbortSignal.any([gone.signal, ctx.closing]) };
-    const sink = sectionSink((t) => res.write(t));
-    const reader = new TaskLogReader(backend, jobId, sink);
-    while (!closed.signal.aborted) {
-      const jobEnded = TERMINAL_JOB.has((await mustGetJob(backend, jobId)).status);
-      const done = await reader.read([await mustGetTask(backend, jobId, first.taskId)], jobEnded);
-      if (done) break;
-      await sleep(FOLLOW_EVERY_MS, closed.signal);
-    }
-    sink.close();
-    res.end();
-    return reply;
+    return followTaskLog(ctx, req.raw, reply, jobId, first.taskId);
   });
 
   app.get('/v1/jobs/:job/logs', {
@@ -70,6 +56,29 @@ export function logRoutes(app: TypedApp, ctx: ServiceContext): void {
     await new TaskLogReader(backend, job.jobId, sink).read(page, TERMINAL_JOB.has(job.status));
     return { jobId: job.jobId, tasks: sink.tasks(), nextCursor: tasks.length > limit ? String(page.at(-1)!.taskId) : null };
   });
+}
+
+/** `djc logs -f --task N` over HTTP: text as the attempts write it, until the task ends, the client leaves or the service closes. */
+async function followTaskLog(ctx: ServiceContext, raw: IncomingMessage, reply: FastifyReply, jobId: string, taskId: number): Promise<FastifyReply> {
+  const { backend } = ctx;
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
+    const gone = new AbortController();
+    raw.on('close', () => gone.abort());
+    const closed = { signal: AbortSignal.any([gone.signal, ctx.closing]) };
+    const sink = sectionSink((t) => res.write(t));
+    const reader = new TaskLogReader(backend, jobId, sink);
+    while (!closed.signal.aborted) {
+      const jobEnded = TERMINAL_JOB.has((await mustGetJob(backend, jobId)).status);
+      const done = await reader.read([await mustGetTask(backend, jobId, taskId)], jobEnded);
+      if (done) break;
+      await sleep(FOLLOW_EVERY_MS, closed.signal);
+    }
+    sink.close();
+    res.end();
+    return reply;
+  return reply;
 }
 
 async function mustGetTask(backend: Backend, jobId: string, taskId: number): Promise<TaskRecord> {

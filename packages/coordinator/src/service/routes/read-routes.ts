@@ -16,7 +16,11 @@ const read = { scope: 'read' as const };
 const loose = <T>(doc: T) => doc as never;
 
 export function readRoutes(app: TypedApp, ctx: ServiceContext): void {
-  const { backend } = ctx;
+  jobRoutes(app, ctx);
+  resultRoutes(app, ctx);
+}
+
+function jobRoutes(app: TypedApp, { backend }: ServiceContext): void {
   app.get('/v1/jobs', {
     config: read,
     schema: {
@@ -48,7 +52,9 @@ export function readRoutes(app: TypedApp, ctx: ServiceContext): void {
     const page = tasks.slice(0, limit);
     return loose({ ...taskListDocument(page), nextCursor: tasks.length > limit ? String(page.at(-1)!.taskId) : null });
   });
+}
 
+function resultRoutes(app: TypedApp, { backend }: ServiceContext): void {
   app.get('/v1/jobs/:job/results', {
     config: read,
     schema: {
