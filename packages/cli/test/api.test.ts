@@ -3,7 +3,7 @@
  * over its unix socket; every answer checked against what the CLI prints
  * for the same thing (`--json`), since the shapes must be the same.
  */
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -210,7 +210,9 @@ describe('djc coordinator: the HTTP API on its unix socket', () => {
     }
   });
 
-  it('serves its OpenAPI document, the one checked in as docs/openapi.json', async () => {
+  it('serves its OpenAPI document, the one checked in as docs/openapi.json (over a socket file a dead coordinator left)', async () => {
+    mkdirSync(box.home, { recursive: true });
+    writeFileSync(join(box.home, 'api.sock'), '');
     const co = await startCoordinator(opts());
     try {
       const doc = await api(co.socket, 'GET', '/v1/openapi.json');

@@ -96,6 +96,8 @@ describe('serveApi: the TCP listener', () => {
     const limited = await call(`${url}/v1/jobs`, { ca, token: 'slow-down' });
     expect(limited).toMatchObject({ status: 429, headers: { 'retry-after': '7' }, json: { error: { code: 'TOO_MANY_FAILURES' } } });
     expect(await call(`${url}/healthz`, { ca })).toMatchObject({ status: 200, json: { ok: true } });
+    // No coordinator holds this backend's lock: not ready.
+    expect(await call(`${url}/readyz`, { ca })).toMatchObject({ status: 503, json: { error: { code: 'NOT_READY', hint: expect.stringContaining('djc coordinator') } } });
     // Plain HTTP on the TLS port gets no answer from the API.
     const plain = await call(url.replace('https:', 'http:') + '/healthz').catch((e: Error) => e);
     expect(plain instanceof Error ? plain.message : (plain as Answer).status).not.toBe(200);
