@@ -103,6 +103,11 @@ describe('djc coordinator: the HTTP API on its unix socket', () => {
       }
       const p1 = await api(co.socket, 'GET', '/v1/jobs?limit=2');
       expect(p1.json.jobs.map((j: { name: string }) => j.name)).toEqual(['c', 'b']);
+      // Jobs submitted between two pages push the rest down: the next page still starts after the last one seen.
+      for (const name of ['d', 'e']) {
+        jobYaml(name, 1);
+        expect((await api(co.socket, 'POST', submitPath(), { body: { name, input: { path: `${name}.jsonl` }, handler: { command: 'cat' } } })).status).toBe(201);
+      }
       const p2 = await api(co.socket, 'GET', `/v1/jobs?limit=2&cursor=${p1.json.nextCursor}`);
       expect(p2.json).toMatchObject({ jobs: [{ name: 'a', jobId: ids[0] }], nextCursor: null });
       expect(await cli(['status', ids[0]!, '--json'])).toMatchObject({ priority: 'high', owner: userInfo().username });
