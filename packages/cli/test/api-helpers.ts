@@ -75,9 +75,10 @@ export function readEvents(socketPath: string, path: string, done: (events: SseE
 }
 
 /** `djc coordinator` in the background, once its API answers; `socket`: the path it printed. */
-export async function startCoordinator(opts: { cwd: string; home: string }, args: string[] = []) {
+export async function startCoordinator(opts: { cwd: string; home: string; env?: Record<string, string> }, args: string[] = []) {
   const daemon = djcStart(['coordinator', ...args], opts);
-  const socket = await waitFor('the API socket', async () => /API at unix:(\S+)/.exec(daemon.stderr())?.[1], 30_000);
+  const socket = await waitFor('the API socket', async () => /API at unix:(\S+)/.exec(daemon.stderr())?.[1], 30_000)
+    .catch((e: Error) => { throw new Error(`${e.message}; the coordinator wrote: ${daemon.stderr()}`); });
   expect((await api(socket, 'GET', '/healthz')).json).toEqual({ ok: true });
   return {
     socket,

@@ -6,7 +6,8 @@
  * front terminates TLS. TCP requests carry tokens: without an authorizer
  * there is no TCP listener.
  */
-import { chmod, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { connect, isIP } from 'node:net';
 import { DjcError, type Backend, type Logger } from '@djc/core';
 import type { Authorizer } from './auth-contract.js';
@@ -46,6 +47,7 @@ export async function serveApi(o: ServeOptions): Promise<RunningApi> {
   const base = { backend: o.backend, log: o.log, home: o.home, authorizer: o.authorizer, idempotency, eventsEveryMs: o.eventsEveryMs };
   try {
     if (o.socketPath !== null) {
+      await mkdir(dirname(o.socketPath), { recursive: true });
       await clearStaleSocket(o.socketPath);
       const app = await createService({ ...base, transport: 'unix' });
       apps.push(app);
