@@ -141,6 +141,17 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
     .action(act((cli, o: { job?: string; concurrency?: number; workerId?: string; grace: number }) => daemons$().then((m) => m.workerCommand(cli, o))));
   program.command('setup').argument('<backend>', 'aws').description('create what the backend needs, if missing (idempotent): DynamoDB table, S3 bucket, SQS queue and DLQ')
     .action(act((cli, which: string) => import('./commands/setup.js').then((m) => m.setupCommand(cli, which))));
+  const token = program.command('token').description('API tokens for the HTTP API over TCP: create, list, revoke (only a hash of each is stored)');
+  const token$ = () => import('./commands/token.js');
+  token.command('create').description('create a token and print it once on stdout (store it: djc keeps only its sha256)')
+    .option('--scope <scope>', 'read (GET routes) | submit (also submit, cancel, retry, pause, resume, priority) | admin (also tokens and the daemon)')
+    .option('--name <name>', 'a unique name among live tokens; it becomes the owner of jobs submitted with the token (default: token-<id>)')
+    .addOption(durationOption('--expires <duration>', 'expire after this long, e.g. 30d, 12h (default: never)', { min: 60_000, max: 3650 * 86_400_000 }))
+    .action(act((cli, o: { scope?: string; name?: string; expires?: number }) => token$().then((m) => m.tokenCreateCommand(cli, o))));
+  token.command('list').description('every token: id, name, scope, state (active, expired, revoked), created, expires, last used; never the token')
+    .action(act((cli) => token$().then((m) => m.tokenListCommand(cli))));
+  token.command('revoke').argument('<token>', 'the token\'s NAME (a live one) or ID').description('revoke a token: every request with it is refused (401) from now on')
+    .action(act((cli, ref: string) => token$().then((m) => m.tokenRevokeCommand(cli, ref))));
   program.command('completion').argument('<shell>', 'bash | zsh').description('print a shell completion script: source <(djc completion bash)')
     .action(act((cli, shell: string) => import('./commands/completion.js').then((m) => m.completionCommand(cli, program, shell))));
   addExamples(program);

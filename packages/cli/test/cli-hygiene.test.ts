@@ -97,6 +97,7 @@ describe('shell completion', () => {
       complete(['djc', 'status', '']),
       complete(['djc', '--home', box.home, 'logs', 'w']),
       complete(['djc', 'completion', '']),
+      complete(['djc', 'token', '']),
     ].join('\n'));
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -110,6 +111,7 @@ describe('shell completion', () => {
       `djc status  => last wc ${jobId}`,
       `djc --home ${box.home} logs w => wc ${jobId}`,
       'djc completion  => bash zsh',
+      'djc token  => create list revoke',
       '',
     ]);
   });

@@ -140,6 +140,13 @@ const SCENARIOS: Record<string, () => Promise<Outcome>> = {
     const [job] = await jobs();
     return { result: await box.run(['pause', 'nightly']), values: { 'nightly-20261202143956-d955da': job?.jobId ?? '?' } };
   },
+
+  'token-name-taken': async () => {
+    expect((await box.run(['token', 'create', '--scope', 'read', '--name', 'ci'])).code).toBe(0);
+    return { result: await box.run(['token', 'create', '--scope', 'submit', '--name', 'ci']) };
+  },
+
+  'token-unknown': async () => ({ result: await box.run(['token', 'revoke', 'ci']), values: { '/home/me/project/.djc': box.home } }),
 };
 
 describe('docs/troubleshooting.md quotes djc verbatim', () => {

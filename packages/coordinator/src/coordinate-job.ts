@@ -1,4 +1,4 @@
-import { ConflictError, DjcError, TERMINAL_JOB, withJob, type Backend, type JobRecord, type Logger, type WorkersRecord } from '@djc/core';
+import { ConflictError, DjcError, TERMINAL_JOB, withJob, withJobSpan, type Backend, type JobRecord, type Logger, type WorkersRecord } from '@djc/core';
 import type { Dispatcher } from './dispatch/dispatcher.js';
 import { finalizeJob, withFailedTasks } from './finalize.js';
 import { notifyJobEnd } from './notify.js';
@@ -107,12 +107,13 @@ async function runRound(
   // QUEUED here: granted before it was ever prepared (the scheduler's grant started it).
   if (job.status === 'SUBMITTED' || job.status === 'QUEUED' || job.status === 'PREPARING') {
     try {
-      job = job.stage?.streamFrom
-        ? await prepareStreaming(backend, job, {
+      const from = job;
+      job = await withJobSpan(jobId, 'prepare', { 'djc.streaming': Boolean(from.stage?.streamFrom) }, () => (from.stage?.streamFrom
+        ? prepareStreaming(backend, from, {
           log, signal: opts.signal, monitorEveryMs: opts.tickMs ?? backend.monitorIntervalMs,
           monitor: () => monitorTick(backend, jobId, dispatcher, log),
         })
-        : await prepareJob(backend, job, log, opts.signal, opts.batchReuse);
+        : prepareJob(backend, from, log, opts.signal, opts.batchReuse)), (j) => ({ 'djc.tasks': j.tasks.total }));
     } catch (e) {
       // Stopped on purpose: the job stays as it is, for this or another coordinator to resume (prepare is idempotent).
       if (opts.signal?.aborted) return await mustGetJob(backend, jobId);

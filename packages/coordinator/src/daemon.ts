@@ -8,7 +8,7 @@ import { expireDeadline } from './deadline.js';
 import { coordinatorName, isOrphaned } from './liveness.js';
 import type { Dispatcher } from './dispatch/dispatcher.js';
 import type { PoolCapacity, SchedulerSettings } from './scheduler/types.js';
-import { createGrantLoop } from './scheduling/grant-loop.js';
+import { createGrantLoop, type TickOutcome } from './scheduling/grant-loop.js';
 import { createQueueWriter } from './scheduling/queue-writer.js';
 import { createWake } from './scheduling/wake.js';
 import { wantWorkersOf } from './scheduling/job-demand.js';
@@ -25,6 +25,8 @@ export interface DaemonOptions {
   settings: SchedulerSettings;
   /** fair_share.owner_label of the daemon's settings, or null. */
   ownerLabel?: string | null;
+  /** Called with each tick's outcome (its snapshot gives the metrics their capacity figures: observe/metrics.ts). */
+  onTick?: (outcome: TickOutcome) => void;
 }
 
 /** Jobs that may want workers, listed each tick (top-level: a pipeline's runs are followed through its coordinator). */
@@ -86,6 +88,7 @@ export async function runDaemon(backend: Backend, opts: DaemonOptions): Promise<
         else candidates.push(job);
       }
       const outcome = await loop.tick(candidates);
+      opts.onTick?.(outcome);
       for (const job of outcome.granted) coordinate(job);
       // Jobs left waiting (QUEUED, not coordinated) still time out when their deadline passes.
       const granted = new Set(outcome.granted.map((j) => j.jobId));

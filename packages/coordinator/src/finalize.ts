@@ -1,4 +1,4 @@
-import { capText, MAX_ERROR_CHARS, recordsCountedAtPrepare, type Backend, type JobRecord, type Logger } from '@djc/core';
+import { capText, MAX_ERROR_CHARS, recordsCountedAtPrepare, withJobSpan, type Backend, type JobRecord, type Logger } from '@djc/core';
 import { aggregateOutputs } from './aggregate.js';
 import { gatherDeadLetters } from './dead-letters.js';
 import { completeManifest } from './manifest.js';
@@ -22,6 +22,14 @@ export function toleratedFailures(job: JobRecord): number {
  * job's dead-letter file (`djc results JOB --bad-records`).
  */
 export async function finalizeJob(backend: Backend, jobId: string, log: Logger): Promise<JobRecord> {
+  const job = await withJobSpan(jobId, 'finalize', {}, () => finalizeOutcome(backend, jobId, log), (j) => ({ 'djc.outcome': j.status }));
+  log.info({ jobId, status: job.status }, 'job ended');
+  await notifyJobEnd(job, log);
+  return job;
+}
+
+/** Aggregates (or not) and writes the job's final status. */
+async function finalizeOutcome(backend: Backend, jobId: string, log: Logger): Promise<JobRecord> {
   let job = await backend.state.transitionJob(jobId, ['RUNNING', 'FINALIZING'], 'FINALIZING');
   const counted = recordsCountedAtPrepare(job) ? null : await completeManifest(backend, job, log);
   const total = counted === null ? {} : { recordsTotal: counted };
@@ -52,8 +60,6 @@ export async function finalizeJob(backend: Backend, jobId: string, log: Logger):
       });
     }
   }
-  log.info({ jobId, status: job.status }, 'job ended');
-  await notifyJobEnd(job, log);
   return job;
 }
 

@@ -49,3 +49,6 @@ export { locateResult, stageRunOf, type ResultLocation } from './results/locate-
 export { pauseDocument, priorityDocument, retryDocument } from './documents/action-documents.js';
 export { TaskLogReader, type LogSink } from './logs/task-logs.js';
 export { jsonSink, prefixSink, sectionSink } from './logs/log-sinks.js';
+export { createAuthorizer, TOUCH_EVERY_MS, type Authorizer, type AuthRequest, type AuthResult, type Principal, type Scope } from './service/auth/authorizer.js';
+export { createApiToken, listApiTokens, revokeApiToken, parseScope, checkTokenName, tokenState, takenOf, type CreateTokenOptions, type CreatedToken } from './service/auth/api-tokens.js';
+export { newTokenSecret, hashToken, tokenIdOf, tokenMatches, TOKEN_PREFIX } from './service/auth/token-secret.js';

@@ -1,12 +1,13 @@
 import { dirname } from 'node:path';
 import { execa } from 'execa';
-import { jobStatusDocument, type JobRecord, type Logger } from '@djc/core';
+import { initTracing, jobStatusDocument, type JobRecord, type Logger } from '@djc/core';
 
 /**
  * Fires the job's notifications for its final status. A failing webhook or
  * command is logged and never changes the job's outcome.
  */
 export async function notifyJobEnd(job: JobRecord, log: Logger): Promise<void> {
+  await recordJobSpan(job);
   const n = job.config.notification;
   const event = job.status.toLowerCase();
   if (!n || !(n.on as string[]).includes(event)) return;
@@ -45,4 +46,13 @@ async function runCommand(command: string, job: JobRecord, log: Logger): Promise
     },
   });
   if (r.exitCode !== 0) log.warn({ jobId: job.jobId, command, exitCode: r.exitCode, stderr: r.stderr.slice(-500) }, 'notification command failed');
+}
+
+/** The job's root span (tracing on): from its submission to its end; its prepare, attempt and finalize spans are its children. */
+async function recordJobSpan(job: JobRecord): Promise<void> {
+  const t = await initTracing('djc');
+  if (!t.enabled) return;
+  const end = job.endedAt === null ? Date.now() : Date.parse(job.endedAt);
+  const attrs = { 'djc.job_name': job.name, 'djc.status': job.status, 'djc.kind': job.kind, 'djc.tasks': job.tasks.total };
+  t.recordJobSpan(job.jobId, attrs, Date.parse(job.createdAt), end, job.status === 'SUCCEEDED' ? undefined : job.error ?? job.status);
 }

@@ -32,3 +32,6 @@ export * from './pipeline/cache-lookup.js';
 export * from './pipeline/plan-batches.js';
 export * from './pipeline/plan-pipeline.js';
 export * from './ports/cache-index.js';
+export * from './ports/token-store.js';
+export * from './tracing/tracing.js';
+export * from './tracing/trace-ids.js';

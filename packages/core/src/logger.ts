@@ -16,13 +16,29 @@ export interface LoggerOptions {
   stacks?: boolean;
 }
 
+/**
+ * What no log line may show: AWS credentials, passwords, and API tokens
+ * (issue 12) wherever an HTTP layer may put them: an Authorization or Cookie
+ * header (top level, in `headers`, or in `req.headers`), or a field named
+ * `token` / `cookieToken`. Paths are pino's (fast-redact); each level of
+ * nesting needs its own path.
+ */
+export const LOG_REDACTION = {
+  paths: [
+    '*.secretAccessKey', '*.sessionToken', '*.password',
+    'authorization', '*.authorization', 'cookie', '*.cookie', 'token', '*.token', 'cookieToken', '*.cookieToken',
+    'headers.authorization', 'headers.cookie', '*.headers.authorization', '*.headers.cookie', '*.*.headers.authorization', '*.*.headers.cookie',
+  ],
+  censor: '[redacted]',
+};
+
 /** Logs on stderr (stdout carries data). */
 export function createLogger(opts: LoggerOptions = { name: 'djc' }): Logger {
   const stacks = opts.stacks ?? true;
   const options = {
     name: opts.name,
     level: opts.level ?? process.env.DJC_LOG_LEVEL ?? 'info',
-    redact: { paths: ['*.secretAccessKey', '*.sessionToken', '*.password', '*.authorization'], censor: '[redacted]' },
+    redact: LOG_REDACTION,
     base: { pid: process.pid },
     serializers: stacks ? undefined : { err: briefError },
   };

@@ -1,4 +1,4 @@
-import { createLogger, exitCodeFor, EXIT, type Logger } from '@djc/core';
+import { createLogger, exitCodeFor, EXIT, initTracing, shutdownTracing, type Logger } from '@djc/core';
 import { openBackend, type BackendSettings } from '@djc/core/backends';
 import { workerMemoryFromEnv } from './memory-limit.js';
 import { runWorker } from './worker.js';
@@ -31,6 +31,8 @@ export async function workerProcessMain(o: WorkerProcessOptions): Promise<number
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
+    // Attempt spans (OTEL_EXPORTER_OTLP_ENDPOINT set only; the SDK is not even loaded otherwise).
+    await initTracing('djc-worker');
     const backend = await openBackend(o);
     try {
       await runWorker({ ...o, backend, log, signal: stop.signal, ...memoryOption() });
@@ -43,6 +45,8 @@ export async function workerProcessMain(o: WorkerProcessOptions): Promise<number
     log.error({ err: e }, (e as Error).message);
     return exitCodeFor(e);
   } finally {
+    // Sends the spans still queued; a collector that is down costs the export timeout, never the exit code.
+    await shutdownTracing().catch((e: unknown) => log.warn({ err: e }, 'sending the last trace spans failed'));
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
   }

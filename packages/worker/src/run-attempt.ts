@@ -17,6 +17,7 @@ import {
   type ReceivedMessage,
   type TaskOutcome,
   type TaskRecord,
+  tracer,
 } from '@djc/core';
 import type { AttemptOutput, AttemptResult, AttemptSpec, HandlerRunner } from './handlers/index.js';
 import { LogBuffer } from './handlers/log-buffer.js';
@@ -97,9 +98,18 @@ export async function handleMessage(deps: AttemptDeps, msg: ReceivedMessage, cla
   const lease: LeaseRef = { owner: deps.workerId, attempt: task.attempts };
   // A scratch directory for command handlers (batch and output files) and for downloaded batch copies.
   const tmpDir = cfg.handler.command || isMaterialized(task.batch) || task.batch.upstream ? await mkdtemp(join(deps.tmpRoot, `t${taskId}-`)) : null;
+  // The attempt's span (tracing on): from the claim to the commit, in the job's trace (tracing.ts).
+  const span = tracer().startSpan(jobId, 'attempt', { 'djc.task_id': taskId, 'djc.attempt': lease.attempt, 'djc.worker': deps.workerId });
   try {
-    const run = await runHandler(deps, job, task, msg, lease, tmpDir ?? deps.tmpRoot);
-    return await commit(deps, job, task, msg, lease, run);
+    const run = await runHandler(deps, job, task, msg, lease, tmpDir ?? deps.tmpRoot, span.traceparent);
+    const outcome = await commit(deps, job, task, msg, lease, run);
+    span.setAttributes({ 'djc.outcome': outcome, ...(run.result.ok ? { 'djc.records': run.result.records } : { 'djc.failure': run.result.failure }) });
+    span.end(run.result.ok ? {} : { error: run.result.error });
+    return outcome;
+  } catch (e) {
+    span.setAttributes({ 'djc.outcome': 'error' });
+    span.end({ error: (e as Error).message });
+    throw e;
   } finally {
     if (tmpDir) await rm(tmpDir, { recursive: true, force: true });
   }
@@ -134,7 +144,7 @@ interface HandlerRun {
 
 /** Runs the attempt, its log written to the blob store while it grows. */
 async function runHandler(
-  deps: AttemptDeps, job: JobRecord, task: TaskRecord, msg: ReceivedMessage, lease: LeaseRef, tmpDir: string,
+  deps: AttemptDeps, job: JobRecord, task: TaskRecord, msg: ReceivedMessage, lease: LeaseRef, tmpDir: string, traceparent: string,
 ): Promise<HandlerRun> {
   const cfg = job.config;
   const controller = new AbortController();
@@ -178,6 +188,7 @@ async function runHandler(
       tmpDir,
       signal: controller.signal,
       log,
+      ...(traceparent ? { traceparent } : {}),
     });
     return { result, stopped, streamed: await stream.stop(), startedAt };
   } finally {

@@ -56,7 +56,10 @@ export function completionSpec(program: Command): CompletionSpec {
     commands: program.commands.map((cmd) => {
       const own = flagsOf(cmd.options, cmd.name());
       const first = cmd.registeredArguments[0];
-      return { name: cmd.name(), flags: [...own.flags, '--help'], values: own.values, arg: (first && ARG_KINDS[first.name()]) ?? { kind: 'none' } };
+      // A command with subcommands (djc token create|list|revoke) completes their names.
+      const subcommands = cmd.commands.map((c) => c.name());
+      const arg: ArgKind = subcommands.length > 0 ? { kind: 'words', words: subcommands } : (first && ARG_KINDS[first.name()]) ?? { kind: 'none' };
+      return { name: cmd.name(), flags: [...own.flags, '--help'], values: own.values, arg };
     }),
   };
 }

@@ -9,13 +9,15 @@ import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { DjcError, type Backend, type Logger } from '@djc/core';
-import type { Authorizer, Principal, Scope } from './auth-contract.js';
+import type { Metrics } from '../observe/metrics.js';
+import type { Authorizer, Principal, Scope } from './auth/authorizer.js';
 import { errorBody, toHttpError } from './http-errors.js';
 import { IdempotencyStore } from './idempotency.js';
 import { actionRoutes } from './routes/action-routes.js';
 import { eventRoutes } from './routes/event-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { logRoutes } from './routes/log-routes.js';
+import { metricsRoute } from './routes/metrics-route.js';
 import { readRoutes } from './routes/read-routes.js';
 import { submitRoutes } from './routes/submit-routes.js';
 
@@ -41,6 +43,8 @@ export interface ServiceOptions {
   idempotency?: IdempotencyStore;
   /** How often the event stream reads the backend (default 1 s). */
   eventsEveryMs?: number;
+  /** What `GET /metrics` renders (the daemon's); without it, /metrics is a 404. */
+  metrics?: Metrics;
   /** TLS for the TCP listener. */
   https?: { cert: Buffer; key: Buffer };
 }
@@ -92,6 +96,7 @@ export async function createService(o: ServiceOptions): Promise<ServiceApp> {
   logRoutes(typed, ctx);
   actionRoutes(typed, ctx);
   eventRoutes(typed, ctx);
+  metricsRoute(typed, o.metrics);
   typed.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return app;
@@ -126,7 +131,7 @@ function authHook(o: ServiceOptions) {
       return;
     }
     if (!o.authorizer) {
-      await reply.code(401).send(errorBody('UNAUTHORIZED', 'this listener has no way to check tokens', 'use the unix socket'));
+      await reply.code(401).send(errorBody('AUTH_REQUIRED', 'this listener has no way to check tokens', 'use the unix socket'));
       return reply;
     }
     const res = await o.authorizer.authorize({

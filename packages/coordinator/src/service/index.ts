@@ -5,4 +5,4 @@
 export { serveApi, API_SOCKET, parseListen, isLoopback, type ServeOptions, type RunningApi } from './serve-api.js';
 export { createService, API_INFO, type ServiceOptions, type ServiceApp } from './create-service.js';
 export { openApiDocument } from './openapi-document.js';
-export type { Authorizer, AuthRequest, AuthResult, Principal, Scope } from './auth-contract.js';
+export { createAuthorizer, type Authorizer, type AuthRequest, type AuthResult, type Principal, type Scope } from './auth/authorizer.js';

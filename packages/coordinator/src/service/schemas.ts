@@ -9,7 +9,7 @@ import { JOB_STATUSES, TASK_STATUSES } from '@djc/core';
 
 export const errorSchema = z.object({
   error: z.object({
-    code: z.string().describe('stable code: USAGE, CONFIG_INVALID, NOT_FOUND, CONFLICT, UNAUTHORIZED, FORBIDDEN, BACKEND_UNAVAILABLE, INTERNAL, …'),
+    code: z.string().describe('stable code: USAGE, CONFIG_INVALID, NOT_FOUND, CONFLICT, AUTH_REQUIRED, AUTH_INVALID, AUTH_FORBIDDEN, AUTH_RATE_LIMITED, BACKEND_UNAVAILABLE, INTERNAL, …'),
     message: z.string(),
     hint: z.string().optional().describe('what to do about it'),
     details: z.unknown().optional().describe('for CONFIG_INVALID: every issue with its file, YAML path, line and column'),

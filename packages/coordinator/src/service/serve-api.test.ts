@@ -13,9 +13,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger, type Backend } from '@djc/core';
 import { createLocalBackend } from '@djc/core/backends/local';
-import type { AuthRequest, AuthResult, Authorizer, Scope } from './auth-contract.js';
-import { SCOPE_RANK } from './auth-contract.js';
+import type { AuthRequest, AuthResult, Authorizer, Scope } from './auth/authorizer.js';
 import { serveApi, type RunningApi } from './serve-api.js';
+
+const SCOPE_RANK: Record<Scope, number> = { read: 0, submit: 1, admin: 2 };
 
 class TokenTable implements Authorizer {
   readonly asked: AuthRequest[] = [];
@@ -24,8 +25,8 @@ class TokenTable implements Authorizer {
     this.asked.push(req);
     if (req.authorization === 'Bearer slow-down') return { ok: false, status: 429, code: 'TOO_MANY_FAILURES', message: 'too many failed attempts', retryAfterS: 7 };
     const t = this.tokens[req.authorization?.replace(/^Bearer /, '') ?? ''];
-    if (!t) return { ok: false, status: 401, code: 'UNAUTHORIZED', message: 'a valid bearer token is needed', hint: 'djc token create' };
-    if (SCOPE_RANK[t.scope] < SCOPE_RANK[req.need]) return { ok: false, status: 403, code: 'FORBIDDEN', message: `token ${t.name} has scope ${t.scope}; this needs ${req.need}` };
+    if (!t) return { ok: false, status: 401, code: 'AUTH_REQUIRED', message: 'a valid bearer token is needed', hint: 'djc token create' };
+    if (SCOPE_RANK[t.scope] < SCOPE_RANK[req.need]) return { ok: false, status: 403, code: 'AUTH_FORBIDDEN', message: `token ${t.name} has scope ${t.scope}; this needs ${req.need}` };
     return { ok: true, principal: t };
   }
 }
@@ -80,12 +81,12 @@ describe('serveApi: the TCP listener', () => {
     expect(auth.asked.at(-1)).toMatchObject({ transport: 'tcp', remoteAddress: '127.0.0.1', authorization: 'Bearer reader', need: 'read' });
 
     const anonymous = await call(`${url}/v1/jobs`, { ca });
-    expect(anonymous).toMatchObject({ status: 401, json: { error: { code: 'UNAUTHORIZED', hint: 'djc token create' } } });
+    expect(anonymous).toMatchObject({ status: 401, json: { error: { code: 'AUTH_REQUIRED', hint: 'djc token create' } } });
     const job = 'name: owned\ninput: { path: in.jsonl }\nhandler: { command: cat }\n';
     writeFileSync(join(dir, 'in.jsonl'), '{"a":1}\n');
     const submitPath = `${url}/v1/jobs?base_dir=${encodeURIComponent(dir)}`;
     const tooSmall = await call(submitPath, { ca, token: 'reader', method: 'POST', body: job });
-    expect(tooSmall).toMatchObject({ status: 403, json: { error: { code: 'FORBIDDEN' } } });
+    expect(tooSmall).toMatchObject({ status: 403, json: { error: { code: 'AUTH_FORBIDDEN' } } });
     expect(auth.asked.at(-1)?.need).toBe('submit');
     expect(await backend.state.listJobs()).toEqual([]);
 

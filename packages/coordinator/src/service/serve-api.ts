@@ -10,7 +10,8 @@ import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { connect, isIP } from 'node:net';
 import { DjcError, type Backend, type Logger } from '@djc/core';
-import type { Authorizer } from './auth-contract.js';
+import type { Metrics } from '../observe/metrics.js';
+import type { Authorizer } from './auth/authorizer.js';
 import { createService, type ServiceApp } from './create-service.js';
 import { IdempotencyStore } from './idempotency.js';
 
@@ -30,6 +31,7 @@ export interface ServeOptions {
   insecureHttp?: boolean;
   authorizer?: Authorizer;
   eventsEveryMs?: number;
+  metrics?: Metrics;
 }
 
 export interface RunningApi {
@@ -44,7 +46,7 @@ export async function serveApi(o: ServeOptions): Promise<RunningApi> {
   const apps: ServiceApp[] = [];
   const urls: string[] = [];
   const idempotency = new IdempotencyStore(o.backend);
-  const base = { backend: o.backend, log: o.log, home: o.home, authorizer: o.authorizer, idempotency, eventsEveryMs: o.eventsEveryMs };
+  const base = { backend: o.backend, log: o.log, home: o.home, authorizer: o.authorizer, idempotency, eventsEveryMs: o.eventsEveryMs, metrics: o.metrics };
   try {
     if (o.socketPath !== null) {
       await mkdir(dirname(o.socketPath), { recursive: true });

@@ -33,6 +33,13 @@ export interface HandlerContext {
   signal: AbortSignal;
   /** Reports progress: how many of the batch's records are done. */
   progress(done: number): void;
+  /**
+   * The W3C Trace Context `traceparent` of this attempt's span
+   * ("00-<trace id>-<span id>-01"), when tracing is on
+   * (OTEL_EXPORTER_OTLP_ENDPOINT set); undefined otherwise. Pass it on to
+   * make the handler's own spans children of the attempt.
+   */
+  traceparent?: string;
 }
 
 /**

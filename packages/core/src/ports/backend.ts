@@ -35,6 +35,13 @@ export interface Backend {
    * billable requests.
    */
   flushRequestCounts?(): Promise<void>;
+  /**
+   * Every billable request this process made since the backend opened, by
+   * "Service.Operation" (e.g. "SQS.ReceiveMessage"), SDK retries included;
+   * live and never reset (a Prometheus counter). Absent when the backend
+   * makes no billable requests (local).
+   */
+  requestTotals?(): Readonly<Record<string, number>>;
   /** Flushes request counts (if any), then releases clients and handles. */
   close(): Promise<void>;
 }

@@ -7,7 +7,8 @@
  * testing/state-store-claimed-cases.ts; bounded error texts in
  * testing/state-store-text-cases.ts; job ids in testing/state-store-job-id-cases.ts; pipelines in
  * testing/state-store-pipeline-cases.ts; the cache index in testing/state-store-cache-cases.ts;
- * rate-limit slots in testing/state-store-rate-cases.ts.
+ * rate-limit slots in testing/state-store-rate-cases.ts; API tokens in
+ * testing/state-store-token-cases.ts.
  */
 import { describe, expect, it } from 'vitest';
 import type { StateStore } from './state-store.js';
@@ -25,6 +26,7 @@ import { describePipelineCases } from '../testing/state-store-pipeline-cases.js'
 import { describeCacheCases } from '../testing/state-store-cache-cases.js';
 import { describeSchedulerCases } from '../testing/state-store-scheduler-cases.js';
 import { describeRateCases } from '../testing/state-store-rate-cases.js';
+import { describeTokenCases } from '../testing/state-store-token-cases.js';
 
 export type StateStoreFixture = Made & { store: StateStore };
 
@@ -46,6 +48,7 @@ export function describeStateStoreContract(name: string, make: () => Promise<Sta
     describeLockCases(store);
     describeCacheCases(store);
     describeRateCases(store);
+    describeTokenCases(store);
   });
 }
 

@@ -39,6 +39,7 @@ import type { BatchDescriptor } from '../model/batch.js';
 import type { FailureKind } from '../config/schema.js';
 import type { ConflictError, DjcError } from '../errors.js';
 import type { CacheIndex, TaskCacheEntry } from './cache-index.js';
+import type { TokenStore } from './token-store.js';
 
 /** A task to create SUCCEEDED with the output of the earlier task `from` (StateStore.putReusedTasks). */
 export interface ReusedTask {
@@ -241,8 +242,8 @@ export interface ListTasksOptions extends IoOptions {
   after?: number;
 }
 
-/** Jobs, tasks, the coordinator lock, and the pipeline cache index (cache-index.ts). */
-export interface StateStore extends CacheIndex {
+/** Jobs, tasks, the coordinator lock, the pipeline cache index (cache-index.ts) and API tokens (token-store.ts). */
+export interface StateStore extends CacheIndex, TokenStore {
   /** Creates a SUBMITTED job. ConflictError if the id exists. */
   createJob(job: NewJob, opts?: IoOptions): Promise<JobRecord>;
   getJob(jobId: string, opts?: IoOptions): Promise<JobRecord | null>;

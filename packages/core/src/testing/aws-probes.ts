@@ -2,7 +2,7 @@
  * Probes for end-to-end tests: look at a queue, inject raw messages, put an
  * object, read a raw table item — as an operator (or SQS itself) could.
  */
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { fromWire } from '../backends/aws/dynamo-request.js';
@@ -55,6 +55,23 @@ export async function dynamoRawItem(endpoint: string, table: string, key: { pk: 
       TableName: table, Key: { pk: { S: key.pk }, sk: { S: key.sk } }, ConsistentRead: true,
     }));
     return out.Item ? fromWire(out.Item) : null;
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Every item of a (small) table, as an operator with read access would see them: one Scan, followed to the end. */
+export async function dynamoScanAll(endpoint: string, table: string): Promise<Record<string, unknown>[]> {
+  const client = dynamoClient(endpoint);
+  try {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const out = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start, ConsistentRead: true }));
+      items.push(...(out.Items ?? []).map(fromWire));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
   } finally {
     client.destroy();
   }

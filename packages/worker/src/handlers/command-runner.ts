@@ -186,6 +186,8 @@ class CommandAttempt {
       DJC_JOB_ID: spec.jobId,
       DJC_TASK_ID: String(spec.taskId),
       DJC_ATTEMPT: String(spec.attempt),
+      // W3C Trace Context of the attempt's span, for the command's own spans (tracing on only).
+      ...(spec.traceparent ? { TRACEPARENT: spec.traceparent } : {}),
       // Empty for a batch split by bytes: its count is known only once it is read.
       DJC_BATCH_RECORDS: spec.batch.records === null ? '' : String(spec.batch.records),
     };

@@ -91,6 +91,7 @@ class ModuleAttempt implements ThreadListener {
       this.thread.post({
         type: 'run', id: this.id, ref: spec.handler.module as string, batch: spec.batch, input: spec.input,
         jobId: spec.jobId, taskId: spec.taskId, attempt: spec.attempt,
+        ...(spec.traceparent ? { traceparent: spec.traceparent } : {}),
       });
       const timeout = `timed out after ${formatDuration(spec.timeoutMs)} (compute.timeout)`;
       this.timers.push(setTimeout(() => this.kill({ failure: 'timeout', error: timeout }), timerDelay(spec.timeoutMs)));

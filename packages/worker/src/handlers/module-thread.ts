@@ -180,6 +180,7 @@ function makeContext(msg: RunMessage, count: number, signal: AbortSignal, log: A
     log,
     signal,
     progress: (done: number) => post({ type: 'progress', id: msg.id, done }),
+    ...(msg.traceparent ? { traceparent: msg.traceparent } : {}),
   };
 }
 

@@ -16,6 +16,8 @@ export interface RunMessage {
   jobId: string;
   taskId: number;
   attempt: number;
+  /** The attempt span's W3C traceparent (tracing on), for `ctx.traceparent`. */
+  traceparent?: string;
 }
 
 export interface AbortMessage {

@@ -44,6 +44,11 @@ export interface AttemptSpec {
   log?: LogBuffer;
   /** Called when a module handler reports progress with `ctx.progress(done)`. */
   onProgress?: (done: number) => void;
+  /**
+   * The W3C `traceparent` of the attempt's span, when tracing is on: a
+   * command handler gets it as $TRACEPARENT, a module handler as `ctx.traceparent`.
+   */
+  traceparent?: string;
 }
 
 /** Small outputs come back in memory; command stdout is streamed to a file in `tmpDir`. */

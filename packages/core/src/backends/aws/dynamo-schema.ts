@@ -15,6 +15,8 @@
  * | cache entry       | `CACHE#<key>`       | `ENTRY`                   | a succeeded stage run by cache key (dynamo-cache-index.ts) |
  * | stage history     | `CACHESTAGE#<pipeline>#<stage>` | `<createdAt>#<key>` | a copy of each live cache entry: the newest of a stage is a Limit-1 Query |
  * | task cache entry  | `TASKCACHE#<taskKey>` | `<batchSha256>`         | a re-usable task output (per-batch re-use), read by BatchGetItem |
+ * | API token         | `TOKENS`            | `TOKEN#<id>`              | scope, sha256 of the token, created, `token_expires_at`, last used, revoked (dynamo-token-store.ts); never TTL-deleted |
+ * | live token name   | `TOKENNAME#<name>`  | `TOKEN`                   | id of the live token with that name (unique names) |
  *
  * Tasks live in their job's partition, so a Query on `pk` with
  * `sk BETWEEN TASK#<from> AND TASK#9999999999` pages them in task order, and

@@ -27,6 +27,8 @@ import { reserveRateSlot } from './dynamo-rate-slots.js';
 import type { DynamoContext } from './dynamo-request.js';
 import { checkTableName } from './dynamo-schema.js';
 import { DynamoTaskOps } from './dynamo-task-ops.js';
+import { DynamoTokenStore } from './dynamo-token-store.js';
+import type { NewToken, TokenRecord } from '../../ports/token-store.js';
 import { tagOperations } from './operation-tag.js';
 import { DEFAULT_RETENTION_DAYS } from './settings.js';
 
@@ -50,6 +52,7 @@ export class DynamoStateStore implements StateStore {
   private readonly bulk: DynamoBulkOps;
   private readonly lock: DynamoLock;
   private readonly cache: DynamoCacheIndex;
+  private readonly tokens: DynamoTokenStore;
   private readonly ctx: DynamoContext;
 
   constructor(opts: DynamoStateStoreOptions) {
@@ -67,6 +70,7 @@ export class DynamoStateStore implements StateStore {
     this.bulk = new DynamoBulkOps(ctx);
     this.lock = new DynamoLock(ctx);
     this.cache = new DynamoCacheIndex(ctx);
+    this.tokens = new DynamoTokenStore(ctx);
   }
 
   createJob(job: NewJob, opts: IoOptions = {}): Promise<JobRecord> {
@@ -199,6 +203,28 @@ export class DynamoStateStore implements StateStore {
   /** BatchGetItem, 100 a request. */
   getTaskCacheEntries(refs: readonly TaskCacheRef[], opts: IoOptions = {}): Promise<TaskCacheEntry[]> {
     return this.cache.getTasks(refs, opts);
+  }
+
+  /** Two conditional Puts in one transaction (dynamo-token-store.ts). */
+  createToken(token: NewToken, opts: IoOptions = {}): Promise<TokenRecord> {
+    return this.tokens.create(token, opts);
+  }
+
+  getToken(id: string, opts: IoOptions = {}): Promise<TokenRecord | null> {
+    return this.tokens.get(id, opts);
+  }
+
+  /** One Query of the TOKENS partition. */
+  listTokens(opts: IoOptions = {}): Promise<TokenRecord[]> {
+    return this.tokens.list(opts);
+  }
+
+  revokeToken(id: string, at: string, opts: IoOptions = {}): Promise<TokenRecord | null> {
+    return this.tokens.revoke(id, at, opts);
+  }
+
+  touchToken(id: string, at: string, opts: IoOptions = {}): Promise<void> {
+    return this.tokens.touch(id, at, opts);
   }
 
   async close(): Promise<void> {}

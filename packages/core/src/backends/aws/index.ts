@@ -69,6 +69,7 @@ export async function createAwsBackend(s: AwsSettings, clients: AwsClients = cre
       queue: createSqsTaskQueue({ client: clients.sqs, queueUrl, dlqUrl }),
       workerEnv: () => awsWorkerEnv(s),
       flushRequestCounts: () => flusher.flush(),
+      requestTotals: () => clients.requests.totals,
       close: async () => {
         try {
           await flusher.stop();

@@ -52,6 +52,8 @@ describe('per-job request counter', () => {
     });
     expect(counter.unattributed).toEqual({ 'SQS.ReceiveMessage': 1 });
     expect(counter.take().size).toBe(0);
+    // The totals (the metrics' counter) keep everything, jobs or not, whatever was taken.
+    expect(counter.totals).toEqual({ 'DynamoDB.TransactWriteItems': 2, 'S3.PutObject': 1, 'SQS.ReceiveMessage': 1 });
     counter.stop();
     await withJob('a', () => d.send('GetItemCommand'));
     expect(counter.take().size).toBe(0);

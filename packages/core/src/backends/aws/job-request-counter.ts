@@ -20,6 +20,8 @@ export interface JobRequestCounter {
   putBack(jobId: string, delta: RequestCountDelta): void;
   /** Requests on behalf of no job, by operation; live. */
   readonly unattributed: Readonly<RequestCountDelta>;
+  /** Every request since the counter started (jobs or not), by operation; live, never cleared (the metrics' counter). */
+  readonly totals: Readonly<RequestCountDelta>;
   /** Removes the middlewares. */
   stop(): void;
 }
@@ -30,6 +32,7 @@ let counters = 0;
 export function countJobRequests(clients: Readonly<Record<AwsService, CountableClient>>): JobRequestCounter {
   let pending = new Map<string, RequestCountDelta>();
   const unattributed: RequestCountDelta = {};
+  const totals: RequestCountDelta = {};
   const add = (jobId: string | undefined, op: string, n: number) => {
     let bucket = unattributed;
     if (jobId !== undefined) {
@@ -42,7 +45,9 @@ export function countJobRequests(clients: Readonly<Record<AwsService, CountableC
   for (const [service, client] of Object.entries(clients)) {
     client.middlewareStack.add(
       (next, context) => async (args) => {
-        add(currentJobId(), `${service}.${(context.commandName ?? 'Unknown').replace(/Command$/, '')}`, 1);
+        const op = `${service}.${(context.commandName ?? 'Unknown').replace(/Command$/, '')}`;
+        totals[op] = (totals[op] ?? 0) + 1;
+        add(currentJobId(), op, 1);
         return next(args);
       },
       { step: 'deserialize', name, priority: 'low' },
@@ -58,6 +63,7 @@ export function countJobRequests(clients: Readonly<Record<AwsService, CountableC
       for (const [op, n] of Object.entries(delta)) add(jobId, op, n);
     },
     unattributed,
+    totals,
     stop: () => {
       for (const client of Object.values(clients)) client.middlewareStack.remove(name);
     },

@@ -191,4 +191,19 @@ export const MIGRATIONS: readonly string[] = [
     tat INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // 16: API tokens (ports/token-store.ts): only the sha256 of each token is
+  // kept; a live (unrevoked) token's name is unique, revoking frees it.
+  `
+  CREATE TABLE api_tokens (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    secret_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    token_expires_at TEXT,
+    last_used_at TEXT,
+    revoked_at TEXT
+  ) WITHOUT ROWID;
+  CREATE UNIQUE INDEX api_tokens_live_name ON api_tokens (name) WHERE revoked_at IS NULL;
+  `,
 ];

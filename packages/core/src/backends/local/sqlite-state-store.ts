@@ -23,6 +23,8 @@ import { SqliteLeaseOps } from './sqlite-lease-ops.js';
 import { SqliteRateSlots } from './sqlite-rate-slots.js';
 import { isBusyError, withLock } from './sqlite-retry.js';
 import { SqliteTaskOps } from './sqlite-task-ops.js';
+import { SqliteTokenStore } from './sqlite-token-store.js';
+import type { NewToken, TokenRecord } from '../../ports/token-store.js';
 
 export interface SqliteStateStoreOptions {
   /** An open database (see openDatabase); shared with the queue of the same backend. */
@@ -47,6 +49,7 @@ export class SqliteStateStore implements StateStore {
   private readonly lock: SqliteCoordinatorLock;
   private readonly cache: SqliteCacheIndex;
   private readonly rates: SqliteRateSlots;
+  private readonly tokens: SqliteTokenStore;
   private readonly w;
 
   constructor(opts: SqliteStateStoreOptions) {
@@ -60,11 +63,12 @@ export class SqliteStateStore implements StateStore {
     this.lock = new SqliteCoordinatorLock(this.db);
     this.cache = new SqliteCacheIndex(this.db);
     this.rates = new SqliteRateSlots(this.db);
+    this.tokens = new SqliteTokenStore(this.db);
     this.w = this.writers();
   }
 
   private writers() {
-    const { db, jobs, tasks, leases, bulk, lock, cache, rates } = this;
+    const { db, jobs, tasks, leases, bulk, lock, cache, rates, tokens } = this;
     return {
       createJob: writer(db, (job: NewJob) => jobs.create(job)),
       createJobs: writer(db, (js: readonly NewJob[]) => jobs.createMany(js)),
@@ -88,6 +92,9 @@ export class SqliteStateStore implements StateStore {
       putCacheEntry: writer(db, (e: CacheEntry) => cache.putEntry(e)),
       deleteCacheEntry: writer(db, (key: string, jobId: string) => cache.deleteEntry(key, jobId)),
       putTaskCacheEntries: writer(db, (es: readonly TaskCacheEntry[]) => cache.putTaskEntries(es)),
+      createToken: writer(db, (t: NewToken) => tokens.create(t)),
+      revokeToken: writer(db, (id: string, at: string) => tokens.revokeToken(id, at)),
+      touchToken: writer(db, (id: string, at: string) => tokens.touchToken(id, at)),
     };
   }
 
@@ -218,6 +225,26 @@ export class SqliteStateStore implements StateStore {
 
   getTaskCacheEntries(refs: readonly TaskCacheRef[]): Promise<TaskCacheEntry[]> {
     return withLock(() => this.cache.getTaskEntries(refs));
+  }
+
+  createToken(token: NewToken): Promise<TokenRecord> {
+    return this.w.createToken(token);
+  }
+
+  getToken(id: string): Promise<TokenRecord | null> {
+    return withLock(() => this.tokens.get(id));
+  }
+
+  listTokens(): Promise<TokenRecord[]> {
+    return withLock(() => this.tokens.list());
+  }
+
+  revokeToken(id: string, at: string): Promise<TokenRecord | null> {
+    return this.w.revokeToken(id, at);
+  }
+
+  touchToken(id: string, at: string): Promise<void> {
+    return this.w.touchToken(id, at);
   }
 
   async close(): Promise<void> {
