@@ -245,3 +245,17 @@ describe('djc coordinator --listen', () => {
     expect(junk.stderr).toContain('not HOST:PORT');
   });
 });
+
+describe('a second djc coordinator on the same home', () => {
+  it('is refused (exit 2), naming the running one and its socket', async () => {
+    const co = await startCoordinator(opts());
+    try {
+      const second = await djc(['coordinator'], opts());
+      expect(second.code).toBe(2);
+      expect(second.stderr).toMatch(/another coordinator is running for this backend \(pid \d+ on .+\) serves the API at .*api\.sock/);
+      expect((await api(co.socket, 'GET', '/healthz')).json).toEqual({ ok: true });
+    } finally {
+      await co.stop();
+    }
+  });
+});

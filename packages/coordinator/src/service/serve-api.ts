@@ -50,7 +50,7 @@ export async function serveApi(o: ServeOptions): Promise<RunningApi> {
   try {
     if (o.socketPath !== null) {
       await mkdir(dirname(o.socketPath), { recursive: true });
-      await clearStaleSocket(o.socketPath);
+      await clearStaleSocket(o.socketPath, o.backend);
       const app = await createService({ ...base, transport: 'unix' });
       apps.push(app);
       await app.listen({ path: o.socketPath });
@@ -116,7 +116,7 @@ async function readPem(file: string, flag: string): Promise<Buffer> {
 }
 
 /** A socket file nobody answers on is left from a coordinator that died: removed. One that answers belongs to a running coordinator. */
-async function clearStaleSocket(path: string): Promise<void> {
+async function clearStaleSocket(path: string, backend: Backend): Promise<void> {
   const alive = await new Promise<boolean>((resolve) => {
     const s = connect({ path });
     s.once('connect', () => {
@@ -125,7 +125,11 @@ async function clearStaleSocket(path: string): Promise<void> {
     });
     s.once('error', () => resolve(false));
   });
-  if (alive) throw new DjcError('USAGE', `another process serves the API at ${path}`, { hint: 'one coordinator per home: stop the other one first, or use it' });
+  if (alive) {
+    const holder = await backend.state.getCoordinatorLock().catch(() => null);
+    const who = holder ? `another coordinator is running for this backend (pid ${holder.pid} on ${holder.host})` : 'another process';
+    throw new DjcError('USAGE', `${who} serves the API at ${path}`, { hint: 'one coordinator per home: stop the other one first, or use it' });
+  }
   await rm(path, { force: true });
 }
 
