@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's second command (and .ci/run): install, build, check generated
-# docs (configuration.md, JSON Schemas, openapi.json), start the local Slurm
-# cluster the Slurm tests run on, and run the tests on every supported
+# docs (configuration.md, JSON Schemas, openapi.json), start the local
+# Slurm cluster the Slurm tests run on, install the Chromium the browser
+# tests drive (scripts/browser), and run the tests on every supported
 # Node.js (scripts/lib/ensure-node.sh: Node 22 and 24, fetched from the npm
 # registry into .cache/node when missing): the
 # whole suite (unit + end-to-end) on the newest and, at the same time, the
@@ -37,6 +38,15 @@ if [ $# -gt 0 ]; then case "$*" in *slurm*) ;; *) needs_slurm=0 ;; esac; fi
 if [ "$needs_slurm" -eq 1 ] && ! scontrol ping 2>/dev/null | grep -q 'is UP'; then
   bash scripts/slurm/up.sh
   trap 'bash scripts/slurm/down.sh || true' EXIT
+fi
+
+# The browser tests (the run report; later the dashboard) drive Debian's
+# chromium through playwright-core: install it when missing (root).
+needs_browser=1
+if [ $# -gt 0 ]; then case "$*" in *report*|*browser*|*dashboard*) ;; *) needs_browser=0 ;; esac; fi
+if [ "$needs_browser" -eq 1 ]; then
+  DJC_CHROMIUM=$(bash scripts/browser/ensure-chromium.sh)
+  export DJC_CHROMIUM
 fi
 
 # Unit suites that run once, on the newest version only: the AWS adapters'

@@ -17,6 +17,7 @@ const EXAMPLES: Record<string, string> = {
   resume: 'djc resume wordcount',
   retry: 'djc retry wordcount --task 3,7-9 --set compute.timeout=20m',
   failures: 'djc failures last',
+  report: 'djc report last -o report.html     # one HTML file, no network needed to open it',
   results: 'djc results last > result.jsonl',
   coordinator: 'nohup djc coordinator >> coordinator.log 2>&1 &',
   worker: 'djc worker --job wordcount-20261122001530-1a2b3c --concurrency 4 --grace 2m',

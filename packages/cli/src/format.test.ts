@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { JobConfigSchema, type JobRecord, type TaskRecord } from '@djc/core';
-import { formatStatus, formatTasks } from './format.js';
+import { formatStatus, formatTasks, measuredSize } from './format.js';
 import { progressLine } from './progress-line.js';
 
 const START = { at: 0, finished: 0, processed: 0 };
@@ -36,8 +36,8 @@ describe('record totals in status and progress', () => {
   });
 
   it('djc tasks shows "-" for a batch not counted yet, then the committed count', () => {
-    expect(formatTasks([task()]).split('\n')[1]).toMatch(/^0 +PENDING +0 +- +- +- +-$/);
-    expect(formatTasks([task({ status: 'SUCCEEDED', attempts: 1, records: 42 })]).split('\n')[1]).toMatch(/^0 +SUCCEEDED +1 +42 +- +- +-$/);
+    expect(formatTasks([task()]).split('\n')[1]).toMatch(/^0 +PENDING +0 +- +- +- +- +- +-$/);
+    expect(formatTasks([task({ status: 'SUCCEEDED', attempts: 1, records: 42 })]).split('\n')[1]).toMatch(/^0 +SUCCEEDED +1 +42 +- +- +- +- +-$/);
   });
 });
 
@@ -66,17 +66,21 @@ describe('claimed tasks and true durations', () => {
 
   it('DURATION is the handler\'s run time (so far, while running), WORKER who ran it; a held task has none yet', () => {
     const rows = formatTasks([
-      task({ taskId: 0, status: 'SUCCEEDED', attempts: 1, records: 1, worker: 'node1:local:aa', claimedAt: at(0), startedAt: at(10), endedAt: at(1_260) }),
+      task({ taskId: 0, status: 'SUCCEEDED', attempts: 1, records: 1, worker: 'node1:local:aa', claimedAt: at(0), startedAt: at(10), endedAt: at(1_260), usage: { cpuMs: 1_180, peakMemoryBytes: 205_520_896, scope: 'process-group' } }),
       task({ taskId: 1, status: 'RUNNING', attempts: 1, worker: 'node1:local:bb', claimedAt: at(0), startedAt: at(500) }),
       task({ taskId: 2, status: 'CLAIMED', attempts: 1, worker: 'node1:local:bb', claimedAt: at(0) }),
       task({ taskId: 3, status: 'FAILED', attempts: 3, worker: 'node2:local:cc', startedAt: at(0), endedAt: at(125_000), exitCode: 2, error: 'boom' }),
       task({ taskId: 4, status: 'SUCCEEDED', attempts: 1, worker: 'w', startedAt: at(0), endedAt: at(40) }),
     ], t0 + 3_000).split('\n');
-    expect(rows[0]).toMatch(/^TASK +STATUS +ATTEMPTS +RECORDS +DURATION +WORKER +EXIT +ERROR$/);
-    expect(rows[1]).toMatch(/^0 +SUCCEEDED +1 +1 +1\.3s +node1:local:aa +-$/);
-    expect(rows[2]).toMatch(/^1 +RUNNING +1 +- +2\.5s so far +node1:local:bb +-$/);
-    expect(rows[3]).toMatch(/^2 +CLAIMED +1 +- +- +node1:local:bb +-$/);
-    expect(rows[4]).toMatch(/^3 +FAILED +3 +- +2m5s +node2:local:cc +2 +boom$/);
-    expect(rows[5]).toMatch(/^4 +SUCCEEDED +1 +- +40ms +w +-$/);
+    expect(rows[0]).toMatch(/^TASK +STATUS +ATTEMPTS +RECORDS +DURATION +CPU +MEMORY +WORKER +EXIT +ERROR$/);
+    expect(rows[1]).toMatch(/^0 +SUCCEEDED +1 +1 +1\.3s +1\.2s +196MiB +node1:local:aa +-$/);
+    expect(rows[2]).toMatch(/^1 +RUNNING +1 +- +2\.5s so far +- +- +node1:local:bb +-$/);
+    expect(rows[3]).toMatch(/^2 +CLAIMED +1 +- +- +- +- +node1:local:bb +-$/);
+    expect(rows[4]).toMatch(/^3 +FAILED +3 +- +2m5s +- +- +node2:local:cc +2 +boom$/);
+    expect(rows[5]).toMatch(/^4 +SUCCEEDED +1 +- +40ms +- +- +w +-$/);
+  });
+
+  it('measured sizes keep 3 significant digits', () => {
+    expect([0, 1000, 3_565_158, 205_520_896, 1_342_177_280].map(measuredSize)).toEqual(['0B', '1000B', '3.4MiB', '196MiB', '1.25GiB']);
   });
 });

@@ -121,9 +121,10 @@ export function formatJobList(jobs: JobRecord[], stages: ReadonlyMap<string, rea
 export function formatTasks(tasks: TaskRecord[], now = Date.now()): string {
   if (tasks.length === 0) return 'no tasks';
   return table(
-    ['TASK', 'STATUS', 'ATTEMPTS', 'RECORDS', 'DURATION', 'WORKER', 'EXIT', 'ERROR'],
+    ['TASK', 'STATUS', 'ATTEMPTS', 'RECORDS', 'DURATION', 'CPU', 'MEMORY', 'WORKER', 'EXIT', 'ERROR'],
     tasks.map((t) => [
-      String(t.taskId), t.status, String(t.attempts), taskRecords(t), taskDuration(t, now), t.worker ?? '-',
+      String(t.taskId), t.status, String(t.attempts), taskRecords(t), taskDuration(t, now),
+      t.usage ? seconds(t.usage.cpuMs) : '-', t.usage ? measuredSize(t.usage.peakMemoryBytes) : '-', t.worker ?? '-',
       t.exitCode === null ? '-' : String(t.exitCode), t.error ?? reusedNote(t),
     ]),
   );
@@ -143,6 +144,18 @@ export function taskDuration(t: Pick<TaskRecord, 'status' | 'startedAt' | 'ended
   const start = Date.parse(t.startedAt);
   if (t.status === 'RUNNING') return `${seconds(now - start)} so far`;
   return t.endedAt === null ? '-' : seconds(Date.parse(t.endedAt) - start);
+}
+
+/** A measured size, 3 significant digits: 812KiB, 3.4MiB, 196MiB, 1.25GiB. */
+export function measuredSize(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i === 0 ? v : v.toPrecision(3).replace(/\.?0+$/, '')}${units[i]}`;
 }
 
 /** 850ms, 2.1s, 59.9s, then 1m5s… */

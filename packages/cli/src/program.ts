@@ -88,10 +88,14 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
   program.command('list').description('jobs, newest first').option('--status <status>', 'only jobs with this status')
     .addOption(intOption('--limit <n>', 'at most n jobs', { min: 1, default: 50 })).option('-q, --quiet', 'only the job ids, one per line')
     .action(act((cli, o: { status?: string; limit: number; quiet?: boolean }) => read$().then((m) => m.listCommand(cli, o))));
-  program.command('tasks').argument('[job]', newest).description('a job\'s tasks: status, attempts, records, duration, worker, exit code, error')
+  program.command('tasks').argument('[job]', newest).description('a job\'s tasks: status, attempts, records, duration, CPU, memory, worker, exit code, error')
     .option('--status <status>', 'only tasks with this status (pending, claimed, running, retrying, succeeded, failed, cancelled)')
     .addOption(intOption('--limit <n>', 'at most n tasks', { min: 1 }))
     .action(act((cli, id: string | undefined, o: { status?: string; limit?: number }) => read$().then((m) => m.tasksCommand(cli, id, o))));
+  program.command('report').argument('[job]', newest).description('write the run report: one self-contained HTML file (summary, timeline, duration and queue-wait histograms, slowest tasks, failures, CPU and memory per attempt)')
+    .option('-o, --output <file>', 'where to write it (default ./djc-report-JOB.html; - for stdout)')
+    .addOption(intOption('--max-tasks <n>', 'read at most n tasks per job for the figures (default 50000; the counts are always exact)', { min: 1 }))
+    .action(act((cli, id: string | undefined, o: { output?: string; maxTasks?: number }) => import('./commands/report.js').then((m) => m.reportCommand(cli, id, o))));
   program.command('logs').argument('[job]', newest).description('logs of every attempt of a task (--task N), of every task (each line prefixed with its id), or of the worker processes (--workers)')
     .addOption(intOption('--task <n>', 'task id')).option('--workers', 'worker process logs')
     .option('-f, --follow', 'keep printing new log text as attempts write it, until the task (or job) ends; Ctrl-C stops')

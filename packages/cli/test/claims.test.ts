@@ -77,8 +77,8 @@ describe('slow tasks are spread over the workers', () => {
     expect(duration(t as TaskDoc)).toBeGreaterThanOrEqual(1000);
     expect(duration(t as TaskDoc)).toBeLessThan(2000);
     const human = await djc(['tasks', jobId], opts());
-    expect(human.stdout.split('\n')[0]).toMatch(/^TASK +STATUS +ATTEMPTS +RECORDS +DURATION +WORKER +EXIT +ERROR$/);
-    expect(human.stdout.split('\n')[1]).toMatch(new RegExp(`^0 +SUCCEEDED +1 +1 +1\\.\\ds +${(t as TaskDoc).worker ?? '?'} +-$`));
+    expect(human.stdout.split('\n')[0]).toMatch(/^TASK +STATUS +ATTEMPTS +RECORDS +DURATION +CPU +MEMORY +WORKER +EXIT +ERROR$/);
+    expect(human.stdout.split('\n')[1]).toMatch(new RegExp(`^0 +SUCCEEDED +1 +1 +1\\.\\ds +\\S+ +\\S+ +${(t as TaskDoc).worker ?? '?'} +-$`));
   });
 });
 

@@ -18,8 +18,8 @@ interface TaskDoc { taskId: number; status: string; attempts: number }
 const TASKS = 12;
 
 /** A job of TASKS one-record tasks ({"n": i}) that take a second each, on 2 workers (6 s in all: time to pause it midway, even on a loaded machine). */
-function job(name: string, rest = ''): string {
-  writeFileSync(join(box.dir, `${name}.jsonl`), Array.from({ length: TASKS }, (_, i) => `{"n":${i}}\n`).join(''));
+function job(name: string, rest = '', tasks = TASKS): string {
+  writeFileSync(join(box.dir, `${name}.jsonl`), Array.from({ length: tasks }, (_, i) => `{"n":${i}}\n`).join(''));
   writeFileSync(join(box.dir, `${name}.yaml`), [
     `name: ${name}`, `input: { path: ${name}.jsonl, batch: { records: 1 } }`,
     'handler: { command: "sleep 1; cat" }', 'compute: { workers: 2 }', rest, '',
@@ -129,7 +129,8 @@ describe('djc pause / djc resume', () => {
   });
 
   it('a paused job still times out: its deadline passes while paused, djc run exits 1 with TIMEOUT', async () => {
-    const run = djcStart(['run', job('late', 'deadline: 4s'), '--json'], opts());
+    // 20 s of work and 8 s to pause it in: on a loaded machine the pause can take seconds to come.
+    const run = djcStart(['run', job('late', 'deadline: 8s', 40), '--json'], opts());
     try {
       await waitFor('running', async () => (await status('late').catch(() => null))?.status === 'RUNNING');
       expect((await djc(['pause', 'late'], opts())).code).toBe(0);
@@ -137,7 +138,7 @@ describe('djc pause / djc resume', () => {
       expect(done.code).toBe(1);
       const doc = JSON.parse(done.stdout) as Doc;
       expect(doc.status).toBe('TIMEOUT');
-      expect(doc.error).toMatch(/^deadline 4s passed: .*; it was stopped PAUSED$/);
+      expect(doc.error).toMatch(/^deadline 8s passed: .*; it was stopped PAUSED$/);
       expect(doc.tasks.pending + doc.tasks.running + doc.tasks.claimed).toBe(0);
     } finally {
       run.child.kill('SIGKILL');

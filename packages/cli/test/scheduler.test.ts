@@ -76,7 +76,8 @@ describe('the daemon schedules jobs onto its capacity', () => {
 
   it('aging lets a low job start under a stream of high ones', async () => {
     const docs = await withDaemon(['--cpus', '2', '--config', settings('aging: 500ms\n')], async () => {
-      const blocker = await submit(run, box.dir, { name: 'blocker', cpus: 2, sleep: 4, priority: 'high' });
+      // The blocker holds the cpus until cancelled: the others stay QUEUED across the restart however slow the machine.
+    const blocker = await submit(run, box.dir, { name: 'blocker', cpus: 2, sleep: 600, priority: 'high' });
       await waitStatus(run, blocker, 'RUNNING');
       const low = await submit(run, box.dir, { name: 'low', cpus: 2, sleep: 0.2, priority: 'low' });
       const highs = [];
@@ -103,13 +104,15 @@ describe('the daemon schedules jobs onto its capacity', () => {
 
   it('backfill: a small job starts while a larger one waits, without delaying it', async () => {
     const docs = await withDaemon(['--cpus', '4'], async () => {
-      const x = await submit(run, box.dir, { name: 'x', cpus: 2, tasks: 4, sleep: 1 });
+      // Long enough that the head and the small job are submitted while x runs, even on a loaded machine.
+      const x = await submit(run, box.dir, { name: 'x', cpus: 2, tasks: 10, sleep: 1 });
       // Once a task of x has ended, its remaining time is estimated: the head gets an exact reservation.
       await waitFor('a task of x done', async () => (await run(['status', x, '--json'])).stdout.includes('"succeeded": 1'));
       // The head: 3 cpus, only 2 free until x ends. Then a small job that fits what the head leaves over.
       const head = await submit(run, box.dir, { name: 'head', cpus: 3, sleep: 0.3 });
       await waitStatus(run, head, 'QUEUED');
-      const small = await submit(run, box.dir, { name: 'small', cpus: 1, tasks: 3, sleep: 1.5 });
+      // It fits the cpu the head leaves over at its reservation, so it may run past x's end.
+      const small = await submit(run, box.dir, { name: 'small', cpus: 1, tasks: 3, sleep: 3 });
       return waitAll(run, [x, head, small]);
     });
     const [x, head, small] = docs as [JobDoc, JobDoc, JobDoc];
@@ -177,7 +180,8 @@ describe('the daemon schedules jobs onto its capacity', () => {
 
   it('queue reasons match the situation: waiting for cpus, then behind another job', async () => {
     await withDaemon(['--cpus', '2'], async () => {
-      const blocker = await submit(run, box.dir, { name: 'blocker', cpus: 2, sleep: 3 });
+      // The blocker holds the cpus until cancelled, so the situation cannot dissolve under load.
+      const blocker = await submit(run, box.dir, { name: 'blocker', cpus: 2, sleep: 600 });
       await waitStatus(run, blocker, 'RUNNING');
       const q1 = await submit(run, box.dir, { name: 'q1', cpus: 2 });
       const q2 = await submit(run, box.dir, { name: 'q2', cpus: 1 }, ['--priority', 'low']);
@@ -196,7 +200,9 @@ describe('the daemon schedules jobs onto its capacity', () => {
       const status = await statusOf(run, q1);
       expect(status).toMatchObject({ status: 'QUEUED' });
       expect(status.reason).toContain('needs 2 cpus');
-      await waitAll(run, [blocker, q1, q2]);
+      expect((await run(['cancel', blocker])).code).toBe(0);
+      const docs = await waitAll(run, [q1, q2]);
+      expect(docs.map((d) => d.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
     });
   });
 
@@ -210,9 +216,13 @@ describe('the daemon schedules jobs onto its capacity', () => {
     expect((await run(['priority', ids[0] as string, 'urgent'])).code).toBe(0);
     await first.stop();
     for (const id of ids) expect((await statusOf(run, id)).status).toBe('QUEUED');
-    const docs = await withDaemon(['--cpus', '2'], () => waitAll(run, [blocker, ...ids]));
-    const order = startOrder(docs.slice(1));
-    expect(order).toEqual(['a', 'b', 'c']);
+    const docs = await withDaemon(['--cpus', '2'], async () => {
+      await waitStatus(run, blocker, 'RUNNING');
+      for (const id of ids) expect((await statusOf(run, id)).status).toBe('QUEUED');
+      expect((await run(['cancel', blocker])).code).toBe(0);
+      return waitAll(run, ids);
+    });
+    expect(startOrder(docs)).toEqual(['a', 'b', 'c']);
     expect(peakCpus(docs)).toBe(2);
   });
 

@@ -52,3 +52,7 @@ export { jsonSink, prefixSink, sectionSink } from './logs/log-sinks.js';
 export { createAuthorizer, TOUCH_EVERY_MS, type Authorizer, type AuthRequest, type AuthResult, type Principal, type Scope } from './service/auth/authorizer.js';
 export { createApiToken, listApiTokens, revokeApiToken, parseScope, checkTokenName, tokenState, takenOf, type CreateTokenOptions, type CreatedToken } from './service/auth/api-tokens.js';
 export { newTokenSecret, hashToken, tokenIdOf, tokenMatches, TOKEN_PREFIX } from './service/auth/token-secret.js';
+export { runReport } from './report/run-report.js';
+export { renderReportHtml } from './report/report-html.js';
+export { REPORT_LIMITS } from './report/report-limits.js';
+export type { RunReport, ReportSection, ReportTask, TimelineBar } from './report/report-types.js';

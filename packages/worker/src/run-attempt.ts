@@ -10,6 +10,7 @@ import {
   readOptions,
   shouldRetry,
   TERMINAL_JOB,
+  type AttemptUsage,
   type Backend,
   type JobRecord,
   type LeaseRef,
@@ -234,7 +235,7 @@ async function commit(
       const output = await storeOutput(backend, result.output, jobId, taskId, attempt);
       if (result.deadLetters) await backend.blobs.put(blobKeys.deadLetters(jobId, taskId, attempt), body(result.deadLetters));
       await deps.complete(jobId, taskId, lease, {
-        status: 'SUCCEEDED', ...output, outputKind: result.kind, records: result.records, bad: result.bad,
+        status: 'SUCCEEDED', ...output, outputKind: result.kind, records: result.records, bad: result.bad, ...usageOf(result),
       }, run.startedAt);
       deps.ack(msg.receipt);
       return 'succeeded';
@@ -289,14 +290,19 @@ async function commitFailure(deps: AttemptDeps, a: Attempt, result: Extract<Atte
   if (again) {
     const delay = backoffDelay(task.attempts - task.attemptFloor, retry.backoff);
     await deps.complete(jobId, taskId, lease, {
-      status: 'RETRY_WAIT', error, kind: result.failure, exitCode: result.exitCode, notBefore: Date.now() + delay,
+      status: 'RETRY_WAIT', error, kind: result.failure, exitCode: result.exitCode, notBefore: Date.now() + delay, ...usageOf(result),
     }, a.startedAt);
     await backend.queue.release(msg.receipt, delay);
     return 'retrying';
   }
-  await deps.complete(jobId, taskId, lease, { status: 'FAILED', error, kind: result.failure, exitCode: result.exitCode }, a.startedAt);
+  await deps.complete(jobId, taskId, lease, { status: 'FAILED', error, kind: result.failure, exitCode: result.exitCode, ...usageOf(result) }, a.startedAt);
   await backend.queue.deadLetter(msg.receipt, error);
   return 'failed';
+}
+
+/** The outcome's `usage` field: what the runner measured of the attempt, if anything. */
+function usageOf(result: AttemptResult): { usage?: AttemptUsage } {
+  return result.usage ? { usage: result.usage } : {};
 }
 
 /** The AttemptSpec fields of an attempt's memory limits. */

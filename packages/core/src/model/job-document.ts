@@ -1,4 +1,4 @@
-import type { JobRecord, RetryRecord, TaskRecord, WorkersRecord } from './job.js';
+import type { AttemptUsage, JobRecord, RetryRecord, TaskRecord, WorkersRecord } from './job.js';
 import type { Point } from '../pipeline/types.js';
 
 /**
@@ -136,6 +136,8 @@ export interface TaskDocument {
   endedAt: string | null;
   /** Per-batch re-use (pipelines): the earlier task whose output this one took without running (attempts 0); null otherwise. */
   reusedFrom: { jobId: string; taskId: number } | null;
+  /** What the latest ended attempt used (CPU ms, peak memory bytes, scope: see AttemptUsage); null when not measured. */
+  usage: AttemptUsage | null;
 }
 
 export function taskDocument(t: TaskRecord): TaskDocument {
@@ -152,5 +154,6 @@ export function taskDocument(t: TaskRecord): TaskDocument {
     startedAt: t.startedAt,
     endedAt: t.endedAt,
     reusedFrom: t.reusedFrom ?? null,
+    usage: t.usage ?? null,
   };
 }

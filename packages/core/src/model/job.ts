@@ -309,6 +309,33 @@ export interface TaskRecord {
    * (sha256) and task key; it never ran (attempts 0). Absent otherwise.
    */
   reusedFrom?: { jobId: string; taskId: number };
+  /** What the latest ended attempt used (CPU time, peak memory), as its worker measured it; absent when not measured. */
+  usage?: AttemptUsage;
+}
+
+/**
+ * What one attempt used, as the worker measured it. `scope` says of what:
+ * - `thread`: a module handler's thread. cpuMs is the thread's own CPU time
+ *   (process.threadCpuUsage); peakMemoryBytes the largest V8 heap in use
+ *   (used heap + external memory) of the thread's isolate, sampled during
+ *   the attempt and at its end: not RSS, which threads share. Garbage an
+ *   earlier attempt on the same (pooled) thread left uncollected counts too.
+ * - `process`: a module handler on a Node.js without process.threadCpuUsage:
+ *   cpuMs is the whole worker process's CPU time during the attempt (every
+ *   thread), an upper bound; peakMemoryBytes as for `thread`.
+ * - `process-group`: a command handler's process group, sampled from /proc
+ *   while it runs (Linux; cpuMs 0 and the memory of the shell elsewhere):
+ *   cpuMs is the user + system time of its live members (with the children
+ *   they reaped) at the last sample, so up to one sampling period before the
+ *   end is not counted; peakMemoryBytes the largest of the members' summed
+ *   RSS at a sample and any one member's own peak (VmHWM).
+ */
+export interface AttemptUsage {
+  /** CPU time, user + system, in milliseconds. */
+  cpuMs: number;
+  /** Peak memory in bytes (see `scope`). */
+  peakMemoryBytes: number;
+  scope: 'thread' | 'process' | 'process-group';
 }
 
 /** json-lines: the handler returned an array; json: an object; raw: a string, Buffer, or command stdout. */

@@ -33,7 +33,7 @@
  * (util/cap-text.ts), so no handler's message can outgrow an item.
  */
 import type { JobStatus, TaskStatus } from '../model/status.js';
-import type { JobRecord, NewJob, OutputKind, RetryRecord, TaskRecord } from '../model/job.js';
+import type { AttemptUsage, JobRecord, NewJob, OutputKind, RetryRecord, TaskRecord } from '../model/job.js';
 import type { JobConfig } from '../config/schema.js';
 import type { BatchDescriptor } from '../model/batch.js';
 import type { FailureKind } from '../config/schema.js';
@@ -103,7 +103,11 @@ export type OutputRef =
       outputKey?: undefined;
     };
 
-export type TaskOutcome =
+/**
+ * How an attempt ended. `usage`: what it used, as the worker measured it;
+ * stored with the task (TaskRecord.usage) and cleared by its next claim.
+ */
+export type TaskOutcome = { usage?: AttemptUsage } & (
   | ({
       status: 'SUCCEEDED';
       outputKind: OutputKind;
@@ -119,7 +123,7 @@ export type TaskOutcome =
       exitCode?: number | null;
       /** For RETRY_WAIT: epoch ms before which the task must not run again. */
       notBefore?: number;
-    };
+    });
 
 /** One attempt to end, for completeTasks. */
 export interface TaskCompletion {

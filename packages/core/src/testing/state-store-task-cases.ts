@@ -199,6 +199,23 @@ function describeComplete(store: () => StateStore): void {
       expect(j?.records.processed).toBe(0);
     });
 
+    it('stores the usage an attempt reports, through completeTasks too; the next claim clears it', async () => {
+      const jobId = await jobWithTasks(store(), 2);
+      const usage = { cpuMs: 1234.5, peakMemoryBytes: 56_789_012, scope: 'process-group' as const };
+      await store().claimTask(jobId, 0, CLAIM);
+      const r = await store().completeTask(jobId, 0, { owner: 'worker-1', attempt: 1 }, { ...RETRY(Date.now() - 1), usage });
+      expect(r.usage).toEqual(usage);
+      expect((await store().getTask(jobId, 0))?.usage).toEqual(usage);
+      const again = await store().claimTask(jobId, 0, CLAIM);
+      expect(again.usage).toBeUndefined();
+      expect((await store().getTask(jobId, 0))?.usage).toBeUndefined();
+      await store().claimTask(jobId, 1, CLAIM);
+      const thread = { cpuMs: 3, peakMemoryBytes: 4096, scope: 'thread' as const };
+      const [done] = await store().completeTasks(jobId, [{ taskId: 1, lease: { owner: 'worker-1', attempt: 1 }, outcome: { ...OK, usage: thread } }]);
+      expect(done).toMatchObject({ status: 'SUCCEEDED', usage: thread });
+      expect((await store().listTasks(jobId)).map((t) => t.usage ?? null)).toEqual([null, thread]);
+    });
+
     it('completeTask with a stale attempt, another owner, or twice throws LEASE_LOST', async () => {
       const jobId = await jobWithTasks(store(), 1);
       await store().claimTask(jobId, 0, CLAIM);

@@ -26,6 +26,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { batchBytes, capText, formatDuration, formatSize, isDjcError, type BatchTally, type FailureKind } from '@djc/core';
 import { DeadLetterFile, isPipeClosed, pumpBatch } from './batch-pump.js';
 import { formatLogLine, LogBuffer, TailLines } from './log-buffer.js';
+import { sampleGroupUsage, type GroupUsage } from './group-usage.js';
 import { killGroup, waitGroupGone } from './process-group.js';
 import { errorText, failed, reasonText, timerDelay } from './results.js';
 import type { AttemptResult, AttemptSpec } from './types.js';
@@ -80,6 +81,8 @@ class CommandAttempt {
   private stdinChunks: AsyncIterable<Buffer> | null = null;
   /** Closes the batch opened for stdin (its file), whether or not it was fed. */
   private closeBatch: () => Promise<void> = async () => undefined;
+  /** Samples what the command's process group uses, from its spawn to its leader's exit. */
+  private usage: GroupUsage | undefined;
 
   constructor(private readonly spec: AttemptSpec, private readonly signal: AbortSignal) {
     this.log = spec.log ?? new LogBuffer();
@@ -88,6 +91,12 @@ class CommandAttempt {
   }
 
   async run(): Promise<AttemptResult> {
+    const result = await this.attempt();
+    const usage = this.usage?.stop();
+    return usage ? { ...result, usage } : result;
+  }
+
+  private async attempt(): Promise<AttemptResult> {
     const { timeoutMs } = this.spec;
     const timeout = `timed out after ${formatDuration(timeoutMs)} (compute.timeout)`;
     const timer = setTimeout(() => this.stop({ failure: 'timeout', error: timeout, retryable: true }), timerDelay(timeoutMs));
@@ -168,6 +177,7 @@ class CommandAttempt {
       stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     });
     this.child = child;
+    if (child.pid !== undefined) this.usage = sampleGroupUsage(child.pid);
     const output = this.wireOutput(child);
     this.wireStderr(child);
     const fed = stdin ? this.feedStdin(child) : Promise.resolve();

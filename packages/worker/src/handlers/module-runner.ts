@@ -6,7 +6,7 @@
  * within a grace period. Heap exhaustion kills only the thread
  * (`resourceLimits`), never the worker process.
  */
-import { createLogger, formatDuration, type Logger } from '@djc/core';
+import { createLogger, formatDuration, type AttemptUsage, type Logger } from '@djc/core';
 import { formatLogLine, LogBuffer } from './log-buffer.js';
 import { failed, reasonText, timerDelay } from './results.js';
 import type { FromThread, StrayMessage, ThreadResult } from './thread-protocol.js';
@@ -20,6 +20,8 @@ export const DEFAULT_HEAP_BYTES = 2048 * MiB;
 export const ABORT_GRACE_MS = 2000;
 /** How long to wait for a terminated thread to report its exit. */
 const TERMINATE_WAIT_MS = 5000;
+/** Between samples of a running attempt's heap (a V8 interrupt in the thread, cheap). */
+const HEAP_SAMPLE_MS = 250;
 
 export interface ModuleRunner {
   run(spec: AttemptSpec, signal: AbortSignal): Promise<AttemptResult>;
@@ -72,6 +74,8 @@ class ModuleAttempt implements ThreadListener {
   private aborting: string | null = null;
   private killing: Kill | null = null;
   private settled = false;
+  /** The largest heap in use the main thread's samples saw (thread-usage.ts). */
+  private sampledHeap = 0;
 
   constructor(
     private readonly pool: ThreadPool,
@@ -95,6 +99,7 @@ class ModuleAttempt implements ThreadListener {
       });
       const timeout = `timed out after ${formatDuration(spec.timeoutMs)} (compute.timeout)`;
       this.timers.push(setTimeout(() => this.kill({ failure: 'timeout', error: timeout }), timerDelay(spec.timeoutMs)));
+      this.timers.push(this.sampleHeap());
       this.signal.addEventListener('abort', this.onAbort, { once: true });
       if (this.signal.aborted) this.onAbort();
     });
@@ -104,7 +109,7 @@ class ModuleAttempt implements ThreadListener {
     if (msg.id !== this.id || this.settled) return;
     if (msg.type === 'log') this.log.append(msg.text);
     else if (msg.type === 'progress') this.spec.onProgress?.(msg.done);
-    else if (msg.type === 'done') this.onDone(msg.result, msg.retire === true);
+    else if (msg.type === 'done') this.onDone(msg.result, msg.retire === true, msg.usage);
   }
 
   onExit(code: number, error: Error | undefined): void {
@@ -113,17 +118,29 @@ class ModuleAttempt implements ThreadListener {
     this.finish(this.crashResult(code, error));
   }
 
-  private onDone(result: ThreadResult, retire: boolean): void {
+  /** Samples the thread's heap every HEAP_SAMPLE_MS while the attempt runs (finish clears the timer). */
+  private sampleHeap(): NodeJS.Timeout {
+    const timer = setInterval(() => {
+      void this.thread.heapInUse().then((n) => {
+        if (n !== null) this.sampledHeap = Math.max(this.sampledHeap, n);
+      });
+    }, HEAP_SAMPLE_MS);
+    timer.unref();
+    return timer;
+  }
+
+  private onDone(result: ThreadResult, retire: boolean, measured: AttemptUsage): void {
     if (this.killing) return; // the thread is being terminated; its exit settles the attempt
+    const usage = { ...measured, peakMemoryBytes: Math.max(measured.peakMemoryBytes, this.sampledHeap) };
     // A thread where an exception escaped into the event loop is not reused.
     if (retire) void this.pool.discard(this.thread);
     else this.pool.release(this.thread);
-    if (this.aborting !== null) return this.finish(this.abortedResult());
+    if (this.aborting !== null) return this.finish({ ...this.abortedResult(), usage });
     const log = this.log.toString();
-    if (!result.ok) return this.finish(failed('error', result.error, log, { retryable: result.retryable }));
+    if (!result.ok) return this.finish({ ...failed('error', result.error, log, { retryable: result.retryable }), usage });
     const data = typeof result.data === 'string' ? Buffer.from(result.data, 'utf8') : Buffer.from(result.data.buffer, result.data.byteOffset, result.data.byteLength);
     const deadLetters = result.deadLetters === null ? null : { type: 'buffer' as const, data: Buffer.from(result.deadLetters, 'utf8') };
-    this.finish({ ok: true, kind: result.kind, output: { type: 'buffer', data }, records: result.records, bad: result.bad, deadLetters, log });
+    this.finish({ ok: true, kind: result.kind, output: { type: 'buffer', data }, records: result.records, bad: result.bad, deadLetters, log, usage });
   }
 
   private readonly onAbort = (): void => {

@@ -28,6 +28,7 @@ import { errorText } from './results.js';
 import { encodeOutput } from './output.js';
 import { settleAfter, strayErrorText, userFrame } from './stray-errors.js';
 import type { FromThread, RunMessage, ThreadResult, ToThread } from './thread-protocol.js';
+import { startThreadUsage } from './thread-usage.js';
 
 const port = parentPort;
 if (!port) throw new Error('module-thread runs inside a worker thread');
@@ -68,6 +69,7 @@ async function runAttempt(msg: RunMessage): Promise<void> {
   const controller = new AbortController();
   const attempt = { id: msg.id, controller, ref: msg.ref, stray: null as string | null };
   current = attempt;
+  const usage = startThreadUsage();
   let result: ThreadResult;
   try {
     result = await attemptContext.run({ id: msg.id, ref: msg.ref }, () => execute(msg, controller.signal));
@@ -79,7 +81,7 @@ async function runAttempt(msg: RunMessage): Promise<void> {
   if (result.ok && attempt.stray !== null) result = { ok: false, error: attempt.stray, retryable: true };
   // Whatever the handler threw, a bounded message crosses to the worker (the full one is in the log).
   if (!result.ok) result = { ...result, error: capError(result.error) };
-  post({ type: 'done', id: msg.id, result, ...(retire ? { retire: true } : {}) });
+  post({ type: 'done', id: msg.id, result, usage: usage.end(), ...(retire ? { retire: true } : {}) });
 }
 
 /**

@@ -9,8 +9,10 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { HeapInfo } from 'node:v8';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { FromThread, StrayMessage, ToThread } from './thread-protocol.js';
+import { heapInUse } from './thread-usage.js';
 
 /** Receives what one attempt's thread says. */
 export interface ThreadListener {
@@ -42,7 +44,14 @@ export class PooledThread {
     });
   }
 
-  attach(listener: ThreadListener): void {
+  /** The thread's V8 heap in use (thread-usage.ts), asked while it runs (even in synchronous code); null if it cannot say. */
+  async heapInUse(): Promise<number | null> {
+    const w = this.worker as Worker & { getHeapStatistics?: () => Promise<HeapInfo> };
+    if (this.exited || !w.getHeapStatistics) return null;
+    return w.getHeapStatistics().then(heapInUse, () => null);
+  }
+
+    attach(listener: ThreadListener): void {
     this.listener = listener;
     this.worker.ref();
   }

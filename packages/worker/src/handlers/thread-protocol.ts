@@ -3,7 +3,7 @@
  * thread. `id` names the attempt, so a late message from an attempt that was
  * already given up on is recognised and ignored.
  */
-import type { BatchDescriptor, OutputKind } from '@djc/core';
+import type { AttemptUsage, BatchDescriptor, OutputKind } from '@djc/core';
 import type { InputSpec } from './types.js';
 
 export interface RunMessage {
@@ -45,6 +45,8 @@ export interface DoneMessage {
   type: 'done';
   id: number;
   result: ThreadResult;
+  /** What the attempt used, as the thread measured it (thread-usage.ts). */
+  usage: AttemptUsage;
   /** An exception escaped into the thread's event loop: discard the thread rather than reuse it. */
   retire?: boolean;
 }

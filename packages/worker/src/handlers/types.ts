@@ -6,7 +6,7 @@
  * Glossary: a *batch* is a byte range of an input file holding whole records;
  * a *task* runs one batch; an *attempt* is one run of a task, numbered from 1.
  */
-import type { BadRecordPolicy, BatchDescriptor, FailureKind, JobConfig, OutputKind, ReadOptions } from '@djc/core';
+import type { AttemptUsage, BadRecordPolicy, BatchDescriptor, FailureKind, JobConfig, OutputKind, ReadOptions } from '@djc/core';
 import type { LogBuffer } from './log-buffer.js';
 
 /** How the batch is read: the job's `input.format`, `input.csv` and `input.on_bad_record`. */
@@ -68,6 +68,8 @@ export interface AttemptSuccess {
   deadLetters: AttemptOutput | null;
   /** The attempt's log text (handler log lines, command stderr), capped. */
   log: string;
+  /** What the attempt used (CPU time, peak memory), when the runner could measure it. */
+  usage?: AttemptUsage;
 }
 
 export interface AttemptFailure {
@@ -84,6 +86,8 @@ export interface AttemptFailure {
    */
   retryable: boolean;
   log: string;
+  /** What the attempt used, when the runner could measure it (not for a thread that was terminated). */
+  usage?: AttemptUsage;
 }
 
 /** Runs attempts. One per worker process; safe to call `run` concurrently up to its slots. */

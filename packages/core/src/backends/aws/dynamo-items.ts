@@ -100,6 +100,7 @@ const TaskItemSchema = z.object({
   started_at: maybeText,
   ended_at: maybeText,
   reused_from: maybeText,
+  usage: z.object({ cpuMs: z.number(), peakMemoryBytes: z.number(), scope: z.enum(['thread', 'process', 'process-group']) }).nullish(),
 });
 
 /** Parses a stored item; a malformed one is an INTERNAL error naming the item. */
@@ -215,6 +216,7 @@ export function toTaskRecord(item: Item, what: string): TaskRecord {
     startedAt: t.started_at ?? null,
     endedAt: t.ended_at ?? null,
     ...(t.reused_from ? { reusedFrom: JSON.parse(t.reused_from) as { jobId: string; taskId: number } } : {}),
+    ...(t.usage ? { usage: t.usage } : {}),
   };
 }
 

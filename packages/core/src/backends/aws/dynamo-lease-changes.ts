@@ -41,7 +41,7 @@ export function claimChange(ctx: TaskTable, task: TaskRecord, req: ClaimRequest,
   const patch = {
     status: start ? 'RUNNING' as const : 'CLAIMED' as const, attempts: task.attempts + 1, leaseOwner: req.owner,
     leaseExpiresAt: now + req.leaseMs, worker: req.owner, claimedAt: at, startedAt: start ? at : null, endedAt: null,
-    error: null, failureKind: null, exitCode: null, notBefore: null,
+    error: null, failureKind: null, exitCode: null, notBefore: null, usage: null,
   };
   return taskChange(ctx, task, patch, { status: task.status, attempts: task.attempts, attemptFloor: task.attemptFloor });
 }
@@ -60,7 +60,7 @@ export function leaseGuard(task: TaskRecord) {
 export function completeChange(ctx: TaskTable, task: TaskRecord, outcome: TaskOutcome, startedAt?: number): TaskChange {
   const endedAt = new Date().toISOString();
   const start = startedAt !== undefined ? new Date(startedAt).toISOString() : (task.startedAt ?? endedAt);
-  const ended = { leaseOwner: null, leaseExpiresAt: null, startedAt: start, endedAt };
+  const ended = { leaseOwner: null, leaseExpiresAt: null, startedAt: start, endedAt, usage: outcome.usage ?? null };
   const via = task.status === 'CLAIMED' ? 'RUNNING' as const : undefined;
   if (outcome.status === 'SUCCEEDED') {
     const patch: TaskPatch & { status: 'SUCCEEDED' } = {

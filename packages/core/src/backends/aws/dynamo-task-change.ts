@@ -6,7 +6,7 @@
  * the task's TTL in the same write: `expires_at` = end + retention on a move
  * to a terminal status, removed on any other move (dynamo-schema.ts).
  */
-import type { TaskRecord } from '../../model/job.js';
+import type { AttemptUsage, TaskRecord } from '../../model/job.js';
 import { capError } from '../../util/cap-text.js';
 import { assertTaskTransition, LEASED_TASK, TERMINAL_TASK, type TaskStatus } from '../../model/status.js';
 import { addMove, type CountDelta } from './dynamo-counters.js';
@@ -21,14 +21,14 @@ type PatchableField =
   | 'status' | 'attempts' | 'attemptFloor' | 'leaseOwner' | 'leaseExpiresAt' | 'notBefore' | 'worker'
   | 'error' | 'exitCode' | 'outputKey' | 'inlineOutput' | 'outputKind' | 'records' | 'bad' | 'claimedAt' | 'startedAt' | 'endedAt';
 
-/** Fields to set (a value) or clear (null); `failureKind` is stored but not part of the record. */
-export type TaskPatch = Partial<Pick<TaskRecord, PatchableField>> & { failureKind?: string | null };
+/** Fields to set (a value) or clear (null); `failureKind` is stored but not part of the record; `usage` null removes it. */
+export type TaskPatch = Partial<Pick<TaskRecord, PatchableField>> & { failureKind?: string | null; usage?: AttemptUsage | null };
 
 const ATTR: Record<keyof TaskPatch, string> = {
   status: 'status', attempts: 'attempts', attemptFloor: 'attempt_floor', leaseOwner: 'lease_owner',
   leaseExpiresAt: 'lease_expires_at', notBefore: 'not_before', worker: 'worker', error: 'error',
   exitCode: 'exit_code', outputKey: 'output_key', inlineOutput: 'output_inline', outputKind: 'output_kind', records: 'records', bad: 'bad', claimedAt: 'claimed_at', startedAt: 'started_at',
-  endedAt: 'ended_at', failureKind: 'failure_kind',
+  endedAt: 'ended_at', failureKind: 'failure_kind', usage: 'usage',
 };
 
 /** What the task must still look like for the write to apply. */
@@ -108,5 +108,6 @@ export function applyPatch(task: TaskRecord, patch: TaskPatch): TaskRecord {
   for (const [k, v] of Object.entries(fields)) {
     if (v !== undefined) (out as unknown as Record<string, unknown>)[k] = v;
   }
+  if (out.usage === null) delete out.usage;
   return out;
 }

@@ -206,4 +206,8 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE UNIQUE INDEX api_tokens_live_name ON api_tokens (name) WHERE revoked_at IS NULL;
   `,
+  // 17: what the latest ended attempt used (JSON AttemptUsage: CPU ms, peak memory bytes, scope).
+  `
+  ALTER TABLE tasks ADD COLUMN usage_json TEXT;
+  `,
 ];

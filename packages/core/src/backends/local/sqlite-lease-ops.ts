@@ -50,13 +50,13 @@ export class SqliteLeaseOps {
       FROM tasks t JOIN jobs j ON j.job_id = t.job_id WHERE t.job_id = ? AND t.task_id = ?`);
     this.claimWrite = db.prepare(`UPDATE tasks SET status = @status, attempts = attempts + 1,
         lease_owner = @owner, lease_expires_at = @expiresAt, worker = @owner, claimed_at = @claimedAt, started_at = @startedAt,
-        ended_at = NULL, error = NULL, failure_kind = NULL, exit_code = NULL, not_before = NULL
+        ended_at = NULL, error = NULL, failure_kind = NULL, exit_code = NULL, not_before = NULL, usage_json = NULL
       WHERE job_id = @jobId AND task_id = @taskId RETURNING *`);
     this.leaseCheck = db.prepare('SELECT status, attempts, lease_owner FROM tasks WHERE job_id = ? AND task_id = ?');
     this.completeWrite = db.prepare(`UPDATE tasks SET status = @status, lease_owner = NULL, lease_expires_at = NULL,
         error = @error, failure_kind = @kind, exit_code = @exitCode, not_before = @notBefore,
         output_key = @outputKey, output_inline = @outputInline, output_kind = @outputKind, records = @records, bad = @bad,
-        started_at = coalesce(@startedAt, started_at, @endedAt), ended_at = @endedAt
+        started_at = coalesce(@startedAt, started_at, @endedAt), ended_at = @endedAt, usage_json = @usage
       WHERE job_id = @jobId AND task_id = @taskId RETURNING *`);
     // A RUNNING attempt is refunded (its number stays spent); a CLAIMED one never started:
     // its number is handed back and its ended_at stays as it was.
@@ -159,6 +159,7 @@ export class SqliteLeaseOps {
       bad: succeeded ? (outcome.bad ?? 0) : null,
       startedAt: startedAt === undefined ? null : new Date(startedAt).toISOString(),
       endedAt: new Date().toISOString(),
+      usage: outcome.usage ? JSON.stringify(outcome.usage) : null,
     }) as TaskRow;
     this.counters.move(jobId, from, outcome.status, succeeded ? outcome.records : 0, succeeded ? (outcome.bad ?? 0) : 0);
     return toTaskRecord(updated);

@@ -1,5 +1,5 @@
 /** Row shapes of the `jobs` and `tasks` tables and their mapping to port records. */
-import type { AfterDependency, BackendName, CoordinationMode, JobKind, JobRecord, StageRef, OutputKind, RetryRecord, TaskCounts, TaskRecord } from '../../model/job.js';
+import type { AfterDependency, AttemptUsage, BackendName, CoordinationMode, JobKind, JobRecord, StageRef, OutputKind, RetryRecord, TaskCounts, TaskRecord } from '../../model/job.js';
 import type { JobStatus, TaskStatus } from '../../model/status.js';
 import type { BatchDescriptor } from '../../model/batch.js';
 import type { JobConfig } from '../../config/schema.js';
@@ -78,6 +78,8 @@ export interface TaskRow {
   ended_at: string | null;
   /** Added by migration 13 (JSON). */
   reused_from?: string | null;
+  /** Added by migration 17 (JSON AttemptUsage). */
+  usage_json?: string | null;
 }
 
 /** `requests`: the job's request counts (the `job_requests` rows), `{}` when none. */
@@ -150,5 +152,6 @@ export function toTaskRecord(row: TaskRow): TaskRecord {
     startedAt: row.started_at,
     endedAt: row.ended_at,
     ...(row.reused_from ? { reusedFrom: JSON.parse(row.reused_from) as { jobId: string; taskId: number } } : {}),
+    ...(row.usage_json ? { usage: JSON.parse(row.usage_json) as AttemptUsage } : {}),
   };
 }
