@@ -131,6 +131,17 @@ describe('djc coordinator: the HTTP API on its unix socket', () => {
       const other = await api(co.socket, 'POST', submitPath(), { body: `${body}description: another\n`, headers });
       expect(other.status).toBe(409);
       expect(other.json.error).toMatchObject({ code: 'CONFLICT', hint: expect.stringContaining('new key') });
+      // A request that failed is not kept: fixed, it may be sent again with its key.
+      const retryKey = { 'idempotency-key': 'b6c1e0a4-retry-2' };
+      expect((await api(co.socket, 'POST', submitPath(), { body: body.replace('records: 1', 'records: 0'), headers: retryKey })).status).toBe(400);
+      const fixed = await api(co.socket, 'POST', submitPath(), { body: body.replace('name: once', 'name: twice'), headers: retryKey });
+      expect(fixed.status, fixed.text).toBe(201);
+      expect(fixed.json.jobId).not.toBe(first.json.jobId);
+      const cancelKey = { 'idempotency-key': 'cancel-1' };
+      const cancel1 = await api(co.socket, 'POST', `/v1/jobs/${fixed.json.jobId}/cancel`, { headers: cancelKey });
+      const cancel2 = await api(co.socket, 'POST', `/v1/jobs/${fixed.json.jobId}/cancel`, { headers: cancelKey });
+      expect(cancel2.json).toEqual(cancel1.json);
+      expect(cancel2.headers['idempotent-replayed']).toBe('true');
     } finally {
       await co.stop();
     }
