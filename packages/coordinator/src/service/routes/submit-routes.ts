@@ -31,6 +31,7 @@ export function submitRoutes(app: TypedApp, ctx: ServiceContext): void {
     schema: {
       summary: 'submit a job, pipeline or sweep (djc submit); the body is the file, YAML (application/yaml) or JSON', tags: ['jobs'],
       querystring: submitQuery,
+      consumes: ['application/yaml', 'application/json'],
       headers: z.looseObject({ 'idempotency-key': z.string().optional().describe('a retried POST with the same key gets the first answer and submits once') }),
       body: z.union([z.string(), z.looseObject({})]).describe('the job or pipeline file'),
       response: { 200: anyDocument, 201: submitAnswerSchema, ...errors },
