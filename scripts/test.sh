@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The README's second command (and .ci/run): install, build, check generated
-# docs, start the local Slurm cluster the Slurm tests run on, install the
-# Chromium the browser tests drive (scripts/browser), and run the
-# tests on every supported Node.js (scripts/lib/ensure-node.sh: Node 22 and
-# 24, fetched from the npm registry into .cache/node when missing): the
+# docs (configuration.md, JSON Schemas, openapi.json), start the local
+# Slurm cluster the Slurm tests run on, install the Chromium the browser
+# tests drive (scripts/browser), and run the tests on every supported
+# Node.js (scripts/lib/ensure-node.sh: Node 22 and 24, fetched from the npm
+# registry into .cache/node when missing): the
 # whole suite (unit + end-to-end) on the newest and, at the same time, the
 # unit suite (less the ONCE_ONLY suites below) on the others (the
 # end-to-end suite drives the same built JavaScript through child processes
@@ -27,6 +28,7 @@ source scripts/lib/ensure-pnpm.sh
 pnpm install --frozen-lockfile
 pnpm build
 node scripts/gen-config-docs.mjs --check
+node scripts/gen-openapi.mjs --check
 
 # The Slurm tests need a real cluster: start the single-node one (root; it
 # installs Debian's slurm-wlm when missing) and stop it afterwards if this

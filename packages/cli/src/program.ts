@@ -4,6 +4,8 @@ import type { Cli, GlobalOptions } from './context.js';
 import { addExamples } from './command-examples.js';
 import { durationOption, intOption } from './numeric-option.js';
 import type { RetryCommandOptions } from './commands/act.js';
+import type { ApiFlags } from './commands/daemons.js';
+import type { CapacityFlags } from './scheduling-context.js';
 
 // Each command's module (and what it needs: the job schema, the backends, the
 // coordinator, the worker) is loaded when that command runs, not at start:
@@ -128,7 +130,11 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
     .option('--cpus <n>', 'CPUs of the local pool (default: this machine\'s)').option('--memory <size>', 'memory of the local pool, e.g. 64GiB (default: this machine\'s)')
     .option('--gpus <ids>', 'GPU ids of the local pool, e.g. 0,1 (none: no GPUs)')
     .option('--preempt <p>', 'off (default), or the priority (urgent, high, … or an integer) at or above which a job takes workers back from lower ones')
-    .action(act((cli, o: { config?: string; cpus?: string; memory?: string; gpus?: string; preempt?: string }) => daemons$().then((m) => m.coordinatorCommand(cli, o))));
+    .option('--listen <host:port>', 'also serve the HTTP API on TCP, e.g. 127.0.0.1:7420 (bearer tokens; docs/api.md); the unix socket in the home is always served')
+    .option('--socket <path>', 'the API\'s unix socket (default: api.sock in the home, mode 0600)')
+    .option('--tls-cert <file>', 'with --listen: serve HTTPS with this PEM certificate (and --tls-key)').option('--tls-key <file>', 'the PEM private key of --tls-cert')
+    .option('--insecure-http', 'with --listen on a non-loopback address: allow plain HTTP (a proxy in front terminates TLS)')
+    .action(act((cli, o: CapacityFlags & ApiFlags) => daemons$().then((m) => m.coordinatorCommand(cli, o))));
   program.command('priority').argument('<job>', job).argument('<priority>', 'low | normal | high | urgent, or an integer')
     .description('change a job\'s (or a pipeline\'s) priority; the daemon orders by it from its next tick')
     .action(act((cli, id: string, p: string) => import('./commands/priority.js').then((m) => m.priorityCommand(cli, id, p))));

@@ -1,13 +1,11 @@
-/** The `--json` job document of status/run/wait/cancel, with the request summary priced for AWS. */
-import { jobStatusDocument, requestsDocument, type JobRecord, type JobStatusDocument } from '@djc/core';
+/** The request summary line of `djc status`; the `--json` job document is built in @djc/coordinator (shared with the HTTP API). */
+import { requestsDocument, type JobRecord } from '@djc/core';
 // The price table only: importing the aws backend would load the AWS SDK (~1 s) for every status call.
 import { estimateRequestCostUsd } from '@djc/core/backends/aws/prices';
 
 const n = (x: number) => x.toLocaleString('en-US');
 
-export function statusDocument(job: JobRecord): JobStatusDocument {
-  return jobStatusDocument(job, estimateRequestCostUsd);
-}
+export { statusDocument } from '@djc/coordinator';
 
 /**
  * `requests 1,234 (DynamoDB 800, S3 300, SQS 134) · 2.1 per task · est. $0.0012`,

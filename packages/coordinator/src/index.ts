@@ -41,6 +41,14 @@ export { localCapacity, poolsOf, schedulerSettingsOf, describeCapacity, type Loc
 export { neverFitsReason, assertFits } from './scheduling/fit-check.js';
 export { setPriority, parsePriority, type Priority } from './scheduling/set-priority.js';
 export { numericPriority } from './scheduling/job-demand.js';
+export { statusDocument } from './documents/status-document.js';
+export { pipelineDocument, stageStatus, runsOf, type PipelineStatusDocument, type PipelineStageDocument } from './documents/pipeline-document.js';
+export { jobDocument, jobListDocument, jobListEntry, queuedReason, taskListDocument, type JobDocument } from './documents/job-documents.js';
+export { submitWorkflow, applyPriority, type SubmitWorkflowOptions } from './submit-workflow.js';
+export { locateResult, stageRunOf, type ResultLocation } from './results/locate-result.js';
+export { pauseDocument, priorityDocument, retryDocument } from './documents/action-documents.js';
+export { TaskLogReader, type LogSink } from './logs/task-logs.js';
+export { jsonSink, prefixSink, sectionSink } from './logs/log-sinks.js';
 export { createAuthorizer, TOUCH_EVERY_MS, type Authorizer, type AuthRequest, type AuthResult, type Principal, type Scope } from './service/auth/authorizer.js';
 export { createApiToken, listApiTokens, revokeApiToken, parseScope, checkTokenName, tokenState, takenOf, type CreateTokenOptions, type CreatedToken } from './service/auth/api-tokens.js';
 export { newTokenSecret, hashToken, tokenIdOf, tokenMatches, TOKEN_PREFIX } from './service/auth/token-secret.js';

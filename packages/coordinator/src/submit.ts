@@ -7,6 +7,8 @@ export interface SubmitOptions {
   after?: AfterDependency;
   /** For the notification of a job skipped at once. */
   log?: Logger;
+  /** Who submits it (default: the OS user); the HTTP API passes the token's name. */
+  owner?: string;
 }
 
 /**
@@ -22,7 +24,7 @@ export async function submitJob(backend: Backend, loaded: LoadedJob, mode: Coord
     config: loaded.config,
     configPath: loaded.configPath,
     mode,
-    owner: submitterName(),
+    owner: o.owner ?? submitterName(),
     ...(o.after ? { status: 'WAITING' as const, after: o.after, reason: `waiting for ${o.after.jobIds.join(', ')}` } : {}),
   });
   return o.log && o.after ? settleAfter(backend, job, o.log) : job;

@@ -1,10 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DjcError, EXIT, TERMINAL_JOB, type Backend, type TaskRecord } from '@djc/core';
-import { mustGetJob, resolveJob } from '@djc/coordinator';
+import { jsonSink, mustGetJob, prefixSink, resolveJob, sectionSink, TaskLogReader, type LogSink } from '@djc/coordinator';
 import { withBackend, type Cli } from '../context.js';
-import { jsonSink, prefixSink, sectionSink } from '../log-sinks.js';
-import { TaskLogReader, type LogSink } from '../task-logs.js';
 import { interruptible, pause } from '../watch-job.js';
 
 export interface LogsOptions {

@@ -1,6 +1,5 @@
-import { pauseJob, resolveJob, resumeJob, type PauseOutcome } from '@djc/coordinator';
+import { pauseDocument, pauseJob, resolveJob, resumeJob, type PauseOutcome } from '@djc/coordinator';
 import type { Backend } from '@djc/core';
-import { statusDocument } from '../status-document.js';
 import { withBackend, type Cli } from '../context.js';
 
 /** `djc pause JOB`: no new attempt starts, running ones finish, its workers are released; `djc resume` queues it again. */
@@ -27,7 +26,7 @@ export async function resumeCommand(cli: Cli, ref: string): Promise<number> {
 
 function show(cli: Cli, { job, runs }: PauseOutcome): void {
   if (cli.opts.json) {
-    cli.json({ ...statusDocument(job), ...(job.kind === 'pipeline' ? { runs: runs.map((r) => ({ jobId: r.jobId, status: r.status })) } : {}) });
+    cli.json(pauseDocument({ job, runs }));
     return;
   }
   cli.out(`${job.jobId} ${job.status}`);

@@ -1,5 +1,5 @@
-import { EXIT, formatDuration, DjcError, JOB_STATUSES, TASK_STATUSES, taskDocument, type JobRecord, type TaskStatus } from '@djc/core';
-import { failureReport, resolveJob } from '@djc/coordinator';
+import { EXIT, formatDuration, DjcError, JOB_STATUSES, TASK_STATUSES, type JobRecord, type TaskStatus } from '@djc/core';
+import { failureReport, jobDocument, jobListDocument, resolveJob, taskListDocument } from '@djc/coordinator';
 import { homeReason } from '@djc/core/backends';
 import { statusDocument } from '../status-document.js';
 import { queuedReason } from '../queue-reason.js';
@@ -8,7 +8,7 @@ import { formatJobList, formatStatus, formatTasks } from '../format.js';
 import { createProgressDisplay, progressEveryMs } from '../progress.js';
 import { interruptible, watchJob, type WatchEnd } from '../watch-job.js';
 import { printOutcome } from './run.js';
-import { formatPipelineStatus, pipelineDocument } from '../pipeline-view.js';
+import { formatPipelineStatus } from '../pipeline-view.js';
 
 /** `djc status [JOB]`; `--watch`: the live progress bar until the job ends, then the outcome, exiting as `djc wait` does. */
 export async function statusCommand(cli: Cli, ref: string | undefined, o: { watch?: boolean } = {}): Promise<number> {
@@ -22,17 +22,15 @@ export async function statusCommand(cli: Cli, ref: string | undefined, o: { watc
       display.finish(end.job);
       return endOfWatch(cli, end);
     }
+    if (cli.opts.json) {
+      cli.json(await jobDocument(backend, job));
+      return 0;
+    }
     if (job.kind === 'pipeline') {
-      const runs = await backend.state.listJobs({ parentId: job.jobId });
-      if (cli.opts.json) cli.json(pipelineDocument(job, runs));
-      else cli.out(formatPipelineStatus(job, runs));
+      cli.out(formatPipelineStatus(job, await backend.state.listJobs({ parentId: job.jobId })));
       return 0;
     }
     const queued = await queuedReason(backend, job);
-    if (cli.opts.json) {
-      cli.json({ ...statusDocument(job), ...(queued ? { queueReason: queued } : {}) });
-      return 0;
-    }
     // The top groups of the first failed tasks: cheap enough for every status call.
     const failures = job.tasks.failed > 0 ? await failureReport(backend, job, { maxTasks: 1000, lastLines: false, maxGroups: 3 }) : undefined;
     cli.out(formatStatus(job, failures, queued?.message));
@@ -44,13 +42,14 @@ export async function listCommand(cli: Cli, o: { status?: string; limit: number;
   const status = o.status ? parseJobStatus(o.status) : undefined;
   return withBackend(cli, async (backend) => {
     const jobs = await backend.state.listJobs({ status, limit: o.limit });
+    if (cli.opts.json) {
+      cli.json(await jobListDocument(backend, jobs));
+      return 0;
+    }
     // Pipelines with their stage runs folded under them (read by parent: no scan).
     const stages = new Map<string, JobRecord[]>();
     for (const j of jobs) if (j.kind === 'pipeline' && !o.quiet) stages.set(j.jobId, await backend.state.listJobs({ parentId: j.jobId }));
-    const entry = (j: JobRecord) => ({ jobId: j.jobId, name: j.name, status: j.status, createdAt: j.createdAt, tasks: j.tasks, kind: j.kind });
-    if (cli.opts.json) {
-      cli.json({ jobs: jobs.map((j) => ({ ...entry(j), ...(stages.has(j.jobId) ? { stages: stages.get(j.jobId)!.map(entry) } : {}) })) });
-    } else if (jobs.length === 0) {
+    if (jobs.length === 0) {
       const where = backend.name === 'local' ? `${cli.home}: ${homeReason(cli.resolvedHome)}` : backend.location;
       cli.err(`no ${status ? `${status.toLowerCase()} ` : ''}jobs (searched ${where})`);
     } else cli.out(o.quiet ? jobs.map((j) => j.jobId).join('\n') : formatJobList(jobs, stages));
@@ -63,7 +62,7 @@ export async function tasksCommand(cli: Cli, ref: string | undefined, o: { statu
   return withBackend(cli, async (backend) => {
     const { jobId } = await resolveJob(backend, ref);
     const tasks = await backend.state.listTasks(jobId, { status, limit: o.limit });
-    if (cli.opts.json) cli.json({ tasks: tasks.map(taskDocument) });
+    if (cli.opts.json) cli.json(taskListDocument(tasks));
     else if (tasks.length === 0) cli.err(`no ${status ? `${o.status} ` : ''}tasks in ${jobId}`);
     else cli.out(formatTasks(tasks));
     return 0;

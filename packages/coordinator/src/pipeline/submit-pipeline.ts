@@ -10,9 +10,9 @@ import { submitterName } from '../scheduling/owner.js';
  * (stored with the pipeline, for whichever coordinator runs it).
  */
 export async function submitPipeline(
-  backend: Backend, spec: PipelineSpec, configPath: string, mode: CoordinationMode, o: { fresh?: boolean } = {},
+  backend: Backend, spec: PipelineSpec, configPath: string, mode: CoordinationMode, o: { fresh?: boolean; owner?: string } = {},
 ): Promise<JobRecord> {
   const pipelineId = newJobId(spec.name);
-  await backend.state.createJobs(pipelineJobs(spec, { pipelineId, backend: backend.name, configPath, mode, fresh: o.fresh, owner: submitterName() }));
+  await backend.state.createJobs(pipelineJobs(spec, { pipelineId, backend: backend.name, configPath, mode, fresh: o.fresh, owner: o.owner ?? submitterName() }));
   return mustGetJob(backend, pipelineId);
 }

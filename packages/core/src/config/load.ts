@@ -32,6 +32,8 @@ export interface LoadOptions {
    * and `submit` do; off by default (it starts a process).
    */
   checkHandlers?: boolean;
+  /** Where relative paths resolve instead of the file's directory (a job sent to the HTTP API is stored elsewhere). */
+  baseDir?: string;
 }
 
 export interface LoadedJob {

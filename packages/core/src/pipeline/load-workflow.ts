@@ -20,7 +20,7 @@ export type WorkflowValidation =
 
 /** Validates a job or pipeline file; never throws for a bad file, returns every issue instead. */
 export async function validateWorkflowFile(file: string, opts: LoadOptions = {}): Promise<WorkflowValidation> {
-  const read = await readWorkflowSource(resolve(file));
+  const read = await readWorkflowSource(resolve(file), opts.baseDir);
   if (!read.ok) return { ok: false, kind: 'job', issues: read.issues, warnings: [] };
   if (isPipelineData(read.file.data)) {
     const res = await validatePipelineData(read.file, opts);

@@ -27,7 +27,8 @@ export interface ReadFile {
 
 export type ReadFileResult = { ok: true; file: ReadFile } | { ok: false; issues: ConfigIssue[] };
 
-export async function readWorkflowSource(configPath: string): Promise<ReadFileResult> {
+/** `baseDir`: where relative paths resolve (default: the file's directory), for a file received over the API. */
+export async function readWorkflowSource(configPath: string, baseDir?: string): Promise<ReadFileResult> {
   const read = await readYamlSource(configPath);
   if (!read.ok) {
     return { ok: false, issues: read.problems.map((p) => ({ file: configPath, path: '', ...(p.position ?? {}), message: p.message })) };
@@ -36,7 +37,7 @@ export async function readWorkflowSource(configPath: string): Promise<ReadFileRe
   const log = new SourceLog();
   log.add(configPath, source);
   const layers: Layer[] = [{ file: configPath, source, from: [], to: [] }];
-  const base = { configPath, baseDir: dirname(configPath), source, layers, log };
+  const base = { configPath, baseDir: baseDir ?? dirname(configPath), source, layers, log };
   if (!isObj(source.data)) return { ok: true, file: { ...base, data: source.data, issues: [] } };
   const ext = await resolveExtends(source.data, { file: configPath, source, where: [] }, 'file', log);
   for (const b of ext.bases) layers.push({ file: b.file, source: b.source, from: [], to: [] });

@@ -5,7 +5,8 @@
  * between them, the log cap (head, omitted line, rolling tail) included.
  */
 import { blobKeys, TERMINAL_TASK, type Backend, type TaskRecord, type TaskStatus } from '@djc/core';
-import { logDelta } from '@djc/worker';
+// The one function, not the worker's index (which loads the whole worker).
+import { logDelta } from '@djc/worker/log-delta';
 
 export interface LogSink {
   /** First sight of an attempt (its log may still be empty). */

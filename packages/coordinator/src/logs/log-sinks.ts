@@ -1,4 +1,4 @@
-/** How `djc logs` prints attempt logs: in sections per attempt (one task), or line by line with the task id in front (all tasks). */
+/** How `djc logs` (and GET /v1/jobs/{job}/tasks/{task}/logs) prints attempt logs: in sections per attempt (one task), or line by line with the task id in front (all tasks). */
 import type { LogSink } from './task-logs.js';
 
 type Write = (text: string) => void;
