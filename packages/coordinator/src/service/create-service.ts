@@ -15,6 +15,7 @@ import { errorBody, toHttpError } from './http-errors.js';
 import { IdempotencyStore } from './idempotency.js';
 import { actionRoutes } from './routes/action-routes.js';
 import { eventRoutes } from './routes/event-routes.js';
+import { failureRoutes } from './routes/failure-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { logRoutes } from './routes/log-routes.js';
 import { metricsRoute } from './routes/metrics-route.js';
@@ -96,6 +97,7 @@ export async function createService(o: ServiceOptions): Promise<ServiceApp> {
   logRoutes(typed, ctx);
   actionRoutes(typed, ctx);
   eventRoutes(typed, ctx);
+  failureRoutes(typed, ctx);
   metricsRoute(typed, o.metrics);
   typed.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
