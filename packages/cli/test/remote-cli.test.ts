@@ -60,6 +60,12 @@ describe('the CLI over the API (DJC_URL, DJC_TOKEN)', () => {
       const jobId = sub.stdout.trim();
       expect(jobId).toMatch(/^remote-/);
       expect(sub.stderr).toContain(`submitted to DJC_URL=${url}`);
+      const lost = join(box.dir, 'lost.yaml');
+      writeFileSync(lost, 'name: lost\ninput: { path: nowhere.jsonl }\nhandler: { command: cat }\n');
+      const refused = await remote(['submit', lost]);
+      expect([refused.code, refused.stdout], refused.stderr).toEqual([2, '']);
+      expect(refused.stderr).toContain('nowhere.jsonl');
+      expect(refused.stderr).toContain(`on its own host, relative to ${box.dir}`);
 
       const waited = await same(['wait', jobId], 1);
       expect(waited.stdout).toContain(`${jobId} FAILED`);
@@ -69,6 +75,9 @@ describe('the CLI over the API (DJC_URL, DJC_TOKEN)', () => {
       expect((await same(['tasks', jobId], 0)).stdout).toMatch(/^3 +FAILED +1 /m);
       await same(['tasks', jobId, '--json', '--status', 'failed'], 0);
       expect((await same(['logs', jobId, '--task', '3'], 0)).stdout).toContain('three is bad');
+      await same(['logs', jobId, '--task', '3', '-f'], 0);
+      await same(['logs', jobId, '-f'], 0);
+      await same(['logs', jobId, '--json'], 0);
       await same(['logs', jobId], 0);
       await same(['failures', jobId], 0);
 
@@ -94,6 +103,7 @@ describe('the CLI over the API (DJC_URL, DJC_TOKEN)', () => {
       const cancelled = await remote(['cancel', second]);
       expect([cancelled.code, cancelled.stdout.trim()], cancelled.stderr).toEqual([0, `${second} CANCELLED`]);
       expect((await same(['wait', second], 1)).stdout).toContain(`${second} CANCELLED`);
+      await same(['status', second, '--watch'], 1);
       await same(['list', '--json'], 0);
       await same(['list'], 0);
 
@@ -126,6 +136,8 @@ describe('the CLI over the API (DJC_URL, DJC_TOKEN)', () => {
 
       const missing = await as({ DJC_URL: url, DJC_TOKEN: reader })(['status', 'no-such-job']);
       expect(missing.code, missing.stderr).toBe(4);
+      const socket = await as({ DJC_URL: `unix:${co.socket}` })(['list', '--json']);
+      expect([socket.code, JSON.parse(socket.stdout)], socket.stderr).toEqual([0, { jobs: [] }]);
     } finally {
       await co.stop();
     }
