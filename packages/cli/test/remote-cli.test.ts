@@ -64,7 +64,9 @@ describe('the CLI over the API (DJC_URL, DJC_TOKEN)', () => {
       writeFileSync(lost, 'name: lost\ninput: { path: nowhere.jsonl }\nhandler: { command: cat }\n');
       const refused = await remote(['submit', lost]);
       expect([refused.code, refused.stdout], refused.stderr).toEqual([2, '']);
+      expect(refused.stderr).toContain(`djc: ${lost}:2:`);
       expect(refused.stderr).toContain('nowhere.jsonl');
+      expect(refused.stderr).not.toContain('api/submissions');
       expect(refused.stderr).toContain(`on its own host, relative to ${box.dir}`);
 
       const waited = await same(['wait', jobId], 1);

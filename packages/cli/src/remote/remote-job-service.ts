@@ -7,13 +7,16 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { DjcError, type JobStatus, type JobStatusDocument, type TaskDocument, type TaskStatus } from '@djc/core';
+import { DjcError, type ConfigIssue, type JobStatus, type JobStatusDocument, type TaskDocument, type TaskStatus } from '@djc/core';
 import { parsePriority, parseQueueDocument, type FailureReport, type JobDocument } from '@djc/coordinator';
 import type { JobListDoc, JobService, PauseView, PriorityView, QueueView, ResultView, StatusView, SubmitOutcome, SubmitRequest } from '../job-service.js';
 import { ApiClient } from './http-client.js';
 import { jobView, pipelineViews } from './job-view.js';
 import type { RemoteTarget } from './remote-target.js';
 import { watchRemote } from './watch-remote.js';
+
+/** The daemon keeps a submitted body as <home>/api/submissions/<sha>.yaml: its messages name that copy; the user knows the file by the name they gave. */
+const asSent = (text: string, file: string) => text.replace(/[^\s:"']*api\/submissions\/[0-9a-f]{16}\.yaml/g, file);
 
 const job = (ref: string | undefined) => `/v1/jobs/${encodeURIComponent(ref ?? 'last')}`;
 const JOB_PAGE = 500;
@@ -43,16 +46,21 @@ export class RemoteJobService implements JobService {
     const baseDir = dirname(path);
     const query = { base_dir: baseDir, set: o.set, after: o.after, after_any: o.afterAny, fresh: o.fresh, priority: o.priority };
     try {
-      const answer = await this.api.json<SubmitOutcome['answer']>('POST', '/v1/jobs', { query, body, contentType: 'application/yaml', headers: { 'idempotency-key': randomUUID() } });
-      return { answer, warnings: [], worker: null, coordinatorAlive: true, backendName: 'remote' };
+      const { warnings, ...answer } = await this.api.json<SubmitOutcome['answer'] & { warnings?: ConfigIssue[] }>('POST', '/v1/jobs', {
+        query, body, contentType: 'application/yaml', headers: { 'idempotency-key': randomUUID() },
+      });
+      return { answer, warnings: (warnings ?? []).map((w) => ({ ...w, file: asSent(w.file, file) })), worker: null, coordinatorAlive: true, backendName: 'remote' };
     } catch (e) {
       throw this.pathsHint(e, file, baseDir);
     }
   }
 
   /** A file the daemon cannot read: say that it reads paths on its own host. */
-  private pathsHint(e: unknown, file: string, baseDir: string): unknown {
-    if (!(e instanceof DjcError) || !['CONFIG_INVALID', 'INPUT_INVALID', 'NOT_FOUND'].includes(e.code)) return e;
+  private pathsHint(original: unknown, file: string, baseDir: string): unknown {
+    if (!(original instanceof DjcError)) return original;
+    const details = original.details === undefined ? undefined : JSON.parse(asSent(JSON.stringify(original.details), file)) as unknown;
+    const e = new DjcError(original.code, asSent(original.message, file), { hint: original.hint && asSent(original.hint, file), details, cause: original });
+    if (!['CONFIG_INVALID', 'INPUT_INVALID', 'NOT_FOUND'].includes(e.code)) return e;
     const text = `${e.message} ${JSON.stringify(e.details ?? '')}`;
     if (!/no such file|not found|does not exist|cannot read|ENOENT|not readable/i.test(text) && !text.includes(baseDir)) return e;
     const hint = `the coordinator at ${this.where} reads the paths in ${file} (input, handler, extends) on its own host, relative to ${baseDir}: `
