@@ -9,8 +9,11 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createLocalBackend } from '@djc/core/backends/local';
+import { submitPipeline } from '@djc/coordinator';
 import { startCoordinator } from './api-helpers.js';
-import { djc, readJsonl, sandboxPerTest } from './helpers.js';
+import { djc, sandboxPerTest } from './helpers.js';
+import { diamondSpec, writeHandlers, writeReviews } from './pipeline-helpers.js';
 
 const box = sandboxPerTest('djc-remote-');
 const local = (args: string[]) => djc(args, { cwd: box.dir, home: box.home });
@@ -149,5 +152,30 @@ describe('the CLI over the API (DJC_URL, DJC_TOKEN)', () => {
     const junk = await djc(['status'], { cwd: box.dir, home: noHome, env: { DJC_URL: 'ftp://x' } });
     expect([junk.code, junk.stderr]).toEqual([2, expect.stringContaining('DJC_URL')]);
     expect(existsSync(noHome)).toBe(false);
+  });
+
+  it('shows a pipeline (its stages, the points of its sweep) and cancels it as the local CLI does', async () => {
+    const submitter = await token('submit', 'ci');
+    writeReviews(box.dir, 20);
+    writeHandlers(box.dir);
+    const backend = createLocalBackend({ home: box.home });
+    const id = await submitPipeline(backend, diamondSpec(box.dir, { ks: [1, 3] }), join(box.dir, 'reviews.yaml'), 'daemon').then((p) => p.jobId).finally(() => backend.close());
+    const co = await startCoordinator({ cwd: box.dir, home: box.home }, ['--listen', '127.0.0.1:0']);
+    try {
+      const url = /and (http:\/\/127\.0\.0\.1:\d+)/.exec(co.stderr())?.[1] ?? '';
+      const remote = (args: string[]) => djc(args, { cwd: box.dir, home: join(box.dir, 'no-home'), env: { DJC_URL: url, DJC_TOKEN: submitter } });
+      const cancelled = await remote(['cancel', id]);
+      expect([cancelled.code, cancelled.stdout.split('\n')[0]], cancelled.stderr).toEqual([0, `${id} CANCELLED`]);
+      expect(cancelled.stdout.trim().split('\n').slice(1).sort()).toEqual((await local(['status', id, '--json']).then((r) => (JSON.parse(r.stdout) as { stages: { runs: { jobId: string; status: string }[] }[] })
+        .stages.flatMap((st) => st.runs.map((x) => `  ${x.jobId} ${x.status}`)))).sort());
+      for (const args of [['status', id], ['status', id, '--json'], ['list'], ['status', 'reviews.stats']]) {
+        const [r, l] = [await remote(args), await local(args)];
+        const out = (text: string) => (args.includes('--json') ? JSON.parse(text) as unknown : text);
+        expect([args.join(' '), r.code, out(r.stdout)], r.stderr).toEqual([args.join(' '), 0, out(l.stdout)]);
+      }
+      expect((await remote(['status', id])).stdout).toMatch(/points of train \(2\):/);
+    } finally {
+      await co.stop();
+    }
   });
 });

@@ -4,8 +4,7 @@
  * `djc status --json` document. This rebuilds the fields they read from it.
  * What the document does not carry: `input.on_bad_record` (bad records read
  * as skipped), the coordinator's heartbeat (a daemon answered: never shown
- * as orphaned), a sweep's settings (its stage status is recomputed without
- * its tolerated failures). NOTES.md has the debt: formatters over documents.
+ * as orphaned). NOTES.md has the debt: formatters over documents.
  */
 import type { JobRecord, JobStatusDocument, PipelineGraph } from '@djc/core';
 import type { JobDocument, PipelineStageDocument } from '@djc/coordinator';
@@ -18,7 +17,8 @@ export function jobView(doc: JobStatusDocument, stages?: readonly PipelineStageD
     createdAt: doc.createdAt, startedAt: doc.startedAt, endedAt: doc.endedAt, error: doc.error,
     tasks: doc.tasks, records, outputPath: doc.output.path, workers: doc.workers ?? null, retries: doc.retries,
     requests: doc.requests?.byOperation ?? {},
-    config: { priority: doc.priority, input: { on_bad_record: doc.records.bad > 0 ? 'skip' : 'fail' } },
+    // compute.workers: read by a stage's outcome for its runner's last round only, never for the status shown.
+    config: { priority: doc.priority, input: { on_bad_record: doc.records.bad > 0 ? 'skip' : 'fail' }, compute: { workers: 0 } },
     coordinator: { owner: 'the coordinator behind DJC_URL', seenAt: Date.now() },
     pipeline: stages ? graphOf(stages) : null,
   };
@@ -32,5 +32,6 @@ export function pipelineViews(doc: JobDocument): { job: JobRecord; runs: JobReco
 }
 
 function graphOf(stages: readonly PipelineStageDocument[]): PipelineGraph {
-  return { order: stages.map((s) => s.name), runs: stages.map((s) => ({ stage: s.name, needs: s.needs })), sweeps: [] } as unknown as PipelineGraph;
+  const sweeps = stages.flatMap((s) => (s.sweep ? [{ stage: s.name, ...s.sweep }] : []));
+  return { order: stages.map((s) => s.name), runs: stages.map((s) => ({ stage: s.name, needs: s.needs })), sweeps } as unknown as PipelineGraph;
 }
