@@ -103,6 +103,8 @@ describe('the CLI over the API (DJC_URL, DJC_TOKEN)', () => {
       expect([paused.code, JSON.parse(paused.stdout)], paused.stderr).toMatchObject([0, { jobId: second, status: 'PAUSED' }]);
       const resumed = await remote(['resume', second]);
       expect([resumed.code, resumed.stdout.trim()], resumed.stderr).toEqual([0, `${second} QUEUED`]);
+      const timedOut = await remote(['wait', second, '--timeout', '1s']);
+      expect([timedOut.code, timedOut.stderr]).toEqual([124, expect.stringContaining(`timed out after 1s: job ${second} is still`)]);
       const queue = await remote(['queue', '--json']);
       expect([queue.code, Object.keys(JSON.parse(queue.stdout))], queue.stderr).toEqual([0, ['queue', 'ageMs', 'stale']]);
       const cancelled = await remote(['cancel', second]);
