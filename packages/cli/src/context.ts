@@ -75,7 +75,7 @@ export async function withJobs<T>(cli: Cli, fn: (jobs: JobService) => Promise<T>
   const { remoteTarget } = await import('./remote/remote-target.js');
   const target = remoteTarget();
   const jobs: JobService = target
-    ? new (await import('./remote/remote-job-service.js')).RemoteJobService(target)
+    ? new (await import('./remote/remote-job-service.js')).RemoteJobService(target, cli.log)
     : new (await import('./local-job-service.js')).LocalJobService(cli, o.create === true);
   try {
     return await fn(jobs);

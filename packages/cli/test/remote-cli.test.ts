@@ -12,7 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { createLocalBackend } from '@djc/core/backends/local';
 import { submitPipeline } from '@djc/coordinator';
 import { startCoordinator } from './api-helpers.js';
-import { djc, sandboxPerTest } from './helpers.js';
+import { createServer } from 'node:net';
+import { djc, djcStart, sandboxPerTest, waitFor } from './helpers.js';
 import { diamondSpec, writeHandlers, writeReviews } from './pipeline-helpers.js';
 
 const box = sandboxPerTest('djc-remote-');
@@ -176,6 +177,34 @@ describe('the CLI over the API (DJC_URL, DJC_TOKEN)', () => {
         expect([args.join(' '), r.code, out(r.stdout)], r.stderr).toEqual([args.join(' '), 0, out(l.stdout)]);
       }
       expect((await remote(['status', id])).stdout).toMatch(/points of train \(2\):/);
+    } finally {
+      await co.stop();
+    }
+  });
+
+  it('djc wait goes on across a restart of the coordinator', async () => {
+    const submitter = await token('submit', 'ci');
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port: p } = probe.address() as { port: number };
+        probe.close(() => resolve(p));
+      });
+    });
+    const url = `http://127.0.0.1:${port}`;
+    const env = { DJC_URL: url, DJC_TOKEN: submitter };
+    const home = join(box.dir, 'no-home');
+    let co = await startCoordinator({ cwd: box.dir, home: box.home }, ['--listen', `127.0.0.1:${port}`]);
+    try {
+      writeFileSync(join(box.dir, 'in.jsonl'), '{"n":0}\n{"n":1}\n');
+      writeFileSync(join(box.dir, 'slowish.yaml'), 'name: slowish\ninput: { path: in.jsonl, batch: { records: 1 } }\nhandler: { command: "sleep 4; cat" }\ncompute: { workers: 1 }\n');
+      const id = (await djc(['submit', 'slowish.yaml'], { cwd: box.dir, home, env })).stdout.trim();
+      // -v logs each request: the wait is following the job's event stream once it logged that one.
+      const waiting = djcStart(['wait', id, '-v'], { cwd: box.dir, home, env });
+      await waitFor('the wait following the event stream', async () => waiting.stderr().includes('"path":"/v1/events"'));
+      await co.stop();
+      co = await startCoordinator({ cwd: box.dir, home: box.home }, ['--listen', `127.0.0.1:${port}`]);
+      const end = await waiting.done;
+      expect([end.code, end.stdout], end.stderr).toEqual([0, expect.stringContaining(`${id} SUCCEEDED`)]);
     } finally {
       await co.stop();
     }

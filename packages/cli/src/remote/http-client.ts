@@ -7,7 +7,7 @@
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { DjcError, type DjcErrorCode } from '@djc/core';
+import { DjcError, type DjcErrorCode, type Logger } from '@djc/core';
 import type { RemoteTarget } from './remote-target.js';
 
 export interface RequestOptions {
@@ -21,7 +21,7 @@ export interface RequestOptions {
 const KNOWN: readonly string[] = ['CONFIG_INVALID', 'USAGE', 'NOT_FOUND', 'CONFLICT', 'ILLEGAL_TRANSITION', 'BACKEND_UNAVAILABLE', 'INPUT_INVALID', 'INTERNAL'];
 
 export class ApiClient {
-  constructor(readonly target: RemoteTarget) {}
+  constructor(readonly target: RemoteTarget, private readonly log?: Logger) {}
 
   /** A JSON answer (2xx), or the answer's error thrown as a DjcError. */
   async json<T>(method: string, path: string, o: RequestOptions = {}): Promise<T> {
@@ -52,6 +52,7 @@ export class ApiClient {
     if (token && !socketPath) headers.authorization = `Bearer ${token}`;
     if (o.body !== undefined) headers['content-type'] = o.contentType ?? 'application/json';
     const send = url.protocol === 'https:' && !socketPath ? httpsRequest : httpRequest;
+    this.log?.debug({ method, path: url.pathname, query: url.search }, 'api request');
     return new Promise((resolve, reject) => {
       const req = send(url, { method, headers, ...(socketPath ? { socketPath } : {}), ...(o.signal ? { signal: o.signal } : {}) }, resolve);
       req.on('error', (e) => reject(this.unreachable(e as NodeJS.ErrnoException)));

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { DjcError, type ConfigIssue, type JobStatus, type JobStatusDocument, type TaskDocument, type TaskStatus } from '@djc/core';
+import { DjcError, type ConfigIssue, type JobStatus, type Logger, type JobStatusDocument, type TaskDocument, type TaskStatus } from '@djc/core';
 import { parsePriority, parseQueueDocument, type FailureReport, type JobDocument } from '@djc/coordinator';
 import type { JobListDoc, JobService, PauseView, PriorityView, QueueView, ResultView, StatusView, SubmitOutcome, SubmitRequest } from '../job-service.js';
 import { ApiClient } from './http-client.js';
@@ -26,8 +26,8 @@ export class RemoteJobService implements JobService {
   readonly remote = true;
   readonly api: ApiClient;
 
-  constructor(readonly target: RemoteTarget) {
-    this.api = new ApiClient(target);
+  constructor(readonly target: RemoteTarget, log?: Logger) {
+    this.api = new ApiClient(target, log);
   }
 
   get where(): string {
