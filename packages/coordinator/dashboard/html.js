@@ -18,6 +18,7 @@ export const statusTag = (s) => h('span', { class: `st st-${String(s).toLowerCas
 
 /** Marks the page drawn (tests and the benchmark wait for it). */
 export function ready(page) {
+  performance.mark(`djc:${page}`);
   document.body.dataset.page = page;
   document.body.dataset.ready = 'true';
 }

@@ -63,6 +63,7 @@ export function jobPage(ref) {
         tasks.replaceChildren(table.el);
         await table.load();
       }
+      performance.mark('djc:tasks');
       document.body.dataset.tasks = 'true';
       if (!ENDED.has(doc.status)) stop = events(`?job=${enc(jobId)}`, { job: (d) => show({ ...doc, ...d }), task: (t) => table?.update(t) });
       get(`/v1/jobs/${enc(jobId)}/report`).then((r) => drawFigures(figures, r), (e) => figures.replaceChildren(h('p', { class: 'error' }, e.message)));
