@@ -13,7 +13,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCoordinator } from './api-helpers.js';
+import { api, startCoordinator } from './api-helpers.js';
 import { launchBrowser, screenshot } from './browser.js';
 import { baseOf, drawn, logIn, makeToken, n, openDashboard, rowCells } from './dashboard-helpers.js';
 import { djc, sandboxPerTest, waitFor } from './helpers.js';
@@ -75,6 +75,9 @@ describe('the web dashboard', () => {
         running: status.tasks.running + status.tasks.claimed, pending: status.tasks.pending + status.tasks.retrying, records: status.records.processed,
       });
       await screenshot(page, 'dashboard-jobs');
+      // A job submitted now shows up in the open list, live (the event stream; no reload).
+      const slow = await submit(jobFile('slow', 4, { sleep: 60, workers: 1 }));
+      await page.waitForSelector(`tr[data-job="${slow}"] td[data-col="name"]:text-is("slow")`);
 
       await page.click(`tr[data-job="${done}"] a`);
       await drawn(page, 'job');
@@ -114,7 +117,6 @@ describe('the web dashboard', () => {
       await screenshot(page, 'dashboard-job');
 
       // Cancel: a read token gets the 403 message, a submit token cancels.
-      const slow = await submit(jobFile('slow', 4, { sleep: 60, workers: 1 }));
       await page.goto(`${baseOf(co.stderr())}/#/jobs/${slow}`);
       await drawn(page, 'job');
       await page.click('[data-test=cancel]');
@@ -129,6 +131,9 @@ describe('the web dashboard', () => {
       expect((await cli(['status', slow, '--json'])).status).toBe('CANCELLED');
       expect(tab.outside).toEqual([]);
       expect(tab.errors).toEqual([]);
+      // On the unix socket the same page, and no login.
+      expect((await api(co.socket, 'GET', '/')).text).toContain('<title>djc dashboard</title>');
+      expect((await api(co.socket, 'GET', '/session')).json).toMatchObject({ scope: 'admin', transport: 'unix' });
     } finally {
       await tab.close();
       await co.stop();
