@@ -53,6 +53,7 @@ describe('the web dashboard', () => {
     const co = await startCoordinator(opts(), ['--listen', '127.0.0.1:0', '--cpus', '2']);
     const tab = await openDashboard(browser, baseOf(co.stderr()));
     const { page } = tab;
+    const shownCounts = () => page.$$eval('[data-test=counters] [data-count]', (els) => Object.fromEntries(els.map((e) => [(e as HTMLElement).dataset.count, Number((e as HTMLElement).dataset.value)])));
     try {
       const done = await submit(jobFile('mixed', 60, { fail: [3, 7] }));
       await djc(['wait', done], opts());
@@ -81,8 +82,7 @@ describe('the web dashboard', () => {
 
       await page.click(`tr[data-job="${done}"] a`);
       await drawn(page, 'job');
-      const counts = await page.$$eval('[data-test=counters] [data-count]', (els) => Object.fromEntries(els.map((e) => [(e as HTMLElement).dataset.count, Number((e as HTMLElement).dataset.value)])));
-      expect(counts).toEqual({ ...status.tasks, records: status.records.processed, bad: status.records.bad });
+      expect(await shownCounts()).toEqual({ ...status.tasks, records: status.records.processed, bad: status.records.bad });
       expect(await page.textContent('[data-count="succeeded"]')).toBe('58');
 
       // The first page of the task table is djc tasks --limit 50; next shows the rest.
@@ -128,7 +128,13 @@ describe('the web dashboard', () => {
       await drawn(page, 'job');
       await page.click('[data-test=cancel]');
       await page.waitForSelector('h1 [data-status="CANCELLED"]');
-      expect((await cli(['status', slow, '--json'])).status).toBe('CANCELLED');
+      const cancelled = await cli(['status', slow, '--json']);
+      expect(cancelled.status).toBe('CANCELLED');
+      // The counters follow (the cancel's answer, then the event stream until the job's last event).
+      await expect.poll(async () => {
+        const now = await cli(['status', slow, '--json']);
+        return [await shownCounts(), { ...now.tasks, records: now.records.processed, bad: now.records.bad }];
+      }).toSatisfy(([shown, cli]: any[]) => JSON.stringify(Object.entries(shown).sort()) === JSON.stringify(Object.entries(cli).sort()));
       expect(tab.outside).toEqual([]);
       expect(tab.errors).toEqual([]);
       // On the unix socket the same page, and no login.

@@ -61,7 +61,8 @@ function histogram(title, hist) {
     r.append(svg('title', {}, `${ms(b.from)}–${ms(b.to)}: ${b.count}`));
     g.append(r);
   });
-  g.append(svg('text', { x: 5, y: height + 15, class: 'axis' }, ms(hist.min)), svg('text', { x: hist.bins.length * bw - 50, y: height + 15, class: 'axis' }, ms(hist.max)));
+  g.append(svg('text', { x: 5, y: height + 15, class: 'axis' }, ms(hist.min)));
+  if (hist.bins.length > 1) g.append(svg('text', { x: hist.bins.length * bw - 50, y: height + 15, class: 'axis' }, ms(hist.max)));
   box.append(g);
   return box;
 }

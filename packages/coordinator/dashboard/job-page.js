@@ -65,8 +65,21 @@ export function jobPage(ref) {
       }
       performance.mark('djc:tasks');
       document.body.dataset.tasks = 'true';
-      if (!ENDED.has(doc.status)) stop = events(`?job=${enc(jobId)}`, { job: (d) => show({ ...doc, ...d }), task: (t) => table?.update(t) });
-      get(`/v1/jobs/${enc(jobId)}/report`).then((r) => drawFigures(figures, r), (e) => figures.replaceChildren(h('p', { class: 'error' }, e.message)));
+      const drawReport = () => get(`/v1/jobs/${enc(jobId)}/report`).then((r) => drawFigures(figures, r), (e) => figures.replaceChildren(h('p', { class: 'error' }, e.message)));
+      // Live until the job ends; then its table page and figures are read once more.
+      // A pipeline's event is its own record (no stages, no sums over its runs): its document is read again.
+      const onJob = async (d) => {
+        show(doc.kind === 'pipeline' ? await get(`/v1/jobs/${enc(jobId)}`) : { ...doc, ...d });
+        if (ENDED.has(d.status)) void Promise.all([table?.refresh(), drawReport()]);
+      };
+      if (!ENDED.has(doc.status)) stop = events(`?job=${enc(jobId)}`, { job: onJob, task: (t) => table?.update(t) });
+      if (doc.kind === 'pipeline' && !ENDED.has(doc.status)) {
+        // Its stage runs change without its own record changing: read its document every 2 s while it runs.
+        const timer = setInterval(() => get(`/v1/jobs/${enc(jobId)}`).then((d) => { show(d); if (ENDED.has(d.status)) clearInterval(timer); }, () => {}), 2000);
+        const closeEvents = stop;
+        stop = () => { clearInterval(timer); closeEvents(); };
+      }
+      void drawReport();
     },
   };
 }

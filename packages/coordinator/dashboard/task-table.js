@@ -61,6 +61,7 @@ export function taskTable(jobId) {
   return {
     el,
     load: () => page(0),
+    refresh: () => page(at),
     /** A task event: its row on this page is redrawn (other pages are read when shown). */
     update(t) {
       const old = rows.get(t.taskId);
