@@ -103,6 +103,11 @@ describe('the web dashboard', () => {
       const failed = (await cli(['tasks', done, '--json', '--status', 'failed'])).tasks as any[];
       expect(await tableRows()).toEqual(failed.map((t) => ({ taskId: t.taskId, status: 'FAILED', attempts: 1, worker: t.worker, error: t.error })));
       expect(failed.map((t) => t.taskId)).toEqual([3, 7]);
+      await page.selectOption('[data-test=status-filter]', 'RUNNING');
+      await page.waitForSelector('[data-loaded="RUNNING:0"]');
+      expect(await page.textContent('table[data-test=tasks] tbody')).toBe('no tasks');
+      await page.selectOption('[data-test=status-filter]', 'FAILED');
+      await page.waitForSelector('[data-loaded="FAILED:0"]');
 
       // A task's logs, the failures grouped, the timeline and the histogram.
       await page.click('tr[data-task="3"] td[data-col="task"] button');
@@ -169,16 +174,17 @@ describe('the web dashboard', () => {
 
       const busy = await submit(jobFile('busy', 1, { sleep: 60, workers: 1 }));
       const waiting = await submit(jobFile('waiting', 1, { workers: 1 }));
-      const reasonOf = (q: any) => q.queue?.jobs.find((j: any) => j.jobId === waiting)?.reason?.message as string | undefined;
-      await waitFor('the waiting job in the queue', async () => reasonOf(await cli(['queue', '--json'])));
+      // Once the daemon has put it in QUEUED, the page shows its row as djc queue --json does.
+      const entryOf = (q: any) => q.queue?.jobs.find((j: any) => j.jobId === waiting);
       await waitFor('the queue page to show what djc queue shows', async () => {
         await page.goto(`${baseOf(co.stderr())}/#/queue`);
         await page.reload();
         await drawn(page, 'queue');
-        const shown = await page.textContent(`table[data-test=queue] tr[data-job="${waiting}"] td[data-col="reason"]`);
-        return shown !== null && shown === reasonOf(await cli(['queue', '--json']));
+        const shown = await rowCells(page, `table[data-test=queue] tr[data-job="${waiting}"]`).catch(() => null);
+        const entry = entryOf(await cli(['queue', '--json']));
+        return shown !== null && entry?.status === 'QUEUED' && shown.status === 'QUEUED' && shown.reason === entry.reason?.message;
       }, 30_000);
-      expect((await rowCells(page, `table[data-test=queue] tr[data-job="${waiting}"]`)).status).toBe('QUEUED');
+      expect((await rowCells(page, `table[data-test=queue] tr[data-job="${waiting}"]`)).reason).toMatch(/^needs 1 cpu, 0 free; /);
       await screenshot(page, 'dashboard-queue');
       for (const id of [waiting, busy]) await cli(['cancel', id, '--json']);
       expect(tab.outside).toEqual([]);

@@ -21,8 +21,10 @@ export function jobPage(ref) {
   let stop = () => {};
   let table = null;
   let jobId = ref;
+  let shown = null;
 
   const show = (doc) => {
+    shown = doc;
     head.replaceChildren(...[
       h('h1', {}, doc.name, ' ', statusTag(doc.status)),
       h('p', { class: 'muted' }, doc.jobId, ` · ${doc.kind} · owner ${doc.owner || '—'} · created ${when(doc.createdAt)}`, doc.endedAt ? ` · ended ${when(doc.endedAt)}` : ''),
@@ -59,7 +61,7 @@ export function jobPage(ref) {
       show(doc);
       ready('job');
       if (doc.kind !== 'pipeline') {
-        table = taskTable(jobId);
+        table = taskTable(jobId, () => shown?.tasks ?? null);
         tasks.replaceChildren(table.el);
         await table.load();
       }

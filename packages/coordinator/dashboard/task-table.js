@@ -7,7 +7,11 @@ export const PAGE = 50;
 const STATUSES = ['', 'PENDING', 'CLAIMED', 'RUNNING', 'RETRY_WAIT', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
 const COLS = ['task', 'status', 'attempts', 'records', 'bad', 'worker', 'started', 'duration', 'error'];
 
-export function taskTable(jobId) {
+// A status's counter key (djc status --json `tasks`).
+const COUNT = { PENDING: 'pending', CLAIMED: 'claimed', RUNNING: 'running', RETRY_WAIT: 'retrying', SUCCEEDED: 'succeeded', FAILED: 'failed', CANCELLED: 'cancelled' };
+
+/** `counts()`: the job's counters as last shown; a status they say is empty is not asked for (listing by status scans a big job's tasks). */
+export function taskTable(jobId, counts = () => null) {
   const body = h('tbody');
   const filter = h('select', { 'data-test': 'status-filter', onchange: () => { cursors = [null]; void page(0); } },
     STATUSES.map((s) => h('option', { value: s }, s || 'all statuses')));
@@ -25,7 +29,8 @@ export function taskTable(jobId) {
   async function page(i) {
     const status = filter.value;
     const q = new URLSearchParams({ limit: String(PAGE), ...(status ? { status } : {}), ...(cursors[i] ? { cursor: cursors[i] } : {}) });
-    const doc = await get(`/v1/jobs/${enc(jobId)}/tasks?${q}`);
+    const empty = status && counts()?.[COUNT[status]] === 0;
+    const doc = empty ? { tasks: [], nextCursor: null } : await get(`/v1/jobs/${enc(jobId)}/tasks?${q}`);
     at = i;
     cursors = cursors.slice(0, i + 1);
     if (doc.nextCursor) cursors.push(doc.nextCursor);
