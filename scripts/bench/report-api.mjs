@@ -3,7 +3,7 @@ const ms = (x) => `${x} ms`;
 
 export function renderApiLatency(r, measured) {
   const head = [
-    '## 12. The HTTP API while a job runs',
+    '## 13. The HTTP API while a job runs',
     '',
     '`djc coordinator --listen 127.0.0.1:0` runs one job of no-op tasks (a module',
     'handler, one record per task, 2 workers); meanwhile a client with a read token',

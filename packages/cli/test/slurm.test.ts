@@ -104,12 +104,17 @@ async function jobIdOf(name: string): Promise<string> {
 
 /** `djc coordinator` in the background, once it says it runs. */
 async function coordinator(): Promise<ReturnType<typeof djcStart>> {
-  const d = start(['coordinator']);
+  const d = start(['coordinator', '--verbose']);
   let err = '';
   d.child.stderr?.on('data', (b: Buffer) => { err += b.toString(); });
   await waitFor('the coordinator to start', async () => err.includes('coordinator running') || d.child.exitCode !== null, 20_000);
   expect(d.child.exitCode).toBeNull();
   return d;
+}
+
+/** What the coordinator logged so far (it runs with --verbose), for an assertion's message. */
+async function daemonLog(d: ReturnType<typeof djcStart>): Promise<string> {
+  return d.stderr();
 }
 
 async function stopCoordinator(d: ReturnType<typeof djcStart>): Promise<void> {
@@ -315,7 +320,7 @@ output: { path: out.jsonl }
     // The job stays cancelled; the coordinator does not start new workers for it.
     await sleep(1500);
     expect((await status(jobId)).status).toBe('CANCELLED');
-    expect(await slurmJobsNamed(`djc-${jobId}`)).toEqual([...ids].sort());
+    expect(await slurmJobsNamed(`djc-${jobId}`), await daemonLog(daemon)).toEqual([...ids].sort());
     await stopCoordinator(daemon);
   });
 

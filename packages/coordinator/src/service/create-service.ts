@@ -14,12 +14,14 @@ import type { Authorizer, Principal, Scope } from './auth/authorizer.js';
 import { errorBody, toHttpError } from './http-errors.js';
 import { IdempotencyStore } from './idempotency.js';
 import { actionRoutes } from './routes/action-routes.js';
+import { dashboardRoutes } from './routes/dashboard-routes.js';
 import { eventRoutes } from './routes/event-routes.js';
 import { failureRoutes } from './routes/failure-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { logRoutes } from './routes/log-routes.js';
 import { metricsRoute } from './routes/metrics-route.js';
 import { readRoutes } from './routes/read-routes.js';
+import { reportRoute } from './routes/report-route.js';
 import { submitRoutes } from './routes/submit-routes.js';
 
 declare module 'fastify' {
@@ -99,6 +101,8 @@ export async function createService(o: ServiceOptions): Promise<ServiceApp> {
   eventRoutes(typed, ctx);
   failureRoutes(typed, ctx);
   metricsRoute(typed, o.metrics);
+  reportRoute(typed, ctx);
+  dashboardRoutes(typed, { transport: o.transport, ...(o.authorizer ? { authorizer: o.authorizer } : {}), secure: o.https !== undefined });
   typed.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return app;
