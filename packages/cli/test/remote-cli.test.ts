@@ -6,6 +6,7 @@
  * compared with the local CLI's for the same job. A read token cannot
  * submit; an address nobody listens on exits 3.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -205,6 +206,25 @@ describe('the CLI over the API (DJC_URL, DJC_TOKEN)', () => {
       co = await startCoordinator({ cwd: box.dir, home: box.home }, ['--listen', `127.0.0.1:${port}`]);
       const end = await waiting.done;
       expect([end.code, end.stdout], end.stderr).toEqual([0, expect.stringContaining(`${id} SUCCEEDED`)]);
+    } finally {
+      await co.stop();
+    }
+  });
+
+  it('speaks HTTPS, trusting a private CA given in NODE_EXTRA_CA_CERTS', async () => {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(box.dir, 'key.pem'), '-out', join(box.dir, 'cert.pem')], { stdio: 'ignore' });
+    const reader = await token('read', 'dash');
+    const co = await startCoordinator({ cwd: box.dir, home: box.home }, ['--listen', '127.0.0.1:0', '--tls-cert', 'cert.pem', '--tls-key', 'key.pem']);
+    try {
+      const url = /and (https:\/\/127\.0\.0\.1:\d+)/.exec(co.stderr())?.[1] ?? '';
+      expect(url, co.stderr()).not.toBe('');
+      const home = join(box.dir, 'no-home');
+      const trusted = await djc(['list', '--json'], { cwd: box.dir, home, env: { DJC_URL: url, DJC_TOKEN: reader, NODE_EXTRA_CA_CERTS: join(box.dir, 'cert.pem') } });
+      expect([trusted.code, JSON.parse(trusted.stdout)], trusted.stderr).toEqual([0, { jobs: [] }]);
+      const untrusted = await djc(['list'], { cwd: box.dir, home, env: { DJC_URL: url, DJC_TOKEN: reader } });
+      expect([untrusted.code, untrusted.stderr]).toEqual([3, expect.stringMatching(/DJC_URL=https:.*(self.signed|certificate)/i)]);
+      expect(untrusted.stderr).toContain('NODE_EXTRA_CA_CERTS');
     } finally {
       await co.stop();
     }

@@ -63,8 +63,12 @@ export class ApiClient {
   private unreachable(e: NodeJS.ErrnoException): Error {
     if (e.name === 'AbortError') return e;
     const why = e.code === 'ECONNREFUSED' ? 'nothing listens there' : e.code === 'ENOENT' ? 'no such socket' : e.code === 'ENOTFOUND' ? 'unknown host' : e.message;
+    const tls = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL/.test(e.code ?? '');
     return new DjcError('BACKEND_UNAVAILABLE', `cannot reach the coordinator at DJC_URL=${this.target.url}: ${why}`, {
-      cause: e, hint: 'is `djc coordinator --listen HOST:PORT` running there? Unset DJC_URL to use the local backend',
+      cause: e,
+      hint: tls
+        ? 'its TLS certificate is not trusted here: give the CA that signed it with NODE_EXTRA_CA_CERTS=/path/ca.pem'
+        : 'is `djc coordinator --listen HOST:PORT` running there? Unset DJC_URL to use the local backend',
     });
   }
 
