@@ -5,6 +5,7 @@
  */
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import { isDeepStrictEqual } from 'node:util';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { api, readEvents, startCoordinator } from './api-helpers.js';
@@ -42,9 +43,12 @@ describe('djc coordinator: the HTTP API on its unix socket', () => {
       expect(sub.json).toEqual({ jobId, status: 'SUBMITTED' });
       await waitEnd(co.socket, jobId);
 
-      const job = await api(co.socket, 'GET', `/v1/jobs/${jobId}`);
-      expect(job.status).toBe(200);
-      expect(job.json).toEqual(await cli(['status', jobId, '--json']));
+      // The job has ended, but its coordinator still records its workers' final view: compare once it settled.
+      const job = await waitFor('GET /v1/jobs/{id} equal to djc status --json', async () => {
+        const r = await api(co.socket, 'GET', `/v1/jobs/${jobId}`);
+        expect(r.status).toBe(200);
+        return isDeepStrictEqual(r.json, await cli(['status', jobId, '--json'])) ? r : undefined;
+      });
       expect(job.json).toMatchObject({ status: 'SUCCEEDED', tasks: { total: 5, succeeded: 5 } });
 
       const page1 = await api(co.socket, 'GET', `/v1/jobs/${jobId}/tasks?limit=3`);
