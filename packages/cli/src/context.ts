@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { createLogger, type Backend, type Logger } from '@djc/core';
+import type { JobService } from './job-service.js';
 import { describeHome, homeReason, openBackend, resolveBackendSettings, type ResolvedHome } from '@djc/core/backends';
 
 /** Options every command accepts (commander's optsWithGlobals). */
@@ -62,5 +63,23 @@ export async function withBackend<T>(cli: Cli, fn: (backend: Backend) => Promise
     return await fn(backend);
   } finally {
     await backend.close();
+  }
+}
+
+/**
+ * Runs `fn` with the jobs: over the API of the coordinator named by DJC_URL
+ * (with DJC_TOKEN), or else in the backend this CLI opens (on first use;
+ * `create` as in withBackend); always closed after.
+ */
+export async function withJobs<T>(cli: Cli, fn: (jobs: JobService) => Promise<T>, o: { create?: boolean } = {}): Promise<T> {
+  const { remoteTarget } = await import('./remote/remote-target.js');
+  const target = remoteTarget();
+  const jobs: JobService = target
+    ? new (await import('./remote/remote-job-service.js')).RemoteJobService(target, cli.log)
+    : new (await import('./local-job-service.js')).LocalJobService(cli, o.create === true);
+  try {
+    return await fn(jobs);
+  } finally {
+    await jobs.close();
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { JobConfigSchema, type JobRecord, type TaskRecord } from '@djc/core';
+import { JobConfigSchema, taskDocument, type JobRecord, type TaskRecord } from '@djc/core';
 import { formatStatus, formatTasks, measuredSize } from './format.js';
 import { progressLine } from './progress-line.js';
 
@@ -36,8 +36,8 @@ describe('record totals in status and progress', () => {
   });
 
   it('djc tasks shows "-" for a batch not counted yet, then the committed count', () => {
-    expect(formatTasks([task()]).split('\n')[1]).toMatch(/^0 +PENDING +0 +- +- +- +- +- +-$/);
-    expect(formatTasks([task({ status: 'SUCCEEDED', attempts: 1, records: 42 })]).split('\n')[1]).toMatch(/^0 +SUCCEEDED +1 +42 +- +- +- +- +-$/);
+    expect(formatTasks([task()].map(taskDocument)).split('\n')[1]).toMatch(/^0 +PENDING +0 +- +- +- +- +- +-$/);
+    expect(formatTasks([task({ status: 'SUCCEEDED', attempts: 1, records: 42 })].map(taskDocument)).split('\n')[1]).toMatch(/^0 +SUCCEEDED +1 +42 +- +- +- +- +-$/);
   });
 });
 
@@ -71,7 +71,7 @@ describe('claimed tasks and true durations', () => {
       task({ taskId: 2, status: 'CLAIMED', attempts: 1, worker: 'node1:local:bb', claimedAt: at(0) }),
       task({ taskId: 3, status: 'FAILED', attempts: 3, worker: 'node2:local:cc', startedAt: at(0), endedAt: at(125_000), exitCode: 2, error: 'boom' }),
       task({ taskId: 4, status: 'SUCCEEDED', attempts: 1, worker: 'w', startedAt: at(0), endedAt: at(40) }),
-    ], t0 + 3_000).split('\n');
+    ].map(taskDocument), t0 + 3_000).split('\n');
     expect(rows[0]).toMatch(/^TASK +STATUS +ATTEMPTS +RECORDS +DURATION +CPU +MEMORY +WORKER +EXIT +ERROR$/);
     expect(rows[1]).toMatch(/^0 +SUCCEEDED +1 +1 +1\.3s +1\.2s +196MiB +node1:local:aa +-$/);
     expect(rows[2]).toMatch(/^1 +RUNNING +1 +- +2\.5s so far +- +- +node1:local:bb +-$/);

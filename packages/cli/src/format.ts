@@ -1,4 +1,4 @@
-import { formatDuration, formatSize, recordsTotal, TERMINAL_JOB, type JobRecord, type TaskRecord } from '@djc/core';
+import { formatDuration, formatSize, recordsTotal, TERMINAL_JOB, type JobRecord, type TaskDocument } from '@djc/core';
 import { isOrphaned, lastCoordinated, type FailureReport } from '@djc/coordinator';
 import { requestsLine } from './status-document.js';
 
@@ -106,10 +106,13 @@ export function table(header: string[], rows: string[][]): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
+/** What `djc list` shows of a job (an entry of its `--json` document, or a record). */
+export type JobListRow = Pick<JobRecord, 'jobId' | 'status' | 'tasks' | 'createdAt'>;
+
 /** Jobs, newest first; a pipeline's stage runs (`stages`, by pipeline id) folded under it, indented. */
-export function formatJobList(jobs: JobRecord[], stages: ReadonlyMap<string, readonly JobRecord[]> = new Map()): string {
+export function formatJobList(jobs: readonly JobListRow[], stages: ReadonlyMap<string, readonly JobListRow[]> = new Map()): string {
   if (jobs.length === 0) return 'no jobs';
-  const row = (j: JobRecord, indent: string) => [
+  const row = (j: JobListRow, indent: string) => [
     `${indent}${j.jobId}`, j.status, `${j.tasks.succeeded}/${j.tasks.total}${j.tasks.failed ? ` (${j.tasks.failed} failed)` : ''}`, j.createdAt,
   ];
   return table(
@@ -118,7 +121,8 @@ export function formatJobList(jobs: JobRecord[], stages: ReadonlyMap<string, rea
   );
 }
 
-export function formatTasks(tasks: TaskRecord[], now = Date.now()): string {
+/** `djc tasks`: from the task documents of `djc tasks --json` (the local path and the API alike). */
+export function formatTasks(tasks: readonly TaskDocument[], now = Date.now()): string {
   if (tasks.length === 0) return 'no tasks';
   return table(
     ['TASK', 'STATUS', 'ATTEMPTS', 'RECORDS', 'DURATION', 'CPU', 'MEMORY', 'WORKER', 'EXIT', 'ERROR'],
@@ -131,7 +135,7 @@ export function formatTasks(tasks: TaskRecord[], now = Date.now()): string {
 }
 
 /** A task that took an earlier task's output (per-batch re-use): where from, in the ERROR column that it has no use for. */
-function reusedNote(t: TaskRecord): string {
+function reusedNote(t: TaskDocument): string {
   return t.reusedFrom ? `REUSED from ${t.reusedFrom.jobId} task ${t.reusedFrom.taskId}` : '';
 }
 
@@ -139,7 +143,7 @@ function reusedNote(t: TaskRecord): string {
  * The latest attempt's run time, from its handler's start: to its end, or
  * "so far" while it runs; "-" when it has not started (PENDING, CLAIMED).
  */
-export function taskDuration(t: Pick<TaskRecord, 'status' | 'startedAt' | 'endedAt'>, now = Date.now()): string {
+export function taskDuration(t: Pick<TaskDocument, 'status' | 'startedAt' | 'endedAt'>, now = Date.now()): string {
   if (t.startedAt === null || t.status === 'CLAIMED') return '-';
   const start = Date.parse(t.startedAt);
   if (t.status === 'RUNNING') return `${seconds(now - start)} so far`;
@@ -165,9 +169,8 @@ function seconds(ms: number): string {
 }
 
 /** What the task committed, else its batch's count from prepare; "-" until known (a batch split by bytes, before it ran). */
-function taskRecords(t: TaskRecord): string {
-  const records = t.records ?? t.batch.records;
-  return records === null ? '-' : String(records);
+function taskRecords(t: TaskDocument): string {
+  return t.records === null ? '-' : String(t.records);
 }
 
 /** A job nobody coordinates does not move: say so, and what to do. */

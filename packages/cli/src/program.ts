@@ -21,6 +21,8 @@ Exit codes: 0 ok · 1 the job ended FAILED, CANCELLED or TIMEOUT (run, wait, ret
 3 backend unreachable · 4 no such job or task · 70 internal error (a bug) · 124 wait --timeout ran out ·
 130 interrupted.
 Home (local state): --home, else DJC_HOME, else the nearest .djc in this directory or above, else ~/.local/state/djc.
+Remote: with DJC_URL (https://HOST:PORT or unix:/path/api.sock) and DJC_TOKEN, submit, status, list, tasks, logs, wait, cancel, retry,
+results, failures, queue, pause, resume and priority ask that coordinator's HTTP API instead of opening a backend.
 A JOB is an id, a unique prefix of one, a job name (its newest run), or "last". Docs: docs/cli.md`;
 
 /** The version of this package (packages/cli/package.json), read once at start. */

@@ -14,6 +14,8 @@ export type DjcErrorCode =
   | 'HANDLER_FAILED'
   | 'JOB_FAILED'
   | 'INTERRUPTED'
+  /** The API refused the token (remote CLI: DJC_TOKEN missing, invalid, or of too small a scope). */
+  | 'AUTH_FORBIDDEN'
   | 'INTERNAL';
 
 export interface DjcErrorFields {
@@ -74,6 +76,7 @@ export function exitCodeFor(e: unknown): number {
     case 'CONFIG_INVALID':
     case 'USAGE':
     case 'INPUT_INVALID':
+    case 'AUTH_FORBIDDEN':
       return EXIT.USAGE;
     case 'NOT_FOUND':
       return EXIT.NOT_FOUND;

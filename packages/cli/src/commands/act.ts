@@ -1,20 +1,18 @@
 import { DjcError, parseTaskRanges } from '@djc/core';
 import { formatSetting } from '../format.js';
-import { cancelJob, cancelPipeline, coordinatorAlive, resolveJob, retryJob, toleratedFailures, type RetryOutcome } from '@djc/coordinator';
-import { statusDocument } from '../status-document.js';
-import { withBackend, type Cli } from '../context.js';
+import { coordinatorAlive, resolveJob, retryJob, toleratedFailures, type RetryOutcome } from '@djc/coordinator';
+import { withJobs, type Cli } from '../context.js';
+import type { LocalJobService } from '../local-job-service.js';
+import { RemoteJobService } from '../remote/remote-job-service.js';
 import { coordinateHere } from './run.js';
 
 export async function cancelCommand(cli: Cli, ref: string): Promise<number> {
-  return withBackend(cli, async (backend) => {
-    const target = await resolveJob(backend, ref);
+  return withJobs(cli, async (jobs) => {
+    const { doc, runs } = await jobs.cancel(ref);
+    if (cli.opts.json) cli.json(doc);
+    else cli.out(`${doc.jobId} ${doc.status}`);
     // A pipeline cancels every unfinished stage run with it.
-    const job = target.kind === 'pipeline' ? await cancelPipeline(backend, target.jobId, cli.log) : await cancelJob(backend, target.jobId, cli.log);
-    if (cli.opts.json) cli.json(statusDocument(job));
-    else cli.out(`${job.jobId} ${job.status}`);
-    if (target.kind === 'pipeline' && !cli.opts.json) {
-      for (const run of await backend.state.listJobs({ parentId: target.jobId })) cli.out(`  ${run.jobId} ${run.status}`);
-    }
+    if (runs && !cli.opts.json) for (const run of runs) cli.out(`  ${run.jobId} ${run.status}`);
     return 0;
   });
 }
@@ -38,7 +36,9 @@ export async function retryCommand(cli: Cli, ref: string, o: RetryCommandOptions
   // Parsed before the backend opens: junk is a usage error, whatever the job.
   const taskIds = o.task === undefined ? undefined : parseTaskRanges(o.task);
   const set = [...(o.set ?? []), ...(o.keepGoing ? ['fail_fast=false'] : [])];
-  return withBackend(cli, async (backend) => {
+  return withJobs(cli, async (jobs) => {
+    if (jobs instanceof RemoteJobService) return retryRemote(cli, jobs, ref, { set, task: o.task, error: o.error });
+    const backend = await (jobs as LocalJobService).backend();
     const target = await resolveJob(backend, ref);
     if (target.kind === 'pipeline') {
       if (taskIds !== undefined || o.error !== undefined) throw new DjcError('USAGE', '--task and --error choose tasks of one job; a pipeline retries the failed tasks of every failed stage', { hint: `djc retry ${target.jobId}, or djc retry STAGE-RUN --task …` });
@@ -58,6 +58,15 @@ export async function retryCommand(cli: Cli, ref: string, o: RetryCommandOptions
     }
     return coordinateHere(cli, backend, jobId);
   });
+}
+
+/** Over the API the re-run is left to the coordinator, as with --detach; the coordinator answers with the job and its status. */
+async function retryRemote(cli: Cli, jobs: RemoteJobService, ref: string, o: { set: string[]; task?: string; error?: string }): Promise<number> {
+  const { jobId, status } = await jobs.retry(ref, o);
+  cli.err(`djc: ${jobId} re-runs its ${o.task === undefined && o.error === undefined ? 'failed and cancelled' : 'chosen'} tasks on the coordinator at ${jobs.where} (${status}); follow it with: djc wait ${jobId}`);
+  if (cli.opts.json) cli.json({ jobId, status });
+  else cli.out(jobId);
+  return 0;
 }
 
 /** Says on stderr which config the re-run uses, what changed, and which tasks run again. */

@@ -1,12 +1,11 @@
-import { failureReport, resolveJob, type FailureReport } from '@djc/coordinator';
-import { withBackend, type Cli } from '../context.js';
+import type { FailureReport } from '@djc/coordinator';
+import { withJobs, type Cli } from '../context.js';
 
 /** `djc failures JOB`: the failed tasks grouped by error, largest group first, each with its last log line first. */
 export async function failuresCommand(cli: Cli, ref: string | undefined): Promise<number> {
-  return withBackend(cli, async (backend) => {
-    const job = await resolveJob(backend, ref);
-    const { jobId } = job;
-    const report = await failureReport(backend, job);
+  return withJobs(cli, async (jobs) => {
+    const report = await jobs.failures(ref);
+    const { jobId } = report;
     if (cli.opts.json) cli.json(report);
     else if (report.groups.length === 0) cli.err(`djc: ${jobId} has no failed tasks${report.cancelled > 0 ? ` (${report.cancelled} cancelled)` : ''}`);
     else cli.out(formatFailures(report));

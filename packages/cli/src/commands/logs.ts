@@ -2,7 +2,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DjcError, EXIT, TERMINAL_JOB, type Backend, type TaskRecord } from '@djc/core';
 import { jsonSink, mustGetJob, prefixSink, resolveJob, sectionSink, TaskLogReader, type LogSink } from '@djc/coordinator';
-import { withBackend, type Cli } from '../context.js';
+import { withJobs, type Cli } from '../context.js';
+import type { LocalJobService } from '../local-job-service.js';
+import { RemoteJobService } from '../remote/remote-job-service.js';
 import { interruptible, pause } from '../watch-job.js';
 
 export interface LogsOptions {
@@ -25,7 +27,9 @@ export async function logsCommand(cli: Cli, ref: string | undefined, o: LogsOpti
   if (o.follow && (cli.opts.json || o.workers)) {
     throw new DjcError('USAGE', `-f follows task logs as text; it does not go with ${cli.opts.json ? '--json' : '--workers'}`);
   }
-  return withBackend(cli, async (backend) => {
+  return withJobs(cli, async (jobs) => {
+    if (jobs instanceof RemoteJobService) return (await import('../remote/remote-logs.js')).remoteLogs(cli, jobs, ref, o);
+    const backend = await (jobs as LocalJobService).backend();
     const { jobId } = await resolveJob(backend, ref);
     if (o.workers) return workerLogs(cli, jobId);
     if (o.task !== undefined) return taskLogs(cli, backend, jobId, await mustGetTask(backend, jobId, o.task), o.follow === true);

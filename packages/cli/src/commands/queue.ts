@@ -1,6 +1,6 @@
-import { readQueueDocument, queueJson, QUEUE_STALE_MS } from '@djc/coordinator';
+import { queueJson } from '@djc/coordinator';
 import { formatDuration } from '@djc/core';
-import { withBackend, type Cli } from '../context.js';
+import { withJobs, type Cli } from '../context.js';
 import { formatQueue } from '../queue-view.js';
 
 /**
@@ -9,12 +9,10 @@ import { formatQueue } from '../queue-view.js';
  * when it is stale (the coordinator has likely stopped).
  */
 export async function queueCommand(cli: Cli): Promise<number> {
-  return withBackend(cli, async (backend) => {
-    const doc = await readQueueDocument(backend);
-    const ageMs = doc ? Math.max(0, Date.now() - Date.parse(doc.at)) : null;
-    const stale = ageMs !== null && ageMs > QUEUE_STALE_MS;
-    if (!doc) cli.err(`djc: no queue yet: no coordinator has decided one in ${backend.location} (start one with: djc coordinator)`);
-    else if (stale) cli.err(`djc: this queue is stale: the coordinator last decided at ${doc.at}, ${formatDuration(ageMs)} ago; is it still running? (djc coordinator)`);
+  return withJobs(cli, async (jobs) => {
+    const { queue: doc, ageMs, stale, where } = await jobs.queue();
+    if (!doc) cli.err(`djc: no queue yet: no coordinator has decided one in ${where} (start one with: djc coordinator)`);
+    else if (stale) cli.err(`djc: this queue is stale: the coordinator last decided at ${doc.at}, ${formatDuration(ageMs ?? 0)} ago; is it still running? (djc coordinator)`);
     if (cli.opts.json) process.stdout.write(`${queueJson({ queue: doc, ageMs, stale }, 2)}\n`);
     else if (doc) cli.out(formatQueue(doc));
     return 0;

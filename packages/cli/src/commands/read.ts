@@ -1,68 +1,61 @@
 import { EXIT, formatDuration, DjcError, JOB_STATUSES, TASK_STATUSES, type JobRecord, type TaskStatus } from '@djc/core';
-import { failureReport, jobDocument, jobListDocument, resolveJob, taskListDocument } from '@djc/coordinator';
 import { homeReason } from '@djc/core/backends';
 import { statusDocument } from '../status-document.js';
-import { queuedReason } from '../queue-reason.js';
-import { withBackend, type Cli } from '../context.js';
+import { withJobs, type Cli } from '../context.js';
+import type { JobService } from '../job-service.js';
+import { LocalJobService } from '../local-job-service.js';
 import { formatJobList, formatStatus, formatTasks } from '../format.js';
 import { createProgressDisplay, progressEveryMs } from '../progress.js';
-import { interruptible, watchJob, type WatchEnd } from '../watch-job.js';
+import { interruptible, type WatchEnd } from '../watch-job.js';
 import { printOutcome } from './run.js';
 import { formatPipelineStatus } from '../pipeline-view.js';
 
 /** `djc status [JOB]`; `--watch`: the live progress bar until the job ends, then the outcome, exiting as `djc wait` does. */
 export async function statusCommand(cli: Cli, ref: string | undefined, o: { watch?: boolean } = {}): Promise<number> {
-  return withBackend(cli, async (backend) => {
-    const job = await resolveJob(backend, ref);
+  return withJobs(cli, async (jobs) => {
+    const view = await jobs.status(ref, { details: !o.watch && !cli.opts.json });
+    const { job } = view;
     if (o.watch) {
       const display = createProgressDisplay({ quiet: cli.opts.json === true });
-      const end = await interruptible((signal) => watchJob(backend, job.jobId, {
-        everyMs: progressEveryMs(backend), signal, onJob: (j) => display.update(j),
-      }));
+      const everyMs = jobs instanceof LocalJobService ? progressEveryMs(await jobs.backend()) : 1000;
+      const end = await interruptible((signal) => jobs.watch(job.jobId, { everyMs, signal, onJob: (j) => display.update(j) }));
       display.finish(end.job);
       return endOfWatch(cli, end);
     }
-    if (cli.opts.json) {
-      cli.json(await jobDocument(backend, job));
-      return 0;
-    }
-    if (job.kind === 'pipeline') {
-      cli.out(formatPipelineStatus(job, await backend.state.listJobs({ parentId: job.jobId })));
-      return 0;
-    }
-    const queued = await queuedReason(backend, job);
-    // The top groups of the first failed tasks: cheap enough for every status call.
-    const failures = job.tasks.failed > 0 ? await failureReport(backend, job, { maxTasks: 1000, lastLines: false, maxGroups: 3 }) : undefined;
-    cli.out(formatStatus(job, failures, queued?.message));
+    if (cli.opts.json) cli.json(view.doc);
+    else if (job.kind === 'pipeline') cli.out(formatPipelineStatus(job, view.runs));
+    else cli.out(formatStatus(job, view.failures, view.queued));
     return 0;
   });
 }
 
 export async function listCommand(cli: Cli, o: { status?: string; limit: number; quiet?: boolean }): Promise<number> {
   const status = o.status ? parseJobStatus(o.status) : undefined;
-  return withBackend(cli, async (backend) => {
-    const jobs = await backend.state.listJobs({ status, limit: o.limit });
+  return withJobs(cli, async (jobs) => {
+    const doc = await jobs.list({ status, limit: o.limit });
     if (cli.opts.json) {
-      cli.json(await jobListDocument(backend, jobs));
+      cli.json(doc);
       return 0;
     }
-    // Pipelines with their stage runs folded under them (read by parent: no scan).
-    const stages = new Map<string, JobRecord[]>();
-    for (const j of jobs) if (j.kind === 'pipeline' && !o.quiet) stages.set(j.jobId, await backend.state.listJobs({ parentId: j.jobId }));
-    if (jobs.length === 0) {
-      const where = backend.name === 'local' ? `${cli.home}: ${homeReason(cli.resolvedHome)}` : backend.location;
-      cli.err(`no ${status ? `${status.toLowerCase()} ` : ''}jobs (searched ${where})`);
-    } else cli.out(o.quiet ? jobs.map((j) => j.jobId).join('\n') : formatJobList(jobs, stages));
+    if (doc.jobs.length === 0) cli.err(`no ${status ? `${status.toLowerCase()} ` : ''}jobs (searched ${await searched(cli, jobs)})`);
+    // Pipelines with their stage runs folded under them.
+    else cli.out(o.quiet ? doc.jobs.map((j) => j.jobId).join('\n') : formatJobList(doc.jobs, new Map(doc.jobs.map((j) => [j.jobId, j.stages ?? []]))));
     return 0;
   });
 }
 
+/** Where `djc list` looked: the home and why, the backend, or DJC_URL. */
+async function searched(cli: Cli, jobs: JobService): Promise<string> {
+  if (!(jobs instanceof LocalJobService)) return jobs.where;
+  const backend = await jobs.backend();
+  return backend.name === 'local' ? `${cli.home}: ${homeReason(cli.resolvedHome)}` : backend.location;
+}
+
 export async function tasksCommand(cli: Cli, ref: string | undefined, o: { status?: string; limit?: number }): Promise<number> {
   const status = o.status ? parseTaskStatus(o.status) : undefined;
-  return withBackend(cli, async (backend) => {
-    const { jobId } = await resolveJob(backend, ref);
-    const tasks = await backend.state.listTasks(jobId, { status, limit: o.limit });
-    if (cli.opts.json) cli.json(taskListDocument(tasks));
+  return withJobs(cli, async (jobs) => {
+    const { jobId, tasks } = await jobs.tasks(ref, { status, limit: o.limit });
+    if (cli.opts.json) cli.json({ tasks });
     else if (tasks.length === 0) cli.err(`no ${status ? `${o.status} ` : ''}tasks in ${jobId}`);
     else cli.out(formatTasks(tasks));
     return 0;
@@ -75,9 +68,9 @@ export async function tasksCommand(cli: Cli, ref: string | undefined, o: { statu
  */
 export async function waitCommand(cli: Cli, ref: string | undefined, o: { interval: number; timeout?: number }): Promise<number> {
   const timeoutMs = o.timeout ?? 0;
-  return withBackend(cli, async (backend) => {
-    const { jobId } = await resolveJob(backend, ref);
-    const end = await interruptible((signal) => watchJob(backend, jobId, { everyMs: o.interval, timeoutMs, signal }));
+  return withJobs(cli, async (jobs) => {
+    const { job: { jobId } } = await jobs.status(ref);
+    const end = await interruptible((signal) => jobs.watch(jobId, { everyMs: o.interval, timeoutMs, signal }));
     if (end.how === 'timed-out') {
       cli.err(`djc: timed out after ${formatDuration(timeoutMs)}: job ${jobId} is still ${end.job.status} (it goes on; djc cancel ${jobId} stops it)`);
       if (cli.opts.json) cli.json(statusDocument(end.job));

@@ -1,9 +1,8 @@
-import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { blobKeys, DjcError, TERMINAL_JOB, type Backend, type JobRecord } from '@djc/core';
-import { locateResult, resolveJob, stageRunOf } from '@djc/coordinator';
-import { withBackend, type Cli } from '../context.js';
+import { resolveJob, stageRunOf } from '@djc/coordinator';
+import { withJobs, type Cli } from '../context.js';
+import { LocalJobService } from '../local-job-service.js';
 
 export interface ResultsOptions {
   /** Print where it is instead of the content. */
@@ -24,32 +23,28 @@ export interface ResultsOptions {
  * be kept in its task record reads `task:<jobId>/<taskId>`.
  */
 export async function resultsCommand(cli: Cli, ref: string | undefined, o: ResultsOptions): Promise<number> {
-  return withBackend(cli, async (backend) => {
-    const resolved = await resolveJob(backend, ref);
+  return withJobs(cli, async (jobs) => {
     if (o.badRecords) {
+      if (!(jobs instanceof LocalJobService)) {
+        throw new DjcError('USAGE', `--bad-records is not served by the API yet (${jobs.where})`, { hint: 'run it where the backend is reachable: unset DJC_URL' });
+      }
+      const backend = await jobs.backend();
+      const resolved = await resolveJob(backend, ref);
       const job = o.stage !== undefined || resolved.kind === 'pipeline' ? await stageRunOf(backend, resolved, o.stage) : resolved;
       return printDeadLetters(cli, backend, job);
     }
-    const { job, path, taskId, inline } = await locateResult(backend, resolved, o);
-    const { jobId } = job;
+    const result = await jobs.results(ref, o);
     if (cli.opts.json || o.path) {
-      if (cli.opts.json) cli.json({ jobId, ...(taskId === undefined ? {} : { taskId }), status: job.status, output: { path } });
-      else cli.out(path);
+      if (cli.opts.json) cli.json(result.doc);
+      else cli.out(result.doc.output.path);
       return 0;
     }
-    if (inline) {
-      await writeStdout(inline);
-      return 0;
-    }
-    const stream: Readable | null = path.startsWith('blob:') ? await backend.blobs.getStream(path.slice(5)) : createReadStream(path);
-    if (!stream) throw new DjcError('NOT_FOUND', `${path} is missing from the blob store`, { jobId, taskId });
-    await pipeline(stream, process.stdout, { end: false });
+    const content = await result.open();
+    if (content instanceof Uint8Array) await writeStdout(content);
+    else await pipeline(content, process.stdout, { end: false });
     return 0;
   });
 }
-
-
-
 
 function writeStdout(data: Uint8Array): Promise<void> {
   return new Promise((resolve, reject) => process.stdout.write(data, (e) => (e ? reject(e) : resolve())));

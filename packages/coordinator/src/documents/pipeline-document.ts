@@ -2,7 +2,7 @@
  * The documented `--json` shape of a pipeline (docs/cli.md, "djc status
  * PIPELINE"): shared by the CLI and the HTTP API.
  */
-import { TERMINAL_JOB, type JobRecord, type JobStatusDocument, type PipelineGraph } from '@djc/core';
+import { TERMINAL_JOB, type JobRecord, type JobStatusDocument, type PipelineGraph, type SweepSpec } from '@djc/core';
 import { stageOutcome } from '../pipeline/stage-outcome.js';
 import { statusDocument } from './status-document.js';
 
@@ -11,6 +11,8 @@ export interface PipelineStageDocument {
   needs: readonly string[];
   /** The stage's status: its outcome once every run ended (a sweep's tolerated failures included), else WAITING, SUBMITTED or RUNNING. */
   status: string;
+  /** A sweep stage's settings (points at once, failed points tolerated, point count); null for other stages. */
+  sweep: Omit<SweepSpec, 'stage'> | null;
   runs: JobStatusDocument[];
 }
 
@@ -57,7 +59,11 @@ export function pipelineDocument(pipeline: JobRecord, runs: readonly JobRecord[]
     records,
     stages: graph.order.map((name) => {
       const mine = runsOf(runs, name);
-      return { name, needs: graph.runs.find((r) => r.stage === name)?.needs ?? [], status: stageStatus(graph, mine), runs: mine.map(statusDocument) };
+      const { stage: _stage, ...sweep } = graph.sweeps.find((w) => w.stage === name) ?? { stage: null };
+      return {
+        name, needs: graph.runs.find((r) => r.stage === name)?.needs ?? [], status: stageStatus(graph, mine),
+        sweep: 'points' in sweep ? sweep : null, runs: mine.map(statusDocument),
+      };
     }),
   };
 }

@@ -110,6 +110,12 @@ export async function readQueueDocument(backend: Backend, opts?: IoOptions): Pro
   return parsed.data;
 }
 
+/** A queue document in its stored (JSON) form, as `GET /v1/queue` answers it under `queue`, with Infinity restored; null when it does not parse. */
+export function parseQueueDocument(json: unknown): QueueDocument | null {
+  const parsed = QueueDocumentSchema.safeParse(json);
+  return parsed.success ? parsed.data : null;
+}
+
 function unreadable(backend: Backend, why: string, cause: unknown): DjcError {
   return new DjcError('BACKEND_UNAVAILABLE', `the queue document ${backend.blobs.locate(QUEUE_DOCUMENT_KEY)} cannot be read: ${why}`, {
     cause,

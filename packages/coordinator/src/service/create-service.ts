@@ -16,6 +16,7 @@ import { IdempotencyStore } from './idempotency.js';
 import { actionRoutes } from './routes/action-routes.js';
 import { dashboardRoutes } from './routes/dashboard-routes.js';
 import { eventRoutes } from './routes/event-routes.js';
+import { failureRoutes } from './routes/failure-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { logRoutes } from './routes/log-routes.js';
 import { metricsRoute } from './routes/metrics-route.js';
@@ -98,6 +99,7 @@ export async function createService(o: ServiceOptions): Promise<ServiceApp> {
   logRoutes(typed, ctx);
   actionRoutes(typed, ctx);
   eventRoutes(typed, ctx);
+  failureRoutes(typed, ctx);
   metricsRoute(typed, o.metrics);
   reportRoute(typed, ctx);
   dashboardRoutes(typed, { transport: o.transport, ...(o.authorizer ? { authorizer: o.authorizer } : {}), secure: o.https !== undefined });

@@ -40,6 +40,7 @@ export const taskPageSchema = z.object({
 
 export const submitAnswerSchema = z.looseObject({
   jobId: z.string(), status: z.string().describe(JOB_STATUSES.join(' | ')), reason: z.string().optional(),
+  warnings: z.array(z.looseObject({})).optional().describe('what `djc validate` warns about the file (as its `warnings`); absent when none'),
 }).describe('`djc submit --json`');
 
 export const anyDocument = z.looseObject({});

@@ -44,7 +44,8 @@ export function submitRoutes(app: TypedApp, ctx: ServiceContext): void {
     const job = await submitWorkflow(ctx.backend, workflow, {
       after: q.after?.split(','), afterAny: q.after_any, fresh: q.fresh, priority, owner: req.principal?.name, log: ctx.log,
     });
-    return { status: 201, body: { jobId: job.jobId, status: job.status, ...(job.reason ? { reason: job.reason } : {}) } };
+    const warnings = (workflow.kind === 'pipeline' ? workflow.pipeline.warnings : workflow.job.warnings) ?? [];
+    return { status: 201, body: { jobId: job.jobId, status: job.status, ...(job.reason ? { reason: job.reason } : {}), ...(warnings.length > 0 ? { warnings } : {}) } };
   }));
 }
 

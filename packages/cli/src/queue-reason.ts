@@ -1,1 +1,0 @@
-export { queuedReason } from '@djc/coordinator';
