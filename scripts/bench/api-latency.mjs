@@ -12,36 +12,15 @@
  * Env: BENCH_API_TASKS (60000), BENCH_REPS (3), BENCH_API_REQUESTS (1000 per
  * route per repetition).
  */
-import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
-import { DJC_BIN, main, median, note, round, run, tempDir } from './lib.mjs';
+import { DJC_BIN, main, median, note, percentile, round, run, startCoordinator, tempDir } from './lib.mjs';
 
 const TASKS = Number(process.env.BENCH_API_TASKS ?? 60000);
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const REQUESTS = Number(process.env.BENCH_API_REQUESTS ?? 1000);
 const AIM_P99_MS = 50;
-
-function percentile(xs, p) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(p * s.length))];
-}
-
-/** `djc coordinator --listen 127.0.0.1:0`; resolves with its TCP base URL once it serves. */
-function startDaemon(dir, env) {
-  const child = spawn(process.execPath, [DJC_BIN, 'coordinator', '--listen', '127.0.0.1:0'], { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  const ready = new Promise((resolve, reject) => {
-    child.stderr.on('data', (b) => {
-      err += b;
-      const url = /and (http:\/\/127\.0\.0\.1:\d+)/.exec(err)?.[1];
-      if (url && err.includes('coordinator running')) resolve(url);
-    });
-    child.on('exit', (code) => reject(new Error(`djc coordinator exited with ${code}: ${err.trim().split('\n').slice(-3).join(' ')}`)));
-  });
-  return { ready, stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }) };
-}
 
 function client(base, token) {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
@@ -76,8 +55,8 @@ main('api-latency', async () => {
     const job = 'name: api-latency\ninput: { path: tasks.jsonl, batch: { records: 1 } }\nhandler: { module: ./noop.mjs#noop }\ncompute: { workers: 2 }\n';
     const token = async (scope) => (await run(process.execPath, [DJC_BIN, 'token', 'create', '--scope', scope, '--name', `bench-${scope}`], { cwd: dir, env })).stdout.trim();
     const [reader, submitter] = [await token('read'), await token('submit')];
-    const daemon = startDaemon(dir, env);
-    const base = await daemon.ready;
+    const daemon = startCoordinator(dir, env, ['--listen', '127.0.0.1:0']);
+    const { url: base } = await daemon.ready;
     try {
       const read = client(base, reader);
       const submit = client(base, submitter);

@@ -17,11 +17,10 @@
  * Env: BENCH_DAEMON_JOBS (1000), BENCH_DAEMON_SLEEP (seconds per task, 0.5),
  * BENCH_DAEMON_CLI_SAMPLE (20).
  */
-import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DJC_BIN, main, median, note, ROOT, round, run, tempDir } from './lib.mjs';
+import { DJC_BIN, main, median, note, percentile, ROOT, round, run, startCoordinator, tempDir } from './lib.mjs';
 
 const JOBS = Number(process.env.BENCH_DAEMON_JOBS ?? 1000);
 const SLEEP = Number(process.env.BENCH_DAEMON_SLEEP ?? 0.5);
@@ -34,25 +33,6 @@ compute: { workers: 1, resources: { cpus: 1 } }
 `;
 
 const lib = (path) => import(pathToFileURL(join(ROOT, path)).href);
-
-function percentile(xs, p) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(p * s.length))];
-}
-
-/** `djc coordinator` in the background; resolves once it said it runs. */
-function startDaemon(dir, env) {
-  const child = spawn(process.execPath, [DJC_BIN, 'coordinator'], { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  const ready = new Promise((resolve, reject) => {
-    child.stderr.on('data', (b) => {
-      err += b;
-      if (err.includes('coordinator running')) resolve(err);
-    });
-    child.on('exit', (code) => reject(new Error(`djc coordinator exited with ${code}: ${err.trim().split('\n').slice(-3).join(' ')}`)));
-  });
-  return { child, ready, stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }) };
-}
 
 async function waitAllEnded(backend, ids, deadlineMs) {
   const { TERMINAL_JOB } = await lib('packages/core/dist/index.js');
@@ -72,8 +52,8 @@ main('daemon-submit', async () => {
   try {
     await writeFile(join(tmp.dir, 'one.jsonl'), '{"n":1}\n');
     await writeFile(join(tmp.dir, 'small.yaml'), JOB_YAML);
-    const daemon = startDaemon(tmp.dir, env);
-    const banner = await daemon.ready;
+    const daemon = startCoordinator(tmp.dir, env);
+    const { banner } = await daemon.ready;
     const capacity = Number(/(\d+) cpus/.exec(banner)?.[1] ?? NaN);
     note(banner.trim());
     const { loadJobFile } = await lib('packages/core/dist/index.js');

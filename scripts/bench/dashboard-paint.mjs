@@ -13,12 +13,11 @@
  *
  * Env: BENCH_DASH_TASKS (1000000), BENCH_DASH_REPS (5).
  */
-import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DJC_BIN, main, median, note, ROOT, round, run, tempDir } from './lib.mjs';
+import { DJC_BIN, main, median, note, ROOT, round, run, startCoordinator, tempDir } from './lib.mjs';
 
 const TASKS = Number(process.env.BENCH_DASH_TASKS ?? 1_000_000);
 const REPS = Number(process.env.BENCH_DASH_REPS ?? 5);
@@ -53,20 +52,6 @@ async function prepareBigJob(dir, env) {
   }
 }
 
-function startDaemon(dir, env) {
-  const child = spawn(process.execPath, [DJC_BIN, 'coordinator', '--listen', '127.0.0.1:0'], { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  const ready = new Promise((resolve, reject) => {
-    child.stderr.on('data', (b) => {
-      err += b;
-      const base = /and (http:\/\/127\.0\.0\.1:\d+)/.exec(err)?.[1];
-      if (base) resolve(base);
-    });
-    child.on('exit', (code) => reject(new Error(`djc coordinator exited with ${code}: ${err.trim().split('\n').slice(-3).join(' ')}`)));
-  });
-  return { ready, stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }) };
-}
-
 /** One cold load of `hash`: marks from the page's performance timeline, in ms from navigation start. */
 async function load(browser, base, token, hash, waitFor) {
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
@@ -95,8 +80,8 @@ main('dashboard-paint', async () => {
     const jobId = await prepareBigJob(tmp.dir, env);
     await run(process.execPath, [DJC_BIN, 'pause', jobId], { cwd: tmp.dir, env });
     const token = (await run(process.execPath, [DJC_BIN, 'token', 'create', '--scope', 'read', '--name', 'bench'], { cwd: tmp.dir, env })).stdout.trim();
-    const daemon = startDaemon(tmp.dir, env);
-    const base = await daemon.ready;
+    const daemon = startCoordinator(tmp.dir, env, ['--listen', '127.0.0.1:0']);
+    const { url: base } = await daemon.ready;
     const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox'] });
     const job = { fcp: [], counters: [], tasks: [], figures: [] };
     const list = { fcp: [], drawn: [] };

@@ -108,3 +108,29 @@ export function seededRandom(seed) {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** The p-th quantile (0..1) of xs, nearest rank. */
+export function percentile(xs, p) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))];
+}
+
+/**
+ * `djc coordinator ...args` in `dir` with `env`, in the background. `ready`
+ * resolves once it says it runs, with its banner (stderr so far) and, when
+ * it listens on TCP (--listen), its base URL.
+ */
+export function startCoordinator(dir, env, args = []) {
+  const child = spawn(process.execPath, [DJC_BIN, 'coordinator', ...args], { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const tcp = args.includes('--listen');
+  let err = '';
+  const ready = new Promise((resolve, reject) => {
+    child.stderr.on('data', (b) => {
+      err += b;
+      const url = /and (https?:\/\/[\d.]+:\d+)/.exec(err)?.[1] ?? null;
+      if (err.includes('coordinator running') && (!tcp || url)) resolve({ banner: err, url });
+    });
+    child.on('exit', (code) => reject(new Error(`djc coordinator exited with ${code}: ${err.trim().split('\n').slice(-3).join(' ')}`)));
+  });
+  return { child, ready, stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }) };
+}
