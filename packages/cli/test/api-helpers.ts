@@ -4,6 +4,7 @@
  * read until a condition holds.
  */
 import { request } from 'node:http';
+import { isDeepStrictEqual } from 'node:util';
 import { expect } from 'vitest';
 import { djcStart, waitFor } from './helpers.js';
 
@@ -75,6 +76,19 @@ export function readEvents(socketPath: string, path: string, done: (events: SseE
 }
 
 /** `djc coordinator` in the background, once its API answers; `socket`: the path it printed. */
+/**
+ * GET /v1/jobs/{id} once it equals `expected()` (the CLI's `djc status
+ * --json`): a job that just ended still has its workers' final view
+ * recorded by its coordinator, so two reads right after the end can differ.
+ */
+export async function jobDocSettledAs(socketPath: string, jobId: string, expected: () => Promise<unknown>): Promise<ApiAnswer> {
+  return waitFor(`GET /v1/jobs/${jobId} equal to djc status --json`, async () => {
+    const r = await api(socketPath, 'GET', `/v1/jobs/${jobId}`);
+    expect(r.status, r.text).toBe(200);
+    return isDeepStrictEqual(r.json, await expected()) ? r : undefined;
+  });
+}
+
 export async function startCoordinator(opts: { cwd: string; home: string; env?: Record<string, string> }, args: string[] = []) {
   const daemon = djcStart(['coordinator', ...args], opts);
   const socket = await waitFor('the API socket', async () => /API at unix:(\S+)/.exec(daemon.stderr())?.[1], 30_000)

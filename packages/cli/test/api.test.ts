@@ -5,10 +5,9 @@
  */
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { isDeepStrictEqual } from 'node:util';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { api, readEvents, startCoordinator } from './api-helpers.js';
+import { api, jobDocSettledAs, readEvents, startCoordinator } from './api-helpers.js';
 import { djc, ROOT, sandboxPerTest, waitFor } from './helpers.js';
 
 const box = sandboxPerTest('djc-api-');
@@ -44,11 +43,7 @@ describe('djc coordinator: the HTTP API on its unix socket', () => {
       await waitEnd(co.socket, jobId);
 
       // The job has ended, but its coordinator still records its workers' final view: compare once it settled.
-      const job = await waitFor('GET /v1/jobs/{id} equal to djc status --json', async () => {
-        const r = await api(co.socket, 'GET', `/v1/jobs/${jobId}`);
-        expect(r.status).toBe(200);
-        return isDeepStrictEqual(r.json, await cli(['status', jobId, '--json'])) ? r : undefined;
-      });
+      const job = await jobDocSettledAs(co.socket, jobId, () => cli(['status', jobId, '--json']));
       expect(job.json).toMatchObject({ status: 'SUCCEEDED', tasks: { total: 5, succeeded: 5 } });
 
       const page1 = await api(co.socket, 'GET', `/v1/jobs/${jobId}/tasks?limit=3`);

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { api, readEvents, startCoordinator } from './api-helpers.js';
+import { api, jobDocSettledAs, readEvents, startCoordinator } from './api-helpers.js';
 import { useAwsBackend } from './aws-backend.js';
 
 const t = useAwsBackend('djc-awsapi-');
@@ -33,7 +33,7 @@ describe('the HTTP API on the aws backend', () => {
 
       const { events } = await readEvents(co.socket, `/v1/events?job=${jobId}`, () => false);
       expect(events.at(-1)?.data).toMatchObject({ jobId, status: 'SUCCEEDED' });
-      expect((await api(co.socket, 'GET', `/v1/jobs/${jobId}`)).json).toEqual(await cli(['status', jobId, '--json']));
+      await jobDocSettledAs(co.socket, jobId, () => cli(['status', jobId, '--json']));
       const p1 = await api(co.socket, 'GET', `/v1/jobs/${jobId}/tasks?limit=2`);
       const p2 = await api(co.socket, 'GET', `/v1/jobs/${jobId}/tasks?limit=2&cursor=${p1.json.nextCursor}`);
       expect(p2.json.nextCursor).toBeNull();
