@@ -50,6 +50,8 @@ interface FollowedJob {
   failures: WorkerFailure[];
   lastPoll: number;
   stuck: string | null;
+  /** Workers in arrays being submitted (sbatch not answered yet): not listed anywhere, yet not missing. */
+  inFlight: number;
   /** sbatch refused an array after start() (a grant grown, workers replaced): the job fails with Slurm's words. */
   startError: string | null;
   /** Losses found when adopting arrays, reported on the first poll. */
@@ -65,18 +67,27 @@ export function createSlurmDispatcher(opts: SlurmDispatcherOptions): Dispatcher 
   const jobName = (jobId: string) => `djc-${jobId}`;
 
   const submit = async (fj: FollowedJob, count: number) => {
-    maxArraySize ??= await cli.maxArraySize();
-    mkdirSync(jobDir(fj.jobId), { recursive: true });
-    const script = batchScript(workerInvocation(opts.workerCommand, fj.jobId, opts.env));
-    for (const chunk of planArrays(count, maxArraySize, fj.config.compute.slurm?.throttle)) {
-      const args = sbatchArgs(fj.config.compute.slurm, { jobName: jobName(fj.jobId), logDir: jobDir(fj.jobId), array: chunk.spec }, fj.config.compute.resources);
-      const id = await cli.submit(args, script, jobDir(fj.jobId));
-      fj.arrays.push(id);
-      // Until squeue says otherwise, its tasks are pending.
-      for (let i = 0; i < chunk.count; i++) {
-        fj.tasks.set(`${id}_${i}`, { arrayJobId: id, taskIndex: String(i), state: 'PENDING', reason: null, exitCode: null, signal: null, node: null });
+    // Until sbatch answers, these workers are listed nowhere: counted as in flight, a poll meanwhile does not replace them.
+    fj.inFlight += count;
+    let left = count;
+    try {
+      maxArraySize ??= await cli.maxArraySize();
+      mkdirSync(jobDir(fj.jobId), { recursive: true });
+      const script = batchScript(workerInvocation(opts.workerCommand, fj.jobId, opts.env));
+      for (const chunk of planArrays(count, maxArraySize, fj.config.compute.slurm?.throttle)) {
+        const args = sbatchArgs(fj.config.compute.slurm, { jobName: jobName(fj.jobId), logDir: jobDir(fj.jobId), array: chunk.spec }, fj.config.compute.resources);
+        const id = await cli.submit(args, script, jobDir(fj.jobId));
+        fj.arrays.push(id);
+        // Until squeue says otherwise, its tasks are pending.
+        for (let i = 0; i < chunk.count; i++) {
+          fj.tasks.set(`${id}_${i}`, { arrayJobId: id, taskIndex: String(i), state: 'PENDING', reason: null, exitCode: null, signal: null, node: null });
+        }
+        fj.inFlight -= chunk.count;
+        left -= chunk.count;
+        opts.log.info({ jobId: fj.jobId, slurmJobId: id, array: chunk.spec }, 'submitted worker array');
       }
-      opts.log.info({ jobId: fj.jobId, slurmJobId: id, array: chunk.spec }, 'submitted worker array');
+    } finally {
+      fj.inFlight -= left;
     }
   };
 
@@ -173,7 +184,7 @@ export function createSlurmDispatcher(opts: SlurmDispatcherOptions): Dispatcher 
       const cfg = job.config.compute;
       const fj: FollowedJob = {
         jobId: job.jobId, config: job.config, desired: workers?.length ?? cfg.slurm?.workers ?? cfg.workers, share: workerShare(job), starting: true,
-        arrays: [], tasks: new Map(), ended: new Set(), failed: 0, failures: job.workers?.failures ?? [], lastPoll: 0, stuck: null, startError: null,
+        arrays: [], tasks: new Map(), ended: new Set(), failed: 0, failures: job.workers?.failures ?? [], lastPoll: 0, stuck: null, startError: null, inFlight: 0,
         adoptedLosses: [],
       };
       jobs.set(job.jobId, fj);
@@ -223,7 +234,8 @@ export function createSlurmDispatcher(opts: SlurmDispatcherOptions): Dispatcher 
       const losses: WorkerLoss[] = fj.adoptedLosses.splice(0);
       await refresh(fj, losses);
       const work = job.tasks.pending + job.tasks.retrying + losses.length;
-      const missing = Math.min(fj.desired, work) - alive(fj).length;
+      // Arrays still being submitted (a grant grown while this polls) count: they are not missing.
+      const missing = Math.min(fj.desired, work) - alive(fj).length - fj.inFlight;
       if (missing > 0 && !fj.startError && fj.failed <= restartBudget(fj.desired) && job.status === 'RUNNING') {
         opts.log.info({ jobId: job.jobId, missing }, 'replacing slurm workers');
         await submitMore(fj, missing);

@@ -1,0 +1,61 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger, JobConfigSchema, type JobRecord } from '@djc/core';
+import { createSlurmDispatcher } from './slurm-dispatcher.js';
+import type { ArrayTaskState, SlurmCli } from './slurm-cli.js';
+
+const log = createLogger({ name: 'test', level: 'silent' });
+let dir: string;
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A Slurm whose sbatch answers only when told to, and whose squeue lists what was submitted as pending. */
+function slowSbatch() {
+  const submitted: string[] = [];
+  const answers: (() => void)[] = [];
+  const cli: SlurmCli = {
+    submit: () => new Promise((resolve) => {
+      answers.push(() => {
+        const id = String(100 + submitted.length);
+        submitted.push(id);
+        resolve(id);
+      });
+    }),
+    queue: async (ids) => ids.map((id): ArrayTaskState => ({ arrayJobId: id, taskIndex: '0', state: 'PENDING', reason: 'Resources', exitCode: null, signal: null, node: null })),
+    accounting: async () => null,
+    cancel: async () => undefined,
+    maxArraySize: async () => 1001,
+    findByName: async () => [],
+  };
+  return { cli, submitted, answerAll: () => answers.splice(0).forEach((a) => a()) };
+}
+
+function runningJob(): JobRecord {
+  const config = JobConfigSchema.parse({ name: 's', input: { path: '/tmp/in.jsonl' }, handler: { command: 'cat' }, compute: { dispatcher: 'slurm', workers: 1 } });
+  const tasks = { total: 2, pending: 2, claimed: 0, running: 0, retrying: 0, succeeded: 0, failed: 0, cancelled: 0 };
+  return { jobId: 's-1', name: 's', status: 'RUNNING', config, tasks, workers: null } as unknown as JobRecord;
+}
+
+describe('the Slurm dispatcher', () => {
+  it('a poll while a grown grant is still with sbatch does not submit its workers again', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'djc-slurm-disp-'));
+    const slurm = slowSbatch();
+    const d = createSlurmDispatcher({ workerCommand: ['djc-worker'], env: {}, logDir: dir, log, cli: slurm.cli, pollMs: 0 });
+    const job = runningJob();
+    // djc run starts the job with no workers; the scheduler's grant then grows it by one.
+    await d.start(job, { workers: [] });
+    const binding = { cpus: 1, memoryBytes: 0, gpus: 0, cpuIds: [], gpuIds: [] };
+    const grown = d.grow(job.jobId, [binding]);
+    await new Promise((r) => setTimeout(r, 10));
+    // The monitor polls while sbatch has not answered yet: the worker is in flight, not missing.
+    const polled = d.poll(job);
+    await new Promise((r) => setTimeout(r, 10));
+    slurm.answerAll();
+    await Promise.all([grown, polled]);
+    slurm.answerAll();
+    await d.poll(job);
+    slurm.answerAll();
+    expect(slurm.submitted).toEqual(['100']);
+  });
+});
