@@ -132,6 +132,17 @@ export interface JobRecord {
   requests: Record<string, number>;
   /** Every `djc retry` of the job, oldest first (at most MAX_RETRY_RECORDS); [] before the first. */
   retries: RetryRecord[];
+  /** What its coordinators carry over to the next one (a takeover, a restart); null before any wrote it. */
+  coordination: CoordinationState | null;
+}
+
+/**
+ * State a coordinator keeps on the job record, not in memory, so the next
+ * coordinator (after a failover, `djc retry`, a restart) continues it.
+ */
+export interface CoordinationState {
+  /** Epoch ms of the worker deaths within the latest window (compute.max_worker_deaths.per), oldest first. */
+  workerDeaths: number[];
 }
 
 /** The retry history keeps this many records (the latest); the config keeps every change. */
@@ -232,6 +243,13 @@ export interface CoordinatorMark {
   owner: string;
   /** Epoch ms of the owner's last heartbeat on this job. */
   seenAt: number;
+  /**
+   * The job's coordination epoch: +1 on every claim (StateStore.claimJob), so
+   * the coordinator that claimed last holds the highest one. Writes made
+   * with an older one are fenced off (FencedError). 0 (or absent, on marks
+   * written by older versions) before any claim.
+   */
+  epoch?: number;
 }
 
 export interface NewJob {

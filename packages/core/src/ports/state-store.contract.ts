@@ -8,7 +8,7 @@
  * testing/state-store-text-cases.ts; job ids in testing/state-store-job-id-cases.ts; pipelines in
  * testing/state-store-pipeline-cases.ts; the cache index in testing/state-store-cache-cases.ts;
  * rate-limit slots in testing/state-store-rate-cases.ts; API tokens in
- * testing/state-store-token-cases.ts.
+ * testing/state-store-token-cases.ts; coordination fencing in testing/state-store-fence-cases.ts.
  */
 import { describe, expect, it } from 'vitest';
 import type { StateStore } from './state-store.js';
@@ -27,6 +27,7 @@ import { describeCacheCases } from '../testing/state-store-cache-cases.js';
 import { describeSchedulerCases } from '../testing/state-store-scheduler-cases.js';
 import { describeRateCases } from '../testing/state-store-rate-cases.js';
 import { describeTokenCases } from '../testing/state-store-token-cases.js';
+import { describeFenceCases } from '../testing/state-store-fence-cases.js';
 
 export type StateStoreFixture = Made & { store: StateStore };
 
@@ -49,6 +50,7 @@ export function describeStateStoreContract(name: string, make: () => Promise<Sta
     describeCacheCases(store);
     describeRateCases(store);
     describeTokenCases(store);
+    describeFenceCases(store);
   });
 }
 
