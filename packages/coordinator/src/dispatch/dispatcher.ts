@@ -19,6 +19,12 @@ export interface StopOptions {
    * coordinator to adopt.
    */
   detach?: boolean;
+  /**
+   * Another coordinator claimed the job (fence/job-claim.ts): stop following
+   * it and touch no worker (no signal, no scancel); its workers go on for
+   * the job's new coordinator.
+   */
+  leave?: boolean;
 }
 
 /**

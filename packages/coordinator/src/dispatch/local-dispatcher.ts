@@ -227,9 +227,17 @@ export function createLocalDispatcher(opts: LocalDispatcherOptions): Dispatcher 
       };
     },
 
-    async stop(jobId, { graceMs = KILL_AFTER_MS } = {}) {
+    async stop(jobId, { graceMs = KILL_AFTER_MS, leave = false } = {}) {
       const jw = jobs.get(jobId);
       if (!jw) return null;
+      if (leave) {
+        // Theirs now: the workers stay; their exits are no longer ours to report.
+        for (const w of jw.alive.values()) w.stopping = true;
+        const final = this.describe(jobId);
+        jobs.delete(jobId);
+        released();
+        return final;
+      }
       jw.spare.length = 0;
       const live = [...jw.alive.values()];
       for (const w of live) {
