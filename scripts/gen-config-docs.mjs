@@ -60,6 +60,7 @@ compute:
   lease: 30s                           # a worker silent this long loses its task
   # memory: 2GiB                       # heap limit of a module handler
   resources: { cpus: 1, gpus: 0 }      # what each worker needs (and memory: 4GiB); the scheduler reserves it
+  # max_worker_deaths: { count: 11, per: 10s } # a rate: default 2 × workers + 3 deaths per 10s
   slurm:                               # read by dispatcher: slurm
     partition: debug
     time: "01:00:00"
