@@ -136,6 +136,8 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
     .option('--socket <path>', 'the API\'s unix socket (default: api.sock in the home, mode 0600)')
     .option('--tls-cert <file>', 'with --listen: serve HTTPS with this PEM certificate (and --tls-key)').option('--tls-key <file>', 'the PEM private key of --tls-cert')
     .option('--insecure-http', 'with --listen on a non-loopback address: allow plain HTTP (a proxy in front terminates TLS)')
+    .option('--lock-ttl <duration>', 'failover: a standby takes over when the leader has not renewed its lock for this long (default 15s; settings: lock.ttl)')
+    .option('--lock-renew <duration>', 'how often the leader renews its lock, at most TTL/2 (default 3s; settings: lock.renew)')
     .action(act((cli, o: CapacityFlags & ApiFlags) => daemons$().then((m) => m.coordinatorCommand(cli, o))));
   program.command('priority').argument('<job>', job).argument('<priority>', 'low | normal | high | urgent, or an integer')
     .description('change a job\'s (or a pipeline\'s) priority; the daemon orders by it from its next tick')

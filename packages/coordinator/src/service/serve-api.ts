@@ -6,7 +6,7 @@
  * front terminates TLS. TCP requests carry tokens: without an authorizer
  * there is no TCP listener.
  */
-import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
+import { chmod, link, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { connect, isIP } from 'node:net';
 import { DjcError, type Backend, type Logger } from '@djc/core';
@@ -32,6 +32,12 @@ export interface ServeOptions {
   authorizer?: Authorizer;
   eventsEveryMs?: number;
   metrics?: Metrics;
+  /**
+   * This process leads the backend (it holds the coordinator lock): a socket
+   * that still answers belongs to a leader that lost the lock (paused), and is
+   * replaced rather than refused.
+   */
+  leading?: boolean;
 }
 
 export interface RunningApi {
@@ -43,16 +49,16 @@ export interface RunningApi {
 /** Checks the options (USAGE errors before anything listens), then listens. */
 export async function serveApi(o: ServeOptions): Promise<RunningApi> {
   const tcp = o.listen === undefined ? null : await tcpPlan(o);
-  const apps: ServiceApp[] = [];
+  const apps: { close(): Promise<unknown> }[] = [];
   const urls: string[] = [];
   const idempotency = new IdempotencyStore(o.backend);
   const base = { backend: o.backend, log: o.log, home: o.home, authorizer: o.authorizer, idempotency, eventsEveryMs: o.eventsEveryMs, metrics: o.metrics };
   try {
     if (o.socketPath !== null) {
       await mkdir(dirname(o.socketPath), { recursive: true });
-      await clearStaleSocket(o.socketPath, o.backend);
+      await clearStaleSocket(o.socketPath, o.backend, o.leading === true);
       const app = await createService({ ...base, transport: 'unix' });
-      apps.push(app);
+      apps.push(keepingSuccessorsSocket(app, o.socketPath));
       await app.listen({ path: o.socketPath });
       await chmod(o.socketPath, 0o600);
       urls.push(`unix:${o.socketPath}`);
@@ -115,9 +121,36 @@ async function readPem(file: string, flag: string): Promise<Buffer> {
   }
 }
 
-/** A socket file nobody answers on is left from a coordinator that died: removed. One that answers belongs to a running coordinator. */
-async function clearStaleSocket(path: string, backend: Backend): Promise<void> {
-  const alive = await new Promise<boolean>((resolve) => {
+/**
+ * Closing a unix listener unlinks its path (libuv), even when a successor
+ * (the leader that took over while this one was paused) has bound a new
+ * socket there since: that one is kept aside by a hard link and put back.
+ */
+function keepingSuccessorsSocket(app: ServiceApp, path: string): { close(): Promise<unknown> } {
+  let ino: number | null = null;
+  app.server.once('listening', () => void stat(path).then((s) => { ino = s.ino; }, () => undefined));
+  return {
+    close: async () => {
+      const now = await stat(path).catch(() => null);
+      if (ino === null || now === null || now.ino === ino) return app.close();
+      const aside = `${path}.${process.pid}.keep`;
+      const kept = await link(path, aside).then(() => true, () => false);
+      try {
+        return await app.close();
+      } finally {
+        if (kept) await rename(aside, path).catch(() => rm(aside, { force: true }));
+      }
+    },
+  };
+}
+
+/**
+ * A socket file nobody answers on is left from a coordinator that died:
+ * removed. One that answers belongs to a running coordinator, unless this
+ * one leads (then it is a leader that lost the lock): refused, or replaced.
+ */
+async function clearStaleSocket(path: string, backend: Backend, leading: boolean): Promise<void> {
+  const alive = leading ? false : await new Promise<boolean>((resolve) => {
     const s = connect({ path });
     s.once('connect', () => {
       s.destroy();
