@@ -174,7 +174,7 @@ describe('djc coordinator failover', () => {
 
   it('a live holder on another host is taken over only once its lock expired', async () => {
     const backend = createLocalBackend({ home: box.home });
-    const heldUntil = Date.now() + 4_000;
+    const heldUntil = Date.now() + 8_000;
     try {
       const fake = { owner: 'elsewhere:4242:beef', pid: 4242, host: 'elsewhere.example', heartbeatAt: Date.now(), expiresAt: heldUntil };
       expect(await backend.state.acquireCoordinatorLock(fake)).toBe(true);

@@ -51,7 +51,7 @@ describe('leadership', () => {
   });
 
   it('stands by behind a live holder, telling who, and takes over once it expires', async () => {
-    const expiresAt = Date.now() + 300;
+    const expiresAt = Date.now() + 1_000;
     await backend.state.acquireCoordinatorLock({ owner: 'other', pid: 4242, host: 'elsewhere.example', heartbeatAt: Date.now(), expiresAt });
     const seen: CoordinatorInfo[] = [];
     const term = await waitToLead(backend, opts({ onStandby: (h) => seen.push(h) }));
