@@ -85,7 +85,7 @@ function startTerm(backend: Backend, o: LeadershipOptions, held: CoordinatorInfo
   const lose = (why: string) => {
     if (lost.signal.aborted) return;
     reason = why;
-    o.log.error({ owner: held.owner, epoch: held.epoch }, `lost the coordinator lock: ${why}; stopping coordinating`);
+    o.log.error({ owner: held.owner, epoch: held.epoch, reason: why }, 'lost the coordinator lock; stopping coordinating');
     lost.abort();
   };
   const renew = async () => {
