@@ -60,4 +60,19 @@ output: { path: out.jsonl }
       await stop(leader);
     }
   });
+
+  it('a leader of another backend on the same home keeps its socket: the second leader is refused (exit 2)', async () => {
+    const local = djcStart(['coordinator'], { cwd: t.box.dir, home: t.box.home });
+    try {
+      await waitFor('the local coordinator leading', async () => local.stderr().includes('leading'), 60_000);
+      const aws = await t.run(['coordinator']);
+      expect(aws.code).toBe(2);
+      expect(aws.stderr).toMatch(/the coordinator of another backend serves the API at .*api\.sock/);
+      expect(aws.stderr).toContain('--socket PATH');
+      expect(local.child.exitCode).toBeNull();
+    } finally {
+      local.child.kill('SIGTERM');
+      await local.done;
+    }
+  });
 });

@@ -6,13 +6,14 @@
  * front terminates TLS. TCP requests carry tokens: without an authorizer
  * there is no TCP listener.
  */
-import { chmod, link, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { connect, isIP } from 'node:net';
+import { isIP } from 'node:net';
 import { DjcError, type Backend, type Logger } from '@djc/core';
 import type { Metrics } from '../observe/metrics.js';
 import type { Authorizer } from './auth/authorizer.js';
-import { createService, type ServiceApp } from './create-service.js';
+import { createService } from './create-service.js';
+import { clearStaleSocket, keepingSuccessorsSocket } from './api-socket.js';
 import { IdempotencyStore } from './idempotency.js';
 
 /** The unix socket's name in the home. */
@@ -119,51 +120,6 @@ async function readPem(file: string, flag: string): Promise<Buffer> {
   } catch (e) {
     throw new DjcError('USAGE', `${flag} ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { hint: 'a PEM file, e.g. made with: openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -subj /CN=localhost' });
   }
-}
-
-/**
- * Closing a unix listener unlinks its path (libuv), even when a successor
- * (the leader that took over while this one was paused) has bound a new
- * socket there since: that one is kept aside by a hard link and put back.
- */
-function keepingSuccessorsSocket(app: ServiceApp, path: string): { close(): Promise<unknown> } {
-  let ino: number | null = null;
-  app.server.once('listening', () => void stat(path).then((s) => { ino = s.ino; }, () => undefined));
-  return {
-    close: async () => {
-      const now = await stat(path).catch(() => null);
-      if (ino === null || now === null || now.ino === ino) return app.close();
-      const aside = `${path}.${process.pid}.keep`;
-      const kept = await link(path, aside).then(() => true, () => false);
-      try {
-        return await app.close();
-      } finally {
-        if (kept) await rename(aside, path).catch(() => rm(aside, { force: true }));
-      }
-    },
-  };
-}
-
-/**
- * A socket file nobody answers on is left from a coordinator that died:
- * removed. One that answers belongs to a running coordinator, unless this
- * one leads (then it is a leader that lost the lock): refused, or replaced.
- */
-async function clearStaleSocket(path: string, backend: Backend, leading: boolean): Promise<void> {
-  const alive = leading ? false : await new Promise<boolean>((resolve) => {
-    const s = connect({ path });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-  if (alive) {
-    const holder = await backend.state.getCoordinatorLock().catch(() => null);
-    const who = holder ? `another coordinator is running for this backend (pid ${holder.pid} on ${holder.host})` : 'another process';
-    throw new DjcError('USAGE', `${who} serves the API at ${path}`, { hint: 'one coordinator per home: stop the other one first, or use it' });
-  }
-  await rm(path, { force: true });
 }
 
 function listenError(e: unknown, o: ServeOptions): unknown {
