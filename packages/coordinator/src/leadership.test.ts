@@ -50,6 +50,15 @@ describe('leadership', () => {
     expect(await backend.state.getCoordinatorLock()).toMatchObject({ owner: 'thief', epoch: 2 });
   });
 
+  it('ends the term once the lock expires while a renewal hangs (the backend does not answer)', async () => {
+    const hanging = Object.create(backend.state, { renewCoordinatorLock: { value: () => new Promise<boolean>(() => undefined) } }) as Backend['state'];
+    const term = await waitToLead({ ...backend, state: hanging } as Backend, opts({ ttlMs: 1_000 }));
+    await aborted(term!.signal);
+    expect(term?.lostReason()).toContain('expired before it was renewed');
+    expect(Date.now()).toBeGreaterThanOrEqual((await backend.state.getCoordinatorLock())!.expiresAt);
+    await term?.end();
+  });
+
   it('stands by behind a live holder, telling who, and takes over once it expires', async () => {
     const expiresAt = Date.now() + 1_000;
     await backend.state.acquireCoordinatorLock({ owner: 'other', pid: 4242, host: 'elsewhere.example', heartbeatAt: Date.now(), expiresAt });

@@ -89,10 +89,11 @@ function startTerm(backend: Backend, o: LeadershipOptions, held: CoordinatorInfo
     lost.abort();
   };
   const renew = async () => {
-    if (renewing || signal.aborted) return;
+    if (signal.aborted) return;
     const now = Date.now();
-    // Paused (SIGSTOP, a stalled VM) past the lock's expiry: another may lead by now.
-    if (now >= expiresAt) return lose('this process was paused past the lock\'s expiry');
+    // Paused (SIGSTOP, a stalled VM) or a renewal that hangs past the lock's expiry: another may lead by now.
+    if (now >= expiresAt) return lose('it expired before it was renewed: this process was paused, or the backend did not answer');
+    if (renewing) return;
     renewing = true;
     try {
       const ok = await backend.state.renewCoordinatorLock({ ...held, heartbeatAt: now, expiresAt: now + o.ttlMs });
