@@ -17,6 +17,7 @@
  */
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DJC_BIN, main, median, note, ROOT, round, run, tempDir } from './lib.mjs';
@@ -108,6 +109,7 @@ async function once(how) {
 }
 
 main('failover', async () => {
+  const load = loadavg().map((x) => round(x, 1));
   const dead = [];
   const ttl = [];
   for (let i = 0; i < REPS; i++) {
@@ -116,7 +118,7 @@ main('failover', async () => {
   }
   const med = (xs, k) => round(median(xs.map((x) => x[k])), 3);
   return {
-    reps: REPS, ttl: TTL, renew: '1s', defaultTtl: '15s',
+    reps: REPS, ttl: TTL, renew: '1s', defaultTtl: '15s', loadAvgAtStart: load,
     dead: { runs: dead, lockS: med(dead, 'lockS'), coordinatingS: med(dead, 'coordinatingS') },
     expiry: { runs: ttl, lockS: med(ttl, 'lockS'), coordinatingS: med(ttl, 'coordinatingS'), afterExpiryS: med(ttl, 'afterExpiryS') },
   };

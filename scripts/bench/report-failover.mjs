@@ -34,7 +34,8 @@ export function renderFailover(r, measured) {
     `| **median, TTL ${r.ttl}** | **${s(r.expiry.lockS)}** | **${s(r.expiry.coordinatingS)}** | **${s(r.expiry.afterExpiryS)}** |`,
     '',
     `A paused leader renewed its lock at most ${r.renew} before the pause, so the TTL path takes between TTL − renewal and TTL, plus the standby's`,
-    'poll and its first tick. Both daemons, the workers and the benchmark share the 2 cores with the other users of this VM.',
+    'poll, up to 0.3 s asking the paused leader\'s API socket whether it still leads (it cannot answer), and its first tick.',
+    `Both daemons, the workers and the benchmark share the 2 cores with the other users of this VM${r.loadAvgAtStart ? ` (load average ${r.loadAvgAtStart.join(', ')} at the start)` : ''}.`,
     '',
   ];
 }
