@@ -8,7 +8,7 @@ import {
   priorityDocument, queuedReason, readQueueDocument, resolveJob, resumeJob, setPriority, statusDocument, submitWorkflow, QUEUE_STALE_MS,
 } from '@djc/coordinator';
 import { taskDocument } from '@djc/core';
-import type { Cli } from './context.js';
+import { settleHome, type Cli } from './context.js';
 import { externalWorker } from './dispatch-note.js';
 import type { JobService, PauseView, QueueView, ResultView, StatusView, SubmitOutcome, SubmitRequest } from './job-service.js';
 import { watchJob } from './watch-job.js';
@@ -36,6 +36,7 @@ export class LocalJobService implements JobService {
     const isNew = this.create && cli.resolvedHome.source === 'user' && !existsSync(cli.home);
     const backend = await openBackend(cli.opts, process.env, { create: this.create });
     if (isNew && backend.name === 'local') cli.err(`djc: created the home ${describeHome(cli.resolvedHome)}`);
+    if (this.create) settleHome(cli, backend);
     return backend;
   }
 

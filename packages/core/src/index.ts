@@ -21,6 +21,8 @@ export * from './util/retry-policy.js';
 export * from './util/request-context.js';
 export * from './config/retry-settings.js';
 export * from './util/task-ranges.js';
+export * from './util/shell-quote.js';
+export * from './util/home-modes.js';
 export * from './model/handler-context.js';
 export * from './pipeline/index.js';
 export * from './pipeline/run-ids.js';
