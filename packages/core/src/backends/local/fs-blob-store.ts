@@ -38,6 +38,8 @@ export interface FsBlobStoreOptions {
   dirMode?: number;
   /** Mode of the files it creates (default 0o600). */
   fileMode?: number;
+  /** Set for a read-only home: put and delete throw its error. */
+  readOnly?: () => Error;
 }
 
 interface Modes {
@@ -48,9 +50,11 @@ interface Modes {
 export class FsBlobStore implements BlobStore {
   readonly root: string;
   private readonly modes: Modes;
+  private readonly readOnly: (() => Error) | undefined;
 
   constructor(opts: FsBlobStoreOptions) {
     this.root = resolve(opts.root);
+    this.readOnly = opts.readOnly;
     this.modes = { dir: opts.dirMode ?? 0o700, file: opts.fileMode ?? 0o600 };
   }
 
@@ -66,6 +70,7 @@ export class FsBlobStore implements BlobStore {
 
   /** Atomic: temp file in the same directory, then rename. */
   async put(key: string, body: string | Uint8Array | Readable, opts: IoOptions = {}): Promise<void> {
+    if (this.readOnly) throw this.readOnly();
     const file = this.pathOf(key);
     const tmp = join(dirname(file), `${TMP_PREFIX}${randomBytes(6).toString('hex')}`);
     if (!(body instanceof Readable) && byteLength(body) <= SMALL) {
@@ -120,6 +125,7 @@ export class FsBlobStore implements BlobStore {
 
   /** Deleting a missing key is not an error. */
   async delete(key: string): Promise<void> {
+    if (this.readOnly) throw this.readOnly();
     try {
       await unlink(this.pathOf(key));
     } catch (e) {

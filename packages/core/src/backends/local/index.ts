@@ -8,7 +8,8 @@ import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Backend } from '../../ports/backend.js';
 import { homeModes, type HomeModes } from '../../util/home-modes.js';
-import { openDatabase } from './db.js';
+import { openDatabase, openDatabaseReadOnly } from './db.js';
+import { isReadOnlyHome, readOnlyHomeError } from './read-only-home.js';
 import { FsBlobStore } from './fs-blob-store.js';
 import { SqliteStateStore } from './sqlite-state-store.js';
 import { SqliteTaskQueue } from './sqlite-task-queue.js';
@@ -42,13 +43,16 @@ export function createLocalBackend(opts: LocalBackendOptions): Backend {
   const paths = localPaths(opts.home);
   const absent = opts.create === false && !existsSync(paths.db);
   const modes = opts.modes ?? homeModes();
+  const readOnly = !absent && existsSync(paths.home) && isReadOnlyHome(paths.home, paths.db);
+  if (readOnly && opts.create !== false) throw readOnlyHomeError(paths.home, 'start or coordinate jobs');
   if (!absent) createDbFile(paths.home, paths.db, modes);
-  const db = openDatabase(absent ? ':memory:' : paths.db, { driver: opts.driver, betterSqlite3Dir: opts.betterSqlite3Dir });
+  const driver = { driver: opts.driver, betterSqlite3Dir: opts.betterSqlite3Dir };
+  const db = readOnly ? openDatabaseReadOnly(paths.db, paths.home, driver) : openDatabase(absent ? ':memory:' : paths.db, driver);
   // A driver named here (not through the environment, which workers inherit) is passed on to them.
   const driverEnv: Record<string, string> = opts.driver && opts.driver !== 'auto' ? { DJC_SQLITE_DRIVER: opts.driver } : {};
   const state = new SqliteStateStore({ db });
   const queue = new SqliteTaskQueue({ db });
-  const blobs = new FsBlobStore({ root: paths.blobs, dirMode: modes.dir, fileMode: modes.file });
+  const blobs = new FsBlobStore({ root: paths.blobs, dirMode: modes.dir, fileMode: modes.file, readOnly: readOnly ? () => readOnlyHomeError(paths.home) : undefined });
   return {
     name: 'local',
     location: paths.home,
