@@ -8,6 +8,7 @@ export * from './ports/state-store.js';
 export * from './ports/task-queue.js';
 export * from './ports/blob-store.js';
 export * from './ports/backend.js';
+export * from './ports/job-pruner.js';
 export * from './config/schema.js';
 export * from './config/units.js';
 export * from './config/load.js';

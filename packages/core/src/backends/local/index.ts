@@ -11,6 +11,7 @@ import { homeModes, type HomeModes } from '../../util/home-modes.js';
 import { openDatabase, openDatabaseReadOnly } from './db.js';
 import { isReadOnlyHome, readOnlyHomeError } from './read-only-home.js';
 import { FsBlobStore } from './fs-blob-store.js';
+import { SqliteJobPruner } from './sqlite-job-pruner.js';
 import { SqliteStateStore } from './sqlite-state-store.js';
 import { SqliteTaskQueue } from './sqlite-task-queue.js';
 import type { SqliteDriverName } from './sqlite-driver.js';
@@ -61,6 +62,7 @@ export function createLocalBackend(opts: LocalBackendOptions): Backend {
     state,
     queue,
     blobs,
+    pruner: new SqliteJobPruner(db, { blobs: paths.blobs, workers: join(paths.home, 'workers') }),
     workerEnv: () => ({ DJC_BACKEND: 'local', DJC_HOME: paths.home, ...driverEnv }),
     close: async () => {
       await Promise.all([state.close(), queue.close(), blobs.close()]);
