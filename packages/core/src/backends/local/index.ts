@@ -44,7 +44,8 @@ export function createLocalBackend(opts: LocalBackendOptions): Backend {
   const paths = localPaths(opts.home);
   const absent = opts.create === false && !existsSync(paths.db);
   const modes = opts.modes ?? homeModes();
-  const readOnly = !absent && existsSync(paths.home) && isReadOnlyHome(paths.home, paths.db);
+  // A home with a database to read; an unwritable one without is explained by open-errors.ts ("cannot create files").
+  const readOnly = existsSync(paths.db) && isReadOnlyHome(paths.home, paths.db);
   if (readOnly && opts.create !== false) throw readOnlyHomeError(paths.home, 'start or coordinate jobs');
   if (!absent) createDbFile(paths.home, paths.db, modes);
   const driver = { driver: opts.driver, betterSqlite3Dir: opts.betterSqlite3Dir };
