@@ -113,4 +113,13 @@ describe('djc setup aws: the S3 lifecycle rule', () => {
     expect((await setup({ DJC_RETENTION_DAYS: '0' })).step?.result).toBe('removed');
     expect(proxy.configs.has(bucket)).toBe(false);
   });
+
+  it('puts the rule under DJC_BUCKET_PREFIX, where the jobs\' objects are', async () => {
+    proxy = await startLifecycleProxy(t.fauxqs.endpoint);
+    const bucket = t.env.DJC_BUCKET as string;
+    const r = await setup({ DJC_BUCKET_PREFIX: 'team-a/' });
+    expect(r.step).toEqual({ resource: `S3 lifecycle rule djc-retention on ${bucket}/team-a/jobs/ (expire after 30 days)`, result: 'created' });
+    expect(rules(proxy.configs.get(bucket))).toEqual([['djc-retention', 'Enabled', 'team-a/jobs/', '30']]);
+    expect((await setup({ DJC_BUCKET_PREFIX: 'team-a/' })).step?.result).toBe('exists');
+  });
 });

@@ -18,7 +18,7 @@ const run = t.run;
 
 
 describe('the aws backend', () => {
-  it('djc setup aws creates what is missing, and a second run is a no-op', async () => {
+  it('djc setup aws creates what is missing, and a second run finds it (but the lifecycle rule, which fauxqs does not keep)', async () => {
     // beforeEach ran it once already.
     const again = await run(['setup', 'aws', '--json']);
     expect(again.code).toBe(0);

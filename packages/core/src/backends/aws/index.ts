@@ -104,7 +104,10 @@ export async function setupAws(s: AwsSettings, clients: AwsClients = createAwsCl
     steps.push({ resource: `S3 bucket ${s.bucket}`, result: await ensureBucket(clients.s3, s.bucket) });
     const days = lifecycleDays(s.retentionDays);
     const expiry = days === 0 ? 'none: DJC_RETENTION_DAYS=0 keeps them' : `expire after ${days} day${days === 1 ? '' : 's'}`;
-    steps.push({ resource: `S3 lifecycle rule ${RETENTION_RULE_ID} on ${s.bucket}/${RETENTION_PREFIX} (${expiry})`, result: await ensureRetentionRule(clients.s3, s.bucket, s.retentionDays) });
+    steps.push({
+      resource: `S3 lifecycle rule ${RETENTION_RULE_ID} on ${s.bucket}/${s.prefix}${RETENTION_PREFIX} (${expiry})`,
+      result: await ensureRetentionRule(clients.s3, s.bucket, s.prefix, s.retentionDays),
+    });
     const q = await ensureQueues(clients.sqs, s.queue);
     for (const name of [dlqName(s.queue), s.queue]) {
       const result = q.created.includes(name) ? 'created' : q.updated.includes(name) ? 'updated' : 'exists';

@@ -18,6 +18,7 @@ import {
 import { s3Call, s3ErrorName } from './s3-errors.js';
 
 export const RETENTION_RULE_ID = 'djc-retention';
+/** The jobs' objects, after DJC_BUCKET_PREFIX. */
 export const RETENTION_PREFIX = 'jobs/';
 
 export type LifecycleResult = 'created' | 'updated' | 'exists' | 'removed';
@@ -31,14 +32,14 @@ async function rulesOf(client: S3Client, bucket: string, signal?: AbortSignal): 
     ));
 }
 
-function ourRule(days: number): LifecycleRule {
-  return { ID: RETENTION_RULE_ID, Status: 'Enabled', Filter: { Prefix: RETENTION_PREFIX }, Expiration: { Days: days } };
+function ourRule(prefix: string, days: number): LifecycleRule {
+  return { ID: RETENTION_RULE_ID, Status: 'Enabled', Filter: { Prefix: prefix }, Expiration: { Days: days } };
 }
 
 const isOurs = (r: LifecycleRule) => r.ID === RETENTION_RULE_ID;
 
-function sameRule(r: LifecycleRule, days: number): boolean {
-  return r.Status === 'Enabled' && r.Filter?.Prefix === RETENTION_PREFIX && r.Expiration?.Days === days;
+function sameRule(r: LifecycleRule, prefix: string, days: number): boolean {
+  return r.Status === 'Enabled' && r.Filter?.Prefix === prefix && r.Expiration?.Days === days;
 }
 
 /** Whole days of expiry for a retention in days (0: none). */
@@ -46,15 +47,21 @@ export function lifecycleDays(retentionDays: number): number {
   return retentionDays <= 0 ? 0 : Math.ceil(retentionDays);
 }
 
-/** Makes the bucket's `djc-retention` rule match `retentionDays` (see the header). Idempotent. */
-export async function ensureRetentionRule(client: S3Client, bucket: string, retentionDays: number, opts: { signal?: AbortSignal } = {}): Promise<LifecycleResult> {
+/**
+ * Makes the bucket's `djc-retention` rule (on `keyPrefix` + `jobs/`) match
+ * `retentionDays` (see the header). Idempotent.
+ */
+export async function ensureRetentionRule(
+  client: S3Client, bucket: string, keyPrefix: string, retentionDays: number, opts: { signal?: AbortSignal } = {},
+): Promise<LifecycleResult> {
   const days = lifecycleDays(retentionDays);
+  const prefix = keyPrefix + RETENTION_PREFIX;
   const rules = await rulesOf(client, bucket, opts.signal);
   const mine = rules.find(isOurs);
   const others = rules.filter((r) => !isOurs(r));
   if (days === 0 && !mine) return 'exists';
-  if (mine && days > 0 && sameRule(mine, days)) return 'exists';
-  const next = days === 0 ? others : [...others, ourRule(days)];
+  if (mine && days > 0 && sameRule(mine, prefix, days)) return 'exists';
+  const next = days === 0 ? others : [...others, ourRule(prefix, days)];
   await s3Call(`S3 bucket "${bucket}" lifecycle`, opts.signal, () => (next.length === 0
     ? client.send(new DeleteBucketLifecycleCommand({ Bucket: bucket }), { abortSignal: opts.signal })
     : client.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: next } }), { abortSignal: opts.signal })));
