@@ -114,6 +114,13 @@ describe('djc setup aws: the S3 lifecycle rule', () => {
     expect(proxy.configs.has(bucket)).toBe(false);
   });
 
+  it('djc prune says the AWS backend expires jobs itself (exit 2)', async () => {
+    const r = await t.run(['prune', '--older-than', '30d']);
+    expect(r).toMatchObject({ code: 2, stdout: '' });
+    expect(r.stderr).toContain('djc: nothing to prune on the aws backend: it expires ended jobs itself (prune is for the local backend)');
+    expect(r.stderr).toContain('hint: on AWS, ended jobs expire after DJC_RETENTION_DAYS');
+  });
+
   it('puts the rule under DJC_BUCKET_PREFIX, where the jobs\' objects are', async () => {
     proxy = await startLifecycleProxy(t.fauxqs.endpoint);
     const bucket = t.env.DJC_BUCKET as string;

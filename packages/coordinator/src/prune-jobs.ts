@@ -40,7 +40,7 @@ export function parsePruneStatuses(values: readonly string[]): JobStatus[] {
 export async function pruneJobs(backend: Backend, o: PruneOptions): Promise<PruneOutcome> {
   const pruner = backend.pruner;
   if (!pruner) {
-    throw new DjcError('USAGE', `djc prune is for the local backend; the ${backend.name} backend expires ended jobs itself`, {
+    throw new DjcError('USAGE', `nothing to prune on the ${backend.name} backend: it expires ended jobs itself (prune is for the local backend)`, {
       hint: 'on AWS, ended jobs expire after DJC_RETENTION_DAYS (DynamoDB TTL, and the S3 lifecycle rule djc setup aws adds on jobs/)',
     });
   }
