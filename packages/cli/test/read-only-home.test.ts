@@ -105,6 +105,10 @@ describe('a read-only home', () => {
 
   it('a home of another user who lets us read it: reads work without creating a file, writes exit 3', async () => {
     const ids = await twoJobs();
+    writeFileSync(join(box.dir, 'file.yaml'), 'name: file\ninput: { path: in.txt, format: text, batch: { records: 1 } }\nhandler: { command: cat }\ncompute: { workers: 1 }\noutput: { path: out/result.txt }\n');
+    const toFile = await box.run(['run', 'file.yaml', '--json']);
+    expect(toFile.code).toBe(0);
+    const fileJob = (JSON.parse(toFile.stdout) as { jobId: string }).jobId;
     // Another user: nobody (as root, through setpriv); a normal user running the tests reads a home whose write bits are off.
     const asOther = ROOT_USER && SETPRIV !== undefined;
     chmodSync(box.dir, 0o711);
@@ -114,6 +118,14 @@ describe('a read-only home', () => {
     try {
       const run = asOther ? (args: string[]) => djcAs(65534, args) : (args: string[]) => djc(args, { cwd: box.dir, home: box.home });
       await checkReadOnly(run, ids);
+      // The result file is its owner's alone (0600): another user is told so (exit 3), the owner reads it.
+      const result = await run(['results', fileJob]);
+      if (asOther) {
+        expect(result).toMatchObject({ code: 3, stdout: '' });
+        expect(result.stderr).toContain(`djc: cannot read the result file ${join(box.dir, 'out/result.txt')} of ${fileJob}: permission denied`);
+      } else {
+        expect(result).toMatchObject({ code: 0, stdout: 'a\nb\n' });
+      }
       expect(snapshot(box.home)).toEqual(before);
     } finally {
       chmodSync(box.home, 0o700);
