@@ -139,6 +139,11 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
     .option('--lock-ttl <duration>', 'failover: a standby takes over when the leader has not renewed its lock for this long (default 15s; settings: lock.ttl)')
     .option('--lock-renew <duration>', 'how often the leader renews its lock, at most TTL/2 (default 3s; settings: lock.renew)')
     .action(act((cli, o: CapacityFlags & ApiFlags) => daemons$().then((m) => m.coordinatorCommand(cli, o))));
+  program.command('prune').description('remove jobs that ended long ago from the local home: their rows, tasks, outputs, logs and worker logs (never a job that has not ended)')
+    .addOption(durationOption('--older-than <duration>', 'jobs that ended more than this long ago (30d, 12h, 90m)', { min: 0, max: 3650 * 86_400_000 }))
+    .option('--status <status...>', 'only jobs that ended with these statuses (succeeded, failed, cancelled, timeout, skipped)')
+    .option('--dry-run', 'list what would be removed; remove nothing')
+    .action(act((cli, o: { olderThan?: number; status?: string[]; dryRun?: boolean }) => import('./commands/prune.js').then((m) => m.pruneCommand(cli, o))));
   program.command('priority').argument('<job>', job).argument('<priority>', 'low | normal | high | urgent, or an integer')
     .description('change a job\'s (or a pipeline\'s) priority; the daemon orders by it from its next tick')
     .action(act((cli, id: string, p: string) => import('./commands/priority.js').then((m) => m.priorityCommand(cli, id, p))));
