@@ -1,8 +1,19 @@
 /** The `--json` job document of status/run/wait/cancel (and of the HTTP API), with the request summary priced for AWS. */
-import { jobStatusDocument, type JobRecord, type JobStatusDocument } from '@djc/core';
+import { jobStatusDocument, TERMINAL_JOB, type CoordinatorDocument, type JobRecord, type JobStatusDocument } from '@djc/core';
 // The price table only: importing the aws backend would load the AWS SDK (~1 s) for every status call.
 import { estimateRequestCostUsd } from '@djc/core/backends/aws/prices';
+import { isOrphaned } from '../liveness.js';
 
 export function statusDocument(job: JobRecord): JobStatusDocument {
-  return jobStatusDocument(job, estimateRequestCostUsd);
+  return { ...jobStatusDocument(job, estimateRequestCostUsd), coordinator: coordinatorDocument(job) };
+}
+
+/** The job's coordinator mark, and whether the job is orphaned (not over, and nobody marked it lately: liveness.ts). */
+export function coordinatorDocument(job: JobRecord, now = Date.now()): CoordinatorDocument {
+  const mark = job.coordinator;
+  return {
+    owner: mark?.owner ?? null,
+    seenAt: mark ? new Date(mark.seenAt).toISOString() : null,
+    orphaned: !TERMINAL_JOB.has(job.status) && isOrphaned(job, now),
+  };
 }
