@@ -45,8 +45,8 @@ export class OrphanWatch {
     const timeout = orphanTimeoutMs(job);
     const still = this.now() - this.movedAt;
     if (still <= timeout) return null;
-    const who = job.coordinator ? `its coordinator (${job.coordinator.owner})` : 'no coordinator';
-    return `job ${job.jobId} is ${job.status} and ${who} has not marked it for ${formatDuration(still)} `
+    const who = job.coordinator ? `its coordinator (${job.coordinator.owner}) has not marked it` : 'no coordinator has marked it';
+    return `job ${job.jobId} is ${job.status} and ${who} for ${formatDuration(still)} `
       + `(compute.worker_orphan_timeout: ${formatDuration(timeout)}): nobody coordinates it`;
   }
 }
