@@ -54,7 +54,11 @@ describe('workers whose coordinator is gone', () => {
         env: { AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}`, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
       });
       await waitFor('prepare to ask the endpoint, with both workers up', async () => sockets.size > 0 && workerPids(box.home).length === 2);
-      const before = await statusDoc();
+      // Recorded while it prepares (no monitor tick yet).
+      const before = await waitFor('the workers recorded', async () => {
+        const doc = await statusDoc();
+        return doc.workers?.summary === 'local processes: 2 running' && doc;
+      });
       expect(before.status).toBe('PREPARING');
       expect(before.coordinator.orphaned).toBe(false);
       expect(before.coordinator.owner).toMatch(/^djc run on .* \(pid \d+\)$/);
@@ -72,6 +76,9 @@ describe('workers whose coordinator is gone', () => {
       const text = await statusText();
       expect(text).toContain('warning  this job is not moving: its coordinator (djc run on');
       expect(text).toContain('Start one with `djc coordinator`');
+      // The workers were gone before status looked: shown gone, not running.
+      expect(after.workers?.summary).toBe('local processes: 2 gone (process not found)');
+      expect(text).toContain('workers  local processes: 2 gone (process not found)');
 
       const logs = await box.run(['logs', after.jobId, '--workers']);
       expect(logs.code, logs.stderr).toBe(0);
