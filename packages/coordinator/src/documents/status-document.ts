@@ -8,12 +8,17 @@ export function statusDocument(job: JobRecord): JobStatusDocument {
   return { ...jobStatusDocument(job, estimateRequestCostUsd), coordinator: coordinatorDocument(job) };
 }
 
-/** The job's coordinator mark, and whether the job is orphaned (not over, and nobody marked it lately: liveness.ts). */
+/**
+ * The job's coordinator mark, and whether the job is orphaned (not over, and
+ * nobody marked it lately: liveness.ts). A pipeline's WAITING stage run is
+ * its pipeline's to start: never orphaned itself.
+ */
 export function coordinatorDocument(job: JobRecord, now = Date.now()): CoordinatorDocument {
   const mark = job.coordinator;
+  const waitsForPipeline = job.status === 'WAITING' && job.parentId !== null;
   return {
     owner: mark?.owner ?? null,
     seenAt: mark ? new Date(mark.seenAt).toISOString() : null,
-    orphaned: !TERMINAL_JOB.has(job.status) && isOrphaned(job, now),
+    orphaned: !TERMINAL_JOB.has(job.status) && !waitsForPipeline && isOrphaned(job, now),
   };
 }
