@@ -44,6 +44,7 @@ export { neverFitsReason, assertFits } from './scheduling/fit-check.js';
 export { setPriority, parsePriority, type Priority } from './scheduling/set-priority.js';
 export { numericPriority } from './scheduling/job-demand.js';
 export { statusDocument } from './documents/status-document.js';
+export { observedWorkers, workerProcessAlive, type WorkerProbe } from './documents/observed-workers.js';
 export { pipelineDocument, stageStatus, runsOf, type PipelineStatusDocument, type PipelineStageDocument } from './documents/pipeline-document.js';
 export { jobDocument, jobListDocument, jobListEntry, queuedReason, taskListDocument, type JobDocument } from './documents/job-documents.js';
 export { submitWorkflow, applyPriority, type SubmitWorkflowOptions } from './submit-workflow.js';
