@@ -76,11 +76,15 @@ async function coordinate(shared: Backend, jobId: string, given: CoordinateOptio
   const opts: CoordinateOptions = { ...given, signal: given.signal ? AbortSignal.any([given.signal, claim.signal]) : claim.signal };
   const stopMarking = keepMarking(backend, jobId, owner, log);
   const workers = workersRecorder(backend, jobId, dispatcher, log);
+  // Workers granted while the job prepares (no monitor tick yet) are recorded too.
+  const recording = setInterval(() => void workers.record(), RECORD_EVERY_MS);
+  recording.unref();
   let ended: JobRecord;
   try {
     ended = await rounds(backend, job, opts, workers.record);
   } finally {
     stopMarking();
+    clearInterval(recording);
     if (claim.lost()) {
       // Another coordinator runs the job now: leave its workers (and everything else) alone.
       await dispatcher.stop(jobId, { leave: true });
@@ -161,25 +165,34 @@ async function runRound(
   return ended;
 }
 
+/** Between records of the workers outside monitor ticks (a write only when the view changed). */
+const RECORD_EVERY_MS = 2000;
+
 /**
  * Writes the dispatcher's view of the job's workers to the job record when it
  * changed (so `djc status` shows it from any process), never failing the job.
+ * Writes go one after another, so the final view (after stop) lands last.
  */
 function workersRecorder(backend: Backend, jobId: string, dispatcher: Dispatcher, log: Logger) {
   let last = '';
+  let queue: Promise<void> = Promise.resolve();
+  const write = async (view: WorkersRecord | null | undefined) => {
+    const now = view === undefined ? dispatcher.describe(jobId) : view;
+    if (!now) return;
+    const key = JSON.stringify({ ...now, updatedAt: '' });
+    if (key === last) return;
+    try {
+      await backend.state.updateJob(jobId, { workers: now });
+      last = key;
+    } catch (e) {
+      log.warn({ err: e, jobId }, 'recording the workers failed');
+    }
+  };
   return {
-    /** Records `view`, by default the dispatcher's current one. */
-    record: async (view?: WorkersRecord | null) => {
-      const now = view === undefined ? dispatcher.describe(jobId) : view;
-      if (!now) return;
-      const key = JSON.stringify({ ...now, updatedAt: '' });
-      if (key === last) return;
-      try {
-        await backend.state.updateJob(jobId, { workers: now });
-        last = key;
-      } catch (e) {
-        log.warn({ err: e, jobId }, 'recording the workers failed');
-      }
+    /** Records `view`, by default the dispatcher's current one (read when its turn comes). */
+    record: (view?: WorkersRecord | null): Promise<void> => {
+      queue = queue.then(() => write(view));
+      return queue;
     },
   };
 }

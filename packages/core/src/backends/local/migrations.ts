@@ -210,7 +210,12 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE tasks ADD COLUMN usage_json TEXT;
   `,
-  // i13-fence: 18: per-job coordination fencing (the epoch claimJob moves) and
+  // i13-standby
+  // 18: the coordinator lock's epoch (its term): incremented on every takeover, kept on renewal.
+  `
+  ALTER TABLE coordinator_lock ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
+  `,
+  // i13-fence: 19: per-job coordination fencing (the epoch claimJob moves) and
   // the state a coordinator carries over to the next one (JSON CoordinationState).
   `
   ALTER TABLE jobs ADD COLUMN coordinator_epoch INTEGER NOT NULL DEFAULT 0;
