@@ -93,6 +93,8 @@ describe('a job whose djc run died', () => {
     const jobId = await orphanedJob(async (id) => {
       expect((await cli(['pause', id])).code).toBe(0);
     });
+    // Until its marks are stale (DJC_COORDINATOR_STALE_SECONDS) the dead run still looks alive: wait says when it is not.
+    expect((await cli(['wait', jobId, '--orphan-grace', '1s', '--interval', '200ms'])).code).toBe(3);
     writeFileSync(join(box.dir, 'go'), '');
     const r = await cli(['resume', jobId, '--json']);
     expect(r.stderr).toContain(`djc: ${jobId} is PAUSED and nobody coordinates it`);
