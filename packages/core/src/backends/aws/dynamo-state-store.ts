@@ -31,6 +31,7 @@ import { DynamoTokenStore } from './dynamo-token-store.js';
 import type { NewToken, TokenRecord } from '../../ports/token-store.js';
 import { tagOperations } from './operation-tag.js';
 import { DEFAULT_RETENTION_DAYS } from './settings.js';
+import { taskConflict } from '../store-errors.js';
 
 export interface DynamoStateStoreOptions {
   /** A document client, or a low-level client (wrapped in a document client here). */
@@ -141,6 +142,15 @@ export class DynamoStateStore implements StateStore {
 
   completeTasks(jobId: string, writes: readonly LeaseWrite[], opts: IoOptions = {}): Promise<CompleteResult[]> {
     return this.leases.completeMany(jobId, writes, opts);
+  }
+
+  /** Speculative copies are not built on DynamoDB yet (NOTES.md): no copy is ever asked for. */
+  requestCopy(): Promise<boolean> {
+    return Promise.resolve(false);
+  }
+
+  claimCopy(jobId: string, taskId: number, copyOf: number): Promise<TaskRecord> {
+    return Promise.reject(taskConflict(jobId, taskId, null, `has no copy of attempt ${copyOf} to start (not on the aws backend)`, { reason: 'copy' }));
   }
 
   releaseTask(jobId: string, taskId: number, lease: LeaseRef, reason: string, opts: IoOptions = {}): Promise<TaskRecord> {
