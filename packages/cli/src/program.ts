@@ -4,7 +4,7 @@ import type { Cli, GlobalOptions } from './context.js';
 import { addExamples } from './command-examples.js';
 import { durationOption, intOption } from './numeric-option.js';
 import type { RetryCommandOptions } from './commands/act.js';
-import type { ApiFlags } from './commands/daemons.js';
+import type { ApiFlags, HealthFlags } from './commands/daemons.js';
 import type { CapacityFlags } from './scheduling-context.js';
 
 // Each command's module (and what it needs: the job schema, the backends, the
@@ -136,7 +136,8 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
     .option('--socket <path>', 'the API\'s unix socket (default: api.sock in the home, mode 0600)')
     .option('--tls-cert <file>', 'with --listen: serve HTTPS with this PEM certificate (and --tls-key)').option('--tls-key <file>', 'the PEM private key of --tls-cert')
     .option('--insecure-http', 'with --listen on a non-loopback address: allow plain HTTP (a proxy in front terminates TLS)')
-    .action(act((cli, o: CapacityFlags & ApiFlags) => daemons$().then((m) => m.coordinatorCommand(cli, o))));
+    .addOption(durationOption('--summary-every <duration>', 'log a health summary line this often (jobs by status, workers, RSS, event-loop lag); 0: never', { min: 0, default: 60_000 }))
+    .action(act((cli, o: CapacityFlags & ApiFlags & HealthFlags) => daemons$().then((m) => m.coordinatorCommand(cli, o))));
   program.command('priority').argument('<job>', job).argument('<priority>', 'low | normal | high | urgent, or an integer')
     .description('change a job\'s (or a pipeline\'s) priority; the daemon orders by it from its next tick')
     .action(act((cli, id: string, p: string) => import('./commands/priority.js').then((m) => m.priorityCommand(cli, id, p))));

@@ -12,6 +12,7 @@ export { stopJob, type StopReason } from './stop-job.js';
 export { resolveJob, LAST_JOB } from './resolve-job.js';
 export { retryJob, type RetryOptions, type RetryOutcome } from './retry-job.js';
 export { runDaemon, coordinatorAlive, type DaemonOptions } from './daemon.js';
+export { startDaemonHealth, type DaemonHealthOptions } from './health/daemon-health.js';
 export type { Dispatcher, WorkerLoss } from './dispatch/dispatcher.js';
 export { createLocalDispatcher, type LocalDispatcherOptions } from './dispatch/local-dispatcher.js';
 export { coordinatorName, coordinatorStaleMs, isOrphaned, lastCoordinated } from './liveness.js';

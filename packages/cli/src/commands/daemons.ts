@@ -1,6 +1,6 @@
 import { createLogger } from '@djc/core';
 import { join } from 'node:path';
-import { describeCapacity, localCapacity, poolsOf, runDaemon, schedulerSettingsOf, type SchedulerSnapshot } from '@djc/coordinator';
+import { describeCapacity, localCapacity, poolsOf, runDaemon, schedulerSettingsOf, startDaemonHealth, type SchedulerSnapshot } from '@djc/coordinator';
 import { createMetrics } from '@djc/coordinator/metrics';
 import { API_SOCKET, createAuthorizer, serveApi } from '@djc/coordinator/service';
 import { workerProcessMain } from '@djc/worker';
@@ -18,7 +18,13 @@ export interface ApiFlags {
 }
 
 /** `djc coordinator`: the long-running daemon and its HTTP API; SIGINT/SIGTERM stop it cleanly. */
-export async function coordinatorCommand(cli: Cli, o: CapacityFlags & ApiFlags = {}): Promise<number> {
+/** `djc coordinator`'s own health log (docs/operations.md). */
+export interface HealthFlags {
+  /** Summary line period (ms); 0: none. */
+  summaryEvery?: number;
+}
+
+export async function coordinatorCommand(cli: Cli, o: CapacityFlags & ApiFlags & HealthFlags = {}): Promise<number> {
   // Bad settings are a usage error before anything starts.
   const settings = await daemonSettingsOf(o);
   const capacity = localCapacity(settings);
@@ -41,6 +47,9 @@ export async function coordinatorCommand(cli: Cli, o: CapacityFlags & ApiFlags =
     cli.err(`djc: coordinator running for backend ${backend.name} (${cli.home}); ${describeCapacity(capacity)}; Ctrl-C stops it`);
     cli.err(`djc: API at ${api.urls.join(' and ')}`);
     for (const note of capacity.notes) cli.err(`djc: note: ${note}`);
+    // Job state changes and the summary are info lines, shown unless DJC_LOG_LEVEL asks for fewer.
+    const healthLog = log.child({ component: 'health' }, { level: cli.opts.verbose ? 'debug' : process.env.DJC_LOG_LEVEL ?? 'info' });
+    const stopHealth = startDaemonHealth(backend, { log: healthLog, summaryEveryMs: o.summaryEvery ?? 60_000 });
     try {
       const daemonCli = { ...cli, log };
       await runDaemon(backend, {
@@ -51,6 +60,7 @@ export async function coordinatorCommand(cli: Cli, o: CapacityFlags & ApiFlags =
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      await stopHealth();
       await api.close();
     }
     return 0;
