@@ -331,6 +331,20 @@ export interface TaskRecord {
    * result). Absent when none was asked for since the latest claim.
    */
   speculation?: SpeculationState;
+  /**
+   * While a speculative copy runs beside the attempt it copied: the
+   * attempt number of the lease holder (`attempts` is then the copy's) and
+   * the copy's own lease. Absent otherwise.
+   */
+  leaseAttempt?: number;
+  copy?: CopyLease;
+}
+
+/** The lease of a speculative copy (StateStore.claimCopy). */
+export interface CopyLease {
+  owner: string;
+  attempt: number;
+  leaseExpiresAt: number;
 }
 
 export type SpeculationState = 'requested' | 'running' | 'won' | 'lost';

@@ -31,7 +31,7 @@ import { DynamoTokenStore } from './dynamo-token-store.js';
 import type { NewToken, TokenRecord } from '../../ports/token-store.js';
 import { tagOperations } from './operation-tag.js';
 import { DEFAULT_RETENTION_DAYS } from './settings.js';
-import { taskConflict } from '../store-errors.js';
+import { claimCopy, requestCopy } from './dynamo-copy-ops.js';
 
 export interface DynamoStateStoreOptions {
   /** A document client, or a low-level client (wrapped in a document client here). */
@@ -144,13 +144,12 @@ export class DynamoStateStore implements StateStore {
     return this.leases.completeMany(jobId, writes, opts);
   }
 
-  /** Speculative copies are not built on DynamoDB yet (NOTES.md): no copy is ever asked for. */
-  requestCopy(): Promise<boolean> {
-    return Promise.resolve(false);
+  requestCopy(jobId: string, taskId: number, attempt: number, opts: IoOptions = {}): Promise<boolean> {
+    return requestCopy(this.ctx, jobId, taskId, attempt, opts);
   }
 
-  claimCopy(jobId: string, taskId: number, copyOf: number): Promise<TaskRecord> {
-    return Promise.reject(taskConflict(jobId, taskId, null, `has no copy of attempt ${copyOf} to start (not on the aws backend)`, { reason: 'copy' }));
+  claimCopy(jobId: string, taskId: number, copyOf: number, req: ClaimRequest, opts: IoOptions = {}): Promise<TaskRecord> {
+    return claimCopy(this.ctx, this.tasks, jobId, taskId, copyOf, req, opts);
   }
 
   releaseTask(jobId: string, taskId: number, lease: LeaseRef, reason: string, opts: IoOptions = {}): Promise<TaskRecord> {

@@ -163,5 +163,9 @@ export function toTaskRecord(row: TaskRow): TaskRecord {
     ...(row.reused_from ? { reusedFrom: JSON.parse(row.reused_from) as { jobId: string; taskId: number } } : {}),
     ...(row.usage_json ? { usage: JSON.parse(row.usage_json) as AttemptUsage } : {}),
     ...(row.speculation ? { speculation: row.speculation } : {}),
+    ...(row.lease_attempt != null ? { leaseAttempt: row.lease_attempt } : {}),
+    ...(row.copy_owner != null && row.copy_attempt != null
+      ? { copy: { owner: row.copy_owner, attempt: row.copy_attempt, leaseExpiresAt: row.copy_expires_at ?? 0 } }
+      : {}),
   };
 }
