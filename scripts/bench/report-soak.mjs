@@ -19,6 +19,10 @@ export function renderDaemonSoak(r, measured) {
   ];
   if (!r) return head;
   const rows = r.waves.map((w) => `| ${n(w.jobs)} | ${w.atS} s | ${w.rssMiB} MiB |`);
+  // The second half on its own: a daemon that grows to a plateau and stays there differs from one that keeps growing.
+  const mid = r.waves[Math.max(0, Math.floor(r.waves.length / 2) - 1)];
+  const last = r.waves.at(-1);
+  const secondHalf = (last.rssMiB - mid.rssMiB) / mid.rssMiB;
   return [
     ...head,
     '| jobs ended | at | daemon RSS |',
@@ -31,6 +35,9 @@ export function renderDaemonSoak(r, measured) {
       + `${r.heapMiB.last} MiB at the last (peak ${r.heapMiB.max} MiB). Event-loop lag: worst p99 over a 5 s period `
       + `${r.eventLoopLagMs.maxP99} ms, worst single delay ${r.eventLoopLagMs.max} ms. ${n(r.jobs)} jobs in ${r.spanS} s, `
       + `${r.failed} not SUCCEEDED; the daemon wrote ${n(r.jobStateLines)} \`job state\` lines and ${r.healthLines} summaries.`,
+    '',
+    `Over the second half alone (${n(mid.jobs)} → ${n(last.jobs)} jobs) the RSS moved ${secondHalf >= 0 ? '+' : ''}${(secondHalf * 100).toFixed(1)}% `
+      + `(${mid.rssMiB} → ${last.rssMiB} MiB). Timings here are from a loaded, shared 2-core machine; memory figures are not timing-sensitive.`,
     '',
   ];
 }
