@@ -3,7 +3,7 @@ const n = (x) => x.toLocaleString('en-US');
 
 export function renderDaemonSoak(r, measured) {
   const head = [
-    '## 14. A daemon\'s memory over a 1,000-job soak',
+    '## 15. A daemon\'s memory over a 1,000-job soak',
     '',
     '`djc coordinator` in a temp home takes one-task jobs (a `cat` command, one',
     'worker of half a cpu each) in waves of 100, each wave submitted in-process',

@@ -210,7 +210,13 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE tasks ADD COLUMN usage_json TEXT;
   `,
-  // 18 (i13-speculate): a speculative copy of a straggler runs beside its attempt.
+  // i13-standby
+  // 18: the coordinator lock's epoch (its term): incremented on every takeover, kept on renewal.
+  `
+  ALTER TABLE coordinator_lock ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
+  `,
+  // i13-speculate
+  // 19: a speculative copy of a straggler runs beside its attempt.
   // The lease holder's attempt number is lease_attempt when a copy took the
   // next number (attempts); the copy holds copy_owner / copy_attempt.
   `

@@ -35,7 +35,7 @@ export interface JobRow {
   /** Added by migration 14. */
   owner: string;
   queued_at: string | null;
-  /** Added by migration 18 (JSON SpeculationCounts). */
+  /** Added by migration 19 (JSON SpeculationCounts). */
   speculation_json?: string | null;
   version: number;
   tasks_total: number;
@@ -82,7 +82,7 @@ export interface TaskRow {
   reused_from?: string | null;
   /** Added by migration 17 (JSON AttemptUsage). */
   usage_json?: string | null;
-  /** Added by migration 18. */
+  /** Added by migration 19. */
   lease_attempt?: number | null;
   copy_owner?: string | null;
   copy_attempt?: number | null;
