@@ -5,7 +5,7 @@ import { openBackend } from '@djc/core/backends';
 import { describeHome } from '@djc/core/backends';
 import {
   cancelJob, cancelPipeline, coordinatorAlive, failureReport, jobDocument, jobListDocument, locateResult, parsePriority, pauseDocument, pauseJob,
-  priorityDocument, queuedReason, readQueueDocument, resolveJob, resumeJob, setPriority, statusDocument, submitWorkflow, QUEUE_STALE_MS,
+  priorityDocument, queuedReason, readQueueDocument, resolveJob, resumeJob, setPriority, statusDocument, submitWorkflow, whyDocument, QUEUE_STALE_MS,
 } from '@djc/coordinator';
 import { taskDocument } from '@djc/core';
 import type { Cli } from './context.js';
@@ -132,5 +132,10 @@ export class LocalJobService implements JobService {
   async failures(ref: string | undefined) {
     const backend = await this.backend();
     return failureReport(backend, await resolveJob(backend, ref));
+  }
+
+  async why(ref: string | undefined, o: { limit?: number }) {
+    const backend = await this.backend();
+    return whyDocument(backend, await resolveJob(backend, ref), o);
   }
 }
