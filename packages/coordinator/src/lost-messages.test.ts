@@ -1,0 +1,65 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger, loadJobFile, type Backend, type JobRecord } from '@djc/core';
+import { createLocalBackend } from '@djc/core/backends/local';
+import { lostMessageSweeper } from './lost-messages.js';
+import { prepareJob } from './prepare.js';
+import { submitJob } from './submit.js';
+
+const log = createLogger({ name: 'test', level: 'silent' });
+let dir: string;
+let backend: Backend;
+afterEach(async () => {
+  await backend.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A prepared job of `tasks` tasks (lease 10 s), every message queued. */
+async function prepared(tasks: number): Promise<JobRecord> {
+  dir = mkdtempSync(join(tmpdir(), 'djc-lost-'));
+  backend = createLocalBackend({ home: join(dir, '.djc') });
+  writeFileSync(join(dir, 'in.jsonl'), Array.from({ length: tasks }, (_, i) => `{"i":${i}}\n`).join(''));
+  writeFileSync(join(dir, 'job.yaml'), 'name: lost\ninput: { path: in.jsonl, batch: { records: 1 } }\nhandler: { command: cat }\ncompute: { lease: 10s }\n');
+  return prepareJob(backend, await submitJob(backend, await loadJobFile(join(dir, 'job.yaml')), 'daemon'), log);
+}
+
+/** Takes every visible message; deletes those of `drop` (lost), releases the others at once. */
+async function lose(drop: readonly number[]): Promise<void> {
+  for (const m of await backend.queue.receive({ max: 1000, visibilityMs: 60_000 })) {
+    if (drop.includes(m.message.taskId)) await backend.queue.delete(m.receipt);
+    else await backend.queue.release(m.receipt, 0);
+  }
+}
+
+describe('lostMessageSweeper', () => {
+  it('re-sends only the tasks without a message, once they have been so for the stall time, and not again before another one', async () => {
+    const job = await prepared(6);
+    await lose([1, 4]);
+    let now = 1_000_000;
+    const sweeper = lostMessageSweeper(backend, log, { now: () => now });
+    expect(await sweeper.maybeSweep(job)).toEqual([]); // first seen
+    now += 5000;
+    expect(await sweeper.maybeSweep(job)).toEqual([]); // missing for 5 s < the lease
+    now += 5000;
+    expect(await sweeper.maybeSweep(job)).toEqual([1, 4]);
+    expect(await backend.queue.withoutMessage(job.jobId, [0, 1, 2, 3, 4, 5])).toEqual([]);
+    expect((await backend.queue.depth(job.jobId)).visible).toBe(6);
+    now += 10_000;
+    expect(await sweeper.maybeSweep(job)).toEqual([]); // nothing missing any more
+  });
+
+  it('sends nothing while every task has its message, or before everyMs has passed', async () => {
+    const job = await prepared(3);
+    let now = 0;
+    const sweeper = lostMessageSweeper(backend, log, { now: () => now, stallMs: 1000, everyMs: 1000 });
+    for (let i = 0; i < 5; i++, now += 1000) expect(await sweeper.maybeSweep(job)).toEqual([]);
+    await lose([2]);
+    expect(await sweeper.maybeSweep(job)).toEqual([]);
+    now += 500;
+    expect(await sweeper.maybeSweep(job)).toEqual([]); // too soon to look again
+    now += 500;
+    expect(await sweeper.maybeSweep(job)).toEqual([2]);
+  });
+});
