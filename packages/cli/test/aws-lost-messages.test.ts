@@ -35,7 +35,7 @@ interface Task { taskId: number; status: string; attempts: number }
 describe('lost queue messages (aws)', () => {
   it('a PENDING task whose SQS message was deleted is re-sent by the sweep; the job completes exactly once', async () => {
     writeJob();
-    const run = djcStart(['run', 'job.yaml', '--json'], { cwd: t.box.dir, home: t.box.home, env: t.env });
+    const run = djcStart(['run', 'job.yaml', '--json'], { cwd: t.box.dir, home: t.box.home, env: t.env, detached: true });
     const jobId = (await waitFor('the job id', async () => /djc: job (\S+) submitted/.exec(run.stderr()), 60_000))[1] as string;
     await waitFor('the job running', async () => {
       const r = await t.run(['status', jobId, '--json']);
@@ -45,7 +45,8 @@ describe('lost queue messages (aws)', () => {
     expect(dropped.jobId).toBe(jobId);
     const victim = dropped.taskId;
     const end = await Promise.race([run.done, new Promise<null>((r) => setTimeout(() => r(null), 120_000).unref())]);
-    if (end === null) run.child.kill('SIGKILL');
+    // Hung (the lost task never ran): stop djc run and its worker (its own process group).
+    if (end === null) process.kill(-(run.child.pid as number), 'SIGKILL');
     expect(end?.code, run.stderr()).toBe(0);
     expect(run.stderr()).toContain('queue messages lost: tasks re-sent');
     const out = readJsonl(join(t.box.dir, 'out.jsonl')) as { n: number }[];

@@ -9,9 +9,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useAwsBackend } from './aws-backend.js';
-import { expectRunningReasons, startWhyScenario, whyJson } from './why-helpers.js';
+import { expectRunningReasons, startWhyScenario, stopScenariosAfterEach, whyJson } from './why-helpers.js';
 
 const t = useAwsBackend('djc-awswhy-');
+stopScenariosAfterEach();
 
 describe('--why (aws)', () => {
   it('says why each unfinished task is not running: backoff, running, queued, job paused', async () => {

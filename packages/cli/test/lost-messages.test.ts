@@ -47,7 +47,7 @@ interface Task { taskId: number; status: string; attempts: number }
 describe('lost queue messages (local)', () => {
   it('a PENDING task whose message was deleted is re-sent by the sweep; the job completes exactly once', async () => {
     writeJob();
-    const run = djcStart(['run', 'job.yaml', '--json'], { cwd: box.dir, home: box.home });
+    const run = djcStart(['run', 'job.yaml', '--json'], { cwd: box.dir, home: box.home, detached: true });
     const jobId = await waitFor('the job running', async () => {
       const r = await box.run(['list', '--json']);
       const job = r.code === 0 ? (JSON.parse(r.stdout) as { jobs: { jobId: string; status: string }[] }).jobs[0] : undefined;
@@ -56,7 +56,8 @@ describe('lost queue messages (local)', () => {
     const victim = dropLastMessage(box.home, jobId);
     expect(victim, 'a task was still waiting for a worker').toBe(RECORDS / 4 - 1);
     const end = await Promise.race([run.done, new Promise<null>((r) => setTimeout(() => r(null), 90_000).unref())]);
-    if (end === null) run.child.kill('SIGKILL');
+    // Hung (the lost task never ran): stop djc run and its worker (its own process group).
+    if (end === null) process.kill(-(run.child.pid as number), 'SIGKILL');
     expect(end?.code, run.stderr()).toBe(0);
     expect(run.stderr()).toContain('queue messages lost: tasks re-sent');
     const out = readJsonl(join(box.dir, 'out.jsonl')) as { n: number }[];

@@ -8,7 +8,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { djcStart, waitFor, type CliResult } from './helpers.js';
 
 export interface WhyTask { taskId: number; status: string; attempts: number; code: string; message: string; until: string | null; worker: string | null }
@@ -48,7 +48,8 @@ export async function whyJson(t: WhyEnv, jobId: string): Promise<WhyDoc> {
 /** Starts `djc run` and waits for the state described above; the job id and the run. */
 export async function startWhyScenario(t: WhyEnv): Promise<{ jobId: string; run: ReturnType<typeof djcStart> }> {
   writeWhyJob(t.dir);
-  const run = djcStart(['run', 'job.yaml'], { cwd: t.dir, home: t.home, env: t.env });
+  const run = djcStart(['run', 'job.yaml'], { cwd: t.dir, home: t.home, env: t.env, detached: true });
+  started.push(run);
   const jobId = (await waitFor('the job id', async () => /djc: job (\S+) submitted/.exec(run.stderr()), 60_000))[1] as string;
   await waitFor('task 0 in backoff and task 1 running', async () => {
     const doc = await whyJson(t, jobId);
@@ -72,4 +73,25 @@ export function expectRunningReasons(doc: WhyDoc, startedAt: number): void {
   expect(running.worker).toBeTruthy();
   expect(running.message).toContain(`running on worker ${running.worker} (attempt 1, lease until `);
   expect(doc.tasks[2]?.message).toMatch(/^queued, waiting for a free worker: 1 worker running, 1 tasks running or held$/);
+}
+
+const started: ReturnType<typeof djcStart>[] = [];
+
+/**
+ * Call at the top of a test file (after the sandbox's hooks, so it runs
+ * before their leak check): after each test, however it ended, `djc run` and
+ * its workers (its own process group) do not outlive it; task 1 would wait
+ * for its file forever.
+ */
+export function stopScenariosAfterEach(): void {
+  afterEach(() => {
+    for (const run of started.splice(0)) {
+      if (run.child.exitCode !== null || run.child.signalCode !== null) continue;
+      try {
+        process.kill(-(run.child.pid as number), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
 }

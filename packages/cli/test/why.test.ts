@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../core/src/backends/local/db.js';
 import { sandboxPerTest } from './helpers.js';
-import { expectRunningReasons, startWhyScenario, whyJson } from './why-helpers.js';
+import { expectRunningReasons, startWhyScenario, stopScenariosAfterEach, whyJson } from './why-helpers.js';
 
 const box = sandboxPerTest('djc-why-');
+stopScenariosAfterEach();
 
 /** Deletes the queue message of one task (a lost message). */
 function dropMessage(jobId: string, taskId: number): number {
