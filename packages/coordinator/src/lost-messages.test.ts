@@ -62,4 +62,21 @@ describe('lostMessageSweeper', () => {
     now += 500;
     expect(await sweeper.maybeSweep(job)).toEqual([2]);
   });
+
+  it('a queue that cannot tell which task lost its message (SQS): re-sends only while nothing is visible, no more than are missing', async () => {
+    const job = await prepared(6);
+    await lose([1, 4]);
+    // The SQS adapter's answer: no lookup by task.
+    const blind = Object.assign(Object.create(backend.queue) as typeof backend.queue, { withoutMessage: async () => null });
+    let now = 0;
+    const sweeper = lostMessageSweeper({ ...backend, queue: blind }, log, { now: () => now, stallMs: 1000, everyMs: 1000 });
+    for (let i = 0; i < 4; i++, now += 1000) expect(await sweeper.maybeSweep(job)).toEqual([]); // 4 messages visible
+    // Workers took the 4 (in flight, not yet claimed): nothing visible, 2 missing.
+    expect(await backend.queue.receive({ max: 10, visibilityMs: 60_000 })).toHaveLength(4);
+    expect(await sweeper.maybeSweep(job)).toEqual([]); // first seen
+    now += 1000;
+    const sent = await sweeper.maybeSweep(job);
+    expect(sent).toHaveLength(2);
+    expect((await backend.queue.depth(job.jobId)).visible).toBe(2);
+  });
 });

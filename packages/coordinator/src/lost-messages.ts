@@ -21,6 +21,9 @@
  *    status and attempt, at most the missing count on SQS. A re-sent task
  *    waits `stallMs` again before the next re-send.
  *
+ * Sweeps are spaced by at least 20 times what the last one took, so a huge
+ * queue (a count over its rows on SQLite) costs the coordinator ≤ 5 %.
+ *
  * A message sent twice is harmless: the conditional claim lets one delivery
  * win and the other is dropped.
  */
@@ -35,6 +38,9 @@ export interface LostMessageSweepOptions {
   maxTasks?: number;
   now?: () => number;
 }
+
+/** A sweep waits at least this many times as long as the last one took (a 100k-message SQLite queue: ~0.1 s a depth read). */
+const COST_FACTOR = 20;
 
 interface Suspect {
   since: number;
@@ -52,29 +58,39 @@ export function lostMessageSweeper(backend: Backend, log: Logger, opts: LostMess
   const now = opts.now ?? Date.now;
   const suspects = new Map<number, Suspect>();
   let last = 0;
+  /** How long the last sweep took (wall time): sweeps are spaced by at least COST_FACTOR times it. */
+  let spent = 0;
   return {
     async maybeSweep(job) {
       const stallMs = opts.stallMs ?? job.config.compute.lease;
       const everyMs = opts.everyMs ?? Math.min(5000, Math.max(1000, Math.floor(stallMs / 6)));
       const at = now();
-      if (at - last < everyMs) return [];
+      if (at - last < Math.max(everyMs, COST_FACTOR * spent)) return [];
       last = at;
-      // The counters as they are now (the caller's record may be a tick old).
-      const fresh = await backend.state.getJob(job.jobId);
-      if (fresh?.status !== 'RUNNING' || fresh.cancelRequested) return [];
-      const lost = await findLost(backend, fresh, at, opts.maxTasks ?? 1000);
-      if (lost === null) {
-        suspects.clear();
-        return [];
+      try {
+        return await sweep(job, at, stallMs);
+      } finally {
+        spent = Math.max(0, now() - at);
       }
-      const due = dueForResend(suspects, lost.tasks, at, stallMs).slice(0, lost.limit);
-      if (due.length === 0) return [];
-      await backend.queue.send(due.map((taskId) => ({ v: 1 as const, jobId: job.jobId, taskId })));
-      for (const id of due) (suspects.get(id) as Suspect).since = at;
-      log.warn({ jobId: job.jobId, tasks: due, stalledMs: stallMs }, 'queue messages lost: tasks re-sent');
-      return due;
     },
   };
+
+  async function sweep(job: JobRecord, at: number, stallMs: number): Promise<number[]> {
+    // The counters as they are now (the caller's record may be a tick old).
+    const fresh = await backend.state.getJob(job.jobId);
+    if (fresh?.status !== 'RUNNING' || fresh.cancelRequested) return [];
+    const lost = await findLost(backend, fresh, at, opts.maxTasks ?? 1000);
+    if (lost === null) {
+      suspects.clear();
+      return [];
+    }
+    const due = dueForResend(suspects, lost.tasks, at, stallMs).slice(0, lost.limit);
+    if (due.length === 0) return [];
+    await backend.queue.send(due.map((taskId) => ({ v: 1 as const, jobId: job.jobId, taskId })));
+    for (const id of due) (suspects.get(id) as Suspect).since = at;
+    log.warn({ jobId: job.jobId, tasks: due, stalledMs: stallMs }, 'queue messages lost: tasks re-sent');
+    return due;
+  }
 }
 
 /** Tasks without a message now, and how many may be re-sent; null when nothing is missing. */
