@@ -40,7 +40,7 @@ describe('taskWhy', () => {
     ['held in a worker', job(), task({ status: 'CLAIMED', attempts: 1, leaseOwner: 'w2', leaseExpiresAt: NOW + 9000 }),
       'held_by_worker', 'waiting in worker w2 for a free slot (claimed ahead, lease until 2026-12-03T04:00:09.000Z (in 9s))'],
     ['Slurm workers pending', job({ workers: workers([{ state: 'PENDING', reason: 'Resources', count: 2 }]) }), task({}),
-      'workers_pending', 'waiting for a worker: the workers are pending in Slurm (2 Resources); slurm array 123: 2 pending (Resources)'],
+      'workers_pending', 'waiting for a worker: the workers are pending in Slurm: 2 pending (Resources)'],
     ['external dispatcher without workers', job({ workers: workers([], 'external') }), task({}),
       'no_workers', 'waiting for a worker: no worker runs (dispatcher external: start workers with the command djc printed)'],
     ['a lost message', job(), task({}), 'message_lost', 'its queue message is missing: the coordinator\'s sweep sends it again once it has been missing for a lease', [7]],

@@ -110,8 +110,8 @@ function waitingForWorker(job: JobRecord, task: TaskRecord, now: number): Pick<T
   const running = w ? w.groups.filter((g) => g.state === 'RUNNING').reduce((n, g) => n + g.count, 0) : null;
   const pending = w ? w.groups.filter((g) => g.state === 'PENDING') : [];
   if (pending.length > 0 && running === 0) {
-    const reasons = pending.map((g) => `${g.count} ${g.reason ?? 'no reason given'}`).join(', ');
-    return { code: 'workers_pending', message: `waiting for a worker${after}: the workers are pending in Slurm (${reasons}); ${w?.summary ?? ''}`.replace(/; $/, '') };
+    const reasons = pending.map((g) => `${g.count} pending${g.reason ? ` (${g.reason})` : ''}`).join(', ');
+    return { code: 'workers_pending', message: `waiting for a worker${after}: the workers are pending in Slurm: ${reasons}` };
   }
   if (w && running === 0 && w.dispatcher === 'external') {
     return { code: 'no_workers', message: `waiting for a worker${after}: no worker runs (dispatcher external: start workers with the command djc printed)` };
