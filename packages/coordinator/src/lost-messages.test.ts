@@ -79,4 +79,25 @@ describe('lostMessageSweeper', () => {
     expect(sent).toHaveLength(2);
     expect((await backend.queue.depth(job.jobId)).visible).toBe(2);
   });
+
+  it('a RETRY_WAIT task whose message was lost is re-sent once its backoff is over (and a stall later), not before', async () => {
+    const job = await prepared(2);
+    const got = await backend.queue.receive({ max: 10, visibilityMs: 60_000 });
+    const lease = { owner: 'w1', attempt: 1 };
+    await backend.state.claimTask(job.jobId, 0, { owner: 'w1', leaseMs: 10_000, maxAttempts: 3 });
+    const backoffEnds = Date.now() + 5000;
+    await backend.state.completeTask(job.jobId, 0, lease, { status: 'RETRY_WAIT', error: 'boom', kind: 'error', notBefore: backoffEnds });
+    // The worker died before releasing task 0's message with the backoff delay: it is lost.
+    for (const m of got) await (m.message.taskId === 0 ? backend.queue.delete(m.receipt) : backend.queue.release(m.receipt, 0));
+    let now = Date.now();
+    const sweeper = lostMessageSweeper(backend, log, { now: () => now, stallMs: 2000, everyMs: 1000 });
+    expect(await sweeper.maybeSweep(job)).toEqual([]);
+    now = backoffEnds - 1000;
+    expect(await sweeper.maybeSweep(job)).toEqual([]); // still in backoff: no message needed yet
+    now = backoffEnds + 1000;
+    expect(await sweeper.maybeSweep(job)).toEqual([]); // due: first seen without a message
+    now += 2000;
+    expect(await sweeper.maybeSweep(job)).toEqual([0]);
+    expect(await backend.queue.withoutMessage(job.jobId, [0, 1])).toEqual([]);
+  });
 });
