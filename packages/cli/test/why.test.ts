@@ -72,6 +72,20 @@ describe('--why (local)', () => {
     expect(done.stderr).toBe(`no unfinished tasks in ${jobId} (it is CANCELLED)\n`);
   }, 150_000);
 
+  it('--why of a pipeline is a usage error naming what to ask instead (exit 2)', async () => {
+    writeFileSync(join(box.dir, 'p.jsonl'), '{"n":1}\n');
+    writeFileSync(join(box.dir, 'pl.yaml'), 'name: pl\nstages:\n  a: { input: { path: p.jsonl }, handler: { command: cat } }\n');
+    const sub = await box.run(['submit', 'pl.yaml']);
+    expect(sub.code, sub.stderr).toBe(0);
+    const id = sub.stdout.trim();
+    for (const args of [['tasks', id, '--why'], ['status', id, '--why']]) {
+      const r = await box.run(args);
+      expect([r.code, r.stdout], r.stderr).toEqual([2, '']);
+      expect(r.stderr).toContain(`--why explains the tasks of one job; ${id} is a pipeline`);
+      expect(r.stderr).toContain(`name one of its stage runs (djc status ${id} lists them)`);
+    }
+  });
+
   it('--why with --watch is a usage error (exit 2)', async () => {
     const r = await box.run(['status', '--why', '--watch']);
     expect(r.code).toBe(2);

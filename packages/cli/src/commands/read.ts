@@ -24,7 +24,6 @@ export async function statusCommand(cli: Cli, ref: string | undefined, o: { watc
       display.finish(end.job);
       return endOfWatch(cli, end);
     }
-    if (o.why && job.kind === 'pipeline') throw new DjcError('USAGE', `--why explains the tasks of one job; ${job.jobId} is a pipeline`, { hint: 'djc status on a stage run\'s id (djc status PIPELINE lists them) --why' });
     const why = o.why ? await jobs.why(job.jobId, {}) : null;
     if (cli.opts.json) cli.json(why ? { ...view.doc, why } : view.doc);
     else if (job.kind === 'pipeline') cli.out(formatPipelineStatus(job, view.runs));

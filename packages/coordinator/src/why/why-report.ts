@@ -7,7 +7,7 @@
  * PENDING / due RETRY_WAIT tasks have no queue message (where the backend
  * can tell).
  */
-import { TASK_STATUSES, type Backend, type JobRecord, type TaskRecord, type TaskStatus } from '@djc/core';
+import { DjcError, TASK_STATUSES, type Backend, type JobRecord, type TaskRecord, type TaskStatus } from '@djc/core';
 import { queuedReason } from '../documents/job-documents.js';
 import { isOrphaned } from '../liveness.js';
 import { jobWhy, taskWhy, UNFINISHED, type JobWhy, type TaskWhy } from './task-why.js';
@@ -30,6 +30,11 @@ const COUNTER: Partial<Record<TaskStatus, 'pending' | 'retrying' | 'claimed' | '
 
 /** Builds the document; `limit` (default 1000) caps the tasks listed. */
 export async function whyDocument(backend: Backend, job: JobRecord, o: { limit?: number; now?: number } = {}): Promise<WhyDocument> {
+  if (job.kind === 'pipeline') {
+    throw new DjcError('USAGE', `--why explains the tasks of one job; ${job.jobId} is a pipeline`, {
+      jobId: job.jobId, hint: `name one of its stage runs (djc status ${job.jobId} lists them)`,
+    });
+  }
   const now = o.now ?? Date.now();
   const limit = o.limit ?? 1000;
   const queued = (await queuedReason(backend, job))?.message ?? null;
