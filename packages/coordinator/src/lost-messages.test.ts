@@ -100,4 +100,17 @@ describe('lostMessageSweeper', () => {
     expect(await sweeper.maybeSweep(job)).toEqual([0]);
     expect(await backend.queue.withoutMessage(job.jobId, [0, 1])).toEqual([]);
   });
+
+  it('a sweep that fails (the backend unreachable) is logged and does not reject: coordinating goes on', async () => {
+    const job = await prepared(2);
+    const broken = Object.assign(Object.create(backend.queue) as typeof backend.queue, {
+      depth: async () => { throw new Error('queue unreachable'); },
+    });
+    const warned: unknown[] = [];
+    const spy = Object.assign(Object.create(log) as typeof log, { warn: (o: unknown) => { warned.push(o); } });
+    await backend.queue.receive({ max: 10, visibilityMs: 60_000 }).then((got) => Promise.all(got.map((m) => backend.queue.delete(m.receipt))));
+    const sweeper = lostMessageSweeper({ ...backend, queue: broken }, spy, { now: () => 60_000 });
+    await expect(sweeper.maybeSweep(job)).resolves.toEqual([]);
+    expect(warned).toEqual([expect.objectContaining({ jobId: job.jobId, err: expect.objectContaining({ message: 'queue unreachable' }) })]);
+  });
 });

@@ -49,7 +49,11 @@ interface Suspect {
 }
 
 export interface LostMessageSweeper {
-  /** Sweeps if `everyMs` passed since the last sweep (reading the job again then); resolves to the task ids re-sent. */
+  /**
+   * Sweeps if `everyMs` passed since the last sweep (reading the job again
+   * then); resolves to the task ids re-sent. Never rejects: a failed sweep
+   * is logged and tried again next time.
+   */
   maybeSweep(job: JobRecord): Promise<number[]>;
 }
 
@@ -69,6 +73,10 @@ export function lostMessageSweeper(backend: Backend, log: Logger, opts: LostMess
       last = at;
       try {
         return await sweep(job, at, stallMs);
+      } catch (e) {
+        // Best effort: a backend hiccup here must not stop coordinating the job; the next sweep tries again.
+        log.warn({ err: e, jobId: job.jobId }, 'the lost-message sweep failed');
+        return [];
       } finally {
         spent = Math.max(0, now() - at);
       }
