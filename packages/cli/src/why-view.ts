@@ -14,7 +14,7 @@ export function formatWhyTable(doc: WhyDocument, tasks: readonly TaskWhy[] = doc
 export function formatWhySummary(doc: WhyDocument): string {
   const u = doc.unfinished;
   const total = u.pending + u.retrying + u.claimed + u.running;
-  if (total === 0) return `Why not running: no unfinished task (the job is ${doc.status})`;
+  if (total === 0) return `Why not running: ${doc.job ? doc.job.message : `no unfinished task (the job is ${doc.status})`}`;
   const lines = [`Why not running (${total} unfinished ${total === 1 ? 'task' : 'tasks'}${doc.truncated ? `, the first ${doc.tasks.length} read` : ''}):`];
   if (doc.job) lines.push(`  job: ${doc.job.message}`);
   const groups = new Map<string, TaskWhy[]>();

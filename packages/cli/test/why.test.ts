@@ -8,7 +8,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../core/src/backends/local/db.js';
-import { sandboxPerTest } from './helpers.js';
+import { djcStart, sandboxPerTest, waitFor } from './helpers.js';
+import { submit, waitStatus } from './scheduler-helpers.js';
 import { expectRunningReasons, startWhyScenario, stopScenariosAfterEach, whyJson } from './why-helpers.js';
 
 const box = sandboxPerTest('djc-why-');
@@ -71,6 +72,31 @@ describe('--why (local)', () => {
     expect(done.stdout).toBe('');
     expect(done.stderr).toBe(`no unfinished tasks in ${jobId} (it is CANCELLED)\n`);
   }, 150_000);
+
+  it('a QUEUED job: the scheduler\'s reason from the queue document, as the job-level reason', async () => {
+    const daemon = djcStart(['coordinator', '--cpus', '2'], { cwd: box.dir, home: box.home });
+    try {
+      // The blocker holds the cpus until cancelled, so the queued job stays queued however slow the machine.
+      const blocker = await submit(box.run, box.dir, { name: 'blocker', cpus: 2, sleep: 600 });
+      await waitStatus(box.run, blocker, 'RUNNING');
+      const queued = await submit(box.run, box.dir, { name: 'queued', cpus: 2 });
+      const doc = await waitFor('the queue reason', async () => {
+        const d = await whyJson(box, queued);
+        return d.job?.code === 'job_queued' && d.job.message.includes('needs 2 cpus') ? d : undefined;
+      });
+      expect(doc).toMatchObject({ status: 'QUEUED', tasks: [] });
+      expect(doc.job?.message).toMatch(/^the job waits in the scheduler's queue: needs 2 cpus, 0 free; 0 jobs ahead/);
+      const text = await box.run(['tasks', queued, '--why']);
+      expect([text.code, text.stdout]).toEqual([0, '']);
+      expect(text.stderr).toMatch(new RegExp(`^no unfinished tasks in ${queued} \\(it is QUEUED\\); the job waits in the scheduler's queue: needs 2 cpus`));
+      const status = await box.run(['status', queued, '--why']);
+      expect(status.stdout).toContain('\n\nWhy not running: the job waits in the scheduler\'s queue: needs 2 cpus, 0 free');
+      for (const id of [queued, blocker]) expect((await box.run(['cancel', id])).code).toBe(0);
+    } finally {
+      daemon.child.kill('SIGTERM');
+      expect((await daemon.done).code).toBe(0);
+    }
+  }, 120_000);
 
   it('--why of a pipeline is a usage error naming what to ask instead (exit 2)', async () => {
     writeFileSync(join(box.dir, 'p.jsonl'), '{"n":1}\n');
