@@ -37,6 +37,11 @@ describe('--why (local)', () => {
     expect(text.stdout).toMatch(/\n0\s+RETRY_WAIT\s+1\s+backoff until /);
     expect(text.stdout).toMatch(/\n2\s+PENDING\s+0\s+queued, waiting for a free worker/);
 
+    const two = await box.run(['tasks', jobId, '--why', '--limit', '2']);
+    expect(two.stdout.trim().split('\n').map((l) => l.split(/\s+/)[0])).toEqual(['TASK', '0', '1']);
+    expect(two.stderr).toBe('djc: listed the first 2 unfinished tasks; --limit N lists more\n');
+    expect(JSON.parse((await box.run(['tasks', jobId, '--why', '--limit', '2', '--json'])).stdout)).toMatchObject({ truncated: true, unfinished: { pending: 2, retrying: 1, running: 1 } });
+
     // Task 3's message lost (the sweep would re-send it after a lease, 30 s): --why says so.
     expect(dropMessage(jobId, 3)).toBe(1);
     const lost = await whyJson(box, jobId);
