@@ -72,7 +72,7 @@ export function expectRunningReasons(doc: WhyDoc, startedAt: number): void {
   expect(backoff.message).toMatch(/^backoff until \S+ \(in \d+s\) after attempt 1 failed: attempt 1: .*the first attempt fails/);
   expect(running.worker).toBeTruthy();
   expect(running.message).toContain(`running on worker ${running.worker} (attempt 1, lease until `);
-  expect(doc.tasks[2]?.message).toMatch(/^queued, waiting for a free worker: 1 worker running, 1 tasks running or held$/);
+  expect(doc.tasks[2]?.message).toMatch(/^queued, waiting for a free worker: 1 worker running, 1 task running or held$/);
 }
 
 const started: ReturnType<typeof djcStart>[] = [];

@@ -116,7 +116,8 @@ function waitingForWorker(job: JobRecord, task: TaskRecord, now: number): Pick<T
   if (w && running === 0 && w.dispatcher === 'external') {
     return { code: 'no_workers', message: `waiting for a worker${after}: no worker runs (dispatcher external: start workers with the command djc printed)` };
   }
-  const busy = running === null ? '' : `: ${running} ${running === 1 ? 'worker' : 'workers'} running, ${job.tasks.running + job.tasks.claimed} tasks running or held`;
+  const held = job.tasks.running + job.tasks.claimed;
+  const busy = running === null ? '' : `: ${running} ${running === 1 ? 'worker' : 'workers'} running, ${held} ${held === 1 ? 'task' : 'tasks'} running or held`;
   return { code: 'waiting_for_worker', message: `queued, waiting for a free worker${after}${busy}` };
 }
 
