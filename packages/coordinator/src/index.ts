@@ -11,6 +11,7 @@ export { deadlineOf, expireDeadline } from './deadline.js';
 export { stopJob, type StopReason } from './stop-job.js';
 export { resolveJob, LAST_JOB } from './resolve-job.js';
 export { retryJob, type RetryOptions, type RetryOutcome } from './retry-job.js';
+export { parsePruneStatuses, pruneJobs, type PruneOptions, type PruneOutcome } from './prune-jobs.js';
 export { runDaemon, coordinatorAlive, type DaemonOptions } from './daemon.js';
 export type { Dispatcher, WorkerLoss } from './dispatch/dispatcher.js';
 export { createLocalDispatcher, type LocalDispatcherOptions } from './dispatch/local-dispatcher.js';
