@@ -6,7 +6,7 @@ import { DjcError, loadWorkflowFile, type Backend, type JobStatus, type TaskStat
 import { openBackend } from '@djc/core/backends';
 import { describeHome } from '@djc/core/backends';
 import {
-  cancelJob, cancelPipeline, coordinatorAlive, failureReport, jobDocument, jobListDocument, locateResult, parsePriority, pauseDocument, pauseJob,
+  cancelJob, cancelPipeline, coordinatorAlive, failureReport, jobDocument, jobListDocument, locateResult, observedWorkers, parsePriority, pauseDocument, pauseJob,
   priorityDocument, queuedReason, readQueueDocument, resolveJob, resumeJob, setPriority, statusDocument, submitWorkflow, whyDocument, QUEUE_STALE_MS,
 } from '@djc/coordinator';
 import { taskDocument } from '@djc/core';
@@ -60,7 +60,8 @@ export class LocalJobService implements JobService {
 
   async status(ref: string | undefined, o: { details?: boolean } = {}): Promise<StatusView> {
     const backend = await this.backend();
-    const job = await resolveJob(backend, ref);
+    // Local workers killed while no coordinator watched show as gone, not running.
+    const job = observedWorkers(await resolveJob(backend, ref));
     const doc = await jobDocument(backend, job);
     if (job.kind === 'pipeline') return { job, doc, runs: await backend.state.listJobs({ parentId: job.jobId }) };
     if (!o.details) return { job, doc, runs: [] };

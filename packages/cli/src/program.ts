@@ -138,6 +138,8 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
     .option('--socket <path>', 'the API\'s unix socket (default: api.sock in the home, mode 0600)')
     .option('--tls-cert <file>', 'with --listen: serve HTTPS with this PEM certificate (and --tls-key)').option('--tls-key <file>', 'the PEM private key of --tls-cert')
     .option('--insecure-http', 'with --listen on a non-loopback address: allow plain HTTP (a proxy in front terminates TLS)')
+    .option('--lock-ttl <duration>', 'failover: a standby takes over when the leader has not renewed its lock for this long (default 15s; settings: lock.ttl)')
+    .option('--lock-renew <duration>', 'how often the leader renews its lock, at most TTL/2 (default 3s; settings: lock.renew)')
     .action(act((cli, o: CapacityFlags & ApiFlags) => daemons$().then((m) => m.coordinatorCommand(cli, o))));
   program.command('prune').description('remove jobs that ended long ago from the local home: their rows, tasks, outputs, logs and worker logs (never a job that has not ended)')
     .addOption(durationOption('--older-than <duration>', 'jobs that ended more than this long ago (30d, 12h, 90m)', { min: 0, max: 3650 * 86_400_000 }))

@@ -114,7 +114,9 @@ export function createLocalDispatcher(opts: LocalDispatcherOptions): Dispatcher 
     const [cmd, ...args] = launch.argv;
     const child = spawn(cmd as string, args, { env: launch.env, stdio: ['ignore', fd, fd] });
     closeSync(fd);
-    const allocation: WorkerAllocation = { workerId, ...binding, startedAt: new Date().toISOString(), endedAt: null };
+    const allocation: WorkerAllocation = {
+      workerId, ...binding, startedAt: new Date().toISOString(), endedAt: null, host: hostname(), ...(child.pid === undefined ? {} : { pid: child.pid }),
+    };
     jw.allocations = [...jw.allocations, allocation].slice(-MAX_WORKER_ALLOCATIONS);
     const w: LocalWorker = { workerId, child, logFile, exited: false, stopping: false, binding, allocation };
     jw.alive.set(workerId, w);

@@ -308,6 +308,10 @@ export const ComputeSchema = z
       min: 1000, max: DAY / 2,
     }).prefault('30s'),
     memory: size('Heap limit of a module handler (an attempt that exceeds it fails)', { min: 16 * MiB, max: TiB }).optional(),
+    worker_orphan_timeout: duration('A worker whose job no coordinator has marked for this long (its coordinator died and none took over) '
+      + 'stops taking tasks, lets its running ones finish, and exits. Default: DJC_WORKER_ORPHAN_TIMEOUT in the worker\'s environment, else 5m', {
+      min: 1000, max: 7 * DAY,
+    }).optional(),
     resources: ResourcesSchema.prefault({}),
     slurm: SlurmSchema.optional(),
   })
