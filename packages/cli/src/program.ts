@@ -4,7 +4,7 @@ import type { Cli, GlobalOptions } from './context.js';
 import { addExamples } from './command-examples.js';
 import { durationOption, intOption } from './numeric-option.js';
 import type { RetryCommandOptions } from './commands/act.js';
-import type { ApiFlags } from './commands/daemons.js';
+import type { ApiFlags, HealthFlags } from './commands/daemons.js';
 import type { CapacityFlags } from './scheduling-context.js';
 
 // Each command's module (and what it needs: the job schema, the backends, the
@@ -84,7 +84,8 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
     .action(act((cli, file: string, o: { set?: string[]; fresh?: boolean }) => import('./commands/plan.js').then((m) => m.planCommand(cli, file, o))));
   program.command('status').argument('[job]', newest).description('a job\'s status, task and record counts')
     .option('--watch', 'show the live progress bar until the job ends, then the outcome; exit as wait does')
-    .action(act((cli, id: string | undefined, o: { watch?: boolean }) => read$().then((m) => m.statusCommand(cli, id, o))));
+    .option('--why', 'also say why the unfinished tasks are not running now, grouped by reason (JSON: a "why" key)')
+    .action(act((cli, id: string | undefined, o: { watch?: boolean; why?: boolean }) => read$().then((m) => m.statusCommand(cli, id, o))));
   program.command('queue').description('the scheduler\'s queue: each job\'s position, priority, owner, resources, workers and why it waits; per class the queue length and waits')
     .action(act((cli) => import('./commands/queue.js').then((m) => m.queueCommand(cli))));
   program.command('list').description('jobs, newest first').option('--status <status>', 'only jobs with this status')
@@ -93,7 +94,8 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
   program.command('tasks').argument('[job]', newest).description('a job\'s tasks: status, attempts, records, duration, CPU, memory, worker, exit code, error')
     .option('--status <status>', 'only tasks with this status (pending, claimed, running, retrying, succeeded, failed, cancelled)')
     .addOption(intOption('--limit <n>', 'at most n tasks', { min: 1 }))
-    .action(act((cli, id: string | undefined, o: { status?: string; limit?: number }) => read$().then((m) => m.tasksCommand(cli, id, o))));
+    .option('--why', 'for each unfinished task, why it is not running now: backoff until a time, a lease held by a worker, waiting in a worker, Slurm pending reason, the job\'s queue reason (at most 1000 unless --limit)')
+    .action(act((cli, id: string | undefined, o: { status?: string; limit?: number; why?: boolean }) => read$().then((m) => m.tasksCommand(cli, id, o))));
   program.command('report').argument('[job]', newest).description('write the run report: one self-contained HTML file (summary, timeline, duration and queue-wait histograms, slowest tasks, failures, CPU and memory per attempt)')
     .option('-o, --output <file>', 'where to write it (default ./djc-report-JOB.html; - for stdout)')
     .addOption(intOption('--max-tasks <n>', 'read at most n tasks per job for the figures (default 50000; the counts are always exact)', { min: 1 }))
@@ -139,7 +141,8 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
     .option('--insecure-http', 'with --listen on a non-loopback address: allow plain HTTP (a proxy in front terminates TLS)')
     .option('--lock-ttl <duration>', 'failover: a standby takes over when the leader has not renewed its lock for this long (default 15s; settings: lock.ttl)')
     .option('--lock-renew <duration>', 'how often the leader renews its lock, at most TTL/2 (default 3s; settings: lock.renew)')
-    .action(act((cli, o: CapacityFlags & ApiFlags) => daemons$().then((m) => m.coordinatorCommand(cli, o))));
+    .addOption(durationOption('--summary-every <duration>', 'log a health summary line this often while leading (jobs by status, workers, RSS, event-loop lag); 0: never', { min: 0, default: 60_000 }))
+    .action(act((cli, o: CapacityFlags & ApiFlags & HealthFlags) => daemons$().then((m) => m.coordinatorCommand(cli, o))));
   program.command('prune').description('remove jobs that ended long ago from the local home: their rows, tasks, outputs, logs and worker logs (never a job that has not ended)')
     .addOption(durationOption('--older-than <duration>', 'jobs that ended more than this long ago (30d, 12h, 90m)', { min: 0, max: 3650 * 86_400_000 }))
     .option('--status <status...>', 'only jobs that ended with these statuses (succeeded, failed, cancelled, timeout, skipped)')

@@ -4,12 +4,14 @@ import { finalizeJob, withFailedTasks } from './finalize.js';
 import { notifyJobEnd } from './notify.js';
 import { coordinatorName, keepMarking } from './liveness.js';
 import { monitorTick } from './monitor.js';
+import { lostMessageSweeper } from './lost-messages.js';
 import { prepareJob } from './prepare.js';
 import { prepareStreaming } from './pipeline/stream-prepare.js';
 import { expireDeadline } from './deadline.js';
 import { admitQueued, leftToDaemon, releaseWhilePaused, waitWhilePaused } from './paused.js';
 import type { BatchReuse } from './pipeline/batch-reuse.js';
 import { claimJob } from './fence/job-claim.js';
+import { Speculator } from './speculate/speculator.js';
 
 export interface CoordinateOptions {
   dispatcher: Dispatcher;
@@ -201,6 +203,8 @@ async function superviseUntilEnd(
   backend: Backend, jobId: string, opts: CoordinateOptions, recordWorkers: () => Promise<void>,
 ): Promise<JobRecord> {
   const tickMs = opts.tickMs ?? backend.monitorIntervalMs;
+  const speculator = Speculator.for(backend, await mustGetJob(backend, jobId), opts.log);
+  const sweeper = lostMessageSweeper(backend, opts.log);
   for (;;) {
     if (opts.signal?.aborted) return mustGetJob(backend, jobId);
     const job = await mustGetJob(backend, jobId);
@@ -212,9 +216,12 @@ async function superviseUntilEnd(
     if (job.status === 'PAUSED') return job;
     const tick = await monitorTick(backend, jobId, opts.dispatcher, opts.log);
     await recordWorkers();
+    await speculator?.tick().catch((e: unknown) => opts.log.warn({ err: e, jobId }, 'speculative copies: a look failed'));
     if (tick === 'done') return finalizeJob(backend, jobId, opts.log);
     if (tick === 'cancelled') return mustGetJob(backend, jobId);
     if (typeof tick === 'object') return failJob(backend, jobId, tick.fail, undefined, opts.log);
+    // PENDING and due RETRY_WAIT tasks whose queue message was lost are sent again (lost-messages.ts).
+    if (job.status === 'RUNNING') await sweeper.maybeSweep(job);
     await untilNextTick(backend, jobId, tickMs, opts.signal);
   }
 }

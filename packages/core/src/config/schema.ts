@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { UPSTREAM_SCHEME } from '../pipeline/types.js';
 import { formatDuration, formatSize, parseDuration, parseSize } from './units.js';
+import { SpeculateSchema } from './speculate-setting.js';
 
 /** The schemas of durations (ms) and sizes (bytes), to show their values as a person writes them. */
 const UNITS = new WeakMap<z.ZodType, 'duration' | 'size'>();
@@ -325,6 +326,7 @@ export const ComputeSchema = z
           + 'and once none is left the job fails naming this limit. Occasional deaths (a node lost, an OOM kill) never add up over a long job. '
           + 'Local workers; kept on the job so a new coordinator continues it',
       }),
+    speculate: SpeculateSchema.optional(),
   })
   .meta({ description: 'Where and how workers run' });
 

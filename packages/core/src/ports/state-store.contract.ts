@@ -28,6 +28,7 @@ import { describeSchedulerCases } from '../testing/state-store-scheduler-cases.j
 import { describeRateCases } from '../testing/state-store-rate-cases.js';
 import { describeTokenCases } from '../testing/state-store-token-cases.js';
 import { describeFenceCases } from '../testing/state-store-fence-cases.js';
+import { describeCopyCases } from '../testing/state-store-copy-cases.js';
 
 export type StateStoreFixture = Made & { store: StateStore };
 
@@ -51,6 +52,7 @@ export function describeStateStoreContract(name: string, make: () => Promise<Sta
     describeRateCases(store);
     describeTokenCases(store);
     describeFenceCases(store);
+    describeCopyCases(store);
   });
 }
 

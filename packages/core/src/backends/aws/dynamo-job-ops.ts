@@ -309,7 +309,8 @@ function patchBuilder(p: JobPatch): UpdateBuilder {
     .set('mode', p.mode)
     .set('queued_at', p.queuedAt)
     .set('coordination_json', p.coordination === undefined ? undefined : p.coordination && JSON.stringify(p.coordination))
-    .set('workers_json', p.workers === undefined ? undefined : p.workers && JSON.stringify(p.workers));
+    .set('workers_json', p.workers === undefined ? undefined : p.workers && JSON.stringify(p.workers))
+    .set('speculation_json', p.speculation === undefined ? undefined : JSON.stringify(p.speculation));
   if (p.coordinator !== undefined) {
     b.set('coordinator_owner', p.coordinator?.owner ?? null).set('coordinator_seen_at', p.coordinator?.seenAt ?? null);
   }
