@@ -170,3 +170,16 @@ export function killWorkersEvery(home: string, everyMs: number, keep = 1): { sto
 export function anyLeft(home: string): boolean {
   return processesUsing(home).length > 0;
 }
+
+/**
+ * The PID of a worker of `home`: in its id (`host:pid:hex`) when it chose
+ * its own, else (`host:local:hex`, named by the local dispatcher) the
+ * process started with `--worker-id <id>`.
+ */
+export function workerPid(home: string, workerId: string): number {
+  const m = /:(\d+):[0-9a-f]+$/.exec(workerId);
+  if (m) return Number(m[1]);
+  const pid = workerPids(home).find((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').includes(workerId));
+  if (pid === undefined) throw new Error(`no live worker ${workerId}`);
+  return pid;
+}
