@@ -55,13 +55,26 @@ export function exactness(file: string, n: number, field = 'n'): { lost: number;
   return { lost, duplicated, foreign };
 }
 
-/** Reads the job record as djc stores it (the test's own backend, opened in this process). */
+/**
+ * Reads the job record as djc stores it (the test's own backend, opened in
+ * this process). The AWS SDK reads credentials and endpoints from
+ * process.env, so `env` is set there for the read and restored after it.
+ */
 export async function readJob(env: Record<string, string>, jobId: string) {
-  const backend = await openBackend({}, { ...process.env, ...env });
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
   try {
-    return await backend.state.getJob(jobId);
+    const backend = await openBackend({}, process.env);
+    try {
+      return await backend.state.getJob(jobId);
+    } finally {
+      await backend.close();
+    }
   } finally {
-    await backend.close();
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   }
 }
 
