@@ -6,7 +6,7 @@
  * (scripts/test-summary.mjs prints them as a table at the end of a run).
  */
 import type { ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openBackend } from '../../../core/src/backends/open.js';
 import { djcStart, processesUsing, ROOT, sleep, waitFor, workerPids, type CliResult } from '../helpers.js';
@@ -195,4 +195,23 @@ export function workerPid(home: string, workerId: string): number {
   const pid = workerPids(home).find((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').includes(workerId));
   if (pid === undefined) throw new Error(`no live worker ${workerId}`);
   return pid;
+}
+
+/**
+ * A module handler (`gated.mjs#echo`) that echoes its records after `ms`;
+ * a batch whose first record has n ≥ `from` first waits for the file
+ * `gate`. The test opens the gate once its leader kills are done, so they
+ * land while the job runs however loaded the machine is.
+ */
+export function writeGatedHandler(dir: string, opts: { ms: number; from: number }): { open(): void } {
+  const gate = join(dir, 'gate');
+  writeFileSync(join(dir, 'gated.mjs'), `import { existsSync } from 'node:fs';
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export async function echo(records) {
+  if (records[0].n >= ${opts.from}) while (!existsSync(${JSON.stringify(gate)})) await sleep(50);
+  await sleep(${opts.ms});
+  return records;
+}
+`);
+  return { open: () => writeFileSync(gate, '') };
 }
