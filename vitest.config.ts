@@ -24,6 +24,12 @@ export default defineConfig({
           include: ['packages/*/test/**/*.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 120_000,
+          // One retry: these tests drive real processes, servers and Slurm on a
+          // shared 2-core machine, where a rare load spike can starve one. A
+          // test that passes only on its retry is named at the end of every
+          // run (scripts/test-summary.mjs, "passed only on a retry") and
+          // tracked in NOTES.md; a test that fails twice fails the run.
+          retry: 1,
         },
       },
     ],

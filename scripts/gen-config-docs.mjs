@@ -59,6 +59,7 @@ compute:
   timeout: 10m                         # per attempt
   lease: 30s                           # a worker silent this long loses its task
   # memory: 2GiB                       # heap limit of a module handler
+  # worker_orphan_timeout: 5m          # a worker whose job nobody coordinates this long exits
   resources: { cpus: 1, gpus: 0 }      # what each worker needs (and memory: 4GiB); the scheduler reserves it
   slurm:                               # read by dispatcher: slurm
     partition: debug

@@ -6,7 +6,9 @@
 //
 // Several runs (one per Node version): `--run LABEL REPORT.json LOG` for each;
 // it prints one "LABEL: N passed, …" line per run, then the totals as the last
-// line, and fails when any run failed or ran no test.
+// line, and fails when any run failed or ran no test. Next to REPORT.json,
+// REPORT.outcomes.json (scripts/test-outcomes-reporter.mjs) names the tests
+// that failed and those that passed only on a retry: both are listed last.
 //
 // The chaos suite's figures (packages/cli/test/chaos: one JSON line per test
 // in .test-results/chaos.jsonl, or DJC_CHAOS_RESULTS) are printed as a table
@@ -37,10 +39,32 @@ function readRun(file, logFile) {
         .trim();
     }
   }
-  return { passed, failed, skipped, unhandled, success: report.success !== false };
+  return { passed, failed, skipped, unhandled, success: report.success !== false, ...readOutcomes(file) };
 }
 
-const line = (r) => `${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped${r.unhandled ? ', and unhandled errors (above)' : ''}`;
+/** The failed and flaky tests the outcomes reporter wrote next to the JSON report (none when it did not run). */
+function readOutcomes(file) {
+  const outcomes = file.replace(/\.json$/, '.outcomes.json');
+  if (!existsSync(outcomes)) return { failedTests: [], flakyTests: [] };
+  const o = JSON.parse(readFileSync(outcomes, 'utf8'));
+  return { failedTests: o.failed ?? [], flakyTests: o.flaky ?? [] };
+}
+
+/** The failed tests with their first error lines, then the flaky ones: the last thing a CI log shows before the counts. */
+function printOutcomes(runs) {
+  const failed = runs.flatMap((r) => (r.failedTests ?? []).map((t) => ({ ...t, label: r.label })));
+  const flaky = runs.flatMap((r) => (r.flakyTests ?? []).map((t) => ({ ...t, label: r.label })));
+  if (failed.length > 0) {
+    console.log(`\nFailed tests (${failed.length}):`);
+    for (const t of failed) console.log(`  ${t.label ? `${t.label}: ` : ''}${t.test}\n${t.error.replace(/^/gm, '      ')}`);
+  }
+  if (flaky.length > 0) {
+    console.log(`\nPassed only on a retry (flaky, ${flaky.length}):`);
+    for (const t of flaky) console.log(`  ${t.label ? `${t.label}: ` : ''}${t.test} (retried ${t.retries}×)`);
+  }
+}
+
+const line = (r) => `${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped${r.flakyTests?.length ? ` (${r.flakyTests.length} passed on a retry)` : ''}${r.unhandled ? ', and unhandled errors (above)' : ''}`;
 const bad = (r) => r.problem || r.passed + r.failed === 0 || r.failed > 0 || r.unhandled || !r.success;
 
 const args = process.argv.slice(2);
@@ -62,14 +86,15 @@ for (const r of runs) {
   if (r.problem) console.error(`test-summary: ${r.label ? `${r.label}: ` : ''}${r.problem}`);
   else if (r.passed + r.failed === 0) console.error(`test-summary: ${r.label ? `${r.label}: ` : ''}no test ran`);
 }
+printOutcomes(runs);
 if (runs.length > 1 || runs[0].label) for (const r of runs) console.log(`${r.label}: ${line(r)}`);
 printChaosTable(process.env.DJC_CHAOS_RESULTS ?? '.test-results/chaos.jsonl');
 const total = runs.reduce((t, r) => ({
   passed: t.passed + r.passed, failed: t.failed + r.failed, skipped: t.skipped + r.skipped, unhandled: t.unhandled || r.unhandled,
-}), { passed: 0, failed: 0, skipped: 0, unhandled: '' });
+  flakyTests: [...t.flakyTests, ...(r.flakyTests ?? [])],
+}), { passed: 0, failed: 0, skipped: 0, unhandled: '', flakyTests: [] });
 console.log(line(total));
 process.exit(runs.some(bad) ? 1 : 0);
-
 
 /** The chaos figures as a table on stdout (nothing when no chaos test ran). */
 function printChaosTable(file) {

@@ -68,8 +68,9 @@ summary=()
 # JSON report and console log under .test-results/.
 run_vitest() {
   local label=$1; shift
-  PATH="$(djc_node_bin "${label#node-}"):$PATH" pnpm exec vitest run "$@" --reporter=default --reporter=json \
-    --outputFile=".test-results/$label.json"
+  DJC_TEST_OUTCOMES=".test-results/$label.outcomes.json" PATH="$(djc_node_bin "${label#node-}"):$PATH" \
+    pnpm exec vitest run "$@" --reporter=default --reporter=json --reporter=./scripts/test-outcomes-reporter.mjs \
+    --outputFile.json=".test-results/$label.json"
 }
 
 # The other versions' unit suites run on one worker each, in the background,

@@ -21,6 +21,7 @@ const EXAMPLES: Record<string, string> = {
   results: 'djc results last > result.jsonl',
   coordinator: 'nohup djc coordinator >> coordinator.log 2>&1 &',
   worker: 'djc worker --job wordcount-20261122001530-1a2b3c --concurrency 4 --grace 2m',
+  prune: 'djc prune --older-than 30d --status succeeded --dry-run     # then without --dry-run',
   setup: 'DJC_BUCKET=my-djc djc setup aws',
   token: 'DJC_TOKEN=$(djc token create --scope submit --name ci --expires 90d)     # later: djc token list; djc token revoke ci',
   completion: 'source <(djc completion bash)     # or, in ~/.zshrc: source <(djc completion zsh)',

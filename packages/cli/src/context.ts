@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { createLogger, type Backend, type Logger } from '@djc/core';
+import { createLogger, homeModes, settleHomeMode, type Backend, type Logger } from '@djc/core';
 import type { JobService } from './job-service.js';
 import { describeHome, homeReason, openBackend, resolveBackendSettings, type ResolvedHome } from '@djc/core/backends';
 
@@ -59,11 +59,22 @@ export async function withBackend<T>(cli: Cli, fn: (backend: Backend) => Promise
   const isNew = o.create === true && cli.resolvedHome.source === 'user' && !existsSync(cli.home);
   const backend = await openBackend(cli.opts, process.env, { create: o.create === true });
   if (isNew && backend.name === 'local') cli.err(`djc: created the home ${describeHome(cli.resolvedHome)}`);
+  if (o.create === true) settleHome(cli, backend);
   try {
     return await fn(backend);
   } finally {
     await backend.close();
   }
+}
+
+/**
+ * A command that writes brings the local home's directory mode to what
+ * DJC_HOME_SHARING asks (util/home-modes.ts), and says so when it changed it.
+ */
+export function settleHome(cli: Cli, backend: Backend): void {
+  if (backend.name !== 'local') return;
+  const note = settleHomeMode(cli.home, homeModes());
+  if (note) cli.err(note);
 }
 
 /**

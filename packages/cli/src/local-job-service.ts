@@ -1,14 +1,16 @@
 /** The JobService of a CLI that opens the backend itself (no DJC_URL): the functions the API's routes call, called here. */
 import { createReadStream } from 'node:fs';
+import { access, constants } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { DjcError, loadWorkflowFile, type Backend, type JobStatus, type TaskStatus } from '@djc/core';
 import { openBackend } from '@djc/core/backends';
 import { describeHome } from '@djc/core/backends';
 import {
-  cancelJob, cancelPipeline, coordinatorAlive, failureReport, jobDocument, jobListDocument, locateResult, parsePriority, pauseDocument, pauseJob,
+  cancelJob, cancelPipeline, coordinatorAlive, failureReport, jobDocument, jobListDocument, locateResult, observedWorkers, parsePriority, pauseDocument, pauseJob,
   priorityDocument, queuedReason, readQueueDocument, resolveJob, resumeJob, setPriority, statusDocument, submitWorkflow, QUEUE_STALE_MS,
 } from '@djc/coordinator';
 import { taskDocument } from '@djc/core';
-import type { Cli } from './context.js';
+import { settleHome, type Cli } from './context.js';
 import { externalWorker } from './dispatch-note.js';
 import type { JobService, PauseView, QueueView, ResultView, StatusView, SubmitOutcome, SubmitRequest } from './job-service.js';
 import { watchJob } from './watch-job.js';
@@ -36,6 +38,7 @@ export class LocalJobService implements JobService {
     const isNew = this.create && cli.resolvedHome.source === 'user' && !existsSync(cli.home);
     const backend = await openBackend(cli.opts, process.env, { create: this.create });
     if (isNew && backend.name === 'local') cli.err(`djc: created the home ${describeHome(cli.resolvedHome)}`);
+    if (this.create) settleHome(cli, backend);
     return backend;
   }
 
@@ -57,7 +60,8 @@ export class LocalJobService implements JobService {
 
   async status(ref: string | undefined, o: { details?: boolean } = {}): Promise<StatusView> {
     const backend = await this.backend();
-    const job = await resolveJob(backend, ref);
+    // Local workers killed while no coordinator watched show as gone, not running.
+    const job = observedWorkers(await resolveJob(backend, ref));
     const doc = await jobDocument(backend, job);
     if (job.kind === 'pipeline') return { job, doc, runs: await backend.state.listJobs({ parentId: job.jobId }) };
     if (!o.details) return { job, doc, runs: [] };
@@ -122,7 +126,7 @@ export class LocalJobService implements JobService {
       doc,
       async open() {
         if (inline) return inline;
-        const stream = path.startsWith('blob:') ? await backend.blobs.getStream(path.slice(5)) : createReadStream(path);
+        const stream = path.startsWith('blob:') ? await backend.blobs.getStream(path.slice(5)) : await openResultFile(path, job.jobId);
         if (!stream) throw new DjcError('NOT_FOUND', `${path} is missing from the blob store`, { jobId: job.jobId, taskId });
         return stream;
       },
@@ -133,4 +137,19 @@ export class LocalJobService implements JobService {
     const backend = await this.backend();
     return failureReport(backend, await resolveJob(backend, ref));
   }
+}
+
+/** A result file to read; one this user may not read (private to whoever ran the job) is a clear error, exit 3. */
+async function openResultFile(path: string, jobId: string): Promise<Readable> {
+  try {
+    await access(path, constants.R_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') {
+      throw new DjcError('BACKEND_UNAVAILABLE', `cannot read the result file ${path} of ${jobId}: permission denied`, {
+        jobId, hint: 'djc writes result files readable by their owner only (mode 0600): read it as that user, or run jobs with DJC_HOME_SHARING=group for group-readable results',
+      });
+    }
+  }
+  return createReadStream(path);
 }

@@ -136,7 +136,14 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
     .option('--socket <path>', 'the API\'s unix socket (default: api.sock in the home, mode 0600)')
     .option('--tls-cert <file>', 'with --listen: serve HTTPS with this PEM certificate (and --tls-key)').option('--tls-key <file>', 'the PEM private key of --tls-cert')
     .option('--insecure-http', 'with --listen on a non-loopback address: allow plain HTTP (a proxy in front terminates TLS)')
+    .option('--lock-ttl <duration>', 'failover: a standby takes over when the leader has not renewed its lock for this long (default 15s; settings: lock.ttl)')
+    .option('--lock-renew <duration>', 'how often the leader renews its lock, at most TTL/2 (default 3s; settings: lock.renew)')
     .action(act((cli, o: CapacityFlags & ApiFlags) => daemons$().then((m) => m.coordinatorCommand(cli, o))));
+  program.command('prune').description('remove jobs that ended long ago from the local home: their rows, tasks, outputs, logs and worker logs (never a job that has not ended)')
+    .addOption(durationOption('--older-than <duration>', 'jobs that ended more than this long ago (30d, 12h, 90m)', { min: 0, max: 3650 * 86_400_000 }))
+    .option('--status <status...>', 'only jobs that ended with these statuses (succeeded, failed, cancelled, timeout, skipped)')
+    .option('--dry-run', 'list what would be removed; remove nothing')
+    .action(act((cli, o: { olderThan?: number; status?: string[]; dryRun?: boolean }) => import('./commands/prune.js').then((m) => m.pruneCommand(cli, o))));
   program.command('priority').argument('<job>', job).argument('<priority>', 'low | normal | high | urgent, or an integer')
     .description('change a job\'s (or a pipeline\'s) priority; the daemon orders by it from its next tick')
     .action(act((cli, id: string, p: string) => import('./commands/priority.js').then((m) => m.priorityCommand(cli, id, p))));

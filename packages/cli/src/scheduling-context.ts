@@ -5,7 +5,7 @@
  * fewer workers than it asks.
  */
 import {
-  DjcError, defaultDaemonSettings, loadDaemonSettings, parseSize, PRIORITY_CLASSES, type DaemonSettings, type JobConfig,
+  DjcError, defaultDaemonSettings, loadDaemonSettings, lockIssue, parseDuration, parseSize, PRIORITY_CLASSES, type DaemonSettings, type JobConfig,
 } from '@djc/core';
 import { describeCapacity, localCapacity, localPool, parseGpus, poolsOf, type LocalCapacity } from '@djc/coordinator';
 
@@ -15,6 +15,8 @@ export interface CapacityFlags {
   memory?: string;
   gpus?: string;
   preempt?: string;
+  lockTtl?: string;
+  lockRenew?: string;
 }
 
 /** The settings file (or the defaults), with the flags applied over it. */
@@ -35,7 +37,20 @@ export async function daemonSettingsOf(o: CapacityFlags): Promise<DaemonSettings
     // A count (--gpus 2: that many of the detected GPUs), ids (--gpus 0,1; one id: --gpus 3,), or none.
     capacity.gpus = o.gpus.trim() === '' || o.gpus.trim() === 'none' ? [] : parseGpus(o.gpus, '--gpus', localPool().gpuIds);
   }
-  return { ...s, capacity, ...(o.preempt === undefined ? {} : { preempt: preemptOf(o.preempt) }) };
+  return { ...s, capacity, lock: lockOf(s.lock, o), ...(o.preempt === undefined ? {} : { preempt: preemptOf(o.preempt) }) };
+}
+
+/** The lock TTL and renewal interval: the settings file's `lock`, with --lock-ttl / --lock-renew over it. */
+function lockOf(lock: DaemonSettings['lock'], o: CapacityFlags): DaemonSettings['lock'] {
+  const duration = (flag: string, v: string) => {
+    const ms = parseDuration(v);
+    if (ms === null || ms <= 0) throw usage(flag, v, 'a duration, e.g. 15s or 500ms');
+    return ms;
+  };
+  const out = { ttl: o.lockTtl === undefined ? lock.ttl : duration('--lock-ttl', o.lockTtl), renew: o.lockRenew === undefined ? lock.renew : duration('--lock-renew', o.lockRenew) };
+  const issue = lockIssue(out);
+  if (issue) throw new DjcError('USAGE', `--lock-ttl ${out.ttl / 1000}s --lock-renew ${out.renew / 1000}s: ${issue}`, { hint: 'e.g. djc coordinator --lock-ttl 15s --lock-renew 3s (docs/operations.md "Failover")' });
+  return out;
 }
 
 function preemptOf(v: string): number | null {

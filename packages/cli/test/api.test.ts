@@ -8,7 +8,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { api, jobDocSettledAs, readEvents, startCoordinator } from './api-helpers.js';
-import { djc, ROOT, sandboxPerTest, waitFor } from './helpers.js';
+import { djc, djcStart, ROOT, sandboxPerTest, waitFor } from './helpers.js';
 
 const box = sandboxPerTest('djc-api-');
 const opts = () => ({ cwd: box.dir, home: box.home });
@@ -257,14 +257,17 @@ describe('djc coordinator --listen', () => {
 });
 
 describe('a second djc coordinator on the same home', () => {
-  it('is refused (exit 2), naming the running one and its socket', async () => {
+  it('stands by, naming the leader, and leaves the socket to it', async () => {
     const co = await startCoordinator(opts());
+    const second = djcStart(['coordinator'], opts());
     try {
-      const second = await djc(['coordinator'], opts());
-      expect(second.code).toBe(2);
-      expect(second.stderr).toMatch(/another coordinator is running for this backend \(pid \d+ on .+\) serves the API at .*api\.sock/);
-      expect((await api(co.socket, 'GET', '/healthz')).json).toEqual({ ok: true });
+      await waitFor('the standby line', async () => second.stderr().includes('standby'), 30_000);
+      expect(second.stderr()).toMatch(/djc: standby for backend local .*: pid \d+ on .+ leads it \(epoch 1\); taking over when its lock expires/);
+      expect(second.stderr()).not.toContain('API at');
+      expect((await api(co.socket, 'GET', '/readyz')).json).toMatchObject({ ready: true, role: 'leader', coordinator: { epoch: 1 } });
     } finally {
+      second.child.kill('SIGTERM');
+      expect((await second.done).code).toBe(0);
       await co.stop();
     }
   });

@@ -96,9 +96,10 @@ describe('submit, coordinator, wait, and the documented --json shapes', () => {
       expect(w.code).toBe(0);
       const doc = JSON.parse(w.stdout) as Record<string, unknown>;
       expect(Object.keys(doc).sort()).toEqual([
-        'backend', 'createdAt', 'endedAt', 'error', 'jobId', 'kind', 'name', 'output', 'owner', 'parentId', 'priority', 'reason', 'records', 'retries', 'stage', 'startedAt', 'status', 'tasks', 'workers',
+        'backend', 'coordinator', 'createdAt', 'endedAt', 'error', 'jobId', 'kind', 'name', 'output', 'owner', 'parentId', 'priority', 'reason', 'records', 'retries', 'stage', 'startedAt', 'status', 'tasks', 'workers',
       ]);
       expect(doc).toMatchObject({ kind: 'job', parentId: null, stage: null, reason: null });
+      expect(doc.coordinator).toMatchObject({ owner: expect.stringMatching(/^djc coordinator on .* \(pid \d+\)$/) as unknown, orphaned: false });
       expect(doc.retries).toEqual([]);
       expect(doc.workers).toMatchObject({ dispatcher: 'local', slurmJobIds: [], failures: [] });
       expect(doc).toMatchObject({

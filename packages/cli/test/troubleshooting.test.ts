@@ -9,7 +9,7 @@
  * is mapped from the doc's example values to this run's, and nothing else.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { djcStart, ROOT, sandboxPerTest, waitFor, type CliResult } from './helpers.js';
@@ -147,6 +147,17 @@ const SCENARIOS: Record<string, () => Promise<Outcome>> = {
   },
 
   'token-unknown': async () => ({ result: await box.run(['token', 'revoke', 'ci']), values: { '/home/me/project/.djc': box.home } }),
+
+  'read-only-home': async () => {
+    write({ 'in.jsonl': '{"a":1}\n', 'job.yaml': 'name: nightly\ninput: { path: in.jsonl }\nhandler: { command: "exit 1" }\ncompute: { workers: 1 }\nretry: { max_attempts: 1 }\n' });
+    expect((await box.run(['run', 'job.yaml'])).code).toBe(1);
+    chmodSync(box.home, 0o500);
+    try {
+      return { result: await box.run(['retry', 'nightly']), values: { '/home/me/proj/.djc': box.home } };
+    } finally {
+      chmodSync(box.home, 0o700);
+    }
+  },
 };
 
 describe('docs/troubleshooting.md quotes djc verbatim', () => {

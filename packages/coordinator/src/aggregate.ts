@@ -7,6 +7,7 @@ import {
   blobKeys,
   DjcError,
   importUserFunction,
+  homeModes,
   type Backend,
   type JobRecord,
   type Logger,
@@ -47,7 +48,7 @@ async function writeAtomically(path: string, body: string | Uint8Array | Readabl
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.djc-tmp-${process.pid}`;
   try {
-    await pipeline(typeof body === 'string' || body instanceof Uint8Array ? Readable.from([body]) : body, createWriteStream(tmp));
+    await pipeline(typeof body === 'string' || body instanceof Uint8Array ? Readable.from([body]) : body, createWriteStream(tmp, { mode: homeModes().file }));
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });

@@ -70,6 +70,9 @@ async function coordinate(backend: Backend, jobId: string, outer: CoordinateOpti
   if (TERMINAL_JOB.has(job.status)) return job;
   const stopMarking = keepMarking(backend, jobId, opts.owner ?? coordinatorName('djc'), log, (e) => halt.see(e));
   const workers = workersRecorder(backend, jobId, dispatcher, log, halt);
+  // Workers granted while the job prepares (no monitor tick yet) are recorded too.
+  const recording = setInterval(() => void workers.record(), RECORD_EVERY_MS);
+  recording.unref();
   const watch = { dispatcher, log, tickMs: opts.tickMs ?? backend.monitorIntervalMs, signal: opts.signal };
   try {
     // One round per grant of workers: a paused job that is resumed gets another.
@@ -91,6 +94,7 @@ async function coordinate(backend: Backend, jobId: string, outer: CoordinateOpti
     throw e;
   } finally {
     stopMarking();
+    clearInterval(recording);
     // Interrupted with the job unfinished: workers that outlive us stay for the next coordinator
     // (not on a full disk: they could not record anything either).
     const detach = outer.signal?.aborted === true && halt.error === undefined && !TERMINAL_JOB.has((await backend.state.getJob(jobId).catch(() => null))?.status ?? 'FAILED');
@@ -144,26 +148,35 @@ async function runRound(
   return ended;
 }
 
+/** Between records of the workers outside monitor ticks (a write only when the view changed). */
+const RECORD_EVERY_MS = 2000;
+
 /**
  * Writes the dispatcher's view of the job's workers to the job record when it
  * changed (so `djc status` shows it from any process), never failing the job.
+ * Writes go one after another, so the final view (after stop) lands last.
  */
 function workersRecorder(backend: Backend, jobId: string, dispatcher: Dispatcher, log: Logger, halt: DiskFullHalt) {
   let last = '';
+  let queue: Promise<void> = Promise.resolve();
+  const write = async (view: WorkersRecord | null | undefined) => {
+    const now = view === undefined ? dispatcher.describe(jobId) : view;
+    if (!now) return;
+    const key = JSON.stringify({ ...now, updatedAt: '' });
+    if (key === last) return;
+    try {
+      await backend.state.updateJob(jobId, { workers: now });
+      last = key;
+    } catch (e) {
+      log.warn({ err: e, jobId }, 'recording the workers failed');
+      halt.see(e);
+    }
+  };
   return {
-    /** Records `view`, by default the dispatcher's current one. */
-    record: async (view?: WorkersRecord | null) => {
-      const now = view === undefined ? dispatcher.describe(jobId) : view;
-      if (!now) return;
-      const key = JSON.stringify({ ...now, updatedAt: '' });
-      if (key === last) return;
-      try {
-        await backend.state.updateJob(jobId, { workers: now });
-        last = key;
-      } catch (e) {
-        log.warn({ err: e, jobId }, 'recording the workers failed');
-        halt.see(e);
-      }
+    /** Records `view`, by default the dispatcher's current one (read when its turn comes). */
+    record: (view?: WorkersRecord | null): Promise<void> => {
+      queue = queue.then(() => write(view));
+      return queue;
     },
   };
 }

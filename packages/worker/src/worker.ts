@@ -9,6 +9,7 @@ import { claimAhead, heldClaim, isHeld, putBack, type Held } from './claim-ahead
 import { Committer } from './committer.js';
 import { attemptMemory } from './memory-limit.js';
 import { HOLD_TTL_MS, prefetchFor, TaskPace } from './prefetch.js';
+import { OrphanWatch } from './orphan-watch.js';
 
 export interface WorkerOptions {
   backend: Backend;
@@ -125,11 +126,18 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
   log.info({ jobId: opts.jobId, concurrency }, 'worker started');
   /** Its job was paused: no attempt starts, running ones finish (no grace period unless told to stop), then it exits. */
   let paused = false;
+  const orphans = new OrphanWatch();
   try {
     while (!stopping()) {
-      if (opts.jobId !== undefined && (await jobs.get(opts.jobId))?.status === 'PAUSED') {
+      const job = opts.jobId === undefined ? null : await jobs.get(opts.jobId);
+      if (job?.status === 'PAUSED') {
         paused = true;
         log.info({ jobId: opts.jobId, running: active.size, held: queued.length }, 'job paused: giving back held tasks, finishing running ones');
+        break;
+      }
+      const orphaned = job ? orphans.check(job) : null;
+      if (orphaned) {
+        log.warn({ jobId: opts.jobId, running: active.size, held: queued.length, why: orphaned }, 'no coordinator: giving back held tasks, finishing running ones, exiting');
         break;
       }
       while (active.size < concurrency && queued.length > 0) start(queued.shift() as Held);

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { DjcError } from '@djc/core';
+import { DjcError, homeModes } from '@djc/core';
 import { renderReportHtml, resolveJob, runReport } from '@djc/coordinator';
 import { withBackend, type Cli } from '../context.js';
 
@@ -20,7 +20,7 @@ export async function reportCommand(cli: Cli, ref: string | undefined, o: { outp
       return 0;
     }
     const path = resolve(o.output ?? `djc-report-${job.jobId}.html`);
-    await writeFile(path, html).catch((e: NodeJS.ErrnoException) => {
+    await writeFile(path, html, { mode: homeModes().file }).catch((e: NodeJS.ErrnoException) => {
       throw new DjcError('USAGE', `cannot write the report to ${path}: ${e.code ?? e.message}`, { hint: 'give a writable file with -o FILE' });
     });
     const sections = job.kind === 'pipeline' ? 'one section per stage run' : 'one job';

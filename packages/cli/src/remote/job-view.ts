@@ -3,8 +3,7 @@
  * line, a pipeline's stages) read job records; over the API the CLI has the
  * `djc status --json` document. This rebuilds the fields they read from it.
  * What the document does not carry: `input.on_bad_record` (bad records read
- * as skipped), the coordinator's heartbeat (a daemon answered: never shown
- * as orphaned). NOTES.md has the debt: formatters over documents.
+ * as skipped). NOTES.md has the debt: formatters over documents.
  */
 import type { JobRecord, JobStatusDocument, PipelineGraph } from '@djc/core';
 import type { JobDocument, PipelineStageDocument } from '@djc/coordinator';
@@ -19,10 +18,17 @@ export function jobView(doc: JobStatusDocument, stages?: readonly PipelineStageD
     requests: doc.requests?.byOperation ?? {},
     // compute.workers: read by a stage's outcome for its runner's last round only, never for the status shown.
     config: { priority: doc.priority, input: { on_bad_record: doc.records.bad > 0 ? 'skip' : 'fail' }, compute: { workers: 0 } },
-    coordinator: { owner: 'the coordinator behind DJC_URL', seenAt: Date.now() },
+    coordinator: coordinatorMark(doc),
     pipeline: stages ? graphOf(stages) : null,
   };
   return view as unknown as JobRecord;
+}
+
+/** The coordinator's mark as the document gives it; a document without one (an older daemon) reads as coordinated now. */
+function coordinatorMark(doc: JobStatusDocument): JobRecord['coordinator'] {
+  const c = doc.coordinator;
+  if (!c) return { owner: 'the coordinator behind DJC_URL', seenAt: Date.now() };
+  return c.owner !== null && c.seenAt !== null ? { owner: c.owner, seenAt: Date.parse(c.seenAt) } : null;
 }
 
 /** A pipeline document as the records the formatters read: the pipeline and its stage runs. */

@@ -3,7 +3,7 @@ import { mkdirSync, openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { MAX_WORKER_ALLOCATIONS, MAX_WORKER_FAILURES, type JobRecord, type Logger, type WorkerAllocation, type WorkerFailure } from '@djc/core';
+import { homeModes, MAX_WORKER_ALLOCATIONS, MAX_WORKER_FAILURES, type JobRecord, type Logger, type WorkerAllocation, type WorkerFailure } from '@djc/core';
 import { groupSummary, restartBudget, type Dispatcher, type HeldWorker, type WorkerBinding, type WorkerLoss } from './dispatcher.js';
 import { defaultBindings } from './bindings.js';
 import { tail } from './log-tail.js';
@@ -101,9 +101,10 @@ export function createLocalDispatcher(opts: LocalDispatcherOptions): Dispatcher 
   const spawnWorker = (jobId: string, jw: JobWorkers, binding: WorkerBinding) => {
     const workerId = `${hostname()}:local:${randomBytes(3).toString('hex')}`;
     const dir = join(opts.logDir, jobId);
-    mkdirSync(dir, { recursive: true });
+    const modes = homeModes();
+    mkdirSync(dir, { recursive: true, mode: modes.dir });
     const logFile = join(dir, `${workerId.replace(/[^\w.-]/g, '_')}.log`);
-    const fd = openSync(logFile, 'a');
+    const fd = openSync(logFile, 'a', modes.file);
     binding = pinned(binding);
     const launch = applyBinding(opts.pool ? binding : null, {
       argv: [...opts.workerCommand, '--job', jobId, '--worker-id', workerId, '--grace', String(LOCAL_WORKER_GRACE_S)],
@@ -113,7 +114,9 @@ export function createLocalDispatcher(opts: LocalDispatcherOptions): Dispatcher 
     const [cmd, ...args] = launch.argv;
     const child = spawn(cmd as string, args, { env: launch.env, stdio: ['ignore', fd, fd] });
     closeSync(fd);
-    const allocation: WorkerAllocation = { workerId, ...binding, startedAt: new Date().toISOString(), endedAt: null };
+    const allocation: WorkerAllocation = {
+      workerId, ...binding, startedAt: new Date().toISOString(), endedAt: null, host: hostname(), ...(child.pid === undefined ? {} : { pid: child.pid }),
+    };
     jw.allocations = [...jw.allocations, allocation].slice(-MAX_WORKER_ALLOCATIONS);
     const w: LocalWorker = { workerId, child, logFile, exited: false, stopping: false, binding, allocation };
     jw.alive.set(workerId, w);

@@ -4,11 +4,9 @@
  * by hand, in Kubernetes or AWS Batch for `dispatcher: external`).
  */
 
-/** Quotes one word for a POSIX shell: the shell passes it on literally, whatever it holds. */
-export function shellQuote(word: string): string {
-  if (/^[\w@%+=:,./-]+$/.test(word)) return word;
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
+import { shellQuote } from '@djc/core';
+
+export { shellQuote };
 
 export interface WorkerInvocation {
   /** argv of the worker, e.g. [node, /…/djc-worker/dist/bin.js, --job, ID]. */

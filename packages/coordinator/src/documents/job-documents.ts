@@ -7,6 +7,7 @@ import { readQueueDocument } from '../scheduler/queue-store.js';
 import type { WaitReason } from '../scheduler/types.js';
 import { pipelineDocument, type PipelineStatusDocument } from './pipeline-document.js';
 import { statusDocument } from './status-document.js';
+import { observedWorkers } from './observed-workers.js';
 
 /**
  * Why a QUEUED job waits, in words and numbers, from the coordinator's queue
@@ -25,7 +26,7 @@ export type JobDocument = PipelineStatusDocument | (JobStatusDocument & { queueR
 export async function jobDocument(backend: Backend, job: JobRecord): Promise<JobDocument> {
   if (job.kind === 'pipeline') return pipelineDocument(job, await backend.state.listJobs({ parentId: job.jobId }));
   const queued = await queuedReason(backend, job);
-  return { ...statusDocument(job), ...(queued ? { queueReason: queued } : {}) };
+  return { ...statusDocument(observedWorkers(job)), ...(queued ? { queueReason: queued } : {}) };
 }
 
 /** One job of `djc list --json`. */

@@ -8,7 +8,7 @@
  * command is replaced by X's location(s). Then the run is prepared like any
  * job, so stages may run on different machines and dispatchers.
  */
-import { blobKeys, fillStageOutputs, type Backend, type JobConfig, type JobRecord } from '@djc/core';
+import { blobKeys, fillStageOutputs, shellQuote, type Backend, type JobConfig, type JobRecord } from '@djc/core';
 
 /** The run's config with its input taken from the `from` stages' succeeded runs. */
 export async function handOffConfig(backend: Backend, run: JobRecord, runs: readonly JobRecord[], from: readonly string[], format: string | null): Promise<JobConfig> {
@@ -36,8 +36,4 @@ async function formatOf(backend: Backend, upstream: JobRecord): Promise<string> 
   if (upstream.status !== 'SUCCEEDED') return upstream.config.handler.command ? 'text' : 'jsonl';
   const [task] = await backend.state.listTasks(upstream.jobId, { status: 'SUCCEEDED', limit: 1 });
   return task?.outputKind === 'raw' ? 'text' : 'jsonl';
-}
-
-function shellQuote(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }

@@ -10,7 +10,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pipeline as streamPipeline } from 'node:stream/promises';
-import { blobKeys, taskKey, type Backend, type CacheComponents, type JobRecord, type Logger, type ReusedTask, type StageRunSpec, type TaskCacheEntry } from '@djc/core';
+import { blobKeys, homeModes, taskKey, type Backend, type CacheComponents, type JobRecord, type Logger, type ReusedTask, type StageRunSpec, type TaskCacheEntry } from '@djc/core';
 import { adoptOutput, batchReusable, indexTaskOutputs, type BatchReuse } from './batch-reuse.js';
 import { adoptResult, decideReuse, indexSucceededRun, ResultDigests, type ReuseDecision } from './reuse.js';
 
@@ -108,7 +108,7 @@ async function writeResultFile(backend: Backend, key: string, path: string): Pro
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.djc-tmp-${process.pid}`;
   try {
-    await streamPipeline(body, createWriteStream(tmp));
+    await streamPipeline(body, createWriteStream(tmp, { mode: homeModes().file }));
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });

@@ -6,13 +6,14 @@
  * front terminates TLS. TCP requests carry tokens: without an authorizer
  * there is no TCP listener.
  */
-import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { connect, isIP } from 'node:net';
+import { isIP } from 'node:net';
 import { DjcError, type Backend, type Logger } from '@djc/core';
 import type { Metrics } from '../observe/metrics.js';
 import type { Authorizer } from './auth/authorizer.js';
-import { createService, type ServiceApp } from './create-service.js';
+import { createService } from './create-service.js';
+import { clearStaleSocket, keepingSuccessorsSocket } from './api-socket.js';
 import { IdempotencyStore } from './idempotency.js';
 
 /** The unix socket's name in the home. */
@@ -32,6 +33,12 @@ export interface ServeOptions {
   authorizer?: Authorizer;
   eventsEveryMs?: number;
   metrics?: Metrics;
+  /**
+   * This process leads the backend (it holds the coordinator lock): a socket
+   * that still answers belongs to a leader that lost the lock (paused), and is
+   * replaced rather than refused.
+   */
+  leading?: boolean;
 }
 
 export interface RunningApi {
@@ -43,16 +50,16 @@ export interface RunningApi {
 /** Checks the options (USAGE errors before anything listens), then listens. */
 export async function serveApi(o: ServeOptions): Promise<RunningApi> {
   const tcp = o.listen === undefined ? null : await tcpPlan(o);
-  const apps: ServiceApp[] = [];
+  const apps: { close(): Promise<unknown> }[] = [];
   const urls: string[] = [];
   const idempotency = new IdempotencyStore(o.backend);
   const base = { backend: o.backend, log: o.log, home: o.home, authorizer: o.authorizer, idempotency, eventsEveryMs: o.eventsEveryMs, metrics: o.metrics };
   try {
     if (o.socketPath !== null) {
       await mkdir(dirname(o.socketPath), { recursive: true });
-      await clearStaleSocket(o.socketPath, o.backend);
+      await clearStaleSocket(o.socketPath, o.backend, o.leading === true);
       const app = await createService({ ...base, transport: 'unix' });
-      apps.push(app);
+      apps.push(keepingSuccessorsSocket(app, o.socketPath));
       await app.listen({ path: o.socketPath });
       await chmod(o.socketPath, 0o600);
       urls.push(`unix:${o.socketPath}`);
@@ -113,24 +120,6 @@ async function readPem(file: string, flag: string): Promise<Buffer> {
   } catch (e) {
     throw new DjcError('USAGE', `${flag} ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`, { hint: 'a PEM file, e.g. made with: openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -subj /CN=localhost' });
   }
-}
-
-/** A socket file nobody answers on is left from a coordinator that died: removed. One that answers belongs to a running coordinator. */
-async function clearStaleSocket(path: string, backend: Backend): Promise<void> {
-  const alive = await new Promise<boolean>((resolve) => {
-    const s = connect({ path });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-  if (alive) {
-    const holder = await backend.state.getCoordinatorLock().catch(() => null);
-    const who = holder ? `another coordinator is running for this backend (pid ${holder.pid} on ${holder.host})` : 'another process';
-    throw new DjcError('USAGE', `${who} serves the API at ${path}`, { hint: 'one coordinator per home: stop the other one first, or use it' });
-  }
-  await rm(path, { force: true });
 }
 
 function listenError(e: unknown, o: ServeOptions): unknown {

@@ -63,7 +63,25 @@ export const DaemonSettingsSchema = z.strictObject({
   }).default({ half_life: 60 * 60_000, owner_label: null }),
   aging: durationMs.default(30 * 60_000),
   preempt: preempt.default(null),
+  // Failover (docs/operations.md "Failover"): a standby takes over when the leader's lock is `ttl` old.
+  lock: z.strictObject({
+    ttl: durationMs.default(15_000),
+    renew: durationMs.default(3_000),
+  }).default({ ttl: 15_000, renew: 3_000 }),
+}).superRefine((s, ctx) => {
+  const issue = lockIssue(s.lock);
+  if (issue) ctx.addIssue({ code: 'custom', path: ['lock', 'renew'], message: issue });
 });
+
+/**
+ * What is wrong with a lock TTL and renewal interval, or null: a leader must
+ * renew well before its lock expires (at least twice per TTL).
+ */
+export function lockIssue(lock: { ttl: number; renew: number }): string | null {
+  if (lock.ttl < 1000) return `the lock TTL must be at least 1s, found ${lock.ttl}ms`;
+  if (lock.renew * 2 > lock.ttl) return `renewing every ${lock.renew}ms leaves a ${lock.ttl}ms lock no margin: renew at most every TTL/2 (e.g. ttl 15s, renew 3s)`;
+  return null;
+}
 
 export type DaemonSettings = z.output<typeof DaemonSettingsSchema>;
 
@@ -94,6 +112,6 @@ export async function loadDaemonSettings(file: string): Promise<DaemonSettings> 
   const where = unknown === undefined ? at || '(top level)' : [at, unknown].filter(Boolean).join('.');
   const message = unknown === undefined ? issue?.message ?? 'invalid' : 'not a setting';
   throw new DjcError('CONFIG_INVALID', `${file}: ${where}: ${message}`, {
-    hint: 'keys: capacity {cpus, memory, gpus}, pools {slurm, external: {max_workers}}, max_jobs, quotas, fair_share {half_life, owner_label}, aging, preempt (see docs/scheduling.md)',
+    hint: 'keys: capacity {cpus, memory, gpus}, pools {slurm, external: {max_workers}}, max_jobs, quotas, fair_share {half_life, owner_label}, aging, preempt, lock {ttl, renew} (see docs/scheduling.md, docs/operations.md)',
   });
 }

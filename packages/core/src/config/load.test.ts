@@ -366,6 +366,26 @@ describe('substitution', () => {
     ]);
   });
 
+  it('quotes substituted values in shell commands, and inserts ${raw.…} as written', async () => {
+    const lines = withParams('handler:', '  command: "score ${params.label} --db ${env.DB} ${raw.params.label}"', 'output:',
+      '  path: "out/${params.label}.jsonl"', '  reduce_command: "sort ${params.label}"');
+    const file = await job(lines);
+    const { config } = await loadJobFile(file, { set: ["params.label=$(touch PWNED) it's"], env: { DB: 'a b' } });
+    expect(config.handler.command).toBe(`score '$(touch PWNED) it'\\''s' --db 'a b' $(touch PWNED) it's`);
+    expect(config.output.reduce_command).toBe(`sort '$(touch PWNED) it'\\''s'`);
+    expect(config.output.path).toBe(join(dir, "out/$(touch PWNED) it's.jsonl"));
+    const plain = await loadJobFile(file, { set: ['params.label=5'], env: { DB: 'sqlite://x' } });
+    expect(plain.config.handler.command).toBe('score 5 --db sqlite://x 5');
+  });
+
+  it('keeps a whole-string parameter in a command a quoted word', async () => {
+    const file = await job(withParams('handler:', '  command: "${params.label}"'));
+    const { config } = await loadJobFile(file, { set: ['params.label=echo hi'] });
+    expect(config.handler.command).toBe(`'echo hi'`);
+    const raw = await loadJobFile(await job(withParams('handler:', '  command: "${raw.params.label}"')), { set: ['params.label=echo hi'] });
+    expect(raw.config.handler.command).toBe('echo hi');
+  });
+
   it('rejects an unknown ${namespace.x}', async () => {
     const file = await job(withParams('handler:', '  command: "x ${param.n}"'));
     expect(brief(await issuesOf(file))).toEqual([

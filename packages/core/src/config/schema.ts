@@ -220,7 +220,8 @@ export const HandlerSchema = z
   .strictObject({
     module: moduleRef('A JS/TS module handler, `async (records, ctx) => output`').optional(),
     command: z.string().min(1).optional().meta({
-      description: 'A shell command run once per batch: the batch on stdin (or $DJC_INPUT), output on stdout (or $DJC_OUTPUT)',
+      description: 'A shell command run once per batch: the batch on stdin (or $DJC_INPUT), output on stdout (or $DJC_OUTPUT).'
+        + ' A substituted ${params.NAME}, ${env.NAME} or ${matrix.NAME} is quoted for the shell (one word, taken literally: `$(…)` in a value runs nothing); ${raw.params.NAME} inserts it as written',
     }),
     files: z.array(z.string().min(1)).optional().meta({
       description: 'Files the handler reads (a command\'s script, a lookup table; relative to the YAML file): their content is part of a pipeline stage\'s cache key, '
@@ -307,6 +308,10 @@ export const ComputeSchema = z
       min: 1000, max: DAY / 2,
     }).prefault('30s'),
     memory: size('Heap limit of a module handler (an attempt that exceeds it fails)', { min: 16 * MiB, max: TiB }).optional(),
+    worker_orphan_timeout: duration('A worker whose job no coordinator has marked for this long (its coordinator died and none took over) '
+      + 'stops taking tasks, lets its running ones finish, and exits. Default: DJC_WORKER_ORPHAN_TIMEOUT in the worker\'s environment, else 5m', {
+      min: 1000, max: 7 * DAY,
+    }).optional(),
     resources: ResourcesSchema.prefault({}),
     slurm: SlurmSchema.optional(),
   })
@@ -345,7 +350,7 @@ export const OutputSchema = z.strictObject({
   reduce_command: z.string().min(1).optional().meta({
     description: 'A shell command that folds the batch outputs: it gets them on stdin, concatenated in batch order, and its stdout is the job result '
       + '(run by /bin/sh in the YAML file\'s directory, with DJC_JOB_ID set). A non-zero exit fails the job with the end of its stderr. '
-      + 'For reducers in Python, R, …; exclusive with output.reduce',
+      + 'For reducers in Python, R, …; exclusive with output.reduce. A substituted ${params.NAME}, ${env.NAME} or ${matrix.NAME} is quoted for the shell (one word, taken literally: `$(…)` in a value runs nothing); ${raw.params.NAME} inserts it as written',
   }),
 }).superRefine((out, ctx) => {
   if (out.reduce !== undefined && out.reduce_command !== undefined) {
@@ -359,7 +364,7 @@ export const OutputSchema = z.strictObject({
 export const NotificationSchema = z
   .strictObject({
     webhook: z.url().optional().meta({ description: 'POST the job status as JSON to this URL' }),
-    command: z.string().min(1).optional().meta({ description: 'Run this shell command (DJC_JOB_ID, DJC_JOB_STATUS set)' }),
+    command: z.string().min(1).optional().meta({ description: 'Run this shell command (DJC_JOB_ID, DJC_JOB_STATUS set); substituted values are quoted as in handler.command' }),
     on: z.array(z.enum(['succeeded', 'failed', 'cancelled', 'timeout'])).default(['succeeded', 'failed', 'cancelled', 'timeout']).meta({
       description: 'Which job endings notify',
     }),

@@ -1,8 +1,15 @@
 /**
  * What happens to the YAML data before validation: `--set` overrides, then
  * `${params.NAME}` and `${env.NAME}` substitution.
+ *
+ * In a shell command (a key named `command` or `reduce_command`), every
+ * substituted value is quoted for the shell (util/shell-quote.ts): it is one
+ * word, taken literally, so `--set params.x='$(touch PWNED)'` runs nothing.
+ * `${raw.params.NAME}` (also `raw.env`, `raw.matrix`) inserts the value as
+ * written, for authors who pass a shell fragment on purpose.
  */
 import { parse as parseYaml } from 'yaml';
+import { shellQuote } from '../util/shell-quote.js';
 import { formatPath, type PathSeg } from './describe.js';
 
 /** A problem found while overriding or substituting, at a YAML path. */
@@ -138,19 +145,39 @@ function walk(value: unknown, path: PathSeg[], ctx: SubstContext): unknown {
   return value;
 }
 
+/** The namespace prefix that inserts a value unquoted into a shell command: `${raw.params.x}`. */
+const RAW = 'raw';
+
+/** Keys whose strings are run by a shell: substituted values there are quoted. */
+const SHELL_KEYS: ReadonlySet<PathSeg> = new Set(['command', 'reduce_command']);
+
+function isShellCommand(path: PathSeg[]): boolean {
+  return SHELL_KEYS.has(path[path.length - 1] as PathSeg);
+}
+
 function substituteString(s: string, path: PathSeg[], ctx: SubstContext): unknown {
   if (!s.includes('${')) return s;
-  const whole = WHOLE.exec(s);
+  const shell = isShellCommand(path);
+  const whole = shell ? null : WHOLE.exec(s);
   if (whole) {
     const values = whole[1] === 'params' ? ctx.params : ctx.matrix;
     if (values && Object.hasOwn(values, whole[2] as string)) return values[whole[2] as string];
   }
   return s.replace(TOKEN, (token, ns: string | undefined, name: string | undefined) => {
     if (ns === undefined) return '${';
+    const raw = ns === RAW;
+    if (raw) [ns, name] = splitRaw(name ?? '');
     if (ctx.keep?.has(ns)) return token;
     const value = lookup(ns, name ?? '', token, path, ctx);
-    return value === undefined ? token : String(value);
+    if (value === undefined) return token;
+    return shell && !raw ? shellQuote(String(value)) : String(value);
   });
+}
+
+/** "params.x" (the rest of `${raw.params.x}`) → ["params", "x"]. */
+function splitRaw(rest: string): [string, string] {
+  const dot = rest.indexOf('.');
+  return dot < 0 ? [rest, ''] : [rest.slice(0, dot), rest.slice(dot + 1)];
 }
 
 function lookup(ns: string, name: string, token: string, path: PathSeg[], ctx: SubstContext): unknown {

@@ -36,6 +36,20 @@ export interface JobStatusDocument {
   workers?: WorkersRecord;
   /** Every `djc retry` of the job, oldest first: when, which tasks, which settings changed; [] before the first. */
   retries: RetryRecord[];
+  /** Who coordinates the job (set by the coordinator package's statusDocument; absent from core's jobStatusDocument). */
+  coordinator?: CoordinatorDocument;
+}
+
+/**
+ * The job's coordinator as last seen: `owner` and `seenAt` (ISO) of its
+ * latest mark (null before any coordinator marked it); `orphaned`: the job is
+ * not over and no coordinator has marked it for DJC_COORDINATOR_STALE_SECONDS
+ * (default 30): nothing moves it until one starts (`djc coordinator`).
+ */
+export interface CoordinatorDocument {
+  owner: string | null;
+  seenAt: string | null;
+  orphaned: boolean;
 }
 
 export interface RequestsDocument {

@@ -207,6 +207,11 @@ export interface WorkerAllocation {
   /** ISO times. endedAt null while it runs. */
   startedAt: string;
   endedAt: string | null;
+  /** Local workers: the host and pid of its process, so a reader on that host can tell a killed one (observed-workers.ts). */
+  host?: string;
+  pid?: number;
+  /** Set by a reader, never stored: endedAt is null but its process is gone (killed while no coordinator watched). */
+  gone?: true;
 }
 
 export const MAX_WORKER_FAILURES = 20;

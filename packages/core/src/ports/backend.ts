@@ -1,5 +1,6 @@
 import type { BackendName } from '../model/job.js';
 import type { BlobStore } from './blob-store.js';
+import type { JobPruner } from './job-pruner.js';
 import type { StateStore } from './state-store.js';
 import type { TaskQueue } from './task-queue.js';
 
@@ -42,6 +43,12 @@ export interface Backend {
    * makes no billable requests (local).
    */
   requestTotals?(): Readonly<Record<string, number>>;
+  /**
+   * Removes ended jobs for good (`djc prune`): the local backend. Absent on
+   * the AWS backend, which expires ended jobs itself (DynamoDB TTL, S3
+   * lifecycle rule).
+   */
+  pruner?: JobPruner;
   /** Flushes request counts (if any), then releases clients and handles. */
   close(): Promise<void>;
 }

@@ -233,44 +233,60 @@ function describeLockCases(store: () => StateStore): void {
   const info = (owner: string, ttl: number) => ({ owner, pid: 4242, host: 'host-1', heartbeatAt: Date.now(), expiresAt: Date.now() + ttl });
 
   describe('coordinator lock', () => {
-    it('is free at first, taken by the first owner, refused to a second while unexpired', async () => {
+    it('is free at first, taken by the first owner at epoch 1, refused to a second while unexpired', async () => {
       expect(await store().getCoordinatorLock()).toBeNull();
       const a = info('coord-a', 60_000);
       expect(await store().acquireCoordinatorLock(a)).toBe(true);
-      expect(await store().getCoordinatorLock()).toEqual(a);
+      expect(await store().getCoordinatorLock()).toEqual({ ...a, epoch: 1 });
       expect(await store().acquireCoordinatorLock(info('coord-b', 60_000))).toBe(false);
       expect((await store().getCoordinatorLock())?.owner).toBe('coord-a');
     });
 
-    it('is renewed by its owner', async () => {
+    it('is renewed by its owner, keeping its epoch', async () => {
       await store().acquireCoordinatorLock(info('coord-a', 1_000));
       const renewed = info('coord-a', 120_000);
       expect(await store().acquireCoordinatorLock(renewed)).toBe(true);
-      expect(await store().getCoordinatorLock()).toEqual(renewed);
+      expect(await store().getCoordinatorLock()).toEqual({ ...renewed, epoch: 1 });
+      const again = { ...info('coord-a', 180_000), epoch: 1 };
+      expect(await store().renewCoordinatorLock(again)).toBe(true);
+      expect(await store().getCoordinatorLock()).toEqual(again);
     });
 
-    it('is stolen once expired, and the old owner cannot renew it then', async () => {
+    it('is taken over once expired at the next epoch, and the old owner can renew it no more', async () => {
       await store().acquireCoordinatorLock(info('coord-a', -1_000));
       expect((await store().getCoordinatorLock())?.owner).toBe('coord-a');
       expect(await store().acquireCoordinatorLock(info('coord-b', 60_000))).toBe(true);
       expect(await store().acquireCoordinatorLock(info('coord-a', 60_000))).toBe(false);
-      expect((await store().getCoordinatorLock())?.owner).toBe('coord-b');
+      expect(await store().renewCoordinatorLock({ ...info('coord-a', 60_000), epoch: 1 })).toBe(false);
+      expect(await store().getCoordinatorLock()).toMatchObject({ owner: 'coord-b', epoch: 2 });
     });
 
-    it('is released only by its owner', async () => {
+    it('is taken over before it expires only from the holder and epoch the claim names (a dead one)', async () => {
+      await store().acquireCoordinatorLock(info('coord-a', 60_000));
+      expect(await store().acquireCoordinatorLock({ ...info('coord-b', 60_000), replacing: { owner: 'coord-a', epoch: 7 } })).toBe(false);
+      expect(await store().acquireCoordinatorLock({ ...info('coord-b', 60_000), replacing: { owner: 'coord-x', epoch: 1 } })).toBe(false);
+      expect(await store().acquireCoordinatorLock({ ...info('coord-b', 60_000), replacing: { owner: 'coord-a', epoch: 1 } })).toBe(true);
+      expect(await store().getCoordinatorLock()).toMatchObject({ owner: 'coord-b', epoch: 2 });
+      // The dead holder's claim was spent: a second standby naming it is refused.
+      expect(await store().acquireCoordinatorLock({ ...info('coord-c', 60_000), replacing: { owner: 'coord-a', epoch: 1 } })).toBe(false);
+    });
+
+    it('is released only by its owner; the next holder\'s epoch is higher', async () => {
       await store().acquireCoordinatorLock(info('coord-a', 60_000));
       await store().releaseCoordinatorLock('coord-b');
       expect((await store().getCoordinatorLock())?.owner).toBe('coord-a');
       await store().releaseCoordinatorLock('coord-a');
-      expect(await store().getCoordinatorLock()).toBeNull();
+      const released = await store().getCoordinatorLock();
+      expect(released?.expiresAt).toBeLessThanOrEqual(Date.now());
       expect(await store().acquireCoordinatorLock(info('coord-b', 60_000))).toBe(true);
+      expect(await store().getCoordinatorLock()).toMatchObject({ owner: 'coord-b', epoch: 2 });
     });
 
     it('goes to exactly one of many owners racing for it', async () => {
       const results = await Promise.all(Array.from({ length: 8 }, (_, i) => store().acquireCoordinatorLock(info(`coord-${i}`, 60_000))));
       expect(results.filter(Boolean)).toHaveLength(1);
       const winner = results.indexOf(true);
-      expect((await store().getCoordinatorLock())?.owner).toBe(`coord-${winner}`);
+      expect(await store().getCoordinatorLock()).toMatchObject({ owner: `coord-${winner}`, epoch: 1 });
     });
   });
 }

@@ -215,6 +215,19 @@ export interface CoordinatorInfo {
   host: string;
   heartbeatAt: number;
   expiresAt: number;
+  /** The lock's term: incremented on every takeover, kept on renewal (0: written before epochs existed). */
+  epoch: number;
+}
+
+/** What a coordinator asks the lock for: itself, holding it until `expiresAt` (the store sets the epoch). */
+export interface LockClaim {
+  owner: string;
+  pid: number;
+  host: string;
+  heartbeatAt: number;
+  expiresAt: number;
+  /** Take the lock over from this holder even though it has not expired (the caller saw it is dead). */
+  replacing?: { owner: string; epoch: number };
 }
 
 export interface ListJobsOptions extends IoOptions {
@@ -420,12 +433,21 @@ export interface StateStore extends CacheIndex, TokenStore {
   reserveRateSlot(jobId: string, intervalMs: number, now?: number, opts?: IoOptions): Promise<number>;
 
   /**
-   * Takes or renews the coordinator lock for `info.owner` until
-   * `info.expiresAt`. Returns false if another owner holds an unexpired lock.
+   * Takes or renews the coordinator lock for `claim.owner` until
+   * `claim.expiresAt`. Returns false if another owner holds an unexpired
+   * lock (unless `claim.replacing` names that holder and its epoch). Taking
+   * it from another owner (or a free one) increments the epoch; renewing
+   * keeps it.
    */
-  acquireCoordinatorLock(info: CoordinatorInfo, opts?: IoOptions): Promise<boolean>;
-  /** The current lock holder, expired or not; null if none. */
+  acquireCoordinatorLock(claim: LockClaim, opts?: IoOptions): Promise<boolean>;
+  /**
+   * Extends the lock to `info.expiresAt` only if `info.owner` still holds it
+   * at `info.epoch`; false otherwise (it was taken over: stop coordinating).
+   */
+  renewCoordinatorLock(info: CoordinatorInfo, opts?: IoOptions): Promise<boolean>;
+  /** The current lock holder, expired or released or not; null if there never was one. */
   getCoordinatorLock(opts?: IoOptions): Promise<CoordinatorInfo | null>;
+  /** Expires the lock now if `owner` holds it (its epoch is kept, so the next holder's is higher); otherwise does nothing. */
   releaseCoordinatorLock(owner: string, opts?: IoOptions): Promise<void>;
 
   close(): Promise<void>;

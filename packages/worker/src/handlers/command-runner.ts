@@ -28,6 +28,7 @@ import { DeadLetterFile, isPipeClosed, pumpBatch } from './batch-pump.js';
 import { formatLogLine, LogBuffer, TailLines } from './log-buffer.js';
 import { sampleGroupUsage, type GroupUsage } from './group-usage.js';
 import { killGroup, waitGroupGone } from './process-group.js';
+import { createAttemptScope, SCOPE_ENV } from './attempt-scope.js';
 import { errorText, failed, reasonText, timerDelay } from './results.js';
 import type { AttemptResult, AttemptSpec } from './types.js';
 
@@ -83,6 +84,8 @@ class CommandAttempt {
   private closeBatch: () => Promise<void> = async () => undefined;
   /** Samples what the command's process group uses, from its spawn to its leader's exit. */
   private usage: GroupUsage | undefined;
+  /** Everything the command started, in its group or not (attempt-scope.ts): killed when the attempt ends. */
+  private readonly scope = createAttemptScope();
 
   constructor(private readonly spec: AttemptSpec, private readonly signal: AbortSignal) {
     this.log = spec.log ?? new LogBuffer();
@@ -177,14 +180,20 @@ class CommandAttempt {
       stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     });
     this.child = child;
-    if (child.pid !== undefined) this.usage = sampleGroupUsage(child.pid);
+    if (child.pid !== undefined) {
+      this.scope.started(child.pid);
+      this.usage = sampleGroupUsage(child.pid);
+    }
     const output = this.wireOutput(child);
     this.wireStderr(child);
     const fed = stdin ? this.feedStdin(child) : Promise.resolve();
     const exit = await waitClose(child, () => this.onExit(child));
     const outputError = await output.then(() => undefined, (e: unknown) => e);
     await fed;
-    if (this.stopping && child.pid !== undefined) await this.reap(child.pid);
+    if (this.stopping && child.pid !== undefined) {
+      await this.reap(child.pid);
+      this.killEscaped();
+    }
     return { ...exit, outputError };
   }
 
@@ -196,6 +205,7 @@ class CommandAttempt {
       DJC_JOB_ID: spec.jobId,
       DJC_TASK_ID: String(spec.taskId),
       DJC_ATTEMPT: String(spec.attempt),
+      [SCOPE_ENV]: this.scope.tag,
       // W3C Trace Context of the attempt's span, for the command's own spans (tracing on only).
       ...(spec.traceparent ? { TRACEPARENT: spec.traceparent } : {}),
       // Empty for a batch split by bytes: its count is known only once it is read.
@@ -242,14 +252,28 @@ class CommandAttempt {
     }
   }
 
-  /** The shell exited: kill what it left in its group (unless a stop is already under way), and bound the wait for its pipes. */
+  /**
+   * The shell exited: kill what it left in its group and what left the group
+   * (unless a stop is already under way: it does so once the grace period is
+   * over), and bound the wait for its pipes.
+   */
   private onExit(child: ChildProcess): void {
     this.exited = true;
-    if (child.pid !== undefined && !this.stopping) killGroup(child.pid, 'SIGKILL');
+    if (child.pid !== undefined && !this.stopping) {
+      killGroup(child.pid, 'SIGKILL');
+      this.killEscaped();
+    }
     setTimeout(() => {
       child.stdout?.destroy();
       child.stderr?.destroy();
     }, CLOSE_WAIT_MS).unref();
+  }
+
+  /** Signals the processes of the attempt that left its process group (setsid, a daemon), saying so in the attempt log. */
+  private killEscaped(signal: NodeJS.Signals = 'SIGKILL'): void {
+    const n = this.scope.killAll(signal);
+    const what = `${n} process${n === 1 ? '' : 'es'} the command left running outside its process group (setsid, a daemon)`;
+    if (n > 0) this.log.append(formatLogLine('warn', `[djc] ${signal === 'SIGKILL' ? 'killed' : `sent ${signal} to`} ${what}`));
   }
 
   /** Stops the attempt: SIGTERM to the process group now, SIGKILL after the grace period. */
@@ -262,7 +286,11 @@ class CommandAttempt {
     this.log.append(formatLogLine('error', `[djc] ${stop.error}; sending SIGTERM to the command's process group`));
     this.killStartedAt = Date.now();
     killGroup(pid, 'SIGTERM');
-    this.killTimer = setTimeout(() => killGroup(pid, 'SIGKILL'), KILL_GRACE_MS);
+    this.killEscaped('SIGTERM');
+    this.killTimer = setTimeout(() => {
+      killGroup(pid, 'SIGKILL');
+      this.killEscaped();
+    }, KILL_GRACE_MS);
   }
 
   /** After a stop, waits until the whole group is gone (SIGKILL at the end of the grace period). */

@@ -10,7 +10,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { MAX_WORKER_FAILURES, type JobRecord, type Logger, type WorkerFailure, type WorkersRecord } from '@djc/core';
+import { homeModes, MAX_WORKER_FAILURES, type JobRecord, type Logger, type WorkerFailure, type WorkersRecord } from '@djc/core';
 import { groupSummary, restartBudget, type Dispatcher, type StartOptions, type StopOptions, type WorkerBinding, type WorkerLoss } from '../dispatcher.js';
 import { workerShare } from '../bindings.js';
 import { tail } from '../log-tail.js';
@@ -72,7 +72,7 @@ export function createSlurmDispatcher(opts: SlurmDispatcherOptions): Dispatcher 
     let left = count;
     try {
       maxArraySize ??= await cli.maxArraySize();
-      mkdirSync(jobDir(fj.jobId), { recursive: true });
+      mkdirSync(jobDir(fj.jobId), { recursive: true, mode: homeModes().dir });
       const script = batchScript(workerInvocation(opts.workerCommand, fj.jobId, opts.env));
       for (const chunk of planArrays(count, maxArraySize, fj.config.compute.slurm?.throttle)) {
         const args = sbatchArgs(fj.config.compute.slurm, { jobName: jobName(fj.jobId), logDir: jobDir(fj.jobId), array: chunk.spec }, fj.config.compute.resources);

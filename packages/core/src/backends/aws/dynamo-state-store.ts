@@ -12,7 +12,7 @@ import type { BatchDescriptor } from '../../model/batch.js';
 import type { JobRecord, NewJob, TaskRecord } from '../../model/job.js';
 import type { JobStatus, TaskStatus } from '../../model/status.js';
 import type {
-  ClaimRequest, ClaimResult, CompleteResult, CoordinatorInfo, LeaseWrite, IoOptions, JobPatch, RequestCountDelta, LeaseRef, ListJobsOptions, ListTasksOptions,
+  ClaimRequest, ClaimResult, CompleteResult, CoordinatorInfo, LockClaim, LeaseWrite, IoOptions, JobPatch, RequestCountDelta, LeaseRef, ListJobsOptions, ListTasksOptions,
   JobRef, ListJobIdsOptions, ReclaimRequest, ResetTasksOptions, ReusedTask, StateStore, TaskOutcome,
 } from '../../ports/state-store.js';
 import type { CacheEntry, TaskCacheEntry, TaskCacheRef } from '../../ports/cache-index.js';
@@ -159,8 +159,12 @@ export class DynamoStateStore implements StateStore {
     return this.bulk.reset(jobId, statuses, opts, opts.taskIds);
   }
 
-  acquireCoordinatorLock(info: CoordinatorInfo, opts: IoOptions = {}): Promise<boolean> {
-    return this.lock.acquire(info, opts);
+  acquireCoordinatorLock(claim: LockClaim, opts: IoOptions = {}): Promise<boolean> {
+    return this.lock.acquire(claim, opts);
+  }
+
+  renewCoordinatorLock(info: CoordinatorInfo, opts: IoOptions = {}): Promise<boolean> {
+    return this.lock.renew(info, opts);
   }
 
   getCoordinatorLock(opts: IoOptions = {}): Promise<CoordinatorInfo | null> {

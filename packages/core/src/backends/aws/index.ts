@@ -15,6 +15,7 @@ import { aws } from './errors.js';
 import { tagOperations } from './operation-tag.js';
 import { createS3BlobStore } from './s3-blob-store.js';
 import { ensureBucket } from './s3-bucket.js';
+import { ensureRetentionRule, lifecycleDays, RETENTION_PREFIX, RETENTION_RULE_ID } from './s3-lifecycle.js';
 import { awsWorkerEnv, resolveAwsSettings, type AwsFlags, type AwsSettings } from './settings.js';
 import { dlqName, ensureQueues } from './sqs-setup.js';
 import { createSqsTaskQueue } from './sqs-task-queue.js';
@@ -91,15 +92,22 @@ async function queueUrlOf(sqs: SQSClient, name: string): Promise<string> {
 
 export interface SetupStep {
   resource: string;
-  result: 'created' | 'exists' | 'updated';
+  /** `removed`: the S3 lifecycle rule, when DJC_RETENTION_DAYS is 0. */
+  result: 'created' | 'exists' | 'updated' | 'removed';
 }
 
-/** Creates the table (with its indexes and TTL), the bucket and the queues if missing. Idempotent. */
+/** Creates the table (with its indexes and TTL), the bucket (with its retention rule: s3-lifecycle.ts) and the queues if missing. Idempotent. */
 export async function setupAws(s: AwsSettings, clients: AwsClients = createAwsClients(s)): Promise<SetupStep[]> {
   try {
     const steps: SetupStep[] = [];
     steps.push({ resource: `DynamoDB table ${s.table}`, result: await ensureTable(clients.dynamo, s.table) });
     steps.push({ resource: `S3 bucket ${s.bucket}`, result: await ensureBucket(clients.s3, s.bucket) });
+    const days = lifecycleDays(s.retentionDays);
+    const expiry = days === 0 ? 'none: DJC_RETENTION_DAYS=0 keeps them' : `expire after ${days} day${days === 1 ? '' : 's'}`;
+    steps.push({
+      resource: `S3 lifecycle rule ${RETENTION_RULE_ID} on ${s.bucket}/${s.prefix}${RETENTION_PREFIX} (${expiry})`,
+      result: await ensureRetentionRule(clients.s3, s.bucket, s.prefix, s.retentionDays),
+    });
     const q = await ensureQueues(clients.sqs, s.queue);
     for (const name of [dlqName(s.queue), s.queue]) {
       const result = q.created.includes(name) ? 'created' : q.updated.includes(name) ? 'updated' : 'exists';

@@ -9,6 +9,7 @@
  */
 import { DjcError } from '../../errors.js';
 import { MIGRATIONS } from './migrations.js';
+import { guardReadOnly, needsImmutable } from './read-only-home.js';
 import { withLockSync } from './sqlite-retry.js';
 import { openSqlite, type OpenSqliteOptions, type SqliteDb } from './sqlite-driver.js';
 
@@ -31,6 +32,45 @@ export function openDatabase(file: string, opts: Pick<OpenSqliteOptions, 'driver
     throw e;
   }
   return db;
+}
+
+/**
+ * Opens `file` of the read-only `home` (read-only-home.ts): SQLite read-only,
+ * else immutable; no journal-mode change, no migration (a schema other than
+ * this djc's is an error naming the fix); writes throw readOnlyHomeError.
+ */
+export function openDatabaseReadOnly(file: string, home: string, opts: Pick<OpenSqliteOptions, 'driver' | 'betterSqlite3Dir'> = {}): Db {
+  let db = openSqlite(file, { ...opts, readonly: true }).db;
+  let version: number;
+  try {
+    version = schemaVersion(db);
+  } catch (e) {
+    db.close();
+    if (!needsImmutable(e)) throw e;
+    db = openSqlite(file, { ...opts, immutable: true }).db;
+    try {
+      version = schemaVersion(db);
+    } catch (e2) {
+      db.close();
+      throw e2;
+    }
+  }
+  if (version !== MIGRATIONS.length) {
+    db.close();
+    const older = version < MIGRATIONS.length;
+    throw new DjcError('BACKEND_UNAVAILABLE', `the read-only home ${home} has schema version ${version}, ${older ? 'older' : 'newer'} than this djc's (${MIGRATIONS.length}), and djc may not ${older ? 'upgrade' : 'change'} it`, {
+      hint: older ? `run any djc command once with write access to ${home} (it upgrades the file), or read it with the djc that wrote it` : 'upgrade djc, or read it with the djc that wrote it',
+      details: { reason: 'read-only' },
+    });
+  }
+  return guardReadOnly(db, home);
+}
+
+/** The file's schema version (0 for a database djc never set up). */
+function schemaVersion(db: Db): number {
+  const table = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'schema_version'").get() as { n: number };
+  if (table.n === 0) return 0;
+  return (db.prepare('SELECT max(version) AS version FROM schema_version').get() as { version: number | null }).version ?? 0;
 }
 
 /** Applies the migrations newer than the file's schema_version, atomically. */

@@ -35,13 +35,28 @@ function isAbsent(e: unknown): boolean {
 export interface FsBlobStoreOptions {
   /** The blob directory (created on first write). */
   root: string;
+  /** Mode of the directories it creates (default 0o700; home-modes.ts). */
+  dirMode?: number;
+  /** Mode of the files it creates (default 0o600). */
+  fileMode?: number;
+  /** Set for a read-only home: put and delete throw its error. */
+  readOnly?: () => Error;
+}
+
+interface Modes {
+  dir: number;
+  file: number;
 }
 
 export class FsBlobStore implements BlobStore {
   readonly root: string;
+  private readonly modes: Modes;
+  private readonly readOnly: (() => Error) | undefined;
 
   constructor(opts: FsBlobStoreOptions) {
     this.root = resolve(opts.root);
+    this.readOnly = opts.readOnly;
+    this.modes = { dir: opts.dirMode ?? 0o700, file: opts.fileMode ?? 0o600 };
   }
 
   /** The file that holds the object. */
@@ -56,19 +71,20 @@ export class FsBlobStore implements BlobStore {
 
   /** Atomic: temp file in the same directory, then rename. */
   async put(key: string, body: string | Uint8Array | Readable, opts: IoOptions = {}): Promise<void> {
+    if (this.readOnly) throw this.readOnly();
     const file = this.pathOf(key);
     const tmp = join(dirname(file), `${TMP_PREFIX}${randomBytes(6).toString('hex')}`);
     if (!(body instanceof Readable) && byteLength(body) <= SMALL) {
       opts.signal?.throwIfAborted();
       try {
-        putSync(tmp, file, body);
+        putSync(tmp, file, body, this.modes);
       } catch (e) {
         throw asDiskFull(e, `of the blob store (${this.root})`);
       }
       return;
     }
     try {
-      await writeTemp(tmp, body, opts.signal);
+      await writeTemp(tmp, body, this.modes, opts.signal);
       await rename(tmp, file);
     } catch (e) {
       await rm(tmp, { force: true });
@@ -114,6 +130,7 @@ export class FsBlobStore implements BlobStore {
 
   /** Deleting a missing key is not an error. */
   async delete(key: string): Promise<void> {
+    if (this.readOnly) throw this.readOnly();
     try {
       await unlink(this.pathOf(key));
     } catch (e) {
@@ -178,15 +195,15 @@ function byteLength(body: string | Uint8Array): number {
   return typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
 }
 
-function putSync(tmp: string, file: string, body: string | Uint8Array): void {
+function putSync(tmp: string, file: string, body: string | Uint8Array, modes: Modes): void {
   try {
     // The directory usually exists: try first, create it only when missing.
     try {
-      writeFileSync(tmp, body);
+      writeFileSync(tmp, body, { mode: modes.file });
     } catch (e) {
       if (!isAbsent(e)) throw e;
-      mkdirSync(dirname(tmp), { recursive: true });
-      writeFileSync(tmp, body);
+      mkdirSync(dirname(tmp), { recursive: true, mode: modes.dir });
+      writeFileSync(tmp, body, { mode: modes.file });
     }
     renameSync(tmp, file);
   } catch (e) {
@@ -195,14 +212,13 @@ function putSync(tmp: string, file: string, body: string | Uint8Array): void {
   }
 }
 
-async function writeTemp(tmp: string, body: string | Uint8Array | Readable, signal?: AbortSignal): Promise<void> {
+async function writeTemp(tmp: string, body: string | Uint8Array | Readable, modes: Modes, signal?: AbortSignal): Promise<void> {
+  await mkdir(dirname(tmp), { recursive: true, mode: modes.dir });
   if (body instanceof Readable) {
-    await mkdir(dirname(tmp), { recursive: true });
-    await pipeline(body, createWriteStream(tmp), { signal });
+    await pipeline(body, createWriteStream(tmp, { mode: modes.file }), { signal });
     return;
   }
-  await mkdir(dirname(tmp), { recursive: true });
-  await writeFile(tmp, body, { signal });
+  await writeFile(tmp, body, { signal, mode: modes.file });
 }
 
 /** Collects file keys under `dir` (whose key prefix is `rel`, "" or ending in "/") that start with `prefix`. */

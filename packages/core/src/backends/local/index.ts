@@ -4,11 +4,14 @@
  * the task queue; `<home>/blobs/` holds the blobs. Any number of processes on
  * one machine may open the same home at once.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Backend } from '../../ports/backend.js';
-import { openDatabase } from './db.js';
+import { homeModes, type HomeModes } from '../../util/home-modes.js';
+import { openDatabase, openDatabaseReadOnly } from './db.js';
+import { isReadOnlyHome, readOnlyHomeError } from './read-only-home.js';
 import { FsBlobStore } from './fs-blob-store.js';
+import { SqliteJobPruner } from './sqlite-job-pruner.js';
 import { SqliteStateStore } from './sqlite-state-store.js';
 import { SqliteTaskQueue } from './sqlite-task-queue.js';
 import type { SqliteDriverName } from './sqlite-driver.js';
@@ -27,6 +30,8 @@ export interface LocalBackendOptions {
    * Default true.
    */
   create?: boolean;
+  /** Modes of what djc creates in the home (home-modes.ts); default: from DJC_HOME_SHARING. */
+  modes?: HomeModes;
 }
 
 /** Paths of a local backend's files. */
@@ -38,13 +43,18 @@ export function localPaths(home: string): { home: string; db: string; blobs: str
 export function createLocalBackend(opts: LocalBackendOptions): Backend {
   const paths = localPaths(opts.home);
   const absent = opts.create === false && !existsSync(paths.db);
-  if (!absent) mkdirSync(paths.home, { recursive: true });
-  const db = openDatabase(absent ? ':memory:' : paths.db, { driver: opts.driver, betterSqlite3Dir: opts.betterSqlite3Dir });
+  const modes = opts.modes ?? homeModes();
+  // A home with a database to read; an unwritable one without is explained by open-errors.ts ("cannot create files").
+  const readOnly = existsSync(paths.db) && isReadOnlyHome(paths.home, paths.db);
+  if (readOnly && opts.create !== false) throw readOnlyHomeError(paths.home, 'start or coordinate jobs');
+  if (!absent) createDbFile(paths.home, paths.db, modes);
+  const driver = { driver: opts.driver, betterSqlite3Dir: opts.betterSqlite3Dir };
+  const db = readOnly ? openDatabaseReadOnly(paths.db, paths.home, driver) : openDatabase(absent ? ':memory:' : paths.db, driver);
   // A driver named here (not through the environment, which workers inherit) is passed on to them.
   const driverEnv: Record<string, string> = opts.driver && opts.driver !== 'auto' ? { DJC_SQLITE_DRIVER: opts.driver } : {};
   const state = new SqliteStateStore({ db });
   const queue = new SqliteTaskQueue({ db });
-  const blobs = new FsBlobStore({ root: paths.blobs });
+  const blobs = new FsBlobStore({ root: paths.blobs, dirMode: modes.dir, fileMode: modes.file, readOnly: readOnly ? () => readOnlyHomeError(paths.home) : undefined });
   return {
     name: 'local',
     location: paths.home,
@@ -53,12 +63,28 @@ export function createLocalBackend(opts: LocalBackendOptions): Backend {
     state,
     queue,
     blobs,
+    pruner: new SqliteJobPruner(db, { blobs: paths.blobs, workers: join(paths.home, 'workers') }),
     workerEnv: () => ({ DJC_BACKEND: 'local', DJC_HOME: paths.home, ...driverEnv }),
     close: async () => {
       await Promise.all([state.close(), queue.close(), blobs.close()]);
       if (db.open) db.close();
     },
   };
+}
+
+/**
+ * The home (mode `modes.dir`) and an empty database file (mode
+ * `modes.file`) when missing: SQLite gives its -wal and -shm files the
+ * database file's mode, so they are as private as it is.
+ */
+function createDbFile(home: string, db: string, modes: HomeModes): void {
+  if (existsSync(db)) return;
+  mkdirSync(home, { recursive: true, mode: modes.dir });
+  try {
+    closeSync(openSync(db, 'wx', modes.file));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
 }
 
 export { openDatabase, type Db } from './db.js';

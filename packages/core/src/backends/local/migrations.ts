@@ -210,4 +210,9 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE tasks ADD COLUMN usage_json TEXT;
   `,
+  // i13-standby
+  // 18: the coordinator lock's epoch (its term): incremented on every takeover, kept on renewal.
+  `
+  ALTER TABLE coordinator_lock ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

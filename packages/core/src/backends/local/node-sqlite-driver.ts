@@ -12,6 +12,7 @@
  * loading it), every other warning still shows.
  */
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { RunResult, SqliteDb, Statement, Transaction } from './sqlite-driver.js';
 
@@ -218,8 +219,12 @@ class NodeSqliteDb implements SqliteDb {
   }
 }
 
-/** Opens `file` with node:sqlite. Throws when this Node has no node:sqlite (open-errors.ts explains it). */
-export function openNodeSqlite(file: string, opts: { readonly: boolean }): SqliteDb {
+/**
+ * Opens `file` with node:sqlite (`immutable`: read-only, through a
+ * `file:…?immutable=1` URL: no locks, no -shm, the WAL not read). Throws
+ * when this Node has no node:sqlite (open-errors.ts explains it).
+ */
+export function openNodeSqlite(file: string, opts: { readonly: boolean; immutable?: boolean }): SqliteDb {
   const sqlite = loadNodeSqlite();
   if (!sqlite) {
     const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
@@ -228,5 +233,6 @@ export function openNodeSqlite(file: string, opts: { readonly: boolean }): Sqlit
       code: 'DJC_NO_NODE_SQLITE',
     });
   }
-  return new NodeSqliteDb(new sqlite.DatabaseSync(file, { readOnly: opts.readonly }), needsEmptyBlobFix(sqlite));
+  const target = opts.immutable ? Object.assign(pathToFileURL(file), { search: '?immutable=1' }) : file;
+  return new NodeSqliteDb(new sqlite.DatabaseSync(target, { readOnly: opts.readonly || opts.immutable === true }), needsEmptyBlobFix(sqlite));
 }

@@ -11,6 +11,8 @@
  * - `node-too-old`: better-sqlite3 on a Node without Node-API 10 (before 22.14).
  * - `locked`: another process held the write lock for the whole wait: who.
  * - `unwritable`, `not-a-directory`: DJC_HOME cannot hold the files.
+ * - `read-only`: a home this process may read but not write, asked to write
+ *   (read-only-home.ts; the reading commands open it).
  * - `not-a-database`: djc.sqlite is not an SQLite file.
  * - `other`: anything else, with the original message.
  */
@@ -23,7 +25,7 @@ import { isBusyError } from './sqlite-retry.js';
 
 export type OpenFailureReason =
   | 'abi' | 'native-missing' | 'not-installed' | 'no-node-sqlite' | 'node-too-old' | 'locked' | 'unwritable' | 'not-a-directory'
-  | 'not-a-database' | 'other';
+  | 'not-a-database' | 'read-only' | 'other';
 
 interface Explained {
   reason: OpenFailureReason;
@@ -170,6 +172,8 @@ function lockedCause(e: unknown, dbFile: string): Explained | null {
 /** The error to show for a local backend that did not open at `home`: its cause and fix. */
 export function explainOpenError(e: unknown, home: string): DjcError {
   if (isDjcError(e, 'USAGE')) return e;
+  // A read-only home (read-only-home.ts) is explained already.
+  if (isDjcError(e, 'BACKEND_UNAVAILABLE') && (e.details as { reason?: string } | undefined)?.reason === 'read-only') return e;
   const dbFile = join(home, 'djc.sqlite');
   const explained = driverCause(e) ?? lockedCause(e, dbFile) ?? fileCause(e, home, dbFile);
   if (!explained) {

@@ -72,6 +72,12 @@ export interface OpenSqliteOptions {
   /** A driver, or 'auto' / undefined: DJC_SQLITE_DRIVER, else the default. */
   driver?: SqliteDriverName | 'auto';
   readonly?: boolean;
+  /**
+   * Read-only without locks or -shm, the WAL unread (SQLite's `immutable=1`):
+   * for a home no process can write. node:sqlite only (better-sqlite3 takes
+   * no URI): asked of better-sqlite3, node:sqlite opens it where Node has it.
+   */
+  immutable?: boolean;
   /** The better-sqlite3 package directory to load; default: @djc/core's dependency. Tests point it at a copy. */
   betterSqlite3Dir?: string;
   env?: NodeJS.ProcessEnv;
@@ -97,8 +103,9 @@ export function chooseDriver(opts: Pick<OpenSqliteOptions, 'driver' | 'env'> = {
 
 /** Opens (creating if missing) the SQLite file with the chosen driver. Throws the driver's error as is (open-errors.ts explains it). */
 export function openSqlite(file: string, opts: OpenSqliteOptions = {}): { db: SqliteDb; driver: SqliteDriverName } {
-  const driver = chooseDriver(opts);
+  const immutable = opts.immutable === true;
+  const driver = immutable && nodeSqliteAvailable() ? 'node' : chooseDriver(opts);
   const readonly = opts.readonly ?? false;
-  const db = driver === 'node' ? openNodeSqlite(file, { readonly }) : openBetterSqlite3(file, { readonly, dir: opts.betterSqlite3Dir });
+  const db = driver === 'node' ? openNodeSqlite(file, { readonly, immutable }) : openBetterSqlite3(file, { readonly, dir: opts.betterSqlite3Dir });
   return { db, driver };
 }

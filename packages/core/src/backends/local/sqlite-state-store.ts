@@ -9,7 +9,7 @@ import type { JobRecord, NewJob, TaskRecord } from '../../model/job.js';
 import type { BatchDescriptor } from '../../model/batch.js';
 import type { JobStatus, TaskStatus } from '../../model/status.js';
 import type {
-  ClaimRequest, ClaimResult, CompleteResult, CoordinatorInfo, LeaseWrite, JobPatch, RequestCountDelta, LeaseRef, JobRef, ListJobIdsOptions, ListJobsOptions, ListTasksOptions,
+  ClaimRequest, ClaimResult, CompleteResult, CoordinatorInfo, LockClaim, LeaseWrite, JobPatch, RequestCountDelta, LeaseRef, JobRef, ListJobIdsOptions, ListJobsOptions, ListTasksOptions,
   ReclaimRequest, ResetTasksOptions, ReusedTask, StateStore, TaskOutcome,
 } from '../../ports/state-store.js';
 import type { CacheEntry, TaskCacheEntry, TaskCacheRef } from '../../ports/cache-index.js';
@@ -86,7 +86,8 @@ export class SqliteStateStore implements StateStore {
       reclaimTasks: writer(db, (id: string, r: ReclaimRequest) => bulk.reclaim(id, r)),
       cancelTasks: writer(db, (id: string) => bulk.cancel(id)),
       resetTasks: writer(db, (id: string, s: readonly TaskStatus[], ids?: readonly number[]) => bulk.reset(id, s, ids)),
-      acquireLock: writer(db, (info: CoordinatorInfo) => lock.acquire(info)),
+      acquireLock: writer(db, (claim: LockClaim) => lock.acquire(claim)),
+      renewLock: writer(db, (info: CoordinatorInfo) => lock.renew(info)),
       releaseLock: writer(db, (owner: string) => lock.release(owner)),
       reserveRateSlot: writer(db, (id: string, interval: number, now: number) => rates.reserve(id, interval, now)),
       putCacheEntry: writer(db, (e: CacheEntry) => cache.putEntry(e)),
@@ -190,8 +191,12 @@ export class SqliteStateStore implements StateStore {
     return this.w.resetTasks(jobId, statuses, opts.taskIds);
   }
 
-  acquireCoordinatorLock(info: CoordinatorInfo): Promise<boolean> {
-    return this.w.acquireLock(info);
+  acquireCoordinatorLock(claim: LockClaim): Promise<boolean> {
+    return this.w.acquireLock(claim);
+  }
+
+  renewCoordinatorLock(info: CoordinatorInfo): Promise<boolean> {
+    return this.w.renewLock(info);
   }
 
   getCoordinatorLock(): Promise<CoordinatorInfo | null> {

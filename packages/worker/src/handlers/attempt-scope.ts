@@ -1,0 +1,140 @@
+/**
+ * What a command handler started must not outlive its attempt. Its process
+ * group is killed when the shell exits (process-group.ts), but a child can
+ * leave the group: `setsid cmd &`, `nohup … &` under job control, a daemon
+ * that forks twice and calls setsid. Node reaches neither a subreaper
+ * (prctl PR_SET_CHILD_SUBREAPER) nor, portably, a cgroup, so the attempt is
+ * scoped three ways, all read from /proc (Linux):
+ *
+ * - its process group and its session (the shell leads both: spawned
+ *   `detached`, it called setsid);
+ * - a tag in the environment (DJC_ATTEMPT_SCOPE, unique per attempt), which
+ *   every descendant inherits through setsid and double forks alike.
+ *
+ * A process that clears its environment (`env -i`) and leaves the session
+ * escapes; so does one started after the sweep by a process that escaped.
+ * Elsewhere than Linux, only the group is killed.
+ */
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+
+export const SCOPE_ENV = 'DJC_ATTEMPT_SCOPE';
+/** Sweeps until one finds nothing left (a process forking while swept is caught by the next). */
+const MAX_SWEEPS = 5;
+/** Pids tried one by one (a read that fails fast) rather than listing /proc. */
+const RANGE_MAX = 256;
+
+export interface AttemptScope {
+  /** The environment tag: set it as SCOPE_ENV in the command's environment. */
+  readonly tag: string;
+  /** Call with the shell's pid once spawned: it leads the process group and the session. */
+  started(pid: number): void;
+  /**
+   * Signals every process of the scope (except the worker itself), SIGKILL
+   * by default; returns how many of them had left the process group (escaped
+   * it). Synchronous: called from the shell's exit event.
+   */
+  killAll(signal?: NodeJS.Signals): number;
+}
+
+export function createAttemptScope(): AttemptScope {
+  const tag = randomBytes(8).toString('hex');
+  let leader: number | undefined;
+  /** The leader's start time (clock ticks since boot): processes started before it are not ours. */
+  let since = 0;
+  return {
+    tag,
+    started(pid) {
+      leader = pid;
+      since = readStat(String(pid))?.start ?? 0;
+    },
+    killAll(signal = 'SIGKILL') {
+      if (process.platform !== 'linux') return 0;
+      const needle = `${SCOPE_ENV}=${tag}`;
+      const escaped = new Set<number>();
+      // A SIGTERM is sent once: the processes it does not stop are still there for the next sweep.
+      for (let i = 0; i < (signal === 'SIGKILL' ? MAX_SWEEPS : 1); i += 1) {
+        const found = sweep(leader, since, needle);
+        for (const { pid, inGroup } of found) {
+          try {
+            process.kill(pid, signal);
+            if (!inGroup) escaped.add(pid);
+          } catch {
+            // gone meanwhile
+          }
+        }
+        // Members of the group were killed with it already; another sweep is for escaped ones that were forking.
+        if (!found.some((f) => !f.inGroup)) break;
+      }
+      return escaped.size;
+    },
+  };
+}
+
+/**
+ * Live processes in the leader's group or session, or carrying the tag,
+ * started no earlier than the leader. Only pids allocated since the leader's
+ * are read: a full read of /proc costs ~5 ms with 140 processes, too much
+ * for every attempt of a short command.
+ */
+function sweep(leader: number | undefined, since: number, needle: string): { pid: number; inGroup: boolean }[] {
+  const found: { pid: number; inGroup: boolean }[] = [];
+  for (const pid of candidates(leader)) {
+    if (pid === process.pid) continue;
+    const stat = readStat(String(pid));
+    if (!stat || stat.state === 'Z' || stat.start < since) continue;
+    const inGroup = stat.pgrp === leader;
+    if (inGroup || stat.session === leader || hasTag(String(pid), needle)) found.push({ pid, inGroup });
+  }
+  return found;
+}
+
+/**
+ * The pids that may have been allocated since the leader's: pids grow until
+ * they wrap around, and the kernel's last pid says whether they did. Few
+ * since the leader: each is tried; else the live ones of /proc. All of
+ * /proc when that cannot be told.
+ */
+function candidates(leader: number | undefined): number[] {
+  let last = Number.NaN;
+  try {
+    last = Number(readFileSync('/proc/sys/kernel/ns_last_pid', 'latin1'));
+  } catch {
+    // not readable: every pid is a candidate
+  }
+  if (leader !== undefined && Number.isInteger(last) && last >= leader && last - leader < RANGE_MAX) {
+    return Array.from({ length: last - leader + 1 }, (_, i) => leader + i);
+  }
+  let live: number[];
+  try {
+    live = readdirSync('/proc').filter((e) => e.charCodeAt(0) <= 57 && e.charCodeAt(0) >= 48).map(Number);
+  } catch {
+    return [];
+  }
+  if (leader === undefined || !Number.isInteger(last)) return live;
+  // Wrapped around since the leader: the pids above it and those up to the last one.
+  return live.filter((pid) => (last >= leader ? pid >= leader && pid <= last : pid >= leader || pid <= last));
+}
+
+interface Stat { state: string; pgrp: number; session: number; start: number }
+
+function readStat(pid: string): Stat | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return null;
+  }
+  // After "(comm)": state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime
+  // priority nice num_threads itrealvalue starttime …
+  const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return { state: f[0] ?? '', pgrp: Number(f[2]), session: Number(f[3]), start: Number(f[19]) };
+}
+
+function hasTag(pid: string, needle: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(needle);
+  } catch {
+    return false;
+  }
+}
