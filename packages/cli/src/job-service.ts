@@ -6,7 +6,7 @@
  * too), so a command prints the same text, `--json` and exit code either way.
  */
 import type { ConfigIssue, JobRecord, JobStatusDocument, TaskDocument, TaskStatus, JobStatus } from '@djc/core';
-import type { FailureReport, JobDocument, QueueDocument, WorkerInvocation, jobListDocument } from '@djc/coordinator';
+import type { FailureReport, JobDocument, QueueDocument, WhyDocument, WorkerInvocation, jobListDocument } from '@djc/coordinator';
 import type { Readable } from 'node:stream';
 import type { WatchEnd } from './watch-job.js';
 
@@ -72,6 +72,8 @@ export interface JobService {
   queue(): Promise<QueueView>;
   results(ref: string | undefined, o: { task?: number; stage?: string }): Promise<ResultView>;
   failures(ref: string | undefined): Promise<FailureReport>;
+  /** Why each unfinished task is not running now (`--why`; whyDocument). */
+  why(ref: string | undefined, o: { limit?: number }): Promise<WhyDocument>;
   close(): Promise<void>;
 }
 

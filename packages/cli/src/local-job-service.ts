@@ -7,7 +7,7 @@ import { openBackend } from '@djc/core/backends';
 import { describeHome } from '@djc/core/backends';
 import {
   cancelJob, cancelPipeline, coordinatorAlive, failureReport, jobDocument, jobListDocument, locateResult, observedWorkers, parsePriority, pauseDocument, pauseJob,
-  priorityDocument, queuedReason, readQueueDocument, resolveJob, resumeJob, setPriority, statusDocument, submitWorkflow, QUEUE_STALE_MS,
+  priorityDocument, queuedReason, readQueueDocument, resolveJob, resumeJob, setPriority, statusDocument, submitWorkflow, whyDocument, QUEUE_STALE_MS,
 } from '@djc/coordinator';
 import { taskDocument } from '@djc/core';
 import { settleHome, type Cli } from './context.js';
@@ -136,6 +136,11 @@ export class LocalJobService implements JobService {
   async failures(ref: string | undefined) {
     const backend = await this.backend();
     return failureReport(backend, await resolveJob(backend, ref));
+  }
+
+  async why(ref: string | undefined, o: { limit?: number }) {
+    const backend = await this.backend();
+    return whyDocument(backend, await resolveJob(backend, ref), o);
   }
 }
 

@@ -84,7 +84,8 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
     .action(act((cli, file: string, o: { set?: string[]; fresh?: boolean }) => import('./commands/plan.js').then((m) => m.planCommand(cli, file, o))));
   program.command('status').argument('[job]', newest).description('a job\'s status, task and record counts')
     .option('--watch', 'show the live progress bar until the job ends, then the outcome; exit as wait does')
-    .action(act((cli, id: string | undefined, o: { watch?: boolean }) => read$().then((m) => m.statusCommand(cli, id, o))));
+    .option('--why', 'also say why the unfinished tasks are not running now, grouped by reason (JSON: a "why" key)')
+    .action(act((cli, id: string | undefined, o: { watch?: boolean; why?: boolean }) => read$().then((m) => m.statusCommand(cli, id, o))));
   program.command('queue').description('the scheduler\'s queue: each job\'s position, priority, owner, resources, workers and why it waits; per class the queue length and waits')
     .action(act((cli) => import('./commands/queue.js').then((m) => m.queueCommand(cli))));
   program.command('list').description('jobs, newest first').option('--status <status>', 'only jobs with this status')
@@ -93,7 +94,8 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
   program.command('tasks').argument('[job]', newest).description('a job\'s tasks: status, attempts, records, duration, CPU, memory, worker, exit code, error')
     .option('--status <status>', 'only tasks with this status (pending, claimed, running, retrying, succeeded, failed, cancelled)')
     .addOption(intOption('--limit <n>', 'at most n tasks', { min: 1 }))
-    .action(act((cli, id: string | undefined, o: { status?: string; limit?: number }) => read$().then((m) => m.tasksCommand(cli, id, o))));
+    .option('--why', 'for each unfinished task, why it is not running now: backoff until a time, a lease held by a worker, waiting in a worker, Slurm pending reason, the job\'s queue reason (at most 1000 unless --limit)')
+    .action(act((cli, id: string | undefined, o: { status?: string; limit?: number; why?: boolean }) => read$().then((m) => m.tasksCommand(cli, id, o))));
   program.command('report').argument('[job]', newest).description('write the run report: one self-contained HTML file (summary, timeline, duration and queue-wait histograms, slowest tasks, failures, CPU and memory per attempt)')
     .option('-o, --output <file>', 'where to write it (default ./djc-report-JOB.html; - for stdout)')
     .addOption(intOption('--max-tasks <n>', 'read at most n tasks per job for the figures (default 50000; the counts are always exact)', { min: 1 }))

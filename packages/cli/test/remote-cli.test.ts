@@ -87,6 +87,9 @@ describe('the CLI over the API (DJC_URL, DJC_TOKEN)', () => {
       await same(['logs', jobId, '--json'], 0);
       await same(['logs', jobId], 0);
       await same(['failures', jobId], 0);
+      // --why over GET /v1/jobs/{job}/why: a finished job has nothing unfinished to explain.
+      expect(JSON.parse((await same(['tasks', jobId, '--why', '--json'], 0)).stdout)).toMatchObject({ jobId, status: 'FAILED', job: null, tasks: [], truncated: false });
+      expect((await same(['status', jobId, '--why'], 0)).stdout).toContain('Why not running: no unfinished task (the job is FAILED)');
 
       writeFileSync(join(box.dir, 'fixed'), '');
       const retried = await remote(['retry', jobId]);

@@ -5,6 +5,7 @@ import { notifyJobEnd } from './notify.js';
 import { coordinatorName, keepMarking } from './liveness.js';
 import { diskFullHalt, type DiskFullHalt } from './disk-full-halt.js';
 import { monitorTick } from './monitor.js';
+import { lostMessageSweeper } from './lost-messages.js';
 import { prepareJob } from './prepare.js';
 import { prepareStreaming } from './pipeline/stream-prepare.js';
 import { expireDeadline } from './deadline.js';
@@ -185,6 +186,7 @@ async function superviseUntilEnd(
   backend: Backend, jobId: string, opts: CoordinateOptions, recordWorkers: () => Promise<void>,
 ): Promise<JobRecord> {
   const tickMs = opts.tickMs ?? backend.monitorIntervalMs;
+  const sweeper = lostMessageSweeper(backend, opts.log);
   for (;;) {
     if (opts.signal?.aborted) return mustGetJob(backend, jobId);
     const job = await mustGetJob(backend, jobId);
@@ -199,6 +201,8 @@ async function superviseUntilEnd(
     if (tick === 'done') return finalizeJob(backend, jobId, opts.log);
     if (tick === 'cancelled') return mustGetJob(backend, jobId);
     if (typeof tick === 'object') return failJob(backend, jobId, tick.fail, undefined, opts.log);
+    // PENDING and due RETRY_WAIT tasks whose queue message was lost are sent again (lost-messages.ts).
+    if (job.status === 'RUNNING') await sweeper.maybeSweep(job);
     await untilNextTick(backend, jobId, tickMs, opts.signal);
   }
 }

@@ -59,3 +59,6 @@ export { runReport } from './report/run-report.js';
 export { renderReportHtml } from './report/report-html.js';
 export { REPORT_LIMITS } from './report/report-limits.js';
 export type { RunReport, ReportSection, ReportTask, TimelineBar } from './report/report-types.js';
+export { whyDocument, type WhyDocument } from './why/why-report.js';
+export { jobWhy, taskWhy, type JobWhy, type TaskWhy, type WhyCode } from './why/task-why.js';
+export { lostMessageSweeper, type LostMessageSweeper, type LostMessageSweepOptions } from './lost-messages.js';

@@ -9,9 +9,11 @@ import { createProgressDisplay, progressEveryMs } from '../progress.js';
 import { interruptible, type WatchEnd } from '../watch-job.js';
 import { printOutcome } from './run.js';
 import { formatPipelineStatus } from '../pipeline-view.js';
+import { formatWhySummary, formatWhyTable } from '../why-view.js';
 
 /** `djc status [JOB]`; `--watch`: the live progress bar until the job ends, then the outcome, exiting as `djc wait` does. */
-export async function statusCommand(cli: Cli, ref: string | undefined, o: { watch?: boolean } = {}): Promise<number> {
+export async function statusCommand(cli: Cli, ref: string | undefined, o: { watch?: boolean; why?: boolean } = {}): Promise<number> {
+  if (o.why && o.watch) throw new DjcError('USAGE', '--why and --watch do not go together', { hint: 'use djc status JOB --why once, or djc tasks JOB --why' });
   return withJobs(cli, async (jobs) => {
     const view = await jobs.status(ref, { details: !o.watch && !cli.opts.json });
     const { job } = view;
@@ -22,9 +24,10 @@ export async function statusCommand(cli: Cli, ref: string | undefined, o: { watc
       display.finish(end.job);
       return endOfWatch(cli, end);
     }
-    if (cli.opts.json) cli.json(view.doc);
+    const why = o.why ? await jobs.why(job.jobId, {}) : null;
+    if (cli.opts.json) cli.json(why ? { ...view.doc, why } : view.doc);
     else if (job.kind === 'pipeline') cli.out(formatPipelineStatus(job, view.runs));
-    else cli.out(formatStatus(job, view.failures, view.queued));
+    else cli.out(formatStatus(job, view.failures, view.queued) + (why ? `\n\n${formatWhySummary(why)}` : ''));
     return 0;
   });
 }
@@ -51,13 +54,27 @@ async function searched(cli: Cli, jobs: JobService): Promise<string> {
   return backend.name === 'local' ? `${cli.home}: ${homeReason(cli.resolvedHome)}` : backend.location;
 }
 
-export async function tasksCommand(cli: Cli, ref: string | undefined, o: { status?: string; limit?: number }): Promise<number> {
+export async function tasksCommand(cli: Cli, ref: string | undefined, o: { status?: string; limit?: number; why?: boolean }): Promise<number> {
   const status = o.status ? parseTaskStatus(o.status) : undefined;
+  if (o.why) return tasksWhy(cli, ref, { status, limit: o.limit });
   return withJobs(cli, async (jobs) => {
     const { jobId, tasks } = await jobs.tasks(ref, { status, limit: o.limit });
     if (cli.opts.json) cli.json({ tasks });
     else if (tasks.length === 0) cli.err(`no ${status ? `${o.status} ` : ''}tasks in ${jobId}`);
     else cli.out(formatTasks(tasks));
+    return 0;
+  });
+}
+
+/** `djc tasks JOB --why`: why each unfinished task (of `status`, if given) is not running now. */
+function tasksWhy(cli: Cli, ref: string | undefined, o: { status?: TaskStatus; limit?: number }): Promise<number> {
+  return withJobs(cli, async (jobs) => {
+    const doc = await jobs.why(ref, { limit: o.limit });
+    const tasks = o.status ? doc.tasks.filter((t) => t.status === o.status) : doc.tasks;
+    if (cli.opts.json) cli.json(o.status ? { ...doc, tasks } : doc);
+    else if (tasks.length === 0) cli.err(`no unfinished ${o.status ? `${o.status} ` : ''}tasks in ${doc.jobId} (it is ${doc.status})${doc.job ? `; ${doc.job.message}` : ''}`);
+    else cli.out(formatWhyTable(doc, tasks));
+    if (doc.truncated && !cli.opts.json) cli.err(`djc: listed the first ${doc.tasks.length} unfinished tasks; --limit N lists more`);
     return 0;
   });
 }

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { DjcError, type ConfigIssue, type JobStatus, type Logger, type JobStatusDocument, type TaskDocument, type TaskStatus } from '@djc/core';
-import { parsePriority, parseQueueDocument, type FailureReport, type JobDocument } from '@djc/coordinator';
+import { parsePriority, parseQueueDocument, type FailureReport, type JobDocument, type WhyDocument } from '@djc/coordinator';
 import type { JobListDoc, JobService, PauseView, PriorityView, QueueView, ResultView, StatusView, SubmitOutcome, SubmitRequest } from '../job-service.js';
 import { ApiClient } from './http-client.js';
 import { jobView, pipelineViews } from './job-view.js';
@@ -138,6 +138,10 @@ export class RemoteJobService implements JobService {
     const query = { task: o.task, stage: o.stage };
     const doc = await this.api.json<ResultView['doc']>('GET', `${job(ref)}/results`, { query });
     return { doc, open: () => this.api.send('GET', `${job(doc.jobId)}/results`, { query: { ...query, content: 'true' } }) };
+  }
+
+  async why(ref: string | undefined, o: { limit?: number }): Promise<WhyDocument> {
+    return this.api.json<WhyDocument>('GET', `${job(ref)}/why`, { query: { limit: o.limit } });
   }
 
   async failures(ref: string | undefined): Promise<FailureReport> {

@@ -17,6 +17,7 @@ import { actionRoutes } from './routes/action-routes.js';
 import { dashboardRoutes } from './routes/dashboard-routes.js';
 import { eventRoutes } from './routes/event-routes.js';
 import { failureRoutes } from './routes/failure-routes.js';
+import { whyRoutes } from './routes/why-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { logRoutes } from './routes/log-routes.js';
 import { metricsRoute } from './routes/metrics-route.js';
@@ -100,6 +101,7 @@ export async function createService(o: ServiceOptions): Promise<ServiceApp> {
   actionRoutes(typed, ctx);
   eventRoutes(typed, ctx);
   failureRoutes(typed, ctx);
+  whyRoutes(typed, ctx);
   metricsRoute(typed, o.metrics);
   reportRoute(typed, ctx);
   dashboardRoutes(typed, { transport: o.transport, ...(o.authorizer ? { authorizer: o.authorizer } : {}), secure: o.https !== undefined });

@@ -15,6 +15,8 @@ export interface TaskQueueContractOptions {
   unitMs?: number;
   /** The backend filters receive and depth by jobId (default true). */
   filtersByJob?: boolean;
+  /** withoutMessage can look messages up by task (default true); false: it answers null. */
+  findsMessagesByTask?: boolean;
 }
 
 const msg = (jobId: string, taskId: number): TaskMessage => ({ v: 1, jobId, taskId });
@@ -174,6 +176,24 @@ function describeJobs(q: () => TaskQueue, u: number, opts: TaskQueueContractOpti
       await sleep(u);
       const left = await q().receive({ max: 10, visibilityMs: 10 * u, });
       expect(left.map((m) => m.message.jobId)).toEqual(['job-b']);
+    });
+
+    it('withoutMessage names the tasks with no live message (exact), or null where the backend cannot look them up', async () => {
+      await q().send([msg('job-a', 0), msg('job-a', 1), msg('job-a', 2), msg('job-b', 3)]);
+      await q().send([msg('job-a', 4)], { delayMs: 50 * u });
+      const [got] = await q().receive({ max: 1, visibilityMs: 50 * u, jobId: 'job-a' });
+      const missing = await q().withoutMessage('job-a', [0, 1, 2, 3, 4, 5]);
+      if (opts.findsMessagesByTask === false) {
+        expect(missing).toBeNull();
+        return;
+      }
+      // Visible, in flight and delayed messages count; job-b's task 3 is not job-a's.
+      expect(missing).toEqual([3, 5]);
+      await q().delete(got!.receipt);
+      const [next] = await q().receive({ max: 1, visibilityMs: 50 * u, jobId: 'job-a' });
+      await q().deadLetter(next!.receipt, 'failed');
+      expect(await q().withoutMessage('job-a', [0, 1, 2, 4])).toEqual([got!.message.taskId, next!.message.taskId].sort());
+      expect(await q().withoutMessage('job-a', [])).toEqual([]);
     });
 
     if (opts.filtersByJob === false) {

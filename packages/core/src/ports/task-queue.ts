@@ -64,6 +64,15 @@ export interface TaskQueue {
   deadLetter(receipt: string, reason: string, opts?: IoOptions): Promise<void>;
   /** Drops every queued message of a job (cancel). Best effort. */
   purgeJob(jobId: string, opts?: IoOptions): Promise<void>;
+  /**
+   * Which of `taskIds` (tasks of `jobId`) have no live message: none visible,
+   * delayed or in flight (a dead-lettered one does not count). Read only,
+   * exact at the moment of the read. `null` when the backend cannot look
+   * messages up by task (SQS): the caller then judges from `depth`. The
+   * coordinator's lost-message sweep (coordinator/src/lost-messages.ts)
+   * re-sends the tasks named here.
+   */
+  withoutMessage(jobId: string, taskIds: readonly number[], opts?: IoOptions): Promise<number[] | null>;
   /** Message counts, for one job where the backend can tell. */
   depth(jobId?: string, opts?: IoOptions): Promise<QueueDepth>;
   close(): Promise<void>;

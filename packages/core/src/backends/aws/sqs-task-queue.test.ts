@@ -47,7 +47,7 @@ describeTaskQueueContract(
       },
     };
   },
-  { unitMs: 1000, filtersByJob: false },
+  { unitMs: 1000, filtersByJob: false, findsMessagesByTask: false },
 );
 
 const msg = (taskId: number, jobId = 'job-a'): TaskMessage => ({ v: 1, jobId, taskId });

@@ -12,6 +12,7 @@
  * - No filtering by job: `receive` returns any job's messages and `depth`
  *   counts the whole queue (`jobId` is ignored).
  * - `purgeJob` sweeps the visible messages (sqs-purge.ts): best effort.
+ * - `withoutMessage` cannot tell (null): no lookup of a message by task.
  * - A message waiting out a `release` delay is in flight for SQS, so `depth`
  *   counts it as `inFlight`, not `delayed`.
  * - Receipts are keys into this instance's map of deliveries
@@ -189,6 +190,11 @@ export class SqsTaskQueue implements TaskQueue {
   async purgeJob(jobId: string, opts: IoOptions = {}): Promise<void> {
     if (this.purgeScanLimit <= 0) return;
     await sweepJob(this.main, jobId, { limit: this.purgeScanLimit, signal: opts.signal });
+  }
+
+  /** SQS cannot look a message up without receiving it: always null (callers judge from `depth`). */
+  async withoutMessage(): Promise<null> {
+    return null;
   }
 
   /**

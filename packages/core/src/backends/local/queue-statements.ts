@@ -31,6 +31,7 @@ export class QueueStatements {
   readonly purge: Statement;
   readonly depth: Statement;
   readonly depthJob: Statement;
+  readonly withoutMessage: Statement;
 
   constructor(db: Db) {
     this.insert = db.prepare('INSERT INTO queue (job_id, task_id, body, visible_at) VALUES (?, ?, ?, ?)');
@@ -52,5 +53,8 @@ export class QueueStatements {
     this.purge = db.prepare('DELETE FROM queue WHERE job_id = ? AND dead = 0');
     this.depth = db.prepare(DEPTH);
     this.depthJob = db.prepare(DEPTH_JOB);
+    // Ids as a JSON array (one statement for any count); the job's live rows through queue_job_ready.
+    this.withoutMessage = db.prepare(`SELECT value AS taskId FROM json_each(?) WHERE value NOT IN
+      (SELECT task_id FROM queue WHERE job_id = ? AND dead = 0) ORDER BY value`);
   }
 }

@@ -163,6 +163,13 @@ export class SqliteTaskQueue implements TaskQueue {
     await withLock(() => this.purgeTx.immediate(jobId));
   }
 
+  /** Exact: the ids with no live row (visible, delayed or in flight) in the queue table. */
+  async withoutMessage(jobId: string, taskIds: readonly number[]): Promise<number[]> {
+    if (taskIds.length === 0) return [];
+    const rows = await withLock(() => this.sql.withoutMessage.all(JSON.stringify(taskIds), jobId) as { taskId: number }[]);
+    return rows.map((r) => r.taskId);
+  }
+
   /** Exact counts (see the header for the definitions). */
   async depth(jobId?: string): Promise<QueueDepth> {
     const now = Date.now();
