@@ -72,6 +72,7 @@ compute:
     constraint: null
     throttle: 50
     extra_args: []
+  # speculate: { after: p95x2, min_peers: 10 }   # copy a task running over 2x the p95 of its peers (or after: 10m)
 
 retry:
   max_attempts: 3                      # the first attempt included

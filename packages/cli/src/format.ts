@@ -43,6 +43,7 @@ export function formatStatus(job: JobRecord, failures?: FailureReport, queueReas
   const reason = queueReason ?? job.reason;
   if (reason) lines.push(`${REASON_LABEL[job.status] ?? 'waiting '} ${reason}`);
   if (job.workers) lines.push(`workers  ${job.workers.summary}`);
+  if (job.speculation) lines.push(`copies   ${speculationLine(job.speculation)}`);
   const lastFailure = job.workers?.failures.at(-1);
   if (lastFailure && !TERMINAL_JOB.has(job.status)) lines.push(`         last worker failure: ${lastFailure.reason}`);
   if (job.outputPath) lines.push(`output   ${displayOutput(job.outputPath)}`);
@@ -54,6 +55,11 @@ export function formatStatus(job: JobRecord, failures?: FailureReport, queueReas
   if (!TERMINAL_JOB.has(job.status) && isOrphaned(job)) lines.push(orphanWarning(job));
   if (job.tasks.failed > 0) lines.push(`next     djc failures ${job.jobId}   (then: djc retry ${job.jobId})`);
   return lines.join('\n');
+}
+
+/** "2 speculative copies of stragglers, 1 won". */
+function speculationLine(c: NonNullable<JobRecord['speculation']>): string {
+  return `${n(c.copies)} speculative cop${c.copies === 1 ? 'y' : 'ies'} of stragglers, ${n(c.won)} won`;
 }
 
 /** The top failure groups, one line each: "12 × <error>  (tasks 3, 7, …)". */

@@ -4,7 +4,7 @@ import type { Cli, GlobalOptions } from './context.js';
 import { addExamples } from './command-examples.js';
 import { durationOption, intOption } from './numeric-option.js';
 import type { RetryCommandOptions } from './commands/act.js';
-import type { ApiFlags } from './commands/daemons.js';
+import type { ApiFlags, HealthFlags } from './commands/daemons.js';
 import type { CapacityFlags } from './scheduling-context.js';
 
 // Each command's module (and what it needs: the job schema, the backends, the
@@ -140,7 +140,8 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
     .option('--insecure-http', 'with --listen on a non-loopback address: allow plain HTTP (a proxy in front terminates TLS)')
     .option('--lock-ttl <duration>', 'failover: a standby takes over when the leader has not renewed its lock for this long (default 15s; settings: lock.ttl)')
     .option('--lock-renew <duration>', 'how often the leader renews its lock, at most TTL/2 (default 3s; settings: lock.renew)')
-    .action(act((cli, o: CapacityFlags & ApiFlags) => daemons$().then((m) => m.coordinatorCommand(cli, o))));
+    .addOption(durationOption('--summary-every <duration>', 'log a health summary line this often while leading (jobs by status, workers, RSS, event-loop lag); 0: never', { min: 0, default: 60_000 }))
+    .action(act((cli, o: CapacityFlags & ApiFlags & HealthFlags) => daemons$().then((m) => m.coordinatorCommand(cli, o))));
   program.command('prune').description('remove jobs that ended long ago from the local home: their rows, tasks, outputs, logs and worker logs (never a job that has not ended)')
     .addOption(durationOption('--older-than <duration>', 'jobs that ended more than this long ago (30d, 12h, 90m)', { min: 0, max: 3650 * 86_400_000 }))
     .option('--status <status...>', 'only jobs that ended with these statuses (succeeded, failed, cancelled, timeout, skipped)')

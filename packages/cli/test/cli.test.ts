@@ -124,7 +124,7 @@ describe('submit, coordinator, wait, and the documented --json shapes', () => {
     }
     const tasks = JSON.parse((await run(['tasks', jobId, '--json'])).stdout) as { tasks: Record<string, unknown>[] };
     expect(tasks.tasks).toHaveLength(3);
-    expect(Object.keys(tasks.tasks[0] as object).sort()).toEqual(['attempts', 'bad', 'claimedAt', 'endedAt', 'error', 'exitCode', 'records', 'reusedFrom', 'startedAt', 'status', 'taskId', 'usage', 'worker']);
+    expect(Object.keys(tasks.tasks[0] as object).sort()).toEqual(['attempts', 'bad', 'claimedAt', 'endedAt', 'error', 'exitCode', 'records', 'reusedFrom', 'speculation', 'startedAt', 'status', 'taskId', 'usage', 'worker']);
     expect(tasks.tasks.map((t) => t.records)).toEqual([2, 2, 1]);
     const human = await run(['status', jobId]);
     expect(human.stdout).toContain('SUCCEEDED');

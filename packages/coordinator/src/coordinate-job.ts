@@ -11,6 +11,7 @@ import { prepareStreaming } from './pipeline/stream-prepare.js';
 import { expireDeadline } from './deadline.js';
 import { admitQueued, leftToDaemon, releaseWhilePaused, waitWhilePaused } from './paused.js';
 import type { BatchReuse } from './pipeline/batch-reuse.js';
+import { Speculator } from './speculate/speculator.js';
 
 export interface CoordinateOptions {
   dispatcher: Dispatcher;
@@ -186,6 +187,7 @@ async function superviseUntilEnd(
   backend: Backend, jobId: string, opts: CoordinateOptions, recordWorkers: () => Promise<void>,
 ): Promise<JobRecord> {
   const tickMs = opts.tickMs ?? backend.monitorIntervalMs;
+  const speculator = Speculator.for(backend, await mustGetJob(backend, jobId), opts.log);
   const sweeper = lostMessageSweeper(backend, opts.log);
   for (;;) {
     if (opts.signal?.aborted) return mustGetJob(backend, jobId);
@@ -198,6 +200,7 @@ async function superviseUntilEnd(
     if (job.status === 'PAUSED') return job;
     const tick = await monitorTick(backend, jobId, opts.dispatcher, opts.log);
     await recordWorkers();
+    await speculator?.tick().catch((e: unknown) => opts.log.warn({ err: e, jobId }, 'speculative copies: a look failed'));
     if (tick === 'done') return finalizeJob(backend, jobId, opts.log);
     if (tick === 'cancelled') return mustGetJob(backend, jobId);
     if (typeof tick === 'object') return failJob(backend, jobId, tick.fail, undefined, opts.log);

@@ -10,6 +10,7 @@ export * from './ports/blob-store.js';
 export * from './ports/backend.js';
 export * from './ports/job-pruner.js';
 export * from './config/schema.js';
+export * from './config/speculate-setting.js';
 export * from './config/units.js';
 export * from './config/load.js';
 export * from './config/daemon-settings.js';

@@ -29,7 +29,9 @@ export async function claimAhead(deps: AttemptDeps, msgs: readonly ReceivedMessa
   const byJob = new Map<string, Held[]>();
   for (const h of held) byJob.set(h.msg.message.jobId, [...(byJob.get(h.msg.message.jobId) ?? []), h]);
   let startNow = free;
-  for (const [jobId, group] of byJob) {
+  for (const [jobId, all] of byJob) {
+    // A speculative copy is claimed when it starts (claimCopy), never ahead.
+    const group = all.filter((h) => h.msg.message.copyOf === undefined);
     const job = await deps.jobs.get(jobId);
     if (!job || TERMINAL_JOB.has(job.status) || job.cancelRequested) continue; // handleMessage drops them
     const leaseMs = job.config.compute.lease;

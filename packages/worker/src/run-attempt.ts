@@ -87,11 +87,12 @@ export async function handleMessage(deps: AttemptDeps, msg: ReceivedMessage, cla
   try {
     // A rate-limited job's task claimed here waits for its start slot first (a held one waits CLAIMED, in runHandler).
     if (!claim) await waitForStartSlot(backend.state, jobId, cfg);
-    task = claim ? await claim() : await backend.state.claimTask(jobId, taskId, {
-      owner: deps.workerId,
-      leaseMs: cfg.compute.lease,
-      maxAttempts: cfg.retry.max_attempts,
-    });
+    const req = { owner: deps.workerId, leaseMs: cfg.compute.lease, maxAttempts: cfg.retry.max_attempts };
+    const { copyOf } = msg.message;
+    // A speculative copy runs beside the attempt it copies (compute.speculate).
+    task = claim ? await claim() : copyOf === undefined
+      ? await backend.state.claimTask(jobId, taskId, req)
+      : await backend.state.claimCopy(jobId, taskId, copyOf, req);
   } catch (e) {
     if (e instanceof ConflictError) return onClaimConflict(deps, msg);
     throw e;
@@ -289,15 +290,28 @@ async function commitFailure(deps: AttemptDeps, a: Attempt, result: Extract<Atte
   const error = `attempt ${lease.attempt}: ${result.error}`;
   if (again) {
     const delay = backoffDelay(task.attempts - task.attemptFloor, retry.backoff);
-    await deps.complete(jobId, taskId, lease, {
+    const left = await deps.complete(jobId, taskId, lease, {
       status: 'RETRY_WAIT', error, kind: result.failure, exitCode: result.exitCode, notBefore: Date.now() + delay, ...usageOf(result),
     }, a.startedAt);
+    if (left.status === 'RUNNING') return carriesOn(deps, msg, lease);
     await backend.queue.release(msg.receipt, delay);
     return 'retrying';
   }
-  await deps.complete(jobId, taskId, lease, { status: 'FAILED', error, kind: result.failure, exitCode: result.exitCode, ...usageOf(result) }, a.startedAt);
+  const left = await deps.complete(jobId, taskId, lease, { status: 'FAILED', error, kind: result.failure, exitCode: result.exitCode, ...usageOf(result) }, a.startedAt);
+  if (left.status === 'RUNNING') return carriesOn(deps, msg, lease);
   await backend.queue.deadLetter(msg.receipt, error);
   return 'failed';
+}
+
+/**
+ * The attempt failed while a speculative copy of it (or the attempt it
+ * copied) still runs: the store dropped only this lease and the task carries
+ * on under the other, whose message stands for it; this one is done.
+ */
+function carriesOn(deps: AttemptDeps, msg: ReceivedMessage, lease: LeaseRef): MessageOutcome {
+  deps.log.info({ jobId: msg.message.jobId, taskId: msg.message.taskId, attempt: lease.attempt }, 'attempt failed; the task carries on under its other attempt');
+  deps.ack(msg.receipt);
+  return 'dropped';
 }
 
 /** The outcome's `usage` field: what the runner measured of the attempt, if anything. */

@@ -291,6 +291,8 @@ async function shouldExit(jobs: JobCache, opts: WorkerOptions, idleSince: number
   if (!job || TERMINAL_JOB.has(job.status) || job.cancelRequested) return true;
   // Not ready yet (started early, see Dispatcher.warm), or preparing: tasks will come; tasks held by another worker may be given back.
   if (job.status === 'WAITING' || job.status === 'SUBMITTED' || job.status === 'PREPARING') return false;
+  // A job that speculates keeps idle workers while tasks run: one of them may be asked to copy a straggler.
+  if (job.config.compute.speculate && job.tasks.running > 0) return false;
   return job.tasks.pending + job.tasks.retrying + job.tasks.claimed === 0;
 }
 

@@ -1,6 +1,6 @@
 import { createLogger, type CoordinatorInfo } from '@djc/core';
 import { join } from 'node:path';
-import { describeCapacity, localCapacity, poolsOf, runDaemon, schedulerSettingsOf, type SchedulerSnapshot, type Term } from '@djc/coordinator';
+import { describeCapacity, localCapacity, poolsOf, runDaemon, schedulerSettingsOf, startDaemonHealth, type SchedulerSnapshot, type Term } from '@djc/coordinator';
 import { createMetrics } from '@djc/coordinator/metrics';
 import { API_SOCKET, createAuthorizer, serveApi, type RunningApi } from '@djc/coordinator/service';
 import { workerProcessMain } from '@djc/worker';
@@ -17,15 +17,22 @@ export interface ApiFlags {
   insecureHttp?: boolean;
 }
 
+/** `djc coordinator`'s own health log (docs/operations.md). */
+export interface HealthFlags {
+  /** Summary line period (ms); 0: none. */
+  summaryEvery?: number;
+}
+
 /**
  * `djc coordinator`: the long-running daemon and its HTTP API. While another
  * coordinator leads the backend it stands by (says so; serves only its TCP
  * listener, whose /readyz answers 503 role "standby") and takes over when the
  * leader's lock expires, at once if the leader died on this host. The unix
  * socket in the home is served only while it leads. SIGINT/SIGTERM stop it
- * and release the lock at once.
+ * and release the lock at once. While it leads it logs its health
+ * (health/daemon-health.ts).
  */
-export async function coordinatorCommand(cli: Cli, o: CapacityFlags & ApiFlags = {}): Promise<number> {
+export async function coordinatorCommand(cli: Cli, o: CapacityFlags & ApiFlags & HealthFlags = {}): Promise<number> {
   // Bad settings are a usage error before anything starts.
   const settings = await daemonSettingsOf(o);
   const capacity = localCapacity(settings);
@@ -45,6 +52,9 @@ export async function coordinatorCommand(cli: Cli, o: CapacityFlags & ApiFlags =
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     const where = `backend ${backend.name} (${cli.home})`;
+    // Job state changes and the summary are info lines, shown unless DJC_LOG_LEVEL asks for fewer.
+    const healthLog = log.child({ component: 'health' }, { level: cli.opts.verbose ? 'debug' : process.env.DJC_LOG_LEVEL ?? 'info' });
+    let stopHealth: (() => Promise<void>) | null = null;
     try {
       const daemonCli = { ...cli, log };
       await runDaemon(backend, {
@@ -61,8 +71,11 @@ export async function coordinatorCommand(cli: Cli, o: CapacityFlags & ApiFlags =
           cli.err(`djc: coordinator running for ${where}, leading (epoch ${term.epoch}${tookOver(term)}); ${describeCapacity(capacity)}; Ctrl-C stops it`);
           cli.err(`djc: API at ${[...unix.urls, ...(tcp?.urls ?? [])].join(' and ')}`);
           for (const note of capacity.notes) cli.err(`djc: note: ${note}`);
+          stopHealth ??= startDaemonHealth(backend, { log: healthLog, summaryEveryMs: o.summaryEvery ?? 60_000 });
         },
         onStepDown: async (term) => {
+          await stopHealth?.();
+          stopHealth = null;
           await unix?.close();
           unix = null;
           const lost = term.lostReason();
@@ -72,6 +85,7 @@ export async function coordinatorCommand(cli: Cli, o: CapacityFlags & ApiFlags =
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      await (stopHealth as (() => Promise<void>) | null)?.();
       await (unix as RunningApi | null)?.close();
       await tcp?.close();
     }

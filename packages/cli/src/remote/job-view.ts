@@ -14,7 +14,7 @@ export function jobView(doc: JobStatusDocument, stages?: readonly PipelineStageD
     jobId: doc.jobId, name: doc.name, status: doc.status, kind: doc.kind, parentId: doc.parentId,
     stage: doc.stage, reason: doc.reason, owner: doc.owner, backend: doc.backend,
     createdAt: doc.createdAt, startedAt: doc.startedAt, endedAt: doc.endedAt, error: doc.error,
-    tasks: doc.tasks, records, outputPath: doc.output.path, workers: doc.workers ?? null, retries: doc.retries,
+    tasks: doc.tasks, records, outputPath: doc.output.path, workers: doc.workers ?? null, retries: doc.retries, ...(doc.speculation ? { speculation: doc.speculation } : {}),
     requests: doc.requests?.byOperation ?? {},
     // compute.workers: read by a stage's outcome for its runner's last round only, never for the status shown.
     config: { priority: doc.priority, input: { on_bad_record: doc.records.bad > 0 ? 'skip' : 'fail' }, compute: { workers: 0 } },

@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { UPSTREAM_SCHEME } from '../pipeline/types.js';
 import { formatDuration, formatSize, parseDuration, parseSize } from './units.js';
+import { SpeculateSchema } from './speculate-setting.js';
 
 /** The schemas of durations (ms) and sizes (bytes), to show their values as a person writes them. */
 const UNITS = new WeakMap<z.ZodType, 'duration' | 'size'>();
@@ -314,6 +315,7 @@ export const ComputeSchema = z
     }).optional(),
     resources: ResourcesSchema.prefault({}),
     slurm: SlurmSchema.optional(),
+    speculate: SpeculateSchema.optional(),
   })
   .meta({ description: 'Where and how workers run' });
 

@@ -1,4 +1,4 @@
-import type { AttemptUsage, JobRecord, RetryRecord, TaskRecord, WorkersRecord } from './job.js';
+import type { AttemptUsage, JobRecord, RetryRecord, SpeculationCounts, SpeculationState, TaskRecord, WorkersRecord } from './job.js';
 import type { Point } from '../pipeline/types.js';
 
 /**
@@ -36,6 +36,8 @@ export interface JobStatusDocument {
   workers?: WorkersRecord;
   /** Every `djc retry` of the job, oldest first: when, which tasks, which settings changed; [] before the first. */
   retries: RetryRecord[];
+  /** Speculative copies of stragglers (compute.speculate): asked for, and how many won; absent before the first. */
+  speculation?: SpeculationCounts;
   /** Who coordinates the job (set by the coordinator package's statusDocument; absent from core's jobStatusDocument). */
   coordinator?: CoordinatorDocument;
 }
@@ -129,6 +131,7 @@ export function jobStatusDocument(job: JobRecord, estimate?: RequestCostEstimato
     ...(requests ? { requests } : {}),
     ...(job.workers ? { workers: job.workers } : {}),
     retries: job.retries,
+    ...(job.speculation ? { speculation: { ...job.speculation } } : {}),
   };
 }
 
@@ -152,6 +155,8 @@ export interface TaskDocument {
   reusedFrom: { jobId: string; taskId: number } | null;
   /** What the latest ended attempt used (CPU ms, peak memory bytes, scope: see AttemptUsage); null when not measured. */
   usage: AttemptUsage | null;
+  /** A speculative copy of its latest attempt: requested, running, won (the copy committed first) or lost; null when none. */
+  speculation: SpeculationState | null;
 }
 
 export function taskDocument(t: TaskRecord): TaskDocument {
@@ -169,5 +174,6 @@ export function taskDocument(t: TaskRecord): TaskDocument {
     endedAt: t.endedAt,
     reusedFrom: t.reusedFrom ?? null,
     usage: t.usage ?? null,
+    speculation: t.speculation ?? null,
   };
 }

@@ -132,6 +132,18 @@ export interface JobRecord {
   requests: Record<string, number>;
   /** Every `djc retry` of the job, oldest first (at most MAX_RETRY_RECORDS); [] before the first. */
   retries: RetryRecord[];
+  /** Speculative copies of stragglers (compute.speculate) so far; absent before the first. */
+  speculation?: SpeculationCounts;
+}
+
+/**
+ * Speculative copies of a job's stragglers, as its coordinator counted them:
+ * `copies` asked for (at most one per task attempt), `won` of them committed
+ * before the attempt they copied.
+ */
+export interface SpeculationCounts {
+  copies: number;
+  won: number;
 }
 
 /** The retry history keeps this many records (the latest); the config keeps every change. */
@@ -316,7 +328,31 @@ export interface TaskRecord {
   reusedFrom?: { jobId: string; taskId: number };
   /** What the latest ended attempt used (CPU time, peak memory), as its worker measured it; absent when not measured. */
   usage?: AttemptUsage;
+  /**
+   * A speculative copy of the running attempt (compute.speculate):
+   * `requested` (the coordinator asked for one), `running` (a second worker
+   * runs it beside the first), `won` (the copy committed first), `lost`
+   * (the first attempt committed first, or the copy ended without a
+   * result). Absent when none was asked for since the latest claim.
+   */
+  speculation?: SpeculationState;
+  /**
+   * While a speculative copy runs beside the attempt it copied: the
+   * attempt number of the lease holder (`attempts` is then the copy's) and
+   * the copy's own lease. Absent otherwise.
+   */
+  leaseAttempt?: number;
+  copy?: CopyLease;
 }
+
+/** The lease of a speculative copy (StateStore.claimCopy). */
+export interface CopyLease {
+  owner: string;
+  attempt: number;
+  leaseExpiresAt: number;
+}
+
+export type SpeculationState = 'requested' | 'running' | 'won' | 'lost';
 
 /**
  * What one attempt used, as the worker measured it. `scope` says of what:

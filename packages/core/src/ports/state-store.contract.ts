@@ -27,6 +27,7 @@ import { describeCacheCases } from '../testing/state-store-cache-cases.js';
 import { describeSchedulerCases } from '../testing/state-store-scheduler-cases.js';
 import { describeRateCases } from '../testing/state-store-rate-cases.js';
 import { describeTokenCases } from '../testing/state-store-token-cases.js';
+import { describeCopyCases } from '../testing/state-store-copy-cases.js';
 
 export type StateStoreFixture = Made & { store: StateStore };
 
@@ -49,6 +50,7 @@ export function describeStateStoreContract(name: string, make: () => Promise<Sta
     describeCacheCases(store);
     describeRateCases(store);
     describeTokenCases(store);
+    describeCopyCases(store);
   });
 }
 

@@ -33,7 +33,7 @@
  * (util/cap-text.ts), so no handler's message can outgrow an item.
  */
 import type { JobStatus, TaskStatus } from '../model/status.js';
-import type { AttemptUsage, JobRecord, NewJob, OutputKind, RetryRecord, TaskRecord } from '../model/job.js';
+import type { AttemptUsage, JobRecord, NewJob, OutputKind, RetryRecord, SpeculationCounts, TaskRecord } from '../model/job.js';
 import type { JobConfig } from '../config/schema.js';
 import type { BatchDescriptor } from '../model/batch.js';
 import type { FailureKind } from '../config/schema.js';
@@ -186,6 +186,8 @@ export interface JobPatch {
   mode?: JobRecord['mode'];
   coordinator?: JobRecord['coordinator'];
   workers?: JobRecord['workers'];
+  /** Speculative copies counted so far (compute.speculate). */
+  speculation?: SpeculationCounts;
   /** When the job (re-)entered the scheduler's queue (ISO; null: clear). */
   queuedAt?: string | null;
   /**
@@ -384,6 +386,31 @@ export interface StateStore extends CacheIndex, TokenStore {
    * MAX_TASK_BATCH is DjcError INTERNAL.
    */
   completeTasks(jobId: string, writes: readonly LeaseWrite[], opts?: IoOptions): Promise<CompleteResult[]>;
+  /**
+   * Asks for a speculative copy of a straggler: marks the task's speculation
+   * `requested` if it is RUNNING attempt `attempt` and has had no copy asked
+   * for since that claim. True when marked (the caller then sends a queue
+   * message with `copyOf: attempt`); false otherwise (it ended, was
+   * reclaimed, or already has one), so at most one copy per attempt.
+   */
+  requestCopy(jobId: string, taskId: number, attempt: number, opts?: IoOptions): Promise<boolean>;
+  /**
+   * Starts the copy asked for by requestCopy: while the task is still
+   * RUNNING attempt `copyOf` with speculation `requested` (and the job is not
+   * cancelled or ended), the copy takes the next attempt number
+   * (attempts + 1) and a lease of its own beside the running attempt's
+   * (speculation → `running`); the copy costs no retry budget
+   * (attemptFloor + 1). Both leases then hold: heartbeat, completeTask,
+   * completeTasks and releaseTask accept either. The first SUCCEEDED
+   * completion ends the task (speculation `won` if it was the copy's, else
+   * `lost`) and the other lease is lost (LEASE_LOST: its output is
+   * discarded, its heartbeat fails). A non-SUCCEEDED end or a give-back of
+   * one of the two only drops that lease while the other runs (the task
+   * stays RUNNING under the other; speculation `lost` if the copy's ended).
+   * Returns the task as the copy holds it (attempts = the copy's attempt
+   * number, leaseOwner = `req.owner`). ConflictError otherwise.
+   */
+  claimCopy(jobId: string, taskId: number, copyOf: number, req: ClaimRequest, opts?: IoOptions): Promise<TaskRecord>;
   /**
    * Gives an attempt back (a worker that stops before the attempt ends, or
    * that will not start a task it holds): RUNNING or CLAIMED → PENDING, only

@@ -13,6 +13,8 @@ export interface TaskMessage {
   v: 1;
   jobId: string;
   taskId: number;
+  /** A speculative copy of this attempt of the task (StateStore.claimCopy), not a claim of a PENDING task. */
+  copyOf?: number;
 }
 
 export interface ReceivedMessage {

@@ -23,6 +23,7 @@ import { completeChange, startChange } from './dynamo-lease-changes.js';
 import { batchGet, transact, type DynamoContext, type Io } from './dynamo-request.js';
 import { isTaskId, taskKey } from './dynamo-schema.js';
 import type { TaskChange } from './dynamo-task-change.js';
+import { leaseSlotOf } from '../lease-slot.js';
 
 /** Transactions one call sends before tasks that keep changing under it give up (as completeTask). */
 const TRIES = 5;
@@ -47,7 +48,10 @@ export async function completeMany(
       const w = completions[i] as LeaseWrite;
       const task = current.get(i) ?? null;
       if (!holds(task, w)) results[i] = lost(jobId, w.taskId, task, w.lease);
-      else changes.push({ i, change: w.outcome === undefined ? startChange(ctx, task, w.startedAt) : completeChange(ctx, task, w.outcome, w.startedAt) });
+      else {
+        const slot = leaseSlotOf(task, w.lease) ?? 'lease';
+        changes.push({ i, change: w.outcome === undefined ? startChange(ctx, task, w.startedAt) : completeChange(ctx, task, w.outcome, w.startedAt, slot) });
+      }
     }
     if (changes.length === 0) break;
     const counters = counterUpdate(ctx.table, jobId, sumDeltas(changes.map((c) => c.change.delta)));
@@ -94,10 +98,15 @@ async function readUnknown(
   for (const i of unknown) current.set(i, byId.get((completions[i] as LeaseWrite).taskId) ?? null);
 }
 
-/** `w`'s lease holds `task`: RUNNING or CLAIMED for an end, CLAIMED for a start; same owner and attempt. */
+/**
+ * `w`'s lease holds `task`: RUNNING or CLAIMED for an end, CLAIMED for a
+ * start; same owner and attempt (the task's lease, or for an end its
+ * speculative copy's).
+ */
 function holds(task: TaskRecord | null, w: LeaseWrite): task is TaskRecord {
-  if (task === null || task.leaseOwner !== w.lease.owner || task.attempts !== w.lease.attempt) return false;
-  return w.outcome === undefined ? task.status === 'CLAIMED' : LEASED_TASK.has(task.status);
+  const slot = leaseSlotOf(task, w.lease);
+  if (task === null || slot === null) return false;
+  return w.outcome === undefined ? task.status === 'CLAIMED' && slot === 'lease' : LEASED_TASK.has(task.status);
 }
 
 function lost(jobId: string, taskId: number, task: TaskRecord | null, lease: LeaseRef): DjcError {

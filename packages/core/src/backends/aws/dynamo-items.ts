@@ -9,7 +9,7 @@ import { DjcError } from '../../errors.js';
 import type { JobConfig } from '../../config/schema.js';
 import type { BatchDescriptor } from '../../model/batch.js';
 import { JOB_STATUSES, TASK_STATUSES } from '../../model/status.js';
-import type { AfterDependency, JobRecord, NewJob, RetryRecord, StageRef, TaskRecord } from '../../model/job.js';
+import type { AfterDependency, JobRecord, NewJob, RetryRecord, SpeculationCounts, StageRef, TaskRecord } from '../../model/job.js';
 import type { PipelineGraph } from '../../pipeline/types.js';
 import {
   ALL_JOBS_PK, configKey, createdSk, ITEM_VERSION, jobKey, MAX_CONFIG_BYTES, statusPk, taskKey,
@@ -49,6 +49,7 @@ const JobItemSchema = z.object({
   coordinator_owner: maybeText,
   coordinator_seen_at: maybeNumber,
   workers_json: maybeText,
+  speculation_json: maybeText,
   /** Revision of the CONFIG item's settings; absent until a `djc retry` changes them. */
   config_rev: maybeText,
   version: count,
@@ -101,6 +102,10 @@ const TaskItemSchema = z.object({
   ended_at: maybeText,
   reused_from: maybeText,
   usage: z.object({ cpuMs: z.number(), peakMemoryBytes: z.number(), scope: z.enum(['thread', 'process', 'process-group']) }).nullish(),
+  // Speculative copies (StateStore.claimCopy): absent on other tasks.
+  lease_attempt: maybeNumber,
+  copy: z.object({ owner: z.string(), attempt: z.number(), leaseExpiresAt: z.number() }).nullish(),
+  speculation: z.enum(['requested', 'running', 'won', 'lost']).nullish(),
 });
 
 /** Parses a stored item; a malformed one is an INTERNAL error naming the item. */
@@ -151,6 +156,7 @@ export function toJobRecord(item: Item, settings: JobSettings, what: string, req
     version: j.version,
     requests,
     retries: settings.retries,
+    ...(j.speculation_json ? { speculation: JSON.parse(j.speculation_json) as SpeculationCounts } : {}),
   };
 }
 
@@ -217,6 +223,9 @@ export function toTaskRecord(item: Item, what: string): TaskRecord {
     endedAt: t.ended_at ?? null,
     ...(t.reused_from ? { reusedFrom: JSON.parse(t.reused_from) as { jobId: string; taskId: number } } : {}),
     ...(t.usage ? { usage: t.usage } : {}),
+    ...(t.speculation ? { speculation: t.speculation } : {}),
+    ...(t.lease_attempt != null ? { leaseAttempt: t.lease_attempt } : {}),
+    ...(t.copy ? { copy: t.copy } : {}),
   };
 }
 

@@ -296,7 +296,8 @@ function patchBuilder(p: JobPatch): UpdateBuilder {
     .set('records_total', p.recordsTotal)
     .set('mode', p.mode)
     .set('queued_at', p.queuedAt)
-    .set('workers_json', p.workers === undefined ? undefined : p.workers && JSON.stringify(p.workers));
+    .set('workers_json', p.workers === undefined ? undefined : p.workers && JSON.stringify(p.workers))
+    .set('speculation_json', p.speculation === undefined ? undefined : JSON.stringify(p.speculation));
   if (p.coordinator !== undefined) {
     b.set('coordinator_owner', p.coordinator?.owner ?? null).set('coordinator_seen_at', p.coordinator?.seenAt ?? null);
   }

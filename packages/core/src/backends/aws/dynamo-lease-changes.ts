@@ -7,7 +7,9 @@ import type { TaskRecord } from '../../model/job.js';
 import type { ClaimRequest, TaskOutcome } from '../../ports/state-store.js';
 import { taskConflict } from './dynamo-errors.js';
 import type { Item } from './dynamo-request.js';
-import { taskChange, type TaskChange, type TaskPatch, type TaskTable } from './dynamo-task-change.js';
+import { applyPatch, taskChange, taskUpdate, type TaskChange, type TaskGuard, type TaskPatch, type TaskTable } from './dynamo-task-change.js';
+import type { ExprBuilder } from './dynamo-expressions.js';
+import { copyWinsFrom, type LeaseSlot } from '../lease-slot.js';
 
 /** Throws the ConflictError the local store throws for a task that cannot be claimed now. */
 export function checkClaimable(jobId: string, taskId: number, task: TaskRecord | null, req: ClaimRequest, now: number): asserts task is TaskRecord {
@@ -41,14 +43,47 @@ export function claimChange(ctx: TaskTable, task: TaskRecord, req: ClaimRequest,
   const patch = {
     status: start ? 'RUNNING' as const : 'CLAIMED' as const, attempts: task.attempts + 1, leaseOwner: req.owner,
     leaseExpiresAt: now + req.leaseMs, worker: req.owner, claimedAt: at, startedAt: start ? at : null, endedAt: null,
-    error: null, failureKind: null, exitCode: null, notBefore: null, usage: null,
+    error: null, failureKind: null, exitCode: null, notBefore: null, usage: null, leaseAttempt: null, copy: null, speculation: null,
   };
   return taskChange(ctx, task, patch, { status: task.status, attempts: task.attempts, attemptFloor: task.attemptFloor });
 }
 
-/** The guard of a write that needs the lease of the record given: its status (RUNNING or CLAIMED), owner and attempt. */
-export function leaseGuard(task: TaskRecord) {
-  return { status: task.status, leaseOwner: task.leaseOwner ?? '', attempts: task.attempts };
+/**
+ * The guard of a write that needs the lease of the record given: its status
+ * (RUNNING or CLAIMED), owner and attempt, and its speculative copy as read
+ * (none, or the same owner and attempt).
+ */
+export function leaseGuard(task: TaskRecord): TaskGuard {
+  const copy = task.copy;
+  const extra = (b: ExprBuilder) => (copy
+    ? `${b.name('copy')}.${b.name('owner')} = ${b.value(copy.owner)} AND ${b.name('copy')}.${b.name('attempt')} = ${b.value(copy.attempt)}`
+    : `attribute_not_exists(${b.name('copy')})`);
+  return { status: task.status, leaseOwner: task.leaseOwner ?? '', attempts: task.attempts, extra };
+}
+
+/**
+ * One of a task's two leases (an attempt and its speculative copy) ends
+ * without a result while the other runs: only that lease goes, the task
+ * stays RUNNING (the copy takes the task's lease if the attempt ended).
+ * Null when the task has no copy (the caller ends the task as usual).
+ */
+export function dropChange(ctx: TaskTable, task: TaskRecord, slot: LeaseSlot, reason: string): TaskChange | null {
+  const copy = task.copy;
+  if (!copy) return null;
+  const patch: TaskPatch = slot === 'copy'
+    ? { copy: null, speculation: 'lost', error: reason }
+    : { leaseOwner: copy.owner, leaseAttempt: null, leaseExpiresAt: copy.leaseExpiresAt, worker: copy.owner, copy: null, error: reason };
+  const tx = taskUpdate(ctx, task.jobId, task.taskId, patch, leaseGuard(task));
+  return { taskId: task.taskId, from: task.status, to: task.status, tx, after: applyPatch(task, patch), delta: {} };
+}
+
+/** The fields a task's end clears of a speculative copy, and its speculation state when it had one. */
+function copyEnd(task: TaskRecord, slot: LeaseSlot, succeeded: boolean): TaskPatch {
+  const speculation = task.speculation === undefined ? undefined : succeeded && copyWinsFrom(task, slot) ? 'won' as const : 'lost' as const;
+  return {
+    leaseAttempt: null, copy: null, ...(speculation ? { speculation } : {}),
+    ...(slot === 'copy' && task.copy ? { worker: task.copy.owner } : {}),
+  };
 }
 
 /**
@@ -57,10 +92,14 @@ export function leaseGuard(task: TaskRecord) {
  * `startedAt` (epoch ms) replaces the stored start; a CLAIMED record
  * without one gets the end time.
  */
-export function completeChange(ctx: TaskTable, task: TaskRecord, outcome: TaskOutcome, startedAt?: number): TaskChange {
+export function completeChange(ctx: TaskTable, task: TaskRecord, outcome: TaskOutcome, startedAt?: number, slot: LeaseSlot = 'lease'): TaskChange {
+  if (outcome.status !== 'SUCCEEDED') {
+    const dropped = dropChange(ctx, task, slot, outcome.error);
+    if (dropped) return dropped;
+  }
   const endedAt = new Date().toISOString();
   const start = startedAt !== undefined ? new Date(startedAt).toISOString() : (task.startedAt ?? endedAt);
-  const ended = { leaseOwner: null, leaseExpiresAt: null, startedAt: start, endedAt, usage: outcome.usage ?? null };
+  const ended = { leaseOwner: null, leaseExpiresAt: null, startedAt: start, endedAt, usage: outcome.usage ?? null, ...copyEnd(task, slot, outcome.status === 'SUCCEEDED') };
   const via = task.status === 'CLAIMED' ? 'RUNNING' as const : undefined;
   if (outcome.status === 'SUCCEEDED') {
     const patch: TaskPatch & { status: 'SUCCEEDED' } = {

@@ -27,7 +27,9 @@ import type { ClaimRequest, ClaimResult, CompleteResult, LeaseRef, LeaseWrite, T
 import { completeMany } from './dynamo-complete-many.js';
 import { ConflictError } from '../../errors.js';
 import { claimMany } from './dynamo-claim-many.js';
-import { checkClaimable, claimChange, completeChange, jobRefused, leaseGuard } from './dynamo-lease-changes.js';
+import { checkClaimable, claimChange, completeChange, dropChange, jobRefused, leaseGuard } from './dynamo-lease-changes.js';
+import { leaseSlotOf, type LeaseSlot } from '../lease-slot.js';
+import { copyHeartbeat } from './dynamo-copy-ops.js';
 import { counterUpdate, jobCondition } from './dynamo-counters.js';
 import { isRaceCode, leaseLost, noJob, txFailed } from './dynamo-errors.js';
 import { ExprBuilder } from './dynamo-expressions.js';
@@ -89,7 +91,11 @@ export class DynamoLeaseOps {
 
   async heartbeat(jobId: string, taskId: number, lease: LeaseRef, leaseMs: number, io: Io): Promise<boolean> {
     if (!isTaskId(taskId)) return false;
-    const guard = { status: [...LEASED_TASK], leaseOwner: lease.owner, attempts: lease.attempt };
+    // The attempt's number is lease_attempt while a speculative copy runs beside it, else attempts.
+    const guard = {
+      status: [...LEASED_TASK], leaseOwner: lease.owner,
+      extra: (e: ExprBuilder) => `(attribute_not_exists(${e.name('lease_attempt')}) AND ${e.eq('attempts', lease.attempt)}) OR ${e.eq('lease_attempt', lease.attempt)}`,
+    };
     const b = new ExprBuilder();
     const jobCheck: TxItem = {
       ConditionCheck: { TableName: this.ctx.table, Key: jobKey(jobId), ConditionExpression: jobCondition(b, 'claimable'), ...b.params() },
@@ -98,13 +104,15 @@ export class DynamoLeaseOps {
     const res = await transact(this.ctx, [beat, jobCheck], io);
     if (res.ok) return true;
     const codes = res.reasons.map((r) => r.code);
+    const old = res.reasons[0]?.item ? toTaskRecord(res.reasons[0].item, this.ctx.what) : null;
+    if (leaseSlotOf(old, lease) === 'copy') return copyHeartbeat(this.ctx, jobId, taskId, lease, leaseMs, io);
     if (codes.includes('ConditionalCheckFailed') && codes.every(isRaceCode)) return false;
     throw txFailed(this.ctx.what, codes, jobId);
   }
 
   async complete(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome, io: Io): Promise<TaskRecord> {
     checkedInlineOutput(outcome, { jobId, taskId });
-    return this.endAttempt(jobId, taskId, lease, (task) => completeChange(this.ctx, task, outcome), io);
+    return this.endAttempt(jobId, taskId, lease, (task, slot) => completeChange(this.ctx, task, outcome, undefined, slot), io);
   }
 
   /**
@@ -126,20 +134,23 @@ export class DynamoLeaseOps {
   }
 
   release(jobId: string, taskId: number, lease: LeaseRef, reason: string, io: Io): Promise<TaskRecord> {
-    return this.endAttempt(jobId, taskId, lease, (task) => releaseChange(this.ctx, task, reason), io);
+    return this.endAttempt(jobId, taskId, lease, (task, slot) => dropChange(this.ctx, task, slot, reason) ?? releaseChange(this.ctx, task, reason), io);
   }
 
   /** Writes `changeOf(task)` while `lease` holds the task; LEASE_LOST once it does not. */
-  private async endAttempt(jobId: string, taskId: number, lease: LeaseRef, changeOf: (task: TaskRecord) => TaskChange, io: Io): Promise<TaskRecord> {
+  private async endAttempt(
+    jobId: string, taskId: number, lease: LeaseRef, changeOf: (task: TaskRecord, slot: LeaseSlot) => TaskChange, io: Io,
+  ): Promise<TaskRecord> {
     const key = `${jobId}/${taskId}`;
     const guess = this.held.get(key);
     this.held.delete(key);
     let task = guess && guess.leaseOwner === lease.owner && guess.attempts === lease.attempt ? guess : await this.tasks.get(jobId, taskId, io);
     for (let attempt = 1; ; attempt++) {
-      if (!task || !LEASED_TASK.has(task.status) || task.leaseOwner !== lease.owner || task.attempts !== lease.attempt) {
+      const slot = task && LEASED_TASK.has(task.status) ? leaseSlotOf(task, lease) : null;
+      if (!task || slot === null) {
         throw leaseLost(jobId, taskId, { status: task?.status ?? null, attempts: task?.attempts ?? null, owner: task?.leaseOwner ?? null, lease });
       }
-      const change = changeOf(task);
+      const change = changeOf(task, slot);
       const res = await transact(this.ctx, [change.tx, counterUpdate(this.ctx.table, jobId, change.delta)], io);
       if (res.ok) return change.after;
       const [t, j] = res.reasons;
@@ -163,7 +174,7 @@ function releaseChange(ctx: TaskTable, task: TaskRecord, reason: string): TaskCh
     ? { attemptFloor: task.attemptFloor + 1, endedAt: new Date().toISOString() }
     : { attempts: task.attempts - 1 };
   const patch: TaskPatch & { status: 'PENDING' } = {
-    status: 'PENDING', ...back, leaseOwner: null, leaseExpiresAt: null, notBefore: null, error: reason, failureKind: null, exitCode: null,
+    status: 'PENDING', ...back, leaseAttempt: null, leaseOwner: null, leaseExpiresAt: null, notBefore: null, error: reason, failureKind: null, exitCode: null,
   };
   return taskChange(ctx, task, patch, { ...leaseGuard(task), attemptFloor: task.attemptFloor });
 }

@@ -31,6 +31,7 @@ import { DynamoTokenStore } from './dynamo-token-store.js';
 import type { NewToken, TokenRecord } from '../../ports/token-store.js';
 import { tagOperations } from './operation-tag.js';
 import { DEFAULT_RETENTION_DAYS } from './settings.js';
+import { claimCopy, requestCopy } from './dynamo-copy-ops.js';
 
 export interface DynamoStateStoreOptions {
   /** A document client, or a low-level client (wrapped in a document client here). */
@@ -141,6 +142,14 @@ export class DynamoStateStore implements StateStore {
 
   completeTasks(jobId: string, writes: readonly LeaseWrite[], opts: IoOptions = {}): Promise<CompleteResult[]> {
     return this.leases.completeMany(jobId, writes, opts);
+  }
+
+  requestCopy(jobId: string, taskId: number, attempt: number, opts: IoOptions = {}): Promise<boolean> {
+    return requestCopy(this.ctx, jobId, taskId, attempt, opts);
+  }
+
+  claimCopy(jobId: string, taskId: number, copyOf: number, req: ClaimRequest, opts: IoOptions = {}): Promise<TaskRecord> {
+    return claimCopy(this.ctx, this.tasks, jobId, taskId, copyOf, req, opts);
   }
 
   releaseTask(jobId: string, taskId: number, lease: LeaseRef, reason: string, opts: IoOptions = {}): Promise<TaskRecord> {

@@ -6,7 +6,7 @@
  * the task's TTL in the same write: `expires_at` = end + retention on a move
  * to a terminal status, removed on any other move (dynamo-schema.ts).
  */
-import type { AttemptUsage, TaskRecord } from '../../model/job.js';
+import type { AttemptUsage, CopyLease, SpeculationState, TaskRecord } from '../../model/job.js';
 import { capError } from '../../util/cap-text.js';
 import { assertTaskTransition, LEASED_TASK, TERMINAL_TASK, type TaskStatus } from '../../model/status.js';
 import { addMove, type CountDelta } from './dynamo-counters.js';
@@ -22,13 +22,21 @@ type PatchableField =
   | 'error' | 'exitCode' | 'outputKey' | 'inlineOutput' | 'outputKind' | 'records' | 'bad' | 'claimedAt' | 'startedAt' | 'endedAt';
 
 /** Fields to set (a value) or clear (null); `failureKind` is stored but not part of the record; `usage` null removes it. */
-export type TaskPatch = Partial<Pick<TaskRecord, PatchableField>> & { failureKind?: string | null; usage?: AttemptUsage | null };
+export type TaskPatch = Partial<Pick<TaskRecord, PatchableField>> & {
+  failureKind?: string | null;
+  usage?: AttemptUsage | null;
+  /** Speculative copies (null removes each). */
+  leaseAttempt?: number | null;
+  copy?: CopyLease | null;
+  speculation?: SpeculationState | null;
+};
 
 const ATTR: Record<keyof TaskPatch, string> = {
   status: 'status', attempts: 'attempts', attemptFloor: 'attempt_floor', leaseOwner: 'lease_owner',
   leaseExpiresAt: 'lease_expires_at', notBefore: 'not_before', worker: 'worker', error: 'error',
   exitCode: 'exit_code', outputKey: 'output_key', inlineOutput: 'output_inline', outputKind: 'output_kind', records: 'records', bad: 'bad', claimedAt: 'claimed_at', startedAt: 'started_at',
   endedAt: 'ended_at', failureKind: 'failure_kind', usage: 'usage',
+  leaseAttempt: 'lease_attempt', copy: 'copy', speculation: 'speculation',
 };
 
 /** What the task must still look like for the write to apply. */
@@ -109,5 +117,6 @@ export function applyPatch(task: TaskRecord, patch: TaskPatch): TaskRecord {
     if (v !== undefined) (out as unknown as Record<string, unknown>)[k] = v;
   }
   if (out.usage === null) delete out.usage;
+  for (const k of ['leaseAttempt', 'copy', 'speculation'] as const) if (out[k] === null) delete out[k];
   return out;
 }

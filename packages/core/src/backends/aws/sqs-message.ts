@@ -11,13 +11,14 @@ const TaskMessageBody = z.object({
   v: z.literal(1),
   jobId: z.string().min(1),
   taskId: z.number().int().nonnegative(),
+  copyOf: z.number().int().positive().optional(),
 });
 
 export type DecodedBody = { ok: true; message: TaskMessage } | { ok: false; reason: string };
 
 /** The SQS body of a task message. */
 export function encodeTaskMessage(m: TaskMessage): string {
-  return JSON.stringify({ v: 1, jobId: m.jobId, taskId: m.taskId });
+  return JSON.stringify({ v: 1, jobId: m.jobId, taskId: m.taskId, ...(m.copyOf === undefined ? {} : { copyOf: m.copyOf }) });
 }
 
 /** Parses a body; never throws. */
@@ -33,5 +34,6 @@ export function decodeTaskMessage(body: string | undefined): DecodedBody {
     const issue = parsed.error.issues[0];
     return { ok: false, reason: `body is not a v1 task message (${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'})` };
   }
-  return { ok: true, message: parsed.data };
+  const { copyOf, ...message } = parsed.data;
+  return { ok: true, message: copyOf === undefined ? message : { ...message, copyOf } };
 }

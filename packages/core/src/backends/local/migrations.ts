@@ -215,4 +215,16 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE coordinator_lock ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
   `,
+  // i13-speculate
+  // 19: a speculative copy of a straggler runs beside its attempt.
+  // The lease holder's attempt number is lease_attempt when a copy took the
+  // next number (attempts); the copy holds copy_owner / copy_attempt.
+  `
+  ALTER TABLE tasks ADD COLUMN lease_attempt INTEGER;
+  ALTER TABLE tasks ADD COLUMN copy_owner TEXT;
+  ALTER TABLE tasks ADD COLUMN copy_attempt INTEGER;
+  ALTER TABLE tasks ADD COLUMN copy_expires_at INTEGER;
+  ALTER TABLE tasks ADD COLUMN speculation TEXT;
+  ALTER TABLE jobs ADD COLUMN speculation_json TEXT;
+  `,
 ];

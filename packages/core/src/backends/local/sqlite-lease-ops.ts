@@ -19,6 +19,7 @@ import { leaseLost, taskConflict, tooManyClaims } from '../store-errors.js';
 import { capError } from '../../util/cap-text.js';
 import { toTaskRecord, type TaskRow } from './state-rows.js';
 import { checkedInlineOutput } from '../inline-output.js';
+import { copyWins, leaseSlot, type LeaseRow, type SqliteCopyOps } from './sqlite-copy-ops.js';
 
 interface ClaimCheckRow {
   status: TaskStatus;
@@ -29,11 +30,6 @@ interface ClaimCheckRow {
   cancel_requested: number;
 }
 
-interface LeaseRow {
-  status: TaskStatus;
-  attempts: number;
-  lease_owner: string | null;
-}
 
 export class SqliteLeaseOps {
   private readonly claimCheck: Statement;
@@ -44,32 +40,36 @@ export class SqliteLeaseOps {
   private readonly startWrite: Statement;
   private readonly beat: Statement;
 
-  constructor(db: Db, private readonly counters: JobCounters) {
+  constructor(db: Db, private readonly counters: JobCounters, private readonly copies: SqliteCopyOps) {
     this.claimCheck = db.prepare(`SELECT t.status, t.attempts, t.attempt_floor, t.not_before,
         j.status AS job_status, j.cancel_requested
       FROM tasks t JOIN jobs j ON j.job_id = t.job_id WHERE t.job_id = ? AND t.task_id = ?`);
     this.claimWrite = db.prepare(`UPDATE tasks SET status = @status, attempts = attempts + 1,
         lease_owner = @owner, lease_expires_at = @expiresAt, worker = @owner, claimed_at = @claimedAt, started_at = @startedAt,
-        ended_at = NULL, error = NULL, failure_kind = NULL, exit_code = NULL, not_before = NULL, usage_json = NULL
+        ended_at = NULL, error = NULL, failure_kind = NULL, exit_code = NULL, not_before = NULL, usage_json = NULL,
+        lease_attempt = NULL, copy_owner = NULL, copy_attempt = NULL, copy_expires_at = NULL, speculation = NULL
       WHERE job_id = @jobId AND task_id = @taskId RETURNING *`);
-    this.leaseCheck = db.prepare('SELECT status, attempts, lease_owner FROM tasks WHERE job_id = ? AND task_id = ?');
+    this.leaseCheck = db.prepare(`SELECT status, attempts, lease_owner, lease_attempt, copy_owner, copy_attempt, speculation
+      FROM tasks WHERE job_id = ? AND task_id = ?`);
     this.completeWrite = db.prepare(`UPDATE tasks SET status = @status, lease_owner = NULL, lease_expires_at = NULL,
         error = @error, failure_kind = @kind, exit_code = @exitCode, not_before = @notBefore,
         output_key = @outputKey, output_inline = @outputInline, output_kind = @outputKind, records = @records, bad = @bad,
-        started_at = coalesce(@startedAt, started_at, @endedAt), ended_at = @endedAt, usage_json = @usage
+        started_at = coalesce(@startedAt, started_at, @endedAt), ended_at = @endedAt, usage_json = @usage,
+        worker = coalesce(@worker, worker), lease_attempt = NULL, copy_owner = NULL, copy_attempt = NULL, copy_expires_at = NULL,
+        speculation = CASE WHEN speculation IS NULL THEN NULL WHEN @copyWon = 1 THEN 'won' ELSE 'lost' END
       WHERE job_id = @jobId AND task_id = @taskId RETURNING *`);
     // A RUNNING attempt is refunded (its number stays spent); a CLAIMED one never started:
     // its number is handed back and its ended_at stays as it was.
     this.releaseWrite = db.prepare(`UPDATE tasks SET status = 'PENDING',
         attempt_floor = CASE WHEN status = 'RUNNING' THEN attempt_floor + 1 ELSE attempt_floor END,
         attempts = CASE WHEN status = 'RUNNING' THEN attempts ELSE attempts - 1 END,
-        lease_owner = NULL, lease_expires_at = NULL, not_before = NULL, error = @error, failure_kind = NULL,
+        lease_owner = NULL, lease_expires_at = NULL, lease_attempt = NULL, not_before = NULL, error = @error, failure_kind = NULL,
         exit_code = NULL, ended_at = CASE WHEN status = 'RUNNING' THEN @endedAt ELSE ended_at END
       WHERE job_id = @jobId AND task_id = @taskId RETURNING *`);
     this.startWrite = db.prepare(`UPDATE tasks SET status = 'RUNNING', started_at = @startedAt
       WHERE job_id = @jobId AND task_id = @taskId RETURNING *`);
     this.beat = db.prepare(`UPDATE tasks SET lease_expires_at = @expiresAt
-      WHERE job_id = @jobId AND task_id = @taskId AND status IN ('RUNNING', 'CLAIMED') AND lease_owner = @owner AND attempts = @attempt
+      WHERE job_id = @jobId AND task_id = @taskId AND status IN ('RUNNING', 'CLAIMED') AND lease_owner = @owner AND coalesce(lease_attempt, attempts) = @attempt
         AND EXISTS (SELECT 1 FROM jobs WHERE job_id = @jobId AND cancel_requested = 0
                     AND status NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED'))`);
   }
@@ -134,16 +134,24 @@ export class SqliteLeaseOps {
 
   heartbeat(jobId: string, taskId: number, lease: LeaseRef, leaseMs: number): boolean {
     const info = this.beat.run({ jobId, taskId, owner: lease.owner, attempt: lease.attempt, expiresAt: Date.now() + leaseMs });
-    return info.changes === 1;
+    return info.changes === 1 || this.copies.heartbeat(jobId, taskId, lease, leaseMs);
   }
 
-  /** Ends the attempt; a task still CLAIMED starts and ends in this one write (CLAIMED → RUNNING → outcome). */
+  /**
+   * Ends the attempt; a task still CLAIMED starts and ends in this one write
+   * (CLAIMED → RUNNING → outcome). Of a task with a speculative copy, an end
+   * without a result only drops that lease (SqliteCopyOps.dropOne).
+   */
   complete(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome, startedAt?: number): TaskRecord {
     const inline = inlineOf(outcome, { jobId, taskId });
-    const from = this.checkLease(jobId, taskId, lease);
+    const { status: from, slot, row } = this.checkLease(jobId, taskId, lease);
+    const succeeded = outcome.status === 'SUCCEEDED';
+    if (!succeeded) {
+      const dropped = this.copies.dropOne(jobId, taskId, row, slot, outcome.error);
+      if (dropped) return dropped;
+    }
     if (from === 'CLAIMED') assertTaskTransition('CLAIMED', 'RUNNING', { jobId, taskId });
     assertTaskTransition('RUNNING', outcome.status, { jobId, taskId });
-    const succeeded = outcome.status === 'SUCCEEDED';
     const updated = this.completeWrite.get({
       jobId,
       taskId,
@@ -160,6 +168,8 @@ export class SqliteLeaseOps {
       startedAt: startedAt === undefined ? null : new Date(startedAt).toISOString(),
       endedAt: new Date().toISOString(),
       usage: outcome.usage ? JSON.stringify(outcome.usage) : null,
+      worker: slot === 'copy' ? lease.owner : null,
+      copyWon: succeeded && copyWins(row, slot) ? 1 : 0,
     }) as TaskRow;
     this.counters.move(jobId, from, outcome.status, succeeded ? outcome.records : 0, succeeded ? (outcome.bad ?? 0) : 0);
     return toTaskRecord(updated);
@@ -194,7 +204,9 @@ export class SqliteLeaseOps {
   }
 
   release(jobId: string, taskId: number, lease: LeaseRef, reason: string): TaskRecord {
-    const from = this.checkLease(jobId, taskId, lease);
+    const { status: from, slot, row } = this.checkLease(jobId, taskId, lease);
+    const dropped = this.copies.dropOne(jobId, taskId, row, slot, reason);
+    if (dropped) return dropped;
     assertTaskTransition(from, 'PENDING', { jobId, taskId });
     const updated = this.releaseWrite.get({ jobId, taskId, error: reason, endedAt: new Date().toISOString() }) as TaskRow;
     this.counters.move(jobId, from, 'PENDING');
@@ -203,17 +215,21 @@ export class SqliteLeaseOps {
 
   /**
    * The task's status if `lease` holds it (RUNNING or CLAIMED, or only
-   * `status` when given; same owner, same attempt); LEASE_LOST otherwise.
+   * `status` when given; same owner, same attempt), and which lease it is
+   * (the attempt's, or a speculative copy's); LEASE_LOST otherwise.
    */
-  private checkLease(jobId: string, taskId: number, lease: LeaseRef, status?: TaskStatus): TaskStatus {
+  private checkLease(
+    jobId: string, taskId: number, lease: LeaseRef, status?: TaskStatus,
+  ): { status: TaskStatus; slot: 'lease' | 'copy'; row: LeaseRow } {
     const row = this.leaseCheck.get(jobId, taskId) as LeaseRow | undefined;
     const held = row !== undefined && (status === undefined ? LEASED_TASK.has(row.status) : row.status === status);
-    if (!held || row.lease_owner !== lease.owner || row.attempts !== lease.attempt) {
+    const slot = held ? leaseSlot(row, lease) : null;
+    if (!row || slot === null) {
       throw leaseLost(jobId, taskId, {
         status: row?.status ?? null, attempts: row?.attempts ?? null, owner: row?.lease_owner ?? null, lease,
       });
     }
-    return row.status;
+    return { status: row.status, slot, row };
   }
 }
 

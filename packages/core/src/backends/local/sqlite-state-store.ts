@@ -20,6 +20,7 @@ import { SqliteCacheIndex } from './sqlite-cache-index.js';
 import { SqliteCoordinatorLock } from './sqlite-coordinator-lock.js';
 import { SqliteJobOps } from './sqlite-job-ops.js';
 import { SqliteLeaseOps } from './sqlite-lease-ops.js';
+import { SqliteCopyOps } from './sqlite-copy-ops.js';
 import { SqliteRateSlots } from './sqlite-rate-slots.js';
 import { isBusyError, withLock } from './sqlite-retry.js';
 import { SqliteTaskOps } from './sqlite-task-ops.js';
@@ -45,6 +46,7 @@ export class SqliteStateStore implements StateStore {
   private readonly jobs: SqliteJobOps;
   private readonly tasks: SqliteTaskOps;
   private readonly leases: SqliteLeaseOps;
+  private readonly copies: SqliteCopyOps;
   private readonly bulk: SqliteBulkTaskOps;
   private readonly lock: SqliteCoordinatorLock;
   private readonly cache: SqliteCacheIndex;
@@ -58,7 +60,8 @@ export class SqliteStateStore implements StateStore {
     const counters = new JobCounters(this.db);
     this.jobs = new SqliteJobOps(this.db);
     this.tasks = new SqliteTaskOps(this.db, this.jobs, counters);
-    this.leases = new SqliteLeaseOps(this.db, counters);
+    this.copies = new SqliteCopyOps(this.db);
+    this.leases = new SqliteLeaseOps(this.db, counters, this.copies);
     this.bulk = new SqliteBulkTaskOps(this.db, counters);
     this.lock = new SqliteCoordinatorLock(this.db);
     this.cache = new SqliteCacheIndex(this.db);
@@ -68,7 +71,7 @@ export class SqliteStateStore implements StateStore {
   }
 
   private writers() {
-    const { db, jobs, tasks, leases, bulk, lock, cache, rates, tokens } = this;
+    const { db, jobs, tasks, leases, copies, bulk, lock, cache, rates, tokens } = this;
     return {
       createJob: writer(db, (job: NewJob) => jobs.create(job)),
       createJobs: writer(db, (js: readonly NewJob[]) => jobs.createMany(js)),
@@ -82,6 +85,8 @@ export class SqliteStateStore implements StateStore {
       heartbeat: writer(db, (id: string, t: number, l: LeaseRef, ms: number) => leases.heartbeat(id, t, l, ms)),
       completeTask: writer(db, (id: string, t: number, l: LeaseRef, o: TaskOutcome) => leases.complete(id, t, l, o)),
       completeTasks: writer(db, (id: string, ws: readonly LeaseWrite[]) => leases.completeMany(id, ws)),
+      requestCopy: writer(db, (id: string, t: number, a: number) => copies.requestCopy(id, t, a)),
+      claimCopy: writer(db, (id: string, t: number, a: number, r: ClaimRequest) => copies.claimCopy(id, t, a, r)),
       releaseTask: writer(db, (id: string, t: number, l: LeaseRef, why: string) => leases.release(id, t, l, why)),
       reclaimTasks: writer(db, (id: string, r: ReclaimRequest) => bulk.reclaim(id, r)),
       cancelTasks: writer(db, (id: string) => bulk.cancel(id)),
@@ -173,6 +178,14 @@ export class SqliteStateStore implements StateStore {
   /** One IMMEDIATE transaction for all of them. */
   completeTasks(jobId: string, writes: readonly LeaseWrite[]): Promise<CompleteResult[]> {
     return this.w.completeTasks(jobId, writes);
+  }
+
+  requestCopy(jobId: string, taskId: number, attempt: number): Promise<boolean> {
+    return this.w.requestCopy(jobId, taskId, attempt);
+  }
+
+  claimCopy(jobId: string, taskId: number, copyOf: number, req: ClaimRequest): Promise<TaskRecord> {
+    return this.w.claimCopy(jobId, taskId, copyOf, req);
   }
 
   releaseTask(jobId: string, taskId: number, lease: LeaseRef, reason: string): Promise<TaskRecord> {

@@ -1,5 +1,5 @@
 /** Row shapes of the `jobs` and `tasks` tables and their mapping to port records. */
-import type { AfterDependency, AttemptUsage, BackendName, CoordinationMode, JobKind, JobRecord, StageRef, OutputKind, RetryRecord, TaskCounts, TaskRecord } from '../../model/job.js';
+import type { AfterDependency, AttemptUsage, SpeculationCounts, SpeculationState, BackendName, CoordinationMode, JobKind, JobRecord, StageRef, OutputKind, RetryRecord, TaskCounts, TaskRecord } from '../../model/job.js';
 import type { JobStatus, TaskStatus } from '../../model/status.js';
 import type { BatchDescriptor } from '../../model/batch.js';
 import type { JobConfig } from '../../config/schema.js';
@@ -35,6 +35,8 @@ export interface JobRow {
   /** Added by migration 14. */
   owner: string;
   queued_at: string | null;
+  /** Added by migration 19 (JSON SpeculationCounts). */
+  speculation_json?: string | null;
   version: number;
   tasks_total: number;
   tasks_pending: number;
@@ -80,6 +82,12 @@ export interface TaskRow {
   reused_from?: string | null;
   /** Added by migration 17 (JSON AttemptUsage). */
   usage_json?: string | null;
+  /** Added by migration 19. */
+  lease_attempt?: number | null;
+  copy_owner?: string | null;
+  copy_attempt?: number | null;
+  copy_expires_at?: number | null;
+  speculation?: SpeculationState | null;
 }
 
 /** `requests`: the job's request counts (the `job_requests` rows), `{}` when none. */
@@ -113,6 +121,7 @@ export function toJobRecord(row: JobRow, requests: Record<string, number> = {}):
     version: row.version,
     requests,
     retries: row.retries_json ? (JSON.parse(row.retries_json) as RetryRecord[]) : [],
+    ...(row.speculation_json ? { speculation: JSON.parse(row.speculation_json) as SpeculationCounts } : {}),
   };
 }
 
@@ -153,5 +162,10 @@ export function toTaskRecord(row: TaskRow): TaskRecord {
     endedAt: row.ended_at,
     ...(row.reused_from ? { reusedFrom: JSON.parse(row.reused_from) as { jobId: string; taskId: number } } : {}),
     ...(row.usage_json ? { usage: JSON.parse(row.usage_json) as AttemptUsage } : {}),
+    ...(row.speculation ? { speculation: row.speculation } : {}),
+    ...(row.lease_attempt != null ? { leaseAttempt: row.lease_attempt } : {}),
+    ...(row.copy_owner != null && row.copy_attempt != null
+      ? { copy: { owner: row.copy_owner, attempt: row.copy_attempt, leaseExpiresAt: row.copy_expires_at ?? 0 } }
+      : {}),
   };
 }
