@@ -1,8 +1,9 @@
-import { ConflictError, DjcError, TERMINAL_JOB, withJob, withJobSpan, type Backend, type JobRecord, type Logger, type WorkersRecord } from '@djc/core';
+import { ConflictError, DjcError, isDiskFull, TERMINAL_JOB, withJob, withJobSpan, type Backend, type JobRecord, type Logger, type WorkersRecord } from '@djc/core';
 import type { Dispatcher } from './dispatch/dispatcher.js';
 import { finalizeJob, withFailedTasks } from './finalize.js';
 import { notifyJobEnd } from './notify.js';
 import { coordinatorName, keepMarking } from './liveness.js';
+import { diskFullHalt, type DiskFullHalt } from './disk-full-halt.js';
 import { monitorTick } from './monitor.js';
 import { lostMessageSweeper } from './lost-messages.js';
 import { prepareJob } from './prepare.js';
@@ -43,27 +44,34 @@ export interface CoordinateOptions {
  * daemon. A job paused meanwhile has its workers released (paused.ts); a
  * daemon's job is then returned PAUSED (the daemon takes it up again once
  * resumed), any other is waited for and run again once resumed. A job
- * whose deadline passes ends TIMEOUT (deadline.ts).
+ * whose deadline passes ends TIMEOUT (deadline.ts). A write that finds the
+ * disk full stops coordinating (disk-full-halt.ts): the job's workers are
+ * stopped, the job is left as it is to resume, and the DISK_FULL error is
+ * thrown.
  */
 export async function coordinateJob(backend: Backend, jobId: string, opts: CoordinateOptions): Promise<JobRecord> {
   // Every request made here (and in the timers started here) is this job's.
   return withJob(jobId, async () => {
+    const halt = diskFullHalt(opts.signal);
     try {
-      const job = await coordinate(backend, jobId, opts);
+      const job = await coordinate(backend, jobId, opts, halt);
+      if (halt.error !== undefined) throw halt.error;
       // Read again: stopping the workers recorded their final view on it.
       return (await backend.state.getJob(jobId)) ?? job;
     } finally {
+      halt.dispose();
       await backend.flushRequestCounts?.().catch(() => undefined);
     }
   });
 }
 
-async function coordinate(backend: Backend, jobId: string, opts: CoordinateOptions): Promise<JobRecord> {
+async function coordinate(backend: Backend, jobId: string, outer: CoordinateOptions, halt: DiskFullHalt): Promise<JobRecord> {
+  const opts = { ...outer, signal: halt.signal };
   const { dispatcher, log } = opts;
   let job = await mustGetJob(backend, jobId);
   if (TERMINAL_JOB.has(job.status)) return job;
-  const stopMarking = keepMarking(backend, jobId, opts.owner ?? coordinatorName('djc'), log);
-  const workers = workersRecorder(backend, jobId, dispatcher, log);
+  const stopMarking = keepMarking(backend, jobId, opts.owner ?? coordinatorName('djc'), log, (e) => halt.see(e));
+  const workers = workersRecorder(backend, jobId, dispatcher, log, halt);
   // Workers granted while the job prepares (no monitor tick yet) are recorded too.
   const recording = setInterval(() => void workers.record(), RECORD_EVERY_MS);
   recording.unref();
@@ -83,11 +91,15 @@ async function coordinate(backend: Backend, jobId: string, opts: CoordinateOptio
       if (opts.signal?.aborted) return ended;
       job = ended;
     }
+  } catch (e) {
+    halt.see(e);
+    throw e;
   } finally {
     stopMarking();
     clearInterval(recording);
-    // Interrupted with the job unfinished: workers that outlive us stay for the next coordinator.
-    const detach = opts.signal?.aborted === true && !TERMINAL_JOB.has((await backend.state.getJob(jobId).catch(() => null))?.status ?? 'FAILED');
+    // Interrupted with the job unfinished: workers that outlive us stay for the next coordinator
+    // (not on a full disk: they could not record anything either).
+    const detach = outer.signal?.aborted === true && halt.error === undefined && !TERMINAL_JOB.has((await backend.state.getJob(jobId).catch(() => null))?.status ?? 'FAILED');
     const final = await dispatcher.stop(jobId, { detach });
     if (!detach) await workers.record(final);
   }
@@ -123,6 +135,8 @@ async function runRound(
     } catch (e) {
       // Stopped on purpose: the job stays as it is, for this or another coordinator to resume (prepare is idempotent).
       if (opts.signal?.aborted) return await mustGetJob(backend, jobId);
+      // No space: failing the job would not be recorded either; it stays to resume once space returns.
+      if (isDiskFull(e)) throw e;
       // Paused (or ended) while it prepared: that stands; a resume prepares it again (idempotent).
       const now = e instanceof ConflictError ? await mustGetJob(backend, jobId) : null;
       if (now && (now.status === 'PAUSED' || TERMINAL_JOB.has(now.status))) return now;
@@ -144,7 +158,7 @@ const RECORD_EVERY_MS = 2000;
  * changed (so `djc status` shows it from any process), never failing the job.
  * Writes go one after another, so the final view (after stop) lands last.
  */
-function workersRecorder(backend: Backend, jobId: string, dispatcher: Dispatcher, log: Logger) {
+function workersRecorder(backend: Backend, jobId: string, dispatcher: Dispatcher, log: Logger, halt: DiskFullHalt) {
   let last = '';
   let queue: Promise<void> = Promise.resolve();
   const write = async (view: WorkersRecord | null | undefined) => {
@@ -157,6 +171,7 @@ function workersRecorder(backend: Backend, jobId: string, dispatcher: Dispatcher
       last = key;
     } catch (e) {
       log.warn({ err: e, jobId }, 'recording the workers failed');
+      halt.see(e);
     }
   };
   return {

@@ -27,11 +27,16 @@ export function coordinatorName(role: string): string {
   return `${role} on ${hostname()} (pid ${process.pid})`;
 }
 
-/** Marks the job as coordinated by `owner` now and every few seconds, until stopped. */
-export function keepMarking(backend: Backend, jobId: string, owner: string, log: Logger): () => void {
+/**
+ * Marks the job as coordinated by `owner` now and every few seconds, until
+ * stopped. A failed mark is logged, and handed to `onError` (a full disk
+ * stops coordinating: disk-full-halt.ts).
+ */
+export function keepMarking(backend: Backend, jobId: string, owner: string, log: Logger, onError?: (e: unknown) => void): () => void {
   const mark = () =>
     backend.state.updateJob(jobId, { coordinator: { owner, seenAt: Date.now() } }).catch((e: unknown) => {
       log.warn({ jobId, err: e }, 'cannot mark the job as coordinated');
+      onError?.(e);
     });
   void mark();
   const timer = setInterval(() => void mark(), MARK_EVERY_MS);
