@@ -9,6 +9,10 @@
 // line, and fails when any run failed or ran no test. Next to REPORT.json,
 // REPORT.outcomes.json (scripts/test-outcomes-reporter.mjs) names the tests
 // that failed and those that passed only on a retry: both are listed last.
+//
+// The chaos suite's figures (packages/cli/test/chaos: one JSON line per test
+// in .test-results/chaos.jsonl, or DJC_CHAOS_RESULTS) are printed as a table
+// just before the totals, so every CI log shows them.
 import { existsSync, readFileSync } from 'node:fs';
 
 /** The counts and unhandled-errors text of one vitest run; `problem` when its report is unreadable. */
@@ -84,9 +88,35 @@ for (const r of runs) {
 }
 printOutcomes(runs);
 if (runs.length > 1 || runs[0].label) for (const r of runs) console.log(`${r.label}: ${line(r)}`);
+printChaosTable(process.env.DJC_CHAOS_RESULTS ?? '.test-results/chaos.jsonl');
 const total = runs.reduce((t, r) => ({
   passed: t.passed + r.passed, failed: t.failed + r.failed, skipped: t.skipped + r.skipped, unhandled: t.unhandled || r.unhandled,
   flakyTests: [...t.flakyTests, ...(r.flakyTests ?? [])],
 }), { passed: 0, failed: 0, skipped: 0, unhandled: '', flakyTests: [] });
 console.log(line(total));
 process.exit(runs.some(bad) ? 1 : 0);
+
+/** The chaos figures as a table on stdout (nothing when no chaos test ran). */
+function printChaosTable(file) {
+  if (!existsSync(file)) return;
+  const rows = [];
+  for (const l of readFileSync(file, 'utf8').split('\n')) {
+    if (!l.trim()) continue;
+    try {
+      rows.push(JSON.parse(l));
+    } catch {
+      rows.push({ test: `(unreadable line: ${l.slice(0, 60)})` });
+    }
+  }
+  if (rows.length === 0) return;
+  const head = ['chaos test', 'backend', 'tasks', 'lost', 'duplicated', 'attempts', 'worker kills', 'leader kills', 'takeover s'];
+  const cells = rows.map((r) => [
+    r.test ?? '?', r.backend ?? '', r.tasks ?? '', r.lost ?? '', r.duplicated ?? '', r.attempts ?? '',
+    r.workerKills ?? '', r.coordinatorKills ?? '', Array.isArray(r.takeoverSeconds) && r.takeoverSeconds.length > 0 ? r.takeoverSeconds.join(', ') : '-',
+  ].map(String));
+  const width = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const fmt = (c) => c.map((x, i) => (i < 2 ? x.padEnd(width[i]) : x.padStart(width[i]))).join('  ').trimEnd();
+  console.log(`\n${fmt(head)}\n${width.map((w) => '-'.repeat(w)).join('  ')}`);
+  for (const c of cells) console.log(fmt(c));
+  console.log('');
+}

@@ -1,12 +1,14 @@
 import { CommanderError } from 'commander';
-import { DjcError, EXIT, exitCodeFor } from '@djc/core/errors';
+import { asDiskFull, DjcError, EXIT, exitCodeFor } from '@djc/core/errors';
 
 /**
  * Prints an error the way every command does — one clear line (plus a hint),
  * or {"error":{…}} on stderr under --json; the stack only with --verbose —
  * and returns the documented exit code.
  */
-export function reportError(e: unknown, opts: { json?: boolean; verbose?: boolean }): number {
+export function reportError(thrown: unknown, opts: { json?: boolean; verbose?: boolean }): number {
+  // A write that found no space anywhere (e.g. the result file's disk) is said as such, exit 3, not as a bug.
+  const e = asDiskFull(thrown, `(${(thrown as Error)?.message ?? String(thrown)})`);
   if (e instanceof CommanderError) {
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0) return EXIT.OK;
     return EXIT.USAGE; // commander already printed the message

@@ -1,8 +1,9 @@
-import { ConflictError, DjcError, FencedError, TERMINAL_JOB, withJob, withJobSpan, type Backend, type JobRecord, type Logger, type WorkersRecord } from '@djc/core';
+import { ConflictError, DjcError, FencedError, isDiskFull, TERMINAL_JOB, withJob, withJobSpan, type Backend, type JobRecord, type Logger, type WorkersRecord } from '@djc/core';
 import type { Dispatcher } from './dispatch/dispatcher.js';
 import { finalizeJob, withFailedTasks } from './finalize.js';
 import { notifyJobEnd } from './notify.js';
 import { coordinatorName, keepMarking } from './liveness.js';
+import { diskFullHalt, type DiskFullHalt } from './disk-full-halt.js';
 import { monitorTick } from './monitor.js';
 import { lostMessageSweeper } from './lost-messages.js';
 import { prepareJob } from './prepare.js';
@@ -44,13 +45,18 @@ export interface CoordinateOptions {
  * daemon. A job paused meanwhile has its workers released (paused.ts); a
  * daemon's job is then returned PAUSED (the daemon takes it up again once
  * resumed), any other is waited for and run again once resumed. A job
- * whose deadline passes ends TIMEOUT (deadline.ts).
+ * whose deadline passes ends TIMEOUT (deadline.ts). A write that finds the
+ * disk full stops coordinating (disk-full-halt.ts): the job's workers are
+ * stopped, the job is left as it is to resume, and the DISK_FULL error is
+ * thrown.
  */
 export async function coordinateJob(backend: Backend, jobId: string, opts: CoordinateOptions): Promise<JobRecord> {
   // Every request made here (and in the timers started here) is this job's.
   return withJob(jobId, async () => {
+    const halt = diskFullHalt(opts.signal);
     try {
-      const job = await coordinate(backend, jobId, opts);
+      const job = await coordinate(backend, jobId, opts, halt);
+      if (halt.error !== undefined) throw halt.error;
       // Read again: stopping the workers recorded their final view on it.
       return (await backend.state.getJob(jobId)) ?? job;
     } catch (e) {
@@ -59,31 +65,35 @@ export async function coordinateJob(backend: Backend, jobId: string, opts: Coord
       opts.log.warn({ jobId, epoch: e.fence, now: e.epoch }, 'another coordinator claimed the job: stopped coordinating it');
       return mustGetJob(backend, jobId);
     } finally {
+      halt.dispose();
       await backend.flushRequestCounts?.().catch(() => undefined);
     }
   });
 }
 
-async function coordinate(shared: Backend, jobId: string, given: CoordinateOptions): Promise<JobRecord> {
-  const { dispatcher, log } = given;
+async function coordinate(shared: Backend, jobId: string, outer: CoordinateOptions, halt: DiskFullHalt): Promise<JobRecord> {
+  const { dispatcher, log } = outer;
   let job = await mustGetJob(shared, jobId);
   if (TERMINAL_JOB.has(job.status)) return job;
   // Claimed first: from here every coordinator write is fenced with the claim's epoch (fence/job-claim.ts).
-  const owner = given.owner ?? coordinatorName('djc');
+  const owner = outer.owner ?? coordinatorName('djc');
   const { claim, job: claimed } = await claimJob(shared, jobId, owner);
   job = claimed;
   log.debug({ jobId, epoch: claim.epoch }, 'claimed the job');
   const backend = claim.backend;
-  // A lost claim stops the job's loops as an abort does.
-  const opts: CoordinateOptions = { ...given, signal: given.signal ? AbortSignal.any([given.signal, claim.signal]) : claim.signal };
-  const stopMarking = keepMarking(backend, jobId, owner, log);
-  const workers = workersRecorder(backend, jobId, dispatcher, log);
+  // A lost claim stops the job's loops as an abort (or a full disk: halt.signal) does.
+  const opts: CoordinateOptions = { ...outer, signal: AbortSignal.any([halt.signal, claim.signal]) };
+  const stopMarking = keepMarking(backend, jobId, owner, log, (e) => halt.see(e));
+  const workers = workersRecorder(backend, jobId, dispatcher, log, halt);
   // Workers granted while the job prepares (no monitor tick yet) are recorded too.
   const recording = setInterval(() => void workers.record(), RECORD_EVERY_MS);
   recording.unref();
   let ended: JobRecord;
   try {
     ended = await rounds(backend, job, opts, workers.record);
+  } catch (e) {
+    halt.see(e);
+    throw e;
   } finally {
     stopMarking();
     clearInterval(recording);
@@ -91,8 +101,9 @@ async function coordinate(shared: Backend, jobId: string, given: CoordinateOptio
       // Another coordinator runs the job now: leave its workers (and everything else) alone.
       await dispatcher.stop(jobId, { leave: true });
     } else {
-      // Interrupted with the job unfinished: workers that outlive us stay for the next coordinator.
-      const detach = opts.signal?.aborted === true && !TERMINAL_JOB.has((await backend.state.getJob(jobId).catch(() => null))?.status ?? 'FAILED');
+      // Interrupted with the job unfinished: workers that outlive us stay for the next coordinator
+      // (not on a full disk: they could not record anything either).
+      const detach = outer.signal?.aborted === true && halt.error === undefined && !TERMINAL_JOB.has((await backend.state.getJob(jobId).catch(() => null))?.status ?? 'FAILED');
       const final = await dispatcher.stop(jobId, { detach });
       if (!detach) await workers.record(final);
     }
@@ -154,6 +165,8 @@ async function runRound(
     } catch (e) {
       // Stopped on purpose: the job stays as it is, for this or another coordinator to resume (prepare is idempotent).
       if (opts.signal?.aborted) return await mustGetJob(backend, jobId);
+      // No space: failing the job would not be recorded either; it stays to resume once space returns.
+      if (isDiskFull(e)) throw e;
       // Paused (or ended) while it prepared: that stands; a resume prepares it again (idempotent).
       const now = e instanceof ConflictError ? await mustGetJob(backend, jobId) : null;
       if (now && (now.status === 'PAUSED' || TERMINAL_JOB.has(now.status))) return now;
@@ -175,7 +188,7 @@ const RECORD_EVERY_MS = 2000;
  * changed (so `djc status` shows it from any process), never failing the job.
  * Writes go one after another, so the final view (after stop) lands last.
  */
-function workersRecorder(backend: Backend, jobId: string, dispatcher: Dispatcher, log: Logger) {
+function workersRecorder(backend: Backend, jobId: string, dispatcher: Dispatcher, log: Logger, halt: DiskFullHalt) {
   let last = '';
   let queue: Promise<void> = Promise.resolve();
   const write = async (view: WorkersRecord | null | undefined) => {
@@ -188,6 +201,7 @@ function workersRecorder(backend: Backend, jobId: string, dispatcher: Dispatcher
       last = key;
     } catch (e) {
       log.warn({ err: e, jobId }, 'recording the workers failed');
+      halt.see(e);
     }
   };
   return {

@@ -29,15 +29,17 @@ export function coordinatorName(role: string): string {
 
 /**
  * Marks the job as coordinated by `owner` now and every few seconds, until
- * stopped. Through a claim's backend (fence/job-claim.ts) the mark is fenced:
- * once another coordinator claimed the job it fails (FencedError, the claim
- * is lost) and is not tried again.
+ * stopped. A failed mark is logged, and handed to `onError` (a full disk
+ * stops coordinating: disk-full-halt.ts). Through a claim's backend
+ * (fence/job-claim.ts) the mark is fenced: once another coordinator claimed
+ * the job it fails (FencedError, the claim is lost) and is not tried again.
  */
-export function keepMarking(backend: Backend, jobId: string, owner: string, log: Logger): () => void {
+export function keepMarking(backend: Backend, jobId: string, owner: string, log: Logger, onError?: (e: unknown) => void): () => void {
   const mark = () =>
     backend.state.updateJob(jobId, { coordinator: { owner, seenAt: Date.now() } }).catch((e: unknown) => {
       if (e instanceof FencedError) return clearInterval(timer);
       log.warn({ jobId, err: e }, 'cannot mark the job as coordinated');
+      onError?.(e);
     });
   void mark();
   const timer = setInterval(() => void mark(), MARK_EVERY_MS);

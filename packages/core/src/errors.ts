@@ -18,6 +18,8 @@ export type DjcErrorCode =
   | 'AUTH_FORBIDDEN'
   /** A coordinator's claim on a job was superseded by another coordinator's (FencedError). */
   | 'FENCED'
+  /** A write found no space left: the disk holding DJC_HOME (SQLITE_FULL, ENOSPC, EDQUOT, EFBIG). Exit 3. */
+  | 'DISK_FULL'
   | 'INTERNAL';
 
 export interface DjcErrorFields {
@@ -91,7 +93,7 @@ export const EXIT = {
 } as const;
 
 export function exitCodeFor(e: unknown): number {
-  if (!(e instanceof DjcError)) return EXIT.INTERNAL;
+  if (!(e instanceof DjcError)) return isDiskFull(e) ? EXIT.BACKEND : EXIT.INTERNAL;
   switch (e.code) {
     case 'CONFIG_INVALID':
     case 'USAGE':
@@ -101,6 +103,7 @@ export function exitCodeFor(e: unknown): number {
     case 'NOT_FOUND':
       return EXIT.NOT_FOUND;
     case 'BACKEND_UNAVAILABLE':
+    case 'DISK_FULL':
       return EXIT.BACKEND;
     case 'JOB_FAILED':
       return EXIT.JOB_FAILED;
@@ -109,4 +112,30 @@ export function exitCodeFor(e: unknown): number {
     default:
       return EXIT.INTERNAL;
   }
+}
+
+/** errno codes of a write that found no space: the disk is full, the quota is spent, or a file-size limit (RLIMIT_FSIZE) is hit. */
+const NO_SPACE = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
+
+/**
+ * True when `e` (or its cause) says a write found no space: a DISK_FULL
+ * DjcError, a file-system error (ENOSPC, EDQUOT, EFBIG), or SQLite's
+ * SQLITE_FULL from either driver.
+ */
+export function isDiskFull(e: unknown): boolean {
+  for (let cur = e, depth = 0; cur && depth < 5; cur = (cur as { cause?: unknown }).cause, depth++) {
+    if (cur instanceof DjcError && cur.code === 'DISK_FULL') return true;
+    const err = cur as { code?: unknown; errcode?: unknown };
+    if (typeof err.code === 'string' && (NO_SPACE.has(err.code) || err.code.startsWith('SQLITE_FULL'))) return true;
+    if (typeof err.errcode === 'number' && (err.errcode & 0xff) === 13) return true; // node:sqlite: SQLITE_FULL
+  }
+  return false;
+}
+
+/** `e` as a DISK_FULL DjcError (`what` says which write), or `e` itself when it is not about space. */
+export function asDiskFull(e: unknown, what: string): unknown {
+  if (!isDiskFull(e) || (e instanceof DjcError && e.code === 'DISK_FULL')) return e;
+  return new DjcError('DISK_FULL', `no space left on the disk ${what}`, {
+    cause: e, hint: 'free space on that disk (df -h shows it), then carry on',
+  });
 }

@@ -1,4 +1,4 @@
-import { EXIT, exitCodeFor, isDjcError, loadWorkflowFile, type Backend, type JobRecord } from '@djc/core';
+import { DjcError, EXIT, exitCodeFor, isDiskFull, isDjcError, loadWorkflowFile, type Backend, type JobRecord } from '@djc/core';
 import { assertFits, cancelJob, coordinateJob, coordinatorName, parsePriority, poolsOf, submitJob, submitPipeline } from '@djc/coordinator';
 import { withBackend, type Cli } from '../context.js';
 import { scheduledDispatcherFor } from '../dispatch-context.js';
@@ -93,6 +93,8 @@ export async function coordinateHere(cli: Cli, backend: Backend, jobId: string):
       dispatcher: scheduled.dispatcher, log: cli.log, owner: coordinatorName('djc run'), signal: stop.signal,
       onPrepareError: (e) => { prepareError = e; },
     });
+  } catch (e) {
+    throw isDiskFull(e) ? diskFullError(cli, backend, jobId, e) : e;
   } finally {
     await scheduled.stop();
     await progress.stop();
@@ -104,6 +106,19 @@ export async function coordinateHere(cli: Cli, backend: Backend, jobId: string):
   // The job is FAILED, but what failed is its input: say so as any invalid input is said (exit 2, the message, the fix).
   if (isDjcError(prepareError) && exitCodeFor(prepareError) === EXIT.USAGE) throw prepareError;
   return final.status === 'SUCCEEDED' ? 0 : 1;
+}
+
+/**
+ * A write found the disk full (exit 3): the job is left as it was, workers
+ * stopped, to finish once space returns. Says where to free space and how to
+ * carry on.
+ */
+function diskFullError(cli: Cli, backend: Backend, jobId: string, cause: unknown): DjcError {
+  const where = backend.name === 'local' ? `the disk of DJC_HOME (${cli.home})` : 'a disk djc writes to';
+  return new DjcError('DISK_FULL', `${where} is full: stopped coordinating job ${jobId}, left unfinished to resume`, {
+    cause, jobId,
+    hint: `free space in ${backend.name === 'local' ? `DJC_HOME (${cli.home})` : 'it'}, then finish the job: djc retry ${jobId} (or let a running djc coordinator adopt it)`,
+  });
 }
 
 /**

@@ -21,6 +21,7 @@ import { pipeline } from 'node:stream/promises';
 import type { BlobRange, BlobStore } from '../../ports/blob-store.js';
 import type { IoOptions } from '../../ports/state-store.js';
 import { assertBlobKey, assertBlobPrefix, TMP_PREFIX } from '../../util/blob-key.js';
+import { asDiskFull } from '../../errors.js';
 
 /** Largest object written or read synchronously. */
 const SMALL = 256 * 1024;
@@ -75,7 +76,11 @@ export class FsBlobStore implements BlobStore {
     const tmp = join(dirname(file), `${TMP_PREFIX}${randomBytes(6).toString('hex')}`);
     if (!(body instanceof Readable) && byteLength(body) <= SMALL) {
       opts.signal?.throwIfAborted();
-      putSync(tmp, file, body, this.modes);
+      try {
+        putSync(tmp, file, body, this.modes);
+      } catch (e) {
+        throw asDiskFull(e, `of the blob store (${this.root})`);
+      }
       return;
     }
     try {
@@ -83,7 +88,7 @@ export class FsBlobStore implements BlobStore {
       await rename(tmp, file);
     } catch (e) {
       await rm(tmp, { force: true });
-      throw e;
+      throw asDiskFull(e, `of the blob store (${this.root})`);
     }
   }
 

@@ -10,7 +10,7 @@
  * for LOCK_WAIT_MS in all. Only then does SQLITE_BUSY surface, as
  * BACKEND_UNAVAILABLE.
  */
-import { DjcError } from '../../errors.js';
+import { asDiskFull, DjcError } from '../../errors.js';
 import { sqlitePrimaryCode } from './sqlite-error-code.js';
 
 /** Total time a statement waits for the lock before failing. */
@@ -61,6 +61,15 @@ function spin<T>(run: () => T, ms: number): T | typeof BUSY {
 
 /** Runs `run` (one statement or one whole transaction), waiting for the lock as described above. */
 export async function withLock<T>(run: () => T): Promise<T> {
+  try {
+    return await lockedRun(run);
+  } catch (e) {
+    // A full disk says so (DISK_FULL, exit 3), whichever driver and statement met it.
+    throw asDiskFull(e, 'of the local database (DJC_HOME)');
+  }
+}
+
+async function lockedRun<T>(run: () => T): Promise<T> {
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (let round = 0; ; round++) {
     const r = spin(run, SPIN_MS);
