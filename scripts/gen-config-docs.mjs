@@ -61,6 +61,7 @@ compute:
   # memory: 2GiB                       # heap limit of a module handler
   # worker_orphan_timeout: 5m          # a worker whose job nobody coordinates this long exits
   resources: { cpus: 1, gpus: 0 }      # what each worker needs (and memory: 4GiB); the scheduler reserves it
+  # max_worker_deaths: { count: 11, per: 10s } # a rate: default 2 × workers + 3 deaths per 10s
   slurm:                               # read by dispatcher: slurm
     partition: debug
     time: "01:00:00"

@@ -107,7 +107,8 @@ export function buildProgram(result: { code: number; opts: GlobalOptions }): Com
   program.command('wait').argument('[job]', newest).description('wait until the job ends; exit 0 if it succeeded, 1 if it failed, was cancelled or timed out')
     .addOption(durationOption('--interval <duration>', 'poll interval (seconds, or 500ms, 2s, 1m)', { min: 100, max: 3_600_000, default: 1000 }))
     .addOption(durationOption('--timeout <duration>', 'give up after this long (30s, 5m, 1h; 0: never): exit 124, the job goes on', { min: 0 }))
-    .action(act((cli, id: string | undefined, o: { interval: number; timeout?: number }) => read$().then((m) => m.waitCommand(cli, id, o))));
+    .addOption(durationOption('--orphan-grace <duration>', 'a job nobody coordinates (its djc run died, no daemon runs): say so, and give up after this long with exit 3 (0: never)', { min: 0, default: 60_000 }))
+    .action(act((cli, id: string | undefined, o: { interval: number; timeout?: number; orphanGrace?: number }) => read$().then((m) => m.waitCommand(cli, id, o))));
   program.command('cancel').argument('<job>', job).description('cancel a job: stop its workers and tasks')
     .action(act((cli, id: string) => act$().then((m) => m.cancelCommand(cli, id))));
   program.command('pause').argument('<job>', job).description('pause a job: no new attempt starts, running ones finish, its workers are released (a pipeline: its running stage runs)')

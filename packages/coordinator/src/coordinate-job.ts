@@ -1,4 +1,4 @@
-import { ConflictError, DjcError, isDiskFull, TERMINAL_JOB, withJob, withJobSpan, type Backend, type JobRecord, type Logger, type WorkersRecord } from '@djc/core';
+import { ConflictError, DjcError, FencedError, isDiskFull, TERMINAL_JOB, withJob, withJobSpan, type Backend, type JobRecord, type Logger, type WorkersRecord } from '@djc/core';
 import type { Dispatcher } from './dispatch/dispatcher.js';
 import { finalizeJob, withFailedTasks } from './finalize.js';
 import { notifyJobEnd } from './notify.js';
@@ -11,6 +11,7 @@ import { prepareStreaming } from './pipeline/stream-prepare.js';
 import { expireDeadline } from './deadline.js';
 import { admitQueued, leftToDaemon, releaseWhilePaused, waitWhilePaused } from './paused.js';
 import type { BatchReuse } from './pipeline/batch-reuse.js';
+import { claimJob } from './fence/job-claim.js';
 import { Speculator } from './speculate/speculator.js';
 
 export interface CoordinateOptions {
@@ -58,6 +59,11 @@ export async function coordinateJob(backend: Backend, jobId: string, opts: Coord
       if (halt.error !== undefined) throw halt.error;
       // Read again: stopping the workers recorded their final view on it.
       return (await backend.state.getJob(jobId)) ?? job;
+    } catch (e) {
+      // Another coordinator claimed the job meanwhile (this one was paused, or partitioned): it is theirs now.
+      if (!(e instanceof FencedError)) throw e;
+      opts.log.warn({ jobId, epoch: e.fence, now: e.epoch }, 'another coordinator claimed the job: stopped coordinating it');
+      return mustGetJob(backend, jobId);
     } finally {
       halt.dispose();
       await backend.flushRequestCounts?.().catch(() => undefined);
@@ -65,43 +71,67 @@ export async function coordinateJob(backend: Backend, jobId: string, opts: Coord
   });
 }
 
-async function coordinate(backend: Backend, jobId: string, outer: CoordinateOptions, halt: DiskFullHalt): Promise<JobRecord> {
-  const opts = { ...outer, signal: halt.signal };
-  const { dispatcher, log } = opts;
-  let job = await mustGetJob(backend, jobId);
+async function coordinate(shared: Backend, jobId: string, outer: CoordinateOptions, halt: DiskFullHalt): Promise<JobRecord> {
+  const { dispatcher, log } = outer;
+  let job = await mustGetJob(shared, jobId);
   if (TERMINAL_JOB.has(job.status)) return job;
-  const stopMarking = keepMarking(backend, jobId, opts.owner ?? coordinatorName('djc'), log, (e) => halt.see(e));
+  // Claimed first: from here every coordinator write is fenced with the claim's epoch (fence/job-claim.ts).
+  const owner = outer.owner ?? coordinatorName('djc');
+  const { claim, job: claimed } = await claimJob(shared, jobId, owner);
+  job = claimed;
+  log.debug({ jobId, epoch: claim.epoch }, 'claimed the job');
+  const backend = claim.backend;
+  // A lost claim stops the job's loops as an abort (or a full disk: halt.signal) does.
+  const opts: CoordinateOptions = { ...outer, signal: AbortSignal.any([halt.signal, claim.signal]) };
+  const stopMarking = keepMarking(backend, jobId, owner, log, (e) => halt.see(e));
   const workers = workersRecorder(backend, jobId, dispatcher, log, halt);
   // Workers granted while the job prepares (no monitor tick yet) are recorded too.
   const recording = setInterval(() => void workers.record(), RECORD_EVERY_MS);
   recording.unref();
-  const watch = { dispatcher, log, tickMs: opts.tickMs ?? backend.monitorIntervalMs, signal: opts.signal };
+  let ended: JobRecord;
   try {
-    // One round per grant of workers: a paused job that is resumed gets another.
-    for (;;) {
-      if (job.status === 'PAUSED') {
-        // Its workers finish their running attempts and are released (at once if it has none).
-        job = await releaseWhilePaused(backend, jobId, watch, (view) => workers.record(view));
-        if (job.status === 'PAUSED' && !leftToDaemon(job)) job = await waitWhilePaused(backend, jobId, watch);
-        if (job.status === 'PAUSED' || TERMINAL_JOB.has(job.status)) return job;
-      }
-      job = await admitQueued(backend, job);
-      const ended = await runRound(backend, job, opts, workers.record);
-      if (ended.status !== 'PAUSED' && ended.status !== 'QUEUED') return ended;
-      if (opts.signal?.aborted) return ended;
-      job = ended;
-    }
+    ended = await rounds(backend, job, opts, workers.record);
   } catch (e) {
     halt.see(e);
     throw e;
   } finally {
     stopMarking();
     clearInterval(recording);
-    // Interrupted with the job unfinished: workers that outlive us stay for the next coordinator
-    // (not on a full disk: they could not record anything either).
-    const detach = outer.signal?.aborted === true && halt.error === undefined && !TERMINAL_JOB.has((await backend.state.getJob(jobId).catch(() => null))?.status ?? 'FAILED');
-    const final = await dispatcher.stop(jobId, { detach });
-    if (!detach) await workers.record(final);
+    if (claim.lost()) {
+      // Another coordinator runs the job now: leave its workers (and everything else) alone.
+      await dispatcher.stop(jobId, { leave: true });
+    } else {
+      // Interrupted with the job unfinished: workers that outlive us stay for the next coordinator
+      // (not on a full disk: they could not record anything either).
+      const detach = outer.signal?.aborted === true && halt.error === undefined && !TERMINAL_JOB.has((await backend.state.getJob(jobId).catch(() => null))?.status ?? 'FAILED');
+      const final = await dispatcher.stop(jobId, { detach });
+      if (!detach) await workers.record(final);
+    }
+  }
+  // Lost while its loops wound down quietly (a lost claim stops them as an abort does): say so to the caller.
+  if (claim.lost()) throw claim.signal.reason as FencedError;
+  return ended;
+}
+
+/** One round per grant of workers: a paused job that is resumed gets another. */
+async function rounds(
+  backend: Backend, job: JobRecord, opts: CoordinateOptions, record: (view?: WorkersRecord | null) => Promise<void>,
+): Promise<JobRecord> {
+  const { dispatcher, log } = opts;
+  const jobId = job.jobId;
+  const watch = { dispatcher, log, tickMs: opts.tickMs ?? backend.monitorIntervalMs, signal: opts.signal };
+  for (;;) {
+    if (job.status === 'PAUSED') {
+      // Its workers finish their running attempts and are released (at once if it has none).
+      job = await releaseWhilePaused(backend, jobId, watch, (view) => record(view));
+      if (job.status === 'PAUSED' && !leftToDaemon(job)) job = await waitWhilePaused(backend, jobId, watch);
+      if (job.status === 'PAUSED' || TERMINAL_JOB.has(job.status)) return job;
+    }
+    job = await admitQueued(backend, job);
+    const ended = await runRound(backend, job, opts, record);
+    if (ended.status !== 'PAUSED' && ended.status !== 'QUEUED') return ended;
+    if (opts.signal?.aborted) return ended;
+    job = ended;
   }
 }
 

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { Backend, JobRecord, Logger } from '@djc/core';
+import { FencedError, type Backend, type JobRecord, type Logger } from '@djc/core';
 
 /** How often a coordinator marks the jobs it coordinates. */
 const MARK_EVERY_MS = 2000;
@@ -30,11 +30,14 @@ export function coordinatorName(role: string): string {
 /**
  * Marks the job as coordinated by `owner` now and every few seconds, until
  * stopped. A failed mark is logged, and handed to `onError` (a full disk
- * stops coordinating: disk-full-halt.ts).
+ * stops coordinating: disk-full-halt.ts). Through a claim's backend
+ * (fence/job-claim.ts) the mark is fenced: once another coordinator claimed
+ * the job it fails (FencedError, the claim is lost) and is not tried again.
  */
 export function keepMarking(backend: Backend, jobId: string, owner: string, log: Logger, onError?: (e: unknown) => void): () => void {
   const mark = () =>
     backend.state.updateJob(jobId, { coordinator: { owner, seenAt: Date.now() } }).catch((e: unknown) => {
+      if (e instanceof FencedError) return clearInterval(timer);
       log.warn({ jobId, err: e }, 'cannot mark the job as coordinated');
       onError?.(e);
     });

@@ -16,6 +16,9 @@ export async function monitorTick(backend: Backend, jobId: string, dispatcher: D
   let job = await backend.state.getJob(jobId);
   if (!job || job.status === 'CANCELLED' || job.cancelRequested) return 'cancelled';
   const losses = await dispatcher.poll(job);
+  // Kept on the job (fenced, through the claim), so a new coordinator continues the death window.
+  const kept = losses.length > 0 ? dispatcher.coordination?.(jobId) : null;
+  if (kept) await backend.state.updateJob(jobId, { coordination: kept });
   let reclaimed = 0;
   for (const loss of losses) {
     reclaimed += (await reclaim(backend, job, { owner: loss.workerId, reason: `worker lost: ${loss.reason}` }, log)).length;

@@ -16,6 +16,8 @@ export type DjcErrorCode =
   | 'INTERRUPTED'
   /** The API refused the token (remote CLI: DJC_TOKEN missing, invalid, or of too small a scope). */
   | 'AUTH_FORBIDDEN'
+  /** A coordinator's claim on a job was superseded by another coordinator's (FencedError). */
+  | 'FENCED'
   /** A write found no space left: the disk holding DJC_HOME (SQLITE_FULL, ENOSPC, EDQUOT, EFBIG). Exit 3. */
   | 'DISK_FULL'
   | 'INTERNAL';
@@ -52,6 +54,24 @@ export class ConflictError extends DjcError {
   constructor(message: string, fields: DjcErrorFields = {}) {
     super('CONFLICT', message, fields);
     this.name = 'ConflictError';
+  }
+}
+
+/**
+ * A coordinator write made under a job claim (`fence`: the job's
+ * coordinator epoch the claim got) found another epoch: another coordinator
+ * claimed the job since. Nothing was written. The coordinator that gets it
+ * stops coordinating that job at once, quietly, leaving its workers alone.
+ */
+export class FencedError extends DjcError {
+  readonly fence: number;
+  readonly epoch: number | null;
+
+  constructor(jobId: string, fence: number, epoch: number | null) {
+    super('FENCED', `job ${jobId} is coordinated by another coordinator now (epoch ${epoch ?? '?'}, this one claimed ${fence})`, { jobId, details: { fence, epoch } });
+    this.name = 'FencedError';
+    this.fence = fence;
+    this.epoch = epoch;
   }
 }
 

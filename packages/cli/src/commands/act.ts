@@ -5,6 +5,7 @@ import { withJobs, type Cli } from '../context.js';
 import type { LocalJobService } from '../local-job-service.js';
 import { RemoteJobService } from '../remote/remote-job-service.js';
 import { coordinateHere } from './run.js';
+import { adoptHere, orphaned } from './adopt-orphan.js';
 
 export async function cancelCommand(cli: Cli, ref: string): Promise<number> {
   return withJobs(cli, async (jobs) => {
@@ -46,6 +47,14 @@ export async function retryCommand(cli: Cli, ref: string, o: RetryCommandOptions
       return retryPipelineHere(cli, backend, target, { set, detach: o.detach });
     }
     const { jobId } = target;
+    if (await orphaned(backend, target)) {
+      if (taskIds !== undefined || o.error !== undefined || set.length > 0) {
+        throw new DjcError('USAGE', `job ${jobId} is ${target.status} and nobody coordinates it: --set, --task and --error apply to a finished job only`, {
+          jobId, hint: `djc retry ${jobId} (without them) coordinates it here; retry the failed tasks once it has ended`,
+        });
+      }
+      return adoptHere(cli, backend, target, 'retry');
+    }
     const outcome = await retryJob(backend, jobId, { set, taskIds, taskSpec: o.task, errorPattern: o.error });
     explainRetry(cli, outcome);
     const { job } = outcome;

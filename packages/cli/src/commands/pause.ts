@@ -1,4 +1,7 @@
+import { resolveJob } from '@djc/coordinator';
 import { withJobs, type Cli } from '../context.js';
+import { LocalJobService } from '../local-job-service.js';
+import { adoptHere, orphaned } from './adopt-orphan.js';
 import type { PauseView } from '../job-service.js';
 
 /** `djc pause JOB`: no new attempt starts, running ones finish, its workers are released; `djc resume` queues it again. */
@@ -14,6 +17,12 @@ export async function pauseCommand(cli: Cli, ref: string): Promise<number> {
 /** `djc resume JOB`: a PAUSED job is QUEUED again, and its coordinator (`djc run` or the daemon) gives it workers. */
 export async function resumeCommand(cli: Cli, ref: string): Promise<number> {
   return withJobs(cli, async (jobs) => {
+    if (jobs instanceof LocalJobService) {
+      // Its `djc run` died: coordinate it here (resumed first if it was paused).
+      const backend = await jobs.backend();
+      const target = await resolveJob(backend, ref);
+      if (await orphaned(backend, target)) return adoptHere(cli, backend, target, 'resume');
+    }
     const view = await jobs.pause(ref, true);
     show(cli, view);
     // A resumed daemon job waits for the daemon: say so when none runs.

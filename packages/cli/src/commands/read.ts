@@ -4,6 +4,7 @@ import { statusDocument } from '../status-document.js';
 import { withJobs, type Cli } from '../context.js';
 import type { JobService } from '../job-service.js';
 import { LocalJobService } from '../local-job-service.js';
+import { watchForOrphan } from './orphan-watch.js';
 import { formatJobList, formatStatus, formatTasks } from '../format.js';
 import { createProgressDisplay, progressEveryMs } from '../progress.js';
 import { interruptible, type WatchEnd } from '../watch-job.js';
@@ -83,11 +84,19 @@ function tasksWhy(cli: Cli, ref: string | undefined, o: { status?: TaskStatus; l
  * `djc wait`: block until the job ends; exit 0 if it SUCCEEDED, 1 if FAILED,
  * CANCELLED or TIMEOUT; with `--timeout D`, 124 once D has passed (the job goes on).
  */
-export async function waitCommand(cli: Cli, ref: string | undefined, o: { interval: number; timeout?: number }): Promise<number> {
+export async function waitCommand(cli: Cli, ref: string | undefined, o: { interval: number; timeout?: number; orphanGrace?: number }): Promise<number> {
   const timeoutMs = o.timeout ?? 0;
   return withJobs(cli, async (jobs) => {
     const { job: { jobId } } = await jobs.status(ref);
-    const end = await interruptible((signal) => jobs.watch(jobId, { everyMs: o.interval, timeoutMs, signal }));
+    // Locally: a job nobody coordinates is said so, and given up on after the grace (exit 3).
+    const orphan = jobs instanceof LocalJobService
+      ? watchForOrphan(await jobs.backend(), jobId, { everyMs: o.interval, graceMs: o.orphanGrace ?? 60_000, say: (l) => cli.err(l) })
+      : null;
+    const end = await interruptible((signal) => jobs.watch(jobId, {
+      everyMs: o.interval, timeoutMs, signal: orphan ? AbortSignal.any([signal, orphan.signal]) : signal,
+    })).finally(() => orphan?.stop());
+    const gaveUp = orphan?.error();
+    if (gaveUp && end.how === 'interrupted') throw gaveUp;
     if (end.how === 'timed-out') {
       cli.err(`djc: timed out after ${formatDuration(timeoutMs)}: job ${jobId} is still ${end.job.status} (it goes on; djc cancel ${jobId} stops it)`);
       if (cli.opts.json) cli.json(statusDocument(end.job));

@@ -1,4 +1,4 @@
-import type { JobRecord, WorkersRecord } from '@djc/core';
+import type { CoordinationState, JobRecord, WorkersRecord } from '@djc/core';
 
 /** A worker that stopped while it may have held tasks. */
 export interface WorkerLoss {
@@ -19,6 +19,12 @@ export interface StopOptions {
    * coordinator to adopt.
    */
   detach?: boolean;
+  /**
+   * Another coordinator claimed the job (fence/job-claim.ts): stop following
+   * it and touch no worker (no signal, no scancel); its workers go on for
+   * the job's new coordinator.
+   */
+  leave?: boolean;
 }
 
 /**
@@ -92,6 +98,12 @@ export interface Dispatcher {
   poll(job: JobRecord): Promise<WorkerLoss[]>;
   /** Why the job cannot make progress (e.g. every worker keeps dying), or null. */
   stuckReason(jobId: string): string | null;
+  /**
+   * What the next coordinator must continue (the recent worker deaths of
+   * the job), to keep on the job record; null for a job it does not follow.
+   * start() reads it back from the record. Absent where nothing is kept.
+   */
+  coordination?(jobId: string): CoordinationState | null;
   /** The workers as last seen, to record on the job for `djc status`; null for a job it does not follow. */
   describe(jobId: string): WorkersRecord | null;
   /** Stops following the job and stops its workers (unless detach); returns the workers' final view. */

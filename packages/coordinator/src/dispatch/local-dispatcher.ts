@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { homeModes, MAX_WORKER_ALLOCATIONS, MAX_WORKER_FAILURES, type JobRecord, type Logger, type WorkerAllocation, type WorkerFailure } from '@djc/core';
-import { groupSummary, restartBudget, type Dispatcher, type HeldWorker, type WorkerBinding, type WorkerLoss } from './dispatcher.js';
+import { deathLimit, deathLimitReason, overLimit, recentDeaths } from './worker-deaths.js';
+import { groupSummary, type Dispatcher, type HeldWorker, type WorkerBinding, type WorkerLoss } from './dispatcher.js';
 import { defaultBindings } from './bindings.js';
 import { tail } from './log-tail.js';
 import { applyBinding } from './worker-launch.js';
@@ -60,6 +61,9 @@ interface JobWorkers {
   allocations: WorkerAllocation[];
   losses: WorkerLoss[];
   crashes: number;
+  /** Epoch ms of the deaths within the job's window (compute.max_worker_deaths), carried over from the job record. */
+  deaths: number[];
+  job: JobRecord;
   lastCrash: string | null;
   failures: WorkerFailure[];
 }
@@ -133,6 +137,7 @@ export function createLocalDispatcher(opts: LocalDispatcherOptions): Dispatcher 
       const how = signal ? `signal ${signal}` : `code ${code}`;
       const reason = `worker process ${child.pid} exited with ${how}`;
       jw.crashes += 1;
+      jw.deaths.push(Date.now());
       jw.lastCrash = `${reason}${tail(logFile)}`;
       jw.failures = [...jw.failures, { worker: workerId, reason: jw.lastCrash, at: new Date().toISOString() }].slice(-MAX_WORKER_FAILURES);
       jw.losses.push({ workerId, reason });
@@ -140,6 +145,7 @@ export function createLocalDispatcher(opts: LocalDispatcherOptions): Dispatcher 
     });
     child.on('error', (e) => {
       jw.crashes += 1;
+      jw.deaths.push(Date.now());
       jw.lastCrash = `cannot start worker: ${e.message}`;
     });
     opts.log.debug({ jobId, workerId, pid: child.pid }, 'worker started');
@@ -153,7 +159,10 @@ export function createLocalDispatcher(opts: LocalDispatcherOptions): Dispatcher 
         await this.grow(job.jobId, workers.slice(known.alive.size + known.spare.length));
         return;
       }
-      const jw: JobWorkers = { granted: workers.length, alive: new Map(), spare: [], allocations: [], losses: [], crashes: 0, lastCrash: null, failures: [] };
+      const jw: JobWorkers = {
+        granted: workers.length, alive: new Map(), spare: [], allocations: [], losses: [], crashes: 0, lastCrash: null, failures: [],
+        deaths: [...(job.coordination?.workerDeaths ?? [])], job,
+      };
       jobs.set(job.jobId, jw);
       for (const b of workers) spawnWorker(job.jobId, jw, b);
     },
@@ -199,12 +208,16 @@ export function createLocalDispatcher(opts: LocalDispatcherOptions): Dispatcher 
       const jw = jobs.get(job.jobId);
       if (!jw) return [];
       const losses = jw.losses.splice(0);
+      jw.job = job;
+      const limit = deathLimit(job, jw.granted);
+      jw.deaths = recentDeaths(jw.deaths, limit);
+      const over = overLimit(jw.deaths, limit);
       const work = job.tasks.pending + job.tasks.retrying + losses.length;
-      // Replace workers that died, on their bindings, while work remains; free the bindings of those not needed.
-      while (jw.spare.length > 0 && jw.alive.size < work && jw.crashes <= restartBudget(jw.granted)) {
+      // Replace workers that died, on their bindings, while work remains and deaths are within the rate; free the bindings of those not needed.
+      while (jw.spare.length > 0 && jw.alive.size < work && !over) {
         spawnWorker(job.jobId, jw, jw.spare.shift() as WorkerBinding);
       }
-      if (jw.spare.length > 0 && (work <= jw.alive.size || jw.crashes > restartBudget(jw.granted))) {
+      if (jw.spare.length > 0 && work <= jw.alive.size) {
         jw.spare.length = 0;
         released();
       }
@@ -213,8 +226,14 @@ export function createLocalDispatcher(opts: LocalDispatcherOptions): Dispatcher 
 
     stuckReason(jobId) {
       const jw = jobs.get(jobId);
-      if (!jw || jw.crashes <= restartBudget(jw.granted) || jw.alive.size > 0) return null;
-      return `workers keep dying (${jw.crashes} crashes); last: ${jw.lastCrash ?? 'unknown'}`;
+      const limit = jw && deathLimit(jw.job, jw.granted);
+      if (!jw || !limit || !overLimit(jw.deaths, limit) || jw.alive.size > 0) return null;
+      return `workers keep dying: ${deathLimitReason(jw.deaths, limit)}; last: ${jw.lastCrash ?? 'unknown'}`;
+    },
+
+    coordination(jobId) {
+      const jw = jobs.get(jobId);
+      return jw ? { workerDeaths: recentDeaths(jw.deaths, deathLimit(jw.job, jw.granted)) } : null;
     },
 
     describe(jobId) {
@@ -230,9 +249,17 @@ export function createLocalDispatcher(opts: LocalDispatcherOptions): Dispatcher 
       };
     },
 
-    async stop(jobId, { graceMs = KILL_AFTER_MS } = {}) {
+    async stop(jobId, { graceMs = KILL_AFTER_MS, leave = false } = {}) {
       const jw = jobs.get(jobId);
       if (!jw) return null;
+      if (leave) {
+        // Theirs now: the workers stay; their exits are no longer ours to report.
+        for (const w of jw.alive.values()) w.stopping = true;
+        const final = this.describe(jobId);
+        jobs.delete(jobId);
+        released();
+        return final;
+      }
       jw.spare.length = 0;
       const live = [...jw.alive.values()];
       for (const w of live) {

@@ -40,6 +40,9 @@ export function createRoutingDispatcher(byName: Partial<Record<DispatcherName, D
     stuckReason(jobId) {
       return get(jobId)?.stuckReason(jobId) ?? null;
     },
+    coordination(jobId) {
+      return get(jobId)?.coordination?.(jobId) ?? null;
+    },
     describe(jobId) {
       return get(jobId)?.describe(jobId) ?? null;
     },

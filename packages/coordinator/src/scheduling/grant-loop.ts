@@ -105,6 +105,7 @@ export function createGrantLoop(o: GrantLoopOptions): GrantLoop {
       return inner.poll(job);
     },
     stuckReason: (jobId) => inner.stuckReason(jobId),
+    coordination: (jobId) => inner.coordination?.(jobId) ?? null,
     describe: (jobId) => inner.describe(jobId),
     async stop(jobId, opts) {
       const job = followed.get(jobId);

@@ -315,6 +315,17 @@ export const ComputeSchema = z
     }).optional(),
     resources: ResourcesSchema.prefault({}),
     slurm: SlurmSchema.optional(),
+    max_worker_deaths: z
+      .strictObject({
+        count: z.number().int().min(1).max(1_000_000).optional().meta({ description: 'Worker deaths tolerated within `per` (default: 2 × workers + 3)' }),
+        per: duration('The sliding window the deaths are counted in', { min: 1000, max: 7 * DAY }).prefault('10s'),
+      })
+      .prefault({})
+      .meta({
+        description: 'A RATE of worker deaths: while more than `count` workers died within the last `per`, dead workers are not replaced, '
+          + 'and once none is left the job fails naming this limit. Occasional deaths (a node lost, an OOM kill) never add up over a long job. '
+          + 'Local workers; kept on the job so a new coordinator continues it',
+      }),
     speculate: SpeculateSchema.optional(),
   })
   .meta({ description: 'Where and how workers run' });

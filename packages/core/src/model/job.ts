@@ -134,6 +134,17 @@ export interface JobRecord {
   retries: RetryRecord[];
   /** Speculative copies of stragglers (compute.speculate) so far; absent before the first. */
   speculation?: SpeculationCounts;
+  /** What its coordinators carry over to the next one (a takeover, a restart); null before any wrote it. */
+  coordination: CoordinationState | null;
+}
+
+/**
+ * State a coordinator keeps on the job record, not in memory, so the next
+ * coordinator (after a failover, `djc retry`, a restart) continues it.
+ */
+export interface CoordinationState {
+  /** Epoch ms of the worker deaths within the latest window (compute.max_worker_deaths.per), oldest first. */
+  workerDeaths: number[];
 }
 
 /**
@@ -249,6 +260,13 @@ export interface CoordinatorMark {
   owner: string;
   /** Epoch ms of the owner's last heartbeat on this job. */
   seenAt: number;
+  /**
+   * The job's coordination epoch: +1 on every claim (StateStore.claimJob), so
+   * the coordinator that claimed last holds the highest one. Writes made
+   * with an older one are fenced off (FencedError). 0 (or absent, on marks
+   * written by older versions) before any claim.
+   */
+  epoch?: number;
 }
 
 export interface NewJob {

@@ -8,7 +8,7 @@
  * testing/state-store-text-cases.ts; job ids in testing/state-store-job-id-cases.ts; pipelines in
  * testing/state-store-pipeline-cases.ts; the cache index in testing/state-store-cache-cases.ts;
  * rate-limit slots in testing/state-store-rate-cases.ts; API tokens in
- * testing/state-store-token-cases.ts.
+ * testing/state-store-token-cases.ts; coordination fencing in testing/state-store-fence-cases.ts.
  */
 import { describe, expect, it } from 'vitest';
 import type { StateStore } from './state-store.js';
@@ -27,6 +27,7 @@ import { describeCacheCases } from '../testing/state-store-cache-cases.js';
 import { describeSchedulerCases } from '../testing/state-store-scheduler-cases.js';
 import { describeRateCases } from '../testing/state-store-rate-cases.js';
 import { describeTokenCases } from '../testing/state-store-token-cases.js';
+import { describeFenceCases } from '../testing/state-store-fence-cases.js';
 import { describeCopyCases } from '../testing/state-store-copy-cases.js';
 
 export type StateStoreFixture = Made & { store: StateStore };
@@ -50,6 +51,7 @@ export function describeStateStoreContract(name: string, make: () => Promise<Sta
     describeCacheCases(store);
     describeRateCases(store);
     describeTokenCases(store);
+    describeFenceCases(store);
     describeCopyCases(store);
   });
 }
@@ -148,9 +150,11 @@ function describeJobChanges(store: () => StateStore): void {
       const job = testJob();
       expect((await store().createJob(job)).coordinator).toBeNull();
       const mark = { owner: 'djc run on node1 (pid 42)', seenAt: 1_700_000_000_123 };
-      expect((await store().updateJob(job.jobId, { coordinator: mark })).coordinator).toEqual(mark);
-      expect((await store().updateJob(job.jobId, { error: 'x' })).coordinator).toEqual(mark);
-      expect((await store().getJob(job.jobId))?.coordinator).toEqual(mark);
+      // A mark leaves the coordination epoch as it is: 0 before any claim (testing/state-store-fence-cases.ts).
+      const read = { ...mark, epoch: 0 };
+      expect((await store().updateJob(job.jobId, { coordinator: mark })).coordinator).toEqual(read);
+      expect((await store().updateJob(job.jobId, { error: 'x' })).coordinator).toEqual(read);
+      expect((await store().getJob(job.jobId))?.coordinator).toEqual(read);
       expect((await store().updateJob(job.jobId, { coordinator: null })).coordinator).toBeNull();
     });
 

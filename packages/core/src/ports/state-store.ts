@@ -190,6 +190,8 @@ export interface JobPatch {
   speculation?: SpeculationCounts;
   /** When the job (re-)entered the scheduler's queue (ISO; null: clear). */
   queuedAt?: string | null;
+  /** What the coordinator carries over to the next one (null: clear). */
+  coordination?: JobRecord['coordination'];
   /**
    * The config in force and the retry history, written together (`djc
    * retry`). Readers in other processes see both change at once: on the aws
@@ -230,6 +232,18 @@ export interface LockClaim {
   expiresAt: number;
   /** Take the lock over from this holder even though it has not expired (the caller saw it is dead). */
   replacing?: { owner: string; epoch: number };
+}
+
+/**
+ * Options of the coordinator writes that must happen once (finalize, fail,
+ * re-queue, record dispatch). `fence`: the epoch the caller's claim got
+ * (claimJob): the write applies only while the job's epoch is still that,
+ * in the same atomic step (SQLite: the same transaction; DynamoDB: a
+ * condition on the job item, or on the counter update of a task
+ * transaction), else FencedError and nothing is written.
+ */
+export interface FenceOptions extends IoOptions {
+  fence?: number;
 }
 
 export interface ListJobsOptions extends IoOptions {
@@ -297,9 +311,21 @@ export interface StateStore extends CacheIndex, TokenStore {
    * ConflictError if the status is not in `from`; DjcError ILLEGAL_TRANSITION
    * if the table forbids it; NOT_FOUND if there is no such job.
    */
-  transitionJob(jobId: string, from: readonly JobStatus[], to: JobStatus, patch?: JobPatch, opts?: IoOptions): Promise<JobRecord>;
-  /** Applies a patch without a status change. */
-  updateJob(jobId: string, patch: JobPatch, opts?: IoOptions): Promise<JobRecord>;
+  transitionJob(jobId: string, from: readonly JobStatus[], to: JobStatus, patch?: JobPatch, opts?: FenceOptions): Promise<JobRecord>;
+  /**
+   * Applies a patch without a status change. A `coordinator` mark leaves the
+   * epoch as it is (only claimJob moves it).
+   */
+  updateJob(jobId: string, patch: JobPatch, opts?: FenceOptions): Promise<JobRecord>;
+  /**
+   * A coordinator starts coordinating the job: its coordination epoch goes
+   * n → n+1 in one atomic write (SQLite: one UPDATE; DynamoDB: an ADD on the
+   * job item), marking it coordinated by `owner` now. Every claimer gets a
+   * different epoch; the latest holds the highest. The caller passes the
+   * returned `coordinator.epoch` as `fence` on its writes. NOT_FOUND if
+   * there is no such job.
+   */
+  claimJob(jobId: string, owner: string, opts?: IoOptions): Promise<JobRecord>;
 
   /**
    * Adds `counts` to the job's request counts (JobRecord.requests) in one
@@ -433,11 +459,17 @@ export interface StateStore extends CacheIndex, TokenStore {
    * CLAIMED tasks of such a worker never started: they go back to PENDING
    * with their attempt number handed back (attempts - 1, as releaseTask),
    * notBefore null, error the reason plus HELD_REFUND_NOTE. Returns the
-   * tasks changed (the caller re-enqueues them), in task id order.
+   * tasks changed (the caller re-enqueues them), in task id order. With
+   * `fence`: FencedError and nothing changed when another coordinator
+   * claimed the job since and some task would change (a call that changes
+   * nothing returns [] either way).
    */
-  reclaimTasks(jobId: string, req: ReclaimRequest, opts?: IoOptions): Promise<TaskRecord[]>;
-  /** Every non-terminal task (PENDING, CLAIMED, RUNNING, RETRY_WAIT) → CANCELLED. Returns how many changed. */
-  cancelTasks(jobId: string, opts?: IoOptions): Promise<number>;
+  reclaimTasks(jobId: string, req: ReclaimRequest, opts?: FenceOptions): Promise<TaskRecord[]>;
+  /**
+   * Every non-terminal task (PENDING, CLAIMED, RUNNING, RETRY_WAIT) → CANCELLED. Returns how many changed.
+   * With `fence` (as reclaimTasks): FencedError, nothing changed, when the claim was superseded and a task would change.
+   */
+  cancelTasks(jobId: string, opts?: FenceOptions): Promise<number>;
   /**
    * For `djc retry`: tasks in `statuses` (FAILED, CANCELLED) → PENDING with a
    * fresh retry budget (attemptFloor = attempts), counters moved in the same

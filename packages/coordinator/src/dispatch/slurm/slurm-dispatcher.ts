@@ -254,11 +254,11 @@ export function createSlurmDispatcher(opts: SlurmDispatcherOptions): Dispatcher 
       return fj ? describe(fj) : null;
     },
 
-    async stop(jobId, { graceMs = 10_000, detach = false }: StopOptions = {}) {
+    async stop(jobId, { graceMs = 10_000, detach = false, leave = false }: StopOptions = {}) {
       const fj = jobs.get(jobId);
       if (!fj) return null;
       jobs.delete(jobId);
-      if (detach || fj.arrays.length === 0) return describe(fj);
+      if (detach || leave || fj.arrays.length === 0) return describe(fj);
       // Array tasks that never started are not needed; running workers see
       // the job end and exit by themselves within the grace period.
       await cli.cancel(fj.arrays, { pendingOnly: true }).catch((e: unknown) => opts.log.warn({ err: e, jobId }, 'scancel of pending workers failed'));

@@ -24,19 +24,19 @@ const LIVE: readonly TaskStatus[] = ['PENDING', 'CLAIMED', 'RUNNING', 'RETRY_WAI
 export class DynamoBulkOps {
   constructor(private readonly ctx: DynamoContext) {}
 
-  async reclaim(jobId: string, req: ReclaimRequest, io: Io): Promise<TaskRecord[]> {
+  async reclaim(jobId: string, req: ReclaimRequest, io: Io, fence?: number): Promise<TaskRecord[]> {
     if (req.expiredBefore === undefined && req.owner === undefined) return [];
     const endedAt = new Date().toISOString();
     const ops: BulkOp<TaskRecord>[] = [];
     for await (const page of queryPages(this.ctx, runningQuery(jobId, req), io)) {
       for (const item of page) ops.push(this.op(this.reclaimChange(toTaskRecord(item, this.ctx.what), req, endedAt)));
     }
-    const done = await applyBulk(this.ctx, jobId, ops, io);
+    const done = await applyBulk(this.ctx, jobId, ops, io, fence);
     return done.sort((a, b) => a.taskId - b.taskId);
   }
 
   /** Every PENDING, CLAIMED, RUNNING or RETRY_WAIT task → CANCELLED; returns how many changed. */
-  async cancel(jobId: string, io: Io): Promise<number> {
+  async cancel(jobId: string, io: Io, fence?: number): Promise<number> {
     const endedAt = new Date().toISOString();
     const cancelOp = (task: TaskRecord): BulkOp<TaskRecord> => {
       const patch = { status: 'CANCELLED' as const, leaseOwner: null, leaseExpiresAt: null, notBefore: null, endedAt };
@@ -50,7 +50,7 @@ export class DynamoBulkOps {
     let changed = 0;
     for await (const page of queryPages(this.ctx, partitionQuery(jobId, LIVE), io)) {
       const ops = page.map((item) => cancelOp(toTaskRecord(item, this.ctx.what)));
-      changed += (await applyBulk(this.ctx, jobId, ops, io)).length;
+      changed += (await applyBulk(this.ctx, jobId, ops, io, fence)).length;
     }
     return changed;
   }

@@ -12,6 +12,7 @@ import { transact } from './dynamo-request.js';
 import { counterUpdate, sumDeltas, type CountDelta } from './dynamo-counters.js';
 import { isRaceCode, noJob, txFailed } from './dynamo-errors.js';
 import { TX_TASKS } from './dynamo-schema.js';
+import { fencedBy } from './dynamo-fence.js';
 
 /** One write of a bulk change. */
 export interface BulkOp<T> {
@@ -26,11 +27,16 @@ export interface BulkOp<T> {
 /** Transactions one op may take part in before its chunk gives up (a task that keeps changing under it). */
 const MAX_ROUNDS = 20;
 
-/** Applies the ops; returns the results of those that applied, in op order. */
-export async function applyBulk<T>(ctx: DynamoContext, jobId: string, ops: readonly BulkOp<T>[], io: Io): Promise<T[]> {
+/**
+ * Applies the ops; returns the results of those that applied, in op order.
+ * With `fence`, each transaction's counter update is conditional on the
+ * job's coordinator epoch: FencedError at the first chunk it fails (chunks
+ * applied before it stay applied, as with any other error).
+ */
+export async function applyBulk<T>(ctx: DynamoContext, jobId: string, ops: readonly BulkOp<T>[], io: Io, fence?: number): Promise<T[]> {
   const done: T[] = [];
   for (let i = 0; i < ops.length; i += TX_TASKS) {
-    done.push(...(await applyChunk(ctx, jobId, ops.slice(i, i + TX_TASKS), io, 0)));
+    done.push(...(await applyChunk(ctx, jobId, ops.slice(i, i + TX_TASKS), io, 0, fence)));
   }
   return done;
 }
@@ -41,13 +47,14 @@ export async function applyBulk<T>(ctx: DynamoContext, jobId: string, ops: reado
  * (workers claiming while a cancel runs) a smaller transaction leaves other
  * writers less time to move one of its tasks, so the retries converge.
  */
-async function applyChunk<T>(ctx: DynamoContext, jobId: string, ops: BulkOp<T>[], io: Io, round: number): Promise<T[]> {
+async function applyChunk<T>(ctx: DynamoContext, jobId: string, ops: BulkOp<T>[], io: Io, round: number, fence?: number): Promise<T[]> {
   if (ops.length === 0) return [];
-  const items = [...ops.map((o) => o.tx), counterUpdate(ctx.table, jobId, sumDeltas(ops.map((o) => o.delta)))];
+  const items = [...ops.map((o) => o.tx), counterUpdate(ctx.table, jobId, sumDeltas(ops.map((o) => o.delta)), 'exists', fence)];
   const res = await transact(ctx, items, io);
   if (res.ok) return ops.map((o) => o.result);
   const codes = res.reasons.map((r) => r.code);
-  if (res.reasons[ops.length]?.code === 'ConditionalCheckFailed') throw noJob(jobId);
+  const job = res.reasons[ops.length];
+  if (job?.code === 'ConditionalCheckFailed') throw fencedBy(jobId, fence, job.item) ?? noJob(jobId);
   if (!codes.every(isRaceCode) || round + 1 >= MAX_ROUNDS) throw txFailed(ctx.what, codes, jobId);
   const next = ops.flatMap((op, i) => {
     const r = res.reasons[i];
@@ -57,7 +64,7 @@ async function applyChunk<T>(ctx: DynamoContext, jobId: string, ops: BulkOp<T>[]
   });
   const half = Math.ceil(next.length / 2);
   return [
-    ...(await applyChunk(ctx, jobId, next.slice(0, half), io, round + 1)),
-    ...(await applyChunk(ctx, jobId, next.slice(half), io, round + 1)),
+    ...(await applyChunk(ctx, jobId, next.slice(0, half), io, round + 1, fence)),
+    ...(await applyChunk(ctx, jobId, next.slice(half), io, round + 1, fence)),
   ];
 }

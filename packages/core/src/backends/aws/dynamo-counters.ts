@@ -8,6 +8,7 @@ import { TERMINAL_JOB } from '../../model/status.js';
 import { UpdateBuilder, type ExprBuilder } from './dynamo-expressions.js';
 import type { TxItem } from './dynamo-request.js';
 import { jobKey } from './dynamo-schema.js';
+import { fenceCondition } from './dynamo-fence.js';
 import type { CountDelta } from '../../model/count-delta.js';
 
 export { addMove, type CountDelta } from '../../model/count-delta.js';
@@ -26,8 +27,12 @@ export function sumDeltas(deltas: readonly CountDelta[]): CountDelta {
 /** How the job item must look for the counter update to apply. */
 export type JobGuard = 'exists' | 'claimable';
 
-/** The transaction item that applies `delta` to the job's counters. */
-export function counterUpdate(table: string, jobId: string, delta: CountDelta, guard: JobGuard = 'exists'): TxItem {
+/**
+ * The transaction item that applies `delta` to the job's counters; with
+ * `fence`, only while the job's coordinator epoch is still that (a task
+ * write of a coordinator's claim: dynamo-fence.ts).
+ */
+export function counterUpdate(table: string, jobId: string, delta: CountDelta, guard: JobGuard = 'exists', fence?: number): TxItem {
   const b = new UpdateBuilder();
   for (const [key, n] of Object.entries(delta) as [keyof CountDelta, number][]) {
     b.add(key === 'processed' ? 'records_processed' : key === 'bad' ? 'records_bad' : `tasks_${key}`, n);
@@ -37,7 +42,7 @@ export function counterUpdate(table: string, jobId: string, delta: CountDelta, g
     Update: {
       TableName: table,
       Key: jobKey(jobId),
-      ...b.input(jobCondition(b, guard)),
+      ...b.input(`${jobCondition(b, guard)}${fenceCondition(b, fence)}`),
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     },
   };

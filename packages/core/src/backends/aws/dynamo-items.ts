@@ -48,6 +48,9 @@ const JobItemSchema = z.object({
   cancel_requested: z.boolean(),
   coordinator_owner: maybeText,
   coordinator_seen_at: maybeNumber,
+  // Absent before the job's first claim (epoch 0).
+  coordinator_epoch: maybeNumber,
+  coordination_json: maybeText,
   workers_json: maybeText,
   speculation_json: maybeText,
   /** Revision of the CONFIG item's settings; absent until a `djc retry` changes them. */
@@ -151,11 +154,12 @@ export function toJobRecord(item: Item, settings: JobSettings, what: string, req
     records: { total: j.records_total, processed: j.records_processed, bad: j.records_bad },
     outputPath: j.output_path ?? null,
     cancelRequested: j.cancel_requested,
-    coordinator: j.coordinator_owner == null ? null : { owner: j.coordinator_owner, seenAt: j.coordinator_seen_at ?? 0 },
+    coordinator: j.coordinator_owner == null ? null : { owner: j.coordinator_owner, seenAt: j.coordinator_seen_at ?? 0, epoch: j.coordinator_epoch ?? 0 },
     workers: j.workers_json ? (JSON.parse(j.workers_json) as JobRecord['workers']) : null,
     version: j.version,
     requests,
     retries: settings.retries,
+    coordination: j.coordination_json ? (JSON.parse(j.coordination_json) as JobRecord['coordination']) : null,
     ...(j.speculation_json ? { speculation: JSON.parse(j.speculation_json) as SpeculationCounts } : {}),
   };
 }

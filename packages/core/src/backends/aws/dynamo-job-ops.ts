@@ -16,6 +16,7 @@ import type { JobRecord, NewJob } from '../../model/job.js';
 import { stageRunIds } from '../../pipeline/run-ids.js';
 import { assertJobTransition, TERMINAL_JOB, type JobStatus } from '../../model/status.js';
 import type { JobPatch, ListJobsOptions } from '../../ports/state-store.js';
+import { fenceCondition, fencedBy } from './dynamo-fence.js';
 import { noJob, txFailed } from './dynamo-errors.js';
 import { UpdateBuilder } from './dynamo-expressions.js';
 import { configRevOf, configText, newJobItems, toJobRecord, toJobSettings, type JobSettings } from './dynamo-items.js';
@@ -147,7 +148,15 @@ export class DynamoJobOps {
     return item ? (item.status as JobStatus) : null;
   }
 
-  async transition(jobId: string, from: readonly JobStatus[], to: JobStatus, patch: JobPatch, io: Io): Promise<JobRecord> {
+  /** claimJob: ADD 1 to the epoch and set the owner's mark, in one UpdateItem; the new item is the claim. */
+  async claim(jobId: string, owner: string, io: Io): Promise<JobRecord> {
+    const b = new UpdateBuilder().set('coordinator_owner', owner).set('coordinator_seen_at', Date.now()).add('coordinator_epoch', 1);
+    const res = await this.write(jobId, b, `attribute_exists(${b.name('pk')})`, io);
+    if (!res.ok) throw noJob(jobId);
+    return res.value;
+  }
+
+  async transition(jobId: string, from: readonly JobStatus[], to: JobStatus, patch: JobPatch, io: Io, fence?: number): Promise<JobRecord> {
     let status = await this.status(jobId, io);
     for (let attempt = 1; ; attempt++) {
       if (status === null) throw noJob(jobId);
@@ -157,10 +166,13 @@ export class DynamoJobOps {
       assertJobTransition(status, to, jobId);
       const b = patchBuilder(patch).set('status', to).set('gsi1pk', statusPk(to));
       const expiry = this.expiryChange(status, to, patch);
+      const condition = `${b.eq('status', status)}${fenceCondition(b, fence)}`;
       const res = expiry === undefined && patch.settings === undefined
-        ? await this.write(jobId, b, b.eq('status', status), io)
-        : await this.writeTogether(jobId, b, b.eq('status', status), { expiry, settings: patch.settings }, io);
+        ? await this.write(jobId, b, condition, io)
+        : await this.writeTogether(jobId, b, condition, { expiry, settings: patch.settings }, io);
       if (res.ok) return res.value;
+      const fenced = fencedBy(jobId, fence, res.item);
+      if (fenced) throw fenced;
       status = res.item ? (res.item.status as JobStatus) : null;
       if (attempt >= TRANSITION_TRIES && status !== null && from.includes(status)) {
         throw new ConflictError(`job ${jobId}: its status kept changing (now ${status})`, { jobId, details: { status } });
@@ -168,13 +180,13 @@ export class DynamoJobOps {
     }
   }
 
-  async update(jobId: string, patch: JobPatch, io: Io): Promise<JobRecord> {
+  async update(jobId: string, patch: JobPatch, io: Io, fence?: number): Promise<JobRecord> {
     const b = patchBuilder(patch);
-    const condition = `attribute_exists(${b.name('pk')})`;
+    const condition = `attribute_exists(${b.name('pk')})${fenceCondition(b, fence)}`;
     const res = patch.settings === undefined
       ? await this.write(jobId, b, condition, io)
       : await this.writeTogether(jobId, b, condition, { settings: patch.settings }, io);
-    if (!res.ok) throw noJob(jobId);
+    if (!res.ok) throw fencedBy(jobId, fence, res.item) ?? noJob(jobId);
     return res.value;
   }
 
@@ -296,6 +308,7 @@ function patchBuilder(p: JobPatch): UpdateBuilder {
     .set('records_total', p.recordsTotal)
     .set('mode', p.mode)
     .set('queued_at', p.queuedAt)
+    .set('coordination_json', p.coordination === undefined ? undefined : p.coordination && JSON.stringify(p.coordination))
     .set('workers_json', p.workers === undefined ? undefined : p.workers && JSON.stringify(p.workers))
     .set('speculation_json', p.speculation === undefined ? undefined : JSON.stringify(p.speculation));
   if (p.coordinator !== undefined) {

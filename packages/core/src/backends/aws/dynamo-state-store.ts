@@ -13,7 +13,7 @@ import type { JobRecord, NewJob, TaskRecord } from '../../model/job.js';
 import type { JobStatus, TaskStatus } from '../../model/status.js';
 import type {
   ClaimRequest, ClaimResult, CompleteResult, CoordinatorInfo, LockClaim, LeaseWrite, IoOptions, JobPatch, RequestCountDelta, LeaseRef, ListJobsOptions, ListTasksOptions,
-  JobRef, ListJobIdsOptions, ReclaimRequest, ResetTasksOptions, ReusedTask, StateStore, TaskOutcome,
+  JobRef, ListJobIdsOptions, ReclaimRequest, ResetTasksOptions, ReusedTask, StateStore, TaskOutcome, FenceOptions,
 } from '../../ports/state-store.js';
 import type { CacheEntry, TaskCacheEntry, TaskCacheRef } from '../../ports/cache-index.js';
 import { DynamoBulkOps } from './dynamo-bulk-ops.js';
@@ -95,12 +95,17 @@ export class DynamoStateStore implements StateStore {
     return listJobIds(this.ctx, opts, opts);
   }
 
-  transitionJob(jobId: string, from: readonly JobStatus[], to: JobStatus, patch: JobPatch = {}, opts: IoOptions = {}): Promise<JobRecord> {
-    return this.jobs.transition(jobId, from, to, patch, opts);
+  transitionJob(jobId: string, from: readonly JobStatus[], to: JobStatus, patch: JobPatch = {}, opts: FenceOptions = {}): Promise<JobRecord> {
+    return this.jobs.transition(jobId, from, to, patch, opts, opts.fence);
   }
 
-  updateJob(jobId: string, patch: JobPatch, opts: IoOptions = {}): Promise<JobRecord> {
-    return this.jobs.update(jobId, patch, opts);
+  updateJob(jobId: string, patch: JobPatch, opts: FenceOptions = {}): Promise<JobRecord> {
+    return this.jobs.update(jobId, patch, opts, opts.fence);
+  }
+
+  /** One UpdateItem: ADD 1 to coordinator_epoch (dynamo-fence.ts). */
+  claimJob(jobId: string, owner: string, opts: IoOptions = {}): Promise<JobRecord> {
+    return this.jobs.claim(jobId, owner, opts);
   }
 
   /** One UpdateItem with ADD on the job's REQUESTS item (see dynamo-request-counts.ts). */
@@ -156,12 +161,12 @@ export class DynamoStateStore implements StateStore {
     return this.leases.release(jobId, taskId, lease, reason, opts);
   }
 
-  reclaimTasks(jobId: string, req: ReclaimRequest, opts: IoOptions = {}): Promise<TaskRecord[]> {
-    return this.bulk.reclaim(jobId, req, opts);
+  reclaimTasks(jobId: string, req: ReclaimRequest, opts: FenceOptions = {}): Promise<TaskRecord[]> {
+    return this.bulk.reclaim(jobId, req, opts, opts.fence);
   }
 
-  cancelTasks(jobId: string, opts: IoOptions = {}): Promise<number> {
-    return this.bulk.cancel(jobId, opts);
+  cancelTasks(jobId: string, opts: FenceOptions = {}): Promise<number> {
+    return this.bulk.cancel(jobId, opts, opts.fence);
   }
 
   resetTasks(jobId: string, statuses: readonly TaskStatus[], opts: ResetTasksOptions = {}): Promise<TaskRecord[]> {

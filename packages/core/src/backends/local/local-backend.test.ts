@@ -86,7 +86,9 @@ describe.each(DRIVERS)('local backend (%s driver)', (driver) => {
     open.push({ backend, cleanup: async () => { await backend.close(); await tmp.cleanup(); } });
     expect(await backend.state.getJob('old-1')).toMatchObject({ name: 'old', status: 'SUCCEEDED', coordinator: null });
     const mark = { owner: 'test', seenAt: 1 };
-    expect((await backend.state.updateJob('old-1', { coordinator: mark })).coordinator).toEqual(mark);
+    expect((await backend.state.updateJob('old-1', { coordinator: mark })).coordinator).toEqual({ ...mark, epoch: 0 });
+    // The i13-fence migration's epoch works on an upgraded file.
+    expect((await backend.state.claimJob('old-1', 'claimer')).coordinator).toMatchObject({ owner: 'claimer', epoch: 1 });
   });
 
   it('queue depth: a released delivery waiting out its delay is delayed, not in flight', async () => {

@@ -227,4 +227,10 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE tasks ADD COLUMN speculation TEXT;
   ALTER TABLE jobs ADD COLUMN speculation_json TEXT;
   `,
+  // i13-fence: 20: per-job coordination fencing (the epoch claimJob moves) and
+  // the state a coordinator carries over to the next one (JSON CoordinationState).
+  `
+  ALTER TABLE jobs ADD COLUMN coordinator_epoch INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE jobs ADD COLUMN coordination_json TEXT;
+  `,
 ];

@@ -6,6 +6,7 @@ import type { JobRecord, NewJob } from '../../model/job.js';
 import type { JobPatch, JobRef, ListJobIdsOptions, ListJobsOptions } from '../../ports/state-store.js';
 import type { Db } from './db.js';
 import { noJob } from '../store-errors.js';
+import { FencedError } from '../../errors.js';
 import { capError } from '../../util/cap-text.js';
 import { toJobRecord, type JobRow } from './state-rows.js';
 
@@ -24,6 +25,7 @@ const PATCH_SQL = `UPDATE jobs SET
   workers_json = CASE WHEN @setWorkers THEN @workersJson ELSE workers_json END,
   speculation_json = CASE WHEN @setSpeculation THEN @speculationJson ELSE speculation_json END,
   queued_at = CASE WHEN @setQueuedAt THEN @queuedAt ELSE queued_at END,
+  coordination_json = CASE WHEN @setCoordination THEN @coordinationJson ELSE coordination_json END,
   config = CASE WHEN @setSettings THEN @config ELSE config END,
   retries_json = CASE WHEN @setSettings THEN @retriesJson ELSE retries_json END,
   version = version + 1
@@ -33,6 +35,8 @@ export class SqliteJobOps {
   private readonly insert: Statement;
   private readonly select: Statement;
   private readonly selectStatus: Statement;
+  private readonly selectEpoch: Statement;
+  private readonly claimRow: Statement;
   private readonly listAll: Statement;
   private readonly listByStatus: Statement;
   private readonly listByParent: Statement;
@@ -49,6 +53,9 @@ export class SqliteJobOps {
       ON CONFLICT (job_id) DO NOTHING RETURNING *`);
     this.select = db.prepare('SELECT * FROM jobs WHERE job_id = ?');
     this.selectStatus = db.prepare('SELECT status FROM jobs WHERE job_id = ?').pluck();
+    this.selectEpoch = db.prepare('SELECT coordinator_epoch FROM jobs WHERE job_id = ?').pluck();
+    this.claimRow = db.prepare(`UPDATE jobs SET coordinator_epoch = coordinator_epoch + 1,
+      coordinator_owner = @owner, coordinator_seen_at = @seenAt, version = version + 1 WHERE job_id = @jobId RETURNING *`);
     this.listAll = db.prepare('SELECT * FROM jobs WHERE parent_id IS NULL ORDER BY created_at DESC, job_id DESC LIMIT ?');
     this.listByStatus = db.prepare('SELECT * FROM jobs WHERE status = ? AND parent_id IS NULL ORDER BY created_at DESC, job_id DESC LIMIT ?');
     this.listByParent = db.prepare('SELECT * FROM jobs WHERE parent_id = ?');
@@ -133,6 +140,21 @@ export class SqliteJobOps {
     return this.idsByPrefix.all(prefix, `${prefix}\u{10FFFF}`, opts.limit ?? -1) as JobRef[];
   }
 
+  /** claimJob: epoch + 1 and the owner's mark, in one UPDATE. */
+  claim(jobId: string, owner: string): JobRecord {
+    const row = this.claimRow.get({ jobId, owner, seenAt: Date.now() }) as JobRow | undefined;
+    if (!row) throw noJob(jobId);
+    return this.record(row);
+  }
+
+  /** FencedError unless the job's epoch is `fence` (nothing to check without one); run inside the writer's transaction. */
+  checkFence(jobId: string, fence: number | undefined): void {
+    if (fence === undefined) return;
+    const epoch = this.selectEpoch.get(jobId) as number | undefined;
+    if (epoch === undefined) throw noJob(jobId);
+    if (epoch !== fence) throw new FencedError(jobId, fence, epoch);
+  }
+
   transition(jobId: string, from: readonly JobStatus[], to: JobStatus, patch: JobPatch = {}): JobRecord {
     const status = this.status(jobId);
     if (status === null) throw noJob(jobId);
@@ -174,6 +196,8 @@ export class SqliteJobOps {
       speculationJson: p.speculation ? JSON.stringify(p.speculation) : null,
       setQueuedAt: flag(p, 'queuedAt'),
       queuedAt: p.queuedAt ?? null,
+      setCoordination: flag(p, 'coordination'),
+      coordinationJson: p.coordination ? JSON.stringify(p.coordination) : null,
       setSettings: flag(p, 'settings'),
       config: p.settings ? JSON.stringify(p.settings.config) : null,
       retriesJson: p.settings ? JSON.stringify(p.settings.retries) : null,

@@ -10,7 +10,7 @@ import type { BatchDescriptor } from '../../model/batch.js';
 import type { JobStatus, TaskStatus } from '../../model/status.js';
 import type {
   ClaimRequest, ClaimResult, CompleteResult, CoordinatorInfo, LockClaim, LeaseWrite, JobPatch, RequestCountDelta, LeaseRef, JobRef, ListJobIdsOptions, ListJobsOptions, ListTasksOptions,
-  ReclaimRequest, ResetTasksOptions, ReusedTask, StateStore, TaskOutcome,
+  ReclaimRequest, ResetTasksOptions, ReusedTask, StateStore, TaskOutcome, FenceOptions, IoOptions,
 } from '../../ports/state-store.js';
 import type { CacheEntry, TaskCacheEntry, TaskCacheRef } from '../../ports/cache-index.js';
 import { openDatabase, type Db } from './db.js';
@@ -75,8 +75,15 @@ export class SqliteStateStore implements StateStore {
     return {
       createJob: writer(db, (job: NewJob) => jobs.create(job)),
       createJobs: writer(db, (js: readonly NewJob[]) => jobs.createMany(js)),
-      transitionJob: writer(db, (id: string, from: readonly JobStatus[], to: JobStatus, p?: JobPatch) => jobs.transition(id, from, to, p)),
-      updateJob: writer(db, (id: string, p: JobPatch) => jobs.update(id, p)),
+      transitionJob: writer(db, (id: string, from: readonly JobStatus[], to: JobStatus, p: JobPatch | undefined, fence?: number) => {
+        jobs.checkFence(id, fence);
+        return jobs.transition(id, from, to, p);
+      }),
+      updateJob: writer(db, (id: string, p: JobPatch, fence?: number) => {
+        jobs.checkFence(id, fence);
+        return jobs.update(id, p);
+      }),
+      claimJob: writer(db, (id: string, owner: string) => jobs.claim(id, owner)),
       addRequestCounts: writer(db, (id: string, c: RequestCountDelta) => jobs.addRequests(id, c)),
       putTasks: writer(db, (id: string, b: readonly BatchDescriptor[]) => tasks.put(id, b)),
       putReusedTasks: writer(db, (id: string, ts: readonly ReusedTask[]) => tasks.putReused(id, ts)),
@@ -88,8 +95,17 @@ export class SqliteStateStore implements StateStore {
       requestCopy: writer(db, (id: string, t: number, a: number) => copies.requestCopy(id, t, a)),
       claimCopy: writer(db, (id: string, t: number, a: number, r: ClaimRequest) => copies.claimCopy(id, t, a, r)),
       releaseTask: writer(db, (id: string, t: number, l: LeaseRef, why: string) => leases.release(id, t, l, why)),
-      reclaimTasks: writer(db, (id: string, r: ReclaimRequest) => bulk.reclaim(id, r)),
-      cancelTasks: writer(db, (id: string) => bulk.cancel(id)),
+      // Fenced: checked after the change is computed, so a call that changes nothing never throws (as on DynamoDB); the throw rolls it back.
+      reclaimTasks: writer(db, (id: string, r: ReclaimRequest, fence?: number) => {
+        const changed = bulk.reclaim(id, r);
+        if (changed.length > 0) jobs.checkFence(id, fence);
+        return changed;
+      }),
+      cancelTasks: writer(db, (id: string, fence?: number) => {
+        const n = bulk.cancel(id);
+        if (n > 0) jobs.checkFence(id, fence);
+        return n;
+      }),
       resetTasks: writer(db, (id: string, s: readonly TaskStatus[], ids?: readonly number[]) => bulk.reset(id, s, ids)),
       acquireLock: writer(db, (claim: LockClaim) => lock.acquire(claim)),
       renewLock: writer(db, (info: CoordinatorInfo) => lock.renew(info)),
@@ -130,12 +146,16 @@ export class SqliteStateStore implements StateStore {
     return withLock(() => this.jobs.listIds(opts));
   }
 
-  transitionJob(jobId: string, from: readonly JobStatus[], to: JobStatus, patch?: JobPatch): Promise<JobRecord> {
-    return this.w.transitionJob(jobId, from, to, patch);
+  transitionJob(jobId: string, from: readonly JobStatus[], to: JobStatus, patch?: JobPatch, opts: FenceOptions = {}): Promise<JobRecord> {
+    return this.w.transitionJob(jobId, from, to, patch, opts.fence);
   }
 
-  updateJob(jobId: string, patch: JobPatch): Promise<JobRecord> {
-    return this.w.updateJob(jobId, patch);
+  updateJob(jobId: string, patch: JobPatch, opts: FenceOptions = {}): Promise<JobRecord> {
+    return this.w.updateJob(jobId, patch, opts.fence);
+  }
+
+  claimJob(jobId: string, owner: string, _opts?: IoOptions): Promise<JobRecord> {
+    return this.w.claimJob(jobId, owner);
   }
 
   addRequestCounts(jobId: string, counts: RequestCountDelta): Promise<void> {
@@ -192,12 +212,12 @@ export class SqliteStateStore implements StateStore {
     return this.w.releaseTask(jobId, taskId, lease, reason);
   }
 
-  reclaimTasks(jobId: string, req: ReclaimRequest): Promise<TaskRecord[]> {
-    return this.w.reclaimTasks(jobId, req);
+  reclaimTasks(jobId: string, req: ReclaimRequest, opts: FenceOptions = {}): Promise<TaskRecord[]> {
+    return this.w.reclaimTasks(jobId, req, opts.fence);
   }
 
-  cancelTasks(jobId: string): Promise<number> {
-    return this.w.cancelTasks(jobId);
+  cancelTasks(jobId: string, opts: FenceOptions = {}): Promise<number> {
+    return this.w.cancelTasks(jobId, opts.fence);
   }
 
   resetTasks(jobId: string, statuses: readonly TaskStatus[], opts: ResetTasksOptions = {}): Promise<TaskRecord[]> {

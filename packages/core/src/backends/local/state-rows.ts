@@ -21,6 +21,9 @@ export interface JobRow {
   cancel_requested: number;
   coordinator_owner: string | null;
   coordinator_seen_at: number | null;
+  /** Added by the i13-fence migration. */
+  coordinator_epoch?: number;
+  coordination_json?: string | null;
   workers_json: string | null;
   /** Added by migration 8. */
   retries_json?: string | null;
@@ -116,11 +119,12 @@ export function toJobRecord(row: JobRow, requests: Record<string, number> = {}):
     records: { total: row.records_total, processed: row.records_processed, bad: row.records_bad },
     outputPath: row.output_path,
     cancelRequested: row.cancel_requested !== 0,
-    coordinator: row.coordinator_owner === null ? null : { owner: row.coordinator_owner, seenAt: row.coordinator_seen_at ?? 0 },
+    coordinator: row.coordinator_owner === null ? null : { owner: row.coordinator_owner, seenAt: row.coordinator_seen_at ?? 0, epoch: row.coordinator_epoch ?? 0 },
     workers: row.workers_json ? (JSON.parse(row.workers_json) as JobRecord['workers']) : null,
     version: row.version,
     requests,
     retries: row.retries_json ? (JSON.parse(row.retries_json) as RetryRecord[]) : [],
+    coordination: row.coordination_json ? (JSON.parse(row.coordination_json) as JobRecord['coordination']) : null,
     ...(row.speculation_json ? { speculation: JSON.parse(row.speculation_json) as SpeculationCounts } : {}),
   };
 }
