@@ -70,4 +70,19 @@ describe('compute.max_worker_deaths', () => {
     expect(last).toBeGreaterThanOrEqual(first);
     expect(Date.parse(job?.endedAt ?? '')).toBeGreaterThanOrEqual(last);
   }, 120_000);
+
+  it('a crash loop slower than the rate still ends: workers that crash while no task finishes', async () => {
+    // Each worker dies of SIGSEGV (as a native crash would) 1.2 s into its task: never 2 within 1s, but no task ever finishes.
+    const file = setUp(`export async function run() {
+  await new Promise((r) => setTimeout(r, 1200));
+  process.kill(process.pid, 'SIGSEGV');
+}
+`, '{ workers: 1, max_worker_deaths: { count: 2, per: 1s } }', 5);
+    const r = await box.run(['run', file, '--json']);
+    expect(r.code, r.stderr).toBe(1);
+    const doc = JSON.parse(r.stdout) as { jobId: string; status: string; error: string };
+    expect(doc.error).toContain('workers keep dying: 3 workers crashed while no task finished, more than compute.max_worker_deaths allows (2)');
+    const job = await storedJob(doc.jobId);
+    expect(job?.coordination?.workerCrashes).toHaveLength(3);
+  }, 120_000);
 });

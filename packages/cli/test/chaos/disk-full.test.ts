@@ -102,16 +102,15 @@ output: { path: out.jsonl }
     expect(['RUNNING', 'PREPARING', 'FINALIZING']).toContain(mid.status);
     expect(mid.tasks.succeeded).toBeLessThan(mid.tasks.total);
 
-    // Space returns: a coordinator adopts the job (its djc run stopped marking it) and finishes it.
+    // Space returns: the hint's `djc retry` takes the job over here (its djc run stopped marking it) and finishes it.
     rmSync(ballast);
-    const daemon = djcStart(['coordinator'], { ...at, env: { DJC_COORDINATOR_STALE_SECONDS: '2' } });
-    try {
-      const w = await djc(['wait', jobId, '--json'], at);
-      expect(w.code, `${w.stderr}\n${daemon.stderr()}`).toBe(0);
-    } finally {
-      daemon.child.kill('SIGTERM');
-      await daemon.done;
-    }
+    const stale = { ...at, env: { DJC_COORDINATOR_STALE_SECONDS: '2' } };
+    await waitFor('the job is orphaned', async () => {
+      const s = await djc(['status', jobId, '--json'], stale);
+      return (JSON.parse(s.stdout) as { coordinator?: { orphaned?: boolean } }).coordinator?.orphaned === true;
+    }, 30_000);
+    const retried = await djc(['retry', jobId], stale);
+    expect(retried.code, retried.stderr).toBe(0);
     const end = JSON.parse((await djc(['status', jobId, '--json'], at)).stdout) as Status;
     expect(end).toMatchObject({ status: 'SUCCEEDED', tasks: { total: RECORDS / 5, succeeded: RECORDS / 5, failed: 0 }, records: { processed: RECORDS } });
     const { lost, duplicated, foreign } = exactness(join(b.dir, 'out.jsonl'), RECORDS);

@@ -110,11 +110,6 @@ export interface Dispatcher {
   stop(jobId: string, opts?: StopOptions): Promise<WorkersRecord | null>;
 }
 
-/** Worker deaths tolerated per job before the dispatcher gives up replacing them. */
-export function restartBudget(desired: number): number {
-  return desired * 2 + 3;
-}
-
 /** "2 running, 2 pending (Resources), 1 failed (NonZeroExitCode)" from worker groups. */
 export function groupSummary(groups: WorkersRecord['groups']): string {
   if (groups.length === 0) return 'no workers';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { homeModes, MAX_WORKER_ALLOCATIONS, MAX_WORKER_FAILURES, type JobRecord, type Logger, type WorkerAllocation, type WorkerFailure } from '@djc/core';
-import { deathLimit, deathLimitReason, overLimit, recentDeaths } from './worker-deaths.js';
+import { deathLimit, isCrash, WorkerDeaths } from './worker-deaths.js';
 import { groupSummary, type Dispatcher, type HeldWorker, type WorkerBinding, type WorkerLoss } from './dispatcher.js';
 import { defaultBindings } from './bindings.js';
 import { tail } from './log-tail.js';
@@ -61,8 +61,8 @@ interface JobWorkers {
   allocations: WorkerAllocation[];
   losses: WorkerLoss[];
   crashes: number;
-  /** Epoch ms of the deaths within the job's window (compute.max_worker_deaths), carried over from the job record. */
-  deaths: number[];
+  /** The deaths the limit counts (compute.max_worker_deaths), carried over from the job record. */
+  deaths: WorkerDeaths;
   job: JobRecord;
   lastCrash: string | null;
   failures: WorkerFailure[];
@@ -137,7 +137,7 @@ export function createLocalDispatcher(opts: LocalDispatcherOptions): Dispatcher 
       const how = signal ? `signal ${signal}` : `code ${code}`;
       const reason = `worker process ${child.pid} exited with ${how}`;
       jw.crashes += 1;
-      jw.deaths.push(Date.now());
+      jw.deaths.add(isCrash(signal));
       jw.lastCrash = `${reason}${tail(logFile)}`;
       jw.failures = [...jw.failures, { worker: workerId, reason: jw.lastCrash, at: new Date().toISOString() }].slice(-MAX_WORKER_FAILURES);
       jw.losses.push({ workerId, reason });
@@ -145,7 +145,7 @@ export function createLocalDispatcher(opts: LocalDispatcherOptions): Dispatcher 
     });
     child.on('error', (e) => {
       jw.crashes += 1;
-      jw.deaths.push(Date.now());
+      jw.deaths.add(true);
       jw.lastCrash = `cannot start worker: ${e.message}`;
     });
     opts.log.debug({ jobId, workerId, pid: child.pid }, 'worker started');
@@ -161,7 +161,7 @@ export function createLocalDispatcher(opts: LocalDispatcherOptions): Dispatcher 
       }
       const jw: JobWorkers = {
         granted: workers.length, alive: new Map(), spare: [], allocations: [], losses: [], crashes: 0, lastCrash: null, failures: [],
-        deaths: [...(job.coordination?.workerDeaths ?? [])], job,
+        deaths: new WorkerDeaths([...(job.coordination?.workerDeaths ?? [])], [...(job.coordination?.workerCrashes ?? [])]), job,
       };
       jobs.set(job.jobId, jw);
       for (const b of workers) spawnWorker(job.jobId, jw, b);
@@ -210,8 +210,9 @@ export function createLocalDispatcher(opts: LocalDispatcherOptions): Dispatcher 
       const losses = jw.losses.splice(0);
       jw.job = job;
       const limit = deathLimit(job, jw.granted);
-      jw.deaths = recentDeaths(jw.deaths, limit);
-      const over = overLimit(jw.deaths, limit);
+      jw.deaths.observe(job);
+      jw.deaths.kept(limit);
+      const over = jw.deaths.overLimit(limit) !== null;
       const work = job.tasks.pending + job.tasks.retrying + losses.length;
       // Replace workers that died, on their bindings, while work remains and deaths are within the rate; free the bindings of those not needed.
       while (jw.spare.length > 0 && jw.alive.size < work && !over) {
@@ -226,14 +227,14 @@ export function createLocalDispatcher(opts: LocalDispatcherOptions): Dispatcher 
 
     stuckReason(jobId) {
       const jw = jobs.get(jobId);
-      const limit = jw && deathLimit(jw.job, jw.granted);
-      if (!jw || !limit || !overLimit(jw.deaths, limit) || jw.alive.size > 0) return null;
-      return `workers keep dying: ${deathLimitReason(jw.deaths, limit)}; last: ${jw.lastCrash ?? 'unknown'}`;
+      const over = jw?.deaths.overLimit(deathLimit(jw.job, jw.granted));
+      if (!jw || !over || jw.alive.size > 0) return null;
+      return `workers keep dying: ${over}; last: ${jw.lastCrash ?? 'unknown'}`;
     },
 
     coordination(jobId) {
       const jw = jobs.get(jobId);
-      return jw ? { workerDeaths: recentDeaths(jw.deaths, deathLimit(jw.job, jw.granted)) } : null;
+      return jw ? jw.deaths.kept(deathLimit(jw.job, jw.granted)) : null;
     },
 
     describe(jobId) {

@@ -324,7 +324,8 @@ export const ComputeSchema = z
       .meta({
         description: 'A RATE of worker deaths: while more than `count` workers died within the last `per`, dead workers are not replaced, '
           + 'and once none is left the job fails naming this limit. Occasional deaths (a node lost, an OOM kill) never add up over a long job. '
-          + 'Local workers; kept on the job so a new coordinator continues it',
+          + 'A crash loop slower than the rate ends too: more than `count` workers crashing (an exit code or a fault signal; not killed) while no task finishes pass the limit. '
+          + 'Local workers and Slurm array tasks; kept on the job so a new coordinator continues it',
       }),
     speculate: SpeculateSchema.optional(),
   })

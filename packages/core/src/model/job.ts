@@ -145,6 +145,8 @@ export interface JobRecord {
 export interface CoordinationState {
   /** Epoch ms of the worker deaths within the latest window (compute.max_worker_deaths.per), oldest first. */
   workerDeaths: number[];
+  /** Epoch ms of the workers that exited with an error since the job last finished a task (absent: none). */
+  workerCrashes?: number[];
 }
 
 /**

@@ -11,8 +11,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { homeModes, MAX_WORKER_FAILURES, type JobRecord, type Logger, type WorkerFailure, type WorkersRecord } from '@djc/core';
-import { groupSummary, restartBudget, type Dispatcher, type StartOptions, type StopOptions, type WorkerBinding, type WorkerLoss } from '../dispatcher.js';
+import { groupSummary, type Dispatcher, type StartOptions, type StopOptions, type WorkerBinding, type WorkerLoss } from '../dispatcher.js';
 import { workerShare } from '../bindings.js';
+import { deathLimit, isCrash, WorkerDeaths } from '../worker-deaths.js';
 import { tail } from '../log-tail.js';
 import { workerInvocation } from '../worker-command.js';
 import { batchScript, planArrays, sbatchArgs, slurmWorkerId } from './batch-script.js';
@@ -46,7 +47,10 @@ interface FollowedJob {
   tasks: Map<string, ArrayTaskState>;
   /** Array tasks whose end was already handled. */
   ended: Set<string>;
-  failed: number;
+  /** The job, as of start() (its compute.max_worker_deaths). */
+  job: JobRecord;
+  /** Array tasks that ended badly, kept on the job (JobRecord.coordination) so the next coordinator continues the count. */
+  deaths: WorkerDeaths;
   failures: WorkerFailure[];
   lastPoll: number;
   stuck: string | null;
@@ -121,7 +125,8 @@ export function createSlurmDispatcher(opts: SlurmDispatcherOptions): Dispatcher 
     const reason = `Slurm array task ${key} ${t.state}${how ? ` (${how})` : ''}`;
     losses.push({ workerId, reason });
     if (t.state === 'UNKNOWN' || adopted) return; // not counted as a failure
-    fj.failed += 1;
+    // A crash: the element failed by itself (not killed, cancelled or preempted).
+    fj.deaths.add((t.state === 'FAILED' || t.state === 'BOOT_FAIL') && isCrash(t.signal));
     const logFile = join(jobDir(fj.jobId), `slurm-${t.arrayJobId}_${t.taskIndex}.log`);
     fj.failures = [...fj.failures, { worker: workerId, reason: `${reason}${tail(logFile)}`, at: new Date().toISOString() }].slice(-MAX_WORKER_FAILURES);
     opts.log.warn({ jobId: fj.jobId, workerId, state: t.state, reason: t.reason, exitCode: t.exitCode }, 'slurm worker ended badly');
@@ -164,9 +169,10 @@ export function createSlurmDispatcher(opts: SlurmDispatcherOptions): Dispatcher 
 
   const stuckReason = (fj: FollowedJob): string | null => {
     const live = alive(fj);
-    if (live.length === 0 && fj.failed > restartBudget(fj.desired)) {
+    const over = fj.deaths.overLimit(deathLimit(fj.job, fj.desired));
+    if (live.length === 0 && over) {
       const last = fj.failures.at(-1)?.reason ?? 'unknown';
-      return `Slurm workers keep failing (${fj.failed} array tasks ended badly); last: ${last}`;
+      return `Slurm workers keep failing (array tasks that ended badly): ${over}; last: ${last}`;
     }
     const pending = live.filter((t) => t.state === 'PENDING');
     if (live.length > 0 && pending.length === live.length) {
@@ -184,7 +190,8 @@ export function createSlurmDispatcher(opts: SlurmDispatcherOptions): Dispatcher 
       const cfg = job.config.compute;
       const fj: FollowedJob = {
         jobId: job.jobId, config: job.config, desired: workers?.length ?? cfg.slurm?.workers ?? cfg.workers, share: workerShare(job), starting: true,
-        arrays: [], tasks: new Map(), ended: new Set(), failed: 0, failures: job.workers?.failures ?? [], lastPoll: 0, stuck: null, startError: null, inFlight: 0,
+        arrays: [], tasks: new Map(), ended: new Set(), job, deaths: new WorkerDeaths([...(job.coordination?.workerDeaths ?? [])], [...(job.coordination?.workerCrashes ?? [])]),
+        failures: job.workers?.failures ?? [], lastPoll: 0, stuck: null, startError: null, inFlight: 0,
         adoptedLosses: [],
       };
       jobs.set(job.jobId, fj);
@@ -232,11 +239,13 @@ export function createSlurmDispatcher(opts: SlurmDispatcherOptions): Dispatcher 
       if (!fj || Date.now() - fj.lastPoll < pollMs) return [];
       fj.lastPoll = Date.now();
       const losses: WorkerLoss[] = fj.adoptedLosses.splice(0);
+      fj.job = job;
+      fj.deaths.observe(job);
       await refresh(fj, losses);
       const work = job.tasks.pending + job.tasks.retrying + losses.length;
       // Arrays still being submitted (a grant grown while this polls) count: they are not missing.
       const missing = Math.min(fj.desired, work) - alive(fj).length - fj.inFlight;
-      if (missing > 0 && !fj.startError && fj.failed <= restartBudget(fj.desired) && job.status === 'RUNNING') {
+      if (missing > 0 && !fj.startError && !fj.deaths.overLimit(deathLimit(job, fj.desired)) && job.status === 'RUNNING') {
         opts.log.info({ jobId: job.jobId, missing }, 'replacing slurm workers');
         await submitMore(fj, missing);
       }
@@ -252,6 +261,11 @@ export function createSlurmDispatcher(opts: SlurmDispatcherOptions): Dispatcher 
     describe(jobId) {
       const fj = jobs.get(jobId);
       return fj ? describe(fj) : null;
+    },
+
+    coordination(jobId) {
+      const fj = jobs.get(jobId);
+      return fj ? fj.deaths.kept(deathLimit(fj.job, fj.desired)) : null;
     },
 
     async stop(jobId, { graceMs = 10_000, detach = false, leave = false }: StopOptions = {}) {
