@@ -9,6 +9,12 @@ import { dirname, relative } from 'node:path';
 
 const ERROR_LINES = 6;
 
+/** The errors' messages, each once (a retried test carries one per attempt), cut to a few lines. */
+function firstLines(errors) {
+  const message = [...new Set((errors ?? []).map((e) => e.message ?? String(e)))].join('\n');
+  return message.split('\n').slice(0, ERROR_LINES).join('\n');
+}
+
 export default class TestOutcomesReporter {
   failed = [];
   flaky = [];
@@ -17,11 +23,10 @@ export default class TestOutcomesReporter {
     const result = testCase.result();
     const where = `${relative(process.cwd(), testCase.module.moduleId)} > ${testCase.fullName}`;
     if (result.state === 'failed') {
-      // A retried test carries its error once per attempt: keep each message once.
-      const message = [...new Set((result.errors ?? []).map((e) => e.message ?? String(e)))].join('\n');
-      this.failed.push({ test: where, error: message.split('\n').slice(0, ERROR_LINES).join('\n') });
+      this.failed.push({ test: where, error: firstLines(result.errors) });
     } else if (result.state === 'passed' && testCase.diagnostic()?.flaky) {
-      this.flaky.push({ test: where, retries: testCase.diagnostic().retryCount });
+      // A test that passed on a retry still carries the errors of the attempts that failed.
+      this.flaky.push({ test: where, retries: testCase.diagnostic().retryCount, error: firstLines(result.errors) });
     }
   }
 

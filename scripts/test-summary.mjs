@@ -60,7 +60,9 @@ function printOutcomes(runs) {
   }
   if (flaky.length > 0) {
     console.log(`\nPassed only on a retry (flaky, ${flaky.length}):`);
-    for (const t of flaky) console.log(`  ${t.label ? `${t.label}: ` : ''}${t.test} (retried ${t.retries}×)`);
+    for (const t of flaky) {
+      console.log(`  ${t.label ? `${t.label}: ` : ''}${t.test} (retried ${t.retries}×)${t.error ? `; first failure:\n${t.error.replace(/^/gm, '      ')}` : ''}`);
+    }
   }
 }
 
