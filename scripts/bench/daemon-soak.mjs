@@ -9,9 +9,13 @@
  * the last wave within 10% of the end of the second (the first wave loads
  * code and warms caches).
  *
- * Env: BENCH_SOAK_JOBS (1000), BENCH_SOAK_WAVE (100).
+ * Then a second, shorter soak with the daemon's young generation capped
+ * (NODE_OPTIONS=--max-semi-space-size=1), to tell V8 reserving heap from a
+ * leak.
+ *
+ * Env: BENCH_SOAK_JOBS (1000), BENCH_SOAK_WAVE (100), BENCH_SOAK_SMALL_YOUNG_JOBS (300).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -19,6 +23,8 @@ import { main, note, ROOT, round, startCoordinator, tempDir } from './lib.mjs';
 
 const JOBS = Number(process.env.BENCH_SOAK_JOBS ?? 1000);
 const WAVE = Number(process.env.BENCH_SOAK_WAVE ?? 100);
+/** Jobs of the second soak, with a 1 MiB young generation (NODE_OPTIONS=--max-semi-space-size=1). */
+const SMALL_YOUNG_JOBS = Number(process.env.BENCH_SOAK_SMALL_YOUNG_JOBS ?? 300);
 const SETTLE_MS = 3000;
 
 const JOB_YAML = `name: soak
@@ -35,6 +41,17 @@ function rssMiB(pid) {
   return m ? round(Number(m[1]) / 1024, 1) : NaN;
 }
 
+/** The RSS by kind (/proc/<pid>/smaps_rollup): anonymous (heap, malloc), file-backed (code, mapped files), shared memory. */
+function rssKinds(pid) {
+  const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kib = (key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
+  return {
+    anonMiB: round(kib('Anonymous') / 1024, 1),
+    fileMiB: round((kib('Rss') - kib('Anonymous') - kib('Shared_Hugetlb')) / 1024, 1),
+    fds: readdirSync(`/proc/${pid}/fd`).length,
+  };
+}
+
 async function waitEnded(backend, ids) {
   const { TERMINAL_JOB } = await lib('packages/core/dist/index.js');
   for (;;) {
@@ -49,9 +66,14 @@ function healthLines(stderr) {
   return stderr.split('\n').filter((l) => l.includes('"coordinator health"')).map((l) => JSON.parse(l));
 }
 
-main('daemon-soak', async () => {
+/**
+ * One soak: a daemon in a fresh temp home (its process given `nodeOptions`)
+ * takes `jobs` jobs in waves; its RSS, RSS by kind and open files at the end
+ * of each wave, and its own health lines.
+ */
+async function soak(jobs, nodeOptions) {
   const tmp = await tempDir('daemon-soak');
-  const env = { DJC_HOME: join(tmp.dir, '.djc') };
+  const env = { DJC_HOME: join(tmp.dir, '.djc'), NODE_OPTIONS: nodeOptions };
   try {
     await writeFile(join(tmp.dir, 'one.jsonl'), '{"n":1}\n');
     await writeFile(join(tmp.dir, 'soak.yaml'), JOB_YAML);
@@ -72,33 +94,38 @@ main('daemon-soak', async () => {
       const waves = [];
       let failed = 0;
       const t0 = Date.now();
-      for (let done = 0; done < JOBS; done += WAVE) {
+      for (let done = 0; done < jobs; done += WAVE) {
         const ids = [];
-        for (let i = 0; i < Math.min(WAVE, JOBS - done); i++) ids.push((await submitJob(backend, loaded, 'daemon')).jobId);
-        const jobs = await waitEnded(backend, ids);
-        failed += jobs.filter((j) => j.status !== 'SUCCEEDED').length;
+        for (let i = 0; i < Math.min(WAVE, jobs - done); i++) ids.push((await submitJob(backend, loaded, 'daemon')).jobId);
+        const ended = await waitEnded(backend, ids);
+        failed += ended.filter((j) => j.status !== 'SUCCEEDED').length;
         await sleep(SETTLE_MS);
-        waves.push({ jobs: done + ids.length, rssMiB: rssMiB(pid), atS: round((Date.now() - t0) / 1000, 1) });
-        note(`${done + ids.length} jobs: daemon RSS ${waves.at(-1).rssMiB} MiB`);
+        waves.push({ jobs: done + ids.length, rssMiB: rssMiB(pid), ...rssKinds(pid), atS: round((Date.now() - t0) / 1000, 1) });
+        note(`${nodeOptions || 'default'}: ${done + ids.length} jobs: daemon RSS ${waves.at(-1).rssMiB} MiB (anonymous ${waves.at(-1).anonMiB} MiB, ${waves.at(-1).fds} open files)`);
       }
       await sleep(6000); // one more summary line after the last wave
       const health = healthLines(stderr);
-      const stateLines = stderr.split('\n').filter((l) => l.includes('"job state"')).length;
+      const mib = (bytes) => round(bytes / 1048576, 1);
+      const span = (key) => {
+        const v = health.map((h) => mib(h[key]));
+        return { first: v[0], last: v.at(-1), max: Math.max(...v) };
+      };
       const second = waves[1] ?? waves[0];
       const last = waves.at(-1);
       const growth = (last.rssMiB - second.rssMiB) / second.rssMiB;
-      const heaps = health.map((h) => round(h.heapUsedBytes / 1048576, 1));
       return {
-        jobs: JOBS,
-        wave: WAVE,
+        jobs,
+        nodeOptions,
         failed,
         spanS: round((Date.now() - t0) / 1000, 1),
         rssMiB: { start: startMiB, afterSecondWave: second.rssMiB, end: last.rssMiB, max: Math.max(...samples), growthFromSecondWave: round(growth, 3) },
         waves,
-        heapMiB: { first: heaps[0], last: heaps.at(-1), max: Math.max(...heaps) },
+        heapMiB: span('heapUsedBytes'),
+        heapTotalMiB: span('heapTotalBytes'),
+        externalMiB: span('externalBytes'),
         eventLoopLagMs: { maxP99: Math.max(...health.map((h) => h.eventLoopLagMs.p99)), max: Math.max(...health.map((h) => h.eventLoopLagMs.max)) },
         healthLines: health.length,
-        jobStateLines: stateLines,
+        jobStateLines: stderr.split('\n').filter((l) => l.includes('"job state"')).length,
         flat: Math.abs(growth) <= 0.1,
       };
     } finally {
@@ -109,4 +136,13 @@ main('daemon-soak', async () => {
   } finally {
     await tmp.remove();
   }
+}
+
+// The soak, then a shorter one with V8's young generation capped at 1 MiB
+// semi-spaces (default 16 MiB): where the RSS goes when the heap in use
+// stays flat (V8 reserving heap as its allocation rate asks, or a leak).
+main('daemon-soak', async () => {
+  const main = await soak(JOBS, '');
+  const smallYoung = await soak(SMALL_YOUNG_JOBS, '--max-semi-space-size=1');
+  return { ...main, wave: WAVE, smallYoung };
 });

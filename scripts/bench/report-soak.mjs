@@ -12,21 +12,23 @@ export function renderDaemonSoak(r, measured) {
     'event-loop lag come from its own `coordinator health` lines (every 5 s).',
     'Flat: the RSS after the last wave within 10% of the RSS after the second',
     '(the first wave loads code and warms caches). Measured, not tested: a timing',
-    'or memory figure on a shared machine is not a pass/fail test.',
+    'or memory figure on a shared machine is not a pass/fail test. Then a shorter',
+    'soak with the daemon\'s young generation capped (`NODE_OPTIONS=--max-semi-space-size=1`,',
+    'V8\'s default is 16 MiB semi-spaces) tells heap V8 reserves from a leak.',
     '',
     ...measured,
     '',
   ];
   if (!r) return head;
-  const rows = r.waves.map((w) => `| ${n(w.jobs)} | ${w.atS} s | ${w.rssMiB} MiB |`);
+  const rows = r.waves.map((w) => `| ${n(w.jobs)} | ${w.atS} s | ${w.rssMiB} MiB | ${w.anonMiB ?? '?'} MiB | ${w.fds ?? '?'} |`);
   // The second half on its own: a daemon that grows to a plateau and stays there differs from one that keeps growing.
   const mid = r.waves[Math.max(0, Math.floor(r.waves.length / 2) - 1)];
   const last = r.waves.at(-1);
   const secondHalf = (last.rssMiB - mid.rssMiB) / mid.rssMiB;
   return [
     ...head,
-    '| jobs ended | at | daemon RSS |',
-    '| --- | --- | --- |',
+    '| jobs ended | at | daemon RSS | of which anonymous | open files |',
+    '| --- | --- | --- | --- | --- |',
     ...rows,
     '',
     `RSS ${r.rssMiB.start} MiB at the start, ${r.rssMiB.afterSecondWave} MiB after the second wave, ${r.rssMiB.end} MiB after the last `
@@ -39,5 +41,25 @@ export function renderDaemonSoak(r, measured) {
     `Over the second half alone (${n(mid.jobs)} → ${n(last.jobs)} jobs) the RSS moved ${secondHalf >= 0 ? '+' : ''}${(secondHalf * 100).toFixed(1)}% `
       + `(${mid.rssMiB} → ${last.rssMiB} MiB). Timings here are from a loaded, shared 2-core machine; memory figures are not timing-sensitive.`,
     '',
+    ...whereItGoes(r),
   ];
+}
+
+/** The heap V8 reserved against the heap in use, and the soak with a small young generation. */
+function whereItGoes(r) {
+  if (!r.heapTotalMiB) return [];
+  const s = r.smallYoung;
+  const lines = [
+    `Where it goes: the JS heap V8 reserved went ${r.heapTotalMiB.first} → ${r.heapTotalMiB.last} MiB (peak ${r.heapTotalMiB.max}) `
+      + `while the heap in use went ${r.heapMiB.first} → ${r.heapMiB.last} MiB; memory outside the heap (Buffers, handles) `
+      + `${r.externalMiB.first} → ${r.externalMiB.last} MiB; open files ${r.waves[0].fds} → ${r.waves.at(-1).fds}.`,
+  ];
+  if (s) {
+    lines.push('', `With \`${s.nodeOptions}\` (${n(s.jobs)} jobs): RSS ${s.rssMiB.start} MiB at the start, ${s.rssMiB.afterSecondWave} after the second wave, `
+      + `${s.rssMiB.end} after the last (${s.rssMiB.growthFromSecondWave >= 0 ? '+' : ''}${(s.rssMiB.growthFromSecondWave * 100).toFixed(1)}%); `
+      + `heap reserved ${s.heapTotalMiB.first} → ${s.heapTotalMiB.last} MiB, in use ${s.heapMiB.first} → ${s.heapMiB.last} MiB; `
+      + `event-loop lag worst p99 ${s.eventLoopLagMs.maxP99} ms; ${s.failed} not SUCCEEDED.`);
+  }
+  lines.push('');
+  return lines;
 }

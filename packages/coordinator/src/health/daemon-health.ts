@@ -50,6 +50,8 @@ export function startDaemonHealth(backend: Backend, opts: DaemonHealthOptions): 
       ended: { ...ended },
       rssBytes: mem.rss,
       heapUsedBytes: mem.heapUsed,
+      heapTotalBytes: mem.heapTotal,
+      externalBytes: mem.external,
       eventLoopLagMs: { p99: round(lag.percentile(99) / 1e6), max: round(lag.max / 1e6) },
     };
     lag.reset();

@@ -10,6 +10,10 @@ export interface HealthSummary {
   workers: Record<string, number>;
   rssBytes: number;
   heapUsedBytes: number;
+  /** The JS heap V8 has reserved (used or not). */
+  heapTotalBytes: number;
+  /** Memory of JS objects held outside the heap (Buffers, native handles V8 knows of). */
+  externalBytes: number;
   /** Event-loop delay over the period: p99 and max, in ms. */
   eventLoopLagMs: { p99: number; max: number };
 }
