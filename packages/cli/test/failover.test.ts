@@ -90,7 +90,8 @@ describe('djc coordinator failover', () => {
     expect((await standby.done).code).toBe(0);
   });
 
-  it('takes over at once from a leader SIGKILLed on this host; the job completes exactly, its workers not restarted', async () => {
+  /** A job of slow tasks, a leader coordinating it (5 tasks done) and a standby that said so. */
+  async function midJobWithStandby() {
     const jobId = await submit(slowJob(150));
     const leader = startDaemon(LONG_TTL);
     await leader.leading();
@@ -98,6 +99,17 @@ describe('djc coordinator failover', () => {
     try {
       await waitFor('the standby line', async () => standby.stderr().includes('standby for'), 30_000);
       await waitFor('tasks done under the first leader', async () => (await succeeded(jobId)) >= 5, 60_000);
+    } catch (e) {
+      await stop(standby);
+      await stop(leader);
+      throw e;
+    }
+    return { jobId, leader, standby };
+  }
+
+  it('takes over at once from a leader SIGKILLed on this host; the job completes exactly, its workers not restarted', async () => {
+    const { jobId, leader, standby } = await midJobWithStandby();
+    try {
       const before = new Set((await tasks(jobId)).map((t) => t.worker).filter((w) => w !== null));
       const killedAt = Date.now();
       leader.child.kill('SIGKILL');
@@ -116,13 +128,8 @@ describe('djc coordinator failover', () => {
   });
 
   it('SIGTERM releases the lock at once: the standby takes over and finishes the job', async () => {
-    const jobId = await submit(slowJob(150));
-    const leader = startDaemon(LONG_TTL);
-    await leader.leading();
-    const standby = startDaemon(LONG_TTL);
+    const { jobId, leader, standby } = await midJobWithStandby();
     try {
-      await waitFor('the standby line', async () => standby.stderr().includes('standby for'), 30_000);
-      await waitFor('tasks done under the first leader', async () => (await succeeded(jobId)) >= 5, 60_000);
       leader.child.kill('SIGTERM');
       expect((await leader.done).code).toBe(0);
       await standby.leading();
