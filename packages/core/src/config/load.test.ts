@@ -77,6 +77,7 @@ describe('validateJobFile: a valid file', () => {
     expect(config.handler).toEqual({ module: `${join(dir, 'count.ts')}#countWords`, io: 'stdin', env: {} });
     expect(config.compute).toEqual({
       dispatcher: 'local', workers: 2, concurrency: 1, timeout: 600_000, lease: 30_000, memory: 64 * 1024 * 1024, resources: { cpus: 1, gpus: 0 },
+      max_worker_deaths: { per: 10_000 },
     });
     expect(config.retry.backoff).toEqual({ initial: 500, max: 60_000, multiplier: 2, jitter: true });
     expect(config.retry.max_attempts).toBe(3);
