@@ -13,7 +13,8 @@
  * (NODE_OPTIONS=--max-semi-space-size=1), to tell V8 reserving heap from a
  * leak.
  *
- * Env: BENCH_SOAK_JOBS (1000), BENCH_SOAK_WAVE (100), BENCH_SOAK_SMALL_YOUNG_JOBS (300).
+ * Env: BENCH_SOAK_JOBS (1000), BENCH_SOAK_WAVE (100), BENCH_SOAK_SMALL_YOUNG_JOBS (300),
+ * BENCH_SOAK_NODE_OPTIONS (the first soak's daemon NODE_OPTIONS, e.g. --heapsnapshot-signal=SIGUSR2).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -142,7 +143,7 @@ async function soak(jobs, nodeOptions) {
 // semi-spaces (default 16 MiB): where the RSS goes when the heap in use
 // stays flat (V8 reserving heap as its allocation rate asks, or a leak).
 main('daemon-soak', async () => {
-  const main = await soak(JOBS, '');
+  const main = await soak(JOBS, process.env.BENCH_SOAK_NODE_OPTIONS ?? '');
   const smallYoung = await soak(SMALL_YOUNG_JOBS, '--max-semi-space-size=1');
   return { ...main, wave: WAVE, smallYoung };
 });
