@@ -69,7 +69,7 @@ export function expectRunningReasons(doc: WhyDoc, startedAt: number): void {
   const [backoff, running] = doc.tasks as [WhyTask, WhyTask];
   // A one-minute backoff, not jittered: it ends about a minute after the attempt, long after the test started.
   expect(Date.parse(backoff.until as string)).toBeGreaterThan(startedAt + 30_000);
-  expect(backoff.message).toMatch(/^backoff until \S+ \(in \d+s\) after attempt 1 failed: attempt 1: .*the first attempt fails/);
+  expect(backoff.message).toMatch(/^backoff until \S+ \(in [^)]+\) after attempt 1 failed: attempt 1: .*the first attempt fails/);
   expect(running.worker).toBeTruthy();
   expect(running.message).toContain(`running on worker ${running.worker} (attempt 1, lease until `);
   expect(doc.tasks[2]?.message).toMatch(/^queued, waiting for a free worker: 1 worker running, 1 task running or held$/);
