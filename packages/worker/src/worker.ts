@@ -10,6 +10,7 @@ import { Committer } from './committer.js';
 import { attemptMemory } from './memory-limit.js';
 import { HOLD_TTL_MS, prefetchFor, TaskPace } from './prefetch.js';
 import { OrphanWatch } from './orphan-watch.js';
+import { startHeapSamples } from './heap-sample.js';
 
 export interface WorkerOptions {
   backend: Backend;
@@ -124,6 +125,7 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
     else opts.signal?.addEventListener('abort', () => r(), { once: true });
   });
   log.info({ jobId: opts.jobId, concurrency }, 'worker started');
+  const stopSamples = startHeapSamples(log, () => Object.values(counts).reduce((a, b) => a + b, 0));
   /** Its job was paused: no attempt starts, running ones finish (no grace period unless told to stop), then it exits. */
   let paused = false;
   const orphans = new OrphanWatch();
@@ -175,6 +177,7 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
       : { graceFrom: Promise.resolve(), jobId: opts.jobId, why: 'its worker stopped' });
     await flushAcks().catch((e: unknown) => log.warn({ err: e }, 'acknowledging finished tasks failed; they will be dropped on redelivery'));
     await runner.close();
+    stopSamples();
     await rm(tmpRoot, { recursive: true, force: true });
     log.info({ counts, taskMs: pace.of(opts.jobId) }, 'worker stopped');
   }
