@@ -58,6 +58,7 @@ export function renderTasks(r, measured) {
     'CPU is user + sys of `djc run` and the workers it started (GNU time), for the',
     'median run, start-up included.',
     '',
+    ...renderConcurrency(r),
     `Where the ${sec(t.wallMs)} of the median ${int(t.tasks)}-task run went (from the job's`,
     'timestamps, its "job prepared" log line and `djc tasks --json`):',
     '',
@@ -69,6 +70,24 @@ export function renderTasks(r, measured) {
     `| finalize | last attempt ends → \`endedAt\` (outputs concatenated in order) | ${sec(p.finalizeMs)} | ${pct(p.finalizeMs, t.wallMs)} |`,
     `| exit | \`endedAt\` → \`djc run\` exits | ${sec(p.exitMs)} | ${pct(p.exitMs, t.wallMs)} |`,
     `| *prepare (overlaps the attempts)* | prepare begins → "job prepared" | ${p.prepareMs === null ? 'n/a' : sec(p.prepareMs)} | |`,
+    '',
+  ];
+}
+
+/** The 2-worker run at each compute.concurrency, runs interleaved (tasks-per-second's `concurrency`). */
+function renderConcurrency(r) {
+  if (!Array.isArray(r.concurrency)) return [];
+  const each = (xs, f) => xs.map(f).join(', ');
+  const cpuEach = (c) => each(c.cpuMsAll ?? [], (x) => (x === null ? 'n/a' : (x / c.tasks).toFixed(3)));
+  const rssMax = (c) => mib(Math.max(...(c.maxRssKiBAll ?? []).filter((x) => x !== null)));
+  return [
+    `The same ${int(r.concurrency[0].tasks)} tasks on 2 workers at each \`compute.concurrency\` (runs interleaved:`,
+    'one of each in turn, so each pair saw the same machine). CPU per task is user + sys',
+    'of every process over the tasks; peak RSS is the largest single process (GNU time).',
+    '',
+    '| concurrency | wall, median (each run) | tasks/s | CPU per task, median (each run, ms) | peak RSS, largest | load at each start |',
+    '| ---: | --- | ---: | --- | ---: | --- |',
+    ...r.concurrency.map((c) => `| ${c.concurrency} | ${sec(c.wallMs)}${all(c.wallMsAll)} | ${int(c.tasks / (c.wallMs / 1000))} | ${c.cpuMs === null ? 'n/a' : msf(median((c.cpuMsAll ?? []).filter((x) => x !== null)) / c.tasks, 3)} (${cpuEach(c)}) | ${rssMax(c)} | ${each(c.loadAll ?? [], String)} |`),
     '',
   ];
 }
