@@ -8,17 +8,17 @@
  *
  * The pool grows only when its threads are the limit: an attempt that finds
  * every thread of its heap limit busy waits for one; when attempts have
- * waited GROW_AFTER_MS with no thread given back meanwhile, every thread
- * started (booted) and the worker's event loop not stalled (a late timer
- * says the threads' answers may be queued unread), a thread is started for
- * each waiting attempt, up to `slots`. Short tasks (a no-op
+ * waited GROW_AFTER_MS with no thread given back meanwhile (answers that
+ * came while the worker's event loop was busy read first) and every thread
+ * started (booted), the pool doubles (a new thread for each it has, as
+ * many as attempts wait, up to `slots`). Short tasks (a no-op
  * takes well under a millisecond in its thread) then run on one or two
  * threads whatever the concurrency, where a thread per slot cost each a
  * start (@djc/core and zod compiled again, ~25 MiB) and spread the tasks
  * round-robin over cold threads: measured at compute.concurrency 10, three
  * times the CPU per task of concurrency 1. Slow or CPU-bound tasks still
- * get a thread each, up to `slots`, one thread start plus GROW_AFTER_MS
- * after the first. The
+ * get a thread each, up to `slots`, within a few doublings (each a thread
+ * start plus GROW_AFTER_MS). The
  * idle thread given back last is taken first (its caches are warm). Each
  * attempt still runs alone on its thread, so a timeout or an out-of-memory
  * kills that attempt only.
@@ -104,8 +104,6 @@ export class ThreadPool {
   /** When a thread was last given back (epoch ms). */
   private releasedAt = 0;
   private growTimer: NodeJS.Timeout | null = null;
-  /** The last check came late and did not grow: the next one grows whatever its timing (a loaded machine is late every time). */
-  private deferred = false;
 
   /** `onStray`: what to do with a stray error of an attempt that already reported (module-thread.ts). */
   constructor(private readonly slots: number, private readonly onStray: (msg: StrayMessage) => void = () => undefined) {}
@@ -199,12 +197,14 @@ export class ThreadPool {
     return true;
   }
 
-  /** Gives idle threads (or new ones: if `grow`, or for a heap limit no thread has) to the attempts waiting, in order. */
-  private serveWaiters(grow = false): void {
+  /** Gives idle threads (or new ones: up to `grow`, or for a heap limit no thread has) to the attempts waiting, in order. */
+  private serveWaiters(grow = 0): void {
     while (this.waiters.length > 0 && !this.closed) {
       const { limitMb } = this.waiters[0] as { limitMb: number };
-      const thread = this.take(limitMb, grow || this.noneOf(limitMb));
+      const before = this.all.size;
+      const thread = this.take(limitMb, grow > 0 || this.noneOf(limitMb));
       if (!thread) break;
+      if (this.all.size > before && grow > 0) grow -= 1;
       this.waiters.shift()?.resolve(thread);
     }
     this.scheduleGrow();
@@ -213,17 +213,17 @@ export class ThreadPool {
   /** While attempts wait and a slot has no thread: check again in GROW_AFTER_MS whether to start threads for them. */
   private scheduleGrow(): void {
     if (this.growTimer !== null || this.closed || this.waiters.length === 0 || this.all.size >= this.slots) return;
-    const due = Date.now() + GROW_AFTER_MS;
     this.growTimer = setTimeout(() => {
-      this.growTimer = null;
-      const now = Date.now();
-      // Threads that are starting, or one given back lately, will serve the waiters soon; so may
-      // answers queued while the event loop was stalled (this timer came late).
-      let started = true;
-      for (const t of this.all) started &&= t.ready;
-      const late = now - due >= GROW_AFTER_MS / 2 && !this.deferred;
-      this.deferred = late;
-      this.serveWaiters(started && now - this.releasedAt >= GROW_AFTER_MS && !late);
+      // Decided after the event loop's poll phase: answers of threads that came while this
+      // process was busy (a stalled loop) are read first, and a thread they free counts.
+      setImmediate(() => {
+        this.growTimer = null;
+        // Threads that are starting, or one given back lately, will serve the waiters soon.
+        let started = true;
+        for (const t of this.all) started &&= t.ready;
+        // As many new threads as there are (doubling): a handful of steps to `slots` for slow tasks.
+        this.serveWaiters(started && Date.now() - this.releasedAt >= GROW_AFTER_MS ? Math.max(1, this.all.size) : 0);
+      });
     }, GROW_AFTER_MS);
   }
 
