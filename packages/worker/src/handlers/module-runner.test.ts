@@ -204,7 +204,7 @@ describe('module handlers: abort and concurrency', () => {
       await own.close();
       rmSync(join(tmpdir(), `djc-meet-${jobId}`), { recursive: true, force: true });
     }
-  });
+  }, 180_000);
 
   it('close() ends attempts in flight as signal failures', async () => {
     const own = createHandlerRunner({ slots: 2 });
