@@ -1,6 +1,12 @@
 /** The docs/benchmarks.md section of `pnpm bench worker-soak` (scripts/bench/worker-soak.mjs). */
 const n = (x) => Math.round(x).toLocaleString('en-US');
 
+/** At most 20 of the samples, evenly spaced, the first and last included. */
+function spread(xs) {
+  if (xs.length <= 20) return xs;
+  return Array.from({ length: 20 }, (_, i) => xs[Math.round((i * (xs.length - 1)) / 19)]);
+}
+
 export function renderWorkerSoak(r, measured) {
   const head = [
     '## 16. A worker\'s live heap over 100,000 tasks',
@@ -27,7 +33,7 @@ export function renderWorkerSoak(r, measured) {
   ];
   if (!r) return head;
   const rows = r.workers.map((w) => `| ${w.worker} | ${n(w.tasks)} | ${w.firstMiB} MiB | ${w.lastMiB} MiB | ${w.afterStopMiB} MiB | ${w.bytesPerTask} | ${w.verdict} |`);
-  const samples = r.workers.map((w) => `- ${w.worker}: ${w.samples.map((s) => `${n(s.tasks)}: ${s.heapMiB}`).join(', ')} (tasks: heap MiB)`);
+  const samples = r.workers.map((w) => `- ${w.worker}: ${spread(w.samples).map((s) => `${n(s.tasks)}: ${s.heapMiB}`).join(', ')} (tasks: heap MiB)`);
   return [
     ...head,
     `**${r.verdict}**: ${n(r.tasks)} tasks at compute.concurrency ${r.concurrency} in ${(r.wallMs / 1000).toFixed(1)} s, a sample every ${r.sampleMs} ms${r.workers.every((w) => w.gc) ? ' (each after a forced full collection)' : ' (without --expose-gc: no forced collection, the figures include garbage)'}.`,
@@ -36,7 +42,7 @@ export function renderWorkerSoak(r, measured) {
     '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
     ...rows,
     '',
-    'Every sample:',
+    'Samples (at most 20 per worker, evenly spaced, the last one after the worker stopped):',
     '',
     ...samples,
     '',
