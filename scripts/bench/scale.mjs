@@ -147,7 +147,11 @@ main('scale', async () => {
     const load = loadavg()[0];
     const daemon = startCoordinator(tmp.dir, env, ['--cpus', String(WORKERS), '--summary-every', '5s', ...DAEMON_ARGS]);
     let daemonErr = '';
-    daemon.child.stderr.on('data', (b) => { daemonErr += b; });
+    daemon.child.stderr.on('data', (b) => {
+      daemonErr += b;
+      // Its warnings and errors (a lost lock, a worker that died) as they come; its info lines are read at the end.
+      for (const l of String(b).split('\n')) if (/"level":(40|50|60)/.test(l)) process.stderr.write(`${l}\n`);
+    });
     await daemon.ready;
     const { createLocalBackend } = await lib('packages/core/dist/backends/local/index.js');
     const { TERMINAL_JOB } = await lib('packages/core/dist/index.js');
@@ -162,9 +166,13 @@ main('scale', async () => {
       note(`submitted ${jobId} (${TASKS.toLocaleString('en-US')} tasks) at load ${load.toFixed(1)}`);
       let lastNote = 0;
       let preparedMs = null;
+      let prepareCpuS = null;
       for (;;) {
         job = await backend.state.getJob(jobId);
-        if (preparedMs === null && !['SUBMITTED', 'QUEUED', 'PREPARING'].includes(job.status)) preparedMs = Date.now();
+        if (preparedMs === null && !['SUBMITTED', 'QUEUED', 'PREPARING'].includes(job.status)) {
+          preparedMs = Date.now();
+          prepareCpuS = procStat(daemon.child.pid)?.cpuS ?? null;
+        }
         for (const q of [0.1, 0.9]) if (job.tasks.succeeded >= q * TASKS && marks[q] === undefined) marks[q] = { ms: Date.now(), done: job.tasks.succeeded };
         if (TERMINAL_JOB.has(job.status)) break;
         if (Date.now() - lastNote > 15_000) {
@@ -191,6 +199,8 @@ main('scale', async () => {
         status: job.status,
         // From PREPARING (startedAt) to the first poll (every 200 ms) that saw it RUNNING.
         prepareS: preparedMs === null ? null : round((preparedMs - Date.parse(job.startedAt)) / 1000, 2),
+        // The daemon's CPU time (user + sys) from its start to the end of prepare: less noisy than the wall time on a busy machine.
+        prepareCpuS: round(prepareCpuS, 1),
         totalS: round((Date.parse(job.endedAt) - t0) / 1000, 1),
         tasksPerS: round(TASKS / ((Date.parse(job.endedAt) - t0) / 1000), 0),
         steadyTasksPerS: steady === null ? null : round(steady, 0),

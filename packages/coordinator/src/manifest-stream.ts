@@ -38,10 +38,12 @@ export class ManifestWriter {
     this.body.write(`${JSON.stringify(head).slice(0, -1)}${HEAD_END}`);
   }
 
-  /** Appends a batch; waits while the blob store is behind. */
-  async add(batch: BatchDescriptor): Promise<void> {
-    const ok = this.body.write(`${this.batches === 0 ? '\n' : ',\n'}${JSON.stringify(batch)}`);
-    this.batches += 1;
+  /** Appends batches, in order (one write for them all); waits while the blob store is behind. */
+  async add(batches: readonly BatchDescriptor[]): Promise<void> {
+    if (batches.length === 0) return;
+    const lines = batches.map((b) => JSON.stringify(b)).join(',\n');
+    const ok = this.body.write(`${this.batches === 0 ? '\n' : ',\n'}${lines}`);
+    this.batches += batches.length;
     if (!ok) await Promise.race([once(this.body, 'drain'), this.stored.then(() => undefined)]);
   }
 

@@ -1,4 +1,4 @@
-import { blobKeys, type Backend, type JobRecord, type Logger, type TaskRecord } from '@djc/core';
+import { blobKeys, type Backend, type JobRecord, type BatchDescriptor, type Logger, type TaskRecord } from '@djc/core';
 import { ManifestWriter, readManifest } from './manifest-stream.js';
 
 /** The sum of the values, or null if any is null (0 for none). */
@@ -33,6 +33,7 @@ export async function completeManifest(backend: Backend, job: JobRecord, log: Lo
   let next: number | null = 0;
   let out: ManifestWriter | null = null;
   let total: number | null = null;
+  let pending: BatchDescriptor[] = [];
   try {
     for await (const part of readManifest(body)) {
       if (part.type === 'head') {
@@ -44,8 +45,13 @@ export async function completeManifest(backend: Backend, job: JobRecord, log: Lo
         next = next === null || b.records === null ? null : next + b.records;
         const sum = byFile.get(b.file);
         byFile.set(b.file, sum === undefined ? b.records : sum === null || b.records === null ? null : sum + b.records);
-        await out!.add(b);
+        pending.push(b);
+        if (pending.length >= 1000) {
+          await out!.add(pending);
+          pending = [];
+        }
       } else {
+        await out!.add(pending);
         // A file without batches (empty, blank, or a CSV header only) holds no records.
         const files = part.tail.files.map((f) => ({ ...f, records: byFile.has(f.path) ? byFile.get(f.path)! : 0 }));
         total = sumKnown(files.map((f) => f.records));

@@ -64,7 +64,7 @@ export async function prepareJob(backend: Backend, job: JobRecord, log: Logger, 
       const inserted = await backend.state.putTasks(job.jobId, run);
       if (!resuming && inserted > 0) await enqueue(backend, job.jobId, run);
     }
-    for (const b of all) await manifest.add(b);
+    await manifest.add(all);
     // The local backend's writes and a local input's reads are synchronous underneath: without this turn
     // of the event loop a 1,000,000-task prepare held it for tens of seconds, and the daemon lost its lock.
     await new Promise<void>((resolve) => setImmediate(resolve));
