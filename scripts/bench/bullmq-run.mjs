@@ -17,7 +17,7 @@ import { sampleTree } from './proc-tree.mjs';
 import { startRedis } from './bullmq-redis.mjs';
 
 const WORKER_JS = join(dirname(fileURLToPath(import.meta.url)), 'bullmq-worker.mjs');
-const POLL_MS = 10;
+const POLL_MS = 50;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** GNU time -v's CPU (user + sys, ms) and peak RSS (KiB) from a stderr, or nulls. */
