@@ -102,6 +102,20 @@ function repsTable(r) {
   ];
 }
 
+/** A warning when the machine was busy: then the wall times say who won the CPU as much as who is faster. */
+function loadNote(r) {
+  const loads = r.byConcurrency.flatMap((x) => [...x.djc.all, ...x.bullmq.all].map((y) => y.load1));
+  const cores = r.machine?.nproc ?? 2;
+  const hi = Math.max(...loads);
+  if (!(hi > cores)) return [];
+  return [
+    `> **The machine was busy:** 1-minute load ${Math.min(...loads)}–${hi} on ${cores} cores at the runs' starts. Both sides then`,
+    '> wait for a core more than they work, and the wall times (and their ratios) move from run to run with what else',
+    '> runs; CPU per task moves much less and is the steadier comparison.',
+    '',
+  ];
+}
+
 export function renderBullmq(r, measured) {
   const head = [...HEAD, ...measured, ''];
   if (!r) return head;
@@ -115,6 +129,7 @@ export function renderBullmq(r, measured) {
     `djc's concurrency 10 ${c10.djc.wallMs <= c1.djc.wallMs ? 'helped' : 'hurt'} (${sec(c1.djc.wallMs)} → ${sec(c10.djc.wallMs)}). **CPU per task: djc ${cpuTask(c1.djc.cpuMsPerTask)} and ${cpuTask(c10.djc.cpuMsPerTask)}**`,
     `(BullMQ ${cpuTask(c1.bullmq.cpuMsPerTask)} and ${cpuTask(c10.bullmq.cpuMsPerTask)}): target ${cpuMax <= r.targets.cpuMsPerTask ? 'met' : 'not met'}.`,
     '',
+    ...loadNote(r),
     ...timesTable(r),
     '',
     ...costTable(r),
