@@ -24,23 +24,32 @@ function freePort() {
   });
 }
 
-const live = new Set();
+/** The servers this process started and has not stopped yet: pid → ChildProcess. */
+const live = new Map();
 let hooked = false;
-/** Kills the servers still running when the benchmark ends or is interrupted (synchronously: 'exit' allows nothing else). */
+/**
+ * Stops the servers still running when the benchmark ends or is interrupted:
+ * on SIGINT/SIGTERM, SIGTERM to each and a wait for its exit (so it is
+ * reaped, not left a zombie); on 'exit', which allows nothing asynchronous,
+ * SIGKILL.
+ */
 function hookExit() {
   if (hooked) return;
   hooked = true;
-  const killAll = () => {
-    for (const pid of live) {
+  process.on('exit', () => {
+    for (const pid of live.keys()) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch { /* already gone */ }
     }
-  };
-  process.on('exit', killAll);
+  });
   for (const sig of ['SIGINT', 'SIGTERM']) {
-    process.on(sig, () => {
-      killAll();
+    process.on(sig, async () => {
+      const exits = [...live.values()].map((child) => new Promise((r) => {
+        child.once('exit', r);
+        child.kill('SIGTERM');
+      }));
+      await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, 3000))]);
       process.exit(sig === 'SIGINT' ? 130 : 143);
     });
   }
@@ -84,7 +93,7 @@ export async function startRedis(dir) {
       lastError = e;
       continue;
     }
-    live.add(child.pid);
+    live.set(child.pid, child);
     const exited = new Promise((r) => child.once('exit', r));
     child.stdout.resume();
     child.stderr.resume();
