@@ -29,8 +29,15 @@ function need(...xs) {
 
 const verdict = (ok) => (ok ? '**met**' : '**not met**');
 
+/** The range of the 1-minute load average at the starts of the bullmq runs, e.g. "load 0.4–1.2". */
+function bullmqLoad(r) {
+  const loads = (r.byConcurrency ?? []).flatMap((x) => [...(x.djc?.all ?? []), ...(x.bullmq?.all ?? [])].map((y) => y.load1)).filter(num);
+  return loads.length ? `load ${Math.min(...loads)}–${Math.max(...loads)}` : null;
+}
+
 function bullmqRow(c) {
   return {
+    load: bullmqLoad,
     work: (r) => `${r ? int(r.tasks) : '20,000'} no-op module tasks, 2 workers, concurrency ${c} (§16)`,
     bench: 'bullmq',
     target: c === 1 ? '≥ 1.0× BullMQ' : '≥ 1.0× BullMQ; no slower than at concurrency 1',
@@ -54,6 +61,7 @@ const ROWS = [
   {
     work: 'CPU per no-op task, concurrency 1 / 10 (§16)',
     bench: 'bullmq',
+    load: bullmqLoad,
     target: '≤ 0.35 ms',
     read(r) {
       const cpu = (who) => r.byConcurrency.map((x) => x[who].cpuMsPerTask);
@@ -136,7 +144,8 @@ function row(spec, results) {
   const work = typeof spec.work === 'function' ? spec.work(r) : spec.work;
   const run = `\`pnpm bench ${spec.bench}\``;
   if (!r) return `| ${work} | – | not measured yet (${run}) | ${spec.target} | – | – |`;
-  const when = typeof r.measuredAt === 'string' ? r.measuredAt.slice(0, 10) : '?';
+  const load = spec.load?.(r);
+  const when = `${typeof r.measuredAt === 'string' ? r.measuredAt.slice(0, 10) : '?'}${load ? ` (${load})` : ''}`;
   try {
     const f = spec.read(r, results);
     return `| ${work} | ${f.peer} | ${f.djc} | ${spec.target} | ${verdict(f.met)} | ${when} |`;
@@ -154,7 +163,9 @@ export function renderTargets(results) {
     'sections below (their latest runs; the ratios are the targets, the absolute',
     'figures move with the machine and its load). A speed ratio above 1× means',
     'djc is faster. Rows measured on different days were measured under different',
-    'loads: compare within a row, where peer and djc ran in the same sitting.',
+    'loads: compare within a row, where peer and djc ran in the same sitting. The',
+    'machine has 2 cores: at a load well above 2, the wall times say who wins the',
+    'CPU as much as who is faster, and CPU per task is the steadier figure.',
     '',
     '| work | peer | djc | target | met? | measured |',
     '| --- | --- | --- | --- | --- | --- |',
