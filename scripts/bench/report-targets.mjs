@@ -38,7 +38,7 @@ function bullmqLoad(r) {
 function bullmqRow(c) {
   return {
     load: bullmqLoad,
-    work: (r) => `${r ? int(r.tasks) : '20,000'} no-op module tasks, 2 workers, concurrency ${c} (§16)`,
+    work: (r) => `${num(r?.tasks) ? int(r.tasks) : '20,000'} no-op module tasks, 2 workers, concurrency ${c} (§16)`,
     bench: 'bullmq',
     target: c === 1 ? '≥ 1.0× BullMQ' : '≥ 1.0× BullMQ; no slower than at concurrency 1',
     read(r) {
