@@ -20,9 +20,13 @@ import { renderDaemonSoak } from './report-soak.mjs';
 import { renderApiLatency } from './report-api.mjs';
 import { renderDashboardPaint } from './report-dashboard.mjs';
 import { renderFailover } from './report-failover.mjs';
+import { renderBullmq } from './report-bullmq.mjs';
+import { renderTargets } from './report-targets.mjs';
 
 const DOC = join(ROOT, 'docs/benchmarks.md');
-const NAMES = ['tasks-per-second', 'command-overhead', 'partition-throughput', 'aws-tasks', 'slurm-dispatch', 'slow-tasks', 'sqlite-drivers', 'sweep-validate', 'stage-handoff', 'sched-tick', 'daemon-submit', 'dashboard-paint', 'api-latency', 'failover', 'daemon-soak'];
+const NAMES = ['tasks-per-second', 'command-overhead', 'partition-throughput', 'aws-tasks', 'slurm-dispatch', 'slow-tasks', 'sqlite-drivers', 'sweep-validate', 'stage-handoff', 'sched-tick', 'daemon-submit', 'dashboard-paint', 'api-latency', 'failover', 'daemon-soak', 'bullmq',
+  // Written by other benchmarks of issue 14; kept here so the targets summary can read them.
+  'cli-latency', 'submit-latency', 'scale'];
 const DATA_RE = /<!-- bench-data\n([\s\S]*?)\n-->/;
 
 function previous() {
@@ -92,10 +96,11 @@ const doc = [
   `- **Machine:** ${machineLine(machine)}.`,
   `- **Date:** ${now.toISOString().slice(0, 10)}.${full}`,
   '',
-  '**Reproduce:** `pnpm bench` (builds djc, installs GNU parallel with apt-get if',
+  ...renderTargets(data.results),
+  '**Reproduce:** `pnpm bench` (builds djc, installs GNU parallel and Redis with apt-get if',
   'missing, starts the local Slurm cluster with `scripts/slurm/up.sh`, runs all but the opt-in one,',
   'rewrites this file). One benchmark alone:',
-  '`pnpm bench tasks-per-second` (or `command-overhead`, `partition-throughput`, `aws-tasks`, `slurm-dispatch`, `slow-tasks`, `sweep-validate`, `stage-handoff`, `sched-tick`, `daemon-submit`, `dashboard-paint`, `api-latency`, `failover`, `daemon-soak`,',
+  '`pnpm bench tasks-per-second` (or `command-overhead`, `partition-throughput`, `aws-tasks`, `slurm-dispatch`, `slow-tasks`, `sweep-validate`, `stage-handoff`, `sched-tick`, `daemon-submit`, `dashboard-paint`, `api-latency`, `failover`, `daemon-soak`, `bullmq`,',
   'and the opt-in `sqlite-drivers`, which only runs when named);',
   'the others keep their figures. `node scripts/bench/<name>.mjs` prints the raw',
   'JSON line without touching this file (after `pnpm build`). Knobs:',
@@ -119,6 +124,7 @@ const doc = [
   ...renderApiLatency(data.results['api-latency'], measured('api-latency')),
   ...renderFailover(data.results.failover, measured('failover')),
   ...renderDaemonSoak(data.results['daemon-soak'], measured('daemon-soak')),
+  ...renderBullmq(data.results.bullmq, measured('bullmq')),
   '## Notes',
   '',
   '- **Two cores for everything.** The benchmark driver, the coordinator (inside',
