@@ -4,7 +4,7 @@ const mark = (ok) => (ok ? 'met' : '**not met**');
 
 export function renderScale(r, measured) {
   const head = [
-    '## 16. A million-task job through the daemon (opt-in)',
+    '## 17. A million-task job through the daemon (opt-in)',
     '',
     '`djc coordinator` runs in a temp home (`--cpus 2`); `djc submit` sends one job: a JSONL of',
     'one-line records `{"i":k}` with `batch: { records: 1 }` (one task per record), an echo',
