@@ -30,7 +30,7 @@ export function renderScale(r, measured) {
     `| prepare | ${r.prepareS} s wall (the daemon's CPU until then: ${r.prepareCpuS} s) | < ${r.targets.prepareS} s | ${mark(r.prepareS !== null && r.prepareS < r.targets.prepareS)} |`,
     `| coordinator peak RSS | ${r.coordinator.peakMiB} MiB | < ${r.targets.peakMiB} MiB | ${mark(r.coordinator.peakMiB < r.targets.peakMiB)} |`,
     `| each worker's peak RSS | ${workers.map((w) => `${w.peakMiB} MiB`).join(', ')} | < ${r.targets.peakMiB} MiB | ${mark(worst !== null && worst < r.targets.peakMiB)} |`,
-    `| tasks/s, submit → end | ${n(r.tasksPerS)} (${n(r.steadyTasksPerS)} between 10% and 90% done) | ≥ BullMQ's rate (benchmark 1) | — |`,
+    `| tasks/s, submit → end | ${n(r.tasksPerS)} (${n(r.steadyTasksPerS)} between 10% and 90% done) | ≥ BullMQ's rate (§16) | — |`,
     `| SQLite file + WAL, largest | ${r.sqliteMiB.max} MiB (${r.sqliteMiB.end} MiB at the end) | — | — |`,
     `| result: each record exactly once | ${r.result.exactlyOnce ? 'yes' : '**no**'} (${n(r.result.lines)} lines, ${n(r.result.missing)} missing, ${n(r.result.duplicates)} duplicated) | yes | ${mark(r.result.exactlyOnce)} |`,
   ];
