@@ -6,10 +6,11 @@ import { partitionFileSet } from './file-set.js';
 import { readChunks } from './chunk-reader.js';
 import { compressionOf, type Compression } from './decompress.js';
 import { countRecords, FileSplitter, type BatchCounters } from './file-splitter.js';
-import type { PositionalReader } from './input-source.js';
+import { isS3Url, type PositionalReader } from './input-source.js';
 import { fileChanged, fileStat, openInput, sameFile } from './open-input.js';
 import { checkPartitionOptions, readBufferSize } from './options.js';
 import { bomLength } from './record-scanner.js';
+import { splitLocalFile } from './split-local-file.js';
 import type { PartitionEvent, PartitionOptions } from './types.js';
 
 /**
@@ -51,7 +52,8 @@ export async function* partitionInput(
     if (compression !== null) yield* wholeFile(file, compression, counters);
     else if (opts.format === 'binary') yield* partitionBinaryFile(file, opts, counters);
     else if (batchBytes !== undefined) yield* partitionFileByBytes(file, { ...opts, batchBytes }, counters);
-    else yield* partitionFile(file, opts, counters);
+    else if (isS3Url(file)) yield* partitionFile(file, opts, counters);
+    else yield* splitLocalFile(file, opts, counters);
   }
 }
 
