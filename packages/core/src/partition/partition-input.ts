@@ -4,7 +4,7 @@ import { partitionFileByBytes } from './byte-split.js';
 import type { ListedFile } from './expand-paths.js';
 import { partitionFileSet } from './file-set.js';
 import { readChunks } from './chunk-reader.js';
-import { compressionOf, type Compression } from './decompress.js';
+import { compressionOf, type Compression } from './compression.js';
 import { countRecords, FileSplitter, type BatchCounters } from './file-splitter.js';
 import { isS3Url, type PositionalReader } from './input-source.js';
 import { fileChanged, fileStat, openInput, sameFile } from './open-input.js';

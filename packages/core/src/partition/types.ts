@@ -8,7 +8,7 @@
  */
 import type { BatchDescriptor, InputFileInfo } from '../model/batch.js';
 import type { BadRecordPolicy } from './bad-record.js';
-import type { CompressionSetting } from './decompress.js';
+import type { CompressionSetting } from './compression.js';
 
 /** Formats split into byte ranges of whole lines (records found by scanning). */
 export type LineFormat = 'jsonl' | 'csv' | 'text';
