@@ -20,7 +20,8 @@
  * runs interleaved with this one, as "before".
  *
  * Env: BENCH_PARTITION_MIB (default 1024), BENCH_PARTITION_BATCH_BYTES
- * (default 2097152), BENCH_REPS (default 3), BENCH_PARTITION_BASELINE.
+ * (default 2097152), BENCH_REPS (default 3), BENCH_PARTITION_BASELINE,
+ * BENCH_PARTITION_BASELINE_LABEL (what the report calls it).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
@@ -35,6 +36,7 @@ const BATCH = 10000;
 const BATCH_BYTES = Number(process.env.BENCH_PARTITION_BATCH_BYTES ?? 2 << 20);
 const PARTITIONER = new URL('./partition-file.mjs', import.meta.url).pathname;
 const BASELINE = process.env.BENCH_PARTITION_BASELINE || null;
+const BASELINE_LABEL = process.env.BENCH_PARTITION_BASELINE_LABEL || BASELINE;
 
 main('partition-throughput', async () => {
   const tmp = await tempDir('partition');
@@ -108,7 +110,7 @@ main('partition-throughput', async () => {
     const bInner = stat(runs.bytes, 'innerMs');
     const w = stat(runs.wc);
     const s = stat(runs.split);
-    const base = BASELINE ? { ...stat(runs.baseline), inProcess: stat(runs.baseline, 'innerMs'), maxRssKiB: rss(runs.baseline), root: BASELINE } : null;
+    const base = BASELINE ? { ...stat(runs.baseline), inProcess: stat(runs.baseline, 'innerMs'), maxRssKiB: rss(runs.baseline), root: BASELINE_LABEL } : null;
     return {
       input: { bytes: gen.bytes, megabytes: round(mb, 1), records: gen.records, batchRecords: BATCH, batches: runs.partition[0].batches, batchBytes: BATCH_BYTES, byteBatches: runs.bytes[0].batches },
       runs: REPS,
