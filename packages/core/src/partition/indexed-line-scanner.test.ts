@@ -1,9 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IndexedLineScanner } from './indexed-line-scanner.js';
 import { LineScanner } from './line-scanner.js';
 import { NewlineIndex } from './newline-wasm.js';
 import type { RecordScanner } from './record-scanner.js';
-import { chance, int, pick, prng, type Rand } from './testing.js';
+import { partitionInput } from './partition-input.js';
+import { chance, int, partitionAll, pick, prng, tempDir, type Rand, type TempDir } from './testing.js';
+import type { PartitionEvent, PartitionOptions } from './types.js';
 
 // The WebAssembly newline finder and the scanner built on it against the
 // plain ones (Buffer.indexOf, LineScanner) on random input: they must agree
@@ -91,5 +93,40 @@ describe('IndexedLineScanner', () => {
     const bytes = Buffer.from('{"a":1}\n\n  \r\n{"b":2}\r\n{"c":3}');
     const want = trace(new LineScanner(true, 0), bytes, [bytes.length], [1], (c) => c);
     expect(trace(new IndexedLineScanner(index, true, 0), bytes, [bytes.length], [1], (c) => c)).toEqual(want);
+  });
+});
+
+describe('partitioning local files with the shared index', () => {
+  let tmp: TempDir;
+  beforeAll(async () => {
+    tmp = await tempDir();
+  });
+  afterAll(async () => {
+    await tmp.remove();
+  });
+
+  it('two partitions run at once (steps interleaved) cut the same batches as each alone', async () => {
+    const r = prng(77);
+    const lines = (n: number) => Array.from({ length: n }, (_, i) => (chance(r, 0.05) ? ' \r' : JSON.stringify({ i, s: 'x'.repeat(int(r, 0, 300)) }))).join(pick(r, ['\n', '\r\n']));
+    const a = await tmp.file('a.jsonl', lines(4000));
+    const b = await tmp.file('b.jsonl', lines(3000));
+    const opts: PartitionOptions = { format: 'jsonl', csv: { delimiter: ',', header: false, quote: '"' }, batchRecords: 97 };
+    const alone = [await partitionAll([a], opts), await partitionAll([b], opts)];
+    const ga = partitionInput([a], opts);
+    const gb = partitionInput([b], opts);
+    const seen: PartitionEvent[][] = [[], []];
+    for (let done = [false, false]; !done[0] || !done[1];) {
+      for (const [i, g] of [ga, gb].entries()) {
+        if (done[i]) continue;
+        const next = await g.next();
+        if (next.done) done[i] = true;
+        else seen[i]?.push(next.value);
+      }
+    }
+    for (const i of [0, 1]) {
+      const batches = seen[i]?.flatMap((ev) => (ev.type === 'batch' ? [ev.batch] : []));
+      expect(batches).toEqual(alone[i]?.batches);
+      expect((alone[i]?.batches.length ?? 0) > 10).toBe(true);
+    }
   });
 });

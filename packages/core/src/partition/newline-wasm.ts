@@ -132,6 +132,8 @@ function wasmModule(): WasmModule | null {
   return compiled;
 }
 
+let shared: NewlineIndex | undefined;
+
 /** LF positions listed per call. */
 const MAX_LFS = 8192;
 
@@ -155,10 +157,19 @@ export class NewlineIndex {
     this.positions = new Int32Array(memory.buffer, this.out, MAX_LFS);
   }
 
-  /** A NewlineIndex with a buffer of `size` bytes, or null where WebAssembly SIMD is unavailable or `size` does not fit 32-bit offsets. */
+  /**
+   * A NewlineIndex with a buffer of `size` bytes, or null where WebAssembly
+   * SIMD is unavailable or `size` does not fit 32-bit offsets. One per size
+   * is kept and handed out again (a wasm memory reserves gigabytes of
+   * address space, so not one per file): a caller must fill and scan the
+   * buffer without awaiting in between, so two partitions running at once
+   * never see each other's bytes.
+   */
   static create(size: number): NewlineIndex | null {
     const mod = wasmModule();
-    return mod === null || size > 1 << 30 ? null : new NewlineIndex(mod, size);
+    if (mod === null || size > 1 << 30) return null;
+    if (shared?.buf.length !== size) shared = new NewlineIndex(mod, size);
+    return shared;
   }
 
   lfs(from: number, to: number): number {

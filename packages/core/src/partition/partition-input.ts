@@ -19,7 +19,8 @@ import type { PartitionEvent, PartitionOptions } from './types.js';
  * each file's batches comes one 'file' event with its size, mtimeMs and
  * record count. An empty file yields no batch, only its 'file' event.
  *
- * Memory: two read buffers, whatever the input size. JSON is not parsed here.
+ * Memory: one read buffer (a local file: split-local-file.ts) or two (S3),
+ * whatever the input size. JSON is not parsed here.
  * With `batchBytes`, batches are byte ranges cut at record starts, read
  * only around each boundary (csv with quoted newlines: one scan), and their
  * record counts are null (byte-split.ts).

@@ -59,7 +59,8 @@ export interface ReadOptions {
    */
   compression?: CompressionSetting;
   /**
-   * Size in bytes of the reused read buffers (default 4 MiB). A tuning and
+   * Size in bytes of the reused read buffers (default 4 MiB; 128 KiB when a
+   * local file is split by records: split-local-file.ts). A tuning and
    * test hook: tiny values force records, quotes and UTF-8 sequences to
    * straddle reads.
    */
