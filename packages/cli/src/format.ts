@@ -1,4 +1,5 @@
-import { formatDuration, formatSize, recordsTotal, TERMINAL_JOB, type JobRecord, type TaskDocument } from '@djc/core';
+import { formatDuration, formatSize, recordsTotal, TERMINAL_JOB } from '@djc/core/read';
+import type { JobRecord, TaskDocument } from '@djc/core';
 import { isOrphaned, lastCoordinated, type FailureReport } from '@djc/coordinator/read';
 import { requestsLine } from './status-document.js';
 import { groupDigits } from './group-digits.js';

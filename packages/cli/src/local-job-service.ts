@@ -2,9 +2,9 @@
 import { createReadStream } from 'node:fs';
 import { access, constants } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { DjcError, loadWorkflowFile, type Backend, type JobStatus, type TaskStatus } from '@djc/core';
+import { DjcError, taskDocument } from '@djc/core/read';
+import type { Backend, JobStatus, TaskStatus } from '@djc/core';
 import { describeHome, openBackend } from '@djc/core/backends';
-import { taskDocument } from '@djc/core';
 // Reads import the light entry; what writes (submit, cancel, pause, priority,
 // results) loads the whole package, and the worker's dispatch, when it runs.
 import { failureReport, jobDocument, jobListDocument, observedWorkers, queuedReason, QUEUE_STALE_MS, readQueueDocument, resolveJob, whyDocument } from '@djc/coordinator/read';
@@ -46,7 +46,7 @@ export class LocalJobService implements JobService {
 
   async submit(file: string, o: SubmitRequest): Promise<SubmitOutcome> {
     if (o.afterAny && o.after === undefined) throw new DjcError('USAGE', '--after-any needs --after JOB[,JOB]', { hint: 'e.g. djc submit job.yaml --after clean --after-any' });
-    const [{ coordinatorAlive, parsePriority, submitWorkflow }, { externalWorker }] = await Promise.all([coordinator$(), import('./dispatch-note.js')]);
+    const [{ coordinatorAlive, parsePriority, submitWorkflow }, { loadWorkflowFile }, { externalWorker }] = await Promise.all([coordinator$(), import('@djc/core'), import('./dispatch-note.js')]);
     const priority = o.priority === undefined ? undefined : parsePriority(o.priority, '--priority');
     const workflow = await loadWorkflowFile(file, { set: o.set, checkHandlers: true });
     const warnings = workflow.kind === 'pipeline' ? workflow.pipeline.warnings : workflow.job.warnings;

@@ -4,7 +4,9 @@
  * why a task waits), without the daemon, the dispatchers, the worker or
  * prepare. `djc status`, `djc tasks` and `djc list` import this instead of
  * the package's index, whose modules cost ~165 ms of CPU to load (measured,
- * issue 14); keep anything heavy out of what these modules import.
+ * issue 14). These modules take their values from `@djc/core/read`, not the
+ * core index (~95 ms more: the job-file loader, the config schema, the
+ * partitioners); keep anything heavy out of what they import.
  */
 export { resolveJob, LAST_JOB } from './resolve-job.js';
 export { coordinatorName, coordinatorStaleMs, isOrphaned, lastCoordinated } from './liveness.js';

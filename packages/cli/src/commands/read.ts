@@ -1,4 +1,5 @@
-import { EXIT, formatDuration, DjcError, JOB_STATUSES, TASK_STATUSES, type JobRecord, type TaskStatus } from '@djc/core';
+import { EXIT, formatDuration, DjcError, JOB_STATUSES, TASK_STATUSES } from '@djc/core/read';
+import type { JobRecord, TaskStatus } from '@djc/core';
 import { homeReason } from '@djc/core/backends';
 import { statusDocument } from '../status-document.js';
 import { withJobs, type Cli } from '../context.js';
