@@ -1,4 +1,5 @@
-import { TERMINAL_JOB, type Backend, type JobRecord } from '@djc/core';
+import { TERMINAL_JOB } from '@djc/core/read';
+import type { Backend, JobRecord } from '@djc/core';
 
 /** How watching a job ended: it ended (`job` is final), the time ran out, or the user interrupted (`job` is the last seen). */
 export type WatchEnd = { how: 'ended' | 'timed-out' | 'interrupted'; job: JobRecord };
