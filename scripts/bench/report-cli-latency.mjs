@@ -5,7 +5,7 @@ const cell = (x) => (x ? `${x.ms} ms (CPU ${x.cpuMs ?? '?'} ms)` : '-');
 
 export function renderCliLatency(r, measured) {
   const head = [
-    '## 16. The CLI while a 100,000-task job runs',
+    '## 17. The CLI while a 100,000-task job runs',
     '',
     'A coordinator daemon runs one job of 100,000 one-record tasks whose handler',
     'sleeps (2 workers), so it stays RUNNING; each repetition then runs, as new',
