@@ -9,7 +9,7 @@ function spread(xs) {
 
 export function renderWorkerSoak(r, measured) {
   const head = [
-    '## 16. A worker\'s live heap over 100,000 tasks',
+    '## 19. A worker\'s live heap over 100,000 tasks',
     '',
     'One `djc run` of 100,000 one-record no-op module tasks on 2 workers. Each',
     'worker runs with `NODE_OPTIONS=--expose-gc` and `DJC_WORKER_HEAP_SAMPLE_MS`',
