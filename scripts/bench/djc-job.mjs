@@ -63,6 +63,8 @@ export async function runJob(jobFile, home, sets = [], extraEnv = {}, onSpawn = 
     wallMs: r.ms,
     /** User + sys of `djc run` and the workers it reaped (null without GNU time). */
     cpuMs: r.cpuMs,
+    /** Peak RSS (KiB) of the largest of `djc run` and the workers it reaped (GNU time; null without it). */
+    maxRssKiB: r.maxRssKiB,
     doc,
     tasks,
     phases: {

@@ -58,6 +58,8 @@ export function renderTasks(r, measured) {
     'CPU is user + sys of `djc run` and the workers it started (GNU time), for the',
     'median run, start-up included.',
     '',
+    ...renderConcurrency(r),
+    ...WORKER_PROFILE,
     `Where the ${sec(t.wallMs)} of the median ${int(t.tasks)}-task run went (from the job's`,
     'timestamps, its "job prepared" log line and `djc tasks --json`):',
     '',
@@ -69,6 +71,54 @@ export function renderTasks(r, measured) {
     `| finalize | last attempt ends → \`endedAt\` (outputs concatenated in order) | ${sec(p.finalizeMs)} | ${pct(p.finalizeMs, t.wallMs)} |`,
     `| exit | \`endedAt\` → \`djc run\` exits | ${sec(p.exitMs)} | ${pct(p.exitMs, t.wallMs)} |`,
     `| *prepare (overlaps the attempts)* | prepare begins → "job prepared" | ${p.prepareMs === null ? 'n/a' : sec(p.prepareMs)} | |`,
+    '',
+  ];
+}
+
+/**
+ * What `node --cpu-prof` of the workers showed (issue 14, 10,000 no-op tasks,
+ * 2 workers, on the shared 2-core VM at load 50-80: shares of the wall-clock
+ * samples, so time the process waited for a core counts where it waited).
+ */
+const WORKER_PROFILE = [
+  'Where a worker\'s time goes (`NODE_OPTIONS="--cpu-prof --cpu-prof-dir=DIR"` reaches',
+  'the workers and their handler threads; 10,000 tasks, 2 workers, measured at load 50-80',
+  'on the shared VM, so shares of wall-clock samples):',
+  '',
+  '- **Main thread, concurrency 1:** SQLite under the write lock (`withLock`) ~31% of its',
+  '  busy time, 7% of it spinning for the lock held by the other worker (`sleepSync`):',
+  '  commits (`completeTasks`, 13%) and claims (`claimTasks`, 11%); `postMessage` of the',
+  '  attempt to its handler thread 11% (the hand-off: serialising and waking the thread);',
+  '  loading modules at start-up the rest. The handler thread is 85% idle: the',
+  '  main thread (SQLite) is the limit, not the handler.',
+  '- **Concurrency 10, before:** each worker started 10 handler threads at once (`prewarm`',
+  '  filled every slot), each compiling @djc/core and zod again (~25 MiB each), and the',
+  '  pool handed no-op tasks round-robin to them: 20 handler threads, 3× the CPU of',
+  '  concurrency 1 (52 s vs 17 s for 10,000 tasks) and 502 MB peak RSS vs 155 MB. The',
+  '  main thread was less busy (49% idle vs 29%): the cost was the threads.',
+  '- **Change:** the pool starts one thread and grows only when attempts wait with no',
+  '  thread given back for 100 ms (answers queued during a stalled event loop are read',
+  '  first), reusing the thread given back last; slow or CPU-bound handlers still get',
+  '  one thread per slot, and every attempt still runs alone on its thread (its',
+  '  timeout terminates the thread, a busy loop included). The SQLite statements are',
+  '  the store\'s (issue 14, "store").',
+  '',
+];
+
+/** The 2-worker run at each compute.concurrency, runs interleaved (tasks-per-second's `concurrency`). */
+function renderConcurrency(r) {
+  if (!Array.isArray(r.concurrency)) return [];
+  const each = (xs, f) => xs.map(f).join(', ');
+  const cpuEach = (c) => each(c.cpuMsAll ?? [], (x) => (x === null ? 'n/a' : (x / c.tasks).toFixed(3)));
+  const rssMax = (c) => mib(Math.max(...(c.maxRssKiBAll ?? []).filter((x) => x !== null)));
+  return [
+    `The same ${int(r.concurrency[0].tasks)} tasks on 2 workers at each \`compute.concurrency\` (runs interleaved:`,
+    'one of each in turn, so each pair saw the same machine). CPU per task is user + sys',
+    'of every process over the tasks; peak RSS is the largest single process (GNU time).',
+    '',
+    '| concurrency | wall, median (each run) | tasks/s | CPU per task, median (each run, ms) | peak RSS, largest | load at each start |',
+    '| ---: | --- | ---: | --- | ---: | --- |',
+    ...r.concurrency.map((c) => `| ${c.concurrency} | ${sec(c.wallMs)}${all(c.wallMsAll)} | ${int(c.tasks / (c.wallMs / 1000))} | ${c.cpuMs === null ? 'n/a' : msf(median((c.cpuMsAll ?? []).filter((x) => x !== null)) / c.tasks, 3)} (${cpuEach(c)}) | ${rssMax(c)} | ${each(c.loadAll ?? [], String)} |`),
     '',
   ];
 }

@@ -10,6 +10,8 @@ import { Committer } from './committer.js';
 import { attemptMemory } from './memory-limit.js';
 import { HOLD_TTL_MS, prefetchFor, TaskPace } from './prefetch.js';
 import { OrphanWatch } from './orphan-watch.js';
+import { startHeapSamples } from './heap-sample.js';
+import { LoopWake } from './loop-wake.js';
 
 export interface WorkerOptions {
   backend: Backend;
@@ -66,11 +68,13 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
   const counts: Record<MessageOutcome, number> = { succeeded: 0, retrying: 0, failed: 0, dropped: 0, deferred: 0, lost: 0, released: 0 };
   const acks: string[] = [];
   /** Slots in use: attempts whose handler has not ended (a slot is free again once its attempt commits). */
-  const active = new Set<Promise<void>>();
+  let running = 0;
+  /** Woken when a slot frees, a message is done, a held task goes stale, or the worker is told to stop. */
+  const wake = new LoopWake();
   /** Every message being handled, its commit included. */
   const inFlight = new Set<Promise<void>>();
   const queued: Held[] = [];
-  const committer = new Committer(opts.backend.state, () => active.size > 0 || queued.length > 0);
+  const committer = new Committer(opts.backend.state, () => running > 0 || queued.length > 0);
   const deps = {
     backend: opts.backend, runner, jobs, workerId, tmpRoot, log, shutdown: shutdown.signal, ack: (r: string) => void acks.push(r),
     complete: committer.complete.bind(committer), start: committer.start.bind(committer), graceMs: opts.graceMs,
@@ -86,12 +90,14 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
   const start = (held: Held) => {
     const { msg } = held;
     const t0 = Date.now();
-    let freed: () => void = () => undefined;
-    const slot = new Promise<void>((r) => { freed = r; });
+    let holds = true;
     const free = () => {
-      if (active.delete(slot)) freed();
+      if (!holds) return;
+      holds = false;
+      running -= 1;
+      wake.wake();
     };
-    active.add(slot);
+    running += 1;
     // The slot frees when the attempt commits, so the next one runs while the commit waits for company.
     // The pace is the attempt's own time, from its start: not the occasional wait for a job record.
     const complete: AttemptDeps['complete'] = (jobId, taskId, lease, outcome, startedAt) => {
@@ -105,25 +111,32 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
       .finally(() => {
         free();
         inFlight.delete(p);
+        wake.wake();
       });
     inFlight.add(p);
   };
 
-  const staleTimer = new StaleTimer();
-  /** Background work the drain waits for (held tasks being given back). */
+  const staleTimer = new StaleTimer(wake.wake);
+  /**
+   * Background work the drain waits for (held tasks being given back). Its
+   * end does not wake the loop: a give-back that finds nothing to give back
+   * ends without I/O, and waking a busy loop would start the next one at
+   * once, for ever, without letting a timer or I/O in.
+   */
   const track = (p: Promise<void>) => {
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p));
   };
 
   const stopping = () => opts.signal?.aborted === true;
-  // Resolves when the worker is told to stop, so a loop that waits for a free
-  // slot starts the drain (and its grace period) at once.
+  // Resolves when the worker is told to stop (the grace period of a paused
+  // job's drain starts then); a loop that waits is woken, so the drain starts at once.
   const stopped = new Promise<void>((r) => {
     if (stopping()) r();
-    else opts.signal?.addEventListener('abort', () => r(), { once: true });
+    else opts.signal?.addEventListener('abort', () => { r(); wake.wake(); }, { once: true });
   });
   log.info({ jobId: opts.jobId, concurrency }, 'worker started');
+  const stopSamples = startHeapSamples(log, () => Object.values(counts).reduce((a, b) => a + b, 0));
   /** Its job was paused: no attempt starts, running ones finish (no grace period unless told to stop), then it exits. */
   let paused = false;
   const orphans = new OrphanWatch();
@@ -132,23 +145,24 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
       const job = opts.jobId === undefined ? null : await jobs.get(opts.jobId);
       if (job?.status === 'PAUSED') {
         paused = true;
-        log.info({ jobId: opts.jobId, running: active.size, held: queued.length }, 'job paused: giving back held tasks, finishing running ones');
+        log.info({ jobId: opts.jobId, running, held: queued.length }, 'job paused: giving back held tasks, finishing running ones');
         break;
       }
       const orphaned = job ? orphans.check(job) : null;
       if (orphaned) {
-        log.warn({ jobId: opts.jobId, running: active.size, held: queued.length, why: orphaned }, 'no coordinator: giving back held tasks, finishing running ones, exiting');
+        log.warn({ jobId: opts.jobId, running, held: queued.length, why: orphaned }, 'no coordinator: giving back held tasks, finishing running ones, exiting');
         break;
       }
-      while (active.size < concurrency && queued.length > 0) start(queued.shift() as Held);
-      if (active.size >= concurrency) {
+      while (running < concurrency && queued.length > 0) start(queued.shift() as Held);
+      if (running >= concurrency) {
         if (queued.some((h) => h.at <= Date.now() - HOLD_TTL_MS)) track(giveBackStale(deps, queued));
-        await Promise.race([...active, stopped, ...staleTimer.at(queued)]);
+        staleTimer.arm(queued);
+        await wake.wait();
         continue;
       }
       await flushAcks();
       const leaseMs = await leaseFor(jobs, opts.jobId);
-      const free = concurrency - active.size;
+      const free = concurrency - running;
       const got = await opts.backend.queue.receive({
         max: free + prefetchFor(pace.of(opts.jobId), concurrency),
         visibilityMs: leaseMs,
@@ -164,7 +178,7 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
         continue;
       }
       if (inFlight.size > 0) {
-        await Promise.race([...inFlight, stopped, sleep(50)]);
+        await wake.wait(50);
         continue;
       }
       if (await shouldExit(jobs, opts, idleSince)) break;
@@ -175,6 +189,8 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
       : { graceFrom: Promise.resolve(), jobId: opts.jobId, why: 'its worker stopped' });
     await flushAcks().catch((e: unknown) => log.warn({ err: e }, 'acknowledging finished tasks failed; they will be dropped on redelivery'));
     await runner.close();
+    staleTimer.stop();
+    stopSamples();
     await rm(tmpRoot, { recursive: true, force: true });
     log.info({ counts, taskMs: pace.of(opts.jobId) }, 'worker stopped');
   }
@@ -222,25 +238,35 @@ function dropSuperseded(queued: Held[], fresh: readonly Held[]): void {
 }
 
 /**
- * A timer that fires when the oldest held message goes stale, or a second
- * later if it is stale already (its job still has pending tasks); none when
- * nothing is held. One timer per deadline, shared by the loop's waits (a
- * no-op task waits thousands of times a second).
+ * A timer that calls `onDue` (wakes the loop) when the oldest held message
+ * goes stale, or a second later if it is stale already (its job still has
+ * pending tasks); none when nothing is held. One timer per deadline, shared
+ * by the loop's waits (a no-op task waits thousands of times a second).
  */
 class StaleTimer {
   private due = 0;
-  private timer: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | null = null;
 
-  at(queued: readonly Held[]): Promise<void>[] {
-    if (queued.length === 0) return [];
+  constructor(private readonly onDue: () => void) {}
+
+  arm(queued: readonly Held[]): void {
+    if (queued.length === 0) return;
     const now = Date.now();
-    const stale = Math.min(...queued.map((h) => h.at)) + HOLD_TTL_MS;
+    let oldest = Infinity;
+    for (const h of queued) oldest = Math.min(oldest, h.at);
+    const stale = oldest + HOLD_TTL_MS;
     const due = stale > now ? stale + 1 : now + 1000;
     if (due !== this.due && (this.due <= now || due < this.due)) {
       this.due = due;
-      this.timer = sleep(due - now);
+      if (this.timer !== null) clearTimeout(this.timer);
+      this.timer = setTimeout(this.onDue, due - now);
+      this.timer.unref();
     }
-    return [this.timer];
+  }
+
+  stop(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
   }
 }
 
@@ -304,8 +330,4 @@ async function jobConcurrency(jobs: JobCache, jobId: string | undefined): Promis
 async function leaseFor(jobs: JobCache, jobId: string | undefined): Promise<number> {
   const job = jobId ? await jobs.get(jobId) : null;
   return job?.config.compute.lease ?? 30_000;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms).unref());
 }

@@ -40,3 +40,22 @@ export function noop(): void {}
 export function bigint(): { n: bigint } {
   return { n: 1n };
 }
+
+/**
+ * A barrier: says it started (a file named after ctx.attempt in a directory
+ * named after ctx.jobId under the temp dir), then waits until 3 attempts of
+ * that job have started, 60 s at most. True when they all met: they ran at once.
+ */
+export async function meetThree(_records: Review[], ctx: Ctx): Promise<{ met: boolean }> {
+  const { mkdirSync, readdirSync, writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = join(tmpdir(), `djc-meet-${ctx.jobId}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, String(ctx.attempt)), '');
+  for (let waited = 0; waited < 60_000; waited += 20) {
+    if (readdirSync(dir).length >= 3) return { met: true };
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { met: false };
+}

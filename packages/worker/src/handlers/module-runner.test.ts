@@ -1,3 +1,6 @@
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, spec, tempDir, writeBatch } from '../../test-fixtures/attempt-spec.js';
 import { createHandlerRunner, type AttemptResult, type HandlerRunner } from './index.js';
@@ -189,6 +192,19 @@ describe('module handlers: abort and concurrency', () => {
     const results = await Promise.all([1, 2, 3, 4].map((i) => runModule(fixture('ts-handler.ts', 'ctxInfo'), { attempt: i })));
     expect(results.map((r) => JSON.parse(text(r)).attempt)).toEqual([1, 2, 3, 4]);
   });
+
+  it('attempts that wait (not short) still run at once, one thread per slot: the pool grows to its slots', async () => {
+    const own = createHandlerRunner({ slots: 3 });
+    const jobId = `meet-${process.pid}-${Date.now()}`;
+    try {
+      const runs = await Promise.all([1, 2, 3].map((i) => own.run(spec(tmp.dir, reviews(), { module: fixture('ts-handler.ts', 'meetThree'), attempt: i, jobId, timeoutMs: 120_000 }))));
+      // Each waits until all three have started: on fewer threads than slots they would not meet.
+      expect(runs.map((r) => JSON.parse(text(r)))).toEqual([{ met: true }, { met: true }, { met: true }]);
+    } finally {
+      await own.close();
+      rmSync(join(tmpdir(), `djc-meet-${jobId}`), { recursive: true, force: true });
+    }
+  }, 180_000);
 
   it('close() ends attempts in flight as signal failures', async () => {
     const own = createHandlerRunner({ slots: 2 });

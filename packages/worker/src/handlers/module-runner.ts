@@ -9,7 +9,7 @@
 import { createLogger, formatDuration, type AttemptUsage, type Logger } from '@djc/core';
 import { formatLogLine, LogBuffer } from './log-buffer.js';
 import { failed, reasonText, timerDelay } from './results.js';
-import type { FromThread, StrayMessage, ThreadResult } from './thread-protocol.js';
+import type { StrayMessage, ThreadResult } from './thread-protocol.js';
 import { ThreadPool, type PooledThread, type ThreadListener } from './thread-pool.js';
 import type { AttemptResult, AttemptSpec } from './types.js';
 
@@ -57,8 +57,9 @@ export function createModuleRunner(opts: { slots: number; memoryBytes?: number; 
       if (recent.size > RECENT_ATTEMPTS) recent.delete(recent.keys().next().value as number);
       return new ModuleAttempt(pool, thread, spec, signal, id).run();
     },
+    // One thread: the pool grows when its threads are the limit (thread-pool.ts).
     prewarm(memoryBytes) {
-      for (let i = 0; i < Math.max(1, opts.slots); i++) pool.prewarm(limitOf(memoryBytes));
+      pool.prewarm(limitOf(memoryBytes));
     },
     close: () => pool.close(),
   };
@@ -105,7 +106,7 @@ class ModuleAttempt implements ThreadListener {
     });
   }
 
-  onMessage(msg: FromThread): void {
+  onMessage(msg: Parameters<ThreadListener['onMessage']>[0]): void {
     if (msg.id !== this.id || this.settled) return;
     if (msg.type === 'log') this.log.append(msg.text);
     else if (msg.type === 'progress') this.spec.onProgress?.(msg.done);

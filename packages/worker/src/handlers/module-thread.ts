@@ -64,6 +64,8 @@ process.on('uncaughtException', (e) => {
 // with blocking calls rather than through the thread pool (two thread
 // hand-offs per file operation, more than a small batch's read itself).
 useBlockingLocalReads();
+// The pool grows only once its threads have started (thread-pool.ts).
+post({ type: 'ready' });
 
 async function runAttempt(msg: RunMessage): Promise<void> {
   const controller = new AbortController();

@@ -26,3 +26,57 @@ describe('ThreadPool.prewarm', () => {
     }
   });
 });
+
+describe('ThreadPool growth', () => {
+  it('an attempt that finds the thread busy gets it when it is given back, without a second thread', async () => {
+    const pool = new ThreadPool(4);
+    const signal = new AbortController().signal;
+    try {
+      const a = await pool.acquire(64, signal);
+      expect(pool.threads).toBe(1);
+      const next = pool.acquire(64, signal);
+      pool.release(a!);
+      expect(await next).toBe(a);
+      expect(pool.threads).toBe(1);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('starts one more thread, up to its slots, while attempts wait and no thread is given back', async () => {
+    const pool = new ThreadPool(2);
+    const signal = new AbortController().signal;
+    try {
+      const a = await pool.acquire(64, signal);
+      const b = await pool.acquire(64, signal);
+      expect(b).not.toBeNull();
+      expect(b).not.toBe(a);
+      expect(pool.threads).toBe(2);
+      // Both slots have a thread: a third attempt waits for one given back.
+      const c = pool.acquire(64, signal);
+      let got = false;
+      void c.then(() => { got = true; });
+      await new Promise((r) => setTimeout(r, 200));
+      expect(got).toBe(false);
+      pool.release(b!);
+      expect(await c).toBe(b);
+      expect(pool.threads).toBe(2);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('an attempt with a heap limit no thread has starts its own thread at once', async () => {
+    const pool = new ThreadPool(3);
+    const signal = new AbortController().signal;
+    try {
+      const a = await pool.acquire(64, signal);
+      const b = await pool.acquire(128, signal);
+      expect(b!.limitMb).toBe(128);
+      expect(a!.limitMb).toBe(64);
+      expect(pool.threads).toBe(2);
+    } finally {
+      await pool.close();
+    }
+  });
+});

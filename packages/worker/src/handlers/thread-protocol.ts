@@ -58,7 +58,12 @@ export interface StrayMessage {
   error: string;
 }
 
-export type FromThread = LogMessage | ProgressMessage | DoneMessage | StrayMessage;
+/** The thread has started and listens for attempts (sent once, first). */
+export interface ReadyMessage {
+  type: 'ready';
+}
+
+export type FromThread = LogMessage | ProgressMessage | DoneMessage | StrayMessage | ReadyMessage;
 
 export type ThreadResult =
   | { ok: true; kind: OutputKind; data: string | Uint8Array; records: number; bad: number; deadLetters: string | null }
