@@ -8,8 +8,11 @@
  *
  * A claim is one UPDATE whose WHERE holds every claim rule (status, the
  * job live, due, budget left); only a refused claim reads the row, to say
- * why. claimMany and completeMany add the job's counter changes up and
- * write them once per call (job-counters.ts), not once per task.
+ * why. An end is one UPDATE too when it is the usual one (the attempt's
+ * own lease, no speculative copy): the lease check is in its WHERE; any
+ * other end reads the row first (a lost lease, a copy's lease). claimMany
+ * and completeMany add the job's counter changes up and write them once
+ * per call (job-counters.ts), not once per task.
  */
 import type { Statement } from './sqlite-driver.js';
 import type { TaskRecord } from '../../model/job.js';
@@ -21,10 +24,12 @@ import { ConflictError, isDjcError } from '../../errors.js';
 import type { Db } from './db.js';
 import { addMove, type CountDelta, type JobCounters } from './job-counters.js';
 import { leaseLost, taskConflict, tooManyClaims } from '../store-errors.js';
-import { capError } from '../../util/cap-text.js';
 import { toTaskRecord, type TaskRow } from './state-rows.js';
-import { checkedInlineOutput } from '../inline-output.js';
+import { END_SET, endValues, inlineOf } from './task-end-values.js';
 import { copyWins, leaseSlot, type LeaseRow, type SqliteCopyOps } from './sqlite-copy-ops.js';
+
+/** The statuses of a task an end finds under its lease, the usual one (claimed ahead, never started) first. */
+const ENDABLE = ['CLAIMED', 'RUNNING'] as const;
 
 /** The statuses a task is claimed from, the usual one first. */
 const CLAIMABLE = ['PENDING', 'RETRY_WAIT'] as const;
@@ -45,6 +50,7 @@ export class SqliteLeaseOps {
   private readonly claimWrite: Record<'PENDING' | 'RETRY_WAIT', Statement>;
   private readonly leaseCheck: Statement;
   private readonly completeWrite: Statement;
+  private readonly plainEnd: Record<'CLAIMED' | 'RUNNING', Statement>;
   private readonly releaseWrite: Statement;
   private readonly startWrite: Statement;
   private readonly beat: Statement;
@@ -66,13 +72,12 @@ export class SqliteLeaseOps {
     this.claimWrite = { PENDING: claimWrite('PENDING'), RETRY_WAIT: claimWrite('RETRY_WAIT') };
     this.leaseCheck = db.prepare(`SELECT status, attempts, lease_owner, lease_attempt, copy_owner, copy_attempt, speculation
       FROM tasks WHERE job_id = ? AND task_id = ?`);
-    this.completeWrite = db.prepare(`UPDATE tasks SET status = @status, lease_owner = NULL, lease_expires_at = NULL,
-        error = @error, failure_kind = @kind, exit_code = @exitCode, not_before = @notBefore,
-        output_key = @outputKey, output_inline = @outputInline, output_kind = @outputKind, records = @records, bad = @bad,
-        started_at = coalesce(@startedAt, started_at, @endedAt), ended_at = @endedAt, usage_json = @usage,
-        worker = coalesce(@worker, worker), lease_attempt = NULL, copy_owner = NULL, copy_attempt = NULL, copy_expires_at = NULL,
-        speculation = CASE WHEN speculation IS NULL THEN NULL WHEN @copyWon = 1 THEN 'won' ELSE 'lost' END
-      WHERE job_id = @jobId AND task_id = @taskId RETURNING *`);
+    this.completeWrite = db.prepare(`${END_SET} WHERE job_id = @jobId AND task_id = @taskId RETURNING *`);
+    // The usual end, with its lease check in the WHERE: the attempt's own lease of a task never speculated.
+    const plainEnd = (from: TaskStatus) => db.prepare(`${END_SET} WHERE job_id = @jobId AND task_id = @taskId
+        AND status = '${from}' AND lease_owner = @owner AND coalesce(lease_attempt, attempts) = @attempt
+        AND copy_owner IS NULL AND speculation IS NULL RETURNING *`);
+    this.plainEnd = { CLAIMED: plainEnd('CLAIMED'), RUNNING: plainEnd('RUNNING') };
     // A RUNNING attempt is refunded (its number stays spent); a CLAIMED one never started:
     // its number is handed back and its ended_at stays as it was.
     this.releaseWrite = db.prepare(`UPDATE tasks SET status = 'PENDING',
@@ -190,36 +195,29 @@ export class SqliteLeaseOps {
    */
   complete(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome, startedAt?: number, delta?: CountDelta): TaskRecord {
     const inline = inlineOf(outcome, { jobId, taskId });
-    const { status: from, slot, row } = this.checkLease(jobId, taskId, lease);
     const succeeded = outcome.status === 'SUCCEEDED';
+    const values = endValues(outcome, inline, startedAt);
+    const count = (from: TaskStatus, row: TaskRow) => {
+      this.count(jobId, delta, from, outcome.status, succeeded ? outcome.records : 0, succeeded ? (outcome.bad ?? 0) : 0);
+      return toTaskRecord(row);
+    };
+    for (const from of ENDABLE) {
+      if (from === 'CLAIMED') assertTaskTransition('CLAIMED', 'RUNNING', { jobId, taskId });
+      assertTaskTransition('RUNNING', outcome.status, { jobId, taskId });
+      const row = this.plainEnd[from].get({ ...values, jobId, taskId, owner: lease.owner, attempt: lease.attempt, worker: null, copyWon: 0 });
+      if (row) return count(from, row as TaskRow);
+    }
+    // Not the plain case: a lost lease (throws), or a task with a speculative copy.
+    const { status: from, slot, row } = this.checkLease(jobId, taskId, lease);
     if (!succeeded) {
       const dropped = this.copies.dropOne(jobId, taskId, row, slot, outcome.error);
       if (dropped) return dropped;
     }
-    if (from === 'CLAIMED') assertTaskTransition('CLAIMED', 'RUNNING', { jobId, taskId });
-    assertTaskTransition('RUNNING', outcome.status, { jobId, taskId });
-    const updated = this.completeWrite.get({
-      jobId,
-      taskId,
-      status: outcome.status,
-      error: succeeded ? null : capError(outcome.error),
-      kind: succeeded ? null : outcome.kind,
-      exitCode: succeeded ? null : (outcome.exitCode ?? null),
-      notBefore: outcome.status === 'RETRY_WAIT' ? (outcome.notBefore ?? null) : null,
-      outputKey: succeeded ? (outcome.outputKey ?? null) : null,
-      outputInline: inline,
-      outputKind: succeeded ? outcome.outputKind : null,
-      records: succeeded ? outcome.records : null,
-      bad: succeeded ? (outcome.bad ?? 0) : null,
-      startedAt: startedAt === undefined ? null : new Date(startedAt).toISOString(),
-      endedAt: new Date().toISOString(),
-      usage: outcome.usage ? JSON.stringify(outcome.usage) : null,
-      worker: slot === 'copy' ? lease.owner : null,
-      copyWon: succeeded && copyWins(row, slot) ? 1 : 0,
-    }) as TaskRow;
-    this.count(jobId, delta, from, outcome.status, succeeded ? outcome.records : 0, succeeded ? (outcome.bad ?? 0) : 0);
-    return toTaskRecord(updated);
+    const worker = slot === 'copy' ? lease.owner : null;
+    const copyWon = succeeded && copyWins(row, slot) ? 1 : 0;
+    return count(from, this.completeWrite.get({ ...values, jobId, taskId, worker, copyWon }) as TaskRow);
   }
+
 
   /** A held task's handler started: CLAIMED → RUNNING while the lease holds. */
   start(jobId: string, taskId: number, lease: LeaseRef, startedAt: number, delta?: CountDelta): TaskRecord {
@@ -288,10 +286,4 @@ export class SqliteLeaseOps {
     }
     return { status: row.status, slot, row };
   }
-}
-
-/** The outcome's inline output as SQLite binds it (a Buffer), or null; refuses one over the limit. */
-function inlineOf(outcome: TaskOutcome, at: { jobId: string; taskId: number }): Buffer | null {
-  const bytes = checkedInlineOutput(outcome, at);
-  return bytes === null ? null : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
