@@ -28,6 +28,10 @@ import { toTaskRecord, type TaskRow } from './state-rows.js';
 import { END_SET, endValues, inlineOf } from './task-end-values.js';
 import { copyWins, leaseSlot, type LeaseRow, type SqliteCopyOps } from './sqlite-copy-ops.js';
 
+/** The job takes claims and heartbeats: not being cancelled, not ended (TERMINAL_JOB, as checkClaimable and DynamoDB say). */
+const JOB_LIVE = `EXISTS (SELECT 1 FROM jobs WHERE job_id = @jobId AND cancel_requested = 0
+  AND status NOT IN (${[...TERMINAL_JOB].map((s) => `'${s}'`).join(', ')}))`;
+
 /** The statuses of a task an end finds under its lease, the usual one (claimed ahead, never started) first. */
 const ENDABLE = ['CLAIMED', 'RUNNING'] as const;
 
@@ -66,8 +70,7 @@ export class SqliteLeaseOps {
         lease_attempt = NULL, copy_owner = NULL, copy_attempt = NULL, copy_expires_at = NULL, speculation = NULL
       WHERE job_id = @jobId AND task_id = @taskId AND status = '${from}'
         AND (not_before IS NULL OR not_before <= @now) AND attempts - attempt_floor < @maxAttempts
-        AND EXISTS (SELECT 1 FROM jobs WHERE job_id = @jobId AND cancel_requested = 0
-                    AND status NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED'))
+        AND ${JOB_LIVE}
       RETURNING *`);
     this.claimWrite = { PENDING: claimWrite('PENDING'), RETRY_WAIT: claimWrite('RETRY_WAIT') };
     this.leaseCheck = db.prepare(`SELECT status, attempts, lease_owner, lease_attempt, copy_owner, copy_attempt, speculation
@@ -96,8 +99,7 @@ export class SqliteLeaseOps {
       LIMIT 1`);
     this.beat = db.prepare(`UPDATE tasks SET lease_expires_at = @expiresAt
       WHERE job_id = @jobId AND task_id = @taskId AND status IN ('RUNNING', 'CLAIMED') AND lease_owner = @owner AND coalesce(lease_attempt, attempts) = @attempt
-        AND EXISTS (SELECT 1 FROM jobs WHERE job_id = @jobId AND cancel_requested = 0
-                    AND status NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED'))`);
+        AND ${JOB_LIVE}`);
   }
 
   /** Claims one task: RUNNING (it starts now), else CLAIMED (held). */
