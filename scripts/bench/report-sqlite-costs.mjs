@@ -37,11 +37,12 @@ export function renderSqliteCosts() {
     'Transactions per task did not change: receive,',
     'claim, end and ack are one each per ~10 tasks, the worker\'s batches.',
     '',
-    'CPU (user + sys of the whole `djc run`) in interleaved runs, before / after, 3 pairs',
-    'each: all changes, load 71–89: 15.58 s (13.11+2.47, 11.50+2.22, 14.30+2.69) /',
-    '13.61 s (10.44+1.96, 11.78+2.16, 11.34+2.27) median, 0.78 → 0.68 ms per task;',
-    'wall 42.95 s (42.95, 36.96, 51.01) / 35.66 s (35.66, 34.90, 41.10). The statements',
-    'alone (before the checkpoint change), load 41–44: 14.11 s / 13.08 s median CPU.',
+    'CPU (user + sys of the whole `djc run`) in interleaved runs, before / after, medians',
+    '(each run: user+sys): at load 12–14, 3 pairs: 13.62 s (11.73+2.27, 9.51+2.16,',
+    '11.53+2.09) / 11.05 s (9.10+1.95, 8.74+1.88, 9.40+1.98), **0.68 → 0.55 ms per task**;',
+    'wall 16.04 s (21.31, 10.21, 16.04) / 9.55 s (9.55, 9.33, 14.05). At load 71–89,',
+    '3 pairs: 15.58 s / 13.61 s CPU (0.78 → 0.68 ms per task), wall 42.95 s / 35.66 s.',
+    'The statements alone (before the checkpoint change), load 41–44: 14.11 s / 13.08 s.',
     '',
   ];
 }
