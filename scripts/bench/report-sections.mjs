@@ -1,5 +1,6 @@
 /** The sections of docs/benchmarks.md, each from its benchmark's JSON result. */
 import { median, round } from './lib.mjs';
+import { renderSqliteCosts } from './report-sqlite-costs.mjs';
 
 const int = (x) => Math.round(x).toLocaleString('en-US');
 const sec = (ms) => `${(ms / 1000).toFixed(2)} s`;
@@ -72,6 +73,7 @@ export function renderTasks(r, measured) {
     `| exit | \`endedAt\` → \`djc run\` exits | ${sec(p.exitMs)} | ${pct(p.exitMs, t.wallMs)} |`,
     `| *prepare (overlaps the attempts)* | prepare begins → "job prepared" | ${p.prepareMs === null ? 'n/a' : sec(p.prepareMs)} | |`,
     '',
+    ...renderSqliteCosts(),
   ];
 }
 

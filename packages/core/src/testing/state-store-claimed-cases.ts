@@ -10,7 +10,7 @@ import { ConflictError } from '../errors.js';
 import type { TaskRecord } from '../model/job.js';
 import { HELD_REFUND_NOTE, type ClaimResult, type StateStore, type TaskOutcome } from '../ports/state-store.js';
 import { rejectionOf } from './fixtures.js';
-import { conflictStatus, expectDjcError, jobWithTasks } from './contract-harness.js';
+import { conflictStatus, expectConflict, expectDjcError, jobWithTasks } from './contract-harness.js';
 
 const CLAIM = { owner: 'w1', leaseMs: 30_000, maxAttempts: 2 };
 const OK: TaskOutcome = { status: 'SUCCEEDED', inlineOutput: new Uint8Array([120]), outputKind: 'raw', records: 1 };
@@ -67,6 +67,15 @@ function describeClaimAhead(store: () => StateStore): void {
       expect(conflictStatus(await rejectionOf(store().claimTask(jobId, 1, { ...CLAIM, owner: 'w2' })))).toBe('CLAIMED');
       expect(conflictStatus((await store().claimTasks(jobId, [1], { ...CLAIM, owner: 'w2' }))[0])).toBe('CLAIMED');
       expect(await store().getTask(jobId, 1)).toMatchObject({ status: 'CLAIMED', leaseOwner: 'w1', attempts: 1 });
+    });
+
+    it('a job that ended (TIMEOUT) takes no claim and keeps no lease; counters unchanged', async () => {
+      const jobId = await heldJob(store(), 3, 1);
+      await store().transitionJob(jobId, ['SUBMITTED'], 'TIMEOUT');
+      const [r] = await store().claimTasks(jobId, [2], CLAIM);
+      expect(expectConflict(r).details).toMatchObject({ status: 'PENDING', reason: 'job', jobStatus: 'TIMEOUT' });
+      expect(await store().heartbeat(jobId, 1, lease(), 60_000)).toBe(false);
+      expect((await store().getJob(jobId))?.tasks).toMatchObject({ pending: 1, claimed: 1, running: 1 });
     });
 
     it('heartbeat keeps a CLAIMED task\'s lease; another owner or attempt gets false', async () => {

@@ -2,10 +2,11 @@
  * Opens the local backend's SQLite file shared by the coordinator and every
  * worker process: WAL (readers never block the writer), synchronous=NORMAL
  * (no fsync per commit; a power cut may lose the last commits, never corrupt
- * the file), then brings the schema up to date. While opening, busy_timeout
- * makes SQLite wait for locks; afterwards it is 0 and callers wait for the
- * write lock through `withLock` (sqlite-retry.ts explains why). The driver
- * (node:sqlite or better-sqlite3) is chosen by sqlite-driver.ts.
+ * the file), a checkpoint every WAL_AUTOCHECKPOINT_PAGES, then brings the
+ * schema up to date. While opening, busy_timeout makes SQLite wait for
+ * locks; afterwards it is 0 and callers wait for the write lock through
+ * `withLock` (sqlite-retry.ts explains why). The driver (node:sqlite or
+ * better-sqlite3) is chosen by sqlite-driver.ts.
  */
 import { DjcError } from '../../errors.js';
 import { MIGRATIONS } from './migrations.js';
@@ -17,6 +18,17 @@ export type Db = SqliteDb;
 
 export const BUSY_TIMEOUT_MS = 5000;
 
+/**
+ * WAL pages after which a commit also checkpoints (SQLite's default: 1000).
+ * A checkpoint copies the WAL into the file and syncs both, inside the
+ * COMMIT of whichever worker crossed the line: at 1000 pages, 20,000 no-op
+ * tasks on 2 workers made ~110 commits of 5 ms or more per worker (20 ms on
+ * average, ~90% of its COMMIT time). At 10,000 (~40 MiB of WAL, under
+ * journal_size_limit) there are 3–4× fewer, and a checkpoint copies a hot
+ * page (the job row, queue and index pages) once, not once per 1000 pages.
+ */
+export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
+
 /** Opens `file` (see the header). Errors are the driver's own; open-errors.ts tells their causes apart. */
 export function openDatabase(file: string, opts: Pick<OpenSqliteOptions, 'driver' | 'betterSqlite3Dir'> = {}): Db {
   const { db } = openSqlite(file, opts);
@@ -25,6 +37,7 @@ export function openDatabase(file: string, opts: Pick<OpenSqliteOptions, 'driver
     withLockSync(() => db.pragma('journal_mode = WAL'));
     db.pragma('synchronous = NORMAL');
     db.pragma('journal_size_limit = 67108864');
+    db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     withLockSync(() => migrate(db));
     db.pragma('busy_timeout = 0');
   } catch (e) {

@@ -2,7 +2,8 @@
  * Keeps a job's task counters and record counts (processed, bad) in step with its
  * tasks. Called inside the transaction that changes the task rows, so a
  * reader of the job row never sees the two disagree. Every call bumps the
- * job's version.
+ * job's version. A batch of task changes (claimMany, completeMany) adds its
+ * moves up with addMove and writes them in one `apply`.
  */
 import type { Statement } from './sqlite-driver.js';
 import { TASK_COUNT_KEY } from '../../model/job.js';
@@ -42,6 +43,13 @@ export class JobCounters {
       processed: delta.processed ?? 0,
       bad: delta.bad ?? 0,
     });
+  }
+
+  /** `apply`, skipped when the delta changes nothing (e.g. a batch whose every claim was refused). */
+  applyIfAny(jobId: string, delta: CountDelta): void {
+    for (const k in delta) {
+      if (delta[k as keyof CountDelta] !== 0) return this.apply(jobId, delta);
+    }
   }
 
   /** One task moved from one status to another, adding `processed` and `bad` records. */

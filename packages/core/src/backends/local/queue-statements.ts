@@ -27,6 +27,7 @@ export class QueueStatements {
   readonly extend: Statement;
   readonly release: Statement;
   readonly remove: Statement;
+  readonly removeMany: Statement;
   readonly deadLetter: Statement;
   readonly purge: Statement;
   readonly depth: Statement;
@@ -42,13 +43,17 @@ export class QueueStatements {
       WHERE job_id = ? AND dead = 0 AND visible_at <= ? ORDER BY visible_at, id LIMIT ?`);
     this.probe = db.prepare('SELECT 1 FROM queue WHERE dead = 0 AND visible_at <= ? LIMIT 1');
     this.probeJob = db.prepare('SELECT 1 FROM queue WHERE job_id = ? AND dead = 0 AND visible_at <= ? LIMIT 1');
-    this.markReceived = db.prepare(
-      'UPDATE queue SET visible_at = ?, receipt = ?, receive_count = receive_count + 1 WHERE id = ?',
-    );
+    // One statement per receive: the ids as a JSON array, each receipt "<id>.<tag>" with one fresh tag per receive.
+    this.markReceived = db.prepare(`UPDATE queue SET visible_at = ?, receipt = id || '.' || ?, receive_count = receive_count + 1
+      WHERE id IN (SELECT value FROM json_each(?))`);
     const mine = 'WHERE id = ? AND receipt = ? AND dead = 0';
     this.extend = db.prepare(`UPDATE queue SET visible_at = ? ${mine}`);
     this.release = db.prepare(`UPDATE queue SET visible_at = ?, receipt = NULL ${mine}`);
     this.remove = db.prepare(`DELETE FROM queue ${mine}`);
+    // The receipts as a JSON array, twice: a row goes when its id and its live receipt are both named
+    // (a receipt starts with its row's id, so the pair matches).
+    this.removeMany = db.prepare(`DELETE FROM queue WHERE id IN (SELECT CAST(value AS INTEGER) FROM json_each(?))
+      AND receipt IN (SELECT value FROM json_each(?)) AND dead = 0`);
     this.deadLetter = db.prepare(`UPDATE queue SET dead = 1, dead_reason = ?, receipt = NULL ${mine}`);
     this.purge = db.prepare('DELETE FROM queue WHERE job_id = ? AND dead = 0');
     this.depth = db.prepare(DEPTH);

@@ -5,21 +5,38 @@
  * the latest attempt, so a RETRY_WAIT task has one too), release (give the
  * attempt back, refunded, while the lease holds). Each call runs inside one
  * IMMEDIATE transaction opened by the store, with statements prepared once.
+ *
+ * A claim is one UPDATE whose WHERE holds every claim rule (status, the
+ * job live, due, budget left); only a refused claim reads the row, to say
+ * why. An end is one UPDATE too when it is the usual one (the attempt's
+ * own lease, no speculative copy): the lease check is in its WHERE; any
+ * other end reads the row first (a lost lease, a copy's lease). claimMany
+ * and completeMany add the job's counter changes up and write them once
+ * per call (job-counters.ts), not once per task.
  */
 import type { Statement } from './sqlite-driver.js';
 import type { TaskRecord } from '../../model/job.js';
 import { assertTaskTransition, LEASED_TASK, TERMINAL_JOB, type JobStatus, type TaskStatus } from '../../model/status.js';
 import {
-  MAX_TASK_BATCH, type ClaimRequest, type ClaimResult, type CompleteResult, type LeaseRef, type LeaseWrite, type TaskOutcome,
+  MAX_TASK_BATCH, type ClaimRequest, type ReclaimRequest, type ClaimResult, type CompleteResult, type LeaseRef, type LeaseWrite, type TaskOutcome,
 } from '../../ports/state-store.js';
 import { ConflictError, isDjcError } from '../../errors.js';
 import type { Db } from './db.js';
-import type { JobCounters } from './job-counters.js';
+import { addMove, type CountDelta, type JobCounters } from './job-counters.js';
 import { leaseLost, taskConflict, tooManyClaims } from '../store-errors.js';
-import { capError } from '../../util/cap-text.js';
 import { toTaskRecord, type TaskRow } from './state-rows.js';
-import { checkedInlineOutput } from '../inline-output.js';
+import { END_SET, endValues, inlineOf } from './task-end-values.js';
 import { copyWins, leaseSlot, type LeaseRow, type SqliteCopyOps } from './sqlite-copy-ops.js';
+
+/** The job takes claims and heartbeats: not being cancelled, not ended (TERMINAL_JOB, as checkClaimable and DynamoDB say). */
+const JOB_LIVE = `EXISTS (SELECT 1 FROM jobs WHERE job_id = @jobId AND cancel_requested = 0
+  AND status NOT IN (${[...TERMINAL_JOB].map((s) => `'${s}'`).join(', ')}))`;
+
+/** The statuses of a task an end finds under its lease, the usual one (claimed ahead, never started) first. */
+const ENDABLE = ['CLAIMED', 'RUNNING'] as const;
+
+/** The statuses a task is claimed from, the usual one first. */
+const CLAIMABLE = ['PENDING', 'RETRY_WAIT'] as const;
 
 interface ClaimCheckRow {
   status: TaskStatus;
@@ -33,31 +50,37 @@ interface ClaimCheckRow {
 
 export class SqliteLeaseOps {
   private readonly claimCheck: Statement;
-  private readonly claimWrite: Statement;
+  /** The claim of a PENDING task, and of a RETRY_WAIT one (the status it left decides the counters). */
+  private readonly claimWrite: Record<'PENDING' | 'RETRY_WAIT', Statement>;
   private readonly leaseCheck: Statement;
   private readonly completeWrite: Statement;
+  private readonly plainEnd: Record<'CLAIMED' | 'RUNNING', Statement>;
   private readonly releaseWrite: Statement;
   private readonly startWrite: Statement;
   private readonly beat: Statement;
+  private readonly lostProbe: Statement;
 
   constructor(db: Db, private readonly counters: JobCounters, private readonly copies: SqliteCopyOps) {
     this.claimCheck = db.prepare(`SELECT t.status, t.attempts, t.attempt_floor, t.not_before,
         j.status AS job_status, j.cancel_requested
       FROM tasks t JOIN jobs j ON j.job_id = t.job_id WHERE t.job_id = ? AND t.task_id = ?`);
-    this.claimWrite = db.prepare(`UPDATE tasks SET status = @status, attempts = attempts + 1,
+    const claimWrite = (from: TaskStatus) => db.prepare(`UPDATE tasks SET status = @status, attempts = attempts + 1,
         lease_owner = @owner, lease_expires_at = @expiresAt, worker = @owner, claimed_at = @claimedAt, started_at = @startedAt,
         ended_at = NULL, error = NULL, failure_kind = NULL, exit_code = NULL, not_before = NULL, usage_json = NULL,
         lease_attempt = NULL, copy_owner = NULL, copy_attempt = NULL, copy_expires_at = NULL, speculation = NULL
-      WHERE job_id = @jobId AND task_id = @taskId RETURNING *`);
+      WHERE job_id = @jobId AND task_id = @taskId AND status = '${from}'
+        AND (not_before IS NULL OR not_before <= @now) AND attempts - attempt_floor < @maxAttempts
+        AND ${JOB_LIVE}
+      RETURNING *`);
+    this.claimWrite = { PENDING: claimWrite('PENDING'), RETRY_WAIT: claimWrite('RETRY_WAIT') };
     this.leaseCheck = db.prepare(`SELECT status, attempts, lease_owner, lease_attempt, copy_owner, copy_attempt, speculation
       FROM tasks WHERE job_id = ? AND task_id = ?`);
-    this.completeWrite = db.prepare(`UPDATE tasks SET status = @status, lease_owner = NULL, lease_expires_at = NULL,
-        error = @error, failure_kind = @kind, exit_code = @exitCode, not_before = @notBefore,
-        output_key = @outputKey, output_inline = @outputInline, output_kind = @outputKind, records = @records, bad = @bad,
-        started_at = coalesce(@startedAt, started_at, @endedAt), ended_at = @endedAt, usage_json = @usage,
-        worker = coalesce(@worker, worker), lease_attempt = NULL, copy_owner = NULL, copy_attempt = NULL, copy_expires_at = NULL,
-        speculation = CASE WHEN speculation IS NULL THEN NULL WHEN @copyWon = 1 THEN 'won' ELSE 'lost' END
-      WHERE job_id = @jobId AND task_id = @taskId RETURNING *`);
+    this.completeWrite = db.prepare(`${END_SET} WHERE job_id = @jobId AND task_id = @taskId RETURNING *`);
+    // The usual end, with its lease check in the WHERE: the attempt's own lease of a task never speculated.
+    const plainEnd = (from: TaskStatus) => db.prepare(`${END_SET} WHERE job_id = @jobId AND task_id = @taskId
+        AND status = '${from}' AND lease_owner = @owner AND coalesce(lease_attempt, attempts) = @attempt
+        AND copy_owner IS NULL AND speculation IS NULL RETURNING *`);
+    this.plainEnd = { CLAIMED: plainEnd('CLAIMED'), RUNNING: plainEnd('RUNNING') };
     // A RUNNING attempt is refunded (its number stays spent); a CLAIMED one never started:
     // its number is handed back and its ended_at stays as it was.
     this.releaseWrite = db.prepare(`UPDATE tasks SET status = 'PENDING',
@@ -68,26 +91,22 @@ export class SqliteLeaseOps {
       WHERE job_id = @jobId AND task_id = @taskId RETURNING *`);
     this.startWrite = db.prepare(`UPDATE tasks SET status = 'RUNNING', started_at = @startedAt
       WHERE job_id = @jobId AND task_id = @taskId RETURNING *`);
+    // The test of SqliteBulkTaskOps.reclaim's selectLost, for one row: read outside any transaction.
+    this.lostProbe = db.prepare(`SELECT 1 FROM tasks INDEXED BY tasks_leased
+      WHERE job_id = @jobId AND status IN ('RUNNING', 'CLAIMED')
+        AND ((@expiredBefore IS NOT NULL AND lease_expires_at < @expiredBefore)
+          OR (@owner IS NOT NULL AND lease_owner = @owner))
+      LIMIT 1`);
     this.beat = db.prepare(`UPDATE tasks SET lease_expires_at = @expiresAt
       WHERE job_id = @jobId AND task_id = @taskId AND status IN ('RUNNING', 'CLAIMED') AND lease_owner = @owner AND coalesce(lease_attempt, attempts) = @attempt
-        AND EXISTS (SELECT 1 FROM jobs WHERE job_id = @jobId AND cancel_requested = 0
-                    AND status NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED'))`);
+        AND ${JOB_LIVE}`);
   }
 
   /** Claims one task: RUNNING (it starts now), else CLAIMED (held). */
   claim(jobId: string, taskId: number, req: ClaimRequest, startNow = true): TaskRecord {
-    const now = req.now ?? Date.now();
-    const row = this.claimCheck.get(jobId, taskId) as ClaimCheckRow | undefined;
-    this.checkClaimable(jobId, taskId, row, req, now);
-    const status = (row as ClaimCheckRow).status;
-    const to: TaskStatus = startNow ? 'RUNNING' : 'CLAIMED';
-    assertTaskTransition(status, to, { jobId, taskId });
-    const at = new Date(now).toISOString();
-    const updated = this.claimWrite.get({
-      jobId, taskId, status: to, owner: req.owner, expiresAt: now + req.leaseMs, claimedAt: at, startedAt: startNow ? at : null,
-    }) as TaskRow;
-    this.counters.move(jobId, status, to);
-    return toTaskRecord(updated);
+    const { row, from } = this.claimRow(jobId, taskId, req, startNow);
+    this.counters.move(jobId, from, row.status);
+    return toTaskRecord(row);
   }
 
   /**
@@ -99,14 +118,38 @@ export class SqliteLeaseOps {
   claimMany(jobId: string, taskIds: readonly number[], req: ClaimRequest): ClaimResult[] {
     if (taskIds.length > MAX_TASK_BATCH) throw tooManyClaims(jobId, taskIds.length, MAX_TASK_BATCH);
     const start = req.start ?? taskIds.length;
-    return taskIds.map((taskId, i) => {
+    const delta: CountDelta = {};
+    const results = taskIds.map((taskId, i): ClaimResult => {
       try {
-        return this.claim(jobId, taskId, req, i < start);
+        const { row, from } = this.claimRow(jobId, taskId, req, i < start);
+        addMove(delta, from, row.status);
+        return toTaskRecord(row);
       } catch (e) {
         if (e instanceof ConflictError) return e;
         throw e;
       }
     });
+    this.counters.applyIfAny(jobId, delta);
+    return results;
+  }
+
+  /** The claimed row and the status it left; a refusal throws the ConflictError that says why. */
+  private claimRow(jobId: string, taskId: number, req: ClaimRequest, startNow: boolean): { row: TaskRow; from: TaskStatus } {
+    const now = req.now ?? Date.now();
+    const to: TaskStatus = startNow ? 'RUNNING' : 'CLAIMED';
+    const at = new Date(now).toISOString();
+    const params = {
+      jobId, taskId, status: to, owner: req.owner, expiresAt: now + req.leaseMs, claimedAt: at, startedAt: startNow ? at : null,
+      now, maxAttempts: req.maxAttempts,
+    };
+    for (const from of CLAIMABLE) {
+      assertTaskTransition(from, to, { jobId, taskId });
+      const row = this.claimWrite[from].get(params) as TaskRow | undefined;
+      if (row) return { row, from };
+    }
+    const check = this.claimCheck.get(jobId, taskId) as ClaimCheckRow | undefined;
+    this.checkClaimable(jobId, taskId, check, req, now);
+    throw taskConflict(jobId, taskId, check?.status ?? null, 'could not be claimed', { reason: 'status' });
   }
 
   private checkClaimable(jobId: string, taskId: number, row: ClaimCheckRow | undefined, req: ClaimRequest, now: number): void {
@@ -132,6 +175,16 @@ export class SqliteLeaseOps {
     }
   }
 
+  /**
+   * Whether reclaimTasks(jobId, req) would find a task to reclaim now: the
+   * coordinator's tick asks first, so a tick with nothing expired or lost
+   * (nearly every one) takes no write lock.
+   */
+  anyLost(jobId: string, req: ReclaimRequest): boolean {
+    if (req.expiredBefore === undefined && req.owner === undefined) return false;
+    return this.lostProbe.get({ jobId, expiredBefore: req.expiredBefore ?? null, owner: req.owner ?? null }) !== undefined;
+  }
+
   heartbeat(jobId: string, taskId: number, lease: LeaseRef, leaseMs: number): boolean {
     const info = this.beat.run({ jobId, taskId, owner: lease.owner, attempt: lease.attempt, expiresAt: Date.now() + leaseMs });
     return info.changes === 1 || this.copies.heartbeat(jobId, taskId, lease, leaseMs);
@@ -142,45 +195,38 @@ export class SqliteLeaseOps {
    * (CLAIMED → RUNNING → outcome). Of a task with a speculative copy, an end
    * without a result only drops that lease (SqliteCopyOps.dropOne).
    */
-  complete(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome, startedAt?: number): TaskRecord {
+  complete(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome, startedAt?: number, delta?: CountDelta): TaskRecord {
     const inline = inlineOf(outcome, { jobId, taskId });
-    const { status: from, slot, row } = this.checkLease(jobId, taskId, lease);
     const succeeded = outcome.status === 'SUCCEEDED';
+    const values = endValues(outcome, inline, startedAt);
+    const count = (from: TaskStatus, row: TaskRow) => {
+      this.count(jobId, delta, from, outcome.status, succeeded ? outcome.records : 0, succeeded ? (outcome.bad ?? 0) : 0);
+      return toTaskRecord(row);
+    };
+    for (const from of ENDABLE) {
+      if (from === 'CLAIMED') assertTaskTransition('CLAIMED', 'RUNNING', { jobId, taskId });
+      assertTaskTransition('RUNNING', outcome.status, { jobId, taskId });
+      const row = this.plainEnd[from].get({ ...values, jobId, taskId, owner: lease.owner, attempt: lease.attempt, worker: null, copyWon: 0 });
+      if (row) return count(from, row as TaskRow);
+    }
+    // Not the plain case: a lost lease (throws), or a task with a speculative copy.
+    const { status: from, slot, row } = this.checkLease(jobId, taskId, lease);
     if (!succeeded) {
       const dropped = this.copies.dropOne(jobId, taskId, row, slot, outcome.error);
       if (dropped) return dropped;
     }
-    if (from === 'CLAIMED') assertTaskTransition('CLAIMED', 'RUNNING', { jobId, taskId });
-    assertTaskTransition('RUNNING', outcome.status, { jobId, taskId });
-    const updated = this.completeWrite.get({
-      jobId,
-      taskId,
-      status: outcome.status,
-      error: succeeded ? null : capError(outcome.error),
-      kind: succeeded ? null : outcome.kind,
-      exitCode: succeeded ? null : (outcome.exitCode ?? null),
-      notBefore: outcome.status === 'RETRY_WAIT' ? (outcome.notBefore ?? null) : null,
-      outputKey: succeeded ? (outcome.outputKey ?? null) : null,
-      outputInline: inline,
-      outputKind: succeeded ? outcome.outputKind : null,
-      records: succeeded ? outcome.records : null,
-      bad: succeeded ? (outcome.bad ?? 0) : null,
-      startedAt: startedAt === undefined ? null : new Date(startedAt).toISOString(),
-      endedAt: new Date().toISOString(),
-      usage: outcome.usage ? JSON.stringify(outcome.usage) : null,
-      worker: slot === 'copy' ? lease.owner : null,
-      copyWon: succeeded && copyWins(row, slot) ? 1 : 0,
-    }) as TaskRow;
-    this.counters.move(jobId, from, outcome.status, succeeded ? outcome.records : 0, succeeded ? (outcome.bad ?? 0) : 0);
-    return toTaskRecord(updated);
+    const worker = slot === 'copy' ? lease.owner : null;
+    const copyWon = succeeded && copyWins(row, slot) ? 1 : 0;
+    return count(from, this.completeWrite.get({ ...values, jobId, taskId, worker, copyWon }) as TaskRow);
   }
 
+
   /** A held task's handler started: CLAIMED → RUNNING while the lease holds. */
-  start(jobId: string, taskId: number, lease: LeaseRef, startedAt: number): TaskRecord {
+  start(jobId: string, taskId: number, lease: LeaseRef, startedAt: number, delta?: CountDelta): TaskRecord {
     this.checkLease(jobId, taskId, lease, 'CLAIMED');
     assertTaskTransition('CLAIMED', 'RUNNING', { jobId, taskId });
     const updated = this.startWrite.get({ jobId, taskId, startedAt: new Date(startedAt).toISOString() }) as TaskRow;
-    this.counters.move(jobId, 'CLAIMED', 'RUNNING');
+    this.count(jobId, delta, 'CLAIMED', 'RUNNING');
     return toTaskRecord(updated);
   }
 
@@ -191,16 +237,27 @@ export class SqliteLeaseOps {
    */
   completeMany(jobId: string, writes: readonly LeaseWrite[]): CompleteResult[] {
     if (writes.length > MAX_TASK_BATCH) throw tooManyClaims(jobId, writes.length, MAX_TASK_BATCH);
-    return writes.map((w) => {
+    const delta: CountDelta = {};
+    const results = writes.map((w): CompleteResult => {
       try {
         return w.outcome === undefined
-          ? this.start(jobId, w.taskId, w.lease, w.startedAt)
-          : this.complete(jobId, w.taskId, w.lease, w.outcome, w.startedAt);
+          ? this.start(jobId, w.taskId, w.lease, w.startedAt, delta)
+          : this.complete(jobId, w.taskId, w.lease, w.outcome, w.startedAt, delta);
       } catch (e) {
         if (isDjcError(e, 'LEASE_LOST') || isDjcError(e, 'INTERNAL')) return e;
         throw e;
       }
     });
+    this.counters.applyIfAny(jobId, delta);
+    return results;
+  }
+
+  /** One task moved: written now, or added to `delta` (written once by the caller). */
+  private count(jobId: string, delta: CountDelta | undefined, from: TaskStatus, to: TaskStatus, processed = 0, bad = 0): void {
+    if (!delta) return this.counters.move(jobId, from, to, processed, bad);
+    addMove(delta, from, to);
+    if (processed !== 0) delta.processed = (delta.processed ?? 0) + processed;
+    if (bad !== 0) delta.bad = (delta.bad ?? 0) + bad;
   }
 
   release(jobId: string, taskId: number, lease: LeaseRef, reason: string): TaskRecord {
@@ -231,10 +288,4 @@ export class SqliteLeaseOps {
     }
     return { status: row.status, slot, row };
   }
-}
-
-/** The outcome's inline output as SQLite binds it (a Buffer), or null; refuses one over the limit. */
-function inlineOf(outcome: TaskOutcome, at: { jobId: string; taskId: number }): Buffer | null {
-  const bytes = checkedInlineOutput(outcome, at);
-  return bytes === null ? null : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

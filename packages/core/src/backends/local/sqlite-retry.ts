@@ -45,16 +45,36 @@ const BUSY = Symbol('busy');
 
 /** Runs `run` until it does not hit SQLITE_BUSY or `ms` pass; BUSY if it still does. */
 function spin<T>(run: () => T, ms: number): T | typeof BUSY {
-  const deadline = performance.now() + ms;
+  try {
+    return run();
+  } catch (e) {
+    if (!isBusyError(e)) throw e;
+  }
+  // Retries: no stack is captured for the errors they build (that capture was most of the cost of a
+  // busy error, and a busy error's stack is never read). An error other than busy gets one here.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return retry(run, performance.now() + ms);
+  } catch (e) {
+    Error.stackTraceLimit = limit;
+    if (e instanceof Error) Error.captureStackTrace(e);
+    throw e;
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
+function retry<T>(run: () => T, deadline: number): T | typeof BUSY {
   let pause = 0.02;
   for (;;) {
+    if (performance.now() >= deadline) return BUSY;
+    sleepSync(pause * (0.5 + Math.random()));
+    pause = Math.min(pause * 1.5, 1);
     try {
       return run();
     } catch (e) {
       if (!isBusyError(e)) throw e;
-      if (performance.now() >= deadline) return BUSY;
-      sleepSync(pause * (0.5 + Math.random()));
-      pause = Math.min(pause * 1.5, 1);
     }
   }
 }

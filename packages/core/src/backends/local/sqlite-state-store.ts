@@ -212,7 +212,9 @@ export class SqliteStateStore implements StateStore {
     return this.w.releaseTask(jobId, taskId, lease, reason);
   }
 
-  reclaimTasks(jobId: string, req: ReclaimRequest, opts: FenceOptions = {}): Promise<TaskRecord[]> {
+  /** Reads first: when nothing is to be reclaimed (a WAL snapshot says so), no write lock is taken. */
+  async reclaimTasks(jobId: string, req: ReclaimRequest, opts: FenceOptions = {}): Promise<TaskRecord[]> {
+    if (!(await withLock(() => this.leases.anyLost(jobId, req)))) return [];
     return this.w.reclaimTasks(jobId, req, opts.fence);
   }
 

@@ -1,7 +1,8 @@
 /**
  * TaskQueue as a table in the local SQLite file.
  *
- * A delivery is identified by its receipt, "<row id>.<random>"; receiving a
+ * A delivery is identified by its receipt, "<row id>.<random tag, one per
+ * receive>"; receiving a
  * message again gives it a new receipt. extend/release/delete/deadLetter with
  * a stale receipt (the message was received again since, released, deleted
  * or dead-lettered) change nothing and do not throw: the newer delivery owns
@@ -59,9 +60,7 @@ export class SqliteTaskQueue implements TaskQueue {
       stmt.run(...values, id, receipt);
     });
     this.purgeTx = this.db.transaction((jobId: string) => this.sql.purge.run(jobId));
-    this.deleteManyTx = this.db.transaction((rows: readonly [number, string][]) => {
-      for (const [id, receipt] of rows) this.sql.remove.run(id, receipt);
-    });
+    this.deleteManyTx = this.db.transaction((receipts: string) => this.sql.removeMany.run(receipts, receipts));
   }
 
   async send(messages: readonly TaskMessage[], opts: IoOptions & { delayMs?: number } = {}): Promise<void> {
@@ -115,12 +114,10 @@ export class SqliteTaskQueue implements TaskQueue {
     const now = Date.now();
     const max = Math.max(1, Math.floor(o.max));
     const rows = (o.jobId === undefined ? this.sql.ready.all(now, max) : this.sql.readyJob.all(o.jobId, now, max)) as ReadyRow[];
-    const visibleAt = now + o.visibilityMs;
-    return rows.map((r) => {
-      const receipt = `${r.id}.${randomUUID()}`;
-      this.sql.markReceived.run(visibleAt, receipt, r.id);
-      return { receipt, message: JSON.parse(r.body) as TaskMessage, receiveCount: r.receive_count + 1 };
-    });
+    if (rows.length === 0) return [];
+    const tag = randomUUID();
+    this.sql.markReceived.run(now + o.visibilityMs, tag, JSON.stringify(rows.map((r) => r.id)));
+    return rows.map((r) => ({ receipt: `${r.id}.${tag}`, message: JSON.parse(r.body) as TaskMessage, receiveCount: r.receive_count + 1 }));
   }
 
   private async onReceipt(stmt: Statement, receipt: string, values: unknown[]): Promise<void> {
@@ -144,13 +141,12 @@ export class SqliteTaskQueue implements TaskQueue {
     return this.onReceipt(this.sql.remove, receipt, []);
   }
 
-  /** One transaction; stale receipts are skipped. */
+  /** One statement in one transaction; stale receipts are skipped. */
   async deleteBatch(receipts: readonly string[]): Promise<void> {
-    const rows = receipts
-      .map((r) => [Number.parseInt(r, 10), r] as [number, string])
-      .filter(([id]) => Number.isSafeInteger(id));
-    if (rows.length === 0) return;
-    await withLock(() => this.deleteManyTx.immediate(rows));
+    const live = receipts.filter((r) => Number.isSafeInteger(Number.parseInt(r, 10)));
+    if (live.length === 0) return;
+    const json = JSON.stringify(live);
+    await withLock(() => this.deleteManyTx.immediate(json));
   }
 
   /** Stale receipt: no-op (the newer delivery decides the message's fate). */
