@@ -1,5 +1,6 @@
 /** The sections of docs/benchmarks.md, each from its benchmark's JSON result. */
 import { median, round } from './lib.mjs';
+import { COMMAND_PROFILE } from './report-command-profile.mjs';
 
 const int = (x) => Math.round(x).toLocaleString('en-US');
 const sec = (ms) => `${(ms / 1000).toFixed(2)} s`;
@@ -83,6 +84,7 @@ export function renderCommand(r, measured) {
     '`xargs -P2`, on the same N. Runs are interleaved (djc, parallel, xargs, then',
     'again). GNU parallel gets `--will-cite`, which only silences its citation notice.',
     '',
+    ...COMMAND_PROFILE,
     ...measured,
     '',
   ];
