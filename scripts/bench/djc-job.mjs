@@ -40,12 +40,17 @@ export async function writeJob(dir, file, { name, input, records, handler, worke
 
 const ms = (iso) => Date.parse(iso);
 
-/** Runs the job (`extraEnv`: more environment, e.g. DJC_SQLITE_DRIVER); returns wall ms, CPU ms, the job document, its tasks (`djc tasks --json`) and the phases in ms. */
-export async function runJob(jobFile, home, sets = [], extraEnv = {}) {
+/**
+ * Runs the job (`extraEnv`: more environment, e.g. DJC_SQLITE_DRIVER;
+ * `onSpawn(child)`: called with the `djc run` process, or GNU time around
+ * it); returns wall ms, CPU ms, the job document, its tasks (`djc tasks
+ * --json`) and the phases in ms.
+ */
+export async function runJob(jobFile, home, sets = [], extraEnv = {}, onSpawn = undefined) {
   const env = { ...extraEnv, DJC_HOME: home, DJC_LOG_LEVEL: 'info' };
   const setArgs = sets.flatMap((s) => ['--set', s]);
   const t0 = Date.now();
-  const r = await run(process.execPath, [DJC_BIN, 'run', jobFile, '--json', ...setArgs], { env, rss: true });
+  const r = await run(process.execPath, [DJC_BIN, 'run', jobFile, '--json', ...setArgs], { env, rss: true, onSpawn });
   const exitAt = t0 + r.ms;
   const doc = JSON.parse(r.stdout);
   if (doc.status !== 'SUCCEEDED') throw new Error(`job ${doc.jobId} ended ${doc.status}: ${doc.error}`);

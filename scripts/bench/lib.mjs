@@ -48,6 +48,7 @@ export function have(cmd) {
  * present, runs it under `/usr/bin/time -v` and adds its peak RSS (KiB) and
  * CPU time (user + sys, ms, including the children it waited for); GNU
  * time's own startup is a millisecond or so, the same for every tool.
+ * `onSpawn(child)` is called with the child process once it is spawned.
  */
 export function run(cmd, args, opts = {}) {
   const useTime = opts.rss === true && existsSync(TIME_BIN);
@@ -65,6 +66,7 @@ export function run(cmd, args, opts = {}) {
     child.stderr.on('data', (b) => err.push(b));
     if (opts.stdin !== undefined) child.stdin.end(opts.stdin);
     child.on('error', reject);
+    opts.onSpawn?.(child);
     child.on('close', (code, signal) => {
       const ms = performance.now() - t0;
       const stdout = Buffer.concat(out).toString();
@@ -120,8 +122,8 @@ export function percentile(xs, p) {
  * resolves once it says it runs, with its banner (stderr so far) and, when
  * it listens on TCP (--listen), its base URL.
  */
-export function startCoordinator(dir, env, args = []) {
-  const child = spawn(process.execPath, [DJC_BIN, 'coordinator', ...args], { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+export function startCoordinator(dir, env, args = [], nodeArgs = []) {
+  const child = spawn(process.execPath, [...nodeArgs, DJC_BIN, 'coordinator', ...args], { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   const tcp = args.includes('--listen');
   let err = '';
   const ready = new Promise((resolve, reject) => {

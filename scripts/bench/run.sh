@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `pnpm bench [NAME…]`: build djc, install the peers that are missing (GNU
-# parallel; GNU time for peak RSS), run the benchmarks (all, or the ones
+# parallel; Redis for BullMQ; GNU time for peak RSS), run the benchmarks (all, or the ones
 # named: tasks-per-second command-overhead partition-throughput aws-tasks
-# slurm-dispatch slow-tasks sweep-validate stage-handoff sched-tick daemon-submit dashboard-paint api-latency failover daemon-soak, and the opt-in sqlite-drivers), each printing one JSON line, and rewrite docs/benchmarks.md
+# slurm-dispatch slow-tasks sweep-validate stage-handoff sched-tick daemon-submit dashboard-paint api-latency failover daemon-soak bullmq, and the opt-in sqlite-drivers), each printing one JSON line, and rewrite docs/benchmarks.md
 # from them. slurm-dispatch starts the local Slurm cluster first
 # (scripts/slurm/up.sh: installs it when missing; needs root or sudo -n).
 # Data goes to temp dirs under bench-data/ (gitignored).
@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 started=$(date +%s)
 
-ALL=(tasks-per-second command-overhead partition-throughput aws-tasks slurm-dispatch slow-tasks sweep-validate stage-handoff sched-tick daemon-submit dashboard-paint api-latency failover daemon-soak)
+ALL=(tasks-per-second command-overhead partition-throughput aws-tasks slurm-dispatch slow-tasks sweep-validate stage-handoff sched-tick daemon-submit dashboard-paint api-latency failover daemon-soak bullmq)
 # Run only when named: sqlite-drivers (both SQLite drivers side by side, with a 1,000,000-task prepare; ~5 min).
 OPT_IN=(sqlite-drivers)
 selected=()
@@ -59,6 +59,12 @@ if { wants command-overhead || wants slow-tasks; } && ! install_missing parallel
 fi
 if wants partition-throughput && ! install_missing /usr/bin/time time; then
   echo "bench: no GNU time: peak RSS of the partitioner only, from inside it" >&2
+fi
+# bullmq runs BullMQ (an npm devDependency) on Debian's Redis; the benchmark
+# starts and stops its own redis-server, never a system one.
+if wants bullmq; then
+  install_missing redis-server redis-server || echo "bench: no redis-server: bullmq will fail" >&2
+  install_missing /usr/bin/time time || echo "bench: no GNU time: bullmq samples CPU and peak RSS from /proc" >&2
 fi
 # dashboard-paint needs a Chromium (Debian's package; installed as the browser tests do).
 if wants dashboard-paint; then
