@@ -109,6 +109,7 @@ export function renderCommand(r, measured) {
     '',
     'CPU per task: user + sys of the whole command and its children (GNU time), median; for djc',
     'it includes start-up and finalize.',
+    ...(r.loadAtStart ? ['', `Load average (1 min) as each djc run started: ${r.loadAtStart.join(', ')} (2 CPUs).`] : []),
     '',
     `| tool | command | wall, median of ${r.runs} (each run) | wall per task | vs xargs | CPU per task |`,
     '| --- | --- | --- | ---: | ---: | ---: |',
