@@ -5,13 +5,16 @@
  * {"batches","records","bytes","ms","maxRssKiB"} (records: null by bytes,
  * where batches are counted only when they run).
  * Usage: node partition-file.mjs FILE [RECORDS]   or   node partition-file.mjs FILE bytes BYTES
+ * BENCH_PARTITION_ROOT: the checkout whose built partitioner runs (default:
+ * this one), to time another build in the same sitting.
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT } from './lib.mjs';
 
 // The partition module alone: loading the rest of @djc/core (config schema, backends) is not partitioning.
-const { partitionInput } = await import(pathToFileURL(join(ROOT, 'packages/core/dist/partition/index.js')).href);
+const root = process.env.BENCH_PARTITION_ROOT || ROOT;
+const { partitionInput } = await import(pathToFileURL(join(root, 'packages/core/dist/partition/index.js')).href);
 
 const [file, mode = '10000', size] = process.argv.slice(2);
 const byBytes = mode === 'bytes';

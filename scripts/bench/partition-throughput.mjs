@@ -14,11 +14,18 @@
  * (`/usr/bin/time -v`) when present, and the partitioner's own
  * `process.resourceUsage().maxRSS`.
  *
+ * CPU time (user + sys, GNU time) next to wall time, and the load average
+ * at the start of each repetition: on a busy shared machine CPU time moves
+ * less. BENCH_PARTITION_BASELINE: another checkout (built) whose partitioner
+ * runs interleaved with this one, as "before".
+ *
  * Env: BENCH_PARTITION_MIB (default 1024), BENCH_PARTITION_BATCH_BYTES
- * (default 2097152), BENCH_REPS (default 3).
+ * (default 2097152), BENCH_REPS (default 3), BENCH_PARTITION_BASELINE,
+ * BENCH_PARTITION_BASELINE_LABEL (what the report calls it).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
+import os from 'node:os';
 import { join } from 'node:path';
 import { generateJsonl } from './gen-jsonl.mjs';
 import { main, median, note, round, run, tempDir, TIME_BIN } from './lib.mjs';
@@ -28,6 +35,8 @@ const REPS = Number(process.env.BENCH_REPS ?? 3);
 const BATCH = 10000;
 const BATCH_BYTES = Number(process.env.BENCH_PARTITION_BATCH_BYTES ?? 2 << 20);
 const PARTITIONER = new URL('./partition-file.mjs', import.meta.url).pathname;
+const BASELINE = process.env.BENCH_PARTITION_BASELINE || null;
+const BASELINE_LABEL = process.env.BENCH_PARTITION_BASELINE_LABEL || BASELINE;
 
 main('partition-throughput', async () => {
   const tmp = await tempDir('partition');
@@ -39,11 +48,11 @@ main('partition-throughput', async () => {
     note(`generated ${gen.records} records in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const splitDir = join(tmp.dir, 'split');
 
-    const partition = async () => {
-      const r = await run(process.execPath, [PARTITIONER, file, String(BATCH)], { rss: true });
+    const partition = async (root = '') => {
+      const r = await run(process.execPath, [PARTITIONER, file, String(BATCH)], { rss: true, env: { BENCH_PARTITION_ROOT: root } });
       const inner = JSON.parse(r.stdout);
       if (inner.records !== gen.records) throw new Error(`partitioner counted ${inner.records} records, want ${gen.records}`);
-      return { ms: r.ms, innerMs: inner.ms, batches: inner.batches, maxRssKiB: r.maxRssKiB ?? inner.maxRssKiB, selfRssKiB: inner.maxRssKiB };
+      return { ms: r.ms, cpuMs: r.cpuMs, innerMs: inner.ms, batches: inner.batches, maxRssKiB: r.maxRssKiB ?? inner.maxRssKiB, selfRssKiB: inner.maxRssKiB };
     };
     const partitionBytes = async () => {
       const r = await run(process.execPath, [PARTITIONER, file, 'bytes', String(BATCH_BYTES)], { rss: true });
@@ -51,20 +60,20 @@ main('partition-throughput', async () => {
       if (inner.bytes !== gen.bytes) throw new Error(`partitioner by bytes saw ${inner.bytes} bytes, want ${gen.bytes}`);
       const cuts = Math.ceil(gen.bytes / BATCH_BYTES);
       if (inner.batches < cuts - 1 || inner.batches > cuts) throw new Error(`partitioner by bytes made ${inner.batches} batches, want about ${cuts}`);
-      return { ms: r.ms, innerMs: inner.ms, batches: inner.batches, maxRssKiB: r.maxRssKiB ?? inner.maxRssKiB, selfRssKiB: inner.maxRssKiB };
+      return { ms: r.ms, cpuMs: r.cpuMs, innerMs: inner.ms, batches: inner.batches, maxRssKiB: r.maxRssKiB ?? inner.maxRssKiB, selfRssKiB: inner.maxRssKiB };
     };
     const wc = async () => {
       const r = await run('wc', ['-l', file], { rss: true });
       const lines = Number(r.stdout.trim().split(/\s+/)[0]);
       if (lines !== gen.records) throw new Error(`wc -l counted ${lines} lines, want ${gen.records}`);
-      return { ms: r.ms, maxRssKiB: r.maxRssKiB };
+      return { ms: r.ms, cpuMs: r.cpuMs, maxRssKiB: r.maxRssKiB };
     };
     const split = async () => {
       await rm(splitDir, { recursive: true, force: true });
       await mkdir(splitDir);
       const r = await run('split', ['-l', String(BATCH), file, join(splitDir, 'part-')], { rss: true });
       await rm(splitDir, { recursive: true, force: true });
-      return { ms: r.ms, maxRssKiB: r.maxRssKiB };
+      return { ms: r.ms, cpuMs: r.cpuMs, maxRssKiB: r.maxRssKiB };
     };
 
     note('warming the page cache (one unmeasured run of each)');
@@ -72,30 +81,40 @@ main('partition-throughput', async () => {
     await partitionBytes();
     await wc();
     await split();
-    const runs = { partition: [], bytes: [], wc: [], split: [] };
+    if (BASELINE) await partition(BASELINE);
+    const runs = { partition: [], bytes: [], wc: [], split: [], baseline: [] };
+    const load1 = [];
     for (let i = 0; i < REPS; i++) {
+      load1.push(round(os.loadavg()[0], 1));
       runs.partition.push(await partition());
+      if (BASELINE) runs.baseline.push(await partition(BASELINE));
       runs.bytes.push(await partitionBytes());
       runs.wc.push(await wc());
       runs.split.push(await split());
-      note(`#${i + 1}: partition ${runs.partition[i].ms.toFixed(0)} ms (in-process ${runs.partition[i].innerMs.toFixed(0)} ms), by bytes ${runs.bytes[i].ms.toFixed(0)} ms (in-process ${runs.bytes[i].innerMs.toFixed(1)} ms), wc -l ${runs.wc[i].ms.toFixed(0)} ms, split ${runs.split[i].ms.toFixed(0)} ms`);
+      note(`#${i + 1} (load ${load1[i]}): partition ${runs.partition[i].ms.toFixed(0)} ms${BASELINE ? ` (baseline ${runs.baseline[i].ms.toFixed(0)} ms)` : ''} (in-process ${runs.partition[i].innerMs.toFixed(0)} ms), by bytes ${runs.bytes[i].ms.toFixed(0)} ms (in-process ${runs.bytes[i].innerMs.toFixed(1)} ms), wc -l ${runs.wc[i].ms.toFixed(0)} ms, split ${runs.split[i].ms.toFixed(0)} ms`);
     }
 
     const mb = gen.bytes / 1e6;
     const stat = (xs, key = 'ms') => {
       const ms = median(xs.map((x) => x[key]));
-      return { msAll: xs.map((x) => round(x[key], 0)), ms: round(ms, 0), mbPerSec: round(mb / (ms / 1000), 0) };
+      const cpu = xs.every((x) => typeof x.cpuMs === 'number') ? xs.map((x) => x.cpuMs) : null;
+      return {
+        msAll: xs.map((x) => round(x[key], 0)), ms: round(ms, 0), mbPerSec: round(mb / (ms / 1000), 0),
+        ...(key === 'ms' && cpu ? { cpuMsAll: cpu.map((c) => round(c, 0)), cpuMs: round(median(cpu), 0) } : {}),
+      };
     };
+    const rss = (xs, key = 'maxRssKiB') => (xs.every((x) => x[key] !== null && x[key] !== undefined) ? Math.max(...xs.map((x) => x[key])) : null);
     const p = stat(runs.partition);
     const inner = stat(runs.partition, 'innerMs');
     const b = stat(runs.bytes);
     const bInner = stat(runs.bytes, 'innerMs');
     const w = stat(runs.wc);
     const s = stat(runs.split);
-    const rss = (xs, key = 'maxRssKiB') => (xs.every((x) => x[key] !== null && x[key] !== undefined) ? Math.max(...xs.map((x) => x[key])) : null);
+    const base = BASELINE ? { ...stat(runs.baseline), inProcess: stat(runs.baseline, 'innerMs'), maxRssKiB: rss(runs.baseline), root: BASELINE_LABEL } : null;
     return {
       input: { bytes: gen.bytes, megabytes: round(mb, 1), records: gen.records, batchRecords: BATCH, batches: runs.partition[0].batches, batchBytes: BATCH_BYTES, byteBatches: runs.bytes[0].batches },
       runs: REPS,
+      loadAvgAtStart: load1,
       rssFrom: existsSync(TIME_BIN) ? 'GNU time -v' : 'process.resourceUsage (partitioner only)',
       partition: { ...p, maxRssKiB: rss(runs.partition), selfRssKiB: rss(runs.partition, 'selfRssKiB') },
       partitionInProcess: inner,
@@ -103,7 +122,11 @@ main('partition-throughput', async () => {
       partitionBytesInProcess: { ...bInner, msAll: runs.bytes.map((x) => round(x.innerMs, 1)), ms: round(median(runs.bytes.map((x) => x.innerMs)), 1) },
       wc: { ...w, maxRssKiB: rss(runs.wc) },
       split: { ...s, maxRssKiB: rss(runs.split) },
+      baseline: base,
       ratios: {
+        partitionCpuVsWc: p.cpuMs && w.cpuMs ? round(p.cpuMs / w.cpuMs, 2) : null,
+        baselineVsWc: base ? round(base.ms / w.ms, 2) : null,
+        baselineCpuVsWc: base?.cpuMs && w.cpuMs ? round(base.cpuMs / w.cpuMs, 2) : null,
         partitionVsWc: round(p.ms / w.ms, 2),
         partitionInProcessVsWc: round(inner.ms / w.ms, 2),
         partitionBytesVsWc: round(b.ms / w.ms, 2),

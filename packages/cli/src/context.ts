@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { createLogger, homeModes, settleHomeMode, type Backend, type Logger } from '@djc/core';
+import { createLogger, homeModes, settleHomeMode } from '@djc/core/read';
+import type { Backend, Logger } from '@djc/core';
 import type { JobService } from './job-service.js';
 import { describeHome, homeReason, openBackend, resolveBackendSettings, type ResolvedHome } from '@djc/core/backends';
 

@@ -1,8 +1,10 @@
-import { formatDuration, formatSize, recordsTotal, TERMINAL_JOB, type JobRecord, type TaskDocument } from '@djc/core';
-import { isOrphaned, lastCoordinated, type FailureReport } from '@djc/coordinator';
+import { formatDuration, formatSize, recordsTotal, TERMINAL_JOB } from '@djc/core/read';
+import type { JobRecord, TaskDocument } from '@djc/core';
+import { isOrphaned, lastCoordinated, type FailureReport } from '@djc/coordinator/read';
 import { requestsLine } from './status-document.js';
+import { groupDigits } from './group-digits.js';
 
-const n = (x: number) => x.toLocaleString('en-US');
+const n = groupDigits;
 
 /** The label of the reason line in `djc status`, by status (default "waiting"). */
 const REASON_LABEL: Partial<Record<JobRecord['status'], string>> = { SKIPPED: 'skipped ', PAUSED: 'paused  ' };

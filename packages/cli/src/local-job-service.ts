@@ -2,18 +2,16 @@
 import { createReadStream } from 'node:fs';
 import { access, constants } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { DjcError, loadWorkflowFile, type Backend, type JobStatus, type TaskStatus } from '@djc/core';
-import { openBackend } from '@djc/core/backends';
-import { describeHome } from '@djc/core/backends';
-import {
-  cancelJob, cancelPipeline, coordinatorAlive, failureReport, jobDocument, jobListDocument, locateResult, observedWorkers, parsePriority, pauseDocument, pauseJob,
-  priorityDocument, queuedReason, readQueueDocument, resolveJob, resumeJob, setPriority, statusDocument, submitWorkflow, whyDocument, QUEUE_STALE_MS,
-} from '@djc/coordinator';
-import { taskDocument } from '@djc/core';
+import { DjcError, taskDocument } from '@djc/core/read';
+import type { Backend, JobStatus, TaskStatus } from '@djc/core';
+import { describeHome, openBackend } from '@djc/core/backends';
+// Reads import the light entry; what writes (submit, cancel, pause, priority,
+// results) loads the whole package, and the worker's dispatch, when it runs.
+import { failureReport, jobDocument, jobListDocument, observedWorkers, queuedReason, QUEUE_STALE_MS, readQueueDocument, resolveJob, whyDocument } from '@djc/coordinator/read';
 import { settleHome, type Cli } from './context.js';
-import { externalWorker } from './dispatch-note.js';
 import type { JobService, PauseView, QueueView, ResultView, StatusView, SubmitOutcome, SubmitRequest } from './job-service.js';
-import { watchJob } from './watch-job.js';
+
+const coordinator$ = () => import('@djc/coordinator');
 
 export class LocalJobService implements JobService {
   readonly remote = false;
@@ -48,6 +46,7 @@ export class LocalJobService implements JobService {
 
   async submit(file: string, o: SubmitRequest): Promise<SubmitOutcome> {
     if (o.afterAny && o.after === undefined) throw new DjcError('USAGE', '--after-any needs --after JOB[,JOB]', { hint: 'e.g. djc submit job.yaml --after clean --after-any' });
+    const [{ coordinatorAlive, parsePriority, submitWorkflow }, { loadWorkflowFile }, { externalWorker }] = await Promise.all([coordinator$(), import('@djc/core'), import('./dispatch-note.js')]);
     const priority = o.priority === undefined ? undefined : parsePriority(o.priority, '--priority');
     const workflow = await loadWorkflowFile(file, { set: o.set, checkHandlers: true });
     const warnings = workflow.kind === 'pipeline' ? workflow.pipeline.warnings : workflow.job.warnings;
@@ -83,10 +82,12 @@ export class LocalJobService implements JobService {
   }
 
   async watch(jobId: string, o: Parameters<JobService['watch']>[1]) {
+    const { watchJob } = await import('./watch-job.js');
     return watchJob(await this.backend(), jobId, o);
   }
 
   async cancel(ref: string) {
+    const { cancelJob, cancelPipeline, statusDocument } = await coordinator$();
     const backend = await this.backend();
     const target = await resolveJob(backend, ref);
     // A pipeline cancels every unfinished stage run with it.
@@ -96,6 +97,7 @@ export class LocalJobService implements JobService {
   }
 
   async pause(ref: string, resume: boolean): Promise<PauseView> {
+    const { coordinatorAlive, pauseDocument, pauseJob, resumeJob } = await coordinator$();
     const backend = await this.backend();
     const target = await resolveJob(backend, ref);
     const outcome = resume ? await resumeJob(backend, target.jobId) : await pauseJob(backend, target.jobId);
@@ -105,6 +107,7 @@ export class LocalJobService implements JobService {
   }
 
   async priority(ref: string, text: string) {
+    const { parsePriority, priorityDocument, setPriority } = await coordinator$();
     const priority = parsePriority(text);
     const backend = await this.backend();
     const target = await resolveJob(backend, ref);
@@ -119,6 +122,7 @@ export class LocalJobService implements JobService {
   }
 
   async results(ref: string | undefined, o: { task?: number; stage?: string }): Promise<ResultView> {
+    const { locateResult } = await coordinator$();
     const backend = await this.backend();
     const { job, path, taskId, inline } = await locateResult(backend, await resolveJob(backend, ref), o);
     const doc = { jobId: job.jobId, ...(taskId === undefined ? {} : { taskId }), status: job.status, output: { path } };

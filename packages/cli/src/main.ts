@@ -1,7 +1,7 @@
 import { loadSettingsFile } from './settings-file.js';
 import { buildProgram } from './program.js';
 import { reportError } from './report-error.js';
-import { shutdownTracing } from '@djc/core';
+import { shutdownTracing } from '@djc/core/tracing';
 
 const result = { code: 0, opts: {} as { json?: boolean; verbose?: boolean } };
 const program = buildProgram(result);

@@ -4,11 +4,12 @@
  * stage waits for and why a skipped one was skipped; and the documented
  * `--json` shape (docs/cli.md, "djc status PIPELINE").
  */
-import { TERMINAL_JOB, type JobRecord, type PipelineGraph } from '@djc/core';
-import { isOrphaned, runsOf, stageStatus } from '@djc/coordinator';
+import { TERMINAL_JOB } from '@djc/core/read';
+import type { JobRecord, PipelineGraph } from '@djc/core';
+import { isOrphaned, runsOf, stageStatus } from '@djc/coordinator/read';
 import { elapsed, orphanWarning, table } from './format.js';
 
-export { pipelineDocument, stageStatus, type PipelineStatusDocument, type PipelineStageDocument } from '@djc/coordinator';
+export { pipelineDocument, stageStatus, type PipelineStatusDocument, type PipelineStageDocument } from '@djc/coordinator/read';
 
 /** `djc status PIPELINE` for a human. */
 export function formatPipelineStatus(pipeline: JobRecord, runs: readonly JobRecord[]): string {

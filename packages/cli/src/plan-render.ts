@@ -4,8 +4,9 @@
  * summary. The data is the PipelinePlan that `--json` prints as is.
  */
 import type { BatchCount, PipelinePlan, RunPlan } from '@djc/core';
+import { groupDigits } from './group-digits.js';
 
-const n = (x: number) => x.toLocaleString('en-US');
+const n = groupDigits;
 
 export function renderPlan(plan: PipelinePlan): string {
   const rows = plan.runs.map((r) => [r.run, action(r), batches(r.batches)]);

@@ -7,8 +7,9 @@
  */
 import { formatDuration, recordsTotal, TERMINAL_JOB, type JobRecord, type TaskCounts } from '@djc/core';
 import { taskSummary } from './format.js';
+import { groupDigits } from './group-digits.js';
 
-const n = (x: number) => x.toLocaleString('en-US');
+const n = groupDigits;
 const BAR_WIDTHS = [24, 16, 10];
 
 /** The job's counts when the display first saw it, and when. */

@@ -1,11 +1,13 @@
 /** The request summary line of `djc status`; the `--json` job document is built in @djc/coordinator (shared with the HTTP API). */
-import { requestsDocument, type JobRecord } from '@djc/core';
+import { requestsDocument } from '@djc/core/read';
+import type { JobRecord } from '@djc/core';
 // The price table only: importing the aws backend would load the AWS SDK (~1 s) for every status call.
 import { estimateRequestCostUsd } from '@djc/core/backends/aws/prices';
+import { groupDigits } from './group-digits.js';
 
-const n = (x: number) => x.toLocaleString('en-US');
+const n = groupDigits;
 
-export { statusDocument } from '@djc/coordinator';
+export { statusDocument } from '@djc/coordinator/read';
 
 /**
  * `requests 1,234 (DynamoDB 800, S3 300, SQS 134) · 2.1 per task · est. $0.0012`,

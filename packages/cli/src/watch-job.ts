@@ -1,5 +1,5 @@
-import { TERMINAL_JOB, type Backend, type JobRecord } from '@djc/core';
-import { mustGetJob } from '@djc/coordinator';
+import { TERMINAL_JOB } from '@djc/core/read';
+import type { Backend, JobRecord } from '@djc/core';
 
 /** How watching a job ended: it ended (`job` is final), the time ran out, or the user interrupted (`job` is the last seen). */
 export type WatchEnd = { how: 'ended' | 'timed-out' | 'interrupted'; job: JobRecord };
@@ -11,6 +11,8 @@ export type WatchEnd = { how: 'ended' | 'timed-out' | 'interrupted'; job: JobRec
 export async function watchJob(
   backend: Backend, jobId: string, o: { everyMs: number; timeoutMs?: number; signal?: AbortSignal; onJob?: (job: JobRecord) => void },
 ): Promise<WatchEnd> {
+  // Loaded here, not at the top: read.ts and LocalJobService import this file, and the package's index is heavy.
+  const { mustGetJob } = await import('@djc/coordinator');
   const deadline = o.timeoutMs ? Date.now() + o.timeoutMs : Infinity;
   for (;;) {
     const job = await mustGetJob(backend, jobId);

@@ -1,5 +1,5 @@
 /** Text of `--why` (the WhyDocument of @djc/coordinator): a table per task (`djc tasks --why`), a summary by reason (`djc status --why`). */
-import { formatTaskRanges } from '@djc/core';
+import { formatTaskRanges } from '@djc/core/read';
 import type { TaskWhy, WhyDocument } from '@djc/coordinator';
 import { table } from './format.js';
 

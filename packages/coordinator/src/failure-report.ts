@@ -1,4 +1,5 @@
-import { blobKeys, type Backend, type JobRecord, type TaskRecord } from '@djc/core';
+import { blobKeys } from '@djc/core/read';
+import type { Backend, JobRecord, TaskRecord } from '@djc/core';
 import { groupFailures, type FailureGroup } from './failure-groups.js';
 
 /** How much of the end of an attempt log is read for its last line. */

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import { FencedError, type Backend, type JobRecord, type Logger } from '@djc/core';
+import { FencedError } from '@djc/core/read';
+import type { Backend, JobRecord, Logger } from '@djc/core';
 
 /** How often a coordinator marks the jobs it coordinates. */
 const MARK_EVERY_MS = 2000;

@@ -13,6 +13,7 @@ import {
   type Manifest,
 } from '@djc/core';
 import { sumKnown } from './manifest.js';
+import { ManifestWriter } from './manifest-stream.js';
 import { materializeBatches } from './materialize.js';
 import { splitReused, type BatchReuse } from './pipeline/batch-reuse.js';
 
@@ -41,41 +42,54 @@ export async function prepareJob(backend: Backend, job: JobRecord, log: Logger, 
   const input = job.config.input;
   const paths = Array.isArray(input.path) ? input.path : [input.path];
   const files = await expandInputFiles(paths, { directories: input.format === 'files' });
-  const batches: BatchDescriptor[] = [];
   const infos: InputFileInfo[] = [];
+  const head = { v: 1 as const, jobId: job.jobId, createdAt: new Date().toISOString(), format: input.format };
+  const manifest = new ManifestWriter(backend, blobKeys.manifest(job.jobId), head, signal);
   let chunk: BatchDescriptor[] = [];
   let reusedCount = 0;
+  // A chunk's batches go into the manifest once flushed: re-use and materialize fill in their sha256 and copy.
   const flush = async () => {
-    if (chunk.length === 0) return;
+    const all = chunk;
+    chunk = [];
+    if (all.length === 0) return;
+    let run = all;
     if (reuse) {
-      const split = await splitReused(backend, job.jobId, job.config, chunk, reuse, signal);
+      const split = await splitReused(backend, job.jobId, job.config, all, reuse, signal);
       if (split.error !== undefined) log.warn({ jobId: job.jobId, err: split.error }, 'the task cache could not be read; these batches run');
       if (split.reused.length > 0) reusedCount += await backend.state.putReusedTasks(job.jobId, split.reused);
-      chunk = split.run;
-      if (chunk.length === 0) return;
+      run = split.run;
     }
-    if (input.materialize) await materializeBatches(backend, job.jobId, chunk, readOptions(job.config));
-    const inserted = await backend.state.putTasks(job.jobId, chunk);
-    if (!resuming && inserted > 0) await enqueue(backend, job.jobId, chunk);
-    chunk = [];
+    if (run.length > 0) {
+      if (input.materialize) await materializeBatches(backend, job.jobId, run, readOptions(job.config));
+      const inserted = await backend.state.putTasks(job.jobId, run);
+      if (!resuming && inserted > 0) await enqueue(backend, job.jobId, run);
+    }
+    await manifest.add(all);
+    // The local backend's writes and a local input's reads are synchronous underneath: without this turn
+    // of the event loop a 1,000,000-task prepare held it for tens of seconds, and the daemon lost its lock.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   };
-  const events = partitionInput(files, { ...partitionOptions(job.config), signal });
-  for await (const ev of events) {
-    if (ev.type === 'file') {
-      infos.push(ev.file);
-      continue;
+  try {
+    const events = partitionInput(files, { ...partitionOptions(job.config), signal });
+    for await (const ev of events) {
+      if (ev.type === 'file') {
+        infos.push(ev.file);
+        continue;
+      }
+      chunk.push(ev.batch);
+      if (chunk.length >= (input.materialize ? MATERIALIZED_CHUNK : CHUNK)) await flush();
     }
-    batches.push(ev.batch);
-    chunk.push(ev.batch);
-    if (chunk.length >= (input.materialize ? MATERIALIZED_CHUNK : CHUNK)) await flush();
+    await flush();
+    if (resuming) await enqueuePending(backend, job.jobId);
+  } catch (e) {
+    await manifest.abort(e);
+    throw e;
   }
-  await flush();
-  if (resuming) await enqueuePending(backend, job.jobId);
-  const manifest = buildManifest(job.jobId, input.format, infos, batches);
-  await backend.blobs.put(blobKeys.manifest(job.jobId), JSON.stringify(manifest));
-  log.info({ jobId: job.jobId, batches: batches.length, reused: reusedCount, records: manifest.totals.records }, 'job prepared');
+  const totals = manifestTotals(infos, manifest.count);
+  await manifest.close({ files: infos, totals });
+  log.info({ jobId: job.jobId, batches: totals.batches, reused: reusedCount, records: totals.records }, 'job prepared');
   // Split by bytes, the total is not known yet (0 until finalize; see recordsTotal in core).
-  return startRunning(backend, job.jobId, manifest.totals.records ?? 0);
+  return startRunning(backend, job.jobId, totals.records ?? 0);
 }
 
 /**
@@ -108,18 +122,10 @@ export async function enqueuePending(backend: Backend, jobId: string): Promise<n
   }
 }
 
-function buildManifest(jobId: string, format: string, files: InputFileInfo[], batches: BatchDescriptor[]): Manifest {
+function manifestTotals(files: readonly InputFileInfo[], batches: number): Manifest['totals'] {
   return {
-    v: 1,
-    jobId,
-    createdAt: new Date().toISOString(),
-    format,
-    files,
+    records: sumKnown(files.map((f) => f.records)),
+    bytes: files.reduce((n, f) => n + f.size, 0),
     batches,
-    totals: {
-      records: sumKnown(files.map((f) => f.records)),
-      bytes: files.reduce((n, f) => n + f.size, 0),
-      batches: batches.length,
-    },
   };
 }

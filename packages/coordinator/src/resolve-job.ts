@@ -12,7 +12,8 @@
  * (exit 2) that lists the candidates; no match is NOT_FOUND (exit 4), naming
  * where the backend looked.
  */
-import { DjcError, jobNameOf, type Backend, type JobRecord, type JobRef } from '@djc/core';
+import { DjcError, jobNameOf } from '@djc/core/read';
+import type { Backend, JobRecord, JobRef } from '@djc/core';
 
 /** The word that names the newest job. */
 export const LAST_JOB = 'last';

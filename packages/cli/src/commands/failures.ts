@@ -1,5 +1,6 @@
 import type { FailureReport } from '@djc/coordinator';
 import { withJobs, type Cli } from '../context.js';
+import { groupDigits } from '../group-digits.js';
 
 /** `djc failures JOB`: the failed tasks grouped by error, largest group first, each with its last log line first. */
 export async function failuresCommand(cli: Cli, ref: string | undefined): Promise<number> {
@@ -13,7 +14,7 @@ export async function failuresCommand(cli: Cli, ref: string | undefined): Promis
   });
 }
 
-const n = (x: number) => x.toLocaleString('en-US');
+const n = groupDigits;
 
 export function formatFailures(r: FailureReport): string {
   const cancelled = r.cancelled > 0 ? `; ${n(r.cancelled)} cancelled (never finished)` : '';

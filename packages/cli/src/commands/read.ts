@@ -1,14 +1,12 @@
-import { EXIT, formatDuration, DjcError, JOB_STATUSES, TASK_STATUSES, type JobRecord, type TaskStatus } from '@djc/core';
+import { EXIT, formatDuration, DjcError, JOB_STATUSES, TASK_STATUSES } from '@djc/core/read';
+import type { JobRecord, TaskStatus } from '@djc/core';
 import { homeReason } from '@djc/core/backends';
 import { statusDocument } from '../status-document.js';
 import { withJobs, type Cli } from '../context.js';
 import type { JobService } from '../job-service.js';
 import { LocalJobService } from '../local-job-service.js';
-import { watchForOrphan } from './orphan-watch.js';
 import { formatJobList, formatStatus, formatTasks } from '../format.js';
-import { createProgressDisplay, progressEveryMs } from '../progress.js';
-import { interruptible, type WatchEnd } from '../watch-job.js';
-import { printOutcome } from './run.js';
+import type { WatchEnd } from '../watch-job.js';
 import { formatPipelineStatus } from '../pipeline-view.js';
 import { formatWhySummary, formatWhyTable } from '../why-view.js';
 
@@ -19,6 +17,7 @@ export async function statusCommand(cli: Cli, ref: string | undefined, o: { watc
     const view = await jobs.status(ref, { details: !o.watch && !cli.opts.json });
     const { job } = view;
     if (o.watch) {
+      const [{ createProgressDisplay, progressEveryMs }, { interruptible }] = await Promise.all([import('../progress.js'), import('../watch-job.js')]);
       const display = createProgressDisplay({ quiet: cli.opts.json === true });
       const everyMs = jobs instanceof LocalJobService ? progressEveryMs(await jobs.backend()) : 1000;
       const end = await interruptible((signal) => jobs.watch(job.jobId, { everyMs, signal, onJob: (j) => display.update(j) }));
@@ -87,6 +86,7 @@ function tasksWhy(cli: Cli, ref: string | undefined, o: { status?: TaskStatus; l
 export async function waitCommand(cli: Cli, ref: string | undefined, o: { interval: number; timeout?: number; orphanGrace?: number }): Promise<number> {
   const timeoutMs = o.timeout ?? 0;
   return withJobs(cli, async (jobs) => {
+    const [{ watchForOrphan }, { interruptible }] = await Promise.all([import('./orphan-watch.js'), import('../watch-job.js')]);
     const { job: { jobId } } = await jobs.status(ref);
     // Locally: a job nobody coordinates is said so, and given up on after the grace (exit 3).
     const orphan = jobs instanceof LocalJobService
@@ -107,11 +107,12 @@ export async function waitCommand(cli: Cli, ref: string | undefined, o: { interv
 }
 
 /** The outcome of a job that ended (exit 0 or 1), or 130 for Ctrl-C. */
-function endOfWatch(cli: Cli, end: WatchEnd): number {
+async function endOfWatch(cli: Cli, end: WatchEnd): Promise<number> {
   if (end.how === 'interrupted') {
     cli.err(`djc: stopped watching; job ${end.job.jobId} goes on (djc cancel ${end.job.jobId} stops it)`);
     return EXIT.INTERRUPTED;
   }
+  const { printOutcome } = await import('./run.js');
   printOutcome(cli, end.job);
   return exitFor(end.job);
 }

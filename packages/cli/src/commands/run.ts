@@ -9,6 +9,7 @@ import { displayOutput, elapsed, taskSummary } from '../format.js';
 import { startProgress } from '../progress.js';
 import { statusDocument } from '../status-document.js';
 import { printWarnings } from './validate.js';
+import { groupDigits } from '../group-digits.js';
 
 export interface RunOptions {
   set?: string[];
@@ -136,7 +137,7 @@ export function printOutcome(cli: Cli, job: JobRecord): void {
     cli.json(statusDocument(job));
     return;
   }
-  cli.out(`${job.jobId} ${job.status} in ${elapsed(job)}: ${taskSummary(job.tasks)}; ${job.records.processed.toLocaleString('en-US')} records`);
+  cli.out(`${job.jobId} ${job.status} in ${elapsed(job)}: ${taskSummary(job.tasks)}; ${groupDigits(job.records.processed)} records`);
   if (job.outputPath) cli.out(`output: ${displayOutput(job.outputPath)}`);
   if (job.error) cli.out(`${job.status === 'SUCCEEDED' ? 'note' : 'error'}: ${job.error}`);
   if (job.status === 'FAILED' && job.tasks.failed > 0) {

@@ -7,7 +7,8 @@
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { DjcError, type DjcErrorCode, type Logger } from '@djc/core';
+import { DjcError } from '@djc/core/read';
+import type { DjcErrorCode, Logger } from '@djc/core';
 import type { RemoteTarget } from './remote-target.js';
 
 export interface RequestOptions {

@@ -7,8 +7,12 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { DjcError, type ConfigIssue, type JobStatus, type Logger, type JobStatusDocument, type TaskDocument, type TaskStatus } from '@djc/core';
-import { parsePriority, parseQueueDocument, type FailureReport, type JobDocument, type WhyDocument } from '@djc/coordinator';
+import { DjcError } from '@djc/core/read';
+import type { ConfigIssue, JobStatus, Logger, JobStatusDocument, TaskDocument, TaskStatus } from '@djc/core';
+import { parseQueueDocument, type FailureReport, type JobDocument, type WhyDocument } from '@djc/coordinator/read';
+
+/** Checks a priority as the daemon will (the package's index: only submit and priority load it). */
+const parsePriority = async (text: string, what?: string) => (await import('@djc/coordinator')).parsePriority(text, what);
 import type { JobListDoc, JobService, PauseView, PriorityView, QueueView, ResultView, StatusView, SubmitOutcome, SubmitRequest } from '../job-service.js';
 import { ApiClient } from './http-client.js';
 import { jobView, pipelineViews } from './job-view.js';
@@ -38,7 +42,7 @@ export class RemoteJobService implements JobService {
 
   async submit(file: string, o: SubmitRequest): Promise<SubmitOutcome> {
     if (o.afterAny && o.after === undefined) throw new DjcError('USAGE', '--after-any needs --after JOB[,JOB]', { hint: 'e.g. djc submit job.yaml --after clean --after-any' });
-    if (o.priority !== undefined) parsePriority(o.priority, '--priority');
+    if (o.priority !== undefined) await parsePriority(o.priority, '--priority');
     const path = resolve(file);
     const body = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
       throw new DjcError('CONFIG_INVALID', `cannot read ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`, { hint: 'check the path of the job file' });
@@ -120,7 +124,7 @@ export class RemoteJobService implements JobService {
   }
 
   async priority(ref: string, text: string): Promise<PriorityView> {
-    parsePriority(text);
+    await parsePriority(text);
     return this.post<PriorityView>(`${job(ref)}/priority`, { priority: text });
   }
 

@@ -4,7 +4,7 @@
  * token from `djc token create`; the unix socket needs none). Unset
  * DJC_URL: the CLI opens the backend itself.
  */
-import { DjcError } from '@djc/core';
+import { DjcError } from '@djc/core/read';
 
 export interface RemoteTarget {
   /** As the user wrote it, for messages. */

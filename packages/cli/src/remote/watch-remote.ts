@@ -5,7 +5,8 @@
  * that cannot be reached for a while (restarting), is tried again every
  * `everyMs`; unreachable for RECONNECT_MS in a row, it is an error (exit 3).
  */
-import { DjcError, TERMINAL_JOB, type JobRecord, type JobStatusDocument } from '@djc/core';
+import { DjcError, TERMINAL_JOB } from '@djc/core/read';
+import type { JobRecord, JobStatusDocument } from '@djc/core';
 import type { WatchEnd } from '../watch-job.js';
 import { pause } from '../watch-job.js';
 import type { ApiClient } from './http-client.js';

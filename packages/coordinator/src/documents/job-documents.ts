@@ -2,7 +2,8 @@
  * The `--json` documents of `djc status`, `djc list` and `djc tasks`, built
  * once here for the CLI and the HTTP API (docs/cli.md, docs/api.md).
  */
-import { taskDocument, type Backend, type JobRecord, type JobStatusDocument, type TaskRecord } from '@djc/core';
+import { taskDocument } from '@djc/core/read';
+import type { Backend, JobRecord, JobStatusDocument, TaskRecord } from '@djc/core';
 import { readQueueDocument } from '../scheduler/queue-store.js';
 import type { WaitReason } from '../scheduler/types.js';
 import { pipelineDocument, type PipelineStatusDocument } from './pipeline-document.js';

@@ -2,7 +2,8 @@
  * The documented `--json` shape of a pipeline (docs/cli.md, "djc status
  * PIPELINE"): shared by the CLI and the HTTP API.
  */
-import { TERMINAL_JOB, type JobRecord, type JobStatusDocument, type PipelineGraph, type SweepSpec } from '@djc/core';
+import { TERMINAL_JOB } from '@djc/core/read';
+import type { JobRecord, JobStatusDocument, PipelineGraph, SweepSpec } from '@djc/core';
 import { stageOutcome } from '../pipeline/stage-outcome.js';
 import { statusDocument } from './status-document.js';
 

@@ -1,5 +1,6 @@
 /** The `--json` job document of status/run/wait/cancel (and of the HTTP API), with the request summary priced for AWS. */
-import { jobStatusDocument, TERMINAL_JOB, type CoordinatorDocument, type JobRecord, type JobStatusDocument } from '@djc/core';
+import { jobStatusDocument, TERMINAL_JOB } from '@djc/core/read';
+import type { CoordinatorDocument, JobRecord, JobStatusDocument } from '@djc/core';
 // The price table only: importing the aws backend would load the AWS SDK (~1 s) for every status call.
 import { estimateRequestCostUsd } from '@djc/core/backends/aws/prices';
 import { isOrphaned } from '../liveness.js';

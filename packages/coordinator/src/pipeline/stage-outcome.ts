@@ -5,7 +5,8 @@
  * the stage FAILED (CANCELLED if no run failed but one was cancelled;
  * SKIPPED if every run was skipped).
  */
-import { TERMINAL_JOB, type JobStatus, type SweepSpec } from '@djc/core';
+import { TERMINAL_JOB } from '@djc/core/read';
+import type { JobStatus, SweepSpec } from '@djc/core';
 
 export type StageOutcome = 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'SKIPPED';
 

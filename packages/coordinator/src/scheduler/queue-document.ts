@@ -5,7 +5,7 @@
  * use; and per priority class the queue length and the p50/p95 wait of the
  * jobs that started in the last hour.
  */
-import { PRIORITY_CLASSES } from '@djc/core';
+import { PRIORITY_CLASSES } from '@djc/core/read';
 import { effectivePriority } from './order.js';
 import type { Decision, JobDemand, QueueDocument, QueueEntry, SchedulerSnapshot, WorkerResources } from './types.js';
 

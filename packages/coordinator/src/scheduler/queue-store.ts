@@ -7,7 +7,8 @@
  * clear message rather than shown wrong; fields added later (by a newer
  * daemon) are kept, so `djc queue --json` passes them on.
  */
-import { DjcError, JOB_STATUSES, type Backend, type IoOptions } from '@djc/core';
+import { DjcError, JOB_STATUSES } from '@djc/core/read';
+import type { Backend, IoOptions } from '@djc/core';
 import { z } from 'zod';
 import { QUEUE_DOCUMENT_VERSION } from './queue-document.js';
 import type { QueueDocument, WorkerResources } from './types.js';

@@ -5,7 +5,8 @@
  * message is missing). The job's own state comes first: a task of a paused
  * or queued job waits for the job, whatever its own state says.
  */
-import { formatDuration, TERMINAL_JOB, type JobRecord, type TaskRecord, type TaskStatus } from '@djc/core';
+import { formatDuration, TERMINAL_JOB } from '@djc/core/read';
+import type { JobRecord, TaskRecord, TaskStatus } from '@djc/core';
 
 export type WhyCode =
   | 'job_waiting' | 'job_submitted' | 'job_queued' | 'job_preparing' | 'job_paused' | 'job_cancelling' | 'job_finalizing'

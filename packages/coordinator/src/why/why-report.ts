@@ -7,7 +7,8 @@
  * PENDING / due RETRY_WAIT tasks have no queue message (where the backend
  * can tell).
  */
-import { DjcError, TASK_STATUSES, type Backend, type JobRecord, type TaskRecord, type TaskStatus } from '@djc/core';
+import { DjcError, TASK_STATUSES } from '@djc/core/read';
+import type { Backend, JobRecord, TaskRecord, TaskStatus } from '@djc/core';
 import { queuedReason } from '../documents/job-documents.js';
 import { isOrphaned } from '../liveness.js';
 import { jobWhy, taskWhy, UNFINISHED, type JobWhy, type TaskWhy } from './task-why.js';

@@ -285,9 +285,7 @@ export const ResourcesSchema = z
 
 export type ResourcesConfig = z.output<typeof ResourcesSchema>;
 
-/** Named priority classes; an integer priority is also accepted (higher runs first). */
-export const PRIORITY_CLASSES = { low: 10, normal: 20, high: 30, urgent: 40 } as const;
-export type PriorityClass = keyof typeof PRIORITY_CLASSES;
+export { PRIORITY_CLASSES, type PriorityClass } from './priority-classes.js';
 
 export const PrioritySchema = z
   .union([z.enum(['low', 'normal', 'high', 'urgent']), z.number().int().min(-1000).max(1000)])

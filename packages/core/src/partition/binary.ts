@@ -17,7 +17,6 @@ import { readChunks } from './chunk-reader.js';
 import { countRecords, type BatchCounters } from './file-splitter.js';
 import { checkUnchanged, fileStat, openInput } from './open-input.js';
 import { readBufferSize } from './options.js';
-import { DecompressedReader } from './decompress.js';
 import type { ReadPlan } from './input-source.js';
 import type { PartitionEvent, PartitionOptions, ReadOptions } from './types.js';
 
@@ -116,6 +115,7 @@ async function* binaryRange(batch: BatchDescriptor, opts: ReadOptions): AsyncGen
   const src = await openInput(batch.file, plan, batch.source);
   try {
     if (batch.compression !== undefined) {
+      const { DecompressedReader } = await import('./decompress.js'); // zlib, fzstd: only for compressed input
       const stream = new DecompressedReader(src, batch.compression, readBufferSize(opts));
       try {
         yield* readChunks(stream, 0, undefined, readBufferSize(opts));

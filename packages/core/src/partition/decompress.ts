@@ -15,20 +15,9 @@ import { DjcError } from '../errors.js';
 import { readChunks } from './chunk-reader.js';
 import type { PositionalReader } from './input-source.js';
 import { bomLength } from './record-scanner.js';
+import type { Compression } from './compression.js';
 
-export type Compression = 'gzip' | 'zstd';
-/** input.compression: auto reads it from the file name (.gz, .gzip, .zst, .zstd). */
-export type CompressionSetting = 'auto' | 'none' | Compression;
-
-/** How `file` is compressed under `setting`, or null if it is not. */
-export function compressionOf(file: string, setting: CompressionSetting = 'auto'): Compression | null {
-  if (setting === 'none') return null;
-  if (setting !== 'auto') return setting;
-  const name = file.toLowerCase().replace(/[?#].*$/, '');
-  if (name.endsWith('.gz') || name.endsWith('.gzip')) return 'gzip';
-  if (name.endsWith('.zst') || name.endsWith('.zstd')) return 'zstd';
-  return null;
-}
+export { compressionOf, type Compression, type CompressionSetting } from './compression.js';
 
 /**
  * The decompressed bytes of `src` (compressed bytes [0, size)) as a

@@ -33,16 +33,20 @@ export class FileSplitter {
   private start = -1;
   private count = 0;
 
-  /** `start`: where the file's content begins (after a byte order mark); `source`: the file's stat, carried by each batch. */
+  /**
+   * `start`: where the file's content begins (after a byte order mark); `source`: the file's stat, carried by each batch;
+   * `scanner`: one for `opts.format` starting at `start`, if not createScanner's.
+   */
   constructor(
     private readonly file: string,
     private readonly opts: PartitionOptions,
     private readonly counters: BatchCounters,
     start: number,
     private readonly source: FileStat,
+    scanner?: RecordScanner,
   ) {
     this.needHeader = opts.format === 'csv' && opts.csv.header;
-    this.scanner = createScanner(opts, file, start);
+    this.scanner = scanner ?? createScanner(opts, file, start);
   }
 
   push(view: Buffer, base: number): void {

@@ -13,7 +13,7 @@ import { badRecordError } from './bad-record.js';
 import { readChunks, type Chunk } from './chunk-reader.js';
 import { createScanner } from './create-scanner.js';
 import { BadRecordError } from './csv-fields.js';
-import { DecompressedReader } from './decompress.js';
+import type { DecompressedReader } from './decompress.js';
 import type { InputSource, PositionalReader, ReadPlan } from './input-source.js';
 import { openInput } from './open-input.js';
 import { readBufferSize } from './options.js';
@@ -53,6 +53,7 @@ export async function openLineBatch(batch: BatchDescriptor, opts: ReadOptions): 
   }
   const fh = await openInput(batch.file, [[0, batch.end]], batch.source);
   try {
+    const { DecompressedReader } = await import('./decompress.js'); // zlib, fzstd: only for compressed input
     const stream = new DecompressedReader(fh, batch.compression, readBufferSize(opts));
     return await compressedBatch(fh, stream, batch, opts);
   } catch (e) {

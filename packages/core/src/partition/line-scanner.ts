@@ -11,10 +11,10 @@ export class LineScanner implements RecordScanner {
   lastEnd = -1;
   recordStart: number;
   /** The line in progress holds a non-blank byte (only tracked with skipBlank). */
-  private content = false;
+  protected content = false;
 
   constructor(
-    private readonly skipBlank: boolean,
+    protected readonly skipBlank: boolean,
     start: number,
   ) {
     this.recordStart = start;
@@ -38,7 +38,7 @@ export class LineScanner implements RecordScanner {
         }
         content = true;
       }
-      const nl = view.indexOf(LF, pos);
+      const nl = this.nextLf(view, pos);
       if (nl < 0) {
         pos = len;
         break;
@@ -57,8 +57,13 @@ export class LineScanner implements RecordScanner {
     return pos;
   }
 
+  /** Position of the first LF in `view` at or after `pos` (< view.length), or -1. */
+  protected nextLf(view: Buffer, pos: number): number {
+    return view.indexOf(LF, pos);
+  }
+
   /** Skips blank lines and leading blanks; returns the position of the first content byte, or the view length. */
-  private skipBlankBytes(view: Buffer, pos: number, base: number): number {
+  protected skipBlankBytes(view: Buffer, pos: number, base: number): number {
     const len = view.length;
     for (; pos < len; pos++) {
       const c = view[pos] as number;

@@ -4,12 +4,13 @@ import { partitionFileByBytes } from './byte-split.js';
 import type { ListedFile } from './expand-paths.js';
 import { partitionFileSet } from './file-set.js';
 import { readChunks } from './chunk-reader.js';
-import { compressionOf, type Compression } from './decompress.js';
+import { compressionOf, type Compression } from './compression.js';
 import { countRecords, FileSplitter, type BatchCounters } from './file-splitter.js';
-import type { PositionalReader } from './input-source.js';
+import { isS3Url, type PositionalReader } from './input-source.js';
 import { fileChanged, fileStat, openInput, sameFile } from './open-input.js';
 import { checkPartitionOptions, readBufferSize } from './options.js';
 import { bomLength } from './record-scanner.js';
+import { splitLocalFile } from './split-local-file.js';
 import type { PartitionEvent, PartitionOptions } from './types.js';
 
 /**
@@ -18,7 +19,8 @@ import type { PartitionEvent, PartitionOptions } from './types.js';
  * each file's batches comes one 'file' event with its size, mtimeMs and
  * record count. An empty file yields no batch, only its 'file' event.
  *
- * Memory: two read buffers, whatever the input size. JSON is not parsed here.
+ * Memory: one read buffer (a local file: split-local-file.ts) or two (S3),
+ * whatever the input size. JSON is not parsed here.
  * With `batchBytes`, batches are byte ranges cut at record starts, read
  * only around each boundary (csv with quoted newlines: one scan), and their
  * record counts are null (byte-split.ts).
@@ -51,7 +53,8 @@ export async function* partitionInput(
     if (compression !== null) yield* wholeFile(file, compression, counters);
     else if (opts.format === 'binary') yield* partitionBinaryFile(file, opts, counters);
     else if (batchBytes !== undefined) yield* partitionFileByBytes(file, { ...opts, batchBytes }, counters);
-    else yield* partitionFile(file, opts, counters);
+    else if (isS3Url(file)) yield* partitionFile(file, opts, counters);
+    else yield* splitLocalFile(file, opts, counters);
   }
 }
 

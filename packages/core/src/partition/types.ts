@@ -8,7 +8,7 @@
  */
 import type { BatchDescriptor, InputFileInfo } from '../model/batch.js';
 import type { BadRecordPolicy } from './bad-record.js';
-import type { CompressionSetting } from './decompress.js';
+import type { CompressionSetting } from './compression.js';
 
 /** Formats split into byte ranges of whole lines (records found by scanning). */
 export type LineFormat = 'jsonl' | 'csv' | 'text';
@@ -59,7 +59,8 @@ export interface ReadOptions {
    */
   compression?: CompressionSetting;
   /**
-   * Size in bytes of the reused read buffers (default 4 MiB). A tuning and
+   * Size in bytes of the reused read buffers (default 4 MiB; 128 KiB when a
+   * local file is split by records: split-local-file.ts). A tuning and
    * test hook: tiny values force records, quotes and UTF-8 sequences to
    * straddle reads.
    */

@@ -73,8 +73,15 @@ function schemaVersion(db: Db): number {
   return (db.prepare('SELECT max(version) AS version FROM schema_version').get() as { version: number | null }).version ?? 0;
 }
 
-/** Applies the migrations newer than the file's schema_version, atomically. */
+/**
+ * Applies the migrations newer than the file's schema_version, atomically.
+ * An up-to-date file (every open but the first after an upgrade) is only
+ * read: the IMMEDIATE transaction takes the write lock, which every CLI call
+ * (`djc status` during a job) would otherwise wait for behind the workers'
+ * commits (issue 14). A file found behind is read again inside it.
+ */
 export function migrate(db: Db): void {
+  if (schemaVersion(db) === MIGRATIONS.length) return;
   db.transaction(() => {
     db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
     const row = db.prepare('SELECT max(version) AS version FROM schema_version').get() as { version: number | null };

@@ -1,0 +1,54 @@
+/**
+ * What `djc --version`, `djc status` and `djc tasks` load (issue 14): each
+ * command's module is imported when it runs, and the read commands take the
+ * light entry points (`@djc/core/read`, `@djc/coordinator/read`), never the
+ * packages' indexes, the worker or the config loader. A module-load hook
+ * (NODE_OPTIONS=--import) lists every module the CLI process loads.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { djc, sandboxPerTest } from './helpers.js';
+
+const box = sandboxPerTest();
+
+/** Runs djc with a hook that writes every loaded module's URL to a file; returns the result and those URLs. */
+async function traced(args: string[]) {
+  const log = join(box.dir, `loaded-${Math.random().toString(36).slice(2)}.txt`);
+  const hooks = join(box.dir, 'hooks.mjs');
+  writeFileSync(hooks, `import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) { appendFileSync(${JSON.stringify(log)}, url + '\\n'); return next(url, context); }\n`);
+  const register = join(box.dir, 'register.mjs');
+  writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+  writeFileSync(log, '');
+  const r = await djc(args, { cwd: box.dir, home: box.home, env: { NODE_OPTIONS: `--import=${pathToFileURL(register).href}` } });
+  return { ...r, loaded: readFileSync(log, 'utf8').split('\n').filter(Boolean) };
+}
+
+const HEAVY = [/\/packages\/core\/dist\/index\.js$/, /\/packages\/coordinator\/dist\/index\.js$/, /\/packages\/worker\/dist\//, /\/core\/dist\/config\/load\.js$/, /\/core\/dist\/partition\//, /execa/];
+const heavy = (urls: string[]) => urls.filter((u) => HEAVY.some((re) => re.test(u)));
+
+describe('start-up imports', () => {
+  it('--version loads neither the core index nor zod; status and tasks load no index, worker or job-file loader', async () => {
+    const version = await traced(['--version']);
+    expect([version.code, version.stdout.trim()], version.stderr).toEqual([0, '0.1.0']);
+    expect(version.loaded.some((u) => u.endsWith('/cli/dist/main.js')), 'the hook saw the CLI load').toBe(true);
+    expect([...heavy(version.loaded), ...version.loaded.filter((u) => /zod|pino/.test(u))]).toEqual([]);
+
+    writeFileSync(join(box.dir, 'in.jsonl'), '{"n":1}\n{"n":2}\n');
+    writeFileSync(join(box.dir, 'job.yaml'), 'name: imports\ninput: { path: in.jsonl, batch: { records: 1 } }\nhandler: { command: cat }\n');
+    const ran = await djc(['run', 'job.yaml'], { cwd: box.dir, home: box.home });
+    expect(ran.code, ran.stderr).toBe(0);
+
+    const status = await traced(['status', 'last']);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/status +SUCCEEDED/);
+    expect(status.stdout).toContain('2 total: 2 succeeded');
+    expect(heavy(status.loaded)).toEqual([]);
+
+    const tasks = await traced(['--json', 'tasks', 'last', '--limit', '20']);
+    expect(tasks.code, tasks.stderr).toBe(0);
+    expect((JSON.parse(tasks.stdout) as { tasks: { status: string }[] }).tasks.map((t) => t.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect(heavy(tasks.loaded)).toEqual([]);
+  });
+});

@@ -1,0 +1,224 @@
+/**
+ * Benchmark (opt-in): a 1,000,000-task job through the daemon (issue 14).
+ * `djc coordinator` runs in a temp home (`--cpus 2`); `djc submit` sends one
+ * job: a JSONL of N one-line records `{"i":k}`, `batch: { records: 1 }` (one
+ * task per record), an echo module handler on 2 workers, the outputs
+ * concatenated into the result. Measured:
+ * - prepare: from the job's startedAt (PREPARING) to the first poll (every
+ *   200 ms) that finds it RUNNING (tasks written, enqueued, manifest written);
+ * - tasks/s: N over submit → endedAt, and the steady rate between 10% and
+ *   90% of the tasks done (from the job's counters, polled every second);
+ * - memory: every 500 ms, VmRSS and VmHWM of the coordinator and of each of
+ *   its child processes (the workers) from /proc/<pid>/status: each one's
+ *   peak, and the RSS at 10/50/90% of the tasks done (flat or climbing);
+ * - the SQLite file (and its WAL) at its largest and at the end;
+ * - exactly-once: the result has N lines, each `i` exactly once.
+ *
+ * Env: BENCH_SCALE_TASKS (1000000), BENCH_SCALE_WORKERS (2),
+ * BENCH_SCALE_NODE_OPTIONS (the daemon's and its workers' NODE_OPTIONS, e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof`; BENCH_KEEP=1 keeps the home),
+ * BENCH_SCALE_DAEMON_ARGS (more `djc coordinator` arguments).
+ */
+import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
+import { open, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
+import { DJC_BIN, main, note, ROOT, round, run, startCoordinator, tempDir } from './lib.mjs';
+
+const TASKS = Number(process.env.BENCH_SCALE_TASKS ?? 1_000_000);
+const WORKERS = Number(process.env.BENCH_SCALE_WORKERS ?? 2);
+const NODE_OPTIONS = process.env.BENCH_SCALE_NODE_OPTIONS ?? '';
+/** More `djc coordinator` arguments, split on spaces (e.g. `--lock-ttl 10m`). */
+const DAEMON_ARGS = (process.env.BENCH_SCALE_DAEMON_ARGS ?? '').split(' ').filter(Boolean);
+const SAMPLE_MS = 500;
+
+const JOB_YAML = `name: scale
+input: { path: in.jsonl, format: jsonl, batch: { records: 1 } }
+handler: { module: ./echo.mjs#echo }
+compute: { workers: ${WORKERS}, resources: { cpus: 1 } }
+output: { path: out.jsonl, aggregate: concat }
+`;
+const ECHO = 'export function echo(records) { return records; }\n';
+
+const lib = (path) => import(pathToFileURL(join(ROOT, path)).href);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const mib = (kib) => round(kib / 1024, 1);
+
+async function writeInput(file, n) {
+  const fh = await open(file, 'w');
+  try {
+    for (let i = 0; i < n;) {
+      const lines = [];
+      for (const end = Math.min(n, i + 65536); i < end; i++) lines.push(`{"i":${i}}\n`);
+      await fh.write(lines.join(''));
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/** VmRSS, VmHWM (KiB) and CPU seconds (user + sys) of a process, or null once it is gone. */
+function procStat(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kib = (key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return { rss: kib('VmRSS'), hwm: kib('VmHWM'), cpuS: (Number(fields[11]) + Number(fields[12])) / 100 };
+  } catch {
+    return null;
+  }
+}
+
+/** PIDs whose parent is `ppid`. */
+function children(ppid) {
+  const out = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      if (Number(stat.split(') ')[1].split(' ')[1]) === ppid) out.push(Number(d));
+    } catch { /* gone */ }
+  }
+  return out;
+}
+
+function sqliteBytes(home) {
+  let n = 0;
+  for (const f of ['djc.sqlite', 'djc.sqlite-wal']) {
+    try { n += statSync(join(home, f)).size; } catch { /* absent */ }
+  }
+  return n;
+}
+
+/** Samples the coordinator and its children every SAMPLE_MS until stopped. */
+function memorySampler(coordPid, home, progress) {
+  const procs = new Map([[coordPid, { role: 'coordinator', peakRss: 0, hwm: 0, cpuS: 0, at: {} }]]);
+  let sqliteMax = 0;
+  const sample = () => {
+    for (const pid of children(coordPid)) if (!procs.has(pid)) procs.set(pid, { role: 'worker', peakRss: 0, hwm: 0, cpuS: 0, at: {} });
+    const done = progress();
+    for (const [pid, p] of procs) {
+      const s = procStat(pid);
+      if (!s || Number.isNaN(s.rss)) continue; // gone, or a zombie
+      p.peakRss = Math.max(p.peakRss, s.rss);
+      p.hwm = Math.max(p.hwm, s.hwm);
+      p.cpuS = s.cpuS;
+      // The RSS when 10%, 50%, 90% of the tasks were done (the first sample past each).
+      for (const q of [0.1, 0.5, 0.9]) if (done >= q * TASKS && p.at[q] === undefined) p.at[q] = s.rss;
+    }
+    sqliteMax = Math.max(sqliteMax, sqliteBytes(home));
+  };
+  const timer = setInterval(sample, SAMPLE_MS);
+  return {
+    stop() {
+      sample();
+      clearInterval(timer);
+      return { procs: [...procs.values()], sqliteMax };
+    },
+  };
+}
+
+/** Counts the result's lines and checks each record 0..n-1 came exactly once. */
+async function checkResult(file, n) {
+  const seen = new Uint8Array(n);
+  let lines = 0;
+  let duplicates = 0;
+  let strangers = 0;
+  for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
+    lines += 1;
+    const i = Number(/^\{"i":(\d+)\}$/.exec(line)?.[1] ?? -1);
+    if (i < 0 || i >= n) strangers += 1;
+    else if (seen[i]++ > 0) duplicates += 1;
+  }
+  const missing = seen.reduce((m, x) => m + (x === 0 ? 1 : 0), 0);
+  return { lines, missing, duplicates, strangers, exactlyOnce: lines === n && missing === 0 && duplicates === 0 && strangers === 0 };
+}
+
+main('scale', async () => {
+  const tmp = await tempDir('scale');
+  const home = join(tmp.dir, '.djc');
+  const env = { DJC_HOME: home, NODE_OPTIONS };
+  try {
+    await writeInput(join(tmp.dir, 'in.jsonl'), TASKS);
+    await writeFile(join(tmp.dir, 'echo.mjs'), ECHO);
+    await writeFile(join(tmp.dir, 'scale.yaml'), JOB_YAML);
+    const load = loadavg()[0];
+    const daemon = startCoordinator(tmp.dir, env, ['--cpus', String(WORKERS), '--summary-every', '5s', ...DAEMON_ARGS]);
+    let daemonErr = '';
+    daemon.child.stderr.on('data', (b) => {
+      daemonErr += b;
+      // Its warnings and errors (a lost lock, a worker that died) as they come; its info lines are read at the end.
+      for (const l of String(b).split('\n')) if (/"level":(40|50|60)/.test(l)) process.stderr.write(`${l}\n`);
+    });
+    await daemon.ready;
+    const { createLocalBackend } = await lib('packages/core/dist/backends/local/index.js');
+    const { TERMINAL_JOB } = await lib('packages/core/dist/index.js');
+    const backend = createLocalBackend({ home });
+    let job = null;
+    const sampler = memorySampler(daemon.child.pid, home, () => job?.tasks.succeeded ?? 0);
+    const marks = {};
+    try {
+      const t0 = Date.now();
+      const submitted = await run(process.execPath, [DJC_BIN, 'submit', 'scale.yaml'], { cwd: tmp.dir, env });
+      const jobId = submitted.stdout.trim();
+      note(`submitted ${jobId} (${TASKS.toLocaleString('en-US')} tasks) at load ${load.toFixed(1)}`);
+      let lastNote = 0;
+      let preparedMs = null;
+      let prepareCpuS = null;
+      for (;;) {
+        job = await backend.state.getJob(jobId);
+        if (preparedMs === null && !['SUBMITTED', 'QUEUED', 'PREPARING'].includes(job.status)) {
+          preparedMs = Date.now();
+          prepareCpuS = procStat(daemon.child.pid)?.cpuS ?? null;
+        }
+        for (const q of [0.1, 0.9]) if (job.tasks.succeeded >= q * TASKS && marks[q] === undefined) marks[q] = { ms: Date.now(), done: job.tasks.succeeded };
+        if (TERMINAL_JOB.has(job.status)) break;
+        if (Date.now() - lastNote > 15_000) {
+          lastNote = Date.now();
+          note(`${job.status}: ${job.tasks.succeeded.toLocaleString('en-US')} of ${job.tasks.total.toLocaleString('en-US')} tasks done`);
+        }
+        await sleep(preparedMs === null ? 200 : 1000);
+      }
+      const mem = sampler.stop();
+      const health = daemonErr.split('\n').filter((l) => l.includes('"coordinator health"') && l.includes('eventLoopLagMs')).map((l) => JSON.parse(l));
+      const sqliteEnd = sqliteBytes(home);
+      const result = await checkResult(join(tmp.dir, 'out.jsonl'), TASKS);
+      const coordinator = mem.procs.find((p) => p.role === 'coordinator');
+      const workers = mem.procs.filter((p) => p.role === 'worker');
+      const steady = marks[0.9] && marks[0.1] ? (marks[0.9].done - marks[0.1].done) / ((marks[0.9].ms - marks[0.1].ms) / 1000) : null;
+      const proc = (p) => ({ peakMiB: mib(Math.max(p.hwm, p.peakRss)), at10MiB: mib(p.at[0.1] ?? NaN), at50MiB: mib(p.at[0.5] ?? NaN), at90MiB: mib(p.at[0.9] ?? NaN), cpuS: round(p.cpuS, 1) });
+      note(`${job.status}; exactly once: ${result.exactlyOnce}; coordinator peak ${proc(coordinator).peakMiB} MiB; workers ${workers.map((w) => proc(w).peakMiB).join(', ')} MiB`);
+      return {
+        tasks: TASKS,
+        workers: WORKERS,
+        nodeOptions: NODE_OPTIONS,
+        daemonArgs: DAEMON_ARGS.join(' '),
+        loadAtStart: round(load, 1),
+        status: job.status,
+        // From PREPARING (startedAt) to the first poll (every 200 ms) that saw it RUNNING.
+        prepareS: preparedMs === null ? null : round((preparedMs - Date.parse(job.startedAt)) / 1000, 2),
+        // The daemon's CPU time (user + sys) from its start to the end of prepare: less noisy than the wall time on a busy machine.
+        prepareCpuS: round(prepareCpuS, 1),
+        totalS: round((Date.parse(job.endedAt) - t0) / 1000, 1),
+        tasksPerS: round(TASKS / ((Date.parse(job.endedAt) - t0) / 1000), 0),
+        steadyTasksPerS: steady === null ? null : round(steady, 0),
+        coordinator: proc(coordinator),
+        workerProcs: workers.map(proc),
+        sqliteMiB: { max: round(mem.sqliteMax / 1048576, 1), end: round(sqliteEnd / 1048576, 1) },
+        // The daemon's own figures: its longest event-loop stall (health lines every 5 s) and lock losses (a stall past the lock's TTL).
+        daemonMaxLagMs: health.length ? round(Math.max(...health.map((h) => h.eventLoopLagMs.max)), 0) : null,
+        lockLosses: daemonErr.split('\n').filter((l) => l.includes('"lost the coordinator lock')).length,
+        result,
+        targets: { prepareS: 10, peakMiB: 150 },
+      };
+    } finally {
+      sampler.stop();
+      await backend.close();
+      await daemon.stop();
+    }
+  } finally {
+    await tmp.remove();
+  }
+});
