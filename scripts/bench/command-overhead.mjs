@@ -12,6 +12,7 @@
  * BENCH_PARALLEL_NOTE (why GNU parallel is missing, from run.sh).
  */
 import { writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { runJob, writeJob } from './djc-job.mjs';
 import { have, main, median, note, round, run, tempDir } from './lib.mjs';
@@ -51,7 +52,9 @@ main('command-overhead', async () => {
     const parallel = [];
     const xargs = [];
     note(`command-overhead: ${N} \`true\` tasks, 2 at a time: djc, GNU parallel, xargs; ${REPS} runs each`);
+    const loads = [];
     for (let i = 0; i < REPS; i++) {
+      loads.push(round(loadavg()[0], 1));
       const r = await runJob(jobFile, join(dir, `home-${i}`));
       if (r.doc.tasks.succeeded !== N) throw new Error(`djc: ${r.doc.tasks.succeeded} tasks succeeded, want ${N}`);
       djc.push(r);
@@ -67,6 +70,8 @@ main('command-overhead', async () => {
     return {
       tasks: N,
       runs: REPS,
+      /** The 1-minute load average as each djc run started. */
+      loadAtStart: loads,
       commands: { parallel: PARALLEL_CMD, xargs: XARGS_CMD },
       djc: d,
       parallel: p,

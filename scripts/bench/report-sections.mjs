@@ -1,6 +1,7 @@
 /** The sections of docs/benchmarks.md, each from its benchmark's JSON result. */
 import { median, round } from './lib.mjs';
 import { renderSqliteCosts } from './report-sqlite-costs.mjs';
+import { COMMAND_PROFILE } from './report-command-profile.mjs';
 
 const int = (x) => Math.round(x).toLocaleString('en-US');
 const sec = (ms) => `${(ms / 1000).toFixed(2)} s`;
@@ -135,6 +136,7 @@ export function renderCommand(r, measured) {
     '`xargs -P2`, on the same N. Runs are interleaved (djc, parallel, xargs, then',
     'again). GNU parallel gets `--will-cite`, which only silences its citation notice.',
     '',
+    ...COMMAND_PROFILE,
     ...measured,
     '',
   ];
@@ -159,6 +161,7 @@ export function renderCommand(r, measured) {
     '',
     'CPU per task: user + sys of the whole command and its children (GNU time), median; for djc',
     'it includes start-up and finalize.',
+    ...(r.loadAtStart ? ['', `Load average (1 min) as each djc run started: ${r.loadAtStart.join(', ')} (2 CPUs).`] : []),
     '',
     `| tool | command | wall, median of ${r.runs} (each run) | wall per task | vs xargs | CPU per task |`,
     '| --- | --- | --- | ---: | ---: | ---: |',

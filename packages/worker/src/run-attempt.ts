@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import {
   backoffDelay,
@@ -56,6 +56,9 @@ export interface AttemptDeps {
   memoryBytes?: number;
 }
 
+/** Scratch directories named so far by this process (each attempt's is unique under the worker's tmpRoot). */
+let scratchDirs = 0;
+
 /**
  * What happened to one delivered message; the loop keeps counts.
  * `released`: the worker stopped before the attempt ended and gave the task
@@ -98,8 +101,9 @@ export async function handleMessage(deps: AttemptDeps, msg: ReceivedMessage, cla
     throw e;
   }
   const lease: LeaseRef = { owner: deps.workerId, attempt: task.attempts };
-  // A scratch directory for command handlers (batch and output files) and for downloaded batch copies.
-  const tmpDir = cfg.handler.command || isMaterialized(task.batch) || task.batch.upstream ? await mkdtemp(join(deps.tmpRoot, `t${taskId}-`)) : null;
+  // A scratch directory for command handlers (batch and output files) and for downloaded batch copies: named
+  // here, created by whoever first writes into it (a short command with a small output never does), removed below.
+  const tmpDir = cfg.handler.command || isMaterialized(task.batch) || task.batch.upstream ? join(deps.tmpRoot, `t${taskId}-${++scratchDirs}`) : null;
   // The attempt's span (tracing on): from the claim to the commit, in the job's trace (tracing.ts).
   const span = tracer().startSpan(jobId, 'attempt', { 'djc.task_id': taskId, 'djc.attempt': lease.attempt, 'djc.worker': deps.workerId });
   try {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spec, tempDir, writeBatch } from '../../test-fixtures/attempt-spec.js';
@@ -88,10 +88,22 @@ describe('command handlers: a batch split by bytes has no count until it runs', 
 });
 
 describe('command handlers: io', () => {
-  it('pipes the batch to stdin and streams stdout to a file', async () => {
-    const r = await runCommand('tr a-z A-Z');
-    expect(r).toMatchObject({ ok: true, kind: 'raw', records: 3, output: { type: 'file' } });
+  it('pipes the batch to stdin; a small stdout comes back in memory, with no scratch directory made', async () => {
+    const s = spec(tmp.dir, words(), { command: 'tr a-z A-Z', input: TEXT });
+    rmSync(s.tmpDir, { recursive: true });
+    const r = await runner.run(s);
+    expect(r).toMatchObject({ ok: true, kind: 'raw', records: 3, output: { type: 'buffer' } });
     expect(output(r)).toBe('ALPHA\nBETA\nGAMMA\n');
+    expect(existsSync(s.tmpDir)).toBe(false);
+  });
+
+  it('streams a stdout larger than an inline output to a file in the scratch directory, which it creates', async () => {
+    const s = spec(tmp.dir, words(), { command: 'cat; seq 1 5000', input: TEXT });
+    rmSync(s.tmpDir, { recursive: true });
+    const r = await runner.run(s);
+    expect(r).toMatchObject({ ok: true, records: 3, output: { type: 'file', path: join(s.tmpDir, 'output') } });
+    const seq = Array.from({ length: 5000 }, (_, i) => `${i + 1}\n`).join('');
+    expect(output(r)).toBe(`alpha\nbeta\ngamma\n${seq}`);
   });
 
   it('sends the CSV header with a batch from the middle of the file', async () => {
@@ -107,6 +119,21 @@ describe('command handlers: io', () => {
     const r = await runCommand('echo copying; cp "$DJC_INPUT" "$DJC_OUTPUT"', { io: 'file' });
     expect(output(r)).toBe('alpha\nbeta\ngamma\n');
     expect(r.log).toContain('copying');
+  });
+
+  it('io: file creates the scratch directory for $DJC_INPUT and $DJC_OUTPUT when it does not exist yet', async () => {
+    const s = spec(tmp.dir, words(), { command: 'cp "$DJC_INPUT" "$DJC_OUTPUT"', io: 'file', input: TEXT });
+    rmSync(s.tmpDir, { recursive: true });
+    expect(output(await runner.run(s))).toBe('alpha\nbeta\ngamma\n');
+  });
+
+  it('on_bad_record dead_letter: the dead letters go to the scratch directory, created when it does not exist yet', async () => {
+    const batch = writeBatch(tmp.dir, 'bad.jsonl', '{"a":1}\nnot json\n{"a":2}\n', 3);
+    const s = spec(tmp.dir, batch, { command: 'cat', input: { ...TEXT, format: 'jsonl', onBadRecord: 'dead_letter' } });
+    rmSync(s.tmpDir, { recursive: true });
+    const r = await runner.run(s);
+    expect(r).toMatchObject({ ok: true, records: 2, bad: 1, deadLetters: { type: 'file' } });
+    expect(output(r)).toBe('{"a":1}\n{"a":2}\n');
   });
 
   it('io: file with no $DJC_OUTPUT written is empty output', async () => {

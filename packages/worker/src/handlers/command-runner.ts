@@ -5,8 +5,8 @@
  * after a grace period). When the shell exits, processes it left behind in
  * its group are killed: an attempt leaves nothing running.
  *
- * io "stdin": the batch is piped to stdin and stdout is streamed to a file in
- * tmpDir (the output). io "file": the batch is written to $DJC_INPUT first,
+ * io "stdin": the batch is piped to stdin and stdout is the output (kept in
+ * memory while small, else streamed to a file in tmpDir: stdout-sink.ts). io "file": the batch is written to $DJC_INPUT first,
  * the output is whatever the command writes to $DJC_OUTPUT, and stdout joins
  * stderr in the attempt log. A Parquet batch arrives as JSON lines (one per
  * row); $DJC_INPUT_FILE and $DJC_PARQUET_ROW_GROUPS ("first,count") name it too.
@@ -19,7 +19,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
@@ -30,6 +30,7 @@ import { sampleGroupUsage, type GroupUsage } from './group-usage.js';
 import { killGroup, waitGroupGone } from './process-group.js';
 import { createAttemptScope, SCOPE_ENV } from './attempt-scope.js';
 import { errorText, failed, reasonText, timerDelay } from './results.js';
+import { StdoutSink } from './stdout-sink.js';
 import type { AttemptResult, AttemptSpec } from './types.js';
 
 /** Between SIGTERM and SIGKILL. */
@@ -86,6 +87,8 @@ class CommandAttempt {
   private usage: GroupUsage | undefined;
   /** Everything the command started, in its group or not (attempt-scope.ts): killed when the attempt ends. */
   private readonly scope = createAttemptScope();
+  /** io "stdin": where stdout goes. */
+  private stdout: StdoutSink | undefined;
 
   constructor(private readonly spec: AttemptSpec, private readonly signal: AbortSignal) {
     this.log = spec.log ?? new LogBuffer();
@@ -126,14 +129,14 @@ class CommandAttempt {
   };
 
   /**
-   * Checks the working directory; in io "file" mode, writes the batch to
+   * In io "file" mode, writes the batch to
    * $DJC_INPUT; in io "stdin" mode, opens the batch (so an input that is
    * missing or changed fails before the command starts).
    */
   private async prepare(): Promise<AttemptResult | null> {
-    const { baseDir, handler } = this.spec;
-    const isDir = await stat(baseDir).then((s) => s.isDirectory(), () => false);
-    if (!isDir) return failed('error', `cannot run the command: working directory ${baseDir} does not exist`, '');
+    const { handler } = this.spec;
+    // tmpDir may not exist yet (the caller leaves it to the runner): files go there in io "file" mode and for dead letters.
+    if (handler.io === 'file' || this.spec.input.onBadRecord === 'dead_letter') await mkdir(this.spec.tmpDir, { recursive: true });
     try {
       if (handler.io !== 'file') {
         await this.firstChunk();
@@ -221,7 +224,10 @@ class CommandAttempt {
   /** io "stdin": stdout streams to the output file. io "file": stdout is log text. */
   private wireOutput(child: ChildProcess): Promise<void> {
     const stdout = child.stdout as NonNullable<ChildProcess['stdout']>;
-    if (this.spec.handler.io !== 'file') return pipeline(stdout, createWriteStream(this.files.output));
+    if (this.spec.handler.io !== 'file') {
+      this.stdout = new StdoutSink(this.files.output);
+      return pipeline(stdout, this.stdout);
+    }
     const decoder = new StringDecoder('utf8');
     stdout.on('data', (chunk: Buffer) => this.log.append(decoder.write(chunk)));
     return Promise.resolve();
@@ -307,7 +313,7 @@ class CommandAttempt {
 
   private async result(exit: Exit): Promise<AttemptResult> {
     const log = this.log.toString();
-    if (exit.spawnError) return failed('error', `cannot start the command: ${exit.spawnError.message}`, log);
+    if (exit.spawnError) return failed('error', await this.spawnErrorText(exit.spawnError), log);
     if (this.stopping) return this.stoppedResult(exit.code);
     const input = this.inputFailure;
     // The input failed the attempt (a bad record under on_bad_record: fail): an exit 0 of the command says nothing then.
@@ -331,9 +337,16 @@ class CommandAttempt {
     return { ok: true, kind: 'raw', output: await this.output(), records: tally.records, bad: tally.bad, deadLetters, log };
   }
 
+  /** Why the command could not start; a missing working directory is checked only then (not before every spawn). */
+  private async spawnErrorText(e: Error): Promise<string> {
+    const { baseDir } = this.spec;
+    const isDir = await stat(baseDir).then((s) => s.isDirectory(), () => false);
+    return isDir ? `cannot start the command: ${e.message}` : `cannot run the command: working directory ${baseDir} does not exist`;
+  }
+
   private async output(): Promise<{ type: 'file'; path: string } | { type: 'buffer'; data: Buffer }> {
     const path = this.files.output;
-    if (this.spec.handler.io !== 'file') return { type: 'file', path };
+    if (this.stdout) return this.stdout.output();
     const isFile = await stat(path).then((s) => s.isFile(), () => false);
     return isFile ? { type: 'file', path } : { type: 'buffer', data: Buffer.alloc(0) };
   }

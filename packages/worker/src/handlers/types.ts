@@ -33,7 +33,7 @@ export interface AttemptSpec {
   memorySource?: string;
   /** Memory limit of a command handler's processes (RLIMIT_DATA each), and what it comes from; none if unset. */
   commandMemory?: { bytes: number; source: string };
-  /** A scratch directory the runner may use; the caller deletes it afterwards. */
+  /** A scratch directory the runner may use; it may not exist yet (create it before writing into it); the caller deletes it afterwards. */
   tmpDir: string;
   /** Aborted when the attempt must stop (job cancelled, lease lost, worker shutting down). */
   signal: AbortSignal;
@@ -51,7 +51,7 @@ export interface AttemptSpec {
   traceparent?: string;
 }
 
-/** Small outputs come back in memory; command stdout is streamed to a file in `tmpDir`. */
+/** Small outputs come back in memory; a large command stdout is streamed to a file in `tmpDir`. */
 export type AttemptOutput = { type: 'buffer'; data: Buffer } | { type: 'file'; path: string };
 
 export type AttemptResult = AttemptSuccess | AttemptFailure;
