@@ -7,7 +7,7 @@ import { openBackend } from '@djc/core/backends';
 import { describeHome } from '@djc/core/backends';
 import {
   cancelJob, cancelPipeline, coordinatorAlive, failureReport, jobDocument, jobListDocument, locateResult, observedWorkers, parsePriority, pauseDocument, pauseJob,
-  priorityDocument, queuedReason, readQueueDocument, resolveJob, resumeJob, setPriority, statusDocument, submitWorkflow, whyDocument, QUEUE_STALE_MS,
+  priorityDocument, queuedReason, readQueueDocument, resolveJob, resumeJob, setPriority, statusDocument, submitWorkflow, whyDocument, notifySubmitted, QUEUE_STALE_MS,
 } from '@djc/coordinator';
 import { taskDocument } from '@djc/core';
 import { settleHome, type Cli } from './context.js';
@@ -53,6 +53,8 @@ export class LocalJobService implements JobService {
     const warnings = workflow.kind === 'pipeline' ? workflow.pipeline.warnings : workflow.job.warnings;
     const backend = await this.backend();
     const job = await submitWorkflow(backend, workflow, { after: o.after?.split(','), afterAny: o.afterAny, fresh: o.fresh, priority, log: this.cli.log });
+    // A daemon of this home runs its next tick now rather than at its next poll.
+    notifySubmitted(this.cli.home);
     const worker = workflow.kind === 'job' ? externalWorker(this.cli, backend, job) : null;
     const answer = { jobId: job.jobId, status: job.status, ...(job.reason ? { reason: job.reason } : {}) };
     return { answer, warnings: warnings ?? [], worker, coordinatorAlive: await coordinatorAlive(backend), backendName: backend.name };
