@@ -53,7 +53,21 @@ export function renderSubmitLatency(r, measured) {
     '',
     ...runs,
     '',
+    ...loadNote(r),
     ...FINDINGS,
+  ];
+}
+
+/** The load the runs saw, and the daemon side of each variant against the cold one. */
+function loadNote(r) {
+  const loads = r.runs.map((x) => x.load);
+  const cold = r.summary.cold?.daemonSideMs;
+  const others = r.variants.filter((v) => v !== 'cold' && cold).map((v) => `${v} ${r.summary[v].daemonSideMs} ms (${(r.summary[v].daemonSideMs / cold).toFixed(2)}× cold)`);
+  return [
+    `The 1-minute load average at the submits was ${Math.min(...loads)}–${Math.max(...loads)} on ${r.machineCpus ?? 'this'} CPUs: `
+      + 'far above the core count, every step takes many times its quiet figure, so compare the variants of one run, '
+      + `not the absolute times. Daemon side (job written → attempt started), medians: cold ${cold} ms; ${others.join('; ')}.`,
+    '',
   ];
 }
 
@@ -64,9 +78,10 @@ const FINDINGS = [
   '~450 ms; the `cli-latency` section and the CLI\'s lazy imports work on it); the',
   'daemon noticing the job only at its next poll (0–500 ms, 250 ms on average); a',
   'worker process started for the job: `node --cpu-prof` of a worker\'s start shows',
-  'its main thread busy with module loading (ESM resolve and load ~35%, zod\'s schemas',
-  'built at import ~10%, CJS loading and compiling ~12%, GC ~15%), ~0.5 s of CPU before',
-  'its first receive; then the claim and the attempt\'s start (a few ms).',
+  'its main thread (2.5 s of samples not idle, at load ~15) loading modules: the ESM',
+  'loader and resolver 31%, path, package.json and stat look-ups 13%, zod\'s schemas',
+  'built at import 9%, CJS loading and compiling 10%, GC 14%; 0.4–0.6 s of CPU (GNU',
+  'time) before its first receive; then the claim and the attempt\'s start (a few ms).',
   '',
   '**What changed:** a submit touches `$DJC_HOME/daemon.wake`, which the daemon',
   'watches, so its tick runs at once (the `granted` step is now the tick itself:',

@@ -26,7 +26,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { spawn } from 'node:child_process';
@@ -166,7 +166,7 @@ main('submit-latency', async () => {
       for (const b of backends.values()) await b.close();
     }
     const by = Object.fromEntries(variants.map((v) => [v.name, summary(runs.filter((r) => r.variant === v.name))]));
-    return { reps: REPS, targetMs: TARGET_MS, variants: variants.map((v) => v.name), summary: by, runs };
+    return { reps: REPS, targetMs: TARGET_MS, machineCpus: availableParallelism(), variants: variants.map((v) => v.name), summary: by, runs };
   } finally {
     await Promise.all(daemons.map((d) => d.stop()));
     await tmp.remove();
