@@ -30,6 +30,17 @@ pnpm build
 node scripts/gen-config-docs.mjs --check
 node scripts/gen-openapi.mjs --check
 
+# What to undo at exit (each entry is a command).
+at_exit=()
+trap 'for c in "${at_exit[@]}"; do eval "$c" || true; done' EXIT
+
+# Tests that run the CLI as nobody need this checkout reachable by others.
+if [ "$(id -u)" -eq 0 ]; then
+  source scripts/lib/reachable-by-others.sh
+  open_checkout_to_others
+  at_exit+=(restore_checkout_modes)
+fi
+
 # The Slurm tests need a real cluster: start the single-node one (root; it
 # installs Debian's slurm-wlm when missing) and stop it afterwards if this
 # run started it.
@@ -37,7 +48,7 @@ needs_slurm=1
 if [ $# -gt 0 ]; then case "$*" in *slurm*) ;; *) needs_slurm=0 ;; esac; fi
 if [ "$needs_slurm" -eq 1 ] && ! scontrol ping 2>/dev/null | grep -q 'is UP'; then
   bash scripts/slurm/up.sh
-  trap 'bash scripts/slurm/down.sh || true' EXIT
+  at_exit+=('bash scripts/slurm/down.sh')
 fi
 
 # The browser tests (the run report; later the dashboard) drive Debian's

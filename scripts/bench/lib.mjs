@@ -120,8 +120,8 @@ export function percentile(xs, p) {
  * resolves once it says it runs, with its banner (stderr so far) and, when
  * it listens on TCP (--listen), its base URL.
  */
-export function startCoordinator(dir, env, args = []) {
-  const child = spawn(process.execPath, [DJC_BIN, 'coordinator', ...args], { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+export function startCoordinator(dir, env, args = [], nodeArgs = []) {
+  const child = spawn(process.execPath, [...nodeArgs, DJC_BIN, 'coordinator', ...args], { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   const tcp = args.includes('--listen');
   let err = '';
   const ready = new Promise((resolve, reject) => {

@@ -12,7 +12,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DJC, djcStart, sandboxPerTest, waitFor, type CliResult } from './helpers.js';
+import { DJC, djcStart, expectCliReachableByOthers, sandboxPerTest, waitFor, type CliResult } from './helpers.js';
 
 const box = sandboxPerTest();
 const run = (args: string[]) => box.run(args);
@@ -224,6 +224,7 @@ function isFifo(file: string): boolean {
 /** `djc` as a user that file permissions apply to: nobody when the tests run as root, else this user. */
 function asUnprivileged(args: string[]): Promise<CliResult> {
   const root = process.getuid?.() === 0;
+  if (root) expectCliReachableByOthers();
   if (root) execFileSync('chmod', ['-R', 'a+rwX', box.dir]);
   if (root) chmodSync(join(box.dir, 'in.jsonl'), 0o000);
   return new Promise((resolve) => {

@@ -1,12 +1,27 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve, sep } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, expect } from 'vitest';
 
 export const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 export const DJC = join(ROOT, 'packages/cli/dist/bin.js');
+
+/**
+ * Fails with the fix when another user (the tests run the CLI as nobody when
+ * they run as root) cannot reach the built CLI: a directory above the
+ * checkout without o+x, as `mktemp -d` makes. scripts/test.sh opens them for
+ * its run.
+ */
+export function expectCliReachableByOthers(): void {
+  for (let dir = dirname(ROOT); ; dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) {
+      throw new Error(`${dir} is not searchable by other users, so the CLI cannot run as nobody from ${ROOT}: run the tests through scripts/test.sh (it adds o+x for the run), or chmod o+x ${dir}`);
+    }
+    if (dir === dirname(dir)) return;
+  }
+}
 
 export interface CliResult {
   code: number;

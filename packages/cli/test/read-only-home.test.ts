@@ -18,7 +18,7 @@ import { execFile } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DJC, djc, sandboxPerTest, type CliResult } from './helpers.js';
+import { DJC, djc, expectCliReachableByOthers, sandboxPerTest, type CliResult } from './helpers.js';
 
 const box = sandboxPerTest('djc-ro-home-');
 const ROOT_USER = process.getuid?.() === 0;
@@ -142,6 +142,7 @@ function chownTree(path: string, uid: number, gid: number): void {
 
 /** `djc ...args` as user `uid` (root only), in the sandbox. */
 function djcAs(uid: number, args: string[]): Promise<CliResult> {
+  expectCliReachableByOthers();
   const env: NodeJS.ProcessEnv = { ...process.env, DJC_HOME: box.home, HOME: '/' };
   for (const k of Object.keys(env)) if (k.startsWith('DJC_') && k !== 'DJC_HOME') delete env[k];
   return new Promise((resolve) => {

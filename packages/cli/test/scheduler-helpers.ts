@@ -19,6 +19,11 @@ export interface SleepJob {
   cpus?: number;
   priority?: string;
   labels?: Record<string, string>;
+  /**
+   * A file name (in the job's directory): every task but the first waits for
+   * it to exist instead of sleeping, so the test decides when the job ends.
+   */
+  gate?: string;
 }
 
 /** Writes <name>.yaml and its input (one record per task); returns the file name. */
@@ -29,11 +34,17 @@ export function writeSleepJob(dir: string, j: SleepJob): string {
   const priority = j.priority ? `priority: ${j.priority}\n` : '';
   writeFileSync(join(dir, `${j.name}.yaml`), `name: ${j.name}
 ${labels}${priority}input: { path: ${j.name}.jsonl, batch: { records: 1 } }
-handler: { command: "sleep ${j.sleep ?? 0.3}; cat" }
+handler: { command: ${JSON.stringify(sleepCommand(j))} }
 compute: { workers: ${j.workers ?? 1}, resources: { cpus: ${j.cpus ?? 1} } }
 output: { path: out-${j.name}.jsonl }
 `);
   return `${j.name}.yaml`;
+}
+
+function sleepCommand(j: SleepJob): string {
+  const sleep = `sleep ${j.sleep ?? 0.3}`;
+  if (!j.gate) return `${sleep}; cat`;
+  return `IN=$(cat); case "$IN" in '{"n":0}') ${sleep} ;; *) until [ -e ${j.gate} ]; do sleep 0.1; done ;; esac; printf '%s\\n' "$IN"`;
 }
 
 export type Run = (args: string[]) => Promise<CliResult>;

@@ -103,15 +103,17 @@ describe('the daemon schedules jobs onto its capacity', () => {
 
   it('backfill: a small job starts while a larger one waits, without delaying it', async () => {
     const docs = await withDaemon(['--cpus', '4'], async () => {
-      // Long enough that the head and the small job are submitted while x runs, even on a loaded machine.
-      const x = await submit(run, box.dir, { name: 'x', cpus: 2, tasks: 10, sleep: 1 });
+      // x's first task takes 1 s; the others wait for the file `x-go`, so x runs until the test lets it end.
+      const x = await submit(run, box.dir, { name: 'x', cpus: 2, tasks: 10, sleep: 1, gate: 'x-go' });
       // Once a task of x has ended, its remaining time is estimated: the head gets an exact reservation.
-      await waitFor('a task of x done', async () => (await run(['status', x, '--json'])).stdout.includes('"succeeded": 1'));
+      await waitFor('a task of x done', async () => /"succeeded": 1\b/.test((await run(['status', x, '--json'])).stdout));
       // The head: 3 cpus, only 2 free until x ends. Then a small job that fits what the head leaves over.
       const head = await submit(run, box.dir, { name: 'head', cpus: 3, sleep: 0.3 });
       await waitStatus(run, head, 'QUEUED');
       // It fits the cpu the head leaves over at its reservation, so it may run past x's end.
       const small = await submit(run, box.dir, { name: 'small', cpus: 1, tasks: 3, sleep: 3 });
+      await waitStatus(run, small, 'RUNNING');
+      writeFileSync(join(box.dir, 'x-go'), '');
       return waitAll(run, [x, head, small]);
     });
     const [x, head, small] = docs as [JobDoc, JobDoc, JobDoc];

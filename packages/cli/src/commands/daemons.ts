@@ -1,7 +1,8 @@
 import { createLogger, type CoordinatorInfo } from '@djc/core';
 import { join } from 'node:path';
 import {
-  describeCapacity, localCapacity, poolsOf, runDaemon, schedulerSettingsOf, startDaemonHealth, watchSubmits, type SchedulerSnapshot, type Term,
+  describeCapacity, keepYoungGenerationSmall, localCapacity, poolsOf, runDaemon, schedulerSettingsOf, startDaemonHealth, watchSubmits,
+  type SchedulerSnapshot, type Term,
 } from '@djc/coordinator';
 import { createMetrics } from '@djc/coordinator/metrics';
 import { API_SOCKET, createAuthorizer, serveApi, type RunningApi } from '@djc/coordinator/service';
@@ -38,6 +39,8 @@ export async function coordinatorCommand(cli: Cli, o: CapacityFlags & ApiFlags &
   // Bad settings are a usage error before anything starts.
   const settings = await daemonSettingsOf(o);
   const capacity = localCapacity(settings);
+  // A daemon runs for weeks: its RSS must not climb with the jobs it has seen (health/young-generation.ts).
+  keepYoungGenerationSmall();
   return withBackend(cli, async (backend) => {
     const stop = new AbortController();
     const onSignal = () => stop.abort();

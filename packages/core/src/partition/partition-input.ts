@@ -66,7 +66,10 @@ async function* partitionFile(
     const start = await contentStart(fh);
     const splitter = new FileSplitter(file, opts, counters, start, stat);
     let size = start;
-    for await (const { view, base } of readChunks(fh, start, undefined, readBufferSize(opts))) {
+    // Buffers no bigger than the file: two 4 MiB buffers for a one-line input
+    // were a daemon's biggest allocation per job (held until a major GC).
+    const bufferSize = Math.min(readBufferSize(opts), Math.max(64 << 10, stat.size - start + 1));
+    for await (const { view, base } of readChunks(fh, start, undefined, bufferSize)) {
       opts.signal?.throwIfAborted();
       splitter.push(view, base);
       size = base + view.length;
