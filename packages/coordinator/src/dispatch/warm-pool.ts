@@ -63,8 +63,8 @@ export interface WarmPool {
   stop(): Promise<void>;
 }
 
-/** How long after a worker is taken its replacement starts. */
-const REFILL_DELAY_MS = 250;
+/** How long after a worker is taken its replacement starts: a process start (~0.5 s of CPU) must not compete with the handler thread the bound worker starts meanwhile. */
+const REFILL_DELAY_MS = 2_000;
 /** This many idle workers dying in a row (exit code not 0) turn the pool off. */
 const MAX_IDLE_DEATHS = 3;
 /** stop() kills an idle worker that has not exited this long after its stdin closed. */
