@@ -2,7 +2,7 @@
 # `pnpm bench [NAME…]`: build djc, install the peers that are missing (GNU
 # parallel; Redis for BullMQ; GNU time for peak RSS), run the benchmarks (all, or the ones
 # named: tasks-per-second command-overhead partition-throughput aws-tasks
-# slurm-dispatch slow-tasks sweep-validate stage-handoff sched-tick daemon-submit dashboard-paint api-latency failover daemon-soak bullmq cli-latency worker-soak, and the opt-in sqlite-drivers and scale), each printing one JSON line, and rewrite docs/benchmarks.md
+# slurm-dispatch slow-tasks sweep-validate stage-handoff sched-tick daemon-submit dashboard-paint api-latency failover daemon-soak bullmq cli-latency worker-soak submit-latency, and the opt-in sqlite-drivers and scale), each printing one JSON line, and rewrite docs/benchmarks.md
 # from them. slurm-dispatch starts the local Slurm cluster first
 # (scripts/slurm/up.sh: installs it when missing; needs root or sudo -n).
 # Data goes to temp dirs under bench-data/ (gitignored).
@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 started=$(date +%s)
 
-ALL=(tasks-per-second command-overhead partition-throughput aws-tasks slurm-dispatch slow-tasks sweep-validate stage-handoff sched-tick daemon-submit dashboard-paint api-latency failover daemon-soak bullmq cli-latency worker-soak)
+ALL=(tasks-per-second command-overhead partition-throughput aws-tasks slurm-dispatch slow-tasks sweep-validate stage-handoff sched-tick daemon-submit dashboard-paint api-latency failover daemon-soak bullmq cli-latency worker-soak submit-latency)
 # Run only when named: sqlite-drivers (both SQLite drivers side by side, with a 1,000,000-task prepare; ~5 min),
 # scale (a 1,000,000-task job through the daemon; several minutes).
 OPT_IN=(sqlite-drivers scale)

@@ -25,11 +25,12 @@ import { renderFailover } from './report-failover.mjs';
 import { renderScale } from './report-scale.mjs';
 import { renderBullmq } from './report-bullmq.mjs';
 import { renderTargets } from './report-targets.mjs';
+import { renderSubmitLatency } from './report-submit-latency.mjs';
 
 const DOC = join(ROOT, 'docs/benchmarks.md');
-const NAMES = ['tasks-per-second', 'command-overhead', 'partition-throughput', 'aws-tasks', 'slurm-dispatch', 'slow-tasks', 'sqlite-drivers', 'sweep-validate', 'stage-handoff', 'sched-tick', 'daemon-submit', 'dashboard-paint', 'api-latency', 'failover', 'daemon-soak', 'bullmq', 'worker-soak',
+const NAMES = ['tasks-per-second', 'command-overhead', 'partition-throughput', 'aws-tasks', 'slurm-dispatch', 'slow-tasks', 'sqlite-drivers', 'sweep-validate', 'stage-handoff', 'sched-tick', 'daemon-submit', 'dashboard-paint', 'api-latency', 'failover', 'daemon-soak', 'bullmq', 'worker-soak', 'submit-latency',
   // Written by other benchmarks of issue 14; kept here so the targets summary can read them.
-  'cli-latency', 'submit-latency', 'scale'];
+  'cli-latency', 'scale'];
 const DATA_RE = /<!-- bench-data\n([\s\S]*?)\n-->/;
 
 function previous() {
@@ -103,13 +104,13 @@ const doc = [
   '**Reproduce:** `pnpm bench` (builds djc, installs GNU parallel and Redis with apt-get if',
   'missing, starts the local Slurm cluster with `scripts/slurm/up.sh`, runs all but the opt-in one,',
   'rewrites this file). One benchmark alone:',
-  '`pnpm bench tasks-per-second` (or `command-overhead`, `partition-throughput`, `aws-tasks`, `slurm-dispatch`, `slow-tasks`, `sweep-validate`, `stage-handoff`, `sched-tick`, `daemon-submit`, `dashboard-paint`, `api-latency`, `failover`, `daemon-soak`, `bullmq`, `cli-latency`, `worker-soak`,',
+  '`pnpm bench tasks-per-second` (or `command-overhead`, `partition-throughput`, `aws-tasks`, `slurm-dispatch`, `slow-tasks`, `sweep-validate`, `stage-handoff`, `sched-tick`, `daemon-submit`, `dashboard-paint`, `api-latency`, `failover`, `daemon-soak`, `bullmq`, `cli-latency`, `worker-soak`, `submit-latency`,',
   'and the opt-in `sqlite-drivers` and `scale`, which only run when named);',
   'the others keep their figures. `node scripts/bench/<name>.mjs` prints the raw',
   'JSON line without touching this file (after `pnpm build`). Knobs:',
   '`BENCH_REPS` (3), `BENCH_TASKS` (20000), `BENCH_CMD_TASKS` (2000),',
   '`BENCH_PARTITION_MIB` (1024), `BENCH_PARTITION_BATCH_BYTES` (2 MiB), `BENCH_PARTITION_BASELINE` (none: a built checkout to time as "before"), `BENCH_PARTITION_BASELINE_LABEL`, `BENCH_AWS_TASKS` (2000), `BENCH_SLURM_BATCHES` (40),',
-  '`BENCH_SLURM_RECORDS` (100 per batch), `BENCH_SLURM_WORKERS` (4), `BENCH_SLOW_TASKS` (200), `BENCH_SLOW_SEED` (9), `BENCH_SWEEP_POINTS` (1000), `BENCH_SCHED_JOBS` (10000), `BENCH_SCHED_TICKS` (50), `BENCH_DAEMON_JOBS` (1000), `BENCH_DAEMON_SLEEP` (0.5), `BENCH_DASH_TASKS` (1000000), `BENCH_DASH_REPS` (5), `BENCH_API_TASKS` (60000), `BENCH_API_REQUESTS` (1000), `BENCH_FAILOVER_REPS` (3), `BENCH_FAILOVER_TTL` (5s), `BENCH_SOAK_JOBS` (1000), `BENCH_SOAK_WAVE` (100), `BENCH_SOAK_V8_DEFAULT_JOBS` (300), `BENCH_SCALE_TASKS` (1000000), `BENCH_CLI_TASKS` (100000), `BENCH_CLI_REPS` (10), `BENCH_CLI_TASK_MS` (50), `BENCH_CLI_BASELINE` (another build\'s bin.js), `BENCH_CONCURRENCY` ("1,10": the concurrencies of tasks-per-second), `BENCH_WORKER_SOAK_TASKS` (100000), `BENCH_WORKER_SOAK_CONCURRENCY` (1), `BENCH_WORKER_SOAK_SAMPLE_MS` (2000),',
+  '`BENCH_SLURM_RECORDS` (100 per batch), `BENCH_SLURM_WORKERS` (4), `BENCH_SLOW_TASKS` (200), `BENCH_SLOW_SEED` (9), `BENCH_SWEEP_POINTS` (1000), `BENCH_SCHED_JOBS` (10000), `BENCH_SCHED_TICKS` (50), `BENCH_DAEMON_JOBS` (1000), `BENCH_DAEMON_SLEEP` (0.5), `BENCH_DASH_TASKS` (1000000), `BENCH_DASH_REPS` (5), `BENCH_API_TASKS` (60000), `BENCH_API_REQUESTS` (1000), `BENCH_FAILOVER_REPS` (3), `BENCH_FAILOVER_TTL` (5s), `BENCH_SOAK_JOBS` (1000), `BENCH_SOAK_WAVE` (100), `BENCH_SOAK_V8_DEFAULT_JOBS` (300), `BENCH_SUBMIT_REPS` (5), `BENCH_SUBMIT_BASELINE` (unset), `BENCH_SCALE_TASKS` (1000000), `BENCH_CLI_TASKS` (100000), `BENCH_CLI_REPS` (10), `BENCH_CLI_TASK_MS` (50), `BENCH_CLI_BASELINE` (another build\'s bin.js), `BENCH_CONCURRENCY` ("1,10": the concurrencies of tasks-per-second), `BENCH_WORKER_SOAK_TASKS` (100000), `BENCH_WORKER_SOAK_CONCURRENCY` (1), `BENCH_WORKER_SOAK_SAMPLE_MS` (2000),',
   '`BENCH_KEEP=1` (keep the data under `bench-data/`).',
   '',
   ...renderTasks(data.results['tasks-per-second'], measured('tasks-per-second')),
@@ -131,6 +132,7 @@ const doc = [
   ...renderScale(data.results.scale, measured('scale')),
   ...renderCliLatency(data.results['cli-latency'], measured('cli-latency')),
   ...renderWorkerSoak(data.results['worker-soak'], measured('worker-soak')),
+  ...renderSubmitLatency(data.results['submit-latency'], measured('submit-latency')),
   '## Notes',
   '',
   '- **Two cores for everything.** The benchmark driver, the coordinator (inside',

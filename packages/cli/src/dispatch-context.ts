@@ -7,8 +7,8 @@
 import { join } from 'node:path';
 import type { Backend } from '@djc/core';
 import {
-  createExternalDispatcher, createLocalDispatcher, createRoutingDispatcher, createSlurmDispatcher, poolsOf, runInProcessScheduling,
-  schedulerSettingsOf, type Dispatcher, type LocalCapacity,
+  createExternalDispatcher, createLocalDispatcher, createWarmPool, LOCAL_WORKER_GRACE_S, createRoutingDispatcher, createSlurmDispatcher, poolsOf, runInProcessScheduling,
+  schedulerSettingsOf, type Dispatcher, type LocalCapacity, type WarmPool,
 } from '@djc/coordinator';
 import { runCapacity } from './scheduling-context.js';
 import { WORKER_BIN } from '@djc/worker';
@@ -27,14 +27,19 @@ export function workerEnvOf(cli: Cli, backend: Backend): Record<string, string> 
  * a Slurm job array, or none (external). Worker logs go under
  * $DJC_HOME/workers/<job>/, where `djc logs --workers` reads them.
  */
-export function dispatcherFor(cli: Cli, backend: Backend, pool?: LocalCapacity): Dispatcher {
+export function dispatcherFor(cli: Cli, backend: Backend, pool?: LocalCapacity, warm?: WarmPool): Dispatcher {
   const common = { workerCommand: WORKER_COMMAND, env: workerEnvOf(cli, backend), log: cli.log };
   const logDir = join(cli.home, 'workers');
   return createRoutingDispatcher({
-    local: createLocalDispatcher({ ...common, logDir, ...(pool ? { pool } : {}) }),
+    local: createLocalDispatcher({ ...common, logDir, ...(pool ? { pool } : {}), ...(warm ? { warm } : {}) }),
     slurm: createSlurmDispatcher({ ...common, logDir }),
     external: createExternalDispatcher(common),
   });
+}
+
+/** The daemon's warm local workers (settings warm_workers), started when it leads (dispatch/warm-pool.ts). */
+export function warmPoolFor(cli: Cli, backend: Backend, size: number): WarmPool {
+  return createWarmPool({ workerCommand: WORKER_COMMAND, env: workerEnvOf(cli, backend), logDir: join(cli.home, 'workers'), log: cli.log, size, graceS: LOCAL_WORKER_GRACE_S });
 }
 
 /**

@@ -46,12 +46,14 @@ export class LocalJobService implements JobService {
 
   async submit(file: string, o: SubmitRequest): Promise<SubmitOutcome> {
     if (o.afterAny && o.after === undefined) throw new DjcError('USAGE', '--after-any needs --after JOB[,JOB]', { hint: 'e.g. djc submit job.yaml --after clean --after-any' });
-    const [{ coordinatorAlive, parsePriority, submitWorkflow }, { loadWorkflowFile }, { externalWorker }] = await Promise.all([coordinator$(), import('@djc/core'), import('./dispatch-note.js')]);
+    const [{ coordinatorAlive, notifySubmitted, parsePriority, submitWorkflow }, { loadWorkflowFile }, { externalWorker }] = await Promise.all([coordinator$(), import('@djc/core'), import('./dispatch-note.js')]);
     const priority = o.priority === undefined ? undefined : parsePriority(o.priority, '--priority');
     const workflow = await loadWorkflowFile(file, { set: o.set, checkHandlers: true });
     const warnings = workflow.kind === 'pipeline' ? workflow.pipeline.warnings : workflow.job.warnings;
     const backend = await this.backend();
     const job = await submitWorkflow(backend, workflow, { after: o.after?.split(','), afterAny: o.afterAny, fresh: o.fresh, priority, log: this.cli.log });
+    // A daemon of this home runs its next tick now rather than at its next poll.
+    notifySubmitted(this.cli.home);
     const worker = workflow.kind === 'job' ? externalWorker(this.cli, backend, job) : null;
     const answer = { jobId: job.jobId, status: job.status, ...(job.reason ? { reason: job.reason } : {}) };
     return { answer, warnings: warnings ?? [], worker, coordinatorAlive: await coordinatorAlive(backend), backendName: backend.name };

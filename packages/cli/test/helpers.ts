@@ -1,7 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, expect } from 'vitest';
 
@@ -134,15 +134,34 @@ export function processesUsing(home: string): number[] {
   return pids;
 }
 
-/** Worker processes (djc-worker) of a DJC_HOME. */
+/**
+ * Worker processes (djc-worker) of a DJC_HOME, without a daemon's idle warm
+ * workers (they belong to no job; idleWarmWorkerPids lists them).
+ */
 export function workerPids(home: string): number[] {
-  return processesUsing(home).filter((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker/dist/bin.js');
-    } catch {
-      return false;
-    }
-  });
+  return processesUsing(home).filter((pid) => isWorker(pid) && !isIdleWarm(pid, home));
+}
+
+/** A daemon's idle warm workers (coordinator dispatch/warm-pool.ts): their log is still in <home>/workers/warm/. */
+export function idleWarmWorkerPids(home: string): number[] {
+  return processesUsing(home).filter((pid) => isWorker(pid) && isIdleWarm(pid, home));
+}
+
+function isWorker(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker/dist/bin.js');
+  } catch {
+    return false;
+  }
+}
+
+/** Its stdout is a log under the pool's directory: a bound warm worker's log was moved to its job's (the link follows the rename). */
+function isIdleWarm(pid: number, home: string): boolean {
+  try {
+    return readlinkSync(`/proc/${pid}/fd/1`).startsWith(join(home, 'workers', 'warm') + sep);
+  } catch {
+    return false;
+  }
 }
 
 /** Waits until no process uses `home`; returns the leftovers after the timeout (and kills them). */

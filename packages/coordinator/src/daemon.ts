@@ -32,6 +32,8 @@ export interface DaemonOptions {
   settings: SchedulerSettings;
   /** fair_share.owner_label of the daemon's settings, or null. */
   ownerLabel?: string | null;
+  /** Subscribes the loop to wake-ups from outside (a submit: scheduling/submit-signal.ts); returns the unsubscribe. */
+  wakeups?: (wake: () => void) => () => void;
   /** Called with each tick's outcome (its snapshot gives the metrics their capacity figures: observe/metrics.ts). */
   onTick?: (outcome: TickOutcome) => void;
 }
@@ -83,6 +85,7 @@ async function lead(backend: Backend, opts: DaemonOptions, term: Term): Promise<
   });
   const wake = createWake();
   loop.onWake(wake.now);
+  const unwatch = opts.wakeups?.(wake.now);
   const writeQueue = createQueueWriter(backend, `${coordinatorName('djc coordinator')}`, opts.log);
   const coordinate = (job: JobRecord) => {
     if (active.has(job.jobId) || signal.aborted) return;
@@ -103,6 +106,7 @@ async function lead(backend: Backend, opts: DaemonOptions, term: Term): Promise<
       await wake.sleep(opts.pollMs ?? 500, signal);
     }
   } finally {
+    unwatch?.();
     // Stopped job loops detach from their workers at once; a stuck one does not hold the lock up for long.
     const settled = Promise.allSettled([...active.values()]);
     await Promise.race([settled, new Promise((r) => setTimeout(r, RELEASE_WAIT_MS).unref())]);

@@ -17,7 +17,9 @@ export { startDaemonHealth, type DaemonHealthOptions } from './health/daemon-hea
 export { keepYoungGenerationSmall } from './health/young-generation.js';
 export { isDeadHere, waitToLead, type LeadershipOptions, type Term } from './leadership.js';
 export type { Dispatcher, WorkerLoss } from './dispatch/dispatcher.js';
-export { createLocalDispatcher, type LocalDispatcherOptions } from './dispatch/local-dispatcher.js';
+export { createLocalDispatcher, LOCAL_WORKER_GRACE_S, type LocalDispatcherOptions } from './dispatch/local-dispatcher.js';
+export { createWarmPool, type WarmPool, type WarmPoolOptions } from './dispatch/warm-pool.js';
+export { notifySubmitted, watchSubmits } from './scheduling/submit-signal.js';
 export { coordinatorName, coordinatorStaleMs, isOrphaned, lastCoordinated } from './liveness.js';
 export type { StopOptions } from './dispatch/dispatcher.js';
 export { createSlurmDispatcher, type SlurmDispatcherOptions } from './dispatch/slurm/slurm-dispatcher.js';

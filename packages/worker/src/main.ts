@@ -1,4 +1,4 @@
-import { createLogger, exitCodeFor, EXIT, initTracing, shutdownTracing, type Logger } from '@djc/core';
+import { createLogger, exitCodeFor, EXIT, initTracing, shutdownTracing, type Backend, type Logger } from '@djc/core';
 import { openBackend, type BackendSettings } from '@djc/core/backends';
 import { workerMemoryFromEnv } from './memory-limit.js';
 import { runWorker } from './worker.js';
@@ -10,6 +10,8 @@ export interface WorkerProcessOptions extends BackendSettings {
   graceMs?: number;
   idleExitMs?: number;
   verbose?: boolean;
+  /** A backend this process opened already (a warm worker, warm-main.ts): used instead of opening one; closed at the end. */
+  opened?: Backend;
 }
 
 /**
@@ -33,7 +35,7 @@ export async function workerProcessMain(o: WorkerProcessOptions): Promise<number
   try {
     // Attempt spans (OTEL_EXPORTER_OTLP_ENDPOINT set only; the SDK is not even loaded otherwise).
     await initTracing('djc-worker');
-    const backend = await openBackend(o);
+    const backend = o.opened ?? await openBackend(o);
     try {
       await runWorker({ ...o, backend, log, signal: stop.signal, ...memoryOption() });
     } finally {

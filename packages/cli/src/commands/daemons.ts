@@ -1,11 +1,14 @@
 import { createLogger, type CoordinatorInfo } from '@djc/core';
 import { join } from 'node:path';
-import { describeCapacity, keepYoungGenerationSmall, localCapacity, poolsOf, runDaemon, schedulerSettingsOf, startDaemonHealth, type SchedulerSnapshot, type Term } from '@djc/coordinator';
+import {
+  describeCapacity, keepYoungGenerationSmall, localCapacity, poolsOf, runDaemon, schedulerSettingsOf, startDaemonHealth, watchSubmits,
+  type SchedulerSnapshot, type Term,
+} from '@djc/coordinator';
 import { createMetrics } from '@djc/coordinator/metrics';
 import { API_SOCKET, createAuthorizer, serveApi, type RunningApi } from '@djc/coordinator/service';
 import { workerProcessMain } from '@djc/worker';
 import { withBackend, type Cli } from '../context.js';
-import { dispatcherFor } from '../dispatch-context.js';
+import { dispatcherFor, warmPoolFor } from '../dispatch-context.js';
 import { daemonSettingsOf, type CapacityFlags } from '../scheduling-context.js';
 
 /** `djc coordinator`'s HTTP API flags (docs/api.md). */
@@ -57,10 +60,13 @@ export async function coordinatorCommand(cli: Cli, o: CapacityFlags & ApiFlags &
     // Job state changes and the summary are info lines, shown unless DJC_LOG_LEVEL asks for fewer.
     const healthLog = log.child({ component: 'health' }, { level: cli.opts.verbose ? 'debug' : process.env.DJC_LOG_LEVEL ?? 'info' });
     let stopHealth: (() => Promise<void>) | null = null;
+    const daemonCli = { ...cli, log };
+    // Idle local workers for the next jobs' first tasks, kept while this daemon leads (dispatch/warm-pool.ts).
+    const warm = warmPoolFor(daemonCli, backend, settings.warm_workers);
     try {
-      const daemonCli = { ...cli, log };
       await runDaemon(backend, {
-        dispatcher: dispatcherFor(daemonCli, backend, capacity), log, signal: stop.signal,
+        dispatcher: dispatcherFor(daemonCli, backend, capacity, warm), log, signal: stop.signal,
+        wakeups: (wake) => watchSubmits(cli.home, wake, log),
         pools: poolsOf(capacity, settings), settings: schedulerSettingsOf(settings), ownerLabel: settings.fair_share.owner_label,
         lockTtlMs: settings.lock.ttl, lockRenewMs: settings.lock.renew,
         onTick: (tick) => { snapshot = tick.snapshot; },
@@ -73,9 +79,11 @@ export async function coordinatorCommand(cli: Cli, o: CapacityFlags & ApiFlags &
           cli.err(`djc: coordinator running for ${where}, leading (epoch ${term.epoch}${tookOver(term)}); ${describeCapacity(capacity)}; Ctrl-C stops it`);
           cli.err(`djc: API at ${[...unix.urls, ...(tcp?.urls ?? [])].join(' and ')}`);
           for (const note of capacity.notes) cli.err(`djc: note: ${note}`);
+          warm.start();
           stopHealth ??= startDaemonHealth(backend, { log: healthLog, summaryEveryMs: o.summaryEvery ?? 60_000 });
         },
         onStepDown: async (term) => {
+          await warm.stop();
           await stopHealth?.();
           stopHealth = null;
           await unix?.close();
@@ -87,6 +95,7 @@ export async function coordinatorCommand(cli: Cli, o: CapacityFlags & ApiFlags &
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      await warm.stop();
       await (stopHealth as (() => Promise<void>) | null)?.();
       await (unix as RunningApi | null)?.close();
       await tcp?.close();

@@ -8,7 +8,8 @@ import { deathLimit, isCrash, WorkerDeaths } from './worker-deaths.js';
 import { groupSummary, type Dispatcher, type HeldWorker, type WorkerBinding, type WorkerLoss } from './dispatcher.js';
 import { defaultBindings } from './bindings.js';
 import { tail } from './log-tail.js';
-import { applyBinding } from './worker-launch.js';
+import { applyBinding, bindRunning } from './worker-launch.js';
+import { bindWarmWorker, type WarmPool } from './warm-pool.js';
 import { allocateBinding, initialBindingState } from '../scheduler/binding.js';
 
 export interface LocalDispatcherOptions {
@@ -27,6 +28,11 @@ export interface LocalDispatcherOptions {
    * binding is applied.
    */
   pool?: { cpuIds: readonly number[]; gpuIds: readonly number[] };
+  /**
+   * Warm workers (a daemon's, warm-pool.ts): a worker is taken from it when
+   * one is idle, and bound to the job as a started one would be; else started.
+   */
+  warm?: WarmPool;
 }
 
 /**
@@ -102,22 +108,40 @@ export function createLocalDispatcher(opts: LocalDispatcherOptions): Dispatcher 
     return { ...binding, cpuIds: got.binding.cpuIds, gpuIds: got.binding.gpuIds };
   };
 
-  const spawnWorker = (jobId: string, jw: JobWorkers, binding: WorkerBinding) => {
+  /** A worker process for the job, on `binding`: a warm one bound to it, else one started for it. */
+  const launchWorker = (jobId: string, binding: WorkerBinding): { workerId: string; child: ChildProcess; logFile: string } => {
+    const logOf = (workerId: string) => join(opts.logDir, jobId, `${workerId.replace(/[^\w.-]/g, '_')}.log`);
+    const hideGpus = (opts.pool?.gpuIds.length ?? 0) > 0;
+    const warm = opts.warm?.take() ?? null;
+    if (warm && warm.child.pid !== undefined) {
+      const logFile = logOf(warm.workerId);
+      const bound = bindRunning(opts.pool ? binding : null, warm.child.pid, { hideGpus });
+      noteOnce(jobId, bound.notes);
+      bindWarmWorker(warm, jobId, logFile, bound, opts.log);
+      return { workerId: warm.workerId, child: warm.child, logFile };
+    }
     const workerId = `${hostname()}:local:${randomBytes(3).toString('hex')}`;
-    const dir = join(opts.logDir, jobId);
     const modes = homeModes();
-    mkdirSync(dir, { recursive: true, mode: modes.dir });
-    const logFile = join(dir, `${workerId.replace(/[^\w.-]/g, '_')}.log`);
+    mkdirSync(join(opts.logDir, jobId), { recursive: true, mode: modes.dir });
+    const logFile = logOf(workerId);
     const fd = openSync(logFile, 'a', modes.file);
-    binding = pinned(binding);
     const launch = applyBinding(opts.pool ? binding : null, {
       argv: [...opts.workerCommand, '--job', jobId, '--worker-id', workerId, '--grace', String(LOCAL_WORKER_GRACE_S)],
       env: { ...process.env, ...opts.env },
-    }, { hideGpus: (opts.pool?.gpuIds.length ?? 0) > 0 });
-    for (const note of launch.notes) if (!noted.has(note)) noted.add(note) && opts.log.warn({ jobId }, note);
+    }, { hideGpus });
+    noteOnce(jobId, launch.notes);
     const [cmd, ...args] = launch.argv;
     const child = spawn(cmd as string, args, { env: launch.env, stdio: ['ignore', fd, fd] });
     closeSync(fd);
+    return { workerId, child, logFile };
+  };
+  const noteOnce = (jobId: string, notes: readonly string[]) => {
+    for (const note of notes) if (!noted.has(note)) noted.add(note) && opts.log.warn({ jobId }, note);
+  };
+
+  const spawnWorker = (jobId: string, jw: JobWorkers, binding: WorkerBinding) => {
+    binding = pinned(binding);
+    const { workerId, child, logFile } = launchWorker(jobId, binding);
     const allocation: WorkerAllocation = {
       workerId, ...binding, startedAt: new Date().toISOString(), endedAt: null, host: hostname(), ...(child.pid === undefined ? {} : { pid: child.pid }),
     };

@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { localPool } from '../scheduler/local-pool.js';
-import { applyBinding, launchHost, type WorkerLaunch } from './worker-launch.js';
+import { applyBinding, bindRunning, launchHost, type WorkerLaunch } from './worker-launch.js';
 
 /** A child that prints its CPU mask and the binding's env as JSON. */
 const probe: WorkerLaunch = {
@@ -61,5 +61,36 @@ describe('applyBinding where CPU pinning is not available', () => {
     expect(l.argv).toEqual(probe.argv);
     expect(l.env).toMatchObject({ CUDA_VISIBLE_DEVICES: '0', DJC_WORKER_MEMORY: '1024' });
     expect(l.notes).toEqual(['CPU pinning is not supported on darwin: worker not pinned to cpus 0']);
+  });
+});
+
+describe('bindRunning: the same binding for a process that runs already (a warm worker)', () => {
+  it('pins the running process and every thread it has (taskset -a -p), and hands the env over', async () => {
+    const { spawn } = await import('node:child_process');
+    // A process with threads (Node's), started unpinned, then bound.
+    const child = spawn(process.execPath, ['-e', 'console.log("up"); setTimeout(() => {}, 30000)'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      // Up and running: its V8 and libuv threads exist.
+      await new Promise((r) => child.stdout?.once('data', r));
+      const pid = child.pid as number;
+      const bound = bindRunning({ cpuIds: [last], gpuIds: [1], memoryBytes: 1024 }, pid, { hideGpus: true });
+      expect(bound.pin).toEqual([launchHost().taskset, '-a', '-p', '-c', String(last), String(pid)]);
+      expect(bound.env).toEqual({ CUDA_VISIBLE_DEVICES: '1', DJC_WORKER_MEMORY: '1024' });
+      const [cmd, ...args] = bound.pin as string[];
+      execFileSync(cmd as string, args, { stdio: 'ignore' });
+      const { readdirSync, readFileSync } = await import('node:fs');
+      const masks = readdirSync(`/proc/${pid}/task`).map((t) => /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync(`/proc/${pid}/task/${t}/status`, 'utf8'))?.[1]);
+      expect(masks.length).toBeGreaterThan(1);
+      expect(new Set(masks)).toEqual(new Set([String(last)]));
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('nothing to pin without CPU ids, or without a binding; the notes are applyBinding\'s', () => {
+    expect(bindRunning({ cpuIds: [], gpuIds: [], memoryBytes: null }, 1, { hideGpus: true })).toEqual({ pin: null, env: { CUDA_VISIBLE_DEVICES: '' }, notes: [] });
+    expect(bindRunning(null, 1)).toEqual({ pin: null, env: {}, notes: [] });
+    const noTaskset = bindRunning({ cpuIds: [0], gpuIds: [], memoryBytes: null }, 1, { host: { platform: 'linux', taskset: null } });
+    expect(noTaskset).toEqual({ pin: null, env: {}, notes: ['taskset (util-linux) is not on PATH: worker not pinned to cpus 0'] });
   });
 });

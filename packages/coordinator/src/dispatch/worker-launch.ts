@@ -83,6 +83,31 @@ export function applyBinding(
   return { argv, env, notes };
 }
 
+/** How a binding is applied to a worker that runs already (a warm worker, warm-pool.ts). */
+export interface RunningBinding {
+  /** argv that pins the process and all its threads (`taskset -a -p -c <ids> <pid>`), or null: nothing to pin. */
+  pin: string[] | null;
+  /** What its environment gains (CUDA_VISIBLE_DEVICES, DJC_WORKER_MEMORY), set by the worker before its job's work starts. */
+  env: Record<string, string>;
+  notes: string[];
+}
+
+/**
+ * The same binding as applyBinding, for a process that is already running:
+ * the CPU mask is set on it (and every thread it has; threads and processes
+ * it starts later inherit it) instead of prefixing its argv, and the
+ * environment is handed over rather than set at its start.
+ */
+export function bindRunning(
+  binding: BindingToApply | null | undefined, pid: number, opts: { host?: LaunchHost; hideGpus?: boolean } = {},
+): RunningBinding {
+  const applied = applyBinding(binding, { argv: [], env: {} }, opts);
+  const env = Object.fromEntries(Object.entries(applied.env).filter((e): e is [string, string] => e[1] !== undefined));
+  // applyBinding prefixed an empty argv with `taskset -c <ids>`: the same mask, applied to the running pid.
+  const pin = applied.argv.length > 0 ? [applied.argv[0] as string, '-a', '-p', '-c', applied.argv[2] as string, String(pid)] : null;
+  return { pin, env, notes: applied.notes };
+}
+
 function findOnPath(name: string): string | null {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     if (dir === '') continue;

@@ -62,6 +62,8 @@ export const DaemonSettingsSchema = z.strictObject({
     owner_label: z.string().min(1).nullable().default(null),
   }).default({ half_life: 60 * 60_000, owner_label: null }),
   aging: durationMs.default(30 * 60_000),
+  // Idle local workers kept started (modules loaded, backend open) for the next job's first task (docs/scheduling.md).
+  warm_workers: z.number().int().min(0).max(64).default(1),
   preempt: preempt.default(null),
   // Failover (docs/operations.md "Failover"): a standby takes over when the leader's lock is `ttl` old.
   lock: z.strictObject({
@@ -112,6 +114,6 @@ export async function loadDaemonSettings(file: string): Promise<DaemonSettings> 
   const where = unknown === undefined ? at || '(top level)' : [at, unknown].filter(Boolean).join('.');
   const message = unknown === undefined ? issue?.message ?? 'invalid' : 'not a setting';
   throw new DjcError('CONFIG_INVALID', `${file}: ${where}: ${message}`, {
-    hint: 'keys: capacity {cpus, memory, gpus}, pools {slurm, external: {max_workers}}, max_jobs, quotas, fair_share {half_life, owner_label}, aging, preempt, lock {ttl, renew} (see docs/scheduling.md, docs/operations.md)',
+    hint: 'keys: capacity {cpus, memory, gpus}, pools {slurm, external: {max_workers}}, max_jobs, quotas, fair_share {half_life, owner_label}, aging, preempt, lock {ttl, renew}, warm_workers (see docs/scheduling.md, docs/operations.md)',
   });
 }

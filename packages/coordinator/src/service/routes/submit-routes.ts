@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { DjcError, loadWorkflowFile, planPipeline, type LoadedWorkflow } from '@djc/core';
 import { parsePriority } from '../../scheduling/set-priority.js';
 import { submitWorkflow } from '../../submit-workflow.js';
+import { notifySubmitted } from '../../scheduling/submit-signal.js';
 import { anyDocument, errors, queryBool, queryList, submitAnswerSchema } from '../schemas.js';
 import type { ServiceContext } from '../create-service.js';
 import { idempotent } from './idempotent.js';
@@ -44,6 +45,7 @@ export function submitRoutes(app: TypedApp, ctx: ServiceContext): void {
     const job = await submitWorkflow(ctx.backend, workflow, {
       after: q.after?.split(','), afterAny: q.after_any, fresh: q.fresh, priority, owner: req.principal?.name, log: ctx.log,
     });
+    notifySubmitted(ctx.home);
     const warnings = (workflow.kind === 'pipeline' ? workflow.pipeline.warnings : workflow.job.warnings) ?? [];
     return { status: 201, body: { jobId: job.jobId, status: job.status, ...(job.reason ? { reason: job.reason } : {}), ...(warnings.length > 0 ? { warnings } : {}) } };
   }));

@@ -1,0 +1,83 @@
+/**
+ * A warm worker (`djc-worker --warm`): a worker process a daemon starts
+ * before any job needs it (coordinator dispatch/warm-pool.ts). It loads its
+ * modules and opens the backend, then waits for ONE assignment, a JSON line
+ * on stdin: `{"jobId": "…", "env": {…}}`. From then on it is a worker of that
+ * job exactly as one started for it (workerProcessMain with the same
+ * options); `env` (the binding's DJC_WORKER_MEMORY, CUDA_VISIBLE_DEVICES) is
+ * set before anything of the job runs, and its handler threads, handler
+ * module and commands start only then. It serves that one job and exits.
+ *
+ * stdin closing with no assignment (the daemon stopped, or shrank its pool),
+ * or SIGTERM/SIGINT while it waits, ends it at once with code 0: a warm
+ * worker never outlives its daemon idle.
+ */
+import { createLogger, EXIT, exitCodeFor, initTracing } from '@djc/core';
+import { openBackend } from '@djc/core/backends';
+import { workerProcessMain, type WorkerProcessOptions } from './main.js';
+
+/** What the daemon sends a warm worker to bind it to a job. */
+export interface WarmAssignment {
+  jobId: string;
+  /** Set in this process's environment before the job's work starts. */
+  env: Record<string, string>;
+}
+
+export async function warmWorkerMain(o: WorkerProcessOptions): Promise<number> {
+  const log = createLogger({ name: 'djc-worker', level: o.verbose ? 'debug' : process.env.DJC_LOG_LEVEL ?? 'info' });
+  const idle = () => process.exit(EXIT.OK);
+  process.on('SIGTERM', idle);
+  process.on('SIGINT', idle);
+  let backend;
+  try {
+    await initTracing('djc-worker');
+    backend = await openBackend(o);
+  } catch (e) {
+    log.error({ err: e }, (e as Error).message);
+    return exitCodeFor(e);
+  }
+  log.info({ workerId: o.workerId }, 'warm worker ready');
+  const assignment = await readAssignment();
+  process.off('SIGTERM', idle);
+  process.off('SIGINT', idle);
+  if (assignment === null) {
+    await backend.close();
+    return EXIT.OK;
+  }
+  Object.assign(process.env, assignment.env);
+  log.info({ workerId: o.workerId, jobId: assignment.jobId }, 'warm worker bound to a job');
+  return workerProcessMain({ ...o, jobId: assignment.jobId, opened: backend });
+}
+
+/** The first line on stdin as an assignment, or null when stdin ends without one (or it is not one). */
+function readAssignment(): Promise<WarmAssignment | null> {
+  return new Promise((resolve) => {
+    let text = '';
+    const done = (a: WarmAssignment | null) => {
+      process.stdin.off('data', onData);
+      process.stdin.off('end', onEnd);
+      process.stdin.pause();
+      process.stdin.unref?.();
+      resolve(a);
+    };
+    const onData = (b: Buffer) => {
+      text += b.toString('utf8');
+      const nl = text.indexOf('\n');
+      if (nl >= 0) done(parseAssignment(text.slice(0, nl)));
+    };
+    const onEnd = () => done(null);
+    process.stdin.on('data', onData);
+    process.stdin.on('end', onEnd);
+  });
+}
+
+function parseAssignment(line: string): WarmAssignment | null {
+  try {
+    const a = JSON.parse(line) as Partial<WarmAssignment>;
+    if (typeof a.jobId !== 'string' || a.jobId === '') return null;
+    const env = Object.fromEntries(Object.entries(a.env ?? {}).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+    return { jobId: a.jobId, env };
+  } catch {
+    return null;
+  }
+}
