@@ -106,9 +106,13 @@ const ROWS = [
     bench: 'submit-latency',
     target: '< 300 ms',
     read(r) {
-      const first = pick(r, ['firstAttemptMs', 'medianMs', 'submitToFirstAttemptMs', 'submitToFirstMs', 'median.firstAttemptMs', 'median.totalMs']);
-      need(first);
-      return { peer: 'Step Functions: ~7 s', djc: ms0(first), met: first < 300 };
+      // submit-latency.mjs: medians from the submit command's start, per variant (cold start, warm pool).
+      const cold = r.summary?.cold?.medianMs?.started;
+      const warm = r.summary?.warm?.medianMs?.started;
+      need(cold ?? warm);
+      const parts = [cold === undefined ? null : `cold ${ms0(cold)}`, warm === undefined ? null : `warm pool ${ms0(warm)}`].filter(Boolean);
+      const best = Math.min(...[cold, warm].filter((x) => x !== undefined));
+      return { peer: 'Step Functions: ~7 s', djc: `${parts.join(', ')} (submit start → attempt start)`, met: best < 300 };
     },
   },
   {
