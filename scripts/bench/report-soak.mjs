@@ -41,7 +41,7 @@ export function renderDaemonSoak(r, measured) {
       + `${r.failed} not SUCCEEDED; the daemon used ${r.cpuMsPerJob ?? '?'} ms of CPU per job and wrote ${n(r.jobStateLines)} \`job state\` lines and ${r.healthLines} summaries.`,
     '',
     `Over the second half alone (${n(mid.jobs)} → ${n(last.jobs)} jobs) the RSS moved ${secondHalf >= 0 ? '+' : ''}${(secondHalf * 100).toFixed(1)}% `
-      + `(${mid.rssMiB} → ${last.rssMiB} MiB). Timings here are from a loaded, shared 2-core machine; memory figures are not timing-sensitive.`,
+      + `(${mid.rssMiB} → ${last.rssMiB} MiB). Timings here come from a shared 2-core machine; memory figures are not timing-sensitive.`,
     '',
     ...whereItGoes(r),
   ];
