@@ -32,6 +32,11 @@ export class ManifestWriter {
   private batches = 0;
 
   constructor(backend: Backend, key: string, head: ManifestHead, signal?: AbortSignal) {
+    // abort() destroys the body with the prepare's error: the put sees it
+    // through its own pipeline, but may not be reading yet (the local store
+    // opens its temp file first), and an 'error' nobody listens to kills the
+    // process (a CSV with a stray quote crashed `djc run` so).
+    this.body.on('error', () => undefined);
     this.stored = backend.blobs.put(key, this.body, { signal });
     // Observed by add (a failed put ends the wait for drain) and by close.
     this.stored.catch(() => undefined);
