@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { createLogger, homeModes, settleHomeMode } from '@djc/core/read';
 import type { Backend, Logger } from '@djc/core';
 import type { JobService } from './job-service.js';
-import { describeHome, homeReason, openBackend, resolveBackendSettings, type ResolvedHome } from '@djc/core/backends';
+import { describeHome, explainLockedWrite, homeReason, openBackend, resolveBackendSettings, type ResolvedHome } from '@djc/core/backends';
 
 /** Options every command accepts (commander's optsWithGlobals). */
 export interface GlobalOptions {
@@ -63,6 +63,9 @@ export async function withBackend<T>(cli: Cli, fn: (backend: Backend) => Promise
   if (o.create === true) settleHome(cli, backend);
   try {
     return await fn(backend);
+  } catch (e) {
+    // A write that waited out a stuck lock holder names it, as an open does.
+    throw backend.name === 'local' ? explainLockedWrite(e, cli.home) : e;
   } finally {
     await backend.close();
   }

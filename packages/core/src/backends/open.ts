@@ -11,6 +11,8 @@ import { resolveHome, type ResolvedHome } from './home.js';
 import { createLocalBackend } from './local/index.js';
 import { explainOpenError } from './local/open-errors.js';
 
+export { explainLockedWrite } from './local/open-errors.js';
+
 export { describeHome, findUp, homeReason, resolveHome, userHome, HOME_DIR_NAME, type HomeSource, type ResolvedHome } from './home.js';
 
 export interface BackendSettings {

@@ -153,7 +153,7 @@ function fileCause(e: unknown, home: string, dbFile: string): Explained | null {
   return null;
 }
 
-function lockedCause(e: unknown, dbFile: string): Explained | null {
+function lockedCause(e: unknown, dbFile: string, doing = 'opening'): Explained | null {
   const busy = isBusyError(e) || (isDjcError(e) && isBusyError(e.cause));
   if (!busy) return null;
   const holders = writeLockHolders(dbFile);
@@ -163,7 +163,7 @@ function lockedCause(e: unknown, dbFile: string): Explained | null {
   const kill = holders.length === 0 ? `find it with fuser ${dbFile}` : `kill ${holders.map((h) => h.pid).join(' ')}`;
   return {
     reason: 'locked',
-    message: `${dbFile} stayed locked while opening: ${who}`,
+    message: `${dbFile} stayed locked while ${doing}: ${who}`,
     hint: `wait for it to finish and retry; djc holds the lock for milliseconds, so a long hold is a stuck or paused process: stop it (${kill})`,
     holders,
   };
@@ -184,6 +184,22 @@ export function explainOpenError(e: unknown, home: string): DjcError {
   }
   const { reason, message, hint, holders } = explained;
   return new DjcError('BACKEND_UNAVAILABLE', `cannot open the local backend at ${home}: ${message}`, {
+    cause: e, hint, details: holders ? { reason, holders } : { reason },
+  });
+}
+
+/**
+ * A write that found the write lock held for the whole wait (sqlite-retry's
+ * BACKEND_UNAVAILABLE) explained as at open: which process holds it and how
+ * to stop it. A read-only open takes no lock, so a command often meets a
+ * stuck holder at its first write. Other errors are returned unchanged.
+ */
+export function explainLockedWrite(e: unknown, home: string): unknown {
+  if (!isDjcError(e, 'BACKEND_UNAVAILABLE') || !isBusyError(e.cause)) return e;
+  const explained = lockedCause(e, join(home, 'djc.sqlite'), 'writing');
+  if (!explained) return e;
+  const { reason, message, hint, holders } = explained;
+  return new DjcError('BACKEND_UNAVAILABLE', `cannot write to the local backend at ${home}: ${message}`, {
     cause: e, hint, details: holders ? { reason, holders } : { reason },
   });
 }
