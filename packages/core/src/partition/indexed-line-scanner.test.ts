@@ -26,7 +26,7 @@ describe('NewlineIndex', () => {
     expect(NewlineIndex.create(1024)).not.toBeNull();
   });
 
-  it('passes the same LFs as Buffer.indexOf, stopping at k or past an LF before a byte <= 0x20, for any range', () => {
+  it('passes the same LFs as Buffer.indexOf, stopping at k or past an LF before a byte <= 0x20 or >= 0x80, for any range', () => {
     const r = prng(14);
     const index = NewlineIndex.create(40_000) as NewlineIndex;
     for (let t = 0; t < 600; t++) {
@@ -40,7 +40,7 @@ describe('NewlineIndex', () => {
       let count = 0;
       for (let p = view.indexOf(0x0a, from); p >= 0; p = view.indexOf(0x0a, p + 1)) {
         count++;
-        if (count === k || (blank && p + 1 < n && (view[p + 1] as number) <= 0x20)) {
+        if (count === k || (blank && p + 1 < n && ((view[p + 1] as number) <= 0x20 || (view[p + 1] as number) >= 0x80))) {
           want = p + 1;
           break;
         }

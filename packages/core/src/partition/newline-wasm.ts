@@ -10,11 +10,11 @@
  *
  *   (func $skip (param $pos i32) (param $len i32) (param $k i32) (param $out i32) (param $blank i32) (result i32)
  *     ;; n = 0. While pos + 65 <= len: if $blank and some LF of the 64 bytes
- *     ;; at pos is followed by a byte <= 0x20 (maybe a blank line), go byte
+ *     ;; at pos is followed by a byte < 0x21 signed (maybe a blank line), go byte
  *     ;; by byte over them; else c = popcnt of the LF bitmasks: if n + c < k,
  *     ;; n += c and pos += 64, else return just past the (k - n)-th LF.
  *     ;; Byte by byte (those 64 bytes, or the tail to len): at an LF, n++;
- *     ;; return past it if n == k or ($blank and pos < len and mem[pos] <= 0x20).
+ *     ;; return past it if n == k or ($blank and pos < len and mem[pos] < 0x21 signed).
  *     ;; At len: return len. Every return stores n at out.)
  */
 
@@ -49,9 +49,9 @@ const op = {
   i32: (v: number) => [0x41, ...sleb(v)],
   add: [0x6a], sub: [0x6b], and: [0x71], or: [0x72], shl: [0x74], ctz: [0x68], popcnt: [0x69],
   eqz: [0x45], eq: [0x46], ltS: [0x48], ltU: [0x49], gtS: [0x4a], geS: [0x4e],
-  load8u: [0x2d, 0, 0], store: [0x36, 2, 0],
+  load8u: [0x2d, 0, 0], load8s: [0x2c, 0, 0], store: [0x36, 2, 0],
   vload: (offset: number) => [0xfd, 0x00, 0, ...uleb(offset)],
-  splat: [0xfd, 0x0f], veq: [0xfd, 0x23], vltU: [0xfd, 0x26], vand: [0xfd, 0x4e], vor: [0xfd, 0x50],
+  splat: [0xfd, 0x0f], veq: [0xfd, 0x23], vltS: [0xfd, 0x25], vand: [0xfd, 0x4e], vor: [0xfd, 0x50],
   anyTrue: [0xfd, 0x53], bitmask: [0xfd, 0x64],
 };
 
@@ -59,24 +59,29 @@ const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
 const section = (id: number, bytes: number[]) => [id, ...uleb(bytes.length), ...bytes];
 const name = (s: string) => [...uleb(s.length), ...Buffer.from(s, 'latin1')];
 
-// Locals: the five parameters, then n (LFs passed), a and b (LF bitmasks of 32 bytes each), c, stop; nl (16 LFs), low (16 x 0x21).
+// Locals: the five parameters, then n (LFs passed), a and b (LF bitmasks of 32 bytes each), c, stop; nl (16 LFs), low (16 x 0x21), e0-e3 (the step's LF lanes).
 const [POS, LEN, K, OUT, BLANK, N, A, B, C, STOP, NL, LOW] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11] as const;
+const E = [12, 13, 14, 15] as const;
+const VECTORS = [0, 1, 2, 3] as const;
 const STEP = 64;
 
 /** Stores n at out and returns `value`. */
 const finish = (value: number[][]) => [op.get(OUT), op.get(N), op.store, ...value, op.ret];
 
-/** The LFs of the 16 bytes at pos + offset, as a vector of 0xff/0 lanes. */
-const lfs = (offset: number) => [op.get(POS), op.vload(offset), op.get(NL), op.veq];
+/** e_v = the LFs of the 16 bytes at pos + 16v, as 0xff/0 lanes. */
+const lfs = VECTORS.flatMap((v) => [op.get(POS), op.vload(16 * v), op.get(NL), op.veq, op.set(E[v])]);
 
-/** True if an LF of the step is followed by a byte <= 0x20 (the next step's first byte included). */
-const blankAfterLf = () => [
-  ...[0, 16, 32, 48].flatMap((o) => [...lfs(o), op.get(POS), op.vload(o + 1), op.get(LOW), op.vltU, op.vand, ...(o > 0 ? [op.vor] : [])]),
+/**
+ * True if an LF of the step is followed by a byte < 0x21 as a signed byte
+ * (blank bytes, control bytes, and bytes >= 0x80: UTF-8 only stops early).
+ */
+const blankAfterLf = [
+  ...VECTORS.flatMap((v) => [op.get(E[v]), op.get(POS), op.vload(16 * v + 1), op.get(LOW), op.vltS, op.vand, ...(v > 0 ? [op.vor] : [])]),
   op.anyTrue,
 ];
 
-/** Bitmask of the LFs of the 32 bytes at pos + offset. */
-const mask32 = (offset: number) => [...lfs(offset), op.bitmask, ...lfs(offset + 16), op.bitmask, op.i32(16), op.shl, op.or];
+/** Bitmask of the LFs of two of the e_v (32 bytes). */
+const mask32 = (lo: number, hi: number) => [op.get(lo), op.bitmask, op.get(hi), op.bitmask, op.i32(16), op.shl, op.or];
 
 /** Passes the LFs of `mask` (bytes at pos + offset) one by one; returns past the one that makes n == k. */
 const walk = (mask: number, offset: number) => [
@@ -91,8 +96,9 @@ const walk = (mask: number, offset: number) => [
 /** One 64-byte step; branches to the enclosing block (the byte-by-byte path) when it cannot count the step whole. */
 const vectorStep = [
   op.get(POS), op.i32(STEP + 1), op.add, op.get(LEN), op.gtS, op.brIf(0),
-  op.get(BLANK), op.if, ...blankAfterLf(), op.brIf(1), op.end,
-  ...mask32(0), op.set(A), ...mask32(32), op.set(B),
+  ...lfs,
+  op.get(BLANK), op.if, ...blankAfterLf, op.brIf(1), op.end,
+  ...mask32(E[0], E[1]), op.set(A), ...mask32(E[2], E[3]), op.set(B),
   op.get(A), op.popcnt, op.get(B), op.popcnt, op.add, op.set(C),
   op.get(N), op.get(C), op.add, op.get(K), op.ltS, op.if,
   op.get(N), op.get(C), op.add, op.set(N), op.get(POS), op.i32(STEP), op.add, op.set(POS), op.br(2), op.end,
@@ -109,7 +115,7 @@ const byteSteps = [
   op.if,
   op.get(N), op.i32(1), op.add, op.tee(N), op.get(K), op.eq, op.if, ...finish([op.get(POS)]), op.end,
   op.get(BLANK), op.if, op.get(POS), op.get(LEN), op.ltS, op.if,
-  op.get(POS), op.load8u, op.i32(0x21), op.ltU, op.if, ...finish([op.get(POS)]), op.end,
+  op.get(POS), op.load8s, op.i32(0x21), op.ltS, op.if, ...finish([op.get(POS)]), op.end,
   op.end, op.end,
   op.end,
   op.br(0), op.end, op.end,
@@ -122,7 +128,7 @@ const body = [
   op.unreachable, op.end,
 ].flat();
 
-const code = [...vec([[5, I32], [2, V128]]), ...body];
+const code = [...vec([[5, I32], [6, V128]]), ...body];
 
 const MODULE_BYTES = Uint8Array.from([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
@@ -197,7 +203,8 @@ export class NewlineIndex {
 
   /**
    * Passes over LFs of buf[from, to) until `k` (>= 1) are passed, or (with
-   * `blank`) just past one followed by a byte <= 0x20, or `to` is reached.
+   * `blank`) just past one followed by a byte <= 0x20 or >= 0x80 (where a
+   * blank line may start), or `to` is reached.
    * Returns where it stopped (just past the last LF passed, or `to`); `count`
    * is then how many LFs it passed.
    */
