@@ -1,5 +1,5 @@
 /**
- * A newline counter in WebAssembly (SIMD: 64 bytes per step, LFs counted by
+ * A newline counter in WebAssembly (SIMD: 128 bytes per step, LFs counted by
  * popcount of the compare bitmasks), over a read buffer that lives in its
  * own memory, so a blocking read lands where it scans. One call passes over
  * up to `k` LFs and returns where it stopped: the scanner's JS runs once per
@@ -9,11 +9,11 @@
  * The module is encoded here by hand (no toolchain at build time); its text:
  *
  *   (func $skip (param $pos i32) (param $len i32) (param $k i32) (param $out i32) (param $blank i32) (result i32)
- *     ;; n = 0. While pos + 65 <= len: if $blank and some LF of the 64 bytes
+ *     ;; n = 0. While pos + 129 <= len: if $blank and some LF of the 128 bytes
  *     ;; at pos is followed by a byte < 0x21 signed (maybe a blank line), go byte
  *     ;; by byte over them; else c = popcnt of the LF bitmasks: if n + c < k,
- *     ;; n += c and pos += 64, else return just past the (k - n)-th LF.
- *     ;; Byte by byte (those 64 bytes, or the tail to len): at an LF, n++;
+ *     ;; n += c and pos += 128, else return just past the (k - n)-th LF.
+ *     ;; Byte by byte (those 128 bytes, or the tail to len): at an LF, n++;
  *     ;; return past it if n == k or ($blank and pos < len and mem[pos] < 0x21 signed).
  *     ;; At len: return len. Every return stores n at out.)
  */
@@ -59,24 +59,33 @@ const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
 const section = (id: number, bytes: number[]) => [id, ...uleb(bytes.length), ...bytes];
 const name = (s: string) => [...uleb(s.length), ...Buffer.from(s, 'latin1')];
 
-// Locals: the five parameters, then n (LFs passed), a and b (LF bitmasks of 32 bytes each), c, stop; nl (16 LFs), low (16 x 0x21), e0-e3 (the step's LF lanes).
-const [POS, LEN, K, OUT, BLANK, N, A, B, C, STOP, NL, LOW] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11] as const;
-const E = [12, 13, 14, 15] as const;
-const VECTORS = [0, 1, 2, 3] as const;
-const STEP = 64;
+/** 16-byte vectors per step (a multiple of 2: their LF bitmasks are counted 32 bytes at a time). */
+const VECTOR_COUNT = 8;
+const STEP = 16 * VECTOR_COUNT;
+const VECTORS = Array.from({ length: VECTOR_COUNT }, (_, v) => v);
+const MASKS = Array.from({ length: VECTOR_COUNT / 2 }, (_, m) => m);
+
+// Locals: the five parameters; n (LFs passed), c, stop, the step's LF bitmasks (32 bytes each);
+// nl (16 LFs), low (16 x 0x21), the step's LF lanes.
+const [POS, LEN, K, OUT, BLANK, N, C, STOP] = [0, 1, 2, 3, 4, 5, 6, 7] as const;
+const M = MASKS.map((m) => 8 + m);
+const NL = 8 + MASKS.length;
+const LOW = NL + 1;
+const E = VECTORS.map((v) => LOW + 1 + v);
+const at = (xs: number[], i: number) => xs[i] as number;
 
 /** Stores n at out and returns `value`. */
 const finish = (value: number[][]) => [op.get(OUT), op.get(N), op.store, ...value, op.ret];
 
 /** e_v = the LFs of the 16 bytes at pos + 16v, as 0xff/0 lanes. */
-const lfs = VECTORS.flatMap((v) => [op.get(POS), op.vload(16 * v), op.get(NL), op.veq, op.set(E[v])]);
+const lfs = VECTORS.flatMap((v) => [op.get(POS), op.vload(16 * v), op.get(NL), op.veq, op.set(at(E, v))]);
 
 /**
  * True if an LF of the step is followed by a byte < 0x21 as a signed byte
  * (blank bytes, control bytes, and bytes >= 0x80: UTF-8 only stops early).
  */
 const blankAfterLf = [
-  ...VECTORS.flatMap((v) => [op.get(E[v]), op.get(POS), op.vload(16 * v + 1), op.get(LOW), op.vltS, op.vand, ...(v > 0 ? [op.vor] : [])]),
+  ...VECTORS.flatMap((v) => [op.get(at(E, v)), op.get(POS), op.vload(16 * v + 1), op.get(LOW), op.vltS, op.vand, ...(v > 0 ? [op.vor] : [])]),
   op.anyTrue,
 ];
 
@@ -93,19 +102,19 @@ const walk = (mask: number, offset: number) => [
   op.br(0), op.end, op.end,
 ];
 
-/** One 64-byte step; branches to the enclosing block (the byte-by-byte path) when it cannot count the step whole. */
+/** One step; branches to the enclosing block (the byte-by-byte path) when it cannot count the step whole. */
 const vectorStep = [
   op.get(POS), op.i32(STEP + 1), op.add, op.get(LEN), op.gtS, op.brIf(0),
   ...lfs,
   op.get(BLANK), op.if, ...blankAfterLf, op.brIf(1), op.end,
-  ...mask32(E[0], E[1]), op.set(A), ...mask32(E[2], E[3]), op.set(B),
-  op.get(A), op.popcnt, op.get(B), op.popcnt, op.add, op.set(C),
+  ...MASKS.flatMap((m) => [...mask32(at(E, 2 * m), at(E, 2 * m + 1)), op.set(at(M, m))]),
+  ...MASKS.flatMap((m) => [op.get(at(M, m)), op.popcnt, ...(m > 0 ? [op.add] : [])]), op.set(C),
   op.get(N), op.get(C), op.add, op.get(K), op.ltS, op.if,
   op.get(N), op.get(C), op.add, op.set(N), op.get(POS), op.i32(STEP), op.add, op.set(POS), op.br(2), op.end,
-  ...walk(A, 0), ...walk(B, 32), op.unreachable,
+  ...MASKS.flatMap((m) => walk(at(M, m), 32 * m)), op.unreachable,
 ];
 
-/** Byte by byte from pos to min(pos + 64, len). */
+/** Byte by byte from pos to min(pos + STEP, len). */
 const byteSteps = [
   op.get(POS), op.i32(STEP), op.add, op.get(LEN), op.get(POS), op.i32(STEP), op.add, op.get(LEN), op.ltS, op.select, op.set(STOP),
   op.block, op.loop,
@@ -128,7 +137,7 @@ const body = [
   op.unreachable, op.end,
 ].flat();
 
-const code = [...vec([[5, I32], [6, V128]]), ...body];
+const code = [...vec([[3 + MASKS.length, I32], [2 + VECTOR_COUNT, V128]]), ...body];
 
 const MODULE_BYTES = Uint8Array.from([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
