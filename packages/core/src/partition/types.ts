@@ -65,6 +65,12 @@ export interface ReadOptions {
    * straddle reads.
    */
   readBufferSize?: number;
+  /**
+   * Smallest local jsonl/text file split by records on two threads
+   * (default 64 MiB: tail-thread.ts). A test hook; negative: -value, with
+   * the second half counted on the calling thread.
+   */
+  splitThreadsFrom?: number;
 }
 
 export interface PartitionOptions extends ReadOptions {

@@ -1,0 +1,72 @@
+import { readSync, type Stats } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { countHalf, type HalfCount } from './half-count.js';
+import type { HalfCountJob } from './half-count-worker.js';
+
+/** Smallest local file split by records on two threads (below it a thread's start costs more than it saves). */
+export const TWO_THREADS_FROM = 64 << 20;
+
+/** How far past the middle an LF is looked for; a file with longer lines is split on one thread. */
+const LF_SEARCH = 1 << 20;
+
+export interface TailThread {
+  /** Where the tail starts: just past the first LF at or after the middle. */
+  readonly from: number;
+  /** The tail's count, or null if the thread failed (the caller then scans the tail itself). */
+  readonly result: Promise<HalfCount | null>;
+  stop(): void;
+}
+
+/**
+ * Starts counting the second half of a local line-format file on another
+ * thread, or returns null (a small file, one core, no LF near the middle,
+ * no thread). A negative `minSize` (a test hook): -minSize, and the count
+ * runs on this thread, with the same cut-point logic.
+ */
+export function startTailThread(fd: number, file: string, st: Stats, start: number, skipBlank: boolean, bufferSize: number, minSize = TWO_THREADS_FROM): TailThread | null {
+  const here = minSize < 0;
+  if (st.size - start < Math.abs(minSize) || (!here && availableParallelism() < 2)) return null;
+  const from = afterLf(fd, start + Math.floor((st.size - start) / 2), st.size);
+  if (from === null || from >= st.size) return null;
+  if (here) return { from, result: Promise.resolve(countHalf(fd, from, st.size, skipBlank, bufferSize)), stop: () => {} };
+  const job: HalfCountJob = { file, dev: st.dev, ino: st.ino, from, to: st.size, skipBlank, bufferSize };
+  let worker: Worker;
+  try {
+    const entry = threadEntry();
+    worker = new Worker(entry.filename, { ...entry.options, workerData: job });
+  } catch {
+    return null;
+  }
+  const result = new Promise<HalfCount | null>((resolve) => {
+    worker.once('message', (count: HalfCount | null) => resolve(count));
+    worker.once('error', () => resolve(null));
+    worker.once('exit', () => resolve(null));
+  });
+  return { from, result, stop: () => void worker.terminate() };
+}
+
+/** Just past the first LF in [pos, pos + LF_SEARCH), or null. */
+function afterLf(fd: number, pos: number, size: number): number | null {
+  const buf = Buffer.allocUnsafe(64 << 10);
+  for (const end = Math.min(size, pos + LF_SEARCH); pos < end;) {
+    const n = readSync(fd, buf, 0, Math.min(buf.length, end - pos), pos);
+    if (n === 0) return null;
+    const i = buf.indexOf(10);
+    if (i >= 0 && i < n) return pos + i + 1;
+    pos += n;
+  }
+  return null;
+}
+
+/** Built: half-count-worker.js next to this file; from TypeScript sources (vitest), the .ts through tsx. */
+function threadEntry(): { filename: string | URL; options: WorkerOptions } {
+  if (!import.meta.url.endsWith('.ts')) return { filename: new URL('./half-count-worker.js', import.meta.url), options: {} };
+  const require = createRequire(import.meta.url);
+  const tsx = pathToFileURL(join(dirname(require.resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
+  const entry = new URL('./half-count-worker.ts', import.meta.url).href;
+  return { filename: `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`, options: { eval: true } };
+}
