@@ -54,7 +54,9 @@ export async function* splitLocalFile(
     const start = bomLength(head.subarray(0, readSync(fd, head, 0, 3, 0)));
     const scanner = index === null ? undefined : new IndexedLineScanner(index, skipBlank, start);
     const splitter = new FileSplitter(file, opts, counters, start, stat, scanner);
-    tail = index === null ? null : startTailThread(fd, file, st, start, skipBlank, bufferSize, opts.splitThreadsFrom);
+    tail = index === null
+      ? null
+      : startTailThread(fd, file, st, { start, skipBlank, bufferSize, minSize: opts.splitThreadsFrom, signal: opts.signal });
     let size = yield* readAndSplit(fd, buf, splitter, start, tail?.from ?? Infinity, opts.signal);
     const count = tail === null ? null : await tail.result;
     opts.signal?.throwIfAborted();

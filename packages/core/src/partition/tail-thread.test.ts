@@ -67,7 +67,7 @@ describe('splitting a local file on two threads', () => {
     const fd = openSync(file, 'r');
     try {
       const st = fstatSync(fd);
-      const tail = startTailThread(fd, file, st, 0, true, 4096, 1);
+      const tail = startTailThread(fd, file, st, { start: 0, skipBlank: true, bufferSize: 4096, minSize: 1 });
       expect(tail).not.toBeNull();
       const count = await tail?.result;
       expect(count).not.toBeNull();
@@ -75,6 +75,20 @@ describe('splitting a local file on two threads', () => {
       expect(count?.records).toBe(here.records);
       expect(count?.records).toBeGreaterThan(1000);
       expect(count?.read).toBe(st.size);
+    } finally {
+      closeSync(fd);
+    }
+  }, 60_000);
+
+  it('an abort ends the counting thread: no count, so the caller reads on and meets the abort', async () => {
+    const file = await tmp.file('aborted.jsonl', randomLines(prng(8), 3000));
+    const fd = openSync(file, 'r');
+    try {
+      const ac = new AbortController();
+      const tail = startTailThread(fd, file, fstatSync(fd), { start: 0, skipBlank: true, bufferSize: 4096, minSize: 1, signal: ac.signal });
+      expect(tail).not.toBeNull();
+      ac.abort();
+      expect(await tail?.result).toBeNull();
     } finally {
       closeSync(fd);
     }

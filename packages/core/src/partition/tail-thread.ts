@@ -25,9 +25,16 @@ export interface TailThread {
  * Starts counting the second half of a local line-format file on another
  * thread, or returns null (a small file, one core, no LF near the middle,
  * no thread). A negative `minSize` (a test hook): -minSize, and the count
- * runs on this thread, with the same cut-point logic.
+ * runs on this thread, with the same cut-point logic. `signal` ends the
+ * thread (the result is then null).
  */
-export function startTailThread(fd: number, file: string, st: Stats, start: number, skipBlank: boolean, bufferSize: number, minSize = TWO_THREADS_FROM): TailThread | null {
+export function startTailThread(
+  fd: number,
+  file: string,
+  st: Stats,
+  at: { start: number; skipBlank: boolean; bufferSize: number; minSize?: number | undefined; signal?: AbortSignal | undefined },
+): TailThread | null {
+  const { start, skipBlank, bufferSize, signal, minSize = TWO_THREADS_FROM } = at;
   const here = minSize < 0;
   if (st.size - start < Math.abs(minSize) || (!here && availableParallelism() < 2)) return null;
   const from = afterLf(fd, start + Math.floor((st.size - start) / 2), st.size);
@@ -41,12 +48,18 @@ export function startTailThread(fd: number, file: string, st: Stats, start: numb
   } catch {
     return null;
   }
+  // An abort ends the thread at once; the caller's next read then throws the abort.
+  const stop = () => {
+    signal?.removeEventListener('abort', stop);
+    void worker.terminate();
+  };
+  signal?.addEventListener('abort', stop, { once: true });
   const result = new Promise<HalfCount | null>((resolve) => {
     worker.once('message', (count: HalfCount | null) => resolve(count));
     worker.once('error', () => resolve(null));
     worker.once('exit', () => resolve(null));
   });
-  return { from, result, stop: () => void worker.terminate() };
+  return { from, result, stop };
 }
 
 /** Just past the first LF in [pos, pos + LF_SEARCH), or null. */
