@@ -7,14 +7,23 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { countHalf, type HalfCount } from './half-count.js';
 import type { HalfCountJob } from './half-count-worker.js';
 
-/** Smallest local file split by records on two threads (below it a thread's start costs more than it saves). */
-export const TWO_THREADS_FROM = 64 << 20;
+/**
+ * Smallest local file split by records on two threads: a worker thread's
+ * start takes ~25-50 ms of CPU (process.threadCpuUsage at its first line,
+ * Node 24, loaded machine), in which one thread reads and counts ~200-350
+ * MB (~145 ms of CPU per GiB); below this size the second thread would
+ * finish after one thread alone.
+ */
+export const TWO_THREADS_FROM = 256 << 20;
 
-/** How far past the middle an LF is looked for; a file with longer lines is split on one thread. */
+/** Bytes the first thread takes more than the second, for the second's start (at most a quarter of the file). */
+const START_LAG = 128 << 20;
+
+/** How far past the first thread's share an LF is looked for; a file with longer lines is split on one thread. */
 const LF_SEARCH = 1 << 20;
 
 export interface TailThread {
-  /** Where the tail starts: just past the first LF at or after the middle. */
+  /** Where the tail starts: just past the first LF at or after the first thread's share. */
   readonly from: number;
   /** The tail's count, or null if the thread failed (the caller then scans the tail itself). */
   readonly result: Promise<HalfCount | null>;
@@ -23,7 +32,7 @@ export interface TailThread {
 
 /**
  * Starts counting the second half of a local line-format file on another
- * thread, or returns null (a small file, one core, no LF near the middle,
+ * thread, or returns null (a small file, one core, no LF near the cut,
  * no thread). A negative `minSize` (a test hook): -minSize, and the count
  * runs on this thread, with the same cut-point logic. `signal` ends the
  * thread (the result is then null).
@@ -37,7 +46,8 @@ export function startTailThread(
   const { start, skipBlank, bufferSize, signal, minSize = TWO_THREADS_FROM } = at;
   const here = minSize < 0;
   if (st.size - start < Math.abs(minSize) || (!here && availableParallelism() < 2)) return null;
-  const from = afterLf(fd, start + Math.floor((st.size - start) / 2), st.size);
+  const length = st.size - start;
+  const from = afterLf(fd, start + Math.floor((length + Math.min(START_LAG, length / 4)) / 2), st.size);
   if (from === null || from >= st.size) return null;
   if (here) return { from, result: Promise.resolve(countHalf(fd, from, st.size, skipBlank, bufferSize)), stop: () => {} };
   const job: HalfCountJob = { file, dev: st.dev, ino: st.ino, from, to: st.size, skipBlank, bufferSize };

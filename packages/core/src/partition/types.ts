@@ -67,7 +67,7 @@ export interface ReadOptions {
   readBufferSize?: number;
   /**
    * Smallest local jsonl/text file split by records on two threads
-   * (default 64 MiB: tail-thread.ts). A test hook; negative: -value, with
+   * (default 256 MiB: tail-thread.ts). A test hook; negative: -value, with
    * the second half counted on the calling thread.
    */
   splitThreadsFrom?: number;
