@@ -271,9 +271,9 @@ export function renderPartition(r, measured) {
     '- **Not done:** bundling the partitioner (the cli helper\'s bundling; this change added',
     '  tail-thread.ts, half-count.ts and the worker entry half-count-worker.js, which a bundle',
     '  must ship next to the module that starts it: tail-thread.ts finds it by',
-    '  `new URL(\'./half-count-worker.js\', import.meta.url)`); giving the first thread a bigger',
-    '  share to cover the worker\'s start (not measurable at this load); the kernel\'s copy',
-    '  (Node has no mmap).',
+    '  `new URL(\'./half-count-worker.js\', import.meta.url)`); checking the 256 MiB threshold and',
+    '  the 128 MiB head start of the first thread on a quiet machine (not measurable at this',
+    '  load); the kernel\'s copy (Node has no mmap).',
     '',
   ];
   if (!r) return head;
