@@ -59,7 +59,7 @@ export function createCommandRunner(opts: { perl?: string | null } = {}): Comman
     },
     async close() {
       await Promise.allSettled([...active]);
-      spawner.close();
+      await spawner.close();
     },
   };
 }

@@ -77,6 +77,19 @@ describe.runIf(hasPerl)('command handlers started by the perl spawner', () => {
     expect(r).toMatchObject({ ok: false, failure: 'error', error: `cannot run the command: working directory ${join(tmp.dir, 'nope')} does not exist` });
   });
 
+  it('keeps the worker\'s perl settings (PERL5OPT) for the commands, away from the spawner', async () => {
+    process.env.PERL5OPT = '-MNo::Such::Module::Djc';
+    const own = createCommandRunner();
+    try {
+      const [opt, parent] = output(await run(own, 'cat >/dev/null; echo "$PERL5OPT $PPID"')).trim().split(' ');
+      expect(opt).toBe('-MNo::Such::Module::Djc');
+      expect(Number(parent)).not.toBe(process.pid);
+    } finally {
+      delete process.env.PERL5OPT;
+      await own.close();
+    }
+  });
+
   it('when the spawner dies, its running command is killed and fails the attempt; later commands start from Node', async () => {
     const own = createCommandRunner();
     try {

@@ -45,7 +45,8 @@ export interface CommandSpawner {
   spawn(file: string, args: string[], o: CommandSpawnOptions): Promise<CommandProcess>;
   /** Which way commands are started now. */
   readonly kind: () => 'perl' | 'node';
-  close(): void;
+  /** Ends the spawner and waits (a little) until it has exited, so its CPU and its commands' count in the worker's. */
+  close(): Promise<void>;
 }
 
 /** `perl` is the perl executable to try (tests point it elsewhere); null: Node's spawn only. */
@@ -68,8 +69,8 @@ export function createCommandSpawner(opts: { perl?: string | null } = {}): Comma
       return nodeSpawn(file, args, o);
     },
     kind: () => (perl && !perl.dead ? 'perl' : 'node'),
-    close() {
-      perl?.close();
+    async close() {
+      await perl?.close();
     },
   };
 }
@@ -78,6 +79,8 @@ function nodeSpawn(file: string, args: string[], o: CommandSpawnOptions): ChildP
   return spawn(file, args, { cwd: o.cwd, env: o.env, detached: true, stdio: [o.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
 }
 
+/** How long close() waits for the spawner to exit. */
+const CLOSE_WAIT_MS = 2000;
 const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(Object.entries(osc.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
 const ERRNO_NAMES = new Map<number, string>(Object.entries(osc.errno).map(([name, n]) => [n, name]));
 
@@ -93,7 +96,9 @@ class PerlSpawner {
 
   constructor(perl: string) {
     this.ready = new Promise((resolve) => (this.markReady = resolve));
-    this.proc = spawn(perl, ['-e', SPAWNER_SCRIPT], { stdio: ['pipe', 'pipe', 'inherit'] });
+    // The worker's perl settings are for its commands (they get them back with the rest of the environment), not for the spawner.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^PERL(5OPT|5LIB|LIB|_UNICODE|5DB|IO)$/.test(k)));
+    this.proc = spawn(perl, ['-e', SPAWNER_SCRIPT], { stdio: ['pipe', 'pipe', 'inherit'], env });
     this.proc.on('error', () => this.died());
     this.proc.on('exit', () => this.died());
     this.proc.stdin?.on('error', () => this.died());
@@ -124,8 +129,16 @@ class PerlSpawner {
     });
   }
 
-  close(): void {
-    this.proc.stdin?.end();
+  close(): Promise<void> {
+    if (this.dead) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, CLOSE_WAIT_MS);
+      this.proc.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.proc.stdin?.end();
+    });
   }
 
   private onData(s: string): void {

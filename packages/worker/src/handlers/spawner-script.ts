@@ -24,6 +24,7 @@ export const SPAWNER_SCRIPT = String.raw`
 use strict; use warnings;
 use POSIX ();
 $0 = 'djc-spawner';
+binmode(STDIN); binmode(STDOUT);
 $SIG{PIPE} = 'IGNORE';
 my $tck = POSIX::sysconf(POSIX::_SC_CLK_TCK()) || 100;
 my (%kids, %holds);
