@@ -127,8 +127,9 @@ export const COMMAND_PROFILE = [
   'run on a quiet machine; the figures below are the last such run, before',
   'the perl spawner.',
   '',
-  'Left: the spawner already reports each command\'s exact CPU (times(2) around',
-  'its waitpid) but usage still comes from the /proc sampler; attempt-scope\'s',
-  'sweep (up to 256 /proc reads per attempt) is unchanged.',
+  'The spawner also reports each command\'s CPU at its exit (times(2) around its',
+  'waitpid), which the /proc sampler missed past its last sample: an attempt\'s',
+  'CPU figure is now the larger of the two. Left: attempt-scope\'s sweep (up to',
+  '256 /proc reads per attempt) is unchanged.',
   '',
 ];

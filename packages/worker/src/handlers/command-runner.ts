@@ -102,7 +102,10 @@ class CommandAttempt {
   async run(): Promise<AttemptResult> {
     const result = await this.attempt();
     const usage = this.usage?.stop();
-    return usage ? { ...result, usage } : result;
+    if (!usage) return result;
+    // The perl spawner measured the command's CPU at its exit (what it and the children it reaped used): the sampler misses the end.
+    const exact = (this.child as { cpuMs?: number } | undefined)?.cpuMs;
+    return { ...result, usage: exact === undefined ? usage : { ...usage, cpuMs: Math.max(usage.cpuMs, exact) } };
   }
 
   private async attempt(): Promise<AttemptResult> {

@@ -72,6 +72,19 @@ describe.runIf(hasPerl)('command handlers started by the perl spawner', () => {
     expect(output(r)).toMatch(new RegExp(`^${tmp.dir} hi there \\d+\\n$`));
   });
 
+  it('counts the CPU a command used up to its exit, past the last /proc sample', async () => {
+    // The shell burns CPU itself and in a subshell, then prints what both used (times) as its last act.
+    const burn = 'i=0; while [ $i -lt 150000 ]; do i=$((i+1)); done; (j=0; while [ $j -lt 60000 ]; do j=$((j+1)); done); times >&2';
+    const r = await run(runner, burn);
+    if (!r.ok || !r.usage) throw new Error(`no usage: ${JSON.stringify(r)}`);
+    const seconds = [...r.log.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+    expect(seconds).toHaveLength(4);
+    const reportedMs = seconds.reduce((a, b) => a + b, 0) * 1000;
+    expect(reportedMs).toBeGreaterThan(0);
+    // The same clock ticks (10 ms) on both sides; one tick of slack for the conversion.
+    expect(r.usage.cpuMs).toBeGreaterThanOrEqual(reportedMs - 10);
+  });
+
   it('reports a missing working directory as a spawn error', async () => {
     const r = await run(runner, 'true', 'x\n', { baseDir: join(tmp.dir, 'nope') });
     expect(r).toMatchObject({ ok: false, failure: 'error', error: `cannot run the command: working directory ${join(tmp.dir, 'nope')} does not exist` });
