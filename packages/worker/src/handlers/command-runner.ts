@@ -16,6 +16,9 @@
  * dead-lettered, per input.on_bad_record) and counts them, so the committed
  * count is what a module handler would have been given. The batch is read to
  * its end even when the command stops reading stdin early.
+ *
+ * The shell is started by the worker's spawner (command-spawner.ts: a small
+ * perl process on Linux, else Node's spawn); what follows is the same for both.
  */
 import { createWriteStream } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
