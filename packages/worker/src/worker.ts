@@ -1,14 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { newWorkerId, TERMINAL_JOB, withJob, type Backend, type Logger } from '@djc/core';
+import { newWorkerId, TERMINAL_JOB, withJob, type Backend, type Logger, type ReceiveOptions } from '@djc/core';
 import { createHandlerRunner } from './handlers/index.js';
 import { JobCache } from './job-cache.js';
 import { handleMessage, type AttemptDeps, type MessageOutcome } from './run-attempt.js';
-import { claimAhead, heldClaim, isHeld, putBack, type Held } from './claim-ahead.js';
+import { claimAhead, heldClaim, isHeld, putBack, receiveClaimed, type Held } from './claim-ahead.js';
 import { Committer } from './committer.js';
 import { attemptMemory } from './memory-limit.js';
-import { HOLD_TTL_MS, prefetchFor, TaskPace } from './prefetch.js';
+import { HOLD_TTL_MS, receiveSize, TaskPace } from './prefetch.js';
 import { OrphanWatch } from './orphan-watch.js';
 import { startHeapSamples } from './heap-sample.js';
 import { LoopWake } from './loop-wake.js';
@@ -74,7 +74,8 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
   /** Every message being handled, its commit included. */
   const inFlight = new Set<Promise<void>>();
   const queued: Held[] = [];
-  const committer = new Committer(opts.backend.state, () => running > 0 || queued.length > 0);
+  const joint = opts.backend.joint;
+  const committer = new Committer(opts.backend.state, () => running > 0 || queued.length > 0, joint && { joint, waiting: acks });
   const deps = {
     backend: opts.backend, runner, jobs, workerId, tmpRoot, log, shutdown: shutdown.signal, ack: (r: string) => void acks.push(r),
     complete: committer.complete.bind(committer), start: committer.start.bind(committer), graceMs: opts.graceMs,
@@ -160,18 +161,16 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
         await wake.wait();
         continue;
       }
-      await flushAcks();
       const leaseMs = await leaseFor(jobs, opts.jobId);
       const free = concurrency - running;
-      const got = await opts.backend.queue.receive({
-        max: free + prefetchFor(pace.of(opts.jobId), concurrency),
+      const fresh = await receiveHeld(deps, {
+        max: receiveSize(free, pace.of(opts.jobId), concurrency, opts.backend.queue.maxReceive),
         visibilityMs: leaseMs,
         waitMs: inFlight.size > 0 ? 50 : RECEIVE_WAIT_MS,
         jobId: opts.jobId,
         signal: opts.signal,
-      });
-      if (got.length > 0) {
-        const fresh = await claimAhead(deps, got, free);
+      }, free, acks);
+      if (fresh.length > 0) {
         dropSuperseded(queued, fresh);
         queued.push(...fresh);
         idleSince = Date.now();
@@ -195,6 +194,19 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
     log.info({ counts, taskMs: pace.of(opts.jobId) }, 'worker stopped');
   }
   return { workerId, counts };
+}
+
+/**
+ * Received messages, their tasks claimed ahead (claim-ahead.ts), and the
+ * acknowledgements waiting in `acks` written: in one transaction where the
+ * backend can (receiveClaimed), else a deleteBatch, a receive and a claim.
+ */
+async function receiveHeld(deps: AttemptDeps, receive: ReceiveOptions, free: number, acks: string[]): Promise<Held[]> {
+  const joint = await receiveClaimed(deps, receive, free, acks);
+  if (joint !== null) return joint;
+  if (acks.length > 0) await deps.backend.queue.deleteBatch(acks.splice(0));
+  const got = await deps.backend.queue.receive(receive);
+  return got.length > 0 ? claimAhead(deps, got, free) : [];
 }
 
 /**
