@@ -50,7 +50,20 @@ export async function claimAhead(deps: AttemptDeps, msgs: readonly ReceivedMessa
       }
     }
   }
-  return queue(held);
+  return inStartOrder(held);
+}
+
+/**
+ * Received messages, their tasks claimed ahead (claim-ahead.ts), and the
+ * acknowledgements waiting in `acks` written: in one transaction where the
+ * backend can (receiveClaimed), else a deleteBatch, a receive and a claim.
+ */
+export async function receiveHeld(deps: AttemptDeps, receive: ReceiveOptions, free: number, acks: string[]): Promise<Held[]> {
+  const joint = await receiveClaimed(deps, receive, free, acks);
+  if (joint !== null) return joint;
+  if (acks.length > 0) await deps.backend.queue.deleteBatch(acks.splice(0));
+  const got = await deps.backend.queue.receive(receive);
+  return got.length > 0 ? claimAhead(deps, got, free) : [];
 }
 
 /**
@@ -77,7 +90,7 @@ export async function receiveClaimed(deps: AttemptDeps, receive: ReceiveOptions,
   const at = Date.now();
   try {
     const got = await joint.receiveAndClaim({ ...receive, jobId, acks: taken, claim });
-    return queue(got.messages.map((msg, i) => {
+    return inStartOrder(got.messages.map((msg, i) => {
       const result = got.claims[i];
       return { msg, at: 0, claim: result === null || result === undefined ? null : { result, at, leaseMs } };
     }));
@@ -88,7 +101,7 @@ export async function receiveClaimed(deps: AttemptDeps, receive: ReceiveOptions,
 }
 
 /** The held messages, queued now, those claimed RUNNING first. */
-function queue(held: Held[]): Held[] {
+function inStartOrder(held: Held[]): Held[] {
   const queuedAt = Date.now();
   for (const h of held) h.at = queuedAt;
   const rank = (h: Held) => (isHeld(h) ? 1 : 0);

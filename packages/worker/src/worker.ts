@@ -1,14 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { newWorkerId, TERMINAL_JOB, withJob, type Backend, type Logger, type ReceiveOptions } from '@djc/core';
+import { newWorkerId, TERMINAL_JOB, withJob, type Backend, type Logger } from '@djc/core';
 import { createHandlerRunner } from './handlers/index.js';
 import { JobCache } from './job-cache.js';
 import { handleMessage, type AttemptDeps, type MessageOutcome } from './run-attempt.js';
-import { claimAhead, heldClaim, isHeld, putBack, receiveClaimed, type Held } from './claim-ahead.js';
+import { heldClaim, isHeld, putBack, receiveHeld, type Held } from './claim-ahead.js';
 import { Committer } from './committer.js';
 import { attemptMemory } from './memory-limit.js';
-import { HOLD_TTL_MS, receiveSize, TaskPace } from './prefetch.js';
+import { HOLD_TTL_MS, MAX_PREFETCH, receiveSize, TaskPace } from './prefetch.js';
 import { OrphanWatch } from './orphan-watch.js';
 import { startHeapSamples } from './heap-sample.js';
 import { LoopWake } from './loop-wake.js';
@@ -164,7 +164,7 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
       const leaseMs = await leaseFor(jobs, opts.jobId);
       const free = concurrency - running;
       const fresh = await receiveHeld(deps, {
-        max: receiveSize(free, pace.of(opts.jobId), concurrency, opts.backend.queue.maxReceive),
+        max: receiveSize(free, pace.of(opts.jobId), concurrency, await receiveMax(jobs, opts.jobId, opts.backend)),
         visibilityMs: leaseMs,
         waitMs: inFlight.size > 0 ? 50 : RECEIVE_WAIT_MS,
         jobId: opts.jobId,
@@ -194,19 +194,6 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
     log.info({ counts, taskMs: pace.of(opts.jobId) }, 'worker stopped');
   }
   return { workerId, counts };
-}
-
-/**
- * Received messages, their tasks claimed ahead (claim-ahead.ts), and the
- * acknowledgements waiting in `acks` written: in one transaction where the
- * backend can (receiveClaimed), else a deleteBatch, a receive and a claim.
- */
-async function receiveHeld(deps: AttemptDeps, receive: ReceiveOptions, free: number, acks: string[]): Promise<Held[]> {
-  const joint = await receiveClaimed(deps, receive, free, acks);
-  if (joint !== null) return joint;
-  if (acks.length > 0) await deps.backend.queue.deleteBatch(acks.splice(0));
-  const got = await deps.backend.queue.receive(receive);
-  return got.length > 0 ? claimAhead(deps, got, free) : [];
 }
 
 /**
@@ -337,6 +324,18 @@ async function shouldExit(jobs: JobCache, opts: WorkerOptions, idleSince: number
 async function jobConcurrency(jobs: JobCache, jobId: string | undefined): Promise<number> {
   const job = jobId ? await jobs.get(jobId) : null;
   return job?.config.compute.concurrency ?? 1;
+}
+
+/**
+ * Most messages one receive takes: the queue's own limit, but at most
+ * MAX_PREFETCH + 1 for a rate-limited job (its tasks start at the limit's
+ * pace, which the worker's measured pace does not see, so a larger receive
+ * would only hoard tasks the other workers could start).
+ */
+async function receiveMax(jobs: JobCache, jobId: string | undefined, backend: Backend): Promise<number | undefined> {
+  const job = jobId ? await jobs.get(jobId) : null;
+  if (!job?.config.handler.rate_limit) return backend.queue.maxReceive;
+  return Math.min(backend.queue.maxReceive ?? Infinity, MAX_PREFETCH + 1);
 }
 
 async function leaseFor(jobs: JobCache, jobId: string | undefined): Promise<number> {
