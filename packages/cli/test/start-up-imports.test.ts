@@ -3,7 +3,9 @@
  * command's module is imported when it runs, and the read commands take the
  * light entry points (`@djc/core/read`, `@djc/coordinator/read`), never the
  * packages' indexes, the worker or the config loader. A module-load hook
- * (NODE_OPTIONS=--import) lists every module the CLI process loads.
+ * (NODE_OPTIONS=--import) lists every file the CLI process loads; the CLI
+ * runs from bundle chunks (scripts/bundle-cli.mjs), so each loaded chunk
+ * stands for the source modules the bundle's meta.json lists for it.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,7 +24,17 @@ async function traced(args: string[]) {
   writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
   writeFileSync(log, '');
   const r = await djc(args, { cwd: box.dir, home: box.home, env: { NODE_OPTIONS: `--import=${pathToFileURL(register).href}` } });
-  return { ...r, loaded: readFileSync(log, 'utf8').split('\n').filter(Boolean) };
+  const files = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  return { ...r, files, loaded: files.flatMap(sources) };
+}
+
+const BUNDLE = join(import.meta.dirname, '..', 'dist', 'bundle');
+const chunks = (JSON.parse(readFileSync(join(BUNDLE, 'meta.json'), 'utf8')) as { outputs: Record<string, { inputs: string[] }> }).outputs;
+
+/** A loaded file's source modules: a bundle chunk's inputs (paths from the repository's root), or the file itself. */
+function sources(url: string): string[] {
+  const chunk = Object.entries(chunks).find(([out]) => url.endsWith(`/${out}`));
+  return chunk ? chunk[1].inputs.map((i) => `/${i}`) : [url];
 }
 
 const HEAVY = [/\/packages\/core\/dist\/index\.js$/, /\/packages\/coordinator\/dist\/index\.js$/, /\/packages\/worker\/dist\//, /\/core\/dist\/config\/load\.js$/, /\/core\/dist\/partition\//, /execa/];
@@ -32,7 +44,8 @@ describe('start-up imports', () => {
   it('--version loads neither the core index nor zod; status and tasks load no index, worker or job-file loader', async () => {
     const version = await traced(['--version']);
     expect([version.code, version.stdout.trim()], version.stderr).toEqual([0, '0.1.0']);
-    expect(version.loaded.some((u) => u.endsWith('/cli/dist/main.js')), 'the hook saw the CLI load').toBe(true);
+    expect(version.files.some((u) => u.endsWith('/cli/dist/bundle/main.js')), 'the CLI ran from its bundle').toBe(true);
+    expect(version.loaded.some((u) => u.endsWith('/cli/dist/main.js')), 'the bundle holds the CLI').toBe(true);
     expect([...heavy(version.loaded), ...version.loaded.filter((u) => /zod|pino/.test(u))]).toEqual([]);
 
     writeFileSync(join(box.dir, 'in.jsonl'), '{"n":1}\n{"n":2}\n');
