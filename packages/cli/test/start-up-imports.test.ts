@@ -16,14 +16,14 @@ import { djc, sandboxPerTest } from './helpers.js';
 const box = sandboxPerTest();
 
 /** Runs djc with a hook that writes every loaded module's URL to a file; returns the result and those URLs. */
-async function traced(args: string[]) {
+async function traced(args: string[], env: Record<string, string> = {}) {
   const log = join(box.dir, `loaded-${Math.random().toString(36).slice(2)}.txt`);
   const hooks = join(box.dir, 'hooks.mjs');
   writeFileSync(hooks, `import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) { appendFileSync(${JSON.stringify(log)}, url + '\\n'); return next(url, context); }\n`);
   const register = join(box.dir, 'register.mjs');
   writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
   writeFileSync(log, '');
-  const r = await djc(args, { cwd: box.dir, home: box.home, env: { NODE_OPTIONS: `--import=${pathToFileURL(register).href}` } });
+  const r = await djc(args, { cwd: box.dir, home: box.home, env: { ...env, NODE_OPTIONS: `--import=${pathToFileURL(register).href}` } });
   const files = readFileSync(log, 'utf8').split('\n').filter(Boolean);
   return { ...r, files, loaded: files.flatMap(sources) };
 }
@@ -63,5 +63,13 @@ describe('start-up imports', () => {
     expect(tasks.code, tasks.stderr).toBe(0);
     expect((JSON.parse(tasks.stdout) as { tasks: { status: string }[] }).tasks.map((t) => t.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
     expect(heavy(tasks.loaded)).toEqual([]);
+  });
+
+  it('a remote read (DJC_URL) opens no backend: neither the local backend nor backend selection is loaded', async () => {
+    const remote = await traced(['status', 'some-job'], { DJC_URL: 'http://127.0.0.1:1', DJC_TOKEN: 'no-such-token' });
+    expect([remote.code, remote.stdout], remote.stderr).toEqual([3, '']);
+    expect(remote.stderr).toContain('DJC_URL=http://127.0.0.1:1');
+    expect(remote.loaded.some((u) => u.endsWith('/cli/dist/remote/remote-job-service.js')), 'the bundle ran the remote reader').toBe(true);
+    expect(remote.loaded.filter((u) => /\/core\/dist\/backends\/(local\/|open\.js$)/.test(u))).toEqual([]);
   });
 });
