@@ -8,11 +8,13 @@ import * as nodeModule from 'node:module';
 // The command runs from one bundled file per entry (scripts/bundle-cli.mjs,
 // `pnpm build`'s second step): far fewer files to resolve and read at each
 // start. A specifier in a variable: tsc does not see the bundle, esbuild writes it.
-const bundled = './bundle/main.js';
+const bundled = new URL('./bundle/main.js', import.meta.url);
 try {
-  await import(bundled);
+  await import(bundled.href);
 } catch (e) {
-  if ((e as { code?: string; url?: string }).code !== 'ERR_MODULE_NOT_FOUND' || !String((e as Error).message).includes('/dist/bundle/main.js')) throw e;
-  process.stderr.write('djc: the CLI bundle (packages/cli/dist/bundle/main.js) is missing: build djc with `pnpm build` (tsc -b alone does not write it)\n');
+  const err = e as { code?: string; url?: string; message?: string };
+  const missing = err.code === 'ERR_MODULE_NOT_FOUND' && (err.url === bundled.href || String(err.message).startsWith(`Cannot find module '${bundled.pathname}'`));
+  if (!missing) throw e;
+  process.stderr.write(`djc: the CLI bundle (${bundled.pathname}) is missing: build djc with \`pnpm build\` (tsc -b alone does not write it)\n`);
   process.exit(70);
 }
