@@ -52,6 +52,9 @@ const fileUrls = {
   setup(b) {
     b.onLoad({ filter: /\.[cm]?js$/ }, async (args) => {
       const text = await readFile(args.path, 'utf8');
+      // Those would name the bundle's directory: say so at build time rather than find the wrong file at run time.
+      const other = /import\.meta\.(dirname|filename)\b/.exec(text);
+      if (other) return { errors: [{ text: `${relative(ROOT, args.path)}: import.meta.${other[1]} in a module bundled into the djc CLI; use new URL('…', import.meta.url), which the bundle keeps per module` }] };
       if (!text.includes('import.meta.url')) return undefined;
       const rel = relative(OUT, args.path).split(sep).join('/');
       return { contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`), loader: 'js' };
