@@ -26,18 +26,27 @@ describe('NewlineIndex', () => {
     expect(NewlineIndex.create(1024)).not.toBeNull();
   });
 
-  it('lists the same LFs as Buffer.indexOf, up to MAX_LFS per call, for any range', () => {
+  it('passes the same LFs as Buffer.indexOf, stopping at k or past an LF before a byte <= 0x20 or >= 0x80, for any range', () => {
     const r = prng(14);
     const index = NewlineIndex.create(40_000) as NewlineIndex;
-    for (let t = 0; t < 400; t++) {
-      const n = pick(r, [0, 1, 15, 16, 17, 63, 64, 65, 200, int(r, 0, 40_000)]);
+    for (let t = 0; t < 600; t++) {
+      const n = pick(r, [0, 1, 15, 16, 17, 63, 64, 65, 66, 129, 200, int(r, 0, 40_000)]);
       randomBytes(r, n).copy(index.buf);
       const view = index.buf.subarray(0, n);
       const from = int(r, 0, n);
-      const count = index.lfs(from, n);
-      const want: number[] = [];
-      for (let p = view.indexOf(0x0a, from); p >= 0 && want.length < NewlineIndex.MAX_LFS; p = view.indexOf(0x0a, p + 1)) want.push(p);
-      expect([...index.positions.subarray(0, count)], `case ${t}: ${n} bytes from ${from}`).toEqual(want);
+      const k = pick(r, [1, 2, 3, 31, 32, 33, 64, 1000, 0x7fffffff]);
+      const blank = chance(r, 0.5);
+      let want = n;
+      let count = 0;
+      for (let p = view.indexOf(0x0a, from); p >= 0; p = view.indexOf(0x0a, p + 1)) {
+        count++;
+        if (count === k || (blank && p + 1 < n && ((view[p + 1] as number) <= 0x20 || (view[p + 1] as number) >= 0x80))) {
+          want = p + 1;
+          break;
+        }
+      }
+      const got = index.skip(from, n, k, blank);
+      expect({ end: got, count: index.count }, `case ${t}: ${n} bytes from ${from}, k ${k}, blank ${blank}`).toEqual({ end: want, count });
     }
   });
 });

@@ -2,25 +2,21 @@ import { LineScanner } from './line-scanner.js';
 import type { NewlineIndex } from './newline-wasm.js';
 import { isBlankByte, LF } from './record-scanner.js';
 
+/** Most LFs one `skip` call is asked to pass (an i32 for WebAssembly). */
+const MAX_SKIP = 0x7fffffff;
+
 /**
- * A LineScanner (same records, blank lines, CRLF, final line) that takes
- * the LFs of a view of a NewlineIndex's buffer from the index's list,
- * filled a few thousand at a time, instead of one `Buffer.indexOf` call per
- * line. Any other view: LineScanner's own scan.
+ * A LineScanner (same records, blank lines, CRLF, final line) that counts
+ * the LFs of a view of a NewlineIndex's buffer in WebAssembly, many records
+ * per call, instead of one `Buffer.indexOf` call and one turn of a JS loop
+ * per line. Any other view: LineScanner's own scan.
  *
- * `scan` is LineScanner's loop with the LF search inlined over locals: kept
- * in step with it by indexed-line-scanner.test.ts, which compares the two on
- * random input.
+ * With `skipBlank` (jsonl) the counter stops just past any LF that a byte
+ * <= 0x20 or >= 0x80 follows: whether a blank line starts there is decided here, as
+ * LineScanner does. Kept in step with LineScanner by
+ * indexed-line-scanner.test.ts, which compares the two on random input.
  */
 export class IndexedLineScanner extends LineScanner {
-  private view: Buffer | null = null;
-  private indexed = false;
-  /** LFs of `view` listed in `index.positions[0, count)`; `k`: the first not yet passed. */
-  private count = 0;
-  private k = 0;
-  /** Every LF of `view` before this position is listed (or was passed). */
-  private listedTo = 0;
-
   constructor(
     private readonly index: NewlineIndex,
     skipBlank: boolean,
@@ -30,16 +26,10 @@ export class IndexedLineScanner extends LineScanner {
   }
 
   override scan(view: Buffer, pos: number, base: number, limit: number): number {
-    if (view !== this.view) {
-      this.view = view;
-      this.indexed = this.index.owns(view);
-      this.count = this.k = this.listedTo = 0;
-    }
-    if (!this.indexed) return super.scan(view, pos, base, limit);
-    const { positions } = this.index;
+    if (!this.index.owns(view)) return super.scan(view, pos, base, limit);
     const len = view.length;
     const skipBlank = this.skipBlank;
-    let { recordStart, lastStart, lastEnd, k, count } = this;
+    let { recordStart, lastStart, lastEnd } = this;
     let found = 0;
     let content = this.content || !skipBlank;
     while (pos < len) {
@@ -53,26 +43,21 @@ export class IndexedLineScanner extends LineScanner {
         }
         content = true;
       }
-      while (k < count && (positions[k] as number) < pos) k++;
-      if (k === count) {
-        if (this.listedTo >= len) {
-          pos = len;
-          break;
-        }
-        count = this.index.lfs(Math.max(pos, this.listedTo), len);
-        k = 0;
-        this.listedTo = count === positions.length ? (positions[count - 1] as number) + 1 : len;
-        continue;
+      let end = this.index.skip(pos, len, Math.min(limit - found, MAX_SKIP), skipBlank);
+      const n = this.index.count;
+      if (n === 0) {
+        pos = len;
+        break;
       }
-      const nl = positions[k++] as number;
-      lastStart = recordStart;
-      lastEnd = recordStart = base + nl + 1;
+      // Stopped at the view's end: the last LF passed is the view's last.
+      if (end === len && view[len - 1] !== LF) end = view.lastIndexOf(LF, len - 1) + 1;
+      // Two or more LFs passed: the last record starts just past the one before it.
+      lastStart = n === 1 ? recordStart : base + view.lastIndexOf(LF, end - 2) + 1;
+      lastEnd = recordStart = base + end;
       content = !skipBlank;
-      pos = nl + 1;
-      if (++found === limit) break;
+      pos = end;
+      if ((found += n) === limit) break;
     }
-    this.k = k;
-    this.count = count;
     this.lastStart = lastStart;
     this.lastEnd = lastEnd;
     this.recordStart = recordStart;

@@ -1,16 +1,21 @@
 /**
- * A newline finder in WebAssembly (SIMD: 16 bytes compared per instruction),
- * over a read buffer that lives in its own memory, so a blocking read lands
- * where it scans. One call lists up to `max` LF positions of a range: the
- * per-call cost of `Buffer.indexOf` (a call into C++ per line) is paid once
- * per ~8,000 lines instead. Measured on a 1 GiB JSONL (docs/benchmarks.md §3).
+ * A newline counter in WebAssembly (SIMD: 128 bytes per step, LFs counted by
+ * popcount of the compare bitmasks), over a read buffer that lives in its
+ * own memory, so a blocking read lands where it scans. One call passes over
+ * up to `k` LFs and returns where it stopped: the scanner's JS runs once per
+ * batch instead of once per line. Measured on a 1 GiB JSONL
+ * (docs/benchmarks.md §3).
  *
  * The module is encoded here by hand (no toolchain at build time); its text:
  *
- *   (func $lfs (param $pos i32) (param $len i32) (param $out i32) (param $max i32) (result i32)
- *     ;; while pos + 64 <= len: if any of its four 16-byte vectors holds an LF,
- *     ;; record the LFs of each (bitmask, ctz) in order; stop at max; pos += 64.
- *     ;; then byte by byte to len. Returns how many LFs were written to out[].)
+ *   (func $skip (param $pos i32) (param $len i32) (param $k i32) (param $out i32) (param $blank i32) (result i32)
+ *     ;; n = 0. While pos + 129 <= len: if $blank and some LF of the 128 bytes
+ *     ;; at pos is followed by a byte < 0x21 signed (maybe a blank line), go byte
+ *     ;; by byte over them; else c = popcnt of the LF bitmasks: if n + c < k,
+ *     ;; n += c and pos += 128, else return just past the (k - n)-th LF.
+ *     ;; Byte by byte (those 128 bytes, or the tail to len): at an LF, n++;
+ *     ;; return past it if n == k or ($blank and pos < len and mem[pos] < 0x21 signed).
+ *     ;; At len: return len. Every return stores n at out.)
  */
 
 const I32 = 0x7f;
@@ -38,76 +43,112 @@ function sleb(n: number): number[] {
 }
 
 const op = {
-  block: [0x02, 0x40], loop: [0x03, 0x40], if: [0x04, 0x40], end: [0x0b], ret: [0x0f],
+  block: [0x02, 0x40], loop: [0x03, 0x40], if: [0x04, 0x40], end: [0x0b], ret: [0x0f], unreachable: [0x00], select: [0x1b],
   br: (depth: number) => [0x0c, depth], brIf: (depth: number) => [0x0d, depth],
   get: (i: number) => [0x20, i], set: (i: number) => [0x21, i], tee: (i: number) => [0x22, i],
   i32: (v: number) => [0x41, ...sleb(v)],
-  add: [0x6a], sub: [0x6b], and: [0x71], shl: [0x74], ctz: [0x68], eqz: [0x45], eq: [0x46], gtS: [0x4a], geS: [0x4e],
-  load8u: [0x2d, 0, 0], store: [0x36, 2, 0],
+  add: [0x6a], sub: [0x6b], and: [0x71], or: [0x72], shl: [0x74], ctz: [0x68], popcnt: [0x69],
+  eqz: [0x45], eq: [0x46], ltS: [0x48], gtS: [0x4a], geS: [0x4e],
+  load8u: [0x2d, 0, 0], load8s: [0x2c, 0, 0], store: [0x36, 2, 0],
   vload: (offset: number) => [0xfd, 0x00, 0, ...uleb(offset)],
-  splat: [0xfd, 0x0f], veq: [0xfd, 0x23], bitmask: [0xfd, 0x64], vor: [0xfd, 0x50], anyTrue: [0xfd, 0x53],
+  splat: [0xfd, 0x0f], veq: [0xfd, 0x23], vltS: [0xfd, 0x25], vand: [0xfd, 0x4e], vor: [0xfd, 0x50],
+  anyTrue: [0xfd, 0x53], bitmask: [0xfd, 0x64],
 };
 
 const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
 const section = (id: number, bytes: number[]) => [id, ...uleb(bytes.length), ...bytes];
 const name = (s: string) => [...uleb(s.length), ...Buffer.from(s, 'latin1')];
 
-// Locals: the four parameters, then n (LFs written), m (bitmask), nl (16 LFs).
-const [POS, LEN, OUT, MAX, N, M, NL] = [0, 1, 2, 3, 4, 5, 6] as const;
+/** 16-byte vectors per step (a multiple of 2: their LF bitmasks are counted 32 bytes at a time). */
+const VECTOR_COUNT = 8;
+const STEP = 16 * VECTOR_COUNT;
+const VECTORS = Array.from({ length: VECTOR_COUNT }, (_, v) => v);
+const MASKS = Array.from({ length: VECTOR_COUNT / 2 }, (_, m) => m);
 
-/** out[n] = <value>; if (++n === max) return n. */
-const record = (value: number[][]) => [
-  op.get(OUT), op.get(N), op.i32(2), op.shl, op.add, ...value, op.store,
-  op.get(N), op.i32(1), op.add, op.tee(N), op.get(MAX), op.eq, op.if, op.get(N), op.ret, op.end,
-];
+// Locals: the five parameters; n (LFs passed), c, stop, the step's LF bitmasks (32 bytes each);
+// nl (16 LFs), low (16 x 0x21), the step's LF lanes.
+const [POS, LEN, K, OUT, BLANK, N, C, STOP] = [0, 1, 2, 3, 4, 5, 6, 7] as const;
+const M = MASKS.map((m) => 8 + m);
+const NL = 8 + MASKS.length;
+const LOW = NL + 1;
+const E = VECTORS.map((v) => LOW + 1 + v);
+const at = (xs: number[], i: number) => xs[i] as number;
 
-/** Records the LFs of the 16 bytes at pos + offset, lowest first. */
-const lfsOfVector = (offset: number) => [
-  op.get(POS), op.vload(offset), op.get(NL), op.veq, op.bitmask, op.set(M),
-  op.block, op.loop,
-  op.get(M), op.eqz, op.brIf(1),
-  ...record([op.get(POS), op.i32(offset), op.add, op.get(M), op.ctz, op.add]),
-  op.get(M), op.get(M), op.i32(1), op.sub, op.and, op.set(M),
-  op.br(0), op.end, op.end,
-];
+/** Stores n at out and returns `value`. */
+const finish = (value: number[][]) => [op.get(OUT), op.get(N), op.store, ...value, op.ret];
 
-/** Vectors compared per step: one test for all of them, as most 64-byte steps hold no LF. */
-const VECTORS = [0, 1, 2, 3];
-const STEP = 16 * VECTORS.length;
+/** e_v = the LFs of the 16 bytes at pos + 16v, as 0xff/0 lanes. */
+const lfs = VECTORS.flatMap((v) => [op.get(POS), op.vload(16 * v), op.get(NL), op.veq, op.set(at(E, v))]);
 
-/** True if any of the step's bytes is an LF. */
-const anyLf = () => [
-  ...VECTORS.flatMap((v) => [op.get(POS), op.vload(16 * v), op.get(NL), op.veq, ...(v > 0 ? [op.vor] : [])]),
+/**
+ * True if an LF of the step is followed by a byte < 0x21 as a signed byte
+ * (blank bytes, control bytes, and bytes >= 0x80: UTF-8 only stops early).
+ */
+const blankAfterLf = [
+  ...VECTORS.flatMap((v) => [op.get(at(E, v)), op.get(POS), op.vload(16 * v + 1), op.get(LOW), op.vltS, op.vand, ...(v > 0 ? [op.vor] : [])]),
   op.anyTrue,
 ];
 
-const body = [
-  op.i32(10), op.splat, op.set(NL),
+/** Bitmask of the LFs of two of the e_v (32 bytes). */
+const mask32 = (lo: number, hi: number) => [op.get(lo), op.bitmask, op.get(hi), op.bitmask, op.i32(16), op.shl, op.or];
+
+/** Passes the LFs of `mask` (bytes at pos + offset) one by one; returns past the one that makes n == k. */
+const walk = (mask: number, offset: number) => [
   op.block, op.loop,
-  op.get(POS), op.i32(STEP), op.add, op.get(LEN), op.gtS, op.brIf(1),
-  ...anyLf(), op.if, ...VECTORS.flatMap((v) => lfsOfVector(16 * v)), op.end,
-  op.get(POS), op.i32(STEP), op.add, op.set(POS),
+  op.get(mask), op.eqz, op.brIf(1),
+  op.get(N), op.i32(1), op.add, op.tee(N), op.get(K), op.eq, op.if,
+  ...finish([op.get(POS), op.i32(offset + 1), op.add, op.get(mask), op.ctz, op.add]), op.end,
+  op.get(mask), op.get(mask), op.i32(1), op.sub, op.and, op.set(mask),
   op.br(0), op.end, op.end,
+];
+
+/** One step; branches to the enclosing block (the byte-by-byte path) when it cannot count the step whole. */
+const vectorStep = [
+  op.get(POS), op.i32(STEP + 1), op.add, op.get(LEN), op.gtS, op.brIf(0),
+  ...lfs,
+  op.get(BLANK), op.if, ...blankAfterLf, op.brIf(1), op.end,
+  ...MASKS.flatMap((m) => [...mask32(at(E, 2 * m), at(E, 2 * m + 1)), op.set(at(M, m))]),
+  ...MASKS.flatMap((m) => [op.get(at(M, m)), op.popcnt, ...(m > 0 ? [op.add] : [])]), op.set(C),
+  op.get(N), op.get(C), op.add, op.get(K), op.ltS, op.if,
+  op.get(N), op.get(C), op.add, op.set(N), op.get(POS), op.i32(STEP), op.add, op.set(POS), op.br(2), op.end,
+  ...MASKS.flatMap((m) => walk(at(M, m), 32 * m)), op.unreachable,
+];
+
+/** Byte by byte from pos to min(pos + STEP, len). */
+const byteSteps = [
+  op.get(POS), op.i32(STEP), op.add, op.get(LEN), op.get(POS), op.i32(STEP), op.add, op.get(LEN), op.ltS, op.select, op.set(STOP),
   op.block, op.loop,
-  op.get(POS), op.get(LEN), op.geS, op.brIf(1),
-  op.get(POS), op.load8u, op.i32(10), op.eq, op.if, ...record([op.get(POS)]), op.end,
+  op.get(POS), op.get(STOP), op.geS, op.brIf(1),
+  op.get(POS), op.load8u, op.i32(10), op.eq,
   op.get(POS), op.i32(1), op.add, op.set(POS),
+  op.if,
+  op.get(N), op.i32(1), op.add, op.tee(N), op.get(K), op.eq, op.if, ...finish([op.get(POS)]), op.end,
+  op.get(BLANK), op.if, op.get(POS), op.get(LEN), op.ltS, op.if,
+  op.get(POS), op.load8s, op.i32(0x21), op.ltS, op.if, ...finish([op.get(POS)]), op.end,
+  op.end, op.end,
+  op.end,
   op.br(0), op.end, op.end,
-  op.get(N), op.end,
+  op.get(POS), op.get(LEN), op.geS, op.if, ...finish([op.get(POS)]), op.end,
+];
+
+const body = [
+  op.i32(10), op.splat, op.set(NL), op.i32(0x21), op.splat, op.set(LOW),
+  op.loop, op.block, ...vectorStep, op.end, ...byteSteps, op.br(0), op.end,
+  op.unreachable, op.end,
 ].flat();
 
-const code = [...vec([[2, I32], [1, V128]]), ...body];
+const code = [...vec([[3 + MASKS.length, I32], [2 + VECTOR_COUNT, V128]]), ...body];
 
 const MODULE_BYTES = Uint8Array.from([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-  ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32]]), ...vec([[I32]])]])),
+  ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), ...vec([[I32]])]])),
   ...section(2, vec([[...name('m'), ...name('mem'), 0x02, 0x00, 0x01]])),
   ...section(3, vec([[0]])),
-  ...section(7, vec([[...name('lfs'), 0x00, 0]])),
+  ...section(7, vec([[...name('skip'), 0x00, 0]])),
   ...section(10, vec([[...uleb(code.length), ...code]])),
 ]);
 
-type Lfs = (pos: number, len: number, out: number, max: number) => number;
+type Skip = (pos: number, len: number, k: number, out: number, blank: number) => number;
 
 // The few WebAssembly globals used here (lib "dom" is not in this build's libs; @types/node 22 lacks them).
 interface WasmModule { readonly kind?: 'wasm-module' }
@@ -134,27 +175,24 @@ function wasmModule(): WasmModule | null {
 
 let shared: NewlineIndex | undefined;
 
-/** LF positions listed per call. */
-const MAX_LFS = 8192;
-
 /**
- * A read buffer of `size` bytes in WebAssembly memory, and the LF finder
- * over it. `lfs(from, to)` writes the positions of the first LFs (at most
- * MAX_LFS) of buf[from, to) to `positions` and returns how many.
+ * A read buffer of `size` bytes in WebAssembly memory, and the LF counter
+ * over it.
  */
 export class NewlineIndex {
   readonly buf: Buffer;
-  readonly positions: Int32Array;
+  /** LFs passed by the last `skip`. */
+  private readonly passed: Int32Array;
   private readonly out: number;
-  private readonly find: Lfs;
+  private readonly run: Skip;
 
   private constructor(mod: WasmModule, size: number) {
     this.out = (size + 3) & ~3;
-    const memory = new WebAssembly.Memory({ initial: Math.ceil((this.out + MAX_LFS * 4) / 65536) });
+    const memory = new WebAssembly.Memory({ initial: Math.ceil((this.out + 4) / 65536) });
     const instance = new WebAssembly.Instance(mod, { m: { mem: memory } });
-    this.find = instance.exports.lfs as Lfs;
+    this.run = instance.exports.skip as Skip;
     this.buf = Buffer.from(memory.buffer, 0, size);
-    this.positions = new Int32Array(memory.buffer, this.out, MAX_LFS);
+    this.passed = new Int32Array(memory.buffer, this.out, 1);
   }
 
   /**
@@ -172,14 +210,23 @@ export class NewlineIndex {
     return shared;
   }
 
-  lfs(from: number, to: number): number {
-    return this.find(from, to, this.out, MAX_LFS);
+  /**
+   * Passes over LFs of buf[from, to) until `k` (>= 1) are passed, or (with
+   * `blank`) just past one followed by a byte <= 0x20 or >= 0x80 (where a
+   * blank line may start), or `to` is reached.
+   * Returns where it stopped (just past the last LF passed, or `to`); `count`
+   * is then how many LFs it passed.
+   */
+  skip(from: number, to: number, k: number, blank: boolean): number {
+    return this.run(from, to, k, this.out, blank ? 1 : 0);
+  }
+
+  get count(): number {
+    return this.passed[0] as number;
   }
 
   /** True for a view of this index's buffer that starts at its first byte. */
   owns(view: Buffer): boolean {
     return view.buffer === this.buf.buffer && view.byteOffset === 0 && view.length <= this.buf.length;
   }
-
-  static readonly MAX_LFS = MAX_LFS;
 }
