@@ -9,7 +9,10 @@
  * median of BENCH_REPS runs each.
  *
  * Env: BENCH_CMD_TASKS (default 2000), BENCH_REPS (default 3),
- * BENCH_PARALLEL_NOTE (why GNU parallel is missing, from run.sh).
+ * BENCH_PARALLEL_NOTE (why GNU parallel is missing, from run.sh),
+ * BENCH_CMD_NODE_SPAWN=1: also run djc with DJC_COMMAND_SPAWNER=node (its
+ * workers start commands with Node's spawn, as before the perl spawner), in
+ * the same interleaved round.
  */
 import { writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
@@ -19,6 +22,7 @@ import { have, main, median, note, round, run, tempDir } from './lib.mjs';
 
 const N = Number(process.env.BENCH_CMD_TASKS ?? 2000);
 const REPS = Number(process.env.BENCH_REPS ?? 3);
+const NODE_SPAWN = process.env.BENCH_CMD_NODE_SPAWN === '1';
 
 export const PARALLEL_CMD = `parallel --will-cite -j2 true ::: $(seq ${N})`;
 export const XARGS_CMD = `seq ${N} | xargs -P2 -n1 true`;
@@ -51,6 +55,8 @@ main('command-overhead', async () => {
     const djc = [];
     const parallel = [];
     const xargs = [];
+    const nodeSpawn = [];
+    const nodeLoads = [];
     note(`command-overhead: ${N} \`true\` tasks, 2 at a time: djc, GNU parallel, xargs; ${REPS} runs each`);
     const loads = [];
     for (let i = 0; i < REPS; i++) {
@@ -60,8 +66,12 @@ main('command-overhead', async () => {
       djc.push(r);
       if (!parallelNote) parallel.push(await shell(PARALLEL_CMD));
       xargs.push(await shell(XARGS_CMD));
-      const s = (x) => (x ? `${(x.wallMs / 1000).toFixed(2)} s` : '-');
-      note(`#${i + 1}: djc ${s(r)}, parallel ${s(parallel[i])}, xargs ${s(xargs[i])}`);
+      if (NODE_SPAWN) {
+        nodeLoads.push(round(loadavg()[0], 1));
+        nodeSpawn.push(await runJob(jobFile, join(dir, `home-node-${i}`), [], { DJC_COMMAND_SPAWNER: 'node' }));
+      }
+      const s = (x) => (x ? `${(x.wallMs / 1000).toFixed(2)} s${x.cpuMs ? ` (CPU ${(x.cpuMs / 1000).toFixed(2)} s)` : ''}` : '-');
+      note(`#${i + 1}: djc ${s(r)}, parallel ${s(parallel[i])}, xargs ${s(xargs[i])}${NODE_SPAWN ? `, djc with Node's spawn ${s(nodeSpawn[i])}` : ''}`);
     }
     const mid = [...djc].sort((a, b) => a.wallMs - b.wallMs)[Math.floor(djc.length / 2)];
     const d = summary(djc, { phases: mid.phases, steadyMsPerTask: round(mid.phases.tasksMs / N, 3) });
@@ -74,6 +84,7 @@ main('command-overhead', async () => {
       loadAtStart: loads,
       commands: { parallel: PARALLEL_CMD, xargs: XARGS_CMD },
       djc: d,
+      ...(NODE_SPAWN ? { djcNodeSpawn: { ...summary(nodeSpawn), cpuMsAll: nodeSpawn.map((r) => r.cpuMs), loadAtStart: nodeLoads }, djcCpuMsAll: djc.map((r) => r.cpuMs) } : {}),
       parallel: p,
       xargs: x,
       ratios: {

@@ -148,6 +148,9 @@ export function renderCommand(r, measured) {
     p.skipped
       ? `| GNU parallel | skipped: ${p.skipped} | – | – | – | – |`
       : `| GNU parallel | \`${r.commands.parallel.replace(/\$\(seq \d+\)/, '$(seq N)')}\` | ${sec(p.wallMs)}${all(p.wallMsAll)} | ${msf(p.msPerTask)} | ${times(ratios.parallelVsXargs)} | ${cpu(p)} |`,
+    ...(r.djcNodeSpawn
+      ? [`| djc, commands started by Node | the same, workers with \`DJC_COMMAND_SPAWNER=node\` (as before the perl spawner) | ${sec(r.djcNodeSpawn.wallMs)}${all(r.djcNodeSpawn.wallMsAll)} | ${msf(r.djcNodeSpawn.msPerTask)} | ${times(round(r.djcNodeSpawn.wallMs / x.wallMs, 2))} | ${cpu(r.djcNodeSpawn)} |`]
+      : []),
     `| xargs | \`${r.commands.xargs.replace(/seq \d+/, 'seq N').replace('|', '\\|')}\` | ${sec(x.wallMs)}${all(x.wallMsAll)} | ${msf(x.msPerTask)} | 1× | ${cpu(x)} |`,
   ];
   const summary = p.skipped

@@ -129,7 +129,8 @@ const ROWS = [
     bench: 'scale',
     target: 'prepare < 10 s; coordinator and each worker < 150 MiB; ≥ BullMQ\'s rate',
     read(r, all) {
-      const workers = (r.workerProcs ?? []).map((w) => w.peakMiB);
+      // A child that never ran (cpu 0, no sample at 10% done) is a short-lived helper process, not a worker.
+      const workers = (r.workerProcs ?? []).filter((w) => w.cpuS > 0 || w.at10MiB !== null).map((w) => w.peakMiB);
       need(r.prepareS, r.tasksPerS, r.coordinator?.peakMiB, ...workers);
       const peers = (all.bullmq?.byConcurrency ?? []).map((x) => x.bullmq.tasksPerSec).filter(num);
       const peerRate = peers.length ? Math.max(...peers) : null;
@@ -137,7 +138,7 @@ const ROWS = [
       return {
         peer: peerRate === null ? 'BullMQ\'s rate: not measured yet (`pnpm bench bullmq`)' : `BullMQ (§16, best of c1/c10): ${int(peerRate)} tasks/s`,
         // The opt-in run may be smaller than the target's million (BENCH_SCALE_TASKS): say so.
-        djc: `${r.tasks !== undefined && r.tasks !== 1_000_000 ? `measured at ${int(r.tasks)} tasks only: ` : ''}prepare ${r.prepareS.toFixed(1)} s; ${int(r.tasksPerS)} tasks/s; peak RSS coordinator ${int(r.coordinator.peakMiB)} MiB, workers ${workers.map(int).join(', ')} MiB`,
+        djc: `${r.tasks !== undefined && r.tasks !== 1_000_000 ? `measured at ${int(r.tasks)} tasks only: ` : ''}prepare ${r.prepareS.toFixed(1)} s; ${int(r.tasksPerS)} tasks/s; peak RSS coordinator ${int(r.coordinator.peakMiB)} MiB, workers ${workers.map(int).join(', ')} MiB${r.loadAtStart > 4 ? ` (at load ${r.loadAtStart}: wall times inflated)` : ''}`,
         met: r.prepareS < 10 && peakOk && peerRate !== null && r.tasksPerS >= peerRate,
       };
     },

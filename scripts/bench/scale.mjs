@@ -17,9 +17,12 @@
  * Env: BENCH_SCALE_TASKS (1000000), BENCH_SCALE_WORKERS (2),
  * BENCH_SCALE_NODE_OPTIONS (the daemon's and its workers' NODE_OPTIONS, e.g.
  * `--cpu-prof --cpu-prof-dir=/tmp/prof`; BENCH_KEEP=1 keeps the home),
- * BENCH_SCALE_DAEMON_ARGS (more `djc coordinator` arguments).
+ * BENCH_SCALE_DAEMON_ARGS (more `djc coordinator` arguments),
+ * BENCH_SCALE_TRACE (a directory: the daemon's log and every sample with its
+ * time, the job's status and tasks done, to place a peak in a phase).
  */
 import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { open, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +36,7 @@ const NODE_OPTIONS = process.env.BENCH_SCALE_NODE_OPTIONS ?? '';
 /** More `djc coordinator` arguments, split on spaces (e.g. `--lock-ttl 10m`). */
 const DAEMON_ARGS = (process.env.BENCH_SCALE_DAEMON_ARGS ?? '').split(' ').filter(Boolean);
 const SAMPLE_MS = 500;
+const TRACE = process.env.BENCH_SCALE_TRACE ?? '';
 
 const JOB_YAML = `name: scale
 input: { path: in.jsonl, format: jsonl, batch: { records: 1 } }
@@ -93,7 +97,7 @@ function sqliteBytes(home) {
 }
 
 /** Samples the coordinator and its children every SAMPLE_MS until stopped. */
-function memorySampler(coordPid, home, progress) {
+function memorySampler(coordPid, home, progress, phase) {
   const procs = new Map([[coordPid, { role: 'coordinator', peakRss: 0, hwm: 0, cpuS: 0, at: {} }]]);
   let sqliteMax = 0;
   const sample = () => {
@@ -109,6 +113,10 @@ function memorySampler(coordPid, home, progress) {
       for (const q of [0.1, 0.5, 0.9]) if (done >= q * TASKS && p.at[q] === undefined) p.at[q] = s.rss;
     }
     sqliteMax = Math.max(sqliteMax, sqliteBytes(home));
+    if (TRACE) {
+      const rss = [...procs.entries()].map(([pid, p]) => `${p.role[0]}${pid}:${mib(procStat(pid)?.rss ?? NaN)}`);
+      appendFileSync(join(TRACE, 'samples.jsonl'), `${JSON.stringify({ t: Date.now(), phase: phase(), done, rss })}\n`);
+    }
   };
   const timer = setInterval(sample, SAMPLE_MS);
   return {
@@ -147,8 +155,10 @@ main('scale', async () => {
     const load = loadavg()[0];
     const daemon = startCoordinator(tmp.dir, env, ['--cpus', String(WORKERS), '--summary-every', '5s', ...DAEMON_ARGS]);
     let daemonErr = '';
+    if (TRACE) mkdirSync(TRACE, { recursive: true });
     daemon.child.stderr.on('data', (b) => {
       daemonErr += b;
+      if (TRACE) appendFileSync(join(TRACE, 'daemon.log'), b);
       // Its warnings and errors (a lost lock, a worker that died) as they come; its info lines are read at the end.
       for (const l of String(b).split('\n')) if (/"level":(40|50|60)/.test(l)) process.stderr.write(`${l}\n`);
     });
@@ -157,7 +167,7 @@ main('scale', async () => {
     const { TERMINAL_JOB } = await lib('packages/core/dist/index.js');
     const backend = createLocalBackend({ home });
     let job = null;
-    const sampler = memorySampler(daemon.child.pid, home, () => job?.tasks.succeeded ?? 0);
+    const sampler = memorySampler(daemon.child.pid, home, () => job?.tasks.succeeded ?? 0, () => job?.status ?? 'SUBMITTING');
     const marks = {};
     try {
       const t0 = Date.now();

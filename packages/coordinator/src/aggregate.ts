@@ -56,7 +56,15 @@ async function writeAtomically(path: string, body: string | Uint8Array | Readabl
   }
 }
 
-/** Succeeded tasks with an output (inline or a blob), in batch order, a page at a time. */
+/** Inline outputs are gathered into chunks of about this size. */
+const HELD_BYTES = 64 * 1024;
+
+/**
+ * Succeeded tasks with an output (inline or a blob), in batch order, a page
+ * at a time. Each page gives the event loop a turn: the local backend
+ * answers without I/O, and a 1,000,000-task finalize that never yielded
+ * stalled the daemon for 21 s, past its lock's TTL.
+ */
 export async function* succeededTasks(backend: Backend, jobId: string): AsyncGenerator<TaskRecord> {
   let after = -1;
   for (;;) {
@@ -64,25 +72,34 @@ export async function* succeededTasks(backend: Backend, jobId: string): AsyncGen
     if (page.length === 0) return;
     for (const t of page) if (t.outputKey !== null || t.inlineOutput !== null) yield t;
     after = (page[page.length - 1] as TaskRecord).taskId;
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }
 
 function concatOutputs(backend: Backend, job: JobRecord): Readable {
   async function* chunks(): AsyncGenerator<Buffer> {
-    // Inline outputs are tiny: gather runs of them into one chunk.
+    // Inline outputs are tiny: gather runs of them into chunks of HELD_BYTES (not the whole run: a job
+    // whose outputs are all inline held its whole result, one Buffer per task, 962 MiB at 1,000,000 tasks).
     let held: Buffer[] = [];
+    let heldBytes = 0;
     for await (const t of succeededTasks(backend, job.jobId)) {
       if (t.inlineOutput !== null) {
         held.push(Buffer.from(t.inlineOutput.buffer, t.inlineOutput.byteOffset, t.inlineOutput.byteLength));
+        heldBytes += t.inlineOutput.byteLength;
+        if (heldBytes < HELD_BYTES) continue;
+        yield Buffer.concat(held, heldBytes);
+        held = [];
+        heldBytes = 0;
         continue;
       }
-      if (held.length > 0) yield Buffer.concat(held);
+      if (held.length > 0) yield Buffer.concat(held, heldBytes);
       held = [];
+      heldBytes = 0;
       const stream = await backend.blobs.getStream(t.outputKey ?? '');
       if (!stream) throw missingOutput(job.jobId, t);
       for await (const c of stream) yield c as Buffer;
     }
-    if (held.length > 0) yield Buffer.concat(held);
+    if (held.length > 0) yield Buffer.concat(held, heldBytes);
   }
   return Readable.from(chunks());
 }

@@ -63,4 +63,20 @@ describe('prepareJob', () => {
     // Every PENDING task has a message; the running one keeps its own delivery.
     expect(await allMessages()).toEqual([0, 1, 3, 4, 5, 6, 7, 8, 9]);
   });
+
+  it('a resumed prepare sends no second message for a task the dead coordinator had enqueued', async () => {
+    const job = await setup(1000, 100);
+    await backend.state.transitionJob(job.jobId, ['SUBMITTED'], 'PREPARING');
+    const first: BatchDescriptor[] = [];
+    for await (const ev of partitionInput([join(dir, 'in.jsonl')], { format: 'jsonl', csv: { delimiter: ',', header: true, quote: '"' }, batchRecords: 100 })) {
+      if (ev.type === 'batch' && first.length < 6) first.push(ev.batch);
+    }
+    // It wrote 6 tasks and sent the messages of the first 4 (its last chunk's send never happened).
+    await backend.state.putTasks(job.jobId, first);
+    await backend.queue.send([0, 1, 2, 3].map((taskId) => ({ v: 1 as const, jobId: job.jobId, taskId })));
+
+    const resumed = await prepareJob(backend, (await backend.state.getJob(job.jobId))!, log);
+    expect(resumed.tasks).toMatchObject({ total: 10, pending: 10 });
+    expect(await allMessages()).toEqual([...Array(10).keys()]);
+  });
 });

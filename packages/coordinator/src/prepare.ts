@@ -27,8 +27,9 @@ const MATERIALIZED_CHUNK = 16;
  * (input.materialize), writes one PENDING task per batch, enqueues them and
  * writes the manifest, then moves the job to RUNNING. Idempotent: a
  * coordinator that died mid-prepare calls this again; existing tasks are
- * kept, and every PENDING task is (re-)enqueued (a duplicate message loses
- * its claim and is dropped). `signal` stops splitting the input (at the
+ * kept, and every PENDING task the queue holds no message for is enqueued
+ * (on a queue that cannot tell, SQS, every PENDING task: a duplicate
+ * message loses its claim and is dropped). `signal` stops splitting the input (at the
  * next chunk read) when the coordinator stops, e.g. `djc run` after Ctrl-C.
  * With `reuse` (a pipeline stage run, pipeline/batch-reuse.ts), each batch
  * is hashed, and those an earlier run with the same task key computed are
@@ -80,7 +81,9 @@ export async function prepareJob(backend: Backend, job: JobRecord, log: Logger, 
       if (chunk.length >= (input.materialize ? MATERIALIZED_CHUNK : CHUNK)) await flush();
     }
     await flush();
-    if (resuming) await enqueuePending(backend, job.jobId);
+    // Not every PENDING task: the dead coordinator sent all but its last chunk, and at 1,000,000 tasks
+    // a message each again was ~1,000,000 duplicates for the workers to receive and drop.
+    if (resuming) await enqueuePending(backend, job.jobId, { unsentOnly: true });
   } catch (e) {
     await manifest.abort(e);
     throw e;
@@ -109,16 +112,22 @@ async function enqueue(backend: Backend, jobId: string, batches: readonly BatchD
   await backend.queue.send(batches.map((b) => ({ v: 1 as const, jobId, taskId: b.index })));
 }
 
-/** Sends a message for every PENDING task (resume after a crash, or `djc retry`). */
-export async function enqueuePending(backend: Backend, jobId: string): Promise<number> {
+/**
+ * Sends a message for every PENDING task (resume after a crash, or `djc
+ * retry`); with `unsentOnly`, only for those the queue has no live message
+ * for, where the queue can tell (TaskQueue.withoutMessage).
+ */
+export async function enqueuePending(backend: Backend, jobId: string, opts: { unsentOnly?: boolean } = {}): Promise<number> {
   let after = -1;
   let sent = 0;
   for (;;) {
     const page = await backend.state.listTasks(jobId, { status: 'PENDING', after, limit: CHUNK });
     if (page.length === 0) return sent;
-    await backend.queue.send(page.map((t) => ({ v: 1 as const, jobId, taskId: t.taskId })));
-    sent += page.length;
-    after = (page[page.length - 1] as { taskId: number }).taskId;
+    const ids = page.map((t) => t.taskId);
+    const missing = opts.unsentOnly ? ((await backend.queue.withoutMessage(jobId, ids)) ?? ids) : ids;
+    if (missing.length > 0) await backend.queue.send(missing.map((taskId) => ({ v: 1 as const, jobId, taskId })));
+    sent += missing.length;
+    after = ids[ids.length - 1] as number;
   }
 }
 

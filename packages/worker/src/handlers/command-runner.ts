@@ -16,8 +16,10 @@
  * dead-lettered, per input.on_bad_record) and counts them, so the committed
  * count is what a module handler would have been given. The batch is read to
  * its end even when the command stops reading stdin early.
+ *
+ * The shell is started by the worker's spawner (command-spawner.ts: a small
+ * perl process on Linux, else Node's spawn); what follows is the same for both.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -29,6 +31,7 @@ import { formatLogLine, LogBuffer, TailLines } from './log-buffer.js';
 import { sampleGroupUsage, type GroupUsage } from './group-usage.js';
 import { killGroup, waitGroupGone } from './process-group.js';
 import { createAttemptScope, SCOPE_ENV } from './attempt-scope.js';
+import { createCommandSpawner, type CommandProcess, type CommandSpawner } from './command-spawner.js';
 import { errorText, failed, reasonText, timerDelay } from './results.js';
 import { StdoutSink } from './stdout-sink.js';
 import type { AttemptResult, AttemptSpec } from './types.js';
@@ -46,17 +49,20 @@ export interface CommandRunner {
   close(): Promise<void>;
 }
 
-export function createCommandRunner(): CommandRunner {
+/** `perl`: see createCommandSpawner (tests start commands without the perl spawner with null). */
+export function createCommandRunner(opts: { perl?: string | null } = {}): CommandRunner {
   const active = new Set<Promise<AttemptResult>>();
+  const spawner = createCommandSpawner(opts);
   return {
     run(spec, signal) {
-      const p = new CommandAttempt(spec, signal).run();
+      const p = new CommandAttempt(spec, signal, spawner).run();
       active.add(p);
       void p.finally(() => active.delete(p));
       return p;
     },
     async close() {
       await Promise.allSettled([...active]);
+      await spawner.close();
     },
   };
 }
@@ -72,7 +78,7 @@ class CommandAttempt {
   /** What reading the batch found (records, bad records); complete once the batch was read to its end. */
   private tally: BatchTally | null = null;
   private readonly prep = new AbortController();
-  private child: ChildProcess | undefined;
+  private child: CommandProcess | undefined;
   private stopping: Stop | null = null;
   private killStartedAt = 0;
   private killTimer: NodeJS.Timeout | undefined;
@@ -90,7 +96,7 @@ class CommandAttempt {
   /** io "stdin": where stdout goes. */
   private stdout: StdoutSink | undefined;
 
-  constructor(private readonly spec: AttemptSpec, private readonly signal: AbortSignal) {
+  constructor(private readonly spec: AttemptSpec, private readonly signal: AbortSignal, private readonly spawner: CommandSpawner) {
     this.log = spec.log ?? new LogBuffer();
     this.files = { input: join(spec.tmpDir, 'input'), output: join(spec.tmpDir, 'output') };
     this.deadLetters = new DeadLetterFile(spec.input.onBadRecord, join(spec.tmpDir, 'bad-records.jsonl'));
@@ -99,7 +105,10 @@ class CommandAttempt {
   async run(): Promise<AttemptResult> {
     const result = await this.attempt();
     const usage = this.usage?.stop();
-    return usage ? { ...result, usage } : result;
+    if (!usage) return result;
+    // The perl spawner measured the command's CPU at its exit (what it and the children it reaped used): the sampler misses the end.
+    const exact = (this.child as { cpuMs?: number } | undefined)?.cpuMs;
+    return { ...result, usage: exact === undefined ? usage : { ...usage, cpuMs: Math.max(usage.cpuMs, exact) } };
   }
 
   private async attempt(): Promise<AttemptResult> {
@@ -176,16 +185,14 @@ class CommandAttempt {
   private async spawnAndWait(): Promise<Exit> {
     const { spec } = this;
     const stdin = spec.handler.io !== 'file';
-    const child = spawn('/bin/sh', shellArgs(spec.handler.command as string, spec.commandMemory?.bytes), {
-      cwd: spec.baseDir,
-      env: this.env(),
-      detached: true,
-      stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-    });
+    const args = shellArgs(spec.handler.command as string, spec.commandMemory?.bytes);
+    const child = await this.spawner.spawn('/bin/sh', args, { cwd: spec.baseDir, env: this.env(), stdin });
     this.child = child;
     if (child.pid !== undefined) {
       this.scope.started(child.pid);
       this.usage = sampleGroupUsage(child.pid);
+      // Stopped while the command was being started: the stop reaches it now.
+      if (this.stopping) this.signalStop(child.pid);
     }
     const output = this.wireOutput(child);
     this.wireStderr(child);
@@ -222,8 +229,8 @@ class CommandAttempt {
   }
 
   /** io "stdin": stdout streams to the output file. io "file": stdout is log text. */
-  private wireOutput(child: ChildProcess): Promise<void> {
-    const stdout = child.stdout as NonNullable<ChildProcess['stdout']>;
+  private wireOutput(child: CommandProcess): Promise<void> {
+    const stdout = child.stdout as NonNullable<CommandProcess['stdout']>;
     if (this.spec.handler.io !== 'file') {
       this.stdout = new StdoutSink(this.files.output);
       return pipeline(stdout, this.stdout);
@@ -233,7 +240,7 @@ class CommandAttempt {
     return Promise.resolve();
   }
 
-  private wireStderr(child: ChildProcess): void {
+  private wireStderr(child: CommandProcess): void {
     const decoder = new StringDecoder('utf8');
     child.stderr?.on('data', (chunk: Buffer) => {
       const text = decoder.write(chunk);
@@ -247,8 +254,8 @@ class CommandAttempt {
    * has been read. A command that does not read all of its stdin is fine; a
    * read error (or a bad record under on_bad_record: fail) fails the attempt.
    */
-  private async feedStdin(child: ChildProcess): Promise<void> {
-    const stdin = child.stdin as NonNullable<ChildProcess['stdin']>;
+  private async feedStdin(child: CommandProcess): Promise<void> {
+    const stdin = child.stdin as NonNullable<CommandProcess['stdin']>;
     try {
       const writeError = await pumpBatch(this.stdinChunks ?? this.openBatch(), stdin, () => this.stopping !== null);
       if (writeError !== undefined) this.log.append(formatLogLine('warn', `[djc] writing the batch to stdin failed: ${(writeError as Error).message}`));
@@ -263,7 +270,7 @@ class CommandAttempt {
    * (unless a stop is already under way: it does so once the grace period is
    * over), and bound the wait for its pipes.
    */
-  private onExit(child: ChildProcess): void {
+  private onExit(child: CommandProcess): void {
     this.exited = true;
     if (child.pid !== undefined && !this.stopping) {
       killGroup(child.pid, 'SIGKILL');
@@ -288,7 +295,12 @@ class CommandAttempt {
     this.stopping = stop;
     this.prep.abort();
     const pid = this.child?.pid;
-    if (pid === undefined) return;
+    if (pid !== undefined) this.signalStop(pid);
+  }
+
+  /** SIGTERM to the process group now, SIGKILL after the grace period. */
+  private signalStop(pid: number): void {
+    const stop = this.stopping as Stop;
     this.log.append(formatLogLine('error', `[djc] ${stop.error}; sending SIGTERM to the command's process group`));
     this.killStartedAt = Date.now();
     killGroup(pid, 'SIGTERM');
@@ -375,7 +387,7 @@ export function shellArgs(command: string, limitBytes: number | undefined): stri
 }
 
 /** Resolves when the child has exited and its stdio closed, or when it could not start. */
-function waitClose(child: ChildProcess, onExit: () => void): Promise<Exit> {
+function waitClose(child: CommandProcess, onExit: () => void): Promise<Exit> {
   return new Promise((resolve) => {
     child.once('error', (e) => resolve({ code: null, signal: null, spawnError: e }));
     child.once('exit', onExit);

@@ -1,0 +1,149 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spec, tempDir, writeBatch } from '../../test-fixtures/attempt-spec.js';
+import { createCommandRunner, type CommandRunner } from './command-runner.js';
+import type { AttemptResult } from './types.js';
+
+const TEXT = { format: 'text' as const, csv: { delimiter: ',', header: true, quote: '"' } };
+const hasPerl = process.platform === 'linux' && existsSync('/usr/bin/perl');
+
+let tmp: ReturnType<typeof tempDir>;
+beforeAll(() => {
+  tmp = tempDir();
+});
+afterAll(() => tmp.cleanup());
+
+function run(runner: CommandRunner, command: string, text = 'alpha\nbeta\n', over: Parameters<typeof spec>[2] = {}): Promise<AttemptResult> {
+  const batch = writeBatch(tmp.dir, `in-${Math.random().toString(36).slice(2)}.txt`, text, text.split('\n').length - 1);
+  return run1(runner, spec(tmp.dir, batch, { command, input: TEXT, ...over }));
+}
+const run1 = (runner: CommandRunner, s: ReturnType<typeof spec>) => runner.run(s, s.signal);
+
+function output(r: AttemptResult): string {
+  if (!r.ok) throw new Error(`attempt failed: ${r.failure}: ${r.error}\n${r.log}`);
+  return r.output.type === 'file' ? readFileSync(r.output.path, 'utf8') : r.output.data.toString('utf8');
+}
+
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** The command's parent: the perl spawner, or this process when Node started it. */
+const PARENT = 'cat >/dev/null; echo "$PPID"';
+
+describe.runIf(hasPerl)('command handlers started by the perl spawner', () => {
+  let runner: CommandRunner;
+  beforeAll(() => {
+    runner = createCommandRunner();
+  });
+  afterAll(() => runner.close());
+
+  it('starts commands from a process other than the worker, and the same spawner for each', async () => {
+    const [a, b] = await Promise.all([run(runner, PARENT), run(runner, PARENT)]);
+    const parent = Number(output(a).trim());
+    expect(parent).not.toBe(process.pid);
+    expect(readFileSync(`/proc/${parent}/cmdline`, 'latin1')).toBe('djc-spawner\0');
+    expect(Number(output(b).trim())).toBe(parent);
+  });
+
+  it('tells an exit code from a death by signal, as Node does', async () => {
+    const exited = await run(runner, 'exit 143');
+    expect(exited).toMatchObject({ ok: false, failure: 'exit_code', exitCode: 143, error: 'command exited with code 143: (no stderr)' });
+    const killed = await run(runner, 'kill -TERM $$');
+    expect(killed).toMatchObject({ ok: false, failure: 'signal', error: 'command killed by SIGTERM' });
+  });
+
+  it('pipes a batch larger than a pipe buffer to a command that reads it, and one that does not', async () => {
+    const text = Array.from({ length: 30_000 }, (_, i) => `line ${i}`).join('\n') + '\n';
+    expect(output(await run(runner, 'wc -l', text)).trim()).toBe('30000');
+    const ignored = await run(runner, 'exec 0<&-; echo closed', text);
+    expect(output(ignored)).toBe('closed\n');
+    expect(ignored.ok && ignored.records).toBe(30_000);
+  });
+
+  it('runs in the job directory with the job environment and stdin from /dev/null for io: file', async () => {
+    const r = await run(runner, 'echo "$(pwd) $GREETING $DJC_TASK_ID" > "$DJC_OUTPUT"; cat', 'x\n', { io: 'file', env: { GREETING: 'hi there' } });
+    expect(output(r)).toMatch(new RegExp(`^${tmp.dir} hi there \\d+\\n$`));
+  });
+
+  it('counts the CPU a command used up to its exit, past the last /proc sample', async () => {
+    // The shell burns CPU itself and in a subshell, then prints what both used (times) as its last act.
+    const burn = 'i=0; while [ $i -lt 150000 ]; do i=$((i+1)); done; (j=0; while [ $j -lt 60000 ]; do j=$((j+1)); done); times >&2';
+    const r = await run(runner, burn);
+    if (!r.ok || !r.usage) throw new Error(`no usage: ${JSON.stringify(r)}`);
+    const seconds = [...r.log.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+    expect(seconds).toHaveLength(4);
+    const reportedMs = seconds.reduce((a, b) => a + b, 0) * 1000;
+    expect(reportedMs).toBeGreaterThan(0);
+    // The same clock ticks (10 ms) on both sides; one tick of slack for the conversion.
+    expect(r.usage.cpuMs).toBeGreaterThanOrEqual(reportedMs - 10);
+  });
+
+  it('reports a missing working directory as a spawn error', async () => {
+    const r = await run(runner, 'true', 'x\n', { baseDir: join(tmp.dir, 'nope') });
+    expect(r).toMatchObject({ ok: false, failure: 'error', error: `cannot run the command: working directory ${join(tmp.dir, 'nope')} does not exist` });
+  });
+
+  it('keeps the worker\'s perl settings (PERL5OPT) for the commands, away from the spawner', async () => {
+    process.env.PERL5OPT = '-MNo::Such::Module::Djc';
+    const own = createCommandRunner();
+    try {
+      const [opt, parent] = output(await run(own, 'cat >/dev/null; echo "$PERL5OPT $PPID"')).trim().split(' ');
+      expect(opt).toBe('-MNo::Such::Module::Djc');
+      expect(Number(parent)).not.toBe(process.pid);
+    } finally {
+      delete process.env.PERL5OPT;
+      await own.close();
+    }
+  });
+
+  it('when the spawner dies, its running command is killed and fails the attempt; later commands start from Node', async () => {
+    const own = createCommandRunner();
+    try {
+      const pids = join(tmp.dir, 'pids');
+      const attempt = run(own, `sleep 30 & echo "$PPID $!" > "${pids}.tmp"; mv "${pids}.tmp" "${pids}"; wait`);
+      while (!existsSync(pids)) await new Promise((r) => setTimeout(r, 20));
+      const [spawner, sleeper] = readFileSync(pids, 'utf8').trim().split(' ').map(Number) as [number, number];
+      process.kill(spawner, 'SIGKILL');
+      const r = await attempt;
+      expect(r).toMatchObject({ ok: false, failure: 'error', error: 'cannot start the command: the command spawner (perl) exited' });
+      expect(alive(sleeper)).toBe(false);
+      expect(Number(output(await run(own, PARENT)).trim())).toBe(process.pid);
+    } finally {
+      await own.close();
+    }
+  });
+});
+
+describe('command handlers without the perl spawner', () => {
+  for (const [what, perl] of [['perl is not found', '/nonexistent/perl'], ['it is turned off', null]] as const) {
+    it(`start from Node when ${what}, with the same results`, async () => {
+      const runner = createCommandRunner({ perl });
+      try {
+        expect(Number(output(await run(runner, PARENT)).trim())).toBe(process.pid);
+        expect(output(await run(runner, 'wc -l'))).toMatch(/^\s*2\n$/);
+        expect(await run(runner, 'exit 143')).toMatchObject({ ok: false, failure: 'exit_code', exitCode: 143 });
+        expect(await run(runner, 'kill -TERM $$')).toMatchObject({ ok: false, failure: 'signal', error: 'command killed by SIGTERM' });
+      } finally {
+        await runner.close();
+      }
+    });
+  }
+
+  it('DJC_COMMAND_SPAWNER=node turns it off', async () => {
+    process.env.DJC_COMMAND_SPAWNER = 'node';
+    const runner = createCommandRunner();
+    delete process.env.DJC_COMMAND_SPAWNER;
+    try {
+      expect(Number(output(await run(runner, PARENT)).trim())).toBe(process.pid);
+    } finally {
+      await runner.close();
+    }
+  });
+});

@@ -1,0 +1,270 @@
+/**
+ * Starts command handlers' shells. Node's child_process (libuv) forks the
+ * worker on Linux: the fork copies the page tables of the worker's whole
+ * memory, the child's exec tears that copy down again, and spawn() blocks
+ * the worker's event loop until the child has exec'd. So on Linux, where
+ * perl is found, a small perl process per worker does the fork and exec
+ * (spawner-script.ts) and the worker only talks to it: a fork of perl
+ * costs a fraction of a fork of Node, and the event loop never waits.
+ *
+ * The command gets its own pipes: the worker opens the spawner's ends
+ * through /proc/<spawner>/fd/N and tells the spawner to close its copies,
+ * so the data never passes through perl. The command still leads its own
+ * session and process group (setsid) and its exit code or killing signal
+ * comes from waitpid, so everything the command runner does with a child
+ * (kill the group, sweep the attempt's scope, sample usage) is unchanged.
+ *
+ * Elsewhere (not Linux, no perl, the spawner died, or
+ * DJC_COMMAND_SPAWNER=node) Node's spawn is used, as before.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { constants as fsc, openSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { constants as osc } from 'node:os';
+import { Readable, Writable } from 'node:stream';
+import { SPAWNER_SCRIPT } from './spawner-script.js';
+
+/** What the command runner uses of a started command: a ChildProcess has it. */
+export interface CommandProcess extends EventEmitter {
+  readonly pid?: number | undefined;
+  readonly stdin: Writable | null;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
+}
+
+export interface CommandSpawnOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Pipe stdin (else /dev/null). */
+  stdin: boolean;
+}
+
+export interface CommandSpawner {
+  /** Starts `file args…` in a new session; resolves once it runs or could not start (then it emits 'error'). */
+  spawn(file: string, args: string[], o: CommandSpawnOptions): Promise<CommandProcess>;
+  /** Which way commands are started now. */
+  readonly kind: () => 'perl' | 'node';
+  /** Ends the spawner and waits (a little) until it has exited, so its CPU and its commands' count in the worker's. */
+  close(): Promise<void>;
+}
+
+/** `perl` is the perl executable to try (tests point it elsewhere); null: Node's spawn only. */
+export function createCommandSpawner(opts: { perl?: string | null } = {}): CommandSpawner {
+  const wanted = process.platform === 'linux' && process.env.DJC_COMMAND_SPAWNER !== 'node';
+  const perlPath = opts.perl === undefined ? 'perl' : opts.perl;
+  let perl: PerlSpawner | null = null;
+  let ready: Promise<boolean> | null = null;
+  const usePerl = (): Promise<boolean> => {
+    if (!wanted || perlPath === null) return Promise.resolve(false);
+    if (perl && !perl.dead) return ready as Promise<boolean>;
+    if (perl?.dead) return Promise.resolve(false);
+    perl = new PerlSpawner(perlPath);
+    ready = perl.ready;
+    return ready;
+  };
+  return {
+    async spawn(file, args, o) {
+      if ((await usePerl()) && perl && !perl.dead) return perl.spawn(file, args, o);
+      return nodeSpawn(file, args, o);
+    },
+    kind: () => (perl && !perl.dead ? 'perl' : 'node'),
+    async close() {
+      await perl?.close();
+    },
+  };
+}
+
+function nodeSpawn(file: string, args: string[], o: CommandSpawnOptions): ChildProcess {
+  return spawn(file, args, { cwd: o.cwd, env: o.env, detached: true, stdio: [o.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+}
+
+/** How long close() waits for the spawner to exit. */
+const CLOSE_WAIT_MS = 2000;
+const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(Object.entries(osc.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
+const ERRNO_NAMES = new Map<number, string>(Object.entries(osc.errno).map(([name, n]) => [n, name]));
+
+class PerlSpawner {
+  readonly ready: Promise<boolean>;
+  dead = false;
+  private readonly proc: ChildProcess;
+  private readonly pending = new Map<number, (p: CommandProcess) => void>();
+  private readonly running = new Map<number, PerlChild>();
+  private nextId = 1;
+  private buffered = '';
+  private markReady: (ok: boolean) => void = () => undefined;
+
+  constructor(perl: string) {
+    this.ready = new Promise((resolve) => (this.markReady = resolve));
+    // The worker's perl settings are for its commands (they get them back with the rest of the environment), not for the spawner.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^PERL(5OPT|5LIB|LIB|_UNICODE|5DB|IO)$/.test(k)));
+    this.proc = spawn(perl, ['-e', SPAWNER_SCRIPT], { stdio: ['pipe', 'pipe', 'inherit'], env });
+    this.proc.on('error', () => this.died());
+    this.proc.on('exit', () => this.died());
+    this.proc.stdin?.on('error', () => this.died());
+    this.proc.stdout?.setEncoding('latin1').on('data', (s: string) => this.onData(s));
+    this.proc.unref();
+    (this.proc.stdin as unknown as Socket | null)?.unref?.();
+  }
+
+  /** The spawner keeps the worker's event loop alive only while it starts or waits for commands. */
+  private holdLoop(on: boolean): void {
+    const out = this.proc.stdout as unknown as Socket | null;
+    if (on) out?.ref?.();
+    else out?.unref?.();
+  }
+
+  private settleLoop(): void {
+    this.holdLoop(this.pending.size + this.running.size > 0);
+  }
+
+  spawn(file: string, args: string[], o: CommandSpawnOptions): Promise<CommandProcess> {
+    const id = this.nextId++;
+    const env = Object.entries(o.env).filter((e): e is [string, string] => e[1] !== undefined).map(([k, v]) => `${k}=${v}`);
+    const payload = Buffer.from([o.cwd, o.stdin ? 'p' : 'n', String(args.length + 1), file, ...args, ...env].join('\0'), 'utf8');
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      this.holdLoop(true);
+      this.proc.stdin?.write(Buffer.concat([Buffer.from(`S ${id} ${payload.length}\n`), payload]));
+    });
+  }
+
+  close(): Promise<void> {
+    if (this.dead) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, CLOSE_WAIT_MS);
+      this.proc.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.proc.stdin?.end();
+    });
+  }
+
+  private onData(s: string): void {
+    this.buffered += s;
+    let nl: number;
+    while ((nl = this.buffered.indexOf('\n')) >= 0) {
+      const line = this.buffered.slice(0, nl).split(' ');
+      this.buffered = this.buffered.slice(nl + 1);
+      this.onLine(line);
+    }
+  }
+
+  private onLine([op, id, ...f]: string[]): void {
+    if (op === 'R') {
+      this.markReady(true);
+      return this.settleLoop();
+    }
+    const n = Number(id);
+    if (op === 'S' || op === 'F') {
+      const resolve = this.pending.get(n);
+      this.pending.delete(n);
+      if (!resolve) return;
+      if (op === 'F') {
+        resolve(failedChild(Number(f[0])));
+        return this.settleLoop();
+      }
+      const child = this.started(n, f.map(Number) as [number, number, number, number]);
+      resolve(child);
+      this.settleLoop();
+    } else if (op === 'E') {
+      const child = this.running.get(n);
+      this.running.delete(n);
+      const status = Number(f[0]);
+      const sig = status & 0x7f;
+      child?.exited(sig ? null : (status >> 8) & 0xff, sig ? (SIGNAL_NAMES.get(sig) ?? 'SIGKILL') : null, Number(f[1]));
+      this.settleLoop();
+    }
+  }
+
+  /** Opens the command's pipes (the spawner's ends, through /proc), then lets the spawner close its copies. */
+  private started(id: number, [pid, inFd, outFd, errFd]: [number, number, number, number]): PerlChild {
+    const path = (fd: number) => `/proc/${this.proc.pid}/fd/${fd}`;
+    const read = (fd: number) => new Socket({ fd: openSync(path(fd), fsc.O_RDONLY | fsc.O_NONBLOCK), readable: true, writable: false });
+    let stdin: Writable | null = null;
+    if (inFd >= 0) {
+      try {
+        stdin = new Socket({ fd: openSync(path(inFd), fsc.O_WRONLY | fsc.O_NONBLOCK), readable: false, writable: true });
+      } catch {
+        stdin = closedPipe(); // ENXIO: the command has closed its stdin already (or exited)
+      }
+    }
+    const child = new PerlChild(pid, stdin, read(outFd), read(errFd));
+    this.proc.stdin?.write(`O ${id}\n`);
+    this.running.set(id, child);
+    return child;
+  }
+
+  /** The spawner is gone: what it started can no longer be waited for; later commands start through Node. */
+  private died(): void {
+    if (this.dead) return;
+    this.dead = true;
+    this.markReady(false);
+    const lost = new Error('the command spawner (perl) exited');
+    for (const resolve of this.pending.values()) resolve(failedChild(0, lost));
+    this.pending.clear();
+    for (const child of this.running.values()) child.lost(lost);
+    this.running.clear();
+  }
+}
+
+/** A started command, shaped as much like a ChildProcess as the command runner needs: 'exit' then 'close'. */
+class PerlChild extends EventEmitter implements CommandProcess {
+  private open = 2;
+  private exit: [number | null, NodeJS.Signals | null] | null = null;
+  /** CPU of the command and the children it reaped, from the spawner's times(2). */
+  cpuMs: number | undefined;
+
+  constructor(readonly pid: number, readonly stdin: Writable | null, readonly stdout: Socket, readonly stderr: Socket) {
+    super();
+    for (const s of [stdout, stderr]) s.once('close', () => this.streamClosed());
+  }
+
+  /** Deferred a turn: the exit can arrive with the start, before the caller listens. */
+  exited(code: number | null, signal: NodeJS.Signals | null, cpuMs: number): void {
+    setImmediate(() => {
+      this.cpuMs = cpuMs;
+      this.exit = [code, signal];
+      this.stdin?.destroy();
+      this.emit('exit', code, signal);
+      this.maybeClose();
+    });
+  }
+
+  /** The spawner died: its exit status is lost, so the command is stopped and the attempt fails. */
+  lost(e: Error): void {
+    try {
+      process.kill(-this.pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+    this.emit('error', e);
+  }
+
+  private streamClosed(): void {
+    this.open -= 1;
+    this.maybeClose();
+  }
+
+  private maybeClose(): void {
+    if (this.open === 0 && this.exit) this.emit('close', ...this.exit);
+  }
+}
+
+/** A command that did not start: emits 'error' as a ChildProcess does, once the caller had a turn to listen. */
+function failedChild(errno: number, e?: Error): CommandProcess {
+  const code = ERRNO_NAMES.get(errno) ?? 'EIO';
+  const err = e ?? Object.assign(new Error(`spawn /bin/sh ${code}`), { code, errno: -errno, syscall: 'spawn /bin/sh' });
+  const child = Object.assign(new EventEmitter(), { pid: undefined, stdin: closedPipe(), stdout: Readable.from([]), stderr: Readable.from([]) });
+  setImmediate(() => child.emit('error', err));
+  return child;
+}
+
+function closedPipe(): Writable {
+  return new Writable({
+    write(_chunk, _enc, cb) {
+      cb(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+    },
+  });
+}

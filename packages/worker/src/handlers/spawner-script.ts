@@ -1,0 +1,105 @@
+/**
+ * The perl side of the command spawner (command-spawner.ts): a small,
+ * long-lived process per worker that forks and execs command handlers so the
+ * Node worker does not. A fork copies the page tables of the process that
+ * forks: perl's are tiny, the worker's grow with its heap. Only modules of
+ * perl-base (Essential on Debian) are used.
+ *
+ * Requests on stdin, one per line:
+ *   `S <id> <len>` then <len> bytes: cwd, stdin ("p" pipe, "n" /dev/null),
+ *     argc, argv…, then KEY=VALUE environment entries, NUL-separated.
+ *   `O <id>`: the worker has opened the pipes of <id>; let go of our ends.
+ * Replies on stdout, one per line:
+ *   `R` once ready;
+ *   `S <id> <pid> <stdin fd|-1> <stdout fd> <stderr fd>`: started (exec'd);
+ *     the worker opens those fds of ours through /proc/<our pid>/fd/;
+ *   `F <id> <errno>`: could not start (chdir or exec failed);
+ *   `E <id> <wait status> <cpu ms>`: exited, with the CPU it and the children
+ *     it reaped used (times(2) around its waitpid).
+ * The child calls setsid (leads a new session and process group) before
+ * exec, as a `detached` Node spawn does. On EOF on stdin the spawner exits;
+ * running commands go on, reparented, as they would after a worker's exit.
+ */
+export const SPAWNER_SCRIPT = String.raw`
+use strict; use warnings;
+use POSIX ();
+$0 = 'djc-spawner';
+binmode(STDIN); binmode(STDOUT);
+$SIG{PIPE} = 'IGNORE';
+my $tck = POSIX::sysconf(POSIX::_SC_CLK_TCK()) || 100;
+my (%kids, %holds);
+my $in = '';
+my $child_cpu = 0;
+$SIG{CHLD} = sub {};
+sub say_ { my $s = join(' ', @_) . "\n"; my $o = 0; while ($o < length $s) { my $n = syswrite(STDOUT, $s, length($s) - $o, $o); if (!defined $n) { next if $!{EINTR}; exit 0 } $o += $n } }
+sub cpu_now { my @t = POSIX::times(); return $t[3] + $t[4] }
+sub reap {
+  while ((my $pid = waitpid(-1, POSIX::WNOHANG())) > 0) {
+    my $st = $?; my $c = cpu_now(); my $ms = int(($c - $child_cpu) * 1000 / $tck); $child_cpu = $c;
+    my $id = delete $kids{$pid};
+    say_('E', $id, $st, $ms) if defined $id;
+  }
+}
+sub start {
+  my ($id, $payload) = @_;
+  my @f = split /\0/, $payload, -1;
+  my ($cwd, $mode, $argc) = splice(@f, 0, 3);
+  my @argv = splice(@f, 0, $argc);
+  my ($in_r, $in_w, $out_r, $out_w, $err_r, $err_w, $x_r, $x_w);
+  if ($mode eq 'p') { pipe($in_r, $in_w) or return say_('F', $id, $! + 0) }
+  pipe($out_r, $out_w) or return say_('F', $id, $! + 0);
+  pipe($err_r, $err_w) or return say_('F', $id, $! + 0);
+  pipe($x_r, $x_w) or return say_('F', $id, $! + 0);
+  my $pid = fork();
+  return say_('F', $id, $! + 0) unless defined $pid;
+  if ($pid == 0) {
+    close $x_r;
+    $SIG{CHLD} = 'DEFAULT'; $SIG{PIPE} = 'DEFAULT';
+    my $fail = sub { my $e = ($! + 0) || 5; syswrite($x_w, "$e"); POSIX::_exit(127) };
+    POSIX::setsid();
+    chdir($cwd) or $fail->();
+    if ($mode eq 'p') { POSIX::dup2(fileno($in_r), 0) // $fail->() }
+    else { open(STDIN, '<', '/dev/null') or $fail->() }
+    POSIX::dup2(fileno($out_w), 1) // $fail->();
+    POSIX::dup2(fileno($err_w), 2) // $fail->();
+    %ENV = ();
+    for (@f) { my $i = index($_, '='); $ENV{substr($_, 0, $i)} = substr($_, $i + 1) if $i > 0 }
+    { no warnings; exec { $argv[0] } @argv; }
+    $fail->();
+  }
+  close $x_w; close $out_w; close $err_w; close $in_r if $in_r;
+  my $err = ''; 1 while !defined(sysread($x_r, $err, 16)) && $!{EINTR};
+  close $x_r;
+  if (length $err) {
+    1 while waitpid($pid, 0) < 0 && $!{EINTR};
+    $child_cpu = cpu_now();
+    return say_('F', $id, $err);
+  }
+  $kids{$pid} = $id;
+  $holds{$id} = [grep { defined } ($in_w, $out_r, $err_r)];
+  say_('S', $id, $pid, $in_w ? fileno($in_w) : -1, fileno($out_r), fileno($err_r));
+}
+sub handle {
+  while (1) {
+    my $nl = index($in, "\n"); return if $nl < 0;
+    my ($op, $id, $len) = split / /, substr($in, 0, $nl);
+    if ($op eq 'O') { substr($in, 0, $nl + 1) = ''; delete $holds{$id}; next }
+    return if length($in) < $nl + 1 + $len;
+    my $payload = substr($in, $nl + 1, $len);
+    substr($in, 0, $nl + 1 + $len) = '';
+    start($id, $payload);
+  }
+}
+$child_cpu = cpu_now();
+say_('R');
+while (1) {
+  reap();
+  my $rin = ''; vec($rin, fileno(STDIN), 1) = 1;
+  my $n = select(my $rout = $rin, undef, undef, %kids ? 0.05 : undef);
+  next if $n <= 0;
+  my $r = sysread(STDIN, $in, 65536, length $in);
+  if (!defined $r) { next if $!{EINTR} || $!{EAGAIN}; exit 0 }
+  exit 0 if $r == 0;
+  handle();
+}
+`;
