@@ -1,6 +1,7 @@
 /** The sections of docs/benchmarks.md, each from its benchmark's JSON result. */
 import { median, round } from './lib.mjs';
 import { renderSqliteCosts } from './report-sqlite-costs.mjs';
+import { renderJointClaims } from './report-joint-claims.mjs';
 import { COMMAND_PROFILE } from './report-command-profile.mjs';
 
 const int = (x) => Math.round(x).toLocaleString('en-US');
@@ -75,6 +76,7 @@ export function renderTasks(r, measured) {
     `| *prepare (overlaps the attempts)* | prepare begins → "job prepared" | ${p.prepareMs === null ? 'n/a' : sec(p.prepareMs)} | |`,
     '',
     ...renderSqliteCosts(),
+    ...renderJointClaims(),
   ];
 }
 

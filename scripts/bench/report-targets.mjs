@@ -96,7 +96,7 @@ const ROWS = [
       need(status, tasks, version);
       return {
         peer: '`squeue`, `kubectl get`: tens of ms',
-        djc: `${ms0(status)} / ${ms0(tasks)}; \`--version\` ${ms0(version)}`,
+        djc: `${ms0(status)} / ${ms0(tasks)}; \`--version\` ${ms0(version)}${loadNote(r.reps?.map((x) => x.load1))}${r.median?.djc ? ` (CPU ${r.median.djc.status.cpuMs} / ${r.median.djc.tasks.cpuMs} / ${r.median.djc.version.cpuMs} ms)` : ''}`,
         met: status < 150 && tasks < 150 && version < 80,
       };
     },
@@ -112,7 +112,8 @@ const ROWS = [
       need(cold ?? warm);
       const parts = [cold === undefined ? null : `cold ${ms0(cold)}`, warm === undefined ? null : `warm pool ${ms0(warm)}`].filter(Boolean);
       const best = Math.min(...[cold, warm].filter((x) => x !== undefined));
-      return { peer: 'Step Functions: ~7 s', djc: `${parts.join(', ')} (submit start → attempt start)`, met: best < 300 };
+      const cpu = r.summary?.warm?.medianMs?.submitCpu;
+      return { peer: 'Step Functions: ~7 s', djc: `${parts.join(', ')} (submit start → attempt start)${loadNote(r.runs?.map((x) => x.load))}${cpu ? `; submit CLI CPU ${ms0(cpu)}` : ''}`, met: best < 300 };
     },
   },
   {
@@ -178,4 +179,11 @@ export function renderTargets(results) {
     ...ROWS.map((spec) => row(spec, results)),
     '',
   ];
+}
+
+/** ' at load A-B' when the run's 1-minute load went above 4 (2 cores: the wall times are mostly waiting for a core), else ''. */
+function loadNote(loads) {
+  const xs = (loads ?? []).filter((x) => typeof x === 'number');
+  if (xs.length === 0 || Math.max(...xs) <= 4) return '';
+  return ` at load ${Math.round(Math.min(...xs))}-${Math.round(Math.max(...xs))}`;
 }

@@ -13,7 +13,7 @@
  * For each: the load average at its start and, from its start (epoch ms
  * before the spawn):
  * - written: the job record's createdAt (CLI start, config validated, job written);
- * - cliExit: the submit process exited;
+ * - cliExit: the submit process exited; submitCpu: its CPU (user + sys, GNU time);
  * - granted: the worker's allocation (the daemon noticed the job, scheduled
  *   it, and started or bound a worker);
  * - workerReady: its `worker started` log line (process start or bind,
@@ -24,13 +24,13 @@
  *
  * Env: BENCH_SUBMIT_REPS (5), BENCH_SUBMIT_BASELINE (unset).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { spawn } from 'node:child_process';
-import { DJC_BIN, main, median, note, ROOT, round, tempDir } from './lib.mjs';
+import { DJC_BIN, main, median, note, ROOT, round, tempDir, TIME_BIN } from './lib.mjs';
 
 const REPS = Number(process.env.BENCH_SUBMIT_REPS ?? 5);
 const BASELINE = process.env.BENCH_SUBMIT_BASELINE ?? null;
@@ -60,16 +60,24 @@ function startDaemon(dir, bin, args) {
   return { child, ready, stop: () => new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); }) };
 }
 
-/** The submit command's start (epoch ms) and exit. */
+/** The submit command's start (epoch ms), exit and CPU (user + sys, ms; under GNU time when installed, else null). */
 function submit(dir, bin) {
+  const cpuFile = join(dir, 'submit-cpu.txt');
+  const argv = [process.execPath, bin, 'submit', 'job.yaml'];
+  const timed = existsSync(TIME_BIN) ? [TIME_BIN, '-f', '%U %S', '-o', cpuFile, ...argv] : argv;
+  const cpuMs = () => {
+    if (timed === argv) return null;
+    const [u, sys] = readFileSync(cpuFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+    return Math.round((u + sys) * 1000);
+  };
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
-    const child = spawn(process.execPath, [bin, 'submit', 'job.yaml'], { cwd: dir, env: { ...process.env, DJC_HOME: join(dir, '.djc') }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(timed[0], timed.slice(1), { cwd: dir, env: { ...process.env, DJC_HOME: join(dir, '.djc') }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (b) => { out += b; });
     child.stderr.on('data', (b) => { err += b; });
-    child.on('close', (code) => (code === 0 ? resolve({ t0, exitAt: Date.now(), jobId: out.trim() }) : reject(new Error(`submit exited ${code}: ${err}`))));
+    child.on('close', (code) => (code === 0 ? resolve({ t0, exitAt: Date.now(), jobId: out.trim(), cpuMs: cpuMs() }) : reject(new Error(`submit exited ${code}: ${err}`))));
   });
 }
 
@@ -112,13 +120,13 @@ async function measure(v, backendOf, TERMINAL_JOB) {
   const output = task?.inlineOutput ? JSON.parse(Buffer.from(task.inlineOutput).toString('utf8')) : null;
   return {
     variant: v.name, jobId: s.jobId, status: job.status, load,
-    written: at(job.createdAt), cliExit: s.exitAt - s.t0, granted: at(alloc?.startedAt), bound: time('warm worker bound to a job'),
+    written: at(job.createdAt), cliExit: s.exitAt - s.t0, submitCpu: s.cpuMs, granted: at(alloc?.startedAt), bound: time('warm worker bound to a job'),
     workerReady: time('worker started'), claimed: at(task?.claimedAt), started: at(task?.startedAt),
     entered: output?.enteredAt ? output.enteredAt - s.t0 : null,
   };
 }
 
-const STEPS = ['written', 'cliExit', 'granted', 'workerReady', 'claimed', 'started', 'entered'];
+const STEPS = ['written', 'cliExit', 'submitCpu', 'granted', 'workerReady', 'claimed', 'started', 'entered'];
 
 function summary(runs) {
   const med = Object.fromEntries(STEPS.map((k) => [k, round(median(runs.map((r) => r[k]).filter((x) => x !== null)), 0)]));
@@ -158,7 +166,7 @@ main('submit-latency', async () => {
           if (v.name === 'warm' && !(await poolReady(join(v.dir, '.djc'), 60_000))) note('warm: the pool was not ready after 60 s; measuring anyway');
           await sleep(500);
           const r = await measure(v, (x) => backends.get(x.name), TERMINAL_JOB);
-          note(`${v.name} #${rep + 1}: load ${r.load}, written ${r.written} ms, granted ${r.granted} ms, attempt started ${r.started} ms, handler entered ${r.entered} ms`);
+          note(`${v.name} #${rep + 1}: load ${r.load}, written ${r.written} ms, submit CPU ${r.submitCpu} ms, granted ${r.granted} ms, attempt started ${r.started} ms, handler entered ${r.entered} ms`);
           runs.push(r);
         }
       }

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { createLogger, homeModes, settleHomeMode } from '@djc/core/read';
 import type { Backend, Logger } from '@djc/core';
 import type { JobService } from './job-service.js';
-import { describeHome, explainLockedWrite, homeReason, openBackend, resolveBackendSettings, type ResolvedHome } from '@djc/core/backends';
+// The light half: a remote read (DJC_URL) never loads the backends (withBackend imports them).
+import { describeHome, homeReason, resolveBackendSettings, type ResolvedHome } from '@djc/core/backends/home';
 
 /** Options every command accepts (commander's optsWithGlobals). */
 export interface GlobalOptions {
@@ -58,6 +59,7 @@ export function makeCli(opts: GlobalOptions): Cli {
 export async function withBackend<T>(cli: Cli, fn: (backend: Backend) => Promise<T>, o: { create?: boolean } = {}): Promise<T> {
   // Say where state goes when djc, not the user, chose the place.
   const isNew = o.create === true && cli.resolvedHome.source === 'user' && !existsSync(cli.home);
+  const { explainLockedWrite, openBackend } = await import('@djc/core/backends');
   const backend = await openBackend(cli.opts, process.env, { create: o.create === true });
   if (isNew && backend.name === 'local') cli.err(`djc: created the home ${describeHome(cli.resolvedHome)}`);
   if (o.create === true) settleHome(cli, backend);

@@ -4,7 +4,6 @@ import { access, constants } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { DjcError, taskDocument } from '@djc/core/read';
 import type { Backend, JobStatus, TaskStatus } from '@djc/core';
-import { describeHome, openBackend } from '@djc/core/backends';
 // Reads import the light entry; what writes (submit, cancel, pause, priority,
 // results) loads the whole package, and the worker's dispatch, when it runs.
 import { failureReport, jobDocument, jobListDocument, observedWorkers, queuedReason, QUEUE_STALE_MS, readQueueDocument, resolveJob, whyDocument } from '@djc/coordinator/read';
@@ -31,7 +30,7 @@ export class LocalJobService implements JobService {
 
   private async open(): Promise<Backend> {
     const { cli } = this;
-    const { existsSync } = await import('node:fs');
+    const [{ existsSync }, { describeHome, openBackend }] = await Promise.all([import('node:fs'), import('@djc/core/backends')]);
     // Say where state goes when djc, not the user, chose the place.
     const isNew = this.create && cli.resolvedHome.source === 'user' && !existsSync(cli.home);
     const backend = await openBackend(cli.opts, process.env, { create: this.create });

@@ -3,7 +3,9 @@
  * command's module is imported when it runs, and the read commands take the
  * light entry points (`@djc/core/read`, `@djc/coordinator/read`), never the
  * packages' indexes, the worker or the config loader. A module-load hook
- * (NODE_OPTIONS=--import) lists every module the CLI process loads.
+ * (NODE_OPTIONS=--import) lists every file the CLI process loads; the CLI
+ * runs from bundle chunks (scripts/bundle-cli.mjs), so each loaded chunk
+ * stands for the source modules the bundle's meta.json lists for it.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,15 +16,25 @@ import { djc, sandboxPerTest } from './helpers.js';
 const box = sandboxPerTest();
 
 /** Runs djc with a hook that writes every loaded module's URL to a file; returns the result and those URLs. */
-async function traced(args: string[]) {
+async function traced(args: string[], env: Record<string, string> = {}) {
   const log = join(box.dir, `loaded-${Math.random().toString(36).slice(2)}.txt`);
   const hooks = join(box.dir, 'hooks.mjs');
   writeFileSync(hooks, `import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) { appendFileSync(${JSON.stringify(log)}, url + '\\n'); return next(url, context); }\n`);
   const register = join(box.dir, 'register.mjs');
   writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
   writeFileSync(log, '');
-  const r = await djc(args, { cwd: box.dir, home: box.home, env: { NODE_OPTIONS: `--import=${pathToFileURL(register).href}` } });
-  return { ...r, loaded: readFileSync(log, 'utf8').split('\n').filter(Boolean) };
+  const r = await djc(args, { cwd: box.dir, home: box.home, env: { ...env, NODE_OPTIONS: `--import=${pathToFileURL(register).href}` } });
+  const files = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  return { ...r, files, loaded: files.flatMap(sources) };
+}
+
+const BUNDLE = join(import.meta.dirname, '..', 'dist', 'bundle');
+const chunks = (JSON.parse(readFileSync(join(BUNDLE, 'meta.json'), 'utf8')) as { outputs: Record<string, { inputs: string[] }> }).outputs;
+
+/** A loaded file's source modules: a bundle chunk's inputs (paths from the repository's root), or the file itself. */
+function sources(url: string): string[] {
+  const chunk = Object.entries(chunks).find(([out]) => url.endsWith(`/${out}`));
+  return chunk ? chunk[1].inputs.map((i) => `/${i}`) : [url];
 }
 
 const HEAVY = [/\/packages\/core\/dist\/index\.js$/, /\/packages\/coordinator\/dist\/index\.js$/, /\/packages\/worker\/dist\//, /\/core\/dist\/config\/load\.js$/, /\/core\/dist\/partition\//, /execa/];
@@ -32,7 +44,8 @@ describe('start-up imports', () => {
   it('--version loads neither the core index nor zod; status and tasks load no index, worker or job-file loader', async () => {
     const version = await traced(['--version']);
     expect([version.code, version.stdout.trim()], version.stderr).toEqual([0, '0.1.0']);
-    expect(version.loaded.some((u) => u.endsWith('/cli/dist/main.js')), 'the hook saw the CLI load').toBe(true);
+    expect(version.files.some((u) => u.endsWith('/cli/dist/bundle/main.js')), 'the CLI ran from its bundle').toBe(true);
+    expect(version.loaded.some((u) => u.endsWith('/cli/dist/main.js')), 'the bundle holds the CLI').toBe(true);
     expect([...heavy(version.loaded), ...version.loaded.filter((u) => /zod|pino/.test(u))]).toEqual([]);
 
     writeFileSync(join(box.dir, 'in.jsonl'), '{"n":1}\n{"n":2}\n');
@@ -50,5 +63,13 @@ describe('start-up imports', () => {
     expect(tasks.code, tasks.stderr).toBe(0);
     expect((JSON.parse(tasks.stdout) as { tasks: { status: string }[] }).tasks.map((t) => t.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
     expect(heavy(tasks.loaded)).toEqual([]);
+  });
+
+  it('a remote read (DJC_URL) opens no backend: neither the local backend nor backend selection is loaded', async () => {
+    const remote = await traced(['status', 'some-job'], { DJC_URL: 'http://127.0.0.1:1', DJC_TOKEN: 'no-such-token' });
+    expect([remote.code, remote.stdout], remote.stderr).toEqual([3, '']);
+    expect(remote.stderr).toContain('DJC_URL=http://127.0.0.1:1');
+    expect(remote.loaded.some((u) => u.endsWith('/cli/dist/remote/remote-job-service.js')), 'the bundle ran the remote reader').toBe(true);
+    expect(remote.loaded.filter((u) => /\/core\/dist\/backends\/(local\/|open\.js$)/.test(u))).toEqual([]);
   });
 });

@@ -181,7 +181,7 @@ registerHooks({ resolve(specifier, context, next) {
     const status = await run(['status', jobId], { ...env, ...tracedEnv() });
     expect(status.code, status.stderr).toBe(0);
     const statusImports = readFileSync(log, 'utf8');
-    expect(statusImports).toContain('/dist/main.js');
+    expect(statusImports).toContain('/cli/dist/bundle/main.js'); // the hook saw the CLI
     expect(statusImports).not.toContain('@opentelemetry');
   });
 });

@@ -1,5 +1,4 @@
 import { dirname } from 'node:path';
-import { execa } from 'execa';
 import { initTracing, jobStatusDocument, type JobRecord, type Logger } from '@djc/core';
 
 /**
@@ -33,6 +32,9 @@ async function postWebhook(url: string, doc: unknown, log: Logger, jobId: string
 }
 
 async function runCommand(command: string, job: JobRecord, log: Logger): Promise<void> {
+  // Loaded when a job has a notification command: execa is ~100 modules, and
+  // every process that can end a job (djc submit, run, the daemon) imports this file.
+  const { execa } = await import('execa');
   const r = await execa(command, {
     shell: true,
     cwd: dirname(job.configPath),

@@ -6,6 +6,7 @@ export * from './model/batch.js';
 export * from './model/job-document.js';
 export * from './ports/state-store.js';
 export * from './ports/task-queue.js';
+export * from './ports/joint-ops.js';
 export * from './ports/blob-store.js';
 export * from './ports/backend.js';
 export * from './ports/job-pruner.js';

@@ -1,5 +1,5 @@
 import {
-  ConflictError, MAX_TASK_BATCH, TERMINAL_JOB, type ClaimResult, type ReceivedMessage, type TaskRecord,
+  ConflictError, MAX_TASK_BATCH, TERMINAL_JOB, type ClaimResult, type ReceiveOptions, type ReceivedMessage, type TaskRecord,
 } from '@djc/core';
 import type { AttemptDeps } from './run-attempt.js';
 
@@ -50,6 +50,58 @@ export async function claimAhead(deps: AttemptDeps, msgs: readonly ReceivedMessa
       }
     }
   }
+  return inStartOrder(held);
+}
+
+/**
+ * Received messages, their tasks claimed ahead (claim-ahead.ts), and the
+ * acknowledgements waiting in `acks` written: in one transaction where the
+ * backend can (receiveClaimed), else a deleteBatch, a receive and a claim.
+ */
+export async function receiveHeld(deps: AttemptDeps, receive: ReceiveOptions, free: number, acks: string[]): Promise<Held[]> {
+  const joint = await receiveClaimed(deps, receive, free, acks);
+  if (joint !== null) return joint;
+  if (acks.length > 0) await deps.backend.queue.deleteBatch(acks.splice(0));
+  const got = await deps.backend.queue.receive(receive);
+  return got.length > 0 ? claimAhead(deps, got, free) : [];
+}
+
+/**
+ * receive + claimAhead in ONE write where the backend can (Backend.joint,
+ * the local SQLite file) for a worker of one live job, with the
+ * acknowledgements waiting in `acks` deleted in the same transaction (taken
+ * out of `acks`; put back if the write fails). Null where it cannot (AWS, a
+ * worker of every job, an ended job): the caller makes the separate calls.
+ * The first `free` tasks are claimed RUNNING, the rest CLAIMED (all CLAIMED
+ * for a rate-limited job), as claimAhead does; a copy's message is claimed
+ * when it starts. `at` of each claim is taken before the write (its lease is
+ * thought to have started no later than it did: heldClaim heartbeats early,
+ * never late).
+ */
+export async function receiveClaimed(deps: AttemptDeps, receive: ReceiveOptions, free: number, acks: string[]): Promise<Held[] | null> {
+  const { joint } = deps.backend;
+  const jobId = receive.jobId;
+  if (joint === undefined || jobId === undefined) return null;
+  const job = await deps.jobs.get(jobId);
+  if (!job || TERMINAL_JOB.has(job.status) || job.cancelRequested) return null;
+  const leaseMs = job.config.compute.lease;
+  const claim = { owner: deps.workerId, leaseMs, maxAttempts: job.config.retry.max_attempts, start: job.config.handler.rate_limit ? 0 : free };
+  const taken = acks.splice(0);
+  const at = Date.now();
+  try {
+    const got = await joint.receiveAndClaim({ ...receive, jobId, acks: taken, claim });
+    return inStartOrder(got.messages.map((msg, i) => {
+      const result = got.claims[i];
+      return { msg, at: 0, claim: result === null || result === undefined ? null : { result, at, leaseMs } };
+    }));
+  } catch (e) {
+    acks.unshift(...taken);
+    throw e;
+  }
+}
+
+/** The held messages, queued now, those claimed RUNNING first. */
+function inStartOrder(held: Held[]): Held[] {
   const queuedAt = Date.now();
   for (const h of held) h.at = queuedAt;
   const rank = (h: Held) => (isHeld(h) ? 1 : 0);

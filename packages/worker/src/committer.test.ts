@@ -115,4 +115,23 @@ describe('Committer', () => {
     expect(writes).toEqual([2]);
     expect((await backend.state.getTask(jobId, 0))?.status).toBe('RUNNING');
   });
+
+  it('deletes the waiting acknowledgements with the next group where the backend writes both at once', async () => {
+    const joint = backend.joint;
+    if (joint === undefined) throw new Error('the local backend has joint operations');
+    await backend.queue.send([{ v: 1, jobId, taskId: 0 }, { v: 1, jobId, taskId: 1 }]);
+    const got = await backend.queue.receive({ jobId, max: 2, visibilityMs: 60_000 });
+    const calls: number[] = [];
+    const counted = { ...joint, completeAndAck: (id: string, ws: never, acks: readonly string[]) => { calls.push(acks.length); return joint.completeAndAck(id, ws, acks); } };
+    const waiting = got.map((m) => m.receipt);
+    const c = new Committer(state, () => false, { joint: counted, waiting });
+    expect(await c.complete(jobId, 0, lease(), OK)).toMatchObject({ status: 'SUCCEEDED' });
+    expect(calls).toEqual([2]);
+    expect(waiting).toEqual([]);
+    expect(await backend.queue.depth(jobId)).toMatchObject({ visible: 0, inFlight: 0 });
+    // Nothing waiting: the plain completeTasks.
+    expect(await c.complete(jobId, 1, lease(), OK)).toMatchObject({ status: 'SUCCEEDED' });
+    expect(calls).toEqual([2]);
+    expect(writes).toEqual([1]);
+  });
 });

@@ -1,4 +1,4 @@
-import { MAX_TASK_BATCH, type LeaseRef, type LeaseWrite, type StateStore, type TaskOutcome, type TaskRecord } from '@djc/core';
+import { MAX_TASK_BATCH, type JointOps, type LeaseRef, type LeaseWrite, type StateStore, type TaskOutcome, type TaskRecord } from '@djc/core';
 
 /** Longest a completion (or a held task's start) waits for others to share its write. */
 export const COMMIT_WAIT_MS = 20;
@@ -26,7 +26,10 @@ interface Waiting {
  * for that write, so one task's writes never race. `complete` and `start`
  * resolve or reject as completeTasks says of them (LEASE_LOST for that
  * attempt alone); the lease holds meanwhile (a lease is far longer than
- * the wait).
+ * the wait). Where the backend writes queue and state in one transaction
+ * (`acks.joint`, the local SQLite file), each group also deletes the
+ * messages of finished tasks waiting in `acks.waiting` (completeAndAck):
+ * one transaction for what was two.
  */
 export class Committer {
   private readonly waiting = new Map<string, Waiting[]>();
@@ -34,7 +37,11 @@ export class Committer {
   private readonly writing = new Map<string, Promise<unknown>>();
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly state: StateStore, private readonly busy: () => boolean) {}
+  constructor(
+    private readonly state: StateStore,
+    private readonly busy: () => boolean,
+    private readonly acks?: { joint: JointOps; waiting: string[] },
+  ) {}
 
   /** Ends an attempt; `startedAt`: when its handler started (epoch ms). */
   complete(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome, startedAt?: number): Promise<TaskRecord> {
@@ -86,9 +93,21 @@ export class Committer {
     for (const key of starts) if (this.writing.get(key) === done) this.writing.delete(key);
   }
 
+  /** completeTasks, with the waiting acknowledgements where the backend can (put back if the write fails). */
+  private async writeGroup(jobId: string, writes: LeaseWrite[]) {
+    const taken = this.acks?.waiting.splice(0) ?? [];
+    if (this.acks === undefined || taken.length === 0) return this.state.completeTasks(jobId, writes);
+    try {
+      return await this.acks.joint.completeAndAck(jobId, writes, taken);
+    } catch (e) {
+      this.acks.waiting.push(...taken);
+      throw e;
+    }
+  }
+
   private async send(jobId: string, list: Waiting[]): Promise<void> {
     try {
-      const results = await this.state.completeTasks(jobId, list.map((w) => w.write));
+      const results = await this.writeGroup(jobId, list.map((w) => w.write));
       list.forEach((w, i) => {
         const r = results[i];
         if (r === undefined || r instanceof Error) w.reject(r ?? new Error('completeTasks returned too few results'));

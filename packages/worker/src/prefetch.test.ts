@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HOLD_BUDGET_MS, MAX_PREFETCH, prefetchFor, TaskPace } from './prefetch.js';
+import { MAX_TASK_BATCH } from '@djc/core';
+import { HOLD_BUDGET_MS, MAX_PREFETCH, prefetchFor, receiveSize, TaskPace } from './prefetch.js';
 
 describe('prefetchFor', () => {
   it('takes nothing ahead before a task of the job was measured (never on a guess)', () => {
@@ -17,6 +18,27 @@ describe('prefetchFor', () => {
     expect(prefetchFor(10, 1)).toBe(MAX_PREFETCH);
     expect(prefetchFor(HOLD_BUDGET_MS + 1, 1)).toBe(0);
     expect(prefetchFor(2_000, 4)).toBe(0); // sleep 2 on 4 slots: no task waits behind another
+  });
+});
+
+describe('receiveSize', () => {
+  it('fills one receive of the queue with short tasks: 10 on SQS, MAX_TASK_BATCH on a queue without a limit', () => {
+    expect(receiveSize(1, 1, 1, 10)).toBe(10);
+    expect(receiveSize(1, 1, 1, undefined)).toBe(MAX_TASK_BATCH);
+    expect(receiveSize(10, 1, 10, undefined)).toBe(MAX_TASK_BATCH);
+  });
+  it('takes only the free slots for unmeasured or slow tasks, whatever the queue (slow tasks are never held)', () => {
+    expect(receiveSize(1, null, 1, undefined)).toBe(1);
+    expect(receiveSize(1, HOLD_BUDGET_MS + 1, 1, undefined)).toBe(1);
+    expect(receiveSize(4, 4 * HOLD_BUDGET_MS + 1, 4, undefined)).toBe(4);
+    expect(receiveSize(2, 2_000, 2, 10)).toBe(2);
+  });
+  it('holds no more than HOLD_BUDGET_MS of measured work ahead, on a larger receive too', () => {
+    expect(receiveSize(1, HOLD_BUDGET_MS / 5, 1, undefined)).toBe(1 + 5);
+    expect(receiveSize(1, 25, 1, undefined)).toBe(1 + 10);
+  });
+  it('never takes fewer than the free slots (a worker with more slots than one receive holds)', () => {
+    expect(receiveSize(40, 1, 40, undefined)).toBe(40);
   });
 });
 

@@ -14,6 +14,7 @@
  * that turned out long) is given back once its job has no pending task left
  * (worker.ts), so at the end of a mixed job an idle worker runs it.
  */
+import { MAX_TASK_BATCH } from '@djc/core';
 
 /**
  * Work, at the measured pace, that the tasks held ahead of free slots may
@@ -24,7 +25,7 @@
  * holding may cost a slow job is bounded by the give-back at its end.)
  */
 export const HOLD_BUDGET_MS = 250;
-/** Most messages received ahead of free slots (SQS hands out at most 10 at once). */
+/** Most messages received ahead of free slots by default (SQS hands out at most 10 at once). */
 export const MAX_PREFETCH = 9;
 /** A task held longer than this in a busy worker is given back (refunded) for another worker to run. */
 export const HOLD_TTL_MS = 500;
@@ -36,12 +37,26 @@ const MIN_SAMPLES = 4;
 /**
  * Messages to take ahead of the free slots, given the job's measured time
  * per task (null: none measured yet) and the worker's slots:
- * ⌊HOLD_BUDGET_MS × concurrency / avgTaskMs⌋, at most MAX_PREFETCH.
+ * ⌊HOLD_BUDGET_MS × concurrency / avgTaskMs⌋, at most `most`.
  */
-export function prefetchFor(avgTaskMs: number | null, concurrency: number): number {
+export function prefetchFor(avgTaskMs: number | null, concurrency: number, most = MAX_PREFETCH): number {
   if (avgTaskMs === null) return 0;
   const fits = Math.floor((HOLD_BUDGET_MS * concurrency) / Math.max(avgTaskMs, 0.1));
-  return Math.max(0, Math.min(MAX_PREFETCH, fits));
+  return Math.max(0, Math.min(most, fits));
+}
+
+/**
+ * How many messages to receive with `free` slots free: the free slots, plus
+ * the prefetch, up to what one receive of the queue returns (`queueMax`;
+ * none: MAX_TASK_BATCH, one claim write). So on SQS (10) a worker holds up
+ * to 9 ahead of a free slot, on the local queue up to 24: a receive, a claim
+ * and the ends' writes then serve up to 25 short tasks each, where 10 cost
+ * as many transactions. The hold budget is the same (HOLD_BUDGET_MS of
+ * measured work): tasks of 10 ms or more are held as before, slow ones not at all.
+ */
+export function receiveSize(free: number, avgTaskMs: number | null, concurrency: number, queueMax: number | undefined): number {
+  const most = Math.min(queueMax ?? MAX_TASK_BATCH, MAX_TASK_BATCH);
+  return Math.max(free, Math.min(most, free + prefetchFor(avgTaskMs, concurrency, most - 1)));
 }
 
 /**

@@ -5,10 +5,10 @@ import { newWorkerId, TERMINAL_JOB, withJob, type Backend, type Logger } from '@
 import { createHandlerRunner } from './handlers/index.js';
 import { JobCache } from './job-cache.js';
 import { handleMessage, type AttemptDeps, type MessageOutcome } from './run-attempt.js';
-import { claimAhead, heldClaim, isHeld, putBack, type Held } from './claim-ahead.js';
+import { heldClaim, isHeld, putBack, receiveHeld, type Held } from './claim-ahead.js';
 import { Committer } from './committer.js';
 import { attemptMemory } from './memory-limit.js';
-import { HOLD_TTL_MS, prefetchFor, TaskPace } from './prefetch.js';
+import { HOLD_TTL_MS, MAX_PREFETCH, receiveSize, TaskPace } from './prefetch.js';
 import { OrphanWatch } from './orphan-watch.js';
 import { startHeapSamples } from './heap-sample.js';
 import { LoopWake } from './loop-wake.js';
@@ -74,7 +74,8 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
   /** Every message being handled, its commit included. */
   const inFlight = new Set<Promise<void>>();
   const queued: Held[] = [];
-  const committer = new Committer(opts.backend.state, () => running > 0 || queued.length > 0);
+  const joint = opts.backend.joint;
+  const committer = new Committer(opts.backend.state, () => running > 0 || queued.length > 0, joint && { joint, waiting: acks });
   const deps = {
     backend: opts.backend, runner, jobs, workerId, tmpRoot, log, shutdown: shutdown.signal, ack: (r: string) => void acks.push(r),
     complete: committer.complete.bind(committer), start: committer.start.bind(committer), graceMs: opts.graceMs,
@@ -160,18 +161,16 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
         await wake.wait();
         continue;
       }
-      await flushAcks();
       const leaseMs = await leaseFor(jobs, opts.jobId);
       const free = concurrency - running;
-      const got = await opts.backend.queue.receive({
-        max: free + prefetchFor(pace.of(opts.jobId), concurrency),
+      const fresh = await receiveHeld(deps, {
+        max: receiveSize(free, pace.of(opts.jobId), concurrency, await receiveMax(jobs, opts.jobId, opts.backend)),
         visibilityMs: leaseMs,
         waitMs: inFlight.size > 0 ? 50 : RECEIVE_WAIT_MS,
         jobId: opts.jobId,
         signal: opts.signal,
-      });
-      if (got.length > 0) {
-        const fresh = await claimAhead(deps, got, free);
+      }, free, acks);
+      if (fresh.length > 0) {
         dropSuperseded(queued, fresh);
         queued.push(...fresh);
         idleSince = Date.now();
@@ -325,6 +324,18 @@ async function shouldExit(jobs: JobCache, opts: WorkerOptions, idleSince: number
 async function jobConcurrency(jobs: JobCache, jobId: string | undefined): Promise<number> {
   const job = jobId ? await jobs.get(jobId) : null;
   return job?.config.compute.concurrency ?? 1;
+}
+
+/**
+ * Most messages one receive takes: the queue's own limit, but at most
+ * MAX_PREFETCH + 1 for a rate-limited job (its tasks start at the limit's
+ * pace, which the worker's measured pace does not see, so a larger receive
+ * would only hoard tasks the other workers could start).
+ */
+async function receiveMax(jobs: JobCache, jobId: string | undefined, backend: Backend): Promise<number | undefined> {
+  const job = jobId ? await jobs.get(jobId) : null;
+  if (!job?.config.handler.rate_limit) return backend.queue.maxReceive;
+  return Math.min(backend.queue.maxReceive ?? Infinity, MAX_PREFETCH + 1);
 }
 
 async function leaseFor(jobs: JobCache, jobId: string | undefined): Promise<number> {

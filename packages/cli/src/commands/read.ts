@@ -1,6 +1,6 @@
 import { EXIT, formatDuration, DjcError, JOB_STATUSES, TASK_STATUSES } from '@djc/core/read';
 import type { JobRecord, TaskStatus } from '@djc/core';
-import { homeReason } from '@djc/core/backends';
+import { homeReason } from '@djc/core/backends/home';
 import { statusDocument } from '../status-document.js';
 import { withJobs, type Cli } from '../context.js';
 import type { JobService } from '../job-service.js';

@@ -12,6 +12,10 @@
  * A relative flag or DJC_HOME is taken from the current directory. The
  * result is always absolute, so a worker given it in DJC_HOME finds the same
  * state from any directory or node.
+ *
+ * Light on purpose (`@djc/core/backends/home`): the CLI resolves its home and
+ * backend name here before it knows whether it opens a backend at all (a
+ * remote read never does), without loading the backends.
  */
 import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -26,6 +30,21 @@ export interface ResolvedHome {
   source: HomeSource;
   /** The directory the upward search started from. */
   cwd: string;
+}
+
+export interface BackendSettings {
+  backend?: string;
+  home?: string;
+  /** aws backend names (else DJC_TABLE, DJC_BUCKET, DJC_QUEUE). */
+  table?: string;
+  bucket?: string;
+  queue?: string;
+}
+
+/** The backend name and the local home (absolute; by the rule above). */
+export function resolveBackendSettings(s: BackendSettings, env: NodeJS.ProcessEnv = process.env): { backend: string; home: string; resolvedHome: ResolvedHome } {
+  const resolvedHome = resolveHome(s.home, env);
+  return { backend: s.backend ?? env.DJC_BACKEND ?? 'local', home: resolvedHome.home, resolvedHome };
 }
 
 /** The name of a project-local home that the upward search looks for. */

@@ -7,22 +7,16 @@
  */
 import { DjcError } from '../errors.js';
 import type { Backend } from '../ports/backend.js';
-import { resolveHome, type ResolvedHome } from './home.js';
+import { resolveBackendSettings, type BackendSettings } from './home.js';
 import { createLocalBackend } from './local/index.js';
 import { explainOpenError } from './local/open-errors.js';
 
 export { explainLockedWrite } from './local/open-errors.js';
 
-export { describeHome, findUp, homeReason, resolveHome, userHome, HOME_DIR_NAME, type HomeSource, type ResolvedHome } from './home.js';
-
-export interface BackendSettings {
-  backend?: string;
-  home?: string;
-  /** aws backend names (else DJC_TABLE, DJC_BUCKET, DJC_QUEUE). */
-  table?: string;
-  bucket?: string;
-  queue?: string;
-}
+export {
+  describeHome, findUp, homeReason, resolveBackendSettings, resolveHome, userHome, HOME_DIR_NAME,
+  type BackendSettings, type HomeSource, type ResolvedHome,
+} from './home.js';
 
 export interface OpenOptions {
   /**
@@ -32,12 +26,6 @@ export interface OpenOptions {
    * nothing is written to disk.
    */
   create?: boolean;
-}
-
-/** The backend name and the local home (absolute; see home.ts for the rule). */
-export function resolveBackendSettings(s: BackendSettings, env: NodeJS.ProcessEnv = process.env): { backend: string; home: string; resolvedHome: ResolvedHome } {
-  const resolvedHome = resolveHome(s.home, env);
-  return { backend: s.backend ?? env.DJC_BACKEND ?? 'local', home: resolvedHome.home, resolvedHome };
 }
 
 export async function openBackend(s: BackendSettings = {}, env: NodeJS.ProcessEnv = process.env, o: OpenOptions = {}): Promise<Backend> {

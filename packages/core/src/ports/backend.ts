@@ -1,6 +1,7 @@
 import type { BackendName } from '../model/job.js';
 import type { BlobStore } from './blob-store.js';
 import type { JobPruner } from './job-pruner.js';
+import type { JointOps } from './joint-ops.js';
 import type { StateStore } from './state-store.js';
 import type { TaskQueue } from './task-queue.js';
 
@@ -27,6 +28,11 @@ export interface Backend {
   state: StateStore;
   blobs: BlobStore;
   queue: TaskQueue;
+  /**
+   * Queue and state writes in one transaction (joint-ops.ts), where one
+   * store holds both (local). Absent on AWS: callers make the separate calls.
+   */
+  joint?: JointOps;
   /** Environment a worker process needs to reach the same backend. */
   workerEnv(): Record<string, string>;
   /**

@@ -47,6 +47,12 @@ export interface QueueDepth {
 }
 
 export interface TaskQueue {
+  /**
+   * Most messages one receive can return (SQS: 10). Absent: no limit of the
+   * queue's own (a worker then takes at most MAX_TASK_BATCH at once, one
+   * claim write's worth).
+   */
+  readonly maxReceive?: number;
   /** Enqueues messages, visible after `delayMs` (default 0). */
   send(messages: readonly TaskMessage[], opts?: IoOptions & { delayMs?: number }): Promise<void>;
   receive(opts: ReceiveOptions): Promise<ReceivedMessage[]>;

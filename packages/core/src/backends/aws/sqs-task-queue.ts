@@ -104,6 +104,9 @@ export class SqsTaskQueue implements TaskQueue {
     });
   }
 
+  /** SQS hands out at most 10 messages per ReceiveMessage. */
+  readonly maxReceive = 10;
+
   /**
    * One ReceiveMessage: up to min(max, 10) messages of any job, hidden for
    * ceil(visibilityMs / 1000) s, waiting up to min(20, ceil(waitMs / 1000)) s

@@ -14,6 +14,7 @@ import { FsBlobStore } from './fs-blob-store.js';
 import { SqliteJobPruner } from './sqlite-job-pruner.js';
 import { SqliteStateStore } from './sqlite-state-store.js';
 import { SqliteTaskQueue } from './sqlite-task-queue.js';
+import { SqliteJointOps } from './sqlite-joint-ops.js';
 import type { SqliteDriverName } from './sqlite-driver.js';
 
 export interface LocalBackendOptions {
@@ -62,6 +63,8 @@ export function createLocalBackend(opts: LocalBackendOptions): Backend {
     watchIntervalMs: 20,
     state,
     queue,
+    // A read-only home writes nothing: no joint writes either.
+    ...(readOnly ? {} : { joint: new SqliteJointOps(db, queue, state.leases) }),
     blobs,
     pruner: new SqliteJobPruner(db, { blobs: paths.blobs, workers: join(paths.home, 'workers') }),
     workerEnv: () => ({ DJC_BACKEND: 'local', DJC_HOME: paths.home, ...driverEnv }),

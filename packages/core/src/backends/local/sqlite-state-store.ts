@@ -45,7 +45,8 @@ export class SqliteStateStore implements StateStore {
   private readonly ownsDb: boolean;
   private readonly jobs: SqliteJobOps;
   private readonly tasks: SqliteTaskOps;
-  private readonly leases: SqliteLeaseOps;
+  /** Claims and ends inside a caller's transaction: the backend's joint operations (sqlite-joint-ops.ts). */
+  readonly leases: SqliteLeaseOps;
   private readonly copies: SqliteCopyOps;
   private readonly bulk: SqliteBulkTaskOps;
   private readonly lock: SqliteCoordinatorLock;

@@ -55,7 +55,11 @@ export class SqliteTaskQueue implements TaskQueue {
     this.sendTx = this.db.transaction((messages: readonly TaskMessage[], visibleAt: number) => {
       for (const m of messages) this.sql.insert.run(m.jobId, m.taskId, JSON.stringify(m), visibleAt);
     });
-    this.receiveTx = this.db.transaction((o: ReceiveOptions) => this.take(o));
+    this.receiveTx = this.db.transaction(<T>(o: ReceiveOptions, acks: string | null, also: (got: ReceivedMessage[]) => T) => {
+      if (acks !== null) this.sql.removeMany.run(acks, acks);
+      const got = this.take(o);
+      return { got, also: got.length > 0 ? also(got) : null };
+    });
     this.byReceipt = this.db.transaction((stmt: Statement, id: number, receipt: string, values: unknown[]) => {
       stmt.run(...values, id, receipt);
     });
@@ -76,12 +80,31 @@ export class SqliteTaskQueue implements TaskQueue {
    * visible, the wait ends, or `signal` aborts (then: []).
    */
   async receive(opts: ReceiveOptions): Promise<ReceivedMessage[]> {
+    return (await this.receiveWith(opts, [], () => null)).got;
+  }
+
+  /**
+   * receive, in one transaction with deleteBatch(`receipts`) before it and
+   * `also(got)` after it (when it got messages): the local backend's joint
+   * operations (sqlite-joint-ops.ts). `also` runs inside the transaction:
+   * if it throws, nothing was received or deleted. The first try writes
+   * even when no message looks ready, if there are receipts to delete.
+   */
+  async receiveWith<T>(opts: ReceiveOptions, receipts: readonly string[], also: (got: ReceivedMessage[]) => T): Promise<{ got: ReceivedMessage[]; also: T | null }> {
+    type Got = { got: ReceivedMessage[]; also: T | null };
+    const none: Got = { got: [], also: null };
     const deadline = Date.now() + (opts.waitMs ?? 0);
+    let acks = liveReceipts(receipts);
     for (;;) {
-      if (opts.signal?.aborted) return [];
-      const got = this.looksReady(opts.jobId) ? await withLock(() => this.receiveTx.immediate(opts)) : [];
-      if (got.length > 0 || Date.now() >= deadline) return got;
-      if (!(await this.waitForReady(opts, deadline))) return [];
+      if (opts.signal?.aborted) {
+        if (acks !== null) await this.deleteJson(acks);
+        return none;
+      }
+      const pending = acks;
+      acks = null;
+      const r = pending !== null || this.looksReady(opts.jobId) ? await withLock(() => this.receiveTx.immediate(opts, pending, also) as Got) : none;
+      if (r.got.length > 0 || Date.now() >= deadline) return r;
+      if (!(await this.waitForReady(opts, deadline))) return none;
     }
   }
 
@@ -143,9 +166,17 @@ export class SqliteTaskQueue implements TaskQueue {
 
   /** One statement in one transaction; stale receipts are skipped. */
   async deleteBatch(receipts: readonly string[]): Promise<void> {
-    const live = receipts.filter((r) => Number.isSafeInteger(Number.parseInt(r, 10)));
-    if (live.length === 0) return;
-    const json = JSON.stringify(live);
+    const json = liveReceipts(receipts);
+    if (json !== null) await this.deleteJson(json);
+  }
+
+  /** deleteBatch inside the caller's transaction (sqlite-joint-ops.ts). */
+  deleteIn(receipts: readonly string[]): void {
+    const json = liveReceipts(receipts);
+    if (json !== null) this.sql.removeMany.run(json, json);
+  }
+
+  private async deleteJson(json: string): Promise<void> {
     await withLock(() => this.deleteManyTx.immediate(json));
   }
 
@@ -175,6 +206,12 @@ export class SqliteTaskQueue implements TaskQueue {
   async close(): Promise<void> {
     if (this.ownsDb && this.db.open) this.db.close();
   }
+}
+
+/** The receipts that can name a row, as a JSON array; null if none. */
+function liveReceipts(receipts: readonly string[]): string | null {
+  const live = receipts.filter((r) => Number.isSafeInteger(Number.parseInt(r, 10)));
+  return live.length === 0 ? null : JSON.stringify(live);
 }
 
 /** A queue on its own database file, or on a handle shared with a state store. */

@@ -1,0 +1,82 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConflictError, isDjcError } from '../../errors.js';
+import type { Backend } from '../../ports/backend.js';
+import type { JointOps } from '../../ports/joint-ops.js';
+import type { TaskRecord } from '../../model/job.js';
+import { tempDir, testBatches, testJob } from '../../testing/fixtures.js';
+import { sqliteDriversUnderTest } from '../../testing/sqlite-drivers.js';
+import { createLocalBackend } from './index.js';
+import type { SqliteTaskQueue } from './sqlite-task-queue.js';
+import type { SqliteDriverName } from './sqlite-driver.js';
+
+const OK = { status: 'SUCCEEDED' as const, inlineOutput: new Uint8Array([120, 10]), outputKind: 'raw' as const, records: 1 };
+
+describe.each(sqliteDriversUnderTest())('local joint operations (%s driver)', (driver) => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let backend: Backend;
+  let joint: JointOps;
+  let jobId: string;
+  const claim = (start: number) => ({ owner: 'w', leaseMs: 60_000, maxAttempts: 3, start });
+
+  beforeEach(async () => {
+    tmp = await tempDir('djc-joint-');
+    backend = createLocalBackend({ home: tmp.dir, driver: driver as SqliteDriverName });
+    joint = backend.joint as JointOps;
+    const job = testJob();
+    await backend.state.createJob(job);
+    await backend.state.putTasks(job.jobId, testBatches(5));
+    jobId = job.jobId;
+  });
+  afterEach(async () => {
+    await backend.close();
+    await tmp.cleanup();
+  });
+
+  it('receives and claims a group in one call: RUNNING as many as start, CLAIMED the rest, a copy unclaimed', async () => {
+    await backend.queue.send([0, 1, 2].map((taskId) => ({ v: 1 as const, jobId, taskId })));
+    await backend.queue.send([{ v: 1, jobId, taskId: 4, copyOf: 1 }]);
+    const got = await joint.receiveAndClaim({ jobId, max: 10, visibilityMs: 60_000, claim: claim(1) });
+    expect(got.messages.map((m) => m.message.taskId)).toEqual([0, 1, 2, 4]);
+    expect(got.claims.map((c) => (c === null ? null : (c as TaskRecord).status))).toEqual(['RUNNING', 'CLAIMED', 'CLAIMED', null]);
+    expect((await backend.state.getJob(jobId))?.tasks).toMatchObject({ running: 1, claimed: 2, pending: 2 });
+    expect(await backend.queue.depth(jobId)).toMatchObject({ visible: 0, inFlight: 4 });
+    // A second delivery of a claimed task is refused like claimTasks refuses it.
+    await backend.queue.send([{ v: 1, jobId, taskId: 0 }]);
+    const again = await joint.receiveAndClaim({ jobId, max: 10, visibilityMs: 60_000, claim: claim(1) });
+    expect(again.claims[0]).toBeInstanceOf(ConflictError);
+  });
+
+  it('deletes the acknowledged messages in the same write, even when nothing is received', async () => {
+    await backend.queue.send([0, 1].map((taskId) => ({ v: 1 as const, jobId, taskId })));
+    const first = await joint.receiveAndClaim({ jobId, max: 10, visibilityMs: 60_000, claim: claim(2) });
+    const acks = first.messages.map((m) => m.receipt);
+    const none = await joint.receiveAndClaim({ jobId, max: 10, visibilityMs: 60_000, claim: claim(1), acks: [...acks, 'stale.receipt'] });
+    expect(none).toEqual({ messages: [], claims: [] });
+    expect(await backend.queue.depth(jobId)).toMatchObject({ visible: 0, inFlight: 0, delayed: 0 });
+  });
+
+  it('ends a group and deletes acknowledged messages in one write, each end checked as completeTasks checks it', async () => {
+    await backend.queue.send([0, 1, 2].map((taskId) => ({ v: 1 as const, jobId, taskId })));
+    const got = await joint.receiveAndClaim({ jobId, max: 10, visibilityMs: 60_000, claim: claim(3) });
+    const results = await joint.completeAndAck(jobId, [
+      { taskId: 0, lease: { owner: 'w', attempt: 1 }, outcome: OK },
+      { taskId: 1, lease: { owner: 'someone else', attempt: 1 }, outcome: OK },
+    ], [got.messages[0]?.receipt ?? '']);
+    expect((results[0] as TaskRecord).status).toBe('SUCCEEDED');
+    expect(isDjcError(results[1], 'LEASE_LOST')).toBe(true);
+    expect((await backend.state.getJob(jobId))?.tasks).toMatchObject({ succeeded: 1, running: 2 });
+    expect(await backend.queue.depth(jobId)).toMatchObject({ inFlight: 2 });
+  });
+
+  it('receives, deletes and claims nothing when the claim part fails: the transaction is one', async () => {
+    await backend.queue.send([0, 1].map((taskId) => ({ v: 1 as const, jobId, taskId })));
+    const first = await backend.queue.receive({ jobId, max: 1, visibilityMs: 60_000 });
+    const queue = backend.queue as SqliteTaskQueue;
+    const failing = queue.receiveWith({ jobId, max: 10, visibilityMs: 60_000 }, [first[0]?.receipt ?? ''], () => {
+      throw new Error('claim failed');
+    });
+    await expect(failing).rejects.toThrow('claim failed');
+    // The acknowledged message is still there (in flight) and the other still visible.
+    expect(await backend.queue.depth(jobId)).toMatchObject({ visible: 1, inFlight: 1 });
+  });
+});

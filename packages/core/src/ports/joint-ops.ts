@@ -1,0 +1,46 @@
+/**
+ * Queue and state writes made in ONE transaction, where one store holds
+ * both: the local backend (one SQLite file). A worker's hot path then
+ * receives and claims a group of tasks in one write, and ends a group and
+ * acknowledges finished messages in one write, where the separate calls
+ * cost a transaction each (each starting with a cold page cache after the
+ * other workers' commits). Backend.joint is absent on AWS (SQS and
+ * DynamoDB cannot share a transaction): the worker then makes the separate
+ * calls, with the same guarantees: a claim is the conditional write of
+ * StateStore.claimTasks, an end that of completeTasks, a delete that of
+ * TaskQueue.deleteBatch, whichever call carries them.
+ */
+import type { ClaimRequest, ClaimResult, CompleteResult, IoOptions, LeaseWrite } from './state-store.js';
+import type { ReceiveOptions, ReceivedMessage } from './task-queue.js';
+
+export interface ReceiveClaimRequest extends ReceiveOptions {
+  /** The job whose tasks are received and claimed (a worker of one job). */
+  jobId: string;
+  /** As StateStore.claimTasks: `start` counts positions among the claimed (copies are not claimed). */
+  claim: ClaimRequest;
+  /** Receipts of finished tasks to delete first, as TaskQueue.deleteBatch (stale ones skipped). */
+  acks?: readonly string[];
+}
+
+export interface ReceivedClaims {
+  messages: ReceivedMessage[];
+  /**
+   * claims[i] is for messages[i]: the claimed record or the refusal
+   * StateStore.claimTasks gives; null for a speculative copy's message
+   * (claimed when it starts, StateStore.claimCopy).
+   */
+  claims: (ClaimResult | null)[];
+}
+
+export interface JointOps {
+  /**
+   * TaskQueue.deleteBatch(acks), then TaskQueue.receive (at most
+   * MAX_TASK_BATCH messages, long poll as receive), then claimTasks of
+   * the received tasks, all in one transaction: if it fails, no message
+   * was received, deleted or claimed. The acks are written even when no
+   * message is received.
+   */
+  receiveAndClaim(req: ReceiveClaimRequest): Promise<ReceivedClaims>;
+  /** StateStore.completeTasks(jobId, writes) and TaskQueue.deleteBatch(acks) in one transaction. */
+  completeAndAck(jobId: string, writes: readonly LeaseWrite[], acks: readonly string[], opts?: IoOptions): Promise<CompleteResult[]>;
+}
