@@ -11,6 +11,10 @@ export default defineConfig({
     // CI run (user+sys 28.7 of 43.8 core-minutes); every file works in its
     // own sandbox, home and ports.
     maxWorkers: 3,
+    // A directory for the run: the AWS test files share one DynamoDB Local
+    // there (core/src/testing/aws-dynamodb-shared.ts), started by the first
+    // file that needs it and stopped at the end of the run.
+    globalSetup: ['packages/core/src/testing/vitest-global-setup.ts'],
     projects: [
       {
         test: {

@@ -73,6 +73,10 @@ ONCE_ONLY=(
 
 rm -rf .test-results
 mkdir -p .test-results
+# The machine's load and CPU over the tests, printed before the summary: a
+# slower run is then told apart as more CPU of its own or others' load.
+source scripts/lib/machine-usage.sh
+machine_usage_start
 status=0
 summary=()
 # run_vitest LABEL ARGS…: one vitest run on the Node of that label, with its
@@ -111,5 +115,6 @@ for entry in "${background[@]}"; do
   cat ".test-results/$label.log"
   summary+=(--run "$label" ".test-results/$label.json" ".test-results/$label.log")
 done
+machine_usage_report "test: machine" >&2
 node scripts/test-summary.mjs "${summary[@]}" || status=$?
 exit "$status"

@@ -1,11 +1,13 @@
 /**
  * The AWS backend for end-to-end tests: AWS's DynamoDB Local and fauxqs
- * (S3 + SQS) on 127.0.0.1 for the file, a fresh table, bucket and queues
+ * (S3 + SQS) on 127.0.0.1 (DynamoDB Local shared by the run's files,
+ * aws-dynamodb-shared.ts; fauxqs for the file), a fresh table, bucket and queues
  * (made by `djc setup aws`) and a sandbox per test, and a leak check after
  * each test. Call at the top of a test file.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../../core/src/testing/aws-dynamodb-local.js';
+import { type DynamoDbLocal } from '../../core/src/testing/aws-dynamodb-local.js';
+import { dropTable, sharedDynamoDbLocal } from '../../core/src/testing/aws-dynamodb-shared.js';
 import { startFauxqsServer, uniqueName, type FauxqsServer } from '../../core/src/testing/aws-fauxqs.js';
 import { djc, leakedProcesses, makeSandbox, type CliResult } from './helpers.js';
 
@@ -32,7 +34,7 @@ export function useAwsBackend(prefix: string): AwsTestBackend {
     run: (args, extra = {}) => djc(args, { cwd: t.box.dir, home: t.box.home, env: { ...env, ...extra } }),
   };
   beforeAll(async () => {
-    [dynamo, fauxqs] = await Promise.all([startDynamoDbLocal(), startFauxqsServer()]);
+    [dynamo, fauxqs] = await Promise.all([sharedDynamoDbLocal(), startFauxqsServer()]);
   }, 60_000);
   afterAll(async () => {
     await Promise.all([dynamo?.stop(), fauxqs?.stop()]);
@@ -50,6 +52,8 @@ export function useAwsBackend(prefix: string): AwsTestBackend {
   afterEach(async () => {
     expect(await leakedProcesses(t.box.home)).toEqual([]);
     t.box.cleanup();
+    // The run's files share one DynamoDB Local: give back the memory of this test's table.
+    await dropTable(t.dynamo.endpoint, env.DJC_TABLE as string);
   });
   return t;
 }

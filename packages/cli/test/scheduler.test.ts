@@ -131,9 +131,12 @@ describe('the daemon schedules jobs onto its capacity', () => {
         const r = await run(['status', low, '--json']);
         return (JSON.parse(r.stdout) as { tasks: { running: number } }).tasks.running === 2;
       });
-      const urgent = await submit(run, box.dir, { name: 'urgent', cpus: 2, tasks: 3, sleep: 1 }, ['--priority', 'urgent']);
+      // urgent's tasks after its first wait for the file `urgent-go`: low stays preempted (QUEUED) until the test has seen it,
+      // however slowly `djc status` answers on a loaded machine (at load 35 a 3-second window was missed).
+      const urgent = await submit(run, box.dir, { name: 'urgent', cpus: 2, tasks: 3, sleep: 1, gate: 'urgent-go' }, ['--priority', 'urgent']);
       const preempted = await waitStatus(run, low, 'QUEUED');
       expect(preempted.reason).toContain(`preempted by urgent (${urgent})`);
+      writeFileSync(join(box.dir, 'urgent-go'), '');
       return waitAll(run, [low, urgent]);
     });
     const [low, urgent] = docs as [JobDoc, JobDoc];

@@ -19,7 +19,8 @@ export interface DynamoDbLocal {
   stop(): Promise<void>;
 }
 
-const START_TIMEOUT_MS = 20_000;
+/** DynamoDB Local answers in 1.3-2.5 s on a quiet machine, ~20 s at load 25 (a JVM warming up): wait up to 50 s (callers' beforeAll hooks allow 60). */
+const START_TIMEOUT_MS = 50_000;
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
@@ -62,7 +63,7 @@ export function dynamoClient(endpoint: string, opts: { maxAttempts?: number } = 
 /**
  * Starts DynamoDB Local on a free port and waits until it answers
  * ListTables. Fails with its output if Java is missing or it does not start
- * within 20 s. A port taken between the probe and Java's bind is retried.
+ * within 50 s. A port taken between the probe and Java's bind is retried.
  */
 export async function startDynamoDbLocal(): Promise<DynamoDbLocal> {
   let lastError: unknown;
@@ -77,13 +78,17 @@ export async function startDynamoDbLocal(): Promise<DynamoDbLocal> {
   throw lastError;
 }
 
-async function startOnce(port: number): Promise<DynamoDbLocal> {
+/** java's arguments for DynamoDB Local in memory on `port`. */
+export function dynamoDbLocalArgs(port: number): string[] {
   const dir = dynamoDbLocalDir();
-  const args = [
+  return [
     `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`, '-jar', join(dir, 'DynamoDBLocal.jar'),
     '-inMemory', '-sharedDb', '-disableTelemetry', '-port', String(port),
   ];
-  const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+async function startOnce(port: number): Promise<DynamoDbLocal> {
+  const child = spawn('java', dynamoDbLocalArgs(port), { stdio: ['ignore', 'pipe', 'pipe'] });
   track(child);
   let output = '';
   const keep = (b: Buffer) => {
@@ -106,11 +111,11 @@ async function startOnce(port: number): Promise<DynamoDbLocal> {
 }
 
 /** True once ListTables answers; otherwise why not (the process ended, or the time ran out). */
-async function waitReady(endpoint: string, exited: Promise<string>): Promise<true | string> {
+export async function waitReady(endpoint: string, exited: Promise<string>, timeoutMs = START_TIMEOUT_MS): Promise<true | string> {
   const client = dynamoClient(endpoint, { maxAttempts: 1 });
   let ended: string | null = null;
   void exited.then((why) => (ended = why));
-  const deadline = Date.now() + START_TIMEOUT_MS;
+  const deadline = Date.now() + timeoutMs;
   try {
     while (Date.now() < deadline) {
       if (ended !== null) return ended;
@@ -123,7 +128,7 @@ async function waitReady(endpoint: string, exited: Promise<string>): Promise<tru
         await new Promise((r) => setTimeout(r, 100));
       }
     }
-    return `no answer to ListTables within ${START_TIMEOUT_MS / 1000} s`;
+    return `no answer to ListTables within ${timeoutMs / 1000} s`;
   } finally {
     client.destroy();
   }

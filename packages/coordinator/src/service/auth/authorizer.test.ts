@@ -11,7 +11,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { Backend } from '@djc/core';
 import { createLocalBackend } from '@djc/core/backends/local';
 import { countJobRequests, createAwsBackend, resolveAwsSettings, setupAws, type AwsClients } from '@djc/core/backends/aws';
-import { dynamoClient, startDynamoDbLocal, type DynamoDbLocal } from '../../../../core/src/testing/aws-dynamodb-local.js';
+import { dynamoClient, type DynamoDbLocal } from '../../../../core/src/testing/aws-dynamodb-local.js';
+import { sharedDynamoDbLocal } from '../../../../core/src/testing/aws-dynamodb-shared.js';
 import { s3Client, sqsClient, startFauxqsServer, uniqueName, type FauxqsServer } from '../../../../core/src/testing/aws-fauxqs.js';
 import { createApiToken, revokeApiToken } from './api-tokens.js';
 import { createAuthorizer, TOUCH_EVERY_MS, type AuthRequest, type AuthResult, type Scope } from './authorizer.js';
@@ -49,7 +50,7 @@ const backends: Array<[string, () => Promise<{ backend: Backend; cleanup(): void
 ];
 
 beforeAll(async () => {
-  [dynamo, fauxqs] = await Promise.all([startDynamoDbLocal(), startFauxqsServer()]);
+  [dynamo, fauxqs] = await Promise.all([sharedDynamoDbLocal(), startFauxqsServer()]);
 }, 60_000);
 afterAll(async () => {
   await Promise.all([dynamo?.stop(), fauxqs?.stop()]);

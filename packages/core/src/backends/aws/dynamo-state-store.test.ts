@@ -12,7 +12,8 @@ import { ConflictError } from '../../errors.js';
 import type { StateStore } from '../../ports/state-store.js';
 import { describeStateStoreContract } from '../../ports/state-store.contract.js';
 import { conflictStatus, expectDjcError } from '../../testing/contract-harness.js';
-import { dynamoClient, startDynamoDbLocal, type DynamoDbLocal } from '../../testing/aws-dynamodb-local.js';
+import { dynamoClient, type DynamoDbLocal } from '../../testing/aws-dynamodb-local.js';
+import { sharedDynamoDbLocal } from '../../testing/aws-dynamodb-shared.js';
 import { rejectionOf, testBatches, testJob, testJobConfig } from '../../testing/fixtures.js';
 import { createDynamoStateStore } from './dynamo-state-store.js';
 import { ensureTable } from './dynamo-table.js';
@@ -24,7 +25,7 @@ const clients: DynamoDBClient[] = [];
 const tables: string[] = [];
 
 beforeAll(async () => {
-  server = await startDynamoDbLocal();
+  server = await sharedDynamoDbLocal();
   client = dynamoClient(server.endpoint);
 }, 60_000);
 

@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { DeleteTableCommand, GetItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { StateStore } from '../../ports/state-store.js';
-import { dynamoClient, startDynamoDbLocal, type DynamoDbLocal } from '../../testing/aws-dynamodb-local.js';
+import { dynamoClient, type DynamoDbLocal } from '../../testing/aws-dynamodb-local.js';
+import { sharedDynamoDbLocal } from '../../testing/aws-dynamodb-shared.js';
 import { testBatches, testJob } from '../../testing/fixtures.js';
 import { createDynamoStateStore } from './dynamo-state-store.js';
 import { ensureTable } from './dynamo-table.js';
@@ -21,7 +22,7 @@ let client: DynamoDBClient;
 const tables: string[] = [];
 
 beforeAll(async () => {
-  server = await startDynamoDbLocal();
+  server = await sharedDynamoDbLocal();
   client = dynamoClient(server.endpoint);
 }, 60_000);
 
