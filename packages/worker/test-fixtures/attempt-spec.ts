@@ -1,10 +1,10 @@
 // Test helpers: real input files in a temp dir, and AttemptSpecs for them.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BatchDescriptor } from '@djc/core';
-import type { AttemptSpec } from '../src/handlers/index.js';
+import type { AttemptResult, AttemptSpec } from '../src/handlers/index.js';
 
 export const FIXTURES = dirname(fileURLToPath(import.meta.url));
 
@@ -45,4 +45,20 @@ export function spec(dir: string, batch: BatchDescriptor, over: Partial<AttemptS
     signal: new AbortController().signal,
     ...rest,
   };
+}
+
+/** A successful attempt's output as text; a failed attempt throws with its error and log. */
+export function output(r: AttemptResult): string {
+  if (!r.ok) throw new Error(`attempt failed: ${r.failure}: ${r.error}\n${r.log}`);
+  return r.output.type === 'file' ? readFileSync(r.output.path, 'utf8') : r.output.data.toString('utf8');
+}
+
+/** True while `pid` is a live process (a zombie counts as gone). */
+export function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
 }

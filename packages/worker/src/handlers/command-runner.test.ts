@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spec, tempDir, writeBatch } from '../../test-fixtures/attempt-spec.js';
+import { alive, output, spec, tempDir, writeBatch } from '../../test-fixtures/attempt-spec.js';
 import { createHandlerRunner, type AttemptResult, type HandlerRunner } from './index.js';
 
 const CSV = { delimiter: ',', header: true, quote: '"' };
@@ -28,25 +28,12 @@ function runCommand(command: string, over: Parameters<typeof spec>[2] = {}): Pro
   return runner.run(spec(tmp.dir, words(), { command, input: TEXT, ...over }));
 }
 
-function output(r: AttemptResult): string {
-  if (!r.ok) throw new Error(`attempt failed: ${r.failure}: ${r.error}\n${r.log}`);
-  return r.output.type === 'file' ? readFileSync(r.output.path, 'utf8') : r.output.data.toString('utf8');
-}
 
 function failure(r: AttemptResult) {
   if (r.ok) throw new Error(`expected a failure, got output ${JSON.stringify(output(r))}`);
   return r;
 }
 
-/** True while `pid` is a live process (a zombie counts as gone). */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 function readPid(file: string): number {
   return Number(readFileSync(file, 'utf8').trim());

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spec, tempDir, writeBatch } from '../../test-fixtures/attempt-spec.js';
+import { alive, output, spec, tempDir, writeBatch } from '../../test-fixtures/attempt-spec.js';
 import { createCommandRunner, type CommandRunner } from './command-runner.js';
 import type { AttemptResult } from './types.js';
 
@@ -20,19 +20,7 @@ function run(runner: CommandRunner, command: string, text = 'alpha\nbeta\n', ove
 }
 const run1 = (runner: CommandRunner, s: ReturnType<typeof spec>) => runner.run(s, s.signal);
 
-function output(r: AttemptResult): string {
-  if (!r.ok) throw new Error(`attempt failed: ${r.failure}: ${r.error}\n${r.log}`);
-  return r.output.type === 'file' ? readFileSync(r.output.path, 'utf8') : r.output.data.toString('utf8');
-}
 
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 /** The command's parent: the perl spawner, or this process when Node started it. */
 const PARENT = 'cat >/dev/null; echo "$PPID"';

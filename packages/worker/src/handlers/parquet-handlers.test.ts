@@ -1,9 +1,9 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { partitionInput, type BatchDescriptor } from '@djc/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corruptRowGroup, writeSampleParquet } from '../../../core/src/testing/parquet-fixtures.js';
-import { spec, tempDir } from '../../test-fixtures/attempt-spec.js';
+import { output, spec, tempDir } from '../../test-fixtures/attempt-spec.js';
 import { createHandlerRunner, type AttemptResult, type HandlerRunner } from './index.js';
 
 const PARQUET = { format: 'parquet' as const, csv: { delimiter: ',', header: true, quote: '"' } };
@@ -29,10 +29,6 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
-function output(r: AttemptResult): string {
-  if (!r.ok) throw new Error(`attempt failed: ${r.failure}: ${r.error}\n${r.log}`);
-  return r.output.type === 'file' ? readFileSync(r.output.path, 'utf8') : r.output.data.toString('utf8');
-}
 
 const lines = (rows: unknown[]) => rows.map((r) => `${JSON.stringify(r)}\n`).join('');
 
