@@ -65,6 +65,22 @@ describe('start-up imports', () => {
     expect(heavy(tasks.loaded)).toEqual([]);
   });
 
+  it('a read that logs nothing never loads pino; --verbose, which logs, does', async () => {
+    writeFileSync(join(box.dir, 'in.jsonl'), '{"n":1}\n');
+    writeFileSync(join(box.dir, 'job.yaml'), 'name: quiet\ninput: { path: in.jsonl }\nhandler: { command: cat }\n');
+    const ran = await djc(['run', 'job.yaml'], { cwd: box.dir, home: box.home });
+    expect(ran.code, ran.stderr).toBe(0);
+    // pino is CommonJS, loaded with require: NODE_DEBUG=module names each require on stderr, pino.js the parent of its own.
+    const quiet = await djc(['status', 'last'], { cwd: box.dir, home: box.home, env: { NODE_DEBUG: 'module' } });
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stdout).toMatch(/status +SUCCEEDED/);
+    expect(quiet.stderr).not.toMatch(/node_modules\/pino\/pino\.js/);
+    const verbose = await djc(['--verbose', 'status', 'last'], { cwd: box.dir, home: box.home, env: { NODE_DEBUG: 'module' } });
+    expect(verbose.code, verbose.stderr).toBe(0);
+    expect(verbose.stderr).toMatch(/node_modules\/pino\/pino\.js/);
+    expect(verbose.stderr).toContain('"msg":"state home"');
+  });
+
   it('a remote read (DJC_URL) opens no backend: neither the local backend nor backend selection is loaded', async () => {
     const remote = await traced(['status', 'some-job'], { DJC_URL: 'http://127.0.0.1:1', DJC_TOKEN: 'no-such-token' });
     expect([remote.code, remote.stdout], remote.stderr).toEqual([3, '']);
