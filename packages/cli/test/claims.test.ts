@@ -173,10 +173,17 @@ async function heldWhileBlocked(backend: ReturnType<typeof createLocalBackend>, 
     // the same way: wait for both, so the kill meets exactly one running task.
     const until = Date.now() + 2_000;
     while (Date.now() < until) {
+      // Three reads, not one snapshot: the task rows read the same before and after the job's
+      // counters, so the counters were read in the same state as the rows.
+      const rows = async () => ({
+        held: (await backend.state.listTasks(jobId, { status: 'CLAIMED' })).map((t) => t.taskId),
+        running: (await backend.state.listTasks(jobId, { status: 'RUNNING' })).map((t) => t.taskId),
+      });
+      const before = await rows();
       const job = await backend.state.getJob(jobId);
-      const held = (await backend.state.listTasks(jobId, { status: 'CLAIMED' })).map((t) => t.taskId);
-      const running = (await backend.state.listTasks(jobId, { status: 'RUNNING' })).map((t) => t.taskId);
-      if (job && held.length > 0 && running.length === 1 && running[0] === blocked) {
+      const { held, running } = await rows();
+      const steady = JSON.stringify(before) === JSON.stringify({ held, running });
+      if (job && steady && held.length > 0 && running.length === 1 && running[0] === blocked) {
         const doc = jobStatusDocument(job);
         process.kill(workerPids(box.home)[0] as number, 'SIGKILL');
         return { blocked, held, doc };
