@@ -1,25 +1,20 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLogger, loadJobFile, partitionInput, type Backend, type BatchDescriptor } from '@djc/core';
-import { createLocalBackend } from '@djc/core/backends/local';
 import { aggregateOutputs } from './aggregate.js';
 import { submitJob } from './submit.js';
+import { useLocalHomes } from './testing/local-home.js';
 
 const log = createLogger({ name: 'test', level: 'silent' });
 let dir: string;
 let backend: Backend;
-afterEach(async () => {
-  await backend.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const openHome = useLocalHomes('djc-aggregate-');
 
 /** A job of `n` one-record tasks, all SUCCEEDED with an inline output `{"i":k}\n`. */
 async function succeededJob(n: number) {
-  dir = mkdtempSync(join(tmpdir(), 'djc-aggregate-'));
-  backend = createLocalBackend({ home: join(dir, '.djc') });
+  ({ dir, backend } = openHome());
   writeFileSync(join(dir, 'in.jsonl'), Array.from({ length: n }, (_, i) => `{"i":${i}}\n`).join(''));
   writeFileSync(join(dir, 'job.yaml'), 'name: agg\ninput: { path: in.jsonl, batch: { records: 1 } }\nhandler: { command: cat }\n');
   const job = await submitJob(backend, await loadJobFile(join(dir, 'job.yaml')), 'daemon');

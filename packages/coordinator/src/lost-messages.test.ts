@@ -1,25 +1,20 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLogger, loadJobFile, type Backend, type JobRecord } from '@djc/core';
-import { createLocalBackend } from '@djc/core/backends/local';
 import { lostMessageSweeper } from './lost-messages.js';
 import { prepareJob } from './prepare.js';
 import { submitJob } from './submit.js';
+import { useLocalHomes } from './testing/local-home.js';
 
 const log = createLogger({ name: 'test', level: 'silent' });
 let dir: string;
 let backend: Backend;
-afterEach(async () => {
-  await backend.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const openHome = useLocalHomes('djc-lost-');
 
 /** A prepared job of `tasks` tasks (lease 10 s), every message queued. */
 async function prepared(tasks: number): Promise<JobRecord> {
-  dir = mkdtempSync(join(tmpdir(), 'djc-lost-'));
-  backend = createLocalBackend({ home: join(dir, '.djc') });
+  ({ dir, backend } = openHome());
   writeFileSync(join(dir, 'in.jsonl'), Array.from({ length: tasks }, (_, i) => `{"i":${i}}\n`).join(''));
   writeFileSync(join(dir, 'job.yaml'), 'name: lost\ninput: { path: in.jsonl, batch: { records: 1 } }\nhandler: { command: cat }\ncompute: { lease: 10s }\n');
   return prepareJob(backend, await submitJob(backend, await loadJobFile(join(dir, 'job.yaml')), 'daemon'), log);

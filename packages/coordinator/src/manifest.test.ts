@@ -1,28 +1,23 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   blobKeys, tallyBatch, createLogger, jobStatusDocument, loadJobFile, recordsTotal, type Backend, type JobRecord, type Manifest,
 } from '@djc/core';
-import { createLocalBackend } from '@djc/core/backends/local';
 import { finalizeJob } from './finalize.js';
 import { prepareJob } from './prepare.js';
 import { submitJob } from './submit.js';
+import { useLocalHomes } from './testing/local-home.js';
 
 const log = createLogger({ name: 'test', level: 'silent' });
 let dir: string;
 let backend: Backend;
-afterEach(async () => {
-  await backend.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const openHome = useLocalHomes('djc-bytes-');
 
 const RECORDS = 1050;
 
 async function setup(): Promise<JobRecord> {
-  dir = mkdtempSync(join(tmpdir(), 'djc-bytes-'));
-  backend = createLocalBackend({ home: join(dir, '.djc') });
+  ({ dir, backend } = openHome());
   writeFileSync(join(dir, 'a.jsonl'), Array.from({ length: 700 }, (_, i) => `{"i":${i}}\n`).join(''));
   writeFileSync(join(dir, 'b.jsonl'), Array.from({ length: RECORDS - 700 }, (_, i) => `{"i":${700 + i}}\n\n`).join(''));
   writeFileSync(join(dir, 'job.yaml'), 'name: bytes\ninput: { path: "*.jsonl", batch: { bytes: 1KiB } }\nhandler: { command: cat }\n');

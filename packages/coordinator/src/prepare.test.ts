@@ -1,23 +1,18 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { blobKeys, createLogger, loadJobFile, partitionInput, type Backend, type BatchDescriptor } from '@djc/core';
-import { createLocalBackend } from '@djc/core/backends/local';
 import { prepareJob } from './prepare.js';
 import { submitJob } from './submit.js';
+import { useLocalHomes } from './testing/local-home.js';
 
 const log = createLogger({ name: 'test', level: 'silent' });
 let dir: string;
 let backend: Backend;
-afterEach(async () => {
-  await backend.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const openHome = useLocalHomes('djc-prepare-');
 
 async function setup(records: number, batch: number) {
-  dir = mkdtempSync(join(tmpdir(), 'djc-prepare-'));
-  backend = createLocalBackend({ home: join(dir, '.djc') });
+  ({ dir, backend } = openHome());
   writeFileSync(join(dir, 'in.jsonl'), Array.from({ length: records }, (_, i) => `{"i":${i}}\n`).join(''));
   writeFileSync(join(dir, 'job.yaml'), `name: prep\ninput: { path: in.jsonl, batch: { records: ${batch} } }\nhandler: { command: cat }\n`);
   const loaded = await loadJobFile(join(dir, 'job.yaml'));

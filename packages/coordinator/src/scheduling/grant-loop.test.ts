@@ -1,21 +1,17 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLogger, loadJobFile, type Backend } from '@djc/core';
-import { createLocalBackend } from '@djc/core/backends/local';
 import type { Dispatcher, HeldWorker, StartOptions, WorkerBinding } from '../dispatch/dispatcher.js';
 import { localPool, settings } from '../scheduler/snapshot-fixture.js';
 import { submitJob } from '../submit.js';
 import { createGrantLoop } from './grant-loop.js';
+import { useLocalHomes } from '../testing/local-home.js';
 
 const log = createLogger({ name: 'test', level: 'silent' });
 let dir: string;
 let backend: Backend;
-afterEach(async () => {
-  await backend.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const openHome = useLocalHomes('djc-grants-');
 
 /** A dispatcher that starts nothing and records what it was asked: the grant loop is what is tested. */
 function recordingDispatcher() {
@@ -46,8 +42,7 @@ function recordingDispatcher() {
 
 describe('the grant loop', () => {
   it('a job granted again before its coordinator took the first grant is handed out once, with every worker', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'djc-grants-'));
-    backend = createLocalBackend({ home: join(dir, '.djc') });
+    ({ dir, backend } = openHome());
     writeFileSync(join(dir, 'in.jsonl'), '{"n":1}\n{"n":2}\n{"n":3}\n{"n":4}\n');
     writeFileSync(join(dir, 'job.yaml'), 'name: two\ninput: { path: in.jsonl, batch: { records: 1 } }\nhandler: { command: cat }\ncompute: { workers: 2, resources: { cpus: 2 } }\n');
     const job = await submitJob(backend, await loadJobFile(join(dir, 'job.yaml')), 'daemon');
