@@ -11,7 +11,7 @@ export function renderPartition(r, measured) {
     '',
     'A generated JSONL of about 1 GiB (`BENCH_PARTITION_MIB`; records of 100–300 bytes, seeded, so every',
     'run splits the same file) split into batches of 10,000 records by the built',
-    'core API (`partitionInput` from `packages/core/dist/partition/index.js`, in its own',
+    'core API (`partitionInput` from `packages/core/dist/partition/partition-input.js`, in its own',
     'Node process; every event consumed, batches counted), against `wc -l` on the same file: both must find',
     'every newline, and `wc -l` does nothing else, fast. The same file split by',
     'bytes (`batch: { bytes: 2MiB }`, about the size of a 10,000-record batch) reads',
@@ -20,7 +20,14 @@ export function renderPartition(r, measured) {
     'peak RSS under 100 MB). `split -l 10000` (which also writes a copy of the data)',
     'is there for reference. Page cache warm: each runs once unmeasured first; then',
     'the measured runs are interleaved. CPU time is user + sys from GNU time; the',
-    'load average at the start of each repetition is listed (2 cores, shared).',
+    'load average and the CPU pressure (PSI `some avg10`: % of the last ~10 s in which a',
+    'runnable task waited for a CPU) at the start of each repetition are listed (2 cores, shared).',
+    'The partitioner runs three ways, interleaved: as it decides (the second thread only on',
+    'an idle core: idle-core.ts), forced to one thread and forced to two',
+    '(`BENCH_PARTITION_THREADS=1|2` of partition-file.mjs), so the second thread\'s gain and cost',
+    'show at any load. The partitioner\'s process loads what a product entry point loads',
+    'before partitioning: Node\'s compile cache on (as `bin.js` does) and `partition-input.js`',
+    'only.',
     '`BENCH_PARTITION_BASELINE=DIR` (a built checkout) times that checkout\'s',
     'partitioner interleaved with this one, as "before" (`BENCH_PARTITION_BASELINE_LABEL` names it).',
     'Knobs: `BENCH_PARTITION_MIB`, `BENCH_PARTITION_BATCH_BYTES`, `BENCH_REPS`, `BENCH_PARTITION_BASELINE`,',
@@ -110,6 +117,47 @@ export function renderPartition(r, measured) {
     '  the 128 MiB head start of the first thread on a quiet machine (not measurable at this',
     '  load); the kernel\'s copy (Node has no mmap).',
     '',
+    '**Round 3 (issue 14, branch i14-split; Node 24, 2 shared cores at load 28–42, PSI `some avg10` 96–99%):**',
+    '',
+    '- **When the second thread starts.** The rule was "1-minute load average below the cores but',
+    '  one": that average stays up for minutes after any burst, so the thread never ran right',
+    '  after other benchmarks, and its gain was never measured. Now (idle-core.ts) a core counts as',
+    '  idle when the runnable count of `/proc/loadavg` (this instant, this thread included) leaves a',
+    '  core free **and** tasks waited for a CPU less than 10% of the last ~10 s (PSI `some avg10`,',
+    '  `/proc/pressure/cpu`, which forgets a burst in ~10 s); without PSI, the load average as',
+    '  before. Two /proc reads, no sampling delay. From 512 MiB (was 256) with a 256 MiB head start',
+    '  (was 128): a worker thread posts its first message 40–60 ms after `new Worker` (40–57 ms of',
+    '  CPU; a bare worker 40–45 ms), about what one thread splits of 300 MB, so even with two',
+    '  free cores two threads finish later below ~300 MB.',
+    '- **Its cost at load** (1 GiB, 5 interleaved runs, medians, load 31–41): whole-process CPU',
+    '  340 ms on one thread against 470 ms on two (**+130 ms per GiB, +38%**); the split alone 259',
+    '  vs 385 ms; the first thread 158–205 ms of it. Wall times at that load are noise (`wc -l`',
+    '  406–1,167 ms). Again with `pnpm bench` (load 34–41, PSI 96–98%): one thread 340, two 500,',
+    '  the default 360 (the rule chose one thread every run), main at 24e623f 410, `wc -l` 160 ms.',
+    '  "Always two threads on 2+ cores" was rejected for that cost.',
+    '- **Its gain: none shown on this machine.** With the cores given to the process',
+    '  (`chrt -f 20`, SCHED_FIFO, so the other helpers\' processes wait; 7 interleaved runs at',
+    '  load ~29): one thread 300 ms wall (280–630), two threads 310 ms (290–350), CPU 330 vs 550 ms,',
+    '  `wc -l` 210 ms. Traced: the first thread split its 56% in 171–236 ms while the whole file',
+    '  takes one thread 209–230 ms, so each thread ran at about half speed while both ran (two',
+    '  single-thread splitters pinned one per core: one 300–310 ms, the other 400–465). Whether',
+    '  the VM\'s two vCPUs scale when the host is quiet is for the quiet re-run: the forced one- and',
+    '  two-thread rows below say it; if two threads do not win there, the second thread (tail-',
+    '  thread.ts, half-count*.ts) is not worth its code.',
+    '- **Fixed cost.** The bench\'s partitioner process loaded `partition/index.js` (45 modules),',
+    '  the bench\'s lib.mjs (child_process) for a path, without the compile cache; now',
+    '  `partition-input.js` (31), the compile cache on, and `node:worker_threads` only when a thread',
+    '  starts (6–10 ms). A 1-record file, SCHED_FIFO, 7 interleaved runs: 60 ms (50–100) against',
+    '  80 ms (70–80) wall, CPU 60 vs 80 ms; `node -e 0` 30–40 ms. Over 1 GiB at load 31–41, CPU',
+    '  340 vs 410 ms (main at 24e623f, medians of 5). Node flags tried (1 GiB and 1 record,',
+    '  SCHED_FIFO, 6 runs each): `--single-threaded`, `--no-opt`, `--liftoff-only`: none faster',
+    '  than none; none kept.',
+    '- **Left:** an ESM `import … from \'node:fs\'` evaluates every export of fs and so loads Node\'s',
+    '  streams (34 internal modules: 5–6 ms wall, 6–9 ms CPU, against 0.5 ms through',
+    '  `createRequire`); six partition files import it; not changed for ~5 ms. The quiet machine',
+    '  should land near 241 − 20 ≈ 220 ms on one thread (~1.56× `wc -l`): the 1.5× target most',
+    '  likely still needs the second thread to pay there, or the kernel\'s copy to shrink.',
+    '',
   ];
   if (!r) return head;
   const { input: i, partition: p, partitionInProcess: pi, partitionBytes: b, partitionBytesInProcess: bi, wc: w, split: s, ratios } = r;
@@ -124,17 +172,38 @@ export function renderPartition(r, measured) {
     `Input: ${int(i.bytes / 1e6)} MB, ${int(i.records)} records, ${int(i.batches)} batches. MB = 10⁶ bytes. Peak RSS from ${r.rssFrom}.`,
     `**The partitioner: ${int(pi.mbPerSec)} MB/s in-process (${int(p.mbPerSec)} MB/s for the whole process with Node start-up) vs \`wc -l\` ${int(w.mbPerSec)} MB/s:**`,
     `${times(ratios.partitionInProcessVsWc)} \`wc -l\`'s time (${times(ratios.partitionVsWc)} with start-up); peak RSS ${mib(p.maxRssKiB)} vs ${mib(w.maxRssKiB)}.`,
-    ...(p.cpuMs !== undefined ? [`**CPU time (user + sys), median: the partitioner ${int(p.cpuMs)} ms${allMs(p.cpuMsAll)}${r.baseline?.cpuMs !== undefined ? `, before ${int(r.baseline.cpuMs)} ms${allMs(r.baseline.cpuMsAll)}` : ''}, \`wc -l\` ${int(w.cpuMs)} ms${allMs(w.cpuMsAll)}** (${times(ratios.partitionCpuVsWc)}${ratios.baselineCpuVsWc ? `, before ${times(ratios.baselineCpuVsWc)}` : ''}). Load average at each start: ${(r.loadAvgAtStart ?? []).join(', ')}.`] : []),
+    ...(p.cpuMs !== undefined ? [`**CPU time (user + sys), median: the partitioner ${int(p.cpuMs)} ms${allMs(p.cpuMsAll)}${r.baseline?.cpuMs !== undefined ? `, before ${int(r.baseline.cpuMs)} ms${allMs(r.baseline.cpuMsAll)}` : ''}, \`wc -l\` ${int(w.cpuMs)} ms${allMs(w.cpuMsAll)}** (${times(ratios.partitionCpuVsWc)}${ratios.baselineCpuVsWc ? `, before ${times(ratios.baselineCpuVsWc)}` : ''}). Load average at each start: ${(r.loadAvgAtStart ?? []).join(', ')}${r.cpuPressureAtStart ? `; PSI \`some avg10\` ${r.cpuPressureAtStart.map((x) => x ?? 'n/a').join(', ')}` : ''}.`] : []),
+    ...threadSummary(r),
     ...(b ? [`**By bytes: ${bi.ms.toFixed(1)} ms in-process (${int(b.ms)} ms with Node start-up) for the whole file**, peak RSS ${mib(b.maxRssKiB)}.`] : []),
     '',
     `| tool | median of ${r.runs}, ms (each run) | MB/s | peak RSS | time vs \`wc -l\` |`,
     '| --- | --- | ---: | ---: | ---: |',
     `| djc \`partitionInput\`, whole process | ${int(p.ms)}${allMs(p.msAll)} | ${int(p.mbPerSec)} | ${mib(p.maxRssKiB)} | ${times(ratios.partitionVsWc)} |`,
     `| djc \`partitionInput\`, in-process only | ${int(pi.ms)}${allMs(pi.msAll)} | ${int(pi.mbPerSec)} | (same process) | ${times(ratios.partitionInProcessVsWc)} |`,
+    ...threadRows(r.oneThread, 'one thread (forced)', w.ms),
+    ...threadRows(r.twoThreads, 'two threads (forced)', w.ms),
     ...(r.baseline ? [`| before (${r.baseline.root}), whole process | ${int(r.baseline.ms)}${allMs(r.baseline.msAll)} | ${int(r.baseline.mbPerSec)} | ${mib(r.baseline.maxRssKiB)} | ${times(ratios.baselineVsWc)} |`] : []),
     ...byBytes,
     `| \`wc -l\` | ${int(w.ms)}${allMs(w.msAll)} | ${int(w.mbPerSec)} | ${mib(w.maxRssKiB)} | 1× |`,
     `| \`split -l 10000\` (writes the batches) | ${int(s.ms)}${allMs(s.msAll)} | ${int(s.mbPerSec)} | ${mib(s.maxRssKiB)} | ${times(ratios.splitVsWc)} |`,
     '',
+  ];
+}
+
+/** A forced thread count's whole-process row (and its CPU in the split, its first thread's CPU). */
+function threadRows(t, label, wcMs) {
+  if (!t) return [];
+  return [`| djc, ${label}, whole process | ${int(t.ms)}${allMs(t.msAll)} | ${int(t.mbPerSec)} | ${mib(t.maxRssKiB)} | ${times(t.ms / wcMs)} |`];
+}
+
+/** One line: CPU of one vs two forced threads (the second thread's cost), and what the rule chose at each run. */
+function threadSummary(r) {
+  const { oneThread: one, twoThreads: two } = r;
+  if (!one || !two) return [];
+  const rule = (r.secondThreadByRule ?? []).map((x) => (x === null ? 'n/a' : x ? 'two' : 'one')).join(', ');
+  return [
+    `**One thread vs two (forced), medians: wall ${int(one.ms)} vs ${int(two.ms)} ms; whole-process CPU ${int(one.cpuMs)}${allMs(one.cpuMsAll)} vs ${int(two.cpuMs)}${allMs(two.cpuMsAll)} ms;`
+      + ` CPU in the split ${int(one.splitCpuMs)} vs ${int(two.splitCpuMs)} ms, of which the first thread ${int(one.mainCpuMs)} vs ${int(two.mainCpuMs)} ms.**`
+      + ` The rule (idle-core.ts) at each default run: ${rule}.`,
   ];
 }
