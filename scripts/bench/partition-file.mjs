@@ -2,23 +2,39 @@
  * The partitioner alone, as its own process (so its peak RSS is its own):
  * splits FILE into batches of RECORDS records, or of BYTES bytes, with the
  * built core API and counts the events. Prints
- * {"batches","records","bytes","ms","maxRssKiB"} (records: null by bytes,
- * where batches are counted only when they run).
+ * {"batches","records","bytes","ms","cpuMs","mainCpuMs","secondThread","maxRssKiB"}
+ * (records: null by bytes, where batches are counted only when they run;
+ * cpuMs: the whole process's CPU during the split, mainCpuMs: this thread's;
+ * secondThread: whether the idle-core rule (idle-core.js) would start the
+ * tail's thread at the split's start, null where that build has no rule).
  * Usage: node partition-file.mjs FILE [RECORDS]   or   node partition-file.mjs FILE bytes BYTES
  * BENCH_PARTITION_ROOT: the checkout whose built partitioner runs (default:
  * this one), to time another build in the same sitting.
+ * BENCH_PARTITION_THREADS: `1` or `2` forces one or two threads (a file
+ * split by records); unset, the partitioner's own rule decides.
+ *
+ * Loads what the product's entry points load before partitioning and no
+ * more: Node's compile cache on (as bin.js does), and only the partition
+ * module (partition-input.js: not the rest of @djc/core, not the bench's
+ * lib.mjs and its child_process).
  */
-import { join } from 'node:path';
+import * as nodeModule from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { ROOT } from './lib.mjs';
 
-// The partition module alone: loading the rest of @djc/core (config schema, backends) is not partitioning.
-const root = process.env.BENCH_PARTITION_ROOT || ROOT;
-const { partitionInput } = await import(pathToFileURL(join(root, 'packages/core/dist/partition/index.js')).href);
+// A namespace import: Node 20 has no enableCompileCache, and a named import of it fails to link.
+nodeModule.enableCompileCache?.();
+
+const root = process.env.BENCH_PARTITION_ROOT ? pathToFileURL(`${process.env.BENCH_PARTITION_ROOT}/`) : new URL('../../', import.meta.url);
+const dist = new URL('packages/core/dist/partition/', root);
+const { partitionInput } = await import(new URL('partition-input.js', dist).href);
 
 const [file, mode = '10000', size] = process.argv.slice(2);
 const byBytes = mode === 'bytes';
+const threads = process.env.BENCH_PARTITION_THREADS;
+const secondThread = byBytes || threads ? null : await import(new URL('idle-core.js', dist).href).then((m) => m.coreIdle(), () => null);
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
+const main0 = process.threadCpuUsage?.();
 let batches = 0;
 let total = 0;
 let bytes = 0;
@@ -27,6 +43,8 @@ const opts = {
   csv: { delimiter: ',', header: true, quote: '"' },
   batchRecords: byBytes ? 1 : Number(mode),
   ...(byBytes ? { batchBytes: Number(size) } : {}),
+  // The test hook: a size given skips the idle-core check; Infinity never starts the thread.
+  ...(threads === '1' ? { splitThreadsFrom: Number.POSITIVE_INFINITY } : threads === '2' ? { splitThreadsFrom: 1 } : {}),
 };
 for await (const ev of partitionInput([file], opts)) {
   if (ev.type === 'batch') batches += 1;
@@ -36,4 +54,10 @@ for await (const ev of partitionInput([file], opts)) {
   }
 }
 const ms = performance.now() - t0;
-process.stdout.write(`${JSON.stringify({ batches, records: total, bytes, ms, maxRssKiB: process.resourceUsage().maxRSS })}\n`);
+const cpuMs = (u) => (u ? (u.user + u.system) / 1000 : null);
+const out = {
+  batches, records: total, bytes, ms,
+  cpuMs: cpuMs(process.cpuUsage(cpu0)), mainCpuMs: main0 ? cpuMs(process.threadCpuUsage(main0)) : null,
+  secondThread, maxRssKiB: process.resourceUsage().maxRSS,
+};
+process.stdout.write(`${JSON.stringify(out)}\n`);

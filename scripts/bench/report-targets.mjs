@@ -123,9 +123,13 @@ const ROWS = [
     read(r) {
       need(r.wc.ms, r.partition.ms, r.ratios.partitionVsWc);
       // A wall-time ratio from a busy machine says little (wc -l's own time varied 0.2-1.4 s at load 16): not a verdict.
+      // Busy: CPU pressure (PSI some avg10, % of ~10 s a task waited for a CPU) >= 10 at a start; without PSI, load >= 2.
       const load = Math.max(...(r.loadAvgAtStart ?? [0]));
+      const psi = (r.cpuPressureAtStart ?? []).filter((x) => typeof x === 'number');
+      const waited = psi.length > 0 ? Math.max(...psi) : null;
       const cpu = r.ratios.partitionCpuVsWc ? `; CPU ${x2(r.ratios.partitionCpuVsWc)}` : '';
-      const busy = load >= 2 ? ` (at load ${load}: wall times not comparable${cpu})` : '';
+      const busyNow = waited === null ? load >= 2 : waited >= 10;
+      const busy = busyNow ? ` (at load ${load}${waited === null ? '' : `, CPU pressure ${waited}%`}: wall times not comparable${cpu})` : '';
       return { peer: `\`wc -l\` ${ms0(r.wc.ms)}`, djc: `${ms0(r.partition.ms)} (${x2(r.ratios.partitionVsWc)})${busy}`, met: busy === '' && r.ratios.partitionVsWc <= 1.5 };
     },
   },

@@ -1,23 +1,26 @@
 import { readSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Worker, type WorkerOptions } from 'node:worker_threads';
+import type { Worker as WorkerThread, WorkerOptions } from 'node:worker_threads';
 import { countHalf, type HalfCount } from './half-count.js';
 import type { HalfCountJob } from './half-count-worker.js';
+import { coreIdle } from './idle-core.js';
 
 /**
- * Smallest local file split by records on two threads: a worker thread's
- * start takes ~25-50 ms of CPU (process.threadCpuUsage at its first line,
- * Node 24, loaded machine), in which one thread reads and counts ~200-350
- * MB (~145 ms of CPU per GiB); below this size the second thread would
- * finish after one thread alone.
+ * Smallest local file split by records on two threads. A worker thread
+ * posts its first message ~40-60 ms after `new Worker` (40-57 ms of CPU,
+ * Node 24; docs/benchmarks.md §3), in which one thread reads and counts
+ * ~300 MB (the whole process does ~6.8 GB/s in-process on a quiet
+ * machine). With two equal cores the two threads take (T + start) / 2
+ * against T for one: even at 256 MiB (T ~40 ms) they finish later; at
+ * 512 MiB they win ~15 ms at best.
  */
-export const TWO_THREADS_FROM = 256 << 20;
+export const TWO_THREADS_FROM = 512 << 20;
 
-/** Bytes the first thread takes more than the second, for the second's start (at most a quarter of the file). */
-const START_LAG = 128 << 20;
+/** Bytes the first thread takes more than the second: about what it splits while the second starts (at most a quarter of the file). */
+const START_LAG = 256 << 20;
 
 /** How far past the first thread's share an LF is looked for; a file with longer lines is split on one thread. */
 const LF_SEARCH = 1 << 20;
@@ -32,8 +35,9 @@ export interface TailThread {
 
 /**
  * Starts counting the second half of a local line-format file on another
- * thread, or returns null (a small file, one core, no idle core, no LF
- * near the cut, no thread). The idle-core check is skipped when `minSize`
+ * thread, or returns null (a small file, one core, no idle core now
+ * (idle-core.ts: a second thread on a busy core costs CPU and buys no wall
+ * time), no LF near the cut, no thread). The idle-core check is skipped when `minSize`
  * is given (a test hook). A negative `minSize` (a test hook): -minSize, and the count
  * runs on this thread, with the same cut-point logic. `signal` ends the
  * thread (the result is then null).
@@ -53,9 +57,11 @@ export function startTailThread(
   if (from === null || from >= st.size) return null;
   if (here) return { from, result: Promise.resolve(countHalf(fd, from, st.size, skipBlank, bufferSize)), stop: () => {} };
   const job: HalfCountJob = { file, dev: st.dev, ino: st.ino, from, to: st.size, skipBlank, bufferSize };
-  let worker: Worker;
+  let worker: WorkerThread;
   try {
     const entry = threadEntry();
+    // Loaded here, not at import: most splits never start a thread (node:worker_threads costs ~6-10 ms to load).
+    const { Worker } = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
     worker = new Worker(entry.filename, { ...entry.options, workerData: job });
   } catch {
     return null;
@@ -72,16 +78,6 @@ export function startTailThread(
     worker.once('exit', () => resolve(null));
   });
   return { from, result, stop };
-}
-
-/**
- * True when a core is likely idle (1-minute load average below the cores
- * but one). On a busy machine a second thread bought no wall time and cost
- * CPU: 1 GiB at load ~10, CPU medians of 5 interleaved, 0.63 s on two
- * threads against 0.46 s on one (docs/benchmarks.md §3).
- */
-function coreIdle(): boolean {
-  return (loadavg()[0] ?? 0) < availableParallelism() - 1;
 }
 
 /** Just past the first LF in [pos, pos + LF_SEARCH), or null. */

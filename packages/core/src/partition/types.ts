@@ -67,7 +67,7 @@ export interface ReadOptions {
   readBufferSize?: number;
   /**
    * Smallest local jsonl/text file split by records on two threads
-   * (default 256 MiB, and only while a core is idle: tail-thread.ts). A test
+   * (default 512 MiB, and only while a core is idle: idle-core.ts). A test
    * hook (given, the idle check is skipped); negative: -value, with
    * the second half counted on the calling thread.
    */
