@@ -18,21 +18,23 @@ interface FileEntry {
 /** A packed row batch: the descriptor without index, file and source, and the file's number. */
 type Packed = Omit<BatchDescriptor, 'index' | 'file' | 'source'> & { n: number };
 
-/** Jobs whose file numbers a process keeps resolved; past this, the oldest is dropped (read again on use). */
-const CACHED_JOBS = 64;
+/** Files a process keeps resolved (most recently read first out when full): a job over a directory can have many. */
+const CACHED_FILES = 4096;
 
 export class JobFiles {
   private readonly find: Statement;
   private readonly add: Statement;
-  private readonly listJob: Statement;
-  /** jobId → file number → entry; rows are never changed once written, so an entry never goes stale. */
-  private readonly cache = new Map<string, Map<number, FileEntry>>();
+  private readonly getOne: Statement;
+  /** `jobId\0n` → entry; a job_files row is never changed once written, so an entry never goes stale. */
+  private readonly cache = new Map<string, FileEntry>();
 
   constructor(db: Db) {
     this.find = db.prepare('SELECT file_no FROM job_files WHERE job_id = ? AND path = ? AND source = ?').pluck();
+    // The next number is one past the job's last (an index seek: a job over a directory can have many files).
     this.add = db.prepare(`INSERT INTO job_files (job_id, file_no, path, source)
-      SELECT ?, coalesce(max(file_no) + 1, 0), ?, ? FROM job_files WHERE job_id = ? RETURNING file_no`).pluck();
-    this.listJob = db.prepare('SELECT file_no, path, source FROM job_files WHERE job_id = ?');
+      VALUES (?, coalesce((SELECT file_no FROM job_files WHERE job_id = ? ORDER BY file_no DESC LIMIT 1) + 1, 0), ?, ?)
+      RETURNING file_no`).pluck();
+    this.getOne = db.prepare('SELECT path, source FROM job_files WHERE job_id = ? AND file_no = ?');
   }
 
   /**
@@ -49,7 +51,7 @@ export class JobFiles {
       const key = `${file}\0${stat}`;
       let n = numbers.get(key);
       if (n === undefined) {
-        n = (this.find.get(jobId, file, stat) ?? this.add.get(jobId, file, stat, jobId)) as number;
+        n = (this.find.get(jobId, file, stat) ?? this.add.get(jobId, jobId, file, stat)) as number;
         numbers.set(key, n);
       }
       return JSON.stringify({ ...rest, n } satisfies Packed);
@@ -66,19 +68,15 @@ export class JobFiles {
   }
 
   private entry(jobId: string, n: number): FileEntry {
-    let files = this.cache.get(jobId);
-    let f = files?.get(n);
+    const key = `${jobId}\0${n}`;
+    let f = this.cache.get(key);
     if (f !== undefined) return f;
     // A task row is committed with (or after) its file's row, so a miss means this process has not read it yet.
-    files = new Map();
-    for (const r of this.listJob.all(jobId) as { file_no: number; path: string; source: string }[]) {
-      files.set(r.file_no, { file: r.path, source: JSON.parse(r.source) as FileStat });
-    }
-    this.cache.delete(jobId);
-    if (this.cache.size >= CACHED_JOBS) this.cache.delete(this.cache.keys().next().value as string);
-    this.cache.set(jobId, files);
-    f = files.get(n);
-    if (f === undefined) throw new Error(`task row of job ${jobId} names input file #${n}, which job_files does not hold`);
+    const row = this.getOne.get(jobId, n) as { path: string; source: string } | undefined;
+    if (row === undefined) throw new Error(`task row of job ${jobId} names input file #${n}, which job_files does not hold`);
+    f = { file: row.path, source: JSON.parse(row.source) as FileStat };
+    if (this.cache.size >= CACHED_FILES) this.cache.delete(this.cache.keys().next().value as string);
+    this.cache.set(key, f);
     return f;
   }
 }
