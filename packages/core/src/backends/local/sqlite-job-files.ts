@@ -7,6 +7,7 @@
  * `n`) is read as it is, so an upgraded home keeps its tasks.
  */
 import type { Statement } from './sqlite-driver.js';
+import { DjcError } from '../../errors.js';
 import type { BatchDescriptor, FileStat } from '../../model/batch.js';
 import type { Db } from './db.js';
 
@@ -73,7 +74,7 @@ export class JobFiles {
     if (f !== undefined) return f;
     // A task row is committed with (or after) its file's row, so a miss means this process has not read it yet.
     const row = this.getOne.get(jobId, n) as { path: string; source: string } | undefined;
-    if (row === undefined) throw new Error(`task row of job ${jobId} names input file #${n}, which job_files does not hold`);
+    if (row === undefined) throw new DjcError('INTERNAL', `a task row of job ${jobId} names input file #${n}, which job_files does not hold`, { jobId });
     f = { file: row.path, source: JSON.parse(row.source) as FileStat };
     if (this.cache.size >= CACHED_FILES) this.cache.delete(this.cache.keys().next().value as string);
     this.cache.set(key, f);
