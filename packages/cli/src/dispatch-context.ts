@@ -8,14 +8,14 @@ import { join } from 'node:path';
 import type { Backend } from '@djc/core';
 import {
   createExternalDispatcher, createLocalDispatcher, createWarmPool, LOCAL_WORKER_GRACE_S, createRoutingDispatcher, createSlurmDispatcher, poolsOf, runInProcessScheduling,
-  schedulerSettingsOf, type Dispatcher, type LocalCapacity, type WarmPool,
+  schedulerSettingsOf, workerNodeFlags, type Dispatcher, type LocalCapacity, type WarmPool,
 } from '@djc/coordinator';
 import { runCapacity } from './scheduling-context.js';
 import { WORKER_BIN } from '@djc/worker';
 import type { Cli } from './context.js';
 
-/** argv that starts a worker of this installation: node + djc-worker's absolute path. */
-export const WORKER_COMMAND: readonly string[] = [process.execPath, WORKER_BIN];
+/** argv that starts a worker of this installation: node, its young-generation cap, djc-worker's absolute path. */
+export const WORKER_COMMAND: readonly string[] = [process.execPath, ...workerNodeFlags(), WORKER_BIN];
 
 /** What a worker needs in its environment to reach this backend. */
 export function workerEnvOf(cli: Cli, backend: Backend): Record<string, string> {

@@ -13,6 +13,7 @@ import {
   type Logger,
   type OutputKind,
   type ReducerContext,
+  type TaskOutputRef,
   type TaskRecord,
 } from '@djc/core';
 import { reduceWithCommand } from './reduce-command.js';
@@ -76,13 +77,30 @@ export async function* succeededTasks(backend: Backend, jobId: string): AsyncGen
   }
 }
 
+/**
+ * The outputs of the succeeded tasks that have one, in batch order, a page
+ * at a time as succeededTasks, through StateStore.listOutputs: finalize's
+ * reads without each task's whole record (at 200,000 tasks listTasks was
+ * 2.4 s of CPU, half of it parsing every row's batch).
+ */
+async function* succeededOutputs(backend: Backend, jobId: string): AsyncGenerator<TaskOutputRef> {
+  let after = -1;
+  for (;;) {
+    const page = await backend.state.listOutputs(jobId, { after, limit: 1000 });
+    if (page.length === 0) return;
+    for (const t of page) if (t.outputKey !== null || t.inlineOutput !== null) yield t;
+    after = (page[page.length - 1] as TaskOutputRef).taskId;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
 function concatOutputs(backend: Backend, job: JobRecord): Readable {
   async function* chunks(): AsyncGenerator<Buffer> {
     // Inline outputs are tiny: gather runs of them into chunks of HELD_BYTES (not the whole run: a job
     // whose outputs are all inline held its whole result, one Buffer per task, 962 MiB at 1,000,000 tasks).
     let held: Buffer[] = [];
     let heldBytes = 0;
-    for await (const t of succeededTasks(backend, job.jobId)) {
+    for await (const t of succeededOutputs(backend, job.jobId)) {
       if (t.inlineOutput !== null) {
         held.push(Buffer.from(t.inlineOutput.buffer, t.inlineOutput.byteOffset, t.inlineOutput.byteLength));
         heldBytes += t.inlineOutput.byteLength;
@@ -105,7 +123,7 @@ function concatOutputs(backend: Backend, job: JobRecord): Readable {
 }
 
 /** A succeeded task's output bytes: inline in its record, or read from the blob store. */
-async function outputOf(backend: Backend, jobId: string, t: TaskRecord): Promise<Buffer> {
+async function outputOf(backend: Backend, jobId: string, t: TaskOutputRef): Promise<Buffer> {
   if (t.inlineOutput !== null) return Buffer.from(t.inlineOutput.buffer, t.inlineOutput.byteOffset, t.inlineOutput.byteLength);
   const buf = t.outputKey === null ? null : await backend.blobs.get(t.outputKey);
   if (!buf) throw missingOutput(jobId, t);
@@ -115,7 +133,7 @@ async function outputOf(backend: Backend, jobId: string, t: TaskRecord): Promise
 async function reduceOutputs(backend: Backend, job: JobRecord, ref: string, log: Logger): Promise<string | Uint8Array> {
   const reducer = await importUserFunction(ref, 'output.reduce');
   async function* outputs(): AsyncGenerator<unknown> {
-    for await (const t of succeededTasks(backend, job.jobId)) {
+    for await (const t of succeededOutputs(backend, job.jobId)) {
       yield decodeOutput(await outputOf(backend, job.jobId, t), t.outputKind ?? 'raw');
     }
   }
@@ -146,6 +164,6 @@ export function encodeResult(v: unknown): string | Uint8Array {
   return `${JSON.stringify(v)}\n`;
 }
 
-function missingOutput(jobId: string, t: TaskRecord): DjcError {
+function missingOutput(jobId: string, t: TaskOutputRef): DjcError {
   return new DjcError('INTERNAL', `output of task ${t.taskId} is missing from the blob store (${t.outputKey})`, { jobId, taskId: t.taskId });
 }

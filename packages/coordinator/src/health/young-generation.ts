@@ -20,3 +20,21 @@ export function keepYoungGenerationSmall(): boolean {
   setFlagsFromString('--semi-space-growth-factor=1');
   return true;
 }
+
+/** A worker's young generation: semi-spaces of at most this many MiB (V8's default on Node 24 grows them to 32). */
+export const WORKER_SEMI_SPACE_MB = 4;
+
+/**
+ * Node options for a worker process's command line, before its script: a
+ * capped young generation, unless NODE_OPTIONS sizes it. A worker allocates
+ * at a steady high rate (claims, commits, a thread message per group) with
+ * a small live heap (~15 MiB, docs/benchmarks.md §19); V8 grows its new
+ * space to 64 MiB per isolate and promotes into an old space it then lets
+ * grow: 267-280 MiB RSS at 1,000,000 tasks. Unlike the daemon's growth
+ * factor this must be on the command line: V8 sizes the semi-spaces when
+ * the isolate starts, and a flag set later is ignored. 4 MiB, not 1: a
+ * scavenge per 4 MiB instead of per 1 costs ~5% CPU per task, not 15-25%.
+ */
+export function workerNodeFlags(nodeOptions = process.env.NODE_OPTIONS ?? ''): string[] {
+  return YOUNG_FLAGS.test(nodeOptions) ? [] : [`--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`];
+}

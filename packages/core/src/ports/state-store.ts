@@ -275,6 +275,14 @@ export interface ListTasksOptions extends IoOptions {
   after?: number;
 }
 
+/** A succeeded task's committed output, as `listOutputs` gives it: `outputKey` (a blob) or `inlineOutput`, or neither (no output). */
+export interface TaskOutputRef {
+  taskId: number;
+  outputKey: string | null;
+  inlineOutput: Uint8Array | null;
+  outputKind: OutputKind | null;
+}
+
 /** Jobs, tasks, the coordinator lock, the pipeline cache index (cache-index.ts) and API tokens (token-store.ts). */
 export interface StateStore extends CacheIndex, TokenStore {
   /** Creates a SUBMITTED job. ConflictError if the id exists. */
@@ -354,6 +362,12 @@ export interface StateStore extends CacheIndex, TokenStore {
   getTask(jobId: string, taskId: number, opts?: IoOptions): Promise<TaskRecord | null>;
   /** In task id order. */
   listTasks(jobId: string, opts?: ListTasksOptions): Promise<TaskRecord[]>;
+  /**
+   * The outputs of the job's SUCCEEDED tasks with taskId > after, in task id
+   * order, at most `limit`: what finalize reads, without the rest of each
+   * record (its batch above all, parsed per row by listTasks).
+   */
+  listOutputs(jobId: string, opts?: Omit<ListTasksOptions, 'status'>): Promise<TaskOutputRef[]>;
 
   /**
    * PENDING|RETRY_WAIT → RUNNING, attempts+1, lease to `owner`, if the job is

@@ -173,6 +173,24 @@ function describeComplete(store: () => StateStore): void {
       expect((await store().getJob(jobId))?.tasks).toMatchObject({ succeeded: 2, running: 0, pending: 1 });
     });
 
+    it('listOutputs gives the outputs of SUCCEEDED tasks only, in task id order, paged by after and limit', async () => {
+      const jobId = await jobWithTasks(store(), 5);
+      const end = async (taskId: number, outcome: TaskOutcome) => {
+        const t = await store().claimTask(jobId, taskId, { ...CLAIM, maxAttempts: 1 });
+        await store().completeTask(jobId, taskId, { owner: 'worker-1', attempt: t.attempts }, outcome);
+      };
+      await end(3, { status: 'SUCCEEDED', inlineOutput: new TextEncoder().encode('x\n'), outputKind: 'raw', records: 1 });
+      await end(0, OK);
+      await end(1, { ...RETRY(), status: 'FAILED' });
+      await end(4, { status: 'SUCCEEDED', outputKey: 'out/4', outputKind: 'json', records: 1 });
+      const all = await store().listOutputs(jobId);
+      expect(all.map((o) => [o.taskId, o.outputKey, o.outputKind, o.inlineOutput === null ? null : Buffer.from(o.inlineOutput).toString()]))
+        .toEqual([[0, 'out/0', 'json-lines', null], [3, null, 'raw', 'x\n'], [4, 'out/4', 'json', null]]);
+      expect((await store().listOutputs(jobId, { after: 0, limit: 1 })).map((o) => o.taskId)).toEqual([3]);
+      expect((await store().listOutputs(jobId, { after: 3 })).map((o) => o.taskId)).toEqual([4]);
+      expect(await store().listOutputs(jobId, { after: 4 })).toEqual([]);
+    });
+
     it('refuses an inline output over MAX_INLINE_OUTPUT_BYTES, before anything changes', async () => {
       const jobId = await jobWithTasks(store(), 1);
       const t = await store().claimTask(jobId, 0, CLAIM);

@@ -16,6 +16,7 @@ import {
 } from './dynamo-schema.js';
 import type { Item } from './dynamo-request.js';
 import type { TaskCacheEntry } from '../../ports/cache-index.js';
+import type { TaskOutputRef } from '../../ports/state-store.js';
 
 const text = z.string();
 const maybeText = z.string().nullish();
@@ -110,6 +111,9 @@ const TaskItemSchema = z.object({
   copy: z.object({ owner: z.string(), attempt: z.number(), leaseExpiresAt: z.number() }).nullish(),
   speculation: z.enum(['requested', 'running', 'won', 'lost']).nullish(),
 });
+
+/** What listOutputs reads of a task item (its projection). */
+const TaskOutputSchema = TaskItemSchema.pick({ task_id: true, output_key: true, output_inline: true, output_kind: true });
 
 /** Parses a stored item; a malformed one is an INTERNAL error naming the item. */
 function parse<T>(schema: z.ZodType<T>, item: Item, what: string): T {
@@ -231,6 +235,11 @@ export function toTaskRecord(item: Item, what: string): TaskRecord {
     ...(t.lease_attempt != null ? { leaseAttempt: t.lease_attempt } : {}),
     ...(t.copy ? { copy: t.copy } : {}),
   };
+}
+
+export function toTaskOutput(item: Item, what: string): TaskOutputRef {
+  const t = parse(TaskOutputSchema, item, what);
+  return { taskId: t.task_id, outputKey: t.output_key ?? null, inlineOutput: t.output_inline ?? null, outputKind: t.output_kind ?? null };
 }
 
 /** The job item (SUBMITTED, zero counters) and its config item; rejects a config too large for an item. */

@@ -14,6 +14,7 @@ import type { JobStatus, TaskStatus } from '../../model/status.js';
 import type {
   ClaimRequest, ClaimResult, CompleteResult, CoordinatorInfo, LockClaim, LeaseWrite, IoOptions, JobPatch, RequestCountDelta, LeaseRef, ListJobsOptions, ListTasksOptions,
   JobRef, ListJobIdsOptions, ReclaimRequest, ResetTasksOptions, ReusedTask, StateStore, TaskOutcome, FenceOptions,
+  TaskOutputRef,
 } from '../../ports/state-store.js';
 import type { CacheEntry, TaskCacheEntry, TaskCacheRef } from '../../ports/cache-index.js';
 import { DynamoBulkOps } from './dynamo-bulk-ops.js';
@@ -127,6 +128,10 @@ export class DynamoStateStore implements StateStore {
 
   listTasks(jobId: string, opts: ListTasksOptions = {}): Promise<TaskRecord[]> {
     return this.tasks.list(jobId, opts, opts);
+  }
+
+  listOutputs(jobId: string, opts: Omit<ListTasksOptions, 'status'> = {}): Promise<TaskOutputRef[]> {
+    return this.tasks.listOutputs(jobId, opts, opts);
   }
 
   claimTask(jobId: string, taskId: number, req: ClaimRequest, opts: IoOptions = {}): Promise<TaskRecord> {

@@ -7,11 +7,11 @@
  */
 import type { BatchDescriptor } from '../../model/batch.js';
 import type { TaskRecord } from '../../model/job.js';
-import type { ListTasksOptions, ReusedTask } from '../../ports/state-store.js';
+import type { ListTasksOptions, ReusedTask, TaskOutputRef } from '../../ports/state-store.js';
 import { applyBulk, type BulkOp } from './dynamo-bulk-tx.js';
 import { badTaskId, noJob } from './dynamo-errors.js';
 import { ExprBuilder } from './dynamo-expressions.js';
-import { newTaskItem, reusedTaskItem, toTaskRecord } from './dynamo-items.js';
+import { newTaskItem, reusedTaskItem, toTaskOutput, toTaskRecord } from './dynamo-items.js';
 import type { DynamoJobOps } from './dynamo-job-ops.js';
 import { getItem, queryPages, type DynamoContext, type Io, type QueryInput } from './dynamo-request.js';
 import { isTaskId, jobPk, MAX_TASK_ID, taskKey, taskSk } from './dynamo-schema.js';
@@ -103,10 +103,26 @@ export class DynamoTaskOps {
     }
     return out.slice(0, limit);
   }
+
+  /** The outputs of SUCCEEDED tasks with id > after, in id order, at most `limit`: only those attributes are read. */
+  async listOutputs(jobId: string, opts: Omit<ListTasksOptions, 'status'>, io: Io): Promise<TaskOutputRef[]> {
+    const limit = opts.limit ?? Number.POSITIVE_INFINITY;
+    const from = Math.max(0, Math.floor(opts.after ?? -1) + 1);
+    const out: TaskOutputRef[] = [];
+    if (limit <= 0 || from > MAX_TASK_ID) return out;
+    for await (const page of queryPages(this.ctx, listInput(jobId, from, limit, { status: 'SUCCEEDED' }, OUTPUT_ATTRIBUTES), io)) {
+      for (const item of page) out.push(toTaskOutput(item, this.ctx.what));
+      if (out.length >= limit) break;
+    }
+    return out.slice(0, limit);
+  }
 }
 
-function listInput(jobId: string, from: number, limit: number, opts: ListTasksOptions): QueryInput {
+const OUTPUT_ATTRIBUTES = ['task_id', 'output_key', 'output_inline', 'output_kind'] as const;
+
+function listInput(jobId: string, from: number, limit: number, opts: ListTasksOptions, only?: readonly string[]): QueryInput {
   const b = new ExprBuilder();
+  const projection = only?.map((a) => b.name(a)).join(', ');
   const key = `${b.name('pk')} = ${b.value(jobPk(jobId))} AND ${b.name('sk')} BETWEEN ${b.value(taskSk(from))} AND ${b.value(taskSk(MAX_TASK_ID))}`;
   const filter = opts.status ? b.eq('status', opts.status) : undefined;
   // Limit counts items read before the filter: read a few pages' worth when filtering.
@@ -114,6 +130,7 @@ function listInput(jobId: string, from: number, limit: number, opts: ListTasksOp
   return {
     KeyConditionExpression: key,
     ...(filter ? { FilterExpression: filter } : {}),
+    ...(projection ? { ProjectionExpression: projection } : {}),
     ...b.params(),
     ConsistentRead: true,
     ...(pageSize ? { Limit: pageSize } : {}),

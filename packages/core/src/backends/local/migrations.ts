@@ -233,4 +233,17 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE jobs ADD COLUMN coordinator_epoch INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE jobs ADD COLUMN coordination_json TEXT;
   `,
+  // 21: a job's input files, once each (sqlite-job-files.ts): a task row's
+  // batch names its file by number instead of repeating its path and stat.
+  // Rows written before keep their whole batch and are read as they are.
+  `
+  CREATE TABLE job_files (
+    job_id TEXT NOT NULL,
+    file_no INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    source TEXT NOT NULL,
+    PRIMARY KEY (job_id, file_no)
+  ) WITHOUT ROWID;
+  CREATE INDEX job_files_by_path ON job_files (job_id, path);
+  `,
 ];

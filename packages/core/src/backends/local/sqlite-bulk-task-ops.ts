@@ -10,6 +10,7 @@ import { HELD_REFUND_NOTE, type ReclaimRequest } from '../../ports/state-store.j
 import type { Db } from './db.js';
 import { addMove, type CountDelta, type JobCounters } from './job-counters.js';
 import { toTaskRecord, type TaskRow } from './state-rows.js';
+import type { JobFiles } from './sqlite-job-files.js';
 import { capError } from '../../util/cap-text.js';
 
 export class SqliteBulkTaskOps {
@@ -20,7 +21,7 @@ export class SqliteBulkTaskOps {
   private readonly cancelLive: Statement;
   private readonly resetByStatus: Statement;
 
-  constructor(db: Db, private readonly counters: JobCounters) {
+  constructor(db: Db, private readonly counters: JobCounters, private readonly files: JobFiles) {
     this.selectLost = db.prepare(`SELECT task_id, status, attempts, attempt_floor FROM tasks INDEXED BY tasks_leased
       WHERE job_id = @jobId AND status IN ('RUNNING', 'CLAIMED')
         AND ((@expiredBefore IS NOT NULL AND lease_expires_at < @expiredBefore)
@@ -68,7 +69,7 @@ export class SqliteBulkTaskOps {
       }) as TaskRow;
     });
     if (changed.length > 0) this.counters.apply(jobId, delta);
-    return changed.map(toTaskRecord);
+    return changed.map((r) => toTaskRecord(r, this.files));
   }
 
   cancel(jobId: string): number {
@@ -96,6 +97,6 @@ export class SqliteBulkTaskOps {
     }
     if (rows.length > 0) this.counters.apply(jobId, delta);
     rows.sort((a, b) => a.task_id - b.task_id);
-    return rows.map(toTaskRecord);
+    return rows.map((r) => toTaskRecord(r, this.files));
   }
 }

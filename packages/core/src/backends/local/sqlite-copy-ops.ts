@@ -13,6 +13,7 @@ import type { Db } from './db.js';
 import { taskConflict } from '../store-errors.js';
 import { capError } from '../../util/cap-text.js';
 import { toTaskRecord, type TaskRow } from './state-rows.js';
+import type { JobFiles } from './sqlite-job-files.js';
 
 /** What a lease check reads of a task: both leases and the speculation state. */
 export interface LeaseRow {
@@ -58,7 +59,7 @@ export class SqliteCopyOps {
   private readonly dropCopy: Statement;
   private readonly promote: Statement;
 
-  constructor(db: Db) {
+  constructor(db: Db, private readonly files: JobFiles) {
     this.request = db.prepare(`UPDATE tasks SET speculation = 'requested'
       WHERE job_id = @jobId AND task_id = @taskId AND status = 'RUNNING' AND attempts = @attempt
         AND lease_attempt IS NULL AND speculation IS NULL AND ${JOB_LIVE}`);
@@ -97,7 +98,7 @@ export class SqliteCopyOps {
       throw taskConflict(jobId, taskId, row.status, `has no copy of attempt ${copyOf} to start`, { reason: 'copy' });
     }
     const updated = this.claim.get({ jobId, taskId, owner: req.owner, expiresAt: now + req.leaseMs }) as TaskRow;
-    return { ...toTaskRecord(updated), leaseOwner: req.owner, leaseExpiresAt: now + req.leaseMs };
+    return { ...toTaskRecord(updated, this.files), leaseOwner: req.owner, leaseExpiresAt: now + req.leaseMs };
   }
 
   /** Extends the copy's lease; false when `lease` is not the copy's. */
@@ -111,8 +112,8 @@ export class SqliteCopyOps {
    * Null when there is no other lease (the caller ends the task as usual).
    */
   dropOne(jobId: string, taskId: number, row: LeaseRow, slot: 'lease' | 'copy', reason: string): TaskRecord | null {
-    if (slot === 'copy') return toTaskRecord(this.dropCopy.get({ jobId, taskId, error: capError(reason) }) as TaskRow);
+    if (slot === 'copy') return toTaskRecord(this.dropCopy.get({ jobId, taskId, error: capError(reason) }) as TaskRow, this.files);
     if (row.copy_owner === null) return null;
-    return toTaskRecord(this.promote.get({ jobId, taskId, error: capError(reason) }) as TaskRow);
+    return toTaskRecord(this.promote.get({ jobId, taskId, error: capError(reason) }) as TaskRow, this.files);
   }
 }

@@ -15,7 +15,7 @@ import type { Db } from './db.js';
 import { withLock } from './sqlite-retry.js';
 
 /** Every table with rows per job (keep in step with migrations.ts). */
-const JOB_TABLES = ['tasks', 'queue', 'job_requests', 'rate_slots', 'cache_entries', 'task_cache'] as const;
+const JOB_TABLES = ['tasks', 'job_files', 'queue', 'job_requests', 'rate_slots', 'cache_entries', 'task_cache'] as const;
 
 const ENDED = [...TERMINAL_JOB];
 const ENDED_SQL = ENDED.map((s) => `'${s}'`).join(', ');

@@ -25,6 +25,7 @@ import type { Db } from './db.js';
 import { addMove, type CountDelta, type JobCounters } from './job-counters.js';
 import { leaseLost, taskConflict, tooManyClaims } from '../store-errors.js';
 import { toTaskRecord, type TaskRow } from './state-rows.js';
+import type { JobFiles } from './sqlite-job-files.js';
 import { END_SET, endValues, inlineOf } from './task-end-values.js';
 import { copyWins, leaseSlot, type LeaseRow, type SqliteCopyOps } from './sqlite-copy-ops.js';
 
@@ -60,7 +61,7 @@ export class SqliteLeaseOps {
   private readonly beat: Statement;
   private readonly lostProbe: Statement;
 
-  constructor(db: Db, private readonly counters: JobCounters, private readonly copies: SqliteCopyOps) {
+  constructor(db: Db, private readonly counters: JobCounters, private readonly copies: SqliteCopyOps, private readonly files: JobFiles) {
     this.claimCheck = db.prepare(`SELECT t.status, t.attempts, t.attempt_floor, t.not_before,
         j.status AS job_status, j.cancel_requested
       FROM tasks t JOIN jobs j ON j.job_id = t.job_id WHERE t.job_id = ? AND t.task_id = ?`);
@@ -106,7 +107,7 @@ export class SqliteLeaseOps {
   claim(jobId: string, taskId: number, req: ClaimRequest, startNow = true): TaskRecord {
     const { row, from } = this.claimRow(jobId, taskId, req, startNow);
     this.counters.move(jobId, from, row.status);
-    return toTaskRecord(row);
+    return toTaskRecord(row, this.files);
   }
 
   /**
@@ -123,7 +124,7 @@ export class SqliteLeaseOps {
       try {
         const { row, from } = this.claimRow(jobId, taskId, req, i < start);
         addMove(delta, from, row.status);
-        return toTaskRecord(row);
+        return toTaskRecord(row, this.files);
       } catch (e) {
         if (e instanceof ConflictError) return e;
         throw e;
@@ -201,7 +202,7 @@ export class SqliteLeaseOps {
     const values = endValues(outcome, inline, startedAt);
     const count = (from: TaskStatus, row: TaskRow) => {
       this.count(jobId, delta, from, outcome.status, succeeded ? outcome.records : 0, succeeded ? (outcome.bad ?? 0) : 0);
-      return toTaskRecord(row);
+      return toTaskRecord(row, this.files);
     };
     for (const from of ENDABLE) {
       if (from === 'CLAIMED') assertTaskTransition('CLAIMED', 'RUNNING', { jobId, taskId });
@@ -227,7 +228,7 @@ export class SqliteLeaseOps {
     assertTaskTransition('CLAIMED', 'RUNNING', { jobId, taskId });
     const updated = this.startWrite.get({ jobId, taskId, startedAt: new Date(startedAt).toISOString() }) as TaskRow;
     this.count(jobId, delta, 'CLAIMED', 'RUNNING');
-    return toTaskRecord(updated);
+    return toTaskRecord(updated, this.files);
   }
 
   /**
@@ -267,7 +268,7 @@ export class SqliteLeaseOps {
     assertTaskTransition(from, 'PENDING', { jobId, taskId });
     const updated = this.releaseWrite.get({ jobId, taskId, error: reason, endedAt: new Date().toISOString() }) as TaskRow;
     this.counters.move(jobId, from, 'PENDING');
-    return toTaskRecord(updated);
+    return toTaskRecord(updated, this.files);
   }
 
   /**

@@ -7,10 +7,12 @@
  */
 import type { JobRecord, NewJob, TaskRecord } from '../../model/job.js';
 import type { BatchDescriptor } from '../../model/batch.js';
+import { JobFiles } from './sqlite-job-files.js';
 import type { JobStatus, TaskStatus } from '../../model/status.js';
 import type {
   ClaimRequest, ClaimResult, CompleteResult, CoordinatorInfo, LockClaim, LeaseWrite, JobPatch, RequestCountDelta, LeaseRef, JobRef, ListJobIdsOptions, ListJobsOptions, ListTasksOptions,
   ReclaimRequest, ResetTasksOptions, ReusedTask, StateStore, TaskOutcome, FenceOptions, IoOptions,
+  TaskOutputRef,
 } from '../../ports/state-store.js';
 import type { CacheEntry, TaskCacheEntry, TaskCacheRef } from '../../ports/cache-index.js';
 import { openDatabase, type Db } from './db.js';
@@ -59,11 +61,12 @@ export class SqliteStateStore implements StateStore {
     this.db = opts.db;
     this.ownsDb = opts.ownsDb ?? false;
     const counters = new JobCounters(this.db);
+    const files = new JobFiles(this.db);
     this.jobs = new SqliteJobOps(this.db);
-    this.tasks = new SqliteTaskOps(this.db, this.jobs, counters);
-    this.copies = new SqliteCopyOps(this.db);
-    this.leases = new SqliteLeaseOps(this.db, counters, this.copies);
-    this.bulk = new SqliteBulkTaskOps(this.db, counters);
+    this.tasks = new SqliteTaskOps(this.db, this.jobs, counters, files);
+    this.copies = new SqliteCopyOps(this.db, files);
+    this.leases = new SqliteLeaseOps(this.db, counters, this.copies, files);
+    this.bulk = new SqliteBulkTaskOps(this.db, counters, files);
     this.lock = new SqliteCoordinatorLock(this.db);
     this.cache = new SqliteCacheIndex(this.db);
     this.rates = new SqliteRateSlots(this.db);
@@ -177,6 +180,10 @@ export class SqliteStateStore implements StateStore {
 
   listTasks(jobId: string, opts?: ListTasksOptions): Promise<TaskRecord[]> {
     return withLock(() => this.tasks.list(jobId, opts));
+  }
+
+  listOutputs(jobId: string, opts?: Omit<ListTasksOptions, 'status'>): Promise<TaskOutputRef[]> {
+    return withLock(() => this.tasks.listOutputs(jobId, opts));
   }
 
   claimTask(jobId: string, taskId: number, req: ClaimRequest): Promise<TaskRecord> {

@@ -2,12 +2,14 @@
 import type { Statement } from './sqlite-driver.js';
 import type { TaskRecord } from '../../model/job.js';
 import type { BatchDescriptor } from '../../model/batch.js';
-import type { ListTasksOptions, ReusedTask } from '../../ports/state-store.js';
+import type { ListTasksOptions, ReusedTask, TaskOutputRef } from '../../ports/state-store.js';
+import type { OutputKind } from '../../model/job.js';
 import type { Db } from './db.js';
 import type { JobCounters } from './job-counters.js';
 import type { SqliteJobOps } from './sqlite-job-ops.js';
 import { noJob } from '../store-errors.js';
 import { toTaskRecord, type TaskRow } from './state-rows.js';
+import type { JobFiles } from './sqlite-job-files.js';
 
 export class SqliteTaskOps {
   private readonly insert: Statement;
@@ -15,8 +17,9 @@ export class SqliteTaskOps {
   private readonly select: Statement;
   private readonly listAll: Statement;
   private readonly listByStatus: Statement;
+  private readonly listOutputRows: Statement;
 
-  constructor(db: Db, private readonly jobs: SqliteJobOps, private readonly counters: JobCounters) {
+  constructor(db: Db, private readonly jobs: SqliteJobOps, private readonly counters: JobCounters, private readonly files: JobFiles) {
     this.insert = db.prepare(
       "INSERT OR IGNORE INTO tasks (job_id, task_id, status, batch) VALUES (?, ?, 'PENDING', ?)",
     );
@@ -29,15 +32,18 @@ export class SqliteTaskOps {
     this.listByStatus = db.prepare(
       'SELECT * FROM tasks WHERE job_id = ? AND status = ? AND task_id > ? ORDER BY task_id LIMIT ?',
     );
+    this.listOutputRows = db.prepare(`SELECT task_id, output_key, output_inline, output_kind FROM tasks
+      WHERE job_id = ? AND status = 'SUCCEEDED' AND task_id > ? ORDER BY task_id LIMIT ?`);
   }
 
   /** Inserts the tasks that do not exist yet; counts only those. Run inside a transaction. */
   put(jobId: string, batches: readonly BatchDescriptor[]): number {
     if (this.jobs.status(jobId) === null) throw noJob(jobId);
     let inserted = 0;
-    for (const b of batches) {
-      inserted += this.insert.run(jobId, b.index, JSON.stringify(b)).changes;
-    }
+    const rows = this.files.pack(jobId, batches);
+    batches.forEach((b, i) => {
+      inserted += this.insert.run(jobId, b.index, rows[i]).changes;
+    });
     if (inserted > 0) this.counters.apply(jobId, { total: inserted, pending: inserted });
     return inserted;
   }
@@ -47,10 +53,11 @@ export class SqliteTaskOps {
     if (this.jobs.status(jobId) === null) throw noJob(jobId);
     const endedAt = new Date().toISOString();
     const delta = { total: 0, succeeded: 0, processed: 0, bad: 0 };
-    for (const { batch, from } of tasks) {
+    const rows = this.files.pack(jobId, tasks.map((t) => t.batch));
+    for (const [i, { batch, from }] of tasks.entries()) {
       const inline = from.inlineOutput === null ? null : Buffer.from(from.inlineOutput);
       const reusedFrom = JSON.stringify({ jobId: from.jobId, taskId: from.taskId });
-      const n = this.insertReused.run(jobId, batch.index, JSON.stringify(batch), from.outputKey, inline, from.outputKind, from.records ?? 0, from.bad ?? 0, endedAt, reusedFrom).changes;
+      const n = this.insertReused.run(jobId, batch.index, rows[i], from.outputKey, inline, from.outputKind, from.records ?? 0, from.bad ?? 0, endedAt, reusedFrom).changes;
       if (n === 0) continue;
       delta.total += 1;
       delta.succeeded += 1;
@@ -63,7 +70,7 @@ export class SqliteTaskOps {
 
   get(jobId: string, taskId: number): TaskRecord | null {
     const row = this.select.get(jobId, taskId) as TaskRow | undefined;
-    return row ? toTaskRecord(row) : null;
+    return row ? toTaskRecord(row, this.files) : null;
   }
 
   list(jobId: string, opts: ListTasksOptions = {}): TaskRecord[] {
@@ -72,6 +79,18 @@ export class SqliteTaskOps {
     const rows = (opts.status
       ? this.listByStatus.all(jobId, opts.status, after, limit)
       : this.listAll.all(jobId, after, limit)) as TaskRow[];
-    return rows.map(toTaskRecord);
+    return rows.map((r) => toTaskRecord(r, this.files));
   }
+
+  listOutputs(jobId: string, opts: Omit<ListTasksOptions, 'status'> = {}): TaskOutputRef[] {
+    const rows = this.listOutputRows.all(jobId, opts.after ?? -1, opts.limit ?? -1) as OutputRow[];
+    return rows.map((r) => ({ taskId: r.task_id, outputKey: r.output_key, inlineOutput: r.output_inline ?? null, outputKind: r.output_kind }));
+  }
+}
+
+interface OutputRow {
+  task_id: number;
+  output_key: string | null;
+  output_inline: Uint8Array | null;
+  output_kind: OutputKind | null;
 }

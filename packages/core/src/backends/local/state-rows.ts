@@ -1,7 +1,7 @@
 /** Row shapes of the `jobs` and `tasks` tables and their mapping to port records. */
 import type { AfterDependency, AttemptUsage, SpeculationCounts, SpeculationState, BackendName, CoordinationMode, JobKind, JobRecord, StageRef, OutputKind, RetryRecord, TaskCounts, TaskRecord } from '../../model/job.js';
 import type { JobStatus, TaskStatus } from '../../model/status.js';
-import type { BatchDescriptor } from '../../model/batch.js';
+import type { JobFiles } from './sqlite-job-files.js';
 import type { JobConfig } from '../../config/schema.js';
 import type { PipelineGraph } from '../../pipeline/types.js';
 
@@ -142,14 +142,15 @@ function countsOf(row: JobRow): TaskCounts {
   };
 }
 
-export function toTaskRecord(row: TaskRow): TaskRecord {
+/** `files` resolves the batch's input file (a packed row batch, sqlite-job-files.ts). */
+export function toTaskRecord(row: TaskRow, files: JobFiles): TaskRecord {
   return {
     jobId: row.job_id,
     taskId: row.task_id,
     status: row.status,
     attempts: row.attempts,
     attemptFloor: row.attempt_floor,
-    batch: JSON.parse(row.batch) as BatchDescriptor,
+    batch: files.unpack(row.job_id, row.task_id, row.batch),
     leaseOwner: row.lease_owner,
     leaseExpiresAt: row.lease_expires_at,
     notBefore: row.not_before,
