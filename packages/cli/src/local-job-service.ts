@@ -1,5 +1,6 @@
 /** The JobService of a CLI that opens the backend itself (no DJC_URL): the functions the API's routes call, called here. */
 import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
 import { access, constants } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { DjcError, taskDocument } from '@djc/core/read';
@@ -47,7 +48,8 @@ export class LocalJobService implements JobService {
     if (o.afterAny && o.after === undefined) throw new DjcError('USAGE', '--after-any needs --after JOB[,JOB]', { hint: 'e.g. djc submit job.yaml --after clean --after-any' });
     const [{ coordinatorAlive, notifySubmitted, parsePriority, submitWorkflow }, { loadWorkflowFile }, { externalWorker }] = await Promise.all([coordinator$(), import('@djc/core'), import('./dispatch-note.js')]);
     const priority = o.priority === undefined ? undefined : parsePriority(o.priority, '--priority');
-    const workflow = await loadWorkflowFile(file, { set: o.set, checkHandlers: true });
+    // A handler module probed good before, with its files unchanged, is not loaded again (a Node start saved).
+    const workflow = await loadWorkflowFile(file, { set: o.set, checkHandlers: true, moduleCheckCache: join(this.cli.home, 'module-probe') });
     const warnings = workflow.kind === 'pipeline' ? workflow.pipeline.warnings : workflow.job.warnings;
     const backend = await this.backend();
     const job = await submitWorkflow(backend, workflow, { after: o.after?.split(','), afterAny: o.afterAny, fresh: o.fresh, priority, log: this.cli.log });
