@@ -84,6 +84,16 @@ describe('start-up imports', () => {
     expect(verbose.stderr).toContain('"msg":"state home"');
   });
 
+  it('submit loads neither the coordinator index (daemon, dispatchers, execa) nor the worker', async () => {
+    writeFileSync(join(box.dir, 'in.jsonl'), '{"n":1}\n');
+    writeFileSync(join(box.dir, 'h.mjs'), 'export async function h(records) { return records.length; }\n');
+    writeFileSync(join(box.dir, 'job.yaml'), 'name: light\ninput: { path: in.jsonl }\nhandler: { module: ./h.mjs#h }\n');
+    const sub = await traced(['submit', 'job.yaml']);
+    expect(sub.code, sub.stderr).toBe(0);
+    expect(sub.loaded.some((u) => u.endsWith('/coordinator/dist/submit-workflow.js')), 'the bundle ran the submit').toBe(true);
+    expect(sub.loaded.filter((u) => /\/coordinator\/dist\/(index|daemon|coordinate-job)\.js$|\/worker\/dist\/|execa/.test(u))).toEqual([]);
+  });
+
   it('a remote read (DJC_URL) opens no backend: neither the local backend nor backend selection is loaded', async () => {
     const remote = await traced(['status', 'some-job'], { DJC_URL: 'http://127.0.0.1:1', DJC_TOKEN: 'no-such-token' });
     expect([remote.code, remote.stdout], remote.stderr).toEqual([3, '']);
