@@ -1,5 +1,6 @@
 /** The JobService of a CLI that opens the backend itself (no DJC_URL): the functions the API's routes call, called here. */
 import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
 import { access, constants } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { DjcError, taskDocument } from '@djc/core/read';
@@ -45,15 +46,17 @@ export class LocalJobService implements JobService {
 
   async submit(file: string, o: SubmitRequest): Promise<SubmitOutcome> {
     if (o.afterAny && o.after === undefined) throw new DjcError('USAGE', '--after-any needs --after JOB[,JOB]', { hint: 'e.g. djc submit job.yaml --after clean --after-any' });
-    const [{ coordinatorAlive, notifySubmitted, parsePriority, submitWorkflow }, { loadWorkflowFile }, { externalWorker }] = await Promise.all([coordinator$(), import('@djc/core'), import('./dispatch-note.js')]);
+    // `@djc/coordinator/submit`, not the index; the worker's modules (dispatch-note) only for an external dispatcher's note.
+    const [{ coordinatorAlive, notifySubmitted, parsePriority, submitWorkflow }, { loadWorkflowFile }] = await Promise.all([import('@djc/coordinator/submit'), import('@djc/core')]);
     const priority = o.priority === undefined ? undefined : parsePriority(o.priority, '--priority');
-    const workflow = await loadWorkflowFile(file, { set: o.set, checkHandlers: true });
+    // A handler module probed good before, with its files unchanged, is not loaded again (a Node start saved).
+    const workflow = await loadWorkflowFile(file, { set: o.set, checkHandlers: true, moduleCheckCache: join(this.cli.home, 'module-probe') });
     const warnings = workflow.kind === 'pipeline' ? workflow.pipeline.warnings : workflow.job.warnings;
     const backend = await this.backend();
     const job = await submitWorkflow(backend, workflow, { after: o.after?.split(','), afterAny: o.afterAny, fresh: o.fresh, priority, log: this.cli.log });
     // A daemon of this home runs its next tick now rather than at its next poll.
     notifySubmitted(this.cli.home);
-    const worker = workflow.kind === 'job' ? externalWorker(this.cli, backend, job) : null;
+    const worker = workflow.kind === 'job' && job.config.compute.dispatcher === 'external' ? (await import('./dispatch-note.js')).externalWorker(this.cli, backend, job) : null;
     const answer = { jobId: job.jobId, status: job.status, ...(job.reason ? { reason: job.reason } : {}) };
     return { answer, warnings: warnings ?? [], worker, coordinatorAlive: await coordinatorAlive(backend), backendName: backend.name };
   }

@@ -41,7 +41,7 @@ const HEAVY = [/\/packages\/core\/dist\/index\.js$/, /\/packages\/coordinator\/d
 const heavy = (urls: string[]) => urls.filter((u) => HEAVY.some((re) => re.test(u)));
 
 describe('start-up imports', () => {
-  it('--version loads neither the core index nor zod; status and tasks load no index, worker or job-file loader', async () => {
+  it('--version loads neither the core index nor zod; status and tasks load no index, worker, job-file loader or zod', async () => {
     const version = await traced(['--version']);
     expect([version.code, version.stdout.trim()], version.stderr).toEqual([0, '0.1.0']);
     expect(version.files.some((u) => u.endsWith('/cli/dist/bundle/main.js')), 'the CLI ran from its bundle').toBe(true);
@@ -58,11 +58,14 @@ describe('start-up imports', () => {
     expect(status.stdout).toMatch(/status +SUCCEEDED/);
     expect(status.stdout).toContain('2 total: 2 succeeded');
     expect(heavy(status.loaded)).toEqual([]);
+    // The local backend's token and cache-entry rows are checked without zod; the queue document's schema loads only to parse one.
+    expect(status.loaded.filter((u) => /\/zod\//.test(u))).toEqual([]);
 
     const tasks = await traced(['--json', 'tasks', 'last', '--limit', '20']);
     expect(tasks.code, tasks.stderr).toBe(0);
     expect((JSON.parse(tasks.stdout) as { tasks: { status: string }[] }).tasks.map((t) => t.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
     expect(heavy(tasks.loaded)).toEqual([]);
+    expect(tasks.loaded.filter((u) => /\/zod\//.test(u))).toEqual([]);
   });
 
   it('a read that logs nothing never loads pino; --verbose, which logs, does', async () => {
@@ -79,6 +82,16 @@ describe('start-up imports', () => {
     expect(verbose.code, verbose.stderr).toBe(0);
     expect(verbose.stderr).toMatch(/node_modules\/pino\/pino\.js/);
     expect(verbose.stderr).toContain('"msg":"state home"');
+  });
+
+  it('submit loads neither the coordinator index (daemon, dispatchers, execa) nor the worker', async () => {
+    writeFileSync(join(box.dir, 'in.jsonl'), '{"n":1}\n');
+    writeFileSync(join(box.dir, 'h.mjs'), 'export async function h(records) { return records.length; }\n');
+    writeFileSync(join(box.dir, 'job.yaml'), 'name: light\ninput: { path: in.jsonl }\nhandler: { module: ./h.mjs#h }\n');
+    const sub = await traced(['submit', 'job.yaml']);
+    expect(sub.code, sub.stderr).toBe(0);
+    expect(sub.loaded.some((u) => u.endsWith('/coordinator/dist/submit-workflow.js')), 'the bundle ran the submit').toBe(true);
+    expect(sub.loaded.filter((u) => /\/coordinator\/dist\/(index|daemon|coordinate-job)\.js$|\/worker\/dist\/|execa/.test(u))).toEqual([]);
   });
 
   it('a remote read (DJC_URL) opens no backend: neither the local backend nor backend selection is loaded', async () => {

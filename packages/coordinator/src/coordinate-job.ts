@@ -13,6 +13,10 @@ import { admitQueued, leftToDaemon, releaseWhilePaused, waitWhilePaused } from '
 import type { BatchReuse } from './pipeline/batch-reuse.js';
 import { claimJob } from './fence/job-claim.js';
 import { Speculator } from './speculate/speculator.js';
+import { mustGetJob } from './resolve-job.js';
+
+/** In resolve-job.ts (light: `djc submit` and `djc priority` need it without the coordinator loop). */
+export { mustGetJob };
 
 export interface CoordinateOptions {
   dispatcher: Dispatcher;
@@ -281,12 +285,6 @@ async function failJob(backend: Backend, jobId: string, error: string, cause: un
   });
   await notifyJobEnd(ended, log);
   return ended;
-}
-
-export async function mustGetJob(backend: Backend, jobId: string): Promise<JobRecord> {
-  const job = await backend.state.getJob(jobId);
-  if (!job) throw new DjcError('NOT_FOUND', `no job ${jobId}`, { jobId, hint: 'djc list shows the jobs of this backend' });
-  return job;
 }
 
 /** Waits `ms`, or until `signal` aborts; the abort listener goes with the wait (one per monitor tick would pile up). */

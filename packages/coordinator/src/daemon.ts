@@ -173,8 +173,5 @@ async function uncoordinated(backend: Backend, active: ReadonlyMap<string, unkno
   return found.reverse();
 }
 
-/** Whether a coordinator daemon holds a live lock on this backend. */
-export async function coordinatorAlive(backend: Backend): Promise<boolean> {
-  const lock = await backend.state.getCoordinatorLock();
-  return lock !== null && lock.expiresAt > Date.now();
-}
+/** Whether a coordinator daemon holds a live lock on this backend (in liveness.ts: `djc submit` asks it without loading the daemon). */
+export { coordinatorAlive } from './liveness.js';

@@ -47,3 +47,9 @@ export function keepMarking(backend: Backend, jobId: string, owner: string, log:
   timer.unref();
   return () => clearInterval(timer);
 }
+
+/** Whether a coordinator daemon holds a live lock on this backend. */
+export async function coordinatorAlive(backend: Backend): Promise<boolean> {
+  const lock = await backend.state.getCoordinatorLock();
+  return lock !== null && lock.expiresAt > Date.now();
+}

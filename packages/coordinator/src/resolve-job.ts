@@ -65,3 +65,10 @@ async function ambiguous(backend: Backend, wanted: string, refs: JobRef[]): Prom
     details: { candidates, matches: refs.length },
   });
 }
+
+/** The job record, or NOT_FOUND. */
+export async function mustGetJob(backend: Backend, jobId: string): Promise<JobRecord> {
+  const job = await backend.state.getJob(jobId);
+  if (!job) throw new DjcError('NOT_FOUND', `no job ${jobId}`, { jobId, hint: 'djc list shows the jobs of this backend' });
+  return job;
+}

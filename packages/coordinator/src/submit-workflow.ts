@@ -3,7 +3,7 @@
  * pipeline for the daemon, after the checks both make.
  */
 import { DjcError, type AfterDependency, type Backend, type JobRecord, type LoadedWorkflow, type Logger } from '@djc/core';
-import { coordinatorAlive } from './daemon.js';
+import { coordinatorAlive } from './liveness.js';
 import { submitPipeline } from './pipeline/submit-pipeline.js';
 import { resolveJob } from './resolve-job.js';
 import { readQueueDocument } from './scheduler/queue-store.js';

@@ -1,6 +1,6 @@
 import { withJobs, type Cli } from '../context.js';
-export { applyPriority } from '@djc/coordinator';
-import { printExternalWorker } from '../dispatch-note.js';
+// The light entry: the coordinator's index (daemon, dispatchers, execa) is not a submit's to load.
+export { applyPriority } from '@djc/coordinator/submit';
 import type { SubmitRequest } from '../job-service.js';
 import { printWarnings } from './validate.js';
 
@@ -21,7 +21,7 @@ export async function submitCommand(cli: Cli, file: string, o: SubmitRequest): P
       return 0;
     }
     if (job.status === 'WAITING' && !cli.opts.json) cli.err(`djc: ${job.jobId} WAITING: ${job.reason ?? ''}`);
-    if (worker && !cli.opts.json) printExternalWorker(cli, worker);
+    if (worker && !cli.opts.json) (await import('../dispatch-note.js')).printExternalWorker(cli, worker);
     if (!coordinatorAlive) {
       cli.err(`djc: warning: no coordinator is running for this backend (${backendName}, ${jobs.where}); the job waits until one starts.`);
       cli.err('  hint: start one with `djc coordinator` (same --backend/--home or DJC_* env), or use `djc run` instead of submit');

@@ -135,7 +135,7 @@ export class RemoteJobService implements JobService {
 
   async queue(): Promise<QueueView> {
     const answer = await this.api.json<{ queue: unknown; ageMs: number | null; stale: boolean }>('GET', '/v1/queue');
-    return { queue: answer.queue === null ? null : parseQueueDocument(answer.queue), ageMs: answer.ageMs, stale: answer.stale, where: this.where };
+    return { queue: answer.queue === null ? null : await parseQueueDocument(answer.queue), ageMs: answer.ageMs, stale: answer.stale, where: this.where };
   }
 
   async results(ref: string | undefined, o: { task?: number; stage?: string }): Promise<ResultView> {

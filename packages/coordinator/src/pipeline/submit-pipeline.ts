@@ -1,5 +1,5 @@
 import { newJobId, pipelineJobs, type Backend, type CoordinationMode, type JobRecord, type PipelineSpec } from '@djc/core';
-import { mustGetJob } from '../coordinate-job.js';
+import { mustGetJob } from '../resolve-job.js';
 import { submitterName } from '../scheduling/owner.js';
 
 /**

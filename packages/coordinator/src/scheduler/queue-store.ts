@@ -7,11 +7,13 @@
  * clear message rather than shown wrong; fields added later (by a newer
  * daemon) are kept, so `djc queue --json` passes them on.
  */
-import { DjcError, JOB_STATUSES } from '@djc/core/read';
+import { DjcError } from '@djc/core/read';
 import type { Backend, IoOptions } from '@djc/core';
-import { z } from 'zod';
 import { QUEUE_DOCUMENT_VERSION } from './queue-document.js';
 import type { QueueDocument, WorkerResources } from './types.js';
+
+/** The document's zod schema, loaded when a document is parsed: `djc status` and `tasks` open this module but parse none (zod is the largest module a read would load; issue 14). */
+const schema$ = () => import('./queue-schema.js');
 
 export const QUEUE_DOCUMENT_KEY = 'scheduler/queue.json';
 
@@ -21,50 +23,6 @@ export const QUEUE_DOCUMENT_KEY = 'scheduler/queue.json';
  * fresh `at`) even when its decision has not changed.
  */
 export const QUEUE_STALE_MS = 10_000;
-
-const unlimited = z.number().nullable().transform((v) => v ?? Infinity);
-const Resources = z.looseObject({ cpus: unlimited, memoryBytes: unlimited, gpus: unlimited });
-const WaitReasonSchema = z.looseObject({
-  code: z.enum(['resources', 'priority', 'reservation', 'max_jobs', 'quota', 'never_fits']),
-  message: z.string(),
-  position: z.number(),
-  jobsAhead: z.number(),
-  need: Resources,
-  free: Resources,
-  estimatedStartMs: z.number().nullable(),
-});
-const QueueDocumentSchema = z.looseObject({
-  version: z.literal(QUEUE_DOCUMENT_VERSION),
-  at: z.string(),
-  coordinator: z.string(),
-  pools: z.array(
-    Resources.extend({
-      pool: z.enum(['local', 'slurm', 'external']),
-      maxWorkers: unlimited,
-      used: Resources.extend({ workers: z.number() }),
-    }),
-  ),
-  jobs: z.array(
-    z.looseObject({
-      jobId: z.string(),
-      name: z.string(),
-      status: z.enum(JOB_STATUSES),
-      owner: z.string(),
-      priority: z.string(),
-      effectivePriority: z.number(),
-      position: z.number().nullable(),
-      resources: Resources,
-      workersHeld: z.number(),
-      workersWanted: z.number(),
-      submittedAt: z.string(),
-      reason: WaitReasonSchema.nullable(),
-    }),
-  ),
-  reservation: z.looseObject({ jobId: z.string(), startAt: z.string() }).nullable().optional(),
-  classes: z.array(
-    z.looseObject({ priority: z.string(), queued: z.number(), running: z.number(), waitP50Ms: z.number().nullable(), waitP95Ms: z.number().nullable() }),
-  ),
-});
 
 /** Write (replace) the queue document. */
 export async function writeQueueDocument(backend: Backend, doc: QueueDocument, opts?: IoOptions): Promise<void> {
@@ -106,14 +64,14 @@ export async function readQueueDocument(backend: Backend, opts?: IoOptions): Pro
   } catch (cause) {
     throw unreadable(backend, 'it is not JSON', cause);
   }
-  const parsed = QueueDocumentSchema.safeParse(json);
+  const parsed = (await schema$()).QueueDocumentSchema.safeParse(json);
   if (!parsed.success) throw unreadable(backend, `${parsed.error.issues[0]?.path.join('.') || 'its shape'} does not match (written by another version of djc?)`, parsed.error);
   return parsed.data;
 }
 
 /** A queue document in its stored (JSON) form, as `GET /v1/queue` answers it under `queue`, with Infinity restored; null when it does not parse. */
-export function parseQueueDocument(json: unknown): QueueDocument | null {
-  const parsed = QueueDocumentSchema.safeParse(json);
+export async function parseQueueDocument(json: unknown): Promise<QueueDocument | null> {
+  const parsed = (await schema$()).QueueDocumentSchema.safeParse(json);
   return parsed.success ? parsed.data : null;
 }
 

@@ -1,5 +1,5 @@
 import { DjcError, PrioritySchema, TERMINAL_JOB, type Backend, type JobConfig, type JobRecord } from '@djc/core';
-import { mustGetJob } from '../coordinate-job.js';
+import { mustGetJob } from '../resolve-job.js';
 
 export type Priority = JobConfig['priority'];
 

@@ -4,13 +4,16 @@
  * written by another version of djc) reads as absent, which is a cache miss,
  * always safe.
  */
-import { z } from 'zod';
 import { DjcError } from '../errors.js';
 import type { CacheEntry } from '../ports/cache-index.js';
-import { parseStoredComponents } from '../pipeline/cache-components.js';
+import { parseStoredComponents, pointValue } from '../pipeline/stored-components.js';
+import { isFiniteNumber, isPlainObject, isString, recordOf } from './stored-shape.js';
 
-const ResultRefSchema = z.object({ blobKey: z.string(), sha256: z.string(), bytes: z.number() });
-const PointSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
+/** The stored result reference ({ blobKey, sha256, bytes }, other keys dropped), or null. */
+function resultRefOf(v: unknown): CacheEntry['result'] | null {
+  if (!isPlainObject(v) || !isString(v.blobKey) || !isString(v.sha256) || !isFiniteNumber(v.bytes)) return null;
+  return { blobKey: v.blobKey, sha256: v.sha256, bytes: v.bytes };
+}
 
 export interface StoredCacheEntry {
   key: string;
@@ -45,13 +48,10 @@ export function storedCacheEntry(e: CacheEntry): StoredCacheEntry {
 
 export function cacheEntryOf(s: StoredCacheEntry): CacheEntry | null {
   const components = parseStoredComponents(s.components);
-  const result = ResultRefSchema.safeParse(parseJson(s.result));
-  const point = s.point === null ? null : PointSchema.safeParse(parseJson(s.point));
-  if (components === null || !result.success || (point !== null && !point.success)) return null;
-  return {
-    key: s.key, jobId: s.jobId, pipeline: s.pipeline, stage: s.stage,
-    point: point === null ? null : (point.data ?? null), components, result: result.data, createdAt: s.createdAt,
-  };
+  const result = resultRefOf(parseJson(s.result));
+  const point = s.point === null ? null : recordOf(parseJson(s.point), pointValue);
+  if (components === null || result === null || (s.point !== null && point === null)) return null;
+  return { key: s.key, jobId: s.jobId, pipeline: s.pipeline, stage: s.stage, point, components, result, createdAt: s.createdAt };
 }
 
 function parseJson(text: string): unknown {

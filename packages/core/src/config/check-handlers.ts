@@ -24,10 +24,13 @@ export interface HandlerChecks {
   warnings: RawIssue[];
 }
 
-/** `config` has absolute paths (resolveConfigPaths); `env` is the environment workers would inherit. */
-export async function checkHandlers(config: JobConfig, baseDir: string, env: NodeJS.ProcessEnv): Promise<HandlerChecks> {
+/**
+ * `config` has absolute paths (resolveConfigPaths); `env` is the environment
+ * workers would inherit; `cacheDir` remembers modules found good (module-probe-cache.ts).
+ */
+export async function checkHandlers(config: JobConfig, baseDir: string, env: NodeJS.ProcessEnv, cacheDir?: string): Promise<HandlerChecks> {
   const out: HandlerChecks = { issues: [], warnings: [] };
-  const [modules, command] = await Promise.all([checkModules(config, baseDir, env), checkCommand(config, baseDir, env)]);
+  const [modules, command] = await Promise.all([checkModules(config, baseDir, env, cacheDir), checkCommand(config, baseDir, env)]);
   for (const c of [...modules, ...command]) (c.warning ? out.warnings : out.issues).push(c.issue);
   return out;
 }
@@ -39,7 +42,7 @@ interface Finding {
 
 const at = (path: PathSeg[], message: string, warning = false): Finding => ({ issue: { path, anchor: 'value', message }, warning });
 
-async function checkModules(config: JobConfig, baseDir: string, env: NodeJS.ProcessEnv): Promise<Finding[]> {
+async function checkModules(config: JobConfig, baseDir: string, env: NodeJS.ProcessEnv, cacheDir: string | undefined): Promise<Finding[]> {
   const keys: Array<[PathSeg[], string | undefined]> = [[['handler', 'module'], config.handler.module], [['output', 'reduce'], config.output.reduce]];
   const wanted: Array<{ path: PathSeg[]; ref: string }> = [];
   for (const [path, ref] of keys) {
@@ -47,7 +50,7 @@ async function checkModules(config: JobConfig, baseDir: string, env: NodeJS.Proc
     if (ref !== undefined && (await isRegularFile(parseModuleRef(ref).file))) wanted.push({ path, ref });
   }
   if (wanted.length === 0) return [];
-  const outcomes = await probeModules([...new Set(wanted.map((w) => w.ref))], { cwd: baseDir, env });
+  const outcomes = await probeModules([...new Set(wanted.map((w) => w.ref))], { cwd: baseDir, env, ...(cacheDir === undefined ? {} : { cacheDir }) });
   const byRef = new Map(outcomes.map((o) => [o.ref, o]));
   return wanted.flatMap(({ path, ref }) => {
     const o = byRef.get(ref);

@@ -32,6 +32,8 @@ export interface LoadOptions {
    * and `submit` do; off by default (it starts a process).
    */
   checkHandlers?: boolean;
+  /** With checkHandlers: a directory remembering module refs found good, so an unchanged module is not loaded again (module-probe-cache.ts). */
+  moduleCheckCache?: string;
   /** Where relative paths resolve instead of the file's directory (a job sent to the HTTP API is stored elsewhere). */
   baseDir?: string;
 }
@@ -90,7 +92,7 @@ export async function validateJobData(read: ReadFile, opts: LoadOptions): Promis
   const config = parsed.success ? resolveConfigPaths(parsed.data, baseDir) : null;
   const rawWarnings: RawIssue[] = [];
   if (config !== null && opts.checkHandlers) {
-    const checked = await checkHandlers(config, baseDir, process.env);
+    const checked = await checkHandlers(config, baseDir, process.env, opts.moduleCheckCache);
     raw.push(...checked.issues);
     rawWarnings.push(...checked.warnings);
   }

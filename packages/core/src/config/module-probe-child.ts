@@ -7,8 +7,28 @@
  * user's stdout. Exits once done, even if a module left timers or sockets
  * open.
  */
+import module from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { findExport, importUserModule, missingExport, parseModuleRef } from '../util/import-module.js';
 import type { ProbeReport } from './module-probe.js';
+
+/**
+ * Every file loaded from here on (ESM and require alike), reported with an
+ * 'ok' so that the parent can remember the ref while they stay unchanged
+ * (module-probe-cache.ts). Without module.registerHooks (older Node 22) the
+ * list stays unset and nothing is remembered.
+ */
+let loaded: Set<string> | undefined;
+if (typeof module.registerHooks === 'function') {
+  const files = new Set<string>();
+  module.registerHooks({
+    load(url, context, nextLoad) {
+      if (url.startsWith('file:')) files.add(fileURLToPath(url));
+      return nextLoad(url, context);
+    },
+  });
+  loaded = files;
+}
 
 const send = (report: ProbeReport): Promise<void> =>
   new Promise((resolve) => {
@@ -38,7 +58,7 @@ async function main(): Promise<void> {
     try {
       const ns = await importUserModule(file);
       const found = findExport(ns, exportName);
-      await send(typeof found === 'function' ? { ref, status: 'ok' } : { ref, status: 'missing', ...missingExport(ns, exportName, found) });
+      await send(typeof found === 'function' ? { ref, status: 'ok', ...(loaded ? { files: [...loaded] } : {}) } : { ref, status: 'missing', ...missingExport(ns, exportName, found) });
     } catch (e) {
       await send({ ref, status: 'failed', message: `cannot be loaded: ${describeLoadError(e, file)}` });
     }

@@ -9,12 +9,14 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseModuleRef } from '../util/import-module.js';
+import { probedBefore, rememberProbed } from './module-probe-cache.js';
 import { parseDuration } from './units.js';
 
 /** What the child reports for one module ref. */
 export type ProbeReport =
   | { ref: string; status: 'loading' }
-  | { ref: string; status: 'ok' }
+  | { ref: string; status: 'ok'; files?: string[] }
   | { ref: string; status: 'missing'; message: string; hint: string }
   | { ref: string; status: 'failed'; message: string };
 
@@ -33,6 +35,8 @@ export interface ProbeOptions {
   env?: NodeJS.ProcessEnv;
   /** Default: DJC_MODULE_CHECK_TIMEOUT (a duration), else DEFAULT_PROBE_TIMEOUT_MS. */
   timeoutMs?: number;
+  /** A directory remembering refs found good (module-probe-cache.ts): an unchanged one is not loaded again. Default: none. */
+  cacheDir?: string;
 }
 
 /** The probe's timeout from the environment (DJC_MODULE_CHECK_TIMEOUT, e.g. "30s"), or the default. */
@@ -43,7 +47,22 @@ export function probeTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
 }
 
 /** Loads every ref ("/abs/file.ts#export") in one child process; one outcome per ref, in order. */
-export function probeModules(refs: readonly string[], opts: ProbeOptions): Promise<ProbeOutcome[]> {
+export async function probeModules(refs: readonly string[], opts: ProbeOptions): Promise<ProbeOutcome[]> {
+  const { cacheDir } = opts;
+  if (cacheDir === undefined) return probeInChild(refs, opts);
+  const env = opts.env ?? process.env;
+  const known = new Set(refs.filter((ref) => probedBefore(cacheDir, ref, opts.cwd, env)));
+  const startedMs = Date.now();
+  const probed = await probeInChild(refs.filter((ref) => !known.has(ref)), opts);
+  for (const o of probed) {
+    if (o.status === 'ok') rememberProbed(cacheDir, o.ref, opts.cwd, env, parseModuleRef(o.ref).file, o.files, startedMs);
+  }
+  const byRef = new Map(probed.map((o) => [o.ref, o]));
+  return refs.map((ref) => byRef.get(ref) ?? { ref, status: 'ok' });
+}
+
+function probeInChild(refs: readonly string[], opts: ProbeOptions): Promise<ProbeOutcome[]> {
+  if (refs.length === 0) return Promise.resolve([]);
   const timeoutMs = opts.timeoutMs ?? probeTimeoutMs(opts.env);
   const { file, execArgv } = childEntry();
   const child = spawn(process.execPath, [...execArgv, file, JSON.stringify(refs)], {

@@ -76,14 +76,5 @@ export type InputComponent = z.infer<typeof InputComponentSchema>;
 export type UpstreamResult = z.infer<typeof UpstreamResultSchema>;
 export type CacheComponents = z.infer<typeof CacheComponentsSchema>;
 
-/** Stored components read back, or null when they are not this version's shape (such an entry is a miss, never an error: re-running is always safe). */
-export function parseStoredComponents(json: string): CacheComponents | null {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(json);
-  } catch {
-    return null;
-  }
-  const r = CacheComponentsSchema.safeParse(raw);
-  return r.success ? r.data : null;
-}
+/** Stored components read back (checked without zod: a read of the home must not load it). */
+export { parseStoredComponents } from './stored-components.js';

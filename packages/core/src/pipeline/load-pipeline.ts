@@ -92,7 +92,7 @@ export async function validatePipelineData(read: ReadFile, opts: LoadOptions): P
       sweeps.push({ stage: draft.name, maxParallel: draft.matrix.max_parallel ?? null, toleratedFailure: draft.matrix.tolerated_failure, points: points.length });
     }
   }
-  if (complete && opts.checkHandlers && c.raw.length === 0) await checkStageHandlers(drafts, runs, read.baseDir, c);
+  if (complete && opts.checkHandlers && c.raw.length === 0) await checkStageHandlers(drafts, runs, read.baseDir, c, opts.moduleCheckCache);
   const issues = sortIssues([...c.direct, ...c.extendsProblems.map(extendsIssue), ...collectIssues(layers, { data, overrides, problems: c.problems }, c.raw)], read.configPath);
   const warnings = collectIssues(layers, { data, overrides, problems: [] }, c.warnings);
   if (issues.length > 0 || !complete) return { ok: false, issues, warnings };
@@ -154,11 +154,11 @@ function parseTop(data: Obj, opts: LoadOptions, c: Collect): Top {
   return { ok: true, name: p.name, ...(p.description === undefined ? {} : { description: p.description }), labels: p.labels, params: p.parameters, vars: { ...vars, params: p.parameters } };
 }
 
-async function checkStageHandlers(drafts: readonly StageDraft[], runs: Map<string, StageRunSpec[]>, baseDir: string, c: Collect): Promise<void> {
+async function checkStageHandlers(drafts: readonly StageDraft[], runs: Map<string, StageRunSpec[]>, baseDir: string, c: Collect, cacheDir: string | undefined): Promise<void> {
   await Promise.all(drafts.map(async (d) => {
     const first = runs.get(d.name)?.[0];
     if (!first) return;
-    const checked = await checkHandlers(first.config, baseDir, process.env);
+    const checked = await checkHandlers(first.config, baseDir, process.env, cacheDir);
     const at: PathSeg[] = ['stages', d.name];
     c.raw.push(...checked.issues.map((i) => ({ ...i, path: [...at, ...i.path] })));
     c.warnings.push(...checked.warnings.map((i) => ({ ...i, path: [...at, ...i.path] })));
