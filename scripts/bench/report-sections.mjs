@@ -2,6 +2,7 @@
 import { median, round } from './lib.mjs';
 import { renderSqliteCosts } from './report-sqlite-costs.mjs';
 import { renderJointClaims } from './report-joint-claims.mjs';
+import { renderPerCall } from './report-per-call.mjs';
 import { COMMAND_PROFILE } from './report-command-profile.mjs';
 
 const int = (x) => Math.round(x).toLocaleString('en-US');
@@ -77,6 +78,7 @@ export function renderTasks(r, measured) {
     '',
     ...renderSqliteCosts(),
     ...renderJointClaims(),
+    ...renderPerCall(),
   ];
 }
 

@@ -25,6 +25,8 @@ interface LooseStatement {
   all(...params: unknown[]): Record<string, unknown>[];
   iterate(...params: unknown[]): Iterator<Record<string, unknown>>;
   setAllowUnknownNamedParameters?(on: boolean): void;
+  /** Node 22.16+ and 24: rows as arrays, no object built per row. */
+  setReturnArrays?(on: boolean): void;
 }
 
 const require = createRequire(import.meta.url);
@@ -99,6 +101,8 @@ function firstColumn(row: Record<string, unknown> | undefined): unknown {
 
 class NodeStatement implements Statement {
   private plucked = false;
+  /** raw() on a node:sqlite without setReturnArrays: arrays made from the row objects. */
+  private arrays = false;
   private readonly s: LooseStatement;
 
   constructor(stmt: StatementSync, private readonly fixBlobs: boolean) {
@@ -112,22 +116,33 @@ class NodeStatement implements Statement {
 
   get(...params: unknown[]): unknown {
     const row = this.s.get(...(this.fixBlobs ? withEmptyBlobs(params) : params));
-    return this.plucked ? firstColumn(row) : row;
+    return this.shape(row);
   }
 
   all(...params: unknown[]): unknown[] {
     const rows = this.s.all(...(this.fixBlobs ? withEmptyBlobs(params) : params));
-    return this.plucked ? rows.map(firstColumn) : rows;
+    return this.plucked || this.arrays ? rows.map((r) => this.shape(r)) : rows;
   }
 
   *iterate(...params: unknown[]): IterableIterator<unknown> {
     const it = this.s.iterate(...(this.fixBlobs ? withEmptyBlobs(params) : params));
-    for (let r = it.next(); !r.done; r = it.next()) yield this.plucked ? firstColumn(r.value) : r.value;
+    for (let r = it.next(); !r.done; r = it.next()) yield this.shape(r.value);
   }
 
   pluck(on = true): this {
     this.plucked = on;
     return this;
+  }
+
+  raw(on = true): this {
+    if (this.s.setReturnArrays) this.s.setReturnArrays(on);
+    else this.arrays = on;
+    return this;
+  }
+
+  private shape(row: Record<string, unknown> | undefined): unknown {
+    if (this.plucked) return firstColumn(row);
+    return this.arrays && row !== undefined ? Object.values(row) : row;
   }
 }
 

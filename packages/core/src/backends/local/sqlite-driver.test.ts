@@ -9,6 +9,7 @@ import { expectDjcError } from '../../testing/contract-harness.js';
 import { sqliteDriversUnderTest } from '../../testing/sqlite-drivers.js';
 import { chooseDriver, DEFAULT_SQLITE_DRIVER, openSqlite, type SqliteDb, type SqliteDriverName } from './sqlite-driver.js';
 import { isBusyError } from './sqlite-retry.js';
+import { positional } from './positional-params.js';
 import { sqlitePrimaryCode } from './sqlite-error-code.js';
 
 const run = promisify(execFile);
@@ -68,6 +69,20 @@ describe.each(sqliteDriversUnderTest())('the %s SQLite driver', (driver: SqliteD
     expect(db.prepare('SELECT name FROM t WHERE n = ?').get(9)).toBeUndefined();
     expect([...db.prepare('SELECT name FROM t ORDER BY n DESC').pluck().iterate()]).toEqual(['z', 'y', 'x']);
     expect([...db.prepare('SELECT n FROM t WHERE n > ? ORDER BY n').iterate(1)].map((r) => (r as { n: number }).n)).toEqual([2, 3]);
+  });
+
+  it('raw() returns rows as arrays in column order, RETURNING rows too; positional() binds each @name where it stands', async () => {
+    const { db } = await fresh();
+    const ins = db.prepare('INSERT INTO t (name, n) VALUES (?, ?)');
+    for (const [name, n] of [['x', 1], ['y', 2]] as const) ins.run(name, n);
+    expect(db.prepare('SELECT n, name FROM t WHERE n = ?').raw().get(2)).toEqual([2, 'y']);
+    expect(db.prepare('SELECT name, n FROM t ORDER BY n').raw().all()).toEqual([['x', 1], ['y', 2]]);
+    expect(db.prepare('SELECT name FROM t WHERE n = ?').raw().get(9)).toBeUndefined();
+    // A name used twice is bound twice; the values come in the list's order, not the SQL's.
+    const bump = positional(db, 'UPDATE t SET n = n + @by WHERE name = @name AND n < @by + 10 RETURNING name, n', ['name', 'by']);
+    expect(bump.get(['y', 5])).toEqual(['y', 7]);
+    expect(bump.get(['nobody', 5])).toBeUndefined();
+    expect(() => positional(db, 'SELECT @missing', ['name'])).toThrow(/@missing/);
   });
 
   it('transaction(fn).immediate commits, rolls back on a throw, nests with savepoints, and refuses a promise', async () => {

@@ -14,7 +14,8 @@
  *
  * What both give callers: `db.prepare(sql)` → `run/get/all/iterate`, with
  * positional (`?`) or named (`@name`, bound from `{ name }`) parameters,
- * unknown named keys ignored; `.pluck()` for the first column; rows as plain
+ * unknown named keys ignored; `.pluck()` for the first column, `.raw()` for
+ * rows as arrays; rows as plain
  * objects (null-prototype with `node`); integers as numbers; BLOBs as
  * Uint8Array (a Buffer with better-sqlite3); `run()` → `{ changes,
  * lastInsertRowid }`. `db.transaction(fn)` with `.immediate(...)` (BEGIN
@@ -44,6 +45,13 @@ export interface Statement {
   iterate(...params: unknown[]): IterableIterator<unknown>;
   /** Rows become their first column's value (on: true, the default). */
   pluck(on?: boolean): this;
+  /**
+   * Rows become arrays of their column values, in the statement's column
+   * order (on: true, the default): no object with the column names is built
+   * per row (node:sqlite setReturnArrays, better-sqlite3 raw). For hot
+   * statements that return a few columns.
+   */
+  raw(on?: boolean): this;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -12,7 +12,9 @@
  * own lease, no speculative copy): the lease check is in its WHERE; any
  * other end reads the row first (a lost lease, a copy's lease). claimMany
  * and completeMany add the job's counter changes up and write them once
- * per call (job-counters.ts), not once per task.
+ * per call (job-counters.ts), not once per task. The claim and the usual
+ * end bind by position and return only the columns they do not set
+ * (lease-rows.ts): they run once per task.
  */
 import type { Statement } from './sqlite-driver.js';
 import type { TaskRecord } from '../../model/job.js';
@@ -26,7 +28,9 @@ import { addMove, type CountDelta, type JobCounters } from './job-counters.js';
 import { leaseLost, taskConflict, tooManyClaims } from '../store-errors.js';
 import { toTaskRecord, type TaskRow } from './state-rows.js';
 import type { JobFiles } from './sqlite-job-files.js';
-import { END_SET, endValues, inlineOf } from './task-end-values.js';
+import { END_PARAMS, END_SET, endValues, inlineOf, plainEndParams } from './task-end-values.js';
+import { CLAIM_RETURNS, claimedRow, END_RETURNS, endedRow } from './lease-rows.js';
+import { positional, type PositionalStatement } from './positional-params.js';
 import { copyWins, leaseSlot, type LeaseRow, type SqliteCopyOps } from './sqlite-copy-ops.js';
 
 /** The job takes claims and heartbeats: not being cancelled, not ended (TERMINAL_JOB, as checkClaimable and DynamoDB say). */
@@ -35,6 +39,9 @@ const JOB_LIVE = `EXISTS (SELECT 1 FROM jobs WHERE job_id = @jobId AND cancel_re
 
 /** The statuses of a task an end finds under its lease, the usual one (claimed ahead, never started) first. */
 const ENDABLE = ['CLAIMED', 'RUNNING'] as const;
+
+/** The parameters of a claim, in the order claimRow binds them. */
+const CLAIM_PARAMS = ['jobId', 'taskId', 'status', 'owner', 'expiresAt', 'claimedAt', 'startedAt', 'now', 'maxAttempts'] as const;
 
 /** The statuses a task is claimed from, the usual one first. */
 const CLAIMABLE = ['PENDING', 'RETRY_WAIT'] as const;
@@ -52,10 +59,10 @@ interface ClaimCheckRow {
 export class SqliteLeaseOps {
   private readonly claimCheck: Statement;
   /** The claim of a PENDING task, and of a RETRY_WAIT one (the status it left decides the counters). */
-  private readonly claimWrite: Record<'PENDING' | 'RETRY_WAIT', Statement>;
+  private readonly claimWrite: Record<'PENDING' | 'RETRY_WAIT', PositionalStatement>;
   private readonly leaseCheck: Statement;
   private readonly completeWrite: Statement;
-  private readonly plainEnd: Record<'CLAIMED' | 'RUNNING', Statement>;
+  private readonly plainEnd: Record<'CLAIMED' | 'RUNNING', PositionalStatement>;
   private readonly releaseWrite: Statement;
   private readonly startWrite: Statement;
   private readonly beat: Statement;
@@ -65,22 +72,24 @@ export class SqliteLeaseOps {
     this.claimCheck = db.prepare(`SELECT t.status, t.attempts, t.attempt_floor, t.not_before,
         j.status AS job_status, j.cancel_requested
       FROM tasks t JOIN jobs j ON j.job_id = t.job_id WHERE t.job_id = ? AND t.task_id = ?`);
-    const claimWrite = (from: TaskStatus) => db.prepare(`UPDATE tasks SET status = @status, attempts = attempts + 1,
+    // Bound by position (CLAIM_PARAMS), returning only what it does not set, as an array (lease-rows.ts).
+    const claimWrite = (from: TaskStatus) => positional(db, `UPDATE tasks SET status = @status, attempts = attempts + 1,
         lease_owner = @owner, lease_expires_at = @expiresAt, worker = @owner, claimed_at = @claimedAt, started_at = @startedAt,
         ended_at = NULL, error = NULL, failure_kind = NULL, exit_code = NULL, not_before = NULL, usage_json = NULL,
         lease_attempt = NULL, copy_owner = NULL, copy_attempt = NULL, copy_expires_at = NULL, speculation = NULL
       WHERE job_id = @jobId AND task_id = @taskId AND status = '${from}'
         AND (not_before IS NULL OR not_before <= @now) AND attempts - attempt_floor < @maxAttempts
         AND ${JOB_LIVE}
-      RETURNING *`);
+      RETURNING ${CLAIM_RETURNS}`, CLAIM_PARAMS);
     this.claimWrite = { PENDING: claimWrite('PENDING'), RETRY_WAIT: claimWrite('RETRY_WAIT') };
     this.leaseCheck = db.prepare(`SELECT status, attempts, lease_owner, lease_attempt, copy_owner, copy_attempt, speculation
       FROM tasks WHERE job_id = ? AND task_id = ?`);
     this.completeWrite = db.prepare(`${END_SET} WHERE job_id = @jobId AND task_id = @taskId RETURNING *`);
     // The usual end, with its lease check in the WHERE: the attempt's own lease of a task never speculated.
-    const plainEnd = (from: TaskStatus) => db.prepare(`${END_SET} WHERE job_id = @jobId AND task_id = @taskId
+    // Bound by position (END_PARAMS), returning only what it does not write, as an array (lease-rows.ts).
+    const plainEnd = (from: TaskStatus) => positional(db, `${END_SET} WHERE job_id = @jobId AND task_id = @taskId
         AND status = '${from}' AND lease_owner = @owner AND coalesce(lease_attempt, attempts) = @attempt
-        AND copy_owner IS NULL AND speculation IS NULL RETURNING *`);
+        AND copy_owner IS NULL AND speculation IS NULL RETURNING ${END_RETURNS}`, END_PARAMS);
     this.plainEnd = { CLAIMED: plainEnd('CLAIMED'), RUNNING: plainEnd('RUNNING') };
     // A RUNNING attempt is refunded (its number stays spent); a CLAIMED one never started:
     // its number is handed back and its ended_at stays as it was.
@@ -137,16 +146,12 @@ export class SqliteLeaseOps {
   /** The claimed row and the status it left; a refusal throws the ConflictError that says why. */
   private claimRow(jobId: string, taskId: number, req: ClaimRequest, startNow: boolean): { row: TaskRow; from: TaskStatus } {
     const now = req.now ?? Date.now();
-    const to: TaskStatus = startNow ? 'RUNNING' : 'CLAIMED';
     const at = new Date(now).toISOString();
-    const params = {
-      jobId, taskId, status: to, owner: req.owner, expiresAt: now + req.leaseMs, claimedAt: at, startedAt: startNow ? at : null,
-      now, maxAttempts: req.maxAttempts,
-    };
+    const set = { status: startNow ? 'RUNNING' : 'CLAIMED', owner: req.owner, expiresAt: now + req.leaseMs, claimedAt: at, startedAt: startNow ? at : null } as const;
     for (const from of CLAIMABLE) {
-      assertTaskTransition(from, to, { jobId, taskId });
-      const row = this.claimWrite[from].get(params) as TaskRow | undefined;
-      if (row) return { row, from };
+      assertTaskTransition(from, set.status, { jobId, taskId });
+      const got = this.claimWrite[from].get([jobId, taskId, set.status, set.owner, set.expiresAt, set.claimedAt, set.startedAt, now, req.maxAttempts]);
+      if (got !== undefined) return { row: claimedRow(jobId, taskId, set, got), from };
     }
     const check = this.claimCheck.get(jobId, taskId) as ClaimCheckRow | undefined;
     this.checkClaimable(jobId, taskId, check, req, now);
@@ -207,8 +212,8 @@ export class SqliteLeaseOps {
     for (const from of ENDABLE) {
       if (from === 'CLAIMED') assertTaskTransition('CLAIMED', 'RUNNING', { jobId, taskId });
       assertTaskTransition('RUNNING', outcome.status, { jobId, taskId });
-      const row = this.plainEnd[from].get({ ...values, jobId, taskId, owner: lease.owner, attempt: lease.attempt, worker: null, copyWon: 0 });
-      if (row) return count(from, row as TaskRow);
+      const got = this.plainEnd[from].get(plainEndParams(values, jobId, taskId, lease.owner, lease.attempt));
+      if (got !== undefined) return count(from, endedRow(jobId, taskId, values, got));
     }
     // Not the plain case: a lost lease (throws), or a task with a speculative copy.
     const { status: from, slot, row } = this.checkLease(jobId, taskId, lease);

@@ -12,7 +12,38 @@ export const END_SET = `UPDATE tasks SET status = @status, lease_owner = NULL, l
   speculation = CASE WHEN speculation IS NULL THEN NULL WHEN @copyWon = 1 THEN 'won' ELSE 'lost' END`;
 
 /** The columns an end writes, named as END_SET binds them (but for jobId, taskId, worker, copyWon). */
-export function endValues(outcome: TaskOutcome, inline: Buffer | null, startedAt: number | undefined): Record<string, unknown> {
+export interface EndValues {
+  status: TaskOutcome['status'];
+  error: string | null;
+  kind: string | null;
+  exitCode: number | null;
+  notBefore: number | null;
+  outputKey: string | null;
+  outputInline: Buffer | null;
+  outputKind: string | null;
+  records: number | null;
+  bad: number | null;
+  startedAt: string | null;
+  endedAt: string;
+  usage: string | null;
+}
+
+/** The parameters of END_SET, in the order a positional end statement takes them (positional-params.ts), then its WHERE's. */
+export const END_PARAMS = [
+  'status', 'error', 'kind', 'exitCode', 'notBefore', 'outputKey', 'outputInline', 'outputKind', 'records', 'bad',
+  'startedAt', 'endedAt', 'usage', 'worker', 'copyWon', 'jobId', 'taskId', 'owner', 'attempt',
+] as const;
+
+/** END_PARAMS' values, in order, for the attempt's own end (no copy: worker null, copyWon 0). */
+export function plainEndParams(v: EndValues, jobId: string, taskId: number, owner: string, attempt: number): unknown[] {
+  return [
+    v.status, v.error, v.kind, v.exitCode, v.notBefore, v.outputKey, v.outputInline, v.outputKind, v.records, v.bad,
+    v.startedAt, v.endedAt, v.usage, null, 0, jobId, taskId, owner, attempt,
+  ];
+}
+
+/** The columns an end writes, named as END_SET binds them (but for jobId, taskId, worker, copyWon). */
+export function endValues(outcome: TaskOutcome, inline: Buffer | null, startedAt: number | undefined): EndValues {
   const succeeded = outcome.status === 'SUCCEEDED';
   return {
     status: outcome.status,
