@@ -22,52 +22,103 @@
  * idle thread given back last is taken first (its caches are warm). Each
  * attempt still runs alone on its thread, so a timeout or an out-of-memory
  * kills that attempt only.
+ *
+ * A thread also keeps a queue: once its attempts are measured quick (under
+ * QUICK_MS on average, timed in the thread) and the pool has
+ * as many threads of that heap limit as it may use for quick work
+ * (`quickThreads`: min(slots, cores - 1), at least 1), an attempt that finds
+ * no idle thread is queued on the least loaded busy one (up to MAX_QUEUE)
+ * rather than wait. The thread still runs one attempt at a time, in order
+ * (module-thread.ts), so timeouts, heap limits and crashes stay per attempt;
+ * it no longer idles between a result and the next run (the round trip
+ * through the worker's event loop), and runs posted while it is busy cross
+ * in one message. The first attempt of a thread's queue is its `head`: only
+ * the head's clock runs (module-runner.ts), from when the thread listens
+ * (a thread's start is not its first attempt's time). When a thread ends, the first
+ * attempt without a result is the one that ended it (a thread posts each
+ * result before it starts the next attempt, and a Worker's messages are
+ * all delivered before its 'exit'); the others are `orphaned`: they run
+ * again on another thread, their attempt not counted.
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { availableParallelism } from 'node:os';
 import type { HeapInfo } from 'node:v8';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-import type { FromThread, ReadyMessage, StrayMessage, ToThread } from './thread-protocol.js';
+import type { FromThread, ReadyMessage, RunMessage, StrayMessage, ToThread } from './thread-protocol.js';
 import { heapInUse } from './thread-usage.js';
 
 /** Receives what one attempt's thread says. */
 export interface ThreadListener {
+  /** The attempt's id in its messages. */
+  readonly id: number;
   onMessage(msg: Exclude<FromThread, ReadyMessage | StrayMessage>): void;
-  /** The thread ended; `error` is set when it died of an error (e.g. ERR_WORKER_OUT_OF_MEMORY). */
+  /** The thread ended while this attempt was its first without a result; `error` is set when it died of an error (e.g. ERR_WORKER_OUT_OF_MEMORY). */
   onExit(code: number, error: Error | undefined): void;
+  /** The attempt became the first of its thread's queue: its turn (and its clock) starts. */
+  onHead(): void;
+  /** The thread ended because of an attempt ahead of this one: run it again elsewhere, its attempt not counted. */
+  onOrphaned(): void;
 }
+
+/** Attempts measured quicker than this (in the thread, on average) may be queued on a busy thread. */
+export const QUICK_MS = 20;
+/** Most attempts queued on one thread (the one running included). */
+export const MAX_QUEUE = 32;
 
 /** While attempts wait for a thread: how long without a thread given back before one more is started. */
 export const GROW_AFTER_MS = 100;
 
 export class PooledThread {
   private readonly worker: Worker;
-  private listener: ThreadListener | null = null;
+  /** Attempts attached, in the order their runs were posted; the first is the head. */
+  private readonly queue: ThreadListener[] = [];
+  /** Runs posted while the head runs, sent together on the next turn of the event loop. */
+  private outbox: RunMessage[] = [];
+  private flushing = false;
   private error: Error | undefined;
   exited = false;
   /** The thread has started and listens (its 'ready' message came). */
   ready = false;
+  /** Average ms an attempt took in the thread (null until one ended); set by the runner. */
+  turnMs: number | null = null;
+  /** Discarded after a result (retired): the attempts queued behind never started, and run elsewhere. */
+  private retired = false;
 
   constructor(readonly limitMb: number, onExit: (thread: PooledThread) => void, onStray: (msg: StrayMessage) => void) {
     const entry = threadEntry();
     this.worker = new Worker(entry.filename, { ...entry.options, resourceLimits: { maxOldGenerationSizeMb: limitMb } });
     // A stray error names the attempt it belongs to, which may not be the one attached now.
     this.worker.on('message', (msg: FromThread) => {
-      if (msg.type === 'ready') this.ready = true;
+      if (msg.type === 'ready') {
+        this.ready = true;
+        this.queue[0]?.onHead();
+      }
       else if (msg.type === 'stray') onStray(msg);
-      else this.listener?.onMessage(msg);
+      else this.queue.find((l) => l.id === msg.id)?.onMessage(msg);
     });
     this.worker.on('error', (e: Error) => {
       this.error = e;
     });
     this.worker.on('exit', (code: number) => {
       this.exited = true;
-      const listener = this.listener;
-      this.listener = null;
+      const [first, ...rest] = this.queue.splice(0);
       onExit(this);
-      listener?.onExit(code, this.error);
+      if (this.retired) first?.onOrphaned();
+      else first?.onExit(code, this.error);
+      for (const l of rest) l.onOrphaned();
     });
+  }
+
+  /** Attempts attached and not detached (the running one included). */
+  get load(): number {
+    return this.queue.length;
+  }
+
+  /** May an attempt be queued here while it is busy? */
+  get quick(): boolean {
+    return this.ready && !this.exited && this.turnMs !== null && this.turnMs < QUICK_MS && this.queue.length < MAX_QUEUE;
   }
 
   /** The thread's V8 heap in use (thread-usage.ts), asked while it runs (even in synchronous code); null if it cannot say. */
@@ -77,18 +128,59 @@ export class PooledThread {
     return w.getHeapStatistics().then(heapInUse, () => null);
   }
 
-  attach(listener: ThreadListener): void {
-    this.listener = listener;
+  /** Queues an attempt: its run is posted (with others if the thread is busy); `onHead` when its turn comes. */
+  attach(listener: ThreadListener, run: RunMessage): void {
+    this.queue.push(listener);
     this.worker.ref();
+    if (this.queue.length === 1) {
+      this.worker.postMessage(run);
+      // A thread still starting gives its first attempt its turn once it listens (its start is not the attempt's time).
+      if (this.ready) listener.onHead();
+      return;
+    }
+    this.outbox.push(run);
+    if (this.flushing) return;
+    this.flushing = true;
+    setImmediate(() => this.flush());
   }
 
-  detach(): void {
-    this.listener = null;
-    this.worker.unref();
+  /** Sends the runs waiting in the outbox, in one message. */
+  private flush(): void {
+    this.flushing = false;
+    const runs = this.outbox.splice(0);
+    if (runs.length > 0 && !this.exited) this.worker.postMessage(runs.length === 1 ? runs[0] : { type: 'runs', runs });
   }
 
+  /** The attempt has its result: the next one in the queue gets its turn. */
+  detach(listener: ThreadListener): void {
+    const i = this.queue.indexOf(listener);
+    if (i < 0) return;
+    this.queue.splice(i, 1);
+    if (this.queue.length === 0) this.worker.unref();
+    else if (i === 0 && this.ready) this.queue[0]?.onHead();
+  }
+
+  /** Is it this attempt's turn (it is first, and the thread listens)? */
+  isHead(listener: ThreadListener): boolean {
+    return this.ready && this.queue[0] === listener;
+  }
+
+  /** Sends a message now (after the runs waiting in the outbox, so an abort never overtakes its run). */
   post(msg: ToThread): void {
+    this.flush();
     this.worker.postMessage(msg);
+  }
+
+  /** Gives up on the thread's exit (it did not stop): every attempt queued but `keep` runs elsewhere. */
+  orphanAllBut(keep: ThreadListener): void {
+    const rest = this.queue.filter((l) => l !== keep);
+    this.queue.splice(0, this.queue.length, ...this.queue.filter((l) => l === keep));
+    for (const l of rest) l.onOrphaned();
+  }
+
+  /** Takes no more attempts (it started none after the result that asked for it): every one queued runs elsewhere. */
+  retire(): void {
+    this.retired = true;
   }
 
   async terminate(): Promise<void> {
@@ -105,10 +197,26 @@ export class ThreadPool {
   private releasedAt = 0;
   private growTimer: NodeJS.Timeout | null = null;
 
-  /** `onStray`: what to do with a stray error of an attempt that already reported (module-thread.ts). */
-  constructor(private readonly slots: number, private readonly onStray: (msg: StrayMessage) => void = () => undefined) {}
+  /** Threads of one heap limit that quick attempts use before they queue on busy ones. */
+  private readonly quickThreads: number;
 
-  /** A thread with this heap limit, waiting for a free slot if need be; null if aborted or closed first. */
+  /**
+   * `onStray`: what to do with a stray error of an attempt that already
+   * reported (module-thread.ts). `quickThreads`: at most `slots` (default:
+   * this machine's cores - 1, at least 1).
+   */
+  constructor(
+    private readonly slots: number, private readonly onStray: (msg: StrayMessage) => void = () => undefined,
+    quickThreads = availableParallelism() - 1,
+  ) {
+    this.quickThreads = Math.max(1, Math.min(slots, quickThreads));
+  }
+
+  /**
+   * A thread with this heap limit for one attempt, waiting for a free slot if
+   * need be; null if aborted or closed first. It may be busy (its attempts
+   * measured quick): the attempt then waits its turn in the thread's queue.
+   */
   acquire(limitMb: number, signal: AbortSignal): Promise<PooledThread | null> {
     if (this.closed || signal.aborted) return Promise.resolve(null);
     const ready = this.take(limitMb, this.noneOf(limitMb));
@@ -144,12 +252,12 @@ export class ThreadPool {
     this.idle.push(thread);
   }
 
-  /** Gives a healthy thread back after an attempt. */
-  release(thread: PooledThread): void {
-    thread.detach();
+  /** Gives a healthy thread back after an attempt (`listener`): idle once no attempt is queued on it. */
+  release(thread: PooledThread, listener?: ThreadListener): void {
+    if (listener) thread.detach(listener);
     if (thread.exited || !this.all.has(thread)) return;
     this.releasedAt = Date.now();
-    this.idle.push(thread);
+    if (thread.load === 0 && !this.idle.includes(thread)) this.idle.push(thread);
     this.serveWaiters();
   }
 
@@ -179,6 +287,8 @@ export class ThreadPool {
   private take(limitMb: number, start: boolean): PooledThread | null {
     const i = this.idle.findLastIndex((t) => t.limitMb === limitMb);
     if (i >= 0) return this.idle.splice(i, 1)[0] as PooledThread;
+    const busy = this.quickBusy(limitMb);
+    if (busy) return busy;
     if (!start) return null;
     if (this.all.size >= this.slots) {
       const other = this.idle.shift();
@@ -189,6 +299,26 @@ export class ThreadPool {
     const thread = new PooledThread(limitMb, (t) => this.onThreadExit(t), this.onStray);
     this.all.add(thread);
     return thread;
+  }
+
+  /**
+   * The least loaded busy thread of this heap limit an attempt may queue on:
+   * the pool has `quickThreads` threads of this limit already (started or
+   * starting), and the attempts of every started one are quick (so slow
+   * attempts still get a thread each, up to `slots`).
+   */
+  private quickBusy(limitMb: number): PooledThread | null {
+    let best: PooledThread | null = null;
+    let count = 0;
+    for (const t of this.all) {
+      if (t.limitMb !== limitMb) continue;
+      count += 1;
+      // A thread still starting takes no queue yet; it joins once it has run an attempt.
+      if (!t.ready) continue;
+      if (!t.quick) return null;
+      if (!best || t.load < best.load) best = t;
+    }
+    return count >= this.quickThreads ? best : null;
   }
 
   /** No thread of this heap limit runs: an attempt that needs one starts it at once rather than wait. */
