@@ -9,8 +9,9 @@
  * The pool grows only when its threads are the limit: an attempt that finds
  * every thread of its heap limit busy waits for one; when attempts have
  * waited GROW_AFTER_MS with no thread given back meanwhile (answers that
- * came while the worker's event loop was busy read first) and every thread
- * started (booted), the pool doubles (a new thread for each it has, as
+ * came while the worker's event loop was busy read first), every thread
+ * started (booted) and none is on a first attempt younger than
+ * FIRST_TURN_MS (not yet known quick or slow), the pool doubles (a new thread for each it has, as
  * many as attempts wait, up to `slots`). Short tasks (a no-op
  * takes well under a millisecond in its thread) then run on one or two
  * threads whatever the concurrency, where a thread per slot cost each a
@@ -64,6 +65,8 @@ export interface ThreadListener {
 
 /** Attempts measured quicker than this (in the thread, on average) may be queued on a busy thread. */
 export const QUICK_MS = 20;
+/** While a thread runs its first attempt (a module import included) for less than this, the pool does not grow: it may turn out quick. */
+export const FIRST_TURN_MS = 1000;
 /** Most attempts queued on one thread (the one running included). */
 export const MAX_QUEUE = 32;
 
@@ -83,6 +86,8 @@ export class PooledThread {
   ready = false;
   /** Average ms an attempt took in the thread (null until one ended); set by the runner. */
   turnMs: number | null = null;
+  /** When the attempt running now got its turn (epoch ms). */
+  private turnSince = 0;
   /** Discarded after a result (retired): the attempts queued behind never started, and run elsewhere. */
   private retired = false;
 
@@ -93,7 +98,7 @@ export class PooledThread {
     this.worker.on('message', (msg: FromThread) => {
       if (msg.type === 'ready') {
         this.ready = true;
-        this.queue[0]?.onHead();
+        this.giveTurn();
       }
       else if (msg.type === 'stray') onStray(msg);
       else this.queue.find((l) => l.id === msg.id)?.onMessage(msg);
@@ -135,7 +140,7 @@ export class PooledThread {
     if (this.queue.length === 1) {
       this.worker.postMessage(run);
       // A thread still starting gives its first attempt its turn once it listens (its start is not the attempt's time).
-      if (this.ready) listener.onHead();
+      if (this.ready) this.giveTurn();
       return;
     }
     this.outbox.push(run);
@@ -157,7 +162,18 @@ export class PooledThread {
     if (i < 0) return;
     this.queue.splice(i, 1);
     if (this.queue.length === 0) this.worker.unref();
-    else if (i === 0 && this.ready) this.queue[0]?.onHead();
+    else if (i === 0 && this.ready) this.giveTurn();
+  }
+
+  /** The first attempt queued gets its turn. */
+  private giveTurn(): void {
+    this.turnSince = Date.now();
+    this.queue[0]?.onHead();
+  }
+
+  /** Running its first attempt (its module imported in it) for less than FIRST_TURN_MS: not yet known to be quick or slow. */
+  get firstTurn(): boolean {
+    return this.ready && this.turnMs === null && this.queue.length > 0 && Date.now() - this.turnSince < FIRST_TURN_MS;
   }
 
   /** Is it this attempt's turn (it is first, and the thread listens)? */
@@ -348,9 +364,10 @@ export class ThreadPool {
       // process was busy (a stalled loop) are read first, and a thread they free counts.
       setImmediate(() => {
         this.growTimer = null;
-        // Threads that are starting, or one given back lately, will serve the waiters soon.
+        // Threads that are starting, or one given back lately, will serve the waiters soon; so may
+        // a thread on its first attempt (measured quick, it takes the waiters in its queue).
         let started = true;
-        for (const t of this.all) started &&= t.ready;
+        for (const t of this.all) started &&= t.ready && !t.firstTurn;
         // As many new threads as there are (doubling): a handful of steps to `slots` for slow tasks.
         this.serveWaiters(started && Date.now() - this.releasedAt >= GROW_AFTER_MS ? Math.max(1, this.all.size) : 0);
       });
