@@ -45,6 +45,12 @@ const HEAD = [
   '  start-up. **Peak RSS:** per process (GNU time, Redis\'s `VmHWM`; djc\'s',
   '  processes\' `VmHWM` read every 100 ms).',
   '',
+  'Concurrency 10 was slower than 1 for djc (round 2) because each worker\'s handler-thread',
+  'pool grew to two or three threads on 2 cores and each thread idled between a result and',
+  'the next run; since round 3 quick attempts queue on one thread per spare core (section 1,',
+  '"Round 3"). The hand-off of each attempt to its thread (~0.2 ms of CPU) is what remains',
+  'between djc and BullMQ\'s CPU per task besides SQLite.',
+  '',
 ];
 
 function timesTable(r) {

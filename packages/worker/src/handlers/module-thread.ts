@@ -1,6 +1,9 @@
 /**
  * Entry of a pooled handler thread (a `worker_threads` Worker). It runs one
- * attempt at a time: import the user's function (once per thread; core
+ * attempt at a time, in the order their runs came (the main thread may queue
+ * several; thread-pool.ts), and posts each one's result before it starts the
+ * next (so when the thread dies, the first attempt without a result is the
+ * one that was running): import the user's function (once per thread; core
  * caches it), read the batch, call `fn(records, ctx)`, encode the return
  * value and post it back. Log lines go to the main thread as they are
  * written, so they survive a thread that is terminated for a timeout.
@@ -42,6 +45,9 @@ let current: { id: number; controller: AbortController; ref: string; stray: stri
 /** The attempt id whose code is running: stray errors are reported in the context where they arose. */
 const attemptContext = new AsyncLocalStorage<{ id: number; ref: string }>();
 
+/** How long the attempt in progress took to import its module (0 once imported): not part of its measured time. */
+let importMs = 0;
+
 /** An exception escaped into the event loop: the thread's state is suspect, so it is retired after the attempt in progress. */
 let retire = false;
 
@@ -49,10 +55,39 @@ function post(msg: FromThread): void {
   port?.postMessage(msg);
 }
 
+/** Attempts posted and not started, in order, with the controller of each (an abort may come before its turn). */
+const queue: Array<{ msg: RunMessage; controller: AbortController }> = [];
+let running = false;
+/** A result that retired the thread was posted: it starts no attempt after it. */
+let stopped = false;
+
 port.on('message', (msg: ToThread) => {
-  if (msg.type === 'run') void runAttempt(msg);
-  else if (current?.id === msg.id) current.controller.abort(new DOMException(`attempt aborted: ${msg.reason}`, 'AbortError'));
+  if (msg.type === 'run') enqueue(msg);
+  else if (msg.type === 'runs') for (const run of msg.runs) enqueue(run);
+  else abort(msg.id, msg.reason);
 });
+
+function enqueue(msg: RunMessage): void {
+  queue.push({ msg, controller: new AbortController() });
+  void next();
+}
+
+function abort(id: number, reason: string): void {
+  const controller = current?.id === id ? current.controller : queue.find((q) => q.msg.id === id)?.controller;
+  controller?.abort(new DOMException(`attempt aborted: ${reason}`, 'AbortError'));
+}
+
+/** Runs the queued attempts one at a time; none after a result that retired the thread (the main thread runs them elsewhere). */
+async function next(): Promise<void> {
+  if (running || stopped) return;
+  running = true;
+  try {
+    // A result that says `retire` is the last: the main thread discards the thread after it.
+    for (let q = queue.shift(); q && !stopped; q = queue.shift()) await runAttempt(q.msg, q.controller);
+  } finally {
+    running = false;
+  }
+}
 
 captureConsole();
 process.on('unhandledRejection', (reason) => onStray(reason, 'a promise it did not await rejected'));
@@ -67,11 +102,12 @@ useBlockingLocalReads();
 // The pool grows only once its threads have started (thread-pool.ts).
 post({ type: 'ready' });
 
-async function runAttempt(msg: RunMessage): Promise<void> {
-  const controller = new AbortController();
+async function runAttempt(msg: RunMessage, controller: AbortController): Promise<void> {
   const attempt = { id: msg.id, controller, ref: msg.ref, stray: null as string | null };
   current = attempt;
   const usage = startThreadUsage();
+  const t0 = performance.now();
+  importMs = 0;
   let result: ThreadResult;
   try {
     result = await attemptContext.run({ id: msg.id, ref: msg.ref }, () => execute(msg, controller.signal));
@@ -83,7 +119,8 @@ async function runAttempt(msg: RunMessage): Promise<void> {
   if (result.ok && attempt.stray !== null) result = { ok: false, error: attempt.stray, retryable: true };
   // Whatever the handler threw, a bounded message crosses to the worker (the full one is in the log).
   if (!result.ok) result = { ...result, error: capError(result.error) };
-  post({ type: 'done', id: msg.id, result, usage: usage.end(), ...(retire ? { retire: true } : {}) });
+  stopped = retire;
+  post({ type: 'done', id: msg.id, result, usage: usage.end(), ms: performance.now() - t0 - importMs, ...(retire ? { retire: true } : {}) });
 }
 
 /**
@@ -106,11 +143,14 @@ function onStray(e: unknown, how: string): void {
 async function execute(msg: RunMessage, signal: AbortSignal): Promise<ThreadResult> {
   const log = attemptLogger(msg.id);
   let fn = functions.get(msg.ref);
+  const importing = performance.now();
   try {
     // Outside the attempt's context: what the module's top level starts belongs to no attempt.
     fn ??= await attemptContext.exit(() => importUserFunction(msg.ref, 'handler.module'));
   } catch (e) {
     return setupFailure(e);
+  } finally {
+    importMs = performance.now() - importing;
   }
   functions.set(msg.ref, fn);
   let records: unknown[];

@@ -9,8 +9,9 @@
  * The pool grows only when its threads are the limit: an attempt that finds
  * every thread of its heap limit busy waits for one; when attempts have
  * waited GROW_AFTER_MS with no thread given back meanwhile (answers that
- * came while the worker's event loop was busy read first) and every thread
- * started (booted), the pool doubles (a new thread for each it has, as
+ * came while the worker's event loop was busy read first), every thread
+ * started (booted) and none is on a first attempt younger than
+ * FIRST_TURN_MS (not yet known quick or slow), the pool doubles (a new thread for each it has, as
  * many as attempts wait, up to `slots`). Short tasks (a no-op
  * takes well under a millisecond in its thread) then run on one or two
  * threads whatever the concurrency, where a thread per slot cost each a
@@ -22,79 +23,32 @@
  * idle thread given back last is taken first (its caches are warm). Each
  * attempt still runs alone on its thread, so a timeout or an out-of-memory
  * kills that attempt only.
+ *
+ * A thread also keeps a queue: once its attempts are measured quick (under
+ * QUICK_MS on average, timed in the thread) and the pool has
+ * as many threads of that heap limit as it may use for quick work
+ * (`quickThreads`: min(slots, cores - 1), at least 1), an attempt that finds
+ * no idle thread is queued on the least loaded busy one (up to MAX_QUEUE)
+ * rather than wait. The thread still runs one attempt at a time, in order
+ * (module-thread.ts), so timeouts, heap limits and crashes stay per attempt;
+ * it no longer idles between a result and the next run (the round trip
+ * through the worker's event loop), and runs posted while it is busy cross
+ * in one message. The first attempt of a thread's queue is its `head`: only
+ * the head's clock runs (module-runner.ts), from when the thread listens
+ * (a thread's start is not its first attempt's time). When a thread ends, the first
+ * attempt without a result is the one that ended it (a thread posts each
+ * result before it starts the next attempt, and a Worker's messages are
+ * all delivered before its 'exit'); the others are `orphaned`: they run
+ * again on another thread, their attempt not counted.
  */
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type { HeapInfo } from 'node:v8';
-import { Worker, type WorkerOptions } from 'node:worker_threads';
-import type { FromThread, ReadyMessage, StrayMessage, ToThread } from './thread-protocol.js';
-import { heapInUse } from './thread-usage.js';
+import { availableParallelism } from 'node:os';
+import type { StrayMessage } from './thread-protocol.js';
+import { PooledThread, type ThreadListener } from './pooled-thread.js';
 
-/** Receives what one attempt's thread says. */
-export interface ThreadListener {
-  onMessage(msg: Exclude<FromThread, ReadyMessage | StrayMessage>): void;
-  /** The thread ended; `error` is set when it died of an error (e.g. ERR_WORKER_OUT_OF_MEMORY). */
-  onExit(code: number, error: Error | undefined): void;
-}
+export { PooledThread, type ThreadListener } from './pooled-thread.js';
 
 /** While attempts wait for a thread: how long without a thread given back before one more is started. */
 export const GROW_AFTER_MS = 100;
-
-export class PooledThread {
-  private readonly worker: Worker;
-  private listener: ThreadListener | null = null;
-  private error: Error | undefined;
-  exited = false;
-  /** The thread has started and listens (its 'ready' message came). */
-  ready = false;
-
-  constructor(readonly limitMb: number, onExit: (thread: PooledThread) => void, onStray: (msg: StrayMessage) => void) {
-    const entry = threadEntry();
-    this.worker = new Worker(entry.filename, { ...entry.options, resourceLimits: { maxOldGenerationSizeMb: limitMb } });
-    // A stray error names the attempt it belongs to, which may not be the one attached now.
-    this.worker.on('message', (msg: FromThread) => {
-      if (msg.type === 'ready') this.ready = true;
-      else if (msg.type === 'stray') onStray(msg);
-      else this.listener?.onMessage(msg);
-    });
-    this.worker.on('error', (e: Error) => {
-      this.error = e;
-    });
-    this.worker.on('exit', (code: number) => {
-      this.exited = true;
-      const listener = this.listener;
-      this.listener = null;
-      onExit(this);
-      listener?.onExit(code, this.error);
-    });
-  }
-
-  /** The thread's V8 heap in use (thread-usage.ts), asked while it runs (even in synchronous code); null if it cannot say. */
-  async heapInUse(): Promise<number | null> {
-    const w = this.worker as Worker & { getHeapStatistics?: () => Promise<HeapInfo> };
-    if (this.exited || !w.getHeapStatistics) return null;
-    return w.getHeapStatistics().then(heapInUse, () => null);
-  }
-
-  attach(listener: ThreadListener): void {
-    this.listener = listener;
-    this.worker.ref();
-  }
-
-  detach(): void {
-    this.listener = null;
-    this.worker.unref();
-  }
-
-  post(msg: ToThread): void {
-    this.worker.postMessage(msg);
-  }
-
-  async terminate(): Promise<void> {
-    await this.worker.terminate();
-  }
-}
 
 export class ThreadPool {
   private readonly all = new Set<PooledThread>();
@@ -105,10 +59,26 @@ export class ThreadPool {
   private releasedAt = 0;
   private growTimer: NodeJS.Timeout | null = null;
 
-  /** `onStray`: what to do with a stray error of an attempt that already reported (module-thread.ts). */
-  constructor(private readonly slots: number, private readonly onStray: (msg: StrayMessage) => void = () => undefined) {}
+  /** Threads of one heap limit that quick attempts use before they queue on busy ones. */
+  private readonly quickThreads: number;
 
-  /** A thread with this heap limit, waiting for a free slot if need be; null if aborted or closed first. */
+  /**
+   * `onStray`: what to do with a stray error of an attempt that already
+   * reported (module-thread.ts). `quickThreads`: at most `slots` (default:
+   * this machine's cores - 1, at least 1).
+   */
+  constructor(
+    private readonly slots: number, private readonly onStray: (msg: StrayMessage) => void = () => undefined,
+    quickThreads = availableParallelism() - 1,
+  ) {
+    this.quickThreads = Math.max(1, Math.min(slots, quickThreads));
+  }
+
+  /**
+   * A thread with this heap limit for one attempt, waiting for a free slot if
+   * need be; null if aborted or closed first. It may be busy (its attempts
+   * measured quick): the attempt then waits its turn in the thread's queue.
+   */
   acquire(limitMb: number, signal: AbortSignal): Promise<PooledThread | null> {
     if (this.closed || signal.aborted) return Promise.resolve(null);
     const ready = this.take(limitMb, this.noneOf(limitMb));
@@ -144,12 +114,12 @@ export class ThreadPool {
     this.idle.push(thread);
   }
 
-  /** Gives a healthy thread back after an attempt. */
-  release(thread: PooledThread): void {
-    thread.detach();
+  /** Gives a healthy thread back after an attempt (`listener`): idle once no attempt is queued on it. */
+  release(thread: PooledThread, listener?: ThreadListener): void {
+    if (listener) thread.detach(listener);
     if (thread.exited || !this.all.has(thread)) return;
     this.releasedAt = Date.now();
-    this.idle.push(thread);
+    if (thread.load === 0 && !this.idle.includes(thread)) this.idle.push(thread);
     this.serveWaiters();
   }
 
@@ -179,6 +149,8 @@ export class ThreadPool {
   private take(limitMb: number, start: boolean): PooledThread | null {
     const i = this.idle.findLastIndex((t) => t.limitMb === limitMb);
     if (i >= 0) return this.idle.splice(i, 1)[0] as PooledThread;
+    const busy = this.quickBusy(limitMb);
+    if (busy) return busy;
     if (!start) return null;
     if (this.all.size >= this.slots) {
       const other = this.idle.shift();
@@ -189,6 +161,26 @@ export class ThreadPool {
     const thread = new PooledThread(limitMb, (t) => this.onThreadExit(t), this.onStray);
     this.all.add(thread);
     return thread;
+  }
+
+  /**
+   * The least loaded busy thread of this heap limit an attempt may queue on:
+   * the pool has `quickThreads` threads of this limit already (started or
+   * starting), and the attempts of every started one are quick (so slow
+   * attempts still get a thread each, up to `slots`).
+   */
+  private quickBusy(limitMb: number): PooledThread | null {
+    let best: PooledThread | null = null;
+    let count = 0;
+    for (const t of this.all) {
+      if (t.limitMb !== limitMb) continue;
+      count += 1;
+      // A thread still starting takes no queue yet; it joins once it has run an attempt.
+      if (!t.ready) continue;
+      if (!t.quick) return null;
+      if (!best || t.load < best.load) best = t;
+    }
+    return count >= this.quickThreads ? best : null;
   }
 
   /** No thread of this heap limit runs: an attempt that needs one starts it at once rather than wait. */
@@ -218,9 +210,10 @@ export class ThreadPool {
       // process was busy (a stalled loop) are read first, and a thread they free counts.
       setImmediate(() => {
         this.growTimer = null;
-        // Threads that are starting, or one given back lately, will serve the waiters soon.
+        // Threads that are starting, or one given back lately, will serve the waiters soon; so may
+        // a thread on its first attempt (measured quick, it takes the waiters in its queue).
         let started = true;
-        for (const t of this.all) started &&= t.ready;
+        for (const t of this.all) started &&= t.ready && !t.firstTurn;
         // As many new threads as there are (doubling): a handful of steps to `slots` for slow tasks.
         this.serveWaiters(started && Date.now() - this.releasedAt >= GROW_AFTER_MS ? Math.max(1, this.all.size) : 0);
       });
@@ -237,29 +230,4 @@ export class ThreadPool {
     this.all.delete(thread);
     this.idle = this.idle.filter((t) => t !== thread);
   }
-}
-
-/**
- * Where a thread starts. Built (dist): `module-thread.js` next to this file.
- * From TypeScript sources (vitest, or `tsx src/bin.ts`): a tiny bootstrap
- * that registers tsx in the new thread, then imports `module-thread.ts`.
- * tsx is resolved the way core resolves it (it is core's dependency).
- */
-function threadEntry(): { filename: string | URL; options: WorkerOptions } {
-  if (!import.meta.url.endsWith('.ts')) return { filename: new URL('./module-thread.js', import.meta.url), options: {} };
-  const entry = new URL('./module-thread.ts', import.meta.url).href;
-  const code = `import(${JSON.stringify(tsxApiUrl())}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return { filename: code, options: { eval: true } };
-}
-
-let tsxApi: string | undefined;
-
-function tsxApiUrl(): string {
-  if (!tsxApi) {
-    const core = createRequire(import.meta.url).resolve('@djc/core');
-    const tsxPackage = createRequire(core).resolve('tsx/package.json');
-    // The ESM build of `tsx/esm/api` (its "import" condition).
-    tsxApi = pathToFileURL(join(dirname(tsxPackage), 'dist/esm/api/index.mjs')).href;
-  }
-  return tsxApi;
 }

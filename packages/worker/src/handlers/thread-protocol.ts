@@ -26,7 +26,13 @@ export interface AbortMessage {
   reason: string;
 }
 
-export type ToThread = RunMessage | AbortMessage;
+/** Runs posted while the thread was busy, in order: it runs them one at a time, as if posted one by one. */
+export interface RunsMessage {
+  type: 'runs';
+  runs: RunMessage[];
+}
+
+export type ToThread = RunMessage | RunsMessage | AbortMessage;
 
 export interface LogMessage {
   type: 'log';
@@ -47,7 +53,9 @@ export interface DoneMessage {
   result: ThreadResult;
   /** What the attempt used, as the thread measured it (thread-usage.ts). */
   usage: AttemptUsage;
-  /** An exception escaped into the thread's event loop: discard the thread rather than reuse it. */
+  /** How long the attempt took in the thread, ms (whether it is quick: thread-pool.ts). */
+  ms: number;
+  /** An exception escaped into the thread's event loop: discard the thread rather than reuse it (it starts no queued attempt after this). */
   retire?: boolean;
 }
 
