@@ -16,19 +16,25 @@
  * Elsewhere than Linux, only the group is killed.
  */
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
 
 export const SCOPE_ENV = 'DJC_ATTEMPT_SCOPE';
 /** Sweeps until one finds nothing left (a process forking while swept is caught by the next). */
 const MAX_SWEEPS = 5;
 /** Pids tried one by one (a read that fails fast) rather than listing /proc. */
 const RANGE_MAX = 256;
+/** Tags are this process's random prefix and a count: unique per attempt without drawing random bytes for each. */
+const TAG_PREFIX = randomBytes(6).toString('hex');
+let tagCount = 0;
 
 export interface AttemptScope {
   /** The environment tag: set it as SCOPE_ENV in the command's environment. */
   readonly tag: string;
-  /** Call with the shell's pid once spawned: it leads the process group and the session. */
-  started(pid: number): void;
+  /**
+   * Call with the shell's pid once spawned: it leads the process group and
+   * the session. `startTicks`: its start time, when known already (else read here).
+   */
+  started(pid: number, startTicks?: number): void;
   /**
    * Signals every process of the scope (except the worker itself), SIGKILL
    * by default; returns how many of them had left the process group (escaped
@@ -38,15 +44,15 @@ export interface AttemptScope {
 }
 
 export function createAttemptScope(): AttemptScope {
-  const tag = randomBytes(8).toString('hex');
+  const tag = `${TAG_PREFIX}${(tagCount++).toString(16).padStart(8, '0')}`;
   let leader: number | undefined;
   /** The leader's start time (clock ticks since boot): processes started before it are not ours. */
   let since = 0;
   return {
     tag,
-    started(pid) {
+    started(pid, startTicks) {
       leader = pid;
-      since = readStat(String(pid))?.start ?? 0;
+      since = startTicks ?? readStat(String(pid))?.start ?? 0;
     },
     killAll(signal = 'SIGKILL') {
       if (process.platform !== 'linux') return 0;
@@ -96,12 +102,7 @@ function sweep(leader: number | undefined, since: number, needle: string): { pid
  * /proc when that cannot be told.
  */
 function candidates(leader: number | undefined): number[] {
-  let last = Number.NaN;
-  try {
-    last = Number(readFileSync('/proc/sys/kernel/ns_last_pid', 'latin1'));
-  } catch {
-    // not readable: every pid is a candidate
-  }
+  const last = lastPid();
   if (leader !== undefined && Number.isInteger(last) && last >= leader && last - leader < RANGE_MAX) {
     return Array.from({ length: last - leader + 1 }, (_, i) => leader + i);
   }
@@ -116,25 +117,78 @@ function candidates(leader: number | undefined): number[] {
   return live.filter((pid) => (last >= leader ? pid >= leader && pid <= last : pid >= leader || pid <= last));
 }
 
-interface Stat { state: string; pgrp: number; session: number; start: number }
+/** /proc/sys/kernel/ns_last_pid, kept open (read again from offset 0 each time); -1: not open, null: not readable here. */
+let lastPidFd: number | null = -1;
 
-function readStat(pid: string): Stat | null {
-  let text: string;
+/** The last pid the kernel allocated (in this pid namespace), or NaN when it cannot be read. */
+function lastPid(): number {
+  if (lastPidFd === -1) {
+    try {
+      lastPidFd = openSync('/proc/sys/kernel/ns_last_pid', 'r');
+    } catch {
+      lastPidFd = null;
+    }
+  }
+  if (lastPidFd === null) return Number.NaN;
   try {
-    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return Number(buffer.toString('latin1', 0, readSync(lastPidFd, buffer, 0, 32, 0)));
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Reused by every read of /proc here (synchronous, so one at a time). */
+let buffer = Buffer.allocUnsafe(4096);
+
+/**
+ * A /proc file's text, or null when it cannot be read (the process is gone):
+ * open, read, close (readFileSync adds an fstat and a read, and a buffer per call).
+ */
+function readProc(path: string): string | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
   } catch {
     return null;
   }
+  try {
+    let n = 0;
+    for (;;) {
+      if (n === buffer.length) {
+        const bigger = Buffer.allocUnsafe(buffer.length * 2);
+        buffer.copy(bigger, 0, 0, n);
+        buffer = bigger;
+      }
+      const got = readSync(fd, buffer, n, buffer.length - n, null);
+      if (got === 0) break;
+      n += got;
+    }
+    return buffer.toString('latin1', 0, n);
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+interface Stat { state: string; pgrp: number; session: number; start: number }
+
+function readStat(pid: string): Stat | null {
+  const text = readProc(`/proc/${pid}/stat`);
+  if (text === null) return null;
   // After "(comm)": state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime
   // priority nice num_threads itrealvalue starttime …
   const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
   return { state: f[0] ?? '', pgrp: Number(f[2]), session: Number(f[3]), start: Number(f[19]) };
 }
 
+/** True when the process's environment has the entry `needle` (KEY=VALUE, whole: between NULs or the ends). */
 function hasTag(pid: string, needle: string): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(needle);
-  } catch {
-    return false;
+  const env = readProc(`/proc/${pid}/environ`);
+  if (env === null) return false;
+  for (let i = env.indexOf(needle); i >= 0; i = env.indexOf(needle, i + 1)) {
+    const end = i + needle.length;
+    if ((i === 0 || env.charCodeAt(i - 1) === 0) && (end === env.length || env.charCodeAt(end) === 0)) return true;
   }
+  return false;
 }

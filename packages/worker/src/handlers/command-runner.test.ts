@@ -136,6 +136,23 @@ describe('command handlers: io', () => {
     expect(output(r)).toBe(`j-9 5 2 3 hello ${tmp.dir}\n`);
   });
 
+  it('commands get the environment the worker had when its runner was made (process.env is not copied per attempt), handler.env over it', async () => {
+    const saved = { ...process.env };
+    process.env.DJC_TEST_BEFORE = 'made';
+    const own = createHandlerRunner({ slots: 1 });
+    try {
+      process.env.DJC_TEST_BEFORE = 'changed';
+      process.env.DJC_TEST_AFTER = 'later';
+      const r = await own.run(spec(tmp.dir, words(), { command: 'echo "$DJC_TEST_BEFORE-$DJC_TEST_AFTER-$GREETING"', input: TEXT, env: { GREETING: 'hi' } }));
+      expect(output(r)).toBe('made--hi\n');
+    } finally {
+      delete process.env.DJC_TEST_BEFORE;
+      delete process.env.DJC_TEST_AFTER;
+      Object.assign(process.env, saved);
+      await own.close();
+    }
+  });
+
   it('a command that does not read stdin still succeeds (EPIPE is not a failure)', async () => {
     const big = writeBatch(tmp.dir, 'big.txt', 'x'.repeat(1023).concat('\n').repeat(4096), 4096);
     const r = await runner.run(spec(tmp.dir, big, { command: 'echo done', input: TEXT }));

@@ -23,7 +23,6 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { batchBytes, capText, formatDuration, formatSize, isDjcError, type BatchTally, type FailureKind } from '@djc/core';
 import { DeadLetterFile, isPipeClosed, pumpBatch } from './batch-pump.js';
@@ -33,7 +32,7 @@ import { killGroup, waitGroupGone } from './process-group.js';
 import { createAttemptScope, SCOPE_ENV } from './attempt-scope.js';
 import { createCommandSpawner, type CommandProcess, type CommandSpawner } from './command-spawner.js';
 import { errorText, failed, reasonText, timerDelay } from './results.js';
-import { StdoutSink } from './stdout-sink.js';
+import { pipeInto, StdoutSink } from './stdout-sink.js';
 import type { AttemptResult, AttemptSpec } from './types.js';
 
 /** Between SIGTERM and SIGKILL. */
@@ -49,13 +48,20 @@ export interface CommandRunner {
   close(): Promise<void>;
 }
 
-/** `perl`: see createCommandSpawner (tests start commands without the perl spawner with null). */
+/**
+ * `perl`: see createCommandSpawner (tests start commands without the perl
+ * spawner with null). Commands get the environment the process had when the
+ * runner was made (plus the handler's and djc's variables): process.env is
+ * not read again per attempt.
+ */
 export function createCommandRunner(opts: { perl?: string | null } = {}): CommandRunner {
   const active = new Set<Promise<AttemptResult>>();
   const spawner = createCommandSpawner(opts);
+  // The worker's environment, copied once: copying process.env (a getenv per variable) for every attempt cost more than the rest of building a command's environment.
+  const workerEnv = { ...process.env };
   return {
     run(spec, signal) {
-      const p = new CommandAttempt(spec, signal, spawner).run();
+      const p = new CommandAttempt(spec, signal, spawner, workerEnv).run();
       active.add(p);
       void p.finally(() => active.delete(p));
       return p;
@@ -96,7 +102,12 @@ class CommandAttempt {
   /** io "stdin": where stdout goes. */
   private stdout: StdoutSink | undefined;
 
-  constructor(private readonly spec: AttemptSpec, private readonly signal: AbortSignal, private readonly spawner: CommandSpawner) {
+  constructor(
+    private readonly spec: AttemptSpec,
+    private readonly signal: AbortSignal,
+    private readonly spawner: CommandSpawner,
+    private readonly workerEnv: NodeJS.ProcessEnv,
+  ) {
     this.log = spec.log ?? new LogBuffer();
     this.files = { input: join(spec.tmpDir, 'input'), output: join(spec.tmpDir, 'output') };
     this.deadLetters = new DeadLetterFile(spec.input.onBadRecord, join(spec.tmpDir, 'bad-records.jsonl'));
@@ -189,7 +200,7 @@ class CommandAttempt {
     const child = await this.spawner.spawn('/bin/sh', args, { cwd: spec.baseDir, env: this.env(), stdin });
     this.child = child;
     if (child.pid !== undefined) {
-      this.scope.started(child.pid);
+      this.scope.started(child.pid, child.startTicks);
       this.usage = sampleGroupUsage(child.pid);
       // Stopped while the command was being started: the stop reaches it now.
       if (this.stopping) this.signalStop(child.pid);
@@ -210,7 +221,7 @@ class CommandAttempt {
   private env(): NodeJS.ProcessEnv {
     const { spec } = this;
     const env: NodeJS.ProcessEnv = {
-      ...process.env,
+      ...this.workerEnv,
       ...spec.handler.env,
       DJC_JOB_ID: spec.jobId,
       DJC_TASK_ID: String(spec.taskId),
@@ -233,7 +244,7 @@ class CommandAttempt {
     const stdout = child.stdout as NonNullable<CommandProcess['stdout']>;
     if (this.spec.handler.io !== 'file') {
       this.stdout = new StdoutSink(this.files.output);
-      return pipeline(stdout, this.stdout);
+      return pipeInto(stdout, this.stdout);
     }
     const decoder = new StringDecoder('utf8');
     stdout.on('data', (chunk: Buffer) => this.log.append(decoder.write(chunk)));

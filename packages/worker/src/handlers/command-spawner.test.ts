@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alive, output, spec, tempDir, writeBatch } from '../../test-fixtures/attempt-spec.js';
 import { createCommandRunner, type CommandRunner } from './command-runner.js';
+import { createCommandSpawner } from './command-spawner.js';
 import type { AttemptResult } from './types.js';
 
 const TEXT = { format: 'text' as const, csv: { delimiter: ',', header: true, quote: '"' } };
@@ -71,6 +72,21 @@ describe.runIf(hasPerl)('command handlers started by the perl spawner', () => {
     expect(reportedMs).toBeGreaterThan(0);
     // The same clock ticks (10 ms) on both sides; one tick of slack for the conversion.
     expect(r.usage.cpuMs).toBeGreaterThanOrEqual(reportedMs - 10);
+  });
+
+  it('reports each command\'s start time as /proc gives it (the attempt scope\'s lower bound), with no read of /proc by the worker', async () => {
+    const spawner = createCommandSpawner();
+    try {
+      const child = await spawner.spawn('/bin/sh', ['-c', 'exec sleep 5'], { cwd: tmp.dir, env: process.env, stdin: false });
+      expect(spawner.kind()).toBe('perl');
+      const pid = child.pid as number;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      expect(child.startTicks).toBe(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]));
+      process.kill(-pid, 'SIGKILL');
+      await new Promise((resolve) => child.once('close', resolve));
+    } finally {
+      await spawner.close();
+    }
   });
 
   it('reports a missing working directory as a spawn error', async () => {

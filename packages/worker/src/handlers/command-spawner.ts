@@ -28,6 +28,8 @@ import { SPAWNER_SCRIPT } from './spawner-script.js';
 /** What the command runner uses of a started command: a ChildProcess has it. */
 export interface CommandProcess extends EventEmitter {
   readonly pid?: number | undefined;
+  /** Its start time (clock ticks since boot, /proc/<pid>/stat) when the spawner read it already. */
+  readonly startTicks?: number | undefined;
   readonly stdin: Writable | null;
   readonly stdout: Readable | null;
   readonly stderr: Readable | null;
@@ -165,7 +167,7 @@ class PerlSpawner {
         resolve(failedChild(Number(f[0])));
         return this.settleLoop();
       }
-      const child = this.started(n, f.map(Number) as [number, number, number, number]);
+      const child = this.started(n, f.map(Number) as [number, number, number, number, number]);
       resolve(child);
       this.settleLoop();
     } else if (op === 'E') {
@@ -179,7 +181,7 @@ class PerlSpawner {
   }
 
   /** Opens the command's pipes (the spawner's ends, through /proc), then lets the spawner close its copies. */
-  private started(id: number, [pid, inFd, outFd, errFd]: [number, number, number, number]): PerlChild {
+  private started(id: number, [pid, inFd, outFd, errFd, start]: [number, number, number, number, number]): PerlChild {
     const path = (fd: number) => `/proc/${this.proc.pid}/fd/${fd}`;
     const read = (fd: number) => new Socket({ fd: openSync(path(fd), fsc.O_RDONLY | fsc.O_NONBLOCK), readable: true, writable: false });
     let stdin: Writable | null = null;
@@ -190,7 +192,7 @@ class PerlSpawner {
         stdin = closedPipe(); // ENXIO: the command has closed its stdin already (or exited)
       }
     }
-    const child = new PerlChild(pid, stdin, read(outFd), read(errFd));
+    const child = new PerlChild(pid, stdin, read(outFd), read(errFd), start >= 0 ? start : undefined);
     this.proc.stdin?.write(`O ${id}\n`);
     this.running.set(id, child);
     return child;
@@ -216,7 +218,8 @@ class PerlChild extends EventEmitter implements CommandProcess {
   /** CPU of the command and the children it reaped, from the spawner's times(2). */
   cpuMs: number | undefined;
 
-  constructor(readonly pid: number, readonly stdin: Writable | null, readonly stdout: Socket, readonly stderr: Socket) {
+  /** `startTicks`: the command's start time as /proc/<pid>/stat gives it (clock ticks since boot), read by the spawner. */
+  constructor(readonly pid: number, readonly stdin: Writable | null, readonly stdout: Socket, readonly stderr: Socket, readonly startTicks?: number) {
     super();
     for (const s of [stdout, stderr]) s.once('close', () => this.streamClosed());
   }

@@ -11,13 +11,17 @@
  *   `O <id>`: the worker has opened the pipes of <id>; let go of our ends.
  * Replies on stdout, one per line:
  *   `R` once ready;
- *   `S <id> <pid> <stdin fd|-1> <stdout fd> <stderr fd>`: started (exec'd);
- *     the worker opens those fds of ours through /proc/<our pid>/fd/;
+ *   `S <id> <pid> <stdin fd|-1> <stdout fd> <stderr fd> <start>`: started
+ *     (exec'd); the worker opens those fds of ours through /proc/<our pid>/fd/;
+ *     <start> is the command's start time (clock ticks since boot, field 22
+ *     of /proc/<pid>/stat; -1 if unread): read here, where it costs less
+ *     than in Node, for the attempt's scope (attempt-scope.ts);
  *   `F <id> <errno>`: could not start (chdir or exec failed);
  *   `E <id> <wait status> <cpu ms>`: exited, with the CPU it and the children
  *     it reaped used (times(2) around its waitpid).
  * The child calls setsid (leads a new session and process group) before
- * exec, as a `detached` Node spawn does. On EOF on stdin the spawner exits;
+ * exec, as a `detached` Node spawn does. The spawner's own environment is
+ * the last command's (set before the fork); it uses none of it. On EOF on stdin the spawner exits;
  * running commands go on, reparented, as they would after a worker's exit.
  */
 export const SPAWNER_SCRIPT = String.raw`
@@ -40,6 +44,14 @@ sub reap {
     say_('E', $id, $st, $ms) if defined $id;
   }
 }
+sub start_of {
+  my ($pid) = @_; my $t = '';
+  sysopen(my $f, "/proc/$pid/stat", 0) or return -1;
+  sysread($f, $t, 4096); close $f;
+  my $i = rindex($t, ')'); return -1 if $i < 0;
+  my @f = split / /, substr($t, $i + 2);
+  return defined $f[19] && $f[19] =~ /^\d+$/ ? $f[19] : -1;
+}
 sub start {
   my ($id, $payload) = @_;
   my @f = split /\0/, $payload, -1;
@@ -50,6 +62,9 @@ sub start {
   pipe($out_r, $out_w) or return say_('F', $id, $! + 0);
   pipe($err_r, $err_w) or return say_('F', $id, $! + 0);
   pipe($x_r, $x_w) or return say_('F', $id, $! + 0);
+  # The command's environment is set here, not in the child: the child's writes would copy perl's pages (copy on write) just before exec drops them.
+  %ENV = ();
+  for (@f) { my $i = index($_, '='); $ENV{substr($_, 0, $i)} = substr($_, $i + 1) if $i > 0 }
   my $pid = fork();
   return say_('F', $id, $! + 0) unless defined $pid;
   if ($pid == 0) {
@@ -62,8 +77,6 @@ sub start {
     else { open(STDIN, '<', '/dev/null') or $fail->() }
     POSIX::dup2(fileno($out_w), 1) // $fail->();
     POSIX::dup2(fileno($err_w), 2) // $fail->();
-    %ENV = ();
-    for (@f) { my $i = index($_, '='); $ENV{substr($_, 0, $i)} = substr($_, $i + 1) if $i > 0 }
     { no warnings; exec { $argv[0] } @argv; }
     $fail->();
   }
@@ -77,7 +90,7 @@ sub start {
   }
   $kids{$pid} = $id;
   $holds{$id} = [grep { defined } ($in_w, $out_r, $err_r)];
-  say_('S', $id, $pid, $in_w ? fileno($in_w) : -1, fileno($out_r), fileno($err_r));
+  say_('S', $id, $pid, $in_w ? fileno($in_w) : -1, fileno($out_r), fileno($err_r), start_of($pid));
 }
 sub handle {
   while (1) {

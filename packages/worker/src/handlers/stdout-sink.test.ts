@@ -1,11 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { PassThrough, Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MAX_INLINE_OUTPUT_BYTES } from '@djc/core';
 import { tempDir } from '../../test-fixtures/attempt-spec.js';
-import { StdoutSink } from './stdout-sink.js';
+import { pipeInto, StdoutSink } from './stdout-sink.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -14,7 +13,7 @@ afterAll(() => tmp.cleanup());
 async function sink(name: string, chunks: Buffer[], limit?: number): Promise<{ out: ReturnType<StdoutSink['output']>; path: string }> {
   const path = join(tmp.dir, name, 'output');
   const s = new StdoutSink(path, limit);
-  await pipeline(Readable.from(chunks), s);
+  await pipeInto(Readable.from(chunks), s);
   return { out: s.output(), path };
 }
 
@@ -43,5 +42,36 @@ describe('a command\'s stdout: in memory while it can be stored inline, else a f
     const { out, path } = await sink('first-big', [big]);
     expect(out).toEqual({ type: 'file', path });
     expect(readFileSync(path)).toEqual(big);
+  });
+});
+
+describe('pipeInto: a command\'s stdout into its sink', () => {
+  it('a stdout closed before its end (destroyed) rejects with ERR_STREAM_PREMATURE_CLOSE and destroys the sink', async () => {
+    const src = new PassThrough();
+    const s = new StdoutSink(join(tmp.dir, 'premature', 'output'));
+    const done = pipeInto(src, s);
+    src.write('partial');
+    setImmediate(() => src.destroy());
+    await expect(done).rejects.toMatchObject({ code: 'ERR_STREAM_PREMATURE_CLOSE' });
+    expect(s.destroyed).toBe(true);
+  });
+
+  it('an error of the sink (the spill file cannot be made) rejects with it and destroys the stdout, so the command is not left blocked', async () => {
+    const notDir = join(tmp.dir, 'not-a-dir');
+    writeFileSync(notDir, '');
+    const src = new PassThrough();
+    const done = pipeInto(src, new StdoutSink(join(notDir, 'output'), 1));
+    src.write('more than one byte');
+    await expect(done).rejects.toMatchObject({ code: expect.stringMatching(/^(ENOTDIR|EEXIST)$/) });
+    expect(src.destroyed).toBe(true);
+  });
+
+  it('an error of the stdout rejects with it and destroys the sink', async () => {
+    const src = new PassThrough();
+    const s = new StdoutSink(join(tmp.dir, 'src-error', 'output'));
+    const done = pipeInto(src, s);
+    src.destroy(Object.assign(new Error('read failed'), { code: 'EIO' }));
+    await expect(done).rejects.toMatchObject({ code: 'EIO' });
+    expect(s.destroyed).toBe(true);
   });
 });

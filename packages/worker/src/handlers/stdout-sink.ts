@@ -7,7 +7,7 @@
  */
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Writable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
 import { MAX_INLINE_OUTPUT_BYTES } from '@djc/core';
 import type { AttemptOutput } from './types.js';
 
@@ -72,4 +72,31 @@ async function writeAll(file: FileHandle, data: Buffer): Promise<void> {
     const { bytesWritten } = await file.write(data, off, data.byteLength - off);
     off += bytesWritten;
   }
+}
+
+/**
+ * Pipes `src` into `sink`; resolves once src has ended and the sink has
+ * finished. As stream.pipeline does, an error on either side (or src closed
+ * before its end: ERR_STREAM_PREMATURE_CLOSE) destroys both and rejects, so
+ * a command never blocks on a stdout nobody reads. pipeline's own
+ * bookkeeping (an AbortController and end-of-stream watchers per stream)
+ * costs more than the rest of a small command's output path.
+ */
+export function pipeInto(src: Readable, sink: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let ended = false;
+    const fail = (e: unknown): void => {
+      src.destroy();
+      sink.destroy();
+      reject(e);
+    };
+    src.once('end', () => (ended = true));
+    src.once('close', () => {
+      if (!ended) fail(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    });
+    src.once('error', fail);
+    sink.once('error', fail);
+    sink.once('finish', () => resolve());
+    src.pipe(sink);
+  });
 }

@@ -1,0 +1,64 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { alive } from '../../test-fixtures/attempt-spec.js';
+import { createAttemptScope, SCOPE_ENV } from './attempt-scope.js';
+
+const started: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of started.splice(0)) if (c.pid !== undefined && alive(c.pid)) process.kill(c.pid, 'SIGKILL');
+});
+
+/** `sleep 30` in a new session (its own group), with `env` added to the environment. */
+function sleeper(env: Record<string, string>): ChildProcess & { pid: number } {
+  const c = spawn('sleep', ['30'], { detached: true, stdio: 'ignore', env: { ...process.env, ...env } });
+  started.push(c);
+  if (c.pid === undefined) throw new Error('sleep did not start');
+  return c as ChildProcess & { pid: number };
+}
+
+const exited = (c: ChildProcess) => new Promise<NodeJS.Signals | null>((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve(c.signalCode) : c.once('exit', (_code, sig) => resolve(sig))));
+
+/** Field 22 of /proc/PID/stat: the start time in clock ticks since boot. */
+function startTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+}
+
+describe.runIf(process.platform === 'linux')('the scope of an attempt: what its command started, in its group or not', () => {
+  it('kills a process that left the group and the session but carries the tag, and counts it as escaped', async () => {
+    const scope = createAttemptScope();
+    const leader = sleeper({ [SCOPE_ENV]: scope.tag });
+    const escaped = sleeper({ [SCOPE_ENV]: scope.tag });
+    scope.started(leader.pid);
+    expect(scope.killAll()).toBe(1);
+    expect(await exited(escaped)).toBe('SIGKILL');
+    expect(await exited(leader)).toBe('SIGKILL');
+  });
+
+  it('an entry that only contains the tag (a longer value, another variable) is not the tag', async () => {
+    const scope = createAttemptScope();
+    const leader = sleeper({ [SCOPE_ENV]: scope.tag });
+    const longer = sleeper({ [SCOPE_ENV]: `${scope.tag}0` });
+    const other = sleeper({ [`X${SCOPE_ENV}`]: scope.tag });
+    scope.started(leader.pid);
+    expect(scope.killAll()).toBe(0);
+    await exited(leader);
+    expect([alive(longer.pid), alive(other.pid)]).toEqual([true, true]);
+  });
+
+  it('uses the start time the spawner read: a tagged process started before it is not the attempt\'s', async () => {
+    const scope = createAttemptScope();
+    const leader = sleeper({ [SCOPE_ENV]: scope.tag });
+    const tagged = sleeper({ [SCOPE_ENV]: scope.tag });
+    // As if the leader had started after `tagged`.
+    scope.started(leader.pid, startTicks(tagged.pid) + 1);
+    expect(scope.killAll()).toBe(0);
+    expect(alive(tagged.pid)).toBe(true);
+  });
+
+  it('gives each attempt its own tag', () => {
+    const tags = new Set(Array.from({ length: 100 }, () => createAttemptScope().tag));
+    expect(tags.size).toBe(100);
+  });
+});
