@@ -59,3 +59,55 @@ describe('the Slurm dispatcher', () => {
     expect(slurm.submitted).toEqual(['100']);
   });
 });
+
+/** A Slurm whose squeue answers only when released, and whose scancel of pending tasks marks them CANCELLED (as the real one does). */
+function heldSqueue() {
+  const submitted: string[] = [];
+  const states = new Map<string, ArrayTaskState['state']>();
+  let release: (() => void) | null = null;
+  let held: Promise<void> | null = null;
+  const cli: SlurmCli = {
+    submit: async () => {
+      const id = String(100 + submitted.length);
+      submitted.push(id);
+      states.set(id, 'PENDING');
+      return id;
+    },
+    queue: async (ids) => {
+      if (held) await held;
+      return ids.map((id): ArrayTaskState => ({ arrayJobId: id, taskIndex: '0', state: states.get(id) ?? 'PENDING', reason: 'JobArrayTaskLimit', exitCode: 0, signal: null, node: null }));
+    },
+    accounting: async () => null,
+    cancel: async (ids) => {
+      for (const id of ids) states.set(id, 'CANCELLED');
+    },
+    maxArraySize: async () => 1001,
+    findByName: async () => [],
+  };
+  return {
+    cli, submitted,
+    hold: () => { held = new Promise((r) => { release = r; }); },
+    release: () => { held = null; release?.(); },
+  };
+}
+
+describe('the Slurm dispatcher stopping a job', () => {
+  it('a poll that was reading squeue when the job stopped does not replace the pending workers stop() cancelled', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'djc-slurm-disp-'));
+    const slurm = heldSqueue();
+    const d = createSlurmDispatcher({ workerCommand: ['djc-worker'], env: {}, logDir: dir, log, cli: slurm.cli, pollMs: 0 });
+    const job = runningJob();
+    await d.start(job);
+    expect(slurm.submitted).toEqual(['100']);
+    // The monitor polls; squeue is slow to answer. Meanwhile the job is cancelled: stop() scancels the pending array task.
+    slurm.hold();
+    const polled = d.poll(job);
+    await new Promise((r) => setTimeout(r, 10));
+    const stopped = d.stop(job.jobId, { graceMs: 0 });
+    await new Promise((r) => setTimeout(r, 10));
+    slurm.release();
+    await Promise.all([polled, stopped]);
+    // The poll sees the task CANCELLED, with the job record it was given still RUNNING: no new array.
+    expect(slurm.submitted).toEqual(['100']);
+  });
+});

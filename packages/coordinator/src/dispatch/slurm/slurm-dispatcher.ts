@@ -70,6 +70,9 @@ export function createSlurmDispatcher(opts: SlurmDispatcherOptions): Dispatcher 
   const jobDir = (jobId: string) => join(opts.logDir, jobId);
   const jobName = (jobId: string) => `djc-${jobId}`;
 
+  /** The job is still followed: stop() has not begun (a poll or grow that awaited Slurm meanwhile must not submit). */
+  const followed = (fj: FollowedJob) => jobs.get(fj.jobId) === fj;
+
   const submit = async (fj: FollowedJob, count: number) => {
     // Until sbatch answers, these workers are listed nowhere: counted as in flight, a poll meanwhile does not replace them.
     fj.inFlight += count;
@@ -79,8 +82,15 @@ export function createSlurmDispatcher(opts: SlurmDispatcherOptions): Dispatcher 
       mkdirSync(jobDir(fj.jobId), { recursive: true, mode: homeModes().dir });
       const script = batchScript(workerInvocation(opts.workerCommand, fj.jobId, opts.env));
       for (const chunk of planArrays(count, maxArraySize, fj.config.compute.slurm?.throttle)) {
+        if (!followed(fj)) break;
         const args = sbatchArgs(fj.config.compute.slurm, { jobName: jobName(fj.jobId), logDir: jobDir(fj.jobId), array: chunk.spec }, fj.config.compute.resources);
         const id = await cli.submit(args, script, jobDir(fj.jobId));
+        if (!followed(fj)) {
+          // Stopped while sbatch answered: stop() did not know this array, so it is cancelled here.
+          opts.log.info({ jobId: fj.jobId, slurmJobId: id }, 'cancelling a worker array submitted while the job stopped');
+          await cli.cancel([id]).catch((e: unknown) => opts.log.warn({ err: e, jobId: fj.jobId, slurmJobId: id }, 'scancel of a late worker array failed'));
+          break;
+        }
         fj.arrays.push(id);
         // Until squeue says otherwise, its tasks are pending.
         for (let i = 0; i < chunk.count; i++) {
@@ -242,6 +252,8 @@ export function createSlurmDispatcher(opts: SlurmDispatcherOptions): Dispatcher 
       fj.job = job;
       fj.deaths.observe(job);
       await refresh(fj, losses);
+      // Stopped while squeue answered: the pending array tasks stop() cancelled are not losses to replace.
+      if (!followed(fj)) return losses;
       const work = job.tasks.pending + job.tasks.retrying + losses.length;
       // Arrays still being submitted (a grant grown while this polls) count: they are not missing.
       const missing = Math.min(fj.desired, work) - alive(fj).length - fj.inFlight;
