@@ -135,6 +135,8 @@ export function createSlurmDispatcher(opts: SlurmDispatcherOptions): Dispatcher 
     const reason = `Slurm array task ${key} ${t.state}${how ? ` (${how})` : ''}`;
     losses.push({ workerId, reason });
     if (t.state === 'UNKNOWN' || adopted) return; // not counted as a failure
+    // Cancelled after stop() began: stop() scancelled it (pending, or past the grace period).
+    if (t.state === 'CANCELLED' && !followed(fj)) return;
     // A crash: the element failed by itself (not killed, cancelled or preempted).
     fj.deaths.add((t.state === 'FAILED' || t.state === 'BOOT_FAIL') && isCrash(t.signal));
     const logFile = join(jobDir(fj.jobId), `slurm-${t.arrayJobId}_${t.taskIndex}.log`);
