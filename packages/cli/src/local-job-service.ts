@@ -47,7 +47,7 @@ export class LocalJobService implements JobService {
   async submit(file: string, o: SubmitRequest): Promise<SubmitOutcome> {
     if (o.afterAny && o.after === undefined) throw new DjcError('USAGE', '--after-any needs --after JOB[,JOB]', { hint: 'e.g. djc submit job.yaml --after clean --after-any' });
     // `@djc/coordinator/submit`, not the index; the worker's modules (dispatch-note) only for an external dispatcher's note.
-    const [{ coordinatorAlive, notifySubmitted, parsePriority, submitWorkflow }, { loadWorkflowFile }] = await Promise.all([import('@djc/coordinator/submit'), import('@djc/core')]);
+    const [{ coordinatorAlive, notifySubmitted, parsePriority, submitWorkflow }, { loadWorkflowFile }] = await Promise.all([import('@djc/coordinator/submit'), import('@djc/core/submit')]);
     const priority = o.priority === undefined ? undefined : parsePriority(o.priority, '--priority');
     // A handler module probed good before, with its files unchanged, is not loaded again (a Node start saved).
     const workflow = await loadWorkflowFile(file, { set: o.set, checkHandlers: true, moduleCheckCache: join(this.cli.home, 'module-probe') });

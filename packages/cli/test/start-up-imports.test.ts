@@ -84,7 +84,7 @@ describe('start-up imports', () => {
     expect(verbose.stderr).toContain('"msg":"state home"');
   });
 
-  it('submit loads neither the coordinator index (daemon, dispatchers, execa) nor the worker', async () => {
+  it('submit loads neither the coordinator index (daemon, dispatchers, execa) nor the worker; a valid job file is checked without zod', async () => {
     writeFileSync(join(box.dir, 'in.jsonl'), '{"n":1}\n');
     writeFileSync(join(box.dir, 'h.mjs'), 'export async function h(records) { return records.length; }\n');
     writeFileSync(join(box.dir, 'job.yaml'), 'name: light\ninput: { path: in.jsonl }\nhandler: { module: ./h.mjs#h }\n');
@@ -92,6 +92,14 @@ describe('start-up imports', () => {
     expect(sub.code, sub.stderr).toBe(0);
     expect(sub.loaded.some((u) => u.endsWith('/coordinator/dist/submit-workflow.js')), 'the bundle ran the submit').toBe(true);
     expect(sub.loaded.filter((u) => /\/coordinator\/dist\/(index|daemon|coordinate-job)\.js$|\/worker\/dist\/|execa/.test(u))).toEqual([]);
+    // The job file's config is checked by hand (config/fast-check.ts): zod, the config schema and the core index load only to explain a bad one.
+    expect(sub.loaded.filter((u) => /\/zod\/|\/core\/dist\/(index|config\/schema)\.js$|\/core\/dist\/partition\//.test(u))).toEqual([]);
+    writeFileSync(join(box.dir, 'bad.yaml'), 'name: light\ninput: { path: in.jsonl, batch: { records: -1 } }\nhandler: { module: ./h.mjs#h }\n');
+    const bad = await traced(['submit', 'bad.yaml']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('bad.yaml:2:');
+    expect(bad.stderr).toContain('input.batch.records: expected');
+    expect(bad.loaded.some((u) => /\/zod\//.test(u)), 'zod explained the bad file').toBe(true);
   });
 
   it('a remote read (DJC_URL) opens no backend: neither the local backend nor backend selection is loaded', async () => {

@@ -1,5 +1,6 @@
 import { dirname } from 'node:path';
-import { initTracing, jobStatusDocument, type JobRecord, type Logger } from '@djc/core';
+import type { JobRecord, Logger } from '@djc/core';
+import { initTracing, jobStatusDocument } from '@djc/core/submit';
 
 /**
  * Fires the job's notifications for its final status. A failing webhook or

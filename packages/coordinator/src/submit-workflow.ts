@@ -2,7 +2,8 @@
  * `djc submit` and `POST /v1/jobs`: one function writes a loaded job or
  * pipeline for the daemon, after the checks both make.
  */
-import { DjcError, type AfterDependency, type Backend, type JobRecord, type LoadedWorkflow, type Logger } from '@djc/core';
+import type { AfterDependency, Backend, JobRecord, LoadedWorkflow, Logger } from '@djc/core';
+import { DjcError } from '@djc/core/read';
 import { coordinatorAlive } from './liveness.js';
 import { submitPipeline } from './pipeline/submit-pipeline.js';
 import { resolveJob } from './resolve-job.js';

@@ -1,4 +1,5 @@
-import { newJobId, type AfterDependency, type Backend, type CoordinationMode, type JobRecord, type LoadedJob, type Logger } from '@djc/core';
+import type { AfterDependency, Backend, CoordinationMode, JobRecord, LoadedJob, Logger } from '@djc/core';
+import { newJobId } from '@djc/core/read';
 import { settleAfter } from './after/settle-after.js';
 import { submitterName } from './scheduling/owner.js';
 

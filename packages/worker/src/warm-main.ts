@@ -5,8 +5,11 @@
  * on stdin: `{"jobId": "…", "env": {…}}`. From then on it is a worker of that
  * job exactly as one started for it (workerProcessMain with the same
  * options); `env` (the binding's DJC_WORKER_MEMORY, CUDA_VISIBLE_DEVICES) is
- * set before anything of the job runs, and its handler threads, handler
- * module and commands start only then. It serves that one job and exits.
+ * set before anything of the job runs, and its handler module and commands
+ * start only then. One handler thread (the default heap limit) is started
+ * before it says it is ready (spare-thread.ts): a module job with that limit
+ * and no binding environment adopts it, any other job ends it. It serves
+ * that one job and exits.
  *
  * stdin closing with no assignment (the daemon stopped, or shrank its pool),
  * or SIGTERM/SIGINT while it waits, ends it at once with code 0: a warm
@@ -15,6 +18,12 @@
 import { createLogger, EXIT, exitCodeFor, initTracing } from '@djc/core';
 import { openBackend } from '@djc/core/backends';
 import { workerProcessMain, type WorkerProcessOptions } from './main.js';
+import { DEFAULT_HEAP_BYTES } from './handlers/module-runner.js';
+import { newThreadWorker } from './handlers/pooled-thread.js';
+import { dropSpareThread, holdSpareThread } from './handlers/spare-thread.js';
+
+/** How long a warm worker waits for its spare handler thread to listen before it says it is ready (it is still adopted later). */
+const SPARE_READY_WAIT_MS = 10_000;
 
 /** What the daemon sends a warm worker to bind it to a job. */
 export interface WarmAssignment {
@@ -36,17 +45,41 @@ export async function warmWorkerMain(o: WorkerProcessOptions): Promise<number> {
     log.error({ err: e }, (e as Error).message);
     return exitCodeFor(e);
   }
+  // Listening for the job at once: one that comes while the spare thread starts is not held up by it.
+  const assigned = readAssignment();
+  await Promise.race([startSpareThread(), assigned]);
   log.info({ workerId: o.workerId }, 'warm worker ready');
-  const assignment = await readAssignment();
+  const assignment = await assigned;
   process.off('SIGTERM', idle);
   process.off('SIGINT', idle);
   if (assignment === null) {
     await backend.close();
     return EXIT.OK;
   }
+  // A thread copies the environment when it starts: one the binding changes is the job's to start.
+  if (Object.entries(assignment.env).some(([k, v]) => process.env[k] !== v)) dropSpareThread();
   Object.assign(process.env, assignment.env);
   log.info({ workerId: o.workerId, jobId: assignment.jobId }, 'warm worker bound to a job');
   return workerProcessMain({ ...o, jobId: assignment.jobId, opened: backend });
+}
+
+/**
+ * Starts the handler thread a module job with the default heap limit will
+ * adopt (spare-thread.ts) and waits until it listens (at most
+ * SPARE_READY_WAIT_MS): the daemon then counts this worker ready with its
+ * thread's start already paid. DJC_WARM_SPARE_THREAD=0 turns it off.
+ */
+async function startSpareThread(): Promise<void> {
+  if (process.env.DJC_WARM_SPARE_THREAD === '0') return;
+  // The limit of a job that sets no memory (module-runner.ts); a job with another one starts its own thread and this one is dropped.
+  const limitMb = Math.ceil(DEFAULT_HEAP_BYTES / (1024 * 1024));
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, SPARE_READY_WAIT_MS);
+    timer.unref();
+  });
+  await Promise.race([holdSpareThread(newThreadWorker(limitMb), limitMb), waited]);
+  clearTimeout(timer);
 }
 
 /** The first line on stdin as an assignment, or null when stdin ends without one (or it is not one). */

@@ -1,4 +1,5 @@
-import { formatIssue, validateWorkflowFile, type ConfigIssue, type LoadedPipeline } from '@djc/core';
+import type { ConfigIssue, LoadedPipeline } from '@djc/core';
+import { formatIssue, validateWorkflowFile } from '@djc/core/submit';
 import type { Cli } from '../context.js';
 import { pipelineSummary, printPipelineSummary } from './pipeline-summary.js';
 

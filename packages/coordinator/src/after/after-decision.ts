@@ -5,7 +5,8 @@
  * waiting, with the reason people see in `djc status`. Never waits for a
  * dependency that cannot end well.
  */
-import { TERMINAL_JOB, type AfterDependency, type JobRecord } from '@djc/core';
+import type { AfterDependency, JobRecord } from '@djc/core';
+import { TERMINAL_JOB } from '@djc/core/read';
 
 export type AfterDecision = { kind: 'ready' } | { kind: 'skip'; reason: string } | { kind: 'wait'; reason: string };
 

@@ -1,4 +1,5 @@
-import { ConflictError, type Backend, type JobRecord, type Logger } from '@djc/core';
+import type { Backend, JobRecord, Logger } from '@djc/core';
+import { ConflictError } from '@djc/core/read';
 import { notifyJobEnd } from '../notify.js';
 import { afterDecision } from './after-decision.js';
 

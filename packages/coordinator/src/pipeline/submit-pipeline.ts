@@ -1,4 +1,5 @@
-import { newJobId, pipelineJobs, type Backend, type CoordinationMode, type JobRecord, type PipelineSpec } from '@djc/core';
+import type { Backend, CoordinationMode, JobRecord, PipelineSpec } from '@djc/core';
+import { newJobId, pipelineJobs } from '@djc/core/submit';
 import { mustGetJob } from '../resolve-job.js';
 import { submitterName } from '../scheduling/owner.js';
 

@@ -13,7 +13,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
-import { DjcError, formatSize, parseSize } from '@djc/core';
+import { DjcError, formatSize, parseSize } from '@djc/core/read';
 import type { PoolCapacity } from './types.js';
 
 /** The local pool's capacity and the ids its workers can be bound to. */

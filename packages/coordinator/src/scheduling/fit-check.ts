@@ -1,4 +1,5 @@
-import { DjcError, type JobConfig } from '@djc/core';
+import type { JobConfig } from '@djc/core';
+import { DjcError } from '@djc/core/read';
 import { gib } from './pools.js';
 import type { PoolCapacity } from '../scheduler/types.js';
 

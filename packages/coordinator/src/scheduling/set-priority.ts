@@ -1,4 +1,5 @@
-import { DjcError, PrioritySchema, TERMINAL_JOB, type Backend, type JobConfig, type JobRecord } from '@djc/core';
+import type { Backend, JobConfig, JobRecord } from '@djc/core';
+import { DjcError, PRIORITY_CLASSES, TERMINAL_JOB } from '@djc/core/read';
 import { mustGetJob } from '../resolve-job.js';
 
 export type Priority = JobConfig['priority'];
@@ -6,8 +7,8 @@ export type Priority = JobConfig['priority'];
 /** "high", "urgent", "25", "-5" → a priority; anything else is a usage error naming `flag`. */
 export function parsePriority(text: string, flag = 'priority'): Priority {
   const value = /^-?\d+$/.test(text.trim()) ? Number(text.trim()) : text.trim();
-  const r = PrioritySchema.safeParse(value);
-  if (r.success) return r.data;
+  // By hand, as the config schema's PrioritySchema says: zod stays off the submit path (issue 14).
+  if (typeof value === 'string' ? Object.hasOwn(PRIORITY_CLASSES, value) : Number.isSafeInteger(value) && value >= -1000 && value <= 1000) return value as Priority;
   throw new DjcError('USAGE', `${flag}: expected low, normal, high, urgent or an integer from -1000 to 1000, found ${JSON.stringify(text)}`, {
     hint: 'e.g. --priority high, or djc priority JOB 25',
   });

@@ -12,7 +12,8 @@
  */
 import { closeSync, openSync, utimesSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
-import { homeModes, type Logger } from '@djc/core';
+import type { Logger } from '@djc/core';
+import { homeModes } from '@djc/core/read';
 
 /** The file a daemon watches in its home. */
 export const WAKE_FILE = 'daemon.wake';

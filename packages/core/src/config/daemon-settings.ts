@@ -9,7 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { DjcError } from '../errors.js';
 import { parseDuration, parseSize } from './units.js';
-import { PRIORITY_CLASSES } from './schema.js';
+import { PRIORITY_CLASSES } from './priority-classes.js';
 
 const durationMs = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const ms = parseDuration(v);

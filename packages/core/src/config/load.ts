@@ -12,7 +12,8 @@ import { formatPath, type JsonSchemaNode, type PathSeg } from './describe.js';
 import { mapZodIssues, type ConfigIssue, type RawIssue } from './issues.js';
 import { checkHandlers } from './check-handlers.js';
 import { checkFilesExist, resolveConfigPaths } from './resolve-paths.js';
-import { JobConfigSchema, type JobConfig } from './schema.js';
+import { fastJobConfig } from './fast-check.js';
+import type { JobConfig } from './schema.js';
 import { applyOverrides, substitute, type EditProblem, type Override } from './substitute.js';
 import { locateIn, type Layer } from '../pipeline/locate.js';
 import { readWorkflowSource, type ReadFile } from '../pipeline/read-file.js';
@@ -58,9 +59,25 @@ export type ValidationResult =
 let jsonSchemaCache: JsonSchemaNode | undefined;
 
 /** The input-side JSON Schema of the job config: what error messages say is expected. */
-function jobJsonSchema(): JsonSchemaNode {
-  jsonSchemaCache ??= JobConfigSchema.toJSONSchema({ io: 'input' }) as unknown as JsonSchemaNode;
+function jobJsonSchema(schema: typeof import('./schema.js').JobConfigSchema): JsonSchemaNode {
+  jsonSchemaCache ??= schema.toJSONSchema({ io: 'input' }) as unknown as JsonSchemaNode;
   return jsonSchemaCache;
+}
+
+type Parsed = { success: true; data: JobConfig } | { success: false; raw: RawIssue[] };
+
+/**
+ * The job config validated: by hand when it is one the fast check knows to
+ * be valid (what zod would return, checked by fast-check.test.ts), else by
+ * the zod schema, imported only then (its library, the schema's build and
+ * first parse were ~65 ms of a submit's CPU), whose issues explain it.
+ */
+async function parseJobConfig(data: unknown): Promise<Parsed> {
+  const fast = fastJobConfig(data);
+  if (fast !== null) return { success: true, data: fast };
+  const { JobConfigSchema } = await import('./schema.js');
+  const parsed = JobConfigSchema.safeParse(data);
+  return parsed.success ? parsed : { success: false, raw: mapZodIssues(parsed.error.issues, data, jobJsonSchema(JobConfigSchema)) };
 }
 
 /** Validates a job file; never throws for a bad file, returns every issue instead. */
@@ -86,8 +103,8 @@ export async function validateJobData(read: ReadFile, opts: LoadOptions): Promis
     return { ok: false, issues: [{ file: configPath, path: '', message: 'the file is empty: a job needs at least name, input and handler' }], warnings: [] };
   }
   const prepared = prepare(read.data, opts);
-  const parsed = JobConfigSchema.safeParse(prepared.data);
-  const raw: RawIssue[] = parsed.success ? [] : mapZodIssues(parsed.error.issues, prepared.data, jobJsonSchema());
+  const parsed = await parseJobConfig(prepared.data);
+  const raw: RawIssue[] = parsed.success ? [] : parsed.raw;
   raw.push(...(await checkFilesExist(prepared.data, baseDir)));
   const config = parsed.success ? resolveConfigPaths(parsed.data, baseDir) : null;
   const rawWarnings: RawIssue[] = [];

@@ -30,6 +30,27 @@ if (typeof module.registerHooks === 'function') {
   loaded = files;
 }
 
+/**
+ * The environment variables read from here on ('*' once anything enumerated
+ * them), reported with an 'ok': a remembered ref is then re-probed only when
+ * one of THOSE changes, not any variable (a CI sets per-run ones). Through
+ * `process.env`, `import { env } from 'node:process'` and `require('process')`
+ * alike (the builtin's exports are re-synced to the proxy). Reads by Node's
+ * own C++ (NODE_OPTIONS…) are not seen: the cache adds every NODE_* itself.
+ */
+let envRead: Set<string> | '*' = new Set();
+const note = (k: string | symbol): void => {
+  if (typeof k === 'string' && envRead !== '*') envRead.add(k);
+};
+process.env = new Proxy(process.env, {
+  get: (t, k) => (note(k), Reflect.get(t, k)),
+  has: (t, k) => (note(k), Reflect.has(t, k)),
+  getOwnPropertyDescriptor: (t, k) => (note(k), Reflect.getOwnPropertyDescriptor(t, k)),
+  ownKeys: (t) => ((envRead = '*'), Reflect.ownKeys(t)),
+  set: (t, k, v) => ((t as Record<string | symbol, unknown>)[k] = v, true),
+});
+module.syncBuiltinESMExports();
+
 const send = (report: ProbeReport): Promise<void> =>
   new Promise((resolve) => {
     if (!process.send) return resolve();
@@ -58,7 +79,7 @@ async function main(): Promise<void> {
     try {
       const ns = await importUserModule(file);
       const found = findExport(ns, exportName);
-      await send(typeof found === 'function' ? { ref, status: 'ok', ...(loaded ? { files: [...loaded] } : {}) } : { ref, status: 'missing', ...missingExport(ns, exportName, found) });
+      await send(typeof found === 'function' ? { ref, status: 'ok', ...(loaded ? { files: [...loaded], env: envRead === '*' ? '*' : [...envRead] } : {}) } : { ref, status: 'missing', ...missingExport(ns, exportName, found) });
     } catch (e) {
       await send({ ref, status: 'failed', message: `cannot be loaded: ${describeLoadError(e, file)}` });
     }

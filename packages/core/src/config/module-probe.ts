@@ -16,7 +16,7 @@ import { parseDuration } from './units.js';
 /** What the child reports for one module ref. */
 export type ProbeReport =
   | { ref: string; status: 'loading' }
-  | { ref: string; status: 'ok'; files?: string[] }
+  | { ref: string; status: 'ok'; files?: string[]; env?: string[] | '*' }
   | { ref: string; status: 'missing'; message: string; hint: string }
   | { ref: string; status: 'failed'; message: string };
 
@@ -55,7 +55,7 @@ export async function probeModules(refs: readonly string[], opts: ProbeOptions):
   const startedMs = Date.now();
   const probed = await probeInChild(refs.filter((ref) => !known.has(ref)), opts);
   for (const o of probed) {
-    if (o.status === 'ok') rememberProbed(cacheDir, o.ref, opts.cwd, env, parseModuleRef(o.ref).file, o.files, startedMs);
+    if (o.status === 'ok') rememberProbed(cacheDir, o.ref, opts.cwd, env, parseModuleRef(o.ref).file, o.files, o.env, startedMs);
   }
   const byRef = new Map(probed.map((o) => [o.ref, o]));
   return refs.map((ref) => byRef.get(ref) ?? { ref, status: 'ok' });

@@ -6,7 +6,8 @@
 import { resolve } from 'node:path';
 import type { ConfigIssue } from '../config/issues.js';
 import { configInvalid, isPipelineData, validateJobData, type LoadedJob, type LoadOptions } from '../config/load.js';
-import { validatePipelineData, type LoadedPipeline, type PipelineValidation } from './load-pipeline.js';
+// The pipeline loader (its zod schema, the planner) is imported only for a file with stages: a job's submit never loads it.
+import type { LoadedPipeline, PipelineValidation } from './load-pipeline.js';
 import { readWorkflowSource } from './read-file.js';
 
 export type WorkflowKind = 'job' | 'pipeline';
@@ -23,6 +24,7 @@ export async function validateWorkflowFile(file: string, opts: LoadOptions = {})
   const read = await readWorkflowSource(resolve(file), opts.baseDir);
   if (!read.ok) return { ok: false, kind: 'job', issues: read.issues, warnings: [] };
   if (isPipelineData(read.file.data)) {
+    const { validatePipelineData } = await import('./load-pipeline.js');
     const res = await validatePipelineData(read.file, opts);
     return res.ok ? { ok: true, workflow: { kind: 'pipeline', pipeline: res.pipeline }, warnings: res.warnings } : { ...res, kind: 'pipeline' };
   }

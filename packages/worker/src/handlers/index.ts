@@ -11,6 +11,7 @@ import type { Logger } from '@djc/core';
 import { createCommandRunner } from './command-runner.js';
 import { createModuleRunner } from './module-runner.js';
 import { failed } from './results.js';
+import { dropSpareThread } from './spare-thread.js';
 import type { AttemptResult, AttemptSpec, HandlerRunner } from './types.js';
 
 export type { AttemptFailure, AttemptOutput, AttemptResult, AttemptSpec, AttemptSuccess, HandlerRunner, InputSpec } from './types.js';
@@ -43,6 +44,8 @@ export function createHandlerRunner(opts: { slots: number; memoryBytes?: number;
     },
     prewarm(handler, memoryBytes) {
       if (handler.module !== undefined && !closing.signal.aborted) modules.prewarm(memoryBytes);
+      // A warm worker's spare thread not adopted by now (a command job, another heap limit) is not needed.
+      dropSpareThread();
     },
     async close(): Promise<void> {
       closing.abort(new Error('handler runner closed'));

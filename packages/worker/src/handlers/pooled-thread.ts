@@ -13,6 +13,7 @@ import type { HeapInfo } from 'node:v8';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { FromThread, ReadyMessage, RunMessage, StrayMessage, ToThread } from './thread-protocol.js';
 import { heapInUse } from './thread-usage.js';
+import { takeSpareThread } from './spare-thread.js';
 
 /** Receives what one attempt's thread says. */
 export interface ThreadListener {
@@ -53,8 +54,10 @@ export class PooledThread {
   private retired = false;
 
   constructor(readonly limitMb: number, onExit: (thread: PooledThread) => void, onStray: (msg: StrayMessage) => void) {
-    const entry = threadEntry();
-    this.worker = new Worker(entry.filename, { ...entry.options, resourceLimits: { maxOldGenerationSizeMb: limitMb } });
+    // A warm worker's thread started before its job came (spare-thread.ts), when it has this heap limit.
+    const spare = takeSpareThread(limitMb);
+    this.worker = spare?.worker ?? newThreadWorker(limitMb);
+    if (spare?.ready) this.ready = true;
     // A stray error names the attempt it belongs to, which may not be the one attached now.
     this.worker.on('message', (msg: FromThread) => {
       if (msg.type === 'ready') {
@@ -171,6 +174,12 @@ export class PooledThread {
  * that registers tsx in the new thread, then imports `module-thread.ts`.
  * tsx is resolved the way core resolves it (it is core's dependency).
  */
+/** A handler thread (module-thread.ts) with this heap limit, not yet listening. */
+export function newThreadWorker(limitMb: number): Worker {
+  const entry = threadEntry();
+  return new Worker(entry.filename, { ...entry.options, resourceLimits: { maxOldGenerationSizeMb: limitMb } });
+}
+
 function threadEntry(): { filename: string | URL; options: WorkerOptions } {
   if (!import.meta.url.endsWith('.ts')) return { filename: new URL('./module-thread.js', import.meta.url), options: {} };
   const entry = new URL('./module-thread.ts', import.meta.url).href;
