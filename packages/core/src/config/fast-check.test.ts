@@ -5,6 +5,8 @@
  * null (the schema then decides and explains). It must never accept what
  * the schema refuses, and it must accept the common valid configs.
  */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { fastJobConfig } from './fast-check.js';
@@ -91,6 +93,16 @@ describe('fastJobConfig', () => {
     // Most mutations are invalid (zod explains them); some are valid and still decided by hand.
     expect(total).toBeGreaterThan(5000);
     expect(decided).toBeGreaterThan(200);
+  });
+
+  it('agrees with the schema on the job files of examples/ (the wordcount, CSV and flaky ones are decided by hand)', () => {
+    const decided = ['wordcount/job.yaml', 'csv-command/job.yaml', 'flaky/job.yaml', 'wordcount/slurm.yaml'].map((f) => {
+      const data: unknown = parseYaml(readFileSync(fileURLToPath(new URL(`../../../../examples/${f}`, import.meta.url)), 'utf8'));
+      expect(JobConfigSchema.safeParse(data).success, f).toBe(true);
+      return agrees(data);
+    });
+    // slurm.yaml sets compute.slurm: left to the schema.
+    expect(decided).toEqual([true, true, true, false]);
   });
 
   it('leaves to the schema what it does not check: slurm, speculate, notification, null for a defaulted section', () => {
