@@ -16,7 +16,7 @@
  * (better-sqlite3, the AWS SDK, tsx, pino's transports, OpenTelemetry) stay
  * outside the bundle and load from node_modules as before.
  */
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -62,8 +62,63 @@ const fileUrls = {
   },
 };
 
+/**
+ * commander requires node:child_process when it loads, which loads net,
+ * dgram and Node's streams (~4-6 ms of every djc start), for executable
+ * subcommands, which djc has none of: it is required at the first use instead.
+ */
+const commanderLazyChildProcess = {
+  name: 'commander-lazy-child-process',
+  setup(b) {
+    b.onLoad({ filter: /[/\\]commander[/\\]lib[/\\]command\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      const eager = "const childProcess = require('node:child_process');";
+      if (!text.includes(eager)) return { errors: [{ text: `${relative(ROOT, args.path)}: no \`${eager}\` to make lazy (commander changed: update scripts/bundle-cli.mjs)` }] };
+      return { contents: text.replace(eager, "const childProcess = { get spawn() { return require('node:child_process').spawn; } };"), loader: 'js' };
+    });
+  },
+};
+
+/** `import { a, b as c } from "node:x";` (also `import x from`, `import * as x from`), as esbuild writes a built-in's import. */
+const BUILTIN_IMPORT = /^import\s+(?:(\w+)|\*\s+as\s+(\w+)|\{([^}]*)\})\s+from\s+"(node:[\w/]+)";$/gm;
+
+/**
+ * An ESM `import … from 'node:fs'` makes Node build that module's ESM
+ * namespace, which reads every export, lazy getters included: `fs.promises`
+ * loads fs/promises and readline, `fs.ReadStream` Node's streams,
+ * `crypto.webcrypto` the Web Crypto API (node:fs alone: ~5-8 ms of a start,
+ * against < 1 ms for require). In the bundle each such import becomes a
+ * `process.getBuiltinModule` call (what `require` returns: nothing runs until
+ * used). A built-in is a leaf module, so taking it while the chunk's body
+ * starts instead of before changes nothing else.
+ */
+function builtinsWithoutNamespace(text, file) {
+  const out = text.replace(BUILTIN_IMPORT, (_, def, star, names, spec) => {
+    const mod = `process.getBuiltinModule(${JSON.stringify(spec)})`;
+    if (def || star) return `const ${def || star} = ${mod};`;
+    const parts = names.split(',').map((n) => n.trim()).filter(Boolean).map((n) => {
+      const [name, alias] = n.split(/\s+as\s+/);
+      if (name === 'default') return null;
+      return alias ? `${name}: ${alias}` : name;
+    });
+    const defaults = names.split(',').map((n) => n.trim().split(/\s+as\s+/)).filter(([name]) => name === 'default').map(([, alias]) => `const ${alias} = ${mod};`);
+    return [`const { ${parts.filter(Boolean).join(', ')} } = ${mod};`, ...defaults].join(' ');
+  });
+  const left = /^import\b[^;]*from\s+"node:[^"]+";$/m.exec(out);
+  if (left) throw new Error(`${file}: a built-in import the bundle step does not rewrite: ${left[0]}`);
+  return out;
+}
+
+/**
+ * CommonJS dependencies bundled into ESM call require() (esbuild's __require
+ * in its runtime chunk) for Node's built-ins: a chunk that names `require`
+ * gets one, made for its own URL (all chunks share a directory). The others
+ * skip a createRequire (~0.15 ms per chunk: a read loads ~30 chunks).
+ */
+const withRequire = (text) => (/\brequire\b/.test(text) ? `const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);\n${text}` : text);
+
 await rm(OUT, { recursive: true, force: true });
-const { metafile } = await build({
+const { metafile, outputFiles } = await build({
   absWorkingDir: ROOT,
   metafile: true,
   entryPoints: { main: join(CLI_DIST, 'main.js') },
@@ -75,11 +130,12 @@ const { metafile } = await build({
   target: 'node22',
   // Error and class names stay as written (messages and `name` checks use them).
   keepNames: true,
-  // CommonJS dependencies bundled into ESM call require() for Node's built-ins.
-  banner: { js: "import { createRequire as __djcCreateRequire } from 'node:module'; const require = __djcCreateRequire(import.meta.url);" },
   chunkNames: 'chunk-[hash]',
   logLevel: 'warning',
-  plugins: [externals, fileUrls],
+  plugins: [externals, commanderLazyChildProcess, fileUrls],
+  write: false,
 });
+await mkdir(OUT, { recursive: true });
+for (const f of outputFiles) await writeFile(f.path, f.path.endsWith('.js') ? withRequire(builtinsWithoutNamespace(f.text, relative(ROOT, f.path))) : f.contents);
 // Which source modules each chunk holds (packages/cli/test/start-up-imports.test.ts reads it).
 await writeFile(join(OUT, 'meta.json'), JSON.stringify({ outputs: Object.fromEntries(Object.entries(metafile.outputs).map(([out, o]) => [out, { bytes: o.bytes, inputs: Object.keys(o.inputs) }])) }));
