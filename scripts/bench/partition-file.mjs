@@ -2,16 +2,12 @@
  * The partitioner alone, as its own process (so its peak RSS is its own):
  * splits FILE into batches of RECORDS records, or of BYTES bytes, with the
  * built core API and counts the events. Prints
- * {"batches","records","bytes","ms","cpuMs","mainCpuMs","secondThread","maxRssKiB"}
+ * {"batches","records","bytes","ms","cpuMs","mainCpuMs","maxRssKiB"}
  * (records: null by bytes, where batches are counted only when they run;
- * cpuMs: the whole process's CPU during the split, mainCpuMs: this thread's;
- * secondThread: whether the idle-core rule (idle-core.js) would start the
- * tail's thread at the split's start, null where that build has no rule).
+ * cpuMs: the whole process's CPU during the split, mainCpuMs: this thread's).
  * Usage: node partition-file.mjs FILE [RECORDS]   or   node partition-file.mjs FILE bytes BYTES
  * BENCH_PARTITION_ROOT: the checkout whose built partitioner runs (default:
  * this one), to time another build in the same sitting.
- * BENCH_PARTITION_THREADS: `1` or `2` forces one or two threads (a file
- * split by records); unset, the partitioner's own rule decides.
  *
  * Loads what the product's entry points load before partitioning and no
  * more: Node's compile cache on (as bin.js does), and only the partition
@@ -30,8 +26,6 @@ const { partitionInput } = await import(new URL('partition-input.js', dist).href
 
 const [file, mode = '10000', size] = process.argv.slice(2);
 const byBytes = mode === 'bytes';
-const threads = process.env.BENCH_PARTITION_THREADS;
-const secondThread = byBytes || threads ? null : await import(new URL('idle-core.js', dist).href).then((m) => m.coreIdle(), () => null);
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
 const main0 = process.threadCpuUsage?.();
@@ -43,8 +37,6 @@ const opts = {
   csv: { delimiter: ',', header: true, quote: '"' },
   batchRecords: byBytes ? 1 : Number(mode),
   ...(byBytes ? { batchBytes: Number(size) } : {}),
-  // The test hook: a size given skips the idle-core check; Infinity never starts the thread.
-  ...(threads === '1' ? { splitThreadsFrom: Number.POSITIVE_INFINITY } : threads === '2' ? { splitThreadsFrom: 1 } : {}),
 };
 for await (const ev of partitionInput([file], opts)) {
   if (ev.type === 'batch') batches += 1;
@@ -58,6 +50,6 @@ const cpuMs = (u) => (u ? (u.user + u.system) / 1000 : null);
 const out = {
   batches, records: total, bytes, ms,
   cpuMs: cpuMs(process.cpuUsage(cpu0)), mainCpuMs: main0 ? cpuMs(process.threadCpuUsage(main0)) : null,
-  secondThread, maxRssKiB: process.resourceUsage().maxRSS,
+  maxRssKiB: process.resourceUsage().maxRSS,
 };
 process.stdout.write(`${JSON.stringify(out)}\n`);
