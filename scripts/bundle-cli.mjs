@@ -19,7 +19,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI_DIST = join(ROOT, 'packages', 'cli', 'dist');
@@ -93,20 +93,42 @@ const BUILTIN_IMPORT = /^import\s+(?:(\w+)|\*\s+as\s+(\w+)|\{([^}]*)\})\s+from\s
  * starts instead of before changes nothing else.
  */
 function builtinsWithoutNamespace(text, file) {
+  const declared = new Set();
   const out = text.replace(BUILTIN_IMPORT, (_, def, star, names, spec) => {
     const mod = `process.getBuiltinModule(${JSON.stringify(spec)})`;
     if (def || star) return `const ${def || star} = ${mod};`;
-    const parts = names.split(',').map((n) => n.trim()).filter(Boolean).map((n) => {
-      const [name, alias] = n.split(/\s+as\s+/);
-      if (name === 'default') return null;
-      return alias ? `${name}: ${alias}` : name;
-    });
-    const defaults = names.split(',').map((n) => n.trim().split(/\s+as\s+/)).filter(([name]) => name === 'default').map(([, alias]) => `const ${alias} = ${mod};`);
-    return [`const { ${parts.filter(Boolean).join(', ')} } = ${mod};`, ...defaults].join(' ');
+    const eager = [];
+    const lines = [];
+    for (const n of names.split(',').map((x) => x.trim()).filter(Boolean)) {
+      const [name, alias = name] = n.split(/\s+as\s+/);
+      if (name === 'default') lines.push(`const ${alias} = ${mod};`);
+      else if (lazyFunction(spec, name)) lines.push(`const ${alias} = (...a) => (${lazyVar(spec)} ??= ${mod}).${name}(...a);`);
+      else eager.push(alias === name ? name : `${name}: ${alias}`);
+    }
+    if (lines.some((l) => l.includes(lazyVar(spec))) && !declared.has(spec)) {
+      declared.add(spec);
+      lines.unshift(`let ${lazyVar(spec)};`);
+    }
+    if (eager.length > 0) lines.unshift(`const { ${eager.join(', ')} } = ${mod};`);
+    return lines.join(' ');
   });
   const left = /^import\b[^;]*from\s+"node:[^"]+";$/m.exec(out);
   if (left) throw new Error(`${file}: a built-in import the bundle step does not rewrite: ${left[0]}`);
   return out;
+}
+
+/**
+ * Built-ins costly to load that most commands never call: their plain
+ * functions (randomUUID, randomBytes…) load the module at the first call.
+ * node:crypto: ~8 ms (OpenSSL set-up, 25 internal modules) of every read
+ * that opens the local backend, which only draws ids when it writes.
+ * Classes and values (a capitalised name, or not a function) stay eager.
+ */
+const LAZY_BUILTINS = new Set(['node:crypto']);
+const lazyVar = (spec) => `__djcLazy_${spec.replace(/\W/g, '_')}`;
+function lazyFunction(spec, name) {
+  if (!LAZY_BUILTINS.has(spec) || /^[A-Z]/.test(name)) return false;
+  return typeof process.getBuiltinModule(spec)[name] === 'function';
 }
 
 /**
@@ -136,6 +158,15 @@ const { metafile, outputFiles } = await build({
   write: false,
 });
 await mkdir(OUT, { recursive: true });
-for (const f of outputFiles) await writeFile(f.path, f.path.endsWith('.js') ? withRequire(builtinsWithoutNamespace(f.text, relative(ROOT, f.path))) : f.contents);
+for (const f of outputFiles) {
+  if (!f.path.endsWith('.js')) {
+    await writeFile(f.path, f.contents);
+    continue;
+  }
+  const text = withRequire(builtinsWithoutNamespace(f.text, relative(ROOT, f.path)));
+  // The rewrite is text: esbuild parses the result, so a mistake fails the build, not a command.
+  await transform(text, { format: 'esm', loader: 'js', platform: 'node' });
+  await writeFile(f.path, text);
+}
 // Which source modules each chunk holds (packages/cli/test/start-up-imports.test.ts reads it).
 await writeFile(join(OUT, 'meta.json'), JSON.stringify({ outputs: Object.fromEntries(Object.entries(metafile.outputs).map(([out, o]) => [out, { bytes: o.bytes, inputs: Object.keys(o.inputs) }])) }));
