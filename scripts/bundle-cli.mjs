@@ -16,10 +16,10 @@
  * (better-sqlite3, the AWS SDK, tsx, pino's transports, OpenTelemetry) stay
  * outside the bundle and load from node_modules as before.
  */
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI_DIST = join(ROOT, 'packages', 'cli', 'dist');
@@ -62,8 +62,85 @@ const fileUrls = {
   },
 };
 
+/**
+ * commander requires node:child_process when it loads, which loads net,
+ * dgram and Node's streams (~4-6 ms of every djc start), for executable
+ * subcommands, which djc has none of: it is required at the first use instead.
+ */
+const commanderLazyChildProcess = {
+  name: 'commander-lazy-child-process',
+  setup(b) {
+    b.onLoad({ filter: /[/\\]commander[/\\]lib[/\\]command\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      const eager = "const childProcess = require('node:child_process');";
+      if (!text.includes(eager)) return { errors: [{ text: `${relative(ROOT, args.path)}: no \`${eager}\` to make lazy (commander changed: update scripts/bundle-cli.mjs)` }] };
+      return { contents: text.replace(eager, "const childProcess = { get spawn() { return require('node:child_process').spawn; } };"), loader: 'js' };
+    });
+  },
+};
+
+/** `import { a, b as c } from "node:x";` (also `import x from`, `import * as x from`), as esbuild writes a built-in's import. */
+const BUILTIN_IMPORT = /^import\s+(?:(\w+)|\*\s+as\s+(\w+)|\{([^}]*)\})\s+from\s+"(node:[\w/]+)";$/gm;
+
+/**
+ * An ESM `import … from 'node:fs'` makes Node build that module's ESM
+ * namespace, which reads every export, lazy getters included: `fs.promises`
+ * loads fs/promises and readline, `fs.ReadStream` Node's streams,
+ * `crypto.webcrypto` the Web Crypto API (node:fs alone: ~5-8 ms of a start,
+ * against < 1 ms for require). In the bundle each such import becomes a
+ * `process.getBuiltinModule` call (what `require` returns: nothing runs until
+ * used). A built-in is a leaf module, so taking it while the chunk's body
+ * starts instead of before changes nothing else.
+ */
+function builtinsWithoutNamespace(text, file) {
+  const declared = new Set();
+  const out = text.replace(BUILTIN_IMPORT, (_, def, star, names, spec) => {
+    const mod = `process.getBuiltinModule(${JSON.stringify(spec)})`;
+    if (def || star) return `const ${def || star} = ${mod};`;
+    const eager = [];
+    const lines = [];
+    for (const n of names.split(',').map((x) => x.trim()).filter(Boolean)) {
+      const [name, alias = name] = n.split(/\s+as\s+/);
+      if (name === 'default') lines.push(`const ${alias} = ${mod};`);
+      else if (lazyFunction(spec, name)) lines.push(`const ${alias} = (...a) => (${lazyVar(spec)} ??= ${mod}).${name}(...a);`);
+      else eager.push(alias === name ? name : `${name}: ${alias}`);
+    }
+    if (lines.some((l) => l.includes(lazyVar(spec))) && !declared.has(spec)) {
+      declared.add(spec);
+      lines.unshift(`let ${lazyVar(spec)};`);
+    }
+    if (eager.length > 0) lines.unshift(`const { ${eager.join(', ')} } = ${mod};`);
+    return lines.join(' ');
+  });
+  const left = /^import\b[^;]*from\s+"node:[^"]+";$/m.exec(out);
+  if (left) throw new Error(`${file}: a built-in import the bundle step does not rewrite: ${left[0]}`);
+  return out;
+}
+
+/**
+ * Built-ins costly to load that most commands never call: their plain
+ * functions (randomUUID, randomBytes…) load the module at the first call.
+ * node:crypto: ~8 ms (OpenSSL set-up, 25 internal modules) of every read
+ * that opens the local backend, which only draws ids when it writes.
+ * Classes and values (a capitalised name, or not a function) stay eager.
+ */
+const LAZY_BUILTINS = new Set(['node:crypto']);
+const lazyVar = (spec) => `__djcLazy_${spec.replace(/\W/g, '_')}`;
+function lazyFunction(spec, name) {
+  if (!LAZY_BUILTINS.has(spec) || /^[A-Z]/.test(name)) return false;
+  return typeof process.getBuiltinModule(spec)[name] === 'function';
+}
+
+/**
+ * CommonJS dependencies bundled into ESM call require() (esbuild's __require
+ * in its runtime chunk) for Node's built-ins: a chunk that names `require`
+ * gets one, made for its own URL (all chunks share a directory). The others
+ * skip a createRequire (~0.15 ms per chunk: a read loads ~30 chunks).
+ */
+const withRequire = (text) => (/\brequire\b/.test(text) ? `const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);\n${text}` : text);
+
 await rm(OUT, { recursive: true, force: true });
-const { metafile } = await build({
+const { metafile, outputFiles } = await build({
   absWorkingDir: ROOT,
   metafile: true,
   entryPoints: { main: join(CLI_DIST, 'main.js') },
@@ -75,11 +152,21 @@ const { metafile } = await build({
   target: 'node22',
   // Error and class names stay as written (messages and `name` checks use them).
   keepNames: true,
-  // CommonJS dependencies bundled into ESM call require() for Node's built-ins.
-  banner: { js: "import { createRequire as __djcCreateRequire } from 'node:module'; const require = __djcCreateRequire(import.meta.url);" },
   chunkNames: 'chunk-[hash]',
   logLevel: 'warning',
-  plugins: [externals, fileUrls],
+  plugins: [externals, commanderLazyChildProcess, fileUrls],
+  write: false,
 });
+await mkdir(OUT, { recursive: true });
+for (const f of outputFiles) {
+  if (!f.path.endsWith('.js')) {
+    await writeFile(f.path, f.contents);
+    continue;
+  }
+  const text = withRequire(builtinsWithoutNamespace(f.text, relative(ROOT, f.path)));
+  // The rewrite is text: esbuild parses the result, so a mistake fails the build, not a command.
+  await transform(text, { format: 'esm', loader: 'js', platform: 'node' });
+  await writeFile(f.path, text);
+}
 // Which source modules each chunk holds (packages/cli/test/start-up-imports.test.ts reads it).
 await writeFile(join(OUT, 'meta.json'), JSON.stringify({ outputs: Object.fromEntries(Object.entries(metafile.outputs).map(([out, o]) => [out, { bytes: o.bytes, inputs: Object.keys(o.inputs) }])) }));

@@ -16,10 +16,9 @@
  *
  * CPU time (user + sys, GNU time) next to wall time, and the load average
  * and CPU pressure (PSI `some avg10`) at the start of each repetition: on a
- * busy shared machine CPU time moves less. The partitioner runs three ways,
- * interleaved: as it decides (the idle-core rule, idle-core.ts), forced to
- * one thread, and forced to two (the tail counted on a worker thread), so
- * the second thread's gain and cost show whatever the load.
+ * busy shared machine CPU time moves less. (Rounds 1-3 also ran the
+ * partitioner forced to one and to two threads; the second thread was
+ * removed in round 4: docs/benchmarks.md §3.)
  * BENCH_PARTITION_BASELINE: another checkout (built) whose partitioner
  * process (its own partition-file.mjs) runs interleaved with this one, as
  * "before".
@@ -63,16 +62,16 @@ main('partition-throughput', async () => {
     note(`generated ${gen.records} records in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const splitDir = join(tmp.dir, 'split');
 
-    // root: a baseline checkout, run through its own partition-file.mjs; threads: '1' or '2' forces them.
-    const partition = async (root = '', threads = '') => {
+    // root: a baseline checkout, run through its own partition-file.mjs.
+    const partition = async (root = '') => {
       const script = root ? join(root, 'scripts/bench/partition-file.mjs') : PARTITIONER;
-      const r = await run(process.execPath, [script, file, String(BATCH)], { rss: true, env: { BENCH_PARTITION_ROOT: root, BENCH_PARTITION_THREADS: threads } });
+      const r = await run(process.execPath, [script, file, String(BATCH)], { rss: true, env: { BENCH_PARTITION_ROOT: root } });
       const inner = JSON.parse(r.stdout);
       if (inner.records !== gen.records) throw new Error(`partitioner counted ${inner.records} records, want ${gen.records}`);
       if (inner.batches !== runsBatches(inner.batches)) throw new Error(`partitioner cut ${inner.batches} batches, another run ${firstBatches}`);
       return {
         ms: r.ms, cpuMs: r.cpuMs, innerMs: inner.ms, batches: inner.batches, maxRssKiB: r.maxRssKiB ?? inner.maxRssKiB, selfRssKiB: inner.maxRssKiB,
-        splitCpuMs: inner.cpuMs ?? null, mainCpuMs: inner.mainCpuMs ?? null, secondThread: inner.secondThread ?? null,
+        splitCpuMs: inner.cpuMs ?? null, mainCpuMs: inner.mainCpuMs ?? null,
       };
     };
     let firstBatches = null;
@@ -101,26 +100,22 @@ main('partition-throughput', async () => {
 
     note('warming the page cache (one unmeasured run of each)');
     await partition();
-    await partition('', '1');
-    await partition('', '2');
     await partitionBytes();
     await wc();
     await split();
     if (BASELINE) await partition(BASELINE);
-    const runs = { partition: [], one: [], two: [], bytes: [], wc: [], split: [], baseline: [] };
+    const runs = { partition: [], bytes: [], wc: [], split: [], baseline: [] };
     const load1 = [];
     const waited = [];
     for (let i = 0; i < REPS; i++) {
       load1.push(round(os.loadavg()[0], 1));
       waited.push(cpuPressure());
       runs.partition.push(await partition());
-      runs.one.push(await partition('', '1'));
-      runs.two.push(await partition('', '2'));
       if (BASELINE) runs.baseline.push(await partition(BASELINE));
       runs.bytes.push(await partitionBytes());
       runs.wc.push(await wc());
       runs.split.push(await split());
-      note(`#${i + 1} (load ${load1[i]}, PSI some avg10 ${waited[i]}): partition ${runs.partition[i].ms.toFixed(0)} ms (one thread ${runs.one[i].ms.toFixed(0)}, two ${runs.two[i].ms.toFixed(0)})${BASELINE ? ` (baseline ${runs.baseline[i].ms.toFixed(0)} ms)` : ''} (in-process ${runs.partition[i].innerMs.toFixed(0)} ms), by bytes ${runs.bytes[i].ms.toFixed(0)} ms (in-process ${runs.bytes[i].innerMs.toFixed(1)} ms), wc -l ${runs.wc[i].ms.toFixed(0)} ms, split ${runs.split[i].ms.toFixed(0)} ms`);
+      note(`#${i + 1} (load ${load1[i]}, PSI some avg10 ${waited[i]}): partition ${runs.partition[i].ms.toFixed(0)} ms (CPU ${runs.partition[i].cpuMs?.toFixed(0)})${BASELINE ? ` (baseline ${runs.baseline[i].ms.toFixed(0)} ms)` : ''} (in-process ${runs.partition[i].innerMs.toFixed(0)} ms), by bytes ${runs.bytes[i].ms.toFixed(0)} ms (in-process ${runs.bytes[i].innerMs.toFixed(1)} ms), wc -l ${runs.wc[i].ms.toFixed(0)} ms, split ${runs.split[i].ms.toFixed(0)} ms`);
     }
 
     const mb = gen.bytes / 1e6;
@@ -133,11 +128,6 @@ main('partition-throughput', async () => {
       };
     };
     const rss = (xs, key = 'maxRssKiB') => (xs.every((x) => x[key] !== null && x[key] !== undefined) ? Math.max(...xs.map((x) => x[key])) : null);
-    const threadStat = (xs) => ({
-      ...stat(xs), inProcess: stat(xs, 'innerMs'), maxRssKiB: rss(xs),
-      splitCpuMsAll: xs.map((x) => round(x.splitCpuMs, 0)), splitCpuMs: round(median(xs.map((x) => x.splitCpuMs)), 0),
-      mainCpuMsAll: xs.map((x) => round(x.mainCpuMs, 0)), mainCpuMs: round(median(xs.map((x) => x.mainCpuMs)), 0),
-    });
     const p = stat(runs.partition);
     const inner = stat(runs.partition, 'innerMs');
     const b = stat(runs.bytes);
@@ -150,11 +140,11 @@ main('partition-throughput', async () => {
       runs: REPS,
       loadAvgAtStart: load1,
       cpuPressureAtStart: waited,
-      secondThreadByRule: runs.partition.map((x) => x.secondThread),
-      oneThread: threadStat(runs.one),
-      twoThreads: threadStat(runs.two),
       rssFrom: existsSync(TIME_BIN) ? 'GNU time -v' : 'process.resourceUsage (partitioner only)',
-      partition: { ...p, maxRssKiB: rss(runs.partition), selfRssKiB: rss(runs.partition, 'selfRssKiB') },
+      partition: {
+        ...p, maxRssKiB: rss(runs.partition), selfRssKiB: rss(runs.partition, 'selfRssKiB'),
+        splitCpuMsAll: runs.partition.map((x) => round(x.splitCpuMs, 0)), splitCpuMs: round(median(runs.partition.map((x) => x.splitCpuMs)), 0),
+      },
       partitionInProcess: inner,
       partitionBytes: { ...b, maxRssKiB: rss(runs.bytes), selfRssKiB: rss(runs.bytes, 'selfRssKiB') },
       partitionBytesInProcess: { ...bInner, msAll: runs.bytes.map((x) => round(x.innerMs, 1)), ms: round(median(runs.bytes.map((x) => x.innerMs)), 1) },

@@ -21,11 +21,14 @@ async function traced(args: string[], env: Record<string, string> = {}) {
   const hooks = join(box.dir, 'hooks.mjs');
   writeFileSync(hooks, `import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) { appendFileSync(${JSON.stringify(log)}, url + '\\n'); return next(url, context); }\n`);
   const register = join(box.dir, 'register.mjs');
-  writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+  // Node's own modules taken without an ESM import (process.getBuiltinModule, require) pass no hook: process.moduleLoadList names them.
+  const builtinLog = `${log}.builtins`;
+  writeFileSync(register, `import { register } from 'node:module';\nconst { writeFileSync } = process.getBuiltinModule('node:fs');\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\nprocess.on('exit', () => writeFileSync(${JSON.stringify(builtinLog)}, process.moduleLoadList.join('\\n')));\n`);
   writeFileSync(log, '');
   const r = await djc(args, { cwd: box.dir, home: box.home, env: { ...env, NODE_OPTIONS: `--import=${pathToFileURL(register).href}` } });
   const files = readFileSync(log, 'utf8').split('\n').filter(Boolean);
-  return { ...r, files, loaded: files.flatMap(sources) };
+  const builtins = readFileSync(builtinLog, 'utf8').split('\n').filter((l) => l.startsWith('NativeModule ')).map((l) => l.slice('NativeModule '.length));
+  return { ...r, files, loaded: files.flatMap(sources), builtins };
 }
 
 const BUNDLE = join(import.meta.dirname, '..', 'dist', 'bundle');
@@ -39,6 +42,15 @@ function sources(url: string): string[] {
 
 const HEAVY = [/\/packages\/core\/dist\/index\.js$/, /\/packages\/coordinator\/dist\/index\.js$/, /\/packages\/worker\/dist\//, /\/core\/dist\/config\/load\.js$/, /\/core\/dist\/partition\//, /execa/];
 const heavy = (urls: string[]) => urls.filter((u) => HEAVY.some((re) => re.test(u)));
+/**
+ * Node modules a read never uses, each a few ms to load: crypto (ids are drawn only by writes),
+ * child_process (commander's executable subcommands), and the Web Crypto API, which an ESM
+ * import of node:crypto loads through its namespace's getters. The bundle takes built-ins with
+ * process.getBuiltinModule (scripts/bundle-cli.mjs). (net and readline load anyway: stdout is
+ * a pipe here, and node:fs/promises, which reads use, needs readline.)
+ */
+const HEAVY_BUILTINS = ['crypto', 'child_process', 'internal/crypto/webcrypto'];
+const heavyBuiltins = (names: string[]) => names.filter((n) => HEAVY_BUILTINS.includes(n));
 
 describe('start-up imports', () => {
   it('--version loads neither the core index nor zod; status and tasks load no index, worker, job-file loader or zod', async () => {
@@ -47,6 +59,7 @@ describe('start-up imports', () => {
     expect(version.files.some((u) => u.endsWith('/cli/dist/bundle/main.js')), 'the CLI ran from its bundle').toBe(true);
     expect(version.loaded.some((u) => u.endsWith('/cli/dist/main.js')), 'the bundle holds the CLI').toBe(true);
     expect([...heavy(version.loaded), ...version.loaded.filter((u) => /zod|pino/.test(u))]).toEqual([]);
+    expect(heavyBuiltins(version.builtins), 'Node modules --version loads').toEqual([]);
 
     writeFileSync(join(box.dir, 'in.jsonl'), '{"n":1}\n{"n":2}\n');
     writeFileSync(join(box.dir, 'job.yaml'), 'name: imports\ninput: { path: in.jsonl, batch: { records: 1 } }\nhandler: { command: cat }\n');
@@ -60,12 +73,14 @@ describe('start-up imports', () => {
     expect(heavy(status.loaded)).toEqual([]);
     // The local backend's token and cache-entry rows are checked without zod; the queue document's schema loads only to parse one.
     expect(status.loaded.filter((u) => /\/zod\//.test(u))).toEqual([]);
+    expect(heavyBuiltins(status.builtins), 'Node modules status loads').toEqual([]);
 
     const tasks = await traced(['--json', 'tasks', 'last', '--limit', '20']);
     expect(tasks.code, tasks.stderr).toBe(0);
     expect((JSON.parse(tasks.stdout) as { tasks: { status: string }[] }).tasks.map((t) => t.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
     expect(heavy(tasks.loaded)).toEqual([]);
     expect(tasks.loaded.filter((u) => /\/zod\//.test(u))).toEqual([]);
+    expect(heavyBuiltins(tasks.builtins), 'Node modules tasks loads').toEqual([]);
   });
 
   it('a read that logs nothing never loads pino; --verbose, which logs, does', async () => {

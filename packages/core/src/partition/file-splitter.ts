@@ -73,22 +73,6 @@ export class FileSplitter {
     if (this.count > 0) this.emit(s.lastEnd);
   }
 
-  /**
-   * Ends the file with `records` more records counted elsewhere (half-count.ts),
-   * which follow the bytes pushed so far: the first starts at `firstStart`,
-   * `endOf(j)` is the offset just past the j-th (1-based).
-   */
-  endWithCounted(records: number, firstStart: number, endOf: (j: number) => number): void {
-    let taken = 0;
-    while (taken < records) {
-      if (this.start < 0) this.start = firstStart;
-      const n = Math.min(this.opts.batchRecords - this.count, records - taken);
-      taken += n;
-      this.count += n;
-      if (this.count === this.opts.batchRecords || taken === records) this.emit(endOf(taken));
-    }
-  }
-
   private takeHeader(end: number): void {
     this.needHeader = false;
     this.headerEnd = end;

@@ -1,4 +1,4 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { DjcError } from '../errors.js';
 import type { FileStat } from '../model/batch.js';
 import { isS3Url, type InputSource, type InputStat, type ReadPlan } from './input-source.js';
@@ -63,7 +63,8 @@ async function openSource(file: string, plan?: ReadPlan, expect?: FileStat): Pro
   if (blockingReads()) return openBlockingLocal(file);
   let fh: FileHandle;
   try {
-    fh = await open(file, INPUT_OPEN_FLAGS);
+    // Loaded at the first use: a local file split by records never opens a FileHandle (split-local-file.ts).
+    fh = await process.getBuiltinModule('node:fs/promises').open(file, INPUT_OPEN_FLAGS);
   } catch (e) {
     throw cannotOpen(file, e);
   }

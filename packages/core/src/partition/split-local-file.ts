@@ -1,15 +1,16 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { BatchDescriptor, FileStat } from '../model/batch.js';
 import { FileSplitter, type BatchCounters } from './file-splitter.js';
-import { endOfRecord } from './half-count.js';
 import { IndexedLineScanner } from './indexed-line-scanner.js';
 import { NewlineIndex } from './newline-wasm.js';
 import { fileChanged, sameFile } from './open-input.js';
 import { cannotOpen, INPUT_OPEN_FLAGS, notRegularFile } from './open-errors.js';
 import { bomLength } from './record-scanner.js';
-import { startTailThread, type TailThread } from './tail-thread.js';
 import type { PartitionEvent, PartitionOptions } from './types.js';
+
+// Not `import … from 'node:fs'`: an ESM import builds fs's namespace, whose getters load
+// fs/promises, readline and Node's streams (~5 ms of a short process); see partition-input.ts.
+const { closeSync, fstatSync, openSync, readSync } = process.getBuiltinModule('node:fs');
+const { setImmediate: nextTurn } = process.getBuiltinModule('node:timers/promises');
 
 /**
  * Size of the one read buffer when splitting a local file by records. Small
@@ -32,8 +33,9 @@ const BURST_BYTES = 8 << 20;
  * Splits a local file into batches of `batchRecords` records: one buffer,
  * blocking reads in short bursts, the same FileSplitter (so the same cut
  * points, counts, blank-line, CRLF and header handling) as any other source.
- * A big jsonl/text file: its second half is counted on another thread
- * meanwhile (tail-thread.ts), and its cut points are found from that count.
+ * One thread: a second one counting the tail (issue 14 rounds 1-3) gained
+ * 2-3% of wall time on a quiet machine for ~40% more CPU and a second isolate
+ * (~20 MiB), so it was removed (docs/benchmarks.md §3).
  */
 export async function* splitLocalFile(
   file: string,
@@ -41,7 +43,6 @@ export async function* splitLocalFile(
   counters: BatchCounters,
 ): AsyncGenerator<PartitionEvent> {
   const fd = openLocal(file);
-  let tail: TailThread | null = null;
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw notRegularFile(file, st);
@@ -54,21 +55,8 @@ export async function* splitLocalFile(
     const start = bomLength(head.subarray(0, readSync(fd, head, 0, 3, 0)));
     const scanner = index === null ? undefined : new IndexedLineScanner(index, skipBlank, start);
     const splitter = new FileSplitter(file, opts, counters, start, stat, scanner);
-    tail = index === null
-      ? null
-      : startTailThread(fd, file, st, { start, skipBlank, bufferSize, minSize: opts.splitThreadsFrom, signal: opts.signal });
-    let size = yield* readAndSplit(fd, buf, splitter, start, tail?.from ?? Infinity, opts.signal);
-    const count = tail === null ? null : await tail.result;
-    opts.signal?.throwIfAborted();
-    if (tail !== null && count !== null && size === tail.from) {
-      const from = tail.from;
-      if (count.records === 0) splitter.end(size);
-      else splitter.endWithCounted(count.records, count.firstStart, (j) => endOfRecord(fd, count, from, j, skipBlank));
-      size = count.read;
-    } else {
-      size = yield* readAndSplit(fd, buf, splitter, size, Infinity, opts.signal);
-      splitter.end(size);
-    }
+    const size = yield* readAndSplit(fd, buf, splitter, start, opts.signal);
+    splitter.end(size);
     yield* drain(splitter.out);
     const after = fstatSync(fd);
     if (after.size !== size || !sameFile(after, stat)) {
@@ -76,25 +64,23 @@ export async function* splitLocalFile(
     }
     yield { type: 'file', file: { path: file, size, mtimeMs: stat.mtimeMs, records: splitter.records } };
   } finally {
-    tail?.stop();
     closeSync(fd);
   }
 }
 
-/** Reads [from, stop) (or to the end of the file) into `buf` and pushes it to `splitter`, yielding its batches; returns where reading stopped. */
+/** Reads from `from` to the end of the file into `buf` and pushes it to `splitter`, yielding its batches; returns where reading stopped. */
 async function* readAndSplit(
   fd: number,
   buf: Buffer,
   splitter: FileSplitter,
   from: number,
-  stop: number,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<PartitionEvent, number> {
   let size = from;
   let sinceTurn = 0;
-  while (size < stop) {
+  for (;;) {
     signal?.throwIfAborted();
-    const n = readSync(fd, buf, 0, Math.min(buf.length, stop - size), size);
+    const n = readSync(fd, buf, 0, buf.length, size);
     if (n === 0) break;
     // A new view per read: scanners tell chunks apart by their view (csv-scanner.ts caches by it).
     splitter.push(buf.subarray(0, n), size);

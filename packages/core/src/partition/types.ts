@@ -65,13 +65,6 @@ export interface ReadOptions {
    * straddle reads.
    */
   readBufferSize?: number;
-  /**
-   * Smallest local jsonl/text file split by records on two threads
-   * (default 512 MiB, and only while a core is idle: idle-core.ts). A test
-   * hook (given, the idle check is skipped); negative: -value, with
-   * the second half counted on the calling thread.
-   */
-  splitThreadsFrom?: number;
 }
 
 export interface PartitionOptions extends ReadOptions {
