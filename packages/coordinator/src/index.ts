@@ -14,7 +14,7 @@ export { retryJob, type RetryOptions, type RetryOutcome } from './retry-job.js';
 export { parsePruneStatuses, pruneJobs, type PruneOptions, type PruneOutcome } from './prune-jobs.js';
 export { runDaemon, coordinatorAlive, type DaemonOptions } from './daemon.js';
 export { startDaemonHealth, type DaemonHealthOptions } from './health/daemon-health.js';
-export { keepYoungGenerationSmall, workerNodeFlags } from './health/young-generation.js';
+export { keepHeapSmall, workerNodeFlags } from './health/young-generation.js';
 export { isDeadHere, waitToLead, type LeadershipOptions, type Term } from './leadership.js';
 export type { Dispatcher, WorkerLoss } from './dispatch/dispatcher.js';
 export { createLocalDispatcher, LOCAL_WORKER_GRACE_S, type LocalDispatcherOptions } from './dispatch/local-dispatcher.js';

@@ -40,6 +40,14 @@ describe('prepareJob', () => {
     expect(manifest.batches.map((b) => b.records)).toEqual([...Array(10).fill(100), 50]);
   });
 
+  it('writes tasks and messages as separate calls on a backend without joint writes (AWS): each task once, each message once', async () => {
+    const job = await setup(2500, 1);
+    const separate: Backend = { ...backend, joint: undefined };
+    const ready = await prepareJob(separate, job, log);
+    expect(ready.tasks).toMatchObject({ total: 2500, pending: 2500 });
+    expect(await allMessages()).toEqual([...Array(2500).keys()]);
+  });
+
   it('resumes after a crash mid-prepare: no task twice, exact counters, every pending task enqueued', async () => {
     const job = await setup(1000, 100);
     // The first coordinator got as far as writing 4 tasks (one already claimed) and died.

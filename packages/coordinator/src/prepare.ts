@@ -62,8 +62,7 @@ export async function prepareJob(backend: Backend, job: JobRecord, log: Logger, 
     }
     if (run.length > 0) {
       if (input.materialize) await materializeBatches(backend, job.jobId, run, readOptions(job.config));
-      const inserted = await backend.state.putTasks(job.jobId, run);
-      if (!resuming && inserted > 0) await enqueue(backend, job.jobId, run);
+      await putAndEnqueue(backend, job.jobId, run, resuming);
     }
     await manifest.add(all);
     // The local backend's writes and a local input's reads are synchronous underneath: without this turn
@@ -108,8 +107,20 @@ async function startRunning(backend: Backend, jobId: string, recordsTotal: numbe
   }
 }
 
-async function enqueue(backend: Backend, jobId: string, batches: readonly BatchDescriptor[]): Promise<void> {
-  await backend.queue.send(batches.map((b) => ({ v: 1 as const, jobId, taskId: b.index })));
+/**
+ * Writes a chunk's tasks and (a job not yet prepared) their messages: one
+ * transaction where the backend has joint writes (local: at 1,000,000 tasks
+ * a transaction each was two write-lock waits per chunk behind the workers'
+ * claims), else putTasks then send. A resumed prepare sends at its end
+ * (enqueuePending), only what the queue does not hold.
+ */
+async function putAndEnqueue(backend: Backend, jobId: string, batches: readonly BatchDescriptor[], resuming: boolean): Promise<void> {
+  if (!resuming && backend.joint) {
+    await backend.joint.putTasksAndSend(jobId, batches);
+    return;
+  }
+  const inserted = await backend.state.putTasks(jobId, batches);
+  if (!resuming && inserted > 0) await backend.queue.send(batches.map((b) => ({ v: 1 as const, jobId, taskId: b.index })));
 }
 
 /**

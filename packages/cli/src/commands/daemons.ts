@@ -1,7 +1,7 @@
 import { createLogger, type CoordinatorInfo } from '@djc/core';
 import { join } from 'node:path';
 import {
-  describeCapacity, keepYoungGenerationSmall, localCapacity, poolsOf, runDaemon, schedulerSettingsOf, startDaemonHealth, watchSubmits,
+  describeCapacity, keepHeapSmall, localCapacity, poolsOf, runDaemon, schedulerSettingsOf, startDaemonHealth, watchSubmits,
   type SchedulerSnapshot, type Term,
 } from '@djc/coordinator';
 import { createMetrics } from '@djc/coordinator/metrics';
@@ -40,7 +40,7 @@ export async function coordinatorCommand(cli: Cli, o: CapacityFlags & ApiFlags &
   const settings = await daemonSettingsOf(o);
   const capacity = localCapacity(settings);
   // A daemon runs for weeks: its RSS must not climb with the jobs it has seen (health/young-generation.ts).
-  keepYoungGenerationSmall();
+  keepHeapSmall();
   return withBackend(cli, async (backend) => {
     const stop = new AbortController();
     const onSignal = () => stop.abort();

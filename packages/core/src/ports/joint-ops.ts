@@ -12,6 +12,7 @@
  */
 import type { ClaimRequest, ClaimResult, CompleteResult, IoOptions, LeaseWrite } from './state-store.js';
 import type { ReceiveOptions, ReceivedMessage } from './task-queue.js';
+import type { BatchDescriptor } from '../model/batch.js';
 
 export interface ReceiveClaimRequest extends ReceiveOptions {
   /** The job whose tasks are received and claimed (a worker of one job). */
@@ -43,4 +44,10 @@ export interface JointOps {
   receiveAndClaim(req: ReceiveClaimRequest): Promise<ReceivedClaims>;
   /** StateStore.completeTasks(jobId, writes) and TaskQueue.deleteBatch(acks) in one transaction. */
   completeAndAck(jobId: string, writes: readonly LeaseWrite[], acks: readonly string[], opts?: IoOptions): Promise<CompleteResult[]>;
+  /**
+   * StateStore.putTasks(jobId, batches), then, if it inserted any task,
+   * TaskQueue.send of a plain message ({ v: 1, jobId, taskId }) for every
+   * batch, in one transaction (prepare's chunk of a job not yet prepared).
+   */
+  putTasksAndSend(jobId: string, batches: readonly BatchDescriptor[]): Promise<number>;
 }

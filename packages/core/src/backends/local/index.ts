@@ -64,7 +64,7 @@ export function createLocalBackend(opts: LocalBackendOptions): Backend {
     state,
     queue,
     // A read-only home writes nothing: no joint writes either.
-    ...(readOnly ? {} : { joint: new SqliteJointOps(db, queue, state.leases) }),
+    ...(readOnly ? {} : { joint: new SqliteJointOps(db, queue, state.leases, state.inserts) }),
     blobs,
     pruner: new SqliteJobPruner(db, { blobs: paths.blobs, workers: join(paths.home, 'workers') }),
     workerEnv: () => ({ DJC_BACKEND: 'local', DJC_HOME: paths.home, ...driverEnv }),

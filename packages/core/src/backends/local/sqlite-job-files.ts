@@ -44,18 +44,25 @@ export class JobFiles {
    */
   pack(jobId: string, batches: readonly BatchDescriptor[]): string[] {
     const numbers = new Map<string, number>();
+    // The splitter gives a file's batches one `source` object: its number is looked up once per object, not
+    // stringified and keyed per batch (at 1,000,000 one-record tasks that and a rest-spread per row were ~2 µs each).
+    const bySource = new Map<FileStat, { file: string; n: number }>();
     return batches.map((b) => {
       // Batches of many files (format: files) and upstream outputs keep their whole descriptor.
       if (b.source === undefined || b.files !== undefined || b.upstream !== undefined) return JSON.stringify(b);
-      const { index: _index, file, source, ...rest } = b;
-      const stat = JSON.stringify(source);
-      const key = `${file}\0${stat}`;
-      let n = numbers.get(key);
-      if (n === undefined) {
-        n = (this.find.get(jobId, file, stat) ?? this.add.get(jobId, jobId, file, stat)) as number;
-        numbers.set(key, n);
+      let known = bySource.get(b.source);
+      if (known === undefined || known.file !== b.file) {
+        const stat = JSON.stringify(b.source);
+        const key = `${b.file}\0${stat}`;
+        let n = numbers.get(key);
+        if (n === undefined) {
+          n = (this.find.get(jobId, b.file, stat) ?? this.add.get(jobId, jobId, b.file, stat)) as number;
+          numbers.set(key, n);
+        }
+        known = { file: b.file, n };
+        bySource.set(b.source, known);
       }
-      return JSON.stringify({ ...rest, n } satisfies Packed);
+      return JSON.stringify(packed(b, known.n));
     });
   }
 
@@ -63,9 +70,12 @@ export class JobFiles {
   unpack(jobId: string, taskId: number, json: string): BatchDescriptor {
     const b = JSON.parse(json) as BatchDescriptor | Packed;
     if (!('n' in b)) return b;
-    const { n, ...rest } = b;
-    const f = this.entry(jobId, n);
-    return { index: taskId, file: f.file, ...rest, source: f.source };
+    const f = this.entry(jobId, b.n);
+    // By key, not a rest spread (a claim unpacks every task it takes).
+    const out: Record<string, unknown> = { index: taskId, file: f.file };
+    for (const k in b) if (k !== 'n') out[k] = b[k as keyof Packed];
+    out.source = f.source;
+    return out as unknown as BatchDescriptor;
   }
 
   private entry(jobId: string, n: number): FileEntry {
@@ -80,4 +90,12 @@ export class JobFiles {
     this.cache.set(key, f);
     return f;
   }
+}
+
+/** The descriptor without index, file and source, and `n` last (a copy by key: faster than a rest spread). */
+function packed(b: BatchDescriptor, n: number): Packed {
+  const out: Record<string, unknown> = {};
+  for (const k in b) if (k !== 'index' && k !== 'file' && k !== 'source') out[k] = b[k as keyof BatchDescriptor];
+  out.n = n;
+  return out as Packed;
 }

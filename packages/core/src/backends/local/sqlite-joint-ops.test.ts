@@ -6,6 +6,8 @@ import type { TaskRecord } from '../../model/job.js';
 import { tempDir, testBatches, testJob } from '../../testing/fixtures.js';
 import { sqliteDriversUnderTest } from '../../testing/sqlite-drivers.js';
 import { createLocalBackend } from './index.js';
+import { openDatabase } from './db.js';
+import { join } from 'node:path';
 import type { SqliteTaskQueue } from './sqlite-task-queue.js';
 import type { SqliteDriverName } from './sqlite-driver.js';
 
@@ -30,6 +32,33 @@ describe.each(sqliteDriversUnderTest())('local joint operations (%s driver)', (d
   afterEach(async () => {
     await backend.close();
     await tmp.cleanup();
+  });
+
+  it('writes a chunk of new tasks and their messages in one call: many rows per statement, each task once, the body send() writes', async () => {
+    const fresh = testJob();
+    await backend.state.createJob(fresh);
+    // 600: two full multi-row statements and a remainder of single rows.
+    const batches = testBatches(600, 10);
+    expect(await joint.putTasksAndSend(fresh.jobId, batches)).toBe(600);
+    expect((await backend.state.getJob(fresh.jobId))?.tasks).toMatchObject({ total: 600, pending: 600 });
+    expect((await backend.state.getTask(fresh.jobId, 609))?.batch).toEqual(batches[599]);
+    // Again (a chunk written twice): nothing inserted, nothing sent.
+    expect(await joint.putTasksAndSend(fresh.jobId, batches.slice(0, 300))).toBe(0);
+    expect(await backend.queue.depth(fresh.jobId)).toMatchObject({ visible: 600 });
+    await backend.queue.send([{ v: 1, jobId: fresh.jobId, taskId: 9 }]);
+    const raw = openDatabase(join(backend.location, 'djc.sqlite'));
+    try {
+      const rows = raw.prepare('SELECT task_id, body FROM queue WHERE job_id = ? ORDER BY id').all(fresh.jobId) as { task_id: number; body: string }[];
+      expect(rows.map((r) => r.task_id)).toEqual([...batches.map((b) => b.index), 9]);
+      // Byte for byte what send() writes: the last row was sent so.
+      const sent = (rows.at(-1) as { body: string }).body;
+      expect(rows[0]?.body).toBe(sent.replace(':9}', ':10}'));
+      expect(rows.every((r) => r.body === JSON.stringify({ v: 1, jobId: fresh.jobId, taskId: r.task_id }))).toBe(true);
+    } finally {
+      raw.close();
+    }
+    const got = await joint.receiveAndClaim({ jobId: fresh.jobId, max: 3, visibilityMs: 60_000, claim: claim(3) });
+    expect(got.messages.map((m) => m.message)).toEqual([10, 11, 12].map((taskId) => ({ v: 1, jobId: fresh.jobId, taskId })));
   });
 
   it('receives and claims a group in one call: RUNNING as many as start, CLAIMED the rest, a copy unclaimed', async () => {

@@ -5,7 +5,8 @@
  * finished messages (see ports/joint-ops.ts). Each part is the statement
  * its separate call runs (SqliteTaskQueue's take and removeMany,
  * SqliteLeaseOps' claimMany and completeMany): one BEGIN IMMEDIATE and one
- * COMMIT instead of two, and one cold page cache to warm.
+ * COMMIT instead of two, and one cold page cache to warm. Prepare's chunk
+ * of new tasks and their messages is one transaction too.
  */
 import { MAX_TASK_BATCH, type ClaimResult, type CompleteResult, type LeaseWrite } from '../../ports/state-store.js';
 import type { JointOps, ReceiveClaimRequest, ReceivedClaims } from '../../ports/joint-ops.js';
@@ -13,16 +14,24 @@ import type { ReceivedMessage } from '../../ports/task-queue.js';
 import type { Db } from './db.js';
 import type { SqliteLeaseOps } from './sqlite-lease-ops.js';
 import type { SqliteTaskQueue } from './sqlite-task-queue.js';
+import type { SqliteTaskInserts } from './sqlite-task-inserts.js';
+import type { BatchDescriptor } from '../../model/batch.js';
 import { withLock } from './sqlite-retry.js';
 
 export class SqliteJointOps implements JointOps {
   private readonly endTx;
+  private readonly putTx;
 
-  constructor(db: Db, private readonly queue: SqliteTaskQueue, private readonly leases: SqliteLeaseOps) {
+  constructor(db: Db, private readonly queue: SqliteTaskQueue, private readonly leases: SqliteLeaseOps, inserts: SqliteTaskInserts) {
     this.endTx = db.transaction((jobId: string, writes: readonly LeaseWrite[], acks: readonly string[]) => {
       const results = leases.completeMany(jobId, writes);
       queue.deleteIn(acks);
       return results;
+    });
+    this.putTx = db.transaction((jobId: string, batches: readonly BatchDescriptor[]) => {
+      const inserted = inserts.put(jobId, batches);
+      if (inserted > 0) queue.sendTasksIn(jobId, batches.map((b) => b.index));
+      return inserted;
     });
   }
 
@@ -34,6 +43,10 @@ export class SqliteJointOps implements JointOps {
 
   completeAndAck(jobId: string, writes: readonly LeaseWrite[], acks: readonly string[]): Promise<CompleteResult[]> {
     return withLock(() => this.endTx.immediate(jobId, writes, acks));
+  }
+
+  putTasksAndSend(jobId: string, batches: readonly BatchDescriptor[]): Promise<number> {
+    return withLock(() => this.putTx.immediate(jobId, batches));
   }
 
   /** Claims the received tasks of `jobId` (not copies, not another job's) inside the receive's transaction. */

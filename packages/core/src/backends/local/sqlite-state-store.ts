@@ -26,6 +26,7 @@ import { SqliteCopyOps } from './sqlite-copy-ops.js';
 import { SqliteRateSlots } from './sqlite-rate-slots.js';
 import { isBusyError, withLock } from './sqlite-retry.js';
 import { SqliteTaskOps } from './sqlite-task-ops.js';
+import { SqliteTaskInserts } from './sqlite-task-inserts.js';
 import { SqliteTokenStore } from './sqlite-token-store.js';
 import type { NewToken, TokenRecord } from '../../ports/token-store.js';
 
@@ -51,6 +52,8 @@ export class SqliteStateStore implements StateStore {
   readonly leases: SqliteLeaseOps;
   private readonly copies: SqliteCopyOps;
   private readonly bulk: SqliteBulkTaskOps;
+  /** Prepare's task rows inside a caller's transaction: the backend's joint operations (sqlite-joint-ops.ts). */
+  readonly inserts: SqliteTaskInserts;
   private readonly lock: SqliteCoordinatorLock;
   private readonly cache: SqliteCacheIndex;
   private readonly rates: SqliteRateSlots;
@@ -67,6 +70,7 @@ export class SqliteStateStore implements StateStore {
     this.copies = new SqliteCopyOps(this.db, files);
     this.leases = new SqliteLeaseOps(this.db, counters, this.copies, files);
     this.bulk = new SqliteBulkTaskOps(this.db, counters, files);
+    this.inserts = new SqliteTaskInserts(this.db, this.jobs, counters, files);
     this.lock = new SqliteCoordinatorLock(this.db);
     this.cache = new SqliteCacheIndex(this.db);
     this.rates = new SqliteRateSlots(this.db);
@@ -75,7 +79,7 @@ export class SqliteStateStore implements StateStore {
   }
 
   private writers() {
-    const { db, jobs, tasks, leases, copies, bulk, lock, cache, rates, tokens } = this;
+    const { db, jobs, tasks, inserts, leases, copies, bulk, lock, cache, rates, tokens } = this;
     return {
       createJob: writer(db, (job: NewJob) => jobs.create(job)),
       createJobs: writer(db, (js: readonly NewJob[]) => jobs.createMany(js)),
@@ -89,7 +93,7 @@ export class SqliteStateStore implements StateStore {
       }),
       claimJob: writer(db, (id: string, owner: string) => jobs.claim(id, owner)),
       addRequestCounts: writer(db, (id: string, c: RequestCountDelta) => jobs.addRequests(id, c)),
-      putTasks: writer(db, (id: string, b: readonly BatchDescriptor[]) => tasks.put(id, b)),
+      putTasks: writer(db, (id: string, b: readonly BatchDescriptor[]) => inserts.put(id, b)),
       putReusedTasks: writer(db, (id: string, ts: readonly ReusedTask[]) => tasks.putReused(id, ts)),
       claimTask: writer(db, (id: string, t: number, r: ClaimRequest) => leases.claim(id, t, r)),
       claimTasks: writer(db, (id: string, ts: readonly number[], r: ClaimRequest) => leases.claimMany(id, ts, r)),

@@ -1,4 +1,4 @@
-/** Task rows: idempotent bulk insert (prepare) and reads. */
+/** Task rows: re-used tasks' insert (prepare; PENDING ones: sqlite-task-inserts.ts) and reads. */
 import type { Statement } from './sqlite-driver.js';
 import type { TaskRecord } from '../../model/job.js';
 import type { BatchDescriptor } from '../../model/batch.js';
@@ -12,7 +12,6 @@ import { toTaskRecord, type TaskRow } from './state-rows.js';
 import type { JobFiles } from './sqlite-job-files.js';
 
 export class SqliteTaskOps {
-  private readonly insert: Statement;
   private readonly insertReused: Statement;
   private readonly select: Statement;
   private readonly listAll: Statement;
@@ -20,9 +19,6 @@ export class SqliteTaskOps {
   private readonly listOutputRows: Statement;
 
   constructor(db: Db, private readonly jobs: SqliteJobOps, private readonly counters: JobCounters, private readonly files: JobFiles) {
-    this.insert = db.prepare(
-      "INSERT OR IGNORE INTO tasks (job_id, task_id, status, batch) VALUES (?, ?, 'PENDING', ?)",
-    );
     this.insertReused = db.prepare(
       `INSERT OR IGNORE INTO tasks (job_id, task_id, status, batch, output_key, output_inline, output_kind, records, bad, ended_at, reused_from)
        VALUES (?, ?, 'SUCCEEDED', ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -34,18 +30,6 @@ export class SqliteTaskOps {
     );
     this.listOutputRows = db.prepare(`SELECT task_id, output_key, output_inline, output_kind FROM tasks
       WHERE job_id = ? AND status = 'SUCCEEDED' AND task_id > ? ORDER BY task_id LIMIT ?`);
-  }
-
-  /** Inserts the tasks that do not exist yet; counts only those. Run inside a transaction. */
-  put(jobId: string, batches: readonly BatchDescriptor[]): number {
-    if (this.jobs.status(jobId) === null) throw noJob(jobId);
-    let inserted = 0;
-    const rows = this.files.pack(jobId, batches);
-    batches.forEach((b, i) => {
-      inserted += this.insert.run(jobId, b.index, rows[i]).changes;
-    });
-    if (inserted > 0) this.counters.apply(jobId, { total: inserted, pending: inserted });
-    return inserted;
   }
 
   /** Inserts SUCCEEDED tasks with their earlier outputs (per-batch re-use); counts only those inserted. Run inside a transaction. */

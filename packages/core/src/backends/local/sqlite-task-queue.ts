@@ -170,6 +170,15 @@ export class SqliteTaskQueue implements TaskQueue {
     if (json !== null) await this.deleteJson(json);
   }
 
+  /**
+   * send() of a plain message ({ v: 1, jobId, taskId }) for each of
+   * `taskIds`, visible now, inside the caller's transaction
+   * (sqlite-joint-ops.ts: prepare's tasks and their messages in one write).
+   */
+  sendTasksIn(jobId: string, taskIds: readonly number[]): void {
+    if (taskIds.length > 0) this.sql.insertTasks.run(jobId, jobId, Date.now(), JSON.stringify(taskIds));
+  }
+
   /** deleteBatch inside the caller's transaction (sqlite-joint-ops.ts). */
   deleteIn(receipts: readonly string[]): void {
     const json = liveReceipts(receipts);
