@@ -6,8 +6,10 @@
  * perl-base (Essential on Debian) are used.
  *
  * Requests on stdin, one per line:
- *   `S <id> <len>` then <len> bytes: cwd, stdin ("p" pipe, "n" /dev/null),
- *     argc, argv…, then KEY=VALUE environment entries, NUL-separated.
+ *   `S <id> <len>` then <len> bytes: cwd, mode (stdin: "p" pipe, "n"
+ *     /dev/null; then "d" for a command exec'd without a shell: its PWD is
+ *     set as dash sets it), argc, argv…, then KEY=VALUE environment entries,
+ *     NUL-separated.
  *   `O <id>`: the worker has opened the pipes of <id>; let go of our ends.
  * Replies on stdout, one per line:
  *   `R` once ready;
@@ -58,7 +60,9 @@ sub start {
   my ($cwd, $mode, $argc) = splice(@f, 0, 3);
   my @argv = splice(@f, 0, $argc);
   my ($in_r, $in_w, $out_r, $out_w, $err_r, $err_w, $x_r, $x_w);
-  if ($mode eq 'p') { pipe($in_r, $in_w) or return say_('F', $id, $! + 0) }
+  my $pipe_in = substr($mode, 0, 1) eq 'p';
+  my $direct = index($mode, 'd') > 0;
+  if ($pipe_in) { pipe($in_r, $in_w) or return say_('F', $id, $! + 0) }
   pipe($out_r, $out_w) or return say_('F', $id, $! + 0);
   pipe($err_r, $err_w) or return say_('F', $id, $! + 0);
   pipe($x_r, $x_w) or return say_('F', $id, $! + 0);
@@ -73,7 +77,9 @@ sub start {
     my $fail = sub { my $e = ($! + 0) || 5; syswrite($x_w, "$e"); POSIX::_exit(127) };
     POSIX::setsid();
     chdir($cwd) or $fail->();
-    if ($mode eq 'p') { POSIX::dup2(fileno($in_r), 0) // $fail->() }
+    # Without a shell, PWD as dash sets it at start-up: the inherited PWD if it names this directory, else its physical path.
+    if ($direct) { my @d = stat('.'); my $p = $ENV{PWD}; my @p = defined $p && substr($p, 0, 1) eq '/' ? stat($p) : (); $ENV{PWD} = (@p && @d && $p[0] == $d[0] && $p[1] == $d[1]) ? $p : (POSIX::getcwd() // $p) }
+    if ($pipe_in) { POSIX::dup2(fileno($in_r), 0) // $fail->() }
     else { open(STDIN, '<', '/dev/null') or $fail->() }
     POSIX::dup2(fileno($out_w), 1) // $fail->();
     POSIX::dup2(fileno($err_w), 2) // $fail->();
