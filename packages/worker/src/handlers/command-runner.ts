@@ -183,7 +183,8 @@ class CommandAttempt {
 
   /** The batch's byte stream; its tally becomes the attempt's. */
   private openBatch(): AsyncGenerator<Buffer> {
-    const { chunks, tally } = batchBytes(this.spec.batch, this.spec.input, this.deadLetters.sink);
+    // A small local batch is read with blocking calls: through the thread pool its open, fstats, read and close cost more than the reading.
+    const { chunks, tally } = batchBytes(this.spec.batch, this.spec.input, this.deadLetters.sink, { blockingSmall: true });
     this.tally = tally;
     return chunks;
   }
