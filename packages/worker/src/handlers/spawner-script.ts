@@ -36,7 +36,11 @@ my $tck = POSIX::sysconf(POSIX::_SC_CLK_TCK()) || 100;
 my (%kids, %holds);
 my $in = '';
 my $child_cpu = 0;
-$SIG{CHLD} = sub {};
+# A child's exit wakes the select below through this pipe (the self-pipe trick): a SIGCHLD that came between reap() and
+# select() would otherwise be lost, and the exit seen only at select's timeout (50 ms: most short commands, at load).
+pipe(my $wake_r, my $wake_w) or die "djc-spawner: pipe: $!";
+for ($wake_r, $wake_w) { my $fl = fcntl($_, POSIX::F_GETFL(), 0); fcntl($_, POSIX::F_SETFL(), $fl | POSIX::O_NONBLOCK()) }
+$SIG{CHLD} = sub { syswrite($wake_w, 'c') };
 sub say_ { my $s = join(' ', @_) . "\n"; my $o = 0; while ($o < length $s) { my $n = syswrite(STDOUT, $s, length($s) - $o, $o); if (!defined $n) { next if $!{EINTR}; exit 0 } $o += $n } }
 sub cpu_now { my @t = POSIX::times(); return $t[3] + $t[4] }
 sub reap {
@@ -113,9 +117,11 @@ $child_cpu = cpu_now();
 say_('R');
 while (1) {
   reap();
-  my $rin = ''; vec($rin, fileno(STDIN), 1) = 1;
-  my $n = select(my $rout = $rin, undef, undef, %kids ? 0.05 : undef);
+  my $rin = ''; vec($rin, fileno(STDIN), 1) = 1; vec($rin, fileno($wake_r), 1) = 1;
+  my $n = select(my $rout = $rin, undef, undef, %kids ? 1 : undef);
   next if $n <= 0;
+  if (vec($rout, fileno($wake_r), 1)) { my $b; 1 while (sysread($wake_r, $b, 512) // 0) > 0 }
+  next unless vec($rout, fileno(STDIN), 1);
   my $r = sysread(STDIN, $in, 65536, length $in);
   if (!defined $r) { next if $!{EINTR} || $!{EAGAIN}; exit 0 }
   exit 0 if $r == 0;
