@@ -6,6 +6,7 @@ import { fileSetBytes } from './file-set.js';
 import { badRecordError, badRecordPolicy, deadLetterOf, deadLetterRecords, type BadRecordSink } from './bad-record.js';
 import { HeldBytes } from './held-bytes.js';
 import { openLineBatch } from './line-batch.js';
+import { isS3Url } from './input-source.js';
 import { checkUnchanged } from './open-input.js';
 import { checkReadOptions } from './options.js';
 import { Bad, decodeRecord, utf8Problem } from './read-batch.js';
@@ -36,7 +37,7 @@ export interface BatchTally {
  * - files: the paths of the batch's files, one per line.
  * A file that differs from the one prepare saw is INPUT_INVALID ("changed").
  */
-export function batchBytes(batch: BatchDescriptor, opts: ReadOptions, sink?: BadRecordSink): { chunks: AsyncGenerator<Buffer>; tally: BatchTally } {
+export function batchBytes(batch: BatchDescriptor, opts: ReadOptions, sink?: BadRecordSink, how: BatchReadHow = {}): { chunks: AsyncGenerator<Buffer>; tally: BatchTally } {
   checkReadOptions(opts);
   const policy = badRecordPolicy(opts, sink);
   const tally: BatchTally = { records: 0, bad: 0 };
@@ -48,8 +49,26 @@ export function batchBytes(batch: BatchDescriptor, opts: ReadOptions, sink?: Bad
   const chunks = opts.format === 'parquet' ? parquetBytes(batch, tally, bad)
     : opts.format === 'binary' ? binaryBytes(batch, opts, tally, bad)
     : opts.format === 'files' ? fileSetBytes(batch, tally)
-      : lineBytes(batch, opts, tally, bad);
+      : lineBytes(batch, opts, tally, bad, how.blockingSmall === true && isSmallLocal(batch));
   return { chunks, tally };
+}
+
+/** Up to this many bytes, a local uncompressed batch may be read with blocking calls (BatchReadHow). */
+export const SMALL_BATCH_BYTES = 64 * 1024;
+
+export interface BatchReadHow {
+  /**
+   * A local, uncompressed jsonl/text/csv batch of at most SMALL_BATCH_BYTES
+   * is read with blocking calls in this thread: its five file operations
+   * (open, fstat, read, fstat, close) through the thread pool cost more
+   * than the reads (0.28 vs 0.06 ms for a one-line batch). The price: a
+   * hung file system blocks the caller's event loop for that open.
+   */
+  blockingSmall?: boolean;
+}
+
+function isSmallLocal(batch: BatchDescriptor): boolean {
+  return batch.compression === undefined && !isS3Url(batch.file) && batch.end - batch.start <= SMALL_BATCH_BYTES;
 }
 
 /** `batchBytes` as a byte stream. */
@@ -83,8 +102,8 @@ function validLines(view: Buffer): { from: number; to: number } {
 }
 
 /** jsonl, text, csv: the file's bytes, less bad records. */
-async function* lineBytes(batch: BatchDescriptor, opts: ReadOptions, tally: BatchTally, sink: BadRecordSink | undefined): AsyncGenerator<Buffer> {
-  const lb = await openLineBatch(batch, opts);
+async function* lineBytes(batch: BatchDescriptor, opts: ReadOptions, tally: BatchTally, sink: BadRecordSink | undefined, blocking: boolean): AsyncGenerator<Buffer> {
+  const lb = await openLineBatch(batch, opts, { blocking });
   try {
     if (lb.header.length > 0) yield lb.header;
     // text: every line is a record, if it is UTF-8 (checked without decoding it).

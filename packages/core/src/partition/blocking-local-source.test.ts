@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isDjcError } from '../errors.js';
 import type { BatchDescriptor } from '../model/batch.js';
 import { useBlockingLocalReads } from './blocking-local-source.js';
-import { batchBytes } from './batch-stream.js';
+import { batchBytes, SMALL_BATCH_BYTES } from './batch-stream.js';
 import { CSV_DEFAULTS, partitionAll, readAll, tempDir, type TempDir } from './testing.js';
 import type { PartitionOptions } from './types.js';
 
@@ -62,5 +62,31 @@ describe('useBlockingLocalReads', () => {
     await writeFile(file, `${CSV}8,j\n`);
     const changed = await errorOf(readAll(batches, OPTS));
     expect(isDjcError(changed, 'INPUT_INVALID') && changed.message).toMatch(/the input changed after the job was prepared/);
+  });
+});
+
+describe('batchBytes with blockingSmall', () => {
+  /** The batch's bytes, and whether the event loop turned while they were read (it does for every thread-pool operation). */
+  async function firstChunk(batch: BatchDescriptor, blockingSmall: boolean): Promise<{ text: string; loopTurned: boolean }> {
+    const { chunks } = batchBytes(batch, OPTS, undefined, { blockingSmall });
+    let loopTurned = false;
+    setImmediate(() => (loopTurned = true));
+    const parts: Buffer[] = [];
+    for await (const c of chunks) parts.push(c);
+    return { text: Buffer.concat(parts).toString(), loopTurned };
+  }
+
+  it('reads a small local batch with blocking calls, a larger one (or without the option) through the thread pool, the same bytes', async () => {
+    const file = await tmp.file('in.csv', CSV);
+    const { batches } = await partitionAll([file], OPTS);
+    const small = batches[0] as BatchDescriptor;
+    expect(await firstChunk(small, true)).toEqual({ text: 'id,name\n1,"a\nb"\n2,c\n3,d\n', loopTurned: false });
+    expect(await firstChunk(small, false)).toEqual({ text: 'id,name\n1,"a\nb"\n2,c\n3,d\n', loopTurned: true });
+    const rows = Array.from({ length: 20_000 }, (_, i) => `${i},x\n`).join('');
+    const big = await tmp.file('big.csv', `id,name\n${rows}`);
+    const { batches: bigBatches } = await partitionAll([big], { ...OPTS, batchRecords: 20_000 });
+    const whole = bigBatches[0] as BatchDescriptor;
+    expect(whole.end - whole.start).toBeGreaterThan(SMALL_BATCH_BYTES);
+    expect((await firstChunk(whole, true)).loopTurned).toBe(true);
   });
 });

@@ -15,7 +15,7 @@ import { createScanner } from './create-scanner.js';
 import { BadRecordError } from './csv-fields.js';
 import type { DecompressedReader } from './decompress.js';
 import type { InputSource, PositionalReader, ReadPlan } from './input-source.js';
-import { openInput } from './open-input.js';
+import { openInput, type OpenHow } from './open-input.js';
 import { readBufferSize } from './options.js';
 import { createDecoder, csvHeaderDecoder, type RecordDecoder } from './record-decoder.js';
 import { contentEnd } from './record-scanner.js';
@@ -39,9 +39,9 @@ export interface LineBatch {
   end(): number;
 }
 
-export async function openLineBatch(batch: BatchDescriptor, opts: ReadOptions): Promise<LineBatch> {
+export async function openLineBatch(batch: BatchDescriptor, opts: ReadOptions, how: OpenHow = {}): Promise<LineBatch> {
   if (batch.compression === undefined) {
-    const fh = await openInput(batch.file, batchPlan(batch, opts), batch.source);
+    const fh = await openInput(batch.file, batchPlan(batch, opts), batch.source, how);
     try {
       const { decode, header } = await createDecoder(fh, batch, opts);
       const chunks = readChunks(fh, batch.start, batch.end, readBufferSize(opts));

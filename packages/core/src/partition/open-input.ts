@@ -5,6 +5,11 @@ import { isS3Url, type InputSource, type InputStat, type ReadPlan } from './inpu
 import { blockingReads, openBlockingLocal } from './blocking-local-source.js';
 import { cannotOpen, INPUT_OPEN_FLAGS, notRegularFile } from './open-errors.js';
 
+export interface OpenHow {
+  /** A local file is read with blocking calls in this thread (blocking-local-source.ts), whatever useBlockingLocalReads says. */
+  blocking?: boolean;
+}
+
 /**
  * Opens an input file (a local path or an `s3://bucket/key` URL) for
  * reading; a missing, unreadable or non-regular file is INPUT_INVALID.
@@ -12,8 +17,8 @@ import { cannotOpen, INPUT_OPEN_FLAGS, notRegularFile } from './open-errors.js';
  * `expect`: the file as prepare saw it (`BatchDescriptor.source`); a file
  * that differs now is INPUT_INVALID ("changed").
  */
-export async function openInput(file: string, plan?: ReadPlan, expect?: FileStat): Promise<InputSource> {
-  const src = await openSource(file, plan, expect);
+export async function openInput(file: string, plan?: ReadPlan, expect?: FileStat, how: OpenHow = {}): Promise<InputSource> {
+  const src = await openSource(file, plan, expect, how);
   if (expect !== undefined && !sameFile(src, expect)) {
     await src.close();
     throw changedSincePrepare(file, expect, src);
@@ -55,12 +60,12 @@ function changedSincePrepare(file: string, then: FileStat, now: FileStat): DjcEr
   });
 }
 
-async function openSource(file: string, plan?: ReadPlan, expect?: FileStat): Promise<InputSource> {
+async function openSource(file: string, plan: ReadPlan | undefined, expect: FileStat | undefined, how: OpenHow): Promise<InputSource> {
   if (isS3Url(file)) {
     const { openS3Input } = await import('./s3-source.js');
     return openS3Input(file, plan, expect);
   }
-  if (blockingReads()) return openBlockingLocal(file);
+  if (how.blocking || blockingReads()) return openBlockingLocal(file);
   let fh: FileHandle;
   try {
     // Loaded at the first use: a local file split by records never opens a FileHandle (split-local-file.ts).

@@ -22,6 +22,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
+import { constants as osc } from 'node:os';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { batchBytes, capText, formatDuration, formatSize, isDjcError, type BatchTally, type FailureKind } from '@djc/core';
@@ -31,6 +32,7 @@ import { sampleGroupUsage, type GroupUsage } from './group-usage.js';
 import { killGroup, waitGroupGone } from './process-group.js';
 import { createAttemptScope, SCOPE_ENV } from './attempt-scope.js';
 import { createCommandSpawner, type CommandProcess, type CommandSpawner } from './command-spawner.js';
+import { directArgv, shellEnv, shIsDash, signalText } from './direct-argv.js';
 import { errorText, failed, reasonText, timerDelay } from './results.js';
 import { pipeInto, StdoutSink } from './stdout-sink.js';
 import type { AttemptResult, AttemptSpec } from './types.js';
@@ -50,18 +52,21 @@ export interface CommandRunner {
 
 /**
  * `perl`: see createCommandSpawner (tests start commands without the perl
- * spawner with null). Commands get the environment the process had when the
+ * spawner with null). `direct: false`: every command through the shell
+ * (tests compare the two paths). Commands get the environment the process had when the
  * runner was made (plus the handler's and djc's variables): process.env is
  * not read again per attempt.
  */
-export function createCommandRunner(opts: { perl?: string | null } = {}): CommandRunner {
+export function createCommandRunner(opts: { perl?: string | null; direct?: boolean } = {}): CommandRunner {
   const active = new Set<Promise<AttemptResult>>();
   const spawner = createCommandSpawner(opts);
   // The worker's environment, copied once: copying process.env (a getenv per variable) for every attempt cost more than the rest of building a command's environment.
   const workerEnv = { ...process.env };
+  // Commands exec'd without the shell (direct-argv.ts) only where /bin/sh is dash: other shells pass on more (SHLVL, _…).
+  const direct = (opts.direct ?? true) && shIsDash();
   return {
     run(spec, signal) {
-      const p = new CommandAttempt(spec, signal, spawner, workerEnv).run();
+      const p = new CommandAttempt(spec, signal, spawner, workerEnv, direct).run();
       active.add(p);
       void p.finally(() => active.delete(p));
       return p;
@@ -101,12 +106,16 @@ class CommandAttempt {
   private readonly scope = createAttemptScope();
   /** io "stdin": where stdout goes. */
   private stdout: StdoutSink | undefined;
+  /** The command was exec'd without the shell (the shell may still have run it, if that exec failed). */
+  private direct = false;
 
   constructor(
     private readonly spec: AttemptSpec,
     private readonly signal: AbortSignal,
     private readonly spawner: CommandSpawner,
     private readonly workerEnv: NodeJS.ProcessEnv,
+    /** A plain simple command may be exec'd without the shell. */
+    private readonly directOk: boolean,
   ) {
     this.log = spec.log ?? new LogBuffer();
     this.files = { input: join(spec.tmpDir, 'input'), output: join(spec.tmpDir, 'output') };
@@ -174,7 +183,8 @@ class CommandAttempt {
 
   /** The batch's byte stream; its tally becomes the attempt's. */
   private openBatch(): AsyncGenerator<Buffer> {
-    const { chunks, tally } = batchBytes(this.spec.batch, this.spec.input, this.deadLetters.sink);
+    // A small local batch is read with blocking calls: through the thread pool its open, fstats, read and close cost more than the reading.
+    const { chunks, tally } = batchBytes(this.spec.batch, this.spec.input, this.deadLetters.sink, { blockingSmall: true });
     this.tally = tally;
     return chunks;
   }
@@ -196,8 +206,13 @@ class CommandAttempt {
   private async spawnAndWait(): Promise<Exit> {
     const { spec } = this;
     const stdin = spec.handler.io !== 'file';
-    const args = shellArgs(spec.handler.command as string, spec.commandMemory?.bytes);
-    const child = await this.spawner.spawn('/bin/sh', args, { cwd: spec.baseDir, env: this.env(), stdin });
+    const command = spec.handler.command as string;
+    const args = shellArgs(command, spec.commandMemory?.bytes);
+    const env = this.env();
+    // A plain simple command is exec'd without the shell (direct-argv.ts); under a memory limit the shell sets it. Without a PATH, dash and execvp search different places.
+    const direct = this.directOk && !spec.commandMemory && env.PATH ? directArgv(command) : null;
+    const child = await this.spawner.spawn('/bin/sh', args, { cwd: spec.baseDir, env: direct ? shellEnv(env) : env, stdin, direct: direct ?? undefined });
+    this.direct = child.direct === true;
     this.child = child;
     if (child.pid !== undefined) {
       this.scope.started(child.pid, child.startTicks);
@@ -208,7 +223,7 @@ class CommandAttempt {
     const output = this.wireOutput(child);
     this.wireStderr(child);
     const fed = stdin ? this.feedStdin(child) : Promise.resolve();
-    const exit = await waitClose(child, () => this.onExit(child));
+    const exit = this.asShellWould(await waitClose(child, () => this.onExit(child)));
     const outputError = await output.then(() => undefined, (e: unknown) => e);
     await fed;
     if (this.stopping && child.pid !== undefined) {
@@ -216,6 +231,22 @@ class CommandAttempt {
       this.killEscaped();
     }
     return { ...exit, outputError };
+  }
+
+  /**
+   * A command exec'd without the shell that died by a signal djc did not
+   * send: dash would have said so on stderr (but for SIGINT and SIGPIPE)
+   * and exited 128+n, and so it reads.
+   */
+  private asShellWould(exit: Exit): Exit {
+    if (!this.direct || exit.signal === null || this.stopping) return exit;
+    const n = osc.signals[exit.signal] ?? 0;
+    if (exit.signal !== 'SIGINT' && exit.signal !== 'SIGPIPE') {
+      const text = `${signalText(n)}${(this.child as { coreDumped?: boolean }).coreDumped ? ' (core dumped)' : ''}\n`;
+      this.log.append(text);
+      this.stderr.append(text);
+    }
+    return { ...exit, code: 128 + n, signal: null };
   }
 
   private env(): NodeJS.ProcessEnv {

@@ -30,6 +30,8 @@ export interface CommandProcess extends EventEmitter {
   readonly pid?: number | undefined;
   /** Its start time (clock ticks since boot, /proc/<pid>/stat) when the spawner read it already. */
   readonly startTicks?: number | undefined;
+  /** It was exec'd without the shell (CommandSpawnOptions.direct). */
+  readonly direct?: boolean | undefined;
   readonly stdin: Writable | null;
   readonly stdout: Readable | null;
   readonly stderr: Readable | null;
@@ -40,6 +42,13 @@ export interface CommandSpawnOptions {
   env: NodeJS.ProcessEnv;
   /** Pipe stdin (else /dev/null). */
   stdin: boolean;
+  /**
+   * The command as an argv to exec without the shell (direct-argv.ts), with
+   * `env` as the shell would pass it on: the perl spawner tries it first and
+   * starts `file args…` instead if the exec fails; Node's spawn always
+   * starts `file args…`.
+   */
+  direct?: string[] | undefined;
 }
 
 export interface CommandSpawner {
@@ -90,7 +99,7 @@ class PerlSpawner {
   readonly ready: Promise<boolean>;
   dead = false;
   private readonly proc: ChildProcess;
-  private readonly pending = new Map<number, (p: CommandProcess) => void>();
+  private readonly pending = new Map<number, { resolve: (p: CommandProcess) => void; viaShell: (() => void) | undefined }>();
   private readonly running = new Map<number, PerlChild>();
   private nextId = 1;
   private buffered = '';
@@ -123,9 +132,13 @@ class PerlSpawner {
   spawn(file: string, args: string[], o: CommandSpawnOptions): Promise<CommandProcess> {
     const id = this.nextId++;
     const env = Object.entries(o.env).filter((e): e is [string, string] => e[1] !== undefined).map(([k, v]) => `${k}=${v}`);
-    const payload = Buffer.from([o.cwd, o.stdin ? 'p' : 'n', String(args.length + 1), file, ...args, ...env].join('\0'), 'utf8');
+    const argv = o.direct ?? [file, ...args];
+    const mode = (o.stdin ? 'p' : 'n') + (o.direct ? 'd' : '');
+    const payload = Buffer.from([o.cwd, mode, String(argv.length), ...argv, ...env].join('\0'), 'utf8');
     return new Promise((resolve) => {
-      this.pending.set(id, resolve);
+      // A direct exec that failed (not found, not executable, no #! line) goes to the shell, which says why and exits 126/127.
+      const viaShell = o.direct ? () => void this.spawn(file, args, { ...o, direct: undefined }).then(resolve) : undefined;
+      this.pending.set(id, { resolve, viaShell });
       this.holdLoop(true);
       this.proc.stdin?.write(Buffer.concat([Buffer.from(`S ${id} ${payload.length}\n`), payload]));
     });
@@ -160,14 +173,16 @@ class PerlSpawner {
     }
     const n = Number(id);
     if (op === 'S' || op === 'F') {
-      const resolve = this.pending.get(n);
+      const pending = this.pending.get(n);
       this.pending.delete(n);
-      if (!resolve) return;
+      if (!pending) return;
+      const { resolve, viaShell } = pending;
       if (op === 'F') {
-        resolve(failedChild(Number(f[0])));
+        if (viaShell) viaShell();
+        else resolve(failedChild(Number(f[0])));
         return this.settleLoop();
       }
-      const child = this.started(n, f.map(Number) as [number, number, number, number, number]);
+      const child = this.started(n, f.map(Number) as [number, number, number, number, number], viaShell !== undefined);
       resolve(child);
       this.settleLoop();
     } else if (op === 'E') {
@@ -175,13 +190,13 @@ class PerlSpawner {
       this.running.delete(n);
       const status = Number(f[0]);
       const sig = status & 0x7f;
-      child?.exited(sig ? null : (status >> 8) & 0xff, sig ? (SIGNAL_NAMES.get(sig) ?? 'SIGKILL') : null, Number(f[1]));
+      child?.exited(sig ? null : (status >> 8) & 0xff, sig ? (SIGNAL_NAMES.get(sig) ?? 'SIGKILL') : null, Number(f[1]), (status & 0x80) !== 0);
       this.settleLoop();
     }
   }
 
   /** Opens the command's pipes (the spawner's ends, through /proc), then lets the spawner close its copies. */
-  private started(id: number, [pid, inFd, outFd, errFd, start]: [number, number, number, number, number]): PerlChild {
+  private started(id: number, [pid, inFd, outFd, errFd, start]: [number, number, number, number, number], direct: boolean): PerlChild {
     const path = (fd: number) => `/proc/${this.proc.pid}/fd/${fd}`;
     const read = (fd: number) => new Socket({ fd: openSync(path(fd), fsc.O_RDONLY | fsc.O_NONBLOCK), readable: true, writable: false });
     let stdin: Writable | null = null;
@@ -192,7 +207,7 @@ class PerlSpawner {
         stdin = closedPipe(); // ENXIO: the command has closed its stdin already (or exited)
       }
     }
-    const child = new PerlChild(pid, stdin, read(outFd), read(errFd), start >= 0 ? start : undefined);
+    const child = new PerlChild(pid, stdin, read(outFd), read(errFd), start >= 0 ? start : undefined, direct);
     this.proc.stdin?.write(`O ${id}\n`);
     this.running.set(id, child);
     return child;
@@ -204,7 +219,7 @@ class PerlSpawner {
     this.dead = true;
     this.markReady(false);
     const lost = new Error('the command spawner (perl) exited');
-    for (const resolve of this.pending.values()) resolve(failedChild(0, lost));
+    for (const { resolve } of this.pending.values()) resolve(failedChild(0, lost));
     this.pending.clear();
     for (const child of this.running.values()) child.lost(lost);
     this.running.clear();
@@ -217,17 +232,20 @@ class PerlChild extends EventEmitter implements CommandProcess {
   private exit: [number | null, NodeJS.Signals | null] | null = null;
   /** CPU of the command and the children it reaped, from the spawner's times(2). */
   cpuMs: number | undefined;
+  /** Killed by a signal and dumped core (what a shell adds to its message). */
+  coreDumped = false;
 
   /** `startTicks`: the command's start time as /proc/<pid>/stat gives it (clock ticks since boot), read by the spawner. */
-  constructor(readonly pid: number, readonly stdin: Writable | null, readonly stdout: Socket, readonly stderr: Socket, readonly startTicks?: number) {
+  constructor(readonly pid: number, readonly stdin: Writable | null, readonly stdout: Socket, readonly stderr: Socket, readonly startTicks?: number, readonly direct = false) {
     super();
     for (const s of [stdout, stderr]) s.once('close', () => this.streamClosed());
   }
 
   /** Deferred a turn: the exit can arrive with the start, before the caller listens. */
-  exited(code: number | null, signal: NodeJS.Signals | null, cpuMs: number): void {
+  exited(code: number | null, signal: NodeJS.Signals | null, cpuMs: number, coreDumped = false): void {
     setImmediate(() => {
       this.cpuMs = cpuMs;
+      this.coreDumped = coreDumped;
       this.exit = [code, signal];
       this.stdin?.destroy();
       this.emit('exit', code, signal);

@@ -6,8 +6,10 @@
  * perl-base (Essential on Debian) are used.
  *
  * Requests on stdin, one per line:
- *   `S <id> <len>` then <len> bytes: cwd, stdin ("p" pipe, "n" /dev/null),
- *     argc, argv…, then KEY=VALUE environment entries, NUL-separated.
+ *   `S <id> <len>` then <len> bytes: cwd, mode (stdin: "p" pipe, "n"
+ *     /dev/null; then "d" for a command exec'd without a shell: its PWD is
+ *     set as dash sets it), argc, argv…, then KEY=VALUE environment entries,
+ *     NUL-separated.
  *   `O <id>`: the worker has opened the pipes of <id>; let go of our ends.
  * Replies on stdout, one per line:
  *   `R` once ready;
@@ -34,7 +36,11 @@ my $tck = POSIX::sysconf(POSIX::_SC_CLK_TCK()) || 100;
 my (%kids, %holds);
 my $in = '';
 my $child_cpu = 0;
-$SIG{CHLD} = sub {};
+# A child's exit wakes the select below through this pipe (the self-pipe trick): a SIGCHLD that came between reap() and
+# select() would otherwise be lost, and the exit seen only at select's timeout (50 ms: most short commands, at load).
+pipe(my $wake_r, my $wake_w) or die "djc-spawner: pipe: $!";
+for ($wake_r, $wake_w) { my $fl = fcntl($_, POSIX::F_GETFL(), 0); fcntl($_, POSIX::F_SETFL(), $fl | POSIX::O_NONBLOCK()) }
+$SIG{CHLD} = sub { syswrite($wake_w, 'c') };
 sub say_ { my $s = join(' ', @_) . "\n"; my $o = 0; while ($o < length $s) { my $n = syswrite(STDOUT, $s, length($s) - $o, $o); if (!defined $n) { next if $!{EINTR}; exit 0 } $o += $n } }
 sub cpu_now { my @t = POSIX::times(); return $t[3] + $t[4] }
 sub reap {
@@ -58,7 +64,9 @@ sub start {
   my ($cwd, $mode, $argc) = splice(@f, 0, 3);
   my @argv = splice(@f, 0, $argc);
   my ($in_r, $in_w, $out_r, $out_w, $err_r, $err_w, $x_r, $x_w);
-  if ($mode eq 'p') { pipe($in_r, $in_w) or return say_('F', $id, $! + 0) }
+  my $pipe_in = substr($mode, 0, 1) eq 'p';
+  my $direct = index($mode, 'd') > 0;
+  if ($pipe_in) { pipe($in_r, $in_w) or return say_('F', $id, $! + 0) }
   pipe($out_r, $out_w) or return say_('F', $id, $! + 0);
   pipe($err_r, $err_w) or return say_('F', $id, $! + 0);
   pipe($x_r, $x_w) or return say_('F', $id, $! + 0);
@@ -73,7 +81,9 @@ sub start {
     my $fail = sub { my $e = ($! + 0) || 5; syswrite($x_w, "$e"); POSIX::_exit(127) };
     POSIX::setsid();
     chdir($cwd) or $fail->();
-    if ($mode eq 'p') { POSIX::dup2(fileno($in_r), 0) // $fail->() }
+    # Without a shell, PWD as dash sets it at start-up: the inherited PWD if it names this directory, else its physical path.
+    if ($direct) { my @d = stat('.'); my $p = $ENV{PWD}; my @p = defined $p && substr($p, 0, 1) eq '/' ? stat($p) : (); $ENV{PWD} = (@p && @d && $p[0] == $d[0] && $p[1] == $d[1]) ? $p : (POSIX::getcwd() // $p) }
+    if ($pipe_in) { POSIX::dup2(fileno($in_r), 0) // $fail->() }
     else { open(STDIN, '<', '/dev/null') or $fail->() }
     POSIX::dup2(fileno($out_w), 1) // $fail->();
     POSIX::dup2(fileno($err_w), 2) // $fail->();
@@ -107,9 +117,11 @@ $child_cpu = cpu_now();
 say_('R');
 while (1) {
   reap();
-  my $rin = ''; vec($rin, fileno(STDIN), 1) = 1;
-  my $n = select(my $rout = $rin, undef, undef, %kids ? 0.05 : undef);
+  my $rin = ''; vec($rin, fileno(STDIN), 1) = 1; vec($rin, fileno($wake_r), 1) = 1;
+  my $n = select(my $rout = $rin, undef, undef, %kids ? 1 : undef);
   next if $n <= 0;
+  if (vec($rout, fileno($wake_r), 1)) { my $b; 1 while (sysread($wake_r, $b, 512) // 0) > 0 }
+  next unless vec($rout, fileno(STDIN), 1);
   my $r = sysread(STDIN, $in, 65536, length $in);
   if (!defined $r) { next if $!{EINTR} || $!{EAGAIN}; exit 0 }
   exit 0 if $r == 0;
