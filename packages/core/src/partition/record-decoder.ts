@@ -23,19 +23,26 @@ export async function createDecoder(
   batch: BatchDescriptor,
   opts: ReadOptions,
 ): Promise<{ decode: RecordDecoder; header: Buffer }> {
+  const plain = headerlessDecoder(opts);
+  if (plain !== null) return { decode: plain, header: NO_HEADER };
+  if (opts.format !== 'csv') throw new Error(`internal: ${opts.format} records are not decoded from lines`);
+  const { decode, bytes } = await readHeader(fh, batch, opts);
+  return { decode, header: bytes };
+}
+
+/** The decoder of a format whose records need no header from the file (jsonl, text, CSV without a header); null for the others. */
+export function headerlessDecoder(opts: ReadOptions): RecordDecoder | null {
   switch (opts.format) {
     case 'text':
-      return { decode: (text) => text, header: NO_HEADER };
+      return (text) => text;
     case 'jsonl':
-      return { decode: decodeJson, header: NO_HEADER };
+      return decodeJson;
     case 'csv': {
       const { delimiter, quote, header, relaxQuotes } = opts.csv;
-      if (!header) return { decode: (text) => parseCsvFields(text, delimiter, quote, relaxQuotes), header: NO_HEADER };
-      const { decode, bytes } = await readHeader(fh, batch, opts);
-      return { decode, header: bytes };
+      return header ? null : (text) => parseCsvFields(text, delimiter, quote, relaxQuotes);
     }
     default:
-      throw new Error(`internal: ${opts.format} records are not decoded from lines`);
+      return null;
   }
 }
 

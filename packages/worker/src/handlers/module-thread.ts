@@ -23,7 +23,7 @@ import { Writable } from 'node:stream';
 import { format, inspect } from 'node:util';
 import { parentPort } from 'node:worker_threads';
 import {
-  capError, capText, deadLetterRecords, importUserFunction, isDjcError, MAX_ERROR_CHARS, parseModuleRef, readBatchRecords, useBlockingLocalReads,
+  capError, capText, deadLetterRecords, importUserFunction, isDjcError, MAX_ERROR_CHARS, parseModuleRef, readBatchRecords, readSmallBatchBlocking, useBlockingLocalReads,
   type BadRecordPolicy, type BadRecordSink, type DjcError, type HandlerContext,
 } from '@djc/core';
 import { formatLogLine, type LogLevel } from './log-buffer.js';
@@ -178,7 +178,10 @@ async function execute(msg: RunMessage, signal: AbortSignal): Promise<ThreadResu
   }
 }
 
+/** The batch's records: a small plain batch in one blocking read (read-batch-blocking.ts), any other through the streaming reader. */
 async function readAll(msg: RunMessage, bad: BadRecords): Promise<unknown[]> {
+  const small = readSmallBatchBlocking(msg.batch, msg.input);
+  if (small !== null) return small;
   const records: unknown[] = [];
   for await (const record of readBatchRecords(msg.batch, msg.input, bad.sink)) records.push(record);
   return records;

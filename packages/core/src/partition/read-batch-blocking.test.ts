@@ -1,0 +1,61 @@
+import { writeFile } from 'node:fs/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { BatchDescriptor } from '../model/batch.js';
+import { useBlockingLocalReads } from './blocking-local-source.js';
+import { readSmallBatchBlocking } from './read-batch-blocking.js';
+import { CSV_DEFAULTS, partitionAll, readAll, tempDir, type TempDir } from './testing.js';
+import type { PartitionOptions } from './types.js';
+
+let tmp: TempDir;
+beforeEach(async () => {
+  tmp = await tempDir();
+  useBlockingLocalReads();
+});
+afterEach(async () => {
+  useBlockingLocalReads(false);
+  await tmp.remove();
+});
+
+/** Every batch of `content` read both ways: the one-read records (null where it declines) and readBatchRecords'. */
+async function bothWays(name: string, content: string, opts: PartitionOptions) {
+  const file = await tmp.file(name, content);
+  const { batches } = await partitionAll([file], opts);
+  const small = batches.map((b) => readSmallBatchBlocking(b, opts));
+  const streamed = await Promise.all(batches.map((b) => readAll([b], opts)));
+  return { file, batches, small, streamed };
+}
+
+describe('readSmallBatchBlocking', () => {
+  it('reads jsonl, text and header-less CSV batches as readBatchRecords does (a byte order mark, CRLF, quoted newlines, no final newline)', async () => {
+    const cases: Array<[string, string, PartitionOptions]> = [
+      ['a.jsonl', '\uFEFF{"i":1}\r\n{"i":2}\n\n{"s":"é"}\n{"i":4}', { format: 'jsonl', batchRecords: 2 }],
+      ['a.txt', 'one\ntwo\r\n\nfour', { format: 'text', batchRecords: 1 }],
+      ['a.csv', '1,"a\nb"\n2,c\n3,"d,e"', { format: 'csv', csv: { ...CSV_DEFAULTS, header: false }, batchRecords: 2 }],
+    ];
+    for (const [name, content, opts] of cases) {
+      const { small, streamed } = await bothWays(name, content, opts);
+      expect(small, name).toEqual(streamed);
+      expect(small.every((r) => r !== null), name).toBe(true);
+    }
+  });
+
+  it('declines what readBatchRecords must report or handle: a bad record, a changed or missing file, a CSV header, blocking reads off', async () => {
+    const opts: PartitionOptions = { format: 'jsonl', batchRecords: 1 };
+    const badFile = await tmp.file('bad.jsonl', '{"i":1}\n{oops\n');
+    const bad = (await partitionAll([badFile], opts)).batches;
+    expect(bad.map((b) => readSmallBatchBlocking(b, opts))).toEqual([[{ i: 1 }], null]);
+    await expect(readAll(bad, opts)).rejects.toThrow(/invalid JSON/);
+    const { file, batches } = await bothWays('c.jsonl', '{"i":1}\n{"i":2}\n', opts);
+    const first = batches[0] as BatchDescriptor;
+    expect(readSmallBatchBlocking(first, opts)).toEqual([{ i: 1 }]);
+    await writeFile(file, '{"i":1}\n{"i":22}\n');
+    expect(readSmallBatchBlocking(first, opts)).toBeNull();
+    expect(readSmallBatchBlocking({ ...first, file: `${file}.gone` }, opts)).toBeNull();
+    const csv = await bothWays('h.csv', 'id\n1\n', { format: 'csv', csv: CSV_DEFAULTS, batchRecords: 1 });
+    expect(csv.small).toEqual([null]);
+    expect(csv.streamed).toEqual([[{ id: '1' }]]);
+    useBlockingLocalReads(false);
+    const off = await bothWays('d.jsonl', '{"i":1}\n', opts);
+    expect(off.small).toEqual([null]);
+  });
+});
