@@ -62,6 +62,18 @@ function describeClaimAhead(store: () => StateStore): void {
       expect((await store().getJob(jobId))?.tasks).toMatchObject({ pending: 0, claimed: 2, running: 2 });
     });
 
+    it('a group of PENDING and due RETRY_WAIT tasks: start counts positions across both; counters move from each', async () => {
+      const jobId = await jobWithTasks(store(), 4);
+      const t1 = await store().claimTask(jobId, 1, CLAIM);
+      await store().completeTask(jobId, 1, lease(t1.attempts), { status: 'RETRY_WAIT', error: 'e', kind: 'error' });
+      const now = Date.now();
+      const r = (await store().claimTasks(jobId, [1, 0, 2, 3], { ...CLAIM, now, start: 2 })).map(claimed);
+      expect(r.map((t) => [t.taskId, t.status, t.attempts])).toEqual([[1, 'RUNNING', 2], [0, 'RUNNING', 1], [2, 'CLAIMED', 1], [3, 'CLAIMED', 1]]);
+      expect(r.map((t) => t.startedAt)).toEqual([iso(now), iso(now), null, null]);
+      for (const t of r) expect(await store().getTask(jobId, t.taskId)).toEqual(t);
+      expect((await store().getJob(jobId))?.tasks).toMatchObject({ pending: 0, retrying: 0, claimed: 2, running: 2 });
+    });
+
     it('a CLAIMED task is refused to another claim, like a RUNNING one (a duplicate delivery)', async () => {
       const jobId = await heldJob(store(), 3, 1);
       expect(conflictStatus(await rejectionOf(store().claimTask(jobId, 1, { ...CLAIM, owner: 'w2' })))).toBe('CLAIMED');

@@ -13,6 +13,8 @@ import type { Db } from './db.js';
 export interface PositionalStatement {
   /** The row's column values as an array, or undefined. */
   get(values: readonly unknown[]): unknown[] | undefined;
+  /** Every row's column values, each as an array. */
+  all(values: readonly unknown[]): unknown[][];
 }
 
 export function positional(db: Db, sql: string, names: readonly string[]): PositionalStatement {
@@ -24,5 +26,8 @@ export function positional(db: Db, sql: string, names: readonly string[]): Posit
     return '?';
   });
   const stmt = db.prepare(text).raw();
-  return { get: (values) => stmt.get(...order.map((i) => values[i])) as unknown[] | undefined };
+  return {
+    get: (values) => stmt.get(...order.map((i) => values[i])) as unknown[] | undefined,
+    all: (values) => stmt.all(...order.map((i) => values[i])) as unknown[][],
+  };
 }

@@ -31,6 +31,7 @@ import type { JobFiles } from './sqlite-job-files.js';
 import { END_PARAMS, END_SET, endValues, inlineOf, plainEndParams } from './task-end-values.js';
 import { CLAIM_RETURNS, claimedRow, END_RETURNS, endedRow } from './lease-rows.js';
 import { positional, type PositionalStatement } from './positional-params.js';
+import { CLAIM_DUE, CLAIM_SET, ClaimGroup } from './claim-group.js';
 import { copyWins, leaseSlot, type LeaseRow, type SqliteCopyOps } from './sqlite-copy-ops.js';
 
 /** The job takes claims and heartbeats: not being cancelled, not ended (TERMINAL_JOB, as checkClaimable and DynamoDB say). */
@@ -60,6 +61,8 @@ export class SqliteLeaseOps {
   private readonly claimCheck: Statement;
   /** The claim of a PENDING task, and of a RETRY_WAIT one (the status it left decides the counters). */
   private readonly claimWrite: Record<'PENDING' | 'RETRY_WAIT', PositionalStatement>;
+  /** The claim of a group's PENDING tasks in one UPDATE (claim-group.ts). */
+  private readonly group: ClaimGroup;
   private readonly leaseCheck: Statement;
   private readonly completeWrite: Statement;
   private readonly plainEnd: Record<'CLAIMED' | 'RUNNING', PositionalStatement>;
@@ -73,15 +76,11 @@ export class SqliteLeaseOps {
         j.status AS job_status, j.cancel_requested
       FROM tasks t JOIN jobs j ON j.job_id = t.job_id WHERE t.job_id = ? AND t.task_id = ?`);
     // Bound by position (CLAIM_PARAMS), returning only what it does not set, as an array (lease-rows.ts).
-    const claimWrite = (from: TaskStatus) => positional(db, `UPDATE tasks SET status = @status, attempts = attempts + 1,
-        lease_owner = @owner, lease_expires_at = @expiresAt, worker = @owner, claimed_at = @claimedAt, started_at = @startedAt,
-        ended_at = NULL, error = NULL, failure_kind = NULL, exit_code = NULL, not_before = NULL, usage_json = NULL,
-        lease_attempt = NULL, copy_owner = NULL, copy_attempt = NULL, copy_expires_at = NULL, speculation = NULL
-      WHERE job_id = @jobId AND task_id = @taskId AND status = '${from}'
-        AND (not_before IS NULL OR not_before <= @now) AND attempts - attempt_floor < @maxAttempts
-        AND ${JOB_LIVE}
+    const claimWrite = (from: TaskStatus) => positional(db, `UPDATE tasks SET status = @status, started_at = @startedAt, ${CLAIM_SET}
+      WHERE job_id = @jobId AND task_id = @taskId AND status = '${from}' AND ${CLAIM_DUE} AND ${JOB_LIVE}
       RETURNING ${CLAIM_RETURNS}`, CLAIM_PARAMS);
     this.claimWrite = { PENDING: claimWrite('PENDING'), RETRY_WAIT: claimWrite('RETRY_WAIT') };
+    this.group = new ClaimGroup(db, JOB_LIVE);
     this.leaseCheck = db.prepare(`SELECT status, attempts, lease_owner, lease_attempt, copy_owner, copy_attempt, speculation
       FROM tasks WHERE job_id = ? AND task_id = ?`);
     this.completeWrite = db.prepare(`${END_SET} WHERE job_id = @jobId AND task_id = @taskId RETURNING *`);
@@ -128,10 +127,18 @@ export class SqliteLeaseOps {
   claimMany(jobId: string, taskIds: readonly number[], req: ClaimRequest): ClaimResult[] {
     if (taskIds.length > MAX_TASK_BATCH) throw tooManyClaims(jobId, taskIds.length, MAX_TASK_BATCH);
     const start = req.start ?? taskIds.length;
+    const now = req.now ?? Date.now();
     const delta: CountDelta = {};
+    const grouped = taskIds.length > 1 ? this.claimGroup(jobId, taskIds, { ...req, now }, start) : null;
     const results = taskIds.map((taskId, i): ClaimResult => {
       try {
-        const { row, from } = this.claimRow(jobId, taskId, req, i < start);
+        const first = grouped?.get(taskId);
+        if (first !== undefined && grouped?.delete(taskId)) {
+          addMove(delta, 'PENDING', first.status);
+          return toTaskRecord(first, this.files);
+        }
+        // Not claimed by the group (or a repeated id): claimed alone, or refused with the reason.
+        const { row, from } = this.claimRow(jobId, taskId, { ...req, now }, i < start);
         addMove(delta, from, row.status);
         return toTaskRecord(row, this.files);
       } catch (e) {
@@ -141,6 +148,24 @@ export class SqliteLeaseOps {
     });
     this.counters.applyIfAny(jobId, delta);
     return results;
+  }
+
+  /**
+   * The group's PENDING tasks claimed in one write (claim-group.ts): the
+   * first `start` positions RUNNING, the others CLAIMED. Returns the rows
+   * by task id; a task missing from it is claimed alone (claimRow).
+   */
+  private claimGroup(jobId: string, taskIds: readonly number[], req: ClaimRequest & { now: number }, start: number): Map<number, TaskRow> {
+    assertTaskTransition('PENDING', 'RUNNING', { jobId });
+    assertTaskTransition('PENDING', 'CLAIMED', { jobId });
+    const claimedAt = new Date(req.now).toISOString();
+    const common = { owner: req.owner, expiresAt: req.now + req.leaseMs, claimedAt };
+    const got = this.group.claim(jobId, taskIds, taskIds.slice(0, start), { ...common, now: req.now, maxAttempts: req.maxAttempts });
+    const rows = new Map<number, TaskRow>();
+    for (const [taskId, g] of got) {
+      rows.set(taskId, claimedRow(jobId, taskId, { ...common, status: g.status, startedAt: g.status === 'RUNNING' ? claimedAt : null }, g.got));
+    }
+    return rows;
   }
 
   /** The claimed row and the status it left; a refusal throws the ConflictError that says why. */
