@@ -5,6 +5,15 @@
 import * as nodeModule from 'node:module';
 
 (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+// `djc --version` alone (scripts and CI check it often) is answered here,
+// as the program would answer it, without loading the command line program.
+const [only, ...rest] = process.argv.slice(2);
+if ((only === '--version' || only === '-V') && rest.length === 0) {
+  const { readFileSync, writeSync } = process.getBuiltinModule('node:fs');
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  writeSync(1, `${pkg.version}\n`);
+  process.exit(0);
+}
 // The command runs from one bundled file per entry (scripts/bundle-cli.mjs,
 // `pnpm build`'s second step): far fewer files to resolve and read at each
 // start. A specifier in a variable: tsc does not see the bundle, esbuild writes it.
