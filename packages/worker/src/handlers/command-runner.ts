@@ -223,7 +223,10 @@ class CommandAttempt {
     const output = this.wireOutput(child);
     this.wireStderr(child);
     const fed = stdin ? this.feedStdin(child) : Promise.resolve();
-    const exit = this.asShellWould(await waitClose(child, () => this.onExit(child)));
+    const closed = await waitClose(child, () => this.onExit(child));
+    // No pid: the start failed, or the spawner died after its fork and before it said so. What the command started then runs untracked, but carries the attempt's tag.
+    if (child.pid === undefined) this.killUnreported();
+    const exit = this.asShellWould(closed);
     const outputError = await output.then(() => undefined, (e: unknown) => e);
     await fed;
     if (this.stopping && child.pid !== undefined) {
@@ -329,6 +332,12 @@ class CommandAttempt {
     const n = this.scope.killAll(signal);
     const what = `${n} process${n === 1 ? '' : 'es'} the command left running outside its process group (setsid, a daemon)`;
     if (n > 0) this.log.append(formatLogLine('warn', `[djc] ${signal === 'SIGKILL' ? 'killed' : `sent ${signal} to`} ${what}`));
+  }
+
+  /** Kills the processes of an attempt whose start the spawner never reported (it died between its fork and its answer). */
+  private killUnreported(): void {
+    const n = this.scope.killAll('SIGKILL');
+    if (n > 0) this.log.append(formatLogLine('warn', `[djc] killed ${n} process${n === 1 ? '' : 'es'} of a command whose start the command spawner did not report (it exited)`));
   }
 
   /** Stops the attempt: SIGTERM to the process group now, SIGKILL after the grace period. */

@@ -107,6 +107,22 @@ describe.runIf(hasPerl)('command handlers started by the perl spawner', () => {
     }
   });
 
+  it('when the spawner dies before it reports the start, what the command started is killed too', async () => {
+    const own = createCommandRunner();
+    try {
+      const pids = join(tmp.dir, 'pids-unreported');
+      // The command kills the spawner at once: most often before the spawner has told the worker its pid.
+      const attempt = run(own, `sleep 30 & echo "$!" > "${pids}.tmp"; mv "${pids}.tmp" "${pids}"; kill -9 $PPID; wait`);
+      const r = await attempt;
+      expect(r).toMatchObject({ ok: false, failure: 'error' });
+      const sleeper = Number(readFileSync(pids, 'utf8').trim());
+      for (let i = 0; i < 250 && alive(sleeper); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(alive(sleeper)).toBe(false);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('when the spawner dies, its running command is killed and fails the attempt; later commands start from Node', async () => {
     const own = createCommandRunner();
     try {

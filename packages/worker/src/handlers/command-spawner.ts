@@ -19,7 +19,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { constants as fsc, openSync } from 'node:fs';
+import { closeSync, constants as fsc, openSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { constants as osc } from 'node:os';
 import { Readable, Writable } from 'node:stream';
@@ -182,7 +182,20 @@ class PerlSpawner {
         else resolve(failedChild(Number(f[0])));
         return this.settleLoop();
       }
-      const child = this.started(n, f.map(Number) as [number, number, number, number, number], viaShell !== undefined);
+      const report = f.map(Number) as [number, number, number, number, number];
+      let child: PerlChild;
+      try {
+        child = this.started(n, report, viaShell !== undefined);
+      } catch (e) {
+        // The spawner exited as it reported the start: its ends of the pipes went with it. The command is stopped, the attempt fails.
+        try {
+          process.kill(-report[0], 'SIGKILL');
+        } catch {
+          // gone already
+        }
+        resolve(failedChild(0, (e as NodeJS.ErrnoException).code === 'ENOENT' ? new Error('the command spawner (perl) exited') : (e as Error)));
+        return this.settleLoop();
+      }
       resolve(child);
       this.settleLoop();
     } else if (op === 'E') {
@@ -198,7 +211,15 @@ class PerlSpawner {
   /** Opens the command's pipes (the spawner's ends, through /proc), then lets the spawner close its copies. */
   private started(id: number, [pid, inFd, outFd, errFd, start]: [number, number, number, number, number], direct: boolean): PerlChild {
     const path = (fd: number) => `/proc/${this.proc.pid}/fd/${fd}`;
-    const read = (fd: number) => new Socket({ fd: openSync(path(fd), fsc.O_RDONLY | fsc.O_NONBLOCK), readable: true, writable: false });
+    // Both output pipes first: if the spawner is gone (ENOENT), nothing is left open.
+    const outFds: number[] = [];
+    try {
+      for (const fd of [outFd, errFd]) outFds.push(openSync(path(fd), fsc.O_RDONLY | fsc.O_NONBLOCK));
+    } catch (e) {
+      for (const fd of outFds) closeSync(fd);
+      throw e;
+    }
+    const [stdout, stderr] = outFds.map((fd) => new Socket({ fd, readable: true, writable: false })) as [Socket, Socket];
     let stdin: Writable | null = null;
     if (inFd >= 0) {
       try {
@@ -207,7 +228,7 @@ class PerlSpawner {
         stdin = closedPipe(); // ENXIO: the command has closed its stdin already (or exited)
       }
     }
-    const child = new PerlChild(pid, stdin, read(outFd), read(errFd), start >= 0 ? start : undefined, direct);
+    const child = new PerlChild(pid, stdin, stdout, stderr, start >= 0 ? start : undefined, direct);
     this.proc.stdin?.write(`O ${id}\n`);
     this.running.set(id, child);
     return child;
@@ -253,14 +274,20 @@ class PerlChild extends EventEmitter implements CommandProcess {
     });
   }
 
-  /** The spawner died: its exit status is lost, so the command is stopped and the attempt fails. */
+  /**
+   * The spawner died: its exit status is lost, so the command is stopped and
+   * the attempt fails. The error is deferred a turn, as an exit is: the
+   * spawner can die (an EPIPE on its stdin, a process.nextTick) between the
+   * start being handed over and the caller listening, and an 'error' with no
+   * listener would throw and leave the attempt waiting for ever.
+   */
   lost(e: Error): void {
     try {
       process.kill(-this.pid, 'SIGKILL');
     } catch {
       // gone already
     }
-    this.emit('error', e);
+    setImmediate(() => this.emit('error', e));
   }
 
   private streamClosed(): void {
