@@ -60,6 +60,38 @@ describe('the Slurm dispatcher', () => {
   });
 });
 
+describe('the Slurm dispatcher replacing workers', () => {
+  it('workers that ended cleanly are replaced only when the next poll still sees work for them (counters read before squeue answered lag behind)', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'djc-slurm-disp-'));
+    const submitted: string[] = [];
+    const cli: SlurmCli = {
+      submit: async () => {
+        submitted.push(String(100 + submitted.length));
+        return submitted.at(-1) as string;
+      },
+      // Every worker has exited cleanly: it found no work left.
+      queue: async (ids) => ids.map((id): ArrayTaskState => ({ arrayJobId: id, taskIndex: '0', state: 'COMPLETED', reason: null, exitCode: 0, signal: null, node: null })),
+      accounting: async () => null,
+      cancel: async () => undefined,
+      maxArraySize: async () => 1001,
+      findByName: async () => [],
+    };
+    const d = createSlurmDispatcher({ workerCommand: ['djc-worker'], env: {}, logDir: dir, log, cli, pollMs: 0 });
+    const job = runningJob();
+    await d.start(job);
+    // The record the monitor read before squeue answered still shows the last tasks pending: no new array yet.
+    await d.poll(job);
+    expect(submitted).toEqual(['100']);
+    const done = { ...job, tasks: { ...job.tasks, pending: 0, succeeded: 2 } };
+    await d.poll(done);
+    expect(submitted).toEqual(['100']);
+    // Work shows in two polls in a row (a retry came due after the workers left): a worker is started for it.
+    await d.poll(job);
+    await d.poll(job);
+    expect(submitted).toEqual(['100', '101']);
+  });
+});
+
 /** A Slurm whose squeue answers only when released, and whose scancel of pending tasks marks them CANCELLED (as the real one does). */
 function heldSqueue() {
   const submitted: string[] = [];

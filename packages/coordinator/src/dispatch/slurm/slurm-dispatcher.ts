@@ -60,6 +60,8 @@ interface FollowedJob {
   startError: string | null;
   /** Losses found when adopting arrays, reported on the first poll. */
   adoptedLosses: WorkerLoss[];
+  /** The shortfall of workers the last poll saw with no loss to explain it (see poll). */
+  shortBefore: number;
 }
 
 export function createSlurmDispatcher(opts: SlurmDispatcherOptions): Dispatcher {
@@ -204,7 +206,7 @@ export function createSlurmDispatcher(opts: SlurmDispatcherOptions): Dispatcher 
         jobId: job.jobId, config: job.config, desired: workers?.length ?? cfg.slurm?.workers ?? cfg.workers, share: workerShare(job), starting: true,
         arrays: [], tasks: new Map(), ended: new Set(), job, deaths: new WorkerDeaths([...(job.coordination?.workerDeaths ?? [])], [...(job.coordination?.workerCrashes ?? [])]),
         failures: job.workers?.failures ?? [], lastPoll: 0, stuck: null, startError: null, inFlight: 0,
-        adoptedLosses: [],
+        adoptedLosses: [], shortBefore: 0,
       };
       jobs.set(job.jobId, fj);
       // Adopt the arrays of a previous coordinator: recorded on the job, or found by name.
@@ -258,7 +260,11 @@ export function createSlurmDispatcher(opts: SlurmDispatcherOptions): Dispatcher 
       if (!followed(fj)) return losses;
       const work = job.tasks.pending + job.tasks.retrying + losses.length;
       // Arrays still being submitted (a grant grown while this polls) count: they are not missing.
-      const missing = Math.min(fj.desired, work) - alive(fj).length - fj.inFlight;
+      const short = Math.min(fj.desired, work) - alive(fj).length - fj.inFlight;
+      // A worker that ended cleanly found no work left, by counters fresher than `job` (read before squeue
+      // answered): a shortfall no loss explains is acted on only when the next poll still sees it.
+      const missing = losses.length > 0 ? short : Math.min(short, fj.shortBefore);
+      fj.shortBefore = losses.length > 0 ? 0 : Math.max(0, short);
       if (missing > 0 && !fj.startError && !fj.deaths.overLimit(deathLimit(job, fj.desired)) && job.status === 'RUNNING') {
         opts.log.info({ jobId: job.jobId, missing }, 'replacing slurm workers');
         await submitMore(fj, missing);
