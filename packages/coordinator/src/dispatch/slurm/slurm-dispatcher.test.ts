@@ -10,11 +10,16 @@ const log = createLogger({ name: 'test', level: 'silent' });
 let dir: string;
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+/** A Slurm CLI whose calls not given answer as an idle cluster would. */
+function fakeSlurm(calls: Partial<SlurmCli>): SlurmCli {
+  return { accounting: async () => null, cancel: async () => undefined, maxArraySize: async () => 1001, findByName: async () => [], submit: async () => '100', queue: async () => [], ...calls };
+}
+
 /** A Slurm whose sbatch answers only when told to, and whose squeue lists what was submitted as pending. */
 function slowSbatch() {
   const submitted: string[] = [];
   const answers: (() => void)[] = [];
-  const cli: SlurmCli = {
+  const cli = fakeSlurm({
     submit: () => new Promise((resolve) => {
       answers.push(() => {
         const id = String(100 + submitted.length);
@@ -23,11 +28,7 @@ function slowSbatch() {
       });
     }),
     queue: async (ids) => ids.map((id): ArrayTaskState => ({ arrayJobId: id, taskIndex: '0', state: 'PENDING', reason: 'Resources', exitCode: null, signal: null, node: null })),
-    accounting: async () => null,
-    cancel: async () => undefined,
-    maxArraySize: async () => 1001,
-    findByName: async () => [],
-  };
+  });
   return { cli, submitted, answerAll: () => answers.splice(0).forEach((a) => a()) };
 }
 
@@ -64,18 +65,14 @@ describe('the Slurm dispatcher replacing workers', () => {
   it('workers that ended cleanly are replaced only when the next poll still sees work for them (counters read before squeue answered lag behind)', async () => {
     dir = mkdtempSync(join(tmpdir(), 'djc-slurm-disp-'));
     const submitted: string[] = [];
-    const cli: SlurmCli = {
+    const cli = fakeSlurm({
       submit: async () => {
         submitted.push(String(100 + submitted.length));
         return submitted.at(-1) as string;
       },
       // Every worker has exited cleanly: it found no work left.
       queue: async (ids) => ids.map((id): ArrayTaskState => ({ arrayJobId: id, taskIndex: '0', state: 'COMPLETED', reason: null, exitCode: 0, signal: null, node: null })),
-      accounting: async () => null,
-      cancel: async () => undefined,
-      maxArraySize: async () => 1001,
-      findByName: async () => [],
-    };
+    });
     const d = createSlurmDispatcher({ workerCommand: ['djc-worker'], env: {}, logDir: dir, log, cli, pollMs: 0 });
     const job = runningJob();
     await d.start(job);
@@ -98,7 +95,7 @@ function heldSqueue() {
   const states = new Map<string, ArrayTaskState['state']>();
   let release: (() => void) | null = null;
   let held: Promise<void> | null = null;
-  const cli: SlurmCli = {
+  const cli = fakeSlurm({
     submit: async () => {
       const id = String(100 + submitted.length);
       submitted.push(id);
@@ -109,13 +106,10 @@ function heldSqueue() {
       if (held) await held;
       return ids.map((id): ArrayTaskState => ({ arrayJobId: id, taskIndex: '0', state: states.get(id) ?? 'PENDING', reason: 'JobArrayTaskLimit', exitCode: 0, signal: null, node: null }));
     },
-    accounting: async () => null,
     cancel: async (ids) => {
       for (const id of ids) states.set(id, 'CANCELLED');
     },
-    maxArraySize: async () => 1001,
-    findByName: async () => [],
-  };
+  });
   return {
     cli, submitted,
     hold: () => { held = new Promise((r) => { release = r; }); },
