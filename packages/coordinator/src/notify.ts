@@ -51,11 +51,17 @@ async function runCommand(command: string, job: JobRecord, log: Logger): Promise
   if (r.exitCode !== 0) log.warn({ jobId: job.jobId, command, exitCode: r.exitCode, stderr: r.stderr.slice(-500) }, 'notification command failed');
 }
 
-/** The job's root span (tracing on): from its submission to its end; its prepare, attempt and finalize spans are its children. */
+/**
+ * The job's root span (tracing on): from its submission until the
+ * coordinator is done with it; its prepare, attempt and finalize spans are
+ * its children. It ends now, not at the record's endedAt: finalize writes
+ * endedAt inside its own span, which ends a few ms later, and a parent that
+ * ends before its child draws wrong in every trace viewer.
+ */
 async function recordJobSpan(job: JobRecord): Promise<void> {
   const t = await initTracing('djc');
   if (!t.enabled) return;
-  const end = job.endedAt === null ? Date.now() : Date.parse(job.endedAt);
+  const end = Math.max(Date.now(), job.endedAt === null ? 0 : Date.parse(job.endedAt));
   const attrs = { 'djc.job_name': job.name, 'djc.status': job.status, 'djc.kind': job.kind, 'djc.tasks': job.tasks.total };
   t.recordJobSpan(job.jobId, attrs, Date.parse(job.createdAt), end, job.status === 'SUCCEEDED' ? undefined : job.error ?? job.status);
 }
