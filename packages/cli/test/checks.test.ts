@@ -8,7 +8,7 @@
  * in a read still stops on SIGTERM.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -75,6 +75,32 @@ describe('the handler and the reducer are loaded before any task runs', () => {
     expect(hang.code).toBe(0);
     expect(hang.stdout).toBe('job.yaml: valid (job "checks", jsonl input, module handler, 4 workers)\n');
     expect(hang.stderr).toMatch(/^warning: job\.yaml: handler\.module: \.\/hang\.mjs: loading it took longer than 3s, so its exports were not checked .*\(from --set handler\.module=\.\/hang\.mjs#count\)$/m);
+  });
+
+  it('djc run remembers a module it checked: a re-run loads it only in the workers, an edited module is checked again', async () => {
+    // Each load of the module appends where it ran: the check's own process (a main thread) or a worker's handler thread.
+    const loads = join(box.dir, 'loads.txt');
+    const counted = (body: string) => `import { appendFileSync } from 'node:fs';\nimport { isMainThread } from 'node:worker_threads';\n`
+      + `appendFileSync(${JSON.stringify(loads)}, isMainThread ? 'check\\n' : 'worker\\n');\n${body}`;
+    job('{ module: ./h.mjs#count }', 'compute: { workers: 1 }');
+    write({ 'h.mjs': counted(COUNT) });
+    // Written "before" the check: a file changed while it is checked is never remembered.
+    utimesSync(join(box.dir, 'h.mjs'), new Date(Date.now() - 10_000), new Date(Date.now() - 10_000));
+    // The home exists (as after any earlier djc command): a check never creates one just to remember a module.
+    mkdirSync(box.home, { recursive: true });
+    const checks = () => readFileSync(loads, 'utf8').split('\n').filter((l) => l === 'check').length;
+    for (const expected of [1, 1]) {
+      const r = await run(['run', 'job.yaml']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(checks()).toBe(expected);
+    }
+    expect(readFileSync(loads, 'utf8')).toContain('worker');
+    // Edited: the new export is looked for again, and a typo is still caught.
+    write({ 'h.mjs': counted('export const tally = (records) => records.length;\n') });
+    const typo = await run(['run', 'job.yaml']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('./h.mjs has no exported function "count"');
+    expect(checks()).toBe(2);
   });
 
   it('a command program not on PATH: an error for local workers, a warning for Slurm workers', async () => {

@@ -1,5 +1,6 @@
 import { DjcError, EXIT, exitCodeFor, isDiskFull, isDjcError, loadWorkflowFile, type Backend, type JobRecord } from '@djc/core';
 import { assertFits, cancelJob, coordinateJob, coordinatorName, parsePriority, poolsOf, submitJob, submitPipeline } from '@djc/coordinator';
+import { join } from 'node:path';
 import { withBackend, type Cli } from '../context.js';
 import { scheduledDispatcherFor } from '../dispatch-context.js';
 import { fewerWorkersNote, runCapacity } from '../scheduling-context.js';
@@ -22,7 +23,8 @@ export interface RunOptions {
 /** `djc run`: submit, coordinate in this process, wait; exit by the job's (or the pipeline's) outcome. */
 export async function runCommand(cli: Cli, file: string, o: RunOptions): Promise<number> {
   const priority = o.priority === undefined ? undefined : parsePriority(o.priority, '--priority');
-  const workflow = await loadWorkflowFile(file, { set: o.set, checkHandlers: true });
+  // As djc submit: a handler module probed good before, its files unchanged, is not loaded again (a Node start saved).
+  const workflow = await loadWorkflowFile(file, { set: o.set, checkHandlers: true, moduleCheckCache: join(cli.home, 'module-probe') });
   applyPriority(workflow, priority);
   // A job whose one worker asks more than this machine has would wait forever: refused, exit 2, with the numbers.
   const { capacity, settings } = runCapacity();
