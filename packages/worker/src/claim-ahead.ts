@@ -1,6 +1,6 @@
 import {
   ConflictError, MAX_TASK_BATCH, TERMINAL_JOB, type ClaimResult, type ReceiveOptions, type ReceivedMessage, type TaskRecord,
-} from '@djc/core';
+} from '@djc/core/worker';
 import type { AttemptDeps } from './run-attempt.js';
 
 /**

@@ -1,4 +1,4 @@
-import { MAX_TASK_BATCH, type JointOps, type LeaseRef, type LeaseWrite, type StateStore, type TaskOutcome, type TaskRecord } from '@djc/core';
+import { MAX_TASK_BATCH, type JointOps, type LeaseRef, type LeaseWrite, type StateStore, type TaskOutcome, type TaskRecord } from '@djc/core/worker';
 
 /** Longest a completion (or a held task's start) waits for others to share its write. */
 export const COMMIT_WAIT_MS = 20;

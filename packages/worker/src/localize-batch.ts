@@ -10,7 +10,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { batchOfCopy, DjcError, type BatchDescriptor, type BlobCopy, type BlobStore, type ReadOptions } from '@djc/core';
+import { batchOfCopy, DjcError, type BatchDescriptor, type BlobCopy, type BlobStore, type ReadOptions } from '@djc/core/worker';
 
 /** True when the batch is read from copies in the blob store. */
 export function isMaterialized(batch: BatchDescriptor): boolean {

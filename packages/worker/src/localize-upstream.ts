@@ -8,7 +8,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { DjcError, type Backend, type BatchDescriptor } from '@djc/core';
+import { DjcError, type Backend, type BatchDescriptor } from '@djc/core/worker';
 
 export async function localizeUpstream(backend: Backend, batch: BatchDescriptor, dir: string): Promise<BatchDescriptor> {
   const up = batch.upstream;

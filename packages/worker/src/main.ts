@@ -1,4 +1,4 @@
-import { createLogger, exitCodeFor, EXIT, initTracing, shutdownTracing, type Backend, type Logger } from '@djc/core';
+import { createLogger, exitCodeFor, EXIT, initTracing, shutdownTracing, type Backend, type Logger } from '@djc/core/worker';
 import { openBackend, type BackendSettings } from '@djc/core/backends';
 import { workerMemoryFromEnv } from './memory-limit.js';
 import { runWorker } from './worker.js';

@@ -12,7 +12,7 @@
  * compute.memory says otherwise; a command handler's processes get it as
  * RLIMIT_DATA (`ulimit -d`, see command-runner.ts).
  */
-import { DjcError, parseSize, type JobConfig } from '@djc/core';
+import { DjcError, parseSize, type JobConfig } from '@djc/core/worker';
 
 export const WORKER_MEMORY_ENV = 'DJC_WORKER_MEMORY';
 

@@ -8,7 +8,7 @@
  * the orphan timeout, as timed by this worker's own clock (no clock skew
  * between hosts), the worker stops taking tasks and exits.
  */
-import { formatDuration, parseDuration, TERMINAL_JOB, type JobRecord } from '@djc/core';
+import { formatDuration, parseDuration, TERMINAL_JOB, type JobRecord } from '@djc/core/worker';
 
 /** Without compute.worker_orphan_timeout or DJC_WORKER_ORPHAN_TIMEOUT. */
 export const DEFAULT_ORPHAN_TIMEOUT_MS = 5 * 60_000;

@@ -14,7 +14,7 @@
  * that turned out long) is given back once its job has no pending task left
  * (worker.ts), so at the end of a mixed job an idle worker runs it.
  */
-import { MAX_TASK_BATCH } from '@djc/core';
+import { MAX_TASK_BATCH } from '@djc/core/worker';
 
 /**
  * Work, at the measured pace, that the tasks held ahead of free slots may

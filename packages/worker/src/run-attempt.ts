@@ -19,7 +19,7 @@ import {
   type TaskOutcome,
   type TaskRecord,
   tracer,
-} from '@djc/core';
+} from '@djc/core/worker';
 import type { AttemptOutput, AttemptResult, AttemptSpec, HandlerRunner } from './handlers/index.js';
 import { LogBuffer } from './handlers/log-buffer.js';
 import { errorText, failed } from './handlers/results.js';

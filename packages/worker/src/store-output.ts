@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { blobKeys, MAX_INLINE_OUTPUT_BYTES, type Backend, type OutputRef } from '@djc/core';
+import { blobKeys, MAX_INLINE_OUTPUT_BYTES, type Backend, type OutputRef } from '@djc/core/worker';
 import type { AttemptOutput } from './handlers/index.js';
 
 /**

@@ -15,7 +15,7 @@
  * or SIGTERM/SIGINT while it waits, ends it at once with code 0: a warm
  * worker never outlives its daemon idle.
  */
-import { createLogger, EXIT, exitCodeFor, initTracing } from '@djc/core';
+import { createLogger, EXIT, exitCodeFor, initTracing } from '@djc/core/worker';
 import { openBackend } from '@djc/core/backends';
 import { workerProcessMain, type WorkerProcessOptions } from './main.js';
 import { DEFAULT_HEAP_BYTES } from './handlers/module-runner.js';

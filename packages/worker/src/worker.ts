@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { newWorkerId, TERMINAL_JOB, withJob, type Backend, type Logger } from '@djc/core';
+import { newWorkerId, TERMINAL_JOB, withJob, type Backend, type Logger } from '@djc/core/worker';
 import { createHandlerRunner } from './handlers/index.js';
 import { JobCache } from './job-cache.js';
 import { handleMessage, type AttemptDeps, type MessageOutcome } from './run-attempt.js';

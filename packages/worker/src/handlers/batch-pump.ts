@@ -7,7 +7,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { deadLetterRecords, type BadRecordPolicy, type BadRecordSink } from '@djc/core';
+import { deadLetterRecords, type BadRecordPolicy, type BadRecordSink } from '@djc/core/worker';
 import type { AttemptOutput } from './types.js';
 
 /**

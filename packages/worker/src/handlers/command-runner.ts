@@ -25,7 +25,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { constants as osc } from 'node:os';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { batchBytes, capText, formatDuration, formatSize, isDjcError, type BatchTally, type FailureKind } from '@djc/core';
+import { batchBytes, capText, formatDuration, formatSize, isDjcError, type BatchTally, type FailureKind } from '@djc/core/worker';
 import { DeadLetterFile, isPipeClosed, pumpBatch } from './batch-pump.js';
 import { formatLogLine, LogBuffer, TailLines } from './log-buffer.js';
 import { sampleGroupUsage, type GroupUsage } from './group-usage.js';

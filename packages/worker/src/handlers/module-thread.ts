@@ -22,10 +22,11 @@ import { Console } from 'node:console';
 import { Writable } from 'node:stream';
 import { format, inspect } from 'node:util';
 import { parentPort } from 'node:worker_threads';
+// The thread's entry of core (thread-api.ts), not its index: a thread's start loads ~30 modules, not ~290.
 import {
   capError, capText, deadLetterRecords, importUserFunction, isDjcError, MAX_ERROR_CHARS, parseModuleRef, readBatchRecords, readSmallBatchBlocking, useBlockingLocalReads,
-  type BadRecordPolicy, type BadRecordSink, type DjcError, type HandlerContext,
-} from '@djc/core';
+} from '@djc/core/thread';
+import type { BadRecordPolicy, BadRecordSink, DjcError, HandlerContext } from '@djc/core';
 import { formatLogLine, type LogLevel } from './log-buffer.js';
 import { errorText } from './results.js';
 import { encodeOutput } from './output.js';

@@ -180,7 +180,7 @@ export function newThreadWorker(limitMb: number): Worker {
   return new Worker(entry.filename, { ...entry.options, resourceLimits: { maxOldGenerationSizeMb: limitMb } });
 }
 
-function threadEntry(): { filename: string | URL; options: WorkerOptions } {
+export function threadEntry(): { filename: string | URL; options: WorkerOptions } {
   if (!import.meta.url.endsWith('.ts')) return { filename: new URL('./module-thread.js', import.meta.url), options: {} };
   const entry = new URL('./module-thread.ts', import.meta.url).href;
   const code = `import(${JSON.stringify(tsxApiUrl())}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;

@@ -1,4 +1,5 @@
-import { isDjcError, type FailureKind } from '@djc/core';
+import type { FailureKind } from '@djc/core';
+import { isDjcError } from '@djc/core/errors';
 import type { AttemptFailure } from './types.js';
 
 /** A failed attempt; retryable unless said otherwise. */

@@ -8,7 +8,7 @@
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Writable, type Readable } from 'node:stream';
-import { MAX_INLINE_OUTPUT_BYTES } from '@djc/core';
+import { MAX_INLINE_OUTPUT_BYTES } from '@djc/core/worker';
 import type { AttemptOutput } from './types.js';
 
 export class StdoutSink extends Writable {

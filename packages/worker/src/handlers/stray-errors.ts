@@ -5,7 +5,7 @@
  * the thread attributes them by async context (module-thread.ts) and gives
  * each finished handler a short settle window in which they still fail it.
  */
-import { capText, MAX_ERROR_CHARS } from '@djc/core';
+import { capText, MAX_ERROR_CHARS } from '@djc/core/thread';
 import { inspect } from 'node:util';
 
 /** Longest settle window after a handler returns. */

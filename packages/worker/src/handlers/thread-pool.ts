@@ -15,7 +15,8 @@
  * many as attempts wait, up to `slots`). Short tasks (a no-op
  * takes well under a millisecond in its thread) then run on one or two
  * threads whatever the concurrency, where a thread per slot cost each a
- * start (@djc/core and zod compiled again, ~25 MiB) and spread the tasks
+ * start (then all of @djc/core and zod compiled again, ~25 MiB; now
+ * @djc/core/thread, ~75 ms of CPU and ~9 MiB) and spread the tasks
  * round-robin over cold threads: measured at compute.concurrency 10, three
  * times the CPU per task of concurrency 1. Slow or CPU-bound tasks still
  * get a thread each, up to `slots`, within a few doublings (each a thread

@@ -1,0 +1,45 @@
+/**
+ * What a worker process and its handler thread load (issue 14): the worker
+ * takes `@djc/core/worker` and `@djc/core/backends`, its handler thread
+ * `@djc/core/thread`, never core's index (zod, yaml and the planner with it):
+ * every worker process of every job, and every handler thread, paid that at
+ * its start (~290 modules, ~150-250 ms of CPU). A module-load hook
+ * (NODE_OPTIONS=--import, which workers and their threads inherit) writes
+ * the files each process and thread loads.
+ */
+import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { djc, sandboxPerTest } from './helpers.js';
+
+const box = sandboxPerTest();
+
+describe('worker start-up imports', () => {
+  it('a worker process and its handler thread load neither core\'s index nor zod or yaml', async () => {
+    const logs = join(box.dir, 'loaded');
+    mkdirSync(logs);
+    const hook = join(box.dir, 'hook.mjs');
+    writeFileSync(hook, [
+      "import { registerHooks } from 'node:module';",
+      "import { appendFileSync } from 'node:fs';",
+      "import { isMainThread } from 'node:worker_threads';",
+      `const log = ${JSON.stringify(logs)} + '/' + process.pid + (isMainThread ? '' : '-thread') + '.txt';`,
+      'registerHooks({ load(url, context, next) { appendFileSync(log, url + "\\n"); return next(url, context); } });',
+      '',
+    ].join('\n'));
+    writeFileSync(join(box.dir, 'in.jsonl'), '{"n":1}\n{"n":2}\n');
+    writeFileSync(join(box.dir, 'noop.mjs'), 'export async function noop(records) { return records; }\n');
+    writeFileSync(join(box.dir, 'job.yaml'), 'name: imports\ninput: { path: in.jsonl, batch: { records: 1 } }\nhandler: { module: ./noop.mjs#noop }\n');
+    const ran = await djc(['run', 'job.yaml'], { cwd: box.dir, home: box.home, env: { NODE_OPTIONS: `--import=${pathToFileURL(hook).href}` } });
+    expect(ran.code, ran.stderr).toBe(0);
+
+    const loaded = Object.fromEntries(readdirSync(logs).map((f) => [f, readFileSync(join(logs, f), 'utf8').split('\n').filter(Boolean)]));
+    const workers = Object.entries(loaded).filter(([, urls]) => urls.some((u) => u.endsWith('/worker/dist/main.js')));
+    const threads = Object.entries(loaded).filter(([, urls]) => urls.some((u) => u.endsWith('/worker/dist/handlers/module-thread.js')));
+    expect(workers.length, Object.keys(loaded).join(' ')).toBeGreaterThan(0);
+    expect(threads.length, Object.keys(loaded).join(' ')).toBeGreaterThan(0);
+    const heavy = (urls: string[]) => urls.filter((u) => /\/core\/dist\/index\.js$/.test(u) || /\/node_modules\/(\.pnpm\/)?(zod|yaml)[@/]/.test(u));
+    for (const [file, urls] of [...workers, ...threads]) expect(heavy(urls), file).toEqual([]);
+  });
+});
