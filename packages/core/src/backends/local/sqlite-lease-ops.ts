@@ -32,14 +32,12 @@ import { END_PARAMS, END_SET, endValues, inlineOf, plainEndParams } from './task
 import { CLAIM_RETURNS, claimedRow, END_RETURNS, endedRow } from './lease-rows.js';
 import { positional, type PositionalStatement } from './positional-params.js';
 import { CLAIM_DUE, CLAIM_SET, ClaimGroup } from './claim-group.js';
+import { EndOrder } from './end-order.js';
 import { copyWins, leaseSlot, type LeaseRow, type SqliteCopyOps } from './sqlite-copy-ops.js';
 
 /** The job takes claims and heartbeats: not being cancelled, not ended (TERMINAL_JOB, as checkClaimable and DynamoDB say). */
 const JOB_LIVE = `EXISTS (SELECT 1 FROM jobs WHERE job_id = @jobId AND cancel_requested = 0
   AND status NOT IN (${[...TERMINAL_JOB].map((s) => `'${s}'`).join(', ')}))`;
-
-/** The statuses of a task an end finds under its lease, the usual one (claimed ahead, never started) first. */
-const ENDABLE = ['CLAIMED', 'RUNNING'] as const;
 
 /** The parameters of a claim, in the order claimRow binds them. */
 const CLAIM_PARAMS = ['jobId', 'taskId', 'status', 'owner', 'expiresAt', 'claimedAt', 'startedAt', 'now', 'maxAttempts'] as const;
@@ -70,6 +68,8 @@ export class SqliteLeaseOps {
   private readonly startWrite: Statement;
   private readonly beat: Statement;
   private readonly lostProbe: Statement;
+  /** Which status each end tries first (end-order.ts). */
+  private readonly endOrder = new EndOrder();
 
   constructor(db: Db, private readonly counters: JobCounters, private readonly copies: SqliteCopyOps, private readonly files: JobFiles) {
     this.claimCheck = db.prepare(`SELECT t.status, t.attempts, t.attempt_floor, t.not_before,
@@ -115,6 +115,7 @@ export class SqliteLeaseOps {
   claim(jobId: string, taskId: number, req: ClaimRequest, startNow = true): TaskRecord {
     const { row, from } = this.claimRow(jobId, taskId, req, startNow);
     this.counters.move(jobId, from, row.status);
+    if (row.status === 'RUNNING') this.endOrder.started(jobId, taskId);
     return toTaskRecord(row, this.files);
   }
 
@@ -135,11 +136,13 @@ export class SqliteLeaseOps {
         const first = grouped?.get(taskId);
         if (first !== undefined && grouped?.delete(taskId)) {
           addMove(delta, 'PENDING', first.status);
+          if (first.status === 'RUNNING') this.endOrder.started(jobId, taskId);
           return toTaskRecord(first, this.files);
         }
         // Not claimed by the group (or a repeated id): claimed alone, or refused with the reason.
         const { row, from } = this.claimRow(jobId, taskId, { ...req, now }, i < start);
         addMove(delta, from, row.status);
+        if (row.status === 'RUNNING') this.endOrder.started(jobId, taskId);
         return toTaskRecord(row, this.files);
       } catch (e) {
         if (e instanceof ConflictError) return e;
@@ -234,7 +237,7 @@ export class SqliteLeaseOps {
       this.count(jobId, delta, from, outcome.status, succeeded ? outcome.records : 0, succeeded ? (outcome.bad ?? 0) : 0);
       return toTaskRecord(row, this.files);
     };
-    for (const from of ENDABLE) {
+    for (const from of this.endOrder.take(jobId, taskId)) {
       if (from === 'CLAIMED') assertTaskTransition('CLAIMED', 'RUNNING', { jobId, taskId });
       assertTaskTransition('RUNNING', outcome.status, { jobId, taskId });
       const got = this.plainEnd[from].get(plainEndParams(values, jobId, taskId, lease.owner, lease.attempt));
@@ -258,6 +261,7 @@ export class SqliteLeaseOps {
     assertTaskTransition('CLAIMED', 'RUNNING', { jobId, taskId });
     const updated = this.startWrite.get({ jobId, taskId, startedAt: new Date(startedAt).toISOString() }) as TaskRow;
     this.count(jobId, delta, 'CLAIMED', 'RUNNING');
+    this.endOrder.started(jobId, taskId);
     return toTaskRecord(updated, this.files);
   }
 
