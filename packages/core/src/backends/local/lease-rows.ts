@@ -57,3 +57,28 @@ export function endedRow(jobId: string, taskId: number, v: EndValues, got: unkno
     lease_attempt: null, copy_owner: null, copy_attempt: null, copy_expires_at: null, speculation: null,
   };
 }
+
+/** What the plain start of a held task (CLAIMED → RUNNING under its own lease, no copy) returns: every column it does not set. */
+export const START_RETURNS = `attempts, attempt_floor, batch, lease_owner, lease_expires_at, not_before, worker, error, failure_kind, exit_code,
+  output_key, output_kind, output_inline, records, bad, claimed_at, ended_at, reused_from, usage_json, lease_attempt, copy_attempt, copy_expires_at`;
+type StartReturned = [
+  number, number, string, string | null, number | null, number | null, string | null, string | null, string | null, number | null,
+  string | null, OutputKind | null, Uint8Array | null, number | null, number | null, string | null, string | null, string | null, string | null,
+  number | null, number | null, number | null,
+];
+
+/** The row the plain start left: RUNNING since `startedAt`, `got` (START_RETURNS' values); its WHERE said no copy, never speculated. */
+export function startedRow(jobId: string, taskId: number, startedAt: string, got: unknown): TaskRow {
+  const [
+    attempts, attemptFloor, batch, leaseOwner, leaseExpiresAt, notBefore, worker, error, failureKind, exitCode,
+    outputKey, outputKind, outputInline, records, bad, claimedAt, endedAt, reusedFrom, usage, leaseAttempt, copyAttempt, copyExpiresAt,
+  ] = got as StartReturned;
+  return {
+    job_id: jobId, task_id: taskId, status: 'RUNNING', attempts, attempt_floor: attemptFloor, batch,
+    lease_owner: leaseOwner, lease_expires_at: leaseExpiresAt, not_before: notBefore, worker,
+    error, failure_kind: failureKind, exit_code: exitCode,
+    output_key: outputKey, output_kind: outputKind, output_inline: outputInline, records, bad,
+    claimed_at: claimedAt, started_at: startedAt, ended_at: endedAt, reused_from: reusedFrom, usage_json: usage,
+    lease_attempt: leaseAttempt, copy_owner: null, copy_attempt: copyAttempt, copy_expires_at: copyExpiresAt, speculation: null,
+  };
+}
