@@ -10,7 +10,8 @@
  * job live, due, budget left); only a refused claim reads the row, to say
  * why. An end is one UPDATE too when it is the usual one (the attempt's
  * own lease, no speculative copy): the lease check is in its WHERE; any
- * other end reads the row first (a lost lease, a copy's lease). claimMany
+ * other end reads the row first (a lost lease, a copy's lease). So does a
+ * held task's start (CLAIMED → RUNNING). claimMany
  * and completeMany add the job's counter changes up and write them once
  * per call (job-counters.ts), not once per task. The claim and the usual
  * end bind by position and return only the columns they do not set
