@@ -1,11 +1,11 @@
 /**
  * The task rows a claim, an end and a held task's start leave, built from
  * what the write set and the few columns it returns (RETURNING those, as an
- * array: sqlite-driver's raw()), instead of RETURNING *. Every other column is one the write set to
- * a value it knows. With node:sqlite, RETURNING * as an object cost ~20 µs
- * per claim and per end (a 28-key object per row). A column added to the
- * tasks table (state-rows.ts) that a claim, an end or a start does not set
- * must be added to its RETURNS here.
+ * array: sqlite-driver's raw()), instead of RETURNING *. Every other column
+ * is one the write set to a value it knows. With node:sqlite, RETURNING * as
+ * an object cost ~20 µs per claim and per end (a 28-key object per row). A
+ * column added to the tasks table (state-rows.ts) that a claim, an end or a
+ * start does not set must be added to its RETURNS here.
  */
 import type { OutputKind } from '../../model/job.js';
 import type { TaskStatus } from '../../model/status.js';
