@@ -1,8 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isDjcError, type Backend, type StateStore, type TaskOutcome } from '@djc/core';
 import { createLocalBackend } from '@djc/core/backends/local';
 import { tempDir, testBatches, testJob } from '../../core/src/testing/fixtures.js';
-import { Committer } from './committer.js';
+import { COMMIT_WAIT_MS, Committer } from './committer.js';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 let backend: Backend;
@@ -40,6 +40,7 @@ async function reopen(n: number): Promise<{ jobId: string }> {
 }
 
 afterEach(async () => {
+  vi.restoreAllMocks();
   await backend.close();
   await tmp.cleanup();
 });
@@ -69,6 +70,9 @@ describe('Committer', () => {
     const other = await reopen(2);
     const c = new Committer(state, () => false);
     const t0 = Date.now() - 5_000;
+    // The committer's clock stands still until the start of 1 may go (a loaded machine must not age it meanwhile).
+    let now = Date.now();
+    vi.spyOn(Date, 'now').mockImplementation(() => now);
     const startA = c.start(other.jobId, 0, { owner: 'h', attempt: 1 }, t0);
     const startB = c.start(other.jobId, 1, { owner: 'h', attempt: 1 }, t0 + 1);
     expect(writes).toEqual([]); // a start alone does not flush, even when the worker looks idle
@@ -76,7 +80,9 @@ describe('Committer', () => {
     expect(writes).toEqual([1]); // the end of 0 with its start; the start of 1 waits half of COMMIT_WAIT_MS
     expect(done).toMatchObject({ status: 'SUCCEEDED', startedAt: new Date(t0).toISOString() });
     expect(await startA).toMatchObject({ status: 'SUCCEEDED' });
+    now += COMMIT_WAIT_MS;
     expect(await startB).toMatchObject({ status: 'RUNNING', startedAt: new Date(t0 + 1).toISOString() });
+    vi.restoreAllMocks();
     expect(writes).toEqual([1, 1]);
     expect((await backend.state.getJob(other.jobId))?.tasks).toMatchObject({ claimed: 0, running: 1, succeeded: 1 });
   });

@@ -1,11 +1,11 @@
 /**
- * The task rows a claim and an end leave, built from what the write set and
- * the few columns it returns (RETURNING those, as an array: sqlite-driver's
- * raw()), instead of RETURNING *. Every other column is one the write set to
- * a value it knows. With node:sqlite, RETURNING * as an object cost ~20 µs
- * per claim and per end (a 28-key object per row). A column added to the
- * tasks table (state-rows.ts) that a claim or an end does not set must be
- * added to its RETURNS here.
+ * The task rows a claim, an end and a held task's start leave, built from
+ * what the write set and the few columns it returns (RETURNING those, as an
+ * array: sqlite-driver's raw()), instead of RETURNING *. Every other column
+ * is one the write set to a value it knows. With node:sqlite, RETURNING * as
+ * an object cost ~20 µs per claim and per end (a 28-key object per row). A
+ * column added to the tasks table (state-rows.ts) that a claim, an end or a
+ * start does not set must be added to its RETURNS here.
  */
 import type { OutputKind } from '../../model/job.js';
 import type { TaskStatus } from '../../model/status.js';
@@ -55,5 +55,30 @@ export function endedRow(jobId: string, taskId: number, v: EndValues, got: unkno
     records: v.records, bad: v.bad,
     claimed_at: claimedAt, started_at: startedAt, ended_at: v.endedAt, reused_from: reusedFrom, usage_json: v.usage,
     lease_attempt: null, copy_owner: null, copy_attempt: null, copy_expires_at: null, speculation: null,
+  };
+}
+
+/** What the plain start of a held task (CLAIMED → RUNNING under its own lease, no copy) returns: every column it does not set. */
+export const START_RETURNS = `attempts, attempt_floor, batch, lease_owner, lease_expires_at, not_before, worker, error, failure_kind, exit_code,
+  output_key, output_kind, output_inline, records, bad, claimed_at, ended_at, reused_from, usage_json, lease_attempt, copy_attempt, copy_expires_at`;
+type StartReturned = [
+  number, number, string, string | null, number | null, number | null, string | null, string | null, string | null, number | null,
+  string | null, OutputKind | null, Uint8Array | null, number | null, number | null, string | null, string | null, string | null, string | null,
+  number | null, number | null, number | null,
+];
+
+/** The row the plain start left: RUNNING since `startedAt`, `got` (START_RETURNS' values); its WHERE said no copy, never speculated. */
+export function startedRow(jobId: string, taskId: number, startedAt: string, got: unknown): TaskRow {
+  const [
+    attempts, attemptFloor, batch, leaseOwner, leaseExpiresAt, notBefore, worker, error, failureKind, exitCode,
+    outputKey, outputKind, outputInline, records, bad, claimedAt, endedAt, reusedFrom, usage, leaseAttempt, copyAttempt, copyExpiresAt,
+  ] = got as StartReturned;
+  return {
+    job_id: jobId, task_id: taskId, status: 'RUNNING', attempts, attempt_floor: attemptFloor, batch,
+    lease_owner: leaseOwner, lease_expires_at: leaseExpiresAt, not_before: notBefore, worker,
+    error, failure_kind: failureKind, exit_code: exitCode,
+    output_key: outputKey, output_kind: outputKind, output_inline: outputInline, records, bad,
+    claimed_at: claimedAt, started_at: startedAt, ended_at: endedAt, reused_from: reusedFrom, usage_json: usage,
+    lease_attempt: leaseAttempt, copy_owner: null, copy_attempt: copyAttempt, copy_expires_at: copyExpiresAt, speculation: null,
   };
 }

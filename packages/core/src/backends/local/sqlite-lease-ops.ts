@@ -10,7 +10,8 @@
  * job live, due, budget left); only a refused claim reads the row, to say
  * why. An end is one UPDATE too when it is the usual one (the attempt's
  * own lease, no speculative copy): the lease check is in its WHERE; any
- * other end reads the row first (a lost lease, a copy's lease). claimMany
+ * other end reads the row first (a lost lease, a copy's lease). So does a
+ * held task's start (CLAIMED → RUNNING). claimMany
  * and completeMany add the job's counter changes up and write them once
  * per call (job-counters.ts), not once per task. The claim and the usual
  * end bind by position and return only the columns they do not set
@@ -29,20 +30,21 @@ import { leaseLost, taskConflict, tooManyClaims } from '../store-errors.js';
 import { toTaskRecord, type TaskRow } from './state-rows.js';
 import type { JobFiles } from './sqlite-job-files.js';
 import { END_PARAMS, END_SET, endValues, inlineOf, plainEndParams } from './task-end-values.js';
-import { CLAIM_RETURNS, claimedRow, END_RETURNS, endedRow } from './lease-rows.js';
+import { CLAIM_RETURNS, claimedRow, END_RETURNS, endedRow, START_RETURNS, startedRow } from './lease-rows.js';
 import { positional, type PositionalStatement } from './positional-params.js';
 import { CLAIM_DUE, CLAIM_SET, ClaimGroup } from './claim-group.js';
+import { EndOrder } from './end-order.js';
 import { copyWins, leaseSlot, type LeaseRow, type SqliteCopyOps } from './sqlite-copy-ops.js';
 
 /** The job takes claims and heartbeats: not being cancelled, not ended (TERMINAL_JOB, as checkClaimable and DynamoDB say). */
 const JOB_LIVE = `EXISTS (SELECT 1 FROM jobs WHERE job_id = @jobId AND cancel_requested = 0
   AND status NOT IN (${[...TERMINAL_JOB].map((s) => `'${s}'`).join(', ')}))`;
 
-/** The statuses of a task an end finds under its lease, the usual one (claimed ahead, never started) first. */
-const ENDABLE = ['CLAIMED', 'RUNNING'] as const;
-
 /** The parameters of a claim, in the order claimRow binds them. */
 const CLAIM_PARAMS = ['jobId', 'taskId', 'status', 'owner', 'expiresAt', 'claimedAt', 'startedAt', 'now', 'maxAttempts'] as const;
+
+/** The parameters of the plain start, in the order start binds them. */
+const START_PARAMS = ['startedAt', 'jobId', 'taskId', 'owner', 'attempt'] as const;
 
 /** The statuses a task is claimed from, the usual one first. */
 const CLAIMABLE = ['PENDING', 'RETRY_WAIT'] as const;
@@ -68,8 +70,12 @@ export class SqliteLeaseOps {
   private readonly plainEnd: Record<'CLAIMED' | 'RUNNING', PositionalStatement>;
   private readonly releaseWrite: Statement;
   private readonly startWrite: Statement;
+  /** The usual start, with its lease check in the WHERE (START_PARAMS, by position). */
+  private readonly plainStart: PositionalStatement;
   private readonly beat: Statement;
   private readonly lostProbe: Statement;
+  /** Which status each end tries first (end-order.ts). */
+  private readonly endOrder = new EndOrder();
 
   constructor(db: Db, private readonly counters: JobCounters, private readonly copies: SqliteCopyOps, private readonly files: JobFiles) {
     this.claimCheck = db.prepare(`SELECT t.status, t.attempts, t.attempt_floor, t.not_before,
@@ -100,6 +106,12 @@ export class SqliteLeaseOps {
       WHERE job_id = @jobId AND task_id = @taskId RETURNING *`);
     this.startWrite = db.prepare(`UPDATE tasks SET status = 'RUNNING', started_at = @startedAt
       WHERE job_id = @jobId AND task_id = @taskId RETURNING *`);
+    // The start of a held task under its own lease, never speculated, in one write (as plainEnd): one held task
+    // in four starts so at concurrency 10. Any other start reads the row first (start's checkLease).
+    this.plainStart = positional(db, `UPDATE tasks SET status = 'RUNNING', started_at = @startedAt
+      WHERE job_id = @jobId AND task_id = @taskId AND status = 'CLAIMED' AND lease_owner = @owner
+        AND coalesce(lease_attempt, attempts) = @attempt AND copy_owner IS NULL AND speculation IS NULL
+      RETURNING ${START_RETURNS}`, START_PARAMS);
     // The test of SqliteBulkTaskOps.reclaim's selectLost, for one row: read outside any transaction.
     this.lostProbe = db.prepare(`SELECT 1 FROM tasks INDEXED BY tasks_leased
       WHERE job_id = @jobId AND status IN ('RUNNING', 'CLAIMED')
@@ -115,6 +127,7 @@ export class SqliteLeaseOps {
   claim(jobId: string, taskId: number, req: ClaimRequest, startNow = true): TaskRecord {
     const { row, from } = this.claimRow(jobId, taskId, req, startNow);
     this.counters.move(jobId, from, row.status);
+    if (row.status === 'RUNNING') this.endOrder.started(jobId, taskId);
     return toTaskRecord(row, this.files);
   }
 
@@ -135,11 +148,13 @@ export class SqliteLeaseOps {
         const first = grouped?.get(taskId);
         if (first !== undefined && grouped?.delete(taskId)) {
           addMove(delta, 'PENDING', first.status);
+          if (first.status === 'RUNNING') this.endOrder.started(jobId, taskId);
           return toTaskRecord(first, this.files);
         }
         // Not claimed by the group (or a repeated id): claimed alone, or refused with the reason.
         const { row, from } = this.claimRow(jobId, taskId, { ...req, now }, i < start);
         addMove(delta, from, row.status);
+        if (row.status === 'RUNNING') this.endOrder.started(jobId, taskId);
         return toTaskRecord(row, this.files);
       } catch (e) {
         if (e instanceof ConflictError) return e;
@@ -234,7 +249,7 @@ export class SqliteLeaseOps {
       this.count(jobId, delta, from, outcome.status, succeeded ? outcome.records : 0, succeeded ? (outcome.bad ?? 0) : 0);
       return toTaskRecord(row, this.files);
     };
-    for (const from of ENDABLE) {
+    for (const from of this.endOrder.take(jobId, taskId)) {
       if (from === 'CLAIMED') assertTaskTransition('CLAIMED', 'RUNNING', { jobId, taskId });
       assertTaskTransition('RUNNING', outcome.status, { jobId, taskId });
       const got = this.plainEnd[from].get(plainEndParams(values, jobId, taskId, lease.owner, lease.attempt));
@@ -254,10 +269,18 @@ export class SqliteLeaseOps {
 
   /** A held task's handler started: CLAIMED → RUNNING while the lease holds. */
   start(jobId: string, taskId: number, lease: LeaseRef, startedAt: number, delta?: CountDelta): TaskRecord {
-    this.checkLease(jobId, taskId, lease, 'CLAIMED');
     assertTaskTransition('CLAIMED', 'RUNNING', { jobId, taskId });
-    const updated = this.startWrite.get({ jobId, taskId, startedAt: new Date(startedAt).toISOString() }) as TaskRow;
+    const at = new Date(startedAt).toISOString();
+    const got = this.plainStart.get([at, jobId, taskId, lease.owner, lease.attempt]);
+    let updated: TaskRow;
+    if (got !== undefined) updated = startedRow(jobId, taskId, at, got);
+    else {
+      // Not the plain case: a lost lease (throws), or a copy's lease.
+      this.checkLease(jobId, taskId, lease, 'CLAIMED');
+      updated = this.startWrite.get({ jobId, taskId, startedAt: at }) as TaskRow;
+    }
     this.count(jobId, delta, 'CLAIMED', 'RUNNING');
+    this.endOrder.started(jobId, taskId);
     return toTaskRecord(updated, this.files);
   }
 

@@ -2,7 +2,9 @@
  * TaskQueue as a table in the local SQLite file.
  *
  * A delivery is identified by its receipt, "<row id>.<random tag, one per
- * receive>"; receiving a
+ * receive>" (12 base64url characters, 72 random bits: the row keeps the
+ * receipt while the message is in flight, and a UUID's 36 made each row
+ * ~24 bytes wider, more page splits per receive); receiving a
  * message again gives it a new receipt. extend/release/delete/deadLetter with
  * a stale receipt (the message was received again since, released, deleted
  * or dead-lettered) change nothing and do not throw: the newer delivery owns
@@ -13,7 +15,7 @@
  * still invisible; `delayed` = invisible with no live delivery (sent with
  * delayMs, or released with a delay); `dead` = dead-lettered.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Statement } from './sqlite-driver.js';
 import type { IoOptions } from '../../ports/state-store.js';
@@ -138,7 +140,7 @@ export class SqliteTaskQueue implements TaskQueue {
     const max = Math.max(1, Math.floor(o.max));
     const rows = (o.jobId === undefined ? this.sql.ready.all(now, max) : this.sql.readyJob.all(o.jobId, now, max)) as ReadyRow[];
     if (rows.length === 0) return [];
-    const tag = randomUUID();
+    const tag = randomBytes(9).toString('base64url');
     this.sql.markReceived.run(now + o.visibilityMs, tag, JSON.stringify(rows.map((r) => r.id)));
     return rows.map((r) => ({ receipt: `${r.id}.${tag}`, message: JSON.parse(r.body) as TaskMessage, receiveCount: r.receive_count + 1 }));
   }
