@@ -25,7 +25,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { constants as osc } from 'node:os';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { batchBytes, capText, formatDuration, formatSize, isDjcError, type BatchTally, type FailureKind } from '@djc/core';
+import { batchBytes, smallBatchBytes, capText, formatDuration, formatSize, isDjcError, type BatchTally, type FailureKind } from '@djc/core';
 import { DeadLetterFile, isPipeClosed, pumpBatch } from './batch-pump.js';
 import { formatLogLine, LogBuffer, TailLines } from './log-buffer.js';
 import { sampleGroupUsage, type GroupUsage } from './group-usage.js';
@@ -199,6 +199,17 @@ class CommandAttempt {
    * and write.
    */
   private async readAhead(): Promise<void> {
+    // A small plain batch, all of it valid, in one blocking read (no generators); anything else streamed by batchBytes, which reports or handles it.
+    const small = smallBatchBytes(this.spec.batch, this.spec.input, INLINE_STDIN_BYTES);
+    if (small) {
+      this.tally = small.tally;
+      this.input = small.bytes;
+      // Written by the spawner with the start; streamed only where the command got a stdin pipe (Node's spawn).
+      this.stdinChunks = (async function* () {
+        yield small.bytes;
+      })();
+      return;
+    }
     const it = this.openBatch();
     this.closeBatch = async () => {
       await it.return(undefined);
