@@ -130,6 +130,25 @@ describe.runIf(hasPerl)('command handlers started by the perl spawner', () => {
     }
   });
 
+  it('gives each command exactly its environment, though a request sends only what changed since the last', async () => {
+    const spawner = createCommandSpawner();
+    try {
+      const envOf = async (env: NodeJS.ProcessEnv) => {
+        const child = await spawner.spawn('/bin/sh', ['-c', 'env'], { cwd: tmp.dir, env, stdin: false });
+        return (await stdoutOf(child)).toString().split('\n').filter((l) => l !== '' && !l.startsWith('PWD=')).sort();
+      };
+      expect(await envOf({ DJCT_A: '1', DJCT_B: 'two words' })).toEqual(['DJCT_A=1', 'DJCT_B=two words']);
+      expect(spawner.kind()).toBe('perl');
+      expect(await envOf({ DJCT_A: '1' })).toEqual(['DJCT_A=1']);
+      expect(await envOf({ DJCT_A: '3', DJCT_C: '', DJCT_D: undefined })).toEqual(['DJCT_A=3', 'DJCT_C=']);
+      expect(await envOf({ DJCT_B: 'back' })).toEqual(['DJCT_B=back']);
+      expect(await envOf({ DJCT_B: 'back' })).toEqual(['DJCT_B=back']);
+      expect(await envOf({})).toEqual([]);
+    } finally {
+      await spawner.close();
+    }
+  });
+
   it('lets go of its ends of a command\'s pipes once the worker opened them, also when no request follows', async () => {
     const spawner = createCommandSpawner();
     try {

@@ -122,6 +122,8 @@ class PerlSpawner {
   /** `O` lines not sent yet: they ride on the next request (or go out after LET_GO_MS). */
   private letGo = '';
   private letGoTimer: NodeJS.Timeout | undefined;
+  /** The spawner's environment as the requests sent so far left it (null: not set yet); each request sends only the changes. */
+  private sentEnv: Map<string, string> | null = null;
   private markReady: (ok: boolean) => void = () => undefined;
 
   constructor(perl: string) {
@@ -150,7 +152,7 @@ class PerlSpawner {
 
   spawn(file: string, args: string[], o: CommandSpawnOptions): Promise<CommandProcess> {
     const id = this.nextId++;
-    const env = Object.entries(o.env).filter((e): e is [string, string] => e[1] !== undefined).map(([k, v]) => `${k}=${v}`);
+    const env = this.envChanges(o.env);
     const argv = o.direct ?? [file, ...args];
     const input = o.stdin && o.input && o.input.length <= INLINE_STDIN_BYTES ? o.input : undefined;
     const mode = (input ? 'i' : o.stdin ? 'p' : 'n') + (o.direct ? 'd' : '');
@@ -163,6 +165,39 @@ class PerlSpawner {
       const head = Buffer.from(`${this.takeLetGo()}S ${id} ${payload.length}${input ? ` ${input.length}` : ''}\n`);
       this.proc.stdin?.write(Buffer.concat(input ? [head, payload, input] : [head, payload]));
     });
+  }
+
+  /**
+   * The payload's environment entries for a command whose environment is
+   * `env`: KEY=VALUE for what differs from the last command's, KEY for what
+   * it lacks; the first request clears the spawner's own first (""). Names
+   * that are empty or hold "=" cannot be said so: they are left out.
+   */
+  private envChanges(env: NodeJS.ProcessEnv): string[] {
+    const out: string[] = [];
+    let sent = this.sentEnv;
+    if (sent === null) {
+      sent = this.sentEnv = new Map();
+      out.push('');
+    }
+    let names = 0;
+    for (const k in env) {
+      const v = env[k];
+      if (v === undefined || k === '' || k.includes('=')) continue;
+      names += 1;
+      if (sent.get(k) === v) continue;
+      sent.set(k, v);
+      out.push(`${k}=${v}`);
+    }
+    // More names sent than this environment has: the others go.
+    if (names < sent.size) {
+      for (const k of sent.keys()) {
+        if (env[k] !== undefined) continue;
+        sent.delete(k);
+        out.push(k);
+      }
+    }
+    return out;
   }
 
   close(): Promise<void> {
