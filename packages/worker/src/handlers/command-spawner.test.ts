@@ -156,10 +156,10 @@ describe.runIf(hasPerl)('command handlers started by the perl spawner', () => {
       const line = await new Promise<string>((resolve) => running.stdout?.once('data', (b: Buffer) => resolve(b.toString())));
       const [perl, pipe] = line.trim().split(' ') as [string, string];
       expect(pipe).toMatch(/^pipe:\[\d+\]$/);
-      await new Promise((r) => setTimeout(r, 300));
-      // The command's stdout is open in the worker only: the spawner closed its read end (no later request carried the word).
-      const held = readdirSync(`/proc/${perl}/fd`).map((fd) => readlinkOr(`/proc/${perl}/fd/${fd}`));
-      expect(held).not.toContain(pipe);
+      // The command's stdout ends up open in the worker only: the spawner closes its read end though no later request carries the word.
+      const held = () => readdirSync(`/proc/${perl}/fd`).map((fd) => readlinkOr(`/proc/${perl}/fd/${fd}`));
+      for (let i = 0; i < 100 && held().includes(pipe); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(held()).not.toContain(pipe);
       process.kill(-(running.pid as number), 'SIGKILL');
       await stdoutOf(running);
     } finally {
