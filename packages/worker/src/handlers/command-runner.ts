@@ -96,7 +96,7 @@ class CommandAttempt {
   private exited = false;
   /** The batch could not be read while being piped to stdin. */
   private inputFailure: Stop | null = null;
-  /** io "stdin": the batch's chunks, opened (and its first chunk read) before the command starts. */
+  /** io "stdin": the batch's chunks, opened (and read ahead: readAhead) before the command starts. */
   private stdinChunks: AsyncIterable<Buffer> | null = null;
   /** io "stdin": the whole batch, when it was read before the command started and is small enough to go with its start (INLINE_STDIN_BYTES). */
   private input: Buffer | undefined;
