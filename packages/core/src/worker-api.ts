@@ -12,6 +12,7 @@ export { MAX_INLINE_OUTPUT_BYTES, MAX_TASK_BATCH } from './ports/state-store.js'
 export { TERMINAL_JOB } from './model/status.js';
 export { backoffDelay, shouldRetry } from './util/retry-policy.js';
 export { batchBytes } from './partition/batch-stream.js';
+export { smallBatchBytes } from './partition/read-batch-blocking.js';
 export { batchOfCopy } from './partition/materialize.js';
 export { blobKeys } from './util/keys.js';
 export { capText } from './util/cap-text.js';

@@ -8,7 +8,7 @@ export { partitionInput } from './partition-input.js';
 export { partitionOptions, readOptions } from './options.js';
 export { batchOfCopy, copyBytes } from './materialize.js';
 export { readBatchRecords } from './read-batch.js';
-export { readSmallBatchBlocking } from './read-batch-blocking.js';
+export { readSmallBatchBlocking, smallBatchBytes } from './read-batch-blocking.js';
 export { batchBytes, openBatchStream, SMALL_BATCH_BYTES, tallyBatch, type BatchReadHow, type BatchTally } from './batch-stream.js';
 export { deadLetterRecords, type BadRecordPolicy, type BadRecordSink, type DeadLetter } from './bad-record.js';
 export { setS3ClientFactory } from './s3-client.js';

@@ -2,7 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BatchDescriptor } from '../model/batch.js';
 import { useBlockingLocalReads } from './blocking-local-source.js';
-import { readSmallBatchBlocking } from './read-batch-blocking.js';
+import { batchBytes } from './batch-stream.js';
+import { readSmallBatchBlocking, smallBatchBytes } from './read-batch-blocking.js';
 import { CSV_DEFAULTS, partitionAll, readAll, tempDir, type TempDir } from './testing.js';
 import type { PartitionOptions } from './types.js';
 
@@ -57,5 +58,49 @@ describe('readSmallBatchBlocking', () => {
     useBlockingLocalReads(false);
     const off = await bothWays('d.jsonl', '{"i":1}\n', opts);
     expect(off.small).toEqual([null]);
+  });
+});
+
+/** What batchBytes streams for a batch: its bytes and tally. */
+async function streamedBytes(batch: BatchDescriptor, opts: PartitionOptions) {
+  const { chunks, tally } = batchBytes(batch, opts);
+  const parts: Buffer[] = [];
+  for await (const c of chunks) parts.push(c);
+  return { bytes: Buffer.concat(parts), tally };
+}
+
+describe('smallBatchBytes', () => {
+  it('gives the bytes and tally batchBytes streams, for jsonl, text and header-less CSV, with blocking reads off', async () => {
+    useBlockingLocalReads(false);
+    const cases: Array<[string, string, PartitionOptions]> = [
+      ['b.jsonl', '\uFEFF{"i":1}\r\n{"i":2}\n\n{"s":"é"}\n{"i":4}', { format: 'jsonl', batchRecords: 2 }],
+      ['b.txt', 'one\ntwo\r\n\nfour', { format: 'text', batchRecords: 1 }],
+      ['b.csv', '1,"a\nb"\n2,c\n3,"d,e"', { format: 'csv', csv: { ...CSV_DEFAULTS, header: false }, batchRecords: 2 }],
+    ];
+    for (const [name, content, opts] of cases) {
+      const file = await tmp.file(name, content);
+      const { batches } = await partitionAll([file], opts);
+      for (const b of batches) expect(smallBatchBytes(b, opts, 4096), name).toEqual(await streamedBytes(b, opts));
+    }
+  });
+
+  it('declines what batchBytes must report or handle, and a batch over the size asked for', async () => {
+    const opts: PartitionOptions = { format: 'jsonl', batchRecords: 1 };
+    const file = await tmp.file('e.jsonl', '{"i":1}\n{oops\n{"s":"' + 'x'.repeat(100) + '"}\n');
+    const [ok, bad, long] = (await partitionAll([file], opts)).batches as [BatchDescriptor, BatchDescriptor, BatchDescriptor];
+    expect(smallBatchBytes(ok, opts, 4096)).toEqual({ bytes: Buffer.from('{"i":1}\n'), tally: { records: 1, bad: 0 } });
+    expect(smallBatchBytes(bad, opts, 4096)).toBeNull();
+    expect(smallBatchBytes(long, opts, 200)?.tally).toEqual({ records: 1, bad: 0 });
+    expect(smallBatchBytes(long, opts, 100)).toBeNull();
+    const text = await tmp.file('e.txt', '');
+    await writeFile(text, Buffer.from([0x61, 0x0a, 0xff, 0x0a]));
+    const textOpts: PartitionOptions = { format: 'text', batchRecords: 1 };
+    const tb = (await partitionAll([text], textOpts)).batches;
+    expect(tb.map((b) => smallBatchBytes(b, textOpts, 4096)?.bytes.toString() ?? null)).toEqual(['a\n', null]);
+    await writeFile(file, '{"i":2}\n');
+    expect(smallBatchBytes(ok, opts, 4096)).toBeNull();
+    const csv = await tmp.file('h2.csv', 'id\n1\n');
+    const csvOpts: PartitionOptions = { format: 'csv', csv: CSV_DEFAULTS, batchRecords: 1 };
+    expect((await partitionAll([csv], csvOpts)).batches.map((b) => smallBatchBytes(b, csvOpts, 4096))).toEqual([null]);
   });
 });

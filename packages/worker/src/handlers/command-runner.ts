@@ -25,13 +25,13 @@ import { mkdir, stat } from 'node:fs/promises';
 import { constants as osc } from 'node:os';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { batchBytes, capText, formatDuration, formatSize, isDjcError, type BatchTally, type FailureKind } from '@djc/core/worker';
+import { batchBytes, smallBatchBytes, capText, formatDuration, formatSize, isDjcError, type BatchTally, type FailureKind } from '@djc/core/worker';
 import { DeadLetterFile, isPipeClosed, pumpBatch } from './batch-pump.js';
 import { formatLogLine, LogBuffer, TailLines } from './log-buffer.js';
 import { sampleGroupUsage, type GroupUsage } from './group-usage.js';
 import { killGroup, waitGroupGone } from './process-group.js';
 import { createAttemptScope, SCOPE_ENV } from './attempt-scope.js';
-import { createCommandSpawner, type CommandProcess, type CommandSpawner } from './command-spawner.js';
+import { createCommandSpawner, INLINE_STDIN_BYTES, type CommandProcess, type CommandSpawner } from './command-spawner.js';
 import { directArgv, shellEnv, shIsDash, signalText } from './direct-argv.js';
 import { errorText, failed, reasonText, timerDelay } from './results.js';
 import { pipeInto, StdoutSink } from './stdout-sink.js';
@@ -96,8 +96,10 @@ class CommandAttempt {
   private exited = false;
   /** The batch could not be read while being piped to stdin. */
   private inputFailure: Stop | null = null;
-  /** io "stdin": the batch's chunks, opened (and its first chunk read) before the command starts. */
+  /** io "stdin": the batch's chunks, opened (and read ahead: readAhead) before the command starts. */
   private stdinChunks: AsyncIterable<Buffer> | null = null;
+  /** io "stdin": the whole batch, when it was read before the command started and is small enough to go with its start (INLINE_STDIN_BYTES). */
+  private input: Buffer | undefined;
   /** Closes the batch opened for stdin (its file), whether or not it was fed. */
   private closeBatch: () => Promise<void> = async () => undefined;
   /** Samples what the command's process group uses, from its spawn to its leader's exit. */
@@ -168,7 +170,7 @@ class CommandAttempt {
     if (handler.io === 'file' || this.spec.input.onBadRecord === 'dead_letter') await mkdir(this.spec.tmpDir, { recursive: true });
     try {
       if (handler.io !== 'file') {
-        await this.firstChunk();
+        await this.readAhead();
         return null;
       }
       const writeError = await pumpBatch(this.openBatch(), createWriteStream(this.files.input), () => this.stopping !== null);
@@ -189,17 +191,41 @@ class CommandAttempt {
     return chunks;
   }
 
-  /** io "stdin": opens the batch and reads its first chunk before the command starts; feedStdin goes on from there. */
-  private async firstChunk(): Promise<void> {
+  /**
+   * io "stdin": opens the batch and reads it before the command starts, up
+   * to its first chunk past INLINE_STDIN_BYTES; feedStdin goes on from
+   * there. A batch read whole within that goes to the spawner with the
+   * start (CommandSpawnOptions.input): no stdin pipe for the worker to open
+   * and write.
+   */
+  private async readAhead(): Promise<void> {
+    // A small plain batch, all of it valid, in one blocking read (no generators); anything else streamed by batchBytes, which reports or handles it.
+    const small = smallBatchBytes(this.spec.batch, this.spec.input, INLINE_STDIN_BYTES);
+    if (small) {
+      this.tally = small.tally;
+      this.input = small.bytes;
+      // Written by the spawner with the start; streamed only where the command got a stdin pipe (Node's spawn).
+      this.stdinChunks = (async function* () {
+        yield small.bytes;
+      })();
+      return;
+    }
     const it = this.openBatch();
     this.closeBatch = async () => {
       await it.return(undefined);
     };
-    const first = await it.next();
+    const read: Buffer[] = [];
+    let bytes = 0;
+    let next = await it.next();
+    while (!next.done && bytes <= INLINE_STDIN_BYTES) {
+      read.push(next.value);
+      bytes += next.value.length;
+      if (bytes <= INLINE_STDIN_BYTES) next = await it.next();
+    }
+    if (next.done && bytes <= INLINE_STDIN_BYTES) this.input = read.length === 1 ? read[0] : Buffer.concat(read);
     this.stdinChunks = (async function* () {
-      if (first.done) return;
-      yield first.value;
-      yield* it;
+      yield* read;
+      if (!next.done) yield* it;
     })();
   }
 
@@ -211,7 +237,7 @@ class CommandAttempt {
     const env = this.env();
     // A plain simple command is exec'd without the shell (direct-argv.ts); under a memory limit the shell sets it. Without a PATH, dash and execvp search different places.
     const direct = this.directOk && !spec.commandMemory && env.PATH ? directArgv(command) : null;
-    const child = await this.spawner.spawn('/bin/sh', args, { cwd: spec.baseDir, env: direct ? shellEnv(env) : env, stdin, direct: direct ?? undefined });
+    const child = await this.spawner.spawn('/bin/sh', args, { cwd: spec.baseDir, env: direct ? shellEnv(env) : env, stdin, input: this.input, direct: direct ?? undefined });
     this.direct = child.direct === true;
     this.child = child;
     if (child.pid !== undefined) {
@@ -222,7 +248,8 @@ class CommandAttempt {
     }
     const output = this.wireOutput(child);
     this.wireStderr(child);
-    const fed = stdin ? this.feedStdin(child) : Promise.resolve();
+    // No stdin pipe with a piped stdin: the spawner wrote the batch into it (this.input).
+    const fed = stdin && child.stdin ? this.feedStdin(child) : Promise.resolve();
     const closed = await waitClose(child, () => this.onExit(child));
     // No pid: the start failed, or the spawner died after its fork and before it said so. What the command started then runs untracked, but carries the attempt's tag.
     if (child.pid === undefined) this.killUnreported();

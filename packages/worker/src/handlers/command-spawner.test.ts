@@ -1,9 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alive, output, spec, tempDir, writeBatch } from '../../test-fixtures/attempt-spec.js';
 import { createCommandRunner, type CommandRunner } from './command-runner.js';
-import { createCommandSpawner } from './command-spawner.js';
+import { createCommandSpawner, INLINE_STDIN_BYTES, type CommandProcess } from './command-spawner.js';
 import type { AttemptResult } from './types.js';
 
 const TEXT = { format: 'text' as const, csv: { delimiter: ',', header: true, quote: '"' } };
@@ -22,6 +22,22 @@ function run(runner: CommandRunner, command: string, text = 'alpha\nbeta\n', ove
 const run1 = (runner: CommandRunner, s: ReturnType<typeof spec>) => runner.run(s, s.signal);
 
 
+
+/** A started command's stdout, once it has exited and its pipes closed. */
+function stdoutOf(child: CommandProcess): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  child.stdout?.on('data', (b: Buffer) => chunks.push(b));
+  child.stderr?.resume();
+  return new Promise((resolve) => child.once('close', () => resolve(Buffer.concat(chunks))));
+}
+
+function readlinkOr(path: string): string {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return '';
+  }
+}
 
 /** The command's parent: the perl spawner, or this process when Node started it. */
 const PARENT = 'cat >/dev/null; echo "$PPID"';
@@ -84,6 +100,68 @@ describe.runIf(hasPerl)('command handlers started by the perl spawner', () => {
       expect(child.startTicks).toBe(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]));
       process.kill(-pid, 'SIGKILL');
       await new Promise((resolve) => child.once('close', resolve));
+    } finally {
+      await spawner.close();
+    }
+  });
+
+  it('writes a small stdin sent with the start into the command\'s pipe and closes it: the worker opens no stdin pipe', async () => {
+    const spawner = createCommandSpawner();
+    try {
+      const start = (input: Buffer, command = 'cat; echo end') => spawner.spawn('/bin/sh', ['-c', command], { cwd: tmp.dir, env: process.env, stdin: true, input });
+      const bytes = Buffer.from('a\0b\nc\n');
+      const child = await start(bytes);
+      expect(spawner.kind()).toBe('perl');
+      expect(child.stdin).toBeNull();
+      expect(await stdoutOf(child)).toEqual(Buffer.concat([bytes, Buffer.from('end\n')]));
+      // Empty: EOF at once.
+      expect((await stdoutOf(await start(Buffer.alloc(0)))).toString()).toBe('end\n');
+      // A full page to a command that never reads it: the spawner is not held up, the next command starts.
+      const idle = await start(Buffer.alloc(INLINE_STDIN_BYTES, 0x61), 'sleep 0.3; echo idle');
+      expect((await stdoutOf(await start(Buffer.from('x\n')))).toString()).toBe('x\nend\n');
+      expect((await stdoutOf(idle)).toString()).toBe('idle\n');
+      // Past a page, stdin is a pipe the worker writes, as without input.
+      const big = await start(Buffer.alloc(INLINE_STDIN_BYTES + 1, 0x61), 'exec wc -c');
+      expect(big.stdin).not.toBeNull();
+      big.stdin?.end(Buffer.alloc(3, 0x62));
+      expect((await stdoutOf(big)).toString().trim()).toBe('3');
+    } finally {
+      await spawner.close();
+    }
+  });
+
+  it('gives each command exactly its environment, though a request sends only what changed since the last', async () => {
+    const spawner = createCommandSpawner();
+    try {
+      const envOf = async (env: NodeJS.ProcessEnv) => {
+        const child = await spawner.spawn('/bin/sh', ['-c', 'env'], { cwd: tmp.dir, env, stdin: false });
+        return (await stdoutOf(child)).toString().split('\n').filter((l) => l !== '' && !l.startsWith('PWD=')).sort();
+      };
+      expect(await envOf({ DJCT_A: '1', DJCT_B: 'two words' })).toEqual(['DJCT_A=1', 'DJCT_B=two words']);
+      expect(spawner.kind()).toBe('perl');
+      expect(await envOf({ DJCT_A: '1' })).toEqual(['DJCT_A=1']);
+      expect(await envOf({ DJCT_A: '3', DJCT_C: '', DJCT_D: undefined })).toEqual(['DJCT_A=3', 'DJCT_C=']);
+      expect(await envOf({ DJCT_B: 'back' })).toEqual(['DJCT_B=back']);
+      expect(await envOf({ DJCT_B: 'back' })).toEqual(['DJCT_B=back']);
+      expect(await envOf({})).toEqual([]);
+    } finally {
+      await spawner.close();
+    }
+  });
+
+  it('lets go of its ends of a command\'s pipes once the worker opened them, also when no request follows', async () => {
+    const spawner = createCommandSpawner();
+    try {
+      const running = await spawner.spawn('/bin/sh', ['-c', 'echo "$PPID $(readlink /proc/$$/fd/1)"; exec sleep 5'], { cwd: tmp.dir, env: process.env, stdin: true, input: Buffer.from('x\n') });
+      const line = await new Promise<string>((resolve) => running.stdout?.once('data', (b: Buffer) => resolve(b.toString())));
+      const [perl, pipe] = line.trim().split(' ') as [string, string];
+      expect(pipe).toMatch(/^pipe:\[\d+\]$/);
+      // The command's stdout ends up open in the worker only: the spawner closes its read end though no later request carries the word.
+      const held = () => readdirSync(`/proc/${perl}/fd`).map((fd) => readlinkOr(`/proc/${perl}/fd/${fd}`));
+      for (let i = 0; i < 100 && held().includes(pipe); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(held()).not.toContain(pipe);
+      process.kill(-(running.pid as number), 'SIGKILL');
+      await stdoutOf(running);
     } finally {
       await spawner.close();
     }

@@ -43,6 +43,14 @@ export interface CommandSpawnOptions {
   /** Pipe stdin (else /dev/null). */
   stdin: boolean;
   /**
+   * The whole of stdin, at most INLINE_STDIN_BYTES (with `stdin`): the perl
+   * spawner writes it into the command's stdin pipe and closes it before the
+   * command starts, and the command comes back with no stdin (null), so the
+   * worker opens no pipe for it and writes nothing. Node's spawn ignores it:
+   * the caller writes stdin as usual.
+   */
+  input?: Buffer | undefined;
+  /**
    * The command as an argv to exec without the shell (direct-argv.ts), with
    * `env` as the shell would pass it on: the perl spawner tries it first and
    * starts `file args…` instead if the exec fails; Node's spawn always
@@ -90,6 +98,14 @@ function nodeSpawn(file: string, args: string[], o: CommandSpawnOptions): ChildP
   return spawn(file, args, { cwd: o.cwd, env: o.env, detached: true, stdio: [o.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
 }
 
+/**
+ * Largest stdin sent with the start request (CommandSpawnOptions.input): one
+ * page, PIPE_BUF, what a fresh pipe holds at the least, so the spawner's
+ * write into it never blocks, read by the command or not.
+ */
+export const INLINE_STDIN_BYTES = 4096;
+/** How long a spawner may hold the pipes of commands whose ends the worker opened, when no later request carries the word. */
+const LET_GO_MS = 20;
 /** How long close() waits for the spawner to exit. */
 const CLOSE_WAIT_MS = 2000;
 const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(Object.entries(osc.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
@@ -103,6 +119,11 @@ class PerlSpawner {
   private readonly running = new Map<number, PerlChild>();
   private nextId = 1;
   private buffered = '';
+  /** `O` lines not sent yet: they ride on the next request (or go out after LET_GO_MS). */
+  private letGo = '';
+  private letGoTimer: NodeJS.Timeout | undefined;
+  /** The spawner's environment as the requests sent so far left it (null: not set yet); each request sends only the changes. */
+  private sentEnv: Map<string, string> | null = null;
   private markReady: (ok: boolean) => void = () => undefined;
 
   constructor(perl: string) {
@@ -131,17 +152,52 @@ class PerlSpawner {
 
   spawn(file: string, args: string[], o: CommandSpawnOptions): Promise<CommandProcess> {
     const id = this.nextId++;
-    const env = Object.entries(o.env).filter((e): e is [string, string] => e[1] !== undefined).map(([k, v]) => `${k}=${v}`);
+    const env = this.envChanges(o.env);
     const argv = o.direct ?? [file, ...args];
-    const mode = (o.stdin ? 'p' : 'n') + (o.direct ? 'd' : '');
+    const input = o.stdin && o.input && o.input.length <= INLINE_STDIN_BYTES ? o.input : undefined;
+    const mode = (input ? 'i' : o.stdin ? 'p' : 'n') + (o.direct ? 'd' : '');
     const payload = Buffer.from([o.cwd, mode, String(argv.length), ...argv, ...env].join('\0'), 'utf8');
     return new Promise((resolve) => {
       // A direct exec that failed (not found, not executable, no #! line) goes to the shell, which says why and exits 126/127.
       const viaShell = o.direct ? () => void this.spawn(file, args, { ...o, direct: undefined }).then(resolve) : undefined;
       this.pending.set(id, { resolve, viaShell });
       this.holdLoop(true);
-      this.proc.stdin?.write(Buffer.concat([Buffer.from(`S ${id} ${payload.length}\n`), payload]));
+      const head = Buffer.from(`${this.takeLetGo()}S ${id} ${payload.length}${input ? ` ${input.length}` : ''}\n`);
+      this.proc.stdin?.write(Buffer.concat(input ? [head, payload, input] : [head, payload]));
     });
+  }
+
+  /**
+   * The payload's environment entries for a command whose environment is
+   * `env`: KEY=VALUE for what differs from the last command's, KEY for what
+   * it lacks; the first request clears the spawner's own first (""). Names
+   * that are empty or hold "=" cannot be said so: they are left out.
+   */
+  private envChanges(env: NodeJS.ProcessEnv): string[] {
+    const out: string[] = [];
+    let sent = this.sentEnv;
+    if (sent === null) {
+      sent = this.sentEnv = new Map();
+      out.push('');
+    }
+    let names = 0;
+    for (const k in env) {
+      const v = env[k];
+      if (v === undefined || k === '' || k.includes('=')) continue;
+      names += 1;
+      if (sent.get(k) === v) continue;
+      sent.set(k, v);
+      out.push(`${k}=${v}`);
+    }
+    // More names sent than this environment has: the others go.
+    if (names < sent.size) {
+      for (const k of sent.keys()) {
+        if (env[k] !== undefined) continue;
+        sent.delete(k);
+        out.push(k);
+      }
+    }
+    return out;
   }
 
   close(): Promise<void> {
@@ -229,9 +285,35 @@ class PerlSpawner {
       }
     }
     const child = new PerlChild(pid, stdin, stdout, stderr, start >= 0 ? start : undefined, direct);
-    this.proc.stdin?.write(`O ${id}\n`);
+    this.letGoOf(id, inFd >= 0);
     this.running.set(id, child);
     return child;
+  }
+
+  /**
+   * Tells the spawner to close its ends of <id>'s pipes. At once if it holds
+   * a stdin write end (the command's EOF waits for it); else with the next
+   * request, or after LET_GO_MS: its copies of the read ends only keep the
+   * pipes open a little longer (a message and a wake-up of perl fewer per command).
+   */
+  private letGoOf(id: number, now: boolean): void {
+    this.letGo += `O ${id}\n`;
+    if (now) {
+      this.proc.stdin?.write(this.takeLetGo());
+      return;
+    }
+    if (this.letGoTimer) return;
+    this.letGoTimer = setTimeout(() => {
+      this.letGoTimer = undefined;
+      if (this.letGo && !this.dead) this.proc.stdin?.write(this.takeLetGo());
+    }, LET_GO_MS);
+    this.letGoTimer.unref();
+  }
+
+  private takeLetGo(): string {
+    const s = this.letGo;
+    this.letGo = '';
+    return s;
   }
 
   /** The spawner is gone: what it started can no longer be waited for; later commands start through Node. */
