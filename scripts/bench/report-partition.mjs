@@ -19,7 +19,9 @@ export function renderPartition(r, measured) {
     'on the file size (aims: by bytes under 100 ms, by records within 1.5× `wc -l` for the whole process,',
     'peak RSS under 100 MB). `split -l 10000` (which also writes a copy of the data)',
     'is there for reference. Page cache warm: each runs once unmeasured first; then',
-    'the measured runs are interleaved. CPU time is user + sys from GNU time; the',
+    'the measured runs (7 since round 5: 3 were too few for a 5% call) are interleaved, `wc -l` between',
+    'the partitioner and the baseline and their order swapped every other run, and each run\'s ratio to',
+    'the `wc -l` run next to it is listed with its median. CPU time is user + sys from GNU time; the',
     'load average and the CPU pressure (PSI `some avg10`: % of the last ~10 s in which a',
     'runnable task waited for a CPU) at the start of each repetition are listed (2 cores, shared).',
     '(Rounds 1–3 also ran it forced to one and to two threads; the second thread is gone since',
@@ -28,7 +30,7 @@ export function renderPartition(r, measured) {
     'only.',
     '`BENCH_PARTITION_BASELINE=DIR` (a built checkout) times that checkout\'s',
     'partitioner interleaved with this one, as "before" (`BENCH_PARTITION_BASELINE_LABEL` names it).',
-    'Knobs: `BENCH_PARTITION_MIB`, `BENCH_PARTITION_BATCH_BYTES`, `BENCH_REPS`, `BENCH_PARTITION_BASELINE`,',
+    'Knobs: `BENCH_PARTITION_MIB`, `BENCH_PARTITION_BATCH_BYTES`, `BENCH_PARTITION_REPS` (default `BENCH_REPS`, else 7), `BENCH_PARTITION_BASELINE`,',
     '`BENCH_PARTITION_BASELINE_LABEL`.',
     '',
     ...measured,
@@ -200,6 +202,7 @@ export function renderPartition(r, measured) {
     `Input: ${int(i.bytes / 1e6)} MB, ${int(i.records)} records, ${int(i.batches)} batches. MB = 10⁶ bytes. Peak RSS from ${r.rssFrom}.`,
     `**The partitioner: ${int(pi.mbPerSec)} MB/s in-process (${int(p.mbPerSec)} MB/s for the whole process with Node start-up) vs \`wc -l\` ${int(w.mbPerSec)} MB/s:**`,
     `${times(ratios.partitionInProcessVsWc)} \`wc -l\`'s time (${times(ratios.partitionVsWc)} with start-up); peak RSS ${mib(p.maxRssKiB)} vs ${mib(w.maxRssKiB)}.`,
+    ...pairedLine(ratios),
     ...(p.cpuMs !== undefined ? [`**CPU time (user + sys), median: the partitioner ${int(p.cpuMs)} ms${allMs(p.cpuMsAll)}${r.baseline?.cpuMs !== undefined ? `, before ${int(r.baseline.cpuMs)} ms${allMs(r.baseline.cpuMsAll)}` : ''}, \`wc -l\` ${int(w.cpuMs)} ms${allMs(w.cpuMsAll)}** (${times(ratios.partitionCpuVsWc)}${ratios.baselineCpuVsWc ? `, before ${times(ratios.baselineCpuVsWc)}` : ''}). Load average at each start: ${(r.loadAvgAtStart ?? []).join(', ')}${r.cpuPressureAtStart ? `; PSI \`some avg10\` ${r.cpuPressureAtStart.map((x) => x ?? 'n/a').join(', ')}` : ''}.`] : []),
     ...threadSummary(r),
     ...(b ? [`**By bytes: ${bi.ms.toFixed(1)} ms in-process (${int(b.ms)} ms with Node start-up) for the whole file**, peak RSS ${mib(b.maxRssKiB)}.`] : []),
@@ -216,6 +219,13 @@ export function renderPartition(r, measured) {
     `| \`split -l 10000\` (writes the batches) | ${int(s.ms)}${allMs(s.msAll)} | ${int(s.mbPerSec)} | ${mib(s.maxRssKiB)} | ${times(ratios.splitVsWc)} |`,
     '',
   ];
+}
+
+/** Each repetition's whole-process time over the \`wc -l\` run next to it, and the median of those (older results lack them). */
+function pairedLine(ratios) {
+  if (!ratios.partitionVsWcEach) return [];
+  const before = ratios.baselineVsWcEach ? `; before: ${ratios.baselineVsWcEach.map(times).join(', ')} (median ${times(ratios.baselineVsWcPaired)})` : '';
+  return [`Each repetition's whole process over the \`wc -l\` run next to it: ${ratios.partitionVsWcEach.map(times).join(', ')} (median ${times(ratios.partitionVsWcPaired)})${before}.`];
 }
 
 /** A forced thread count's whole-process row (and its CPU in the split, its first thread's CPU). */
