@@ -12,7 +12,7 @@
  *
  *   (func $skip (param $pos i32) (param $len i32) (param $k i32) (param $out i32) (param $blank i32) (result i32)
  *     ;; n = 0, fine = 0. Loop:
- *     ;; Block: if pos >= fine and pos + 2049 <= len: c = LFs of the 2,048 bytes
+ *     ;; Block: if pos >= fine, n >= 16, k - n >= 32 and pos + 2049 <= len: c = LFs of the 2,048 bytes
  *     ;; at pos; if n + c < k and not ($blank and one of them is followed by a
  *     ;; byte <= 0x20), n += c, pos += 2048, loop; else fine = pos + 2048.
  *     ;; Step: if pos + 129 <= len: if $blank and some LF of the 128 bytes at
@@ -78,6 +78,15 @@ const MASKS = Array.from({ length: VECTOR_COUNT / 2 }, (_, m) => m);
 const BLOCK_STEPS = 16;
 const BLOCK = STEP * BLOCK_STEPS;
 const ACCS = 4;
+/**
+ * Blocks are tried only once a call has passed BLOCK_AFTER_LFS LFs by steps,
+ * and while at least BLOCK_MIN_LFS are still to pass: a call asked for a few
+ * LFs (batches of a few records), or stopped by a possible blank line within
+ * its first lines (jsonl whose lines start with a blank), runs on the step
+ * path alone as before, without a block pass thrown away at every call.
+ */
+const BLOCK_AFTER_LFS = 16;
+const BLOCK_MIN_LFS = 32;
 
 // Locals: the five parameters; n (LFs passed), c, stop, the step's LF bitmasks (32 bytes each),
 // fine (the step path runs up to there), blockEnd; nl (16 LFs), low (16 x 0x21), the step's LF
@@ -185,6 +194,8 @@ const byteSteps = [
  */
 const blockStep = [
   op.get(POS), op.get(FINE), op.ltS, op.brIf(0),
+  op.get(N), op.i32(BLOCK_AFTER_LFS), op.ltS, op.brIf(0),
+  op.get(K), op.get(N), op.sub, op.i32(BLOCK_MIN_LFS), op.ltS, op.brIf(0),
   op.get(POS), op.i32(BLOCK + 1), op.add, op.get(LEN), op.gtS, op.brIf(0),
   ...ACC.flatMap((a) => [op.vzero, op.set(a)]), op.vzero, op.set(BL),
   op.get(POS), op.i32(BLOCK), op.add, op.set(BLOCK_END),
