@@ -29,7 +29,7 @@
  * "before".
  *
  * Env: BENCH_PARTITION_MIB (default 1024), BENCH_PARTITION_BATCH_BYTES
- * (default 2097152), BENCH_PARTITION_REPS (default BENCH_REPS, else 7), BENCH_PARTITION_BASELINE,
+ * (default 2097152), BENCH_PARTITION_REPS (default 7; not BENCH_REPS, which other benchmarks take as 3), BENCH_PARTITION_BASELINE,
  * BENCH_PARTITION_BASELINE_LABEL (what the report calls it).
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -40,7 +40,7 @@ import { generateJsonl } from './gen-jsonl.mjs';
 import { main, median, note, round, run, tempDir, TIME_BIN } from './lib.mjs';
 
 const MIB = Number(process.env.BENCH_PARTITION_MIB ?? 1024);
-const REPS = Number(process.env.BENCH_PARTITION_REPS ?? process.env.BENCH_REPS ?? 7);
+const REPS = Number(process.env.BENCH_PARTITION_REPS ?? 7);
 const BATCH = 10000;
 const BATCH_BYTES = Number(process.env.BENCH_PARTITION_BATCH_BYTES ?? 2 << 20);
 const PARTITIONER = new URL('./partition-file.mjs', import.meta.url).pathname;

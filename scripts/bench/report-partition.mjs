@@ -30,7 +30,7 @@ export function renderPartition(r, measured) {
     'only.',
     '`BENCH_PARTITION_BASELINE=DIR` (a built checkout) times that checkout\'s',
     'partitioner interleaved with this one, as "before" (`BENCH_PARTITION_BASELINE_LABEL` names it).',
-    'Knobs: `BENCH_PARTITION_MIB`, `BENCH_PARTITION_BATCH_BYTES`, `BENCH_PARTITION_REPS` (default `BENCH_REPS`, else 7), `BENCH_PARTITION_BASELINE`,',
+    'Knobs: `BENCH_PARTITION_MIB`, `BENCH_PARTITION_BATCH_BYTES`, `BENCH_PARTITION_REPS` (default 7), `BENCH_PARTITION_BASELINE`,',
     '`BENCH_PARTITION_BASELINE_LABEL`.',
     '',
     ...measured,
