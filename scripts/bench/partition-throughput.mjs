@@ -9,8 +9,13 @@
  * 2 MiB, about the size of a 10,000-record batch), which reads only a window
  * at each cut, so its time should not grow with the file; and
  * `split -l 10000` into a temp dir (it copies the data) for reference.
- * Page cache warm for all: each runs once unmeasured, then BENCH_REPS
- * measured runs, interleaved; the median. Peak RSS from GNU time
+ * Page cache warm for all: each runs once unmeasured, then
+ * BENCH_PARTITION_REPS (default 7) measured runs, interleaved; the median,
+ * every run, and each run's partitioner / `wc -l` ratio (the two run next
+ * to each other, their order swapped every other repetition, so a drift of
+ * the machine's load between them cancels out in the median of those
+ * ratios). 3 repetitions were too few for a 5% call: at load ~3 one run of
+ * either can be 40% off. Peak RSS from GNU time
  * (`/usr/bin/time -v`) when present, and the partitioner's own
  * `process.resourceUsage().maxRSS`.
  *
@@ -24,7 +29,7 @@
  * "before".
  *
  * Env: BENCH_PARTITION_MIB (default 1024), BENCH_PARTITION_BATCH_BYTES
- * (default 2097152), BENCH_REPS (default 3), BENCH_PARTITION_BASELINE,
+ * (default 2097152), BENCH_PARTITION_REPS (default 7; not BENCH_REPS, which other benchmarks take as 3), BENCH_PARTITION_BASELINE,
  * BENCH_PARTITION_BASELINE_LABEL (what the report calls it).
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -35,7 +40,7 @@ import { generateJsonl } from './gen-jsonl.mjs';
 import { main, median, note, round, run, tempDir, TIME_BIN } from './lib.mjs';
 
 const MIB = Number(process.env.BENCH_PARTITION_MIB ?? 1024);
-const REPS = Number(process.env.BENCH_REPS ?? 3);
+const REPS = Number(process.env.BENCH_PARTITION_REPS ?? 7);
 const BATCH = 10000;
 const BATCH_BYTES = Number(process.env.BENCH_PARTITION_BATCH_BYTES ?? 2 << 20);
 const PARTITIONER = new URL('./partition-file.mjs', import.meta.url).pathname;
@@ -110,10 +115,15 @@ main('partition-throughput', async () => {
     for (let i = 0; i < REPS; i++) {
       load1.push(round(os.loadavg()[0], 1));
       waited.push(cpuPressure());
-      runs.partition.push(await partition());
-      if (BASELINE) runs.baseline.push(await partition(BASELINE));
-      runs.bytes.push(await partitionBytes());
+      // wc -l between the partitioner and the baseline, their order swapped every other repetition: each is
+      // next to a wc -l run, and neither always runs first (right after the last repetition's split).
+      const ours = async () => { runs.partition.push(await partition()); };
+      const before = async () => { if (BASELINE) runs.baseline.push(await partition(BASELINE)); };
+      const [first, second] = i % 2 === 0 ? [ours, before] : [before, ours];
+      await first();
       runs.wc.push(await wc());
+      await second();
+      runs.bytes.push(await partitionBytes());
       runs.split.push(await split());
       note(`#${i + 1} (load ${load1[i]}, PSI some avg10 ${waited[i]}): partition ${runs.partition[i].ms.toFixed(0)} ms (CPU ${runs.partition[i].cpuMs?.toFixed(0)})${BASELINE ? ` (baseline ${runs.baseline[i].ms.toFixed(0)} ms)` : ''} (in-process ${runs.partition[i].innerMs.toFixed(0)} ms), by bytes ${runs.bytes[i].ms.toFixed(0)} ms (in-process ${runs.bytes[i].innerMs.toFixed(1)} ms), wc -l ${runs.wc[i].ms.toFixed(0)} ms, split ${runs.split[i].ms.toFixed(0)} ms`);
     }
@@ -134,6 +144,7 @@ main('partition-throughput', async () => {
     const bInner = stat(runs.bytes, 'innerMs');
     const w = stat(runs.wc);
     const s = stat(runs.split);
+    const paired = (xs) => xs.map((x, i) => round(x.ms / runs.wc[i].ms, 2));
     const base = BASELINE ? { ...stat(runs.baseline), inProcess: stat(runs.baseline, 'innerMs'), maxRssKiB: rss(runs.baseline), root: BASELINE_LABEL } : null;
     return {
       input: { bytes: gen.bytes, megabytes: round(mb, 1), records: gen.records, batchRecords: BATCH, batches: runs.partition[0].batches, batchBytes: BATCH_BYTES, byteBatches: runs.bytes[0].batches },
@@ -156,6 +167,10 @@ main('partition-throughput', async () => {
         baselineVsWc: base ? round(base.ms / w.ms, 2) : null,
         baselineCpuVsWc: base?.cpuMs && w.cpuMs ? round(base.cpuMs / w.cpuMs, 2) : null,
         partitionVsWc: round(p.ms / w.ms, 2),
+        // Each repetition's partitioner / wc -l (run back to back), and their median: steadier than the ratio of the medians when the load drifts.
+        partitionVsWcEach: paired(runs.partition),
+        partitionVsWcPaired: round(median(paired(runs.partition)), 2),
+        ...(BASELINE ? { baselineVsWcEach: paired(runs.baseline), baselineVsWcPaired: round(median(paired(runs.baseline)), 2) } : {}),
         partitionInProcessVsWc: round(inner.ms / w.ms, 2),
         partitionBytesVsWc: round(b.ms / w.ms, 2),
         splitVsWc: round(s.ms / w.ms, 2),

@@ -19,7 +19,9 @@ export function renderPartition(r, measured) {
     'on the file size (aims: by bytes under 100 ms, by records within 1.5× `wc -l` for the whole process,',
     'peak RSS under 100 MB). `split -l 10000` (which also writes a copy of the data)',
     'is there for reference. Page cache warm: each runs once unmeasured first; then',
-    'the measured runs are interleaved. CPU time is user + sys from GNU time; the',
+    'the measured runs (7 since round 5: 3 were too few for a 5% call) are interleaved, `wc -l` between',
+    'the partitioner and the baseline and their order swapped every other run, and each run\'s ratio to',
+    'the `wc -l` run next to it is listed with its median. CPU time is user + sys from GNU time; the',
     'load average and the CPU pressure (PSI `some avg10`: % of the last ~10 s in which a',
     'runnable task waited for a CPU) at the start of each repetition are listed (2 cores, shared).',
     '(Rounds 1–3 also ran it forced to one and to two threads; the second thread is gone since',
@@ -28,7 +30,7 @@ export function renderPartition(r, measured) {
     'only.',
     '`BENCH_PARTITION_BASELINE=DIR` (a built checkout) times that checkout\'s',
     'partitioner interleaved with this one, as "before" (`BENCH_PARTITION_BASELINE_LABEL` names it).',
-    'Knobs: `BENCH_PARTITION_MIB`, `BENCH_PARTITION_BATCH_BYTES`, `BENCH_REPS`, `BENCH_PARTITION_BASELINE`,',
+    'Knobs: `BENCH_PARTITION_MIB`, `BENCH_PARTITION_BATCH_BYTES`, `BENCH_PARTITION_REPS` (default 7), `BENCH_PARTITION_BASELINE`,',
     '`BENCH_PARTITION_BASELINE_LABEL`.',
     '',
     ...measured,
@@ -186,6 +188,47 @@ export function renderPartition(r, measured) {
     '  -l`: the 1.5× target most likely still needs the kernel\'s copy (~100 ms of the 1 GiB: Node',
     '  has no mmap) or the process\'s start (Node itself ~50 ms of CPU) to shrink.',
     '',
+    '**Round 5 (issue 14, branch i14e-partition; Node 24, 2 shared cores at load 12–26, PSI `some avg10` 70–95%):**',
+    '',
+    '- **The bench** takes 7 repetitions (`BENCH_PARTITION_REPS`; 3 were too few: the quiet round-4 run',
+    '  had 220–308 ms against 144–197), `wc -l` runs between the partitioner and the baseline, their',
+    '  order swapped every other repetition, and each repetition\'s ratio to the `wc -l` run next to it is',
+    '  listed with its median.',
+    '- **Where the time went** (perf, 1 GiB, main thread): the kernel\'s copy ~90–100 ms (`wc -l` pays it',
+    '  too: its 140 ms are ~120 system), the wasm counter ~45, the JS around each read and batch ~20–40',
+    '  (readSync, the async generators, the scanner: 8,192 turns with 128 KiB reads), Node\'s start ~30,',
+    '  importing the partitioner (17 modules) ~15–20; V8\'s helper threads ~20–30 more (JIT, off the main',
+    '  thread). Exit costs nothing measurable (`process.exit` or `reallyExit` at the end: same CPU).',
+    '- **Blocks counted whole.** The counter passed each 128 bytes with `i8x16.eq`, `bitmask`, `popcnt`',
+    '  and a compare-and-branch. Now most bytes go through blocks of 2 KiB: each LF lane (-1) subtracted',
+    '  from one of four lane counters, the counters summed once per block; for jsonl the block also keeps',
+    '  a running max of 0xff − (the byte after each LF), saturating, which says whether an LF before a byte',
+    '  <= 0x20 (where a blank line may start) is in it. A block that holds the k-th LF, or such an LF, is',
+    '  passed again by the 128-byte steps, which alone decide where a call stops. Blocks are tried only',
+    '  after 16 LFs passed by steps in the call and while 32 or more are still to pass, so batches of a',
+    '  few records, and jsonl whose lines start with a blank (a stop at every line), run on the steps as',
+    '  before. The blank test is now unsigned (<= 0x20): lines starting with UTF-8 no longer stop a call.',
+    '  1 GiB in cache, min of 9: jsonl 42–44 → 31 ms, text 42 → 22. In-process over 200 MB (medians',
+    '  against main): batches of 10,000 48 → 44 ms, of 100 60 → 56, of 7 207 → 203, of 1 equal;',
+    '  blank-led lines 116 → 116 (162 before blocks waited for 16 LFs).',
+    '- **512 KiB reads** (was 128 KiB). Round 1\'s "reads above 256 KiB cost 0.3–0.4 s of system time"',
+    '  came from a new buffer per read: into one buffer, a `readSync` loop over the 1 GiB costs ~92 ms of',
+    '  system time from 128 KiB to 2 MiB, and its user time falls with the number of calls. The',
+    '  splitter in-process, medians of 15 at load ~15: 221 ms of CPU with 128 KiB, 202 with 512 KiB, 206',
+    '  with 1 MiB (the whole L2). csv\'s plain buffer is no bigger than its file (a file set of small files).',
+    '- **Same events** as main: the 1 GiB file by 10,000 and by 7 records, as text; a 36 MB jsonl with blank',
+    '  and blank-led lines, CRLF and UTF-8 line starts (by 3, 10,000, and as text by 1); 200 MB of',
+    '  blank-led lines; a csv with quoted newlines (by 1,000 and 7): one sha256 of every event each.',
+    '- **Whole process, 1 GiB**, CPU (perf task-clock, all threads), interleaved with main\'s f7d8421',
+    '  and `wc -l`, medians: 301 → 263 ms, `wc -l` 186 (11 runs at load 12–14: 1.62× → 1.41×); 264 →',
+    '  249, `wc -l` 176 (9 at load 12–13: 1.50× → 1.41×). Wall times at that load are noise (`wc -l`',
+    '  0.18–0.65 s). The table below is still the quiet 15:10 run. On a quiet machine ~25–40 ms off',
+    '  round 4\'s 252 ms would be ~215–225 ms, ~1.35–1.4× `wc -l`: the lead\'s quiet run decides.',
+    '- **Not done:** bundling the partitioner for the bench (esbuild with splitting: import 16–19 ms of',
+    '  CPU against 20–28, at load; the product runs it from the CLI bundle, but that changes what the',
+    '  bench measures: the lead\'s call); `csv-scanner.js` imported lazily for jsonl (~1 ms); a second',
+    '  thread (round 4: +42% CPU for 3% of wall).',
+    '',
   ];
   if (!r) return head;
   const { input: i, partition: p, partitionInProcess: pi, partitionBytes: b, partitionBytesInProcess: bi, wc: w, split: s, ratios } = r;
@@ -200,6 +243,7 @@ export function renderPartition(r, measured) {
     `Input: ${int(i.bytes / 1e6)} MB, ${int(i.records)} records, ${int(i.batches)} batches. MB = 10⁶ bytes. Peak RSS from ${r.rssFrom}.`,
     `**The partitioner: ${int(pi.mbPerSec)} MB/s in-process (${int(p.mbPerSec)} MB/s for the whole process with Node start-up) vs \`wc -l\` ${int(w.mbPerSec)} MB/s:**`,
     `${times(ratios.partitionInProcessVsWc)} \`wc -l\`'s time (${times(ratios.partitionVsWc)} with start-up); peak RSS ${mib(p.maxRssKiB)} vs ${mib(w.maxRssKiB)}.`,
+    ...pairedLine(ratios),
     ...(p.cpuMs !== undefined ? [`**CPU time (user + sys), median: the partitioner ${int(p.cpuMs)} ms${allMs(p.cpuMsAll)}${r.baseline?.cpuMs !== undefined ? `, before ${int(r.baseline.cpuMs)} ms${allMs(r.baseline.cpuMsAll)}` : ''}, \`wc -l\` ${int(w.cpuMs)} ms${allMs(w.cpuMsAll)}** (${times(ratios.partitionCpuVsWc)}${ratios.baselineCpuVsWc ? `, before ${times(ratios.baselineCpuVsWc)}` : ''}). Load average at each start: ${(r.loadAvgAtStart ?? []).join(', ')}${r.cpuPressureAtStart ? `; PSI \`some avg10\` ${r.cpuPressureAtStart.map((x) => x ?? 'n/a').join(', ')}` : ''}.`] : []),
     ...threadSummary(r),
     ...(b ? [`**By bytes: ${bi.ms.toFixed(1)} ms in-process (${int(b.ms)} ms with Node start-up) for the whole file**, peak RSS ${mib(b.maxRssKiB)}.`] : []),
@@ -216,6 +260,13 @@ export function renderPartition(r, measured) {
     `| \`split -l 10000\` (writes the batches) | ${int(s.ms)}${allMs(s.msAll)} | ${int(s.mbPerSec)} | ${mib(s.maxRssKiB)} | ${times(ratios.splitVsWc)} |`,
     '',
   ];
+}
+
+/** Each repetition's whole-process time over the \`wc -l\` run next to it, and the median of those (older results lack them). */
+function pairedLine(ratios) {
+  if (!ratios.partitionVsWcEach) return [];
+  const before = ratios.baselineVsWcEach ? `; before: ${ratios.baselineVsWcEach.map(times).join(', ')} (median ${times(ratios.baselineVsWcPaired)})` : '';
+  return [`Each repetition's whole process over the \`wc -l\` run next to it: ${ratios.partitionVsWcEach.map(times).join(', ')} (median ${times(ratios.partitionVsWcPaired)})${before}.`];
 }
 
 /** A forced thread count's whole-process row (and its CPU in the split, its first thread's CPU). */

@@ -21,32 +21,61 @@ function randomBytes(r: Rand, n: number): Buffer {
   return out;
 }
 
+/**
+ * Lines of 0-300 bytes, most starting with a byte > 0x20 (so that whole blocks are counted), a few (0.5%) with
+ * one that may start a blank line (0x20 itself, 0x00, tab, CR) or empty; UTF-8 and 0xff inside.
+ */
+function recordBytes(r: Rand, n: number): Buffer {
+  const out = Buffer.alloc(n);
+  const inside = BYTES.filter((b) => b !== 0x0a);
+  for (let i = 0; i < n;) {
+    const odd = chance(r, 0.005);
+    const len = odd && chance(r, 0.2) ? 0 : int(r, 1, 300);
+    const first = odd ? pick(r, [0x20, 0x00, 0x09, 0x0d]) : pick(r, [0x7b, 0xe6, 0xff, 0x21, 0x80]);
+    for (let j = 0; j < len && i < n; j++) out[i++] = j === 0 ? first : pick(r, inside);
+    if (i < n) out[i++] = 0x0a;
+  }
+  return out;
+}
+
 describe('NewlineIndex', () => {
   it('is available here (WebAssembly SIMD)', () => {
     expect(NewlineIndex.create(1024)).not.toBeNull();
   });
 
-  it('passes the same LFs as Buffer.indexOf, stopping at k or past an LF before a byte <= 0x20 or >= 0x80, for any range', () => {
+  it('passes the same LFs as Buffer.indexOf, stopping at k or past an LF before a byte <= 0x20, for any range', () => {
     const r = prng(14);
     const index = NewlineIndex.create(40_000) as NewlineIndex;
-    for (let t = 0; t < 600; t++) {
-      const n = pick(r, [0, 1, 15, 16, 17, 63, 64, 65, 66, 129, 200, int(r, 0, 40_000)]);
-      randomBytes(r, n).copy(index.buf);
+    for (let t = 0; t < 1200; t++) {
+      // Sizes around the 128-byte steps and the 2,048-byte blocks (counted whole when they hold fewer than k LFs, no blank line).
+      const n = pick(r, [0, 1, 15, 16, 17, 63, 64, 65, 66, 129, 200, 2048, 2049, 2050, 4097, 6200, int(r, 0, 40_000)]);
+      (chance(r, 0.5) ? randomBytes(r, n) : recordBytes(r, n)).copy(index.buf);
       const view = index.buf.subarray(0, n);
       const from = int(r, 0, n);
-      const k = pick(r, [1, 2, 3, 31, 32, 33, 64, 1000, 0x7fffffff]);
+      const k = pick(r, [1, 2, 3, 31, 32, 33, 64, 100, 255, 256, 257, 1000, int(r, 1, 3000), 0x7fffffff]);
       const blank = chance(r, 0.5);
       let want = n;
       let count = 0;
       for (let p = view.indexOf(0x0a, from); p >= 0; p = view.indexOf(0x0a, p + 1)) {
         count++;
-        if (count === k || (blank && p + 1 < n && ((view[p + 1] as number) <= 0x20 || (view[p + 1] as number) >= 0x80))) {
+        if (count === k || (blank && p + 1 < n && (view[p + 1] as number) <= 0x20)) {
           want = p + 1;
           break;
         }
       }
       const got = index.skip(from, n, k, blank);
       expect({ end: got, count: index.count }, `case ${t}: ${n} bytes from ${from}, k ${k}, blank ${blank}`).toEqual({ end: want, count });
+    }
+  });
+
+  it('counts dense LFs exactly (every byte, or every 16th: one lane of the block counters each time)', () => {
+    const index = NewlineIndex.create(40_000) as NewlineIndex;
+    for (const every of [1, 16, 128]) {
+      index.buf.fill(0x61);
+      for (let p = 3; p < 40_000; p += every) index.buf[p] = 0x0a;
+      const lfs = index.buf.subarray(3).filter((b) => b === 0x0a).length;
+      expect(index.skip(0, 40_000, 0x7fffffff, false), `an LF every ${every} bytes`).toBe(40_000);
+      expect(index.count, `an LF every ${every} bytes`).toBe(lfs);
     }
   });
 });

@@ -12,7 +12,7 @@ const MAX_SKIP = 0x7fffffff;
  * per line. Any other view: LineScanner's own scan.
  *
  * With `skipBlank` (jsonl) the counter stops just past any LF that a byte
- * <= 0x20 or >= 0x80 follows: whether a blank line starts there is decided here, as
+ * <= 0x20 follows: whether a blank line starts there is decided here, as
  * LineScanner does. Kept in step with LineScanner by
  * indexed-line-scanner.test.ts, which compares the two on random input.
  */

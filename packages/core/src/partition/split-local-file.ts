@@ -13,13 +13,16 @@ const { closeSync, fstatSync, openSync, readSync } = process.getBuiltinModule('n
 const { setImmediate: nextTurn } = process.getBuiltinModule('node:timers/promises');
 
 /**
- * Size of the one read buffer when splitting a local file by records. Small
- * on purpose: the kernel copies each read into a buffer still in this core's
- * L2 cache, and the scanner reads it from there. Measured on a 1 GiB JSONL
- * (docs/benchmarks.md §3): reads of 64–128 KiB cost ~0.09 s of system time,
- * reads of 256 KiB–4 MiB ~0.3–0.4 s, for the same bytes.
+ * Size of the one read buffer when splitting a local file by records: half
+ * of this machine's L2 (1 MiB), so the kernel copies each read into a buffer
+ * still in this core's cache, and the scanner reads it from there. Measured
+ * on a 1 GiB JSONL (docs/benchmarks.md §3, round 5): the system time of the
+ * reads is ~0.09 s from 64 KiB to 2 MiB into the same buffer (round 1's
+ * 0.3–0.4 s above 256 KiB came from a new buffer per read); the splitter's
+ * CPU 221 ms with 128 KiB reads, 202 with 512 KiB, 206 with 1 MiB (medians of
+ * 15, in-process, at load ~15): fewer turns of the JS around each read.
  */
-export const LOCAL_SPLIT_BUFFER = 128 << 10;
+export const LOCAL_SPLIT_BUFFER = 512 << 10;
 
 /**
  * Bytes read and scanned between two turns of the event loop (a few ms of
@@ -50,7 +53,8 @@ export async function* splitLocalFile(
     const bufferSize = opts.readBufferSize ?? LOCAL_SPLIT_BUFFER;
     const skipBlank = opts.format === 'jsonl';
     const index = skipBlank || opts.format === 'text' ? NewlineIndex.create(bufferSize) : null;
-    const buf = index?.buf ?? Buffer.allocUnsafe(bufferSize);
+    // Without the shared index (csv): no bigger than the file, as a file set may hold many small files.
+    const buf = index?.buf ?? Buffer.allocUnsafe(Math.max(1, Math.min(bufferSize, st.size)));
     const head = Buffer.alloc(3);
     const start = bomLength(head.subarray(0, readSync(fd, head, 0, 3, 0)));
     const scanner = index === null ? undefined : new IndexedLineScanner(index, skipBlank, start);
