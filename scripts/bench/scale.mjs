@@ -19,7 +19,10 @@
  * `--cpu-prof --cpu-prof-dir=/tmp/prof`; BENCH_KEEP=1 keeps the home),
  * BENCH_SCALE_DAEMON_ARGS (more `djc coordinator` arguments),
  * BENCH_SCALE_TRACE (a directory: the daemon's log and every sample with its
- * time, the job's status and tasks done, to place a peak in a phase).
+ * time, the job's status and tasks done, to place a peak in a phase),
+ * BENCH_SCALE_PREPARE_ONLY=1 (stop once the job is RUNNING: the prepare
+ * figures and the peaks until then only, for comparing prepare changes
+ * without the minutes of running every task).
  */
 import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import { appendFileSync, mkdirSync } from 'node:fs';
@@ -37,6 +40,7 @@ const NODE_OPTIONS = process.env.BENCH_SCALE_NODE_OPTIONS ?? '';
 const DAEMON_ARGS = (process.env.BENCH_SCALE_DAEMON_ARGS ?? '').split(' ').filter(Boolean);
 const SAMPLE_MS = 500;
 const TRACE = process.env.BENCH_SCALE_TRACE ?? '';
+const PREPARE_ONLY = process.env.BENCH_SCALE_PREPARE_ONLY === '1';
 
 const JOB_YAML = `name: scale
 input: { path: in.jsonl, format: jsonl, batch: { records: 1 } }
@@ -128,6 +132,23 @@ function memorySampler(coordPid, home, progress, phase) {
   };
 }
 
+/** The figures of a BENCH_SCALE_PREPARE_ONLY run: prepare's wall and CPU, and each process's peak until then. */
+function prepareOnly(job, preparedMs, prepareCpuS, load, mem) {
+  const peak = (p) => mib(Math.max(p.hwm, p.peakRss));
+  return {
+    tasks: TASKS,
+    workers: WORKERS,
+    prepareOnly: true,
+    loadAtStart: round(load, 1),
+    prepareS: preparedMs === null ? null : round((preparedMs - Date.parse(job.startedAt)) / 1000, 2),
+    prepareCpuS: round(prepareCpuS, 1),
+    tasksDoneAtPrepared: job.tasks.succeeded,
+    coordinatorPeakMiB: peak(mem.procs.find((p) => p.role === 'coordinator')),
+    workerPeaksMiB: mem.procs.filter((p) => p.role === 'worker').map(peak),
+    workersCpuS: mem.procs.filter((p) => p.role === 'worker').map((p) => round(p.cpuS, 1)),
+  };
+}
+
 /** Counts the result's lines and checks each record 0..n-1 came exactly once. */
 async function checkResult(file, n) {
   const seen = new Uint8Array(n);
@@ -184,7 +205,7 @@ main('scale', async () => {
           prepareCpuS = procStat(daemon.child.pid)?.cpuS ?? null;
         }
         for (const q of [0.1, 0.9]) if (job.tasks.succeeded >= q * TASKS && marks[q] === undefined) marks[q] = { ms: Date.now(), done: job.tasks.succeeded };
-        if (TERMINAL_JOB.has(job.status)) break;
+        if (TERMINAL_JOB.has(job.status) || (PREPARE_ONLY && preparedMs !== null)) break;
         if (Date.now() - lastNote > 15_000) {
           lastNote = Date.now();
           note(`${job.status}: ${job.tasks.succeeded.toLocaleString('en-US')} of ${job.tasks.total.toLocaleString('en-US')} tasks done`);
@@ -192,6 +213,7 @@ main('scale', async () => {
         await sleep(preparedMs === null ? 200 : 1000);
       }
       const mem = sampler.stop();
+      if (PREPARE_ONLY) return prepareOnly(job, preparedMs, prepareCpuS, load, mem);
       const health = daemonErr.split('\n').filter((l) => l.includes('"coordinator health"') && l.includes('eventLoopLagMs')).map((l) => JSON.parse(l));
       const sqliteEnd = sqliteBytes(home);
       const result = await checkResult(join(tmp.dir, 'out.jsonl'), TASKS);

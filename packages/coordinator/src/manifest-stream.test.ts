@@ -53,6 +53,20 @@ describe('a streamed manifest', () => {
     ]);
   });
 
+  it('adds of more batches than one write holds keep one line each, in order', async () => {
+    const w = new ManifestWriter(backend, 'big.json', head);
+    const all = Array.from({ length: 300 }, (_, i) => batch(i));
+    await w.add(all.slice(0, 1));
+    await w.add(all.slice(1, 200));
+    await w.add(all.slice(200));
+    await w.close(tail);
+    const text = (await backend.blobs.get('big.json'))!.toString();
+    expect((JSON.parse(text) as Manifest).batches).toEqual(all);
+    expect(text.trim().split('\n')).toHaveLength(1 + 300 + 1);
+    const read = await parts((await backend.blobs.getStream('big.json'))!);
+    expect(read.filter((p) => p.type === 'batch')).toEqual(all.map((b) => ({ type: 'batch', batch: b })));
+  });
+
   it('with no batch is still a document with an empty list', async () => {
     const w = new ManifestWriter(backend, 'm.json', head);
     await w.close({ files: [], totals: { records: 0, bytes: 0, batches: 0 } });

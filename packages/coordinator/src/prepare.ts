@@ -70,14 +70,21 @@ export async function prepareJob(backend: Backend, job: JobRecord, log: Logger, 
     await new Promise<void>((resolve) => setImmediate(resolve));
   };
   try {
-    const events = partitionInput(files, { ...partitionOptions(job.config), signal });
+    const size = input.materialize ? MATERIALIZED_CHUNK : CHUNK;
+    // A read's batches come as one event where the splitter cuts many (groupBatches): not an await each.
+    const events = partitionInput(files, { ...partitionOptions(job.config), signal, groupBatches: true });
     for await (const ev of events) {
       if (ev.type === 'file') {
         infos.push(ev.file);
-        continue;
+      } else if (ev.type === 'batch') {
+        chunk.push(ev.batch);
+        if (chunk.length >= size) await flush();
+      } else {
+        for (const batch of ev.batches) {
+          chunk.push(batch);
+          if (chunk.length >= size) await flush();
+        }
       }
-      chunk.push(ev.batch);
-      if (chunk.length >= (input.materialize ? MATERIALIZED_CHUNK : CHUNK)) await flush();
     }
     await flush();
     // Not every PENDING task: the dead coordinator sent all but its last chunk, and at 1,000,000 tasks

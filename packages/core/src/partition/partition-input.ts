@@ -1,6 +1,7 @@
 import type { BatchDescriptor } from '../model/batch.js';
 import type { ListedFile } from './expand-paths.js';
 import { compressionOf, type Compression } from './compression.js';
+import { drainBatches } from './drain-batches.js';
 import { countRecords, FileSplitter, type BatchCounters } from './file-splitter.js';
 import { isS3Url, type PositionalReader } from './input-source.js';
 import { fileChanged, fileStat, openInput, sameFile } from './open-input.js';
@@ -78,10 +79,10 @@ async function* partitionFile(
       opts.signal?.throwIfAborted();
       splitter.push(view, base);
       size = base + view.length;
-      yield* drain(splitter.out);
+      yield* drainBatches(splitter.out, opts.groupBatches);
     }
     splitter.end(size);
-    yield* drain(splitter.out);
+    yield* drainBatches(splitter.out, opts.groupBatches);
     const after = await fh.stat();
     if (after.size !== size || !sameFile(after, stat)) {
       throw fileChanged(file, `size ${stat.size} → ${after.size}, read ${size} bytes`);
@@ -102,11 +103,6 @@ async function* wholeFile(file: string, compression: Compression, counters: Batc
     countRecords(counters, null);
   }
   yield { type: 'file', file: { path: file, size: source.size, mtimeMs: source.mtimeMs, records: source.size > 0 ? null : 0 } };
-}
-
-function* drain(out: BatchDescriptor[]): Generator<PartitionEvent> {
-  for (const batch of out) yield { type: 'batch', batch };
-  out.length = 0;
 }
 
 /** Offset where content begins: 3 after a UTF-8 byte order mark, else 0. */

@@ -1,4 +1,5 @@
-import type { BatchDescriptor, FileStat } from '../model/batch.js';
+import type { FileStat } from '../model/batch.js';
+import { drainBatches } from './drain-batches.js';
 import { FileSplitter, type BatchCounters } from './file-splitter.js';
 import { IndexedLineScanner } from './indexed-line-scanner.js';
 import { NewlineIndex } from './newline-wasm.js';
@@ -59,9 +60,9 @@ export async function* splitLocalFile(
     const start = bomLength(head.subarray(0, readSync(fd, head, 0, 3, 0)));
     const scanner = index === null ? undefined : new IndexedLineScanner(index, skipBlank, start);
     const splitter = new FileSplitter(file, opts, counters, start, stat, scanner);
-    const size = yield* readAndSplit(fd, buf, splitter, start, opts.signal);
+    const size = yield* readAndSplit(fd, buf, splitter, start, opts);
     splitter.end(size);
-    yield* drain(splitter.out);
+    yield* drainBatches(splitter.out, opts.groupBatches);
     const after = fstatSync(fd);
     if (after.size !== size || !sameFile(after, stat)) {
       throw fileChanged(file, `size ${stat.size} → ${after.size}, read ${size} bytes`);
@@ -78,7 +79,7 @@ async function* readAndSplit(
   buf: Buffer,
   splitter: FileSplitter,
   from: number,
-  signal: AbortSignal | undefined,
+  { signal, groupBatches }: PartitionOptions,
 ): AsyncGenerator<PartitionEvent, number> {
   let size = from;
   let sinceTurn = 0;
@@ -89,7 +90,7 @@ async function* readAndSplit(
     // A new view per read: scanners tell chunks apart by their view (csv-scanner.ts caches by it).
     splitter.push(buf.subarray(0, n), size);
     size += n;
-    if (splitter.out.length > 0) yield* drain(splitter.out);
+    if (splitter.out.length > 0) yield* drainBatches(splitter.out, groupBatches);
     if ((sinceTurn += n) >= BURST_BYTES) {
       sinceTurn = 0;
       await nextTurn();
@@ -104,9 +105,4 @@ function openLocal(file: string): number {
   } catch (e) {
     throw cannotOpen(file, e);
   }
-}
-
-function* drain(out: BatchDescriptor[]): Generator<PartitionEvent> {
-  for (const batch of out) yield { type: 'batch', batch };
-  out.length = 0;
 }

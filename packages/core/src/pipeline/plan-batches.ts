@@ -48,8 +48,9 @@ async function countFileBatches(config: JobConfig): Promise<BatchCount> {
     const files = await expandInputFiles(Array.isArray(path) ? path : [path], { directories: format === 'files' });
     let batches = 0;
     let bytes = 0;
-    for await (const ev of partitionInput(files, partitionOptions(config))) {
+    for await (const ev of partitionInput(files, { ...partitionOptions(config), groupBatches: true })) {
       if (ev.type === 'batch') batches += 1;
+      else if (ev.type === 'batches') batches += ev.batches.length;
       else bytes += ev.file.size;
     }
     return { kind: 'counted', batches, files: files.length, bytes };

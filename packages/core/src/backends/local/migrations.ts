@@ -246,4 +246,11 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX job_files_by_path ON job_files (job_id, path);
   `,
+  // 22: a task row's batch of the common shape is an array [start, end,
+  // firstRecord, records, file number] (sqlite-job-files.ts); no table
+  // changes, but a djc before this one would misread such a row, so it must
+  // refuse the home (a newer schema_version) instead.
+  `
+  SELECT 1;
+  `,
 ];

@@ -56,7 +56,35 @@ describe.each(DRIVERS)('task rows name their input file by number (%s driver)', 
       .toEqual([{ file_no: 0, path: '/data/a.jsonl' }, { file_no: 1, path: '/data/b.jsonl' }]);
     const row = db.prepare('SELECT batch FROM tasks WHERE job_id = ? AND task_id = 3').pluck().get(job.jobId) as string;
     expect(row).not.toContain('b.jsonl');
-    expect(JSON.parse(row)).toEqual({ start: 30, end: 40, firstRecord: 3, records: 1, n: 1 });
+    // The common shape is an array: [start, end, firstRecord, records, file number] (migration 22).
+    expect(row).toBe('[30,40,3,1,1]');
+  });
+
+  it('packs other shapes as objects, reads both forms and the object rows of migration 21', async () => {
+    const dir = await home();
+    const backend = open(dir);
+    const job = testJob();
+    await backend.state.createJob(job);
+    const source = { size: 9, mtimeMs: 1764000000000.25 };
+    const csv: BatchDescriptor = { index: 0, file: '/d/a.csv', start: 4, end: 9, firstRecord: 0, records: 2, headerEnd: 4, source };
+    const bytes: BatchDescriptor = { index: 1, file: '/d/a.csv', start: 9, end: 20, firstRecord: null, records: null, source };
+    const odd = { index: 2, file: '/d/a.csv', start: 20, end: 21.5, firstRecord: 1, records: 1, source } as BatchDescriptor;
+    const plain: BatchDescriptor = { index: 3, file: '/d/a.csv', start: 21, end: 30, firstRecord: 3, records: 1, source };
+    await backend.state.putTasks(job.jobId, [csv, bytes, odd, plain]);
+    expect((await backend.state.listTasks(job.jobId)).map((t) => t.batch)).toEqual([csv, bytes, odd, plain]);
+    const db = raw(dir);
+    const rows = db.prepare('SELECT batch FROM tasks WHERE job_id = ? ORDER BY task_id').pluck().all(job.jobId) as string[];
+    expect(rows.map((r) => JSON.parse(r))).toEqual([
+      { start: 4, end: 9, firstRecord: 0, records: 2, headerEnd: 4, n: 0 },
+      [9, 20, null, null, 0],
+      { start: 20, end: 21.5, firstRecord: 1, records: 1, n: 0 },
+      [21, 30, 3, 1, 0],
+    ]);
+    // A row packed as an object by migration 21's djc reads the same.
+    const { db: rw } = openSqlite(join(dir, 'djc.sqlite'), { driver });
+    cleanups.push(async () => rw.close());
+    rw.prepare('UPDATE tasks SET batch = ? WHERE job_id = ? AND task_id = 3').run('{"start":21,"end":30,"firstRecord":3,"records":1,"n":0}', job.jobId);
+    expect((await open(dir).state.getTask(job.jobId, 3))?.batch).toEqual(plain);
   });
 
   it('a claim returns the whole batch', async () => {
@@ -71,7 +99,7 @@ describe.each(DRIVERS)('task rows name their input file by number (%s driver)', 
   it('an upgraded home reads the task rows written whole before, and packs the new ones', async () => {
     const dir = await home();
     mkdirSync(dir, { mode: 0o700 });
-    const before = MIGRATIONS.length - 1;
+    const before = 20; // the last schema before job_files (migration 21)
     const { db: old } = openSqlite(join(dir, 'djc.sqlite'), { driver });
     for (const m of MIGRATIONS.slice(0, before)) old.exec(m);
     old.exec(`CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (${before})`);

@@ -5,6 +5,13 @@
  * the row's `index` is its task id. At 1,000,000 one-record tasks that was
  * 146 of the row's 273 bytes. A row written before (whole batch JSON, no
  * `n`) is read as it is, so an upgraded home keeps its tasks.
+ *
+ * A batch of the splitter's common shape (exactly index, file, start, end,
+ * firstRecord, records, source: a line format split by records) is packed
+ * as an array `[start,end,firstRecord,records,n]` (migration 22): at
+ * 1,000,000 one-record tasks its row is ~22 bytes shorter than the object,
+ * cheaper to write and to parse at every claim. Any other batch keeps the
+ * packed object, so a field added to BatchDescriptor is never dropped.
  */
 import type { Statement } from './sqlite-driver.js';
 import { DjcError } from '../../errors.js';
@@ -62,12 +69,17 @@ export class JobFiles {
         known = { file: b.file, n };
         bySource.set(b.source, known);
       }
-      return JSON.stringify(packed(b, known.n));
+      return plainRow(b, known.n) ?? JSON.stringify(packed(b, known.n));
     });
   }
 
   /** The batch of a task row, whether packed or written whole (before migration 21). */
   unpack(jobId: string, taskId: number, json: string): BatchDescriptor {
+    if (json.charCodeAt(0) === 0x5b /* [ */) {
+      const [start, end, firstRecord, records, n] = JSON.parse(json) as PlainRow;
+      const f = this.entry(jobId, n);
+      return { index: taskId, file: f.file, start, end, firstRecord, records, source: f.source };
+    }
     const b = JSON.parse(json) as BatchDescriptor | Packed;
     if (!('n' in b)) return b;
     const f = this.entry(jobId, b.n);
@@ -90,6 +102,26 @@ export class JobFiles {
     this.cache.set(key, f);
     return f;
   }
+}
+
+/** A batch of the common shape as its row: start, end, firstRecord, records, the file's number. */
+type PlainRow = [number, number, number | null, number | null, number];
+
+/** The keys of the splitter's common batch (a line format split by records, one local or S3 file). */
+const PLAIN_KEYS = new Set(['index', 'file', 'start', 'end', 'firstRecord', 'records', 'source']);
+
+const countOrNull = (v: unknown) => v === null || Number.isSafeInteger(v);
+
+/** The array row of a batch of the common shape, or null for any other batch (packed as an object). */
+function plainRow(b: BatchDescriptor, n: number): string | null {
+  let keys = 0;
+  for (const k in b) {
+    if (!PLAIN_KEYS.has(k)) return null;
+    keys += 1;
+  }
+  if (keys !== PLAIN_KEYS.size || !Number.isSafeInteger(b.start) || !Number.isSafeInteger(b.end)) return null;
+  if (!countOrNull(b.firstRecord) || !countOrNull(b.records)) return null;
+  return `[${b.start},${b.end},${b.firstRecord},${b.records},${n}]`;
 }
 
 /** The descriptor without index, file and source, and `n` last (a copy by key: faster than a rest spread). */
