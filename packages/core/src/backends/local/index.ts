@@ -15,7 +15,8 @@ import { SqliteJobPruner } from './sqlite-job-pruner.js';
 import { SqliteStateStore } from './sqlite-state-store.js';
 import { SqliteTaskQueue } from './sqlite-task-queue.js';
 import { SqliteJointOps } from './sqlite-joint-ops.js';
-import type { SqliteDriverName } from './sqlite-driver.js';
+import { chooseDriver, type SqliteDriverName } from './sqlite-driver.js';
+import { startCheckpointer, type Checkpointer } from './checkpointer.js';
 
 export interface LocalBackendOptions {
   /** DJC_HOME; created if missing (unless `create` is false). */
@@ -55,6 +56,7 @@ export function createLocalBackend(opts: LocalBackendOptions): Backend {
   const driverEnv: Record<string, string> = opts.driver && opts.driver !== 'auto' ? { DJC_SQLITE_DRIVER: opts.driver } : {};
   const state = new SqliteStateStore({ db });
   const queue = new SqliteTaskQueue({ db });
+  const upkeep = readOnly || absent ? null : sharedCheckpointer(() => startCheckpointer({ file: paths.db, db, driver: chooseDriver(driver), betterSqlite3Dir: opts.betterSqlite3Dir }));
   const blobs = new FsBlobStore({ root: paths.blobs, dirMode: modes.dir, fileMode: modes.file, readOnly: readOnly ? () => readOnlyHomeError(paths.home) : undefined });
   return {
     name: 'local',
@@ -67,11 +69,38 @@ export function createLocalBackend(opts: LocalBackendOptions): Backend {
     ...(readOnly ? {} : { joint: new SqliteJointOps(db, queue, state.leases, state.inserts) }),
     blobs,
     pruner: new SqliteJobPruner(db, { blobs: paths.blobs, workers: join(paths.home, 'workers') }),
+    ...(upkeep ? { startUpkeep: upkeep.start } : {}),
     workerEnv: () => ({ DJC_BACKEND: 'local', DJC_HOME: paths.home, ...driverEnv }),
     close: async () => {
+      await upkeep?.close();
       await Promise.all([state.close(), queue.close(), blobs.close()]);
       if (db.open) db.close();
     },
+  };
+}
+
+/** One checkpointer per backend, started by the first start() and stopped when the last caller (or close()) stops it. */
+function sharedCheckpointer(begin: () => Checkpointer): { start(): () => Promise<void>; close(): Promise<void> } {
+  let running: Checkpointer | null = null;
+  let users = 0;
+  const end = async () => {
+    const r = running;
+    running = null;
+    users = 0;
+    await r?.stop();
+  };
+  return {
+    start: () => {
+      users++;
+      running ??= begin();
+      let stopped = false;
+      return async () => {
+        if (stopped) return;
+        stopped = true;
+        if (--users <= 0) await end();
+      };
+    },
+    close: end,
   };
 }
 
