@@ -7,10 +7,13 @@
  * database without taking a lock any writer or reader waits for (each
  * checkpoint syncs the WAL and the file, so not at every look). When the WAL
  * has grown past `restartFrames` anyway (commits kept coming while it
- * copied, so SQLite could not start it over), a RESTART follows: it holds
- * the write lock only while it copies the few frames left and finds no
- * reader in the WAL (busy_timeout 0: if it cannot, it gives up until the
- * next look), and the next commit starts the WAL over. After `idleTicks`
+ * copied, so SQLite could not start it over), a RESTART follows the PASSIVE
+ * that caught up with every frame: it takes the write lock if free, copies
+ * what was committed since (little or nothing), and finds no reader in the
+ * WAL, else gives up until the next look (busy_timeout `lockWaitMs`, 0:
+ * holding the write lock while waiting for readers made workers spin on it,
+ * +25% CPU per task at concurrency 10); the next commit then starts the WAL
+ * over. After `idleTicks`
  * looks with no new frame, a TRUNCATE copies what is left and empties the
  * -wal file. Where the -shm header cannot be read, PRAGMA data_version
  * stands in: a PASSIVE at every look that follows a commit.
@@ -29,14 +32,17 @@ export interface CheckpointSettings {
   restartFrames: number;
   /** Looks with no new frame before the -wal file is truncated. */
   idleTicks: number;
+  /** busy_timeout of the thread's connection: the longest a RESTART or TRUNCATE waits for the write lock, then for readers. */
+  lockWaitMs: number;
 }
 
 export const CHECKPOINT_SETTINGS: CheckpointSettings = {
   busyTickMs: 25,
   idleTickMs: 250,
-  checkpointFrames: 2000,
+  checkpointFrames: 4000,
   restartFrames: 8192,
   idleTicks: 8,
+  lockWaitMs: 0,
 };
 
 /** What the loop did, for tests and the thread's last message. */
@@ -73,7 +79,7 @@ export interface CheckpointIo {
  */
 export function runCheckpoints(db: SqliteDb, s: CheckpointSettings, io: CheckpointIo): CheckpointStats {
   const stats: CheckpointStats = { passive: 0, restart: 0, truncate: 0, maxFrames: 0, errors: 0 };
-  db.pragma('busy_timeout = 0');
+  db.pragma(`busy_timeout = ${s.lockWaitMs}`);
   let version: unknown = null;
   let last = -1;
   let quiet = 0;
@@ -99,7 +105,7 @@ export function runCheckpoints(db: SqliteDb, s: CheckpointSettings, io: Checkpoi
         const r = checkpoint(db, 'PASSIVE');
         stats.passive++;
         stats.maxFrames = Math.max(stats.maxFrames, r.log);
-        if (r.log >= s.restartFrames) {
+        if (r.log >= s.restartFrames && r.checkpointed === r.log) {
           checkpoint(db, 'RESTART');
           stats.restart++;
         }

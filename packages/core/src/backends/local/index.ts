@@ -16,7 +16,7 @@ import { SqliteStateStore } from './sqlite-state-store.js';
 import { SqliteTaskQueue } from './sqlite-task-queue.js';
 import { SqliteJointOps } from './sqlite-joint-ops.js';
 import { chooseDriver, type SqliteDriverName } from './sqlite-driver.js';
-import { startCheckpointer, type Checkpointer } from './checkpointer.js';
+import type { Checkpointer } from './checkpointer.js';
 
 export interface LocalBackendOptions {
   /** DJC_HOME; created if missing (unless `create` is false). */
@@ -56,7 +56,12 @@ export function createLocalBackend(opts: LocalBackendOptions): Backend {
   const driverEnv: Record<string, string> = opts.driver && opts.driver !== 'auto' ? { DJC_SQLITE_DRIVER: opts.driver } : {};
   const state = new SqliteStateStore({ db });
   const queue = new SqliteTaskQueue({ db });
-  const upkeep = readOnly || absent ? null : sharedCheckpointer(() => startCheckpointer({ file: paths.db, db, driver: chooseDriver(driver), betterSqlite3Dir: opts.betterSqlite3Dir }));
+  // DJC_WAL_CHECKPOINTER=off: checkpoints stay inside the commits that cross wal_autocheckpoint (db.ts), for comparing both.
+  const upkeep = readOnly || absent || process.env.DJC_WAL_CHECKPOINTER === 'off' ? null : sharedCheckpointer(async () => {
+    // Loaded when a coordinator starts it: a read command never loads worker_threads for it.
+    const { startCheckpointer } = await import('./checkpointer.js');
+    return startCheckpointer({ file: paths.db, db, driver: chooseDriver(driver), betterSqlite3Dir: opts.betterSqlite3Dir });
+  });
   const blobs = new FsBlobStore({ root: paths.blobs, dirMode: modes.dir, fileMode: modes.file, readOnly: readOnly ? () => readOnlyHomeError(paths.home) : undefined });
   return {
     name: 'local',
@@ -80,19 +85,20 @@ export function createLocalBackend(opts: LocalBackendOptions): Backend {
 }
 
 /** One checkpointer per backend, started by the first start() and stopped when the last caller (or close()) stops it. */
-function sharedCheckpointer(begin: () => Checkpointer): { start(): () => Promise<void>; close(): Promise<void> } {
-  let running: Checkpointer | null = null;
+function sharedCheckpointer(begin: () => Promise<Checkpointer>): { start(): () => Promise<void>; close(): Promise<void> } {
+  let running: Promise<Checkpointer | null> | null = null;
   let users = 0;
   const end = async () => {
     const r = running;
     running = null;
     users = 0;
-    await r?.stop();
+    await (await r)?.stop();
   };
   return {
     start: () => {
       users++;
-      running ??= begin();
+      // A thread that cannot start leaves the connections' own autocheckpoint in charge (db.ts).
+      running ??= begin().catch(() => null);
       let stopped = false;
       return async () => {
         if (stopped) return;
