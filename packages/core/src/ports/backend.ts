@@ -57,9 +57,9 @@ export interface Backend {
   pruner?: JobPruner;
   /**
    * Starts this process's upkeep of the backend's files while it
-   * coordinates (local: checkpoints of the SQLite WAL in a thread, so no
-   * commit on the coordinator's or a worker's connection pays for one;
-   * checkpointer.ts). Calls nest: the upkeep runs until every returned stop
+   * coordinates (local, when asked: checkpoints of the SQLite WAL in a
+   * thread, so no commit on the coordinator's or a worker's connection pays
+   * for one; checkpointer.ts). Calls nest: the upkeep runs until every returned stop
    * was called, or close(). Absent where there is none (AWS).
    */
   startUpkeep?(): () => Promise<void>;

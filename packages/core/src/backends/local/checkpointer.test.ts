@@ -68,8 +68,9 @@ describe.each(sqliteDriversUnderTest())('checkpointer thread (%s driver)', (driv
     // startCheckpointer set the backstop; this test's writer must not checkpoint at all.
     db.pragma('wal_autocheckpoint = 0');
     const most = await writeRows(db, file, 3000);
-    // Without the thread the WAL holds all ~9,000 frames (3 per commit: the control below).
-    expect(most).toBeLessThan(3000 * PAGE);
+    // Without the thread the WAL holds all ~9,000 frames (3 per commit: the control below). With it, under
+    // half: this writer barely pauses, so a RESTART (which never waits for the lock) often loses to it.
+    expect(most).toBeLessThan(4500 * PAGE);
     const stats = await running.stop();
     running = undefined;
     expect(stats?.passive).toBeGreaterThan(0);
@@ -137,9 +138,21 @@ describe.each(sqliteDriversUnderTest())('checkpointer thread (%s driver)', (driv
 });
 
 describe('local backend upkeep', () => {
+  it('starts no checkpointer unless asked (DJC_WAL_CHECKPOINTER=on or the option)', async () => {
+    const tmp = await tempDir('djc-ckpt-');
+    const backend = createLocalBackend({ home: tmp.dir, checkpointer: false });
+    try {
+      expect(backend.startUpkeep).toBeUndefined();
+    } finally {
+      await backend.close();
+      await tmp.cleanup();
+    }
+  });
+
+
   it('runs one checkpointer until the last of nested starts stops', async () => {
     const tmp = await tempDir('djc-ckpt-');
-    const backend = createLocalBackend({ home: tmp.dir });
+    const backend = createLocalBackend({ home: tmp.dir, checkpointer: true });
     try {
       const file = join(tmp.dir, 'djc.sqlite');
       const probe = openDatabase(file);

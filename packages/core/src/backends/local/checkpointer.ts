@@ -4,7 +4,8 @@
  * syncing) inside the COMMIT of whichever connection's commit crosses
  * wal_autocheckpoint: a coordinator's event loop while it prepares a job
  * (~3.3 s of a 1,000,000-task prepare), or a worker's main thread between
- * two groups of tasks. While a coordinator runs, this thread does them
+ * two groups of tasks. While a coordinator runs (with DJC_WAL_CHECKPOINTER=on,
+ * or createLocalBackend's `checkpointer` option), this thread does them
  * instead (checkpoint-loop.ts), on its own connection, and the coordinator's
  * connection checkpoints only past COORDINATOR_BACKSTOP_PAGES. Workers keep
  * db.ts's WAL_AUTOCHECKPOINT_PAGES: with the thread running their WAL never

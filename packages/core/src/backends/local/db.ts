@@ -26,9 +26,10 @@ export const BUSY_TIMEOUT_MS = 5000;
  * average, ~90% of its COMMIT time). At 10,000 (~40 MiB of WAL, under
  * journal_size_limit) there are 3–4× fewer, and a checkpoint copies a hot
  * page (the job row, queue and index pages) once, not once per 1000 pages.
- * While a coordinator runs, its checkpointer thread (checkpointer.ts) keeps
- * the WAL well below this, so no commit gets there: it is the backstop that
- * bounds the WAL when none runs (workers alone, `djc-worker` on Slurm).
+ * While a coordinator runs with DJC_WAL_CHECKPOINTER=on, its checkpointer
+ * thread (checkpointer.ts) keeps the WAL well below this, so no commit gets
+ * there: it is the backstop that bounds the WAL when none runs (workers
+ * alone, `djc-worker` on Slurm).
  */
 export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 

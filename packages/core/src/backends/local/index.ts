@@ -34,6 +34,12 @@ export interface LocalBackendOptions {
   create?: boolean;
   /** Modes of what djc creates in the home (home-modes.ts); default: from DJC_HOME_SHARING. */
   modes?: HomeModes;
+  /**
+   * Whether startUpkeep starts the WAL checkpointer thread (checkpointer.ts);
+   * default: DJC_WAL_CHECKPOINTER=on. Off by default until measured on a
+   * quiet machine (NOTES.md, issue 14 round 5).
+   */
+  checkpointer?: boolean;
 }
 
 /** Paths of a local backend's files. */
@@ -56,8 +62,9 @@ export function createLocalBackend(opts: LocalBackendOptions): Backend {
   const driverEnv: Record<string, string> = opts.driver && opts.driver !== 'auto' ? { DJC_SQLITE_DRIVER: opts.driver } : {};
   const state = new SqliteStateStore({ db });
   const queue = new SqliteTaskQueue({ db });
-  // DJC_WAL_CHECKPOINTER=off: checkpoints stay inside the commits that cross wal_autocheckpoint (db.ts), for comparing both.
-  const upkeep = readOnly || absent || process.env.DJC_WAL_CHECKPOINTER === 'off' ? null : sharedCheckpointer(async () => {
+  // Without the thread, checkpoints stay inside the commits that cross wal_autocheckpoint (db.ts).
+  const checkpointer = opts.checkpointer ?? process.env.DJC_WAL_CHECKPOINTER === 'on';
+  const upkeep = readOnly || absent || !checkpointer ? null : sharedCheckpointer(async () => {
     // Loaded when a coordinator starts it: a read command never loads worker_threads for it.
     const { startCheckpointer } = await import('./checkpointer.js');
     return startCheckpointer({ file: paths.db, db, driver: chooseDriver(driver), betterSqlite3Dir: opts.betterSqlite3Dir });
