@@ -57,10 +57,13 @@ export async function runDaemon(backend: Backend, opts: DaemonOptions): Promise<
     const term = await waitToLead(backend, { ttlMs, renewMs, log: opts.log, signal: opts.signal, onStandby: opts.onStandby });
     if (!term) return;
     opts.log.info({ owner: term.owner, epoch: term.epoch, how: term.how, previous: term.previous?.owner }, 'coordinator started');
+    // While it leads, the backend's file upkeep (local: WAL checkpoints off the busy connections) runs in this process.
+    const stopUpkeep = backend.startUpkeep?.();
     try {
       await opts.onLead?.(term);
       await lead(backend, opts, term);
     } finally {
+      await stopUpkeep?.();
       await term.end().catch((e: unknown) => opts.log.warn({ err: e }, 'releasing the coordinator lock failed'));
       await opts.onStepDown?.(term);
       opts.log.info({ owner: term.owner, epoch: term.epoch }, 'coordinator stopped');

@@ -90,6 +90,8 @@ export async function coordinateHere(cli: Cli, backend: Backend, jobId: string):
   process.on('SIGTERM', onSignal);
   const progress = startProgress(backend, jobId, { quiet: cli.opts.json === true });
   const scheduled = scheduledDispatcherFor(cli, backend);
+  // The backend's file upkeep (local: WAL checkpoints off the busy connections) while this process coordinates.
+  const stopUpkeep = backend.startUpkeep?.();
   let final: JobRecord;
   try {
     final = await coordinateJob(backend, jobId, {
@@ -99,6 +101,7 @@ export async function coordinateHere(cli: Cli, backend: Backend, jobId: string):
   } catch (e) {
     throw isDiskFull(e) ? diskFullError(cli, backend, jobId, e) : e;
   } finally {
+    await stopUpkeep?.();
     await scheduled.stop();
     await progress.stop();
     process.off('SIGINT', onSignal);

@@ -55,6 +55,14 @@ export interface Backend {
    * lifecycle rule).
    */
   pruner?: JobPruner;
+  /**
+   * Starts this process's upkeep of the backend's files while it
+   * coordinates (local, when asked: checkpoints of the SQLite WAL in a
+   * thread, so no commit on the coordinator's or a worker's connection pays
+   * for one; checkpointer.ts). Calls nest: the upkeep runs until every returned stop
+   * was called, or close(). Absent where there is none (AWS).
+   */
+  startUpkeep?(): () => Promise<void>;
   /** Flushes request counts (if any), then releases clients and handles. */
   close(): Promise<void>;
 }

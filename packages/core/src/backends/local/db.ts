@@ -2,7 +2,7 @@
  * Opens the local backend's SQLite file shared by the coordinator and every
  * worker process: WAL (readers never block the writer), synchronous=NORMAL
  * (no fsync per commit; a power cut may lose the last commits, never corrupt
- * the file), a checkpoint every WAL_AUTOCHECKPOINT_PAGES, then brings the
+ * the file), a checkpoint at least every WAL_AUTOCHECKPOINT_PAGES, then brings the
  * schema up to date. While opening, busy_timeout makes SQLite wait for
  * locks; afterwards it is 0 and callers wait for the write lock through
  * `withLock` (sqlite-retry.ts explains why). The driver (node:sqlite or
@@ -26,6 +26,10 @@ export const BUSY_TIMEOUT_MS = 5000;
  * average, ~90% of its COMMIT time). At 10,000 (~40 MiB of WAL, under
  * journal_size_limit) there are 3–4× fewer, and a checkpoint copies a hot
  * page (the job row, queue and index pages) once, not once per 1000 pages.
+ * While a coordinator runs with DJC_WAL_CHECKPOINTER=on, its checkpointer
+ * thread (checkpointer.ts) keeps the WAL well below this, so no commit gets
+ * there: it is the backstop that bounds the WAL when none runs (workers
+ * alone, `djc-worker` on Slurm).
  */
 export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 

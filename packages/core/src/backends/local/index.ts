@@ -15,7 +15,8 @@ import { SqliteJobPruner } from './sqlite-job-pruner.js';
 import { SqliteStateStore } from './sqlite-state-store.js';
 import { SqliteTaskQueue } from './sqlite-task-queue.js';
 import { SqliteJointOps } from './sqlite-joint-ops.js';
-import type { SqliteDriverName } from './sqlite-driver.js';
+import { chooseDriver, type SqliteDriverName } from './sqlite-driver.js';
+import type { Checkpointer } from './checkpointer.js';
 
 export interface LocalBackendOptions {
   /** DJC_HOME; created if missing (unless `create` is false). */
@@ -33,6 +34,12 @@ export interface LocalBackendOptions {
   create?: boolean;
   /** Modes of what djc creates in the home (home-modes.ts); default: from DJC_HOME_SHARING. */
   modes?: HomeModes;
+  /**
+   * Whether startUpkeep starts the WAL checkpointer thread (checkpointer.ts);
+   * default: DJC_WAL_CHECKPOINTER=on. Off by default until measured on a
+   * quiet machine (NOTES.md, issue 14 round 5).
+   */
+  checkpointer?: boolean;
 }
 
 /** Paths of a local backend's files. */
@@ -55,6 +62,13 @@ export function createLocalBackend(opts: LocalBackendOptions): Backend {
   const driverEnv: Record<string, string> = opts.driver && opts.driver !== 'auto' ? { DJC_SQLITE_DRIVER: opts.driver } : {};
   const state = new SqliteStateStore({ db });
   const queue = new SqliteTaskQueue({ db });
+  // Without the thread, checkpoints stay inside the commits that cross wal_autocheckpoint (db.ts).
+  const checkpointer = opts.checkpointer ?? process.env.DJC_WAL_CHECKPOINTER === 'on';
+  const upkeep = readOnly || absent || !checkpointer ? null : sharedCheckpointer(async () => {
+    // Loaded when a coordinator starts it: a read command never loads worker_threads for it.
+    const { startCheckpointer } = await import('./checkpointer.js');
+    return startCheckpointer({ file: paths.db, db, driver: chooseDriver(driver), betterSqlite3Dir: opts.betterSqlite3Dir });
+  });
   const blobs = new FsBlobStore({ root: paths.blobs, dirMode: modes.dir, fileMode: modes.file, readOnly: readOnly ? () => readOnlyHomeError(paths.home) : undefined });
   return {
     name: 'local',
@@ -67,11 +81,39 @@ export function createLocalBackend(opts: LocalBackendOptions): Backend {
     ...(readOnly ? {} : { joint: new SqliteJointOps(db, queue, state.leases, state.inserts) }),
     blobs,
     pruner: new SqliteJobPruner(db, { blobs: paths.blobs, workers: join(paths.home, 'workers') }),
+    ...(upkeep ? { startUpkeep: upkeep.start } : {}),
     workerEnv: () => ({ DJC_BACKEND: 'local', DJC_HOME: paths.home, ...driverEnv }),
     close: async () => {
+      await upkeep?.close();
       await Promise.all([state.close(), queue.close(), blobs.close()]);
       if (db.open) db.close();
     },
+  };
+}
+
+/** One checkpointer per backend, started by the first start() and stopped when the last caller (or close()) stops it. */
+function sharedCheckpointer(begin: () => Promise<Checkpointer>): { start(): () => Promise<void>; close(): Promise<void> } {
+  let running: Promise<Checkpointer | null> | null = null;
+  let users = 0;
+  const end = async () => {
+    const r = running;
+    running = null;
+    users = 0;
+    await (await r)?.stop();
+  };
+  return {
+    start: () => {
+      users++;
+      // A thread that cannot start leaves the connections' own autocheckpoint in charge (db.ts).
+      running ??= begin().catch(() => null);
+      let stopped = false;
+      return async () => {
+        if (stopped) return;
+        stopped = true;
+        if (--users <= 0) await end();
+      };
+    },
+    close: end,
   };
 }
 
