@@ -1,8 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Backend } from '../../ports/backend.js';
 import type { TaskRecord } from '../../model/job.js';
-import { tempDir, testBatches, testJob } from '../../testing/fixtures.js';
-import { createLocalBackend } from './index.js';
+import { testBatches } from '../../testing/fixtures.js';
+import { useLocalJob } from '../../testing/local-job.js';
 import { EndOrder } from './end-order.js';
 
 const OK = { status: 'SUCCEEDED' as const, inlineOutput: new Uint8Array([120, 10]), outputKind: 'raw' as const, records: 1 };
@@ -27,23 +27,14 @@ describe('EndOrder', () => {
 });
 
 describe('the end of a task whichever status it is tried from first', () => {
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  const fx = useLocalJob('djc-end-order-', 3);
   let backend: Backend;
   let jobId: string;
   const claim = (start: number) => ({ owner: 'w', leaseMs: 60_000, maxAttempts: 3, start });
   const end = (t: TaskRecord) => backend.state.completeTasks(jobId, [{ taskId: t.taskId, lease: { owner: 'w', attempt: t.attempts }, outcome: OK }]);
 
-  beforeEach(async () => {
-    tmp = await tempDir('djc-end-order-');
-    backend = createLocalBackend({ home: tmp.dir });
-    const job = testJob();
-    await backend.state.createJob(job);
-    await backend.state.putTasks(job.jobId, testBatches(3));
-    jobId = job.jobId;
-  });
-  afterEach(async () => {
-    await backend.close();
-    await tmp.cleanup();
+  beforeEach(() => {
+    ({ backend, jobId } = fx);
   });
 
   it('ends RUNNING and CLAIMED tasks with exact counters, also when the order it remembers is stale', async () => {

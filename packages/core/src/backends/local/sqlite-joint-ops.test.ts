@@ -1,11 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, isDjcError } from '../../errors.js';
 import type { Backend } from '../../ports/backend.js';
 import type { JointOps } from '../../ports/joint-ops.js';
 import type { TaskRecord } from '../../model/job.js';
-import { tempDir, testBatches, testJob } from '../../testing/fixtures.js';
+import { testBatches, testJob } from '../../testing/fixtures.js';
+import { useLocalJob } from '../../testing/local-job.js';
 import { sqliteDriversUnderTest } from '../../testing/sqlite-drivers.js';
-import { createLocalBackend } from './index.js';
 import { openDatabase } from './db.js';
 import { join } from 'node:path';
 import type { SqliteTaskQueue } from './sqlite-task-queue.js';
@@ -14,24 +14,15 @@ import type { SqliteDriverName } from './sqlite-driver.js';
 const OK = { status: 'SUCCEEDED' as const, inlineOutput: new Uint8Array([120, 10]), outputKind: 'raw' as const, records: 1 };
 
 describe.each(sqliteDriversUnderTest())('local joint operations (%s driver)', (driver) => {
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  const fx = useLocalJob('djc-joint-', 5, driver as SqliteDriverName);
   let backend: Backend;
   let joint: JointOps;
   let jobId: string;
   const claim = (start: number) => ({ owner: 'w', leaseMs: 60_000, maxAttempts: 3, start });
 
-  beforeEach(async () => {
-    tmp = await tempDir('djc-joint-');
-    backend = createLocalBackend({ home: tmp.dir, driver: driver as SqliteDriverName });
+  beforeEach(() => {
+    ({ backend, jobId } = fx);
     joint = backend.joint as JointOps;
-    const job = testJob();
-    await backend.state.createJob(job);
-    await backend.state.putTasks(job.jobId, testBatches(5));
-    jobId = job.jobId;
-  });
-  afterEach(async () => {
-    await backend.close();
-    await tmp.cleanup();
   });
 
   it('writes a chunk of new tasks and their messages in one call: many rows per statement, each task once, the body send() writes', async () => {

@@ -1,32 +1,23 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { isDjcError } from '../../errors.js';
 import type { Backend } from '../../ports/backend.js';
 import type { TaskRecord } from '../../model/job.js';
-import { tempDir, testBatches, testJob } from '../../testing/fixtures.js';
+import { testBatches } from '../../testing/fixtures.js';
+import { useLocalJob } from '../../testing/local-job.js';
 import { sqliteDriversUnderTest } from '../../testing/sqlite-drivers.js';
 import type { SqliteDriverName } from './sqlite-driver.js';
-import { createLocalBackend } from './index.js';
 
 // The start of a held task: one UPDATE with the lease check in its WHERE (the plain case), else the row read first.
 describe.each(sqliteDriversUnderTest())('the start of a held task (%s driver)', (driver) => {
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  const fx = useLocalJob('djc-start-', 3, driver as SqliteDriverName);
   let backend: Backend;
   let jobId: string;
   const claim = { owner: 'w', leaseMs: 60_000, maxAttempts: 3, start: 0 };
   const start = (t: TaskRecord, attempt = t.attempts) =>
     backend.state.completeTasks(jobId, [{ taskId: t.taskId, lease: { owner: 'w', attempt }, startedAt: Date.UTC(2026, 0, 2, 3, 4, 5, 6) }]);
 
-  beforeEach(async () => {
-    tmp = await tempDir('djc-start-');
-    backend = createLocalBackend({ home: tmp.dir, driver: driver as SqliteDriverName });
-    const job = testJob();
-    await backend.state.createJob(job);
-    await backend.state.putTasks(job.jobId, testBatches(3));
-    jobId = job.jobId;
-  });
-  afterEach(async () => {
-    await backend.close();
-    await tmp.cleanup();
+  beforeEach(() => {
+    ({ backend, jobId } = fx);
   });
 
   it('returns the record getTask reads, RUNNING since startedAt; counters move CLAIMED -> RUNNING', async () => {

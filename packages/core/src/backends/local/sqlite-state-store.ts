@@ -24,7 +24,7 @@ import { SqliteJobOps } from './sqlite-job-ops.js';
 import { SqliteLeaseOps } from './sqlite-lease-ops.js';
 import { SqliteCopyOps } from './sqlite-copy-ops.js';
 import { SqliteRateSlots } from './sqlite-rate-slots.js';
-import { isBusyError, withLock } from './sqlite-retry.js';
+import { withLock } from './sqlite-retry.js';
 import { SqliteTaskOps } from './sqlite-task-ops.js';
 import { SqliteTaskInserts } from './sqlite-task-inserts.js';
 import { SqliteTokenStore } from './sqlite-token-store.js';

@@ -1,7 +1,6 @@
 /** Task rows: re-used tasks' insert (prepare; PENDING ones: sqlite-task-inserts.ts) and reads. */
 import type { Statement } from './sqlite-driver.js';
 import type { TaskRecord } from '../../model/job.js';
-import type { BatchDescriptor } from '../../model/batch.js';
 import type { ListTasksOptions, ReusedTask, TaskOutputRef } from '../../ports/state-store.js';
 import type { OutputKind } from '../../model/job.js';
 import type { Db } from './db.js';
