@@ -58,6 +58,28 @@ describe('DJC_SQLITE_DRIVER', () => {
   });
 });
 
+describe('DJC_WAL_CHECKPOINTER', () => {
+  it('on: while djc run coordinates, its checkpointer empties the WAL once commits pause; off: the WAL keeps its frames until a commit crosses the threshold', async () => {
+    job();
+    // One task that waits with no commit going on (a heartbeat is 10 s away), then reports the WAL's size as its output.
+    writeFileSync(join(box.dir, 'wal.yaml'), `name: wal
+input: { path: in.jsonl, batch: { records: 40 } }
+handler:
+  command: 'cat >/dev/null; sleep 6; echo "{\\"walBytes\\": $(stat -c %s "$DJC_HOME/djc.sqlite-wal")}"'
+compute: { workers: 1 }
+output: { path: wal.jsonl }
+`);
+    const walBytes = async (env: Record<string, string>) => {
+      const r = await withEnv(env)(['run', 'wal.yaml', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ status: 'SUCCEEDED', records: { processed: 40 } });
+      return (readJsonl(join(box.dir, 'wal.jsonl'))[0] as { walBytes: number }).walBytes;
+    };
+    expect(await walBytes({ DJC_WAL_CHECKPOINTER: 'on' })).toBe(0);
+    expect(await walBytes({})).toBeGreaterThan(0);
+  });
+});
+
 describe('open errors', () => {
   let holder: ChildProcess | null = null;
   let undo: (() => void) | null = null;
