@@ -50,7 +50,8 @@ async function tasks(jobId: string): Promise<{ worker: string | null; startedAt:
 
 function startDaemon(args: string[] = [], env?: Record<string, string>) {
   const d = djcStart(['coordinator', ...args], opts(env));
-  return { ...d, leading: () => waitFor('a coordinator leading', async () => d.stderr().includes('leading'), 60_000) };
+  // The whole "leading (…); …; Ctrl-C stops it" line, not a first chunk of it.
+  return { ...d, leading: () => waitFor('a coordinator leading', async () => /, leading \(epoch [^\n]*Ctrl-C stops it\n/.test(d.stderr()), 60_000) };
 }
 
 /** The job ends SUCCEEDED with every record in the result exactly once, in input order. */
@@ -115,7 +116,7 @@ describe('djc coordinator failover', () => {
       leader.child.kill('SIGKILL');
       await leader.done;
       await standby.leading();
-      expect(standby.stderr()).toMatch(new RegExp(`leading \\(epoch 2, took over from pid ${leader.child.pid} on .+: it died\\)`));
+      expect(standby.stderr(), standby.stderr()).toMatch(new RegExp(`leading \\(epoch 2, took over from pid ${leader.child.pid} on .+: it died\\)`));
       await expectExact(jobId);
       // The dead leader's workers kept working (tasks started after the kill), and no attempt was lost.
       const after = await tasks(jobId);
@@ -133,7 +134,7 @@ describe('djc coordinator failover', () => {
       leader.child.kill('SIGTERM');
       expect((await leader.done).code).toBe(0);
       await standby.leading();
-      expect(standby.stderr()).toMatch(new RegExp(`leading \\(epoch 2, took over from pid ${leader.child.pid} on .+: it stopped\\)`));
+      expect(standby.stderr(), standby.stderr()).toMatch(new RegExp(`leading \\(epoch 2, took over from pid ${leader.child.pid} on .+: it stopped\\)`));
       await expectExact(jobId);
     } finally {
       await stop(standby);
@@ -143,7 +144,9 @@ describe('djc coordinator failover', () => {
 
   it('a leader paused past its lock\'s expiry stops coordinating when it wakes, stands by, and leaves the socket to the new leader', async () => {
     const jobId = await submit(slowJob(150));
-    const short = ['--lock-ttl', '2s', '--lock-renew', '500ms'];
+    // Short enough to keep the test brief, long enough that a loaded machine (CI, load 10-20) does not make
+    // the first leader miss its renewals before the test pauses it (a 2 s lock flapped there).
+    const short = ['--lock-ttl', '5s', '--lock-renew', '1s'];
     const a = startDaemon(short);
     await a.leading();
     const b = startDaemon(short);
@@ -152,7 +155,7 @@ describe('djc coordinator failover', () => {
       await waitFor('tasks done under the first leader', async () => (await succeeded(jobId)) >= 5, 60_000);
       a.child.kill('SIGSTOP');
       await b.leading();
-      expect(b.stderr()).toMatch(new RegExp(`leading \\(epoch 2, took over from pid ${a.child.pid} on .+: its lock expired\\)`));
+      expect(b.stderr(), b.stderr()).toMatch(new RegExp(`leading \\(epoch 2, took over from pid ${a.child.pid} on .+: its lock expired\\)`));
       a.child.kill('SIGCONT');
       await waitFor('the old leader standing by', async () => /lost the coordinator lock \(.*\); stopped coordinating, standing by/.test(a.stderr()) && a.stderr().includes(`pid ${b.child.pid} on`), 30_000);
       // The socket in the home is the new leader's, even after the old one closed its own.
@@ -193,7 +196,7 @@ describe('djc coordinator failover', () => {
       await waitFor('the standby line', async () => standby.stderr().includes('standby for'), 30_000);
       expect(standby.stderr()).toContain('pid 4242 on elsewhere.example leads it (epoch 1)');
       await standby.leading();
-      expect(standby.stderr()).toMatch(/leading \(epoch 2, took over from pid 4242 on elsewhere\.example: its lock expired\)/);
+      expect(standby.stderr(), standby.stderr()).toMatch(/leading \(epoch 2, took over from pid 4242 on elsewhere\.example: its lock expired\)/);
       const started = standby.stderr().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg: string; time: number; how?: string })
         .find((l) => l.msg === 'coordinator started');
       expect(started?.how).toBe('expired');
