@@ -51,7 +51,10 @@ export function makeCli(opts: GlobalOptions): Cli {
 }
 
 /**
- * Opens the backend, runs `fn`, and always closes it. Only commands that
+ * Opens the backend, runs `fn`, and always closes it, as exiting: the
+ * command's process exits right after (main.ts), and a local home's SQLite
+ * connection is left to that exit, without the checkpoint its close would
+ * run (Backend CloseOptions). Only commands that
  * start jobs (run, submit) or serve them (coordinator) pass `create: true`;
  * for every other command a missing local home reads as an empty one and
  * nothing is created on disk.
@@ -69,7 +72,7 @@ export async function withBackend<T>(cli: Cli, fn: (backend: Backend) => Promise
     // A write that waited out a stuck lock holder names it, as an open does.
     throw backend.name === 'local' ? explainLockedWrite(e, cli.home) : e;
   } finally {
-    await backend.close();
+    await backend.close({ exiting: true });
   }
 }
 

@@ -40,8 +40,9 @@ export class LocalJobService implements JobService {
     return backend;
   }
 
+  /** The command's process exits right after (main.ts): the backend is closed as exiting (Backend CloseOptions). */
   async close(): Promise<void> {
-    if (this.opened) await (await this.opened).close();
+    if (this.opened) await (await this.opened).close({ exiting: true });
   }
 
   async submit(file: string, o: SubmitRequest): Promise<SubmitOutcome> {

@@ -64,10 +64,17 @@ function usage(flag: string, value: string, expected: string): DjcError {
   return new DjcError('USAGE', `${flag}: expected ${expected}, found ${JSON.stringify(value)}`, { hint: 'see djc coordinator --help and docs/scheduling.md' });
 }
 
-/** The capacity `djc run` schedules against: this machine. */
+let detected: LocalCapacity | undefined;
+
+/**
+ * The capacity `djc run` schedules against: this machine, detected once per
+ * process (detection runs `nvidia-smi`; `djc run` asks twice: its fit check
+ * and its dispatcher). Each caller gets its own copy.
+ */
 export function runCapacity(): { capacity: LocalCapacity; settings: DaemonSettings } {
   const settings = defaultDaemonSettings();
-  return { capacity: localCapacity(settings), settings };
+  detected ??= localCapacity(settings);
+  return { capacity: structuredClone(detected), settings };
 }
 
 /**

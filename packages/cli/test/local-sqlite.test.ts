@@ -6,10 +6,10 @@
  * core/src/backends/local/open-errors.test.ts).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { djc, readJsonl, sandboxPerTest } from './helpers.js';
+import { djc, djcStart, readJsonl, sandboxPerTest } from './helpers.js';
 
 const box = sandboxPerTest('djc-sqlite-');
 
@@ -77,6 +77,56 @@ output: { path: wal.jsonl }
     };
     expect(await walBytes({ DJC_WAL_CHECKPOINTER: 'on' })).toBe(0);
     expect(await walBytes({})).toBeGreaterThan(0);
+  });
+});
+
+describe("djc run's exit", () => {
+  type Status = { status: string; tasks: { total: number; succeeded: number }; records: { processed: number } };
+  const expectDone = async (env: Record<string, string>, jobs: number) => {
+    const status = await withEnv(env)(['status', 'last', '--json']);
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ status: 'SUCCEEDED', tasks: { total: 4, succeeded: 4 }, records: { processed: 40 } });
+    expect(readJsonl(join(box.dir, 'out.jsonl'))).toEqual(squares);
+    // The home takes another run, and lists every job, each as it ended.
+    const again = await withEnv(env)(['run', 'job.yaml', '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    const list = await withEnv(env)(['list', '--json']);
+    const listed = (JSON.parse(list.stdout) as { jobs: Status[] }).jobs;
+    expect(listed.map((j) => j.status)).toEqual(Array.from({ length: jobs + 1 }, () => 'SUCCEEDED'));
+  };
+
+  it.each(['node', 'better-sqlite3'])('%s: it leaves the WAL unmerged (no checkpoint at exit); status, results and a new run read every commit from it', async (driver) => {
+    job();
+    const env = { DJC_SQLITE_DRIVER: driver };
+    const r = await withEnv(env)(['run', 'job.yaml', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: 'SUCCEEDED', tasks: { total: 4, succeeded: 4 } });
+    // Closed as the last connection, SQLite would have copied the WAL into the file and deleted it.
+    expect(statSync(join(box.home, 'djc.sqlite-wal')).size).toBeGreaterThan(0);
+    await expectDone(env, 1);
+  });
+
+  it('killed (SIGKILL) as soon as its job has ended: nothing committed is lost; status, results and the next run are as after a clean exit', async () => {
+    job();
+    const run = djcStart(['run', 'job.yaml', '--json'], { cwd: box.dir, home: box.home });
+    const { DatabaseSync } = process.getBuiltinModule('node:sqlite');
+    const dbFile = join(box.home, 'djc.sqlite');
+    let ended = false;
+    while (!ended && run.child.exitCode === null) {
+      await new Promise((r) => setTimeout(r, 5));
+      if (!existsSync(dbFile)) continue;
+      const db = new DatabaseSync(dbFile, { readOnly: true });
+      try {
+        ended = (db.prepare("SELECT count(*) AS n FROM jobs WHERE status = 'SUCCEEDED'").get() as { n: number }).n === 1;
+      } catch {
+        // the schema is not there yet
+      } finally {
+        db.close();
+      }
+    }
+    run.child.kill('SIGKILL');
+    await run.done;
+    await expectDone({}, 1);
   });
 });
 

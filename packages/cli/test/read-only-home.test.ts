@@ -114,7 +114,10 @@ describe('a read-only home', () => {
     chmodSync(box.dir, 0o711);
     if (asOther) chownTree(box.home, 65534, 65534);
     chmodSync(box.home, 0o500);
-    const before = snapshot(box.home);
+    // djc's commands exit without a checkpoint (the WAL stays, with its -shm: Backend CloseOptions); a reader that
+    // may write the -shm (here the files are nobody's own) rebuilds SQLite's index of the WAL in it. The data stays unchanged.
+    const shm = /^djc\.sqlite-shm$/;
+    const before = snapshot(box.home, shm);
     try {
       const run = asOther ? (args: string[]) => djcAs(65534, args) : (args: string[]) => djc(args, { cwd: box.dir, home: box.home });
       await checkReadOnly(run, ids);
@@ -126,7 +129,7 @@ describe('a read-only home', () => {
       } else {
         expect(result).toMatchObject({ code: 0, stdout: 'a\nb\n' });
       }
-      expect(snapshot(box.home)).toEqual(before);
+      expect(snapshot(box.home, shm)).toEqual(before);
     } finally {
       chmodSync(box.home, 0o700);
       if (asOther) chownTree(box.home, 0, 0);

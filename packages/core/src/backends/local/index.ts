@@ -83,10 +83,11 @@ export function createLocalBackend(opts: LocalBackendOptions): Backend {
     pruner: new SqliteJobPruner(db, { blobs: paths.blobs, workers: join(paths.home, 'workers') }),
     ...(upkeep ? { startUpkeep: upkeep.start } : {}),
     workerEnv: () => ({ DJC_BACKEND: 'local', DJC_HOME: paths.home, ...driverEnv }),
-    close: async () => {
+    close: async (o = {}) => {
       await upkeep?.close();
       await Promise.all([state.close(), queue.close(), blobs.close()]);
-      if (db.open) db.close();
+      // Exiting: the connection ends with the process, without the last-connection checkpoint (CloseOptions).
+      if (db.open && o.exiting !== true) db.close();
     },
   };
 }

@@ -65,7 +65,8 @@ export function guardReadOnly(db: SqliteDb, home: string): SqliteDb {
     get(target, prop, receiver) {
       if (prop === 'run' && writes) return refuse;
       const v = Reflect.get(target, prop, receiver) as unknown;
-      if (prop === 'pluck' || prop === 'raw') return (on?: boolean) => guardStatement((v as (on?: boolean) => Statement).call(target, on), writes);
+      // No argument passed on as none: better-sqlite3 throws on pluck(undefined) ("Expected first argument to be a boolean").
+      if (prop === 'pluck' || prop === 'raw') return (...on: [boolean?]) => guardStatement((v as (on?: boolean) => Statement).call(target, ...on), writes);
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
   });
