@@ -57,7 +57,7 @@ export interface CommandRunner {
  * runner was made (plus the handler's and djc's variables): process.env is
  * not read again per attempt.
  */
-export function createCommandRunner(opts: { perl?: string | null; direct?: boolean } = {}): CommandRunner {
+export function createCommandRunner(opts: { perl?: string | null; syscalls?: string[]; direct?: boolean } = {}): CommandRunner {
   const active = new Set<Promise<AttemptResult>>();
   const spawner = createCommandSpawner(opts);
   // The worker's environment, copied once: copying process.env (a getenv per variable) for every attempt cost more than the rest of building a command's environment.

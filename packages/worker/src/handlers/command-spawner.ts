@@ -23,7 +23,7 @@ import { closeSync, constants as fsc, openSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { constants as osc } from 'node:os';
 import { Readable, Writable } from 'node:stream';
-import { SPAWNER_SCRIPT } from './spawner-script.js';
+import { SPAWNER_SCRIPT, spawnerSyscalls } from './spawner-script.js';
 
 /** What the command runner uses of a started command: a ChildProcess has it. */
 export interface CommandProcess extends EventEmitter {
@@ -68,8 +68,12 @@ export interface CommandSpawner {
   close(): Promise<void>;
 }
 
-/** `perl` is the perl executable to try (tests point it elsewhere); null: Node's spawn only. */
-export function createCommandSpawner(opts: { perl?: string | null } = {}): CommandSpawner {
+/**
+ * `perl` is the perl executable to try (tests point it elsewhere); null:
+ * Node's spawn only. `syscalls`: the spawner's system call numbers
+ * (spawnerSyscalls; tests pass none to try its POSIX way).
+ */
+export function createCommandSpawner(opts: { perl?: string | null; syscalls?: string[] } = {}): CommandSpawner {
   const wanted = process.platform === 'linux' && process.env.DJC_COMMAND_SPAWNER !== 'node';
   const perlPath = opts.perl === undefined ? 'perl' : opts.perl;
   let perl: PerlSpawner | null = null;
@@ -78,7 +82,7 @@ export function createCommandSpawner(opts: { perl?: string | null } = {}): Comma
     if (!wanted || perlPath === null) return Promise.resolve(false);
     if (perl && !perl.dead) return ready as Promise<boolean>;
     if (perl?.dead) return Promise.resolve(false);
-    perl = new PerlSpawner(perlPath);
+    perl = new PerlSpawner(perlPath, opts.syscalls ?? spawnerSyscalls());
     ready = perl.ready;
     return ready;
   };
@@ -126,11 +130,11 @@ class PerlSpawner {
   private sentEnv: Map<string, string> | null = null;
   private markReady: (ok: boolean) => void = () => undefined;
 
-  constructor(perl: string) {
+  constructor(perl: string, syscalls: string[]) {
     this.ready = new Promise((resolve) => (this.markReady = resolve));
     // The worker's perl settings are for its commands (they get them back with the rest of the environment), not for the spawner.
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^PERL(5OPT|5LIB|LIB|_UNICODE|5DB|IO)$/.test(k)));
-    this.proc = spawn(perl, ['-e', SPAWNER_SCRIPT], { stdio: ['pipe', 'pipe', 'inherit'], env });
+    this.proc = spawn(perl, ['-e', SPAWNER_SCRIPT, ...syscalls], { stdio: ['pipe', 'pipe', 'inherit'], env });
     this.proc.on('error', () => this.died());
     this.proc.on('exit', () => this.died());
     this.proc.stdin?.on('error', () => this.died());
