@@ -106,6 +106,21 @@ describe.runIf(hasPerl)('command handlers started by the perl spawner', () => {
     }
   });
 
+  it('says at a command\'s exit whether its process group was left empty (then the worker does not kill it)', async () => {
+    const spawner = createCommandSpawner();
+    try {
+      const alone = await spawner.spawn('/bin/sh', ['-c', 'true'], { cwd: tmp.dir, env: process.env, stdin: false });
+      await stdoutOf(alone);
+      expect(alone.groupGone).toBe(true);
+      const left = await spawner.spawn('/bin/sh', ['-c', 'sleep 30 >/dev/null 2>&1 & exit 0'], { cwd: tmp.dir, env: process.env, stdin: false });
+      await stdoutOf(left);
+      expect(left.groupGone).toBe(false);
+      process.kill(-(left.pid as number), 'SIGKILL');
+    } finally {
+      await spawner.close();
+    }
+  });
+
   it('writes a small stdin sent with the start into the command\'s pipe and closes it: the worker opens no stdin pipe', async () => {
     const spawner = createCommandSpawner();
     try {

@@ -32,6 +32,8 @@ export interface CommandProcess extends EventEmitter {
   readonly startTicks?: number | undefined;
   /** It was exec'd without the shell (CommandSpawnOptions.direct). */
   readonly direct?: boolean | undefined;
+  /** Set at its exit when the spawner saw its process group empty as it reaped it: no member is left to kill. */
+  readonly groupGone?: boolean | undefined;
   readonly stdin: Writable | null;
   readonly stdout: Readable | null;
   readonly stderr: Readable | null;
@@ -263,7 +265,7 @@ class PerlSpawner {
       this.running.delete(n);
       const status = Number(f[0]);
       const sig = status & 0x7f;
-      child?.exited(sig ? null : (status >> 8) & 0xff, sig ? (SIGNAL_NAMES.get(sig) ?? 'SIGKILL') : null, Number(f[1]), (status & 0x80) !== 0);
+      child?.exited(sig ? null : (status >> 8) & 0xff, sig ? (SIGNAL_NAMES.get(sig) ?? 'SIGKILL') : null, Number(f[1]), (status & 0x80) !== 0, f[2] === '0');
       this.settleLoop();
     }
   }
@@ -317,6 +319,9 @@ class PerlSpawner {
   private takeLetGo(): string {
     const s = this.letGo;
     this.letGo = '';
+    // Nothing waits now: a timer left armed would send the next command's `O` alone, a perl wake-up of its own.
+    clearTimeout(this.letGoTimer);
+    this.letGoTimer = undefined;
     return s;
   }
 
@@ -341,6 +346,7 @@ class PerlChild extends EventEmitter implements CommandProcess {
   cpuMs: number | undefined;
   /** Killed by a signal and dumped core (what a shell adds to its message). */
   coreDumped = false;
+  groupGone: boolean | undefined;
 
   /** `startTicks`: the command's start time as /proc/<pid>/stat gives it (clock ticks since boot), read by the spawner. */
   constructor(readonly pid: number, readonly stdin: Writable | null, readonly stdout: Socket, readonly stderr: Socket, readonly startTicks?: number, readonly direct = false) {
@@ -349,10 +355,11 @@ class PerlChild extends EventEmitter implements CommandProcess {
   }
 
   /** Deferred a turn: the exit can arrive with the start, before the caller listens. */
-  exited(code: number | null, signal: NodeJS.Signals | null, cpuMs: number, coreDumped = false): void {
+  exited(code: number | null, signal: NodeJS.Signals | null, cpuMs: number, coreDumped = false, groupGone = false): void {
     setImmediate(() => {
       this.cpuMs = cpuMs;
       this.coreDumped = coreDumped;
+      this.groupGone = groupGone;
       this.exit = [code, signal];
       this.stdin?.destroy();
       this.emit('exit', code, signal);

@@ -25,8 +25,9 @@
  *     of /proc/<pid>/stat; -1 if unread): read here, where it costs less
  *     than in Node, for the attempt's scope (attempt-scope.ts);
  *   `F <id> <errno>`: could not start (chdir or exec failed);
- *   `E <id> <wait status> <cpu ms>`: exited, with the CPU it and the children
- *     it reaped used (times(2) around its waitpid).
+ *   `E <id> <wait status> <cpu ms> <group>`: exited, with the CPU it and the
+ *     children it reaped used (times(2) around its waitpid); <group> 0 when
+ *     its process group had no member left as it was reaped (nothing to kill), else 1.
  * The child calls setsid (leads a new session and process group) before
  * exec, as a `detached` Node spawn does.
  *
@@ -67,7 +68,8 @@ sub reap {
   while ((my $pid = waitpid(-1, 1)) > 0) { # 1: WNOHANG
     my $st = $?; my $c = cpu_now(); my $ms = int(($c - $child_cpu) * 1000 + 0.5); $child_cpu = $c;
     my $id = delete $kids{$pid};
-    say_('E', $id, $st, $ms) if defined $id;
+    # Whether its process group still has members (zombies count; EPERM: one we may not signal): if not, the worker need not kill it.
+    say_('E', $id, $st, $ms, (kill(0, -$pid) || $!{EPERM}) ? 1 : 0) if defined $id;
   }
 }
 sub start_of {
