@@ -36,6 +36,16 @@ describe.runIf(process.platform === 'linux')('the scope of an attempt: what its 
     expect(await exited(leader)).toBe('SIGKILL');
   });
 
+  it('once the leader is gone (reaped), its pid is not swept: an escaped process still is', async () => {
+    const scope = createAttemptScope();
+    const leader = sleeper({ [SCOPE_ENV]: scope.tag });
+    const escaped = sleeper({ [SCOPE_ENV]: scope.tag });
+    scope.started(leader.pid);
+    expect(scope.killAll('SIGKILL', true)).toBe(1);
+    expect(await exited(escaped)).toBe('SIGKILL');
+    expect(alive(leader.pid)).toBe(true);
+  });
+
   it('an entry that only contains the tag (a longer value, another variable) is not the tag', async () => {
     const scope = createAttemptScope();
     const leader = sleeper({ [SCOPE_ENV]: scope.tag });

@@ -38,9 +38,11 @@ export interface AttemptScope {
   /**
    * Signals every process of the scope (except the worker itself), SIGKILL
    * by default; returns how many of them had left the process group (escaped
-   * it). Synchronous: called from the shell's exit event.
+   * it). Synchronous: called from the shell's exit event. `leaderGone`: the
+   * leader has exited and was reaped, so its pid is not read (the sweep
+   * starts past it: on a quiet machine often no read at all).
    */
-  killAll(signal?: NodeJS.Signals): number;
+  killAll(signal?: NodeJS.Signals, leaderGone?: boolean): number;
 }
 
 export function createAttemptScope(): AttemptScope {
@@ -54,13 +56,13 @@ export function createAttemptScope(): AttemptScope {
       leader = pid;
       since = startTicks ?? readStat(String(pid))?.start ?? 0;
     },
-    killAll(signal = 'SIGKILL') {
+    killAll(signal = 'SIGKILL', leaderGone = false) {
       if (process.platform !== 'linux') return 0;
       const needle = `${SCOPE_ENV}=${tag}`;
       const escaped = new Set<number>();
       // A SIGTERM is sent once: the processes it does not stop are still there for the next sweep.
       for (let i = 0; i < (signal === 'SIGKILL' ? MAX_SWEEPS : 1); i += 1) {
-        const found = sweep(leader, since, needle);
+        const found = sweep(leader, since, needle, leaderGone);
         for (const { pid, inGroup } of found) {
           try {
             process.kill(pid, signal);
@@ -83,10 +85,10 @@ export function createAttemptScope(): AttemptScope {
  * are read: a full read of /proc costs ~5 ms with 140 processes, too much
  * for every attempt of a short command.
  */
-function sweep(leader: number | undefined, since: number, needle: string): { pid: number; inGroup: boolean }[] {
+function sweep(leader: number | undefined, since: number, needle: string, leaderGone: boolean): { pid: number; inGroup: boolean }[] {
   const found: { pid: number; inGroup: boolean }[] = [];
   for (const pid of candidates(leader)) {
-    if (pid === process.pid) continue;
+    if (pid === process.pid || (leaderGone && pid === leader)) continue;
     const stat = readStat(String(pid));
     if (!stat || stat.state === 'Z' || stat.start < since) continue;
     const inGroup = stat.pgrp === leader;

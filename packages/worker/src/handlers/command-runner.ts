@@ -57,7 +57,7 @@ export interface CommandRunner {
  * runner was made (plus the handler's and djc's variables): process.env is
  * not read again per attempt.
  */
-export function createCommandRunner(opts: { perl?: string | null; direct?: boolean } = {}): CommandRunner {
+export function createCommandRunner(opts: { perl?: string | null; syscalls?: string[]; direct?: boolean } = {}): CommandRunner {
   const active = new Set<Promise<AttemptResult>>();
   const spawner = createCommandSpawner(opts);
   // The worker's environment, copied once: copying process.env (a getenv per variable) for every attempt cost more than the rest of building a command's environment.
@@ -345,8 +345,9 @@ class CommandAttempt {
   private onExit(child: CommandProcess): void {
     this.exited = true;
     if (child.pid !== undefined && !this.stopping) {
-      killGroup(child.pid, 'SIGKILL');
-      this.killEscaped();
+      // The spawner saw the group empty as it reaped the shell: a group with no member cannot gain one.
+      if (child.groupGone !== true) killGroup(child.pid, 'SIGKILL');
+      this.killEscaped('SIGKILL', true);
     }
     setTimeout(() => {
       child.stdout?.destroy();
@@ -354,9 +355,9 @@ class CommandAttempt {
     }, CLOSE_WAIT_MS).unref();
   }
 
-  /** Signals the processes of the attempt that left its process group (setsid, a daemon), saying so in the attempt log. */
-  private killEscaped(signal: NodeJS.Signals = 'SIGKILL'): void {
-    const n = this.scope.killAll(signal);
+  /** Signals the processes of the attempt that left its process group (setsid, a daemon), saying so in the attempt log. `leaderGone`: the shell has exited (and was reaped). */
+  private killEscaped(signal: NodeJS.Signals = 'SIGKILL', leaderGone = false): void {
+    const n = this.scope.killAll(signal, leaderGone);
     const what = `${n} process${n === 1 ? '' : 'es'} the command left running outside its process group (setsid, a daemon)`;
     if (n > 0) this.log.append(formatLogLine('warn', `[djc] ${signal === 'SIGKILL' ? 'killed' : `sent ${signal} to`} ${what}`));
   }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alive, output, spec, tempDir, writeBatch } from '../../test-fixtures/attempt-spec.js';
 import { createCommandRunner, type CommandRunner } from './command-runner.js';
 import { createCommandSpawner, INLINE_STDIN_BYTES, type CommandProcess } from './command-spawner.js';
+import { spawnerSyscalls } from './spawner-script.js';
 import type { AttemptResult } from './types.js';
 
 const TEXT = { format: 'text' as const, csv: { delimiter: ',', header: true, quote: '"' } };
@@ -100,6 +101,21 @@ describe.runIf(hasPerl)('command handlers started by the perl spawner', () => {
       expect(child.startTicks).toBe(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]));
       process.kill(-pid, 'SIGKILL');
       await new Promise((resolve) => child.once('close', resolve));
+    } finally {
+      await spawner.close();
+    }
+  });
+
+  it('says at a command\'s exit whether its process group was left empty (then the worker does not kill it)', async () => {
+    const spawner = createCommandSpawner();
+    try {
+      const alone = await spawner.spawn('/bin/sh', ['-c', 'true'], { cwd: tmp.dir, env: process.env, stdin: false });
+      await stdoutOf(alone);
+      expect(alone.groupGone).toBe(true);
+      const left = await spawner.spawn('/bin/sh', ['-c', 'sleep 30 >/dev/null 2>&1 & exit 0'], { cwd: tmp.dir, env: process.env, stdin: false });
+      await stdoutOf(left);
+      expect(left.groupGone).toBe(false);
+      process.kill(-(left.pid as number), 'SIGKILL');
     } finally {
       await spawner.close();
     }
@@ -217,6 +233,29 @@ describe.runIf(hasPerl)('command handlers started by the perl spawner', () => {
       expect(Number(output(await run(own, PARENT)).trim())).toBe(process.pid);
     } finally {
       await own.close();
+    }
+  });
+});
+
+// The spawner calls setsid and dup3 by number where it knows them, else through POSIX: both ways give a command the same start.
+describe.runIf(hasPerl).each([
+  ['by system call number', spawnerSyscalls()],
+  ['through POSIX', []],
+])('the perl spawner\'s start of a command, %s', (_, syscalls) => {
+  it('leads its own session and group, no signal ignored, with stdin, stdout and stderr its own pipes', async () => {
+    if (syscalls.length === 0) expect(spawnerSyscalls('mips')).toEqual([]);
+    else expect(syscalls).toHaveLength(2);
+    const runner = createCommandRunner({ syscalls });
+    try {
+      // After "(comm)" in /proc/PID/stat: state ppid pgrp session.
+      const probe = 'read x; set -- $(cut -d")" -f2 /proc/$$/stat); echo "$x $$ $3 $4 $(grep SigIgn /proc/$$/status)"';
+      const [word, self, group, session, , ignored] = output(await run(runner, probe)).trim().split(/\s+/);
+      expect([word, group, session, ignored]).toEqual(['alpha', self, self, '0000000000000000']);
+      expect(await run(runner, 'echo oops >&2; exit 3')).toMatchObject({ ok: false, failure: 'exit_code', exitCode: 3, error: 'command exited with code 3: oops' });
+      // Exec'd without the shell (direct-argv.ts): the same pipes.
+      expect(output(await run(runner, 'cat'))).toBe('alpha\nbeta\n');
+    } finally {
+      await runner.close();
     }
   });
 });

@@ -23,7 +23,7 @@ import { closeSync, constants as fsc, openSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { constants as osc } from 'node:os';
 import { Readable, Writable } from 'node:stream';
-import { SPAWNER_SCRIPT } from './spawner-script.js';
+import { SPAWNER_SCRIPT, spawnerSyscalls } from './spawner-script.js';
 
 /** What the command runner uses of a started command: a ChildProcess has it. */
 export interface CommandProcess extends EventEmitter {
@@ -32,6 +32,8 @@ export interface CommandProcess extends EventEmitter {
   readonly startTicks?: number | undefined;
   /** It was exec'd without the shell (CommandSpawnOptions.direct). */
   readonly direct?: boolean | undefined;
+  /** Set at its exit when the spawner saw its process group empty as it reaped it: no member is left to kill. */
+  readonly groupGone?: boolean | undefined;
   readonly stdin: Writable | null;
   readonly stdout: Readable | null;
   readonly stderr: Readable | null;
@@ -68,8 +70,12 @@ export interface CommandSpawner {
   close(): Promise<void>;
 }
 
-/** `perl` is the perl executable to try (tests point it elsewhere); null: Node's spawn only. */
-export function createCommandSpawner(opts: { perl?: string | null } = {}): CommandSpawner {
+/**
+ * `perl` is the perl executable to try (tests point it elsewhere); null:
+ * Node's spawn only. `syscalls`: the spawner's system call numbers
+ * (spawnerSyscalls; tests pass none to try its POSIX way).
+ */
+export function createCommandSpawner(opts: { perl?: string | null; syscalls?: string[] } = {}): CommandSpawner {
   const wanted = process.platform === 'linux' && process.env.DJC_COMMAND_SPAWNER !== 'node';
   const perlPath = opts.perl === undefined ? 'perl' : opts.perl;
   let perl: PerlSpawner | null = null;
@@ -78,7 +84,7 @@ export function createCommandSpawner(opts: { perl?: string | null } = {}): Comma
     if (!wanted || perlPath === null) return Promise.resolve(false);
     if (perl && !perl.dead) return ready as Promise<boolean>;
     if (perl?.dead) return Promise.resolve(false);
-    perl = new PerlSpawner(perlPath);
+    perl = new PerlSpawner(perlPath, opts.syscalls ?? spawnerSyscalls());
     ready = perl.ready;
     return ready;
   };
@@ -126,11 +132,11 @@ class PerlSpawner {
   private sentEnv: Map<string, string> | null = null;
   private markReady: (ok: boolean) => void = () => undefined;
 
-  constructor(perl: string) {
+  constructor(perl: string, syscalls: string[]) {
     this.ready = new Promise((resolve) => (this.markReady = resolve));
     // The worker's perl settings are for its commands (they get them back with the rest of the environment), not for the spawner.
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^PERL(5OPT|5LIB|LIB|_UNICODE|5DB|IO)$/.test(k)));
-    this.proc = spawn(perl, ['-e', SPAWNER_SCRIPT], { stdio: ['pipe', 'pipe', 'inherit'], env });
+    this.proc = spawn(perl, ['-e', SPAWNER_SCRIPT, ...syscalls], { stdio: ['pipe', 'pipe', 'inherit'], env });
     this.proc.on('error', () => this.died());
     this.proc.on('exit', () => this.died());
     this.proc.stdin?.on('error', () => this.died());
@@ -259,7 +265,7 @@ class PerlSpawner {
       this.running.delete(n);
       const status = Number(f[0]);
       const sig = status & 0x7f;
-      child?.exited(sig ? null : (status >> 8) & 0xff, sig ? (SIGNAL_NAMES.get(sig) ?? 'SIGKILL') : null, Number(f[1]), (status & 0x80) !== 0);
+      child?.exited(sig ? null : (status >> 8) & 0xff, sig ? (SIGNAL_NAMES.get(sig) ?? 'SIGKILL') : null, Number(f[1]), (status & 0x80) !== 0, f[2] === '0');
       this.settleLoop();
     }
   }
@@ -313,6 +319,9 @@ class PerlSpawner {
   private takeLetGo(): string {
     const s = this.letGo;
     this.letGo = '';
+    // Nothing waits now: a timer left armed would send the next command's `O` alone, a perl wake-up of its own.
+    clearTimeout(this.letGoTimer);
+    this.letGoTimer = undefined;
     return s;
   }
 
@@ -337,6 +346,7 @@ class PerlChild extends EventEmitter implements CommandProcess {
   cpuMs: number | undefined;
   /** Killed by a signal and dumped core (what a shell adds to its message). */
   coreDumped = false;
+  groupGone: boolean | undefined;
 
   /** `startTicks`: the command's start time as /proc/<pid>/stat gives it (clock ticks since boot), read by the spawner. */
   constructor(readonly pid: number, readonly stdin: Writable | null, readonly stdout: Socket, readonly stderr: Socket, readonly startTicks?: number, readonly direct = false) {
@@ -345,10 +355,11 @@ class PerlChild extends EventEmitter implements CommandProcess {
   }
 
   /** Deferred a turn: the exit can arrive with the start, before the caller listens. */
-  exited(code: number | null, signal: NodeJS.Signals | null, cpuMs: number, coreDumped = false): void {
+  exited(code: number | null, signal: NodeJS.Signals | null, cpuMs: number, coreDumped = false, groupGone = false): void {
     setImmediate(() => {
       this.cpuMs = cpuMs;
       this.coreDumped = coreDumped;
+      this.groupGone = groupGone;
       this.exit = [code, signal];
       this.stdin?.destroy();
       this.emit('exit', code, signal);

@@ -25,35 +25,51 @@
  *     of /proc/<pid>/stat; -1 if unread): read here, where it costs less
  *     than in Node, for the attempt's scope (attempt-scope.ts);
  *   `F <id> <errno>`: could not start (chdir or exec failed);
- *   `E <id> <wait status> <cpu ms>`: exited, with the CPU it and the children
- *     it reaped used (times(2) around its waitpid).
+ *   `E <id> <wait status> <cpu ms> <group>`: exited, with the CPU it and the
+ *     children it reaped used (times(2) around its waitpid); <group> 0 when
+ *     its process group had no member left as it was reaped (nothing to kill), else 1.
  * The child calls setsid (leads a new session and process group) before
- * exec, as a `detached` Node spawn does. The spawner's own environment is
+ * exec, as a `detached` Node spawn does.
+ *
+ * The spawner is kept small, for every fork copies its page tables and
+ * every exec in the child tears them down again: no module is loaded where
+ * the worker passes the numbers of the setsid and dup3 system calls for
+ * this machine (@ARGV: spawnerSyscalls); elsewhere POSIX (~1.6 MiB more of
+ * perl's own memory) is loaded for them. The child does as little as it
+ * can between fork and exec (each page it touches is copied or mapped). The spawner's own environment is
  * the last command's (set before the fork, kept for the next); it uses none of it. On EOF on stdin the spawner exits;
  * running commands go on, reparented, as they would after a worker's exit.
  */
 export const SPAWNER_SCRIPT = String.raw`
 use strict; use warnings;
-use POSIX ();
 $0 = 'djc-spawner';
 binmode(STDIN); binmode(STDOUT);
-$SIG{PIPE} = 'IGNORE';
-my $tck = POSIX::sysconf(POSIX::_SC_CLK_TCK()) || 100;
+# Commands get SIGPIPE as it should be (the child sets no signal of its own); a write to a worker that is gone ends us as the EPIPE did.
+$SIG{PIPE} = 'DEFAULT';
+# setsid and dup3 as system calls by number when the worker knows them for this machine, else through POSIX (loaded only then).
+my ($nr_setsid, $nr_dup3) = @ARGV;
+my $posix = !($nr_setsid && $nr_dup3);
+require POSIX if $posix;
+sub setsid_ { return $posix ? POSIX::setsid() : syscall($nr_setsid) >= 0 }
+sub dup2_ { my ($old, $new) = @_; return $posix ? defined POSIX::dup2($old, $new) : syscall($nr_dup3, $old, $new, 0) >= 0 }
 my (%kids, %holds);
 my $in = '';
 my $child_cpu = 0;
+open(my $devnull, '<', '/dev/null') or die "djc-spawner: /dev/null: $!";
 # A child's exit wakes the select below through this pipe (the self-pipe trick): a SIGCHLD that came between reap() and
 # select() would otherwise be lost, and the exit seen only at select's timeout (50 ms: most short commands, at load).
+# One byte at a time is enough ($woke): the pipe never fills, so the handler's write never blocks.
 pipe(my $wake_r, my $wake_w) or die "djc-spawner: pipe: $!";
-for ($wake_r, $wake_w) { my $fl = fcntl($_, POSIX::F_GETFL(), 0); fcntl($_, POSIX::F_SETFL(), $fl | POSIX::O_NONBLOCK()) }
-$SIG{CHLD} = sub { syswrite($wake_w, 'c') };
+my $woke = 0;
+$SIG{CHLD} = sub { syswrite($wake_w, 'c') unless $woke++ };
 sub say_ { my $s = join(' ', @_) . "\n"; my $o = 0; while ($o < length $s) { my $n = syswrite(STDOUT, $s, length($s) - $o, $o); if (!defined $n) { next if $!{EINTR}; exit 0 } $o += $n } }
-sub cpu_now { my @t = POSIX::times(); return $t[3] + $t[4] }
+sub cpu_now { my @t = times(); return $t[2] + $t[3] }
 sub reap {
-  while ((my $pid = waitpid(-1, POSIX::WNOHANG())) > 0) {
-    my $st = $?; my $c = cpu_now(); my $ms = int(($c - $child_cpu) * 1000 / $tck); $child_cpu = $c;
+  while ((my $pid = waitpid(-1, 1)) > 0) { # 1: WNOHANG
+    my $st = $?; my $c = cpu_now(); my $ms = int(($c - $child_cpu) * 1000 + 0.5); $child_cpu = $c;
     my $id = delete $kids{$pid};
-    say_('E', $id, $st, $ms) if defined $id;
+    # Whether its process group still has members (zombies count; EPERM: one we may not signal): if not, the worker need not kill it.
+    say_('E', $id, $st, $ms, (kill(0, -$pid) || $!{EPERM}) ? 1 : 0) if defined $id;
   }
 }
 sub start_of {
@@ -64,6 +80,8 @@ sub start_of {
   my @f = split / /, substr($t, $i + 2);
   return defined $f[19] && $f[19] =~ /^\d+$/ ? $f[19] : -1;
 }
+# In the child, when it cannot start the command: the errno to the parent, then gone at once (no END blocks, no buffers flushed).
+sub fail_child { my ($x_w) = @_; my $e = ($! + 0) || 5; syswrite($x_w, "$e"); kill 'KILL', $$; exit 127 }
 sub start {
   my ($id, $payload, $input) = @_;
   my @f = split /\0/, $payload, -1;
@@ -90,26 +108,25 @@ sub start {
   pipe($out_r, $out_w) or return say_('F', $id, $! + 0);
   pipe($err_r, $err_w) or return say_('F', $id, $! + 0);
   pipe($x_r, $x_w) or return say_('F', $id, $! + 0);
+  my $in_fd = fileno($pipe_in ? $in_r : $devnull);
   my $pid = fork();
   return say_('F', $id, $! + 0) unless defined $pid;
   if ($pid == 0) {
-    close $x_r;
-    $SIG{CHLD} = 'DEFAULT'; $SIG{PIPE} = 'DEFAULT';
-    my $fail = sub { my $e = ($! + 0) || 5; syswrite($x_w, "$e"); POSIX::_exit(127) };
-    POSIX::setsid();
-    chdir($cwd) or $fail->();
+    # Our fds are close-on-exec (above $^F): only 0, 1 and 2 reach the command. A caught SIGCHLD is reset by exec.
+    setsid_();
+    chdir($cwd) or fail_child($x_w);
     # Without a shell, PWD as dash sets it at start-up: the inherited PWD if it names this directory, else its physical path.
-    if ($direct) { my @d = stat('.'); my $p = $ENV{PWD}; my @p = defined $p && substr($p, 0, 1) eq '/' ? stat($p) : (); $ENV{PWD} = (@p && @d && $p[0] == $d[0] && $p[1] == $d[1]) ? $p : (POSIX::getcwd() // $p) }
-    if ($pipe_in) { POSIX::dup2(fileno($in_r), 0) // $fail->() }
-    else { open(STDIN, '<', '/dev/null') or $fail->() }
-    POSIX::dup2(fileno($out_w), 1) // $fail->();
-    POSIX::dup2(fileno($err_w), 2) // $fail->();
+    if ($direct) { my @d = stat('.'); my $p = $ENV{PWD}; my @p = defined $p && substr($p, 0, 1) eq '/' ? stat($p) : (); $ENV{PWD} = (@p && @d && $p[0] == $d[0] && $p[1] == $d[1]) ? $p : (physical_cwd() // $p) }
+    dup2_($in_fd, 0) or fail_child($x_w);
+    dup2_(fileno($out_w), 1) or fail_child($x_w);
+    dup2_(fileno($err_w), 2) or fail_child($x_w);
     { no warnings; exec { $argv[0] } @argv; }
-    $fail->();
+    fail_child($x_w);
   }
-  close $x_w; close $out_w; close $err_w; close $in_r if $in_r;
+  # Only then the rest: until the child has exec'd, every page we write is copied for it.
+  close $x_w;
   my $err = ''; 1 while !defined(sysread($x_r, $err, 16)) && $!{EINTR};
-  close $x_r;
+  close $x_r; close $out_w; close $err_w; close $in_r if $in_r;
   if (length $err) {
     1 while waitpid($pid, 0) < 0 && $!{EINTR};
     $child_cpu = cpu_now();
@@ -118,6 +135,12 @@ sub start {
   $kids{$pid} = $id;
   $holds{$id} = [grep { defined } ($in_w, $out_r, $err_r)];
   say_('S', $id, $pid, $in_w ? fileno($in_w) : -1, fileno($out_r), fileno($err_r), start_of($pid));
+}
+# getcwd(3) as dash calls it: the kernel's name of the directory, unless it was removed (then POSIX says so, as getcwd would).
+sub physical_cwd {
+  my $p = readlink('/proc/self/cwd');
+  return $p if defined $p && substr($p, 0, 1) eq '/' && $p !~ / \(deleted\)$/;
+  require POSIX; return POSIX::getcwd();
 }
 sub handle {
   while (1) {
@@ -139,7 +162,8 @@ while (1) {
   my $rin = ''; vec($rin, fileno(STDIN), 1) = 1; vec($rin, fileno($wake_r), 1) = 1;
   my $n = select(my $rout = $rin, undef, undef, %kids ? 1 : undef);
   next if $n <= 0;
-  if (vec($rout, fileno($wake_r), 1)) { my $b; 1 while (sysread($wake_r, $b, 512) // 0) > 0 }
+  # At most two bytes wait in the pipe ($woke), and it is readable: this read does not block. reap() comes after it.
+  if (vec($rout, fileno($wake_r), 1)) { $woke = 0; my $b; sysread($wake_r, $b, 512) }
   next unless vec($rout, fileno(STDIN), 1);
   my $r = sysread(STDIN, $in, 65536, length $in);
   if (!defined $r) { next if $!{EINTR} || $!{EAGAIN}; exit 0 }
@@ -147,3 +171,24 @@ while (1) {
   handle();
 }
 `;
+
+/**
+ * The numbers of the setsid and dup3 system calls on this machine, for the
+ * spawner's @ARGV; none where they are not known here (then it loads POSIX).
+ */
+export function spawnerSyscalls(arch: string = process.arch): string[] {
+  const nr = SYSCALLS[arch];
+  return nr ? [String(nr.setsid), String(nr.dup3)] : [];
+}
+
+/** Linux system call numbers (the kernel's unistd tables); the generic table serves arm64, riscv64 and loong64. */
+const SYSCALLS: Record<string, { setsid: number; dup3: number }> = {
+  x64: { setsid: 112, dup3: 292 },
+  arm64: { setsid: 157, dup3: 24 },
+  riscv64: { setsid: 157, dup3: 24 },
+  loong64: { setsid: 157, dup3: 24 },
+  ia32: { setsid: 66, dup3: 330 },
+  arm: { setsid: 66, dup3: 358 },
+  ppc64: { setsid: 156, dup3: 316 },
+  s390x: { setsid: 66, dup3: 326 },
+};
