@@ -22,7 +22,10 @@
  * time, the job's status and tasks done, to place a peak in a phase),
  * BENCH_SCALE_PREPARE_ONLY=1 (stop once the job is RUNNING: the prepare
  * figures and the peaks until then only, for comparing prepare changes
- * without the minutes of running every task).
+ * without the minutes of running every task; with where each process's
+ * threads spent prepare's wall time: on a CPU, waiting for one (the run
+ * queue), or neither (blocked: I/O, fsync, a lock wait, idle), from
+ * /proc/<pid>/task/<tid>/schedstat).
  */
 import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import { appendFileSync, mkdirSync } from 'node:fs';
@@ -79,6 +82,54 @@ function procStat(pid) {
   }
 }
 
+/**
+ * Seconds each thread of a process spent on a CPU and waiting in the run
+ * queue so far (/proc/<pid>/task/<tid>/schedstat: run ns, wait ns, slices),
+ * by thread name (a worker's handler threads are summed under theirs).
+ */
+function schedStats(pid) {
+  const out = {};
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+        const name = Number(tid) === pid ? 'main' : readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+        const t = (out[name] ??= { runS: 0, waitS: 0 });
+        t.runS += run / 1e9;
+        t.waitS += wait / 1e9;
+      } catch { /* the thread ended */ }
+    }
+  } catch { /* the process ended */ }
+  return out;
+}
+
+/** Per process, per thread name: CPU, run-queue wait and the rest (blocked) between two schedStats, over `wallS`. */
+function schedDelta(before, after, wallS) {
+  const out = {};
+  for (const [pid, a] of after) {
+    const b = before.get(pid) ?? {};
+    const role = a.role;
+    const threads = {};
+    for (const [name, t] of Object.entries(a.threads)) {
+      const runS = t.runS - (b.threads?.[name]?.runS ?? 0);
+      const waitS = t.waitS - (b.threads?.[name]?.waitS ?? 0);
+      if (runS < 0.05 && waitS < 0.05) continue;
+      threads[name] = name === 'main'
+        ? { cpuS: round(runS, 2), runQueueS: round(waitS, 2), blockedS: round(wallS - runS - waitS, 2) }
+        : { cpuS: round(runS, 2), runQueueS: round(waitS, 2) };
+    }
+    out[`${role}:${pid}`] = threads;
+  }
+  return out;
+}
+
+/** schedStats of the coordinator and each of its children now, by pid. */
+function schedAll(coordPid) {
+  const m = new Map([[coordPid, { role: 'coordinator', threads: schedStats(coordPid) }]]);
+  for (const pid of children(coordPid)) m.set(pid, { role: 'worker', threads: schedStats(pid) });
+  return m;
+}
+
 /** PIDs whose parent is `ppid`. */
 function children(ppid) {
   const out = [];
@@ -133,7 +184,7 @@ function memorySampler(coordPid, home, progress, phase) {
 }
 
 /** The figures of a BENCH_SCALE_PREPARE_ONLY run: prepare's wall and CPU, and each process's peak until then. */
-function prepareOnly(job, preparedMs, prepareCpuS, load, mem) {
+function prepareOnly(job, preparedMs, prepareCpuS, load, mem, sched) {
   const peak = (p) => mib(Math.max(p.hwm, p.peakRss));
   return {
     tasks: TASKS,
@@ -146,6 +197,9 @@ function prepareOnly(job, preparedMs, prepareCpuS, load, mem) {
     coordinatorPeakMiB: peak(mem.procs.find((p) => p.role === 'coordinator')),
     workerPeaksMiB: mem.procs.filter((p) => p.role === 'worker').map(peak),
     workersCpuS: mem.procs.filter((p) => p.role === 'worker').map((p) => round(p.cpuS, 1)),
+    loadAtEnd: round(loadavg()[0], 1),
+    // From the first poll that saw PREPARING to the one that saw RUNNING.
+    sched,
   };
 }
 
@@ -198,11 +252,15 @@ main('scale', async () => {
       let lastNote = 0;
       let preparedMs = null;
       let prepareCpuS = null;
+      let schedAtStart = null;
+      let sched = null;
       for (;;) {
         job = await backend.state.getJob(jobId);
+        if (schedAtStart === null && job.status === 'PREPARING') schedAtStart = { ms: Date.now(), at: schedAll(daemon.child.pid) };
         if (preparedMs === null && !['SUBMITTED', 'QUEUED', 'PREPARING'].includes(job.status)) {
           preparedMs = Date.now();
           prepareCpuS = procStat(daemon.child.pid)?.cpuS ?? null;
+          if (schedAtStart) sched = { wallS: round((preparedMs - schedAtStart.ms) / 1000, 2), ...schedDelta(schedAtStart.at, schedAll(daemon.child.pid), (preparedMs - schedAtStart.ms) / 1000) };
         }
         for (const q of [0.1, 0.9]) if (job.tasks.succeeded >= q * TASKS && marks[q] === undefined) marks[q] = { ms: Date.now(), done: job.tasks.succeeded };
         if (TERMINAL_JOB.has(job.status) || (PREPARE_ONLY && preparedMs !== null)) break;
@@ -213,7 +271,7 @@ main('scale', async () => {
         await sleep(preparedMs === null ? 200 : 1000);
       }
       const mem = sampler.stop();
-      if (PREPARE_ONLY) return prepareOnly(job, preparedMs, prepareCpuS, load, mem);
+      if (PREPARE_ONLY) return prepareOnly(job, preparedMs, prepareCpuS, load, mem, sched);
       const health = daemonErr.split('\n').filter((l) => l.includes('"coordinator health"') && l.includes('eventLoopLagMs')).map((l) => JSON.parse(l));
       const sqliteEnd = sqliteBytes(home);
       const result = await checkResult(join(tmp.dir, 'out.jsonl'), TASKS);

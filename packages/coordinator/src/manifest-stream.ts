@@ -19,6 +19,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { PassThrough, type Readable } from 'node:stream';
 import type { Backend, BatchDescriptor, Manifest } from '@djc/core';
+import { BatchLines } from './manifest-line.js';
 
 export type ManifestHead = Pick<Manifest, 'v' | 'jobId' | 'createdAt' | 'format'>;
 export type ManifestTail = Pick<Manifest, 'files' | 'totals'>;
@@ -39,6 +40,7 @@ const LINES_PER_WRITE = 64;
 export class ManifestWriter {
   private readonly body = new PassThrough({ highWaterMark: 1 << 20 });
   private readonly stored: Promise<void>;
+  private readonly lines = new BatchLines();
   private batches = 0;
 
   constructor(backend: Backend, key: string, head: ManifestHead, signal?: AbortSignal) {
@@ -59,7 +61,7 @@ export class ManifestWriter {
     for (let i = 0; i < batches.length; i += LINES_PER_WRITE) {
       let text = '';
       const end = Math.min(batches.length, i + LINES_PER_WRITE);
-      for (let k = i; k < end; k++) text += `${this.batches + k === 0 ? '\n' : ',\n'}${JSON.stringify(batches[k])}`;
+      for (let k = i; k < end; k++) text += `${this.batches + k === 0 ? '\n' : ',\n'}${this.lines.line(batches[k] as BatchDescriptor)}`;
       ok = this.body.write(text);
     }
     this.batches += batches.length;
