@@ -56,6 +56,20 @@ export interface AttemptDeps {
   memoryBytes?: number;
 }
 
+/**
+ * The read options of a job's config, one object per config object (the
+ * job cache's record): a handler thread is sent them again only when they
+ * are not the object it was last sent (pooled-thread.ts), so every attempt
+ * of a job must see the same one. Never mutated.
+ */
+const inputs = new WeakMap<JobRecord['config'], ReturnType<typeof readOptions>>();
+
+function inputOf(cfg: JobRecord['config']): ReturnType<typeof readOptions> {
+  let input = inputs.get(cfg);
+  if (input === undefined) inputs.set(cfg, (input = readOptions(cfg)));
+  return input;
+}
+
 /** Scratch directories named so far by this process (each attempt's is unique under the worker's tmpRoot). */
 let scratchDirs = 0;
 
@@ -179,7 +193,7 @@ async function runHandler(
   const log = new LogBuffer();
   const stream = startLogStream({ blobs: deps.backend.blobs, key: blobKeys.log(job.jobId, task.taskId, lease.attempt), log, logger: deps.log });
   try {
-    const input = readOptions(cfg);
+    const input = inputOf(cfg);
     let batch = task.batch;
     if (isMaterialized(batch) || batch.upstream) {
       try {

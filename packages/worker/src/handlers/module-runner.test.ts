@@ -97,6 +97,25 @@ describe('module handlers: output', () => {
   });
 });
 
+describe('module handlers: read options sent once per thread', () => {
+  it('a run without its input reads as the last input that thread got; another input object is sent again', async () => {
+    const batch = reviews();
+    const jsonl = { format: 'jsonl' as const, csv: { delimiter: ',', header: true, quote: '"' } };
+    const lines = { format: 'text' as const, csv: { delimiter: ',', header: true, quote: '"' } };
+    // summary: a JSON-lines record has an id, a text line has none.
+    const asObjects = '{"batch":3,"ids":[1,2,3]}\n';
+    const asLines = '{"batch":3,"ids":[null,null,null]}\n';
+    const run = (input: typeof jsonl | typeof lines) => runner.run(spec(tmp.dir, batch, { module: fixture('ts-handler.ts', 'summary'), input }));
+    // One thread (slots 1): each object is posted once, then left out while it is the thread's last one.
+    for (const [input, want] of [[jsonl, asObjects], [lines, asLines], [lines, asLines], [jsonl, asObjects], [jsonl, asObjects], [lines, asLines]] as const) {
+      expect(text(await run(input))).toBe(want);
+    }
+    // Queued on the thread together (several runs in one message), alternating.
+    const together = await Promise.all([jsonl, lines, lines, jsonl, jsonl, lines].map((input) => run(input)));
+    expect(together.map(text)).toEqual([asObjects, asLines, asLines, asObjects, asObjects, asLines]);
+  });
+});
+
 describe('module handlers: failures', () => {
   it('a thrown error fails the attempt, retryably, naming the error and where', async () => {
     const r = failure(await runModule(fixture('failing.ts', 'thrower')));

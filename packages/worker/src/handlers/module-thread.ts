@@ -57,7 +57,7 @@ function post(msg: FromThread): void {
 }
 
 /** Attempts posted and not started, in order, with the controller of each (an abort may come before its turn). */
-const queue: Array<{ msg: RunMessage; controller: AbortController }> = [];
+const queue: Array<{ msg: Run; controller: AbortController }> = [];
 let running = false;
 /** A result that retired the thread was posted: it starts no attempt after it. */
 let stopped = false;
@@ -68,8 +68,17 @@ port.on('message', (msg: ToThread) => {
   else abort(msg.id, msg.reason);
 });
 
+/** A run as the thread runs it: its input filled in (enqueue). */
+type Run = RunMessage & { input: NonNullable<RunMessage['input']> };
+
+/** The input of the last run received: a run without one uses it (thread-protocol.ts). */
+let lastInput: RunMessage['input'];
+
 function enqueue(msg: RunMessage): void {
-  queue.push({ msg, controller: new AbortController() });
+  // The thread's own copy of the message: filled in where it was left out.
+  if (msg.input === undefined) msg.input = lastInput;
+  else lastInput = msg.input;
+  queue.push({ msg: msg as Run, controller: new AbortController() });
   void next();
 }
 
@@ -103,7 +112,7 @@ useBlockingLocalReads();
 // The pool grows only once its threads have started (thread-pool.ts).
 post({ type: 'ready' });
 
-async function runAttempt(msg: RunMessage, controller: AbortController): Promise<void> {
+async function runAttempt(msg: Run, controller: AbortController): Promise<void> {
   const attempt = { id: msg.id, controller, ref: msg.ref, stray: null as string | null };
   current = attempt;
   const usage = startThreadUsage();
@@ -141,7 +150,7 @@ function onStray(e: unknown, how: string): void {
   post({ type: 'stray', id: owner?.id ?? null, error: capError(text) });
 }
 
-async function execute(msg: RunMessage, signal: AbortSignal): Promise<ThreadResult> {
+async function execute(msg: Run, signal: AbortSignal): Promise<ThreadResult> {
   const log = attemptLogger(msg.id);
   let fn = functions.get(msg.ref);
   const importing = performance.now();
@@ -180,7 +189,7 @@ async function execute(msg: RunMessage, signal: AbortSignal): Promise<ThreadResu
 }
 
 /** The batch's records: a small plain batch in one blocking read (read-batch-blocking.ts), any other through the streaming reader. */
-async function readAll(msg: RunMessage, bad: BadRecords): Promise<unknown[]> {
+async function readAll(msg: Run, bad: BadRecords): Promise<unknown[]> {
   const small = readSmallBatchBlocking(msg.batch, msg.input);
   if (small !== null) return small;
   const records: unknown[] = [];
@@ -219,7 +228,7 @@ function attemptLogger(id: number): AttemptLogger {
  * count before); `firstRecord` is null for such a batch (the records
  * before it are not counted).
  */
-function makeContext(msg: RunMessage, count: number, signal: AbortSignal, log: AttemptLogger): HandlerContext {
+function makeContext(msg: Run, count: number, signal: AbortSignal, log: AttemptLogger): HandlerContext {
   return {
     jobId: msg.jobId,
     taskId: msg.taskId,
@@ -240,7 +249,7 @@ function setupFailure(e: unknown): ThreadResult {
   return { ok: false, error: errorText(e), retryable: false };
 }
 
-function readFailure(e: unknown, msg: RunMessage): ThreadResult {
+function readFailure(e: unknown, msg: Run): ThreadResult {
   if (isDjcError(e, 'INPUT_INVALID') || isDjcError(e, 'CONFIG_INVALID')) return { ok: false, error: errorText(e), retryable: false };
   return { ok: false, error: `cannot read batch ${msg.batch.index} of ${msg.batch.file}: ${describe(e)}`, retryable: true };
 }

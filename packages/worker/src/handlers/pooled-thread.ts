@@ -52,6 +52,8 @@ export class PooledThread {
   private turnSince = 0;
   /** Discarded after a result (retired): the attempts queued behind never started, and run elsewhere. */
   private retired = false;
+  /** The `input` of the last run posted: a run with the same object is posted without it (thread-protocol.ts). */
+  private lastInput: RunMessage['input'] = undefined;
 
   constructor(readonly limitMb: number, onExit: (thread: PooledThread) => void, onStray: (msg: StrayMessage) => void) {
     // A warm worker's thread started before its job came (spare-thread.ts), when it has this heap limit.
@@ -102,7 +104,7 @@ export class PooledThread {
     this.queue.push(listener);
     this.worker.ref();
     if (this.queue.length === 1) {
-      this.worker.postMessage(run);
+      this.worker.postMessage(this.lean(run));
       // A thread still starting gives its first attempt its turn once it listens (its start is not the attempt's time).
       if (this.ready) this.giveTurn();
       return;
@@ -117,7 +119,17 @@ export class PooledThread {
   private flush(): void {
     this.flushing = false;
     const runs = this.outbox.splice(0);
-    if (runs.length > 0 && !this.exited) this.worker.postMessage(runs.length === 1 ? runs[0] : { type: 'runs', runs });
+    if (runs.length > 0 && !this.exited) this.worker.postMessage(runs.length === 1 ? this.lean(runs[0] as RunMessage) : { type: 'runs', runs: runs.map((r) => this.lean(r)) });
+  }
+
+  /** The run as posted now, in order: without its input when the thread already has that one. */
+  private lean(run: RunMessage): RunMessage {
+    if (run.input === this.lastInput) {
+      const { input: _same, ...rest } = run;
+      return rest;
+    }
+    this.lastInput = run.input;
+    return run;
   }
 
   /** The attempt has its result: the next one in the queue gets its turn. */

@@ -12,7 +12,14 @@ export interface RunMessage {
   /** "/abs/file.ts#export". */
   ref: string;
   batch: BatchDescriptor;
-  input: InputSpec;
+  /**
+   * How to read the batch. Left out when it is the same object as the last
+   * run posted to this thread carried (pooled-thread.ts): the thread then
+   * uses the one it last received, as runs arrive in the order they were
+   * posted. A job's attempts share one (run-attempt.ts), so it crosses once
+   * per thread and job, not per attempt (~20 fewer values to clone).
+   */
+  input?: InputSpec;
   jobId: string;
   taskId: number;
   attempt: number;
