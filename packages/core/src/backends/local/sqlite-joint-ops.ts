@@ -29,9 +29,8 @@ export class SqliteJointOps implements JointOps {
       return results;
     });
     this.putTx = db.transaction((jobId: string, batches: readonly BatchDescriptor[]) => {
-      const inserted = inserts.put(jobId, batches);
-      if (inserted > 0) queue.sendTasksIn(jobId, batches.map((b) => b.index));
-      return inserted;
+      // Each inserted row carries its message, visible now (task-row-messages.ts): no second statement.
+      return inserts.put(jobId, batches, Date.now());
     });
   }
 

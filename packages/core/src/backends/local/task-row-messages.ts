@@ -1,0 +1,192 @@
+/**
+ * The local queue's plain task messages ({ v: 1, jobId, taskId }, no
+ * copyOf) kept in their task rows (migration 23), not in the queue table:
+ * such a message says nothing the row cannot (its job, its id), so it costs
+ * no queue row, no queue index entries and no JSON body; a worker's receive
+ * and claim write the row they claim, its end and ack the row they end.
+ *
+ * A task row holds at most ONE message: q_at (when it is visible; NULL: no
+ * live message), q_receipt (the tag of its live delivery; NULL: not in
+ * flight) and q_count (its receive count). Indexed by tasks_messages
+ * (job_id, q_at, task_id) WHERE q_at IS NOT NULL: a job's ready messages in
+ * visible order, and nothing for a task without one (most ended tasks).
+ *
+ * A send for a task whose row exists sets its message: visible at the
+ * earlier of the live one's time and now + delay (two messages for a task
+ * are one: the claim would drop the second anyway), and a NEW delivery: the
+ * receipt is cleared, so the old receiver's extend, release, delete and
+ * deadLetter are no-ops and cannot remove what was just sent (a reclaimed
+ * task's retry message while its lost worker still acks). Every other
+ * message (a copy's, one for a task with no row, a dead letter) stays in the
+ * queue table (sqlite-task-queue.ts): deadLetter moves a task-row message
+ * there, dead, so depth and `djc` see it as before.
+ *
+ * A task-row receipt is "t<taskId>.<tag>.<jobId>" (the tag: 12 base64url
+ * characters, no "."); a queue-table receipt starts with its row id (a digit).
+ */
+import type { Statement } from './sqlite-driver.js';
+import type { Db } from './db.js';
+
+/** A task-row message ready to be received. */
+export interface ReadyTask {
+  jobId: string;
+  taskId: number;
+  count: number;
+  at: number;
+}
+
+/** A task-row receipt, parsed. */
+export interface TaskReceipt {
+  jobId: string;
+  taskId: number;
+  tag: string;
+}
+
+const TAG_LENGTH = 12;
+
+export function taskReceipt(jobId: string, taskId: number, tag: string): string {
+  return `t${taskId}.${tag}.${jobId}`;
+}
+
+/** The parts of a task-row receipt; null for anything else (a queue-table receipt, a stale or foreign string). */
+export function parseTaskReceipt(receipt: string): TaskReceipt | null {
+  if (receipt.charCodeAt(0) !== 116 /* t */) return null;
+  const dot = receipt.indexOf('.');
+  const taskId = Number(receipt.slice(1, dot));
+  if (dot < 2 || !Number.isSafeInteger(taskId) || receipt.charAt(dot + 1 + TAG_LENGTH) !== '.') return null;
+  const jobId = receipt.slice(dot + 2 + TAG_LENGTH);
+  return jobId === '' ? null : { jobId, taskId, tag: receipt.slice(dot + 1, dot + 1 + TAG_LENGTH) };
+}
+
+const BY_INDEX = 'tasks INDEXED BY tasks_messages';
+
+export class TaskRowMessages {
+  private readonly send: Statement;
+  private readonly readyJob: Statement;
+  private readonly probeJob: Statement;
+  private readonly nextJob: Statement;
+  private readonly mark: Statement;
+  private readonly extend: Statement;
+  private readonly release: Statement;
+  private readonly remove: Statement;
+  private readonly removeMany: Statement;
+  private readonly bury: Statement;
+  private readonly purge: Statement;
+  private readonly visibleJob: Statement;
+  private readonly laterJob: Statement;
+  private readonly visibleAll: Statement;
+  private readonly laterAll: Statement;
+  private readonly without: Statement;
+
+  constructor(db: Db) {
+    // A new delivery: the receipt goes (stale for its old receiver); the earlier visible time stays.
+    this.send = db.prepare(`UPDATE tasks SET q_at = CASE WHEN q_at IS NULL THEN @at ELSE min(q_at, @at) END,
+        q_count = CASE WHEN q_at IS NULL OR q_receipt IS NOT NULL THEN 0 ELSE q_count END, q_receipt = NULL
+      WHERE job_id = @jobId AND task_id IN (SELECT value FROM json_each(@ids)) RETURNING task_id`).pluck();
+    this.readyJob = db.prepare(`SELECT task_id, q_count, q_at FROM ${BY_INDEX}
+      WHERE job_id = ? AND q_at IS NOT NULL AND q_at <= ? ORDER BY q_at, task_id LIMIT ?`).raw();
+    this.probeJob = db.prepare(`SELECT 1 FROM ${BY_INDEX} WHERE job_id = ? AND q_at IS NOT NULL AND q_at <= ? LIMIT 1`);
+    // The jobs with a live task-row message, one index seek each (a loose scan of tasks_messages).
+    this.nextJob = db.prepare(`SELECT min(job_id) FROM ${BY_INDEX} WHERE q_at IS NOT NULL AND job_id > ?`).pluck();
+    this.mark = db.prepare(`UPDATE tasks SET q_at = ?, q_receipt = ?, q_count = q_count + 1
+      WHERE job_id = ? AND task_id IN (SELECT value FROM json_each(?))`);
+    const mine = 'WHERE job_id = ? AND task_id = ? AND q_receipt = ?';
+    this.extend = db.prepare(`UPDATE tasks SET q_at = ? ${mine}`);
+    this.release = db.prepare(`UPDATE tasks SET q_at = ?, q_receipt = NULL ${mine}`);
+    this.remove = db.prepare(`UPDATE tasks SET q_at = NULL, q_receipt = NULL ${mine}`);
+    // The receipts as a JSON array of [jobId, taskId, tag]: one statement, a primary-key seek each.
+    this.removeMany = db.prepare(`UPDATE tasks SET q_at = NULL, q_receipt = NULL
+      WHERE (job_id, task_id, q_receipt) IN (SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?))`);
+    this.bury = db.prepare(`INSERT INTO queue (job_id, task_id, body, visible_at, receive_count, dead, dead_reason)
+      SELECT job_id, task_id, json_object('v', 1, 'jobId', job_id, 'taskId', task_id), q_at, q_count, 1, ? FROM tasks ${mine}`);
+    this.purge = db.prepare(`UPDATE ${BY_INDEX} SET q_at = NULL, q_receipt = NULL WHERE job_id = ? AND q_at IS NOT NULL`);
+    // Depth: visible ones counted on the index alone; the others (in flight or delayed: few) read their receipt.
+    this.visibleJob = db.prepare(`SELECT count(*) FROM ${BY_INDEX} WHERE job_id = ? AND q_at IS NOT NULL AND q_at <= ?`).pluck();
+    this.laterJob = db.prepare(`SELECT coalesce(sum(q_receipt IS NOT NULL), 0), coalesce(sum(q_receipt IS NULL), 0)
+      FROM ${BY_INDEX} WHERE job_id = ? AND q_at > ?`).raw();
+    this.visibleAll = db.prepare(`SELECT count(*) FROM ${BY_INDEX} WHERE q_at IS NOT NULL AND q_at <= ?`).pluck();
+    this.laterAll = db.prepare(`SELECT coalesce(sum(q_receipt IS NOT NULL), 0), coalesce(sum(q_receipt IS NULL), 0)
+      FROM ${BY_INDEX} WHERE q_at > ?`).raw();
+    this.without = db.prepare(`SELECT value FROM json_each(?) j WHERE NOT EXISTS
+      (SELECT 1 FROM tasks WHERE job_id = ? AND task_id = j.value AND q_at IS NOT NULL) ORDER BY value`).pluck();
+  }
+
+  /** Sets the message of each of `taskIds` whose row exists, visible at `at`; the ids set. */
+  sendIn(jobId: string, taskIds: readonly number[], at: number): Set<number> {
+    return new Set(this.send.all({ jobId, ids: JSON.stringify(taskIds), at }) as number[]);
+  }
+
+  /** The jobs with a live task-row message. */
+  jobs(): string[] {
+    const out: string[] = [];
+    for (let j = this.nextJob.get('') as string | null; j !== null; j = this.nextJob.get(j) as string | null) out.push(j);
+    return out;
+  }
+
+  /** Whether a message of `jobId` (of any job) is visible at `now`. */
+  anyReady(jobId: string | undefined, now: number): boolean {
+    const jobs = jobId === undefined ? this.jobs() : [jobId];
+    return jobs.some((j) => this.probeJob.get(j, now) !== undefined);
+  }
+
+  /** Up to `max` visible messages of `jobId` (of every job), oldest-visible first. */
+  ready(jobId: string | undefined, now: number, max: number): ReadyTask[] {
+    const jobs = jobId === undefined ? this.jobs() : [jobId];
+    const out: ReadyTask[] = [];
+    for (const j of jobs) {
+      for (const r of this.readyJob.all(j, now, max) as [number, number, number][]) out.push({ jobId: j, taskId: r[0], count: r[1], at: r[2] });
+    }
+    if (jobs.length > 1) out.sort((a, b) => a.at - b.at || a.taskId - b.taskId);
+    return out.length > max ? out.slice(0, max) : out;
+  }
+
+  /** Marks `got` received: hidden until `until`, its delivery `tag`. */
+  markReceived(got: readonly ReadyTask[], until: number, tag: string): void {
+    const byJob = new Map<string, number[]>();
+    for (const t of got) {
+      const ids = byJob.get(t.jobId);
+      if (ids) ids.push(t.taskId);
+      else byJob.set(t.jobId, [t.taskId]);
+    }
+    for (const [jobId, ids] of byJob) this.mark.run(until, tag, jobId, JSON.stringify(ids));
+  }
+
+  extendIn(r: TaskReceipt, until: number): void {
+    this.extend.run(until, r.jobId, r.taskId, r.tag);
+  }
+
+  releaseIn(r: TaskReceipt, at: number): void {
+    this.release.run(at, r.jobId, r.taskId, r.tag);
+  }
+
+  deleteIn(r: TaskReceipt): void {
+    this.remove.run(r.jobId, r.taskId, r.tag);
+  }
+
+  /** Deletes the live deliveries among `receipts`; stale ones change nothing. */
+  deleteManyIn(receipts: readonly TaskReceipt[]): void {
+    if (receipts.length === 1) this.deleteIn(receipts[0] as TaskReceipt);
+    else if (receipts.length > 1) this.removeMany.run(JSON.stringify(receipts.map((r) => [r.jobId, r.taskId, r.tag])));
+  }
+
+  /** Moves the live delivery to the queue table's dead letters. */
+  deadLetterIn(r: TaskReceipt, reason: string): void {
+    if (this.bury.run(reason, r.jobId, r.taskId, r.tag).changes > 0) this.deleteIn(r);
+  }
+
+  purgeIn(jobId: string): void {
+    this.purge.run(jobId);
+  }
+
+  /** visible, inFlight, delayed of the task-row messages (of `jobId`, or all). */
+  depth(jobId: string | undefined, now: number): [number, number, number] {
+    const visible = (jobId === undefined ? this.visibleAll.get(now) : this.visibleJob.get(jobId, now)) as number;
+    const later = (jobId === undefined ? this.laterAll.get(now) : this.laterJob.get(jobId, now)) as [number, number];
+    return [visible, later[0], later[1]];
+  }
+
+  /** Of `taskIds` (a JSON array), those whose row holds no live message, in id order. */
+  withoutIn(jobId: string, taskIdsJson: string): number[] {
+    return this.without.all(taskIdsJson, jobId) as number[];
+  }
+}
