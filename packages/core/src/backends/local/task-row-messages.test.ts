@@ -73,6 +73,17 @@ describe.each(sqliteDriversUnderTest())('task-row messages (%s driver)', (driver
     expect(fresh!.receipt).not.toBe(old!.receipt);
   });
 
+  it('deleteBatch across receives deletes exactly the deliveries named: a task with another receive\'s tag stays', async () => {
+    await q().send([0, 1, 2].map((i) => msg(fx.jobId, i)));
+    const r1 = await q().receive({ jobId: fx.jobId, max: 2, visibilityMs: 60_000 });
+    const r2 = await q().receive({ jobId: fx.jobId, max: 1, visibilityMs: 60_000 });
+    const tag2 = (parseTaskReceipt(r2[0]!.receipt) as { tag: string }).tag;
+    const fake = taskReceipt(fx.jobId, 1, tag2);
+    await q().deleteBatch([r1[0]!.receipt, r2[0]!.receipt, fake]);
+    expect(await q().depth(fx.jobId)).toEqual({ visible: 0, inFlight: 1, delayed: 0, dead: 0 });
+    expect(await q().withoutMessage(fx.jobId, [0, 1, 2])).toEqual([0, 2]);
+  });
+
   it('dead-lettering a task-row message moves it to the dead letters; the task then has no live message', async () => {
     await q().send([msg(fx.jobId, 0), msg(fx.jobId, 1)]);
     const [m] = await q().receive({ jobId: fx.jobId, max: 1, visibilityMs: 60_000 });

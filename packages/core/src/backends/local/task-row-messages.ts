@@ -94,9 +94,10 @@ export class TaskRowMessages {
     this.extend = db.prepare(`UPDATE tasks SET q_at = ? ${mine}`);
     this.release = db.prepare(`UPDATE tasks SET q_at = ?, q_receipt = NULL ${mine}`);
     this.remove = db.prepare(`UPDATE tasks SET q_at = NULL, q_receipt = NULL ${mine}`);
-    // The receipts as a JSON array of [jobId, taskId, tag]: one statement, a primary-key seek each.
+    // The deliveries of one receive (one tag), task ids as a JSON array: a primary-key seek each. A row value
+    // IN over [jobId, taskId, tag] triples cost 2-3 times as much per ack (micro, 25 acks per statement).
     this.removeMany = db.prepare(`UPDATE tasks SET q_at = NULL, q_receipt = NULL
-      WHERE (job_id, task_id, q_receipt) IN (SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?))`);
+      WHERE job_id = ? AND task_id IN (SELECT value FROM json_each(?)) AND q_receipt = ?`);
     this.bury = db.prepare(`INSERT INTO queue (job_id, task_id, body, visible_at, receive_count, dead, dead_reason)
       SELECT job_id, task_id, json_object('v', 1, 'jobId', job_id, 'taskId', task_id), q_at, q_count, 1, ? FROM tasks ${mine}`);
     this.purge = db.prepare(`UPDATE ${BY_INDEX} SET q_at = NULL, q_receipt = NULL WHERE job_id = ? AND q_at IS NOT NULL`);
@@ -163,10 +164,20 @@ export class TaskRowMessages {
     this.remove.run(r.jobId, r.taskId, r.tag);
   }
 
-  /** Deletes the live deliveries among `receipts`; stale ones change nothing. */
+  /** Deletes the live deliveries among `receipts`, one statement per receive they came from; stale ones change nothing. */
   deleteManyIn(receipts: readonly TaskReceipt[]): void {
-    if (receipts.length === 1) this.deleteIn(receipts[0] as TaskReceipt);
-    else if (receipts.length > 1) this.removeMany.run(JSON.stringify(receipts.map((r) => [r.jobId, r.taskId, r.tag])));
+    if (receipts.length === 1) return this.deleteIn(receipts[0] as TaskReceipt);
+    const byReceive = new Map<string, TaskReceipt[]>();
+    for (const r of receipts) {
+      const key = `${r.tag}.${r.jobId}`;
+      const same = byReceive.get(key);
+      if (same) same.push(r);
+      else byReceive.set(key, [r]);
+    }
+    for (const same of byReceive.values()) {
+      const { jobId, tag } = same[0] as TaskReceipt;
+      this.removeMany.run(jobId, JSON.stringify(same.map((r) => r.taskId)), tag);
+    }
   }
 
   /** Moves the live delivery to the queue table's dead letters. */
