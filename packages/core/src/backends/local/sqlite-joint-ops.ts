@@ -6,7 +6,14 @@
  * its separate call runs (SqliteTaskQueue's take and removeMany,
  * SqliteLeaseOps' claimMany and completeMany): one BEGIN IMMEDIATE and one
  * COMMIT instead of two, and one cold page cache to warm. Prepare's chunk
- * of new tasks and their messages is one transaction too.
+ * of new tasks and their messages is one transaction too, and one INSERT
+ * per group of rows: a plain task message is its task row's q_at
+ * (task-row-messages.ts). So a plain task costs its receive + claim two
+ * UPDATEs of its row in one transaction (the receive's mark, the group
+ * claim) and its end + ack two more (the end, the ack's clear), with no
+ * queue row or queue index entry. Not folded into one statement each yet:
+ * the ack of a task goes with a later group (the worker's committer), and
+ * the group claim cannot mark the messages of tasks it refuses.
  */
 import { MAX_TASK_BATCH, type ClaimResult, type CompleteResult, type LeaseWrite } from '../../ports/state-store.js';
 import type { JointOps, ReceiveClaimRequest, ReceivedClaims } from '../../ports/joint-ops.js';

@@ -110,7 +110,7 @@ describe.each(sqliteDriversUnderTest())('task-row messages (%s driver)', (driver
     expect(await q().depth('other')).toEqual({ visible: 0, inFlight: 0, delayed: 0, dead: 0 });
   });
 
-  it('a receive of every job takes both jobs\' task rows and queue rows in visible order', async () => {
+  it('a receive of every job takes both jobs\' task rows and queue rows, the job visible longest first', async () => {
     const other = testJob();
     await fx.backend.state.createJob(other);
     await fx.backend.state.putTasks(other.jobId, testBatches(3));
@@ -119,10 +119,11 @@ describe.each(sqliteDriversUnderTest())('task-row messages (%s driver)', (driver
     await q().send([msg(other.jobId, 1), msg(other.jobId, 7, 1)]);
     await new Promise((r) => setTimeout(r, 5));
     await q().send([msg(fx.jobId, 3)]);
-    const first = await q().receive({ max: 2, visibilityMs: 60_000 });
+    const first = await q().receive({ max: 1, visibilityMs: 60_000 });
     const rest = await q().receive({ max: 10, visibilityMs: 60_000 });
-    expect(first.map((m) => `${m.message.jobId === fx.jobId ? 'a' : 'b'}${m.message.taskId}`)).toEqual(['a0', 'b1']);
-    expect(rest.map((m) => `${m.message.jobId === fx.jobId ? 'a' : 'b'}${m.message.taskId}`)).toEqual(['b7', 'a3']);
+    expect(first.map((m) => `${m.message.jobId === fx.jobId ? 'a' : 'b'}${m.message.taskId}`)).toEqual(['a0']);
+    expect(rest.map((m) => `${m.message.jobId === fx.jobId ? 'a' : 'b'}${m.message.taskId}`)).toEqual(['b1', 'b7', 'a3']);
+    expect(await q().receive({ max: 10, visibilityMs: 60_000 })).toEqual([]);
   });
 
   it('putTasksAndSend writes the message in the task row; the retry path (end, then release with a delay) keeps it', async () => {

@@ -64,7 +64,8 @@ export class TaskRowMessages {
   private readonly send: Statement;
   private readonly readyJob: Statement;
   private readonly probeJob: Statement;
-  private readonly nextJob: Statement;
+  private readonly heads: Statement;
+  private readonly probeAll: Statement;
   private readonly mark: Statement;
   private readonly extend: Statement;
   private readonly release: Statement;
@@ -86,8 +87,16 @@ export class TaskRowMessages {
     this.readyJob = db.prepare(`SELECT task_id, q_count, q_at FROM ${BY_INDEX}
       WHERE job_id = ? AND q_at IS NOT NULL AND q_at <= ? ORDER BY q_at, task_id LIMIT ?`).raw();
     this.probeJob = db.prepare(`SELECT 1 FROM ${BY_INDEX} WHERE job_id = ? AND q_at IS NOT NULL AND q_at <= ? LIMIT 1`);
-    // The jobs with a live task-row message, one index seek each (a loose scan of tasks_messages).
-    this.nextJob = db.prepare(`SELECT min(job_id) FROM ${BY_INDEX} WHERE q_at IS NOT NULL AND job_id > ?`).pluck();
+    // The jobs with a message visible now, the one visible longest first: a loose scan of tasks_messages (two
+    // index seeks per job with a live message), not a scan of every live message.
+    const jobsWithHeads = `WITH RECURSIVE j(id) AS (
+        SELECT (SELECT min(job_id) FROM ${BY_INDEX} WHERE q_at IS NOT NULL)
+        UNION ALL SELECT (SELECT min(job_id) FROM ${BY_INDEX} WHERE q_at IS NOT NULL AND job_id > j.id) FROM j WHERE j.id IS NOT NULL)
+      SELECT id, head FROM (SELECT id, (SELECT min(q_at) FROM ${BY_INDEX} WHERE job_id = j.id AND q_at IS NOT NULL) AS head
+        FROM j WHERE id IS NOT NULL) WHERE head <= ?`;
+    this.heads = db.prepare(`${jobsWithHeads} ORDER BY head, id`).raw();
+    // The same scan, stopped at the first job with a visible message (the scan runs as a co-routine).
+    this.probeAll = db.prepare(`${jobsWithHeads} LIMIT 1`);
     this.mark = db.prepare(`UPDATE tasks SET q_at = ?, q_receipt = ?, q_count = q_count + 1
       WHERE job_id = ? AND task_id IN (SELECT value FROM json_each(?))`);
     const mine = 'WHERE job_id = ? AND task_id = ? AND q_receipt = ?';
@@ -117,28 +126,29 @@ export class TaskRowMessages {
     return new Set(this.send.all({ jobId, ids: JSON.stringify(taskIds), at }) as number[]);
   }
 
-  /** The jobs with a live task-row message. */
-  jobs(): string[] {
-    const out: string[] = [];
-    for (let j = this.nextJob.get('') as string | null; j !== null; j = this.nextJob.get(j) as string | null) out.push(j);
-    return out;
+  /** The jobs with a message visible at `now`, the one whose oldest visible message is oldest first. */
+  private readyJobs(now: number): string[] {
+    return (this.heads.all(now) as [string, number][]).map((r) => r[0]);
   }
 
   /** Whether a message of `jobId` (of any job) is visible at `now`. */
   anyReady(jobId: string | undefined, now: number): boolean {
-    const jobs = jobId === undefined ? this.jobs() : [jobId];
-    return jobs.some((j) => this.probeJob.get(j, now) !== undefined);
+    return (jobId === undefined ? this.probeAll.get(now) : this.probeJob.get(jobId, now)) !== undefined;
   }
 
-  /** Up to `max` visible messages of `jobId` (of every job), oldest-visible first. */
+  /**
+   * Up to `max` visible messages of `jobId`, oldest-visible first. Of every
+   * job: the job whose oldest visible message is oldest first, its
+   * messages in order, then the next job's (not one order over every job's
+   * messages: that would read each job's up to `max`, or sort them all).
+   */
   ready(jobId: string | undefined, now: number, max: number): ReadyTask[] {
-    const jobs = jobId === undefined ? this.jobs() : [jobId];
     const out: ReadyTask[] = [];
-    for (const j of jobs) {
-      for (const r of this.readyJob.all(j, now, max) as [number, number, number][]) out.push({ jobId: j, taskId: r[0], count: r[1], at: r[2] });
+    for (const j of jobId === undefined ? this.readyJobs(now) : [jobId]) {
+      for (const r of this.readyJob.all(j, now, max - out.length) as [number, number, number][]) out.push({ jobId: j, taskId: r[0], count: r[1], at: r[2] });
+      if (out.length >= max) break;
     }
-    if (jobs.length > 1) out.sort((a, b) => a.at - b.at || a.taskId - b.taskId);
-    return out.length > max ? out.slice(0, max) : out;
+    return out;
   }
 
   /** Marks `got` received: hidden until `until`, its delivery `tag`. */
