@@ -66,10 +66,11 @@ export class SqliteTaskQueue implements TaskQueue {
     this.sql = new QueueStatements(this.db);
     this.rows = new TaskRowMessages(this.db);
     this.sendTx = this.db.transaction((messages: readonly TaskMessage[], visibleAt: number) => this.sendIn(messages, visibleAt));
-    this.receiveTx = this.db.transaction(<T>(o: ReceiveOptions, acks: Receipts | null, also: (got: ReceivedMessage[]) => T) => {
+    this.receiveTx = this.db.transaction(<T>(o: ReceiveOptions, acks: Receipts | null, also: (got: ReceivedMessage[], mark: TaskMark | null) => T, fold: boolean) => {
       if (acks !== null) this.deleteReceipts(acks);
-      const got = this.take(o);
-      return { got, also: got.length > 0 ? also(got) : null };
+      const mark: { left: TaskMark | null } = { left: null };
+      const got = this.take(o, fold ? mark : null);
+      return { got, also: got.length > 0 ? also(got, mark.left) : null };
     });
     this.byReceipt = this.db.transaction((stmt: Statement, id: number, receipt: string, values: unknown[]) => {
       stmt.run(...values, id, receipt);
@@ -86,6 +87,11 @@ export class SqliteTaskQueue implements TaskQueue {
       const [visible, inFlight, delayed] = this.rows.depth(jobId, now);
       return { visible: q.visible + visible, inFlight: q.inFlight + inFlight, delayed: q.delayed + delayed, dead: q.dead };
     });
+  }
+
+  /** Marks task-row messages of `jobId` received, inside the caller's transaction (a fold's remainder, sqlite-joint-ops.ts). */
+  markTasksIn(jobId: string, taskIds: readonly number[], mark: TaskMark): void {
+    this.rows.markReceived(taskIds.map((taskId) => ({ jobId, taskId, count: 0, at: 0 })), mark.until, mark.tag);
   }
 
   /** send() inside the caller's transaction: plain messages into their task rows where the rows exist, the rest as queue rows. */
@@ -124,11 +130,16 @@ export class SqliteTaskQueue implements TaskQueue {
   /**
    * receive, in one transaction with deleteBatch(`receipts`) before it and
    * `also(got)` after it (when it got messages): the local backend's joint
-   * operations (sqlite-joint-ops.ts). `also` runs inside the transaction:
+   * operations (sqlite-joint-ops.ts). With `fold`, when every message got is
+   * a task row's of `opts.jobId`, their rows are NOT marked received: `also`
+   * gets the mark to write (TaskMark: with its claim's UPDATE) and must
+   * write it for every one of them. `also` runs inside the transaction:
    * if it throws, nothing was received or deleted. The first try writes
    * even when no message looks ready, if there are receipts to delete.
    */
-  async receiveWith<T>(opts: ReceiveOptions, receipts: readonly string[], also: (got: ReceivedMessage[]) => T): Promise<{ got: ReceivedMessage[]; also: T | null }> {
+  async receiveWith<T>(
+    opts: ReceiveOptions, receipts: readonly string[], also: (got: ReceivedMessage[], mark: TaskMark | null) => T, fold = false,
+  ): Promise<{ got: ReceivedMessage[]; also: T | null }> {
     type Got = { got: ReceivedMessage[]; also: T | null };
     const none: Got = { got: [], also: null };
     const deadline = Date.now() + (opts.waitMs ?? 0);
@@ -141,7 +152,7 @@ export class SqliteTaskQueue implements TaskQueue {
       }
       const pending = acks;
       acks = null;
-      const r = pending !== null || this.looksReady(opts.jobId) ? await withLock(() => this.receiveTx.immediate(opts, pending, also) as Got) : none;
+      const r = pending !== null || this.looksReady(opts.jobId) ? await withLock(() => this.receiveTx.immediate(opts, pending, also, fold) as Got) : none;
       if (r.got.length > 0 || Date.now() >= deadline) return r;
       if (!(await this.waitForReady(opts, deadline))) return none;
     }
@@ -173,7 +184,7 @@ export class SqliteTaskQueue implements TaskQueue {
   }
 
   /** Both sources' visible messages, oldest-visible first (task rows first on a tie), at most `max`, marked received. */
-  private take(o: ReceiveOptions): ReceivedMessage[] {
+  private take(o: ReceiveOptions, fold: { left: TaskMark | null } | null): ReceivedMessage[] {
     const now = Date.now();
     const max = Math.max(1, Math.floor(o.max));
     const tasks = this.rows.ready(o.jobId, now, max);
@@ -182,7 +193,8 @@ export class SqliteTaskQueue implements TaskQueue {
     const tag = randomBytes(9).toString('base64url');
     const until = now + o.visibilityMs;
     if (rows.length === 0) {
-      this.rows.markReceived(tasks, until, tag);
+      if (fold !== null && o.jobId !== undefined) fold.left = { until, tag };
+      else this.rows.markReceived(tasks, until, tag);
       return tasks.map((t) => fromTask(t, tag));
     }
     const both: (ReadyTask | ReadyRow)[] = [...tasks, ...rows];
@@ -271,6 +283,12 @@ export class SqliteTaskQueue implements TaskQueue {
   async close(): Promise<void> {
     if (this.ownsDb && this.db.open) this.db.close();
   }
+}
+
+/** The receipt of task-row messages not yet marked received: hidden until `until`, delivery `tag`. */
+export interface TaskMark {
+  until: number;
+  tag: string;
 }
 
 /** Receipts split by source: queue-table ones as a JSON array (null: none), task-row ones parsed. */

@@ -84,6 +84,20 @@ describe.each(sqliteDriversUnderTest())('task-row messages (%s driver)', (driver
     expect(await q().withoutMessage(fx.jobId, [0, 1, 2])).toEqual([0, 2]);
   });
 
+  it('a joint receive marks every received row once: those the group claims in its UPDATE, a refused one apart', async () => {
+    const joint = fx.backend.joint as JointOps;
+    const claim = { owner: 'w', leaseMs: 60_000, maxAttempts: 3, start: 1 };
+    await fx.backend.state.claimTasks(fx.jobId, [1], claim);
+    await q().send([0, 1, 2, 3].map((i) => msg(fx.jobId, i)));
+    const got = await joint.receiveAndClaim({ jobId: fx.jobId, max: 10, visibilityMs: 60_000, claim });
+    expect(got.messages.map((m) => [m.message.taskId, m.receiveCount])).toEqual([[0, 1], [1, 1], [2, 1], [3, 1]]);
+    expect(got.claims.map((c) => (c instanceof Error ? 'refused' : c?.status))).toEqual(['RUNNING', 'refused', 'CLAIMED', 'CLAIMED']);
+    expect(await q().depth(fx.jobId)).toEqual({ visible: 0, inFlight: 4, delayed: 0, dead: 0 });
+    // Each row holds its receipt: the acks clear all four.
+    await joint.receiveAndClaim({ jobId: fx.jobId, max: 10, visibilityMs: 60_000, claim, acks: got.messages.map((m) => m.receipt) });
+    expect(await q().depth(fx.jobId)).toEqual({ visible: 0, inFlight: 0, delayed: 0, dead: 0 });
+  });
+
   it('dead-lettering a task-row message moves it to the dead letters; the task then has no live message', async () => {
     await q().send([msg(fx.jobId, 0), msg(fx.jobId, 1)]);
     const [m] = await q().receive({ jobId: fx.jobId, max: 1, visibilityMs: 60_000 });
