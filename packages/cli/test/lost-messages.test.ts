@@ -1,5 +1,5 @@
 /**
- * A lost queue message (local backend): the queue row of a PENDING task is
+ * A lost queue message (local backend): the message of a PENDING task (its task row's, task-row-messages.ts) is
  * deleted behind djc's back while `djc run` works through the job. Without
  * the coordinator's lost-message sweep that task would wait forever (the
  * worker stays while the job has pending tasks); with it, the task is
@@ -34,8 +34,9 @@ function dropLastMessage(home: string, jobId: string): number | undefined {
   const db = openDatabase(join(home, 'djc.sqlite'));
   try {
     db.pragma('busy_timeout = 5000');
-    const row = db.prepare(`DELETE FROM queue WHERE id = (SELECT id FROM queue
-      WHERE job_id = ? AND dead = 0 AND receipt IS NULL ORDER BY task_id DESC LIMIT 1) RETURNING task_id`).get(jobId) as { task_id: number } | undefined;
+    // A plain task message lives in its task row (core task-row-messages.ts): clearing q_at deletes it.
+    const row = db.prepare(`UPDATE tasks SET q_at = NULL WHERE job_id = ? AND task_id = (SELECT max(task_id) FROM tasks
+      WHERE job_id = ? AND q_at IS NOT NULL AND q_receipt IS NULL) RETURNING task_id`).get(jobId, jobId) as { task_id: number } | undefined;
     return row?.task_id;
   } finally {
     db.close();

@@ -19,7 +19,8 @@ stopScenariosAfterEach();
 function dropMessage(jobId: string, taskId: number): number {
   const db = openDatabase(join(box.home, 'djc.sqlite'));
   try {
-    return Number(db.prepare('DELETE FROM queue WHERE job_id = ? AND task_id = ? AND dead = 0 AND receipt IS NULL').run(jobId, taskId).changes);
+    // A plain task message lives in its task row (core task-row-messages.ts): clearing q_at deletes it.
+    return Number(db.prepare('UPDATE tasks SET q_at = NULL WHERE job_id = ? AND task_id = ? AND q_at IS NOT NULL AND q_receipt IS NULL').run(jobId, taskId).changes);
   } finally {
     db.close();
   }

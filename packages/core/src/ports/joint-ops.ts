@@ -8,7 +8,9 @@
  * DynamoDB cannot share a transaction): the worker then makes the separate
  * calls, with the same guarantees: a claim is the conditional write of
  * StateStore.claimTasks, an end that of completeTasks, a delete that of
- * TaskQueue.deleteBatch, whichever call carries them.
+ * TaskQueue.deleteBatch, whichever call carries them. On the local
+ * backend a plain task message is its task row (task-row-messages.ts), so
+ * these transactions write task rows and no queue rows at all for it.
  */
 import type { ClaimRequest, ClaimResult, CompleteResult, IoOptions, LeaseWrite } from './state-store.js';
 import type { ReceiveOptions, ReceivedMessage } from './task-queue.js';
@@ -45,9 +47,12 @@ export interface JointOps {
   /** StateStore.completeTasks(jobId, writes) and TaskQueue.deleteBatch(acks) in one transaction. */
   completeAndAck(jobId: string, writes: readonly LeaseWrite[], acks: readonly string[], opts?: IoOptions): Promise<CompleteResult[]>;
   /**
-   * StateStore.putTasks(jobId, batches), then, if it inserted any task,
-   * TaskQueue.send of a plain message ({ v: 1, jobId, taskId }) for every
-   * batch, in one transaction (prepare's chunk of a job not yet prepared).
+   * StateStore.putTasks(jobId, batches) with a plain message
+   * ({ v: 1, jobId, taskId }, visible now) for every task it inserted, in
+   * one transaction (prepare's chunk of a job not yet prepared); a task
+   * that existed gets none (a resumed prepare sends what the queue lacks,
+   * coordinator prepare.ts enqueuePending). Local: the message is written by
+   * the task row's INSERT itself (task-row-messages.ts).
    */
   putTasksAndSend(jobId: string, batches: readonly BatchDescriptor[]): Promise<number>;
 }

@@ -53,7 +53,15 @@ export interface TaskQueue {
    * claim write's worth).
    */
   readonly maxReceive?: number;
-  /** Enqueues messages, visible after `delayMs` (default 0). */
+  /**
+   * Enqueues messages, visible after `delayMs` (default 0). A backend may
+   * keep one plain message per task (local: in the task row,
+   * backends/local/task-row-messages.ts): a send for a task with a live
+   * message then makes it one new delivery, visible at the earlier of the
+   * two times, and the older delivery's receipt stale (its extend, release,
+   * delete and deadLetter change nothing). No message is lost so: the
+   * claim would have dropped the second anyway.
+   */
   send(messages: readonly TaskMessage[], opts?: IoOptions & { delayMs?: number }): Promise<void>;
   receive(opts: ReceiveOptions): Promise<ReceivedMessage[]>;
   /** Keeps a delivery invisible for another `visibilityMs` from now. */

@@ -26,7 +26,15 @@ export const CLAIM_SET = `attempts = attempts + 1,
 /** The claim rules every claim checks in its WHERE but the task's own status and id (and the job's being live). */
 export const CLAIM_DUE = '(not_before IS NULL OR not_before <= @now) AND attempts - attempt_floor < @maxAttempts';
 
-const GROUP_PARAMS = ['jobId', 'taskIds', 'startIds', 'owner', 'expiresAt', 'claimedAt', 'now', 'maxAttempts'] as const;
+const GROUP_PARAMS = ['jobId', 'taskIds', 'startIds', 'owner', 'expiresAt', 'claimedAt', 'now', 'maxAttempts', 'until', 'tag'] as const;
+
+/** The task-row messages of the group, marked received by the claim's own UPDATE (task-row-messages.ts). */
+export interface GroupMark {
+  /** Hidden until (epoch ms). */
+  until: number;
+  /** The receive's tag. */
+  tag: string;
+}
 
 /** The claim of one group, what the rows have in common. */
 export interface GroupClaim {
@@ -39,14 +47,18 @@ export interface GroupClaim {
 
 export class ClaimGroup {
   private readonly write: PositionalStatement;
+  /** The same claim, also marking each claimed row's message received (a worker's joint receive and claim). */
+  private readonly writeMarked: PositionalStatement;
 
   constructor(db: Db, jobLive: string) {
     const starts = 'task_id IN (SELECT value FROM json_each(@startIds))';
-    this.write = positional(db, `UPDATE tasks SET status = CASE WHEN ${starts} THEN 'RUNNING' ELSE 'CLAIMED' END,
-        started_at = CASE WHEN ${starts} THEN @claimedAt ELSE NULL END, ${CLAIM_SET}
+    const write = (mark: string) => positional(db, `UPDATE tasks SET status = CASE WHEN ${starts} THEN 'RUNNING' ELSE 'CLAIMED' END,
+        started_at = CASE WHEN ${starts} THEN @claimedAt ELSE NULL END, ${CLAIM_SET}${mark}
       WHERE job_id = @jobId AND task_id IN (SELECT value FROM json_each(@taskIds)) AND status = 'PENDING'
         AND ${CLAIM_DUE} AND ${jobLive}
       RETURNING task_id, status, ${CLAIM_RETURNS}`, GROUP_PARAMS);
+    this.write = write('');
+    this.writeMarked = write(', q_at = @until, q_receipt = @tag, q_count = q_count + 1');
   }
 
   /**
@@ -54,8 +66,9 @@ export class ClaimGroup {
    * `startIds` RUNNING, the others CLAIMED. Returns, by task id, the status
    * each took and the CLAIM_RETURNS values (lease-rows.ts claimedRow).
    */
-  claim(jobId: string, taskIds: readonly number[], startIds: readonly number[], c: GroupClaim): Map<number, { status: TaskStatus; got: unknown[] }> {
-    const rows = this.write.all([jobId, JSON.stringify(taskIds), JSON.stringify(startIds), c.owner, c.expiresAt, c.claimedAt, c.now, c.maxAttempts]);
+  claim(jobId: string, taskIds: readonly number[], startIds: readonly number[], c: GroupClaim, mark?: GroupMark): Map<number, { status: TaskStatus; got: unknown[] }> {
+    const values = [jobId, JSON.stringify(taskIds), JSON.stringify(startIds), c.owner, c.expiresAt, c.claimedAt, c.now, c.maxAttempts];
+    const rows = mark === undefined ? this.write.all(values) : this.writeMarked.all([...values, mark.until, mark.tag]);
     const byId = new Map<number, { status: TaskStatus; got: unknown[] }>();
     for (const r of rows) byId.set(Number(r[0]), { status: r[1] as TaskStatus, got: r.slice(2) });
     return byId;

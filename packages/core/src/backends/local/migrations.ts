@@ -253,4 +253,23 @@ export const MIGRATIONS: readonly string[] = [
   `
   SELECT 1;
   `,
+  // 23: a plain task message lives in its task row (task-row-messages.ts):
+  // when it is visible (NULL: none), its live delivery's tag, its receive
+  // count, and one index of the live ones. The queue table keeps copies'
+  // messages, messages for tasks with no row, and dead letters. A home
+  // upgraded while a job runs keeps every message: each task's live plain
+  // messages become its row's one message, at the earliest visible time, as
+  // a new delivery (an old receipt is stale: its delete changes nothing).
+  `
+  ALTER TABLE tasks ADD COLUMN q_at INTEGER;
+  ALTER TABLE tasks ADD COLUMN q_receipt TEXT;
+  ALTER TABLE tasks ADD COLUMN q_count INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX tasks_messages ON tasks (job_id, q_at, task_id) WHERE q_at IS NOT NULL;
+  UPDATE tasks SET q_at = m.at, q_count = m.n
+    FROM (SELECT job_id, task_id, min(visible_at) AS at, max(receive_count) AS n FROM queue
+      WHERE dead = 0 AND json_extract(body, '$.copyOf') IS NULL GROUP BY job_id, task_id) AS m
+    WHERE tasks.job_id = m.job_id AND tasks.task_id = m.task_id;
+  DELETE FROM queue WHERE dead = 0 AND json_extract(body, '$.copyOf') IS NULL
+    AND EXISTS (SELECT 1 FROM tasks t WHERE t.job_id = queue.job_id AND t.task_id = queue.task_id);
+  `,
 ];

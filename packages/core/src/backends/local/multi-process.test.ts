@@ -25,7 +25,7 @@ describe.each(sqliteDriversUnderTest())('local backend, several processes on one
     for (const c of cleanups.splice(0)) await c();
   });
 
-  it('4 processes race over 500 tasks (each message sent twice): every task SUCCEEDED exactly once', async () => {
+  it('4 processes race over 500 tasks (each message sent twice, a queue row and a task row): every task SUCCEEDED exactly once', async () => {
     const tmp = await tempDir('djc-mp-');
     cleanups.push(tmp.cleanup);
     const home = join(tmp.dir, 'home');
@@ -34,10 +34,12 @@ describe.each(sqliteDriversUnderTest())('local backend, several processes on one
     const job = testJob();
     await backend.state.createJob(job);
     await backend.state.transitionJob(job.jobId, ['SUBMITTED'], 'PREPARING');
+    const msgs = Array.from({ length: 500 }, (_, taskId) => ({ v: 1 as const, jobId: job.jobId, taskId }));
+    // Twice, from both sources: sent before the tasks exist, queue rows; after, the task rows' own messages.
+    await backend.queue.send(msgs);
     await backend.state.putTasks(job.jobId, testBatches(500, 0, 1));
     await backend.state.transitionJob(job.jobId, ['PREPARING'], 'RUNNING');
-    const msgs = Array.from({ length: 500 }, (_, taskId) => ({ v: 1 as const, jobId: job.jobId, taskId }));
-    await backend.queue.send([...msgs, ...msgs]);
+    await backend.queue.send(msgs);
 
     const children = [1, 2, 3, 4].map((i) =>
       run(process.execPath, ['--import', TSX, CHILD, home, job.jobId, `worker-${i}`], {

@@ -1,4 +1,4 @@
-/** The prepared statements of SqliteTaskQueue, built once per handle. */
+/** The prepared statements of SqliteTaskQueue's queue table, built once per handle (task-row messages: task-row-messages.ts). */
 import type { Statement } from './sqlite-driver.js';
 import type { Db } from './db.js';
 
@@ -19,7 +19,6 @@ FROM queue WHERE job_id = @jobId AND dead = 0`;
 
 export class QueueStatements {
   readonly insert: Statement;
-  readonly insertTasks: Statement;
   readonly ready: Statement;
   readonly readyJob: Statement;
   readonly probe: Statement;
@@ -37,14 +36,10 @@ export class QueueStatements {
 
   constructor(db: Db) {
     this.insert = db.prepare('INSERT INTO queue (job_id, task_id, body, visible_at) VALUES (?, ?, ?, ?)');
-    // Plain task messages for task ids given as a JSON array, in one statement (prepare's chunks): the body is
-    // the text send() writes for { v: 1, jobId, taskId } (JSON.stringify's key order, no spaces).
-    this.insertTasks = db.prepare(`INSERT INTO queue (job_id, task_id, body, visible_at)
-      SELECT ?, value, json_object('v', 1, 'jobId', ?, 'taskId', value), ? FROM json_each(?)`);
     this.ready = db.prepare(
-      'SELECT id, body, receive_count FROM queue WHERE dead = 0 AND visible_at <= ? ORDER BY visible_at, id LIMIT ?',
+      'SELECT id, body, receive_count, visible_at FROM queue WHERE dead = 0 AND visible_at <= ? ORDER BY visible_at, id LIMIT ?',
     );
-    this.readyJob = db.prepare(`SELECT id, body, receive_count FROM queue
+    this.readyJob = db.prepare(`SELECT id, body, receive_count, visible_at FROM queue
       WHERE job_id = ? AND dead = 0 AND visible_at <= ? ORDER BY visible_at, id LIMIT ?`);
     this.probe = db.prepare('SELECT 1 FROM queue WHERE dead = 0 AND visible_at <= ? LIMIT 1');
     this.probeJob = db.prepare('SELECT 1 FROM queue WHERE job_id = ? AND dead = 0 AND visible_at <= ? LIMIT 1');

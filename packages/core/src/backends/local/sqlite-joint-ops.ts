@@ -6,14 +6,22 @@
  * its separate call runs (SqliteTaskQueue's take and removeMany,
  * SqliteLeaseOps' claimMany and completeMany): one BEGIN IMMEDIATE and one
  * COMMIT instead of two, and one cold page cache to warm. Prepare's chunk
- * of new tasks and their messages is one transaction too.
+ * of new tasks and their messages is one transaction too, and one INSERT
+ * per group of rows: a plain task message is its task row's q_at
+ * (task-row-messages.ts). A receive and claim of a job's task-row messages
+ * writes each row once: the group claim's UPDATE also marks the message
+ * received (q_at, q_receipt, q_count: ClaimGroup's writeMarked), and the rows
+ * it does not claim (refused, or claimed alone) are marked apart. The end and
+ * the ack are still two UPDATEs of the row: the ack of a task goes with a
+ * later group (the worker's committer holds receipts apart from its
+ * LeaseWrites), so it cannot ride on its end's UPDATE without a port change.
  */
 import { MAX_TASK_BATCH, type ClaimResult, type CompleteResult, type LeaseWrite } from '../../ports/state-store.js';
 import type { JointOps, ReceiveClaimRequest, ReceivedClaims } from '../../ports/joint-ops.js';
 import type { ReceivedMessage } from '../../ports/task-queue.js';
 import type { Db } from './db.js';
 import type { SqliteLeaseOps } from './sqlite-lease-ops.js';
-import type { SqliteTaskQueue } from './sqlite-task-queue.js';
+import type { SqliteTaskQueue, TaskMark } from './sqlite-task-queue.js';
 import type { SqliteTaskInserts } from './sqlite-task-inserts.js';
 import type { BatchDescriptor } from '../../model/batch.js';
 import { withLock } from './sqlite-retry.js';
@@ -29,15 +37,14 @@ export class SqliteJointOps implements JointOps {
       return results;
     });
     this.putTx = db.transaction((jobId: string, batches: readonly BatchDescriptor[]) => {
-      const inserted = inserts.put(jobId, batches);
-      if (inserted > 0) queue.sendTasksIn(jobId, batches.map((b) => b.index));
-      return inserted;
+      // Each inserted row carries its message, visible now (task-row-messages.ts): no second statement.
+      return inserts.put(jobId, batches, Date.now());
     });
   }
 
   async receiveAndClaim(req: ReceiveClaimRequest): Promise<ReceivedClaims> {
     const { acks = [], claim, jobId, ...receive } = req;
-    const r = await this.queue.receiveWith({ ...receive, jobId, max: Math.min(receive.max, MAX_TASK_BATCH) }, acks, (got) => this.claimIn(jobId, got, claim));
+    const r = await this.queue.receiveWith({ ...receive, jobId, max: Math.min(receive.max, MAX_TASK_BATCH) }, acks, (got, mark) => this.claimIn(jobId, got, claim, mark), true);
     return { messages: r.got, claims: r.also ?? [] };
   }
 
@@ -50,11 +57,15 @@ export class SqliteJointOps implements JointOps {
   }
 
   /** Claims the received tasks of `jobId` (not copies, not another job's) inside the receive's transaction. */
-  private claimIn(jobId: string, got: readonly ReceivedMessage[], claim: ReceiveClaimRequest['claim']): (ClaimResult | null)[] {
+  private claimIn(jobId: string, got: readonly ReceivedMessage[], claim: ReceiveClaimRequest['claim'], mark: TaskMark | null): (ClaimResult | null)[] {
     const mine = (m: ReceivedMessage) => m.message.jobId === jobId && m.message.copyOf === undefined;
     const ids = got.filter(mine).map((m) => m.message.taskId);
+    // `mark`: every message got is a task row's of this job, not marked received yet: the group claim's UPDATE
+    // marks the rows it claims, markTasksIn the others (refused, or claimed alone), so each row is written once.
+    const fold = mark === null ? undefined : { ...mark, others: (rest: number[]) => this.queue.markTasksIn(jobId, rest, mark) };
+    if (mark !== null && ids.length !== got.length) throw new Error('internal: a folded receive got a message that is not a task row of its job');
     // One claim time for the group, taken inside the transaction (a long poll may have waited before it).
-    const results = ids.length > 0 ? this.leases.claimMany(jobId, ids, { ...claim, now: claim.now ?? Date.now() }) : [];
+    const results = ids.length > 0 ? this.leases.claimMany(jobId, ids, { ...claim, now: claim.now ?? Date.now() }, fold) : [];
     let k = 0;
     return got.map((m) => (mine(m) ? (results[k++] as ClaimResult) : null));
   }

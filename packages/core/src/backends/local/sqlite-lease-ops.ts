@@ -32,7 +32,7 @@ import type { JobFiles } from './sqlite-job-files.js';
 import { END_PARAMS, END_SET, endValues, inlineOf, plainEndParams } from './task-end-values.js';
 import { CLAIM_RETURNS, claimedRow, END_RETURNS, endedRow, START_RETURNS, startedRow } from './lease-rows.js';
 import { positional, type PositionalStatement } from './positional-params.js';
-import { CLAIM_DUE, CLAIM_SET, ClaimGroup } from './claim-group.js';
+import { CLAIM_DUE, CLAIM_SET, ClaimGroup, type GroupMark } from './claim-group.js';
 import { EndOrder } from './end-order.js';
 import { copyWins, leaseSlot, type LeaseRow, type SqliteCopyOps } from './sqlite-copy-ops.js';
 
@@ -137,12 +137,17 @@ export class SqliteLeaseOps {
    * now (RUNNING), the rest are CLAIMED. A repeated id meets the first one's
    * claim or its refusal.
    */
-  claimMany(jobId: string, taskIds: readonly number[], req: ClaimRequest): ClaimResult[] {
+  claimMany(jobId: string, taskIds: readonly number[], req: ClaimRequest, mark?: GroupMark & { others(ids: number[]): void }): ClaimResult[] {
     if (taskIds.length > MAX_TASK_BATCH) throw tooManyClaims(jobId, taskIds.length, MAX_TASK_BATCH);
     const start = req.start ?? taskIds.length;
     const now = req.now ?? Date.now();
     const delta: CountDelta = {};
-    const grouped = taskIds.length > 1 ? this.claimGroup(jobId, taskIds, { ...req, now }, start) : null;
+    const grouped = taskIds.length > 1 ? this.claimGroup(jobId, taskIds, { ...req, now }, start, mark) : null;
+    // `mark`: the group's UPDATE marked the messages of the rows it claimed; the others are marked apart.
+    if (mark !== undefined) {
+      const others = grouped === null ? [...taskIds] : taskIds.filter((id) => !grouped.has(id));
+      if (others.length > 0) mark.others(others);
+    }
     const results = taskIds.map((taskId, i): ClaimResult => {
       try {
         const first = grouped?.get(taskId);
@@ -170,12 +175,12 @@ export class SqliteLeaseOps {
    * first `start` positions RUNNING, the others CLAIMED. Returns the rows
    * by task id; a task missing from it is claimed alone (claimRow).
    */
-  private claimGroup(jobId: string, taskIds: readonly number[], req: ClaimRequest & { now: number }, start: number): Map<number, TaskRow> {
+  private claimGroup(jobId: string, taskIds: readonly number[], req: ClaimRequest & { now: number }, start: number, mark?: GroupMark): Map<number, TaskRow> {
     assertTaskTransition('PENDING', 'RUNNING', { jobId });
     assertTaskTransition('PENDING', 'CLAIMED', { jobId });
     const claimedAt = new Date(req.now).toISOString();
     const common = { owner: req.owner, expiresAt: req.now + req.leaseMs, claimedAt };
-    const got = this.group.claim(jobId, taskIds, taskIds.slice(0, start), { ...common, now: req.now, maxAttempts: req.maxAttempts });
+    const got = this.group.claim(jobId, taskIds, taskIds.slice(0, start), { ...common, now: req.now, maxAttempts: req.maxAttempts }, mark);
     const rows = new Map<number, TaskRow>();
     for (const [taskId, g] of got) {
       rows.set(taskId, claimedRow(jobId, taskId, { ...common, status: g.status, startedAt: g.status === 'RUNNING' ? claimedAt : null }, g.got));

@@ -14,10 +14,11 @@ import type { SqliteJobOps } from './sqlite-job-ops.js';
 import type { JobFiles } from './sqlite-job-files.js';
 import { noJob } from '../store-errors.js';
 
-/** Rows per multi-row statement: 3 values each, well under SQLite's 32,766 parameters (and 999 before 3.32). */
+/** Rows per multi-row statement: 4 values each, well under SQLite's 32,766 parameters (and 999 before 3.32). */
 const GROUP = 256;
-const ROW = "(?, ?, 'PENDING', ?)";
-const INSERT = 'INSERT OR IGNORE INTO tasks (job_id, task_id, status, batch) VALUES ';
+const ROW = "(?, ?, 'PENDING', ?, ?)";
+/** q_at: the row's own queue message (task-row-messages.ts), visible then; NULL: none. */
+const INSERT = 'INSERT OR IGNORE INTO tasks (job_id, task_id, status, batch, q_at) VALUES ';
 
 export class SqliteTaskInserts {
   private readonly group: Statement;
@@ -28,22 +29,27 @@ export class SqliteTaskInserts {
     this.one = db.prepare(INSERT + ROW);
   }
 
-  /** Inserts the PENDING tasks that do not exist yet; counts only those. Run inside a transaction. */
-  put(jobId: string, batches: readonly BatchDescriptor[]): number {
+  /**
+   * Inserts the PENDING tasks that do not exist yet; counts only those. Run
+   * inside a transaction. With `messageAt`, each inserted row carries its
+   * queue message, visible then (JointOps.putTasksAndSend).
+   */
+  put(jobId: string, batches: readonly BatchDescriptor[], messageAt: number | null = null): number {
     if (this.jobs.status(jobId) === null) throw noJob(jobId);
     const rows = this.files.pack(jobId, batches);
     let inserted = 0;
     let i = 0;
-    const values: unknown[] = new Array<unknown>(GROUP * 3);
+    const values: unknown[] = new Array<unknown>(GROUP * 4);
     for (; i + GROUP <= batches.length; i += GROUP) {
       for (let k = 0; k < GROUP; k++) {
-        values[3 * k] = jobId;
-        values[3 * k + 1] = (batches[i + k] as BatchDescriptor).index;
-        values[3 * k + 2] = rows[i + k];
+        values[4 * k] = jobId;
+        values[4 * k + 1] = (batches[i + k] as BatchDescriptor).index;
+        values[4 * k + 2] = rows[i + k];
+        values[4 * k + 3] = messageAt;
       }
       inserted += this.group.run(...values).changes;
     }
-    for (; i < batches.length; i++) inserted += this.one.run(jobId, (batches[i] as BatchDescriptor).index, rows[i]).changes;
+    for (; i < batches.length; i++) inserted += this.one.run(jobId, (batches[i] as BatchDescriptor).index, rows[i], messageAt).changes;
     if (inserted > 0) this.counters.apply(jobId, { total: inserted, pending: inserted });
     return inserted;
   }

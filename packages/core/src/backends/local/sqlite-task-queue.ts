@@ -1,11 +1,16 @@
 /**
- * TaskQueue as a table in the local SQLite file.
+ * TaskQueue in the local SQLite file, from two sources read as one: a plain
+ * task message ({ v: 1, jobId, taskId }) for a task whose row exists lives in
+ * that row (task-row-messages.ts: no queue row, no JSON body); every other
+ * message (a copy's, one for a task with no row, a dead letter) is a row of
+ * the queue table. receive takes from both in visible order.
  *
- * A delivery is identified by its receipt, "<row id>.<random tag, one per
- * receive>" (12 base64url characters, 72 random bits: the row keeps the
- * receipt while the message is in flight, and a UUID's 36 made each row
- * ~24 bytes wider, more page splits per receive); receiving a
- * message again gives it a new receipt. extend/release/delete/deadLetter with
+ * A delivery is identified by its receipt: in the queue table "<row id>.<random
+ * tag, one per receive>", in a task row "t<taskId>.<tag>.<jobId>" (the tag:
+ * 12 base64url characters, 72 random bits: the row keeps it while the
+ * message is in flight, and a UUID's 36 made each row ~24 bytes wider, more
+ * page splits per receive); receiving a message again gives it a new
+ * receipt. extend/release/delete/deadLetter with
  * a stale receipt (the message was received again since, released, deleted
  * or dead-lettered) change nothing and do not throw: the newer delivery owns
  * the message. `release` ends the delivery, so its receipt is stale after.
@@ -23,6 +28,7 @@ import type { QueueDepth, ReceiveOptions, ReceivedMessage, TaskMessage, TaskQueu
 import { openDatabase, type Db } from './db.js';
 import { isBusyError, withLock } from './sqlite-retry.js';
 import { QueueStatements } from './queue-statements.js';
+import { parseTaskReceipt, taskReceipt, TaskRowMessages, type ReadyTask, type TaskReceipt } from './task-row-messages.js';
 
 export interface SqliteTaskQueueOptions {
   db: Db;
@@ -36,6 +42,7 @@ interface ReadyRow {
   id: number;
   body: string;
   receive_count: number;
+  visible_at: number;
 }
 
 export class SqliteTaskQueue implements TaskQueue {
@@ -43,30 +50,65 @@ export class SqliteTaskQueue implements TaskQueue {
   private readonly ownsDb: boolean;
   private readonly pollMs: number;
   private readonly sql: QueueStatements;
+  private readonly rows: TaskRowMessages;
   private readonly sendTx;
   private readonly receiveTx;
   private readonly byReceipt;
   private readonly purgeTx;
   private readonly deleteManyTx;
+  private readonly taskTx;
+  private readonly depthTx;
 
   constructor(opts: SqliteTaskQueueOptions) {
     this.db = opts.db;
     this.ownsDb = opts.ownsDb ?? false;
     this.pollMs = opts.pollMs ?? 25;
     this.sql = new QueueStatements(this.db);
-    this.sendTx = this.db.transaction((messages: readonly TaskMessage[], visibleAt: number) => {
-      for (const m of messages) this.sql.insert.run(m.jobId, m.taskId, JSON.stringify(m), visibleAt);
-    });
-    this.receiveTx = this.db.transaction(<T>(o: ReceiveOptions, acks: string | null, also: (got: ReceivedMessage[]) => T) => {
-      if (acks !== null) this.sql.removeMany.run(acks, acks);
-      const got = this.take(o);
-      return { got, also: got.length > 0 ? also(got) : null };
+    this.rows = new TaskRowMessages(this.db);
+    this.sendTx = this.db.transaction((messages: readonly TaskMessage[], visibleAt: number) => this.sendIn(messages, visibleAt));
+    this.receiveTx = this.db.transaction(<T>(o: ReceiveOptions, acks: Receipts | null, also: (got: ReceivedMessage[], mark: TaskMark | null) => T, fold: boolean) => {
+      if (acks !== null) this.deleteReceipts(acks);
+      const mark: { left: TaskMark | null } = { left: null };
+      const got = this.take(o, fold ? mark : null);
+      return { got, also: got.length > 0 ? also(got, mark.left) : null };
     });
     this.byReceipt = this.db.transaction((stmt: Statement, id: number, receipt: string, values: unknown[]) => {
       stmt.run(...values, id, receipt);
     });
-    this.purgeTx = this.db.transaction((jobId: string) => this.sql.purge.run(jobId));
-    this.deleteManyTx = this.db.transaction((receipts: string) => this.sql.removeMany.run(receipts, receipts));
+    this.purgeTx = this.db.transaction((jobId: string) => {
+      this.sql.purge.run(jobId);
+      this.rows.purgeIn(jobId);
+    });
+    this.deleteManyTx = this.db.transaction((receipts: Receipts) => this.deleteReceipts(receipts));
+    this.taskTx = this.db.transaction((onTask: (r: TaskReceipt) => void, r: TaskReceipt) => onTask(r));
+    this.depthTx = this.db.transaction((jobId: string | undefined): QueueDepth => {
+      const now = Date.now();
+      const q = (jobId === undefined ? this.sql.depth.get({ now }) : this.sql.depthJob.get({ now, jobId })) as QueueDepth;
+      const [visible, inFlight, delayed] = this.rows.depth(jobId, now);
+      return { visible: q.visible + visible, inFlight: q.inFlight + inFlight, delayed: q.delayed + delayed, dead: q.dead };
+    });
+  }
+
+  /** Marks task-row messages of `jobId` received, inside the caller's transaction (a fold's remainder, sqlite-joint-ops.ts). */
+  markTasksIn(jobId: string, taskIds: readonly number[], mark: TaskMark): void {
+    this.rows.markReceived(taskIds.map((taskId) => ({ jobId, taskId, count: 0, at: 0 })), mark.until, mark.tag);
+  }
+
+  /** send() inside the caller's transaction: plain messages into their task rows where the rows exist, the rest as queue rows. */
+  private sendIn(messages: readonly TaskMessage[], visibleAt: number): void {
+    const plain = new Map<string, number[]>();
+    for (const m of messages) {
+      if (m.copyOf !== undefined) continue;
+      const ids = plain.get(m.jobId);
+      if (ids) ids.push(m.taskId);
+      else plain.set(m.jobId, [m.taskId]);
+    }
+    const set = new Map<string, Set<number>>();
+    for (const [jobId, ids] of plain) set.set(jobId, this.rows.sendIn(jobId, ids, visibleAt));
+    for (const m of messages) {
+      if (m.copyOf === undefined && set.get(m.jobId)?.has(m.taskId)) continue;
+      this.sql.insert.run(m.jobId, m.taskId, JSON.stringify(m), visibleAt);
+    }
   }
 
   async send(messages: readonly TaskMessage[], opts: IoOptions & { delayMs?: number } = {}): Promise<void> {
@@ -88,23 +130,29 @@ export class SqliteTaskQueue implements TaskQueue {
   /**
    * receive, in one transaction with deleteBatch(`receipts`) before it and
    * `also(got)` after it (when it got messages): the local backend's joint
-   * operations (sqlite-joint-ops.ts). `also` runs inside the transaction:
+   * operations (sqlite-joint-ops.ts). With `fold`, when every message got is
+   * a task row's of `opts.jobId`, their rows are NOT marked received: `also`
+   * gets the mark to write (TaskMark: with its claim's UPDATE) and must
+   * write it for every one of them. `also` runs inside the transaction:
    * if it throws, nothing was received or deleted. The first try writes
    * even when no message looks ready, if there are receipts to delete.
    */
-  async receiveWith<T>(opts: ReceiveOptions, receipts: readonly string[], also: (got: ReceivedMessage[]) => T): Promise<{ got: ReceivedMessage[]; also: T | null }> {
+  async receiveWith<T>(
+    opts: ReceiveOptions, receipts: readonly string[], also: (got: ReceivedMessage[], mark: TaskMark | null) => T, fold = false,
+  ): Promise<{ got: ReceivedMessage[]; also: T | null }> {
     type Got = { got: ReceivedMessage[]; also: T | null };
     const none: Got = { got: [], also: null };
     const deadline = Date.now() + (opts.waitMs ?? 0);
     let acks = liveReceipts(receipts);
     for (;;) {
       if (opts.signal?.aborted) {
-        if (acks !== null) await this.deleteJson(acks);
+        const left = acks;
+        if (left !== null) await withLock(() => this.deleteManyTx.immediate(left));
         return none;
       }
       const pending = acks;
       acks = null;
-      const r = pending !== null || this.looksReady(opts.jobId) ? await withLock(() => this.receiveTx.immediate(opts, pending, also) as Got) : none;
+      const r = pending !== null || this.looksReady(opts.jobId) ? await withLock(() => this.receiveTx.immediate(opts, pending, also, fold) as Got) : none;
       if (r.got.length > 0 || Date.now() >= deadline) return r;
       if (!(await this.waitForReady(opts, deadline))) return none;
     }
@@ -128,24 +176,46 @@ export class SqliteTaskQueue implements TaskQueue {
   private looksReady(jobId: string | undefined): boolean {
     try {
       const now = Date.now();
-      return (jobId === undefined ? this.sql.probe.get(now) : this.sql.probeJob.get(jobId, now)) !== undefined;
+      return this.rows.anyReady(jobId, now) || (jobId === undefined ? this.sql.probe.get(now) : this.sql.probeJob.get(jobId, now)) !== undefined;
     } catch (e) {
       if (isBusyError(e)) return true;
       throw e;
     }
   }
 
-  private take(o: ReceiveOptions): ReceivedMessage[] {
+  /** Both sources' visible messages, oldest-visible first (task rows first on a tie), at most `max`, marked received. */
+  private take(o: ReceiveOptions, fold: { left: TaskMark | null } | null): ReceivedMessage[] {
     const now = Date.now();
     const max = Math.max(1, Math.floor(o.max));
+    const tasks = this.rows.ready(o.jobId, now, max);
     const rows = (o.jobId === undefined ? this.sql.ready.all(now, max) : this.sql.readyJob.all(o.jobId, now, max)) as ReadyRow[];
-    if (rows.length === 0) return [];
+    if (tasks.length + rows.length === 0) return [];
     const tag = randomBytes(9).toString('base64url');
-    this.sql.markReceived.run(now + o.visibilityMs, tag, JSON.stringify(rows.map((r) => r.id)));
-    return rows.map((r) => ({ receipt: `${r.id}.${tag}`, message: JSON.parse(r.body) as TaskMessage, receiveCount: r.receive_count + 1 }));
+    const until = now + o.visibilityMs;
+    if (rows.length === 0) {
+      if (fold !== null && o.jobId !== undefined) fold.left = { until, tag };
+      else this.rows.markReceived(tasks, until, tag);
+      return tasks.map((t) => fromTask(t, tag));
+    }
+    const both: (ReadyTask | ReadyRow)[] = [...tasks, ...rows];
+    both.sort((a, b) => atOf(a) - atOf(b));
+    both.length = Math.min(both.length, max);
+    const fromTasks = both.filter((m): m is ReadyTask => 'taskId' in m);
+    const fromRows = both.filter((m): m is ReadyRow => 'id' in m);
+    if (fromTasks.length > 0) this.rows.markReceived(fromTasks, until, tag);
+    if (fromRows.length > 0) this.sql.markReceived.run(until, tag, JSON.stringify(fromRows.map((r) => r.id)));
+    return both.map((m) => ('taskId' in m
+      ? fromTask(m, tag)
+      : { receipt: `${m.id}.${tag}`, message: JSON.parse(m.body) as TaskMessage, receiveCount: m.receive_count + 1 }));
   }
 
-  private async onReceipt(stmt: Statement, receipt: string, values: unknown[]): Promise<void> {
+  /** Runs the queue-table statement, or `onTask` for a task-row receipt, in one transaction; a receipt of neither kind is stale. */
+  private async onReceipt(stmt: Statement, receipt: string, values: unknown[], onTask: (r: TaskReceipt) => void): Promise<void> {
+    const task = parseTaskReceipt(receipt);
+    if (task !== null) {
+      await withLock(() => this.taskTx.immediate(onTask, task));
+      return;
+    }
     const id = Number.parseInt(receipt, 10);
     if (!Number.isSafeInteger(id)) return;
     await withLock(() => this.byReceipt.immediate(stmt, id, receipt, values));
@@ -153,47 +223,41 @@ export class SqliteTaskQueue implements TaskQueue {
 
   /** Stale receipt: no-op. */
   extend(receipt: string, visibilityMs: number): Promise<void> {
-    return this.onReceipt(this.sql.extend, receipt, [Date.now() + visibilityMs]);
+    const until = Date.now() + visibilityMs;
+    return this.onReceipt(this.sql.extend, receipt, [until], (r) => this.rows.extendIn(r, until));
   }
 
   /** Stale receipt: no-op. The receipt is stale afterwards. */
   release(receipt: string, delayMs: number): Promise<void> {
-    return this.onReceipt(this.sql.release, receipt, [Date.now() + Math.max(0, delayMs)]);
+    const at = Date.now() + Math.max(0, delayMs);
+    return this.onReceipt(this.sql.release, receipt, [at], (r) => this.rows.releaseIn(r, at));
   }
 
   /** Stale receipt: no-op. */
   delete(receipt: string): Promise<void> {
-    return this.onReceipt(this.sql.remove, receipt, []);
+    return this.onReceipt(this.sql.remove, receipt, [], (r) => this.rows.deleteIn(r));
   }
 
-  /** One statement in one transaction; stale receipts are skipped. */
+  /** One transaction (a statement per source); stale receipts are skipped. */
   async deleteBatch(receipts: readonly string[]): Promise<void> {
-    const json = liveReceipts(receipts);
-    if (json !== null) await this.deleteJson(json);
-  }
-
-  /**
-   * send() of a plain message ({ v: 1, jobId, taskId }) for each of
-   * `taskIds`, visible now, inside the caller's transaction
-   * (sqlite-joint-ops.ts: prepare's tasks and their messages in one write).
-   */
-  sendTasksIn(jobId: string, taskIds: readonly number[]): void {
-    if (taskIds.length > 0) this.sql.insertTasks.run(jobId, jobId, Date.now(), JSON.stringify(taskIds));
+    const live = liveReceipts(receipts);
+    if (live !== null) await withLock(() => this.deleteManyTx.immediate(live));
   }
 
   /** deleteBatch inside the caller's transaction (sqlite-joint-ops.ts). */
   deleteIn(receipts: readonly string[]): void {
-    const json = liveReceipts(receipts);
-    if (json !== null) this.sql.removeMany.run(json, json);
+    const live = liveReceipts(receipts);
+    if (live !== null) this.deleteReceipts(live);
   }
 
-  private async deleteJson(json: string): Promise<void> {
-    await withLock(() => this.deleteManyTx.immediate(json));
+  private deleteReceipts(r: Receipts): void {
+    if (r.rows !== null) this.sql.removeMany.run(r.rows, r.rows);
+    this.rows.deleteManyIn(r.tasks);
   }
 
-  /** Stale receipt: no-op (the newer delivery decides the message's fate). */
+  /** Stale receipt: no-op (the newer delivery decides the message's fate). A task-row message moves to the queue table, dead. */
   deadLetter(receipt: string, reason: string): Promise<void> {
-    return this.onReceipt(this.sql.deadLetter, receipt, [reason]);
+    return this.onReceipt(this.sql.deadLetter, receipt, [reason], (r) => this.rows.deadLetterIn(r, reason));
   }
 
   /** Deletes every live (not dead-lettered) message of the job, in flight or not. */
@@ -201,28 +265,56 @@ export class SqliteTaskQueue implements TaskQueue {
     await withLock(() => this.purgeTx.immediate(jobId));
   }
 
-  /** Exact: the ids with no live row (visible, delayed or in flight) in the queue table. */
+  /** Exact: the ids with no live message (visible, delayed or in flight) in the queue table nor in their task row. */
   async withoutMessage(jobId: string, taskIds: readonly number[]): Promise<number[]> {
     if (taskIds.length === 0) return [];
-    const rows = await withLock(() => this.sql.withoutMessage.all(JSON.stringify(taskIds), jobId) as { taskId: number }[]);
-    return rows.map((r) => r.taskId);
+    return withLock(() => {
+      const rows = this.sql.withoutMessage.all(JSON.stringify(taskIds), jobId) as { taskId: number }[];
+      return rows.length === 0 ? [] : this.rows.withoutIn(jobId, JSON.stringify(rows.map((r) => r.taskId)));
+    });
   }
 
-  /** Exact counts (see the header for the definitions). */
+  /** Exact counts over both sources (see the header for the definitions), read in one transaction. */
   async depth(jobId?: string): Promise<QueueDepth> {
-    const now = Date.now();
-    return withLock(() => (jobId === undefined ? this.sql.depth.get({ now }) : this.sql.depthJob.get({ now, jobId })) as QueueDepth);
+    return withLock(() => this.depthTx(jobId));
   }
+
 
   async close(): Promise<void> {
     if (this.ownsDb && this.db.open) this.db.close();
   }
 }
 
-/** The receipts that can name a row, as a JSON array; null if none. */
-function liveReceipts(receipts: readonly string[]): string | null {
-  const live = receipts.filter((r) => Number.isSafeInteger(Number.parseInt(r, 10)));
-  return live.length === 0 ? null : JSON.stringify(live);
+/** The receipt of task-row messages not yet marked received: hidden until `until`, delivery `tag`. */
+export interface TaskMark {
+  until: number;
+  tag: string;
+}
+
+/** Receipts split by source: queue-table ones as a JSON array (null: none), task-row ones parsed. */
+interface Receipts {
+  rows: string | null;
+  tasks: TaskReceipt[];
+}
+
+/** The receipts that can name a message; null if none. */
+function liveReceipts(receipts: readonly string[]): Receipts | null {
+  const rows: string[] = [];
+  const tasks: TaskReceipt[] = [];
+  for (const r of receipts) {
+    const t = parseTaskReceipt(r);
+    if (t !== null) tasks.push(t);
+    else if (Number.isSafeInteger(Number.parseInt(r, 10))) rows.push(r);
+  }
+  return rows.length + tasks.length === 0 ? null : { rows: rows.length === 0 ? null : JSON.stringify(rows), tasks };
+}
+
+function fromTask(t: ReadyTask, tag: string): ReceivedMessage {
+  return { receipt: taskReceipt(t.jobId, t.taskId, tag), message: { v: 1, jobId: t.jobId, taskId: t.taskId }, receiveCount: t.count + 1 };
+}
+
+function atOf(m: ReadyTask | ReadyRow): number {
+  return 'at' in m ? m.at : m.visible_at;
 }
 
 /** A queue on its own database file, or on a handle shared with a state store. */
