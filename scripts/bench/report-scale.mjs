@@ -21,7 +21,7 @@ export function renderScale(r, measured) {
     'every record exactly once. Not part of a plain `pnpm bench` (it takes minutes): run',
     '`pnpm bench scale` (knobs: `BENCH_SCALE_TASKS` (1000000), `BENCH_SCALE_WORKERS` (2),',
     '`BENCH_SCALE_NODE_OPTIONS` (e.g. `--cpu-prof`), `BENCH_SCALE_DAEMON_ARGS`,',
-    '`BENCH_SCALE_TRACE` (a directory for the daemon\'s log and the timed samples)).',
+    '`BENCH_SCALE_DAEMON_NODE_ARGS`, `BENCH_SCALE_TRACE` (a directory for the daemon\'s log and the timed samples)).',
     '',
     ...findings(),
     ...measured,

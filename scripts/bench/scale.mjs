@@ -11,6 +11,9 @@
  * - memory: every 500 ms, VmRSS and VmHWM of the coordinator and of each of
  *   its child processes (the workers) from /proc/<pid>/status: each one's
  *   peak, and the RSS at 10/50/90% of the tasks done (flat or climbing);
+ *   the coordinator's peak per phase (prepare, run, finalize: phase-memory.mjs,
+ *   its VmHWM reset at each status change the polls see), and finalize's
+ *   time (the last task's end to the job's endedAt);
  * - the SQLite file (and its WAL) at its largest and at the end;
  * - exactly-once: the result has N lines, each `i` exactly once.
  *
@@ -18,6 +21,8 @@
  * BENCH_SCALE_NODE_OPTIONS (the daemon's and its workers' NODE_OPTIONS, e.g.
  * `--cpu-prof --cpu-prof-dir=/tmp/prof`; BENCH_KEEP=1 keeps the home),
  * BENCH_SCALE_DAEMON_ARGS (more `djc coordinator` arguments),
+ * BENCH_SCALE_DAEMON_NODE_ARGS (node arguments of the daemon alone, e.g.
+ * `--import /tmp/heap-log.mjs`: V8 flags NODE_OPTIONS refuses),
  * BENCH_SCALE_TRACE (a directory: the daemon's log and every sample with its
  * time, the job's status and tasks done, to place a peak in a phase),
  * BENCH_SCALE_PREPARE_ONLY=1 (stop once the job is RUNNING: the prepare
