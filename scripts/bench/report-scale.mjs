@@ -13,12 +13,15 @@ export function renderScale(r, measured) {
     'it RUNNING: the input split, every task written and enqueued, the manifest written.',
     'Memory is each process\'s VmRSS and VmHWM from `/proc/<pid>/status`, sampled every',
     '500 ms (the coordinator, and each of its child processes: the workers), with the RSS',
-    'when 10%, 50% and 90% of the tasks were done, to tell flat from climbing. The SQLite',
+    'when 10%, 50% and 90% of the tasks were done, to tell flat from climbing; the',
+    'coordinator\'s peak per phase (prepare, run, finalize) is its VmHWM, reset at each phase',
+    'change (`/proc/<pid>/clear_refs`; scripts/bench/phase-memory.mjs). Finalize\'s time is',
+    'from the last task\'s end to the job\'s `endedAt` (outputs read, result file written). The SQLite',
     'size is `djc.sqlite` plus its WAL, at its largest. The result is checked line by line:',
     'every record exactly once. Not part of a plain `pnpm bench` (it takes minutes): run',
     '`pnpm bench scale` (knobs: `BENCH_SCALE_TASKS` (1000000), `BENCH_SCALE_WORKERS` (2),',
     '`BENCH_SCALE_NODE_OPTIONS` (e.g. `--cpu-prof`), `BENCH_SCALE_DAEMON_ARGS`,',
-    '`BENCH_SCALE_TRACE` (a directory for the daemon\'s log and the timed samples)).',
+    '`BENCH_SCALE_DAEMON_NODE_ARGS`, `BENCH_SCALE_TRACE` (a directory for the daemon\'s log and the timed samples)).',
     '',
     ...findings(),
     ...measured,
@@ -31,6 +34,8 @@ export function renderScale(r, measured) {
   const rows = [
     `| prepare | ${r.prepareS} s wall (the daemon's CPU until then: ${r.prepareCpuS} s) | < ${r.targets.prepareS} s | ${mark(r.prepareS !== null && r.prepareS < r.targets.prepareS)} |`,
     `| coordinator peak RSS | ${r.coordinator.peakMiB} MiB | < ${r.targets.peakMiB} MiB | ${mark(r.coordinator.peakMiB < r.targets.peakMiB)} |`,
+    ...(r.coordinatorPhases ? [`| coordinator peak RSS by phase | ${phasePeaks(r.coordinatorPhases)} | < ${r.targets.peakMiB} MiB | — |`] : []),
+    ...(r.finalizeS === undefined ? [] : [`| finalize (last task end → job end) | ${r.finalizeS ?? '—'} s | — | — |`]),
     `| each worker's peak RSS | ${workers.map((w) => `${w.peakMiB} MiB`).join(', ')} | < ${r.targets.peakMiB} MiB | ${mark(worst !== null && worst < r.targets.peakMiB)} |`,
     `| tasks/s, submit → end | ${n(r.tasksPerS)} (${n(r.steadyTasksPerS)} between 10% and 90% done) | ≥ BullMQ's rate (§16) | — |`,
     `| SQLite file + WAL, largest | ${r.sqliteMiB.max} MiB (${r.sqliteMiB.end} MiB at the end) | — | — |`,
@@ -51,6 +56,15 @@ export function renderScale(r, measured) {
       + `coordinator lock lost ${r.lockLosses} times.`,
     '',
   ];
+}
+
+/** "prepare 139.1 (from 103.2), run 139.4, finalize 134.0 (from 116.8) MiB": each phase's peak and its RSS at the start. */
+function phasePeaks(cp) {
+  const parts = ['prepare', 'run', 'finalize'].filter((k) => cp.phases[k]).map((k) => {
+    const p = cp.phases[k];
+    return `${k} ${p.peakMiB.toFixed(1)} (from ${p.startMiB?.toFixed(1) ?? '—'}, ${p.wallS} s)`;
+  });
+  return `${parts.join(', ')} MiB${cp.exact ? '' : ' (sampled, not VmHWM)'}`;
 }
 
 /** What the first measurements found, and what changed (issue 14, measured in one sitting on the shared machine). */

@@ -11,6 +11,9 @@
  * - memory: every 500 ms, VmRSS and VmHWM of the coordinator and of each of
  *   its child processes (the workers) from /proc/<pid>/status: each one's
  *   peak, and the RSS at 10/50/90% of the tasks done (flat or climbing);
+ *   the coordinator's peak per phase (prepare, run, finalize: phase-memory.mjs,
+ *   its VmHWM reset at each status change the polls see), and finalize's
+ *   time (the last task's end to the job's endedAt);
  * - the SQLite file (and its WAL) at its largest and at the end;
  * - exactly-once: the result has N lines, each `i` exactly once.
  *
@@ -18,6 +21,8 @@
  * BENCH_SCALE_NODE_OPTIONS (the daemon's and its workers' NODE_OPTIONS, e.g.
  * `--cpu-prof --cpu-prof-dir=/tmp/prof`; BENCH_KEEP=1 keeps the home),
  * BENCH_SCALE_DAEMON_ARGS (more `djc coordinator` arguments),
+ * BENCH_SCALE_DAEMON_NODE_ARGS (node arguments of the daemon alone, e.g.
+ * `--import /tmp/heap-log.mjs`: V8 flags NODE_OPTIONS refuses),
  * BENCH_SCALE_TRACE (a directory: the daemon's log and every sample with its
  * time, the job's status and tasks done, to place a peak in a phase),
  * BENCH_SCALE_PREPARE_ONLY=1 (stop once the job is RUNNING: the prepare
@@ -35,6 +40,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { DJC_BIN, main, note, ROOT, round, run, startCoordinator, tempDir } from './lib.mjs';
+import { phaseMemory } from './phase-memory.mjs';
 
 const TASKS = Number(process.env.BENCH_SCALE_TASKS ?? 1_000_000);
 const WORKERS = Number(process.env.BENCH_SCALE_WORKERS ?? 2);
@@ -44,6 +50,16 @@ const DAEMON_ARGS = (process.env.BENCH_SCALE_DAEMON_ARGS ?? '').split(' ').filte
 const SAMPLE_MS = 500;
 const TRACE = process.env.BENCH_SCALE_TRACE ?? '';
 const PREPARE_ONLY = process.env.BENCH_SCALE_PREPARE_ONLY === '1';
+/** Node arguments of the daemon alone, split on spaces (e.g. `--import /tmp/heap-log.mjs`; NODE_OPTIONS cannot carry every V8 flag). */
+const DAEMON_NODE_ARGS = (process.env.BENCH_SCALE_DAEMON_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
+/** The coordinator's phase for a job status (phase-memory.mjs): its peak RSS is reported per phase. */
+function phaseOf(status) {
+  if (status === 'PREPARING') return 'prepare';
+  if (status === 'RUNNING') return 'run';
+  if (status === 'FINALIZING') return 'finalize';
+  return status === 'SUBMITTING' || status === 'SUBMITTED' || status === 'QUEUED' ? 'start' : 'end';
+}
 
 const JOB_YAML = `name: scale
 input: { path: in.jsonl, format: jsonl, batch: { records: 1 } }
@@ -203,6 +219,23 @@ function prepareOnly(job, preparedMs, prepareCpuS, load, mem, sched) {
   };
 }
 
+/** The largest per-phase peak (KiB), so that the whole-run peak is never below a phase's. */
+function maxPhasePeakKiB(phases) {
+  return Math.max(0, ...Object.values(phases.phases).map((p) => p.peakMiB * 1024));
+}
+
+/** Seconds from the job's last task end (its latest ended_at, read-only) to the job's endedAt, or null. */
+async function finalizeSeconds(home, job) {
+  const { DatabaseSync } = await import('node:sqlite');
+  const db = new DatabaseSync(join(home, 'djc.sqlite'), { readOnly: true });
+  try {
+    const last = db.prepare('SELECT max(ended_at) AS last FROM tasks WHERE job_id = ?').get(job.jobId)?.last ?? null;
+    return last === null || !job.endedAt ? null : round((Date.parse(job.endedAt) - Date.parse(last)) / 1000, 2);
+  } finally {
+    db.close();
+  }
+}
+
 /** Counts the result's lines and checks each record 0..n-1 came exactly once. */
 async function checkResult(file, n) {
   const seen = new Uint8Array(n);
@@ -228,7 +261,7 @@ main('scale', async () => {
     await writeFile(join(tmp.dir, 'echo.mjs'), ECHO);
     await writeFile(join(tmp.dir, 'scale.yaml'), JOB_YAML);
     const load = loadavg()[0];
-    const daemon = startCoordinator(tmp.dir, env, ['--cpus', String(WORKERS), '--summary-every', '5s', ...DAEMON_ARGS]);
+    const daemon = startCoordinator(tmp.dir, env, ['--cpus', String(WORKERS), '--summary-every', '5s', ...DAEMON_ARGS], DAEMON_NODE_ARGS);
     let daemonErr = '';
     if (TRACE) mkdirSync(TRACE, { recursive: true });
     daemon.child.stderr.on('data', (b) => {
@@ -243,6 +276,7 @@ main('scale', async () => {
     const backend = createLocalBackend({ home });
     let job = null;
     const sampler = memorySampler(daemon.child.pid, home, () => job?.tasks.succeeded ?? 0, () => job?.status ?? 'SUBMITTING');
+    const phases = phaseMemory(daemon.child.pid, { first: 'start', trace: TRACE ? join(TRACE, 'coordinator-memory.jsonl') : '' });
     const marks = {};
     try {
       const t0 = Date.now();
@@ -256,6 +290,7 @@ main('scale', async () => {
       let sched = null;
       for (;;) {
         job = await backend.state.getJob(jobId);
+        phases.phase(phaseOf(job.status));
         if (schedAtStart === null && job.status === 'PREPARING') schedAtStart = { ms: Date.now(), at: schedAll(daemon.child.pid) };
         if (preparedMs === null && !['SUBMITTED', 'QUEUED', 'PREPARING'].includes(job.status)) {
           preparedMs = Date.now();
@@ -268,17 +303,20 @@ main('scale', async () => {
           lastNote = Date.now();
           note(`${job.status}: ${job.tasks.succeeded.toLocaleString('en-US')} of ${job.tasks.total.toLocaleString('en-US')} tasks done`);
         }
-        await sleep(preparedMs === null ? 200 : 1000);
+        // Every 200 ms around the phase changes (the per-phase peaks are exact to within a poll), else every second.
+        const ended = job.tasks.succeeded + job.tasks.failed + job.tasks.cancelled;
+        await sleep(preparedMs === null || job.status === 'FINALIZING' || ended >= 0.98 * TASKS ? 200 : 1000);
       }
       const mem = sampler.stop();
-      if (PREPARE_ONLY) return prepareOnly(job, preparedMs, prepareCpuS, load, mem, sched);
+      const coordinatorPhases = phases.stop();
+      if (PREPARE_ONLY) return { ...prepareOnly(job, preparedMs, prepareCpuS, load, mem, sched), coordinatorPhases };
       const health = daemonErr.split('\n').filter((l) => l.includes('"coordinator health"') && l.includes('eventLoopLagMs')).map((l) => JSON.parse(l));
       const sqliteEnd = sqliteBytes(home);
       const result = await checkResult(join(tmp.dir, 'out.jsonl'), TASKS);
       const coordinator = mem.procs.find((p) => p.role === 'coordinator');
       const workers = mem.procs.filter((p) => p.role === 'worker');
       const steady = marks[0.9] && marks[0.1] ? (marks[0.9].done - marks[0.1].done) / ((marks[0.9].ms - marks[0.1].ms) / 1000) : null;
-      const proc = (p) => ({ peakMiB: mib(Math.max(p.hwm, p.peakRss)), at10MiB: mib(p.at[0.1] ?? NaN), at50MiB: mib(p.at[0.5] ?? NaN), at90MiB: mib(p.at[0.9] ?? NaN), cpuS: round(p.cpuS, 1) });
+      const proc = (p) => ({ peakMiB: mib(Math.max(p.hwm, p.peakRss, p.role === 'coordinator' ? maxPhasePeakKiB(coordinatorPhases) : 0)), at10MiB: mib(p.at[0.1] ?? NaN), at50MiB: mib(p.at[0.5] ?? NaN), at90MiB: mib(p.at[0.9] ?? NaN), cpuS: round(p.cpuS, 1) });
       note(`${job.status}; exactly once: ${result.exactlyOnce}; coordinator peak ${proc(coordinator).peakMiB} MiB; workers ${workers.map((w) => proc(w).peakMiB).join(', ')} MiB`);
       return {
         tasks: TASKS,
@@ -295,6 +333,11 @@ main('scale', async () => {
         tasksPerS: round(TASKS / ((Date.parse(job.endedAt) - t0) / 1000), 0),
         steadyTasksPerS: steady === null ? null : round(steady, 0),
         coordinator: proc(coordinator),
+        // Its peak RSS in each phase (start: daemon up to PREPARING; prepare; run: RUNNING; finalize: FINALIZING to the end
+        // status, result file written), with the anonymous / file-backed split at its largest sample, and each phase's wall time.
+        coordinatorPhases,
+        // The last task's end to the job's end: finalize (outputs read, result file, counters, status).
+        finalizeS: await finalizeSeconds(home, job),
         workerProcs: workers.map(proc),
         sqliteMiB: { max: round(mem.sqliteMax / 1048576, 1), end: round(sqliteEnd / 1048576, 1) },
         // The daemon's own figures: its longest event-loop stall (health lines every 5 s) and lock losses (a stall past the lock's TTL).

@@ -73,4 +73,24 @@ describe('inline and blob outputs', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(readJsonl(join(box.dir, 'sum.json'))).toEqual([{ n: (59 * 60) / 2, batches: 6 }]);
   });
+
+  it('concat: inline outputs across many 64 KiB chunks, blobs between them, each record once and in order', async () => {
+    // 400 one-record batches of 300-1,700 bytes (inline: ~400 KB, several of the result's chunks, their
+    // edges at no batch's edge), batches 75 and 225 larger than an inline output may be (blobs).
+    const pad = (n: number) => 'y'.repeat(n % 150 === 75 ? MAX_INLINE_OUTPUT_BYTES + 100 : 300 + ((n * 389) % 1400));
+    writeFileSync(join(box.dir, 'in.jsonl'), Array.from({ length: 400 }, (_, n) => `{"n":${n}}\n`).join(''));
+    writeFileSync(join(box.dir, 'h.mjs'), `export function handle(records) {
+  return records.map((r) => ({ n: r.n, pad: 'y'.repeat(r.n % 150 === 75 ? ${MAX_INLINE_OUTPUT_BYTES + 100} : 300 + ((r.n * 389) % 1400)) }));
+}
+`);
+    writeFileSync(join(box.dir, 'job.yaml'), `name: chunks
+input: { path: in.jsonl, batch: { records: 1 } }
+handler: { module: ./h.mjs#handle }
+compute: { workers: 2 }
+output: { path: out.jsonl }
+`);
+    const r = await run(['run', 'job.yaml', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readJsonl(join(box.dir, 'out.jsonl'))).toEqual(Array.from({ length: 400 }, (_, n) => ({ n, pad: pad(n) })));
+  });
 });
