@@ -194,7 +194,7 @@ describe.runIf(hasPerl)('command handlers started by the perl spawner', () => {
     try {
       const expected = Array.from({ length: 20_000 }, (_, i) => `${i + 1}\n`).join('');
       // Past the relay on both outputs; the rest read by the worker from the pipes themselves, byte for byte, in order.
-      const running = await spawner.spawn('/bin/sh', ['-c', 'echo "$PPID $(readlink /proc/$$/fd/1)"; seq 1 20000; seq 1 20000 >&2; exec sleep 5'], { cwd: tmp.dir, env: process.env, stdin: false });
+      const running = await spawner.spawn('/bin/sh', ['-c', 'seq 1 20000 >&2; echo "$PPID $(readlink /proc/$$/fd/1)"; seq 1 20000; exec sleep 5'], { cwd: tmp.dir, env: process.env, stdin: false });
       const chunks: Buffer[] = [];
       const errChunks: Buffer[] = [];
       running.stdout?.on('data', (b: Buffer) => chunks.push(b));
@@ -215,6 +215,16 @@ describe.runIf(hasPerl)('command handlers started by the perl spawner', () => {
       expect(Buffer.concat(errChunks).toString()).toBe(expected);
     } finally {
       await spawner.close();
+    }
+  });
+
+  it('gives short commands their whole output and stderr, though their start, output and exit come in one reply', async () => {
+    for (let i = 0; i < 40; i++) {
+      const r = await run(runner, `cat >/dev/null; echo out${i}; echo err${i} >&2`);
+      expect(output(r)).toBe(`out${i}\n`);
+      expect(r.log).toContain(`err${i}`);
+      const failed = await run(runner, `echo why${i} >&2; exit 4`);
+      expect(failed).toMatchObject({ ok: false, failure: 'exit_code', exitCode: 4, error: `command exited with code 4: why${i}` });
     }
   });
 

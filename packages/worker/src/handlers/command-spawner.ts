@@ -410,8 +410,9 @@ class RelayStream extends Readable {
     if (this.destroyed || this.eof) return;
     if (bytes === null) this.eof = true;
     this.push(bytes);
-    // At EOF with nothing buffered, 'end' (and 'close') come without a reader, as a Socket's do.
-    if (bytes === null) this.read(0);
+    // At EOF with nothing buffered, 'end' (and 'close') come without a reader, as a Socket's do; a turn later, for the
+    // EOF can come with the start, before the caller has piped the stream (it would miss the 'end').
+    if (bytes === null) setImmediate(() => this.destroyed || this.read(0));
   }
 
   /** Reads the rest from the pipe handed over (its fd, opened here). */

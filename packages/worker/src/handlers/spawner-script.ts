@@ -26,7 +26,11 @@
  *     /proc/<our pid>/fd/; <start> is the command's start time (clock ticks
  *     since boot, field 22 of /proc/<pid>/stat; -1 if unread): read here,
  *     where it costs less than in Node, for the attempt's scope
- *     (attempt-scope.ts). The output pipes stay ours ("r": relayed): what
+ *     (attempt-scope.ts). Said with the first other reply about the
+ *     command (its output, its exit), or after one more turn of the loop
+ *     (at most $unsaid_s, 2 ms): a short command's start and exit wake the
+ *     worker once; at once when the worker is to write its stdin.
+ *     The output pipes stay ours ("r": relayed): what
  *     the command writes comes in `D` frames, its EOF as `C`, until a
  *     stream passed RELAY_BYTES, then its pipe is handed over (`H`);
  *   `D <id> <1|2> <len>` then <len> bytes: the command wrote them to its
@@ -67,8 +71,11 @@ my $posix = !($nr_setsid && $nr_dup3);
 require POSIX if $posix;
 sub setsid_ { return $posix ? POSIX::setsid() : syscall($nr_setsid) >= 0 }
 sub dup2_ { my ($old, $new) = @_; return $posix ? defined POSIX::dup2($old, $new) : syscall($nr_dup3, $old, $new, 0) >= 0 }
-my (%kids, %holds, %relay);
+my (%kids, %holds, %relay, %unsaid);
+my $turn = 0;
 my $out = '';
+# How long a start may wait to be said with the command's exit (seconds).
+my $unsaid_s = 0.002;
 my $in = '';
 my $child_cpu = 0;
 open(my $devnull, '<', '/dev/null') or die "djc-spawner: /dev/null: $!";
@@ -79,10 +86,12 @@ pipe(my $wake_r, my $wake_w) or die "djc-spawner: pipe: $!";
 my $woke = 0;
 $SIG{CHLD} = sub { syswrite($wake_w, 'c') unless $woke++ };
 sub say_ { $out .= join(' ', @_) . "\n"; return }
+# A start is said at the first reply about the command, or a turn of the loop later (at most UNSAID_S): a short command's start and exit go in one write, one wake-up of the worker.
+sub announce { my $u = delete $unsaid{$_[0]}; $out .= $u->[1] if $u }
 sub flush_ { my $o = 0; while ($o < length $out) { my $n = syswrite(STDOUT, $out, length($out) - $o, $o); if (!defined $n) { next if $!{EINTR}; exit 0 } $o += $n } $out = '' }
 # One read of a relayed output: its bytes as a D frame, its EOF as C; past $relay_max its pipe is handed to the worker (H), and kept until its O.
 sub pump {
-  my ($fd) = @_; my $r = $relay{$fd}; my $b = '';
+  my ($fd) = @_; my $r = $relay{$fd}; my $b = ''; announce($r->[0]);
   my $n = sysread($r->[2], $b, 65536);
   return if !defined $n && $!{EINTR};
   if (!$n) { say_('C', $r->[0], $r->[1]); close $r->[2]; delete $relay{$fd}; return }
@@ -102,7 +111,7 @@ sub reap {
   while ((my $pid = waitpid(-1, 1)) > 0) { # 1: WNOHANG
     my $st = $?; my $c = cpu_now(); my $ms = int(($c - $child_cpu) * 1000 + 0.5); $child_cpu = $c;
     my $id = delete $kids{$pid};
-    drain($id) if defined $id;
+    if (defined $id) { announce($id); drain($id) }
     # Whether its process group still has members (zombies count; EPERM: one we may not signal): if not, the worker need not kill it.
     say_('E', $id, $st, $ms, (kill(0, -$pid) || $!{EPERM}) ? 1 : 0) if defined $id;
   }
@@ -171,7 +180,9 @@ sub start {
   $holds{$id}{fileno($in_w)} = $in_w if $in_w;
   $relay{fileno($out_r)} = [$id, 1, $out_r, 0];
   $relay{fileno($err_r)} = [$id, 2, $err_r, 0];
-  say_('S', $id, $pid, $in_w ? fileno($in_w) : -1, fileno($out_r), fileno($err_r), start_of($pid), 'r');
+  $unsaid{$id} = [$turn, join(' ', 'S', $id, $pid, $in_w ? fileno($in_w) : -1, fileno($out_r), fileno($err_r), start_of($pid), 'r') . "\n"];
+  # A stdin pipe waits for the worker: said now.
+  announce($id) if $in_w;
 }
 # getcwd(3) as dash calls it: the kernel's name of the directory, unless it was removed (then POSIX says so, as getcwd would).
 sub physical_cwd {
@@ -203,11 +214,13 @@ sub handle {
 $child_cpu = cpu_now();
 say_('R');
 while (1) {
+  $turn++;
   reap();
+  for (keys %unsaid) { announce($_) if $unsaid{$_}[0] < $turn - 1 }
   flush_();
   my $rin = ''; vec($rin, fileno(STDIN), 1) = 1; vec($rin, fileno($wake_r), 1) = 1;
   vec($rin, $_, 1) = 1 for keys %relay;
-  my $n = select(my $rout = $rin, undef, undef, %kids ? 1 : undef);
+  my $n = select(my $rout = $rin, undef, undef, %unsaid ? $unsaid_s : %kids ? 1 : undef);
   next if $n <= 0;
   # At most two bytes wait in the pipe ($woke), and it is readable: this read does not block. reap() comes after it.
   if (vec($rout, fileno($wake_r), 1)) { $woke = 0; my $b; sysread($wake_r, $b, 512) }
