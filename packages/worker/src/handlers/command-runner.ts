@@ -93,6 +93,8 @@ class CommandAttempt {
   private stopping: Stop | null = null;
   private killStartedAt = 0;
   private killTimer: NodeJS.Timeout | undefined;
+  /** Bounds the wait for the command's pipes after its exit (CLOSE_WAIT_MS). */
+  private closeTimer: NodeJS.Timeout | undefined;
   private exited = false;
   /** The batch could not be read while being piped to stdin. */
   private inputFailure: Stop | null = null;
@@ -236,7 +238,7 @@ class CommandAttempt {
     const args = shellArgs(command, spec.commandMemory?.bytes);
     const env = this.env();
     // A plain simple command is exec'd without the shell (direct-argv.ts); under a memory limit the shell sets it. Without a PATH, dash and execvp search different places.
-    const direct = this.directOk && !spec.commandMemory && env.PATH ? directArgv(command) : null;
+    const direct = this.directOk && !spec.commandMemory && env.PATH ? directArgvOf(command) : null;
     const child = await this.spawner.spawn('/bin/sh', args, { cwd: spec.baseDir, env: direct ? shellEnv(env) : env, stdin, input: this.input, direct: direct ?? undefined });
     this.direct = child.direct === true;
     this.child = child;
@@ -251,6 +253,8 @@ class CommandAttempt {
     // No stdin pipe with a piped stdin: the spawner wrote the batch into it (this.input).
     const fed = stdin && child.stdin ? this.feedStdin(child) : Promise.resolve();
     const closed = await waitClose(child, () => this.onExit(child));
+    // Closed: the bound on the wait for its pipes is not needed (a timer fewer to fire per attempt).
+    clearTimeout(this.closeTimer);
     // No pid: the start failed, or the spawner died after its fork and before it said so. What the command started then runs untracked, but carries the attempt's tag.
     if (child.pid === undefined) this.killUnreported();
     const exit = this.asShellWould(closed);
@@ -349,10 +353,11 @@ class CommandAttempt {
       if (child.groupGone !== true) killGroup(child.pid, 'SIGKILL');
       this.killEscaped('SIGKILL', true);
     }
-    setTimeout(() => {
+    this.closeTimer = setTimeout(() => {
       child.stdout?.destroy();
       child.stderr?.destroy();
-    }, CLOSE_WAIT_MS).unref();
+    }, CLOSE_WAIT_MS);
+    this.closeTimer.unref();
   }
 
   /** Signals the processes of the attempt that left its process group (setsid, a daemon), saying so in the attempt log. `leaderGone`: the shell has exited (and was reaped). */
@@ -463,6 +468,13 @@ export function shellArgs(command: string, limitBytes: number | undefined): stri
   const kib = Math.max(1, Math.floor(limitBytes / 1024));
   const script = `ulimit -d ${kib} || echo "djc: could not set the memory limit (ulimit -d ${kib})" >&2; exec /bin/sh -c "$1"`;
   return ['-c', script, 'djc-memory-limit', command];
+}
+
+/** directArgv of the last command asked about (a job runs one command: it is parsed once). */
+let lastDirect: { command: string; argv: string[] | null } | null = null;
+function directArgvOf(command: string): string[] | null {
+  if (lastDirect?.command !== command) lastDirect = { command, argv: directArgv(command) };
+  return lastDirect.argv === null ? null : [...lastDirect.argv];
 }
 
 /** Resolves when the child has exited and its stdio closed, or when it could not start. */

@@ -165,21 +165,66 @@ describe.runIf(hasPerl)('command handlers started by the perl spawner', () => {
     }
   });
 
-  it('lets go of its ends of a command\'s pipes once the worker opened them, also when no request follows', async () => {
+  it('relays what a command prints little of in its replies: the worker opens no pipe of it', async () => {
     const spawner = createCommandSpawner();
     try {
-      const running = await spawner.spawn('/bin/sh', ['-c', 'echo "$PPID $(readlink /proc/$$/fd/1)"; exec sleep 5'], { cwd: tmp.dir, env: process.env, stdin: true, input: Buffer.from('x\n') });
+      const running = await spawner.spawn('/bin/sh', ['-c', 'echo "$PPID $(readlink /proc/$$/fd/1) $(readlink /proc/$$/fd/2)"; echo warn >&2; exec sleep 5'], { cwd: tmp.dir, env: process.env, stdin: true, input: Buffer.from('x\n') });
+      expect(spawner.kind()).toBe('perl');
       const line = await new Promise<string>((resolve) => running.stdout?.once('data', (b: Buffer) => resolve(b.toString())));
-      const [perl, pipe] = line.trim().split(' ') as [string, string];
-      expect(pipe).toMatch(/^pipe:\[\d+\]$/);
-      // The command's stdout ends up open in the worker only: the spawner closes its read end though no later request carries the word.
-      const held = () => readdirSync(`/proc/${perl}/fd`).map((fd) => readlinkOr(`/proc/${perl}/fd/${fd}`));
-      for (let i = 0; i < 100 && held().includes(pipe); i++) await new Promise((r) => setTimeout(r, 20));
-      expect(held()).not.toContain(pipe);
+      const [perl, out, err] = line.trim().split(' ') as [string, string, string];
+      expect(out).toMatch(/^pipe:\[\d+\]$/);
+      const held = (pid: string | number) => readdirSync(`/proc/${pid}/fd`).map((fd) => readlinkOr(`/proc/${pid}/fd/${fd}`));
+      // The spawner reads both outputs; the worker holds neither.
+      expect(held(perl)).toEqual(expect.arrayContaining([out, err]));
+      expect(held(process.pid)).not.toContain(out);
+      expect(held(process.pid)).not.toContain(err);
+      const stderr = new Promise<string>((resolve) => running.stderr?.once('data', (b: Buffer) => resolve(b.toString())));
+      expect(await stderr).toBe('warn\n');
       process.kill(-(running.pid as number), 'SIGKILL');
       await stdoutOf(running);
+      // Its EOF closed the spawner's ends.
+      expect(held(perl)).not.toContain(out);
     } finally {
       await spawner.close();
+    }
+  });
+
+  it('hands a command\'s pipe to the worker once it printed more than the relay takes, and lets go of its end, also when no request follows', async () => {
+    const spawner = createCommandSpawner({ relayBytes: 1000 });
+    try {
+      const expected = Array.from({ length: 20_000 }, (_, i) => `${i + 1}\n`).join('');
+      // Past the relay on both outputs; the rest read by the worker from the pipes themselves, byte for byte, in order.
+      const running = await spawner.spawn('/bin/sh', ['-c', 'seq 1 20000 >&2; echo "$PPID $(readlink /proc/$$/fd/1)"; seq 1 20000; exec sleep 5'], { cwd: tmp.dir, env: process.env, stdin: false });
+      const chunks: Buffer[] = [];
+      const errChunks: Buffer[] = [];
+      running.stdout?.on('data', (b: Buffer) => chunks.push(b));
+      running.stderr?.on('data', (b: Buffer) => errChunks.push(b));
+      const text = () => Buffer.concat(chunks).toString();
+      for (let i = 0; i < 250 && !text().endsWith('\n20000\n'); i++) await new Promise((r) => setTimeout(r, 20));
+      const [head, ...rest] = text().split('\n');
+      const [perl, pipe] = (head as string).split(' ') as [string, string];
+      expect(pipe).toMatch(/^pipe:\[\d+\]$/);
+      expect(rest.join('\n')).toBe(expected);
+      const held = (pid: string | number) => readdirSync(`/proc/${pid}/fd`).map((fd) => readlinkOr(`/proc/${pid}/fd/${fd}`));
+      // The worker holds the pipe; the spawner closes its end though no later request carries the word.
+      expect(held(process.pid)).toContain(pipe);
+      for (let i = 0; i < 100 && held(perl).includes(pipe); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(held(perl)).not.toContain(pipe);
+      process.kill(-(running.pid as number), 'SIGKILL');
+      await new Promise((resolve) => running.once('close', resolve));
+      expect(Buffer.concat(errChunks).toString()).toBe(expected);
+    } finally {
+      await spawner.close();
+    }
+  });
+
+  it('gives short commands their whole output and stderr, though their start, output and exit come in one reply', async () => {
+    for (let i = 0; i < 40; i++) {
+      const r = await run(runner, `cat >/dev/null; echo out${i}; echo err${i} >&2`);
+      expect(output(r)).toBe(`out${i}\n`);
+      expect(r.log).toContain(`err${i}`);
+      const failed = await run(runner, `echo why${i} >&2; exit 4`);
+      expect(failed).toMatchObject({ ok: false, failure: 'exit_code', exitCode: 4, error: `command exited with code 4: why${i}` });
     }
   });
 

@@ -7,9 +7,14 @@
  * (spawner-script.ts) and the worker only talks to it: a fork of perl
  * costs a fraction of a fork of Node, and the event loop never waits.
  *
- * The command gets its own pipes: the worker opens the spawner's ends
- * through /proc/<spawner>/fd/N and tells the spawner to close its copies,
- * so the data never passes through perl. The command still leads its own
+ * The command gets its own pipes. What it writes to stdout and stderr is
+ * relayed by the spawner in its replies up to RELAY_BYTES per stream (a
+ * command that prints little costs the worker no pipe, no fd, no Socket);
+ * past that the spawner hands the pipe over: the worker opens the
+ * spawner's end through /proc/<spawner>/fd/N, reads the rest itself, and
+ * tells the spawner to close its copy (so large outputs never pass through
+ * perl). A stdin pipe (a batch larger than INLINE_STDIN_BYTES) is opened
+ * the same way at the start. The command still leads its own
  * session and process group (setsid) and its exit code or killing signal
  * comes from waitpid, so everything the command runner does with a child
  * (kill the group, sweep the attempt's scope, sample usage) is unchanged.
@@ -75,7 +80,7 @@ export interface CommandSpawner {
  * Node's spawn only. `syscalls`: the spawner's system call numbers
  * (spawnerSyscalls; tests pass none to try its POSIX way).
  */
-export function createCommandSpawner(opts: { perl?: string | null; syscalls?: string[] } = {}): CommandSpawner {
+export function createCommandSpawner(opts: { perl?: string | null; syscalls?: string[]; relayBytes?: number } = {}): CommandSpawner {
   const wanted = process.platform === 'linux' && process.env.DJC_COMMAND_SPAWNER !== 'node';
   const perlPath = opts.perl === undefined ? 'perl' : opts.perl;
   let perl: PerlSpawner | null = null;
@@ -84,7 +89,7 @@ export function createCommandSpawner(opts: { perl?: string | null; syscalls?: st
     if (!wanted || perlPath === null) return Promise.resolve(false);
     if (perl && !perl.dead) return ready as Promise<boolean>;
     if (perl?.dead) return Promise.resolve(false);
-    perl = new PerlSpawner(perlPath, opts.syscalls ?? spawnerSyscalls());
+    perl = new PerlSpawner(perlPath, [String(opts.relayBytes ?? RELAY_BYTES), ...(opts.syscalls ?? spawnerSyscalls())]);
     ready = perl.ready;
     return ready;
   };
@@ -110,10 +115,16 @@ function nodeSpawn(file: string, args: string[], o: CommandSpawnOptions): ChildP
  * write into it never blocks, read by the command or not.
  */
 export const INLINE_STDIN_BYTES = 4096;
+/**
+ * Bytes of a command's stdout (and as many of its stderr) the spawner
+ * relays in its replies; past that it hands the pipe over to the worker.
+ */
+export const RELAY_BYTES = 65536;
 /** How long a spawner may hold the pipes of commands whose ends the worker opened, when no later request carries the word. */
 const LET_GO_MS = 20;
 /** How long close() waits for the spawner to exit. */
 const CLOSE_WAIT_MS = 2000;
+const EMPTY = Buffer.alloc(0);
 const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(Object.entries(osc.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
 const ERRNO_NAMES = new Map<number, string>(Object.entries(osc.errno).map(([name, n]) => [n, name]));
 
@@ -123,8 +134,10 @@ class PerlSpawner {
   private readonly proc: ChildProcess;
   private readonly pending = new Map<number, { resolve: (p: CommandProcess) => void; viaShell: (() => void) | undefined }>();
   private readonly running = new Map<number, PerlChild>();
+  /** Commands whose outputs the spawner still relays (an output may outlast the exit: an escaped process holds it). */
+  private readonly relaying = new Map<number, PerlChild>();
   private nextId = 1;
-  private buffered = '';
+  private buffered: Buffer = EMPTY;
   /** `O` lines not sent yet: they ride on the next request (or go out after LET_GO_MS). */
   private letGo = '';
   private letGoTimer: NodeJS.Timeout | undefined;
@@ -132,15 +145,16 @@ class PerlSpawner {
   private sentEnv: Map<string, string> | null = null;
   private markReady: (ok: boolean) => void = () => undefined;
 
-  constructor(perl: string, syscalls: string[]) {
+  /** `args`: the spawner's @ARGV (RELAY_BYTES, then its system call numbers). */
+  constructor(perl: string, args: string[]) {
     this.ready = new Promise((resolve) => (this.markReady = resolve));
     // The worker's perl settings are for its commands (they get them back with the rest of the environment), not for the spawner.
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^PERL(5OPT|5LIB|LIB|_UNICODE|5DB|IO)$/.test(k)));
-    this.proc = spawn(perl, ['-e', SPAWNER_SCRIPT, ...syscalls], { stdio: ['pipe', 'pipe', 'inherit'], env });
+    this.proc = spawn(perl, ['-e', SPAWNER_SCRIPT, ...args], { stdio: ['pipe', 'pipe', 'inherit'], env });
     this.proc.on('error', () => this.died());
     this.proc.on('exit', () => this.died());
     this.proc.stdin?.on('error', () => this.died());
-    this.proc.stdout?.setEncoding('latin1').on('data', (s: string) => this.onData(s));
+    this.proc.stdout?.on('data', (b: Buffer) => this.onData(b));
     this.proc.unref();
     (this.proc.stdin as unknown as Socket | null)?.unref?.();
   }
@@ -153,7 +167,7 @@ class PerlSpawner {
   }
 
   private settleLoop(): void {
-    this.holdLoop(this.pending.size + this.running.size > 0);
+    this.holdLoop(this.pending.size + this.running.size + this.relaying.size > 0);
   }
 
   spawn(file: string, args: string[], o: CommandSpawnOptions): Promise<CommandProcess> {
@@ -218,14 +232,25 @@ class PerlSpawner {
     });
   }
 
-  private onData(s: string): void {
-    this.buffered += s;
+  private onData(b: Buffer): void {
+    const buf = this.buffered.length ? Buffer.concat([this.buffered, b]) : b;
+    let at = 0;
     let nl: number;
-    while ((nl = this.buffered.indexOf('\n')) >= 0) {
-      const line = this.buffered.slice(0, nl).split(' ');
-      this.buffered = this.buffered.slice(nl + 1);
+    while ((nl = buf.indexOf(10, at)) >= 0) {
+      const line = buf.toString('latin1', at, nl).split(' ');
+      if (line[0] === 'D') {
+        // A frame of output: its bytes follow the line.
+        const end = nl + 1 + Number(line[3]);
+        if (end > buf.length) break;
+        this.relaying.get(Number(line[1]))?.relay(line[2] === '1' ? 1 : 2, buf.subarray(nl + 1, end));
+        at = end;
+        continue;
+      }
+      at = nl + 1;
       this.onLine(line);
     }
+    // What is left waits for the rest of its line or frame.
+    this.buffered = at >= buf.length ? EMPTY : buf.subarray(at);
   }
 
   private onLine([op, id, ...f]: string[]): void {
@@ -267,43 +292,70 @@ class PerlSpawner {
       const sig = status & 0x7f;
       child?.exited(sig ? null : (status >> 8) & 0xff, sig ? (SIGNAL_NAMES.get(sig) ?? 'SIGKILL') : null, Number(f[1]), (status & 0x80) !== 0, f[2] === '0');
       this.settleLoop();
-    }
-  }
-
-  /** Opens the command's pipes (the spawner's ends, through /proc), then lets the spawner close its copies. */
-  private started(id: number, [pid, inFd, outFd, errFd, start]: [number, number, number, number, number], direct: boolean): PerlChild {
-    const path = (fd: number) => `/proc/${this.proc.pid}/fd/${fd}`;
-    // Both output pipes first: if the spawner is gone (ENOENT), nothing is left open.
-    const outFds: number[] = [];
-    try {
-      for (const fd of [outFd, errFd]) outFds.push(openSync(path(fd), fsc.O_RDONLY | fsc.O_NONBLOCK));
-    } catch (e) {
-      for (const fd of outFds) closeSync(fd);
-      throw e;
-    }
-    const [stdout, stderr] = outFds.map((fd) => new Socket({ fd, readable: true, writable: false })) as [Socket, Socket];
-    let stdin: Writable | null = null;
-    if (inFd >= 0) {
+    } else if (op === 'C') {
+      const child = this.relaying.get(n);
+      if (child?.relayEnded(f[0] === '1' ? 1 : 2)) this.relaying.delete(n);
+      this.settleLoop();
+    } else if (op === 'H') {
+      const child = this.relaying.get(n);
+      if (!child) return;
+      const fd = Number(f[1]);
+      let handle: number | null = null;
       try {
-        stdin = new Socket({ fd: openSync(path(inFd), fsc.O_WRONLY | fsc.O_NONBLOCK), readable: false, writable: true });
+        handle = openSync(`/proc/${this.proc.pid}/fd/${fd}`, fsc.O_RDONLY | fsc.O_NONBLOCK);
       } catch {
-        stdin = closedPipe(); // ENXIO: the command has closed its stdin already (or exited)
+        // The spawner is gone (its ends went with it): the stream ends here, the attempt fails with the lost spawner.
       }
+      if (handle !== null) this.letGoOf(n, [fd], false);
+      if (child.handedOver(f[0] === '1' ? 1 : 2, handle)) this.relaying.delete(n);
+      this.settleLoop();
     }
-    const child = new PerlChild(pid, stdin, stdout, stderr, start >= 0 ? start : undefined, direct);
-    this.letGoOf(id, inFd >= 0);
-    this.running.set(id, child);
-    return child;
   }
 
   /**
-   * Tells the spawner to close its ends of <id>'s pipes. At once if it holds
-   * a stdin write end (the command's EOF waits for it); else with the next
-   * request, or after LET_GO_MS: its copies of the read ends only keep the
-   * pipes open a little longer (a message and a wake-up of perl fewer per command).
+   * The command runs: its outputs come relayed (PerlChild.relayed); a stdin
+   * pipe is opened here (the spawner's end, through /proc), then the
+   * spawner lets go of its copy.
    */
-  private letGoOf(id: number, now: boolean): void {
-    this.letGo += `O ${id}\n`;
+  private started(id: number, [pid, inFd, outFd, errFd, start]: [number, number, number, number, number], direct: boolean): PerlChild {
+    let stdin: Writable | null = null;
+    if (inFd >= 0) {
+      let fd: number;
+      try {
+        fd = openSync(`/proc/${this.proc.pid}/fd/${inFd}`, fsc.O_WRONLY | fsc.O_NONBLOCK);
+      } catch (e) {
+        // ENOENT: the spawner is gone (the caller fails the attempt); ENXIO: the command has closed its stdin already (or exited).
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw e;
+        fd = -1;
+      }
+      stdin = fd >= 0 ? new Socket({ fd, readable: false, writable: true }) : closedPipe();
+    }
+    const child = new PerlChild(pid, stdin, start >= 0 ? start : undefined, direct, (fds) => this.doneWith(id, fds));
+    child.relayFds = [outFd, errFd];
+    if (inFd >= 0) this.letGoOf(id, [inFd], true);
+    this.running.set(id, child);
+    this.relaying.set(id, child);
+    return child;
+  }
+
+  /** The worker is done with outputs the spawner still relays (destroyed before their EOF): the spawner closes them. */
+  private doneWith(id: number, fds: number[]): void {
+    const child = this.relaying.get(id);
+    if (!child) return;
+    if (child.relayed === 0) this.relaying.delete(id);
+    if (!this.dead) this.letGoOf(id, fds, true);
+    this.settleLoop();
+  }
+
+  /**
+   * Tells the spawner to close its ends `fds` of <id>'s pipes. At once if it
+   * holds a stdin write end (the command's EOF waits for it) or relays an
+   * output the worker is done with; else with the next request, or after
+   * LET_GO_MS: its copy of a read end handed over only keeps the pipe open
+   * a little longer (a message and a wake-up of perl fewer).
+   */
+  private letGoOf(id: number, fds: number[], now: boolean): void {
+    this.letGo += `O ${id} ${fds.join(' ')}\n`;
     if (now) {
       this.proc.stdin?.write(this.takeLetGo());
       return;
@@ -335,6 +387,56 @@ class PerlSpawner {
     this.pending.clear();
     for (const child of this.running.values()) child.lost(lost);
     this.running.clear();
+    // Exited commands whose outputs were still relayed (held by a process they left): those outputs end here.
+    for (const child of this.relaying.values()) child.relayLost();
+    this.relaying.clear();
+  }
+}
+
+/**
+ * A command's stdout or stderr: the bytes the spawner relays, then, past
+ * RELAY_BYTES, what the worker reads from the pipe handed over.
+ */
+class RelayStream extends Readable {
+  private socket: Socket | null = null;
+  private eof = false;
+
+  constructor(private readonly onDestroy: () => void) {
+    super();
+  }
+
+  /** Bytes the spawner relayed; ignored once the worker is done with the stream. */
+  add(bytes: Buffer | null): void {
+    if (this.destroyed || this.eof) return;
+    if (bytes === null) this.eof = true;
+    this.push(bytes);
+    // At EOF with nothing buffered, 'end' (and 'close') come without a reader, as a Socket's do; a turn later, for the
+    // EOF can come with the start, before the caller has piped the stream (it would miss the 'end').
+    if (bytes === null) setImmediate(() => this.destroyed || this.read(0));
+  }
+
+  /** Reads the rest from the pipe handed over (its fd, opened here). */
+  attach(fd: number): void {
+    if (this.destroyed) {
+      closeSync(fd);
+      return;
+    }
+    const socket = (this.socket = new Socket({ fd, readable: true, writable: false }));
+    socket.on('data', (b: Buffer) => {
+      if (!this.destroyed && !this.push(b)) socket.pause();
+    });
+    socket.once('end', () => this.add(null));
+    socket.once('error', (e) => this.destroy(e));
+  }
+
+  override _read(): void {
+    this.socket?.resume();
+  }
+
+  override _destroy(e: Error | null, cb: (e?: Error | null) => void): void {
+    this.socket?.destroy();
+    this.onDestroy();
+    cb(e);
   }
 }
 
@@ -347,11 +449,60 @@ class PerlChild extends EventEmitter implements CommandProcess {
   /** Killed by a signal and dumped core (what a shell adds to its message). */
   coreDumped = false;
   groupGone: boolean | undefined;
+  readonly stdout: RelayStream;
+  readonly stderr: RelayStream;
+  /** The spawner's fds of stdout and stderr, and whether it still relays each. */
+  relayFds: number[] = [];
+  private readonly relaying = [true, true];
 
-  /** `startTicks`: the command's start time as /proc/<pid>/stat gives it (clock ticks since boot), read by the spawner. */
-  constructor(readonly pid: number, readonly stdin: Writable | null, readonly stdout: Socket, readonly stderr: Socket, readonly startTicks?: number, readonly direct = false) {
+  /**
+   * `startTicks`: the command's start time as /proc/<pid>/stat gives it
+   * (clock ticks since boot), read by the spawner. `doneWith(fds)`: the
+   * worker is done with outputs the spawner still relays.
+   */
+  constructor(readonly pid: number, readonly stdin: Writable | null, readonly startTicks: number | undefined, readonly direct: boolean, private readonly doneWith: (fds: number[]) => void) {
     super();
-    for (const s of [stdout, stderr]) s.once('close', () => this.streamClosed());
+    this.stdout = new RelayStream(() => this.streamDone(0));
+    this.stderr = new RelayStream(() => this.streamDone(1));
+    for (const s of [this.stdout, this.stderr]) s.once('close', () => this.streamClosed());
+  }
+
+  /** How many outputs the spawner still relays. */
+  get relayed(): number {
+    return (this.relaying[0] ? 1 : 0) + (this.relaying[1] ? 1 : 0);
+  }
+
+  /** Bytes of stdout (1) or stderr (2). */
+  relay(stream: 1 | 2, bytes: Buffer): void {
+    (stream === 1 ? this.stdout : this.stderr).add(bytes);
+  }
+
+  /** That output's EOF; true when none is relayed any more. */
+  relayEnded(stream: 1 | 2): boolean {
+    this.relaying[stream - 1] = false;
+    (stream === 1 ? this.stdout : this.stderr).add(null);
+    return this.relayed === 0;
+  }
+
+  /** That output's pipe is the worker's now (`fd` opened; null: it could not be, the stream ends); true when none is relayed any more. */
+  handedOver(stream: 1 | 2, fd: number | null): boolean {
+    this.relaying[stream - 1] = false;
+    const s = stream === 1 ? this.stdout : this.stderr;
+    if (fd === null) s.add(null);
+    else s.attach(fd);
+    return this.relayed === 0;
+  }
+
+  /** The spawner died: what it relayed ends here. */
+  relayLost(): void {
+    for (const stream of [1, 2] as const) if (this.relaying[stream - 1]) this.relayEnded(stream);
+  }
+
+  /** The worker destroyed an output (or it ended): if the spawner still relays it, it is told to stop. */
+  private streamDone(i: number): void {
+    if (!this.relaying[i]) return;
+    this.relaying[i] = false;
+    this.doneWith([this.relayFds[i] as number]);
   }
 
   /** Deferred a turn: the exit can arrive with the start, before the caller listens. */

@@ -14,20 +14,38 @@
  *     sets, KEY (no "=") unsets, an empty entry clears it all (the first
  *     request starts with one). "i" input is at most one page
  *     (PIPE_BUF): a fresh pipe takes it whole, so the write never blocks.
- *   `O <id>`: the worker has opened the pipes of <id>; let go of our ends.
- *     It may come late (with a later request): only a stdin pipe's write
- *     end, which holds the command's EOF back, must be let go of at once.
+ *   `O <id> <fd>…`: the worker has opened those pipes of <id> (a stdin
+ *     write end, an output pipe handed over), or is done with an output we
+ *     relay: let go of our ends. It may come late (with a later request):
+ *     only a stdin pipe's write end, which holds the command's EOF back,
+ *     must be let go of at once.
  * Replies on stdout, one per line:
  *   `R` once ready;
- *   `S <id> <pid> <stdin fd|-1> <stdout fd> <stderr fd> <start>`: started
- *     (exec'd); the worker opens those fds of ours through /proc/<our pid>/fd/;
- *     <start> is the command's start time (clock ticks since boot, field 22
- *     of /proc/<pid>/stat; -1 if unread): read here, where it costs less
- *     than in Node, for the attempt's scope (attempt-scope.ts);
+ *   `S <id> <pid> <stdin fd|-1> <stdout fd> <stderr fd> <start> r`: started
+ *     (exec'd); the worker opens the stdin fd of ours through
+ *     /proc/<our pid>/fd/; <start> is the command's start time (clock ticks
+ *     since boot, field 22 of /proc/<pid>/stat; -1 if unread): read here,
+ *     where it costs less than in Node, for the attempt's scope
+ *     (attempt-scope.ts). Said with the first other reply about the
+ *     command (its output, its exit), or after one more turn of the loop
+ *     (at most $unsaid_s, 2 ms): a short command's start and exit wake the
+ *     worker once; at once when the worker is to write its stdin.
+ *     The output pipes stay ours ("r": relayed): what
+ *     the command writes comes in `D` frames, its EOF as `C`, until a
+ *     stream passed RELAY_BYTES, then its pipe is handed over (`H`);
+ *   `D <id> <1|2> <len>` then <len> bytes: the command wrote them to its
+ *     stdout (1) or stderr (2);
+ *   `C <id> <1|2>`: that output reached EOF (we closed our end);
+ *   `H <id> <1|2> <fd>`: that output passed RELAY_BYTES: the worker opens
+ *     our fd through /proc/<our pid>/fd/ and reads the rest itself, and
+ *     says `O` (we read no more of it);
  *   `F <id> <errno>`: could not start (chdir or exec failed);
  *   `E <id> <wait status> <cpu ms> <group>`: exited, with the CPU it and the
  *     children it reaped used (times(2) around its waitpid); <group> 0 when
  *     its process group had no member left as it was reaped (nothing to kill), else 1.
+ *     What its outputs held by then comes before it (and their EOF, when
+ *     nothing else holds them).
+ * Replies are buffered and written once per turn of the loop, before it waits.
  * The child calls setsid (leads a new session and process group) before
  * exec, as a `detached` Node spawn does.
  *
@@ -47,12 +65,17 @@ binmode(STDIN); binmode(STDOUT);
 # Commands get SIGPIPE as it should be (the child sets no signal of its own); a write to a worker that is gone ends us as the EPIPE did.
 $SIG{PIPE} = 'DEFAULT';
 # setsid and dup3 as system calls by number when the worker knows them for this machine, else through POSIX (loaded only then).
-my ($nr_setsid, $nr_dup3) = @ARGV;
+# First the bytes of an output relayed before its pipe is handed over (RELAY_BYTES).
+my ($relay_max, $nr_setsid, $nr_dup3) = @ARGV;
 my $posix = !($nr_setsid && $nr_dup3);
 require POSIX if $posix;
 sub setsid_ { return $posix ? POSIX::setsid() : syscall($nr_setsid) >= 0 }
 sub dup2_ { my ($old, $new) = @_; return $posix ? defined POSIX::dup2($old, $new) : syscall($nr_dup3, $old, $new, 0) >= 0 }
-my (%kids, %holds);
+my (%kids, %holds, %relay, %unsaid);
+my $turn = 0;
+my $out = '';
+# How long a start may wait to be said with the command's exit (seconds).
+my $unsaid_s = 0.002;
 my $in = '';
 my $child_cpu = 0;
 open(my $devnull, '<', '/dev/null') or die "djc-spawner: /dev/null: $!";
@@ -62,12 +85,33 @@ open(my $devnull, '<', '/dev/null') or die "djc-spawner: /dev/null: $!";
 pipe(my $wake_r, my $wake_w) or die "djc-spawner: pipe: $!";
 my $woke = 0;
 $SIG{CHLD} = sub { syswrite($wake_w, 'c') unless $woke++ };
-sub say_ { my $s = join(' ', @_) . "\n"; my $o = 0; while ($o < length $s) { my $n = syswrite(STDOUT, $s, length($s) - $o, $o); if (!defined $n) { next if $!{EINTR}; exit 0 } $o += $n } }
+sub say_ { $out .= join(' ', @_) . "\n"; return }
+# A start is said at the first reply about the command, or a turn of the loop later (at most UNSAID_S): a short command's start and exit go in one write, one wake-up of the worker.
+sub announce { my $u = delete $unsaid{$_[0]}; $out .= $u->[1] if $u }
+sub flush_ { my $o = 0; while ($o < length $out) { my $n = syswrite(STDOUT, $out, length($out) - $o, $o); if (!defined $n) { next if $!{EINTR}; exit 0 } $o += $n } $out = '' }
+# One read of a relayed output: its bytes as a D frame, its EOF as C; past $relay_max its pipe is handed to the worker (H), and kept until its O.
+sub pump {
+  my ($fd) = @_; my $r = $relay{$fd}; my $b = ''; announce($r->[0]);
+  my $n = sysread($r->[2], $b, 65536);
+  return if !defined $n && $!{EINTR};
+  if (!$n) { say_('C', $r->[0], $r->[1]); close $r->[2]; delete $relay{$fd}; return }
+  $out .= "D $r->[0] $r->[1] $n\n" . $b;
+  return if ($r->[3] += $n) < $relay_max;
+  say_('H', $r->[0], $r->[1], $fd); $holds{$r->[0]}{$fd} = $r->[2]; delete $relay{$fd};
+}
+# What a command's outputs hold now (before its exit is said): read while select says they are readable (so no read blocks).
+sub drain {
+  my ($id) = @_;
+  for my $fd (grep { $relay{$_}[0] eq $id } keys %relay) {
+    while ($relay{$fd}) { my $v = ''; vec($v, $fd, 1) = 1; last unless select($v, undef, undef, 0) > 0; pump($fd) }
+  }
+}
 sub cpu_now { my @t = times(); return $t[2] + $t[3] }
 sub reap {
   while ((my $pid = waitpid(-1, 1)) > 0) { # 1: WNOHANG
     my $st = $?; my $c = cpu_now(); my $ms = int(($c - $child_cpu) * 1000 + 0.5); $child_cpu = $c;
     my $id = delete $kids{$pid};
+    if (defined $id) { announce($id); drain($id) }
     # Whether its process group still has members (zombies count; EPERM: one we may not signal): if not, the worker need not kill it.
     say_('E', $id, $st, $ms, (kill(0, -$pid) || $!{EPERM}) ? 1 : 0) if defined $id;
   }
@@ -133,8 +177,12 @@ sub start {
     return say_('F', $id, $err);
   }
   $kids{$pid} = $id;
-  $holds{$id} = [grep { defined } ($in_w, $out_r, $err_r)];
-  say_('S', $id, $pid, $in_w ? fileno($in_w) : -1, fileno($out_r), fileno($err_r), start_of($pid));
+  $holds{$id}{fileno($in_w)} = $in_w if $in_w;
+  $relay{fileno($out_r)} = [$id, 1, $out_r, 0];
+  $relay{fileno($err_r)} = [$id, 2, $err_r, 0];
+  $unsaid{$id} = [$turn, join(' ', 'S', $id, $pid, $in_w ? fileno($in_w) : -1, fileno($out_r), fileno($err_r), start_of($pid), 'r') . "\n"];
+  # A stdin pipe waits for the worker: said now.
+  announce($id) if $in_w;
 }
 # getcwd(3) as dash calls it: the kernel's name of the directory, unless it was removed (then POSIX says so, as getcwd would).
 sub physical_cwd {
@@ -146,7 +194,15 @@ sub handle {
   while (1) {
     my $nl = index($in, "\n"); return if $nl < 0;
     my ($op, $id, $len, $inlen) = split / /, substr($in, 0, $nl);
-    if ($op eq 'O') { substr($in, 0, $nl + 1) = ''; delete $holds{$id}; next }
+    if ($op eq 'O') {
+      my (undef, undef, @fds) = split / /, substr($in, 0, $nl); substr($in, 0, $nl + 1) = '';
+      for my $fd (@fds) {
+        if (my $h = $holds{$id}) { delete $h->{$fd}; delete $holds{$id} unless %$h }
+        # An output the worker is done with (it waited long enough after the exit): we read no more of it.
+        if ($relay{$fd} && $relay{$fd}[0] eq $id) { close $relay{$fd}[2]; delete $relay{$fd} }
+      }
+      next;
+    }
     my $all = $len + ($inlen // 0);
     return if length($in) < $nl + 1 + $all;
     my $payload = substr($in, $nl + 1, $len);
@@ -158,16 +214,21 @@ sub handle {
 $child_cpu = cpu_now();
 say_('R');
 while (1) {
+  $turn++;
   reap();
+  for (keys %unsaid) { announce($_) if $unsaid{$_}[0] < $turn - 1 }
+  flush_();
   my $rin = ''; vec($rin, fileno(STDIN), 1) = 1; vec($rin, fileno($wake_r), 1) = 1;
-  my $n = select(my $rout = $rin, undef, undef, %kids ? 1 : undef);
+  vec($rin, $_, 1) = 1 for keys %relay;
+  my $n = select(my $rout = $rin, undef, undef, %unsaid ? $unsaid_s : %kids ? 1 : undef);
   next if $n <= 0;
   # At most two bytes wait in the pipe ($woke), and it is readable: this read does not block. reap() comes after it.
   if (vec($rout, fileno($wake_r), 1)) { $woke = 0; my $b; sysread($wake_r, $b, 512) }
+  for my $fd (keys %relay) { pump($fd) if vec($rout, $fd, 1) }
   next unless vec($rout, fileno(STDIN), 1);
   my $r = sysread(STDIN, $in, 65536, length $in);
   if (!defined $r) { next if $!{EINTR} || $!{EAGAIN}; exit 0 }
-  exit 0 if $r == 0;
+  if ($r == 0) { flush_(); exit 0 }
   handle();
 }
 `;
