@@ -7,7 +7,7 @@
  * (`resourceLimits`), never the worker process.
  */
 import { availableParallelism } from 'node:os';
-import { createLogger, formatDuration, type AttemptUsage, type Logger } from '@djc/core/worker';
+import { createLogger, formatDuration, type Logger } from '@djc/core/worker';
 import { formatLogLine, LogBuffer } from './log-buffer.js';
 import { failed, reasonText, timerDelay } from './results.js';
 import type { DoneMessage, RunMessage, StrayMessage } from './thread-protocol.js';
