@@ -90,8 +90,12 @@ export type MessageOutcome = 'succeeded' | 'retrying' | 'failed' | 'dropped' | '
  * it throws the ConflictError of a refused claim. A task claimed ahead as
  * CLAIMED has its start written when the attempt starts (batched, see
  * `deps.start`); the attempt is abandoned if that finds the lease gone.
+ * `turn`: whether it is handed to its handler thread ahead of its turn,
+ * and what to call when its turn comes (AttemptTurn).
  */
-export async function handleMessage(deps: AttemptDeps, msg: ReceivedMessage, claim?: () => Promise<TaskRecord>): Promise<MessageOutcome> {
+export async function handleMessage(
+  deps: AttemptDeps, msg: ReceivedMessage, claim?: () => Promise<TaskRecord>, turn: AttemptTurn = {},
+): Promise<MessageOutcome> {
   const { backend, jobs } = deps;
   const { jobId, taskId } = msg.message;
   const job = await jobs.get(jobId);
@@ -121,7 +125,7 @@ export async function handleMessage(deps: AttemptDeps, msg: ReceivedMessage, cla
   // The attempt's span (tracing on): from the claim to the commit, in the job's trace (tracing.ts).
   const span = tracer().startSpan(jobId, 'attempt', { 'djc.task_id': taskId, 'djc.attempt': lease.attempt, 'djc.worker': deps.workerId });
   try {
-    const run = await runHandler(deps, job, task, msg, lease, tmpDir ?? deps.tmpRoot, span.traceparent);
+    const run = await runHandler(deps, job, task, msg, lease, tmpDir ?? deps.tmpRoot, span.traceparent, turn);
     const outcome = await commit(deps, job, task, msg, lease, run);
     span.setAttributes({ 'djc.outcome': outcome, ...(run.result.ok ? { 'djc.records': run.result.records } : { 'djc.failure': run.result.failure }) });
     span.end(run.result.ok ? {} : { error: run.result.error });
@@ -134,6 +138,17 @@ export async function handleMessage(deps: AttemptDeps, msg: ReceivedMessage, cla
     // Most attempts never create it (a short command's output stays in memory): one lstat, not an rm -r through the thread pool (0.19 ms).
     if (tmpDir && mayExist(tmpDir)) await rm(tmpDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * `ahead`: the attempt is handed to its handler thread ahead of its turn
+ * (worker.ts): it starts, and its start is written, when its turn comes.
+ * `onTurn`: called when its handler starts, for runners that say it
+ * (module handlers: its turn on its thread).
+ */
+export interface AttemptTurn {
+  ahead?: boolean;
+  onTurn?: () => void;
 }
 
 /** False only when `path` is certainly not there. */
@@ -172,16 +187,32 @@ interface HandlerRun {
   startedAt: number;
 }
 
-/** Runs the attempt, its log written to the blob store while it grows. */
+/**
+ * Runs the attempt, its log written to the blob store while it grows. One
+ * run ahead of its turn (a held task: CLAIMED) is heartbeated from now;
+ * its start is its turn on the thread, written then, and its startedAt the
+ * one the thread reports.
+ */
 async function runHandler(
-  deps: AttemptDeps, job: JobRecord, task: TaskRecord, msg: ReceivedMessage, lease: LeaseRef, tmpDir: string, traceparent: string,
+  deps: AttemptDeps, job: JobRecord, task: TaskRecord, msg: ReceivedMessage, lease: LeaseRef, tmpDir: string, traceparent: string, turn: AttemptTurn,
 ): Promise<HandlerRun> {
   const cfg = job.config;
   const controller = new AbortController();
   // A held task of a rate-limited job starts when its slot comes: waited for here, so nothing slow comes between the two.
   if (task.status === 'CLAIMED') await waitForStartSlot(deps.backend.state, job.jobId, cfg);
-  const startedAt = Date.now();
-  if (task.status === 'CLAIMED') writeStart(deps, msg, lease, startedAt, controller);
+  let startedAt = Date.now();
+  const held = task.status === 'CLAIMED';
+  const ahead = held && turn.ahead === true;
+  if (held && !ahead) writeStart(deps, msg, lease, startedAt, controller);
+  let written = false;
+  const onTurn = (at: number) => {
+    if (ahead) {
+      startedAt = at;
+      if (!written) writeStart(deps, msg, lease, at, controller);
+      written = true;
+    }
+    turn.onTurn?.();
+  };
   let stopped = false;
   const onShutdown = () => {
     if (controller.signal.aborted) return;
@@ -219,7 +250,9 @@ async function runHandler(
       signal: controller.signal,
       log,
       ...(traceparent ? { traceparent } : {}),
+      onTurn,
     });
+    if (ahead && result.startedAt !== undefined) startedAt = result.startedAt;
     return { result, stopped, streamed: await stream.stop(), startedAt };
   } finally {
     await stream.stop(); // idempotent; here for a throw

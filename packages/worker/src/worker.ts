@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { newWorkerId, TERMINAL_JOB, withJob, type Backend, type Logger } from '@djc/core/worker';
-import { createHandlerRunner } from './handlers/index.js';
+import { newWorkerId, TERMINAL_JOB, withJob, type Backend, type JobRecord, type Logger } from '@djc/core/worker';
+import { createHandlerRunner, type HandlerRunner } from './handlers/index.js';
 import { JobCache } from './job-cache.js';
 import { handleMessage, type AttemptDeps, type MessageOutcome } from './run-attempt.js';
 import { heldClaim, isHeld, putBack, receiveHeld, type Held } from './claim-ahead.js';
@@ -87,8 +87,18 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
   /** Time per task of each job, as measured here. */
   const pace = new TaskPace();
   let idleSince = Date.now();
+  /** Attempts handed to their thread ahead of their turn (logged at the end). */
+  let startedAhead = 0;
 
-  const start = (held: Held) => {
+  /** The job record the loop read last (its worker's job), for mayQueueAhead. */
+  let current: JobRecord | null = null;
+  /** An attempt's turn came on its thread: the loop hands the thread the next held attempt if it may (mayQueueAhead). */
+  const onTurn = () => {
+    const next = queued[0];
+    if (next && running >= concurrency && mayQueueAhead(runner, current, next, concurrency, opts.memoryBytes)) wake.wake();
+  };
+  /** `ahead`: handed to its handler thread ahead of its turn (mayQueueAhead). */
+  const start = (held: Held, ahead = false) => {
     const { msg } = held;
     const t0 = Date.now();
     let holds = true;
@@ -106,7 +116,7 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
       free();
       return committer.complete(jobId, taskId, lease, outcome, startedAt);
     };
-    const p = withJob(msg.message.jobId, () => startUnlessPaused(deps, held, () => handleMessage({ ...deps, complete }, msg, heldClaim(deps, held))))
+    const p = withJob(msg.message.jobId, () => startUnlessPaused(deps, held, () => handleMessage({ ...deps, complete }, msg, heldClaim(deps, held), { ahead, onTurn })))
       .then((o) => { counts[o] += 1; })
       .catch((e: unknown) => log.error({ err: e, jobId: msg.message.jobId, taskId: msg.message.taskId }, 'task handling failed'))
       .finally(() => {
@@ -144,6 +154,7 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
   try {
     while (!stopping()) {
       const job = opts.jobId === undefined ? null : await jobs.get(opts.jobId);
+      current = job;
       if (job?.status === 'PAUSED') {
         paused = true;
         log.info({ jobId: opts.jobId, running, held: queued.length }, 'job paused: giving back held tasks, finishing running ones');
@@ -155,6 +166,11 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
         break;
       }
       while (running < concurrency && queued.length > 0) start(queued.shift() as Held);
+      // Every slot busy: the next held quick attempt waits in its thread's queue, not here (QUEUE_AHEAD).
+      while (queued.length > 0 && running < concurrency + QUEUE_AHEAD && mayQueueAhead(runner, current, queued[0] as Held, concurrency, opts.memoryBytes)) {
+        start(queued.shift() as Held, true);
+        startedAhead += 1;
+      }
       if (running >= concurrency) {
         if (queued.some((h) => h.at <= Date.now() - HOLD_TTL_MS)) track(giveBackStale(deps, queued));
         staleTimer.arm(queued);
@@ -191,9 +207,45 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
     staleTimer.stop();
     stopSamples();
     await rm(tmpRoot, { recursive: true, force: true });
-    log.info({ counts, taskMs: pace.of(opts.jobId) }, 'worker stopped');
+    log.info({ counts, taskMs: pace.of(opts.jobId), startedAhead }, 'worker stopped');
   }
   return { workerId, counts };
+}
+
+/**
+ * Held attempts a worker at compute.concurrency 1 may hand to its handler
+ * thread ahead of their turn, once the thread runs a quick attempt with
+ * nothing queued behind it. Without them the thread sleeps between a result
+ * and the next run: two thread wake-ups per attempt. With them it goes from
+ * one attempt straight to the next, the runs of a batch cross in one
+ * message (pooled-thread.ts) and the main thread only collects results. The
+ * thread still runs one attempt at a time; a queued attempt's clock
+ * (timeout) and start (RUNNING, startedAt) begin with its turn. 16: whole-run
+ * CPU per no-op task fell with the depth (1, 4, 8, 16 measured; NOTES.md,
+ * issue 14 round 7). DJC_QUEUE_AHEAD overrides it (0: none), for benchmarks.
+ */
+const QUEUE_AHEAD = queueAhead(process.env.DJC_QUEUE_AHEAD);
+
+function queueAhead(env: string | undefined): number {
+  const n = Number(env);
+  return env !== undefined && env !== '' && Number.isInteger(n) && n >= 0 ? n : 16;
+}
+
+/**
+ * May the held message `h` be run ahead of its turn: a worker with one
+ * slot, its task claimed ahead (CLAIMED, of the worker's job, neither paused
+ * nor ended, no rate limit: its start is written at its turn), a module
+ * handler, and the runner would queue it on a busy thread whose attempts
+ * are measured quick (< 20 ms) with nothing queued behind the one running
+ * (HandlerRunner.canQueue; the loop then fills the queue up to QUEUE_AHEAD
+ * at once, so the runs cross together). Slow attempts still wait here,
+ * where a stale one can be given back.
+ */
+function mayQueueAhead(runner: HandlerRunner, job: JobRecord | null, h: Held, slots: number, memoryBytes: number | undefined): boolean {
+  if (slots !== 1 || job === null || job.status === 'PAUSED' || TERMINAL_JOB.has(job.status) || job.cancelRequested || h.msg.message.jobId !== job.jobId || !isHeld(h)) return false;
+  const { handler } = job.config;
+  if (handler.module === undefined || handler.rate_limit) return false;
+  return runner.canQueue(handler, attemptMemory(job.config, slots, memoryBytes).heapBytes, 0);
 }
 
 /**

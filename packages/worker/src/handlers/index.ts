@@ -47,6 +47,9 @@ export function createHandlerRunner(opts: { slots: number; memoryBytes?: number;
       // A warm worker's spare thread not adopted by now (a command job, another heap limit) is not needed.
       dropSpareThread();
     },
+    canQueue(handler, memoryBytes, behind) {
+      return handler.module !== undefined && !closing.signal.aborted && modules.canQueue(memoryBytes, behind);
+    },
     async close(): Promise<void> {
       closing.abort(new Error('handler runner closed'));
       await Promise.all([modules.close(), commands.close()]);

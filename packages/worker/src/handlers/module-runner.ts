@@ -7,10 +7,10 @@
  * (`resourceLimits`), never the worker process.
  */
 import { availableParallelism } from 'node:os';
-import { createLogger, formatDuration, type AttemptUsage, type Logger } from '@djc/core/worker';
+import { createLogger, formatDuration, type Logger } from '@djc/core/worker';
 import { formatLogLine, LogBuffer } from './log-buffer.js';
 import { failed, reasonText, timerDelay } from './results.js';
-import type { RunMessage, StrayMessage, ThreadResult } from './thread-protocol.js';
+import type { DoneMessage, RunMessage, StrayMessage } from './thread-protocol.js';
 import { ThreadPool, type PooledThread, type ThreadListener } from './thread-pool.js';
 import type { AttemptResult, AttemptSpec } from './types.js';
 
@@ -28,6 +28,8 @@ export interface ModuleRunner {
   run(spec: AttemptSpec, signal: AbortSignal): Promise<AttemptResult>;
   /** Starts the pool's threads now (heap limit from `memoryBytes`), before the first attempt. */
   prewarm(memoryBytes?: number): void;
+  /** HandlerRunner.canQueue for module attempts with this heap limit. */
+  canQueue(memoryBytes: number | undefined, behind: number): boolean;
   close(): Promise<void>;
 }
 
@@ -62,6 +64,7 @@ export function createModuleRunner(opts: { slots: number; memoryBytes?: number; 
     prewarm(memoryBytes) {
       pool.prewarm(limitOf(memoryBytes));
     },
+    canQueue: (memoryBytes, behind) => pool.canQueue(limitOf(memoryBytes), behind),
     close: () => pool.close(),
   };
 }
@@ -120,6 +123,7 @@ class ModuleAttempt implements ThreadListener {
   onHead(): void {
     if (this.settled || this.turn) return;
     this.turn = true;
+    this.spec.onTurn?.(Date.now());
     const timeout = `timed out after ${formatDuration(this.spec.timeoutMs)} (compute.timeout)`;
     this.timers.push(setTimeout(() => this.kill({ failure: 'timeout', error: timeout }), timerDelay(this.spec.timeoutMs)));
     this.timers.push(this.sampleHeap());
@@ -130,7 +134,7 @@ class ModuleAttempt implements ThreadListener {
     if (msg.id !== this.id || this.settled) return;
     if (msg.type === 'log') this.log.append(msg.text);
     else if (msg.type === 'progress') this.spec.onProgress?.(msg.done);
-    else if (msg.type === 'done') this.onDone(msg.result, msg.retire === true, msg.usage, msg.ms);
+    else if (msg.type === 'done') this.onDone(msg);
   }
 
   onExit(code: number, error: Error | undefined): void {
@@ -165,23 +169,23 @@ class ModuleAttempt implements ThreadListener {
     return timer;
   }
 
-  private onDone(result: ThreadResult, retire: boolean, measured: AttemptUsage, ms: number): void {
+  private onDone({ result, retire, usage: measured, ms, startedAt }: DoneMessage): void {
     if (this.killing) return; // the thread is being terminated; its exit settles the attempt
     const usage = { ...measured, peakMemoryBytes: Math.max(measured.peakMemoryBytes, this.sampledHeap) };
     // Measured in the thread: a busy worker main thread, slow to read results, does not make attempts look slow.
     this.thread.turnMs = this.thread.turnMs === null ? ms : 0.8 * this.thread.turnMs + 0.2 * ms;
     // A thread where an exception escaped into the event loop is not reused: the attempts queued behind run elsewhere.
-    if (retire) {
+    if (retire === true) {
       this.thread.retire();
       this.thread.detach(this);
       void this.pool.discard(this.thread);
     } else this.pool.release(this.thread, this);
-    if (this.aborting !== null) return this.finish({ ...this.abortedResult(), usage });
+    if (this.aborting !== null) return this.finish({ ...this.abortedResult(), usage, startedAt });
     const log = this.log.toString();
-    if (!result.ok) return this.finish({ ...failed('error', result.error, log, { retryable: result.retryable }), usage });
+    if (!result.ok) return this.finish({ ...failed('error', result.error, log, { retryable: result.retryable }), usage, startedAt });
     const data = typeof result.data === 'string' ? Buffer.from(result.data, 'utf8') : Buffer.from(result.data.buffer, result.data.byteOffset, result.data.byteLength);
     const deadLetters = result.deadLetters === null ? null : { type: 'buffer' as const, data: Buffer.from(result.deadLetters, 'utf8') };
-    this.finish({ ok: true, kind: result.kind, output: { type: 'buffer', data }, records: result.records, bad: result.bad, deadLetters, log, usage });
+    this.finish({ ok: true, kind: result.kind, output: { type: 'buffer', data }, records: result.records, bad: result.bad, deadLetters, log, usage, startedAt });
   }
 
   private readonly onAbort = (): void => {

@@ -115,6 +115,7 @@ post({ type: 'ready' });
 async function runAttempt(msg: Run, controller: AbortController): Promise<void> {
   const attempt = { id: msg.id, controller, ref: msg.ref, stray: null as string | null };
   current = attempt;
+  const startedAt = Date.now();
   const usage = startThreadUsage();
   const t0 = performance.now();
   importMs = 0;
@@ -130,7 +131,7 @@ async function runAttempt(msg: Run, controller: AbortController): Promise<void> 
   // Whatever the handler threw, a bounded message crosses to the worker (the full one is in the log).
   if (!result.ok) result = { ...result, error: capError(result.error) };
   stopped = retire;
-  post({ type: 'done', id: msg.id, result, usage: usage.end(), ms: performance.now() - t0 - importMs, ...(retire ? { retire: true } : {}) });
+  post({ type: 'done', id: msg.id, result, usage: usage.end(), ms: performance.now() - t0 - importMs, startedAt, ...(retire ? { retire: true } : {}) });
 }
 
 /**

@@ -138,7 +138,8 @@ export class PooledThread {
     if (i < 0) return;
     this.queue.splice(i, 1);
     if (this.queue.length === 0) this.worker.unref();
-    else if (i === 0 && this.ready) this.giveTurn();
+    // A retired thread starts nothing after the result that retired it: the attempts behind run elsewhere.
+    else if (i === 0 && this.ready && !this.retired) this.giveTurn();
   }
 
   /** The first attempt queued gets its turn. */

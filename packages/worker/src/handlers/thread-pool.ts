@@ -102,6 +102,19 @@ export class ThreadPool {
     });
   }
 
+  /**
+   * Would an attempt of this heap limit queue now on a busy thread whose
+   * attempts are quick, with at most `behind` attempts waiting behind the
+   * one it runs (the worker loop then hands it the next attempt ahead of its
+   * turn, worker.ts)? False while attempts wait for a thread or a thread of
+   * this limit is idle or starting.
+   */
+  canQueue(limitMb: number, behind: number): boolean {
+    if (this.closed || this.waiters.length > 0 || this.idle.some((t) => t.limitMb === limitMb)) return false;
+    const thread = this.quickBusy(limitMb);
+    return thread !== null && thread.load >= 1 && thread.load <= behind + 1;
+  }
+
   /** Threads started and not ended (busy or idle). */
   get threads(): number {
     return this.all.size;

@@ -62,6 +62,8 @@ export interface DoneMessage {
   usage: AttemptUsage;
   /** How long the attempt took in the thread, ms (whether it is quick: thread-pool.ts). */
   ms: number;
+  /** When the thread started the attempt (epoch ms): the true start of one that waited in the thread's queue. */
+  startedAt: number;
   /** An exception escaped into the thread's event loop: discard the thread rather than reuse it (it starts no queued attempt after this). */
   retire?: boolean;
 }

@@ -49,6 +49,12 @@ export interface AttemptSpec {
    * command handler gets it as $TRACEPARENT, a module handler as `ctx.traceparent`.
    */
   traceparent?: string;
+  /**
+   * Called when the attempt's turn comes (its handler starts), with the
+   * time: a module attempt handed to a busy thread ahead of its turn
+   * (HandlerRunner.canQueue) waits in the thread's queue until then.
+   */
+  onTurn?: (at: number) => void;
 }
 
 /** Small outputs come back in memory; a large command stdout is streamed to a file in `tmpDir`. */
@@ -70,6 +76,8 @@ export interface AttemptSuccess {
   log: string;
   /** What the attempt used (CPU time, peak memory), when the runner could measure it. */
   usage?: AttemptUsage;
+  /** When the handler started, as its thread saw it (epoch ms; module handlers). */
+  startedAt?: number;
 }
 
 export interface AttemptFailure {
@@ -88,6 +96,8 @@ export interface AttemptFailure {
   log: string;
   /** What the attempt used, when the runner could measure it (not for a thread that was terminated). */
   usage?: AttemptUsage;
+  /** When the handler started, as its thread saw it (epoch ms; module handlers that reported). */
+  startedAt?: number;
 }
 
 /** Runs attempts. One per worker process; safe to call `run` concurrently up to its slots. */
@@ -100,6 +110,14 @@ export interface HandlerRunner {
    * for its job's first task does it. A no-op for commands.
    */
   prewarm(handler: { module?: string }, memoryBytes?: number): void;
+  /**
+   * May one more attempt of this handler be run now ahead of its turn: it
+   * would wait in the queue of a busy handler thread whose attempts are
+   * measured quick, behind at most `behind` attempts queued after the one
+   * running (its `onTurn` says when it starts)? False for commands and
+   * for threads that are slow, starting, or not busy.
+   */
+  canQueue(handler: { module?: string }, memoryBytes: number | undefined, behind: number): boolean;
   /** Stops every thread and child process; attempts still running end as `signal` failures. */
   close(): Promise<void>;
 }
