@@ -142,8 +142,16 @@ function schedDelta(before, after, wallS) {
 /** schedStats of the coordinator and each of its children now, by pid. */
 function schedAll(coordPid) {
   const m = new Map([[coordPid, { role: 'coordinator', threads: schedStats(coordPid) }]]);
-  for (const pid of children(coordPid)) m.set(pid, { role: 'worker', threads: schedStats(pid) });
+  for (const pid of children(coordPid)) m.set(pid, { role: childRole(pid), threads: schedStats(pid) });
   return m;
+}
+
+/** A child of the coordinator: its WAL checkpointer (DJC_WAL_CHECKPOINTER=process), reported apart, or a worker. */
+function childRole(pid) {
+  try {
+    if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('checkpointer-child')) return 'checkpointer';
+  } catch { /* gone */ }
+  return 'worker';
 }
 
 /** PIDs whose parent is `ppid`. */
@@ -172,7 +180,7 @@ function memorySampler(coordPid, home, progress, phase) {
   const procs = new Map([[coordPid, { role: 'coordinator', peakRss: 0, hwm: 0, cpuS: 0, at: {} }]]);
   let sqliteMax = 0;
   const sample = () => {
-    for (const pid of children(coordPid)) if (!procs.has(pid)) procs.set(pid, { role: 'worker', peakRss: 0, hwm: 0, cpuS: 0, at: {} });
+    for (const pid of children(coordPid)) if (!procs.has(pid)) procs.set(pid, { role: childRole(pid), peakRss: 0, hwm: 0, cpuS: 0, at: {} });
     const done = progress();
     for (const [pid, p] of procs) {
       const s = procStat(pid);
@@ -213,6 +221,9 @@ function prepareOnly(job, preparedMs, prepareCpuS, load, mem, sched) {
     coordinatorPeakMiB: peak(mem.procs.find((p) => p.role === 'coordinator')),
     workerPeaksMiB: mem.procs.filter((p) => p.role === 'worker').map(peak),
     workersCpuS: mem.procs.filter((p) => p.role === 'worker').map((p) => round(p.cpuS, 1)),
+    // DJC_WAL_CHECKPOINTER=process: its child's own RSS and CPU (not in the coordinator's).
+    checkpointerPeakMiB: mem.procs.filter((p) => p.role === 'checkpointer').map(peak),
+    checkpointerCpuS: mem.procs.filter((p) => p.role === 'checkpointer').map((p) => round(p.cpuS, 1)),
     loadAtEnd: round(loadavg()[0], 1),
     // From the first poll that saw PREPARING to the one that saw RUNNING.
     sched,
@@ -339,6 +350,7 @@ main('scale', async () => {
         // The last task's end to the job's end: finalize (outputs read, result file, counters, status).
         finalizeS: await finalizeSeconds(home, job),
         workerProcs: workers.map(proc),
+        checkpointerProcs: mem.procs.filter((p) => p.role === 'checkpointer').map(proc),
         sqliteMiB: { max: round(mem.sqliteMax / 1048576, 1), end: round(sqliteEnd / 1048576, 1) },
         // The daemon's own figures: its longest event-loop stall (health lines every 5 s) and lock losses (a stall past the lock's TTL).
         daemonMaxLagMs: health.length ? round(Math.max(...health.map((h) => h.eventLoopLagMs.max)), 0) : null,

@@ -36,6 +36,27 @@ const MATERIALIZED_CHUNK = 16;
  * created SUCCEEDED with its output instead of PENDING.
  */
 export async function prepareJob(backend: Backend, job: JobRecord, log: Logger, signal?: AbortSignal, reuse?: BatchReuse): Promise<JobRecord> {
+  running += 1;
+  try {
+    return await prepare(backend, job, log, signal, reuse);
+  } finally {
+    running -= 1;
+  }
+}
+
+let running = 0;
+
+/**
+ * prepareJob calls in progress in this process. The daemon's warm pool
+ * starts no replacement worker meanwhile (dispatch/warm-pool.ts): a process
+ * start (~0.5 s of CPU) would compete with the prepare and the job's
+ * workers for the cores.
+ */
+export function preparesRunning(): number {
+  return running;
+}
+
+async function prepare(backend: Backend, job: JobRecord, log: Logger, signal?: AbortSignal, reuse?: BatchReuse): Promise<JobRecord> {
   const resuming = job.status === 'PREPARING';
   job = await backend.state.transitionJob(job.jobId, ['SUBMITTED', 'QUEUED', 'PREPARING'], 'PREPARING', {
     startedAt: job.startedAt ?? new Date().toISOString(), ...(job.status === 'QUEUED' ? { reason: null } : {}),

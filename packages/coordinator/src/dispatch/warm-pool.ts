@@ -16,7 +16,9 @@
  * CUDA_VISIBLE_DEVICES) set before the job's handler threads, handler module
  * or commands start. It serves that job and exits; the pool starts a
  * replacement a little later (REFILL_DELAY_MS), so the job just started has
- * the CPU first.
+ * the CPU first, and not while a job prepares in this process
+ * (preparesRunning, prepare.ts): a 1,000,000-task prepare lasts ~10 s, and
+ * a process start then took ~0.5 s of CPU from it and the job's workers.
  *
  * The pool never holds more than `size` idle workers. Its workers end when
  * their stdin closes: at stop(), or when the daemon dies (the pipe closes).
@@ -29,6 +31,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { homeModes, type Logger } from '@djc/core';
+import { preparesRunning } from '../prepare.js';
 import type { RunningBinding } from './worker-launch.js';
 
 export interface WarmPoolOptions {
@@ -43,6 +46,10 @@ export interface WarmPoolOptions {
   size: number;
   /** --grace of the workers (seconds), as the dispatcher starts them. */
   graceS: number;
+  /** While true, no replacement starts (looked at again every REFILL_RECHECK_MS); default: a job prepares in this process. */
+  deferRefill?: () => boolean;
+  /** How long after a take its replacement starts at the earliest (default REFILL_DELAY_MS; tests shorten it). */
+  refillDelayMs?: number;
 }
 
 /** An idle warm worker taken out of the pool, to be bound to a job (bindWarmWorker). */
@@ -65,6 +72,8 @@ export interface WarmPool {
 
 /** How long after a worker is taken its replacement starts: a process start (~0.5 s of CPU) must not compete with the handler thread the bound worker starts meanwhile. */
 const REFILL_DELAY_MS = 2_000;
+/** How often a deferred refill looks again whether it may start. */
+const REFILL_RECHECK_MS = 250;
 /** This many idle workers dying in a row (exit code not 0) turn the pool off. */
 const MAX_IDLE_DEATHS = 3;
 /** stop() kills an idle worker that has not exited this long after its stdin closed. */
@@ -75,6 +84,8 @@ export function createWarmPool(opts: WarmPoolOptions): WarmPool {
   let running = false;
   let deaths = 0;
   let refill: NodeJS.Timeout | null = null;
+  const deferRefill = opts.deferRefill ?? (() => preparesRunning() > 0);
+  const refillDelayMs = opts.refillDelayMs ?? REFILL_DELAY_MS;
 
   const spawnOne = () => {
     const workerId = `${hostname()}:local:${randomBytes(3).toString('hex')}`;
@@ -98,7 +109,7 @@ export function createWarmPool(opts: WarmPoolOptions): WarmPool {
         opts.log.warn({ logFile, deaths }, 'warm workers keep dying before their first job: the warm pool is off, jobs start their own workers');
         return;
       }
-      fill(REFILL_DELAY_MS);
+      fill(refillDelayMs);
     };
     child.once('exit', onExit);
     child.once('error', (e) => opts.log.warn({ err: e }, 'cannot start a warm worker'));
@@ -109,6 +120,7 @@ export function createWarmPool(opts: WarmPoolOptions): WarmPool {
     if (refill !== null) return;
     refill = setTimeout(() => {
       refill = null;
+      if (running && deferRefill()) return fill(REFILL_RECHECK_MS);
       while (running && idle.size < opts.size) spawnOne();
     }, delayMs);
     refill.unref();
@@ -130,7 +142,7 @@ export function createWarmPool(opts: WarmPoolOptions): WarmPool {
         if (w.child.exitCode !== null || w.child.signalCode !== null || w.child.killed) continue;
         // One taken: the pool works, its earlier deaths were not a loop.
         deaths = 0;
-        if (running) fill(REFILL_DELAY_MS);
+        if (running) fill(refillDelayMs);
         return { workerId: w.workerId, child: w.child, logFile: w.logFile };
       }
       return null;

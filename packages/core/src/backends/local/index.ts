@@ -35,11 +35,12 @@ export interface LocalBackendOptions {
   /** Modes of what djc creates in the home (home-modes.ts); default: from DJC_HOME_SHARING. */
   modes?: HomeModes;
   /**
-   * Whether startUpkeep starts the WAL checkpointer thread (checkpointer.ts);
-   * default: DJC_WAL_CHECKPOINTER=on. Off by default until measured on a
-   * quiet machine (NOTES.md, issue 14 round 5).
+   * Whether startUpkeep starts the WAL checkpointer: true or 'thread', a
+   * thread (checkpointer.ts); 'process', a child process
+   * (checkpointer-process.ts). Default: DJC_WAL_CHECKPOINTER (`on` or
+   * `thread`, `process`), else none (NOTES.md, issue 14 rounds 5-7).
    */
-  checkpointer?: boolean;
+  checkpointer?: boolean | 'thread' | 'process';
 }
 
 /** Paths of a local backend's files. */
@@ -63,11 +64,12 @@ export function createLocalBackend(opts: LocalBackendOptions): Backend {
   const state = new SqliteStateStore({ db });
   const queue = new SqliteTaskQueue({ db });
   // Without the thread, checkpoints stay inside the commits that cross wal_autocheckpoint (db.ts).
-  const checkpointer = opts.checkpointer ?? process.env.DJC_WAL_CHECKPOINTER === 'on';
-  const upkeep = readOnly || absent || !checkpointer ? null : sharedCheckpointer(async () => {
-    // Loaded when a coordinator starts it: a read command never loads worker_threads for it.
-    const { startCheckpointer } = await import('./checkpointer.js');
-    return startCheckpointer({ file: paths.db, db, driver: chooseDriver(driver), betterSqlite3Dir: opts.betterSqlite3Dir });
+  const checkpointer = checkpointerKind(opts.checkpointer);
+  const upkeep = readOnly || absent || checkpointer === null ? null : sharedCheckpointer(async () => {
+    const o = { file: paths.db, db, driver: chooseDriver(driver), betterSqlite3Dir: opts.betterSqlite3Dir };
+    // Loaded when a coordinator starts it: a read command never loads worker_threads or child_process for it.
+    if (checkpointer === 'process') return (await import('./checkpointer-process.js')).startCheckpointerProcess(o);
+    return (await import('./checkpointer.js')).startCheckpointer(o);
   });
   const blobs = new FsBlobStore({ root: paths.blobs, dirMode: modes.dir, fileMode: modes.file, readOnly: readOnly ? () => readOnlyHomeError(paths.home) : undefined });
   return {
@@ -92,21 +94,35 @@ export function createLocalBackend(opts: LocalBackendOptions): Backend {
   };
 }
 
-/** One checkpointer per backend, started by the first start() and stopped when the last caller (or close()) stops it. */
+function checkpointerKind(asked: LocalBackendOptions['checkpointer']): 'thread' | 'process' | null {
+  const v = asked ?? process.env.DJC_WAL_CHECKPOINTER;
+  if (v === true || v === 'on' || v === 'thread') return 'thread';
+  if (v === 'process') return 'process';
+  return null;
+}
+
+/**
+ * One checkpointer per backend, started by the first start() and stopped
+ * when the last caller (or close()) stops it. Never two at once: a start
+ * while the last one still stops begins once it has ended.
+ */
 function sharedCheckpointer(begin: () => Promise<Checkpointer>): { start(): () => Promise<void>; close(): Promise<void> } {
   let running: Promise<Checkpointer | null> | null = null;
+  let stopping: Promise<unknown> = Promise.resolve();
   let users = 0;
   const end = async () => {
     const r = running;
     running = null;
     users = 0;
-    await (await r)?.stop();
+    const done = (async () => (await r)?.stop())();
+    stopping = done.catch(() => undefined);
+    await done;
   };
   return {
     start: () => {
       users++;
-      // A thread that cannot start leaves the connections' own autocheckpoint in charge (db.ts).
-      running ??= begin().catch(() => null);
+      // A checkpointer that cannot start leaves the connections' own autocheckpoint in charge (db.ts).
+      running ??= stopping.then(begin).catch(() => null);
       let stopped = false;
       return async () => {
         if (stopped) return;
