@@ -97,8 +97,8 @@ export class Committer {
       const list = this.waiting.get(jobId) ?? [];
       this.waiting.set(jobId, list);
       list.push({ write, at: Date.now(), resolve, reject });
-      if (list.length >= MAX_TASK_BATCH) this.flush();
-      else if (mayFlush && !this.busy()) this.idle();
+      if (mayFlush && !this.busy()) this.idle();
+      else if (list.length >= MAX_TASK_BATCH) this.flush();
       else this.timer ??= setTimeout(() => this.flush(), COMMIT_WAIT_MS);
     });
   }
@@ -119,9 +119,9 @@ export class Committer {
   takeEnds(jobId: string): { writes: LeaseWrite[]; settle(results: readonly CompleteResult[] | undefined): void; fail(e: unknown): void } | null {
     const list = this.waiting.get(jobId);
     if (this.acks.joint === undefined || list === undefined) return null;
-    const ends = list.filter((w) => w.write.outcome !== undefined);
+    const ends = list.filter((w) => w.write.outcome !== undefined).slice(0, MAX_TASK_BATCH);
     if (ends.length === 0) return null;
-    const rest = list.filter((w) => w.write.outcome === undefined);
+    const rest = list.filter((w) => !ends.includes(w));
     if (rest.length > 0) this.waiting.set(jobId, rest);
     else this.waiting.delete(jobId);
     return {
