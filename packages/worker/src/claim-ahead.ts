@@ -1,7 +1,11 @@
 import {
-  ConflictError, MAX_TASK_BATCH, TERMINAL_JOB, type ClaimResult, type ReceiveOptions, type ReceivedMessage, type TaskRecord,
+  ConflictError, MAX_TASK_BATCH, TERMINAL_JOB, type ClaimResult, type CompleteResult, type LeaseWrite, type ReceiveOptions, type ReceivedMessage,
+  type TaskRecord,
 } from '@djc/core/worker';
 import type { AttemptDeps } from './run-attempt.js';
+
+/** Takes the lease writes of a job waiting to be written, for a receive to write first (Committer.takeEnds). */
+export type TakeEnds = (jobId: string) => { writes: LeaseWrite[]; settle(results: readonly CompleteResult[] | undefined): void; fail(e: unknown): void } | null;
 
 /**
  * A received message waiting for a free slot, with its task claimed ahead
@@ -58,8 +62,8 @@ export async function claimAhead(deps: AttemptDeps, msgs: readonly ReceivedMessa
  * acknowledgements waiting in `acks` written: in one transaction where the
  * backend can (receiveClaimed), else a deleteBatch, a receive and a claim.
  */
-export async function receiveHeld(deps: AttemptDeps, receive: ReceiveOptions, free: number, acks: string[]): Promise<Held[]> {
-  const joint = await receiveClaimed(deps, receive, free, acks);
+export async function receiveHeld(deps: AttemptDeps, receive: ReceiveOptions, free: number, acks: string[], ends?: TakeEnds): Promise<Held[]> {
+  const joint = await receiveClaimed(deps, receive, free, acks, ends);
   if (joint !== null) return joint;
   if (acks.length > 0) await deps.backend.queue.deleteBatch(acks.splice(0));
   const got = await deps.backend.queue.receive(receive);
@@ -76,9 +80,10 @@ export async function receiveHeld(deps: AttemptDeps, receive: ReceiveOptions, fr
  * for a rate-limited job), as claimAhead does; a copy's message is claimed
  * when it starts. `at` of each claim is taken before the write (its lease is
  * thought to have started no later than it did: heldClaim heartbeats early,
- * never late).
+ * never late). `ends`: the lease writes of the job waiting to be written
+ * (Committer.takeEnds), taken just before the write and written first in it.
  */
-export async function receiveClaimed(deps: AttemptDeps, receive: ReceiveOptions, free: number, acks: string[]): Promise<Held[] | null> {
+export async function receiveClaimed(deps: AttemptDeps, receive: ReceiveOptions, free: number, acks: string[], ends?: TakeEnds): Promise<Held[] | null> {
   const { joint } = deps.backend;
   const jobId = receive.jobId;
   if (joint === undefined || jobId === undefined) return null;
@@ -87,15 +92,18 @@ export async function receiveClaimed(deps: AttemptDeps, receive: ReceiveOptions,
   const leaseMs = job.config.compute.lease;
   const claim = { owner: deps.workerId, leaseMs, maxAttempts: job.config.retry.max_attempts, start: job.config.handler.rate_limit ? 0 : free };
   const taken = acks.splice(0);
+  const carried = ends?.(jobId) ?? null;
   const at = Date.now();
   try {
-    const got = await joint.receiveAndClaim({ ...receive, jobId, acks: taken, claim });
+    const got = await joint.receiveAndClaim({ ...receive, jobId, acks: taken, claim, ...(carried === null ? {} : { ends: carried.writes }) });
+    carried?.settle(got.ended);
     return inStartOrder(got.messages.map((msg, i) => {
       const result = got.claims[i];
       return { msg, at: 0, claim: result === null || result === undefined ? null : { result, at, leaseMs } };
     }));
   } catch (e) {
     acks.unshift(...taken);
+    carried?.fail(e);
     throw e;
   }
 }

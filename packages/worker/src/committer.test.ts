@@ -135,9 +135,55 @@ describe('Committer', () => {
     expect(calls).toEqual([2]);
     expect(waiting).toEqual([]);
     expect(await backend.queue.depth(jobId)).toMatchObject({ visible: 0, inFlight: 0 });
-    // Nothing waiting: the plain completeTasks.
+    // Nothing waiting: still the joint write (it would carry a receipt), no acks.
     expect(await c.complete(jobId, 1, lease(), OK)).toMatchObject({ status: 'SUCCEEDED' });
-    expect(calls).toEqual([2]);
-    expect(writes).toEqual([1]);
+    expect(calls).toEqual([2, 0]);
+    expect(writes).toEqual([]);
+  });
+
+  it('acknowledges a SUCCEEDED end with its own write where it can, and leaves an idle one to the next receive', async () => {
+    const joint = backend.joint;
+    if (joint === undefined) throw new Error('the local backend has joint operations');
+    const job = testJob();
+    await backend.state.createJob(job);
+    await joint.putTasksAndSend(job.jobId, testBatches(5));
+    const claim = { owner: 'w', leaseMs: 60_000, maxAttempts: 3, start: 2 };
+    const got = await joint.receiveAndClaim({ jobId: job.jobId, max: 2, visibilityMs: 60_000, claim });
+    const receipt = (i: number) => got.messages[i]?.receipt ?? '';
+    const calls: number[] = [];
+    const counted = { ...joint, completeAndAck: (id: string, ws: never, acks: readonly string[]) => { calls.push(acks.length); return joint.completeAndAck(id, ws, acks); } };
+    const waiting: string[] = [];
+    const c = new Committer(state, () => false, { joint: counted, waiting });
+    // The worker is idle: the completion waits for the loop's receive, which writes it first in its transaction.
+    const first = c.complete(job.jobId, 0, lease(), OK, undefined, receipt(0));
+    const taken = c.takeEnds(job.jobId);
+    expect(taken?.writes.map((w) => [w.taskId, w.receipt])).toEqual([[0, receipt(0)]]);
+    const next = await joint.receiveAndClaim({ jobId: job.jobId, max: 2, visibilityMs: 60_000, claim, ends: taken?.writes ?? [] });
+    taken?.settle(next.ended);
+    expect(await first).toMatchObject({ taskId: 0, status: 'SUCCEEDED' });
+    expect(next.messages.map((m) => m.message.taskId)).toEqual([2, 3]);
+    expect(calls).toEqual([]);
+    // Its message went with the end: tasks 1, 2, 3 in flight, 4 visible; nothing left to acknowledge.
+    expect(await backend.queue.depth(job.jobId)).toMatchObject({ visible: 1, inFlight: 3 });
+    expect(waiting).toEqual([]);
+    // No receive takes it: written alone, its ack in the same write; a failed end acknowledges nothing.
+    expect(await c.complete(job.jobId, 1, lease(), OK, undefined, receipt(1))).toMatchObject({ status: 'SUCCEEDED' });
+    const failed = { status: 'FAILED' as const, error: 'x', kind: 'error' as const };
+    expect(await c.complete(job.jobId, 2, lease(), failed, undefined, next.messages[0]?.receipt)).toMatchObject({ status: 'FAILED' });
+    expect(calls).toEqual([0, 0]);
+    expect(await backend.queue.depth(job.jobId)).toMatchObject({ visible: 1, inFlight: 2 });
+    expect((await backend.state.getJob(job.jobId))?.tasks).toMatchObject({ succeeded: 2, failed: 1, running: 1, pending: 1 });
+  });
+
+  it('without joint writes, leaves the receipt of an end written SUCCEEDED to the loop', async () => {
+    const waiting: string[] = [];
+    const c = new Committer(state, () => false, { waiting });
+    expect(await c.complete(jobId, 0, lease(), OK, undefined, 'r0')).toMatchObject({ status: 'SUCCEEDED' });
+    const failed = { status: 'FAILED' as const, error: 'x', kind: 'error' as const };
+    expect(await c.complete(jobId, 1, lease(), failed, undefined, 'r1')).toMatchObject({ status: 'FAILED' });
+    await expect(c.complete(jobId, 2, lease(2), OK, undefined, 'r2')).rejects.toThrow();
+    expect(c.takeEnds(jobId)).toBeNull();
+    expect(waiting).toEqual(['r0']);
+    expect(writes).toEqual([1, 1, 1]);
   });
 });

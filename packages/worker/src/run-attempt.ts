@@ -45,9 +45,11 @@ export interface AttemptDeps {
   ack(receipt: string): void;
   /**
    * Ends an attempt as StateStore.completeTasks does, `startedAt` being when
-   * it started (the loop writes several together, see committer.ts).
+   * it started (the loop writes several together, see committer.ts); a
+   * SUCCEEDED end given its message's `receipt` acknowledges it too (with
+   * the end where the backend can).
    */
-  complete(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome, startedAt?: number): Promise<TaskRecord>;
+  complete(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome, startedAt?: number, receipt?: string): Promise<TaskRecord>;
   /** Writes a held (CLAIMED) task's start, CLAIMED → RUNNING (batched like completions); LEASE_LOST if the lease went. */
   start(jobId: string, taskId: number, lease: LeaseRef, startedAt: number): Promise<TaskRecord>;
   /** Attempts at once on this worker: each gets an equal share of the memory limit. */
@@ -298,8 +300,7 @@ async function commit(
       if (result.deadLetters) await backend.blobs.put(blobKeys.deadLetters(jobId, taskId, attempt), body(result.deadLetters));
       await deps.complete(jobId, taskId, lease, {
         status: 'SUCCEEDED', ...output, outputKind: result.kind, records: result.records, bad: result.bad, ...usageOf(result),
-      }, run.startedAt);
-      deps.ack(msg.receipt);
+      }, run.startedAt, msg.receipt);
       return 'succeeded';
     }
     if (stopped) return await giveBack(deps, msg, lease);

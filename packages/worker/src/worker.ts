@@ -75,7 +75,7 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
   const inFlight = new Set<Promise<void>>();
   const queued: Held[] = [];
   const joint = opts.backend.joint;
-  const committer = new Committer(opts.backend.state, () => running > 0 || queued.length > 0, joint && { joint, waiting: acks });
+  const committer = new Committer(opts.backend.state, () => running > 0 || queued.length > 0, { joint, waiting: acks });
   const deps = {
     backend: opts.backend, runner, jobs, workerId, tmpRoot, log, shutdown: shutdown.signal, ack: (r: string) => void acks.push(r),
     complete: committer.complete.bind(committer), start: committer.start.bind(committer), graceMs: opts.graceMs,
@@ -111,10 +111,10 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
     running += 1;
     // The slot frees when the attempt commits, so the next one runs while the commit waits for company.
     // The pace is the attempt's own time, from its start: not the occasional wait for a job record.
-    const complete: AttemptDeps['complete'] = (jobId, taskId, lease, outcome, startedAt) => {
+    const complete: AttemptDeps['complete'] = (jobId, taskId, lease, outcome, startedAt, receipt) => {
       pace.record(jobId, Date.now() - (startedAt ?? t0));
       free();
-      return committer.complete(jobId, taskId, lease, outcome, startedAt);
+      return committer.complete(jobId, taskId, lease, outcome, startedAt, receipt);
     };
     const p = withJob(msg.message.jobId, () => startUnlessPaused(deps, held, () => handleMessage({ ...deps, complete }, msg, heldClaim(deps, held), { ahead, onTurn })))
       .then((o) => { counts[o] += 1; })
@@ -185,7 +185,7 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
         waitMs: inFlight.size > 0 ? 50 : RECEIVE_WAIT_MS,
         jobId: opts.jobId,
         signal: opts.signal,
-      }, free, acks);
+      }, free, acks, (jobId) => committer.takeEnds(jobId));
       if (fresh.length > 0) {
         dropSuperseded(queued, fresh);
         queued.push(...fresh);
@@ -194,7 +194,9 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
       }
       if (inFlight.size > 0) {
         await wake.wait(50);
-        continue;
+        // The last attempts just committed (a receive that carried their ends got nothing): see whether the job is
+        // done before the next receive polls for a second.
+        if (inFlight.size > 0) continue;
       }
       if (await shouldExit(jobs, opts, idleSince)) break;
     }

@@ -23,6 +23,14 @@ export interface ReceiveClaimRequest extends ReceiveOptions {
   claim: ClaimRequest;
   /** Receipts of finished tasks to delete first, as TaskQueue.deleteBatch (stale ones skipped). */
   acks?: readonly string[];
+  /**
+   * Lease writes of `jobId` to make first, as completeAndAck(jobId, ends,
+   * acks) makes them (a SUCCEEDED end with its receipt acknowledges its
+   * message): a group's last ends ride on the next receive instead of a
+   * write of their own. With ends the call makes ONE try (no long poll:
+   * waitMs is not waited) and writes them even if told to stop (signal).
+   */
+  ends?: readonly LeaseWrite[];
 }
 
 export interface ReceivedClaims {
@@ -33,6 +41,8 @@ export interface ReceivedClaims {
    * (claimed when it starts, StateStore.claimCopy).
    */
   claims: (ClaimResult | null)[];
+  /** With `ends`: ended[i] is what completeTasks says of ends[i]. */
+  ended?: CompleteResult[];
 }
 
 export interface JointOps {
@@ -44,7 +54,14 @@ export interface JointOps {
    * message is received.
    */
   receiveAndClaim(req: ReceiveClaimRequest): Promise<ReceivedClaims>;
-  /** StateStore.completeTasks(jobId, writes) and TaskQueue.deleteBatch(acks) in one transaction. */
+  /**
+   * StateStore.completeTasks(jobId, writes) and TaskQueue.deleteBatch(acks)
+   * in one transaction; a write with a `receipt` that ends the task
+   * SUCCEEDED also deletes that message (as deleteBatch: a stale receipt,
+   * e.g. a reclaimed task's whose retry was sent meanwhile, deletes
+   * nothing), so its caller does not acknowledge it. Local: in the end's
+   * UPDATE of the task row, where that row is the message.
+   */
   completeAndAck(jobId: string, writes: readonly LeaseWrite[], acks: readonly string[], opts?: IoOptions): Promise<CompleteResult[]>;
   /**
    * StateStore.putTasks(jobId, batches) with a plain message

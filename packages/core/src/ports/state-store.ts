@@ -138,6 +138,14 @@ export interface TaskCompletion {
    * for a CLAIMED task is the end time.
    */
   startedAt?: number;
+  /**
+   * The receipt of the message the attempt came with (TaskQueue). Read only
+   * by JointOps.completeAndAck and receiveAndClaim's `ends`: a SUCCEEDED end
+   * written there acknowledges it in the same write (as TaskQueue.delete:
+   * a stale receipt deletes nothing). StateStore.completeTasks ignores it:
+   * its caller acknowledges the message itself.
+   */
+  receipt?: string;
 }
 
 /**

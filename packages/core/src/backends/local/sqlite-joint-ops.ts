@@ -11,10 +11,13 @@
  * (task-row-messages.ts). A receive and claim of a job's task-row messages
  * writes each row once: the group claim's UPDATE also marks the message
  * received (q_at, q_receipt, q_count: ClaimGroup's writeMarked), and the rows
- * it does not claim (refused, or claimed alone) are marked apart. The end and
- * the ack are still two UPDATEs of the row: the ack of a task goes with a
- * later group (the worker's committer holds receipts apart from its
- * LeaseWrites), so it cannot ride on its end's UPDATE without a port change.
+ * it does not claim (refused, or claimed alone) are marked apart. A
+ * SUCCEEDED end that carries its receipt (TaskCompletion.receipt) clears
+ * its task-row message in the end's UPDATE (SqliteLeaseOps' ackedEnd) while
+ * that delivery is the live one, so a plain task is two UPDATEs of its row
+ * (claim+mark, end+ack). A receive may carry the worker's waiting ends
+ * (ReceiveClaimRequest.ends): at concurrency 1 a group then costs one
+ * transaction, not an end's and a receive's back to back.
  */
 import { MAX_TASK_BATCH, type ClaimResult, type CompleteResult, type LeaseWrite } from '../../ports/state-store.js';
 import type { JointOps, ReceiveClaimRequest, ReceivedClaims } from '../../ports/joint-ops.js';
@@ -31,11 +34,7 @@ export class SqliteJointOps implements JointOps {
   private readonly putTx;
 
   constructor(db: Db, private readonly queue: SqliteTaskQueue, private readonly leases: SqliteLeaseOps, inserts: SqliteTaskInserts) {
-    this.endTx = db.transaction((jobId: string, writes: readonly LeaseWrite[], acks: readonly string[]) => {
-      const results = leases.completeMany(jobId, writes);
-      queue.deleteIn(acks);
-      return results;
-    });
+    this.endTx = db.transaction((jobId: string, writes: readonly LeaseWrite[], acks: readonly string[]) => this.endIn(jobId, writes, acks));
     this.putTx = db.transaction((jobId: string, batches: readonly BatchDescriptor[]) => {
       // Each inserted row carries its message, visible now (task-row-messages.ts): no second statement.
       return inserts.put(jobId, batches, Date.now());
@@ -43,9 +42,14 @@ export class SqliteJointOps implements JointOps {
   }
 
   async receiveAndClaim(req: ReceiveClaimRequest): Promise<ReceivedClaims> {
-    const { acks = [], claim, jobId, ...receive } = req;
-    const r = await this.queue.receiveWith({ ...receive, jobId, max: Math.min(receive.max, MAX_TASK_BATCH) }, acks, (got, mark) => this.claimIn(jobId, got, claim, mark), true);
-    return { messages: r.got, claims: r.also ?? [] };
+    const { acks = [], claim, jobId, ends, ...receive } = req;
+    // The ends (and their acks) first, in the receive's transaction: what completeAndAck would write alone.
+    let ended: CompleteResult[] | undefined;
+    const first = ends === undefined || ends.length === 0 ? null : () => { ended = this.endIn(jobId, ends, []); };
+    const r = await this.queue.receiveWith(
+      { ...receive, jobId, max: Math.min(receive.max, MAX_TASK_BATCH) }, acks, (got, mark) => this.claimIn(jobId, got, claim, mark), true, first,
+    );
+    return { messages: r.got, claims: r.also ?? [], ...(ended === undefined ? {} : { ended }) };
   }
 
   completeAndAck(jobId: string, writes: readonly LeaseWrite[], acks: readonly string[]): Promise<CompleteResult[]> {
@@ -54,6 +58,14 @@ export class SqliteJointOps implements JointOps {
 
   putTasksAndSend(jobId: string, batches: readonly BatchDescriptor[]): Promise<number> {
     return withLock(() => this.putTx.immediate(jobId, batches));
+  }
+
+  /** completeTasks' writes, each SUCCEEDED end acknowledging its receipt (in its UPDATE where it can), and the acks, inside a transaction. */
+  private endIn(jobId: string, writes: readonly LeaseWrite[], acks: readonly string[]): CompleteResult[] {
+    const unacked: string[] = [];
+    const results = this.leases.completeMany(jobId, writes, unacked);
+    this.queue.deleteIn(unacked.length === 0 ? acks : [...acks, ...unacked]);
+    return results;
   }
 
   /** Claims the received tasks of `jobId` (not copies, not another job's) inside the receive's transaction. */

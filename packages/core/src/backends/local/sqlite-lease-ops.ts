@@ -34,11 +34,25 @@ import { CLAIM_RETURNS, claimedRow, END_RETURNS, endedRow, START_RETURNS, starte
 import { positional, type PositionalStatement } from './positional-params.js';
 import { CLAIM_DUE, CLAIM_SET, ClaimGroup, type GroupMark } from './claim-group.js';
 import { EndOrder } from './end-order.js';
+import { parseTaskReceipt } from './task-row-messages.js';
 import { copyWins, leaseSlot, type LeaseRow, type SqliteCopyOps } from './sqlite-copy-ops.js';
 
 /** The job takes claims and heartbeats: not being cancelled, not ended (TERMINAL_JOB, as checkClaimable and DynamoDB say). */
 const JOB_LIVE = `EXISTS (SELECT 1 FROM jobs WHERE job_id = @jobId AND cancel_requested = 0
   AND status NOT IN (${[...TERMINAL_JOB].map((s) => `'${s}'`).join(', ')}))`;
+
+/** A SUCCEEDED end's task-row receipt tag to clear with the end (`done` once cleared there). */
+interface EndAck {
+  tag: string;
+  done: boolean;
+}
+
+/** The task-row receipt of this task as an EndAck; null for any other receipt (a copy's queue row), undefined for none. */
+function endAck(jobId: string, taskId: number, receipt: string | undefined): EndAck | null | undefined {
+  if (receipt === undefined) return undefined;
+  const r = parseTaskReceipt(receipt);
+  return r !== null && r.jobId === jobId && r.taskId === taskId ? { tag: r.tag, done: false } : null;
+}
 
 /** The parameters of a claim, in the order claimRow binds them. */
 const CLAIM_PARAMS = ['jobId', 'taskId', 'status', 'owner', 'expiresAt', 'claimedAt', 'startedAt', 'now', 'maxAttempts'] as const;
@@ -68,6 +82,8 @@ export class SqliteLeaseOps {
   private readonly leaseCheck: Statement;
   private readonly completeWrite: Statement;
   private readonly plainEnd: Record<'CLAIMED' | 'RUNNING', PositionalStatement>;
+  /** plainEnd that also deletes the task-row message of a given receipt (completeMany's acks). */
+  private readonly ackedEnd: Record<'CLAIMED' | 'RUNNING', PositionalStatement>;
   private readonly releaseWrite: Statement;
   private readonly startWrite: Statement;
   /** The usual start, with its lease check in the WHERE (START_PARAMS, by position). */
@@ -96,6 +112,15 @@ export class SqliteLeaseOps {
         AND status = '${from}' AND lease_owner = @owner AND coalesce(lease_attempt, attempts) = @attempt
         AND copy_owner IS NULL AND speculation IS NULL RETURNING ${END_RETURNS}`, END_PARAMS);
     this.plainEnd = { CLAIMED: plainEnd('CLAIMED'), RUNNING: plainEnd('RUNNING') };
+    // The same end acknowledging its task-row message (task-row-messages.ts) in this UPDATE: q_at and q_receipt
+    // cleared while the live delivery is the one acknowledged (@ackTag), as the queue's delete would; a newer
+    // delivery (a reclaimed task's retry sent meanwhile) is left alone.
+    const ackedEnd = (from: TaskStatus) => positional(db, `${END_SET},
+        q_at = CASE WHEN q_receipt = @ackTag THEN NULL ELSE q_at END, q_receipt = CASE WHEN q_receipt = @ackTag THEN NULL ELSE q_receipt END
+      WHERE job_id = @jobId AND task_id = @taskId
+        AND status = '${from}' AND lease_owner = @owner AND coalesce(lease_attempt, attempts) = @attempt
+        AND copy_owner IS NULL AND speculation IS NULL RETURNING ${END_RETURNS}`, [...END_PARAMS, 'ackTag']);
+    this.ackedEnd = { CLAIMED: ackedEnd('CLAIMED'), RUNNING: ackedEnd('RUNNING') };
     // A RUNNING attempt is refunded (its number stays spent); a CLAIMED one never started:
     // its number is handed back and its ended_at stays as it was.
     this.releaseWrite = db.prepare(`UPDATE tasks SET status = 'PENDING',
@@ -246,7 +271,7 @@ export class SqliteLeaseOps {
    * (CLAIMED → RUNNING → outcome). Of a task with a speculative copy, an end
    * without a result only drops that lease (SqliteCopyOps.dropOne).
    */
-  complete(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome, startedAt?: number, delta?: CountDelta): TaskRecord {
+  complete(jobId: string, taskId: number, lease: LeaseRef, outcome: TaskOutcome, startedAt?: number, delta?: CountDelta, ack?: EndAck): TaskRecord {
     const inline = inlineOf(outcome, { jobId, taskId });
     const succeeded = outcome.status === 'SUCCEEDED';
     const values = endValues(outcome, inline, startedAt);
@@ -257,8 +282,12 @@ export class SqliteLeaseOps {
     for (const from of this.endOrder.take(jobId, taskId)) {
       if (from === 'CLAIMED') assertTaskTransition('CLAIMED', 'RUNNING', { jobId, taskId });
       assertTaskTransition('RUNNING', outcome.status, { jobId, taskId });
-      const got = this.plainEnd[from].get(plainEndParams(values, jobId, taskId, lease.owner, lease.attempt));
-      if (got !== undefined) return count(from, endedRow(jobId, taskId, values, got));
+      const params = plainEndParams(values, jobId, taskId, lease.owner, lease.attempt);
+      const got = ack === undefined ? this.plainEnd[from].get(params) : this.ackedEnd[from].get([...params, ack.tag]);
+      if (got !== undefined) {
+        if (ack !== undefined) ack.done = true;
+        return count(from, endedRow(jobId, taskId, values, got));
+      }
     }
     // Not the plain case: a lost lease (throws), or a task with a speculative copy.
     const { status: from, slot, row } = this.checkLease(jobId, taskId, lease);
@@ -292,16 +321,22 @@ export class SqliteLeaseOps {
   /**
    * Writes each end or start as `complete` or `start` does, inside the
    * caller's transaction; a lost lease or a refused output is a result, not
-   * a throw.
+   * a throw. With `unacked` (JointOps' writes), a SUCCEEDED end with a
+   * receipt acknowledges its message: in the end's UPDATE when the receipt
+   * is this task's task-row delivery and the end is the plain one; else the
+   * receipt is pushed to `unacked` for the caller to delete in the same
+   * transaction.
    */
-  completeMany(jobId: string, writes: readonly LeaseWrite[]): CompleteResult[] {
+  completeMany(jobId: string, writes: readonly LeaseWrite[], unacked?: string[]): CompleteResult[] {
     if (writes.length > MAX_TASK_BATCH) throw tooManyClaims(jobId, writes.length, MAX_TASK_BATCH);
     const delta: CountDelta = {};
     const results = writes.map((w): CompleteResult => {
       try {
-        return w.outcome === undefined
-          ? this.start(jobId, w.taskId, w.lease, w.startedAt, delta)
-          : this.complete(jobId, w.taskId, w.lease, w.outcome, w.startedAt, delta);
+        if (w.outcome === undefined) return this.start(jobId, w.taskId, w.lease, w.startedAt, delta);
+        const ack = unacked === undefined || w.outcome.status !== 'SUCCEEDED' ? undefined : endAck(jobId, w.taskId, w.receipt);
+        const record = this.complete(jobId, w.taskId, w.lease, w.outcome, w.startedAt, delta, ack ?? undefined);
+        if (ack !== undefined && (ack === null || !ack.done) && w.receipt !== undefined) unacked?.push(w.receipt);
+        return record;
       } catch (e) {
         if (isDjcError(e, 'LEASE_LOST') || isDjcError(e, 'INTERNAL')) return e;
         throw e;

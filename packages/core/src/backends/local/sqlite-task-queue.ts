@@ -66,7 +66,10 @@ export class SqliteTaskQueue implements TaskQueue {
     this.sql = new QueueStatements(this.db);
     this.rows = new TaskRowMessages(this.db);
     this.sendTx = this.db.transaction((messages: readonly TaskMessage[], visibleAt: number) => this.sendIn(messages, visibleAt));
-    this.receiveTx = this.db.transaction(<T>(o: ReceiveOptions, acks: Receipts | null, also: (got: ReceivedMessage[], mark: TaskMark | null) => T, fold: boolean) => {
+    this.receiveTx = this.db.transaction(<T>(
+      o: ReceiveOptions, acks: Receipts | null, also: (got: ReceivedMessage[], mark: TaskMark | null) => T, fold: boolean, first: (() => void) | null,
+    ) => {
+      first?.();
       if (acks !== null) this.deleteReceipts(acks);
       const mark: { left: TaskMark | null } = { left: null };
       const got = this.take(o, fold ? mark : null);
@@ -79,7 +82,10 @@ export class SqliteTaskQueue implements TaskQueue {
       this.sql.purge.run(jobId);
       this.rows.purgeIn(jobId);
     });
-    this.deleteManyTx = this.db.transaction((receipts: Receipts) => this.deleteReceipts(receipts));
+    this.deleteManyTx = this.db.transaction((receipts: Receipts | null, first: (() => void) | null = null) => {
+      first?.();
+      if (receipts !== null) this.deleteReceipts(receipts);
+    });
     this.taskTx = this.db.transaction((onTask: (r: TaskReceipt) => void, r: TaskReceipt) => onTask(r));
     this.depthTx = this.db.transaction((jobId: string | undefined): QueueDepth => {
       const now = Date.now();
@@ -136,23 +142,32 @@ export class SqliteTaskQueue implements TaskQueue {
    * write it for every one of them. `also` runs inside the transaction:
    * if it throws, nothing was received or deleted. The first try writes
    * even when no message looks ready, if there are receipts to delete.
+   * `first`: writes to make at the start of the first try's transaction
+   * (the joint end's lease writes); with it there is one try only (no long
+   * poll), made even when `opts.signal` is aborted.
    */
   async receiveWith<T>(
     opts: ReceiveOptions, receipts: readonly string[], also: (got: ReceivedMessage[], mark: TaskMark | null) => T, fold = false,
+    first: (() => void) | null = null,
   ): Promise<{ got: ReceivedMessage[]; also: T | null }> {
     type Got = { got: ReceivedMessage[]; also: T | null };
     const none: Got = { got: [], also: null };
-    const deadline = Date.now() + (opts.waitMs ?? 0);
+    const deadline = first === null ? Date.now() + (opts.waitMs ?? 0) : 0;
     let acks = liveReceipts(receipts);
+    let before = first;
     for (;;) {
       if (opts.signal?.aborted) {
         const left = acks;
-        if (left !== null) await withLock(() => this.deleteManyTx.immediate(left));
+        const also = before;
+        if (left !== null || also !== null) await withLock(() => this.deleteManyTx.immediate(left, also));
         return none;
       }
       const pending = acks;
+      const also1 = before;
       acks = null;
-      const r = pending !== null || this.looksReady(opts.jobId) ? await withLock(() => this.receiveTx.immediate(opts, pending, also, fold) as Got) : none;
+      before = null;
+      const write = pending !== null || also1 !== null || this.looksReady(opts.jobId);
+      const r = write ? await withLock(() => this.receiveTx.immediate(opts, pending, also, fold, also1) as Got) : none;
       if (r.got.length > 0 || Date.now() >= deadline) return r;
       if (!(await this.waitForReady(opts, deadline))) return none;
     }
