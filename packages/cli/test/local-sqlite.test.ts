@@ -61,11 +61,13 @@ describe('DJC_SQLITE_DRIVER', () => {
 describe('DJC_WAL_CHECKPOINTER', () => {
   it('on: while djc run coordinates, its checkpointer empties the WAL once commits pause; off: the WAL keeps its frames until a commit crosses the threshold', async () => {
     job();
-    // One task that waits with no commit going on (a heartbeat is 10 s away), then reports the WAL's size as its output.
+    // One task that watches the WAL for up to 8 s while its own commits pause (a heartbeat is 10 s away) and reports
+    // the smallest size it saw. djc run still commits now and then (its job row), so one look could land just
+    // after such a commit: the checkpointer empties the WAL between them, which only a watch sees reliably.
     writeFileSync(join(box.dir, 'wal.yaml'), `name: wal
 input: { path: in.jsonl, batch: { records: 40 } }
 handler:
-  command: 'cat >/dev/null; sleep 6; echo "{\\"walBytes\\": $(stat -c %s "$DJC_HOME/djc.sqlite-wal")}"'
+  command: 'cat >/dev/null; min=; for i in $(seq 40); do s=$(stat -c %s "$DJC_HOME/djc.sqlite-wal"); if [ -z "$min" ] || [ "$s" -lt "$min" ]; then min=$s; fi; [ "$s" = 0 ] && break; sleep 0.2; done; echo "{\\"walBytes\\": $min}"'
 compute: { workers: 1 }
 output: { path: wal.jsonl }
 `);
