@@ -15,7 +15,11 @@ import { djc, sandboxPerTest } from './helpers.js';
 
 const box = sandboxPerTest();
 
-/** Runs djc with a hook that writes every loaded module's URL to a file; returns the result and those URLs. */
+/**
+ * Runs djc with a hook that writes every loaded module's URL to a file; returns the result and those URLs.
+ * The hook is in NODE_OPTIONS, which the processes djc starts (workers, the module probe) inherit: only the
+ * CLI's own process (argv[1] the CLI's bin.js) registers it.
+ */
 async function traced(args: string[], env: Record<string, string> = {}) {
   const log = join(box.dir, `loaded-${Math.random().toString(36).slice(2)}.txt`);
   const hooks = join(box.dir, 'hooks.mjs');
@@ -23,7 +27,7 @@ async function traced(args: string[], env: Record<string, string> = {}) {
   const register = join(box.dir, 'register.mjs');
   // Node's own modules taken without an ESM import (process.getBuiltinModule, require) pass no hook: process.moduleLoadList names them.
   const builtinLog = `${log}.builtins`;
-  writeFileSync(register, `import { register } from 'node:module';\nconst { writeFileSync } = process.getBuiltinModule('node:fs');\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\nprocess.on('exit', () => writeFileSync(${JSON.stringify(builtinLog)}, process.moduleLoadList.join('\\n')));\n`);
+  writeFileSync(register, `import { register } from 'node:module';\nconst { writeFileSync } = process.getBuiltinModule('node:fs');\nif (/[\\\\/]cli[\\\\/]dist[\\\\/]bin\\.js$/.test(process.argv[1] ?? '')) {\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\nprocess.on('exit', () => writeFileSync(${JSON.stringify(builtinLog)}, process.moduleLoadList.join('\\n')));\n}\n`);
   writeFileSync(log, '');
   const r = await djc(args, { cwd: box.dir, home: box.home, env: { ...env, NODE_OPTIONS: `--import=${pathToFileURL(register).href}` } });
   const files = readFileSync(log, 'utf8').split('\n').filter(Boolean);
@@ -117,6 +121,19 @@ describe('start-up imports', () => {
     expect(bad.stderr).toContain('bad.yaml:2:');
     expect(bad.stderr).toContain('input.batch.records: expected');
     expect(bad.loaded.some((u) => /\/zod\//.test(u)), 'zod explained the bad file').toBe(true);
+  });
+
+  it('run loads neither execa, tinyglobby nor es-module-lexer, nor the worker package (its workers are other processes)', async () => {
+    writeFileSync(join(box.dir, 'in.jsonl'), '{"n":1}\n{"n":2}\n');
+    writeFileSync(join(box.dir, 'h.mjs'), 'export async function h(records) { return records; }\n');
+    writeFileSync(join(box.dir, 'job.yaml'), 'name: runs\ninput: { path: in.jsonl, batch: { records: 1 } }\nhandler: { module: ./h.mjs#h }\ncompute: { workers: 1 }\n');
+    const ran = await traced(['run', 'job.yaml']);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.stdout).toMatch(/SUCCEEDED .*2 succeeded/);
+    expect(ran.loaded.some((u) => u.endsWith('/coordinator/dist/coordinate-job.js')), 'the bundle coordinated the job').toBe(true);
+    // Slurm's commands (execa), glob patterns (tinyglobby, picomatch), a pipeline cache key's import scan (es-module-lexer, which
+    // compiles WebAssembly as it loads) and the worker's own modules load only where used; the coordinator reads workers' logs with log-delta.
+    expect(ran.loaded.filter((u) => /execa|tinyglobby|picomatch|es-module-lexer|\/worker\/dist\/(?!handlers\/log-(delta|buffer)\.js$)/.test(u))).toEqual([]);
   });
 
   it('a remote read (DJC_URL) opens no backend: neither the local backend nor backend selection is loaded', async () => {

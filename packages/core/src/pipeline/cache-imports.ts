@@ -6,7 +6,6 @@
  * by es-module-lexer, which reads TypeScript as well as JavaScript.
  */
 import { readFile } from 'node:fs/promises';
-import { init, parse } from 'es-module-lexer';
 import { DjcError } from '../errors.js';
 import type { FileHash } from './cache-components.js';
 import { sha256Hex } from './cache-hash.js';
@@ -32,6 +31,8 @@ const FALLBACK = /(?:\bfrom\s*|\bimport\s*\(?\s*)(['"])([^'"]+)\1/g;
 
 /** The closure of the module file `entry` (absolute). A missing entry is in the closure with sha256 null. */
 export async function moduleClosure(entry: string): Promise<ModuleClosure> {
+  // Loaded at first use: es-module-lexer compiles its WebAssembly when imported, which every `djc run` would pay.
+  const { init, parse } = await import('es-module-lexer');
   await init;
   const files = new Map<string, string | null>();
   const packages = new Map<string, Set<string | null>>();
@@ -48,7 +49,7 @@ export async function moduleClosure(entry: string): Promise<ModuleClosure> {
     const text = await readOrNull(file);
     files.set(file, text === null ? null : sha256Hex(text));
     if (text === null || !CODE.test(file)) continue;
-    for (const spec of importsOf(file, text.toString('utf8'), warnings)) {
+    for (const spec of importsOf(parse, file, text.toString('utf8'), warnings)) {
       const r = await resolveImport(spec, file);
       if (r.kind === 'file' || r.kind === 'missing') queue.push(r.path);
       else if (r.kind === 'package') packages.set(r.name, (packages.get(r.name) ?? new Set()).add(r.version));
@@ -59,7 +60,7 @@ export async function moduleClosure(entry: string): Promise<ModuleClosure> {
 }
 
 /** The string specifiers `text` imports. */
-function importsOf(file: string, text: string, warnings: string[]): string[] {
+function importsOf(parse: typeof import('es-module-lexer').parse, file: string, text: string, warnings: string[]): string[] {
   const specs: string[] = [];
   try {
     const [imports] = parse(text, file);

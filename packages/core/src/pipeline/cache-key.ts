@@ -7,7 +7,6 @@
  * its location (which names a job id and changes every run).
  */
 import { resolve } from 'node:path';
-import { isDynamicPattern } from 'tinyglobby';
 import { expandInputPaths } from '../partition/expand-paths.js';
 import { parseModuleRef } from '../util/import-module.js';
 import type { CacheComponents, CodeComponent, FileHash } from './cache-components.js';
@@ -107,6 +106,8 @@ export function declaredFiles(run: Pick<StageRunSpec, 'config'>): readonly strin
 /** A declared file, or the files a glob matches (sorted); a glob that matches nothing stands for itself, missing. */
 async function expandDeclared(pattern: string): Promise<string[]> {
   const abs = resolve(pattern);
+  // Loaded at first use, as in expand-paths.ts: a run without declared files never loads tinyglobby.
+  const { isDynamicPattern } = await import('tinyglobby');
   if (!isDynamicPattern(abs)) return [abs];
   return expandInputPaths([abs]).catch(() => [abs]);
 }
