@@ -84,11 +84,11 @@ type Exit = { code: number | null; signal: NodeJS.Signals | null; spawnError?: E
 class CommandAttempt {
   private readonly log: LogBuffer;
   private readonly stderr = new TailLines(20);
-  private readonly files: { input: string; output: string };
+  /** $DJC_INPUT / $DJC_OUTPUT (io "file") and where stdout spills (io "stdin"): made when first asked for. */
+  private paths: { input: string; output: string } | undefined;
   private readonly deadLetters: DeadLetterFile;
   /** What reading the batch found (records, bad records); complete once the batch was read to its end. */
   private tally: BatchTally | null = null;
-  private readonly prep = new AbortController();
   private child: CommandProcess | undefined;
   private stopping: Stop | null = null;
   private killStartedAt = 0;
@@ -122,8 +122,13 @@ class CommandAttempt {
     private readonly directOk: boolean,
   ) {
     this.log = spec.log ?? new LogBuffer();
-    this.files = { input: join(spec.tmpDir, 'input'), output: join(spec.tmpDir, 'output') };
-    this.deadLetters = new DeadLetterFile(spec.input.onBadRecord, join(spec.tmpDir, 'bad-records.jsonl'));
+    // The path is used only under dead_letter (a join fewer per attempt otherwise).
+    this.deadLetters = new DeadLetterFile(spec.input.onBadRecord, spec.input.onBadRecord === 'dead_letter' ? join(spec.tmpDir, 'bad-records.jsonl') : '');
+  }
+
+  private get files(): { input: string; output: string } {
+    this.paths ??= { input: join(this.spec.tmpDir, 'input'), output: join(this.spec.tmpDir, 'output') };
+    return this.paths;
   }
 
   async run(): Promise<AttemptResult> {
@@ -206,10 +211,7 @@ class CommandAttempt {
     if (small) {
       this.tally = small.tally;
       this.input = small.bytes;
-      // Written by the spawner with the start; streamed only where the command got a stdin pipe (Node's spawn).
-      this.stdinChunks = (async function* () {
-        yield small.bytes;
-      })();
+      // Written by the spawner with the start; streamed (feedStdin) only where the command got a stdin pipe (Node's spawn).
       return;
     }
     const it = this.openBatch();
@@ -333,7 +335,9 @@ class CommandAttempt {
   private async feedStdin(child: CommandProcess): Promise<void> {
     const stdin = child.stdin as NonNullable<CommandProcess['stdin']>;
     try {
-      const writeError = await pumpBatch(this.stdinChunks ?? this.openBatch(), stdin, () => this.stopping !== null);
+      // A small batch read whole (readAhead) is fed as it was read, not read again.
+      const chunks = this.stdinChunks ?? (this.input !== undefined && this.tally !== null ? oneChunk(this.input) : this.openBatch());
+      const writeError = await pumpBatch(chunks, stdin, () => this.stopping !== null);
       if (writeError !== undefined) this.log.append(formatLogLine('warn', `[djc] writing the batch to stdin failed: ${(writeError as Error).message}`));
     } catch (e) {
       this.inputFailure = readFailure(e, this.spec);
@@ -363,8 +367,9 @@ class CommandAttempt {
   /** Signals the processes of the attempt that left its process group (setsid, a daemon), saying so in the attempt log. `leaderGone`: the shell has exited (and was reaped). */
   private killEscaped(signal: NodeJS.Signals = 'SIGKILL', leaderGone = false): void {
     const n = this.scope.killAll(signal, leaderGone);
+    if (n === 0) return;
     const what = `${n} process${n === 1 ? '' : 'es'} the command left running outside its process group (setsid, a daemon)`;
-    if (n > 0) this.log.append(formatLogLine('warn', `[djc] ${signal === 'SIGKILL' ? 'killed' : `sent ${signal} to`} ${what}`));
+    this.log.append(formatLogLine('warn', `[djc] ${signal === 'SIGKILL' ? 'killed' : `sent ${signal} to`} ${what}`));
   }
 
   /** Kills the processes of an attempt whose start the spawner never reported (it died between its fork and its answer). */
@@ -377,7 +382,6 @@ class CommandAttempt {
   private stop(stop: Stop): void {
     if (this.stopping || this.exited) return;
     this.stopping = stop;
-    this.prep.abort();
     const pid = this.child?.pid;
     if (pid !== undefined) this.signalStop(pid);
   }
@@ -475,6 +479,10 @@ let lastDirect: { command: string; argv: string[] | null } | null = null;
 function directArgvOf(command: string): string[] | null {
   if (lastDirect?.command !== command) lastDirect = { command, argv: directArgv(command) };
   return lastDirect.argv === null ? null : [...lastDirect.argv];
+}
+
+async function* oneChunk(bytes: Buffer): AsyncGenerator<Buffer> {
+  yield bytes;
 }
 
 /** Resolves when the child has exited and its stdio closed, or when it could not start. */
