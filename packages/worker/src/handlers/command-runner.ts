@@ -62,11 +62,17 @@ export function createCommandRunner(opts: { perl?: string | null; syscalls?: str
   const spawner = createCommandSpawner(opts);
   // The worker's environment, copied once: copying process.env (a getenv per variable) for every attempt cost more than the rest of building a command's environment.
   const workerEnv = { ...process.env };
+  // Under each attempt's own variables: the worker's environment and the handler's, made once per job (its handler's env object).
+  let last: EnvBase | null = null;
+  const baseEnv = (handlerEnv: Record<string, string> | undefined): EnvBase => {
+    if (last === null || last.handlerEnv !== handlerEnv) last = { handlerEnv, env: { ...workerEnv, ...handlerEnv }, shell: undefined };
+    return last;
+  };
   // Commands exec'd without the shell (direct-argv.ts) only where /bin/sh is dash: other shells pass on more (SHLVL, _…).
   const direct = (opts.direct ?? true) && shIsDash();
   return {
     run(spec, signal) {
-      const p = new CommandAttempt(spec, signal, spawner, workerEnv, direct).run();
+      const p = new CommandAttempt(spec, signal, spawner, baseEnv(spec.handler.env), direct).run();
       active.add(p);
       void p.finally(() => active.delete(p));
       return p;
@@ -77,6 +83,9 @@ export function createCommandRunner(opts: { perl?: string | null; syscalls?: str
     },
   };
 }
+
+/** A job's environment under its commands' own variables; `shell`: as the shell would pass it on (direct-argv.ts shellEnv), made when first needed. */
+interface EnvBase { handlerEnv: Record<string, string> | undefined; env: NodeJS.ProcessEnv; shell: NodeJS.ProcessEnv | undefined }
 
 type Stop = { failure: FailureKind; error: string; retryable: boolean };
 type Exit = { code: number | null; signal: NodeJS.Signals | null; spawnError?: Error; outputError?: unknown };
@@ -117,7 +126,7 @@ class CommandAttempt {
     private readonly spec: AttemptSpec,
     private readonly signal: AbortSignal,
     private readonly spawner: CommandSpawner,
-    private readonly workerEnv: NodeJS.ProcessEnv,
+    private readonly base: EnvBase,
     /** A plain simple command may be exec'd without the shell. */
     private readonly directOk: boolean,
   ) {
@@ -238,10 +247,12 @@ class CommandAttempt {
     const stdin = spec.handler.io !== 'file';
     const command = spec.handler.command as string;
     const args = shellArgs(command, spec.commandMemory?.bytes);
-    const env = this.env();
+    const own = this.env();
+    const { base } = this;
     // A plain simple command is exec'd without the shell (direct-argv.ts); under a memory limit the shell sets it. Without a PATH, dash and execvp search different places.
-    const direct = this.directOk && !spec.commandMemory && env.PATH ? directArgvOf(command) : null;
-    const child = await this.spawner.spawn('/bin/sh', args, { cwd: spec.baseDir, env: direct ? shellEnv(env) : env, stdin, input: this.input, direct: direct ?? undefined });
+    const direct = this.directOk && !spec.commandMemory && (own.PATH ?? base.env.PATH) ? directArgvOf(command) : null;
+    const baseEnv = direct ? (base.shell ??= shellEnv(base.env)) : base.env;
+    const child = await this.spawner.spawn('/bin/sh', args, { cwd: spec.baseDir, env: direct ? shellEnv(own) : own, baseEnv, stdin, input: this.input, direct: direct ?? undefined });
     this.direct = child.direct === true;
     this.child = child;
     if (child.pid !== undefined) {
@@ -285,11 +296,10 @@ class CommandAttempt {
     return { ...exit, code: 128 + n, signal: null };
   }
 
+  /** The attempt's own variables, on top of the job's (this.base). */
   private env(): NodeJS.ProcessEnv {
     const { spec } = this;
     const env: NodeJS.ProcessEnv = {
-      ...this.workerEnv,
-      ...spec.handler.env,
       DJC_JOB_ID: spec.jobId,
       DJC_TASK_ID: String(spec.taskId),
       DJC_ATTEMPT: String(spec.attempt),
