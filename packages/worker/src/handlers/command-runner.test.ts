@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alive, output, spec, tempDir, writeBatch } from '../../test-fixtures/attempt-spec.js';
 import { createHandlerRunner, type AttemptResult, type HandlerRunner } from './index.js';
+import { createCommandRunner } from './command-runner.js';
 
 const CSV = { delimiter: ',', header: true, quote: '"' };
 const TEXT = { format: 'text' as const, csv: CSV };
@@ -264,5 +265,22 @@ describe('command handlers: stopping', () => {
   it('runs attempts side by side', async () => {
     const results = await Promise.all([1, 2, 3].map((i) => runCommand(`echo ${i}`)));
     expect(results.map(output)).toEqual(['1\n', '2\n', '3\n']);
+  });
+});
+
+describe("command handlers through Node's spawn (no perl spawner)", () => {
+  it('a small batch read ahead reaches stdin whole, counted once; a larger one streams', async () => {
+    const node = createCommandRunner({ perl: null });
+    try {
+      const small = await node.run(spec(tmp.dir, words(), { command: 'cat', input: TEXT }), new AbortController().signal);
+      expect(output(small)).toBe('alpha\nbeta\ngamma\n');
+      expect(small).toMatchObject({ ok: true, records: 3 });
+      const text = Array.from({ length: 3000 }, (_, i) => `line ${i}`).join('\n') + '\n';
+      const large = await node.run(spec(tmp.dir, writeBatch(tmp.dir, 'large.txt', text, 3000), { command: 'wc -l', input: TEXT }), new AbortController().signal);
+      expect(output(large).trim()).toBe('3000');
+      expect(large).toMatchObject({ ok: true, records: 3000 });
+    } finally {
+      await node.close();
+    }
   });
 });

@@ -62,11 +62,17 @@ export function createCommandRunner(opts: { perl?: string | null; syscalls?: str
   const spawner = createCommandSpawner(opts);
   // The worker's environment, copied once: copying process.env (a getenv per variable) for every attempt cost more than the rest of building a command's environment.
   const workerEnv = { ...process.env };
+  // Under each attempt's own variables: the worker's environment and the handler's, made once per job (its handler's env object).
+  let last: EnvBase | null = null;
+  const baseEnv = (handlerEnv: Record<string, string> | undefined): EnvBase => {
+    if (last === null || last.handlerEnv !== handlerEnv) last = { handlerEnv, env: { ...workerEnv, ...handlerEnv }, shell: undefined };
+    return last;
+  };
   // Commands exec'd without the shell (direct-argv.ts) only where /bin/sh is dash: other shells pass on more (SHLVL, _…).
   const direct = (opts.direct ?? true) && shIsDash();
   return {
     run(spec, signal) {
-      const p = new CommandAttempt(spec, signal, spawner, workerEnv, direct).run();
+      const p = new CommandAttempt(spec, signal, spawner, baseEnv(spec.handler.env), direct).run();
       active.add(p);
       void p.finally(() => active.delete(p));
       return p;
@@ -78,17 +84,20 @@ export function createCommandRunner(opts: { perl?: string | null; syscalls?: str
   };
 }
 
+/** A job's environment under its commands' own variables; `shell`: as the shell would pass it on (direct-argv.ts shellEnv), made when first needed. */
+interface EnvBase { handlerEnv: Record<string, string> | undefined; env: NodeJS.ProcessEnv; shell: NodeJS.ProcessEnv | undefined }
+
 type Stop = { failure: FailureKind; error: string; retryable: boolean };
 type Exit = { code: number | null; signal: NodeJS.Signals | null; spawnError?: Error; outputError?: unknown };
 
 class CommandAttempt {
   private readonly log: LogBuffer;
   private readonly stderr = new TailLines(20);
-  private readonly files: { input: string; output: string };
+  /** $DJC_INPUT / $DJC_OUTPUT (io "file") and where stdout spills (io "stdin"): made when first asked for. */
+  private paths: { input: string; output: string } | undefined;
   private readonly deadLetters: DeadLetterFile;
   /** What reading the batch found (records, bad records); complete once the batch was read to its end. */
   private tally: BatchTally | null = null;
-  private readonly prep = new AbortController();
   private child: CommandProcess | undefined;
   private stopping: Stop | null = null;
   private killStartedAt = 0;
@@ -117,13 +126,18 @@ class CommandAttempt {
     private readonly spec: AttemptSpec,
     private readonly signal: AbortSignal,
     private readonly spawner: CommandSpawner,
-    private readonly workerEnv: NodeJS.ProcessEnv,
+    private readonly base: EnvBase,
     /** A plain simple command may be exec'd without the shell. */
     private readonly directOk: boolean,
   ) {
     this.log = spec.log ?? new LogBuffer();
-    this.files = { input: join(spec.tmpDir, 'input'), output: join(spec.tmpDir, 'output') };
-    this.deadLetters = new DeadLetterFile(spec.input.onBadRecord, join(spec.tmpDir, 'bad-records.jsonl'));
+    // The path is used only under dead_letter (a join fewer per attempt otherwise).
+    this.deadLetters = new DeadLetterFile(spec.input.onBadRecord, spec.input.onBadRecord === 'dead_letter' ? join(spec.tmpDir, 'bad-records.jsonl') : '');
+  }
+
+  private get files(): { input: string; output: string } {
+    this.paths ??= { input: join(this.spec.tmpDir, 'input'), output: join(this.spec.tmpDir, 'output') };
+    return this.paths;
   }
 
   async run(): Promise<AttemptResult> {
@@ -206,10 +220,7 @@ class CommandAttempt {
     if (small) {
       this.tally = small.tally;
       this.input = small.bytes;
-      // Written by the spawner with the start; streamed only where the command got a stdin pipe (Node's spawn).
-      this.stdinChunks = (async function* () {
-        yield small.bytes;
-      })();
+      // Written by the spawner with the start; streamed (feedStdin) only where the command got a stdin pipe (Node's spawn).
       return;
     }
     const it = this.openBatch();
@@ -236,10 +247,12 @@ class CommandAttempt {
     const stdin = spec.handler.io !== 'file';
     const command = spec.handler.command as string;
     const args = shellArgs(command, spec.commandMemory?.bytes);
-    const env = this.env();
+    const own = this.env();
+    const { base } = this;
     // A plain simple command is exec'd without the shell (direct-argv.ts); under a memory limit the shell sets it. Without a PATH, dash and execvp search different places.
-    const direct = this.directOk && !spec.commandMemory && env.PATH ? directArgvOf(command) : null;
-    const child = await this.spawner.spawn('/bin/sh', args, { cwd: spec.baseDir, env: direct ? shellEnv(env) : env, stdin, input: this.input, direct: direct ?? undefined });
+    const direct = this.directOk && !spec.commandMemory && (own.PATH ?? base.env.PATH) ? directArgvOf(command) : null;
+    const baseEnv = direct ? (base.shell ??= shellEnv(base.env)) : base.env;
+    const child = await this.spawner.spawn('/bin/sh', args, { cwd: spec.baseDir, env: direct ? shellEnv(own) : own, baseEnv, stdin, input: this.input, direct: direct ?? undefined });
     this.direct = child.direct === true;
     this.child = child;
     if (child.pid !== undefined) {
@@ -283,11 +296,10 @@ class CommandAttempt {
     return { ...exit, code: 128 + n, signal: null };
   }
 
+  /** The attempt's own variables, on top of the job's (this.base). */
   private env(): NodeJS.ProcessEnv {
     const { spec } = this;
     const env: NodeJS.ProcessEnv = {
-      ...this.workerEnv,
-      ...spec.handler.env,
       DJC_JOB_ID: spec.jobId,
       DJC_TASK_ID: String(spec.taskId),
       DJC_ATTEMPT: String(spec.attempt),
@@ -333,7 +345,9 @@ class CommandAttempt {
   private async feedStdin(child: CommandProcess): Promise<void> {
     const stdin = child.stdin as NonNullable<CommandProcess['stdin']>;
     try {
-      const writeError = await pumpBatch(this.stdinChunks ?? this.openBatch(), stdin, () => this.stopping !== null);
+      // A small batch read whole (readAhead) is fed as it was read, not read again.
+      const chunks = this.stdinChunks ?? (this.input !== undefined && this.tally !== null ? oneChunk(this.input) : this.openBatch());
+      const writeError = await pumpBatch(chunks, stdin, () => this.stopping !== null);
       if (writeError !== undefined) this.log.append(formatLogLine('warn', `[djc] writing the batch to stdin failed: ${(writeError as Error).message}`));
     } catch (e) {
       this.inputFailure = readFailure(e, this.spec);
@@ -363,8 +377,9 @@ class CommandAttempt {
   /** Signals the processes of the attempt that left its process group (setsid, a daemon), saying so in the attempt log. `leaderGone`: the shell has exited (and was reaped). */
   private killEscaped(signal: NodeJS.Signals = 'SIGKILL', leaderGone = false): void {
     const n = this.scope.killAll(signal, leaderGone);
+    if (n === 0) return;
     const what = `${n} process${n === 1 ? '' : 'es'} the command left running outside its process group (setsid, a daemon)`;
-    if (n > 0) this.log.append(formatLogLine('warn', `[djc] ${signal === 'SIGKILL' ? 'killed' : `sent ${signal} to`} ${what}`));
+    this.log.append(formatLogLine('warn', `[djc] ${signal === 'SIGKILL' ? 'killed' : `sent ${signal} to`} ${what}`));
   }
 
   /** Kills the processes of an attempt whose start the spawner never reported (it died between its fork and its answer). */
@@ -377,7 +392,6 @@ class CommandAttempt {
   private stop(stop: Stop): void {
     if (this.stopping || this.exited) return;
     this.stopping = stop;
-    this.prep.abort();
     const pid = this.child?.pid;
     if (pid !== undefined) this.signalStop(pid);
   }
@@ -475,6 +489,10 @@ let lastDirect: { command: string; argv: string[] | null } | null = null;
 function directArgvOf(command: string): string[] | null {
   if (lastDirect?.command !== command) lastDirect = { command, argv: directArgv(command) };
   return lastDirect.argv === null ? null : [...lastDirect.argv];
+}
+
+async function* oneChunk(bytes: Buffer): AsyncGenerator<Buffer> {
+  yield bytes;
 }
 
 /** Resolves when the child has exited and its stdio closed, or when it could not start. */

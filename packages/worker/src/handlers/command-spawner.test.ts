@@ -165,6 +165,31 @@ describe.runIf(hasPerl)('command handlers started by the perl spawner', () => {
     }
   });
 
+  it('gives each command exactly its base environment plus its own, though a request with the same base compares only its own', async () => {
+    for (const spawner of [createCommandSpawner(), createCommandSpawner({ perl: null })]) {
+      try {
+        const envOf = async (env: NodeJS.ProcessEnv, baseEnv: NodeJS.ProcessEnv) => {
+          const child = await spawner.spawn('/bin/sh', ['-c', 'env'], { cwd: tmp.dir, env, baseEnv, stdin: false });
+          return (await stdoutOf(child)).toString().split('\n').filter((l) => l !== '' && !l.startsWith('PWD=')).sort();
+        };
+        const base = { DJCT_A: 'a', DJCT_B: 'b' };
+        expect(await envOf({ DJCT_X: '1' }, base)).toEqual(['DJCT_A=a', 'DJCT_B=b', 'DJCT_X=1']);
+        // An own entry over the base's, then gone: the base's comes back; one the base lacks goes.
+        expect(await envOf({ DJCT_A: 'own', DJCT_Y: '2' }, base)).toEqual(['DJCT_A=own', 'DJCT_B=b', 'DJCT_Y=2']);
+        expect(await envOf({ DJCT_X: '3' }, base)).toEqual(['DJCT_A=a', 'DJCT_B=b', 'DJCT_X=3']);
+        // Set to undefined: left out, base or not; back the next time.
+        expect(await envOf({ DJCT_B: undefined, DJCT_X: undefined }, base)).toEqual(['DJCT_A=a']);
+        expect(await envOf({}, base)).toEqual(['DJCT_A=a', 'DJCT_B=b']);
+        // Another base: all of it is compared again.
+        expect(await envOf({ DJCT_X: '4' }, { DJCT_C: 'c' })).toEqual(['DJCT_C=c', 'DJCT_X=4']);
+        expect(await envOf({ DJCT_A: 'full' }, undefined as unknown as NodeJS.ProcessEnv)).toEqual(['DJCT_A=full']);
+        expect(await envOf({}, base)).toEqual(['DJCT_A=a', 'DJCT_B=b']);
+      } finally {
+        await spawner.close();
+      }
+    }
+  });
+
   it('relays what a command prints little of in its replies: the worker opens no pipe of it', async () => {
     const spawner = createCommandSpawner();
     try {

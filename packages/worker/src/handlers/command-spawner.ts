@@ -46,7 +46,15 @@ export interface CommandProcess extends EventEmitter {
 
 export interface CommandSpawnOptions {
   cwd: string;
+  /** The command's environment; with `baseEnv`, its own entries on top of that (an entry set to undefined: left out). */
   env: NodeJS.ProcessEnv;
+  /**
+   * Entries under `env`, the same object for every command of a job (the
+   * worker's environment and the handler's): the perl spawner then compares
+   * only `env`'s few entries with the last command's, not the whole
+   * environment. Not to be changed once passed.
+   */
+  baseEnv?: NodeJS.ProcessEnv | undefined;
   /** Pipe stdin (else /dev/null). */
   stdin: boolean;
   /**
@@ -106,7 +114,7 @@ export function createCommandSpawner(opts: { perl?: string | null; syscalls?: st
 }
 
 function nodeSpawn(file: string, args: string[], o: CommandSpawnOptions): ChildProcess {
-  return spawn(file, args, { cwd: o.cwd, env: o.env, detached: true, stdio: [o.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+  return spawn(file, args, { cwd: o.cwd, env: o.baseEnv ? { ...o.baseEnv, ...o.env } : o.env, detached: true, stdio: [o.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
 }
 
 /**
@@ -143,6 +151,9 @@ class PerlSpawner {
   private letGoTimer: NodeJS.Timeout | undefined;
   /** The spawner's environment as the requests sent so far left it (null: not set yet); each request sends only the changes. */
   private sentEnv: Map<string, string> | null = null;
+  /** The baseEnv the last request's environment was made of (sentEnv is it plus sentOwn's entries), if any. */
+  private sentBase: NodeJS.ProcessEnv | undefined;
+  private sentOwn: string[] = [];
   private markReady: (ok: boolean) => void = () => undefined;
 
   /** `args`: the spawner's @ARGV (RELAY_BYTES, then its system call numbers). */
@@ -172,7 +183,7 @@ class PerlSpawner {
 
   spawn(file: string, args: string[], o: CommandSpawnOptions): Promise<CommandProcess> {
     const id = this.nextId++;
-    const env = this.envChanges(o.env);
+    const env = o.baseEnv !== undefined && o.baseEnv === this.sentBase ? this.ownChanges(o.env, o.baseEnv) : this.envChanges(o.env, o.baseEnv);
     const argv = o.direct ?? [file, ...args];
     const input = o.stdin && o.input && o.input.length <= INLINE_STDIN_BYTES ? o.input : undefined;
     const mode = (input ? 'i' : o.stdin ? 'p' : 'n') + (o.direct ? 'd' : '');
@@ -193,7 +204,10 @@ class PerlSpawner {
    * it lacks; the first request clears the spawner's own first (""). Names
    * that are empty or hold "=" cannot be said so: they are left out.
    */
-  private envChanges(env: NodeJS.ProcessEnv): string[] {
+  private envChanges(own: NodeJS.ProcessEnv, base: NodeJS.ProcessEnv | undefined): string[] {
+    const env = base ? { ...base, ...own } : own;
+    this.sentBase = base;
+    this.sentOwn = base ? Object.keys(own).filter(validName) : [];
     const out: string[] = [];
     let sent = this.sentEnv;
     if (sent === null) {
@@ -203,7 +217,7 @@ class PerlSpawner {
     let names = 0;
     for (const k in env) {
       const v = env[k];
-      if (v === undefined || k === '' || k.includes('=')) continue;
+      if (v === undefined || !validName(k)) continue;
       names += 1;
       if (sent.get(k) === v) continue;
       sent.set(k, v);
@@ -217,6 +231,33 @@ class PerlSpawner {
         out.push(k);
       }
     }
+    return out;
+  }
+
+  /**
+   * envChanges for a command whose base is the last command's: only its own
+   * entries are compared, and the last command's own entries it lacks go
+   * back to the base's value (or go).
+   */
+  private ownChanges(own: NodeJS.ProcessEnv, base: NodeJS.ProcessEnv): string[] {
+    const sent = this.sentEnv as Map<string, string>;
+    const out: string[] = [];
+    const names: string[] = [];
+    const put = (k: string, v: string | undefined): void => {
+      if (v === undefined) {
+        if (sent.delete(k)) out.push(k);
+      } else if (sent.get(k) !== v) {
+        sent.set(k, v);
+        out.push(`${k}=${v}`);
+      }
+    };
+    for (const k in own) {
+      if (!validName(k)) continue;
+      names.push(k);
+      put(k, own[k]);
+    }
+    for (const k of this.sentOwn) if (!Object.hasOwn(own, k)) put(k, base[k]);
+    this.sentOwn = names;
     return out;
   }
 
@@ -542,6 +583,11 @@ class PerlChild extends EventEmitter implements CommandProcess {
   private maybeClose(): void {
     if (this.open === 0 && this.exit) this.emit('close', ...this.exit);
   }
+}
+
+/** An environment name the spawner's payload can carry (not empty, no "="). */
+function validName(k: string): boolean {
+  return k !== '' && !k.includes('=');
 }
 
 /** A command that did not start: emits 'error' as a ChildProcess does, once the caller had a turn to listen. */
