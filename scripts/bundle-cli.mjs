@@ -2,7 +2,9 @@
  * `pnpm build`'s second step (after `tsc -b`): bundles the `djc` command's
  * process (packages/cli/dist/main.js and everything it imports, lazily
  * imported commands as separate chunks) into packages/cli/dist/bundle/,
- * which dist/bin.js loads. Resolving and reading ~200-570 small module
+ * which dist/bin.js loads; and the worker process (djc-worker:
+ * packages/worker/dist/bin-main.js) into packages/worker/dist/bundle/, which
+ * the worker's dist/bin.js loads. Resolving and reading ~200-570 small module
  * files was most of a read's or a submit's start-up (issue 14; see
  * docs/benchmarks.md, CLI read latency).
  *
