@@ -2,7 +2,9 @@
  * `pnpm build`'s second step (after `tsc -b`): bundles the `djc` command's
  * process (packages/cli/dist/main.js and everything it imports, lazily
  * imported commands as separate chunks) into packages/cli/dist/bundle/,
- * which dist/bin.js loads. Resolving and reading ~200-570 small module
+ * which dist/bin.js loads; and the worker process (djc-worker:
+ * packages/worker/dist/bin-main.js) into packages/worker/dist/bundle/, which
+ * the worker's dist/bin.js loads. Resolving and reading ~200-570 small module
  * files was most of a read's or a submit's start-up (issue 14; see
  * docs/benchmarks.md, CLI read latency).
  *
@@ -23,7 +25,7 @@ import { build, transform } from 'esbuild';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI_DIST = join(ROOT, 'packages', 'cli', 'dist');
-const OUT = join(CLI_DIST, 'bundle');
+const WORKER_DIST = join(ROOT, 'packages', 'worker', 'dist');
 
 /** Loaded from node_modules at run time, never bundled (package names; subpaths too). */
 const EXTERNAL = /^(better-sqlite3|@aws-sdk\/[^/]+|@smithy\/[^/]+|tsx|pino|@opentelemetry\/[^/]+)(\/.*)?$/;
@@ -33,7 +35,7 @@ const EXTERNAL = /^(better-sqlite3|@aws-sdk\/[^/]+|@smithy\/[^/]+|tsx|pino|@open
  * bundle: the CLI package's node_modules does not hold its dependencies'
  * dependencies (pnpm), so a bare name would not resolve from dist/bundle/.
  */
-const externals = {
+const externals = (OUT) => ({
   name: 'externals-by-path',
   setup(b) {
     b.onResolve({ filter: EXTERNAL }, async (args) => {
@@ -44,10 +46,10 @@ const externals = {
       return { path: rel.startsWith('.') ? rel : `./${rel}`, external: true };
     });
   },
-};
+});
 
 /** `import.meta.url` in a bundled file means the file it came from (relative to the bundle, so the tree can move). */
-const fileUrls = {
+const fileUrls = (OUT) => ({
   name: 'file-urls',
   setup(b) {
     b.onLoad({ filter: /\.[cm]?js$/ }, async (args) => {
@@ -60,7 +62,7 @@ const fileUrls = {
       return { contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`), loader: 'js' };
     });
   },
-};
+});
 
 /**
  * commander requires node:child_process when it loads, which loads net,
@@ -139,34 +141,43 @@ function lazyFunction(spec, name) {
  */
 const withRequire = (text) => (/\brequire\b/.test(text) ? `const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);\n${text}` : text);
 
-await rm(OUT, { recursive: true, force: true });
-const { metafile, outputFiles } = await build({
-  absWorkingDir: ROOT,
-  metafile: true,
-  entryPoints: { main: join(CLI_DIST, 'main.js') },
-  outdir: OUT,
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node22',
-  // Error and class names stay as written (messages and `name` checks use them).
-  keepNames: true,
-  chunkNames: 'chunk-[hash]',
-  logLevel: 'warning',
-  plugins: [externals, commanderLazyChildProcess, fileUrls],
-  write: false,
-});
-await mkdir(OUT, { recursive: true });
-for (const f of outputFiles) {
-  if (!f.path.endsWith('.js')) {
-    await writeFile(f.path, f.contents);
-    continue;
+/** Bundles `entry` (a dist file) as `<out>/<name>.js` with its chunks and meta.json. */
+async function bundle(name, entry, OUT, more = []) {
+  await rm(OUT, { recursive: true, force: true });
+  const { metafile, outputFiles } = await build({
+    absWorkingDir: ROOT,
+    metafile: true,
+    entryPoints: { [name]: entry },
+    outdir: OUT,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22',
+    // Error and class names stay as written (messages and `name` checks use them).
+    keepNames: true,
+    chunkNames: 'chunk-[hash]',
+    logLevel: 'warning',
+    plugins: [externals(OUT), ...more, fileUrls(OUT)],
+    write: false,
+  });
+  await mkdir(OUT, { recursive: true });
+  for (const f of outputFiles) {
+    if (!f.path.endsWith('.js')) {
+      await writeFile(f.path, f.contents);
+      continue;
+    }
+    const text = withRequire(builtinsWithoutNamespace(f.text, relative(ROOT, f.path)));
+    // The rewrite is text: esbuild parses the result, so a mistake fails the build, not a command.
+    await transform(text, { format: 'esm', loader: 'js', platform: 'node' });
+    await writeFile(f.path, text);
   }
-  const text = withRequire(builtinsWithoutNamespace(f.text, relative(ROOT, f.path)));
-  // The rewrite is text: esbuild parses the result, so a mistake fails the build, not a command.
-  await transform(text, { format: 'esm', loader: 'js', platform: 'node' });
-  await writeFile(f.path, text);
+  // Which source modules each chunk holds (packages/cli/test/start-up-imports.test.ts and worker-imports.test.ts read it).
+  await writeFile(join(OUT, 'meta.json'), JSON.stringify({ outputs: Object.fromEntries(Object.entries(metafile.outputs).map(([out, o]) => [out, { bytes: o.bytes, inputs: Object.keys(o.inputs) }])) }));
 }
-// Which source modules each chunk holds (packages/cli/test/start-up-imports.test.ts reads it).
-await writeFile(join(OUT, 'meta.json'), JSON.stringify({ outputs: Object.fromEntries(Object.entries(metafile.outputs).map(([out, o]) => [out, { bytes: o.bytes, inputs: Object.keys(o.inputs) }])) }));
+
+await bundle('main', join(CLI_DIST, 'main.js'), join(CLI_DIST, 'bundle'), [commanderLazyChildProcess]);
+// The worker process (djc-worker: every local worker of every job, Slurm's, warm ones): its ~140 dist
+// modules were ~100 ms of CPU of each worker's start, ~35 ms as one bundle. Handler threads and the
+// checkpointer child still run their dist files (the bundle's import.meta.url names them).
+await bundle('bin-main', join(WORKER_DIST, 'bin-main.js'), join(WORKER_DIST, 'bundle'));

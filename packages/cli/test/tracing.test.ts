@@ -165,7 +165,7 @@ registerHooks({ resolve(specifier, context, next) {
     const out = readJsonl(join(box.dir, 'out.jsonl')) as { tp: string }[];
     expect(out.map((r) => r.tp)).toEqual(['', '', '']);
     const offImports = readFileSync(log, 'utf8');
-    expect(offImports).toContain('/dist/run-attempt.js'); // the hook saw the worker's modules
+    expect(offImports).toContain('/worker/dist/bundle/bin-main.js'); // the hook saw the worker (it runs from its bundle)
     expect(offImports).not.toContain('@opentelemetry');
     expect(receiver.requests()).toBe(0);
 

@@ -5,7 +5,10 @@
  * every worker process of every job, and every handler thread, paid that at
  * its start (~290 modules, ~150-250 ms of CPU). A module-load hook
  * (NODE_OPTIONS=--import, which workers and their threads inherit) writes
- * the files each process and thread loads.
+ * the files each process and thread loads. The worker process runs from its
+ * bundle (scripts/bundle-cli.mjs: ~140 dist modules were ~100 ms of CPU of
+ * every worker's start): a loaded chunk stands for the source modules the
+ * bundle's meta.json lists for it.
  */
 import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +17,14 @@ import { describe, expect, it } from 'vitest';
 import { djc, sandboxPerTest } from './helpers.js';
 
 const box = sandboxPerTest();
+
+const WORKER_BUNDLE = join(import.meta.dirname, '..', '..', 'worker', 'dist', 'bundle');
+/** A loaded file's source modules: a worker bundle chunk's inputs (paths from the repository's root), or the file itself. */
+function sources(url: string): string[] {
+  const chunks = (JSON.parse(readFileSync(join(WORKER_BUNDLE, 'meta.json'), 'utf8')) as { outputs: Record<string, { inputs: string[] }> }).outputs;
+  const chunk = Object.entries(chunks).find(([out]) => url.endsWith(`/${out}`));
+  return chunk ? chunk[1].inputs.map((i) => `/${i}`) : [url];
+}
 
 describe('worker start-up imports', () => {
   it('a worker process and its handler thread load neither core\'s index nor zod or yaml', async () => {
@@ -34,12 +45,19 @@ describe('worker start-up imports', () => {
     const ran = await djc(['run', 'job.yaml'], { cwd: box.dir, home: box.home, env: { NODE_OPTIONS: `--import=${pathToFileURL(hook).href}` } });
     expect(ran.code, ran.stderr).toBe(0);
 
-    const loaded = Object.fromEntries(readdirSync(logs).map((f) => [f, readFileSync(join(logs, f), 'utf8').split('\n').filter(Boolean)]));
+    const files = Object.fromEntries(readdirSync(logs).map((f) => [f, readFileSync(join(logs, f), 'utf8').split('\n').filter(Boolean)]));
+    const loaded = Object.fromEntries(Object.entries(files).map(([f, urls]) => [f, urls.flatMap(sources)]));
     const workers = Object.entries(loaded).filter(([, urls]) => urls.some((u) => u.endsWith('/worker/dist/main.js')));
     const threads = Object.entries(loaded).filter(([, urls]) => urls.some((u) => u.endsWith('/worker/dist/handlers/module-thread.js')));
     expect(workers.length, Object.keys(loaded).join(' ')).toBeGreaterThan(0);
     expect(threads.length, Object.keys(loaded).join(' ')).toBeGreaterThan(0);
     const heavy = (urls: string[]) => urls.filter((u) => /\/core\/dist\/index\.js$/.test(u) || /\/node_modules\/(\.pnpm\/)?(zod|yaml)[@/]/.test(u));
     for (const [file, urls] of [...workers, ...threads]) expect(heavy(urls), file).toEqual([]);
+    // A worker process runs from its bundle, not from djc's dist modules one by one.
+    for (const [file] of workers) {
+      const own = files[file]!.filter((u) => /\/packages\/(core|worker)\/dist\//.test(u));
+      expect(own.filter((u) => !u.includes('/worker/dist/bundle/') && !u.endsWith('/worker/dist/bin.js')), file).toEqual([]);
+      expect(own.some((u) => u.endsWith('/worker/dist/bundle/bin-main.js')), file).toBe(true);
+    }
   });
 });
