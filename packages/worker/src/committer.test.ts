@@ -91,8 +91,13 @@ describe('Committer', () => {
     const other = await reopen(2);
     await backend.state.releaseTask(other.jobId, 1, { owner: 'h', attempt: 1 }, 'gone');
     const c = new Committer(state, () => true);
-    const ok = c.start(other.jobId, 0, { owner: 'h', attempt: 1 }, Date.now());
-    const gone = c.start(other.jobId, 1, { owner: 'h', attempt: 1 }, Date.now()).then(() => null, (e: unknown) => e);
+    // Both starts are added at one instant of the committer's clock, then both may go: a loaded machine that stalls
+    // between the two calls past half of COMMIT_WAIT_MS must not split them into two writes (it did once, [1, 1]).
+    let now = Date.now();
+    vi.spyOn(Date, 'now').mockImplementation(() => now);
+    const ok = c.start(other.jobId, 0, { owner: 'h', attempt: 1 }, now);
+    const gone = c.start(other.jobId, 1, { owner: 'h', attempt: 1 }, now).then(() => null, (e: unknown) => e);
+    now += COMMIT_WAIT_MS;
     expect(await ok).toMatchObject({ status: 'RUNNING' });
     expect(isDjcError(await gone, 'LEASE_LOST')).toBe(true);
     expect(writes).toEqual([2]);
