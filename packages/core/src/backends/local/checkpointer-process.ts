@@ -19,10 +19,9 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { CHECKPOINT_SETTINGS, type CheckpointStats } from './checkpoint-loop.js';
+import { CHECKPOINT_SETTINGS } from './checkpoint-loop.js';
 import type { CheckpointerChildData } from './checkpointer-child.js';
-import { COORDINATOR_BACKSTOP_PAGES, type Checkpointer, type CheckpointerOptions } from './checkpointer.js';
-import { WAL_AUTOCHECKPOINT_PAGES } from './db.js';
+import { checkpointerLink, type Checkpointer, type CheckpointerMessage, type CheckpointerOptions } from './checkpointer.js';
 
 export interface ProcessCheckpointer extends Checkpointer {
   /** The child's pid (for its RSS and CPU in reports). */
@@ -44,13 +43,7 @@ export function startCheckpointerProcess(o: CheckpointerOptions): ProcessCheckpo
   child.unref();
   const out = child.stdout as NodeJS.ReadableStream & { unref?(): void; ref?(): void };
   out.unref?.();
-  let stats: CheckpointStats | null = null;
-  const restore = () => {
-    if (o.db.open) o.db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
-  };
-  o.db.pragma(`wal_autocheckpoint = ${COORDINATOR_BACKSTOP_PAGES}`);
-  let started!: () => void;
-  const ready = new Promise<void>((resolve) => { started = resolve; });
+  const link = checkpointerLink(o);
   let buffered = '';
   out.setEncoding('utf8');
   out.on('data', (chunk: string) => {
@@ -59,34 +52,31 @@ export function startCheckpointerProcess(o: CheckpointerOptions): ProcessCheckpo
     while ((nl = buffered.indexOf('\n')) >= 0) {
       const line = buffered.slice(0, nl);
       buffered = buffered.slice(nl + 1);
-      let m: { ready?: true; stats?: CheckpointStats; error?: string };
+      let m: CheckpointerMessage;
       try {
-        m = JSON.parse(line) as typeof m;
+        m = JSON.parse(line) as CheckpointerMessage;
       } catch {
         continue;
       }
-      if (m.ready) started();
-      if (m.stats) stats = m.stats;
-      if (m.error) o.onError?.(m.error);
+      link.message(m);
     }
   });
   child.on('error', (e) => o.onError?.(e.message));
   const exited = new Promise<void>((resolve) => child.once('close', () => {
-    restore();
-    started();
+    link.ended();
     rmSync(stopFile, { force: true });
     resolve();
   }));
   return {
     pid: child.pid,
-    ready,
+    ready: link.ready,
     stop: async () => {
       // Waited for now: the last TRUNCATE and close.
       child.ref();
       out.ref?.();
       if (child.exitCode === null && child.signalCode === null) writeFileSync(stopFile, '');
       await exited;
-      return stats;
+      return link.stats();
     },
   };
 }

@@ -59,33 +59,55 @@ export function startCheckpointer(o: CheckpointerOptions): Checkpointer {
   });
   // An exiting process does not wait for it: a checkpoint cut short is safe (the WAL stays the truth).
   worker.unref();
-  let stats: CheckpointStats | null = null;
-  const restore = () => {
-    if (o.db.open) o.db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
-  };
-  o.db.pragma(`wal_autocheckpoint = ${COORDINATOR_BACKSTOP_PAGES}`);
-  let started!: () => void;
-  const ready = new Promise<void>((resolve) => { started = resolve; });
-  worker.on('message', (m: { ready?: true; stats?: CheckpointStats; error?: string }) => {
-    if (m.ready) started();
-    if (m.stats) stats = m.stats;
-    if (m.error) o.onError?.(m.error);
-  });
+  const link = checkpointerLink(o);
+  worker.on('message', (m: CheckpointerMessage) => link.message(m));
   worker.on('error', (e) => o.onError?.(e.message));
   const exited = new Promise<void>((resolve) => worker.once('exit', () => {
-    restore();
-    started();
+    link.ended();
     resolve();
   }));
   return {
-    ready,
+    ready: link.ready,
     stop: async () => {
       // Waited for now: the last TRUNCATE and close.
       worker.ref();
       Atomics.store(new Int32Array(stopCell), 0, 1);
       Atomics.notify(new Int32Array(stopCell), 0);
       await exited;
-      return stats;
+      return link.stats();
+    },
+  };
+}
+
+/** What a checkpointer (thread or child process) tells its coordinator. */
+export interface CheckpointerMessage {
+  ready?: true;
+  stats?: CheckpointStats;
+  error?: string;
+}
+
+/**
+ * The coordinator's side of a checkpointer, thread or child process: its
+ * connection checkpoints only as a backstop while the checkpointer runs, and
+ * again at WAL_AUTOCHECKPOINT_PAGES once it has ended; `ready` resolves at
+ * the checkpointer's first message of readiness, or at its end.
+ */
+export function checkpointerLink(o: CheckpointerOptions) {
+  let stats: CheckpointStats | null = null;
+  let started!: () => void;
+  const ready = new Promise<void>((resolve) => { started = resolve; });
+  o.db.pragma(`wal_autocheckpoint = ${COORDINATOR_BACKSTOP_PAGES}`);
+  return {
+    ready,
+    stats: () => stats,
+    message(m: CheckpointerMessage): void {
+      if (m.ready) started();
+      if (m.stats) stats = m.stats;
+      if (m.error) o.onError?.(m.error);
+    },
+    ended(): void {
+      if (o.db.open) o.db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+      started();
     },
   };
 }
