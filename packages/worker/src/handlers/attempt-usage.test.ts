@@ -28,8 +28,11 @@ function usageOf(r: AttemptResult) {
 describe('attempt usage: command handlers (their process group, sampled from /proc)', () => {
   const run = (command: string) => runner.run(spec(tmp.dir, batch(), { command }));
 
-  it('a command that burns CPU reports far more CPU time than one that sleeps, with the same wall time', async () => {
-    const busy = usageOf(await run('cat >/dev/null; end=$(($(date +%s) + 1)); while [ "$(date +%s)" -le "$end" ]; do :; done'));
+  // The busy command does a fixed amount of work (~0.4 s of CPU here), not a fixed wall time: at load a loop that ran
+  // for a second of wall time could get little of the CPU. The loop runs in a child of the shell (the `; :` keeps
+  // dash from exec'ing it), so the group's CPU, not the leader's alone, is what counts.
+  it('a command whose child burns CPU reports far more CPU time than one that sleeps', async () => {
+    const busy = usageOf(await run("cat >/dev/null; sh -c 'i=0; while [ $i -lt 500000 ]; do i=$((i+1)); done'; :"));
     const asleep = usageOf(await run('cat >/dev/null; sleep 1.5'));
     expect(busy.scope).toBe('process-group');
     expect(asleep.scope).toBe('process-group');
