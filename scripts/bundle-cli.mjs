@@ -16,7 +16,8 @@
  * which stay the entry points of the worker, the handler threads and the
  * children. Packages that load files or native code by path at run time
  * (better-sqlite3, the AWS SDK, tsx, pino's transports, OpenTelemetry) stay
- * outside the bundle and load from node_modules as before.
+ * outside the bundle and load from node_modules as before; pino, loaded
+ * only when a logger first logs, gets a bundle of its own (bundlePino).
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
