@@ -16,9 +16,11 @@
  * which stay the entry points of the worker, the handler threads and the
  * children. Packages that load files or native code by path at run time
  * (better-sqlite3, the AWS SDK, tsx, pino's transports, OpenTelemetry) stay
- * outside the bundle and load from node_modules as before.
+ * outside the bundle and load from node_modules as before; pino, loaded
+ * only when a logger first logs, gets a bundle of its own (bundlePino).
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, transform } from 'esbuild';
@@ -26,6 +28,7 @@ import { build, transform } from 'esbuild';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI_DIST = join(ROOT, 'packages', 'cli', 'dist');
 const WORKER_DIST = join(ROOT, 'packages', 'worker', 'dist');
+const CORE_DIST = join(ROOT, 'packages', 'core', 'dist');
 
 /** Loaded from node_modules at run time, never bundled (package names; subpaths too). */
 const EXTERNAL = /^(better-sqlite3|@aws-sdk\/[^/]+|@smithy\/[^/]+|tsx|pino|@opentelemetry\/[^/]+)(\/.*)?$/;
@@ -181,3 +184,19 @@ await bundle('main', join(CLI_DIST, 'main.js'), join(CLI_DIST, 'bundle'), [comma
 // modules were ~100 ms of CPU of each worker's start, ~35 ms as one bundle. Handler threads and the
 // checkpointer child still run their dist files (the bundle's import.meta.url names them).
 await bundle('bin-main', join(WORKER_DIST, 'bin-main.js'), join(WORKER_DIST, 'bundle'));
+
+/**
+ * pino, the loggers' library, as one CommonJS file beside core's logger
+ * (packages/core/dist/pino-bundle.cjs), which core/dist/logger.js requires
+ * when a logger first logs, and pino from node_modules when the file is
+ * missing (`tsc -b` alone). It stays out of the bundles above (a read that
+ * logs nothing never loads it), but resolving and reading its ~20 files one by
+ * one was ~10 ms of CPU of every process that logs: every worker, `djc run`.
+ * Only pino's transports (pino.transport(), which djc does not use) find
+ * files by path, and would look for them beside this file.
+ */
+async function bundlePino() {
+  const entry = createRequire(join(CORE_DIST, 'logger.js')).resolve('pino');
+  await build({ entryPoints: [entry], outfile: join(CORE_DIST, 'pino-bundle.cjs'), bundle: true, format: 'cjs', platform: 'node', target: 'node22', keepNames: true, logLevel: 'warning' });
+}
+await bundlePino();

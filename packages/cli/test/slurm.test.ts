@@ -530,7 +530,7 @@ output: { path: out.jsonl }
     expect(second.code, second.stderr).toBe(0);
     const secondId = second.stdout.trim();
     expect(second.stderr).toContain('djc: start workers for this job');
-    expect(second.stderr).toMatch(new RegExp(`\\n {2}env DJC_BACKEND=local DJC_HOME=\\S+ \\S+ --max-semi-space-size=\\d+ --heap-growing-percent=\\d+ \\S+worker/dist/bin\\.js --job ${secondId}\\n`));
+    expect(second.stderr).toMatch(new RegExp(`\\n {2}env DJC_BACKEND=local DJC_HOME=\\S+ \\S+ --max-semi-space-size=\\d+ \\S+worker/dist/bin\\.js --job ${secondId}\\n`));
     expect((await cli(['cancel', secondId])).code).toBe(0);
 
     await stopCoordinator(daemon);

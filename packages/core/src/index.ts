@@ -26,6 +26,7 @@ export * from './config/retry-settings.js';
 export * from './util/task-ranges.js';
 export * from './util/shell-quote.js';
 export * from './util/home-modes.js';
+export * from './util/old-generation.js';
 export * from './model/handler-context.js';
 export * from './pipeline/index.js';
 export * from './pipeline/run-ids.js';

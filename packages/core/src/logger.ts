@@ -1,12 +1,28 @@
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { lazyLogger } from './lazy-logger.js';
 
 type Pino = typeof import('pino');
 let pinoModule: Pino | undefined;
-/** pino (and its ~20 files, ~35 ms of CPU at start) loads when a logger first logs: a read command that logs nothing never pays for it. */
+/**
+ * pino (and its ~20 files, ~35 ms of CPU at start) loads when a logger first
+ * logs: a read command that logs nothing never pays for it. `pnpm build`
+ * bundles it into one file beside this module (scripts/bundle-cli.mjs): ~10
+ * ms of CPU less for every process that logs (every worker). Without that
+ * file (`tsc -b` alone, tests from source) it loads from node_modules.
+ */
 function loadPino(): Pino {
-  return (pinoModule ??= createRequire(import.meta.url)('pino') as Pino);
+  if (pinoModule) return pinoModule;
+  const require = createRequire(import.meta.url);
+  const bundled = fileURLToPath(new URL('./pino-bundle.cjs', import.meta.url));
+  try {
+    return (pinoModule = require(bundled) as Pino);
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    if (err.code !== 'MODULE_NOT_FOUND' || !String(err.message).includes(bundled)) throw e;
+  }
+  return (pinoModule = require('pino') as Pino);
 }
 
 export type { Logger };

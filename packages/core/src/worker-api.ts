@@ -21,5 +21,6 @@ export { deadLetterRecords } from './partition/bad-record.js';
 export { formatDuration, formatSize, parseDuration, parseSize } from './config/units.js';
 export { initTracing, shutdownTracing, tracer } from './tracing/tracing.js';
 export { newWorkerId } from './util/ids.js';
+export { keepOldGenerationSmall } from './util/old-generation.js';
 export { readOptions } from './partition/options.js';
 export { withJob } from './util/request-context.js';

@@ -1,4 +1,4 @@
-import { createLogger, exitCodeFor, EXIT, initTracing, shutdownTracing, type Backend, type Logger } from '@djc/core/worker';
+import { createLogger, exitCodeFor, EXIT, initTracing, keepOldGenerationSmall, shutdownTracing, type Backend, type Logger } from '@djc/core/worker';
 import { openBackend, type BackendSettings } from '@djc/core/backends';
 import { workerMemoryFromEnv } from './memory-limit.js';
 import { runWorker } from './worker.js';
@@ -37,7 +37,9 @@ export async function workerProcessMain(o: WorkerProcessOptions): Promise<number
     await initTracing('djc-worker');
     const backend = o.opened ?? await openBackend(o);
     try {
-      await runWorker({ ...o, backend, log, signal: stop.signal, ...memoryOption() });
+      // The old generation's growth is limited once the worker's start is over (a V8 flag set earlier would make
+      // Node compile its own modules from source: keepOldGenerationSmall).
+      await runWorker({ ...o, backend, log, signal: stop.signal, ...memoryOption(), onStarted: keepOldGenerationSmall });
     } finally {
       await backend.close();
     }

@@ -29,6 +29,8 @@ export interface WorkerOptions {
   signal?: AbortSignal;
   /** The worker's memory limit in bytes (DJC_WORKER_MEMORY), shared by its slots; see memory-limit.ts. */
   memoryBytes?: number;
+  /** Called once the loop is set up, before its first receive: the modules its start needed are loaded by then. */
+  onStarted?: () => void;
 }
 
 export interface WorkerSummary {
@@ -147,6 +149,7 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
     else opts.signal?.addEventListener('abort', () => { r(); wake.wake(); }, { once: true });
   });
   log.info({ jobId: opts.jobId, concurrency }, 'worker started');
+  opts.onStarted?.();
   const stopSamples = startHeapSamples(log, () => Object.values(counts).reduce((a, b) => a + b, 0));
   /** Its job was paused: no attempt starts, running ones finish (no grace period unless told to stop), then it exits. */
   let paused = false;

@@ -1,4 +1,7 @@
+import { keepOldGenerationSmall } from '@djc/core';
 import { setFlagsFromString } from 'node:v8';
+
+export { HEAP_GROWING_PERCENT } from '@djc/core';
 
 /** Node options that size the young generation: when the operator set one, it wins. */
 const YOUNG_FLAGS = /--(max|min)[-_]semi[-_]space[-_]size|--semi[-_]space[-_]growth[-_]factor/;
@@ -22,29 +25,13 @@ export function keepYoungGenerationSmall(): boolean {
 }
 
 /**
- * How far V8 lets the old generation grow past what the last full GC kept
- * before the next one: 25%, where V8's own factor goes up to 300% when
- * its GC looks cheap. With small semi-spaces a burst's short-lived objects
- * are promoted, and the old space then filled with them up to 4x the live
- * heap: the daemon's finalize of 200,000 inline outputs took its heap from
- * 26 to 105 MiB of garbage (RSS 118 -> 225 MiB, and kept), a worker's old
- * space climbed 125 -> 166 MiB over 1,000,000 tasks with a live heap of
- * ~15. A full GC of such a heap costs milliseconds.
- */
-export const HEAP_GROWING_PERCENT = 25;
-const HEAP_GROWING_FLAG = `--heap-growing-percent=${HEAP_GROWING_PERCENT}`;
-const OLD_FLAGS = /--heap[-_]growing[-_]percent/;
-
-/**
  * The daemon's heap: keepYoungGenerationSmall, and the old generation kept
- * within HEAP_GROWING_PERCENT of its live size unless node's command line
- * sets that (NODE_OPTIONS cannot). V8 reads it whenever it sets the next
- * full GC's limit, so setting it at run time works (unlike the semi-space
- * size).
+ * within HEAP_GROWING_PERCENT of its live size (keepOldGenerationSmall:
+ * unless node's command line sets that).
  */
 export function keepHeapSmall(): void {
   keepYoungGenerationSmall();
-  if (!process.execArgv.some((a) => OLD_FLAGS.test(a))) setFlagsFromString(HEAP_GROWING_FLAG);
+  keepOldGenerationSmall();
 }
 
 /** A worker's young generation: semi-spaces of at most this many MiB (V8's default on Node 24 grows them to 32). */
@@ -60,9 +47,12 @@ export const WORKER_SEMI_SPACE_MB = 4;
  * factor this must be on the command line: V8 sizes the semi-spaces when
  * the isolate starts, and a flag set later is ignored. 4 MiB, not 1: a
  * scavenge per 4 MiB instead of per 1 costs ~5% CPU per task, not 15-25%.
- * And the old generation kept within HEAP_GROWING_PERCENT of its live size
- * (NODE_OPTIONS cannot set that one).
+ * Not the old generation's growth (HEAP_GROWING_PERCENT): that flag is part
+ * of V8's flag hash, and on the command line it made every one of Node's own
+ * modules compile from source instead of its code cache (~15 ms of CPU per
+ * worker start). The worker sets it itself once started
+ * (keepOldGenerationSmall); the semi-space size is not in the hash.
  */
 export function workerNodeFlags(nodeOptions = process.env.NODE_OPTIONS ?? ''): string[] {
-  return [...(YOUNG_FLAGS.test(nodeOptions) ? [] : [`--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`]), HEAP_GROWING_FLAG];
+  return YOUNG_FLAGS.test(nodeOptions) ? [] : [`--max-semi-space-size=${WORKER_SEMI_SPACE_MB}`];
 }
