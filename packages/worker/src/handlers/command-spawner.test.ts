@@ -261,6 +261,20 @@ describe.runIf(hasPerl).each([
     }
   });
 
+  it('reports a start whose exec fails as a spawn error, never as a start, and the next command starts as usual', async () => {
+    const spawner = createCommandSpawner({ syscalls });
+    try {
+      const bad = await spawner.spawn(join(tmp.dir, 'no-such-program'), [], { cwd: tmp.dir, env: process.env, stdin: false });
+      expect(bad.pid).toBeUndefined();
+      await expect(new Promise((_, reject) => bad.once('error', reject))).rejects.toMatchObject({ code: 'ENOENT' });
+      const good = await spawner.spawn('/bin/sh', ['-c', 'echo ok'], { cwd: tmp.dir, env: process.env, stdin: false });
+      expect(good.pid).toBeGreaterThan(0);
+      expect((await stdoutOf(good)).toString()).toBe('ok\n');
+    } finally {
+      await spawner.close();
+    }
+  });
+
   it('reports a missing working directory as a spawn error', async () => {
     const r = await run(runner, 'true', 'x\n', { baseDir: join(tmp.dir, 'nope') });
     expect(r).toMatchObject({ ok: false, failure: 'error', error: `cannot run the command: working directory ${join(tmp.dir, 'nope')} does not exist` });
