@@ -40,8 +40,7 @@
  *   `H <id> <1|2> <fd>`: that output passed RELAY_BYTES: the worker opens
  *     our fd through /proc/<our pid>/fd/ and reads the rest itself, and
  *     says `O` (we read no more of it);
- *   `F <id> <errno>`: could not start (chdir or exec failed); said where
- *     its `S` would have been (the exec-check pipe is read then), never after one;
+ *   `F <id> <errno>`: could not start (chdir or exec failed);
  *   `E <id> <wait status> <cpu ms> <group>`: exited, with the CPU it and the
  *     children it reaped used (times(2) around its waitpid); <group> 0 when
  *     its process group had no member left as it was reaped (nothing to kill), else 1.
@@ -120,25 +119,11 @@ my $chld = 0;
 $SIG{CHLD} = sub { $chld = 1; syswrite($wake_w, 'c') unless $woke++ };
 sub say_ { $out .= join(' ', @_) . "\n"; return }
 # A start is said at the first reply about the command, or a turn of the loop later (at most UNSAID_S): a short command's start and exit go in one write, one wake-up of the worker.
-# It is said once: S, or F when its exec failed (the errno its child wrote before it died); false then, and its pipes are closed.
-# The exec-check pipe is read here, not right after the fork: by now the child has mostly exec'd (or died), so perl need
-# not sleep until it has (a wake-up fewer per command); where it has not, this read waits for it as the fork's did.
-sub announce {
-  my ($id) = @_; my $u = delete $unsaid{$id} or return 1;
-  my (undef, $line, $x_r, $pid, @fds) = @$u;
-  my $err; 1 while !defined($err = read_($x_r, 16)) && $!{EINTR};
-  close_($x_r);
-  if (!defined $err || $err eq '') { $out .= $line; return 1 }
-  # Reaped without an E; its CPU is not the next command's.
-  $kids{$pid} = undef if exists $kids{$pid};
-  for my $fd (@fds) { next unless defined $fd; delete $relay{$fd}; close_($fd) }
-  delete $holds{$id};
-  say_('F', $id, $err); return 0;
-}
+sub announce { my $u = delete $unsaid{$_[0]}; $out .= $u->[1] if $u }
 sub flush_ { my $o = 0; while ($o < length $out) { my $n = syswrite(STDOUT, $out, length($out) - $o, $o); if (!defined $n) { next if $!{EINTR}; exit 0 } $o += $n } $out = '' }
 # One read of a relayed output: its bytes as a D frame, its EOF as C; past $relay_max its pipe is handed to the worker (H), and kept until its O.
 sub pump {
-  my ($fd) = @_; my $r = $relay{$fd} or return; announce($r->[0]) or return;
+  my ($fd) = @_; my $r = $relay{$fd}; announce($r->[0]);
   my $b = read_($fd, 65536);
   return if !defined $b && $!{EINTR};
   if (!defined $b || $b eq '') { say_('C', $r->[0], $r->[1]); close_($fd); delete $relay{$fd}; return }
@@ -159,10 +144,9 @@ sub reap {
   while (%kids && (my $pid = waitpid(-1, 1)) > 0) { # 1: WNOHANG
     my $st = $?; my $c = cpu_now(); my $ms = int(($c - $child_cpu) * 1000 + 0.5); $child_cpu = $c;
     my $id = delete $kids{$pid};
-    next unless defined $id && announce($id);
-    drain($id);
+    if (defined $id) { announce($id); drain($id) }
     # Whether its process group still has members (zombies count; EPERM: one we may not signal): if not, the worker need not kill it.
-    say_('E', $id, $st, $ms, (kill(0, -$pid) || $!{EPERM}) ? 1 : 0);
+    say_('E', $id, $st, $ms, (kill(0, -$pid) || $!{EPERM}) ? 1 : 0) if defined $id;
   }
 }
 sub start_of {
@@ -221,13 +205,21 @@ sub start {
     { no warnings; exec { $argv[0] } @argv; }
     fail_child($x_w);
   }
-  # Our ends of the child's: its exec (or its death) closes the last end of the exec-check pipe, read when the start is said.
-  close_($x_w); close_($out_w); close_($err_w); close_($in_r) if defined $in_r;
+  # Only then the rest: until the child has exec'd, every page we write is copied for it.
+  close_($x_w);
+  my $err; 1 while !defined($err = read_($x_r, 16)) && $!{EINTR};
+  close_($x_r); close_($out_w); close_($err_w); close_($in_r) if defined $in_r;
+  if (defined $err && length $err) {
+    1 while waitpid($pid, 0) < 0 && $!{EINTR};
+    $child_cpu = cpu_now();
+    close_($_) for grep { defined } $in_w, $out_r, $err_r;
+    return say_('F', $id, $err);
+  }
   $kids{$pid} = $id;
   $holds{$id}{$in_w} = 1 if defined $in_w;
   $relay{$out_r} = [$id, 1, 0];
   $relay{$err_r} = [$id, 2, 0];
-  $unsaid{$id} = [$turn, join(' ', 'S', $id, $pid, $in_w // -1, $out_r, $err_r, $start >= 0 ? $start : start_of($pid), 'r') . "\n", $x_r, $pid, $out_r, $err_r, $in_w];
+  $unsaid{$id} = [$turn, join(' ', 'S', $id, $pid, $in_w // -1, $out_r, $err_r, $start >= 0 ? $start : start_of($pid), 'r') . "\n"];
   # A stdin pipe waits for the worker: said now.
   announce($id) if defined $in_w;
 }
