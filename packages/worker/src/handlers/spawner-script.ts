@@ -55,9 +55,10 @@
  * the worker passes the numbers of the setsid and dup3 system calls for
  * this machine (@ARGV: spawnerSyscalls); elsewhere POSIX (~1.6 MiB more of
  * perl's own memory) is loaded for them. Where it also passes those of
- * pipe2, read, write, close and clock_gettime, a command's pipes are plain
- * fds (no Perl handle: 6 system calls fewer per pipe) and its start time
- * comes from the clock (no read of /proc). The child does as little as it
+ * pipe2, read, write, close, clock_gettime, rt_sigprocmask and signalfd4,
+ * a command's pipes are plain fds (no Perl handle: 6 system calls fewer per
+ * pipe), its start time comes from the clock (no read of /proc) and its
+ * exit from a signalfd (no signal handler). The child does as little as it
  * can between fork and exec (each page it touches is copied or mapped). The spawner's own environment is
  * the last command's (set before the fork, kept for the next); it uses none of it. On EOF on stdin the spawner exits;
  * running commands go on, reparented, as they would after a worker's exit.
@@ -70,7 +71,7 @@ binmode(STDIN); binmode(STDOUT);
 $SIG{PIPE} = 'DEFAULT';
 # setsid and dup3 as system calls by number when the worker knows them for this machine, else through POSIX (loaded only then).
 # First the bytes of an output relayed before its pipe is handed over (RELAY_BYTES).
-my ($relay_max, $nr_setsid, $nr_dup3, $nr_pipe2, $nr_read, $nr_write, $nr_close, $nr_clock) = @ARGV;
+my ($relay_max, $nr_setsid, $nr_dup3, $nr_pipe2, $nr_read, $nr_write, $nr_close, $nr_clock, $nr_sigmask, $nr_signalfd) = @ARGV;
 my $posix = !($nr_setsid && $nr_dup3);
 require POSIX if $posix;
 sub setsid_ { return $posix ? POSIX::setsid() : syscall($nr_setsid) >= 0 }
@@ -109,14 +110,24 @@ my $unsaid_s = 0.002;
 my $in = '';
 my $child_cpu = 0;
 open(my $devnull, '<', '/dev/null') or die "djc-spawner: /dev/null: $!";
-# A child's exit wakes the select below through this pipe (the self-pipe trick): a SIGCHLD that came between reap() and
-# select() would otherwise be lost, and the exit seen only at select's timeout (50 ms: most short commands, at load).
-# One byte at a time is enough ($woke): the pipe never fills, so the handler's write never blocks. $chld: a child
-# exited since the last reap (no waitpid on the turns of the loop where none did).
-pipe(my $wake_r, my $wake_w) or die "djc-spawner: pipe: $!";
-my $woke = 0;
+# A child's exit wakes the select below through $chld_fd, and the next turn of the loop reaps ($chld): a SIGCHLD that came
+# between reap() and select() would otherwise be lost, and the exit seen only at select's timeout (most short commands, at load).
+# Where the worker passed the numbers, SIGCHLD is blocked and read from a signalfd (no handler: no signal frame, no
+# sigprocmask around Perl's call of it, no self-pipe write; the child unblocks it before its exec). Elsewhere the self-pipe
+# trick: the handler writes one byte at a time ($woke), so the pipe never fills and its write never blocks.
 my $chld = 0;
-$SIG{CHLD} = sub { $chld = 1; syswrite($wake_w, 'c') unless $woke++ };
+my ($chld_fd, $chld_mask, $wake_r, $wake_w);
+my $woke = 0;
+if ($raw && defined $nr_signalfd && $nr_signalfd ne '') {
+  $chld_mask = pack('Q', 1 << 16); # SIGCHLD (17)
+  syscall($nr_sigmask, 0, $chld_mask, undef, 8) >= 0 or die "djc-spawner: sigprocmask: $!"; # SIG_BLOCK
+  $chld_fd = syscall($nr_signalfd, -1, $chld_mask, 8, 0x80800); # SFD_CLOEXEC | SFD_NONBLOCK
+  die "djc-spawner: signalfd: $!" if $chld_fd < 0;
+} else {
+  pipe($wake_r, $wake_w) or die "djc-spawner: pipe: $!";
+  $chld_fd = fileno($wake_r);
+  $SIG{CHLD} = sub { $chld = 1; syswrite($wake_w, 'c') unless $woke++ };
+}
 sub say_ { $out .= join(' ', @_) . "\n"; return }
 # A start is said at the first reply about the command, or a turn of the loop later (at most UNSAID_S): a short command's start and exit go in one write, one wake-up of the worker.
 sub announce { my $u = delete $unsaid{$_[0]}; $out .= $u->[1] if $u }
@@ -194,7 +205,8 @@ sub start {
   my $pid = fork();
   return fail_start($id, $in_r, $in_w, $out_r, $out_w, $err_r, $err_w, $x_r, $x_w) unless defined $pid;
   if ($pid == 0) {
-    # Our fds are close-on-exec: only 0, 1 and 2 reach the command. A caught SIGCHLD is reset by exec.
+    # Our fds are close-on-exec: only 0, 1 and 2 reach the command. A caught SIGCHLD is reset by exec; a blocked one is unblocked (SIG_UNBLOCK).
+    syscall($nr_sigmask, 1, $chld_mask, undef, 8) if defined $chld_mask;
     setsid_();
     chdir($cwd) or fail_child($x_w);
     # Without a shell, PWD as dash sets it at start-up: the inherited PWD if it names this directory, else its physical path.
@@ -257,12 +269,12 @@ while (1) {
   if ($chld) { $chld = 0; reap() }
   for (keys %unsaid) { announce($_) if $unsaid{$_}[0] < $turn - 1 }
   flush_();
-  my $rin = ''; vec($rin, fileno(STDIN), 1) = 1; vec($rin, fileno($wake_r), 1) = 1;
+  my $rin = ''; vec($rin, fileno(STDIN), 1) = 1; vec($rin, $chld_fd, 1) = 1;
   vec($rin, $_, 1) = 1 for keys %relay;
   my $n = select(my $rout = $rin, undef, undef, %unsaid ? $unsaid_s : %kids ? 1 : undef);
   next if $n <= 0;
   # At most two bytes wait in the pipe ($woke), and it is readable: this read does not block. reap() comes after it.
-  if (vec($rout, fileno($wake_r), 1)) { $woke = 0; my $b; sysread($wake_r, $b, 512) }
+  if (vec($rout, $chld_fd, 1)) { $chld = 1; if ($wake_r) { $woke = 0; my $b; sysread($wake_r, $b, 512) } else { read_($chld_fd, 1280) } }
   for my $fd (keys %relay) { pump($fd) if vec($rout, $fd, 1) }
   next unless vec($rout, fileno(STDIN), 1);
   my $r = sysread(STDIN, $in, 65536, length $in);
@@ -274,16 +286,16 @@ while (1) {
 
 /**
  * The numbers of the system calls the spawner makes by number on this
- * machine, for its @ARGV: setsid and dup3, then pipe2, read, write, close
- * and clock_gettime (its pipes as plain fds, the start time from the
- * clock) where known here; none where setsid and dup3 are not (then it
+ * machine, for its @ARGV: setsid and dup3, then pipe2, read, write, close,
+ * clock_gettime, rt_sigprocmask and signalfd4 (its pipes as plain fds, the
+ * start time from the clock, exits from a signalfd) where known here; none where setsid and dup3 are not (then it
  * loads POSIX).
  */
 export function spawnerSyscalls(arch: string = process.arch): string[] {
   const nr = SYSCALLS[arch];
   if (!nr) return [];
   const pipes = PIPE_SYSCALLS[arch];
-  return [nr.setsid, nr.dup3, ...(pipes ? [pipes.pipe2, pipes.read, pipes.write, pipes.close, pipes.clockGettime] : [])].map(String);
+  return [nr.setsid, nr.dup3, ...(pipes ? [pipes.pipe2, pipes.read, pipes.write, pipes.close, pipes.clockGettime, pipes.sigprocmask, pipes.signalfd4] : [])].map(String);
 }
 
 /** Linux system call numbers (the kernel's unistd tables); the generic table serves arm64, riscv64 and loong64. */
@@ -299,13 +311,13 @@ const SYSCALLS: Record<string, { setsid: number; dup3: number }> = {
 };
 
 /**
- * The pipe calls and the clock, on 64-bit machines only (the clock's
- * timespec is two 64-bit fields there) whose O_CLOEXEC is 0x80000
- * (x86-64's and the generic table's).
+ * The pipe calls, the clock and the signalfd, on 64-bit machines only (the
+ * clock's timespec is two 64-bit fields there) whose O_CLOEXEC is 0x80000,
+ * O_NONBLOCK 0x800 and SIGCHLD 17 (x86-64's and the generic table's).
  */
-const GENERIC_PIPES = { pipe2: 59, read: 63, write: 64, close: 57, clockGettime: 113 };
-const PIPE_SYSCALLS: Record<string, { pipe2: number; read: number; write: number; close: number; clockGettime: number }> = {
-  x64: { pipe2: 293, read: 0, write: 1, close: 3, clockGettime: 228 },
+const GENERIC_PIPES = { pipe2: 59, read: 63, write: 64, close: 57, clockGettime: 113, sigprocmask: 135, signalfd4: 74 };
+const PIPE_SYSCALLS: Record<string, { pipe2: number; read: number; write: number; close: number; clockGettime: number; sigprocmask: number; signalfd4: number }> = {
+  x64: { pipe2: 293, read: 0, write: 1, close: 3, clockGettime: 228, sigprocmask: 14, signalfd4: 289 },
   arm64: GENERIC_PIPES,
   riscv64: GENERIC_PIPES,
   loong64: GENERIC_PIPES,
