@@ -27,8 +27,8 @@
  *     time (clock ticks since boot, as field 22 of /proc/<pid>/stat): the
  *     CLOCK_BOOTTIME read just before the fork, or that field read after it
  *     where the worker passed no clock_gettime number (-1 if unread); for
- *     the attempt's scope (attempt-scope.ts). Said with the first other reply about the
- *     command (its output, its exit), or after one more turn of the loop
+ *     the attempt's scope (attempt-scope.ts). Said with the first other
+ *     reply about the command (its output, its exit), or after one more turn of the loop
  *     (at most $unsaid_s, 2 ms): a short command's start and exit wake the
  *     worker once; at once when the worker is to write its stdin.
  *     The output pipes stay ours ("r": relayed): what
