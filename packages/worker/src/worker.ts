@@ -116,7 +116,7 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
       free();
       return committer.complete(jobId, taskId, lease, outcome, startedAt, receipt);
     };
-    const p = withJob(msg.message.jobId, () => startUnlessPaused(deps, held, () => handleMessage({ ...deps, complete }, msg, heldClaim(deps, held), { ahead, onTurn })))
+    const p = withJob(msg.message.jobId, () => startUnlessPaused(deps, held, () => handleMessage({ ...deps, complete }, msg, heldClaim(deps, held), { ahead, onTurn, stop: opts.signal })))
       .then((o) => { counts[o] += 1; })
       .catch((e: unknown) => log.error({ err: e, jobId: msg.message.jobId, taskId: msg.message.taskId }, 'task handling failed'))
       .finally(() => {
@@ -246,7 +246,7 @@ function queueAhead(env: string | undefined): number {
 function mayQueueAhead(runner: HandlerRunner, job: JobRecord | null, h: Held, slots: number, memoryBytes: number | undefined): boolean {
   if (slots !== 1 || job === null || job.status === 'PAUSED' || TERMINAL_JOB.has(job.status) || job.cancelRequested || h.msg.message.jobId !== job.jobId || !isHeld(h)) return false;
   const { handler } = job.config;
-  if (handler.module === undefined || handler.rate_limit) return false;
+  if (handler.rate_limit) return false;
   return runner.canQueue(handler, attemptMemory(job.config, slots, memoryBytes).heapBytes, 0);
 }
 

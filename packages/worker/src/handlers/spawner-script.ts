@@ -71,7 +71,7 @@ my $posix = !($nr_setsid && $nr_dup3);
 require POSIX if $posix;
 sub setsid_ { return $posix ? POSIX::setsid() : syscall($nr_setsid) >= 0 }
 sub dup2_ { my ($old, $new) = @_; return $posix ? defined POSIX::dup2($old, $new) : syscall($nr_dup3, $old, $new, 0) >= 0 }
-my (%kids, %holds, %relay, %unsaid);
+my (%kids, %holds, %relay, %unsaid, @queued);
 my $turn = 0;
 my $out = '';
 # How long a start may wait to be said with the command's exit (seconds).
@@ -115,6 +115,8 @@ sub reap {
     # Whether its process group still has members (zombies count; EPERM: one we may not signal): if not, the worker need not kill it.
     say_('E', $id, $st, $ms, (kill(0, -$pid) || $!{EPERM}) ? 1 : 0) if defined $id;
   }
+  # The next queued command starts now, without a round trip to the worker; its start is said with the exit before it (one write, one wake-up).
+  while (@queued && !%kids) { my $q = shift @queued; start(@$q); announce($q->[0]) }
 }
 sub start_of {
   my ($pid) = @_; my $t = '';
@@ -126,6 +128,15 @@ sub start_of {
 }
 # In the child, when it cannot start the command: the errno to the parent, then gone at once (no END blocks, no buffers flushed).
 sub fail_child { my ($x_w) = @_; my $e = ($! + 0) || 5; syswrite($x_w, "$e"); kill 'KILL', $$; exit 127 }
+# Environment changes (KEY=VALUE sets, KEY unsets, '' clears), in the order the worker sent them.
+sub setenv_ {
+  for (@_) {
+    my $i = index($_, '=');
+    if ($i > 0) { $ENV{substr($_, 0, $i)} = substr($_, $i + 1) }
+    elsif ($_ eq '') { %ENV = () }
+    elsif ($i < 0) { delete $ENV{$_} }
+  }
+}
 sub start {
   my ($id, $payload, $input) = @_;
   my @f = split /\0/, $payload, -1;
@@ -133,12 +144,7 @@ sub start {
   my @argv = splice(@f, 0, $argc);
   # The command's environment is set here, not in the child: the child's writes would copy perl's pages (copy on write) just before exec drops them.
   # Only what differs from the last command's (setting ~45 entries anew cost ~0.1 ms per command); first, before any early return, so the worker's copy stays right.
-  for (@f) {
-    my $i = index($_, '=');
-    if ($i > 0) { $ENV{substr($_, 0, $i)} = substr($_, $i + 1) }
-    elsif ($_ eq '') { %ENV = () }
-    elsif ($i < 0) { delete $ENV{$_} }
-  }
+  setenv_(@f);
   my ($in_r, $in_w, $out_r, $out_w, $err_r, $err_w, $x_r, $x_w);
   my $pipe_in = substr($mode, 0, 1) ne 'n';
   my $direct = index($mode, 'd') > 0;
@@ -203,11 +209,23 @@ sub handle {
       }
       next;
     }
+    if ($op eq 'X') {
+      substr($in, 0, $nl + 1) = '';
+      # Dropped before its turn: its environment changes still count (the next requests' are made on them), it never starts.
+      my ($q) = grep { $_->[0] eq $id } @queued;
+      next unless $q;
+      @queued = grep { $_ != $q } @queued;
+      my @f = split /\0/, $q->[1], -1; my (undef, undef, $argc) = splice(@f, 0, 3); splice(@f, 0, $argc); setenv_(@f);
+      say_('X', $id);
+      next;
+    }
     my $all = $len + ($inlen // 0);
     return if length($in) < $nl + 1 + $all;
     my $payload = substr($in, $nl + 1, $len);
     my $input = defined $inlen ? substr($in, $nl + 1 + $len, $inlen) : undef;
     substr($in, 0, $nl + 1 + $all) = '';
+    # Q: started once every command running now and every one queued before it has exited (reap). Anything behind a queued one waits its turn too, so the environment changes apply in order.
+    if (@queued || ($op eq 'Q' && %kids)) { push @queued, [$id, $payload, $input]; next }
     start($id, $payload, $input);
   }
 }
