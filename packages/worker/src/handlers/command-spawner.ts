@@ -19,6 +19,11 @@
  * comes from waitpid, so everything the command runner does with a child
  * (kill the group, sweep the attempt's scope, sample usage) is unchanged.
  *
+ * A worker at concurrency 1 sends its next commands ahead (`queued`): the
+ * spawner starts each when the one before exits, with no round trip to
+ * the worker between them, and drops one the worker takes back (`drop`)
+ * before its turn.
+ *
  * Elsewhere (not Linux, no perl, the spawner died, or
  * DJC_COMMAND_SPAWNER=node) Node's spawn is used, as before.
  */

@@ -14,6 +14,14 @@
  *     sets, KEY (no "=") unsets, an empty entry clears it all (the first
  *     request starts with one). "i" input is at most one page
  *     (PIPE_BUF): a fresh pipe takes it whole, so the write never blocks.
+ *   `Q <id> <len> [<inlen>]`: as `S`, but started once the commands running
+ *     now have exited (reap), in the order of the requests: the worker's
+ *     next attempts at concurrency 1, sent ahead of their turn. A request
+ *     that comes while one is queued waits behind it too (the environment
+ *     changes apply in order). Its `S` goes out with the `E` before it.
+ *   `X <id>`: drop queued <id> if it has not started: its environment
+ *     changes still apply (the next requests' are made on them); replies
+ *     `X <id>`. Too late (started): ignored, its `S` comes as usual.
  *   `O <id> <fd>…`: the worker has opened those pipes of <id> (a stdin
  *     write end, an output pipe handed over), or is done with an output we
  *     relay: let go of our ends. It may come late (with a later request):
@@ -40,6 +48,7 @@
  *     our fd through /proc/<our pid>/fd/ and reads the rest itself, and
  *     says `O` (we read no more of it);
  *   `F <id> <errno>`: could not start (chdir or exec failed);
+ *   `X <id>`: queued <id> was dropped, never started;
  *   `E <id> <wait status> <cpu ms> <group>`: exited, with the CPU it and the
  *     children it reaped used (times(2) around its waitpid); <group> 0 when
  *     its process group had no member left as it was reaped (nothing to kill), else 1.
