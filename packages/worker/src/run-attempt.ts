@@ -151,6 +151,11 @@ export async function handleMessage(
 export interface AttemptTurn {
   ahead?: boolean;
   onTurn?: () => void;
+  /**
+   * The worker was told to stop: a command attempt handed over ahead whose
+   * turn has not come is dropped (its command never starts) and given back.
+   */
+  stop?: AbortSignal | undefined;
 }
 
 /** False only when `path` is certainly not there. */
@@ -222,6 +227,12 @@ async function runHandler(
     controller.abort(new Error('worker shutting down'));
   };
   deps.shutdown.addEventListener('abort', onShutdown);
+  // A command queued ahead is not started once the worker is to stop (module attempts queued on a thread run within the grace).
+  const dropAhead = ahead && cfg.handler.command !== undefined && turn.stop ? () => written || onShutdown() : undefined;
+  if (dropAhead) {
+    if (turn.stop?.aborted) dropAhead();
+    else turn.stop?.addEventListener('abort', dropAhead, { once: true });
+  }
   const stopHeartbeat = startHeartbeat({ backend: deps.backend, msg, lease, leaseMs: cfg.compute.lease, controller, log: deps.log });
   const log = new LogBuffer();
   const stream = startLogStream({ blobs: deps.backend.blobs, key: blobKeys.log(job.jobId, task.taskId, lease.attempt), log, logger: deps.log });
@@ -253,6 +264,7 @@ async function runHandler(
       log,
       ...(traceparent ? { traceparent } : {}),
       onTurn,
+      ...(ahead ? { queued: true } : {}),
     });
     if (ahead && result.startedAt !== undefined) startedAt = result.startedAt;
     return { result, stopped, streamed: await stream.stop(), startedAt };
@@ -260,6 +272,7 @@ async function runHandler(
     await stream.stop(); // idempotent; here for a throw
     stopHeartbeat();
     deps.shutdown.removeEventListener('abort', onShutdown);
+    if (dropAhead) turn.stop?.removeEventListener('abort', dropAhead);
   }
 }
 
@@ -304,6 +317,7 @@ async function commit(
       return 'succeeded';
     }
     if (stopped) return await giveBack(deps, msg, lease);
+    if (result.notStarted) return await giveBack(deps, msg, lease, `attempt ${attempt} given back: it was dropped before it started (${result.error}; not counted against retry.max_attempts)`);
     return await commitFailure(deps, { job, task, msg, lease, startedAt: run.startedAt }, result);
   } catch (e) {
     if (isDjcError(e, 'LEASE_LOST')) {
@@ -320,9 +334,11 @@ async function commit(
  * with the attempt refunded, and its message is visible again at once, so
  * another worker takes it without waiting for the visibility timeout.
  */
-async function giveBack(deps: AttemptDeps, msg: ReceivedMessage, lease: LeaseRef): Promise<MessageOutcome> {
+async function giveBack(
+  deps: AttemptDeps, msg: ReceivedMessage, lease: LeaseRef,
+  reason = `attempt ${lease.attempt} given back: its worker stopped before it finished (not counted against retry.max_attempts)`,
+): Promise<MessageOutcome> {
   const { jobId, taskId } = msg.message;
-  const reason = `attempt ${lease.attempt} given back: its worker stopped before it finished (not counted against retry.max_attempts)`;
   await deps.backend.state.releaseTask(jobId, taskId, lease, reason);
   await deps.backend.queue.release(msg.receipt, 0);
   deps.log.info({ jobId, taskId, attempt: lease.attempt }, 'attempt given back');

@@ -118,7 +118,7 @@ async function workLoop(opts: WorkerOptions): Promise<WorkerSummary> {
       free();
       return committer.complete(jobId, taskId, lease, outcome, startedAt, receipt);
     };
-    const p = withJob(msg.message.jobId, () => startUnlessPaused(deps, held, () => handleMessage({ ...deps, complete }, msg, heldClaim(deps, held), { ahead, onTurn })))
+    const p = withJob(msg.message.jobId, () => startUnlessPaused(deps, held, () => handleMessage({ ...deps, complete }, msg, heldClaim(deps, held), { ahead, onTurn, stop: opts.signal })))
       .then((o) => { counts[o] += 1; })
       .catch((e: unknown) => log.error({ err: e, jobId: msg.message.jobId, taskId: msg.message.taskId }, 'task handling failed'))
       .finally(() => {
@@ -239,17 +239,17 @@ function queueAhead(env: string | undefined): number {
 /**
  * May the held message `h` be run ahead of its turn: a worker with one
  * slot, its task claimed ahead (CLAIMED, of the worker's job, neither paused
- * nor ended, no rate limit: its start is written at its turn), a module
- * handler, and the runner would queue it on a busy thread whose attempts
- * are measured quick (< 20 ms) with nothing queued behind the one running
- * (HandlerRunner.canQueue; the loop then fills the queue up to QUEUE_AHEAD
- * at once, so the runs cross together). Slow attempts still wait here,
- * where a stale one can be given back.
+ * nor ended, no rate limit: its start is written at its turn), and the
+ * runner would queue it behind a quick attempt (< 20 ms) with nothing
+ * queued behind the one running (HandlerRunner.canQueue: a module
+ * handler's busy thread, or a command in the perl spawner; the loop then
+ * fills the queue up to QUEUE_AHEAD at once, so the runs cross together).
+ * Slow attempts still wait here, where a stale one can be given back.
  */
 function mayQueueAhead(runner: HandlerRunner, job: JobRecord | null, h: Held, slots: number, memoryBytes: number | undefined): boolean {
   if (slots !== 1 || job === null || job.status === 'PAUSED' || TERMINAL_JOB.has(job.status) || job.cancelRequested || h.msg.message.jobId !== job.jobId || !isHeld(h)) return false;
   const { handler } = job.config;
-  if (handler.module === undefined || handler.rate_limit) return false;
+  if (handler.rate_limit) return false;
   return runner.canQueue(handler, attemptMemory(job.config, slots, memoryBytes).heapBytes, 0);
 }
 

@@ -35,17 +35,25 @@ import { createCommandSpawner, INLINE_STDIN_BYTES, type CommandProcess, type Com
 import { directArgv, shellEnv, shIsDash, signalText } from './direct-argv.js';
 import { errorText, failed, reasonText, timerDelay } from './results.js';
 import { pipeInto, StdoutSink } from './stdout-sink.js';
-import type { AttemptResult, AttemptSpec } from './types.js';
+import type { AttemptFailure, AttemptResult, AttemptSpec } from './types.js';
 
 /** Between SIGTERM and SIGKILL. */
 export const KILL_GRACE_MS = 2000;
 /** After the shell exits, how long its stdout/stderr may stay open (held by an escaped process). */
 const CLOSE_WAIT_MS = 4000;
+/** A command that ran (start to exit) in less than this is quick: attempts may be queued behind it (canQueue; the round-3 rule of module threads). */
+const QUICK_MS = 20;
 /** Each of the last stderr lines quoted in a failed command's error (5 lines). */
 const STDERR_LINE_CHARS = 200;
 
 export interface CommandRunner {
   run(spec: AttemptSpec, signal: AbortSignal): Promise<AttemptResult>;
+  /**
+   * May one more attempt be handed over ahead of its turn (AttemptSpec.queued):
+   * a command runs, the last one that ran was quick (QUICK_MS), and at most
+   * `behind` attempts wait queued behind the one running.
+   */
+  canQueue(behind: number): boolean;
   /** Waits for attempts in flight; the caller aborts their signals first. */
   close(): Promise<void>;
 }
@@ -70,12 +78,16 @@ export function createCommandRunner(opts: { perl?: string | null; syscalls?: str
   };
   // Commands exec'd without the shell (direct-argv.ts) only where /bin/sh is dash: other shells pass on more (SHLVL, _…).
   const direct = (opts.direct ?? true) && shIsDash();
+  const queue: Queue = { waiting: new Set(), lastMs: Infinity };
   return {
     run(spec, signal) {
-      const p = new CommandAttempt(spec, signal, spawner, baseEnv(spec.handler.env), direct).run();
+      const p = new CommandAttempt(spec, signal, spawner, baseEnv(spec.handler.env), direct, queue).run();
       active.add(p);
       void p.finally(() => active.delete(p));
       return p;
+    },
+    canQueue(behind) {
+      return active.size > queue.waiting.size && queue.waiting.size <= behind && queue.lastMs < QUICK_MS && spawner.kind() === 'perl';
     },
     async close() {
       await Promise.allSettled([...active]);
@@ -86,6 +98,9 @@ export function createCommandRunner(opts: { perl?: string | null; syscalls?: str
 
 /** A job's environment under its commands' own variables; `shell`: as the shell would pass it on (direct-argv.ts shellEnv), made when first needed. */
 interface EnvBase { handlerEnv: Record<string, string> | undefined; env: NodeJS.ProcessEnv; shell: NodeJS.ProcessEnv | undefined }
+
+/** The runner's queued attempts (AttemptSpec.queued) not started yet, and how long the last command ran (ms, start to exit). */
+interface Queue { waiting: Set<CommandAttempt>; lastMs: number }
 
 type Stop = { failure: FailureKind; error: string; retryable: boolean };
 type Exit = { code: number | null; signal: NodeJS.Signals | null; spawnError?: Error; outputError?: unknown };
@@ -102,6 +117,11 @@ class CommandAttempt {
   private stopping: Stop | null = null;
   private killStartedAt = 0;
   private killTimer: NodeJS.Timeout | undefined;
+  private timeoutTimer: NodeJS.Timeout | undefined;
+  /** Its command started and it was not stopped by then: its turn came (onTurn). */
+  private turned = false;
+  /** Aborted to drop a queued start (AttemptSpec.queued) before its turn. */
+  private readonly drop = new AbortController();
   /** Bounds the wait for the command's pipes after its exit (CLOSE_WAIT_MS). */
   private closeTimer: NodeJS.Timeout | undefined;
   private exited = false;
@@ -129,6 +149,7 @@ class CommandAttempt {
     private readonly base: EnvBase,
     /** A plain simple command may be exec'd without the shell. */
     private readonly directOk: boolean,
+    private readonly queue: Queue,
   ) {
     this.log = spec.log ?? new LogBuffer();
     // The path is used only under dead_letter (a join fewer per attempt otherwise).
@@ -150,25 +171,36 @@ class CommandAttempt {
   }
 
   private async attempt(): Promise<AttemptResult> {
-    const { timeoutMs } = this.spec;
-    const timeout = `timed out after ${formatDuration(timeoutMs)} (compute.timeout)`;
-    const timer = setTimeout(() => this.stop({ failure: 'timeout', error: timeout, retryable: true }), timerDelay(timeoutMs));
+    // A queued attempt's clock starts with its command (spawnAndWait); until then it waits behind the one running.
+    if (this.spec.queued) this.queue.waiting.add(this);
+    else this.armTimeout();
     this.signal.addEventListener('abort', this.onAbort, { once: true });
     if (this.signal.aborted) this.onAbort();
     try {
       const problem = await this.prepare();
       if (problem) return problem;
-      if (this.stopping) return this.stoppedResult(null);
-      return await this.result(await this.spawnAndWait());
+      // Stopped before its command was asked for: a queued attempt never started (given back).
+      if (this.stopping) return this.spec.queued ? this.droppedResult() : this.stoppedResult(null);
+      const exit = await this.spawnAndWait();
+      // Stopped before its turn: the spawner dropped it, or it started as the drop was on its way and was stopped at once.
+      if (this.spec.queued && !this.turned && this.stopping) return this.droppedResult();
+      return await this.result(exit);
     } catch (e) {
       return failed('error', `command handler failed: ${(e as Error).message}`, this.log.toString());
     } finally {
-      clearTimeout(timer);
+      this.queue.waiting.delete(this);
+      clearTimeout(this.timeoutTimer);
       clearTimeout(this.killTimer);
       this.signal.removeEventListener('abort', this.onAbort);
       await this.closeBatch().catch(() => undefined);
       await this.deadLetters.close().catch(() => undefined);
     }
+  }
+
+  private armTimeout(): void {
+    const { timeoutMs } = this.spec;
+    const timeout = `timed out after ${formatDuration(timeoutMs)} (compute.timeout)`;
+    this.timeoutTimer = setTimeout(() => this.stop({ failure: 'timeout', error: timeout, retryable: true }), timerDelay(timeoutMs));
   }
 
   private readonly onAbort = (): void => {
@@ -252,9 +284,21 @@ class CommandAttempt {
     // A plain simple command is exec'd without the shell (direct-argv.ts); under a memory limit the shell sets it. Without a PATH, dash and execvp search different places.
     const direct = this.directOk && !spec.commandMemory && (own.PATH ?? base.env.PATH) ? directArgvOf(command) : null;
     const baseEnv = direct ? (base.shell ??= shellEnv(base.env)) : base.env;
-    const child = await this.spawner.spawn('/bin/sh', args, { cwd: spec.baseDir, env: direct ? shellEnv(own) : own, baseEnv, stdin, input: this.input, direct: direct ?? undefined });
+    const queued = spec.queued === true;
+    const child = await this.spawner.spawn('/bin/sh', args, {
+      cwd: spec.baseDir, env: direct ? shellEnv(own) : own, baseEnv, stdin, input: this.input, direct: direct ?? undefined,
+      ...(queued ? { queued, drop: this.drop.signal } : {}),
+    });
+    this.queue.waiting.delete(this);
+    const startedAt = Date.now();
     this.direct = child.direct === true;
     this.child = child;
+    if (child.pid !== undefined && !this.stopping) {
+      // Its turn: a queued attempt's start and clock begin now.
+      if (queued) this.armTimeout();
+      this.turned = true;
+      spec.onTurn?.(startedAt);
+    }
     if (child.pid !== undefined) {
       this.scope.started(child.pid, child.startTicks);
       this.usage = sampleGroupUsage(child.pid);
@@ -265,7 +309,10 @@ class CommandAttempt {
     this.wireStderr(child);
     // No stdin pipe with a piped stdin: the spawner wrote the batch into it (this.input).
     const fed = stdin && child.stdin ? this.feedStdin(child) : Promise.resolve();
-    const closed = await waitClose(child, () => this.onExit(child));
+    const closed = await waitClose(child, () => {
+      this.queue.lastMs = Date.now() - startedAt;
+      this.onExit(child);
+    });
     // Closed: the bound on the wait for its pipes is not needed (a timer fewer to fire per attempt).
     clearTimeout(this.closeTimer);
     // No pid: the start failed, or the spawner died after its fork and before it said so. What the command started then runs untracked, but carries the attempt's tag.
@@ -393,7 +440,14 @@ class CommandAttempt {
     if (this.stopping || this.exited) return;
     this.stopping = stop;
     const pid = this.child?.pid;
-    if (pid !== undefined) this.signalStop(pid);
+    if (pid !== undefined) {
+      // Those queued behind a command being stopped (its timeout, its abort) do not start: they go back to the worker.
+      // Dropped first, so the spawner reads that before it sees this one exit.
+      for (const next of this.queue.waiting) next.stop({ failure: 'signal', error: 'dropped before it started: the attempt before it was stopped', retryable: true });
+      this.signalStop(pid);
+    } else if (this.queue.waiting.has(this)) {
+      this.drop.abort();
+    }
   }
 
   /** SIGTERM to the process group now, SIGKILL after the grace period. */
@@ -416,7 +470,12 @@ class CommandAttempt {
     await waitGroupGone(pgid, Date.now() + 1000);
   }
 
-  private stoppedResult(exitCode: number | null): AttemptResult {
+  /** A queued attempt stopped before its turn (its command never started, or was stopped as it started): the worker gives it back. */
+  private droppedResult(): AttemptFailure {
+    return { ...this.stoppedResult(null), notStarted: true };
+  }
+
+  private stoppedResult(exitCode: number | null): AttemptFailure {
     const s = this.stopping as Stop;
     return failed(s.failure, s.error, this.log.toString(), { retryable: s.retryable, exitCode });
   }

@@ -19,6 +19,11 @@
  * comes from waitpid, so everything the command runner does with a child
  * (kill the group, sweep the attempt's scope, sample usage) is unchanged.
  *
+ * A worker at concurrency 1 sends its next commands ahead (`queued`): the
+ * spawner starts each when the one before exits, with no round trip to
+ * the worker between them, and drops one the worker takes back (`drop`)
+ * before its turn.
+ *
  * Elsewhere (not Linux, no perl, the spawner died, or
  * DJC_COMMAND_SPAWNER=node) Node's spawn is used, as before.
  */
@@ -72,6 +77,26 @@ export interface CommandSpawnOptions {
    * starts `file args…`.
    */
   direct?: string[] | undefined;
+  /**
+   * Start it only once the commands this spawner runs now (and those queued
+   * before it) have exited: the perl spawner holds the request and starts it
+   * at the previous one's exit, without a round trip to the worker. The
+   * promise resolves when it starts. Node's spawn starts it at once.
+   */
+  queued?: boolean | undefined;
+  /**
+   * With `queued`: when it aborts before the command started, the request is
+   * dropped (the command never starts; the promise resolves with a child that
+   * emits a DroppedError). Too late (started already): no effect.
+   */
+  drop?: AbortSignal | undefined;
+}
+
+/** A queued start dropped before its turn (CommandSpawnOptions.drop): the command never ran. */
+export class DroppedError extends Error {
+  constructor() {
+    super('the command was dropped before it started');
+  }
 }
 
 export interface CommandSpawner {
@@ -140,7 +165,7 @@ class PerlSpawner {
   readonly ready: Promise<boolean>;
   dead = false;
   private readonly proc: ChildProcess;
-  private readonly pending = new Map<number, { resolve: (p: CommandProcess) => void; viaShell: (() => void) | undefined }>();
+  private readonly pending = new Map<number, { resolve: (p: CommandProcess) => void; viaShell: (() => void) | undefined; drop: (() => void) | undefined }>();
   private readonly running = new Map<number, PerlChild>();
   /** Commands whose outputs the spawner still relays (an output may outlast the exit: an escaped process holds it). */
   private readonly relaying = new Map<number, PerlChild>();
@@ -188,13 +213,19 @@ class PerlSpawner {
     const input = o.stdin && o.input && o.input.length <= INLINE_STDIN_BYTES ? o.input : undefined;
     const mode = (input ? 'i' : o.stdin ? 'p' : 'n') + (o.direct ? 'd' : '');
     const payload = Buffer.from([o.cwd, mode, String(argv.length), ...argv, ...env].join('\0'), 'utf8');
+    const queued = o.queued === true;
     return new Promise((resolve) => {
       // A direct exec that failed (not found, not executable, no #! line) goes to the shell, which says why and exits 126/127.
       const viaShell = o.direct ? () => void this.spawn(file, args, { ...o, direct: undefined }).then(resolve) : undefined;
-      this.pending.set(id, { resolve, viaShell });
+      const drop = queued && o.drop ? () => this.dropQueued(id) : undefined;
+      this.pending.set(id, { resolve, viaShell, drop: drop && o.drop ? () => o.drop?.removeEventListener('abort', drop) : undefined });
       this.holdLoop(true);
-      const head = Buffer.from(`${this.takeLetGo()}S ${id} ${payload.length}${input ? ` ${input.length}` : ''}\n`);
+      const head = Buffer.from(`${this.takeLetGo()}${queued ? 'Q' : 'S'} ${id} ${payload.length}${input ? ` ${input.length}` : ''}\n`);
       this.proc.stdin?.write(Buffer.concat(input ? [head, payload, input] : [head, payload]));
+      if (drop && o.drop) {
+        if (o.drop.aborted) drop();
+        else o.drop.addEventListener('abort', drop, { once: true });
+      }
     });
   }
 
@@ -300,11 +331,16 @@ class PerlSpawner {
       return this.settleLoop();
     }
     const n = Number(id);
-    if (op === 'S' || op === 'F') {
+    if (op === 'S' || op === 'F' || op === 'X') {
       const pending = this.pending.get(n);
       this.pending.delete(n);
       if (!pending) return;
-      const { resolve, viaShell } = pending;
+      const { resolve, viaShell, drop } = pending;
+      drop?.();
+      if (op === 'X') {
+        resolve(failedChild(0, new DroppedError()));
+        return this.settleLoop();
+      }
       if (op === 'F') {
         if (viaShell) viaShell();
         else resolve(failedChild(Number(f[0])));
@@ -377,6 +413,11 @@ class PerlSpawner {
     this.running.set(id, child);
     this.relaying.set(id, child);
     return child;
+  }
+
+  /** Asks the spawner to drop queued request <id> if it has not started it (it answers `X <id>`; else its `S` or `F` comes as usual). */
+  private dropQueued(id: number): void {
+    if (!this.dead && this.pending.has(id)) this.proc.stdin?.write(`${this.takeLetGo()}X ${id}\n`);
   }
 
   /** The worker is done with outputs the spawner still relays (destroyed before their EOF): the spawner closes them. */

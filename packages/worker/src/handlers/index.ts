@@ -48,7 +48,9 @@ export function createHandlerRunner(opts: { slots: number; memoryBytes?: number;
       dropSpareThread();
     },
     canQueue(handler, memoryBytes, behind) {
-      return handler.module !== undefined && !closing.signal.aborted && modules.canQueue(memoryBytes, behind);
+      if (closing.signal.aborted) return false;
+      if (handler.module !== undefined) return modules.canQueue(memoryBytes, behind);
+      return handler.command !== undefined && commands.canQueue(behind);
     },
     async close(): Promise<void> {
       closing.abort(new Error('handler runner closed'));

@@ -14,6 +14,14 @@
  *     sets, KEY (no "=") unsets, an empty entry clears it all (the first
  *     request starts with one). "i" input is at most one page
  *     (PIPE_BUF): a fresh pipe takes it whole, so the write never blocks.
+ *   `Q <id> <len> [<inlen>]`: as `S`, but started once the commands running
+ *     now have exited (reap), in the order of the requests: the worker's
+ *     next attempts at concurrency 1, sent ahead of their turn. A request
+ *     that comes while one is queued waits behind it too (the environment
+ *     changes apply in order). Its `S` goes out with the `E` before it.
+ *   `X <id>`: drop queued <id> if it has not started: its environment
+ *     changes still apply (the next requests' are made on them); replies
+ *     `X <id>`. Too late (started): ignored, its `S` comes as usual.
  *   `O <id> <fd>…`: the worker has opened those pipes of <id> (a stdin
  *     write end, an output pipe handed over), or is done with an output we
  *     relay: let go of our ends. It may come late (with a later request):
@@ -41,6 +49,7 @@
  *     our fd through /proc/<our pid>/fd/ and reads the rest itself, and
  *     says `O` (we read no more of it);
  *   `F <id> <errno>`: could not start (chdir or exec failed);
+ *   `X <id>`: queued <id> was dropped, never started;
  *   `E <id> <wait status> <cpu ms> <group>`: exited, with the CPU it and the
  *     children it reaped used (times(2) around its waitpid); <group> 0 when
  *     its process group had no member left as it was reaped (nothing to kill), else 1.
@@ -102,7 +111,7 @@ sub boot_ticks {
   return -1 if !defined $nr_clock || $nr_clock eq '' || syscall($nr_clock, 7, $ts) < 0;
   my ($s, $ns) = unpack('q2', $ts); return $s * 100 + int($ns / 10_000_000);
 }
-my (%kids, %holds, %relay, %unsaid);
+my (%kids, %holds, %relay, %unsaid, @queued);
 my $turn = 0;
 my $out = '';
 # How long a start may wait to be said with the command's exit (seconds).
@@ -159,6 +168,8 @@ sub reap {
     # Whether its process group still has members (zombies count; EPERM: one we may not signal): if not, the worker need not kill it.
     say_('E', $id, $st, $ms, (kill(0, -$pid) || $!{EPERM}) ? 1 : 0) if defined $id;
   }
+  # The next queued command starts now, without a round trip to the worker; its start is said with the exit before it (one write, one wake-up).
+  while (@queued && !%kids) { my $q = shift @queued; start(@$q); announce($q->[0]) }
 }
 sub start_of {
   my ($pid) = @_; my $t = '';
@@ -172,6 +183,15 @@ sub start_of {
 sub fail_child { my ($x_w) = @_; my $e = ($! + 0) || 5; write_($x_w, "$e"); kill 'KILL', $$; exit 127 }
 # A start that failed before the fork (or the fork did): our ends closed, its errno said.
 sub fail_start { my $id = shift; my $e = $! + 0; close_($_) for grep { defined } @_; return say_('F', $id, $e) }
+# Environment changes (KEY=VALUE sets, KEY unsets, '' clears), in the order the worker sent them.
+sub setenv_ {
+  for (@_) {
+    my $i = index($_, '=');
+    if ($i > 0) { $ENV{substr($_, 0, $i)} = substr($_, $i + 1) }
+    elsif ($_ eq '') { %ENV = () }
+    elsif ($i < 0) { delete $ENV{$_} }
+  }
+}
 sub start {
   my ($id, $payload, $input) = @_;
   my @f = split /\0/, $payload, -1;
@@ -179,12 +199,7 @@ sub start {
   my @argv = splice(@f, 0, $argc);
   # The command's environment is set here, not in the child: the child's writes would copy perl's pages (copy on write) just before exec drops them.
   # Only what differs from the last command's (setting ~45 entries anew cost ~0.1 ms per command); first, before any early return, so the worker's copy stays right.
-  for (@f) {
-    my $i = index($_, '=');
-    if ($i > 0) { $ENV{substr($_, 0, $i)} = substr($_, $i + 1) }
-    elsif ($_ eq '') { %ENV = () }
-    elsif ($i < 0) { delete $ENV{$_} }
-  }
+  setenv_(@f);
   my ($in_r, $in_w, $out_r, $out_w, $err_r, $err_w, $x_r, $x_w);
   my $pipe_in = substr($mode, 0, 1) ne 'n';
   my $direct = index($mode, 'd') > 0;
@@ -254,11 +269,23 @@ sub handle {
       }
       next;
     }
+    if ($op eq 'X') {
+      substr($in, 0, $nl + 1) = '';
+      # Dropped before its turn: its environment changes still count (the next requests' are made on them), it never starts.
+      my ($q) = grep { $_->[0] eq $id } @queued;
+      next unless $q;
+      @queued = grep { $_ != $q } @queued;
+      my @f = split /\0/, $q->[1], -1; my (undef, undef, $argc) = splice(@f, 0, 3); splice(@f, 0, $argc); setenv_(@f);
+      say_('X', $id);
+      next;
+    }
     my $all = $len + ($inlen // 0);
     return if length($in) < $nl + 1 + $all;
     my $payload = substr($in, $nl + 1, $len);
     my $input = defined $inlen ? substr($in, $nl + 1 + $len, $inlen) : undef;
     substr($in, 0, $nl + 1 + $all) = '';
+    # Q: started once every command running now and every one queued before it has exited (reap). Anything behind a queued one waits its turn too, so the environment changes apply in order.
+    if (@queued || ($op eq 'Q' && %kids)) { push @queued, [$id, $payload, $input]; next }
     start($id, $payload, $input);
   }
 }

@@ -55,6 +55,14 @@ export interface AttemptSpec {
    * (HandlerRunner.canQueue) waits in the thread's queue until then.
    */
   onTurn?: (at: number) => void;
+  /**
+   * Handed to the runner ahead of its turn (HandlerRunner.canQueue): a
+   * command attempt starts once the command before it has exited (the
+   * spawner holds it); its timeout counts from that start, and if its
+   * signal aborts first it is dropped without starting. Module attempts
+   * wait in their thread's queue either way.
+   */
+  queued?: boolean;
 }
 
 /** Small outputs come back in memory; a large command stdout is streamed to a file in `tmpDir`. */
@@ -98,6 +106,12 @@ export interface AttemptFailure {
   usage?: AttemptUsage;
   /** When the handler started, as its thread saw it (epoch ms; module handlers that reported). */
   startedAt?: number;
+  /**
+   * A queued attempt (AttemptSpec.queued) stopped before its turn: its
+   * command never started (or was stopped as it started, the drop on its
+   * way). The worker gives it back, no attempt counted.
+   */
+  notStarted?: boolean;
 }
 
 /** Runs attempts. One per worker process; safe to call `run` concurrently up to its slots. */
@@ -114,10 +128,11 @@ export interface HandlerRunner {
    * May one more attempt of this handler be run now ahead of its turn: it
    * would wait in the queue of a busy handler thread whose attempts are
    * measured quick, behind at most `behind` attempts queued after the one
-   * running (its `onTurn` says when it starts)? False for commands and
-   * for threads that are slow, starting, or not busy.
+   * running (its `onTurn` says when it starts)? For commands: the spawner
+   * runs a quick command with at most `behind` queued after it (AttemptSpec.queued).
+   * False for threads and commands that are slow, starting, or not busy.
    */
-  canQueue(handler: { module?: string }, memoryBytes: number | undefined, behind: number): boolean;
+  canQueue(handler: { module?: string; command?: string }, memoryBytes: number | undefined, behind: number): boolean;
   /** Stops every thread and child process; attempts still running end as `signal` failures. */
   close(): Promise<void>;
 }
