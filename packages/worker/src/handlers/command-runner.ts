@@ -256,7 +256,7 @@ class CommandAttempt {
     this.direct = child.direct === true;
     this.child = child;
     if (child.pid !== undefined) {
-      this.scope.started(child.pid, child.startTicks);
+      this.scope.started(child.pid, child.startTicks, child.parentPid);
       this.usage = sampleGroupUsage(child.pid);
       // Stopped while the command was being started: the stop reaches it now.
       if (this.stopping) this.signalStop(child.pid);
