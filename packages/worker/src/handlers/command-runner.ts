@@ -320,7 +320,8 @@ class CommandAttempt {
   private wireOutput(child: CommandProcess): Promise<void> {
     const stdout = child.stdout as NonNullable<CommandProcess['stdout']>;
     if (this.spec.handler.io !== 'file') {
-      this.stdout = new StdoutSink(this.files.output);
+      // The output's path is joined only if it spills.
+      this.stdout = new StdoutSink(() => this.files.output);
       return pipeInto(stdout, this.stdout);
     }
     const decoder = new StringDecoder('utf8');
@@ -455,8 +456,8 @@ class CommandAttempt {
   }
 
   private async output(): Promise<{ type: 'file'; path: string } | { type: 'buffer'; data: Buffer }> {
-    const path = this.files.output;
     if (this.stdout) return this.stdout.output();
+    const path = this.files.output;
     const isFile = await stat(path).then((s) => s.isFile(), () => false);
     return isFile ? { type: 'file', path } : { type: 'buffer', data: Buffer.alloc(0) };
   }

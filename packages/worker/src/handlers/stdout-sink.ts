@@ -23,12 +23,16 @@ export class StdoutSink {
   /** Set by destroy: nothing more is written, the file (if any) is closed. */
   destroyed = false;
 
-  /** `path`: the file the output spills to; its directory is created then. `limit`: bytes kept in memory. */
-  constructor(private readonly path: string, private readonly limit = MAX_INLINE_OUTPUT_BYTES) {}
+  /** `path`: the file the output spills to (or a function that names it, asked only then); its directory is created then. `limit`: bytes kept in memory. */
+  constructor(private readonly path: string | (() => string), private readonly limit = MAX_INLINE_OUTPUT_BYTES) {}
+
+  private get spillPath(): string {
+    return typeof this.path === 'string' ? this.path : this.path();
+  }
 
   /** The output once the sink has finished: in memory, or the file it spilled to. */
   output(): AttemptOutput {
-    return this.file === null ? { type: 'buffer', data: Buffer.concat(this.chunks, this.size) } : { type: 'file', path: this.path };
+    return this.file === null ? { type: 'buffer', data: Buffer.concat(this.chunks, this.size) } : { type: 'file', path: this.spillPath };
   }
 
   /** Takes `chunk`: null when it was kept in memory, else its write to the file (one at a time: wait for it). */
@@ -56,8 +60,8 @@ export class StdoutSink {
   /** Writes `chunk` to the file, opening it (with what was kept so far) on the first spill. */
   private async spill(chunk: Buffer): Promise<void> {
     if (this.file === null) {
-      await mkdir(dirname(this.path), { recursive: true });
-      const file = await open(this.path, 'w');
+      await mkdir(dirname(this.spillPath), { recursive: true });
+      const file = await open(this.spillPath, 'w');
       if (this.destroyed) {
         await file.close();
         return;
