@@ -445,7 +445,10 @@ class CommandAttempt {
     }
     const tally = this.tally as BatchTally;
     const deadLetters = await this.deadLetters.close();
-    return { ok: true, kind: 'raw', output: await this.output(), records: tally.records, bad: tally.bad, deadLetters, log };
+    const output = await this.output();
+    // No path in tmpDir was ever joined (io "file", a spill), nor dead letters kept: nothing was made there.
+    const scratchUnused = this.paths === undefined && this.spec.input.onBadRecord !== 'dead_letter';
+    return { ok: true, kind: 'raw', output, records: tally.records, bad: tally.bad, deadLetters, log, ...(scratchUnused ? { scratchUnused } : {}) };
   }
 
   /** Why the command could not start; a missing working directory is checked only then (not before every spawn). */
