@@ -30,8 +30,11 @@ export function flushIntervalMs(env: NodeJS.ProcessEnv = process.env): number {
   return Number.isFinite(ms) && ms >= 0 ? ms : DEFAULT_INTERVAL_MS;
 }
 
+/** flushIntervalMs of this process's environment, read at the first attempt (process.env is a getenv per read). */
+let processInterval: number | undefined;
+
 export function startLogStream(opts: { blobs: BlobStore; key: string; log: LogBuffer; logger: Logger; intervalMs?: number }): LogStream {
-  const interval = opts.intervalMs ?? flushIntervalMs();
+  const interval = opts.intervalMs ?? (processInterval ??= flushIntervalMs());
   if (interval === 0) return { stop: async () => '' };
   let written = '';
   let writtenAt = 0;

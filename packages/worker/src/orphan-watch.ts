@@ -24,6 +24,8 @@ export function orphanTimeoutMs(job: JobRecord, env: NodeJS.ProcessEnv = process
 export class OrphanWatch {
   private mark: number | null | undefined = undefined;
   private movedAt: number;
+  /** DJC_WORKER_ORPHAN_TIMEOUT, read once (process.env is a getenv per read, and check runs every loop turn). */
+  private readonly env: NodeJS.ProcessEnv = { DJC_WORKER_ORPHAN_TIMEOUT: process.env.DJC_WORKER_ORPHAN_TIMEOUT };
 
   constructor(private readonly now: () => number = Date.now) {
     this.movedAt = now();
@@ -42,7 +44,7 @@ export class OrphanWatch {
       if (this.mark !== undefined) this.movedAt = this.now();
       this.mark = mark;
     }
-    const timeout = orphanTimeoutMs(job);
+    const timeout = orphanTimeoutMs(job, this.env);
     const still = this.now() - this.movedAt;
     if (still <= timeout) return null;
     const who = job.coordinator ? `its coordinator (${job.coordinator.owner}) has not marked it` : 'no coordinator has marked it';

@@ -126,8 +126,11 @@ export async function handleMessage(
   const tmpDir = cfg.handler.command || isMaterialized(task.batch) || task.batch.upstream ? join(deps.tmpRoot, `t${taskId}-${++scratchDirs}`) : null;
   // The attempt's span (tracing on): from the claim to the commit, in the job's trace (tracing.ts).
   const span = tracer().startSpan(jobId, 'attempt', { 'djc.task_id': taskId, 'djc.attempt': lease.attempt, 'djc.worker': deps.workerId });
+  /** The runner says it made nothing in tmpDir, and no batch copy went there. */
+  let scratchUnused = false;
   try {
     const run = await runHandler(deps, job, task, msg, lease, tmpDir ?? deps.tmpRoot, span.traceparent, turn);
+    scratchUnused = run.result.ok && run.result.scratchUnused === true && !isMaterialized(task.batch) && !task.batch.upstream;
     const outcome = await commit(deps, job, task, msg, lease, run);
     span.setAttributes({ 'djc.outcome': outcome, ...(run.result.ok ? { 'djc.records': run.result.records } : { 'djc.failure': run.result.failure }) });
     span.end(run.result.ok ? {} : { error: run.result.error });
@@ -138,7 +141,7 @@ export async function handleMessage(
     throw e;
   } finally {
     // Most attempts never create it (a short command's output stays in memory): one lstat, not an rm -r through the thread pool (0.19 ms).
-    if (tmpDir && mayExist(tmpDir)) await rm(tmpDir, { recursive: true, force: true });
+    if (tmpDir && !scratchUnused && mayExist(tmpDir)) await rm(tmpDir, { recursive: true, force: true });
   }
 }
 

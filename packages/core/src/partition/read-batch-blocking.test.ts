@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { rm, utimes, writeFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BatchDescriptor } from '../model/batch.js';
 import { useBlockingLocalReads } from './blocking-local-source.js';
@@ -102,5 +102,24 @@ describe('smallBatchBytes', () => {
     const csv = await tmp.file('h2.csv', 'id\n1\n');
     const csvOpts: PartitionOptions = { format: 'csv', csv: CSV_DEFAULTS, batchRecords: 1 };
     expect((await partitionAll([csv], csvOpts)).batches.map((b) => smallBatchBytes(b, csvOpts, 4096))).toEqual([null]);
+  });
+
+  it('reads the batches after one from what was read with it while the file is as prepare saw it, and declines them once it is not', async () => {
+    const opts: PartitionOptions = { format: 'jsonl', batchRecords: 1 };
+    const lines = Array.from({ length: 40 }, (_, i) => `{"i":${i}}\n`);
+    const file = await tmp.file('f.jsonl', lines.join(''));
+    const batches = (await partitionAll([file], opts)).batches;
+    // In order, out of order, and again: each batch's own bytes.
+    for (const i of [0, 1, 2, 39, 5, 4, 38, 0]) expect(smallBatchBytes(batches[i] as BatchDescriptor, opts, 4096)?.bytes.toString()).toBe(lines[i]);
+    // Rewritten: another size, then the same size with another mtime, then gone.
+    await writeFile(file, lines.join('') + '{"i":40}\n');
+    expect(smallBatchBytes(batches[1] as BatchDescriptor, opts, 4096)).toBeNull();
+    await writeFile(file, lines.join(''));
+    const mtime = new Date(Date.parse('2020-01-01T00:00:00Z'));
+    await utimes(file, mtime, mtime);
+    expect(smallBatchBytes(batches[2] as BatchDescriptor, opts, 4096)).toBeNull();
+    expect(smallBatchBytes(batches[3] as BatchDescriptor, opts, 4096)).toBeNull();
+    await rm(file);
+    expect(smallBatchBytes(batches[0] as BatchDescriptor, opts, 4096)).toBeNull();
   });
 });

@@ -17,6 +17,32 @@ function sleeper(env: Record<string, string>): ChildProcess & { pid: number } {
   return c as ChildProcess & { pid: number };
 }
 
+/** The first line `c` writes on stdout. */
+function firstLine(c: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    c.stdout?.on('data', (b: Buffer) => {
+      text += b.toString();
+      if (text.includes('\n')) resolve(text.slice(0, text.indexOf('\n')));
+    });
+    c.stdout?.once('end', () => reject(new Error(`stdout ended before a line: ${text}`)));
+  });
+}
+
+/** `sleep 30` started by a shell that exits at once: the kernel hands it to init or a subreaper. Its pid. */
+async function orphaned(env: Record<string, string>): Promise<number> {
+  const sh = spawn('sh', ['-c', 'sleep 30 </dev/null >/dev/null 2>&1 & echo $!'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, ...env } });
+  const pid = Number(await firstLine(sh));
+  await new Promise((resolve) => (sh.exitCode !== null ? resolve(null) : sh.once('exit', resolve)));
+  started.push({ pid } as ChildProcess);
+  return pid;
+}
+
+async function until(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(ok()).toBe(true);
+}
+
 const exited = (c: ChildProcess) => new Promise<NodeJS.Signals | null>((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve(c.signalCode) : c.once('exit', (_code, sig) => resolve(sig))));
 
 /** Field 22 of /proc/PID/stat: the start time in clock ticks since boot. */
@@ -65,6 +91,31 @@ describe.runIf(process.platform === 'linux')('the scope of an attempt: what its 
     scope.started(leader.pid, startTicks(tagged.pid) + 1);
     expect(scope.killAll()).toBe(0);
     expect(alive(tagged.pid)).toBe(true);
+  });
+
+  it('kills a tagged process whose parent exited (reparented to init or a subreaper), started after the leader', async () => {
+    const scope = createAttemptScope();
+    const leader = sleeper({ [SCOPE_ENV]: scope.tag });
+    scope.started(leader.pid);
+    const orphan = await orphaned({ [SCOPE_ENV]: scope.tag });
+    expect(scope.killAll('SIGKILL', true)).toBe(1);
+    await until(() => !alive(orphan));
+    expect(alive(leader.pid)).toBe(true);
+  });
+
+  it('a process forked after the leader by a process started before it is not the attempt\'s, whatever its environment', async () => {
+    const scope = createAttemptScope();
+    // Started before the leader (with the tag, as a process that copied an attempt's environment would have it); forks when told.
+    const parent = spawn('sh', ['-c', 'read go; sleep 30 & echo $!; wait'], { detached: true, stdio: ['pipe', 'pipe', 'ignore'], env: { ...process.env, [SCOPE_ENV]: scope.tag } });
+    started.push(parent);
+    const leader = sleeper({ [SCOPE_ENV]: scope.tag });
+    scope.started(leader.pid);
+    parent.stdin?.write('go\n');
+    const child = Number(await firstLine(parent));
+    expect(child).toBeGreaterThan(leader.pid);
+    expect(scope.killAll('SIGKILL', true)).toBe(0);
+    expect(alive(child)).toBe(true);
+    process.kill(child, 'SIGKILL');
   });
 
   it('gives each attempt its own tag', () => {

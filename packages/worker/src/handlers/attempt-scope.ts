@@ -33,8 +33,10 @@ export interface AttemptScope {
   /**
    * Call with the shell's pid once spawned: it leads the process group and
    * the session. `startTicks`: its start time, when known already (else read here).
+   * `parentPid`: the process that started it (the spawner), when known: see
+   * sweep for what it saves.
    */
-  started(pid: number, startTicks?: number): void;
+  started(pid: number, startTicks?: number, parentPid?: number): void;
   /**
    * Signals every process of the scope (except the worker itself), SIGKILL
    * by default; returns how many of them had left the process group (escaped
@@ -50,11 +52,13 @@ export function createAttemptScope(): AttemptScope {
   let leader: number | undefined;
   /** The leader's start time (clock ticks since boot): processes started before it are not ours. */
   let since = 0;
+  let spawner: number | undefined;
   return {
     tag,
-    started(pid, startTicks) {
+    started(pid, startTicks, parentPid) {
       leader = pid;
       since = startTicks ?? readStat(String(pid))?.start ?? 0;
+      spawner = parentPid;
     },
     killAll(signal = 'SIGKILL', leaderGone = false) {
       if (process.platform !== 'linux') return 0;
@@ -62,7 +66,7 @@ export function createAttemptScope(): AttemptScope {
       const escaped = new Set<number>();
       // A SIGTERM is sent once: the processes it does not stop are still there for the next sweep.
       for (let i = 0; i < (signal === 'SIGKILL' ? MAX_SWEEPS : 1); i += 1) {
-        const found = sweep(leader, since, needle, leaderGone);
+        const found = sweep(leader, since, needle, leaderGone, spawner);
         for (const { pid, inGroup } of found) {
           try {
             process.kill(pid, signal);
@@ -84,39 +88,70 @@ export function createAttemptScope(): AttemptScope {
  * started no earlier than the leader. Only pids allocated since the leader's
  * are read: a full read of /proc costs ~5 ms with 140 processes, too much
  * for every attempt of a short command.
+ *
+ * The tag is read (environ: a second read) only for a process that may
+ * descend from the leader. When the pids since the leader are known (no
+ * wrap-around: `ranged`), one whose parent has a pid below the leader's
+ * and is not one of the leader's ancestors (the spawner, this worker and
+ * its ancestors, init) does not: its parent was started before the
+ * leader, so it is no descendant of the leader, and it did not adopt an
+ * orphan of the command (the kernel hands an orphan to an ancestor, a
+ * subreaper or init). At c1 on 2 workers that is the other worker's
+ * command, found in most sweeps.
  */
-function sweep(leader: number | undefined, since: number, needle: string, leaderGone: boolean): { pid: number; inGroup: boolean }[] {
+function sweep(leader: number | undefined, since: number, needle: string, leaderGone: boolean, spawner: number | undefined): { pid: number; inGroup: boolean }[] {
   const found: { pid: number; inGroup: boolean }[] = [];
-  for (const pid of candidates(leader)) {
+  const { pids, ranged } = candidates(leader);
+  for (const pid of pids) {
     if (pid === process.pid || (leaderGone && pid === leader)) continue;
     const stat = readStat(String(pid));
     if (!stat || stat.state === 'Z' || stat.start < since) continue;
     const inGroup = stat.pgrp === leader;
-    if (inGroup || stat.session === leader || hasTag(String(pid), needle)) found.push({ pid, inGroup });
+    if (inGroup || stat.session === leader) found.push({ pid, inGroup });
+    else if (ranged && stat.ppid < (leader as number) && stat.ppid !== spawner && !ancestors().has(stat.ppid)) continue;
+    else if (hasTag(String(pid), needle)) found.push({ pid, inGroup });
   }
   return found;
+}
+
+/** This worker and its ancestors up to init (and 0, the parent of init), read once: a process reparented later goes to one of them. */
+let lineage: Set<number> | undefined;
+function ancestors(): Set<number> {
+  if (lineage) return lineage;
+  const chain = new Set([0, 1]);
+  for (let pid = process.pid; !chain.has(pid); ) {
+    chain.add(pid);
+    const ppid = readStat(String(pid))?.ppid;
+    if (ppid === undefined || !Number.isInteger(ppid)) break;
+    pid = ppid;
+  }
+  lineage = chain;
+  return chain;
 }
 
 /**
  * The pids that may have been allocated since the leader's: pids grow until
  * they wrap around, and the kernel's last pid says whether they did. Few
- * since the leader: each is tried; else the live ones of /proc. All of
- * /proc when that cannot be told.
+ * since the leader: each is tried (`ranged`: they are all the pids
+ * allocated since); else the live ones of /proc. All of /proc when that
+ * cannot be told.
  */
-function candidates(leader: number | undefined): number[] {
+function candidates(leader: number | undefined): { pids: number[]; ranged: boolean } {
   const last = lastPid();
   if (leader !== undefined && Number.isInteger(last) && last >= leader && last - leader < RANGE_MAX) {
-    return Array.from({ length: last - leader + 1 }, (_, i) => leader + i);
+    const pids: number[] = [];
+    for (let pid = leader; pid <= last; pid += 1) pids.push(pid);
+    return { pids, ranged: true };
   }
   let live: number[];
   try {
     live = readdirSync('/proc').filter((e) => e.charCodeAt(0) <= 57 && e.charCodeAt(0) >= 48).map(Number);
   } catch {
-    return [];
+    return { pids: [], ranged: false };
   }
-  if (leader === undefined || !Number.isInteger(last)) return live;
+  if (leader === undefined || !Number.isInteger(last)) return { pids: live, ranged: false };
   // Wrapped around since the leader: the pids above it and those up to the last one.
-  return live.filter((pid) => (last >= leader ? pid >= leader && pid <= last : pid >= leader || pid <= last));
+  return { pids: live.filter((pid) => (last >= leader ? pid >= leader && pid <= last : pid >= leader || pid <= last)), ranged: false };
 }
 
 /** /proc/sys/kernel/ns_last_pid, kept open (read again from offset 0 each time); -1: not open, null: not readable here. */
@@ -145,6 +180,8 @@ let buffer = Buffer.allocUnsafe(4096);
 /**
  * A /proc file's text, or null when it cannot be read (the process is gone):
  * open, read, close (readFileSync adds an fstat and a read, and a buffer per call).
+ * A short read is the end: /proc/PID/stat (one seq_file record) and
+ * /proc/PID/environ fill what is asked while they have more (no read that returns 0).
  */
 function readProc(path: string): string | null {
   let fd: number;
@@ -161,9 +198,10 @@ function readProc(path: string): string | null {
         buffer.copy(bigger, 0, 0, n);
         buffer = bigger;
       }
-      const got = readSync(fd, buffer, n, buffer.length - n, null);
-      if (got === 0) break;
+      const want = buffer.length - n;
+      const got = readSync(fd, buffer, n, want, null);
       n += got;
+      if (got < want) break;
     }
     return buffer.toString('latin1', 0, n);
   } catch {
@@ -173,7 +211,7 @@ function readProc(path: string): string | null {
   }
 }
 
-interface Stat { state: string; pgrp: number; session: number; start: number }
+interface Stat { state: string; ppid: number; pgrp: number; session: number; start: number }
 
 function readStat(pid: string): Stat | null {
   const text = readProc(`/proc/${pid}/stat`);
@@ -181,7 +219,7 @@ function readStat(pid: string): Stat | null {
   // After "(comm)": state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime
   // priority nice num_threads itrealvalue starttime …
   const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { state: f[0] ?? '', pgrp: Number(f[2]), session: Number(f[3]), start: Number(f[19]) };
+  return { state: f[0] ?? '', ppid: Number(f[1]), pgrp: Number(f[2]), session: Number(f[3]), start: Number(f[19]) };
 }
 
 /** True when the process's environment has the entry `needle` (KEY=VALUE, whole: between NULs or the ends). */

@@ -94,6 +94,22 @@ describe('command handlers: io', () => {
     expect(output(r)).toBe(`alpha\nbeta\ngamma\n${seq}`);
   });
 
+  it('says when it made nothing in the scratch directory (a small stdout), and not when it did (a spill, io: file, dead letters)', async () => {
+    const unused = async (over: Parameters<typeof spec>[2], batch = words()) => {
+      const s = spec(tmp.dir, batch, over);
+      rmSync(s.tmpDir, { recursive: true });
+      const r = await runner.run(s);
+      expect(r.ok, r.ok ? '' : r.error).toBe(true);
+      expect(existsSync(s.tmpDir)).toBe(!(r.ok && r.scratchUnused));
+      return r.ok && r.scratchUnused === true;
+    };
+    expect(await unused({ command: 'tr a-z A-Z', input: TEXT })).toBe(true);
+    expect(await unused({ command: 'cat; seq 1 5000', input: TEXT })).toBe(false);
+    expect(await unused({ command: 'cp "$DJC_INPUT" "$DJC_OUTPUT"', io: 'file', input: TEXT })).toBe(false);
+    const bad = writeBatch(tmp.dir, 'bad-scratch.jsonl', '{"a":1}\nnot json\n', 2);
+    expect(await unused({ command: 'cat', input: { ...TEXT, format: 'jsonl', onBadRecord: 'dead_letter' } }, bad)).toBe(false);
+  });
+
   it('sends the CSV header with a batch from the middle of the file', async () => {
     const text = 'name,n\nx,1\ny,2\nz,3\n';
     const headerEnd = 'name,n\n'.length;

@@ -300,7 +300,7 @@ class CommandAttempt {
       spec.onTurn?.(startedAt);
     }
     if (child.pid !== undefined) {
-      this.scope.started(child.pid, child.startTicks);
+      this.scope.started(child.pid, child.startTicks, child.parentPid);
       this.usage = sampleGroupUsage(child.pid);
       // Stopped while the command was being started: the stop reaches it now.
       if (this.stopping) this.signalStop(child.pid);
@@ -367,7 +367,8 @@ class CommandAttempt {
   private wireOutput(child: CommandProcess): Promise<void> {
     const stdout = child.stdout as NonNullable<CommandProcess['stdout']>;
     if (this.spec.handler.io !== 'file') {
-      this.stdout = new StdoutSink(this.files.output);
+      // The output's path is joined only if it spills.
+      this.stdout = new StdoutSink(() => this.files.output);
       return pipeInto(stdout, this.stdout);
     }
     const decoder = new StringDecoder('utf8');
@@ -503,7 +504,10 @@ class CommandAttempt {
     }
     const tally = this.tally as BatchTally;
     const deadLetters = await this.deadLetters.close();
-    return { ok: true, kind: 'raw', output: await this.output(), records: tally.records, bad: tally.bad, deadLetters, log };
+    const output = await this.output();
+    // No path in tmpDir was ever joined (io "file", a spill), nor dead letters kept: nothing was made there.
+    const scratchUnused = this.paths === undefined && this.spec.input.onBadRecord !== 'dead_letter';
+    return { ok: true, kind: 'raw', output, records: tally.records, bad: tally.bad, deadLetters, log, ...(scratchUnused ? { scratchUnused } : {}) };
   }
 
   /** Why the command could not start; a missing working directory is checked only then (not before every spawn). */
@@ -514,8 +518,8 @@ class CommandAttempt {
   }
 
   private async output(): Promise<{ type: 'file'; path: string } | { type: 'buffer'; data: Buffer }> {
-    const path = this.files.output;
     if (this.stdout) return this.stdout.output();
+    const path = this.files.output;
     const isFile = await stat(path).then((s) => s.isFile(), () => false);
     return isFile ? { type: 'file', path } : { type: 'buffer', data: Buffer.alloc(0) };
   }

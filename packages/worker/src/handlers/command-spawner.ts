@@ -44,6 +44,8 @@ export interface CommandProcess extends EventEmitter {
   readonly direct?: boolean | undefined;
   /** Set at its exit when the spawner saw its process group empty as it reaped it: no member is left to kill. */
   readonly groupGone?: boolean | undefined;
+  /** The process that forked it, when not this one (the perl spawner's pid). */
+  readonly parentPid?: number | undefined;
   readonly stdin: Writable | null;
   readonly stdout: Readable | null;
   readonly stderr: Readable | null;
@@ -409,6 +411,7 @@ class PerlSpawner {
     }
     const child = new PerlChild(pid, stdin, start >= 0 ? start : undefined, direct, (fds) => this.doneWith(id, fds));
     child.relayFds = [outFd, errFd];
+    child.parentPid = this.proc.pid;
     if (inFd >= 0) this.letGoOf(id, [inFd], true);
     this.running.set(id, child);
     this.relaying.set(id, child);
@@ -535,6 +538,8 @@ class PerlChild extends EventEmitter implements CommandProcess {
   readonly stderr: RelayStream;
   /** The spawner's fds of stdout and stderr, and whether it still relays each. */
   relayFds: number[] = [];
+  /** The spawner's pid (CommandProcess.parentPid). */
+  parentPid: number | undefined;
   private readonly relaying = [true, true];
 
   /**

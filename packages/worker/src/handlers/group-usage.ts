@@ -40,40 +40,81 @@ export interface GroupUsage {
 
 /** Starts sampling the process group `pgid` (its leader's pid). */
 export function sampleGroupUsage(pgid: number): GroupUsage {
-  let cpuTicks = -1;
-  let peakBytes = 0;
-  let delay = SAMPLE_FIRST_MS;
-  let timer: NodeJS.Timeout | undefined;
-  const started = Date.now();
-  let scannedAt = started;
-  let members: string[] = [String(pgid)];
-  const sample = (): void => {
-    if (Date.now() - scannedAt >= SCAN_EVERY_MS) {
-      members = scanGroup(pgid);
-      scannedAt = Date.now();
-    }
-    const s = readMembers(members, pgid);
-    if (s === null) return;
-    cpuTicks = Math.max(cpuTicks, s.ticks);
-    peakBytes = Math.max(peakBytes, s.rssBytes, s.hwmBytes);
-  };
-  const tick = (): void => {
-    sample();
-    delay = Math.min(delay * 2, SAMPLE_MAX_MS);
-    timer = setTimeout(tick, delay);
-    timer.unref();
-  };
-  if (process.platform === 'linux') {
-    timer = setTimeout(tick, delay);
-    timer.unref();
+  return new GroupSampler(pgid);
+}
+
+/**
+ * The samplers running, woken by one timer set for the earliest of their
+ * next samples: a command that ends before its first sample (most short
+ * ones) costs no timer of its own, set and cleared.
+ */
+const sampling = new Set<GroupSampler>();
+let timer: NodeJS.Timeout | undefined;
+/** When the timer fires (epoch ms); Infinity: not set. */
+let timerAt = Number.POSITIVE_INFINITY;
+
+function wakeAt(at: number): void {
+  if (at >= timerAt) return;
+  clearTimeout(timer);
+  timerAt = at;
+  timer = setTimeout(onTimer, Math.max(0, at - Date.now()));
+  timer.unref();
+}
+
+function onTimer(): void {
+  timerAt = Number.POSITIVE_INFINITY;
+  // Timers and Date.now() may disagree by a millisecond.
+  const now = Date.now() + 1;
+  let next = Number.POSITIVE_INFINITY;
+  for (const s of sampling) {
+    if (s.due <= now) s.tick();
+    next = Math.min(next, s.due);
   }
-  return {
-    stop() {
-      clearTimeout(timer);
-      if (cpuTicks < 0) return undefined;
-      return { cpuMs: (cpuTicks * 1000) / TICKS_PER_SECOND, peakMemoryBytes: peakBytes, scope: 'process-group' };
-    },
-  };
+  if (next !== Number.POSITIVE_INFINITY) wakeAt(next);
+}
+
+class GroupSampler implements GroupUsage {
+  private cpuTicks = -1;
+  private peakBytes = 0;
+  private delay = SAMPLE_FIRST_MS;
+  /** When the next sample is due (epoch ms). */
+  due: number;
+  private scannedAt: number;
+  private members: string[];
+
+  constructor(private readonly pgid: number) {
+    const now = Date.now();
+    this.due = now + this.delay;
+    this.scannedAt = now;
+    this.members = [String(pgid)];
+    if (process.platform !== 'linux') return;
+    sampling.add(this);
+    wakeAt(this.due);
+  }
+
+  /** Samples now; the next one twice as late, up to SAMPLE_MAX_MS. */
+  tick(): void {
+    this.sample();
+    this.delay = Math.min(this.delay * 2, SAMPLE_MAX_MS);
+    this.due = Date.now() + this.delay;
+  }
+
+  stop(): AttemptUsage | undefined {
+    sampling.delete(this);
+    if (this.cpuTicks < 0) return undefined;
+    return { cpuMs: (this.cpuTicks * 1000) / TICKS_PER_SECOND, peakMemoryBytes: this.peakBytes, scope: 'process-group' };
+  }
+
+  private sample(): void {
+    if (Date.now() - this.scannedAt >= SCAN_EVERY_MS) {
+      this.members = scanGroup(this.pgid);
+      this.scannedAt = Date.now();
+    }
+    const s = readMembers(this.members, this.pgid);
+    if (s === null) return;
+    this.cpuTicks = Math.max(this.cpuTicks, s.ticks);
+    this.peakBytes = Math.max(this.peakBytes, s.rssBytes, s.hwmBytes);
+  }
 }
 
 interface GroupSample {

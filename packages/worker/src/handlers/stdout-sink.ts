@@ -7,52 +7,61 @@
  */
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Writable, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { MAX_INLINE_OUTPUT_BYTES } from '@djc/core/worker';
 import type { AttemptOutput } from './types.js';
 
-export class StdoutSink extends Writable {
+/**
+ * Not a Writable: pipeInto hands it the chunks (a Writable's state, and
+ * Readable.pipe's listeners, cost more than keeping the few bytes of a
+ * short command's output).
+ */
+export class StdoutSink {
   private chunks: Buffer[] = [];
   private size = 0;
   private file: FileHandle | null = null;
+  /** Set by destroy: nothing more is written, the file (if any) is closed. */
+  destroyed = false;
 
-  /** `path`: the file the output spills to; its directory is created then. `limit`: bytes kept in memory. */
-  constructor(private readonly path: string, private readonly limit = MAX_INLINE_OUTPUT_BYTES) {
-    super();
+  /** `path`: the file the output spills to (or a function that names it, asked only then); its directory is created then. `limit`: bytes kept in memory. */
+  constructor(private readonly path: string | (() => string), private readonly limit = MAX_INLINE_OUTPUT_BYTES) {}
+
+  private get spillPath(): string {
+    return typeof this.path === 'string' ? this.path : this.path();
   }
 
   /** The output once the sink has finished: in memory, or the file it spilled to. */
   output(): AttemptOutput {
-    return this.file === null ? { type: 'buffer', data: Buffer.concat(this.chunks, this.size) } : { type: 'file', path: this.path };
+    return this.file === null ? { type: 'buffer', data: Buffer.concat(this.chunks, this.size) } : { type: 'file', path: this.spillPath };
   }
 
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
+  /** Takes `chunk`: null when it was kept in memory, else its write to the file (one at a time: wait for it). */
+  write(chunk: Buffer): Promise<void> | null {
     if (this.file === null && this.size + chunk.byteLength <= this.limit) {
       this.chunks.push(chunk);
       this.size += chunk.byteLength;
-      cb();
-      return;
+      return null;
     }
-    this.spill(chunk).then(() => cb(), cb);
+    return this.spill(chunk);
   }
 
-  override _final(cb: (e?: Error | null) => void): void {
+  /** All was written: closes the file, if it spilled. */
+  async end(): Promise<void> {
     const file = this.file;
-    if (file === null) cb();
-    else file.close().then(() => cb(), cb);
+    if (file !== null) await file.close();
   }
 
-  override _destroy(e: Error | null, cb: (e?: Error | null) => void): void {
-    const file = this.file;
-    if (file === null) cb(e);
-    else file.close().then(() => cb(e), () => cb(e));
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    void this.file?.close().catch(() => undefined);
   }
 
   /** Writes `chunk` to the file, opening it (with what was kept so far) on the first spill. */
   private async spill(chunk: Buffer): Promise<void> {
     if (this.file === null) {
-      await mkdir(dirname(this.path), { recursive: true });
-      const file = await open(this.path, 'w');
+      await mkdir(dirname(this.spillPath), { recursive: true });
+      const file = await open(this.spillPath, 'w');
       if (this.destroyed) {
         await file.close();
         return;
@@ -75,28 +84,54 @@ async function writeAll(file: FileHandle, data: Buffer): Promise<void> {
 }
 
 /**
- * Pipes `src` into `sink`; resolves once src has ended and the sink has
+ * Reads `src` into `sink`; resolves once src has ended and the sink has
  * finished. As stream.pipeline does, an error on either side (or src closed
  * before its end: ERR_STREAM_PREMATURE_CLOSE) destroys both and rejects, so
- * a command never blocks on a stdout nobody reads. pipeline's own
- * bookkeeping (an AbortController and end-of-stream watchers per stream)
- * costs more than the rest of a small command's output path.
+ * a command never blocks on a stdout nobody reads. While a chunk is being
+ * written to the spill file, src is paused.
  */
-export function pipeInto(src: Readable, sink: Writable): Promise<void> {
+export function pipeInto(src: Readable, sink: StdoutSink): Promise<void> {
   return new Promise((resolve, reject) => {
     let ended = false;
+    let settled = false;
+    /** The write to the file under way, if any. */
+    let writing: Promise<void> | null = null;
     const fail = (e: unknown): void => {
+      if (settled) return;
+      settled = true;
       src.destroy();
       sink.destroy();
       reject(e);
     };
-    src.once('end', () => (ended = true));
+    const finish = (): void => {
+      if (settled) return;
+      settled = true;
+      sink.end().then(resolve, (e: unknown) => {
+        src.destroy();
+        sink.destroy();
+        reject(e);
+      });
+    };
+    src.on('data', (chunk: Buffer) => {
+      if (settled) return;
+      const w = sink.write(chunk);
+      if (w === null) return;
+      src.pause();
+      writing = w;
+      w.then(() => {
+        writing = null;
+        if (settled) return;
+        if (ended) finish();
+        else src.resume();
+      }, fail);
+    });
+    src.once('end', () => {
+      ended = true;
+      if (writing === null) finish();
+    });
     src.once('close', () => {
       if (!ended) fail(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
     });
     src.once('error', fail);
-    sink.once('error', fail);
-    sink.once('finish', () => resolve());
-    src.pipe(sink);
   });
 }

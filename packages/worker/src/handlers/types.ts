@@ -86,6 +86,8 @@ export interface AttemptSuccess {
   usage?: AttemptUsage;
   /** When the handler started, as its thread saw it (epoch ms; module handlers). */
   startedAt?: number;
+  /** True when the runner put nothing in `tmpDir` and named it to nothing that could (its caller need not look for it). */
+  scratchUnused?: boolean;
 }
 
 export interface AttemptFailure {
