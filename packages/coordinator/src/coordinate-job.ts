@@ -13,6 +13,7 @@ import { admitQueued, leftToDaemon, releaseWhilePaused, waitWhilePaused } from '
 import type { BatchReuse } from './pipeline/batch-reuse.js';
 import { claimJob } from './fence/job-claim.js';
 import { Speculator } from './speculate/speculator.js';
+import { EndPace } from './end-pace.js';
 import { mustGetJob } from './resolve-job.js';
 
 /** In resolve-job.ts (light: `djc submit` and `djc priority` need it without the coordinator loop). */
@@ -223,6 +224,7 @@ async function superviseUntilEnd(
   const tickMs = opts.tickMs ?? backend.monitorIntervalMs;
   const speculator = Speculator.for(backend, await mustGetJob(backend, jobId), opts.log);
   const sweeper = lostMessageSweeper(backend, opts.log);
+  const pace = new EndPace();
   for (;;) {
     if (opts.signal?.aborted) return mustGetJob(backend, jobId);
     const job = await mustGetJob(backend, jobId);
@@ -240,18 +242,19 @@ async function superviseUntilEnd(
     if (typeof tick === 'object') return failJob(backend, jobId, tick.fail, undefined, opts.log);
     // PENDING and due RETRY_WAIT tasks whose queue message was lost are sent again (lost-messages.ts).
     if (job.status === 'RUNNING') await sweeper.maybeSweep(job);
-    await untilNextTick(backend, jobId, tickMs, opts.signal);
+    await untilNextTick(backend, jobId, tickMs, pace, opts.signal);
   }
 }
 
 /**
  * Waits for the next monitor tick. In a job's last stretch (no task queued,
- * the last ones running), on a backend whose reads are free
- * (watchIntervalMs), it looks at the job record more often and returns as
- * soon as the last task has committed (or the job is cancelled), so the job
- * is finalized, and its pipeline's next stage started, at once.
+ * or what is left ends before the tick at the pace tasks have been ending:
+ * EndPace), on a backend whose reads are free (watchIntervalMs), it looks
+ * at the job record more often and returns as soon as the last task has
+ * committed (or the job is cancelled), so the job is finalized, and its
+ * pipeline's next stage started, at once.
  */
-async function untilNextTick(backend: Backend, jobId: string, tickMs: number, signal?: AbortSignal): Promise<void> {
+async function untilNextTick(backend: Backend, jobId: string, tickMs: number, pace: EndPace, signal?: AbortSignal): Promise<void> {
   const every = backend.watchIntervalMs;
   const deadline = Date.now() + tickMs;
   if (every === undefined) return sleep(tickMs, signal);
@@ -264,8 +267,8 @@ async function untilNextTick(backend: Backend, jobId: string, tickMs: number, si
     if (!job || job.status !== 'RUNNING' || job.cancelRequested) return;
     const t = job.tasks;
     if (t.pending + t.claimed + t.running + t.retrying === 0) return;
-    // Work still queued: the tick comes before the end anyway.
-    if (t.pending + t.retrying > 0) return sleep(left, signal);
+    // Work still queued that will not all end before the tick: the tick comes first.
+    if (t.pending + t.retrying > 0 && !pace.endsWithin(t, left)) return sleep(left, signal);
     await sleep(Math.min(every, left), signal);
   }
 }
