@@ -13,7 +13,7 @@ import { admitQueued, leftToDaemon, releaseWhilePaused, waitWhilePaused } from '
 import type { BatchReuse } from './pipeline/batch-reuse.js';
 import { claimJob } from './fence/job-claim.js';
 import { Speculator } from './speculate/speculator.js';
-import { EndPace } from './end-pace.js';
+import { EndPace, inLastStretch } from './end-pace.js';
 import { mustGetJob } from './resolve-job.js';
 
 /** In resolve-job.ts (light: `djc submit` and `djc priority` need it without the coordinator loop). */
@@ -247,9 +247,8 @@ async function superviseUntilEnd(
 }
 
 /**
- * Waits for the next monitor tick. In a job's last stretch (no task queued,
- * or what is left ends before the tick at the pace tasks have been ending:
- * EndPace), on a backend whose reads are free (watchIntervalMs), it looks
+ * Waits for the next monitor tick. In a job's last stretch (inLastStretch),
+ * on a backend whose reads are free (watchIntervalMs), it looks
  * at the job record more often and returns as soon as the last task has
  * committed (or the job is cancelled), so the job is finalized, and its
  * pipeline's next stage started, at once.
@@ -267,8 +266,8 @@ async function untilNextTick(backend: Backend, jobId: string, tickMs: number, pa
     if (!job || job.status !== 'RUNNING' || job.cancelRequested) return;
     const t = job.tasks;
     if (t.pending + t.claimed + t.running + t.retrying === 0) return;
-    // Work still queued that will not all end before the tick: the tick comes first.
-    if (t.pending + t.retrying > 0 && !pace.endsWithin(t, left)) return sleep(left, signal);
+    // Not yet the job's last stretch: the tick comes first.
+    if (!inLastStretch(t, pace, left)) return sleep(left, signal);
     await sleep(Math.min(every, left), signal);
   }
 }

@@ -1,6 +1,6 @@
 import type { TaskCounts } from '@djc/core';
 import { describe, expect, it } from 'vitest';
-import { EndPace } from './end-pace.js';
+import { EndPace, FEW_LEFT, inLastStretch } from './end-pace.js';
 
 /** Counts of a 2,000-task job with `ended` tasks done and `queued` of the rest still in the queue. */
 function counts(ended: number, queued: number): TaskCounts {
@@ -33,5 +33,26 @@ describe('EndPace: does what is left of a job end before the next monitor tick?'
     expect(pace.endsWithin(counts(1970, 10), 100, 240)).toBe(true);
     // A long stall: 300 ms with no task ended, the pace over the last 100+ ms is 0.
     expect(pace.endsWithin(counts(1970, 10), 100, 540)).toBe(false);
+  });
+});
+
+describe('inLastStretch: when the supervisor looks often', () => {
+  const none = (n: number, over: Partial<TaskCounts> = {}): TaskCounts => ({ total: n, pending: n, claimed: 0, running: 0, retrying: 0, succeeded: 0, failed: 0, cancelled: 0, ...over });
+
+  it('a one-task job, its task still queued: at once (it used to wait for the tick after its end)', () => {
+    expect(inLastStretch(none(1), new EndPace(0, 0), 200)).toBe(true);
+  });
+
+  it(`a job with ${FEW_LEFT} tasks left, some queued, no pace yet: yes; one more: no`, () => {
+    expect(inLastStretch(none(FEW_LEFT), new EndPace(0, 0), 200)).toBe(true);
+    expect(inLastStretch(none(FEW_LEFT + 1), new EndPace(0, 0), 200)).toBe(false);
+  });
+
+  it('nothing queued, however many run: yes', () => {
+    expect(inLastStretch(none(500, { pending: 0, running: 500 }), new EndPace(0, 0), 200)).toBe(true);
+  });
+
+  it('many left but ending fast enough to finish before the tick: yes', () => {
+    expect(inLastStretch(counts(1960, 10), new EndPace(Date.now() - 1960, 0), 150)).toBe(true);
   });
 });

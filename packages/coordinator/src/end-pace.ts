@@ -37,3 +37,23 @@ export class EndPace {
     return perMs > 0 && unfinished / perMs <= ms;
   }
 }
+
+/**
+ * At most this many tasks left is a job's last stretch, queued or not: no
+ * more than the last stretch of a larger job (its workers' claimed and
+ * running tasks), and a small job (one task: ~150 ms) does not wait for the
+ * tick after its end.
+ */
+export const FEW_LEFT = 32;
+
+/**
+ * A job's last stretch, where its supervisor looks at it often so that its
+ * end is seen at once: no task queued (the last ones claimed or running), at
+ * most FEW_LEFT tasks left, or what is left ends within `leftMs` (the rest
+ * of the tick) at the pace tasks have been ending.
+ */
+export function inLastStretch(t: TaskCounts, pace: EndPace, leftMs: number): boolean {
+  if (t.pending + t.retrying === 0) return true;
+  if (t.pending + t.claimed + t.running + t.retrying <= FEW_LEFT) return true;
+  return pace.endsWithin(t, leftMs);
+}
