@@ -64,7 +64,7 @@ export function renderStageHandoff(r, measured) {
     'start their handler threads while they wait, so its first attempt pays',
     `no thread start). The whole-output hand-off is ${r.wholeOutput.ms < r.aimHandoffMs ? 'within' : 'over'} it: \`up\`'s`,
     'coordinator sees its last commit within ~20 ms (it looks at the job',
-    'every 20 ms once no task is queued, local backend only), the pipeline',
+    'every 20 ms in its last stretch: no task queued, at most 32 left, or the rest ending before the next tick at the pace so far; local backend only), the pipeline',
     'starts `down` ~10 ms later, and `down`\'s workers were started during',
     '`up`\'s last round (no more tasks queued than workers). Here `up`\'s tasks',
     '(~225 ms) are shorter than a worker start (~400 ms on this loaded',
