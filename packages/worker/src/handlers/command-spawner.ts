@@ -167,7 +167,8 @@ class PerlSpawner {
   readonly ready: Promise<boolean>;
   dead = false;
   private readonly proc: ChildProcess;
-  private readonly pending = new Map<number, { resolve: (p: CommandProcess) => void; viaShell: (() => void) | undefined; drop: (() => void) | undefined }>();
+  /** Requests not answered yet; `unlisten`: removes the drop listener of a queued one once it is answered. */
+  private readonly pending = new Map<number, { resolve: (p: CommandProcess) => void; viaShell: (() => void) | undefined; unlisten: (() => void) | undefined }>();
   private readonly running = new Map<number, PerlChild>();
   /** Commands whose outputs the spawner still relays (an output may outlast the exit: an escaped process holds it). */
   private readonly relaying = new Map<number, PerlChild>();
@@ -220,7 +221,7 @@ class PerlSpawner {
       // A direct exec that failed (not found, not executable, no #! line) goes to the shell, which says why and exits 126/127.
       const viaShell = o.direct ? () => void this.spawn(file, args, { ...o, direct: undefined }).then(resolve) : undefined;
       const drop = queued && o.drop ? () => this.dropQueued(id) : undefined;
-      this.pending.set(id, { resolve, viaShell, drop: drop && o.drop ? () => o.drop?.removeEventListener('abort', drop) : undefined });
+      this.pending.set(id, { resolve, viaShell, unlisten: drop && o.drop ? () => o.drop?.removeEventListener('abort', drop) : undefined });
       this.holdLoop(true);
       const head = Buffer.from(`${this.takeLetGo()}${queued ? 'Q' : 'S'} ${id} ${payload.length}${input ? ` ${input.length}` : ''}\n`);
       this.proc.stdin?.write(Buffer.concat(input ? [head, payload, input] : [head, payload]));
@@ -337,8 +338,8 @@ class PerlSpawner {
       const pending = this.pending.get(n);
       this.pending.delete(n);
       if (!pending) return;
-      const { resolve, viaShell, drop } = pending;
-      drop?.();
+      const { resolve, viaShell, unlisten } = pending;
+      unlisten?.();
       if (op === 'X') {
         resolve(failedChild(0, new DroppedError()));
         return this.settleLoop();
