@@ -469,7 +469,10 @@ class PerlSpawner {
     this.dead = true;
     this.markReady(false);
     const lost = new Error('the command spawner (perl) exited');
-    for (const { resolve } of this.pending.values()) resolve(failedChild(0, lost));
+    for (const { resolve, unlisten } of this.pending.values()) {
+      unlisten?.();
+      resolve(failedChild(0, lost));
+    }
     this.pending.clear();
     for (const child of this.running.values()) child.lost(lost);
     this.running.clear();
