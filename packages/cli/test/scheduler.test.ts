@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { djcStart, sandboxPerTest, waitFor } from './helpers.js';
+import { djcStart, sandboxPerTest, sleep, waitFor } from './helpers.js';
 import { writeHandlers, writeReviews } from './pipeline-helpers.js';
 import {
   firstStart, lastEnd, peakCpus, startOrder, statusOf, submit, waitAll, waitStatus, writeSleepJob, type JobDoc,
@@ -79,8 +79,13 @@ describe('the daemon schedules jobs onto its capacity', () => {
       const blocker = await submit(run, box.dir, { name: 'blocker', cpus: 2, sleep: 4, priority: 'high' });
       await waitStatus(run, blocker, 'RUNNING');
       const low = await submit(run, box.dir, { name: 'low', cpus: 2, sleep: 0.2, priority: 'low' });
+      // A stream: one high job every 400 ms. Low (two classes below high) overtakes a high job submitted two aging
+      // intervals (1 s) after it; submits alone (~100 ms each now) would all land within that and age alongside it.
       const highs = [];
-      for (let i = 1; i <= 5; i++) highs.push(await submit(run, box.dir, { name: `high${i}`, cpus: 2, sleep: 0.2, priority: 'high' }));
+      for (let i = 1; i <= 5; i++) {
+        await sleep(400);
+        highs.push(await submit(run, box.dir, { name: `high${i}`, cpus: 2, sleep: 0.2, priority: 'high' }));
+      }
       return waitAll(run, [blocker, low, ...highs]);
     });
     const order = startOrder(docs);
