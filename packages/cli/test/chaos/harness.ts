@@ -93,6 +93,8 @@ export interface Coordinators {
   stop(): Promise<void>;
   /** Everything the coordinators wrote on stderr, for failure messages. */
   stderr(): string;
+  /** How many "tasks reclaimed" warnings about `jobId` the coordinators printed (every one's whole stderr; after stop()). */
+  reclaims(jobId: string): number;
 }
 
 /**
@@ -108,12 +110,15 @@ export function keepCoordinators(
   const running = new Set<ReturnType<typeof djcStart>>();
   let stopped = false;
   let log = '';
+  /** The whole stderr of every coordinator that ended (`log` keeps only its tail). */
+  const ended: string[] = [];
   const slot = async () => {
     while (!stopped) {
       const c = djcStart(['coordinator', ...args], { cwd: opts.cwd, home: opts.home, env: opts.env });
       running.add(c);
       const r: CliResult = await c.done;
       running.delete(c);
+      ended.push(r.stderr);
       log = `${log}${r.stderr}`.slice(-20_000);
       if (!stopped) await sleep(opts.restartMs ?? 500);
     }
@@ -139,6 +144,7 @@ export function keepCoordinators(
       await Promise.all(slots);
     },
     stderr: () => `${log}${[...running].map((c) => c.stderr()).join('')}`,
+    reclaims: (jobId) => [...ended, ...[...running].map((c) => c.stderr())].join('').split('\n').filter((l) => l.includes('tasks reclaimed') && l.includes(jobId)).length,
   };
 }
 
