@@ -6,9 +6,9 @@
  * process per worker, the spawner, starts commands and the worker only
  * talks to it, and its event loop never waits: the compiled one
  * (native/djc-spawner.c, built into dist/ where a C compiler was found),
- * which starts them with posix_spawn (a vfork: no copy of its memory at
- * all), else perl (spawner-script.ts, the same protocol), whose fork costs
- * a fraction of a fork of Node. DJC_COMMAND_SPAWNER=perl skips the compiled one.
+ * which starts them with vfork (no copy of its memory at all), else perl
+ * (spawner-script.ts, the same protocol), whose fork costs a fraction of a
+ * fork of Node. DJC_COMMAND_SPAWNER=perl skips the compiled one.
  *
  * The command gets its own pipes. What it writes to stdout and stderr is
  * relayed by the spawner in its replies up to RELAY_BYTES per stream (a
