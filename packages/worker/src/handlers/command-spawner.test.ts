@@ -372,10 +372,10 @@ describe.runIf(SPAWNERS.length > 0).each(SPAWNERS)('command handlers started by 
 
 // The perl spawner calls setsid and dup3 by number where it knows them, else through POSIX; the compiled one has posix_spawn do it:
 // every way gives a command the same start (and SIGCHLD, blocked in the spawner for its signalfd, is not blocked in the command).
-describe.each([
-  ...(hasCc ? [['the compiled spawner', {}] as const] : []),
-  ...(hasPerl ? [['the perl spawner, by system call number', { native: null, syscalls: spawnerSyscalls() }] as const, ['the perl spawner, through POSIX', { native: null, syscalls: [] }] as const] : []),
-])('%s\'s start of a command', (_, opts: { native?: null; syscalls?: string[] }) => {
+describe.each<[string, Row[1]]>([
+  ...(hasCc ? [['the compiled spawner', {}] as [string, Row[1]]] : []),
+  ...(hasPerl ? [['the perl spawner, by system call number', { native: null, syscalls: spawnerSyscalls() }] as [string, Row[1]], ['the perl spawner, through POSIX', { native: null, syscalls: [] }] as [string, Row[1]]] : []),
+])('%s\'s start of a command', (_, opts) => {
   it('leads its own session and group, no signal ignored or blocked, with stdin, stdout and stderr its own pipes', async () => {
     if (opts.syscalls?.length === 0) expect(spawnerSyscalls('mips')).toEqual([]);
     else if (opts.syscalls) expect(opts.syscalls.length).toBeGreaterThanOrEqual(2);
