@@ -21,8 +21,9 @@ source scripts/lib/ensure-node.sh
 read -r -a versions <<< "${DJC_TEST_NODE_VERSIONS:-${DJC_NODE_VERSIONS[*]}}"
 full=${versions[${#versions[@]}-1]}
 
-# Install and build once, with the newest: the build is plain JavaScript and
-# no dependency compiles anything, so every version runs the same tree.
+# Install and build once, with the newest: the build is plain JavaScript (no
+# dependency compiles anything) plus the worker's command spawner in C
+# (scripts/build-spawner.mjs, no Node in it), so every version runs the same tree.
 djc_use_node "$full"
 source scripts/lib/ensure-pnpm.sh
 pnpm install --frozen-lockfile

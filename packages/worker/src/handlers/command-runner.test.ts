@@ -286,7 +286,7 @@ describe('command handlers: stopping', () => {
 
 describe("command handlers through Node's spawn (no perl spawner)", () => {
   it('a small batch read ahead reaches stdin whole, counted once; a larger one streams', async () => {
-    const node = createCommandRunner({ perl: null });
+    const node = createCommandRunner({ native: null, perl: null });
     try {
       const small = await node.run(spec(tmp.dir, words(), { command: 'cat', input: TEXT }), new AbortController().signal);
       expect(output(small)).toBe('alpha\nbeta\ngamma\n');

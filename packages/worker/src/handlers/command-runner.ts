@@ -18,7 +18,7 @@
  * its end even when the command stops reading stdin early.
  *
  * The shell is started by the worker's spawner (command-spawner.ts: a small
- * perl process on Linux, else Node's spawn); what follows is the same for both.
+ * process on Linux, compiled or perl, else Node's spawn); what follows is the same for all.
  */
 import { createWriteStream } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
@@ -59,13 +59,13 @@ export interface CommandRunner {
 }
 
 /**
- * `perl`: see createCommandSpawner (tests start commands without the perl
- * spawner with null). `direct: false`: every command through the shell
+ * `native`, `perl`: see createCommandSpawner (tests start commands without
+ * a spawner with null). `direct: false`: every command through the shell
  * (tests compare the two paths). Commands get the environment the process had when the
  * runner was made (plus the handler's and djc's variables): process.env is
  * not read again per attempt.
  */
-export function createCommandRunner(opts: { perl?: string | null; syscalls?: string[]; direct?: boolean } = {}): CommandRunner {
+export function createCommandRunner(opts: { native?: string | null; perl?: string | null; syscalls?: string[]; direct?: boolean } = {}): CommandRunner {
   const active = new Set<Promise<AttemptResult>>();
   const spawner = createCommandSpawner(opts);
   // The worker's environment, copied once: copying process.env (a getenv per variable) for every attempt cost more than the rest of building a command's environment.
@@ -87,7 +87,7 @@ export function createCommandRunner(opts: { perl?: string | null; syscalls?: str
       return p;
     },
     canQueue(behind) {
-      return active.size > queue.waiting.size && queue.waiting.size <= behind && queue.lastMs < QUICK_MS && spawner.kind() === 'perl';
+      return active.size > queue.waiting.size && queue.waiting.size <= behind && queue.lastMs < QUICK_MS && spawner.kind() !== 'node';
     },
     async close() {
       await Promise.allSettled([...active]);

@@ -1,14 +1,28 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alive, output, spec, tempDir, writeBatch } from '../../test-fixtures/attempt-spec.js';
 import { createCommandRunner, type CommandRunner } from './command-runner.js';
-import { createCommandSpawner, INLINE_STDIN_BYTES, type CommandProcess } from './command-spawner.js';
+import { createCommandSpawner, DroppedError, INLINE_STDIN_BYTES, NATIVE_SPAWNER, type CommandProcess } from './command-spawner.js';
 import { spawnerSyscalls } from './spawner-script.js';
 import type { AttemptResult } from './types.js';
 
 const TEXT = { format: 'text' as const, csv: { delimiter: ',', header: true, quote: '"' } };
 const hasPerl = process.platform === 'linux' && existsSync('/usr/bin/perl');
+/** The build compiles the C spawner where a C compiler is found (scripts/build-spawner.mjs). */
+const hasCc = process.platform === 'linux' && spawnSync(process.env.CC || 'cc', ['--version'], { stdio: 'ignore' }).status === 0;
+type Row = [string, { native?: null; syscalls?: string[] }, 'c' | 'perl'];
+/**
+ * Every spawner the worker may start commands with, the same cases for each: the compiled one (the default; where a C
+ * compiler is found the build must have made it, so a build that did not fails here rather than skip it) and perl, whose pipes are plain fds where the worker passes the numbers of the pipe calls, else Perl handles.
+ */
+const SPAWNERS: Row[] = [
+  ...(hasCc ? [['the compiled spawner', {}, 'c'] as Row] : []),
+  ...(hasPerl ? [['the perl spawner, its pipes as fds', { native: null, syscalls: spawnerSyscalls() }, 'perl'] as Row, ['the perl spawner, its pipes as Perl handles', { native: null, syscalls: spawnerSyscalls().slice(0, 2) }, 'perl'] as Row] : []),
+];
+/** The name a spawner's death is told by. */
+const spawnerName = (kind: 'c' | 'perl') => (kind === 'c' ? 'djc-spawner' : 'perl');
 
 let tmp: ReturnType<typeof tempDir>;
 beforeAll(() => {
@@ -40,17 +54,13 @@ function readlinkOr(path: string): string {
   }
 }
 
-/** The command's parent: the perl spawner, or this process when Node started it. */
+/** The command's parent: the spawner, or this process when Node started it. */
 const PARENT = 'cat >/dev/null; echo "$PPID"';
 
-// Where the worker passes the numbers of the pipe calls the spawner's pipes are plain fds; elsewhere Perl handles: both ways the same.
-describe.runIf(hasPerl).each([
-  ['its pipes as fds', spawnerSyscalls()],
-  ['its pipes as Perl handles', spawnerSyscalls().slice(0, 2)],
-])('command handlers started by the perl spawner, %s', (_, syscalls) => {
+describe.runIf(SPAWNERS.length > 0).each(SPAWNERS)('command handlers started by %s', (_, opts, kind) => {
   let runner: CommandRunner;
   beforeAll(() => {
-    runner = createCommandRunner({ syscalls });
+    runner = createCommandRunner(opts);
   });
   afterAll(() => runner.close());
 
@@ -58,7 +68,8 @@ describe.runIf(hasPerl).each([
     const [a, b] = await Promise.all([run(runner, PARENT), run(runner, PARENT)]);
     const parent = Number(output(a).trim());
     expect(parent).not.toBe(process.pid);
-    expect(readFileSync(`/proc/${parent}/cmdline`, 'latin1')).toBe('djc-spawner\0');
+    expect(readFileSync(`/proc/${parent}/comm`, 'latin1')).toBe('djc-spawner\n');
+    expect(readFileSync(`/proc/${parent}/cmdline`, 'latin1')).toMatch(/^djc-spawner\0/);
     expect(Number(output(b).trim())).toBe(parent);
   });
 
@@ -96,10 +107,10 @@ describe.runIf(hasPerl).each([
   });
 
   it('reports each command\'s start time (the attempt scope\'s lower bound): not after what /proc gives, with no read of /proc by the worker', async () => {
-    const spawner = createCommandSpawner({ syscalls });
+    const spawner = createCommandSpawner(opts);
     try {
       const child = await spawner.spawn('/bin/sh', ['-c', 'exec sleep 5'], { cwd: tmp.dir, env: process.env, stdin: false });
-      expect(spawner.kind()).toBe('perl');
+      expect(spawner.kind()).toBe(kind);
       const pid = child.pid as number;
       const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
       // Read from the clock just before the fork (or from /proc where the spawner has no clock): at most what /proc says, and
@@ -115,7 +126,7 @@ describe.runIf(hasPerl).each([
   });
 
   it('says at a command\'s exit whether its process group was left empty (then the worker does not kill it)', async () => {
-    const spawner = createCommandSpawner({ syscalls });
+    const spawner = createCommandSpawner(opts);
     try {
       const alone = await spawner.spawn('/bin/sh', ['-c', 'true'], { cwd: tmp.dir, env: process.env, stdin: false });
       await stdoutOf(alone);
@@ -130,12 +141,12 @@ describe.runIf(hasPerl).each([
   });
 
   it('writes a small stdin sent with the start into the command\'s pipe and closes it: the worker opens no stdin pipe', async () => {
-    const spawner = createCommandSpawner({ syscalls });
+    const spawner = createCommandSpawner(opts);
     try {
       const start = (input: Buffer, command = 'cat; echo end') => spawner.spawn('/bin/sh', ['-c', command], { cwd: tmp.dir, env: process.env, stdin: true, input });
       const bytes = Buffer.from('a\0b\nc\n');
       const child = await start(bytes);
-      expect(spawner.kind()).toBe('perl');
+      expect(spawner.kind()).toBe(kind);
       expect(child.stdin).toBeNull();
       expect(await stdoutOf(child)).toEqual(Buffer.concat([bytes, Buffer.from('end\n')]));
       // Empty: EOF at once.
@@ -155,14 +166,14 @@ describe.runIf(hasPerl).each([
   });
 
   it('gives each command exactly its environment, though a request sends only what changed since the last', async () => {
-    const spawner = createCommandSpawner({ syscalls });
+    const spawner = createCommandSpawner(opts);
     try {
       const envOf = async (env: NodeJS.ProcessEnv) => {
         const child = await spawner.spawn('/bin/sh', ['-c', 'env'], { cwd: tmp.dir, env, stdin: false });
         return (await stdoutOf(child)).toString().split('\n').filter((l) => l !== '' && !l.startsWith('PWD=')).sort();
       };
       expect(await envOf({ DJCT_A: '1', DJCT_B: 'two words' })).toEqual(['DJCT_A=1', 'DJCT_B=two words']);
-      expect(spawner.kind()).toBe('perl');
+      expect(spawner.kind()).toBe(kind);
       expect(await envOf({ DJCT_A: '1' })).toEqual(['DJCT_A=1']);
       expect(await envOf({ DJCT_A: '3', DJCT_C: '', DJCT_D: undefined })).toEqual(['DJCT_A=3', 'DJCT_C=']);
       expect(await envOf({ DJCT_B: 'back' })).toEqual(['DJCT_B=back']);
@@ -174,7 +185,7 @@ describe.runIf(hasPerl).each([
   });
 
   it('gives each command exactly its base environment plus its own, though a request with the same base compares only its own', async () => {
-    for (const spawner of [createCommandSpawner({ syscalls }), createCommandSpawner({ perl: null })]) {
+    for (const spawner of [createCommandSpawner(opts), createCommandSpawner({ native: null, perl: null })]) {
       try {
         const envOf = async (env: NodeJS.ProcessEnv, baseEnv: NodeJS.ProcessEnv) => {
           const child = await spawner.spawn('/bin/sh', ['-c', 'env'], { cwd: tmp.dir, env, baseEnv, stdin: false });
@@ -199,10 +210,10 @@ describe.runIf(hasPerl).each([
   });
 
   it('relays what a command prints little of in its replies: the worker opens no pipe of it', async () => {
-    const spawner = createCommandSpawner({ syscalls });
+    const spawner = createCommandSpawner(opts);
     try {
       const running = await spawner.spawn('/bin/sh', ['-c', 'echo "$PPID $(readlink /proc/$$/fd/1) $(readlink /proc/$$/fd/2)"; echo warn >&2; exec sleep 5'], { cwd: tmp.dir, env: process.env, stdin: true, input: Buffer.from('x\n') });
-      expect(spawner.kind()).toBe('perl');
+      expect(spawner.kind()).toBe(kind);
       const line = await new Promise<string>((resolve) => running.stdout?.once('data', (b: Buffer) => resolve(b.toString())));
       const [perl, out, err] = line.trim().split(' ') as [string, string, string];
       expect(out).toMatch(/^pipe:\[\d+\]$/);
@@ -223,7 +234,7 @@ describe.runIf(hasPerl).each([
   });
 
   it('hands a command\'s pipe to the worker once it printed more than the relay takes, and lets go of its end, also when no request follows', async () => {
-    const spawner = createCommandSpawner({ relayBytes: 1000, syscalls });
+    const spawner = createCommandSpawner({ ...opts, relayBytes: 1000 });
     try {
       const expected = Array.from({ length: 20_000 }, (_, i) => `${i + 1}\n`).join('');
       // Past the relay on both outputs; the rest read by the worker from the pipes themselves, byte for byte, in order.
@@ -262,7 +273,7 @@ describe.runIf(hasPerl).each([
   });
 
   it('reports a start whose exec fails as a spawn error, never as a start, and the next command starts as usual', async () => {
-    const spawner = createCommandSpawner({ syscalls });
+    const spawner = createCommandSpawner(opts);
     try {
       const bad = await spawner.spawn(join(tmp.dir, 'no-such-program'), [], { cwd: tmp.dir, env: process.env, stdin: false });
       expect(bad.pid).toBeUndefined();
@@ -275,6 +286,36 @@ describe.runIf(hasPerl).each([
     }
   });
 
+  it('hands a 1 MiB output over whole, says a program not found as the shell does, kills a timed-out group, drops a queued start', async () => {
+    const big = await run(runner, 'cat >/dev/null; head -c 1048576 /dev/zero | tr "\\0" x');
+    expect(output(big)).toBe('x'.repeat(1 << 20));
+    // Exec'd without the shell first (direct-argv.ts), which fails (F): the shell then says why, and exits 127.
+    const missing = await run(runner, 'no-such-command-djc --flag');
+    expect(missing).toMatchObject({ ok: false, failure: 'exit_code', exitCode: 127, error: expect.stringContaining('no-such-command-djc: not found') });
+    const pids = join(tmp.dir, `timeout-${kind}-${opts.syscalls?.length}`);
+    const timedOut = await run(runner, `sleep 30 & echo $! > "${pids}"; wait`, 'x\n', { timeoutMs: 500 });
+    expect(timedOut).toMatchObject({ ok: false, failure: 'timeout' });
+    const sleeper = Number(readFileSync(pids, 'utf8').trim());
+    for (let i = 0; i < 250 && alive(sleeper); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(alive(sleeper)).toBe(false);
+    const spawner = createCommandSpawner(opts);
+    try {
+      const start = (command: string, more: Partial<Parameters<typeof spawner.spawn>[2]> = {}) => spawner.spawn('/bin/sh', ['-c', command], { cwd: tmp.dir, env: process.env, stdin: false, ...more });
+      const first = await start('sleep 0.3; echo first');
+      expect(spawner.kind()).toBe(kind);
+      const drop = new AbortController();
+      const dropped = start('echo dropped', { queued: true, drop: drop.signal });
+      const next = start('echo next', { queued: true });
+      drop.abort();
+      const gone = await dropped;
+      await expect(new Promise((_, reject) => gone.once('error', reject))).rejects.toBeInstanceOf(DroppedError);
+      expect((await stdoutOf(first)).toString()).toBe('first\n');
+      expect((await stdoutOf(await next)).toString()).toBe('next\n');
+    } finally {
+      await spawner.close();
+    }
+  });
+
   it('reports a missing working directory as a spawn error', async () => {
     const r = await run(runner, 'true', 'x\n', { baseDir: join(tmp.dir, 'nope') });
     expect(r).toMatchObject({ ok: false, failure: 'error', error: `cannot run the command: working directory ${join(tmp.dir, 'nope')} does not exist` });
@@ -282,7 +323,7 @@ describe.runIf(hasPerl).each([
 
   it('keeps the worker\'s perl settings (PERL5OPT) for the commands, away from the spawner', async () => {
     process.env.PERL5OPT = '-MNo::Such::Module::Djc';
-    const own = createCommandRunner({ syscalls });
+    const own = createCommandRunner(opts);
     try {
       const [opt, parent] = output(await run(own, 'cat >/dev/null; echo "$PERL5OPT $PPID"')).trim().split(' ');
       expect(opt).toBe('-MNo::Such::Module::Djc');
@@ -294,9 +335,9 @@ describe.runIf(hasPerl).each([
   });
 
   it('when the spawner dies before it reports the start, what the command started is killed too', async () => {
-    const own = createCommandRunner({ syscalls });
+    const own = createCommandRunner(opts);
     try {
-      const pids = join(tmp.dir, `pids-unreported-${syscalls.length}`);
+      const pids = join(tmp.dir, `pids-unreported-${kind}-${opts.syscalls?.length}`);
       // The command kills the spawner at once: most often before the spawner has told the worker its pid.
       const attempt = run(own, `sleep 30 & echo "$!" > "${pids}.tmp"; mv "${pids}.tmp" "${pids}"; kill -9 $PPID; wait`);
       const r = await attempt;
@@ -310,15 +351,15 @@ describe.runIf(hasPerl).each([
   });
 
   it('when the spawner dies, its running command is killed and fails the attempt; later commands start from Node', async () => {
-    const own = createCommandRunner({ syscalls });
+    const own = createCommandRunner(opts);
     try {
-      const pids = join(tmp.dir, `pids-${syscalls.length}`);
+      const pids = join(tmp.dir, `pids-${kind}-${opts.syscalls?.length}`);
       const attempt = run(own, `sleep 30 & echo "$PPID $!" > "${pids}.tmp"; mv "${pids}.tmp" "${pids}"; wait`);
       while (!existsSync(pids)) await new Promise((r) => setTimeout(r, 20));
       const [spawner, sleeper] = readFileSync(pids, 'utf8').trim().split(' ').map(Number) as [number, number];
       process.kill(spawner, 'SIGKILL');
       const r = await attempt;
-      expect(r).toMatchObject({ ok: false, failure: 'error', error: 'cannot start the command: the command spawner (perl) exited' });
+      expect(r).toMatchObject({ ok: false, failure: 'error', error: `cannot start the command: the command spawner (${spawnerName(kind)}) exited` });
       // The group got SIGKILL; on a busy machine the sleeper may take a moment to be scheduled to die.
       for (let i = 0; i < 250 && alive(sleeper); i++) await new Promise((r) => setTimeout(r, 20));
       expect(alive(sleeper)).toBe(false);
@@ -329,16 +370,16 @@ describe.runIf(hasPerl).each([
   });
 });
 
-// The spawner calls setsid and dup3 by number where it knows them, else through POSIX: both ways give a command the same start
-// (and with the signalfd, SIGCHLD blocked in the spawner is not blocked in the command).
-describe.runIf(hasPerl).each([
-  ['by system call number', spawnerSyscalls()],
-  ['through POSIX', []],
-])('the perl spawner\'s start of a command, %s', (_, syscalls) => {
+// The perl spawner calls setsid and dup3 by number where it knows them, else through POSIX; the compiled one has posix_spawn do it:
+// every way gives a command the same start (and SIGCHLD, blocked in the spawner for its signalfd, is not blocked in the command).
+describe.each<[string, Row[1]]>([
+  ...(hasCc ? [['the compiled spawner', {}] as [string, Row[1]]] : []),
+  ...(hasPerl ? [['the perl spawner, by system call number', { native: null, syscalls: spawnerSyscalls() }] as [string, Row[1]], ['the perl spawner, through POSIX', { native: null, syscalls: [] }] as [string, Row[1]]] : []),
+])('%s\'s start of a command', (_, opts) => {
   it('leads its own session and group, no signal ignored or blocked, with stdin, stdout and stderr its own pipes', async () => {
-    if (syscalls.length === 0) expect(spawnerSyscalls('mips')).toEqual([]);
-    else expect(syscalls.length).toBeGreaterThanOrEqual(2);
-    const runner = createCommandRunner({ syscalls });
+    if (opts.syscalls?.length === 0) expect(spawnerSyscalls('mips')).toEqual([]);
+    else if (opts.syscalls) expect(opts.syscalls.length).toBeGreaterThanOrEqual(2);
+    const runner = createCommandRunner(opts);
     try {
       // After "(comm)" in /proc/PID/stat: state ppid pgrp session.
       const probe = 'read x; set -- $(cut -d")" -f2 /proc/$$/stat); echo "$x $$ $3 $4 $(grep -E "^Sig(Blk|Ign)" /proc/$$/status)"';
@@ -353,10 +394,48 @@ describe.runIf(hasPerl).each([
   });
 });
 
-describe('command handlers without the perl spawner', () => {
+describe('the choice of spawner', () => {
+  it.runIf(hasCc)('the build made the compiled spawner, and commands start from it by default', async () => {
+    expect(existsSync(NATIVE_SPAWNER)).toBe(true);
+    const spawner = createCommandSpawner();
+    try {
+      const child = await spawner.spawn('/bin/sh', ['-c', 'echo "$PPID"'], { cwd: tmp.dir, env: process.env, stdin: false });
+      const parent = Number((await stdoutOf(child)).toString().trim());
+      expect(spawner.kind()).toBe('c');
+      expect(readFileSync(`/proc/${parent}/comm`, 'latin1')).toBe('djc-spawner\n');
+      expect(readlinkSync(`/proc/${parent}/exe`)).toBe(NATIVE_SPAWNER);
+    } finally {
+      await spawner.close();
+    }
+  });
+
+  it.runIf(hasPerl)('perl when the compiled spawner is missing, does not start, or DJC_COMMAND_SPAWNER=perl', async () => {
+    const kindOf = async (opts: { native?: string }) => {
+      const spawner = createCommandSpawner(opts);
+      try {
+        const child = await spawner.spawn('/bin/sh', ['-c', 'echo ok'], { cwd: tmp.dir, env: process.env, stdin: false });
+        expect((await stdoutOf(child)).toString()).toBe('ok\n');
+        return spawner.kind();
+      } finally {
+        await spawner.close();
+      }
+    };
+    expect(await kindOf({ native: join(tmp.dir, 'no-such-spawner') })).toBe('perl');
+    // It runs but exits before it says it is ready.
+    expect(await kindOf({ native: '/bin/false' })).toBe('perl');
+    process.env.DJC_COMMAND_SPAWNER = 'perl';
+    try {
+      expect(await kindOf({})).toBe('perl');
+    } finally {
+      delete process.env.DJC_COMMAND_SPAWNER;
+    }
+  });
+});
+
+describe('command handlers without a spawner', () => {
   for (const [what, perl] of [['perl is not found', '/nonexistent/perl'], ['it is turned off', null]] as const) {
-    it(`start from Node when ${what}, with the same results`, async () => {
-      const runner = createCommandRunner({ perl });
+    it(`start from Node when ${what} (and no compiled spawner), with the same results`, async () => {
+      const runner = createCommandRunner({ native: null, perl });
       try {
         expect(Number(output(await run(runner, PARENT)).trim())).toBe(process.pid);
         expect(output(await run(runner, 'wc -l'))).toMatch(/^\s*2\n$/);

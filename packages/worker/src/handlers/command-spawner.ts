@@ -2,10 +2,13 @@
  * Starts command handlers' shells. Node's child_process (libuv) forks the
  * worker on Linux: the fork copies the page tables of the worker's whole
  * memory, the child's exec tears that copy down again, and spawn() blocks
- * the worker's event loop until the child has exec'd. So on Linux, where
- * perl is found, a small perl process per worker does the fork and exec
- * (spawner-script.ts) and the worker only talks to it: a fork of perl
- * costs a fraction of a fork of Node, and the event loop never waits.
+ * the worker's event loop until the child has exec'd. So on Linux a small
+ * process per worker, the spawner, starts commands and the worker only
+ * talks to it, and its event loop never waits: the compiled one
+ * (native/djc-spawner.c, built into dist/ where a C compiler was found),
+ * which starts them with vfork (no copy of its memory at all), else perl
+ * (spawner-script.ts, the same protocol), whose fork costs a fraction of a
+ * fork of Node. DJC_COMMAND_SPAWNER=perl skips the compiled one.
  *
  * The command gets its own pipes. What it writes to stdout and stderr is
  * relayed by the spawner in its replies up to RELAY_BYTES per stream (a
@@ -13,7 +16,7 @@
  * past that the spawner hands the pipe over: the worker opens the
  * spawner's end through /proc/<spawner>/fd/N, reads the rest itself, and
  * tells the spawner to close its copy (so large outputs never pass through
- * perl). A stdin pipe (a batch larger than INLINE_STDIN_BYTES) is opened
+ * the spawner). A stdin pipe (a batch larger than INLINE_STDIN_BYTES) is opened
  * the same way at the start. The command still leads its own
  * session and process group (setsid) and its exit code or killing signal
  * comes from waitpid, so everything the command runner does with a child
@@ -24,15 +27,16 @@
  * the worker between them, and drops one the worker takes back (`drop`)
  * before its turn.
  *
- * Elsewhere (not Linux, no perl, the spawner died, or
+ * Elsewhere (not Linux, neither spawner starts, the spawner died, or
  * DJC_COMMAND_SPAWNER=node) Node's spawn is used, as before.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { closeSync, constants as fsc, openSync } from 'node:fs';
+import { closeSync, existsSync, constants as fsc, openSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { constants as osc } from 'node:os';
 import { Readable, Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { SPAWNER_SCRIPT, spawnerSyscalls } from './spawner-script.js';
 
 /** What the command runner uses of a started command: a ChildProcess has it. */
@@ -44,7 +48,7 @@ export interface CommandProcess extends EventEmitter {
   readonly direct?: boolean | undefined;
   /** Set at its exit when the spawner saw its process group empty as it reaped it: no member is left to kill. */
   readonly groupGone?: boolean | undefined;
-  /** The process that forked it, when not this one (the perl spawner's pid). */
+  /** The process that started it, when not this one (the spawner's pid). */
   readonly parentPid?: number | undefined;
   readonly stdin: Writable | null;
   readonly stdout: Readable | null;
@@ -57,7 +61,7 @@ export interface CommandSpawnOptions {
   env: NodeJS.ProcessEnv;
   /**
    * Entries under `env`, the same object for every command of a job (the
-   * worker's environment and the handler's): the perl spawner then compares
+   * worker's environment and the handler's): the spawner then compares
    * only `env`'s few entries with the last command's, not the whole
    * environment. Not to be changed once passed.
    */
@@ -65,7 +69,7 @@ export interface CommandSpawnOptions {
   /** Pipe stdin (else /dev/null). */
   stdin: boolean;
   /**
-   * The whole of stdin, at most INLINE_STDIN_BYTES (with `stdin`): the perl
+   * The whole of stdin, at most INLINE_STDIN_BYTES (with `stdin`): the
    * spawner writes it into the command's stdin pipe and closes it before the
    * command starts, and the command comes back with no stdin (null), so the
    * worker opens no pipe for it and writes nothing. Node's spawn ignores it:
@@ -74,14 +78,14 @@ export interface CommandSpawnOptions {
   input?: Buffer | undefined;
   /**
    * The command as an argv to exec without the shell (direct-argv.ts), with
-   * `env` as the shell would pass it on: the perl spawner tries it first and
+   * `env` as the shell would pass it on: the spawner tries it first and
    * starts `file args…` instead if the exec fails; Node's spawn always
    * starts `file args…`.
    */
   direct?: string[] | undefined;
   /**
    * Start it only once the commands this spawner runs now (and those queued
-   * before it) have exited: the perl spawner holds the request and starts it
+   * before it) have exited: the spawner holds the request and starts it
    * at the previous one's exit, without a round trip to the worker. The
    * promise resolves when it starts. Node's spawn starts it at once.
    */
@@ -104,38 +108,61 @@ export class DroppedError extends Error {
 export interface CommandSpawner {
   /** Starts `file args…` in a new session; resolves once it runs or could not start (then it emits 'error'). */
   spawn(file: string, args: string[], o: CommandSpawnOptions): Promise<CommandProcess>;
-  /** Which way commands are started now. */
-  readonly kind: () => 'perl' | 'node';
+  /** Which way commands are started now: the compiled spawner, the perl one, Node's spawn. */
+  readonly kind: () => SpawnerKind;
   /** Ends the spawner and waits (a little) until it has exited, so its CPU and its commands' count in the worker's. */
   close(): Promise<void>;
 }
 
+export type SpawnerKind = 'c' | 'perl' | 'node';
+
+/** The compiled spawner (scripts/build-spawner.mjs): dist/djc-spawner, from this module in dist/handlers/ (or src/handlers/ under the tests). */
+export const NATIVE_SPAWNER = fileURLToPath(new URL('../../dist/djc-spawner', import.meta.url));
+
 /**
- * `perl` is the perl executable to try (tests point it elsewhere); null:
- * Node's spawn only. `syscalls`: the spawner's system call numbers
+ * The first spawner that starts and says it is ready is used: the compiled
+ * one (`native`: its path, null: skipped; also skipped with
+ * DJC_COMMAND_SPAWNER=perl), else perl (`perl`: the executable to try,
+ * null: skipped), else Node's spawn (DJC_COMMAND_SPAWNER=node: only that).
+ * A spawner that dies once ready is not replaced: later commands start
+ * through Node. `syscalls`: the perl spawner's system call numbers
  * (spawnerSyscalls; tests pass none to try its POSIX way).
  */
-export function createCommandSpawner(opts: { perl?: string | null; syscalls?: string[]; relayBytes?: number } = {}): CommandSpawner {
-  const wanted = process.platform === 'linux' && process.env.DJC_COMMAND_SPAWNER !== 'node';
-  const perlPath = opts.perl === undefined ? 'perl' : opts.perl;
-  let perl: PerlSpawner | null = null;
-  let ready: Promise<boolean> | null = null;
-  const usePerl = (): Promise<boolean> => {
-    if (!wanted || perlPath === null) return Promise.resolve(false);
-    if (perl && !perl.dead) return ready as Promise<boolean>;
-    if (perl?.dead) return Promise.resolve(false);
-    perl = new PerlSpawner(perlPath, [String(opts.relayBytes ?? RELAY_BYTES), ...(opts.syscalls ?? spawnerSyscalls())]);
-    ready = perl.ready;
-    return ready;
+export function createCommandSpawner(opts: { native?: string | null; perl?: string | null; syscalls?: string[]; relayBytes?: number } = {}): CommandSpawner {
+  const forced = process.env.DJC_COMMAND_SPAWNER;
+  const relay = String(opts.relayBytes ?? RELAY_BYTES);
+  const candidates: (() => ProcessSpawner)[] = [];
+  if (process.platform === 'linux' && forced !== 'node') {
+    const native = opts.native === undefined ? NATIVE_SPAWNER : opts.native;
+    if (native !== null && forced !== 'perl' && existsSync(native)) candidates.push(() => new ProcessSpawner('c', native, [relay]));
+    const perl = opts.perl === undefined ? 'perl' : opts.perl;
+    if (perl !== null) candidates.push(() => new ProcessSpawner('perl', perl, ['-e', SPAWNER_SCRIPT, relay, ...(opts.syscalls ?? spawnerSyscalls())]));
+  }
+  let current: ProcessSpawner | null = null;
+  let tried = 0;
+  const use = async (): Promise<ProcessSpawner | null> => {
+    for (;;) {
+      const s = current;
+      if (s) {
+        if ((await s.ready) && !s.dead) return s;
+        // Another call moved on to the next one meanwhile; or this one ran and died: Node from now on.
+        if (s !== current) continue;
+        if (s.wasReady) return null;
+      }
+      const next = candidates[tried];
+      if (!next) return null;
+      tried += 1;
+      current = next();
+    }
   };
   return {
     async spawn(file, args, o) {
-      if ((await usePerl()) && perl && !perl.dead) return perl.spawn(file, args, o);
-      return nodeSpawn(file, args, o);
+      const s = await use();
+      return s ? s.spawn(file, args, o) : nodeSpawn(file, args, o);
     },
-    kind: () => (perl && !perl.dead ? 'perl' : 'node'),
+    kind: () => (current && !current.dead ? current.kind : 'node'),
     async close() {
-      await perl?.close();
+      await current?.close();
     },
   };
 }
@@ -163,15 +190,18 @@ const EMPTY = Buffer.alloc(0);
 const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(Object.entries(osc.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
 const ERRNO_NAMES = new Map<number, string>(Object.entries(osc.errno).map(([name, n]) => [n, name]));
 
-class PerlSpawner {
+/** A spawner process (the compiled one or perl: the same protocol, spawner-script.ts) and the commands it started. */
+class ProcessSpawner {
   readonly ready: Promise<boolean>;
   dead = false;
+  /** It said R (ready) once. */
+  wasReady = false;
   private readonly proc: ChildProcess;
   /** Requests not answered yet; `unlisten`: removes the drop listener of a queued one once it is answered. */
   private readonly pending = new Map<number, { resolve: (p: CommandProcess) => void; viaShell: (() => void) | undefined; unlisten: (() => void) | undefined }>();
-  private readonly running = new Map<number, PerlChild>();
+  private readonly running = new Map<number, SpawnedChild>();
   /** Commands whose outputs the spawner still relays (an output may outlast the exit: an escaped process holds it). */
-  private readonly relaying = new Map<number, PerlChild>();
+  private readonly relaying = new Map<number, SpawnedChild>();
   private nextId = 1;
   private buffered: Buffer = EMPTY;
   /** `O` lines not sent yet: they ride on the next request (or go out after LET_GO_MS). */
@@ -184,12 +214,12 @@ class PerlSpawner {
   private sentOwn: string[] = [];
   private markReady: (ok: boolean) => void = () => undefined;
 
-  /** `args`: the spawner's @ARGV (RELAY_BYTES, then its system call numbers). */
-  constructor(perl: string, args: string[]) {
+  /** `program` and `args`: what to start (perl: the script and its @ARGV, RELAY_BYTES then its system call numbers; the compiled one: RELAY_BYTES). */
+  constructor(readonly kind: 'c' | 'perl', program: string, args: string[]) {
     this.ready = new Promise((resolve) => (this.markReady = resolve));
     // The worker's perl settings are for its commands (they get them back with the rest of the environment), not for the spawner.
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^PERL(5OPT|5LIB|LIB|_UNICODE|5DB|IO)$/.test(k)));
-    this.proc = spawn(perl, ['-e', SPAWNER_SCRIPT, ...args], { stdio: ['pipe', 'pipe', 'inherit'], env });
+    const env = kind === 'perl' ? Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^PERL(5OPT|5LIB|LIB|_UNICODE|5DB|IO)$/.test(k))) : process.env;
+    this.proc = spawn(program, args, { stdio: ['pipe', 'pipe', 'inherit'], env, ...(kind === 'c' ? { argv0: 'djc-spawner' } : {}) });
     this.proc.on('error', () => this.died());
     this.proc.on('exit', () => this.died());
     this.proc.stdin?.on('error', () => this.died());
@@ -330,6 +360,7 @@ class PerlSpawner {
 
   private onLine([op, id, ...f]: string[]): void {
     if (op === 'R') {
+      this.wasReady = true;
       this.markReady(true);
       return this.settleLoop();
     }
@@ -350,7 +381,7 @@ class PerlSpawner {
         return this.settleLoop();
       }
       const report = f.map(Number) as [number, number, number, number, number];
-      let child: PerlChild;
+      let child: SpawnedChild;
       try {
         child = this.started(n, report, viaShell !== undefined);
       } catch (e) {
@@ -360,7 +391,7 @@ class PerlSpawner {
         } catch {
           // gone already
         }
-        resolve(failedChild(0, (e as NodeJS.ErrnoException).code === 'ENOENT' ? new Error('the command spawner (perl) exited') : (e as Error)));
+        resolve(failedChild(0, (e as NodeJS.ErrnoException).code === 'ENOENT' ? this.lostError() : (e as Error)));
         return this.settleLoop();
       }
       resolve(child);
@@ -393,11 +424,11 @@ class PerlSpawner {
   }
 
   /**
-   * The command runs: its outputs come relayed (PerlChild.relayed); a stdin
+   * The command runs: its outputs come relayed (SpawnedChild.relayed); a stdin
    * pipe is opened here (the spawner's end, through /proc), then the
    * spawner lets go of its copy.
    */
-  private started(id: number, [pid, inFd, outFd, errFd, start]: [number, number, number, number, number], direct: boolean): PerlChild {
+  private started(id: number, [pid, inFd, outFd, errFd, start]: [number, number, number, number, number], direct: boolean): SpawnedChild {
     let stdin: Writable | null = null;
     if (inFd >= 0) {
       let fd: number;
@@ -410,7 +441,7 @@ class PerlSpawner {
       }
       stdin = fd >= 0 ? new Socket({ fd, readable: false, writable: true }) : closedPipe();
     }
-    const child = new PerlChild(pid, stdin, start >= 0 ? start : undefined, direct, (fds) => this.doneWith(id, fds));
+    const child = new SpawnedChild(pid, stdin, start >= 0 ? start : undefined, direct, (fds) => this.doneWith(id, fds));
     child.relayFds = [outFd, errFd];
     child.parentPid = this.proc.pid;
     if (inFd >= 0) this.letGoOf(id, [inFd], true);
@@ -438,7 +469,7 @@ class PerlSpawner {
    * holds a stdin write end (the command's EOF waits for it) or relays an
    * output the worker is done with; else with the next request, or after
    * LET_GO_MS: its copy of a read end handed over only keeps the pipe open
-   * a little longer (a message and a wake-up of perl fewer).
+   * a little longer (a message and a wake-up of the spawner fewer).
    */
   private letGoOf(id: number, fds: number[], now: boolean): void {
     this.letGo += `O ${id} ${fds.join(' ')}\n`;
@@ -457,10 +488,14 @@ class PerlSpawner {
   private takeLetGo(): string {
     const s = this.letGo;
     this.letGo = '';
-    // Nothing waits now: a timer left armed would send the next command's `O` alone, a perl wake-up of its own.
+    // Nothing waits now: a timer left armed would send the next command's `O` alone, a spawner wake-up of its own.
     clearTimeout(this.letGoTimer);
     this.letGoTimer = undefined;
     return s;
+  }
+
+  private lostError(): Error {
+    return new Error(`the command spawner (${this.kind === 'c' ? 'djc-spawner' : 'perl'}) exited`);
   }
 
   /** The spawner is gone: what it started can no longer be waited for; later commands start through Node. */
@@ -468,7 +503,7 @@ class PerlSpawner {
     if (this.dead) return;
     this.dead = true;
     this.markReady(false);
-    const lost = new Error('the command spawner (perl) exited');
+    const lost = this.lostError();
     for (const { resolve, unlisten } of this.pending.values()) {
       unlisten?.();
       resolve(failedChild(0, lost));
@@ -530,7 +565,7 @@ class RelayStream extends Readable {
 }
 
 /** A started command, shaped as much like a ChildProcess as the command runner needs: 'exit' then 'close'. */
-class PerlChild extends EventEmitter implements CommandProcess {
+class SpawnedChild extends EventEmitter implements CommandProcess {
   private open = 2;
   private exit: [number | null, NodeJS.Signals | null] | null = null;
   /** CPU of the command and the children it reaped, from the spawner's times(2). */
