@@ -500,8 +500,9 @@ class RelayStream extends Readable {
     if (bytes === null) this.eof = true;
     this.push(bytes);
     // At EOF with nothing buffered, 'end' (and 'close') come without a reader, as a Socket's do; a turn later, for the
-    // EOF can come with the start, before the caller has piped the stream (it would miss the 'end').
-    if (bytes === null) setImmediate(() => this.destroyed || this.read(0));
+    // EOF can come with the start, before the caller has piped the stream (it would miss the 'end'). A flowing stream
+    // (the caller takes its 'data', as the command runner does) reads itself to its 'end': no turn of the loop for it.
+    if (bytes === null && this.readableFlowing !== true) setImmediate(() => this.destroyed || this.read(0));
   }
 
   /** Reads the rest from the pipe handed over (its fd, opened here). */
