@@ -118,6 +118,23 @@ describe.runIf(process.platform === 'linux')('the scope of an attempt: what its 
     process.kill(child, 'SIGKILL');
   });
 
+  it('another attempt\'s leader, started after this one\'s, is left alone; what this attempt started after it is still killed', async () => {
+    const scope = createAttemptScope();
+    const leader = sleeper({ [SCOPE_ENV]: scope.tag });
+    scope.started(leader.pid);
+    // The next attempt's command, as the spawner starts it at this one's exit (its leader is skipped by the sweep, not read).
+    const next = createAttemptScope();
+    const nextLeader = sleeper({ [SCOPE_ENV]: next.tag });
+    next.started(nextLeader.pid);
+    const escaped = sleeper({ [SCOPE_ENV]: scope.tag });
+    expect(escaped.pid).toBeGreaterThan(nextLeader.pid);
+    expect(scope.killAll('SIGKILL', true)).toBe(1);
+    expect(await exited(escaped)).toBe('SIGKILL');
+    expect([alive(leader.pid), alive(nextLeader.pid)]).toEqual([true, true]);
+    expect(next.killAll()).toBe(0);
+    expect(await exited(nextLeader)).toBe('SIGKILL');
+  });
+
   it('gives each attempt its own tag', () => {
     const tags = new Set(Array.from({ length: 100 }, () => createAttemptScope().tag));
     expect(tags.size).toBe(100);

@@ -415,11 +415,14 @@ class CommandAttempt {
       if (child.groupGone !== true) killGroup(child.pid, 'SIGKILL');
       this.killEscaped('SIGKILL', true);
     }
-    this.closeTimer = setTimeout(() => {
-      child.stdout?.destroy();
-      child.stderr?.destroy();
-    }, CLOSE_WAIT_MS);
-    this.closeTimer.unref();
+    // Outputs that ended before the exit (a short command's, mostly: their EOFs come first) need no bound.
+    if (isOpen(child.stdout) || isOpen(child.stderr)) {
+      this.closeTimer = setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+      }, CLOSE_WAIT_MS);
+      this.closeTimer.unref();
+    }
   }
 
   /** Signals the processes of the attempt that left its process group (setsid, a daemon), saying so in the attempt log. `leaderGone`: the shell has exited (and was reaped). */
@@ -552,6 +555,11 @@ let lastDirect: { command: string; argv: string[] | null } | null = null;
 function directArgvOf(command: string): string[] | null {
   if (lastDirect?.command !== command) lastDirect = { command, argv: directArgv(command) };
   return lastDirect.argv === null ? null : [...lastDirect.argv];
+}
+
+/** A command's output not yet done with (not destroyed: an ended stream is destroyed as it closes). */
+function isOpen(stream: CommandProcess['stdout']): boolean {
+  return stream !== null && !stream.destroyed;
 }
 
 async function* oneChunk(bytes: Buffer): AsyncGenerator<Buffer> {

@@ -213,6 +213,8 @@ class ProcessSpawner {
   private sentBase: NodeJS.ProcessEnv | undefined;
   private sentOwn: string[] = [];
   private markReady: (ok: boolean) => void = () => undefined;
+  /** Writes to the spawner are being gathered until the end of this turn (send). */
+  private corked = false;
 
   /** `program` and `args`: what to start (perl: the script and its @ARGV, RELAY_BYTES then its system call numbers; the compiled one: RELAY_BYTES). */
   constructor(readonly kind: 'c' | 'perl', program: string, args: string[]) {
@@ -254,7 +256,7 @@ class ProcessSpawner {
       this.pending.set(id, { resolve, viaShell, unlisten: drop && o.drop ? () => o.drop?.removeEventListener('abort', drop) : undefined });
       this.holdLoop(true);
       const head = Buffer.from(`${this.takeLetGo()}${queued ? 'Q' : 'S'} ${id} ${payload.length}${input ? ` ${input.length}` : ''}\n`);
-      this.proc.stdin?.write(Buffer.concat(input ? [head, payload, input] : [head, payload]));
+      this.send(input ? [head, payload, input] : [head, payload], true);
       if (drop && o.drop) {
         if (o.drop.aborted) drop();
         else o.drop.addEventListener('abort', drop, { once: true });
@@ -323,6 +325,33 @@ class ProcessSpawner {
     for (const k of this.sentOwn) if (!Object.hasOwn(own, k)) put(k, base[k]);
     this.sentOwn = names;
     return out;
+  }
+
+  /**
+   * Writes to the spawner. Starts (`gather`) written in one turn (the loop
+   * hands its next attempts ahead several at once, each a queued start) go
+   * out together at the turn's end, in order: one system call, not one
+   * each. Anything else goes at once, after the starts gathered before it:
+   * a drop must reach the spawner before the exit of the command being
+   * stopped (the kill follows it).
+   */
+  private send(data: string | Buffer[], gather = false): void {
+    const stdin = this.proc.stdin;
+    if (!stdin) return;
+    if (gather && !this.corked) {
+      this.corked = true;
+      stdin.cork();
+      process.nextTick(() => {
+        if (!this.corked) return;
+        this.corked = false;
+        stdin.uncork();
+      });
+    } else if (!gather && this.corked) {
+      this.corked = false;
+      stdin.uncork();
+    }
+    if (typeof data === 'string') stdin.write(data);
+    else for (const b of data) stdin.write(b);
   }
 
   close(): Promise<void> {
@@ -452,7 +481,7 @@ class ProcessSpawner {
 
   /** Asks the spawner to drop queued request <id> if it has not started it (it answers `X <id>`; else its `S` or `F` comes as usual). */
   private dropQueued(id: number): void {
-    if (!this.dead && this.pending.has(id)) this.proc.stdin?.write(`${this.takeLetGo()}X ${id}\n`);
+    if (!this.dead && this.pending.has(id)) this.send(`${this.takeLetGo()}X ${id}\n`);
   }
 
   /** The worker is done with outputs the spawner still relays (destroyed before their EOF): the spawner closes them. */
@@ -474,13 +503,13 @@ class ProcessSpawner {
   private letGoOf(id: number, fds: number[], now: boolean): void {
     this.letGo += `O ${id} ${fds.join(' ')}\n`;
     if (now) {
-      this.proc.stdin?.write(this.takeLetGo());
+      this.send(this.takeLetGo());
       return;
     }
     if (this.letGoTimer) return;
     this.letGoTimer = setTimeout(() => {
       this.letGoTimer = undefined;
-      if (this.letGo && !this.dead) this.proc.stdin?.write(this.takeLetGo());
+      if (this.letGo && !this.dead) this.send(this.takeLetGo());
     }, LET_GO_MS);
     this.letGoTimer.unref();
   }
@@ -535,8 +564,9 @@ class RelayStream extends Readable {
     if (bytes === null) this.eof = true;
     this.push(bytes);
     // At EOF with nothing buffered, 'end' (and 'close') come without a reader, as a Socket's do; a turn later, for the
-    // EOF can come with the start, before the caller has piped the stream (it would miss the 'end').
-    if (bytes === null) setImmediate(() => this.destroyed || this.read(0));
+    // EOF can come with the start, before the caller has piped the stream (it would miss the 'end'). A flowing stream
+    // (the caller takes its 'data', as the command runner does) reads itself to its 'end': no turn of the loop for it.
+    if (bytes === null && this.readableFlowing !== true) setImmediate(() => this.destroyed || this.read(0));
   }
 
   /** Reads the rest from the pipe handed over (its fd, opened here). */
