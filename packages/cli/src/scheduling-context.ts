@@ -78,21 +78,33 @@ export function runCapacity(): { capacity: LocalCapacity; settings: DaemonSettin
 }
 
 /**
+ * How many of a local job's workers this machine runs at once:
+ * compute.workers, or fewer when their resources do not fit; null when it
+ * has no pool to run them in.
+ */
+export function workersThatFit(config: JobConfig, capacity: LocalCapacity): number | null {
+  const c = config.compute;
+  const pool = poolsOf(capacity, defaultDaemonSettings())[0];
+  if (!pool) return null;
+  const r = c.resources;
+  return Math.min(
+    c.workers,
+    r.cpus > 0 ? Math.floor(pool.cpus / r.cpus + 1e-9) : Infinity,
+    (r.memory ?? 0) > 0 ? Math.floor(pool.memoryBytes / (r.memory ?? 1)) : Infinity,
+    r.gpus > 0 ? Math.floor(pool.gpus / r.gpus) : Infinity,
+  );
+}
+
+/**
  * Why `djc run` starts fewer workers than compute.workers, and how to change
  * it, or null when they all fit.
  */
 export function fewerWorkersNote(config: JobConfig, capacity: LocalCapacity): string | null {
   const c = config.compute;
   if (c.dispatcher !== 'local') return null;
-  const pool = poolsOf(capacity, defaultDaemonSettings())[0];
-  if (!pool) return null;
+  const fit = workersThatFit(config, capacity);
+  if (fit === null || fit >= c.workers) return null;
   const r = c.resources;
-  const fit = Math.min(
-    r.cpus > 0 ? Math.floor(pool.cpus / r.cpus + 1e-9) : Infinity,
-    (r.memory ?? 0) > 0 ? Math.floor(pool.memoryBytes / (r.memory ?? 1)) : Infinity,
-    r.gpus > 0 ? Math.floor(pool.gpus / r.gpus) : Infinity,
-  );
-  if (fit >= c.workers) return null;
   return `djc: starting ${fit} of ${c.workers} workers: each asks ${r.cpus} cpus (compute.resources) and there are ${describeCapacity(capacity)}; `
     + 'for handlers that mostly wait (I/O, sleeps), ask less, e.g. --set compute.resources.cpus=0.5';
 }
