@@ -70,6 +70,17 @@ describe('djc run: workers started before the job is submitted', () => {
     }
   }, 60_000);
 
+  it('the job\'s commands see the environment of a worker started for it: no DJC_WARM_ variable', async () => {
+    writeFileSync(join(box.dir, 'in.jsonl'), '{"i":0}\n{"i":1}\n');
+    writeFileSync(join(box.dir, 'env.yaml'), [
+      'name: env', 'input: { path: in.jsonl, batch: { records: 1 } }',
+      'handler:', `  command: printf '{"warm":%s}\\n' "$(env | grep -c ^DJC_WARM_)"`, 'compute: { workers: 2 }', 'output: { path: out.jsonl }', '',
+    ].join('\n'));
+    const r = await djc(['run', 'env.yaml'], opts());
+    expect(r.code, r.stderr).toBe(0);
+    expect(readJsonl(join(box.dir, 'out.jsonl'))).toEqual([{ warm: 0 }, { warm: 0 }]);
+  });
+
   it('a run that fails after its workers started (the home stays locked) leaves none behind', async () => {
     writeJob('job.yaml', 3);
     const first = await djc(['run', 'job.yaml'], opts());

@@ -43,6 +43,10 @@ export async function warmWorkerMain(o: WorkerProcessOptions): Promise<number> {
   process.on('SIGTERM', idle);
   process.on('SIGINT', idle);
   const openLate = process.env.DJC_WARM_OPEN === 'bound';
+  const spare = process.env.DJC_WARM_SPARE_THREAD !== '0';
+  // How to wait, not part of the job's environment: its handler threads and commands never see them.
+  delete process.env.DJC_WARM_OPEN;
+  delete process.env.DJC_WARM_SPARE_THREAD;
   let backend;
   try {
     await initTracing('djc-worker');
@@ -53,7 +57,7 @@ export async function warmWorkerMain(o: WorkerProcessOptions): Promise<number> {
   }
   // Listening for the job at once: one that comes while the spare thread starts is not held up by it.
   const assigned = readAssignment();
-  await Promise.race([startSpareThread(), assigned]);
+  await Promise.race([spare ? startSpareThread() : Promise.resolve(), assigned]);
   log.info({ workerId: o.workerId }, 'warm worker ready');
   const assignment = await assigned;
   process.off('SIGTERM', idle);
@@ -76,7 +80,6 @@ export async function warmWorkerMain(o: WorkerProcessOptions): Promise<number> {
  * thread's start already paid. DJC_WARM_SPARE_THREAD=0 turns it off.
  */
 async function startSpareThread(): Promise<void> {
-  if (process.env.DJC_WARM_SPARE_THREAD === '0') return;
   // The limit of a job that sets no memory (module-runner.ts); a job with another one starts its own thread and this one is dropped.
   const limitMb = Math.ceil(DEFAULT_HEAP_BYTES / (1024 * 1024));
   let timer: NodeJS.Timeout | undefined;
