@@ -59,9 +59,9 @@ export function makeCli(opts: GlobalOptions): Cli {
  * for every other command a missing local home reads as an empty one and
  * nothing is created on disk.
  */
-export async function withBackend<T>(cli: Cli, fn: (backend: Backend) => Promise<T>, o: { create?: boolean } = {}): Promise<T> {
+export async function withBackend<T>(cli: Cli, fn: (backend: Backend) => Promise<T>, o: { create?: boolean; createsHome?: boolean } = {}): Promise<T> {
   // Say where state goes when djc, not the user, chose the place.
-  const isNew = o.create === true && cli.resolvedHome.source === 'user' && !existsSync(cli.home);
+  const isNew = o.create === true && (o.createsHome ?? createsHome(cli));
   const { explainLockedWrite, openBackend } = await import('@djc/core/backends');
   const backend = await openBackend(cli.opts, process.env, { create: o.create === true });
   if (isNew && backend.name === 'local') cli.err(`djc: created the home ${describeHome(cli.resolvedHome)}`);
@@ -74,6 +74,16 @@ export async function withBackend<T>(cli: Cli, fn: (backend: Backend) => Promise
   } finally {
     await backend.close({ exiting: true });
   }
+}
+
+/**
+ * Whether opening the backend to write creates the per-user home (djc chose
+ * the place): then the command says where. A caller that writes into the
+ * home before it opens the backend (djc run's early workers' logs) asks
+ * first and passes the answer to withBackend (`createsHome`).
+ */
+export function createsHome(cli: Cli): boolean {
+  return cli.resolvedHome.source === 'user' && !existsSync(cli.home);
 }
 
 /**

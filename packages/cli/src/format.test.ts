@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { JobConfigSchema, taskDocument, type JobRecord, type TaskRecord } from '@djc/core';
+import { taskDocument, type JobRecord, type TaskRecord } from '@djc/core';
+import { JobConfigSchema } from '@djc/core/schemas';
 import { formatStatus, formatTasks, measuredSize } from './format.js';
 import { progressLine } from './progress-line.js';
 

@@ -5,7 +5,7 @@ import { addExamples } from './command-examples.js';
 import { durationOption, intOption } from './numeric-option.js';
 import type { RetryCommandOptions } from './commands/act.js';
 import type { ApiFlags, HealthFlags } from './commands/daemons.js';
-import type { CapacityFlags } from './scheduling-context.js';
+import type { CapacityFlags } from './daemon-settings-flags.js';
 
 // Each command's module (and what it needs: the job schema, the backends, the
 // coordinator, the worker) is loaded when that command runs, not at start:

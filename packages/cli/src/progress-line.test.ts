@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { JobConfigSchema, type JobRecord, type TaskCounts } from '@djc/core';
+import { type JobRecord, type TaskCounts } from '@djc/core';
+import { JobConfigSchema } from '@djc/core/schemas';
 import { progressBase, progressLine } from './progress-line.js';
 
 function job(tasks: Partial<TaskCounts>, over: Partial<JobRecord> = {}): JobRecord {

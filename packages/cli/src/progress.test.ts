@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { JobConfigSchema, type JobRecord } from '@djc/core';
+import { type JobRecord } from '@djc/core';
+import { JobConfigSchema } from '@djc/core/schemas';
 import { createProgressDisplay } from './progress.js';
 
 /** A terminal (or pipe) stderr: what was written, its width, and its resize event. */

@@ -1,68 +1,11 @@
 /**
- * The scheduler's inputs from the command line: the daemon's settings
- * (--config FILE, overridden by --cpus/--memory/--gpus/--preempt), and for
- * `djc run` the machine's capacity and the note printed when a job gets
- * fewer workers than it asks.
+ * The scheduler's inputs of `djc run`: this machine's capacity, how many
+ * of a job's workers fit, and the note printed when a job gets fewer
+ * workers than it asks. (The daemon's, from its flags and settings file:
+ * daemon-settings-flags.ts.)
  */
-import {
-  DjcError, defaultDaemonSettings, loadDaemonSettings, lockIssue, parseDuration, parseSize, PRIORITY_CLASSES, type DaemonSettings, type JobConfig,
-} from '@djc/core';
-import { describeCapacity, localCapacity, localPool, parseGpus, poolsOf, type LocalCapacity } from '@djc/coordinator';
-
-export interface CapacityFlags {
-  config?: string;
-  cpus?: string;
-  memory?: string;
-  gpus?: string;
-  preempt?: string;
-  lockTtl?: string;
-  lockRenew?: string;
-}
-
-/** The settings file (or the defaults), with the flags applied over it. */
-export async function daemonSettingsOf(o: CapacityFlags): Promise<DaemonSettings> {
-  const s = o.config ? await loadDaemonSettings(o.config) : defaultDaemonSettings();
-  const capacity = { ...s.capacity };
-  if (o.cpus !== undefined) {
-    const n = Number(o.cpus);
-    if (!Number.isFinite(n) || n <= 0) throw usage('--cpus', o.cpus, 'a positive number of CPUs, e.g. --cpus 16');
-    capacity.cpus = n;
-  }
-  if (o.memory !== undefined) {
-    const b = parseSize(o.memory);
-    if (b === null || b <= 0) throw usage('--memory', o.memory, 'a size, e.g. --memory 64GiB');
-    capacity.memory = b;
-  }
-  if (o.gpus !== undefined) {
-    // A count (--gpus 2: that many of the detected GPUs), ids (--gpus 0,1; one id: --gpus 3,), or none.
-    capacity.gpus = o.gpus.trim() === '' || o.gpus.trim() === 'none' ? [] : parseGpus(o.gpus, '--gpus', localPool().gpuIds);
-  }
-  return { ...s, capacity, lock: lockOf(s.lock, o), ...(o.preempt === undefined ? {} : { preempt: preemptOf(o.preempt) }) };
-}
-
-/** The lock TTL and renewal interval: the settings file's `lock`, with --lock-ttl / --lock-renew over it. */
-function lockOf(lock: DaemonSettings['lock'], o: CapacityFlags): DaemonSettings['lock'] {
-  const duration = (flag: string, v: string) => {
-    const ms = parseDuration(v);
-    if (ms === null || ms <= 0) throw usage(flag, v, 'a duration, e.g. 15s or 500ms');
-    return ms;
-  };
-  const out = { ttl: o.lockTtl === undefined ? lock.ttl : duration('--lock-ttl', o.lockTtl), renew: o.lockRenew === undefined ? lock.renew : duration('--lock-renew', o.lockRenew) };
-  const issue = lockIssue(out);
-  if (issue) throw new DjcError('USAGE', `--lock-ttl ${out.ttl / 1000}s --lock-renew ${out.renew / 1000}s: ${issue}`, { hint: 'e.g. djc coordinator --lock-ttl 15s --lock-renew 3s (docs/operations.md "Failover")' });
-  return out;
-}
-
-function preemptOf(v: string): number | null {
-  if (v === 'off') return null;
-  if (v in PRIORITY_CLASSES) return PRIORITY_CLASSES[v as keyof typeof PRIORITY_CLASSES];
-  if (/^-?\d+$/.test(v)) return Number(v);
-  throw usage('--preempt', v, 'off, low, normal, high, urgent or an integer priority');
-}
-
-function usage(flag: string, value: string, expected: string): DjcError {
-  return new DjcError('USAGE', `${flag}: expected ${expected}, found ${JSON.stringify(value)}`, { hint: 'see djc coordinator --help and docs/scheduling.md' });
-}
+import { defaultDaemonSettings, type DaemonSettings, type JobConfig } from '@djc/core';
+import { describeCapacity, localCapacity, poolsOf, type LocalCapacity } from '@djc/coordinator';
 
 let detected: LocalCapacity | undefined;
 
@@ -78,21 +21,33 @@ export function runCapacity(): { capacity: LocalCapacity; settings: DaemonSettin
 }
 
 /**
+ * How many of a local job's workers this machine runs at once:
+ * compute.workers, or fewer when their resources do not fit; null when it
+ * has no pool to run them in.
+ */
+export function workersThatFit(config: JobConfig, capacity: LocalCapacity): number | null {
+  const c = config.compute;
+  const pool = poolsOf(capacity, defaultDaemonSettings())[0];
+  if (!pool) return null;
+  const r = c.resources;
+  return Math.min(
+    c.workers,
+    r.cpus > 0 ? Math.floor(pool.cpus / r.cpus + 1e-9) : Infinity,
+    (r.memory ?? 0) > 0 ? Math.floor(pool.memoryBytes / (r.memory ?? 1)) : Infinity,
+    r.gpus > 0 ? Math.floor(pool.gpus / r.gpus) : Infinity,
+  );
+}
+
+/**
  * Why `djc run` starts fewer workers than compute.workers, and how to change
  * it, or null when they all fit.
  */
 export function fewerWorkersNote(config: JobConfig, capacity: LocalCapacity): string | null {
   const c = config.compute;
   if (c.dispatcher !== 'local') return null;
-  const pool = poolsOf(capacity, defaultDaemonSettings())[0];
-  if (!pool) return null;
+  const fit = workersThatFit(config, capacity);
+  if (fit === null || fit >= c.workers) return null;
   const r = c.resources;
-  const fit = Math.min(
-    r.cpus > 0 ? Math.floor(pool.cpus / r.cpus + 1e-9) : Infinity,
-    (r.memory ?? 0) > 0 ? Math.floor(pool.memoryBytes / (r.memory ?? 1)) : Infinity,
-    r.gpus > 0 ? Math.floor(pool.gpus / r.gpus) : Infinity,
-  );
-  if (fit >= c.workers) return null;
   return `djc: starting ${fit} of ${c.workers} workers: each asks ${r.cpus} cpus (compute.resources) and there are ${describeCapacity(capacity)}; `
     + 'for handlers that mostly wait (I/O, sleeps), ask less, e.g. --set compute.resources.cpus=0.5';
 }

@@ -5,7 +5,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { JobConfigSchema, type JobConfig, type JobConfigInput, type PipelineSpec, type StageRunSpec, type UpstreamPolicy } from '@djc/core';
+import { type JobConfig, type JobConfigInput, type PipelineSpec, type StageRunSpec, type UpstreamPolicy } from '@djc/core';
+import { JobConfigSchema } from '@djc/core/schemas';
 
 export interface Review { id: number; text: string }
 

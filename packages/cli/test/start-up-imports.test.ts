@@ -128,7 +128,7 @@ describe('start-up imports', () => {
     expect(bad.loaded.some((u) => /\/zod\//.test(u)), 'zod explained the bad file').toBe(true);
   });
 
-  it('run loads neither execa, tinyglobby nor es-module-lexer, nor the worker package (its workers are other processes)', async () => {
+  it('run loads neither execa, tinyglobby nor es-module-lexer, nor the worker package (its workers are other processes), nor zod for a valid job file', async () => {
     writeFileSync(join(box.dir, 'in.jsonl'), '{"n":1}\n{"n":2}\n');
     writeFileSync(join(box.dir, 'h.mjs'), 'export async function h(records) { return records; }\n');
     writeFileSync(join(box.dir, 'job.yaml'), 'name: runs\ninput: { path: in.jsonl, batch: { records: 1 } }\nhandler: { module: ./h.mjs#h }\ncompute: { workers: 1 }\n');
@@ -139,6 +139,13 @@ describe('start-up imports', () => {
     // Slurm's commands (execa), glob patterns (tinyglobby, picomatch), a pipeline cache key's import scan (es-module-lexer, which
     // compiles WebAssembly as it loads) and the worker's own modules load only where used; the coordinator reads workers' logs with log-delta.
     expect(ran.loaded.filter((u) => /execa|tinyglobby|picomatch|es-module-lexer|\/worker\/dist\/(?!handlers\/log-(delta|buffer)\.js$)/.test(u))).toEqual([]);
+    // A valid job file is checked by hand (config/fast-check.ts) and the schemas are @djc/core/schemas': no zod (~30 ms of CPU).
+    expect(ran.loaded.filter((u) => /\/zod\/|\/core\/dist\/(config\/(schema|daemon-settings|speculate-setting)|pipeline\/(schema|cache-components))\.js$/.test(u))).toEqual([]);
+    writeFileSync(join(box.dir, 'bad.yaml'), 'name: runs\ninput: { path: in.jsonl, batch: { records: -1 } }\nhandler: { module: ./h.mjs#h }\n');
+    const bad = await traced(['run', 'bad.yaml']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('input.batch.records: expected');
+    expect(bad.loaded.some((u) => /\/zod\//.test(u)), 'zod explained the bad file').toBe(true);
   });
 
   it('a remote read (DJC_URL) opens no backend: neither the local backend nor backend selection is loaded', async () => {

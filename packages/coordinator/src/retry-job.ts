@@ -44,7 +44,7 @@ export async function retryJob(backend: Backend, jobId: string, opts: RetryOptio
       jobId, hint: `wait for it (djc wait ${jobId}) or cancel it (djc cancel ${jobId}) first`,
     });
   }
-  const settings = applyRetrySettings(job.config, job.configPath, opts.set ?? []);
+  const settings = await applyRetrySettings(job.config, job.configPath, opts.set ?? []);
   const chosen = await chooseTasks(backend, job, opts);
   if (chosen === null && job.tasks.failed + job.tasks.cancelled === 0 && job.status === 'SUCCEEDED') {
     throw new DjcError('USAGE', `job ${jobId} has no failed or cancelled tasks to retry`, { jobId });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { JobConfigSchema } from '@djc/core';
+import { JobConfigSchema } from '@djc/core/schemas';
 import { attemptMemory, workerMemoryFromEnv } from './memory-limit.js';
 
 const MiB = 1024 * 1024;

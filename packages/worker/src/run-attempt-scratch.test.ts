@@ -1,7 +1,8 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger, JobConfigSchema, type Backend } from '@djc/core';
+import { createLogger, type Backend } from '@djc/core';
+import { JobConfigSchema } from '@djc/core/schemas';
 import { createLocalBackend } from '@djc/core/backends/local';
 import { tempDir, testBatches, testJob } from '../../core/src/testing/fixtures.js';
 import type { AttemptSpec, HandlerRunner } from './handlers/index.js';

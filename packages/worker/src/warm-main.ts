@@ -14,6 +14,11 @@
  * stdin closing with no assignment (the daemon stopped, or shrank its pool),
  * or SIGTERM/SIGINT while it waits, ends it at once with code 0: a warm
  * worker never outlives its daemon idle.
+ *
+ * DJC_WARM_OPEN=bound: the backend is opened once bound, not before. `djc
+ * run` starts its workers warm while it opens the home itself (it may not
+ * exist yet: djc run creates it, and says so); such a worker then never
+ * writes to a home before its job is in it.
  */
 import { createLogger, EXIT, exitCodeFor, initTracing } from '@djc/core/worker';
 import { openBackend } from '@djc/core/backends';
@@ -37,30 +42,35 @@ export async function warmWorkerMain(o: WorkerProcessOptions): Promise<number> {
   const idle = () => process.exit(EXIT.OK);
   process.on('SIGTERM', idle);
   process.on('SIGINT', idle);
+  const openLate = process.env.DJC_WARM_OPEN === 'bound';
+  const spare = process.env.DJC_WARM_SPARE_THREAD !== '0';
+  // How to wait, not part of the job's environment: its handler threads and commands never see them.
+  delete process.env.DJC_WARM_OPEN;
+  delete process.env.DJC_WARM_SPARE_THREAD;
   let backend;
   try {
     await initTracing('djc-worker');
-    backend = await openBackend(o);
+    if (!openLate) backend = await openBackend(o);
   } catch (e) {
     log.error({ err: e }, (e as Error).message);
     return exitCodeFor(e);
   }
   // Listening for the job at once: one that comes while the spare thread starts is not held up by it.
   const assigned = readAssignment();
-  await Promise.race([startSpareThread(), assigned]);
+  await Promise.race([spare ? startSpareThread() : Promise.resolve(), assigned]);
   log.info({ workerId: o.workerId }, 'warm worker ready');
   const assignment = await assigned;
   process.off('SIGTERM', idle);
   process.off('SIGINT', idle);
   if (assignment === null) {
-    await backend.close();
+    await backend?.close();
     return EXIT.OK;
   }
   // A thread copies the environment when it starts: one the binding changes is the job's to start.
   if (Object.entries(assignment.env).some(([k, v]) => process.env[k] !== v)) dropSpareThread();
   Object.assign(process.env, assignment.env);
   log.info({ workerId: o.workerId, jobId: assignment.jobId }, 'warm worker bound to a job');
-  return workerProcessMain({ ...o, jobId: assignment.jobId, opened: backend });
+  return workerProcessMain({ ...o, jobId: assignment.jobId, ...(backend ? { opened: backend } : {}) });
 }
 
 /**
@@ -70,7 +80,6 @@ export async function warmWorkerMain(o: WorkerProcessOptions): Promise<number> {
  * thread's start already paid. DJC_WARM_SPARE_THREAD=0 turns it off.
  */
 async function startSpareThread(): Promise<void> {
-  if (process.env.DJC_WARM_SPARE_THREAD === '0') return;
   // The limit of a job that sets no memory (module-runner.ts); a job with another one starts its own thread and this one is dropped.
   const limitMb = Math.ceil(DEFAULT_HEAP_BYTES / (1024 * 1024));
   let timer: NodeJS.Timeout | undefined;

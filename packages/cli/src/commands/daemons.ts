@@ -9,7 +9,7 @@ import { API_SOCKET, createAuthorizer, serveApi, type RunningApi } from '@djc/co
 import { workerProcessMain } from '@djc/worker';
 import { withBackend, type Cli } from '../context.js';
 import { dispatcherFor, warmPoolFor } from '../dispatch-context.js';
-import { daemonSettingsOf, type CapacityFlags } from '../scheduling-context.js';
+import { daemonSettingsOf, type CapacityFlags } from '../daemon-settings-flags.js';
 
 /** `djc coordinator`'s HTTP API flags (docs/api.md). */
 export interface ApiFlags {

@@ -1,8 +1,8 @@
 import { DjcError, EXIT, exitCodeFor, isDiskFull, isDjcError, loadWorkflowFile, type Backend, type JobRecord } from '@djc/core';
-import { assertFits, cancelJob, coordinateJob, coordinatorName, parsePriority, poolsOf, submitJob, submitPipeline } from '@djc/coordinator';
+import { assertFits, cancelJob, coordinateJob, coordinatorName, parsePriority, poolsOf, submitJob, submitPipeline, type WarmPool } from '@djc/coordinator';
 import { join } from 'node:path';
-import { withBackend, type Cli } from '../context.js';
-import { scheduledDispatcherFor } from '../dispatch-context.js';
+import { createsHome, withBackend, type Cli } from '../context.js';
+import { runWarmPool, scheduledDispatcherFor, warmPoolFits } from '../dispatch-context.js';
 import { fewerWorkersNote, runCapacity } from '../scheduling-context.js';
 import { applyPriority } from './submit.js';
 import { dispatchNote, externalWorker, printExternalWorker } from '../dispatch-note.js';
@@ -48,15 +48,25 @@ export async function runCommand(cli: Cli, file: string, o: RunOptions): Promise
   }
   const loaded = workflow.job;
   printWarnings(cli, loaded.warnings);
-  return withBackend(cli, async (backend) => {
-    const job = await submitJob(backend, loaded, 'run');
-    cli.err(`djc: job ${job.jobId} submitted (${dispatchNote(job)})`);
-    const fewer = fewerWorkersNote(job.config, capacity);
-    if (fewer) cli.err(fewer);
-    const external = externalWorker(cli, backend, job);
-    if (external) printExternalWorker(cli, external);
-    return coordinateHere(cli, backend, job.jobId);
-  }, { create: true });
+  // Asked before the early workers' logs go into the home.
+  const newHome = createsHome(cli);
+  // The job is valid and fits: its workers start now, while this process opens the home, submits and claims it.
+  const early = runWarmPool(cli, loaded.config, capacity);
+  try {
+    return await withBackend(cli, async (backend) => {
+      const job = await submitJob(backend, loaded, 'run');
+      cli.err(`djc: job ${job.jobId} submitted (${dispatchNote(job)})`);
+      const fewer = fewerWorkersNote(job.config, capacity);
+      if (fewer) cli.err(fewer);
+      const external = externalWorker(cli, backend, job);
+      if (external) printExternalWorker(cli, external);
+      const warm = early && warmPoolFits(cli, backend, early) ? early.pool : undefined;
+      return coordinateHere(cli, backend, job.jobId, warm);
+    }, { create: true, createsHome: newHome });
+  } finally {
+    // Those the scheduler did not take (or all, when the run failed before it could) end, as their stdin closes.
+    await early?.pool.stop();
+  }
 }
 
 /** After Ctrl-C, how long the coordinator has to wind down before this process exits anyway. */
@@ -70,7 +80,7 @@ export const STOP_GRACE_MS = 10_000;
  * in a read that never returns), ends the process at once by that signal.
  * An input found invalid while splitting it is a config error (exit 2).
  */
-export async function coordinateHere(cli: Cli, backend: Backend, jobId: string): Promise<number> {
+export async function coordinateHere(cli: Cli, backend: Backend, jobId: string, warm?: WarmPool): Promise<number> {
   const stop = new AbortController();
   let interrupted = false;
   let prepareError: unknown;
@@ -89,7 +99,7 @@ export async function coordinateHere(cli: Cli, backend: Backend, jobId: string):
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const progress = startProgress(backend, jobId, { quiet: cli.opts.json === true });
-  const scheduled = scheduledDispatcherFor(cli, backend);
+  const scheduled = scheduledDispatcherFor(cli, backend, warm);
   // The backend's file upkeep (local: WAL checkpoints off the busy connections) while this process coordinates.
   const stopUpkeep = backend.startUpkeep?.();
   let final: JobRecord;

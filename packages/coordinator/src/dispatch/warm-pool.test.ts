@@ -100,3 +100,40 @@ describe('warm pool refill', () => {
     await until('the replacement', () => pool!.idle() === 1);
   });
 });
+
+describe('a pool that is not refilled (djc run\'s)', () => {
+  it('starts its workers within start(), even while a job prepares, and never replaces one taken or dead', async () => {
+    const { dir, backend } = openHome();
+    logDir = mkdtempSync(join(tmpdir(), 'djc-warm-pool-logs-'));
+    const held = heldAtRunning(backend);
+    const preparing = prepareJob(held.backend, await submitted(dir, backend), log);
+    await held.reached;
+    pool = createWarmPool({ workerCommand: IDLE_WORKER, env: {}, logDir, log, size: 2, graceS: 1, refillDelayMs: 10, refill: false, deferRefill: () => false });
+    pool.start();
+    // In the call: no turn of the event loop needed (djc run goes on opening its home meanwhile).
+    expect(pool.idle()).toBe(2);
+    const taken = pool.take();
+    taken!.child.stdin?.end();
+    const other = pool.take();
+    other!.child.kill('SIGKILL');
+    held.open();
+    await preparing;
+    await sleep(300);
+    expect(pool.idle()).toBe(0);
+    expect(pool.take()).toBeNull();
+  });
+
+  it('an unwritable log directory turns the pool off with a warning, without throwing', async () => {
+    const warnings: string[] = [];
+    // A logger that keeps the warnings' messages.
+    const seen = new Proxy(log, { get: (t, k) => (k === 'warn' ? (_o: unknown, msg: string) => { warnings.push(msg); } : Reflect.get(t, k)) });
+    logDir = mkdtempSync(join(tmpdir(), 'djc-warm-pool-logs-'));
+    // A file where the pool's directory would go.
+    writeFileSync(join(logDir, 'not-a-dir'), '');
+    pool = createWarmPool({ workerCommand: IDLE_WORKER, env: {}, logDir: join(logDir, 'not-a-dir'), log: seen, size: 1, graceS: 1, refill: false, deferRefill: () => false });
+    expect(() => pool!.start()).not.toThrow();
+    expect(pool.idle()).toBe(0);
+    expect(pool.take()).toBeNull();
+    expect(warnings).toEqual(['cannot start a warm worker: the warm pool is off, jobs start their own workers']);
+  });
+});

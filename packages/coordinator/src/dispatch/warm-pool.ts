@@ -50,6 +50,11 @@ export interface WarmPoolOptions {
   deferRefill?: () => boolean;
   /** How long after a take its replacement starts at the earliest (default REFILL_DELAY_MS; tests shorten it). */
   refillDelayMs?: number;
+  /**
+   * False: the pool starts its `size` workers once and never replaces one
+   * taken or dead (`djc run`'s, for its one job). Default true (a daemon's).
+   */
+  refill?: boolean;
 }
 
 /** An idle warm worker taken out of the pool, to be bound to a job (bindWarmWorker). */
@@ -60,7 +65,7 @@ export interface WarmWorker {
 }
 
 export interface WarmPool {
-  /** Starts the idle workers (again after stop()). */
+  /** Starts the idle workers (again after stop()), at once unless deferRefill says wait. */
   start(): void;
   /** An idle warm worker, out of the pool, or null (none, or the pool is off); a replacement starts shortly. */
   take(): WarmWorker | null;
@@ -104,6 +109,7 @@ export function createWarmPool(opts: WarmPoolOptions): WarmPool {
       if (code === 0) rmSync(logFile, { force: true });
       else deaths += 1;
       if (!running) return;
+      if (opts.refill === false) return;
       if (deaths >= MAX_IDLE_DEATHS) {
         running = false;
         opts.log.warn({ logFile, deaths }, 'warm workers keep dying before their first job: the warm pool is off, jobs start their own workers');
@@ -116,12 +122,22 @@ export function createWarmPool(opts: WarmPoolOptions): WarmPool {
     idle.set(workerId, { workerId, child, logFile, onExit });
   };
 
+  const topUp = () => {
+    try {
+      while (running && idle.size < opts.size) spawnOne();
+    } catch (e) {
+      // No log file or no process (an unwritable home, no memory left): jobs start their own workers, which say why.
+      running = false;
+      opts.log.warn({ err: e }, 'cannot start a warm worker: the warm pool is off, jobs start their own workers');
+    }
+  };
+
   const fill = (delayMs: number) => {
     if (refill !== null) return;
     refill = setTimeout(() => {
       refill = null;
       if (running && deferRefill()) return fill(REFILL_RECHECK_MS);
-      while (running && idle.size < opts.size) spawnOne();
+      topUp();
     }, delayMs);
     refill.unref();
   };
@@ -131,7 +147,9 @@ export function createWarmPool(opts: WarmPoolOptions): WarmPool {
       if (opts.size <= 0 || running) return;
       running = true;
       deaths = 0;
-      fill(0);
+      // At once, in this call: the caller may go on for a while before its event loop turns (djc run opening its home).
+      if (deferRefill()) fill(REFILL_RECHECK_MS);
+      else topUp();
     },
 
     take() {
@@ -142,7 +160,7 @@ export function createWarmPool(opts: WarmPoolOptions): WarmPool {
         if (w.child.exitCode !== null || w.child.signalCode !== null || w.child.killed) continue;
         // One taken: the pool works, its earlier deaths were not a loop.
         deaths = 0;
-        if (running) fill(refillDelayMs);
+        if (running && opts.refill !== false) fill(refillDelayMs);
         return { workerId: w.workerId, child: w.child, logFile: w.logFile };
       }
       return null;

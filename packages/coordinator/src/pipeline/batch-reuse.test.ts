@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { blobKeys, JobConfigSchema, type Backend, type BatchDescriptor, type JobConfig, type TaskCacheEntry } from '@djc/core';
+import { blobKeys, type Backend, type BatchDescriptor, type JobConfig, type TaskCacheEntry } from '@djc/core';
+import { JobConfigSchema } from '@djc/core/schemas';
 import { createLocalBackend } from '@djc/core/backends/local';
 import { splitReused } from './batch-reuse.js';
 

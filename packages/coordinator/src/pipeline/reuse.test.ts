@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { blobKeys, JobConfigSchema, UPSTREAM_SCHEME, type Backend, type StageRunSpec } from '@djc/core';
+import { blobKeys, UPSTREAM_SCHEME, type Backend, type StageRunSpec } from '@djc/core';
+import { JobConfigSchema } from '@djc/core/schemas';
 import { createLocalBackend } from '@djc/core/backends/local';
 import { adoptResult, decideReuse, indexSucceededRun, ResultDigests } from './reuse.js';
 

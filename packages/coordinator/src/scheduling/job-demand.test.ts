@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { emptyCounts, JobConfigSchema, type JobRecord } from '@djc/core';
+import { emptyCounts, type JobRecord } from '@djc/core';
+import { JobConfigSchema } from '@djc/core/schemas';
 import { jobDemand, wantWorkersOf } from './job-demand.js';
 
 function job(over: Partial<JobRecord> = {}, compute: Record<string, unknown> = {}): JobRecord {

@@ -1,4 +1,4 @@
-import { PrioritySchema } from '@djc/core';
+import { PrioritySchema } from '@djc/core/schemas';
 import { describe, expect, it } from 'vitest';
 import { parsePriority } from './set-priority.js';
 

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { DjcError } from '../errors.js';
 import { parseDuration, parseSize } from './units.js';
 import { PRIORITY_CLASSES } from './priority-classes.js';
+import { lockIssue } from './daemon-defaults.js';
 
 const durationMs = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const ms = parseDuration(v);
@@ -75,22 +76,7 @@ export const DaemonSettingsSchema = z.strictObject({
   if (issue) ctx.addIssue({ code: 'custom', path: ['lock', 'renew'], message: issue });
 });
 
-/**
- * What is wrong with a lock TTL and renewal interval, or null: a leader must
- * renew well before its lock expires (at least twice per TTL).
- */
-export function lockIssue(lock: { ttl: number; renew: number }): string | null {
-  if (lock.ttl < 1000) return `the lock TTL must be at least 1s, found ${lock.ttl}ms`;
-  if (lock.renew * 2 > lock.ttl) return `renewing every ${lock.renew}ms leaves a ${lock.ttl}ms lock no margin: renew at most every TTL/2 (e.g. ttl 15s, renew 3s)`;
-  return null;
-}
-
 export type DaemonSettings = z.output<typeof DaemonSettingsSchema>;
-
-/** The defaults (no file). */
-export function defaultDaemonSettings(): DaemonSettings {
-  return DaemonSettingsSchema.parse({});
-}
 
 /** Reads and validates a settings file; errors (exit 2) name the file and the key. */
 export async function loadDaemonSettings(file: string): Promise<DaemonSettings> {

@@ -5,9 +5,9 @@ import { applyRetrySettings } from './retry-settings.js';
 
 const PATH = '/jobs/job.yaml';
 
-function refusal(sets: string[], config = testJobConfig()): string {
+async function refusal(sets: string[], config = testJobConfig()): Promise<string> {
   try {
-    applyRetrySettings(config, PATH, sets);
+    await applyRetrySettings(config, PATH, sets);
   } catch (e) {
     expect(isDjcError(e, 'USAGE')).toBe(true);
     return `${(e as Error).message}${(e as { hint?: string }).hint ? ` // ${(e as { hint?: string }).hint}` : ''}`;
@@ -26,38 +26,38 @@ describe('applyRetrySettings', () => {
     ['fail_fast=false', 'fail_fast', true, false, undefined],
     ['labels.team=data', 'labels.team', null, 'data', undefined],
     ['notification.on=[failed]', 'notification.on', null, ['failed'], undefined],
-  ])('%s changes %s from %j to %j', (set, key, from, to, unit) => {
-    const { config, changes } = applyRetrySettings(testJobConfig(), PATH, [set]);
+  ])('%s changes %s from %j to %j', async (set, key, from, to, unit) => {
+    const { config, changes } = await applyRetrySettings(testJobConfig(), PATH, [set]);
     expect(changes).toEqual([{ key, value: set.slice(set.indexOf('=') + 1), from, to, ...(unit ? { unit } : {}) }]);
     let node: unknown = config;
     for (const seg of key.split('.')) node = (node as Record<string, unknown>)[seg];
     expect(node).toEqual(to);
   });
 
-  it('leaves the stored config alone, and keeps every key it was not told to change', () => {
+  it('leaves the stored config alone, and keeps every key it was not told to change', async () => {
     const before = testJobConfig();
     const copy = structuredClone(before);
-    const { config } = applyRetrySettings(before, PATH, ['compute.timeout=1m']);
+    const { config } = await applyRetrySettings(before, PATH, ['compute.timeout=1m']);
     expect(before).toEqual(copy);
     expect(config).toEqual({ ...copy, compute: { ...copy.compute, timeout: 60_000 } });
   });
 
-  it('applies several changes in order; the last one of a key wins', () => {
-    const { config, changes } = applyRetrySettings(testJobConfig(), PATH, ['compute.timeout=1m', 'compute.timeout=2m']);
+  it('applies several changes in order; the last one of a key wins', async () => {
+    const { config, changes } = await applyRetrySettings(testJobConfig(), PATH, ['compute.timeout=1m', 'compute.timeout=2m']);
     expect(config.compute.timeout).toBe(120_000);
     expect(changes.map((c) => [c.from, c.to])).toEqual([[600_000, 60_000], [60_000, 120_000]]);
   });
 
-  it('a first key of a missing section brings the section\'s defaults', () => {
-    const { config } = applyRetrySettings(testJobConfig(), PATH, ['compute.slurm.partition=gpu', 'notification.webhook=https://h.example/x']);
+  it('a first key of a missing section brings the section\'s defaults', async () => {
+    const { config } = await applyRetrySettings(testJobConfig(), PATH, ['compute.slurm.partition=gpu', 'notification.webhook=https://h.example/x']);
     expect(config.compute.slurm).toEqual({ partition: 'gpu', extra_args: [] });
     expect(config.notification).toEqual({ webhook: 'https://h.example/x', on: ['succeeded', 'failed', 'cancelled', 'timeout'] });
   });
 
-  it('output paths are relative to the job file; null unsets an optional key or restores a default', () => {
-    const withReduce = applyRetrySettings(testJobConfig(), PATH, ['output.path=out/r.jsonl', 'output.reduce=./merge.ts#m']).config;
+  it('output paths are relative to the job file; null unsets an optional key or restores a default', async () => {
+    const withReduce = (await applyRetrySettings(testJobConfig(), PATH, ['output.path=out/r.jsonl', 'output.reduce=./merge.ts#m'])).config;
     expect(withReduce.output).toMatchObject({ path: '/jobs/out/r.jsonl', reduce: '/jobs/merge.ts#m' });
-    const swapped = applyRetrySettings(withReduce, PATH, ['output.reduce=null', 'output.reduce_command=python3 m.py', 'compute.timeout=null']);
+    const swapped = await applyRetrySettings(withReduce, PATH, ['output.reduce=null', 'output.reduce_command=python3 m.py', 'compute.timeout=null']);
     expect(swapped.config.output).toEqual({ path: '/jobs/out/r.jsonl', aggregate: 'concat', reduce_command: 'python3 m.py' });
     expect(swapped.config.compute.timeout).toBe(600_000);
     expect(swapped.changes[0]).toMatchObject({ key: 'output.reduce', from: '/jobs/merge.ts#m', to: null });
@@ -76,7 +76,7 @@ describe('applyRetrySettings', () => {
     [['timeout'], '--set timeout: is not KEY=VALUE'],
     [['=3'], '--set =3: is not KEY=VALUE'],
     [['output.reduce=./m.ts#m', 'output.reduce_command=sh m.sh'], 'output.reduce and output.reduce_command are exclusive'],
-  ])('%j is refused', (sets, message) => {
-    expect(refusal(sets)).toContain(message);
+  ])('%j is refused', async (sets, message) => {
+    expect(await refusal(sets)).toContain(message);
   });
 });

@@ -19,7 +19,7 @@ import { DjcError } from '../errors.js';
 import type { ConfigChange } from '../model/job.js';
 import { formatPath, type PathSeg } from './describe.js';
 import { resolveConfigPaths } from './resolve-paths.js';
-import { JobConfigSchema, unitOfSchema, type JobConfig } from './schema.js';
+import type { JobConfig } from './schema.js';
 import { parseSetPath, parseSetValue } from './substitute.js';
 
 /** Top-level keys a retry may change. */
@@ -47,7 +47,10 @@ type AnySchema = z.ZodType & { def: { type: string; [k: string]: unknown } };
  * relative paths (output.path, output.reduce) are taken relative to the job
  * file's directory, as in the YAML.
  */
-export function applyRetrySettings(config: JobConfig, configPath: string, sets: readonly string[]): RetrySettings {
+export async function applyRetrySettings(config: JobConfig, configPath: string, sets: readonly string[]): Promise<RetrySettings> {
+  // Loaded here, not with this module: zod and the schema's build (~30 ms) stay off `djc run`'s start.
+  const { JobConfigSchema, unitOfSchema } = await import('./schema.js');
+  const root = JobConfigSchema as unknown as AnySchema;
   let next = structuredClone(config);
   const changes: ConfigChange[] = [];
   for (const flag of sets) {
@@ -62,7 +65,7 @@ export function applyRetrySettings(config: JobConfig, configPath: string, sets: 
       });
     }
     if (!RETRY_SETTABLE.includes(top)) throw usage(flag, `unknown key ${key}`, { hint: `a retry may change: ${RETRY_SETTABLE.join(', ')}` });
-    const leaf = schemaAt(path);
+    const leaf = schemaAt(root, path);
     if (!leaf) throw usage(flag, `unknown key ${key}`, { hint: 'docs/configuration.md lists every key' });
     const raw = flag.slice(eq + 1);
     const value = parseSetValue(raw);
@@ -70,7 +73,7 @@ export function applyRetrySettings(config: JobConfig, configPath: string, sets: 
     const parsed = leaf.safeParse(value === null ? undefined : value);
     if (!parsed.success) throw usage(flag, `${key}: ${parsed.error.issues[0]?.message ?? 'invalid value'}`);
     const from = valueAt(next, path);
-    next = setAt(next, path, parsed.data);
+    next = setAt(root, next, path, parsed.data);
     const unit = unitOfSchema(unwrap(leaf));
     changes.push({ key, value: raw, from: from ?? null, to: parsed.data ?? null, ...(unit ? { unit } : {}) });
   }
@@ -93,8 +96,8 @@ function usage(flag: string, message: string, fields: { hint?: string } = {}): D
 }
 
 /** The zod schema of the value at `path`, if the config has such a key. */
-function schemaAt(path: readonly PathSeg[]): AnySchema | undefined {
-  let node = JobConfigSchema as unknown as AnySchema;
+function schemaAt(root: AnySchema, path: readonly PathSeg[]): AnySchema | undefined {
+  let node = root;
   for (const seg of path) {
     const inner = unwrap(node);
     const d = inner.def;
@@ -129,13 +132,13 @@ function valueAt(config: JobConfig, path: readonly PathSeg[]): unknown {
  * A missing section on the way is created with its schema's defaults (so a
  * first compute.slurm key gets the other slurm defaults).
  */
-function setAt(config: JobConfig, path: readonly PathSeg[], value: unknown): JobConfig {
+function setAt(schema: AnySchema, config: JobConfig, path: readonly PathSeg[], value: unknown): JobConfig {
   const root = config as unknown as Node;
   let node = root;
   for (let i = 0; i < path.length - 1; i++) {
     const seg = path[i] as PathSeg;
     if (node[seg] === undefined || node[seg] === null) {
-      const made = schemaAt(path.slice(0, i + 1))?.safeParse({});
+      const made = schemaAt(schema, path.slice(0, i + 1))?.safeParse({});
       node[seg] = made?.success && made.data !== undefined ? made.data : typeof path[i + 1] === 'number' ? [] : {};
     }
     node = node[seg] as Node;

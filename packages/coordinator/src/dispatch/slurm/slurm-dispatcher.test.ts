@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger, JobConfigSchema, type JobRecord } from '@djc/core';
+import { createLogger, type JobRecord } from '@djc/core';
+import { JobConfigSchema } from '@djc/core/schemas';
 import { createSlurmDispatcher } from './slurm-dispatcher.js';
 import type { ArrayTaskState, SlurmCli } from './slurm-cli.js';
 
