@@ -173,8 +173,16 @@ describe('the CLI over the API (DJC_URL, DJC_TOKEN)', () => {
       const remote = (args: string[]) => djc(args, { cwd: box.dir, home: join(box.dir, 'no-home'), env: { DJC_URL: url, DJC_TOKEN: submitter } });
       const cancelled = await remote(['cancel', id]);
       expect([cancelled.code, cancelled.stdout.split('\n')[0]], cancelled.stderr).toEqual([0, `${id} CANCELLED`]);
-      expect(cancelled.stdout.trim().split('\n').slice(1).sort()).toEqual((await local(['status', id, '--json']).then((r) => (JSON.parse(r.stdout) as { stages: { runs: { jobId: string; status: string }[] }[] })
-        .stages.flatMap((st) => st.runs.map((x) => `  ${x.jobId} ${x.status}`)))).sort());
+      // The stage runs it names are the pipeline's; a run that was running when cancelled ends CANCELLED a moment later
+      // (its workers stop), so the outputs below are compared once every run has ended.
+      const runs = async () => (JSON.parse((await local(['status', id, '--json'])).stdout) as { stages: { runs: { jobId: string; status: string }[] }[] })
+        .stages.flatMap((st) => st.runs);
+      expect(cancelled.stdout.trim().split('\n').slice(1).map((l) => l.trim().split(' ')[0]).sort()).toEqual((await runs()).map((x) => x.jobId).sort());
+      const ended = await waitFor('every stage run ended', async () => {
+        const now = await runs();
+        return now.every((x) => ['CANCELLED', 'SUCCEEDED', 'FAILED', 'SKIPPED'].includes(x.status)) ? now : null;
+      });
+      expect(ended.some((x) => x.status === 'CANCELLED')).toBe(true);
       for (const args of [['status', id], ['status', id, '--json'], ['list'], ['status', 'reviews.stats']]) {
         const [r, l] = [await remote(args), await local(args)];
         const out = (text: string) => (args.includes('--json') ? JSON.parse(text) as unknown : text);
