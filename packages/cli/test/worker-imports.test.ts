@@ -45,6 +45,10 @@ describe('worker start-up imports', () => {
       "import { isMainThread } from 'node:worker_threads';",
       `const log = ${JSON.stringify(logs)} + '/' + process.pid + (isMainThread ? '' : '-thread') + '.txt';`,
       'registerHooks({ load(url, context, next) { appendFileSync(log, url + "\\n"); return next(url, context); } });',
+      // Where a thread starts, in the same list: "thread <its entry>".
+      "const threads = process.getBuiltinModule('node:worker_threads');",
+      'const { Worker } = threads;',
+      'if (isMainThread) threads.Worker = class extends Worker { constructor(entry, o) { appendFileSync(log, "thread " + String(entry) + "\\n"); super(entry, o); } };',
       '',
     ].join('\n'));
     writeFileSync(join(box.dir, 'in.jsonl'), '{"n":1}\n{"n":2}\n');
@@ -54,7 +58,8 @@ describe('worker start-up imports', () => {
     expect(ran.code, ran.stderr).toBe(0);
 
     const files = Object.fromEntries(readdirSync(logs).map((f) => [f, readFileSync(join(logs, f), 'utf8').split('\n').filter(Boolean)]));
-    const loaded = Object.fromEntries(Object.entries(files).map(([f, urls]) => [f, urls.flatMap(sources)]));
+    // Loaded files only (not the "thread <entry>" lines).
+    const loaded = Object.fromEntries(Object.entries(files).map(([f, urls]) => [f, urls.filter((u) => !u.startsWith('thread ')).flatMap(sources)]));
     const workers = Object.entries(loaded).filter(([, urls]) => urls.some((u) => u.endsWith('/worker/dist/main.js')));
     const threads = Object.entries(loaded).filter(([, urls]) => urls.some((u) => u.endsWith('/worker/dist/handlers/module-thread.js')));
     expect(workers.length, Object.keys(loaded).join(' ')).toBeGreaterThan(0);
@@ -64,8 +69,14 @@ describe('worker start-up imports', () => {
     // A worker process runs from its bundle, not from djc's dist modules one by one (pino, which it logs with,
     // from its own bundled file beside core's logger).
     for (const [file] of workers) {
-      expect(unbundled(files[file]!, 'bundle', '/worker/dist/bin.js'), file).toEqual([]);
-      expect(files[file]!.some((u) => u.endsWith('/worker/dist/bundle/bin-main.js')), file).toBe(true);
+      const urls = files[file]!.filter((u) => !u.startsWith('thread '));
+      expect(unbundled(urls, 'bundle', '/worker/dist/bin.js'), file).toEqual([]);
+      expect(urls.some((u) => u.endsWith('/worker/dist/bundle/bin-main.js')), file).toBe(true);
+      // djc run's workers are warm ones: the spare handler thread starts before the worker's code loads (bin.ts),
+      // from the thread's bundle, and it is the only thread (the job adopts it).
+      const started = files[file]!.filter((u) => u.startsWith('thread '));
+      expect(started, file).toEqual([expect.stringMatching(/\/worker\/dist\/thread-bundle\/module-thread\.js$/)]);
+      expect(files[file]!.indexOf(started[0]!), file).toBeLessThan(files[file]!.findIndex((u) => u.endsWith('/worker/dist/bundle/bin-main.js')));
     }
     // A handler thread runs from its own bundle too (pooled-thread.ts's threadEntry), not module-thread.js's dist modules.
     for (const [file] of threads) {
