@@ -181,9 +181,12 @@ async function bundle(name, entry, OUT, more = []) {
 
 await bundle('main', join(CLI_DIST, 'main.js'), join(CLI_DIST, 'bundle'), [commanderLazyChildProcess]);
 // The worker process (djc-worker: every local worker of every job, Slurm's, warm ones): its ~140 dist
-// modules were ~100 ms of CPU of each worker's start, ~35 ms as one bundle. Handler threads and the
-// checkpointer child still run their dist files (the bundle's import.meta.url names them).
+// modules were ~100 ms of CPU of each worker's start, ~35 ms as one bundle. The checkpointer child
+// still runs its dist file (the bundle's import.meta.url names it).
 await bundle('bin-main', join(WORKER_DIST, 'bin-main.js'), join(WORKER_DIST, 'bundle'));
+// A handler thread (every module job's, on the way to its first attempt; pooled-thread.ts's threadEntry
+// starts it from here when it exists): its ~40 dist modules were ~25 ms of its start, ~12 bundled.
+await bundle('module-thread', join(WORKER_DIST, 'handlers', 'module-thread.js'), join(WORKER_DIST, 'thread-bundle'));
 
 /**
  * pino, the loggers' library, as one CommonJS file beside core's logger

@@ -81,6 +81,18 @@ describe('djc run: workers started before the job is submitted', () => {
     expect(readJsonl(join(box.dir, 'out.jsonl'))).toEqual([{ warm: 0 }, { warm: 0 }]);
   });
 
+  it('the job\'s module handler sees no DJC_WARM_ variable either (its thread starts before the worker\'s modules load)', async () => {
+    writeFileSync(join(box.dir, 'in.jsonl'), '{"i":0}\n{"i":1}\n');
+    writeFileSync(join(box.dir, 'env.mjs'), 'export function env() { return [{ warm: Object.keys(process.env).filter((k) => k.startsWith("DJC_WARM_")) }]; }\n');
+    writeFileSync(join(box.dir, 'env.yaml'), [
+      'name: env', 'input: { path: in.jsonl, batch: { records: 1 } }',
+      'handler: { module: ./env.mjs#env }', 'compute: { workers: 2 }', 'output: { path: out.jsonl }', '',
+    ].join('\n'));
+    const r = await djc(['run', 'env.yaml'], opts());
+    expect(r.code, r.stderr).toBe(0);
+    expect(readJsonl(join(box.dir, 'out.jsonl'))).toEqual([{ warm: [] }, { warm: [] }]);
+  });
+
   it('a run that fails after its workers started (the home stays locked) leaves none behind', async () => {
     writeJob('job.yaml', 3);
     const first = await djc(['run', 'job.yaml'], opts());

@@ -25,7 +25,7 @@ import { openBackend } from '@djc/core/backends';
 import { workerProcessMain, type WorkerProcessOptions } from './main.js';
 import { DEFAULT_HEAP_BYTES } from './handlers/module-runner.js';
 import { newThreadWorker } from './handlers/pooled-thread.js';
-import { dropSpareThread, holdSpareThread } from './handlers/spare-thread.js';
+import { dropSpareThread, holdSpareThread, takeEarlySpare } from './handlers/spare-thread.js';
 
 /** How long a warm worker waits for its spare handler thread to listen before it says it is ready (it is still adopted later). */
 const SPARE_READY_WAIT_MS = 10_000;
@@ -87,7 +87,9 @@ async function startSpareThread(): Promise<void> {
     timer = setTimeout(resolve, SPARE_READY_WAIT_MS);
     timer.unref();
   });
-  await Promise.race([holdSpareThread(newThreadWorker(limitMb), limitMb), waited]);
+  // Started by bin.ts before this module loaded, when it could.
+  const early = takeEarlySpare(limitMb);
+  await Promise.race([holdSpareThread(early?.worker ?? newThreadWorker(limitMb), limitMb, early?.ready), waited]);
   clearTimeout(timer);
 }
 

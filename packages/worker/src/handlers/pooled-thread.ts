@@ -6,6 +6,7 @@
  * first attempt without a result told it ended (`onExit`) and the others
  * that they must run elsewhere (`onOrphaned`).
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -182,8 +183,12 @@ export class PooledThread {
 }
 
 /**
- * Where a thread starts. Built (dist): `module-thread.js` next to this file.
- * From TypeScript sources (vitest, or `tsx src/bin.ts`): a tiny bootstrap
+ * Where a thread starts. Built (dist): the handler thread's bundle
+ * (dist/thread-bundle/module-thread.js, which `pnpm build` writes:
+ * scripts/bundle-cli.mjs), else (`tsc -b` alone) `module-thread.js` next to
+ * this file, the same code from its ~40 dist modules: resolving and reading
+ * them one by one was ~10-15 ms of every thread's start, on the way to a
+ * job's first module attempt. From TypeScript sources (vitest, or `tsx src/bin.ts`): a tiny bootstrap
  * that registers tsx in the new thread, then imports `module-thread.ts`.
  * tsx is resolved the way core resolves it (it is core's dependency).
  */
@@ -194,10 +199,21 @@ export function newThreadWorker(limitMb: number): Worker {
 }
 
 export function threadEntry(): { filename: string | URL; options: WorkerOptions } {
-  if (!import.meta.url.endsWith('.ts')) return { filename: new URL('./module-thread.js', import.meta.url), options: {} };
+  if (!import.meta.url.endsWith('.ts')) return { filename: threadBundle() ?? new URL('./module-thread.js', import.meta.url), options: {} };
   const entry = new URL('./module-thread.ts', import.meta.url).href;
   const code = `import(${JSON.stringify(tsxApiUrl())}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
   return { filename: code, options: { eval: true } };
+}
+
+/** Looked for once per process (undefined: not yet). */
+let bundled: URL | null | undefined;
+
+function threadBundle(): URL | null {
+  if (bundled === undefined) {
+    const url = new URL('../thread-bundle/module-thread.js', import.meta.url);
+    bundled = existsSync(url) ? url : null;
+  }
+  return bundled;
 }
 
 let tsxApi: string | undefined;

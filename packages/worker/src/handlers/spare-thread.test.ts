@@ -3,7 +3,7 @@ import type { Worker } from 'node:worker_threads';
 import { fixture, spec, tempDir, writeBatch } from '../../test-fixtures/attempt-spec.js';
 import { createHandlerRunner, type AttemptResult } from './index.js';
 import { newThreadWorker } from './pooled-thread.js';
-import { hasSpareThread, holdSpareThread } from './spare-thread.js';
+import { hasSpareThread, holdSpareThread, takeEarlySpare } from './spare-thread.js';
 import { ThreadPool } from './thread-pool.js';
 
 // A warm worker's handler thread, started before its job (spare-thread.ts):
@@ -76,5 +76,43 @@ describe('the spare handler thread', { timeout: 120_000 }, () => {
     } finally {
       await runner.close();
     }
+  });
+
+  it('started by bin.ts before the worker\'s modules: taken once, ready or not; one of another heap limit is ended', async () => {
+    const slot = globalThis as Record<symbol, unknown>;
+    const key = Symbol.for('djc.worker.earlySpare');
+    expect(takeEarlySpare(64)).toBeNull();
+    // What bin.ts leaves: the Worker, its limit, whether it said 'ready', and how to remove its listeners.
+    const leave = (worker: Worker, limitMb: number) => {
+      const early = { worker, limitMb, ready: false, exited: false, stop: () => undefined as void };
+      const onMessage = (m: { type?: string }) => { if (m?.type === 'ready') early.ready = true; };
+      worker.on('message', onMessage);
+      early.stop = () => void worker.off('message', onMessage);
+      slot[key] = early;
+      return early;
+    };
+    const worker = newThreadWorker(64);
+    const early = leave(worker, 64);
+    await new Promise<void>((resolve) => worker.on('message', (m: { type?: string }) => m?.type === 'ready' && resolve()));
+    expect(early.ready).toBe(true);
+    const taken = takeEarlySpare(64);
+    expect(taken).toEqual({ worker, ready: true });
+    expect(takeEarlySpare(64)).toBeNull();
+    expect(await holdSpareThread(worker, 64, true)).toBe(true);
+    const pool = new ThreadPool(1);
+    try {
+      pool.prewarm(64);
+      expect(hasSpareThread()).toBe(false);
+      expect((await pool.acquire(64, new AbortController().signal))?.ready).toBe(true);
+    } finally {
+      await pool.close();
+    }
+
+    const other = newThreadWorker(64);
+    leave(other, 64);
+    const gone = exited(other);
+    expect(takeEarlySpare(128)).toBeNull();
+    await gone;
+    expect(slot[key]).toBeUndefined();
   });
 });

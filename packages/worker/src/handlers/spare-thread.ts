@@ -30,11 +30,12 @@ let spare: Spare | null = null;
  * spare; resolves true once it listens, false if it ended first. Unref'd: it
  * never keeps the process alive.
  */
-export function holdSpareThread(worker: Worker, limitMb: number): Promise<boolean> {
+export function holdSpareThread(worker: Worker, limitMb: number, ready = false): Promise<boolean> {
   dropSpareThread();
   return new Promise((resolve) => {
+    if (ready) resolve(true);
     const s: Spare = {
-      worker, limitMb, ready: false, exited: false,
+      worker, limitMb, ready, exited: false,
       onMessage: (msg) => {
         if (msg?.type !== 'ready') return;
         s.ready = true;
@@ -81,4 +82,35 @@ export function dropSpareThread(): void {
 /** Is a spare held (tests)? */
 export function hasSpareThread(): boolean {
   return spare !== null;
+}
+
+/** A spare bin.ts started before the worker's modules loaded (it says what it left on globalThis). */
+interface EarlySpare {
+  worker: Worker;
+  limitMb: number;
+  ready: boolean;
+  exited: boolean;
+  /** Removes bin.ts's listeners. */
+  stop: () => void;
+}
+
+const EARLY_SPARE = Symbol.for('djc.worker.earlySpare');
+
+/**
+ * The handler thread bin.ts started early, for holdSpareThread: its Worker
+ * and whether it listens already; null if there is none, or it ended. One of
+ * another heap limit than `limitMb` is ended. Taken once.
+ */
+export function takeEarlySpare(limitMb: number): { worker: Worker; ready: boolean } | null {
+  const slot = globalThis as Record<symbol, EarlySpare | undefined>;
+  const early = slot[EARLY_SPARE];
+  if (early === undefined) return null;
+  delete slot[EARLY_SPARE];
+  early.stop();
+  if (early.exited) return null;
+  if (early.limitMb !== limitMb) {
+    void early.worker.terminate();
+    return null;
+  }
+  return { worker: early.worker, ready: early.ready };
 }
