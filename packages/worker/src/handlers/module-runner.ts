@@ -169,11 +169,12 @@ class ModuleAttempt implements ThreadListener {
     return timer;
   }
 
-  private onDone({ result, retire, usage: measured, ms, startedAt }: DoneMessage): void {
+  private onDone({ result, retire, usage: measured, ms, idleMs, startedAt }: DoneMessage): void {
     if (this.killing) return; // the thread is being terminated; its exit settles the attempt
     const usage = { ...measured, peakMemoryBytes: Math.max(measured.peakMemoryBytes, this.sampledHeap) };
     // Measured in the thread: a busy worker main thread, slow to read results, does not make attempts look slow.
     this.thread.turnMs = this.thread.turnMs === null ? ms : 0.8 * this.thread.turnMs + 0.2 * ms;
+    this.thread.idleMs = this.thread.idleMs === null ? idleMs : 0.8 * this.thread.idleMs + 0.2 * idleMs;
     // A thread where an exception escaped into the event loop is not reused: the attempts queued behind run elsewhere.
     if (retire === true) {
       this.thread.retire();

@@ -48,6 +48,8 @@ const attemptContext = new AsyncLocalStorage<{ id: number; ref: string }>();
 
 /** How long the attempt in progress took to import its module (0 once imported): not part of its measured time. */
 let importMs = 0;
+/** Of that, how long this thread's event loop sat idle (the import's file reads): not part of the attempt's idle time either. */
+let importIdleMs = 0;
 
 /** An exception escaped into the event loop: the thread's state is suspect, so it is retired after the attempt in progress. */
 let retire = false;
@@ -118,7 +120,9 @@ async function runAttempt(msg: Run, controller: AbortController): Promise<void> 
   const startedAt = Date.now();
   const usage = startThreadUsage();
   const t0 = performance.now();
+  const elu = performance.eventLoopUtilization();
   importMs = 0;
+  importIdleMs = 0;
   let result: ThreadResult;
   try {
     result = await attemptContext.run({ id: msg.id, ref: msg.ref }, () => execute(msg, controller.signal));
@@ -131,7 +135,8 @@ async function runAttempt(msg: Run, controller: AbortController): Promise<void> 
   // Whatever the handler threw, a bounded message crosses to the worker (the full one is in the log).
   if (!result.ok) result = { ...result, error: capError(result.error) };
   stopped = retire;
-  post({ type: 'done', id: msg.id, result, usage: usage.end(), ms: performance.now() - t0 - importMs, startedAt, ...(retire ? { retire: true } : {}) });
+  const idleMs = Math.max(0, performance.eventLoopUtilization(elu).idle - importIdleMs);
+  post({ type: 'done', id: msg.id, result, usage: usage.end(), ms: performance.now() - t0 - importMs, idleMs, startedAt, ...(retire ? { retire: true } : {}) });
 }
 
 /**
@@ -155,6 +160,7 @@ async function execute(msg: Run, signal: AbortSignal): Promise<ThreadResult> {
   const log = attemptLogger(msg.id);
   let fn = functions.get(msg.ref);
   const importing = performance.now();
+  const importElu = performance.eventLoopUtilization();
   try {
     // Outside the attempt's context: what the module's top level starts belongs to no attempt.
     fn ??= await attemptContext.exit(() => importUserFunction(msg.ref, 'handler.module'));
@@ -162,6 +168,7 @@ async function execute(msg: Run, signal: AbortSignal): Promise<ThreadResult> {
     return setupFailure(e);
   } finally {
     importMs = performance.now() - importing;
+    importIdleMs = performance.eventLoopUtilization(importElu).idle;
   }
   functions.set(msg.ref, fn);
   let records: unknown[];

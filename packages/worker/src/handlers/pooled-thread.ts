@@ -31,6 +31,12 @@ export interface ThreadListener {
 
 /** Attempts measured quicker than this (in the thread, on average) may be queued on a busy thread. */
 export const QUICK_MS = 20;
+/**
+ * ...unless they spend this long or more (on average) awaiting something
+ * outside the thread (its event loop idle: I/O, timers): one at a time on
+ * one thread, compute.concurrency would not overlap those waits.
+ */
+export const IDLE_MS = 1;
 /** While a thread runs its first attempt (a module import included) for less than this, the pool does not grow: it may turn out quick. */
 export const FIRST_TURN_MS = 1000;
 /** Most attempts queued on one thread (the one running included). */
@@ -49,6 +55,8 @@ export class PooledThread {
   ready = false;
   /** Average ms an attempt took in the thread (null until one ended); set by the runner. */
   turnMs: number | null = null;
+  /** Of turnMs, the time its event loop sat idle (the attempts awaited I/O or timers), averaged as turnMs is; null until measured. */
+  idleMs: number | null = null;
   /** When the attempt running now got its turn (epoch ms). */
   private turnSince = 0;
   /** Discarded after a result (retired): the attempts queued behind never started, and run elsewhere. */
@@ -88,9 +96,14 @@ export class PooledThread {
     return this.queue.length;
   }
 
+  /** Its attempts are measured slow: QUICK_MS or more each, or IDLE_MS or more of each awaiting (another thread would overlap that). */
+  get slow(): boolean {
+    return this.turnMs !== null && (this.turnMs >= QUICK_MS || (this.idleMs ?? 0) >= IDLE_MS);
+  }
+
   /** May an attempt be queued here while it is busy? */
   get quick(): boolean {
-    return this.ready && !this.exited && this.turnMs !== null && this.turnMs < QUICK_MS && this.queue.length < MAX_QUEUE;
+    return this.ready && !this.exited && this.turnMs !== null && !this.slow && this.queue.length < MAX_QUEUE;
   }
 
   /** The thread's V8 heap in use (thread-usage.ts), asked while it runs (even in synchronous code); null if it cannot say. */

@@ -18,15 +18,18 @@
  * start (then all of @djc/core and zod compiled again, ~25 MiB; now
  * @djc/core/thread, ~75 ms of CPU and ~9 MiB) and spread the tasks
  * round-robin over cold threads: measured at compute.concurrency 10, three
- * times the CPU per task of concurrency 1. Slow or CPU-bound tasks still
- * get a thread each, up to `slots`, within a few doublings (each a thread
- * start plus GROW_AFTER_MS). The
+ * times the CPU per task of concurrency 1. Slow tasks (every thread's
+ * attempts measured QUICK_MS or more, or IDLE_MS or more awaiting I/O or
+ * timers, which one thread running them in turn cannot overlap) get a
+ * thread each, up to `slots`, at the first check once they are known slow,
+ * however often a thread comes back. The
  * idle thread given back last is taken first (its caches are warm). Each
  * attempt still runs alone on its thread, so a timeout or an out-of-memory
  * kills that attempt only.
  *
  * A thread also keeps a queue: once its attempts are measured quick (under
- * QUICK_MS on average, timed in the thread) and the pool has
+ * QUICK_MS on average, timed in the thread, and under IDLE_MS of it
+ * awaiting: PooledThread.slow) and the pool has
  * as many threads of that heap limit as it may use for quick work
  * (`quickThreads`: min(slots, cores - 1), at least 1), an attempt that finds
  * no idle thread is queued on the least loaded busy one (up to MAX_QUEUE)
@@ -227,9 +230,18 @@ export class ThreadPool {
         // Threads that are starting, or one given back lately, will serve the waiters soon; so may
         // a thread on its first attempt (measured quick, it takes the waiters in its queue).
         let started = true;
-        for (const t of this.all) started &&= t.ready && !t.firstTurn;
-        // As many new threads as there are (doubling): a handful of steps to `slots` for slow tasks.
-        this.serveWaiters(started && Date.now() - this.releasedAt >= GROW_AFTER_MS ? Math.max(1, this.all.size) : 0);
+        let slow = true;
+        for (const t of this.all) {
+          started &&= t.ready && !t.firstTurn;
+          slow &&= t.slow;
+        }
+        // Every thread measured slow: a thread each for the attempts waiting (up to `slots`), though threads come back
+        // often: attempts of 20-100 ms (an await of I/O) gave a thread back within every GROW_AFTER_MS, so the pool never
+        // grew and compute.concurrency ran them one at a time. Else, with no thread given back for GROW_AFTER_MS, as many
+        // new threads as there are (doubling): a handful of steps to `slots`.
+        if (!started) return this.serveWaiters(0);
+        if (slow) return this.serveWaiters(this.waiters.length);
+        this.serveWaiters(Date.now() - this.releasedAt >= GROW_AFTER_MS ? Math.max(1, this.all.size) : 0);
       });
     }, GROW_AFTER_MS);
   }

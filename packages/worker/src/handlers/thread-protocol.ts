@@ -62,6 +62,12 @@ export interface DoneMessage {
   usage: AttemptUsage;
   /** How long the attempt took in the thread, ms (whether it is quick: thread-pool.ts). */
   ms: number;
+  /**
+   * Of `ms`, how long the thread's event loop sat idle: the attempt awaited
+   * something outside the thread (I/O, a timer). Time another thread could
+   * overlap, where CPU time (or being descheduled) could not.
+   */
+  idleMs: number;
   /** When the thread started the attempt (epoch ms): the true start of one that waited in the thread's queue. */
   startedAt: number;
   /** An exception escaped into the thread's event loop: discard the thread rather than reuse it (it starts no queued attempt after this). */
