@@ -29,8 +29,8 @@ function timeFigures(stderr) {
 }
 
 /** Starts one worker process: { ready, exited (→ GNU time's figures), end() (closes its stdin: it closes and exits) }. */
-function startWorker(queue, port, concurrency) {
-  const args = [WORKER_JS, queue, String(port), String(concurrency)];
+function startWorker(queue, port, concurrency, waitMs) {
+  const args = [WORKER_JS, queue, String(port), String(concurrency), String(waitMs)];
   const timed = existsSync(TIME_BIN);
   const child = timed ? spawn(TIME_BIN, ['-v', process.execPath, ...args], { stdio: 'pipe' }) : spawn(process.execPath, args, { stdio: 'pipe' });
   let out = '';
@@ -66,9 +66,10 @@ async function waitCompleted(queue, n) {
   return { firstProcessedOn: first.processedOn, lastFinishedOn: last.finishedOn };
 }
 
-export async function runBullmq(dir, { n, workers: w, concurrency, rep }) {
+/** `waitMs`: each job's processor awaits a timer this long first (0: a no-op). */
+export async function runBullmq(dir, { n, workers: w, concurrency, rep, waitMs = 0 }) {
   const load1 = round(loadavg()[0], 2);
-  const redisDir = join(dir, `redis-c${concurrency}-${rep}`);
+  const redisDir = join(dir, `redis-c${concurrency}-${rep}-w${waitMs}`);
   await mkdir(redisDir, { recursive: true });
   const redis = await startRedis(redisDir);
   const connection = { host: '127.0.0.1', port: redis.port };
@@ -78,7 +79,7 @@ export async function runBullmq(dir, { n, workers: w, concurrency, rep }) {
     await queue.waitUntilReady();
     const jobs = Array.from({ length: n }, (_, i) => ({ name: 'noop', data: { i } }));
     const t0 = Date.now();
-    for (let i = 0; i < w; i++) workers.push(startWorker('noop', redis.port, concurrency));
+    for (let i = 0; i < w; i++) workers.push(startWorker('noop', redis.port, concurrency, waitMs));
     await Promise.all(workers.map((x) => x.ready));
     const cpu0 = process.cpuUsage();
     const enqueueAt = Date.now();

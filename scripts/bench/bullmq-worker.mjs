@@ -1,7 +1,8 @@
 /**
  * One BullMQ worker process of the bullmq benchmark:
- * `node bullmq-worker.mjs QUEUE PORT CONCURRENCY`. A `Worker` with the
- * given `concurrency` and a no-op processor that returns the job's data
+ * `node bullmq-worker.mjs QUEUE PORT CONCURRENCY [WAIT_MS]`. A `Worker` with the
+ * given `concurrency` and a processor that returns the job's data (after
+ * awaiting a WAIT_MS timer, when given: a task that waits on I/O)
  * (BullMQ stores it as the job's return value, as djc stores a no-op
  * handler's output); BullMQ's defaults otherwise (completed jobs are kept,
  * as djc keeps its task records). Prints `ready` once connected; closes
@@ -10,8 +11,12 @@
  */
 import { Worker } from 'bullmq';
 
-const [queue, port, concurrency] = process.argv.slice(2);
-const worker = new Worker(queue, async (job) => job.data, {
+const [queue, port, concurrency, waitMs = '0'] = process.argv.slice(2);
+const wait = Number(waitMs);
+const worker = new Worker(queue, async (job) => {
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  return job.data;
+}, {
   connection: { host: '127.0.0.1', port: Number(port) },
   concurrency: Number(concurrency),
 });
