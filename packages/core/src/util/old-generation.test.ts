@@ -20,8 +20,11 @@ const peak = (set: string) => Number(execFileSync(process.execPath, ['--max-semi
 
 describe('keepOldGenerationSmall', () => {
   it('set at run time, keeps the old generation near its live size', () => {
-    const kept = peak(`(await import(${JSON.stringify(built)})).keepOldGenerationSmall();`);
-    const plain = peak('');
+    // The higher of two runs each: V8's own growth varies from run to run (its peak here 117-304 MB, with the flag
+    // 76-115), and one low plain run once came within 0.3 MB of the bound.
+    const set = `(await import(${JSON.stringify(built)})).keepOldGenerationSmall();`;
+    const kept = Math.max(peak(set), peak(set));
+    const plain = Math.max(peak(''), peak(''));
     expect(kept).toBeLessThan(0.75 * plain);
   });
 
