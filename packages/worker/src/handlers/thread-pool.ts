@@ -230,7 +230,8 @@ export class ThreadPool {
         // Threads that are starting, or one given back lately, will serve the waiters soon; so may
         // a thread on its first attempt (measured quick, it takes the waiters in its queue).
         let started = true;
-        let slow = true;
+        // No thread left (all ended): nothing is known of the attempts, so they do not count as slow.
+        let slow = this.all.size > 0;
         for (const t of this.all) {
           started &&= t.ready && !t.firstTurn;
           slow &&= t.slow;
